@@ -1,0 +1,38 @@
+"""The one typed settings object, read from the environment (prefix CMR_SEARCH_) at the entry point."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything configurable; built once by the CLI and passed down."""
+
+    model_config = SettingsConfigDict(env_prefix="CMR_SEARCH_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="where everything the product "
+                           "writes lives: archives, index, caches, previews, run reports")
+    workers: int = Field(default=0, ge=0, description="worker processes; 0 = one per CPU core")
+    log_level: str = Field(default="INFO")
+    demo_studies: int = Field(default=200, ge=1)
+    demo_seed: int = Field(default=2026)
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError(f"unknown log level {value!r}")
+        return level
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers or os.cpu_count() or 1
+
+    @property
+    def demo_archive(self) -> Path:
+        return self.data_dir / "demo-archive"

@@ -1,0 +1,82 @@
+"""The clinical vocabulary shared by the generator, the reader, the model and search.
+
+Values are the strings written to ground truth, JSON output and the index payload, so they are
+part of the public surface: change them only with a new index version.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class View(StrEnum):
+    """What a series shows, as the product names it."""
+
+    SAX_CINE = "sax_cine"
+    CH2_CINE = "2ch_cine"
+    CH3_CINE = "3ch_cine"
+    CH4_CINE = "4ch_cine"
+    LVOT_CINE = "lvot_cine"
+    LGE_SAX = "lge_sax"
+    LGE_LAX = "lge_lax"
+    OTHER = "other"
+
+
+class Finding(StrEnum):
+    """Findings with a severity; the first seven are the ones CMR-CLIP evaluates."""
+
+    LV_SYSTOLIC_DYSFUNCTION = "lv_systolic_dysfunction"
+    RV_SYSTOLIC_DYSFUNCTION = "rv_systolic_dysfunction"
+    LV_DILATION = "lv_dilation"
+    RV_DILATION = "rv_dilation"
+    LV_HYPERTROPHY = "lv_hypertrophy"
+    LGE = "lge"
+    AORTIC_DILATION = "aortic_dilation"
+    PERICARDIAL_EFFUSION = "pericardial_effusion"
+    REGIONAL_WALL_MOTION_ABNORMALITY = "regional_wall_motion_abnormality"
+
+
+CMR_CLIP_FINDINGS: tuple[Finding, ...] = (
+    Finding.LV_SYSTOLIC_DYSFUNCTION,
+    Finding.RV_SYSTOLIC_DYSFUNCTION,
+    Finding.LV_DILATION,
+    Finding.RV_DILATION,
+    Finding.LV_HYPERTROPHY,
+    Finding.LGE,
+    Finding.AORTIC_DILATION,
+)
+
+
+class Severity(StrEnum):
+    NONE = "none"
+    MILD = "mild"
+    MODERATE = "moderate"
+    SEVERE = "severe"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_ORDER.index(self)
+
+
+_SEVERITY_ORDER = (Severity.NONE, Severity.MILD, Severity.MODERATE, Severity.SEVERE)
+
+
+class Diagnosis(StrEnum):
+    NORMAL = "normal"
+    DCM = "dcm"
+    HCM = "hcm"
+    ISCHEMIC = "ischemic"
+    MYOCARDITIS = "myocarditis"
+    AMYLOIDOSIS = "amyloidosis"
+    ARVC = "arvc"
+    HYPERTENSIVE = "hypertensive"
+    PULMONARY_HYPERTENSION = "pulmonary_hypertension"
+    AORTOPATHY = "aortopathy"
+    PERICARDITIS = "pericarditis"
+
+
+class Sex(StrEnum):
+    """DICOM PatientSex (0010,0040) enumerated values."""
+
+    FEMALE = "F"
+    MALE = "M"

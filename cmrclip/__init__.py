@@ -1,0 +1,1 @@
+"""cmrclip: see README.md; built in a later issue."""

@@ -1,0 +1,1 @@
+"""indexer: see README.md; built in a later issue."""

@@ -1,0 +1,1 @@
+"""search: see README.md; built in a later issue."""

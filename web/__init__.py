@@ -1,0 +1,1 @@
+"""web: see README.md; built in a later issue."""
