@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -39,6 +40,11 @@ def main_callback(ctx: typer.Context) -> None:
     ctx.obj = settings
 
 
+def _fail(message: str) -> NoReturn:
+    console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
 def _progress() -> Progress:
     return Progress("[progress.description]{task.description}", BarColumn(),
                     MofNCompleteColumn(), TimeRemainingColumn(), console=console)
@@ -49,11 +55,16 @@ def _synthesize(out: Path, studies: int, seed: int, faults: bool, report_format:
     from phantom.archive import SynthConfig, generate_archive
     from phantom.study import ReportFormat
 
+    if out.exists() and not out.is_dir():
+        _fail(f"{out}: exists and is not a folder")
     config = SynthConfig(out, studies, seed, faults, ReportFormat(report_format), workers)
     with _progress() as progress:
         task = progress.add_task("synthesising studies", total=studies)
-        summary = generate_archive(
-            config, lambda done, _total: progress.update(task, completed=done))
+        try:
+            summary = generate_archive(
+                config, lambda done, _total: progress.update(task, completed=done))
+        except OSError as error:
+            _fail(f"{error.filename or out}: {error.strerror or error}")
     console.print(f"wrote {summary.studies} studies to {summary.out} in {summary.seconds:.1f} s "
                   f"({summary.mb_per_study:.1f} MB per study)")
 
@@ -61,7 +72,8 @@ def _synthesize(out: Path, studies: int, seed: int, faults: bool, report_format:
 @app.command()
 def synth(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Argument(help="archive folder to write (or the PNG with --montage)")],
+    out: Annotated[Path, typer.Argument(
+        help="archive folder to write (or the PNG with --montage)")],
     studies: Annotated[int, typer.Option(min=1, help="number of studies")] = 200,
     seed: Annotated[int, typer.Option(help="random seed; same seed, same archive")] = 0,
     faults: Annotated[bool, typer.Option(help="add broken, foreign and duplicate files")] = False,
@@ -76,7 +88,10 @@ def synth(
 
         if not montage.is_dir():
             raise typer.BadParameter(f"{montage}: not a study folder", param_hint="--montage")
-        shown = render_montage(montage, out)
+        try:
+            shown = render_montage(montage, out)
+        except (ValueError, OSError) as error:
+            _fail(str(error))
         console.print(f"montage of {shown} series written to {out}")
         return
     if report_format not in ("txt", "jsonl", "sr", "mixed"):
@@ -96,6 +111,8 @@ def demo(ctx: typer.Context) -> None:
     if marker.exists() and recipe_file.exists() and json.loads(recipe_file.read_text()) == recipe:
         console.print(f"demo archive already built: {archive}")
     else:
+        if archive.exists():  # an interrupted or older demo build: start again
+            shutil.rmtree(archive)
         _synthesize(archive, settings.demo_studies, settings.demo_seed, False, "mixed",
                     settings.workers)
         recipe_file.write_text(json.dumps(recipe), encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The one typed settings object, read from the environment (prefix CMR_SEARCH_) at the entry point."""
+"""The one typed settings object, read from the environment (prefix CMR_SEARCH_)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ _DIASTASIS_SHARE = 0.08
 
 def _smoothstep(x: np.ndarray) -> np.ndarray:
     x = np.clip(x, 0.0, 1.0)
-    return x * x * (3.0 - 2.0 * x)
+    return np.asarray(x * x * (3.0 - 2.0 * x))
 
 
 def contraction(anatomy: HeartAnatomy, phase: float | np.ndarray) -> np.ndarray:

@@ -15,11 +15,11 @@ import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.uid import (
+    PYDICOM_IMPLEMENTATION_UID,
     UID,
     ExplicitVRLittleEndian,
     ImplicitVRLittleEndian,
     JPEG2000Lossless,
-    PYDICOM_IMPLEMENTATION_UID,
     MRImageStorage,
     RLELossless,
 )
@@ -133,7 +133,7 @@ def _file_meta(sop_class: UID, sop_uid: str) -> FileMetaDataset:
     meta = FileMetaDataset()
     meta.FileMetaInformationVersion = b"\x00\x01"
     meta.MediaStorageSOPClassUID = sop_class
-    meta.MediaStorageSOPInstanceUID = sop_uid
+    meta.MediaStorageSOPInstanceUID = UID(sop_uid)
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     meta.ImplementationClassUID = PYDICOM_IMPLEMENTATION_UID
     meta.ImplementationVersionName = "CMRSEARCH_SYNTH"
@@ -145,7 +145,7 @@ def _encode(ds: Dataset, pixels: np.ndarray, syntax: UID) -> None:
     if pixels.ndim == 3 and pixels.shape[0] == 1:
         pixels = pixels[0]
     if syntax in (RLELossless, JPEG2000Lossless):
-        ds.compress(syntax, pixels, encoding_plugin="pylibjpeg")
+        ds.compress(syntax, pixels, encoding_plugin="pylibjpeg", generate_instance_uid=False)
         return
     ds.PixelData = np.ascontiguousarray(pixels).tobytes()
     ds.file_meta.TransferSyntaxUID = syntax

@@ -49,10 +49,11 @@ def inject_faults(out: Path, records: list[dict[str, Any]], seed: int) -> dict[s
         faults["truncated"].append(str(target.relative_to(out)))
     for study in pick(3, 5):
         target = some_file(study)
-        data = bytearray(target.read_bytes())
-        junk = rng.integers(0, 256, size=min(400, len(data) - 132), dtype=np.uint8).tobytes()
-        data[132:132 + len(junk)] = junk  # keep the preamble and "DICM", break what follows
-        target.write_bytes(bytes(data))
+        damaged_bytes = bytearray(target.read_bytes())
+        size = min(400, len(damaged_bytes) - 132)
+        junk = rng.integers(0, 256, size=size, dtype=np.uint8).tobytes()
+        damaged_bytes[132:132 + size] = junk  # keep the preamble and "DICM", break what follows
+        target.write_bytes(bytes(damaged_bytes))
         faults["corrupt"].append(str(target.relative_to(out)))
     for study in pick(5, 7):
         source = some_file(study)

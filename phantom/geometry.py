@@ -68,7 +68,7 @@ def sample_pose(rng: np.random.Generator) -> HeartPose:
 
 @dataclass(frozen=True)
 class Plane:
-    """An image plane: pixel (r, c) lies at position + c * spacing * row_dir + r * spacing * col_dir.
+    """An image plane: pixel (r, c) lies at position + spacing * (c * row_dir + r * col_dir).
 
     `position` is the centre of the first pixel (DICOM ImagePositionPatient, mm); `row_dir` is
     the direction along a row and `col_dir` along a column (DICOM ImageOrientationPatient order);

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from phantom.anatomy import TERRITORY_SPAN, HeartAnatomy, ScarRegion
+from phantom.anatomy import TERRITORY_SPAN, HeartAnatomy, ScarRegion, Territory
 
 Array = np.ndarray
 
@@ -34,7 +34,8 @@ def _window(x: Array, start: float, end: float, ramp: float) -> Array:
 
 def _angular_window(theta_deg: Array, start: float, end: float, ramp: float) -> Array:
     t = np.mod(theta_deg - start, 360.0) + start  # unwrap into [start, start + 360)
-    return np.maximum(_window(t, start, end, ramp), _window(t - 360.0, start, end, ramp))
+    return np.asarray(np.maximum(_window(t, start, end, ramp),
+                                 _window(t - 360.0, start, end, ramp)))
 
 
 class HeartPoints:
@@ -75,9 +76,9 @@ def territory_weight(anatomy: HeartAnatomy, pts: HeartPoints, level: Array) -> A
         return np.zeros_like(level)
     t0, t1, l0, l1 = TERRITORY_SPAN[anatomy.territory]
     weight = pts.sector(t0, t1, 15.0) * _window(level, l0, l1, 0.1)
-    if anatomy.territory.value == "lad":  # the LAD wraps the apex
+    if anatomy.territory is Territory.LAD:  # the LAD wraps the apex
         weight = np.maximum(weight, np.clip((level - 0.75) / 0.1, 0.0, 1.0))
-    return weight
+    return np.asarray(weight)
 
 
 _WIDEST_LEVEL = 0.22
@@ -112,7 +113,7 @@ class LvShape:
 
 
 def lv_shape(anatomy: HeartAnatomy, f: float, pts: HeartPoints) -> LvShape:
-    """Endocardial and epicardial radii (mm) at contraction `f` at the points' angles and heights."""
+    """Endocardial and epicardial radii (mm) at contraction `f` at the points."""
     a = anatomy
     base_z = -a.base_descent_mm * f
     length = a.lv_length_mm - a.base_descent_mm * f

@@ -28,7 +28,8 @@ class _Series:
 
 
 def _position_along_normal(orientation: list[float], position: list[float]) -> float:
-    normal = np.cross(np.array(orientation[:3], dtype=float), np.array(orientation[3:], dtype=float))
+    row, col = np.array(orientation[:3], dtype=float), np.array(orientation[3:], dtype=float)
+    normal = np.cross(row, col)
     return float(np.dot(normal, np.array(position, dtype=float)))
 
 

@@ -65,7 +65,7 @@ def _lv_size(anatomy: HeartAnatomy, edv_ml: float, aspect: float) -> HeartAnatom
 
 
 def _shortening_for_ef(anatomy: HeartAnatomy, ef: float) -> float:
-    """Radial shortening that gives ejection fraction `ef` (0..1) with the anatomy's base descent."""
+    """Radial shortening giving ejection fraction `ef` (0..1) with the anatomy's base descent."""
     length = anatomy.lv_length_mm
     ratio = (1.0 - ef) * length / (length - anatomy.base_descent_mm)
     return float(np.clip(1.0 - math.sqrt(max(ratio, 0.01)), 0.02, 0.7))

@@ -141,7 +141,7 @@ def _localizer(p: _Planner, center: Array) -> SeriesPlan:
     axes = ((np.array([1.0, 0, 0]), np.array([0, 1.0, 0])),   # axial
             (np.array([1.0, 0, 0]), np.array([0, 0, -1.0])),  # coronal
             (np.array([0, 1.0, 0]), np.array([0, 0, -1.0])))  # sagittal
-    planes = []
+    planes: list[Plane] = []
     for row, col in axes:
         normal = np.cross(row, col)
         planes.extend(centered_plane(center + k * 15.0 * normal, row, col, 128, 128, 3.4)

@@ -156,7 +156,7 @@ def generate_study(job: StudyJob) -> dict[str, Any]:
     study_dir = job.out / p.patient_id / f"{job.study_date:%Y%m%d}_{job.accession_number}"
     series_views: dict[str, str] = {}
     lax_cines = [s for s in protocol.series if s.kind.value.endswith("cine")
-                 and s.kind is not SeriesKind.SAX_CINE]
+                 and s.kind is not SeriesKind.SAX_CINE and not s.multiframe]
     drop_target = lax_cines[0].series_number if (job.drop_trigger_time and lax_cines) else -1
     style = VENDORS[protocol.vendor]
     for plan in protocol.series:

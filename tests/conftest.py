@@ -1,0 +1,32 @@
+"""Shared fixtures: one small synthetic archive for the whole session."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from phantom.archive import GROUND_TRUTH, SynthConfig, generate_archive
+from phantom.study import ReportFormat
+
+
+@pytest.fixture(scope="session")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Six studies with every kind of fault and mixed report formats, built by two workers."""
+    out = tmp_path_factory.mktemp("archive")
+    generate_archive(SynthConfig(out, 6, seed=11, faults=True,
+                                 report_format=ReportFormat.MIXED, workers=2))
+    return out
+
+
+@pytest.fixture(scope="session")
+def ground_truth(archive: Path) -> list[dict[str, Any]]:
+    lines = (archive / GROUND_TRUTH).read_text().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+@pytest.fixture(scope="session")
+def faults(archive: Path) -> dict[str, Any]:
+    return dict(json.loads((archive / "faults.json").read_text()))
