@@ -1,0 +1,75 @@
+"""Walk an exported folder of any layout and say which files might be DICOM.
+
+Nothing here opens a file for more than a few bytes; every file that cannot be used is returned
+with a one-line reason instead of raising.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+# Files that PACS viewers and operating systems leave in exports.
+_FOREIGN_NAMES = {"thumbs.db", ".ds_store", "dicomdir", "desktop.ini"}
+_FOREIGN_SUFFIXES = {".txt", ".jsonl", ".csv", ".json", ".jpg", ".jpeg", ".png", ".gif", ".pdf",
+                     ".xml", ".html", ".htm", ".nii", ".gz", ".cfg", ".zip", ".exe", ".md"}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file or study left out of a run, and why (one line, no patient data)."""
+
+    path: str
+    reason: str
+
+
+def looks_like_dicom(path: Path) -> bool:
+    """Part-10 preamble with 'DICM', or a raw dataset starting with a group 0008 element."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(132)
+    except OSError:
+        return False
+    if len(head) >= 132 and head[128:132] == b"DICM":
+        return True
+    return len(head) >= 8 and head[:2] in (b"\x08\x00", b"\x02\x00")
+
+
+def walk(root: Path) -> Iterator[Path | Skipped]:
+    """Every regular file below `root` (symlinked files followed once, folder loops avoided)."""
+    seen_dirs: set[tuple[int, int]] = set()
+    for folder, dirs, files in os.walk(root, followlinks=True, onerror=None):
+        try:
+            stat = os.stat(folder)
+        except OSError as error:
+            yield Skipped(folder, f"folder not readable: {error.strerror}")
+            dirs[:] = []
+            continue
+        key = (stat.st_dev, stat.st_ino)
+        if key in seen_dirs:
+            dirs[:] = []
+            continue
+        seen_dirs.add(key)
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(folder) / name
+            if not path.is_file():
+                yield Skipped(str(path), "broken link or not a regular file")
+                continue
+            yield path
+
+
+def classify_file(path: Path) -> Skipped | None:
+    """None if the file should be read as DICOM; otherwise why it is skipped."""
+    name = path.name.lower()
+    if name in _FOREIGN_NAMES or name.startswith("._"):
+        return Skipped(str(path), "not DICOM (system or viewer file)")
+    if not os.access(path, os.R_OK):
+        return Skipped(str(path), "file not readable (permission denied)")
+    if path.stat().st_size == 0:
+        return Skipped(str(path), "empty file")
+    if path.suffix.lower() in _FOREIGN_SUFFIXES or not looks_like_dicom(path):
+        return Skipped(str(path), "not DICOM (no DICM marker)")
+    return None

@@ -1,0 +1,219 @@
+"""Read what the indexer needs from DICOM headers, without pixels.
+
+An enhanced multi-frame file becomes one `FrameHeader` per frame, so everything downstream sees
+classic-looking images whatever the export wrote.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+
+from indexer.discover import Skipped
+
+logger = logging.getLogger(__name__)
+
+_IMAGE_STORAGE_PREFIXES = ("1.2.840.10008.5.1.4.1.1.4",)  # MR Image and Enhanced MR Image
+_SR_PREFIX = "1.2.840.10008.5.1.4.1.1.88."
+
+
+@dataclass(frozen=True)
+class StudyInfo:
+    """Study-level attributes (identical in every file of a study)."""
+
+    study_instance_uid: str
+    patient_id: str
+    accession_number: str
+    study_date: str  # YYYYMMDD
+    patient_age: str
+    patient_sex: str
+    manufacturer: str
+    manufacturer_model_name: str
+    magnetic_field_strength: float | None  # tesla
+
+
+@dataclass(frozen=True)
+class FrameHeader:
+    """One image (a file, or a frame of a multi-frame file) with its geometry and timing.
+
+    Positions and orientations are DICOM patient coordinates (mm); `trigger_time` in ms after
+    the R wave; `inversion_time` in ms; `pixel_spacing` is (row spacing, column spacing) in mm.
+    """
+
+    path: Path
+    frame_index: int | None  # None for a single-frame file
+    sop_instance_uid: str
+    series_instance_uid: str
+    series_number: int
+    series_description: str
+    instance_number: int
+    image_type: tuple[str, ...]
+    rows: int
+    columns: int
+    image_position: tuple[float, float, float] | None
+    image_orientation: tuple[float, ...] | None
+    pixel_spacing: tuple[float, float] | None
+    slice_thickness: float | None
+    trigger_time: float | None
+    inversion_time: float | None
+    cardiac_number_of_images: int | None
+    heart_rate: float | None
+    nominal_interval: float | None
+
+    @property
+    def normal(self) -> np.ndarray | None:
+        if self.image_orientation is None:
+            return None
+        o = np.asarray(self.image_orientation, dtype=float)
+        n = np.cross(o[:3], o[3:])
+        norm = float(np.linalg.norm(n))
+        return n / norm if norm > 0 else None
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _int(value: Any) -> int | None:
+    number = _float(value)
+    return int(number) if number is not None else None
+
+
+def _floats(value: Any, n: int) -> tuple[float, ...] | None:
+    try:
+        numbers = tuple(float(v) for v in value)
+    except (TypeError, ValueError):
+        return None
+    return numbers if len(numbers) == n and all(np.isfinite(numbers)) else None
+
+
+def study_info(ds: Dataset) -> StudyInfo:
+    return StudyInfo(
+        study_instance_uid=str(ds.StudyInstanceUID),
+        patient_id=str(ds.get("PatientID", "")),
+        accession_number=str(ds.get("AccessionNumber", "")),
+        study_date=str(ds.get("StudyDate", "")),
+        patient_age=str(ds.get("PatientAge", "")),
+        patient_sex=str(ds.get("PatientSex", "")),
+        manufacturer=str(ds.get("Manufacturer", "")),
+        manufacturer_model_name=str(ds.get("ManufacturerModelName", "")),
+        magnetic_field_strength=_float(ds.get("MagneticFieldStrength")),
+    )
+
+
+def _classic(path: Path, ds: Dataset) -> list[FrameHeader]:
+    spacing = _floats(ds.get("PixelSpacing"), 2)
+    return [FrameHeader(
+        path=path, frame_index=None, sop_instance_uid=str(ds.SOPInstanceUID),
+        series_instance_uid=str(ds.SeriesInstanceUID),
+        series_number=_int(ds.get("SeriesNumber")) or 0,
+        series_description=str(ds.get("SeriesDescription", "")),
+        instance_number=_int(ds.get("InstanceNumber")) or 0,
+        image_type=tuple(str(v) for v in (ds.get("ImageType") or ())),
+        rows=int(ds.Rows), columns=int(ds.Columns),
+        image_position=_floats(ds.get("ImagePositionPatient"), 3),  # type: ignore[arg-type]
+        image_orientation=_floats(ds.get("ImageOrientationPatient"), 6),
+        pixel_spacing=spacing,  # type: ignore[arg-type]
+        slice_thickness=_float(ds.get("SliceThickness")),
+        trigger_time=_float(ds.get("TriggerTime")),
+        inversion_time=_float(ds.get("InversionTime")),
+        cardiac_number_of_images=_int(ds.get("CardiacNumberOfImages")),
+        heart_rate=_float(ds.get("HeartRate")),
+        nominal_interval=_float(ds.get("NominalInterval")),
+    )]
+
+
+def _group(item: Dataset | None, sequence: str) -> Dataset | None:
+    if item is None or sequence not in item or not item[sequence].value:
+        return None
+    return item[sequence].value[0]  # type: ignore[no-any-return]
+
+
+def _enhanced(path: Path, ds: Dataset) -> list[FrameHeader]:
+    shared = ds.SharedFunctionalGroupsSequence[0] if "SharedFunctionalGroupsSequence" in ds else None
+    measures = _group(shared, "PixelMeasuresSequence")
+    orientation = _group(shared, "PlaneOrientationSequence")
+    frames = []
+    for index, item in enumerate(ds.PerFrameFunctionalGroupsSequence):
+        position = _group(item, "PlanePositionSequence")
+        sync = _group(item, "CardiacSynchronizationSequence")
+        modifier = _group(item, "MRModifierSequence") or _group(shared, "MRModifierSequence")
+        own_measures = _group(item, "PixelMeasuresSequence") or measures
+        own_orientation = _group(item, "PlaneOrientationSequence") or orientation
+        inversion = modifier.get("InversionTimes") if modifier is not None else None
+        frames.append(FrameHeader(
+            path=path, frame_index=index, sop_instance_uid=f"{ds.SOPInstanceUID}#{index + 1}",
+            series_instance_uid=str(ds.SeriesInstanceUID),
+            series_number=_int(ds.get("SeriesNumber")) or 0,
+            series_description=str(ds.get("SeriesDescription", "")),
+            instance_number=index + 1,
+            image_type=tuple(str(v) for v in (ds.get("ImageType") or ())),
+            rows=int(ds.Rows), columns=int(ds.Columns),
+            image_position=_floats(position.get("ImagePositionPatient")  # type: ignore[arg-type]
+                                   if position is not None else None, 3),
+            image_orientation=_floats(own_orientation.get("ImageOrientationPatient")
+                                      if own_orientation is not None else None, 6),
+            pixel_spacing=_floats(own_measures.get("PixelSpacing")  # type: ignore[arg-type]
+                                  if own_measures is not None else None, 2),
+            slice_thickness=_float(own_measures.get("SliceThickness")
+                                   if own_measures is not None else None),
+            trigger_time=_float(sync.get("NominalCardiacTriggerDelayTime")
+                                if sync is not None else None),
+            inversion_time=_float(inversion[0] if inversion else None),
+            cardiac_number_of_images=None,
+            heart_rate=_float(ds.get("HeartRate")),
+            nominal_interval=_float(ds.get("NominalInterval")),
+        ))
+    return frames
+
+
+@dataclass(frozen=True)
+class HeaderRead:
+    """What one file contributed: its study, its images (maybe none) or a report dataset."""
+
+    study: StudyInfo
+    frames: list[FrameHeader]
+    sr: Dataset | None = None
+
+
+def read_headers(path: Path) -> HeaderRead | Skipped:
+    """Headers of one file, or the one-line reason it cannot be used."""
+    try:
+        ds = dcmread(path, stop_before_pixels=True)
+    except InvalidDicomError:
+        # some exports write bare datasets with no preamble or file meta
+        try:
+            ds = dcmread(path, stop_before_pixels=True, force=True)
+            if "SOPClassUID" not in ds:
+                return Skipped(str(path), "not DICOM (invalid header)")
+        except Exception:  # noqa: BLE001 - any failure here means "not DICOM"
+            return Skipped(str(path), "not DICOM (invalid header)")
+    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError) as error:
+        return Skipped(str(path), f"unreadable DICOM header: {type(error).__name__}")
+    try:
+        if "StudyInstanceUID" not in ds or "SOPClassUID" not in ds:
+            return Skipped(str(path), "missing StudyInstanceUID or SOPClassUID")
+        sop_class = str(ds.SOPClassUID)
+        info = study_info(ds)
+        if sop_class.startswith(_SR_PREFIX):
+            return HeaderRead(info, [], sr=ds)
+        if not sop_class.startswith(_IMAGE_STORAGE_PREFIXES):
+            return Skipped(str(path), f"not an MR image (SOP class {sop_class})")
+        if "SeriesInstanceUID" not in ds or "Rows" not in ds or "Columns" not in ds:
+            return Skipped(str(path), "missing SeriesInstanceUID, Rows or Columns")
+        if "PerFrameFunctionalGroupsSequence" in ds:
+            return HeaderRead(info, _enhanced(path, ds))
+        return HeaderRead(info, _classic(path, ds))
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as error:
+        logger.debug("bad header in %s", path.name, exc_info=True)
+        return Skipped(str(path), f"malformed DICOM header: {type(error).__name__}")
