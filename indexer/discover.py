@@ -25,18 +25,6 @@ class Skipped:
     reason: str
 
 
-def looks_like_dicom(path: Path) -> bool:
-    """Part-10 preamble with 'DICM', or a raw dataset starting with a group 0008 element."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(132)
-    except OSError:
-        return False
-    if len(head) >= 132 and head[128:132] == b"DICM":
-        return True
-    return len(head) >= 8 and head[:2] in (b"\x08\x00", b"\x02\x00")
-
-
 def walk(root: Path) -> Iterator[Path | Skipped]:
     """Every regular file below `root` (symlinked files followed once, folder loops avoided)."""
     seen_dirs: set[tuple[int, int]] = set()
@@ -68,8 +56,8 @@ def classify_file(path: Path) -> Skipped | None:
         return Skipped(str(path), "not DICOM (system or viewer file)")
     if not os.access(path, os.R_OK):
         return Skipped(str(path), "file not readable (permission denied)")
-    if path.stat().st_size == 0:
-        return Skipped(str(path), "empty file")
-    if path.suffix.lower() in _FOREIGN_SUFFIXES or not looks_like_dicom(path):
-        return Skipped(str(path), "not DICOM (no DICM marker)")
+    if path.stat().st_size < 132:
+        return Skipped(str(path), "not DICOM (too small)")
+    if path.suffix.lower() in _FOREIGN_SUFFIXES:
+        return Skipped(str(path), f"not DICOM ({path.suffix.lower()} file)")
     return None

@@ -84,6 +84,15 @@ def _float(value: Any) -> float | None:
         return None
 
 
+def _first(value: Any) -> float | None:
+    """First number of a possibly multi-valued element."""
+    if value is None:
+        return None
+    if isinstance(value, str | bytes) or not hasattr(value, "__len__"):
+        return _float(value)
+    return _float(value[0]) if len(value) else None
+
+
 def _int(value: Any) -> int | None:
     number = _float(value)
     return int(number) if number is not None else None
@@ -169,12 +178,25 @@ def _enhanced(path: Path, ds: Dataset) -> list[FrameHeader]:
                                    if own_measures is not None else None),
             trigger_time=_float(sync.get("NominalCardiacTriggerDelayTime")
                                 if sync is not None else None),
-            inversion_time=_float(inversion[0] if inversion else None),
+            inversion_time=_first(inversion),
             cardiac_number_of_images=None,
             heart_rate=_float(ds.get("HeartRate")),
             nominal_interval=_float(ds.get("NominalInterval")),
         ))
     return frames
+
+
+def _pixel_problem(path: Path, ds: Dataset) -> str | None:
+    """Cheap checks that the pixels can be decoded, made before any pixel is read."""
+    syntax = getattr(ds, "file_meta", Dataset()).get("TransferSyntaxUID")
+    if syntax is None or not syntax.is_transfer_syntax:
+        return "no valid transfer syntax in the file meta"
+    if not syntax.is_compressed:
+        frames = _int(ds.get("NumberOfFrames")) or 1
+        expected = int(ds.Rows) * int(ds.Columns) * (int(ds.get("BitsAllocated", 16)) // 8) * frames
+        if path.stat().st_size < expected:
+            return "truncated pixel data"
+    return None
 
 
 @dataclass(frozen=True)
@@ -189,15 +211,16 @@ class HeaderRead:
 def read_headers(path: Path) -> HeaderRead | Skipped:
     """Headers of one file, or the one-line reason it cannot be used."""
     try:
-        ds = dcmread(path, stop_before_pixels=True)
+        with path.open("rb") as handle:
+            head = handle.read(132)
+            part10 = len(head) == 132 and head[128:132] == b"DICM"
+            # some exports write bare datasets with no preamble or file meta
+            if not part10 and head[:2] not in (b"\x08\x00", b"\x02\x00"):
+                return Skipped(str(path), "not DICOM (no DICM marker)")
+            handle.seek(0)
+            ds = dcmread(handle, stop_before_pixels=True, force=not part10)
     except InvalidDicomError:
-        # some exports write bare datasets with no preamble or file meta
-        try:
-            ds = dcmread(path, stop_before_pixels=True, force=True)
-            if "SOPClassUID" not in ds:
-                return Skipped(str(path), "not DICOM (invalid header)")
-        except Exception:  # noqa: BLE001 - any failure here means "not DICOM"
-            return Skipped(str(path), "not DICOM (invalid header)")
+        return Skipped(str(path), "not DICOM (invalid header)")
     except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError) as error:
         return Skipped(str(path), f"unreadable DICOM header: {type(error).__name__}")
     try:
@@ -211,6 +234,9 @@ def read_headers(path: Path) -> HeaderRead | Skipped:
             return Skipped(str(path), f"not an MR image (SOP class {sop_class})")
         if "SeriesInstanceUID" not in ds or "Rows" not in ds or "Columns" not in ds:
             return Skipped(str(path), "missing SeriesInstanceUID, Rows or Columns")
+        problem = _pixel_problem(path, ds)
+        if problem:
+            return Skipped(str(path), problem)
         if "PerFrameFunctionalGroupsSequence" in ds:
             return HeaderRead(info, _enhanced(path, ds))
         return HeaderRead(info, _classic(path, ds))

@@ -1,0 +1,188 @@
+"""Report-derived findings: a rule-based labeler aware of negation and uncertainty.
+
+In the spirit of NegEx and the CheXpert labeler: each sentence is searched for a finding's subject
+and its abnormal or normal wording; negation and hedging cues in the same clause flip it to
+negative or uncertain. The impression decides first; the findings section fills in what the
+impression does not mention. Every label carries the sentence that decided it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from cmr_search.vocab import Diagnosis, Finding, Severity
+
+
+class Mention(StrEnum):
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+    UNCERTAIN = "uncertain"
+    NOT_MENTIONED = "not_mentioned"
+
+
+@dataclass(frozen=True)
+class ReportLabel:
+    mention: Mention
+    severity: Severity | None = None
+    sentence: str = ""
+
+
+@dataclass(frozen=True)
+class _Rule:
+    subject: re.Pattern[str]
+    abnormal: re.Pattern[str]
+    normal: re.Pattern[str] | None = None
+
+
+def _re(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+_LV = r"(?:\blv\b|left ventric\w*|biventricular|\bboth ventricles|global)"
+_RV = r"(?:\brv\b|right ventric\w*|biventricular|\bboth ventricles)"
+_FUNCTION = r"(?:systolic|function|ejection fraction|\bef\b|contractil\w*|hypokines\w*|dysfunction)"
+_BAD_FUNCTION = r"(?:impair\w*|reduc\w*|depress\w*|dysfunction|hypokines\w*|poor\w*|decreas\w*)"
+_GOOD = r"(?:normal|preserved|good|hyperdynamic|\bnl\b|non.?dilated|not dilated)"
+_SIZE = r"(?:dilat\w*|dilation|enlarg\w*|\bdil\b|size|volume\w*|cavity)"
+_BIG = r"(?:dilat\w*|dilation|enlarg\w*|\bdil\b)"
+
+RULES: dict[Finding, _Rule] = {
+    Finding.LV_SYSTOLIC_DYSFUNCTION: _Rule(_re(rf"{_LV}.*{_FUNCTION}|{_FUNCTION}.*{_LV}"),
+                                           _re(_BAD_FUNCTION), _re(_GOOD)),
+    Finding.RV_SYSTOLIC_DYSFUNCTION: _Rule(_re(rf"{_RV}.*{_FUNCTION}|{_FUNCTION}.*{_RV}"),
+                                           _re(_BAD_FUNCTION), _re(_GOOD)),
+    Finding.LV_DILATION: _Rule(_re(rf"{_LV}.*{_SIZE}|{_SIZE}.*{_LV}"), _re(_BIG), _re(_GOOD)),
+    Finding.RV_DILATION: _Rule(_re(rf"{_RV}.*{_SIZE}|{_SIZE}.*{_RV}"), _re(_BIG), _re(_GOOD)),
+    Finding.LV_HYPERTROPHY: _Rule(
+        _re(r"hypertroph\w*|\blvh\b|wall thickness|thickened|thickening"),
+        _re(r"hypertroph\w*|\blvh\b|increased|thick(?:ened|ening)"), _re(r"normal")),
+    Finding.LGE: _Rule(
+        _re(r"\blge\b|enhancement|scar|fibrosis|infarct"),
+        _re(r"\blge\b|enhancement|scar|fibrosis|infarct")),
+    Finding.AORTIC_DILATION: _Rule(_re(r"aort\w*"), _re(rf"{_BIG}|aneurysm\w*|aortopathy"),
+                                   _re(r"normal|non.?dilated")),
+    Finding.PERICARDIAL_EFFUSION: _Rule(_re(r"pericardial (?:effusion|fluid|collection)|effusion"),
+                                        _re(r"effusion|fluid|collection")),
+    Finding.REGIONAL_WALL_MOTION_ABNORMALITY: _Rule(
+        _re(r"regional wall motion|\brwma\b|akines\w*|dyskines\w*|territory"),
+        _re(r"abnormal\w*|akines\w*|dyskines\w*|hypokines\w*|\brwma\b")),
+}
+
+DIAGNOSIS_PATTERNS: dict[Diagnosis, re.Pattern[str]] = {
+    Diagnosis.DCM: _re(r"dilated cardiomyopathy|\bdcm\b"),
+    Diagnosis.HCM: _re(r"hypertrophic cardiomyopathy|\bhcm\b|asymmetric septal hypertrophy"),
+    Diagnosis.ISCHEMIC: _re(r"isch(?:a)?emic|infarct\w*|\bmi\b"),
+    Diagnosis.MYOCARDITIS: _re(r"myocarditis"),
+    Diagnosis.AMYLOIDOSIS: _re(r"amyloid\w*"),
+    Diagnosis.ARVC: _re(r"\barvc\b|arrhythmogenic"),
+    Diagnosis.HYPERTENSIVE: _re(r"hypertensive heart"),
+    Diagnosis.PULMONARY_HYPERTENSION: _re(r"pulmonary hypertension|rv pressure overload"),
+    Diagnosis.AORTOPATHY: _re(r"aortopathy"),
+    Diagnosis.PERICARDITIS: _re(r"pericarditis"),
+    Diagnosis.NORMAL: _re(r"normal (?:cardiac )?(?:mri|study|cmr)|structurally normal|"
+                          r"no structural heart disease"),
+}
+
+_NEGATION = _re(r"\b(?:no|not|without|absence of|absent|negative for|free of|nor|"
+                r"no evidence of|w/o|excluded|ruled out)\b")
+_UNCERTAIN = _re(r"\b(?:possible|possibly|probable|probably|may|might|cannot be excluded|"
+                 r"cannot exclude|can't exclude|questionable|equivocal|suspicious for|"
+                 r"suspected|query)\b|\?")
+_SEVERITY = ((Severity.SEVERE, _re(r"\b(?:severe\w*|sev|marked\w*|extensive)\b")),
+             (Severity.MODERATE, _re(r"\b(?:moderate\w*|mod)\b")),
+             (Severity.MILD, _re(r"\b(?:mild\w*|slight\w*|borderline|minor|small|trace)\b")))
+_ABBREVIATIONS = ((r"\bnl\b", "normal"), (r"\bw/o\b", "without"), (r"\bw/\b", "with"),
+                  (r"\bdil\b", "dilatation"), (r"\bmod\b", "moderate"), (r"\bsev\b", "severe"))
+
+
+def _normalise(text: str) -> str:
+    for pattern, replacement in _ABBREVIATIONS:
+        text = re.sub(pattern, replacement, text, flags=re.IGNORECASE)
+    return text
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences and list items, without numbering or bullets."""
+    parts = re.split(r"(?<=[.;])\s+|\n+", text)
+    cleaned = (re.sub(r"^\s*(?:\d+[.)]|[-*\u2022])\s*", "", p).strip() for p in parts)
+    return [p for p in cleaned if p]
+
+
+def _clauses(sentence: str) -> list[str]:
+    # a clause boundary stops "no LGE" from negating what follows "but" or a comma
+    return [c for c in re.split(r",|\bbut\b|\bhowever\b|\bwith\b|\band\b(?= \w+ly\b)", sentence)
+            if c.strip()]
+
+
+def _severity(clause: str) -> Severity | None:
+    for severity, pattern in _SEVERITY:
+        if pattern.search(clause):
+            return severity
+    return None
+
+
+def _judge(rule: _Rule, clause: str) -> Mention | None:
+    if not rule.subject.search(clause):
+        return None
+    abnormal = rule.abnormal.search(clause)
+    normal = rule.normal.search(clause) if rule.normal else None
+    if _NEGATION.search(clause) or (normal and not abnormal):
+        return Mention.NEGATIVE
+    if not abnormal:
+        return None
+    return Mention.UNCERTAIN if _UNCERTAIN.search(clause) else Mention.POSITIVE
+
+
+_PRIORITY = {Mention.POSITIVE: 3, Mention.UNCERTAIN: 2, Mention.NEGATIVE: 1}
+
+
+def _label_text(text: str, judge: "_Judge") -> ReportLabel | None:
+    best: ReportLabel | None = None
+    for sentence in sentences(_normalise(text)):
+        for clause in _clauses(sentence):
+            mention = judge(clause)
+            if mention is None:
+                continue
+            label = ReportLabel(mention, _severity(clause) if mention is Mention.POSITIVE
+                                else None, sentence)
+            if best is None or _PRIORITY[mention] > _PRIORITY[best.mention]:
+                best = label
+    return best
+
+
+class _Judge:
+    def __init__(self, rule: _Rule | None = None, pattern: re.Pattern[str] | None = None) -> None:
+        self.rule, self.pattern = rule, pattern
+
+    def __call__(self, clause: str) -> Mention | None:
+        if self.rule is not None:
+            return _judge(self.rule, clause)
+        assert self.pattern is not None
+        if not self.pattern.search(clause):
+            return None
+        if _NEGATION.search(clause):
+            return Mention.NEGATIVE
+        return Mention.UNCERTAIN if _UNCERTAIN.search(clause) else Mention.POSITIVE
+
+
+def _label_all(impression: str, full_text: str,
+               judges: dict[str, _Judge]) -> dict[str, ReportLabel]:
+    out = {}
+    for name, judge in judges.items():
+        label = _label_text(impression, judge) or _label_text(full_text, judge)
+        out[name] = label or ReportLabel(Mention.NOT_MENTIONED)
+    return out
+
+
+def label_findings(impression: str, full_text: str = "") -> dict[Finding, ReportLabel]:
+    """Finding -> label, deciding from the impression first, then the rest of the report."""
+    labels = _label_all(impression, full_text, {f.value: _Judge(rule=r) for f, r in RULES.items()})
+    return {Finding(k): v for k, v in labels.items()}
+
+
+def label_diagnoses(impression: str, full_text: str = "") -> dict[Diagnosis, ReportLabel]:
+    judges = {d.value: _Judge(pattern=p) for d, p in DIAGNOSIS_PATTERNS.items()}
+    labels = _label_all(impression, full_text, judges)
+    return {Diagnosis(k): v for k, v in labels.items()}
