@@ -6,7 +6,8 @@ import json
 import logging
 import shutil
 from pathlib import Path
-from typing import Annotated, NoReturn
+from datetime import UTC, datetime
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -117,6 +118,59 @@ def demo(ctx: typer.Context) -> None:
                     settings.workers)
         recipe_file.write_text(json.dumps(recipe), encoding="utf-8")
     typer.echo(f"Demo archive: {archive.resolve()}")
+
+
+def _scan_table(result: Any) -> None:
+    from rich.table import Table
+
+    out = Console()
+    table = Table(title=f"{len(result.studies)} studies")
+    for column in ("study", "views", "report"):
+        table.add_column(column)
+    for study in result.studies:
+        views = ", ".join(sorted(study.view_series))
+        report = study.report.source.value if study.report else "-"
+        table.add_row(study.study_instance_uid[-16:], views, report)
+    for acdc in result.research_studies:
+        table.add_row(acdc.study_instance_uid, "sax_cine (NIfTI)", "-")
+    out.print(table)
+    matched = sum(s.report is not None for s in result.studies)
+    out.print(f"reports matched: {matched} of {len(result.studies)}")
+    for reason, count in result.skipped_by_reason().most_common():
+        out.print(f"skipped {count:5d}  {reason}")
+
+
+@app.command()
+def scan(
+    ctx: typer.Context,
+    archive: Annotated[Path, typer.Argument(help="folder exported from a PACS, or a dataset")],
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Find studies, views and reports in an archive; list skipped files with reasons."""
+    from indexer.scan import scan_archive
+
+    settings = _settings(ctx)
+    if not archive.is_dir():
+        _fail(f"{archive}: not a folder")
+    with _progress() as progress:
+        task = progress.add_task("reading headers", total=None)
+        result = scan_archive(archive, settings.worker_count,
+                              lambda done, total: progress.update(task, completed=done,
+                                                                  total=total))
+    report_path = _write_run_report(settings, "scan", result.as_dict())
+    if as_json:
+        typer.echo(json.dumps(result.as_dict()))
+    else:
+        _scan_table(result)
+        console.print(f"run report: {report_path}")
+
+
+def _write_run_report(settings: Settings, kind: str, payload: dict[str, Any]) -> Path:
+    folder = settings.data_dir / "runs"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{kind}-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}.json"
+    path.write_text(json.dumps(payload, indent=1), encoding="utf-8")
+    return path
 
 
 def main() -> None:

@@ -7,12 +7,15 @@ classic-looking images whatever the export wrote.
 from __future__ import annotations
 
 import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydicom import dcmread
+from pydicom import config, dcmread
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
@@ -208,8 +211,27 @@ class HeaderRead:
     sr: Dataset | None = None
 
 
+@contextmanager
+def tolerant_reading() -> Iterator[None]:
+    """Read real exports as they are: values that break VR rules (UIDs with leading zeros,
+    over-long strings) are common and harmless here, so pydicom is told not to warn about them."""
+    previous = config.settings.reading_validation_mode
+    config.settings.reading_validation_mode = config.IGNORE
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            yield
+    finally:
+        config.settings.reading_validation_mode = previous
+
+
 def read_headers(path: Path) -> HeaderRead | Skipped:
     """Headers of one file, or the one-line reason it cannot be used."""
+    with tolerant_reading():
+        return _read_headers(path)
+
+
+def _read_headers(path: Path) -> HeaderRead | Skipped:
     try:
         with path.open("rb") as handle:
             head = handle.read(132)

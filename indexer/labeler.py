@@ -46,7 +46,7 @@ _FUNCTION = r"(?:systolic|function|ejection fraction|\bef\b|contractil\w*|hypoki
 _BAD_FUNCTION = r"(?:impair\w*|reduc\w*|depress\w*|dysfunction|hypokines\w*|poor\w*|decreas\w*)"
 _GOOD = r"(?:normal|preserved|good|hyperdynamic|\bnl\b|non.?dilated|not dilated)"
 _SIZE = r"(?:dilat\w*|dilation|enlarg\w*|\bdil\b|size|volume\w*|cavity)"
-_BIG = r"(?:dilat\w*|dilation|enlarg\w*|\bdil\b)"
+_BIG = r"(?<!non-)(?<!non )(?:dilat\w*|dilation|enlarg\w*|\bdil\b)"
 
 RULES: dict[Finding, _Rule] = {
     Finding.LV_SYSTOLIC_DYSFUNCTION: _Rule(_re(rf"{_LV}.*{_FUNCTION}|{_FUNCTION}.*{_LV}"),

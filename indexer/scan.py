@@ -16,6 +16,7 @@ from cmr_search.vocab import View
 from indexer.classify import classify_study
 from indexer.discover import Skipped, classify_file, walk
 from indexer.headers import FrameHeader, HeaderRead, StudyInfo, read_headers
+from indexer.nifti import AcdcStudy, NiftiError, is_acdc_patient, read_info
 from indexer.reports import ReportIndex, StudyReport, report_from_sr, text_report_near
 from indexer.series import Series, assemble_series, deduplicate
 
@@ -62,6 +63,7 @@ class ScanResult:
     skipped: list[Skipped] = field(default_factory=list)
     files_seen: int = 0
     report_files: list[str] = field(default_factory=list)
+    research_studies: list[AcdcStudy] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
     def skipped_by_reason(self) -> Counter[str]:
@@ -75,7 +77,13 @@ class ScanResult:
                 "has_report": s.report is not None,
                 "series": len(s.series),
                 "folder": str(s.folder),
-            } for s in self.studies],
+            } for s in self.studies] + [{
+                "study_instance_uid": r.study_instance_uid,
+                "views": {"sax_cine": str(r.folder)},
+                "has_report": False,
+                "series": 1,
+                "folder": str(r.folder),
+            } for r in self.research_studies],
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "skipped_by_reason": dict(self.skipped_by_reason()),
             "files_seen": self.files_seen,
@@ -160,6 +168,14 @@ def scan_archive(root: Path, workers: int = 1,
             result.skipped.append(item)
             continue
         result.files_seen += 1
+        if item.name == "Info.cfg" and is_acdc_patient(item.parent):
+            try:
+                result.research_studies.append(read_info(item.parent))
+            except NiftiError as error:
+                result.skipped.append(Skipped(str(item), str(error).split(": ", 1)[-1]))
+            continue
+        if item.name.endswith(".nii.gz") and is_acdc_patient(item.parent):
+            continue
         if item.suffix.lower() in _REPORT_INDEX_SUFFIXES and index.add_file(item):
             result.report_files.append(str(item))
             continue
@@ -194,7 +210,17 @@ def scan_archive(root: Path, workers: int = 1,
             srs[uid].append((read.sr, str(path)))
         frames[uid].extend(read.frames)
     for uid, study_frames in sorted(frames.items()):
-        study = _build_study(infos[uid], study_frames, srs[uid], index, result.skipped)
+        if not study_frames:
+            result.skipped.extend(Skipped(location, "study has a report but no images")
+                                  for _, location in srs[uid])
+            continue
+        try:
+            study = _build_study(infos[uid], study_frames, srs[uid], index, result.skipped)
+        except Exception as error:  # noqa: BLE001 - one odd study must not stop the scan
+            logger.debug("study %s failed", uid, exc_info=True)
+            where = str(_study_folder(study_frames))
+            result.skipped.append(Skipped(where, f"study not assembled: {type(error).__name__}"))
+            continue
         if study is not None:
             result.studies.append(study)
     studies_below: Counter[Path] = Counter()

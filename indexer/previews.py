@@ -1,0 +1,65 @@
+"""Cine previews for result cards: animated WebP at the true frame rate, plus a poster PNG.
+
+Files are content-addressed (a hash of the source images and the preview settings), so a re-run
+finds them and does no work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from indexer.clips import ClipSpec, normalise, resample_slice
+from indexer.stack import Stack
+
+PREVIEW_SPEC = ClipSpec(frames=2, size=112, pixel_mm=1.4, name="preview")
+_WEBP_QUALITY = 60
+
+
+@dataclass(frozen=True)
+class Preview:
+    animation: Path  # animated WebP (or a still WebP for LGE)
+    poster: Path  # PNG of the first frame
+
+
+def preview_key(source_uids: list[str], extra: str = "") -> str:
+    h = hashlib.sha256(PREVIEW_SPEC.version.encode())
+    for uid in source_uids:
+        h.update(uid.encode())
+    h.update(extra.encode())
+    return h.hexdigest()[:24]
+
+
+def _paths(root: Path, key: str) -> Preview:
+    folder = root / key[:2]
+    return Preview(folder / f"{key}.webp", folder / f"{key}.png")
+
+
+def render_preview(stack: Stack, slice_index: int, center: np.ndarray, root: Path,
+                   key: str) -> Preview:
+    """Write (or find) the preview of one slice of a stack, cropped around the heart."""
+    paths = _paths(root, key)
+    if paths.animation.exists() and paths.poster.exists():
+        return paths
+    crop = normalise(resample_slice(stack, slice_index, center, PREVIEW_SPEC), PREVIEW_SPEC)
+    frames = [Image.fromarray((f * 255).astype(np.uint8)) for f in crop]
+    paths.animation.parent.mkdir(parents=True, exist_ok=True)
+    times = np.sort(stack.times_ms)
+    duration = (float(np.median(np.diff(times))) if len(times) > 1
+                else stack.rr_ms / max(len(times), 1))
+    tmp = paths.animation.with_suffix(".partial.webp")
+    if len(frames) > 1:
+        frames[0].save(tmp, format="WEBP", save_all=True, append_images=frames[1:],
+                       duration=max(int(round(duration)), 20), loop=0, quality=_WEBP_QUALITY,
+                       method=4)
+    else:
+        frames[0].save(tmp, format="WEBP", quality=_WEBP_QUALITY + 20)
+    tmp.replace(paths.animation)
+    poster_tmp = paths.poster.with_suffix(".partial.png")
+    frames[0].save(poster_tmp, format="PNG")
+    poster_tmp.replace(paths.poster)
+    return paths
