@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from pathlib import Path
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,8 +11,8 @@ import numpy as np
 
 from cmr_search.vocab import View
 from indexer.clips import (
-    SAX_LEVELS,
     CINE_SLOTS,
+    SAX_LEVELS,
     STILL_SLOTS,
     ClipSpec,
     StudyClips,
@@ -43,11 +42,11 @@ class Assembly:
 
 
 class _Timer:
-    def __init__(self, totals: Counter[str]) -> None:
+    def __init__(self, totals: dict[str, float]) -> None:
         self.totals = totals
 
     def add(self, name: str, started: float) -> None:
-        self.totals[name] += time.perf_counter() - started
+        self.totals[name] = self.totals.get(name, 0.0) + time.perf_counter() - started
 
 
 def _load(series: Series, timer: _Timer) -> Stack:
@@ -85,16 +84,16 @@ def _stills(series: list[Series], spec: ClipSpec, center: np.ndarray, timer: _Ti
     chosen = np.linspace(0.15, 0.85, spec.stills) * (len(planes) - 1) if len(planes) > 1 \
         else np.zeros(spec.stills)
     started = time.perf_counter()
-    out = np.stack([resample_slice(planes[int(round(i))][0], planes[int(round(i))][1], center,
+    out = np.stack([resample_slice(planes[round(i)][0], planes[round(i)][1], center,
                                    spec)[0] for i in chosen])
     timer.add("resample", started)
     return normalise(out, spec)
 
 
-def assemble_study(study: Study, spec: ClipSpec, timings: Counter[str] | None = None,
+def assemble_study(study: Study, spec: ClipSpec, timings: dict[str, float] | None = None,
                    preview_root: Path | None = None) -> Assembly:
     """Clips of every view a study has; raises PixelError if its short-axis cine is unusable."""
-    timer = _Timer(timings if timings is not None else Counter())
+    timer = _Timer(timings if timings is not None else {})
     clips = empty_clips(study.study_instance_uid, spec)
     result = Assembly(clips)
     sax_series = study.series_for(View.SAX_CINE)
@@ -104,7 +103,7 @@ def assemble_study(study: Study, spec: ClipSpec, timings: Counter[str] | None = 
     n = sax.images.shape[0]
     center = heart_center(sax, n // 2)
     for slot, level in SAX_LEVELS.items():
-        index = int(round(level * (n - 1)))
+        index = round(level * (n - 1))
         clips.cine[CINE_SLOTS.index(slot)] = _cine_clip(sax, index, center, spec, timer)
         clips.cine_present[CINE_SLOTS.index(slot)] = True
     clips.frame_interval_ms = sax.rr_ms / spec.frames

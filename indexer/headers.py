@@ -152,7 +152,8 @@ def _group(item: Dataset | None, sequence: str) -> Dataset | None:
 
 
 def _enhanced(path: Path, ds: Dataset) -> list[FrameHeader]:
-    shared = ds.SharedFunctionalGroupsSequence[0] if "SharedFunctionalGroupsSequence" in ds else None
+    shared = (ds.SharedFunctionalGroupsSequence[0]
+              if "SharedFunctionalGroupsSequence" in ds else None)
     measures = _group(shared, "PixelMeasuresSequence")
     orientation = _group(shared, "PlaneOrientationSequence")
     frames = []

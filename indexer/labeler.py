@@ -138,7 +138,7 @@ def _judge(rule: _Rule, clause: str) -> Mention | None:
 _PRIORITY = {Mention.POSITIVE: 3, Mention.UNCERTAIN: 2, Mention.NEGATIVE: 1}
 
 
-def _label_text(text: str, judge: "_Judge") -> ReportLabel | None:
+def _label_text(text: str, judge: _Judge) -> ReportLabel | None:
     best: ReportLabel | None = None
     for sentence in sentences(_normalise(text)):
         for clause in _clauses(sentence):

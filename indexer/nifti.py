@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import nibabel as nib
 import numpy as np
 
-from indexer.clips import CINE_SLOTS, SAX_LEVELS, ClipSpec, StudyClips, empty_clips, heart_center
-from indexer.clips import normalise, resample_slice, resample_time
+from indexer.clips import (
+    CINE_SLOTS,
+    SAX_LEVELS,
+    ClipSpec,
+    StudyClips,
+    empty_clips,
+    heart_center,
+    normalise,
+    resample_slice,
+    resample_time,
+)
 from indexer.stack import Stack
 
 _ASSUMED_RR_MS = 1000.0  # ACDC gives frame numbers, not times
@@ -58,10 +68,10 @@ def read_info(folder: Path) -> AcdcStudy:
 
 def _volume(path: Path) -> tuple[np.ndarray, tuple[float, ...]]:
     try:
-        image = nib.load(path)  # type: ignore[attr-defined]
+        image: Any = nib.load(path)
         return np.asarray(image.dataobj, dtype=np.float32), tuple(
             float(z) for z in image.header.get_zooms())
-    except Exception as error:  # noqa: BLE001 - nibabel raises many kinds
+    except Exception as error:
         raise NiftiError(f"{path}: cannot read NIfTI ({type(error).__name__})") from error
 
 
@@ -97,7 +107,7 @@ def assemble_acdc(study: AcdcStudy, spec: ClipSpec) -> StudyClips:
     n = stack.images.shape[0]
     center = heart_center(stack, n // 2)
     for slot, level in SAX_LEVELS.items():
-        index = int(round(level * (n - 1)))
+        index = round(level * (n - 1))
         crop = resample_slice(stack, index, center, spec)
         clip = resample_time(crop, stack.times_ms, stack.rr_ms, spec.frames)
         clips.cine[CINE_SLOTS.index(slot)] = normalise(clip, spec)

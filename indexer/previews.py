@@ -54,7 +54,7 @@ def render_preview(stack: Stack, slice_index: int, center: np.ndarray, root: Pat
     tmp = paths.animation.with_suffix(".partial.webp")
     if len(frames) > 1:
         frames[0].save(tmp, format="WEBP", save_all=True, append_images=frames[1:],
-                       duration=max(int(round(duration)), 20), loop=0, quality=_WEBP_QUALITY,
+                       duration=max(round(duration), 20), loop=0, quality=_WEBP_QUALITY,
                        method=4)
     else:
         frames[0].save(tmp, format="WEBP", quality=_WEBP_QUALITY + 20)

@@ -6,6 +6,7 @@ import csv
 import json
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -112,12 +113,12 @@ class ReportIndex:
         return None
 
 
-def _sr_items(items: object, depth: int = 0) -> list[tuple[str, str]]:
+def _sr_items(items: Iterable[Dataset], depth: int = 0) -> list[tuple[str, str]]:
     """(concept name, text) of every TEXT item in an SR content tree."""
     out: list[tuple[str, str]] = []
-    if depth > 10 or not isinstance(items, list | tuple) and not hasattr(items, "__iter__"):
+    if depth > 10:  # malformed, self-nesting trees exist
         return out
-    for item in items:  # type: ignore[attr-defined]
+    for item in items:
         concept = ""
         if "ConceptNameCodeSequence" in item and item.ConceptNameCodeSequence:
             concept = str(item.ConceptNameCodeSequence[0].get("CodeMeaning", ""))

@@ -216,7 +216,7 @@ def scan_archive(root: Path, workers: int = 1,
             continue
         try:
             study = _build_study(infos[uid], study_frames, srs[uid], index, result.skipped)
-        except Exception as error:  # noqa: BLE001 - one odd study must not stop the scan
+        except Exception as error:
             logger.debug("study %s failed", uid, exc_info=True)
             where = str(_study_folder(study_frames))
             result.skipped.append(Skipped(where, f"study not assembled: {type(error).__name__}"))

@@ -82,13 +82,13 @@ def _read_pixels(path: Path, frame_index: int | None, cache: dict[Path, np.ndarr
         try:
             with tolerant_reading():
                 cache[path] = dcmread(path).pixel_array
-        except Exception as error:  # noqa: BLE001 - every decoder failure becomes one reason
+        except Exception as error:
             raise PixelError(f"{path}: pixel data cannot be decoded "
                              f"({type(error).__name__})") from error
-    pixels = cache[path]
+    pixels: np.ndarray = cache[path]
     if frame_index is None or pixels.ndim == 2:  # a one-frame multi-frame file decodes as 2D
         return pixels
-    return pixels[frame_index]
+    return np.asarray(pixels[frame_index])
 
 
 def load_stack(series: Series, max_frames: int | None = None) -> Stack:
