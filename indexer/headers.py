@@ -190,7 +190,7 @@ def _enhanced(path: Path, ds: Dataset) -> list[FrameHeader]:
     return frames
 
 
-def _pixel_problem(path: Path, ds: Dataset) -> str | None:
+def _pixel_problem(path: Path, ds: Dataset, pixels_at: int) -> str | None:
     """Cheap checks that the pixels can be decoded, made before any pixel is read."""
     syntax = getattr(ds, "file_meta", Dataset()).get("TransferSyntaxUID")
     if syntax is None or not syntax.is_transfer_syntax:
@@ -198,7 +198,7 @@ def _pixel_problem(path: Path, ds: Dataset) -> str | None:
     if not syntax.is_compressed:
         frames = _int(ds.get("NumberOfFrames")) or 1
         expected = int(ds.Rows) * int(ds.Columns) * (int(ds.get("BitsAllocated", 16)) // 8) * frames
-        if path.stat().st_size < expected:
+        if path.stat().st_size < pixels_at + expected:
             return "truncated pixel data"
     return None
 
@@ -242,6 +242,7 @@ def _read_headers(path: Path) -> HeaderRead | Skipped:
                 return Skipped(str(path), "not DICOM (no DICM marker)")
             handle.seek(0)
             ds = dcmread(handle, stop_before_pixels=True, force=not part10)
+            pixels_at = handle.tell()  # pydicom stops at the Pixel Data element
     except InvalidDicomError:
         return Skipped(str(path), "not DICOM (invalid header)")
     except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError) as error:
@@ -257,7 +258,7 @@ def _read_headers(path: Path) -> HeaderRead | Skipped:
             return Skipped(str(path), f"not an MR image (SOP class {sop_class})")
         if "SeriesInstanceUID" not in ds or "Rows" not in ds or "Columns" not in ds:
             return Skipped(str(path), "missing SeriesInstanceUID, Rows or Columns")
-        problem = _pixel_problem(path, ds)
+        problem = _pixel_problem(path, ds, pixels_at)
         if problem:
             return Skipped(str(path), problem)
         if "PerFrameFunctionalGroupsSequence" in ds:

@@ -162,6 +162,7 @@ def scan_archive(root: Path, workers: int = 1,
     result = ScanResult()
     started = time.perf_counter()
     candidates: list[Path] = []
+    texts: list[Path] = []
     index = ReportIndex()
     for item in walk(root):
         if isinstance(item, Skipped):
@@ -182,7 +183,9 @@ def scan_archive(root: Path, workers: int = 1,
         reason = classify_file(item)
         if reason is None:
             candidates.append(item)
-        elif item.suffix.lower() != ".txt":  # text reports are looked up per study later
+        elif item.suffix.lower() == ".txt":  # text reports are looked up per study later
+            texts.append(item)
+        else:
             result.skipped.append(reason)
     result.seconds["discover"] = time.perf_counter() - started
     started = time.perf_counter()
@@ -231,6 +234,9 @@ def scan_archive(root: Path, workers: int = 1,
             if study.report is not None:
                 break
             study.report = text_report_near(folder, study.info.accession_number)
+    used = {s.report.location for s in result.studies if s.report is not None}
+    result.skipped.extend(Skipped(str(p), "text file that is no study's report")
+                          for p in texts if str(p) not in used)
     result.seconds["assemble"] = time.perf_counter() - started
     logger.info("scanned %s: %d studies, %d files skipped", root.name, len(result.studies),
                 len(result.skipped))
