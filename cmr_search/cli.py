@@ -36,8 +36,11 @@ def _settings(ctx: typer.Context) -> Settings:
 def main_callback(ctx: typer.Context) -> None:
     """Case-retrieval search for cardiac MRI archives."""
     settings = Settings()
-    logging.basicConfig(level=settings.log_level, format="%(message)s",
+    # libraries (openjpeg, transformers) chatter at INFO; only our own packages speak up
+    logging.basicConfig(level=logging.WARNING, format="%(message)s",
                         handlers=[RichHandler(console=console, show_path=False)])
+    for package in ("cmr_search", "phantom", "indexer", "cmrclip"):
+        logging.getLogger(package).setLevel(settings.log_level)
     ctx.obj = settings
 
 
@@ -163,6 +166,45 @@ def scan(
     else:
         _scan_table(result)
         console.print(f"run report: {report_path}")
+
+
+@app.command()
+def train(
+    ctx: typer.Context,
+    archive: Annotated[Path, typer.Argument(help="archive with reports to learn from")],
+    out: Annotated[Path, typer.Option(help="checkpoint folder (last/ and best/ inside)")],
+    arch: Annotated[str, typer.Option(help="architecture: tiny or base")] = "tiny",
+    epochs: Annotated[int, typer.Option(min=1)] = 30,
+    batch_size: Annotated[int, typer.Option(min=2)] = 32,
+    lr: Annotated[float, typer.Option(min=0.0)] = 2e-3,
+    seed: Annotated[int, typer.Option(help="same seed, same model")] = 7,
+    resume: Annotated[bool, typer.Option(help="continue from OUT/last")] = False,
+    amp: Annotated[bool, typer.Option(help="bfloat16 mixed precision (GPU)")] = False,
+) -> None:
+    """Train CMR-CLIP on an archive's studies and report impressions (no labels needed)."""
+    from cmrclip.registry import REGISTRY
+    from cmrclip.train import EpochLog, TrainConfig
+    from cmrclip.train import train as run_training
+
+    settings = _settings(ctx)
+    if arch not in REGISTRY:
+        _fail(f"unknown architecture {arch!r}; choose from {', '.join(sorted(REGISTRY))}")
+    if not archive.is_dir():
+        _fail(f"{archive}: not a folder")
+    config = TrainConfig(archive=archive, out=out, arch=arch, epochs=epochs,
+                         batch_size=batch_size, lr=lr, seed=seed, resume=resume, amp=amp,
+                         workers=settings.worker_count, cache_root=settings.data_dir / "clips")
+    with _progress() as progress:
+        task = progress.add_task("training", total=epochs)
+
+        def report(log: EpochLog) -> None:
+            progress.update(task, completed=log.epoch + 1, description=(
+                f"epoch {log.epoch + 1} loss {log.loss:.3f} val R@5 {log.val_r5:.2f}"))
+
+        history = run_training(config, report)
+    best = max(history, key=lambda h: h.val_r5)
+    console.print(f"best validation R@5 {best.val_r5:.3f} at epoch {best.epoch + 1}; "
+                  f"checkpoints in {out}")
 
 
 def _write_run_report(settings: Settings, kind: str, payload: dict[str, Any]) -> Path:

@@ -1,0 +1,141 @@
+"""The video tower: each view is a clip of the beating heart; views are pooled into one study.
+
+Input (from `indexer.clips`): cine (batch, cine slots, T, H, W) and stills (batch, still slots,
+K, H, W), each with a presence mask. Each slot gets a per-view vector (a space-time encoder
+shared across views plus a learned view embedding); attention pooling over the present views
+gives the study vector.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from cmrclip.registry import VideoConfig
+from indexer.clips import CINE_SLOTS, STILL_SLOTS
+
+
+class FactorisedEncoder(nn.Module):
+    """A 2D CNN on every frame, then temporal convolutions; mean and spread over time.
+
+    The spread over time carries motion (how much the wall moves), the mean carries anatomy.
+    """
+
+    def __init__(self, config: VideoConfig) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        previous = 1
+        for i, channels in enumerate(config.channels):
+            kernel = 5 if i == 0 else 3
+            layers += [nn.Conv2d(previous, channels, kernel, stride=2, padding=kernel // 2),
+                       nn.BatchNorm2d(channels), nn.GELU()]
+            previous = channels
+        self.frame_cnn = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(3), nn.Flatten())
+        self.frame_proj = nn.Linear(previous * 9, config.width)
+        self.temporal = nn.Sequential(
+            nn.Conv1d(config.width, config.width, 3, padding=1, padding_mode="circular"),
+            nn.GELU(),
+            nn.Conv1d(config.width, config.width, 3, padding=1, padding_mode="circular"),
+            nn.GELU())
+        self.out = nn.Linear(2 * config.width, config.width)
+
+    def forward(self, clips: Tensor, temporal: bool = True) -> Tensor:
+        """clips (N, T, H, W) -> (N, width)."""
+        n, t, h, w = clips.shape
+        frames = self.frame_proj(self.frame_cnn(clips.reshape(n * t, 1, h, w)))
+        frames = frames.reshape(n, t, -1)
+        if temporal:
+            frames = frames + self.temporal(frames.transpose(1, 2)).transpose(1, 2)
+        summary = torch.cat([frames.mean(dim=1), frames.std(dim=1, unbiased=False)], dim=-1)
+        return self.out(summary)  # type: ignore[no-any-return]
+
+
+class DividedAttentionBlock(nn.Module):
+    """TimeSformer-style block: attention over time per patch, then over space per frame."""
+
+    def __init__(self, width: int, heads: int) -> None:
+        super().__init__()
+        self.norm_t, self.norm_s, self.norm_m = (nn.LayerNorm(width) for _ in range(3))
+        self.time = nn.MultiheadAttention(width, heads, batch_first=True)
+        self.space = nn.MultiheadAttention(width, heads, batch_first=True)
+        self.mlp = nn.Sequential(nn.Linear(width, 4 * width), nn.GELU(),
+                                 nn.Linear(4 * width, width))
+
+    def forward(self, x: Tensor) -> Tensor:
+        """x (N, T, P, D)."""
+        n, t, p, d = x.shape
+        xt = x.transpose(1, 2).reshape(n * p, t, d)
+        q = self.norm_t(xt)
+        xt = xt + self.time(q, q, q, need_weights=False)[0]
+        xs = xt.reshape(n, p, t, d).transpose(1, 2).reshape(n * t, p, d)
+        q = self.norm_s(xs)
+        xs = xs + self.space(q, q, q, need_weights=False)[0]
+        xs = xs + self.mlp(self.norm_m(xs))
+        out: Tensor = xs.reshape(n, t, p, d)
+        return out
+
+
+class DividedAttentionEncoder(nn.Module):
+    """ViT-B/16-style video transformer with divided space-time attention."""
+
+    def __init__(self, config: VideoConfig, size: int, frames: int) -> None:
+        super().__init__()
+        patches = (size // config.patch) ** 2
+        self.embed = nn.Conv2d(1, config.width, config.patch, stride=config.patch)
+        self.pos_space = nn.Parameter(torch.zeros(1, 1, patches, config.width))
+        self.pos_time = nn.Parameter(torch.zeros(1, frames, 1, config.width))
+        nn.init.trunc_normal_(self.pos_space, std=0.02)
+        nn.init.trunc_normal_(self.pos_time, std=0.02)
+        self.blocks = nn.ModuleList(DividedAttentionBlock(config.width, config.heads)
+                                    for _ in range(config.depth))
+        self.norm = nn.LayerNorm(config.width)
+
+    def _pos_space(self, patches: int) -> Tensor:
+        """Spatial position embedding, interpolated when the input size differs from training."""
+        trained = self.pos_space.shape[2]
+        if patches == trained:
+            return self.pos_space
+        side, new = round(trained**0.5), round(patches**0.5)
+        grid = self.pos_space.reshape(1, side, side, -1).permute(0, 3, 1, 2)
+        grid = F.interpolate(grid, size=(new, new), mode="bicubic", align_corners=False)
+        return grid.permute(0, 2, 3, 1).reshape(1, 1, new * new, -1)
+
+    def forward(self, clips: Tensor, temporal: bool = True) -> Tensor:
+        n, t, h, w = clips.shape
+        x = self.embed(clips.reshape(n * t, 1, h, w)).flatten(2).transpose(1, 2)
+        patches = x.shape[1]
+        x = x.reshape(n, t, patches, -1) + self._pos_space(patches)
+        x = x + self.pos_time[:, :t]
+        for block in self.blocks:
+            x = block(x)
+        return self.norm(x.mean(dim=(1, 2)))  # type: ignore[no-any-return]
+
+
+class StudyEncoder(nn.Module):
+    """Per-view vectors and an attention-pooled study vector."""
+
+    def __init__(self, config: VideoConfig, size: int, frames: int) -> None:
+        super().__init__()
+        self.encoder: nn.Module = (FactorisedEncoder(config) if config.kind == "factorised"
+                                   else DividedAttentionEncoder(config, size, frames))
+        n_views = len(CINE_SLOTS) + len(STILL_SLOTS)
+        self.view_embedding = nn.Parameter(torch.zeros(n_views, config.width))
+        nn.init.normal_(self.view_embedding, std=0.02)
+        self.query = nn.Parameter(torch.zeros(config.width))
+        self.key = nn.Linear(config.width, config.width)
+        self.width = config.width
+
+    def forward(self, cine: Tensor, cine_present: Tensor, stills: Tensor,
+                still_present: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """Returns (study vector (B, D), view vectors (B, V, D), view mask (B, V))."""
+        b, nc = cine.shape[:2]
+        ns = stills.shape[1]
+        cine_vec = self.encoder(cine.flatten(0, 1)).reshape(b, nc, -1)
+        still_vec = self.encoder(stills.flatten(0, 1), temporal=False).reshape(b, ns, -1)
+        views = torch.cat([cine_vec, still_vec], dim=1) + self.view_embedding
+        mask = torch.cat([cine_present, still_present], dim=1)
+        scores = (self.key(views) @ self.query) / self.width**0.5
+        scores = scores.masked_fill(~mask, float("-inf"))
+        weights = torch.softmax(scores, dim=1).nan_to_num(0.0)
+        return (weights.unsqueeze(-1) * views).sum(dim=1), views, mask
