@@ -195,16 +195,52 @@ def train(
                          batch_size=batch_size, lr=lr, seed=seed, resume=resume, amp=amp,
                          workers=settings.worker_count, cache_root=settings.data_dir / "clips")
     with _progress() as progress:
-        task = progress.add_task("training", total=epochs)
+        clips = progress.add_task("preparing clips", total=None)
+        task = progress.add_task("training", total=epochs, visible=False)
+
+        def prepared(done: int, total: int) -> None:
+            progress.update(clips, completed=done, total=total)
 
         def report(log: EpochLog) -> None:
-            progress.update(task, completed=log.epoch + 1, description=(
+            progress.update(task, visible=True, completed=log.epoch + 1, description=(
                 f"epoch {log.epoch + 1} loss {log.loss:.3f} val R@5 {log.val_r5:.2f}"))
 
-        history = run_training(config, report)
+        history = run_training(config, report, preparing=prepared)
     best = max(history, key=lambda h: h.val_r5)
     console.print(f"best validation R@5 {best.val_r5:.3f} at epoch {best.epoch + 1}; "
                   f"checkpoints in {out}")
+
+
+@app.command("eval")
+def evaluate(
+    ctx: typer.Context,
+    archive: Annotated[Path, typer.Argument(help="archive with ground truth or reports")],
+    checkpoint: Annotated[Path | None, typer.Option(
+        help="checkpoint folder; default: the committed demo checkpoint")] = None,
+    out: Annotated[Path | None, typer.Option(help="report folder")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    seed: Annotated[int, typer.Option()] = 0,
+) -> None:
+    """Evaluate like the paper: retrieval, zero-shot, few-shot, linear probe, baselines."""
+    from cmrclip.checkpoint import CheckpointError
+    from cmrclip.run_eval import run_evaluation
+
+    settings = _settings(ctx)
+    if not archive.is_dir():
+        _fail(f"{archive}: not a folder")
+    folder = out or settings.data_dir / "eval" / f"{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    try:
+        result = run_evaluation(archive, checkpoint, folder, settings.data_dir / "clips",
+                                settings.worker_count, seed)
+    except CheckpointError as error:
+        _fail(str(error))
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    from cmrclip.report import markdown
+
+    Console().print(markdown(result))
+    console.print(f"report: {folder / 'evaluation.md'}")
 
 
 def _write_run_report(settings: Settings, kind: str, payload: dict[str, Any]) -> Path:

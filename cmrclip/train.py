@@ -100,7 +100,8 @@ def _validate(model: CMRClip, pairs: PairSet, features: Tensor,
 
 
 def train(config: TrainConfig, progress: Callable[[EpochLog], None] | None = None,
-          pairs: PairSet | None = None) -> list[EpochLog]:
+          pairs: PairSet | None = None,
+          preparing: Callable[[int, int], None] | None = None) -> list[EpochLog]:
     """Train and checkpoint every epoch into `config.out` (best by validation R@5 in `best/`)."""
     generator = _seed_everything(config.seed)
     rank, world = _distributed()
@@ -111,7 +112,7 @@ def train(config: TrainConfig, progress: Callable[[EpochLog], None] | None = Non
         model, _ = load_checkpoint(config.out / "last", model.text)
     model.to(device)
     if pairs is None:
-        pairs = load_pairs(config.archive, spec, config.cache_root, config.workers)
+        pairs = load_pairs(config.archive, spec, config.cache_root, config.workers, preparing)
     train_idx, val_idx = split_by_patient(pairs.patient_ids, config.validation, config.seed)
     train_set, val_set = pairs.subset(train_idx), pairs.subset(val_idx)
     with torch.no_grad():
@@ -124,17 +125,18 @@ def train(config: TrainConfig, progress: Callable[[EpochLog], None] | None = Non
     params = [p for n, p in model.named_parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = max(1, math.ceil(len(train_set) / (config.batch_size * world)))
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, config.lr, total_steps=config.epochs * steps_per_epoch, pct_start=0.15)
     start_epoch, best, stale, history = 0, -1.0, 0, []
     state_path = config.out / _STATE
     if config.resume and state_path.exists():
         state = torch.load(state_path, weights_only=False)
         optimizer.load_state_dict(state["optimizer"])
-        schedule.load_state_dict(state["schedule"])
         start_epoch, best, stale = state["epoch"] + 1, state["best"], state["stale"]
         history = [EpochLog(**h) for h in state["history"]]
         generator.set_state(state["generator"])
+    # built after a resume so that a longer --epochs stretches the schedule from where it was
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, config.lr, total_steps=max(config.epochs, start_epoch + 1) * steps_per_epoch,
+        pct_start=0.15, last_epoch=start_epoch * steps_per_epoch - 1)
     ddp_model: Any = model
     if world > 1:
         ddp_model = torch.nn.parallel.DistributedDataParallel(model)
@@ -174,8 +176,7 @@ def train(config: TrainConfig, progress: Callable[[EpochLog], None] | None = Non
                 save_checkpoint(model, config.out / "best", card)
             else:
                 stale += 1
-            torch.save({"optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
-                        "epoch": epoch, "best": best, "stale": stale,
+            torch.save({"optimizer": optimizer.state_dict(), "epoch": epoch, "best": best, "stale": stale,
                         "history": [asdict(h) for h in history],
                         "generator": generator.get_state()}, state_path)
         if progress:

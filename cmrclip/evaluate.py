@@ -1,0 +1,211 @@
+"""Evaluation as in CMR-CLIP: retrieval, zero-shot detection, few-shot, linear probe, baselines.
+
+Labels come from the archive's ground truth when it has one, else from the report labeler.
+Retrieval queries are paraphrased impressions (a second report written in another style from the
+same facts); a hit is any study with the same diagnosis and finding profile, because many
+studies share an impression ("Normal study.").
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from cmr_search.vocab import CMR_CLIP_FINDINGS, Diagnosis, Finding, Severity
+from cmrclip.data import PairSet, split_by_patient
+from cmrclip.metrics import retrieval, roc_auc
+from cmrclip.model import CMRClip
+from cmrclip.prompts import PROMPTS
+from cmrclip.text import TextTower
+from cmrclip.train import embed_pairs
+from indexer.labeler import Mention, label_findings
+
+SHOTS = (1, 2, 4, 8, 16, 32)
+_EPISODES = 50
+
+
+@dataclass
+class EvalData:
+    pairs: PairSet
+    labels: dict[Finding, np.ndarray]  # bool per study
+    signature: list[str]  # diagnosis + finding profile, for retrieval relevance
+    queries: list[str]  # paraphrased impressions
+    label_source: str
+
+
+def _paraphrase(record: dict[str, Any], seed: int) -> str:
+    from phantom.measure import Measurements
+    from phantom.reports import ReportFacts, write_report
+
+    findings = {Finding(k): Severity(v) for k, v in record["findings"].items()}
+    facts = ReportFacts(Diagnosis(record["diagnosis"]), findings,
+                        Measurements(**record["measurements"]),
+                        tuple(dict.fromkeys(record.get("lge_patterns", []))),
+                        record.get("territory"), bool(record.get("contrast_given", True)), "")
+    return write_report(np.random.default_rng([seed, 99]), facts).impression
+
+
+def eval_data(archive: Path, pairs: PairSet, seed: int = 0) -> EvalData:
+    truth_file = archive / "ground_truth.jsonl"
+    if truth_file.exists():
+        records = {json.loads(line)["study_instance_uid"]: json.loads(line)
+                   for line in truth_file.read_text().splitlines()}
+        rows = [records[uid] for uid in pairs.study_uids]
+        labels = {f: np.array([r["findings"][f.value] != "none" for r in rows])
+                  for f in CMR_CLIP_FINDINGS}
+        signature = [r["diagnosis"] + "|" + ",".join(r["findings"][f.value][0]
+                                                     for f in CMR_CLIP_FINDINGS) for r in rows]
+        queries = [_paraphrase(r, seed + i) for i, r in enumerate(rows)]
+        return EvalData(pairs, labels, signature, queries, "ground truth")
+    found = [label_findings(text) for text in pairs.texts]
+    labels = {f: np.array([x[f].mention in (Mention.POSITIVE, Mention.UNCERTAIN) for x in found])
+              for f in CMR_CLIP_FINDINGS}
+    signature = ["".join("1" if labels[f][i] else "0" for f in CMR_CLIP_FINDINGS)
+                 for i in range(len(pairs))]
+    return EvalData(pairs, labels, signature, list(pairs.texts), "report labeler")
+
+
+def _best_threshold(scores: np.ndarray, labels: np.ndarray) -> float:
+    candidates = np.unique(scores)
+    if len(candidates) < 2 or labels.all() or not labels.any():
+        return float(np.median(scores))
+    j = [(labels & (scores >= c)).sum() / labels.sum() - ((~labels) & (scores >= c)).sum()
+         / (~labels).sum() for c in candidates]
+    return float(candidates[int(np.argmax(j))])
+
+
+def _finite_mean(values: list[float]) -> float:
+    finite = [v for v in values if np.isfinite(v)]
+    return float(np.mean(finite)) if finite else float("nan")
+
+
+def _accuracy_f1(scores: np.ndarray, labels: np.ndarray, threshold: float) -> tuple[float, float]:
+    if len(scores) == 0:
+        return float("nan"), float("nan")
+    predicted = scores >= threshold
+    tp = float((predicted & labels).sum())
+    precision = tp / max(predicted.sum(), 1)
+    recall = tp / max(labels.sum(), 1)
+    f1 = 2 * precision * recall / max(precision + recall, 1e-9)
+    return float((predicted == labels).mean()), float(f1)
+
+
+Curves = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def zero_shot(model: CMRClip, video: np.ndarray, data: EvalData, val: list[int],
+              test: list[int], curves: Curves | None = None) -> dict[str, dict[str, float]]:
+    """Pair scoring (positive minus negative prompts) and the paper's positive-only scoring."""
+    out = {}
+    with torch.no_grad():
+        for finding in CMR_CLIP_FINDINGS:
+            positive, negative = PROMPTS[finding]
+            pos = model.encode_text(list(positive)).mean(0).numpy()
+            neg = model.encode_text(list(negative)).mean(0).numpy()
+            score = video @ pos - video @ neg
+            labels = data.labels[finding]
+            threshold = _best_threshold(score[val], labels[val])
+            accuracy, f1 = _accuracy_f1(score[test], labels[test], threshold)
+            out[finding.value] = {
+                "auc": roc_auc(score[test], labels[test]),
+                "accuracy": accuracy, "f1": f1,
+                "auc_positive_only": roc_auc((video @ pos)[test], labels[test]),
+                "positives": int(labels[test].sum()),
+            }
+            if curves is not None:
+                curves[finding.value] = (score[test], labels[test])
+    return out
+
+
+def _retrieval(queries: np.ndarray, docs: np.ndarray, signature: list[str]) -> dict[str, Any]:
+    relevant = np.array([[a == b for b in signature] for a in signature])
+    return {"t2v": retrieval(queries @ docs.T, relevant).as_dict(),
+            "v2t": retrieval(docs @ queries.T, relevant).as_dict()}
+
+
+def few_shot(video: np.ndarray, data: EvalData, support: list[int], query: list[int],
+             seed: int) -> dict[str, dict[str, float]]:
+    """Prototype classifiers from k positive and k negative examples, averaged over episodes."""
+    rng = np.random.default_rng(seed)
+    out: dict[str, dict[str, float]] = {}
+    for finding in CMR_CLIP_FINDINGS:
+        labels = data.labels[finding]
+        pos = [i for i in support if labels[i]]
+        neg = [i for i in support if not labels[i]]
+        result = {}
+        for k in SHOTS:
+            if len(pos) < k or len(neg) < k:
+                continue
+            aucs = []
+            for _ in range(_EPISODES):
+                p = video[rng.choice(pos, k, replace=False)].mean(0)
+                n = video[rng.choice(neg, k, replace=False)].mean(0)
+                aucs.append(roc_auc(video[query] @ (p - n), labels[query]))
+            result[str(k)] = _finite_mean(aucs)
+        out[finding.value] = result
+    return out
+
+
+def _fit_logistic(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Weights and bias of an L2-regularised logistic regression (L-BFGS)."""
+    w = torch.zeros(x.shape[1], requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.LBFGS([w, b], max_iter=200)
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad()
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(x @ w + b, y) + 1e-3 * (w @ w)
+        loss.backward()  # type: ignore[no-untyped-call]
+        return loss
+
+    optimizer.step(closure)  # type: ignore[no-untyped-call]
+    return w.detach(), b.detach()
+
+
+def linear_probe(video: np.ndarray, data: EvalData, support: list[int],
+                 query: list[int]) -> dict[str, float]:
+    """L2-regularised logistic regression on frozen study embeddings: test AUC per finding."""
+    out = {}
+    x_train = torch.as_tensor(video[support], dtype=torch.float32)
+    for finding in CMR_CLIP_FINDINGS:
+        y = torch.as_tensor(data.labels[finding][support], dtype=torch.float32)
+        if y.sum() == 0 or y.sum() == len(y):
+            out[finding.value] = float("nan")
+            continue
+        w, b = _fit_logistic(x_train, y)
+        scores = (torch.as_tensor(video[query]) @ w + b).numpy()
+        out[finding.value] = roc_auc(scores, data.labels[finding][query])
+    return out
+
+
+def evaluate_model(model: CMRClip, data: EvalData, seed: int = 0, full: bool = True,
+                   curves: Curves | None = None) -> dict[str, Any]:
+    model.eval()
+    device = torch.device("cpu")
+    with torch.no_grad():
+        features = torch.cat([model.text_features(data.queries[i:i + 64])
+                              for i in range(0, len(data.queries), 64)])
+    video, queries = embed_pairs(model, data.pairs, device, features)
+    val, test = split_by_patient(data.pairs.patient_ids, 0.3, seed)
+    result: dict[str, Any] = {
+        "zero_shot": zero_shot(model, video, data, val, test, curves),
+        "retrieval": _retrieval(queries, video, data.signature),
+    }
+    if full:
+        support, query = split_by_patient(data.pairs.patient_ids, 0.5, seed + 1)
+        result["few_shot"] = few_shot(video, data, support, query, seed)
+        result["linear_probe"] = linear_probe(video, data, support, query)
+    return result
+
+
+def text_only_baseline(text: TextTower, data: EvalData) -> dict[str, Any]:
+    """Search the reports instead of the images: MiniLM over impressions, queried by text."""
+    with torch.no_grad():
+        docs = torch.nn.functional.normalize(text(list(data.pairs.texts)), dim=-1).numpy()
+        queries = torch.nn.functional.normalize(text(data.queries), dim=-1).numpy()
+    return {"retrieval": _retrieval(queries, docs, data.signature)}
