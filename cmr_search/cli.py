@@ -174,7 +174,7 @@ def train(
     archive: Annotated[Path, typer.Argument(help="archive with reports to learn from")],
     out: Annotated[Path, typer.Option(help="checkpoint folder (last/ and best/ inside)")],
     arch: Annotated[str, typer.Option(help="architecture: tiny or base")] = "tiny",
-    epochs: Annotated[int, typer.Option(min=1)] = 30,
+    epochs: Annotated[int, typer.Option(min=1)] = 40,
     batch_size: Annotated[int, typer.Option(min=2)] = 32,
     lr: Annotated[float, typer.Option(min=0.0)] = 2e-3,
     seed: Annotated[int, typer.Option(help="same seed, same model")] = 7,
@@ -206,7 +206,7 @@ def train(
                 f"epoch {log.epoch + 1} loss {log.loss:.3f} val R@5 {log.val_r5:.2f}"))
 
         history = run_training(config, report, preparing=prepared)
-    best = max(history, key=lambda h: h.val_r5)
+    best = max(history, key=lambda h: h.val_score)
     console.print(f"best validation R@5 {best.val_r5:.3f} at epoch {best.epoch + 1}; "
                   f"checkpoints in {out}")
 

@@ -30,12 +30,12 @@ class TrainConfig:
     archive: Path
     out: Path
     arch: str = "tiny"
-    epochs: int = 30
+    epochs: int = 40
     batch_size: int = 32
     lr: float = 2e-3
     weight_decay: float = 0.05
     validation: float = 0.15
-    patience: int = 6
+    patience: int = 8
     seed: int = 7
     workers: int = 1
     resume: bool = False
@@ -50,6 +50,7 @@ class EpochLog:
     val_r5: float
     val_median_rank: float
     seconds: float
+    val_score: float = 0.0  # mean of R@1, R@5 and R@10: what early stopping watches
 
 
 def _seed_everything(seed: int) -> torch.Generator:
@@ -90,13 +91,14 @@ def embed_pairs(model: CMRClip, pairs: PairSet, device: torch.device,
 
 
 def _validate(model: CMRClip, pairs: PairSet, features: Tensor,
-              device: torch.device) -> tuple[float, float]:
+              device: torch.device) -> tuple[float, float, float]:
+    """(R@5, median rank, mean of R@1/R@5/R@10) of study-to-impression retrieval."""
     if len(pairs) < 2:
-        return 0.0, float("nan")
+        return 0.0, float("nan"), 0.0
     video, text = embed_pairs(model, pairs, device, features)
     same = np.array([[a == b for b in pairs.texts] for a in pairs.texts])
     result = retrieval(video @ text.T, same)
-    return result.r5, result.median_rank
+    return result.r5, result.median_rank, (result.r1 + result.r5 + result.r10) / 3
 
 
 def train(config: TrainConfig, progress: Callable[[EpochLog], None] | None = None,
@@ -163,21 +165,21 @@ def train(config: TrainConfig, progress: Callable[[EpochLog], None] | None = Non
             optimizer.step()
             schedule.step()
             losses.append(float(loss.detach()))
-        r5, median_rank = _validate(model, val_set, val_text, device)
+        r5, median_rank, score = _validate(model, val_set, val_text, device)
         log = EpochLog(epoch, float(np.mean(losses)) if losses else float("nan"), r5,
-                       median_rank, time.perf_counter() - started)
+                       median_rank, time.perf_counter() - started, score)
         history.append(log)
         if rank == 0:
             card = _card(config, history, len(train_set), len(val_set))
             save_checkpoint(model, config.out / "last", card)
-            improved = r5 > best
+            improved = score > best
             if improved:
-                best, stale = r5, 0
+                best, stale = score, 0
                 save_checkpoint(model, config.out / "best", card)
             else:
                 stale += 1
-            torch.save({"optimizer": optimizer.state_dict(), "epoch": epoch, "best": best, "stale": stale,
-                        "history": [asdict(h) for h in history],
+            torch.save({"optimizer": optimizer.state_dict(), "epoch": epoch, "best": best,
+                        "stale": stale, "history": [asdict(h) for h in history],
                         "generator": generator.get_state()}, state_path)
         if progress:
             progress(log)
@@ -190,7 +192,7 @@ def train(config: TrainConfig, progress: Callable[[EpochLog], None] | None = Non
 
 def _card(config: TrainConfig, history: list[EpochLog], n_train: int,
           n_val: int) -> dict[str, Any]:
-    best = max(history, key=lambda h: h.val_r5)
+    best = max(history, key=lambda h: h.val_score)
     return {
         "training": {
             "archive": str(config.archive), "train_studies": n_train, "val_studies": n_val,
@@ -199,7 +201,7 @@ def _card(config: TrainConfig, history: list[EpochLog], n_train: int,
             "shift/rotate +-10 deg, gamma, gain, cycle offset; no flips",
             "data": "synthetic CMR archive from phantom/ (reports are synthetic impressions)",
         },
-        "metrics": {"best_epoch": best.epoch, "val_r5": best.val_r5,
+        "metrics": {"best_epoch": best.epoch, "val_r5": best.val_r5, "val_score": best.val_score,
                     "val_median_rank": best.val_median_rank},
         "history": [asdict(h) for h in history],
     }
