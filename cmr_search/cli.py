@@ -7,13 +7,14 @@ import logging
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+from cmr_search import cli_index, cli_serve
+from cmr_search.cli_common import console, fail, progress_bar, settings_of, write_run_report
 from cmr_search.settings import Settings
 
 app = typer.Typer(
@@ -22,14 +23,6 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console(stderr=True)
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    settings = ctx.obj
-    if not isinstance(settings, Settings):
-        raise RuntimeError("settings were not initialised")
-    return settings
 
 
 @app.callback()
@@ -44,31 +37,21 @@ def main_callback(ctx: typer.Context) -> None:
     ctx.obj = settings
 
 
-def _fail(message: str) -> NoReturn:
-    console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(1)
-
-
-def _progress() -> Progress:
-    return Progress("[progress.description]{task.description}", BarColumn(),
-                    MofNCompleteColumn(), TimeRemainingColumn(), console=console)
-
-
 def _synthesize(out: Path, studies: int, seed: int, faults: bool, report_format: str,
                 workers: int) -> None:
     from phantom.archive import SynthConfig, generate_archive
     from phantom.study import ReportFormat
 
     if out.exists() and not out.is_dir():
-        _fail(f"{out}: exists and is not a folder")
+        fail(f"{out}: exists and is not a folder")
     config = SynthConfig(out, studies, seed, faults, ReportFormat(report_format), workers)
-    with _progress() as progress:
+    with progress_bar() as progress:
         task = progress.add_task("synthesising studies", total=studies)
         try:
             summary = generate_archive(
                 config, lambda done, _total: progress.update(task, completed=done))
         except OSError as error:
-            _fail(f"{error.filename or out}: {error.strerror or error}")
+            fail(f"{error.filename or out}: {error.strerror or error}")
     console.print(f"wrote {summary.studies} studies to {summary.out} in {summary.seconds:.1f} s "
                   f"({summary.mb_per_study:.1f} MB per study)")
 
@@ -95,19 +78,24 @@ def synth(
         try:
             shown = render_montage(montage, out)
         except (ValueError, OSError) as error:
-            _fail(str(error))
+            fail(str(error))
         console.print(f"montage of {shown} series written to {out}")
         return
     if report_format not in ("txt", "jsonl", "sr", "mixed"):
         raise typer.BadParameter(f"{report_format!r}: use txt, jsonl, sr or mixed",
                                  param_hint="--report-format")
-    _synthesize(out, studies, seed, faults, report_format, _settings(ctx).workers)
+    _synthesize(out, studies, seed, faults, report_format, settings_of(ctx).workers)
 
 
 @app.command()
-def demo(ctx: typer.Context) -> None:
-    """Build the demo archive under the data folder (once) and say where it is."""
-    settings = _settings(ctx)
+def demo(
+    ctx: typer.Context,
+    serve: Annotated[bool, typer.Option(help="serve the web UI when the index is ready")] = True,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+) -> None:
+    """Build the demo archive (once), index it with the demo model, and serve the web UI."""
+    settings = settings_of(ctx)
     archive = settings.demo_archive
     marker = archive / "ground_truth.jsonl"
     recipe = {"studies": settings.demo_studies, "seed": settings.demo_seed}
@@ -121,6 +109,9 @@ def demo(ctx: typer.Context) -> None:
                     settings.workers)
         recipe_file.write_text(json.dumps(recipe), encoding="utf-8")
     typer.echo(f"Demo archive: {archive.resolve()}")
+    cli_index.run_index_command(settings, archive, rebuild=False, shard=None, as_json=False)
+    if serve:
+        cli_serve.serve_app(settings, host, port)
 
 
 def _scan_table(result: Any) -> None:
@@ -152,15 +143,15 @@ def scan(
     """Find studies, views and reports in an archive; list skipped files with reasons."""
     from indexer.scan import scan_archive
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if not archive.is_dir():
-        _fail(f"{archive}: not a folder")
-    with _progress() as progress:
+        fail(f"{archive}: not a folder")
+    with progress_bar() as progress:
         task = progress.add_task("reading headers", total=None)
         result = scan_archive(archive, settings.worker_count,
                               lambda done, total: progress.update(task, completed=done,
                                                                   total=total))
-    report_path = _write_run_report(settings, "scan", result.as_dict())
+    report_path = write_run_report(settings, "scan", result.as_dict())
     if as_json:
         typer.echo(json.dumps(result.as_dict()))
     else:
@@ -186,15 +177,15 @@ def train(
     from cmrclip.train import EpochLog, TrainConfig
     from cmrclip.train import train as run_training
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if arch not in REGISTRY:
-        _fail(f"unknown architecture {arch!r}; choose from {', '.join(sorted(REGISTRY))}")
+        fail(f"unknown architecture {arch!r}; choose from {', '.join(sorted(REGISTRY))}")
     if not archive.is_dir():
-        _fail(f"{archive}: not a folder")
+        fail(f"{archive}: not a folder")
     config = TrainConfig(archive=archive, out=out, arch=arch, epochs=epochs,
                          batch_size=batch_size, lr=lr, seed=seed, resume=resume, amp=amp,
                          workers=settings.worker_count, cache_root=settings.data_dir / "clips")
-    with _progress() as progress:
+    with progress_bar() as progress:
         clips = progress.add_task("preparing clips", total=None)
         task = progress.add_task("training", total=epochs, visible=False)
 
@@ -225,15 +216,15 @@ def evaluate(
     from cmrclip.checkpoint import CheckpointError
     from cmrclip.run_eval import run_evaluation
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if not archive.is_dir():
-        _fail(f"{archive}: not a folder")
+        fail(f"{archive}: not a folder")
     folder = out or settings.data_dir / "eval" / f"{datetime.now(UTC):%Y%m%dT%H%M%S}"
     try:
         result = run_evaluation(archive, checkpoint, folder, settings.data_dir / "clips",
                                 settings.worker_count, seed)
     except CheckpointError as error:
-        _fail(str(error))
+        fail(str(error))
     if as_json:
         typer.echo(json.dumps(result))
         return
@@ -243,12 +234,9 @@ def evaluate(
     console.print(f"report: {folder / 'evaluation.md'}")
 
 
-def _write_run_report(settings: Settings, kind: str, payload: dict[str, Any]) -> Path:
-    folder = settings.data_dir / "runs"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{kind}-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}.json"
-    path.write_text(json.dumps(payload, indent=1), encoding="utf-8")
-    return path
+app.command("index")(cli_index.index)
+app.command("stats")(cli_index.stats)
+app.command("serve")(cli_serve.serve)
 
 
 def main() -> None:

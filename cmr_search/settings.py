@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,6 +20,12 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO")
     demo_studies: int = Field(default=200, ge=1)
     demo_seed: int = Field(default=2026)
+    checkpoint: Path | None = Field(default=None, description="CMR-CLIP checkpoint folder; "
+                                    "None = the demo checkpoint shipped with the package")
+    qdrant_url: str | None = Field(default=None, description="a Qdrant server or cluster; "
+                                   "None = the embedded store under data_dir/index")
+    qdrant_api_key: SecretStr | None = None
+    qdrant_collection: str = Field(default="cmr_studies", pattern=r"^[A-Za-z0-9_-]{1,64}$")
 
     @field_validator("log_level")
     @classmethod
@@ -36,3 +42,14 @@ class Settings(BaseSettings):
     @property
     def demo_archive(self) -> Path:
         return self.data_dir / "demo-archive"
+
+    @property
+    def index_dir(self) -> Path:
+        """The embedded store's generations (unused with a Qdrant server)."""
+        return self.data_dir / "index"
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        from cmrclip.checkpoint import DEMO_CHECKPOINT
+
+        return self.checkpoint or DEMO_CHECKPOINT

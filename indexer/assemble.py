@@ -90,6 +90,14 @@ def _stills(series: list[Series], spec: ClipSpec, center: np.ndarray, timer: _Ti
     return normalise(out, spec)
 
 
+def _still_preview(series: list[Series], center: np.ndarray, root: Path, slot: str) -> Preview:
+    """The middle image of the first LGE series, as a still."""
+    stack = load_stack(series[0])
+    middle = stack.images.shape[0] // 2
+    return render_preview(stack, middle, center, root,
+                          preview_key([series[0].series_instance_uid], slot))
+
+
 def assemble_study(study: Study, spec: ClipSpec, timings: dict[str, float] | None = None,
                    preview_root: Path | None = None) -> Assembly:
     """Clips of every view a study has; raises PixelError if its short-axis cine is unusable."""
@@ -122,10 +130,10 @@ def assemble_study(study: Study, spec: ClipSpec, timings: dict[str, float] | Non
         lax_center = _lax_center(stack, center)
         clips.cine[CINE_SLOTS.index(slot)] = _cine_clip(stack, 0, lax_center, spec, timer)
         clips.cine_present[CINE_SLOTS.index(slot)] = True
-        if preview_root is not None and view is View.CH4_CINE:
-            result.previews["4ch"] = render_preview(stack, 0, lax_center, preview_root,
-                                                    preview_key([series[0].series_instance_uid],
-                                                                "4ch"))
+        if preview_root is not None:
+            result.previews[slot] = render_preview(
+                stack, 0, lax_center, preview_root,
+                preview_key([series[0].series_instance_uid], slot))
     for slot, view, ordered in (("lge_sax", View.LGE_SAX, True), ("lge_lax", View.LGE_LAX, False)):
         series = study.series_for(view)
         if not series:
@@ -135,9 +143,12 @@ def assemble_study(study: Study, spec: ClipSpec, timings: dict[str, float] | Non
         except PixelError as error:
             clips.notes.append(str(error))
             continue
-        if stills is not None:
-            clips.stills[STILL_SLOTS.index(slot)] = stills
-            clips.stills_present[STILL_SLOTS.index(slot)] = True
+        if stills is None:
+            continue
+        clips.stills[STILL_SLOTS.index(slot)] = stills
+        clips.stills_present[STILL_SLOTS.index(slot)] = True
+        if preview_root is not None:
+            result.previews[slot] = _still_preview(series, center, preview_root, slot)
     clips.cine = clips.cine.astype(np.float16)
     clips.stills = clips.stills.astype(np.float16)
     return result

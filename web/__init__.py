@@ -1,1 +1,1 @@
-"""web: see README.md; built in a later issue."""
+"""web: the FastAPI app (JSON API under /api/v1, health checks; the UI comes with issue 7)."""

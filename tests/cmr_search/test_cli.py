@@ -59,8 +59,10 @@ def test_demo_builds_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("CMR_SEARCH_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("CMR_SEARCH_DEMO_STUDIES", "1")
     monkeypatch.setenv("CMR_SEARCH_WORKERS", "1")
-    first = runner.invoke(app, ["demo"])
+    first = runner.invoke(app, ["demo", "--no-serve"])
     assert first.exit_code == 0, first.output
     assert (tmp_path / "demo-archive" / "ground_truth.jsonl").exists()
-    second = runner.invoke(app, ["demo"])
+    assert (tmp_path / "index" / "CURRENT").exists()  # indexed with the demo checkpoint
+    second = runner.invoke(app, ["demo", "--no-serve"])
     assert second.exit_code == 0 and "already built" in second.output
+    assert "nothing to publish" in second.output

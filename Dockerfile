@@ -1,0 +1,18 @@
+# One image for the web app and the indexer. CPU torch from the registry's CPU wheel first, so
+# nothing later pulls a CUDA build.
+FROM python:3.11-slim
+WORKDIR /app
+RUN pip install --no-cache-dir torch==2.13.0
+COPY pyproject.toml README.md ./
+COPY cmr_search cmr_search
+COPY phantom phantom
+COPY indexer indexer
+COPY search search
+COPY web web
+COPY cmrclip cmrclip
+COPY templates templates
+RUN pip install --no-cache-dir .
+ENV CMR_SEARCH_DATA_DIR=/data HF_HUB_OFFLINE=1
+USER 1000:1000
+EXPOSE 8000
+CMD ["cmr-search", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,118 @@
+"""What a study point carries besides its vectors: the payload search filters, facets and shows."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from typing import Any
+
+from indexer.labeler import Mention, label_diagnoses, label_findings
+from indexer.scan import Study
+
+_VENDORS = (("siemens", "siemens"), ("philips", "philips"), ("ge ", "ge"), ("general electric",
+            "ge"), ("ge medical", "ge"), ("canon", "canon"), ("toshiba", "canon"))
+_AGE = re.compile(r"^(\d{1,3})([DWMY])$")
+_AGE_DIVISOR = {"D": 365.25, "W": 52.18, "M": 12.0, "Y": 1.0}
+
+
+def study_fingerprint(study: Study) -> str:
+    """A digest of every file of the study (path, size, modification time) and its report.
+
+    Stat-based on purpose: hashing every byte of a hospital archive on each re-run costs a full
+    read of it; a re-exported or edited file changes size or mtime.
+    """
+    h = hashlib.sha256()
+    files = sorted({str(f.path) for s in study.series for sl in s.slices for f in sl.frames})
+    for name in files:
+        st = os.stat(name)
+        h.update(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    if study.report is not None:
+        h.update(study.report.text.encode())
+    return h.hexdigest()[:32]
+
+
+def age_years(patient_age: str) -> int | None:
+    """DICOM AgeString (nnnD/W/M/Y) in whole years; None when absent or malformed."""
+    match = _AGE.match(patient_age.strip().upper())
+    if not match:
+        return None
+    return int(int(match.group(1)) / _AGE_DIVISOR[match.group(2)])
+
+
+def study_datetime(study_date: str) -> str | None:
+    """DICOM DA (YYYYMMDD) as an RFC 3339 datetime for Qdrant's datetime index."""
+    if not re.fullmatch(r"\d{8}", study_date or ""):
+        return None
+    return f"{study_date[:4]}-{study_date[4:6]}-{study_date[6:]}T00:00:00Z"
+
+
+def vendor(manufacturer: str) -> str:
+    text = f"{manufacturer.lower()} "
+    for needle, name in _VENDORS:
+        if needle in text:
+            return name
+    return "other" if manufacturer.strip() else "unknown"
+
+
+def patient_key(patient_id: str, study_instance_uid: str) -> str:
+    """Groups one patient's studies without storing the Patient ID itself."""
+    source = patient_id.strip() or study_instance_uid
+    return hashlib.sha256(f"cmr-search-patient:{source}".encode()).hexdigest()[:20]
+
+
+def report_fields(study: Study) -> dict[str, Any]:
+    """Impression, report and the findings and diagnoses the report states (with sentences)."""
+    if study.report is None:
+        return {"has_report": False, "report_status": "missing", "impression": "", "report": "",
+                "report_findings": [], "report_uncertain": [], "report_negated": [],
+                "report_severity": {},
+                "report_sentences": {}, "report_diagnoses": []}
+    impression, text = study.report.impression, study.report.text
+    labels = label_findings(impression, text)
+    diagnoses = label_diagnoses(impression, text)
+
+    def having(mention: Mention) -> list[str]:
+        return sorted(f.value for f, label in labels.items() if label.mention is mention)
+
+    return {
+        "has_report": True,
+        "report_status": "present",
+        "impression": impression,
+        "report": text,
+        "report_findings": having(Mention.POSITIVE),
+        "report_uncertain": having(Mention.UNCERTAIN),
+        "report_negated": having(Mention.NEGATIVE),
+        "report_severity": {f.value: label.severity.value for f, label in labels.items()
+                            if label.severity is not None
+                            and label.mention is not Mention.NEGATIVE},
+        "report_sentences": {f.value: label.sentence for f, label in labels.items()
+                             if label.sentence},
+        "report_diagnoses": sorted(d.value for d, label in diagnoses.items()
+                                   if label.mention is Mention.POSITIVE),
+    }
+
+
+def study_payload(study: Study, fingerprint: str, previews: dict[str, str],
+                  frame_interval_ms: float) -> dict[str, Any]:
+    """Everything but the image-derived scores (those need the calibration of the whole index)."""
+    info = study.info
+    return {
+        "study_instance_uid": info.study_instance_uid,
+        "accession_number": info.accession_number,
+        "patient_key": patient_key(info.patient_id, info.study_instance_uid),
+        "study_date": study_datetime(info.study_date),
+        "age": age_years(info.patient_age),
+        "sex": info.patient_sex or "unknown",
+        "manufacturer": info.manufacturer,
+        "vendor": vendor(info.manufacturer),
+        "model_name": info.manufacturer_model_name,
+        "field_strength": info.magnetic_field_strength,
+        "views": sorted(study.view_series),
+        "series": {view: uid for view, uid in study.view_series.items()},
+        "previews": previews,
+        "frame_interval_ms": round(frame_interval_ms, 2),
+        "archive_path": str(study.folder),
+        "fingerprint": fingerprint,
+        **report_fields(study),
+    }

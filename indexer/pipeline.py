@@ -1,0 +1,277 @@
+"""`cmr-search index`: scan, fingerprint, assemble clips and previews, encode, record, publish.
+
+Each stage is timed and safe to re-run. Reading and clip assembly run in worker processes while
+the main process encodes finished studies in batches; every embedded study is written to its
+record at once, so an interrupted run loses nothing already embedded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from indexer.assemble import ClipCache, assemble_study
+from indexer.clips import ClipSpec, StudyClips
+from indexer.embed import IMPRESSION, REPORT, Embedder
+from indexer.payload import study_fingerprint, study_payload
+from indexer.points import calibrate
+from indexer.publish import Published, publish_edge, publish_server
+from indexer.records import EmbeddingRecord, RecordStore
+from indexer.scan import Study, scan_archive
+from indexer.store import Generations, ServerStore
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Shard:
+    """This machine's part K of N (1-based) of an archive, chosen by Study Instance UID."""
+
+    k: int
+    n: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.k <= self.n:
+            raise ValueError(f"shard {self.k}/{self.n}: need 1 <= K <= N")
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        try:
+            k, n = (int(x) for x in text.split("/"))
+        except ValueError:
+            raise ValueError(f"shard {text!r}: write it as K/N, for example 2/4") from None
+        return cls(k, n)
+
+    def holds(self, study_instance_uid: str) -> bool:
+        digest = hashlib.sha256(study_instance_uid.encode()).digest()
+        return int.from_bytes(digest[:8], "big") % self.n == self.k - 1
+
+
+@dataclass
+class IndexOptions:
+    rebuild: bool = False
+    shard: Shard | None = None
+    workers: int = 1
+    batch_size: int = 16
+
+
+@dataclass
+class IndexSummary:
+    indexed: int = 0
+    unchanged: int = 0
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
+    studies_found: int = 0
+    studies_in_index: int = 0
+    published: dict[str, Any] = field(default_factory=dict)
+    interrupted: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        reasons: dict[str, int] = {}
+        for s in self.skipped:
+            key = s["reason"].split(":")[0]
+            reasons[key] = reasons.get(key, 0) + 1
+        return {"indexed": self.indexed, "unchanged": self.unchanged,
+                "skipped": len(self.skipped), "skipped_by_reason": reasons,
+                "skipped_items": self.skipped, "studies_found": self.studies_found,
+                "studies_in_index": self.studies_in_index, "seconds": round(self.seconds, 2),
+                "stages": {k: round(v, 2) for k, v in self.stages.items()},
+                "published": self.published, "interrupted": self.interrupted}
+
+
+@dataclass
+class Prepared:
+    """What a worker hands back for one study: clips and preview paths, or why it failed."""
+
+    study_instance_uid: str
+    clips: StudyClips | None
+    previews: dict[str, str]
+    error: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def prepare_study(study: Study, spec: ClipSpec, data_dir: Path) -> Prepared:
+    """The read and assemble stages for one study (runs in a worker process)."""
+    uid = study.study_instance_uid
+    timings: dict[str, float] = {}
+    try:
+        assembly = assemble_study(study, spec, timings, preview_root=data_dir / "previews")
+    except Exception as error:  # any failure skips this study only, with its reason
+        logger.debug("assembling %s failed", uid, exc_info=True)
+        return Prepared(uid, None, {}, f"{type(error).__name__}: {error}", timings)
+    ClipCache(data_dir / "clips", spec).put(assembly.clips)
+    previews = {}
+    for name, preview in assembly.previews.items():
+        previews[name] = str(preview.animation.relative_to(data_dir))
+        previews[f"{name}_poster"] = str(preview.poster.relative_to(data_dir))
+    return Prepared(uid, assembly.clips, previews, "", timings)
+
+
+def _prepared_stream(studies: list[Study], spec: ClipSpec, data_dir: Path,
+                     workers: int) -> Iterator[Prepared]:
+    if workers <= 1:
+        for study in studies:
+            yield prepare_study(study, spec, data_dir)
+        return
+    with ProcessPoolExecutor(workers) as pool:
+        pending: set[Future[Prepared]] = set()
+        queue = iter(studies)
+        try:
+            for study in queue:  # a bounded window keeps memory flat on big archives
+                pending.add(pool.submit(prepare_study, study, spec, data_dir))
+                if len(pending) >= 2 * workers:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    yield from (f.result() for f in done)
+            for future in pending:
+                yield future.result()
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+class _Encoder:
+    """Batches prepared studies through the model and writes their records."""
+
+    def __init__(self, embedder: Embedder, records: RecordStore, studies: dict[str, Study],
+                 fingerprints: dict[str, str], summary: IndexSummary) -> None:
+        self.embedder, self.records, self.studies = embedder, records, studies
+        self.fingerprints, self.summary = fingerprints, summary
+        self.batch: list[Prepared] = []
+
+    def add(self, prepared: Prepared) -> None:
+        self.batch.append(prepared)
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        batch, self.batch = self.batch, []
+        started = time.perf_counter()
+        clips = [p.clips for p in batch if p.clips is not None]
+        image_vectors = self.embedder.encode_clips(clips)
+        studies = [self.studies[p.study_instance_uid] for p in batch]
+        reports = [s.report for s in studies]
+        texts = [(r.impression or r.text) if r else "" for r in reports]
+        full = [f"{r.impression}\n{r.text}" if r else "" for r in reports]
+        joint = self.embedder.encode_texts(texts).joint
+        own = self.embedder.encode_texts(full).own
+        self.summary.stages["encode"] = self.summary.stages.get("encode", 0.0) + \
+            time.perf_counter() - started
+        started = time.perf_counter()
+        for i, (prepared, study) in enumerate(zip(batch, studies, strict=True)):
+            vectors = dict(image_vectors[i])
+            if study.report is not None:
+                vectors[IMPRESSION], vectors[REPORT] = joint[i], own[i]
+            fingerprint = self.fingerprints[prepared.study_instance_uid]
+            assert prepared.clips is not None
+            payload = study_payload(study, fingerprint, prepared.previews,
+                                    prepared.clips.frame_interval_ms)
+            self.records.put(EmbeddingRecord(
+                prepared.study_instance_uid, fingerprint, vectors, payload,
+                self.embedder.raw_scores(vectors["study"])))
+            self.summary.indexed += 1
+        self.summary.stages["record"] = self.summary.stages.get("record", 0.0) + \
+            time.perf_counter() - started
+
+
+Target = Generations | ServerStore
+
+
+def run_index(archive: Path, data_dir: Path, embedder: Embedder, target: Target,
+              options: IndexOptions,
+              progress: Callable[[str, int, int], None] | None = None) -> IndexSummary:
+    """Index `archive` into `target`; bad studies are recorded in the summary and skipped."""
+    started = time.perf_counter()
+    summary = IndexSummary()
+    stage = time.perf_counter()
+    scanned = scan_archive(archive, options.workers,
+                           (lambda d, t: progress("read headers", d, t)) if progress else None)
+    summary.stages["scan"] = time.perf_counter() - stage
+    summary.skipped = [{"path": s.path, "reason": s.reason} for s in scanned.skipped]
+    studies = [s for s in scanned.studies
+               if options.shard is None or options.shard.holds(s.study_instance_uid)]
+    summary.studies_found = len(studies)
+    stage = time.perf_counter()
+    fingerprints = {}
+    for study in studies:
+        try:
+            fingerprints[study.study_instance_uid] = study_fingerprint(study)
+        except OSError as error:
+            summary.skipped.append({"path": str(study.folder), "reason": f"unreadable: {error}"})
+    summary.stages["fingerprint"] = time.perf_counter() - stage
+    records = RecordStore(data_dir / "embeddings", embedder.key)
+    on_disk = records.fingerprints()
+    todo = [s for s in studies if s.study_instance_uid in fingerprints and (
+        options.rebuild or on_disk.get(s.study_instance_uid)
+        != fingerprints[s.study_instance_uid])]
+    summary.unchanged = len(fingerprints) - len(todo)
+    by_uid = {s.study_instance_uid: s for s in todo}
+    encoder = _Encoder(embedder, records, by_uid, fingerprints, summary)
+    torch.set_num_threads(1)  # the workers have the other cores
+    stage = time.perf_counter()
+    try:
+        for done, prepared in enumerate(_prepared_stream(todo, embedder.spec, data_dir,
+                                                         options.workers), start=1):
+            for name, seconds in prepared.timings.items():
+                summary.stages[name] = summary.stages.get(name, 0.0) + seconds
+            if prepared.clips is None:
+                study = by_uid[prepared.study_instance_uid]
+                summary.skipped.append({"path": str(study.folder), "reason": prepared.error})
+                fingerprints.pop(prepared.study_instance_uid)
+            else:
+                encoder.add(prepared)
+                if len(encoder.batch) >= options.batch_size:
+                    encoder.flush()
+            if progress:
+                progress("embed studies", done, len(todo))
+        encoder.flush()
+    except KeyboardInterrupt:
+        summary.interrupted = True
+        logger.warning("interrupted: %d studies embedded in this run are kept; the index is "
+                       "published by the next run", summary.indexed)
+        summary.seconds = time.perf_counter() - started
+        return summary
+    summary.stages["assemble_and_encode_wall"] = time.perf_counter() - stage
+    summary.published = vars(_publish(data_dir, embedder, target, records, fingerprints,
+                                      options, summary, archive, progress))
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _publish(data_dir: Path, embedder: Embedder, target: Target, records: RecordStore,
+             fingerprints: dict[str, str], options: IndexOptions, summary: IndexSummary,
+             archive: Path, progress: Callable[[str, int, int], None] | None) -> Published:
+    stage = time.perf_counter()
+    on_disk = records.fingerprints()
+    # keep studies indexed by earlier runs (other shards, other archives) unless rebuilding
+    members = dict(fingerprints) if options.rebuild else {**on_disk, **fingerprints}
+    members = {uid: fp for uid, fp in members.items() if on_disk.get(uid) == fp}
+    calibration = calibrate(records.all(members))
+    summary.stages["calibrate"] = time.perf_counter() - stage
+    stage = time.perf_counter()
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress("publish", done, len(members))
+
+    extra = {"archive": str(archive)}
+    if isinstance(target, Generations):
+        published = publish_edge(target, embedder, records.all(members), members, calibration,
+                                 extra, options.rebuild, tick)
+    else:
+        published = publish_server(target, embedder, records.all(members), members,
+                                   calibration, extra, options.rebuild, tick)
+    summary.stages["publish"] = time.perf_counter() - stage
+    summary.studies_in_index = len(members)
+    return published

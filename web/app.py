@@ -1,0 +1,59 @@
+"""The FastAPI application: health and readiness, and what the index holds."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from cmr_search.settings import Settings
+from cmrclip.checkpoint import CheckpointError, read_card
+from indexer.points import INDEX_VERSION
+from indexer.store import StoreError, VectorStore
+from indexer.store.factory import describe, open_index
+
+logger = logging.getLogger(__name__)
+
+
+def readiness(store: VectorStore, settings: Settings) -> tuple[bool, dict[str, Any]]:
+    """Ready when the store answers and its index was built by the configured model."""
+    try:
+        metadata = store.metadata()
+        expected = read_card(settings.checkpoint_dir)["identity"]
+    except (StoreError, CheckpointError, KeyError) as error:
+        return False, {"ready": False, "reason": str(error)}
+    except Exception as error:  # noqa: BLE001  (unreachable server: any client error)
+        return False, {"ready": False, "reason": f"{type(error).__name__}: {error}"}
+    if metadata is None:
+        return False, {"ready": False, "reason": "no index yet; run `cmr-search index`"}
+    if metadata.get("model") != expected or metadata.get("index_version") != INDEX_VERSION:
+        return False, {"ready": False, "reason": "index built by another model or index "
+                       "version; re-index with `cmr-search index ARCHIVE --rebuild`"}
+    return True, {"ready": True, "studies": store.count(), "store": describe(settings)}
+
+
+def create_app(settings: Settings, store: VectorStore | None = None) -> FastAPI:
+    app = FastAPI(title="cmr-search", version="0.1.0",
+                  description="Case-retrieval search for cardiac MRI archives.")
+    index = store if store is not None else open_index(settings)
+    app.state.settings = settings
+    app.state.store = index
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        """The process is up (liveness)."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    def readyz() -> JSONResponse:
+        """The index is reachable and matches the model (readiness; 503 otherwise)."""
+        ready, body = readiness(index, settings)
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @app.get("/api/v1/health", tags=["health"])
+    def api_health() -> JSONResponse:
+        return readyz()
+
+    return app
