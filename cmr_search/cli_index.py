@@ -91,8 +91,16 @@ def index(
     run_index_command(settings_of(ctx), archive, rebuild, shard, as_json)
 
 
-def index_stats(settings: Settings) -> dict[str, Any]:
+def _live_counts(store: Any) -> dict[str, Any]:
     from indexer.store import Filter, Match
+
+    return {"studies": store.count(),
+            "with_report": store.count(Filter(must=(Match("report_status", "present"),))),
+            "by_vendor": store.facet("vendor"), "by_sex": store.facet("sex")}
+
+
+def index_stats(settings: Settings) -> dict[str, Any]:
+    from indexer.store import StoreError
     from indexer.store.factory import describe, open_index
 
     store = open_index(settings)
@@ -101,19 +109,22 @@ def index_stats(settings: Settings) -> dict[str, Any]:
         if metadata is None:
             return {"store": describe(settings), "studies": 0, "model": None,
                     "index_version": None}
+        try:
+            live = _live_counts(store)
+        except StoreError:  # the web server holds the embedded shard open: use what was recorded
+            live = {"studies": metadata.get("studies"), "with_report": None, "by_vendor": None,
+                    "by_sex": None, "note": "the index is open in another process (the web "
+                    "server); counts are those recorded when it was built"}
         return {
             "store": describe(settings),
-            "studies": store.count(),
+            **live,
             "index_version": metadata.get("index_version"),
             "model": metadata.get("model"),
             "vectors": metadata.get("vectors"),
             "generation": getattr(store, "generation", None),
             "built": metadata.get("built"),
             "archive": metadata.get("archive"),
-            "with_report": store.count(Filter(must=(Match("report_status", "present"),))),
             "calibration": metadata.get("calibration"),
-            "by_vendor": store.facet("vendor"),
-            "by_sex": store.facet("sex"),
         }
     finally:
         store.close()
