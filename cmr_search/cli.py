@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.logging import RichHandler
 
@@ -28,7 +29,11 @@ app = typer.Typer(
 @app.callback()
 def main_callback(ctx: typer.Context) -> None:
     """Case-retrieval search for cardiac MRI archives."""
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        fail(f"setting CMR_SEARCH_{str(first['loc'][0]).upper()}: {first['msg']}")
     # libraries (openjpeg, transformers) chatter at INFO; only our own packages speak up
     logging.basicConfig(level=logging.WARNING, format="%(message)s",
                         handlers=[RichHandler(console=console, show_path=False)])

@@ -22,8 +22,9 @@ class Settings(BaseSettings):
     demo_seed: int = Field(default=2026)
     checkpoint: Path | None = Field(default=None, description="CMR-CLIP checkpoint folder; "
                                     "None = the demo checkpoint shipped with the package")
-    qdrant_url: str | None = Field(default=None, description="a Qdrant server or cluster; "
-                                   "None = the embedded store under data_dir/index")
+    qdrant_url: str | None = Field(default=None, pattern=r"^https?://", description="a Qdrant "
+                                   "server or cluster (http or https); None = the embedded "
+                                   "store under data_dir/index")
     qdrant_api_key: SecretStr | None = None
     qdrant_collection: str = Field(default="cmr_studies", pattern=r"^[A-Za-z0-9_-]{1,64}$")
 

@@ -58,16 +58,24 @@ def _vector_params(size: int, exact: bool) -> qm.VectorParams:
 
 
 class ServerStore:
-    """One collection on a Qdrant server (`url`), or in qdrant-client's memory (`":memory:"`)."""
+    """One collection on a Qdrant server or cluster at an http(s) URL."""
 
     def __init__(self, url: str, collection: str, api_key: str | None = None,
                  timeout_s: int = 30) -> None:
+        if not url.startswith(("http://", "https://")):
+            raise StoreError(f"Qdrant URL {url!r}: expected http:// or https://")
         self.collection = collection
         self.url = url
-        if url == ":memory:":
-            self.client = QdrantClient(location=":memory:")
-        else:
-            self.client = QdrantClient(url=url, api_key=api_key, timeout=timeout_s)
+        self.client = QdrantClient(url=url, api_key=api_key, timeout=timeout_s)
+
+    @classmethod
+    def in_memory(cls, collection: str) -> ServerStore:
+        """qdrant-client's local mode, which speaks the server's API: for tests only (it is
+        far too slow to serve an archive; the embedded default is Qdrant Edge)."""
+        store = cls.__new__(cls)
+        store.collection, store.url = collection, ":memory:"
+        store.client = QdrantClient(location=":memory:")
+        return store
 
     def metadata(self) -> dict[str, Any] | None:
         try:

@@ -43,3 +43,11 @@ def test_index_errors_are_one_line(tmp_path: Path) -> None:
     no_model = runner.invoke(app, ["index", str(tmp_path)],
                              env={**env, "CMR_SEARCH_CHECKPOINT": str(tmp_path)})
     assert no_model.exit_code == 1 and "model_card.json" in no_model.output
+
+
+def test_a_bad_setting_is_one_line_and_local_mode_is_not_a_url(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["stats"], env={"CMR_SEARCH_DATA_DIR": str(tmp_path),
+                                                "CMR_SEARCH_QDRANT_URL": ":memory:"})
+    assert result.exit_code == 1
+    assert "CMR_SEARCH_QDRANT_URL" in result.output
+    assert len(result.output.strip().splitlines()) == 1

@@ -102,7 +102,7 @@ def test_an_index_from_another_model_is_refused_with_a_hint(
 def test_the_server_store_gets_the_same_points_and_reruns_are_incremental(
         archive: Path, embedder: Embedder, indexed: tuple[Path, IndexSummary]) -> None:
     data, first = indexed  # reuses the embedding records: only publishing happens here
-    server = ServerStore(":memory:", "studies")
+    server = ServerStore.in_memory("studies")
     summary = run_index(archive, data, embedder, server, IndexOptions())
     assert summary.indexed == 0 and server.count() == first.indexed
     assert summary.published["points"] == first.indexed

@@ -60,7 +60,7 @@ def _points() -> list[StorePoint]:
 @pytest.fixture(params=["edge", "server"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[VectorStore]:
     s: VectorStore = EdgeStore(tmp_path / "gen") if request.param == "edge" \
-        else ServerStore(":memory:", "test")
+        else ServerStore.in_memory("test")
     assert s.metadata() is None
     s.ensure(SCHEMA, {"model": {"architecture": "tiny"}, "index_version": "v"})
     s.upsert(_points())
@@ -145,3 +145,8 @@ def test_retrieve_scroll_delete_and_payload_selection(store: VectorStore) -> Non
     assert store.count() == 4
     selected = store.query(Nearest("study", _unit(1, 1, 1, 1)), limit=1, fields=["sex"])
     assert set(selected[0].payload) == {"sex"}
+
+
+def test_a_server_store_needs_an_http_url() -> None:
+    with pytest.raises(StoreError, match="http"):
+        ServerStore(":memory:", "studies")

@@ -15,7 +15,7 @@ from web.app import create_app
 
 def test_not_ready_without_an_index_then_ready(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
-    store = ServerStore(":memory:", "studies")
+    store = ServerStore.in_memory("studies")
     client = TestClient(create_app(settings, store))
     assert client.get("/healthz").json() == {"status": "ok"}
     response = client.get("/readyz")
@@ -28,7 +28,7 @@ def test_not_ready_without_an_index_then_ready(tmp_path: Path) -> None:
 
 
 def test_an_index_from_another_model_is_not_ready(tmp_path: Path) -> None:
-    store = ServerStore(":memory:", "studies")
+    store = ServerStore.in_memory("studies")
     store.ensure(StoreSchema(dense={"study": 4}), {"model": {"architecture": "other"},
                                                    "index_version": INDEX_VERSION})
     client = TestClient(create_app(Settings(data_dir=tmp_path), store))
