@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.logging import RichHandler
 
-from cmr_search import cli_index, cli_serve
+from cmr_search import cli_index, cli_search, cli_serve
 from cmr_search.cli_common import console, fail, progress_bar, settings_of, write_run_report
 from cmr_search.settings import Settings
 
@@ -242,6 +242,8 @@ def evaluate(
 app.command("index")(cli_index.index)
 app.command("stats")(cli_index.stats)
 app.command("serve")(cli_serve.serve)
+app.command("query")(cli_search.query)
+app.command("similar")(cli_search.similar)
 
 
 def main() -> None:

@@ -110,6 +110,17 @@ def sentences(text: str) -> list[str]:
     return [p for p in cleaned if p]
 
 
+def negation_at(clause: str) -> int | None:
+    """Where the clause's first negation cue ("no", "without", "absence of", ...) starts."""
+    match = _NEGATION.search(clause)
+    return match.start() if match else None
+
+
+def clauses(text: str) -> list[str]:
+    """Every clause of every sentence: the unit a negation cue reaches."""
+    return [c.strip() for s in sentences(_normalise(text)) for c in _clauses(s)]
+
+
 def _clauses(sentence: str) -> list[str]:
     # a clause boundary stops "no LGE" from negating what follows "but" or a comma
     return [c for c in re.split(r",|\bbut\b|\bhowever\b|\bwith\b|\band\b(?= \w+ly\b)", sentence)

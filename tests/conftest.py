@@ -30,3 +30,17 @@ def ground_truth(archive: Path) -> list[dict[str, Any]]:
 @pytest.fixture(scope="session")
 def faults(archive: Path) -> dict[str, Any]:
     return dict(json.loads((archive / "faults.json").read_text()))
+
+
+@pytest.fixture(scope="session")
+def indexed_data(archive: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder holding the session archive indexed by the demo model."""
+    from cmrclip.checkpoint import DEMO_CHECKPOINT
+    from indexer.embed import Embedder
+    from indexer.pipeline import IndexOptions, run_index
+    from indexer.store import Generations
+
+    data = tmp_path_factory.mktemp("indexed")
+    run_index(archive, data, Embedder.from_checkpoint(DEMO_CHECKPOINT),
+              Generations(data / "index"), IndexOptions(workers=2))
+    return data

@@ -1,11 +1,13 @@
-"""The FastAPI application: health and readiness, and what the index holds."""
+"""The FastAPI application: health and readiness, the JSON API, and (later) the pages."""
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from cmr_search.settings import Settings
@@ -13,6 +15,9 @@ from cmrclip.checkpoint import CheckpointError, read_card
 from indexer.points import INDEX_VERSION
 from indexer.store import StoreError, VectorStore
 from indexer.store.factory import describe, open_index
+from search import NotFoundError, NotReadyError, QueryError, SearchEngine, SearchError, UploadError
+from search.factory import open_engine
+from web.api import router
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +39,39 @@ def readiness(store: VectorStore, settings: Settings) -> tuple[bool, dict[str, A
     return True, {"ready": True, "studies": store.count(), "store": describe(settings)}
 
 
-def create_app(settings: Settings, store: VectorStore | None = None) -> FastAPI:
+_STATUS = {QueryError: 400, UploadError: 400, NotFoundError: 404, NotReadyError: 503}
+
+
+def _lazy_engine(settings: Settings, store: VectorStore,
+                 engine: SearchEngine | None) -> Callable[[], SearchEngine]:
+    """The model loads on the first search, so health checks answer while it does."""
+    lock = threading.Lock()
+    holder: list[SearchEngine] = [engine] if engine is not None else []
+
+    def get() -> SearchEngine:
+        with lock:
+            if not holder:
+                holder.append(open_engine(settings, store))
+            return holder[0]
+
+    return get
+
+
+def create_app(settings: Settings, store: VectorStore | None = None,
+               engine: SearchEngine | None = None) -> FastAPI:
     app = FastAPI(title="cmr-search", version="0.1.0",
                   description="Case-retrieval search for cardiac MRI archives.")
-    index = store if store is not None else open_index(settings)
+    index = engine.store if engine is not None else store if store is not None \
+        else open_index(settings)
     app.state.settings = settings
     app.state.store = index
+    app.state.engine = _lazy_engine(settings, index, engine)
+    app.include_router(router)
+
+    @app.exception_handler(SearchError)
+    def search_error(_: Request, error: Exception) -> JSONResponse:
+        status = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), 400)
+        return JSONResponse({"detail": str(error)}, status_code=status)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -42,7 +42,9 @@ _FIELD_TYPES = {
 }
 
 
-def _condition(c: st.Match | st.MatchAny | st.Range | st.DateRange) -> qe.FieldCondition:
+def _condition(c: st.Condition) -> qe.FieldCondition | qe.Filter:
+    if isinstance(c, st.Filter):
+        return _filter(c) or qe.Filter()
     if isinstance(c, st.Match):
         return qe.FieldCondition(key=c.key, match=qe.MatchValue(c.value))
     if isinstance(c, st.MatchAny):

@@ -26,7 +26,9 @@ _FIELD_TYPES = {
 }
 
 
-def _condition(c: st.Match | st.MatchAny | st.Range | st.DateRange) -> qm.FieldCondition:
+def _condition(c: st.Condition) -> qm.FieldCondition | qm.Filter:
+    if isinstance(c, st.Filter):
+        return _filter(c) or qm.Filter()
     if isinstance(c, st.Match):
         return qm.FieldCondition(key=c.key, match=qm.MatchValue(value=c.value))
     if isinstance(c, st.MatchAny):

@@ -101,11 +101,11 @@ class DateRange:
     lte: str | None = None
 
 
-Condition = Match | MatchAny | Range | DateRange
-
-
 @dataclass(frozen=True)
 class Filter:
+    """All of `must`, none of `must_not`; a Filter nests as a condition (for "A and B" inside
+    `must_not`, or "A or B" written as must_not of all the negations)."""
+
     must: tuple[Condition, ...] = ()
     must_not: tuple[Condition, ...] = ()
 
@@ -116,6 +116,9 @@ class Filter:
         if other is None:
             return self
         return Filter(self.must + other.must, self.must_not + other.must_not)
+
+
+Condition = Match | MatchAny | Range | DateRange | Filter
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,83 @@
+"""Why a study matched: signal ranks, the best-matching view, the report sentences to read."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from indexer.embed import VIEW_VECTORS
+from indexer.labeler import sentences
+from search.models import Explanation, Sentence, Signal, SignalMatch
+from search.understand import QueryIntent
+
+_WORD = re.compile(r"[a-z0-9]+", re.IGNORECASE)
+_MAX_SENTENCES = 3
+
+
+def stem_match(term: str, word: str) -> bool:
+    """A loose match that survives inflection: dilated ~ dilatation, amyloid ~ amyloidosis."""
+    term, word = term.lower(), word.lower()
+    if len(term) < 5 or len(word) < 5:
+        return term == word
+    return word[:5] == term[:5]
+
+
+def matched_terms(text: str, terms: list[str]) -> list[str]:
+    """The words of `text` that match a query term, as written in the text."""
+    words = _WORD.findall(text)
+    return sorted({w for w in words for t in terms if stem_match(t, w)}, key=str.lower)
+
+
+def report_sentences(payload: dict[str, Any], intent: QueryIntent | None) -> list[Sentence]:
+    """Sentences stating the query's findings first, then those sharing most query words."""
+    report = str(payload.get("report") or "")
+    if not report or intent is None:
+        return []
+    terms = intent.terms()
+    deciding: dict[str, str] = payload.get("report_sentences") or {}
+    picked: list[Sentence] = []
+    for finding in [*intent.wanted, *intent.ruled_out]:
+        text = deciding.get(finding.value)
+        if text and all(s.text != text for s in picked):
+            picked.append(Sentence(text=text, terms=matched_terms(text, terms),
+                                   finding=finding.value))
+    scored = []
+    for text in sentences(report):
+        found = matched_terms(text, terms)
+        if found and all(s.text != text for s in picked):
+            scored.append((len({w.lower()[:5] for w in found}), text, found))
+    scored.sort(key=lambda item: -item[0])
+    picked += [Sentence(text=t, terms=f) for _, t, f in scored]
+    return picked[:_MAX_SENTENCES]
+
+
+def view_scores(vectors: dict[str, np.ndarray],
+                reference: np.ndarray | dict[str, np.ndarray]) -> dict[str, float]:
+    """Cosine of each view of the hit with the query (one vector, or one per view slot)."""
+    out = {}
+    for slot, name in VIEW_VECTORS.items():
+        vector = vectors.get(name)
+        ref = reference.get(name) if isinstance(reference, dict) else reference
+        if vector is None or ref is None:
+            continue
+        denominator = float(np.linalg.norm(vector) * np.linalg.norm(ref)) or 1.0
+        out[slot] = round(float(vector @ ref) / denominator, 4)
+    return out
+
+
+def explanation(hit_id: str, payload: dict[str, Any], ranks: dict[Signal, dict[str, tuple[int,
+                float]]], views: dict[str, float], intent: QueryIntent | None) -> Explanation:
+    signals = [SignalMatch(signal=signal, rank=found[hit_id][0], score=round(found[hit_id][1], 4))
+               for signal, found in ranks.items() if hit_id in found]
+    matched = []
+    if intent is not None:
+        for finding in intent.wanted:
+            if finding.value in (payload.get("report_findings") or []):
+                matched.append(f"{finding.value} (report)")
+            if finding.value in (payload.get("image_findings") or []):
+                matched.append(f"{finding.value} (images)")
+    return Explanation(signals=signals, view_scores=views,
+                       best_view=max(views, key=lambda k: views[k]) if views else None,
+                       sentences=report_sentences(payload, intent), findings_matched=matched)

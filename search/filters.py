@@ -1,0 +1,138 @@
+"""Search filters: validated at construction, translated to store filters, parsed from the CLI."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from cmr_search.vocab import Diagnosis, Finding, View
+from indexer.store import DateRange, Filter, Match, MatchAny, Range
+from search.errors import QueryError
+
+FINDINGS = tuple(f.value for f in Finding)
+DIAGNOSES = tuple(d.value for d in Diagnosis)
+VIEWS = tuple(v.value for v in View if v is not View.OTHER)
+
+
+class SearchFilters(BaseModel):
+    """Which studies a search may return. Empty lists and None leave a field unconstrained."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    study_date_from: date | None = Field(None, description="first study date (inclusive)")
+    study_date_to: date | None = Field(None, description="last study date (inclusive)")
+    age_min: int | None = Field(None, ge=0, le=130, description="years, inclusive")
+    age_max: int | None = Field(None, ge=0, le=130, description="years, inclusive")
+    sex: list[str] = Field(default_factory=list, description="DICOM PatientSex: F, M, O")
+    vendor: list[str] = Field(default_factory=list, description="siemens, philips, ge, canon")
+    manufacturer: list[str] = Field(default_factory=list, description="as written in DICOM")
+    field_strength_min: float | None = Field(None, ge=0, le=20, description="tesla")
+    field_strength_max: float | None = Field(None, ge=0, le=20, description="tesla")
+    views: list[str] = Field(default_factory=list, description="views the study must have")
+    report_findings: list[str] = Field(default_factory=list,
+                                       description="findings the report states, all of them")
+    report_negated: list[str] = Field(default_factory=list,
+                                      description="findings the report rules out")
+    diagnoses: list[str] = Field(default_factory=list, description="diagnoses in the report")
+    image_findings: list[str] = Field(default_factory=list,
+                                      description="findings the images show (zero-shot)")
+    image_score_min: float = Field(0.5, ge=0.0, le=1.0,
+                                   description="calibrated probability for image_findings")
+    report: str | None = Field(None, pattern="^(present|missing)$",
+                               description="only studies with (or without) a report")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SearchFilters:
+        _known("views", self.views, VIEWS)
+        for name in ("report_findings", "report_negated", "image_findings"):
+            _known(name, getattr(self, name), FINDINGS)
+        _known("diagnoses", self.diagnoses, DIAGNOSES)
+        _known("sex", self.sex, ("F", "M", "O", "unknown"))
+        for low, high in (("study_date_from", "study_date_to"), ("age_min", "age_max"),
+                          ("field_strength_min", "field_strength_max")):
+            a, b = getattr(self, low), getattr(self, high)
+            if a is not None and b is not None and a > b:
+                raise ValueError(f"{low} ({a}) is after {high} ({b})")
+        return self
+
+    def to_store(self) -> Filter:
+        must: list[Any] = []
+        if self.study_date_from or self.study_date_to:
+            must.append(DateRange("study_date", _day(self.study_date_from, "00:00:00"),
+                                  _day(self.study_date_to, "23:59:59")))
+        if self.age_min is not None or self.age_max is not None:
+            must.append(Range("age", self.age_min, self.age_max))
+        if self.field_strength_min is not None or self.field_strength_max is not None:
+            must.append(Range("field_strength", self.field_strength_min,
+                              self.field_strength_max))
+        for key, values in (("sex", self.sex), ("vendor", self.vendor),
+                            ("manufacturer", self.manufacturer)):
+            if values:
+                must.append(MatchAny(key, tuple(values)))
+        must += [Match("views", v) for v in self.views]
+        must += [Match("report_findings", f) for f in self.report_findings]
+        must += [Match("report_negated", f) for f in self.report_negated]
+        must += [Match("report_diagnoses", d) for d in self.diagnoses]
+        must += [Range(f"image_scores.{f}", gte=self.image_score_min)
+                 for f in self.image_findings]
+        if self.report:
+            must.append(Match("report_status", self.report))
+        return Filter(tuple(must))
+
+    def active(self) -> dict[str, Any]:
+        """Only the fields that constrain something (for echoing a query back)."""
+        return self.model_dump(mode="json", exclude_defaults=True)
+
+
+def _known(name: str, values: list[str], allowed: tuple[str, ...]) -> None:
+    unknown = sorted(set(values) - set(allowed))
+    if unknown:
+        raise ValueError(f"{name}: unknown {', '.join(unknown)} (known: {', '.join(allowed)})")
+
+
+def _day(value: date | None, time: str) -> str | None:
+    return f"{value.isoformat()}T{time}Z" if value else None
+
+
+# CLI spelling: KEY=VALUE, lists comma-separated, ranges LOW..HIGH (either side may be empty)
+_LISTS = {"sex": "sex", "vendor": "vendor", "manufacturer": "manufacturer", "view": "views",
+          "finding": "report_findings", "no_finding": "report_negated",
+          "diagnosis": "diagnoses", "image_finding": "image_findings"}
+_RANGES = {"date": ("study_date_from", "study_date_to"), "age": ("age_min", "age_max"),
+           "field_strength": ("field_strength_min", "field_strength_max")}
+_SCALARS = {"image_score_min": "image_score_min", "report": "report"}
+FILTER_KEYS = tuple(sorted({*_LISTS, *_RANGES, *_SCALARS}))
+
+
+def parse_filters(items: list[str]) -> SearchFilters:
+    """`["age=40..60", "view=lge_sax", "finding=lge,lv_dilation"]` -> SearchFilters."""
+    fields: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not value:
+            raise QueryError(f"filter {item!r}: expected KEY=VALUE")
+        if key in _LISTS:
+            fields.setdefault(_LISTS[key], []).extend(v.strip() for v in value.split(","))
+        elif key in _RANGES:
+            low, dots, high = value.partition("..")
+            low_key, high_key = _RANGES[key]
+            fields[low_key] = low or None
+            fields[high_key] = (high or None) if dots else low
+        elif key in _SCALARS:
+            fields[_SCALARS[key]] = value
+        else:
+            raise QueryError(f"unknown filter {key!r} (known: {', '.join(FILTER_KEYS)})")
+    return build_filters(fields)
+
+
+def build_filters(fields: dict[str, Any]) -> SearchFilters:
+    """SearchFilters from loose fields, with a one-line QueryError instead of a traceback."""
+    try:
+        return SearchFilters(**fields)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "filters"
+        raise QueryError(f"filter {where}: {first['msg']}") from None

@@ -1,0 +1,161 @@
+"""Requests and responses of the search API: pydantic models shared by Python, JSON and the CLI."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from search.filters import SearchFilters
+
+MAX_QUERY_CHARS = 500
+MAX_LIMIT = 100
+MAX_DEPTH = 1000  # how far down the ranking pages may reach
+
+
+class Mode(StrEnum):
+    """Which signals answer a free-text query."""
+
+    IMAGES = "images"  # CLIP text embedding against the study videos: ignores the reports
+    REPORTS = "reports"  # report embeddings and keywords: ignores the images
+    BOTH = "both"
+
+
+class Sort(StrEnum):
+    RELEVANCE = "relevance"
+    DATE = "date"  # newest first, among the relevant candidates
+
+
+class Signal(StrEnum):
+    IMAGES = "images"
+    REPORTS = "reports"
+    KEYWORDS = "keywords"
+    EXAMPLES = "examples"  # find-similar on the study vectors
+    REPORT_EXAMPLES = "report_examples"  # find-similar on the report vectors
+
+
+class Page(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    limit: int = Field(10, ge=1, le=MAX_LIMIT)
+    page: int = Field(1, ge=1)
+    sort: Sort = Sort.RELEVANCE
+    per_patient: bool = Field(True, description="one result per patient; the patient's other "
+                              "studies are listed with it")
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.limit
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    q: str = Field(..., min_length=1, max_length=MAX_QUERY_CHARS)
+    mode: Mode = Mode.BOTH
+    filters: SearchFilters = Field(default_factory=SearchFilters)
+    page: Page = Field(default_factory=Page)
+
+
+class SimilarRequest(BaseModel):
+    """More like the positive studies, less like the negatives; optionally in one view."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    positive: list[str] = Field(..., min_length=1, max_length=20)
+    negative: list[str] = Field(default_factory=list, max_length=20)
+    view: str | None = Field(None, description="compare one view slot only (e.g. lge_sax, 4ch)")
+    mode: Mode = Mode.IMAGES
+    filters: SearchFilters = Field(default_factory=SearchFilters)
+    page: Page = Field(default_factory=Page)
+
+
+class SignalMatch(BaseModel):
+    signal: Signal
+    rank: int = Field(..., description="1-based rank of the study in this signal alone")
+    score: float
+
+
+class Sentence(BaseModel):
+    text: str
+    terms: list[str] = Field(default_factory=list, description="query words found in it")
+    finding: str | None = Field(None, description="the finding this sentence states")
+
+
+class Explanation(BaseModel):
+    signals: list[SignalMatch] = Field(default_factory=list)
+    best_view: str | None = None
+    view_scores: dict[str, float] = Field(default_factory=dict)
+    sentences: list[Sentence] = Field(default_factory=list)
+    findings_matched: list[str] = Field(default_factory=list,
+                                        description="query findings the study shows, and where "
+                                        "(report or images)")
+
+
+class OtherStudy(BaseModel):
+    study_instance_uid: str
+    study_date: str | None = None
+
+
+class Result(BaseModel):
+    study_instance_uid: str
+    score: float
+    rank: int
+    study_date: str | None = None
+    age: int | None = None
+    sex: str | None = None
+    vendor: str | None = None
+    field_strength: float | None = None
+    views: list[str] = Field(default_factory=list)
+    impression: str = ""
+    has_report: bool = False
+    report_findings: list[str] = Field(default_factory=list)
+    image_findings: list[str] = Field(default_factory=list)
+    image_scores: dict[str, float] = Field(default_factory=dict)
+    diagnoses: list[str] = Field(default_factory=list)
+    previews: dict[str, str] = Field(default_factory=dict)
+    patient_key: str = ""
+    other_studies: list[OtherStudy] = Field(default_factory=list)
+    explanation: Explanation = Field(default_factory=Explanation)
+
+
+class Versions(BaseModel):
+    model: str
+    index: str
+    generation: str | None = None
+
+
+class Interpretation(BaseModel):
+    """How the query was read, so a user sees why the opposite is not returned."""
+
+    wanted: dict[str, str | None] = Field(default_factory=dict)
+    ruled_out: list[str] = Field(default_factory=list)
+    diagnoses: list[str] = Field(default_factory=list)
+    ruled_out_diagnoses: list[str] = Field(default_factory=list)
+
+
+class SearchResponse(BaseModel):
+    query: dict[str, Any]
+    results: list[Result]
+    total: int = Field(..., description="results available to page through (capped at the "
+                       "ranking depth)")
+    page: int
+    limit: int
+    has_more: bool
+    interpretation: Interpretation | None = None
+    versions: Versions
+    took_ms: float
+
+
+class FacetsResponse(BaseModel):
+    facets: dict[str, dict[str, int]]
+    total: int
+    versions: Versions
+
+
+class StudyDetail(BaseModel):
+    study_instance_uid: str
+    payload: dict[str, Any]
+    same_patient: list[OtherStudy]
+    versions: Versions

@@ -1,0 +1,102 @@
+"""What a free-text query asks for: findings wanted or ruled out, their severity, diagnoses.
+
+The same rule-based labeler that reads reports reads the query, so "no LGE", "without
+effusion" and "severe LV dysfunction" mean to search what they mean in a report.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cmr_search.vocab import CMR_CLIP_FINDINGS, Diagnosis, Finding, Severity
+from indexer.labeler import Mention, clauses, label_diagnoses, label_findings, negation_at
+from indexer.store import Condition, Filter, Match, MatchAny
+
+_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", re.IGNORECASE)
+_STOP = frozenset((
+    "a", "an", "and", "or", "of", "the", "in", "with", "without", "no", "not", "to", "for", "on",
+    "at", "by", "is", "are", "was", "were", "be", "been", "this", "that", "these", "those", "as",
+    "any", "study", "studies", "case", "cases", "patient", "patients", "show", "shows", "seen"))
+
+
+@dataclass(frozen=True)
+class QueryIntent:
+    """A query read like a report: what it wants, what it rules out, how severe."""
+
+    text: str
+    wanted: dict[Finding, Severity | None]
+    ruled_out: tuple[Finding, ...]
+    diagnoses: tuple[Diagnosis, ...]
+    ruled_out_diagnoses: tuple[Diagnosis, ...]
+    keyword_text: str  # the query without its negated clauses (BM25 cannot negate)
+
+    @property
+    def image_findings_wanted(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.wanted if f in CMR_CLIP_FINDINGS)
+
+    @property
+    def image_findings_ruled_out(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.ruled_out if f in CMR_CLIP_FINDINGS)
+
+    def terms(self) -> list[str]:
+        """Lower-case content words of the positive part of the query (for highlighting)."""
+        return [w.lower() for w in _WORD.findall(self.keyword_text)
+                if w.lower() not in _STOP and len(w) > 1]
+
+
+def _split(text: str) -> tuple[str, str]:
+    """The affirmed and the negated parts: "HCM without LGE" -> ("HCM", "without LGE")."""
+    affirmed, denied = [], []
+    for clause in clauses(text):
+        at = negation_at(clause)
+        if at is None:
+            affirmed.append(clause)
+            continue
+        affirmed.append(clause[:at])
+        denied.append(clause[at:])
+    return " . ".join(a for a in affirmed if a.strip()), " . ".join(denied)
+
+
+def understand(text: str) -> QueryIntent:
+    affirmed, denied = _split(text)
+    wanted = {f: label.severity for f, label in label_findings(affirmed).items()
+              if label.mention in (Mention.POSITIVE, Mention.UNCERTAIN)}
+    ruled_out = tuple(f for f, label in label_findings(denied).items()
+                      if label.mention is Mention.NEGATIVE)
+    positive = (Mention.POSITIVE, Mention.UNCERTAIN)
+    return QueryIntent(
+        text=text, wanted=wanted, ruled_out=ruled_out,
+        diagnoses=tuple(d for d, label in label_diagnoses(affirmed).items()
+                        if label.mention in positive),
+        ruled_out_diagnoses=tuple(d for d, label in label_diagnoses(denied).items()
+                                  if label.mention is Mention.NEGATIVE),
+        keyword_text=affirmed.replace(" . ", " "))
+
+
+# a query for one grade must not return the far end of the scale
+_OPPOSITE_GRADES = {Severity.SEVERE: ("mild",), Severity.MILD: ("severe",)}
+
+
+def intent_filter(intent: QueryIntent, use_reports: bool, use_images: bool) -> Filter:
+    """Studies that state the opposite of the query are excluded.
+
+    Reports decide where they exist; a study without a report is judged by its image-derived
+    findings. Images-only searches ignore the reports altogether.
+    """
+    must_not: list[Condition] = []
+    for finding in intent.ruled_out:
+        if use_reports:
+            must_not.append(Match("report_findings", finding.value))
+        if use_images and finding in CMR_CLIP_FINDINGS:
+            shown = Match("image_findings", finding.value)
+            must_not.append(Filter((Match("report_status", "missing"), shown))
+                            if use_reports else shown)
+    if use_reports:
+        for finding, grade in intent.wanted.items():
+            must_not.append(Match("report_negated", finding.value))
+            if grade in _OPPOSITE_GRADES:
+                must_not.append(MatchAny(f"report_severity.{finding.value}",
+                                         _OPPOSITE_GRADES[grade]))
+        must_not += [Match("report_diagnoses", d.value) for d in intent.ruled_out_diagnoses]
+    return Filter(must_not=tuple(must_not))

@@ -1,0 +1,44 @@
+"""Filters: validated at construction, one-line errors, the CLI spelling."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from indexer.store import DateRange, Match, MatchAny, Range
+from search import QueryError, SearchFilters, parse_filters
+
+
+def test_cli_spelling_builds_the_same_filters() -> None:
+    filters = parse_filters(["age=40..60", "date=2020-01-01..", "view=lge_sax,4ch_cine",
+                             "finding=lge", "sex=F", "image_finding=lv_dilation",
+                             "image_score_min=0.7", "report=present"])
+    assert filters == SearchFilters(age_min=40, age_max=60, study_date_from=date(2020, 1, 1),
+                                    views=["lge_sax", "4ch_cine"], report_findings=["lge"],
+                                    sex=["F"], image_findings=["lv_dilation"],
+                                    image_score_min=0.7, report="present")
+    must = filters.to_store().must
+    assert Range("age", 40, 60) in must and MatchAny("sex", ("F",)) in must
+    assert DateRange("study_date", "2020-01-01T00:00:00Z", None) in must
+    assert Match("views", "lge_sax") in must and Match("report_status", "present") in must
+    assert Range("image_scores.lv_dilation", gte=0.7) in must
+
+
+@pytest.mark.parametrize(("items", "message"), [
+    (["colour=red"], "unknown filter 'colour'"),
+    (["age"], "expected KEY=VALUE"),
+    (["age=60..40"], "age_min (60) is after age_max (40)"),
+    (["date=2020-13-45.."], "study_date_from"),
+    (["view=5ch_cine"], "unknown 5ch_cine"),
+    (["finding=broken_heart"], "unknown broken_heart"),
+    (["image_score_min=2"], "image_score_min"),
+])
+def test_bad_filters_are_one_line_errors(items: list[str], message: str) -> None:
+    with pytest.raises(QueryError, match=message.replace("(", r"\(").replace(")", r"\)")) as err:
+        parse_filters(items)
+    assert "\n" not in str(err.value)
+
+
+def test_no_filters_is_an_empty_store_filter() -> None:
+    assert not SearchFilters().to_store()

@@ -1,0 +1,36 @@
+"""Queries are read like reports: negation reaches its own clause, severity is kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from cmr_search.vocab import Diagnosis, Finding, Severity
+from search.understand import understand
+
+
+@pytest.mark.parametrize(("query", "wanted", "ruled_out"), [
+    ("no LGE", {}, {Finding.LGE}),
+    ("without pericardial effusion", {}, {Finding.PERICARDIAL_EFFUSION}),
+    ("dilated LV with transmural LGE in the LAD territory",
+     {Finding.LV_DILATION: None, Finding.LGE: None}, set()),
+    ("severe LV systolic dysfunction", {Finding.LV_SYSTOLIC_DYSFUNCTION: Severity.SEVERE},
+     set()),
+    ("mild RV dilation, no LGE", {Finding.RV_DILATION: Severity.MILD}, {Finding.LGE}),
+    ("LV dilation but no RV dilation", {Finding.LV_DILATION: None}, {Finding.RV_DILATION}),
+])
+def test_findings_wanted_and_ruled_out(query: str, wanted: dict[Finding, Severity | None],
+                                       ruled_out: set[Finding]) -> None:
+    intent = understand(query)
+    assert intent.wanted == wanted
+    assert set(intent.ruled_out) == ruled_out
+
+
+def test_a_negation_does_not_reach_back_over_its_clause() -> None:
+    intent = understand("HCM without LGE")
+    assert intent.diagnoses == (Diagnosis.HCM,)
+    assert intent.ruled_out == (Finding.LGE,)
+    assert intent.keyword_text.strip() == "HCM"  # keywords never search the negated words
+
+
+def test_highlight_terms_leave_out_stop_words_and_negated_words() -> None:
+    assert understand("dilated LV with no LGE").terms() == ["dilated", "lv"]

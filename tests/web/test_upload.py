@@ -1,0 +1,38 @@
+"""Query by a new study: a zipped DICOM study is read, embedded and searched with, not indexed."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from cmr_search.settings import Settings
+from indexer.scan import scan_archive
+from indexer.store import LiveEdgeStore
+from web.app import create_app
+
+
+def test_an_uploaded_study_finds_similar_studies(archive: Path, indexed_data: Path) -> None:
+    study = next(s for s in scan_archive(archive).studies if s.report is not None)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for path in sorted(study.folder.rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(study.folder.parent))
+    store = LiveEdgeStore(indexed_data / "index")
+    before = store.count()
+    client = TestClient(create_app(Settings(data_dir=indexed_data), store))
+    response = client.post("/api/v1/upload", files={"file": ("study.zip", buffer.getvalue())},
+                           data={"limit": "3"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["study"]["study_instance_uid"] == study.study_instance_uid
+    assert body["study"]["added_to_index"] is False and "sax_cine" in body["study"]["views"]
+    assert (indexed_data / body["study"]["previews"]["sax"]).is_file()
+    assert body["results"] and body["versions"]["model"].startswith("tiny-")
+    # the same study is in the index: it is its own nearest neighbour
+    assert body["results"][0]["study_instance_uid"] == study.study_instance_uid
+    assert store.count() == before
+    store.close()

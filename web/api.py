@@ -1,0 +1,162 @@
+"""The JSON API under /api/v1: search, similar, query by upload, study detail, facets.
+
+Bad requests get a 4xx with a one-line `detail`; a missing or mismatched index is a 503.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import typing
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from starlette.datastructures import QueryParams
+
+from search import (
+    FacetsResponse,
+    Mode,
+    Page,
+    QueryError,
+    SearchEngine,
+    SearchFilters,
+    SearchRequest,
+    SearchResponse,
+    SimilarRequest,
+    Sort,
+    StudyDetail,
+    build_filters,
+)
+from search.models import MAX_LIMIT, MAX_QUERY_CHARS
+from search.upload import embed_study, extract_zip
+
+router = APIRouter(prefix="/api/v1", tags=["search"])
+
+_FILTER_FIELDS = dict(SearchFilters.model_fields)
+_LIST_FIELDS = {name for name, f in _FILTER_FIELDS.items()
+                if typing.get_origin(f.annotation) is list or str(f.annotation).startswith("list")}
+_PAGE_PARAMS = {"limit", "page", "sort", "per_patient"}
+
+
+def _filter_parameters() -> list[dict[str, Any]]:
+    """OpenAPI entries for the filter query parameters (parsed by hand to refuse unknown ones)."""
+    out = []
+    for name, f in _FILTER_FIELDS.items():
+        schema: dict[str, Any] = ({"type": "array", "items": {"type": "string"}}
+                                  if name in _LIST_FIELDS else {"type": "string"})
+        out.append({"name": name, "in": "query", "required": False, "schema": schema,
+                    "description": f.description or name})
+    return out
+
+
+_FILTER_DOCS = {"parameters": _filter_parameters()}
+
+
+def filters_from(params: QueryParams, known: set[str]) -> SearchFilters:
+    """Filters from query parameters; lists may repeat or be comma-separated; '' means unset."""
+    unknown = sorted(set(params.keys()) - set(_FILTER_FIELDS) - known)
+    if unknown:
+        raise QueryError(f"unknown parameter {unknown[0]!r} (filters: "
+                         f"{', '.join(_FILTER_FIELDS)})")
+    fields: dict[str, Any] = {}
+    for name in _FILTER_FIELDS:
+        values = [v.strip() for raw in params.getlist(name) for v in raw.split(",")
+                  if v.strip()] if name in _LIST_FIELDS else \
+                 [v.strip() for v in params.getlist(name) if v.strip()]
+        if values:
+            fields[name] = values if name in _LIST_FIELDS else values[-1]
+    return build_filters(fields)
+
+
+def engine_of(request: Request) -> SearchEngine:
+    get = request.app.state.engine
+    return typing.cast(SearchEngine, get())
+
+
+LimitQ = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+PageQ = Annotated[int, Query(ge=1, le=1000)]
+
+
+@router.get("/search", openapi_extra=_FILTER_DOCS)
+def search_get(request: Request,
+               q: Annotated[str, Query(max_length=MAX_QUERY_CHARS,
+                                       description="free text, e.g. 'dilated LV, no LGE'")],
+               mode: Mode = Mode.BOTH, limit: LimitQ = 10, page: PageQ = 1,
+               sort: Sort = Sort.RELEVANCE, per_patient: bool = True) -> SearchResponse:
+    """Free-text search over images, reports or both; filters as query parameters."""
+    filters = filters_from(request.query_params, {"q", "mode", *_PAGE_PARAMS})
+    if not q.strip():
+        raise QueryError("empty query: type what to look for")
+    return engine_of(request).search(SearchRequest(
+        q=q, mode=mode, filters=filters,
+        page=Page(limit=limit, page=page, sort=sort, per_patient=per_patient)))
+
+
+@router.post("/search")
+def search_post(request: Request, body: SearchRequest) -> SearchResponse:
+    """The same search with a JSON body."""
+    return engine_of(request).search(body)
+
+
+@router.get("/similar/{study_instance_uid}", openapi_extra=_FILTER_DOCS)
+def similar_get(request: Request, study_instance_uid: str,
+                negative: Annotated[list[str] | None, Query(description="less like these")]
+                = None,
+                also: Annotated[list[str] | None, Query(description="more like these too")]
+                = None,
+                view: Annotated[str | None, Query(description="one view slot: sax_mid, 4ch, "
+                                                  "lge_sax, ...")] = None,
+                mode: Mode = Mode.IMAGES, limit: LimitQ = 10, page: PageQ = 1,
+                sort: Sort = Sort.RELEVANCE, per_patient: bool = True) -> SearchResponse:
+    """Studies like this one (and `also`), unlike `negative`; other patients only."""
+    filters = filters_from(request.query_params,
+                           {"negative", "also", "view", "mode", *_PAGE_PARAMS})
+    return engine_of(request).similar(SimilarRequest(
+        positive=[study_instance_uid, *(also or [])], negative=negative or [],
+        view=view or None, mode=mode, filters=filters,
+        page=Page(limit=limit, page=page, sort=sort, per_patient=per_patient)))
+
+
+@router.post("/similar")
+def similar_post(request: Request, body: SimilarRequest) -> SearchResponse:
+    return engine_of(request).similar(body)
+
+
+@router.post("/upload")
+def upload(request: Request,
+           file: Annotated[UploadFile, File(description="a zipped DICOM study")],
+           view: Annotated[str | None, Form()] = None,
+           limit: Annotated[int, Form(ge=1, le=MAX_LIMIT)] = 10) -> dict[str, Any]:
+    """Read and embed an uploaded study (not added to the index) and return similar studies."""
+    engine = engine_of(request)
+    engine.check_ready()
+    data_dir: Path = request.app.state.settings.data_dir
+    previews = data_dir / "uploads" / "previews"
+    with tempfile.TemporaryDirectory(prefix="cmr-upload-") as tmp:
+        saved = Path(tmp) / (Path(file.filename or "upload.zip").name or "upload.zip")
+        with saved.open("wb") as out:
+            shutil.copyfileobj(file.file, out)
+        folder = extract_zip(saved, Path(tmp) / "study")
+        study = embed_study(folder, engine.encoder, previews)
+    response = engine.near_vectors(study.vectors, SearchFilters(), Page(limit=limit),
+                                   view=view or None)
+    return {"study": {"study_instance_uid": study.study_instance_uid, "views": study.views,
+                      "impression": study.impression, "skipped_files": study.skipped,
+                      "previews": {k: f"uploads/previews/{v}" for k, v in
+                                   study.previews.items()}, "added_to_index": False},
+            **response.model_dump(mode="json")}
+
+
+@router.get("/studies/{study_instance_uid}")
+def study(request: Request, study_instance_uid: str) -> StudyDetail:
+    """Everything the index holds about one study, and the patient's other studies."""
+    return engine_of(request).study(study_instance_uid)
+
+
+@router.get("/facets", openapi_extra=_FILTER_DOCS)
+def facets(request: Request, q: Annotated[str | None, Query(max_length=MAX_QUERY_CHARS)] = None,
+           mode: Mode = Mode.BOTH) -> FacetsResponse:
+    """Counts per sex, vendor, view, finding, diagnosis and age band for the current query."""
+    filters = filters_from(request.query_params, {"q", "mode"})
+    return engine_of(request).facets(filters, q, mode)
