@@ -27,11 +27,13 @@ class Settings(BaseSettings):
                                    "store under data_dir/index")
     qdrant_api_key: SecretStr | None = None
     qdrant_collection: str = Field(default="cmr_studies", pattern=r"^[A-Za-z0-9_-]{1,64}$")
-    weight_images: float = Field(default=1.0, ge=0, description="fusion weight of the image "
+    weight_images: float = Field(default=0.5, ge=0, description="fusion weight of the image "
                                  "signal (CLIP text embedding against study videos)")
     weight_reports: float = Field(default=1.0, ge=0, description="fusion weight of report "
                                   "embeddings")
     weight_keywords: float = Field(default=0.5, ge=0, description="fusion weight of BM25")
+    rrf_k: int = Field(default=10, ge=1, le=1000, description="reciprocal rank fusion "
+                       "damping: score = sum of weight / (k + rank)")
     query_contrast: float = Field(default=0.5, ge=0, le=2, description="how far a finding "
                                   "named in a query moves the image query along its "
                                   "positive-minus-negative prompt direction")

@@ -89,13 +89,14 @@ class Embedder:
 
     def finding_directions(self) -> dict[str, np.ndarray]:
         """Mean positive minus mean negative prompt embedding, per CMR-CLIP finding."""
-        if self._directions is None:
-            self._directions = {}
+        if self._directions is None:  # built whole, then published: threads share it
+            directions = {}
             for finding in CMR_CLIP_FINDINGS:
                 positive, negative = PROMPTS[finding]
                 pos = self.encode_texts(list(positive)).joint.mean(0)
                 neg = self.encode_texts(list(negative)).joint.mean(0)
-                self._directions[finding.value] = pos - neg
+                directions[finding.value] = pos - neg
+            self._directions = directions
         return self._directions
 
     def raw_scores(self, study_vector: np.ndarray) -> dict[str, float]:

@@ -12,12 +12,12 @@ import numpy as np
 import qdrant_edge as qe
 from scipy.optimize import minimize
 
-from cmr_search.vocab import CMR_CLIP_FINDINGS
+from cmr_search.vocab import CMR_CLIP_FINDINGS, Finding
 from indexer.embed import KEYWORDS, VIEW_VECTORS
 from indexer.records import EmbeddingRecord
 from indexer.store import FieldType, SparseVector, StorePoint, StoreSchema
 
-INDEX_VERSION = "cmr-index-1"  # bump when the point layout or payload meaning changes
+INDEX_VERSION = "cmr-index-2"  # bump when the point layout or payload meaning changes
 _NAMESPACE = uuid.UUID("5d0b7a52-4b1e-4c55-9a0e-1c2f6b8f7c01")
 _MIN_PER_CLASS = 5  # fewer report-labelled positives (or negatives) than this: no calibration
 IMAGE_FINDING_THRESHOLD = 0.5
@@ -42,6 +42,8 @@ PAYLOAD_INDEXES: dict[str, FieldType] = {
     "image_findings": FieldType.KEYWORD,
     "fingerprint": FieldType.KEYWORD,
     **{f"image_scores.{f.value}": FieldType.FLOAT for f in CMR_CLIP_FINDINGS},
+    # search keeps "severe" from returning "mild" (and back) with a filter on the grade
+    **{f"report_severity.{f.value}": FieldType.KEYWORD for f in Finding},
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -52,6 +53,7 @@ _RESULT_FIELDS = ("study_instance_uid", "study_date", "age", "sex", "vendor", "f
                   "views", "impression", "report", "has_report", "report_findings",
                   "report_sentences", "image_findings", "image_scores", "report_diagnoses",
                   "previews", "patient_key")
+_RANKING_FIELDS = ("patient_key", "study_date")
 _VIEW_NAMES = tuple(VIEW_VECTORS.values())
 _TEXT_CACHE = 512
 
@@ -61,11 +63,12 @@ class Weights:
     """Reciprocal rank fusion weights, and how far a finding named in the query moves the image
     query towards its positive prompts (or away, when ruled out)."""
 
-    images: float = 1.0
+    images: float = 0.5
     reports: float = 1.0
     keywords: float = 0.5
     contrast: float = 0.5
-    candidates: int = 100  # per signal, before fusion
+    candidates: int = 50  # per signal, before fusion (query cost grows with it)
+    rrf_k: int = 10  # rank damping: 1 / (k + rank); smaller trusts each signal's top more
 
 
 @dataclass
@@ -83,6 +86,7 @@ class SearchEngine:
         self.encoder = encoder
         self.weights = weights or Weights()
         self._texts: OrderedDict[str, TextVectors] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     # ---- readiness and versions -------------------------------------------------------------
 
@@ -106,12 +110,14 @@ class SearchEngine:
     # ---- free text ----------------------------------------------------------------------------
 
     def text_vectors(self, text: str) -> TextVectors:
-        cached = self._texts.get(text)
+        with self._cache_lock:
+            cached = self._texts.get(text)
         if cached is None:
             cached = self.encoder.encode_texts([text])
-            self._texts[text] = cached
-            if len(self._texts) > _TEXT_CACHE:
-                self._texts.popitem(last=False)
+            with self._cache_lock:
+                self._texts[text] = cached
+                if len(self._texts) > _TEXT_CACHE:
+                    self._texts.popitem(last=False)
         return cached
 
     def image_query(self, intent: QueryIntent) -> np.ndarray:
@@ -265,13 +271,15 @@ class SearchEngine:
             for signal, part, _ in parts:
                 found = self.store.query(part, limit=depth, where=where, fields=())
                 ranks[signal] = {h.id: (i + 1, h.score) for i, h in enumerate(found)}
+            # the ranking carries what grouping and sorting need; the page loads the rest
             if len(parts) == 1:
                 hits = self.store.query(parts[0][1], limit=depth, where=where,
-                                        fields=_RESULT_FIELDS)
+                                        fields=_RANKING_FIELDS)
             else:
                 fused = Fused(tuple(p for _, p, _ in parts), tuple(w for _, _, w in parts),
-                              candidates=depth)
-                hits = self.store.query(fused, limit=depth, where=where, fields=_RESULT_FIELDS)
+                              candidates=depth, k=self.weights.rrf_k)
+                hits = self.store.query(fused, limit=depth, where=where,
+                                        fields=_RANKING_FIELDS)
         except StoreError as error:
             raise QueryError(str(error)) from None
         return _Ranked(hits, ranks)
@@ -292,7 +300,7 @@ class SearchEngine:
             hits = sorted(hits, key=lambda h: str(h.payload.get("study_date") or ""),
                           reverse=True)
         ranked.hits = hits
-        shown = hits[page.offset: page.offset + page.limit]
+        shown = self._with_payload(hits[page.offset: page.offset + page.limit])
         views = self._view_scores(shown, reference)
         others = (self._same_patient([str(h.payload.get("patient_key", "")) for h in shown])
                   if page.per_patient else {})
@@ -300,6 +308,13 @@ class SearchEngine:
                     hit.id, hit.payload, ranked.ranks, views.get(hit.id, {}), intent),
                     others.get(str(hit.payload.get("patient_key", "")), []))
                 for i, hit in enumerate(shown)]
+
+    def _with_payload(self, hits: list[Hit]) -> list[Hit]:
+        """The page's hits with the payload a result shows (and their fused scores)."""
+        loaded = {h.id: h for h in self.store.retrieve([h.id for h in hits])}
+        return [Hit(h.id, h.score, {k: v for k, v in loaded[h.id].payload.items()
+                                    if k in _RESULT_FIELDS})
+                for h in hits if h.id in loaded]
 
     def _view_scores(self, hits: list[Hit], reference: np.ndarray | dict[str, np.ndarray] | None,
                      ) -> dict[str, dict[str, float]]:

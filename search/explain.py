@@ -12,22 +12,24 @@ from indexer.labeler import sentences
 from search.models import Explanation, Sentence, Signal, SignalMatch
 from search.understand import QueryIntent
 
-_WORD = re.compile(r"[a-z0-9]+", re.IGNORECASE)
 _MAX_SENTENCES = 3
 
 
-def stem_match(term: str, word: str) -> bool:
-    """A loose match that survives inflection: dilated ~ dilatation, amyloid ~ amyloidosis."""
-    term, word = term.lower(), word.lower()
-    if len(term) < 5 or len(word) < 5:
-        return term == word
-    return word[:5] == term[:5]
+def term_pattern(terms: list[str]) -> re.Pattern[str] | None:
+    """One regex for all query terms: long terms match by their first five letters (inflection:
+    dilated ~ dilatation, amyloid ~ amyloidosis), short ones (LV, RV, LGE) as whole words."""
+    if not terms:
+        return None
+    parts = sorted({re.escape(t[:5]) + r"\w*" if len(t) >= 5 else re.escape(t) for t in terms})
+    return re.compile(r"\b(?:" + "|".join(parts) + r")\b", re.IGNORECASE)
 
 
-def matched_terms(text: str, terms: list[str]) -> list[str]:
+def matched_terms(text: str, terms: list[str] | re.Pattern[str] | None) -> list[str]:
     """The words of `text` that match a query term, as written in the text."""
-    words = _WORD.findall(text)
-    return sorted({w for w in words for t in terms if stem_match(t, w)}, key=str.lower)
+    pattern = term_pattern(terms) if isinstance(terms, list) else terms
+    if pattern is None:
+        return []
+    return sorted(set(pattern.findall(text)), key=str.lower)
 
 
 def report_sentences(payload: dict[str, Any], intent: QueryIntent | None) -> list[Sentence]:
@@ -35,7 +37,7 @@ def report_sentences(payload: dict[str, Any], intent: QueryIntent | None) -> lis
     report = str(payload.get("report") or "")
     if not report or intent is None:
         return []
-    terms = intent.terms()
+    terms = term_pattern(intent.terms())
     deciding: dict[str, str] = payload.get("report_sentences") or {}
     picked: list[Sentence] = []
     for finding in [*intent.wanted, *intent.ruled_out]:

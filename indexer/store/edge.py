@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,7 @@ class EdgeStore:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._shard: qe.EdgeShard | None = None
+        self._opening = threading.Lock()
 
     def _meta_path(self) -> Path:
         return self.folder / METADATA
@@ -87,6 +89,10 @@ class EdgeStore:
 
     @property
     def shard(self) -> qe.EdgeShard:
+        with self._opening:  # a shard loads once: a second load in one process is refused
+            return self._load()
+
+    def _load(self) -> qe.EdgeShard:
         if self._shard is None:
             if self.metadata() is None:
                 raise StoreError(f"{self.folder}: no index here")

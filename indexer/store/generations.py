@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -106,8 +107,13 @@ class LiveEdgeStore:
         self.check_every_s = check_every_s
         self._store: EdgeStore | None = None
         self._checked = 0.0
+        self._lock = threading.Lock()
 
     def _open(self) -> EdgeStore:
+        with self._lock:  # the web server's threads share one reader
+            return self._follow()
+
+    def _follow(self) -> EdgeStore:
         now = time.monotonic()
         if self._store is not None and now - self._checked < self.check_every_s:
             return self._store

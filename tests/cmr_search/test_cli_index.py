@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from cmr_search.cli import app
+from indexer.points import INDEX_VERSION
 
 runner = CliRunner()
 
@@ -26,7 +27,7 @@ def test_index_json_then_stats_json(archive: Path, tmp_path: Path) -> None:
     assert list((tmp_path / "data" / "runs").glob("index-*.json"))
     stats = json.loads(runner.invoke(app, ["stats", "--json"], env=env).stdout)
     assert stats["studies"] == summary["indexed"]
-    assert stats["index_version"] == "cmr-index-1"
+    assert stats["index_version"] == INDEX_VERSION
     assert stats["model"]["architecture"] == "tiny"
     assert len(stats["model"]["weights_sha256"]) == 64
     table = runner.invoke(app, ["stats"], env=env)
