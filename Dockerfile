@@ -11,7 +11,8 @@ COPY search search
 COPY web web
 COPY cmrclip cmrclip
 COPY templates templates
-RUN pip install --no-cache-dir .
+# editable: the app finds templates/ beside its packages
+RUN pip install --no-cache-dir -e .
 ENV CMR_SEARCH_DATA_DIR=/data HF_HUB_OFFLINE=1
 USER 1000:1000
 EXPOSE 8000

@@ -124,6 +124,19 @@ def measure(clients: int, requests: int, offset: int) -> dict[str, float]:
             "server_p50": float(np.percentile(server, 50)), "rps": requests / wall}
 
 
+def page_ttfb(requests: int) -> dict[str, float]:
+    """Time to first byte of the search page (`/?q=...`, results and facets rendered)."""
+    times = []
+    with httpx.Client(timeout=30) as client:
+        for i in range(requests):
+            started = time.perf_counter()
+            with client.stream("GET", f"http://127.0.0.1:{PORT}/", params=params(i)) as response:
+                next(response.iter_bytes())
+                times.append(1000 * (time.perf_counter() - started))
+                response.raise_for_status()
+    return {"p50": float(np.percentile(times, 50)), "p99": float(np.percentile(times, 99))}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
@@ -149,6 +162,10 @@ def main() -> None:
                 rows.append({"studies": n, "clients": clients, **row})
                 table.add_row(f"{n:,}", str(clients), f"{row['p50']:.1f}", f"{row['p99']:.1f}",
                               f"{row['server_p50']:.1f}", f"{row['rps']:.1f}")
+            page = page_ttfb(max(20, args.requests // 4))
+            rows.append({"studies": n, "page": "search", **page})
+            table.add_row(f"{n:,}", "1 (page)", f"{page['p50']:.1f}", f"{page['p99']:.1f}",
+                          "-", "-")
         finally:
             process.terminate()
             process.wait(10)

@@ -141,21 +141,35 @@ class SearchEngine:
         use_images = request.mode is not Mode.REPORTS
         use_reports = request.mode is not Mode.IMAGES
         parts: list[tuple[Signal, Nearest | Recommend, float]] = []
+        unlike = self._examples(request.unlike) if request.unlike else {}
         image_vector = self.image_query(intent) if use_images else None
         if image_vector is not None:
+            image_vector = self._away_from(image_vector, unlike, STUDY)
             parts.append((Signal.IMAGES, Nearest(STUDY, image_vector), self.weights.images))
         if use_reports:
-            parts.append((Signal.REPORTS, Nearest(REPORT, self.text_vectors(text).own[0]),
-                          self.weights.reports))
+            report_vector = self._away_from(self.text_vectors(text).own[0], unlike, REPORT)
+            parts.append((Signal.REPORTS, Nearest(REPORT, report_vector), self.weights.reports))
             keywords = keyword_query(intent.keyword_text) if intent.terms() else None
             if keywords is not None and keywords.indices:
                 parts.append((Signal.KEYWORDS, Nearest(KEYWORDS, keywords),
                                self.weights.keywords))
         where = request.filters.to_store().and_(intent_filter(intent, use_reports, use_images))
+        if request.unlike:
+            where = where.and_(Filter(must_not=(MatchAny("study_instance_uid",
+                                                         tuple(request.unlike)),)))
         ranked = self._rank(parts, where, request.page)
         results = self._page(ranked, request.page, intent, image_vector)
         return self._response(request.model_dump(mode="json"), results, request.page, ranked,
                               started, _interpretation(intent))
+
+    def _away_from(self, vector: np.ndarray, examples: dict[str, dict[str, Any]],
+                   using: str) -> np.ndarray:
+        """Rocchio's negative feedback: subtract the mean of the unwanted studies' vectors."""
+        unwanted = [e[using] for e in examples.values() if using in e]
+        if not unwanted:
+            return vector
+        moved = vector - self.weights.contrast * np.mean(unwanted, axis=0)
+        return np.asarray(moved / (np.linalg.norm(moved) or 1.0), dtype=np.float32)
 
     # ---- find similar -------------------------------------------------------------------------
 

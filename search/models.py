@@ -54,6 +54,8 @@ class SearchRequest(BaseModel):
 
     q: str = Field(..., min_length=1, max_length=MAX_QUERY_CHARS)
     mode: Mode = Mode.BOTH
+    unlike: list[str] = Field(default_factory=list, max_length=20, description="studies to "
+                              "see less of: left out, and the query moved away from them")
     filters: SearchFilters = Field(default_factory=SearchFilters)
     page: Page = Field(default_factory=Page)
 

@@ -83,13 +83,15 @@ def search_get(request: Request,
                q: Annotated[str, Query(max_length=MAX_QUERY_CHARS,
                                        description="free text, e.g. 'dilated LV, no LGE'")],
                mode: Mode = Mode.BOTH, limit: LimitQ = 10, page: PageQ = 1,
-               sort: Sort = Sort.RELEVANCE, per_patient: bool = True) -> SearchResponse:
+               sort: Sort = Sort.RELEVANCE, per_patient: bool = True,
+               unlike: Annotated[list[str] | None, Query(description="less like these "
+                                                         "studies")] = None) -> SearchResponse:
     """Free-text search over images, reports or both; filters as query parameters."""
-    filters = filters_from(request.query_params, {"q", "mode", *_PAGE_PARAMS})
+    filters = filters_from(request.query_params, {"q", "mode", "unlike", *_PAGE_PARAMS})
     if not q.strip():
         raise QueryError("empty query: type what to look for")
     return engine_of(request).search(SearchRequest(
-        q=q, mode=mode, filters=filters,
+        q=q, mode=mode, filters=filters, unlike=unlike or [],
         page=Page(limit=limit, page=page, sort=sort, per_patient=per_patient)))
 
 

@@ -8,7 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cmr_search.settings import Settings
 from cmrclip.checkpoint import CheckpointError, read_card
@@ -17,7 +19,10 @@ from indexer.store import StoreError, VectorStore
 from indexer.store.factory import describe, open_index
 from search import NotFoundError, NotReadyError, QueryError, SearchEngine, SearchError, UploadError
 from search.factory import open_engine
+from web import media, pages, teaching_pages
 from web.api import router
+from web.render import STATIC
+from web.teaching import TeachingFiles
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +62,20 @@ def _lazy_engine(settings: Settings, store: VectorStore,
     return get
 
 
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/media/"))
+
+
+def _mount_media(app: FastAPI, settings: Settings) -> None:
+    """Previews only: the data folder also holds embeddings and run reports, never served."""
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for route, folder in (("/media/previews", settings.data_dir / "previews"),
+                          ("/media/uploads/previews",
+                           settings.data_dir / "uploads" / "previews")):
+        folder.mkdir(parents=True, exist_ok=True)
+        app.mount(route, StaticFiles(directory=folder), name=route.strip("/"))
+
+
 def create_app(settings: Settings, store: VectorStore | None = None,
                engine: SearchEngine | None = None) -> FastAPI:
     app = FastAPI(title="cmr-search", version="0.1.0",
@@ -66,12 +85,29 @@ def create_app(settings: Settings, store: VectorStore | None = None,
     app.state.settings = settings
     app.state.store = index
     app.state.engine = _lazy_engine(settings, index, engine)
+    app.state.teaching = TeachingFiles(settings.data_dir / "teaching" / "teaching.sqlite3")
     app.include_router(router)
+    app.include_router(pages.router)
+    app.include_router(teaching_pages.router)
+    app.include_router(media.router)
+    _mount_media(app, settings)
 
     @app.exception_handler(SearchError)
-    def search_error(_: Request, error: Exception) -> JSONResponse:
+    def search_error(request: Request, error: Exception) -> Response:
         status = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), 400)
-        return JSONResponse({"detail": str(error)}, status_code=status)
+        if _wants_json(request):
+            return JSONResponse({"detail": str(error)}, status_code=status)
+        title = {404: "Not found", 503: "The index is not ready"}.get(status, "Bad request")
+        return pages.render(request, "error.html", status, title=title, message=str(error))
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": error.detail}, status_code=error.status_code)
+        title = "Not found" if error.status_code == 404 else "Error"
+        message = "There is no such page." if error.status_code == 404 else str(error.detail)
+        return pages.render(request, "error.html", error.status_code, title=title,
+                            message=message)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -159,3 +159,13 @@ def test_an_index_from_another_model_is_refused(tmp_path: Path) -> None:
 def test_pages_past_the_ranking_depth_are_refused(engine: SearchEngine) -> None:
     with pytest.raises(QueryError, match="first 1000"):
         engine.search(SearchRequest(q="LV", page=Page(limit=100, page=11)))
+
+
+def test_less_like_this_drops_the_study_and_moves_the_query_away(engine: SearchEngine) -> None:
+    before = uids(engine, "LGE dilated LV", per_patient=False)
+    after = engine.search(SearchRequest(q="LGE dilated LV", unlike=[before[0]],
+                                        page=Page(limit=50, per_patient=False)))
+    found = [r.study_instance_uid for r in after.results]
+    assert before[0] not in found and set(found) <= set(before)
+    with pytest.raises(NotFoundError):
+        engine.search(SearchRequest(q="LGE", unlike=["9.9"]))

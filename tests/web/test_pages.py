@@ -1,0 +1,71 @@
+"""Server-rendered pages over the fake-encoder index: search, partials, errors, teaching files."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from fastapi.testclient import TestClient
+
+
+def test_search_page_works_without_javascript(client: TestClient) -> None:
+    page = client.get("/", params={"q": "transmural LGE", "all": "1"})
+    assert page.status_code == 200
+    html = page.text
+    assert '<input id="q" name="q" type="search" value="transmural LGE"' in html
+    assert html.count('<li class="card"') >= 3
+    assert "<mark>Transmural</mark> <mark>LGE</mark>" in html  # the words that matched
+    assert 'href="/similar/1.1"' in html and "unlike=" in html  # more / less like this
+    assert 'name="vendor" value="siemens"' in html  # facets with counts beside the results
+    assert "/static/vendor/htmx-2.0.11.min.js" in html
+
+
+def test_filter_changes_get_only_the_results_part(client: TestClient) -> None:
+    partial = client.get("/", params={"q": "LV", "vendor": "philips"},
+                         headers={"HX-Request": "true", "HX-Target": "main"})
+    assert partial.status_code == 200
+    assert partial.text.lstrip().startswith('<div class="layout">')
+    assert "<html" not in partial.text and "7.1" in partial.text
+
+
+def test_empty_results_and_bad_queries_have_clear_pages(client: TestClient) -> None:
+    empty = client.get("/", params={"q": "LGE", "vendor": "canon"})
+    assert empty.status_code == 200 and "No studies match" in empty.text
+    bad = client.get("/", params={"q": "LGE", "age_min": "90", "age_max": "10"})
+    assert bad.status_code == 400 and "after age_max" in bad.text
+    assert client.get("/study/nope").status_code == 404
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and "no such page" in missing.text
+    assert client.get("/api/v1/nothing").json()["detail"] == "Not Found"
+
+
+def test_study_compare_similar_and_upload_pages(client: TestClient) -> None:
+    study = client.get("/study/1.1")
+    assert study.status_code == 200
+    assert "Transmural LGE in the LAD territory" in study.text
+    assert 'href="/study/1.2"' in study.text  # the same patient's other exam
+    assert client.get("/compare", params={"a": "1.1", "b": "2.1"}).status_code == 200
+    similar = client.get("/similar/1.1", params={"view": "lge_sax"})
+    assert similar.status_code == 200 and "LGE short axis only" in similar.text
+    assert client.get("/upload").status_code == 200
+    bad = client.post("/upload", files={"file": ("x.zip", b"not a zip")})
+    assert bad.status_code == 400 and "not a zip file" in bad.text
+
+
+def test_teaching_file_round_trip_without_identifiers(client: TestClient) -> None:
+    added = client.post("/teaching/add", data={"study_instance_uid": "1.1", "new_name": "LGE",
+                                               "note": "Transmural scar", "tags": "lge, mi"},
+                        follow_redirects=False)
+    assert added.status_code == 303
+    page = client.get(added.headers["location"])
+    assert "Transmural scar" in page.text and "mi" in page.text
+    listing = client.get("/teaching")
+    assert "LGE" in listing.text and "handout (zip)" in listing.text
+    export = client.get(added.headers["location"] + "/export.zip")
+    with zipfile.ZipFile(io.BytesIO(export.content)) as zf:
+        html = zf.read("lge/handout.html").decode()
+    assert "Case 1" in html and "Transmural scar" in html
+    assert "1.1" not in html.replace("1.1em", "") and "key-p1" not in html
+    assert client.post("/teaching/add", data={"study_instance_uid": "9.9",
+                                              "new_name": "x"}).status_code == 400
+    assert client.post("/teaching", data={"name": "   "}).status_code == 400

@@ -1,0 +1,96 @@
+"""Preview media: the WebP previews as files, and frame strips ("sprites") for the cine player.
+
+A sprite is every frame of a cine side by side in one PNG, so the player can step, pause and
+change speed without decoding video in the browser. Short-axis slices other than the preview's
+come from the clip cache the indexer wrote (the model's 96 px crops).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import numpy as np
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse
+from PIL import Image, ImageSequence
+
+from indexer.assemble import ClipCache
+from indexer.clips import CINE_SLOTS, STILL_SLOTS
+from indexer.points import point_id
+
+logger = logging.getLogger(__name__)
+router = APIRouter(include_in_schema=False)
+
+PREVIEW_SLOTS = ("sax", "2ch", "3ch", "4ch", "lvot", "lge_sax", "lge_lax")
+SAX_SLICES = ("sax_basal", "sax_mid", "sax_apical")
+_SAFE = re.compile(r"^[0-9A-Za-z._-]{1,80}$")
+
+
+def _strip(frames: list[np.ndarray]) -> Image.Image:
+    return Image.fromarray(np.concatenate(frames, axis=1))
+
+
+def preview_frames(path: Path) -> list[np.ndarray]:
+    with Image.open(path) as image:
+        return [np.asarray(frame.convert("L")) for frame in ImageSequence.Iterator(image)]
+
+
+def clip_frames(data_dir: Path, spec_root: ClipCache, uid: str, slot: str) -> list[np.ndarray]:
+    clips = spec_root.get(uid)
+    if clips is None:
+        return []
+    index = CINE_SLOTS.index(slot)
+    if not bool(clips.cine_present[index]):
+        return []
+    cine = np.clip(clips.cine[index].astype(np.float32), 0, 1)
+    return [(frame * 255).astype(np.uint8) for frame in cine]
+
+
+def clip_interval_ms(cache: ClipCache, uid: str) -> float | None:
+    """Frame interval of the short-axis clips (one cardiac cycle resampled), if cached."""
+    clips = cache.get(uid)
+    return float(clips.frame_interval_ms) if clips is not None and clips.frame_interval_ms \
+        else None
+
+
+def sax_slices(cache: ClipCache, uid: str) -> list[str]:
+    clips = cache.get(uid)
+    if clips is None:
+        return []
+    return [s for s in SAX_SLICES if bool(clips.cine_present[CINE_SLOTS.index(s)])]
+
+
+@router.get("/media/sprite/{uid}/{slot}.png")
+def sprite(request: Request, uid: str, slot: str) -> FileResponse:
+    if not _SAFE.match(uid) or slot not in (*PREVIEW_SLOTS, *SAX_SLICES):
+        raise HTTPException(404, "no such cine")
+    data_dir: Path = request.app.state.settings.data_dir
+    target = data_dir / "sprites" / uid / f"{slot}.png"
+    if not target.exists():
+        frames = _frames(request, data_dir, uid, slot)
+        if not frames:
+            raise HTTPException(404, f"study {uid} has no {slot} cine")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".partial.png")
+        _strip(frames).save(partial, optimize=True)
+        partial.replace(target)
+    return FileResponse(target, media_type="image/png",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+
+def _frames(request: Request, data_dir: Path, uid: str, slot: str) -> list[np.ndarray]:
+    if slot in SAX_SLICES:
+        engine = request.app.state.engine()
+        return clip_frames(data_dir, ClipCache(data_dir / "clips", engine.encoder.spec), uid,
+                           slot)
+    hits = request.app.state.store.retrieve([point_id(uid)])
+    previews = hits[0].payload.get("previews", {}) if hits else {}
+    path = previews.get(slot)
+    if not path or not (data_dir / path).is_file():
+        return []
+    return preview_frames(data_dir / path)
+
+
+assert set(STILL_SLOTS) <= set(PREVIEW_SLOTS)

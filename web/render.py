@@ -1,0 +1,77 @@
+"""Jinja2 setup: the templates folder, URL helpers and the highlight filter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+
+from cmr_search.vocab import Finding
+from search.explain import term_pattern
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
+HTMX = "vendor/htmx-2.0.11.min.js"
+
+VIEW_LABELS = {"sax": "Short axis", "sax_basal": "SAX basal", "sax_mid": "SAX mid",
+               "sax_apical": "SAX apical", "2ch": "2-chamber", "3ch": "3-chamber",
+               "4ch": "4-chamber", "lvot": "LVOT", "lge_sax": "LGE short axis",
+               "lge_lax": "LGE long axis"}
+FINDING_LABELS = {
+    Finding.LV_SYSTOLIC_DYSFUNCTION: "LV systolic dysfunction",
+    Finding.RV_SYSTOLIC_DYSFUNCTION: "RV systolic dysfunction",
+    Finding.LV_DILATION: "LV dilation", Finding.RV_DILATION: "RV dilation",
+    Finding.LV_HYPERTROPHY: "LV hypertrophy", Finding.LGE: "LGE",
+    Finding.AORTIC_DILATION: "Aortic dilation",
+    Finding.PERICARDIAL_EFFUSION: "Pericardial effusion",
+    Finding.REGIONAL_WALL_MOTION_ABNORMALITY: "Regional wall motion abnormality"}
+
+
+def highlight(text: str, terms: list[str] | None) -> Markup:
+    """Escape the text, then wrap the query's words in <mark>."""
+    escaped = str(escape(text))
+    pattern = term_pattern(terms or [])
+    if pattern is None:
+        return Markup(escaped)
+    return Markup(pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped))
+
+
+_WORDS = {"dcm": "DCM", "hcm": "HCM", "arvc": "ARVC", "ge": "GE", "F": "Female",
+          "M": "Male", "O": "Other", "2ch_cine": "2-chamber", "3ch_cine": "3-chamber",
+          "4ch_cine": "4-chamber", "sax_cine": "Short axis", "lvot_cine": "LVOT",
+          "lge_sax": "LGE short axis", "lge_lax": "LGE long axis"}
+
+
+def label(value: str) -> str:
+    """A value as a clinician reads it: "lv_dilation" -> "LV dilation"."""
+    known = FINDING_LABELS.get(value) or _WORDS.get(value) or VIEW_LABELS.get(value)  # type: ignore[call-overload]
+    return str(known) if known else value.replace("_", " ").capitalize()
+
+
+def url_with(request: Request, path: str | None = None, drop: tuple[str, ...] = (),
+             **changes: Any) -> str:
+    """The current URL's query with some parameters replaced (lists repeat the key)."""
+    pairs = [(k, v) for k, v in request.query_params.multi_items()
+             if k not in changes and k not in drop]
+    for key, value in changes.items():
+        if value is None:
+            continue
+        values = value if isinstance(value, list | tuple) else [value]
+        pairs += [(key, str(v)) for v in values]
+    query = urlencode(pairs)
+    return f"{path or request.url.path}{'?' + query if query else ''}"
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATES))
+    env = templates.env
+    env.filters["highlight"] = highlight
+    env.filters["label"] = label
+    env.globals["url_with"] = url_with
+    env.globals["HTMX"] = HTMX
+    env.globals["VIEW_LABELS"] = VIEW_LABELS
+    return templates
