@@ -156,7 +156,7 @@ def main() -> None:
         data = build(args.data / "bench" / f"search-{n}", n, args.data)
         process = serve(data)
         try:
-            measure(2, 20, 10**6)  # warm-up: model, finding directions, page cache
+            measure(2, 200, 10**6)  # warm-up: model, prompt directions, the shard's pages
             for clients in (1, 8):
                 row = measure(clients, args.requests * (1 if clients == 1 else 2), 0)
                 rows.append({"studies": n, "clients": clients, **row})

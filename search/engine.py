@@ -56,6 +56,7 @@ _RESULT_FIELDS = ("study_instance_uid", "study_date", "age", "sex", "vendor", "f
 _RANKING_FIELDS = ("patient_key", "study_date")
 _VIEW_NAMES = tuple(VIEW_VECTORS.values())
 _TEXT_CACHE = 512
+_FACET_CACHE = 256
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class SearchEngine:
         self.encoder = encoder
         self.weights = weights or Weights()
         self._texts: OrderedDict[str, TextVectors] = OrderedDict()
+        self._facets: OrderedDict[tuple[str | None, Filter], FacetsResponse] = OrderedDict()
         self._cache_lock = threading.Lock()
 
     # ---- readiness and versions -------------------------------------------------------------
@@ -229,9 +231,19 @@ class SearchEngine:
         if q and q.strip():
             where = where.and_(intent_filter(understand(q.strip()), mode is not Mode.IMAGES,
                                              mode is not Mode.REPORTS))
-        return FacetsResponse(facets=facet_counts(self.store, where),
-                              total=self.store.count(where if where else None),
-                              versions=self.versions())
+        versions = self.versions()
+        key = (versions.generation, where)  # counts change only with a new generation
+        with self._cache_lock:
+            cached = self._facets.get(key)
+        if cached is None:
+            cached = FacetsResponse(facets=facet_counts(self.store, where),
+                                    total=self.store.count(where if where else None),
+                                    versions=versions)
+            with self._cache_lock:
+                self._facets[key] = cached
+                if len(self._facets) > _FACET_CACHE:
+                    self._facets.popitem(last=False)
+        return cached
 
     # ---- one study ----------------------------------------------------------------------------
 

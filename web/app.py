@@ -13,7 +13,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cmr_search.settings import Settings
-from cmrclip.checkpoint import CheckpointError, read_card
+from cmrclip.checkpoint import CheckpointError, ModelIdentity, read_card
+from indexer.embed import model_key
 from indexer.points import INDEX_VERSION
 from indexer.store import StoreError, VectorStore
 from indexer.store.factory import describe, open_index
@@ -41,7 +42,9 @@ def readiness(store: VectorStore, settings: Settings) -> tuple[bool, dict[str, A
     if metadata.get("model") != expected or metadata.get("index_version") != INDEX_VERSION:
         return False, {"ready": False, "reason": "index built by another model or index "
                        "version; re-index with `cmr-search index ARCHIVE --rebuild`"}
-    return True, {"ready": True, "studies": store.count(), "store": describe(settings)}
+    return True, {"ready": True, "studies": store.count(), "store": describe(settings),
+                  "versions": {"model": model_key(ModelIdentity(**expected)),
+                               "index": INDEX_VERSION}}
 
 
 _STATUS = {QueryError: 400, UploadError: 400, NotFoundError: 404, NotReadyError: 503}

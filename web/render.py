@@ -43,7 +43,9 @@ def highlight(text: str, terms: list[str] | None) -> Markup:
 _WORDS = {"dcm": "DCM", "hcm": "HCM", "arvc": "ARVC", "ge": "GE", "F": "Female",
           "M": "Male", "O": "Other", "2ch_cine": "2-chamber", "3ch_cine": "3-chamber",
           "4ch_cine": "4-chamber", "sax_cine": "Short axis", "lvot_cine": "LVOT",
-          "lge_sax": "LGE short axis", "lge_lax": "LGE long axis"}
+          "lge_sax": "LGE short axis", "lge_lax": "LGE long axis", "images": "images",
+          "reports": "report", "keywords": "keywords", "examples": "similar images",
+          "report_examples": "similar report"}
 
 
 def label(value: str) -> str:

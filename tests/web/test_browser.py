@@ -49,7 +49,19 @@ def server(indexed_data: Path) -> Iterator[str]:
     app.state.store.close()
 
 
-def test_search_study_play_teach_export(server: str, indexed_data: Path) -> None:
+def _zipped_study(archive: Path, into: Path) -> Path:
+    from indexer.scan import scan_archive
+
+    study = scan_archive(archive).studies[0]
+    target = into / "study.zip"
+    with zipfile.ZipFile(target, "w") as zf:
+        for path in sorted(study.folder.rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(study.folder.parent))
+    return target
+
+
+def test_search_study_play_teach_export(server: str, archive: Path, tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -107,6 +119,13 @@ def test_search_study_play_teach_export(server: str, indexed_data: Path) -> None
         with page.expect_download() as download:
             page.click("text=Export handout (zip)")
         body = Path(download.value.path()).read_bytes()
+
+        page.goto(f"{server}/upload")
+        page.set_input_files("input[type=file]", str(_zipped_study(archive, tmp_path)))
+        page.click("form.upload button[type=submit]")
+        expect(page.locator("h2", has_text="Similar cases")).to_be_visible(timeout=60_000)
+        expect(page.locator("li.card").first).to_be_visible()
+        page.screenshot(path=str(SHOTS / "upload.png"), full_page=True)
 
         page.goto(f"{server}/compare?a={uid}&b={uid}")
         expect(page.locator("figure.player .controls").first).to_be_visible()
