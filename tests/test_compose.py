@@ -53,5 +53,6 @@ def test_secrets_are_guarded_and_shared() -> None:
 def test_the_image_installs_cpu_torch_first() -> None:
     lines = (ROOT / "Dockerfile").read_text().splitlines()
     torch_line = next(i for i, line in enumerate(lines) if "torch==" in line)
-    install_line = next(i for i, line in enumerate(lines) if "pip install --no-cache-dir ." in line)
+    install_line = next(i for i, line in enumerate(lines)
+                        if "pip install --no-cache-dir -e ." in line)
     assert torch_line < install_line
