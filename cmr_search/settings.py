@@ -27,6 +27,9 @@ class Settings(BaseSettings):
                                    "store under data_dir/index")
     qdrant_api_key: SecretStr | None = None
     qdrant_collection: str = Field(default="cmr_studies", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    upload_archive: Path | None = Field(default=None, description="where an uploaded study "
+                                        "asked to be added is kept for the next index run; "
+                                        "None = an `uploads` folder in the indexed archive")
     weight_images: float = Field(default=0.5, ge=0, description="fusion weight of the image "
                                  "signal (CLIP text embedding against study videos)")
     weight_reports: float = Field(default=1.0, ge=0, description="fusion weight of report "

@@ -88,3 +88,20 @@ def embed_study(folder: Path, encoder: QueryEncoder, preview_root: Path) -> Uplo
         previews[f"{name}_poster"] = str(preview.poster.relative_to(preview_root))
     return UploadedStudy(study.study_instance_uid, sorted(study.view_series), vectors,
                          previews, impression, skipped)
+
+
+def keep_for_indexing(folder: Path, study_instance_uid: str, archive: Path) -> Path:
+    """Copy an uploaded study into the archive, where the next index run embeds it (alone:
+    index runs are incremental). Nothing is written to the index here."""
+    name = "".join(c for c in study_instance_uid if c.isalnum() or c == ".")
+    target = archive / "uploads" / name
+    if target.exists():
+        return target
+    partial = target.parent / f"{name}.partial"
+    try:
+        shutil.copytree(folder, partial, dirs_exist_ok=True)
+        partial.replace(target)
+    except OSError as error:
+        raise UploadError(f"cannot keep the study in {archive}: "
+                          f"{error.strerror or error}") from None
+    return target

@@ -29,7 +29,7 @@ from search import (
     build_filters,
 )
 from search.models import MAX_LIMIT, MAX_QUERY_CHARS
-from search.upload import embed_study, extract_zip
+from search.upload import embed_study, extract_zip, keep_for_indexing
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 
@@ -129,8 +129,11 @@ def similar_post(request: Request, body: SimilarRequest) -> SearchResponse:
 def upload(request: Request,
            file: Annotated[UploadFile, File(description="a zipped DICOM study")],
            view: Annotated[str | None, Form()] = None,
-           limit: Annotated[int, Form(ge=1, le=MAX_LIMIT)] = 10) -> dict[str, Any]:
-    """Read and embed an uploaded study (not added to the index) and return similar studies."""
+           limit: Annotated[int, Form(ge=1, le=MAX_LIMIT)] = 10,
+           add: Annotated[bool, Form(description="keep the study in the archive for the next "
+                                     "index run")] = False) -> dict[str, Any]:
+    """Read and embed an uploaded study and return similar studies. It is not added to the
+    index unless `add` is set; then it is kept in the archive and the next index run embeds it."""
     engine = engine_of(request)
     engine.check_ready()
     data_dir: Path = request.app.state.settings.data_dir
@@ -141,13 +144,24 @@ def upload(request: Request,
             shutil.copyfileobj(file.file, out)
         folder = extract_zip(saved, Path(tmp) / "study")
         study = embed_study(folder, engine.encoder, previews)
+        kept = keep_for_indexing(folder, study.study_instance_uid,
+                                 upload_archive(request)) if add else None
     response = engine.near_vectors(study.vectors, SearchFilters(), Page(limit=limit),
                                    view=view or None)
     return {"study": {"study_instance_uid": study.study_instance_uid, "views": study.views,
                       "impression": study.impression, "skipped_files": study.skipped,
                       "previews": {k: f"uploads/previews/{v}" for k, v in
-                                   study.previews.items()}, "added_to_index": False},
+                                   study.previews.items()}, "added_to_index": False,
+                      "kept_for_indexing": str(kept) if kept else None},
             **response.model_dump(mode="json")}
+
+
+def upload_archive(request: Request) -> Path:
+    configured: Path | None = request.app.state.settings.upload_archive
+    archive = (request.app.state.store.metadata() or {}).get("archive")
+    if configured is None and not archive:
+        raise QueryError("no archive to keep the study in: set CMR_SEARCH_UPLOAD_ARCHIVE")
+    return configured or Path(str(archive))
 
 
 @router.get("/studies/{study_instance_uid}")

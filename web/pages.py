@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
 from indexer.assemble import ClipCache
@@ -23,8 +23,8 @@ from search import (
     UploadError,
 )
 from search.understand import understand
-from search.upload import embed_study, extract_zip
-from web.api import filters_from
+from search.upload import embed_study, extract_zip, keep_for_indexing
+from web.api import filters_from, upload_archive
 from web.media import clip_interval_ms, sax_slices
 from web.render import make_templates
 
@@ -138,7 +138,7 @@ def upload_form(request: Request) -> HTMLResponse:
 @router.post("/upload", response_class=HTMLResponse)
 def upload_page(request: Request,
                 file: Annotated[UploadFile, File(description="a zipped DICOM study")],
-                ) -> HTMLResponse:
+                add: Annotated[bool, Form()] = False) -> HTMLResponse:
     engine = _engine(request)
     engine.check_ready()
     data_dir: Path = request.app.state.settings.data_dir
@@ -149,11 +149,14 @@ def upload_page(request: Request,
         try:
             folder = extract_zip(saved, Path(tmp) / "study")
             study = embed_study(folder, engine.encoder, data_dir / "uploads" / "previews")
-        except UploadError as error:
+            kept = keep_for_indexing(folder, study.study_instance_uid,
+                                     upload_archive(request)) if add else None
+        except (UploadError, QueryError) as error:
             return render(request, "upload.html", 400, result=None, error=str(error))
     response = engine.near_vectors(study.vectors, SearchFilters(), Page(limit=12))
     previews = {k: f"uploads/previews/{v}" for k, v in study.previews.items()}
     return render(request, "upload.html", result=response, study=study, previews=previews,
-                  error=None, terms=[], filename=Path(file.filename or "upload.zip").name)
+                  error=None, terms=[], filename=Path(file.filename or "upload.zip").name,
+                  kept=kept)
 
 

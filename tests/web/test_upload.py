@@ -36,3 +36,24 @@ def test_an_uploaded_study_finds_similar_studies(archive: Path, indexed_data: Pa
     assert body["results"][0]["study_instance_uid"] == study.study_instance_uid
     assert store.count() == before
     store.close()
+
+
+def test_an_upload_is_kept_for_the_next_index_run_only_when_asked(
+        archive: Path, indexed_data: Path, tmp_path: Path) -> None:
+    study = scan_archive(archive).studies[0]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for path in sorted(study.folder.rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(study.folder.parent))
+    store = LiveEdgeStore(indexed_data / "index")
+    settings = Settings(data_dir=indexed_data, upload_archive=tmp_path / "inbox")
+    client = TestClient(create_app(settings, store))
+    response = client.post("/api/v1/upload", files={"file": ("s.zip", buffer.getvalue())},
+                           data={"add": "true", "limit": "1"})
+    assert response.status_code == 200, response.text
+    kept = Path(response.json()["study"]["kept_for_indexing"])
+    assert kept.is_dir() and kept.parent == tmp_path / "inbox" / "uploads"
+    found = scan_archive(tmp_path / "inbox").studies
+    assert [s.study_instance_uid for s in found] == [study.study_instance_uid]
+    store.close()
