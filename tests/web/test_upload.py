@@ -9,22 +9,26 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from cmr_search.settings import Settings
-from indexer.scan import scan_archive
+from indexer.scan import Study, scan_archive
 from indexer.store import LiveEdgeStore
 from web.app import create_app
 
 
-def test_an_uploaded_study_finds_similar_studies(archive: Path, indexed_data: Path) -> None:
-    study = next(s for s in scan_archive(archive).studies if s.report is not None)
+def zipped(study: Study) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
         for path in sorted(study.folder.rglob("*")):
             if path.is_file():
                 zf.write(path, path.relative_to(study.folder.parent))
+    return buffer.getvalue()
+
+
+def test_an_uploaded_study_finds_similar_studies(archive: Path, indexed_data: Path) -> None:
+    study = next(s for s in scan_archive(archive).studies if s.report is not None)
     store = LiveEdgeStore(indexed_data / "index")
     before = store.count()
     client = TestClient(create_app(Settings(data_dir=indexed_data), store))
-    response = client.post("/api/v1/upload", files={"file": ("study.zip", buffer.getvalue())},
+    response = client.post("/api/v1/upload", files={"file": ("study.zip", zipped(study))},
                            data={"limit": "3"})
     assert response.status_code == 200, response.text
     body = response.json()
@@ -41,15 +45,10 @@ def test_an_uploaded_study_finds_similar_studies(archive: Path, indexed_data: Pa
 def test_an_upload_is_kept_for_the_next_index_run_only_when_asked(
         archive: Path, indexed_data: Path, tmp_path: Path) -> None:
     study = scan_archive(archive).studies[0]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        for path in sorted(study.folder.rglob("*")):
-            if path.is_file():
-                zf.write(path, path.relative_to(study.folder.parent))
     store = LiveEdgeStore(indexed_data / "index")
     settings = Settings(data_dir=indexed_data, upload_archive=tmp_path / "inbox")
     client = TestClient(create_app(settings, store))
-    response = client.post("/api/v1/upload", files={"file": ("s.zip", buffer.getvalue())},
+    response = client.post("/api/v1/upload", files={"file": ("s.zip", zipped(study))},
                            data={"add": "true", "limit": "1"})
     assert response.status_code == 200, response.text
     kept = Path(response.json()["study"]["kept_for_indexing"])
