@@ -15,8 +15,11 @@ def serve_app(settings: Settings, host: str, port: int) -> None:
 
     from web.app import create_app
 
+    app = create_app(settings)
+    with console.status("loading the model"):
+        app.state.warm_up()  # the first search should not pay for it
     console.print(f"serving on http://{host}:{port}  (Ctrl-C stops)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 def serve(

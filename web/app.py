@@ -18,7 +18,16 @@ from indexer.embed import model_key
 from indexer.points import INDEX_VERSION
 from indexer.store import StoreError, VectorStore
 from indexer.store.factory import describe, open_index
-from search import NotFoundError, NotReadyError, QueryError, SearchEngine, SearchError, UploadError
+from search import (
+    NotFoundError,
+    NotReadyError,
+    QueryError,
+    SearchEngine,
+    SearchError,
+    SearchFilters,
+    SearchRequest,
+    UploadError,
+)
 from search.factory import open_engine
 from web import media, pages, teaching_pages
 from web.api import router
@@ -65,6 +74,19 @@ def _lazy_engine(settings: Settings, store: VectorStore,
     return get
 
 
+def _warm_up(get: Callable[[], SearchEngine]) -> None:
+    """Load the model and the prompt directions now; an index problem shows on /readyz."""
+    engine = get()
+    for name in ("search.html", "study.html", "_main.html", "_card.html"):
+        pages.templates.get_template(name)  # compiled once, here
+    try:
+        engine.search(SearchRequest(q="warm up"))
+        engine.facets(SearchFilters())
+    except Exception as error:  # noqa: BLE001  (best effort: /readyz reports what is wrong)
+        logger.info("warm-up search skipped: %s", error)
+        engine.encoder.finding_directions()
+
+
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/media/"))
 
@@ -88,6 +110,7 @@ def create_app(settings: Settings, store: VectorStore | None = None,
     app.state.settings = settings
     app.state.store = index
     app.state.engine = _lazy_engine(settings, index, engine)
+    app.state.warm_up = lambda: _warm_up(app.state.engine)
     app.state.teaching = TeachingFiles(settings.data_dir / "teaching" / "teaching.sqlite3")
     app.include_router(router)
     app.include_router(pages.router)
