@@ -99,6 +99,10 @@ class EdgeStore:
             try:
                 self._shard = qe.EdgeShard.load(str(self.folder / SHARD))
             except Exception as error:  # the binding raises plain Exceptions
+                if "WouldBlock" in str(error):
+                    raise StoreError(f"{self.folder / SHARD}: open in another process (a running "
+                                     "`cmr-search serve`?); stop it, or search through its "
+                                     "API: /api/v1/search?q=...") from error
                 raise StoreError(f"{self.folder / SHARD}: cannot open ({error})") from error
         return self._shard
 
