@@ -30,11 +30,13 @@ class Settings(BaseSettings):
     upload_archive: Path | None = Field(default=None, description="where an uploaded study "
                                         "asked to be added is kept for the next index run; "
                                         "None = an `uploads` folder in the indexed archive")
-    weight_images: float = Field(default=0.5, ge=0, description="fusion weight of the image "
+    weight_images: float = Field(default=0.3, ge=0, description="fusion weight of the image "
                                  "signal (CLIP text embedding against study videos)")
     weight_reports: float = Field(default=1.0, ge=0, description="fusion weight of report "
                                   "embeddings")
     weight_keywords: float = Field(default=0.5, ge=0, description="fusion weight of BM25")
+    weight_labels: float = Field(default=2.0, ge=0, description="fusion weight of the reports "
+                                 "whose labels state what the query names")
     rrf_k: int = Field(default=10, ge=1, le=1000, description="reciprocal rank fusion "
                        "damping: score = sum of weight / (k + rank)")
     query_contrast: float = Field(default=0.5, ge=0, le=2, description="how far a finding "

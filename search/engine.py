@@ -45,7 +45,13 @@ from search.models import (
     StudyDetail,
     Versions,
 )
-from search.understand import QueryIntent, intent_filter, understand
+from search.understand import (
+    QueryIntent,
+    intent_filter,
+    interpretation,
+    stated_filter,
+    understand,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -64,9 +70,10 @@ class Weights:
     """Reciprocal rank fusion weights, and how far a finding named in the query moves the image
     query towards its positive prompts (or away, when ruled out)."""
 
-    images: float = 0.5
+    images: float = 0.3
     reports: float = 1.0
     keywords: float = 0.5
+    labels: float = 2.0
     contrast: float = 0.5
     candidates: int = 50  # per signal, before fusion (query cost grows with it)
     rrf_k: int = 10  # rank damping: 1 / (k + rank); smaller trusts each signal's top more
@@ -151,6 +158,10 @@ class SearchEngine:
         if use_reports:
             report_vector = self._away_from(self.text_vectors(text).own[0], unlike, REPORT)
             parts.append((Signal.REPORTS, Nearest(REPORT, report_vector), self.weights.reports))
+            stated = stated_filter(intent)
+            if stated is not None:
+                parts.append((Signal.REPORT_LABELS, Nearest(REPORT, report_vector, where=stated),
+                              self.weights.labels))
             keywords = keyword_query(intent.keyword_text) if intent.terms() else None
             if keywords is not None and keywords.indices:
                 parts.append((Signal.KEYWORDS, Nearest(KEYWORDS, keywords),
@@ -162,7 +173,7 @@ class SearchEngine:
         ranked = self._rank(parts, where, request.page)
         results = self._page(ranked, request.page, intent, image_vector)
         return self._response(request.model_dump(mode="json"), results, request.page, ranked,
-                              started, _interpretation(intent))
+                              started, interpretation(intent))
 
     def _away_from(self, vector: np.ndarray, examples: dict[str, dict[str, Any]],
                    using: str) -> np.ndarray:
@@ -371,14 +382,6 @@ class SearchEngine:
                               limit=page.limit, has_more=page.offset + page.limit < total,
                               interpretation=interpretation, versions=self.versions(),
                               took_ms=round((time.perf_counter() - started) * 1000, 2))
-
-
-def _interpretation(intent: QueryIntent) -> Interpretation:
-    return Interpretation(
-        wanted={f.value: (s.value if s else None) for f, s in intent.wanted.items()},
-        ruled_out=[f.value for f in intent.ruled_out],
-        diagnoses=[d.value for d in intent.diagnoses],
-        ruled_out_diagnoses=[d.value for d in intent.ruled_out_diagnoses])
 
 
 def _result(hit: Hit, rank: int, why: Any, others: list[OtherStudy]) -> Result:

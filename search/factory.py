@@ -11,7 +11,8 @@ from search.engine import SearchEngine, Weights
 
 def weights_of(settings: Settings) -> Weights:
     return Weights(images=settings.weight_images, reports=settings.weight_reports,
-                   keywords=settings.weight_keywords, contrast=settings.query_contrast,
+                   keywords=settings.weight_keywords,
+                   labels=settings.weight_labels, contrast=settings.query_contrast,
                    rrf_k=settings.rrf_k)
 
 

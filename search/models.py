@@ -31,6 +31,7 @@ class Signal(StrEnum):
     IMAGES = "images"
     REPORTS = "reports"
     KEYWORDS = "keywords"
+    REPORT_LABELS = "report_labels"  # reports stating every finding / diagnosis the query names
     EXAMPLES = "examples"  # find-similar on the study vectors
     REPORT_EXAMPLES = "report_examples"  # find-similar on the report vectors
 

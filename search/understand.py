@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from cmr_search.vocab import CMR_CLIP_FINDINGS, Diagnosis, Finding, Severity
 from indexer.labeler import Mention, clauses, label_diagnoses, label_findings, negation_at
 from indexer.store import Condition, Filter, Match, MatchAny
+from search.models import Interpretation
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", re.IGNORECASE)
 _STOP = frozenset((
@@ -100,3 +101,18 @@ def intent_filter(intent: QueryIntent, use_reports: bool, use_images: bool) -> F
                                          _OPPOSITE_GRADES[grade]))
         must_not += [Match("report_diagnoses", d.value) for d in intent.ruled_out_diagnoses]
     return Filter(must_not=tuple(must_not))
+
+
+def stated_filter(intent: QueryIntent) -> Filter | None:
+    """Reports whose labels state every finding and diagnosis the query asks for."""
+    must = [Match("report_findings", f.value) for f in intent.wanted]
+    must += [Match("report_diagnoses", d.value) for d in intent.diagnoses]
+    return Filter(tuple(must)) if must else None
+
+
+def interpretation(intent: QueryIntent) -> Interpretation:
+    return Interpretation(
+        wanted={f.value: (s.value if s else None) for f, s in intent.wanted.items()},
+        ruled_out=[f.value for f in intent.ruled_out],
+        diagnoses=[d.value for d in intent.diagnoses],
+        ruled_out_diagnoses=[d.value for d in intent.ruled_out_diagnoses])

@@ -173,11 +173,13 @@ class EdgeStore:
             request = qe.QueryRequest(
                 limit=limit, offset=offset, filter=_filter(where), with_payload=payload,
                 prefetches=[qe.Prefetch(limit=query.candidates, query=self._scoring(p),
-                                        filter=_filter(where)) for p in query.parts],
+                                        filter=_filter(st.both(where, p.where)))
+                            for p in query.parts],
                 # the stubs omit Fusion's variants from the accepted types
                 query=qe.Fusion.Rrf(k=query.k, weights=list(query.weights)))  # type: ignore[arg-type]
         else:
-            request = qe.QueryRequest(limit=limit, offset=offset, filter=_filter(where),
+            request = qe.QueryRequest(limit=limit, offset=offset,
+                                      filter=_filter(st.both(where, query.where)),
                                       query=self._scoring(query), with_payload=payload)
         return [st.Hit(str(p.id), float(p.score), dict(p.payload or {}))
                 for p in self.shard.query(request)]

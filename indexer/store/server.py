@@ -156,13 +156,15 @@ class ServerStore:
                 self.collection, limit=limit, offset=offset, query_filter=_filter(where),
                 with_payload=payload,
                 prefetch=[qm.Prefetch(query=self._scoring(p), using=p.using,
-                                      limit=query.candidates, filter=_filter(where))
+                                      limit=query.candidates,
+                                      filter=_filter(st.both(where, p.where)))
                           for p in query.parts],
                 query=qm.RrfQuery(rrf=qm.Rrf(k=query.k, weights=list(query.weights))))
         else:
             response = self.client.query_points(
                 self.collection, query=self._scoring(query), using=query.using, limit=limit,
-                offset=offset, query_filter=_filter(where), with_payload=payload)
+                offset=offset, query_filter=_filter(st.both(where, query.where)),
+                with_payload=payload)
         return [st.Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in response.points]
 
     def facet(self, key: str, where: st.Filter | None = None, limit: int = 50) -> dict[Any, int]:

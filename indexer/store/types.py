@@ -121,12 +121,18 @@ class Filter:
 Condition = Match | MatchAny | Range | DateRange | Filter
 
 
+def both(a: Filter | None, b: Filter | None) -> Filter | None:
+    """The conjunction of two optional filters."""
+    return b if a is None else a.and_(b)
+
+
 @dataclass(frozen=True)
 class Nearest:
     """Nearest neighbours of a dense or sparse query vector in the named vector `using`."""
 
     using: str
     vector: np.ndarray | SparseVector
+    where: Filter | None = None  # only among these points (on top of the query's filter)
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,7 @@ class Recommend:
     using: str
     positive: tuple[str | np.ndarray, ...]
     negative: tuple[str | np.ndarray, ...] = ()
+    where: Filter | None = None
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,19 @@ def test_fusion_combines_dense_and_sparse(store: VectorStore) -> None:
     assert uids[0] in {"1.2.3.0", "1.2.3.2"} and "1.2.3.2" in uids[:2]
 
 
+def test_nested_filters_and_a_filter_per_fused_part(store: VectorStore) -> None:
+    # not (female and over 40): "A and B" inside must_not needs a nested filter
+    nested = Filter(must_not=(Filter(must=(Match("sex", "F"), Range("age", gte=40))),))
+    assert sorted(_uids(list(store.scroll(where=nested)))) == ["1.2.3.0", "1.2.3.2", "1.2.3.4"]
+    only_lge = Filter(must=(Match("findings", "lge"),))
+    q = Nearest("study", _unit(1, 1, 1, 1), where=only_lge)
+    assert _uids(store.query(q, 10)) == ["1.2.3.0"]
+    fused = Fused((Nearest("study", _unit(1.0, 4, 0.5, 0.4)), q), weights=(1.0, 1.0))
+    assert set(_uids(store.query(fused, 10))) == {f"1.2.3.{i}" for i in range(5)}
+    men = _uids(store.query(fused, 10, where=Filter(must=(Match("sex", "M"),))))
+    assert sorted(men) == ["1.2.3.0", "1.2.3.2", "1.2.3.4"]
+
+
 def test_recommend_by_ids_excludes_nothing_but_ranks_by_examples(store: VectorStore) -> None:
     hits = store.query(Recommend("study", (point_id("1.2.3.3"),), (point_id("1.2.3.0"),)),
                        limit=2)
