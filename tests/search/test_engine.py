@@ -103,7 +103,7 @@ def test_explanations_name_signals_views_and_sentences(engine: SearchEngine) -> 
     response = engine.search(SearchRequest(q="transmural LGE", page=Page(per_patient=False)))
     top = next(r for r in response.results if r.study_instance_uid == "1.1")
     signals = {s.signal for s in top.explanation.signals}
-    assert {Signal.IMAGES, Signal.REPORTS, Signal.KEYWORDS, Signal.REPORT_LABELS} <= signals
+    assert {Signal.IMAGES, Signal.REPORTS, Signal.KEYWORDS} <= signals
     assert all(s.rank >= 1 for s in top.explanation.signals)
     assert top.explanation.best_view in top.explanation.view_scores
     sentence = top.explanation.sentences[0]
