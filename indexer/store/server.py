@@ -71,12 +71,11 @@ class ServerStore:
         self.client = QdrantClient(url=url, api_key=api_key, timeout=timeout_s)
 
     @classmethod
-    def in_memory(cls, collection: str) -> ServerStore:
-        """qdrant-client's local mode, which speaks the server's API: for tests only (it is
-        far too slow to serve an archive; the embedded default is Qdrant Edge)."""
+    def from_client(cls, client: QdrantClient, collection: str, label: str) -> ServerStore:
+        """A store over a client built elsewhere (the tests pass qdrant-client's local mode,
+        which speaks the server's API; `label` names it in errors)."""
         store = cls.__new__(cls)
-        store.collection, store.url = collection, ":memory:"
-        store.client = QdrantClient(location=":memory:")
+        store.collection, store.url, store.client = collection, label, client
         return store
 
     def metadata(self) -> dict[str, Any] | None:

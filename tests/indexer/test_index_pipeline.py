@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fakes_store import memory_server
 
 from cmrclip.checkpoint import DEMO_CHECKPOINT
 from indexer.embed import IMPRESSION, STUDY, Embedder
@@ -16,7 +17,7 @@ from indexer.pipeline import IndexOptions, IndexSummary, Shard, run_index
 from indexer.points import point_id
 from indexer.publish import IndexMismatchError, check_compatible, index_identity
 from indexer.scan import scan_archive
-from indexer.store import EdgeStore, Filter, Generations, LiveEdgeStore, Match, ServerStore
+from indexer.store import EdgeStore, Filter, Generations, LiveEdgeStore, Match
 
 
 @pytest.fixture(scope="session")
@@ -102,7 +103,7 @@ def test_an_index_from_another_model_is_refused_with_a_hint(
 def test_the_server_store_gets_the_same_points_and_reruns_are_incremental(
         archive: Path, embedder: Embedder, indexed: tuple[Path, IndexSummary]) -> None:
     data, first = indexed  # reuses the embedding records: only publishing happens here
-    server = ServerStore.in_memory("studies")
+    server = memory_server("studies")
     summary = run_index(archive, data, embedder, server, IndexOptions())
     assert summary.indexed == 0 and server.count() == first.indexed
     assert summary.published["points"] == first.indexed

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fakes_store import memory_server
 
 from indexer.points import keyword_document, keyword_query, point_id
 from indexer.store import (
@@ -60,7 +61,7 @@ def _points() -> list[StorePoint]:
 @pytest.fixture(params=["edge", "server"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[VectorStore]:
     s: VectorStore = EdgeStore(tmp_path / "gen") if request.param == "edge" \
-        else ServerStore.in_memory("test")
+        else memory_server("test")
     assert s.metadata() is None
     s.ensure(SCHEMA, {"model": {"architecture": "tiny"}, "index_version": "v"})
     s.upsert(_points())

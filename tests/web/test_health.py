@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fakes_store import memory_server
 from fastapi.testclient import TestClient
 
 from cmr_search.settings import Settings
 from cmrclip.checkpoint import DEMO_CHECKPOINT, read_card
 from indexer.points import INDEX_VERSION
-from indexer.store import ServerStore, StoreSchema
+from indexer.store import StoreSchema
 from web.app import create_app
 
 
 def test_not_ready_without_an_index_then_ready(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
-    store = ServerStore.in_memory("studies")
+    store = memory_server("studies")
     client = TestClient(create_app(settings, store))
     assert client.get("/healthz").json() == {"status": "ok"}
     response = client.get("/readyz")
@@ -28,7 +29,7 @@ def test_not_ready_without_an_index_then_ready(tmp_path: Path) -> None:
 
 
 def test_an_index_from_another_model_is_not_ready(tmp_path: Path) -> None:
-    store = ServerStore.in_memory("studies")
+    store = memory_server("studies")
     store.ensure(StoreSchema(dense={"study": 4}), {"model": {"architecture": "other"},
                                                    "index_version": INDEX_VERSION})
     client = TestClient(create_app(Settings(data_dir=tmp_path), store))
