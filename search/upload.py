@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import logging
 import shutil
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 import numpy as np
 
@@ -33,6 +35,7 @@ class UploadedStudy:
     previews: dict[str, str] = field(default_factory=dict)  # relative to the preview root
     impression: str = ""
     skipped: int = 0
+    kept: Path | None = None  # where it waits for the next index run, when asked
 
 
 def extract_zip(archive: Path, dest: Path) -> Path:
@@ -105,3 +108,19 @@ def keep_for_indexing(folder: Path, study_instance_uid: str, archive: Path) -> P
         raise UploadError(f"cannot keep the study in {archive}: "
                           f"{error.strerror or error}") from None
     return target
+
+
+def study_from_upload(stream: BinaryIO, filename: str, encoder: QueryEncoder,
+                      preview_root: Path, keep_in: Path | None = None) -> UploadedStudy:
+    """An uploaded zip, unpacked in a scratch folder, read and embedded; kept in `keep_in` for
+    the next index run when given. Errors name the uploaded file."""
+    name = Path(filename or "upload.zip").name or "upload.zip"
+    with tempfile.TemporaryDirectory(prefix="cmr-upload-") as tmp:
+        saved = Path(tmp) / name
+        with saved.open("wb") as out:
+            shutil.copyfileobj(stream, out)
+        folder = extract_zip(saved, Path(tmp) / Path(name).stem)
+        study = embed_study(folder, encoder, preview_root)
+        if keep_in is not None:
+            study.kept = keep_for_indexing(folder, study.study_instance_uid, keep_in)
+    return study

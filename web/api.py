@@ -5,8 +5,6 @@ Bad requests get a 4xx with a one-line `detail`; a missing or mismatched index i
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import typing
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,13 +27,13 @@ from search import (
     build_filters,
 )
 from search.models import MAX_LIMIT, MAX_QUERY_CHARS
-from search.upload import embed_study, extract_zip, keep_for_indexing
+from search.upload import UploadedStudy, study_from_upload
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 
 _FILTER_FIELDS = dict(SearchFilters.model_fields)
 _LIST_FIELDS = {name for name, f in _FILTER_FIELDS.items()
-                if typing.get_origin(f.annotation) is list or str(f.annotation).startswith("list")}
+                if typing.get_origin(f.annotation) is list}
 _PAGE_PARAMS = {"limit", "page", "sort", "per_patient"}
 
 
@@ -61,9 +59,10 @@ def filters_from(params: QueryParams, known: set[str]) -> SearchFilters:
                          f"{', '.join(_FILTER_FIELDS)})")
     fields: dict[str, Any] = {}
     for name in _FILTER_FIELDS:
-        values = [v.strip() for raw in params.getlist(name) for v in raw.split(",")
-                  if v.strip()] if name in _LIST_FIELDS else \
-                 [v.strip() for v in params.getlist(name) if v.strip()]
+        raw = params.getlist(name)
+        if name in _LIST_FIELDS:
+            raw = [part for item in raw for part in item.split(",")]
+        values = [v.strip() for v in raw if v.strip()]
         if values:
             fields[name] = values if name in _LIST_FIELDS else values[-1]
     return build_filters(fields)
@@ -136,24 +135,25 @@ def upload(request: Request,
     index unless `add` is set; then it is kept in the archive and the next index run embeds it."""
     engine = engine_of(request)
     engine.check_ready()
-    data_dir: Path = request.app.state.settings.data_dir
-    previews = data_dir / "uploads" / "previews"
-    with tempfile.TemporaryDirectory(prefix="cmr-upload-") as tmp:
-        saved = Path(tmp) / (Path(file.filename or "upload.zip").name or "upload.zip")
-        with saved.open("wb") as out:
-            shutil.copyfileobj(file.file, out)
-        folder = extract_zip(saved, Path(tmp) / "study")
-        study = embed_study(folder, engine.encoder, previews)
-        kept = keep_for_indexing(folder, study.study_instance_uid,
-                                 upload_archive(request)) if add else None
+    study = study_from_upload(file.file, file.filename or "", engine.encoder,
+                              uploads_folder(request), upload_archive(request) if add else None)
     response = engine.near_vectors(study.vectors, SearchFilters(), Page(limit=limit),
                                    view=view or None)
     return {"study": {"study_instance_uid": study.study_instance_uid, "views": study.views,
                       "impression": study.impression, "skipped_files": study.skipped,
-                      "previews": {k: f"uploads/previews/{v}" for k, v in
-                                   study.previews.items()}, "added_to_index": False,
-                      "kept_for_indexing": str(kept) if kept else None},
+                      "previews": uploaded_previews(study), "added_to_index": False,
+                      "kept_for_indexing": str(study.kept) if study.kept else None},
             **response.model_dump(mode="json")}
+
+
+def uploads_folder(request: Request) -> Path:
+    """Where uploaded studies' previews go (served under /media/uploads/previews)."""
+    return Path(request.app.state.settings.data_dir) / "uploads" / "previews"
+
+
+def uploaded_previews(study: UploadedStudy) -> dict[str, str]:
+    """Preview paths relative to the data folder, like an indexed study's."""
+    return {k: f"uploads/previews/{v}" for k, v in study.previews.items()}
 
 
 def upload_archive(request: Request) -> Path:

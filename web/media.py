@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse
 from PIL import Image, ImageSequence
 
 from indexer.assemble import ClipCache
-from indexer.clips import CINE_SLOTS, STILL_SLOTS
+from indexer.clips import CINE_SLOTS
 from indexer.points import point_id
 
 logger = logging.getLogger(__name__)
@@ -37,8 +37,8 @@ def preview_frames(path: Path) -> list[np.ndarray]:
         return [np.asarray(frame.convert("L")) for frame in ImageSequence.Iterator(image)]
 
 
-def clip_frames(data_dir: Path, spec_root: ClipCache, uid: str, slot: str) -> list[np.ndarray]:
-    clips = spec_root.get(uid)
+def clip_frames(cache: ClipCache, uid: str, slot: str) -> list[np.ndarray]:
+    clips = cache.get(uid)
     if clips is None:
         return []
     index = CINE_SLOTS.index(slot)
@@ -83,8 +83,7 @@ def sprite(request: Request, uid: str, slot: str) -> FileResponse:
 def _frames(request: Request, data_dir: Path, uid: str, slot: str) -> list[np.ndarray]:
     if slot in SAX_SLICES:
         engine = request.app.state.engine()
-        return clip_frames(data_dir, ClipCache(data_dir / "clips", engine.encoder.spec), uid,
-                           slot)
+        return clip_frames(ClipCache(data_dir / "clips", engine.encoder.spec), uid, slot)
     hits = request.app.state.store.retrieve([point_id(uid)])
     previews = hits[0].payload.get("previews", {}) if hits else {}
     path = previews.get(slot)
@@ -92,5 +91,3 @@ def _frames(request: Request, data_dir: Path, uid: str, slot: str) -> list[np.nd
         return []
     return preview_frames(data_dir / path)
 
-
-assert set(STILL_SLOTS) <= set(PREVIEW_SLOTS)

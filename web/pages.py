@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,8 +21,8 @@ from search import (
     UploadError,
 )
 from search.understand import understand
-from search.upload import embed_study, extract_zip, keep_for_indexing
-from web.api import filters_from, upload_archive
+from search.upload import study_from_upload
+from web.api import filters_from, upload_archive, uploaded_previews, uploads_folder
 from web.media import clip_interval_ms, sax_slices
 from web.render import make_templates
 
@@ -75,7 +73,7 @@ def search_page(request: Request) -> HTMLResponse:
         context["sort"] = _choice(params.get("sort"), Sort, Sort.RELEVANCE)
         filters = filters_from(params, _PAGE_KEYS)
         context["filters"] = filters
-        page = Page(limit=_int(params.get("limit"), 12, "limit") if params.get("limit") else 12,
+        page = Page(limit=_int(params.get("limit"), 12, "limit"),
                     page=_int(params.get("page"), 1, "page"), sort=context["sort"],
                     per_patient=params.get("all") != "1")
         if q:
@@ -141,22 +139,15 @@ def upload_page(request: Request,
                 add: Annotated[bool, Form()] = False) -> HTMLResponse:
     engine = _engine(request)
     engine.check_ready()
-    data_dir: Path = request.app.state.settings.data_dir
-    with tempfile.TemporaryDirectory(prefix="cmr-upload-") as tmp:
-        saved = Path(tmp) / "upload.zip"
-        with saved.open("wb") as out:
-            shutil.copyfileobj(file.file, out)
-        try:
-            folder = extract_zip(saved, Path(tmp) / "study")
-            study = embed_study(folder, engine.encoder, data_dir / "uploads" / "previews")
-            kept = keep_for_indexing(folder, study.study_instance_uid,
-                                     upload_archive(request)) if add else None
-        except (UploadError, QueryError) as error:
-            return render(request, "upload.html", 400, result=None, error=str(error))
+    try:
+        study = study_from_upload(file.file, file.filename or "", engine.encoder,
+                                  uploads_folder(request),
+                                  upload_archive(request) if add else None)
+    except (UploadError, QueryError) as error:
+        return render(request, "upload.html", 400, result=None, error=str(error))
     response = engine.near_vectors(study.vectors, SearchFilters(), Page(limit=12))
-    previews = {k: f"uploads/previews/{v}" for k, v in study.previews.items()}
-    return render(request, "upload.html", result=response, study=study, previews=previews,
-                  error=None, terms=[], filename=Path(file.filename or "upload.zip").name,
-                  kept=kept)
+    return render(request, "upload.html", result=response, study=study,
+                  previews=uploaded_previews(study), error=None, terms=[],
+                  filename=Path(file.filename or "upload.zip").name, kept=study.kept)
 
 

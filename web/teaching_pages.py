@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from indexer.points import point_id
 from web.pages import render
 from web.render import STATIC
-from web.teaching import TeachingError, TeachingFiles, handout_zip
+from web.teaching import Case, TeachingError, TeachingFiles, handout_zip
 
 router = APIRouter(prefix="/teaching", include_in_schema=False)
 
@@ -83,7 +83,7 @@ def export(request: Request, collection_id: int) -> Response:
         "Content-Disposition": f'attachment; filename="teaching-file-{collection_id}.zip"'})
 
 
-def _with_payloads(request: Request, collection_id: int) -> list:  # type: ignore[type-arg]
+def _with_payloads(request: Request, collection_id: int) -> list[tuple[Case, dict[str, Any]]]:
     cases = _files(request).cases(collection_id)
     hits = request.app.state.store.retrieve([point_id(c.study_instance_uid) for c in cases])
     by_uid = {h.payload.get("study_instance_uid"): h.payload for h in hits}
