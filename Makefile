@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install browser lint typecheck unit clean
+.PHONY: demo test install browser lint imports typecheck unit fast clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 
+# the layers of docs/architecture.md, as contracts in pyproject.toml [tool.importlinter]
+imports: install
+	$(BIN)/lint-imports
+
 typecheck: install
 	$(BIN)/mypy
 
@@ -34,7 +38,11 @@ browser:
 unit: install browser
 	$(BIN)/pytest
 
-test: lint typecheck unit
+# the quick loop while working: everything but the tests marked slow
+fast: install
+	$(BIN)/pytest -m "not slow"
+
+test: lint imports typecheck unit
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

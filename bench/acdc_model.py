@@ -19,7 +19,8 @@ from rich.console import Console
 from rich.table import Table
 
 from cmrclip.checkpoint import DEMO_CHECKPOINT, load_checkpoint
-from indexer.nifti import assemble_acdc, find_acdc
+from cmrclip.preprocess import clips_from_stacks
+from reader.nifti import acdc_stacks, find_acdc
 
 ACDC = Path(__file__).resolve().parents[2] / "shared" / "data" / "acdc"
 GROUPS = ("NOR", "MINF", "DCM", "HCM", "RV")
@@ -47,7 +48,7 @@ def _embed(checkpoint: Path) -> tuple[np.ndarray, np.ndarray, list[str], object]
         (ACDC / "derived" / "acdc_volumes_ef_from_gt_50.csv").open())}
     vectors = []
     for study in studies:
-        clips = assemble_acdc(study, model.config.clip_spec)
+        clips = clips_from_stacks(acdc_stacks(study), model.config.clip_spec)
         with torch.no_grad():
             video = model(torch.from_numpy(clips.cine[None]).float(),
                           torch.from_numpy(clips.cine_present[None]),

@@ -19,11 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
+from catalog import STUDY, dense_sizes, point_id, store_schema
+from cmr_search.layout import DataLayout
 from cmrclip.checkpoint import DEMO_CHECKPOINT
-from indexer.embed import IMPRESSION, REPORT, STUDY, VIEW_VECTORS, Embedder
+from cmrclip.inference import Encoder
 from indexer.pipeline import IndexOptions, run_index
-from indexer.points import keyword_document, point_id, store_schema
-from indexer.store import EdgeStore, Filter, Generations, Match, Nearest, Range, StorePoint
+from vectorstore import EdgeStore, Filter, Generations, Match, Nearest, Range, StorePoint
+from vectorstore.keywords import keyword_document
 
 WORDS = ["dilated", "impaired", "hypertrophy", "scar", "transmural", "subendocardial",
          "amyloidosis", "fabry", "effusion", "normal", "mild", "moderate", "severe", "septal",
@@ -40,14 +42,14 @@ def _subset(archive: Path, n: int, into: Path) -> Path:
 
 
 def end_to_end(archive: Path, n: int) -> None:
-    embedder = Embedder.from_checkpoint(DEMO_CHECKPOINT)
+    embedder = Encoder.from_checkpoint(DEMO_CHECKPOINT)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         subset = _subset(archive, n, Path(tmp) / "archive")
         for workers in (1, 2):
             data = Path(tmp) / f"data{workers}"
             started = time.perf_counter()
-            s = run_index(subset, data, embedder, Generations(data / "index"),
+            s = run_index(subset, DataLayout(data), embedder, Generations(data / "index"),
                           IndexOptions(workers=workers))
             wall = time.perf_counter() - started
             rows.append((workers, s.indexed, wall, s.stages))
@@ -93,7 +95,7 @@ def _latency_ms(store: EdgeStore, sizes: dict[str, int], rng: np.random.Generato
 
 def store_scale(n: int) -> dict[str, float]:
     rng = np.random.default_rng(0)
-    sizes = {STUDY: 512, IMPRESSION: 512, REPORT: 384, **{v: 512 for v in VIEW_VECTORS.values()}}
+    sizes = dense_sizes(512, 384)
     filtered = Filter(must=(Match("vendor", "ge"), Range("age", gte=40, lte=60)))
     with tempfile.TemporaryDirectory() as tmp:
         store = EdgeStore(Path(tmp) / "gen")

@@ -20,13 +20,15 @@ from rich.console import Console
 from rich.table import Table
 
 from cmr_search.settings import Settings
-from cmr_search.vocab import Finding, View
-from indexer.clips import CINE_SLOTS, ClipSpec, heart_center
-from indexer.labeler import Mention, label_findings
-from indexer.nifti import assemble_acdc, find_acdc
+from cmr_search.vocab import CINE_SLOTS, SAX_SLOTS, Finding, View
+from cmrclip.clips import ClipSpec
+from cmrclip.preprocess import clips_from_stacks
 from indexer.previews import render_preview
-from indexer.scan import scan_archive
-from indexer.stack import load_stack
+from reader.labeler import Mention, label_findings
+from reader.locate import heart_center
+from reader.nifti import acdc_stacks, find_acdc
+from reader.scan import scan_archive
+from reader.stack import load_stack
 
 ACDC = Path(__file__).resolve().parents[2] / "shared" / "data" / "acdc" / "training"
 
@@ -72,9 +74,8 @@ def _acdc_montage(out: Path) -> int:
     studies = find_acdc(ACDC)
     rows = []
     for study in studies[::5]:
-        clips = assemble_acdc(study, ClipSpec())
-        tiles = [clips.cine[CINE_SLOTS.index(s), k] for s in ("sax_basal", "sax_mid",
-                                                               "sax_apical") for k in (0, 6)]
+        clips = clips_from_stacks(acdc_stacks(study), ClipSpec())
+        tiles = [clips.cine[CINE_SLOTS.index(s), k] for s in SAX_SLOTS for k in (0, 6)]
         rows.append(np.concatenate([t.astype(np.float32) for t in tiles], axis=1))
     out.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray((np.concatenate(rows) * 255).astype(np.uint8)).save(out)
@@ -101,7 +102,7 @@ def _preview_stats(result: object, folder: Path, n: int = 20) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--archive", type=Path, default=Settings().demo_archive)
+    parser.add_argument("--archive", type=Path, default=Settings().layout.demo_archive)
     args = parser.parse_args()
     records = {json.loads(line)["study_instance_uid"]: json.loads(line) for line in
                (args.archive / "ground_truth.jsonl").read_text().splitlines()}
@@ -118,7 +119,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         console.print(_preview_stats(result, Path(tmp)))
     if ACDC.is_dir():
-        out = Settings().data_dir / "bench" / "acdc_clips.png"
+        out = Settings().layout.bench / "acdc_clips.png"
         console.print(f"ACDC montage of {_acdc_montage(out)} patients: {out}")
 
 

@@ -18,9 +18,9 @@ from rich.console import Console
 from rich.table import Table
 
 from cmr_search.settings import Settings
+from cmrclip.clips import ClipSpec
 from indexer.assemble import assemble_study
-from indexer.clips import ClipSpec
-from indexer.scan import Study, scan_archive
+from reader.scan import Study, scan_archive
 
 
 def _assemble(study: Study) -> dict[str, float]:
@@ -57,7 +57,7 @@ def _run(archive: Path, workers: int, limit: int | None) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--archive", type=Path, default=Settings().demo_archive)
+    parser.add_argument("--archive", type=Path, default=Settings().layout.demo_archive)
     parser.add_argument("--studies", type=int, default=None, help="assemble only the first N")
     args = parser.parse_args()
     if not args.archive.is_dir():

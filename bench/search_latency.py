@@ -1,6 +1,11 @@
 """Latency of /api/v1/search over HTTP at 10k and 100k studies, 1 and 8 concurrent clients.
 
     .venv/bin/python bench/search_latency.py [--sizes 10000 100000] [--requests 200]
+        [--compare OLD_CHECKOUT] [--rounds 2]
+
+`--compare` serves the same index from another source tree too (a `git worktree` of an older
+commit), alternating old and new `--rounds` times so that both see the same machine noise; the
+table then holds one row per version.
 
 Needs the demo archive indexed (`make demo`): its 200 embedding records are cloned into N
 study points (vectors jittered, new UIDs and patients, the real payloads and reports), built
@@ -27,11 +32,14 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
+from catalog import StudyPayload, point_id, store_schema
+from cmr_search.layout import DataLayout
 from cmrclip.checkpoint import DEMO_CHECKPOINT
-from indexer.embed import Embedder
-from indexer.points import Platt, point_id, store_schema, to_point
+from cmrclip.inference import Encoder
+from indexer.embed import encoder_sizes
+from indexer.points import Platt, to_point
 from indexer.records import EmbeddingRecord, RecordStore
-from indexer.store import EdgeStore, Generations
+from vectorstore import EdgeStore, Generations
 
 PHRASES = ["dilated LV with transmural LGE", "no LGE", "severe LV systolic dysfunction",
            "hypertrophic cardiomyopathy", "amyloid", "normal study", "dilated right ventricle",
@@ -46,9 +54,11 @@ def clone(record: EmbeddingRecord, i: int, rng: np.random.Generator) -> Embeddin
     for name, v in record.vectors.items():
         noisy = v + rng.normal(0, 0.15, v.shape).astype(np.float32) / np.sqrt(v.size)
         vectors[name] = (noisy / np.linalg.norm(noisy)).astype(np.float32)
-    payload = {**record.payload, "study_instance_uid": uid, "accession_number": f"B{i:08d}",
-               "patient_key": f"bench-{i // 2}"}
-    return EmbeddingRecord(uid, record.fingerprint, vectors, payload, record.raw_scores)
+    payload = record.payload.model_copy(update={"study_instance_uid": uid,
+                                                "accession_number": f"B{i:08d}",
+                                                "patient_key": f"bench-{i // 2}"})
+    return EmbeddingRecord(uid, record.fingerprint, vectors, StudyPayload.model_validate(
+        payload.model_dump()), record.raw_scores)
 
 
 def build(data: Path, n: int, source: Path) -> Path:
@@ -56,16 +66,16 @@ def build(data: Path, n: int, source: Path) -> Path:
     generations = Generations(data / "index")
     if generations.current() is not None:
         return data
-    embedder = Embedder.from_checkpoint(DEMO_CHECKPOINT)
-    records = list(RecordStore(source / "embeddings", embedder.key).all())
-    live = Generations(source / "index").current()
+    embedder = Encoder.from_checkpoint(DEMO_CHECKPOINT)
+    records = list(RecordStore(DataLayout(source).embeddings, embedder.key).all())
+    live = Generations(DataLayout(source).index).current()
     if not records or live is None:
         sys.exit("no demo index: run `make demo` first")
     metadata = EdgeStore(live).metadata() or {}
     calibration = {k: Platt(**v) for k, v in metadata["calibration"].items()}
     folder = generations.new()
     store = EdgeStore(folder)
-    store.ensure(store_schema(embedder.dense_sizes()), {**metadata, "studies": n})
+    store.ensure(store_schema(encoder_sizes(embedder)), {**metadata, "studies": n})
     rng = np.random.default_rng(0)
     for start in track(range(0, n, 500), description=f"upserting {n} points"):
         batch = [clone(records[i % len(records)], i, rng)
@@ -80,12 +90,24 @@ def build(data: Path, n: int, source: Path) -> Path:
     return data
 
 
-def serve(data: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "CMR_SEARCH_DATA_DIR": str(data)}
-    process = subprocess.Popen([str(Path(sys.executable).with_name("cmr-search")), "serve",
-                                "--port", str(PORT)], env=env, stdout=subprocess.DEVNULL,
+def _entry_point(checkout: Path | None) -> list[str]:
+    """The command that starts `cmr-search` from a source tree (this one by default)."""
+    if checkout is None:
+        return [str(Path(sys.executable).with_name("cmr-search"))]
+    text = (checkout / "pyproject.toml").read_text()
+    module, function = text.split('cmr-search = "', 1)[1].split('"', 1)[0].split(":")
+    return [sys.executable, "-c", f"from {module} import {function}; {function}()"]
+
+
+def serve(data: Path, checkout: Path | None = None) -> subprocess.Popen[bytes]:
+    """`cmr-search serve` over `data`, from `checkout`'s packages when given."""
+    env = {**os.environ, "CMR_SEARCH_DATA_DIR": str(data.resolve())}
+    if checkout is not None:
+        env["PYTHONPATH"] = str(checkout)
+    process = subprocess.Popen([*_entry_point(checkout), "serve", "--port", str(PORT)], env=env,
+                               cwd=checkout or Path.cwd(), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
-    for _ in range(120):
+    for _ in range(240):
         try:
             if httpx.get(f"http://127.0.0.1:{PORT}/readyz", timeout=2).status_code == 200:
                 return process
@@ -93,7 +115,7 @@ def serve(data: Path) -> subprocess.Popen[bytes]:
             pass
         time.sleep(0.5)
     process.kill()
-    sys.exit("the server did not become ready in 60 s")
+    sys.exit("the server did not become ready in 120 s")
 
 
 def params(i: int) -> dict[str, Any]:
@@ -137,40 +159,72 @@ def page_ttfb(requests: int) -> dict[str, float]:
     return {"p50": float(np.percentile(times, 50)), "p99": float(np.percentile(times, 99))}
 
 
+def _one_server(data: Path, checkout: Path | None, n: int,
+                requests: int) -> list[dict[str, Any]]:
+    """Warm up, then 1 and 8 clients on the API and the page's time to first byte."""
+    process = serve(data, checkout)
+    version = "old" if checkout is not None else "new"
+    rows: list[dict[str, Any]] = []
+    try:
+        measure(2, 200, 10**6)  # warm-up: model, prompt directions, the shard's pages
+        for clients in (1, 8):
+            row = measure(clients, requests * (1 if clients == 1 else 2), 0)
+            rows.append({"version": version, "studies": n, "clients": clients, **row})
+        page = page_ttfb(max(20, requests // 4))
+        rows.append({"version": version, "studies": n, "clients": "1 (page)", **page})
+    finally:
+        process.terminate()
+        process.wait(10)
+    return rows
+
+
+def _median_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per version, size and client count: the median over the rounds."""
+    keys = sorted({(r["studies"], str(r["clients"]), r["version"]) for r in rows})
+    out = []
+    for studies, clients, version in keys:
+        same = [r for r in rows if (r["studies"], str(r["clients"]), r["version"])
+                == (studies, clients, version)]
+        merged = {k: float(np.median([r[k] for r in same])) for k in same[0]
+                  if isinstance(same[0][k], float)}
+        out.append({"version": version, "studies": studies, "clients": clients, **merged})
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--data", type=Path, default=Path("data"))
+    parser.add_argument("--compare", type=Path, default=None,
+                        help="another checkout (an older commit) to serve the same index")
+    parser.add_argument("--rounds", type=int, default=1, help="alternations of old and new")
     parser.add_argument("--build-only", action="store_true", help="build the indexes and stop")
     args = parser.parse_args()
     if args.build_only:
         for n in args.sizes:
             build(args.data / "bench" / f"search-{n}", n, args.data)
         return
-    table = Table(title="/api/v1/search over HTTP (text encoder included, top 10, one per patient)")
-    for name in ("studies", "clients", "p50 ms", "p99 ms", "server p50 ms", "requests/s"):
-        table.add_column(name, justify="right")
+    checkouts: list[Path | None] = [None] if args.compare is None else [args.compare.resolve(),
+                                                                         None]
     rows = []
     for n in args.sizes:
         data = build(args.data / "bench" / f"search-{n}", n, args.data)
-        process = serve(data)
-        try:
-            measure(2, 200, 10**6)  # warm-up: model, prompt directions, the shard's pages
-            for clients in (1, 8):
-                row = measure(clients, args.requests * (1 if clients == 1 else 2), 0)
-                rows.append({"studies": n, "clients": clients, **row})
-                table.add_row(f"{n:,}", str(clients), f"{row['p50']:.1f}", f"{row['p99']:.1f}",
-                              f"{row['server_p50']:.1f}", f"{row['rps']:.1f}")
-            page = page_ttfb(max(20, args.requests // 4))
-            rows.append({"studies": n, "page": "search", **page})
-            table.add_row(f"{n:,}", "1 (page)", f"{page['p50']:.1f}", f"{page['p99']:.1f}",
-                          "-", "-")
-        finally:
-            process.terminate()
-            process.wait(10)
+        for _ in range(args.rounds):
+            for checkout in checkouts:
+                rows += _one_server(data, checkout, n, args.requests)
+    table = Table(title="/api/v1/search over HTTP (text encoder included, top 10, one per "
+                  f"patient; median of {args.rounds} round(s))")
+    for name in ("version", "studies", "clients", "p50 ms", "p99 ms", "server p50 ms",
+                 "requests/s"):
+        table.add_column(name, justify="right")
+    summary = _median_rows(rows)
+    for row in summary:
+        table.add_row(row["version"], f"{row['studies']:,}", row["clients"], f"{row['p50']:.1f}",
+                      f"{row['p99']:.1f}", f"{row.get('server_p50', float('nan')):.1f}",
+                      f"{row.get('rps', float('nan')):.1f}")
     Console().print(table)
-    (args.data / "bench" / "search_latency.json").write_text(json.dumps(rows, indent=1))
+    (args.data / "bench" / "search_latency.json").write_text(json.dumps(summary, indent=1))
 
 
 if __name__ == "__main__":

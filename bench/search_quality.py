@@ -14,6 +14,7 @@ Ground truth is the generator's, not the reports': a study is relevant when it h
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import tempfile
@@ -25,13 +26,19 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from catalog import IMPRESSION, KEYWORDS, REPORT, StudyPayload, store_schema
+from cmr_search.layout import DataLayout
 from cmrclip.checkpoint import DEMO_CHECKPOINT
-from indexer.embed import IMPRESSION, KEYWORDS, REPORT, Embedder
-from indexer.payload import report_fields
-from indexer.points import Platt, store_schema, to_point
+from cmrclip.inference import Encoder
+from indexer.embed import encoder_sizes
+from indexer.points import Platt, to_point
 from indexer.records import RecordStore
-from indexer.store import EdgeStore, LiveEdgeStore
 from search import Mode, Page, SearchEngine, SearchRequest, SimilarRequest, Weights
+from vectorstore import EdgeStore, LiveEdgeStore
+
+REPORT_KEYS = {"has_report", "report_status", "impression", "report", "report_findings",
+               "report_uncertain", "report_negated", "report_severity", "report_sentences",
+               "report_diagnoses"}
 
 FINDING_QUERIES = {
     "lv_systolic_dysfunction": ["impaired LV systolic function", "reduced ejection fraction",
@@ -84,17 +91,17 @@ def precision(engine: SearchEngine, q: str, mode: Mode, relevant: set[str]) -> f
     return sum(u in relevant for u in found) / K
 
 
-def reportless_copy(data: Path, embedder: Embedder, live: LiveEdgeStore, into: Path) -> EdgeStore:
+def reportless_copy(data: Path, embedder: Encoder, live: LiveEdgeStore, into: Path) -> EdgeStore:
     """The same studies with their reports removed: no report vectors, keywords or labels."""
     metadata = dict(live.metadata() or {})
     calibration = {k: Platt(**v) for k, v in metadata["calibration"].items()}
     store = EdgeStore(into)
-    store.ensure(store_schema(embedder.dense_sizes()), metadata)
-    missing = report_fields(type("NoReport", (), {"report": None})())  # type: ignore[arg-type]
+    store.ensure(store_schema(encoder_sizes(embedder)), metadata)
     points = []
-    for record in RecordStore(data / "embeddings", embedder.key).all():
+    for record in RecordStore(DataLayout(data).embeddings, embedder.key).all():
         record.vectors = {k: v for k, v in record.vectors.items() if k not in (REPORT, IMPRESSION)}
-        record.payload = {**record.payload, **missing}
+        kept = {k: v for k, v in record.payload.model_dump().items() if k not in REPORT_KEYS}
+        record.payload = StudyPayload(**kept)
         point = to_point(record, calibration)
         point.sparse.pop(KEYWORDS, None)
         points.append(point)
@@ -107,8 +114,8 @@ def run(data: Path, archive: Path, weights: Weights) -> None:
     console = Console()
     truth = ground_truth(archive)
     relevant = relevant_sets(truth)
-    embedder = Embedder.from_checkpoint(DEMO_CHECKPOINT)
-    live = LiveEdgeStore(data / "index")
+    embedder = Encoder.from_checkpoint(DEMO_CHECKPOINT)
+    live = LiveEdgeStore(DataLayout(data).index)
     engine = SearchEngine(live, embedder, weights)
     engine.check_ready()
     with tempfile.TemporaryDirectory() as tmp:
@@ -171,10 +178,13 @@ def main() -> None:
     parser.add_argument("--archive", type=Path, default=Path("data/demo-archive"))
     parser.add_argument("--weights", type=float, nargs=3, default=None,
                         metavar=("IMAGES", "REPORTS", "KEYWORDS"))
-    parser.add_argument("--rrf-k", type=int, default=Weights().rrf_k)
+    defaults = Weights.from_settings()
+    parser.add_argument("--rrf-k", type=int, default=defaults.rrf_k)
     args = parser.parse_args()
-    weights = Weights(rrf_k=args.rrf_k) if args.weights is None else \
-        Weights(*args.weights, rrf_k=args.rrf_k)
+    weights = dataclasses.replace(defaults, rrf_k=args.rrf_k)
+    if args.weights is not None:
+        weights = dataclasses.replace(weights, images=args.weights[0],
+                                      reports=args.weights[1], keywords=args.weights[2])
     if not (args.data / "index").is_dir():
         sys.exit(f"{args.data / 'index'}: no index; run `make demo` first")
     run(args.data, args.archive, weights)

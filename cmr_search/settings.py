@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cmr_search.layout import DataLayout
+
 
 class Settings(BaseSettings):
     """Everything configurable; built once by the CLI and passed down."""
@@ -21,7 +23,8 @@ class Settings(BaseSettings):
     demo_studies: int = Field(default=200, ge=1)
     demo_seed: int = Field(default=2026)
     checkpoint: Path | None = Field(default=None, description="CMR-CLIP checkpoint folder; "
-                                    "None = the demo checkpoint shipped with the package")
+                                    "None = the demo checkpoint shipped with the package "
+                                    "(resolved by `cmrclip.checkpoint.checkpoint_folder`)")
     qdrant_url: str | None = Field(default=None, pattern=r"^https?://", description="a Qdrant "
                                    "server or cluster (http or https); None = the embedded "
                                    "store under data_dir/index")
@@ -56,16 +59,6 @@ class Settings(BaseSettings):
         return self.workers or os.cpu_count() or 1
 
     @property
-    def demo_archive(self) -> Path:
-        return self.data_dir / "demo-archive"
-
-    @property
-    def index_dir(self) -> Path:
-        """The embedded store's generations (unused with a Qdrant server)."""
-        return self.data_dir / "index"
-
-    @property
-    def checkpoint_dir(self) -> Path:
-        from cmrclip.checkpoint import DEMO_CHECKPOINT
-
-        return self.checkpoint or DEMO_CHECKPOINT
+    def layout(self) -> DataLayout:
+        """Every folder under `data_dir`."""
+        return DataLayout(self.data_dir)

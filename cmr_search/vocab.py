@@ -22,6 +22,51 @@ class View(StrEnum):
     OTHER = "other"
 
 
+class ClipSlot(StrEnum):
+    """A slot of the model's input: one short-axis level or long-axis cine, or an LGE still set.
+
+    Each slot has its own per-view vector in the index (`view_<slot>`).
+    """
+
+    SAX_BASAL = "sax_basal"
+    SAX_MID = "sax_mid"
+    SAX_APICAL = "sax_apical"
+    CH2 = "2ch"
+    CH3 = "3ch"
+    CH4 = "4ch"
+    LVOT = "lvot"
+    LGE_SAX = "lge_sax"
+    LGE_LAX = "lge_lax"
+
+
+CINE_SLOTS: tuple[ClipSlot, ...] = (
+    ClipSlot.SAX_BASAL, ClipSlot.SAX_MID, ClipSlot.SAX_APICAL, ClipSlot.CH2, ClipSlot.CH3,
+    ClipSlot.CH4, ClipSlot.LVOT)
+STILL_SLOTS: tuple[ClipSlot, ...] = (ClipSlot.LGE_SAX, ClipSlot.LGE_LAX)
+SAX_SLOTS: tuple[ClipSlot, ...] = CINE_SLOTS[:3]
+
+
+class PreviewKind(StrEnum):
+    """A preview a result card or the study page plays: one per view the study has."""
+
+    SAX = "sax"
+    CH2 = "2ch"
+    CH3 = "3ch"
+    CH4 = "4ch"
+    LVOT = "lvot"
+    LGE_SAX = "lge_sax"
+    LGE_LAX = "lge_lax"
+
+
+# Which long-axis cine view fills which clip slot and which preview.
+LAX_VIEWS: dict[View, tuple[ClipSlot, PreviewKind]] = {
+    View.CH2_CINE: (ClipSlot.CH2, PreviewKind.CH2),
+    View.CH3_CINE: (ClipSlot.CH3, PreviewKind.CH3),
+    View.CH4_CINE: (ClipSlot.CH4, PreviewKind.CH4),
+    View.LVOT_CINE: (ClipSlot.LVOT, PreviewKind.LVOT),
+}
+
+
 class Finding(StrEnum):
     """Findings with a severity; the first seven are the ones CMR-CLIP evaluates."""
 

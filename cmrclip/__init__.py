@@ -1,5 +1,7 @@
-"""CMR-CLIP: the contrastive video/text model, its training and its evaluation.
+"""CMR-CLIP: the contrastive video/text model, its preprocessing, training and evaluation.
 
-Entry points: `cmrclip.model.create_model`, `cmrclip.checkpoint.load_checkpoint` (and
-`DEMO_CHECKPOINT`), `cmrclip.train.train`, `cmrclip.run_eval.run_evaluation`.
+Entry points: `cmrclip.model.create_model` (a model and its preprocessing),
+`cmrclip.checkpoint.load_checkpoint` (and `DEMO_CHECKPOINT`), `cmrclip.inference.Encoder`
+(vectors for indexing and search), `cmrclip.train.train` and `cmrclip.run_eval.run_evaluation`.
+The caller brings the data: this package reads no archive.
 """

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from safetensors.torch import load_file, save_file
 
 from cmrclip.model import CMRClip, create_model
 from cmrclip.text import TextTower, folder_digest
+from cmrclip.types import ModelIdentity
 
 WEIGHTS = "weights.safetensors"
 CARD = "model_card.json"
@@ -22,18 +22,9 @@ class CheckpointError(ValueError):
     """A checkpoint that cannot be used; the message says which file and why."""
 
 
-@dataclass(frozen=True)
-class ModelIdentity:
-    """What an index must record to know which model made its vectors."""
-
-    architecture: str
-    weights_sha256: str
-    embed_dim: int
-    clip_spec_version: str
-    text_tower_sha256: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+def checkpoint_folder(configured: Path | None) -> Path:
+    """The checkpoint the settings name, or the demo checkpoint shipped with the package."""
+    return configured if configured is not None else DEMO_CHECKPOINT
 
 
 def _trainable_state(model: CMRClip) -> dict[str, Any]:
@@ -65,6 +56,14 @@ def read_card(folder: Path) -> dict[str, Any]:
         return dict(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, json.JSONDecodeError) as error:
         raise CheckpointError(f"{path}: unreadable model card ({error})") from error
+
+
+def read_identity(folder: Path) -> ModelIdentity:
+    """The identity a checkpoint's card records, without loading its weights (fast)."""
+    try:
+        return ModelIdentity(**read_card(folder)["identity"])
+    except (KeyError, TypeError) as error:
+        raise CheckpointError(f"{folder / CARD}: no model identity ({error})") from error
 
 
 def load_checkpoint(folder: Path, text: TextTower | None = None) -> tuple[CMRClip, ModelIdentity]:

@@ -1,25 +1,21 @@
-"""Training pairs: every usable study's clips with its report impression; split by patient."""
+"""Training pairs: studies' clips with their report impressions; split by patient; augmented.
+
+The pairs are built by the caller (`indexer.pairs` reads them from an archive): the model
+knows clips and texts, not archives.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import logging
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from indexer.assemble import ClipCache, assemble_study
-from indexer.clips import ClipSpec, StudyClips
-from indexer.scan import Study, scan_archive
-from indexer.stack import PixelError
-
-logger = logging.getLogger(__name__)
+from cmrclip.clips import StudyClips
 
 
 @dataclass
@@ -37,60 +33,25 @@ class PairSet:
     def __len__(self) -> int:
         return len(self.study_uids)
 
+    @classmethod
+    def from_clips(cls, clips: Sequence[StudyClips], patient_ids: list[str],
+                   texts: list[str]) -> PairSet:
+        """Pairs of studies' clips and texts (one patient ID and one text per study)."""
+        if not len(clips) == len(patient_ids) == len(texts):
+            raise ValueError("one patient ID and one text per study")
+        return cls(
+            study_uids=[c.study_instance_uid for c in clips], patient_ids=list(patient_ids),
+            texts=list(texts),
+            cine=torch.from_numpy(np.stack([c.cine for c in clips])),
+            cine_present=torch.from_numpy(np.stack([c.cine_present for c in clips])),
+            stills=torch.from_numpy(np.stack([c.stills for c in clips])),
+            still_present=torch.from_numpy(np.stack([c.stills_present for c in clips])))
+
     def subset(self, index: list[int]) -> PairSet:
         i = torch.as_tensor(index, dtype=torch.long)
         return PairSet([self.study_uids[k] for k in index], [self.patient_ids[k] for k in index],
                        [self.texts[k] for k in index], self.cine[i], self.cine_present[i],
                        self.stills[i], self.still_present[i])
-
-
-def _build(args: tuple[Study, ClipSpec, Path]) -> StudyClips | str:
-    study, spec, cache_root = args
-    cache = ClipCache(cache_root, spec)
-    cached = cache.get(study.study_instance_uid)
-    if cached is not None:
-        return cached
-    try:
-        clips = assemble_study(study, spec).clips
-    except PixelError as error:
-        return str(error)
-    cache.put(clips)
-    return clips
-
-
-def load_pairs(archive: Path, spec: ClipSpec, cache_root: Path, workers: int = 1,
-               progress: Callable[[int, int], None] | None = None,
-               require_report: bool = True) -> PairSet:
-    """Scan, assemble (or load cached) clips, and keep studies that have an impression."""
-    scanned = scan_archive(archive, workers)
-    studies = [s for s in scanned.studies
-               if not require_report or (s.report is not None and s.report.impression)]
-    jobs = [(s, spec, cache_root) for s in studies]
-    results: list[StudyClips | str] = []
-    if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            for result in pool.map(_build, jobs, chunksize=2):
-                results.append(result)
-                if progress:
-                    progress(len(results), len(jobs))
-    else:
-        for job in jobs:
-            results.append(_build(job))
-            if progress:
-                progress(len(results), len(jobs))
-    kept = [(s, c) for s, c in zip(studies, results, strict=True) if isinstance(c, StudyClips)]
-    for s, c in zip(studies, results, strict=True):
-        if isinstance(c, str):
-            logger.warning("skipped %s: %s", s.study_instance_uid, c)
-    return PairSet(
-        study_uids=[s.study_instance_uid for s, _ in kept],
-        patient_ids=[s.info.patient_id for s, _ in kept],
-        texts=[s.report.impression if s.report else "" for s, _ in kept],
-        cine=torch.from_numpy(np.stack([c.cine for _, c in kept])),
-        cine_present=torch.from_numpy(np.stack([c.cine_present for _, c in kept])),
-        stills=torch.from_numpy(np.stack([c.stills for _, c in kept])),
-        still_present=torch.from_numpy(np.stack([c.stills_present for _, c in kept])),
-    )
 
 
 def split_by_patient(patient_ids: list[str], validation: float, seed: int) -> tuple[list[int],

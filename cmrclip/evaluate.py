@@ -1,29 +1,26 @@
 """Evaluation as in CMR-CLIP: retrieval, zero-shot detection, few-shot, linear probe, baselines.
 
-Labels come from the archive's ground truth when it has one, else from the report labeler.
-Retrieval queries are paraphrased impressions (a second report written in another style from the
-same facts); a hit is any study with the same diagnosis and finding profile, because many
-studies share an impression ("Normal study.").
+The caller brings the labels (`EvalData`): from a synthetic archive's ground truth, or from the
+report labeler. Retrieval queries are texts of the same facts (for a synthetic archive, a second
+report written in another style); a hit is any study with the same signature (diagnosis and
+finding profile), because many studies share an impression ("Normal study.").
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from cmr_search.vocab import CMR_CLIP_FINDINGS, Diagnosis, Finding, Severity
+from cmr_search.vocab import CMR_CLIP_FINDINGS, Finding
 from cmrclip.data import PairSet, split_by_patient
 from cmrclip.metrics import retrieval, roc_auc
 from cmrclip.model import CMRClip
 from cmrclip.prompts import PROMPTS
 from cmrclip.text import TextTower
 from cmrclip.train import embed_pairs
-from indexer.labeler import Mention, label_findings
 
 SHOTS = (1, 2, 4, 8, 16, 32)
 _EPISODES = 50
@@ -31,43 +28,20 @@ _EPISODES = 50
 
 @dataclass
 class EvalData:
+    """Pairs and what is known of them: a label per finding, a retrieval signature and a
+    query text per study, and where the labels came from."""
+
     pairs: PairSet
     labels: dict[Finding, np.ndarray]  # bool per study
     signature: list[str]  # diagnosis + finding profile, for retrieval relevance
-    queries: list[str]  # paraphrased impressions
+    queries: list[str]  # texts of the same facts, to retrieve the study by
     label_source: str
 
-
-def _paraphrase(record: dict[str, Any], seed: int) -> str:
-    from phantom.measure import Measurements
-    from phantom.reports import ReportFacts, write_report
-
-    findings = {Finding(k): Severity(v) for k, v in record["findings"].items()}
-    facts = ReportFacts(Diagnosis(record["diagnosis"]), findings,
-                        Measurements(**record["measurements"]),
-                        tuple(dict.fromkeys(record.get("lge_patterns", []))),
-                        record.get("territory"), bool(record.get("contrast_given", True)), "")
-    return write_report(np.random.default_rng([seed, 99]), facts).impression
-
-
-def eval_data(archive: Path, pairs: PairSet, seed: int = 0) -> EvalData:
-    truth_file = archive / "ground_truth.jsonl"
-    if truth_file.exists():
-        records = {json.loads(line)["study_instance_uid"]: json.loads(line)
-                   for line in truth_file.read_text().splitlines()}
-        rows = [records[uid] for uid in pairs.study_uids]
-        labels = {f: np.array([r["findings"][f.value] != "none" for r in rows])
-                  for f in CMR_CLIP_FINDINGS}
-        signature = [r["diagnosis"] + "|" + ",".join(r["findings"][f.value][0]
-                                                     for f in CMR_CLIP_FINDINGS) for r in rows]
-        queries = [_paraphrase(r, seed + i) for i, r in enumerate(rows)]
-        return EvalData(pairs, labels, signature, queries, "ground truth")
-    found = [label_findings(text) for text in pairs.texts]
-    labels = {f: np.array([x[f].mention in (Mention.POSITIVE, Mention.UNCERTAIN) for x in found])
-              for f in CMR_CLIP_FINDINGS}
-    signature = ["".join("1" if labels[f][i] else "0" for f in CMR_CLIP_FINDINGS)
-                 for i in range(len(pairs))]
-    return EvalData(pairs, labels, signature, list(pairs.texts), "report labeler")
+    def __post_init__(self) -> None:
+        n = len(self.pairs)
+        if len(self.signature) != n or len(self.queries) != n or any(
+                len(v) != n for v in self.labels.values()):
+            raise ValueError("one label, signature and query per study")
 
 
 def _best_threshold(scores: np.ndarray, labels: np.ndarray) -> float:

@@ -8,10 +8,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from cmrclip.preprocess import Preprocess
 from cmrclip.registry import Loss, ModelConfig, get_config
 from cmrclip.text import TextTower
 from cmrclip.video import StudyEncoder
-from indexer.clips import ClipSpec
 
 
 class CMRClip(nn.Module):
@@ -60,7 +60,7 @@ class CMRClip(nn.Module):
         return (F.cross_entropy(logits, target) + F.cross_entropy(logits.t(), target)) / 2
 
 
-def create_model(name: str, text: TextTower | None = None) -> tuple[CMRClip, ClipSpec]:
+def create_model(name: str, text: TextTower | None = None) -> tuple[CMRClip, Preprocess]:
     """The model for a registered architecture, with the preprocessing its input needs."""
     config = get_config(name)
-    return CMRClip(config, text), config.clip_spec
+    return CMRClip(config, text), Preprocess(config.clip_spec)

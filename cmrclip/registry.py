@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
-from indexer.clips import ClipSpec
+from cmrclip.clips import ClipSpec
 
 
 class Loss(StrEnum):

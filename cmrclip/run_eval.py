@@ -1,5 +1,5 @@
 """`cmr-search eval`: the trained model, a random-init model and a report-text baseline, side by
-side on one archive; writes a markdown report with ROC curves."""
+side on one archive's pairs; writes a markdown report with ROC curves."""
 
 from __future__ import annotations
 
@@ -9,18 +9,16 @@ from typing import Any
 
 import torch
 
-from cmrclip.checkpoint import DEMO_CHECKPOINT, load_checkpoint
-from cmrclip.data import load_pairs
-from cmrclip.evaluate import Curves, eval_data, evaluate_model, text_only_baseline
-from cmrclip.model import create_model
+from cmrclip.evaluate import Curves, EvalData, evaluate_model, text_only_baseline
+from cmrclip.model import CMRClip, create_model
 from cmrclip.report import markdown, roc_png
+from cmrclip.types import ModelIdentity
 
 
-def run_evaluation(archive: Path, checkpoint: Path | None, out: Path, cache_root: Path,
-                   workers: int = 1, seed: int = 0) -> dict[str, Any]:
-    model, identity = load_checkpoint(checkpoint or DEMO_CHECKPOINT)
-    pairs = load_pairs(archive, model.config.clip_spec, cache_root, workers)
-    data = eval_data(archive, pairs, seed)
+def run_evaluation(model: CMRClip, identity: ModelIdentity, data: EvalData, out: Path,
+                   source: str, seed: int = 0) -> dict[str, Any]:
+    """Every metric of `model` on `data` (from `source`, named in the report), and the
+    baselines; the report goes to `out` (evaluation.md, evaluation.json, roc.png)."""
     curves: Curves = {}
     result = evaluate_model(model, data, seed, curves=curves)
     torch.manual_seed(seed)
@@ -29,7 +27,7 @@ def run_evaluation(archive: Path, checkpoint: Path | None, out: Path, cache_root
         "random_init": evaluate_model(random_model, data, seed, full=False),
         "report_text": text_only_baseline(model.text, data),
     }
-    result.update({"archive": str(archive), "studies": len(pairs), "model": identity.as_dict(),
+    result.update({"archive": source, "studies": len(data.pairs), "model": identity.as_dict(),
                    "label_source": data.label_source})
     out.mkdir(parents=True, exist_ok=True)
     (out / "evaluation.json").write_text(json.dumps(result, indent=1), encoding="utf-8")

@@ -7,7 +7,6 @@ at any local Hugging Face folder (for example Bio_ClinicalBERT) instead.
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import torch
@@ -47,9 +46,7 @@ class TextTower(nn.Module):
 
     def __init__(self, name: str = MINILM, trainable: bool = False) -> None:
         super().__init__()
-        # offline by construction: the weights are a local folder and the hub is never asked
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        # offline by construction: a local folder, local_files_only; the hub is never asked
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
 

@@ -8,7 +8,7 @@ import os
 import random
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 
 from cmrclip.checkpoint import load_checkpoint, save_checkpoint
-from cmrclip.data import PairSet, augment, load_pairs, split_by_patient
+from cmrclip.data import PairSet, augment, split_by_patient
 from cmrclip.metrics import retrieval
 from cmrclip.model import CMRClip, create_model
 
@@ -27,8 +27,11 @@ _STATE = "train_state.pt"
 
 @dataclass(frozen=True)
 class TrainConfig:
-    archive: Path
+    """One training run; `out` holds last/, best/ and the resumable state. `data` names where
+    the pairs came from (an archive folder), for the model card."""
+
     out: Path
+    data: str = ""
     arch: str = "tiny"
     epochs: int = 40
     batch_size: int = 32
@@ -37,10 +40,8 @@ class TrainConfig:
     validation: float = 0.15
     patience: int = 8
     seed: int = 7
-    workers: int = 1
     resume: bool = False
     amp: bool = False
-    cache_root: Path = Path("data/clips")
 
 
 @dataclass
@@ -101,93 +102,140 @@ def _validate(model: CMRClip, pairs: PairSet, features: Tensor,
     return result.r5, result.median_rank, (result.r1 + result.r5 + result.r10) / 3
 
 
-def train(config: TrainConfig, progress: Callable[[EpochLog], None] | None = None,
-          pairs: PairSet | None = None,
-          preparing: Callable[[int, int], None] | None = None) -> list[EpochLog]:
-    """Train and checkpoint every epoch into `config.out` (best by validation R@5 in `best/`)."""
+@dataclass
+class _Run:
+    """Everything one training run carries from epoch to epoch."""
+
+    model: CMRClip
+    optimizer: torch.optim.Optimizer
+    generator: torch.Generator
+    device: torch.device
+    rank: int
+    world: int
+    start_epoch: int = 0
+    best: float = -1.0
+    stale: int = 0
+    history: list[EpochLog] = field(default_factory=list)
+
+
+def _texts(model: CMRClip, texts: list[str], device: torch.device) -> Tensor:
+    """Locked text-tower features of every text, computed once."""
+    if not texts:
+        return torch.zeros(0, model.text.width)
+    with torch.no_grad():
+        model.text.to(device)
+        return torch.cat([model.text_features(texts[i:i + 64])
+                          for i in range(0, len(texts), 64)]).cpu()
+
+
+def _start(config: TrainConfig) -> _Run:
     generator = _seed_everything(config.seed)
     rank, world = _distributed()
     device = torch.device(f"cuda:{rank % max(torch.cuda.device_count(), 1)}"
                           if torch.cuda.is_available() else "cpu")
-    model, spec = create_model(config.arch)
+    model, _ = create_model(config.arch)
     if config.resume and (config.out / "last").is_dir():
         model, _ = load_checkpoint(config.out / "last", model.text)
     model.to(device)
-    if pairs is None:
-        pairs = load_pairs(config.archive, spec, config.cache_root, config.workers, preparing)
-    train_idx, val_idx = split_by_patient(pairs.patient_ids, config.validation, config.seed)
-    train_set, val_set = pairs.subset(train_idx), pairs.subset(val_idx)
-    with torch.no_grad():
-        model.text.to(device)
-        train_text = torch.cat([model.text_features(train_set.texts[i:i + 64])
-                                for i in range(0, len(train_set), 64)]).cpu()
-        val_text = torch.cat([model.text_features(val_set.texts[i:i + 64])
-                              for i in range(0, len(val_set), 64)]).cpu() if len(val_set) \
-            else torch.zeros(0, model.text.width)
-    params = [p for n, p in model.named_parameters() if p.requires_grad]
+    params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
-    steps_per_epoch = max(1, math.ceil(len(train_set) / (config.batch_size * world)))
-    start_epoch, best, stale, history = 0, -1.0, 0, []
+    run = _Run(model, optimizer, generator, device, rank, world)
     state_path = config.out / _STATE
     if config.resume and state_path.exists():
         state = torch.load(state_path, weights_only=False)
         optimizer.load_state_dict(state["optimizer"])
-        start_epoch, best, stale = state["epoch"] + 1, state["best"], state["stale"]
-        history = [EpochLog(**h) for h in state["history"]]
+        run.start_epoch, run.best, run.stale = state["epoch"] + 1, state["best"], state["stale"]
+        run.history = [EpochLog(**h) for h in state["history"]]
         generator.set_state(state["generator"])
+    return run
+
+
+def _epoch(run: _Run, config: TrainConfig, pairs: PairSet, texts: Tensor, step: Any,
+           ddp_model: Any) -> list[float]:
+    """One pass over this rank's shard of the training pairs; the batch losses."""
+    model, device = run.model, run.device
+    model.train()
+    order = torch.randperm(len(pairs), generator=run.generator)
+    # equal shards: every rank must run as many steps as the others (each step all-reduces)
+    shard = order[:len(order) - len(order) % run.world][run.rank::run.world]
+    params = [p for p in model.parameters() if p.requires_grad]
+    losses = []
+    for start in range(0, len(shard), config.batch_size):
+        index = shard[start:start + config.batch_size]
+        if len(index) < 2:
+            continue
+        cine, cine_present, stills, still_present = _batch(pairs, index, device)
+        cine, stills = augment(cine.cpu(), stills.cpu(), run.generator)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.amp):
+            video = ddp_model(cine.to(device), cine_present, stills.to(device), still_present)
+            text = model.project_text(texts[index].to(device))
+            loss = model.loss(video.float(), text.float())
+        run.optimizer.zero_grad(set_to_none=True)
+        loss.backward()  # type: ignore[no-untyped-call]
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        run.optimizer.step()
+        step.step()
+        losses.append(float(loss.detach()))
+    return losses
+
+
+def _save(run: _Run, config: TrainConfig, score: float, sizes: tuple[int, int],
+          epoch: int) -> None:
+    """Rank 0 writes last/ (and best/ when the validation score improved) and the state."""
+    card = _card(config, run.history, *sizes)
+    save_checkpoint(run.model, config.out / "last", card)
+    if score > run.best:
+        run.best, run.stale = score, 0
+        save_checkpoint(run.model, config.out / "best", card)
+    else:
+        run.stale += 1
+    torch.save({"optimizer": run.optimizer.state_dict(), "epoch": epoch, "best": run.best,
+                "stale": run.stale, "history": [asdict(h) for h in run.history],
+                "generator": run.generator.get_state()}, config.out / _STATE)
+
+
+def _should_stop(run: _Run, patience: int) -> bool:
+    """Rank 0's early-stopping verdict, shared with every rank so all leave the loop together
+    (a rank that stays would wait forever in the next all-reduce)."""
+    stop = torch.tensor([int(run.stale >= patience)], device=run.device)
+    if run.world > 1:
+        torch.distributed.broadcast(stop, src=0)
+    return bool(stop.item())
+
+
+def train(config: TrainConfig, pairs: PairSet,
+          progress: Callable[[EpochLog], None] | None = None) -> list[EpochLog]:
+    """Train on `pairs` and checkpoint every epoch into `config.out` (best in `best/`)."""
+    run = _start(config)
+    train_idx, val_idx = split_by_patient(pairs.patient_ids, config.validation, config.seed)
+    train_set, val_set = pairs.subset(train_idx), pairs.subset(val_idx)
+    train_text = _texts(run.model, train_set.texts, run.device)
+    val_text = _texts(run.model, val_set.texts, run.device)
+    steps_per_epoch = max(1, math.ceil(len(train_set) / (config.batch_size * run.world)))
     # built after a resume so that a longer --epochs stretches the schedule from where it was
     schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, config.lr, total_steps=max(config.epochs, start_epoch + 1) * steps_per_epoch,
-        pct_start=0.15, last_epoch=start_epoch * steps_per_epoch - 1)
-    ddp_model: Any = model
-    if world > 1:
-        ddp_model = torch.nn.parallel.DistributedDataParallel(model)
-    for epoch in range(start_epoch, config.epochs):
+        run.optimizer, config.lr,
+        total_steps=max(config.epochs, run.start_epoch + 1) * steps_per_epoch,
+        pct_start=0.15, last_epoch=run.start_epoch * steps_per_epoch - 1)
+    ddp_model: Any = run.model
+    if run.world > 1:
+        ddp_model = torch.nn.parallel.DistributedDataParallel(run.model)
+    for epoch in range(run.start_epoch, config.epochs):
         started = time.perf_counter()
-        model.train()
-        order = torch.randperm(len(train_set), generator=generator)
-        shard = order[rank::world]
-        losses = []
-        for start in range(0, len(shard), config.batch_size):
-            index = shard[start:start + config.batch_size]
-            if len(index) < 2:
-                continue
-            cine, cine_present, stills, still_present = _batch(train_set, index, device)
-            cine, stills = augment(cine.cpu(), stills.cpu(), generator)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.amp):
-                video = ddp_model(cine.to(device), cine_present, stills.to(device),
-                                  still_present)
-                text = model.project_text(train_text[index].to(device))
-                loss = model.loss(video.float(), text.float())
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()  # type: ignore[no-untyped-call]
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            optimizer.step()
-            schedule.step()
-            losses.append(float(loss.detach()))
-        r5, median_rank, score = _validate(model, val_set, val_text, device)
+        losses = _epoch(run, config, train_set, train_text, schedule, ddp_model)
+        r5, median_rank, score = _validate(run.model, val_set, val_text, run.device)
         log = EpochLog(epoch, float(np.mean(losses)) if losses else float("nan"), r5,
                        median_rank, time.perf_counter() - started, score)
-        history.append(log)
-        if rank == 0:
-            card = _card(config, history, len(train_set), len(val_set))
-            save_checkpoint(model, config.out / "last", card)
-            improved = score > best
-            if improved:
-                best, stale = score, 0
-                save_checkpoint(model, config.out / "best", card)
-            else:
-                stale += 1
-            torch.save({"optimizer": optimizer.state_dict(), "epoch": epoch, "best": best,
-                        "stale": stale, "history": [asdict(h) for h in history],
-                        "generator": generator.get_state()}, state_path)
+        run.history.append(log)
+        if run.rank == 0:
+            _save(run, config, score, (len(train_set), len(val_set)), epoch)
         if progress:
             progress(log)
-        if stale >= config.patience:
-            logger.info("early stop at epoch %d: no better validation R@5 in %d epochs",
+        if _should_stop(run, config.patience):
+            logger.info("early stop at epoch %d: no better validation score in %d epochs",
                         epoch, config.patience)
             break
-    return history
+    return run.history
 
 
 def _card(config: TrainConfig, history: list[EpochLog], n_train: int,
@@ -195,11 +243,10 @@ def _card(config: TrainConfig, history: list[EpochLog], n_train: int,
     best = max(history, key=lambda h: h.val_score)
     return {
         "training": {
-            "archive": str(config.archive), "train_studies": n_train, "val_studies": n_val,
+            "archive": config.data, "train_studies": n_train, "val_studies": n_val,
             "split": "by patient", "seed": config.seed, "epochs_run": len(history),
             "batch_size": config.batch_size, "lr": config.lr, "augmentation":
             "shift/rotate +-10 deg, gamma, gain, cycle offset; no flips",
-            "data": "synthetic CMR archive from phantom/ (reports are synthetic impressions)",
         },
         "metrics": {"best_epoch": best.epoch, "val_r5": best.val_r5, "val_score": best.val_score,
                     "val_median_rank": best.val_median_rank},

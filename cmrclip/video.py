@@ -1,6 +1,6 @@
 """The video tower: each view is a clip of the beating heart; views are pooled into one study.
 
-Input (from `indexer.clips`): cine (batch, cine slots, T, H, W) and stills (batch, still slots,
+Input (from `cmrclip.clips`): cine (batch, cine slots, T, H, W) and stills (batch, still slots,
 K, H, W), each with a presence mask. Each slot gets a per-view vector (a space-time encoder
 shared across views plus a learned view embedding); attention pooling over the present views
 gives the study vector.
@@ -12,8 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from cmr_search.vocab import CINE_SLOTS, STILL_SLOTS
 from cmrclip.registry import VideoConfig
-from indexer.clips import CINE_SLOTS, STILL_SLOTS
 
 
 class FactorisedEncoder(nn.Module):

@@ -1,5 +1,6 @@
-"""Read any CMR archive: discover files, read headers, classify views, find reports, build clips.
+"""Index an archive: assemble clips and previews, embed with CMR-CLIP, record, publish.
 
-Entry points: `indexer.scan.scan_archive` (studies, views, reports, skipped files) and
-`indexer.assemble.assemble_study` (model clips and previews for one study).
+Entry points: `indexer.pipeline.run_index` (the `cmr-search index` run), `indexer.assemble`
+(one study's clips and previews), `indexer.upload` (a study uploaded to query by) and
+`indexer.pairs` (training pairs for `cmr-search train`).
 """

@@ -7,8 +7,10 @@ import os
 import re
 from typing import Any
 
-from indexer.labeler import Mention, label_diagnoses, label_findings
-from indexer.scan import Study
+from catalog import ReportStatus, StudyPayload
+from reader.labeler import Mention, label_diagnoses, label_findings
+from reader.reports import StudyReport
+from reader.scan import Study
 
 _VENDORS = (("siemens", "siemens"), ("philips", "philips"), ("ge ", "ge"), ("general electric",
             "ge"), ("ge medical", "ge"), ("canon", "canon"), ("toshiba", "canon"))
@@ -61,14 +63,12 @@ def patient_key(patient_id: str, study_instance_uid: str) -> str:
     return hashlib.sha256(f"cmr-search-patient:{source}".encode()).hexdigest()[:20]
 
 
-def report_fields(study: Study) -> dict[str, Any]:
-    """Impression, report and the findings and diagnoses the report states (with sentences)."""
-    if study.report is None:
-        return {"has_report": False, "report_status": "missing", "impression": "", "report": "",
-                "report_findings": [], "report_uncertain": [], "report_negated": [],
-                "report_severity": {},
-                "report_sentences": {}, "report_diagnoses": []}
-    impression, text = study.report.impression, study.report.text
+def report_fields(report: StudyReport | None) -> dict[str, Any]:
+    """Impression, report and the findings and diagnoses the report states (with sentences):
+    the report's part of a `StudyPayload` (its defaults when there is no report)."""
+    if report is None:
+        return {}
+    impression, text = report.impression, report.text
     labels = label_findings(impression, text)
     diagnoses = label_diagnoses(impression, text)
 
@@ -77,7 +77,7 @@ def report_fields(study: Study) -> dict[str, Any]:
 
     return {
         "has_report": True,
-        "report_status": "present",
+        "report_status": ReportStatus.PRESENT,
         "impression": impression,
         "report": text,
         "report_findings": having(Mention.POSITIVE),
@@ -94,25 +94,24 @@ def report_fields(study: Study) -> dict[str, Any]:
 
 
 def study_payload(study: Study, fingerprint: str, previews: dict[str, str],
-                  frame_interval_ms: float) -> dict[str, Any]:
+                  frame_interval_ms: float) -> StudyPayload:
     """Everything but the image-derived scores (those need the calibration of the whole index)."""
     info = study.info
-    return {
-        "study_instance_uid": info.study_instance_uid,
-        "accession_number": info.accession_number,
-        "patient_key": patient_key(info.patient_id, info.study_instance_uid),
-        "study_date": study_datetime(info.study_date),
-        "age": age_years(info.patient_age),
-        "sex": info.patient_sex or "unknown",
-        "manufacturer": info.manufacturer,
-        "vendor": vendor(info.manufacturer),
-        "model_name": info.manufacturer_model_name,
-        "field_strength": info.magnetic_field_strength,
-        "views": sorted(study.view_series),
-        "series": {view: uid for view, uid in study.view_series.items()},
-        "previews": previews,
-        "frame_interval_ms": round(frame_interval_ms, 2),
-        "archive_path": str(study.folder),
-        "fingerprint": fingerprint,
-        **report_fields(study),
-    }
+    return StudyPayload(
+        study_instance_uid=info.study_instance_uid,
+        accession_number=info.accession_number,
+        patient_key=patient_key(info.patient_id, info.study_instance_uid),
+        study_date=study_datetime(info.study_date),
+        age=age_years(info.patient_age),
+        sex=info.patient_sex or "unknown",
+        manufacturer=info.manufacturer,
+        vendor=vendor(info.manufacturer),
+        model_name=info.manufacturer_model_name,
+        field_strength=info.magnetic_field_strength,
+        views=sorted(study.view_series),
+        series=dict(study.view_series),
+        previews=previews,
+        frame_interval_ms=round(frame_interval_ms, 2),
+        archive_path=str(study.folder),
+        fingerprint=fingerprint,
+        **report_fields(study.report))

@@ -12,21 +12,27 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
-from indexer.assemble import ClipCache, assemble_study
-from indexer.clips import ClipSpec, StudyClips
-from indexer.embed import IMPRESSION, REPORT, Embedder
+from catalog import IMPRESSION, REPORT
+from cmr_search.layout import DataLayout
+from cmrclip.clips import ClipCache, ClipSpec, StudyClips
+from indexer.assemble import assemble_study
+from indexer.embed import StudyEncoder, encoder_identity, point_vectors
 from indexer.payload import study_fingerprint, study_payload
 from indexer.points import calibrate
 from indexer.publish import Published, publish_edge, publish_server
 from indexer.records import EmbeddingRecord, RecordStore
-from indexer.scan import Study, scan_archive
-from indexer.store import Generations, ServerStore
+from reader.scan import Study, scan_archive
+
+if TYPE_CHECKING:
+    from vectorstore.generations import Generations
+    from vectorstore.server import ServerStore
 
 logger = logging.getLogger(__name__)
 
@@ -99,35 +105,35 @@ class Prepared:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def prepare_study(study: Study, spec: ClipSpec, data_dir: Path) -> Prepared:
+def prepare_study(study: Study, spec: ClipSpec, layout: DataLayout) -> Prepared:
     """The read and assemble stages for one study (runs in a worker process)."""
     uid = study.study_instance_uid
     timings: dict[str, float] = {}
     try:
-        assembly = assemble_study(study, spec, timings, preview_root=data_dir / "previews")
+        assembly = assemble_study(study, spec, timings, preview_root=layout.previews)
     except Exception as error:  # any failure skips this study only, with its reason
         logger.debug("assembling %s failed", uid, exc_info=True)
         return Prepared(uid, None, {}, f"{type(error).__name__}: {error}", timings)
-    ClipCache(data_dir / "clips", spec).put(assembly.clips)
+    ClipCache(layout.clips, spec).put(assembly.clips)
     previews = {}
-    for name, preview in assembly.previews.items():
-        previews[name] = str(preview.animation.relative_to(data_dir))
-        previews[f"{name}_poster"] = str(preview.poster.relative_to(data_dir))
+    for kind, preview in assembly.previews.items():
+        previews[kind.value] = str(preview.animation.relative_to(layout.root))
+        previews[f"{kind.value}_poster"] = str(preview.poster.relative_to(layout.root))
     return Prepared(uid, assembly.clips, previews, "", timings)
 
 
-def _prepared_stream(studies: list[Study], spec: ClipSpec, data_dir: Path,
+def _prepared_stream(studies: list[Study], spec: ClipSpec, layout: DataLayout,
                      workers: int) -> Iterator[Prepared]:
     if workers <= 1:
         for study in studies:
-            yield prepare_study(study, spec, data_dir)
+            yield prepare_study(study, spec, layout)
         return
     with ProcessPoolExecutor(workers) as pool:
         pending: set[Future[Prepared]] = set()
         queue = iter(studies)
         try:
             for study in queue:  # a bounded window keeps memory flat on big archives
-                pending.add(pool.submit(prepare_study, study, spec, data_dir))
+                pending.add(pool.submit(prepare_study, study, spec, layout))
                 if len(pending) >= 2 * workers:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     yield from (f.result() for f in done)
@@ -141,9 +147,9 @@ def _prepared_stream(studies: list[Study], spec: ClipSpec, data_dir: Path,
 class _Encoder:
     """Batches prepared studies through the model and writes their records."""
 
-    def __init__(self, embedder: Embedder, records: RecordStore, studies: dict[str, Study],
+    def __init__(self, encoder: StudyEncoder, records: RecordStore, studies: dict[str, Study],
                  fingerprints: dict[str, str], summary: IndexSummary) -> None:
-        self.embedder, self.records, self.studies = embedder, records, studies
+        self.encoder, self.records, self.studies = encoder, records, studies
         self.fingerprints, self.summary = fingerprints, summary
         self.batch: list[Prepared] = []
 
@@ -156,18 +162,18 @@ class _Encoder:
         batch, self.batch = self.batch, []
         started = time.perf_counter()
         clips = [p.clips for p in batch if p.clips is not None]
-        image_vectors = self.embedder.encode_clips(clips)
+        image_vectors = self.encoder.encode_clips(clips)
         studies = [self.studies[p.study_instance_uid] for p in batch]
         reports = [s.report for s in studies]
         texts = [(r.impression or r.text) if r else "" for r in reports]
         full = [f"{r.impression}\n{r.text}" if r else "" for r in reports]
-        joint = self.embedder.encode_texts(texts).joint
-        own = self.embedder.encode_texts(full).own
+        joint = self.encoder.encode_texts(texts).joint
+        own = self.encoder.encode_texts(full).own
         self.summary.stages["encode"] = self.summary.stages.get("encode", 0.0) + \
             time.perf_counter() - started
         started = time.perf_counter()
         for i, (prepared, study) in enumerate(zip(batch, studies, strict=True)):
-            vectors = dict(image_vectors[i])
+            vectors = point_vectors(image_vectors[i])
             if study.report is not None:
                 vectors[IMPRESSION], vectors[REPORT] = joint[i], own[i]
             fingerprint = self.fingerprints[prepared.study_instance_uid]
@@ -176,86 +182,117 @@ class _Encoder:
                                     prepared.clips.frame_interval_ms)
             self.records.put(EmbeddingRecord(
                 prepared.study_instance_uid, fingerprint, vectors, payload,
-                self.embedder.raw_scores(vectors["study"])))
+                self.encoder.raw_scores(image_vectors[i].study)))
             self.summary.indexed += 1
         self.summary.stages["record"] = self.summary.stages.get("record", 0.0) + \
             time.perf_counter() - started
 
 
-Target = Generations | ServerStore
+Progress = Callable[[str, int, int], None]
 
 
-def run_index(archive: Path, data_dir: Path, embedder: Embedder, target: Target,
-              options: IndexOptions,
-              progress: Callable[[str, int, int], None] | None = None) -> IndexSummary:
+@contextmanager
+def _torch_threads(n: int) -> Iterator[None]:
+    """Torch uses `n` threads inside the block only: the worker processes have the other
+    cores while this one encodes, and a caller (a web server) keeps its own setting."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _add(stages: dict[str, float], name: str, started: float) -> None:
+    stages[name] = stages.get(name, 0.0) + time.perf_counter() - started
+
+
+def _fingerprints(studies: list[Study], summary: IndexSummary) -> dict[str, str]:
+    """The fingerprint stage: studies whose files cannot be read are skipped with the reason."""
+    out = {}
+    for study in studies:
+        try:
+            out[study.study_instance_uid] = study_fingerprint(study)
+        except OSError as error:
+            summary.skipped.append({"path": str(study.folder), "reason": f"unreadable: {error}"})
+    return out
+
+
+def _embed(todo: list[Study], encoder: StudyEncoder, records: RecordStore, layout: DataLayout,
+           fingerprints: dict[str, str], options: IndexOptions, summary: IndexSummary,
+           progress: Progress | None) -> None:
+    """The assemble (in workers) and encode stages; each study's record is written at once."""
+    by_uid = {s.study_instance_uid: s for s in todo}
+    batcher = _Encoder(encoder, records, by_uid, fingerprints, summary)
+    stream = _prepared_stream(todo, encoder.spec, layout, options.workers)
+    for done, prepared in enumerate(stream, start=1):
+        for name, seconds in prepared.timings.items():
+            summary.stages[name] = summary.stages.get(name, 0.0) + seconds
+        if prepared.clips is None:
+            study = by_uid[prepared.study_instance_uid]
+            summary.skipped.append({"path": str(study.folder), "reason": prepared.error})
+            fingerprints.pop(prepared.study_instance_uid)
+        else:
+            batcher.add(prepared)
+            if len(batcher.batch) >= options.batch_size:
+                batcher.flush()
+        if progress:
+            progress("embed studies", done, len(todo))
+    batcher.flush()
+
+
+def run_index(archive: Path, layout: DataLayout, encoder: StudyEncoder,
+              target: Generations | ServerStore, options: IndexOptions,
+              progress: Progress | None = None) -> IndexSummary:
     """Index `archive` into `target`; bad studies are recorded in the summary and skipped."""
     started = time.perf_counter()
     summary = IndexSummary()
     stage = time.perf_counter()
     scanned = scan_archive(archive, options.workers,
                            (lambda d, t: progress("read headers", d, t)) if progress else None)
-    summary.stages["scan"] = time.perf_counter() - stage
+    _add(summary.stages, "scan", stage)
     summary.skipped = [{"path": s.path, "reason": s.reason} for s in scanned.skipped]
     studies = [s for s in scanned.studies
                if options.shard is None or options.shard.holds(s.study_instance_uid)]
     summary.studies_found = len(studies)
     stage = time.perf_counter()
-    fingerprints = {}
-    for study in studies:
-        try:
-            fingerprints[study.study_instance_uid] = study_fingerprint(study)
-        except OSError as error:
-            summary.skipped.append({"path": str(study.folder), "reason": f"unreadable: {error}"})
-    summary.stages["fingerprint"] = time.perf_counter() - stage
-    records = RecordStore(data_dir / "embeddings", embedder.key)
+    fingerprints = _fingerprints(studies, summary)
+    _add(summary.stages, "fingerprint", stage)
+    records = RecordStore(layout.embeddings, encoder.key)
     on_disk = records.fingerprints()
     todo = [s for s in studies if s.study_instance_uid in fingerprints and (
         options.rebuild or on_disk.get(s.study_instance_uid)
         != fingerprints[s.study_instance_uid])]
     summary.unchanged = len(fingerprints) - len(todo)
-    by_uid = {s.study_instance_uid: s for s in todo}
-    encoder = _Encoder(embedder, records, by_uid, fingerprints, summary)
-    torch.set_num_threads(1)  # the workers have the other cores
     stage = time.perf_counter()
     try:
-        for done, prepared in enumerate(_prepared_stream(todo, embedder.spec, data_dir,
-                                                         options.workers), start=1):
-            for name, seconds in prepared.timings.items():
-                summary.stages[name] = summary.stages.get(name, 0.0) + seconds
-            if prepared.clips is None:
-                study = by_uid[prepared.study_instance_uid]
-                summary.skipped.append({"path": str(study.folder), "reason": prepared.error})
-                fingerprints.pop(prepared.study_instance_uid)
-            else:
-                encoder.add(prepared)
-                if len(encoder.batch) >= options.batch_size:
-                    encoder.flush()
-            if progress:
-                progress("embed studies", done, len(todo))
-        encoder.flush()
+        with _torch_threads(1):
+            _embed(todo, encoder, records, layout, fingerprints, options, summary, progress)
     except KeyboardInterrupt:
         summary.interrupted = True
         logger.warning("interrupted: %d studies embedded in this run are kept; the index is "
                        "published by the next run", summary.indexed)
         summary.seconds = time.perf_counter() - started
         return summary
-    summary.stages["assemble_and_encode_wall"] = time.perf_counter() - stage
-    summary.published = vars(_publish(data_dir, embedder, target, records, fingerprints,
-                                      options, summary, archive, progress))
+    _add(summary.stages, "assemble_and_encode_wall", stage)
+    summary.published = vars(_publish(encoder, target, records, fingerprints, options,
+                                      summary, archive, progress))
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _publish(data_dir: Path, embedder: Embedder, target: Target, records: RecordStore,
+def _publish(encoder: StudyEncoder, target: Generations | ServerStore, records: RecordStore,
              fingerprints: dict[str, str], options: IndexOptions, summary: IndexSummary,
-             archive: Path, progress: Callable[[str, int, int], None] | None) -> Published:
+             archive: Path, progress: Progress | None) -> Published:
+    from vectorstore.generations import Generations
+
     stage = time.perf_counter()
     on_disk = records.fingerprints()
     # keep studies indexed by earlier runs (other shards, other archives) unless rebuilding
     members = dict(fingerprints) if options.rebuild else {**on_disk, **fingerprints}
     members = {uid: fp for uid, fp in members.items() if on_disk.get(uid) == fp}
     calibration = calibrate(records.all(members))
-    summary.stages["calibrate"] = time.perf_counter() - stage
+    _add(summary.stages, "calibrate", stage)
     stage = time.perf_counter()
     done = 0
 
@@ -265,13 +302,13 @@ def _publish(data_dir: Path, embedder: Embedder, target: Target, records: Record
         if progress:
             progress("publish", done, len(members))
 
-    extra = {"archive": str(archive)}
+    identity, extra = encoder_identity(encoder), {"archive": str(archive)}
     if isinstance(target, Generations):
-        published = publish_edge(target, embedder, records.all(members), members, calibration,
+        published = publish_edge(target, identity, records.all(members), members, calibration,
                                  extra, options.rebuild, tick)
     else:
-        published = publish_server(target, embedder, records.all(members), members,
+        published = publish_server(target, identity, records.all(members), members,
                                    calibration, extra, options.rebuild, tick)
-    summary.stages["publish"] = time.perf_counter() - stage
+    _add(summary.stages, "publish", stage)
     summary.studies_in_index = len(members)
     return published

@@ -1,61 +1,21 @@
-"""From embedding records to store points: schema, calibrated image scores, keyword vectors."""
+"""From embedding records to store points: calibrated image scores and keyword vectors."""
 
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-import qdrant_edge as qe
 from scipy.optimize import minimize
 
+from catalog import IMAGE_FINDING_THRESHOLD, KEYWORDS, point_id
 from cmr_search.vocab import CMR_CLIP_FINDINGS, Finding
-from indexer.embed import KEYWORDS, VIEW_VECTORS
 from indexer.records import EmbeddingRecord
-from indexer.store import FieldType, SparseVector, StorePoint, StoreSchema
+from vectorstore import SparseVector, StorePoint
+from vectorstore.keywords import keyword_document
 
-INDEX_VERSION = "cmr-index-2"  # bump when the point layout or payload meaning changes
-_NAMESPACE = uuid.UUID("5d0b7a52-4b1e-4c55-9a0e-1c2f6b8f7c01")
 _MIN_PER_CLASS = 5  # fewer report-labelled positives (or negatives) than this: no calibration
-IMAGE_FINDING_THRESHOLD = 0.5
-
-PAYLOAD_INDEXES: dict[str, FieldType] = {
-    "study_instance_uid": FieldType.KEYWORD,
-    "accession_number": FieldType.KEYWORD,
-    "patient_key": FieldType.KEYWORD,
-    "study_date": FieldType.DATETIME,
-    "age": FieldType.INTEGER,
-    "sex": FieldType.KEYWORD,
-    "manufacturer": FieldType.KEYWORD,
-    "vendor": FieldType.KEYWORD,
-    "field_strength": FieldType.FLOAT,
-    "views": FieldType.KEYWORD,
-    # a keyword, not a bool: qdrant-edge-py 0.9 never matches MatchValue(True)
-    "report_status": FieldType.KEYWORD,
-    "report_findings": FieldType.KEYWORD,
-    "report_uncertain": FieldType.KEYWORD,
-    "report_negated": FieldType.KEYWORD,
-    "report_diagnoses": FieldType.KEYWORD,
-    "image_findings": FieldType.KEYWORD,
-    "fingerprint": FieldType.KEYWORD,
-    **{f"image_scores.{f.value}": FieldType.FLOAT for f in CMR_CLIP_FINDINGS},
-    # search keeps "severe" from returning "mild" (and back) with a filter on the grade
-    **{f"report_severity.{f.value}": FieldType.KEYWORD for f in Finding},
-}
-
-
-def point_id(study_instance_uid: str) -> str:
-    """Deterministic, so a re-run overwrites a study's point instead of adding a second one."""
-    return str(uuid.uuid5(_NAMESPACE, study_instance_uid))
-
-
-def store_schema(dense_sizes: dict[str, int]) -> StoreSchema:
-    views = tuple(name for name in dense_sizes if name in VIEW_VECTORS.values())
-    return StoreSchema(dense=dense_sizes, sparse=(KEYWORDS,), indexes=PAYLOAD_INDEXES,
-                       exact=views)
 
 
 @dataclass(frozen=True)
@@ -90,10 +50,10 @@ def calibrate(records: Iterable[EmbeddingRecord]) -> dict[str, Platt]:
     """One Platt scaling per finding, from studies whose report states it (or does not)."""
     rows: dict[str, list[tuple[float, int]]] = {f.value: [] for f in CMR_CLIP_FINDINGS}
     for record in records:
-        if not record.payload.get("has_report"):
+        if not record.payload.has_report:
             continue
-        positive = set(record.payload["report_findings"])
-        uncertain = set(record.payload["report_uncertain"])
+        positive = set(record.payload.report_findings)
+        uncertain = set(record.payload.report_uncertain)
         for name, score in record.raw_scores.items():
             if name in rows and name not in uncertain:
                 rows[name].append((score, int(name in positive)))
@@ -111,31 +71,17 @@ def calibrate(records: Iterable[EmbeddingRecord]) -> dict[str, Platt]:
     return out
 
 
-_BM25 = qe.Bm25(qe.Bm25Config(language="english", avg_len=120))
-
-
-def keyword_document(text: str) -> SparseVector:
-    vector = _BM25.embed_document(text)
-    return SparseVector(tuple(vector.indices), tuple(vector.values))
-
-
-def keyword_query(text: str) -> SparseVector:
-    vector = _BM25.embed_query(text)
-    return SparseVector(tuple(vector.indices), tuple(vector.values))
-
-
 def to_point(record: EmbeddingRecord, calibration: dict[str, Platt]) -> StorePoint:
-    scores = {name: round(calibration[name](s), 4) for name, s in record.raw_scores.items()
-              if name in calibration}
-    payload: dict[str, Any] = {
-        **record.payload,
+    scores = {Finding(name): round(calibration[name](s), 4)
+              for name, s in record.raw_scores.items() if name in calibration}
+    payload = record.payload.model_copy(update={
         "image_scores": scores,
-        "image_findings": sorted(n for n, p in scores.items() if p >= IMAGE_FINDING_THRESHOLD),
-    }
-    sparse = {}
-    if payload.get("report"):
-        sparse[KEYWORDS] = keyword_document(payload["report"])
-    return StorePoint(point_id(record.study_instance_uid), dict(record.vectors), sparse, payload)
+        "image_findings": sorted(f for f, p in scores.items() if p >= IMAGE_FINDING_THRESHOLD)})
+    sparse: dict[str, SparseVector] = {}
+    if payload.report:
+        sparse[KEYWORDS] = keyword_document(payload.report)
+    return StorePoint(point_id(record.study_instance_uid), dict(record.vectors), sparse,
+                      payload.as_payload())
 
 
 def calibration_digest(calibration: dict[str, Platt]) -> str:

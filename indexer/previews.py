@@ -14,8 +14,11 @@ import numpy as np
 from PIL import Image
 from scipy.ndimage import gaussian_filter
 
-from indexer.clips import ClipSpec, normalise, resample_slice
-from indexer.stack import Stack
+from cmr_search.vocab import LAX_VIEWS, PreviewKind, View
+from cmrclip.clips import ClipSpec
+from cmrclip.preprocess import normalise, resample_slice
+from reader.stack import Stack
+from reader.views import StudyStacks
 
 PREVIEW_SPEC = ClipSpec(frames=2, size=112, pixel_mm=1.4, name="preview")
 _WEBP_QUALITY = 50
@@ -68,3 +71,26 @@ def render_preview(stack: Stack, slice_index: int, center: np.ndarray, root: Pat
     frames[0].save(poster_tmp, format="PNG")
     poster_tmp.replace(paths.poster)
     return paths
+
+
+_LGE_PREVIEWS = ((View.LGE_SAX, PreviewKind.LGE_SAX), (View.LGE_LAX, PreviewKind.LGE_LAX))
+
+
+def render_previews(stacks: StudyStacks, root: Path) -> dict[PreviewKind, Preview]:
+    """A preview per view: the mid short-axis slice, each long-axis cine, and the middle image
+    of the first LGE series (a still)."""
+    sax = stacks.sax
+    out = {PreviewKind.SAX: render_preview(sax, sax.images.shape[0] // 2, stacks.sax_center, root,
+                                           preview_key(stacks.sax_source_uids, PreviewKind.SAX))}
+    for view, (_, kind) in LAX_VIEWS.items():
+        if view in stacks.views:
+            lax = stacks.views[view]
+            out[kind] = render_preview(lax.stacks[0], 0, lax.center, root,
+                                       preview_key(lax.source_uids, kind))
+    for view, kind in _LGE_PREVIEWS:
+        if view in stacks.views:
+            lge = stacks.views[view]
+            first = lge.stacks[0]
+            out[kind] = render_preview(first, first.images.shape[0] // 2, stacks.sax_center,
+                                       root, preview_key(lge.source_uids, kind))
+    return out

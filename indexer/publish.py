@@ -8,47 +8,25 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from indexer.embed import Embedder
-from indexer.points import INDEX_VERSION, Platt, calibration_digest, store_schema, to_point
+from catalog import PayloadField, check_compatible, store_schema
+from indexer.points import Platt, calibration_digest, to_point
 from indexer.records import EmbeddingRecord
-from indexer.store import EdgeStore, Generations, ServerStore, StoreError, VectorStore
+from vectorstore import VectorStore
+
+if TYPE_CHECKING:  # each backend's client loads only when it is the target
+    from vectorstore.generations import Generations
+    from vectorstore.server import ServerStore
 
 logger = logging.getLogger(__name__)
 
 _BATCH = 256
-
-
-class IndexMismatchError(StoreError):
-    """The index was built by another model or index version; it must be rebuilt."""
-
-
-def index_identity(embedder: Embedder) -> dict[str, Any]:
-    """What must match between an index and the model that queries it."""
-    return {"index_version": INDEX_VERSION, "model": embedder.identity.as_dict(),
-            "vectors": embedder.dense_sizes(), "clip_spec": embedder.spec.as_dict()}
-
-
-def check_compatible(metadata: dict[str, Any], expected: dict[str, Any], where: str) -> None:
-    for key in ("index_version", "model", "vectors"):
-        if metadata.get(key) != expected[key]:
-            built = metadata.get("model", {})
-            raise IndexMismatchError(
-                f"{where}: index was built with {key} "
-                f"{_describe(metadata.get(key), built)}, this model has "
-                f"{_describe(expected[key], expected['model'])}; re-index with "
-                "`cmr-search index ARCHIVE --rebuild`")
-
-
-def _describe(value: Any, model: Any) -> str:
-    if isinstance(model, dict) and value is model:
-        return f"{model.get('architecture')} {str(model.get('weights_sha256', ''))[:12]}"
-    return str(value)[:80]
 
 
 def content_digest(fingerprints: dict[str, str], calibration: dict[str, Platt]) -> str:
@@ -72,14 +50,15 @@ class Published:
     seconds_optimize: float = 0.0
 
 
-def publish_edge(generations: Generations, embedder: Embedder, records: Iterable[EmbeddingRecord],
-                 fingerprints: dict[str, str], calibration: dict[str, Platt],
-                 extra: dict[str, Any], rebuild: bool,
+def publish_edge(generations: Generations, identity: dict[str, Any],
+                 records: Iterable[EmbeddingRecord], fingerprints: dict[str, str],
+                 calibration: dict[str, Platt], extra: dict[str, Any], rebuild: bool,
                  progress: Callable[[int], None] | None = None) -> Published:
-    """Build a complete new generation and publish it; skip when nothing would change."""
-    import time
+    """Build a complete new generation and publish it; skip when nothing would change.
 
-    identity = index_identity(embedder)
+    `identity` is the model's `catalog.index_identity`, recorded with the generation."""
+    from vectorstore.edge import EdgeStore
+
     digest = content_digest(fingerprints, calibration)
     current = generations.current()
     if current is not None:
@@ -93,7 +72,7 @@ def publish_edge(generations: Generations, embedder: Embedder, records: Iterable
     metadata = {**identity, **extra, "content_digest": digest, "studies": len(fingerprints),
                 "calibration": {k: vars(v) for k, v in calibration.items()},
                 "built": datetime.now(UTC).isoformat(timespec="seconds")}
-    store.ensure(store_schema(embedder.dense_sizes()), metadata)
+    store.ensure(store_schema(identity["vectors"]), metadata)
     count = _upsert_all(store, records, calibration, progress)
     started = time.perf_counter()
     store.optimize()
@@ -115,29 +94,29 @@ def _upsert_all(store: VectorStore, records: Iterable[EmbeddingRecord],
     return count
 
 
-def publish_server(store: ServerStore, embedder: Embedder, records: Iterable[EmbeddingRecord],
-                   fingerprints: dict[str, str], calibration: dict[str, Platt],
-                   extra: dict[str, Any], rebuild: bool,
+def publish_server(store: ServerStore, identity: dict[str, Any],
+                   records: Iterable[EmbeddingRecord], fingerprints: dict[str, str],
+                   calibration: dict[str, Platt], extra: dict[str, Any], rebuild: bool,
                    progress: Callable[[int], None] | None = None) -> Published:
     """Upsert the points whose study or calibration changed since they were stored."""
-    identity = index_identity(embedder)
     existing = store.metadata()
     if existing is not None and rebuild:
         store.client.delete_collection(store.collection)
         existing = None
     if existing is not None:
         check_compatible(existing, identity, f"{store.url} collection {store.collection}")
-    store.ensure(store_schema(embedder.dense_sizes()), {**identity, **extra})
+    store.ensure(store_schema(identity["vectors"]), {**identity, **extra})
     version = calibration_digest(calibration)
-    stored = {h.payload.get("study_instance_uid"): h.payload.get("point_version")
-              for h in store.scroll(["study_instance_uid", "point_version"])}
+    uid_key, version_key = PayloadField.STUDY_INSTANCE_UID, PayloadField.POINT_VERSION
+    stored = {h.payload.get(uid_key): h.payload.get(version_key)
+              for h in store.scroll([uid_key, version_key])}
     wanted = {uid: fp for uid, fp in fingerprints.items()
               if stored.get(uid) != f"{fp}:{version}"}
     todo = (r for r in records if r.study_instance_uid in wanted)
 
     def stamped(batch_records: Iterable[EmbeddingRecord]) -> Iterator[EmbeddingRecord]:
         for r in batch_records:
-            r.payload["point_version"] = f"{r.fingerprint}:{version}"
+            r.payload.point_version = f"{r.fingerprint}:{version}"
             yield r
 
     count = _upsert_all(store, stamped(todo), calibration, progress)

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from catalog import StudyPayload
+
 logger = logging.getLogger(__name__)
 
 _SEP = "__"
@@ -28,7 +30,7 @@ class EmbeddingRecord:
     study_instance_uid: str
     fingerprint: str
     vectors: dict[str, np.ndarray]  # name -> float32 (dim,), L2-normalised
-    payload: dict[str, Any]
+    payload: StudyPayload
     raw_scores: dict[str, float] = field(default_factory=dict)  # finding -> pos-neg cosine
 
     def __post_init__(self) -> None:
@@ -63,7 +65,7 @@ class RecordStore:
         path = self._path(record.study_instance_uid, record.fingerprint)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".partial.npz")
-        meta = {"payload": record.payload, "raw_scores": record.raw_scores}
+        meta = {"payload": record.payload.as_payload(), "raw_scores": record.raw_scores}
         with tmp.open("wb") as handle:
             arrays: dict[str, Any] = {f"v_{k}": v.astype(np.float32)
                                       for k, v in record.vectors.items()}
@@ -80,14 +82,15 @@ class RecordStore:
         with np.load(path) as data:
             meta = json.loads(str(data["meta"]))
             vectors = {k[2:]: np.asarray(data[k]) for k in data.files if k.startswith("v_")}
-        return EmbeddingRecord(uid, fingerprint, vectors, meta["payload"], meta["raw_scores"])
+        return EmbeddingRecord(uid, fingerprint, vectors,
+                               StudyPayload.model_validate(meta["payload"]), meta["raw_scores"])
 
     def all(self, uids: dict[str, str] | None = None) -> Iterator[EmbeddingRecord]:
         """Every record (or those of `uids`: uid -> fingerprint); unreadable ones are skipped."""
         for uid, fingerprint in sorted((uids or self.fingerprints()).items()):
             try:
                 yield self.get(uid, fingerprint)
-            except (OSError, ValueError, KeyError) as error:
+            except (OSError, ValueError, KeyError) as error:  # pydantic's errors are ValueErrors
                 logger.warning("embedding record of %s unreadable (%s); re-run to rebuild it",
                                uid, error)
 

@@ -5,8 +5,8 @@
     response = engine.search(SearchRequest(q="dilated LV with LGE"))
 """
 
-from search.engine import SearchEngine, Weights
-from search.errors import NotFoundError, NotReadyError, QueryError, SearchError, UploadError
+from search.engine import SearchEngine
+from search.errors import NotFoundError, NotReadyError, QueryError, SearchError
 from search.factory import open_engine
 from search.filters import FILTER_KEYS, SearchFilters, build_filters, parse_filters
 from search.models import (
@@ -21,10 +21,11 @@ from search.models import (
     StudyDetail,
     Versions,
 )
+from search.ranking import Weights
 
 __all__ = [
     "FILTER_KEYS", "FacetsResponse", "Mode", "NotFoundError", "NotReadyError", "Page",
     "QueryError", "Result", "SearchEngine", "SearchError", "SearchFilters", "SearchRequest",
-    "SearchResponse", "SimilarRequest", "Sort", "StudyDetail", "UploadError", "Versions",
+    "SearchResponse", "SimilarRequest", "Sort", "StudyDetail", "Versions",
     "Weights", "build_filters", "open_engine", "parse_filters",
 ]

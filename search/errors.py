@@ -18,6 +18,3 @@ class NotFoundError(SearchError, LookupError):
 class NotReadyError(SearchError):
     """No index yet, or one built by another model (HTTP 503)."""
 
-
-class UploadError(SearchError, ValueError):
-    """An uploaded study cannot be read: not a zip, no DICOM, no cine (HTTP 400)."""

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import numpy as np
 
-from indexer.embed import VIEW_VECTORS
-from indexer.labeler import sentences
+from catalog import VIEW_VECTORS, StudyPayload
+from reader.labeler import sentences
 from search.models import Explanation, Sentence, Signal, SignalMatch
 from search.understand import QueryIntent
 
@@ -32,16 +31,16 @@ def matched_terms(text: str, terms: list[str] | re.Pattern[str] | None) -> list[
     return sorted(set(pattern.findall(text)), key=str.lower)
 
 
-def report_sentences(payload: dict[str, Any], intent: QueryIntent | None) -> list[Sentence]:
+def report_sentences(payload: StudyPayload, intent: QueryIntent | None) -> list[Sentence]:
     """Sentences stating the query's findings first, then those sharing most query words."""
-    report = str(payload.get("report") or "")
+    report = payload.report
     if not report or intent is None:
         return []
     terms = term_pattern(intent.terms())
-    deciding: dict[str, str] = payload.get("report_sentences") or {}
+    deciding = payload.report_sentences
     picked: list[Sentence] = []
     for finding in [*intent.wanted, *intent.ruled_out]:
-        text = deciding.get(finding.value)
+        text = deciding.get(finding)
         if text and all(s.text != text for s in picked):
             picked.append(Sentence(text=text, terms=matched_terms(text, terms),
                                    finding=finding.value))
@@ -65,20 +64,21 @@ def view_scores(vectors: dict[str, np.ndarray],
         if vector is None or ref is None:
             continue
         denominator = float(np.linalg.norm(vector) * np.linalg.norm(ref)) or 1.0
-        out[slot] = round(float(vector @ ref) / denominator, 4)
+        out[slot.value] = round(float(vector @ ref) / denominator, 4)
     return out
 
 
-def explanation(hit_id: str, payload: dict[str, Any], ranks: dict[Signal, dict[str, tuple[int,
-                float]]], views: dict[str, float], intent: QueryIntent | None) -> Explanation:
+def explanation(hit_id: str, payload: StudyPayload,
+                ranks: dict[Signal, dict[str, tuple[int, float]]], views: dict[str, float],
+                intent: QueryIntent | None) -> Explanation:
     signals = [SignalMatch(signal=signal, rank=found[hit_id][0], score=round(found[hit_id][1], 4))
                for signal, found in ranks.items() if hit_id in found]
     matched = []
     if intent is not None:
         for finding in intent.wanted:
-            if finding.value in (payload.get("report_findings") or []):
+            if finding in payload.report_findings:
                 matched.append(f"{finding.value} (report)")
-            if finding.value in (payload.get("image_findings") or []):
+            if finding in payload.image_findings:
                 matched.append(f"{finding.value} (images)")
     return Explanation(signals=signals, view_scores=views,
                        best_view=max(views, key=lambda k: views[k]) if views else None,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from indexer.store import Filter, Range, VectorStore
+from catalog import PayloadField
+from vectorstore import Filter, Range, VectorStore
 
-FACET_KEYS = ("sex", "vendor", "views", "report_findings", "image_findings", "report_diagnoses",
-              "report_status")
+FACET_KEYS = tuple(f.value for f in (
+    PayloadField.SEX, PayloadField.VENDOR, PayloadField.VIEWS, PayloadField.REPORT_FINDINGS,
+    PayloadField.IMAGE_FINDINGS, PayloadField.REPORT_DIAGNOSES, PayloadField.REPORT_STATUS))
 AGE_BANDS = ((0, 17), (18, 39), (40, 59), (60, 79), (80, 130))
 
 
@@ -18,7 +20,7 @@ def facet_counts(store: VectorStore, where: Filter) -> dict[str, dict[str, int]]
                                                                                   str(kv[0])))}
     out["age"] = {}
     for low, high in AGE_BANDS:
-        n = store.count(where.and_(Filter((Range("age", low, high),))))
+        n = store.count(where.and_(Filter((Range(PayloadField.AGE, low, high),))))
         if n:
             out["age"][f"{low}-{high}"] = n
     return out

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from cmr_search.settings import Settings
-from indexer.embed import Embedder
-from indexer.store import VectorStore
-from indexer.store.factory import open_index
-from search.engine import SearchEngine, Weights
+from search.encoder import QueryEncoder
+from search.engine import SearchEngine
+from search.ranking import Weights
+from vectorstore import VectorStore
+from vectorstore.factory import open_index
 
 
-def weights_of(settings: Settings) -> Weights:
-    return Weights(images=settings.weight_images, reports=settings.weight_reports,
-                   keywords=settings.weight_keywords,
-                   labels=settings.weight_labels, contrast=settings.query_contrast,
-                   rrf_k=settings.rrf_k)
+def load_encoder(settings: Settings) -> QueryEncoder:
+    """The checkpoint the settings name (the demo one by default); a few seconds on a CPU."""
+    from cmrclip.checkpoint import checkpoint_folder
+    from cmrclip.inference import Encoder  # torch loads here, not when search is imported
+
+    return Encoder.from_checkpoint(checkpoint_folder(settings.checkpoint))
 
 
-def open_engine(settings: Settings, store: VectorStore | None = None) -> SearchEngine:
-    """Loads the model (a few seconds on a CPU) and opens the index without reading it."""
+def open_engine(settings: Settings, store: VectorStore | None = None,
+                encoder: QueryEncoder | None = None) -> SearchEngine:
+    """The engine over the settings' index (opened, not read) with their model and weights."""
     return SearchEngine(store if store is not None else open_index(settings),
-                        Embedder.from_checkpoint(settings.checkpoint_dir), weights_of(settings))
+                        encoder if encoder is not None else load_encoder(settings),
+                        Weights.from_settings(settings))

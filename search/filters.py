@@ -7,9 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from catalog import IMAGE_FINDING_THRESHOLD, PayloadField, image_score_key
 from cmr_search.vocab import Diagnosis, Finding, View
-from indexer.store import DateRange, Filter, Match, MatchAny, Range
 from search.errors import QueryError
+from vectorstore import DateRange, Filter, Match, MatchAny, Range
 
 FINDINGS = tuple(f.value for f in Finding)
 DIAGNOSES = tuple(d.value for d in Diagnosis)
@@ -38,7 +39,7 @@ class SearchFilters(BaseModel):
     diagnoses: list[str] = Field(default_factory=list, description="diagnoses in the report")
     image_findings: list[str] = Field(default_factory=list,
                                       description="findings the images show (zero-shot)")
-    image_score_min: float = Field(0.5, ge=0.0, le=1.0,
+    image_score_min: float = Field(IMAGE_FINDING_THRESHOLD, ge=0.0, le=1.0,
                                    description="calibrated probability for image_findings")
     report: str | None = Field(None, pattern="^(present|missing)$",
                                description="only studies with (or without) a report")
@@ -58,27 +59,28 @@ class SearchFilters(BaseModel):
         return self
 
     def to_store(self) -> Filter:
+        f = PayloadField
         must: list[Any] = []
         if self.study_date_from or self.study_date_to:
-            must.append(DateRange("study_date", _day(self.study_date_from, "00:00:00"),
+            must.append(DateRange(f.STUDY_DATE, _day(self.study_date_from, "00:00:00"),
                                   _day(self.study_date_to, "23:59:59")))
         if self.age_min is not None or self.age_max is not None:
-            must.append(Range("age", self.age_min, self.age_max))
+            must.append(Range(f.AGE, self.age_min, self.age_max))
         if self.field_strength_min is not None or self.field_strength_max is not None:
-            must.append(Range("field_strength", self.field_strength_min,
+            must.append(Range(f.FIELD_STRENGTH, self.field_strength_min,
                               self.field_strength_max))
-        for key, values in (("sex", self.sex), ("vendor", self.vendor),
-                            ("manufacturer", self.manufacturer)):
+        for key, values in ((f.SEX, self.sex), (f.VENDOR, self.vendor),
+                            (f.MANUFACTURER, self.manufacturer)):
             if values:
                 must.append(MatchAny(key, tuple(values)))
-        must += [Match("views", v) for v in self.views]
-        must += [Match("report_findings", f) for f in self.report_findings]
-        must += [Match("report_negated", f) for f in self.report_negated]
-        must += [Match("report_diagnoses", d) for d in self.diagnoses]
-        must += [Range(f"image_scores.{f}", gte=self.image_score_min)
-                 for f in self.image_findings]
+        must += [Match(f.VIEWS, v) for v in self.views]
+        must += [Match(f.REPORT_FINDINGS, x) for x in self.report_findings]
+        must += [Match(f.REPORT_NEGATED, x) for x in self.report_negated]
+        must += [Match(f.REPORT_DIAGNOSES, d) for d in self.diagnoses]
+        must += [Range(image_score_key(x), gte=self.image_score_min)
+                 for x in self.image_findings]
         if self.report:
-            must.append(Match("report_status", self.report))
+            must.append(Match(f.REPORT_STATUS, self.report))
         return Filter(tuple(must))
 
     def active(self) -> dict[str, Any]:

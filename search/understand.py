@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from catalog import PayloadField, ReportStatus, report_severity_key
 from cmr_search.vocab import CMR_CLIP_FINDINGS, Diagnosis, Finding, Severity
-from indexer.labeler import Mention, clauses, label_diagnoses, label_findings, negation_at
-from indexer.store import Condition, Filter, Match, MatchAny
+from reader.labeler import Mention, clauses, label_diagnoses, label_findings, negation_at
 from search.models import Interpretation
+from vectorstore import Condition, Filter, Match, MatchAny
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", re.IGNORECASE)
 _STOP = frozenset((
@@ -88,25 +89,25 @@ def intent_filter(intent: QueryIntent, use_reports: bool, use_images: bool) -> F
     must_not: list[Condition] = []
     for finding in intent.ruled_out:
         if use_reports:
-            must_not.append(Match("report_findings", finding.value))
+            must_not.append(Match(PayloadField.REPORT_FINDINGS, finding.value))
         if use_images and finding in CMR_CLIP_FINDINGS:
-            shown = Match("image_findings", finding.value)
-            must_not.append(Filter((Match("report_status", "missing"), shown))
-                            if use_reports else shown)
+            shown = Match(PayloadField.IMAGE_FINDINGS, finding.value)
+            no_report = Match(PayloadField.REPORT_STATUS, ReportStatus.MISSING.value)
+            must_not.append(Filter((no_report, shown)) if use_reports else shown)
     if use_reports:
         for finding, grade in intent.wanted.items():
-            must_not.append(Match("report_negated", finding.value))
+            must_not.append(Match(PayloadField.REPORT_NEGATED, finding.value))
             if grade in _OPPOSITE_GRADES:
-                must_not.append(MatchAny(f"report_severity.{finding.value}",
-                                         _OPPOSITE_GRADES[grade]))
-        must_not += [Match("report_diagnoses", d.value) for d in intent.ruled_out_diagnoses]
+                must_not.append(MatchAny(report_severity_key(finding), _OPPOSITE_GRADES[grade]))
+        must_not += [Match(PayloadField.REPORT_DIAGNOSES, d.value)
+                     for d in intent.ruled_out_diagnoses]
     return Filter(must_not=tuple(must_not))
 
 
 def stated_filter(intent: QueryIntent) -> Filter | None:
     """Reports whose labels state every finding and diagnosis the query asks for."""
-    must = [Match("report_findings", f.value) for f in intent.wanted]
-    must += [Match("report_diagnoses", d.value) for d in intent.diagnoses]
+    must = [Match(PayloadField.REPORT_FINDINGS, f.value) for f in intent.wanted]
+    must += [Match(PayloadField.REPORT_DIAGNOSES, d.value) for d in intent.diagnoses]
     return Filter(tuple(must)) if must else None
 
 

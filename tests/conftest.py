@@ -10,6 +10,7 @@ import pytest
 
 from phantom.archive import GROUND_TRUTH, SynthConfig, generate_archive
 from phantom.study import ReportFormat
+from reader.scan import ScanResult, scan_archive
 
 
 @pytest.fixture(scope="session")
@@ -33,14 +34,21 @@ def faults(archive: Path) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
+def scanned(archive: Path) -> ScanResult:
+    """The session archive, scanned once."""
+    return scan_archive(archive, workers=2)
+
+
+@pytest.fixture(scope="session")
 def indexed_data(archive: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data folder holding the session archive indexed by the demo model."""
+    from cmr_search.layout import DataLayout
     from cmrclip.checkpoint import DEMO_CHECKPOINT
-    from indexer.embed import Embedder
+    from cmrclip.inference import Encoder
     from indexer.pipeline import IndexOptions, run_index
-    from indexer.store import Generations
+    from vectorstore import Generations
 
     data = tmp_path_factory.mktemp("indexed")
-    run_index(archive, data, Embedder.from_checkpoint(DEMO_CHECKPOINT),
+    run_index(archive, DataLayout(data), Encoder.from_checkpoint(DEMO_CHECKPOINT),
               Generations(data / "index"), IndexOptions(workers=2))
     return data

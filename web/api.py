@@ -6,18 +6,17 @@ Bad requests get a 4xx with a one-line `detail`; a missing or mismatched index i
 from __future__ import annotations
 
 import typing
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from starlette.datastructures import QueryParams
 
+from indexer.upload import study_from_upload
 from search import (
     FacetsResponse,
     Mode,
     Page,
     QueryError,
-    SearchEngine,
     SearchFilters,
     SearchRequest,
     SearchResponse,
@@ -27,7 +26,7 @@ from search import (
     build_filters,
 )
 from search.models import MAX_LIMIT, MAX_QUERY_CHARS
-from search.upload import UploadedStudy, study_from_upload
+from web.deps import engine_of, layout_of, study_encoder, upload_archive, uploaded_previews
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 
@@ -66,11 +65,6 @@ def filters_from(params: QueryParams, known: set[str]) -> SearchFilters:
         if values:
             fields[name] = values if name in _LIST_FIELDS else values[-1]
     return build_filters(fields)
-
-
-def engine_of(request: Request) -> SearchEngine:
-    get = request.app.state.engine
-    return typing.cast(SearchEngine, get())
 
 
 LimitQ = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
@@ -135,8 +129,9 @@ def upload(request: Request,
     index unless `add` is set; then it is kept in the archive and the next index run embeds it."""
     engine = engine_of(request)
     engine.check_ready()
-    study = study_from_upload(file.file, file.filename or "", engine.encoder,
-                              uploads_folder(request), upload_archive(request) if add else None)
+    study = study_from_upload(file.file, file.filename or "", study_encoder(engine),
+                              layout_of(request).upload_previews,
+                              upload_archive(request) if add else None)
     response = engine.near_vectors(study.vectors, SearchFilters(), Page(limit=limit),
                                    view=view or None)
     return {"study": {"study_instance_uid": study.study_instance_uid, "views": study.views,
@@ -144,24 +139,6 @@ def upload(request: Request,
                       "previews": uploaded_previews(study), "added_to_index": False,
                       "kept_for_indexing": str(study.kept) if study.kept else None},
             **response.model_dump(mode="json")}
-
-
-def uploads_folder(request: Request) -> Path:
-    """Where uploaded studies' previews go (served under /media/uploads/previews)."""
-    return Path(request.app.state.settings.data_dir) / "uploads" / "previews"
-
-
-def uploaded_previews(study: UploadedStudy) -> dict[str, str]:
-    """Preview paths relative to the data folder, like an indexed study's."""
-    return {k: f"uploads/previews/{v}" for k, v in study.previews.items()}
-
-
-def upload_archive(request: Request) -> Path:
-    configured: Path | None = request.app.state.settings.upload_archive
-    archive = (request.app.state.store.metadata() or {}).get("archive")
-    if configured is None and not archive:
-        raise QueryError("no archive to keep the study in: set CMR_SEARCH_UPLOAD_ARCHIVE")
-    return configured or Path(str(archive))
 
 
 @router.get("/studies/{study_instance_uid}")

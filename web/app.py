@@ -12,12 +12,10 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from catalog import INDEX_VERSION, mismatch
 from cmr_search.settings import Settings
-from cmrclip.checkpoint import CheckpointError, ModelIdentity, read_card
-from indexer.embed import model_key
-from indexer.points import INDEX_VERSION
-from indexer.store import StoreError, VectorStore
-from indexer.store.factory import describe, open_index
+from cmrclip.checkpoint import CheckpointError, checkpoint_folder, read_identity
+from indexer.upload import UploadError
 from search import (
     NotFoundError,
     NotReadyError,
@@ -26,9 +24,10 @@ from search import (
     SearchError,
     SearchFilters,
     SearchRequest,
-    UploadError,
 )
-from search.factory import open_engine
+from search.factory import load_encoder, open_engine
+from vectorstore import StoreError, VectorStore
+from vectorstore.factory import describe, open_index
 from web import media, pages, teaching_pages
 from web.api import router
 from web.render import STATIC
@@ -41,19 +40,18 @@ def readiness(store: VectorStore, settings: Settings) -> tuple[bool, dict[str, A
     """Ready when the store answers and its index was built by the configured model."""
     try:
         metadata = store.metadata()
-        expected = read_card(settings.checkpoint_dir)["identity"]
-    except (StoreError, CheckpointError, KeyError) as error:
+        identity = read_identity(checkpoint_folder(settings.checkpoint))
+    except (StoreError, CheckpointError) as error:
         return False, {"ready": False, "reason": str(error)}
     except Exception as error:  # noqa: BLE001  (unreachable server: any client error)
         return False, {"ready": False, "reason": f"{type(error).__name__}: {error}"}
     if metadata is None:
         return False, {"ready": False, "reason": "no index yet; run `cmr-search index`"}
-    if metadata.get("model") != expected or metadata.get("index_version") != INDEX_VERSION:
-        return False, {"ready": False, "reason": "index built by another model or index "
-                       "version; re-index with `cmr-search index ARCHIVE --rebuild`"}
+    reason = mismatch(metadata, {"index_version": INDEX_VERSION, "model": identity.as_dict()})
+    if reason is not None:
+        return False, {"ready": False, "reason": reason}
     return True, {"ready": True, "studies": store.count(), "store": describe(settings),
-                  "versions": {"model": model_key(ModelIdentity(**expected)),
-                               "index": INDEX_VERSION}}
+                  "versions": {"model": identity.key, "index": INDEX_VERSION}}
 
 
 _STATUS = {QueryError: 400, UploadError: 400, NotFoundError: 404, NotReadyError: 503}
@@ -68,7 +66,7 @@ def _lazy_engine(settings: Settings, store: VectorStore,
     def get() -> SearchEngine:
         with lock:
             if not holder:
-                holder.append(open_engine(settings, store))
+                holder.append(open_engine(settings, store, load_encoder(settings)))
             return holder[0]
 
     return get
@@ -94,9 +92,8 @@ def _wants_json(request: Request) -> bool:
 def _mount_media(app: FastAPI, settings: Settings) -> None:
     """Previews only: the data folder also holds embeddings and run reports, never served."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for route, folder in (("/media/previews", settings.data_dir / "previews"),
-                          ("/media/uploads/previews",
-                           settings.data_dir / "uploads" / "previews")):
+    for route, folder in (("/media/previews", settings.layout.previews),
+                          ("/media/uploads/previews", settings.layout.upload_previews)):
         folder.mkdir(parents=True, exist_ok=True)
         app.mount(route, StaticFiles(directory=folder), name=route.strip("/"))
 
@@ -111,7 +108,7 @@ def create_app(settings: Settings, store: VectorStore | None = None,
     app.state.store = index
     app.state.engine = _lazy_engine(settings, index, engine)
     app.state.warm_up = lambda: _warm_up(app.state.engine)
-    app.state.teaching = TeachingFiles(settings.data_dir / "teaching" / "teaching.sqlite3")
+    app.state.teaching = TeachingFiles(settings.layout.teaching_db)
     app.include_router(router)
     app.include_router(pages.router)
     app.include_router(teaching_pages.router)
@@ -119,6 +116,7 @@ def create_app(settings: Settings, store: VectorStore | None = None,
     _mount_media(app, settings)
 
     @app.exception_handler(SearchError)
+    @app.exception_handler(UploadError)
     def search_error(request: Request, error: Exception) -> Response:
         status = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), 400)
         if _wants_json(request):

@@ -16,15 +16,16 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse
 from PIL import Image, ImageSequence
 
-from indexer.assemble import ClipCache
-from indexer.clips import CINE_SLOTS
-from indexer.points import point_id
+from catalog import PayloadField, point_id
+from cmr_search.vocab import CINE_SLOTS, SAX_SLOTS, ClipSlot, PreviewKind
+from cmrclip.clips import ClipCache
+from web.deps import engine_of, layout_of, store_of, study_encoder
 
 logger = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 
-PREVIEW_SLOTS = ("sax", "2ch", "3ch", "4ch", "lvot", "lge_sax", "lge_lax")
-SAX_SLICES = ("sax_basal", "sax_mid", "sax_apical")
+PREVIEW_SLOTS = tuple(k.value for k in PreviewKind)
+SAX_SLICES = tuple(s.value for s in SAX_SLOTS)
 _SAFE = re.compile(r"^[0-9A-Za-z._-]{1,80}$")
 
 
@@ -41,7 +42,7 @@ def clip_frames(cache: ClipCache, uid: str, slot: str) -> list[np.ndarray]:
     clips = cache.get(uid)
     if clips is None:
         return []
-    index = CINE_SLOTS.index(slot)
+    index = CINE_SLOTS.index(ClipSlot(slot))
     if not bool(clips.cine_present[index]):
         return []
     cine = np.clip(clips.cine[index].astype(np.float32), 0, 1)
@@ -59,17 +60,17 @@ def sax_slices(cache: ClipCache, uid: str) -> list[str]:
     clips = cache.get(uid)
     if clips is None:
         return []
-    return [s for s in SAX_SLICES if bool(clips.cine_present[CINE_SLOTS.index(s)])]
+    return [s.value for s in SAX_SLOTS if bool(clips.cine_present[CINE_SLOTS.index(s)])]
 
 
 @router.get("/media/sprite/{uid}/{slot}.png")
 def sprite(request: Request, uid: str, slot: str) -> FileResponse:
     if not _SAFE.match(uid) or slot not in (*PREVIEW_SLOTS, *SAX_SLICES):
         raise HTTPException(404, "no such cine")
-    data_dir: Path = request.app.state.settings.data_dir
-    target = data_dir / "sprites" / uid / f"{slot}.png"
+    layout = layout_of(request)
+    target = layout.sprites / uid / f"{slot}.png"
     if not target.exists():
-        frames = _frames(request, data_dir, uid, slot)
+        frames = _frames(request, layout.root, uid, slot)
         if not frames:
             raise HTTPException(404, f"study {uid} has no {slot} cine")
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -82,10 +83,10 @@ def sprite(request: Request, uid: str, slot: str) -> FileResponse:
 
 def _frames(request: Request, data_dir: Path, uid: str, slot: str) -> list[np.ndarray]:
     if slot in SAX_SLICES:
-        engine = request.app.state.engine()
-        return clip_frames(ClipCache(data_dir / "clips", engine.encoder.spec), uid, slot)
-    hits = request.app.state.store.retrieve([point_id(uid)])
-    previews = hits[0].payload.get("previews", {}) if hits else {}
+        spec = study_encoder(engine_of(request)).spec
+        return clip_frames(ClipCache(layout_of(request).clips, spec), uid, slot)
+    hits = store_of(request).retrieve([point_id(uid)])
+    previews = hits[0].payload.get(PayloadField.PREVIEWS, {}) if hits else {}
     path = previews.get(slot)
     if not path or not (data_dir / path).is_file():
         return []

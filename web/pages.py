@@ -8,21 +8,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
-from indexer.assemble import ClipCache
+from cmrclip.clips import ClipCache
+from indexer.upload import UploadError, study_from_upload
 from search import (
     Mode,
     Page,
     QueryError,
-    SearchEngine,
     SearchFilters,
     SearchRequest,
     SimilarRequest,
     Sort,
-    UploadError,
 )
 from search.understand import understand
-from search.upload import study_from_upload
-from web.api import filters_from, upload_archive, uploaded_previews, uploads_folder
+from web.api import filters_from
+from web.deps import engine_of, layout_of, study_encoder, upload_archive, uploaded_previews
 from web.media import clip_interval_ms, sax_slices
 from web.render import make_templates
 
@@ -31,11 +30,6 @@ templates = make_templates()
 _PAGE_KEYS = {"q", "mode", "sort", "page", "all", "unlike", "limit"}
 EXAMPLES = ("dilated LV with transmural LGE", "no LGE", "severe LV systolic dysfunction",
             "amyloid", "hypertrophic cardiomyopathy", "normal study")
-
-
-def _engine(request: Request) -> SearchEngine:
-    engine: SearchEngine = request.app.state.engine()
-    return engine
 
 
 def _choice(value: str | None, kind: type[Mode] | type[Sort], default: Any) -> Any:
@@ -63,7 +57,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
 def search_page(request: Request) -> HTMLResponse:
     """Search; the URL holds the whole query. htmx requests get the results part only."""
     params = request.query_params
-    engine = _engine(request)
+    engine = engine_of(request)
     q = (params.get("q") or "").strip()
     context: dict[str, Any] = {"q": q, "examples": EXAMPLES, "response": None, "error": None,
                                "facets": None, "filters": SearchFilters(), "terms": []}
@@ -93,10 +87,9 @@ def search_page(request: Request) -> HTMLResponse:
 
 @router.get("/study/{uid}", response_class=HTMLResponse)
 def study_page(request: Request, uid: str) -> HTMLResponse:
-    engine = _engine(request)
+    engine = engine_of(request)
     detail = engine.study(uid)
-    data_dir: Path = request.app.state.settings.data_dir
-    cache = ClipCache(data_dir / "clips", engine.encoder.spec)
+    cache = ClipCache(layout_of(request).clips, study_encoder(engine).spec)
     similar = engine.similar(SimilarRequest(positive=[uid], page=Page(limit=6)))
     return render(request, "study.html", study=detail, p=detail.payload, similar=similar,
                   slices=sax_slices(cache, uid), slice_interval=clip_interval_ms(cache, uid),
@@ -107,7 +100,7 @@ def study_page(request: Request, uid: str) -> HTMLResponse:
 def similar_page(request: Request, uid: str) -> HTMLResponse:
     """More like this study (and `also`), less like `unlike`; optionally in one view."""
     params = request.query_params
-    engine = _engine(request)
+    engine = engine_of(request)
     view = params.get("view") or None
     response = engine.similar(SimilarRequest(
         positive=[uid, *params.getlist("also")], negative=params.getlist("unlike"), view=view,
@@ -120,7 +113,7 @@ def similar_page(request: Request, uid: str) -> HTMLResponse:
 
 @router.get("/compare", response_class=HTMLResponse)
 def compare_page(request: Request, a: str, b: str) -> HTMLResponse:
-    engine = _engine(request)
+    engine = engine_of(request)
     left, right = engine.study(a), engine.study(b)
     slots = [s for s in ("sax", "4ch", "2ch", "3ch", "lvot", "lge_sax", "lge_lax")
              if s in (left.payload.get("previews") or {}) or
@@ -137,11 +130,11 @@ def upload_form(request: Request) -> HTMLResponse:
 def upload_page(request: Request,
                 file: Annotated[UploadFile, File(description="a zipped DICOM study")],
                 add: Annotated[bool, Form()] = False) -> HTMLResponse:
-    engine = _engine(request)
+    engine = engine_of(request)
     engine.check_ready()
     try:
-        study = study_from_upload(file.file, file.filename or "", engine.encoder,
-                                  uploads_folder(request),
+        study = study_from_upload(file.file, file.filename or "", study_encoder(engine),
+                                  layout_of(request).upload_previews,
                                   upload_archive(request) if add else None)
     except (UploadError, QueryError) as error:
         return render(request, "upload.html", 400, result=None, error=str(error))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -13,8 +14,9 @@ from markupsafe import Markup, escape
 from cmr_search.vocab import Finding
 from search.explain import term_pattern
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-STATIC = Path(__file__).resolve().parent / "static"
+# package data, found the same way in a wheel install as in a source checkout
+TEMPLATES = Path(str(files("templates")))
+STATIC = Path(str(files("web") / "static"))
 HTMX = "vendor/htmx-2.0.11.min.js"
 
 VIEW_LABELS = {"sax": "Short axis", "sax_basal": "SAX basal", "sax_mid": "SAX mid",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from indexer.points import point_id
+from catalog import point_id
+from web.deps import indexed, layout_of, store_of
 from web.pages import render
 from web.render import STATIC
 from web.teaching import Case, TeachingError, TeachingFiles, handout_zip
@@ -43,7 +43,7 @@ def add(request: Request, study_instance_uid: Annotated[str, Form()],
         note: Annotated[str, Form()] = "", tags: Annotated[str, Form()] = "") -> Response:
     files = _files(request)
     try:
-        if not request.app.state.store.retrieve([point_id(study_instance_uid)]):
+        if not indexed(request, study_instance_uid):
             raise TeachingError(f"study {study_instance_uid} is not in the index")
         target = files.create(new_name) if new_name.strip() else int(collection_id or 0)
         files.add(target, study_instance_uid, note, tags)
@@ -76,8 +76,7 @@ def export(request: Request, collection_id: int) -> Response:
     if found is None:
         return render(request, "error.html", 404, title="Not found",
                       message=f"There is no teaching file {collection_id}.")
-    data_dir: Path = request.app.state.settings.data_dir
-    body = handout_zip(found.name, _with_payloads(request, collection_id), data_dir,
+    body = handout_zip(found.name, _with_payloads(request, collection_id), layout_of(request).root,
                        (STATIC / "handout.css").read_text(encoding="utf-8"))
     return Response(body, media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="teaching-file-{collection_id}.zip"'})
@@ -85,6 +84,6 @@ def export(request: Request, collection_id: int) -> Response:
 
 def _with_payloads(request: Request, collection_id: int) -> list[tuple[Case, dict[str, Any]]]:
     cases = _files(request).cases(collection_id)
-    hits = request.app.state.store.retrieve([point_id(c.study_instance_uid) for c in cases])
+    hits = store_of(request).retrieve([point_id(c.study_instance_uid) for c in cases])
     by_uid = {h.payload.get("study_instance_uid"): h.payload for h in hits}
     return [(c, by_uid.get(c.study_instance_uid, {})) for c in cases]

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 import torch
 
+from cmr_search.vocab import CINE_SLOTS, STILL_SLOTS
 from cmrclip.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from cmrclip.data import augment, split_by_patient
 from cmrclip.metrics import retrieval, roc_auc
 from cmrclip.model import CMRClip, create_model
 from cmrclip.registry import REGISTRY, get_config
 from cmrclip.text import TextTower
-from indexer.clips import CINE_SLOTS, STILL_SLOTS
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +53,7 @@ def test_text_tower_loads_offline_and_separates_meanings(text: TextTower) -> Non
     assert not any(p.requires_grad for p in text.encoder.parameters())
 
 
+@pytest.mark.slow
 def test_embeddings_are_normalised_and_a_step_lowers_the_loss(tiny: CMRClip) -> None:
     cine, cp, stills, sp = _inputs(4)
     study, views, mask = tiny.encode_video(cine, cp, stills, sp)
@@ -91,8 +92,8 @@ def test_checkpoint_round_trip_and_tamper_detection(tiny: CMRClip, text: TextTow
 
 
 def test_base_architecture_builds_and_runs_small_inputs(text: TextTower) -> None:
-    model, spec = create_model("base", text)
-    assert spec.size == 224
+    model, preprocess = create_model("base", text)
+    assert preprocess.spec.size == 224 and preprocess.spec == model.config.clip_spec
     cine = _inputs(1, spec_size=32, frames=2)[0]
     with torch.no_grad():
         out = model.video.encoder(cine[0, :1])

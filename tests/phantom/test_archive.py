@@ -81,6 +81,7 @@ def _digest(folder: Path) -> str:
     return h.hexdigest()
 
 
+@pytest.mark.slow
 def test_same_seed_gives_the_same_archive_byte_for_byte(tmp_path: Path) -> None:
     runs = []
     for name, workers in (("a", 1), ("b", 2)):

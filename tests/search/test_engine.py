@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fakes_search import CASES, FakeEncoder
+from fakes.encoder import FakeEncoder
+from fakes.index import CASES
 
-from indexer.points import INDEX_VERSION
-from indexer.store import EdgeStore, StoreSchema
+from catalog import INDEX_VERSION
 from search import (
     Mode,
     NotFoundError,
@@ -22,6 +22,7 @@ from search import (
     Sort,
 )
 from search.models import Signal
+from vectorstore import EdgeStore, StoreSchema
 
 
 def uids(engine: SearchEngine, q: str, mode: Mode = Mode.BOTH, **page: object) -> list[str]:

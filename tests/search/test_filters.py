@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from indexer.store import DateRange, Match, MatchAny, Range
 from search import QueryError, SearchFilters, parse_filters
+from vectorstore import DateRange, Match, MatchAny, Range
 
 
 def test_cli_spelling_builds_the_same_filters() -> None:

@@ -1,20 +1,22 @@
-"""The web app over the fake-encoder index (no model, no archive)."""
+"""The web app over the fake-encoder index in memory (no model, no archive, no Qdrant)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from fakes_search import CASES, FakeEncoder, build
+from fakes.encoder import FakeEncoder
+from fakes.index import CASES, build
 from fastapi.testclient import TestClient
 
 from cmr_search.settings import Settings
 from search import SearchEngine
+from vectorstore import MemoryStore
 from web.app import create_app
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> TestClient:
-    engine = SearchEngine(build(tmp_path / "index", CASES), FakeEncoder())
+    engine = SearchEngine(build(MemoryStore(), CASES), FakeEncoder())
     return TestClient(create_app(Settings(data_dir=tmp_path), engine=engine),
                       raise_server_exceptions=False)

@@ -6,7 +6,7 @@ import io
 import zipfile
 
 import pytest
-from fakes_search import FakeEncoder
+from fakes.encoder import FakeEncoder
 from fastapi.testclient import TestClient
 
 

@@ -1,0 +1,34 @@
+"""The index contract: what a study point holds, written by the indexer and read by search.
+
+Vector names, the index version, point ids, the typed payload (`StudyPayload`), the payload
+indexes, and the identity check that keeps a model from querying an index built by another.
+"""
+
+from catalog.identity import IndexMismatchError, check_compatible, index_identity, mismatch
+from catalog.payload import (
+    IMAGE_FINDING_THRESHOLD,
+    PayloadField,
+    ReportStatus,
+    StudyPayload,
+    image_score_key,
+    report_severity_key,
+)
+from catalog.schema import (
+    IMPRESSION,
+    INDEX_VERSION,
+    KEYWORDS,
+    PAYLOAD_INDEXES,
+    REPORT,
+    STUDY,
+    VIEW_VECTORS,
+    dense_sizes,
+    point_id,
+    store_schema,
+)
+
+__all__ = [
+    "IMAGE_FINDING_THRESHOLD", "IMPRESSION", "INDEX_VERSION", "KEYWORDS", "PAYLOAD_INDEXES",
+    "REPORT", "STUDY", "VIEW_VECTORS", "IndexMismatchError", "PayloadField", "ReportStatus",
+    "StudyPayload", "check_compatible", "dense_sizes", "image_score_key", "index_identity",
+    "mismatch", "point_id", "report_severity_key", "store_schema",
+]

@@ -1,0 +1,53 @@
+"""Which model built an index, and the one check that refuses a model another index's vectors.
+
+The indexer records `index_identity` with the collection; the indexer (before adding to it),
+search (before answering) and the web app's readiness probe all ask `mismatch`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from catalog.schema import INDEX_VERSION
+from vectorstore.base import StoreError
+from vectorstore.keywords import KEYWORD_ENCODER
+
+# what must agree between an index and the model that queries it
+_MUST_MATCH = ("index_version", "model", "vectors")
+REBUILD_HINT = "re-index with `cmr-search index ARCHIVE --rebuild`"
+
+
+class IndexMismatchError(StoreError):
+    """The index was built by another model or index version; it must be rebuilt."""
+
+
+def index_identity(model: dict[str, Any], vectors: dict[str, int],
+                   clip_spec: dict[str, Any]) -> dict[str, Any]:
+    """What an index records about the model, vectors and preprocessing that built it."""
+    return {"index_version": INDEX_VERSION, "model": dict(model), "vectors": dict(vectors),
+            "clip_spec": dict(clip_spec), "keyword_encoder": KEYWORD_ENCODER}
+
+
+def mismatch(metadata: dict[str, Any], expected: dict[str, Any]) -> str | None:
+    """Why an index (its recorded metadata) cannot serve `expected`, or None if it can.
+
+    Keys absent from `expected` are not compared (readiness knows the model, not its sizes).
+    """
+    for key in _MUST_MATCH:
+        if key in expected and metadata.get(key) != expected[key]:
+            return (f"index was built with {key} {_describe(metadata.get(key))}, this model "
+                    f"has {_describe(expected[key])}; {REBUILD_HINT}")
+    return None
+
+
+def check_compatible(metadata: dict[str, Any], expected: dict[str, Any], where: str) -> None:
+    """Raise IndexMismatchError naming `where` when the index cannot serve `expected`."""
+    reason = mismatch(metadata, expected)
+    if reason is not None:
+        raise IndexMismatchError(f"{where}: {reason}")
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict) and "architecture" in value:
+        return f"{value.get('architecture')} {str(value.get('weights_sha256', ''))[:12]}"
+    return str(value)[:80]

@@ -1,0 +1,109 @@
+"""The `cmr-search` command line: one tool, one subcommand per job."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.logging import RichHandler
+
+from cli import index, model, query, serve, synth
+from cli.common import console, fail, progress_bar, settings_of, write_run_report
+from cmr_search.settings import Settings
+from reader.headers import ignore_pydicom_warnings
+
+app = typer.Typer(
+    name="cmr-search",
+    help="Case-retrieval search for cardiac MRI archives.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+_PACKAGES = ("cli", "cmr_search", "phantom", "reader", "cmrclip", "indexer", "search", "web",
+             "vectorstore", "catalog")
+
+
+@app.callback()
+def main_callback(ctx: typer.Context) -> None:
+    """Case-retrieval search for cardiac MRI archives."""
+    # process-wide choices belong here, at the entry point: offline by construction (no
+    # library may ask a model hub), and pydicom's warnings about odd files go to the run report
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    ignore_pydicom_warnings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        fail(f"setting CMR_SEARCH_{str(first['loc'][0]).upper()}: {first['msg']}")
+    # libraries (openjpeg, transformers) chatter at INFO; only our own packages speak up
+    logging.basicConfig(level=logging.WARNING, format="%(message)s",
+                        handlers=[RichHandler(console=console, show_path=False)])
+    for package in _PACKAGES:
+        logging.getLogger(package).setLevel(settings.log_level)
+    ctx.obj = settings
+
+
+def _scan_table(result: Any) -> None:
+    from rich.table import Table
+
+    out = Console()
+    table = Table(title=f"{len(result.studies)} studies")
+    for column in ("study", "views", "report"):
+        table.add_column(column)
+    for study in result.studies:
+        views = ", ".join(sorted(study.view_series))
+        report = study.report.source.value if study.report else "-"
+        table.add_row(study.study_instance_uid[-16:], views, report)
+    for acdc in result.research_studies:
+        table.add_row(acdc.study_instance_uid, "sax_cine (NIfTI)", "-")
+    out.print(table)
+    matched = sum(s.report is not None for s in result.studies)
+    out.print(f"reports matched: {matched} of {len(result.studies)}")
+    for reason, count in result.skipped_by_reason().most_common():
+        out.print(f"skipped {count:5d}  {reason}")
+
+
+def scan(
+    ctx: typer.Context,
+    archive: Annotated[Path, typer.Argument(help="folder exported from a PACS, or a dataset")],
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Find studies, views and reports in an archive; list skipped files with reasons."""
+    from reader.scan import scan_archive
+
+    settings = settings_of(ctx)
+    if not archive.is_dir():
+        fail(f"{archive}: not a folder")
+    with progress_bar() as progress:
+        task = progress.add_task("reading headers", total=None)
+        result = scan_archive(archive, settings.worker_count,
+                              lambda done, total: progress.update(task, completed=done,
+                                                                  total=total))
+    report_path = write_run_report(settings, "scan", result.as_dict())
+    if as_json:
+        typer.echo(json.dumps(result.as_dict()))
+    else:
+        _scan_table(result)
+        console.print(f"run report: {report_path}")
+
+
+app.command("synth")(synth.synth)
+app.command("demo")(synth.demo)
+app.command("scan")(scan)
+app.command("train")(model.train)
+app.command("eval")(model.evaluate)
+app.command("index")(index.index)
+app.command("stats")(index.stats)
+app.command("serve")(serve.serve)
+app.command("query")(query.query)
+app.command("similar")(query.similar)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,96 @@
+"""`cmr-search train` and `cmr-search eval`: the model, from an archive's studies and reports."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from cli.common import console, fail, progress_bar, settings_of
+
+
+def train(
+    ctx: typer.Context,
+    archive: Annotated[Path, typer.Argument(help="archive with reports to learn from")],
+    out: Annotated[Path, typer.Option(help="checkpoint folder (last/ and best/ inside)")],
+    arch: Annotated[str, typer.Option(help="architecture: tiny or base")] = "tiny",
+    epochs: Annotated[int, typer.Option(min=1)] = 40,
+    batch_size: Annotated[int, typer.Option(min=2)] = 32,
+    lr: Annotated[float, typer.Option(min=0.0)] = 2e-3,
+    seed: Annotated[int, typer.Option(help="same seed, same model")] = 7,
+    resume: Annotated[bool, typer.Option(help="continue from OUT/last")] = False,
+    amp: Annotated[bool, typer.Option(help="bfloat16 mixed precision (GPU)")] = False,
+) -> None:
+    """Train CMR-CLIP on an archive's studies and report impressions (no labels needed)."""
+    from cmrclip.registry import REGISTRY
+    from cmrclip.train import EpochLog, TrainConfig
+    from cmrclip.train import train as run_training
+    from indexer.pairs import load_pairs
+
+    settings = settings_of(ctx)
+    if arch not in REGISTRY:
+        fail(f"unknown architecture {arch!r}; choose from {', '.join(sorted(REGISTRY))}")
+    if not archive.is_dir():
+        fail(f"{archive}: not a folder")
+    config = TrainConfig(out=out, data=str(archive), arch=arch, epochs=epochs,
+                         batch_size=batch_size, lr=lr, seed=seed, resume=resume, amp=amp)
+    with progress_bar() as progress:
+        clips = progress.add_task("preparing clips", total=None)
+        pairs = load_pairs(archive, REGISTRY[arch].clip_spec, settings.layout.clips,
+                           settings.worker_count,
+                           lambda done, total: progress.update(clips, completed=done,
+                                                               total=total))
+        task = progress.add_task("training", total=epochs)
+
+        def report(log: EpochLog) -> None:
+            progress.update(task, completed=log.epoch + 1, description=(
+                f"epoch {log.epoch + 1} loss {log.loss:.3f} val R@5 {log.val_r5:.2f}"))
+
+        history = run_training(config, pairs, report)
+    best = max(history, key=lambda h: h.val_score)
+    console.print(f"best validation R@5 {best.val_r5:.3f} at epoch {best.epoch + 1}; "
+                  f"checkpoints in {out}")
+
+
+def evaluate(
+    ctx: typer.Context,
+    archive: Annotated[Path, typer.Argument(help="archive with ground truth or reports")],
+    checkpoint: Annotated[Path | None, typer.Option(
+        help="checkpoint folder; default: CMR_SEARCH_CHECKPOINT, else the demo checkpoint")]
+    = None,
+    out: Annotated[Path | None, typer.Option(help="report folder")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    seed: Annotated[int, typer.Option()] = 0,
+) -> None:
+    """Evaluate like the paper: retrieval, zero-shot, few-shot, linear probe, baselines."""
+    from cli.evaldata import eval_data
+    from cmrclip.checkpoint import CheckpointError, checkpoint_folder, load_checkpoint
+    from cmrclip.report import markdown
+    from cmrclip.run_eval import run_evaluation
+    from indexer.pairs import load_pairs
+
+    settings = settings_of(ctx)
+    if not archive.is_dir():
+        fail(f"{archive}: not a folder")
+    folder = out or settings.layout.evaluations / f"{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    try:
+        model, identity = load_checkpoint(checkpoint_folder(checkpoint or settings.checkpoint))
+    except CheckpointError as error:
+        fail(str(error))
+    with progress_bar() as progress:
+        task = progress.add_task("preparing clips", total=None)
+        pairs = load_pairs(archive, model.config.clip_spec, settings.layout.clips,
+                           settings.worker_count,
+                           lambda done, total: progress.update(task, completed=done,
+                                                               total=total))
+    result = run_evaluation(model, identity, eval_data(archive, pairs, seed), folder,
+                            str(archive), seed)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    Console().print(markdown(result))
+    console.print(f"report: {folder / 'evaluation.md'}")

@@ -1,0 +1,136 @@
+"""`cmr-search query` and `cmr-search similar`: search the index from a terminal."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cli.common import fail, settings_of
+from search import (
+    Mode,
+    Page,
+    QueryError,
+    SearchEngine,
+    SearchError,
+    SearchRequest,
+    SearchResponse,
+    SimilarRequest,
+    Sort,
+    open_engine,
+    parse_filters,
+)
+from search.models import Signal
+
+_FILTER_HELP = ("KEY=VALUE, repeatable: date=2020-01-01..2021-12-31, age=40..60, sex=F, "
+                "vendor=siemens, field_strength=3..3, view=lge_sax, finding=lge, "
+                "no_finding=lv_dilation, diagnosis=dcm, image_finding=lge, "
+                "image_score_min=0.7, report=present|missing")
+
+_SHORT = {Signal.IMAGES: "img", Signal.REPORTS: "rep", Signal.KEYWORDS: "kw",
+          Signal.EXAMPLES: "sim", Signal.REPORT_EXAMPLES: "rsim"}
+JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object")]
+LimitOpt = Annotated[int, typer.Option(min=1, max=100)]
+FilterOpt = Annotated[list[str] | None, typer.Option("--filter", "-f", help=_FILTER_HELP)]
+SortOpt = Annotated[Sort, typer.Option(help="relevance, or newest first")]
+AllOpt = Annotated[bool, typer.Option("--all-studies", help="every study, not one per patient")]
+
+
+def _engine(ctx: typer.Context) -> SearchEngine:
+    from vectorstore import StoreError
+
+    settings = settings_of(ctx)
+    try:
+        engine = open_engine(settings)
+        engine.check_ready()
+    except (SearchError, StoreError) as error:
+        fail(str(error))
+    return engine
+
+
+def _answer(ctx: typer.Context, request: SearchRequest | SimilarRequest) -> SearchResponse:
+    engine = _engine(ctx)
+    try:
+        if isinstance(request, SearchRequest):
+            return engine.search(request)
+        return engine.similar(request)
+    finally:
+        engine.store.close()  # an embedded shard opens in one process (and once) at a time
+
+
+def _print(response: SearchResponse, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(response.model_dump(mode="json"), indent=1) + "\n")
+        return
+    table = Table(title=f"{response.total} results (page {response.page})")
+    for name in ("#", "study", "score", "date", "age", "why"):
+        table.add_column(name, no_wrap=True, min_width=len(name))
+    table.add_column("impression", overflow="ellipsis", no_wrap=True, max_width=56)
+    for r in response.results:
+        why = " ".join(f"{_SHORT[s.signal]}#{s.rank}" for s in r.explanation.signals)
+        if r.explanation.best_view:
+            why += f" {r.explanation.best_view}"
+        if r.other_studies:
+            why += f" +{len(r.other_studies)}pt"
+        table.add_row(str(r.rank), "…" + r.study_instance_uid[-12:], f"{r.score:.3f}",
+                      (r.study_date or "")[:10], f"{r.age or '?'} {r.sex or ''}", why,
+                      " ".join(r.impression.replace("- ", " ").split()) or "(no report)")
+    out = Console()  # results are the output: stdout, unlike progress and errors
+    out.print(table)
+    if response.interpretation and (response.interpretation.ruled_out
+                                    or response.interpretation.wanted):
+        out.print(f"read as: {response.interpretation.model_dump(exclude_defaults=True)}")
+    v = response.versions
+    out.print(f"model {v.model}, index {v.index} {v.generation or ''}, "
+                  f"{response.took_ms:.0f} ms", style="dim")
+
+
+def query(ctx: typer.Context,
+          text: Annotated[str, typer.Argument(help="what to look for, in plain words")],
+          as_json: JsonOpt = False,
+          mode: Annotated[Mode, typer.Option(help="images, reports or both")] = Mode.BOTH,
+          limit: LimitOpt = 10,
+          page: Annotated[int, typer.Option(min=1)] = 1,
+          sort: SortOpt = Sort.RELEVANCE,
+          filters: FilterOpt = None,
+          all_studies: AllOpt = False) -> None:
+    """Free-text search: "dilated LV with transmural LGE", "no LGE", "amyloid"."""
+    try:
+        if not text.strip():
+            raise QueryError("empty query: type what to look for")
+        request = SearchRequest(q=text, mode=mode, filters=parse_filters(filters or []),
+                                page=Page(limit=limit, page=page, sort=sort,
+                                          per_patient=not all_studies))
+        response = _answer(ctx, request)
+    except SearchError as error:
+        fail(str(error))
+    except ValueError as error:  # pydantic: empty or over-long text
+        fail(f"query: {str(error).splitlines()[-1].strip()}")
+    _print(response, as_json)
+
+
+def similar(ctx: typer.Context,
+            study_instance_uid: Annotated[str, typer.Argument(help="an indexed study")],
+            as_json: JsonOpt = False,
+            negative: Annotated[list[str] | None, typer.Option(
+                "--unlike", help="less like this study (repeatable)")] = None,
+            view: Annotated[str | None, typer.Option(
+                help="compare one view: sax_basal, sax_mid, sax_apical, 2ch, 3ch, 4ch, lvot, "
+                "lge_sax, lge_lax")] = None,
+            mode: Annotated[Mode, typer.Option(help="images, reports or both")] = Mode.IMAGES,
+            limit: LimitOpt = 10,
+            filters: FilterOpt = None,
+            all_studies: AllOpt = False) -> None:
+    """Studies of other patients most like STUDY_UID (optionally in one view)."""
+    try:
+        request = SimilarRequest(positive=[study_instance_uid], negative=negative or [],
+                                 view=view, mode=mode, filters=parse_filters(filters or []),
+                                 page=Page(limit=limit, per_patient=not all_studies))
+        response = _answer(ctx, request)
+    except SearchError as error:
+        fail(str(error))
+    _print(response, as_json)

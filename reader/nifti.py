@@ -1,0 +1,106 @@
+"""Research datasets in NIfTI: the ACDC layout (patientNNN/Info.cfg with 4D or ED/ES volumes).
+
+ACDC volumes carry no patient orientation (their affines are near identity), so slices are
+taken in file order, which in ACDC runs from base to apex; an ED/ES pair is a two-phase cine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nibabel as nib
+import numpy as np
+
+from reader.locate import heart_center
+from reader.stack import Stack
+from reader.views import StudyStacks
+
+_ASSUMED_RR_MS = 1000.0  # ACDC gives frame numbers, not times
+
+
+class NiftiError(ValueError):
+    """A research study that cannot be read; the message names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class AcdcStudy:
+    patient_id: str
+    folder: Path
+    group: str
+    ed_frame: int  # 1-based, as in Info.cfg
+    es_frame: int
+    n_frames: int
+    height_cm: float
+    weight_kg: float
+
+    @property
+    def study_instance_uid(self) -> str:
+        return f"acdc-{self.patient_id}"
+
+
+def is_acdc_patient(folder: Path) -> bool:
+    return (folder / "Info.cfg").is_file() and any(folder.glob("*.nii.gz"))
+
+
+def read_info(folder: Path) -> AcdcStudy:
+    info_path = folder / "Info.cfg"
+    try:
+        values = dict(line.split(":", 1) for line in info_path.read_text().splitlines()
+                      if ":" in line)
+        values = {k.strip(): v.strip() for k, v in values.items()}
+        return AcdcStudy(folder.name, folder, values.get("Group", ""), int(values["ED"]),
+                         int(values["ES"]), int(values.get("NbFrame", 0) or 0),
+                         float(values.get("Height", 0) or 0), float(values.get("Weight", 0) or 0))
+    except (OSError, KeyError, ValueError) as error:
+        raise NiftiError(f"{info_path}: unreadable Info.cfg ({type(error).__name__})") from error
+
+
+def _volume(path: Path) -> tuple[np.ndarray, tuple[float, ...]]:
+    try:
+        image: Any = nib.load(path)
+        return np.asarray(image.dataobj, dtype=np.float32), tuple(
+            float(z) for z in image.header.get_zooms())
+    except Exception as error:
+        raise NiftiError(f"{path}: cannot read NIfTI ({type(error).__name__})") from error
+
+
+def load_acdc_stack(study: AcdcStudy) -> Stack:
+    """The short-axis cine of one ACDC patient: all frames if a 4D file exists, else ED and ES."""
+    four_d = study.folder / f"{study.patient_id}_4d.nii.gz"
+    n_frames = max(study.n_frames, study.es_frame, 1)
+    rr = _ASSUMED_RR_MS
+    if four_d.exists():
+        data, zooms = _volume(four_d)  # (x, y, slices, frames)
+        images = np.transpose(data, (2, 3, 0, 1))
+        times = np.arange(images.shape[1]) * rr / images.shape[1]
+    else:
+        frames = []
+        for number in (study.ed_frame, study.es_frame):
+            path = study.folder / f"{study.patient_id}_frame{number:02d}.nii.gz"
+            if not path.exists():
+                raise NiftiError(f"{path}: missing ED/ES volume")
+            volume, zooms = _volume(path)
+            frames.append(np.transpose(volume, (2, 0, 1)))
+        images = np.stack(frames, axis=1)
+        times = np.array([0.0, (study.es_frame - study.ed_frame) % n_frames * rr / n_frames])
+    slice_mm = zooms[2] if len(zooms) > 2 else 10.0
+    positions = np.array([[0.0, 0.0, -k * slice_mm] for k in range(images.shape[0])])
+    return Stack(images, positions, np.array([0.0, 1.0, 0.0]), np.array([1.0, 0.0, 0.0]),
+                 (zooms[0], zooms[1]), times, rr)
+
+
+def acdc_stacks(study: AcdcStudy) -> StudyStacks:
+    """The views of an ACDC patient: the short-axis cine only, in file order (base first)."""
+    stack = load_acdc_stack(study)
+    return StudyStacks(study.study_instance_uid, stack,
+                       heart_center(stack, stack.images.shape[0] // 2), [],
+                       notes=["ACDC NIfTI: no orientation; slices in file order (base first)"])
+
+
+def find_acdc(root: Path) -> list[AcdcStudy]:
+    """Every ACDC patient folder below `root`."""
+    folders = [root] if is_acdc_patient(root) else sorted(
+        p.parent for p in root.rglob("Info.cfg") if is_acdc_patient(p.parent))
+    return [read_info(folder) for folder in folders]

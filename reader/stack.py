@@ -1,0 +1,120 @@
+"""Pixels of one series as a 4D stack (slice, frame, row, column) with its geometry and timing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pydicom import dcmread
+
+from reader.headers import tolerant_reading
+from reader.series import Series
+
+# Anatomical direction from base to apex in patient (LPS) coordinates, for supine head-first
+# patients: the apex points left, anterior and inferior.
+APEX_DIRECTION = np.array([0.62, -0.5, -0.6]) / np.linalg.norm([0.62, -0.5, -0.6])
+
+
+class PixelError(ValueError):
+    """Pixel data that cannot be decoded; the message names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class Stack:
+    """Images (slices, frames, rows, cols) as float32 with the geometry to place them.
+
+    `positions` are the centres of each slice's first pixel (mm, patient coordinates);
+    `row_dir` and `col_dir` are unit vectors along a row and down a column; `spacing` is
+    (row spacing, column spacing) in mm; `times_ms` are trigger times per frame; `rr_ms` the
+    cardiac cycle length.
+    """
+
+    images: np.ndarray
+    positions: np.ndarray
+    row_dir: np.ndarray
+    col_dir: np.ndarray
+    spacing: tuple[float, float]
+    times_ms: np.ndarray
+    rr_ms: float
+
+    def __post_init__(self) -> None:
+        if self.images.ndim != 4:
+            raise ValueError(f"stack images must be 4D, got shape {self.images.shape}")
+        if len(self.positions) != self.images.shape[0]:
+            raise ValueError("one position per slice")
+        if len(self.times_ms) != self.images.shape[1]:
+            raise ValueError("one time per frame")
+        if min(self.spacing) <= 0 or self.rr_ms <= 0:
+            raise ValueError("spacing and cycle length must be positive")
+
+    @property
+    def normal(self) -> np.ndarray:
+        return np.asarray(np.cross(self.row_dir, self.col_dir))
+
+    def to_patient(self, slice_index: int, row: float, col: float) -> np.ndarray:
+        return np.asarray(self.positions[slice_index] + col * self.spacing[1] * self.row_dir
+                          + row * self.spacing[0] * self.col_dir)
+
+    def base_to_apex(self) -> Stack:
+        """The same stack with slice 0 at the base (apex is left, anterior, inferior)."""
+        if len(self.positions) < 2:
+            return self
+        if float((self.positions[-1] - self.positions[0]) @ APEX_DIRECTION) >= 0:
+            return self
+        return Stack(self.images[::-1], self.positions[::-1], self.row_dir, self.col_dir,
+                     self.spacing, self.times_ms, self.rr_ms)
+
+
+def _cycle_ms(series: Series, times: list[float]) -> float:
+    frame = series.slices[0].frames[0]
+    if frame.nominal_interval:
+        return float(frame.nominal_interval)
+    if frame.heart_rate:
+        return 60000.0 / float(frame.heart_rate)
+    if len(times) > 1 and times[-1] > 0:
+        return float(times[-1] * len(times) / (len(times) - 1))
+    return 1000.0
+
+
+def _read_pixels(path: Path, frame_index: int | None, cache: dict[Path, np.ndarray]) -> np.ndarray:
+    if path not in cache:
+        try:
+            with tolerant_reading():
+                cache[path] = dcmread(path).pixel_array
+        except Exception as error:
+            raise PixelError(f"{path}: pixel data cannot be decoded "
+                             f"({type(error).__name__})") from error
+    pixels: np.ndarray = cache[path]
+    if frame_index is None or pixels.ndim == 2:  # a one-frame multi-frame file decodes as 2D
+        return pixels
+    return np.asarray(pixels[frame_index])
+
+
+def load_stack(series: Series, max_frames: int | None = None) -> Stack:
+    """Decode a series into a stack; slices missing frames are padded by repeating the last."""
+    n_frames = series.n_phases if max_frames is None else min(series.n_phases, max_frames)
+    first = series.slices[0].frames[0]
+    if first.image_orientation is None or first.pixel_spacing is None:
+        raise PixelError(f"{first.path}: no ImageOrientationPatient or PixelSpacing")
+    cache: dict[Path, np.ndarray] = {}
+    images = np.zeros((series.n_slices, n_frames, first.rows, first.columns), dtype=np.float32)
+    positions = []
+    for s, slice_ in enumerate(series.slices):
+        frames = slice_.frames[:n_frames]
+        for k, frame in enumerate(frames):
+            pixels = _read_pixels(frame.path, frame.frame_index, cache)
+            if pixels.shape != images.shape[2:]:
+                raise PixelError(f"{frame.path}: image size {pixels.shape} differs from the series")
+            images[s, k] = pixels
+        images[s, len(frames):] = images[s, len(frames) - 1]
+        positions.append(frames[0].image_position or (0.0, 0.0, 0.0))
+    raw_times = [f.trigger_time for f in series.slices[len(series.slices) // 2].frames[:n_frames]]
+    rr = _cycle_ms(series, [t for t in raw_times if t is not None])
+    if any(t is None for t in raw_times) or len(set(raw_times)) < len(raw_times):
+        times = np.arange(n_frames) * rr / max(n_frames, 1)  # order only: spread evenly
+    else:
+        times = np.asarray(raw_times, dtype=float)
+    orientation = np.asarray(first.image_orientation, dtype=float)
+    return Stack(images, np.asarray(positions, dtype=float), orientation[:3], orientation[3:],
+                 (float(first.pixel_spacing[0]), float(first.pixel_spacing[1])), times, rr)

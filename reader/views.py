@@ -1,0 +1,86 @@
+"""The pixels of the views a study has, decoded once, with the heart located in each.
+
+What the model's preprocessing (`cmrclip.preprocess`) and the previews (`indexer.previews`)
+both start from, so a study's pixels are decoded a single time.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from cmr_search.vocab import LAX_VIEWS, View
+from reader.locate import heart_center, lax_center
+from reader.series import Series
+from reader.stack import PixelError, Stack, load_stack
+
+if TYPE_CHECKING:  # scan reads research folders, whose stacks are built here too
+    from reader.scan import Study
+
+LGE_VIEWS = (View.LGE_SAX, View.LGE_LAX)
+
+
+@dataclass
+class ViewStacks:
+    """One view: its decoded series, where the heart is (mm), and the UIDs that name it."""
+
+    stacks: list[Stack]
+    center: np.ndarray
+    source_uids: list[str]  # what a preview of this view is keyed by
+
+
+@dataclass
+class StudyStacks:
+    """The short-axis cine (base to apex), the long-axis cines and the LGE series of a study.
+
+    `views` holds the long-axis cines (first series only) and the LGE stacks (every series),
+    with the centre each is cropped around; `notes` says what could not be read.
+    """
+
+    study_instance_uid: str
+    sax: Stack
+    sax_center: np.ndarray
+    sax_source_uids: list[str]
+    views: dict[View, ViewStacks] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _timed_load(series: Series, timings: dict[str, float]) -> Stack:
+    started = time.perf_counter()
+    try:
+        return load_stack(series)
+    finally:
+        timings["pixel_decode"] = timings.get("pixel_decode", 0.0) + \
+            time.perf_counter() - started
+
+
+def load_study_stacks(study: Study, timings: dict[str, float] | None = None) -> StudyStacks:
+    """Decode every view a study has; raises PixelError if its short-axis cine is unusable.
+
+    A broken long-axis or LGE series is left out with a note; `timings` gains pixel_decode (s).
+    """
+    timings = timings if timings is not None else {}
+    sax_series = study.series_for(View.SAX_CINE)
+    if not sax_series:
+        raise PixelError(f"{study.folder}: no short-axis cine")
+    sax = _timed_load(max(sax_series, key=lambda s: (s.n_slices, s.n_images)),
+                      timings).base_to_apex()
+    center = heart_center(sax, sax.images.shape[0] // 2)
+    out = StudyStacks(study.study_instance_uid, sax, center,
+                      [f.sop_instance_uid for f in sax_series[0].slices[0].frames])
+    for view in (*LAX_VIEWS, *LGE_VIEWS):
+        series = study.series_for(view)
+        if not series:
+            continue
+        chosen = series if view in LGE_VIEWS else series[:1]
+        try:
+            stacks = [_timed_load(s, timings) for s in chosen]
+        except PixelError as error:
+            out.notes.append(str(error))
+            continue
+        where = center if view in LGE_VIEWS else lax_center(stacks[0], center)
+        out.views[view] = ViewStacks(stacks, where, [series[0].series_instance_uid])
+    return out

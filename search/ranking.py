@@ -1,0 +1,82 @@
+"""Ranking: each signal's own ranking (for the explanations) and their weighted RRF fusion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from catalog import PayloadField
+from cmr_search.settings import Settings
+from search.errors import QueryError
+from search.models import MAX_DEPTH, Page, Signal
+from vectorstore import Filter, Fused, Hit, Nearest, Recommend, StoreError, VectorStore
+
+# the ranking carries what grouping and sorting need; the shown page loads the rest
+RANKING_FIELDS = (PayloadField.PATIENT_KEY.value, PayloadField.STUDY_DATE.value)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Reciprocal rank fusion weights, and how far a finding named in the query moves the image
+    query towards its positive prompts (or away, when ruled out). The defaults are the
+    settings' (CMR_SEARCH_WEIGHT_*), chosen with bench/search_quality.py."""
+
+    images: float
+    reports: float
+    keywords: float
+    labels: float
+    contrast: float
+    rrf_k: int  # rank damping: 1 / (k + rank); smaller trusts each signal's top more
+    candidates: int = 50  # per signal, before fusion (query cost grows with it)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Weights:
+        s = settings if settings is not None else Settings.model_construct()
+        return cls(images=s.weight_images, reports=s.weight_reports,
+                   keywords=s.weight_keywords, labels=s.weight_labels,
+                   contrast=s.query_contrast, rrf_k=s.rrf_k)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One signal of a search: its query and its weight in the fusion."""
+
+    signal: Signal
+    query: Nearest | Recommend
+    weight: float
+
+
+@dataclass
+class Ranked:
+    hits: list[Hit]
+    ranks: dict[Signal, dict[str, tuple[int, float]]]  # signal -> point id -> (rank, score)
+
+
+def depth(page: Page, candidates: int) -> int:
+    """How far down each ranking must reach to fill the page (a patient's other studies
+    take room when results are grouped per patient)."""
+    if page.offset + page.limit > MAX_DEPTH:
+        raise QueryError(f"pages reach the first {MAX_DEPTH} results only")
+    spread = 4 if page.per_patient else 1
+    return min(MAX_DEPTH, max(candidates, (page.offset + page.limit) * spread))
+
+
+def rank(store: VectorStore, parts: list[Part], where: Filter, page: Page, candidates: int,
+         rrf_k: int) -> Ranked:
+    """The fused ranking (or the one signal's), and each signal's own ranks."""
+    limit = depth(page, candidates)
+    ranks: dict[Signal, dict[str, tuple[int, float]]] = {}
+    try:
+        for part in parts:
+            if part.signal is Signal.REPORT_LABELS and len(parts) > 1:
+                continue  # explained by findings_matched; its own ranking costs ~10 ms
+            found = store.query(part.query, limit=limit, where=where, fields=())
+            ranks[part.signal] = {h.id: (i + 1, h.score) for i, h in enumerate(found)}
+        if len(parts) == 1:
+            hits = store.query(parts[0].query, limit=limit, where=where, fields=RANKING_FIELDS)
+        else:
+            fused = Fused(tuple(p.query for p in parts), tuple(p.weight for p in parts),
+                          candidates=limit, k=rrf_k)
+            hits = store.query(fused, limit=limit, where=where, fields=RANKING_FIELDS)
+    except StoreError as error:
+        raise QueryError(str(error)) from None
+    return Ranked(hits, ranks)

@@ -1,0 +1,28 @@
+"""Whether an index can answer this model's queries, and the versions every answer carries."""
+
+from __future__ import annotations
+
+from catalog import INDEX_VERSION, mismatch
+from search.errors import NotReadyError
+from search.models import Versions
+from vectorstore import StoreError, VectorStore
+
+
+def check_ready(store: VectorStore, model: dict[str, object]) -> None:
+    """NotReadyError (one line, with the fix) unless the store holds an index of `model`."""
+    try:
+        metadata = store.metadata()
+    except StoreError as error:
+        raise NotReadyError(str(error)) from None
+    if metadata is None:
+        raise NotReadyError("no index yet; run `cmr-search index ARCHIVE`")
+    reason = mismatch(metadata, {"index_version": INDEX_VERSION, "model": model})
+    if reason is not None:
+        raise NotReadyError(reason)
+
+
+def versions(store: VectorStore, model_key: str) -> Versions:
+    """Model, index version and (embedded store) the generation being read."""
+    generation = getattr(store, "generation", None)
+    return Versions(model=model_key, index=INDEX_VERSION,
+                    generation=generation if isinstance(generation, str) else None)

@@ -1,0 +1,118 @@
+"""A ranking becomes a page of results: grouped per patient, sorted, loaded and explained."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from catalog import VIEW_VECTORS, PayloadField, StudyPayload
+from search.explain import explanation, view_scores
+from search.models import (
+    Interpretation,
+    OtherStudy,
+    Page,
+    Result,
+    SearchResponse,
+    Sort,
+    Versions,
+)
+from search.ranking import Ranked
+from search.understand import QueryIntent
+from vectorstore import Filter, Hit, MatchAny, VectorStore
+
+# the payload a result shows (the full report stays in the store until a study is opened)
+RESULT_FIELDS = ("study_instance_uid", "study_date", "age", "sex", "vendor", "field_strength",
+                 "views", "impression", "report", "has_report", "report_findings",
+                 "report_sentences", "image_findings", "image_scores", "report_diagnoses",
+                 "previews", "patient_key")
+VIEW_NAMES = tuple(VIEW_VECTORS.values())
+Reference = np.ndarray | dict[str, np.ndarray] | None
+
+
+def _grouped(hits: list[Hit], page: Page) -> list[Hit]:
+    if page.per_patient:
+        seen: set[str] = set()
+        kept = []
+        for hit in hits:
+            key = str(hit.payload.get(PayloadField.PATIENT_KEY) or hit.id)
+            if key not in seen:
+                seen.add(key)
+                kept.append(hit)
+        hits = kept
+    if page.sort is Sort.DATE:
+        hits = sorted(hits, key=lambda h: str(h.payload.get(PayloadField.STUDY_DATE) or ""),
+                      reverse=True)
+    return hits
+
+
+def _loaded(store: VectorStore, hits: list[Hit]) -> list[tuple[Hit, StudyPayload]]:
+    """The page's hits with the payload a result shows (their fused scores kept)."""
+    loaded = {h.id: h for h in store.retrieve([h.id for h in hits])}
+    return [(h, StudyPayload.model_validate({k: v for k, v in loaded[h.id].payload.items()
+                                             if k in RESULT_FIELDS}))
+            for h in hits if h.id in loaded]
+
+
+def _view_scores(store: VectorStore, ids: list[str],
+                 reference: Reference) -> dict[str, dict[str, float]]:
+    if reference is None or not ids:
+        return {}
+    found = store.retrieve(ids, list(VIEW_NAMES))
+    return {h.id: view_scores(h.vectors, reference) for h in found}
+
+
+def same_patient(store: VectorStore, keys: list[str]) -> dict[str, list[OtherStudy]]:
+    """Every study of each patient key, newest first."""
+    keys = [k for k in keys if k]
+    if not keys:
+        return {}
+    out: dict[str, list[OtherStudy]] = {}
+    uid, key, date = (PayloadField.STUDY_INSTANCE_UID, PayloadField.PATIENT_KEY,
+                      PayloadField.STUDY_DATE)
+    for hit in store.scroll([key, uid, date], Filter((MatchAny(key, tuple(sorted(set(keys)))),))):
+        out.setdefault(str(hit.payload[key]), []).append(OtherStudy(
+            study_instance_uid=str(hit.payload[uid]), study_date=hit.payload.get(date)))
+    for studies in out.values():
+        studies.sort(key=lambda s: s.study_date or "", reverse=True)
+    return out
+
+
+def page_results(store: VectorStore, ranked: Ranked, page: Page, intent: QueryIntent | None,
+                 reference: Reference) -> list[Result]:
+    """The requested page; `ranked.hits` becomes the grouped, sorted list it was cut from."""
+    ranked.hits = _grouped(ranked.hits, page)
+    shown = _loaded(store, ranked.hits[page.offset: page.offset + page.limit])
+    views = _view_scores(store, [h.id for h, _ in shown], reference)
+    others = (same_patient(store, [p.patient_key for _, p in shown])
+              if page.per_patient else {})
+    return [_result(hit, p, page.offset + i + 1,
+                    explanation(hit.id, p, ranked.ranks, views.get(hit.id, {}), intent),
+                    others.get(p.patient_key, []))
+            for i, (hit, p) in enumerate(shown)]
+
+
+def _result(hit: Hit, p: StudyPayload, rank: int, why: Any, others: list[OtherStudy]) -> Result:
+    uid = p.study_instance_uid
+    return Result(
+        study_instance_uid=uid, score=round(hit.score, 6), rank=rank,
+        study_date=p.study_date, age=p.age, sex=p.sex, vendor=p.vendor,
+        field_strength=p.field_strength,
+        views=[v.value for v in p.views], impression=p.impression, has_report=p.has_report,
+        report_findings=[f.value for f in p.report_findings],
+        image_findings=[f.value for f in p.image_findings],
+        image_scores={f.value: s for f, s in p.image_scores.items()},
+        diagnoses=[d.value for d in p.report_diagnoses], previews=dict(p.previews),
+        patient_key=p.patient_key,
+        other_studies=[o for o in others if o.study_instance_uid != uid], explanation=why)
+
+
+def response(query: dict[str, Any], results: list[Result], page: Page, ranked: Ranked,
+             started: float, versions: Versions,
+             interpretation: Interpretation | None) -> SearchResponse:
+    total = len(ranked.hits)
+    return SearchResponse(query=query, results=results, total=total, page=page.page,
+                          limit=page.limit, has_more=page.offset + page.limit < total,
+                          interpretation=interpretation, versions=versions,
+                          took_ms=round((time.perf_counter() - started) * 1000, 2))

@@ -1,0 +1,46 @@
+"""The signals of a free-text search: the image query and the report-side queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from catalog import KEYWORDS, REPORT, STUDY
+from cmrclip.types import TextVectors
+from search.models import Signal
+from search.ranking import Part, Weights
+from search.understand import QueryIntent, stated_filter
+from search.vectors import away_from, steer
+from vectorstore import Nearest
+from vectorstore.keywords import keyword_query
+
+Examples = dict[str, dict[str, Any]]  # point id -> vector name -> vector (and metadata)
+
+
+def _unwanted(unlike: Examples, using: str) -> list[np.ndarray]:
+    return [e[using] for e in unlike.values() if using in e]
+
+
+def image_query(text: TextVectors, intent: QueryIntent, unlike: Examples,
+                directions: dict[str, np.ndarray], contrast: float) -> np.ndarray:
+    """The CLIP text embedding, pushed towards wanted findings and away from ruled-out ones
+    and from the studies the user wants less of."""
+    vector = steer(text.joint[0], directions, intent.image_findings_wanted,
+                   intent.image_findings_ruled_out, contrast)
+    return away_from(vector, _unwanted(unlike, STUDY), contrast)
+
+
+def text_parts(text: TextVectors, intent: QueryIntent, unlike: Examples,
+               weights: Weights) -> list[Part]:
+    """Reports (dense), reports stating what the query names (filtered), keywords (BM25)."""
+    report = away_from(text.own[0], _unwanted(unlike, REPORT), weights.contrast)
+    parts = [Part(Signal.REPORTS, Nearest(REPORT, report), weights.reports)]
+    stated = stated_filter(intent)
+    if stated is not None:
+        parts.append(Part(Signal.REPORT_LABELS, Nearest(REPORT, report, where=stated),
+                          weights.labels))
+    keywords = keyword_query(intent.keyword_text) if intent.terms() else None
+    if keywords is not None and keywords.indices:
+        parts.append(Part(Signal.KEYWORDS, Nearest(KEYWORDS, keywords), weights.keywords))
+    return parts

@@ -1,0 +1,1 @@
+"""The web UI's Jinja2 templates, shipped as package data (found by `web.render`)."""

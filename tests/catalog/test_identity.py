@@ -1,0 +1,26 @@
+"""The one compatibility check between an index and a model."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalog import INDEX_VERSION, IndexMismatchError, check_compatible, index_identity, mismatch
+
+MODEL = {"architecture": "tiny", "weights_sha256": "a" * 64}
+
+
+def test_an_index_of_the_same_model_is_compatible() -> None:
+    built = index_identity(MODEL, {"study": 4}, {"version": "v1"})
+    assert built["index_version"] == INDEX_VERSION and "keyword_encoder" in built
+    assert mismatch(built, built) is None
+    assert mismatch(built, {"index_version": INDEX_VERSION, "model": MODEL}) is None
+
+
+@pytest.mark.parametrize("change", [
+    {"model": {**MODEL, "weights_sha256": "b" * 64}},
+    {"index_version": "cmr-index-1"},
+    {"vectors": {"study": 8}}])
+def test_any_difference_is_refused_with_the_fix(change: dict[str, object]) -> None:
+    built = index_identity(MODEL, {"study": 4}, {})
+    with pytest.raises(IndexMismatchError, match=r"^here: .*--rebuild"):
+        check_compatible({**built, **change}, built, "here")

@@ -1,0 +1,57 @@
+"""`cmr-search index` and `stats` from the terminal: JSON summaries and one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from catalog import INDEX_VERSION
+from cli.main import app
+
+pytestmark = pytest.mark.slow  # indexes or trains with a real archive
+
+runner = CliRunner()
+
+
+def test_index_json_then_stats_json(archive: Path, tmp_path: Path) -> None:
+    env = {"CMR_SEARCH_DATA_DIR": str(tmp_path / "data"), "CMR_SEARCH_WORKERS": "1"}
+    empty = runner.invoke(app, ["stats", "--json"], env=env)
+    assert empty.exit_code == 0, empty.output
+    assert json.loads(empty.stdout)["studies"] == 0
+    result = runner.invoke(app, ["index", str(archive), "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["indexed"] >= 4 and summary["unchanged"] == 0
+    assert summary["skipped"] == sum(summary["skipped_by_reason"].values()) > 0
+    assert summary["seconds"] > 0 and "encode" in summary["stages"]
+    assert list((tmp_path / "data" / "runs").glob("index-*.json"))
+    stats = json.loads(runner.invoke(app, ["stats", "--json"], env=env).stdout)
+    assert stats["studies"] == summary["indexed"]
+    assert stats["index_version"] == INDEX_VERSION
+    assert stats["model"]["architecture"] == "tiny"
+    assert len(stats["model"]["weights_sha256"]) == 64
+    table = runner.invoke(app, ["stats"], env=env)
+    assert table.exit_code == 0 and "studies" in table.stdout
+
+
+def test_index_errors_are_one_line(tmp_path: Path) -> None:
+    env = {"CMR_SEARCH_DATA_DIR": str(tmp_path / "data")}
+    missing = runner.invoke(app, ["index", str(tmp_path / "nope")], env=env)
+    assert missing.exit_code == 1
+    assert "not a folder" in missing.output and len(missing.output.strip().splitlines()) == 1
+    bad_shard = runner.invoke(app, ["index", str(tmp_path), "--shard", "3/2"], env=env)
+    assert bad_shard.exit_code == 1 and "shard 3/2" in bad_shard.output
+    no_model = runner.invoke(app, ["index", str(tmp_path)],
+                             env={**env, "CMR_SEARCH_CHECKPOINT": str(tmp_path)})
+    assert no_model.exit_code == 1 and "model_card.json" in no_model.output
+
+
+def test_a_bad_setting_is_one_line_and_local_mode_is_not_a_url(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["stats"], env={"CMR_SEARCH_DATA_DIR": str(tmp_path),
+                                                "CMR_SEARCH_QDRANT_URL": ":memory:"})
+    assert result.exit_code == 1
+    assert "CMR_SEARCH_QDRANT_URL" in result.output
+    assert len(result.output.strip().splitlines()) == 1

@@ -1,0 +1,70 @@
+"""The command line: help for every subcommand, synth, montage, demo, and clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from cli.main import app
+
+runner = CliRunner()
+
+
+def test_help_lists_the_subcommands_and_each_has_help() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for name in ("synth", "demo"):
+        assert name in result.output
+        assert runner.invoke(app, [name, "--help"]).exit_code == 0
+
+
+@pytest.mark.slow
+def test_synth_then_montage(tmp_path: Path) -> None:
+    out = tmp_path / "arch"
+    result = runner.invoke(app, ["synth", str(out), "--studies", "1", "--seed", "3",
+                                 "--report-format", "txt"])
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "ground_truth.jsonl").read_text().splitlines()[0])
+    study = out / record["study_dir"]
+    assert (study / "report.txt").exists()
+    png = tmp_path / "montage.png"
+    result = runner.invoke(app, ["synth", str(png), "--montage", str(study)])
+    assert result.exit_code == 0, result.output
+    with Image.open(png) as image:
+        assert image.width > 600 and image.height > 600
+
+
+def png_file(folder: Path) -> Path:
+    path = folder / "taken.png"
+    path.write_bytes(b"not a folder")
+    return path
+
+
+def test_bad_arguments_get_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["synth", str(tmp_path / "x"), "--report-format", "pdf"])
+    assert result.exit_code == 2 and "use txt, jsonl, sr or mixed" in result.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = runner.invoke(app, ["synth", str(tmp_path / "m.png"), "--montage", str(empty)])
+    assert result.exit_code == 1
+    assert "no readable MR images" in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, ["synth", str(png_file(tmp_path)), "--studies", "1"])
+    assert result.exit_code == 1 and "is not a folder" in result.output
+
+
+@pytest.mark.slow
+def test_demo_builds_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CMR_SEARCH_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CMR_SEARCH_DEMO_STUDIES", "1")
+    monkeypatch.setenv("CMR_SEARCH_WORKERS", "1")
+    first = runner.invoke(app, ["demo", "--no-serve"])
+    assert first.exit_code == 0, first.output
+    assert (tmp_path / "demo-archive" / "ground_truth.jsonl").exists()
+    assert (tmp_path / "index" / "CURRENT").exists()  # indexed with the demo checkpoint
+    second = runner.invoke(app, ["demo", "--no-serve"])
+    assert second.exit_code == 0 and "already built" in second.output
+    assert "nothing to publish" in second.output

@@ -1,0 +1,77 @@
+"""`cmr-search eval` (and the evaluation data it composes) on the small archive."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.evaldata import eval_data
+from cli.main import app
+from cmrclip.data import PairSet
+from cmrclip.registry import get_config
+from cmrclip.train import TrainConfig, train
+from indexer.pairs import load_pairs
+
+pytestmark = pytest.mark.slow  # indexes or trains with a real archive
+
+
+@pytest.fixture(scope="module")
+def pairs(archive: Path, tmp_path_factory: pytest.TempPathFactory) -> PairSet:
+    cache = tmp_path_factory.mktemp("clips")
+    return load_pairs(archive, get_config("tiny").clip_spec, cache, workers=1)
+
+
+def test_eval_queries_are_paraphrases_with_the_same_meaning(archive: Path,
+                                                            pairs: PairSet) -> None:
+    data = eval_data(archive, pairs, seed=1)
+    assert data.label_source == "ground truth"
+    assert len(data.queries) == len(pairs) and set(data.labels) and data.signature
+    assert any(q != t for q, t in zip(data.queries, pairs.texts, strict=True))
+
+
+def test_an_archive_without_ground_truth_is_labelled_from_its_reports(
+        archive: Path, pairs: PairSet, tmp_path: Path) -> None:
+    data = eval_data(tmp_path, pairs)  # no ground_truth.jsonl there
+    assert data.label_source == "report labeler" and data.queries == pairs.texts
+
+
+def test_eval_command_writes_json_markdown_and_roc(archive: Path, pairs: PairSet,
+                                                   tmp_path: Path, monkeypatch: Any) -> None:
+    checkpoint = tmp_path / "run"
+    train(TrainConfig(out=checkpoint, epochs=1, batch_size=4, validation=0.3, seed=1), pairs)
+    monkeypatch.setenv("CMR_SEARCH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CMR_SEARCH_WORKERS", "1")
+    result = CliRunner().invoke(app, ["eval", str(archive), "--checkpoint",
+                                      str(checkpoint / "best"), "--json",
+                                      "--out", str(tmp_path / "report")])
+    assert result.exit_code == 0, repr(result.exception)
+    payload = json.loads(result.stdout.strip().splitlines()[-1])
+    assert len(payload["zero_shot"]) == 7
+    for metrics in payload["zero_shot"].values():
+        assert set(metrics) >= {"auc", "accuracy", "f1"}
+    for direction in ("t2v", "v2t"):
+        assert set(payload["retrieval"][direction]) == {"r1", "r5", "r10", "median_rank"}
+    assert set(payload["baselines"]) == {"random_init", "report_text"}
+    assert "t2v" in payload["baselines"]["report_text"]["retrieval"]
+    assert (tmp_path / "report" / "evaluation.md").read_text().startswith("# CMR-CLIP")
+    assert (tmp_path / "report" / "roc.png").stat().st_size > 1000
+
+
+def test_eval_uses_the_configured_checkpoint(archive: Path, tmp_path: Path,
+                                             monkeypatch: Any) -> None:
+    missing = tmp_path / "nothing"
+    missing.mkdir()
+    monkeypatch.setenv("CMR_SEARCH_CHECKPOINT", str(missing))
+    result = CliRunner().invoke(app, ["eval", str(archive)])
+    assert result.exit_code == 1 and "model card" in result.output
+
+
+def test_a_tampered_checkpoint_is_refused_in_one_line(archive: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "nothing"
+    missing.mkdir()
+    result = CliRunner().invoke(app, ["eval", str(archive), "--checkpoint", str(missing)])
+    assert result.exit_code == 1 and "model card" in result.output

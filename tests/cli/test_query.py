@@ -1,0 +1,49 @@
+"""`cmr-search query` and `similar` over a real index: JSON shape, tables, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+
+pytestmark = pytest.mark.slow  # indexes or trains with a real archive
+
+runner = CliRunner()
+
+
+def test_query_and_similar_json(indexed_data: Path) -> None:
+    env = {"CMR_SEARCH_DATA_DIR": str(indexed_data)}
+    result = runner.invoke(app, ["query", "dilated LV, no LGE", "--json", "--limit", "3",
+                                 "--all-studies"], env=env)
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["versions"]["model"].startswith("tiny-") and body["versions"]["index"]
+    results = body["results"]
+    assert 1 <= len(results) <= 3
+    assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
+    assert all("lge" not in r["report_findings"] for r in results)
+    uid = results[0]["study_instance_uid"]
+    similar = runner.invoke(app, ["similar", uid, "--json"], env=env)
+    assert similar.exit_code == 0, similar.output
+    others = json.loads(similar.stdout)["results"]
+    assert others and uid not in {r["study_instance_uid"] for r in others}
+    table = runner.invoke(app, ["query", "LGE", "--mode", "images", "-f", "report=present"],
+                          env=env)
+    assert table.exit_code == 0 and "results" in table.stdout
+
+
+def test_query_errors_are_one_line(indexed_data: Path, tmp_path: Path) -> None:
+    env = {"CMR_SEARCH_DATA_DIR": str(indexed_data)}
+    for args, message in ((["query", "LGE", "-f", "colour=red"], "unknown filter"),
+                          (["query", "   "], "empty query"),
+                          (["similar", "1.2.3"], "not in the index"),
+                          (["similar", "1.2.3", "--view", "5ch"], "unknown view")):
+        result = runner.invoke(app, args, env=env)
+        assert result.exit_code == 1, args
+        assert message in result.output and len(result.output.strip().splitlines()) == 1, args
+    empty = runner.invoke(app, ["query", "LGE"], env={"CMR_SEARCH_DATA_DIR": str(tmp_path)})
+    assert empty.exit_code == 1 and "no index" in empty.output

@@ -1,0 +1,36 @@
+"""The one settings object: from the environment, validated, light to import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from cmr_search.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_read_from_the_environment_with_the_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CMR_SEARCH_WORKERS", "3")
+    monkeypatch.setenv("CMR_SEARCH_LOG_LEVEL", "debug")
+    settings = Settings()
+    assert settings.worker_count == 3 and settings.log_level == "DEBUG"
+
+
+def test_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CMR_SEARCH_QDRANT_URL", "ftp://nowhere")
+    with pytest.raises(ValidationError, match="qdrant_url"):
+        Settings()
+
+
+def test_the_ground_imports_no_model_and_no_store() -> None:
+    code = ("import sys, cmr_search.settings, cmr_search.vocab, cmr_search.layout; "
+            "print(sorted(m for m in ('torch', 'cmrclip', 'qdrant_edge', 'qdrant_client', "
+            "'pydicom') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,103 @@
+"""A small index with known payloads, in any store, built with the fake encoder (no model)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fakes.encoder import DIM, FakeEncoder, unit
+
+from catalog import (
+    IMPRESSION,
+    INDEX_VERSION,
+    KEYWORDS,
+    REPORT,
+    STUDY,
+    VIEW_VECTORS,
+    StudyPayload,
+    dense_sizes,
+    point_id,
+    store_schema,
+)
+from cmr_search.vocab import ClipSlot
+from vectorstore import StorePoint, VectorStore
+from vectorstore.keywords import keyword_document
+
+
+@dataclass
+class Case:
+    uid: str
+    patient: str
+    date: str
+    report: str | None
+    report_findings: tuple[str, ...] = ()
+    report_negated: tuple[str, ...] = ()
+    severity: dict[str, str] | None = None
+    image_findings: tuple[str, ...] = ()
+    age: int = 50
+    sex: str = "F"
+    vendor: str = "siemens"
+
+
+CASES = [
+    Case("1.1", "p1", "2021-03-01", "Transmural LGE in the LAD territory. Dilated LV.",
+         ("lge", "lv_dilation"), image_findings=("lge",), age=61, sex="M"),
+    Case("1.2", "p1", "2023-05-01", "Extensive LGE. Dilated LV with severe dysfunction.",
+         ("lge", "lv_dilation", "lv_systolic_dysfunction"),
+         severity={"lv_systolic_dysfunction": "severe"}, image_findings=("lge",), age=63,
+         sex="M"),
+    Case("2.1", "p2", "2020-01-01", "No LGE. Normal LV size and function.", (),
+         ("lge", "lv_dilation", "lv_systolic_dysfunction"), age=35),
+    Case("3.1", "p3", "2019-06-01", "Mild LV systolic dysfunction. No LGE.",
+         ("lv_systolic_dysfunction",), ("lge",), {"lv_systolic_dysfunction": "mild"},
+         vendor="philips"),
+    Case("4.1", "p4", "2022-02-01", "Severe LV systolic dysfunction. Patchy LGE.",
+         ("lv_systolic_dysfunction", "lge"), (), {"lv_systolic_dysfunction": "severe"},
+         image_findings=("lv_systolic_dysfunction",), age=70, vendor="ge"),
+    Case("5.1", "p5", "2018-01-01", None, image_findings=("lge",), age=44),
+    Case("6.1", "p6", "2024-01-01", None, age=80, sex="M"),
+    Case("7.1", "p7", "2017-07-07", "Small pericardial effusion. No LGE.",
+         ("pericardial_effusion",), ("lge",), age=22, vendor="philips"),
+]
+
+
+def payload(case: Case) -> dict[str, Any]:
+    report = case.report or ""
+    return StudyPayload(
+        study_instance_uid=case.uid, patient_key=f"key-{case.patient}",
+        study_date=f"{case.date}T00:00:00Z", age=case.age, sex=case.sex, vendor=case.vendor,
+        manufacturer=case.vendor.upper(), field_strength=1.5,
+        views=["sax_cine", "4ch_cine"] + (["lge_sax"] if case.uid != "6.1" else []),
+        has_report=case.report is not None,
+        report_status="present" if case.report is not None else "missing",
+        impression=report, report=report, report_findings=list(case.report_findings),
+        report_negated=list(case.report_negated), report_severity=case.severity or {},
+        report_sentences={f: s.strip() + "." for f in (*case.report_findings,
+                          *case.report_negated) for s in report.split(".")
+                          if f.split("_")[0] in s.lower()},
+        image_findings=list(case.image_findings),
+        image_scores={f: (0.9 if f in case.image_findings else 0.1)
+                      for f in FakeEncoder().finding_directions()},
+        previews={"sax": f"previews/{case.uid}.webp"}).as_payload()
+
+
+def build(store: VectorStore, cases: list[Case]) -> VectorStore:
+    """`store` filled with one point per case, recorded as built by the fake encoder."""
+    encoder = FakeEncoder()
+    store.ensure(store_schema(dense_sizes(DIM, DIM)), {"model": encoder.identity.as_dict(),
+                                                       "index_version": INDEX_VERSION})
+    points = []
+    for case in cases:
+        dense = {STUDY: unit(f"study:{case.uid}"),
+                 VIEW_VECTORS[ClipSlot.SAX_MID]: unit(f"sax:{case.uid}"),
+                 VIEW_VECTORS[ClipSlot.CH4]: unit(f"4ch:{case.patient}")}
+        if case.uid != "6.1":
+            dense[VIEW_VECTORS[ClipSlot.LGE_SAX]] = unit(f"lge:{case.uid}")
+        sparse = {}
+        if case.report:
+            dense[REPORT] = encoder.encode_texts([case.report]).own[0]
+            dense[IMPRESSION] = dense[REPORT]
+            sparse[KEYWORDS] = keyword_document(case.report)
+        points.append(StorePoint(point_id(case.uid), dense, sparse, payload(case)))
+    store.upsert(points)
+    return store

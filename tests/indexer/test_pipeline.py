@@ -1,0 +1,142 @@
+"""The index run: every study embedded once, re-runs incremental, the model identity enforced.
+
+The model is the fake encoder (the pipeline is under test, not CMR-CLIP); the real model runs
+end to end in the session's `indexed_data` fixture that the CLI and web tests share.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from fakes.encoder import FakeEncoder
+from fakes.server import memory_server
+
+from catalog import IMPRESSION, STUDY, IndexMismatchError, StudyPayload, check_compatible, point_id
+from cmr_search.layout import DataLayout
+from indexer.embed import encoder_identity
+from indexer.pipeline import IndexOptions, IndexSummary, Shard, run_index
+from reader.scan import scan_archive
+from vectorstore import EdgeStore, Filter, Generations, LiveEdgeStore, Match
+
+pytestmark = pytest.mark.slow  # indexes or trains with a real archive
+
+
+
+
+@pytest.fixture(scope="session")
+def embedder() -> FakeEncoder:
+    return FakeEncoder()
+
+
+@pytest.fixture(scope="module")
+def indexed(archive: Path, embedder: FakeEncoder,
+            tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, IndexSummary]:
+    data = tmp_path_factory.mktemp("data")
+    summary = run_index(archive, DataLayout(data), embedder, Generations(data / "index"),
+                        IndexOptions(workers=2))
+    return data, summary
+
+
+def test_every_usable_study_is_embedded_and_published(archive: Path,
+                                                      indexed: tuple[Path, IndexSummary]) -> None:
+    data, summary = indexed
+    studies = scan_archive(archive).studies
+    assert summary.indexed == len(studies) == summary.studies_in_index
+    assert summary.skipped and all(s["reason"] for s in summary.skipped)
+    store = LiveEdgeStore(data / "index")
+    assert store.count() == len(studies)
+    for study in studies:
+        hit = store.retrieve([point_id(study.study_instance_uid)], [STUDY, IMPRESSION])[0]
+        p = hit.payload
+        assert StudyPayload.model_validate(p).fingerprint  # the typed payload, whole
+        assert p["study_instance_uid"] == study.study_instance_uid
+        assert set(p["image_scores"]) >= {"lge", "lv_dilation"}
+        assert all(0.0 <= v <= 1.0 for v in p["image_scores"].values())
+        assert p["views"] and "sax_cine" in p["views"]
+        assert all((data / path).is_file() for path in p["previews"].values())
+        assert np.isclose(np.linalg.norm(hit.vectors[STUDY]), 1.0, atol=1e-3)
+        assert (IMPRESSION in hit.vectors) == (study.report is not None)
+        # the Patient ID is never stored (the archive's own folder names may still hold it)
+        shown = {k: v for k, v in p.items() if k != "archive_path"}
+        assert "patient_id" not in p and study.info.patient_id not in json.dumps(shown)
+    store.close()
+
+
+def test_a_rerun_embeds_nothing_and_publishes_nothing(archive: Path, embedder: FakeEncoder,
+                                                      indexed: tuple[Path, IndexSummary]) -> None:
+    data, first = indexed
+    threads = torch.get_num_threads()
+    again = run_index(archive, DataLayout(data), embedder, Generations(data / "index"),
+                      IndexOptions())
+    assert torch.get_num_threads() == threads  # the run's own setting does not outlive it
+    assert again.indexed == 0 and again.unchanged == first.indexed
+    assert again.published["changed"] is False
+
+
+def test_a_changed_study_is_re_embedded_alone(archive: Path, embedder: FakeEncoder,
+                                              tmp_path: Path) -> None:
+    copy = tmp_path / "archive"
+    shutil.copytree(archive, copy, symlinks=True)
+    data = tmp_path / "data"
+    first = run_index(copy, DataLayout(data), embedder, Generations(data / "index"), IndexOptions())
+    study = scan_archive(copy).studies[0]
+    some_file = study.series[0].slices[0].frames[0].path
+    os.utime(some_file, ns=(1, 1))
+    again = run_index(copy, DataLayout(data), embedder, Generations(data / "index"), IndexOptions())
+    assert (again.indexed, again.unchanged) == (1, first.indexed - 1)
+    assert again.published["changed"] is True
+    assert LiveEdgeStore(data / "index").count() == first.indexed
+
+
+def test_an_index_from_another_model_is_refused_with_a_hint(
+        archive: Path, embedder: FakeEncoder, indexed: tuple[Path, IndexSummary]) -> None:
+    data, _ = indexed
+    current = Generations(data / "index").current()
+    assert current is not None
+    meta = EdgeStore(current).metadata()
+    assert meta is not None
+    check_compatible(meta, encoder_identity(embedder), "here")
+    other = {**meta, "model": {**meta["model"], "weights_sha256": "f" * 64}}
+    with pytest.raises(IndexMismatchError, match=r"re-index .*--rebuild"):
+        check_compatible(other, encoder_identity(embedder), "here")
+    (current / "collection.json").write_text(json.dumps(other))
+    try:
+        with pytest.raises(IndexMismatchError):
+            run_index(archive, DataLayout(data), embedder, Generations(data / "index"),
+                      IndexOptions())
+    finally:
+        (current / "collection.json").write_text(json.dumps(meta))
+
+
+def test_the_server_store_gets_the_same_points_and_reruns_are_incremental(
+        archive: Path, embedder: FakeEncoder, indexed: tuple[Path, IndexSummary]) -> None:
+    data, first = indexed  # reuses the embedding records: only publishing happens here
+    server = memory_server("studies")
+    summary = run_index(archive, DataLayout(data), embedder, server, IndexOptions())
+    assert summary.indexed == 0 and server.count() == first.indexed
+    assert summary.published["points"] == first.indexed
+    again = run_index(archive, DataLayout(data), embedder, server, IndexOptions())
+    assert again.published["points"] == 0
+    assert server.count(where=None) == server.facet("report_status").get("present", 0) + \
+        server.facet("report_status").get("missing", 0)
+    assert server.count() == len({h.payload["study_instance_uid"] for h in server.scroll()})
+    assert server.count(Filter(must=(Match("report_status", "present"),))) >= 1
+
+
+def test_shards_partition_the_archive(archive: Path) -> None:
+    uids = [s.study_instance_uid for s in scan_archive(archive).studies] + \
+        [f"1.2.840.{i}" for i in range(200)]
+    shards = [Shard.parse(f"{k}/3") for k in (1, 2, 3)]
+    owners = [sum(s.holds(uid) for s in shards) for uid in uids]
+    assert owners == [1] * len(uids)
+    assert all(40 < sum(s.holds(u) for u in uids) < 100 for s in shards)
+    with pytest.raises(ValueError, match="K/N"):
+        Shard.parse("two of four")
+    with pytest.raises(ValueError):
+        Shard.parse("5/4")

@@ -1,0 +1,60 @@
+"""An uploaded study: unpacked safely, read, embedded (with the fake encoder), kept if asked."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from fakes.encoder import FakeEncoder
+
+from catalog import REPORT, STUDY
+from indexer.upload import UploadError, extract_zip, study_from_upload
+from reader.scan import ScanResult
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, body in files.items():
+            zf.writestr(name, body)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("files, reason", [
+    ({"../evil.dcm": b"x"}, "unsafe path"), ({"/abs.dcm": b"x"}, "unsafe path")])
+def test_unsafe_members_are_refused(tmp_path: Path, files: dict[str, bytes],
+                                    reason: str) -> None:
+    archive = tmp_path / "up.zip"
+    archive.write_bytes(_zip(files))
+    with pytest.raises(UploadError, match=reason):
+        extract_zip(archive, tmp_path / "out")
+    assert not (tmp_path / "evil.dcm").exists()
+
+
+def test_not_a_zip_and_no_study_name_the_upload(tmp_path: Path) -> None:
+    with pytest.raises(UploadError, match=r"^notes\.txt: not a zip file"):
+        study_from_upload(io.BytesIO(b"hello"), "notes.txt", FakeEncoder(), tmp_path)
+    with pytest.raises(UploadError, match="no DICOM study found"):
+        study_from_upload(io.BytesIO(_zip({"a.txt": b"x"})), "empty.zip", FakeEncoder(),
+                          tmp_path)
+
+
+def test_a_study_is_embedded_and_kept_only_when_asked(scanned: ScanResult,
+                                                      tmp_path: Path) -> None:
+    # a study whose report travels with it (a text file or an SR in its folder)
+    study = next(s for s in scanned.studies if s.report is not None
+                 and str(s.folder) in s.report.location)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for path in sorted(study.folder.rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(study.folder.parent))
+    buffer.seek(0)
+    got = study_from_upload(buffer, "study.zip", FakeEncoder(), tmp_path / "previews",
+                            keep_in=tmp_path / "archive")
+    assert got.study_instance_uid == study.study_instance_uid
+    assert STUDY in got.vectors and REPORT in got.vectors and "sax" in got.previews
+    assert got.kept is not None and got.kept.parent == tmp_path / "archive" / "uploads"
+    assert any(got.kept.rglob("*")) and not list((tmp_path / "archive").glob("*/*.partial"))

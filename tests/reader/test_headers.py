@@ -1,0 +1,134 @@
+"""Nothing a real export contains may crash a scan: every file is used or skipped with a reason."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pydicom.data
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, MRImageStorage, generate_uid
+
+from reader.headers import HeaderRead, read_headers
+from reader.scan import ScanResult, scan_archive
+from reader.series import assemble_series
+from reader.stack import PixelError, load_stack
+
+PYDICOM_FILES = Path(pydicom.data.DATA_ROOT) / "test_files"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+def _accounted(result: ScanResult, root: Path) -> set[Path]:
+    used = {f.path for s in result.studies for series in s.series for sl in series.slices
+            for f in sl.frames}
+    return used | {Path(s.path) for s in result.skipped}
+
+
+def test_pydicom_test_files_are_read_or_skipped_never_crash() -> None:
+    result = scan_archive(PYDICOM_FILES, workers=1)
+    files = {p for p in PYDICOM_FILES.rglob("*") if p.is_file()}
+    accounted = _accounted(result, PYDICOM_FILES)
+    # a file is accounted for directly, or through the study it belongs to
+    folders = {Path(s.path) for s in result.skipped if Path(s.path).is_dir()}
+    missing = {f for f in files - accounted if not any(d in f.parents for d in folders)}
+    sr_or_index = {Path(p) for p in result.report_files}
+    assert not missing - sr_or_index, sorted(missing)[:5]
+    assert all(s.reason and "\n" not in s.reason for s in result.skipped)
+
+
+def test_every_pydicom_mr_image_decodes_or_fails_with_a_pixel_error() -> None:
+    decoded = failed = 0
+    for path in sorted(PYDICOM_FILES.rglob("*")):
+        if not path.is_file():
+            continue
+        read = read_headers(path)
+        if not isinstance(read, HeaderRead) or not read.frames:
+            continue
+        try:
+            load_stack(assemble_series(read.frames))
+            decoded += 1
+        except PixelError as error:
+            assert str(path) in str(error)
+            failed += 1
+    assert decoded >= 5
+
+
+def _mr(path: Path, **overrides: Any) -> Path:
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.MediaStorageSOPClassUID = MRImageStorage
+    uid = generate_uid()
+    ds.file_meta.MediaStorageSOPInstanceUID = uid
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.SOPClassUID, ds.SOPInstanceUID = MRImageStorage, uid
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = "1.2.3", "1.2.3.4"
+    ds.Modality = "MR"
+    ds.Rows = ds.Columns = 8
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.PixelData = np.zeros((8, 8), np.uint16).tobytes()
+    for keyword, value in overrides.items():
+        if value is None:
+            delattr(ds, keyword)
+        else:
+            setattr(ds, keyword, value)
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+def test_broken_files_each_get_their_own_reason(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    export.mkdir()
+    _mr(export / "no_study_uid.dcm", StudyInstanceUID=None)
+    _mr(export / "no_rows.dcm", Rows=None)
+    short = _mr(export / "short_pixels.dcm")
+    short.write_bytes(short.read_bytes()[:-60])
+    (export / "blob").write_bytes(os.urandom(300))
+    (export / "empty.dcm").write_bytes(b"")
+    (export / "loop").symlink_to(export)  # a folder loop must not hang the walk
+    (export / "dangling").symlink_to(tmp_path / "gone")
+    (export / "empty_folder").mkdir()
+    result = scan_archive(export)
+    reasons = {Path(s.path).name: s.reason for s in result.skipped}
+    assert reasons["no_study_uid.dcm"] == "missing StudyInstanceUID or SOPClassUID"
+    assert reasons["no_rows.dcm"] == "missing SeriesInstanceUID, Rows or Columns"
+    assert reasons["short_pixels.dcm"] == "truncated pixel data"
+    assert reasons["blob"].startswith("not DICOM")
+    assert reasons["empty.dcm"].startswith("not DICOM")
+    assert reasons["dangling"] == "broken link or not a regular file"
+    assert result.studies == []
+
+
+def test_real_sunnybrook_headers() -> None:
+    result = scan_archive(SHARED / "sunnybrook")
+    assert result.studies == []  # localizers only: no cine
+    assert any(s.reason == "study has no cine series" for s in result.skipped)
+
+
+def test_tolerant_reading_is_scoped_and_safe_across_threads() -> None:
+    import threading
+
+    from pydicom import config
+
+    from reader.headers import tolerant_reading
+
+    before = config.settings.reading_validation_mode
+    entered, first_left = threading.Event(), threading.Event()
+    seen: list[int] = []
+
+    def second_reader() -> None:
+        with tolerant_reading():
+            entered.set()
+            first_left.wait()
+            seen.append(config.settings.reading_validation_mode)
+
+    with tolerant_reading():  # the first reader in
+        worker = threading.Thread(target=second_reader)
+        worker.start()
+        entered.wait()
+    first_left.set()  # ... leaves while the second one still reads
+    worker.join()
+    assert seen == [config.IGNORE]
+    assert config.settings.reading_validation_mode == before

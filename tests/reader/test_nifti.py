@@ -1,0 +1,63 @@
+"""Research datasets in the ACDC NIfTI layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pytest
+
+from cmr_search.vocab import CINE_SLOTS, ClipSlot
+from cmrclip.clips import ClipSpec
+from cmrclip.preprocess import clips_from_stacks
+from reader.nifti import NiftiError, acdc_stacks, find_acdc
+from reader.scan import scan_archive
+
+
+def _patient(root: Path, name: str, four_d: bool) -> Path:
+    folder = root / name
+    folder.mkdir(parents=True)
+    (folder / "Info.cfg").write_text("ED: 1\nES: 4\nGroup: NOR\nHeight: 170\n"
+                                     "NbFrame: 10\nWeight: 70\n")
+    yy, xx = np.mgrid[:64, :64]
+    frames = []
+    for k in range(10):
+        radius = 12 - 5 * np.sin(np.pi * k / 10)
+        disc = ((yy - 30) ** 2 + (xx - 34) ** 2 < radius**2).astype(np.float32) * 200
+        frames.append(np.repeat(disc[:, :, None], 6, axis=2))
+    affine = np.diag([-1.0, -1.0, 1.0, 1.0])
+    if four_d:
+        data = np.stack(frames, axis=3)
+        image = nib.Nifti1Image(data, affine)
+        image.header.set_zooms((1.5, 1.5, 10.0, 1.0))
+        nib.save(image, folder / f"{name}_4d.nii.gz")
+    for number in (1, 4):
+        image = nib.Nifti1Image(frames[number - 1], affine)
+        image.header.set_zooms((1.5, 1.5, 10.0))
+        nib.save(image, folder / f"{name}_frame{number:02d}.nii.gz")
+    return folder
+
+
+@pytest.mark.parametrize("four_d", [False, True])
+def test_acdc_patient_becomes_short_axis_clips(tmp_path: Path, four_d: bool) -> None:
+    _patient(tmp_path, "patient001", four_d)
+    (study,) = find_acdc(tmp_path)
+    assert study.group == "NOR" and study.es_frame == 4
+    stacks = acdc_stacks(study)
+    assert not stacks.views and stacks.notes and stacks.sax.images.shape[0] == 6
+    clips = clips_from_stacks(stacks, ClipSpec(frames=8, size=48, pixel_mm=1.5))
+    assert clips.cine_present[:3].all() and not clips.cine_present[3:].any()
+    mid = clips.cine[CINE_SLOTS.index(ClipSlot.SAX_MID)].astype(np.float32)
+    assert mid.max() > 0.5 and np.abs(mid[0] - mid[3]).max() > 0.3  # it contracts
+
+
+def test_scan_lists_acdc_patients_and_bad_info(tmp_path: Path) -> None:
+    _patient(tmp_path, "patient001", False)
+    bad = _patient(tmp_path, "patient002", False)
+    (bad / "Info.cfg").write_text("nothing useful\n")
+    result = scan_archive(tmp_path)
+    assert [s.patient_id for s in result.research_studies] == ["patient001"]
+    assert any("Info.cfg" in s.path for s in result.skipped)
+    with pytest.raises(NiftiError, match=r"Info\.cfg"):
+        find_acdc(bad)

@@ -1,0 +1,103 @@
+"""Impression extraction from every report source, and the negation-aware labeler."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
+
+from cmr_search.vocab import Diagnosis, Finding
+from reader.labeler import Mention, label_diagnoses, label_findings
+from reader.reports import ReportIndex, extract_impression, report_from_sr, text_report_near
+
+
+@pytest.mark.parametrize("text", [
+    "FINDINGS:\nStuff.\n\nIMPRESSION:\nDilated LV.\n",
+    "Findings: stuff\nImpression: Dilated LV.",
+    "4. CONCLUSION\nDilated LV.\n\nElectronically signed by Dr X",
+    "summary - Dilated LV.",
+    "History: x\n\nConclusions:\n1. Dilated LV.\nRecommendation: follow-up",
+])
+def test_impression_headings_in_any_style(text: str) -> None:
+    impression = extract_impression(text)
+    assert "Dilated LV." in impression
+    assert "signed" not in impression and "follow-up" not in impression
+
+
+def test_index_files_match_by_accession_or_study_uid(tmp_path: Path) -> None:
+    csv_file = tmp_path / "reports.csv"
+    csv_file.write_text("StudyInstanceUID,report_text\n1.2.3,\"IMPRESSION: Normal study.\"\n")
+    jsonl = tmp_path / "reports.jsonl"
+    jsonl.write_text('{"accession_number": "A1", "report": "CONCLUSION: Amyloid."}\nnot json\n')
+    index = ReportIndex()
+    assert index.add_file(csv_file) == 1 and index.add_file(jsonl) == 1
+    found = index.find("", "1.2.3")
+    assert found is not None and found.impression == "Normal study."
+    found = index.find("A1", "9.9")
+    assert found is not None and found.impression == "Amyloid."
+    assert index.find("nope", "nope") is None
+
+
+def test_text_report_beside_the_study(tmp_path: Path) -> None:
+    study = tmp_path / "P1" / "S1"
+    study.mkdir(parents=True)
+    (tmp_path / "P1" / "ACC9.txt").write_text("IMPRESSION: Small effusion.")
+    report = text_report_near(study, "ACC9")
+    assert report is not None and report.impression == "Small effusion."
+
+
+def test_sr_text_items_become_the_report() -> None:
+    def item(meaning: str, text: str) -> Dataset:
+        code = Dataset()
+        code.CodeMeaning = meaning
+        ds = Dataset()
+        ds.ValueType = "TEXT"
+        ds.ConceptNameCodeSequence = Sequence([code])
+        ds.TextValue = text
+        return ds
+    sr = Dataset()
+    sr.ContentSequence = Sequence([item("Findings", "LVEF 30%."),
+                                   item("Impressions", "Severe LV dysfunction.")])
+    report = report_from_sr(sr, "x.dcm")
+    assert report is not None and report.impression == "Severe LV dysfunction."
+    assert "LVEF 30%" in report.text
+
+
+@pytest.mark.parametrize(("impression", "finding", "mention"), [
+    ("Moderately dilated left ventricle.", Finding.LV_DILATION, Mention.POSITIVE),
+    ("Non-dilated left ventricle.", Finding.LV_DILATION, Mention.NEGATIVE),
+    ("Normal LV and RV volumes and systolic function.", Finding.RV_DILATION, Mention.NEGATIVE),
+    ("No late gadolinium enhancement.", Finding.LGE, Mention.NEGATIVE),
+    ("Subendocardial LGE in the LAD territory.", Finding.LGE, Mention.POSITIVE),
+    ("Possible small pericardial effusion.", Finding.PERICARDIAL_EFFUSION, Mention.UNCERTAIN),
+    ("No pericardial effusion.", Finding.PERICARDIAL_EFFUSION, Mention.NEGATIVE),
+    ("Severe LV systolic dysfunction.", Finding.LV_SYSTOLIC_DYSFUNCTION, Mention.POSITIVE),
+    ("Preserved right ventricular function.", Finding.RV_SYSTOLIC_DYSFUNCTION, Mention.NEGATIVE),
+    ("Aortic root dilatation; suggest surveillance.", Finding.AORTIC_DILATION, Mention.POSITIVE),
+    ("LV nl size. No LGE.", Finding.LV_DILATION, Mention.NEGATIVE),
+    ("Asymmetric septal hypertrophy.", Finding.LV_HYPERTROPHY, Mention.POSITIVE),
+    ("Structurally normal heart.", Finding.AORTIC_DILATION, Mention.NOT_MENTIONED),
+])
+def test_labeler_reads_negation_and_hedging(impression: str, finding: Finding,
+                                            mention: Mention) -> None:
+    label = label_findings(impression)[finding]
+    assert label.mention is mention
+    if mention is not Mention.NOT_MENTIONED:
+        assert label.sentence
+
+
+def test_labeler_grades_severity_and_falls_back_to_the_findings_section() -> None:
+    labels = label_findings("Severe LV dilatation.", "Findings: mild RV dilatation.")
+    assert labels[Finding.LV_DILATION].severity is not None
+    assert labels[Finding.LV_DILATION].severity.value == "severe"
+    assert labels[Finding.RV_DILATION].mention is Mention.POSITIVE
+
+
+def test_diagnoses_from_the_impression() -> None:
+    labels = label_diagnoses("Appearances consistent with dilated cardiomyopathy. "
+                             "No evidence of amyloid.")
+    assert labels[Diagnosis.DCM].mention is Mention.POSITIVE
+    assert labels[Diagnosis.AMYLOIDOSIS].mention is Mention.NEGATIVE
+    assert labels[Diagnosis.HCM].mention is Mention.NOT_MENTIONED

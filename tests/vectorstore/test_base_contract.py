@@ -1,0 +1,174 @@
+"""One contract, three stores: Qdrant Edge in-process, qdrant-client (its in-memory mode, which
+speaks the server's API) and our own MemoryStore (the fake the other tests use)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fakes.server import memory_server
+
+from catalog import point_id
+from vectorstore import (
+    DateRange,
+    EdgeStore,
+    FieldType,
+    Filter,
+    Fused,
+    Match,
+    MatchAny,
+    MemoryStore,
+    Nearest,
+    Range,
+    Recommend,
+    ServerStore,
+    StoreError,
+    StorePoint,
+    StoreSchema,
+    VectorStore,
+)
+from vectorstore.keywords import keyword_document, keyword_query
+
+SCHEMA = StoreSchema(
+    dense={"study": 4, "view_4ch": 4}, sparse=("keywords",),
+    indexes={"sex": FieldType.KEYWORD, "age": FieldType.INTEGER,
+             "study_date": FieldType.DATETIME, "findings": FieldType.KEYWORD,
+             "score": FieldType.FLOAT}, exact=("view_4ch",))
+REPORTS = ["Cardiac amyloidosis with diffuse LGE.", "Normal study.",
+           "Anderson-Fabry disease, concentric LVH.", "Dilated LV, severe dysfunction.",
+           "No LGE. Normal biventricular size and function."]
+
+
+def _unit(*values: float) -> np.ndarray:
+    v = np.array(values, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def _points() -> list[StorePoint]:
+    out = []
+    for i, report in enumerate(REPORTS):
+        dense = {"study": _unit(1.0, i, 0.5, 0.1 * i)}
+        if i % 2 == 0:
+            dense["view_4ch"] = _unit(i, 1.0, 0.0, 1.0)
+        sparse = {"keywords": keyword_document(report)}
+        payload = {"uid": f"1.2.3.{i}", "sex": "F" if i % 2 else "M", "age": 30 + 10 * i,
+                   "study_date": f"202{i}-01-01T00:00:00Z", "score": i / 4,
+                   "findings": ["lge"] if "LGE" in report and "No" not in report else [],
+                   "report": report}
+        out.append(StorePoint(point_id(f"1.2.3.{i}"), dense, sparse, payload))
+    return out
+
+
+def _empty(kind: str, folder: Path) -> VectorStore:
+    if kind == "edge":
+        return EdgeStore(folder)
+    return memory_server("test") if kind == "server" else MemoryStore()
+
+
+@pytest.fixture(params=["edge", "server", "memory"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[VectorStore]:
+    s = _empty(request.param, tmp_path / "gen")
+    assert s.metadata() is None
+    s.ensure(SCHEMA, {"model": {"architecture": "tiny"}, "index_version": "v"})
+    s.upsert(_points())
+    yield s
+    s.close()
+
+
+def _uids(hits: list) -> list[str]:  # type: ignore[type-arg]
+    return [h.payload["uid"] for h in hits]
+
+
+def test_metadata_is_kept_and_ensure_is_idempotent(store: VectorStore) -> None:
+    assert store.metadata() == {"model": {"architecture": "tiny"}, "index_version": "v"}
+    assert store.ensure(SCHEMA, {"other": 1})["index_version"] == "v"
+    assert store.count() == 5
+
+
+def test_upsert_is_keyed_by_id_so_reruns_do_not_duplicate(store: VectorStore) -> None:
+    store.upsert(_points())
+    assert store.count() == 5
+
+
+def test_nearest_dense_ranks_the_closest_first(store: VectorStore) -> None:
+    hits = store.query(Nearest("study", _unit(1.0, 3, 0.5, 0.3)), limit=2)
+    assert _uids(hits)[0] == "1.2.3.3"
+    assert hits[0].score >= hits[1].score
+
+
+def test_a_named_view_vector_finds_only_points_that_have_it(store: VectorStore) -> None:
+    hits = store.query(Nearest("view_4ch", _unit(1, 1, 0, 1)), limit=10)
+    assert sorted(_uids(hits)) == ["1.2.3.0", "1.2.3.2", "1.2.3.4"]
+
+
+def test_keywords_find_exact_rare_terms(store: VectorStore) -> None:
+    assert _uids(store.query(Nearest("keywords", keyword_query("Fabry")), limit=3))[0] == "1.2.3.2"
+    assert _uids(store.query(Nearest("keywords", keyword_query("amyloidosis")), limit=1)) \
+        == ["1.2.3.0"]
+
+
+def test_filters_on_keyword_integer_float_date_and_negation(store: VectorStore) -> None:
+    q = Nearest("study", _unit(1, 1, 1, 1))
+    assert sorted(_uids(store.query(q, 10, where=Filter(must=(Match("sex", "F"),))))) \
+        == ["1.2.3.1", "1.2.3.3"]
+    assert _uids(store.query(q, 10, where=Filter(must=(Range("age", gte=65),)))) == ["1.2.3.4"]
+    assert len(store.query(q, 10, where=Filter(must=(Range("score", lte=0.25),)))) == 2
+    dated = Filter(must=(DateRange("study_date", gte="2022-01-01T00:00:00Z",
+                                   lte="2023-06-01T00:00:00Z"),))
+    assert sorted(_uids(store.query(q, 10, where=dated))) == ["1.2.3.2", "1.2.3.3"]
+    assert store.count(Filter(must_not=(Match("findings", "lge"),))) == 4
+    assert store.count(Filter(must=(MatchAny("sex", ("F", "M")),))) == 5
+
+
+def test_fusion_combines_dense_and_sparse(store: VectorStore) -> None:
+    fused = Fused((Nearest("study", _unit(1.0, 0, 0.5, 0)), Nearest("keywords",
+                                                                    keyword_query("Fabry"))),
+                  weights=(1.0, 1.0))
+    uids = _uids(store.query(fused, limit=3))
+    assert uids[0] in {"1.2.3.0", "1.2.3.2"} and "1.2.3.2" in uids[:2]
+
+
+def test_nested_filters_and_a_filter_per_fused_part(store: VectorStore) -> None:
+    # not (female and over 40): "A and B" inside must_not needs a nested filter
+    nested = Filter(must_not=(Filter(must=(Match("sex", "F"), Range("age", gte=40))),))
+    assert sorted(_uids(list(store.scroll(where=nested)))) == ["1.2.3.0", "1.2.3.2", "1.2.3.4"]
+    only_lge = Filter(must=(Match("findings", "lge"),))
+    q = Nearest("study", _unit(1, 1, 1, 1), where=only_lge)
+    assert _uids(store.query(q, 10)) == ["1.2.3.0"]
+    fused = Fused((Nearest("study", _unit(1.0, 4, 0.5, 0.4)), q), weights=(1.0, 1.0))
+    assert set(_uids(store.query(fused, 10))) == {f"1.2.3.{i}" for i in range(5)}
+    men = _uids(store.query(fused, 10, where=Filter(must=(Match("sex", "M"),))))
+    assert sorted(men) == ["1.2.3.0", "1.2.3.2", "1.2.3.4"]
+
+
+def test_recommend_by_ids_excludes_nothing_but_ranks_by_examples(store: VectorStore) -> None:
+    hits = store.query(Recommend("study", (point_id("1.2.3.3"),), (point_id("1.2.3.0"),)),
+                       limit=2)
+    assert _uids(hits)[0] in {"1.2.3.3", "1.2.3.4"}
+    with pytest.raises(StoreError):
+        store.query(Recommend("view_4ch", (point_id("1.2.3.1"),)), limit=2)
+
+
+def test_facets_count_matching_points(store: VectorStore) -> None:
+    assert store.facet("sex") == {"M": 3, "F": 2}
+    assert store.facet("sex", Filter(must=(Range("age", gte=50),))) == {"M": 2, "F": 1}
+
+
+def test_retrieve_scroll_delete_and_payload_selection(store: VectorStore) -> None:
+    hit = store.retrieve([point_id("1.2.3.2")], ["view_4ch"])[0]
+    assert hit.payload["uid"] == "1.2.3.2" and hit.vectors["view_4ch"].shape == (4,)
+    assert store.retrieve(["00000000-0000-0000-0000-000000000000"]) == []
+    rows = list(store.scroll(["uid"], batch=2))
+    assert sorted(r.payload["uid"] for r in rows) == [f"1.2.3.{i}" for i in range(5)]
+    assert all(set(r.payload) == {"uid"} for r in rows)
+    store.delete([point_id("1.2.3.2")])
+    assert store.count() == 4
+    selected = store.query(Nearest("study", _unit(1, 1, 1, 1)), limit=1, fields=["sex"])
+    assert set(selected[0].payload) == {"sex"}
+
+
+def test_a_server_store_needs_an_http_url() -> None:
+    with pytest.raises(StoreError, match="http"):
+        ServerStore(":memory:", "studies")

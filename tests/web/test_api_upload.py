@@ -1,0 +1,61 @@
+"""Query by a new study: a zipped DICOM study is read, embedded and searched with, not indexed."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cmr_search.settings import Settings
+from reader.scan import Study, scan_archive
+from vectorstore import LiveEdgeStore
+from web.app import create_app
+
+pytestmark = pytest.mark.slow  # indexes or trains with a real archive
+
+
+def zipped(study: Study) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for path in sorted(study.folder.rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(study.folder.parent))
+    return buffer.getvalue()
+
+
+def test_an_uploaded_study_finds_similar_studies(archive: Path, indexed_data: Path) -> None:
+    study = next(s for s in scan_archive(archive).studies if s.report is not None)
+    store = LiveEdgeStore(indexed_data / "index")
+    before = store.count()
+    client = TestClient(create_app(Settings(data_dir=indexed_data), store))
+    response = client.post("/api/v1/upload", files={"file": ("study.zip", zipped(study))},
+                           data={"limit": "3"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["study"]["study_instance_uid"] == study.study_instance_uid
+    assert body["study"]["added_to_index"] is False and "sax_cine" in body["study"]["views"]
+    assert (indexed_data / body["study"]["previews"]["sax"]).is_file()
+    assert body["results"] and body["versions"]["model"].startswith("tiny-")
+    # the same study is in the index: it is its own nearest neighbour
+    assert body["results"][0]["study_instance_uid"] == study.study_instance_uid
+    assert store.count() == before
+    store.close()
+
+
+def test_an_upload_is_kept_for_the_next_index_run_only_when_asked(
+        archive: Path, indexed_data: Path, tmp_path: Path) -> None:
+    study = scan_archive(archive).studies[0]
+    store = LiveEdgeStore(indexed_data / "index")
+    settings = Settings(data_dir=indexed_data, upload_archive=tmp_path / "inbox")
+    client = TestClient(create_app(settings, store))
+    response = client.post("/api/v1/upload", files={"file": ("s.zip", zipped(study))},
+                           data={"add": "true", "limit": "1"})
+    assert response.status_code == 200, response.text
+    kept = Path(response.json()["study"]["kept_for_indexing"])
+    assert kept.is_dir() and kept.parent == tmp_path / "inbox" / "uploads"
+    found = scan_archive(tmp_path / "inbox").studies
+    assert [s.study_instance_uid for s in found] == [study.study_instance_uid]
+    store.close()

@@ -1,0 +1,37 @@
+"""Liveness and readiness: ready only when the index exists and matches the model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fakes.server import memory_server
+from fastapi.testclient import TestClient
+
+from catalog import INDEX_VERSION
+from cmr_search.settings import Settings
+from cmrclip.checkpoint import DEMO_CHECKPOINT, read_card
+from vectorstore import StoreSchema
+from web.app import create_app
+
+
+def test_not_ready_without_an_index_then_ready(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    store = memory_server("studies")
+    client = TestClient(create_app(settings, store))
+    assert client.get("/healthz").json() == {"status": "ok"}
+    response = client.get("/readyz")
+    assert response.status_code == 503 and "no index yet" in response.json()["reason"]
+    identity = read_card(DEMO_CHECKPOINT)["identity"]
+    store.ensure(StoreSchema(dense={"study": 4}), {"model": identity,
+                                                   "index_version": INDEX_VERSION})
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["studies"] == 0
+
+
+def test_an_index_from_another_model_is_not_ready(tmp_path: Path) -> None:
+    store = memory_server("studies")
+    store.ensure(StoreSchema(dense={"study": 4}), {"model": {"architecture": "other"},
+                                                   "index_version": INDEX_VERSION})
+    client = TestClient(create_app(Settings(data_dir=tmp_path), store))
+    response = client.get("/api/v1/health")
+    assert response.status_code == 503 and "--rebuild" in response.json()["reason"]

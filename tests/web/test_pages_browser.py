@@ -1,0 +1,157 @@
+"""The UI in a real browser: Debian's Chromium driven by Playwright (never a downloaded browser).
+
+search -> results with playing previews -> filters without a reload -> open a study -> play and
+pause a cine -> add it to a teaching file -> export the handout. Screenshots land in
+`screenshots/` (or CMR_SEARCH_SCREENSHOTS) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from cmr_search.settings import Settings
+from web.app import create_app
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="Debian chromium is not installed (make test installs it)")]
+SHOTS = Path(os.environ.get("CMR_SEARCH_SCREENSHOTS", "screenshots"))
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def server(indexed_data: Path) -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app(Settings(data_dir=indexed_data))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+    app.state.store.close()
+
+
+def _zipped_study(archive: Path, into: Path) -> Path:
+    from reader.scan import scan_archive
+
+    study = scan_archive(archive).studies[0]
+    target = into / "study.zip"
+    with zipfile.ZipFile(target, "w") as zf:
+        for path in sorted(study.folder.rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(study.folder.parent))
+    return target
+
+
+def _search_and_filter(page: Any, server: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/?q=dilated+LV")
+    cards = page.locator("li.card")
+    expect(cards.first).to_be_visible()
+    preview = cards.first.locator("img").first
+    expect(preview).to_be_visible()
+    assert page.evaluate("(img) => img.complete && img.naturalWidth > 0",
+                         preview.element_handle())
+    page.screenshot(path=str(SHOTS / "search.png"), full_page=True)
+    # filters update the results in place: same document, new URL
+    page.evaluate("window.__sameDocument = true")
+    page.locator("fieldset.facet input[name=sex]").first.check()
+    page.wait_for_url("**sex=*")
+    expect(page.locator("#loading")).to_be_hidden()
+    assert page.evaluate("window.__sameDocument === true")
+    page.keyboard.press("Escape")
+    page.locator("body").press("/")
+    assert page.evaluate("document.activeElement.id") == "q"
+
+
+def _open_and_play(page: Any) -> str:
+    """Open the first result with the keyboard; its cine plays, pauses and steps."""
+    from playwright.sync_api import expect
+
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/study/*")
+    player = page.locator("figure.player").first
+    expect(player.locator(".controls")).to_be_visible()
+    frames = {player.get_attribute("data-frame")}
+    for _ in range(10):
+        page.wait_for_timeout(80)
+        frames.add(player.get_attribute("data-frame"))
+    assert len(frames) > 2, "the cine does not play"
+    player.locator("button.play").click()
+    paused = player.get_attribute("data-frame")
+    page.wait_for_timeout(300)
+    assert player.get_attribute("data-frame") == paused
+    player.locator("input.frame").fill("3")
+    assert player.get_attribute("data-frame") == "3"
+    page.screenshot(path=str(SHOTS / "study.png"), full_page=True)
+    return str(page.url.rsplit("/", 1)[-1])
+
+
+def _teach_and_export(page: Any) -> bytes:
+    from playwright.sync_api import expect
+
+    page.fill("input[name=new_name]", "Dilated hearts")
+    page.fill("textarea[name=note]", "Look at the septal wall motion.")
+    page.fill("input[name=tags]", "dcm, teaching")
+    page.click("section.teach button[type=submit]")
+    page.wait_for_url("**/teaching/*")
+    expect(page.locator("li.card")).to_have_count(1)
+    page.screenshot(path=str(SHOTS / "teaching.png"), full_page=True)
+    with page.expect_download() as download:
+        page.click("text=Export handout (zip)")
+    return Path(download.value.path()).read_bytes()
+
+
+def _upload_and_compare(page: Any, server: str, study_zip: Path, uid: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/upload")
+    page.set_input_files("input[type=file]", str(study_zip))
+    page.click("form.upload button[type=submit]")
+    expect(page.locator("h2", has_text="Similar cases")).to_be_visible(timeout=60_000)
+    expect(page.locator("li.card").first).to_be_visible()
+    page.screenshot(path=str(SHOTS / "upload.png"), full_page=True)
+    page.goto(f"{server}/compare?a={uid}&b={uid}")
+    expect(page.locator("figure.player .controls").first).to_be_visible()
+    page.screenshot(path=str(SHOTS / "compare.png"), full_page=True)
+
+
+def test_search_study_play_teach_export(server: str, archive: Path, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1360, "height": 900},
+                                color_scheme="dark", accept_downloads=True)
+        _search_and_filter(page, server)
+        uid = _open_and_play(page)
+        body = _teach_and_export(page)
+        _upload_and_compare(page, server, _zipped_study(archive, tmp_path), uid)
+        browser.close()
+    with zipfile.ZipFile(io.BytesIO(body)) as zf:
+        handout = zf.read(next(n for n in zf.namelist() if n.endswith("handout.html"))).decode()
+    assert "Case 1" in handout and "septal wall motion" in handout
+    assert "data:image/webp;base64," in handout
+    assert uid not in handout and "SYN" not in handout  # no UIDs, no patient IDs

@@ -1,0 +1,202 @@
+"""The embedded store: one Qdrant Edge shard in a folder, in this process, no server.
+
+A shard can be open in one process only (its write-ahead log is locked), so the indexer never
+writes into the shard a server is reading: see `generations.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import qdrant_edge as qe
+
+from vectorstore import types as st
+from vectorstore.base import StoreError, dense_vectors, example_vectors
+from vectorstore.translate import HNSW, NO_GRAPH, Dialect, Hnsw, to_filter
+
+logger = logging.getLogger(__name__)
+
+SHARD = "shard"
+METADATA = "collection.json"
+
+
+def _hnsw(params: Hnsw) -> qe.HnswIndexConfig:
+    return qe.HnswIndexConfig(m=params.m, ef_construct=params.ef_construct,
+                              full_scan_threshold=params.full_scan_threshold,
+                              payload_m=params.payload_m)
+
+
+def _vector_params(size: int, exact: bool) -> qe.EdgeVectorParams:
+    if not exact:
+        return qe.EdgeVectorParams(size=size, distance=qe.Distance.Cosine)
+    return qe.EdgeVectorParams(size=size, distance=qe.Distance.Cosine,
+                               hnsw_config=_hnsw(NO_GRAPH),
+                               datatype=qe.VectorStorageDatatype.Float16)
+
+
+_FIELD_TYPES = {
+    st.FieldType.KEYWORD: qe.PayloadSchemaType.Keyword,
+    st.FieldType.INTEGER: qe.PayloadSchemaType.Integer,
+    st.FieldType.FLOAT: qe.PayloadSchemaType.Float,
+    st.FieldType.BOOL: qe.PayloadSchemaType.Bool,
+    st.FieldType.DATETIME: qe.PayloadSchemaType.Datetime,
+    st.FieldType.TEXT: qe.PayloadSchemaType.Text,
+}
+
+_DIALECT: Dialect[qe.Filter] = Dialect(
+    match=lambda key, value: qe.FieldCondition(key=key, match=qe.MatchValue(value)),
+    match_any=lambda key, values: qe.FieldCondition(key=key, match=qe.MatchAny(values)),
+    number_range=lambda key, gte, lte: qe.FieldCondition(key=key,
+                                                         range=qe.RangeFloat(gte=gte, lte=lte)),
+    date_range=lambda key, gte, lte: qe.FieldCondition(key=key,
+                                                       range=qe.RangeDateTime(gte=gte, lte=lte)),
+    filter=lambda must, must_not: qe.Filter(must=must, must_not=must_not))
+
+
+def _filter(where: st.Filter | None) -> qe.Filter | None:
+    return to_filter(where, _DIALECT)
+
+
+def _vector(v: np.ndarray | st.SparseVector) -> list[float] | qe.SparseVector:
+    if isinstance(v, st.SparseVector):
+        return qe.SparseVector(list(v.indices), list(v.values))
+    return [float(x) for x in np.asarray(v, dtype=np.float32)]
+
+
+class EdgeStore:
+    """A Qdrant Edge shard under `folder` (the shard itself in `folder/shard`)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._shard: qe.EdgeShard | None = None
+        self._opening = threading.Lock()
+
+    def _meta_path(self) -> Path:
+        return self.folder / METADATA
+
+    def metadata(self) -> dict[str, Any] | None:
+        try:
+            return dict(json.loads(self._meta_path().read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return None
+        except (OSError, json.JSONDecodeError) as error:
+            raise StoreError(f"{self._meta_path()}: unreadable ({error})") from error
+
+    @property
+    def shard(self) -> qe.EdgeShard:
+        with self._opening:  # a shard loads once: a second load in one process is refused
+            return self._load()
+
+    def _load(self) -> qe.EdgeShard:
+        if self._shard is None:
+            if self.metadata() is None:
+                raise StoreError(f"{self.folder}: no index here")
+            try:
+                self._shard = qe.EdgeShard.load(str(self.folder / SHARD))
+            except Exception as error:  # the binding raises plain Exceptions
+                if "WouldBlock" in str(error):
+                    raise StoreError(f"{self.folder / SHARD}: open in another process (a running "
+                                     "`cmr-search serve`?); stop it, or search through its "
+                                     "API: /api/v1/search?q=...") from error
+                raise StoreError(f"{self.folder / SHARD}: cannot open ({error})") from error
+        return self._shard
+
+    def ensure(self, schema: st.StoreSchema, metadata: dict[str, Any]) -> dict[str, Any]:
+        existing = self.metadata()
+        if existing is not None:
+            return existing
+        config = qe.EdgeConfig(
+            vectors={name: _vector_params(size, name in schema.exact)
+                     for name, size in schema.dense.items()},
+            sparse_vectors={name: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)
+                            for name in schema.sparse},
+            hnsw_config=_hnsw(HNSW))
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._shard = qe.EdgeShard.create(str(self.folder / SHARD), config)
+        for name, kind in schema.indexes.items():
+            self._shard.update(qe.UpdateOperation.create_field_index(name, _FIELD_TYPES[kind]))
+        tmp = self._meta_path().with_suffix(".partial")
+        tmp.write_text(json.dumps(metadata, indent=2), encoding="utf-8")
+        tmp.replace(self._meta_path())
+        return metadata
+
+    def upsert(self, points: Sequence[st.StorePoint]) -> None:
+        if not points:
+            return
+        edge_points = []
+        for p in points:
+            vectors: dict[str, Any] = {k: _vector(v) for k, v in p.dense.items()}
+            vectors.update({k: _vector(v) for k, v in p.sparse.items()})
+            edge_points.append(qe.Point(p.id, vectors, p.payload))
+        self.shard.update(qe.UpdateOperation.upsert_points(edge_points))
+
+    def delete(self, ids: Sequence[str]) -> None:
+        if ids:
+            self.shard.update(qe.UpdateOperation.delete_points(list(ids)))
+
+    def retrieve(self, ids: Sequence[str], vectors: Sequence[str] = ()) -> list[st.Hit]:
+        records = self.shard.retrieve(list(ids), with_payload=True,
+                                      with_vector=list(vectors) if vectors else False)
+        return [st.Hit(str(r.id), 1.0, dict(r.payload or {}), dense_vectors(r.vector))
+                for r in records]
+
+    def scroll(self, fields: Sequence[str] | None = None, where: st.Filter | None = None,
+               batch: int = 1000) -> Iterator[st.Hit]:
+        offset: Any = None
+        while True:
+            records, offset = self.shard.scroll(qe.ScrollRequest(
+                offset=offset, limit=batch, filter=_filter(where),
+                with_payload=list(fields) if fields is not None else True, with_vector=False))
+            yield from (st.Hit(str(r.id), 1.0, dict(r.payload or {})) for r in records)
+            if offset is None:
+                return
+
+    def count(self, where: st.Filter | None = None) -> int:
+        return self.shard.count(qe.CountRequest(filter=_filter(where), exact=True))
+
+    def _scoring(self, q: st.Nearest | st.Recommend) -> qe.Query:
+        if isinstance(q, st.Nearest):
+            return qe.Query.Nearest(_vector(q.vector), using=q.using)
+        positive: list[Any] = [_vector(v) for v in example_vectors(self, q.using, q.positive)]
+        negative: list[Any] = [_vector(v) for v in example_vectors(self, q.using, q.negative)]
+        return qe.Query.RecommendBestScore(qe.RecommendQuery(positive, negative), using=q.using)
+
+    def query(self, query: st.Query, limit: int = 10, offset: int = 0,
+              where: st.Filter | None = None, fields: Sequence[str] | None = None) -> list[st.Hit]:
+        payload: Any = list(fields) if fields is not None else True
+        if isinstance(query, st.Fused):
+            request = qe.QueryRequest(
+                limit=limit, offset=offset, filter=_filter(where), with_payload=payload,
+                prefetches=[qe.Prefetch(limit=query.candidates, query=self._scoring(p),
+                                        filter=_filter(st.both(where, p.where)))
+                            for p in query.parts],
+                # the stubs omit Fusion's variants from the accepted types
+                query=qe.Fusion.Rrf(k=query.k, weights=list(query.weights)))  # type: ignore[arg-type]
+        else:
+            request = qe.QueryRequest(limit=limit, offset=offset,
+                                      filter=_filter(st.both(where, query.where)),
+                                      query=self._scoring(query), with_payload=payload)
+        return [st.Hit(str(p.id), float(p.score), dict(p.payload or {}))
+                for p in self.shard.query(request)]
+
+    def facet(self, key: str, where: st.Filter | None = None, limit: int = 50) -> dict[Any, int]:
+        response = self.shard.facet(qe.FacetRequest(key=key, limit=limit, exact=True,
+                                                    filter=_filter(where)))
+        return {h.value: int(h.count) for h in response.hits}
+
+    def optimize(self) -> None:
+        self.shard.optimize()
+        self.shard.flush()
+
+    def close(self) -> None:
+        if self._shard is not None:
+            self._shard.flush()
+            self._shard.close()
+            self._shard = None
+

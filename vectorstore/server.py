@@ -1,0 +1,180 @@
+"""A Qdrant server or cluster by URL, through qdrant-client (or its in-memory mode in tests)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+from qdrant_client import QdrantClient
+from qdrant_client import models as qm
+from qdrant_client.http.exceptions import UnexpectedResponse
+
+from vectorstore import types as st
+from vectorstore.base import StoreError, dense_vectors, example_vectors
+from vectorstore.translate import HNSW, NO_GRAPH, Dialect, Hnsw, to_filter
+
+logger = logging.getLogger(__name__)
+
+_FIELD_TYPES = {
+    st.FieldType.KEYWORD: qm.PayloadSchemaType.KEYWORD,
+    st.FieldType.INTEGER: qm.PayloadSchemaType.INTEGER,
+    st.FieldType.FLOAT: qm.PayloadSchemaType.FLOAT,
+    st.FieldType.BOOL: qm.PayloadSchemaType.BOOL,
+    st.FieldType.DATETIME: qm.PayloadSchemaType.DATETIME,
+    st.FieldType.TEXT: qm.PayloadSchemaType.TEXT,
+}
+
+
+_DIALECT: Dialect[qm.Filter] = Dialect(
+    match=lambda key, value: qm.FieldCondition(key=key, match=qm.MatchValue(value=value)),
+    match_any=lambda key, values: qm.FieldCondition(key=key, match=qm.MatchAny(any=values)),
+    number_range=lambda key, gte, lte: qm.FieldCondition(key=key,
+                                                         range=qm.Range(gte=gte, lte=lte)),
+    date_range=lambda key, gte, lte: qm.FieldCondition(
+        key=key, range=qm.DatetimeRange(gte=gte, lte=lte)),
+    filter=lambda must, must_not: qm.Filter(must=must, must_not=must_not))
+
+
+def _filter(where: st.Filter | None) -> qm.Filter | None:
+    return to_filter(where, _DIALECT)
+
+
+def _hnsw(params: Hnsw) -> qm.HnswConfigDiff:
+    return qm.HnswConfigDiff(m=params.m, ef_construct=params.ef_construct,
+                             full_scan_threshold=params.full_scan_threshold,
+                             payload_m=params.payload_m)
+
+
+def _vector(v: np.ndarray | st.SparseVector) -> list[float] | qm.SparseVector:
+    if isinstance(v, st.SparseVector):
+        return qm.SparseVector(indices=list(v.indices), values=list(v.values))
+    return [float(x) for x in np.asarray(v, dtype=np.float32)]
+
+
+def _vector_params(size: int, exact: bool) -> qm.VectorParams:
+    if not exact:
+        return qm.VectorParams(size=size, distance=qm.Distance.COSINE)
+    return qm.VectorParams(size=size, distance=qm.Distance.COSINE,
+                           hnsw_config=_hnsw(NO_GRAPH),
+                           datatype=qm.Datatype.FLOAT16)
+
+
+class ServerStore:
+    """One collection on a Qdrant server or cluster at an http(s) URL."""
+
+    def __init__(self, url: str, collection: str, api_key: str | None = None,
+                 timeout_s: int = 30) -> None:
+        if not url.startswith(("http://", "https://")):
+            raise StoreError(f"Qdrant URL {url!r}: expected http:// or https://")
+        self.collection = collection
+        self.url = url
+        self.client = QdrantClient(url=url, api_key=api_key, timeout=timeout_s)
+
+    @classmethod
+    def from_client(cls, client: QdrantClient, collection: str, label: str) -> ServerStore:
+        """A store over a client built elsewhere (the tests pass qdrant-client's local mode,
+        which speaks the server's API; `label` names it in errors)."""
+        store = cls.__new__(cls)
+        store.collection, store.url, store.client = collection, label, client
+        return store
+
+    def metadata(self) -> dict[str, Any] | None:
+        try:
+            if not self.client.collection_exists(self.collection):
+                return None
+            info = self.client.get_collection(self.collection)
+        except (UnexpectedResponse, OSError) as error:
+            raise StoreError(f"Qdrant at {self.url}: {error}") from error
+        return dict(info.config.metadata or {})
+
+    def ensure(self, schema: st.StoreSchema, metadata: dict[str, Any]) -> dict[str, Any]:
+        existing = self.metadata()
+        if existing is not None:
+            return existing
+        self.client.create_collection(
+            self.collection,
+            vectors_config={name: _vector_params(size, name in schema.exact)
+                            for name, size in schema.dense.items()},
+            sparse_vectors_config={name: qm.SparseVectorParams(modifier=qm.Modifier.IDF)
+                                   for name in schema.sparse},
+            hnsw_config=_hnsw(HNSW),
+            metadata=metadata)
+        if self.url != ":memory:":  # local mode has no payload indexes (and warns about them)
+            for name, kind in schema.indexes.items():
+                self.client.create_payload_index(self.collection, name, _FIELD_TYPES[kind])
+        return metadata
+
+    def upsert(self, points: Sequence[st.StorePoint]) -> None:
+        if not points:
+            return
+        structs = []
+        for p in points:
+            vector: dict[str, Any] = {k: _vector(v) for k, v in p.dense.items()}
+            vector.update({k: _vector(v) for k, v in p.sparse.items()})
+            structs.append(qm.PointStruct(id=p.id, vector=vector, payload=p.payload))
+        self.client.upsert(self.collection, structs, wait=True)
+
+    def delete(self, ids: Sequence[str]) -> None:
+        if ids:
+            self.client.delete(self.collection, qm.PointIdsList(points=list(ids)), wait=True)
+
+    def retrieve(self, ids: Sequence[str], vectors: Sequence[str] = ()) -> list[st.Hit]:
+        records = self.client.retrieve(self.collection, list(ids), with_payload=True,
+                                       with_vectors=list(vectors) if vectors else False)
+        return [st.Hit(str(r.id), 1.0, dict(r.payload or {}), dense_vectors(r.vector))
+                for r in records]
+
+    def scroll(self, fields: Sequence[str] | None = None, where: st.Filter | None = None,
+               batch: int = 1000) -> Iterator[st.Hit]:
+        offset: Any = None
+        while True:
+            records, offset = self.client.scroll(
+                self.collection, scroll_filter=_filter(where), limit=batch, offset=offset,
+                with_payload=list(fields) if fields is not None else True, with_vectors=False)
+            yield from (st.Hit(str(r.id), 1.0, dict(r.payload or {})) for r in records)
+            if offset is None:
+                return
+
+    def count(self, where: st.Filter | None = None) -> int:
+        return int(self.client.count(self.collection, count_filter=_filter(where),
+                                     exact=True).count)
+
+    def _scoring(self, q: st.Nearest | st.Recommend) -> Any:
+        if isinstance(q, st.Nearest):
+            return _vector(q.vector)
+        return qm.RecommendQuery(recommend=qm.RecommendInput(
+            positive=[_vector(v) for v in example_vectors(self, q.using, q.positive)],
+            negative=[_vector(v) for v in example_vectors(self, q.using, q.negative)] or None,
+            strategy=qm.RecommendStrategy.BEST_SCORE))
+
+    def query(self, query: st.Query, limit: int = 10, offset: int = 0,
+              where: st.Filter | None = None, fields: Sequence[str] | None = None) -> list[st.Hit]:
+        payload: Any = list(fields) if fields is not None else True
+        if isinstance(query, st.Fused):
+            response = self.client.query_points(
+                self.collection, limit=limit, offset=offset, query_filter=_filter(where),
+                with_payload=payload,
+                prefetch=[qm.Prefetch(query=self._scoring(p), using=p.using,
+                                      limit=query.candidates,
+                                      filter=_filter(st.both(where, p.where)))
+                          for p in query.parts],
+                query=qm.RrfQuery(rrf=qm.Rrf(k=query.k, weights=list(query.weights))))
+        else:
+            response = self.client.query_points(
+                self.collection, query=self._scoring(query), using=query.using, limit=limit,
+                offset=offset, query_filter=_filter(st.both(where, query.where)),
+                with_payload=payload)
+        return [st.Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in response.points]
+
+    def facet(self, key: str, where: st.Filter | None = None, limit: int = 50) -> dict[Any, int]:
+        response = self.client.facet(self.collection, key=key, facet_filter=_filter(where),
+                                     limit=limit, exact=True)
+        return {h.value: int(h.count) for h in response.hits}
+
+    def optimize(self) -> None:
+        """The server builds its indexes in the background."""
+
+    def close(self) -> None:
+        self.client.close()
