@@ -5,14 +5,18 @@ WORKDIR /app
 RUN pip install --no-cache-dir torch==2.13.0
 COPY pyproject.toml README.md ./
 COPY cmr_search cmr_search
+COPY cli cli
 COPY phantom phantom
+COPY reader reader
+COPY vectorstore vectorstore
+COPY catalog catalog
+COPY cmrclip cmrclip
 COPY indexer indexer
 COPY search search
 COPY web web
-COPY cmrclip cmrclip
 COPY templates templates
-# editable: the app finds templates/ beside its packages
-RUN pip install --no-cache-dir -e .
+# a plain (not editable) install: templates, static files and the demo model are package data
+RUN pip install --no-cache-dir . && rm -rf /app/*
 ENV CMR_SEARCH_DATA_DIR=/data HF_HUB_OFFLINE=1
 USER 1000:1000
 EXPOSE 8000

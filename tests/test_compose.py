@@ -54,5 +54,16 @@ def test_the_image_installs_cpu_torch_first() -> None:
     lines = (ROOT / "Dockerfile").read_text().splitlines()
     torch_line = next(i for i, line in enumerate(lines) if "torch==" in line)
     install_line = next(i for i, line in enumerate(lines)
-                        if "pip install --no-cache-dir -e ." in line)
+                        if "pip install --no-cache-dir ." in line)
     assert torch_line < install_line
+
+
+def test_the_image_copies_every_package_it_installs() -> None:
+    import tomllib
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    found = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = {p.rstrip("*") for p in found}
+    copied = {line.split()[1] for line in (ROOT / "Dockerfile").read_text().splitlines()
+              if line.startswith("COPY ") and "pyproject" not in line}
+    assert packages == copied
