@@ -136,7 +136,7 @@ def upload(request: Request,
                                    view=view or None)
     return {"study": {"study_instance_uid": study.study_instance_uid, "views": study.views,
                       "impression": study.impression, "skipped_files": study.skipped,
-                      "previews": uploaded_previews(study), "added_to_index": False,
+                      "previews": uploaded_previews(request, study), "added_to_index": False,
                       "kept_for_indexing": str(study.kept) if study.kept else None},
             **response.model_dump(mode="json")}
 

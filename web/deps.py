@@ -38,9 +38,11 @@ def indexed(request: Request, study_instance_uid: str) -> bool:
     return bool(store_of(request).retrieve([point_id(study_instance_uid)]))
 
 
-def uploaded_previews(study: UploadedStudy) -> dict[str, str]:
+def uploaded_previews(request: Request, study: UploadedStudy) -> dict[str, str]:
     """Preview paths relative to the data folder, like an indexed study's."""
-    return {k: f"uploads/previews/{v}" for k, v in study.previews.items()}
+    layout = layout_of(request)
+    folder = layout.upload_previews.relative_to(layout.root)
+    return {k: str(folder / v) for k, v in study.previews.items()}
 
 
 def upload_archive(request: Request) -> Path:

@@ -23,7 +23,7 @@ from search.understand import understand
 from web.api import filters_from
 from web.deps import engine_of, layout_of, study_encoder, upload_archive, uploaded_previews
 from web.media import clip_interval_ms, sax_slices
-from web.render import make_templates
+from web.render import PREVIEW_ORDER, make_templates
 
 router = APIRouter(include_in_schema=False)
 templates = make_templates()
@@ -115,7 +115,7 @@ def similar_page(request: Request, uid: str) -> HTMLResponse:
 def compare_page(request: Request, a: str, b: str) -> HTMLResponse:
     engine = engine_of(request)
     left, right = engine.study(a), engine.study(b)
-    slots = [s for s in ("sax", "4ch", "2ch", "3ch", "lvot", "lge_sax", "lge_lax")
+    slots = [s.value for s in PREVIEW_ORDER
              if s in (left.payload.get("previews") or {}) or
              s in (right.payload.get("previews") or {})]
     return render(request, "compare.html", left=left, right=right, slots=slots)
@@ -140,7 +140,7 @@ def upload_page(request: Request,
         return render(request, "upload.html", 400, result=None, error=str(error))
     response = engine.near_vectors(study.vectors, SearchFilters(), Page(limit=12))
     return render(request, "upload.html", result=response, study=study,
-                  previews=uploaded_previews(study), error=None, terms=[],
+                  previews=uploaded_previews(request, study), error=None, terms=[],
                   filename=Path(file.filename or "upload.zip").name, kept=study.kept)
 
 

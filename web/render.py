@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from cmr_search.vocab import Finding
+from cmr_search.vocab import Finding, PreviewKind
 from search.explain import term_pattern
 
 # package data, found the same way in a wheel install as in a source checkout
@@ -19,6 +19,9 @@ TEMPLATES = Path(str(files("templates")))
 STATIC = Path(str(files("web") / "static"))
 HTMX = "vendor/htmx-2.0.11.min.js"
 
+# the order the views are shown in: the short axis, then the long axes, then LGE
+PREVIEW_ORDER = (PreviewKind.SAX, PreviewKind.CH4, PreviewKind.CH2, PreviewKind.CH3,
+                 PreviewKind.LVOT, PreviewKind.LGE_SAX, PreviewKind.LGE_LAX)
 VIEW_LABELS = {"sax": "Short axis", "sax_basal": "SAX basal", "sax_mid": "SAX mid",
                "sax_apical": "SAX apical", "2ch": "2-chamber", "3ch": "3-chamber",
                "4ch": "4-chamber", "lvot": "LVOT", "lge_sax": "LGE short axis",

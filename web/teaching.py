@@ -17,6 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cmr_search.vocab import PreviewKind
+from web.render import VIEW_LABELS
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS collections (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created TEXT NOT NULL);
@@ -27,6 +30,9 @@ CREATE TABLE IF NOT EXISTS cases (
     tags TEXT NOT NULL DEFAULT '', added TEXT NOT NULL,
     UNIQUE (collection_id, study_instance_uid));
 """
+# the views a handout shows, in order (its size stays small: no long-axis LGE, no LVOT)
+HANDOUT_VIEWS = (PreviewKind.SAX, PreviewKind.CH4, PreviewKind.CH2, PreviewKind.CH3,
+                 PreviewKind.LGE_SAX)
 MAX_NAME = 120
 MAX_NOTE = 4000
 
@@ -136,8 +142,8 @@ def handout_zip(name: str, cases: list[tuple[Case, dict[str, Any]]], data_dir: P
     items = []
     for number, (case, payload) in enumerate(cases, 1):
         figures = []
-        for slot, label in (("sax", "Short axis"), ("4ch", "4-chamber"), ("2ch", "2-chamber"),
-                            ("3ch", "3-chamber"), ("lge_sax", "LGE short axis")):
+        for slot in HANDOUT_VIEWS:
+            label = VIEW_LABELS[slot]
             path = (payload.get("previews") or {}).get(slot)
             if path and (data_dir / path).is_file():
                 figures.append(f'<figure><img src="{_data_uri(data_dir / path)}" '
