@@ -19,13 +19,14 @@ from rich.table import Table
 
 from cmr_search.settings import Settings
 from cmrclip.clips import ClipSpec
+from cmrclip.preprocess import Preprocess
 from indexer.assemble import assemble_study
 from reader.scan import Study, scan_archive
 
 
 def _assemble(study: Study) -> dict[str, float]:
     timings: dict[str, float] = {}
-    assemble_study(study, ClipSpec(), timings)
+    assemble_study(study, Preprocess(ClipSpec()), timings)
     return timings
 
 

@@ -26,7 +26,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from catalog import IMPRESSION, KEYWORDS, REPORT, StudyPayload, store_schema
+from catalog import IMPRESSION, KEYWORDS, REPORT, REPORT_FIELDS, StudyPayload, store_schema
 from cmr_search.layout import DataLayout
 from cmrclip.checkpoint import DEMO_CHECKPOINT
 from cmrclip.inference import Encoder
@@ -35,10 +35,6 @@ from indexer.points import Platt, to_point
 from indexer.records import RecordStore
 from search import Mode, Page, SearchEngine, SearchRequest, SimilarRequest, Weights
 from vectorstore import EdgeStore, LiveEdgeStore
-
-REPORT_KEYS = {"has_report", "report_status", "impression", "report", "report_findings",
-               "report_uncertain", "report_negated", "report_severity", "report_sentences",
-               "report_diagnoses"}
 
 FINDING_QUERIES = {
     "lv_systolic_dysfunction": ["impaired LV systolic function", "reduced ejection fraction",
@@ -100,7 +96,7 @@ def reportless_copy(data: Path, embedder: Encoder, live: LiveEdgeStore, into: Pa
     points = []
     for record in RecordStore(DataLayout(data).embeddings, embedder.key).all():
         record.vectors = {k: v for k, v in record.vectors.items() if k not in (REPORT, IMPRESSION)}
-        kept = {k: v for k, v in record.payload.model_dump().items() if k not in REPORT_KEYS}
+        kept = {k: v for k, v in record.payload.model_dump().items() if k not in REPORT_FIELDS}
         record.payload = StudyPayload(**kept)
         point = to_point(record, calibration)
         point.sparse.pop(KEYWORDS, None)

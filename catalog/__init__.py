@@ -7,6 +7,7 @@ indexes, and the identity check that keeps a model from querying an index built 
 from catalog.identity import IndexMismatchError, check_compatible, index_identity, mismatch
 from catalog.payload import (
     IMAGE_FINDING_THRESHOLD,
+    REPORT_FIELDS,
     PayloadField,
     ReportStatus,
     StudyPayload,
@@ -28,7 +29,8 @@ from catalog.schema import (
 
 __all__ = [
     "IMAGE_FINDING_THRESHOLD", "IMPRESSION", "INDEX_VERSION", "KEYWORDS", "PAYLOAD_INDEXES",
-    "REPORT", "STUDY", "VIEW_VECTORS", "IndexMismatchError", "PayloadField", "ReportStatus",
+    "REPORT", "REPORT_FIELDS", "STUDY", "VIEW_VECTORS", "IndexMismatchError", "PayloadField",
+    "ReportStatus",
     "StudyPayload", "check_compatible", "dense_sizes", "image_score_key", "index_identity",
     "mismatch", "point_id", "report_severity_key", "store_schema",
 ]

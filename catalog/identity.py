@@ -13,7 +13,9 @@ from vectorstore.base import StoreError
 from vectorstore.keywords import KEYWORD_ENCODER
 
 # what must agree between an index and the model that queries it
-_MUST_MATCH = ("index_version", "model", "vectors")
+_MUST_MATCH = ("index_version", "model", "vectors", "keyword_encoder")
+# recorded since the tokenizer was named; an index from before used the same one
+_ASSUMED = {"keyword_encoder": KEYWORD_ENCODER}
 REBUILD_HINT = "re-index with `cmr-search index ARCHIVE --rebuild`"
 
 
@@ -34,8 +36,9 @@ def mismatch(metadata: dict[str, Any], expected: dict[str, Any]) -> str | None:
     Keys absent from `expected` are not compared (readiness knows the model, not its sizes).
     """
     for key in _MUST_MATCH:
-        if key in expected and metadata.get(key) != expected[key]:
-            return (f"index was built with {key} {_describe(metadata.get(key))}, this model "
+        built = metadata.get(key, _ASSUMED.get(key))
+        if key in expected and built != expected[key]:
+            return (f"index was built with {key} {_describe(built)}, this model "
                     f"has {_describe(expected[key])}; {REBUILD_HINT}")
     return None
 

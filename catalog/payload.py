@@ -1,8 +1,9 @@
 """The payload of a study point, typed: what search filters on, counts, shows and explains.
 
-`StudyPayload` is written by the indexer and read back by search. Every field has a default,
-so a point read with a few fields (a ranking needs two) still validates. `PayloadField` names
-the keys filters and facets use; a test holds the two together.
+`StudyPayload` is written by the indexer and read back by search. Every field but the Study
+Instance UID has a default, so a point read with a few fields still validates. `PayloadField`
+names the keys that code addresses by name (filters, facets, ranking, results); a test holds
+the two together.
 """
 
 from __future__ import annotations
@@ -46,8 +47,20 @@ class PayloadField(StrEnum):
     IMAGE_FINDINGS = "image_findings"
     IMAGE_SCORES = "image_scores"
     PREVIEWS = "previews"
+    IMPRESSION = "impression"
+    REPORT = "report"
+    HAS_REPORT = "has_report"
+    REPORT_SENTENCES = "report_sentences"
     FINGERPRINT = "fingerprint"
     POINT_VERSION = "point_version"
+
+
+# the report's part of a payload: what a study without a report has at its defaults
+REPORT_FIELDS = frozenset({
+    PayloadField.HAS_REPORT, PayloadField.REPORT_STATUS, PayloadField.IMPRESSION,
+    PayloadField.REPORT, PayloadField.REPORT_FINDINGS, PayloadField.REPORT_UNCERTAIN,
+    PayloadField.REPORT_NEGATED, PayloadField.REPORT_SEVERITY, PayloadField.REPORT_SENTENCES,
+    PayloadField.REPORT_DIAGNOSES})
 
 
 def image_score_key(finding: Finding | str) -> str:
@@ -98,5 +111,6 @@ class StudyPayload(BaseModel):
                                       "on a Qdrant server, to upsert only what changed")
 
     def as_payload(self) -> dict[str, object]:
-        """The JSON-ready dict a store keeps."""
-        return self.model_dump(mode="json", exclude_none=False)
+        """The JSON-ready dict a store keeps (`point_version` only where a server store set it)."""
+        unset = {"point_version"} if self.point_version is None else None
+        return self.model_dump(mode="json", exclude=unset)

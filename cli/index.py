@@ -37,9 +37,8 @@ def run_index_command(settings: Settings, archive: Path, rebuild: bool, shard: s
     from cmrclip.checkpoint import CheckpointError, checkpoint_folder
     from cmrclip.inference import Encoder
     from indexer.pipeline import IndexOptions, Shard, run_index
-    from vectorstore import StoreError
+    from vectorstore import GenerationTarget, StoreError
     from vectorstore.factory import index_target
-    from vectorstore.generations import Generations
 
     if not archive.is_dir():
         fail(f"{archive}: not a folder")
@@ -63,7 +62,7 @@ def run_index_command(settings: Settings, archive: Path, rebuild: bool, shard: s
                             rate=f"{rate:.2f}/s" if stage == "embed studies" else "")
 
         try:
-            if isinstance(target, Generations):
+            if isinstance(target, GenerationTarget):
                 with target.lock():
                     summary = run_index(archive, layout, encoder, target, options, tick)
             else:

@@ -36,6 +36,8 @@ def main_callback(ctx: typer.Context) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     ignore_pydicom_warnings()
+    # a 22 MB local text model needs no progress bar on every command (transformers reads it)
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
         settings = Settings()
     except ValidationError as error:

@@ -26,6 +26,7 @@ def train(
     amp: Annotated[bool, typer.Option(help="bfloat16 mixed precision (GPU)")] = False,
 ) -> None:
     """Train CMR-CLIP on an archive's studies and report impressions (no labels needed)."""
+    from cmrclip.model import preprocess_for
     from cmrclip.registry import REGISTRY
     from cmrclip.train import EpochLog, TrainConfig
     from cmrclip.train import train as run_training
@@ -40,7 +41,7 @@ def train(
                          batch_size=batch_size, lr=lr, seed=seed, resume=resume, amp=amp)
     with progress_bar() as progress:
         clips = progress.add_task("preparing clips", total=None)
-        pairs = load_pairs(archive, REGISTRY[arch].clip_spec, settings.layout.clips,
+        pairs = load_pairs(archive, preprocess_for(arch), settings.layout.clips,
                            settings.worker_count,
                            lambda done, total: progress.update(clips, completed=done,
                                                                total=total))
@@ -69,6 +70,7 @@ def evaluate(
     """Evaluate like the paper: retrieval, zero-shot, few-shot, linear probe, baselines."""
     from cli.evaldata import eval_data
     from cmrclip.checkpoint import CheckpointError, checkpoint_folder, load_checkpoint
+    from cmrclip.model import preprocess_for
     from cmrclip.report import markdown
     from cmrclip.run_eval import run_evaluation
     from indexer.pairs import load_pairs
@@ -83,7 +85,7 @@ def evaluate(
         fail(str(error))
     with progress_bar() as progress:
         task = progress.add_task("preparing clips", total=None)
-        pairs = load_pairs(archive, model.config.clip_spec, settings.layout.clips,
+        pairs = load_pairs(archive, preprocess_for(identity.architecture), settings.layout.clips,
                            settings.worker_count,
                            lambda done, total: progress.update(task, completed=done,
                                                                total=total))

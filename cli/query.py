@@ -41,13 +41,14 @@ AllOpt = Annotated[bool, typer.Option("--all-studies", help="every study, not on
 
 
 def _engine(ctx: typer.Context) -> SearchEngine:
+    from cmrclip.checkpoint import CheckpointError
     from vectorstore import StoreError
 
     settings = settings_of(ctx)
     try:
         engine = open_engine(settings)
         engine.check_ready()
-    except (SearchError, StoreError) as error:
+    except (SearchError, StoreError, CheckpointError) as error:
         fail(str(error))
     return engine
 
@@ -71,7 +72,8 @@ def _print(response: SearchResponse, as_json: bool) -> None:
         table.add_column(name, no_wrap=True, min_width=len(name))
     table.add_column("impression", overflow="ellipsis", no_wrap=True, max_width=56)
     for r in response.results:
-        why = " ".join(f"{_SHORT[s.signal]}#{s.rank}" for s in r.explanation.signals)
+        why = " ".join(f"{_SHORT.get(s.signal, s.signal.value)}#{s.rank}"
+                       for s in r.explanation.signals)
         if r.explanation.best_view:
             why += f" {r.explanation.best_view}"
         if r.other_studies:

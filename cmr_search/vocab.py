@@ -65,6 +65,11 @@ LAX_VIEWS: dict[View, tuple[ClipSlot, PreviewKind]] = {
     View.CH4_CINE: (ClipSlot.CH4, PreviewKind.CH4),
     View.LVOT_CINE: (ClipSlot.LVOT, PreviewKind.LVOT),
 }
+# Which LGE view fills which still slot and which preview.
+LGE_VIEWS: dict[View, tuple[ClipSlot, PreviewKind]] = {
+    View.LGE_SAX: (ClipSlot.LGE_SAX, PreviewKind.LGE_SAX),
+    View.LGE_LAX: (ClipSlot.LGE_LAX, PreviewKind.LGE_LAX),
+}
 
 
 class Finding(StrEnum):

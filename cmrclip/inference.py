@@ -15,6 +15,7 @@ from cmr_search.vocab import CINE_SLOTS, CMR_CLIP_FINDINGS, STILL_SLOTS, ClipSlo
 from cmrclip.checkpoint import load_checkpoint
 from cmrclip.clips import ClipSpec, StudyClips
 from cmrclip.model import CMRClip
+from cmrclip.preprocess import Preprocess
 from cmrclip.prompts import PROMPTS
 from cmrclip.types import ModelIdentity, StudyVectors, TextVectors
 
@@ -37,6 +38,11 @@ class Encoder:
     @property
     def spec(self) -> ClipSpec:
         return self.model.config.clip_spec
+
+    @property
+    def preprocess(self) -> Preprocess:
+        """What turns a study's decoded views into this model's input."""
+        return Preprocess(self.spec)
 
     @property
     def key(self) -> str:

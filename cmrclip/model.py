@@ -60,7 +60,11 @@ class CMRClip(nn.Module):
         return (F.cross_entropy(logits, target) + F.cross_entropy(logits.t(), target)) / 2
 
 
+def preprocess_for(name: str) -> Preprocess:
+    """The preprocessing a registered architecture's input needs (no model is built)."""
+    return Preprocess(get_config(name).clip_spec)
+
+
 def create_model(name: str, text: TextTower | None = None) -> tuple[CMRClip, Preprocess]:
     """The model for a registered architecture, with the preprocessing its input needs."""
-    config = get_config(name)
-    return CMRClip(config, text), Preprocess(config.clip_spec)
+    return CMRClip(get_config(name), text), preprocess_for(name)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import map_coordinates
 
-from cmr_search.vocab import CINE_SLOTS, LAX_VIEWS, STILL_SLOTS, ClipSlot, View
+from cmr_search.vocab import CINE_SLOTS, LAX_VIEWS, LGE_VIEWS, STILL_SLOTS, ClipSlot, View
 from cmrclip.clips import ClipSpec, StudyClips, empty_clips
 from reader.locate import project_to_slice
 from reader.stack import APEX_DIRECTION, Stack
@@ -22,7 +22,6 @@ from reader.views import StudyStacks
 # Where along the short-axis stack (fraction from base to apex) each SAX slot sits.
 SAX_LEVELS: dict[ClipSlot, float] = {ClipSlot.SAX_BASAL: 0.2, ClipSlot.SAX_MID: 0.5,
                                      ClipSlot.SAX_APICAL: 0.8}
-_STILL_VIEWS = ((ClipSlot.LGE_SAX, View.LGE_SAX, True), (ClipSlot.LGE_LAX, View.LGE_LAX, False))
 
 
 def resample_slice(stack: Stack, slice_index: int, center: np.ndarray,
@@ -110,9 +109,10 @@ def clips_from_stacks(stacks: StudyStacks, spec: ClipSpec,
             lax = stacks.views[view]
             clips.cine[CINE_SLOTS.index(slot)] = _cine_clip(lax.stacks[0], 0, lax.center, spec)
             clips.cine_present[CINE_SLOTS.index(slot)] = True
-    for slot, view, ordered in _STILL_VIEWS:
+    for view, (slot, _) in LGE_VIEWS.items():
         if view not in stacks.views:
             continue
+        ordered = view is View.LGE_SAX  # short-axis LGE planes run base to apex
         stills = _stills(stacks.views[view].stacks, spec, stacks.sax_center, ordered)
         if stills is not None:
             clips.stills[STILL_SLOTS.index(slot)] = stills

@@ -48,10 +48,7 @@ class TextTower(nn.Module):
         super().__init__()
         # offline by construction: a local folder, local_files_only; the hub is never asked
         from transformers import AutoModel, AutoTokenizer
-        from transformers.utils import logging as hf_logging
 
-        # a 22 MB local load needs no progress bar on every command
-        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         self.folder = resolve_text_folder(name)
         self.tokenizer = AutoTokenizer.from_pretrained(self.folder, local_files_only=True)
         self.encoder = AutoModel.from_pretrained(self.folder, local_files_only=True)

@@ -8,7 +8,9 @@ import numpy as np
 
 from catalog import STUDY, VIEW_VECTORS, dense_sizes, index_identity
 from cmrclip.clips import ClipSpec, StudyClips
+from cmrclip.preprocess import Preprocess
 from cmrclip.types import ModelIdentity, StudyVectors, TextVectors
+from reader.reports import StudyReport
 
 
 class StudyEncoder(Protocol):
@@ -18,6 +20,9 @@ class StudyEncoder(Protocol):
 
     @property
     def spec(self) -> ClipSpec: ...
+
+    @property
+    def preprocess(self) -> Preprocess: ...
 
     @property
     def key(self) -> str: ...
@@ -33,6 +38,14 @@ class StudyEncoder(Protocol):
     def encode_texts(self, texts: list[str]) -> TextVectors: ...
 
     def raw_scores(self, study_vector: np.ndarray) -> dict[str, float]: ...
+
+
+def report_texts(report: StudyReport | None) -> tuple[str, str]:
+    """What a report is embedded as: the impression through the CLIP text tower (what the
+    model was trained on), and impression plus full text in the text model's own space."""
+    if report is None:
+        return "", ""
+    return report.impression or report.text, f"{report.impression}\n{report.text}"
 
 
 def point_vectors(vectors: StudyVectors) -> dict[str, np.ndarray]:

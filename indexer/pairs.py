@@ -11,8 +11,9 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from cmrclip.clips import ClipCache, ClipSpec, StudyClips
+from cmrclip.clips import ClipCache, StudyClips
 from cmrclip.data import PairSet
+from cmrclip.preprocess import Preprocess
 from indexer.assemble import assemble_study
 from reader.scan import Study, scan_archive
 from reader.stack import PixelError
@@ -20,29 +21,29 @@ from reader.stack import PixelError
 logger = logging.getLogger(__name__)
 
 
-def _clips(args: tuple[Study, ClipSpec, Path]) -> StudyClips | str:
+def _clips(args: tuple[Study, Preprocess, Path]) -> StudyClips | str:
     """One study's clips, from the cache or assembled (runs in a worker process)."""
-    study, spec, cache_root = args
-    cache = ClipCache(cache_root, spec)
+    study, preprocess, cache_root = args
+    cache = ClipCache(cache_root, preprocess.spec)
     cached = cache.get(study.study_instance_uid)
     if cached is not None:
         return cached
     try:
-        clips = assemble_study(study, spec).clips
+        clips = assemble_study(study, preprocess).clips
     except PixelError as error:
         return str(error)
     cache.put(clips)
     return clips
 
 
-def load_pairs(archive: Path, spec: ClipSpec, cache_root: Path, workers: int = 1,
+def load_pairs(archive: Path, preprocess: Preprocess, cache_root: Path, workers: int = 1,
                progress: Callable[[int, int], None] | None = None,
                require_report: bool = True) -> PairSet:
     """Scan, assemble (or load cached) clips, and keep studies that have an impression."""
     scanned = scan_archive(archive, workers)
     studies = [s for s in scanned.studies
                if not require_report or (s.report is not None and s.report.impression)]
-    jobs = [(s, spec, cache_root) for s in studies]
+    jobs = [(s, preprocess, cache_root) for s in studies]
     results: list[StudyClips | str] = []
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:

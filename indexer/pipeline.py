@@ -21,17 +21,18 @@ import torch
 
 from catalog import IMPRESSION, REPORT
 from cmr_search.layout import DataLayout
-from cmrclip.clips import ClipCache, ClipSpec, StudyClips
+from cmrclip.clips import ClipCache, StudyClips
+from cmrclip.preprocess import Preprocess
 from indexer.assemble import assemble_study
-from indexer.embed import StudyEncoder, encoder_identity, point_vectors
+from indexer.embed import StudyEncoder, encoder_identity, point_vectors, report_texts
 from indexer.payload import study_fingerprint, study_payload
 from indexer.points import calibrate
 from indexer.publish import Published, publish_edge, publish_server
 from indexer.records import EmbeddingRecord, RecordStore
 from reader.scan import Study, scan_archive
+from vectorstore import GenerationTarget
 
 if TYPE_CHECKING:
-    from vectorstore.generations import Generations
     from vectorstore.server import ServerStore
 
 logger = logging.getLogger(__name__)
@@ -105,16 +106,16 @@ class Prepared:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def prepare_study(study: Study, spec: ClipSpec, layout: DataLayout) -> Prepared:
+def prepare_study(study: Study, preprocess: Preprocess, layout: DataLayout) -> Prepared:
     """The read and assemble stages for one study (runs in a worker process)."""
     uid = study.study_instance_uid
     timings: dict[str, float] = {}
     try:
-        assembly = assemble_study(study, spec, timings, preview_root=layout.previews)
+        assembly = assemble_study(study, preprocess, timings, preview_root=layout.previews)
     except Exception as error:  # any failure skips this study only, with its reason
         logger.debug("assembling %s failed", uid, exc_info=True)
         return Prepared(uid, None, {}, f"{type(error).__name__}: {error}", timings)
-    ClipCache(layout.clips, spec).put(assembly.clips)
+    ClipCache(layout.clips, preprocess.spec).put(assembly.clips)
     previews = {}
     for kind, preview in assembly.previews.items():
         previews[kind.value] = str(preview.animation.relative_to(layout.root))
@@ -122,18 +123,18 @@ def prepare_study(study: Study, spec: ClipSpec, layout: DataLayout) -> Prepared:
     return Prepared(uid, assembly.clips, previews, "", timings)
 
 
-def _prepared_stream(studies: list[Study], spec: ClipSpec, layout: DataLayout,
+def _prepared_stream(studies: list[Study], preprocess: Preprocess, layout: DataLayout,
                      workers: int) -> Iterator[Prepared]:
     if workers <= 1:
         for study in studies:
-            yield prepare_study(study, spec, layout)
+            yield prepare_study(study, preprocess, layout)
         return
     with ProcessPoolExecutor(workers) as pool:
         pending: set[Future[Prepared]] = set()
         queue = iter(studies)
         try:
             for study in queue:  # a bounded window keeps memory flat on big archives
-                pending.add(pool.submit(prepare_study, study, spec, layout))
+                pending.add(pool.submit(prepare_study, study, preprocess, layout))
                 if len(pending) >= 2 * workers:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     yield from (f.result() for f in done)
@@ -165,8 +166,8 @@ class _Encoder:
         image_vectors = self.encoder.encode_clips(clips)
         studies = [self.studies[p.study_instance_uid] for p in batch]
         reports = [s.report for s in studies]
-        texts = [(r.impression or r.text) if r else "" for r in reports]
-        full = [f"{r.impression}\n{r.text}" if r else "" for r in reports]
+        texts = [report_texts(r)[0] for r in reports]
+        full = [report_texts(r)[1] for r in reports]
         joint = self.encoder.encode_texts(texts).joint
         own = self.encoder.encode_texts(full).own
         self.summary.stages["encode"] = self.summary.stages.get("encode", 0.0) + \
@@ -224,7 +225,7 @@ def _embed(todo: list[Study], encoder: StudyEncoder, records: RecordStore, layou
     """The assemble (in workers) and encode stages; each study's record is written at once."""
     by_uid = {s.study_instance_uid: s for s in todo}
     batcher = _Encoder(encoder, records, by_uid, fingerprints, summary)
-    stream = _prepared_stream(todo, encoder.spec, layout, options.workers)
+    stream = _prepared_stream(todo, encoder.preprocess, layout, options.workers)
     for done, prepared in enumerate(stream, start=1):
         for name, seconds in prepared.timings.items():
             summary.stages[name] = summary.stages.get(name, 0.0) + seconds
@@ -242,7 +243,7 @@ def _embed(todo: list[Study], encoder: StudyEncoder, records: RecordStore, layou
 
 
 def run_index(archive: Path, layout: DataLayout, encoder: StudyEncoder,
-              target: Generations | ServerStore, options: IndexOptions,
+              target: GenerationTarget | ServerStore, options: IndexOptions,
               progress: Progress | None = None) -> IndexSummary:
     """Index `archive` into `target`; bad studies are recorded in the summary and skipped."""
     started = time.perf_counter()
@@ -281,11 +282,9 @@ def run_index(archive: Path, layout: DataLayout, encoder: StudyEncoder,
     return summary
 
 
-def _publish(encoder: StudyEncoder, target: Generations | ServerStore, records: RecordStore,
+def _publish(encoder: StudyEncoder, target: GenerationTarget | ServerStore, records: RecordStore,
              fingerprints: dict[str, str], options: IndexOptions, summary: IndexSummary,
              archive: Path, progress: Progress | None) -> Published:
-    from vectorstore.generations import Generations
-
     stage = time.perf_counter()
     on_disk = records.fingerprints()
     # keep studies indexed by earlier runs (other shards, other archives) unless rebuilding
@@ -303,7 +302,7 @@ def _publish(encoder: StudyEncoder, target: Generations | ServerStore, records: 
             progress("publish", done, len(members))
 
     identity, extra = encoder_identity(encoder), {"archive": str(archive)}
-    if isinstance(target, Generations):
+    if isinstance(target, GenerationTarget):
         published = publish_edge(target, identity, records.all(members), members, calibration,
                                  extra, options.rebuild, tick)
     else:

@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 from scipy.ndimage import gaussian_filter
 
-from cmr_search.vocab import LAX_VIEWS, PreviewKind, View
+from cmr_search.vocab import LAX_VIEWS, LGE_VIEWS, PreviewKind
 from cmrclip.clips import ClipSpec
 from cmrclip.preprocess import normalise, resample_slice
 from reader.stack import Stack
@@ -73,9 +73,6 @@ def render_preview(stack: Stack, slice_index: int, center: np.ndarray, root: Pat
     return paths
 
 
-_LGE_PREVIEWS = ((View.LGE_SAX, PreviewKind.LGE_SAX), (View.LGE_LAX, PreviewKind.LGE_LAX))
-
-
 def render_previews(stacks: StudyStacks, root: Path) -> dict[PreviewKind, Preview]:
     """A preview per view: the mid short-axis slice, each long-axis cine, and the middle image
     of the first LGE series (a still)."""
@@ -87,7 +84,7 @@ def render_previews(stacks: StudyStacks, root: Path) -> dict[PreviewKind, Previe
             lax = stacks.views[view]
             out[kind] = render_preview(lax.stacks[0], 0, lax.center, root,
                                        preview_key(lax.source_uids, kind))
-    for view, kind in _LGE_PREVIEWS:
+    for view, (_, kind) in LGE_VIEWS.items():
         if view in stacks.views:
             lge = stacks.views[view]
             first = lge.stacks[0]

@@ -18,10 +18,9 @@ from typing import TYPE_CHECKING, Any
 from catalog import PayloadField, check_compatible, store_schema
 from indexer.points import Platt, calibration_digest, to_point
 from indexer.records import EmbeddingRecord
-from vectorstore import VectorStore
+from vectorstore import GenerationTarget, VectorStore
 
 if TYPE_CHECKING:  # each backend's client loads only when it is the target
-    from vectorstore.generations import Generations
     from vectorstore.server import ServerStore
 
 logger = logging.getLogger(__name__)
@@ -50,7 +49,7 @@ class Published:
     seconds_optimize: float = 0.0
 
 
-def publish_edge(generations: Generations, identity: dict[str, Any],
+def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
                  records: Iterable[EmbeddingRecord], fingerprints: dict[str, str],
                  calibration: dict[str, Platt], extra: dict[str, Any], rebuild: bool,
                  progress: Callable[[int], None] | None = None) -> Published:

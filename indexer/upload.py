@@ -19,7 +19,7 @@ import numpy as np
 from catalog import REPORT
 from cmr_search.layout import ARCHIVE_UPLOADS
 from indexer.assemble import assemble_study
-from indexer.embed import StudyEncoder, point_vectors
+from indexer.embed import StudyEncoder, point_vectors, report_texts
 from reader.scan import Study, scan_archive
 
 logger = logging.getLogger(__name__)
@@ -84,13 +84,13 @@ def embed_study(folder: Path, encoder: StudyEncoder, preview_root: Path) -> Uplo
     """Read, assemble and embed the study in `folder` (and its report, when one comes with it)."""
     study, skipped = read_study(folder)
     try:
-        assembly = assemble_study(study, encoder.spec, preview_root=preview_root)
+        assembly = assemble_study(study, encoder.preprocess, preview_root=preview_root)
     except Exception as error:  # noqa: BLE001  (any reader failure is the upload's fault)
         raise UploadError(f"{folder.name}: cannot assemble the study ({error})") from None
     vectors = point_vectors(encoder.encode_clips([assembly.clips])[0])
     impression = study.report.impression if study.report else ""
     if study.report is not None:
-        vectors[REPORT] = encoder.encode_texts([study.report.text]).own[0]
+        vectors[REPORT] = encoder.encode_texts([report_texts(study.report)[1]]).own[0]
     previews = {}
     for kind, preview in assembly.previews.items():
         previews[kind.value] = str(preview.animation.relative_to(preview_root))

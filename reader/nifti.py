@@ -95,7 +95,7 @@ def acdc_stacks(study: AcdcStudy) -> StudyStacks:
     """The views of an ACDC patient: the short-axis cine only, in file order (base first)."""
     stack = load_acdc_stack(study)
     return StudyStacks(study.study_instance_uid, stack,
-                       heart_center(stack, stack.images.shape[0] // 2), [],
+                       heart_center(stack, stack.images.shape[0] // 2), [study.study_instance_uid],
                        notes=["ACDC NIfTI: no orientation; slices in file order (base first)"])
 
 

@@ -12,15 +12,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cmr_search.vocab import LAX_VIEWS, View
+from cmr_search.vocab import LAX_VIEWS, LGE_VIEWS, View
 from reader.locate import heart_center, lax_center
 from reader.series import Series
 from reader.stack import PixelError, Stack, load_stack
 
 if TYPE_CHECKING:  # scan reads research folders, whose stacks are built here too
     from reader.scan import Study
-
-LGE_VIEWS = (View.LGE_SAX, View.LGE_LAX)
 
 
 @dataclass

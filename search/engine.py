@@ -50,7 +50,7 @@ class SearchEngine:
                  weights: Weights | None = None) -> None:
         self.store = store
         self.encoder = encoder
-        self.weights = weights or Weights.from_settings()
+        self.weights = weights or Weights()
         self.text_vectors = cached(LRUCache(_TEXT_CACHE), lock=threading.Lock())(
             self._encode_text)
         self._facets = cached(LRUCache(_FACET_CACHE), lock=threading.Lock(),
@@ -154,8 +154,10 @@ class SearchEngine:
         if q and q.strip():
             where = where.and_(intent_filter(understand(q.strip()), mode is not Mode.IMAGES,
                                              mode is not Mode.REPORTS))
-        # counts change only with a new generation of the index
-        return self._facets(where, self.versions().generation)
+        # counts change only with a new generation of the embedded index; a server's collection
+        # changes in place, so its counts are kept a minute at most
+        generation = self.versions().generation or f"minute-{int(time.time() // 60)}"
+        return self._facets(where, generation)
 
     def _count_facets(self, where: Filter, generation: str | None) -> FacetsResponse:
         return FacetsResponse(facets=facet_counts(self.store, where),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from catalog import PayloadField
 from cmr_search.settings import Settings
@@ -14,23 +15,29 @@ from vectorstore import Filter, Fused, Hit, Nearest, Recommend, StoreError, Vect
 RANKING_FIELDS = (PayloadField.PATIENT_KEY.value, PayloadField.STUDY_DATE.value)
 
 
+def _default(name: str) -> Any:
+    return Settings.model_fields[name].default
+
+
 @dataclass(frozen=True)
 class Weights:
     """Reciprocal rank fusion weights, and how far a finding named in the query moves the image
     query towards its positive prompts (or away, when ruled out). The defaults are the
-    settings' (CMR_SEARCH_WEIGHT_*), chosen with bench/search_quality.py."""
+    settings' (CMR_SEARCH_WEIGHT_*, chosen with bench/search_quality.py), written once there."""
 
-    images: float
-    reports: float
-    keywords: float
-    labels: float
-    contrast: float
-    rrf_k: int  # rank damping: 1 / (k + rank); smaller trusts each signal's top more
+    images: float = _default("weight_images")
+    reports: float = _default("weight_reports")
+    keywords: float = _default("weight_keywords")
+    labels: float = _default("weight_labels")
+    contrast: float = _default("query_contrast")
     candidates: int = 50  # per signal, before fusion (query cost grows with it)
+    rrf_k: int = _default("rrf_k")  # rank damping: 1 / (k + rank); smaller trusts the top more
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Weights:
-        s = settings if settings is not None else Settings.model_construct()
+        if settings is None:
+            return cls()
+        s = settings
         return cls(images=s.weight_images, reports=s.weight_reports,
                    keywords=s.weight_keywords, labels=s.weight_labels,
                    contrast=s.query_contrast, rrf_k=s.rrf_k)

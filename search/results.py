@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from catalog import VIEW_VECTORS, PayloadField, StudyPayload
 from search.explain import explanation, view_scores
@@ -22,12 +24,14 @@ from search.ranking import Ranked
 from search.understand import QueryIntent
 from vectorstore import Filter, Hit, MatchAny, VectorStore
 
-# the payload a result shows (the full report stays in the store until a study is opened)
-RESULT_FIELDS = ("study_instance_uid", "study_date", "age", "sex", "vendor", "field_strength",
-                 "views", "impression", "report", "has_report", "report_findings",
-                 "report_sentences", "image_findings", "image_scores", "report_diagnoses",
-                 "previews", "patient_key")
+_F = PayloadField
+# the payload a result shows and explains itself with (the report: for the sentences to read)
+RESULT_FIELDS = frozenset(f.value for f in (
+    _F.STUDY_INSTANCE_UID, _F.STUDY_DATE, _F.AGE, _F.SEX, _F.VENDOR, _F.FIELD_STRENGTH, _F.VIEWS,
+    _F.IMPRESSION, _F.REPORT, _F.HAS_REPORT, _F.REPORT_FINDINGS, _F.REPORT_SENTENCES,
+    _F.IMAGE_FINDINGS, _F.IMAGE_SCORES, _F.REPORT_DIAGNOSES, _F.PREVIEWS, _F.PATIENT_KEY))
 VIEW_NAMES = tuple(VIEW_VECTORS.values())
+logger = logging.getLogger(__name__)
 Reference = np.ndarray | dict[str, np.ndarray] | None
 
 
@@ -48,11 +52,23 @@ def _grouped(hits: list[Hit], page: Page) -> list[Hit]:
 
 
 def _loaded(store: VectorStore, hits: list[Hit]) -> list[tuple[Hit, StudyPayload]]:
-    """The page's hits with the payload a result shows (their fused scores kept)."""
+    """The page's hits with the payload a result shows (their fused scores kept). A point
+    whose payload does not read (written by hand, or by another version) is left out and
+    logged, so one bad point never fails the page."""
     loaded = {h.id: h for h in store.retrieve([h.id for h in hits])}
-    return [(h, StudyPayload.model_validate({k: v for k, v in loaded[h.id].payload.items()
-                                             if k in RESULT_FIELDS}))
-            for h in hits if h.id in loaded]
+    out = []
+    for hit in hits:
+        if hit.id not in loaded:
+            continue
+        try:
+            payload = StudyPayload.model_validate({k: v for k, v in loaded[hit.id].payload.items()
+                                                   if k in RESULT_FIELDS})
+        except ValidationError as error:
+            logger.warning("point %s left out: its payload does not read (%s)", hit.id,
+                           error.errors()[0]["loc"])
+            continue
+        out.append((hit, payload))
+    return out
 
 
 def _view_scores(store: VectorStore, ids: list[str],

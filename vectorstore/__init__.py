@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from vectorstore.base import StoreError, VectorStore
+from vectorstore.base import GenerationTarget, StoreError, VectorStore
 from vectorstore.types import (
     Condition,
     DateRange,
@@ -47,7 +47,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "Condition", "DateRange", "EdgeStore", "FieldType", "Filter", "Fused", "Generations", "Hit",
+    "Condition", "DateRange", "EdgeStore", "FieldType", "Filter", "Fused", "GenerationTarget",
+    "Generations", "Hit",
     "LiveEdgeStore", "Match", "MatchAny", "MemoryStore", "Nearest", "Query", "Range",
     "Recommend", "ServerStore", "SparseVector", "StoreError", "StorePoint", "StoreSchema",
     "VectorStore", "both",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, Protocol
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -54,6 +56,24 @@ class VectorStore(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class GenerationTarget(Protocol):
+    """An embedded index built aside and published whole (`vectorstore.generations`): index
+    runs tell it from a server store by this shape, without loading the embedded engine."""
+
+    root: Path
+
+    def current(self) -> Path | None: ...
+
+    def new(self) -> Path: ...
+
+    def publish(self, folder: Path) -> None: ...
+
+    def prune(self, keep_previous: int = 1) -> list[str]: ...
+
+    def lock(self) -> AbstractContextManager[None]: ...
 
 
 def example_vectors(store: VectorStore, using: str,

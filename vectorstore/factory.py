@@ -1,7 +1,8 @@
 """Which store the settings name: the embedded generations, or a Qdrant server by URL.
 
 Each backend's client is imported only when it is chosen, so a deployment on a Qdrant server
-never loads the embedded engine and the reverse.
+never opens the embedded engine and the reverse. (Keyword search on any store tokenizes with
+Qdrant Edge's BM25, `vectorstore.keywords`: that module of the wheel is always installed.)
 """
 
 from __future__ import annotations

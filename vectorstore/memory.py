@@ -1,7 +1,7 @@
 """A vector store in this process's memory: exact search, the same semantics as Qdrant's.
 
-For tests (a fast fake at the store boundary, held to the same contract tests as the real
-backends) and for small throw-away indexes. Nothing is persisted.
+The fake at the store boundary that most tests use: fast, exact, and held to the same contract
+tests as the real backends. Nothing is persisted.
 """
 
 from __future__ import annotations

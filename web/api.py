@@ -129,7 +129,7 @@ def upload(request: Request,
     index unless `add` is set; then it is kept in the archive and the next index run embeds it."""
     engine = engine_of(request)
     engine.check_ready()
-    study = study_from_upload(file.file, file.filename or "", study_encoder(engine),
+    study = study_from_upload(file.file, file.filename or "", study_encoder(request),
                               layout_of(request).upload_previews,
                               upload_archive(request) if add else None)
     response = engine.near_vectors(study.vectors, SearchFilters(), Page(limit=limit),

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -15,7 +14,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from catalog import INDEX_VERSION, mismatch
 from cmr_search.settings import Settings
 from cmrclip.checkpoint import CheckpointError, checkpoint_folder, read_identity
+from indexer.embed import StudyEncoder
 from indexer.upload import UploadError
+from reader.headers import ignore_pydicom_warnings
 from search import (
     NotFoundError,
     NotReadyError,
@@ -25,6 +26,7 @@ from search import (
     SearchFilters,
     SearchRequest,
 )
+from search.encoder import QueryEncoder
 from search.factory import load_encoder, open_engine
 from vectorstore import StoreError, VectorStore
 from vectorstore.factory import describe, open_index
@@ -57,24 +59,39 @@ def readiness(store: VectorStore, settings: Settings) -> tuple[bool, dict[str, A
 _STATUS = {QueryError: 400, UploadError: 400, NotFoundError: 404, NotReadyError: 503}
 
 
-def _lazy_engine(settings: Settings, store: VectorStore,
-                 engine: SearchEngine | None) -> Callable[[], SearchEngine]:
-    """The model loads on the first search, so health checks answer while it does."""
-    lock = threading.Lock()
-    holder: list[SearchEngine] = [engine] if engine is not None else []
+class Models:
+    """The search engine and the model that embeds uploaded studies, loaded on first use so
+    health checks answer while they load. In production both are the one CMR-CLIP encoder."""
 
-    def get() -> SearchEngine:
-        with lock:
-            if not holder:
-                holder.append(open_engine(settings, store, load_encoder(settings)))
-            return holder[0]
+    def __init__(self, settings: Settings, store: VectorStore, engine: SearchEngine | None,
+                 encoder: StudyEncoder | None) -> None:
+        self._settings, self._store = settings, store
+        self._engine, self._encoder = engine, encoder
+        self._lock = threading.Lock()
 
-    return get
+    def engine(self) -> SearchEngine:
+        with self._lock:
+            if self._engine is None:
+                self._encoder = self._encoder or cast(StudyEncoder, load_encoder(self._settings))
+                self._engine = open_engine(self._settings, self._store,
+                                           cast(QueryEncoder, self._encoder))
+            return self._engine
+
+    def encoder(self) -> StudyEncoder:
+        """The study encoder: given, or the engine's model when it embeds studies too."""
+        engine = self.engine()
+        with self._lock:
+            if self._encoder is None:
+                if not hasattr(engine.encoder, "encode_clips"):
+                    raise NotReadyError("the search model cannot embed studies; configure a "
+                                        "CMR-CLIP checkpoint")
+                self._encoder = cast(StudyEncoder, engine.encoder)
+            return self._encoder
 
 
-def _warm_up(get: Callable[[], SearchEngine]) -> None:
+def _warm_up(models: Models) -> None:
     """Load the model and the prompt directions now; an index problem shows on /readyz."""
-    engine = get()
+    engine = models.engine()
     for name in ("search.html", "study.html", "_main.html", "_card.html"):
         pages.templates.get_template(name)  # compiled once, here
     try:
@@ -99,15 +116,19 @@ def _mount_media(app: FastAPI, settings: Settings) -> None:
 
 
 def create_app(settings: Settings, store: VectorStore | None = None,
-               engine: SearchEngine | None = None) -> FastAPI:
+               engine: SearchEngine | None = None,
+               encoder: StudyEncoder | None = None) -> FastAPI:
+    """The app over the settings' index (or `store`), with `engine` and `encoder` when given
+    (tests), else loaded from the configured checkpoint on first use."""
+    ignore_pydicom_warnings()  # the app's entry point: uploads read odd files too
     app = FastAPI(title="cmr-search", version="0.1.0",
                   description="Case-retrieval search for cardiac MRI archives.")
     index = engine.store if engine is not None else store if store is not None \
         else open_index(settings)
     app.state.settings = settings
     app.state.store = index
-    app.state.engine = _lazy_engine(settings, index, engine)
-    app.state.warm_up = lambda: _warm_up(app.state.engine)
+    app.state.models = Models(settings, index, engine, encoder)
+    app.state.warm_up = lambda: _warm_up(app.state.models)
     app.state.teaching = TeachingFiles(settings.layout.teaching_db)
     app.include_router(router)
     app.include_router(pages.router)

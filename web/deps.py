@@ -17,13 +17,12 @@ from vectorstore import VectorStore
 
 def engine_of(request: Request) -> SearchEngine:
     """The search engine (the model loads on the first call)."""
-    return cast(SearchEngine, request.app.state.engine())
+    return cast(SearchEngine, request.app.state.models.engine())
 
 
-def study_encoder(engine: SearchEngine) -> StudyEncoder:
-    """The engine's model, which also embeds uploaded studies (the CMR-CLIP encoder, or a test
-    fake that does both)."""
-    return cast(StudyEncoder, engine.encoder)
+def study_encoder(request: Request) -> StudyEncoder:
+    """The model that embeds uploaded studies and whose clip spec keys the clip cache."""
+    return cast(StudyEncoder, request.app.state.models.encoder())
 
 
 def store_of(request: Request) -> VectorStore:

@@ -19,7 +19,7 @@ from PIL import Image, ImageSequence
 from catalog import PayloadField, point_id
 from cmr_search.vocab import CINE_SLOTS, SAX_SLOTS, ClipSlot, PreviewKind
 from cmrclip.clips import ClipCache
-from web.deps import engine_of, layout_of, store_of, study_encoder
+from web.deps import layout_of, store_of, study_encoder
 
 logger = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -83,7 +83,7 @@ def sprite(request: Request, uid: str, slot: str) -> FileResponse:
 
 def _frames(request: Request, data_dir: Path, uid: str, slot: str) -> list[np.ndarray]:
     if slot in SAX_SLICES:
-        spec = study_encoder(engine_of(request)).spec
+        spec = study_encoder(request).spec
         return clip_frames(ClipCache(layout_of(request).clips, spec), uid, slot)
     hits = store_of(request).retrieve([point_id(uid)])
     previews = hits[0].payload.get(PayloadField.PREVIEWS, {}) if hits else {}

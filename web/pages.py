@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
+from catalog import PayloadField
 from cmrclip.clips import ClipCache
 from indexer.upload import UploadError, study_from_upload
 from search import (
@@ -89,7 +90,7 @@ def search_page(request: Request) -> HTMLResponse:
 def study_page(request: Request, uid: str) -> HTMLResponse:
     engine = engine_of(request)
     detail = engine.study(uid)
-    cache = ClipCache(layout_of(request).clips, study_encoder(engine).spec)
+    cache = ClipCache(layout_of(request).clips, study_encoder(request).spec)
     similar = engine.similar(SimilarRequest(positive=[uid], page=Page(limit=6)))
     return render(request, "study.html", study=detail, p=detail.payload, similar=similar,
                   slices=sax_slices(cache, uid), slice_interval=clip_interval_ms(cache, uid),
@@ -116,8 +117,8 @@ def compare_page(request: Request, a: str, b: str) -> HTMLResponse:
     engine = engine_of(request)
     left, right = engine.study(a), engine.study(b)
     slots = [s.value for s in PREVIEW_ORDER
-             if s in (left.payload.get("previews") or {}) or
-             s in (right.payload.get("previews") or {})]
+             if s in (left.payload.get(PayloadField.PREVIEWS) or {}) or
+             s in (right.payload.get(PayloadField.PREVIEWS) or {})]
     return render(request, "compare.html", left=left, right=right, slots=slots)
 
 
@@ -133,7 +134,7 @@ def upload_page(request: Request,
     engine = engine_of(request)
     engine.check_ready()
     try:
-        study = study_from_upload(file.file, file.filename or "", study_encoder(engine),
+        study = study_from_upload(file.file, file.filename or "", study_encoder(request),
                                   layout_of(request).upload_previews,
                                   upload_archive(request) if add else None)
     except (UploadError, QueryError) as error:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from catalog import PayloadField as F
 from cmr_search.vocab import PreviewKind
 from web.render import VIEW_LABELS
 
@@ -144,19 +145,19 @@ def handout_zip(name: str, cases: list[tuple[Case, dict[str, Any]]], data_dir: P
         figures = []
         for slot in HANDOUT_VIEWS:
             label = VIEW_LABELS[slot]
-            path = (payload.get("previews") or {}).get(slot)
+            path = (payload.get(F.PREVIEWS) or {}).get(slot)
             if path and (data_dir / path).is_file():
                 figures.append(f'<figure><img src="{_data_uri(data_dir / path)}" '
                                f'alt="{label} cine"><figcaption>{label}</figcaption></figure>')
-        year = str(payload.get("study_date") or "")[:4]
-        who = " ".join(str(x) for x in (f"{payload.get('age')} y" if payload.get("age")
-                                        is not None else "", payload.get("sex") or "",
-                                        year) if x)
+        year = str(payload.get(F.STUDY_DATE) or "")[:4]
+        age = payload.get(F.AGE)
+        who = " ".join(str(x) for x in (f"{age} y" if age is not None else "",
+                                        payload.get(F.SEX) or "", year) if x)
         tags = "".join(f'<span class="tag">{html.escape(t)}</span>' for t in case.tags)
         items.append(
             f'<section class="case"><h2>Case {number}</h2><p class="meta">{html.escape(who)}'
             f'</p><div class="views">{"".join(figures)}</div><h3>Impression</h3>'
-            f'<p class="impression">{html.escape(str(payload.get("impression") or "(no report)"))}'
+            f'<p class="impression">{html.escape(str(payload.get(F.IMPRESSION) or "(no report)"))}'
             f'</p><h3>Teaching note</h3><p>{html.escape(case.note) or "-"}</p>'
             f'<p>{tags}</p></section>')
     page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>'

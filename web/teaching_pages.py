@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from catalog import point_id
+from catalog import PayloadField, point_id
 from web.deps import indexed, layout_of, store_of
 from web.pages import render
 from web.render import STATIC
@@ -85,5 +85,5 @@ def export(request: Request, collection_id: int) -> Response:
 def _with_payloads(request: Request, collection_id: int) -> list[tuple[Case, dict[str, Any]]]:
     cases = _files(request).cases(collection_id)
     hits = store_of(request).retrieve([point_id(c.study_instance_uid) for c in cases])
-    by_uid = {h.payload.get("study_instance_uid"): h.payload for h in hits}
+    by_uid = {h.payload.get(PayloadField.STUDY_INSTANCE_UID): h.payload for h in hits}
     return [(c, by_uid.get(c.study_instance_uid, {})) for c in cases]

@@ -19,8 +19,14 @@ def test_an_index_of_the_same_model_is_compatible() -> None:
 @pytest.mark.parametrize("change", [
     {"model": {**MODEL, "weights_sha256": "b" * 64}},
     {"index_version": "cmr-index-1"},
-    {"vectors": {"study": 8}}])
+    {"vectors": {"study": 8}}, {"keyword_encoder": "another-tokenizer"}])
 def test_any_difference_is_refused_with_the_fix(change: dict[str, object]) -> None:
     built = index_identity(MODEL, {"study": 4}, {})
     with pytest.raises(IndexMismatchError, match=r"^here: .*--rebuild"):
         check_compatible({**built, **change}, built, "here")
+
+
+def test_an_index_from_before_the_tokenizer_was_recorded_still_serves() -> None:
+    built = index_identity(MODEL, {"study": 4}, {})
+    older = {k: v for k, v in built.items() if k != "keyword_encoder"}
+    assert mismatch(older, built) is None

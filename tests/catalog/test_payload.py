@@ -22,6 +22,7 @@ def test_a_payload_round_trips_through_json() -> None:
     stored = payload.as_payload()
     assert json.loads(json.dumps(stored)) == stored
     assert stored["report_findings"] == ["lge"] and stored["report_status"] == "missing"
+    assert "point_version" not in stored  # only a server store's points carry it
     back = StudyPayload.model_validate(stored)
     assert back == payload and back.report_findings == [Finding.LGE]
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from cli.evaldata import eval_data
 from cli.main import app
 from cmrclip.data import PairSet
-from cmrclip.registry import get_config
+from cmrclip.model import preprocess_for
 from cmrclip.train import TrainConfig, train
 from indexer.pairs import load_pairs
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow  # indexes or trains with a real archive
 @pytest.fixture(scope="module")
 def pairs(archive: Path, tmp_path_factory: pytest.TempPathFactory) -> PairSet:
     cache = tmp_path_factory.mktemp("clips")
-    return load_pairs(archive, get_config("tiny").clip_spec, cache, workers=1)
+    return load_pairs(archive, preprocess_for("tiny"), cache, workers=1)
 
 
 def test_eval_queries_are_paraphrases_with_the_same_meaning(archive: Path,

@@ -29,3 +29,11 @@ def test_long_axis_views_name_their_slot_and_preview_alike() -> None:
 
 def test_severity_orders_grades() -> None:
     assert [s.rank for s in Severity] == [0, 1, 2, 3]
+
+
+def test_lge_views_name_their_still_slot_and_preview_alike() -> None:
+    from cmr_search.vocab import LGE_VIEWS
+
+    assert {slot for slot, _ in LGE_VIEWS.values()} == set(STILL_SLOTS)
+    assert all(slot.value == preview.value == view.value
+               for view, (slot, preview) in LGE_VIEWS.items())

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from cmrclip.data import PairSet
-from cmrclip.registry import get_config
+from cmrclip.model import preprocess_for
 from cmrclip.train import TrainConfig, train
 from indexer.pairs import load_pairs
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow  # trains on a real (small) archive
 @pytest.fixture(scope="module")
 def pairs(archive: Path, tmp_path_factory: pytest.TempPathFactory) -> PairSet:
     cache = tmp_path_factory.mktemp("clips")
-    return load_pairs(archive, get_config("tiny").clip_spec, cache, workers=1)
+    return load_pairs(archive, preprocess_for("tiny"), cache, workers=1)
 
 
 def test_training_checkpoints_resumes_and_repeats(pairs: PairSet, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import numpy as np
 
 from cmr_search.vocab import CINE_SLOTS, CMR_CLIP_FINDINGS, STILL_SLOTS
 from cmrclip.clips import ClipSpec, StudyClips
+from cmrclip.preprocess import Preprocess
 from cmrclip.types import ModelIdentity, StudyVectors, TextVectors
 
 DIM = 16
@@ -34,6 +35,7 @@ class FakeEncoder:
     identity = ModelIdentity("fake", "0" * 64, DIM, "spec-1", "1" * 64)
     key = "fake-000000000000"
     spec = ClipSpec(frames=4, size=32, pixel_mm=3.0, stills=1)
+    preprocess = Preprocess(spec)
     joint_dim = DIM
     text_dim = DIM
 

@@ -11,6 +11,7 @@ from PIL import Image
 
 from cmr_search.vocab import CINE_SLOTS, STILL_SLOTS, ClipSlot, PreviewKind, View
 from cmrclip.clips import ClipCache, ClipSpec
+from cmrclip.preprocess import Preprocess
 from indexer.assemble import assemble_study
 from reader.scan import ScanResult
 from reader.stack import load_stack
@@ -21,7 +22,8 @@ def test_study_clips_hold_every_view_the_study_has(
     study = scanned.studies[0]
     spec = ClipSpec(frames=8, size=48, pixel_mm=3.0)
     timings: dict[str, float] = {}
-    assembly = assemble_study(study, spec, timings, preview_root=tmp_path / "previews")
+    assembly = assemble_study(study, Preprocess(spec), timings,
+                              preview_root=tmp_path / "previews")
     clips = assembly.clips
     assert clips.cine.shape == (len(CINE_SLOTS), 8, 48, 48)
     assert clips.stills.shape == (len(STILL_SLOTS), spec.stills, 48, 48)
@@ -34,7 +36,7 @@ def test_study_clips_hold_every_view_the_study_has(
     mid = clips.cine[CINE_SLOTS.index(ClipSlot.SAX_MID)].astype(np.float32)
     assert np.abs(mid - mid[0]).max() > 0.2
     assert timings["pixel_decode"] > 0 and timings["resample"] > 0
-    again = assemble_study(study, spec)
+    again = assemble_study(study, Preprocess(spec))
     assert np.array_equal(again.clips.cine, clips.cine)  # deterministic
     cache = ClipCache(tmp_path / "clips", spec)
     cache.put(clips)
@@ -46,7 +48,8 @@ def test_study_clips_hold_every_view_the_study_has(
 def test_previews_play_at_the_true_rate_and_are_not_redone(
         scanned: ScanResult, tmp_path: Path) -> None:
     study = scanned.studies[1]
-    first = assemble_study(study, ClipSpec(), preview_root=tmp_path).previews[PreviewKind.SAX]
+    plain = Preprocess(ClipSpec())
+    first = assemble_study(study, plain, preview_root=tmp_path).previews[PreviewKind.SAX]
     stamp = first.animation.stat().st_mtime_ns
     with Image.open(first.animation) as image:
         assert image.n_frames >= 20 and image.size == (112, 112)
@@ -57,7 +60,7 @@ def test_previews_play_at_the_true_rate_and_are_not_redone(
         assert abs(image.info["duration"] - expected) <= 2
     assert first.animation.stat().st_size < 40_000
     assert first.poster.exists()
-    again = assemble_study(study, ClipSpec(), preview_root=tmp_path).previews[PreviewKind.SAX]
+    again = assemble_study(study, plain, preview_root=tmp_path).previews[PreviewKind.SAX]
     assert again.animation.stat().st_mtime_ns == stamp
 
 
@@ -68,12 +71,12 @@ def test_a_study_without_usable_short_axis_is_refused(scanned: ScanResult) -> No
     crippled: Any = type(study)(study.info, study.folder, study.series,
                                 {uid: View.OTHER for uid in study.views})
     with pytest.raises(PixelError, match="no short-axis cine"):
-        assemble_study(crippled, ClipSpec())
+        assemble_study(crippled, Preprocess(ClipSpec()))
 
 
 def test_study_without_trigger_times_still_gives_clips(
         scanned: ScanResult, faults: dict[str, Any]) -> None:
     study = next(s for s in scanned.studies
                  if s.study_instance_uid == faults["missing_trigger_time"][0])
-    clips = assemble_study(study, ClipSpec(frames=8, size=48, pixel_mm=3.0)).clips
+    clips = assemble_study(study, Preprocess(ClipSpec(frames=8, size=48, pixel_mm=3.0))).clips
     assert clips.cine_present.sum() >= 4

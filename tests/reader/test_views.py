@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from cmr_search.vocab import LAX_VIEWS, View
+from cmr_search.vocab import LAX_VIEWS, LGE_VIEWS, View
 from reader.scan import ScanResult
 from reader.stack import PixelError
-from reader.views import LGE_VIEWS, load_study_stacks
+from reader.views import load_study_stacks
 
 
 def test_every_view_the_study_has_is_decoded_once(scanned: ScanResult) -> None:

@@ -22,7 +22,7 @@ from search import (
     Sort,
 )
 from search.models import Signal
-from vectorstore import EdgeStore, StoreSchema
+from vectorstore import EdgeStore, StorePoint, StoreSchema
 
 
 def uids(engine: SearchEngine, q: str, mode: Mode = Mode.BOTH, **page: object) -> list[str]:
@@ -170,3 +170,19 @@ def test_less_like_this_drops_the_study_and_moves_the_query_away(engine: SearchE
     assert before[0] not in found and set(found) <= set(before)
     with pytest.raises(NotFoundError):
         engine.search(SearchRequest(q="LGE", unlike=["9.9"]))
+
+
+def test_a_point_whose_payload_does_not_read_is_left_out(caplog: pytest.LogCaptureFixture
+                                                         ) -> None:
+    from fakes.index import build
+
+    from catalog import point_id
+    from vectorstore import MemoryStore
+
+    store = build(MemoryStore(), CASES)
+    (hit,) = store.retrieve([point_id("1.1")], ["study", "report"])
+    broken = {**hit.payload, "report_findings": ["not_a_finding"]}
+    store.upsert([StorePoint(hit.id, hit.vectors, {}, broken)])
+    found = uids(SearchEngine(store, FakeEncoder()), "dilated LV", per_patient=False)
+    assert found and "1.1" not in found
+    assert "left out" in caplog.text

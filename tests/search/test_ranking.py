@@ -12,7 +12,8 @@ from vectorstore import Filter, MemoryStore, Recommend, StoreSchema
 
 
 def test_the_defaults_are_the_settings() -> None:
-    weights = Weights.from_settings()
+    weights = Weights()
+    assert weights == Weights.from_settings() == Weights.from_settings(Settings())
     defaults = Settings.model_construct()
     assert (weights.images, weights.reports, weights.rrf_k) == (
         defaults.weight_images, defaults.weight_reports, defaults.rrf_k)
