@@ -36,6 +36,7 @@ class FakeEncoder:
     spec = ClipSpec(frames=4, size=32, pixel_mm=3.0, stills=1)
     joint_dim = DIM
     text_dim = DIM
+    per_view = True
 
     def __init__(self) -> None:
         # a fixed random projection of a clip's mean image: the same pixels, the same vector

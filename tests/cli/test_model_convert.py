@@ -1,0 +1,41 @@
+"""`cmr-search convert-checkpoint`: a released model's folder becomes a checkpoint, or one line
+says why not; `train` refuses the released architecture."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from cli.main import app
+from cmrclip.checkpoint import read_identity
+
+runner = CliRunner()
+
+
+def test_convert_writes_a_checkpoint_with_the_release_identity(mini_release: Path,
+                                                               tmp_path: Path) -> None:
+    out = tmp_path / "checkpoint"
+    result = runner.invoke(app, ["convert-checkpoint", str(mini_release), "--out", str(out),
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout.strip().splitlines()[-1])
+    assert printed["identity"] == read_identity(mini_release).as_dict()
+    assert (out / "weights.safetensors").is_file() and (out / "model_card.json").is_file()
+    again = runner.invoke(app, ["convert-checkpoint", str(mini_release), "--out", str(out)])
+    assert again.exit_code == 1 and "not an empty folder" in again.output
+
+
+def test_a_bad_release_is_one_line(mini_release: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["convert-checkpoint", str(tmp_path / "nowhere"), "--out",
+                                 str(tmp_path / "out")], env={"COLUMNS": "400"})
+    assert result.exit_code == 1
+    assert result.output.strip() == f"error: {tmp_path / 'nowhere'}: not a folder"
+    assert "Traceback" not in result.output
+
+
+def test_train_refuses_the_released_architecture(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["train", str(tmp_path), "--out", str(tmp_path / "o"),
+                                 "--arch", "cmrclip-published"], env={"COLUMNS": "400"})
+    assert result.exit_code == 1 and "runs released weights" in result.output
