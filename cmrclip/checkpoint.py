@@ -117,6 +117,11 @@ def convert_release(source: Path, folder: Path) -> ModelIdentity:
 
 def read_card(folder: Path) -> dict[str, Any]:
     path = folder / CARD
+    if not folder.is_dir():
+        raise CheckpointError(f"{folder}: not a folder")
+    if not path.exists():
+        raise CheckpointError(f"{folder}: neither a checkpoint ({CARD}) nor a released model "
+                              "(config.json beside pytorch_model.bin)")
     try:
         return dict(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, json.JSONDecodeError) as error:

@@ -80,6 +80,12 @@ class StudyVideo:
         cine (B, cine slots, T, H, W) and stills (B, still slots, K, H, W) in [0, 1], with
         their presence masks (B, slots).
         """
+        spec = self.spec
+        if (cine.shape[2], stills.shape[2], cine.shape[-1]) != (spec.frames, spec.stills,
+                                                                spec.size):
+            raise ValueError(f"clips of {cine.shape[2]} frames, {stills.shape[2]} stills, "
+                             f"{cine.shape[-1]} px; {spec.version} makes {spec.frames}, "
+                             f"{spec.stills}, {spec.size}")
         b = cine.shape[0]
         lax_index = _first_present(cine_present, [CINE_SLOTS.index(s) for s in LAX_PREFERENCE])
         lax = cine[torch.arange(b, device=cine.device), lax_index.clamp(min=0)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from cmr_search.vocab import CINE_SLOTS, STILL_SLOTS, ClipSlot, View
@@ -64,6 +65,12 @@ def test_a_missing_view_is_zeros_and_the_long_axis_falls_back_in_order() -> None
     assert not out[0, 8:].any()  # no LGE at all
     none = video.compose(*_clips({ClipSlot.SAX_MID: 0.2}))
     assert not none[0, :4].any() and none[0, 4:8].any()
+
+
+def test_clips_of_another_spec_are_refused() -> None:
+    cine, cine_present, stills, stills_present = _clips({ClipSlot.SAX_MID: 0.2})
+    with pytest.raises(ValueError, match="clips of 3 frames, 2 stills, 16 px"):
+        StudyVideo(SPEC).compose(cine[:, :, :3], cine_present, stills, stills_present)
 
 
 def test_the_published_video_samples_64_of_108_frames() -> None:
