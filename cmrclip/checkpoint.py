@@ -120,8 +120,8 @@ def read_card(folder: Path) -> dict[str, Any]:
     if not folder.is_dir():
         raise CheckpointError(f"{folder}: not a folder")
     if not path.exists():
-        raise CheckpointError(f"{folder}: neither a checkpoint ({CARD}) nor a released model "
-                              "(config.json beside pytorch_model.bin)")
+        raise CheckpointError(f"{folder}: no model card ({CARD}) and no config.json: neither "
+                              "a checkpoint nor a released model")
     try:
         return dict(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, json.JSONDecodeError) as error:

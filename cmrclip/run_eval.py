@@ -23,6 +23,7 @@ def run_evaluation(model: ClipModel, identity: ModelIdentity, data: EvalData, ou
     result = evaluate_model(model, data, seed, curves=curves)
     torch.manual_seed(seed)
     random_model, _ = create_model(identity.architecture, model.text)
+    random_model.to(next(model.parameters()).device)  # beside the shared text tower
     result["baselines"] = {
         "random_init": evaluate_model(random_model, data, seed, full=False),
         "report_text": text_only_baseline(model.text, data),

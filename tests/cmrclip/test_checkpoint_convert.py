@@ -66,7 +66,7 @@ def test_a_published_model_saves_with_its_tokenizer(mini_release: Path, tmp_path
 
 def test_a_folder_that_is_neither_says_so(tmp_path: Path) -> None:
     (tmp_path / "pytorch_model.bin").write_bytes(b"")
-    with pytest.raises(CheckpointError, match="neither a checkpoint .* nor a released model"):
+    with pytest.raises(CheckpointError, match=r"no model card .* nor a released model"):
         load_checkpoint(tmp_path)
     with pytest.raises(CheckpointError, match="not a folder"):
         read_identity(tmp_path / "nowhere")

@@ -1,11 +1,13 @@
-"""`cmr-search convert-checkpoint`: a released model's folder becomes a checkpoint, or one line
-says why not; `train` refuses the released architecture."""
+"""The released CMR-CLIP at the command line: `convert-checkpoint` makes a checkpoint of its
+folder (or says in one line why not), `eval` runs it like ours, `train` refuses it."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pytest
+from fakes.published import MINI
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -39,3 +41,19 @@ def test_train_refuses_the_released_architecture(tmp_path: Path) -> None:
     result = runner.invoke(app, ["train", str(tmp_path), "--out", str(tmp_path / "o"),
                                  "--arch", "cmrclip-published"], env={"COLUMNS": "400"})
     assert result.exit_code == 1 and "runs released weights" in result.output
+
+
+@pytest.mark.slow
+def test_eval_runs_the_released_model_like_ours(archive: Path, mini_release: Path,
+                                                tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CMR_SEARCH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CMR_SEARCH_WORKERS", "1")
+    monkeypatch.setenv("CMR_SEARCH_DEVICE", "cpu")
+    result = runner.invoke(app, ["eval", str(archive), "--checkpoint", str(mini_release),
+                                 "--json", "--out", str(tmp_path / "report")])
+    assert result.exit_code == 0, repr(result.exception)
+    payload = json.loads(result.stdout.strip().splitlines()[-1])
+    assert len(payload["zero_shot"]) == 7 and payload["model"]["architecture"] == MINI.name
+    assert set(payload["baselines"]) == {"random_init", "report_text"}
+    assert (tmp_path / "report" / "evaluation.md").is_file()
