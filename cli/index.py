@@ -45,7 +45,8 @@ def run_index_command(settings: Settings, archive: Path, rebuild: bool, shard: s
     try:
         options = IndexOptions(rebuild=rebuild, workers=settings.worker_count,
                                shard=Shard.parse(shard) if shard else None)
-        encoder = Encoder.from_checkpoint(checkpoint_folder(settings.checkpoint))
+        encoder = Encoder.from_checkpoint(checkpoint_folder(settings.checkpoint),
+                                          settings.device)
     except (ValueError, CheckpointError) as error:
         fail(str(error))
     layout = settings.layout.resolved()

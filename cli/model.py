@@ -33,8 +33,12 @@ def train(
     from indexer.pairs import load_pairs
 
     settings = settings_of(ctx)
+    trainable = sorted(name for name, c in REGISTRY.items() if c.per_view_vectors)
     if arch not in REGISTRY:
-        fail(f"unknown architecture {arch!r}; choose from {', '.join(sorted(REGISTRY))}")
+        fail(f"unknown architecture {arch!r}; choose from {', '.join(trainable)}")
+    if arch not in trainable:
+        fail(f"architecture {arch!r} runs released weights and is not trained here; "
+             f"choose from {', '.join(trainable)}")
     if not archive.is_dir():
         fail(f"{archive}: not a folder")
     config = TrainConfig(out=out, data=str(archive), arch=arch, epochs=epochs,
@@ -70,6 +74,7 @@ def evaluate(
     """Evaluate like the paper: retrieval, zero-shot, few-shot, linear probe, baselines."""
     from cli.evaldata import eval_data
     from cmrclip.checkpoint import CheckpointError, checkpoint_folder, load_checkpoint
+    from cmrclip.inference import resolve_device
     from cmrclip.model import preprocess_for
     from cmrclip.report import markdown
     from cmrclip.run_eval import run_evaluation
@@ -81,7 +86,8 @@ def evaluate(
     folder = out or settings.layout.evaluations / f"{datetime.now(UTC):%Y%m%dT%H%M%S}"
     try:
         model, identity = load_checkpoint(checkpoint_folder(checkpoint or settings.checkpoint))
-    except CheckpointError as error:
+        model.to(resolve_device(settings.device))
+    except (CheckpointError, ValueError) as error:
         fail(str(error))
     with progress_bar() as progress:
         task = progress.add_task("preparing clips", total=None)
@@ -96,3 +102,33 @@ def evaluate(
         return
     Console().print(markdown(result))
     console.print(f"report: {folder / 'evaluation.md'}")
+
+
+def convert_checkpoint(
+    source: Annotated[Path, typer.Argument(help="the released model's folder: "
+                                           "pytorch_model.bin (or .safetensors), config.json, "
+                                           "vocab.txt")],
+    out: Annotated[Path, typer.Option(help="a new folder for the checkpoint")],
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Write released CMR-CLIP weights as a checkpoint: safetensors and a model card."""
+    from cmrclip.checkpoint import CheckpointError, convert_release
+    from cmrclip.release import open_release
+
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        fail(f"{out}: exists and is not an empty folder; choose a new one")
+    refused = None
+    try:
+        open_release(source)  # the folder's files, before the long part
+        with progress_bar() as progress:
+            progress.add_task("checking and converting the weights", total=None)
+            identity = convert_release(source, out)
+    except CheckpointError as error:
+        refused = str(error)
+    if refused is not None:
+        fail(refused)
+    if as_json:
+        typer.echo(json.dumps({"checkpoint": str(out), "identity": identity.as_dict()}))
+        return
+    console.print(f"{identity.architecture} (weights SHA-256 {identity.weights_sha256[:12]}) "
+                  f"written to {out}; use it with CMR_SEARCH_CHECKPOINT={out}")

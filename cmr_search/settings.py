@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     checkpoint: Path | None = Field(default=None, description="CMR-CLIP checkpoint folder; "
                                     "None = the demo checkpoint shipped with the package "
                                     "(resolved by `cmrclip.checkpoint.checkpoint_folder`)")
+    device: str = Field(default="auto", pattern=r"^(auto|cpu|cuda(:\d+)?)$", description="where "
+                        "the model runs: auto (a GPU when torch sees one, else the CPU), cpu, "
+                        "cuda or cuda:N")
     qdrant_url: str | None = Field(default=None, pattern=r"^https?://", description="a Qdrant "
                                    "server or cluster (http or https); None = the embedded "
                                    "store under data_dir/index")

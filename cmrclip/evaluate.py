@@ -17,9 +17,9 @@ import torch
 from cmr_search.vocab import CMR_CLIP_FINDINGS, Finding
 from cmrclip.data import PairSet, split_by_patient
 from cmrclip.metrics import retrieval, roc_auc
-from cmrclip.model import CMRClip
+from cmrclip.model import ClipModel
 from cmrclip.prompts import PROMPTS
-from cmrclip.text import TextTower
+from cmrclip.text import TextEncoder
 from cmrclip.train import embed_pairs
 
 SHOTS = (1, 2, 4, 8, 16, 32)
@@ -72,15 +72,15 @@ def _accuracy_f1(scores: np.ndarray, labels: np.ndarray, threshold: float) -> tu
 Curves = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
-def zero_shot(model: CMRClip, video: np.ndarray, data: EvalData, val: list[int],
+def zero_shot(model: ClipModel, video: np.ndarray, data: EvalData, val: list[int],
               test: list[int], curves: Curves | None = None) -> dict[str, dict[str, float]]:
     """Pair scoring (positive minus negative prompts) and the paper's positive-only scoring."""
     out = {}
     with torch.no_grad():
         for finding in CMR_CLIP_FINDINGS:
             positive, negative = PROMPTS[finding]
-            pos = model.encode_text(list(positive)).mean(0).numpy()
-            neg = model.encode_text(list(negative)).mean(0).numpy()
+            pos = model.encode_text(list(positive)).mean(0).cpu().numpy()
+            neg = model.encode_text(list(negative)).mean(0).cpu().numpy()
             score = video @ pos - video @ neg
             labels = data.labels[finding]
             threshold = _best_threshold(score[val], labels[val])
@@ -157,10 +157,10 @@ def linear_probe(video: np.ndarray, data: EvalData, support: list[int],
     return out
 
 
-def evaluate_model(model: CMRClip, data: EvalData, seed: int = 0, full: bool = True,
+def evaluate_model(model: ClipModel, data: EvalData, seed: int = 0, full: bool = True,
                    curves: Curves | None = None) -> dict[str, Any]:
     model.eval()
-    device = torch.device("cpu")
+    device = next(model.parameters()).device
     with torch.no_grad():
         features = torch.cat([model.text_features(data.queries[i:i + 64])
                               for i in range(0, len(data.queries), 64)])
@@ -177,9 +177,9 @@ def evaluate_model(model: CMRClip, data: EvalData, seed: int = 0, full: bool = T
     return result
 
 
-def text_only_baseline(text: TextTower, data: EvalData) -> dict[str, Any]:
-    """Search the reports instead of the images: MiniLM over impressions, queried by text."""
+def text_only_baseline(text: TextEncoder, data: EvalData) -> dict[str, Any]:
+    """Search the reports instead of the images: the model's text tower over impressions."""
     with torch.no_grad():
-        docs = torch.nn.functional.normalize(text(list(data.pairs.texts)), dim=-1).numpy()
-        queries = torch.nn.functional.normalize(text(data.queries), dim=-1).numpy()
+        docs = torch.nn.functional.normalize(text(list(data.pairs.texts)), dim=-1).cpu().numpy()
+        queries = torch.nn.functional.normalize(text(data.queries), dim=-1).cpu().numpy()
     return {"retrieval": _retrieval(queries, docs, data.signature)}

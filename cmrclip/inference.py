@@ -1,6 +1,7 @@
 """The model at inference: study clips and texts in, L2-normalised numpy vectors out.
 
-What the indexer embeds studies with and search encodes queries with; CPU by default.
+What the indexer embeds studies with and search encodes queries with; on a GPU when torch sees
+one (`device="auto"`), else on the CPU.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import torch.nn.functional as F
 from cmr_search.vocab import CINE_SLOTS, CMR_CLIP_FINDINGS, STILL_SLOTS, ClipSlot
 from cmrclip.checkpoint import load_checkpoint
 from cmrclip.clips import ClipSpec, StudyClips
-from cmrclip.model import CMRClip
+from cmrclip.model import ClipModel
 from cmrclip.preprocess import Preprocess
 from cmrclip.prompts import PROMPTS
 from cmrclip.types import ModelIdentity, StudyVectors, TextVectors
@@ -25,15 +26,23 @@ VIEW_SLOTS: tuple[ClipSlot, ...] = (*CINE_SLOTS, *STILL_SLOTS)
 class Encoder:
     """A loaded CMR-CLIP model with its identity; inference only."""
 
-    def __init__(self, model: CMRClip, identity: ModelIdentity) -> None:
-        self.model = model.eval()
+    def __init__(self, model: ClipModel, identity: ModelIdentity, device: str = "cpu") -> None:
+        self.device = resolve_device(device)
+        self.model = model.to(self.device).eval()
         self.identity = identity
         self._directions: dict[str, np.ndarray] | None = None
 
     @classmethod
-    def from_checkpoint(cls, folder: Path) -> Encoder:
+    def from_checkpoint(cls, folder: Path, device: str = "auto") -> Encoder:
+        """The checkpoint (or released model) in `folder`, on `device` ("auto": a GPU if
+        torch sees one)."""
         model, identity = load_checkpoint(folder)
-        return cls(model, identity)
+        return cls(model, identity, device)
+
+    @property
+    def per_view(self) -> bool:
+        """Whether studies get a vector per view (the released model sees one video)."""
+        return self.model.config.per_view_vectors
 
     @property
     def spec(self) -> ClipSpec:
@@ -62,21 +71,24 @@ class Encoder:
     def encode_clips(self, clips: list[StudyClips]) -> list[StudyVectors]:
         """Per study: the study vector and one vector per view that is present."""
         def batch(name: str, dtype: torch.dtype) -> torch.Tensor:
-            return torch.from_numpy(np.stack([getattr(c, name) for c in clips])).to(dtype)
+            array = torch.from_numpy(np.stack([getattr(c, name) for c in clips]))
+            return array.to(self.device).to(dtype)
 
         study, views, mask = self.model.encode_video(
             batch("cine", torch.float32), batch("cine_present", torch.bool),
             batch("stills", torch.float32), batch("stills_present", torch.bool))
+        study, views, mask = study.cpu(), views.cpu(), mask.cpu()
+        slots = VIEW_SLOTS[:views.shape[1]]  # none for a model without per-view vectors
         return [StudyVectors(study[i].numpy(),
-                             {slot: views[i, j].numpy() for j, slot in enumerate(VIEW_SLOTS)
+                             {slot: views[i, j].numpy() for j, slot in enumerate(slots)
                               if bool(mask[i, j])})
                 for i in range(len(clips))]
 
     @torch.no_grad()
     def encode_texts(self, texts: list[str]) -> TextVectors:
         features = self.model.text_features(texts)
-        return TextVectors(self.model.project_text(features).numpy(),
-                           F.normalize(features, dim=-1).numpy())
+        return TextVectors(self.model.project_text(features).cpu().numpy(),
+                           F.normalize(features, dim=-1).cpu().numpy())
 
     def finding_directions(self) -> dict[str, np.ndarray]:
         """Mean positive minus mean negative prompt embedding, per CMR-CLIP finding."""
@@ -93,3 +105,13 @@ class Encoder:
     def raw_scores(self, study_vector: np.ndarray) -> dict[str, float]:
         """Zero-shot scores (uncalibrated): how much closer to the positive prompts."""
         return {name: float(study_vector @ d) for name, d in self.finding_directions().items()}
+
+
+def resolve_device(name: str) -> torch.device:
+    """"auto" is the first GPU torch sees, else the CPU; "cuda" without a GPU is an error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {name!r}: torch sees no GPU here (use auto or cpu)")
+    return device

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from cmrclip.preprocess import Preprocess
-from cmrclip.registry import Loss, ModelConfig, get_config
+from cmrclip.published import PublishedCMRClip, PublishedText, build_published
+from cmrclip.registry import SPACE_TIME, Loss, ModelConfig, get_config
+from cmrclip.study_video import StudyVideo
 from cmrclip.text import TextTower
 from cmrclip.video import StudyEncoder
 
@@ -61,10 +64,29 @@ class CMRClip(nn.Module):
 
 
 def preprocess_for(name: str) -> Preprocess:
-    """The preprocessing a registered architecture's input needs (no model is built)."""
+    """What turns a study's decoded views into the per-view clips a registered architecture
+    reads (the clips its model, or its study video, is built from); no model is built."""
     return Preprocess(get_config(name).clip_spec)
 
 
-def create_model(name: str, text: TextTower | None = None) -> tuple[CMRClip, Preprocess]:
-    """The model for a registered architecture, with the preprocessing its input needs."""
-    return CMRClip(get_config(name), text), preprocess_for(name)
+ClipModel = CMRClip | PublishedCMRClip  # what indexing, search and evaluation can run
+ModelInput = Preprocess | StudyVideo  # decoded views -> the model's input (clips or a video)
+
+
+def create_model(name: str, text: TextTower | PublishedText | None = None,
+                 vocab: Path | None = None) -> tuple[ClipModel, ModelInput]:
+    """The model for a registered architecture, with the preprocessing its input needs.
+
+    `text`: a text tower to share (the packaged MiniLM, or a released model's BERT);
+    `vocab`: the folder holding vocab.txt, for architectures whose text tower comes with the
+    checkpoint (the released CMR-CLIP).
+    """
+    config = get_config(name)
+    if config.video.kind == SPACE_TIME:
+        shared = text if isinstance(text, PublishedText) else None
+        model = build_published(config, vocab or (shared.folder if shared else None),
+                                shared.model.text_model if shared else None)
+        return model, model.preprocess
+    if isinstance(text, PublishedText):
+        raise ValueError(f"architecture {name!r} cannot use a released model's text tower")
+    return CMRClip(config, text), preprocess_for(name)

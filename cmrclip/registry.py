@@ -17,12 +17,32 @@ class Loss(StrEnum):
 class VideoConfig:
     """The video tower: `kind` picks the encoder; the rest sizes it."""
 
-    kind: str  # "factorised" (2D CNN per frame + temporal conv) or "divided_attention" (ViT)
+    kind: str  # "factorised" (2D CNN per frame + temporal conv), "divided_attention" (ViT per
+    # view) or "space_time" (the released CMR-CLIP: one composed study video, see `published`)
     width: int  # per-view feature size
     channels: tuple[int, ...] = (16, 32, 64, 96)
     patch: int = 16
     depth: int = 12
     heads: int = 12
+    frames: int = 0  # "space_time" only: frames of the composed study video
+
+
+SPACE_TIME = "space_time"
+
+
+@dataclass(frozen=True)
+class BertShape:
+    """A BERT-shaped text tower whose weights come with the checkpoint (not a packaged model).
+
+    The tokenizer (`vocab.txt`) comes from the checkpoint folder too.
+    """
+
+    vocab_size: int = 28_996
+    width: int = 768
+    layers: int = 12
+    heads: int = 12
+    intermediate: int = 3072
+    positions: int = 512
 
 
 @dataclass(frozen=True)
@@ -35,7 +55,13 @@ class ModelConfig:
     text_trainable: bool = False  # locked-text tuning by default
     loss: Loss = Loss.CLIP
     fixed_temperature: float = 0.07
+    bert: BertShape | None = None  # a text tower inside the checkpoint (the released model)
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def per_view_vectors(self) -> bool:
+        """Whether the model embeds each view on its own (the released model does not)."""
+        return self.video.kind != SPACE_TIME
 
     def as_dict(self) -> dict[str, object]:
         out = asdict(self)
@@ -55,6 +81,17 @@ REGISTRY: dict[str, ModelConfig] = {
         name="base",
         video=VideoConfig(kind="divided_attention", width=768, patch=16, depth=12, heads=12),
         clip_spec=ClipSpec(frames=32, size=224, pixel_mm=0.9),
+    ),
+    # the released CMR-CLIP weights (Makiya11/CMRCLIP, MIT): frozen-in-time space-time ViT-B/16
+    # over one 64-frame study video, Bio_ClinicalBERT text tower; inference only, on a GPU.
+    # Clips: 30 phases a cine, 12 LGE short-axis planes, 224 px at 1.6 mm (a whole-FOV view)
+    "cmrclip-published": ModelConfig(
+        name="cmrclip-published",
+        video=VideoConfig(kind=SPACE_TIME, width=768, patch=16, depth=12, heads=12, frames=64),
+        clip_spec=ClipSpec(frames=30, size=224, pixel_mm=1.6, stills=12,
+                           name="cmrclip-published-v1"),
+        text_tower="checkpoint", text_trainable=True, bert=BertShape(),
+        loss=Loss.FIXED_TEMPERATURE, fixed_temperature=0.05,
     ),
 }
 

@@ -10,12 +10,12 @@ from typing import Any
 import torch
 
 from cmrclip.evaluate import Curves, EvalData, evaluate_model, text_only_baseline
-from cmrclip.model import CMRClip, create_model
+from cmrclip.model import ClipModel, create_model
 from cmrclip.report import markdown, roc_png
 from cmrclip.types import ModelIdentity
 
 
-def run_evaluation(model: CMRClip, identity: ModelIdentity, data: EvalData, out: Path,
+def run_evaluation(model: ClipModel, identity: ModelIdentity, data: EvalData, out: Path,
                    source: str, seed: int = 0) -> dict[str, Any]:
     """Every metric of `model` on `data` (from `source`, named in the report), and the
     baselines; the report goes to `out` (evaluation.md, evaluation.json, roc.png)."""
@@ -23,6 +23,7 @@ def run_evaluation(model: CMRClip, identity: ModelIdentity, data: EvalData, out:
     result = evaluate_model(model, data, seed, curves=curves)
     torch.manual_seed(seed)
     random_model, _ = create_model(identity.architecture, model.text)
+    random_model.to(next(model.parameters()).device)  # beside the shared text tower
     result["baselines"] = {
         "random_init": evaluate_model(random_model, data, seed, full=False),
         "report_text": text_only_baseline(model.text, data),

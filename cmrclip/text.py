@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Protocol
 
 import torch
 from torch import Tensor, nn
@@ -39,6 +40,15 @@ def folder_digest(folder: Path) -> str:
     for path in sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin")):
         h.update(path.read_bytes())
     return h.hexdigest()
+
+
+class TextEncoder(Protocol):
+    """Texts in, pooled features out: `TextTower`, or a released model's BERT."""
+
+    @property
+    def width(self) -> int: ...
+
+    def __call__(self, texts: list[str]) -> Tensor: ...
 
 
 class TextTower(nn.Module):

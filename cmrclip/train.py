@@ -19,7 +19,7 @@ from torch import Tensor
 from cmrclip.checkpoint import load_checkpoint, save_checkpoint
 from cmrclip.data import PairSet, augment, split_by_patient
 from cmrclip.metrics import retrieval
-from cmrclip.model import CMRClip, create_model
+from cmrclip.model import ClipModel, CMRClip, create_model
 
 logger = logging.getLogger(__name__)
 _STATE = "train_state.pt"
@@ -79,7 +79,7 @@ def _batch(pairs: PairSet, index: Tensor, device: torch.device) -> tuple[Tensor,
 
 
 @torch.no_grad()
-def embed_pairs(model: CMRClip, pairs: PairSet, device: torch.device,
+def embed_pairs(model: ClipModel, pairs: PairSet, device: torch.device,
                 text_features: Tensor, batch_size: int = 32) -> tuple[np.ndarray, np.ndarray]:
     """Study and text embeddings of a pair set (model in eval mode)."""
     model.eval()
@@ -128,14 +128,21 @@ def _texts(model: CMRClip, texts: list[str], device: torch.device) -> Tensor:
                           for i in range(0, len(texts), 64)]).cpu()
 
 
+def _trainable(model: ClipModel) -> CMRClip:
+    if not isinstance(model, CMRClip):
+        raise ValueError(f"architecture {model.config.name!r} runs released weights and is not "
+                         "trained here; train tiny or base")
+    return model
+
+
 def _start(config: TrainConfig) -> _Run:
     generator = _seed_everything(config.seed)
     rank, world = _distributed()
     device = torch.device(f"cuda:{rank % max(torch.cuda.device_count(), 1)}"
                           if torch.cuda.is_available() else "cpu")
-    model, _ = create_model(config.arch)
+    model = _trainable(create_model(config.arch)[0])
     if config.resume and (config.out / "last").is_dir():
-        model, _ = load_checkpoint(config.out / "last", model.text)
+        model = _trainable(load_checkpoint(config.out / "last", model.text)[0])
     model.to(device)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)

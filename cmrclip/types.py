@@ -14,6 +14,10 @@ import numpy as np
 from cmr_search.vocab import ClipSlot
 
 
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used; the message (one line) says which file and why."""
+
+
 @dataclass(frozen=True)
 class ModelIdentity:
     """What an index must record to know which model made its vectors."""

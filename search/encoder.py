@@ -17,6 +17,11 @@ class QueryEncoder(Protocol):
     @property
     def key(self) -> str: ...
 
+    @property
+    def per_view(self) -> bool:
+        """Whether the index holds a vector per view (the released CMR-CLIP has none)."""
+        ...
+
     def encode_texts(self, texts: list[str]) -> TextVectors: ...
 
     def finding_directions(self) -> dict[str, np.ndarray]:

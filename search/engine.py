@@ -103,6 +103,7 @@ class SearchEngine:
         started = time.perf_counter()
         self.check_ready()
         using = self._view_vector(request.view)
+        self._require_views(request.view)
         examples = self._examples([*request.positive, *request.negative])
         pos = tuple(point_id(uid) for uid in request.positive)
         neg = tuple(point_id(uid) for uid in request.negative)
@@ -133,6 +134,7 @@ class SearchEngine:
         started = time.perf_counter()
         self.check_ready()
         using = self._view_vector(view)
+        self._require_views(view)
         if using not in vectors:
             raise QueryError(f"the uploaded study has no {view or 'cine'} view to compare")
         parts = [Part(Signal.EXAMPLES, Nearest(using, vectors[using]), self.weights.images)]
@@ -179,6 +181,12 @@ class SearchEngine:
                            same_patient=same, versions=self.versions())
 
     # ---- internals ----------------------------------------------------------------------------
+
+    def _require_views(self, view: str | None) -> None:
+        if view is not None and not self.encoder.per_view:
+            raise QueryError(f"the model of this index ({self.encoder.identity.architecture}) "
+                             "sees each study as one video and keeps no per-view vectors; "
+                             "compare whole studies (leave out `view`)")
 
     @staticmethod
     def _view_vector(view: str | None) -> str:

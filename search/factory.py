@@ -15,7 +15,7 @@ def load_encoder(settings: Settings) -> QueryEncoder:
     from cmrclip.checkpoint import checkpoint_folder
     from cmrclip.inference import Encoder  # torch loads here, not when search is imported
 
-    return Encoder.from_checkpoint(checkpoint_folder(settings.checkpoint))
+    return Encoder.from_checkpoint(checkpoint_folder(settings.checkpoint), settings.device)
 
 
 def open_engine(settings: Settings, store: VectorStore | None = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,3 +53,17 @@ def indexed_data(archive: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     run_index(archive, DataLayout(data), Encoder.from_checkpoint(DEMO_CHECKPOINT),
               Generations(data / "index"), IndexOptions(workers=2))
     return data
+
+
+@pytest.fixture(scope="session")
+def mini_release(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A scaled-down released CMR-CLIP folder (random weights), its architecture registered."""
+    from fakes.published import MINI, write_release
+
+    from cmrclip.registry import REGISTRY
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(REGISTRY, MINI.name, MINI)
+        folder = tmp_path_factory.mktemp("release")
+        write_release(folder)
+        yield folder

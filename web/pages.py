@@ -93,6 +93,7 @@ def study_page(request: Request, uid: str) -> HTMLResponse:
     cache = ClipCache(layout_of(request).clips, study_encoder(request).spec)
     similar = engine.similar(SimilarRequest(positive=[uid], page=Page(limit=6)))
     return render(request, "study.html", study=detail, p=detail.payload, similar=similar,
+                  per_view=engine.encoder.per_view,
                   slices=sax_slices(cache, uid), slice_interval=clip_interval_ms(cache, uid),
                   collections=request.app.state.teaching.collections())
 
@@ -109,7 +110,7 @@ def similar_page(request: Request, uid: str) -> HTMLResponse:
         filters=filters_from(params, {"also", "unlike", "view", "mode", "page"}),
         page=Page(limit=12, page=_int(params.get("page"), 1, "page"))))
     return render(request, "similar.html", uid=uid, anchor=engine.study(uid), view=view,
-                  response=response, terms=[])
+                  response=response, terms=[], per_view=engine.encoder.per_view)
 
 
 @router.get("/compare", response_class=HTMLResponse)

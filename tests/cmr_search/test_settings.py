@@ -27,6 +27,15 @@ def test_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
         Settings()
 
 
+def test_the_model_device_is_auto_cpu_or_a_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().device == "auto"
+    monkeypatch.setenv("CMR_SEARCH_DEVICE", "cuda:1")
+    assert Settings().device == "cuda:1"
+    monkeypatch.setenv("CMR_SEARCH_DEVICE", "tpu")
+    with pytest.raises(ValidationError, match="device"):
+        Settings()
+
+
 def test_the_ground_imports_no_model_and_no_store() -> None:
     code = ("import sys, cmr_search.settings, cmr_search.vocab, cmr_search.layout; "
             "print(sorted(m for m in ('torch', 'cmrclip', 'qdrant_edge', 'qdrant_client', "

@@ -38,6 +38,7 @@ class FakeEncoder:
     preprocess = Preprocess(spec)
     joint_dim = DIM
     text_dim = DIM
+    per_view = True
 
     def __init__(self) -> None:
         # a fixed random projection of a clip's mean image: the same pixels, the same vector

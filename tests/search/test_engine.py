@@ -22,7 +22,7 @@ from search import (
     Sort,
 )
 from search.models import Signal
-from vectorstore import EdgeStore, StorePoint, StoreSchema
+from vectorstore import EdgeStore, StorePoint, StoreSchema, VectorStore
 
 
 def uids(engine: SearchEngine, q: str, mode: Mode = Mode.BOTH, **page: object) -> list[str]:
@@ -137,6 +137,19 @@ def test_similar_excludes_the_patient_and_follows_negatives(engine: SearchEngine
         engine.similar(SimilarRequest(positive=["2.1"], view="5ch"))
     with pytest.raises(NotFoundError, match=r"9\.9"):
         engine.similar(SimilarRequest(positive=["9.9"]))
+
+
+class _WholeStudyEncoder(FakeEncoder):
+    per_view = False  # like the released CMR-CLIP: one video per study
+
+
+def test_a_model_without_per_view_vectors_says_so_for_a_view(store: VectorStore) -> None:
+    engine = SearchEngine(store, _WholeStudyEncoder())
+    assert engine.similar(SimilarRequest(positive=["1.1"])).results
+    with pytest.raises(QueryError, match=r"\(fake\) sees each study as one video"):
+        engine.similar(SimilarRequest(positive=["2.1"], view="lge_sax"))
+    with pytest.raises(QueryError, match="compare whole studies"):
+        engine.near_vectors({}, SearchFilters(), Page(), view="4ch")
 
 
 def test_study_detail_lists_the_same_patient(engine: SearchEngine) -> None:
