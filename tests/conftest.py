@@ -52,3 +52,12 @@ def indexed_data(archive: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     run_index(archive, DataLayout(data), Encoder.from_checkpoint(DEMO_CHECKPOINT),
               Generations(data / "index"), IndexOptions(workers=2))
     return data
+
+
+@pytest.fixture(scope="session")
+def pacs_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four clean studies whose reports are DICOM SR, lines of reports.jsonl or text files:
+    what a PACS (and a report export beside it) would hold."""
+    out = tmp_path_factory.mktemp("pacs-archive")
+    generate_archive(SynthConfig(out, 4, seed=23, report_format=ReportFormat.MIXED, workers=2))
+    return out
