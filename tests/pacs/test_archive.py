@@ -67,6 +67,22 @@ def test_fetch_brings_only_the_needed_series(pacs_archive: Path, tmp_path: Path)
     assert 0 < len(pacs.fetched) < total
 
 
+def test_a_kept_study_is_read_again_without_fetching(pacs_archive: Path,
+                                                    tmp_path: Path) -> None:
+    pacs = FakePacs(pacs_archive)
+    archive = _archive(pacs, tmp_path)
+    archive.cache.keep = True
+    remote = archive.list_studies()[0]
+    first = archive.fetch(remote, archive.fingerprint(remote))
+    archive.release(remote.study_instance_uid)
+    fetched = len(pacs.fetched)
+    again = archive.fetch(remote, archive.fingerprint(remote))
+    assert len(pacs.fetched) == fetched and archive.stats.reused == 1
+    assert again.view_series == first.view_series
+    archive.fetch(remote, "another-fingerprint")  # the PACS changed it: fetched afresh
+    assert len(pacs.fetched) > fetched
+
+
 def test_a_study_without_cine_fails_with_its_reason(pacs_archive: Path,
                                                     tmp_path: Path) -> None:
     pacs = FakePacs(pacs_archive)
