@@ -4,6 +4,7 @@ to our own storage SCP) of the wanted series. Never C-STORE to the peer."""
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -99,8 +100,17 @@ class DimsePacs:
         ae.connection_timeout = self.timeout_s
         return ae
 
+    def _reachable(self, what: str) -> None:
+        """A refused connection, found before pynetdicom tries (which leaves its socket open
+        when the connection is refused)."""
+        try:
+            socket.create_connection((self.host, self.port), timeout=self.timeout_s).close()
+        except OSError as error:
+            raise TransientError(f"{what}: {type(error).__name__}") from None
+
     @contextmanager
     def _association(self, ae: AE, what: str, **kwargs: Any) -> Iterator[Association]:
+        self._reachable(what)
         try:
             assoc = ae.associate(self.host, self.port, ae_title=self.called_aet, **kwargs)
         except OSError as error:
@@ -201,8 +211,9 @@ class DimsePacs:
     def _get(self, study_instance_uid: str, series_instance_uid: str) -> None:
         ae = self._ae()
         ae.add_requested_context(StudyRootQueryRetrieveInformationModelGet)
-        for sop_class in _STORAGE:
-            ae.add_requested_context(sop_class, _SYNTAXES)
+        for sop_class in _STORAGE:  # one context per syntax: the peer sends what it holds,
+            for syntax in _SYNTAXES:  # instead of transcoding (which it may not be able to)
+                ae.add_requested_context(sop_class, syntax)
         roles = [build_role(sop_class, scp_role=True) for sop_class in _STORAGE]
         handlers = [(evt.EVT_C_STORE, self._received.on_store)]
         with self._association(ae, "C-GET series", ext_neg=roles,
