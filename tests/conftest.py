@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes.orthanc import Orthanc, missing
+from fakes.pacs import FakePacs
 
 from phantom.archive import GROUND_TRUTH, SynthConfig, generate_archive
 from phantom.study import ReportFormat
@@ -61,3 +64,21 @@ def pacs_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("pacs-archive")
     generate_archive(SynthConfig(out, 4, seed=23, report_format=ReportFormat.MIXED, workers=2))
     return out
+
+
+@pytest.fixture(scope="module")
+def orthanc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Orthanc]:
+    reason = missing()
+    if reason:
+        pytest.skip(reason)
+    server = Orthanc(tmp_path_factory.mktemp("orthanc"))
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def study_files(pacs_archive: Path) -> dict[str, list[Path]]:
+    """The DICOM files of each study of the PACS archive (Study Instance UID -> files)."""
+    pacs = FakePacs(pacs_archive)
+    return {uid: [i.path for i in items] for uid, items in sorted(pacs.instances.items())}

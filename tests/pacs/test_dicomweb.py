@@ -45,9 +45,10 @@ class FakeSession(requests.Session):
         return response
 
 
-def _client(session: FakeSession, auth: WebAuth = WebAuth(),
+def _client(session: FakeSession, auth: WebAuth | None = None,
             verify: bool = True) -> DicomwebPacs:
-    return DicomwebPacs("https://pacs.test/dicom-web", auth, verify, 5.0, lambda: session)
+    return DicomwebPacs("https://pacs.test/dicom-web", auth or WebAuth(), verify, 5.0,
+                        lambda: session)
 
 
 def test_qido_lists_mr_studies_in_the_window_with_their_counts() -> None:
@@ -58,7 +59,7 @@ def test_qido_lists_mr_studies_in_the_window_with_their_counts() -> None:
     studies = client.find_studies(date(2020, 1, 1), None, 100, 50)
     assert [(s.study_instance_uid, s.accession_number, s.series_count, s.instance_count)
             for s in studies] == [("1.2.3", "A1", 3, 42)]
-    method, url, headers = session.seen[0]
+    _, url, headers = session.seen[0]
     assert url.startswith("https://pacs.test/dicom-web/studies?")
     assert "ModalitiesInStudy=MR" in url and "StudyDate=20200101-" in url
     assert "limit=50" in url and "offset=100" in url
