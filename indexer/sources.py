@@ -150,20 +150,19 @@ class PacsSource:
 
     def studies(self, todo: list[Candidate]) -> Iterator[Study | Unavailable]:
         queue = iter(todo)
-        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="pacs-fetch") as pool:
-            pending: set[Future[Study | Unavailable]] = {
-                pool.submit(self._fetch, c) for _, c in zip(range(self.concurrency), queue,
-                                                            strict=False)}
-            try:
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        if (following := next(queue, None)) is not None:
-                            pending.add(pool.submit(self._fetch, following))
-                        yield future.result()
-            finally:
-                for future in pending:
-                    future.cancel()
+        pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="pacs-fetch")
+        pending: set[Future[Study | Unavailable]] = {
+            pool.submit(self._fetch, c) for _, c in zip(range(self.concurrency), queue,
+                                                        strict=False)}
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    if (following := next(queue, None)) is not None:
+                        pending.add(pool.submit(self._fetch, following))
+                    yield future.result()
+        finally:  # an interrupted run does not wait for the fetches in flight
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def release(self, study_instance_uid: str) -> None:
         self.archive.release(study_instance_uid)
