@@ -54,13 +54,16 @@ def _pacs(address: str, data: Path, concurrency: int) -> PacsSource:
 def _row(name: str, summary: IndexSummary, seconds: float, whole: float) -> str:
     n = summary.indexed
     fetched = summary.source.get("bytes_fetched")
+    received = summary.source.get("bytes_received")
     per_study = f"{fetched / n / 1e6:.2f}" if fetched is not None and n else "(reads all)"
+    all_in = f"{received / n / 1e6:.2f}" if received is not None and n else "-"
     share = f"{fetched / n / whole:.0%}" if fetched is not None and n else "100%"
     stages = summary.source.get("seconds", {})
     pacs_s = " / ".join(f"{stages.get(k, 0):.1f}" for k in ("query", "select", "fetch",
                                                            "read")) if stages else "-"
     return (f"| {name} | {n} | {len(summary.skipped)} | {seconds:.1f} | "
-            f"{60 * n / seconds:.1f} | {per_study} | {whole / 1e6:.2f} | {share} | {pacs_s} |")
+            f"{60 * n / seconds:.1f} | {per_study} | {all_in} | {whole / 1e6:.2f} | {share} | "
+            f"{pacs_s} |")
 
 
 def main() -> None:
@@ -100,9 +103,10 @@ def main() -> None:
             orthanc.close()
     print(f"{len(files)} studies, {whole / 1e6:.1f} MB; loaded into Orthanc in {load_s:.1f} s; "
           f"{args.workers} workers, PACS concurrency {args.concurrency}\n")
-    print("| source | indexed | failed | seconds | studies/min | MB fetched/study | "
-          "MB whole study | fetched share | PACS s: query / select / fetch / read |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| source | indexed | failed | seconds | studies/min | MB series fetched/study | "
+          "MB received/study (with metadata) | MB whole study | fetched share | "
+          "PACS s: query / select / fetch / read |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
 
 

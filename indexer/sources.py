@@ -170,5 +170,7 @@ class PacsSource:
     def report(self) -> dict[str, Any]:
         return {"source": self.location, **self.archive.stats.as_dict(),
                 "requests": self.archive.polite.requests,
+                # everything received, metadata and queries included (when the client counts)
+                "bytes_received": getattr(self.archive.client, "bytes_received", None),
                 "retries": self.archive.polite.retried,
                 "cache_studies_left": self.archive.cache.studies_held()}
