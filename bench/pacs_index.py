@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))  # the Orthanc runner the tests use
+sys.path.insert(0, str(ROOT))  # this checkout's packages
+sys.path.append(str(ROOT / "tests"))  # the Orthanc runner and the in-memory PACS of the tests
 
 from fakes.orthanc import Orthanc, missing  # noqa: E402
 from fakes.pacs import FakePacs  # noqa: E402

@@ -75,3 +75,22 @@ def test_failed_studies_get_one_line_each_and_a_rerun_completes(pacs_archive: Pa
     second = _index(pacs, tmp_path, keep=True)
     assert second.indexed == 2 and second.unchanged == 2 and not second.skipped
     assert second.studies_in_index == 4 and second.source["cache_studies_left"] == 4
+
+
+def test_an_interrupted_run_keeps_what_it_recorded_and_the_next_run_finishes(
+        pacs_archive: Path, tmp_path: Path) -> None:
+    pacs = FakePacs(pacs_archive)
+    settings = Settings(data_dir=tmp_path, pacs_rate_limit=0, pacs_concurrency=2)
+    layout = DataLayout(tmp_path)
+
+    def interrupt(stage: str, done: int, total: int) -> None:
+        if stage == "embed studies" and done == 1:
+            raise KeyboardInterrupt
+
+    archive = open_pacs(ADDRESS, settings, layout, client=pacs)
+    first = run_index(PacsSource(archive, 2), layout, FakeEncoder(), Generations(
+        tmp_path / "index"), IndexOptions(workers=1, batch_size=1), interrupt)
+    assert first.interrupted and first.indexed == 1
+    second = _index(pacs, tmp_path)
+    assert second.indexed == 3 and second.unchanged == 1 and second.studies_in_index == 4
+    assert second.source["cache_studies_left"] == 0  # what the first run left was cleared

@@ -75,3 +75,27 @@ def test_an_unknown_peer_is_one_line(tmp_path: Path) -> None:
     archive = open_pacs(address, _settings(tmp_path), DataLayout(tmp_path))
     with pytest.raises(PacsError, match=r"C-FIND studies: .* \(after 2 tries\)"):
         archive.list_studies()
+
+
+def test_index_over_dimse_then_a_rerun_fetches_nothing(orthanc: Orthanc, loaded: list[str],
+                                                       tmp_path: Path) -> None:
+    from fakes.encoder import FakeEncoder
+
+    from indexer.pipeline import IndexOptions, run_index
+    from indexer.sources import PacsSource
+    from vectorstore import Generations
+
+    def run() -> dict[str, int]:
+        archive = open_pacs(PacsAddress.parse(orthanc.dimse), _settings(tmp_path),
+                            DataLayout(tmp_path))
+        try:
+            summary = run_index(PacsSource(archive, 2), DataLayout(tmp_path), FakeEncoder(),
+                                Generations(tmp_path / "index"), IndexOptions(workers=1))
+        finally:
+            archive.close()
+        assert not summary.skipped, summary.skipped
+        return {"indexed": summary.indexed, "series": summary.source["series_fetched"]}
+
+    first = run()
+    assert first["indexed"] == 2 and first["series"] > 0
+    assert run() == {"indexed": 0, "series": 0}
