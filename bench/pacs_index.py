@@ -104,8 +104,9 @@ def main() -> None:
             orthanc.close()
     print(f"{len(files)} studies, {whole / 1e6:.1f} MB; loaded into Orthanc in {load_s:.1f} s; "
           f"{args.workers} workers, PACS concurrency {args.concurrency}\n")
-    print("| source | indexed | failed | seconds | studies/min | MB series fetched/study | "
-          "MB received/study (with metadata) | MB whole study | fetched share | "
+    print("| source | indexed | skipped (files or studies) | seconds | studies/min | "
+          "MB series fetched/study | MB received/study (with metadata) | MB whole study | "
+          "fetched share | "
           "PACS s: query / select / fetch / read |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -87,7 +88,9 @@ class DicomwebPacs:
             session.headers["Authorization"] = f"Bearer {auth.token}"
         elif auth.username:
             session.auth = (auth.username, auth.password or "")
-        self.bytes_received = 0
+        self.bytes_received = 0  # every answer, metadata and queries included
+        self._lock = threading.Lock()
+        self._mine = threading.local()  # this thread's answers (fetches run side by side)
         self._session = session
         self._client = DICOMwebClient(url, session=session, timeout=timeout_s,
                                       callback=self._counted)
@@ -99,7 +102,10 @@ class DicomwebPacs:
 
     def _counted(self, response: requests.Response, *args: Any, **kwargs: Any) \
             -> requests.Response:
-        self.bytes_received += len(response.content)
+        size = len(response.content)
+        with self._lock:
+            self.bytes_received += size
+        self._mine.bytes = getattr(self._mine, "bytes", 0) + size
         return response
 
     def find_studies(self, since: date | None, until: date | None,
@@ -131,14 +137,14 @@ class DicomwebPacs:
 
     def fetch_series(self, study_instance_uid: str, series_instance_uid: str,
                      folder: Path) -> int:
-        before = self.bytes_received
+        before = getattr(self._mine, "bytes", 0)
         with _translated("WADO-RS series"):
             instances = self._client.retrieve_series(study_instance_uid, series_instance_uid,
                                                      media_types=_AS_STORED)
         folder.mkdir(parents=True, exist_ok=True)
         for ds in instances:
             dcmwrite(folder / f"{ds.SOPInstanceUID}.dcm", ds, enforce_file_format=True)
-        return self.bytes_received - before
+        return int(self._mine.bytes) - before
 
     def close(self) -> None:
         self._session.close()

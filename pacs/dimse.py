@@ -58,12 +58,14 @@ class _Received:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.folders: dict[str, Path] = {}
+        self.by_series: dict[str, int] = {}  # bytes received for each series being fetched
         self.bytes = 0
 
     def on_store(self, event: Any) -> int:
         ds = event.dataset
+        series = str(ds.get("SeriesInstanceUID", ""))
         with self.lock:
-            folder = self.folders.get(str(ds.get("SeriesInstanceUID", "")))
+            folder = self.folders.get(series)
         if folder is None:
             return 0xA801  # not asked for: refused
         data = event.encoded_dataset(include_meta=True)
@@ -71,6 +73,7 @@ class _Received:
         (folder / f"{ds.SOPInstanceUID}.dcm").write_bytes(data)
         with self.lock:
             self.bytes += len(data)
+            self.by_series[series] = self.by_series.get(series, 0) + len(data)
         return 0x0000
 
 
@@ -174,9 +177,9 @@ class DimsePacs:
 
     def fetch_series(self, study_instance_uid: str, series_instance_uid: str,
                      folder: Path) -> int:
-        before = self._received.bytes
         with self._received.lock:
             self._received.folders[series_instance_uid] = folder
+            self._received.by_series[series_instance_uid] = 0
         try:
             if self.retrieve == "move":
                 self._move(study_instance_uid, series_instance_uid)
@@ -185,7 +188,8 @@ class DimsePacs:
         finally:
             with self._received.lock:
                 self._received.folders.pop(series_instance_uid, None)
-        return self._received.bytes - before
+                received = self._received.by_series.pop(series_instance_uid, 0)
+        return received
 
     @staticmethod
     def _series_query(study_instance_uid: str, series_instance_uid: str) -> Dataset:
