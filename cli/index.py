@@ -24,6 +24,8 @@ def _summary_table(summary: dict[str, Any], report: Path) -> None:
         table.add_row(key, str(summary[key]))
     for stage, seconds in summary["stages"].items():
         table.add_row(f"  {stage} (s)", f"{seconds:.1f}")
+    for stage, seconds in (summary["source"].get("seconds") or {}).items():
+        table.add_row(f"  PACS {stage} (s, all fetch threads)", f"{seconds:.1f}")
     out.print(table)
     for reason, count in sorted(summary["skipped_by_reason"].items(), key=lambda x: -x[1]):
         out.print(f"skipped {count:5d}  {reason}")
@@ -32,7 +34,8 @@ def _summary_table(summary: dict[str, Any], report: Path) -> None:
             out.print(f"failed  {item['path']}: {item['reason']}", highlight=False)
         fetched = summary["source"]
         out.print(f"fetched {fetched['studies_fetched']} studies, {fetched['series_fetched']} "
-                  f"series, {fetched['bytes_fetched'] / 1e6:.1f} MB from {fetched['source']}")
+                  f"series ({fetched['series_not_fetched']} left in the PACS), "
+                  f"{fetched['bytes_fetched'] / 1e6:.1f} MB from {fetched['source']}")
     published = summary["published"]
     if published:
         state = "published" if published["changed"] else "unchanged, nothing to publish"

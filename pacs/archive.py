@@ -133,6 +133,8 @@ class PacsArchive:
             selection = self._select(uid)
             if selection.reason:
                 raise PacsError(selection.reason)
+            self.stats.add("select", time.perf_counter(),
+                           series_skipped=selection.series_total - len(selection.wanted))
             for series_uid in selection.wanted:
                 self._fetch_series(uid, safe_uid(series_uid, "Series Instance UID"), folder)
             self.cache.mark_complete(uid, fingerprint)

@@ -25,6 +25,7 @@ class Selection:
     "report" for a structured report)."""
 
     wanted: dict[str, str] = field(default_factory=dict)
+    series_total: int = 0  # how many series the study has
     reason: str = ""  # why the study is not worth fetching, when `wanted` holds no cine
 
 
@@ -42,6 +43,7 @@ def from_metadata(datasets: list[Dataset]) -> Selection:
             if read.sr is not None:
                 selection.wanted[series_uid] = "report"
             frames[series_uid].extend(read.frames)
+    selection.series_total = len({str(ds.get("SeriesInstanceUID", "")) for ds in datasets})
     series = [assemble_series(deduplicate(f)[0]) for f in frames.values() if f]
     views = classify_study(series)
     selection.wanted.update({uid: view.value for uid, view in views.items()
@@ -55,7 +57,7 @@ def from_descriptions(series: list[RemoteSeries]) -> Selection:
     """Without metadata (DIMSE): every MR series whose description does not name it as a
     localizer, scout, map or flow series, and the structured reports; the views are then
     classified from the fetched headers."""
-    selection = Selection()
+    selection = Selection(series_total=len(series))
     for s in series:
         if s.modality == _SR_MODALITY:
             selection.wanted[s.series_instance_uid] = "report"

@@ -65,6 +65,9 @@ def test_fetch_brings_only_the_needed_series(pacs_archive: Path, tmp_path: Path)
     assert stats["studies_fetched"] == 4 and archive.cache.studies_held() == 0
     total = sum(len(s.series) for s in folder_studies.values())
     assert 0 < len(pacs.fetched) < total
+    assert stats["series_fetched"] + stats["series_not_fetched"] == total + sum(
+        1 for uid in folder_studies for i in {x.series for x in pacs.instances[uid]
+                                              if x.modality == "SR"})
 
 
 def test_a_kept_study_is_read_again_without_fetching(pacs_archive: Path,
