@@ -11,6 +11,7 @@ COPY reader reader
 COPY vectorstore vectorstore
 COPY catalog catalog
 COPY cmrclip cmrclip
+COPY pacs pacs
 COPY indexer indexer
 COPY search search
 COPY web web

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,9 +24,18 @@ def _summary_table(summary: dict[str, Any], report: Path) -> None:
         table.add_row(key, str(summary[key]))
     for stage, seconds in summary["stages"].items():
         table.add_row(f"  {stage} (s)", f"{seconds:.1f}")
+    for stage, seconds in (summary["source"].get("seconds") or {}).items():
+        table.add_row(f"  PACS {stage} (s, all fetch threads)", f"{seconds:.1f}")
     out.print(table)
     for reason, count in sorted(summary["skipped_by_reason"].items(), key=lambda x: -x[1]):
         out.print(f"skipped {count:5d}  {reason}")
+    if summary["source"]:  # a PACS: one line per study that failed, and what fetching cost
+        for item in summary["skipped_items"]:
+            out.print(f"failed  {item['path']}: {item['reason']}", highlight=False)
+        fetched = summary["source"]
+        out.print(f"fetched {fetched['studies_fetched']} studies, {fetched['series_fetched']} "
+                  f"series ({fetched['series_not_fetched']} left in the PACS), "
+                  f"{fetched['bytes_fetched'] / 1e6:.1f} MB from {fetched['source']}")
     published = summary["published"]
     if published:
         state = "published" if published["changed"] else "unchanged, nothing to publish"
@@ -32,19 +43,49 @@ def _summary_table(summary: dict[str, Any], report: Path) -> None:
     console.print(f"run report: {report}")
 
 
-def run_index_command(settings: Settings, archive: Path, rebuild: bool, shard: str | None,
-                      as_json: bool) -> None:
+@dataclass(frozen=True)
+class SourceOptions:
+    """Where to read from: a folder, or a PACS address with its own options."""
+
+    archive: str
+    since: date | None = None
+    until: date | None = None
+    keep_dicom: bool = False
+    reports: tuple[Path, ...] = ()
+
+
+def _open_source(settings: Settings, options: SourceOptions) -> Any:
+    """A folder (checked), or a PACS source from its address and the settings."""
+    from indexer.sources import PacsSource
+    from pacs import PacsAddress, PacsError, open_pacs
+    from pacs.archive import StudyWindow
+
+    if not PacsAddress.looks_like(options.archive):
+        if options.since or options.until or options.keep_dicom or options.reports:
+            fail("--since, --until, --keep-dicom and --reports apply to a PACS "
+                 "(dicomweb+https://host/dicom-web or dimse://AET@host:port)")
+        folder = Path(options.archive)
+        if not folder.is_dir():
+            fail(f"{folder}: not a folder")
+        return folder
+    try:
+        address = PacsAddress.parse(options.archive)
+        archive = open_pacs(address, settings, settings.layout.resolved(), options.keep_dicom,
+                            StudyWindow(options.since, options.until), list(options.reports))
+    except (ValueError, PacsError) as error:
+        fail(str(error))
+    return PacsSource(archive, settings.pacs_concurrency)
+
+
+def _run(settings: Settings, source: Any, options: Any) -> Any:
     from cmrclip.checkpoint import CheckpointError, checkpoint_folder
     from cmrclip.inference import Encoder
-    from indexer.pipeline import IndexOptions, Shard, run_index
+    from indexer.pipeline import run_index
+    from pacs import PacsError
     from vectorstore import GenerationTarget, StoreError
     from vectorstore.factory import index_target
 
-    if not archive.is_dir():
-        fail(f"{archive}: not a folder")
     try:
-        options = IndexOptions(rebuild=rebuild, workers=settings.worker_count,
-                               shard=Shard.parse(shard) if shard else None)
         encoder = Encoder.from_checkpoint(checkpoint_folder(settings.checkpoint),
                                           settings.device)
     except (ValueError, CheckpointError) as error:
@@ -57,19 +98,35 @@ def run_index_command(settings: Settings, archive: Path, rebuild: bool, shard: s
 
         def tick(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = progress.add_task(stage, total=total, rate="")
+                tasks[stage] = progress.add_task(stage, total=total or None, rate="")
             rate = done / max(time.perf_counter() - started, 1e-9)
-            progress.update(tasks[stage], completed=done, total=total,
+            progress.update(tasks[stage], completed=done, total=total or None,
                             rate=f"{rate:.2f}/s" if stage == "embed studies" else "")
 
         try:
             if isinstance(target, GenerationTarget):
                 with target.lock():
-                    summary = run_index(archive, layout, encoder, target, options, tick)
-            else:
-                summary = run_index(archive, layout, encoder, target, options, tick)
-        except StoreError as error:
+                    return run_index(source, layout, encoder, target, options, tick)
+            return run_index(source, layout, encoder, target, options, tick)
+        except (StoreError, PacsError) as error:
             fail(str(error))
+
+
+def run_index_command(settings: Settings, source_options: SourceOptions, rebuild: bool,
+                      shard: str | None, as_json: bool) -> None:
+    from indexer.pipeline import IndexOptions, Shard
+
+    try:
+        options = IndexOptions(rebuild=rebuild, workers=settings.worker_count,
+                               shard=Shard.parse(shard) if shard else None)
+    except ValueError as error:
+        fail(str(error))
+    source = _open_source(settings, source_options)
+    try:
+        summary = _run(settings, source, options)
+    finally:
+        if not isinstance(source, Path):
+            source.archive.close()
     result = summary.as_dict()
     report = write_run_report(settings, "index", result)
     if as_json:
@@ -80,16 +137,38 @@ def run_index_command(settings: Settings, archive: Path, rebuild: bool, shard: s
         raise typer.Exit(130)
 
 
+def _date(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{name} {value!r}: write a date as YYYY-MM-DD")
+
+
 def index(
     ctx: typer.Context,
-    archive: Annotated[Path, typer.Argument(help="folder of DICOM studies and reports")],
+    archive: Annotated[str, typer.Argument(
+        help="a folder of DICOM studies and reports, or a PACS: "
+             "dicomweb+https://host/dicom-web or dimse://AET@host:port")],
     rebuild: Annotated[bool, typer.Option(help="re-embed every study, even unchanged")] = False,
     shard: Annotated[str | None, typer.Option(
         help="K/N: index only this machine's 1/N of the archive (N machines, one cluster)")] = None,
+    since: Annotated[str | None, typer.Option(
+        help="PACS only: studies dated on or after YYYY-MM-DD")] = None,
+    until: Annotated[str | None, typer.Option(
+        help="PACS only: studies dated on or before YYYY-MM-DD")] = None,
+    keep_dicom: Annotated[bool, typer.Option(
+        help="PACS only: keep fetched instances in DATA_DIR/pacs-cache after indexing")] = False,
+    reports: Annotated[list[Path] | None, typer.Option(
+        help="PACS only: a report export (JSONL/CSV keyed by accession number), or a folder "
+             "of them; repeatable")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
 ) -> None:
     """Embed every new or changed study and publish the index (safe to re-run or kill)."""
-    run_index_command(settings_of(ctx), archive, rebuild, shard, as_json)
+    source = SourceOptions(archive, _date(since, "--since"), _date(until, "--until"),
+                           keep_dicom, tuple(reports or ()))
+    run_index_command(settings_of(ctx), source, rebuild, shard, as_json)
 
 
 def _live_counts(store: Any) -> dict[str, Any]:

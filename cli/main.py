@@ -25,7 +25,7 @@ app = typer.Typer(
     add_completion=False,
 )
 _PACKAGES = ("cli", "cmr_search", "phantom", "reader", "cmrclip", "indexer", "search", "web",
-             "vectorstore", "catalog")
+             "vectorstore", "catalog", "pacs")
 
 
 @app.callback()

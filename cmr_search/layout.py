@@ -42,6 +42,12 @@ class DataLayout:
         return self.root / "uploads" / "previews"
 
     @property
+    def pacs_cache(self) -> Path:
+        """Instances fetched from a PACS, one folder per study, deleted once its record is
+        written (unless `--keep-dicom`)."""
+        return self.root / "pacs-cache"
+
+    @property
     def sprites(self) -> Path:
         """Frame strips the cine player steps through, made on first view."""
         return self.root / "sprites"

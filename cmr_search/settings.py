@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,6 +49,49 @@ class Settings(BaseSettings):
     query_contrast: float = Field(default=0.5, ge=0, le=2, description="how far a finding "
                                   "named in a query moves the image query along its "
                                   "positive-minus-negative prompt direction")
+    viewer_url: str | None = Field(default=None, description="the hospital's own viewer for "
+                                   "full-resolution review: a URL template with "
+                                   "{study_instance_uid}, for example an OHIF viewer's "
+                                   "https://viewer/viewer?StudyInstanceUIDs={study_instance_uid}")
+    # Reading from a PACS (`cmr-search index dicomweb+https://... | dimse://AET@host:port`)
+    pacs_token: SecretStr | None = Field(default=None, description="DICOMweb bearer token")
+    pacs_username: str | None = Field(default=None, description="DICOMweb basic auth user")
+    pacs_password: SecretStr | None = Field(default=None, description="DICOMweb basic auth "
+                                            "password")
+    pacs_verify_tls: bool = Field(default=True, description="check the DICOMweb server's TLS "
+                                  "certificate (off only for a test server)")
+    pacs_ca_bundle: Path | None = Field(default=None, description="CA certificates (PEM) the "
+                                        "DICOMweb server's certificate is checked against; "
+                                        "None = the system's")
+    pacs_timeout_s: float = Field(default=60.0, gt=0, description="seconds one PACS request "
+                                  "may take before it counts as failed (and is retried)")
+    pacs_concurrency: int = Field(default=2, ge=1, le=32, description="studies fetched at "
+                                  "once, and PACS requests in flight at once")
+    pacs_rate_limit: float = Field(default=10.0, ge=0, description="PACS requests per second "
+                                   "at most (0 = no limit)")
+    pacs_retries: int = Field(default=4, ge=0, le=20, description="retries of a PACS request "
+                              "that failed with a 5xx, a timeout or a refused connection")
+    pacs_backoff_s: float = Field(default=1.0, ge=0, description="wait before the first retry "
+                                  "(seconds); doubles with each further one")
+    pacs_page_size: int = Field(default=100, ge=1, le=10000, description="studies per QIDO-RS "
+                                "page (limit/offset)")
+    pacs_ae_title: str = Field(default="CMRSEARCH", pattern=r"^[A-Za-z0-9_ -]{1,16}$",
+                               description="our calling AE title for DIMSE (and the C-MOVE "
+                               "destination the PACS must know)")
+    pacs_retrieve: Literal["get", "move"] = Field(default="get", description="DIMSE retrieval: "
+                                                  "C-GET, or C-MOVE to our own storage SCP")
+    pacs_store_port: int = Field(default=11113, ge=1, le=65535, description="port of our "
+                                 "storage SCP for C-MOVE (the PACS must know AET, host, port)")
+
+    @field_validator("viewer_url")
+    @classmethod
+    def _viewer_template(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("http://", "https://")) or \
+                "{study_instance_uid}" not in value:
+            raise ValueError("viewer_url: an http(s) URL with {study_instance_uid} in it")
+        return value
 
     @field_validator("log_level")
     @classmethod

@@ -112,6 +112,6 @@ def study_payload(study: Study, fingerprint: str, previews: dict[str, str],
         series=dict(study.view_series),
         previews=previews,
         frame_interval_ms=round(frame_interval_ms, 2),
-        archive_path=str(study.folder),
+        archive_path=study.origin or str(study.folder),
         fingerprint=fingerprint,
         **report_fields(study.report))

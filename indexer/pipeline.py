@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,11 +25,12 @@ from cmrclip.clips import ClipCache, StudyClips
 from cmrclip.preprocess import Preprocess
 from indexer.assemble import assemble_study
 from indexer.embed import StudyEncoder, encoder_identity, point_vectors, report_texts
-from indexer.payload import study_fingerprint, study_payload
+from indexer.payload import study_payload
 from indexer.points import calibrate
 from indexer.publish import Published, publish_edge, publish_server
 from indexer.records import EmbeddingRecord, RecordStore
-from reader.scan import Study, scan_archive
+from indexer.sources import Candidate, FolderSource, StudySource, Unavailable
+from reader.scan import Study
 from vectorstore import GenerationTarget
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ class IndexSummary:
     studies_in_index: int = 0
     published: dict[str, Any] = field(default_factory=dict)
     interrupted: bool = False
+    source: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         reasons: dict[str, int] = {}
@@ -92,7 +94,8 @@ class IndexSummary:
                 "skipped_items": self.skipped, "studies_found": self.studies_found,
                 "studies_in_index": self.studies_in_index, "seconds": round(self.seconds, 2),
                 "stages": {k: round(v, 2) for k, v in self.stages.items()},
-                "published": self.published, "interrupted": self.interrupted}
+                "published": self.published, "interrupted": self.interrupted,
+                "source": self.source}
 
 
 @dataclass
@@ -123,17 +126,21 @@ def prepare_study(study: Study, preprocess: Preprocess, layout: DataLayout) -> P
     return Prepared(uid, assembly.clips, previews, "", timings)
 
 
-def _prepared_stream(studies: list[Study], preprocess: Preprocess, layout: DataLayout,
-                     workers: int) -> Iterator[Prepared]:
+def _prepared_stream(studies: Iterable[Study | Unavailable], preprocess: Preprocess,
+                     layout: DataLayout, workers: int) -> Iterator[Prepared]:
     if workers <= 1:
         for study in studies:
-            yield prepare_study(study, preprocess, layout)
+            yield Prepared(study.study_instance_uid, None, {}, study.reason) \
+                if isinstance(study, Unavailable) else prepare_study(study, preprocess, layout)
         return
     with ProcessPoolExecutor(workers) as pool:
         pending: set[Future[Prepared]] = set()
         queue = iter(studies)
         try:
             for study in queue:  # a bounded window keeps memory flat on big archives
+                if isinstance(study, Unavailable):  # the source could not bring it
+                    yield Prepared(study.study_instance_uid, None, {}, study.reason)
+                    continue
                 pending.add(pool.submit(prepare_study, study, preprocess, layout))
                 if len(pending) >= 2 * workers:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -149,9 +156,11 @@ class _Encoder:
     """Batches prepared studies through the model and writes their records."""
 
     def __init__(self, encoder: StudyEncoder, records: RecordStore, studies: dict[str, Study],
-                 fingerprints: dict[str, str], summary: IndexSummary) -> None:
+                 fingerprints: dict[str, str], summary: IndexSummary,
+                 recorded: Callable[[str], None]) -> None:
         self.encoder, self.records, self.studies = encoder, records, studies
         self.fingerprints, self.summary = fingerprints, summary
+        self.recorded = recorded
         self.batch: list[Prepared] = []
 
     def add(self, prepared: Prepared) -> None:
@@ -184,6 +193,7 @@ class _Encoder:
             self.records.put(EmbeddingRecord(
                 prepared.study_instance_uid, fingerprint, vectors, payload,
                 self.encoder.raw_scores(image_vectors[i].study)))
+            self.recorded(prepared.study_instance_uid)
             self.summary.indexed += 1
         self.summary.stages["record"] = self.summary.stages.get("record", 0.0) + \
             time.perf_counter() - started
@@ -208,31 +218,32 @@ def _add(stages: dict[str, float], name: str, started: float) -> None:
     stages[name] = stages.get(name, 0.0) + time.perf_counter() - started
 
 
-def _fingerprints(studies: list[Study], summary: IndexSummary) -> dict[str, str]:
-    """The fingerprint stage: studies whose files cannot be read are skipped with the reason."""
-    out = {}
-    for study in studies:
-        try:
-            out[study.study_instance_uid] = study_fingerprint(study)
-        except OSError as error:
-            summary.skipped.append({"path": str(study.folder), "reason": f"unreadable: {error}"})
-    return out
+def _embed(todo: list[Candidate], source: StudySource, encoder: StudyEncoder,
+           records: RecordStore, layout: DataLayout, fingerprints: dict[str, str],
+           options: IndexOptions, summary: IndexSummary, progress: Progress | None) -> None:
+    """The assemble (in workers) and encode stages; each study's record is written at once,
+    then the source lets go of what it fetched for it."""
+    where = {c.study_instance_uid: c.location for c in todo}
+    by_uid: dict[str, Study] = {}
 
+    def kept(items: Iterator[Study | Unavailable]) -> Iterator[Study | Unavailable]:
+        for item in items:
+            if isinstance(item, Study):
+                by_uid[item.study_instance_uid] = item
+            yield item
 
-def _embed(todo: list[Study], encoder: StudyEncoder, records: RecordStore, layout: DataLayout,
-           fingerprints: dict[str, str], options: IndexOptions, summary: IndexSummary,
-           progress: Progress | None) -> None:
-    """The assemble (in workers) and encode stages; each study's record is written at once."""
-    by_uid = {s.study_instance_uid: s for s in todo}
-    batcher = _Encoder(encoder, records, by_uid, fingerprints, summary)
-    stream = _prepared_stream(todo, encoder.preprocess, layout, options.workers)
+    batcher = _Encoder(encoder, records, by_uid, fingerprints, summary, source.release)
+    stream = _prepared_stream(kept(source.studies(todo)), encoder.preprocess, layout,
+                              options.workers)
     for done, prepared in enumerate(stream, start=1):
         for name, seconds in prepared.timings.items():
             summary.stages[name] = summary.stages.get(name, 0.0) + seconds
         if prepared.clips is None:
-            study = by_uid[prepared.study_instance_uid]
-            summary.skipped.append({"path": str(study.folder), "reason": prepared.error})
-            fingerprints.pop(prepared.study_instance_uid)
+            uid = prepared.study_instance_uid
+            summary.skipped.append({"path": where[uid], "reason": prepared.error})
+            logger.warning("%s: %s", where[uid], prepared.error)
+            fingerprints.pop(uid)
+            source.release(uid)
         else:
             batcher.add(prepared)
             if len(batcher.batch) >= options.batch_size:
@@ -242,49 +253,49 @@ def _embed(todo: list[Study], encoder: StudyEncoder, records: RecordStore, layou
     batcher.flush()
 
 
-def run_index(archive: Path, layout: DataLayout, encoder: StudyEncoder,
+def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEncoder,
               target: GenerationTarget | ServerStore, options: IndexOptions,
               progress: Progress | None = None) -> IndexSummary:
-    """Index `archive` into `target`; bad studies are recorded in the summary and skipped."""
+    """Index `archive` (a folder, or any `StudySource`) into `target`; bad studies are
+    recorded in the summary and skipped."""
     started = time.perf_counter()
     summary = IndexSummary()
-    stage = time.perf_counter()
-    scanned = scan_archive(archive, options.workers,
-                           (lambda d, t: progress("read headers", d, t)) if progress else None)
-    _add(summary.stages, "scan", stage)
-    summary.skipped = [{"path": s.path, "reason": s.reason} for s in scanned.skipped]
-    studies = [s for s in scanned.studies
-               if options.shard is None or options.shard.holds(s.study_instance_uid)]
-    summary.studies_found = len(studies)
-    stage = time.perf_counter()
-    fingerprints = _fingerprints(studies, summary)
-    _add(summary.stages, "fingerprint", stage)
+    source = FolderSource(archive) if isinstance(archive, Path) else archive
+    discovery = source.discover(options.workers, progress)
+    summary.stages.update(discovery.stages)
+    summary.skipped = list(discovery.skipped)
+    candidates = [c for c in discovery.candidates
+                  if options.shard is None or options.shard.holds(c.study_instance_uid)]
+    summary.studies_found = len(candidates)
+    fingerprints = {c.study_instance_uid: c.fingerprint for c in candidates}
     records = RecordStore(layout.embeddings, encoder.key)
     on_disk = records.fingerprints()
-    todo = [s for s in studies if s.study_instance_uid in fingerprints and (
-        options.rebuild or on_disk.get(s.study_instance_uid)
-        != fingerprints[s.study_instance_uid])]
-    summary.unchanged = len(fingerprints) - len(todo)
+    todo = [c for c in candidates
+            if options.rebuild or on_disk.get(c.study_instance_uid) != c.fingerprint]
+    summary.unchanged = len(candidates) - len(todo)
     stage = time.perf_counter()
     try:
         with _torch_threads(1):
-            _embed(todo, encoder, records, layout, fingerprints, options, summary, progress)
+            _embed(todo, source, encoder, records, layout, fingerprints, options, summary,
+                   progress)
     except KeyboardInterrupt:
         summary.interrupted = True
+        summary.source = source.report()
         logger.warning("interrupted: %d studies embedded in this run are kept; the index is "
                        "published by the next run", summary.indexed)
         summary.seconds = time.perf_counter() - started
         return summary
     _add(summary.stages, "assemble_and_encode_wall", stage)
+    summary.source = source.report()
     summary.published = vars(_publish(encoder, target, records, fingerprints, options,
-                                      summary, archive, progress))
+                                      summary, source.location, progress))
     summary.seconds = time.perf_counter() - started
     return summary
 
 
 def _publish(encoder: StudyEncoder, target: GenerationTarget | ServerStore, records: RecordStore,
              fingerprints: dict[str, str], options: IndexOptions, summary: IndexSummary,
-             archive: Path, progress: Progress | None) -> Published:
+             archive: str, progress: Progress | None) -> Published:
     stage = time.perf_counter()
     on_disk = records.fingerprints()
     # keep studies indexed by earlier runs (other shards, other archives) unless rebuilding
@@ -301,7 +312,7 @@ def _publish(encoder: StudyEncoder, target: GenerationTarget | ServerStore, reco
         if progress:
             progress("publish", done, len(members))
 
-    identity, extra = encoder_identity(encoder), {"archive": str(archive)}
+    identity, extra = encoder_identity(encoder), {"archive": archive}
     if isinstance(target, GenerationTarget):
         published = publish_edge(target, identity, records.all(members), members, calibration,
                                  extra, options.rebuild, tick)

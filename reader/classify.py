@@ -48,6 +48,12 @@ def _structural_other(s: Series) -> bool:
     return localizer or not s.single_orientation or s.inversion_varies or s.normal is None
 
 
+def named_other(description: str) -> bool:
+    """Whether a series description alone names something no view is made of (localizer,
+    scout, maps, flow, ...): how a series is judged before any of its headers are read."""
+    return bool(_OTHER.search(description)) and not _LGE.search(description)
+
+
 def reference_axis(series: list[Series]) -> np.ndarray | None:
     """The LV long axis: the normal of the short-axis cine stack (most slices with time)."""
     stacks = [s for s in series if _is_time_series(s) and s.n_slices >= 4 and s.normal is not None]
@@ -90,7 +96,7 @@ def _from_geometry(s: Series, axis: np.ndarray | None, lge: bool) -> View:
 def classify(s: Series, axis: np.ndarray | None) -> View:
     """View of one series, given the study's LV long axis (None if it has no SAX stack)."""
     description = s.series_description
-    if _structural_other(s) or (_OTHER.search(description) and not _LGE.search(description)):
+    if _structural_other(s) or named_other(description):
         return View.OTHER
     single_phase = s.n_phases <= 2
     if _LGE.search(description) or (single_phase and not _CINE.search(description)):

@@ -278,6 +278,14 @@ def _read_headers(path: Path) -> HeaderRead | Skipped:
         return Skipped(str(path), "not DICOM (invalid header)")
     except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError) as error:
         return Skipped(str(path), f"unreadable DICOM header: {type(error).__name__}")
+    return headers_from_dataset(ds, path, pixels_at)
+
+
+def headers_from_dataset(ds: Dataset, path: Path,
+                         pixels_at: int | None = None) -> HeaderRead | Skipped:
+    """What one dataset contributes, read from a file or from a PACS's metadata (DICOM JSON, no
+    pixels: `pixels_at` None skips the check that the file holds all its pixel data). `path`
+    names the image (a file, or where it would be fetched to)."""
     try:
         if "StudyInstanceUID" not in ds or "SOPClassUID" not in ds:
             return Skipped(str(path), "missing StudyInstanceUID or SOPClassUID")
@@ -289,7 +297,7 @@ def _read_headers(path: Path) -> HeaderRead | Skipped:
             return Skipped(str(path), f"not an MR image (SOP class {sop_class})")
         if "SeriesInstanceUID" not in ds or "Rows" not in ds or "Columns" not in ds:
             return Skipped(str(path), "missing SeriesInstanceUID, Rows or Columns")
-        problem = _pixel_problem(path, ds, pixels_at)
+        problem = _pixel_problem(path, ds, pixels_at) if pixels_at is not None else None
         if problem:
             return Skipped(str(path), problem)
         if "PerFrameFunctionalGroupsSequence" in ds:

@@ -34,6 +34,7 @@ class Study:
     series: list[Series]
     views: dict[str, View]  # SeriesInstanceUID -> view
     report: StudyReport | None = None
+    origin: str = ""  # where it came from when not from `folder` (a PACS), for the payload
 
     @property
     def study_instance_uid(self) -> str:

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes.orthanc import Orthanc, missing
+from fakes.pacs import FakePacs
 
 from phantom.archive import GROUND_TRUTH, SynthConfig, generate_archive
 from phantom.study import ReportFormat
@@ -67,3 +69,30 @@ def mini_release(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         folder = tmp_path_factory.mktemp("release")
         write_release(folder)
         yield folder
+
+
+@pytest.fixture(scope="session")
+def pacs_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four clean studies whose reports are DICOM SR, lines of reports.jsonl or text files:
+    what a PACS (and a report export beside it) would hold."""
+    out = tmp_path_factory.mktemp("pacs-archive")
+    generate_archive(SynthConfig(out, 4, seed=23, report_format=ReportFormat.MIXED, workers=2))
+    return out
+
+
+@pytest.fixture(scope="module")
+def orthanc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Orthanc]:
+    reason = missing()
+    if reason:
+        pytest.skip(reason)
+    server = Orthanc(tmp_path_factory.mktemp("orthanc"))
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def study_files(pacs_archive: Path) -> dict[str, list[Path]]:
+    """The DICOM files of each study of the PACS archive (Study Instance UID -> files)."""
+    pacs = FakePacs(pacs_archive)
+    return {uid: [i.path for i in items] for uid, items in sorted(pacs.instances.items())}

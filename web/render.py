@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -73,12 +73,21 @@ def url_with(request: Request, path: str | None = None, drop: tuple[str, ...] = 
     return f"{path or request.url.path}{'?' + query if query else ''}"
 
 
+def viewer_link(request: Request, study_instance_uid: str) -> str | None:
+    """The hospital viewer's URL for a study (setting `viewer_url`), or None when unset."""
+    template: str | None = request.app.state.settings.viewer_url
+    if not template:
+        return None
+    return template.replace("{study_instance_uid}", quote(study_instance_uid, safe=""))
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     env = templates.env
     env.filters["highlight"] = highlight
     env.filters["label"] = label
     env.globals["url_with"] = url_with
+    env.globals["viewer_link"] = viewer_link
     env.globals["HTMX"] = HTMX
     env.globals["VIEW_LABELS"] = VIEW_LABELS
     return templates

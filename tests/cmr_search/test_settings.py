@@ -43,3 +43,12 @@ def test_the_ground_imports_no_model_and_no_store() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                          text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_viewer_url_is_an_http_template_with_the_study_uid() -> None:
+    good = "https://viewer/viewer?StudyInstanceUIDs={study_instance_uid}"
+    assert Settings(viewer_url=good).viewer_url == good
+    assert Settings(viewer_url="").viewer_url is None
+    for bad in ("https://viewer/viewer", "javascript:alert(1)//{study_instance_uid}"):
+        with pytest.raises(ValidationError, match="viewer_url"):
+            Settings(viewer_url=bad)

@@ -1,0 +1,107 @@
+"""What the indexer needs from a PACS, as one narrow interface (DICOMweb, DIMSE, or a fake).
+
+Only queries and retrievals: nothing here can store, change or delete anything in the PACS.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Protocol
+
+from pydicom.dataset import Dataset
+
+
+class PacsError(Exception):
+    """A request the PACS refused or answered badly; the message is one line, no patient data."""
+
+
+class TransientError(PacsError):
+    """A failure worth retrying: a 5xx, a timeout, a refused or dropped connection."""
+
+
+@dataclass(frozen=True)
+class RemoteStudy:
+    """A study as the PACS lists it (QIDO-RS or C-FIND at study level)."""
+
+    study_instance_uid: str
+    accession_number: str = ""
+    study_date: str = ""  # YYYYMMDD
+    series_count: int | None = None  # NumberOfStudyRelatedSeries, when the PACS says
+    instance_count: int | None = None  # NumberOfStudyRelatedInstances
+
+
+@dataclass(frozen=True)
+class RemoteSeries:
+    """A series as the PACS lists it (QIDO-RS or C-FIND at series level)."""
+
+    series_instance_uid: str
+    modality: str = ""
+    series_number: int = 0
+    series_description: str = ""
+    instance_count: int | None = None  # NumberOfSeriesRelatedInstances
+
+
+class PacsClient(Protocol):
+    """One PACS, read-only. Each call is one request (or association); callers add retries,
+    the rate limit and the concurrency limit (`pacs.polite`)."""
+
+    @property
+    def location(self) -> str:
+        """How the PACS is named in logs and in the index (no credentials)."""
+        ...
+
+    def find_studies(self, since: date | None, until: date | None,
+                     offset: int, limit: int) -> list[RemoteStudy]:
+        """One page of MR studies dated between `since` and `until` (inclusive)."""
+        ...
+
+    def find_series(self, study_instance_uid: str) -> list[RemoteSeries]:
+        ...
+
+    def study_metadata(self, study_instance_uid: str) -> list[Dataset] | None:
+        """Every instance's attributes without pixels (WADO-RS metadata); None when the
+        protocol has no such request (DIMSE)."""
+        ...
+
+    def fetch_series(self, study_instance_uid: str, series_instance_uid: str,
+                     folder: Path) -> int:
+        """Write the series' instances as DICOM files into `folder`; the bytes received."""
+        ...
+
+    def close(self) -> None:
+        ...
+
+
+def pages(find: Callable[[int, int], list[RemoteStudy]],
+          size: int) -> Iterator[list[RemoteStudy]]:
+    """Every page of a study search (`find(offset, limit)`), until a short page ends it."""
+    offset = 0
+    while True:
+        page = find(offset, size)
+        if page:
+            yield page
+        if len(page) < size:
+            return
+        offset += len(page)
+
+
+def date_range(since: date | None, until: date | None) -> str:
+    """A DICOM date range matching key (YYYYMMDD-YYYYMMDD, either end open); '' for any."""
+    if since is None and until is None:
+        return ""
+    return f"{since.strftime('%Y%m%d') if since else ''}-" \
+        f"{until.strftime('%Y%m%d') if until else ''}"
+
+
+_UID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
+
+
+def safe_uid(uid: str, what: str = "UID") -> str:
+    """A UID as the PACS sent it, checked before it names a folder or file here."""
+    if len(uid) > 64 or not _UID.match(uid):
+        raise PacsError(f"the PACS sent an invalid {what} ({len(uid)} characters)")
+    return uid

@@ -1,0 +1,150 @@
+"""A DICOMweb server (QIDO-RS, WADO-RS) through `dicomweb-client`: GET requests only."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import requests
+from dicomweb_client.api import DICOMwebClient
+from pydicom import dcmwrite
+from pydicom.dataset import Dataset
+
+from pacs.client import PacsError, RemoteSeries, RemoteStudy, TransientError, date_range
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_TRANSIENT_STATUS = {408, 429}
+_STUDY_FIELDS = ("StudyInstanceUID", "AccessionNumber", "StudyDate",
+                 "NumberOfStudyRelatedSeries", "NumberOfStudyRelatedInstances")
+_SERIES_FIELDS = ("SeriesInstanceUID", "Modality", "SeriesNumber", "SeriesDescription",
+                  "NumberOfSeriesRelatedInstances")
+# any transfer syntax the server holds: compressed series travel compressed (the reader
+# decodes RLE, JPEG 2000 and JPEG lossless), instead of being inflated to Explicit VR
+_AS_STORED = (("application/dicom", "*"),)
+
+
+@dataclass(frozen=True)
+class WebAuth:
+    """A bearer token, or a user and password for basic auth (or neither)."""
+
+    token: str | None = None
+    username: str | None = None
+    password: str | None = None
+
+
+def _value(item: dict[str, Any], tag: str) -> Any:
+    values = item.get(tag, {}).get("Value") or [None]
+    return values[0]
+
+
+def _count(item: dict[str, Any], tag: str) -> int | None:
+    value = _value(item, tag)
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+@contextmanager
+def _translated(what: str) -> Iterator[None]:
+    """requests' and the server's failures as one-line PacsErrors (transient or not)."""
+    try:
+        yield
+    except requests.HTTPError as error:
+        status = error.response.status_code if error.response is not None else 0
+        if status >= 500 or status in _TRANSIENT_STATUS:
+            raise TransientError(f"{what}: HTTP {status}") from None
+        if status in (401, 403):
+            raise PacsError(f"{what}: HTTP {status}, the server refused our credentials "
+                            "(CMR_SEARCH_PACS_TOKEN or _USERNAME/_PASSWORD)") from None
+        raise PacsError(f"{what}: HTTP {status}") from None
+    except requests.exceptions.SSLError:
+        raise PacsError(f"{what}: TLS certificate not trusted (CMR_SEARCH_PACS_CA_BUNDLE)") \
+            from None
+    except (requests.Timeout, requests.ConnectionError) as error:
+        raise TransientError(f"{what}: {type(error).__name__}") from None
+    except (ValueError, KeyError, TypeError, requests.RequestException) as error:
+        raise PacsError(f"{what}: unreadable answer ({type(error).__name__})") from None
+
+
+class DicomwebPacs:
+    """QIDO-RS to list, WADO-RS to read metadata and fetch series. Never POST, PUT or DELETE."""
+
+    def __init__(self, url: str, auth: WebAuth = WebAuth(), verify_tls: bool | Path = True,
+                 timeout_s: float = 60.0,
+                 session_factory: Callable[[], requests.Session] = requests.Session) -> None:
+        self.url = url
+        session = session_factory()
+        session.verify = str(verify_tls) if isinstance(verify_tls, Path) else verify_tls
+        if auth.token:
+            session.headers["Authorization"] = f"Bearer {auth.token}"
+        elif auth.username:
+            session.auth = (auth.username, auth.password or "")
+        self.bytes_received = 0  # every answer, metadata and queries included
+        self._lock = threading.Lock()
+        self._mine = threading.local()  # this thread's answers (fetches run side by side)
+        self._session = session
+        self._client = DICOMwebClient(url, session=session, timeout=timeout_s,
+                                      callback=self._counted)
+        self._client.set_http_retry_params(retry=False)  # pacs.polite retries, with backoff
+
+    @property
+    def location(self) -> str:
+        return f"dicomweb+{self.url}"
+
+    def _counted(self, response: requests.Response, *args: Any, **kwargs: Any) \
+            -> requests.Response:
+        size = len(response.content)
+        with self._lock:
+            self.bytes_received += size
+        self._mine.bytes = getattr(self._mine, "bytes", 0) + size
+        return response
+
+    def find_studies(self, since: date | None, until: date | None,
+                     offset: int, limit: int) -> list[RemoteStudy]:
+        filters: dict[str, Any] = {"ModalitiesInStudy": "MR"}
+        if dates := date_range(since, until):
+            filters["StudyDate"] = dates
+        with _translated("QIDO-RS studies"):
+            found = self._client.search_for_studies(search_filters=filters, offset=offset,
+                                                    limit=limit, fields=list(_STUDY_FIELDS))
+            return [RemoteStudy(str(_value(s, "0020000D")), str(_value(s, "00080050") or ""),
+                                str(_value(s, "00080020") or ""), _count(s, "00201206"),
+                                _count(s, "00201208")) for s in found]
+
+    def find_series(self, study_instance_uid: str) -> list[RemoteSeries]:
+        with _translated("QIDO-RS series"):
+            found = self._client.search_for_series(study_instance_uid=study_instance_uid,
+                                                   fields=list(_SERIES_FIELDS))
+            return [RemoteSeries(str(_value(s, "0020000E")), str(_value(s, "00080060") or ""),
+                                 _count(s, "00200011") or 0, str(_value(s, "0008103E") or ""),
+                                 _count(s, "00201209")) for s in found]
+
+    def study_metadata(self, study_instance_uid: str) -> list[Dataset] | None:
+        with _translated("WADO-RS metadata"):
+            items = self._client.retrieve_study_metadata(study_instance_uid)
+            # bulk data (pixels, overlays) is left on the server: classification needs none
+            return [Dataset.from_json(item, bulk_data_uri_handler=lambda *_: b"")
+                    for item in items]
+
+    def fetch_series(self, study_instance_uid: str, series_instance_uid: str,
+                     folder: Path) -> int:
+        before = getattr(self._mine, "bytes", 0)
+        with _translated("WADO-RS series"):
+            instances = self._client.retrieve_series(study_instance_uid, series_instance_uid,
+                                                     media_types=_AS_STORED)
+        folder.mkdir(parents=True, exist_ok=True)
+        for ds in instances:
+            dcmwrite(folder / f"{ds.SOPInstanceUID}.dcm", ds, enforce_file_format=True)
+        return int(self._mine.bytes) - before
+
+    def close(self) -> None:
+        self._session.close()

@@ -1,0 +1,258 @@
+"""A DIMSE peer through `pynetdicom`: C-FIND at study and series level, then C-GET (or C-MOVE
+to our own storage SCP) of the wanted series. Never C-STORE to the peer."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydicom.dataset import Dataset
+from pydicom.uid import (
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+    JPEG2000Lossless,
+    JPEGLosslessSV1,
+    RLELossless,
+)
+from pynetdicom import AE, build_role, evt
+from pynetdicom.association import Association
+from pynetdicom.sop_class import (  # type: ignore[attr-defined]
+    BasicTextSRStorage,
+    ComprehensiveSRStorage,
+    EnhancedMRImageStorage,
+    EnhancedSRStorage,
+    MRImageStorage,
+    StudyRootQueryRetrieveInformationModelFind,
+    StudyRootQueryRetrieveInformationModelGet,
+    StudyRootQueryRetrieveInformationModelMove,
+)
+
+from pacs.client import PacsError, RemoteSeries, RemoteStudy, TransientError, date_range
+
+logger = logging.getLogger(__name__)
+
+_STORAGE = (MRImageStorage, EnhancedMRImageStorage, BasicTextSRStorage, EnhancedSRStorage,
+            ComprehensiveSRStorage)
+_SYNTAXES = [ExplicitVRLittleEndian, ImplicitVRLittleEndian, RLELossless, JPEG2000Lossless,
+             JPEGLosslessSV1]  # what the reader decodes
+_PENDING = (0xFF00, 0xFF01)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+class _Received:
+    """Instances arriving by C-STORE (C-GET's sub-operations, or C-MOVE to our SCP), written
+    to the folder registered for their series."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.folders: dict[str, Path] = {}
+        self.by_series: dict[str, int] = {}  # bytes received for each series being fetched
+        self.bytes = 0
+
+    def on_store(self, event: Any) -> int:
+        ds = event.dataset
+        series = str(ds.get("SeriesInstanceUID", ""))
+        with self.lock:
+            folder = self.folders.get(series)
+        if folder is None:
+            return 0xA801  # not asked for: refused
+        data = event.encoded_dataset(include_meta=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{ds.SOPInstanceUID}.dcm").write_bytes(data)
+        with self.lock:
+            self.bytes += len(data)
+            self.by_series[series] = self.by_series.get(series, 0) + len(data)
+        return 0x0000
+
+
+class DimsePacs:
+    """One DIMSE peer, called `called_aet` at `host`:`port`; we call as `calling_aet`."""
+
+    def __init__(self, called_aet: str, host: str, port: int, calling_aet: str = "CMRSEARCH",
+                 timeout_s: float = 60.0, retrieve: str = "get", store_port: int = 11113) -> None:
+        self.called_aet, self.host, self.port = called_aet, host, port
+        self.calling_aet, self.timeout_s = calling_aet, timeout_s
+        self.retrieve, self.store_port = retrieve, store_port
+        self._received = _Received()
+        self._server: Any = None
+        self._server_lock = threading.Lock()
+
+    @property
+    def location(self) -> str:
+        return f"dimse://{self.called_aet}@{self.host}:{self.port}"
+
+    @property
+    def bytes_received(self) -> int:
+        return self._received.bytes
+
+    def _ae(self) -> AE:
+        ae = AE(ae_title=self.calling_aet)
+        ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = self.timeout_s
+        ae.connection_timeout = self.timeout_s
+        return ae
+
+    def _reachable(self, what: str) -> None:
+        """A refused connection, found before pynetdicom tries (which leaves its socket open
+        when the connection is refused)."""
+        try:
+            socket.create_connection((self.host, self.port), timeout=self.timeout_s).close()
+        except OSError as error:
+            raise TransientError(f"{what}: {type(error).__name__}") from None
+
+    @contextmanager
+    def _association(self, ae: AE, what: str, **kwargs: Any) -> Iterator[Association]:
+        self._reachable(what)
+        try:
+            assoc = ae.associate(self.host, self.port, ae_title=self.called_aet, **kwargs)
+        except OSError as error:
+            raise TransientError(f"{what}: {type(error).__name__}") from None
+        if assoc.is_rejected:
+            raise PacsError(f"{what}: association rejected (is AE title {self.calling_aet!r} "
+                            "known to the PACS?)")
+        if not assoc.is_established:
+            raise TransientError(f"{what}: no association (peer unreachable or aborted)")
+        try:
+            yield assoc
+        finally:
+            if assoc.is_established:
+                assoc.release()
+
+    def _find(self, query: Dataset, what: str) -> list[Dataset]:
+        ae = self._ae()
+        ae.add_requested_context(StudyRootQueryRetrieveInformationModelFind)
+        found: list[Dataset] = []
+        with self._association(ae, what) as assoc:
+            for status, identifier in assoc.send_c_find(
+                    query, StudyRootQueryRetrieveInformationModelFind):
+                if not status:  # no answer in time, or the association dropped
+                    raise TransientError(f"{what}: no response")
+                if status.Status in _PENDING and identifier is not None:
+                    found.append(identifier)
+                elif status.Status != 0x0000:
+                    raise PacsError(f"{what}: C-FIND status 0x{status.Status:04X}")
+        return found
+
+    def find_studies(self, since: date | None, until: date | None,
+                     offset: int, limit: int) -> list[RemoteStudy]:
+        if offset:  # C-FIND has no paging: the first page holds every match
+            return []
+        query = Dataset()
+        query.QueryRetrieveLevel = "STUDY"
+        query.StudyInstanceUID = query.AccessionNumber = ""
+        query.StudyDate = date_range(since, until)
+        query.ModalitiesInStudy = "MR"
+        query.NumberOfStudyRelatedSeries = query.NumberOfStudyRelatedInstances = None
+        return [RemoteStudy(str(d.StudyInstanceUID), str(d.get("AccessionNumber", "")),
+                            str(d.get("StudyDate", "")),
+                            _int(d.get("NumberOfStudyRelatedSeries")),
+                            _int(d.get("NumberOfStudyRelatedInstances")))
+                for d in self._find(query, "C-FIND studies") if d.get("StudyInstanceUID")]
+
+    def find_series(self, study_instance_uid: str) -> list[RemoteSeries]:
+        query = Dataset()
+        query.QueryRetrieveLevel = "SERIES"
+        query.StudyInstanceUID = study_instance_uid
+        query.SeriesInstanceUID = query.Modality = query.SeriesDescription = ""
+        query.SeriesNumber = query.NumberOfSeriesRelatedInstances = None
+        return [RemoteSeries(str(d.SeriesInstanceUID), str(d.get("Modality", "")),
+                             _int(d.get("SeriesNumber")) or 0,
+                             str(d.get("SeriesDescription", "")),
+                             _int(d.get("NumberOfSeriesRelatedInstances")))
+                for d in self._find(query, "C-FIND series") if d.get("SeriesInstanceUID")]
+
+    def study_metadata(self, study_instance_uid: str) -> list[Dataset] | None:
+        return None  # DIMSE has no metadata request: series are chosen by their descriptions
+
+    def fetch_series(self, study_instance_uid: str, series_instance_uid: str,
+                     folder: Path) -> int:
+        with self._received.lock:
+            self._received.folders[series_instance_uid] = folder
+            self._received.by_series[series_instance_uid] = 0
+        try:
+            if self.retrieve == "move":
+                self._move(study_instance_uid, series_instance_uid)
+            else:
+                self._get(study_instance_uid, series_instance_uid)
+        finally:
+            with self._received.lock:
+                self._received.folders.pop(series_instance_uid, None)
+                received = self._received.by_series.pop(series_instance_uid, 0)
+        return received
+
+    @staticmethod
+    def _series_query(study_instance_uid: str, series_instance_uid: str) -> Dataset:
+        query = Dataset()
+        query.QueryRetrieveLevel = "SERIES"
+        query.StudyInstanceUID = study_instance_uid
+        query.SeriesInstanceUID = series_instance_uid
+        return query
+
+    def _check_retrieve(self, responses: Iterator[tuple[Dataset, Dataset | None]],
+                        what: str) -> None:
+        for status, _ in responses:
+            if not status:
+                raise TransientError(f"{what}: no response")
+            code = int(status.Status)
+            if code in _PENDING or code == 0x0000:
+                continue
+            if code == 0xB000 or (code & 0xF000) == 0xA000 or (code & 0xF000) == 0xC000:
+                failed = status.get("NumberOfFailedSuboperations", "?")
+                raise PacsError(f"{what}: status 0x{code:04X}, {failed} instances failed")
+            raise PacsError(f"{what}: status 0x{code:04X}")
+
+    def _get(self, study_instance_uid: str, series_instance_uid: str) -> None:
+        ae = self._ae()
+        ae.add_requested_context(StudyRootQueryRetrieveInformationModelGet)
+        for sop_class in _STORAGE:  # one context per syntax: the peer sends what it holds,
+            for syntax in _SYNTAXES:  # instead of transcoding (which it may not be able to)
+                ae.add_requested_context(sop_class, syntax)
+        roles = [build_role(sop_class, scp_role=True) for sop_class in _STORAGE]
+        handlers = [(evt.EVT_C_STORE, self._received.on_store)]
+        with self._association(ae, "C-GET series", ext_neg=roles,
+                               evt_handlers=handlers) as assoc:
+            self._check_retrieve(assoc.send_c_get(
+                self._series_query(study_instance_uid, series_instance_uid),
+                StudyRootQueryRetrieveInformationModelGet), "C-GET series")
+
+    def _storage_scp(self) -> None:
+        """Our storage SCP for C-MOVE, started once on `store_port`."""
+        with self._server_lock:
+            if self._server is not None:
+                return
+            ae = self._ae()
+            for sop_class in _STORAGE:
+                ae.add_supported_context(sop_class, _SYNTAXES)
+            try:
+                self._server = ae.start_server(
+                    ("", self.store_port), block=False,
+                    evt_handlers=[(evt.EVT_C_STORE, self._received.on_store)])
+            except OSError as error:
+                raise PacsError(f"storage SCP on port {self.store_port}: {error.strerror}") \
+                    from None
+
+    def _move(self, study_instance_uid: str, series_instance_uid: str) -> None:
+        self._storage_scp()
+        ae = self._ae()
+        ae.add_requested_context(StudyRootQueryRetrieveInformationModelMove)
+        with self._association(ae, "C-MOVE series") as assoc:
+            self._check_retrieve(assoc.send_c_move(
+                self._series_query(study_instance_uid, series_instance_uid),
+                self.calling_aet, StudyRootQueryRetrieveInformationModelMove), "C-MOVE series")
+
+    def close(self) -> None:
+        with self._server_lock:
+            if self._server is not None:
+                self._server.shutdown()
+                self._server = None

@@ -1,0 +1,64 @@
+"""`cmr-search index` with a PACS address: one-line errors, and a run from a real Orthanc with
+the demo model, with a failed study's own line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fakes.orthanc import Orthanc, free_port
+from fakes.pacs import FakePacs
+from typer.testing import CliRunner
+
+from cli.main import app
+from reader.classify import named_other
+
+runner = CliRunner()
+
+
+def _env(data: Path) -> dict[str, str]:
+    return {"CMR_SEARCH_DATA_DIR": str(data), "CMR_SEARCH_WORKERS": "1",
+            "CMR_SEARCH_PACS_RETRIES": "1", "CMR_SEARCH_PACS_BACKOFF_S": "0",
+            "CMR_SEARCH_PACS_RATE_LIMIT": "0"}
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["dimse://host:104"], "dimse://AET@host:port"),
+    (["dicomweb+https://u:secret@pacs/dicom-web"], "no credentials in the URL"),
+    (["dicomweb+http://127.0.0.1:1/dicom-web", "--since", "2020-13-01"], "--since"),
+    (["dicomweb+http://127.0.0.1:1/dicom-web", "--reports", "/no/such.jsonl"],
+     "no such report export"),
+    (["{tmp}", "--keep-dicom"], "apply to a PACS"),
+])
+def test_bad_pacs_arguments_are_one_line(tmp_path: Path, args: list[str],
+                                         message: str) -> None:
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    result = runner.invoke(app, ["index", *args], env=_env(tmp_path / "data"))
+    assert result.exit_code == 1 and message in result.output
+    assert "Traceback" not in result.output and "secret" not in result.output
+
+
+def test_an_unreachable_pacs_is_one_line(tmp_path: Path) -> None:
+    address = f"dicomweb+http://127.0.0.1:{free_port()}/dicom-web"
+    result = runner.invoke(app, ["index", address], env=_env(tmp_path / "data"))
+    assert result.exit_code == 1
+    assert "QIDO-RS studies: ConnectionError (after 2 tries)" in result.output
+
+
+@pytest.mark.slow
+def test_index_from_orthanc_with_the_demo_model(orthanc: Orthanc, pacs_archive: Path,
+                                                tmp_path: Path) -> None:
+    instances = FakePacs(pacs_archive).instances
+    good, bad = sorted(instances)[:2]
+    orthanc.upload([i.path for i in instances[good]])
+    # the second study's cines are lost: only its localizers, scouts and maps reached the PACS
+    orthanc.upload([i.path for i in instances[bad] if named_other(i.description)])
+    env = _env(tmp_path / "data")
+    result = runner.invoke(app, ["index", orthanc.dicomweb, "--keep-dicom"], env=env)
+    assert result.exit_code == 0, result.output
+    assert f"failed  {orthanc.dicomweb}/studies/{bad}: study has no cine series" in \
+        result.stdout.replace("\n", "")
+    stats = json.loads(runner.invoke(app, ["stats", "--json"], env=env).stdout)
+    assert stats["studies"] == 1 and stats["archive"] == orthanc.dicomweb
+    assert list((tmp_path / "data" / "pacs-cache").rglob("*.dcm"))  # kept

@@ -1,0 +1,52 @@
+"""The fetch cache: released after the record, kept with --keep-dicom, and what a killed run
+left half-fetched removed by the next."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pacs.cache import FetchCache
+from pacs.client import PacsError
+
+
+def _fill(cache: FetchCache, uid: str) -> Path:
+    folder = cache.folder(uid) / "1.2"
+    folder.mkdir(parents=True)
+    (folder / "a.dcm").write_bytes(b"x" * 10)
+    return folder
+
+
+def test_release_deletes_unless_kept(tmp_path: Path) -> None:
+    cache = FetchCache(tmp_path, "dicomweb+http://pacs/dicom-web")
+    _fill(cache, "1.2.3")
+    cache.mark_complete("1.2.3", "abc")
+    assert cache.is_complete("1.2.3", "abc") and not cache.is_complete("1.2.3", "abd")
+    assert cache.bytes_held() == 13 and cache.studies_held() == 1
+    cache.release("1.2.3")
+    assert cache.studies_held() == 0 and not cache.is_complete("1.2.3", "abc")
+    kept = FetchCache(tmp_path, "dicomweb+http://pacs/dicom-web", keep=True)
+    _fill(kept, "1.2.4")
+    kept.mark_complete("1.2.4", "abc")
+    kept.release("1.2.4")
+    assert kept.is_complete("1.2.4", "abc")
+
+
+def test_a_killed_runs_partial_fetch_is_cleared(tmp_path: Path) -> None:
+    kept = FetchCache(tmp_path, "x", keep=True)
+    _fill(kept, "1.1")
+    kept.mark_complete("1.1", "f")
+    _fill(kept, "1.2")  # killed before it was complete
+    assert kept.clear_incomplete() == 1
+    assert kept.is_complete("1.1", "f") and not kept.folder("1.2").exists()
+    plain = FetchCache(tmp_path, "x")
+    assert plain.clear_incomplete() == 1 and plain.studies_held() == 0
+    assert not list(plain.root.iterdir())
+
+
+def test_uids_from_the_pacs_never_name_a_path_outside(tmp_path: Path) -> None:
+    cache = FetchCache(tmp_path, "x")
+    for bad in ("../../etc", "1.2/3", "a.b", ""):
+        with pytest.raises(PacsError, match="invalid"):
+            cache.folder(bad)

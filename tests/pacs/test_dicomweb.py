@@ -1,0 +1,106 @@
+"""The DICOMweb client without a server: GET only, credentials from settings, TLS checked,
+and the server's failures as one-line errors (transient ones retried by the caller)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import requests
+
+from pacs.client import PacsError, TransientError
+from pacs.dicomweb import DicomwebPacs, WebAuth
+
+STUDY = {"0020000D": {"vr": "UI", "Value": ["1.2.3"]}, "00080050": {"vr": "SH", "Value": ["A1"]},
+         "00080020": {"vr": "DA", "Value": ["20240101"]},
+         "00201206": {"vr": "IS", "Value": [3]}, "00201208": {"vr": "IS", "Value": [42]}}
+
+
+class FakeSession(requests.Session):
+    """Answers GETs from a script; any other method fails the test."""
+
+    def __init__(self, status: int = 200, body: Any = None,
+                 error: Exception | None = None) -> None:
+        super().__init__()
+        self.status, self.body, self.error = status, body, error
+        self.seen: list[tuple[str, str, dict[str, str]]] = []
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any,
+                **kwargs: Any) -> requests.Response:
+        raise AssertionError(f"{method!r}: the PACS is only ever read")
+
+    def get(self, url: str | bytes, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        headers = {**self.headers, **(kwargs.get("headers") or {})}
+        self.seen.append(("GET", str(url), {k: str(v) for k, v in headers.items()}))
+        if self.error is not None:
+            raise self.error
+        response = requests.Response()
+        response.status_code = self.status
+        response._content = json.dumps(self.body or []).encode()
+        response.headers["Content-Type"] = "application/dicom+json"
+        response.url = str(url)
+        for hook in self.hooks["response"]:
+            hook(response)
+        return response
+
+
+def _client(session: FakeSession, auth: WebAuth | None = None,
+            verify: bool = True) -> DicomwebPacs:
+    return DicomwebPacs("https://pacs.test/dicom-web", auth or WebAuth(), verify, 5.0,
+                        lambda: session)
+
+
+def test_qido_lists_mr_studies_in_the_window_with_their_counts() -> None:
+    from datetime import date
+
+    session = FakeSession(body=[STUDY])
+    client = _client(session, WebAuth(token="t0k"))
+    studies = client.find_studies(date(2020, 1, 1), None, 100, 50)
+    assert [(s.study_instance_uid, s.accession_number, s.series_count, s.instance_count)
+            for s in studies] == [("1.2.3", "A1", 3, 42)]
+    _, url, headers = session.seen[0]
+    assert url.startswith("https://pacs.test/dicom-web/studies?")
+    assert "ModalitiesInStudy=MR" in url and "StudyDate=20200101-" in url
+    assert "limit=50" in url and "offset=100" in url
+    assert headers["Authorization"] == "Bearer t0k" and session.verify is True
+    assert client.bytes_received > 0 and client.location.startswith("dicomweb+https://")
+
+
+def test_basic_auth_and_tls_settings_reach_the_session() -> None:
+    from pathlib import Path
+
+    session = FakeSession()
+    _client(session, WebAuth(username="indexer", password="pw"), verify=False)
+    assert session.auth == ("indexer", "pw") and session.verify is False
+    other = FakeSession()
+    DicomwebPacs("https://pacs.test/dicom-web", WebAuth(), Path("/etc/ca.pem"), 5.0,
+                 lambda: other)
+    assert other.verify == "/etc/ca.pem"
+
+
+@pytest.mark.parametrize(("status", "kind", "message"), [
+    (503, TransientError, "QIDO-RS studies: HTTP 503"),
+    (429, TransientError, "HTTP 429"),
+    (401, PacsError, "refused our credentials"),
+    (404, PacsError, "HTTP 404"),
+])
+def test_server_failures_are_one_line(status: int, kind: type[Exception],
+                                      message: str) -> None:
+    with pytest.raises(kind, match=message) as error:
+        _client(FakeSession(status=status)).find_studies(None, None, 0, 10)
+    assert "\n" not in str(error.value)
+    assert kind is TransientError or not isinstance(error.value, TransientError)
+
+
+@pytest.mark.parametrize("error", [requests.ConnectTimeout("slow"),
+                                   requests.ConnectionError("refused")])
+def test_timeouts_and_refusals_are_transient(error: Exception) -> None:
+    with pytest.raises(TransientError, match="QIDO-RS series"):
+        _client(FakeSession(error=error)).find_series("1.2.3")
+
+
+def test_an_untrusted_certificate_says_which_setting() -> None:
+    session = FakeSession(error=requests.exceptions.SSLError("bad cert"))
+    with pytest.raises(PacsError, match="CMR_SEARCH_PACS_CA_BUNDLE"):
+        _client(session).find_studies(None, None, 0, 10)

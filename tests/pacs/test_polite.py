@@ -1,0 +1,77 @@
+"""Manners towards a PACS: requests spaced by the rate limit, transient failures retried with
+doubling waits, the rest raised at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from pacs.client import PacsError, TransientError
+from pacs.polite import Manners, Polite
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_requests_are_spaced_by_the_rate_limit() -> None:
+    clock = Clock()
+    polite = Polite(Manners(rate_limit=4.0, retries=0), clock, clock.sleep)
+    for _ in range(5):
+        polite.call("query", lambda: None)
+    assert clock.now == pytest.approx(1.0)  # 5 starts at 4/s: the last at t = 1 s
+    assert polite.requests == 5
+
+
+def test_transient_failures_are_retried_with_doubling_backoff() -> None:
+    clock = Clock()
+    polite = Polite(Manners(rate_limit=0, retries=3, backoff_s=0.5), clock, clock.sleep)
+    answers: list[object] = [TransientError("HTTP 503"), TransientError("Timeout"), "ok"]
+
+    def flaky() -> object:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert polite.call("fetch", flaky) == "ok"
+    assert clock.sleeps == [0.5, 1.0] and polite.retried == 2
+
+
+def test_gives_up_after_the_retries_with_the_last_reason() -> None:
+    clock = Clock()
+    polite = Polite(Manners(rate_limit=0, retries=2, backoff_s=1.0), clock, clock.sleep)
+
+    def down() -> None:
+        raise TransientError("WADO-RS series: ConnectionError")
+
+    with pytest.raises(TransientError, match=r"ConnectionError \(after 3 tries\)"):
+        polite.call("fetch", down)
+    assert clock.sleeps == [1.0, 2.0]
+
+
+def test_a_refusal_is_not_retried() -> None:
+    clock = Clock()
+    polite = Polite(Manners(rate_limit=0, retries=5), clock, clock.sleep)
+    calls = []
+
+    def refused() -> None:
+        calls.append(1)
+        raise PacsError("HTTP 401")
+
+    with pytest.raises(PacsError, match="401"):
+        polite.call("query", refused)
+    assert len(calls) == 1 and not clock.sleeps
+
+
+def test_manners_are_validated() -> None:
+    with pytest.raises(ValueError, match="out of range"):
+        Manners(concurrency=0)
