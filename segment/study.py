@@ -176,13 +176,20 @@ def _qc(result: StudyResult) -> None:
     result.flags, result.study_flags = flags, study_flags
 
 
+def measure_masks(study: SaxStudy, masks: dict[int, np.ndarray], ed: int, es: int,
+                  curve_ml: list[float] | None = None) -> StudyResult:
+    """Measurements and QC of given masks (phase index -> (slices, rows, cols) codes)."""
+    result = StudyResult(study, masks, ed, es, lv_curve_ml=[round(c, 1) for c in curve_ml or []])
+    _measure(result)
+    _qc(result)
+    return result
+
+
 def analyse(study: SaxStudy, segmenter: Segmenter) -> StudyResult:
     """Segment, measure and check one study."""
     started = time.perf_counter()
     masks, curve, ed, es = _phases(study, segmenter)
-    result = StudyResult(study, masks, ed, es, lv_curve_ml=[round(c, 1) for c in curve])
-    _measure(result)
-    _qc(result)
+    result = measure_masks(study, masks, ed, es, curve)
     result.seconds = time.perf_counter() - started
     return result
 
