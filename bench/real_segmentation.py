@@ -191,7 +191,8 @@ def _montage(rows: list[dict[str, Any]]) -> None:
                                            "predicted"), (ref[z][crop], "expert"))):
             ax = axes[i // 2, 3 * (i % 2) + j]
             ax.imshow(image, cmap="gray")
-            for code, colour in zip(_STRUCTURES, ("red", "lime", "cyan"), strict=True):
+            for code, colour in ((Structure.LV_MYOCARDIUM, "lime"), (Structure.RV_CAVITY, "cyan"),
+                                 (Structure.LV_CAVITY, "red")):
                 if mask is not None and (mask == code).any():
                     ax.contour(mask == code, levels=[0.5], colors=[colour], linewidths=0.8)
             ax.set_title(f"{r['patient']} {r['group']} {title}", fontsize=8)

@@ -36,7 +36,7 @@ class TrainRecipe:
 
     config: str = "sax-dynunet16"
     seed: int = 13
-    iterations: int = 4500
+    iterations: int = 6000
     batch: int = 8
     lr: float = 2e-3
     weight_decay: float = 1e-4
@@ -87,6 +87,7 @@ class _Run:
     step: int = 0
     seconds: float = 0.0
     losses: list[float] = field(default_factory=list)
+    schedule: list[dict[str, int]] = field(default_factory=list)
 
 
 def _start(recipe: TrainRecipe, out: Path, resume: bool) -> _Run:
@@ -99,11 +100,19 @@ def _start(recipe: TrainRecipe, out: Path, resume: bool) -> _Run:
     state_path = out / _STATE
     if resume and state_path.exists():
         state = torch.load(state_path, weights_only=False)
-        if state["recipe"] != recipe.as_dict():
+        saved = dict(state["recipe"])
+        if {**saved, "iterations": recipe.iterations} != recipe.as_dict():
             raise ValueError(f"{state_path}: saved with another recipe; start afresh")
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         run.step, run.seconds = int(state["step"]), float(state["seconds"])
+        run.schedule = list(state.get("schedule", []))
+        if saved["iterations"] != recipe.iterations:
+            # a longer (or shorter) run: the cosine schedule is redrawn from here on
+            run.schedule.append({"at_step": run.step, "from": saved["iterations"],
+                                 "to": recipe.iterations})
+            logger.info("schedule changed at step %d: %d -> %d iterations", run.step,
+                        saved["iterations"], recipe.iterations)
         logger.info("resuming at step %d (%.0f s trained)", run.step, run.seconds)
     return run
 
@@ -111,7 +120,8 @@ def _start(recipe: TrainRecipe, out: Path, resume: bool) -> _Run:
 def _save_state(run: _Run, recipe: TrainRecipe, out: Path) -> None:
     tmp = out / (_STATE + ".tmp")
     torch.save({"model": run.model.state_dict(), "optimizer": run.optimizer.state_dict(),
-                "step": run.step, "seconds": run.seconds, "recipe": recipe.as_dict()}, tmp)
+                "step": run.step, "seconds": run.seconds, "recipe": recipe.as_dict(),
+                "schedule": run.schedule}, tmp)
     tmp.replace(out / _STATE)
 
 
@@ -172,6 +182,7 @@ def _card(recipe: TrainRecipe, run: _Run, label_recipe: dict[str, object] | None
         "train_recipe": recipe.as_dict(),
         "label_recipe": label_recipe or {},
         "steps": run.step,
+        "schedule_changes": run.schedule,
         "train_seconds": round(run.seconds, 1),
         "final_loss": round(float(np.mean(run.losses[-200:])), 4) if run.losses else None,
     }

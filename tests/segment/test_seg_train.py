@@ -31,8 +31,12 @@ def test_train_writes_a_card_and_resumes(tmp_path: Path) -> None:
     card = json.loads((out / CARD).read_text())
     assert card["steps"] == 2 and "no real images" in card["training_data"]
     assert card["label_recipe"] == {"source": "test slabs"}
-    train(_slabs, out, _recipe(3), resume=False)
+    train(_slabs, out, _recipe(4), resume=True)  # a longer run carries on from step 2
+    card = json.loads((out / CARD).read_text())
+    assert card["steps"] == 4 and card["schedule_changes"] == [{"at_step": 2, "from": 2,
+                                                                "to": 4}]
+    other = _recipe(5)
     with pytest.raises(ValueError, match="another recipe"):
-        train(_slabs, out, _recipe(4), resume=True)
+        train(_slabs, out, TrainRecipe(**{**other.__dict__, "lr": 1e-3}), resume=True)
     model, config, _ = load_checkpoint(out)
     assert config.name == "sax-dynunet8" and not model.training
