@@ -67,11 +67,6 @@ def _expert(folder: Path, name: str) -> np.ndarray:
     return np.transpose(out, (2, 0, 1))
 
 
-def _thickening(result: StudyResult) -> list[float]:
-    return [float("nan") if s["systolic_thickening_pct"] is None
-            else float(s["systolic_thickening_pct"]) for s in result.aha_mid]
-
-
 def _run_acdc(segmenter: Segmenter, limit: int) -> list[dict[str, Any]]:
     rows = []
     folders = sorted(p for p in (ACDC / "training").iterdir() if p.is_dir())
@@ -129,7 +124,7 @@ def _reference_csv() -> dict[str, dict[str, str]]:
 
 def _groups_from(results: list[StudyResult], groups: list[str]) -> dict[str, tuple[float, float]]:
     values = [r.values for r in results]
-    rules = [guideline_group(r.values, _thickening(r)) for r in results]
+    rules = [guideline_group(r.values) for r in results]
     nn8 = nearest_neighbours(features(values, NN_FEATURES), groups)
     nn7 = nearest_neighbours(features(values, SEVEN), groups)
     return {

@@ -33,23 +33,18 @@ def agreement(pred: Sequence[float], ref: Sequence[float]) -> dict[str, float]:
             "loa_low": float(d.mean() - 1.96 * sd), "loa_high": float(d.mean() + 1.96 * sd)}
 
 
-def guideline_group(v: dict[str, Any], thickening: list[float]) -> str:
-    """ACDC groups by the published criteria (Bernard et al., IEEE TMI 2018), in order.
+def guideline_group(v: dict[str, Any]) -> str:
+    """ACDC groups by the published criteria (Bernard et al., IEEE TMI 2018), in this order.
 
-    LVEF < 40 %: MINF when contraction is regional (some mid segments thicken < 10 % while
-    others thicken > 25 %), else DCM when LVEDVi > 100 ml/m2, else MINF. Then HCM (LV mass
-    index > 110 g/m2 or a segment >= 15 mm at ED), then RV (RVEDVi > 110 ml/m2 or RVEF <
-    40 %), else NOR.
+    LVEF < 40 %: DCM when LVEDVi > 100 ml/m2, else MINF (the regional-contraction criterion
+    of MINF is not used). Then HCM (LV mass index > 110 g/m2 or a segment >= 15 mm at ED),
+    then RV (RVEDVi > 110 ml/m2 or RVEF < 40 %), else NOR.
     """
     def get(name: str) -> float:
         x = v.get(name)
         return float("nan") if x is None else float(x)
 
-    t = [x for x in thickening if np.isfinite(x)]
-    regional = bool(t) and min(t) < 10.0 and max(t) > 25.0
     if get("lvef_pct") < 40.0:
-        if regional:
-            return "MINF"
         return "DCM" if get("lvedvi_ml_per_m2") > 100.0 else "MINF"
     if get("lv_massi_g_per_m2") > 110.0 or get("max_wall_thickness_mm") >= 15.0:
         return "HCM"

@@ -47,14 +47,17 @@ def _areas(mask: np.ndarray, code: Structure) -> np.ndarray:
 def coverage_flags(ed: np.ndarray) -> list[QcFlag]:
     """Basal and apical coverage from the end-diastolic LV cavity areas (base is slice 0).
 
-    The basal-most slice with LV holding most of the largest cavity area means the ventricle
-    goes on above the stack; likewise a big cavity in the last slice for the apex.
+    A heuristic from masks alone: the ventricle still widening steeply at the top of the stack
+    (largest cavity in the first slice and a quarter larger than in the next) means the base
+    was not reached; a large cavity in the last slice means the apex was not.
     """
     areas = _areas(ed, Structure.LV_CAVITY)
     if areas.max() <= 0:
         return [QcFlag.NO_LV]
     flags = []
-    if areas[0] > 0.6 * areas.max():
+    has = np.flatnonzero(areas > 0)
+    top = areas[has[0]:]
+    if len(top) > 1 and top[0] >= 0.98 * top.max() and top[0] > 1.25 * top[1]:
         flags.append(QcFlag.INCOMPLETE_BASAL_COVERAGE)
     if areas[-1] > 0.35 * areas.max():
         flags.append(QcFlag.INCOMPLETE_APICAL_COVERAGE)

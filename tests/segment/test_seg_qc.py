@@ -29,7 +29,7 @@ def test_a_good_stack_has_no_flags() -> None:
 
 
 def test_a_stack_cut_at_the_base_or_the_apex_is_flagged() -> None:
-    assert QcFlag.INCOMPLETE_BASAL_COVERAGE in coverage_flags(_stack([15, 15, 12, 8, 0]))
+    assert QcFlag.INCOMPLETE_BASAL_COVERAGE in coverage_flags(_stack([16, 12, 10, 8, 0]))
     assert QcFlag.INCOMPLETE_APICAL_COVERAGE in coverage_flags(_stack([0, 10, 14, 14]))
     assert coverage_flags(np.zeros((3, 8, 8), dtype=np.uint8)) == [QcFlag.NO_LV]
 

@@ -66,8 +66,8 @@ def test_volumes_ef_and_indexing_from_an_exact_segmentation(tmp_path: Path) -> N
     assert v["lvedvi_ml_per_m2"] == pytest.approx(v["lvedv_ml"] / v["bsa_m2"], abs=0.2)
     assert v["max_wall_thickness_mm"] == pytest.approx(9.0, abs=2.0)
     assert len(result.aha_mid) == 6
-    # six identical slices: the base is not covered, and QC says so on every LV value
-    assert "incomplete_basal_coverage" in [f.value for f in result.flags["lvedv_ml"]]
+    # six identical slices: the apex is not covered, and QC says so on every LV value
+    assert "incomplete_apical_coverage" in [f.value for f in result.flags["lvedv_ml"]]
 
 
 def test_unreadable_studies_fail_with_one_line_naming_the_path(tmp_path: Path) -> None:
