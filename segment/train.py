@@ -36,7 +36,7 @@ class TrainRecipe:
 
     config: str = "sax-dynunet16"
     seed: int = 13
-    iterations: int = 4200
+    iterations: int = 3000
     batch: int = 8
     lr: float = 2e-3
     weight_decay: float = 1e-4
