@@ -33,6 +33,7 @@ def save_checkpoint(folder: Path, model: torch.nn.Module, config: SegConfig,
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / (WEIGHTS + ".tmp")
     save_model(model, str(tmp))
+    tmp.chmod(0o644)
     tmp.replace(folder / WEIGHTS)
     full = {"config": config.as_dict(), "label_codes": label_codes(), **card}
     (folder / CARD).write_text(json.dumps(full, indent=2) + "\n", encoding="utf-8")
