@@ -46,9 +46,9 @@ def _largest_component(mask: np.ndarray) -> np.ndarray:
 def clean_labels(labels: np.ndarray) -> np.ndarray:
     """Keep the one connected heart of a (slices, rows, cols) label volume.
 
-    The LV (cavity with myocardium) and the RV are each reduced to their largest 3D component,
-    and holes in the LV cavity of each slice are filled: whatever the myocardium encloses is
-    cavity by convention.
+    The LV (cavity with myocardium) is reduced to its largest 3D component and the RV to the
+    component lying against it; holes in the LV cavity of each slice are filled: whatever the
+    myocardium encloses is cavity by convention.
     """
     out = np.zeros_like(labels)
     lv = _largest_component(np.isin(labels, (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM)))
@@ -57,9 +57,21 @@ def clean_labels(labels: np.ndarray) -> np.ndarray:
     for k in range(labels.shape[0]):
         cavity[k] = ndimage.binary_fill_holes(cavity[k])
     out[cavity] = Structure.LV_CAVITY
-    rv = _largest_component(labels == Structure.RV_CAVITY) & (out == 0)
-    out[rv] = Structure.RV_CAVITY
+    out[_rv_beside(labels == Structure.RV_CAVITY, lv) & (out == 0)] = Structure.RV_CAVITY
     return out
+
+
+def _rv_beside(rv: np.ndarray, lv: np.ndarray) -> np.ndarray:
+    """The RV component that lies against the LV (most voxels within 2 pixels of it, in
+    plane); the largest when none touches. Atria, aorta or stomach are not the RV."""
+    labelled, n = ndimage.label(rv)
+    if n <= 1:
+        return rv
+    near = ndimage.binary_dilation(lv, structure=np.ones((1, 5, 5), dtype=bool))
+    touching = ndimage.sum(near, labelled, index=range(1, n + 1))
+    if max(touching) == 0:
+        return _largest_component(rv)
+    return np.asarray(labelled == 1 + int(np.argmax(touching)))
 
 
 class Segmenter:
