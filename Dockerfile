@@ -12,6 +12,7 @@ COPY vectorstore vectorstore
 COPY catalog catalog
 COPY cmrclip cmrclip
 COPY pacs pacs
+COPY segment segment
 COPY indexer indexer
 COPY search search
 COPY web web
