@@ -29,6 +29,14 @@ class Settings(BaseSettings):
     device: str = Field(default="auto", pattern=r"^(auto|cpu|cuda(:\d+)?)$", description="where "
                         "the model runs: auto (a GPU when torch sees one, else the CPU), cpu, "
                         "cuda or cuda:N")
+    measure: bool = Field(default=True, description="segment and measure every study's "
+                          "short-axis cine while indexing (volumes, EF, mass, wall thickness, "
+                          "QC flags; the slowest stage on a CPU: seconds per study)")
+    segmentation_checkpoint: Path | None = Field(default=None, description="segmentation "
+                                                 "checkpoint folder; None = the one shipped "
+                                                 "with the package (segment/checkpoints)")
+    measure_tta: bool = Field(default=False, description="test-time augmentation (4 flips) "
+                              "when measuring while indexing: a little steadier, 4x slower")
     qdrant_url: str | None = Field(default=None, pattern=r"^https?://", description="a Qdrant "
                                    "server or cluster (http or https); None = the embedded "
                                    "store under data_dir/index")
