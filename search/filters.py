@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -15,6 +15,8 @@ from vectorstore import DateRange, Filter, Match, MatchAny, Range
 FINDINGS = tuple(f.value for f in Finding)
 DIAGNOSES = tuple(d.value for d in Diagnosis)
 VIEWS = tuple(v.value for v in View if v is not View.OTHER)
+MAX_VALUES = 40  # values of one list filter
+Values = Annotated[list[str], Field(max_length=MAX_VALUES)]
 
 
 class SearchFilters(BaseModel):
@@ -26,23 +28,29 @@ class SearchFilters(BaseModel):
     study_date_to: date | None = Field(None, description="last study date (inclusive)")
     age_min: int | None = Field(None, ge=0, le=130, description="years, inclusive")
     age_max: int | None = Field(None, ge=0, le=130, description="years, inclusive")
-    sex: list[str] = Field(default_factory=list, description="DICOM PatientSex: F, M, O")
-    vendor: list[str] = Field(default_factory=list, description="siemens, philips, ge, canon")
-    manufacturer: list[str] = Field(default_factory=list, description="as written in DICOM")
+    sex: Values = Field(default_factory=list, description="DICOM PatientSex: F, M, O")
+    vendor: Values = Field(default_factory=list, description="siemens, philips, ge, canon")
+    manufacturer: Values = Field(default_factory=list, description="as written in DICOM")
     field_strength_min: float | None = Field(None, ge=0, le=20, description="tesla")
     field_strength_max: float | None = Field(None, ge=0, le=20, description="tesla")
-    views: list[str] = Field(default_factory=list, description="views the study must have")
-    report_findings: list[str] = Field(default_factory=list,
-                                       description="findings the report states, all of them")
-    report_negated: list[str] = Field(default_factory=list,
-                                      description="findings the report rules out")
-    diagnoses: list[str] = Field(default_factory=list, description="diagnoses in the report")
-    image_findings: list[str] = Field(default_factory=list,
-                                      description="findings the images show (zero-shot)")
+    views: Values = Field(default_factory=list, description="views the study must have")
+    report_findings: Values = Field(default_factory=list,
+                                    description="findings the report states, all of them")
+    report_negated: Values = Field(default_factory=list,
+                                   description="findings the report rules out")
+    diagnoses: Values = Field(default_factory=list, description="diagnoses in the report")
+    image_findings: Values = Field(default_factory=list,
+                                   description="findings the images show (zero-shot)")
     image_score_min: float = Field(IMAGE_FINDING_THRESHOLD, ge=0.0, le=1.0,
                                    description="calibrated probability for image_findings")
     report: str | None = Field(None, pattern="^(present|missing)$",
                                description="only studies with (or without) a report")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text(cls, data: Any) -> Any:
+        check_text(data)
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> SearchFilters:
@@ -86,6 +94,23 @@ class SearchFilters(BaseModel):
     def active(self) -> dict[str, Any]:
         """Only the fields that constrain something (for echoing a query back)."""
         return self.model_dump(mode="json", exclude_defaults=True)
+
+
+def check_text(data: Any, where: str = "") -> None:
+    """Every string in a request is text that can be stored and sent on: no lone surrogates
+    (JSON "\\ud800"), no NUL, none over 1000 characters."""
+    if isinstance(data, str):
+        if len(data) > 1000:
+            raise ValueError(f"{where or 'value'}: at most 1000 characters")
+        if "\x00" in data or any("\ud800" <= c <= "\udfff" for c in data):
+            raise ValueError(f"{where or 'value'}: not valid text (NUL or a lone surrogate)")
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            check_text(key, where)
+            check_text(value, f"{where}.{key}" if where else str(key))
+    elif isinstance(data, list | tuple):
+        for value in data:
+            check_text(value, where)
 
 
 def _known(name: str, values: list[str], allowed: tuple[str, ...]) -> None:

@@ -52,3 +52,35 @@ def indexed_data(archive: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     run_index(archive, DataLayout(data), Encoder.from_checkpoint(DEMO_CHECKPOINT),
               Generations(data / "index"), IndexOptions(workers=2))
     return data
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Any:
+    """One PostgreSQL server for the session (skipped where Debian's package is missing). Its
+    folder is a fresh one under the system temp folder: pytest's own is private to root, and
+    the server runs as an unprivileged user."""
+    import tempfile
+
+    from fakes.postgres import postgres_bin, postgres_server
+
+    if postgres_bin() is None:
+        pytest.skip("PostgreSQL is not installed (make test installs it)")
+    with postgres_server(Path(tempfile.mkdtemp(prefix="cmr-search-pg-"))) as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """The product database, migrated: the same tests run on SQLite and on PostgreSQL."""
+    from db import open_database, sqlite_url
+
+    if request.param == "sqlite":
+        database = open_database(sqlite_url(tmp_path / "db.sqlite3"))
+        yield database
+        database.close()
+        return
+    server = request.getfixturevalue("postgres")
+    with server.fresh_database() as url:
+        database = open_database(url)
+        yield database
+        database.close()

@@ -8,10 +8,11 @@ from __future__ import annotations
 import typing
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from starlette.datastructures import QueryParams
 
-from indexer.upload import study_from_upload
+from accounts import Principal, Role
+from db import Action, EventId
 from search import (
     FacetsResponse,
     Mode,
@@ -25,8 +26,10 @@ from search import (
     StudyDetail,
     build_filters,
 )
-from search.models import MAX_LIMIT, MAX_QUERY_CHARS
-from web.deps import engine_of, layout_of, study_encoder, upload_archive, uploaded_previews
+from search.models import MAX_EXAMPLES, MAX_LIMIT, MAX_QUERY_CHARS, MAX_UID_CHARS
+from web.auth import record, require
+from web.deps import engine_of, read_upload, uploaded_previews
+from web.redact import detail_for, response_for
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 
@@ -40,8 +43,10 @@ def _filter_parameters() -> list[dict[str, Any]]:
     """OpenAPI entries for the filter query parameters (parsed by hand to refuse unknown ones)."""
     out = []
     for name, f in _FILTER_FIELDS.items():
-        schema: dict[str, Any] = ({"type": "array", "items": {"type": "string"}}
-                                  if name in _LIST_FIELDS else {"type": "string"})
+        schema: dict[str, Any] = ({"type": "array", "items": {"type": "string",
+                                                              "maxLength": 40}, "maxItems": 40}
+                                  if name in _LIST_FIELDS else {"type": "string",
+                                                                "maxLength": 40})
         out.append({"name": name, "in": "query", "required": False, "schema": schema,
                     "description": f.description or name})
     return out
@@ -69,86 +74,98 @@ def filters_from(params: QueryParams, known: set[str]) -> SearchFilters:
 
 LimitQ = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 PageQ = Annotated[int, Query(ge=1, le=1000)]
+UidQ = Annotated[list[str] | None, Query(max_length=MAX_EXAMPLES, description="study UIDs")]
+Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
+
+
+def _uid_path(value: str) -> str:
+    if not value or len(value) > MAX_UID_CHARS:
+        raise QueryError(f"study UID: 1 to {MAX_UID_CHARS} characters")
+    return value
 
 
 @router.get("/search", openapi_extra=_FILTER_DOCS)
-def search_get(request: Request,
+def search_get(request: Request, principal: Viewer,
                q: Annotated[str, Query(max_length=MAX_QUERY_CHARS,
                                        description="free text, e.g. 'dilated LV, no LGE'")],
                mode: Mode = Mode.BOTH, limit: LimitQ = 10, page: PageQ = 1,
                sort: Sort = Sort.RELEVANCE, per_patient: bool = True,
-               unlike: Annotated[list[str] | None, Query(description="less like these "
-                                                         "studies")] = None) -> SearchResponse:
+               unlike: UidQ = None) -> SearchResponse:
     """Free-text search over images, reports or both; filters as query parameters."""
     filters = filters_from(request.query_params, {"q", "mode", "unlike", *_PAGE_PARAMS})
     if not q.strip():
         raise QueryError("empty query: type what to look for")
-    return engine_of(request).search(SearchRequest(
+    return search_post(request, principal, SearchRequest(
         q=q, mode=mode, filters=filters, unlike=unlike or [],
         page=Page(limit=limit, page=page, sort=sort, per_patient=per_patient)))
 
 
 @router.post("/search")
-def search_post(request: Request, body: SearchRequest) -> SearchResponse:
+def search_post(request: Request, principal: Viewer, body: SearchRequest) -> SearchResponse:
     """The same search with a JSON body."""
-    return engine_of(request).search(body)
+    record(request, EventId.QUERY, Action.EXECUTE, body.unlike, q=body.q, mode=body.mode,
+           filters=body.filters.model_dump(mode="json", exclude_defaults=True))
+    return response_for(engine_of(request).search(body), principal)
 
 
 @router.get("/similar/{study_instance_uid}", openapi_extra=_FILTER_DOCS)
-def similar_get(request: Request, study_instance_uid: str,
-                negative: Annotated[list[str] | None, Query(description="less like these")]
-                = None,
-                also: Annotated[list[str] | None, Query(description="more like these too")]
-                = None,
-                view: Annotated[str | None, Query(description="one view slot: sax_mid, 4ch, "
-                                                  "lge_sax, ...")] = None,
+def similar_get(request: Request, principal: Viewer, study_instance_uid: str,
+                negative: UidQ = None, also: UidQ = None,
+                view: Annotated[str | None, Query(max_length=20, description="one view slot: "
+                                                  "sax_mid, 4ch, lge_sax, ...")] = None,
                 mode: Mode = Mode.IMAGES, limit: LimitQ = 10, page: PageQ = 1,
                 sort: Sort = Sort.RELEVANCE, per_patient: bool = True) -> SearchResponse:
     """Studies like this one (and `also`), unlike `negative`; other patients only."""
     filters = filters_from(request.query_params,
                            {"negative", "also", "view", "mode", *_PAGE_PARAMS})
-    return engine_of(request).similar(SimilarRequest(
-        positive=[study_instance_uid, *(also or [])], negative=negative or [],
-        view=view or None, mode=mode, filters=filters,
-        page=Page(limit=limit, page=page, sort=sort, per_patient=per_patient)))
+    positive = [_uid_path(study_instance_uid), *(also or [])]
+    if len(positive) > MAX_EXAMPLES:
+        raise QueryError(f"also: at most {MAX_EXAMPLES - 1} studies")
+    return similar_post(request, principal, SimilarRequest(
+        positive=positive, negative=negative or [], view=view or None, mode=mode,
+        filters=filters, page=Page(limit=limit, page=page, sort=sort, per_patient=per_patient)))
 
 
 @router.post("/similar")
-def similar_post(request: Request, body: SimilarRequest) -> SearchResponse:
-    return engine_of(request).similar(body)
+def similar_post(request: Request, principal: Viewer, body: SimilarRequest) -> SearchResponse:
+    """More like `positive`, less like `negative` (JSON body)."""
+    record(request, EventId.QUERY, Action.EXECUTE, [*body.positive, *body.negative],
+           similar=True, view=body.view, mode=body.mode,
+           filters=body.filters.model_dump(mode="json", exclude_defaults=True))
+    return response_for(engine_of(request).similar(body), principal)
 
 
 @router.post("/upload")
-def upload(request: Request,
+def upload(request: Request, principal: Viewer,
            file: Annotated[UploadFile, File(description="a zipped DICOM study")],
-           view: Annotated[str | None, Form()] = None,
+           view: Annotated[str | None, Form(max_length=20)] = None,
            limit: Annotated[int, Form(ge=1, le=MAX_LIMIT)] = 10,
            add: Annotated[bool, Form(description="keep the study in the archive for the next "
-                                     "index run")] = False) -> dict[str, Any]:
+                                     "index run (clinician or above)")] = False
+           ) -> dict[str, Any]:
     """Read and embed an uploaded study and return similar studies. It is not added to the
     index unless `add` is set; then it is kept in the archive and the next index run embeds it."""
-    engine = engine_of(request)
-    engine.check_ready()
-    study = study_from_upload(file.file, file.filename or "", study_encoder(engine),
-                              layout_of(request).upload_previews,
-                              upload_archive(request) if add else None)
-    response = engine.near_vectors(study.vectors, SearchFilters(), Page(limit=limit),
-                                   view=view or None)
+    study, response = read_upload(request, principal, file, add, limit, view or None)
     return {"study": {"study_instance_uid": study.study_instance_uid, "views": study.views,
-                      "impression": study.impression, "skipped_files": study.skipped,
+                      "impression": study.impression if principal.allows(Role.CLINICIAN)
+                      else "", "skipped_files": study.skipped,
                       "previews": uploaded_previews(study), "added_to_index": False,
-                      "kept_for_indexing": str(study.kept) if study.kept else None},
-            **response.model_dump(mode="json")}
+                      "kept_for_indexing": study.kept is not None},
+            **response_for(response, principal).model_dump(mode="json")}
 
 
 @router.get("/studies/{study_instance_uid}")
-def study(request: Request, study_instance_uid: str) -> StudyDetail:
-    """Everything the index holds about one study, and the patient's other studies."""
-    return engine_of(request).study(study_instance_uid)
+def study(request: Request, principal: Viewer, study_instance_uid: str) -> StudyDetail:
+    """Everything the index holds about one study that your role may see, and the patient's
+    other studies."""
+    detail = engine_of(request).study(_uid_path(study_instance_uid))
+    record(request, EventId.INSTANCES_ACCESSED, Action.READ, [detail.study_instance_uid])
+    return detail_for(detail, principal, request.app.state.settings)
 
 
 @router.get("/facets", openapi_extra=_FILTER_DOCS)
-def facets(request: Request, q: Annotated[str | None, Query(max_length=MAX_QUERY_CHARS)] = None,
+def facets(request: Request, principal: Viewer,
+           q: Annotated[str | None, Query(max_length=MAX_QUERY_CHARS)] = None,
            mode: Mode = Mode.BOTH) -> FacetsResponse:
     """Counts per sex, vendor, view, finding, diagnosis and age band for the current query."""
     filters = filters_from(request.query_params, {"q", "mode"})

@@ -18,5 +18,6 @@ from web.app import create_app
 @pytest.fixture
 def client(tmp_path: Path) -> TestClient:
     engine = SearchEngine(build(MemoryStore(), CASES), FakeEncoder())
-    return TestClient(create_app(Settings(data_dir=tmp_path), engine=engine),
+    return TestClient(create_app(Settings(data_dir=tmp_path), engine=engine, open_access=True),
                       raise_server_exceptions=False)
+
