@@ -86,7 +86,7 @@ class OidcProvider:
                 url = self.config.issuer.rstrip("/") + "/.well-known/openid-configuration"
                 try:
                     with self._client() as client:
-                        response = client.get(url)
+                        response = client.request("GET", url, withhold_token=True)
                         response.raise_for_status()
                         document = dict(response.json())
                 except Exception as error:  # noqa: BLE001  (any transport or JSON failure)

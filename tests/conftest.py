@@ -84,3 +84,16 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
         database = open_database(url)
         yield database
         database.close()
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with its production cost takes half a second per hash on these machines; the
+    tests hash with the same algorithm at the lowest cost."""
+    from argon2 import PasswordHasher
+
+    from accounts import passwords
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    monkeypatch.setattr(passwords, "_HASHER", cheap)
+    monkeypatch.setattr(passwords, "_DUMMY", cheap.hash("not a password of anyone"))

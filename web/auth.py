@@ -155,11 +155,11 @@ def require(role: Role | None) -> Dependency:
             if role is None:
                 return None
             raise
-        await check_csrf(request, principal)
-        if role is None:
-            return principal
-        if principal is None:
+        if role is not None and principal is None:
             raise SignInRequired()
+        await check_csrf(request, principal)
+        if role is None or principal is None:
+            return principal
         if not principal.allows(role):
             record(request, EventId.SECURITY_ALERT, Action.EXECUTE,
                    outcome=Outcome.MINOR_FAILURE, refused=f"{request.method} {request.url.path}",
