@@ -32,11 +32,23 @@ def _summary_table(summary: dict[str, Any], report: Path) -> None:
     console.print(f"run report: {report}")
 
 
+def _options(settings: Settings, rebuild: bool, shard: str | None,
+             deidentify: bool) -> Any:
+    from indexer.deidentify import Deidentifier
+    from indexer.pipeline import IndexOptions, Shard
+
+    return IndexOptions(rebuild=rebuild, workers=settings.worker_count,
+                        shard=Shard.parse(shard) if shard else None,
+                        patient_key_secret=settings.secret("patient_key_secret"),
+                        deidentifier=Deidentifier(settings.secret("deidentify_seed"))
+                        if deidentify or settings.deidentify else None)
+
+
 def run_index_command(settings: Settings, archive: Path, rebuild: bool, shard: str | None,
-                      as_json: bool) -> None:
+                      as_json: bool, deidentify: bool = False) -> None:
     from cmrclip.checkpoint import CheckpointError, checkpoint_folder
     from cmrclip.inference import Encoder
-    from indexer.pipeline import IndexOptions, Shard, run_index
+    from indexer.pipeline import run_index
     from vectorstore import StoreError
     from vectorstore.factory import index_target
     from vectorstore.generations import Generations
@@ -44,8 +56,7 @@ def run_index_command(settings: Settings, archive: Path, rebuild: bool, shard: s
     if not archive.is_dir():
         fail(f"{archive}: not a folder")
     try:
-        options = IndexOptions(rebuild=rebuild, workers=settings.worker_count,
-                               shard=Shard.parse(shard) if shard else None)
+        options = _options(settings, rebuild, shard, deidentify)
         encoder = Encoder.from_checkpoint(checkpoint_folder(settings.checkpoint))
     except (ValueError, CheckpointError) as error:
         fail(str(error))
@@ -87,9 +98,12 @@ def index(
     shard: Annotated[str | None, typer.Option(
         help="K/N: index only this machine's 1/N of the archive (N machines, one cluster)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+    deidentify: Annotated[bool, typer.Option(
+        help="index pseudonyms, not identifiers (PS3.15 Basic Profile with dicognito; also "
+        "CMR_SEARCH_DEIDENTIFY=true); the same seed gives the same pseudonyms")] = False,
 ) -> None:
     """Embed every new or changed study and publish the index (safe to re-run or kill)."""
-    run_index_command(settings_of(ctx), archive, rebuild, shard, as_json)
+    run_index_command(settings_of(ctx), archive, rebuild, shard, as_json, deidentify)
 
 
 def _live_counts(store: Any) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from catalog import IMPRESSION, REPORT
 from cmr_search.layout import DataLayout
 from cmrclip.clips import ClipCache, ClipSpec, StudyClips
 from indexer.assemble import assemble_study
+from indexer.deidentify import Deidentifier
 from indexer.embed import StudyEncoder, encoder_identity, point_vectors
 from indexer.payload import study_fingerprint, study_payload
 from indexer.points import calibrate
@@ -67,6 +68,15 @@ class IndexOptions:
     shard: Shard | None = None
     workers: int = 1
     batch_size: int = 16
+    patient_key_secret: str = "cmr-search"  # the settings' secret (Settings.secret)
+    deidentifier: Deidentifier | None = None  # de-identify on ingest
+
+    @property
+    def recipe(self) -> str:
+        """What the payload is made by, folded into each fingerprint."""
+        seed = "deidentified" if self.deidentifier is not None else "as stored"
+        digest = hashlib.sha256(f"{self.patient_key_secret}\0{seed}".encode()).hexdigest()
+        return digest[:16]
 
 
 @dataclass
@@ -148,9 +158,10 @@ class _Encoder:
     """Batches prepared studies through the model and writes their records."""
 
     def __init__(self, encoder: StudyEncoder, records: RecordStore, studies: dict[str, Study],
-                 fingerprints: dict[str, str], summary: IndexSummary) -> None:
+                 fingerprints: dict[str, str], summary: IndexSummary,
+                 options: IndexOptions) -> None:
         self.encoder, self.records, self.studies = encoder, records, studies
-        self.fingerprints, self.summary = fingerprints, summary
+        self.fingerprints, self.summary, self.options = fingerprints, summary, options
         self.batch: list[Prepared] = []
 
     def add(self, prepared: Prepared) -> None:
@@ -179,7 +190,9 @@ class _Encoder:
             fingerprint = self.fingerprints[prepared.study_instance_uid]
             assert prepared.clips is not None
             payload = study_payload(study, fingerprint, prepared.previews,
-                                    prepared.clips.frame_interval_ms)
+                                    prepared.clips.frame_interval_ms,
+                                    self.options.patient_key_secret,
+                                    self.options.deidentifier is not None)
             self.records.put(EmbeddingRecord(
                 prepared.study_instance_uid, fingerprint, vectors, payload,
                 self.encoder.raw_scores(image_vectors[i].study)))
@@ -207,12 +220,28 @@ def _add(stages: dict[str, float], name: str, started: float) -> None:
     stages[name] = stages.get(name, 0.0) + time.perf_counter() - started
 
 
-def _fingerprints(studies: list[Study], summary: IndexSummary) -> dict[str, str]:
+def _deidentified(studies: list[Study], options: IndexOptions,
+                  summary: IndexSummary) -> list[Study]:
+    """The de-identify stage (when asked): pseudonyms in, refused series and studies recorded."""
+    if options.deidentifier is None:
+        return studies
+    started, out = time.perf_counter(), []
+    for study in studies:
+        kept, refused = options.deidentifier.study(study)
+        summary.skipped += [{"path": str(study.folder), "reason": reason} for reason in refused]
+        if kept is not None:
+            out.append(kept)
+    _add(summary.stages, "deidentify", started)
+    return out
+
+
+def _fingerprints(studies: list[Study], summary: IndexSummary,
+                  recipe: str) -> dict[str, str]:
     """The fingerprint stage: studies whose files cannot be read are skipped with the reason."""
     out = {}
     for study in studies:
         try:
-            out[study.study_instance_uid] = study_fingerprint(study)
+            out[study.study_instance_uid] = study_fingerprint(study, recipe)
         except OSError as error:
             summary.skipped.append({"path": str(study.folder), "reason": f"unreadable: {error}"})
     return out
@@ -223,7 +252,7 @@ def _embed(todo: list[Study], encoder: StudyEncoder, records: RecordStore, layou
            progress: Progress | None) -> None:
     """The assemble (in workers) and encode stages; each study's record is written at once."""
     by_uid = {s.study_instance_uid: s for s in todo}
-    batcher = _Encoder(encoder, records, by_uid, fingerprints, summary)
+    batcher = _Encoder(encoder, records, by_uid, fingerprints, summary, options)
     stream = _prepared_stream(todo, encoder.spec, layout, options.workers)
     for done, prepared in enumerate(stream, start=1):
         for name, seconds in prepared.timings.items():
@@ -252,11 +281,12 @@ def run_index(archive: Path, layout: DataLayout, encoder: StudyEncoder,
                            (lambda d, t: progress("read headers", d, t)) if progress else None)
     _add(summary.stages, "scan", stage)
     summary.skipped = [{"path": s.path, "reason": s.reason} for s in scanned.skipped]
-    studies = [s for s in scanned.studies
+    studies = _deidentified(scanned.studies, options, summary)
+    studies = [s for s in studies
                if options.shard is None or options.shard.holds(s.study_instance_uid)]
     summary.studies_found = len(studies)
     stage = time.perf_counter()
-    fingerprints = _fingerprints(studies, summary)
+    fingerprints = _fingerprints(studies, summary, options.recipe)
     _add(summary.stages, "fingerprint", stage)
     records = RecordStore(layout.embeddings, encoder.key)
     on_disk = records.fingerprints()
