@@ -16,6 +16,7 @@ from indexer.deidentify import BURNED_IN, Deidentifier, scrub
 from indexer.pipeline import IndexOptions, run_index
 from reader.headers import StudyInfo
 from reader.scan import ScanResult, Study, scan_archive
+from reader.series import Series
 from vectorstore import Generations, LiveEdgeStore
 
 INFO = StudyInfo("1.2.840.99.1", "SYN0042", "ACC9917", "20240312", "093Y", "F", "Siemens",
@@ -44,14 +45,13 @@ def test_pseudonyms_are_stable_for_a_seed_and_secret_without_it() -> None:
 
 
 def _burn(study: Study, count: int) -> Study:
-    series = []
-    for i, s in enumerate(study.series):
-        if i < count:
-            slices = [dataclasses.replace(sl, frames=[dataclasses.replace(
-                f, burned_in_annotation=True) for f in sl.frames]) for sl in s.slices]
-            s = dataclasses.replace(s, slices=slices)
-        series.append(s)
-    return dataclasses.replace(study, series=series)
+    def burned(s: Series) -> Series:
+        return dataclasses.replace(s, slices=[dataclasses.replace(sl, frames=[
+            dataclasses.replace(f, burned_in_annotation=True) for f in sl.frames])
+            for sl in s.slices])
+
+    return dataclasses.replace(study, series=[burned(s) if i < count else s
+                                              for i, s in enumerate(study.series)])
 
 
 def test_burned_in_series_are_refused_with_a_reason(scanned: ScanResult) -> None:
