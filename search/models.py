@@ -5,9 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from search.filters import SearchFilters, check_text
+from search.filters import SearchFilters, Whole, check_text
 
 MAX_QUERY_CHARS = 500
 MAX_LIMIT = 100
@@ -54,10 +54,10 @@ class _Request(BaseModel):
 class Page(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    limit: int = Field(10, ge=1, le=MAX_LIMIT)
-    page: int = Field(1, ge=1, le=MAX_DEPTH)
+    limit: Whole = Field(10, ge=1, le=MAX_LIMIT)
+    page: Whole = Field(1, ge=1, le=MAX_DEPTH)
     sort: Sort = Sort.RELEVANCE
-    per_patient: bool = Field(True, description="one result per patient; the patient's other "
+    per_patient: StrictBool = Field(True, description="one result per patient; the patient's other "
                               "studies are listed with it")
 
     @property

@@ -9,6 +9,7 @@ import typing
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from pydantic import BaseModel, StringConstraints
 from starlette.datastructures import QueryParams
 
 from accounts import Principal, Role
@@ -26,12 +27,11 @@ from search import (
     StudyDetail,
     build_filters,
 )
+from search.filters import MAX_VALUES
 from search.models import MAX_EXAMPLES, MAX_LIMIT, MAX_QUERY_CHARS, MAX_UID_CHARS
 from web.auth import record, require
 from web.deps import engine_of, read_upload, uploaded_previews
 from web.redact import detail_for, response_for
-
-router = APIRouter(prefix="/api/v1", tags=["search"])
 
 _FILTER_FIELDS = dict(SearchFilters.model_fields)
 _LIST_FIELDS = {name for name, f in _FILTER_FIELDS.items()
@@ -39,20 +39,43 @@ _LIST_FIELDS = {name for name, f in _FILTER_FIELDS.items()
 _PAGE_PARAMS = {"limit", "page", "sort", "per_patient"}
 
 
+def _filter_schema(name: str, field: dict[str, Any]) -> dict[str, Any]:
+    """The query parameter's schema, from the filter model's own (the null branch dropped)."""
+    if name in _LIST_FIELDS:
+        items = field.get("items", {"type": "string"})
+        items = {**items, "enum": ["", *items["enum"]]} if "enum" in items else \
+            {**items, "maxLength": 40}
+        return {"type": "array", "items": items, "maxItems": MAX_VALUES}
+    branches = [b for b in field.get("anyOf", [field]) if b.get("type") != "null"]
+    typed = {k: v for k, v in branches[0].items() if k != "title"}
+    return {"anyOf": [typed, {"type": "string", "enum": [""]}]}  # '' leaves it unset
+
+
 def _filter_parameters() -> list[dict[str, Any]]:
     """OpenAPI entries for the filter query parameters (parsed by hand to refuse unknown ones)."""
-    out = []
-    for name, f in _FILTER_FIELDS.items():
-        schema: dict[str, Any] = ({"type": "array", "items": {"type": "string",
-                                                              "maxLength": 40}, "maxItems": 40}
-                                  if name in _LIST_FIELDS else {"type": "string",
-                                                                "maxLength": 40})
-        out.append({"name": name, "in": "query", "required": False, "schema": schema,
-                    "description": f.description or name})
-    return out
+    fields = SearchFilters.model_json_schema()["properties"]
+    return [{"name": name, "in": "query", "required": False,
+             "schema": _filter_schema(name, fields[name]),
+             "description": f.description or name} for name, f in _FILTER_FIELDS.items()]
+
+
+class ErrorDetail(BaseModel):
+    """Every refusal: one line saying what is wrong and, where it helps, what to do."""
+
+    detail: str
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorDetail, "description": text} for code, text in (
+        (400, "a bad query, filter or upload"), (401, "sign in: no or a bad bearer token"),
+        (403, "your role does not allow it, or a cross-site request"),
+        (404, "no such study"), (413, "the request body is over its limit"),
+        (422, "a parameter or body field out of its schema"),
+        (429, "too many uploads at once"), (503, "the index is not ready"))}
 
 
 _FILTER_DOCS = {"parameters": _filter_parameters()}
+router = APIRouter(prefix="/api/v1", tags=["search"], responses=_ERRORS)
 
 
 def filters_from(params: QueryParams, known: set[str]) -> SearchFilters:
@@ -66,7 +89,9 @@ def filters_from(params: QueryParams, known: set[str]) -> SearchFilters:
         raw = params.getlist(name)
         if name in _LIST_FIELDS:
             raw = [part for item in raw for part in item.split(",")]
-        values = [v.strip() for v in raw if v.strip()]
+        values = [v.strip() for v in raw if v != ""]
+        if not all(values):
+            raise QueryError(f"filter {name}: a blank value (leave it out, or send it empty)")
         if values:
             fields[name] = values if name in _LIST_FIELDS else values[-1]
     return build_filters(fields)
@@ -74,7 +99,8 @@ def filters_from(params: QueryParams, known: set[str]) -> SearchFilters:
 
 LimitQ = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 PageQ = Annotated[int, Query(ge=1, le=1000)]
-UidQ = Annotated[list[str] | None, Query(max_length=MAX_EXAMPLES, description="study UIDs")]
+Uid = Annotated[str, StringConstraints(min_length=1, max_length=MAX_UID_CHARS)]
+UidQ = Annotated[list[Uid] | None, Query(max_length=MAX_EXAMPLES, description="study UIDs")]
 Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
 
 

@@ -8,6 +8,7 @@ stream in. Sign-in is required unless the app is built with `open_access` (a loo
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -168,6 +170,17 @@ def _validation_detail(error: RequestValidationError) -> str:
     return f"{where}: {message}"
 
 
+def _allowed(app: FastAPI, path: str) -> list[str]:
+    """Every method some route answers at `path` (a 405's Allow header names them all, not
+    only those of the first route that matched the path)."""
+    methods: set[str] = set()
+    for template, operations in app.openapi()["paths"].items():
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            methods |= {m.upper() for m in operations}
+    return sorted(methods)
+
+
 def _handlers(app: FastAPI) -> None:
     @app.exception_handler(SearchError)
     @app.exception_handler(UploadError)
@@ -178,8 +191,17 @@ def _handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     def invalid(request: Request, error: RequestValidationError) -> Response:
-        status = 422 if _wants_json(request) else 400
+        """422: out of the schema. 400: within it, but not meaningful (the model's own rules:
+        a range backwards, text that is no text)."""
+        semantic = all(e.get("type") == "value_error" for e in error.errors())
+        status = 422 if _wants_json(request) and not semantic else 400
         return _error(request, status, "Bad request", _validation_detail(error))
+
+    @app.exception_handler(ValidationError)
+    def invalid_inside(request: Request, error: ValidationError) -> Response:
+        """A model a route builds from what it was sent (query parameters into a request)."""
+        return _error(request, 400, "Bad request",
+                      _validation_detail(RequestValidationError(error.errors())))
 
     @app.exception_handler(SignInRequired)
     def sign_in(request: Request, error: SignInRequired) -> Response:
@@ -197,9 +219,12 @@ def _handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed(app, request.url.path))
         if _wants_json(request):
             return JSONResponse({"detail": error.detail}, status_code=error.status_code,
-                                headers=error.headers)
+                                headers=headers)
         title = "Not found" if error.status_code == 404 else "Error"
         message = "There is no such page." if error.status_code == 404 else str(error.detail)
         return pages.render(request, "error.html", error.status_code, title=title,
