@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install browser lint imports typecheck unit fast clean
+.PHONY: demo test install browser postgres lint imports typecheck unit fast clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,14 @@ browser:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } \
 		|| echo "chromium not installed: browser tests will be skipped"
 
-unit: install browser
+# the database tests run on SQLite and on Debian's PostgreSQL, which a fixture starts in a
+# temporary folder as an unprivileged user; without the package those tests skip
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql; } \
+		|| echo "PostgreSQL not installed: its database tests will be skipped"
+
+unit: install browser postgres
 	$(BIN)/pytest
 
 # the quick loop while working: everything but the tests marked slow
