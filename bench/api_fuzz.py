@@ -65,7 +65,7 @@ def fuzz_operation(operation: Any, mode: GenerationMode, examples: int, token: s
         try:
             case.validate_response(response, headers=headers)
         except FailureGroup as group:
-            failures.extend(f"{type(f).__name__}: {str(f)[:160]}" for f in group.exceptions)
+            failures.extend(f"{type(f).__name__}: {str(f)[:400]}" for f in group.exceptions)
         except AssertionError as error:
             failures.append(str(error)[:160])
 

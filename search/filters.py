@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictFloat,
+    StringConstraints,
     ValidationError,
     model_validator,
 )
@@ -27,7 +28,8 @@ DIAGNOSES = tuple(d.value for d in Diagnosis)
 VIEWS = tuple(v.value for v in View if v is not View.OTHER)
 MAX_VALUES = 40  # values of one list filter
 SEXES = ("F", "M", "O", "unknown")
-Values = Annotated[list[str], Field(max_length=MAX_VALUES)]
+Values = Annotated[list[Annotated[str, StringConstraints(max_length=64)]],  # DICOM LO
+                   Field(max_length=MAX_VALUES)]
 
 
 def _one_of(values: tuple[str, ...]) -> dict[str, Any]:

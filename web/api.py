@@ -42,9 +42,9 @@ _PAGE_PARAMS = {"limit", "page", "sort", "per_patient"}
 def _filter_schema(name: str, field: dict[str, Any]) -> dict[str, Any]:
     """The query parameter's schema, from the filter model's own (the null branch dropped)."""
     if name in _LIST_FIELDS:
-        items = field.get("items", {"type": "string"})
-        items = {**items, "enum": ["", *items["enum"]]} if "enum" in items else \
-            {**items, "maxLength": 40}
+        items = field["items"]
+        if "enum" in items:
+            items = {**items, "enum": ["", *items["enum"]]}
         return {"type": "array", "items": items, "maxItems": MAX_VALUES}
     branches = [b for b in field.get("anyOf", [field]) if b.get("type") != "null"]
     typed = {k: v for k, v in branches[0].items() if k != "title"}
@@ -87,6 +87,9 @@ def filters_from(params: QueryParams, known: set[str]) -> SearchFilters:
     fields: dict[str, Any] = {}
     for name in _FILTER_FIELDS:
         raw = params.getlist(name)
+        if len(raw) > (MAX_VALUES if name in _LIST_FIELDS else 1):
+            raise QueryError(f"filter {name}: at most "
+                             f"{MAX_VALUES if name in _LIST_FIELDS else 1} value(s)")
         if name in _LIST_FIELDS:
             raw = [part for item in raw for part in item.split(",")]
         values = [v.strip() for v in raw if v != ""]

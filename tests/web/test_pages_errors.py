@@ -55,3 +55,13 @@ def test_no_path_leaves_its_folder(client: TestClient, path: str) -> None:
 def test_reflected_and_stored_text_is_escaped(client: TestClient) -> None:
     page = client.get("/", params={"q": '<script>alert(1)</script> lge'})
     assert "<script>alert(1)" not in page.text and "&lt;script&gt;" in page.text
+
+
+def test_stored_text_is_escaped(client: TestClient) -> None:
+    token = csrf_of(client)
+    client.post("/teaching/add", data={"study_instance_uid": "1.1", "csrf_token": token,
+                                       "new_name": "<img src=x onerror=alert(1)>",
+                                       "note": "<script>alert(2)</script>"})
+    listing, detail = client.get("/teaching").text, client.get("/teaching/1").text
+    assert "<img src=x" not in listing and "&lt;img src=x onerror=alert(1)&gt;" in listing
+    assert "<script>alert(2)" not in detail and "&lt;script&gt;alert(2)" in detail
