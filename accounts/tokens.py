@@ -9,9 +9,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from cachetools import TTLCache
 from sqlalchemy import select
 
 from accounts.roles import Principal, Role, Via
@@ -51,9 +53,18 @@ def _info(row: ApiToken, user: str) -> TokenInfo:
                      row.last_used.isoformat(timespec="seconds") if row.last_used else None)
 
 
+CACHE_SECONDS = 5.0  # how long a checked token is believed without asking the database
+
+
 class ApiTokens:
-    def __init__(self, database: Database) -> None:
+    """Tokens in the database. A token checked in the last few seconds is not looked up again
+    (a search should not pay a query for its sign-in); revoking one here forgets them all at
+    once, and a revocation by another process holds within CACHE_SECONDS."""
+
+    def __init__(self, database: Database, cache_seconds: float = CACHE_SECONDS) -> None:
         self.database = database
+        self._checked: TTLCache[str, Principal | None] = TTLCache(4096, cache_seconds)
+        self._lock = threading.Lock()
 
     def create(self, user_name: str, name: str, days: int = 90) -> tuple[TokenInfo, str]:
         """A new token for `user_name`; the second value is the token itself, shown once."""
@@ -77,6 +88,21 @@ class ApiTokens:
 
     def principal(self, token: str) -> Principal | None:
         """Who a token acts for; None when unknown, wrong, revoked, expired or disabled."""
+        key = _hash(token)
+        with self._lock:
+            if key in self._checked:
+                return self._checked[key]
+        principal = self._lookup(token)
+        with self._lock:
+            self._checked[key] = principal
+        return principal
+
+    def forget(self) -> None:
+        """Ask the database again next time (after a revocation, a role or account change)."""
+        with self._lock:
+            self._checked.clear()
+
+    def _lookup(self, token: str) -> Principal | None:
         parts = _split(token)
         if parts is None:
             return None
@@ -110,4 +136,6 @@ class ApiTokens:
                 raise AccountError(f"no token {token_id[:32]!r}")
             row, name = found
             row.revoked = row.revoked or datetime.now(UTC)
-            return _info(row, name)
+            info = _info(row, name)
+        self.forget()
+        return info

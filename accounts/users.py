@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from cachetools import TTLCache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -54,8 +56,14 @@ def parse_role(value: str) -> Role:
 
 
 class Users:
-    def __init__(self, database: Database) -> None:
+    """Accounts in the database. The person behind a session is looked up at most every few
+    seconds (a change made here is seen at once; one made by another process within
+    `cache_seconds`)."""
+
+    def __init__(self, database: Database, cache_seconds: float = 5.0) -> None:
         self.database = database
+        self._known: TTLCache[tuple[int, Via], Principal | None] = TTLCache(4096, cache_seconds)
+        self._lock = threading.Lock()
 
     def add(self, name: str, role: Role, password: str | None = None) -> Account:
         """A new account; with a password it can sign in locally."""
@@ -80,6 +88,8 @@ class Users:
             return [_account(r) for r in session.scalars(select(User).order_by(User.name))]
 
     def _update(self, name: str, **values: object) -> Account:
+        with self._lock:
+            self._known.clear()
         with self.database.session() as session:
             row = session.scalars(select(User).where(User.name == name)).first()
             if row is None:
@@ -99,11 +109,16 @@ class Users:
 
     def principal(self, user_id: int, via: Via) -> Principal | None:
         """The person behind a session or token, unless the account is gone or disabled."""
+        with self._lock:
+            if (user_id, via) in self._known:
+                return self._known[(user_id, via)]
         with self.database.session() as session:
             row = session.get(User, user_id)
-            if row is None or row.disabled:
-                return None
-            return Principal(row.name, Role(row.role), via, row.id)
+            found = None if row is None or row.disabled else \
+                Principal(row.name, Role(row.role), via, row.id)
+        with self._lock:
+            self._known[(user_id, via)] = found
+        return found
 
     def authenticate(self, name: str, password: str) -> Principal | None:
         """A local sign-in; None for a wrong name or password or a disabled account (alike)."""

@@ -87,6 +87,7 @@ def set_role(request: Request, principal: Admin, name: Name,
              role: Annotated[str, Form(max_length=16)]) -> Response:
     try:
         request.app.state.users.set_role(name, parse_role(role))
+        request.app.state.tokens.forget()  # its tokens act with the new role at once
     except AccountError as error:
         return _users_page(request, 400, str(error))
     record(request, EventId.SECURITY_ROLES_CHANGED, Action.UPDATE, user=name, role=role)
@@ -98,6 +99,7 @@ def disable(request: Request, principal: Admin, name: Name,
             disabled: Annotated[bool, Form()] = True) -> Response:
     try:
         request.app.state.users.set_disabled(name, disabled)
+        request.app.state.tokens.forget()
     except AccountError as error:
         return _users_page(request, 400, str(error))
     record(request, EventId.SECURITY_ROLES_CHANGED, Action.UPDATE, user=name,
