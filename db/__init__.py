@@ -7,7 +7,15 @@ files (SQLAlchemy, migrated by Alembic; SQLite by default, PostgreSQL by URL).
 
 from db.audit import Action, AuditEvent, AuditTrail, Entry, EventId, EventType, Outcome
 from db.engine import Database, DatabaseError, database_of, open_database, sqlite_url
-from db.teaching import Access, Case, Collection, TeachingError, TeachingFiles, parse_tags
+from db.teaching import (
+    Access,
+    Case,
+    Collection,
+    TeachingError,
+    TeachingFiles,
+    import_legacy,
+    parse_tags,
+)
 
 __all__ = [
     "Access",
@@ -25,6 +33,7 @@ __all__ = [
     "TeachingError",
     "TeachingFiles",
     "database_of",
+    "import_legacy",
     "open_database",
     "parse_tags",
     "sqlite_url",

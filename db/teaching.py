@@ -4,9 +4,12 @@ shares it with named people (or everyone) to read or to edit."""
 from __future__ import annotations
 
 import re
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -174,3 +177,23 @@ class TeachingFiles:
                                    .order_by(CaseRow.added, CaseRow.id)).all()
             return [Case(r.id, r.study_instance_uid, r.note, [t for t in r.tags.split(",") if t],
                          r.added.isoformat(timespec="seconds")) for r in rows]
+
+
+def import_legacy(files: TeachingFiles, path: Path, owner: str = "local") -> int:
+    """Teaching files from the SQLite file of earlier releases, owned by `owner` and shared
+    with everyone to edit (as they were: one shared list); the file is then renamed
+    `.imported`. The number of collections imported."""
+    if not path.is_file():
+        return 0
+    with closing(sqlite3.connect(path)) as legacy:
+        collections = legacy.execute("SELECT id, name FROM collections").fetchall()
+        cases = legacy.execute("SELECT collection_id, study_instance_uid, note, tags "
+                               "FROM cases ORDER BY added, id").fetchall()
+    for old_id, name in collections:
+        new_id = files.create(owner, name)
+        files.share(new_id, owner, EVERYONE, "edit")
+        for collection_id, uid, note, tags in cases:
+            if collection_id == old_id:
+                files.add(new_id, owner, uid, note, tags)
+    path.rename(path.with_suffix(".sqlite3.imported"))
+    return len(collections)

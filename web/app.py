@@ -25,7 +25,7 @@ from accounts import ApiTokens, OidcConfig, OidcProvider, Users
 from catalog import INDEX_VERSION, mismatch
 from cmr_search.settings import Settings
 from cmrclip.checkpoint import CheckpointError, checkpoint_folder, read_identity
-from db import AuditTrail, Database, TeachingFiles, database_of
+from db import AuditTrail, Database, TeachingFiles, database_of, import_legacy
 from indexer.upload import UploadError
 from search import NotFoundError, NotReadyError, QueryError, SearchEngine, SearchError
 from search.factory import load_encoder, open_engine
@@ -116,6 +116,10 @@ def _state(app: FastAPI, settings: Settings, database: Database | None,
     app.state.tokens = ApiTokens(database)
     app.state.audit = AuditTrail(database)
     app.state.teaching = TeachingFiles(database)
+    imported = import_legacy(app.state.teaching, settings.layout.legacy_teaching_db)
+    if imported:
+        logger.info("imported %d teaching files from %s", imported,
+                    settings.layout.legacy_teaching_db.name)
     app.state.oidc = oidc if oidc is not None else oidc_of(settings)
     app.state.open_access = open_access
     app.state.media_files = {}

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
 import pytest
 
-from db import Access, Database, TeachingError, TeachingFiles
+from db import Access, Database, TeachingError, TeachingFiles, import_legacy
 
 
 def test_owners_share_to_read_or_edit(database: Database) -> None:
@@ -42,3 +46,22 @@ def test_bad_names_notes_and_tags_are_refused(database: Database) -> None:
     with pytest.raises(TeachingError, match="read, edit or none"):
         files.share(lge, "alice", "bob", "own")
     assert files.collection(2**31 - 1, "alice") is None
+
+
+def test_teaching_files_of_earlier_releases_are_imported_once(database: Database,
+                                                              tmp_path: Path) -> None:
+    legacy = tmp_path / "teaching.sqlite3"
+    with closing(sqlite3.connect(legacy)) as db, db:
+        db.executescript("""
+            CREATE TABLE collections (id INTEGER PRIMARY KEY, name TEXT, created TEXT);
+            CREATE TABLE cases (id INTEGER PRIMARY KEY, collection_id INTEGER,
+                study_instance_uid TEXT, note TEXT, tags TEXT, added TEXT);
+            INSERT INTO collections VALUES (1, 'Scars', '2026-01-01');
+            INSERT INTO cases VALUES (1, 1, '1.1', 'Transmural', 'lge,mi', '2026-01-02');""")
+    files = TeachingFiles(database)
+    assert import_legacy(files, legacy) == 1
+    (scars,) = files.collections("anyone")  # shared with everyone, to edit
+    assert scars.owner == "local" and scars.access is Access.EDIT
+    assert [(c.study_instance_uid, c.tags) for c in files.cases(scars.id)] == [
+        ("1.1", ["lge", "mi"])]
+    assert import_legacy(files, legacy) == 0 and not legacy.exists()
