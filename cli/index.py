@@ -77,6 +77,18 @@ def _open_source(settings: Settings, options: SourceOptions) -> Any:
     return PacsSource(archive, settings.pacs_concurrency)
 
 
+def _options(settings: Settings, rebuild: bool, shard: str | None,
+             deidentify: bool) -> Any:
+    from indexer.deidentify import Deidentifier
+    from indexer.pipeline import IndexOptions, Shard
+
+    return IndexOptions(rebuild=rebuild, workers=settings.worker_count,
+                        shard=Shard.parse(shard) if shard else None,
+                        patient_key_secret=settings.secret("patient_key_secret"),
+                        deidentifier=Deidentifier(settings.secret("deidentify_seed"))
+                        if deidentify or settings.deidentify else None)
+
+
 def _run(settings: Settings, source: Any, options: Any) -> Any:
     from cmrclip.checkpoint import CheckpointError, checkpoint_folder
     from cmrclip.inference import Encoder
@@ -113,12 +125,9 @@ def _run(settings: Settings, source: Any, options: Any) -> Any:
 
 
 def run_index_command(settings: Settings, source_options: SourceOptions, rebuild: bool,
-                      shard: str | None, as_json: bool) -> None:
-    from indexer.pipeline import IndexOptions, Shard
-
+                      shard: str | None, as_json: bool, deidentify: bool = False) -> None:
     try:
-        options = IndexOptions(rebuild=rebuild, workers=settings.worker_count,
-                               shard=Shard.parse(shard) if shard else None)
+        options = _options(settings, rebuild, shard, deidentify)
     except ValueError as error:
         fail(str(error))
     source = _open_source(settings, source_options)
@@ -164,11 +173,14 @@ def index(
         help="PACS only: a report export (JSONL/CSV keyed by accession number), or a folder "
              "of them; repeatable")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+    deidentify: Annotated[bool, typer.Option(
+        help="index pseudonyms, not identifiers (PS3.15 Basic Profile with dicognito; also "
+        "CMR_SEARCH_DEIDENTIFY=true); the same seed gives the same pseudonyms")] = False,
 ) -> None:
     """Embed every new or changed study and publish the index (safe to re-run or kill)."""
     source = SourceOptions(archive, _date(since, "--since"), _date(until, "--until"),
                            keep_dicom, tuple(reports or ()))
-    run_index_command(settings_of(ctx), source, rebuild, shard, as_json)
+    run_index_command(settings_of(ctx), source, rebuild, shard, as_json, deidentify)
 
 
 def _live_counts(store: Any) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from cmr_search.layout import DataLayout
 from cmrclip.clips import ClipCache, StudyClips
 from cmrclip.preprocess import Preprocess
 from indexer.assemble import assemble_study
+from indexer.deidentify import Deidentifier
 from indexer.embed import StudyEncoder, encoder_identity, point_vectors, report_texts
 from indexer.payload import study_payload
 from indexer.points import calibrate
@@ -69,6 +70,26 @@ class IndexOptions:
     shard: Shard | None = None
     workers: int = 1
     batch_size: int = 16
+    patient_key_secret: str = "cmr-search"  # the settings' secret (Settings.secret)
+    deidentifier: Deidentifier | None = None  # de-identify on ingest
+
+    @property
+    def recipe(self) -> str:
+        """What the payload is made by, folded into each fingerprint."""
+        seed = "deidentified" if self.deidentifier is not None else "as stored"
+        digest = hashlib.sha256(f"{self.patient_key_secret}\0{seed}".encode()).hexdigest()
+        return digest[:16]
+
+    def key(self, study_instance_uid: str) -> str:
+        """The UID a study is indexed under: its pseudonym when de-identifying."""
+        if self.deidentifier is None:
+            return study_instance_uid
+        return self.deidentifier.study_uid(study_instance_uid)
+
+    def stamped(self, fingerprint: str) -> str:
+        """A source's fingerprint with the payload recipe folded in: a changed recipe (another
+        patient-key secret, de-identified or not) re-makes every point."""
+        return hashlib.sha256(f"{self.recipe}\0{fingerprint}".encode()).hexdigest()[:32]
 
 
 @dataclass
@@ -157,9 +178,9 @@ class _Encoder:
 
     def __init__(self, encoder: StudyEncoder, records: RecordStore, studies: dict[str, Study],
                  fingerprints: dict[str, str], summary: IndexSummary,
-                 recorded: Callable[[str], None]) -> None:
+                 recorded: Callable[[str], None], options: IndexOptions) -> None:
         self.encoder, self.records, self.studies = encoder, records, studies
-        self.fingerprints, self.summary = fingerprints, summary
+        self.fingerprints, self.summary, self.options = fingerprints, summary, options
         self.recorded = recorded
         self.batch: list[Prepared] = []
 
@@ -189,7 +210,9 @@ class _Encoder:
             fingerprint = self.fingerprints[prepared.study_instance_uid]
             assert prepared.clips is not None
             payload = study_payload(study, fingerprint, prepared.previews,
-                                    prepared.clips.frame_interval_ms)
+                                    prepared.clips.frame_interval_ms,
+                                    self.options.patient_key_secret,
+                                    self.options.deidentifier is not None)
             self.records.put(EmbeddingRecord(
                 prepared.study_instance_uid, fingerprint, vectors, payload,
                 self.encoder.raw_scores(image_vectors[i].study)))
@@ -218,21 +241,41 @@ def _add(stages: dict[str, float], name: str, started: float) -> None:
     stages[name] = stages.get(name, 0.0) + time.perf_counter() - started
 
 
+def _ingested(items: Iterator[Study | Unavailable], options: IndexOptions,
+              summary: IndexSummary, where: dict[str, str]) -> Iterator[Study | Unavailable]:
+    """The de-identify stage (when asked): each study as the source brings it, under its
+    pseudonyms; refused series and studies are recorded with their reasons."""
+    for item in items:
+        key = options.key(item.study_instance_uid)
+        if isinstance(item, Unavailable) or options.deidentifier is None:
+            yield Unavailable(key, item.reason) if isinstance(item, Unavailable) else item
+            continue
+        started = time.perf_counter()
+        study, refused = options.deidentifier.study(item)
+        _add(summary.stages, "deidentify", started)
+        summary.skipped += [{"path": where[key], "reason": reason} for reason in refused]
+        yield study if study is not None else Unavailable(key, "; ".join(refused))
+
+
 def _embed(todo: list[Candidate], source: StudySource, encoder: StudyEncoder,
            records: RecordStore, layout: DataLayout, fingerprints: dict[str, str],
            options: IndexOptions, summary: IndexSummary, progress: Progress | None) -> None:
     """The assemble (in workers) and encode stages; each study's record is written at once,
     then the source lets go of what it fetched for it."""
-    where = {c.study_instance_uid: c.location for c in todo}
+    original = {options.key(c.study_instance_uid): c.study_instance_uid for c in todo}
+    where = {options.key(c.study_instance_uid): c.location for c in todo}
     by_uid: dict[str, Study] = {}
 
     def kept(items: Iterator[Study | Unavailable]) -> Iterator[Study | Unavailable]:
-        for item in items:
+        for item in _ingested(items, options, summary, where):
             if isinstance(item, Study):
                 by_uid[item.study_instance_uid] = item
             yield item
 
-    batcher = _Encoder(encoder, records, by_uid, fingerprints, summary, source.release)
+    def release(key: str) -> None:
+        source.release(original[key])
+
+    batcher = _Encoder(encoder, records, by_uid, fingerprints, summary, release, options)
     stream = _prepared_stream(kept(source.studies(todo)), encoder.preprocess, layout,
                               options.workers)
     for done, prepared in enumerate(stream, start=1):
@@ -243,7 +286,7 @@ def _embed(todo: list[Candidate], source: StudySource, encoder: StudyEncoder,
             summary.skipped.append({"path": where[uid], "reason": prepared.error})
             logger.warning("%s: %s", where[uid], prepared.error)
             fingerprints.pop(uid)
-            source.release(uid)
+            release(uid)
         else:
             batcher.add(prepared)
             if len(batcher.batch) >= options.batch_size:
@@ -267,11 +310,12 @@ def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEnc
     candidates = [c for c in discovery.candidates
                   if options.shard is None or options.shard.holds(c.study_instance_uid)]
     summary.studies_found = len(candidates)
-    fingerprints = {c.study_instance_uid: c.fingerprint for c in candidates}
+    fingerprints = {options.key(c.study_instance_uid): options.stamped(c.fingerprint)
+                    for c in candidates}
     records = RecordStore(layout.embeddings, encoder.key)
     on_disk = records.fingerprints()
-    todo = [c for c in candidates
-            if options.rebuild or on_disk.get(c.study_instance_uid) != c.fingerprint]
+    todo = [c for c in candidates if options.rebuild or on_disk.get(
+        options.key(c.study_instance_uid)) != fingerprints[options.key(c.study_instance_uid)]]
     summary.unchanged = len(candidates) - len(todo)
     stage = time.perf_counter()
     try:
