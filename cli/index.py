@@ -78,6 +78,18 @@ def _open_source(settings: Settings, options: SourceOptions) -> Any:
     return PacsSource(archive, settings.pacs_concurrency)
 
 
+def _options(settings: Settings, rebuild: bool, shard: str | None,
+             deidentify: bool) -> Any:
+    from indexer.deidentify import Deidentifier
+    from indexer.pipeline import IndexOptions, Shard
+
+    return IndexOptions(rebuild=rebuild, workers=settings.worker_count,
+                        shard=Shard.parse(shard) if shard else None,
+                        patient_key_secret=settings.secret("patient_key_secret"),
+                        deidentifier=Deidentifier(settings.secret("deidentify_seed"))
+                        if deidentify or settings.deidentify else None)
+
+
 def _run(settings: Settings, source: Any, options: Any) -> Any:
     from cmrclip.checkpoint import CheckpointError, checkpoint_folder
     from cmrclip.inference import Encoder
@@ -131,13 +143,11 @@ def segmentation_of(settings: Settings, measure: bool | None = None) -> Any:
 
 
 def run_index_command(settings: Settings, source_options: SourceOptions, rebuild: bool,
-                      shard: str | None, as_json: bool, measure: bool | None = None) -> None:
-    from indexer.pipeline import IndexOptions, Shard
-
+                      shard: str | None, as_json: bool, deidentify: bool = False,
+                      measure: bool | None = None) -> None:
     try:
-        options = IndexOptions(rebuild=rebuild, workers=settings.worker_count,
-                               shard=Shard.parse(shard) if shard else None,
-                               segmentation=segmentation_of(settings, measure))
+        options = _options(settings, rebuild, shard, deidentify)
+        options.segmentation = segmentation_of(settings, measure)
     except ValueError as error:
         fail(str(error))
     source = _open_source(settings, source_options)
@@ -183,6 +193,9 @@ def index(
         help="PACS only: a report export (JSONL/CSV keyed by accession number), or a folder "
              "of them; repeatable")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+    deidentify: Annotated[bool, typer.Option(
+        help="index pseudonyms, not identifiers (PS3.15 Basic Profile with dicognito; also "
+        "CMR_SEARCH_DEIDENTIFY=true); the same seed gives the same pseudonyms")] = False,
     measure: Annotated[bool | None, typer.Option(
         "--measure/--no-measure", help="segment and measure each study (default: the "
         "setting CMR_SEARCH_MEASURE, on)")] = None,
@@ -191,7 +204,7 @@ def index(
     or kill). Folders of DICOM studies and ACDC-style NIfTI research studies alike."""
     source = SourceOptions(archive, _date(since, "--since"), _date(until, "--until"),
                            keep_dicom, tuple(reports or ()))
-    run_index_command(settings_of(ctx), source, rebuild, shard, as_json, measure)
+    run_index_command(settings_of(ctx), source, rebuild, shard, as_json, deidentify, measure)
 
 
 def _live_counts(store: Any) -> dict[str, Any]:

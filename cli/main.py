@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.logging import RichHandler
 
-from cli import index, model, query, segment, serve, synth
+from cli import accounts, index, model, query, segment, serve, synth
 from cli.common import console, fail, progress_bar, settings_of, write_run_report
 from cmr_search.settings import Settings
 from reader.headers import ignore_pydicom_warnings
@@ -25,7 +25,7 @@ app = typer.Typer(
     add_completion=False,
 )
 _PACKAGES = ("cli", "cmr_search", "phantom", "reader", "cmrclip", "segment", "indexer", "search",
-             "web", "vectorstore", "catalog", "pacs")
+             "web", "vectorstore", "catalog", "pacs", "db", "accounts")
 
 
 @app.callback()
@@ -108,6 +108,10 @@ app.command("train-seg")(segment.train_seg_command)
 app.command("segment")(segment.segment_command)
 app.command("query")(query.query)
 app.command("similar")(query.similar)
+app.add_typer(accounts.users_app, name="users")
+app.add_typer(accounts.tokens_app, name="tokens")
+app.add_typer(accounts.audit_app, name="audit")
+app.add_typer(accounts.db_app, name="db")
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ import torch
 
 from catalog import IMPRESSION, REPORT
 from cmr_search.layout import DataLayout
+from indexer.deidentify import Deidentifier
 from indexer.embed import StudyEncoder, encoder_identity, point_vectors, report_texts
 from indexer.measure import SegmentationModel
 from indexer.payload import study_payload, study_report
@@ -28,12 +30,15 @@ from indexer.prepare import Job, Prepared, prepared_stream
 from indexer.publish import Published, publish_edge, publish_server
 from indexer.records import EmbeddingRecord, MeasurementStore, RecordStore
 from indexer.sources import Candidate, FolderSource, Indexable, StudySource, Unavailable
+from reader.scan import Study
 from vectorstore import GenerationTarget
 
 if TYPE_CHECKING:
     from vectorstore.server import ServerStore
 
 logger = logging.getLogger(__name__)
+
+_DICOM_UID = re.compile(r"[0-9]+(\.[0-9]+)+")
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,28 @@ class IndexOptions:
     # segment and measure every study (None: the index holds no measurements); its records
     # are kept per segmentation model, so `rebuild` re-embeds but does not re-measure
     segmentation: SegmentationModel | None = None
+    patient_key_secret: str = "cmr-search"  # the settings' secret (Settings.secret)
+    deidentifier: Deidentifier | None = None  # de-identify on ingest
+
+    @property
+    def recipe(self) -> str:
+        """What the payload is made by, folded into each fingerprint."""
+        seed = "deidentified" if self.deidentifier is not None else "as stored"
+        digest = hashlib.sha256(f"{self.patient_key_secret}\0{seed}".encode()).hexdigest()
+        return digest[:16]
+
+    def key(self, study_instance_uid: str) -> str:
+        """The UID a study is indexed under: its pseudonym when de-identifying. A research
+        study's name (ACDC-style NIfTI, "acdc-patient001") is no DICOM UID and names no
+        person: it is kept."""
+        if self.deidentifier is None or not _DICOM_UID.fullmatch(study_instance_uid):
+            return study_instance_uid
+        return self.deidentifier.study_uid(study_instance_uid)
+
+    def stamped(self, fingerprint: str) -> str:
+        """A source's fingerprint with the payload recipe folded in: a changed recipe (another
+        patient-key secret, de-identified or not) re-makes every point."""
+        return hashlib.sha256(f"{self.recipe}\0{fingerprint}".encode()).hexdigest()[:32]
 
 
 @dataclass
@@ -107,9 +134,9 @@ class _Encoder:
     def __init__(self, encoder: StudyEncoder, records: RecordStore,
                  studies: dict[str, Indexable],
                  fingerprints: dict[str, str], summary: IndexSummary,
-                 recorded: Callable[[str], None]) -> None:
+                 recorded: Callable[[str], None], options: IndexOptions) -> None:
         self.encoder, self.records, self.studies = encoder, records, studies
-        self.fingerprints, self.summary = fingerprints, summary
+        self.fingerprints, self.summary, self.options = fingerprints, summary, options
         self.recorded = recorded
         self.batch: list[Prepared] = []
 
@@ -139,7 +166,9 @@ class _Encoder:
             fingerprint = self.fingerprints[prepared.study_instance_uid]
             assert prepared.clips is not None
             payload = study_payload(study, fingerprint, prepared.previews,
-                                    prepared.clips.frame_interval_ms)
+                                    prepared.clips.frame_interval_ms,
+                                    self.options.patient_key_secret,
+                                    self.options.deidentifier is not None)
             self.records.put(EmbeddingRecord(
                 prepared.study_instance_uid, fingerprint, vectors, payload,
                 self.encoder.raw_scores(image_vectors[i].study)))
@@ -168,20 +197,40 @@ def _add(stages: dict[str, float], name: str, started: float) -> None:
     stages[name] = stages.get(name, 0.0) + time.perf_counter() - started
 
 
-def _jobs(todo: list[Candidate], source: StudySource, fingerprints: dict[str, str],
-          embed: set[str], measure: set[str],
+def _ingested(items: Iterator[Indexable | Unavailable], options: IndexOptions,
+              summary: IndexSummary, where: dict[str, str]) -> Iterator[Indexable | Unavailable]:
+    """The de-identify stage (when asked): each DICOM study as the source brings it, under its
+    pseudonyms; refused series and studies are recorded with their reasons. Research studies
+    (NIfTI) carry no header to de-identify and pass as they are."""
+    for item in items:
+        key = options.key(item.study_instance_uid)
+        if isinstance(item, Unavailable):
+            yield Unavailable(key, item.reason)
+            continue
+        if options.deidentifier is None or not isinstance(item, Study):
+            yield item
+            continue
+        started = time.perf_counter()
+        study, refused = options.deidentifier.study(item)
+        _add(summary.stages, "deidentify", started)
+        summary.skipped += [{"path": where[key], "reason": reason} for reason in refused]
+        yield study if study is not None else Unavailable(key, "; ".join(refused))
+
+
+def _jobs(items: Iterator[Indexable | Unavailable], fingerprints: dict[str, str],
+          needs: tuple[set[str], set[str]],
           kept: dict[str, Indexable]) -> Iterator[Job | Unavailable]:
-    for item in source.studies(todo):
+    for item in items:
         if isinstance(item, Unavailable):
             yield item
             continue
         uid = item.study_instance_uid
         kept[uid] = item
-        yield Job(item, fingerprints[uid], uid in embed, uid in measure)
+        yield Job(item, fingerprints[uid], uid in needs[0], uid in needs[1])
 
 
 def _done(prepared: Prepared, where: dict[str, str], fingerprints: dict[str, str],
-          source: StudySource, summary: IndexSummary) -> bool:
+          release: Callable[[str], None], summary: IndexSummary) -> bool:
     """Count one prepared study; False (and the study skipped) when it is unusable."""
     for name, seconds in prepared.timings.items():
         summary.stages[name] = summary.stages.get(name, 0.0) + seconds
@@ -193,8 +242,8 @@ def _done(prepared: Prepared, where: dict[str, str], fingerprints: dict[str, str
     summary.skipped.append({"path": where[uid], "reason": prepared.error})
     logger.warning("%s: %s", where[uid], prepared.error)
     if prepared.embed:
-        fingerprints.pop(uid)
-    source.release(uid)
+        fingerprints.pop(uid, None)
+    release(uid)
     return False
 
 
@@ -202,21 +251,27 @@ def _embed(todo: list[Candidate], source: StudySource, encoder: StudyEncoder,
            records: RecordStore, layout: DataLayout, fingerprints: dict[str, str],
            needs: tuple[set[str], set[str]], options: IndexOptions, summary: IndexSummary,
            progress: Progress | None) -> None:
-    """The assemble and measure (in workers) and encode stages; each study's records are
-    written at once, then the source lets go of what it fetched for it. `needs` holds the
-    studies to embed and those to measure."""
-    where = {c.study_instance_uid: c.location for c in todo}
+    """The de-identify, assemble and measure (in workers) and encode stages; each study's
+    records are written at once, then the source lets go of what it fetched for it. `needs`
+    holds the (index keys of) studies to embed and those to measure."""
+    original = {options.key(c.study_instance_uid): c.study_instance_uid for c in todo}
+    where = {options.key(c.study_instance_uid): c.location for c in todo}
     by_uid: dict[str, Indexable] = {}
-    batcher = _Encoder(encoder, records, by_uid, fingerprints, summary, source.release)
-    jobs = _jobs(todo, source, fingerprints, needs[0], needs[1], by_uid)
+
+    def release(key: str) -> None:
+        source.release(original[key])
+
+    batcher = _Encoder(encoder, records, by_uid, fingerprints, summary, release, options)
+    jobs = _jobs(_ingested(source.studies(todo), options, summary, where), fingerprints,
+                 needs, by_uid)
     stream = prepared_stream(jobs, encoder.preprocess, layout, options.workers,
                              options.segmentation)
     for done, prepared in enumerate(stream, start=1):
-        if _done(prepared, where, fingerprints, source, summary):
+        if _done(prepared, where, fingerprints, release, summary):
             if prepared.embed:
                 batcher.add(prepared)
             else:
-                source.release(prepared.study_instance_uid)
+                release(prepared.study_instance_uid)
             if len(batcher.batch) >= options.batch_size:
                 batcher.flush()
         if progress:
@@ -224,13 +279,12 @@ def _embed(todo: list[Candidate], source: StudySource, encoder: StudyEncoder,
     batcher.flush()
 
 
-def _to_measure(candidates: list[Candidate], layout: DataLayout,
+def _to_measure(fingerprints: dict[str, str], layout: DataLayout,
                 options: IndexOptions) -> set[str]:
     if options.segmentation is None:
         return set()
     measured = MeasurementStore(layout.measurements, options.segmentation.key).fingerprints()
-    return {c.study_instance_uid for c in candidates
-            if measured.get(c.study_instance_uid) != c.fingerprint}
+    return {key for key, fingerprint in fingerprints.items() if measured.get(key) != fingerprint}
 
 
 def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEncoder,
@@ -247,13 +301,14 @@ def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEnc
     candidates = [c for c in discovery.candidates
                   if options.shard is None or options.shard.holds(c.study_instance_uid)]
     summary.studies_found = len(candidates)
-    fingerprints = {c.study_instance_uid: c.fingerprint for c in candidates}
+    fingerprints = {options.key(c.study_instance_uid): options.stamped(c.fingerprint)
+                    for c in candidates}
     records = RecordStore(layout.embeddings, encoder.key)
     on_disk = records.fingerprints()
-    embed = {c.study_instance_uid for c in candidates
-             if options.rebuild or on_disk.get(c.study_instance_uid) != c.fingerprint}
-    measure = _to_measure(candidates, layout, options)
-    todo = [c for c in candidates if c.study_instance_uid in embed | measure]
+    embed = {key for key, fingerprint in fingerprints.items()
+             if options.rebuild or on_disk.get(key) != fingerprint}
+    measure = _to_measure(fingerprints, layout, options)
+    todo = [c for c in candidates if options.key(c.study_instance_uid) in embed | measure]
     summary.unchanged = len(candidates) - len(embed)
     stage = time.perf_counter()
     try:
