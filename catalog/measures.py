@@ -25,9 +25,9 @@ STORED: tuple[Measure, ...] = (
 
 # filter names (CLI `--filter lvef=..35`, API `lvef_max=35`) -> the measurement
 FILTERABLE: dict[str, Measure] = {
-    "lvef": Measure.LVEF, "rvef": Measure.RVEF, "lvedvi": Measure.LVEDVI,
-    "rvedvi": Measure.RVEDVI, "lv_mass": Measure.LV_MASS,
-    "max_wall": Measure.MAX_WALL_THICKNESS, "scar": Measure.SCAR}
+    "lvef": Measure.LVEF, "rvef": Measure.RVEF, "lv_edv_index": Measure.LVEDVI,
+    "rv_edv_index": Measure.RVEDVI, "lv_mass": Measure.LV_MASS,
+    "max_wall_thickness": Measure.MAX_WALL_THICKNESS, "scar": Measure.SCAR}
 
 # the vector's features, each the first measurement a study has (indexed volumes need the
 # body surface area), with its weight

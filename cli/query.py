@@ -32,7 +32,7 @@ _FILTER_HELP = ("KEY=VALUE, repeatable: date=2020-01-01..2021-12-31, age=40..60,
                 "image_score_min=0.7, report=present|missing")
 
 _SHORT = {Signal.IMAGES: "img", Signal.REPORTS: "rep", Signal.KEYWORDS: "kw",
-          Signal.EXAMPLES: "sim", Signal.REPORT_EXAMPLES: "rsim"}
+          Signal.EXAMPLES: "sim", Signal.REPORT_EXAMPLES: "rsim", Signal.MEASURES: "msr"}
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object")]
 LimitOpt = Annotated[int, typer.Option(min=1, max=100)]
 FilterOpt = Annotated[list[str] | None, typer.Option("--filter", "-f", help=_FILTER_HELP)]

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     weight_reports: float = Field(default=1.0, ge=0, description="fusion weight of report "
                                   "embeddings")
     weight_keywords: float = Field(default=0.5, ge=0, description="fusion weight of BM25")
+    weight_measures: float = Field(default=1.0, ge=0, description="fusion weight of the "
+                                   "measurement vector in find-similar (0: images alone)")
     weight_labels: float = Field(default=2.0, ge=0, description="fusion weight of the reports "
                                  "whose labels state what the query names")
     rrf_k: int = Field(default=10, ge=1, le=1000, description="reciprocal rank fusion "

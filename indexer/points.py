@@ -79,10 +79,9 @@ def to_point(record: EmbeddingRecord, calibration: dict[str, Platt],
     scores = {Finding(name): round(calibration[name](s), 4)
               for name, s in record.raw_scores.items() if name in calibration}
     sex = record.payload.sex
-    payload = record.payload.model_copy(update={
-        "image_scores": scores, **measurement_fields(measured, sex),
-        **decide(scores, measured, sex)})
-    payload = type(payload).model_validate(payload.model_dump())  # the updates, typed
+    payload = type(record.payload).model_validate({  # the updates, validated and typed
+        **record.payload.model_dump(), "image_scores": scores,
+        **measurement_fields(measured, sex), **decide(scores, measured, sex)})
     sparse: dict[str, SparseVector] = {}
     if payload.report:
         sparse[KEYWORDS] = keyword_document(payload.report)

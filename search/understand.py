@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from catalog import PayloadField, ReportStatus, report_severity_key
 from cmr_search.vocab import CMR_CLIP_FINDINGS, Diagnosis, Finding, Severity
 from reader.labeler import Mention, clauses, label_diagnoses, label_findings, negation_at
+from search.filters import build_filters
 from search.models import Interpretation
+from search.numbers import Bound, bound_fields, read_numbers
 from vectorstore import Condition, Filter, Match, MatchAny
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", re.IGNORECASE)
@@ -32,6 +34,7 @@ class QueryIntent:
     diagnoses: tuple[Diagnosis, ...]
     ruled_out_diagnoses: tuple[Diagnosis, ...]
     keyword_text: str  # the query without its negated clauses (BM25 cannot negate)
+    bounds: tuple[Bound, ...] = ()  # measurement ranges ("LVEF below 35 %")
 
     @property
     def image_findings_wanted(self) -> tuple[Finding, ...]:
@@ -61,7 +64,9 @@ def _split(text: str) -> tuple[str, str]:
 
 
 def understand(text: str) -> QueryIntent:
-    affirmed, denied = _split(text)
+    """Read a query: its measurement ranges first, then the words (the rest) like a report."""
+    bounds, rest = read_numbers(text)
+    affirmed, denied = _split(rest)
     wanted = {f: label.severity for f, label in label_findings(affirmed).items()
               if label.mention in (Mention.POSITIVE, Mention.UNCERTAIN)}
     ruled_out = tuple(f for f, label in label_findings(denied).items()
@@ -73,7 +78,7 @@ def understand(text: str) -> QueryIntent:
                         if label.mention in positive),
         ruled_out_diagnoses=tuple(d for d, label in label_diagnoses(denied).items()
                                   if label.mention is Mention.NEGATIVE),
-        keyword_text=affirmed.replace(" . ", " "))
+        keyword_text=affirmed.replace(" . ", " "), bounds=bounds)
 
 
 # a query for one grade must not return the far end of the scale
@@ -101,7 +106,14 @@ def intent_filter(intent: QueryIntent, use_reports: bool, use_images: bool) -> F
                 must_not.append(MatchAny(report_severity_key(finding), _OPPOSITE_GRADES[grade]))
         must_not += [Match(PayloadField.REPORT_DIAGNOSES, d.value)
                      for d in intent.ruled_out_diagnoses]
-    return Filter(must_not=tuple(must_not))
+    return Filter(must_not=tuple(must_not)).and_(measured_filter(intent))
+
+
+def measured_filter(intent: QueryIntent) -> Filter:
+    """The measurement ranges the query states (whatever the mode: numbers are numbers)."""
+    if not intent.bounds:
+        return Filter()
+    return build_filters(bound_fields(intent.bounds)).measured_filter()
 
 
 def stated_filter(intent: QueryIntent) -> Filter | None:
@@ -116,4 +128,6 @@ def interpretation(intent: QueryIntent) -> Interpretation:
         wanted={f.value: (s.value if s else None) for f, s in intent.wanted.items()},
         ruled_out=[f.value for f in intent.ruled_out],
         diagnoses=[d.value for d in intent.diagnoses],
-        ruled_out_diagnoses=[d.value for d in intent.ruled_out_diagnoses])
+        ruled_out_diagnoses=[d.value for d in intent.ruled_out_diagnoses],
+        measurements=[b.read_as() for b in intent.bounds],
+        measurement_filters=bound_fields(intent.bounds))
