@@ -52,8 +52,9 @@ def _fingerprints(folder: Path) -> dict[str, str]:
     return out
 
 
-class RecordStore:
-    """Records of one model (its identity key) under DATA_DIR/embeddings/<key>/."""
+class _RecordFolder:
+    """Records of one model (its key) under a root, one `<uid>__<fingerprint>.npz` a study,
+    written whole or not at all, the older version of a changed study removed."""
 
     def __init__(self, root: Path, model_key: str) -> None:
         self.folder = root / model_key
@@ -65,21 +66,29 @@ class RecordStore:
         """Study UID -> fingerprint of every record on disk."""
         return _fingerprints(self.folder)
 
-    def put(self, record: EmbeddingRecord) -> None:
-        path = self._path(record.study_instance_uid, record.fingerprint)
+    def _write(self, uid: str, fingerprint: str, meta: dict[str, Any],
+               arrays: dict[str, Any], compressed: bool = False) -> None:
+        path = self._path(uid, fingerprint)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".partial.npz")
-        meta = {"payload": record.payload.as_payload(), "raw_scores": record.raw_scores}
         with tmp.open("wb") as handle:
-            arrays: dict[str, Any] = {f"v_{k}": v.astype(np.float32)
-                                      for k, v in record.vectors.items()}
-            np.savez(handle, meta=np.array(json.dumps(meta)), **arrays)
+            save = np.savez_compressed if compressed else np.savez
+            save(handle, meta=np.array(json.dumps(meta)), **arrays)
             handle.flush()
             os.fsync(handle.fileno())
         tmp.replace(path)
-        for stale in path.parent.glob(f"{record.study_instance_uid}{_SEP}*.npz"):
+        for stale in path.parent.glob(f"{uid}{_SEP}*.npz"):
             if stale != path:  # an older version of a changed study
                 stale.unlink(missing_ok=True)
+
+
+class RecordStore(_RecordFolder):
+    """Records of one model (its identity key) under DATA_DIR/embeddings/<key>/."""
+
+    def put(self, record: EmbeddingRecord) -> None:
+        meta = {"payload": record.payload.as_payload(), "raw_scores": record.raw_scores}
+        self._write(record.study_instance_uid, record.fingerprint, meta,
+                    {f"v_{k}": v.astype(np.float32) for k, v in record.vectors.items()})
 
     def get(self, uid: str, fingerprint: str) -> EmbeddingRecord:
         path = self._path(uid, fingerprint)
@@ -138,32 +147,14 @@ class MeasurementRecord:
         return {k: v for k, v in vars(self).items() if k != "overlays"}
 
 
-class MeasurementStore:
+class MeasurementStore(_RecordFolder):
     """Measurement records of one segmentation model under DATA_DIR/measurements/<key>/,
     named and replaced like the embedding records (`<uid>__<fingerprint>.npz`)."""
 
-    def __init__(self, root: Path, model_key: str) -> None:
-        self.folder = root / model_key
-
-    def _path(self, uid: str, fingerprint: str) -> Path:
-        return self.folder / uid[-2:] / f"{uid}{_SEP}{fingerprint}.npz"
-
-    def fingerprints(self) -> dict[str, str]:
-        """Study UID -> fingerprint of every record on disk."""
-        return _fingerprints(self.folder)
-
     def put(self, record: MeasurementRecord) -> None:
-        path = self._path(record.study_instance_uid, record.fingerprint)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".partial.npz")
-        arrays: dict[str, Any] = {f"o_{k}": v.astype(np.uint8) for k, v in
-                                  record.overlays.items()}
-        with tmp.open("wb") as handle:
-            np.savez_compressed(handle, meta=np.array(json.dumps(record.meta())), **arrays)
-        tmp.replace(path)
-        for stale in path.parent.glob(f"{record.study_instance_uid}{_SEP}*.npz"):
-            if stale != path:
-                stale.unlink(missing_ok=True)
+        self._write(record.study_instance_uid, record.fingerprint, record.meta(),
+                    {f"o_{k}": v.astype(np.uint8) for k, v in record.overlays.items()},
+                    compressed=True)
 
     def get(self, uid: str, fingerprint: str, overlays: bool = True) -> MeasurementRecord:
         with np.load(self._path(uid, fingerprint)) as data:
