@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fakes.index import CASES
 
-from search import Mode, Page, SearchEngine, SearchRequest, SimilarRequest
+from search import Mode, Page, SearchEngine, SearchFilters, SearchRequest, SimilarRequest
 from search.filters import parse_filters
 from search.models import Signal
 
@@ -53,3 +53,9 @@ def test_similar_fuses_the_measurement_vector_when_the_example_was_measured(
     unmeasured = engine.similar(SimilarRequest(positive=["2.1"], page=Page(limit=10)))
     assert all(s.signal is not Signal.MEASURES for r in unmeasured.results
                for s in r.explanation.signals)
+
+
+def test_facets_count_clean_values_per_band(engine: SearchEngine) -> None:
+    facets = engine.facets(SearchFilters()).facets
+    assert facets["lvef"] == {"<30": 1, "30-40": 1, ">=50": 1}  # 4.1's 30 % is flagged
+    assert facets["lv_mass"] == {"100-149": 2, ">=150": 2}
