@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from catalog import PayloadField, ReportStatus, report_severity_key
+from catalog import PayloadField, ReportStatus, measured_severity_key, report_severity_key
 from cmr_search.vocab import CMR_CLIP_FINDINGS, Diagnosis, Finding, Severity
 from reader.labeler import Mention, clauses, label_diagnoses, label_findings, negation_at
 from search.filters import build_filters
@@ -22,6 +22,30 @@ _STOP = frozenset((
     "a", "an", "and", "or", "of", "the", "in", "with", "without", "no", "not", "to", "for", "on",
     "at", "by", "is", "are", "was", "were", "be", "been", "this", "that", "these", "those", "as",
     "any", "study", "studies", "case", "cases", "patient", "patients", "show", "shows", "seen"))
+
+
+# "normal LV size" rules LV dilation out, as a report's "normal LV size" does
+_NORMAL = re.compile(r"\bnormal\s+(lv|left\s+ventricular|rv|right\s+ventricular|biventricular)?"
+                     r"\s*(size|volumes?|dimensions?|(?:systolic\s+)?function|wall\s+thickness)\b",
+                     re.IGNORECASE)
+_NORMAL_RULES = {("lv", "size"): Finding.LV_DILATION, ("rv", "size"): Finding.RV_DILATION,
+                 ("lv", "function"): Finding.LV_SYSTOLIC_DYSFUNCTION,
+                 ("rv", "function"): Finding.RV_SYSTOLIC_DYSFUNCTION,
+                 ("lv", "thickness"): Finding.LV_HYPERTROPHY}
+
+
+def _normals(text: str) -> tuple[Finding, ...]:
+    """Findings a "normal ..." phrase rules out (no side named: the LV, as reports mean)."""
+    out: list[Finding] = []
+    for match in _NORMAL.finditer(text):
+        side = (match.group(1) or "lv").lower()
+        what = match.group(2).lower()
+        aspect = "function" if "function" in what else "thickness" if "thick" in what \
+            else "size"
+        sides = ("lv", "rv") if side.startswith("bi") else ("rv",) if side[0] == "r" \
+            else ("lv",)
+        out += [f for s in sides if (f := _NORMAL_RULES.get((s, aspect))) and f not in out]
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -71,6 +95,7 @@ def understand(text: str) -> QueryIntent:
               if label.mention in (Mention.POSITIVE, Mention.UNCERTAIN)}
     ruled_out = tuple(f for f, label in label_findings(denied).items()
                       if label.mention is Mention.NEGATIVE)
+    ruled_out += tuple(f for f in _normals(affirmed) if f not in ruled_out)
     positive = (Mention.POSITIVE, Mention.UNCERTAIN)
     return QueryIntent(
         text=text, wanted=wanted, ruled_out=ruled_out,
@@ -99,6 +124,12 @@ def intent_filter(intent: QueryIntent, use_reports: bool, use_images: bool) -> F
             shown = Match(PayloadField.IMAGE_FINDINGS, finding.value)
             no_report = Match(PayloadField.REPORT_STATUS, ReportStatus.MISSING.value)
             must_not.append(Filter((no_report, shown)) if use_reports else shown)
+    if use_images:  # a report-less study's grade is the measurements' (where QC trusts them)
+        no_report = Match(PayloadField.REPORT_STATUS, ReportStatus.MISSING.value)
+        for finding, grade in intent.wanted.items():
+            if grade in _OPPOSITE_GRADES:
+                opposite = MatchAny(measured_severity_key(finding), _OPPOSITE_GRADES[grade])
+                must_not.append(Filter((no_report, opposite)) if use_reports else opposite)
     if use_reports:
         for finding, grade in intent.wanted.items():
             must_not.append(Match(PayloadField.REPORT_NEGATED, finding.value))
