@@ -59,7 +59,7 @@ postgres:
 		|| echo "PostgreSQL not installed: its database tests will be skipped"
 
 unit: install browser orthanc postgres
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=12
 
 # the quick loop while working: everything but the tests marked slow
 fast: install

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pydicom.data
+import pytest
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, MRImageStorage, generate_uid
 
@@ -101,6 +102,7 @@ def test_broken_files_each_get_their_own_reason(tmp_path: Path) -> None:
     assert result.studies == []
 
 
+@pytest.mark.skipif(not (SHARED / "sunnybrook").exists(), reason="shared data not present")
 def test_real_sunnybrook_headers() -> None:
     result = scan_archive(SHARED / "sunnybrook")
     assert result.studies == []  # localizers only: no cine
