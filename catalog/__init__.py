@@ -5,12 +5,24 @@ indexes, and the identity check that keeps a model from querying an index built 
 """
 
 from catalog.identity import IndexMismatchError, check_compatible, index_identity, mismatch
+from catalog.measures import (
+    FILTERABLE,
+    MEASURE_DIM,
+    MEASURES,
+    STORED,
+    measured_severity_key,
+    measurement_key,
+    measurement_vector,
+)
 from catalog.payload import (
     IMAGE_FINDING_THRESHOLD,
     REPORT_FIELDS,
+    FindingSource,
+    MeasurementStatus,
     PayloadField,
     ReportStatus,
     StudyPayload,
+    VolumeCurves,
     image_score_key,
     report_severity_key,
 )
@@ -28,9 +40,35 @@ from catalog.schema import (
 )
 
 __all__ = [
-    "IMAGE_FINDING_THRESHOLD", "IMPRESSION", "INDEX_VERSION", "KEYWORDS", "PAYLOAD_INDEXES",
-    "REPORT", "REPORT_FIELDS", "STUDY", "VIEW_VECTORS", "IndexMismatchError", "PayloadField",
+    "FILTERABLE",
+    "IMAGE_FINDING_THRESHOLD",
+    "IMPRESSION",
+    "INDEX_VERSION",
+    "KEYWORDS",
+    "MEASURES",
+    "MEASURE_DIM",
+    "PAYLOAD_INDEXES",
+    "REPORT",
+    "REPORT_FIELDS",
+    "STORED",
+    "STUDY",
+    "VIEW_VECTORS",
+    "FindingSource",
+    "IndexMismatchError",
+    "MeasurementStatus",
+    "PayloadField",
     "ReportStatus",
-    "StudyPayload", "check_compatible", "dense_sizes", "image_score_key", "index_identity",
-    "mismatch", "point_id", "report_severity_key", "store_schema",
+    "StudyPayload",
+    "VolumeCurves",
+    "check_compatible",
+    "dense_sizes",
+    "image_score_key",
+    "index_identity",
+    "measured_severity_key",
+    "measurement_key",
+    "measurement_vector",
+    "mismatch",
+    "point_id",
+    "report_severity_key",
+    "store_schema",
 ]

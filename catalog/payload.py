@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cmr_search.vocab import Diagnosis, Finding, Severity, View
+from cmr_search.vocab import Diagnosis, Finding, Measure, Severity, View
 
 # calibrated probability from which an image finding counts as shown (image_findings)
 IMAGE_FINDING_THRESHOLD = 0.5
@@ -23,6 +23,34 @@ class ReportStatus(StrEnum):
 
     PRESENT = "present"
     MISSING = "missing"
+
+
+class MeasurementStatus(StrEnum):
+    """Whether the study's short-axis cine was segmented and measured."""
+
+    MEASURED = "measured"
+    FAILED = "failed"  # tried; `measurement_error` says why
+    MISSING = "missing"  # not tried (indexed without the measure stage)
+
+
+class FindingSource(StrEnum):
+    """What decided an image finding: the measurements (graded by the reference ranges), or
+    the model's calibrated zero-shot probability (no trustworthy measurement for it)."""
+
+    MEASUREMENTS = "measurements"
+    MODEL = "model"
+
+
+class VolumeCurves(BaseModel):
+    """LV and RV cavity volume (ml) in every acquired phase, with the ED and ES phases."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lv_ml: list[float] = Field(default_factory=list)
+    rv_ml: list[float] = Field(default_factory=list)
+    ed: int = 0
+    es: int = 0
+    interval_ms: float = Field(0.0, description="ms between phases")
 
 
 class PayloadField(StrEnum):
@@ -53,6 +81,16 @@ class PayloadField(StrEnum):
     REPORT_SENTENCES = "report_sentences"
     FINGERPRINT = "fingerprint"
     POINT_VERSION = "point_version"
+    MEASUREMENT_STATUS = "measurement_status"
+    MEASUREMENTS = "measurements"
+    MEASUREMENT_FLAGS = "measurement_flags"
+    FLAGGED_MEASUREMENTS = "flagged_measurements"
+    QC_FLAGS = "qc_flags"
+    MEASURED_FINDINGS = "measured_findings"
+    MEASURED_SEVERITY = "measured_severity"
+    FINDING_EVIDENCE = "finding_evidence"
+    IMAGE_FINDING_SOURCE = "image_finding_source"
+    VOLUME_CURVES = "volume_curves"
 
 
 # the report's part of a payload: what a study without a report has at its defaults
@@ -109,6 +147,23 @@ class StudyPayload(BaseModel):
     image_findings: list[Finding] = Field(default_factory=list)
     point_version: str | None = Field(None, description="fingerprint:calibration of a point "
                                       "on a Qdrant server, to upsert only what changed")
+    # the measure stage: numbers from the segmented short-axis cine, and their QC
+    measurement_status: MeasurementStatus = MeasurementStatus.MISSING
+    measurement_error: str = ""
+    segmentation_model: str = ""
+    measurements: dict[Measure, float] = Field(default_factory=dict, description="units in "
+                                               "the names: ml, %, g, mm, m2, per m2 of BSA")
+    measurement_flags: dict[Measure, list[str]] = Field(default_factory=dict)
+    flagged_measurements: list[Measure] = Field(default_factory=list, description="values a "
+                                                "QC check doubts: never passed by a filter "
+                                                "unless asked")
+    qc_flags: list[str] = Field(default_factory=list, description="QC of the whole study")
+    measured_findings: list[Finding] = Field(default_factory=list)
+    measured_severity: dict[Finding, Severity] = Field(default_factory=dict)
+    finding_evidence: dict[Finding, str] = Field(default_factory=dict, description="why an "
+                                                 "image finding is (not) shown, in numbers")
+    image_finding_source: dict[Finding, FindingSource] = Field(default_factory=dict)
+    volume_curves: VolumeCurves | None = None
 
     def as_payload(self) -> dict[str, object]:
         """The JSON-ready dict a store keeps (`point_version` only where a server store set it)."""

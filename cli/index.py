@@ -20,7 +20,8 @@ from cmr_search.settings import Settings
 def _summary_table(summary: dict[str, Any], report: Path) -> None:
     out = Console()
     table = Table(title="index run", show_header=False)
-    for key in ("indexed", "unchanged", "skipped", "studies_in_index", "seconds"):
+    for key in ("indexed", "unchanged", "measured", "measure_failed", "skipped",
+                "studies_in_index", "seconds"):
         table.add_row(key, str(summary[key]))
     for stage, seconds in summary["stages"].items():
         table.add_row(f"  {stage} (s)", f"{seconds:.1f}")
@@ -124,10 +125,29 @@ def _run(settings: Settings, source: Any, options: Any) -> Any:
             fail(str(error))
 
 
+def segmentation_of(settings: Settings, measure: bool | None = None) -> Any:
+    """The segmentation model the settings name, checked; None when not measuring."""
+    from indexer.measure import CheckpointSegmentation
+    from segment.checkpoint import DEFAULT_CHECKPOINT
+
+    if not (settings.measure if measure is None else measure):
+        return None
+    folder = settings.segmentation_checkpoint or DEFAULT_CHECKPOINT
+    model = CheckpointSegmentation(folder, settings.measure_tta)
+    try:
+        model.key  # noqa: B018  (reads the weights: a missing checkpoint fails here, once)
+    except OSError as error:
+        fail(f"{folder}: not a segmentation checkpoint ({error.strerror or error}); set "
+             "CMR_SEARCH_SEGMENTATION_CHECKPOINT or CMR_SEARCH_MEASURE=0")
+    return model
+
+
 def run_index_command(settings: Settings, source_options: SourceOptions, rebuild: bool,
-                      shard: str | None, as_json: bool, deidentify: bool = False) -> None:
+                      shard: str | None, as_json: bool, deidentify: bool = False,
+                      measure: bool | None = None) -> None:
     try:
         options = _options(settings, rebuild, shard, deidentify)
+        options.segmentation = segmentation_of(settings, measure)
     except ValueError as error:
         fail(str(error))
     source = _open_source(settings, source_options)
@@ -176,11 +196,15 @@ def index(
     deidentify: Annotated[bool, typer.Option(
         help="index pseudonyms, not identifiers (PS3.15 Basic Profile with dicognito; also "
         "CMR_SEARCH_DEIDENTIFY=true); the same seed gives the same pseudonyms")] = False,
+    measure: Annotated[bool | None, typer.Option(
+        "--measure/--no-measure", help="segment and measure each study (default: the "
+        "setting CMR_SEARCH_MEASURE, on)")] = None,
 ) -> None:
-    """Embed every new or changed study and publish the index (safe to re-run or kill)."""
+    """Embed and measure every new or changed study and publish the index (safe to re-run
+    or kill). Folders of DICOM studies and ACDC-style NIfTI research studies alike."""
     source = SourceOptions(archive, _date(since, "--since"), _date(until, "--until"),
                            keep_dicom, tuple(reports or ()))
-    run_index_command(settings_of(ctx), source, rebuild, shard, as_json, deidentify)
+    run_index_command(settings_of(ctx), source, rebuild, shard, as_json, deidentify, measure)
 
 
 def _live_counts(store: Any) -> dict[str, Any]:

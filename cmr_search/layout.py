@@ -27,6 +27,12 @@ class DataLayout:
         return self.root / "embeddings"
 
     @property
+    def measurements(self) -> Path:
+        """Measurement records (numbers, QC flags, volume curves, contour crops), one folder
+        per segmentation model."""
+        return self.root / "measurements"
+
+    @property
     def clips(self) -> Path:
         """The model-input cache, one folder per clip spec version."""
         return self.root / "clips"

@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     device: str = Field(default="auto", pattern=r"^(auto|cpu|cuda(:\d+)?)$", description="where "
                         "the model runs: auto (a GPU when torch sees one, else the CPU), cpu, "
                         "cuda or cuda:N")
+    measure: bool = Field(default=True, description="segment and measure every study's "
+                          "short-axis cine while indexing (volumes, EF, mass, wall thickness, "
+                          "QC flags; the slowest stage on a CPU: seconds per study)")
+    segmentation_checkpoint: Path | None = Field(default=None, description="segmentation "
+                                                 "checkpoint folder; None = the one shipped "
+                                                 "with the package (segment/checkpoints)")
+    measure_tta: bool = Field(default=False, description="test-time augmentation (4 flips) "
+                              "when measuring while indexing: a little steadier, 4x slower")
     qdrant_url: str | None = Field(default=None, pattern=r"^https?://", description="a Qdrant "
                                    "server or cluster (http or https); None = the embedded "
                                    "store under data_dir/index")
@@ -43,6 +51,8 @@ class Settings(BaseSettings):
     weight_reports: float = Field(default=1.0, ge=0, description="fusion weight of report "
                                   "embeddings")
     weight_keywords: float = Field(default=0.5, ge=0, description="fusion weight of BM25")
+    weight_measures: float = Field(default=1.0, ge=0, description="fusion weight of the "
+                                   "measurement vector in find-similar (0: images alone)")
     weight_labels: float = Field(default=2.0, ge=0, description="fusion weight of the reports "
                                  "whose labels state what the query names")
     rrf_k: int = Field(default=10, ge=1, le=1000, description="reciprocal rank fusion "

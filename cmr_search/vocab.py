@@ -190,3 +190,38 @@ STRUCTURE_OF: dict[AnatomyLabel, Structure] = {
     AnatomyLabel.RV_BLOOD: Structure.RV_CAVITY,
     AnatomyLabel.RV_TRABECULAE: Structure.RV_CAVITY,
 }
+
+
+class Measure(StrEnum):
+    """Measurements of a study from its segmented short-axis cine (and LGE), as the index and
+    the JSON output name them: the unit is the last part of the name (ml, %, g, mm, m2, and
+    indexed to body surface area: ml/m2, g/m2)."""
+
+    LVEDV = "lvedv_ml"
+    LVESV = "lvesv_ml"
+    LVSV = "lvsv_ml"
+    LVEF = "lvef_pct"
+    LVEDVI = "lvedvi_ml_per_m2"
+    LVESVI = "lvesvi_ml_per_m2"
+    RVEDV = "rvedv_ml"
+    RVESV = "rvesv_ml"
+    RVSV = "rvsv_ml"
+    RVEF = "rvef_pct"
+    RVEDVI = "rvedvi_ml_per_m2"
+    RVESVI = "rvesvi_ml_per_m2"
+    LV_MASS = "lv_mass_g"
+    LV_MASSI = "lv_massi_g_per_m2"
+    MAX_WALL_THICKNESS = "max_wall_thickness_mm"
+    SCAR = "scar_pct"  # enhanced share of the LV myocardium on LGE (scar burden)
+    BSA = "bsa_m2"
+
+    @property
+    def unit(self) -> str:
+        for suffix, unit in _MEASURE_UNITS:
+            if self.value.endswith(suffix):
+                return unit
+        raise AssertionError(self.value)
+
+
+_MEASURE_UNITS = (("_ml_per_m2", "ml/m²"), ("_g_per_m2", "g/m²"), ("_ml", "ml"),
+                  ("_pct", "%"), ("_g", "g"), ("_mm", "mm"), ("_m2", "m²"))

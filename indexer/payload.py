@@ -10,6 +10,7 @@ from typing import Any
 
 from catalog import ReportStatus, StudyPayload
 from reader.labeler import Mention, label_diagnoses, label_findings
+from reader.nifti import AcdcStudy
 from reader.reports import StudyReport
 from reader.scan import Study
 
@@ -19,7 +20,7 @@ _AGE = re.compile(r"^(\d{1,3})([DWMY])$")
 _AGE_DIVISOR = {"D": 365.25, "W": 52.18, "M": 12.0, "Y": 1.0}
 
 
-def study_fingerprint(study: Study, recipe: str = "") -> str:
+def study_fingerprint(study: Study | AcdcStudy, recipe: str = "") -> str:
     """A digest of every file of the study (path, size, modification time), its report, and
     the `recipe` its payload is made by (de-identified or not, the patient-key secret), so a
     changed recipe re-makes every point.
@@ -28,13 +29,23 @@ def study_fingerprint(study: Study, recipe: str = "") -> str:
     read of it; a re-exported or edited file changes size or mtime.
     """
     h = hashlib.sha256(recipe.encode())
-    files = sorted({str(f.path) for s in study.series for sl in s.slices for f in sl.frames})
+    if isinstance(study, AcdcStudy):
+        files = sorted(str(p) for p in study.folder.iterdir()
+                       if p.name == "Info.cfg" or p.name.endswith(".nii.gz"))
+    else:
+        files = sorted({str(f.path) for s in study.series for sl in s.slices for f in sl.frames})
     for name in files:
         st = os.stat(name)
         h.update(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    if study.report is not None:
-        h.update(study.report.text.encode())
+    report = study_report(study)
+    if report is not None:
+        h.update(report.text.encode())
     return h.hexdigest()[:32]
+
+
+def study_report(study: Study | AcdcStudy) -> StudyReport | None:
+    """The study's report (research studies come without one)."""
+    return None if isinstance(study, AcdcStudy) else study.report
 
 
 def age_years(patient_age: str) -> int | None:
@@ -98,11 +109,27 @@ def report_fields(report: StudyReport | None) -> dict[str, Any]:
     }
 
 
-def study_payload(study: Study, fingerprint: str, previews: dict[str, str],
+def research_payload(study: AcdcStudy, fingerprint: str, previews: dict[str, str],
+                     frame_interval_ms: float, key_secret: str,
+                     deidentified: bool = False) -> StudyPayload:
+    """A research (ACDC-style NIfTI) study: no report, no DICOM header; its short-axis cine.
+    Its diagnosis group (Info.cfg) is ground truth for evaluation and stays out of the index."""
+    return StudyPayload(
+        study_instance_uid=study.study_instance_uid,
+        patient_key=patient_key(study.patient_id, study.study_instance_uid, key_secret),
+        views=["sax_cine"], previews=previews, frame_interval_ms=round(frame_interval_ms, 2),
+        archive_path="" if deidentified else str(study.folder), fingerprint=fingerprint,
+        manufacturer="", model_name="research dataset (NIfTI)")
+
+
+def study_payload(study: Study | AcdcStudy, fingerprint: str, previews: dict[str, str],
                   frame_interval_ms: float, key_secret: str,
                   deidentified: bool = False) -> StudyPayload:
     """Everything but the image-derived scores (those need the calibration of the whole index).
     A de-identified study keeps no archive path (its folder names carry IDs)."""
+    if isinstance(study, AcdcStudy):
+        return research_payload(study, fingerprint, previews, frame_interval_ms, key_secret,
+                                deidentified)
     info = study.info
     return StudyPayload(
         study_instance_uid=info.study_instance_uid,

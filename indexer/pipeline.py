@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,16 +21,15 @@ import torch
 
 from catalog import IMPRESSION, REPORT
 from cmr_search.layout import DataLayout
-from cmrclip.clips import ClipCache, StudyClips
-from cmrclip.preprocess import Preprocess
-from indexer.assemble import assemble_study
 from indexer.deidentify import Deidentifier
 from indexer.embed import StudyEncoder, encoder_identity, point_vectors, report_texts
-from indexer.payload import study_payload
+from indexer.measure import SegmentationModel
+from indexer.payload import study_payload, study_report
 from indexer.points import calibrate
+from indexer.prepare import Job, Prepared, prepared_stream
 from indexer.publish import Published, publish_edge, publish_server
-from indexer.records import EmbeddingRecord, RecordStore
-from indexer.sources import Candidate, FolderSource, StudySource, Unavailable
+from indexer.records import EmbeddingRecord, MeasurementStore, RecordStore
+from indexer.sources import Candidate, FolderSource, Indexable, StudySource, Unavailable
 from reader.scan import Study
 from vectorstore import GenerationTarget
 
@@ -38,6 +37,8 @@ if TYPE_CHECKING:
     from vectorstore.server import ServerStore
 
 logger = logging.getLogger(__name__)
+
+_DICOM_UID = re.compile(r"[0-9]+(\.[0-9]+)+")
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,9 @@ class IndexOptions:
     shard: Shard | None = None
     workers: int = 1
     batch_size: int = 16
+    # segment and measure every study (None: the index holds no measurements); its records
+    # are kept per segmentation model, so `rebuild` re-embeds but does not re-measure
+    segmentation: SegmentationModel | None = None
     patient_key_secret: str = "cmr-search"  # the settings' secret (Settings.secret)
     deidentifier: Deidentifier | None = None  # de-identify on ingest
 
@@ -81,8 +85,10 @@ class IndexOptions:
         return digest[:16]
 
     def key(self, study_instance_uid: str) -> str:
-        """The UID a study is indexed under: its pseudonym when de-identifying."""
-        if self.deidentifier is None:
+        """The UID a study is indexed under: its pseudonym when de-identifying. A research
+        study's name (ACDC-style NIfTI, "acdc-patient001") is no DICOM UID and names no
+        person: it is kept."""
+        if self.deidentifier is None or not _DICOM_UID.fullmatch(study_instance_uid):
             return study_instance_uid
         return self.deidentifier.study_uid(study_instance_uid)
 
@@ -104,6 +110,8 @@ class IndexSummary:
     published: dict[str, Any] = field(default_factory=dict)
     interrupted: bool = False
     source: dict[str, Any] = field(default_factory=dict)
+    measured: int = 0
+    measure_failed: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         reasons: dict[str, int] = {}
@@ -116,67 +124,15 @@ class IndexSummary:
                 "studies_in_index": self.studies_in_index, "seconds": round(self.seconds, 2),
                 "stages": {k: round(v, 2) for k, v in self.stages.items()},
                 "published": self.published, "interrupted": self.interrupted,
-                "source": self.source}
-
-
-@dataclass
-class Prepared:
-    """What a worker hands back for one study: clips and preview paths, or why it failed."""
-
-    study_instance_uid: str
-    clips: StudyClips | None
-    previews: dict[str, str]
-    error: str = ""
-    timings: dict[str, float] = field(default_factory=dict)
-
-
-def prepare_study(study: Study, preprocess: Preprocess, layout: DataLayout) -> Prepared:
-    """The read and assemble stages for one study (runs in a worker process)."""
-    uid = study.study_instance_uid
-    timings: dict[str, float] = {}
-    try:
-        assembly = assemble_study(study, preprocess, timings, preview_root=layout.previews)
-    except Exception as error:  # any failure skips this study only, with its reason
-        logger.debug("assembling %s failed", uid, exc_info=True)
-        return Prepared(uid, None, {}, f"{type(error).__name__}: {error}", timings)
-    ClipCache(layout.clips, preprocess.spec).put(assembly.clips)
-    previews = {}
-    for kind, preview in assembly.previews.items():
-        previews[kind.value] = str(preview.animation.relative_to(layout.root))
-        previews[f"{kind.value}_poster"] = str(preview.poster.relative_to(layout.root))
-    return Prepared(uid, assembly.clips, previews, "", timings)
-
-
-def _prepared_stream(studies: Iterable[Study | Unavailable], preprocess: Preprocess,
-                     layout: DataLayout, workers: int) -> Iterator[Prepared]:
-    if workers <= 1:
-        for study in studies:
-            yield Prepared(study.study_instance_uid, None, {}, study.reason) \
-                if isinstance(study, Unavailable) else prepare_study(study, preprocess, layout)
-        return
-    with ProcessPoolExecutor(workers) as pool:
-        pending: set[Future[Prepared]] = set()
-        queue = iter(studies)
-        try:
-            for study in queue:  # a bounded window keeps memory flat on big archives
-                if isinstance(study, Unavailable):  # the source could not bring it
-                    yield Prepared(study.study_instance_uid, None, {}, study.reason)
-                    continue
-                pending.add(pool.submit(prepare_study, study, preprocess, layout))
-                if len(pending) >= 2 * workers:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    yield from (f.result() for f in done)
-            for future in pending:
-                yield future.result()
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+                "source": self.source, "measured": self.measured,
+                "measure_failed": self.measure_failed}
 
 
 class _Encoder:
     """Batches prepared studies through the model and writes their records."""
 
-    def __init__(self, encoder: StudyEncoder, records: RecordStore, studies: dict[str, Study],
+    def __init__(self, encoder: StudyEncoder, records: RecordStore,
+                 studies: dict[str, Indexable],
                  fingerprints: dict[str, str], summary: IndexSummary,
                  recorded: Callable[[str], None], options: IndexOptions) -> None:
         self.encoder, self.records, self.studies = encoder, records, studies
@@ -195,7 +151,7 @@ class _Encoder:
         clips = [p.clips for p in batch if p.clips is not None]
         image_vectors = self.encoder.encode_clips(clips)
         studies = [self.studies[p.study_instance_uid] for p in batch]
-        reports = [s.report for s in studies]
+        reports = [study_report(s) for s in studies]
         texts = [report_texts(r)[0] for r in reports]
         full = [report_texts(r)[1] for r in reports]
         joint = self.encoder.encode_texts(texts).joint
@@ -205,7 +161,7 @@ class _Encoder:
         started = time.perf_counter()
         for i, (prepared, study) in enumerate(zip(batch, studies, strict=True)):
             vectors = point_vectors(image_vectors[i])
-            if study.report is not None:
+            if reports[i] is not None:
                 vectors[IMPRESSION], vectors[REPORT] = joint[i], own[i]
             fingerprint = self.fingerprints[prepared.study_instance_uid]
             assert prepared.clips is not None
@@ -241,14 +197,18 @@ def _add(stages: dict[str, float], name: str, started: float) -> None:
     stages[name] = stages.get(name, 0.0) + time.perf_counter() - started
 
 
-def _ingested(items: Iterator[Study | Unavailable], options: IndexOptions,
-              summary: IndexSummary, where: dict[str, str]) -> Iterator[Study | Unavailable]:
-    """The de-identify stage (when asked): each study as the source brings it, under its
-    pseudonyms; refused series and studies are recorded with their reasons."""
+def _ingested(items: Iterator[Indexable | Unavailable], options: IndexOptions,
+              summary: IndexSummary, where: dict[str, str]) -> Iterator[Indexable | Unavailable]:
+    """The de-identify stage (when asked): each DICOM study as the source brings it, under its
+    pseudonyms; refused series and studies are recorded with their reasons. Research studies
+    (NIfTI) carry no header to de-identify and pass as they are."""
     for item in items:
         key = options.key(item.study_instance_uid)
-        if isinstance(item, Unavailable) or options.deidentifier is None:
-            yield Unavailable(key, item.reason) if isinstance(item, Unavailable) else item
+        if isinstance(item, Unavailable):
+            yield Unavailable(key, item.reason)
+            continue
+        if options.deidentifier is None or not isinstance(item, Study):
+            yield item
             continue
         started = time.perf_counter()
         study, refused = options.deidentifier.study(item)
@@ -257,43 +217,74 @@ def _ingested(items: Iterator[Study | Unavailable], options: IndexOptions,
         yield study if study is not None else Unavailable(key, "; ".join(refused))
 
 
+def _jobs(items: Iterator[Indexable | Unavailable], fingerprints: dict[str, str],
+          needs: tuple[set[str], set[str]],
+          kept: dict[str, Indexable]) -> Iterator[Job | Unavailable]:
+    for item in items:
+        if isinstance(item, Unavailable):
+            yield item
+            continue
+        uid = item.study_instance_uid
+        kept[uid] = item
+        yield Job(item, fingerprints[uid], uid in needs[0], uid in needs[1])
+
+
+def _done(prepared: Prepared, where: dict[str, str], fingerprints: dict[str, str],
+          release: Callable[[str], None], summary: IndexSummary) -> bool:
+    """Count one prepared study; False (and the study skipped) when it is unusable."""
+    for name, seconds in prepared.timings.items():
+        summary.stages[name] = summary.stages.get(name, 0.0) + seconds
+    summary.measured += prepared.measured == "measured"
+    summary.measure_failed += prepared.measured == "failed"
+    uid = prepared.study_instance_uid
+    if prepared.usable:
+        return True
+    summary.skipped.append({"path": where[uid], "reason": prepared.error})
+    logger.warning("%s: %s", where[uid], prepared.error)
+    if prepared.embed:
+        fingerprints.pop(uid, None)
+    release(uid)
+    return False
+
+
 def _embed(todo: list[Candidate], source: StudySource, encoder: StudyEncoder,
            records: RecordStore, layout: DataLayout, fingerprints: dict[str, str],
-           options: IndexOptions, summary: IndexSummary, progress: Progress | None) -> None:
-    """The assemble (in workers) and encode stages; each study's record is written at once,
-    then the source lets go of what it fetched for it."""
+           needs: tuple[set[str], set[str]], options: IndexOptions, summary: IndexSummary,
+           progress: Progress | None) -> None:
+    """The de-identify, assemble and measure (in workers) and encode stages; each study's
+    records are written at once, then the source lets go of what it fetched for it. `needs`
+    holds the (index keys of) studies to embed and those to measure."""
     original = {options.key(c.study_instance_uid): c.study_instance_uid for c in todo}
     where = {options.key(c.study_instance_uid): c.location for c in todo}
-    by_uid: dict[str, Study] = {}
-
-    def kept(items: Iterator[Study | Unavailable]) -> Iterator[Study | Unavailable]:
-        for item in _ingested(items, options, summary, where):
-            if isinstance(item, Study):
-                by_uid[item.study_instance_uid] = item
-            yield item
+    by_uid: dict[str, Indexable] = {}
 
     def release(key: str) -> None:
         source.release(original[key])
 
     batcher = _Encoder(encoder, records, by_uid, fingerprints, summary, release, options)
-    stream = _prepared_stream(kept(source.studies(todo)), encoder.preprocess, layout,
-                              options.workers)
+    jobs = _jobs(_ingested(source.studies(todo), options, summary, where), fingerprints,
+                 needs, by_uid)
+    stream = prepared_stream(jobs, encoder.preprocess, layout, options.workers,
+                             options.segmentation)
     for done, prepared in enumerate(stream, start=1):
-        for name, seconds in prepared.timings.items():
-            summary.stages[name] = summary.stages.get(name, 0.0) + seconds
-        if prepared.clips is None:
-            uid = prepared.study_instance_uid
-            summary.skipped.append({"path": where[uid], "reason": prepared.error})
-            logger.warning("%s: %s", where[uid], prepared.error)
-            fingerprints.pop(uid)
-            release(uid)
-        else:
-            batcher.add(prepared)
+        if _done(prepared, where, fingerprints, release, summary):
+            if prepared.embed:
+                batcher.add(prepared)
+            else:
+                release(prepared.study_instance_uid)
             if len(batcher.batch) >= options.batch_size:
                 batcher.flush()
         if progress:
             progress("embed studies", done, len(todo))
     batcher.flush()
+
+
+def _to_measure(fingerprints: dict[str, str], layout: DataLayout,
+                options: IndexOptions) -> set[str]:
+    if options.segmentation is None:
+        return set()
+    measured = MeasurementStore(layout.measurements, options.segmentation.key).fingerprints()
+    return {key for key, fingerprint in fingerprints.items() if measured.get(key) != fingerprint}
 
 
 def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEncoder,
@@ -314,14 +305,16 @@ def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEnc
                     for c in candidates}
     records = RecordStore(layout.embeddings, encoder.key)
     on_disk = records.fingerprints()
-    todo = [c for c in candidates if options.rebuild or on_disk.get(
-        options.key(c.study_instance_uid)) != fingerprints[options.key(c.study_instance_uid)]]
-    summary.unchanged = len(candidates) - len(todo)
+    embed = {key for key, fingerprint in fingerprints.items()
+             if options.rebuild or on_disk.get(key) != fingerprint}
+    measure = _to_measure(fingerprints, layout, options)
+    todo = [c for c in candidates if options.key(c.study_instance_uid) in embed | measure]
+    summary.unchanged = len(candidates) - len(embed)
     stage = time.perf_counter()
     try:
         with _torch_threads(1):
-            _embed(todo, source, encoder, records, layout, fingerprints, options, summary,
-                   progress)
+            _embed(todo, source, encoder, records, layout, fingerprints, (embed, measure),
+                   options, summary, progress)
     except KeyboardInterrupt:
         summary.interrupted = True
         summary.source = source.report()
@@ -331,15 +324,19 @@ def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEnc
         return summary
     _add(summary.stages, "assemble_and_encode_wall", stage)
     summary.source = source.report()
-    summary.published = vars(_publish(encoder, target, records, fingerprints, options,
-                                      summary, source.location, progress))
+    measurements = None if options.segmentation is None else \
+        MeasurementStore(layout.measurements, options.segmentation.key)
+    summary.published = vars(_publish(encoder, target, (records, measurements), fingerprints,
+                                      options, summary, source.location, progress))
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _publish(encoder: StudyEncoder, target: GenerationTarget | ServerStore, records: RecordStore,
-             fingerprints: dict[str, str], options: IndexOptions, summary: IndexSummary,
-             archive: str, progress: Progress | None) -> Published:
+def _publish(encoder: StudyEncoder, target: GenerationTarget | ServerStore,
+             stores: tuple[RecordStore, MeasurementStore | None], fingerprints: dict[str, str],
+             options: IndexOptions, summary: IndexSummary, archive: str,
+             progress: Progress | None) -> Published:
+    records, measurements = stores
     stage = time.perf_counter()
     on_disk = records.fingerprints()
     # keep studies indexed by earlier runs (other shards, other archives) unless rebuilding
@@ -357,12 +354,14 @@ def _publish(encoder: StudyEncoder, target: GenerationTarget | ServerStore, reco
             progress("publish", done, len(members))
 
     identity, extra = encoder_identity(encoder), {"archive": archive}
+    if measurements is not None:
+        extra["segmentation_model"] = measurements.folder.name
     if isinstance(target, GenerationTarget):
         published = publish_edge(target, identity, records.all(members), members, calibration,
-                                 extra, options.rebuild, tick)
+                                 extra, options.rebuild, tick, measurements)
     else:
         published = publish_server(target, identity, records.all(members), members,
-                                   calibration, extra, options.rebuild, tick)
+                                   calibration, extra, options.rebuild, tick, measurements)
     _add(summary.stages, "publish", stage)
     summary.studies_in_index = len(members)
     return published

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
-from catalog import IMAGE_FINDING_THRESHOLD, KEYWORDS, point_id
+from catalog import KEYWORDS, point_id
 from cmr_search.vocab import CMR_CLIP_FINDINGS, Finding
-from indexer.records import EmbeddingRecord
+from indexer.findings import decide, measurement_fields, measurement_vectors
+from indexer.records import EmbeddingRecord, MeasurementRecord
 from vectorstore import SparseVector, StorePoint
 from vectorstore.keywords import keyword_document
 
@@ -71,16 +72,21 @@ def calibrate(records: Iterable[EmbeddingRecord]) -> dict[str, Platt]:
     return out
 
 
-def to_point(record: EmbeddingRecord, calibration: dict[str, Platt]) -> StorePoint:
+def to_point(record: EmbeddingRecord, calibration: dict[str, Platt],
+             measured: MeasurementRecord | None = None) -> StorePoint:
+    """A study point: its vectors and payload, the calibrated zero-shot scores, and (when the
+    study was measured) its measurements, measurement vector and findings decided by them."""
     scores = {Finding(name): round(calibration[name](s), 4)
               for name, s in record.raw_scores.items() if name in calibration}
-    payload = record.payload.model_copy(update={
-        "image_scores": scores,
-        "image_findings": sorted(f for f, p in scores.items() if p >= IMAGE_FINDING_THRESHOLD)})
+    sex = record.payload.sex
+    payload = type(record.payload).model_validate({  # the updates, validated and typed
+        **record.payload.model_dump(), "image_scores": scores,
+        **measurement_fields(measured, sex), **decide(scores, measured, sex)})
     sparse: dict[str, SparseVector] = {}
     if payload.report:
         sparse[KEYWORDS] = keyword_document(payload.report)
-    return StorePoint(point_id(record.study_instance_uid), dict(record.vectors), sparse,
+    vectors = {**record.vectors, **measurement_vectors(measured, sex)}
+    return StorePoint(point_id(record.study_instance_uid), vectors, sparse,
                       payload.as_payload())
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from catalog import PayloadField, check_compatible, store_schema
 from indexer.points import Platt, calibration_digest, to_point
-from indexer.records import EmbeddingRecord
+from indexer.records import EmbeddingRecord, MeasurementRecord, MeasurementStore
 from vectorstore import GenerationTarget, VectorStore
 
 if TYPE_CHECKING:  # each backend's client loads only when it is the target
@@ -28,11 +28,30 @@ logger = logging.getLogger(__name__)
 _BATCH = 256
 
 
-def content_digest(fingerprints: dict[str, str], calibration: dict[str, Platt]) -> str:
+def content_digest(fingerprints: dict[str, str], calibration: dict[str, Platt],
+                   measured: str = "") -> str:
+    """What a generation holds: the studies, the calibration, and which measurements
+    (`measured`: the segmentation model and the studies it measured)."""
     h = hashlib.sha256(calibration_digest(calibration).encode())
+    h.update(measured.encode())
     for uid, fingerprint in sorted(fingerprints.items()):
         h.update(f"{uid}:{fingerprint}\n".encode())
     return h.hexdigest()[:16]
+
+
+def measured_digest(measurements: MeasurementStore | None, fingerprints: dict[str, str]) -> str:
+    if measurements is None:
+        return ""
+    on_disk = measurements.fingerprints()
+    done = sorted(uid for uid, fp in fingerprints.items() if on_disk.get(uid) == fp)
+    return hashlib.sha256("\n".join([measurements.folder.name, *done]).encode()).hexdigest()
+
+
+def _measured(measurements: MeasurementStore | None,
+              record: EmbeddingRecord) -> MeasurementRecord | None:
+    if measurements is None:
+        return None
+    return measurements.find(record.study_instance_uid, record.fingerprint, overlays=False)
 
 
 def _batches(items: Iterable[EmbeddingRecord], size: int) -> Iterator[list[EmbeddingRecord]]:
@@ -52,13 +71,15 @@ class Published:
 def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
                  records: Iterable[EmbeddingRecord], fingerprints: dict[str, str],
                  calibration: dict[str, Platt], extra: dict[str, Any], rebuild: bool,
-                 progress: Callable[[int], None] | None = None) -> Published:
+                 progress: Callable[[int], None] | None = None,
+                 measurements: MeasurementStore | None = None) -> Published:
     """Build a complete new generation and publish it; skip when nothing would change.
 
     `identity` is the model's `catalog.index_identity`, recorded with the generation."""
     from vectorstore.edge import EdgeStore
 
-    digest = content_digest(fingerprints, calibration)
+    digest = content_digest(fingerprints, calibration,
+                            measured_digest(measurements, fingerprints))
     current = generations.current()
     if current is not None:
         meta = EdgeStore(current).metadata() or {}
@@ -72,7 +93,7 @@ def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
                 "calibration": {k: vars(v) for k, v in calibration.items()},
                 "built": datetime.now(UTC).isoformat(timespec="seconds")}
     store.ensure(store_schema(identity["vectors"]), metadata)
-    count = _upsert_all(store, records, calibration, progress)
+    count = _upsert_all(store, records, calibration, progress, measurements)
     started = time.perf_counter()
     store.optimize()
     optimize_s = time.perf_counter() - started
@@ -83,10 +104,11 @@ def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
 
 
 def _upsert_all(store: VectorStore, records: Iterable[EmbeddingRecord],
-                calibration: dict[str, Platt], progress: Callable[[int], None] | None) -> int:
+                calibration: dict[str, Platt], progress: Callable[[int], None] | None,
+                measurements: MeasurementStore | None = None) -> int:
     count = 0
     for batch in _batches(records, _BATCH):
-        store.upsert([to_point(r, calibration) for r in batch])
+        store.upsert([to_point(r, calibration, _measured(measurements, r)) for r in batch])
         count += len(batch)
         if progress:
             progress(len(batch))
@@ -96,7 +118,8 @@ def _upsert_all(store: VectorStore, records: Iterable[EmbeddingRecord],
 def publish_server(store: ServerStore, identity: dict[str, Any],
                    records: Iterable[EmbeddingRecord], fingerprints: dict[str, str],
                    calibration: dict[str, Platt], extra: dict[str, Any], rebuild: bool,
-                   progress: Callable[[int], None] | None = None) -> Published:
+                   progress: Callable[[int], None] | None = None,
+                   measurements: MeasurementStore | None = None) -> Published:
     """Upsert the points whose study or calibration changed since they were stored."""
     existing = store.metadata()
     if existing is not None and rebuild:
@@ -105,18 +128,25 @@ def publish_server(store: ServerStore, identity: dict[str, Any],
     if existing is not None:
         check_compatible(existing, identity, f"{store.url} collection {store.collection}")
     store.ensure(store_schema(identity["vectors"]), {**identity, **extra})
-    version = calibration_digest(calibration)
+    # a point changes with its study, the calibration, and the segmentation model's records
+    measured = measurements.fingerprints() if measurements is not None else {}
+    model = measurements.folder.name[:24] if measurements is not None else "-"
+
+    def version_of(uid: str, fp: str) -> str:
+        return f"{fp}:{calibration_digest(calibration)}:" \
+               f"{model if measured.get(uid) == fp else '-'}"
+
     uid_key, version_key = PayloadField.STUDY_INSTANCE_UID, PayloadField.POINT_VERSION
     stored = {h.payload.get(uid_key): h.payload.get(version_key)
               for h in store.scroll([uid_key, version_key])}
     wanted = {uid: fp for uid, fp in fingerprints.items()
-              if stored.get(uid) != f"{fp}:{version}"}
+              if stored.get(uid) != version_of(uid, fp)}
     todo = (r for r in records if r.study_instance_uid in wanted)
 
     def stamped(batch_records: Iterable[EmbeddingRecord]) -> Iterator[EmbeddingRecord]:
         for r in batch_records:
-            r.payload.point_version = f"{r.fingerprint}:{version}"
+            r.payload.point_version = version_of(r.study_instance_uid, r.fingerprint)
             yield r
 
-    count = _upsert_all(store, stamped(todo), calibration, progress)
+    count = _upsert_all(store, stamped(todo), calibration, progress, measurements)
     return Published(f"{store.url}/{store.collection}", count, changed=count > 0)

@@ -40,8 +40,21 @@ class EmbeddingRecord:
             raise ValueError(f"invalid fingerprint {self.fingerprint!r}")
 
 
-class RecordStore:
-    """Records of one model (its identity key) under DATA_DIR/embeddings/<key>/."""
+def _fingerprints(folder: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if not folder.is_dir():
+        return out
+    for entry in folder.glob(f"*/*{_SEP}*.npz"):
+        if entry.name.endswith(".partial.npz"):
+            continue
+        uid, fingerprint = entry.name[:-4].rsplit(_SEP, 1)
+        out[uid] = fingerprint
+    return out
+
+
+class _RecordFolder:
+    """Records of one model (its key) under a root, one `<uid>__<fingerprint>.npz` a study,
+    written whole or not at all, the older version of a changed study removed."""
 
     def __init__(self, root: Path, model_key: str) -> None:
         self.folder = root / model_key
@@ -51,31 +64,31 @@ class RecordStore:
 
     def fingerprints(self) -> dict[str, str]:
         """Study UID -> fingerprint of every record on disk."""
-        out: dict[str, str] = {}
-        if not self.folder.is_dir():
-            return out
-        for entry in self.folder.glob(f"*/*{_SEP}*.npz"):
-            if entry.name.endswith(".partial.npz"):
-                continue
-            uid, fingerprint = entry.name[:-4].rsplit(_SEP, 1)
-            out[uid] = fingerprint
-        return out
+        return _fingerprints(self.folder)
 
-    def put(self, record: EmbeddingRecord) -> None:
-        path = self._path(record.study_instance_uid, record.fingerprint)
+    def _write(self, uid: str, fingerprint: str, meta: dict[str, Any],
+               arrays: dict[str, Any], compressed: bool = False) -> None:
+        path = self._path(uid, fingerprint)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".partial.npz")
-        meta = {"payload": record.payload.as_payload(), "raw_scores": record.raw_scores}
         with tmp.open("wb") as handle:
-            arrays: dict[str, Any] = {f"v_{k}": v.astype(np.float32)
-                                      for k, v in record.vectors.items()}
-            np.savez(handle, meta=np.array(json.dumps(meta)), **arrays)
+            save = np.savez_compressed if compressed else np.savez
+            save(handle, meta=np.array(json.dumps(meta)), **arrays)
             handle.flush()
             os.fsync(handle.fileno())
         tmp.replace(path)
-        for stale in path.parent.glob(f"{record.study_instance_uid}{_SEP}*.npz"):
+        for stale in path.parent.glob(f"{uid}{_SEP}*.npz"):
             if stale != path:  # an older version of a changed study
                 stale.unlink(missing_ok=True)
+
+
+class RecordStore(_RecordFolder):
+    """Records of one model (its identity key) under DATA_DIR/embeddings/<key>/."""
+
+    def put(self, record: EmbeddingRecord) -> None:
+        meta = {"payload": record.payload.as_payload(), "raw_scores": record.raw_scores}
+        self._write(record.study_instance_uid, record.fingerprint, meta,
+                    {f"v_{k}": v.astype(np.float32) for k, v in record.vectors.items()})
 
     def get(self, uid: str, fingerprint: str) -> EmbeddingRecord:
         path = self._path(uid, fingerprint)
@@ -97,3 +110,70 @@ class RecordStore:
     def drop(self, uid: str) -> None:
         for path in self.folder.glob(f"{uid[-2:]}/{uid}{_SEP}*.npz"):
             path.unlink(missing_ok=True)
+
+
+@dataclass
+class MeasurementRecord:
+    """One study's segmentation result: measurements with QC flags, the LV and RV volume
+    curves over the cycle, and label crops aligned with the cine player's frames.
+
+    `status` is "measured", or "failed" with `error` saying why in one line (the study is
+    indexed all the same, by its images and report). `values` hold the measurements by
+    `cmr_search.vocab.Measure` name (None where not measurable); `flags` the QC flags of each;
+    `overlays` player slot -> (frames, rows, cols) uint8 `Structure` codes.
+    """
+
+    study_instance_uid: str
+    fingerprint: str
+    model: str
+    status: str = "measured"
+    error: str = ""
+    values: dict[str, float | None] = field(default_factory=dict)
+    flags: dict[str, list[str]] = field(default_factory=dict)
+    study_flags: list[str] = field(default_factory=list)
+    lv_curve_ml: list[float] = field(default_factory=list)
+    rv_curve_ml: list[float] = field(default_factory=list)
+    ed: int = 0
+    es: int = 0
+    interval_ms: float = 0.0
+    seconds: float = 0.0
+    overlays: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def measured(self) -> bool:
+        return self.status == "measured"
+
+    def meta(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if k != "overlays"}
+
+
+class MeasurementStore(_RecordFolder):
+    """Measurement records of one segmentation model under DATA_DIR/measurements/<key>/,
+    named and replaced like the embedding records (`<uid>__<fingerprint>.npz`)."""
+
+    def put(self, record: MeasurementRecord) -> None:
+        self._write(record.study_instance_uid, record.fingerprint, record.meta(),
+                    {f"o_{k}": v.astype(np.uint8) for k, v in record.overlays.items()},
+                    compressed=True)
+
+    def get(self, uid: str, fingerprint: str, overlays: bool = True) -> MeasurementRecord:
+        with np.load(self._path(uid, fingerprint)) as data:
+            meta = json.loads(str(data["meta"]))
+            found = {k[2:]: np.asarray(data[k]) for k in data.files
+                     if overlays and k.startswith("o_")}
+        return MeasurementRecord(**meta, overlays=found)
+
+    def find(self, uid: str, fingerprint: str | None = None,
+             overlays: bool = True) -> MeasurementRecord | None:
+        """The study's record (of that fingerprint, or whichever is on disk), or None."""
+        if fingerprint is None:
+            found = list(self.folder.glob(f"{uid[-2:]}/{uid}{_SEP}*.npz"))
+            names = [p.name[:-4].rsplit(_SEP, 1) for p in found if ".partial" not in p.name]
+            if not names:
+                return None
+            fingerprint = names[0][1]
+        try:
+            return self.get(uid, fingerprint, overlays)
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            logger.debug("measurement record of %s unreadable: %s", uid, error)
+            return None

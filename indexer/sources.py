@@ -18,11 +18,13 @@ from typing import Any, Protocol
 
 from indexer.payload import study_fingerprint
 from pacs import PacsArchive, PacsError, RemoteStudy
+from reader.nifti import AcdcStudy
 from reader.scan import Study, scan_archive
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
+Indexable = Study | AcdcStudy  # a DICOM study, or a research (ACDC-style NIfTI) one
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ class StudySource(Protocol):
 
     def discover(self, workers: int, progress: Progress | None) -> Discovery: ...
 
-    def studies(self, todo: list[Candidate]) -> Iterator[Study | Unavailable]:
+    def studies(self, todo: list[Candidate]) -> Iterator[Indexable | Unavailable]:
         """The studies of `todo`, in any order, each exactly once."""
         ...
 
@@ -71,11 +73,12 @@ class StudySource(Protocol):
 
 
 class FolderSource:
-    """An exported folder of any layout; fingerprints from file stats and the report text."""
+    """An exported folder of any layout (DICOM, and research datasets in the ACDC NIfTI
+    layout); fingerprints from file stats and the report text."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._studies: dict[str, Study] = {}
+        self._studies: dict[str, Indexable] = {}
 
     @property
     def location(self) -> str:
@@ -89,7 +92,8 @@ class FolderSource:
         found.stages["scan"] = time.perf_counter() - started
         found.skipped = [{"path": s.path, "reason": s.reason} for s in scanned.skipped]
         started = time.perf_counter()
-        for study in scanned.studies:
+        studies: list[Indexable] = [*scanned.studies, *scanned.research_studies]
+        for study in studies:
             try:
                 fingerprint = study_fingerprint(study)
             except OSError as error:
@@ -101,7 +105,7 @@ class FolderSource:
         found.stages["fingerprint"] = time.perf_counter() - started
         return found
 
-    def studies(self, todo: list[Candidate]) -> Iterator[Study | Unavailable]:
+    def studies(self, todo: list[Candidate]) -> Iterator[Indexable | Unavailable]:
         for candidate in todo:
             yield self._studies[candidate.study_instance_uid]
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from cachetools import LRUCache, cached
 
-from catalog import REPORT, STUDY, VIEW_VECTORS, PayloadField, point_id
+from catalog import MEASURES, REPORT, STUDY, VIEW_VECTORS, PayloadField, point_id
 from cmr_search.vocab import ClipSlot
 from cmrclip.types import TextVectors
 from search import readiness
@@ -111,6 +111,7 @@ class SearchEngine:
         if request.mode is not Mode.REPORTS:
             _require(examples, using, request.view or "study")
             parts.append(Part(Signal.EXAMPLES, Recommend(using, pos, neg), self.weights.images))
+            parts += self._measures_part(request, examples, pos, neg)
         with_report = request.mode is Mode.REPORTS or all(REPORT in examples[p] for p in pos)
         if request.mode is not Mode.IMAGES and request.view is None and with_report:
             _require(examples, REPORT, "report")
@@ -118,6 +119,7 @@ class SearchEngine:
                               self.weights.reports))
         if not parts:
             raise QueryError("a report-based comparison needs no view; drop `view`")
+        parts = [p for p in parts if p.weight > 0] or parts  # a zero weight: that signal off
         keys = sorted({str(examples[i]["__patient_key"]) for i in pos + neg})
         where = request.filters.to_store().and_(
             Filter(must_not=(MatchAny(PayloadField.PATIENT_KEY, tuple(keys)),)))
@@ -127,6 +129,16 @@ class SearchEngine:
         results = page_results(self.store, ranked, request.page, None, reference)
         return response(request.model_dump(mode="json"), results, request.page, ranked,
                         started, self.versions(), None)
+
+    def _measures_part(self, request: SimilarRequest, examples: dict[str, dict[str, Any]],
+                       pos: tuple[str, ...], neg: tuple[str, ...]) -> list[Part]:
+        """Hearts that measure alike: when the examples were measured and the whole study
+        is compared (a view alone compares pictures)."""
+        if request.view is not None or self.weights.measures <= 0 or \
+                not all(MEASURES in examples[p] for p in pos):
+            return []
+        neg = tuple(n for n in neg if MEASURES in examples[n])
+        return [Part(Signal.MEASURES, Recommend(MEASURES, pos, neg), self.weights.measures)]
 
     def near_vectors(self, vectors: dict[str, np.ndarray], filters: SearchFilters,
                      page: Page, view: str | None = None) -> SearchResponse:
@@ -201,7 +213,8 @@ class SearchEngine:
     def _examples(self, uids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Point id -> its vectors (and patient key) for every example, or NotFoundError."""
         ids = [point_id(uid) for uid in uids]
-        hits = {h.id: h for h in self.store.retrieve(ids, [STUDY, REPORT, *VIEW_NAMES])}
+        hits = {h.id: h for h in self.store.retrieve(ids, [STUDY, REPORT, MEASURES,
+                                                          *VIEW_NAMES])}
         out: dict[str, dict[str, Any]] = {}
         for uid, pid in zip(uids, ids, strict=True):
             if pid not in hits:

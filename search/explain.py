@@ -6,9 +6,10 @@ import re
 
 import numpy as np
 
-from catalog import VIEW_VECTORS, StudyPayload
+from catalog import FILTERABLE, VIEW_VECTORS, StudyPayload
 from reader.labeler import sentences
 from search.models import Explanation, Sentence, Signal, SignalMatch
+from search.numbers import SHORT, UNIT
 from search.understand import QueryIntent
 
 _MAX_SENTENCES = 3
@@ -68,6 +69,25 @@ def view_scores(vectors: dict[str, np.ndarray],
     return out
 
 
+def measured_lines(payload: StudyPayload, intent: QueryIntent | None) -> list[str]:
+    """The hit in numbers: each measurement the query bounds ("measured LVEF 28.1 %, asked
+    < 35"), and the evidence of each wanted image finding the measurements decided."""
+    if intent is None:
+        return []
+    lines = []
+    for bound in intent.bounds:
+        value = payload.measurements.get(FILTERABLE[bound.name])
+        if value is not None:
+            asked = bound.read_as().split(" (from ")[0].removeprefix(SHORT[bound.name]).strip()
+            lines.append(f"measured {SHORT[bound.name]} {value:g} {UNIT[bound.name]}, "
+                         f"asked {asked}")
+    for finding in intent.wanted:
+        evidence = payload.finding_evidence.get(finding)
+        if evidence:
+            lines.append(f"{finding.value}: {evidence}")
+    return lines
+
+
 def explanation(hit_id: str, payload: StudyPayload,
                 ranks: dict[Signal, dict[str, tuple[int, float]]], views: dict[str, float],
                 intent: QueryIntent | None) -> Explanation:
@@ -82,4 +102,5 @@ def explanation(hit_id: str, payload: StudyPayload,
                 matched.append(f"{finding.value} (images)")
     return Explanation(signals=signals, view_scores=views,
                        best_view=max(views, key=lambda k: views[k]) if views else None,
-                       sentences=report_sentences(payload, intent), findings_matched=matched)
+                       sentences=report_sentences(payload, intent), findings_matched=matched,
+                       measured=measured_lines(payload, intent))

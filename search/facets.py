@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from catalog import PayloadField
-from vectorstore import Filter, Range, VectorStore
+from catalog import FILTERABLE, PayloadField, measurement_key
+from vectorstore import Filter, Match, Range, VectorStore
 
 FACET_KEYS = tuple(f.value for f in (
     PayloadField.SEX, PayloadField.VENDOR, PayloadField.VIEWS, PayloadField.REPORT_FINDINGS,
     PayloadField.IMAGE_FINDINGS, PayloadField.REPORT_DIAGNOSES, PayloadField.REPORT_STATUS))
 AGE_BANDS = ((0, 17), (18, 39), (40, 59), (60, 79), (80, 130))
+# measurement bands (inclusive; values keep one decimal): the clinical grades' edges
+MEASURE_BANDS: dict[str, tuple[tuple[str, float | None, float | None], ...]] = {
+    "lvef": (("<30", None, 29.9), ("30-40", 30.0, 40.9), ("41-49", 41.0, 49.9),
+             (">=50", 50.0, None)),
+    "rvef": (("<30", None, 29.9), ("30-39", 30.0, 39.9), (">=40", 40.0, None)),
+    "lv_mass": (("<100", None, 99.9), ("100-149", 100.0, 149.9), (">=150", 150.0, None)),
+    "max_wall_thickness": (("<12", None, 11.9), ("12-14", 12.0, 14.9), (">=15", 15.0, None)),
+}
 
 
 def facet_counts(store: VectorStore, where: Filter) -> dict[str, dict[str, int]]:
@@ -23,4 +31,21 @@ def facet_counts(store: VectorStore, where: Filter) -> dict[str, dict[str, int]]
         n = store.count(where.and_(Filter((Range(PayloadField.AGE, low, high),))))
         if n:
             out["age"][f"{low}-{high}"] = n
+    out.update(measure_counts(store, where))
+    return out
+
+
+def measure_counts(store: VectorStore, where: Filter) -> dict[str, dict[str, int]]:
+    """Studies per measurement band, counting QC-clean values only (as the filters do)."""
+    out: dict[str, dict[str, int]] = {}
+    for name, bands in MEASURE_BANDS.items():
+        measure = FILTERABLE[name]
+        clean = Filter(must_not=(Match(PayloadField.FLAGGED_MEASUREMENTS, measure.value),))
+        counts = {}
+        for label, low, high in bands:
+            n = store.count(where.and_(clean).and_(
+                Filter((Range(measurement_key(measure), low, high),))))
+            if n:
+                counts[label] = n
+        out[name] = counts
     return out

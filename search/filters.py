@@ -18,7 +18,13 @@ from pydantic import (
     model_validator,
 )
 
-from catalog import IMAGE_FINDING_THRESHOLD, PayloadField, image_score_key
+from catalog import (
+    FILTERABLE,
+    IMAGE_FINDING_THRESHOLD,
+    PayloadField,
+    image_score_key,
+    measurement_key,
+)
 from cmr_search.vocab import Diagnosis, Finding, View
 from search.errors import QueryError
 from vectorstore import DateRange, Filter, Match, MatchAny, Range
@@ -59,6 +65,11 @@ def _not_text(value: Any) -> Any:
 
 Whole = Annotated[int, BeforeValidator(_not_text)]
 Age = Annotated[int, Field(ge=0, le=130), BeforeValidator(_not_text)]  # years
+Measured = Annotated[StrictFloat | None, Field(ge=0, le=2000)]
+
+
+def _measured(what: str) -> Any:
+    return Field(None, description=f"{what}, inclusive; a QC-flagged value never passes")
 
 
 class SearchFilters(BaseModel):
@@ -90,6 +101,21 @@ class SearchFilters(BaseModel):
                                    description="calibrated probability for image_findings")
     report: str | None = Field(None, pattern="^(present|missing)$",
                                description="only studies with (or without) a report")
+    # measurements (segmented short-axis cine); the names are catalog.FILTERABLE's
+    lvef_min: Measured = _measured("LV ejection fraction, %")
+    lvef_max: Measured = _measured("LV ejection fraction, %")
+    rvef_min: Measured = _measured("RV ejection fraction, %")
+    rvef_max: Measured = _measured("RV ejection fraction, %")
+    lv_edv_index_min: Measured = _measured("LV end-diastolic volume / BSA, ml/m2")
+    lv_edv_index_max: Measured = _measured("LV end-diastolic volume / BSA, ml/m2")
+    rv_edv_index_min: Measured = _measured("RV end-diastolic volume / BSA, ml/m2")
+    rv_edv_index_max: Measured = _measured("RV end-diastolic volume / BSA, ml/m2")
+    lv_mass_min: Measured = _measured("LV myocardial mass, g")
+    lv_mass_max: Measured = _measured("LV myocardial mass, g")
+    max_wall_thickness_min: Measured = _measured("maximal LV wall thickness, mm")
+    max_wall_thickness_max: Measured = _measured("maximal LV wall thickness, mm")
+    scar_min: Measured = _measured("scar burden (LGE), % of the LV myocardium")
+    scar_max: Measured = _measured("scar burden (LGE), % of the LV myocardium")
 
     @model_validator(mode="before")
     @classmethod
@@ -105,7 +131,8 @@ class SearchFilters(BaseModel):
         _known("diagnoses", self.diagnoses, DIAGNOSES)
         _known("sex", self.sex, SEXES)
         for low, high in (("study_date_from", "study_date_to"), ("age_min", "age_max"),
-                          ("field_strength_min", "field_strength_max")):
+                          ("field_strength_min", "field_strength_max"),
+                          *((f"{m}_min", f"{m}_max") for m in FILTERABLE)):
             a, b = getattr(self, low), getattr(self, high)
             if a is not None and b is not None and a > b:
                 raise ValueError(f"{low} ({a}) is after {high} ({b})")
@@ -134,7 +161,27 @@ class SearchFilters(BaseModel):
                  for x in self.image_findings]
         if self.report:
             must.append(Match(f.REPORT_STATUS, self.report))
-        return Filter(tuple(must))
+        return Filter(tuple(must)).and_(self.measured_filter())
+
+    def measured_ranges(self) -> dict[str, tuple[float | None, float | None]]:
+        """Filter name -> (min, max) of every measurement this constrains."""
+        out = {}
+        for name in FILTERABLE:
+            low, high = getattr(self, f"{name}_min"), getattr(self, f"{name}_max")
+            if low is not None or high is not None:
+                out[name] = (low, high)
+        return out
+
+    def measured_filter(self) -> Filter:
+        """Studies whose measurement lies in each range, and whose value of it no QC check
+        doubts (a flagged value never passes; an unmeasured study has no value to pass)."""
+        must: list[Any] = []
+        must_not: list[Any] = []
+        for name, (low, high) in self.measured_ranges().items():
+            measure = FILTERABLE[name]
+            must.append(Range(measurement_key(measure), low, high))
+            must_not.append(Match(PayloadField.FLAGGED_MEASUREMENTS, measure.value))
+        return Filter(tuple(must), tuple(must_not))
 
     def active(self) -> dict[str, Any]:
         """Only the fields that constrain something (for echoing a query back)."""
@@ -173,7 +220,8 @@ _LISTS = {"sex": "sex", "vendor": "vendor", "manufacturer": "manufacturer", "vie
           "finding": "report_findings", "no_finding": "report_negated",
           "diagnosis": "diagnoses", "image_finding": "image_findings"}
 _RANGES = {"date": ("study_date_from", "study_date_to"), "age": ("age_min", "age_max"),
-           "field_strength": ("field_strength_min", "field_strength_max")}
+           "field_strength": ("field_strength_min", "field_strength_max"),
+           **{m: (f"{m}_min", f"{m}_max") for m in FILTERABLE}}
 _SCALARS = {"image_score_min": "image_score_min", "report": "report"}
 FILTER_KEYS = tuple(sorted({*_LISTS, *_RANGES, *_SCALARS}))
 
@@ -201,7 +249,8 @@ def parse_filters(items: list[str]) -> SearchFilters:
 
 
 _NUMBERS = {"age_min": int, "age_max": int, "field_strength_min": float,
-            "field_strength_max": float, "image_score_min": float}
+            "field_strength_max": float, "image_score_min": float,
+            **{f"{m}_{side}": float for m in FILTERABLE for side in ("min", "max")}}
 
 
 def _number(name: str, value: Any) -> Any:

@@ -36,6 +36,7 @@ class Signal(StrEnum):
     REPORT_LABELS = "report_labels"  # reports stating every finding / diagnosis the query names
     EXAMPLES = "examples"  # find-similar on the study vectors
     REPORT_EXAMPLES = "report_examples"  # find-similar on the report vectors
+    MEASURES = "measures"  # find-similar on the standardised measurement vectors
 
 
 Uid = Annotated[str, Field(min_length=1, max_length=MAX_UID_CHARS)]
@@ -110,6 +111,9 @@ class Explanation(BaseModel):
     findings_matched: list[str] = Field(default_factory=list,
                                         description="query findings the study shows, and where "
                                         "(report or images)")
+    measured: list[str] = Field(default_factory=list, description="the study in numbers: "
+                                "each measurement the query bounds, and the measured "
+                                "evidence of the findings it asks for")
 
 
 class OtherStudy(BaseModel):
@@ -132,6 +136,10 @@ class Result(BaseModel):
     report_findings: list[str] = Field(default_factory=list)
     image_findings: list[str] = Field(default_factory=list)
     image_scores: dict[str, float] = Field(default_factory=dict)
+    measurements: dict[str, float] = Field(default_factory=dict, description="segmented "
+                                           "short-axis cine; the unit ends each name")
+    flagged_measurements: list[str] = Field(default_factory=list, description="values a QC "
+                                            "check doubts")
     diagnoses: list[str] = Field(default_factory=list)
     previews: dict[str, str] = Field(default_factory=dict)
     patient_key: str = ""
@@ -152,6 +160,10 @@ class Interpretation(BaseModel):
     ruled_out: list[str] = Field(default_factory=list)
     diagnoses: list[str] = Field(default_factory=list)
     ruled_out_diagnoses: list[str] = Field(default_factory=list)
+    measurements: list[str] = Field(default_factory=list, description="how each number in the "
+                                    "query was read (a range on a measurement)")
+    measurement_filters: dict[str, float] = Field(default_factory=dict, description="the "
+                                                  "ranges as filter fields (lvef_max, ...)")
 
 
 class SearchResponse(BaseModel):

@@ -28,6 +28,7 @@ class Weights:
     images: float = _default("weight_images")
     reports: float = _default("weight_reports")
     keywords: float = _default("weight_keywords")
+    measures: float = _default("weight_measures")
     labels: float = _default("weight_labels")
     contrast: float = _default("query_contrast")
     candidates: int = 50  # per signal, before fusion (query cost grows with it)
@@ -40,6 +41,7 @@ class Weights:
         s = settings
         return cls(images=s.weight_images, reports=s.weight_reports,
                    keywords=s.weight_keywords, labels=s.weight_labels,
+                   measures=s.weight_measures,
                    contrast=s.query_contrast, rrf_k=s.rrf_k)
 
 

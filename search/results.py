@@ -29,7 +29,8 @@ _F = PayloadField
 RESULT_FIELDS = frozenset(f.value for f in (
     _F.STUDY_INSTANCE_UID, _F.STUDY_DATE, _F.AGE, _F.SEX, _F.VENDOR, _F.FIELD_STRENGTH, _F.VIEWS,
     _F.IMPRESSION, _F.REPORT, _F.HAS_REPORT, _F.REPORT_FINDINGS, _F.REPORT_SENTENCES,
-    _F.IMAGE_FINDINGS, _F.IMAGE_SCORES, _F.REPORT_DIAGNOSES, _F.PREVIEWS, _F.PATIENT_KEY))
+    _F.IMAGE_FINDINGS, _F.IMAGE_SCORES, _F.REPORT_DIAGNOSES, _F.PREVIEWS, _F.PATIENT_KEY,
+    _F.MEASUREMENTS, _F.FLAGGED_MEASUREMENTS, _F.FINDING_EVIDENCE))
 VIEW_NAMES = tuple(VIEW_VECTORS.values())
 logger = logging.getLogger(__name__)
 Reference = np.ndarray | dict[str, np.ndarray] | None
@@ -119,6 +120,8 @@ def _result(hit: Hit, p: StudyPayload, rank: int, why: Any, others: list[OtherSt
         report_findings=[f.value for f in p.report_findings],
         image_findings=[f.value for f in p.image_findings],
         image_scores={f.value: s for f, s in p.image_scores.items()},
+        measurements={m.value: v for m, v in p.measurements.items()},
+        flagged_measurements=[m.value for m in p.flagged_measurements],
         diagnoses=[d.value for d in p.report_diagnoses], previews=dict(p.previews),
         patient_key=p.patient_key,
         other_studies=[o for o in others if o.study_instance_uid != uid], explanation=why)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from catalog import PayloadField, ReportStatus, report_severity_key
+from catalog import PayloadField, ReportStatus, measured_severity_key, report_severity_key
 from cmr_search.vocab import CMR_CLIP_FINDINGS, Diagnosis, Finding, Severity
 from reader.labeler import Mention, clauses, label_diagnoses, label_findings, negation_at
+from search.filters import build_filters
 from search.models import Interpretation
+from search.numbers import Bound, bound_fields, read_numbers
 from vectorstore import Condition, Filter, Match, MatchAny
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", re.IGNORECASE)
@@ -20,6 +22,30 @@ _STOP = frozenset((
     "a", "an", "and", "or", "of", "the", "in", "with", "without", "no", "not", "to", "for", "on",
     "at", "by", "is", "are", "was", "were", "be", "been", "this", "that", "these", "those", "as",
     "any", "study", "studies", "case", "cases", "patient", "patients", "show", "shows", "seen"))
+
+
+# "normal LV size" rules LV dilation out, as a report's "normal LV size" does
+_NORMAL = re.compile(r"\bnormal\s+(lv|left\s+ventricular|rv|right\s+ventricular|biventricular)?"
+                     r"\s*(size|volumes?|dimensions?|(?:systolic\s+)?function|wall\s+thickness)\b",
+                     re.IGNORECASE)
+_NORMAL_RULES = {("lv", "size"): Finding.LV_DILATION, ("rv", "size"): Finding.RV_DILATION,
+                 ("lv", "function"): Finding.LV_SYSTOLIC_DYSFUNCTION,
+                 ("rv", "function"): Finding.RV_SYSTOLIC_DYSFUNCTION,
+                 ("lv", "thickness"): Finding.LV_HYPERTROPHY}
+
+
+def _normals(text: str) -> tuple[Finding, ...]:
+    """Findings a "normal ..." phrase rules out (no side named: the LV, as reports mean)."""
+    out: list[Finding] = []
+    for match in _NORMAL.finditer(text):
+        side = (match.group(1) or "lv").lower()
+        what = match.group(2).lower()
+        aspect = "function" if "function" in what else "thickness" if "thick" in what \
+            else "size"
+        sides = ("lv", "rv") if side.startswith("bi") else ("rv",) if side[0] == "r" \
+            else ("lv",)
+        out += [f for s in sides if (f := _NORMAL_RULES.get((s, aspect))) and f not in out]
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -32,6 +58,7 @@ class QueryIntent:
     diagnoses: tuple[Diagnosis, ...]
     ruled_out_diagnoses: tuple[Diagnosis, ...]
     keyword_text: str  # the query without its negated clauses (BM25 cannot negate)
+    bounds: tuple[Bound, ...] = ()  # measurement ranges ("LVEF below 35 %")
 
     @property
     def image_findings_wanted(self) -> tuple[Finding, ...]:
@@ -61,11 +88,14 @@ def _split(text: str) -> tuple[str, str]:
 
 
 def understand(text: str) -> QueryIntent:
-    affirmed, denied = _split(text)
+    """Read a query: its measurement ranges first, then the words (the rest) like a report."""
+    bounds, rest = read_numbers(text)
+    affirmed, denied = _split(rest)
     wanted = {f: label.severity for f, label in label_findings(affirmed).items()
               if label.mention in (Mention.POSITIVE, Mention.UNCERTAIN)}
     ruled_out = tuple(f for f, label in label_findings(denied).items()
                       if label.mention is Mention.NEGATIVE)
+    ruled_out += tuple(f for f in _normals(affirmed) if f not in ruled_out)
     positive = (Mention.POSITIVE, Mention.UNCERTAIN)
     return QueryIntent(
         text=text, wanted=wanted, ruled_out=ruled_out,
@@ -73,7 +103,7 @@ def understand(text: str) -> QueryIntent:
                         if label.mention in positive),
         ruled_out_diagnoses=tuple(d for d, label in label_diagnoses(denied).items()
                                   if label.mention is Mention.NEGATIVE),
-        keyword_text=affirmed.replace(" . ", " "))
+        keyword_text=affirmed.replace(" . ", " "), bounds=bounds)
 
 
 # a query for one grade must not return the far end of the scale
@@ -94,6 +124,12 @@ def intent_filter(intent: QueryIntent, use_reports: bool, use_images: bool) -> F
             shown = Match(PayloadField.IMAGE_FINDINGS, finding.value)
             no_report = Match(PayloadField.REPORT_STATUS, ReportStatus.MISSING.value)
             must_not.append(Filter((no_report, shown)) if use_reports else shown)
+    if use_images:  # a report-less study's grade is the measurements' (where QC trusts them)
+        no_report = Match(PayloadField.REPORT_STATUS, ReportStatus.MISSING.value)
+        for finding, grade in intent.wanted.items():
+            if grade in _OPPOSITE_GRADES:
+                opposite = MatchAny(measured_severity_key(finding), _OPPOSITE_GRADES[grade])
+                must_not.append(Filter((no_report, opposite)) if use_reports else opposite)
     if use_reports:
         for finding, grade in intent.wanted.items():
             must_not.append(Match(PayloadField.REPORT_NEGATED, finding.value))
@@ -101,7 +137,14 @@ def intent_filter(intent: QueryIntent, use_reports: bool, use_images: bool) -> F
                 must_not.append(MatchAny(report_severity_key(finding), _OPPOSITE_GRADES[grade]))
         must_not += [Match(PayloadField.REPORT_DIAGNOSES, d.value)
                      for d in intent.ruled_out_diagnoses]
-    return Filter(must_not=tuple(must_not))
+    return Filter(must_not=tuple(must_not)).and_(measured_filter(intent))
+
+
+def measured_filter(intent: QueryIntent) -> Filter:
+    """The measurement ranges the query states (whatever the mode: numbers are numbers)."""
+    if not intent.bounds:
+        return Filter()
+    return build_filters(bound_fields(intent.bounds)).measured_filter()
 
 
 def stated_filter(intent: QueryIntent) -> Filter | None:
@@ -116,4 +159,6 @@ def interpretation(intent: QueryIntent) -> Interpretation:
         wanted={f.value: (s.value if s else None) for f, s in intent.wanted.items()},
         ruled_out=[f.value for f in intent.ruled_out],
         diagnoses=[d.value for d in intent.diagnoses],
-        ruled_out_diagnoses=[d.value for d in intent.ruled_out_diagnoses])
+        ruled_out_diagnoses=[d.value for d in intent.ruled_out_diagnoses],
+        measurements=[b.read_as() for b in intent.bounds],
+        measurement_filters=bound_fields(intent.bounds))

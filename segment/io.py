@@ -128,6 +128,24 @@ def _body_size(path: Path) -> tuple[float | None, float | None]:
         return None, None
 
 
+def sax_from_stack(study_id: str, stack: Stack, body_file: Path | None = None,
+                   source: str = "") -> SaxStudy:
+    """Every phase of a short-axis cine stack (slices base to apex); height and weight from
+    the DICOM file `body_file` when given. `source` names the study in errors."""
+    stack = stack.base_to_apex()
+    if stack.images.shape[0] < 2:
+        raise StudyReadError(f"{source or study_id}: the short-axis cine has a single slice")
+    steps = np.linalg.norm(np.diff(stack.positions, axis=0), axis=1)
+    affine = _stack_affine(stack)
+    height, weight = _body_size(body_file) if body_file is not None else (None, None)
+    n_frames = stack.images.shape[1]
+    return SaxStudy(
+        study_id, [stack.images[:, k] for k in range(n_frames)],
+        list(range(1, n_frames + 1)), stack.spacing, float(np.median(steps)),
+        [affine] * n_frames, [f"sax_cine_frame{k + 1:02d}" for k in range(n_frames)],
+        height, weight, geometry_known=True)
+
+
 def read_dicom(folder: Path) -> SaxStudy:
     """Every phase of the first short-axis cine series of the one study below `folder`."""
     scanned = scan_archive(folder)
@@ -137,18 +155,8 @@ def read_dicom(folder: Path) -> SaxStudy:
     sax = sorted(study.series_for(View.SAX_CINE), key=lambda s: -s.n_slices)
     if not sax:
         raise StudyReadError(f"{folder}: the study has no short-axis cine series")
-    stack = load_stack(sax[0]).base_to_apex()
-    if stack.images.shape[0] < 2:
-        raise StudyReadError(f"{folder}: the short-axis cine has a single slice")
-    steps = np.linalg.norm(np.diff(stack.positions, axis=0), axis=1)
-    affine = _stack_affine(stack)
-    height, weight = _body_size(sax[0].slices[0].frames[0].path)
-    n_frames = stack.images.shape[1]
-    return SaxStudy(
-        study.study_instance_uid, [stack.images[:, k] for k in range(n_frames)],
-        list(range(1, n_frames + 1)), stack.spacing, float(np.median(steps)),
-        [affine] * n_frames, [f"sax_cine_frame{k + 1:02d}" for k in range(n_frames)],
-        height, weight, geometry_known=True)
+    return sax_from_stack(study.study_instance_uid, load_stack(sax[0]),
+                          sax[0].slices[0].frames[0].path, str(folder))
 
 
 def read_study(path: Path) -> SaxStudy:

@@ -26,6 +26,7 @@ from search.understand import understand
 from web.api import filters_from
 from web.auth import SignInRequired, csrf_token, current, record, require
 from web.deps import engine_of, layout_of, read_upload, study_encoder, uploaded_previews
+from web.measurements import curve_points, measurement_rows
 from web.media import clip_interval_ms, sax_slices
 from web.redact import detail_for, response_for
 from web.render import PREVIEW_ORDER, make_templates
@@ -122,7 +123,9 @@ def study_page(request: Request, principal: Viewer, uid: str) -> HTMLResponse:
     return render(request, "study.html", study=detail, p=detail.payload,
                   similar=response_for(similar, principal), per_view=engine.encoder.per_view,
                   slices=sax_slices(cache, uid),
-                  slice_interval=clip_interval_ms(cache, uid), collections=collections)
+                  slice_interval=clip_interval_ms(cache, uid), collections=collections,
+                  measurements=measurement_rows(detail.payload),
+                  curves=curve_points(detail.payload.get("volume_curves")))
 
 
 @router.get("/similar/{uid}", response_class=HTMLResponse)

@@ -11,15 +11,17 @@ from catalog import (
     IMPRESSION,
     INDEX_VERSION,
     KEYWORDS,
+    MEASURES,
     REPORT,
     STUDY,
     VIEW_VECTORS,
     StudyPayload,
     dense_sizes,
+    measurement_vector,
     point_id,
     store_schema,
 )
-from cmr_search.vocab import ClipSlot
+from cmr_search.vocab import ClipSlot, Measure
 from vectorstore import StorePoint, VectorStore
 from vectorstore.keywords import keyword_document
 
@@ -37,6 +39,8 @@ class Case:
     age: int = 50
     sex: str = "F"
     vendor: str = "siemens"
+    measured: dict[str, float] | None = None  # Measure value -> number
+    flagged: tuple[str, ...] = ()  # measurements a QC check doubts
 
 
 CASES = [
@@ -45,7 +49,8 @@ CASES = [
     Case("1.2", "p1", "2023-05-01", "Extensive LGE. Dilated LV with severe dysfunction.",
          ("lge", "lv_dilation", "lv_systolic_dysfunction"),
          severity={"lv_systolic_dysfunction": "severe"}, image_findings=("lge",), age=63,
-         sex="M"),
+         sex="M", measured={"lvef_pct": 25.0, "lvedvi_ml_per_m2": 130.0, "lv_mass_g": 180.0,
+                            "max_wall_thickness_mm": 10.0}),
     Case("2.1", "p2", "2020-01-01", "No LGE. Normal LV size and function.", (),
          ("lge", "lv_dilation", "lv_systolic_dysfunction"), age=35),
     Case("3.1", "p3", "2019-06-01", "Mild LV systolic dysfunction. No LGE.",
@@ -53,9 +58,12 @@ CASES = [
          vendor="philips"),
     Case("4.1", "p4", "2022-02-01", "Severe LV systolic dysfunction. Patchy LGE.",
          ("lv_systolic_dysfunction", "lge"), (), {"lv_systolic_dysfunction": "severe"},
-         image_findings=("lv_systolic_dysfunction",), age=70, vendor="ge"),
-    Case("5.1", "p5", "2018-01-01", None, image_findings=("lge",), age=44),
-    Case("6.1", "p6", "2024-01-01", None, age=80, sex="M"),
+         image_findings=("lv_systolic_dysfunction",), age=70, vendor="ge",
+         measured={"lvef_pct": 30.0, "lv_mass_g": 140.0}, flagged=("lvef_pct",)),
+    Case("5.1", "p5", "2018-01-01", None, image_findings=("lge",), age=44,
+         measured={"lvef_pct": 55.0, "lv_mass_g": 120.0, "lvedvi_ml_per_m2": 80.0}),
+    Case("6.1", "p6", "2024-01-01", None, age=80, sex="M",
+         measured={"lvef_pct": 33.0, "lvedvi_ml_per_m2": 125.0, "lv_mass_g": 160.0}),
     Case("7.1", "p7", "2017-07-07", "Small pericardial effusion. No LGE.",
          ("pericardial_effusion",), ("lge",), age=22, vendor="philips"),
 ]
@@ -78,7 +86,10 @@ def payload(case: Case) -> dict[str, Any]:
         image_findings=list(case.image_findings),
         image_scores={f: (0.9 if f in case.image_findings else 0.1)
                       for f in FakeEncoder().finding_directions()},
-        previews={"sax": f"previews/{case.uid}.webp"}).as_payload()
+        previews={"sax": f"previews/{case.uid}.webp"},
+        measurement_status="measured" if case.measured else "missing",
+        measurements=case.measured or {}, flagged_measurements=list(case.flagged),
+        measurement_flags={m: ["ef_out_of_range"] for m in case.flagged}).as_payload()
 
 
 def build(store: VectorStore, cases: list[Case]) -> VectorStore:
@@ -93,6 +104,11 @@ def build(store: VectorStore, cases: list[Case]) -> VectorStore:
                  VIEW_VECTORS[ClipSlot.CH4]: unit(f"4ch:{case.patient}")}
         if case.uid != "6.1":
             dense[VIEW_VECTORS[ClipSlot.LGE_SAX]] = unit(f"lge:{case.uid}")
+        if case.measured:
+            vector = measurement_vector({Measure(k): v for k, v in case.measured.items()},
+                                        case.sex)
+            assert vector is not None
+            dense[MEASURES] = vector
         sparse = {}
         if case.report:
             dense[REPORT] = encoder.encode_texts([case.report]).own[0]

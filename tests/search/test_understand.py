@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cmr_search.vocab import Diagnosis, Finding, Severity
-from search.understand import understand
+from search.understand import intent_filter, understand
 
 
 @pytest.mark.parametrize(("query", "wanted", "ruled_out"), [
@@ -34,3 +34,15 @@ def test_a_negation_does_not_reach_back_over_its_clause() -> None:
 
 def test_highlight_terms_leave_out_stop_words_and_negated_words() -> None:
     assert understand("dilated LV with no LGE").terms() == ["dilated", "lv"]
+
+
+def test_normal_size_or_function_rules_the_finding_out() -> None:
+    assert understand("normal LV size").ruled_out == (Finding.LV_DILATION,)
+    assert understand("normal RV function").ruled_out == (Finding.RV_SYSTOLIC_DYSFUNCTION,)
+    assert set(understand("normal biventricular size").ruled_out) == {Finding.LV_DILATION,
+                                                                       Finding.RV_DILATION}
+
+
+def test_a_severe_grade_excludes_a_mild_measured_grade_without_a_report() -> None:
+    where = intent_filter(understand("severely dilated LV"), use_reports=False, use_images=True)
+    assert any(getattr(c, "key", "") == "measured_severity.lv_dilation" for c in where.must_not)

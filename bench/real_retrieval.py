@@ -1,0 +1,232 @@
+"""Real-data retrieval through the product's own index and engine (ACDC, EVALUATION ONLY).
+
+`cmr-search index` runs on ../shared/data/acdc (50 patients, 5 diagnosis groups, no reports)
+with the committed CLIP checkpoint and segmentation model; then, through `SearchEngine`:
+- filter precision and recall against the expert values (derived/acdc_volumes_ef_from_gt_50.csv:
+  volumes, EF and mass from the expert masks; BSA from Info.cfg), with QC-flagged values left
+  out (the product) and, for scale, with every measured value taken at its word;
+- study-to-study precision@5 by diagnosis group (Info.cfg) and 5-nearest-neighbour accuracy,
+  for images alone, measurements alone and both fused ("more like this"), and for the
+  measurement vector built from the expert values (what a perfect segmentation would give).
+The diagnosis groups are never indexed: they only score the rankings.
+
+Run: .venv/bin/python bench/real_retrieval.py [--data-dir DIR] [--reuse]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from catalog import measurement_vector
+from cmr_search.settings import Settings
+from cmr_search.vocab import Measure
+from search import Mode, Page, SearchEngine, SearchFilters, SearchRequest, SimilarRequest
+from search.factory import open_engine
+from search.filters import parse_filters
+from search.ranking import Weights
+
+ROOT = Path(__file__).resolve().parents[1]
+ACDC = ROOT.parent / "shared" / "data" / "acdc"
+GROUPS = ("NOR", "MINF", "DCM", "HCM", "RV")
+console = Console(width=150)
+
+# filter -> (expert column, its test); the expert LVEDVi is the expert LVEDV over Info.cfg BSA
+FILTERS: dict[str, tuple[str, Any]] = {
+    "lvef=..40": ("lv_ef_pct", lambda v: v <= 40),
+    "lvef=..35": ("lv_ef_pct", lambda v: v <= 35),
+    "lvef=50..": ("lv_ef_pct", lambda v: v >= 50),
+    "rvef=..40": ("rv_ef_pct", lambda v: v <= 40),
+    "lv_edv_index=100..": ("lv_edv_index", lambda v: v >= 100),
+    "rv_edv_index=110..": ("rv_edv_index", lambda v: v >= 110),
+    "lv_mass=150..": ("lv_mass_ed_g", lambda v: v >= 150),
+}
+QUERIES = ("LVEF below 35 %", "EF < 40", "LV mass over 150 g")
+
+
+def expert_values() -> dict[str, dict[str, Any]]:
+    """acdc-<patient> -> expert measurements and group (never indexed)."""
+    out = {}
+    with (ACDC / "derived" / "acdc_volumes_ef_from_gt_50.csv").open() as handle:
+        for row in csv.DictReader(handle):
+            values: dict[str, Any] = {k: float(v) for k, v in row.items()
+                                      if k.endswith(("_ml", "_pct", "_g", "_m2"))}
+            values["lv_edv_index"] = values["lv_edv_ml"] / values["bsa_m2"]
+            values["rv_edv_index"] = values["rv_edv_ml"] / values["bsa_m2"]
+            values["group"] = row["group"]
+            out[f"acdc-{row['patient']}"] = values
+    return out
+
+
+def build_index(data_dir: Path, reuse: bool) -> dict[str, Any]:
+    """`cmr-search index` on ACDC through the command line (its summary as a dict)."""
+    if reuse and (data_dir / "index").is_dir():
+        return {"reused": str(data_dir)}
+    env = {**os.environ, "CMR_SEARCH_DATA_DIR": str(data_dir)}
+    done = subprocess.run([sys.executable, "-m", "cli", "index", str(ACDC), "--json"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"cmr-search index failed: {done.stderr.strip()[-500:]}")
+    summary: dict[str, Any] = json.loads(done.stdout)
+    return summary
+
+
+def _search(engine: SearchEngine, q: str, filters: SearchFilters) -> list[dict[str, Any]]:
+    response = engine.search(SearchRequest(q=q, mode=Mode.IMAGES, filters=filters,
+                                           page=Page(limit=100, per_patient=False)))
+    return [{"uid": r.study_instance_uid, **r.measurements} for r in response.results]
+
+
+def _scored(found: set[str], truth: set[str]) -> tuple[str, str]:
+    precision = f"{len(found & truth) / len(found):.2f}" if found else "-"
+    recall = f"{len(found & truth) / len(truth):.2f}" if truth else "-"
+    return precision, recall
+
+
+def filter_table(engine: SearchEngine, experts: dict[str, dict[str, Any]],
+                 payloads: dict[str, dict[str, Any]]) -> Table:
+    table = Table(title="filter precision / recall against the expert values (ACDC, n=50)")
+    for name in ("filter", "expert positives", "returned (QC-clean)", "precision", "recall",
+                 "returned (all values)", "precision (all)", "recall (all)"):
+        table.add_column(name)
+    for text, (column, test) in FILTERS.items():
+        truth = {uid for uid, v in experts.items() if test(v[column])}
+        filters = parse_filters([text])
+        found = {h["uid"] for h in _search(engine, "heart", filters)}
+        (name, (low, high)), = filters.measured_ranges().items()
+        everything = {uid for uid, p in payloads.items()
+                      if _within(p.get("measurements", {}).get(_MEASURE[name]), low, high)}
+        table.add_row(text, str(len(truth)), str(len(found)), *_scored(found, truth),
+                      str(len(everything)), *_scored(everything, truth))
+    return table
+
+
+_MEASURE = {"lvef": "lvef_pct", "rvef": "rvef_pct", "lv_edv_index": "lvedvi_ml_per_m2",
+            "rv_edv_index": "rvedvi_ml_per_m2", "lv_mass": "lv_mass_g"}
+
+
+def _within(value: float | None, low: float | None, high: float | None) -> bool:
+    return value is not None and (low is None or value >= low) and \
+        (high is None or value <= high)
+
+
+def query_table(engine: SearchEngine, experts: dict[str, dict[str, Any]]) -> Table:
+    table = Table(title="numbers read from the query (images mode, no reports)")
+    for name in ("query", "read as", "returned", "precision vs expert"):
+        table.add_column(name)
+    tests = {"LVEF below 35 %": ("lv_ef_pct", lambda v: v < 35),
+             "EF < 40": ("lv_ef_pct", lambda v: v < 40),
+             "LV mass over 150 g": ("lv_mass_ed_g", lambda v: v > 150)}
+    for q in QUERIES:
+        response = engine.search(SearchRequest(q=q, mode=Mode.IMAGES,
+                                               page=Page(limit=100, per_patient=False)))
+        assert response.interpretation is not None
+        column, test = tests[q]
+        found = {r.study_instance_uid for r in response.results}
+        truth = {uid for uid, v in experts.items() if test(v[column])}
+        table.add_row(q, "; ".join(s.split(" (from")[0]
+                                   for s in response.interpretation.measurements),
+                      str(len(found)), _scored(found, truth)[0])
+    return table
+
+
+def _neighbours(engine: SearchEngine, uid: str) -> list[str]:
+    response = engine.similar(SimilarRequest(positive=[uid], page=Page(limit=5)))
+    return [r.study_instance_uid for r in response.results][:5]
+
+
+def _scores(ranked: dict[str, list[str]], experts: dict[str, dict[str, Any]]
+            ) -> dict[str, tuple[float, float]]:
+    """group -> (precision@5, 5-NN accuracy); "all" for every study."""
+    by_group: dict[str, list[tuple[float, float]]] = {}
+    for uid, found in ranked.items():
+        group = experts[uid]["group"]
+        same = [experts[f]["group"] == group for f in found]
+        vote = Counter(experts[f]["group"] for f in found).most_common(1)
+        score = (sum(same) / 5.0, float(bool(vote) and vote[0][0] == group))
+        by_group.setdefault(group, []).append(score)
+        by_group.setdefault("all", []).append(score)
+    return {g: (float(np.mean([s[0] for s in v])), float(np.mean([s[1] for s in v])))
+            for g, v in by_group.items()}
+
+
+def expert_vector_ranking(experts: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    """The product's measurement vector made of the expert values, cosine-ranked."""
+    uids = sorted(experts)
+    rows = []
+    for uid in uids:
+        v = experts[uid]
+        values = {Measure.LVEDVI: v["lv_edv_ml"] / v["bsa_m2"],
+                  Measure.LVESVI: v["lv_esv_ml"] / v["bsa_m2"], Measure.LVEF: v["lv_ef_pct"],
+                  Measure.RVEDVI: v["rv_edv_ml"] / v["bsa_m2"],
+                  Measure.RVESVI: v["rv_esv_ml"] / v["bsa_m2"], Measure.RVEF: v["rv_ef_pct"],
+                  Measure.LV_MASSI: v["lv_mass_ed_g"] / v["bsa_m2"]}
+        vector = measurement_vector(values, None)
+        assert vector is not None
+        rows.append(vector / np.linalg.norm(vector))
+    matrix = np.stack(rows)
+    similarity = matrix @ matrix.T
+    np.fill_diagonal(similarity, -np.inf)
+    return {uid: [uids[j] for j in np.argsort(-similarity[i])[:5]]
+            for i, uid in enumerate(uids)}
+
+
+def similar_table(engines: dict[str, SearchEngine], experts: dict[str, dict[str, Any]]
+                  ) -> tuple[Table, dict[str, dict[str, tuple[float, float]]]]:
+    results = {name: _scores({uid: _neighbours(e, uid) for uid in experts}, experts)
+               for name, e in engines.items()}
+    results["expert measurement vector (upper bound)"] = _scores(
+        expert_vector_ranking(experts), experts)
+    table = Table(title="study-to-study precision@5 by group / 5-NN accuracy (ACDC, n=50)")
+    table.add_column("signal")
+    for group in (*GROUPS, "all"):
+        table.add_column(f"P@5 {group}")
+    table.add_column("5-NN acc")
+    for name, scores in results.items():
+        table.add_row(name, *(f"{scores[g][0]:.2f}" for g in (*GROUPS, "all")),
+                      f"{scores['all'][1]:.2f}")
+    return table, results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=None, help="where to index (default: "
+                        "a temporary folder)")
+    parser.add_argument("--reuse", action="store_true", help="search an index already in "
+                        "--data-dir instead of indexing again")
+    args = parser.parse_args()
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="acdc-retrieval-"))
+    summary = build_index(data_dir, args.reuse)
+    shown = ("indexed", "measured", "measure_failed", "seconds", "reused")
+    console.print(f"index: {json.dumps({k: summary[k] for k in shown if k in summary})}")
+    settings = Settings(data_dir=data_dir)
+    experts = expert_values()
+    base = open_engine(settings)
+    fused = Weights.from_settings(settings)
+    engines = {"images alone": SearchEngine(base.store, base.encoder, replace(fused, measures=0)),
+               "measurements alone": SearchEngine(base.store, base.encoder,
+                                                  replace(fused, images=0)),
+               f"fused (images {fused.images:g}, measures {fused.measures:g})": base}
+    payloads = {str(h.payload["study_instance_uid"]): h.payload
+                for h in base.store.scroll(["study_instance_uid", "measurements"])}
+    console.print(filter_table(base, experts, payloads))
+    console.print(query_table(base, experts))
+    table, _ = similar_table(engines, experts)
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()

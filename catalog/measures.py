@@ -1,0 +1,80 @@
+"""Measurements in the index: which are stored and filtered on, where, and the measurement
+vector that finds studies whose hearts measure alike.
+
+The vector holds each feature as a z-score against the sex's healthy reference
+(`cmr_search.normals`), clipped to +-6, and a constant last component. The store compares
+vectors by cosine; with the constant large against the z-scores, the cosine ranks neighbours
+nearly as the Euclidean distance between the z-scores would, so "near" means "measures alike"
+and not merely "abnormal in the same direction".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cmr_search.normals import sex_of, z_score
+from cmr_search.vocab import Finding, Measure
+
+MEASURES = "measures"  # the named vector of standardised measurements
+
+# what the index stores under `measurements` (and filters and facets on)
+STORED: tuple[Measure, ...] = (
+    Measure.LVEDV, Measure.LVESV, Measure.LVEF, Measure.LVEDVI, Measure.LVESVI, Measure.RVEDV,
+    Measure.RVESV, Measure.RVEF, Measure.RVEDVI, Measure.RVESVI, Measure.LV_MASS,
+    Measure.LV_MASSI, Measure.MAX_WALL_THICKNESS, Measure.SCAR, Measure.BSA)
+
+# filter names (CLI `--filter lvef=..35`, API `lvef_max=35`) -> the measurement
+FILTERABLE: dict[str, Measure] = {
+    "lvef": Measure.LVEF, "rvef": Measure.RVEF, "lv_edv_index": Measure.LVEDVI,
+    "rv_edv_index": Measure.RVEDVI, "lv_mass": Measure.LV_MASS,
+    "max_wall_thickness": Measure.MAX_WALL_THICKNESS, "scar": Measure.SCAR}
+
+# the vector's features, each the first measurement a study has (indexed volumes need the
+# body surface area), with its weight
+FEATURES: tuple[tuple[tuple[Measure, ...], float], ...] = (
+    ((Measure.LVEDVI, Measure.LVEDV), 1.0),
+    ((Measure.LVESVI, Measure.LVESV), 1.0),
+    ((Measure.LVEF,), 1.5),
+    ((Measure.RVEDVI, Measure.RVEDV), 1.0),
+    ((Measure.RVESVI, Measure.RVESV), 1.0),
+    ((Measure.RVEF,), 1.0),
+    ((Measure.LV_MASSI, Measure.LV_MASS), 1.0),
+    ((Measure.MAX_WALL_THICKNESS,), 1.0),
+    ((Measure.SCAR,), 1.0),
+)
+MEASURE_DIM = len(FEATURES) + 1
+_CLIP_Z = 6.0
+_CONSTANT = 20.0
+_SCAR_SCALE_PCT = 5.0  # healthy myocardium has no scar: 5 % of it counts as one unit
+
+
+def measurement_key(measure: Measure | str) -> str:
+    """The payload path of one measurement's value."""
+    return f"measurements.{Measure(measure).value}"
+
+
+def measured_severity_key(finding: Finding | str) -> str:
+    """The payload path of the grade the measurements give one finding."""
+    return f"measured_severity.{Finding(finding).value}"
+
+
+def _feature(values: dict[Measure, float], measures: tuple[Measure, ...],
+             sex: str | None) -> float:
+    for measure in measures:
+        value = values.get(measure)
+        if value is None:
+            continue
+        if measure is Measure.SCAR:
+            return min(value / _SCAR_SCALE_PCT, _CLIP_Z)
+        z = z_score(measure, value, sex_of(sex))
+        if z is not None:
+            return float(np.clip(z, -_CLIP_Z, _CLIP_Z))
+    return 0.0  # not measured: the healthy mean, so it neither attracts nor repels
+
+
+def measurement_vector(values: dict[Measure, float], sex: str | None) -> np.ndarray | None:
+    """The study's point in measurement space, or None when nothing of the LV was measured."""
+    if values.get(Measure.LVEF) is None and values.get(Measure.LVEDV) is None:
+        return None
+    features = [weight * _feature(values, measures, sex) for measures, weight in FEATURES]
+    return np.asarray([*features, _CONSTANT], dtype=np.float32)

@@ -1,0 +1,64 @@
+"""A whole cardiac cycle segmented: the masks of every phase, the LV and RV volume curves, and
+the measurements of the end-diastolic and end-systolic phases found on the LV curve.
+
+What the indexer keeps of a study (curves and contours for the study page, numbers for search);
+`segment.study.analyse` remains the one-study command's path (ED and ES re-segmented with
+test-time augmentation).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from cmr_search.vocab import Structure
+from segment.io import SaxStudy
+from segment.measure import ed_es_from_curve, volume_ml
+from segment.study import StudyResult, measure_masks
+
+
+class PhaseSegmenter(Protocol):
+    """`segment.infer.Segmenter` as a cycle needs it (tests pass a fake)."""
+
+    def segment_phases(self, volumes: list[np.ndarray],
+                       spacing_mm: tuple[float, float]) -> list[np.ndarray]: ...
+
+
+@dataclass
+class Cycle:
+    """Masks of every phase ((slices, rows, cols) `Structure` codes), volume curves (ml, one
+    value per phase) and the measurements and QC of the ED and ES phases."""
+
+    result: StudyResult
+    masks: list[np.ndarray]
+    lv_curve_ml: list[float]
+    rv_curve_ml: list[float]
+
+    @property
+    def ed(self) -> int:
+        return self.result.ed
+
+    @property
+    def es(self) -> int:
+        return self.result.es
+
+
+def curve_ml(study: SaxStudy, masks: list[np.ndarray], code: Structure) -> list[float]:
+    """Volume (ml) of one structure in each phase's mask, by summation of discs."""
+    return [round(volume_ml(m, code, study.spacing_mm, study.slice_spacing_mm), 1)
+            for m in masks]
+
+
+def analyse_cycle(study: SaxStudy, segmenter: PhaseSegmenter) -> Cycle:
+    """Segment every phase of a study, find ED and ES on the LV curve, measure and check."""
+    started = time.perf_counter()
+    masks = segmenter.segment_phases(study.phases, study.spacing_mm)
+    lv = curve_ml(study, masks, Structure.LV_CAVITY)
+    rv = curve_ml(study, masks, Structure.RV_CAVITY)
+    ed, es = ed_es_from_curve(lv)
+    result = measure_masks(study, {ed: masks[ed], es: masks[es]}, ed, es, lv)
+    result.seconds = time.perf_counter() - started
+    return Cycle(result, masks, lv, rv)

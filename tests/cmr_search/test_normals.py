@@ -1,0 +1,34 @@
+"""Reference ranges (Kawel-Boehm 2020) and the grades built on them."""
+
+from __future__ import annotations
+
+from cmr_search.normals import RULES, Direction, grade, limits, reference_range, sex_of
+from cmr_search.vocab import Finding, Measure, Severity, Sex
+
+
+def test_ranges_by_sex_and_their_union_when_unknown() -> None:
+    assert reference_range(Measure.LVEF, Sex.MALE) == (52.2, 71.8)
+    assert reference_range(Measure.LVEF, None) == (52.2, 74.8)
+    assert reference_range(Measure.BSA, Sex.FEMALE) is None
+    assert sex_of("f") is Sex.FEMALE and sex_of("unknown") is None
+
+
+def test_lvef_grades_follow_the_fixed_cut_offs() -> None:
+    def graded(value: float) -> Severity:
+        found = grade(Finding.LV_SYSTOLIC_DYSFUNCTION, {Measure.LVEF: value}, Sex.MALE)
+        assert found is not None
+        return found.severity
+
+    assert [graded(v) for v in (60, 45, 35, 25)] == [
+        Severity.NONE, Severity.MILD, Severity.MODERATE, Severity.SEVERE]
+    found = grade(Finding.LV_SYSTOLIC_DYSFUNCTION, {Measure.LVEF: 28.0}, Sex.MALE)
+    assert found is not None and found.explain() == "measured LVEF 28 %, below 30 (severe)"
+
+
+def test_an_indexed_volume_is_preferred_and_the_absolute_one_is_the_fallback() -> None:
+    rule = RULES[Finding.LV_DILATION]
+    assert rule[0].measure is Measure.LVEDVI and rule[0].direction is Direction.HIGH
+    found = grade(Finding.LV_DILATION, {Measure.LVEDV: 300.0}, None)
+    assert found is not None and found.measure is Measure.LVEDV
+    assert found.severity is Severity.SEVERE
+    assert limits(rule[0], Sex.FEMALE)[Severity.MILD] == 97.6

@@ -1,0 +1,61 @@
+"""Search by numbers over the fake index: ranges from the query and the filters, QC flags."""
+
+from __future__ import annotations
+
+from fakes.index import CASES
+
+from search import Mode, Page, SearchEngine, SearchFilters, SearchRequest, SimilarRequest
+from search.filters import parse_filters
+from search.models import Signal
+
+
+def _measured_below(limit: float) -> set[str]:
+    return {c.uid for c in CASES if c.measured and c.measured.get("lvef_pct", 100) < limit
+            and "lvef_pct" not in c.flagged}
+
+
+def test_lvef_below_35_returns_exactly_the_clean_measured_studies(engine: SearchEngine) -> None:
+    response = engine.search(SearchRequest(q="LVEF below 35 %", mode=Mode.IMAGES,
+                                           page=Page(limit=50, per_patient=False)))
+    found = {r.study_instance_uid for r in response.results}
+    assert found == _measured_below(35) == {"1.2", "6.1"}  # 4.1 measures 30, QC-flagged
+    assert response.interpretation is not None
+    assert response.interpretation.measurement_filters == {"lvef_max": 34.95}
+    assert response.interpretation.measurements[0].startswith("LVEF < 35 %")
+    lines = {r.study_instance_uid: r.explanation.measured for r in response.results}
+    assert lines["1.2"] == ["measured LVEF 25 %, asked < 35 %"]
+
+
+def test_the_cli_filter_is_the_same_range(engine: SearchEngine) -> None:
+    filters = parse_filters(["lvef=..35", "lv_mass=150.."])
+    response = engine.search(SearchRequest(q="heart", mode=Mode.IMAGES, filters=filters,
+                                           page=Page(limit=50, per_patient=False)))
+    assert {r.study_instance_uid for r in response.results} == {"1.2", "6.1"}
+
+
+def test_a_flagged_value_never_passes_and_an_unmeasured_study_neither(
+        engine: SearchEngine) -> None:
+    filters = parse_filters(["lvef=0..100"])
+    response = engine.search(SearchRequest(q="heart", mode=Mode.IMAGES, filters=filters,
+                                           page=Page(limit=50, per_patient=False)))
+    found = {r.study_instance_uid for r in response.results}
+    assert found == {c.uid for c in CASES if c.measured and "lvef_pct" not in c.flagged}
+
+
+def test_similar_fuses_the_measurement_vector_when_the_example_was_measured(
+        engine: SearchEngine) -> None:
+    response = engine.similar(SimilarRequest(positive=["6.1"], page=Page(limit=10)))
+    signals = {s.signal for r in response.results for s in r.explanation.signals}
+    assert Signal.MEASURES in signals
+    best = [r for r in response.results
+            if any(s.signal is Signal.MEASURES and s.rank == 1 for s in r.explanation.signals)]
+    assert best and best[0].study_instance_uid == "1.2"  # LVEF 25 vs 33, both dilated
+    unmeasured = engine.similar(SimilarRequest(positive=["2.1"], page=Page(limit=10)))
+    assert all(s.signal is not Signal.MEASURES for r in unmeasured.results
+               for s in r.explanation.signals)
+
+
+def test_facets_count_clean_values_per_band(engine: SearchEngine) -> None:
+    facets = engine.facets(SearchFilters()).facets
+    assert facets["lvef"] == {"<30": 1, "30-40": 1, ">=50": 1}  # 4.1's 30 % is flagged
+    assert facets["lv_mass"] == {"100-149": 2, ">=150": 2}

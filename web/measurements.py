@@ -1,0 +1,69 @@
+"""The study page's measurements: each value with its reference range, its flag and its QC,
+and the LV and RV volume curves as an SVG polyline (no plotting library in the page)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cmr_search.normals import LABELS, reference_range, sex_of
+from cmr_search.vocab import Measure
+
+# the table's rows, in the order a CMR report lists them
+SHOWN = (Measure.LVEDV, Measure.LVEDVI, Measure.LVESV, Measure.LVESVI, Measure.LVEF,
+         Measure.LV_MASS, Measure.LV_MASSI, Measure.MAX_WALL_THICKNESS, Measure.RVEDV,
+         Measure.RVEDVI, Measure.RVESV, Measure.RVESVI, Measure.RVEF, Measure.SCAR,
+         Measure.BSA)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One measurement as the page shows it."""
+
+    label: str
+    value: str
+    unit: str
+    reference: str  # "41-81" or "" where no range is published
+    flag: str  # "low", "high", "normal" or ""
+    qc: str  # the QC flags doubting the value, comma-separated
+
+
+def measurement_rows(payload: dict[str, Any]) -> list[Row]:
+    """Every measured value of a payload, with the range for the study's sex (both sexes'
+    union when unknown)."""
+    values: dict[str, float] = payload.get("measurements") or {}
+    flags: dict[str, list[str]] = payload.get("measurement_flags") or {}
+    sex = sex_of(payload.get("sex"))
+    rows = []
+    for measure in SHOWN:
+        value = values.get(measure.value)
+        if value is None:
+            continue
+        limits = reference_range(measure, sex)
+        flag = ""
+        if limits is not None:
+            flag = "low" if value < limits[0] else "high" if value > limits[1] else "normal"
+        rows.append(Row(LABELS.get(measure, measure.value), f"{value:g}", measure.unit,
+                        f"{limits[0]:g}–{limits[1]:g}" if limits else "", flag,
+                        ", ".join(f.replace("_", " ") for f in flags.get(measure.value, []))))
+    return rows
+
+
+def curve_points(curves: dict[str, Any] | None, width: int = 320,
+                 height: int = 140) -> dict[str, str]:
+    """SVG polyline points of the LV and RV volume curves (ml over the phases), scaled to one
+    box with a common volume axis; empty when fewer than two phases were measured."""
+    if not curves:
+        return {}
+    series = {k: list(curves.get(k) or []) for k in ("lv_ml", "rv_ml")}
+    longest = max(len(v) for v in series.values())
+    top = max((max(v) for v in series.values() if v), default=0.0)
+    if longest < 2 or top <= 0:
+        return {}
+    out = {}
+    for name, values in series.items():
+        out[name] = " ".join(
+            f"{i * width / (longest - 1):.1f},{height - v * height / (top * 1.1):.1f}"
+            for i, v in enumerate(values))
+    out["top_ml"] = f"{top * 1.1:.0f}"
+    return out
