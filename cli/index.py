@@ -6,6 +6,7 @@ import json
 import time
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +16,11 @@ from rich.table import Table
 
 from cli.common import console, fail, progress_bar, settings_of, write_run_report
 from cmr_search.settings import Settings
+
+
+class Engine(StrEnum):
+    LOCAL = "local"
+    RAY = "ray"
 
 
 def _summary_table(summary: dict[str, Any], report: Path) -> None:
@@ -77,7 +83,36 @@ def _open_source(settings: Settings, options: SourceOptions) -> Any:
     return PacsSource(archive, settings.pacs_concurrency)
 
 
-def _run(settings: Settings, source: Any, options: Any) -> Any:
+@dataclass(frozen=True)
+class EngineOptions:
+    """Which engine runs the per-study stages: this machine's processes, or a Ray cluster."""
+
+    name: str = "local"
+    ray_address: str | None = None
+
+
+def _engine(settings: Settings, engine: EngineOptions) -> Any:
+    """None for the local engine; a Ray engine whose actors load the settings' model."""
+    if engine.name == "local":
+        if engine.ray_address:
+            fail("--ray-address needs --engine ray")
+        return None
+    from functools import partial
+
+    from cmrclip.checkpoint import checkpoint_folder
+    from cmrclip.inference import Encoder
+
+    try:
+        from indexer.ray_engine import RayEngine, RayOptions
+    except ImportError:
+        fail("the Ray engine needs the cluster extra: pip install 'cmr-search[cluster]'")
+    address = engine.ray_address or settings.ray_address
+    make = partial(Encoder.from_checkpoint, checkpoint_folder(settings.checkpoint).resolve(),
+                   settings.device)
+    return RayEngine(make, RayOptions(address=address, encoders=settings.ray_encoders))
+
+
+def _run(settings: Settings, source: Any, options: Any, engine: Any = None) -> Any:
     from cmrclip.checkpoint import CheckpointError, checkpoint_folder
     from cmrclip.inference import Encoder
     from indexer.pipeline import run_index
@@ -106,24 +141,21 @@ def _run(settings: Settings, source: Any, options: Any) -> Any:
         try:
             if isinstance(target, GenerationTarget):
                 with target.lock():
-                    return run_index(source, layout, encoder, target, options, tick)
-            return run_index(source, layout, encoder, target, options, tick)
+                    return run_index(source, layout, encoder, target, options, tick, engine)
+            return run_index(source, layout, encoder, target, options, tick, engine)
         except (StoreError, PacsError) as error:
             fail(str(error))
 
 
 def run_index_command(settings: Settings, source_options: SourceOptions, rebuild: bool,
-                      shard: str | None, as_json: bool) -> None:
-    from indexer.pipeline import IndexOptions, Shard
+                      engine_options: EngineOptions, as_json: bool) -> None:
+    from indexer.pipeline import IndexOptions
 
-    try:
-        options = IndexOptions(rebuild=rebuild, workers=settings.worker_count,
-                               shard=Shard.parse(shard) if shard else None)
-    except ValueError as error:
-        fail(str(error))
+    options = IndexOptions(rebuild=rebuild, workers=settings.worker_count)
+    engine = _engine(settings, engine_options)
     source = _open_source(settings, source_options)
     try:
-        summary = _run(settings, source, options)
+        summary = _run(settings, source, options, engine)
     finally:
         if not isinstance(source, Path):
             source.archive.close()
@@ -152,8 +184,12 @@ def index(
         help="a folder of DICOM studies and reports, or a PACS: "
              "dicomweb+https://host/dicom-web or dimse://AET@host:port")],
     rebuild: Annotated[bool, typer.Option(help="re-embed every study, even unchanged")] = False,
-    shard: Annotated[str | None, typer.Option(
-        help="K/N: index only this machine's 1/N of the archive (N machines, one cluster)")] = None,
+    engine: Annotated[Engine, typer.Option(
+        help="local: this machine's processes; ray: a Ray cluster (the cluster extra; the data "
+             "folder on a filesystem every node mounts)")] = Engine.LOCAL,
+    ray_address: Annotated[str | None, typer.Option(
+        help="the Ray cluster (ray://head:10001 or auto; default CMR_SEARCH_RAY_ADDRESS, else "
+             "a Ray started on this machine)")] = None,
     since: Annotated[str | None, typer.Option(
         help="PACS only: studies dated on or after YYYY-MM-DD")] = None,
     until: Annotated[str | None, typer.Option(
@@ -168,7 +204,8 @@ def index(
     """Embed every new or changed study and publish the index (safe to re-run or kill)."""
     source = SourceOptions(archive, _date(since, "--since"), _date(until, "--until"),
                            keep_dicom, tuple(reports or ()))
-    run_index_command(settings_of(ctx), source, rebuild, shard, as_json)
+    run_index_command(settings_of(ctx), source, rebuild,
+                      EngineOptions(engine.value, ray_address), as_json)
 
 
 def _live_counts(store: Any) -> dict[str, Any]:

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
                                    "store under data_dir/index")
     qdrant_api_key: SecretStr | None = None
     qdrant_collection: str = Field(default="cmr_studies", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    ray_address: str | None = Field(default=None, description="the Ray cluster `cmr-search "
+                                    "index --engine ray` joins (ray://head:10001, or auto); "
+                                    "None = a Ray started on this machine")
+    ray_encoders: int = Field(default=0, ge=0, description="encoder actors of the Ray engine; "
+                              "0 = one per GPU in the cluster (one where it has none)")
     upload_archive: Path | None = Field(default=None, description="where an uploaded study "
                                         "asked to be added is kept for the next index run; "
                                         "None = an `uploads` folder in the indexed archive")

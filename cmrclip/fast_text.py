@@ -142,7 +142,7 @@ def onnx_text(model: ClipModel, identity: ModelIdentity, folder: Path,
         assert isinstance(model.text, TextTower)
         fast = OnnxText(path, model.text.tokenizer)
         cosine = _agreement(fast, model)
-    except Exception as error:  # any export or runtime failure: torch still answers
+    except Exception as error:  # noqa: BLE001 - any export or runtime failure: torch answers
         logger.warning("ONNX text encoder unavailable (%s: %s); queries use torch",
                        type(error).__name__, error)
         return None

@@ -7,7 +7,6 @@ record at once, so an interrupted run loses nothing already embedded.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -15,7 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import torch
 
@@ -39,34 +38,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Shard:
-    """This machine's part K of N (1-based) of an archive, chosen by Study Instance UID."""
-
-    k: int
-    n: int
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.k <= self.n:
-            raise ValueError(f"shard {self.k}/{self.n}: need 1 <= K <= N")
-
-    @classmethod
-    def parse(cls, text: str) -> Shard:
-        try:
-            k, n = (int(x) for x in text.split("/"))
-        except ValueError:
-            raise ValueError(f"shard {text!r}: write it as K/N, for example 2/4") from None
-        return cls(k, n)
-
-    def holds(self, study_instance_uid: str) -> bool:
-        digest = hashlib.sha256(study_instance_uid.encode()).digest()
-        return int.from_bytes(digest[:8], "big") % self.n == self.k - 1
-
-
 @dataclass
 class IndexOptions:
     rebuild: bool = False
-    shard: Shard | None = None
     workers: int = 1
     batch_size: int = 16
 
@@ -152,7 +126,7 @@ def _prepared_stream(studies: Iterable[Study | Unavailable], preprocess: Preproc
             raise
 
 
-class _Encoder:
+class EncodeStage:
     """Batches prepared studies through the model and writes their records."""
 
     def __init__(self, encoder: StudyEncoder, records: RecordStore, studies: dict[str, Study],
@@ -202,6 +176,18 @@ class _Encoder:
 Progress = Callable[[str, int, int], None]
 
 
+class Engine(Protocol):
+    """Runs the assemble, encode and record stages of the studies to embed: this machine's
+    worker processes (`LocalEngine`, the default) or a Ray cluster (`indexer.ray_engine`)."""
+
+    def embed(self, todo: list[Candidate], source: StudySource, encoder: StudyEncoder,
+              records: RecordStore, layout: DataLayout, fingerprints: dict[str, str],
+              options: IndexOptions, summary: IndexSummary, progress: Progress | None) -> None:
+        """Write a record of every study of `todo` that embeds; add the others to
+        `summary.skipped` and drop them from `fingerprints`; count stage seconds."""
+        ...
+
+
 @contextmanager
 def _torch_threads(n: int) -> Iterator[None]:
     """Torch uses `n` threads inside the block only: the worker processes have the other
@@ -218,6 +204,31 @@ def _add(stages: dict[str, float], name: str, started: float) -> None:
     stages[name] = stages.get(name, 0.0) + time.perf_counter() - started
 
 
+def skip(uid: str, reason: str, where: str, source: StudySource,
+         fingerprints: dict[str, str], summary: IndexSummary) -> None:
+    """A study that did not embed: its reason in the summary and the log (no patient data)."""
+    summary.skipped.append({"path": where, "reason": reason})
+    logger.warning("%s: %s", where, reason)
+    fingerprints.pop(uid)
+    source.release(uid)
+
+
+def add_stages(summary: IndexSummary, timings: dict[str, float]) -> None:
+    for name, seconds in timings.items():
+        summary.stages[name] = summary.stages.get(name, 0.0) + seconds
+
+
+class LocalEngine:
+    """Assembly in this machine's worker processes, encoding here in batches."""
+
+    def embed(self, todo: list[Candidate], source: StudySource, encoder: StudyEncoder,
+              records: RecordStore, layout: DataLayout, fingerprints: dict[str, str],
+              options: IndexOptions, summary: IndexSummary, progress: Progress | None) -> None:
+        with _torch_threads(1):
+            _embed(todo, source, encoder, records, layout, fingerprints, options, summary,
+                   progress)
+
+
 def _embed(todo: list[Candidate], source: StudySource, encoder: StudyEncoder,
            records: RecordStore, layout: DataLayout, fingerprints: dict[str, str],
            options: IndexOptions, summary: IndexSummary, progress: Progress | None) -> None:
@@ -232,18 +243,14 @@ def _embed(todo: list[Candidate], source: StudySource, encoder: StudyEncoder,
                 by_uid[item.study_instance_uid] = item
             yield item
 
-    batcher = _Encoder(encoder, records, by_uid, fingerprints, summary, source.release)
+    batcher = EncodeStage(encoder, records, by_uid, fingerprints, summary, source.release)
     stream = _prepared_stream(kept(source.studies(todo)), encoder.preprocess, layout,
                               options.workers)
     for done, prepared in enumerate(stream, start=1):
-        for name, seconds in prepared.timings.items():
-            summary.stages[name] = summary.stages.get(name, 0.0) + seconds
+        add_stages(summary, prepared.timings)
         if prepared.clips is None:
             uid = prepared.study_instance_uid
-            summary.skipped.append({"path": where[uid], "reason": prepared.error})
-            logger.warning("%s: %s", where[uid], prepared.error)
-            fingerprints.pop(uid)
-            source.release(uid)
+            skip(uid, prepared.error, where[uid], source, fingerprints, summary)
         else:
             batcher.add(prepared)
             if len(batcher.batch) >= options.batch_size:
@@ -255,17 +262,17 @@ def _embed(todo: list[Candidate], source: StudySource, encoder: StudyEncoder,
 
 def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEncoder,
               target: GenerationTarget | ServerStore, options: IndexOptions,
-              progress: Progress | None = None) -> IndexSummary:
+              progress: Progress | None = None, engine: Engine | None = None) -> IndexSummary:
     """Index `archive` (a folder, or any `StudySource`) into `target`; bad studies are
-    recorded in the summary and skipped."""
+    recorded in the summary and skipped. `engine` runs the per-study stages (this machine's
+    processes by default); discovery, calibration and publishing run here."""
     started = time.perf_counter()
     summary = IndexSummary()
     source = FolderSource(archive) if isinstance(archive, Path) else archive
     discovery = source.discover(options.workers, progress)
     summary.stages.update(discovery.stages)
     summary.skipped = list(discovery.skipped)
-    candidates = [c for c in discovery.candidates
-                  if options.shard is None or options.shard.holds(c.study_instance_uid)]
+    candidates = discovery.candidates
     summary.studies_found = len(candidates)
     fingerprints = {c.study_instance_uid: c.fingerprint for c in candidates}
     records = RecordStore(layout.embeddings, encoder.key)
@@ -275,9 +282,8 @@ def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEnc
     summary.unchanged = len(candidates) - len(todo)
     stage = time.perf_counter()
     try:
-        with _torch_threads(1):
-            _embed(todo, source, encoder, records, layout, fingerprints, options, summary,
-                   progress)
+        (engine or LocalEngine()).embed(todo, source, encoder, records, layout, fingerprints,
+                                        options, summary, progress)
     except KeyboardInterrupt:
         summary.interrupted = True
         summary.source = source.report()
@@ -298,7 +304,7 @@ def _publish(encoder: StudyEncoder, target: GenerationTarget | ServerStore, reco
              archive: str, progress: Progress | None) -> Published:
     stage = time.perf_counter()
     on_disk = records.fingerprints()
-    # keep studies indexed by earlier runs (other shards, other archives) unless rebuilding
+    # keep studies indexed by earlier runs (other archives) unless rebuilding
     members = dict(fingerprints) if options.rebuild else {**on_disk, **fingerprints}
     members = {uid: fp for uid, fp in members.items() if on_disk.get(uid) == fp}
     calibration = calibrate(records.all(members))

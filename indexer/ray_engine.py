@@ -1,0 +1,187 @@
+"""The index run's per-study stages on a Ray cluster (Ray Data), for archives one machine is
+too slow for: `cmr-search index SOURCE --engine ray [--ray-address ADDR]`.
+
+Discovery, fingerprints, calibration and publishing stay on this machine (the driver), exactly
+as in the local engine; what runs in the cluster is a streaming Ray Data pipeline of the same
+stages: read and assemble clips and previews (`pipeline.prepare_study`, one CPU task per study,
+anywhere), then encode and write the embedding records (`pipeline.EncodeStage`, in a pool of
+actors that load the model once each, one per GPU where the cluster has them). Records, clips
+and previews are written under the data folder, which every node must mount at the same path
+(a shared filesystem), so a re-run embeds only new or changed studies and a killed run loses
+only the studies in flight, as on one machine.
+
+This is the only module that imports `ray` (the optional extra `cmr-search[cluster]`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import ray
+
+from cmr_search.layout import DataLayout
+from cmrclip.preprocess import Preprocess
+from indexer.embed import StudyEncoder
+from indexer.pipeline import (
+    EncodeStage,
+    IndexOptions,
+    IndexSummary,
+    Progress,
+    add_stages,
+    prepare_study,
+    skip,
+)
+from indexer.records import RecordStore
+from indexer.sources import Candidate, FolderSource, StudySource, Unavailable
+from reader.scan import Study
+
+logger = logging.getLogger(__name__)
+
+_REMOTE_WINDOW = 256  # studies a PACS brings into the cache before the cluster takes them
+
+
+@dataclass(frozen=True)
+class RayOptions:
+    """Where the cluster is and how the stages use it."""
+
+    address: str | None = None  # "ray://head:10001", "auto", or None: a Ray on this machine
+    num_cpus: int | None = None  # a Ray started here: its CPUs (None: all of this machine's)
+    encoders: int = 0  # encoder actors; 0: one per GPU in the cluster, else one
+    encoder_cpus: float = 0.0  # CPUs an actor holds where it has no GPU (0: shares them)
+    window: int = 0  # studies per pipeline; 0: all of a folder, 256 from a PACS
+    object_store_mb: int = 1024  # a Ray started here: its object store
+    runtime_env: dict[str, Any] = field(default_factory=dict)
+
+
+def _prepare(row: dict[str, Any], preprocess: Preprocess, root: str) -> dict[str, Any]:
+    """Read and assemble one study (a Ray task): its clips and previews, or why not. Studies
+    and results travel pickled (Arrow has no column type for them)."""
+    prepared = prepare_study(pickle.loads(row["study"]), preprocess, DataLayout(Path(root)))
+    return {**row, "prepared": pickle.dumps(prepared)}
+
+
+class _EncodeActor:
+    """Loads the model once, then encodes batches of prepared studies and writes records."""
+
+    def __init__(self, make_encoder: Callable[[], StudyEncoder], embeddings: str) -> None:
+        self.encoder = make_encoder()
+        self.records = RecordStore(Path(embeddings), self.encoder.key)
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list[Any]]:
+        summary = IndexSummary()
+        studies: dict[str, Study] = {}
+        fingerprints: dict[str, str] = {}
+        stage = EncodeStage(self.encoder, self.records, studies, fingerprints, summary,
+                            lambda uid: None)
+        rows = [(pickle.loads(s), pickle.loads(p), str(f)) for s, p, f in
+                zip(batch["study"], batch["prepared"], batch["fingerprint"], strict=True)]
+        for study, prepared, fingerprint in rows:
+            if prepared.clips is not None:
+                studies[prepared.study_instance_uid] = study
+                fingerprints[prepared.study_instance_uid] = fingerprint
+                stage.add(prepared)
+        stage.flush()
+        out: dict[str, list[Any]] = {"uid": [], "error": [], "timings": []}
+        for i, (_, prepared, _) in enumerate(rows):
+            timings = dict(prepared.timings)
+            if i == 0:  # the batch's encode and record seconds, counted once
+                timings.update(summary.stages)
+            out["uid"].append(prepared.study_instance_uid)
+            out["error"].append("" if prepared.clips is not None else prepared.error)
+            out["timings"].append(json.dumps(timings))
+        return out
+
+
+def _windows(items: Iterator[Study | Unavailable], size: int,
+             ) -> Iterator[list[Study | Unavailable]]:
+    while window := list(islice(items, size)):
+        yield window
+
+
+class RayEngine:
+    """`pipeline.Engine` on Ray: the per-study stages as a Ray Data pipeline."""
+
+    def __init__(self, make_encoder: Callable[[], StudyEncoder],
+                 options: RayOptions | None = None) -> None:
+        self.make_encoder = make_encoder  # called once in each actor (picklable)
+        self.options = options or RayOptions()
+
+    def _connect(self) -> bool:
+        """Join the cluster (or start a Ray here); True when this call started it."""
+        if ray.is_initialized():
+            return False
+        o = self.options
+        local = o.address is None
+        ray.init(address=o.address, num_cpus=o.num_cpus if local else None,
+                 object_store_memory=o.object_store_mb * 2**20 if local else None,
+                 include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING,
+                 runtime_env=o.runtime_env or None)
+        with warnings.catch_warnings():  # Ray Data's own defaults set a deprecated field
+            warnings.simplefilter("ignore", DeprecationWarning)
+            context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False  # the command line shows its own
+        context.print_on_execution_start = False
+        return True
+
+    def _actors(self) -> tuple[int, float, float]:
+        """Encoder actors, and the CPUs and GPUs each holds."""
+        gpus = int(ray.cluster_resources().get("GPU", 0))  # type: ignore[no-untyped-call]
+        count = self.options.encoders or max(gpus, 1)
+        return (count, 1.0, 1.0) if gpus else (count, self.options.encoder_cpus, 0.0)
+
+    def _pipeline(self, items: list[dict[str, Any]], preprocess: Preprocess,
+                  layout: DataLayout, batch_size: int) -> Iterable[dict[str, Any]]:
+        count, cpus, gpus = self._actors()
+        prepare = partial(_prepare, preprocess=preprocess, root=str(layout.root))
+        dataset = ray.data.from_items(items).map(prepare, num_cpus=1)
+        dataset = dataset.map_batches(
+            _EncodeActor, fn_constructor_args=(self.make_encoder, str(layout.embeddings)),
+            batch_size=batch_size, batch_format="numpy", concurrency=count, num_cpus=cpus,
+            num_gpus=gpus)
+        return dataset.iter_rows()
+
+    def embed(self, todo: list[Candidate], source: StudySource, encoder: StudyEncoder,
+              records: RecordStore, layout: DataLayout, fingerprints: dict[str, str],
+              options: IndexOptions, summary: IndexSummary, progress: Progress | None) -> None:
+        if not todo:
+            return
+        started_here = self._connect()
+        where = {c.study_instance_uid: c.location for c in todo}
+        size = self.options.window or (len(todo) if isinstance(source, FolderSource)
+                                       else _REMOTE_WINDOW)
+        done = 0
+        try:
+            for window in _windows(source.studies(todo), size):
+                items = []
+                for item in window:
+                    uid = item.study_instance_uid
+                    if isinstance(item, Unavailable):
+                        skip(uid, item.reason, where[uid], source, fingerprints, summary)
+                        done += 1
+                        continue
+                    items.append({"study": pickle.dumps(item), "fingerprint": fingerprints[uid]})
+                for row in self._pipeline(items, encoder.preprocess, layout,
+                                          options.batch_size) if items else ():
+                    uid = str(row["uid"])
+                    add_stages(summary, json.loads(row["timings"]))
+                    if row["error"]:
+                        skip(uid, str(row["error"]), where[uid], source, fingerprints, summary)
+                    else:
+                        summary.indexed += 1
+                        source.release(uid)
+                    done += 1
+                    if progress:
+                        progress("embed studies", done, len(todo))
+        finally:
+            if started_here:
+                ray.shutdown()
