@@ -90,7 +90,7 @@ def _filter(where: st.Filter | None) -> qe.Filter | None:
 def _vector(v: np.ndarray | st.SparseVector) -> list[float] | qe.SparseVector:
     if isinstance(v, st.SparseVector):
         return qe.SparseVector(list(v.indices), list(v.values))
-    return [float(x) for x in np.asarray(v, dtype=np.float32)]
+    return np.asarray(v, dtype=np.float32).tolist()  # type: ignore[no-any-return]
 
 
 def _hits(points: Sequence[Any]) -> list[st.Hit]:
@@ -147,7 +147,10 @@ class EdgeStore:
                      for name, size in schema.dense.items()},
             sparse_vectors={name: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)
                             for name in schema.sparse},
-            hnsw_config=_hnsw(HNSW))
+            hnsw_config=_hnsw(HNSW),
+            # a generation is built aside and published only after it is flushed, so a log
+            # of every upsert (as large as the points) buys nothing; a crash rebuilds it
+            wal_enabled=False)
         self.folder.mkdir(parents=True, exist_ok=True)
         self._shard = qe.EdgeShard.create(str(self.folder / SHARD), config)
         for name, kind in schema.indexes.items():

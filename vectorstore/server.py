@@ -60,7 +60,7 @@ def _hnsw(params: Hnsw) -> qm.HnswConfigDiff:
 def _vector(v: np.ndarray | st.SparseVector) -> list[float] | qm.SparseVector:
     if isinstance(v, st.SparseVector):
         return qm.SparseVector(indices=list(v.indices), values=list(v.values))
-    return [float(x) for x in np.asarray(v, dtype=np.float32)]
+    return np.asarray(v, dtype=np.float32).tolist()  # type: ignore[no-any-return]
 
 
 def _vector_params(size: int, exact: bool, quantization: Quantization | None = INT8,
