@@ -1,12 +1,17 @@
-"""Index run end to end on the demo archive, and the embedded store at 10k and 100k studies.
+"""Index run end to end on the demo archive, and the embedded store at 10k to 1M studies.
 
-    .venv/bin/python bench/index_speed.py [--studies 40] [--scale 10000 100000]
+    .venv/bin/python bench/index_speed.py [--studies 40] [--ray 1 2]
+        [--scale 10000 100000 1000000] [--stores data/bench] [--sweep 100000]
 
-Part 1 indexes the first N demo studies from scratch with 1 and 2 workers, side by side, and
-prints studies per minute and seconds per stage. Part 2 fills Qdrant Edge with synthetic study
-points (the real schema: 3 HNSW vectors, 9 exact float16 view vectors, a sparse keyword vector,
-the payload indexes) and prints upsert rate, index build time, disk size, peak memory, and query
-latency before and after the build.
+Part 1 indexes the first N demo studies from scratch with the local engine (1 and 2 worker
+processes) and the Ray engine (a local Ray with 1 and 2 CPUs), side by side: studies per
+minute, seconds per stage, and whether each built the same index as the first. Part 2 fills
+Qdrant Edge with synthetic study points (the real schema: 3 HNSW vectors, int8 in memory with
+float32 originals on disk, 9 exact float16 view vectors, a sparse keyword vector, the payload
+indexes; vectors from a low-rank latent, see `Latent`) and prints upsert rate, index build time,
+disk size, peak memory, p50/p99 plain and filtered, and recall@10 against exact search; the
+indexes are kept under --stores (a re-run only measures). `--sweep N` first measures HNSW
+parameters (m, ef_construct, hnsw_ef) at N points.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -26,7 +33,16 @@ from cmr_search.layout import DataLayout
 from cmrclip.checkpoint import DEMO_CHECKPOINT
 from cmrclip.inference import Encoder
 from indexer.pipeline import IndexOptions, run_index
-from vectorstore import EdgeStore, Filter, Generations, Match, Nearest, Range, StorePoint
+from vectorstore import (
+    EdgeStore,
+    Filter,
+    Generations,
+    LiveEdgeStore,
+    Match,
+    Nearest,
+    Range,
+    StorePoint,
+)
 from vectorstore.keywords import keyword_document
 from vectorstore.translate import INT8, SEARCH
 
@@ -44,23 +60,45 @@ def _subset(archive: Path, n: int, into: Path) -> Path:
     return into
 
 
-def end_to_end(archive: Path, n: int) -> None:
-    embedder = Encoder.from_checkpoint(DEMO_CHECKPOINT)
+def _engines(ray_cpus: list[int]) -> list[tuple[str, int, Any]]:
+    """(engine, CPUs, engine object): the local engine with 1 and 2 workers, and the Ray
+    engine on a local Ray of each size (its actors load the model once each)."""
+    rows: list[tuple[str, int, Any]] = [("local", 1, None), ("local", 2, None)]
+    if ray_cpus:
+        from indexer.ray_engine import RayEngine, RayOptions
+
+        make = partial(Encoder.from_checkpoint, DEMO_CHECKPOINT, "cpu")
+        rows += [("ray", cpus, RayEngine(make, RayOptions(num_cpus=cpus, object_store_mb=256)))
+                 for cpus in ray_cpus]
+    return rows
+
+
+def end_to_end(archive: Path, n: int, ray_cpus: list[int]) -> None:
+    """Each engine indexes the same n studies from scratch into its own data folder; the
+    records and the published points must come out the same."""
+    embedder = Encoder.from_checkpoint(DEMO_CHECKPOINT, "cpu")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         subset = _subset(archive, n, Path(tmp) / "archive")
-        for workers in (1, 2):
-            data = Path(tmp) / f"data{workers}"
+        for name, cpus, engine in _engines(ray_cpus):
+            data = Path(tmp) / f"{name}{cpus}"
             started = time.perf_counter()
             s = run_index(subset, DataLayout(data), embedder, Generations(data / "index"),
-                          IndexOptions(workers=workers))
+                          IndexOptions(workers=cpus), engine=engine)
             wall = time.perf_counter() - started
-            rows.append((workers, s.indexed, wall, s.stages))
-    print(f"\nEnd to end, {n} demo studies (embedding records, previews, publish)")
-    print(f"{'workers':>7} {'studies':>7} {'wall s':>7} {'studies/min':>11}  stages (s)")
-    for workers, indexed, wall, stages in rows:
+            store = LiveEdgeStore(data / "index")
+            points = {h.id: h.payload.get("image_scores") for h in store.scroll()}
+            store.close()
+            rows.append((name, cpus, s.indexed, wall, s.stages, points))
+    print(f"\nEnd to end, {n} demo studies (embedding records, previews, publish); stage "
+          "seconds are summed over the processes (CPU seconds of each stage)")
+    print(f"{'engine':>6} {'CPUs':>4} {'studies':>7} {'wall s':>7} {'studies/min':>11} "
+          f"{'same index':>10}  stages (s)")
+    for name, cpus, indexed, wall, stages, points in rows:
+        same = "yes" if points == rows[0][5] else "NO"
         detail = " ".join(f"{k}={v:.1f}" for k, v in stages.items())
-        print(f"{workers:>7} {indexed:>7} {wall:>7.1f} {60 * indexed / wall:>11.1f}  {detail}")
+        print(f"{name:>6} {cpus:>4} {indexed:>7} {wall:>7.1f} {60 * indexed / wall:>11.1f} "
+              f"{same:>10}  {detail}")
 
 
 def _folder_mb(path: Path) -> float:
@@ -230,6 +268,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--archive", type=Path, default=Path("data/demo-archive"))
     parser.add_argument("--studies", type=int, default=40)
+    parser.add_argument("--ray", type=int, nargs="*", default=[1, 2],
+                        help="CPUs of the local Ray the Ray engine runs on (none: skip it)")
     parser.add_argument("--scale", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--stores", type=Path, default=Path("data/bench"),
                         help="where the synthetic indexes are built (store-N, kept for re-runs)")
@@ -241,7 +281,7 @@ def main() -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {line}", flush=True)
 
     if args.studies and args.archive.is_dir():
-        end_to_end(args.archive, args.studies)
+        end_to_end(args.archive, args.studies, args.ray)
     elif args.studies:
         print(f"{args.archive}: no demo archive (run `make demo`); skipping the end-to-end part")
     if args.sweep:

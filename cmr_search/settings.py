@@ -38,6 +38,11 @@ class Settings(BaseSettings):
                                    "store under data_dir/index")
     qdrant_api_key: SecretStr | None = None
     qdrant_collection: str = Field(default="cmr_studies", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    qdrant_shards: int | None = Field(default=None, ge=1, le=256, description="shards of a "
+                                      "new collection on a Qdrant cluster (None: the server's "
+                                      "default); spread over the cluster's nodes")
+    qdrant_replicas: int | None = Field(default=None, ge=1, le=16, description="copies of each "
+                                        "shard on a Qdrant cluster (None: the server's default)")
     ray_address: str | None = Field(default=None, description="the Ray cluster `cmr-search "
                                     "index --engine ray` joins (ray://head:10001, or auto); "
                                     "None = a Ray started on this machine")

@@ -89,12 +89,14 @@ class ServerStore:
 
     def __init__(self, url: str, collection: str, api_key: str | None = None,
                  timeout_s: int = 30, quantization: Quantization | None = INT8,
-                 tuning: SearchTuning = SEARCH) -> None:
+                 tuning: SearchTuning = SEARCH, shards: int | None = None,
+                 replicas: int | None = None) -> None:
         if not url.startswith(("http://", "https://")):
             raise StoreError(f"Qdrant URL {url!r}: expected http:// or https://")
         self.collection = collection
         self.url = url
         self.client = QdrantClient(url=url, api_key=api_key, timeout=timeout_s)
+        self.layout = (shards, replicas)  # a new collection's shards and copies (a cluster)
         self._tune(quantization, tuning)
 
     def _tune(self, quantization: Quantization | None, tuning: SearchTuning | None) -> None:
@@ -108,6 +110,7 @@ class ServerStore:
         parameters; `label` names it in errors)."""
         store = cls.__new__(cls)
         store.collection, store.url, store.client = collection, label, client
+        store.layout = (None, None)
         store._tune(None, None)
         return store
 
@@ -130,8 +133,8 @@ class ServerStore:
                             for name, size in schema.dense.items()},
             sparse_vectors_config={name: qm.SparseVectorParams(modifier=qm.Modifier.IDF)
                                    for name in schema.sparse},
-            hnsw_config=_hnsw(HNSW),
-            metadata=metadata)
+            hnsw_config=_hnsw(HNSW), shard_number=self.layout[0],
+            replication_factor=self.layout[1], metadata=metadata)
         if self.url != ":memory:":  # local mode has no payload indexes (and warns about them)
             for name, kind in schema.indexes.items():
                 self.client.create_payload_index(self.collection, name, _FIELD_TYPES[kind])
