@@ -20,6 +20,7 @@ import argparse
 import json
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
@@ -138,11 +139,35 @@ def _points(start: int, n: int, latent: Latent) -> list[StorePoint]:
     return out
 
 
+def _status_mb() -> dict[str, float]:
+    """This process's memory from /proc (MB): resident now (VmRSS) and at its peak (VmHWM),
+    of which anonymous (RssAnon: heap, the int8 vectors, graphs) and mapped files (RssFile:
+    originals and segments on disk, page cache the kernel can drop)."""
+    lines = Path("/proc/self/status").read_text().splitlines()
+    return {k: int(v.split()[0]) / 1024 for k, v in (line.split(":", 1) for line in lines)
+            if k in ("VmRSS", "VmHWM", "RssAnon", "RssFile")}
+
+
+class PeakAnon:
+    """The largest RssAnon seen, sampled every second in a thread."""
+
+    def __init__(self) -> None:
+        self.peak = 0.0
+        self._stop = threading.Event()
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(1.0):
+            self.peak = max(self.peak, _status_mb()["RssAnon"])
+
+    def stop(self) -> float:
+        self._stop.set()
+        return max(self.peak, _status_mb()["RssAnon"])
+
+
 def _rss_mb() -> tuple[float, float]:
-    """This process's resident memory now and at its peak (MB), from /proc."""
-    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines()
-                  if line.startswith(("VmRSS", "VmHWM")))
-    return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
+    status = _status_mb()
+    return status["VmRSS"], status["VmHWM"]
 
 
 def _latency_ms(store: EdgeStore, latent: Latent, where: Filter | None,
@@ -181,6 +206,7 @@ def store_scale(n: int, folder: Path, log: Callable[[str], None]) -> dict[str, f
     latent = Latent(dense_sizes(512, 384), np.random.default_rng(0))
     filtered = Filter(must=(Match("vendor", "ge"), Range("age", gte=40, lte=60)))
     row: dict[str, float] = {"n": n}
+    anon = PeakAnon()
     store = EdgeStore(folder)
     if store.metadata() is None:
         store.ensure(store_schema(dense_sizes(512, 384)), {"bench": True})
@@ -207,6 +233,7 @@ def store_scale(n: int, folder: Path, log: Callable[[str], None]) -> dict[str, f
     row["p50"], row["p99"] = _latency_ms(store, latent, None)
     row["filtered_p50"], row["filtered_p99"] = _latency_ms(store, latent, filtered)
     row["rss_mb"], row["peak_mb"] = _rss_mb()  # before the exact scans map every original
+    row["peak_anon_mb"] = anon.stop()
     row["recall"] = _recall(store, latent, None, SEARCH.hnsw_ef)
     row["filtered_recall"] = _recall(store, latent, filtered, SEARCH.hnsw_ef)
     row["disk_mb"] = _folder_mb(folder)
@@ -291,11 +318,13 @@ def main() -> None:
         print("\nQdrant Edge, synthetic study points (real schema; int8 in memory, originals on "
               f"disk; limit 20; hnsw_ef {SEARCH.hnsw_ef}; recall@10 against exact search)")
         print(f"{'points':>9} {'upsert/s':>9} {'build s':>8} {'disk MB':>8} {'peak MB':>8} "
+              f"{'anon MB':>8} "
               f"{'p50 ms':>7} {'p99 ms':>7} {'filt p50':>8} {'filt p99':>8} {'recall':>6} "
               f"{'filt rec':>8}")
         for r in rows:
             print(f"{r['n']:>9} {r['upsert_per_s']:>9.0f} {r['build_s']:>8.1f} "
-                  f"{r['disk_mb']:>8.0f} {r['peak_mb']:>8.0f} {r['p50']:>7.2f} "
+                  f"{r['disk_mb']:>8.0f} {r['peak_mb']:>8.0f} {r['peak_anon_mb']:>8.0f} "
+                  f"{r['p50']:>7.2f} "
                   f"{r['p99']:>7.2f} {r['filtered_p50']:>8.2f} {r['filtered_p99']:>8.2f} "
                   f"{r['recall']:>6.3f} {r['filtered_recall']:>8.3f}")
 
