@@ -146,8 +146,8 @@ class RayEngine:
         dataset = ray.data.from_items(items).map(prepare, num_cpus=1)
         dataset = dataset.map_batches(
             _EncodeActor, fn_constructor_args=(self.make_encoder, str(layout.embeddings)),
-            batch_size=batch_size, batch_format="numpy", concurrency=count, num_cpus=cpus,
-            num_gpus=gpus)
+            batch_size=batch_size, batch_format="numpy", num_cpus=cpus, num_gpus=gpus,
+            compute=ray.data.ActorPoolStrategy(size=count))
         return dataset.iter_rows()
 
     def embed(self, todo: list[Candidate], source: StudySource, encoder: StudyEncoder,
