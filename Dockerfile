@@ -12,10 +12,13 @@ COPY vectorstore vectorstore
 COPY catalog catalog
 COPY cmrclip cmrclip
 COPY pacs pacs
+COPY segment segment
 COPY indexer indexer
 COPY search search
 COPY web web
 COPY templates templates
+COPY db db
+COPY accounts accounts
 # a plain (not editable) install: templates, static files and the demo model are package data
 RUN pip install --no-cache-dir . && rm -rf /app/*
 ENV CMR_SEARCH_DATA_DIR=/data HF_HUB_OFFLINE=1

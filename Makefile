@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install browser orthanc lint imports typecheck unit fast clean
+.PHONY: demo test install browser orthanc postgres lint imports typecheck unit fast clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,21 +36,30 @@ browser:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } \
 		|| echo "chromium not installed: browser tests will be skipped"
 
-# the PACS tests run a real Orthanc (Debian's orthanc, orthanc-dicomweb) on free loopback ports;
-# installed without starting the system service (a policy-rc.d that denies it, if none is
-# there); without root they skip
+# Debian packages the tests need, installed when missing without starting their system
+# services (a policy-rc.d that denies them, if none is there); without root, their tests skip
+define apt_quietly
+	apt-get update -qq && \
+	if [ -e /usr/sbin/policy-rc.d ]; then guard=; else guard=1; \
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d; fi; \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(1); status=$$?; \
+	if [ -n "$$guard" ]; then rm -f /usr/sbin/policy-rc.d; fi; exit $$status
+endef
+
+# the PACS tests run a real Orthanc (Debian's orthanc, orthanc-dicomweb) on free loopback ports
 ORTHANC_PKGS := orthanc orthanc-dicomweb
 orthanc:
 	@{ command -v Orthanc >/dev/null 2>&1 && ls /usr/share/orthanc/plugins/libOrthancDicomWeb.so \
-		>/dev/null 2>&1; } || ( apt-get update -qq && \
-		if [ -e /usr/sbin/policy-rc.d ]; then guard=; else guard=1; \
-			printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d; fi; \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			$(ORTHANC_PKGS); status=$$?; \
-		if [ -n "$$guard" ]; then rm -f /usr/sbin/policy-rc.d; fi; exit $$status ) \
+		>/dev/null 2>&1; } || ( $(call apt_quietly,$(ORTHANC_PKGS)) ) \
 		|| echo "orthanc not installed: the PACS tests will be skipped"
 
-unit: install browser orthanc
+# the database tests run on SQLite and on Debian's PostgreSQL, which a fixture starts in a
+# temporary folder as an unprivileged user
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ( $(call apt_quietly,postgresql) ) \
+		|| echo "PostgreSQL not installed: its database tests will be skipped"
+
+unit: install browser orthanc postgres
 	$(BIN)/pytest
 
 # the quick loop while working: everything but the tests marked slow

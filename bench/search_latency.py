@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -46,7 +47,16 @@ PHRASES = ["dilated LV with transmural LGE", "no LGE", "severe LV systolic dysfu
            "hypertrophic cardiomyopathy", "amyloid", "normal study", "dilated right ventricle",
            "pericardial effusion without LGE", "aortic root dilatation", "old inferior infarct",
            "myocarditis with subepicardial enhancement", "mild RV dilation, no LGE"]
-PORT = 8767
+
+
+def _free_port() -> int:
+    """A free loopback port, so two benches (or a bench and a server) never meet."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+PORT = _free_port()
 
 
 def clone(record: EmbeddingRecord, i: int, rng: np.random.Generator) -> EmbeddingRecord:

@@ -112,6 +112,16 @@ def _engine(settings: Settings, engine: EngineOptions) -> Any:
     return RayEngine(make, RayOptions(address=address, encoders=settings.ray_encoders))
 
 
+def _options(settings: Settings, rebuild: bool, deidentify: bool) -> Any:
+    from indexer.deidentify import Deidentifier
+    from indexer.pipeline import IndexOptions
+
+    return IndexOptions(rebuild=rebuild, workers=settings.worker_count,
+                        patient_key_secret=settings.secret("patient_key_secret"),
+                        deidentifier=Deidentifier(settings.secret("deidentify_seed"))
+                        if deidentify or settings.deidentify else None)
+
+
 def _run(settings: Settings, source: Any, options: Any, engine: Any = None) -> Any:
     from cmrclip.checkpoint import CheckpointError, checkpoint_folder
     from cmrclip.inference import Encoder
@@ -148,10 +158,12 @@ def _run(settings: Settings, source: Any, options: Any, engine: Any = None) -> A
 
 
 def run_index_command(settings: Settings, source_options: SourceOptions, rebuild: bool,
-                      engine_options: EngineOptions, as_json: bool) -> None:
-    from indexer.pipeline import IndexOptions
-
-    options = IndexOptions(rebuild=rebuild, workers=settings.worker_count)
+                      engine_options: EngineOptions, as_json: bool,
+                      deidentify: bool = False) -> None:
+    try:
+        options = _options(settings, rebuild, deidentify)
+    except ValueError as error:
+        fail(str(error))
     engine = _engine(settings, engine_options)
     source = _open_source(settings, source_options)
     try:
@@ -200,12 +212,15 @@ def index(
         help="PACS only: a report export (JSONL/CSV keyed by accession number), or a folder "
              "of them; repeatable")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+    deidentify: Annotated[bool, typer.Option(
+        help="index pseudonyms, not identifiers (PS3.15 Basic Profile with dicognito; also "
+        "CMR_SEARCH_DEIDENTIFY=true); the same seed gives the same pseudonyms")] = False,
 ) -> None:
     """Embed every new or changed study and publish the index (safe to re-run or kill)."""
     source = SourceOptions(archive, _date(since, "--since"), _date(until, "--until"),
                            keep_dicom, tuple(reports or ()))
     run_index_command(settings_of(ctx), source, rebuild,
-                      EngineOptions(engine.value, ray_address), as_json)
+                      EngineOptions(engine.value, ray_address), as_json, deidentify)
 
 
 def _live_counts(store: Any) -> dict[str, Any]:

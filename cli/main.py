@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.logging import RichHandler
 
-from cli import index, model, query, serve, synth
+from cli import accounts, index, model, query, segment, serve, synth
 from cli.common import console, fail, progress_bar, settings_of, write_run_report
 from cmr_search.settings import Settings
 from reader.headers import ignore_pydicom_warnings
@@ -24,8 +24,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-_PACKAGES = ("cli", "cmr_search", "phantom", "reader", "cmrclip", "indexer", "search", "web",
-             "vectorstore", "catalog", "pacs")
+_PACKAGES = ("cli", "cmr_search", "phantom", "reader", "cmrclip", "segment", "indexer", "search",
+             "web", "vectorstore", "catalog", "pacs", "db", "accounts")
 
 
 @app.callback()
@@ -104,8 +104,14 @@ app.command("convert-checkpoint")(model.convert_checkpoint)
 app.command("index")(index.index)
 app.command("stats")(index.stats)
 app.command("serve")(serve.serve)
+app.command("train-seg")(segment.train_seg_command)
+app.command("segment")(segment.segment_command)
 app.command("query")(query.query)
 app.command("similar")(query.similar)
+app.add_typer(accounts.users_app, name="users")
+app.add_typer(accounts.tokens_app, name="tokens")
+app.add_typer(accounts.audit_app, name="audit")
+app.add_typer(accounts.db_app, name="db")
 
 
 def main() -> None:

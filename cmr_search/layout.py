@@ -58,9 +58,19 @@ class DataLayout:
         return self.root / "sprites"
 
     @property
-    def teaching_db(self) -> Path:
-        """The teaching files' SQLite database."""
+    def database(self) -> Path:
+        """The default SQLite database: accounts, tokens, the audit trail, teaching files."""
+        return self.root / "db" / "cmr-search.sqlite3"
+
+    @property
+    def legacy_teaching_db(self) -> Path:
+        """Where teaching files were kept before the database (imported once, then renamed)."""
         return self.root / "teaching" / "teaching.sqlite3"
+
+    @property
+    def secrets(self) -> Path:
+        """Secrets made on first use when the settings name none (session key, salts)."""
+        return self.root / "secrets"
 
     @property
     def runs(self) -> Path:

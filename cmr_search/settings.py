@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 from typing import Literal
 
@@ -107,6 +108,61 @@ class Settings(BaseSettings):
             raise ValueError("viewer_url: an http(s) URL with {study_instance_uid} in it")
         return value
 
+    # accounts and sign-in (README "Running in a hospital")
+    database_url: SecretStr | None = Field(default=None, description="SQLAlchemy URL of the "
+                                           "database for accounts, tokens, the audit trail and "
+                                           "teaching files (postgresql+psycopg://...); None = "
+                                           "SQLite under data_dir/db")
+    require_sign_in: bool = Field(default=False, description="sign-in even on loopback (it is "
+                                  "always required when serving on any other address)")
+    open_role: Literal["viewer", "clinician", "curator", "admin"] = Field(
+        default="curator", description="what a person is allowed on a loopback server without "
+        "sign-in")
+    secret_key: SecretStr | None = Field(default=None, description="signs session cookies and "
+                                         "CSRF tokens; None = a random key kept in "
+                                         "data_dir/secrets")
+    session_hours: float = Field(default=8.0, gt=0, le=24 * 30)
+    oidc_issuer: str | None = Field(default=None, pattern=r"^https?://", description="the "
+                                    "identity provider's issuer URL (its discovery document is "
+                                    "ISSUER/.well-known/openid-configuration)")
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_scopes: str = "openid profile email"
+    oidc_audience: str | None = Field(default=None, description="the `aud` API bearer tokens "
+                                      "must carry; None = the client id")
+    oidc_roles_claim: str = Field(default="roles", description="the claim listing a person's "
+                                  "cmr-search roles (viewer, clinician, curator, admin)")
+    oidc_default_role: Literal["viewer", "clinician", "curator", "admin"] | None = Field(
+        default="viewer", description="role of a first sign-in whose token names none; None = "
+        "refuse")
+    public_url: str | None = Field(default=None, pattern=r"^https?://", description="the URL "
+                                   "people reach the app by, behind a reverse proxy (OIDC "
+                                   "redirect and Origin checks); None = the request's own")
+    forwarded_allow_ips: str = Field(default="127.0.0.1", description="reverse proxies whose "
+                                     "X-Forwarded-For/-Proto headers are believed (the client "
+                                     "address in the audit trail)")
+    expose_identifiers: bool = Field(default=False, description="let clinicians and admins see "
+                                     "accession numbers and archive paths in the API")
+    # de-identification on ingest
+    deidentify: bool = Field(default=False, description="index de-identified: pseudonyms for "
+                             "names, IDs, UIDs and dates (PS3.15 Basic Profile, dicognito)")
+    deidentify_seed: SecretStr | None = Field(default=None, description="keeps pseudonyms "
+                                              "stable across runs; None = a random seed kept "
+                                              "in data_dir/secrets")
+    patient_key_secret: SecretStr | None = Field(default=None, description="salts the "
+                                                 "patient_key that groups a patient's studies; "
+                                                 "None = a random one in data_dir/secrets")
+    # uploads (query by a study)
+    upload_max_request_mb: float = Field(default=1024, gt=0, description="largest upload "
+                                         "request, MB, counted while it streams in")
+    upload_max_unpacked_mb: float = Field(default=2048, gt=0, description="largest unpacked "
+                                          "study, MB, counted while unpacking")
+    upload_max_ratio: float = Field(default=50, ge=1, description="largest compression ratio "
+                                    "of a zip member (unpacked / packed)")
+    upload_max_members: int = Field(default=10000, ge=1, description="most files in a zip")
+    upload_max_concurrent: int = Field(default=2, ge=1, description="uploads read at once; "
+                                       "more get 429")
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:
@@ -123,3 +179,22 @@ class Settings(BaseSettings):
     def layout(self) -> DataLayout:
         """Every folder under `data_dir`."""
         return DataLayout(self.data_dir)
+
+    def secret(self, name: Literal["secret_key", "deidentify_seed", "patient_key_secret"]) -> str:
+        """A configured secret, or one made once and kept (mode 0600) under data_dir/secrets."""
+        configured: SecretStr | None = getattr(self, name)
+        if configured is not None:
+            return configured.get_secret_value()
+        path = self.layout.secrets / name
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            partial = path.with_suffix(f".{os.getpid()}.partial")
+            partial.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+            partial.chmod(0o600)
+            try:
+                os.link(partial, path)  # first writer wins; the others read its value
+            except FileExistsError:
+                pass
+            finally:
+                partial.unlink()
+        return path.read_text(encoding="utf-8").strip()

@@ -6,7 +6,7 @@ part of the public surface: change them only with a new index version.
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 
 class View(StrEnum):
@@ -130,3 +130,63 @@ class Sex(StrEnum):
 
     FEMALE = "F"
     MALE = "M"
+
+
+class Structure(IntEnum):
+    """Label codes of segmentation masks (NIfTI masks, their JSON sidecars, the index).
+
+    Clinical contouring conventions: papillary muscles and trabeculation count as cavity; scar
+    counts as myocardium; RV myocardium is not contoured.
+    """
+
+    BACKGROUND = 0
+    LV_CAVITY = 1
+    LV_MYOCARDIUM = 2
+    RV_CAVITY = 3
+
+
+class AnatomyLabel(IntEnum):
+    """Codes of the fine label maps that synthetic training images are drawn from.
+
+    Every tissue a short-axis plane can cut gets its own code, so an image generator can give
+    each its own intensity and a network never learns that the heart is all there is.
+    """
+
+    AIR = 0
+    LV_BLOOD = 1
+    LV_MYOCARDIUM = 2
+    RV_BLOOD = 3
+    RV_MYOCARDIUM = 4
+    LA_BLOOD = 5
+    RA_BLOOD = 6
+    AORTA = 7
+    PAPILLARY = 8
+    LV_TRABECULAE = 9
+    RV_TRABECULAE = 10
+    SCAR = 11
+    EPICARDIAL_FAT = 12
+    PERICARDIUM = 13
+    EFFUSION = 14
+    VESSEL_WALL = 15
+    LUNG = 16
+    FAT = 17
+    MUSCLE = 18
+    SOFT_TISSUE = 19
+    LIVER = 20
+    ABDOMEN = 21
+    BONE = 22
+    CSF = 23
+    DESCENDING_AORTA = 24
+    LUNG_VESSEL = 25
+
+
+# What each anatomy label is in a clinical contour (anything not listed is background).
+STRUCTURE_OF: dict[AnatomyLabel, Structure] = {
+    AnatomyLabel.LV_BLOOD: Structure.LV_CAVITY,
+    AnatomyLabel.PAPILLARY: Structure.LV_CAVITY,
+    AnatomyLabel.LV_TRABECULAE: Structure.LV_CAVITY,
+    AnatomyLabel.LV_MYOCARDIUM: Structure.LV_MYOCARDIUM,
+    AnatomyLabel.SCAR: Structure.LV_MYOCARDIUM,
+    AnatomyLabel.RV_BLOOD: Structure.RV_CAVITY,
+    AnatomyLabel.RV_TRABECULAE: Structure.RV_CAVITY,
+}

@@ -7,6 +7,8 @@ at any local Hugging Face folder (for example Bio_ClinicalBERT) instead.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -15,6 +17,22 @@ from torch import Tensor, nn
 
 MINILM = "minilm"
 MAX_TOKENS = 128
+
+
+@contextmanager
+def _quiet_loading() -> Iterator[None]:
+    """No "Loading weights" bar for a 22 MB local model; restores the caller's choice."""
+    # transformers reads HF_HUB_DISABLE_PROGRESS_BARS once, at import: an environment variable
+    # set later (by the CLI, by a test) cannot silence it, so the switch is flipped around the load
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 def minilm_folder() -> Path:
@@ -61,7 +79,8 @@ class TextTower(nn.Module):
 
         self.folder = resolve_text_folder(name)
         self.tokenizer = AutoTokenizer.from_pretrained(self.folder, local_files_only=True)
-        self.encoder = AutoModel.from_pretrained(self.folder, local_files_only=True)
+        with _quiet_loading():
+            self.encoder = AutoModel.from_pretrained(self.folder, local_files_only=True)
         self.width = int(self.encoder.config.hidden_size)
         self.trainable = trainable
         self.encoder.requires_grad_(trainable)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import re
 from typing import Any
@@ -18,13 +19,15 @@ _AGE = re.compile(r"^(\d{1,3})([DWMY])$")
 _AGE_DIVISOR = {"D": 365.25, "W": 52.18, "M": 12.0, "Y": 1.0}
 
 
-def study_fingerprint(study: Study) -> str:
-    """A digest of every file of the study (path, size, modification time) and its report.
+def study_fingerprint(study: Study, recipe: str = "") -> str:
+    """A digest of every file of the study (path, size, modification time), its report, and
+    the `recipe` its payload is made by (de-identified or not, the patient-key secret), so a
+    changed recipe re-makes every point.
 
     Stat-based on purpose: hashing every byte of a hospital archive on each re-run costs a full
     read of it; a re-exported or edited file changes size or mtime.
     """
-    h = hashlib.sha256()
+    h = hashlib.sha256(recipe.encode())
     files = sorted({str(f.path) for s in study.series for sl in s.slices for f in sl.frames})
     for name in files:
         st = os.stat(name)
@@ -57,10 +60,12 @@ def vendor(manufacturer: str) -> str:
     return "other" if manufacturer.strip() else "unknown"
 
 
-def patient_key(patient_id: str, study_instance_uid: str) -> str:
-    """Groups one patient's studies without storing the Patient ID itself."""
+def patient_key(patient_id: str, study_instance_uid: str, secret: str) -> str:
+    """Groups one patient's studies without storing the Patient ID itself: an HMAC-SHA256
+    keyed by a secret from the settings, so it cannot be reversed by hashing candidate IDs."""
     source = patient_id.strip() or study_instance_uid
-    return hashlib.sha256(f"cmr-search-patient:{source}".encode()).hexdigest()[:20]
+    return hmac.new(secret.encode(), f"cmr-search-patient:{source}".encode(),
+                    hashlib.sha256).hexdigest()[:20]
 
 
 def report_fields(report: StudyReport | None) -> dict[str, Any]:
@@ -94,13 +99,15 @@ def report_fields(report: StudyReport | None) -> dict[str, Any]:
 
 
 def study_payload(study: Study, fingerprint: str, previews: dict[str, str],
-                  frame_interval_ms: float) -> StudyPayload:
-    """Everything but the image-derived scores (those need the calibration of the whole index)."""
+                  frame_interval_ms: float, key_secret: str,
+                  deidentified: bool = False) -> StudyPayload:
+    """Everything but the image-derived scores (those need the calibration of the whole index).
+    A de-identified study keeps no archive path (its folder names carry IDs)."""
     info = study.info
     return StudyPayload(
         study_instance_uid=info.study_instance_uid,
         accession_number=info.accession_number,
-        patient_key=patient_key(info.patient_id, info.study_instance_uid),
+        patient_key=patient_key(info.patient_id, info.study_instance_uid, key_secret),
         study_date=study_datetime(info.study_date),
         age=age_years(info.patient_age),
         sex=info.patient_sex or "unknown",
@@ -112,6 +119,6 @@ def study_payload(study: Study, fingerprint: str, previews: dict[str, str],
         series=dict(study.view_series),
         previews=previews,
         frame_interval_ms=round(frame_interval_ms, 2),
-        archive_path=study.origin or str(study.folder),
+        archive_path="" if deidentified else study.origin or str(study.folder),
         fingerprint=fingerprint,
         **report_fields(study.report))

@@ -7,6 +7,7 @@ record at once, so an interrupted run loses nothing already embedded.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -23,12 +24,14 @@ from cmr_search.layout import DataLayout
 from cmrclip.clips import ClipCache, StudyClips
 from cmrclip.preprocess import Preprocess
 from indexer.assemble import assemble_study
+from indexer.deidentify import Deidentifier
 from indexer.embed import StudyEncoder, encoder_identity, point_vectors, report_texts
+from indexer.intake import Intake
 from indexer.payload import study_payload
 from indexer.points import calibrate
 from indexer.publish import Published, publish_edge, publish_server
 from indexer.records import EmbeddingRecord, RecordStore
-from indexer.sources import Candidate, FolderSource, StudySource, Unavailable
+from indexer.sources import FolderSource, StudySource, Unavailable
 from reader.scan import Study
 from vectorstore import GenerationTarget
 
@@ -43,6 +46,26 @@ class IndexOptions:
     rebuild: bool = False
     workers: int = 1
     batch_size: int = 16
+    patient_key_secret: str = "cmr-search"  # the settings' secret (Settings.secret)
+    deidentifier: Deidentifier | None = None  # de-identify on ingest
+
+    @property
+    def recipe(self) -> str:
+        """What the payload is made by, folded into each fingerprint."""
+        seed = "deidentified" if self.deidentifier is not None else "as stored"
+        digest = hashlib.sha256(f"{self.patient_key_secret}\0{seed}".encode()).hexdigest()
+        return digest[:16]
+
+    def key(self, study_instance_uid: str) -> str:
+        """The UID a study is indexed under: its pseudonym when de-identifying."""
+        if self.deidentifier is None:
+            return study_instance_uid
+        return self.deidentifier.study_uid(study_instance_uid)
+
+    def stamped(self, fingerprint: str) -> str:
+        """A source's fingerprint with the payload recipe folded in: a changed recipe (another
+        patient-key secret, de-identified or not) re-makes every point."""
+        return hashlib.sha256(f"{self.recipe}\0{fingerprint}".encode()).hexdigest()[:32]
 
 
 @dataclass
@@ -131,9 +154,11 @@ class EncodeStage:
 
     def __init__(self, encoder: StudyEncoder, records: RecordStore, studies: dict[str, Study],
                  fingerprints: dict[str, str], summary: IndexSummary,
-                 recorded: Callable[[str], None]) -> None:
+                 recorded: Callable[[str], None], patient_key_secret: str,
+                 deidentified: bool) -> None:
         self.encoder, self.records, self.studies = encoder, records, studies
         self.fingerprints, self.summary = fingerprints, summary
+        self.patient_key_secret, self.deidentified = patient_key_secret, deidentified
         self.recorded = recorded
         self.batch: list[Prepared] = []
 
@@ -163,7 +188,8 @@ class EncodeStage:
             fingerprint = self.fingerprints[prepared.study_instance_uid]
             assert prepared.clips is not None
             payload = study_payload(study, fingerprint, prepared.previews,
-                                    prepared.clips.frame_interval_ms)
+                                    prepared.clips.frame_interval_ms,
+                                    self.patient_key_secret, self.deidentified)
             self.records.put(EmbeddingRecord(
                 prepared.study_instance_uid, fingerprint, vectors, payload,
                 self.encoder.raw_scores(image_vectors[i].study)))
@@ -180,11 +206,10 @@ class Engine(Protocol):
     """Runs the assemble, encode and record stages of the studies to embed: this machine's
     worker processes (`LocalEngine`, the default) or a Ray cluster (`indexer.ray_engine`)."""
 
-    def embed(self, todo: list[Candidate], source: StudySource, encoder: StudyEncoder,
-              records: RecordStore, layout: DataLayout, fingerprints: dict[str, str],
-              options: IndexOptions, summary: IndexSummary, progress: Progress | None) -> None:
-        """Write a record of every study of `todo` that embeds; add the others to
-        `summary.skipped` and drop them from `fingerprints`; count stage seconds."""
+    def embed(self, intake: Intake, encoder: StudyEncoder, records: RecordStore,
+              layout: DataLayout, progress: Progress | None) -> None:
+        """Write a record of every study `intake` brings that embeds; skip the others through
+        `intake.skip`; count stage seconds in `intake.summary`."""
         ...
 
 
@@ -204,15 +229,6 @@ def _add(stages: dict[str, float], name: str, started: float) -> None:
     stages[name] = stages.get(name, 0.0) + time.perf_counter() - started
 
 
-def skip(uid: str, reason: str, where: str, source: StudySource,
-         fingerprints: dict[str, str], summary: IndexSummary) -> None:
-    """A study that did not embed: its reason in the summary and the log (no patient data)."""
-    summary.skipped.append({"path": where, "reason": reason})
-    logger.warning("%s: %s", where, reason)
-    fingerprints.pop(uid)
-    source.release(uid)
-
-
 def add_stages(summary: IndexSummary, timings: dict[str, float]) -> None:
     for name, seconds in timings.items():
         summary.stages[name] = summary.stages.get(name, 0.0) + seconds
@@ -221,20 +237,17 @@ def add_stages(summary: IndexSummary, timings: dict[str, float]) -> None:
 class LocalEngine:
     """Assembly in this machine's worker processes, encoding here in batches."""
 
-    def embed(self, todo: list[Candidate], source: StudySource, encoder: StudyEncoder,
-              records: RecordStore, layout: DataLayout, fingerprints: dict[str, str],
-              options: IndexOptions, summary: IndexSummary, progress: Progress | None) -> None:
+    def embed(self, intake: Intake, encoder: StudyEncoder, records: RecordStore,
+              layout: DataLayout, progress: Progress | None) -> None:
         with _torch_threads(1):
-            _embed(todo, source, encoder, records, layout, fingerprints, options, summary,
-                   progress)
+            _embed(intake, encoder, records, layout, progress)
 
 
-def _embed(todo: list[Candidate], source: StudySource, encoder: StudyEncoder,
-           records: RecordStore, layout: DataLayout, fingerprints: dict[str, str],
-           options: IndexOptions, summary: IndexSummary, progress: Progress | None) -> None:
+def _embed(intake: Intake, encoder: StudyEncoder, records: RecordStore, layout: DataLayout,
+           progress: Progress | None) -> None:
     """The assemble (in workers) and encode stages; each study's record is written at once,
     then the source lets go of what it fetched for it."""
-    where = {c.study_instance_uid: c.location for c in todo}
+    options, summary = intake.options, intake.summary
     by_uid: dict[str, Study] = {}
 
     def kept(items: Iterator[Study | Unavailable]) -> Iterator[Study | Unavailable]:
@@ -243,20 +256,21 @@ def _embed(todo: list[Candidate], source: StudySource, encoder: StudyEncoder,
                 by_uid[item.study_instance_uid] = item
             yield item
 
-    batcher = EncodeStage(encoder, records, by_uid, fingerprints, summary, source.release)
-    stream = _prepared_stream(kept(source.studies(todo)), encoder.preprocess, layout,
+    batcher = EncodeStage(encoder, records, by_uid, intake.fingerprints, summary,
+                          intake.release, options.patient_key_secret,
+                          options.deidentifier is not None)
+    stream = _prepared_stream(kept(intake.studies()), encoder.preprocess, layout,
                               options.workers)
     for done, prepared in enumerate(stream, start=1):
         add_stages(summary, prepared.timings)
         if prepared.clips is None:
-            uid = prepared.study_instance_uid
-            skip(uid, prepared.error, where[uid], source, fingerprints, summary)
+            intake.skip(prepared.study_instance_uid, prepared.error)
         else:
             batcher.add(prepared)
             if len(batcher.batch) >= options.batch_size:
                 batcher.flush()
         if progress:
-            progress("embed studies", done, len(todo))
+            progress("embed studies", done, len(intake.todo))
     batcher.flush()
 
 
@@ -274,16 +288,17 @@ def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEnc
     summary.skipped = list(discovery.skipped)
     candidates = discovery.candidates
     summary.studies_found = len(candidates)
-    fingerprints = {c.study_instance_uid: c.fingerprint for c in candidates}
+    fingerprints = {options.key(c.study_instance_uid): options.stamped(c.fingerprint)
+                    for c in candidates}
     records = RecordStore(layout.embeddings, encoder.key)
     on_disk = records.fingerprints()
-    todo = [c for c in candidates
-            if options.rebuild or on_disk.get(c.study_instance_uid) != c.fingerprint]
+    todo = [c for c in candidates if options.rebuild or on_disk.get(
+        options.key(c.study_instance_uid)) != fingerprints[options.key(c.study_instance_uid)]]
     summary.unchanged = len(candidates) - len(todo)
     stage = time.perf_counter()
     try:
-        (engine or LocalEngine()).embed(todo, source, encoder, records, layout, fingerprints,
-                                        options, summary, progress)
+        intake = Intake(todo, source, fingerprints, options, summary)
+        (engine or LocalEngine()).embed(intake, encoder, records, layout, progress)
     except KeyboardInterrupt:
         summary.interrupted = True
         summary.source = source.report()

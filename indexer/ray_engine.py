@@ -1,14 +1,15 @@
 """The index run's per-study stages on a Ray cluster (Ray Data), for archives one machine is
 too slow for: `cmr-search index SOURCE --engine ray [--ray-address ADDR]`.
 
-Discovery, fingerprints, calibration and publishing stay on this machine (the driver), exactly
-as in the local engine; what runs in the cluster is a streaming Ray Data pipeline of the same
-stages: read and assemble clips and previews (`pipeline.prepare_study`, one CPU task per study,
-anywhere), then encode and write the embedding records (`pipeline.EncodeStage`, in a pool of
-actors that load the model once each, one per GPU where the cluster has them). Records, clips
-and previews are written under the data folder, which every node must mount at the same path
-(a shared filesystem), so a re-run embeds only new or changed studies and a killed run loses
-only the studies in flight, as on one machine.
+Discovery, fingerprints, de-identification (`intake.Intake`), calibration and publishing stay
+on this machine (the driver), exactly as in the local engine, so what the cluster sees of a
+de-identified run is pseudonymous; what runs in the cluster is a streaming Ray Data pipeline of
+the same stages: read and assemble clips and previews (`pipeline.prepare_study`, one CPU task
+per study, anywhere), then encode and write the embedding records (`pipeline.EncodeStage`, in
+a pool of actors that load the model once each, one per GPU where the cluster has them).
+Records, clips and previews are written under the data folder, which every node must mount at
+the same path (a shared filesystem), so a re-run embeds only new or changed studies and a
+killed run loses only the studies in flight, as on one machine.
 
 This is the only module that imports `ray` (the optional extra `cmr-search[cluster]`).
 """
@@ -32,17 +33,10 @@ import ray
 from cmr_search.layout import DataLayout
 from cmrclip.preprocess import Preprocess
 from indexer.embed import StudyEncoder
-from indexer.pipeline import (
-    EncodeStage,
-    IndexOptions,
-    IndexSummary,
-    Progress,
-    add_stages,
-    prepare_study,
-    skip,
-)
+from indexer.intake import Intake
+from indexer.pipeline import EncodeStage, IndexSummary, Progress, add_stages, prepare_study
 from indexer.records import RecordStore
-from indexer.sources import Candidate, FolderSource, StudySource, Unavailable
+from indexer.sources import FolderSource, Unavailable
 from reader.scan import Study
 
 logger = logging.getLogger(__name__)
@@ -73,16 +67,18 @@ def _prepare(row: dict[str, Any], preprocess: Preprocess, root: str) -> dict[str
 class _EncodeActor:
     """Loads the model once, then encodes batches of prepared studies and writes records."""
 
-    def __init__(self, make_encoder: Callable[[], StudyEncoder], embeddings: str) -> None:
+    def __init__(self, make_encoder: Callable[[], StudyEncoder], embeddings: str,
+                 patient_key_secret: str, deidentified: bool) -> None:
         self.encoder = make_encoder()
         self.records = RecordStore(Path(embeddings), self.encoder.key)
+        self.payload = (patient_key_secret, deidentified)  # how the payload is made
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list[Any]]:
         summary = IndexSummary()
         studies: dict[str, Study] = {}
         fingerprints: dict[str, str] = {}
         stage = EncodeStage(self.encoder, self.records, studies, fingerprints, summary,
-                            lambda uid: None)
+                            lambda uid: None, *self.payload)
         rows = [(pickle.loads(s), pickle.loads(p), str(f)) for s, p, f in
                 zip(batch["study"], batch["prepared"], batch["fingerprint"], strict=True)]
         for study, prepared, fingerprint in rows:
@@ -140,48 +136,57 @@ class RayEngine:
         return (count, 1.0, 1.0) if gpus else (count, self.options.encoder_cpus, 0.0)
 
     def _pipeline(self, items: list[dict[str, Any]], preprocess: Preprocess,
-                  layout: DataLayout, batch_size: int) -> Iterable[dict[str, Any]]:
+                  layout: DataLayout, intake: Intake) -> Iterable[dict[str, Any]]:
         count, cpus, gpus = self._actors()
+        options = intake.options
         prepare = partial(_prepare, preprocess=preprocess, root=str(layout.root))
         dataset = ray.data.from_items(items).map(prepare, num_cpus=1)
         dataset = dataset.map_batches(
-            _EncodeActor, fn_constructor_args=(self.make_encoder, str(layout.embeddings)),
-            batch_size=batch_size, batch_format="numpy", num_cpus=cpus, num_gpus=gpus,
+            _EncodeActor, fn_constructor_args=(
+                self.make_encoder, str(layout.embeddings), options.patient_key_secret,
+                options.deidentifier is not None),
+            batch_size=options.batch_size,
+            batch_format="numpy", num_cpus=cpus, num_gpus=gpus,
             compute=ray.data.ActorPoolStrategy(size=count))
         return dataset.iter_rows()
 
-    def embed(self, todo: list[Candidate], source: StudySource, encoder: StudyEncoder,
-              records: RecordStore, layout: DataLayout, fingerprints: dict[str, str],
-              options: IndexOptions, summary: IndexSummary, progress: Progress | None) -> None:
-        if not todo:
+    def embed(self, intake: Intake, encoder: StudyEncoder, records: RecordStore,
+              layout: DataLayout, progress: Progress | None) -> None:
+        if not intake.todo:
             return
         started_here = self._connect()
-        where = {c.study_instance_uid: c.location for c in todo}
-        size = self.options.window or (len(todo) if isinstance(source, FolderSource)
-                                       else _REMOTE_WINDOW)
+        size = self.options.window or (len(intake.todo) if isinstance(
+            intake.source, FolderSource) else _REMOTE_WINDOW)
         done = 0
         try:
-            for window in _windows(source.studies(todo), size):
+            # the de-identify stage runs here: what the cluster sees is already pseudonymous
+            for window in _windows(intake.studies(), size):
                 items = []
                 for item in window:
                     uid = item.study_instance_uid
                     if isinstance(item, Unavailable):
-                        skip(uid, item.reason, where[uid], source, fingerprints, summary)
+                        intake.skip(uid, item.reason)
                         done += 1
                         continue
-                    items.append({"study": pickle.dumps(item), "fingerprint": fingerprints[uid]})
-                for row in self._pipeline(items, encoder.preprocess, layout,
-                                          options.batch_size) if items else ():
-                    uid = str(row["uid"])
-                    add_stages(summary, json.loads(row["timings"]))
-                    if row["error"]:
-                        skip(uid, str(row["error"]), where[uid], source, fingerprints, summary)
-                    else:
-                        summary.indexed += 1
-                        source.release(uid)
+                    items.append({"study": pickle.dumps(item),
+                                  "fingerprint": intake.fingerprints[uid]})
+                rows = self._pipeline(items, encoder.preprocess, layout, intake) if items else ()
+                for row in rows:
                     done += 1
+                    self._received(row, intake)
                     if progress:
-                        progress("embed studies", done, len(todo))
+                        progress("embed studies", done, len(intake.todo))
         finally:
             if started_here:
                 ray.shutdown()
+
+    @staticmethod
+    def _received(row: dict[str, Any], intake: Intake) -> None:
+        """One study back from the cluster: its record written there, or why not."""
+        uid = str(row["uid"])
+        add_stages(intake.summary, json.loads(row["timings"]))
+        if row["error"]:
+            intake.skip(uid, str(row["error"]))
+        else:
+            intake.summary.indexed += 1
+            intake.release(uid)

@@ -7,9 +7,11 @@ study is kept in the archive, where the next incremental index run embeds it.
 from __future__ import annotations
 
 import logging
+import lzma
 import shutil
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -25,12 +27,24 @@ from reader.scan import Study, scan_archive
 logger = logging.getLogger(__name__)
 
 class UploadError(ValueError):
-    """An uploaded study cannot be read: not a zip, no DICOM, no cine; the message names the
-    uploaded file and the reason."""
+    """An uploaded study cannot be read: not a zip, no DICOM, no cine, over a limit; the message
+    names the uploaded file and the reason."""
 
 
-MAX_UPLOAD_BYTES = 2 * 1024**3  # uncompressed; a CMR study is ~10-300 MB
-MAX_MEMBERS = 20000
+@dataclass(frozen=True)
+class UploadLimits:
+    """What an uploaded zip may hold, checked from its directory before unpacking and again
+    while each member streams out (a zip may understate its sizes)."""
+
+    max_unpacked_bytes: int = 2 * 1024**3  # a CMR study is ~10-300 MB
+    max_ratio: float = 50.0  # unpacked / packed, of the whole zip and of each large member
+    max_members: int = 10000
+    max_name_chars: int = 255  # of one path component (what file systems allow)
+
+
+_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+_RATIO_FROM = 1 << 20  # a member's own ratio counts from 1 MiB (small headers pack well)
+_CHUNK = 1 << 16
 
 
 @dataclass
@@ -44,49 +58,112 @@ class UploadedStudy:
     kept: Path | None = None  # where it waits for the next index run, when asked
 
 
-def extract_zip(archive: Path, dest: Path) -> Path:
-    """Unpack a zip safely (no paths outside `dest`, bounded size); UploadError otherwise."""
+def _check_member(label: str, member: zipfile.ZipInfo, limits: UploadLimits) -> PurePosixPath:
+    name = PurePosixPath(member.filename)
+    if name.is_absolute() or ".." in name.parts or "\\" in member.filename \
+            or any(ord(c) < 32 for c in member.filename):
+        raise UploadError(f"{label}: unsafe path {member.filename[:100]!r}")
+    if any(len(part.encode()) > limits.max_name_chars for part in name.parts):
+        raise UploadError(f"{label}: member name over {limits.max_name_chars} characters")
+    if member.flag_bits & 0x1:
+        raise UploadError(f"{label}: {member.filename[:100]!r} is encrypted")
+    if member.compress_type not in _METHODS:
+        raise UploadError(f"{label}: {member.filename[:100]!r} uses compression method "
+                          f"{member.compress_type}, which is not supported")
+    if member.file_size > _RATIO_FROM and \
+            member.file_size > limits.max_ratio * max(member.compress_size, 1):
+        raise UploadError(f"{label}: {member.filename[:100]!r} unpacks more than "
+                          f"{limits.max_ratio:g} times its packed size")
+    return name
+
+
+def _plan(label: str, zf: zipfile.ZipFile, packed: int,
+          limits: UploadLimits) -> list[tuple[zipfile.ZipInfo, PurePosixPath]]:
+    """The members to unpack, every limit checked from the zip's directory."""
+    members = [m for m in zf.infolist() if not m.is_dir()]
+    if len(members) > limits.max_members:
+        raise UploadError(f"{label}: more than {limits.max_members} files")
+    total = sum(m.file_size for m in members)
+    if total > limits.max_unpacked_bytes:
+        raise UploadError(f"{label}: larger than {limits.max_unpacked_bytes >> 20} MB unpacked")
+    if total > _RATIO_FROM and total > limits.max_ratio * max(packed, 1):
+        raise UploadError(f"{label}: unpacks more than {limits.max_ratio:g} times its size")
+    plan = [(m, _check_member(label, m, limits)) for m in members]
+    files = {name for _, name in plan}
+    if len(files) < len(plan):
+        raise UploadError(f"{label}: the same member name twice")
+    folders = {parent for name in files for parent in name.parents}
+    clash = sorted(str(n) for n in files & folders)
+    if clash:
+        raise UploadError(f"{label}: {clash[0][:100]!r} is both a file and a folder")
+    return [(m, name) for m, name in plan if m.file_size > 0]  # empty files hold no DICOM
+
+
+def _unpack(zf: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, budget: int) -> int:
+    """Stream one member out; the bytes written (never more than it declared, nor `budget`)."""
+    written = 0
+    with zf.open(member) as source, target.open("wb") as out:
+        while chunk := source.read(_CHUNK):
+            written += len(chunk)
+            if written > member.file_size or written > budget:
+                raise UploadError("unpacks to more than it declares")
+            out.write(chunk)
+    return written
+
+
+def extract_zip(archive: Path, dest: Path, limits: UploadLimits = UploadLimits(),
+                label: str | None = None) -> Path:
+    """Unpack a zip safely (no paths outside `dest`, bounded sizes and ratio, checked before
+    and while unpacking); UploadError naming `label` (the uploaded file) otherwise."""
+    label = label or archive.name
     if not zipfile.is_zipfile(archive):
-        raise UploadError(f"{archive.name}: not a zip file")
-    with zipfile.ZipFile(archive) as zf:
-        members = [m for m in zf.infolist() if not m.is_dir()]
-        if len(members) > MAX_MEMBERS:
-            raise UploadError(f"{archive.name}: more than {MAX_MEMBERS} files")
-        if sum(m.file_size for m in members) > MAX_UPLOAD_BYTES:
-            raise UploadError(f"{archive.name}: larger than {MAX_UPLOAD_BYTES >> 30} GiB unpacked")
-        for member in members:
-            name = PurePosixPath(member.filename)
-            if name.is_absolute() or ".." in name.parts:
-                raise UploadError(f"{archive.name}: unsafe path {member.filename!r}")
-            target = dest.joinpath(*name.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(member) as source, target.open("wb") as out:
-                shutil.copyfileobj(source, out)
+        raise UploadError(f"{label}: not a zip file")
+    budget = limits.max_unpacked_bytes
+    member_name = ""
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            for member, name in _plan(label, zf, archive.stat().st_size, limits):
+                member_name = member.filename[:100]
+                target = dest.joinpath(*name.parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                budget -= _unpack(zf, member, target, budget)
+    except UploadError as error:
+        if str(error).startswith(label):
+            raise
+        raise UploadError(f"{label}: {member_name!r} {error}") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError, EOFError,
+            NotImplementedError, RuntimeError, OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+        where = f" {member_name!r}" if member_name else ""
+        raise UploadError(f"{label}:{where} cannot be unpacked ({reason[:120]})") from None
     return dest
 
 
-def read_study(folder: Path) -> tuple[Study, int]:
-    """The one study in `folder`, and how many files were skipped."""
+def read_study(folder: Path, label: str | None = None) -> tuple[Study, int]:
+    """The one study in `folder`, and how many files were skipped (errors name `label`)."""
+    label = label or folder.name
     result = scan_archive(folder, workers=1)
     if not result.studies:
         reasons = ", ".join(f"{r} ({n})" for r, n in result.skipped_by_reason().most_common(3))
-        raise UploadError(f"{folder.name}: no DICOM study found"
+        raise UploadError(f"{label}: no DICOM study found"
                           + (f"; skipped: {reasons}" if reasons else ""))
     if len(result.studies) > 1:
-        raise UploadError(f"{folder.name}: holds {len(result.studies)} studies; upload one")
+        raise UploadError(f"{label}: holds {len(result.studies)} studies; upload one")
     study = result.studies[0]
     if not study.has_cine:
-        raise UploadError(f"{folder.name}: the study has no cine series to compare")
+        raise UploadError(f"{label}: the study has no cine series to compare")
     return study, len(result.skipped)
 
 
-def embed_study(folder: Path, encoder: StudyEncoder, preview_root: Path) -> UploadedStudy:
+def embed_study(folder: Path, encoder: StudyEncoder, preview_root: Path,
+                label: str | None = None) -> UploadedStudy:
     """Read, assemble and embed the study in `folder` (and its report, when one comes with it)."""
-    study, skipped = read_study(folder)
+    label = label or folder.name
+    study, skipped = read_study(folder, label)
     try:
         assembly = assemble_study(study, encoder.preprocess, preview_root=preview_root)
     except Exception as error:  # noqa: BLE001  (any reader failure is the upload's fault)
-        raise UploadError(f"{folder.name}: cannot assemble the study ({error})") from None
+        raise UploadError(f"{label}: cannot assemble the study ({error})") from None
     vectors = point_vectors(encoder.encode_clips([assembly.clips])[0])
     impression = study.report.impression if study.report else ""
     if study.report is not None:
@@ -116,17 +193,25 @@ def keep_for_indexing(folder: Path, study_instance_uid: str, archive: Path) -> P
     return target
 
 
+def upload_label(filename: str) -> str:
+    """The uploaded file's own name, for messages only (never used as a path)."""
+    name = PurePosixPath(filename.replace("\\", "/")).name
+    name = "".join(c for c in name if c.isprintable())[:100]
+    return name if name not in ("", ".", "..") else "upload.zip"
+
+
 def study_from_upload(stream: BinaryIO, filename: str, encoder: StudyEncoder,
-                      preview_root: Path, keep_in: Path | None = None) -> UploadedStudy:
+                      preview_root: Path, keep_in: Path | None = None,
+                      limits: UploadLimits = UploadLimits()) -> UploadedStudy:
     """An uploaded zip, unpacked in a scratch folder, read and embedded; kept in `keep_in` for
     the next index run when given. Errors name the uploaded file."""
-    name = Path(filename or "upload.zip").name or "upload.zip"
+    label = upload_label(filename)
     with tempfile.TemporaryDirectory(prefix="cmr-upload-") as tmp:
-        saved = Path(tmp) / name
+        saved = Path(tmp) / "upload.zip"
         with saved.open("wb") as out:
             shutil.copyfileobj(stream, out)
-        folder = extract_zip(saved, Path(tmp) / Path(name).stem)
-        study = embed_study(folder, encoder, preview_root)
+        folder = extract_zip(saved, Path(tmp) / "study", limits, label)
+        study = embed_study(folder, encoder, preview_root, label)
         if keep_in is not None:
             study.kept = keep_for_indexing(folder, study.study_instance_uid, keep_in)
     return study

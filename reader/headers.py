@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 _IMAGE_STORAGE_PREFIXES = ("1.2.840.10008.5.1.4.1.1.4",)  # MR Image and Enhanced MR Image
 _SR_PREFIX = "1.2.840.10008.5.1.4.1.1.88."
+_SECONDARY_CAPTURE_PREFIX = "1.2.840.10008.5.1.4.1.1.7"  # and its multi-frame kinds (.7.n)
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,11 @@ class StudyInfo:
     manufacturer: str
     manufacturer_model_name: str
     magnetic_field_strength: float | None  # tesla
+    # read for de-identification (to scrub them from the report), never indexed as they are
+    patient_name: str = ""
+    patient_birth_date: str = ""  # YYYYMMDD
+    referring_physician_name: str = ""
+    institution_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,7 @@ class FrameHeader:
     cardiac_number_of_images: int | None
     heart_rate: float | None
     nominal_interval: float | None
+    burned_in_annotation: bool = False  # BurnedInAnnotation YES: text in the pixels
 
     @property
     def normal(self) -> np.ndarray | None:
@@ -121,6 +128,10 @@ def study_info(ds: Dataset) -> StudyInfo:
         manufacturer=str(ds.get("Manufacturer", "")),
         manufacturer_model_name=str(ds.get("ManufacturerModelName", "")),
         magnetic_field_strength=_float(ds.get("MagneticFieldStrength")),
+        patient_name=str(ds.get("PatientName", "")),
+        patient_birth_date=str(ds.get("PatientBirthDate", "")),
+        referring_physician_name=str(ds.get("ReferringPhysicianName", "")),
+        institution_name=str(ds.get("InstitutionName", "")),
     )
 
 
@@ -143,6 +154,7 @@ def _classic(path: Path, ds: Dataset) -> list[FrameHeader]:
         cardiac_number_of_images=_int(ds.get("CardiacNumberOfImages")),
         heart_rate=_float(ds.get("HeartRate")),
         nominal_interval=_float(ds.get("NominalInterval")),
+        burned_in_annotation=str(ds.get("BurnedInAnnotation", "")).upper() == "YES",
     )]
 
 
@@ -187,6 +199,7 @@ def _enhanced(path: Path, ds: Dataset) -> list[FrameHeader]:
             cardiac_number_of_images=None,
             heart_rate=_float(ds.get("HeartRate")),
             nominal_interval=_float(ds.get("NominalInterval")),
+            burned_in_annotation=str(ds.get("BurnedInAnnotation", "")).upper() == "YES",
         ))
     return frames
 
@@ -293,6 +306,9 @@ def headers_from_dataset(ds: Dataset, path: Path,
         info = study_info(ds)
         if sop_class.startswith(_SR_PREFIX):
             return HeaderRead(info, [], sr=ds)
+        if sop_class.startswith(_SECONDARY_CAPTURE_PREFIX):
+            return Skipped(str(path), "secondary capture: may show patient data burned into "
+                           "the pixels")
         if not sop_class.startswith(_IMAGE_STORAGE_PREFIXES):
             return Skipped(str(path), f"not an MR image (SOP class {sop_class})")
         if "SeriesInstanceUID" not in ds or "Rows" not in ds or "Columns" not in ds:

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from catalog import IMAGE_FINDING_THRESHOLD, PayloadField, image_score_key
 from cmr_search.vocab import Diagnosis, Finding, View
@@ -15,6 +26,39 @@ from vectorstore import DateRange, Filter, Match, MatchAny, Range
 FINDINGS = tuple(f.value for f in Finding)
 DIAGNOSES = tuple(d.value for d in Diagnosis)
 VIEWS = tuple(v.value for v in View if v is not View.OTHER)
+MAX_VALUES = 40  # values of one list filter
+SEXES = ("F", "M", "O", "unknown")
+Values = Annotated[list[Annotated[str, StringConstraints(max_length=64)]],  # DICOM LO
+                   Field(max_length=MAX_VALUES)]
+
+
+def _one_of(values: tuple[str, ...]) -> dict[str, Any]:
+    """The JSON schema of a list of known words (validated by `_known`, documented here)."""
+    return {"items": {"type": "string", "enum": list(values)}}
+
+
+def _iso_day(value: Any) -> Any:
+    """A date as YYYY-MM-DD (or a date): not a number, which pydantic would read as a time
+    stamp."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError(f"{value[:20]!r}: a date is YYYY-MM-DD")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError("a date is YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]
+
+
+def _not_text(value: Any) -> Any:
+    """A whole number as JSON has it (3 or 3.0), never "3" nor true."""
+    if isinstance(value, str | bool):
+        raise ValueError("a whole number, not text or true/false")
+    return value
+
+
+Whole = Annotated[int, BeforeValidator(_not_text)]
+Age = Annotated[int, Field(ge=0, le=130), BeforeValidator(_not_text)]  # years
 
 
 class SearchFilters(BaseModel):
@@ -22,27 +66,36 @@ class SearchFilters(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    study_date_from: date | None = Field(None, description="first study date (inclusive)")
-    study_date_to: date | None = Field(None, description="last study date (inclusive)")
-    age_min: int | None = Field(None, ge=0, le=130, description="years, inclusive")
-    age_max: int | None = Field(None, ge=0, le=130, description="years, inclusive")
-    sex: list[str] = Field(default_factory=list, description="DICOM PatientSex: F, M, O")
-    vendor: list[str] = Field(default_factory=list, description="siemens, philips, ge, canon")
-    manufacturer: list[str] = Field(default_factory=list, description="as written in DICOM")
-    field_strength_min: float | None = Field(None, ge=0, le=20, description="tesla")
-    field_strength_max: float | None = Field(None, ge=0, le=20, description="tesla")
-    views: list[str] = Field(default_factory=list, description="views the study must have")
-    report_findings: list[str] = Field(default_factory=list,
-                                       description="findings the report states, all of them")
-    report_negated: list[str] = Field(default_factory=list,
-                                      description="findings the report rules out")
-    diagnoses: list[str] = Field(default_factory=list, description="diagnoses in the report")
-    image_findings: list[str] = Field(default_factory=list,
-                                      description="findings the images show (zero-shot)")
-    image_score_min: float = Field(IMAGE_FINDING_THRESHOLD, ge=0.0, le=1.0,
+    study_date_from: Day | None = Field(None, description="first study date (inclusive)")
+    study_date_to: Day | None = Field(None, description="last study date (inclusive)")
+    age_min: Age | None = Field(None, description="years, inclusive")
+    age_max: Age | None = Field(None, description="years, inclusive")
+    sex: Values = Field(default_factory=list, description="DICOM PatientSex: F, M, O",
+                        json_schema_extra=_one_of(SEXES))
+    vendor: Values = Field(default_factory=list, description="siemens, philips, ge, canon")
+    manufacturer: Values = Field(default_factory=list, description="as written in DICOM")
+    field_strength_min: StrictFloat | None = Field(None, ge=0, le=20, description="tesla")
+    field_strength_max: StrictFloat | None = Field(None, ge=0, le=20, description="tesla")
+    views: Values = Field(default_factory=list, description="views the study must have",
+                          json_schema_extra=_one_of(VIEWS))
+    report_findings: Values = Field(default_factory=list, json_schema_extra=_one_of(FINDINGS),
+                                    description="findings the report states, all of them")
+    report_negated: Values = Field(default_factory=list, json_schema_extra=_one_of(FINDINGS),
+                                   description="findings the report rules out")
+    diagnoses: Values = Field(default_factory=list, description="diagnoses in the report",
+                              json_schema_extra=_one_of(DIAGNOSES))
+    image_findings: Values = Field(default_factory=list, json_schema_extra=_one_of(FINDINGS),
+                                   description="findings the images show (zero-shot)")
+    image_score_min: StrictFloat = Field(IMAGE_FINDING_THRESHOLD, ge=0.0, le=1.0,
                                    description="calibrated probability for image_findings")
     report: str | None = Field(None, pattern="^(present|missing)$",
                                description="only studies with (or without) a report")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text(cls, data: Any) -> Any:
+        check_text(data)
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> SearchFilters:
@@ -50,7 +103,7 @@ class SearchFilters(BaseModel):
         for name in ("report_findings", "report_negated", "image_findings"):
             _known(name, getattr(self, name), FINDINGS)
         _known("diagnoses", self.diagnoses, DIAGNOSES)
-        _known("sex", self.sex, ("F", "M", "O", "unknown"))
+        _known("sex", self.sex, SEXES)
         for low, high in (("study_date_from", "study_date_to"), ("age_min", "age_max"),
                           ("field_strength_min", "field_strength_max")):
             a, b = getattr(self, low), getattr(self, high)
@@ -86,6 +139,23 @@ class SearchFilters(BaseModel):
     def active(self) -> dict[str, Any]:
         """Only the fields that constrain something (for echoing a query back)."""
         return self.model_dump(mode="json", exclude_defaults=True)
+
+
+def check_text(data: Any, where: str = "") -> None:
+    """Every string in a request is text that can be stored and sent on: no lone surrogates
+    (JSON "\\ud800"), no NUL, none over 1000 characters."""
+    if isinstance(data, str):
+        if len(data) > 1000:
+            raise ValueError(f"{where or 'value'}: at most 1000 characters")
+        if "\x00" in data or any("\ud800" <= c <= "\udfff" for c in data):
+            raise ValueError(f"{where or 'value'}: not valid text (NUL or a lone surrogate)")
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            check_text(key, where)
+            check_text(value, f"{where}.{key}" if where else str(key))
+    elif isinstance(data, list | tuple):
+        for value in data:
+            check_text(value, where)
 
 
 def _known(name: str, values: list[str], allowed: tuple[str, ...]) -> None:
@@ -130,8 +200,28 @@ def parse_filters(items: list[str]) -> SearchFilters:
     return build_filters(fields)
 
 
+_NUMBERS = {"age_min": int, "age_max": int, "field_strength_min": float,
+            "field_strength_max": float, "image_score_min": float}
+
+
+def _number(name: str, value: Any) -> Any:
+    """A number written as text (a query parameter, the command line) read as one: the model
+    itself takes numbers only, so a JSON body cannot send "5" for 5."""
+    if not isinstance(value, str):
+        return value
+    try:
+        number = _NUMBERS[name](value)
+    except ValueError:
+        raise QueryError(f"filter {name}: {value[:20]!r} is not a number") from None
+    if not math.isfinite(number):
+        raise QueryError(f"filter {name}: {value[:20]!r} is not a finite number")
+    return number
+
+
 def build_filters(fields: dict[str, Any]) -> SearchFilters:
-    """SearchFilters from loose fields, with a one-line QueryError instead of a traceback."""
+    """SearchFilters from loose fields (numbers may be text), with a one-line QueryError
+    instead of a traceback."""
+    fields = {k: _number(k, v) if k in _NUMBERS else v for k, v in fields.items()}
     try:
         return SearchFilters(**fields)
     except ValidationError as error:

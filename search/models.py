@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from search.filters import SearchFilters
+from search.filters import SearchFilters, Whole, check_text
 
 MAX_QUERY_CHARS = 500
 MAX_LIMIT = 100
+MAX_EXAMPLES = 20  # studies in positive, negative, unlike
+MAX_UID_CHARS = 64  # a DICOM UID
 MAX_DEPTH = 1000  # how far down the ranking pages may reach
 
 
@@ -36,13 +38,26 @@ class Signal(StrEnum):
     REPORT_EXAMPLES = "report_examples"  # find-similar on the report vectors
 
 
+Uid = Annotated[str, Field(min_length=1, max_length=MAX_UID_CHARS)]
+
+
+class _Request(BaseModel):
+    """A request from outside: its strings are checked before anything reads them."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text(cls, data: Any) -> Any:
+        check_text(data)
+        return data
+
+
 class Page(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    limit: int = Field(10, ge=1, le=MAX_LIMIT)
-    page: int = Field(1, ge=1)
+    limit: Whole = Field(10, ge=1, le=MAX_LIMIT)
+    page: Whole = Field(1, ge=1, le=MAX_DEPTH)
     sort: Sort = Sort.RELEVANCE
-    per_patient: bool = Field(True, description="one result per patient; the patient's other "
+    per_patient: StrictBool = Field(True, description="one result per patient; the patient's other "
                               "studies are listed with it")
 
     @property
@@ -50,25 +65,26 @@ class Page(BaseModel):
         return (self.page - 1) * self.limit
 
 
-class SearchRequest(BaseModel):
+class SearchRequest(_Request):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     q: str = Field(..., min_length=1, max_length=MAX_QUERY_CHARS)
     mode: Mode = Mode.BOTH
-    unlike: list[str] = Field(default_factory=list, max_length=20, description="studies to "
-                              "see less of: left out, and the query moved away from them")
+    unlike: list[Uid] = Field(default_factory=list, max_length=MAX_EXAMPLES, description="studies "
+                              "to see less of: left out, and the query moved away from them")
     filters: SearchFilters = Field(default_factory=SearchFilters)
     page: Page = Field(default_factory=Page)
 
 
-class SimilarRequest(BaseModel):
+class SimilarRequest(_Request):
     """More like the positive studies, less like the negatives; optionally in one view."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    positive: list[str] = Field(..., min_length=1, max_length=20)
-    negative: list[str] = Field(default_factory=list, max_length=20)
-    view: str | None = Field(None, description="compare one view slot only (e.g. lge_sax, 4ch)")
+    positive: list[Uid] = Field(..., min_length=1, max_length=MAX_EXAMPLES)
+    negative: list[Uid] = Field(default_factory=list, max_length=MAX_EXAMPLES)
+    view: str | None = Field(None, max_length=20, description="compare one view slot only "
+                             "(e.g. lge_sax, 4ch)")
     mode: Mode = Mode.IMAGES
     filters: SearchFilters = Field(default_factory=SearchFilters)
     page: Page = Field(default_factory=Page)

@@ -96,3 +96,48 @@ def study_files(pacs_archive: Path) -> dict[str, list[Path]]:
     """The DICOM files of each study of the PACS archive (Study Instance UID -> files)."""
     pacs = FakePacs(pacs_archive)
     return {uid: [i.path for i in items] for uid, items in sorted(pacs.instances.items())}
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Any:
+    """One PostgreSQL server for the session (skipped where Debian's package is missing). Its
+    folder is a fresh one under the system temp folder: pytest's own is private to root, and
+    the server runs as an unprivileged user."""
+    import tempfile
+
+    from fakes.postgres import postgres_bin, postgres_server
+
+    if postgres_bin() is None:
+        pytest.skip("PostgreSQL is not installed (make test installs it)")
+    with postgres_server(Path(tempfile.mkdtemp(prefix="cmr-search-pg-"))) as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """The product database, migrated: the same tests run on SQLite and on PostgreSQL."""
+    from db import open_database, sqlite_url
+
+    if request.param == "sqlite":
+        database = open_database(sqlite_url(tmp_path / "db.sqlite3"))
+        yield database
+        database.close()
+        return
+    server = request.getfixturevalue("postgres")
+    with server.fresh_database() as url:
+        database = open_database(url)
+        yield database
+        database.close()
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with its production cost takes half a second per hash on these machines; the
+    tests hash with the same algorithm at the lowest cost."""
+    from argon2 import PasswordHasher
+
+    from accounts import passwords
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    monkeypatch.setattr(passwords, "_HASHER", cheap)
+    monkeypatch.setattr(passwords, "_DUMMY", cheap.hash("not a password of anyone"))

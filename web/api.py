@@ -8,10 +8,12 @@ from __future__ import annotations
 import typing
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from pydantic import BaseModel, StringConstraints
 from starlette.datastructures import QueryParams
 
-from indexer.upload import study_from_upload
+from accounts import Principal, Role
+from db import Action, EventId
 from search import (
     FacetsResponse,
     Mode,
@@ -25,10 +27,11 @@ from search import (
     StudyDetail,
     build_filters,
 )
-from search.models import MAX_LIMIT, MAX_QUERY_CHARS
-from web.deps import engine_of, layout_of, study_encoder, upload_archive, uploaded_previews
-
-router = APIRouter(prefix="/api/v1", tags=["search"])
+from search.filters import MAX_VALUES
+from search.models import MAX_EXAMPLES, MAX_LIMIT, MAX_QUERY_CHARS, MAX_UID_CHARS
+from web.auth import record, require
+from web.deps import engine_of, read_upload, uploaded_previews
+from web.redact import detail_for, response_for
 
 _FILTER_FIELDS = dict(SearchFilters.model_fields)
 _LIST_FIELDS = {name for name, f in _FILTER_FIELDS.items()
@@ -36,18 +39,43 @@ _LIST_FIELDS = {name for name, f in _FILTER_FIELDS.items()
 _PAGE_PARAMS = {"limit", "page", "sort", "per_patient"}
 
 
+def _filter_schema(name: str, field: dict[str, Any]) -> dict[str, Any]:
+    """The query parameter's schema, from the filter model's own (the null branch dropped)."""
+    if name in _LIST_FIELDS:
+        items = field["items"]
+        if "enum" in items:
+            items = {**items, "enum": ["", *items["enum"]]}
+        return {"type": "array", "items": items, "maxItems": MAX_VALUES}
+    branches = [b for b in field.get("anyOf", [field]) if b.get("type") != "null"]
+    typed = {k: v for k, v in branches[0].items() if k != "title"}
+    return {"anyOf": [typed, {"type": "string", "enum": [""]}]}  # '' leaves it unset
+
+
 def _filter_parameters() -> list[dict[str, Any]]:
     """OpenAPI entries for the filter query parameters (parsed by hand to refuse unknown ones)."""
-    out = []
-    for name, f in _FILTER_FIELDS.items():
-        schema: dict[str, Any] = ({"type": "array", "items": {"type": "string"}}
-                                  if name in _LIST_FIELDS else {"type": "string"})
-        out.append({"name": name, "in": "query", "required": False, "schema": schema,
-                    "description": f.description or name})
-    return out
+    fields = SearchFilters.model_json_schema()["properties"]
+    return [{"name": name, "in": "query", "required": False,
+             "schema": _filter_schema(name, fields[name]),
+             "description": f.description or name} for name, f in _FILTER_FIELDS.items()]
+
+
+class ErrorDetail(BaseModel):
+    """Every refusal: one line saying what is wrong and, where it helps, what to do."""
+
+    detail: str
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorDetail, "description": text} for code, text in (
+        (400, "a bad query, filter or upload"), (401, "sign in: no or a bad bearer token"),
+        (403, "your role does not allow it, or a cross-site request"),
+        (404, "no such study"), (413, "the request body is over its limit"),
+        (422, "a parameter or body field out of its schema"),
+        (429, "too many uploads at once"), (503, "the index is not ready"))}
 
 
 _FILTER_DOCS = {"parameters": _filter_parameters()}
+router = APIRouter(prefix="/api/v1", tags=["search"], responses=_ERRORS)
 
 
 def filters_from(params: QueryParams, known: set[str]) -> SearchFilters:
@@ -59,9 +87,14 @@ def filters_from(params: QueryParams, known: set[str]) -> SearchFilters:
     fields: dict[str, Any] = {}
     for name in _FILTER_FIELDS:
         raw = params.getlist(name)
+        if len(raw) > (MAX_VALUES if name in _LIST_FIELDS else 1):
+            raise QueryError(f"filter {name}: at most "
+                             f"{MAX_VALUES if name in _LIST_FIELDS else 1} value(s)")
         if name in _LIST_FIELDS:
             raw = [part for item in raw for part in item.split(",")]
-        values = [v.strip() for v in raw if v.strip()]
+        values = [v.strip() for v in raw if v != ""]
+        if not all(values):
+            raise QueryError(f"filter {name}: a blank value (leave it out, or send it empty)")
         if values:
             fields[name] = values if name in _LIST_FIELDS else values[-1]
     return build_filters(fields)
@@ -69,86 +102,99 @@ def filters_from(params: QueryParams, known: set[str]) -> SearchFilters:
 
 LimitQ = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 PageQ = Annotated[int, Query(ge=1, le=1000)]
+Uid = Annotated[str, StringConstraints(min_length=1, max_length=MAX_UID_CHARS)]
+UidQ = Annotated[list[Uid] | None, Query(max_length=MAX_EXAMPLES, description="study UIDs")]
+Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
+
+
+def _uid_path(value: str) -> str:
+    if not value or len(value) > MAX_UID_CHARS:
+        raise QueryError(f"study UID: 1 to {MAX_UID_CHARS} characters")
+    return value
 
 
 @router.get("/search", openapi_extra=_FILTER_DOCS)
-def search_get(request: Request,
+def search_get(request: Request, principal: Viewer,
                q: Annotated[str, Query(max_length=MAX_QUERY_CHARS,
                                        description="free text, e.g. 'dilated LV, no LGE'")],
                mode: Mode = Mode.BOTH, limit: LimitQ = 10, page: PageQ = 1,
                sort: Sort = Sort.RELEVANCE, per_patient: bool = True,
-               unlike: Annotated[list[str] | None, Query(description="less like these "
-                                                         "studies")] = None) -> SearchResponse:
+               unlike: UidQ = None) -> SearchResponse:
     """Free-text search over images, reports or both; filters as query parameters."""
     filters = filters_from(request.query_params, {"q", "mode", "unlike", *_PAGE_PARAMS})
     if not q.strip():
         raise QueryError("empty query: type what to look for")
-    return engine_of(request).search(SearchRequest(
+    return search_post(request, principal, SearchRequest(
         q=q, mode=mode, filters=filters, unlike=unlike or [],
         page=Page(limit=limit, page=page, sort=sort, per_patient=per_patient)))
 
 
 @router.post("/search")
-def search_post(request: Request, body: SearchRequest) -> SearchResponse:
+def search_post(request: Request, principal: Viewer, body: SearchRequest) -> SearchResponse:
     """The same search with a JSON body."""
-    return engine_of(request).search(body)
+    record(request, EventId.QUERY, Action.EXECUTE, body.unlike, q=body.q, mode=body.mode,
+           filters=body.filters.model_dump(mode="json", exclude_defaults=True))
+    return response_for(engine_of(request).search(body), principal)
 
 
 @router.get("/similar/{study_instance_uid}", openapi_extra=_FILTER_DOCS)
-def similar_get(request: Request, study_instance_uid: str,
-                negative: Annotated[list[str] | None, Query(description="less like these")]
-                = None,
-                also: Annotated[list[str] | None, Query(description="more like these too")]
-                = None,
-                view: Annotated[str | None, Query(description="one view slot: sax_mid, 4ch, "
-                                                  "lge_sax, ...")] = None,
+def similar_get(request: Request, principal: Viewer, study_instance_uid: str,
+                negative: UidQ = None, also: UidQ = None,
+                view: Annotated[str | None, Query(max_length=20, description="one view slot: "
+                                                  "sax_mid, 4ch, lge_sax, ...")] = None,
                 mode: Mode = Mode.IMAGES, limit: LimitQ = 10, page: PageQ = 1,
                 sort: Sort = Sort.RELEVANCE, per_patient: bool = True) -> SearchResponse:
     """Studies like this one (and `also`), unlike `negative`; other patients only."""
     filters = filters_from(request.query_params,
                            {"negative", "also", "view", "mode", *_PAGE_PARAMS})
-    return engine_of(request).similar(SimilarRequest(
-        positive=[study_instance_uid, *(also or [])], negative=negative or [],
-        view=view or None, mode=mode, filters=filters,
-        page=Page(limit=limit, page=page, sort=sort, per_patient=per_patient)))
+    positive = [_uid_path(study_instance_uid), *(also or [])]
+    if len(positive) > MAX_EXAMPLES:
+        raise QueryError(f"also: at most {MAX_EXAMPLES - 1} studies")
+    return similar_post(request, principal, SimilarRequest(
+        positive=positive, negative=negative or [], view=view or None, mode=mode,
+        filters=filters, page=Page(limit=limit, page=page, sort=sort, per_patient=per_patient)))
 
 
 @router.post("/similar")
-def similar_post(request: Request, body: SimilarRequest) -> SearchResponse:
-    return engine_of(request).similar(body)
+def similar_post(request: Request, principal: Viewer, body: SimilarRequest) -> SearchResponse:
+    """More like `positive`, less like `negative` (JSON body)."""
+    record(request, EventId.QUERY, Action.EXECUTE, [*body.positive, *body.negative],
+           similar=True, view=body.view, mode=body.mode,
+           filters=body.filters.model_dump(mode="json", exclude_defaults=True))
+    return response_for(engine_of(request).similar(body), principal)
 
 
 @router.post("/upload")
-def upload(request: Request,
+def upload(request: Request, principal: Viewer,
            file: Annotated[UploadFile, File(description="a zipped DICOM study")],
-           view: Annotated[str | None, Form()] = None,
+           view: Annotated[str | None, Form(max_length=20)] = None,
            limit: Annotated[int, Form(ge=1, le=MAX_LIMIT)] = 10,
            add: Annotated[bool, Form(description="keep the study in the archive for the next "
-                                     "index run")] = False) -> dict[str, Any]:
+                                     "index run (clinician or above)")] = False
+           ) -> dict[str, Any]:
     """Read and embed an uploaded study and return similar studies. It is not added to the
     index unless `add` is set; then it is kept in the archive and the next index run embeds it."""
-    engine = engine_of(request)
-    engine.check_ready()
-    study = study_from_upload(file.file, file.filename or "", study_encoder(request),
-                              layout_of(request).upload_previews,
-                              upload_archive(request) if add else None)
-    response = engine.near_vectors(study.vectors, SearchFilters(), Page(limit=limit),
-                                   view=view or None)
+    study, response = read_upload(request, principal, file, add, limit, view or None)
     return {"study": {"study_instance_uid": study.study_instance_uid, "views": study.views,
-                      "impression": study.impression, "skipped_files": study.skipped,
+                      "impression": study.impression if principal.allows(Role.CLINICIAN)
+                      else "", "skipped_files": study.skipped,
                       "previews": uploaded_previews(request, study), "added_to_index": False,
-                      "kept_for_indexing": str(study.kept) if study.kept else None},
-            **response.model_dump(mode="json")}
+                      "kept_for_indexing": study.kept is not None},
+            **response_for(response, principal).model_dump(mode="json")}
 
 
 @router.get("/studies/{study_instance_uid}")
-def study(request: Request, study_instance_uid: str) -> StudyDetail:
-    """Everything the index holds about one study, and the patient's other studies."""
-    return engine_of(request).study(study_instance_uid)
+def study(request: Request, principal: Viewer, study_instance_uid: str) -> StudyDetail:
+    """Everything the index holds about one study that your role may see, and the patient's
+    other studies."""
+    detail = engine_of(request).study(_uid_path(study_instance_uid))
+    record(request, EventId.INSTANCES_ACCESSED, Action.READ, [detail.study_instance_uid])
+    return detail_for(detail, principal, request.app.state.settings)
 
 
 @router.get("/facets", openapi_extra=_FILTER_DOCS)
-def facets(request: Request, q: Annotated[str | None, Query(max_length=MAX_QUERY_CHARS)] = None,
+def facets(request: Request, principal: Viewer,
+           q: Annotated[str | None, Query(max_length=MAX_QUERY_CHARS)] = None,
            mode: Mode = Mode.BOTH) -> FacetsResponse:
     """Counts per sex, vendor, view, finding, diagnosis and age band for the current query."""
     filters = filters_from(request.query_params, {"q", "mode"})

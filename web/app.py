@@ -1,59 +1,65 @@
-"""The FastAPI application: health and readiness, the JSON API, and (later) the pages."""
+"""The FastAPI application: health and readiness, the JSON API, the pages, sign-in and admin.
+
+Every route declares the role it needs (`web.auth.require`); `SecurityMiddleware` adds the
+security headers, refuses cross-origin state changes and bounds request bodies while they
+stream in. Sign-in is required unless the app is built with `open_access` (a loopback server).
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from typing import Any, cast
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
 
+from accounts import ApiTokens, OidcConfig, OidcProvider, Users
 from catalog import INDEX_VERSION, mismatch
 from cmr_search.settings import Settings
 from cmrclip.checkpoint import CheckpointError, checkpoint_folder, read_identity
+from db import AuditTrail, Database, TeachingFiles, database_of, import_legacy
 from indexer.embed import StudyEncoder
 from indexer.upload import UploadError
 from reader.headers import ignore_pydicom_warnings
-from search import (
-    NotFoundError,
-    NotReadyError,
-    QueryError,
-    SearchEngine,
-    SearchError,
-    SearchFilters,
-    SearchRequest,
-)
+from search import NotFoundError, NotReadyError, QueryError, SearchEngine, SearchError
 from search.encoder import QueryEncoder
 from search.factory import load_encoder, open_engine
-from vectorstore import StoreError, VectorStore
-from vectorstore.factory import describe, open_index
-from web import media, pages, teaching_pages
+from vectorstore import VectorStore
+from vectorstore.factory import open_index
+from web import admin_pages, media, pages, signin, teaching_pages
 from web.api import router
+from web.auth import Forbidden, SignInRequired
 from web.render import STATIC
-from web.teaching import TeachingFiles
+from web.security import SecurityMiddleware
 
 logger = logging.getLogger(__name__)
 
 
 def readiness(store: VectorStore, settings: Settings) -> tuple[bool, dict[str, Any]]:
-    """Ready when the store answers and its index was built by the configured model."""
+    """Ready when the store answers and its index was built by the configured model. The
+    answer names versions, never folders or hosts (those go to the log)."""
     try:
         metadata = store.metadata()
         identity = read_identity(checkpoint_folder(settings.checkpoint))
-    except (StoreError, CheckpointError) as error:
-        return False, {"ready": False, "reason": str(error)}
+    except CheckpointError as error:
+        logger.warning("not ready: %s", error)
+        return False, {"ready": False, "reason": "the model checkpoint cannot be read"}
     except Exception as error:  # noqa: BLE001  (unreachable server: any client error)
-        return False, {"ready": False, "reason": f"{type(error).__name__}: {error}"}
+        logger.warning("not ready: %s: %s", type(error).__name__, error)
+        return False, {"ready": False, "reason": "the index store does not answer"}
     if metadata is None:
         return False, {"ready": False, "reason": "no index yet; run `cmr-search index`"}
     reason = mismatch(metadata, {"index_version": INDEX_VERSION, "model": identity.as_dict()})
     if reason is not None:
         return False, {"ready": False, "reason": reason}
-    return True, {"ready": True, "studies": store.count(), "store": describe(settings),
-                  "versions": {"model": identity.key, "index": INDEX_VERSION}}
+    return True, {"ready": True, "versions": {"model": identity.key, "index": INDEX_VERSION}}
 
 
 _STATUS = {QueryError: 400, UploadError: 400, NotFoundError: 404, NotReadyError: 503}
@@ -91,6 +97,8 @@ class Models:
 
 def _warm_up(models: Models) -> None:
     """Load the model and the prompt directions now; an index problem shows on /readyz."""
+    from search import SearchFilters, SearchRequest
+
     engine = models.engine()
     for name in ("search.html", "study.html", "_main.html", "_card.html"):
         pages.templates.get_template(name)  # compiled once, here
@@ -103,70 +111,168 @@ def _warm_up(models: Models) -> None:
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith(("/api/", "/media/"))
+    return request.url.path.startswith(("/api/", "/media/")) or \
+        "authorization" in request.headers
 
 
-def _mount_media(app: FastAPI, settings: Settings) -> None:
-    """Previews only: the data folder also holds embeddings and run reports, never served."""
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for route, folder in (("/media/previews", settings.layout.previews),
-                          ("/media/uploads/previews", settings.layout.upload_previews)):
-        folder.mkdir(parents=True, exist_ok=True)
-        app.mount(route, StaticFiles(directory=folder), name=route.strip("/"))
+def oidc_of(settings: Settings) -> OidcProvider | None:
+    if not (settings.oidc_issuer and settings.oidc_client_id):
+        return None
+    secret = settings.oidc_client_secret
+    return OidcProvider(OidcConfig(
+        settings.oidc_issuer, settings.oidc_client_id,
+        secret.get_secret_value() if secret else None, settings.oidc_scopes,
+        settings.oidc_audience, settings.oidc_roles_claim))
+
+
+def _state(app: FastAPI, settings: Settings, database: Database | None,
+           oidc: OidcProvider | None, open_access: bool) -> None:
+    database = database or database_of(settings)
+    app.state.database = database
+    app.state.users = Users(database)
+    app.state.tokens = ApiTokens(database)
+    app.state.audit = AuditTrail(database)
+    app.state.teaching = TeachingFiles(database)
+    imported = import_legacy(app.state.teaching, settings.layout.legacy_teaching_db)
+    if imported:
+        logger.info("imported %d teaching files from %s", imported,
+                    settings.layout.legacy_teaching_db.name)
+    app.state.oidc = oidc if oidc is not None else oidc_of(settings)
+    app.state.open_access = open_access
+    app.state.media_files = {}
 
 
 def create_app(settings: Settings, store: VectorStore | None = None,
-               engine: SearchEngine | None = None,
+               engine: SearchEngine | None = None, database: Database | None = None,
+               open_access: bool = False, oidc: OidcProvider | None = None,
                encoder: StudyEncoder | None = None) -> FastAPI:
-    """The app over the settings' index (or `store`), with `engine` and `encoder` when given
-    (tests), else loaded from the configured checkpoint on first use."""
+    """The app over the index. `open_access`: no sign-in (only for a loopback server).
+    `engine` and `encoder` when given (tests), else loaded from the checkpoint on first use."""
     ignore_pydicom_warnings()  # the app's entry point: uploads read odd files too
-    app = FastAPI(title="cmr-search", version="0.1.0",
-                  description="Case-retrieval search for cardiac MRI archives.")
+    app = FastAPI(title="cmr-search", version="0.1.0", docs_url=None, redoc_url=None,
+                  description="Case-retrieval search for cardiac MRI archives. Send a personal "
+                  "API token or the identity provider's access token as `Authorization: "
+                  "Bearer ...`.")
     index = engine.store if engine is not None else store if store is not None \
         else open_index(settings)
     app.state.settings = settings
     app.state.store = index
     app.state.models = Models(settings, index, engine, encoder)
     app.state.warm_up = lambda: _warm_up(app.state.models)
-    app.state.teaching = TeachingFiles(settings.layout.teaching_db)
-    app.include_router(router)
-    app.include_router(pages.router)
-    app.include_router(teaching_pages.router)
-    app.include_router(media.router)
-    _mount_media(app, settings)
+    _state(app, settings, database, oidc, open_access)
+    for module_router in (router, pages.router, teaching_pages.router, media.router,
+                          signin.router, admin_pages.router):
+        app.include_router(module_router)
+    static = StaticFiles(directory=STATIC)
+    static.__dict__["required_role"] = None  # public: css, js, the logo
+    app.mount("/static", static, name="static")
+    https = bool(settings.public_url and settings.public_url.startswith("https://"))
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret("secret_key"),
+                       session_cookie="cmr_session", max_age=int(settings.session_hours * 3600),
+                       same_site="lax", https_only=https)
+    app.add_middleware(SecurityMiddleware, public_url=settings.public_url,
+                       max_upload_bytes=int(settings.upload_max_request_mb * 2**20),
+                       max_uploads=settings.upload_max_concurrent)
+    _handlers(app)
+    _health(app, index, settings)
+    return app
 
+
+def _error(request: Request, status: int, title: str, message: str,
+           headers: dict[str, str] | None = None) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
+    return pages.render(request, "error.html", status, title=title, message=message)
+
+
+def _validation_detail(error: RequestValidationError) -> str:
+    """The first problem in one line, without echoing the input (it may be 1e309 or a lone
+    surrogate, which no JSON answer can carry)."""
+    first = error.errors()[0] if error.errors() else {}
+    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
+    message = str(first.get("msg", "invalid")).encode("ascii", "replace").decode()
+    return f"{where}: {message}"
+
+
+def _allowed(app: FastAPI, path: str) -> list[str]:
+    """Every method some route answers at `path` (a 405's Allow header names them all, not
+    only those of the first route that matched the path)."""
+    methods: set[str] = set()
+    for template, operations in app.openapi()["paths"].items():
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            methods |= {m.upper() for m in operations}
+    return sorted(methods)
+
+
+def _handlers(app: FastAPI) -> None:
     @app.exception_handler(SearchError)
     @app.exception_handler(UploadError)
     def search_error(request: Request, error: Exception) -> Response:
         status = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), 400)
-        if _wants_json(request):
-            return JSONResponse({"detail": str(error)}, status_code=status)
         title = {404: "Not found", 503: "The index is not ready"}.get(status, "Bad request")
-        return pages.render(request, "error.html", status, title=title, message=str(error))
+        return _error(request, status, title, str(error))
+
+    @app.exception_handler(RequestValidationError)
+    def invalid(request: Request, error: RequestValidationError) -> Response:
+        """422: out of the schema. 400: within it, but not meaningful (the model's own rules:
+        a range backwards, text that is no text)."""
+        semantic = all(e.get("type") == "value_error" for e in error.errors())
+        status = 422 if _wants_json(request) and not semantic else 400
+        return _error(request, status, "Bad request", _validation_detail(error))
+
+    @app.exception_handler(ValidationError)
+    def invalid_inside(request: Request, error: ValidationError) -> Response:
+        """A model a route builds from what it was sent (query parameters into a request)."""
+        return _error(request, 400, "Bad request",
+                      _validation_detail(RequestValidationError(error.errors())))
+
+    @app.exception_handler(SignInRequired)
+    def sign_in(request: Request, error: SignInRequired) -> Response:
+        if _wants_json(request) or request.method != "GET":
+            return JSONResponse({"detail": str(error)}, status_code=401,
+                                headers={"WWW-Authenticate": "Bearer"})
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    def forbidden(request: Request, error: Forbidden) -> Response:
+        return _error(request, 403, "Not allowed", str(error))
 
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed(app, request.url.path))
         if _wants_json(request):
-            return JSONResponse({"detail": error.detail}, status_code=error.status_code)
+            return JSONResponse({"detail": error.detail}, status_code=error.status_code,
+                                headers=headers)
         title = "Not found" if error.status_code == 404 else "Error"
         message = "There is no such page." if error.status_code == 404 else str(error.detail)
         return pages.render(request, "error.html", error.status_code, title=title,
                             message=message)
 
-    @app.get("/healthz", tags=["health"])
+
+def _health(app: FastAPI, index: VectorStore, settings: Settings) -> None:
+    from fastapi import Depends
+
+    from web.auth import require
+
+    public = [Depends(require(None))]
+
+    @app.get("/healthz", tags=["health"], dependencies=public)
     def healthz() -> dict[str, str]:
         """The process is up (liveness)."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"])
+    @app.get("/readyz", tags=["health"], dependencies=public)
     def readyz() -> JSONResponse:
         """The index is reachable and matches the model (readiness; 503 otherwise)."""
         ready, body = readiness(index, settings)
         return JSONResponse(body, status_code=200 if ready else 503)
 
-    @app.get("/api/v1/health", tags=["health"])
+    @app.get("/api/v1/health", tags=["health"], dependencies=public)
     def api_health() -> JSONResponse:
         return readyz()
-
-    return app

@@ -5,14 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
-from fastapi import Request
+from fastapi import Request, UploadFile
 
+from accounts import Principal, Role
 from catalog import point_id
 from cmr_search.layout import DataLayout
+from cmr_search.settings import Settings
+from db import Action, EventId
 from indexer.embed import StudyEncoder
-from indexer.upload import UploadedStudy
-from search import QueryError, SearchEngine
+from indexer.upload import UploadedStudy, UploadLimits, study_from_upload, upload_label
+from search import Page, QueryError, SearchEngine, SearchFilters, SearchResponse
 from vectorstore import VectorStore
+from web.auth import Forbidden, record
 
 
 def engine_of(request: Request) -> SearchEngine:
@@ -51,3 +55,28 @@ def upload_archive(request: Request) -> Path:
     if configured is None and not archive:
         raise QueryError("no archive to keep the study in: set CMR_SEARCH_UPLOAD_ARCHIVE")
     return configured or Path(str(archive))
+
+
+def upload_limits(settings: Settings) -> UploadLimits:
+    return UploadLimits(max_unpacked_bytes=int(settings.upload_max_unpacked_mb * 2**20),
+                        max_ratio=settings.upload_max_ratio,
+                        max_members=settings.upload_max_members)
+
+
+def read_upload(request: Request, principal: Principal, file: UploadFile, add: bool, limit: int,
+                view: str | None) -> tuple[UploadedStudy, SearchResponse]:
+    """An uploaded study read, embedded and searched with (kept for indexing when `add`, which
+    needs a clinician); the audit trail records it."""
+    if add and not principal.allows(Role.CLINICIAN):
+        raise Forbidden("keeping an upload for the index needs the clinician role")
+    engine = engine_of(request)
+    engine.check_ready()
+    study = study_from_upload(file.file, file.filename or "", study_encoder(request),
+                              layout_of(request).upload_previews,
+                              upload_archive(request) if add else None,
+                              upload_limits(request.app.state.settings))
+    record(request, EventId.IMPORT if add else EventId.QUERY,
+           Action.CREATE if add else Action.EXECUTE, [study.study_instance_uid],
+           upload=upload_label(file.filename or ""), kept=study.kept is not None)
+    response = engine.near_vectors(study.vectors, SearchFilters(), Page(limit=limit), view=view)
+    return study, response

@@ -8,25 +8,31 @@ come from the clip cache the indexer wrote (the model's 96 px crops).
 from __future__ import annotations
 
 import logging
+import os
 import re
 from pathlib import Path
 
 import numpy as np
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import FileResponse, Response
 from PIL import Image, ImageSequence
+from starlette.staticfiles import StaticFiles
 
+from accounts import Role
 from catalog import PayloadField, point_id
 from cmr_search.vocab import CINE_SLOTS, SAX_SLOTS, ClipSlot, PreviewKind
 from cmrclip.clips import ClipCache
+from web.auth import require
 from web.deps import layout_of, store_of, study_encoder
 
 logger = logging.getLogger(__name__)
-router = APIRouter(include_in_schema=False)
+# previews and cines are patient images: a viewer's at least
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require(Role.VIEWER))])
 
 PREVIEW_SLOTS = tuple(k.value for k in PreviewKind)
 SAX_SLICES = tuple(s.value for s in SAX_SLOTS)
-_SAFE = re.compile(r"^[0-9A-Za-z._-]{1,80}$")
+# a DICOM UID (digits and dots), or a test's name: never '.', '..' or a path
+_SAFE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]*(\.[0-9A-Za-z_-]+)*$")
 
 
 def _strip(frames: list[np.ndarray]) -> Image.Image:
@@ -65,7 +71,7 @@ def sax_slices(cache: ClipCache, uid: str) -> list[str]:
 
 @router.get("/media/sprite/{uid}/{slot}.png")
 def sprite(request: Request, uid: str, slot: str) -> FileResponse:
-    if not _SAFE.match(uid) or slot not in (*PREVIEW_SLOTS, *SAX_SLICES):
+    if len(uid) > 80 or not _SAFE.match(uid) or slot not in (*PREVIEW_SLOTS, *SAX_SLICES):
         raise HTTPException(404, "no such cine")
     layout = layout_of(request)
     target = layout.sprites / uid / f"{slot}.png"
@@ -77,8 +83,35 @@ def sprite(request: Request, uid: str, slot: str) -> FileResponse:
         partial = target.with_suffix(".partial.png")
         _strip(frames).save(partial, optimize=True)
         partial.replace(target)
-    return FileResponse(target, media_type="image/png",
-                        headers={"Cache-Control": "public, max-age=86400"})
+    return FileResponse(target, media_type="image/png")
+
+
+def _files(request: Request, name: str) -> StaticFiles:
+    """A StaticFiles per preview folder (its lookup refuses paths that leave the folder)."""
+    cache: dict[str, StaticFiles] = request.app.state.media_files
+    if name not in cache:
+        layout = layout_of(request)
+        folder = layout.previews if name == "previews" else layout.upload_previews
+        folder.mkdir(parents=True, exist_ok=True)
+        cache[name] = StaticFiles(directory=folder)
+    return cache[name]
+
+
+@router.get("/media/previews/{path:path}")
+async def preview(request: Request, path: str) -> Response:
+    """An indexed study's animated preview or poster."""
+    return await _files(request, "previews").get_response(_relative(path), request.scope)
+
+
+@router.get("/media/uploads/previews/{path:path}")
+async def upload_preview(request: Request, path: str) -> Response:
+    """An uploaded study's preview."""
+    return await _files(request, "uploads").get_response(_relative(path), request.scope)
+
+
+def _relative(path: str) -> str:
+    """As StaticFiles itself normalises a mounted path (its lookup then keeps it inside)."""
+    return os.path.normpath(os.path.join(".", *path.split("/")))
 
 
 def _frames(request: Request, data_dir: Path, uid: str, slot: str) -> list[np.ndarray]:

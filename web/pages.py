@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
+from accounts import Principal, Role
 from catalog import PayloadField
 from cmrclip.clips import ClipCache
-from indexer.upload import UploadError, study_from_upload
+from db import Access, Action, EventId
+from indexer.upload import UploadError, upload_label
 from search import (
     Mode,
     Page,
@@ -20,13 +21,17 @@ from search import (
     SimilarRequest,
     Sort,
 )
+from search.models import MAX_DEPTH, MAX_EXAMPLES, MAX_LIMIT, MAX_QUERY_CHARS
 from search.understand import understand
 from web.api import filters_from
-from web.deps import engine_of, layout_of, study_encoder, upload_archive, uploaded_previews
+from web.auth import SignInRequired, csrf_token, current, record, require
+from web.deps import engine_of, layout_of, read_upload, study_encoder, uploaded_previews
 from web.media import clip_interval_ms, sax_slices
+from web.redact import detail_for, response_for
 from web.render import PREVIEW_ORDER, make_templates
 
 router = APIRouter(include_in_schema=False)
+Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
 templates = make_templates()
 _PAGE_KEYS = {"q", "mode", "sort", "page", "all", "unlike", "limit"}
 EXAMPLES = ("dilated LV with transmural LGE", "no LGE", "severe LV systolic dysfunction",
@@ -40,26 +45,39 @@ def _choice(value: str | None, kind: type[Mode] | type[Sort], default: Any) -> A
         raise QueryError(f"unknown {kind.__name__.lower()} {value!r}") from None
 
 
-def _int(value: str | None, default: int, name: str) -> int:
-    try:
-        number = int(value) if value else default
-    except ValueError:
-        raise QueryError(f"{name} must be a whole number, not {value!r}") from None
-    if number < 1:
-        raise QueryError(f"{name} must be 1 or more")
+def _int(value: str | None, default: int, name: str, most: int = MAX_DEPTH) -> int:
+    if not value:
+        return default
+    number = int(value) if value.isdigit() and len(value) < 10 else -1
+    if not 1 <= number <= most:
+        raise QueryError(f"{name} must be a whole number from 1 to {most}, not {value[:20]!r}")
     return number
 
 
+def _uids(params: Any, name: str, most: int = MAX_EXAMPLES) -> list[str]:
+    values = [v for v in params.getlist(name) if v]
+    if len(values) > most:
+        raise QueryError(f"{name}: at most {most} studies")
+    return values
+
+
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page; every page knows who is signed in, whether sign-in is off, and the CSRF token."""
+    try:
+        context.setdefault("principal", current(request))
+    except SignInRequired:
+        context.setdefault("principal", None)
+    context["open_access"] = request.app.state.open_access
+    context["csrf"] = csrf_token(request)
     return templates.TemplateResponse(request, template, context, status_code=status)
 
 
 @router.get("/", response_class=HTMLResponse)
-def search_page(request: Request) -> HTMLResponse:
+def search_page(request: Request, principal: Viewer) -> HTMLResponse:
     """Search; the URL holds the whole query. htmx requests get the results part only."""
     params = request.query_params
     engine = engine_of(request)
-    q = (params.get("q") or "").strip()
+    q = (params.get("q") or "").strip()[:MAX_QUERY_CHARS + 1]
     context: dict[str, Any] = {"q": q, "examples": EXAMPLES, "response": None, "error": None,
                                "facets": None, "filters": SearchFilters(), "terms": []}
     status = 200
@@ -68,13 +86,18 @@ def search_page(request: Request) -> HTMLResponse:
         context["sort"] = _choice(params.get("sort"), Sort, Sort.RELEVANCE)
         filters = filters_from(params, _PAGE_KEYS)
         context["filters"] = filters
-        page = Page(limit=_int(params.get("limit"), 12, "limit"),
+        page = Page(limit=_int(params.get("limit"), 12, "limit", MAX_LIMIT),
                     page=_int(params.get("page"), 1, "page"), sort=context["sort"],
                     per_patient=params.get("all") != "1")
+        if len(q) > MAX_QUERY_CHARS:
+            raise QueryError(f"the query is over {MAX_QUERY_CHARS} characters")
         if q:
-            context["response"] = engine.search(SearchRequest(
-                q=q, mode=context["mode"], filters=filters, page=page,
-                unlike=params.getlist("unlike")))
+            unlike = _uids(params, "unlike")
+            record(request, EventId.QUERY, Action.EXECUTE, unlike, q=q, mode=context["mode"],
+                   filters=filters.active())
+            context["response"] = response_for(engine.search(SearchRequest(
+                q=q, mode=context["mode"], filters=filters, page=page, unlike=unlike)),
+                principal)
             context["terms"] = understand(q).terms()
         context["facets"] = engine.facets(filters, q or None, context["mode"])
     except QueryError as error:
@@ -87,36 +110,50 @@ def search_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/study/{uid}", response_class=HTMLResponse)
-def study_page(request: Request, uid: str) -> HTMLResponse:
+def study_page(request: Request, principal: Viewer, uid: str) -> HTMLResponse:
     engine = engine_of(request)
-    detail = engine.study(uid)
+    settings = request.app.state.settings
+    detail = detail_for(engine.study(uid[:MAX_QUERY_CHARS]), principal, settings)
+    record(request, EventId.INSTANCES_ACCESSED, Action.READ, [detail.study_instance_uid])
     cache = ClipCache(layout_of(request).clips, study_encoder(request).spec)
     similar = engine.similar(SimilarRequest(positive=[uid], page=Page(limit=6)))
-    return render(request, "study.html", study=detail, p=detail.payload, similar=similar,
-                  per_view=engine.encoder.per_view,
-                  slices=sax_slices(cache, uid), slice_interval=clip_interval_ms(cache, uid),
-                  collections=request.app.state.teaching.collections())
+    collections = [c for c in request.app.state.teaching.collections(principal.name)
+                   if c.access is not Access.READ] if principal.allows(Role.CURATOR) else None
+    return render(request, "study.html", study=detail, p=detail.payload,
+                  similar=response_for(similar, principal), per_view=engine.encoder.per_view,
+                  slices=sax_slices(cache, uid),
+                  slice_interval=clip_interval_ms(cache, uid), collections=collections)
 
 
 @router.get("/similar/{uid}", response_class=HTMLResponse)
-def similar_page(request: Request, uid: str) -> HTMLResponse:
+def similar_page(request: Request, principal: Viewer, uid: str) -> HTMLResponse:
     """More like this study (and `also`), less like `unlike`; optionally in one view."""
     params = request.query_params
     engine = engine_of(request)
-    view = params.get("view") or None
-    response = engine.similar(SimilarRequest(
-        positive=[uid, *params.getlist("also")], negative=params.getlist("unlike"), view=view,
+    view = (params.get("view") or "")[:20] or None
+    positive = [uid, *_uids(params, "also", MAX_EXAMPLES - 1)]
+    negative = _uids(params, "unlike")
+    request_ = SimilarRequest(
+        positive=positive, negative=negative, view=view,
         mode=_choice(params.get("mode"), Mode, Mode.IMAGES),
         filters=filters_from(params, {"also", "unlike", "view", "mode", "page"}),
-        page=Page(limit=12, page=_int(params.get("page"), 1, "page"))))
-    return render(request, "similar.html", uid=uid, anchor=engine.study(uid), view=view,
+        page=Page(limit=12, page=_int(params.get("page"), 1, "page")))
+    record(request, EventId.QUERY, Action.EXECUTE, [*positive, *negative], similar=True,
+           view=view)
+    response = response_for(engine.similar(request_), principal)
+    anchor = detail_for(engine.study(uid), principal, request.app.state.settings)
+    return render(request, "similar.html", uid=uid, anchor=anchor, view=view,
                   response=response, terms=[], per_view=engine.encoder.per_view)
 
 
 @router.get("/compare", response_class=HTMLResponse)
-def compare_page(request: Request, a: str, b: str) -> HTMLResponse:
+def compare_page(request: Request, principal: Viewer, a: str, b: str) -> HTMLResponse:
     engine = engine_of(request)
-    left, right = engine.study(a), engine.study(b)
+    settings = request.app.state.settings
+    left = detail_for(engine.study(a[:MAX_QUERY_CHARS]), principal, settings)
+    right = detail_for(engine.study(b[:MAX_QUERY_CHARS]), principal, settings)
+    record(request, EventId.INSTANCES_ACCESSED, Action.READ,
+           [left.study_instance_uid, right.study_instance_uid], compare=True)
     slots = [s.value for s in PREVIEW_ORDER
              if s in (left.payload.get(PayloadField.PREVIEWS) or {}) or
              s in (right.payload.get(PayloadField.PREVIEWS) or {})]
@@ -124,25 +161,24 @@ def compare_page(request: Request, a: str, b: str) -> HTMLResponse:
 
 
 @router.get("/upload", response_class=HTMLResponse)
-def upload_form(request: Request) -> HTMLResponse:
-    return render(request, "upload.html", result=None, error=None)
+def upload_form(request: Request, principal: Viewer) -> HTMLResponse:
+    return render(request, "upload.html", result=None, error=None,
+                  may_keep=principal.allows(Role.CLINICIAN))
 
 
 @router.post("/upload", response_class=HTMLResponse)
-def upload_page(request: Request,
+def upload_page(request: Request, principal: Viewer,
                 file: Annotated[UploadFile, File(description="a zipped DICOM study")],
                 add: Annotated[bool, Form()] = False) -> HTMLResponse:
-    engine = engine_of(request)
-    engine.check_ready()
+    may_keep = principal.allows(Role.CLINICIAN)
     try:
-        study = study_from_upload(file.file, file.filename or "", study_encoder(request),
-                                  layout_of(request).upload_previews,
-                                  upload_archive(request) if add else None)
+        study, response = read_upload(request, principal, file, add, 12, None)
     except (UploadError, QueryError) as error:
-        return render(request, "upload.html", 400, result=None, error=str(error))
-    response = engine.near_vectors(study.vectors, SearchFilters(), Page(limit=12))
-    return render(request, "upload.html", result=response, study=study,
-                  previews=uploaded_previews(request, study), error=None, terms=[],
-                  filename=Path(file.filename or "upload.zip").name, kept=study.kept)
+        return render(request, "upload.html", 400, result=None, error=str(error),
+                      may_keep=may_keep)
+    return render(request, "upload.html", result=response_for(response, principal),
+                  study=study, previews=uploaded_previews(request, study), error=None, terms=[],
+                  filename=upload_label(file.filename or ""), kept=study.kept,
+                  may_keep=may_keep)
 
 

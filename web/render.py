@@ -37,12 +37,18 @@ FINDING_LABELS = {
 
 
 def highlight(text: str, terms: list[str] | None) -> Markup:
-    """Escape the text, then wrap the query's words in <mark>."""
-    escaped = str(escape(text))
+    """The query's words wrapped in <mark>, found in the text itself and escaped piece by
+    piece (so a match never lands inside an entity such as `&lt;`)."""
     pattern = term_pattern(terms or [])
     if pattern is None:
-        return Markup(escaped)
-    return Markup(pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped))
+        return escape(text)
+    out, last = [], 0
+    for match in pattern.finditer(text):
+        out.append(str(escape(text[last:match.start()])))
+        out.append(f"<mark>{escape(match.group(0))}</mark>")
+        last = match.end()
+    out.append(str(escape(text[last:])))
+    return Markup("".join(out))
 
 
 _WORDS = {"dcm": "DCM", "hcm": "HCM", "arvc": "ARVC", "ge": "GE", "F": "Female",

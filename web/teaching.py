@@ -1,7 +1,8 @@
-"""Teaching files: named collections of cases with a note and tags, kept in SQLite.
+"""The teaching-file handout: one self-contained HTML page of a collection's cases.
 
-The handout export holds previews, impressions, notes and tags only: no names, IDs, UIDs,
-accession numbers or exact dates (a year at most).
+The collections themselves live in the database (`db.teaching`). The handout holds previews,
+impressions, notes and tags only: no names, IDs, UIDs, accession numbers or exact dates (a year
+at most).
 """
 
 from __future__ import annotations
@@ -10,126 +11,19 @@ import base64
 import html
 import io
 import re
-import sqlite3
 import zipfile
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from catalog import PayloadField as F
 from cmr_search.vocab import PreviewKind
+from db import Case
 from web.render import VIEW_LABELS
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS collections (
-    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS cases (
-    id INTEGER PRIMARY KEY,
-    collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
-    study_instance_uid TEXT NOT NULL, note TEXT NOT NULL DEFAULT '',
-    tags TEXT NOT NULL DEFAULT '', added TEXT NOT NULL,
-    UNIQUE (collection_id, study_instance_uid));
-"""
 # the views a handout shows, in order (its size stays small: no long-axis LGE, no LVOT)
 HANDOUT_VIEWS = (PreviewKind.SAX, PreviewKind.CH4, PreviewKind.CH2, PreviewKind.CH3,
                  PreviewKind.LGE_SAX)
-MAX_NAME = 120
-MAX_NOTE = 4000
-
-
-class TeachingError(ValueError):
-    """A bad collection name, note or tag; the message says which."""
-
-
-@dataclass(frozen=True)
-class Collection:
-    id: int
-    name: str
-    created: str
-    cases: int
-
-
-@dataclass(frozen=True)
-class Case:
-    id: int
-    study_instance_uid: str
-    note: str
-    tags: list[str]
-    added: str
-
-
-def parse_tags(text: str) -> list[str]:
-    tags = [t.strip().lower() for t in re.split(r"[,;]", text) if t.strip()]
-    for tag in tags:
-        if len(tag) > 40:
-            raise TeachingError(f"tag {tag[:40]!r}...: at most 40 characters")
-    return sorted(set(tags))
-
-
-class TeachingFiles:
-    """Collections in one SQLite file; every method opens its own connection (thread-safe)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._db() as db:
-            db.executescript(_SCHEMA)
-
-    def _db(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=10)
-        db.execute("PRAGMA foreign_keys = ON")
-        return db
-
-    def create(self, name: str) -> int:
-        name = " ".join(name.split())
-        if not name or len(name) > MAX_NAME:
-            raise TeachingError(f"collection name: 1 to {MAX_NAME} characters")
-        with self._db() as db:
-            row = db.execute("SELECT id FROM collections WHERE name = ?", (name,)).fetchone()
-            if row:
-                return int(row[0])
-            cursor = db.execute("INSERT INTO collections (name, created) VALUES (?, ?)",
-                                (name, _now()))
-            return int(cursor.lastrowid or 0)
-
-    def collections(self) -> list[Collection]:
-        with self._db() as db:
-            rows = db.execute("SELECT c.id, c.name, c.created, COUNT(k.id) FROM collections c "
-                              "LEFT JOIN cases k ON k.collection_id = c.id GROUP BY c.id "
-                              "ORDER BY c.name").fetchall()
-        return [Collection(int(r[0]), r[1], r[2], int(r[3])) for r in rows]
-
-    def collection(self, collection_id: int) -> Collection | None:
-        return next((c for c in self.collections() if c.id == collection_id), None)
-
-    def add(self, collection_id: int, uid: str, note: str, tags: str) -> None:
-        if len(note) > MAX_NOTE:
-            raise TeachingError(f"note: at most {MAX_NOTE} characters")
-        if self.collection(collection_id) is None:
-            raise TeachingError(f"no teaching file {collection_id}")
-        with self._db() as db:
-            db.execute("INSERT INTO cases (collection_id, study_instance_uid, note, tags, added) "
-                       "VALUES (?, ?, ?, ?, ?) ON CONFLICT (collection_id, study_instance_uid) "
-                       "DO UPDATE SET note = excluded.note, tags = excluded.tags",
-                       (collection_id, uid, note.strip(), ",".join(parse_tags(tags)), _now()))
-
-    def remove(self, collection_id: int, case_id: int) -> None:
-        with self._db() as db:
-            db.execute("DELETE FROM cases WHERE id = ? AND collection_id = ?",
-                       (case_id, collection_id))
-
-    def cases(self, collection_id: int) -> list[Case]:
-        with self._db() as db:
-            rows = db.execute("SELECT id, study_instance_uid, note, tags, added FROM cases "
-                              "WHERE collection_id = ? ORDER BY added, id",
-                              (collection_id,)).fetchall()
-        return [Case(int(r[0]), r[1], r[2], [t for t in r[3].split(",") if t], r[4])
-                for r in rows]
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _data_uri(path: Path) -> str:

@@ -132,3 +132,30 @@ def test_tolerant_reading_is_scoped_and_safe_across_threads() -> None:
     worker.join()
     assert seen == [config.IGNORE]
     assert config.settings.reading_validation_mode == before
+
+
+def test_secondary_captures_are_refused_and_burned_in_text_is_flagged(tmp_path: Path) -> None:
+    def write(sop_class: str, burned: str | None) -> Path:
+        ds = Dataset()
+        ds.file_meta = FileMetaDataset()
+        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        ds.file_meta.MediaStorageSOPClassUID = sop_class
+        ds.SOPClassUID, ds.SOPInstanceUID = sop_class, generate_uid()
+        ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
+        ds.Rows = ds.Columns = 2
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit = 16, 16, 15
+        ds.SamplesPerPixel, ds.PixelRepresentation = 1, 0
+        ds.PhotometricInterpretation = "MONOCHROME2"
+        if burned is not None:
+            ds.BurnedInAnnotation = burned
+        ds.PixelData = b"\0" * 8
+        path = tmp_path / f"{ds.SOPInstanceUID}.dcm"
+        ds.save_as(path, enforce_file_format=True)
+        return path
+
+    capture = read_headers(write("1.2.840.10008.5.1.4.1.1.7", None))
+    assert getattr(capture, "reason", "").startswith("secondary capture")
+    burned = read_headers(write("1.2.840.10008.5.1.4.1.1.4", "YES"))
+    clean = read_headers(write("1.2.840.10008.5.1.4.1.1.4", None))
+    assert burned.frames[0].burned_in_annotation  # type: ignore[union-attr]
+    assert not clean.frames[0].burned_in_annotation  # type: ignore[union-attr]

@@ -30,7 +30,7 @@ def test_an_uploaded_study_finds_similar_studies(archive: Path, indexed_data: Pa
     study = next(s for s in scan_archive(archive).studies if s.report is not None)
     store = LiveEdgeStore(indexed_data / "index")
     before = store.count()
-    client = TestClient(create_app(Settings(data_dir=indexed_data), store))
+    client = TestClient(create_app(Settings(data_dir=indexed_data), store, open_access=True))
     response = client.post("/api/v1/upload", files={"file": ("study.zip", zipped(study))},
                            data={"limit": "3"})
     assert response.status_code == 200, response.text
@@ -50,12 +50,13 @@ def test_an_upload_is_kept_for_the_next_index_run_only_when_asked(
     study = scan_archive(archive).studies[0]
     store = LiveEdgeStore(indexed_data / "index")
     settings = Settings(data_dir=indexed_data, upload_archive=tmp_path / "inbox")
-    client = TestClient(create_app(settings, store))
+    client = TestClient(create_app(settings, store, open_access=True))
     response = client.post("/api/v1/upload", files={"file": ("s.zip", zipped(study))},
                            data={"add": "true", "limit": "1"})
     assert response.status_code == 200, response.text
-    kept = Path(response.json()["study"]["kept_for_indexing"])
-    assert kept.is_dir() and kept.parent == tmp_path / "inbox" / "uploads"
+    assert response.json()["study"]["kept_for_indexing"] is True  # where: not said (a path)
+    (kept,) = (tmp_path / "inbox" / "uploads").iterdir()
+    assert kept.is_dir() and str(tmp_path) not in response.text
     found = scan_archive(tmp_path / "inbox").studies
     assert [s.study_instance_uid for s in found] == [study.study_instance_uid]
     store.close()

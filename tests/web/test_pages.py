@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
+from fakes.web import csrf_of
 from fastapi.testclient import TestClient
 
 
@@ -48,14 +49,16 @@ def test_study_compare_similar_and_upload_pages(client: TestClient) -> None:
     similar = client.get("/similar/1.1", params={"view": "lge_sax"})
     assert similar.status_code == 200 and "LGE short axis only" in similar.text
     assert client.get("/upload").status_code == 200
-    bad = client.post("/upload", files={"file": ("x.zip", b"not a zip")})
+    bad = client.post("/upload", files={"file": ("x.zip", b"not a zip")},
+                      data={"csrf_token": csrf_of(client)})
     assert bad.status_code == 400 and "not a zip file" in bad.text
 
 
 def test_teaching_file_round_trip_without_identifiers(client: TestClient) -> None:
+    token = csrf_of(client)
     added = client.post("/teaching/add", data={"study_instance_uid": "1.1", "new_name": "LGE",
-                                               "note": "Transmural scar", "tags": "lge, mi"},
-                        follow_redirects=False)
+                                               "note": "Transmural scar", "tags": "lge, mi",
+                                               "csrf_token": token}, follow_redirects=False)
     assert added.status_code == 303
     page = client.get(added.headers["location"])
     assert "Transmural scar" in page.text and "mi" in page.text
@@ -66,6 +69,6 @@ def test_teaching_file_round_trip_without_identifiers(client: TestClient) -> Non
         html = zf.read("lge/handout.html").decode()
     assert "Case 1" in html and "Transmural scar" in html
     assert "1.1" not in html.replace("1.1em", "") and "key-p1" not in html
-    assert client.post("/teaching/add", data={"study_instance_uid": "9.9",
-                                              "new_name": "x"}).status_code == 400
-    assert client.post("/teaching", data={"name": "   "}).status_code == 400
+    assert client.post("/teaching/add", data={"study_instance_uid": "9.9", "new_name": "x",
+                                              "csrf_token": token}).status_code == 400
+    assert client.post("/teaching", data={"name": "   ", "csrf_token": token}).status_code == 400

@@ -37,7 +37,7 @@ def server(indexed_data: Path) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    app = create_app(Settings(data_dir=indexed_data))
+    app = create_app(Settings(data_dir=indexed_data), open_access=True)  # as `make demo`
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

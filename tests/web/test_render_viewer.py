@@ -19,7 +19,8 @@ OHIF = "https://viewer.example/viewer?StudyInstanceUIDs={study_instance_uid}"
 def _client(tmp_path: Path, viewer_url: str | None) -> TestClient:
     engine = SearchEngine(build(MemoryStore(), CASES), FakeEncoder())
     settings = Settings(data_dir=tmp_path, viewer_url=viewer_url)
-    return TestClient(create_app(settings, engine=engine), raise_server_exceptions=False)
+    return TestClient(create_app(settings, engine=engine, open_access=True),
+                      raise_server_exceptions=False)
 
 
 def test_study_page_and_cards_link_to_the_hospital_viewer(tmp_path: Path) -> None:

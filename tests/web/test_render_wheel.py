@@ -20,15 +20,17 @@ _SERVE = """
 import json, sys, tempfile
 from pathlib import Path
 from fastapi.testclient import TestClient
-import web, templates, cmrclip.checkpoint as ck
+import db, web, templates, cmrclip.checkpoint as ck
 from cmr_search.settings import Settings
 from web.app import create_app
 
 data = Path(tempfile.mkdtemp())
-client = TestClient(create_app(Settings(data_dir=data)), raise_server_exceptions=False)
+client = TestClient(create_app(Settings(data_dir=data), open_access=True),
+                    raise_server_exceptions=False)
 page = client.get("/")
 print(json.dumps({
-    "web": web.__file__, "templates": templates.__file__, "demo": str(ck.DEMO_CHECKPOINT),
+    "web": web.__file__, "db": db.__file__, "templates": templates.__file__,
+    "demo": str(ck.DEMO_CHECKPOINT),
     "page": page.status_code, "html": page.text[:4000],
     "htmx": client.get("/static/%s").status_code, "health": client.get("/healthz").json()}))
 """
@@ -58,7 +60,7 @@ def test_a_wheel_install_serves_the_ui(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
-    for key in ("web", "templates", "demo"):
+    for key in ("web", "db", "templates", "demo"):  # db: its Alembic migrations ran
         assert out[key].startswith(str(site)), f"{key} came from {out[key]}, not the wheel"
     assert out["page"] == 503 and "<html" in out["html"] and "not ready" in out["html"]
     assert out["htmx"] == 200 and out["health"] == {"status": "ok"}

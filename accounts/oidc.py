@@ -1,0 +1,148 @@
+"""OpenID Connect against the hospital's identity provider.
+
+Sign-in is the authorization code flow with PKCE (S256) through authlib's OAuth2 client; the
+ID token and API bearer tokens are JWTs verified with pyjwt against the provider's published
+keys (JWKS), checking signature, issuer, audience, expiry and (for ID tokens) the nonce.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import jwt
+from authlib.integrations.httpx_client import OAuth2Client
+
+from accounts.roles import Role
+
+logger = logging.getLogger(__name__)
+ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+class OidcError(RuntimeError):
+    """The provider cannot be reached, or a token is not valid; the message says why in one
+    line (never the token)."""
+
+
+@dataclass(frozen=True)
+class OidcConfig:
+    issuer: str
+    client_id: str
+    client_secret: str | None = None
+    scopes: str = "openid profile email"
+    audience: str | None = None  # of API bearer tokens; None = the client id
+    roles_claim: str = "roles"
+    timeout_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.issuer)
+        if parts.scheme != "https" and parts.hostname not in _LOOPBACK:
+            raise OidcError(f"OIDC issuer {self.issuer}: must be https")
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """Where to send the browser, and what to keep (in the session) to finish."""
+
+    url: str
+    state: str
+    code_verifier: str
+    nonce: str
+
+
+def role_from_claims(claims: dict[str, Any], claim: str) -> Role | None:
+    """The highest cmr-search role the token names (a list, or a space-separated string)."""
+    value = claims.get(claim)
+    names = value.split() if isinstance(value, str) else value if isinstance(value, list) else []
+    roles = [Role(n) for n in names if isinstance(n, str) and n in Role.__members__.values()]
+    return max(roles, key=lambda r: r.rank, default=None)
+
+
+class OidcProvider:
+    """One identity provider: its discovery document and keys, fetched once and kept."""
+
+    def __init__(self, config: OidcConfig) -> None:
+        self.config = config
+        self._metadata: dict[str, Any] | None = None
+        self._jwks: jwt.PyJWKClient | None = None
+        self._lock = threading.Lock()
+
+    def _client(self, redirect_uri: str | None = None) -> OAuth2Client:
+        return OAuth2Client(self.config.client_id, self.config.client_secret,
+                            scope=self.config.scopes, redirect_uri=redirect_uri,
+                            code_challenge_method="S256", timeout=self.config.timeout_s,
+                            token_endpoint_auth_method="client_secret_post"
+                            if self.config.client_secret else "none")
+
+    def metadata(self) -> dict[str, Any]:
+        with self._lock:
+            if self._metadata is None:
+                url = self.config.issuer.rstrip("/") + "/.well-known/openid-configuration"
+                try:
+                    with self._client() as client:
+                        response = client.request("GET", url, withhold_token=True)
+                        response.raise_for_status()
+                        document = dict(response.json())
+                except Exception as error:  # noqa: BLE001  (any transport or JSON failure)
+                    raise OidcError(f"OIDC discovery at {url}: {type(error).__name__}") from None
+                if document.get("issuer") != self.config.issuer:
+                    raise OidcError(f"OIDC discovery: issuer {document.get('issuer')!r} is "
+                                    f"not {self.config.issuer!r}")
+                self._metadata = document
+                self._jwks = jwt.PyJWKClient(str(document["jwks_uri"]), cache_keys=True,
+                                             lifespan=3600, timeout=int(self.config.timeout_s))
+            return self._metadata
+
+    def start(self, redirect_uri: str) -> Authorization:
+        """The provider's sign-in URL with a fresh state, PKCE verifier and nonce."""
+        endpoint = str(self.metadata()["authorization_endpoint"])
+        verifier, nonce = secrets.token_urlsafe(48), secrets.token_urlsafe(16)
+        with self._client(redirect_uri) as client:
+            url, state = client.create_authorization_url(endpoint, code_verifier=verifier,
+                                                         nonce=nonce)
+        return Authorization(url, state, verifier, nonce)
+
+    def finish(self, code: str, redirect_uri: str, code_verifier: str,
+               nonce: str) -> dict[str, Any]:
+        """Exchange the code (with the PKCE verifier) and return the verified ID token's
+        claims."""
+        endpoint = str(self.metadata()["token_endpoint"])
+        try:
+            with self._client(redirect_uri) as client:
+                token = client.fetch_token(endpoint, grant_type="authorization_code",
+                                           code=code, code_verifier=code_verifier)
+        except Exception as error:  # noqa: BLE001  (transport or OAuth error answer)
+            raise OidcError(f"OIDC token exchange: {type(error).__name__}: "
+                            f"{str(error)[:200]}") from None
+        id_token = token.get("id_token")
+        if not isinstance(id_token, str):
+            raise OidcError("OIDC token exchange: the answer holds no ID token")
+        claims = self._decode(id_token, self.config.client_id)
+        if not secrets.compare_digest(str(claims.get("nonce", "")), nonce):
+            raise OidcError("OIDC ID token: wrong nonce")
+        return claims
+
+    def verify_bearer(self, token: str) -> dict[str, Any]:
+        """The claims of an API bearer token (an access token that is a JWT)."""
+        return self._decode(token, self.config.audience or self.config.client_id)
+
+    def _decode(self, token: str, audience: str) -> dict[str, Any]:
+        self.metadata()
+        assert self._jwks is not None
+        try:
+            key = self._jwks.get_signing_key_from_jwt(token)
+            claims: dict[str, Any] = jwt.decode(
+                token, key.key, algorithms=ALGORITHMS, audience=audience,
+                issuer=self.config.issuer, leeway=30,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"]})
+        except jwt.PyJWTError as error:
+            raise OidcError(f"token: {error}") from None
+        if claims.get("iat", 0) > time.time() + 60:
+            raise OidcError("token: issued in the future")
+        return claims

@@ -1,0 +1,141 @@
+"""Personal API tokens for scripts: shown once, kept only as a hash, revocable, expiring.
+
+A token reads `cmrs_<id>_<secret>`: the id finds the row, the secret's SHA-256 is compared in
+constant time (the secret is 256 random bits, so a fast hash is enough).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from cachetools import TTLCache
+from sqlalchemy import select
+
+from accounts.roles import Principal, Role, Via
+from accounts.users import AccountError
+from db import Database
+from db.tables import ApiToken, User
+
+PREFIX = "cmrs_"
+MAX_DAYS = 366
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    token_id: str
+    user_name: str
+    name: str
+    created: str
+    expires: str
+    revoked: bool
+    last_used: str | None
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _split(token: str) -> tuple[str, str] | None:
+    if not token.startswith(PREFIX):
+        return None
+    parts = token[len(PREFIX):].split("_", 1)
+    return (parts[0], parts[1]) if len(parts) == 2 and all(parts) else None
+
+
+def _info(row: ApiToken, user: str) -> TokenInfo:
+    return TokenInfo(row.token_id, user, row.name, row.created.isoformat(timespec="seconds"),
+                     row.expires.isoformat(timespec="seconds"), row.revoked is not None,
+                     row.last_used.isoformat(timespec="seconds") if row.last_used else None)
+
+
+CACHE_SECONDS = 5.0  # how long a checked token is believed without asking the database
+
+
+class ApiTokens:
+    """Tokens in the database. A token checked in the last few seconds is not looked up again
+    (a search should not pay a query for its sign-in); revoking one here forgets them all at
+    once, and a revocation by another process holds within CACHE_SECONDS."""
+
+    def __init__(self, database: Database, cache_seconds: float = CACHE_SECONDS) -> None:
+        self.database = database
+        self._checked: TTLCache[str, Principal | None] = TTLCache(4096, cache_seconds)
+        self._lock = threading.Lock()
+
+    def create(self, user_name: str, name: str, days: int = 90) -> tuple[TokenInfo, str]:
+        """A new token for `user_name`; the second value is the token itself, shown once."""
+        name = " ".join(name.split())
+        if not name or len(name) > 80:
+            raise AccountError("token name: 1 to 80 characters")
+        if not 1 <= days <= MAX_DAYS:
+            raise AccountError(f"token lifetime: 1 to {MAX_DAYS} days")
+        token_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
+        now = datetime.now(UTC)
+        with self.database.session() as session:
+            user = session.scalars(select(User).where(User.name == user_name)).first()
+            if user is None:
+                raise AccountError(f"no user {user_name!r}")
+            row = ApiToken(token_id=token_id, user_id=user.id, name=name,
+                           secret_hash=_hash(secret), created=now,
+                           expires=now + timedelta(days=days))
+            session.add(row)
+            session.flush()
+            return _info(row, user.name), f"{PREFIX}{token_id}_{secret}"
+
+    def principal(self, token: str) -> Principal | None:
+        """Who a token acts for; None when unknown, wrong, revoked, expired or disabled."""
+        key = _hash(token)
+        with self._lock:
+            if key in self._checked:
+                return self._checked[key]
+        principal = self._lookup(token)
+        with self._lock:
+            self._checked[key] = principal
+        return principal
+
+    def forget(self) -> None:
+        """Ask the database again next time (after a revocation, a role or account change)."""
+        with self._lock:
+            self._checked.clear()
+
+    def _lookup(self, token: str) -> Principal | None:
+        parts = _split(token)
+        if parts is None:
+            return None
+        with self.database.session() as session:
+            found = session.execute(select(ApiToken, User).join(User).where(
+                ApiToken.token_id == parts[0])).first()
+            if found is None:
+                return None
+            row, user = found
+            now = datetime.now(UTC)
+            if not hmac.compare_digest(row.secret_hash, _hash(parts[1])) or row.revoked \
+                    or row.expires <= now or user.disabled:
+                return None
+            if row.last_used is None or now - row.last_used > timedelta(minutes=1):
+                row.last_used = now  # not on every request: one write a minute at most
+            return Principal(user.name, Role(user.role), Via.API_TOKEN, user.id)
+
+    def list(self, user_name: str | None = None) -> list[TokenInfo]:
+        query = select(ApiToken, User.name).join(User).order_by(ApiToken.created)
+        if user_name is not None:
+            query = query.where(User.name == user_name)
+        with self.database.session() as session:
+            return [_info(row, name) for row, name in session.execute(query)]
+
+    def revoke(self, token_id: str, user_name: str | None = None) -> TokenInfo:
+        """Revoke a token (only one's own, when `user_name` is given)."""
+        with self.database.session() as session:
+            found = session.execute(select(ApiToken, User.name).join(User).where(
+                ApiToken.token_id == token_id)).first()
+            if found is None or (user_name is not None and found[1] != user_name):
+                raise AccountError(f"no token {token_id[:32]!r}")
+            row, name = found
+            row.revoked = row.revoked or datetime.now(UTC)
+            info = _info(row, name)
+        self.forget()
+        return info

@@ -1,0 +1,166 @@
+"""Accounts: local ones with a password, and those the identity provider signs in."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cachetools import TTLCache
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accounts.passwords import hash_password, needs_rehash, verify_password
+from accounts.roles import Principal, Role, Via
+from db import Database
+from db.tables import User
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,79}$")
+
+
+class AccountError(ValueError):
+    """A bad user name or role, or an unknown user; the message says which."""
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    name: str
+    role: Role
+    local: bool  # has a password
+    oidc: bool
+    disabled: bool
+    created: str
+    last_sign_in: str | None
+
+
+def _account(row: User) -> Account:
+    return Account(row.id, row.name, Role(row.role), row.password_hash is not None,
+                   row.oidc_subject is not None, row.disabled,
+                   row.created.isoformat(timespec="seconds"),
+                   row.last_sign_in.isoformat(timespec="seconds") if row.last_sign_in else None)
+
+
+def check_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise AccountError(f"user name {name[:80]!r}: 1 to 80 letters, digits, . _ @ -")
+    return name
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise AccountError(f"role {value!r}: one of {', '.join(Role)}") from None
+
+
+class Users:
+    """Accounts in the database. The person behind a session is looked up at most every few
+    seconds (a change made here is seen at once; one made by another process within
+    `cache_seconds`)."""
+
+    def __init__(self, database: Database, cache_seconds: float = 5.0) -> None:
+        self.database = database
+        self._known: TTLCache[tuple[int, Via], Principal | None] = TTLCache(4096, cache_seconds)
+        self._lock = threading.Lock()
+
+    def add(self, name: str, role: Role, password: str | None = None) -> Account:
+        """A new account; with a password it can sign in locally."""
+        check_name(name)
+        hashed = hash_password(password) if password is not None else None
+        with self.database.session() as session:
+            if session.scalars(select(User).where(User.name == name)).first() is not None:
+                raise AccountError(f"user {name!r} exists")
+            row = User(name=name, role=role.value, password_hash=hashed, disabled=False,
+                       created=datetime.now(UTC))
+            session.add(row)
+            session.flush()
+            return _account(row)
+
+    def get(self, name: str) -> Account | None:
+        with self.database.session() as session:
+            row = session.scalars(select(User).where(User.name == name)).first()
+            return _account(row) if row else None
+
+    def all(self) -> list[Account]:
+        with self.database.session() as session:
+            return [_account(r) for r in session.scalars(select(User).order_by(User.name))]
+
+    def _update(self, name: str, **values: object) -> Account:
+        with self._lock:
+            self._known.clear()
+        with self.database.session() as session:
+            row = session.scalars(select(User).where(User.name == name)).first()
+            if row is None:
+                raise AccountError(f"no user {name!r}")
+            for key, value in values.items():
+                setattr(row, key, value)
+            return _account(row)
+
+    def set_role(self, name: str, role: Role) -> Account:
+        return self._update(name, role=role.value)
+
+    def set_password(self, name: str, password: str) -> Account:
+        return self._update(name, password_hash=hash_password(password))
+
+    def set_disabled(self, name: str, disabled: bool) -> Account:
+        return self._update(name, disabled=disabled)
+
+    def principal(self, user_id: int, via: Via) -> Principal | None:
+        """The person behind a session or token, unless the account is gone or disabled."""
+        with self._lock:
+            if (user_id, via) in self._known:
+                return self._known[(user_id, via)]
+        with self.database.session() as session:
+            row = session.get(User, user_id)
+            found = None if row is None or row.disabled else \
+                Principal(row.name, Role(row.role), via, row.id)
+        with self._lock:
+            self._known[(user_id, via)] = found
+        return found
+
+    def authenticate(self, name: str, password: str) -> Principal | None:
+        """A local sign-in; None for a wrong name or password or a disabled account (alike)."""
+        with self.database.session() as session:
+            row = session.scalars(select(User).where(User.name == name)).first()
+            stored = row.password_hash if row is not None else None
+            if not verify_password(stored, password) or row is None or row.disabled:
+                return None
+            if needs_rehash(row.password_hash or ""):
+                row.password_hash = hash_password(password)
+            row.last_sign_in = datetime.now(UTC)
+            return Principal(row.name, Role(row.role), Via.SESSION, row.id)
+
+    def from_provider(self, subject: str, preferred_name: str, role: Role | None,
+                      default: Role | None, touch: bool = True) -> Principal | None:
+        """The account of a person the identity provider vouches for, found by subject and
+        created on first sight. A role the token names is taken (and kept); otherwise the
+        account keeps the role an admin gave it, and a new one gets `default`. None when the
+        account is disabled or no role applies."""
+        with self.database.session() as session:
+            row = session.scalars(select(User).where(User.oidc_subject == subject)).first()
+            if row is None:
+                if (role or default) is None:
+                    return None
+                row = User(name=_free_name(session, preferred_name),
+                           role=(role or default or Role.VIEWER).value, oidc_subject=subject,
+                           disabled=False, created=datetime.now(UTC))
+                session.add(row)
+            elif role is not None and row.role != role.value:
+                row.role = role.value
+            if row.disabled:
+                return None
+            if touch:
+                row.last_sign_in = datetime.now(UTC)
+            session.flush()
+            return Principal(row.name, Role(row.role), Via.SESSION, row.id)
+
+
+def _free_name(session: Session, preferred: str) -> str:
+    base = re.sub(r"[^A-Za-z0-9._@-]", "_", preferred)[:70].lstrip("._@-") or "user"
+    name, n = base, 1
+    while session.scalars(select(User.id).where(User.name == name)).first() is not None:
+        n += 1
+        name = f"{base}-{n}"
+    return name

@@ -1,0 +1,188 @@
+"""`cmr-search users ...`, `tokens ...`, `audit ...` and `db upgrade`: accounts, personal API
+tokens, the audit trail and the database schema, from the terminal."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cli.common import console, fail, settings_of
+
+users_app = typer.Typer(help="Local accounts and roles.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
+db_app = typer.Typer(help="The database of accounts, tokens, audit and teaching files.",
+                     no_args_is_help=True)
+
+
+def _database(ctx: typer.Context) -> Any:
+    from db import DatabaseError, database_of
+
+    try:
+        return database_of(settings_of(ctx))
+    except DatabaseError as error:
+        fail(str(error))
+
+
+def _audit(ctx: typer.Context, what: str, **detail: Any) -> None:
+    """Changes made from the terminal go into the trail too (user: the OS account)."""
+    import getpass
+
+    from db import Action, AuditEvent, AuditTrail, EventId
+
+    event = EventId.SECURITY_ROLES_CHANGED if what == "user" else \
+        EventId.USER_SECURITY_ATTRIBUTES_CHANGED
+    AuditTrail(_database(ctx)).record(AuditEvent(
+        event, Action.UPDATE, f"cli:{getpass.getuser()}", "admin", "localhost", detail=detail))
+
+
+@users_app.command("add")
+def add_user(ctx: typer.Context, name: str,
+             role: Annotated[str, typer.Option(help="viewer, clinician, curator or admin")],
+             password: Annotated[bool, typer.Option(help="ask for a password (a local "
+                                                    "account); --no-password: identity "
+                                                    "provider only")] = True) -> None:
+    """Add an account (asks for its password twice)."""
+    from accounts import AccountError, PasswordError, Users, parse_role
+
+    secret = typer.prompt("password", hide_input=True, confirmation_prompt=True) \
+        if password else None
+    try:
+        Users(_database(ctx)).add(name, parse_role(role), secret)
+    except (AccountError, PasswordError) as error:
+        fail(str(error))
+    _audit(ctx, "user", user=name, role=role, change="add")
+    console.print(f"added {name} ({role})")
+
+
+@users_app.command("list")
+def list_users(ctx: typer.Context,
+               as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Every account, its role and how it signs in."""
+    from dataclasses import asdict
+
+    from accounts import Users
+
+    accounts = Users(_database(ctx)).all()
+    if as_json:
+        typer.echo(json.dumps([asdict(a) for a in accounts]))
+        return
+    for a in accounts:
+        how = ", ".join(x for x, on in (("password", a.local), ("oidc", a.oidc)) if on)
+        typer.echo(f"{a.name:24} {a.role:10} {how or '-':16} "
+                   f"{'disabled' if a.disabled else 'active'}")
+
+
+@users_app.command("set-role")
+def set_role(ctx: typer.Context, name: str, role: str) -> None:
+    """Change an account's role."""
+    from accounts import AccountError, Users, parse_role
+
+    try:
+        Users(_database(ctx)).set_role(name, parse_role(role))
+    except AccountError as error:
+        fail(str(error))
+    _audit(ctx, "user", user=name, role=role, change="role")
+
+
+@users_app.command("disable")
+def disable(ctx: typer.Context, name: str,
+            enable: Annotated[bool, typer.Option("--enable", help="enable again")] = False
+            ) -> None:
+    """Disable an account (its sessions and tokens stop working at once)."""
+    from accounts import AccountError, Users
+
+    try:
+        Users(_database(ctx)).set_disabled(name, not enable)
+    except AccountError as error:
+        fail(str(error))
+    _audit(ctx, "user", user=name, disabled=not enable)
+
+
+@tokens_app.command("create")
+def create_token(ctx: typer.Context, user: str, name: str,
+                 days: Annotated[int, typer.Option(min=1, max=366)] = 90) -> None:
+    """A personal API token for USER, printed once (stdout)."""
+    from accounts import AccountError, ApiTokens
+
+    try:
+        info, token = ApiTokens(_database(ctx)).create(user, name, days)
+    except AccountError as error:
+        fail(str(error))
+    _audit(ctx, "token", user=user, token=info.token_id, change="create")
+    console.print(f"token {info.token_id} for {user}, expires {info.expires[:10]}; "
+                  "shown once:")
+    typer.echo(token)
+
+
+@tokens_app.command("revoke")
+def revoke_token(ctx: typer.Context, token_id: str) -> None:
+    """Revoke a token by its id."""
+    from accounts import AccountError, ApiTokens
+
+    try:
+        ApiTokens(_database(ctx)).revoke(token_id)
+    except AccountError as error:
+        fail(str(error))
+    _audit(ctx, "token", token=token_id, change="revoke")
+
+
+@tokens_app.command("list")
+def list_tokens(ctx: typer.Context, user: str | None = None) -> None:
+    from accounts import ApiTokens
+
+    for t in ApiTokens(_database(ctx)).list(user):
+        typer.echo(f"{t.token_id}  {t.user_name:20} {t.name:24} expires {t.expires[:10]}"
+                   f"{'  revoked' if t.revoked else ''}")
+
+
+@audit_app.command("verify")
+def verify(ctx: typer.Context) -> None:
+    """Check the chain: every entry present, in order and unchanged (exit 1 otherwise)."""
+    from db import AuditTrail
+
+    problems = AuditTrail(_database(ctx)).verify()
+    for line in problems:
+        console.print(f"[red]broken:[/red] {line}", highlight=False)
+    if problems:
+        raise typer.Exit(1)
+    console.print("the audit trail is intact")
+
+
+@audit_app.command("export")
+def export(ctx: typer.Context,
+           since: Annotated[str, typer.Option(help="ISO 8601 date or time (UTC)")],
+           until: Annotated[str | None, typer.Option(help="before this date/time")] = None,
+           out: Annotated[Path | None, typer.Option(help="file to write; default stdout")]
+           = None) -> None:
+    """Entries from SINCE as JSON lines (one object per entry, with its hashes)."""
+    from db import AuditTrail
+
+    for value, name in ((since, "--since"), (until, "--until")):
+        if value is not None:
+            try:
+                datetime.fromisoformat(value)
+            except ValueError:
+                fail(f"{name} {value!r}: not an ISO 8601 date or time")
+    entries = AuditTrail(_database(ctx)).entries(since=since, until=until)
+    stream = out.open("w", encoding="utf-8") if out else sys.stdout
+    try:
+        for entry in entries:
+            stream.write(json.dumps(entry.as_dict(), sort_keys=True) + "\n")
+    finally:
+        if out:
+            stream.close()
+    console.print(f"{len(entries)} entries since {since} "
+                  f"(exported {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ})")
+
+
+@db_app.command("upgrade")
+def upgrade(ctx: typer.Context) -> None:
+    """Bring the database to the newest schema (the server also does it when it starts)."""
+    database = _database(ctx)
+    console.print(f"{database.dialect} database at revision {database.revision()}")

@@ -1,0 +1,40 @@
+"""The product's own relational database: accounts, API tokens, the audit trail and teaching
+files (SQLAlchemy, migrated by Alembic; SQLite by default, PostgreSQL by URL).
+
+    from db import open_database, AuditTrail
+    database = open_database(settings_database_url)
+"""
+
+from db.audit import Action, AuditEvent, AuditTrail, Entry, EventId, EventType, Outcome
+from db.engine import Database, DatabaseError, database_of, open_database, sqlite_url
+from db.teaching import (
+    Access,
+    Case,
+    Collection,
+    TeachingError,
+    TeachingFiles,
+    import_legacy,
+    parse_tags,
+)
+
+__all__ = [
+    "Access",
+    "Action",
+    "AuditEvent",
+    "AuditTrail",
+    "Case",
+    "Collection",
+    "Database",
+    "DatabaseError",
+    "Entry",
+    "EventId",
+    "EventType",
+    "Outcome",
+    "TeachingError",
+    "TeachingFiles",
+    "database_of",
+    "import_legacy",
+    "open_database",
+    "parse_tags",
+    "sqlite_url",
+]

@@ -1,0 +1,217 @@
+"""The audit trail: append-only and hash-chained, in the DICOM audit event vocabulary.
+
+Each entry carries the hash of the one before, so `verify` finds an entry changed, removed or
+moved. Event identifiers are DICOM PS3.15 Annex A.5 / IHE ATNA codes (scheme DCM).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from db.engine import Database
+from db.tables import AuditEntry, AuditHead
+
+GENESIS = "0" * 64
+
+
+class EventId(StrEnum):
+    """DICOM audit EventID codes (DCM)."""
+
+    INSTANCES_ACCESSED = "110103"  # a study viewed
+    EXPORT = "110106"  # a teaching-file handout
+    IMPORT = "110107"  # a study uploaded
+    QUERY = "110112"  # a search or a similar-case request
+    USER_AUTHENTICATION = "110114"  # sign-in, sign-out
+    SECURITY_ALERT = "110113"  # a refused request (role, CSRF, origin)
+    SECURITY_ROLES_CHANGED = "110136"  # users and their roles
+    USER_SECURITY_ATTRIBUTES_CHANGED = "110137"  # API tokens
+
+
+class EventType(StrEnum):
+    """DICOM audit EventTypeCode values used with the events above."""
+
+    NONE = ""
+    LOGIN = "110122"
+    LOGOUT = "110123"
+
+
+class Action(StrEnum):
+    """EventActionCode: create, read, update, delete, execute."""
+
+    CREATE = "C"
+    READ = "R"
+    UPDATE = "U"
+    DELETE = "D"
+    EXECUTE = "E"
+
+
+class Outcome(IntEnum):
+    """EventOutcomeIndicator."""
+
+    SUCCESS = 0
+    MINOR_FAILURE = 4
+    SERIOUS_FAILURE = 8
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """What happened, who did it from where, and which studies it touched."""
+
+    event_id: EventId
+    action: Action
+    user_name: str
+    role: str = ""
+    client: str = ""
+    outcome: Outcome = Outcome.SUCCESS
+    event_type: EventType = EventType.NONE
+    study_uids: tuple[str, ...] = ()
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Entry:
+    seq: int
+    time: str
+    event_id: str
+    event_type: str
+    action: str
+    outcome: int
+    user_name: str
+    role: str
+    client: str
+    study_uids: list[str]
+    detail: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _digest(row: dict[str, Any]) -> str:
+    """The hash of an entry: its fields (not its own hash) as canonical JSON."""
+    fields = {k: row[k] for k in ("seq", "time", "event_id", "event_type", "action", "outcome",
+                                  "user_name", "role", "client", "study_uids", "detail",
+                                  "prev_hash")}
+    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _entry(row: AuditEntry) -> Entry:
+    return Entry(row.seq, row.time, row.event_id, row.event_type, row.action, row.outcome,
+                 row.user_name, row.role, row.client, json.loads(row.study_uids),
+                 json.loads(row.detail), row.prev_hash, row.hash)
+
+
+def _stored_fields(entry: AuditEntry) -> dict[str, Any]:
+    return {"seq": entry.seq, "time": entry.time, "event_id": entry.event_id,
+            "event_type": entry.event_type, "action": entry.action, "outcome": entry.outcome,
+            "user_name": entry.user_name, "role": entry.role, "client": entry.client,
+            "study_uids": entry.study_uids, "detail": entry.detail,
+            "prev_hash": entry.prev_hash}
+
+
+class AuditTrail:
+    """Appends to and reads the chain in one database. Appends are serialised: a lock in the
+    process, the head row locked (PostgreSQL) or the write lock (SQLite) across processes."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._lock = threading.Lock()
+
+    def record(self, event: AuditEvent) -> Entry:
+        with self._lock:
+            for attempt in range(20):
+                try:
+                    return self._append(event)
+                except (IntegrityError, OperationalError):
+                    if attempt == 19:
+                        raise
+            raise AssertionError("unreachable")
+
+    def _append(self, event: AuditEvent) -> Entry:
+        with self.database.session() as session:
+            head = session.scalars(select(AuditHead).where(AuditHead.id == 1)
+                                   .with_for_update()).first()
+            if head is None:
+                head = AuditHead(id=1, seq=0, hash=GENESIS)
+                session.add(head)
+            row = AuditEntry(
+                seq=head.seq + 1, time=datetime.now(UTC).isoformat(timespec="microseconds"),
+                event_id=event.event_id.value, event_type=event.event_type.value,
+                action=event.action.value, outcome=int(event.outcome),
+                user_name=event.user_name[:80], role=event.role[:16], client=event.client[:64],
+                study_uids=json.dumps(list(event.study_uids)),
+                detail=json.dumps(event.detail, sort_keys=True, ensure_ascii=True,
+                                  default=str),
+                prev_hash=head.hash, hash="")
+            row.hash = _digest(_stored_fields(row))
+            session.add(row)
+            head.seq, head.hash = row.seq, row.hash
+            session.flush()
+            return _entry(row)
+
+    def entries(self, since: str | None = None, until: str | None = None,
+                user_name: str | None = None, event_id: str | None = None,
+                study_uid: str | None = None, limit: int | None = None,
+                newest_first: bool = False) -> list[Entry]:
+        """Entries filtered by time (ISO 8601 prefixes compare as text), user, event, study."""
+        query = select(AuditEntry)
+        if since:
+            query = query.where(AuditEntry.time >= since)
+        if until:
+            query = query.where(AuditEntry.time < until)
+        if user_name:
+            query = query.where(AuditEntry.user_name == user_name)
+        if event_id:
+            query = query.where(AuditEntry.event_id == event_id)
+        if study_uid:
+            query = query.where(AuditEntry.study_uids.contains(json.dumps(study_uid)))
+        query = query.order_by(AuditEntry.seq.desc() if newest_first else AuditEntry.seq)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.database.session() as session:
+            return [_entry(row) for row in session.scalars(query)]
+
+    def iter_all(self, batch: int = 1000) -> Iterator[AuditEntry]:
+        after = 0
+        while True:
+            with self.database.session() as session:
+                rows = list(session.scalars(select(AuditEntry).where(AuditEntry.seq > after)
+                                            .order_by(AuditEntry.seq).limit(batch)))
+            yield from rows
+            if len(rows) < batch:
+                return
+            after = rows[-1].seq
+
+    def verify(self) -> list[str]:
+        """Every break in the chain, one line each; empty when the trail is intact."""
+        problems: list[str] = []
+        expected_seq, prev = 1, GENESIS
+        for row in self.iter_all():
+            if row.seq != expected_seq:
+                problems.append(f"entry {expected_seq}"
+                                + (f" to {row.seq - 1}" if row.seq - 1 > expected_seq else "")
+                                + ": missing")
+            if row.prev_hash != prev:
+                problems.append(f"entry {row.seq}: does not follow the entry before it "
+                                "(removed or reordered)")
+            if _digest(_stored_fields(row)) != row.hash:
+                problems.append(f"entry {row.seq}: changed after it was written")
+            expected_seq, prev = row.seq + 1, row.hash
+        with self.database.session() as session:
+            head = session.get(AuditHead, 1)
+        if head is not None and (head.seq != expected_seq - 1 or head.hash != prev):
+            problems.append(f"the trail ends at entry {expected_seq - 1}, but entry {head.seq} "
+                            "was written: the newest entries were removed")
+        return problems

@@ -1,0 +1,126 @@
+"""One database by URL: SQLite under the data folder by default, PostgreSQL when configured.
+
+`open_database` brings the schema to the newest Alembic revision before anything uses it, so a
+new release's tables appear on its first start (and `cmr-search db upgrade` does it by hand).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from cmr_search.settings import Settings
+
+logger = logging.getLogger(__name__)
+MIGRATIONS = Path(str(files("db") / "migrations"))
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be opened or migrated; the message says which and why (never the
+    password)."""
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+pysqlite:///{path}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")  # safe with WAL: a crash loses no commit
+    cursor.execute("PRAGMA busy_timeout = 10000")
+    cursor.close()
+
+
+def _engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseError("database URL: not a SQLAlchemy URL "
+                            "(sqlite:///path or postgresql+psycopg://...)") from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise DatabaseError(f"database URL: {parsed.get_backend_name()} is not supported "
+                            "(sqlite or postgresql)")
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed)  # a pool of connections, each with the pragmas below
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def _alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+class Database:
+    """An engine and its sessions. `session()` is a unit of work: committed when the block
+    ends, rolled back when it raises."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    def upgrade(self) -> None:
+        """Apply every Alembic migration the database has not seen."""
+        command.upgrade(_alembic_config(self.engine), "head")
+
+    def revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def tables(self) -> set[str]:
+        return set(inspect(self.engine).get_table_names())
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str, migrate: bool = True) -> Database:
+    """The database at `url`, migrated to the newest schema. DatabaseError when it cannot be
+    reached (the message holds the host, never the password)."""
+    database = Database(_engine(url))
+    if migrate:
+        try:
+            database.upgrade()
+        except OperationalError as error:
+            where = make_url(url).render_as_string(hide_password=True)
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+            raise DatabaseError(f"database {where}: {reason}") from None
+    return database
+
+
+def database_of(settings: Settings) -> Database:
+    """The configured database (`database_url`), or SQLite under the data folder."""
+    url = settings.database_url.get_secret_value() if settings.database_url else \
+        sqlite_url(settings.layout.database)
+    return open_database(url)

@@ -1,0 +1,199 @@
+"""Teaching files: named collections of cases with a note and tags, each with an owner who
+shares it with named people (or everyone) to read or to edit."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from db.engine import Database
+from db.tables import Case as CaseRow
+from db.tables import Collection as CollectionRow
+from db.tables import Share
+
+MAX_NAME = 120
+MAX_NOTE = 4000
+MAX_TAG = 40
+EVERYONE = "*"
+
+
+class TeachingError(ValueError):
+    """A bad collection name, note or tag, or a teaching file one may not change; the message
+    says which."""
+
+
+class Access(StrEnum):
+    READ = "read"
+    EDIT = "edit"
+    OWN = "own"
+
+
+_RANK = {Access.READ: 1, Access.EDIT: 2, Access.OWN: 3}
+
+
+@dataclass(frozen=True)
+class Collection:
+    id: int
+    name: str
+    owner: str
+    created: str
+    cases: int
+    access: Access  # what the person asking may do with it
+    shares: dict[str, str]  # grantee -> read | edit
+
+
+@dataclass(frozen=True)
+class Case:
+    id: int
+    study_instance_uid: str
+    note: str
+    tags: list[str]
+    added: str
+
+
+def parse_tags(text: str) -> list[str]:
+    tags = [t.strip().lower() for t in re.split(r"[,;]", text) if t.strip()]
+    for tag in tags:
+        if len(tag) > MAX_TAG:
+            raise TeachingError(f"tag {tag[:MAX_TAG]!r}...: at most {MAX_TAG} characters")
+    return sorted(set(tags))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class TeachingFiles:
+    """Collections in the product database; every call is its own transaction."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def create(self, owner: str, name: str) -> int:
+        """A new collection of `owner` (or the one of that name it already has)."""
+        name = " ".join(name.split())
+        if not name or len(name) > MAX_NAME:
+            raise TeachingError(f"collection name: 1 to {MAX_NAME} characters")
+        with self.database.session() as session:
+            found = session.scalars(select(CollectionRow.id).where(
+                CollectionRow.owner == owner, CollectionRow.name == name)).first()
+            if found is not None:
+                return int(found)
+            row = CollectionRow(name=name, owner=owner, created=_now())
+            session.add(row)
+            session.flush()
+            return int(row.id)
+
+    def _access(self, session: Session, row: CollectionRow, user: str) -> Access | None:
+        if row.owner == user:
+            return Access.OWN
+        grants = session.scalars(select(Share.access).where(
+            Share.collection_id == row.id, Share.grantee.in_([user, EVERYONE]))).all()
+        return max((Access(g) for g in grants), key=_RANK.__getitem__, default=None)
+
+    def collections(self, user: str) -> list[Collection]:
+        """The collections `user` owns or that are shared with them, by name."""
+        shared = select(Share.collection_id).where(Share.grantee.in_([user, EVERYONE]))
+        with self.database.session() as session:
+            rows = session.scalars(select(CollectionRow).where(or_(
+                CollectionRow.owner == user, CollectionRow.id.in_(shared)))
+                .order_by(CollectionRow.name, CollectionRow.id)).all()
+            return [self._describe(session, row, user) for row in rows]
+
+    def _describe(self, session: Session, row: CollectionRow, user: str) -> Collection:
+        count = session.scalar(select(func.count(CaseRow.id))
+                               .where(CaseRow.collection_id == row.id)) or 0
+        shares = dict(session.execute(select(Share.grantee, Share.access)
+                                      .where(Share.collection_id == row.id)).all())
+        return Collection(row.id, row.name, row.owner, row.created.isoformat(timespec="seconds"),
+                          int(count), self._access(session, row, user) or Access.READ, shares)
+
+    def collection(self, collection_id: int, user: str) -> Collection | None:
+        """The collection if `user` may read it (None also when it does not exist)."""
+        with self.database.session() as session:
+            row = session.get(CollectionRow, collection_id)
+            if row is None or self._access(session, row, user) is None:
+                return None
+            return self._describe(session, row, user)
+
+    def _editable(self, session: Session, collection_id: int, user: str,
+                  need: Access = Access.EDIT) -> CollectionRow:
+        row = session.get(CollectionRow, collection_id)
+        access = self._access(session, row, user) if row is not None else None
+        if row is None or access is None:
+            raise TeachingError(f"no teaching file {collection_id}")
+        if _RANK[access] < _RANK[need]:
+            raise TeachingError(f"teaching file {collection_id}: "
+                                + ("only its owner may share it" if need is Access.OWN
+                                   else "shared with you to read, not to edit"))
+        return row
+
+    def add(self, collection_id: int, user: str, uid: str, note: str, tags: str) -> None:
+        if len(note) > MAX_NOTE:
+            raise TeachingError(f"note: at most {MAX_NOTE} characters")
+        values = {"collection_id": collection_id, "study_instance_uid": uid,
+                  "note": note.strip(), "tags": ",".join(parse_tags(tags)), "added": _now()}
+        with self.database.session() as session:
+            self._editable(session, collection_id, user)
+            insert = pg_insert if self.database.dialect == "postgresql" else sqlite_insert
+            statement = insert(CaseRow).values(**values)
+            session.execute(statement.on_conflict_do_update(
+                index_elements=["collection_id", "study_instance_uid"],
+                set_={"note": statement.excluded.note, "tags": statement.excluded.tags}))
+
+    def remove(self, collection_id: int, user: str, case_id: int) -> None:
+        with self.database.session() as session:
+            self._editable(session, collection_id, user)
+            session.execute(delete(CaseRow).where(CaseRow.id == case_id,
+                                                  CaseRow.collection_id == collection_id))
+
+    def share(self, collection_id: int, user: str, grantee: str, access: str) -> None:
+        """Share with `grantee` ('*' = everyone) to read or edit; access 'none' withdraws it."""
+        grantee = grantee.strip()
+        if not grantee or len(grantee) > 80:
+            raise TeachingError("share with: a user name, or * for everyone")
+        if access not in ("read", "edit", "none"):
+            raise TeachingError(f"access {access!r}: read, edit or none")
+        with self.database.session() as session:
+            self._editable(session, collection_id, user, need=Access.OWN)
+            session.execute(delete(Share).where(Share.collection_id == collection_id,
+                                                Share.grantee == grantee))
+            if access != "none":
+                session.add(Share(collection_id=collection_id, grantee=grantee, access=access))
+
+    def cases(self, collection_id: int) -> list[Case]:
+        with self.database.session() as session:
+            rows = session.scalars(select(CaseRow).where(CaseRow.collection_id == collection_id)
+                                   .order_by(CaseRow.added, CaseRow.id)).all()
+            return [Case(r.id, r.study_instance_uid, r.note, [t for t in r.tags.split(",") if t],
+                         r.added.isoformat(timespec="seconds")) for r in rows]
+
+
+def import_legacy(files: TeachingFiles, path: Path, owner: str = "local") -> int:
+    """Teaching files from the SQLite file of earlier releases, owned by `owner` and shared
+    with everyone to edit (as they were: one shared list); the file is then renamed
+    `.imported`. The number of collections imported."""
+    if not path.is_file():
+        return 0
+    with closing(sqlite3.connect(path)) as legacy:
+        collections = legacy.execute("SELECT id, name FROM collections").fetchall()
+        cases = legacy.execute("SELECT collection_id, study_instance_uid, note, tags "
+                               "FROM cases ORDER BY added, id").fetchall()
+    for old_id, name in collections:
+        new_id = files.create(owner, name)
+        files.share(new_id, owner, EVERYONE, "edit")
+        for collection_id, uid, note, tags in cases:
+            if collection_id == old_id:
+                files.add(new_id, owner, uid, note, tags)
+    path.rename(path.with_suffix(".sqlite3.imported"))
+    return len(collections)

@@ -1,0 +1,243 @@
+"""Fine anatomy label maps of any plane and phase, for training a segmentation network.
+
+The maps follow clinical contouring conventions through `cmr_search.vocab.STRUCTURE_OF`
+(papillary muscles and trabeculae are their own labels here and count as cavity there) and give
+every surrounding tissue its own label. They add shape variety the rendered phantom lacks:
+irregular LV and RV surfaces, trabeculation, papillary muscles of varying size and place. The
+network side (`segment.synth`) turns them into images; this module draws nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from cmr_search.vocab import AnatomyLabel, Diagnosis, Sex
+from phantom.body import body_layers, sample_habitus
+from phantom.geometry import Plane, centered_plane, sample_pose
+from phantom.heart import HeartFields, HeartPoints, heart_fields, scar_weight
+from phantom.population import body_surface_area, sample_anatomy
+from phantom.render import Scene
+from phantom.tissue import Tissue
+
+Array = np.ndarray
+A = AnatomyLabel
+
+_BODY_LABEL: dict[Tissue, AnatomyLabel] = {
+    Tissue.FAT: A.FAT, Tissue.MUSCLE: A.MUSCLE, Tissue.SOFT: A.SOFT_TISSUE, Tissue.LUNG: A.LUNG,
+    Tissue.LIVER: A.LIVER, Tissue.ABDOMEN: A.ABDOMEN, Tissue.BONE: A.BONE, Tissue.CSF: A.CSF,
+    Tissue.BLOOD: A.DESCENDING_AORTA,
+}
+# Diagnoses drawn for training, evenly: the network must see every shape, not the archive mix.
+TRAINING_DIAGNOSES = (
+    Diagnosis.NORMAL, Diagnosis.DCM, Diagnosis.HCM, Diagnosis.ISCHEMIC, Diagnosis.MYOCARDITIS,
+    Diagnosis.AMYLOIDOSIS, Diagnosis.ARVC, Diagnosis.HYPERTENSIVE,
+    Diagnosis.PULMONARY_HYPERTENSION, Diagnosis.PERICARDITIS,
+)
+
+
+@dataclass(frozen=True)
+class ShapeVariety:
+    """Departures from the phantom's smooth surfaces (mm unless said otherwise).
+
+    `trabeculation` is the share (0..1) of the endocardial band that is trabecular; the band is
+    `trabecular_depth_mm` deep at the base and deeper towards the apex.
+    """
+
+    lv_irregularity_mm: float = 0.0
+    rv_irregularity_mm: float = 0.0
+    trabeculation: float = 0.0
+    trabecular_depth_mm: float = 0.0
+    rv_trabecular_depth_mm: float = 0.0
+    papillary_radius_mm: float = 4.0
+    papillary_thetas_deg: tuple[float, float] = (40.0, 250.0)
+    papillary_offset: float = 0.55  # papillary axis at this fraction of the cavity radius
+    outer_fat_mm: float = 5.0  # fat outside the pericardium
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.trabeculation <= 1.0:
+            raise ValueError(f"trabeculation must lie in [0, 1]: {self.trabeculation}")
+        if min(self.lv_irregularity_mm, self.rv_irregularity_mm, self.trabecular_depth_mm,
+               self.rv_trabecular_depth_mm) < 0 or self.papillary_radius_mm <= 0:
+            raise ValueError(f"implausible shape variety: {self}")
+
+
+def sample_variety(rng: np.random.Generator) -> ShapeVariety:
+    return ShapeVariety(
+        lv_irregularity_mm=float(rng.uniform(0.0, 2.5)),
+        rv_irregularity_mm=float(rng.uniform(0.0, 7.0)),
+        trabeculation=float(rng.uniform(0.0, 0.8)),
+        trabecular_depth_mm=float(rng.uniform(1.0, 4.5)),
+        rv_trabecular_depth_mm=float(rng.uniform(0.0, 5.0)),
+        papillary_radius_mm=float(rng.uniform(2.5, 7.0)),
+        papillary_thetas_deg=(float(rng.uniform(15.0, 75.0)), float(rng.uniform(220.0, 285.0))),
+        papillary_offset=float(rng.uniform(0.45, 0.75)),
+        outer_fat_mm=float(rng.uniform(0.5, 6.0)),
+        seed=int(rng.integers(2**31)),
+    )
+
+
+def _papillary(scene: Scene, f: float, pts: HeartPoints, v: ShapeVariety) -> Array:
+    a = scene.anatomy
+    base_z = -a.base_descent_mm * f
+    length = a.lv_length_mm - a.base_descent_mm * f
+    radial = v.papillary_offset * a.lv_radius_mm * (1.0 - a.lv_radial_shortening * f)
+    radius = v.papillary_radius_mm * (1.0 + 0.3 * f)
+    along = np.maximum(pts.z - (base_z - 0.25 * length), (base_z - 0.75 * length) - pts.z)
+    sd = np.full_like(pts.x, np.inf)
+    for theta in np.radians(v.papillary_thetas_deg):
+        px, py = radial * np.cos(theta), radial * np.sin(theta)
+        sd = np.minimum(sd, np.maximum(np.hypot(pts.x - px, pts.y - py) - radius, along))
+    return sd
+
+
+def _irregular(fields: HeartFields, pts: HeartPoints, v: ShapeVariety) -> HeartFields:
+    """Wobble the ventricular surfaces with smooth noise, keeping walls and cavities apart."""
+    s = v.seed
+    lv_epi = fields.lv_epi + 0.7 * v.lv_irregularity_mm * pts.noise(s + 1, 38.0)
+    lv_blood = fields.lv_blood + v.lv_irregularity_mm * pts.noise(s + 2, 27.0)
+    lv_blood = np.maximum(lv_blood, lv_epi + 2.0)
+    rv_wobble = v.rv_irregularity_mm * pts.noise(s + 3, 45.0)
+    rv_blood = np.maximum(fields.rv_blood + rv_wobble, -lv_epi)
+    rv_outer = np.maximum(fields.rv_outer + rv_wobble, -lv_epi)
+    return replace(fields, lv_epi=lv_epi, lv_blood=lv_blood, rv_blood=rv_blood,
+                   rv_outer=rv_outer, ventricles=np.minimum(lv_epi, rv_outer))
+
+
+def _trabecular(pts: HeartPoints, seed: int, share: float) -> Array:
+    """A patchy mask covering about `share` of the points (fine-grained, 3D-consistent)."""
+    pattern = pts.noise(seed, 7.0) + 0.7 * pts.noise(seed + 1, 11.0)
+    return np.asarray(pattern > np.quantile(pattern, 1.0 - share)) if share > 0 else (
+        np.zeros(pattern.shape, dtype=bool))
+
+
+def _heart_labels(scene: Scene, f: float, pts: HeartPoints, v: ShapeVariety) -> list[
+        tuple[Array, AnatomyLabel]]:
+    """(inside mask, label) layers of the heart in painting order, outermost first."""
+    a = scene.anatomy
+    fields = _irregular(heart_fields(a, f, pts), pts, v)
+    groove = 1.0 + 3.5 * np.exp(-((pts.z / 9.0) ** 2)) + 2.0 * (
+        pts.bump(110.0, 25.0) + pts.bump(250.0, 25.0))
+    effusion = a.effusion_mm * (0.45 + 0.55 * pts.bump(300.0, 130.0))
+    ventricles = fields.ventricles
+    papillary = _papillary(scene, f, pts, v)
+    depth = v.trabecular_depth_mm * (0.6 + 1.2 * fields.level) * (1.0 + 0.4 * f)
+    trabecular = _trabecular(pts, v.seed + 5, v.trabeculation)
+    lv_trabeculae = (fields.lv_blood < 0) & (fields.lv_blood > -depth) & trabecular
+    rv_trabeculae = ((fields.rv_blood < 0) & (fields.rv_blood > -v.rv_trabecular_depth_mm)
+                     & trabecular & (fields.rv_outer < -1.0))
+    layers = [
+        (ventricles < groove + effusion + v.outer_fat_mm, A.EPICARDIAL_FAT),
+        (ventricles < groove + effusion + 1.6, A.PERICARDIUM),
+        (ventricles < groove + effusion, A.EFFUSION if a.effusion_mm > 0 else A.EPICARDIAL_FAT),
+        (ventricles < groove, A.EPICARDIAL_FAT),
+        (fields.la_outer < 0, A.VESSEL_WALL), (fields.ra_outer < 0, A.VESSEL_WALL),
+        (fields.la_blood < 0, A.LA_BLOOD), (fields.ra_blood < 0, A.RA_BLOOD),
+        (fields.rv_outer < 0, A.RV_MYOCARDIUM), (fields.lv_epi < 0, A.LV_MYOCARDIUM),
+        (fields.rv_blood < 0, A.RV_BLOOD), (rv_trabeculae, A.RV_TRABECULAE),
+        (fields.lv_blood < 0, A.LV_BLOOD), (lv_trabeculae, A.LV_TRABECULAE),
+        (np.maximum(papillary, fields.lv_blood) < 0, A.PAPILLARY),
+        (fields.aorta_outer < 0, A.VESSEL_WALL), (fields.aorta_lumen < 0, A.AORTA),
+    ]
+    if a.scars:
+        wall = (fields.lv_epi < 0) & (fields.lv_blood > 0)
+        layers.append((wall & (scar_weight(a.scars, fields, pts) > 0.5), A.SCAR))
+    return layers
+
+
+def label_map(scene: Scene, plane: Plane, contraction_f: float,
+              variety: ShapeVariety | None = None) -> Array:
+    """Anatomy labels (uint8, `AnatomyLabel` codes) of `plane` at contraction `contraction_f`.
+
+    `contraction_f` is 0 at end-diastole and 1 at end-systole (see `phantom.cycle`).
+    """
+    v = variety or ShapeVariety()
+    p = plane.points()
+    labels = np.zeros((plane.rows, plane.cols), dtype=np.uint8)
+    for tissue, cover in body_layers(scene.habitus, p, 0.8 * plane.spacing):
+        labels[cover >= 0.5] = _BODY_LABEL[tissue]
+    pts = HeartPoints(*scene.pose.to_heart(p))
+    lung = labels == A.LUNG
+    labels[lung & (pts.noise(v.seed + 9, 9.0) > 0.75)] = A.LUNG_VESSEL
+    for inside, label in _heart_labels(scene, contraction_f, pts, v):
+        labels[inside] = label
+    return labels
+
+
+def label_slab(scene: Scene, plane: Plane, contraction_f: float, thickness_mm: float,
+               n_sub: int, variety: ShapeVariety | None = None) -> Array:
+    """Label maps (n_sub, rows, cols) of `n_sub` planes spread evenly through a thick slice.
+
+    An image drawn from each and averaged has the partial volume of a slice `thickness_mm`
+    thick; the middle map is the contour a reader draws on it.
+    """
+    if n_sub < 1 or thickness_mm <= 0:
+        raise ValueError(f"need n_sub >= 1 and a positive thickness: {n_sub}, {thickness_mm}")
+    offsets = (np.arange(n_sub) - (n_sub - 1) / 2) * thickness_mm / n_sub
+    return np.stack([label_map(scene, replace(plane, position=plane.position + d * plane.normal),
+                               contraction_f, variety) for d in offsets])
+
+
+def sample_scene(rng: np.random.Generator) -> Scene:
+    """A random patient for training: diagnoses evenly, adult body sizes."""
+    diagnosis = TRAINING_DIAGNOSES[int(rng.integers(len(TRAINING_DIAGNOSES)))]
+    sex = Sex.MALE if rng.random() < 0.5 else Sex.FEMALE
+    height = float(rng.normal(177.0 if sex is Sex.MALE else 164.0, 8.0))
+    weight = float(np.clip(rng.normal(80.0 if sex is Sex.MALE else 66.0, 15.0), 42.0, 150.0))
+    bsa = body_surface_area(height, weight)
+    anatomy = sample_anatomy(rng, diagnosis, sex, int(rng.integers(18, 85)), bsa)
+    return Scene(anatomy, sample_pose(rng), sample_habitus(rng, weight / (height / 100) ** 2))
+
+
+def _tilted_axes(scene: Scene, rng: np.random.Generator, tilt_deg: float) -> tuple[Array, Array]:
+    pose = scene.pose
+    tilt = np.radians(rng.uniform(0.0, tilt_deg))
+    toward = rng.uniform(0.0, 2.0 * np.pi)
+    normal = (np.cos(tilt) * pose.basal + np.sin(tilt) * (
+        np.cos(toward) * pose.lateral + np.sin(toward) * pose.anterior))
+    row = pose.lateral - (pose.lateral @ normal) * normal
+    row /= np.linalg.norm(row)
+    return row, np.cross(normal, row)
+
+
+def sample_short_axis_plane(scene: Scene, rng: np.random.Generator, size: int,
+                            spacing_mm: float, tilt_deg: float = 15.0) -> Plane:
+    """A short-axis plane from above the base to beyond the apex, tilted up to `tilt_deg`."""
+    a = scene.anatomy
+    z = rng.uniform(-(a.lv_length_mm + a.apical_wall_mm + 8.0), 18.0)
+    center = scene.pose.to_patient(-8.0 + rng.normal(scale=12.0), rng.normal(scale=12.0), z)
+    row, col = _tilted_axes(scene, rng, tilt_deg)
+    return centered_plane(center, row, col, size, size, spacing_mm)
+
+
+@dataclass(frozen=True)
+class SlabRecipe:
+    """How training slabs are drawn: matrix (pixels), pixel size and slice thickness (mm)."""
+
+    size: int = 176
+    spacing_mm: float = 1.5
+    thickness_mm: tuple[float, float] = (5.0, 10.0)
+    n_sub: int = 3
+    tilt_deg: float = 15.0
+
+
+def training_slabs(seed: int, recipe: SlabRecipe | None = None) -> Iterator[Array]:
+    """Endless label slabs (n_sub, size, size) of random patients, planes and phases.
+
+    Phases lean towards end-diastole and end-systole, the two a reader contours.
+    """
+    r = recipe or SlabRecipe()
+    rng = np.random.default_rng(seed)
+    while True:
+        scene = sample_scene(rng)
+        variety = sample_variety(rng)
+        for _ in range(4):  # a few planes and phases per patient
+            u = rng.random()
+            f = float(rng.uniform(0, 0.15) if u < 0.35 else rng.uniform(0.85, 1.0)
+                      if u < 0.7 else rng.uniform(0, 1))
+            plane = sample_short_axis_plane(scene, rng, r.size, r.spacing_mm, r.tilt_deg)
+            yield label_slab(scene, plane, f, float(rng.uniform(*r.thickness_mm)), r.n_sub,
+                             variety)

@@ -1,0 +1,60 @@
+"""Checkpoints: weights as safetensors beside a model card (JSON) that says how they were made."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_model, save_model
+
+from cmr_search.vocab import Structure
+from segment.model import SegConfig, build_model
+
+WEIGHTS = "model.safetensors"
+CARD = "model_card.json"
+CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
+DEFAULT_CHECKPOINT = CHECKPOINTS / "sax-synth"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint folder that cannot be loaded; the message names the file and the reason."""
+
+
+def label_codes() -> dict[str, int]:
+    """Mask label codes by name, as written to JSON sidecars and model cards."""
+    return {s.name.lower(): int(s) for s in Structure}
+
+
+def save_checkpoint(folder: Path, model: torch.nn.Module, config: SegConfig,
+                    card: dict[str, Any]) -> None:
+    """Write weights and card atomically enough for a resumable run (temp file, then rename)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / (WEIGHTS + ".tmp")
+    save_model(model, str(tmp))
+    tmp.chmod(0o644)
+    tmp.replace(folder / WEIGHTS)
+    full = {"config": config.as_dict(), "label_codes": label_codes(), **card}
+    (folder / CARD).write_text(json.dumps(full, indent=2) + "\n", encoding="utf-8")
+
+
+def load_checkpoint(folder: Path) -> tuple[torch.nn.Module, SegConfig, dict[str, Any]]:
+    """The network in eval mode, its config and its card."""
+    card_path, weights_path = folder / CARD, folder / WEIGHTS
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+        raw = dict(card["config"])
+        raw["filters"] = tuple(raw["filters"])
+        config = SegConfig(**raw)
+        model = build_model(config)
+        missing, unexpected = load_model(model, str(weights_path), strict=False)
+        if missing or unexpected:
+            raise ValueError(f"weights do not fit: {len(missing)} missing, {len(unexpected)} extra")
+    except (OSError, KeyError, TypeError, ValueError, RuntimeError) as error:
+        raise CheckpointError(f"{folder}: not a segmentation checkpoint "
+                              f"({type(error).__name__}: {error})") from error
+    if card.get("label_codes") != label_codes():
+        raise CheckpointError(f"{card_path}: label codes differ from this version's")
+    model.eval()
+    return model, config, card

@@ -1,0 +1,32 @@
+"""Plain functions behind `cmr-search segment` and `cmr-search train-seg`.
+
+Training takes its label maps from the caller (see `cli.segment`, which composes the
+phantom's label maps with `train`), so this package never depends on the phantom.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from segment.checkpoint import DEFAULT_CHECKPOINT
+from segment.infer import Segmenter
+from segment.io import read_study
+from segment.study import StudyResult, analyse, write
+
+logger = logging.getLogger(__name__)
+
+
+def segment_study(study: Path, out: Path, checkpoint: Path = DEFAULT_CHECKPOINT,
+                  tta: bool = True, segmenter: Segmenter | None = None) -> StudyResult:
+    """Segment one DICOM or ACDC-style study folder and write masks and measurements to `out`.
+
+    Raises `segment.io.StudyReadError` (one line naming the file and the reason) for a study
+    that cannot be read, and `segment.checkpoint.CheckpointError` for a bad checkpoint.
+    """
+    model = segmenter or Segmenter(checkpoint, tta=tta)
+    result = analyse(read_study(study), model)
+    write(result, out, checkpoint.name)
+    logger.info("segmented %s in %.2f s: %d phases", study.name, result.seconds,
+                len(result.masks))
+    return result

@@ -1,0 +1,144 @@
+"""Segment short-axis slices with the trained network: resample, find the heart, crop, predict
+(with flips as test-time augmentation), paste back at the input grid, keep the connected heart.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from scipy import ndimage
+
+from cmr_search.vocab import Structure
+from segment.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
+from segment.synth import normalise
+
+logger = logging.getLogger(__name__)
+
+_CROP = 144  # pixels of the network grid (216 mm at 1.5 mm): room for a dilated heart
+_MULTIPLE = 16
+
+
+def _resample(images: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Bilinear resize of (n, c, h, w), anti-aliased when shrinking."""
+    shrink = size[0] < images.shape[-2] or size[1] < images.shape[-1]
+    return F.interpolate(images, size=size, mode="bilinear", align_corners=False,
+                         antialias=shrink)
+
+
+def _pad_to(image: np.ndarray, multiple: int) -> tuple[np.ndarray, tuple[int, int]]:
+    h, w = image.shape[-2:]
+    ph, pw = -h % multiple, -w % multiple
+    return np.pad(image, [(0, 0)] * (image.ndim - 2) + [(0, ph), (0, pw)]), (h, w)
+
+
+def _largest_component(mask: np.ndarray) -> np.ndarray:
+    labelled, n = ndimage.label(mask)
+    if n <= 1:
+        return mask
+    sizes = ndimage.sum(mask, labelled, index=range(1, n + 1))
+    return np.asarray(labelled == 1 + int(np.argmax(sizes)))
+
+
+def clean_labels(labels: np.ndarray) -> np.ndarray:
+    """Keep the one connected heart of a (slices, rows, cols) label volume.
+
+    The LV (cavity with myocardium) is reduced to its largest 3D component and the RV to the
+    component lying against it; holes in the LV cavity of each slice are filled: whatever the
+    myocardium encloses is cavity by convention.
+    """
+    out = np.zeros_like(labels)
+    lv = _largest_component(np.isin(labels, (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM)))
+    cavity = lv & (labels == Structure.LV_CAVITY)
+    out[lv] = Structure.LV_MYOCARDIUM
+    for k in range(labels.shape[0]):
+        cavity[k] = ndimage.binary_fill_holes(cavity[k])
+    out[cavity] = Structure.LV_CAVITY
+    out[_rv_beside(labels == Structure.RV_CAVITY, lv) & (out == 0)] = Structure.RV_CAVITY
+    return out
+
+
+def _rv_beside(rv: np.ndarray, lv: np.ndarray) -> np.ndarray:
+    """The RV component that lies against the LV (most voxels within 2 pixels of it, in
+    plane); the largest when none touches. Atria, aorta or stomach are not the RV."""
+    labelled, n = ndimage.label(rv)
+    if n <= 1:
+        return rv
+    near = ndimage.binary_dilation(lv, structure=np.ones((1, 5, 5), dtype=bool))
+    touching = ndimage.sum(near, labelled, index=range(1, n + 1))
+    if max(touching) == 0:
+        return _largest_component(rv)
+    return np.asarray(labelled == 1 + int(np.argmax(touching)))
+
+
+class Segmenter:
+    """A loaded checkpoint that segments slices of any pixel size into `Structure` codes."""
+
+    def __init__(self, checkpoint: Path = DEFAULT_CHECKPOINT, tta: bool = True) -> None:
+        self.model, self.config, self.card = load_checkpoint(checkpoint)
+        self.tta = tta
+
+    @torch.inference_mode()
+    def _predict(self, batch: np.ndarray, tta: bool) -> np.ndarray:
+        """Softmax (n, classes, h, w) of normalised (n, h, w) images; h, w multiples of 16."""
+        x = torch.from_numpy(batch[:, None])
+        flips: list[tuple[int, ...]] = [(), (-1,), (-2,), (-2, -1)] if tta else [()]
+        total = torch.zeros((x.shape[0], self.config.n_classes, *x.shape[2:]))
+        for dims in flips:
+            xi = torch.flip(x, dims) if dims else x
+            p = torch.softmax(self.model(xi), dim=1)
+            total += torch.flip(p, dims) if dims else p
+        return (total / len(flips)).numpy()
+
+    def _to_grid(self, slices: np.ndarray, spacing_mm: tuple[float, float]) -> np.ndarray:
+        step = self.config.spacing_mm
+        size = (max(round(slices.shape[1] * spacing_mm[0] / step), 16),
+                max(round(slices.shape[2] * spacing_mm[1] / step), 16))
+        return _resample(torch.from_numpy(slices.astype(np.float32))[:, None], size)[:, 0].numpy()
+
+    def _heart_center(self, grid: np.ndarray) -> np.ndarray:
+        """Pixel (row, col) of the heart on the network grid, from the middle slices."""
+        n = grid.shape[0]
+        middle = grid[max(n // 3, 0):max(2 * n // 3, 1)]
+        padded, (h, w) = _pad_to(np.stack([normalise(s) for s in middle]), _MULTIPLE)
+        labels = np.argmax(self._predict(padded, tta=False), axis=1)[:, :h, :w]
+        heart = clean_labels(labels) > 0
+        if not heart.any():
+            return np.array([h / 2, w / 2])
+        return np.asarray(np.argwhere(heart)[:, 1:].mean(axis=0))
+
+    def probabilities(self, slices: np.ndarray, spacing_mm: tuple[float, float],
+                      center: np.ndarray | None = None) -> np.ndarray:
+        """Class probabilities (slices, classes, rows, cols) at the input grid.
+
+        `slices` is (n, rows, cols) with `spacing_mm` = (row, column) pixel size; `center` is
+        the heart's pixel on the network grid (found from the middle slices when None).
+        """
+        grid = self._to_grid(slices, spacing_mm)
+        c = self._heart_center(grid) if center is None else center
+        n, h, w = grid.shape
+        r0, c0 = round(c[0]) - _CROP // 2, round(c[1]) - _CROP // 2
+        padded = np.pad(grid, [(0, 0), (_CROP, _CROP), (_CROP, _CROP)])
+        crops = padded[:, r0 + _CROP:r0 + 2 * _CROP, c0 + _CROP:c0 + 2 * _CROP]
+        p = self._predict(np.stack([normalise(s) for s in crops]), tta=self.tta)
+        full = np.zeros((n, p.shape[1], h + 3 * _CROP, w + 3 * _CROP), dtype=np.float32)
+        full[:, 0] = 1.0
+        full[:, :, r0 + _CROP:r0 + 2 * _CROP, c0 + _CROP:c0 + 2 * _CROP] = p
+        full = full[:, :, _CROP:_CROP + h, _CROP:_CROP + w]
+        back = _resample(torch.from_numpy(np.ascontiguousarray(full)), slices.shape[1:])
+        return back.numpy()
+
+    def segment(self, slices: np.ndarray, spacing_mm: tuple[float, float]) -> np.ndarray:
+        """`Structure` codes (uint8, same shape as `slices`) of one phase's stack."""
+        labels = np.argmax(self.probabilities(slices, spacing_mm), axis=1)
+        return clean_labels(labels).astype(np.uint8)
+
+    def segment_phases(self, volumes: list[np.ndarray], spacing_mm: tuple[float, float]) -> list[
+            np.ndarray]:
+        """Segment several phases of one stack; the heart is found once, in the first."""
+        center = self._heart_center(self._to_grid(volumes[0], spacing_mm))
+        return [clean_labels(np.argmax(self.probabilities(v, spacing_mm, center), axis=1))
+                .astype(np.uint8) for v in volumes]

@@ -1,0 +1,169 @@
+"""Reading studies for segmentation and writing masks aligned to them.
+
+The only module of this package that touches the reader (`reader.*`): an
+ACDC-style NIfTI folder or a DICOM study becomes a `SaxStudy` (short-axis phases as
+(slices, rows, cols) arrays with their geometry) and masks go back out as NIfTI files with the
+input's shape and affine.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nibabel as nib
+import numpy as np
+from pydicom import dcmread
+
+from cmr_search.vocab import View
+from reader.nifti import NiftiError, is_acdc_patient, read_info
+from reader.scan import scan_archive
+from reader.stack import Stack, load_stack
+
+logger = logging.getLogger(__name__)
+
+
+class StudyReadError(ValueError):
+    """A study that cannot be segmented; the message names the file or folder and the reason."""
+
+
+@dataclass
+class SaxStudy:
+    """Short-axis cine of one study, slices base to apex where the geometry says so.
+
+    `phases[k]` is (slices, rows, cols); `spacing_mm` the (row, column) pixel size;
+    `slice_spacing_mm` the distance between slice centres; `affines[k]` maps the voxel
+    (row, col, slice) of phase k to RAS millimetres (for writing aligned masks).
+    """
+
+    study_id: str
+    phases: list[np.ndarray]
+    frame_numbers: list[int]
+    spacing_mm: tuple[float, float]
+    slice_spacing_mm: float
+    affines: list[np.ndarray]
+    names: list[str]
+    height_cm: float | None = None
+    weight_kg: float | None = None
+    ed_hint: int | None = None  # frame number the source calls end-diastole
+    es_hint: int | None = None
+    geometry_known: bool = False
+    headers: list[Any] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.phases or len(self.phases) != len(self.frame_numbers):
+            raise ValueError(f"{self.study_id}: one frame number per phase, at least one phase")
+
+
+def _acdc_volume(path: Path) -> tuple[np.ndarray, Any]:
+    try:
+        image: Any = nib.load(path)
+        return np.asarray(image.dataobj, dtype=np.float32), image
+    except Exception as error:
+        raise StudyReadError(f"{path}: cannot read NIfTI ({type(error).__name__})") from error
+
+
+def read_acdc(folder: Path) -> SaxStudy:
+    """The ED and ES volumes of an ACDC patient folder (as (slices, x, y) arrays)."""
+    try:
+        info = read_info(folder)
+    except NiftiError as error:
+        raise StudyReadError(str(error)) from error
+    phases, affines, names, headers, frames = [], [], [], [], []
+    for number in dict.fromkeys((info.ed_frame, info.es_frame)):
+        path = folder / f"{info.patient_id}_frame{number:02d}.nii.gz"
+        if not path.exists():
+            raise StudyReadError(f"{path}: missing frame volume named in Info.cfg")
+        data, image = _acdc_volume(path)
+        if data.ndim != 3:
+            raise StudyReadError(f"{path}: expected a 3D volume, got shape {data.shape}")
+        phases.append(np.transpose(data, (2, 0, 1)))
+        affines.append(np.asarray(image.affine))
+        headers.append(image.header)
+        names.append(path.name.removesuffix(".nii.gz"))
+        frames.append(number)
+    zooms = [float(z) for z in headers[0].get_zooms()]
+    return SaxStudy(info.patient_id, phases, frames, (zooms[0], zooms[1]), zooms[2], affines,
+                    names, info.height_cm or None, info.weight_kg or None, info.ed_frame,
+                    info.es_frame, headers=headers)
+
+
+def write_mask(path: Path, mask: np.ndarray, study: SaxStudy, phase: int) -> None:
+    """Write a (slices, rows, cols) mask with the input's voxel order, shape and affine."""
+    data = np.ascontiguousarray(np.transpose(mask.astype(np.uint8), (1, 2, 0)))
+    header = study.headers[phase].copy() if study.headers else None
+    image = nib.Nifti1Image(data, study.affines[phase], header)  # type: ignore[no-untyped-call]
+    image.set_data_dtype(np.uint8)  # type: ignore[no-untyped-call]
+    image.header["scl_slope"], image.header["scl_inter"] = 1.0, 0.0
+    nib.save(image, str(path))
+
+
+def _stack_affine(stack: Stack) -> np.ndarray:
+    """Voxel (row, col, slice) to RAS mm for a DICOM stack (LPS flipped to RAS)."""
+    spacing = (stack.positions[-1] - stack.positions[0]) / max(len(stack.positions) - 1, 1)
+    if len(stack.positions) == 1:
+        spacing = stack.normal * 1.0
+    lps = np.eye(4)
+    lps[:3, 0] = stack.col_dir * stack.spacing[0]
+    lps[:3, 1] = stack.row_dir * stack.spacing[1]
+    lps[:3, 2] = spacing
+    lps[:3, 3] = stack.positions[0]
+    return np.diag([-1.0, -1.0, 1.0, 1.0]) @ lps
+
+
+def _body_size(path: Path) -> tuple[float | None, float | None]:
+    """PatientSize (m, returned in cm) and PatientWeight (kg) from one file of the study."""
+    try:
+        ds = dcmread(path, stop_before_pixels=True, specific_tags=["PatientSize",
+                                                                   "PatientWeight"])
+        size, weight = ds.get("PatientSize"), ds.get("PatientWeight")
+        height = float(size) * 100.0 if size else None
+        return (height if height and height > 50 else None,
+                float(weight) if weight and float(weight) > 0 else None)
+    except Exception:
+        logger.debug("no body size in %s", path, exc_info=True)
+        return None, None
+
+
+def read_dicom(folder: Path) -> SaxStudy:
+    """Every phase of the first short-axis cine series of the one study below `folder`."""
+    scanned = scan_archive(folder)
+    if not scanned.studies:
+        raise StudyReadError(f"{folder}: no DICOM study with a cine series")
+    study = scanned.studies[0]
+    sax = sorted(study.series_for(View.SAX_CINE), key=lambda s: -s.n_slices)
+    if not sax:
+        raise StudyReadError(f"{folder}: the study has no short-axis cine series")
+    stack = load_stack(sax[0]).base_to_apex()
+    if stack.images.shape[0] < 2:
+        raise StudyReadError(f"{folder}: the short-axis cine has a single slice")
+    steps = np.linalg.norm(np.diff(stack.positions, axis=0), axis=1)
+    affine = _stack_affine(stack)
+    height, weight = _body_size(sax[0].slices[0].frames[0].path)
+    n_frames = stack.images.shape[1]
+    return SaxStudy(
+        study.study_instance_uid, [stack.images[:, k] for k in range(n_frames)],
+        list(range(1, n_frames + 1)), stack.spacing, float(np.median(steps)),
+        [affine] * n_frames, [f"sax_cine_frame{k + 1:02d}" for k in range(n_frames)],
+        height, weight, geometry_known=True)
+
+
+def read_study(path: Path) -> SaxStudy:
+    """An ACDC-style patient folder or a DICOM study folder."""
+    if not path.exists():
+        raise StudyReadError(f"{path}: no such file or folder")
+    if path.is_dir() and is_acdc_patient(path):
+        return read_acdc(path)
+    if path.is_dir():
+        return read_dicom(path)
+    raise StudyReadError(f"{path}: give a study folder (DICOM or ACDC-style NIfTI)")
+
+
+def bsa_m2(height_cm: float | None, weight_kg: float | None) -> float | None:
+    """Mosteller body surface area (m2), or None without a plausible height and weight."""
+    if not height_cm or not weight_kg or height_cm < 50 or weight_kg < 2:
+        return None
+    return math.sqrt(height_cm * weight_kg / 3600.0)

@@ -1,0 +1,134 @@
+"""Clinical measurements from short-axis masks, with the field's formulas.
+
+Volumes by summation of discs (area per slice x slice spacing), LV mass as myocardial volume x
+1.05 g/ml at end-diastole, ED and ES from the LV volume curve, wall thickness along rays from the
+LV centre for the six AHA segments of the mid-ventricular slice, BSA by Mosteller.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from cmr_search.vocab import Structure
+
+MYOCARDIAL_DENSITY_G_PER_ML = 1.05
+_RAYS = 120
+# Mid-ventricular AHA segments, counter-clockwise from the anterior RV insertion as seen from
+# the apex, each 60 degrees wide.
+AHA_MID = ((7, "mid anterior"), (12, "mid anterolateral"), (11, "mid inferolateral"),
+           (10, "mid inferior"), (9, "mid inferoseptal"), (8, "mid anteroseptal"))
+
+
+def volume_ml(mask: np.ndarray, code: Structure, spacing_mm: tuple[float, float],
+              slice_spacing_mm: float) -> float:
+    """Summation of discs: pixels x pixel area (mm2) x slice spacing (mm), in ml."""
+    pixels = int(np.count_nonzero(mask == code))
+    return pixels * spacing_mm[0] * spacing_mm[1] * slice_spacing_mm / 1000.0
+
+
+def ejection_fraction_pct(edv_ml: float, esv_ml: float) -> float:
+    return 100.0 * (edv_ml - esv_ml) / edv_ml if edv_ml > 0 else float("nan")
+
+
+def ed_es_from_curve(lv_volumes_ml: list[float]) -> tuple[int, int]:
+    """Indices of end-diastole (largest LV volume) and end-systole (smallest)."""
+    v = np.asarray(lv_volumes_ml)
+    return int(np.argmax(v)), int(np.argmin(v))
+
+
+def mosteller_bsa_m2(height_cm: float, weight_kg: float) -> float:
+    return math.sqrt(height_cm * weight_kg / 3600.0)
+
+
+def _ray_thickness(wall: np.ndarray, center: np.ndarray, angles: np.ndarray,
+                   spacing_mm: tuple[float, float]) -> np.ndarray:
+    """Myocardial thickness (mm) along rays from `center`: from the first myocardial sample
+    to the last of the first run, NaN where a ray meets no myocardium."""
+    step = 0.25
+    radii = np.arange(0.0, 0.5 * max(wall.shape), step)
+    out = np.full(len(angles), np.nan)
+    for k, a in enumerate(angles):
+        rows = np.round(center[0] + radii * np.sin(a)).astype(int)
+        cols = np.round(center[1] + radii * np.cos(a)).astype(int)
+        ok = (rows >= 0) & (rows < wall.shape[0]) & (cols >= 0) & (cols < wall.shape[1])
+        hits = np.flatnonzero(wall[rows[ok], cols[ok]])
+        if len(hits) == 0:
+            continue
+        gaps = np.flatnonzero(np.diff(hits) > 2)
+        last = hits[gaps[0]] if len(gaps) else hits[-1]
+        length_px = (last - hits[0] + 1) * step
+        mm_per_px = math.hypot(spacing_mm[0] * math.sin(a), spacing_mm[1] * math.cos(a))
+        out[k] = length_px * mm_per_px
+    return out
+
+
+@dataclass(frozen=True)
+class RingThickness:
+    """Wall thickness of one slice: per ray (mm) and the angle of each ray from the septum."""
+
+    thickness_mm: np.ndarray
+    from_septum_deg: np.ndarray
+
+
+def ring_thickness(mask: np.ndarray, spacing_mm: tuple[float, float],
+                   anterior_sign: float = 1.0) -> RingThickness | None:
+    """Thickness around the LV of one slice, angles measured from the septum (the direction of
+    the RV centre) towards anterior (`anterior_sign` +1: counter-clockwise in the image)."""
+    cavity = mask == Structure.LV_CAVITY
+    wall = mask == Structure.LV_MYOCARDIUM
+    rv = mask == Structure.RV_CAVITY
+    if cavity.sum() < 10 or wall.sum() < 10:
+        return None
+    center = np.argwhere(cavity).mean(axis=0)
+    angles = np.linspace(0.0, 2 * np.pi, _RAYS, endpoint=False)
+    thickness = _ray_thickness(wall, center, angles, spacing_mm)
+    if rv.sum() > 10:
+        d = np.argwhere(rv).mean(axis=0) - center
+        septum = math.atan2(d[0], d[1])
+    else:
+        septum = math.pi
+    rel = np.degrees(anterior_sign * (angles - septum)) % 360.0
+    return RingThickness(thickness, rel)
+
+
+def aha_mid_segments(ring: RingThickness) -> dict[int, float]:
+    """Mean thickness (mm) of each mid-ventricular AHA segment of one ring.
+
+    The septum (RV direction) is the border of segments 8 and 9; going towards anterior from
+    there: 8, 7, 12, 11, 10, 9.
+    """
+    order = (8, 7, 12, 11, 10, 9)
+    out: dict[int, float] = {}
+    for k, segment in enumerate(order):
+        lo = k * 60.0
+        sel = (ring.from_septum_deg >= lo) & (ring.from_septum_deg < lo + 60.0)
+        values = ring.thickness_mm[sel]
+        values = values[np.isfinite(values)]
+        out[segment] = float(np.median(values)) if len(values) else float("nan")
+    return out
+
+
+def max_wall_thickness_mm(mask: np.ndarray, spacing_mm: tuple[float, float]) -> float:
+    """Largest segmental wall thickness (mm) over the slices where the LV is a full ring.
+
+    Each slice's segments take the median thickness of their rays, so one stray ray (an
+    oblique cut, a papillary muscle touching the wall) does not make the maximum.
+    """
+    best = float("nan")
+    for k in range(mask.shape[0]):
+        ring = ring_thickness(mask[k], spacing_mm)
+        if ring is None or np.isnan(ring.thickness_mm).mean() > 0.1:
+            continue
+        segments = aha_mid_segments(ring)
+        value = max(segments.values())
+        best = value if np.isnan(best) else max(best, value)
+    return best
+
+
+def mid_slice(mask: np.ndarray) -> int | None:
+    """Index of the mid-ventricular slice: the middle of the slices holding LV cavity."""
+    has = np.flatnonzero((mask == Structure.LV_CAVITY).reshape(mask.shape[0], -1).any(axis=1))
+    return int(has[len(has) // 2]) if len(has) else None

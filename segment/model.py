@@ -1,0 +1,47 @@
+"""Segmentation network configurations (a registry) and the one factory that builds them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+from monai.networks.nets import DynUNet
+
+from cmr_search.vocab import Structure
+
+
+@dataclass(frozen=True)
+class SegConfig:
+    """A 2D short-axis network: its input grid (`spacing_mm` per pixel, training crop in
+    pixels), its filters per level, and the classes it predicts (`Structure` codes)."""
+
+    name: str
+    filters: tuple[int, ...] = (16, 32, 64, 128, 256)
+    spacing_mm: float = 1.5
+    crop: int = 128
+    n_classes: int = len(Structure)
+
+    def __post_init__(self) -> None:
+        if len(self.filters) < 3 or self.spacing_mm <= 0 or self.crop % 2 ** (
+                len(self.filters) - 1):
+            raise ValueError(f"implausible segmentation config: {self}")
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+CONFIGS: dict[str, SegConfig] = {
+    "sax-dynunet16": SegConfig("sax-dynunet16"),
+    "sax-dynunet8": SegConfig("sax-dynunet8", filters=(8, 16, 32, 64, 128)),
+}
+
+
+def build_model(config: SegConfig) -> torch.nn.Module:
+    """A MONAI DynUNet (instance norm, no deep supervision) for `config`; logits out."""
+    n = len(config.filters)
+    model: torch.nn.Module = DynUNet(
+        spatial_dims=2, in_channels=1, out_channels=config.n_classes,
+        kernel_size=[3] * n, strides=[1] + [2] * (n - 1), upsample_kernel_size=[2] * (n - 1),
+        filters=list(config.filters), norm_name="instance", res_block=False,
+    )
+    return model

@@ -1,0 +1,110 @@
+"""Quality control of a segmentation: flags that make a measurement uncertain, never silent.
+
+Each check looks at the masks the way a reader would before trusting the numbers: does the
+stack cover the base, does the myocardium close around the cavity, do neighbouring slices agree,
+are the values physiologically possible.
+"""
+
+from __future__ import annotations
+
+import itertools
+from enum import StrEnum
+
+import numpy as np
+from scipy import ndimage
+
+from cmr_search.vocab import Structure
+
+
+class QcFlag(StrEnum):
+    """Why a measurement is shown as uncertain."""
+
+    INCOMPLETE_BASAL_COVERAGE = "incomplete_basal_coverage"
+    INCOMPLETE_APICAL_COVERAGE = "incomplete_apical_coverage"
+    LV_NOT_CLOSED = "lv_not_closed"
+    EF_OUT_OF_RANGE = "ef_out_of_range"
+    VOLUME_OUT_OF_RANGE = "volume_out_of_range"
+    MASS_OUT_OF_RANGE = "mass_out_of_range"
+    SLICE_DISAGREEMENT = "slice_disagreement"
+    NO_LV = "no_lv"
+    NO_RV = "no_rv"
+    ED_ES_UNCLEAR = "ed_es_unclear"
+    NO_BODY_SIZE = "no_body_size"
+
+
+# Plausible adult ranges, wide on purpose: outside them the segmentation is more likely wrong
+# than the heart (volumes ml, mass g, EF %).
+EF_RANGE_PCT = (5.0, 90.0)
+LV_EDV_RANGE_ML = (40.0, 500.0)
+RV_EDV_RANGE_ML = (40.0, 500.0)
+LV_MASS_RANGE_G = (30.0, 400.0)
+
+
+def _areas(mask: np.ndarray, code: Structure) -> np.ndarray:
+    return np.asarray((mask == code).reshape(mask.shape[0], -1).sum(axis=1), dtype=float)
+
+
+def coverage_flags(ed: np.ndarray) -> list[QcFlag]:
+    """Basal and apical coverage from the end-diastolic LV cavity areas (base is slice 0).
+
+    A heuristic from masks alone: the ventricle still widening steeply at the top of the stack
+    (largest cavity in the first slice and a quarter larger than in the next) means the base
+    was not reached; a large cavity in the last slice means the apex was not.
+    """
+    areas = _areas(ed, Structure.LV_CAVITY)
+    if areas.max() <= 0:
+        return [QcFlag.NO_LV]
+    flags = []
+    has = np.flatnonzero(areas > 0)
+    top = areas[has[0]:]
+    if len(top) > 1 and top[0] >= 0.98 * top.max() and top[0] > 1.25 * top[1]:
+        flags.append(QcFlag.INCOMPLETE_BASAL_COVERAGE)
+    if areas[-1] > 0.35 * areas.max():
+        flags.append(QcFlag.INCOMPLETE_APICAL_COVERAGE)
+    return flags
+
+
+def open_ring_fraction(mask2d: np.ndarray) -> float:
+    """Share of the LV cavity border that touches neither myocardium nor itself."""
+    cavity = mask2d == Structure.LV_CAVITY
+    if cavity.sum() == 0:
+        return 0.0
+    border = cavity & ~ndimage.binary_erosion(cavity)
+    ring = ndimage.binary_dilation(mask2d == Structure.LV_MYOCARDIUM, iterations=1)
+    return float((border & ~ring).sum()) / float(border.sum())
+
+
+def lv_closed_flags(mask: np.ndarray) -> list[QcFlag]:
+    """Mid-ventricular slices (middle half of those with cavity) must have a closed ring."""
+    has = np.flatnonzero(_areas(mask, Structure.LV_CAVITY) > 0)
+    if len(has) == 0:
+        return [QcFlag.NO_LV]
+    lo, hi = has[0] + len(has) // 4, has[0] + max(3 * len(has) // 4, 1)
+    worst = max(open_ring_fraction(mask[k]) for k in range(lo, hi))
+    return [QcFlag.LV_NOT_CLOSED] if worst > 0.15 else []
+
+
+def slice_flags(mask: np.ndarray, spacing_mm: tuple[float, float]) -> list[QcFlag]:
+    """Neighbouring slices must agree: no gap inside the LV, no jump in area or position."""
+    areas = _areas(mask, Structure.LV_CAVITY) + _areas(mask, Structure.LV_MYOCARDIUM)
+    has = np.flatnonzero(areas > 0)
+    if len(has) == 0:
+        return [QcFlag.NO_LV]
+    inner = areas[has[0]:has[-1] + 1]
+    if (inner == 0).any():
+        return [QcFlag.SLICE_DISAGREEMENT]
+    lv = np.isin(mask, (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM))
+    centers = [np.argwhere(lv[k]).mean(axis=0) * spacing_mm for k in has]
+    shifts = [float(np.linalg.norm(b - a)) for a, b in itertools.pairwise(centers)]
+    for k in range(1, len(inner) - 1):
+        if inner[k] > 1.6 * max(inner[k - 1], inner[k + 1]) and inner[k] > 0.3 * inner.max():
+            return [QcFlag.SLICE_DISAGREEMENT]
+    if shifts and max(shifts) > 15.0:
+        return [QcFlag.SLICE_DISAGREEMENT]
+    return []
+
+
+def range_flag(value: float, bounds: tuple[float, float], flag: QcFlag) -> list[QcFlag]:
+    if not np.isfinite(value) or not bounds[0] <= value <= bounds[1]:
+        return [flag]
+    return []

@@ -1,0 +1,239 @@
+"""One study from pixels to numbers: segment, find ED and ES, measure, flag, write.
+
+`analyse` segments the short-axis stack (every phase without test-time augmentation when a full
+cine is there, to draw the LV volume curve; ED and ES with it), measures and runs QC; `write`
+puts one NIfTI mask per segmented phase, a label sidecar and `measurements.json` in a folder.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cmr_search.vocab import Structure
+from segment import measure as m
+from segment.checkpoint import label_codes
+from segment.infer import Segmenter
+from segment.io import SaxStudy, bsa_m2, write_mask
+from segment.qc import (
+    EF_RANGE_PCT,
+    LV_EDV_RANGE_ML,
+    LV_MASS_RANGE_G,
+    RV_EDV_RANGE_ML,
+    QcFlag,
+    coverage_flags,
+    lv_closed_flags,
+    range_flag,
+    slice_flags,
+)
+
+logger = logging.getLogger(__name__)
+
+MEASUREMENTS_FILE = "measurements.json"
+LABELS_FILE = "labels.json"
+_UNITS = {"ml": "ml", "pct": "%", "g": "g", "mm": "mm", "m2": "m2"}
+
+
+@dataclass
+class StudyResult:
+    """Masks of the segmented phases (index into the study's phases) and the measurements."""
+
+    study: SaxStudy
+    masks: dict[int, np.ndarray]
+    ed: int
+    es: int
+    values: dict[str, float | None] = field(default_factory=dict)
+    flags: dict[str, list[QcFlag]] = field(default_factory=dict)
+    study_flags: list[QcFlag] = field(default_factory=list)
+    lv_curve_ml: list[float] = field(default_factory=list)
+    aha_mid: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _volumes(study: SaxStudy, mask: np.ndarray, code: Structure) -> float:
+    return m.volume_ml(mask, code, study.spacing_mm, study.slice_spacing_mm)
+
+
+def _phases(study: SaxStudy, segmenter: Segmenter) -> tuple[dict[int, np.ndarray], list[float],
+                                                             int, int]:
+    n = len(study.phases)
+    if n <= 2:
+        masks = dict(enumerate(segmenter.segment_phases(study.phases, study.spacing_mm)))
+        curve = [_volumes(study, masks[k], Structure.LV_CAVITY) for k in range(n)]
+        ed, es = m.ed_es_from_curve(curve)
+        return masks, curve, ed, es if n == 2 else ed
+    fast = Segmenter.__new__(Segmenter)
+    fast.model, fast.config, fast.card, fast.tta = (segmenter.model, segmenter.config,
+                                                    segmenter.card, False)
+    rough = fast.segment_phases(study.phases, study.spacing_mm)
+    curve = [_volumes(study, r, Structure.LV_CAVITY) for r in rough]
+    ed, es = m.ed_es_from_curve(curve)
+    fine = segmenter.segment_phases([study.phases[ed], study.phases[es]], study.spacing_mm)
+    return {ed: fine[0], es: fine[1]}, curve, ed, es
+
+
+def _anterior_sign(study: SaxStudy) -> float:
+    """+1 when anterior lies counter-clockwise of the septum in (col, row) image angles.
+
+    From the affine (RAS): anterior is +y. Without trustworthy geometry the NIfTI affine is
+    still used, and the result says so.
+    """
+    affine = study.affines[0]
+    row_axis, col_axis = affine[:3, 0], affine[:3, 1]  # voxel axes 0 (rows), 1 (cols)
+    anterior = np.array([0.0, 1.0, 0.0])
+    a_row, a_col = float(anterior @ row_axis), float(anterior @ col_axis)
+    return 1.0 if a_row >= 0 or abs(a_col) > abs(a_row) else -1.0
+
+
+def _aha(study: SaxStudy, ed_mask: np.ndarray, es_mask: np.ndarray) -> list[dict[str, Any]]:
+    k = m.mid_slice(ed_mask)
+    if k is None:
+        return []
+    sign = _anterior_sign(study)
+    ring_ed = m.ring_thickness(ed_mask[k], study.spacing_mm, sign)
+    ring_es = m.ring_thickness(es_mask[k], study.spacing_mm, sign)
+    if ring_ed is None:
+        return []
+    ed = m.aha_mid_segments(ring_ed)
+    es = m.aha_mid_segments(ring_es) if ring_es is not None else {}
+    out = []
+    for number, name in m.AHA_MID:
+        t_ed, t_es = ed[number], es.get(number, float("nan"))
+        thickening = 100.0 * (t_es - t_ed) / t_ed if t_ed > 0 else float("nan")
+        out.append({"segment": number, "name": name, "slice": k,
+                    "ed_thickness_mm": _round(t_ed), "es_thickness_mm": _round(t_es),
+                    "systolic_thickening_pct": _round(thickening)})
+    return out
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None or not np.isfinite(value) else round(float(value), digits)
+
+
+def _measure(result: StudyResult) -> None:
+    s, ed, es = result.study, result.masks[result.ed], result.masks[result.es]
+    v: dict[str, float | None] = {}
+    v["lvedv_ml"], v["lvesv_ml"] = (_volumes(s, x, Structure.LV_CAVITY) for x in (ed, es))
+    v["rvedv_ml"], v["rvesv_ml"] = (_volumes(s, x, Structure.RV_CAVITY) for x in (ed, es))
+    for side in ("lv", "rv"):
+        edv, esv = v[f"{side}edv_ml"] or 0.0, v[f"{side}esv_ml"] or 0.0
+        v[f"{side}sv_ml"] = edv - esv
+        v[f"{side}ef_pct"] = m.ejection_fraction_pct(edv, esv)
+    v["lv_mass_g"] = _volumes(s, ed, Structure.LV_MYOCARDIUM) * m.MYOCARDIAL_DENSITY_G_PER_ML
+    v["max_wall_thickness_mm"] = m.max_wall_thickness_mm(ed, s.spacing_mm)
+    bsa = bsa_m2(s.height_cm, s.weight_kg)
+    v["bsa_m2"] = bsa
+    for name in ("lvedv_ml", "lvesv_ml", "lvsv_ml", "rvedv_ml", "rvesv_ml", "rvsv_ml",
+                 "lv_mass_g"):
+        base, unit = name.rsplit("_", 1)
+        value = v[name]
+        v[f"{base}i_{unit}_per_m2"] = None if bsa is None or value is None else value / bsa
+    result.values = {k: _round(x, 2 if k == "bsa_m2" else 1) for k, x in v.items()}
+    result.aha_mid = _aha(s, ed, es)
+
+
+def _qc(result: StudyResult) -> None:
+    ed, es, v = result.masks[result.ed], result.masks[result.es], result.values
+    volume = coverage_flags(ed) + slice_flags(ed, result.study.spacing_mm)
+    lv = lv_closed_flags(ed) + lv_closed_flags(es)
+    study_flags = list(dict.fromkeys(volume + lv))
+    if result.study.ed_hint is not None and len(result.study.phases) == 2:
+        hinted = result.study.frame_numbers.index(result.study.ed_hint)
+        if hinted != result.ed:
+            study_flags.append(QcFlag.ED_ES_UNCLEAR)
+    if v.get("bsa_m2") is None:
+        study_flags.append(QcFlag.NO_BODY_SIZE)
+    no_rv = [QcFlag.NO_RV] if not (ed == Structure.RV_CAVITY).any() else []
+
+    def get(name: str) -> float:
+        x = v.get(name)
+        return float("nan") if x is None else float(x)
+
+    flags: dict[str, list[QcFlag]] = {}
+    for name in v:
+        f: list[QcFlag] = []
+        if name.startswith(("lv", "max_wall")):
+            f += volume + lv
+        if name.startswith("rv"):
+            f += volume + no_rv
+        if name.startswith(("lvef", "lvsv")):
+            f += range_flag(get("lvef_pct"), EF_RANGE_PCT, QcFlag.EF_OUT_OF_RANGE)
+        if name.startswith(("rvef", "rvsv")):
+            f += range_flag(get("rvef_pct"), EF_RANGE_PCT, QcFlag.EF_OUT_OF_RANGE)
+        if name.startswith("lvedv"):
+            f += range_flag(get("lvedv_ml"), LV_EDV_RANGE_ML, QcFlag.VOLUME_OUT_OF_RANGE)
+        if name.startswith("rvedv"):
+            f += range_flag(get("rvedv_ml"), RV_EDV_RANGE_ML, QcFlag.VOLUME_OUT_OF_RANGE)
+        if name.startswith("lv_mass"):
+            f += range_flag(get("lv_mass_g"), LV_MASS_RANGE_G, QcFlag.MASS_OUT_OF_RANGE)
+        flags[name] = list(dict.fromkeys(f))
+    result.flags, result.study_flags = flags, study_flags
+
+
+def measure_masks(study: SaxStudy, masks: dict[int, np.ndarray], ed: int, es: int,
+                  curve_ml: list[float] | None = None) -> StudyResult:
+    """Measurements and QC of given masks (phase index -> (slices, rows, cols) codes)."""
+    result = StudyResult(study, masks, ed, es, lv_curve_ml=[round(c, 1) for c in curve_ml or []])
+    _measure(result)
+    _qc(result)
+    return result
+
+
+def analyse(study: SaxStudy, segmenter: Segmenter) -> StudyResult:
+    """Segment, measure and check one study."""
+    started = time.perf_counter()
+    masks, curve, ed, es = _phases(study, segmenter)
+    result = measure_masks(study, masks, ed, es, curve)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def as_json(result: StudyResult, model_name: str) -> dict[str, Any]:
+    s = result.study
+    measurements = {}
+    for name, value in result.values.items():
+        unit = "m2" if name == "bsa_m2" else ("ml/m2" if name.endswith("per_m2") and "_ml" in name
+                                              else "g/m2" if name.endswith("per_m2")
+                                              else _UNITS[name.rsplit("_", 1)[-1]])
+        flags = result.flags.get(name, [])
+        measurements[name] = {"value": value, "unit": unit, "flags": [f.value for f in flags],
+                              "uncertain": bool(flags) or value is None}
+    return {
+        "study": s.study_id,
+        "model": model_name,
+        "ed": {"frame": s.frame_numbers[result.ed], "name": s.names[result.ed]},
+        "es": {"frame": s.frame_numbers[result.es], "name": s.names[result.es]},
+        "slice_spacing_mm": round(s.slice_spacing_mm, 2),
+        "pixel_spacing_mm": [round(x, 4) for x in s.spacing_mm],
+        "height_cm": s.height_cm, "weight_kg": s.weight_kg,
+        "measurements": measurements,
+        "aha_mid_segments": result.aha_mid,
+        "aha_orientation": "from DICOM geometry" if s.geometry_known else
+                           "from the NIfTI affine (unverified for research data)",
+        "lv_volume_curve_ml": result.lv_curve_ml,
+        "qc_flags": [f.value for f in result.study_flags],
+        "seconds": round(result.seconds, 2),
+    }
+
+
+def write(result: StudyResult, out: Path, model_name: str) -> list[Path]:
+    """Masks (`<input>_seg.nii.gz`), `labels.json` and `measurements.json` into `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for k, mask in sorted(result.masks.items()):
+        path = out / f"{result.study.names[k]}_seg.nii.gz"
+        write_mask(path, mask, result.study, k)
+        written.append(path)
+    labels = {"label_codes": label_codes(), "model": model_name,
+              "conventions": "papillary muscles and trabeculation inside the LV cavity; "
+                             "RV myocardium not contoured"}
+    (out / LABELS_FILE).write_text(json.dumps(labels, indent=2) + "\n", encoding="utf-8")
+    (out / MEASUREMENTS_FILE).write_text(
+        json.dumps(as_json(result, model_name), indent=2) + "\n", encoding="utf-8")
+    return [*written, out / LABELS_FILE, out / MEASUREMENTS_FILE]

@@ -1,0 +1,177 @@
+"""Synthetic training images drawn from anatomy label maps (the SynthSeg recipe).
+
+A slab of label maps (sub-planes through one thick slice) is moved (flip, rotation, scale,
+elastic), given an intensity per label (random half the time, bSSFP- or LGE-like otherwise),
+averaged through the slab (partial volume), and spoilt the way scanners spoil images (bias
+field, gamma, motion, ghosting, low resolution, Gibbs ringing, Rician noise). The target is the
+middle sub-plane mapped to `Structure` codes. Every draw is seeded: the same seed gives the same
+pair. torchio and MONAI do the work; this module only composes them.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torchio as tio
+from monai.transforms import (
+    Rand2DElastic,
+    RandGibbsNoise,
+    RandRicianNoise,
+    RandSimulateLowResolution,
+)
+
+from cmr_search.vocab import STRUCTURE_OF, AnatomyLabel
+
+A = AnatomyLabel
+Range = tuple[float, float]
+
+_BLOOD = (A.LV_BLOOD, A.RV_BLOOD, A.LA_BLOOD, A.RA_BLOOD, A.AORTA, A.DESCENDING_AORTA)
+_MUSCLE = (A.LV_MYOCARDIUM, A.RV_MYOCARDIUM, A.PAPILLARY, A.SCAR, A.VESSEL_WALL)
+
+# bSSFP cine: bright blood and fat, dark myocardium, black lung (blood about 1).
+BSSFP: dict[AnatomyLabel, Range] = {
+    A.AIR: (0.0, 0.04), **dict.fromkeys(_BLOOD, (0.55, 1.0)), **dict.fromkeys(_MUSCLE, (0.1, 0.4)),
+    A.LV_TRABECULAE: (0.15, 0.7), A.RV_TRABECULAE: (0.15, 0.7), A.EPICARDIAL_FAT: (0.45, 1.0),
+    A.PERICARDIUM: (0.0, 0.25), A.EFFUSION: (0.5, 1.0), A.LUNG: (0.0, 0.12),
+    A.LUNG_VESSEL: (0.15, 0.8), A.FAT: (0.45, 1.0), A.MUSCLE: (0.08, 0.4),
+    A.SOFT_TISSUE: (0.1, 0.6), A.LIVER: (0.12, 0.5), A.ABDOMEN: (0.05, 0.9), A.BONE: (0.1, 0.6),
+    A.CSF: (0.3, 1.0),
+}
+# Late gadolinium enhancement: nulled myocardium, grey blood, bright scar.
+LGE: dict[AnatomyLabel, Range] = {
+    **BSSFP, **dict.fromkeys(_BLOOD, (0.3, 0.75)), **dict.fromkeys(_MUSCLE, (0.0, 0.12)),
+    A.SCAR: (0.6, 1.0), A.LV_TRABECULAE: (0.05, 0.5), A.RV_TRABECULAE: (0.05, 0.5),
+    A.PERICARDIUM: (0.1, 0.5), A.EFFUSION: (0.0, 0.3), A.CSF: (0.0, 0.3), A.FAT: (0.3, 0.8),
+    A.EPICARDIAL_FAT: (0.3, 0.8),
+}
+_N_LABELS = len(AnatomyLabel)
+
+
+def _ranges(table: dict[AnatomyLabel, Range]) -> list[Range]:
+    return [table.get(AnatomyLabel(k), (0.0, 1.0)) for k in range(_N_LABELS)]
+
+
+def structure_lookup() -> np.ndarray:
+    """Array mapping every `AnatomyLabel` code to its `Structure` code."""
+    lut = np.zeros(256, dtype=np.int64)
+    for label, structure in STRUCTURE_OF.items():
+        lut[label] = structure
+    return lut
+
+
+@dataclass(frozen=True)
+class SynthRecipe:
+    """The knobs of the generator (probabilities 0..1, lengths in pixels of the output grid)."""
+
+    crop: int = 128
+    p_random_contrast: float = 0.5
+    p_lge: float = 0.15
+    scale: Range = (0.8, 1.2)
+    max_shift_px: int = 24
+    elastic_px: float = 2.5
+    std: Range = (0.0, 0.06)
+    blur_mm: Range = (0.0, 1.0)
+    bias: float = 0.6
+    log_gamma: Range = (-0.4, 0.4)
+    p_motion: float = 0.2
+    p_ghosting: float = 0.2
+    p_low_resolution: float = 0.5
+    p_gibbs: float = 0.35
+    p_noise: float = 0.8
+    noise_std: Range = (0.0, 0.08)
+
+
+def _spatial(r: SynthRecipe) -> Rand2DElastic:
+    """In-plane rotation, scale and elastic warp of the label slab (sub-planes as channels)."""
+    return Rand2DElastic(spacing=(24, 24), magnitude_range=(0.0, r.elastic_px), prob=1.0,
+                         rotate_range=np.pi, scale_range=(r.scale[1] - 1.0, r.scale[1] - 1.0),
+                         mode="nearest", padding_mode="zeros")
+
+
+def _scanner(r: SynthRecipe) -> tio.Compose:
+    """Spoiling of the 2D image (as a one-slice volume)."""
+    return tio.Compose([
+        tio.RandomBiasField(coefficients=r.bias, order=3, p=0.8),
+        tio.RandomMotion(degrees=4, translation=4, num_transforms=2, p=r.p_motion),
+        tio.RandomGhosting(num_ghosts=(2, 8), axes=(0, 1), intensity=(0.1, 0.6),
+                           p=r.p_ghosting),
+    ])
+
+
+def normalise(image: np.ndarray) -> np.ndarray:
+    """Scale to 0..1 between the 0.5th and 99.5th percentiles (the network's input range)."""
+    low, high = np.percentile(image, [0.5, 99.5])
+    return np.asarray(np.clip((image - low) / max(float(high - low), 1e-6), 0.0, 1.0),
+                      dtype=np.float32)
+
+
+class SynthImages:
+    """Turns a label slab (n_sub, H, W) into a training pair (image (1, crop, crop) float32,
+    target (crop, crop) int64 `Structure` codes), reproducibly from a seed."""
+
+    def __init__(self, recipe: SynthRecipe | None = None) -> None:
+        self.recipe = r = recipe or SynthRecipe()
+        self._spatial, self._scanner = _spatial(r), _scanner(r)
+        self._contrast: list[list[Range] | None] = [None, _ranges(BSSFP), _ranges(LGE)]
+        self._gamma = tio.RandomGamma(log_gamma=r.log_gamma)
+        self._blur = tio.RandomBlur(std=(r.blur_mm[0], r.blur_mm[1], r.blur_mm[0],
+                                         r.blur_mm[1], 0.0, 0.0))
+        self._low = RandSimulateLowResolution(prob=r.p_low_resolution, zoom_range=(0.5, 1.0),
+                                              downsample_mode="area", upsample_mode="bilinear")
+        self._gibbs = RandGibbsNoise(prob=r.p_gibbs, alpha=(0.0, 0.6))
+        self._noise = RandRicianNoise(prob=r.p_noise, std=r.noise_std[1], relative=False,
+                                      sample_std=True)
+        self._lut = structure_lookup()
+
+    def _crop(self, labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A crop of the slab around the heart (shifted at random), or anywhere if none."""
+        n = self.recipe.crop
+        _, h, w = labels.shape
+        heart = np.argwhere(self._lut[labels[labels.shape[0] // 2]] > 0)
+        center = heart.mean(axis=0) if len(heart) else np.array([h / 2, w / 2])
+        shift = rng.integers(-self.recipe.max_shift_px, self.recipe.max_shift_px + 1, size=2)
+        r0 = int(np.clip(center[0] + shift[0] - n // 2, 0, h - n))
+        c0 = int(np.clip(center[1] + shift[1] - n // 2, 0, w - n))
+        return labels[:, r0:r0 + n, c0:c0 + n]
+
+    def _draw(self, labels: np.ndarray) -> tio.Subject:
+        """Intensities per label. Labels are renumbered 0..n-1 in the order present, which is
+        how torchio matches a categorical map to its list of mean ranges."""
+        present, codes = np.unique(labels, return_inverse=True)
+        volume = codes.reshape(labels.shape).transpose(1, 2, 0)[None].astype(np.int64)
+        subject = tio.Subject(labels=tio.LabelMap(tensor=torch.from_numpy(volume)))
+        draw = self._contrast[self._pick()]
+        return tio.RandomLabelsToImage(
+            label_key="labels", image_key="image", std=[self.recipe.std] * len(present),
+            mean=None if draw is None else [draw[int(k)] for k in present],
+            default_mean=(0.0, 1.0), copy=False)(subject)
+
+    def _pick(self) -> int:
+        r = self.recipe
+        u = float(torch.rand(()))
+        return 0 if u < r.p_random_contrast else 2 if u < r.p_random_contrast + r.p_lge else 1
+
+    def __call__(self, slab: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng(seed)
+        torch.manual_seed(seed)
+        for t in (self._spatial, self._low, self._gibbs, self._noise):
+            t.set_random_state(seed=seed % 2**32)
+        if rng.random() < 0.5:
+            slab = slab[:, ::-1]
+        warped = torch.as_tensor(self._spatial(torch.from_numpy(slab.astype(np.float32))))
+        moved = warped.round().numpy().astype(np.uint8)
+        labels = self._crop(moved, rng)
+        image = self._blur(self._draw(labels))["image"].data.mean(dim=-1, keepdim=True)
+        scanned = self._scanner(tio.Subject(image=tio.ScalarImage(tensor=image)))
+        picture = self._gamma(tio.RescaleIntensity(out_min_max=(0, 1))(scanned))
+        flat = picture["image"].data[..., 0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            flat = torch.as_tensor(self._low(flat))
+            flat = torch.as_tensor(self._gibbs(flat)).clamp(min=0.0)
+            flat = torch.as_tensor(self._noise(flat))
+        target = self._lut[labels[labels.shape[0] // 2]]
+        return normalise(flat.numpy().astype(np.float32)), target

@@ -1,0 +1,48 @@
+"""Personal API tokens on SQLite and PostgreSQL: shown once, hashed, revocable, expiring."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import update
+
+from accounts import AccountError, ApiTokens, Role, Users, Via
+from db import Database
+from db.tables import ApiToken
+
+
+def test_a_token_acts_for_its_user_until_revoked(database: Database) -> None:
+    Users(database).add("alice", Role.CLINICIAN)
+    tokens = ApiTokens(database)
+    info, token = tokens.create("alice", "nightly export", days=30)
+    assert token.startswith("cmrs_" + info.token_id + "_")
+    principal = tokens.principal(token)
+    assert principal is not None and principal.name == "alice"
+    assert principal.via is Via.API_TOKEN and principal.role is Role.CLINICIAN
+    assert tokens.list("alice")[0].last_used is not None
+    assert tokens.principal(token[:-1] + "x") is None
+    with pytest.raises(AccountError, match="no token"):
+        tokens.revoke(info.token_id, "bob")  # only one's own
+    tokens.revoke(info.token_id, "alice")
+    assert tokens.principal(token) is None and tokens.list()[0].revoked
+
+
+def test_an_expired_token_is_refused(database: Database) -> None:
+    Users(database).add("alice", Role.VIEWER)
+    tokens = ApiTokens(database)
+    _, token = tokens.create("alice", "old", days=1)
+    with database.session() as session:
+        session.execute(update(ApiToken).values(expires=datetime.now(UTC) - timedelta(1)))
+    assert tokens.principal(token) is None
+
+
+@pytest.mark.parametrize(("name", "days", "message"), [
+    ("", 30, "token name"), ("x", 0, "1 to 366 days"), ("x", 400, "1 to 366 days")])
+def test_bad_tokens_are_refused(database: Database, name: str, days: int,
+                                message: str) -> None:
+    Users(database).add("alice", Role.VIEWER)
+    with pytest.raises(AccountError, match=message):
+        ApiTokens(database).create("alice", name, days)
+    with pytest.raises(AccountError, match="no user"):
+        ApiTokens(database).create("bob", "x")

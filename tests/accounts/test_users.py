@@ -1,0 +1,61 @@
+"""Accounts on SQLite and PostgreSQL: Argon2id passwords, roles, the provider's people."""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts import AccountError, PasswordError, Role, Users, Via
+from db import Database
+
+
+def test_local_accounts_sign_in_with_their_password(database: Database) -> None:
+    users = Users(database)
+    added = users.add("alice", Role.CURATOR, password="correct horse battery")
+    assert added.local and not added.oidc and added.role is Role.CURATOR
+    principal = users.authenticate("alice", "correct horse battery")
+    assert principal is not None and principal.role is Role.CURATOR
+    assert principal.via is Via.SESSION
+    assert users.authenticate("alice", "wrong horse battery") is None
+    assert users.authenticate("nobody", "correct horse battery") is None
+    users.set_disabled("alice", True)
+    assert users.authenticate("alice", "correct horse battery") is None
+    assert users.principal(added.id, Via.SESSION) is None
+
+
+def test_passwords_are_argon2_hashes_never_the_password(database: Database) -> None:
+    from sqlalchemy import select
+
+    from db.tables import User
+
+    Users(database).add("bob", Role.VIEWER, password="a long enough secret")
+    with database.session() as session:
+        stored = session.scalars(select(User.password_hash)).one()
+    assert stored is not None and stored.startswith("$argon2id$")
+    assert "a long enough secret" not in stored
+
+
+def test_bad_names_roles_and_passwords(database: Database) -> None:
+    users = Users(database)
+    with pytest.raises(AccountError, match="user name"):
+        users.add("../x", Role.VIEWER)
+    with pytest.raises(PasswordError, match="at least 12"):
+        users.add("carol", Role.VIEWER, password="short")
+    users.add("carol", Role.VIEWER)
+    with pytest.raises(AccountError, match="exists"):
+        users.add("carol", Role.ADMIN)
+    with pytest.raises(AccountError, match="no user"):
+        users.set_role("dave", Role.ADMIN)
+
+
+def test_people_from_the_provider(database: Database) -> None:
+    users = Users(database)
+    first = users.from_provider("iss|1", "dr.who", None, Role.VIEWER)
+    assert first is not None and first.role is Role.VIEWER and first.name == "dr.who"
+    promoted = users.from_provider("iss|1", "dr.who", Role.CLINICIAN, Role.VIEWER)
+    assert promoted is not None and promoted.role is Role.CLINICIAN
+    users.set_role("dr.who", Role.ADMIN)  # an admin's choice stands while the token names none
+    again = users.from_provider("iss|1", "dr.who", None, Role.VIEWER)
+    assert again is not None and again.role is Role.ADMIN
+    other = users.from_provider("iss|2", "dr.who", None, Role.VIEWER)
+    assert other is not None and other.name == "dr.who-2"  # names never collide
+    assert users.from_provider("iss|3", "x", None, None) is None

@@ -1,0 +1,50 @@
+"""`cmr-search users`, `tokens`, `audit verify` and `audit export` from the terminal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CMR_SEARCH_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_users_tokens_and_the_audit_trail(env: Path) -> None:
+    added = runner.invoke(app, ["users", "add", "alice", "--role", "admin"],
+                          input="a long password\na long password\n")
+    assert added.exit_code == 0, added.output
+    listed = runner.invoke(app, ["users", "list", "--json"])
+    assert json.loads(listed.stdout)[0]["role"] == "admin"
+    bad = runner.invoke(app, ["users", "add", "bob", "--role", "king", "--no-password"])
+    assert bad.exit_code == 1 and "role 'king'" in bad.output
+    token = runner.invoke(app, ["tokens", "create", "alice", "script"])
+    assert token.exit_code == 0 and token.stdout.strip().startswith("cmrs_")
+    assert runner.invoke(app, ["audit", "verify"]).exit_code == 0
+    out = env / "audit.jsonl"
+    exported = runner.invoke(app, ["audit", "export", "--since", "2000-01-01", "--out",
+                                   str(out)])
+    assert exported.exit_code == 0, exported.output
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [e["event_id"] for e in lines] == ["110136", "110137"]
+    assert lines[1]["prev_hash"] == lines[0]["hash"]
+    assert runner.invoke(app, ["audit", "export", "--since", "yesterday"]).exit_code == 1
+
+
+def test_verify_fails_on_a_changed_trail(env: Path) -> None:
+    import sqlite3
+
+    runner.invoke(app, ["users", "add", "bob", "--role", "viewer", "--no-password"])
+    with sqlite3.connect(env / "db" / "cmr-search.sqlite3") as db:
+        db.execute("UPDATE audit_events SET user_name = 'mallory'")
+    result = runner.invoke(app, ["audit", "verify"])
+    assert result.exit_code == 1 and "entry 1: changed" in result.output

@@ -1,0 +1,67 @@
+"""Teaching files: each has an owner, who shares it to read or to edit."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from db import Access, Database, TeachingError, TeachingFiles, import_legacy
+
+
+def test_owners_share_to_read_or_edit(database: Database) -> None:
+    files = TeachingFiles(database)
+    lge = files.create("alice", "LGE patterns")
+    assert files.create("alice", "  LGE   patterns ") == lge  # the same name is the same file
+    files.add(lge, "alice", "1.1", "Transmural", "lge, MI")
+    assert files.collection(lge, "bob") is None  # not shared: bob cannot even see it
+    with pytest.raises(TeachingError, match="no teaching file"):
+        files.add(lge, "bob", "1.2", "", "")
+    files.share(lge, "alice", "bob", "read")
+    assert files.collection(lge, "bob").access is Access.READ  # type: ignore[union-attr]
+    with pytest.raises(TeachingError, match="to read, not to edit"):
+        files.remove(lge, "bob", files.cases(lge)[0].id)
+    files.share(lge, "alice", "*", "edit")  # everyone may edit
+    files.add(lge, "carol", "1.2", "Subendocardial", "")
+    assert [c.study_instance_uid for c in files.cases(lge)] == ["1.1", "1.2"]
+    with pytest.raises(TeachingError, match="only its owner may share"):
+        files.share(lge, "carol", "dave", "edit")
+    assert [c.name for c in files.collections("carol")] == ["LGE patterns"]
+    files.share(lge, "alice", "*", "none")
+    assert files.collections("carol") == []
+    assert files.cases(lge)[0].tags == ["lge", "mi"]
+
+
+def test_bad_names_notes_and_tags_are_refused(database: Database) -> None:
+    files = TeachingFiles(database)
+    with pytest.raises(TeachingError, match="1 to 120"):
+        files.create("alice", "   ")
+    lge = files.create("alice", "x")
+    with pytest.raises(TeachingError, match="at most 4000"):
+        files.add(lge, "alice", "1.1", "n" * 4001, "")
+    with pytest.raises(TeachingError, match="at most 40"):
+        files.add(lge, "alice", "1.1", "", "t" * 41)
+    with pytest.raises(TeachingError, match="read, edit or none"):
+        files.share(lge, "alice", "bob", "own")
+    assert files.collection(2**31 - 1, "alice") is None
+
+
+def test_teaching_files_of_earlier_releases_are_imported_once(database: Database,
+                                                              tmp_path: Path) -> None:
+    legacy = tmp_path / "teaching.sqlite3"
+    with closing(sqlite3.connect(legacy)) as db, db:
+        db.executescript("""
+            CREATE TABLE collections (id INTEGER PRIMARY KEY, name TEXT, created TEXT);
+            CREATE TABLE cases (id INTEGER PRIMARY KEY, collection_id INTEGER,
+                study_instance_uid TEXT, note TEXT, tags TEXT, added TEXT);
+            INSERT INTO collections VALUES (1, 'Scars', '2026-01-01');
+            INSERT INTO cases VALUES (1, 1, '1.1', 'Transmural', 'lge,mi', '2026-01-02');""")
+    files = TeachingFiles(database)
+    assert import_legacy(files, legacy) == 1
+    (scars,) = files.collections("anyone")  # shared with everyone, to edit
+    assert scars.owner == "local" and scars.access is Access.EDIT
+    assert [(c.study_instance_uid, c.tags) for c in files.cases(scars.id)] == [
+        ("1.1", ["lge", "mi"])]
+    assert import_legacy(files, legacy) == 0 and not legacy.exists()

@@ -1,0 +1,65 @@
+"""Tiny synthetic hearts for the segmentation tests: label slabs, masks, ACDC-style folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+
+from cmr_search.vocab import AnatomyLabel, Structure
+from segment.checkpoint import save_checkpoint
+from segment.model import CONFIGS, build_model
+
+
+def disc(shape: tuple[int, int], center: tuple[float, float], radius: float) -> np.ndarray:
+    rr, cc = np.mgrid[:shape[0], :shape[1]]
+    return np.asarray((rr - center[0]) ** 2 + (cc - center[1]) ** 2 <= radius**2)
+
+
+def heart_slice(shape: tuple[int, int], cavity: float, wall: float,
+                rv: float = 0.0) -> np.ndarray:
+    """`Structure` codes of a ring (LV) with an RV disc beside it (radii in pixels)."""
+    c = (shape[0] / 2, shape[1] / 2)
+    out = np.zeros(shape, dtype=np.uint8)
+    if rv > 0:
+        out[disc(shape, (c[0], c[1] - cavity - wall - rv + 2), rv)] = Structure.RV_CAVITY
+    out[disc(shape, c, cavity + wall)] = Structure.LV_MYOCARDIUM
+    out[disc(shape, c, cavity)] = Structure.LV_CAVITY
+    return out
+
+
+def label_slab(size: int = 96, n_sub: int = 3) -> np.ndarray:
+    """Anatomy labels (n_sub, size, size): body, lung, a heart with a papillary muscle."""
+    s = (size, size)
+    c = size / 2
+    layer = np.full(s, AnatomyLabel.FAT, dtype=np.uint8)
+    layer[disc(s, (c, c), 0.45 * size)] = AnatomyLabel.MUSCLE
+    layer[disc(s, (c, c + 20), 18)] = AnatomyLabel.LUNG
+    layer[disc(s, (c, c - 16), 12)] = AnatomyLabel.RV_BLOOD
+    layer[disc(s, (c, c), 14)] = AnatomyLabel.LV_MYOCARDIUM
+    layer[disc(s, (c, c), 9)] = AnatomyLabel.LV_BLOOD
+    layer[disc(s, (c + 4, c + 3), 2)] = AnatomyLabel.PAPILLARY
+    return np.stack([layer] * n_sub)
+
+
+def tiny_checkpoint(folder: Path) -> Path:
+    """An untrained small network saved as a checkpoint (for plumbing tests)."""
+    config = CONFIGS["sax-dynunet8"]
+    save_checkpoint(folder, build_model(config), config, {"training_data": "none (test)"})
+    return folder
+
+
+def acdc_folder(root: Path, patient: str = "patient901") -> Path:
+    """An ACDC-style folder: Info.cfg and ED (frame 1) and ES (frame 5) volumes (x, y, z)."""
+    folder = root / patient
+    folder.mkdir(parents=True)
+    (folder / "Info.cfg").write_text("ED: 1\nES: 5\nGroup: NOR\nHeight: 170.0\nNbFrame: 20\n"
+                                     "Weight: 70.0\n")
+    affine = np.diag([-1.5, -1.5, 10.0, 1.0])
+    for frame, cavity in ((1, 14), (5, 9)):
+        volume = np.stack([heart_slice((80, 72), cavity, 6, rv=10) for _ in range(6)], axis=-1)
+        image = 20.0 + 200.0 * (volume == Structure.LV_CAVITY) + 60.0 * (volume > 0)
+        nib.save(nib.Nifti1Image(image.astype(np.float32), affine),
+                 str(folder / f"{patient}_frame{frame:02d}.nii.gz"))
+    return folder

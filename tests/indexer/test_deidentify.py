@@ -1,0 +1,90 @@
+"""De-identification on ingest: stable pseudonyms from a secret seed (dicognito), reports
+scrubbed of the study's own names, IDs and dates, burned-in annotation refused, and an index
+that holds no identifier."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from fakes.encoder import FakeEncoder
+
+from cmr_search.layout import DataLayout
+from indexer.deidentify import BURNED_IN, Deidentifier, scrub
+from indexer.pipeline import IndexOptions, run_index
+from reader.headers import StudyInfo
+from reader.scan import ScanResult, Study, scan_archive
+from reader.series import Series
+from vectorstore import Generations, LiveEdgeStore
+
+INFO = StudyInfo("1.2.840.99.1", "SYN0042", "ACC9917", "20240312", "093Y", "F", "Siemens",
+                 "Aera", 1.5, "Doe^Jane", "19310101", "House^Gregory", "St Mary Hospital")
+
+
+def test_reports_lose_the_studys_own_names_ids_and_dates() -> None:
+    text = ("Mrs Jane DOE (SYN0042, accession ACC9917), scanned 12/03/2024 and 2024-03-12 at "
+            "St Mary Hospital for Dr House; born 1 January 1931. Transmural LGE, LAD territory.")
+    out = scrub(text, INFO)
+    for needle in ("Jane", "DOE", "SYN0042", "ACC9917", "12/03/2024", "2024-03-12", "House",
+                   "St Mary", "1931"):
+        assert needle.lower() not in out.lower(), needle
+    assert "Transmural LGE, LAD territory." in out and "[name]" in out and "[date]" in out
+
+
+def test_pseudonyms_are_stable_for_a_seed_and_secret_without_it() -> None:
+    one, again, other = Deidentifier("s3cret"), Deidentifier("s3cret"), Deidentifier("other")
+    a, b, c = one.info(INFO), again.info(INFO), other.info(INFO)
+    assert a == b and a.study_instance_uid != c.study_instance_uid
+    assert a.study_instance_uid.startswith("2.") and a.patient_id not in ("", INFO.patient_id)
+    assert a.accession_number != INFO.accession_number and a.study_date != INFO.study_date
+    assert a.patient_name == a.institution_name == a.patient_birth_date == ""
+    assert a.patient_age == "090Y" and a.patient_sex == "F"  # ages over 89 become 90
+    assert one.series_uid(INFO, "1.2.3") == again.series_uid(INFO, "1.2.3")
+
+
+def _burn(study: Study, count: int) -> Study:
+    def burned(s: Series) -> Series:
+        return dataclasses.replace(s, slices=[dataclasses.replace(sl, frames=[
+            dataclasses.replace(f, burned_in_annotation=True) for f in sl.frames])
+            for sl in s.slices])
+
+    return dataclasses.replace(study, series=[burned(s) if i < count else s
+                                              for i, s in enumerate(study.series)])
+
+
+def test_burned_in_series_are_refused_with_a_reason(scanned: ScanResult) -> None:
+    study = scanned.studies[0]
+    kept, refused = Deidentifier("s").study(_burn(study, 1))
+    assert kept is not None and len(kept.series) == len(study.series) - 1
+    assert refused == [f"series {study.series[0].series_number}: {BURNED_IN}"]
+    assert set(kept.views) == {s.series_instance_uid for s in kept.series}
+    assert not {s.series_instance_uid for s in kept.series} & \
+        {s.series_instance_uid for s in study.series}
+    none, reasons = Deidentifier("s").study(_burn(study, len(study.series)))
+    assert none is None and len(reasons) == len(study.series)
+
+
+@pytest.mark.slow
+def test_a_deidentified_index_holds_no_identifier(archive: Path, tmp_path: Path) -> None:
+    studies = scan_archive(archive).studies
+    options = IndexOptions(workers=2, patient_key_secret="k",
+                           deidentifier=Deidentifier("seed"))
+    summary = run_index(archive, DataLayout(tmp_path), FakeEncoder(),
+                        Generations(tmp_path / "index"), options)
+    assert summary.indexed == len(studies) and "deidentify" in summary.stages
+    store = LiveEdgeStore(tmp_path / "index")
+    payloads = [h.payload for h in store.scroll()]
+    store.close()
+    dump = json.dumps(payloads)
+    for study in studies:
+        info = study.info
+        for needle in (info.study_instance_uid, info.patient_id, info.accession_number,
+                       str(study.folder), *info.patient_name.split("^")):
+            assert not needle or needle not in dump, needle
+        assert all(s.series_instance_uid not in dump for s in study.series)
+    assert all(p["archive_path"] == "" for p in payloads)
+    for preview in (tmp_path / "previews").rglob("*.webp"):
+        data = preview.read_bytes()
+        assert b"EXIF" not in data and b"SYN" not in data

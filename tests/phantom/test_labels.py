@@ -1,0 +1,93 @@
+"""Anatomy label maps for segmentation training: conventions, surroundings, variety."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cmr_search.vocab import STRUCTURE_OF, AnatomyLabel, Structure
+from phantom.anatomy import HeartAnatomy
+from phantom.body import Habitus
+from phantom.geometry import HeartPose, centered_plane
+from phantom.labels import (
+    ShapeVariety,
+    label_map,
+    label_slab,
+    sample_variety,
+    training_slabs,
+)
+from phantom.render import Scene
+
+A = AnatomyLabel
+
+
+def _scene() -> Scene:
+    pose = HeartPose(np.zeros(3), np.array([1.0, 0, 0]), np.array([0, 1.0, 0]),
+                     np.array([0, 0, 1.0]))
+    return Scene(HeartAnatomy(), pose, Habitus(160.0, 110.0, 15.0, -60.0, 1))
+
+
+def _mid_plane(size: int = 96, z: float = -35.0):  # type: ignore[no-untyped-def]
+    return centered_plane(np.array([0.0, 0.0, z]), np.array([1.0, 0, 0]), np.array([0, 1.0, 0]),
+                          size, size, 1.5)
+
+
+def _structures(labels: np.ndarray) -> np.ndarray:
+    out = np.zeros_like(labels)
+    for label, structure in STRUCTURE_OF.items():
+        out[labels == label] = structure
+    return out
+
+
+def test_mid_ventricular_map_has_the_heart_and_its_surroundings() -> None:
+    labels = label_map(_scene(), _mid_plane(), 0.0)
+    present = set(np.unique(labels).tolist())
+    assert {A.LV_BLOOD, A.LV_MYOCARDIUM, A.RV_BLOOD, A.PAPILLARY, A.LUNG} <= present
+    assert len(present) >= 8  # fat, muscle, pericardium... each its own label
+    structures = _structures(labels)
+    assert set(np.unique(structures).tolist()) == {0, 1, 2, 3}
+
+
+def test_papillary_muscles_and_trabeculae_count_as_cavity() -> None:
+    variety = ShapeVariety(trabeculation=0.6, trabecular_depth_mm=4.0, papillary_radius_mm=6.0)
+    labels = label_map(_scene(), _mid_plane(), 0.0, variety)
+    assert (labels == A.PAPILLARY).any() and (labels == A.LV_TRABECULAE).any()
+    assert STRUCTURE_OF[A.PAPILLARY] is Structure.LV_CAVITY
+    assert STRUCTURE_OF[A.LV_TRABECULAE] is Structure.LV_CAVITY
+    cavity = np.isin(labels, (A.LV_BLOOD, A.PAPILLARY, A.LV_TRABECULAE))
+    plain = label_map(_scene(), _mid_plane(), 0.0, ShapeVariety(papillary_radius_mm=6.0))
+    assert abs(int(cavity.sum()) - int(np.isin(plain, (A.LV_BLOOD, A.PAPILLARY)).sum())) < 0.05 * (
+        cavity.sum())
+
+
+def test_systole_shrinks_the_cavity_and_thickens_the_wall() -> None:
+    ed = label_map(_scene(), _mid_plane(), 0.0)
+    es = label_map(_scene(), _mid_plane(), 1.0)
+    assert (_structures(es) == 1).sum() < 0.75 * (_structures(ed) == 1).sum()
+    assert (es == A.LV_MYOCARDIUM).sum() > (ed == A.LV_MYOCARDIUM).sum()
+
+
+def test_irregular_surfaces_change_the_shape_not_the_layout() -> None:
+    smooth = label_map(_scene(), _mid_plane(), 0.0)
+    wobbly = label_map(_scene(), _mid_plane(), 0.0, ShapeVariety(rv_irregularity_mm=6.0,
+                                                                  lv_irregularity_mm=2.0, seed=3))
+    changed = (_structures(smooth) != _structures(wobbly)).mean()
+    assert 0.002 < changed < 0.2
+
+
+def test_slab_spans_the_thickness_and_varieties_validate() -> None:
+    slab = label_slab(_scene(), _mid_plane(48), 0.0, 8.0, 3)
+    assert slab.shape == (3, 48, 48) and slab.dtype == np.uint8
+    with pytest.raises(ValueError, match="thickness"):
+        label_slab(_scene(), _mid_plane(48), 0.0, 0.0, 3)
+    with pytest.raises(ValueError, match="trabeculation"):
+        ShapeVariety(trabeculation=1.5)
+    assert isinstance(sample_variety(np.random.default_rng(0)), ShapeVariety)
+
+
+def test_training_slabs_are_reproducible_from_the_seed() -> None:
+    from phantom.labels import SlabRecipe
+
+    recipe = SlabRecipe(size=48, n_sub=2)
+    a, b = next(training_slabs(5, recipe)), next(training_slabs(5, recipe))
+    assert np.array_equal(a, b) and a.shape == (2, 48, 48)

@@ -1,0 +1,48 @@
+"""Inference plumbing: shapes, probabilities, post-processing, checkpoints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fakes.segment import heart_slice, tiny_checkpoint
+
+from cmr_search.vocab import Structure
+from segment.checkpoint import CARD, CheckpointError, load_checkpoint
+from segment.infer import Segmenter, clean_labels
+
+
+def test_clean_labels_keeps_one_heart_and_fills_the_cavity() -> None:
+    stack = np.stack([heart_slice((64, 64), 10, 5, rv=8) for _ in range(3)])
+    stack[1, 32, 32] = Structure.LV_MYOCARDIUM  # a hole in the cavity
+    stack[:, 2:5, 2:5] = Structure.LV_CAVITY  # a stray blob far away
+    stack[0, 60:63, 60:63] = Structure.RV_CAVITY
+    out = clean_labels(stack)
+    assert out[1, 32, 32] == Structure.LV_CAVITY
+    assert not out[:, 2:5, 2:5].any()
+    assert not out[0, 60:63, 60:63].any()
+    assert (out == Structure.RV_CAVITY).sum() > 100
+
+
+def test_segmenter_returns_masks_and_probabilities_at_the_input_grid(tmp_path: Path) -> None:
+    segmenter = Segmenter(tiny_checkpoint(tmp_path / "ck"), tta=True)
+    slices = np.random.default_rng(0).random((3, 70, 90)).astype(np.float32)
+    p = segmenter.probabilities(slices, (1.2, 1.2))
+    assert p.shape == (3, len(Structure), 70, 90)
+    assert np.allclose(p.sum(axis=1), 1.0, atol=1e-4)
+    masks = segmenter.segment_phases([slices, slices[::-1]], (1.2, 1.2))
+    assert [m.shape for m in masks] == [(3, 70, 90)] * 2
+    assert masks[0].dtype == np.uint8 and masks[0].max() <= max(Structure)
+
+
+def test_a_card_with_other_label_codes_is_refused(tmp_path: Path) -> None:
+    folder = tiny_checkpoint(tmp_path / "ck")
+    card = json.loads((folder / CARD).read_text())
+    card["label_codes"]["rv_cavity"] = 9
+    (folder / CARD).write_text(json.dumps(card))
+    with pytest.raises(CheckpointError, match="label codes"):
+        load_checkpoint(folder)
+    with pytest.raises(CheckpointError, match="not a segmentation checkpoint"):
+        load_checkpoint(tmp_path / "nothing")

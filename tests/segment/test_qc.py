@@ -1,0 +1,54 @@
+"""Quality-control flags on masks with known faults."""
+
+from __future__ import annotations
+
+import numpy as np
+from fakes.segment import heart_slice
+
+from cmr_search.vocab import Structure
+from segment.qc import (
+    QcFlag,
+    coverage_flags,
+    lv_closed_flags,
+    open_ring_fraction,
+    range_flag,
+    slice_flags,
+)
+
+
+def _stack(cavities: list[int]) -> np.ndarray:
+    return np.stack([heart_slice((80, 80), c, 6, rv=10) if c else np.zeros((80, 80), np.uint8)
+                     for c in cavities])
+
+
+def test_a_good_stack_has_no_flags() -> None:
+    stack = _stack([0, 8, 14, 15, 13, 10, 6, 0])
+    assert coverage_flags(stack) == []
+    assert lv_closed_flags(stack) == []
+    assert slice_flags(stack, (1.5, 1.5)) == []
+
+
+def test_a_stack_cut_at_the_base_or_the_apex_is_flagged() -> None:
+    assert QcFlag.INCOMPLETE_BASAL_COVERAGE in coverage_flags(_stack([16, 12, 10, 8, 0]))
+    assert QcFlag.INCOMPLETE_APICAL_COVERAGE in coverage_flags(_stack([0, 10, 14, 14]))
+    assert coverage_flags(np.zeros((3, 8, 8), dtype=np.uint8)) == [QcFlag.NO_LV]
+
+
+def test_an_open_ring_is_flagged() -> None:
+    stack = _stack([0, 10, 14, 14, 10, 0])
+    stack[2:4, 40:, 40:][stack[2:4, 40:, 40:] == Structure.LV_MYOCARDIUM] = 0
+    assert open_ring_fraction(stack[2]) > 0.2
+    assert lv_closed_flags(stack) == [QcFlag.LV_NOT_CLOSED]
+
+
+def test_gaps_and_jumps_between_slices_are_flagged() -> None:
+    assert slice_flags(_stack([8, 14, 0, 14, 8]), (1.5, 1.5)) == [QcFlag.SLICE_DISAGREEMENT]
+    shifted = _stack([8, 12, 14, 12, 8])
+    shifted[3] = np.roll(shifted[3], 15, axis=1)
+    assert slice_flags(shifted, (1.5, 1.5)) == [QcFlag.SLICE_DISAGREEMENT]
+
+
+def test_range_flags() -> None:
+    assert range_flag(95.0, (5.0, 90.0), QcFlag.EF_OUT_OF_RANGE) == [QcFlag.EF_OUT_OF_RANGE]
+    assert range_flag(float("nan"), (5.0, 90.0), QcFlag.EF_OUT_OF_RANGE) != []
+    assert range_flag(55.0, (5.0, 90.0), QcFlag.EF_OUT_OF_RANGE) == []

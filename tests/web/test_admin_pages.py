@@ -1,0 +1,64 @@
+"""The audit trail records who searched for what, opened which study, asked for similar cases,
+uploaded and exported; admins list, filter and verify it, and manage users and tokens."""
+
+from __future__ import annotations
+
+from fakes.web import Secured, csrf_of
+
+from accounts import Role
+
+
+def test_what_people_do_is_in_the_trail(secured: Secured) -> None:
+    client, curator = secured.client, secured.auth(Role.CURATOR)
+    client.get("/api/v1/search", params={"q": "LGE", "vendor": "siemens"}, headers=curator)
+    client.get("/api/v1/studies/1.1", headers=curator)
+    client.get("/similar/2.1", params={"unlike": "3.1"}, headers=curator)
+    client.post("/teaching/add", data={"study_instance_uid": "1.1", "new_name": "Scar"},
+                headers=curator)
+    client.get("/teaching/1/export.zip", headers=curator)
+    client.post("/api/v1/upload", files={"file": ("s.zip", b"not a zip")}, headers=curator)
+    trail = secured.app.state.audit.entries(user_name="curator")
+    seen = [(e.event_id, e.action, e.study_uids) for e in trail]
+    assert seen == [("110112", "E", []), ("110103", "R", ["1.1"]),
+                    ("110112", "E", ["2.1", "3.1"]),
+                    ("110103", "U", ["1.1"]), ("110106", "R", ["1.1"])]
+    assert trail[0].detail == {"q": "LGE", "mode": "both", "filters": {"vendor": ["siemens"]}}
+    assert all(e.role == "curator" and e.client == "testclient" for e in trail)
+
+
+def test_admins_list_filter_and_verify_the_trail(secured: Secured) -> None:
+    client, admin = secured.client, secured.auth(Role.ADMIN)
+    client.get("/api/v1/studies/1.1", headers=secured.auth(Role.VIEWER))
+    client.get("/api/v1/search", params={"q": "amyloid"}, headers=secured.auth(Role.VIEWER))
+    page = client.get("/admin/audit", params={"event": "110112", "verify": "true"},
+                      headers=admin)
+    assert page.status_code == 200 and "amyloid" in page.text
+    assert "Every entry is in place and unchanged" in page.text
+    assert "1.1" not in page.text.split("<tbody>")[1]  # filtered to queries only
+    by_study = client.get("/admin/audit", params={"study": "1.1"}, headers=admin)
+    assert by_study.text.split("<tbody>")[1].count("<tr>") == 1
+
+
+def test_admins_add_users_change_roles_and_revoke_tokens(secured: Secured) -> None:
+    client = secured.client
+    token = csrf_of(client, "/login")
+    client.post("/login", data={"name": "admin", "password": "admin password!",
+                                "csrf_token": token})
+    token = csrf_of(client, "/admin/users")
+    added = client.post("/admin/users", data={"name": "newbie", "role": "viewer",
+                                              "password": "a long password", "csrf_token":
+                                              token}, follow_redirects=False)
+    assert added.status_code == 303
+    assert client.post("/admin/users", data={"name": "x", "role": "king", "csrf_token":
+                                             token}).status_code == 400
+    client.post("/admin/users/newbie/role", data={"role": "curator", "csrf_token": token})
+    assert secured.app.state.users.get("newbie").role is Role.CURATOR
+    viewer_token = secured.tokens[Role.VIEWER].split("_")[1]
+    client.post(f"/admin/tokens/{viewer_token}/revoke", data={"csrf_token": token})
+    assert client.get("/api/v1/studies/1.1",
+                      headers=secured.auth(Role.VIEWER)).status_code == 401
+    mine = client.post("/account/tokens", data={"name": "mine", "days": "7",
+                                                 "csrf_token": token})
+    assert mine.status_code == 200 and "shown this once" in mine.text and "cmrs_" in mine.text
+    codes = [e.event_id for e in secured.app.state.audit.entries(user_name="admin")]
+    assert codes.count("110136") == 2 and codes.count("110137") == 2

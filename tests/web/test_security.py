@@ -1,0 +1,127 @@
+"""Headers on every answer, no caching of patient data, no state change from another site,
+and request bodies bounded while they stream in."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from fakes.encoder import FakeEncoder
+from fakes.index import CASES, build
+from fakes.web import Secured, csrf_of
+from fastapi.testclient import TestClient
+
+from accounts import Role
+from cmr_search.settings import Settings
+from search import SearchEngine
+from vectorstore import MemoryStore
+from web.app import create_app
+
+EVIL = {"Origin": "https://evil.example"}
+
+
+@pytest.mark.parametrize("path", ["/", "/?q=lge", "/study/1.1", "/api/v1/search?q=lge",
+                                  "/api/v1/studies/1.1", "/teaching", "/no-such-page",
+                                  "/static/app.css", "/readyz"])
+def test_security_headers_on_every_answer(client: TestClient, path: str) -> None:
+    headers = client.get(path).headers
+    csp = headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "same-origin"
+    assert "access-control-allow-origin" not in headers  # no CORS
+    if path.startswith("/static/"):
+        assert "no-store" not in headers.get("cache-control", "")
+    else:
+        assert headers["cache-control"] == "no-store"
+
+
+def test_templates_hold_no_inline_script() -> None:
+    import re
+
+    from web.render import TEMPLATES
+
+    for template in TEMPLATES.glob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        assert not re.search(r"<script(?![^>]*\bsrc=)", text), template.name
+        assert not re.search(r"\son[a-z]+=", text), template.name  # no onclick= and kin
+        assert "style=" not in text, template.name
+
+
+def _zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("notes.txt", "x")
+    return buffer.getvalue()
+
+
+def test_a_foreign_page_changes_nothing(client: TestClient, tmp_path: Path) -> None:
+    """The attacks from the issue, against the open loopback server: form posts and an
+    upload with `Origin: https://evil.example` are refused before they reach the app."""
+    attempts = [("/teaching", {"name": "evil"}), ("/teaching/add",
+                {"study_instance_uid": "1.1", "new_name": "evil"}),
+                ("/teaching/1/remove/1", {})]
+    for path, form in attempts:
+        response = client.post(path, data=form, headers=EVIL, follow_redirects=False)
+        assert response.status_code == 403 and "cross-origin" in response.json()["detail"]
+    upload = client.post("/api/v1/upload", files={"file": ("s.zip", _zip())},
+                         data={"add": "true"}, headers=EVIL)
+    assert upload.status_code == 403
+    site = client.post("/teaching", data={"name": "x"},
+                       headers={"Sec-Fetch-Site": "cross-site"})
+    assert site.status_code == 403
+    assert "evil" not in client.get("/teaching").text
+
+
+def test_browser_posts_need_the_sessions_csrf_token(client: TestClient) -> None:
+    token = csrf_of(client)  # the client now holds a session cookie, as a browser does
+    same = {"Origin": "http://testserver"}
+    missing = client.post("/teaching", data={"name": "LGE"}, headers=same)
+    assert missing.status_code == 403 and "CSRF" in missing.text
+    wrong = client.post("/teaching", data={"name": "LGE", "csrf_token": "guess"}, headers=same)
+    assert wrong.status_code == 403
+    right = client.post("/teaching", data={"name": "LGE", "csrf_token": token}, headers=same,
+                        follow_redirects=False)
+    assert right.status_code == 303
+
+
+def test_bearer_tokens_need_no_csrf_token(secured: Secured) -> None:
+    response = secured.client.post("/teaching", data={"name": "by script"},
+                                   headers=secured.auth(Role.CURATOR), follow_redirects=False)
+    assert response.status_code == 303
+
+
+def _limited(tmp_path: Path, **settings: object) -> TestClient:
+    engine = SearchEngine(build(MemoryStore(), CASES), FakeEncoder())
+    app = create_app(Settings(data_dir=tmp_path, **settings), engine=engine,  # type: ignore[arg-type]
+                     open_access=True)
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def test_bodies_over_the_limit_are_refused_while_streaming(tmp_path: Path) -> None:
+    client = _limited(tmp_path, upload_max_request_mb=1)
+    declared = client.post("/api/v1/upload", files={"file": ("s.zip", b"x" * (2 << 20))})
+    assert declared.status_code == 413
+    def chunks() -> object:  # no Content-Length: counted as it arrives
+        for _ in range(40):
+            yield b"y" * 65536
+
+    streamed = client.post("/api/v1/search", content=chunks(),  # type: ignore[arg-type]
+                           headers={"Content-Type": "application/json"})
+    assert streamed.status_code == 413 and "over 1 MB" in streamed.json()["detail"]
+
+
+def test_uploads_beyond_the_concurrent_limit_wait_their_turn(tmp_path: Path) -> None:
+    from web.security import SecurityMiddleware
+
+    client = _limited(tmp_path)
+    client.get("/healthz")  # builds the middleware stack
+    stack = client.app.middleware_stack  # type: ignore[attr-defined]
+    while not isinstance(stack, SecurityMiddleware):
+        stack = stack.app
+    stack.uploads = stack.max_uploads  # as if that many were being read now
+    busy = client.post("/api/v1/upload", files={"file": ("s.zip", _zip())})
+    assert busy.status_code == 429 and busy.headers["retry-after"] == "30"

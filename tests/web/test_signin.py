@@ -1,0 +1,133 @@
+"""Signing in: a local password, or the identity provider (authorization code with PKCE); API
+bearer tokens from the provider; the audit trail records each sign-in."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fakes.encoder import FakeEncoder
+from fakes.index import CASES, build
+from fakes.oidc import CLIENT_ID, FakeProvider, fake_provider
+from fakes.web import Secured, csrf_of
+from fastapi.testclient import TestClient
+
+from accounts import OidcConfig, OidcProvider, Role
+from cmr_search.settings import Settings
+from search import SearchEngine
+from vectorstore import MemoryStore
+from web.app import create_app
+
+
+def test_local_sign_in_sign_out_and_a_wrong_password(secured: Secured) -> None:
+    client = secured.client
+    token = csrf_of(client, "/login")
+    wrong = client.post("/login", data={"name": "curator", "password": "nope nope nope",
+                                        "csrf_token": token, "next": "/"})
+    assert wrong.status_code == 401 and "Wrong name or password" in wrong.text
+    signed = client.post("/login", data={"name": "curator", "password": "curator password!",
+                                         "csrf_token": token, "next": "/teaching"},
+                         follow_redirects=False)
+    assert signed.status_code == 303 and signed.headers["location"] == "/teaching"
+    page = client.get("/teaching")
+    assert page.status_code == 200 and "curator (curator)" in page.text
+    out = client.post("/logout", data={"csrf_token": csrf_of(client, "/teaching")},
+                      follow_redirects=False)
+    assert out.status_code == 303
+    assert client.get("/teaching", follow_redirects=False).status_code == 303
+    events = [(e.event_id, e.event_type, e.outcome, e.user_name)
+              for e in secured.app.state.audit.entries(event_id="110114")]
+    assert events == [("110114", "110122", 4, "curator"), ("110114", "110122", 0, "curator"),
+                      ("110114", "110123", 0, "curator")]
+
+
+def test_sign_in_goes_only_to_paths_on_this_site(secured: Secured) -> None:
+    client = secured.client
+    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+        token = csrf_of(client, "/login")
+        signed = client.post("/login", data={"name": "viewer", "password": "viewer password!",
+                                             "csrf_token": token, "next": target},
+                             follow_redirects=False)
+        assert signed.headers["location"] == "/"
+
+
+@pytest.fixture
+def provider() -> Iterator[FakeProvider]:
+    with fake_provider() as running:
+        yield running
+
+
+def _app(tmp_path: Path, provider: FakeProvider, **settings: Any) -> TestClient:
+    engine = SearchEngine(build(MemoryStore(), CASES), FakeEncoder())
+    config = Settings(data_dir=tmp_path, oidc_issuer=provider.issuer, oidc_client_id=CLIENT_ID,
+                      **settings)
+    return TestClient(create_app(config, engine=engine), raise_server_exceptions=False)
+
+
+def test_oidc_sign_in_with_pkce(tmp_path: Path, provider: FakeProvider) -> None:
+    client = _app(tmp_path, provider)
+    assert "Sign in with the hospital account" in client.get("/login").text
+    started = client.get("/auth/oidc", params={"next": "/teaching"}, follow_redirects=False)
+    assert started.status_code == 303 and "code_challenge=" in started.headers["location"]
+    back = provider.authorize(started.headers["location"],
+                              {"sub": "u-17", "preferred_username": "dr.house",
+                               "roles": ["curator"]})
+    done = client.get(back.replace("http://testserver", ""), follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/teaching"
+    assert "dr.house (curator)" in client.get("/teaching").text
+    # the same code cannot be used twice, and a callback that did not start here is refused
+    replay = client.get(back.replace("http://testserver", ""))
+    assert replay.status_code == 400 and "did not start here" in replay.text
+
+
+def test_a_tampered_pkce_verifier_is_refused_by_the_provider(tmp_path: Path,
+                                                             provider: FakeProvider) -> None:
+    oidc = OidcProvider(OidcConfig(provider.issuer, CLIENT_ID))
+    started = oidc.start("http://testserver/auth/callback")
+    back = provider.authorize(started.url, {"sub": "u-1"})
+    code = back.split("code=")[1].split("&")[0]
+    from accounts import OidcError
+
+    with pytest.raises(OidcError, match="token exchange"):
+        oidc.finish(code, "http://testserver/auth/callback", "x" * 64, started.nonce)
+
+
+def test_provider_bearer_tokens_for_the_api(tmp_path: Path, provider: FakeProvider) -> None:
+    client = _app(tmp_path, provider)
+
+    def get(token: str) -> Any:
+        return client.get("/api/v1/studies/1.1", headers={"Authorization": f"Bearer {token}"})
+
+    good = provider.sign({"sub": "u-2", "preferred_username": "script", "roles": "clinician"})
+    assert get(good).status_code == 200 and get(good).json()["payload"]["impression"]
+    viewer = provider.sign({"sub": "u-3", "preferred_username": "student"})  # default role
+    assert get(viewer).status_code == 200 and "impression" not in get(viewer).json()["payload"]
+    other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    refused = [provider.sign({"sub": "u-2"}, aud="another-app"),
+               provider.sign({"sub": "u-2"}, exp=int(time.time()) - 3600),
+               provider.sign({"sub": "u-2"}, iss="https://evil.example"),
+               provider.sign({"sub": "u-2"}, key=other_key), "not.a.jwt"]
+    for token in refused:
+        response = get(token)
+        assert response.status_code == 401, token
+        assert "\n" not in response.json()["detail"]
+
+
+def test_no_default_role_refuses_people_the_token_gives_none(tmp_path: Path,
+                                                              provider: FakeProvider) -> None:
+    client = _app(tmp_path, provider, oidc_default_role=None)
+    token = provider.sign({"sub": "u-9"})
+    response = client.get("/api/v1/studies/1.1", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401 and "no cmr-search role" in response.json()["detail"]
+
+
+def test_the_issuer_must_be_https_unless_on_loopback() -> None:
+    from accounts import OidcError
+
+    with pytest.raises(OidcError, match="must be https"):
+        OidcConfig("http://idp.hospital.example", CLIENT_ID)
+    assert Role.ADMIN.allows(Role.VIEWER) and not Role.VIEWER.allows(Role.CLINICIAN)

@@ -1,0 +1,133 @@
+"""Accounts and the audit trail: one's own API tokens (anyone signed in), users, roles,
+everyone's tokens and the audit trail (admins)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from accounts import AccountError, PasswordError, Principal, Role, parse_role
+from db import Action, EventId
+from web.auth import record, require
+from web.pages import render
+
+router = APIRouter(include_in_schema=False)
+Anyone = Annotated[Principal, Depends(require(Role.VIEWER))]
+Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
+Name = Annotated[str, Path(max_length=80)]
+TokenId = Annotated[str, Path(max_length=32)]
+Text = Annotated[str, Query(max_length=80)]
+
+
+def _account_page(request: Request, principal: Principal, status: int = 200,
+                  new_token: str | None = None, error: str | None = None) -> HTMLResponse:
+    tokens = request.app.state.tokens.list(principal.name) if principal.user_id else []
+    return render(request, "account.html", status, tokens=tokens, new_token=new_token,
+                  error=error, has_account=principal.user_id is not None)
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request, principal: Anyone) -> HTMLResponse:
+    return _account_page(request, principal)
+
+
+@router.post("/account/tokens", response_class=HTMLResponse)
+def create_token(request: Request, principal: Anyone, name: Annotated[str, Form()],
+                 days: Annotated[int, Form(ge=1, le=366)] = 90) -> HTMLResponse:
+    """A personal API token, shown once on the page that answers."""
+    if principal.user_id is None:
+        return _account_page(request, principal, 400, error="API tokens belong to accounts: "
+                             "sign in with one")
+    try:
+        info, token = request.app.state.tokens.create(principal.name, name, days)
+    except AccountError as error:
+        return _account_page(request, principal, 400, error=str(error))
+    record(request, EventId.USER_SECURITY_ATTRIBUTES_CHANGED, Action.CREATE,
+           token=info.token_id, expires=info.expires)
+    return _account_page(request, principal, new_token=token)
+
+
+@router.post("/account/tokens/{token_id}/revoke", response_model=None)
+def revoke_own(request: Request, principal: Anyone, token_id: TokenId) -> Response:
+    try:
+        request.app.state.tokens.revoke(token_id, principal.name)
+    except AccountError as error:
+        return _account_page(request, principal, 404, error=str(error))
+    record(request, EventId.USER_SECURITY_ATTRIBUTES_CHANGED, Action.DELETE, token=token_id)
+    return RedirectResponse("/account", status_code=303)
+
+
+def _users_page(request: Request, status: int = 200, error: str | None = None) -> HTMLResponse:
+    state = request.app.state
+    return render(request, "admin_users.html", status, users=state.users.all(),
+                  tokens=state.tokens.list(), roles=list(Role), error=error)
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users(request: Request, principal: Admin) -> HTMLResponse:
+    return _users_page(request)
+
+
+@router.post("/admin/users", response_model=None)
+def add_user(request: Request, principal: Admin, name: Annotated[str, Form(max_length=80)],
+             role: Annotated[str, Form(max_length=16)],
+             password: Annotated[str, Form(max_length=1024)] = "") -> Response:
+    try:
+        request.app.state.users.add(name, parse_role(role), password or None)
+    except (AccountError, PasswordError) as error:
+        return _users_page(request, 400, str(error))
+    record(request, EventId.SECURITY_ROLES_CHANGED, Action.CREATE, user=name, role=role)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{name}/role", response_model=None)
+def set_role(request: Request, principal: Admin, name: Name,
+             role: Annotated[str, Form(max_length=16)]) -> Response:
+    try:
+        request.app.state.users.set_role(name, parse_role(role))
+        request.app.state.tokens.forget()  # its tokens act with the new role at once
+    except AccountError as error:
+        return _users_page(request, 400, str(error))
+    record(request, EventId.SECURITY_ROLES_CHANGED, Action.UPDATE, user=name, role=role)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{name}/disable", response_model=None)
+def disable(request: Request, principal: Admin, name: Name,
+            disabled: Annotated[bool, Form()] = True) -> Response:
+    try:
+        request.app.state.users.set_disabled(name, disabled)
+        request.app.state.tokens.forget()
+    except AccountError as error:
+        return _users_page(request, 400, str(error))
+    record(request, EventId.SECURITY_ROLES_CHANGED, Action.UPDATE, user=name,
+           disabled=disabled)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/tokens/{token_id}/revoke", response_model=None)
+def revoke_any(request: Request, principal: Admin, token_id: TokenId) -> Response:
+    try:
+        request.app.state.tokens.revoke(token_id)
+    except AccountError as error:
+        return _users_page(request, 404, str(error))
+    record(request, EventId.USER_SECURITY_ATTRIBUTES_CHANGED, Action.DELETE, token=token_id)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.get("/admin/audit", response_class=HTMLResponse)
+def audit(request: Request, principal: Admin, since: Text = "", until: Text = "",
+          user: Text = "", event: Text = "", study: Annotated[str, Query(max_length=64)] = "",
+          limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+          verify: bool = False) -> HTMLResponse:
+    """The newest entries first, filtered; `verify` checks the whole chain."""
+    trail = request.app.state.audit
+    entries = trail.entries(since=since or None, until=until or None, user_name=user or None,
+                            event_id=event or None, study_uid=study or None, limit=limit,
+                            newest_first=True)
+    problems = trail.verify() if verify else None
+    return render(request, "admin_audit.html", entries=entries, problems=problems,
+                  filters={"since": since, "until": until, "user": user, "event": event,
+                           "study": study, "limit": limit}, verified=verify)

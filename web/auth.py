@@ -1,0 +1,179 @@
+"""Who a request acts for, and what every route lets them do.
+
+Every route declares a role with `require(role)` (`require(None)`: anyone); a test walks the
+app and holds each route to its declaration. A request proves who it is by, in this order: an
+`Authorization: Bearer` personal API token (`cmrs_...`) or identity-provider JWT, a signed-in
+session cookie, or, on a loopback server without sign-in, nothing (it acts as the open role).
+State-changing requests from a browser also carry the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import Request
+
+from accounts import OidcError, OidcProvider, Principal, Role, Via, role_from_claims
+from db import Action, AuditEvent, EventId, EventType, Outcome
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class SignInRequired(Exception):  # noqa: N818  (a signal, handled into 401 / a redirect)
+    """No credentials, or credentials that prove nothing."""
+
+    def __init__(self, reason: str = "sign in first") -> None:
+        super().__init__(reason)
+
+
+class Forbidden(Exception):  # noqa: N818
+    """Signed in, but the role (or the CSRF token) does not allow it."""
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _bearer(request: Request, header: str) -> Principal:
+    state = request.app.state
+    token = header[7:].strip()
+    if token.startswith("cmrs_"):
+        principal = state.tokens.principal(token)
+        if principal is None:
+            raise SignInRequired("the API token is unknown, revoked or expired")
+        return principal  # type: ignore[no-any-return]
+    provider: OidcProvider | None = state.oidc
+    if provider is None:
+        raise SignInRequired("bearer tokens need an identity provider (CMR_SEARCH_OIDC_ISSUER)")
+    try:
+        claims = provider.verify_bearer(token)
+    except OidcError as error:
+        raise SignInRequired(str(error)) from None
+    principal = provider_principal(request, claims, touch=False)
+    if principal is None:
+        raise SignInRequired("the identity provider's token names no cmr-search role")
+    return Principal(principal.name, principal.role, Via.BEARER, principal.user_id)
+
+
+def provider_principal(request: Request, claims: dict[str, Any],
+                       touch: bool = True) -> Principal | None:
+    """The account of a person the provider vouches for (created on first sign-in)."""
+    settings = request.app.state.settings
+    role = role_from_claims(claims, settings.oidc_roles_claim)
+    default = Role(settings.oidc_default_role) if settings.oidc_default_role else None
+    name = str(claims.get("preferred_username") or claims.get("email") or claims["sub"])
+    principal: Principal | None = request.app.state.users.from_provider(
+        f"{claims['iss']}|{claims['sub']}", name, role, default, touch)
+    return principal
+
+
+def _resolve(request: Request) -> Principal | None:
+    header = request.headers.get("authorization")
+    if header is not None:
+        if not header.lower().startswith("bearer "):
+            raise SignInRequired("Authorization: use Bearer")
+        return _bearer(request, header)
+    session = request.session
+    user_id, since = session.get("uid"), session.get("since", 0)
+    hours = request.app.state.settings.session_hours
+    if isinstance(user_id, int) and time.time() - float(since) < hours * 3600:
+        principal: Principal | None = request.app.state.users.principal(user_id, Via.SESSION)
+        if principal is not None:
+            return principal
+    if request.app.state.open_access:
+        return Principal("local", Role(request.app.state.settings.open_role), Via.OPEN)
+    return None
+
+
+def current(request: Request) -> Principal | None:
+    """The principal of this request (resolved once)."""
+    if not hasattr(request.state, "principal"):
+        request.state.principal = None  # while resolving: a failure leaves it anonymous
+        request.state.principal = _resolve(request)
+    principal: Principal | None = request.state.principal
+    return principal
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token (made on first use); forms carry it as `csrf_token`."""
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(24)
+        request.session["csrf"] = token
+    return token
+
+
+async def check_csrf(request: Request, principal: Principal | None) -> None:
+    """State changes from a browser carry the session's token; scripts with a bearer token, or
+    with no browser marks at all (curl on a loopback server), need none."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    if principal is not None and principal.via in (Via.BEARER, Via.API_TOKEN):
+        return
+    if not any(h in request.headers for h in ("origin", "cookie", "sec-fetch-site")):
+        return
+    sent = request.headers.get("x-csrf-token")
+    if sent is None and "form" in request.headers.get("content-type", ""):
+        value = (await request.form()).get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    expected = request.session.get("csrf")
+    if not isinstance(expected, str) or not sent or not hmac.compare_digest(sent, expected):
+        raise Forbidden("the form is out of date (missing or wrong CSRF token): reload the page")
+
+
+def record(request: Request, event_id: EventId, action: Action,
+           study_uids: tuple[str, ...] | list[str] = (), outcome: Outcome = Outcome.SUCCESS,
+           event_type: EventType = EventType.NONE, **detail: Any) -> None:
+    """One audit-trail entry for this request's principal."""
+    principal = getattr(request.state, "principal", None)
+    request.app.state.audit.record(AuditEvent(
+        event_id, action, principal.name if principal else "-",
+        principal.role.value if principal else "", client_address(request), outcome,
+        event_type, tuple(study_uids), detail))
+
+
+def failed_sign_in(request: Request, name: str, reason: str) -> None:
+    request.app.state.audit.record(AuditEvent(
+        EventId.USER_AUTHENTICATION, Action.EXECUTE, name[:80], "", client_address(request),
+        Outcome.MINOR_FAILURE, EventType.LOGIN, (), {"reason": reason[:200]}))
+
+
+Dependency = Callable[[Request], Awaitable[Principal | None]]
+
+
+def require(role: Role | None) -> Dependency:
+    """A route dependency: the request's principal, who must hold `role` (None: anyone)."""
+
+    async def dependency(request: Request) -> Principal | None:
+        try:
+            principal = current(request)
+        except SignInRequired:
+            if role is None:
+                return None
+            raise
+        if role is not None and principal is None:
+            raise SignInRequired()
+        await check_csrf(request, principal)
+        if role is None or principal is None:
+            return principal
+        if not principal.allows(role):
+            record(request, EventId.SECURITY_ALERT, Action.EXECUTE,
+                   outcome=Outcome.MINOR_FAILURE, refused=f"{request.method} {request.url.path}",
+                   needs=role.value)
+            raise Forbidden(f"this needs the {role.value} role; you are {principal.role.value}")
+        return principal
+
+    dependency.__dict__["required_role"] = role  # read by the test that walks the routes
+    return dependency
+
+
+def principal_of(request: Request) -> Principal:
+    """The principal a `require(role)` dependency let through."""
+    principal = current(request)
+    if principal is None:
+        raise SignInRequired()
+    return principal

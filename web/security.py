@@ -1,0 +1,151 @@
+"""What every response and every state-changing request goes through.
+
+- Security headers on every response: a CSP without inline scripts, nosniff, no framing, a
+  same-origin referrer, and `Cache-Control: no-store` on everything but the static files (the
+  rest carries patient data).
+- Cross-origin requests that change state are refused: an `Origin` (or `Sec-Fetch-Site`) that is
+  not this site's gets 403 before the app sees the request.
+- Request bodies are counted while they stream in: a body over its limit (uploads have their
+  own) gets 413 without being read to the end, and uploads beyond the concurrent limit get 429.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from starlette.exceptions import HTTPException
+
+logger = logging.getLogger(__name__)
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+       "form-action 'self'; frame-ancestors 'none'")
+HEADERS = [(b"content-security-policy", CSP.encode()),
+           (b"x-content-type-options", b"nosniff"),
+           (b"x-frame-options", b"DENY"),
+           (b"referrer-policy", b"same-origin"),
+           (b"cross-origin-opener-policy", b"same-origin"),
+           (b"cross-origin-resource-policy", b"same-origin"),
+           (b"permissions-policy", b"camera=(), microphone=(), geolocation=()")]
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+UPLOAD_PATHS = frozenset({"/upload", "/api/v1/upload"})
+MAX_BODY_BYTES = 1 << 20  # anything but an upload: a JSON query, a form
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def own_origin(scope: Scope, public_url: str | None) -> str:
+    """scheme://host[:port] this request was sent to (or the configured public URL's)."""
+    if public_url:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(public_url)
+        return f"{parts.scheme}://{parts.netloc}".lower()
+    host = _header(scope, b"host") or ""
+    return f"{scope.get('scheme', 'http')}://{host}".lower()
+
+
+def cross_origin(scope: Scope, public_url: str | None) -> str | None:
+    """Why a request is cross-origin, or None when it is not (or carries no browser marks)."""
+    origin = _header(scope, b"origin")
+    if origin is not None and origin.lower() != own_origin(scope, public_url):
+        return f"cross-origin request from {origin[:100]} refused"
+    site = _header(scope, b"sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return f"{site} request refused"
+    return None
+
+
+async def _plain(send: Send, status: int, detail: str, extra: list[tuple[bytes, bytes]]) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()), *extra]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class SecurityMiddleware:
+    """Headers, the Origin check, body limits and the upload slots (see the module doc)."""
+
+    def __init__(self, app: ASGIApp, public_url: str | None, max_upload_bytes: int,
+                 max_uploads: int) -> None:
+        self.app = app
+        self.public_url = public_url
+        self.max_upload_bytes = max_upload_bytes
+        self.max_uploads = max_uploads
+        self.uploads = 0  # uploads in flight (the event loop's thread only)
+        self.hsts = bool(public_url and public_url.startswith("https://"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        send = self._with_headers(scope, send)
+        if scope["method"] not in UNSAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        refused = cross_origin(scope, self.public_url)
+        if refused is not None:
+            logger.warning("refused %s %s: %s", scope["method"], scope["path"], refused)
+            await _plain(send, 403, refused, [])
+            return
+        upload = scope["path"] in UPLOAD_PATHS
+        limit = self.max_upload_bytes if upload else MAX_BODY_BYTES
+        length = _header(scope, b"content-length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            await _plain(send, 413, f"request body over {limit >> 20} MB", [])
+            return
+        if upload and self.uploads >= self.max_uploads:
+            await _plain(send, 429, f"{self.uploads} uploads are being read; try again "
+                         "in a minute", [(b"retry-after", b"30")])
+            return
+        self.uploads += upload
+        try:
+            await self.app(scope, _counted(receive, limit), send)
+        finally:
+            self.uploads -= upload
+
+    def _with_headers(self, scope: Scope, send: Send) -> Send:
+        static = scope["path"].startswith("/static/")
+        extra = list(HEADERS)
+        if self.hsts:
+            extra.append((b"strict-transport-security", b"max-age=31536000"))
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", [])
+                           if static or k.lower() != b"cache-control"]
+                if not static:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers + extra
+            await send(message)
+
+        return wrapped
+
+
+def _counted(receive: Receive, limit: int) -> Receive:
+    seen = 0
+
+    async def wrapped() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise HTTPException(413, f"request body over {limit >> 20} MB")
+        return message
+
+    return wrapped

@@ -1,0 +1,113 @@
+"""Sign-in and sign-out: a local account's password, or the hospital's identity provider
+(OpenID Connect, authorization code flow with PKCE)."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from accounts import OidcError, OidcProvider, Principal
+from db import Action, EventId, EventType
+from web.auth import failed_sign_in, provider_principal, record, require
+from web.pages import render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require(None))])
+Next = Annotated[str, Query(max_length=2000)]
+
+
+def local_path(target: str | None) -> str:
+    """Where to go after signing in: a path on this site, never another site."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def _signed_in(request: Request, principal: Principal, target: str, how: str) -> Response:
+    request.session.clear()  # a new session: no fixation of one made before sign-in
+    request.session.update({"uid": principal.user_id, "since": int(time.time()),
+                            "csrf": secrets.token_urlsafe(24)})
+    request.state.principal = principal
+    record(request, EventId.USER_AUTHENTICATION, Action.EXECUTE,
+           event_type=EventType.LOGIN, method=how)
+    return RedirectResponse(local_path(target), status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: Next = "/") -> HTMLResponse:
+    return render(request, "login.html", next=local_path(next), error=None,
+                  oidc=request.app.state.oidc is not None)
+
+
+@router.post("/login", response_class=HTMLResponse, response_model=None)
+def login(request: Request, name: Annotated[str, Form(max_length=80)],
+          password: Annotated[str, Form(max_length=1024)],
+          next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
+    principal = request.app.state.users.authenticate(name, password)
+    if principal is None:
+        failed_sign_in(request, name, "wrong name or password")
+        return render(request, "login.html", 401, next=local_path(next),
+                      error="Wrong name or password.", oidc=request.app.state.oidc is not None)
+    return _signed_in(request, principal, next, "password")
+
+
+@router.get("/auth/oidc")
+def oidc_start(request: Request, next: Next = "/") -> Response:
+    provider: OidcProvider | None = request.app.state.oidc
+    if provider is None:
+        return render(request, "error.html", 404, title="Not found",
+                      message="No identity provider is configured.")
+    try:
+        started = provider.start(redirect_uri(request))
+    except OidcError as error:
+        return render(request, "error.html", 502, title="Sign-in is not available",
+                      message=str(error))
+    request.session["oidc"] = {"state": started.state, "verifier": started.code_verifier,
+                               "nonce": started.nonce, "next": local_path(next),
+                               "at": int(time.time())}
+    return RedirectResponse(started.url, status_code=303)
+
+
+def redirect_uri(request: Request) -> str:
+    public = request.app.state.settings.public_url
+    if public:
+        return f"{public.rstrip('/')}/auth/callback"
+    return str(request.url_for("oidc_callback"))
+
+
+@router.get("/auth/callback", name="oidc_callback")
+def oidc_callback(request: Request, code: Annotated[str, Query(max_length=4000)] = "",
+                  state: Annotated[str, Query(max_length=500)] = "",
+                  error: Annotated[str, Query(max_length=200)] = "") -> Response:
+    pending = request.session.pop("oidc", None)
+    provider: OidcProvider | None = request.app.state.oidc
+    fresh = isinstance(pending, dict) and time.time() - pending.get("at", 0) < 600
+    if provider is None or not fresh or not secrets.compare_digest(
+            str(pending.get("state", "")), state) or not code:
+        reason = error or "the sign-in expired or did not start here; try again"
+        return render(request, "error.html", 400, title="Sign-in failed", message=reason)
+    try:
+        claims = provider.finish(code, redirect_uri(request), pending["verifier"],
+                                 pending["nonce"])
+    except OidcError as failure:
+        failed_sign_in(request, "-", str(failure))
+        return render(request, "error.html", 401, title="Sign-in failed", message=str(failure))
+    principal = provider_principal(request, claims)
+    if principal is None:
+        failed_sign_in(request, str(claims.get("sub")), "no role")
+        return render(request, "error.html", 403, title="No access",
+                      message="Your account has no cmr-search role; ask an administrator.")
+    return _signed_in(request, principal, pending["next"], "oidc")
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    if request.session.get("uid") is not None:
+        record(request, EventId.USER_AUTHENTICATION, Action.EXECUTE,
+               event_type=EventType.LOGOUT)
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
