@@ -214,7 +214,7 @@ class Engine(Protocol):
 
 
 @contextmanager
-def _torch_threads(n: int) -> Iterator[None]:
+def torch_threads(n: int) -> Iterator[None]:
     """Torch uses `n` threads inside the block only: the worker processes have the other
     cores while this one encodes, and a caller (a web server) keeps its own setting."""
     before = torch.get_num_threads()
@@ -239,7 +239,7 @@ class LocalEngine:
 
     def embed(self, intake: Intake, encoder: StudyEncoder, records: RecordStore,
               layout: DataLayout, progress: Progress | None) -> None:
-        with _torch_threads(1):
+        with torch_threads(1):
             _embed(intake, encoder, records, layout, progress)
 
 

@@ -34,7 +34,14 @@ from cmr_search.layout import DataLayout
 from cmrclip.preprocess import Preprocess
 from indexer.embed import StudyEncoder
 from indexer.intake import Intake
-from indexer.pipeline import EncodeStage, IndexSummary, Progress, add_stages, prepare_study
+from indexer.pipeline import (
+    EncodeStage,
+    IndexSummary,
+    Progress,
+    add_stages,
+    prepare_study,
+    torch_threads,
+)
 from indexer.records import RecordStore
 from indexer.sources import FolderSource, Unavailable
 from reader.scan import Study
@@ -86,7 +93,8 @@ class _EncodeActor:
                 studies[prepared.study_instance_uid] = study
                 fingerprints[prepared.study_instance_uid] = fingerprint
                 stage.add(prepared)
-        stage.flush()
+        with torch_threads(1):  # as the local engine: the prepare tasks have the other cores
+            stage.flush()
         out: dict[str, list[Any]] = {"uid": [], "error": [], "timings": []}
         for i, (_, prepared, _) in enumerate(rows):
             timings = dict(prepared.timings)

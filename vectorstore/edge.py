@@ -60,8 +60,10 @@ def _vector_params(size: int, exact: bool, quantization: Quantization | None = I
 
 def _search_params(tuning: SearchTuning = SEARCH,
                    quantization: Quantization = INT8) -> qe.SearchParams:
+    acorn = qe.AcornSearchParams(enable=tuning.acorn,
+                                 max_selectivity=tuning.acorn_max_selectivity)
     return qe.SearchParams(hnsw_ef=tuning.hnsw_ef, quantization=qe.QuantizationSearchParams(
-        rescore=quantization.rescore, oversampling=quantization.oversampling))
+        rescore=quantization.rescore, oversampling=quantization.oversampling), acorn=acorn)
 
 
 _FIELD_TYPES = {

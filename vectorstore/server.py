@@ -80,8 +80,10 @@ def _vector_params(size: int, exact: bool, quantization: Quantization | None = I
 
 
 def _search_params(tuning: SearchTuning, quantization: Quantization) -> qm.SearchParams:
+    acorn = qm.AcornSearchParams(enable=tuning.acorn,
+                                 max_selectivity=tuning.acorn_max_selectivity)
     return qm.SearchParams(hnsw_ef=tuning.hnsw_ef, quantization=qm.QuantizationSearchParams(
-        rescore=quantization.rescore, oversampling=quantization.oversampling))
+        rescore=quantization.rescore, oversampling=quantization.oversampling), acorn=acorn)
 
 
 class ServerStore:
