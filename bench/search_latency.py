@@ -1,7 +1,7 @@
 """Latency of /api/v1/search over HTTP at 10k and 100k studies, 1 and 8 concurrent clients.
 
     .venv/bin/python bench/search_latency.py [--sizes 10000 100000] [--requests 200]
-        [--compare OLD_CHECKOUT] [--rounds 2]
+        [--compare OLD_CHECKOUT] [--rounds 2] [--data data] [--source data]
 
 `--compare` serves the same index from another source tree too (a `git worktree` of an older
 commit), alternating old and new `--rounds` times so that both see the same machine noise; the
@@ -9,7 +9,8 @@ table then holds one row per version.
 
 Needs the demo archive indexed (`make demo`): its 200 embedding records are cloned into N
 study points (vectors jittered, new UIDs and patients, the real payloads and reports), built
-into an embedded index under data/bench/search-N (kept for re-runs), served by
+into an embedded index under DATA/bench/search-N (kept for re-runs; `--source` names another
+data folder to read the demo index from, read only), served by
 `cmr-search serve` in a subprocess, and queried with httpx. Every request has a new query text,
 so the text encoder runs each time (no cache hit); one in four also filters (vendor, age).
 """
@@ -100,22 +101,24 @@ def build(data: Path, n: int, source: Path) -> Path:
     return data
 
 
-def _entry_point(checkout: Path | None) -> list[str]:
-    """The command that starts `cmr-search` from a source tree (this one by default)."""
-    if checkout is None:
-        return [str(Path(sys.executable).with_name("cmr-search"))]
+HERE = Path(__file__).resolve().parents[1]
+
+
+def _entry_point(checkout: Path) -> list[str]:
+    """The command that starts `cmr-search` from a source tree."""
     text = (checkout / "pyproject.toml").read_text()
     module, function = text.split('cmr-search = "', 1)[1].split('"', 1)[0].split(":")
     return [sys.executable, "-c", f"from {module} import {function}; {function}()"]
 
 
 def serve(data: Path, checkout: Path | None = None) -> subprocess.Popen[bytes]:
-    """`cmr-search serve` over `data`, from `checkout`'s packages when given."""
+    """`cmr-search serve` over `data`, from `checkout`'s packages (this tree's by default:
+    never the installed console script, which may be another tree's)."""
     env = {**os.environ, "CMR_SEARCH_DATA_DIR": str(data.resolve())}
-    if checkout is not None:
-        env["PYTHONPATH"] = str(checkout)
-    process = subprocess.Popen([*_entry_point(checkout), "serve", "--port", str(PORT)], env=env,
-                               cwd=checkout or Path.cwd(), stdout=subprocess.DEVNULL,
+    tree = checkout or HERE
+    env["PYTHONPATH"] = str(tree)
+    process = subprocess.Popen([*_entry_point(tree), "serve", "--port", str(PORT)], env=env,
+                               cwd=tree, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     for _ in range(240):
         try:
@@ -205,21 +208,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--data", type=Path, default=Path("data"))
+    parser.add_argument("--data", type=Path, default=Path("data"),
+                        help="where the bench indexes go (DATA/bench/search-N)")
+    parser.add_argument("--source", type=Path, default=None,
+                        help="the data folder with the demo index (default: --data)")
     parser.add_argument("--compare", type=Path, default=None,
                         help="another checkout (an older commit) to serve the same index")
     parser.add_argument("--rounds", type=int, default=1, help="alternations of old and new")
     parser.add_argument("--build-only", action="store_true", help="build the indexes and stop")
     args = parser.parse_args()
+    source = args.source or args.data
     if args.build_only:
         for n in args.sizes:
-            build(args.data / "bench" / f"search-{n}", n, args.data)
+            build(args.data / "bench" / f"search-{n}", n, source)
         return
     checkouts: list[Path | None] = [None] if args.compare is None else [args.compare.resolve(),
                                                                          None]
     rows = []
     for n in args.sizes:
-        data = build(args.data / "bench" / f"search-{n}", n, args.data)
+        data = build(args.data / "bench" / f"search-{n}", n, source)
         for _ in range(args.rounds):
             for checkout in checkouts:
                 rows += _one_server(data, checkout, n, args.requests)

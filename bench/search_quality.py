@@ -28,6 +28,7 @@ from rich.table import Table
 
 from catalog import IMPRESSION, KEYWORDS, REPORT, REPORT_FIELDS, StudyPayload, store_schema
 from cmr_search.layout import DataLayout
+from cmr_search.settings import Settings
 from cmrclip.checkpoint import DEMO_CHECKPOINT
 from cmrclip.inference import Encoder
 from indexer.embed import encoder_sizes
@@ -106,11 +107,13 @@ def reportless_copy(data: Path, embedder: Encoder, live: LiveEdgeStore, into: Pa
     return store
 
 
-def run(data: Path, archive: Path, weights: Weights) -> None:
+def run(data: Path, archive: Path, weights: Weights, text_runtime: str) -> None:
     console = Console()
     truth = ground_truth(archive)
     relevant = relevant_sets(truth)
     embedder = Encoder.from_checkpoint(DEMO_CHECKPOINT)
+    used = embedder.accelerate_text(DataLayout(data).models, text_runtime)
+    console.print(f"query texts through {used}")
     live = LiveEdgeStore(DataLayout(data).index)
     engine = SearchEngine(live, embedder, weights)
     engine.check_ready()
@@ -176,6 +179,9 @@ def main() -> None:
                         metavar=("IMAGES", "REPORTS", "KEYWORDS"))
     defaults = Weights.from_settings()
     parser.add_argument("--rrf-k", type=int, default=defaults.rrf_k)
+    parser.add_argument("--text-runtime", choices=["torch", "onnx", "onnx-int8"],
+                        default=Settings.model_fields["query_text_runtime"].default,
+                        help="how query texts are embedded (the settings' default)")
     args = parser.parse_args()
     weights = dataclasses.replace(defaults, rrf_k=args.rrf_k)
     if args.weights is not None:
@@ -183,7 +189,7 @@ def main() -> None:
                                       reports=args.weights[1], keywords=args.weights[2])
     if not (args.data / "index").is_dir():
         sys.exit(f"{args.data / 'index'}: no index; run `make demo` first")
-    run(args.data, args.archive, weights)
+    run(args.data, args.archive, weights, args.text_runtime)
 
 
 if __name__ == "__main__":

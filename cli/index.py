@@ -6,6 +6,7 @@ import json
 import time
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +16,11 @@ from rich.table import Table
 
 from cli.common import console, fail, progress_bar, settings_of, write_run_report
 from cmr_search.settings import Settings
+
+
+class Engine(StrEnum):
+    LOCAL = "local"
+    RAY = "ray"
 
 
 def _summary_table(summary: dict[str, Any], report: Path) -> None:
@@ -78,19 +84,46 @@ def _open_source(settings: Settings, options: SourceOptions) -> Any:
     return PacsSource(archive, settings.pacs_concurrency)
 
 
-def _options(settings: Settings, rebuild: bool, shard: str | None,
-             deidentify: bool) -> Any:
+@dataclass(frozen=True)
+class EngineOptions:
+    """Which engine runs the per-study stages: this machine's processes, or a Ray cluster."""
+
+    name: str = "local"
+    ray_address: str | None = None
+
+
+def _engine(settings: Settings, engine: EngineOptions) -> Any:
+    """None for the local engine; a Ray engine whose actors load the settings' model."""
+    if engine.name == "local":
+        if engine.ray_address:
+            fail("--ray-address needs --engine ray")
+        return None
+    from functools import partial
+
+    from cmrclip.checkpoint import checkpoint_folder
+    from cmrclip.inference import Encoder
+
+    try:
+        from indexer.ray_engine import RayEngine, RayOptions
+    except ImportError:
+        fail("the Ray engine needs the cluster extra: pip install 'cmr-search[cluster]'")
+    address = engine.ray_address or settings.ray_address
+    make = partial(Encoder.from_checkpoint, checkpoint_folder(settings.checkpoint).resolve(),
+                   settings.device)
+    return RayEngine(make, RayOptions(address=address, encoders=settings.ray_encoders))
+
+
+def _options(settings: Settings, rebuild: bool, deidentify: bool) -> Any:
     from indexer.deidentify import Deidentifier
-    from indexer.pipeline import IndexOptions, Shard
+    from indexer.pipeline import IndexOptions
 
     return IndexOptions(rebuild=rebuild, workers=settings.worker_count,
-                        shard=Shard.parse(shard) if shard else None,
                         patient_key_secret=settings.secret("patient_key_secret"),
                         deidentifier=Deidentifier(settings.secret("deidentify_seed"))
                         if deidentify or settings.deidentify else None)
 
 
-def _run(settings: Settings, source: Any, options: Any) -> Any:
+def _run(settings: Settings, source: Any, options: Any, engine: Any = None) -> Any:
     from cmrclip.checkpoint import CheckpointError, checkpoint_folder
     from cmrclip.inference import Encoder
     from indexer.pipeline import run_index
@@ -119,8 +152,8 @@ def _run(settings: Settings, source: Any, options: Any) -> Any:
         try:
             if isinstance(target, GenerationTarget):
                 with target.lock():
-                    return run_index(source, layout, encoder, target, options, tick)
-            return run_index(source, layout, encoder, target, options, tick)
+                    return run_index(source, layout, encoder, target, options, tick, engine)
+            return run_index(source, layout, encoder, target, options, tick, engine)
         except (StoreError, PacsError) as error:
             fail(str(error))
 
@@ -143,16 +176,17 @@ def segmentation_of(settings: Settings, measure: bool | None = None) -> Any:
 
 
 def run_index_command(settings: Settings, source_options: SourceOptions, rebuild: bool,
-                      shard: str | None, as_json: bool, deidentify: bool = False,
-                      measure: bool | None = None) -> None:
+                      engine_options: EngineOptions, as_json: bool,
+                      deidentify: bool = False, measure: bool | None = None) -> None:
     try:
-        options = _options(settings, rebuild, shard, deidentify)
+        options = _options(settings, rebuild, deidentify)
         options.segmentation = segmentation_of(settings, measure)
     except ValueError as error:
         fail(str(error))
+    engine = _engine(settings, engine_options)
     source = _open_source(settings, source_options)
     try:
-        summary = _run(settings, source, options)
+        summary = _run(settings, source, options, engine)
     finally:
         if not isinstance(source, Path):
             source.archive.close()
@@ -181,8 +215,12 @@ def index(
         help="a folder of DICOM studies and reports, or a PACS: "
              "dicomweb+https://host/dicom-web or dimse://AET@host:port")],
     rebuild: Annotated[bool, typer.Option(help="re-embed every study, even unchanged")] = False,
-    shard: Annotated[str | None, typer.Option(
-        help="K/N: index only this machine's 1/N of the archive (N machines, one cluster)")] = None,
+    engine: Annotated[Engine, typer.Option(
+        help="local: this machine's processes; ray: a Ray cluster (the cluster extra; the data "
+             "folder on a filesystem every node mounts)")] = Engine.LOCAL,
+    ray_address: Annotated[str | None, typer.Option(
+        help="the Ray cluster (ray://head:10001 or auto; default CMR_SEARCH_RAY_ADDRESS, else "
+             "a Ray started on this machine)")] = None,
     since: Annotated[str | None, typer.Option(
         help="PACS only: studies dated on or after YYYY-MM-DD")] = None,
     until: Annotated[str | None, typer.Option(
@@ -204,7 +242,8 @@ def index(
     or kill). Folders of DICOM studies and ACDC-style NIfTI research studies alike."""
     source = SourceOptions(archive, _date(since, "--since"), _date(until, "--until"),
                            keep_dicom, tuple(reports or ()))
-    run_index_command(settings_of(ctx), source, rebuild, shard, as_json, deidentify, measure)
+    run_index_command(settings_of(ctx), source, rebuild,
+                      EngineOptions(engine.value, ray_address), as_json, deidentify, measure)
 
 
 def _live_counts(store: Any) -> dict[str, Any]:

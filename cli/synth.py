@@ -89,6 +89,8 @@ def demo(
         recipe_file.write_text(json.dumps(recipe), encoding="utf-8")
     typer.echo(f"Demo archive: {archive.resolve()}")
     index_command.run_index_command(settings, index_command.SourceOptions(str(archive)),
-                                    rebuild=False, shard=None, as_json=False)
+                                    rebuild=False,
+                                    engine_options=index_command.EngineOptions(),
+                                    as_json=False)
     if serve:
         serve_command.serve_app(settings, host, port)

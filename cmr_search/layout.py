@@ -48,6 +48,11 @@ class DataLayout:
         return self.root / "uploads" / "previews"
 
     @property
+    def models(self) -> Path:
+        """Derived forms of the model (the query text encoder exported to ONNX), by model key."""
+        return self.root / "models"
+
+    @property
     def pacs_cache(self) -> Path:
         """Instances fetched from a PACS, one folder per study, deleted once its record is
         written (unless `--keep-dicom`)."""

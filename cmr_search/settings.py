@@ -38,11 +38,25 @@ class Settings(BaseSettings):
                                                  "with the package (segment/checkpoints)")
     measure_tta: bool = Field(default=False, description="test-time augmentation (4 flips) "
                               "when measuring while indexing: a little steadier, 4x slower")
+    query_text_runtime: Literal["torch", "onnx", "onnx-int8"] = Field(
+        default="onnx", description="how search embeds query texts: torch, or the text tower "
+        "exported to ONNX Runtime at first start (onnx: the same vectors, ~3x faster on a CPU; "
+        "onnx-int8: faster again, vectors moved slightly)")
     qdrant_url: str | None = Field(default=None, pattern=r"^https?://", description="a Qdrant "
                                    "server or cluster (http or https); None = the embedded "
                                    "store under data_dir/index")
     qdrant_api_key: SecretStr | None = None
     qdrant_collection: str = Field(default="cmr_studies", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    qdrant_shards: int | None = Field(default=None, ge=1, le=256, description="shards of a "
+                                      "new collection on a Qdrant cluster (None: the server's "
+                                      "default); spread over the cluster's nodes")
+    qdrant_replicas: int | None = Field(default=None, ge=1, le=16, description="copies of each "
+                                        "shard on a Qdrant cluster (None: the server's default)")
+    ray_address: str | None = Field(default=None, description="the Ray cluster `cmr-search "
+                                    "index --engine ray` joins (ray://head:10001, or auto); "
+                                    "None = a Ray started on this machine")
+    ray_encoders: int = Field(default=0, ge=0, description="encoder actors of the Ray engine; "
+                              "0 = one per GPU in the cluster (one where it has none)")
     upload_archive: Path | None = Field(default=None, description="where an uploaded study "
                                         "asked to be added is kept for the next index run; "
                                         "None = an `uploads` folder in the indexed archive")

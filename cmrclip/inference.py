@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from cmr_search.vocab import CINE_SLOTS, CMR_CLIP_FINDINGS, STILL_SLOTS, ClipSlot
 from cmrclip.checkpoint import load_checkpoint
 from cmrclip.clips import ClipSpec, StudyClips
+from cmrclip.fast_text import OnnxText, TextRuntime, onnx_text
 from cmrclip.model import ClipModel
 from cmrclip.preprocess import Preprocess
 from cmrclip.prompts import PROMPTS
@@ -31,6 +32,7 @@ class Encoder:
         self.model = model.to(self.device).eval()
         self.identity = identity
         self._directions: dict[str, np.ndarray] | None = None
+        self._fast_text: OnnxText | None = None
 
     @classmethod
     def from_checkpoint(cls, folder: Path, device: str = "auto") -> Encoder:
@@ -84,8 +86,19 @@ class Encoder:
                               if bool(mask[i, j])})
                 for i in range(len(clips))]
 
+    def accelerate_text(self, folder: Path, runtime: str = TextRuntime.ONNX) -> str:
+        """Embed texts through ONNX Runtime from now on (the graph exported under `folder`
+        on first use); returns the runtime in use ("torch" where the tower cannot be)."""
+        if self.device.type != "cpu":
+            return TextRuntime.TORCH.value  # a GPU runs the torch tower fast enough
+        self._fast_text = onnx_text(self.model, self.identity, folder, TextRuntime(runtime))
+        self._directions = None  # prompt directions in the same runtime as the queries
+        return runtime if self._fast_text is not None else TextRuntime.TORCH.value
+
     @torch.no_grad()
     def encode_texts(self, texts: list[str]) -> TextVectors:
+        if self._fast_text is not None:
+            return self._fast_text(texts)
         features = self.model.text_features(texts)
         return TextVectors(self.model.project_text(features).cpu().numpy(),
                            F.normalize(features, dim=-1).cpu().numpy())

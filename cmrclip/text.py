@@ -16,7 +16,7 @@ import torch
 from torch import Tensor, nn
 
 MINILM = "minilm"
-_MAX_TOKENS = 128
+MAX_TOKENS = 128
 
 
 @contextmanager
@@ -94,7 +94,7 @@ class TextTower(nn.Module):
         return self
 
     def forward(self, texts: list[str]) -> Tensor:
-        batch = self.tokenizer(texts, padding=True, truncation=True, max_length=_MAX_TOKENS,
+        batch = self.tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS,
                                return_tensors="pt")
         device = next(self.encoder.parameters()).device
         batch = {k: v.to(device) for k, v in batch.items()}

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import torch
 
@@ -23,14 +23,14 @@ from catalog import IMPRESSION, REPORT
 from cmr_search.layout import DataLayout
 from indexer.deidentify import Deidentifier
 from indexer.embed import StudyEncoder, encoder_identity, point_vectors, report_texts
+from indexer.intake import Intake
 from indexer.measure import SegmentationModel
 from indexer.payload import study_payload, study_report
 from indexer.points import calibrate
-from indexer.prepare import Job, Prepared, prepared_stream
+from indexer.prepare import Prepared, prepared_stream
 from indexer.publish import Published, publish_edge, publish_server
 from indexer.records import EmbeddingRecord, MeasurementStore, RecordStore
-from indexer.sources import Candidate, FolderSource, Indexable, StudySource, Unavailable
-from reader.scan import Study
+from indexer.sources import FolderSource, Indexable, StudySource
 from vectorstore import GenerationTarget
 
 if TYPE_CHECKING:
@@ -41,34 +41,9 @@ logger = logging.getLogger(__name__)
 _DICOM_UID = re.compile(r"[0-9]+(\.[0-9]+)+")
 
 
-@dataclass(frozen=True)
-class Shard:
-    """This machine's part K of N (1-based) of an archive, chosen by Study Instance UID."""
-
-    k: int
-    n: int
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.k <= self.n:
-            raise ValueError(f"shard {self.k}/{self.n}: need 1 <= K <= N")
-
-    @classmethod
-    def parse(cls, text: str) -> Shard:
-        try:
-            k, n = (int(x) for x in text.split("/"))
-        except ValueError:
-            raise ValueError(f"shard {text!r}: write it as K/N, for example 2/4") from None
-        return cls(k, n)
-
-    def holds(self, study_instance_uid: str) -> bool:
-        digest = hashlib.sha256(study_instance_uid.encode()).digest()
-        return int.from_bytes(digest[:8], "big") % self.n == self.k - 1
-
-
 @dataclass
 class IndexOptions:
     rebuild: bool = False
-    shard: Shard | None = None
     workers: int = 1
     batch_size: int = 16
     # segment and measure every study (None: the index holds no measurements); its records
@@ -128,15 +103,17 @@ class IndexSummary:
                 "measure_failed": self.measure_failed}
 
 
-class _Encoder:
+class EncodeStage:
     """Batches prepared studies through the model and writes their records."""
 
     def __init__(self, encoder: StudyEncoder, records: RecordStore,
                  studies: dict[str, Indexable],
                  fingerprints: dict[str, str], summary: IndexSummary,
-                 recorded: Callable[[str], None], options: IndexOptions) -> None:
+                 recorded: Callable[[str], None], patient_key_secret: str,
+                 deidentified: bool) -> None:
         self.encoder, self.records, self.studies = encoder, records, studies
-        self.fingerprints, self.summary, self.options = fingerprints, summary, options
+        self.fingerprints, self.summary = fingerprints, summary
+        self.patient_key_secret, self.deidentified = patient_key_secret, deidentified
         self.recorded = recorded
         self.batch: list[Prepared] = []
 
@@ -167,8 +144,7 @@ class _Encoder:
             assert prepared.clips is not None
             payload = study_payload(study, fingerprint, prepared.previews,
                                     prepared.clips.frame_interval_ms,
-                                    self.options.patient_key_secret,
-                                    self.options.deidentifier is not None)
+                                    self.patient_key_secret, self.deidentified)
             self.records.put(EmbeddingRecord(
                 prepared.study_instance_uid, fingerprint, vectors, payload,
                 self.encoder.raw_scores(image_vectors[i].study)))
@@ -181,8 +157,21 @@ class _Encoder:
 Progress = Callable[[str, int, int], None]
 
 
+class Engine(Protocol):
+    """Runs the assemble, measure, encode and record stages of the studies to index: this
+    machine's worker processes (`LocalEngine`, the default) or a Ray cluster
+    (`indexer.ray_engine`)."""
+
+    def embed(self, intake: Intake, encoder: StudyEncoder, records: RecordStore,
+              layout: DataLayout, progress: Progress | None) -> None:
+        """Write a record of every study `intake` brings that embeds (and a measurement
+        record of every one it measures); skip the others through `intake.skip`; count
+        stage seconds in `intake.summary`."""
+        ...
+
+
 @contextmanager
-def _torch_threads(n: int) -> Iterator[None]:
+def torch_threads(n: int) -> Iterator[None]:
     """Torch uses `n` threads inside the block only: the worker processes have the other
     cores while this one encodes, and a caller (a web server) keeps its own setting."""
     before = torch.get_num_threads()
@@ -197,85 +186,42 @@ def _add(stages: dict[str, float], name: str, started: float) -> None:
     stages[name] = stages.get(name, 0.0) + time.perf_counter() - started
 
 
-def _ingested(items: Iterator[Indexable | Unavailable], options: IndexOptions,
-              summary: IndexSummary, where: dict[str, str]) -> Iterator[Indexable | Unavailable]:
-    """The de-identify stage (when asked): each DICOM study as the source brings it, under its
-    pseudonyms; refused series and studies are recorded with their reasons. Research studies
-    (NIfTI) carry no header to de-identify and pass as they are."""
-    for item in items:
-        key = options.key(item.study_instance_uid)
-        if isinstance(item, Unavailable):
-            yield Unavailable(key, item.reason)
-            continue
-        if options.deidentifier is None or not isinstance(item, Study):
-            yield item
-            continue
-        started = time.perf_counter()
-        study, refused = options.deidentifier.study(item)
-        _add(summary.stages, "deidentify", started)
-        summary.skipped += [{"path": where[key], "reason": reason} for reason in refused]
-        yield study if study is not None else Unavailable(key, "; ".join(refused))
-
-
-def _jobs(items: Iterator[Indexable | Unavailable], fingerprints: dict[str, str],
-          needs: tuple[set[str], set[str]],
-          kept: dict[str, Indexable]) -> Iterator[Job | Unavailable]:
-    for item in items:
-        if isinstance(item, Unavailable):
-            yield item
-            continue
-        uid = item.study_instance_uid
-        kept[uid] = item
-        yield Job(item, fingerprints[uid], uid in needs[0], uid in needs[1])
-
-
-def _done(prepared: Prepared, where: dict[str, str], fingerprints: dict[str, str],
-          release: Callable[[str], None], summary: IndexSummary) -> bool:
-    """Count one prepared study; False (and the study skipped) when it is unusable."""
-    for name, seconds in prepared.timings.items():
+def add_stages(summary: IndexSummary, timings: dict[str, float]) -> None:
+    for name, seconds in timings.items():
         summary.stages[name] = summary.stages.get(name, 0.0) + seconds
-    summary.measured += prepared.measured == "measured"
-    summary.measure_failed += prepared.measured == "failed"
-    uid = prepared.study_instance_uid
-    if prepared.usable:
-        return True
-    summary.skipped.append({"path": where[uid], "reason": prepared.error})
-    logger.warning("%s: %s", where[uid], prepared.error)
-    if prepared.embed:
-        fingerprints.pop(uid, None)
-    release(uid)
-    return False
 
 
-def _embed(todo: list[Candidate], source: StudySource, encoder: StudyEncoder,
-           records: RecordStore, layout: DataLayout, fingerprints: dict[str, str],
-           needs: tuple[set[str], set[str]], options: IndexOptions, summary: IndexSummary,
+class LocalEngine:
+    """Assembly and measurement in this machine's worker processes, encoding here in
+    batches."""
+
+    def embed(self, intake: Intake, encoder: StudyEncoder, records: RecordStore,
+              layout: DataLayout, progress: Progress | None) -> None:
+        with torch_threads(1):
+            _embed(intake, encoder, records, layout, progress)
+
+
+def _embed(intake: Intake, encoder: StudyEncoder, records: RecordStore, layout: DataLayout,
            progress: Progress | None) -> None:
-    """The de-identify, assemble and measure (in workers) and encode stages; each study's
-    records are written at once, then the source lets go of what it fetched for it. `needs`
-    holds the (index keys of) studies to embed and those to measure."""
-    original = {options.key(c.study_instance_uid): c.study_instance_uid for c in todo}
-    where = {options.key(c.study_instance_uid): c.location for c in todo}
-    by_uid: dict[str, Indexable] = {}
-
-    def release(key: str) -> None:
-        source.release(original[key])
-
-    batcher = _Encoder(encoder, records, by_uid, fingerprints, summary, release, options)
-    jobs = _jobs(_ingested(source.studies(todo), options, summary, where), fingerprints,
-                 needs, by_uid)
-    stream = prepared_stream(jobs, encoder.preprocess, layout, options.workers,
+    """The assemble and measure (in workers) and encode stages; each study's records are
+    written at once, then the source lets go of what it fetched for it."""
+    options, summary = intake.options, intake.summary
+    batcher = EncodeStage(encoder, records, intake.kept, intake.fingerprints, summary,
+                          intake.release, options.patient_key_secret,
+                          options.deidentifier is not None)
+    stream = prepared_stream(intake.jobs(), encoder.preprocess, layout, options.workers,
                              options.segmentation)
     for done, prepared in enumerate(stream, start=1):
-        if _done(prepared, where, fingerprints, release, summary):
+        add_stages(summary, prepared.timings)
+        if intake.done(prepared):
             if prepared.embed:
                 batcher.add(prepared)
             else:
-                release(prepared.study_instance_uid)
+                intake.release(prepared.study_instance_uid)
             if len(batcher.batch) >= options.batch_size:
                 batcher.flush()
         if progress:
-            progress("embed studies", done, len(todo))
+            progress("embed studies", done, len(intake.todo))
     batcher.flush()
 
 
@@ -289,17 +235,17 @@ def _to_measure(fingerprints: dict[str, str], layout: DataLayout,
 
 def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEncoder,
               target: GenerationTarget | ServerStore, options: IndexOptions,
-              progress: Progress | None = None) -> IndexSummary:
+              progress: Progress | None = None, engine: Engine | None = None) -> IndexSummary:
     """Index `archive` (a folder, or any `StudySource`) into `target`; bad studies are
-    recorded in the summary and skipped."""
+    recorded in the summary and skipped. `engine` runs the per-study stages (this machine's
+    processes by default); discovery, calibration and publishing run here."""
     started = time.perf_counter()
     summary = IndexSummary()
     source = FolderSource(archive) if isinstance(archive, Path) else archive
     discovery = source.discover(options.workers, progress)
     summary.stages.update(discovery.stages)
     summary.skipped = list(discovery.skipped)
-    candidates = [c for c in discovery.candidates
-                  if options.shard is None or options.shard.holds(c.study_instance_uid)]
+    candidates = discovery.candidates
     summary.studies_found = len(candidates)
     fingerprints = {options.key(c.study_instance_uid): options.stamped(c.fingerprint)
                     for c in candidates}
@@ -312,9 +258,8 @@ def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEnc
     summary.unchanged = len(candidates) - len(embed)
     stage = time.perf_counter()
     try:
-        with _torch_threads(1):
-            _embed(todo, source, encoder, records, layout, fingerprints, (embed, measure),
-                   options, summary, progress)
+        intake = Intake(todo, source, fingerprints, options, summary, (embed, measure))
+        (engine or LocalEngine()).embed(intake, encoder, records, layout, progress)
     except KeyboardInterrupt:
         summary.interrupted = True
         summary.source = source.report()
@@ -339,7 +284,7 @@ def _publish(encoder: StudyEncoder, target: GenerationTarget | ServerStore,
     records, measurements = stores
     stage = time.perf_counter()
     on_disk = records.fingerprints()
-    # keep studies indexed by earlier runs (other shards, other archives) unless rebuilding
+    # keep studies indexed by earlier runs (other archives) unless rebuilding
     members = dict(fingerprints) if options.rebuild else {**on_disk, **fingerprints}
     members = {uid: fp for uid, fp in members.items() if on_disk.get(uid) == fp}
     calibration = calibrate(records.all(members))

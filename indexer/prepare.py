@@ -31,6 +31,10 @@ class Job:
     embed: bool = True
     measure: bool = False
 
+    @property
+    def study_instance_uid(self) -> str:
+        return self.study.study_instance_uid
+
 
 @dataclass
 class Prepared:

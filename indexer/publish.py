@@ -10,6 +10,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
@@ -26,6 +27,7 @@ if TYPE_CHECKING:  # each backend's client loads only when it is the target
 logger = logging.getLogger(__name__)
 
 _BATCH = 256
+_SERVER_PARALLEL = 4  # upsert requests in flight to a Qdrant server or cluster
 
 
 def content_digest(fingerprints: dict[str, str], calibration: dict[str, Platt],
@@ -105,13 +107,30 @@ def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
 
 def _upsert_all(store: VectorStore, records: Iterable[EmbeddingRecord],
                 calibration: dict[str, Platt], progress: Callable[[int], None] | None,
-                measurements: MeasurementStore | None = None) -> int:
+                measurements: MeasurementStore | None = None, parallel: int = 1) -> int:
+    """Every record as a point, in batches; `parallel` batches in flight at once (a server
+    or cluster takes them side by side; an embedded shard one at a time)."""
     count = 0
-    for batch in _batches(records, _BATCH):
+
+    def upsert(batch: list[EmbeddingRecord]) -> int:
         store.upsert([to_point(r, calibration, _measured(measurements, r)) for r in batch])
-        count += len(batch)
-        if progress:
-            progress(len(batch))
+        return len(batch)
+
+    with ThreadPoolExecutor(parallel, thread_name_prefix="upsert") as pool:
+        pending: set[Future[int]] = set()
+        for batch in _batches(records, _BATCH):
+            pending.add(pool.submit(upsert, batch))
+            if len(pending) < 2 * parallel:  # a bounded window: memory stays flat
+                continue
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                count += (n := future.result())
+                if progress:
+                    progress(n)
+        for future in pending:
+            count += (n := future.result())
+            if progress:
+                progress(n)
     return count
 
 
@@ -148,5 +167,6 @@ def publish_server(store: ServerStore, identity: dict[str, Any],
             r.payload.point_version = version_of(r.study_instance_uid, r.fingerprint)
             yield r
 
-    count = _upsert_all(store, stamped(todo), calibration, progress, measurements)
+    count = _upsert_all(store, stamped(todo), calibration, progress, measurements,
+                        _SERVER_PARALLEL)
     return Published(f"{store.url}/{store.collection}", count, changed=count > 0)

@@ -41,6 +41,7 @@ from vectorstore import Filter, MatchAny, Nearest, Recommend, VectorStore
 
 _TEXT_CACHE = 512
 _FACET_CACHE = 256
+_READY_S = 1.0  # a passed readiness check holds this long for the same generation
 
 
 class SearchEngine:
@@ -56,6 +57,7 @@ class SearchEngine:
         self._facets = cached(LRUCache(_FACET_CACHE), lock=threading.Lock(),
                               key=lambda where, generation: (generation, where))(
             self._count_facets)
+        self._ready: tuple[str | None, float] | None = None
 
     def _encode_text(self, text: str) -> TextVectors:
         return self.encoder.encode_texts([text])
@@ -66,7 +68,14 @@ class SearchEngine:
         return readiness.versions(self.store, self.encoder.key)
 
     def check_ready(self) -> None:
+        """NotReadyError unless the index answers this model; a check that passed is reused
+        for a second on the same generation (a server's collection is one request away)."""
+        generation, now = self.versions().generation, time.monotonic()
+        if self._ready is not None and self._ready[0] == generation and \
+                now - self._ready[1] < _READY_S:
+            return
         readiness.check_ready(self.store, self.encoder.identity.as_dict())
+        self._ready = (generation, now)
 
     # ---- free text ----------------------------------------------------------------------------
 

@@ -11,11 +11,14 @@ from vectorstore.factory import open_index
 
 
 def load_encoder(settings: Settings) -> QueryEncoder:
-    """The checkpoint the settings name (the demo one by default); a few seconds on a CPU."""
+    """The checkpoint the settings name (the demo one by default), its query text encoder in
+    the settings' runtime (exported to ONNX at the first start); seconds on a CPU."""
     from cmrclip.checkpoint import checkpoint_folder
     from cmrclip.inference import Encoder  # torch loads here, not when search is imported
 
-    return Encoder.from_checkpoint(checkpoint_folder(settings.checkpoint), settings.device)
+    encoder = Encoder.from_checkpoint(checkpoint_folder(settings.checkpoint), settings.device)
+    encoder.accelerate_text(settings.layout.models, settings.query_text_runtime)
+    return encoder
 
 
 def open_engine(settings: Settings, store: VectorStore | None = None,

@@ -52,11 +52,17 @@ def _grouped(hits: list[Hit], page: Page) -> list[Hit]:
     return hits
 
 
-def _loaded(store: VectorStore, hits: list[Hit]) -> list[tuple[Hit, StudyPayload]]:
-    """The page's hits with the payload a result shows (their fused scores kept). A point
-    whose payload does not read (written by hand, or by another version) is left out and
-    logged, so one bad point never fails the page."""
-    loaded = {h.id: h for h in store.retrieve([h.id for h in hits])}
+def _loaded(store: VectorStore, hits: list[Hit], reference: Reference,
+            ) -> tuple[list[tuple[Hit, StudyPayload]], dict[str, dict[str, float]]]:
+    """The page's hits with the payload a result shows (their fused scores kept), and
+    their per-view scores against `reference`, in one request. A point whose payload does not
+    read (written by hand, or by another version) is left out and logged, so one bad point
+    never fails the page."""
+    found = store.retrieve([h.id for h in hits], list(VIEW_NAMES) if reference is not None
+                           else ())
+    loaded = {h.id: h for h in found}
+    views = ({h.id: view_scores(h.vectors, reference) for h in found}
+             if reference is not None else {})
     out = []
     for hit in hits:
         if hit.id not in loaded:
@@ -69,15 +75,7 @@ def _loaded(store: VectorStore, hits: list[Hit]) -> list[tuple[Hit, StudyPayload
                            error.errors()[0]["loc"])
             continue
         out.append((hit, payload))
-    return out
-
-
-def _view_scores(store: VectorStore, ids: list[str],
-                 reference: Reference) -> dict[str, dict[str, float]]:
-    if reference is None or not ids:
-        return {}
-    found = store.retrieve(ids, list(VIEW_NAMES))
-    return {h.id: view_scores(h.vectors, reference) for h in found}
+    return out, views
 
 
 def same_patient(store: VectorStore, keys: list[str]) -> dict[str, list[OtherStudy]]:
@@ -100,8 +98,8 @@ def page_results(store: VectorStore, ranked: Ranked, page: Page, intent: QueryIn
                  reference: Reference) -> list[Result]:
     """The requested page; `ranked.hits` becomes the grouped, sorted list it was cut from."""
     ranked.hits = _grouped(ranked.hits, page)
-    shown = _loaded(store, ranked.hits[page.offset: page.offset + page.limit])
-    views = _view_scores(store, [h.id for h, _ in shown], reference)
+    shown, views = _loaded(store, ranked.hits[page.offset: page.offset + page.limit],
+                           reference)
     others = (same_patient(store, [p.patient_key for _, p in shown])
               if page.per_patient else {})
     return [_result(hit, p, page.offset + i + 1,

@@ -23,6 +23,7 @@ from vectorstore.types import (
     Query,
     Range,
     Recommend,
+    Search,
     SparseVector,
     StorePoint,
     StoreSchema,
@@ -50,6 +51,6 @@ __all__ = [
     "Condition", "DateRange", "EdgeStore", "FieldType", "Filter", "Fused", "GenerationTarget",
     "Generations", "Hit",
     "LiveEdgeStore", "Match", "MatchAny", "MemoryStore", "Nearest", "Query", "Range",
-    "Recommend", "ServerStore", "SparseVector", "StoreError", "StorePoint", "StoreSchema",
+    "Recommend", "Search", "ServerStore", "SparseVector", "StoreError", "StorePoint", "StoreSchema",
     "VectorStore", "both",
 ]

@@ -9,7 +9,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from vectorstore.types import Filter, Hit, Query, StorePoint, StoreSchema
+from vectorstore.types import Filter, Hit, Query, Search, StorePoint, StoreSchema
 
 
 class StoreError(RuntimeError):
@@ -45,6 +45,11 @@ class VectorStore(Protocol):
     def query(self, query: Query, limit: int = 10, offset: int = 0,
               where: Filter | None = None, fields: Sequence[str] | None = None) -> list[Hit]:
         """Best hits first; `fields` selects payload keys (None = all)."""
+        ...
+
+    def query_batch(self, searches: Sequence[Search]) -> list[list[Hit]]:
+        """Several queries in one round trip (a server) or one planned pass (embedded): one
+        list of hits per search, in order, each as `query` would answer it."""
         ...
 
     def facet(self, key: str, where: Filter | None = None, limit: int = 50) -> dict[Any, int]:

@@ -18,7 +18,17 @@ import qdrant_edge as qe
 
 from vectorstore import types as st
 from vectorstore.base import StoreError, dense_vectors, example_vectors
-from vectorstore.translate import HNSW, NO_GRAPH, Dialect, Hnsw, to_filter
+from vectorstore.translate import (
+    HNSW,
+    INT8,
+    NO_GRAPH,
+    SEARCH,
+    Dialect,
+    Hnsw,
+    Quantization,
+    SearchTuning,
+    to_filter,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +42,28 @@ def _hnsw(params: Hnsw) -> qe.HnswIndexConfig:
                               payload_m=params.payload_m)
 
 
-def _vector_params(size: int, exact: bool) -> qe.EdgeVectorParams:
-    if not exact:
+def _vector_params(size: int, exact: bool, quantization: Quantization | None = INT8,
+                   ) -> qe.EdgeVectorParams:
+    """Graph-searched vectors: int8 copies in memory, float32 originals on disk (mmap);
+    exact-scanned ones (per view): float16 on disk, read only when a view is compared."""
+    if exact:
+        return qe.EdgeVectorParams(size=size, distance=qe.Distance.Cosine,
+                                   hnsw_config=_hnsw(NO_GRAPH), memory=qe.Memory.Cold,
+                                   datatype=qe.VectorStorageDatatype.Float16)
+    if quantization is None:
         return qe.EdgeVectorParams(size=size, distance=qe.Distance.Cosine)
-    return qe.EdgeVectorParams(size=size, distance=qe.Distance.Cosine,
-                               hnsw_config=_hnsw(NO_GRAPH),
-                               datatype=qe.VectorStorageDatatype.Float16)
+    int8 = qe.ScalarQuantizationConfig(type=qe.ScalarType.Int8, quantile=quantization.quantile,
+                                       memory=qe.Memory.Pinned)
+    return qe.EdgeVectorParams(size=size, distance=qe.Distance.Cosine, memory=qe.Memory.Cold,
+                               quantization_config=int8)
+
+
+def _search_params(tuning: SearchTuning = SEARCH,
+                   quantization: Quantization = INT8) -> qe.SearchParams:
+    acorn = qe.AcornSearchParams(enable=tuning.acorn,
+                                 max_selectivity=tuning.acorn_max_selectivity)
+    return qe.SearchParams(hnsw_ef=tuning.hnsw_ef, quantization=qe.QuantizationSearchParams(
+        rescore=quantization.rescore, oversampling=quantization.oversampling), acorn=acorn)
 
 
 _FIELD_TYPES = {
@@ -66,14 +92,21 @@ def _filter(where: st.Filter | None) -> qe.Filter | None:
 def _vector(v: np.ndarray | st.SparseVector) -> list[float] | qe.SparseVector:
     if isinstance(v, st.SparseVector):
         return qe.SparseVector(list(v.indices), list(v.values))
-    return [float(x) for x in np.asarray(v, dtype=np.float32)]
+    return np.asarray(v, dtype=np.float32).tolist()  # type: ignore[no-any-return]
+
+
+def _hits(points: Sequence[Any]) -> list[st.Hit]:
+    return [st.Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in points]
 
 
 class EdgeStore:
     """A Qdrant Edge shard under `folder` (the shard itself in `folder/shard`)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, tuning: SearchTuning = SEARCH,
+                 quantization: Quantization | None = INT8) -> None:
         self.folder = folder
+        self.quantization = quantization  # for collections this store creates
+        self._params = _search_params(tuning, quantization or INT8)
         self._shard: qe.EdgeShard | None = None
         self._opening = threading.Lock()
 
@@ -112,11 +145,14 @@ class EdgeStore:
         if existing is not None:
             return existing
         config = qe.EdgeConfig(
-            vectors={name: _vector_params(size, name in schema.exact)
+            vectors={name: _vector_params(size, name in schema.exact, self.quantization)
                      for name, size in schema.dense.items()},
             sparse_vectors={name: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)
                             for name in schema.sparse},
-            hnsw_config=_hnsw(HNSW))
+            hnsw_config=_hnsw(HNSW),
+            # a generation is built aside and published only after it is flushed, so a log
+            # of every upsert (as large as the points) buys nothing; a crash rebuilds it
+            wal_enabled=False)
         self.folder.mkdir(parents=True, exist_ok=True)
         self._shard = qe.EdgeShard.create(str(self.folder / SHARD), config)
         for name, kind in schema.indexes.items():
@@ -167,23 +203,34 @@ class EdgeStore:
         negative: list[Any] = [_vector(v) for v in example_vectors(self, q.using, q.negative)]
         return qe.Query.RecommendBestScore(qe.RecommendQuery(positive, negative), using=q.using)
 
-    def query(self, query: st.Query, limit: int = 10, offset: int = 0,
-              where: st.Filter | None = None, fields: Sequence[str] | None = None) -> list[st.Hit]:
+    def _request(self, query: st.Query, limit: int, offset: int, where: st.Filter | None,
+                 fields: Sequence[str] | None) -> qe.QueryRequest:
         payload: Any = list(fields) if fields is not None else True
         if isinstance(query, st.Fused):
-            request = qe.QueryRequest(
+            return qe.QueryRequest(
                 limit=limit, offset=offset, filter=_filter(where), with_payload=payload,
                 prefetches=[qe.Prefetch(limit=query.candidates, query=self._scoring(p),
-                                        filter=_filter(st.both(where, p.where)))
+                                        filter=_filter(st.both(where, p.where)),
+                                        params=self._params)
                             for p in query.parts],
                 # the stubs omit Fusion's variants from the accepted types
                 query=qe.Fusion.Rrf(k=query.k, weights=list(query.weights)))  # type: ignore[arg-type]
-        else:
-            request = qe.QueryRequest(limit=limit, offset=offset,
-                                      filter=_filter(st.both(where, query.where)),
-                                      query=self._scoring(query), with_payload=payload)
-        return [st.Hit(str(p.id), float(p.score), dict(p.payload or {}))
-                for p in self.shard.query(request)]
+        return qe.QueryRequest(limit=limit, offset=offset,
+                               filter=_filter(st.both(where, query.where)),
+                               query=self._scoring(query), with_payload=payload,
+                               params=self._params)
+
+    def query(self, query: st.Query, limit: int = 10, offset: int = 0,
+              where: st.Filter | None = None, fields: Sequence[str] | None = None) -> list[st.Hit]:
+        return _hits(self.shard.query(self._request(query, limit, offset, where, fields)))
+
+    def query_batch(self, searches: Sequence[st.Search]) -> list[list[st.Hit]]:
+        """Several queries planned as one batch (one pass over the segments)."""
+        if not searches:
+            return []
+        batch = qe.QueryBatchRequest([self._request(s.query, s.limit, 0, s.where, s.fields)
+                                      for s in searches])
+        return [_hits(points) for points in self.shard.query_batch(batch)]
 
     def facet(self, key: str, where: st.Filter | None = None, limit: int = 50) -> dict[Any, int]:
         response = self.shard.facet(qe.FacetRequest(key=key, limit=limit, exact=True,

@@ -22,7 +22,8 @@ def _server(settings: Settings) -> ServerStore:
 
     assert settings.qdrant_url is not None
     key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
-    return ServerStore(settings.qdrant_url, settings.qdrant_collection, key)
+    return ServerStore(settings.qdrant_url, settings.qdrant_collection, key,
+                       shards=settings.qdrant_shards, replicas=settings.qdrant_replicas)
 
 
 def index_target(settings: Settings) -> Generations | ServerStore:

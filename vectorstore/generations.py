@@ -24,7 +24,7 @@ from typing import Any
 
 from vectorstore.base import StoreError
 from vectorstore.edge import EdgeStore
-from vectorstore.types import Filter, Hit, Query, StorePoint, StoreSchema
+from vectorstore.types import Filter, Hit, Query, Search, StorePoint, StoreSchema
 
 logger = logging.getLogger(__name__)
 
@@ -161,6 +161,9 @@ class LiveEdgeStore:
     def query(self, query: Query, limit: int = 10, offset: int = 0,
               where: Filter | None = None, fields: Sequence[str] | None = None) -> list[Hit]:
         return self._open().query(query, limit, offset, where, fields)
+
+    def query_batch(self, searches: Sequence[Search]) -> list[list[Hit]]:
+        return self._open().query_batch(searches)
 
     def facet(self, key: str, where: Filter | None = None, limit: int = 50) -> dict[Any, int]:
         return self._open().facet(key, where, limit)

@@ -179,6 +179,9 @@ class MemoryStore:
         return [st.Hit(pid, score, _select(self._points[pid].payload, fields))
                 for pid, score in ranked[offset:offset + limit]]
 
+    def query_batch(self, searches: Sequence[st.Search]) -> list[list[st.Hit]]:
+        return [self.query(s.query, s.limit, 0, s.where, s.fields) for s in searches]
+
     def facet(self, key: str, where: st.Filter | None = None, limit: int = 50) -> dict[Any, int]:
         counts: Counter[Any] = Counter()
         for p in self._where(where):

@@ -13,7 +13,17 @@ from qdrant_client.http.exceptions import UnexpectedResponse
 
 from vectorstore import types as st
 from vectorstore.base import StoreError, dense_vectors, example_vectors
-from vectorstore.translate import HNSW, NO_GRAPH, Dialect, Hnsw, to_filter
+from vectorstore.translate import (
+    HNSW,
+    INT8,
+    NO_GRAPH,
+    SEARCH,
+    Dialect,
+    Hnsw,
+    Quantization,
+    SearchTuning,
+    to_filter,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -50,34 +60,60 @@ def _hnsw(params: Hnsw) -> qm.HnswConfigDiff:
 def _vector(v: np.ndarray | st.SparseVector) -> list[float] | qm.SparseVector:
     if isinstance(v, st.SparseVector):
         return qm.SparseVector(indices=list(v.indices), values=list(v.values))
-    return [float(x) for x in np.asarray(v, dtype=np.float32)]
+    return np.asarray(v, dtype=np.float32).tolist()  # type: ignore[no-any-return]
 
 
-def _vector_params(size: int, exact: bool) -> qm.VectorParams:
-    if not exact:
+def _vector_params(size: int, exact: bool, quantization: Quantization | None = INT8,
+                   ) -> qm.VectorParams:
+    """As the embedded store: graph-searched vectors int8 in memory with float32 originals on
+    disk; per-view ones float16 on disk, scanned exactly."""
+    if exact:
+        return qm.VectorParams(size=size, distance=qm.Distance.COSINE,
+                               hnsw_config=_hnsw(NO_GRAPH), on_disk=True,
+                               datatype=qm.Datatype.FLOAT16)
+    if quantization is None:
         return qm.VectorParams(size=size, distance=qm.Distance.COSINE)
-    return qm.VectorParams(size=size, distance=qm.Distance.COSINE,
-                           hnsw_config=_hnsw(NO_GRAPH),
-                           datatype=qm.Datatype.FLOAT16)
+    int8 = qm.ScalarQuantization(scalar=qm.ScalarQuantizationConfig(
+        type=qm.ScalarType.INT8, quantile=quantization.quantile, always_ram=True))
+    return qm.VectorParams(size=size, distance=qm.Distance.COSINE, on_disk=True,
+                           quantization_config=int8)
+
+
+def _search_params(tuning: SearchTuning, quantization: Quantization) -> qm.SearchParams:
+    acorn = qm.AcornSearchParams(enable=tuning.acorn,
+                                 max_selectivity=tuning.acorn_max_selectivity)
+    return qm.SearchParams(hnsw_ef=tuning.hnsw_ef, quantization=qm.QuantizationSearchParams(
+        rescore=quantization.rescore, oversampling=quantization.oversampling), acorn=acorn)
 
 
 class ServerStore:
     """One collection on a Qdrant server or cluster at an http(s) URL."""
 
     def __init__(self, url: str, collection: str, api_key: str | None = None,
-                 timeout_s: int = 30) -> None:
+                 timeout_s: int = 30, quantization: Quantization | None = INT8,
+                 tuning: SearchTuning = SEARCH, shards: int | None = None,
+                 replicas: int | None = None) -> None:
         if not url.startswith(("http://", "https://")):
             raise StoreError(f"Qdrant URL {url!r}: expected http:// or https://")
         self.collection = collection
         self.url = url
         self.client = QdrantClient(url=url, api_key=api_key, timeout=timeout_s)
+        self.layout = (shards, replicas)  # a new collection's shards and copies (a cluster)
+        self._tune(quantization, tuning)
+
+    def _tune(self, quantization: Quantization | None, tuning: SearchTuning | None) -> None:
+        self.quantization = quantization  # for a collection this store creates
+        self._params = None if tuning is None else _search_params(tuning, quantization or INT8)
 
     @classmethod
     def from_client(cls, client: QdrantClient, collection: str, label: str) -> ServerStore:
         """A store over a client built elsewhere (the tests pass qdrant-client's local mode,
-        which speaks the server's API; `label` names it in errors)."""
+        which speaks the server's API but searches exactly: no quantisation, no graph
+        parameters; `label` names it in errors)."""
         store = cls.__new__(cls)
         store.collection, store.url, store.client = collection, label, client
+        store.layout = (None, None)
+        store._tune(None, None)
         return store
 
     def metadata(self) -> dict[str, Any] | None:
@@ -95,12 +131,12 @@ class ServerStore:
             return existing
         self.client.create_collection(
             self.collection,
-            vectors_config={name: _vector_params(size, name in schema.exact)
+            vectors_config={name: _vector_params(size, name in schema.exact, self.quantization)
                             for name, size in schema.dense.items()},
             sparse_vectors_config={name: qm.SparseVectorParams(modifier=qm.Modifier.IDF)
                                    for name in schema.sparse},
-            hnsw_config=_hnsw(HNSW),
-            metadata=metadata)
+            hnsw_config=_hnsw(HNSW), shard_number=self.layout[0],
+            replication_factor=self.layout[1], metadata=metadata)
         if self.url != ":memory:":  # local mode has no payload indexes (and warns about them)
             for name, kind in schema.indexes.items():
                 self.client.create_payload_index(self.collection, name, _FIELD_TYPES[kind])
@@ -149,24 +185,36 @@ class ServerStore:
             negative=[_vector(v) for v in example_vectors(self, q.using, q.negative)] or None,
             strategy=qm.RecommendStrategy.BEST_SCORE))
 
-    def query(self, query: st.Query, limit: int = 10, offset: int = 0,
-              where: st.Filter | None = None, fields: Sequence[str] | None = None) -> list[st.Hit]:
+    def _request(self, query: st.Query, limit: int, offset: int, where: st.Filter | None,
+                 fields: Sequence[str] | None) -> qm.QueryRequest:
         payload: Any = list(fields) if fields is not None else True
         if isinstance(query, st.Fused):
-            response = self.client.query_points(
-                self.collection, limit=limit, offset=offset, query_filter=_filter(where),
-                with_payload=payload,
+            return qm.QueryRequest(
+                limit=limit, offset=offset, filter=_filter(where), with_payload=payload,
                 prefetch=[qm.Prefetch(query=self._scoring(p), using=p.using,
-                                      limit=query.candidates,
+                                      limit=query.candidates, params=self._params,
                                       filter=_filter(st.both(where, p.where)))
                           for p in query.parts],
                 query=qm.RrfQuery(rrf=qm.Rrf(k=query.k, weights=list(query.weights))))
-        else:
-            response = self.client.query_points(
-                self.collection, query=self._scoring(query), using=query.using, limit=limit,
-                offset=offset, query_filter=_filter(st.both(where, query.where)),
-                with_payload=payload)
-        return [st.Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in response.points]
+        return qm.QueryRequest(query=self._scoring(query), using=query.using, limit=limit,
+                               offset=offset, filter=_filter(st.both(where, query.where)),
+                               with_payload=payload, params=self._params)
+
+    def query(self, query: st.Query, limit: int = 10, offset: int = 0,
+              where: st.Filter | None = None, fields: Sequence[str] | None = None) -> list[st.Hit]:
+        return self.query_batch([st.Search(query, limit, where, None if fields is None
+                                           else tuple(fields))], offset)[0]
+
+    def query_batch(self, searches: Sequence[st.Search], offset: int = 0,
+                    ) -> list[list[st.Hit]]:
+        """Every search in one request (`/points/query/batch`)."""
+        if not searches:
+            return []
+        responses = self.client.query_batch_points(
+            self.collection, [self._request(s.query, s.limit, offset, s.where, s.fields)
+                              for s in searches])
+        return [[st.Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in r.points]
+                for r in responses]
 
     def facet(self, key: str, where: st.Filter | None = None, limit: int = 50) -> dict[Any, int]:
         response = self.client.facet(self.collection, key=key, facet_filter=_filter(where),

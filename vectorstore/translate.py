@@ -64,3 +64,39 @@ class Hnsw:
 
 HNSW = Hnsw()
 NO_GRAPH = Hnsw(m=0)
+
+
+@dataclass(frozen=True)
+class Quantization:
+    """int8 scalar quantisation of the graph-searched vectors, and how searches use it.
+
+    The int8 copies (a quarter of float32) stay in memory and are what the graph walks; the
+    float32 originals live on disk (memory-mapped) and only rescore the `oversampling` times
+    `limit` best candidates, so the ranking is the originals' ranking. At 1,000,000 studies
+    that is 1.4 GB of int8 in memory instead of 5.6 GB of float32 (bench/index_speed.py).
+    """
+
+    quantile: float = 0.99  # the int8 range covers this fraction of the values (outliers clip)
+    oversampling: float = 2.0
+    rescore: bool = True
+
+
+@dataclass(frozen=True)
+class SearchTuning:
+    """Search-time settings: `hnsw_ef` is the graph walk's beam (at least the limit asked
+    for); chosen with bench/index_speed.py --sweep (recall@10 against exact search).
+
+    `acorn`: a filter that keeps under `acorn_max_selectivity` of the points walks the graph
+    with ACORN (neighbours of neighbours that pass the filter), not the plain walk that loses
+    its way when most neighbours are filtered out: at 100,000 points, one vendor and an age
+    band (~10 % of the points), recall@10 0.31 without it and 1.00 with it (docs/scaling.md).
+    Unfiltered searches are not affected.
+    """
+
+    hnsw_ef: int = 256  # recall@10 0.90 -> 0.97 at 300,000 points for ~1 ms (docs/scaling.md)
+    acorn: bool = True
+    acorn_max_selectivity: float = 0.4  # Qdrant's default
+
+
+INT8 = Quantization()
+SEARCH = SearchTuning()

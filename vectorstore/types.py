@@ -178,6 +178,16 @@ Query = Nearest | Recommend | Fused
 
 
 @dataclass(frozen=True)
+class Search:
+    """One query of a batch (`VectorStore.query_batch`): the arguments of `query`."""
+
+    query: Query
+    limit: int = 10
+    where: Filter | None = None
+    fields: tuple[str, ...] | None = None  # payload keys (None = all of it)
+
+
+@dataclass(frozen=True)
 class Hit:
     id: str
     score: float

@@ -42,8 +42,8 @@ def test_index_errors_are_one_line(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["index", str(tmp_path / "nope")], env=env)
     assert missing.exit_code == 1
     assert "not a folder" in missing.output and len(missing.output.strip().splitlines()) == 1
-    bad_shard = runner.invoke(app, ["index", str(tmp_path), "--shard", "3/2"], env=env)
-    assert bad_shard.exit_code == 1 and "shard 3/2" in bad_shard.output
+    bad_engine = runner.invoke(app, ["index", str(tmp_path), "--ray-address", "auto"], env=env)
+    assert bad_engine.exit_code == 1 and "--engine ray" in bad_engine.output
     no_model = runner.invoke(app, ["index", str(tmp_path)],
                              env={**env, "CMR_SEARCH_CHECKPOINT": str(tmp_path)})
     assert no_model.exit_code == 1 and "model_card.json" in no_model.output

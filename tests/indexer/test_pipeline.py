@@ -20,7 +20,7 @@ from fakes.server import memory_server
 from catalog import IMPRESSION, STUDY, IndexMismatchError, StudyPayload, check_compatible, point_id
 from cmr_search.layout import DataLayout
 from indexer.embed import encoder_identity
-from indexer.pipeline import IndexOptions, IndexSummary, Shard, run_index
+from indexer.pipeline import IndexOptions, IndexSummary, run_index
 from reader.scan import scan_archive
 from vectorstore import EdgeStore, Filter, Generations, LiveEdgeStore, Match
 
@@ -127,16 +127,3 @@ def test_the_server_store_gets_the_same_points_and_reruns_are_incremental(
         server.facet("report_status").get("missing", 0)
     assert server.count() == len({h.payload["study_instance_uid"] for h in server.scroll()})
     assert server.count(Filter(must=(Match("report_status", "present"),))) >= 1
-
-
-def test_shards_partition_the_archive(archive: Path) -> None:
-    uids = [s.study_instance_uid for s in scan_archive(archive).studies] + \
-        [f"1.2.840.{i}" for i in range(200)]
-    shards = [Shard.parse(f"{k}/3") for k in (1, 2, 3)]
-    owners = [sum(s.holds(uid) for s in shards) for uid in uids]
-    assert owners == [1] * len(uids)
-    assert all(40 < sum(s.holds(u) for u in uids) < 100 for s in shards)
-    with pytest.raises(ValueError, match="K/N"):
-        Shard.parse("two of four")
-    with pytest.raises(ValueError):
-        Shard.parse("5/4")

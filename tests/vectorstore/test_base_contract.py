@@ -23,6 +23,7 @@ from vectorstore import (
     Nearest,
     Range,
     Recommend,
+    Search,
     ServerStore,
     StoreError,
     StorePoint,
@@ -172,3 +173,17 @@ def test_retrieve_scroll_delete_and_payload_selection(store: VectorStore) -> Non
 def test_a_server_store_needs_an_http_url() -> None:
     with pytest.raises(StoreError, match="http"):
         ServerStore(":memory:", "studies")
+
+
+def test_a_batch_answers_each_search_as_query_would(store: VectorStore) -> None:
+    dense = Nearest("study", _unit(1.0, 2.0, 0.5, 0.2))
+    sparse = Nearest("keywords", keyword_query("amyloidosis LGE"))
+    men = Filter(must=(Match("sex", "M"),))
+    fused = Fused((dense, sparse), (1.0, 0.5), candidates=5, k=10)
+    searches = [Search(dense, 3), Search(sparse, 5, men, ("uid",)), Search(fused, 4)]
+    batch = store.query_batch(searches)
+    alone = [store.query(s.query, s.limit, where=s.where, fields=s.fields) for s in searches]
+    assert [[(h.id, round(h.score, 4), h.payload) for h in hits] for hits in batch] == \
+        [[(h.id, round(h.score, 4), h.payload) for h in hits] for hits in alone]
+    assert [len(hits) for hits in batch] == [3, 2, 4]
+    assert store.query_batch([]) == []

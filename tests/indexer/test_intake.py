@@ -1,0 +1,68 @@
+"""The studies of one run as every engine takes them: keyed by pseudonym when de-identifying,
+skipped with their reason and location, released under the UID the source knows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from indexer.deidentify import Deidentifier
+from indexer.intake import Intake
+from indexer.pipeline import IndexOptions, IndexSummary
+from indexer.sources import Candidate, Discovery, Unavailable
+from reader.scan import ScanResult, Study
+
+
+class ListSource:
+    """A source that brings the studies it was given, and remembers what it let go of."""
+
+    def __init__(self, items: list[Study | Unavailable]) -> None:
+        self.items = items
+        self.released: list[str] = []
+
+    @property
+    def location(self) -> str:
+        return "list"
+
+    def discover(self, workers: int, progress: Any) -> Discovery:
+        return Discovery()
+
+    def studies(self, todo: list[Candidate]) -> Iterator[Study | Unavailable]:
+        yield from self.items
+
+    def release(self, study_instance_uid: str) -> None:
+        self.released.append(study_instance_uid)
+
+    def report(self) -> dict[str, Any]:
+        return {}
+
+
+def _intake(items: list[Study | Unavailable], options: IndexOptions,
+            ) -> tuple[Intake, ListSource]:
+    source = ListSource(items)
+    todo = [Candidate(i.study_instance_uid, "fp", f"folder/{n}") for n, i in enumerate(items)]
+    fingerprints = {options.key(c.study_instance_uid): "fp" for c in todo}
+    return Intake(todo, source, fingerprints, options, IndexSummary()), source
+
+
+def test_a_study_the_source_cannot_bring_is_skipped_and_released() -> None:
+    intake, source = _intake([Unavailable("1.2.3", "fetch failed: timeout")], IndexOptions())
+    [item] = list(intake.studies())
+    assert isinstance(item, Unavailable) and item.study_instance_uid == "1.2.3"
+    intake.skip(item.study_instance_uid, item.reason)
+    assert intake.summary.skipped == [{"path": "folder/0", "reason": "fetch failed: timeout"}]
+    assert intake.fingerprints == {} and source.released == ["1.2.3"]
+
+
+def test_deidentified_studies_come_under_pseudonyms_and_release_the_original(
+        scanned: ScanResult) -> None:
+    study = scanned.studies[0]
+    options = IndexOptions(deidentifier=Deidentifier("seed"))
+    intake, source = _intake([study, Unavailable("9.9", "gone")], options)
+    kept, gone = list(intake.studies())
+    key = options.key(study.study_instance_uid)
+    assert isinstance(kept, Study) and kept.study_instance_uid == key != study.study_instance_uid
+    assert gone.study_instance_uid == options.key("9.9") and "deidentify" in intake.summary.stages
+    assert set(intake.fingerprints) == {key, options.key("9.9")}
+    intake.release(key)
+    assert source.released == [study.study_instance_uid]
