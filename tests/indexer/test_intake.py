@@ -9,6 +9,7 @@ from typing import Any
 from indexer.deidentify import Deidentifier
 from indexer.intake import Intake
 from indexer.pipeline import IndexOptions, IndexSummary
+from indexer.prepare import Prepared
 from indexer.sources import Candidate, Discovery, Unavailable
 from reader.scan import ScanResult, Study
 
@@ -66,3 +67,25 @@ def test_deidentified_studies_come_under_pseudonyms_and_release_the_original(
     assert set(intake.fingerprints) == {key, options.key("9.9")}
     intake.release(key)
     assert source.released == [study.study_instance_uid]
+
+
+def test_jobs_say_what_each_study_needs_and_a_failed_measure_only_study_stays_indexed(
+        scanned: ScanResult) -> None:
+    first, second = scanned.studies[:2]
+    source = ListSource([first, second])
+    todo = [Candidate(s.study_instance_uid, "fp", f"folder/{n}")
+            for n, s in enumerate((first, second))]
+    fingerprints = {c.study_instance_uid: "fp" for c in todo}
+    needs = ({first.study_instance_uid}, {first.study_instance_uid, second.study_instance_uid})
+    intake = Intake(todo, source, fingerprints, IndexOptions(), IndexSummary(), needs)
+    jobs = list(intake.jobs())
+    assert [(j.embed, j.measure) for j in jobs if not isinstance(j, Unavailable)] == \
+        [(True, True), (False, True)]
+    assert set(intake.kept) == {first.study_instance_uid, second.study_instance_uid}
+    # only to be measured, and that failed: skipped with its reason, its point kept
+    failed = Prepared(second.study_instance_uid, None, {}, "no short-axis cine", embed=False)
+    assert not intake.done(failed)
+    assert second.study_instance_uid in intake.fingerprints
+    assert intake.summary.skipped == [{"path": "folder/1", "reason": "no short-axis cine"}]
+    # judged where the clips were (a Ray node): usable although none came back
+    assert intake.done(Prepared(first.study_instance_uid, None, {}), usable=True)
