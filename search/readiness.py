@@ -23,6 +23,9 @@ def check_ready(store: VectorStore, model: dict[str, object]) -> None:
 
 def versions(store: VectorStore, model_key: str) -> Versions:
     """Model, index version and (embedded store) the generation being read."""
-    generation = getattr(store, "generation", None)
+    try:
+        generation = getattr(store, "generation", None)
+    except StoreError:  # no generation published yet: the answer says not ready elsewhere
+        generation = None
     return Versions(model=model_key, index=INDEX_VERSION,
                     generation=generation if isinstance(generation, str) else None)

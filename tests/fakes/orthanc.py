@@ -122,10 +122,19 @@ class Orthanc:
         """POST /instances, one file each; how many Orthanc accepted."""
         stored = 0
         for path in files:
-            answer = self.http.post("/instances", content=path.read_bytes())
-            answer.raise_for_status()
+            self._post_instance(path.read_bytes())
             stored += 1
         return stored
+
+    def _post_instance(self, body: bytes) -> None:
+        # Orthanc may close a kept-alive connection just as the next request goes out (seen
+        # once in 570 uploads on a loaded machine); storing an instance twice is harmless
+        # (Orthanc answers AlreadyStored and logs no second NewInstance), so try once more
+        try:
+            answer = self.http.post("/instances", content=body)
+        except (httpx.RemoteProtocolError, httpx.ConnectError, httpx.ReadError):
+            answer = self.http.post("/instances", content=body)
+        answer.raise_for_status()
 
     def delete_instance(self, sop_instance_uid: str) -> None:
         found = self.http.post("/tools/lookup", content=sop_instance_uid).json()

@@ -62,5 +62,6 @@ def test_a_wheel_install_serves_the_ui(tmp_path: Path) -> None:
     out = json.loads(done.stdout.strip().splitlines()[-1])
     for key in ("web", "db", "templates", "demo"):  # db: its Alembic migrations ran
         assert out[key].startswith(str(site)), f"{key} came from {out[key]}, not the wheel"
-    assert out["page"] == 503 and "<html" in out["html"] and "not ready" in out["html"]
+    assert out["page"] == 503 and "<html" in out["html"] and "not ready" in out["html"], \
+        out["html"]
     assert out["htmx"] == 200 and out["health"] == {"status": "ok"}
