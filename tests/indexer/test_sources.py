@@ -92,5 +92,6 @@ def test_an_interrupted_run_keeps_what_it_recorded_and_the_next_run_finishes(
         tmp_path / "index"), IndexOptions(workers=1, batch_size=1), interrupt)
     assert first.interrupted and first.indexed == 1
     second = _index(pacs, tmp_path)
-    assert second.indexed == 3 and second.unchanged == 1 and second.studies_in_index == 4
+    assert second.indexed == 3 and second.unchanged == 1 and second.studies_in_index == 4, \
+        second.skipped
     assert second.source["cache_studies_left"] == 0  # what the first run left was cleared
