@@ -9,6 +9,7 @@ same whatever the source.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -123,6 +124,7 @@ class PacsSource:
     def __init__(self, archive: PacsArchive, concurrency: int) -> None:
         self.archive, self.concurrency = archive, concurrency
         self._remote: dict[str, RemoteStudy] = {}
+        self._stop = threading.Event()
 
     @property
     def location(self) -> str:
@@ -145,7 +147,8 @@ class PacsSource:
     def _fetch(self, candidate: Candidate) -> Study | Unavailable:
         uid = candidate.study_instance_uid
         try:
-            return self.archive.fetch(self._remote[uid], candidate.fingerprint)
+            return self.archive.fetch(self._remote[uid], candidate.fingerprint,
+                                      self._stop.is_set)
         except PacsError as error:
             return Unavailable(uid, str(error))
         except Exception as error:  # one bad study never stops the run
@@ -154,6 +157,7 @@ class PacsSource:
 
     def studies(self, todo: list[Candidate]) -> Iterator[Study | Unavailable]:
         queue = iter(todo)
+        self._stop.clear()
         pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="pacs-fetch")
         pending: set[Future[Study | Unavailable]] = {
             pool.submit(self._fetch, c) for _, c in zip(range(self.concurrency), queue,
@@ -165,8 +169,12 @@ class PacsSource:
                     if (following := next(queue, None)) is not None:
                         pending.add(pool.submit(self._fetch, following))
                     yield future.result()
-        finally:  # an interrupted run does not wait for the fetches in flight
-            pool.shutdown(wait=False, cancel_futures=True)
+        finally:
+            # An interrupted run stops its fetches in flight (within one series each) and
+            # waits for them: a fetch left running would write into the cache while the next
+            # run clears it, and lose that run a study.
+            self._stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def release(self, study_instance_uid: str) -> None:
         self.archive.release(study_instance_uid)

@@ -122,8 +122,13 @@ class PacsArchive:
         self.stats.add("select", started)
         return selection
 
-    def fetch(self, study: RemoteStudy, fingerprint: str) -> Study:
-        """The study's wanted series in the cache, read as a `Study`; PacsError says why not."""
+    def fetch(self, study: RemoteStudy, fingerprint: str,
+              cancelled: Callable[[], bool] = lambda: False) -> Study:
+        """The study's wanted series in the cache, read as a `Study`; PacsError says why not.
+
+        `cancelled` is asked before each series: an interrupted run stops within one series
+        and leaves the study incomplete (cleared by the next run), never half-marked.
+        """
         uid = safe_uid(study.study_instance_uid, "Study Instance UID")
         folder = self.cache.folder(uid)
         if self.cache.is_complete(uid, fingerprint):
@@ -136,6 +141,8 @@ class PacsArchive:
             self.stats.add("select", time.perf_counter(),
                            series_skipped=selection.series_total - len(selection.wanted))
             for series_uid in selection.wanted:
+                if cancelled():
+                    raise PacsError("fetch cancelled: the run was interrupted")
                 self._fetch_series(uid, safe_uid(series_uid, "Series Instance UID"), folder)
             self.cache.mark_complete(uid, fingerprint)
             self.stats.add("fetch", time.perf_counter(), studies=1)

@@ -3,6 +3,7 @@ by the PACS's counts, one line per failed study, the cache emptied after each re
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,8 @@ def test_an_interrupted_run_keeps_what_it_recorded_and_the_next_run_finishes(
     first = run_index(PacsSource(archive, 2), layout, FakeEncoder(), Generations(
         tmp_path / "index"), IndexOptions(workers=1, batch_size=1), interrupt)
     assert first.interrupted and first.indexed == 1
+    # no fetch of the first run is still writing into the cache the next run clears
+    assert not [t for t in threading.enumerate() if t.name.startswith("pacs-fetch")]
     second = _index(pacs, tmp_path)
     assert second.indexed == 3 and second.unchanged == 1 and second.studies_in_index == 4, \
         second.skipped
