@@ -82,6 +82,7 @@ class PayloadField(StrEnum):
     FINGERPRINT = "fingerprint"
     POINT_VERSION = "point_version"
     MEASUREMENT_STATUS = "measurement_status"
+    SEGMENTATION_MODEL = "segmentation_model"
     MEASUREMENTS = "measurements"
     MEASUREMENT_FLAGS = "measurement_flags"
     FLAGGED_MEASUREMENTS = "flagged_measurements"

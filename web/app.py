@@ -33,7 +33,7 @@ from search.encoder import QueryEncoder
 from search.factory import load_encoder, open_engine
 from vectorstore import VectorStore
 from vectorstore.factory import open_index
-from web import admin_pages, media, pages, signin, teaching_pages
+from web import admin_pages, contours, media, pages, signin, teaching_pages
 from web.api import router
 from web.auth import Forbidden, SignInRequired
 from web.render import STATIC
@@ -161,6 +161,7 @@ def create_app(settings: Settings, store: VectorStore | None = None,
     app.state.warm_up = lambda: _warm_up(app.state.models)
     _state(app, settings, database, oidc, open_access)
     for module_router in (router, pages.router, teaching_pages.router, media.router,
+                          contours.router,
                           signin.router, admin_pages.router):
         app.include_router(module_router)
     static = StaticFiles(directory=STATIC)

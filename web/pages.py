@@ -25,6 +25,7 @@ from search.models import MAX_DEPTH, MAX_EXAMPLES, MAX_LIMIT, MAX_QUERY_CHARS
 from search.understand import understand
 from web.api import filters_from
 from web.auth import SignInRequired, csrf_token, current, record, require
+from web.contours import study_overlays
 from web.deps import engine_of, layout_of, read_upload, study_encoder, uploaded_previews
 from web.measurements import curve_points, measurement_rows
 from web.media import clip_interval_ms, sax_slices
@@ -125,6 +126,7 @@ def study_page(request: Request, principal: Viewer, uid: str) -> HTMLResponse:
                   slices=sax_slices(cache, uid),
                   slice_interval=clip_interval_ms(cache, uid), collections=collections,
                   measurements=measurement_rows(detail.payload),
+                  contour_slots=sorted(study_overlays(request, detail.study_instance_uid)),
                   curves=curve_points(detail.payload.get("volume_curves")))
 
 

@@ -69,6 +69,13 @@ CASES = [
 ]
 
 
+SEGMENTATION_MODEL = "sax-test"  # the measurement records' folder of measured cases
+
+
+def fingerprint(case: Case) -> str:
+    return "fp" + case.uid.replace(".", "")
+
+
 def payload(case: Case) -> dict[str, Any]:
     report = case.report or ""
     return StudyPayload(
@@ -88,6 +95,8 @@ def payload(case: Case) -> dict[str, Any]:
                       for f in FakeEncoder().finding_directions()},
         previews={"sax": f"previews/{case.uid}.webp"},
         measurement_status="measured" if case.measured else "missing",
+        fingerprint=fingerprint(case),
+        segmentation_model=SEGMENTATION_MODEL if case.measured else "",
         measurements=case.measured or {}, flagged_measurements=list(case.flagged),
         measurement_flags={m: ["ef_out_of_range"] for m in case.flagged}).as_payload()
 

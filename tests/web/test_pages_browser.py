@@ -34,10 +34,14 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 
 @pytest.fixture(scope="module")
 def server(indexed_data: Path) -> Iterator[str]:
+    app = create_app(Settings(data_dir=indexed_data), open_access=True)  # as `make demo`
+    yield from _serve(app)
+
+
+def _serve(app: Any) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    app = create_app(Settings(data_dir=indexed_data), open_access=True)  # as `make demo`
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -155,3 +159,55 @@ def test_search_study_play_teach_export(server: str, archive: Path, tmp_path: Pa
     assert "Case 1" in handout and "septal wall motion" in handout
     assert "data:image/webp;base64," in handout
     assert uid not in handout and "SYN" not in handout  # no UIDs, no patient IDs
+
+
+@pytest.fixture
+def measured_server(tmp_path: Path) -> Iterator[str]:
+    """The fake index, one measured study with a 6-frame preview and its stored contours."""
+    import numpy as np
+    from fakes.encoder import FakeEncoder
+    from fakes.index import CASES, SEGMENTATION_MODEL, build, fingerprint
+    from PIL import Image
+
+    from cmr_search.layout import DataLayout
+    from cmr_search.vocab import Structure
+    from indexer.records import MeasurementRecord, MeasurementStore
+    from search import SearchEngine
+    from vectorstore import MemoryStore
+
+    frames = [Image.fromarray(np.full((64, 64), 40 + 30 * k, dtype=np.uint8)) for k in range(6)]
+    (tmp_path / "previews").mkdir()
+    frames[0].save(tmp_path / "previews" / "5.1.webp", save_all=True,
+                   append_images=frames[1:], duration=40, loop=0, lossless=True)
+    labels = np.zeros((6, 64, 64), dtype=np.uint8)
+    labels[:, 16:48, 16:48] = Structure.LV_MYOCARDIUM
+    labels[:, 22:42, 22:42] = Structure.LV_CAVITY
+    case = next(c for c in CASES if c.uid == "5.1")
+    MeasurementStore(DataLayout(tmp_path).measurements, SEGMENTATION_MODEL).put(
+        MeasurementRecord("5.1", fingerprint(case), SEGMENTATION_MODEL, overlays={"sax": labels}))
+    engine = SearchEngine(build(MemoryStore(), CASES), FakeEncoder())
+    yield from _serve(create_app(Settings(data_dir=tmp_path), engine=engine, open_access=True))
+
+
+def test_contours_toggle_over_the_playing_cine(measured_server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1100, "height": 800}, color_scheme="dark")
+        page.goto(f"{measured_server}/study/5.1")
+        player = page.locator("figure.player").first
+        expect(player.locator(".controls")).to_be_visible()
+        overlay = player.locator(".contours")
+        expect(overlay).to_be_hidden()
+        player.locator("input.show-contours").check()
+        expect(overlay).to_be_visible()
+        expect(overlay).to_have_attribute("data-loaded", "/media/contours/5.1/sax.png")
+        player.locator("button.play").click()  # pause, then step: the outlines follow
+        player.locator("input.frame").fill("5")
+        assert "100%" in (overlay.get_attribute("style") or "")
+        page.screenshot(path=str(SHOTS / "contours.png"))
+        player.locator("input.show-contours").uncheck()
+        expect(overlay).to_be_hidden()
+        browser.close()

@@ -13,6 +13,9 @@
     this.interval = parseFloat(fig.dataset.interval) || 40;
     this.group = fig.dataset.group || null;
     this.frames = 1; this.frame = 0; this.playing = true; this.elapsed = 0;
+    this.overlay = fig.querySelector(".contours");
+    this.toggle = fig.querySelector(".show-contours");
+    this.overlayFrames = 0;
     this.bind();
     this.load(fig.dataset.sprite);
   }
@@ -25,6 +28,28 @@
     this.speedSelect.addEventListener("change", function () {
       groupOf(self).forEach(function (p) { p.speedSelect.value = self.speedSelect.value; });
     });
+    if (this.toggle) this.toggle.addEventListener("change", function () { self.showContours(); });
+  };
+  // The segmentation outlines: a transparent strip over the cine, loaded when first shown.
+  Player.prototype.showContours = function () {
+    const self = this, on = this.toggle.checked;
+    this.overlay.hidden = !on;
+    this.fig.dataset.contoursShown = on ? "1" : "0";
+    if (!on || this.overlay.dataset.loaded === this.fig.dataset.contours) { this.draw(); return; }
+    const url = this.fig.dataset.contours, img = new Image();
+    img.onload = function () {
+      self.overlayFrames = Math.max(1, Math.round(img.naturalWidth / img.naturalHeight));
+      self.overlay.style.backgroundImage = 'url("' + url + '")';
+      self.overlay.style.backgroundSize = (self.overlayFrames * 100) + "% 100%";
+      self.overlay.dataset.loaded = url;
+      self.draw();
+    };
+    img.onerror = function () {  // no contours for this slice: say so, keep the cine
+      self.toggle.checked = false; self.overlay.hidden = true;
+      self.toggle.closest("label").title = "No segmentation for this slice";
+      self.toggle.disabled = true;
+    };
+    img.src = url;
   };
   Player.prototype.load = function (url) {
     const self = this, img = new Image();
@@ -55,6 +80,11 @@
   Player.prototype.draw = function () {
     const pct = this.frames > 1 ? (this.frame * 100) / (this.frames - 1) : 0;
     this.screen.style.backgroundPosition = pct + "% 0";
+    if (this.overlay && !this.overlay.hidden && this.overlayFrames > 0) {
+      // the same moment of the cycle, should the strips differ in length
+      const k = this.frames > 1 ? Math.round(this.frame * (this.overlayFrames - 1) / (this.frames - 1)) : 0;
+      this.overlay.style.backgroundPosition = (this.overlayFrames > 1 ? (k * 100) / (this.overlayFrames - 1) : 0) + "% 0";
+    }
     this.slider.value = String(this.frame);
     this.pos.textContent = (this.frame + 1) + "/" + this.frames;
     this.fig.dataset.frame = String(this.frame);
@@ -98,8 +128,15 @@
         });
         const url = fig.dataset.sprite.replace(/[^/]+\.png$/, tab.dataset.slice + ".png");
         fig.dataset.sprite = url;
+        if (fig.dataset.contours) {
+          fig.dataset.contours = fig.dataset.contours.replace(/[^/]+\.png$/, tab.dataset.slice + ".png");
+        }
         const player = players.find(function (p) { return p.fig === fig; });
-        if (player) player.load(url);
+        if (player) {
+          player.load(url);
+          if (player.toggle) player.toggle.disabled = false;
+          if (player.toggle && player.toggle.checked) player.showContours();
+        }
       });
     });
     root.querySelectorAll("form[data-loading]").forEach(function (form) {
