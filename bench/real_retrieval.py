@@ -5,6 +5,7 @@ with the committed CLIP checkpoint and segmentation model; then, through `Search
 - filter precision and recall against the expert values (derived/acdc_volumes_ef_from_gt_50.csv:
   volumes, EF and mass from the expert masks; BSA from Info.cfg), with QC-flagged values left
   out (the product) and, for scale, with every measured value taken at its word;
+- text-to-study precision@10 of five prompts ("dilated cardiomyopathy" -> DCM, ...);
 - study-to-study precision@5 by diagnosis group (Info.cfg) and 5-nearest-neighbour accuracy,
   for images alone, measurements alone and both fused ("more like this"), and for the
   measurement vector built from the expert values (what a perfect segmentation would give).
@@ -201,6 +202,32 @@ def similar_table(engines: dict[str, SearchEngine], experts: dict[str, dict[str,
     return table, results
 
 
+# zero-shot prompts of issue 14 and the ACDC group each one should bring back
+PROMPTS = {"normal heart": "NOR", "prior myocardial infarction": "MINF",
+           "dilated cardiomyopathy": "DCM", "hypertrophic cardiomyopathy": "HCM",
+           "dilated right ventricle": "RV"}
+
+
+def prompt_table(engines: dict[str, SearchEngine], experts: dict[str, dict[str, Any]]) -> Table:
+    """Text-to-study precision@10 of each prompt against its group, images mode (no reports:
+    the video vector's zero-shot ranking, the measured findings, or both fused)."""
+    table = Table(title="text-to-study precision@10 by prompt (images mode, ACDC, n=50, "
+                        "chance 0.20)")
+    table.add_column("signal")
+    for prompt, group in PROMPTS.items():
+        table.add_column(f"{prompt} ({group})")
+    table.add_column("mean")
+    for name, engine in engines.items():
+        row = []
+        for prompt, group in PROMPTS.items():
+            response = engine.search(SearchRequest(q=prompt, mode=Mode.IMAGES,
+                                                   page=Page(limit=10, per_patient=False)))
+            found = [r.study_instance_uid for r in response.results][:10]
+            row.append(sum(experts[u]["group"] == group for u in found) / 10.0)
+        table.add_row(name, *(f"{v:.2f}" for v in row), f"{np.mean(row):.2f}")
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=None, help="where to index (default: "
@@ -226,6 +253,7 @@ def main() -> None:
     console.print(query_table(base, experts))
     table, _ = similar_table(engines, experts)
     console.print(table)
+    console.print(prompt_table(engines, experts))
 
 
 if __name__ == "__main__":

@@ -20,8 +20,10 @@ import numpy as np
 
 from catalog import REPORT
 from cmr_search.layout import ARCHIVE_UPLOADS
-from indexer.assemble import assemble_study
+from indexer.assemble import assemble_stacks, study_stacks
 from indexer.embed import StudyEncoder, point_vectors, report_texts
+from indexer.findings import measurement_vectors
+from indexer.measure import SegmentationModel, measure_study
 from reader.scan import Study, scan_archive
 
 logger = logging.getLogger(__name__)
@@ -56,6 +58,11 @@ class UploadedStudy:
     impression: str = ""
     skipped: int = 0
     kept: Path | None = None  # where it waits for the next index run, when asked
+    # measurement name -> value (units in the name) and the ones a QC check doubts
+    measurements: dict[str, float] = field(default_factory=dict)
+    measurement_flags: dict[str, list[str]] = field(default_factory=dict)
+    measure_error: str = ""  # why it was not measured, when measuring was asked
+    sex: str = "unknown"  # PatientSex: the reference ranges the measurements are read against
 
 
 def _check_member(label: str, member: zipfile.ZipInfo, limits: UploadLimits) -> PurePosixPath:
@@ -156,15 +163,24 @@ def read_study(folder: Path, label: str | None = None) -> tuple[Study, int]:
 
 
 def embed_study(folder: Path, encoder: StudyEncoder, preview_root: Path,
-                label: str | None = None) -> UploadedStudy:
-    """Read, assemble and embed the study in `folder` (and its report, when one comes with it)."""
+                label: str | None = None,
+                segmentation: SegmentationModel | None = None) -> UploadedStudy:
+    """Read, assemble and embed the study in `folder` (and its report, when one comes with it);
+    with `segmentation`, measure it too, so it finds hearts that measure alike."""
     label = label or folder.name
     study, skipped = read_study(folder, label)
     try:
-        assembly = assemble_study(study, encoder.preprocess, preview_root=preview_root)
+        stacks = study_stacks(study)
+        assembly = assemble_stacks(stacks, encoder.preprocess, preview_root=preview_root)
     except Exception as error:  # noqa: BLE001  (any reader failure is the upload's fault)
         raise UploadError(f"{label}: cannot assemble the study ({error})") from None
     vectors = point_vectors(encoder.encode_clips([assembly.clips])[0])
+    measured = None
+    if segmentation is not None:
+        measured = measure_study(study, stacks, "upload", segmentation, encoder.spec)
+        vectors.update(measurement_vectors(measured, study.info.patient_sex or "unknown"))
+        if not measured.measured:
+            logger.info("an uploaded study could not be measured")  # why: shown to the user
     impression = study.report.impression if study.report else ""
     if study.report is not None:
         vectors[REPORT] = encoder.encode_texts([report_texts(study.report)[1]]).own[0]
@@ -172,8 +188,14 @@ def embed_study(folder: Path, encoder: StudyEncoder, preview_root: Path,
     for kind, preview in assembly.previews.items():
         previews[kind.value] = str(preview.animation.relative_to(preview_root))
         previews[f"{kind.value}_poster"] = str(preview.poster.relative_to(preview_root))
-    return UploadedStudy(study.study_instance_uid, sorted(study.view_series), vectors,
-                         previews, impression, skipped)
+    uploaded = UploadedStudy(study.study_instance_uid, sorted(study.view_series), vectors,
+                             previews, impression, skipped,
+                             sex=study.info.patient_sex or "unknown")
+    if measured is not None:
+        uploaded.measurements = {k: v for k, v in measured.values.items() if v is not None}
+        uploaded.measurement_flags = {k: v for k, v in measured.flags.items() if v}
+        uploaded.measure_error = measured.error
+    return uploaded
 
 
 def keep_for_indexing(folder: Path, study_instance_uid: str, archive: Path) -> Path:
@@ -202,7 +224,8 @@ def upload_label(filename: str) -> str:
 
 def study_from_upload(stream: BinaryIO, filename: str, encoder: StudyEncoder,
                       preview_root: Path, keep_in: Path | None = None,
-                      limits: UploadLimits = UploadLimits()) -> UploadedStudy:
+                      limits: UploadLimits = UploadLimits(),
+                      segmentation: SegmentationModel | None = None) -> UploadedStudy:
     """An uploaded zip, unpacked in a scratch folder, read and embedded; kept in `keep_in` for
     the next index run when given. Errors name the uploaded file."""
     label = upload_label(filename)
@@ -211,7 +234,7 @@ def study_from_upload(stream: BinaryIO, filename: str, encoder: StudyEncoder,
         with saved.open("wb") as out:
             shutil.copyfileobj(stream, out)
         folder = extract_zip(saved, Path(tmp) / "study", limits, label)
-        study = embed_study(folder, encoder, preview_root, label)
+        study = embed_study(folder, encoder, preview_root, label, segmentation)
         if keep_in is not None:
             study.kept = keep_for_indexing(folder, study.study_instance_uid, keep_in)
     return study

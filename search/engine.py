@@ -162,6 +162,10 @@ class SearchEngine:
         if REPORT in vectors and view is None:
             parts.append(Part(Signal.REPORT_EXAMPLES, Nearest(REPORT, vectors[REPORT]),
                               self.weights.reports))
+        if MEASURES in vectors and view is None and self.weights.measures > 0:
+            # hearts that measure alike, as "more like this" fuses them for indexed studies
+            parts.append(Part(Signal.MEASURES, Nearest(MEASURES, vectors[MEASURES]),
+                              self.weights.measures))
         ranked = rank(self.store, parts, filters.to_store(), page, self.weights.candidates,
                       self.weights.rrf_k)
         reference = {n: v for n, v in vectors.items() if n in VIEW_NAMES}

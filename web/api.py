@@ -179,7 +179,10 @@ def upload(request: Request, principal: Viewer,
                       "impression": study.impression if principal.allows(Role.CLINICIAN)
                       else "", "skipped_files": study.skipped,
                       "previews": uploaded_previews(request, study), "added_to_index": False,
-                      "kept_for_indexing": study.kept is not None},
+                      "kept_for_indexing": study.kept is not None,
+                      "measurements": study.measurements,
+                      "flagged_measurements": sorted(study.measurement_flags),
+                      "measure_error": study.measure_error},
             **response_for(response, principal).model_dump(mode="json")}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import cast
 
@@ -13,10 +14,14 @@ from cmr_search.layout import DataLayout
 from cmr_search.settings import Settings
 from db import Action, EventId
 from indexer.embed import StudyEncoder
+from indexer.measure import CheckpointSegmentation, SegmentationModel
 from indexer.upload import UploadedStudy, UploadLimits, study_from_upload, upload_label
 from search import Page, QueryError, SearchEngine, SearchFilters, SearchResponse
+from segment.checkpoint import DEFAULT_CHECKPOINT
 from vectorstore import VectorStore
 from web.auth import Forbidden, record
+
+logger = logging.getLogger(__name__)
 
 
 def engine_of(request: Request) -> SearchEngine:
@@ -57,6 +62,21 @@ def upload_archive(request: Request) -> Path:
     return configured or Path(str(archive))
 
 
+def upload_segmentation(settings: Settings) -> SegmentationModel | None:
+    """The segmentation model that measures uploads as the index run measures studies (None
+    when measuring is off, or its checkpoint is missing: the upload is compared by images)."""
+    if not settings.measure:
+        return None
+    model = CheckpointSegmentation(settings.segmentation_checkpoint or DEFAULT_CHECKPOINT,
+                                   settings.measure_tta)
+    try:
+        model.key  # noqa: B018  (reads the weights once)
+    except OSError:
+        logger.warning("segmentation checkpoint missing: uploads are not measured")
+        return None
+    return model
+
+
 def upload_limits(settings: Settings) -> UploadLimits:
     return UploadLimits(max_unpacked_bytes=int(settings.upload_max_unpacked_mb * 2**20),
                         max_ratio=settings.upload_max_ratio,
@@ -71,10 +91,11 @@ def read_upload(request: Request, principal: Principal, file: UploadFile, add: b
         raise Forbidden("keeping an upload for the index needs the clinician role")
     engine = engine_of(request)
     engine.check_ready()
+    settings = request.app.state.settings
     study = study_from_upload(file.file, file.filename or "", study_encoder(request),
                               layout_of(request).upload_previews,
                               upload_archive(request) if add else None,
-                              upload_limits(request.app.state.settings))
+                              upload_limits(settings), upload_segmentation(settings))
     record(request, EventId.IMPORT if add else EventId.QUERY,
            Action.CREATE if add else Action.EXECUTE, [study.study_instance_uid],
            upload=upload_label(file.filename or ""), kept=study.kept is not None)

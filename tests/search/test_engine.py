@@ -199,3 +199,25 @@ def test_a_point_whose_payload_does_not_read_is_left_out(caplog: pytest.LogCaptu
     found = uids(SearchEngine(store, FakeEncoder()), "dilated LV", per_patient=False)
     assert found and "1.1" not in found
     assert "left out" in caplog.text
+
+
+def test_an_upload_that_was_measured_finds_hearts_that_measure_alike(
+        engine: SearchEngine) -> None:
+    from fakes.encoder import unit
+
+    from catalog import MEASURES, STUDY, measurement_vector
+    from cmr_search.vocab import Measure
+
+    six = next(c for c in CASES if c.uid == "6.1")
+    assert six.measured is not None
+    measures = measurement_vector({Measure(k): v for k, v in six.measured.items()}, six.sex)
+    assert measures is not None
+    vectors = {STUDY: unit("an upload like no indexed study"), MEASURES: measures}
+    found = engine.near_vectors(vectors, SearchFilters(), Page(limit=3, per_patient=False))
+    top = found.results[0]
+    assert top.study_instance_uid == "6.1"  # the images alone know nothing of it
+    assert any(s.signal == Signal.MEASURES and s.rank == 1 for s in top.explanation.signals)
+    images_only = engine.near_vectors({STUDY: vectors[STUDY]}, SearchFilters(),
+                                      Page(limit=3, per_patient=False))
+    assert all(s.signal != Signal.MEASURES for r in images_only.results
+               for s in r.explanation.signals)

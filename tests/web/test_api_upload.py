@@ -42,6 +42,10 @@ def test_an_uploaded_study_finds_similar_studies(archive: Path, indexed_data: Pa
     # the same study is in the index: it is its own nearest neighbour
     assert body["results"][0]["study_instance_uid"] == study.study_instance_uid
     assert store.count() == before
+    # measured as the index run measures: the numbers come back and join the search
+    measured = body["study"]["measurements"]
+    assert 5 < measured["lvef_pct"] < 90 and measured["lvedv_ml"] > 20, body["study"]
+    assert set(body["study"]["flagged_measurements"]) <= set(measured)
     store.close()
 
 
@@ -49,12 +53,14 @@ def test_an_upload_is_kept_for_the_next_index_run_only_when_asked(
         archive: Path, indexed_data: Path, tmp_path: Path) -> None:
     study = scan_archive(archive).studies[0]
     store = LiveEdgeStore(indexed_data / "index")
-    settings = Settings(data_dir=indexed_data, upload_archive=tmp_path / "inbox")
+    settings = Settings(data_dir=indexed_data, upload_archive=tmp_path / "inbox",
+                        measure=False)
     client = TestClient(create_app(settings, store, open_access=True))
     response = client.post("/api/v1/upload", files={"file": ("s.zip", zipped(study))},
                            data={"add": "true", "limit": "1"})
     assert response.status_code == 200, response.text
     assert response.json()["study"]["kept_for_indexing"] is True  # where: not said (a path)
+    assert response.json()["study"]["measurements"] == {}  # measuring switched off
     (kept,) = (tmp_path / "inbox" / "uploads").iterdir()
     assert kept.is_dir() and str(tmp_path) not in response.text
     found = scan_archive(tmp_path / "inbox").studies
