@@ -32,12 +32,12 @@ class _Slabs:
 
 def train_seg(out: Path = DEFAULT_CHECKPOINT, resume: bool = False,
               recipe: TrainRecipe | None = None, slabs: SlabRecipe | None = None,
-              device: str = "cpu") -> Path:
+              device: str = "cpu", init: Path | None = None) -> Path:
     """Train the short-axis network on phantom label maps only; returns the checkpoint folder."""
     slab_recipe = slabs or SlabRecipe()
     label_recipe = {"source": "phantom.labels.training_slabs", **asdict(slab_recipe)}
     return train(_Slabs(slab_recipe), out, recipe or TrainRecipe(), resume=resume,
-                 label_recipe=label_recipe, device=device)
+                 label_recipe=label_recipe, device=device, init=init)
 
 
 def train_seg_command(
@@ -46,12 +46,16 @@ def train_seg_command(
     resume: Annotated[bool, typer.Option(help="continue from OUT's training state")] = False,
     iterations: Annotated[int, typer.Option(min=1, help="training steps")] =
         TrainRecipe().iterations,
+    init: Annotated[Path | None, typer.Option(help="start from this checkpoint's weights "
+                                              "(fine-tuning; recorded in the model card)")] = None,
 ) -> None:
     """Train the short-axis segmentation network on the phantom's label maps only."""
     settings = settings_of(ctx)
+    if init is not None and not (init / "model.safetensors").is_file():
+        fail(f"{init}: not a segmentation checkpoint (no model.safetensors)")
     with console.status("training the segmentation network (log lines show progress)"):
         folder = train_seg(out, resume, TrainRecipe(iterations=iterations),
-                           device=settings.device)
+                           device=settings.device, init=init)
     console.print(f"checkpoint written to {folder}")
 
 

@@ -10,11 +10,12 @@ network side (`segment.synth`) turns them into images; this module draws nothing
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from cmr_search.vocab import AnatomyLabel, Diagnosis, Sex
+from phantom.anatomy import HeartAnatomy
 from phantom.body import body_layers, sample_habitus
 from phantom.geometry import Plane, centered_plane, sample_pose
 from phantom.heart import HeartFields, HeartPoints, heart_fields, scar_weight
@@ -30,12 +31,50 @@ _BODY_LABEL: dict[Tissue, AnatomyLabel] = {
     Tissue.LIVER: A.LIVER, Tissue.ABDOMEN: A.ABDOMEN, Tissue.BONE: A.BONE, Tissue.CSF: A.CSF,
     Tissue.BLOOD: A.DESCENDING_AORTA,
 }
-# Diagnoses drawn for training, evenly: the network must see every shape, not the archive mix.
-TRAINING_DIAGNOSES = (
-    Diagnosis.NORMAL, Diagnosis.DCM, Diagnosis.HCM, Diagnosis.ISCHEMIC, Diagnosis.MYOCARDITIS,
-    Diagnosis.AMYLOIDOSIS, Diagnosis.ARVC, Diagnosis.HYPERTENSIVE,
-    Diagnosis.PULMONARY_HYPERTENSION, Diagnosis.PERICARDITIS,
-)
+# Diagnoses drawn for training and how often (relative weights): every shape must be seen, not
+# the archive mix, and the shapes a network trained on smooth hearts gets wrong (dilated RV,
+# thick walls with small cavities, dilated LV) more often.
+TRAINING_DIAGNOSES: dict[Diagnosis, float] = {
+    Diagnosis.NORMAL: 1.0, Diagnosis.DCM: 1.5, Diagnosis.HCM: 1.5, Diagnosis.ISCHEMIC: 1.0,
+    Diagnosis.MYOCARDITIS: 0.5, Diagnosis.AMYLOIDOSIS: 0.75, Diagnosis.ARVC: 1.25,
+    Diagnosis.HYPERTENSIVE: 1.0, Diagnosis.PULMONARY_HYPERTENSION: 1.25,
+    Diagnosis.PERICARDITIS: 0.5,
+}
+
+
+@dataclass(frozen=True)
+class Extremes:
+    """How often (0..1) a training heart is pushed beyond the archive population's ranges.
+
+    A dilated RV (wider, wrapping further round the LV, hypokinetic, larger than the LV as in
+    ARVC, pulmonary hypertension or biventricular DCM) and a thick-walled hyperdynamic LV
+    whose end-systolic cavity shrinks to a slit (HCM).
+    """
+
+    p_dilated_rv: float = 0.25
+    p_thick_small_cavity: float = 0.2
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.p_dilated_rv <= 1 and 0 <= self.p_thick_small_cavity <= 1):
+            raise ValueError(f"probabilities must lie in [0, 1]: {self}")
+
+
+def stretch_anatomy(a: HeartAnatomy, rng: np.random.Generator,
+                    extremes: Extremes) -> HeartAnatomy:
+    """`a`, sometimes with a dilated RV and sometimes with a thick wall and tiny ES cavity."""
+    if rng.random() < extremes.p_dilated_rv:
+        a = replace(a, rv_width_mm=a.rv_width_mm * float(rng.uniform(1.3, 2.3)),
+                    rv_span_deg=float(rng.uniform(100.0, 125.0)),
+                    rv_length_mm=max(a.rv_length_mm, a.lv_length_mm * rng.uniform(0.85, 1.05)),
+                    rv_shortening=float(rng.uniform(0.04, 0.3)),
+                    septal_flattening=float(rng.uniform(0.0, 0.3)))
+    if rng.random() < extremes.p_thick_small_cavity:
+        wall = float(rng.uniform(10.0, 18.0))
+        a = replace(a, lv_wall_mm=wall, septal_wall_mm=wall + float(rng.uniform(0.0, 12.0)),
+                    apical_wall_mm=wall * float(rng.uniform(0.6, 0.9)),
+                    lv_radius_mm=a.lv_radius_mm * float(rng.uniform(0.75, 1.0)),
+                    lv_radial_shortening=float(rng.uniform(0.45, 0.72)))
+    return a
 
 
 @dataclass(frozen=True)
@@ -55,13 +94,16 @@ class ShapeVariety:
     papillary_thetas_deg: tuple[float, float] = (40.0, 250.0)
     papillary_offset: float = 0.55  # papillary axis at this fraction of the cavity radius
     outer_fat_mm: float = 5.0  # fat outside the pericardium
+    epicardial_fat_mm: float = 1.0  # fat under the pericardium everywhere
+    groove_fat: float = 1.0  # scale of the extra fat in the atrioventricular and septal grooves
     seed: int = 0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.trabeculation <= 1.0:
             raise ValueError(f"trabeculation must lie in [0, 1]: {self.trabeculation}")
         if min(self.lv_irregularity_mm, self.rv_irregularity_mm, self.trabecular_depth_mm,
-               self.rv_trabecular_depth_mm) < 0 or self.papillary_radius_mm <= 0:
+               self.rv_trabecular_depth_mm, self.epicardial_fat_mm,
+               self.groove_fat) < 0 or self.papillary_radius_mm <= 0:
             raise ValueError(f"implausible shape variety: {self}")
 
 
@@ -76,6 +118,8 @@ def sample_variety(rng: np.random.Generator) -> ShapeVariety:
         papillary_thetas_deg=(float(rng.uniform(15.0, 75.0)), float(rng.uniform(220.0, 285.0))),
         papillary_offset=float(rng.uniform(0.45, 0.75)),
         outer_fat_mm=float(rng.uniform(0.5, 6.0)),
+        epicardial_fat_mm=float(rng.uniform(0.3, 3.0)),
+        groove_fat=float(rng.uniform(0.3, 2.5)),
         seed=int(rng.integers(2**31)),
     )
 
@@ -119,8 +163,8 @@ def _heart_labels(scene: Scene, f: float, pts: HeartPoints, v: ShapeVariety) -> 
     """(inside mask, label) layers of the heart in painting order, outermost first."""
     a = scene.anatomy
     fields = _irregular(heart_fields(a, f, pts), pts, v)
-    groove = 1.0 + 3.5 * np.exp(-((pts.z / 9.0) ** 2)) + 2.0 * (
-        pts.bump(110.0, 25.0) + pts.bump(250.0, 25.0))
+    groove = v.epicardial_fat_mm + v.groove_fat * (3.5 * np.exp(-((pts.z / 9.0) ** 2)) + 2.0 * (
+        pts.bump(110.0, 25.0) + pts.bump(250.0, 25.0)))
     effusion = a.effusion_mm * (0.45 + 0.55 * pts.bump(300.0, 130.0))
     ventricles = fields.ventricles
     papillary = _papillary(scene, f, pts, v)
@@ -181,14 +225,18 @@ def label_slab(scene: Scene, plane: Plane, contraction_f: float, thickness_mm: f
                                contraction_f, variety) for d in offsets])
 
 
-def sample_scene(rng: np.random.Generator) -> Scene:
-    """A random patient for training: diagnoses evenly, adult body sizes."""
-    diagnosis = TRAINING_DIAGNOSES[int(rng.integers(len(TRAINING_DIAGNOSES)))]
+def sample_scene(rng: np.random.Generator, extremes: Extremes | None = None) -> Scene:
+    """A random patient for training: diagnoses by `TRAINING_DIAGNOSES`, adult body sizes,
+    sometimes pushed to the extremes."""
+    names = list(TRAINING_DIAGNOSES)
+    weights = np.array([TRAINING_DIAGNOSES[d] for d in names])
+    diagnosis = names[int(rng.choice(len(names), p=weights / weights.sum()))]
     sex = Sex.MALE if rng.random() < 0.5 else Sex.FEMALE
     height = float(rng.normal(177.0 if sex is Sex.MALE else 164.0, 8.0))
     weight = float(np.clip(rng.normal(80.0 if sex is Sex.MALE else 66.0, 15.0), 42.0, 150.0))
     bsa = body_surface_area(height, weight)
     anatomy = sample_anatomy(rng, diagnosis, sex, int(rng.integers(18, 85)), bsa)
+    anatomy = stretch_anatomy(anatomy, rng, extremes or Extremes())
     return Scene(anatomy, sample_pose(rng), sample_habitus(rng, weight / (height / 100) ** 2))
 
 
@@ -222,6 +270,7 @@ class SlabRecipe:
     thickness_mm: tuple[float, float] = (5.0, 10.0)
     n_sub: int = 3
     tilt_deg: float = 15.0
+    extremes: Extremes = field(default_factory=Extremes)
 
 
 def training_slabs(seed: int, recipe: SlabRecipe | None = None) -> Iterator[Array]:
@@ -232,7 +281,7 @@ def training_slabs(seed: int, recipe: SlabRecipe | None = None) -> Iterator[Arra
     r = recipe or SlabRecipe()
     rng = np.random.default_rng(seed)
     while True:
-        scene = sample_scene(rng)
+        scene = sample_scene(rng, r.extremes)
         variety = sample_variety(rng)
         for _ in range(4):  # a few planes and phases per patient
             u = rng.random()

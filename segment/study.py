@@ -60,20 +60,29 @@ def _volumes(study: SaxStudy, mask: np.ndarray, code: Structure) -> float:
     return m.volume_ml(mask, code, study.spacing_mm, study.slice_spacing_mm)
 
 
+def hinted_phases(study: SaxStudy) -> tuple[int, int] | None:
+    """(ED, ES) phase indices the source names (ACDC Info.cfg), when it names two of ours."""
+    frames = study.frame_numbers
+    if study.ed_hint in frames and study.es_hint in frames and study.ed_hint != study.es_hint:
+        return frames.index(study.ed_hint), frames.index(study.es_hint)
+    return None
+
+
 def _phases(study: SaxStudy, segmenter: Segmenter) -> tuple[dict[int, np.ndarray], list[float],
                                                              int, int]:
     n = len(study.phases)
+    hint = hinted_phases(study)
     if n <= 2:
         masks = dict(enumerate(segmenter.segment_phases(study.phases, study.spacing_mm)))
         curve = [_volumes(study, masks[k], Structure.LV_CAVITY) for k in range(n)]
-        ed, es = m.ed_es_from_curve(curve)
+        ed, es = hint or m.ed_es_from_curve(curve)
         return masks, curve, ed, es if n == 2 else ed
     fast = Segmenter.__new__(Segmenter)
     fast.model, fast.config, fast.card, fast.tta = (segmenter.model, segmenter.config,
                                                     segmenter.card, False)
     rough = fast.segment_phases(study.phases, study.spacing_mm)
     curve = [_volumes(study, r, Structure.LV_CAVITY) for r in rough]
-    ed, es = m.ed_es_from_curve(curve)
+    ed, es = hint or m.ed_es_from_curve(curve)
     fine = segmenter.segment_phases([study.phases[ed], study.phases[es]], study.spacing_mm)
     return {ed: fine[0], es: fine[1]}, curve, ed, es
 
@@ -143,10 +152,9 @@ def _qc(result: StudyResult) -> None:
     volume = coverage_flags(ed) + slice_flags(ed, result.study.spacing_mm)
     lv = lv_closed_flags(ed) + lv_closed_flags(es)
     study_flags = list(dict.fromkeys(volume + lv))
-    if result.study.ed_hint is not None and len(result.study.phases) == 2:
-        hinted = result.study.frame_numbers.index(result.study.ed_hint)
-        if hinted != result.ed:
-            study_flags.append(QcFlag.ED_ES_UNCLEAR)
+    curve = result.lv_curve_ml
+    if len(curve) > max(result.ed, result.es) and curve[result.es] >= curve[result.ed]:
+        study_flags.append(QcFlag.ED_ES_UNCLEAR)  # the named ES is not smaller than ED
     if v.get("bsa_m2") is None:
         study_flags.append(QcFlag.NO_BODY_SIZE)
     no_rv = [QcFlag.NO_RV] if not (ed == Structure.RV_CAVITY).any() else []

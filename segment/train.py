@@ -18,9 +18,10 @@ from pathlib import Path
 import numpy as np
 import torch
 from monai.losses import DiceCELoss
+from safetensors.torch import load_model
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
-from segment.checkpoint import save_checkpoint
+from segment.checkpoint import WEIGHTS, save_checkpoint
 from segment.model import CONFIGS, SegConfig, build_model
 from segment.synth import SynthImages, SynthRecipe
 
@@ -36,7 +37,7 @@ class TrainRecipe:
 
     config: str = "sax-dynunet16"
     seed: int = 13
-    iterations: int = 3000
+    iterations: int = 8000
     batch: int = 8
     lr: float = 2e-3
     weight_decay: float = 1e-4
@@ -44,6 +45,7 @@ class TrainRecipe:
     reuse: int = 6  # training images drawn from each label slab
     shuffle_buffer: int = 96
     workers: int = 1
+    bf16: bool = True  # autocast to bfloat16 where the processor does it natively
     synth: SynthRecipe = field(default_factory=SynthRecipe)
 
     def as_dict(self) -> dict[str, object]:
@@ -90,10 +92,13 @@ class _Run:
     schedule: list[dict[str, int]] = field(default_factory=list)
 
 
-def _start(recipe: TrainRecipe, out: Path, resume: bool) -> _Run:
+def _start(recipe: TrainRecipe, out: Path, resume: bool, init: Path | None) -> _Run:
     config = CONFIGS[recipe.config]
     torch.manual_seed(recipe.seed)
     model = build_model(config)
+    if init is not None:
+        load_model(model, str(init / WEIGHTS), strict=False)
+        logger.info("weights initialised from %s", init)
     optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.lr,
                                   weight_decay=recipe.weight_decay)
     run = _Run(model, optimizer)
@@ -125,19 +130,48 @@ def _save_state(run: _Run, recipe: TrainRecipe, out: Path) -> None:
     tmp.replace(out / _STATE)
 
 
+def _bf16(recipe: TrainRecipe, device: str) -> bool:
+    """bfloat16 autocast: on a GPU, or a CPU with native bfloat16 (AVX-512 BF16 or AMX)."""
+    if not recipe.bf16:
+        return False
+    if device != "cpu":
+        return True
+    return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+
+
+class _Loss:
+    """Dice + cross-entropy; with deep supervision a weighted sum over the heads (halving the
+    weight at each coarser head, as nnU-Net does)."""
+
+    def __init__(self) -> None:
+        self.dice_ce = DiceCELoss(to_onehot_y=True, softmax=True, include_background=False,
+                                  batch=True)
+
+    def __call__(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if logits.ndim == target.ndim:
+            return torch.as_tensor(self.dice_ce(logits, target))
+        weights = [0.5**k for k in range(logits.shape[1])]
+        total = sum(w * self.dice_ce(logits[:, k], target) for k, w in enumerate(weights))
+        return torch.as_tensor(total) / sum(weights)
+
+
 def train(source: SlabSource, out: Path, recipe: TrainRecipe | None = None,
           resume: bool = False, label_recipe: dict[str, object] | None = None,
-          save_every_s: float = 300.0, device: str = "cpu") -> Path:
+          save_every_s: float = 300.0, device: str = "cpu", init: Path | None = None) -> Path:
     """Train until `recipe.iterations`; returns the checkpoint folder (`out`).
 
     `label_recipe` describes how the caller draws label maps; it goes into the model card.
+    `init` starts from another checkpoint's weights (fine-tuning; recorded in the card).
     """
     r = recipe or TrainRecipe()
+    if device == "auto":  # the settings' default: a GPU when there is one
+        device = "cuda" if torch.cuda.is_available() else "cpu"
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(max(1, (os.cpu_count() or 2) - r.workers))
-    run = _start(r, out, resume)
+    run = _start(r, out, resume, init)
     run.model.to(device)
-    loss_fn = DiceCELoss(to_onehot_y=True, softmax=True, include_background=False, batch=True)
+    loss_fn, bf16 = _Loss(), _bf16(r, device)
+    logger.info("training on %s%s", device, " with bfloat16 autocast" if bf16 else "")
     loader = DataLoader(_SynthStream(source, r, run.step), batch_size=r.batch,
                         num_workers=r.workers, persistent_workers=r.workers > 0)
     last_save = started = time.monotonic()
@@ -148,9 +182,11 @@ def train(source: SlabSource, out: Path, recipe: TrainRecipe | None = None,
             break
         for group in run.optimizer.param_groups:
             group["lr"] = _lr(r, run.step)
-        loss = loss_fn(run.model(images.to(device)), targets.to(device))
+        with torch.autocast(device.split(":")[0], dtype=torch.bfloat16, enabled=bf16):
+            logits = run.model(images.to(device))
+        loss = loss_fn(logits.float(), targets.to(device))
         run.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        torch.autograd.backward(loss)
         run.optimizer.step()
         run.losses.append(float(loss.detach()))
         run.step += 1
@@ -160,16 +196,17 @@ def train(source: SlabSource, out: Path, recipe: TrainRecipe | None = None,
                         float(np.mean(run.losses[-50:])), _lr(r, run.step), run.seconds)
         if time.monotonic() - last_save > save_every_s:
             _save_state(run, r, out)
-            save_checkpoint(out, run.model, CONFIGS[r.config], _card(r, run, label_recipe))
+            save_checkpoint(out, run.model, CONFIGS[r.config],
+                            _card(r, run, label_recipe, init))
             last_save = time.monotonic()
     _save_state(run, r, out)
-    save_checkpoint(out, run.model, CONFIGS[r.config], _card(r, run, label_recipe))
+    save_checkpoint(out, run.model, CONFIGS[r.config], _card(r, run, label_recipe, init))
     logger.info("checkpoint at step %d written to %s", run.step, out)
     return out
 
 
-def _card(recipe: TrainRecipe, run: _Run, label_recipe: dict[str, object] | None) -> dict[
-        str, object]:
+def _card(recipe: TrainRecipe, run: _Run, label_recipe: dict[str, object] | None,
+          init: Path | None) -> dict[str, object]:
     return {
         "training_data": "synthetic images drawn from phantom label maps only; no real images "
                          "and no real labels were used for training or tuning weights",
@@ -181,6 +218,7 @@ def _card(recipe: TrainRecipe, run: _Run, label_recipe: dict[str, object] | None
         "reproduce": "cmr-search train-seg",
         "train_recipe": recipe.as_dict(),
         "label_recipe": label_recipe or {},
+        "initialised_from": None if init is None else str(init),
         "steps": run.step,
         "schedule_changes": run.schedule,
         "train_seconds": round(run.seconds, 1),

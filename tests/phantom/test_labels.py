@@ -10,10 +10,12 @@ from phantom.anatomy import HeartAnatomy
 from phantom.body import Habitus
 from phantom.geometry import HeartPose, centered_plane
 from phantom.labels import (
+    Extremes,
     ShapeVariety,
     label_map,
     label_slab,
     sample_variety,
+    stretch_anatomy,
     training_slabs,
 )
 from phantom.render import Scene
@@ -91,3 +93,15 @@ def test_training_slabs_are_reproducible_from_the_seed() -> None:
     recipe = SlabRecipe(size=48, n_sub=2)
     a, b = next(training_slabs(5, recipe)), next(training_slabs(5, recipe))
     assert np.array_equal(a, b) and a.shape == (2, 48, 48)
+
+
+def test_extremes_push_the_rv_and_the_wall_beyond_the_population() -> None:
+    rng = np.random.default_rng(3)
+    a = HeartAnatomy()
+    assert stretch_anatomy(a, rng, Extremes(0.0, 0.0)) == a
+    pushed = stretch_anatomy(a, rng, Extremes(1.0, 1.0))
+    assert pushed.rv_width_mm >= 1.3 * a.rv_width_mm and pushed.rv_span_deg >= 100.0
+    assert 10.0 <= pushed.lv_wall_mm <= 18.0 and pushed.septal_wall_mm >= pushed.lv_wall_mm
+    assert pushed.lv_radius_mm <= a.lv_radius_mm
+    with pytest.raises(ValueError, match="probabilities"):
+        Extremes(p_dilated_rv=1.5)

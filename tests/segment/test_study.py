@@ -14,7 +14,7 @@ from cmr_search.vocab import Structure
 from segment.commands import segment_study
 from segment.infer import Segmenter
 from segment.io import StudyReadError, read_study
-from segment.study import LABELS_FILE, MEASUREMENTS_FILE, analyse
+from segment.study import LABELS_FILE, MEASUREMENTS_FILE, analyse, hinted_phases
 
 
 class _Oracle(Segmenter):
@@ -77,3 +77,11 @@ def test_unreadable_studies_fail_with_one_line_naming_the_path(tmp_path: Path) -
     empty.mkdir()
     with pytest.raises(StudyReadError, match="no DICOM study"):
         read_study(empty)
+
+
+def test_the_phases_a_source_names_are_taken_as_ed_and_es(tmp_path: Path) -> None:
+    study = read_study(acdc_folder(tmp_path / "patient007"))
+    ed, es = hinted_phases(study) or (None, None)
+    assert study.frame_numbers[ed] == study.ed_hint and study.frame_numbers[es] == study.es_hint
+    study.es_hint = study.ed_hint  # a source naming one frame twice names no phases
+    assert hinted_phases(study) is None

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from fakes.segment import label_slab
 
 from segment.checkpoint import CARD, load_checkpoint
@@ -40,3 +41,16 @@ def test_train_writes_a_card_and_resumes(tmp_path: Path) -> None:
         train(_slabs, out, TrainRecipe(**{**other.__dict__, "lr": 1e-3}), resume=True)
     model, config, _ = load_checkpoint(out)
     assert config.name == "sax-dynunet8" and not model.training
+
+
+def test_deep_supervision_trains_and_a_run_can_start_from_other_weights(tmp_path: Path) -> None:
+    deep = TrainRecipe(**{**_recipe(2).__dict__, "config": "sax-dynunet16-ds"})
+    first = train(_slabs, tmp_path / "ds", deep)
+    model, config, _ = load_checkpoint(first)
+    assert config.deep_supervision == 2
+    with torch.no_grad():  # inference reads the full-resolution head only
+        assert model(torch.zeros(1, 1, 64, 64)).shape == (1, config.n_classes, 64, 64)
+    plain = TrainRecipe(**{**_recipe(1).__dict__, "config": "sax-dynunet16"})
+    second = train(_slabs, tmp_path / "fine", plain, init=first)
+    card = json.loads((second / CARD).read_text())
+    assert card["initialised_from"] == str(first) and card["steps"] == 1
