@@ -40,7 +40,8 @@ from seg_common import (
 from cmr_search.vocab import Structure
 from segment.checkpoint import DEFAULT_CHECKPOINT
 from segment.infer import Segmenter
-from segment.io import read_acdc, read_dicom
+from segment.io import read_acdc, read_dicom, read_lge
+from segment.scar import scar_burden, slice_spacing
 from segment.study import StudyResult, analyse, measure_masks
 
 matplotlib.use("Agg")
@@ -212,23 +213,47 @@ def _synthetic(segmenter: Segmenter, n: int, seed: int) -> None:
         out = Path(tmp)
         generate_archive(SynthConfig(out, n, seed=seed, workers=1))
         truth = [json.loads(line) for line in (out / GROUND_TRUTH).read_text().splitlines()]
-        results, kept = [], []
+        results, kept, scars = [], [], []
         for record in truth:
             try:
                 results.append(analyse(read_dicom(out / record["study_dir"]), segmenter))
                 kept.append(record)
             except ValueError as error:
                 console.print(f"  skipped {record['study_dir']}: {error}")
+                continue
+            lge = read_lge(out / record["study_dir"])
+            if lge is not None:
+                found = scar_burden(lge.images[:, 0], lge.spacing, slice_spacing(
+                    lge.positions, lge.row_dir, lge.col_dir), segmenter)
+                scars.append((found.scar_pct, record["measurements"]["lge_fraction_pct"]))
     names = ("lvedv_ml", "lvesv_ml", "lvef_pct", "rvedv_ml", "rvef_pct", "lv_mass_g",
              "max_wall_thickness_mm")
     agree = {k: agreement([r.values[k] for r in results],
                           [t["measurements"][k] for t in kept]) for k in names}
     console.print(agreement_table(f"Fresh synthetic archive ({len(kept)} studies, seed {seed}) "
                                   "vs phantom truth", agree, _UNIT))
+    _scar_report(scars)
     diagnoses = [t["diagnosis"] for t in kept]
     nn = nearest_neighbours(features([r.values for r in results], NN_FEATURES), diagnoses)
     console.print(f"synthetic 5-NN by diagnosis ({len(set(diagnoses))} diagnoses, archive mix): "
                   f"precision@5 {nn['precision_at_k']:.2f}, accuracy {nn['accuracy']:.2f}")
+
+
+def _scar_report(scars: list[tuple[float | None, float]]) -> None:
+    """Scar burden from the LGE stack against the phantom's scar fraction (% of myocardium)."""
+    measured = [(p, t) for p, t in scars if p is not None]
+    if not measured:
+        console.print(f"scar burden: no LGE stack measured ({len(scars)} tried)")
+        return
+    console.print(agreement_table(f"Scar burden (LGE, {len(measured)} of {len(scars)} studies "
+                                  "measured) vs phantom truth", {"scar_pct": agreement(
+                                      [p for p, _ in measured], [t for _, t in measured])},
+                                  {"scar_pct": "pts"}))
+    present = [(p >= 1.0, t >= 1.0) for p, t in measured]  # the LGE finding's own cut
+    hits = sum(a and b for a, b in present)
+    console.print(f"scar present (>= 1 %): sensitivity {hits}/{sum(b for _, b in present)}, "
+                  f"false positives {sum(a and not b for a, b in present)}/"
+                  f"{sum(not b for _, b in present)}")
 
 
 def main() -> None:

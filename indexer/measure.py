@@ -17,7 +17,7 @@ from typing import Protocol
 
 import torch
 
-from cmr_search.vocab import View
+from cmr_search.vocab import Measure, View
 from cmrclip.clips import ClipSpec
 from indexer.overlay import label_crops
 from indexer.previews import PREVIEW_SPEC
@@ -27,11 +27,12 @@ from reader.scan import Study
 from reader.views import StudyStacks
 from segment.cycle import PhaseSegmenter, analyse_cycle
 from segment.io import SaxStudy, sax_from_stack
+from segment.scar import scar_burden, slice_spacing
 
 logger = logging.getLogger(__name__)
 
 # bump when what a measurement record holds, or how it is computed here, changes
-MEASURE_VERSION = "m1"
+MEASURE_VERSION = "m2"  # m2: scar burden from the LGE stack
 
 
 class SegmentationModel(Protocol):
@@ -99,6 +100,26 @@ def _sax_study(study: Study | AcdcStudy, stacks: StudyStacks) -> SaxStudy:
                           sax_series.slices[0].frames[0].path, str(study.folder))
 
 
+def _scar(record: MeasurementRecord, stacks: StudyStacks, model: SegmentationModel,
+          threads: int | None) -> None:
+    """Scar burden from the study's short-axis LGE stack, when it has one (its first frame:
+    magnitude or PSIR as the scanner stored it)."""
+    lge = stacks.views.get(View.LGE_SAX)
+    if lge is None or not lge.stacks:
+        return
+    stack = lge.stacks[0]
+    try:
+        with _threads(threads):
+            found = scar_burden(stack.images[:, 0], stack.spacing, slice_spacing(
+                stack.positions, stack.row_dir, stack.col_dir), model.load())
+    except Exception:  # a broken LGE stack leaves the cine measurements standing
+        logger.debug("scar of %s failed", record.study_instance_uid, exc_info=True)
+        return
+    record.values[Measure.SCAR.value] = found.scar_pct
+    if found.flags:
+        record.flags[Measure.SCAR.value] = [f.value for f in found.flags]
+
+
 def measure_study(study: Study | AcdcStudy, stacks: StudyStacks, fingerprint: str,
                   model: SegmentationModel, clip_spec: ClipSpec,
                   threads: int | None = None) -> MeasurementRecord:
@@ -118,6 +139,7 @@ def measure_study(study: Study | AcdcStudy, stacks: StudyStacks, fingerprint: st
     result = cycle.result
     record.values = dict(result.values)
     record.flags = {k: [f.value for f in v] for k, v in result.flags.items()}
+    _scar(record, stacks, model, threads)
     record.study_flags = [f.value for f in result.study_flags]
     record.lv_curve_ml, record.rv_curve_ml = cycle.lv_curve_ml, cycle.rv_curve_ml
     record.ed, record.es = cycle.ed, cycle.es

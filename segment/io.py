@@ -159,6 +159,16 @@ def read_dicom(folder: Path) -> SaxStudy:
                           sax[0].slices[0].frames[0].path, str(folder))
 
 
+def read_lge(folder: Path) -> Stack | None:
+    """The short-axis LGE stack of the one study below `folder` (the series with the most
+    slices), or None when it has none."""
+    scanned = scan_archive(folder)
+    series = [s for st in scanned.studies for s in st.series_for(View.LGE_SAX)]
+    if not series:
+        return None
+    return load_stack(max(series, key=lambda s: s.n_slices))
+
+
 def read_study(path: Path) -> SaxStudy:
     """An ACDC-style patient folder or a DICOM study folder."""
     if not path.exists():

@@ -30,6 +30,7 @@ class QcFlag(StrEnum):
     NO_RV = "no_rv"
     ED_ES_UNCLEAR = "ed_es_unclear"
     NO_BODY_SIZE = "no_body_size"
+    NO_LGE_MYOCARDIUM = "no_lge_myocardium"  # the LV wall was not found on the LGE stack
 
 
 # Plausible adult ranges, wide on purpose: outside them the segmentation is more likely wrong

@@ -72,3 +72,44 @@ def test_a_research_archive_is_indexed_with_its_measurements(tmp_path: Path) -> 
     by_numbers = engine.search(SearchRequest(q="LVEF over 40 %", mode=Mode.IMAGES, page=page))
     assert by_numbers.results == []  # a flagged value never passes a filter
     store.close()
+
+
+class _Walls:
+    """A short-axis ring as LV myocardium on every slice (the LGE stack's segmentation)."""
+
+    def segment_phases(self, volumes: list[np.ndarray],
+                       spacing_mm: tuple[float, float]) -> list[np.ndarray]:
+        r, c = np.mgrid[:64, :64] - 32
+        ring = (np.hypot(r, c) > 12) & (np.hypot(r, c) < 18)
+        labels = np.zeros(volumes[0].shape, dtype=np.uint8)
+        labels[:, ring] = 2  # Structure.LV_MYOCARDIUM
+        return [labels]
+
+
+def test_a_study_with_an_lge_stack_gets_its_scar_burden() -> None:
+    from cmr_search.vocab import Measure, View
+    from indexer.measure import _scar
+    from indexer.records import MeasurementRecord
+    from reader.stack import Stack
+    from reader.views import StudyStacks, ViewStacks
+
+    rng = np.random.default_rng(0)
+    images = rng.normal(0.1, 0.02, (6, 1, 64, 64)).astype(np.float32)
+    images[:, 0, 32:50, 32:50] = 0.9  # one bright corner of the ring: a quarter of it
+    lge = Stack(images, np.array([[0, 0, 8.0 * k] for k in range(6)]), np.array([1.0, 0, 0]),
+                np.array([0, 1.0, 0]), (1.5, 1.5), np.zeros(1), 1000.0)
+    stacks = StudyStacks("1.2.3", lge, np.zeros(3), [], {View.LGE_SAX: ViewStacks(
+        [lge], np.zeros(3), [])})
+
+    class _Walled:
+        key = "walls"
+
+        def load(self) -> _Walls:
+            return _Walls()
+
+    record = MeasurementRecord("1.2.3", "f1", "walls")
+    _scar(record, stacks, _Walled(), None)
+    assert 15.0 < (record.values[Measure.SCAR.value] or 0) < 35.0
+    without = MeasurementRecord("1.2.3", "f1", "walls")
+    _scar(without, StudyStacks("1.2.3", lge, np.zeros(3), []), _Walled(), None)
+    assert Measure.SCAR.value not in without.values  # no LGE stack: nothing said of scar

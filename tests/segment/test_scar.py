@@ -1,0 +1,67 @@
+"""Scar burden from an LGE stack: a known enhanced sector is found, a healthy wall is not."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cmr_search.vocab import Structure
+from segment.qc import QcFlag
+from segment.scar import scar_burden, slice_spacing
+
+SIZE, SLICES = 96, 6
+
+
+def _ring() -> tuple[np.ndarray, np.ndarray]:
+    """(myocardium mask, angle of each pixel in degrees) of one short-axis ring."""
+    r, c = np.mgrid[:SIZE, :SIZE] - SIZE / 2
+    radius = np.hypot(r, c)
+    return (radius > 18) & (radius < 26), np.degrees(np.arctan2(r, c)) % 360
+
+
+class _Walls:
+    """Segments the drawn ring exactly, on every slice."""
+
+    def __init__(self, found: bool = True) -> None:
+        self.found = found
+
+    def segment_phases(self, volumes: list[np.ndarray], spacing_mm: tuple[float, float]
+                       ) -> list[np.ndarray]:
+        ring, _ = _ring()
+        labels = np.zeros(volumes[0].shape, dtype=np.uint8)
+        if self.found:
+            labels[:, ring] = Structure.LV_MYOCARDIUM
+        return [labels]
+
+
+def _lge(scar_degrees: float, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    ring, angle = _ring()
+    images = rng.normal(0.5, 0.03, (SLICES, SIZE, SIZE))  # grey blood and background
+    wall = rng.normal(0.08, 0.02, (SLICES, SIZE, SIZE))  # nulled myocardium
+    images[:, ring] = wall[:, ring]
+    scar = ring & (angle < scar_degrees)
+    images[:, scar] = rng.normal(0.9, 0.05, (SLICES, int(scar.sum())))
+    return images.astype(np.float32)
+
+
+def test_a_known_enhanced_sector_is_measured() -> None:
+    found = scar_burden(_lge(90.0), (1.5, 1.5), 8.0, _Walls())
+    assert found.scar_pct is not None and 22.0 <= found.scar_pct <= 28.0  # a quarter
+    assert found.myocardium_ml > 20 and not found.flags
+
+
+def test_a_healthy_wall_has_next_to_no_scar() -> None:
+    for seed in range(3):
+        found = scar_burden(_lge(0.0, seed), (1.5, 1.5), 8.0, _Walls())
+        assert found.scar_pct is not None and found.scar_pct < 1.0
+
+
+def test_no_wall_on_the_lge_stack_is_flagged_not_guessed() -> None:
+    found = scar_burden(_lge(90.0), (1.5, 1.5), 8.0, _Walls(found=False))
+    assert found.scar_pct is None and found.flags == [QcFlag.NO_LGE_MYOCARDIUM]
+
+
+def test_slice_spacing_along_the_stack_normal() -> None:
+    positions = np.array([[0, 0, 10.0 * k] for k in range(4)])
+    assert slice_spacing(positions, np.array([1.0, 0, 0]), np.array([0, 1.0, 0])) == 10.0
+    assert slice_spacing(positions[:1], np.array([1.0, 0, 0]), np.array([0, 1.0, 0])) == 8.0
