@@ -43,12 +43,13 @@ def _largest_component(mask: np.ndarray) -> np.ndarray:
     return np.asarray(labelled == 1 + int(np.argmax(sizes)))
 
 
-def clean_labels(labels: np.ndarray) -> np.ndarray:
+def clean_labels(labels: np.ndarray, images: np.ndarray | None = None) -> np.ndarray:
     """Keep the one connected heart of a (slices, rows, cols) label volume.
 
     The LV (cavity with myocardium) is reduced to its largest 3D component and the RV to the
     component lying against it; holes in the LV cavity of each slice are filled: whatever the
-    myocardium encloses is cavity by convention.
+    myocardium encloses is cavity by convention. With the cine `images`, RV regions far
+    darker than the LV blood are dropped first (both cavities hold blood).
     """
     out = np.zeros_like(labels)
     lv = _largest_component(np.isin(labels, (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM)))
@@ -57,8 +58,33 @@ def clean_labels(labels: np.ndarray) -> np.ndarray:
     for k in range(labels.shape[0]):
         cavity[k] = ndimage.binary_fill_holes(cavity[k])
     out[cavity] = Structure.LV_CAVITY
-    out[_rv_beside(labels == Structure.RV_CAVITY, lv) & (out == 0)] = Structure.RV_CAVITY
+    rv = labels == Structure.RV_CAVITY
+    if images is not None:
+        rv = _blood_bright(rv, cavity, images)
+    out[_rv_beside(rv, lv) & (out == 0)] = Structure.RV_CAVITY
     return out
+
+
+# an RV region whose median signal is under this share of the LV blood's is not blood
+_RV_BLOOD_SHARE = 0.5
+
+
+def _blood_bright(rv: np.ndarray, cavity: np.ndarray, images: np.ndarray) -> np.ndarray:
+    """`rv` without the in-plane regions much darker than the LV blood pool: in cine bSSFP
+    the RV holds the same bright blood, while lung, liver and chest wall that a network
+    trained on synthetic images takes for a dilated RV are dark."""
+    if not cavity.any() or not rv.any():
+        return rv
+    blood = float(np.median(images[cavity]))
+    kept = rv.copy()
+    for k in range(rv.shape[0]):
+        labelled, n = ndimage.label(rv[k])
+        if not n:
+            continue
+        medians = np.asarray(ndimage.median(images[k], labelled, index=range(1, n + 1)))
+        dark = 1 + np.flatnonzero(medians < _RV_BLOOD_SHARE * blood)
+        kept[k] &= ~np.isin(labelled, dark)
+    return kept
 
 
 def _rv_beside(rv: np.ndarray, lv: np.ndarray) -> np.ndarray:
@@ -134,11 +160,11 @@ class Segmenter:
     def segment(self, slices: np.ndarray, spacing_mm: tuple[float, float]) -> np.ndarray:
         """`Structure` codes (uint8, same shape as `slices`) of one phase's stack."""
         labels = np.argmax(self.probabilities(slices, spacing_mm), axis=1)
-        return clean_labels(labels).astype(np.uint8)
+        return clean_labels(labels, slices).astype(np.uint8)
 
     def segment_phases(self, volumes: list[np.ndarray], spacing_mm: tuple[float, float]) -> list[
             np.ndarray]:
         """Segment several phases of one stack; the heart is found once, in the first."""
         center = self._heart_center(self._to_grid(volumes[0], spacing_mm))
-        return [clean_labels(np.argmax(self.probabilities(v, spacing_mm, center), axis=1))
+        return [clean_labels(np.argmax(self.probabilities(v, spacing_mm, center), axis=1), v)
                 .astype(np.uint8) for v in volumes]

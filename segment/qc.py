@@ -31,6 +31,9 @@ class QcFlag(StrEnum):
     ED_ES_UNCLEAR = "ed_es_unclear"
     NO_BODY_SIZE = "no_body_size"
     NO_LGE_MYOCARDIUM = "no_lge_myocardium"  # the LV wall was not found on the LGE stack
+    # the scar measure is not validated yet (it missed scars on the synthetic bench): every
+    # value is shown as uncertain and passes no filter
+    SCAR_UNVALIDATED = "scar_unvalidated"
 
 
 # Plausible adult ranges, wide on purpose: outside them the segmentation is more likely wrong

@@ -93,7 +93,7 @@ def scar_burden(images: np.ndarray, spacing_mm: tuple[float, float], slice_spaci
     scar, core, threshold = enhanced(images, myocardium, spacing_mm, blood)
     share = float(scar.sum() / max(int(core.sum()), 1))  # of the wall it was looked for in
     return ScarResult(round(100.0 * share, 1), round(myo_ml, 1), round(share * myo_ml, 1),
-                      threshold, scar_mask=scar)
+                      threshold, [QcFlag.SCAR_UNVALIDATED], scar_mask=scar)
 
 
 def slice_spacing(positions: np.ndarray, row_dir: np.ndarray, col_dir: np.ndarray) -> float:

@@ -26,6 +26,20 @@ def test_clean_labels_keeps_one_heart_and_fills_the_cavity() -> None:
     assert (out == Structure.RV_CAVITY).sum() > 100
 
 
+def test_a_dark_region_taken_for_the_rv_is_dropped_for_the_bright_one() -> None:
+    stack = np.stack([heart_slice((64, 64), 10, 5, rv=8) for _ in range(3)])
+    rv = stack == Structure.RV_CAVITY
+    images = np.where(stack == Structure.LV_CAVITY, 400.0, 80.0).astype(np.float32)
+    images[rv] = 380.0  # blood
+    lung = np.zeros_like(rv)
+    lung[:, 44:62, 30:62] = True  # a large dark region against the LV, away from the RV
+    stack[lung] = Structure.RV_CAVITY
+    labels = clean_labels(stack, images)
+    assert not (labels[lung] == Structure.RV_CAVITY).any()
+    assert (labels[rv] == Structure.RV_CAVITY).all()
+    assert (clean_labels(stack)[lung] == Structure.RV_CAVITY).any()  # labels alone keep it
+
+
 def test_segmenter_returns_masks_and_probabilities_at_the_input_grid(tmp_path: Path) -> None:
     segmenter = Segmenter(tiny_checkpoint(tmp_path / "ck"), tta=True)
     slices = np.random.default_rng(0).random((3, 70, 90)).astype(np.float32)

@@ -47,7 +47,7 @@ def _lge(scar_degrees: float, seed: int = 0) -> np.ndarray:
 def test_a_known_enhanced_sector_is_measured() -> None:
     found = scar_burden(_lge(90.0), (1.5, 1.5), 8.0, _Walls())
     assert found.scar_pct is not None and 22.0 <= found.scar_pct <= 28.0  # a quarter
-    assert found.myocardium_ml > 20 and not found.flags
+    assert found.myocardium_ml > 20 and found.flags == [QcFlag.SCAR_UNVALIDATED]
 
 
 def test_a_healthy_wall_has_next_to_no_scar() -> None:
