@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -43,6 +45,24 @@ def progress_bar(rate: bool = False) -> Progress:
         columns += [TaskProgressColumn(), TextColumn("{task.fields[rate]}")]
     columns.append(TimeRemainingColumn())
     return Progress(*columns, console=console)
+
+
+class PlainProgress:
+    """Progress as plain lines, for output that is not a terminal (a log file, CI), where the
+    live bar draws nothing: one line per stage every `every_s` seconds and at its end."""
+
+    def __init__(self, every_s: float = 30.0, clock: Callable[[], float] = time.monotonic,
+                 out: Console | None = None) -> None:
+        self.every_s, self.clock, self.out = every_s, clock, out or console
+        self._last: dict[str, float] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = self.clock()
+        finished = bool(total) and done >= total
+        if not finished and now - self._last.get(stage, -self.every_s) < self.every_s:
+            return
+        self._last[stage] = now
+        self.out.print(f"{stage}: {done}/{total or '?'}", highlight=False)
 
 
 def write_run_report(settings: Settings, kind: str, payload: dict[str, Any]) -> Path:

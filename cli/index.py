@@ -14,7 +14,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.common import console, fail, progress_bar, settings_of, write_run_report
+from cli.common import (
+    PlainProgress,
+    console,
+    fail,
+    progress_bar,
+    settings_of,
+    write_run_report,
+)
 from cmr_search.settings import Settings
 
 
@@ -141,8 +148,11 @@ def _run(settings: Settings, source: Any, options: Any, engine: Any = None) -> A
     started = time.perf_counter()
     with progress_bar(rate=True) as progress:
         tasks: dict[str, Any] = {}
+        plain = None if console.is_terminal else PlainProgress()
 
         def tick(stage: str, done: int, total: int) -> None:
+            if plain is not None:
+                plain(stage, done, total)
             if stage not in tasks:
                 tasks[stage] = progress.add_task(stage, total=total or None, rate="")
             rate = done / max(time.perf_counter() - started, 1e-9)
