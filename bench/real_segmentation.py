@@ -41,7 +41,7 @@ from cmr_search.vocab import Structure
 from segment.checkpoint import DEFAULT_CHECKPOINT
 from segment.infer import Segmenter
 from segment.io import read_acdc, read_dicom, read_lge
-from segment.scar import scar_burden, slice_spacing
+from segment.scar import stack_scar
 from segment.study import StudyResult, analyse, measure_masks
 
 matplotlib.use("Agg")
@@ -223,8 +223,7 @@ def _synthetic(segmenter: Segmenter, n: int, seed: int) -> None:
                 continue
             lge = read_lge(out / record["study_dir"])
             if lge is not None:
-                found = scar_burden(lge.images[:, 0], lge.spacing, slice_spacing(
-                    lge.positions, lge.row_dir, lge.col_dir), segmenter)
+                found = stack_scar(lge, segmenter)
                 scars.append((found.scar_pct, record["measurements"]["lge_fraction_pct"]))
     names = ("lvedv_ml", "lvesv_ml", "lvef_pct", "rvedv_ml", "rvef_pct", "lv_mass_g",
              "max_wall_thickness_mm")

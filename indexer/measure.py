@@ -27,7 +27,7 @@ from reader.scan import Study
 from reader.views import StudyStacks
 from segment.cycle import PhaseSegmenter, analyse_cycle
 from segment.io import SaxStudy, sax_from_stack
-from segment.scar import scar_burden, slice_spacing
+from segment.scar import stack_scar
 
 logger = logging.getLogger(__name__)
 
@@ -110,8 +110,7 @@ def _scar(record: MeasurementRecord, stacks: StudyStacks, model: SegmentationMod
     stack = lge.stacks[0]
     try:
         with _threads(threads):
-            found = scar_burden(stack.images[:, 0], stack.spacing, slice_spacing(
-                stack.positions, stack.row_dir, stack.col_dir), model.load())
+            found = stack_scar(stack, model.load())
     except Exception:  # a broken LGE stack leaves the cine measurements standing
         logger.debug("scar of %s failed", record.study_instance_uid, exc_info=True)
         return

@@ -13,7 +13,7 @@ from reader.nifti import is_acdc_patient
 from segment.checkpoint import DEFAULT_CHECKPOINT
 from segment.infer import Segmenter
 from segment.io import read_lge, read_study
-from segment.scar import scar_burden, slice_spacing
+from segment.scar import stack_scar
 from segment.study import StudyResult, analyse, write
 
 logger = logging.getLogger(__name__)
@@ -30,8 +30,7 @@ def segment_study(study: Path, out: Path, checkpoint: Path = DEFAULT_CHECKPOINT,
     result = analyse(read_study(study), model)
     lge = read_lge(study) if study.is_dir() and not is_acdc_patient(study) else None
     if lge is not None:  # scar burden from the short-axis LGE stack
-        found = scar_burden(lge.images[:, 0], lge.spacing, slice_spacing(
-            lge.positions, lge.row_dir, lge.col_dir), model)
+        found = stack_scar(lge, model)
         result.values["scar_pct"] = found.scar_pct
         if found.flags:
             result.flags["scar_pct"] = found.flags

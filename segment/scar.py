@@ -19,6 +19,7 @@ import numpy as np
 from scipy import ndimage
 
 from cmr_search.vocab import Structure
+from reader.stack import Stack
 from segment.qc import QcFlag
 
 logger = logging.getLogger(__name__)
@@ -103,3 +104,10 @@ def slice_spacing(positions: np.ndarray, row_dir: np.ndarray, col_dir: np.ndarra
     normal = np.cross(row_dir, col_dir)
     along = np.sort(np.asarray(positions) @ normal)
     return float(np.median(np.diff(along))) or 8.0
+
+
+def stack_scar(stack: Stack, segmenter: SliceSegmenter) -> ScarResult:
+    """Scar burden of a decoded short-axis LGE series (its first frame: magnitude or PSIR as
+    the scanner stored it)."""
+    return scar_burden(stack.images[:, 0], stack.spacing, slice_spacing(
+        stack.positions, stack.row_dir, stack.col_dir), segmenter)
