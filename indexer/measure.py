@@ -8,6 +8,7 @@ images and report still answer searches.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,6 +49,15 @@ class SegmentationModel(Protocol):
 _LOADED: dict[tuple[str, bool], PhaseSegmenter] = {}
 
 
+def _calibration_bytes(checkpoint: Path) -> bytes:
+    try:
+        card = json.loads((checkpoint / "model_card.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return b""
+    calibration = card.get("calibration") if isinstance(card, dict) else None
+    return b"" if not calibration else json.dumps(calibration, sort_keys=True).encode()
+
+
 @dataclass(frozen=True)
 class CheckpointSegmentation:
     """A segmentation checkpoint folder; test-time augmentation (4 flips, 4x the time) off by
@@ -61,6 +71,7 @@ class CheckpointSegmentation:
     def key(self) -> str:
         if not self._key:
             digest = hashlib.sha256((self.checkpoint / "model.safetensors").read_bytes())
+            digest.update(_calibration_bytes(self.checkpoint))  # it moves the borders too
             self._key.append(f"{self.checkpoint.name}-{digest.hexdigest()[:12]}-"
                              f"{'tta' if self.tta else 'plain'}-{MEASURE_VERSION}")
         return self._key[0]

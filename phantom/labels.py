@@ -47,15 +47,19 @@ class Extremes:
     """How often (0..1) a training heart is pushed beyond the archive population's ranges.
 
     A dilated RV (wider, wrapping further round the LV, hypokinetic, larger than the LV as in
-    ARVC, pulmonary hypertension or biventricular DCM) and a thick-walled hyperdynamic LV
-    whose end-systolic cavity shrinks to a slit (HCM).
+    ARVC, pulmonary hypertension or biventricular DCM), a thick-walled hyperdynamic LV
+    whose end-systolic cavity shrinks to a slit (HCM), and a thin LV wall (4.5 to 7 mm: the
+    lower half of the normal CMR range, Kawel-Boehm et al. 2020, under the phantom's 6 to
+    10 mm) so that a network does not learn that walls are thick.
     """
 
     p_dilated_rv: float = 0.25
     p_thick_small_cavity: float = 0.2
+    p_thin_wall: float = 0.0
 
     def __post_init__(self) -> None:
-        if not (0 <= self.p_dilated_rv <= 1 and 0 <= self.p_thick_small_cavity <= 1):
+        if not all(0 <= p <= 1 for p in (self.p_dilated_rv, self.p_thick_small_cavity,
+                                         self.p_thin_wall)):
             raise ValueError(f"probabilities must lie in [0, 1]: {self}")
 
 
@@ -74,6 +78,10 @@ def stretch_anatomy(a: HeartAnatomy, rng: np.random.Generator,
                     apical_wall_mm=wall * float(rng.uniform(0.6, 0.9)),
                     lv_radius_mm=a.lv_radius_mm * float(rng.uniform(0.75, 1.0)),
                     lv_radial_shortening=float(rng.uniform(0.45, 0.72)))
+    elif extremes.p_thin_wall and rng.random() < extremes.p_thin_wall:
+        wall = float(rng.uniform(4.5, 7.0))
+        a = replace(a, lv_wall_mm=wall, septal_wall_mm=wall + float(rng.uniform(0.0, 1.0)),
+                    apical_wall_mm=wall * 0.75)
     return a
 
 

@@ -77,10 +77,7 @@ def _phases(study: SaxStudy, segmenter: Segmenter) -> tuple[dict[int, np.ndarray
         curve = [_volumes(study, masks[k], Structure.LV_CAVITY) for k in range(n)]
         ed, es = hint or m.ed_es_from_curve(curve)
         return masks, curve, ed, es if n == 2 else ed
-    fast = Segmenter.__new__(Segmenter)
-    fast.model, fast.config, fast.card, fast.tta = (segmenter.model, segmenter.config,
-                                                    segmenter.card, False)
-    rough = fast.segment_phases(study.phases, study.spacing_mm)
+    rough = segmenter.without_tta().segment_phases(study.phases, study.spacing_mm)
     curve = [_volumes(study, r, Structure.LV_CAVITY) for r in rough]
     ed, es = hint or m.ed_es_from_curve(curve)
     fine = segmenter.segment_phases([study.phases[ed], study.phases[es]], study.spacing_mm)

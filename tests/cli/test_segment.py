@@ -32,3 +32,22 @@ def test_bad_input_is_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["segment", str(tmp_path / "empty"), "--out",
                                       str(tmp_path / "out")])
     assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1, result.output
+
+
+def test_train_seg_runs_both_stages_and_one_card_tells_them(tmp_path: Path) -> None:
+    from cli.segment import train_seg
+    from phantom.labels import SlabRecipe
+    from segment.synth import SynthRecipe
+    from segment.train import TrainRecipe
+
+    tiny = TrainRecipe(config="sax-dynunet8", iterations=2, batch=2, warmup=1, reuse=2,
+                       shuffle_buffer=2, workers=0, synth=SynthRecipe(crop=64))
+    fine = TrainRecipe(**{**tiny.__dict__, "iterations": 1,
+                          "synth": SynthRecipe(crop=64, p_random_contrast=0.2)})
+    out = train_seg(tmp_path / "ck", recipe=tiny, slabs=SlabRecipe(size=80), fine_tune=fine,
+                    calibration_studies=0)
+    card = json.loads((out / "model_card.json").read_text())
+    assert card["steps"] == 1 and card["train_recipe"]["synth"]["p_random_contrast"] == 0.2
+    assert card["first_stage"]["steps"] == 2
+    assert card["first_stage"]["train_recipe"]["synth"]["p_random_contrast"] == 0.5
+    assert (tmp_path / "ck.stage1" / "model.safetensors").is_file()

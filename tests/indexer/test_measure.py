@@ -113,3 +113,19 @@ def test_a_study_with_an_lge_stack_gets_its_scar_burden() -> None:
     without = MeasurementRecord("1.2.3", "f1", "walls")
     _scar(without, StudyStacks("1.2.3", lge, np.zeros(3), []), _Walled(), None)
     assert Measure.SCAR.value not in without.values  # no LGE stack: nothing said of scar
+
+
+def test_the_records_key_follows_the_weights_and_the_calibration(tmp_path: Path) -> None:
+    import json
+
+    from fakes.segment import tiny_checkpoint
+
+    from indexer.measure import CheckpointSegmentation
+
+    folder = tiny_checkpoint(tmp_path / "ck")
+    before = CheckpointSegmentation(folder).key
+    card = json.loads((folder / "model_card.json").read_text())
+    card["calibration"] = {"log_prior_offsets": {"lv_myocardium": 0.5}}
+    (folder / "model_card.json").write_text(json.dumps(card))
+    after = CheckpointSegmentation(folder).key
+    assert before != after and after.startswith("ck-") and after.endswith("-plain-m2")

@@ -103,5 +103,10 @@ def test_extremes_push_the_rv_and_the_wall_beyond_the_population() -> None:
     assert pushed.rv_width_mm >= 1.3 * a.rv_width_mm and pushed.rv_span_deg >= 100.0
     assert 10.0 <= pushed.lv_wall_mm <= 18.0 and pushed.septal_wall_mm >= pushed.lv_wall_mm
     assert pushed.lv_radius_mm <= a.lv_radius_mm
+    thin = stretch_anatomy(a, rng, Extremes(0.0, 0.0, p_thin_wall=1.0))
+    assert 4.5 <= thin.lv_wall_mm <= 7.0 and thin.septal_wall_mm <= thin.lv_wall_mm + 1.0
+    assert stretch_anatomy(a, rng, Extremes(0.0, 1.0, p_thin_wall=1.0)).lv_wall_mm >= 10.0
     with pytest.raises(ValueError, match="probabilities"):
         Extremes(p_dilated_rv=1.5)
+    with pytest.raises(ValueError, match="probabilities"):
+        Extremes(p_thin_wall=-0.1)
