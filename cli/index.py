@@ -170,19 +170,14 @@ def _run(settings: Settings, source: Any, options: Any, engine: Any = None) -> A
 
 def segmentation_of(settings: Settings, measure: bool | None = None) -> Any:
     """The segmentation model the settings name, checked; None when not measuring."""
-    from indexer.measure import CheckpointSegmentation
-    from segment.checkpoint import DEFAULT_CHECKPOINT
+    from indexer.measure import SegmentationUnavailableError, checked_segmentation
 
     if not (settings.measure if measure is None else measure):
         return None
-    folder = settings.segmentation_checkpoint or DEFAULT_CHECKPOINT
-    model = CheckpointSegmentation(folder, settings.measure_tta)
     try:
-        model.key  # noqa: B018  (reads the weights: a missing checkpoint fails here, once)
-    except OSError as error:
-        fail(f"{folder}: not a segmentation checkpoint ({error.strerror or error}); set "
-             "CMR_SEARCH_SEGMENTATION_CHECKPOINT or CMR_SEARCH_MEASURE=0")
-    return model
+        return checked_segmentation(settings.segmentation_checkpoint, settings.measure_tta)
+    except SegmentationUnavailableError as error:
+        fail(str(error))
 
 
 def run_index_command(settings: Settings, source_options: SourceOptions, rebuild: bool,

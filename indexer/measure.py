@@ -85,6 +85,26 @@ class CheckpointSegmentation:
         return _LOADED[name]
 
 
+class SegmentationUnavailableError(ValueError):
+    """The segmentation checkpoint cannot be read; the message names the folder and the fix."""
+
+
+def checked_segmentation(checkpoint: Path | None, tta: bool) -> CheckpointSegmentation:
+    """The segmentation model of `checkpoint` (the committed one when None), its weights read
+    once here so that a missing checkpoint is reported before any study is touched."""
+    from segment.checkpoint import DEFAULT_CHECKPOINT
+
+    folder = checkpoint or DEFAULT_CHECKPOINT
+    model = CheckpointSegmentation(folder, tta)
+    try:
+        model.key  # noqa: B018  (reads the weights)
+    except OSError as error:
+        raise SegmentationUnavailableError(
+            f"{folder}: not a segmentation checkpoint ({error.strerror or error}); set "
+            "CMR_SEARCH_SEGMENTATION_CHECKPOINT or CMR_SEARCH_MEASURE=0") from error
+    return model
+
+
 @contextmanager
 def _threads(n: int | None) -> Iterator[None]:
     before = torch.get_num_threads()

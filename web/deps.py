@@ -14,10 +14,9 @@ from cmr_search.layout import DataLayout
 from cmr_search.settings import Settings
 from db import Action, EventId
 from indexer.embed import StudyEncoder
-from indexer.measure import CheckpointSegmentation, SegmentationModel
+from indexer.measure import SegmentationModel, SegmentationUnavailableError, checked_segmentation
 from indexer.upload import UploadedStudy, UploadLimits, study_from_upload, upload_label
 from search import Page, QueryError, SearchEngine, SearchFilters, SearchResponse
-from segment.checkpoint import DEFAULT_CHECKPOINT
 from vectorstore import VectorStore
 from web.auth import Forbidden, record
 
@@ -67,14 +66,11 @@ def upload_segmentation(settings: Settings) -> SegmentationModel | None:
     when measuring is off, or its checkpoint is missing: the upload is compared by images)."""
     if not settings.measure:
         return None
-    model = CheckpointSegmentation(settings.segmentation_checkpoint or DEFAULT_CHECKPOINT,
-                                   settings.measure_tta)
     try:
-        model.key  # noqa: B018  (reads the weights once)
-    except OSError:
+        return checked_segmentation(settings.segmentation_checkpoint, settings.measure_tta)
+    except SegmentationUnavailableError:
         logger.warning("segmentation checkpoint missing: uploads are not measured")
         return None
-    return model
 
 
 def upload_limits(settings: Settings) -> UploadLimits:

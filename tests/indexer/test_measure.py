@@ -129,3 +129,14 @@ def test_the_records_key_follows_the_weights_and_the_calibration(tmp_path: Path)
     (folder / "model_card.json").write_text(json.dumps(card))
     after = CheckpointSegmentation(folder).key
     assert before != after and after.startswith("ck-") and after.endswith("-plain-m2")
+
+
+def test_a_missing_checkpoint_is_named_before_any_study_is_read(tmp_path: Path) -> None:
+    from fakes.segment import tiny_checkpoint
+
+    from indexer.measure import SegmentationUnavailableError, checked_segmentation
+
+    with pytest.raises(SegmentationUnavailableError, match="nowhere: not a segmentation"):
+        checked_segmentation(tmp_path / "nowhere", tta=False)
+    model = checked_segmentation(tiny_checkpoint(tmp_path / "ck"), tta=True)
+    assert model.tta and model.key.endswith("-tta-m2")
