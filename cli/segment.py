@@ -25,6 +25,7 @@ from segment.train import TrainRecipe, train
 
 logger = logging.getLogger(__name__)
 
+
 class _Slabs:
     """Picklable slab source for data-loader workers."""
 

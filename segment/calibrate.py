@@ -21,7 +21,7 @@ import numpy as np
 
 from cmr_search.vocab import Structure
 from segment.checkpoint import CARD
-from segment.infer import Segmenter, clean_labels
+from segment.infer import Segmenter, apply_offsets, clean_labels
 from segment.io import SaxStudy
 from segment.study import analyse, measure_masks
 
@@ -64,11 +64,11 @@ def _cache(segmenter: Segmenter, study: SaxStudy, truth: Mapping[str, float]) ->
 
 def _errors(cached: Sequence[_Cached], offset: float) -> CalibrationRow:
     shift = np.zeros(next(iter(cached[0].probabilities.values())).shape[1], dtype=np.float32)
-    shift[_MYO] = offset
+    shift[_MYO] = offset  # as the segmenter applies its card's offsets
     relative: dict[str, list[float]] = {name: [] for name in COMPARED}
     for c in cached:
-        masks = {k: clean_labels(np.argmax(np.log(p + 1e-8) - shift[None, :, None, None],
-                                           axis=1), c.study.phases[k]).astype(np.uint8)
+        masks = {k: clean_labels(np.argmax(apply_offsets(p, shift), axis=1),
+                                 c.study.phases[k]).astype(np.uint8)
                  for k, p in c.probabilities.items()}
         values = measure_masks(c.study, masks, c.ed, c.es).values
         for name in COMPARED:

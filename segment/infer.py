@@ -110,6 +110,13 @@ def prior_offsets(card: dict[str, Any], n_classes: int) -> np.ndarray:
     return offsets
 
 
+def apply_offsets(p: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Class probabilities (n, classes, h, w) shifted by log-probability `offsets` per class,
+    renormalised (float32)."""
+    shifted = p * np.exp(-offsets)[None, :, None, None]
+    return np.asarray(shifted / shifted.sum(axis=1, keepdims=True), dtype=np.float32)
+
+
 class Segmenter:
     """A loaded checkpoint that segments slices of any pixel size into `Structure` codes.
 
@@ -139,8 +146,7 @@ class Segmenter:
             xi = torch.flip(x, dims) if dims else x
             p = torch.softmax(self.model(xi), dim=1)
             total += torch.flip(p, dims) if dims else p
-        shifted = (total / len(flips)).numpy() * np.exp(-self.offsets)[None, :, None, None]
-        return np.asarray(shifted / shifted.sum(axis=1, keepdims=True), dtype=np.float32)
+        return apply_offsets((total / len(flips)).numpy(), self.offsets)
 
     def _to_grid(self, slices: np.ndarray, spacing_mm: tuple[float, float]) -> np.ndarray:
         step = self.config.spacing_mm
