@@ -1,11 +1,12 @@
 """Latency of /api/v1/search over HTTP at 10k and 100k studies, 1 and 8 concurrent clients.
 
     .venv/bin/python bench/search_latency.py [--sizes 10000 100000] [--requests 200]
-        [--compare OLD_CHECKOUT] [--rounds 2] [--data data] [--source data]
+        [--compare OLD_CHECKOUT] [--rounds 2] [--workers 1 2] [--data data] [--source data]
 
 `--compare` serves the same index from another source tree too (a `git worktree` of an older
 commit), alternating old and new `--rounds` times so that both see the same machine noise; the
-table then holds one row per version.
+table then holds one row per version. `--workers` serves this tree with each number of
+processes (`serve --workers`; "new x2" in the table).
 
 Needs the demo archive indexed (`make demo`): its 200 embedding records are cloned into N
 study points (vectors jittered, new UIDs and patients, the real payloads and reports), built
@@ -111,13 +112,15 @@ def _entry_point(checkout: Path) -> list[str]:
     return [sys.executable, "-c", f"from {module} import {function}; {function}()"]
 
 
-def serve(data: Path, checkout: Path | None = None) -> subprocess.Popen[bytes]:
+def serve(data: Path, checkout: Path | None = None, workers: int = 1) -> subprocess.Popen[bytes]:
     """`cmr-search serve` over `data`, from `checkout`'s packages (this tree's by default:
-    never the installed console script, which may be another tree's)."""
+    never the installed console script, which may be another tree's), with `workers`
+    processes (an older checkout is served as it serves: one)."""
     env = {**os.environ, "CMR_SEARCH_DATA_DIR": str(data.resolve())}
     tree = checkout or HERE
     env["PYTHONPATH"] = str(tree)
-    process = subprocess.Popen([*_entry_point(tree), "serve", "--port", str(PORT)], env=env,
+    more = ["--workers", str(workers)] if workers > 1 else []
+    process = subprocess.Popen([*_entry_point(tree), "serve", "--port", str(PORT), *more], env=env,
                                cwd=tree, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     for _ in range(240):
@@ -172,11 +175,12 @@ def page_ttfb(requests: int) -> dict[str, float]:
     return {"p50": float(np.percentile(times, 50)), "p99": float(np.percentile(times, 99))}
 
 
-def _one_server(data: Path, checkout: Path | None, n: int,
-                requests: int) -> list[dict[str, Any]]:
+def _one_server(data: Path, checkout: Path | None, n: int, requests: int,
+                workers: int = 1) -> list[dict[str, Any]]:
     """Warm up, then 1 and 8 clients on the API and the page's time to first byte."""
-    process = serve(data, checkout)
-    version = "old" if checkout is not None else "new"
+    process = serve(data, checkout, workers)
+    version = ("old" if checkout is not None else "new") + (f" x{workers}" if workers > 1
+                                                            else "")
     rows: list[dict[str, Any]] = []
     try:
         measure(2, 200, 10**6)  # warm-up: model, prompt directions, the shard's pages
@@ -215,6 +219,8 @@ def main() -> None:
     parser.add_argument("--compare", type=Path, default=None,
                         help="another checkout (an older commit) to serve the same index")
     parser.add_argument("--rounds", type=int, default=1, help="alternations of old and new")
+    parser.add_argument("--workers", type=int, nargs="*", default=[1, 2],
+                        help="server processes to measure this tree with (`serve --workers`)")
     parser.add_argument("--build-only", action="store_true", help="build the indexes and stop")
     args = parser.parse_args()
     source = args.source or args.data
@@ -222,14 +228,15 @@ def main() -> None:
         for n in args.sizes:
             build(args.data / "bench" / f"search-{n}", n, source)
         return
-    checkouts: list[Path | None] = [None] if args.compare is None else [args.compare.resolve(),
-                                                                         None]
+    servers: list[tuple[Path | None, int]] = [(None, w) for w in args.workers]
+    if args.compare is not None:
+        servers.insert(0, (args.compare.resolve(), 1))
     rows = []
     for n in args.sizes:
         data = build(args.data / "bench" / f"search-{n}", n, source)
         for _ in range(args.rounds):
-            for checkout in checkouts:
-                rows += _one_server(data, checkout, n, args.requests)
+            for checkout, workers in servers:
+                rows += _one_server(data, checkout, n, args.requests, workers)
     table = Table(title="/api/v1/search over HTTP (text encoder included, top 10, one per "
                   f"patient; median of {args.rounds} round(s))")
     for name in ("version", "studies", "clients", "p50 ms", "p99 ms", "server p50 ms",

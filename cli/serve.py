@@ -7,12 +7,17 @@ Sign-in is required whenever the server listens on anything but loopback; on 127
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated
+import socket
+from functools import partial
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cli.common import console, fail, settings_of
 from cmr_search.settings import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 def is_loopback(host: str) -> bool:
@@ -24,14 +29,45 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def serve_app(settings: Settings, host: str, port: int) -> None:
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """The socket the worker processes share. Made with its protocol named: asyncio turns
+    Nagle's algorithm off only on connections whose socket says TCP, and uvicorn's own
+    (protocol 0) left every kept-alive response waiting ~40 ms for a delayed ACK."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as error:
+        sock.close()
+        fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
+    sock.set_inheritable(True)
+    return sock
+
+
+def _worker_app(settings: Settings, open_access: bool) -> FastAPI:
+    """One server process's app, model loaded (the factory each `--workers` process calls)."""
+    from web.app import create_app
+
+    app = create_app(settings, open_access=open_access)
+    app.state.warm_up()
+    return app
+
+
+def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> None:
+    """Serve until stopped. With several workers, each process loads the model and answers
+    requests on the one listening socket: Python holds one core per process, so a 2-core
+    server answers about twice the searches per second with 2 (docs/scaling.md)."""
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     from db import DatabaseError
     from web.app import create_app
 
     open_access = is_loopback(host) and not settings.require_sign_in
     try:
+        # built here even for worker processes: the database is migrated and the session
+        # secret written once, before the workers read them
         app = create_app(settings, open_access=open_access)
     except DatabaseError as error:
         fail(str(error))
@@ -39,12 +75,21 @@ def serve_app(settings: Settings, host: str, port: int) -> None:
             not any(u.local and not u.disabled for u in app.state.users.all()):
         console.print("[yellow]nobody can sign in yet:[/yellow] add an account with "
                       "`cmr-search users add NAME --role admin`, or set CMR_SEARCH_OIDC_ISSUER")
+    access = "no sign-in: loopback only" if open_access else "sign-in required"
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning",
+                               "proxy_headers": True,
+                               "forwarded_allow_ips": settings.forwarded_allow_ips}
+    if workers > 1:
+        config = uvicorn.Config(partial(_worker_app, settings, open_access), factory=True,
+                                workers=workers, **options)
+        console.print(f"serving on http://{host}:{port} with {workers} processes (Ctrl-C "
+                      f"stops; each loads the model first); {access}")
+        Multiprocess(config, sockets=[_listening_socket(host, port)]).run()
+        return
     with console.status("loading the model"):
         app.state.warm_up()  # the first search should not pay for it
-    console.print(f"serving on http://{host}:{port}  (Ctrl-C stops); "
-                  + ("no sign-in: loopback only" if open_access else "sign-in required"))
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True,
-                forwarded_allow_ips=settings.forwarded_allow_ips)
+    console.print(f"serving on http://{host}:{port}  (Ctrl-C stops); {access}")
+    uvicorn.run(app, **options)
 
 
 def serve(
@@ -52,6 +97,10 @@ def serve(
     host: Annotated[str, typer.Option(help="interface to listen on (anything but loopback "
                                       "requires sign-in)")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int | None, typer.Option(
+        min=1, max=64, help="server processes (default CMR_SEARCH_SERVE_WORKERS, 1); one "
+        "per core serves the most searches per second, each holds a copy of the model")] = None,
 ) -> None:
     """Serve the web app and JSON API over the index."""
-    serve_app(settings_of(ctx), host, port)
+    settings = settings_of(ctx)
+    serve_app(settings, host, port, workers or settings.serve_workers)

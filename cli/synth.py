@@ -93,4 +93,4 @@ def demo(
                                     engine_options=index_command.EngineOptions(),
                                     as_json=False)
     if serve:
-        serve_command.serve_app(settings, host, port)
+        serve_command.serve_app(settings, host, port, settings.serve_workers)

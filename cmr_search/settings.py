@@ -22,6 +22,9 @@ class Settings(BaseSettings):
                            "writes lives: archives, index, caches, previews, run reports")
     workers: int = Field(default=0, ge=0, description="worker processes; 0 = one per CPU core")
     log_level: str = Field(default="INFO")
+    serve_workers: int = Field(default=1, ge=1, le=64, description="`serve`'s processes: "
+                               "one per core answers the most searches per second; each "
+                               "loads its own copy of the model (~0.5 GB)")
     demo_studies: int = Field(default=200, ge=1)
     demo_seed: int = Field(default=2026)
     checkpoint: Path | None = Field(default=None, description="CMR-CLIP checkpoint folder; "

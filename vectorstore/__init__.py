@@ -28,6 +28,7 @@ from vectorstore.types import (
     StorePoint,
     StoreSchema,
     both,
+    rrf,
 )
 
 if TYPE_CHECKING:
@@ -52,5 +53,5 @@ __all__ = [
     "Generations", "Hit",
     "LiveEdgeStore", "Match", "MatchAny", "MemoryStore", "Nearest", "Query", "Range",
     "Recommend", "Search", "ServerStore", "SparseVector", "StoreError", "StorePoint", "StoreSchema",
-    "VectorStore", "both",
+    "VectorStore", "both", "rrf",
 ]

@@ -169,11 +169,8 @@ class MemoryStore:
     def query(self, query: st.Query, limit: int = 10, offset: int = 0,
               where: st.Filter | None = None, fields: Sequence[str] | None = None) -> list[st.Hit]:
         if isinstance(query, st.Fused):
-            fused: dict[str, float] = {}
-            for part, weight in zip(query.parts, query.weights, strict=True):
-                for rank, (pid, _) in enumerate(self._ranked(part, where, query.candidates)):
-                    fused[pid] = fused.get(pid, 0.0) + weight / (query.k + rank + 1)
-            ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
+            ranked = st.rrf([[pid for pid, _ in self._ranked(part, where, query.candidates)]
+                             for part in query.parts], query.weights, query.k)
         else:
             ranked = self._ranked(query, where, offset + limit)
         return [st.Hit(pid, score, _select(self._points[pid].payload, fields))

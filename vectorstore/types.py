@@ -6,6 +6,7 @@ backend translates it to its own API.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -175,6 +176,20 @@ class Fused:
 
 
 Query = Nearest | Recommend | Fused
+
+
+def rrf(rankings: Sequence[Sequence[str]], weights: Sequence[float], k: int,
+        ) -> list[tuple[str, float]]:
+    """Weighted reciprocal rank fusion exactly as Qdrant scores it (`Fusion.Rrf` with weights):
+    the point at zero-based position p of a ranking with weight w adds 1 / ((p + 1) / w + k - 1),
+    a weight of 0 adds nothing. Best first; equal scores in id order (Qdrant leaves them in any
+    order), so a search fused here or in the store ranks alike."""
+    fused: dict[str, float] = {}
+    for ids, weight in zip(rankings, weights, strict=True):
+        for position, pid in enumerate(ids):
+            share = 1.0 / ((position + 1) / weight + k - 1) if weight > 0 else 0.0
+            fused[pid] = fused.get(pid, 0.0) + share
+    return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 import pytest
 
 from cmr_search.settings import Settings
 from search import Page, QueryError
 from search.models import MAX_DEPTH, Signal
 from search.ranking import Part, Weights, depth, rank
-from vectorstore import Filter, MemoryStore, Recommend, StoreSchema
+from vectorstore import (
+    Filter,
+    Fused,
+    Hit,
+    Match,
+    MemoryStore,
+    Nearest,
+    Recommend,
+    Search,
+    StorePoint,
+    StoreSchema,
+)
 
 
 def test_the_defaults_are_the_settings() -> None:
@@ -34,3 +48,44 @@ def test_a_store_error_is_a_query_error() -> None:
     part = Part(Signal.EXAMPLES, Recommend("study", ("no-such-point",)), 1.0)
     with pytest.raises(QueryError, match="no-such-point"):
         rank(store, [part], Filter(), Page(), 10, 10)
+
+
+def _scattered_store(n: int = 40) -> MemoryStore:
+    rng = np.random.default_rng(3)
+    store = MemoryStore()
+    store.ensure(StoreSchema(dense={"study": 8, "report": 8}), {})
+    store.upsert([StorePoint(f"00000000-0000-0000-0000-{i:012d}",
+                             {k: rng.normal(size=8).astype(np.float32)
+                              for k in ("study", "report")},
+                             payload={"patient_key": f"p{i // 2}",
+                                      "study_date": f"2020-{i % 12 + 1:02d}-01"})
+                  for i in range(n)])
+    return store
+
+
+def test_each_signal_is_queried_once_and_fused_as_the_store_would() -> None:
+    store = _scattered_store()
+    queries = [Nearest("study", np.ones(8, np.float32)),
+               Nearest("report", np.arange(8, dtype=np.float32)),
+               Nearest("report", -np.ones(8, np.float32),
+                       where=Filter(must=(Match("patient_key", "p3"),)))]
+    parts = [Part(Signal.IMAGES, queries[0], 0.3), Part(Signal.REPORTS, queries[1], 1.0),
+             Part(Signal.REPORT_LABELS, queries[2], 2.0)]
+    batches: list[list[Search]] = []
+    query_batch = store.query_batch
+
+    def recorded(searches: Sequence[Search]) -> list[list[Hit]]:
+        batches.append(list(searches))
+        return query_batch(searches)
+
+    store.query_batch = recorded  # type: ignore[method-assign]
+    ranked = rank(store, parts, Filter(), Page(limit=5), candidates=12, rrf_k=10)
+    assert [[s.query for s in b] for b in batches] == [queries]  # one batch, nothing twice
+    reach = depth(Page(limit=5), 12)  # 20: room for grouping per patient
+    own = store.query(Fused(tuple(queries), (0.3, 1.0, 2.0), candidates=reach, k=10), reach)
+    assert [(h.id, h.score) for h in ranked.hits] == [(h.id, h.score) for h in own]
+    assert all(set(h.payload) == {"patient_key", "study_date"} for h in ranked.hits)
+    # the labels signal is explained by the findings it matched, not by a rank of its own
+    assert set(ranked.ranks) == {Signal.IMAGES, Signal.REPORTS}
+    assert ranked.ranks[Signal.REPORTS] == {h.id: (i + 1, h.score) for i, h in
+                                            enumerate(store.query(queries[1], reach))}

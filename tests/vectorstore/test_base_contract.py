@@ -29,6 +29,7 @@ from vectorstore import (
     StorePoint,
     StoreSchema,
     VectorStore,
+    rrf,
 )
 from vectorstore.keywords import keyword_document, keyword_query
 
@@ -187,3 +188,24 @@ def test_a_batch_answers_each_search_as_query_would(store: VectorStore) -> None:
         [[(h.id, round(h.score, 4), h.payload) for h in hits] for hits in alone]
     assert [len(hits) for hits in batch] == [3, 2, 4]
     assert store.query_batch([]) == []
+
+
+def test_a_store_fuses_with_the_formula_search_fuses_with(store: VectorStore) -> None:
+    # search.ranking fuses each signal's ranking itself; a store's fusion must score alike
+    dense = Nearest("study", _unit(1.0, 2.0, 0.5, 0.2))
+    sparse = Nearest("keywords", keyword_query("amyloidosis LGE dilated"))
+    weights = (0.3, 2.0)
+    own = [[h.id for h in store.query(q, 5)] for q in (dense, sparse)]
+    fused = store.query(Fused((dense, sparse), weights, candidates=5, k=10), 5)
+    expected = rrf(own, weights, 10)
+    assert sorted((h.id, round(h.score, 5)) for h in fused) == \
+        sorted((pid, round(score, 5)) for pid, score in expected)
+    assert [h.score for h in fused] == sorted((h.score for h in fused), reverse=True)
+
+
+def test_rrf_weights_stretch_positions_and_zero_drops_a_ranking() -> None:
+    # a weight of 2 makes position 1 count as position 0 would at weight 1 (k = 2 here)
+    assert rrf([["a", "b"]], [2.0], 2) == [("a", 1 / 1.5), ("b", 1 / 2)]
+    assert rrf([["a"], ["b"]], [1.0, 0.0], 2) == [("a", 0.5), ("b", 0.0)]
+    assert rrf([["b", "a"], ["a", "b"]], [1.0, 1.0], 10) == [("a", 1 / 10 + 1 / 11),
+                                                            ("b", 1 / 10 + 1 / 11)]

@@ -1,0 +1,121 @@
+"""`cmr-search serve`: loopback rules, and several worker processes on one socket."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import typer
+
+from cli.serve import _listening_socket, is_loopback
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_loopback_hosts() -> None:
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("[::1]")
+    assert not is_loopback("0.0.0.0") and not is_loopback("example.org")
+
+
+def test_connections_on_the_shared_socket_send_at_once() -> None:
+    # Nagle's algorithm held every kept-alive response ~40 ms for a delayed ACK when the
+    # workers' socket did not name TCP: asyncio turns it off only on sockets that do
+    async def nodelay_of_an_accepted_connection() -> int:
+        accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                sock = transport.get_extra_info("socket")
+                accepted.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+
+        sock = _listening_socket("127.0.0.1", 0)
+        server = await asyncio.get_running_loop().create_server(Probe, sock=sock)
+        port = sock.getsockname()[1]
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            return await asyncio.wait_for(accepted, 10)
+        finally:
+            writer.close()
+            server.close()
+
+    assert asyncio.run(nodelay_of_an_accepted_connection()) != 0
+
+
+def test_a_port_in_use_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(typer.Exit):
+            _listening_socket("127.0.0.1", taken.getsockname()[1])
+    err = capsys.readouterr().err
+    assert "cannot listen on 127.0.0.1:" in err and "Traceback" not in err
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _children(pid: int) -> set[int]:
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a container's init may reap late)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@pytest.mark.slow
+def test_two_workers_answer_on_one_port_and_stop_together(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "CMR_SEARCH_DATA_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from cli.main import main; main()", "serve", "--port",
+         str(port), "--workers", "2"], env=env, cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.5)
+        workers = _children(process.pid)
+        assert len(workers) >= 2  # the two servers (and multiprocessing's resource tracker)
+        with httpx.Client(timeout=30) as client:
+            for _ in range(6):
+                response = client.get(f"http://127.0.0.1:{port}/api/v1/search",
+                                      params={"q": "dilated LV"})
+                # no index in an empty data folder: one clear line, from either worker
+                assert response.status_code == 503 and "index" in response.json()["detail"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=60)[0].decode()
+    assert "with 2 processes" in output and "Traceback" not in output
+    deadline = time.monotonic() + 30
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_running(pid) for pid in workers)
