@@ -58,12 +58,15 @@ def _vector_params(size: int, exact: bool, quantization: Quantization | None = I
                                quantization_config=int8)
 
 
-def _search_params(tuning: SearchTuning = SEARCH,
-                   quantization: Quantization = INT8) -> qe.SearchParams:
+def search_params(tuning: SearchTuning = SEARCH, quantization: Quantization = INT8,
+                  points: int = 0, filtered: bool = False) -> qe.SearchParams:
+    """What a search over a shard of `points` points sends (the beam grows with the graph)."""
     acorn = qe.AcornSearchParams(enable=tuning.acorn,
                                  max_selectivity=tuning.acorn_max_selectivity)
-    return qe.SearchParams(hnsw_ef=tuning.hnsw_ef, quantization=qe.QuantizationSearchParams(
-        rescore=quantization.rescore, oversampling=quantization.oversampling), acorn=acorn)
+    return qe.SearchParams(hnsw_ef=tuning.beam(points, filtered),
+                           quantization=qe.QuantizationSearchParams(
+                               rescore=quantization.rescore,
+                               oversampling=quantization.oversampling), acorn=acorn)
 
 
 _FIELD_TYPES = {
@@ -106,7 +109,8 @@ class EdgeStore:
                  quantization: Quantization | None = INT8) -> None:
         self.folder = folder
         self.quantization = quantization  # for collections this store creates
-        self._params = _search_params(tuning, quantization or INT8)
+        self.tuning = tuning
+        self._params: dict[bool, qe.SearchParams] = {}  # filtered? -> what searches send
         self._shard: qe.EdgeShard | None = None
         self._opening = threading.Lock()
 
@@ -171,10 +175,12 @@ class EdgeStore:
             vectors.update({k: _vector(v) for k, v in p.sparse.items()})
             edge_points.append(qe.Point(p.id, vectors, p.payload))
         self.shard.update(qe.UpdateOperation.upsert_points(edge_points))
+        self._params.clear()  # the beam follows the point count
 
     def delete(self, ids: Sequence[str]) -> None:
         if ids:
             self.shard.update(qe.UpdateOperation.delete_points(list(ids)))
+            self._params.clear()  # the beam follows the point count
 
     def retrieve(self, ids: Sequence[str], vectors: Sequence[str] = ()) -> list[st.Hit]:
         records = self.shard.retrieve(list(ids), with_payload=True,
@@ -211,14 +217,23 @@ class EdgeStore:
                 limit=limit, offset=offset, filter=_filter(where), with_payload=payload,
                 prefetches=[qe.Prefetch(limit=query.candidates, query=self._scoring(p),
                                         filter=_filter(st.both(where, p.where)),
-                                        params=self._params)
+                                        params=self._search_params(st.both(where, p.where)))
                             for p in query.parts],
                 # the stubs omit Fusion's variants from the accepted types
                 query=qe.Fusion.Rrf(k=query.k, weights=list(query.weights)))  # type: ignore[arg-type]
         return qe.QueryRequest(limit=limit, offset=offset,
                                filter=_filter(st.both(where, query.where)),
                                query=self._scoring(query), with_payload=payload,
-                               params=self._params)
+                               params=self._search_params(st.both(where, query.where)))
+
+    def _search_params(self, where: st.Filter | None) -> qe.SearchParams:
+        """This shard's search parameters for a search with or without a filter; the point
+        count that sizes the beam is read once (a published generation does not change)."""
+        filtered = bool(where)
+        if filtered not in self._params:
+            self._params[filtered] = search_params(self.tuning, self.quantization or INT8,
+                                                   self.count(), filtered)
+        return self._params[filtered]
 
     def query(self, query: st.Query, limit: int = 10, offset: int = 0,
               where: st.Filter | None = None, fields: Sequence[str] | None = None) -> list[st.Hit]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -26,6 +27,8 @@ from vectorstore.translate import (
 )
 
 logger = logging.getLogger(__name__)
+
+_RECOUNT_S = 600.0  # how long a collection's point count sizes the search beam
 
 _FIELD_TYPES = {
     st.FieldType.KEYWORD: qm.PayloadSchemaType.KEYWORD,
@@ -79,11 +82,14 @@ def _vector_params(size: int, exact: bool, quantization: Quantization | None = I
                            quantization_config=int8)
 
 
-def _search_params(tuning: SearchTuning, quantization: Quantization) -> qm.SearchParams:
+def _search_params(tuning: SearchTuning, quantization: Quantization, points: int,
+                   filtered: bool) -> qm.SearchParams:
     acorn = qm.AcornSearchParams(enable=tuning.acorn,
                                  max_selectivity=tuning.acorn_max_selectivity)
-    return qm.SearchParams(hnsw_ef=tuning.hnsw_ef, quantization=qm.QuantizationSearchParams(
-        rescore=quantization.rescore, oversampling=quantization.oversampling), acorn=acorn)
+    return qm.SearchParams(hnsw_ef=tuning.beam(points, filtered),
+                           quantization=qm.QuantizationSearchParams(
+                               rescore=quantization.rescore,
+                               oversampling=quantization.oversampling), acorn=acorn)
 
 
 class ServerStore:
@@ -103,7 +109,8 @@ class ServerStore:
 
     def _tune(self, quantization: Quantization | None, tuning: SearchTuning | None) -> None:
         self.quantization = quantization  # for a collection this store creates
-        self._params = None if tuning is None else _search_params(tuning, quantization or INT8)
+        self.tuning = tuning  # None: the server's own defaults
+        self._sized: tuple[float, int] | None = None  # (when, points) the beam was sized for
 
     @classmethod
     def from_client(cls, client: QdrantClient, collection: str, label: str) -> ServerStore:
@@ -192,13 +199,26 @@ class ServerStore:
             return qm.QueryRequest(
                 limit=limit, offset=offset, filter=_filter(where), with_payload=payload,
                 prefetch=[qm.Prefetch(query=self._scoring(p), using=p.using,
-                                      limit=query.candidates, params=self._params,
+                                      limit=query.candidates,
+                                      params=self._params(st.both(where, p.where)),
                                       filter=_filter(st.both(where, p.where)))
                           for p in query.parts],
                 query=qm.RrfQuery(rrf=qm.Rrf(k=query.k, weights=list(query.weights))))
         return qm.QueryRequest(query=self._scoring(query), using=query.using, limit=limit,
                                offset=offset, filter=_filter(st.both(where, query.where)),
-                               with_payload=payload, params=self._params)
+                               with_payload=payload,
+                               params=self._params(st.both(where, query.where)))
+
+    def _params(self, where: st.Filter | None) -> qm.SearchParams | None:
+        """Search parameters for the collection's size (counted again every few minutes: a
+        server collection grows in place)."""
+        if self.tuning is None:
+            return None
+        now = time.monotonic()
+        if self._sized is None or now - self._sized[0] > _RECOUNT_S:
+            self._sized = (now, self.count())
+        return _search_params(self.tuning, self.quantization or INT8, self._sized[1],
+                              bool(where))
 
     def query(self, query: st.Query, limit: int = 10, offset: int = 0,
               where: st.Filter | None = None, fields: Sequence[str] | None = None) -> list[st.Hit]:

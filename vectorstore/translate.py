@@ -84,7 +84,13 @@ class Quantization:
 @dataclass(frozen=True)
 class SearchTuning:
     """Search-time settings: `hnsw_ef` is the graph walk's beam (at least the limit asked
-    for); chosen with bench/index_speed.py --sweep (recall@10 against exact search).
+    for); chosen with bench/index_speed.py (recall@10 against exact search).
+
+    The beam a fixed recall needs grows with the graph: from `large` points on, plain
+    searches walk with `hnsw_ef_large` and filtered ones (ACORN, dearer per step) with
+    `hnsw_ef_large_filtered`. Measured at 1,000,000 points: plain recall@10 0.71 / 0.85 / 0.95
+    at beams 256 / 512 / 1024 (4.4 ms at 1024); filtered 0.90 / 0.98 / 1.00 at 24 / 43 / 71 ms
+    (docs/scaling.md). Below `large` the 256 beam costs a search ~1 ms and keeps 0.97 to 0.98.
 
     `acorn`: a filter that keeps under `acorn_max_selectivity` of the points walks the graph
     with ACORN (neighbours of neighbours that pass the filter), not the plain walk that loses
@@ -94,8 +100,17 @@ class SearchTuning:
     """
 
     hnsw_ef: int = 256  # recall@10 0.90 -> 0.97 at 300,000 points for ~1 ms (docs/scaling.md)
+    large: int = 500_000
+    hnsw_ef_large: int = 1024
+    hnsw_ef_large_filtered: int = 512
     acorn: bool = True
     acorn_max_selectivity: float = 0.4  # Qdrant's default
+
+    def beam(self, points: int, filtered: bool) -> int:
+        """The hnsw_ef for a search over `points` points, with or without a filter."""
+        if points < self.large:
+            return self.hnsw_ef
+        return self.hnsw_ef_large_filtered if filtered else self.hnsw_ef_large
 
 
 INT8 = Quantization()

@@ -32,6 +32,7 @@ from vectorstore import (
     rrf,
 )
 from vectorstore.keywords import keyword_document, keyword_query
+from vectorstore.translate import SearchTuning
 
 SCHEMA = StoreSchema(
     dense={"study": 4, "view_4ch": 4}, sparse=("keywords",),
@@ -209,3 +210,24 @@ def test_rrf_weights_stretch_positions_and_zero_drops_a_ranking() -> None:
     assert rrf([["a"], ["b"]], [1.0, 0.0], 2) == [("a", 0.5), ("b", 0.0)]
     assert rrf([["b", "a"], ["a", "b"]], [1.0, 1.0], 10) == [("a", 1 / 10 + 1 / 11),
                                                             ("b", 1 / 10 + 1 / 11)]
+
+
+def test_the_beam_sent_follows_the_point_count(tmp_path: Path) -> None:
+    # 5 points: over `large` here, so plain and filtered searches walk with their wide beams
+    tuning = SearchTuning(hnsw_ef=16, large=5, hnsw_ef_large=64, hnsw_ef_large_filtered=32)
+    men = Filter(must=(Match("sex", "M"),))
+    edge = EdgeStore(tmp_path / "edge", tuning=tuning)
+    edge.ensure(SCHEMA, {})
+    edge.upsert(_points()[:4])
+    assert edge._search_params(None).hnsw_ef == 16
+    edge.upsert(_points())  # a fifth point: the beam is sized again
+    assert (edge._search_params(None).hnsw_ef, edge._search_params(men).hnsw_ef) == (64, 32)
+    assert len(edge.query(Nearest("study", _unit(1, 1, 1, 1)), 5, where=men)) == 3
+    edge.close()
+    server = memory_server("beam")
+    server.ensure(SCHEMA, {})
+    server.upsert(_points())
+    assert server._params(None) is None  # qdrant-client's local mode takes no parameters
+    server.tuning = tuning
+    params = server._params(men)
+    assert params is not None and params.hnsw_ef == 32

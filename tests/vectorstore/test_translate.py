@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from vectorstore import DateRange, Filter, Match, MatchAny, Range
-from vectorstore.translate import HNSW, Dialect, to_filter
+from vectorstore.translate import HNSW, SEARCH, Dialect, SearchTuning, to_filter
 
 # a dialect that writes plain tuples, to see the walk itself
 PLAIN: Dialect[Any] = Dialect(
@@ -34,3 +34,11 @@ def test_both_stores_build_their_graphs_alike() -> None:
     edge_graph, server_graph = edge._hnsw(HNSW), server._hnsw(HNSW)
     for name in ("m", "ef_construct", "full_scan_threshold", "payload_m"):
         assert getattr(edge_graph, name) == getattr(server_graph, name) == getattr(HNSW, name)
+
+
+def test_the_search_beam_widens_with_the_graph() -> None:
+    tuning = SearchTuning(hnsw_ef=16, large=1000, hnsw_ef_large=64, hnsw_ef_large_filtered=32)
+    assert tuning.beam(999, filtered=False) == tuning.beam(999, filtered=True) == 16
+    assert tuning.beam(1000, filtered=False) == 64 and tuning.beam(10**6, filtered=True) == 32
+    # the product's own: measured at 1,000,000 points (docs/scaling.md)
+    assert SEARCH.beam(100_000, False) == 256 and SEARCH.beam(1_000_000, False) == 1024
