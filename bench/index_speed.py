@@ -47,6 +47,8 @@ from vectorstore import (
     Range,
     StorePoint,
 )
+from vectorstore.edge import METADATA
+from vectorstore.edge_parts import EdgeParts, create_edge, open_edge
 from vectorstore.keywords import keyword_document
 from vectorstore.translate import INT8, SEARCH, SearchTuning
 
@@ -64,10 +66,10 @@ def _subset(archive: Path, n: int, into: Path) -> Path:
     return into
 
 
-def _engines(ray_cpus: list[int]) -> list[tuple[str, int, Any]]:
-    """(engine, CPUs, engine object): the local engine with 1 and 2 workers, and the Ray
-    engine on a local Ray of each size (its actors load the model once each)."""
-    rows: list[tuple[str, int, Any]] = [("local", 1, None), ("local", 2, None)]
+def _engines(ray_cpus: list[int], local_cpus: list[int]) -> list[tuple[str, int, Any]]:
+    """(engine, CPUs, engine object): the local engine with each number of workers, and the
+    Ray engine on a local Ray of each size (its actors load the model once each)."""
+    rows: list[tuple[str, int, Any]] = [("local", cpus, None) for cpus in local_cpus]
     if ray_cpus:
         from indexer.ray_engine import RayEngine, RayOptions
 
@@ -87,14 +89,14 @@ def _same(points: dict[str, Any], first: dict[str, Any]) -> str:
     return f"yes ({diff:.0e})" if diff <= 1e-4 else f"NO ({diff:.0e})"
 
 
-def end_to_end(archive: Path, n: int, ray_cpus: list[int]) -> None:
+def end_to_end(archive: Path, n: int, ray_cpus: list[int], local_cpus: list[int]) -> None:
     """Each engine indexes the same n studies from scratch into its own data folder; the
     records and the published points must come out the same."""
     embedder = Encoder.from_checkpoint(DEMO_CHECKPOINT, "cpu")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         subset = _subset(archive, n, Path(tmp) / "archive")
-        for name, cpus, engine in _engines(ray_cpus):
+        for name, cpus, engine in _engines(ray_cpus, local_cpus):
             data = Path(tmp) / f"{name}{cpus}"
             started = time.perf_counter()
             s = run_index(subset, DataLayout(data), embedder, Generations(data / "index"),
@@ -199,7 +201,7 @@ def _rss_mb() -> tuple[float, float]:
     return status["VmRSS"], status["VmHWM"]
 
 
-def _latency_ms(store: EdgeStore, latent: Latent, where: Filter | None,
+def _latency_ms(store: EdgeStore | EdgeParts, latent: Latent, where: Filter | None,
                 repeat: int = 100) -> tuple[float, float]:
     times = []
     for q in latent.vectors(STUDY, repeat):
@@ -209,23 +211,28 @@ def _latency_ms(store: EdgeStore, latent: Latent, where: Filter | None,
     return float(np.percentile(times, 50)), float(np.percentile(times, 99))
 
 
-def _recall(store: EdgeStore, latent: Latent, where: Filter | None,
+def _recall(store: EdgeStore | EdgeParts, latent: Latent, where: Filter | None,
             tuning: SearchTuning = SEARCH, queries: int = 30) -> float:
     """recall@10 of the product's search (int8 graph walk, rescored; ACORN under a selective
-    filter) against exact search over the float32 originals."""
+    filter) against exact search over the float32 originals; an index in parts answers with
+    the best 10 of its parts' (each walks with the beam of the whole index)."""
     import qdrant_edge as qe
 
     from vectorstore.edge import _filter, search_params
 
-    found, n = [], store.count()  # the beam the product walks with at this size
+    shards = [p.shard for p in store.parts] if isinstance(store, EdgeParts) else [store.shard]
+    params = search_params(tuning, INT8, store.count(), where is not None)
+
+    def best(ask: qe.Query, search: qe.SearchParams) -> set[Any]:
+        hits = [h for shard in shards for h in shard.query(qe.QueryRequest(
+            limit=10, query=ask, filter=_filter(where), params=search))]
+        return {h.id for h in sorted(hits, key=lambda h: -h.score)[:10]}
+
+    found = []
     for q in latent.vectors(STUDY, queries):
         ask = qe.Query.Nearest(q.tolist(), using=STUDY)
-        exact = store.shard.query(qe.QueryRequest(limit=10, query=ask, filter=_filter(where),
-                                                  params=qe.SearchParams(exact=True)))
-        fast = store.shard.query(qe.QueryRequest(limit=10, query=ask, filter=_filter(where),
-                                                 params=search_params(tuning, INT8, n,
-                                                                       where is not None)))
-        found.append(len({p.id for p in exact} & {p.id for p in fast}) / 10)
+        exact = best(ask, qe.SearchParams(exact=True))
+        found.append(len(exact & best(ask, params)) / 10)
     return float(np.mean(found))
 
 
@@ -235,7 +242,7 @@ def store_scale(n: int, folder: Path, log: Callable[[str], None]) -> dict[str, f
     filtered = Filter(must=(Match("vendor", "ge"), Range("age", gte=40, lte=60)))
     row: dict[str, float] = {"n": n}
     anon = PeakAnon()
-    store = EdgeStore(folder)
+    store = open_edge(folder) if (folder / METADATA).is_file() else create_edge(folder, n)
     if store.metadata() is None:
         store.ensure(store_schema(dense_sizes(512, 384)), {"bench": True})
         upsert_s, started = 0.0, time.perf_counter()
@@ -257,7 +264,7 @@ def store_scale(n: int, folder: Path, log: Callable[[str], None]) -> dict[str, f
         (folder / "built.json").write_text(json.dumps(row))
     else:
         row.update(json.loads((folder / "built.json").read_text()))
-    store = EdgeStore(folder)
+    store = open_edge(folder)
     row["p50"], row["p99"] = _latency_ms(store, latent, None)
     row["filtered_p50"], row["filtered_p99"] = _latency_ms(store, latent, filtered)
     row["rss_mb"], row["peak_mb"] = _rss_mb()  # before the exact scans map every original
@@ -327,6 +334,8 @@ def main() -> None:
     parser.add_argument("--studies", type=int, default=40)
     parser.add_argument("--ray", type=int, nargs="*", default=[1, 2],
                         help="CPUs of the local Ray the Ray engine runs on (none: skip it)")
+    parser.add_argument("--local", type=int, nargs="+", default=[1, 2],
+                        help="workers of the local engine (the first row is the reference)")
     parser.add_argument("--scale", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--stores", type=Path, default=Path("data/bench"),
                         help="where the synthetic indexes are built (store-N, kept for re-runs)")
@@ -338,7 +347,7 @@ def main() -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {line}", flush=True)
 
     if args.studies and args.archive.is_dir():
-        end_to_end(args.archive, args.studies, args.ray)
+        end_to_end(args.archive, args.studies, args.ray, args.local)
     elif args.studies:
         print(f"{args.archive}: no demo archive (run `make demo`); skipping the end-to-end part")
     if args.sweep:

@@ -59,7 +59,8 @@ class Settings(BaseSettings):
                                     "index --engine ray` joins (ray://head:10001, or auto); "
                                     "None = a Ray started on this machine")
     ray_encoders: int = Field(default=0, ge=0, description="encoder actors of the Ray engine; "
-                              "0 = one per GPU in the cluster (one where it has none)")
+                              "0 = one per GPU in the cluster, or where it has none one "
+                              "actor per CPU that also reads its studies")
     upload_archive: Path | None = Field(default=None, description="where an uploaded study "
                                         "asked to be added is kept for the next index run; "
                                         "None = an `uploads` folder in the indexed archive")

@@ -79,6 +79,7 @@ def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
 
     `identity` is the model's `catalog.index_identity`, recorded with the generation."""
     from vectorstore.edge import EdgeStore
+    from vectorstore.edge_parts import create_edge
 
     digest = content_digest(fingerprints, calibration,
                             measured_digest(measurements, fingerprints))
@@ -90,7 +91,7 @@ def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
         if meta.get("content_digest") == digest and not rebuild:
             return Published(current.name, int(meta.get("studies", 0)), changed=False)
     folder = generations.new()
-    store = EdgeStore(folder)
+    store = create_edge(folder, len(fingerprints))  # a large archive is built in parts
     metadata = {**identity, **extra, "content_digest": digest, "studies": len(fingerprints),
                 "calibration": {k: vars(v) for k, v in calibration.items()},
                 "built": datetime.now(UTC).isoformat(timespec="seconds")}

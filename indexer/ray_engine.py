@@ -6,7 +6,9 @@ on this machine (the driver), exactly as in the local engine, so what the cluste
 de-identified run is pseudonymous; what runs in the cluster is a streaming Ray Data pipeline of
 the same stages: read and assemble clips and previews (`pipeline.prepare_study`, one CPU task
 per study, anywhere), then encode and write the embedding records (`pipeline.EncodeStage`, in
-a pool of actors that load the model once each, one per GPU where the cluster has them).
+a pool of actors that load the model once each, one per GPU). Where the cluster has no GPU,
+one actor per CPU does both for its own studies (`_StudyActor`), as the local engine's workers
+do, so clips never cross the object store.
 Records, clips and previews are written under the data folder, which every node must mount at
 the same path (a shared filesystem), so a re-run embeds only new or changed studies and a
 killed run loses only the studies in flight, as on one machine.
@@ -50,8 +52,11 @@ class RayOptions:
 
     address: str | None = None  # "ray://head:10001", "auto", or None: a Ray on this machine
     num_cpus: int | None = None  # a Ray started here: its CPUs (None: all of this machine's)
-    encoders: int = 0  # encoder actors; 0: one per GPU in the cluster, else one
+    encoders: int = 0  # encoder actors; 0: one per GPU (without GPUs: see whole_study_actors)
     encoder_cpus: float = 0.0  # CPUs an actor holds where it has no GPU (0: shares them)
+    # where the cluster has no GPU, one actor per CPU prepares and encodes its own studies
+    # (None: so; False: the two-stage pipeline of CPU tasks and encoder actors anyway)
+    whole_study_actors: bool | None = None
     window: int = 0  # studies per pipeline; 0: all of a folder, 256 from a PACS
     object_store_mb: int = 1024  # a Ray started here: its object store
     runtime_env: dict[str, Any] = field(default_factory=dict)
@@ -102,6 +107,23 @@ class _EncodeActor:
         return out
 
 
+class _StudyActor(_EncodeActor):
+    """On a cluster without GPUs: reads, assembles and encodes its studies itself, as a worker
+    of the local engine does, so no clip crosses the object store and no actor sits beside the
+    tasks. On 2 CPUs (600 studies, docs/scaling.md) the two-stage pipeline ran at 0.83 of the
+    local engine's throughput, this layout at 0.98 to 1.06."""
+
+    def __init__(self, make_encoder: Callable[[], StudyEncoder], embeddings: str,
+                 patient_key_secret: str, deidentified: bool,
+                 prepare: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        super().__init__(make_encoder, embeddings, patient_key_secret, deidentified)
+        self.prepare = prepare
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list[Any]]:
+        prepared = [self.prepare({"job": job})["prepared"] for job in batch["job"]]
+        return super().__call__({"job": batch["job"], "prepared": np.array(prepared, object)})
+
+
 def _windows(items: Iterator[Job | Unavailable], size: int,
              ) -> Iterator[list[Job | Unavailable]]:
     while window := list(islice(items, size)):
@@ -145,12 +167,19 @@ class RayEngine:
         options = intake.options
         prepare = partial(_prepare, preprocess=preprocess, root=str(layout.root),
                           model=options.segmentation)
+        encode_args = (self.make_encoder, str(layout.embeddings), options.patient_key_secret,
+                       options.deidentifier is not None)
+        whole = self.options.whole_study_actors
+        if not gpus and whole is not False and not self.options.encoders:
+            workers = max(1, int(ray.cluster_resources().get("CPU", 1)))  # type: ignore[no-untyped-call]
+            batch = max(1, min(options.batch_size, -(-len(items) // workers)))  # all busy
+            return ray.data.from_items(items).map_batches(
+                _StudyActor, fn_constructor_args=(*encode_args, prepare),
+                batch_size=batch, batch_format="numpy", num_cpus=1,
+                compute=ray.data.ActorPoolStrategy(size=workers)).iter_rows()
         dataset = ray.data.from_items(items).map(prepare, num_cpus=1)
         dataset = dataset.map_batches(
-            _EncodeActor, fn_constructor_args=(
-                self.make_encoder, str(layout.embeddings), options.patient_key_secret,
-                options.deidentifier is not None),
-            batch_size=options.batch_size,
+            _EncodeActor, fn_constructor_args=encode_args, batch_size=options.batch_size,
             batch_format="numpy", num_cpus=cpus, num_gpus=gpus,
             compute=ray.data.ActorPoolStrategy(size=count))
         return dataset.iter_rows()

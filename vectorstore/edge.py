@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +110,10 @@ class EdgeStore:
         self.folder = folder
         self.quantization = quantization  # for collections this store creates
         self.tuning = tuning
+        # the point count that sizes the beam: this shard's, or the whole index's when the
+        # shard is one part of several (`edge_parts`): a part's graph is the smaller, so the
+        # index's beam errs toward recall, and every part walks alike
+        self.sized_by: Callable[[], int] = self.count
         self._params: dict[bool, qe.SearchParams] = {}  # filtered? -> what searches send
         self._shard: qe.EdgeShard | None = None
         self._opening = threading.Lock()
@@ -182,6 +186,13 @@ class EdgeStore:
             self.shard.update(qe.UpdateOperation.delete_points(list(ids)))
             self._params.clear()  # the beam follows the point count
 
+    def holding(self, ids: Sequence[str]) -> set[str]:
+        """Which of `ids` this shard holds (no payload read)."""
+        if not ids:
+            return set()
+        return {str(r.id) for r in self.shard.retrieve(list(ids), with_payload=False,
+                                                        with_vector=False)}
+
     def retrieve(self, ids: Sequence[str], vectors: Sequence[str] = ()) -> list[st.Hit]:
         records = self.shard.retrieve(list(ids), with_payload=True,
                                       with_vector=list(vectors) if vectors else False)
@@ -232,7 +243,7 @@ class EdgeStore:
         filtered = bool(where)
         if filtered not in self._params:
             self._params[filtered] = search_params(self.tuning, self.quantization or INT8,
-                                                   self.count(), filtered)
+                                                   self.sized_by(), filtered)
         return self._params[filtered]
 
     def query(self, query: st.Query, limit: int = 10, offset: int = 0,

@@ -24,6 +24,7 @@ from typing import Any
 
 from vectorstore.base import StoreError
 from vectorstore.edge import EdgeStore
+from vectorstore.edge_parts import EdgeParts, open_edge
 from vectorstore.types import Filter, Hit, Query, Search, StorePoint, StoreSchema
 
 logger = logging.getLogger(__name__)
@@ -105,15 +106,15 @@ class LiveEdgeStore:
     def __init__(self, root: Path, check_every_s: float = 1.0) -> None:
         self.generations = Generations(root)
         self.check_every_s = check_every_s
-        self._store: EdgeStore | None = None
+        self._store: EdgeStore | EdgeParts | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
 
-    def _open(self) -> EdgeStore:
+    def _open(self) -> EdgeStore | EdgeParts:
         with self._lock:  # the web server's threads share one reader
             return self._follow()
 
-    def _follow(self) -> EdgeStore:
+    def _follow(self) -> EdgeStore | EdgeParts:
         now = time.monotonic()
         if self._store is not None and now - self._checked < self.check_every_s:
             return self._store
@@ -122,7 +123,7 @@ class LiveEdgeStore:
         if folder is None:
             raise StoreError(f"{self.generations.root}: no index yet; run `cmr-search index`")
         if self._store is None or self._store.folder != folder:
-            old, self._store = self._store, EdgeStore(folder)
+            old, self._store = self._store, open_edge(folder)
             if old is not None:
                 old.close()
         return self._store

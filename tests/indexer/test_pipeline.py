@@ -22,7 +22,7 @@ from cmr_search.layout import DataLayout
 from indexer.embed import encoder_identity
 from indexer.pipeline import IndexOptions, IndexSummary, run_index
 from reader.scan import scan_archive
-from vectorstore import EdgeStore, Filter, Generations, LiveEdgeStore, Match
+from vectorstore import EdgeStore, Filter, Generations, LiveEdgeStore, Match, Recommend
 
 pytestmark = pytest.mark.slow  # indexes or trains with a real archive
 
@@ -127,3 +127,27 @@ def test_the_server_store_gets_the_same_points_and_reruns_are_incremental(
         server.facet("report_status").get("missing", 0)
     assert server.count() == len({h.payload["study_instance_uid"] for h in server.scroll()})
     assert server.count(Filter(must=(Match("report_status", "present"),))) >= 1
+
+
+def test_a_large_archive_is_published_in_parts_that_search_as_one_index(
+        archive: Path, embedder: FakeEncoder, indexed: tuple[Path, IndexSummary],
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vectorstore import edge_parts
+
+    data, first = indexed  # the same embedding records, published again in parts of 3 points
+    monkeypatch.setattr(edge_parts, "POINTS_PER_PART", 3)
+    monkeypatch.setattr(edge_parts, "BUILD_BYTES_PER_POINT", 2**40)  # as on a small machine
+    summary = run_index(archive, DataLayout(data), embedder, Generations(tmp_path / "index"),
+                        IndexOptions())
+    assert summary.published["points"] == first.indexed
+    one, parts = LiveEdgeStore(data / "index"), LiveEdgeStore(tmp_path / "index")
+    generation = Generations(tmp_path / "index").current()
+    assert generation is not None and (generation / edge_parts.PARTS / "01").is_dir()
+    assert parts.count() == one.count()
+    built = {**(parts.metadata() or {}), "built": None}
+    assert built == {**(one.metadata() or {}), "built": None}
+    anchor = next(one.scroll())
+    query = Recommend(STUDY, (anchor.id,))
+    assert [h.id for h in parts.query(query, 5)] == [h.id for h in one.query(query, 5)]
+    one.close()
+    parts.close()

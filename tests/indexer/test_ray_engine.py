@@ -24,10 +24,11 @@ pytestmark = pytest.mark.slow  # starts Ray and indexes a real archive
 TESTS = Path(__file__).resolve().parents[1]
 
 
-def _engine() -> RayEngine:
+def _engine(whole_study_actors: bool | None = None) -> RayEngine:
     # the workers import the fake encoder from tests/, as a cluster's nodes import the product
     env = {"env_vars": {"PYTHONPATH": f"{TESTS}:{TESTS.parent}"}}
-    return RayEngine(FakeEncoder, RayOptions(num_cpus=2, object_store_mb=128, runtime_env=env))
+    return RayEngine(FakeEncoder, RayOptions(num_cpus=2, object_store_mb=128, runtime_env=env,
+                                             whole_study_actors=whole_study_actors))
 
 
 def _index(archive: Path, data: Path, engine: RayEngine | None,
@@ -54,10 +55,13 @@ def _points(data: Path) -> dict[str, dict[str, object]]:
         store.close()
 
 
+# None: this CPU-only Ray gets whole-study actors; False: CPU tasks, then encoder actors (the
+# layout of a cluster with GPUs)
+@pytest.mark.parametrize("whole_study_actors", [None, False], ids=["whole-study", "two-stage"])
 def test_ray_writes_the_same_records_and_index_as_the_local_engine(
-        archive: Path, tmp_path: Path) -> None:
+        archive: Path, tmp_path: Path, whole_study_actors: bool | None) -> None:
     local = _index(archive, tmp_path / "local", None)
-    ray = _index(archive, tmp_path / "ray", _engine())
+    ray = _index(archive, tmp_path / "ray", _engine(whole_study_actors))
     assert ray.indexed == local.indexed > 0 and ray.studies_in_index == local.studies_in_index
     assert sorted(s["reason"] for s in ray.skipped) == sorted(s["reason"] for s in local.skipped)
     assert set(ray.stages) == set(local.stages) >= {"pixel_decode", "encode", "record"}

@@ -1,20 +1,20 @@
-"""One contract, three stores: Qdrant Edge in-process, qdrant-client (its in-memory mode, which
-speaks the server's API) and our own MemoryStore (the fake the other tests use)."""
+"""One contract, four stores: Qdrant Edge in-process (one shard, and an index in two parts),
+qdrant-client (its in-memory mode, which speaks the server's API) and our own MemoryStore (the
+fake the other tests use)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
+from fakes.points import SCHEMA, sample_points, unit
 from fakes.server import memory_server
 
 from catalog import point_id
 from vectorstore import (
     DateRange,
     EdgeStore,
-    FieldType,
     Filter,
     Fused,
     Match,
@@ -26,56 +26,28 @@ from vectorstore import (
     Search,
     ServerStore,
     StoreError,
-    StorePoint,
-    StoreSchema,
     VectorStore,
     rrf,
 )
-from vectorstore.keywords import keyword_document, keyword_query
+from vectorstore.edge_parts import EdgeParts
+from vectorstore.keywords import keyword_query
 from vectorstore.translate import SearchTuning
-
-SCHEMA = StoreSchema(
-    dense={"study": 4, "view_4ch": 4}, sparse=("keywords",),
-    indexes={"sex": FieldType.KEYWORD, "age": FieldType.INTEGER,
-             "study_date": FieldType.DATETIME, "findings": FieldType.KEYWORD,
-             "score": FieldType.FLOAT}, exact=("view_4ch",))
-REPORTS = ["Cardiac amyloidosis with diffuse LGE.", "Normal study.",
-           "Anderson-Fabry disease, concentric LVH.", "Dilated LV, severe dysfunction.",
-           "No LGE. Normal biventricular size and function."]
-
-
-def _unit(*values: float) -> np.ndarray:
-    v = np.array(values, dtype=np.float32)
-    return v / np.linalg.norm(v)
-
-
-def _points() -> list[StorePoint]:
-    out = []
-    for i, report in enumerate(REPORTS):
-        dense = {"study": _unit(1.0, i, 0.5, 0.1 * i)}
-        if i % 2 == 0:
-            dense["view_4ch"] = _unit(i, 1.0, 0.0, 1.0)
-        sparse = {"keywords": keyword_document(report)}
-        payload = {"uid": f"1.2.3.{i}", "sex": "F" if i % 2 else "M", "age": 30 + 10 * i,
-                   "study_date": f"202{i}-01-01T00:00:00Z", "score": i / 4,
-                   "findings": ["lge"] if "LGE" in report and "No" not in report else [],
-                   "report": report}
-        out.append(StorePoint(point_id(f"1.2.3.{i}"), dense, sparse, payload))
-    return out
 
 
 def _empty(kind: str, folder: Path) -> VectorStore:
     if kind == "edge":
         return EdgeStore(folder)
+    if kind == "parts":  # the five points fill parts of 3 + 2: every search merges the two
+        return EdgeParts(folder, part_points=3)
     return memory_server("test") if kind == "server" else MemoryStore()
 
 
-@pytest.fixture(params=["edge", "server", "memory"])
+@pytest.fixture(params=["edge", "parts", "server", "memory"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[VectorStore]:
     s = _empty(request.param, tmp_path / "gen")
     assert s.metadata() is None
     s.ensure(SCHEMA, {"model": {"architecture": "tiny"}, "index_version": "v"})
-    s.upsert(_points())
+    s.upsert(sample_points())
     yield s
     s.close()
 
@@ -91,18 +63,18 @@ def test_metadata_is_kept_and_ensure_is_idempotent(store: VectorStore) -> None:
 
 
 def test_upsert_is_keyed_by_id_so_reruns_do_not_duplicate(store: VectorStore) -> None:
-    store.upsert(_points())
+    store.upsert(sample_points())
     assert store.count() == 5
 
 
 def test_nearest_dense_ranks_the_closest_first(store: VectorStore) -> None:
-    hits = store.query(Nearest("study", _unit(1.0, 3, 0.5, 0.3)), limit=2)
+    hits = store.query(Nearest("study", unit(1.0, 3, 0.5, 0.3)), limit=2)
     assert _uids(hits)[0] == "1.2.3.3"
     assert hits[0].score >= hits[1].score
 
 
 def test_a_named_view_vector_finds_only_points_that_have_it(store: VectorStore) -> None:
-    hits = store.query(Nearest("view_4ch", _unit(1, 1, 0, 1)), limit=10)
+    hits = store.query(Nearest("view_4ch", unit(1, 1, 0, 1)), limit=10)
     assert sorted(_uids(hits)) == ["1.2.3.0", "1.2.3.2", "1.2.3.4"]
 
 
@@ -113,7 +85,7 @@ def test_keywords_find_exact_rare_terms(store: VectorStore) -> None:
 
 
 def test_filters_on_keyword_integer_float_date_and_negation(store: VectorStore) -> None:
-    q = Nearest("study", _unit(1, 1, 1, 1))
+    q = Nearest("study", unit(1, 1, 1, 1))
     assert sorted(_uids(store.query(q, 10, where=Filter(must=(Match("sex", "F"),))))) \
         == ["1.2.3.1", "1.2.3.3"]
     assert _uids(store.query(q, 10, where=Filter(must=(Range("age", gte=65),)))) == ["1.2.3.4"]
@@ -126,7 +98,7 @@ def test_filters_on_keyword_integer_float_date_and_negation(store: VectorStore) 
 
 
 def test_fusion_combines_dense_and_sparse(store: VectorStore) -> None:
-    fused = Fused((Nearest("study", _unit(1.0, 0, 0.5, 0)), Nearest("keywords",
+    fused = Fused((Nearest("study", unit(1.0, 0, 0.5, 0)), Nearest("keywords",
                                                                     keyword_query("Fabry"))),
                   weights=(1.0, 1.0))
     uids = _uids(store.query(fused, limit=3))
@@ -138,9 +110,9 @@ def test_nested_filters_and_a_filter_per_fused_part(store: VectorStore) -> None:
     nested = Filter(must_not=(Filter(must=(Match("sex", "F"), Range("age", gte=40))),))
     assert sorted(_uids(list(store.scroll(where=nested)))) == ["1.2.3.0", "1.2.3.2", "1.2.3.4"]
     only_lge = Filter(must=(Match("findings", "lge"),))
-    q = Nearest("study", _unit(1, 1, 1, 1), where=only_lge)
+    q = Nearest("study", unit(1, 1, 1, 1), where=only_lge)
     assert _uids(store.query(q, 10)) == ["1.2.3.0"]
-    fused = Fused((Nearest("study", _unit(1.0, 4, 0.5, 0.4)), q), weights=(1.0, 1.0))
+    fused = Fused((Nearest("study", unit(1.0, 4, 0.5, 0.4)), q), weights=(1.0, 1.0))
     assert set(_uids(store.query(fused, 10))) == {f"1.2.3.{i}" for i in range(5)}
     men = _uids(store.query(fused, 10, where=Filter(must=(Match("sex", "M"),))))
     assert sorted(men) == ["1.2.3.0", "1.2.3.2", "1.2.3.4"]
@@ -168,7 +140,7 @@ def test_retrieve_scroll_delete_and_payload_selection(store: VectorStore) -> Non
     assert all(set(r.payload) == {"uid"} for r in rows)
     store.delete([point_id("1.2.3.2")])
     assert store.count() == 4
-    selected = store.query(Nearest("study", _unit(1, 1, 1, 1)), limit=1, fields=["sex"])
+    selected = store.query(Nearest("study", unit(1, 1, 1, 1)), limit=1, fields=["sex"])
     assert set(selected[0].payload) == {"sex"}
 
 
@@ -178,7 +150,7 @@ def test_a_server_store_needs_an_http_url() -> None:
 
 
 def test_a_batch_answers_each_search_as_query_would(store: VectorStore) -> None:
-    dense = Nearest("study", _unit(1.0, 2.0, 0.5, 0.2))
+    dense = Nearest("study", unit(1.0, 2.0, 0.5, 0.2))
     sparse = Nearest("keywords", keyword_query("amyloidosis LGE"))
     men = Filter(must=(Match("sex", "M"),))
     fused = Fused((dense, sparse), (1.0, 0.5), candidates=5, k=10)
@@ -193,7 +165,7 @@ def test_a_batch_answers_each_search_as_query_would(store: VectorStore) -> None:
 
 def test_a_store_fuses_with_the_formula_search_fuses_with(store: VectorStore) -> None:
     # search.ranking fuses each signal's ranking itself; a store's fusion must score alike
-    dense = Nearest("study", _unit(1.0, 2.0, 0.5, 0.2))
+    dense = Nearest("study", unit(1.0, 2.0, 0.5, 0.2))
     sparse = Nearest("keywords", keyword_query("amyloidosis LGE dilated"))
     weights = (0.3, 2.0)
     own = [[h.id for h in store.query(q, 5)] for q in (dense, sparse)]
@@ -218,15 +190,15 @@ def test_the_beam_sent_follows_the_point_count(tmp_path: Path) -> None:
     men = Filter(must=(Match("sex", "M"),))
     edge = EdgeStore(tmp_path / "edge", tuning=tuning)
     edge.ensure(SCHEMA, {})
-    edge.upsert(_points()[:4])
+    edge.upsert(sample_points()[:4])
     assert edge._search_params(None).hnsw_ef == 16
-    edge.upsert(_points())  # a fifth point: the beam is sized again
+    edge.upsert(sample_points())  # a fifth point: the beam is sized again
     assert (edge._search_params(None).hnsw_ef, edge._search_params(men).hnsw_ef) == (64, 32)
-    assert len(edge.query(Nearest("study", _unit(1, 1, 1, 1)), 5, where=men)) == 3
+    assert len(edge.query(Nearest("study", unit(1, 1, 1, 1)), 5, where=men)) == 3
     edge.close()
     server = memory_server("beam")
     server.ensure(SCHEMA, {})
-    server.upsert(_points())
+    server.upsert(sample_points())
     assert server._params(None) is None  # qdrant-client's local mode takes no parameters
     server.tuning = tuning
     params = server._params(men)
