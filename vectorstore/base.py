@@ -100,3 +100,8 @@ def dense_vectors(raw: Any) -> dict[str, np.ndarray]:
     if not isinstance(raw, dict):
         return {}
     return {k: np.asarray(v, dtype=np.float32) for k, v in raw.items() if isinstance(v, list)}
+
+
+def selected(payload: dict[str, Any], fields: Sequence[str] | None) -> dict[str, Any]:
+    """The payload keys a query asked for (all of them when `fields` is None)."""
+    return dict(payload) if fields is None else {k: payload[k] for k in fields if k in payload}

@@ -36,6 +36,24 @@ SHARD = "shard"
 METADATA = "collection.json"
 
 
+def read_metadata(folder: Path) -> dict[str, Any] | None:
+    """What the index in `folder` was created with (None: no index there)."""
+    path = folder / METADATA
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return None
+    except (OSError, json.JSONDecodeError) as error:
+        raise StoreError(f"{path}: unreadable ({error})") from error
+
+
+def write_metadata(folder: Path, metadata: dict[str, Any]) -> None:
+    """Written last, whole or not at all: a folder without it holds no index."""
+    tmp = (folder / METADATA).with_suffix(".partial")
+    tmp.write_text(json.dumps(metadata, indent=2), encoding="utf-8")
+    tmp.replace(folder / METADATA)
+
+
 def _hnsw(params: Hnsw) -> qe.HnswIndexConfig:
     return qe.HnswIndexConfig(m=params.m, ef_construct=params.ef_construct,
                               full_scan_threshold=params.full_scan_threshold,
@@ -118,16 +136,8 @@ class EdgeStore:
         self._shard: qe.EdgeShard | None = None
         self._opening = threading.Lock()
 
-    def _meta_path(self) -> Path:
-        return self.folder / METADATA
-
     def metadata(self) -> dict[str, Any] | None:
-        try:
-            return dict(json.loads(self._meta_path().read_text(encoding="utf-8")))
-        except FileNotFoundError:
-            return None
-        except (OSError, json.JSONDecodeError) as error:
-            raise StoreError(f"{self._meta_path()}: unreadable ({error})") from error
+        return read_metadata(self.folder)
 
     @property
     def shard(self) -> qe.EdgeShard:
@@ -165,9 +175,7 @@ class EdgeStore:
         self._shard = qe.EdgeShard.create(str(self.folder / SHARD), config)
         for name, kind in schema.indexes.items():
             self._shard.update(qe.UpdateOperation.create_field_index(name, _FIELD_TYPES[kind]))
-        tmp = self._meta_path().with_suffix(".partial")
-        tmp.write_text(json.dumps(metadata, indent=2), encoding="utf-8")
-        tmp.replace(self._meta_path())
+        write_metadata(self.folder, metadata)
         return metadata
 
     def upsert(self, points: Sequence[st.StorePoint]) -> None:

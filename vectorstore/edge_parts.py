@@ -19,7 +19,6 @@ part holds them, and fusion is computed here with Qdrant's own formula (`vectors
 from __future__ import annotations
 
 import heapq
-import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -28,8 +27,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from vectorstore import types as st
-from vectorstore.base import StoreError, example_vectors
-from vectorstore.edge import METADATA, EdgeStore
+from vectorstore.base import StoreError, example_vectors, selected
+from vectorstore.edge import EdgeStore, read_metadata, write_metadata
 from vectorstore.translate import INT8, SEARCH, Quantization, SearchTuning
 
 logger = logging.getLogger(__name__)
@@ -131,13 +130,7 @@ class EdgeParts:
         return list(self._pool.map(call, self.parts))
 
     def metadata(self) -> dict[str, Any] | None:
-        path = self.folder / METADATA
-        try:
-            return dict(json.loads(path.read_text(encoding="utf-8")))
-        except FileNotFoundError:
-            return None
-        except (OSError, json.JSONDecodeError) as error:
-            raise StoreError(f"{path}: unreadable ({error})") from error
+        return read_metadata(self.folder)
 
     def ensure(self, schema: st.StoreSchema, metadata: dict[str, Any]) -> dict[str, Any]:
         existing = self.metadata()
@@ -145,9 +138,7 @@ class EdgeParts:
             return existing
         self._schema, self._metadata = schema, metadata
         self._add_part()
-        path = self.folder / METADATA  # written last: a folder without it holds no index
-        path.with_suffix(".partial").write_text(json.dumps(metadata, indent=2), encoding="utf-8")
-        path.with_suffix(".partial").replace(path)
+        write_metadata(self.folder, metadata)
         return metadata
 
     def _add_part(self) -> None:
@@ -228,7 +219,7 @@ class EdgeParts:
                     for part in query.parts]
         ranked = st.rrf(rankings, query.weights, query.k)[offset:offset + limit]
         payloads = {h.id: h.payload for h in self.retrieve([pid for pid, _ in ranked])}
-        return [st.Hit(pid, score, _select(payloads.get(pid, {}), fields))
+        return [st.Hit(pid, score, selected(payloads.get(pid, {}), fields))
                 for pid, score in ranked]
 
     def query_batch(self, searches: Sequence[st.Search]) -> list[list[st.Hit]]:
@@ -256,10 +247,6 @@ class EdgeParts:
         for part in self.parts:
             part.close()
         self._pool.shutdown(wait=True)
-
-
-def _select(payload: dict[str, Any], fields: Sequence[str] | None) -> dict[str, Any]:
-    return dict(payload) if fields is None else {k: payload[k] for k in fields if k in payload}
 
 
 __all__ = ["PARTS", "POINTS_PER_PART", "EdgeParts", "create_edge", "open_edge"]

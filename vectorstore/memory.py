@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from vectorstore import types as st
-from vectorstore.base import StoreError, example_vectors
+from vectorstore.base import StoreError, example_vectors, selected
 
 
 def _field(payload: dict[str, Any], key: str) -> Any:
@@ -117,7 +117,7 @@ class MemoryStore:
     def scroll(self, fields: Sequence[str] | None = None, where: st.Filter | None = None,
                batch: int = 1000) -> Iterator[st.Hit]:
         for p in self._where(where):
-            yield st.Hit(p.id, 1.0, _select(p.payload, fields))
+            yield st.Hit(p.id, 1.0, selected(p.payload, fields))
 
     def count(self, where: st.Filter | None = None) -> int:
         return len(self._where(where))
@@ -173,7 +173,7 @@ class MemoryStore:
                              for part in query.parts], query.weights, query.k)
         else:
             ranked = self._ranked(query, where, offset + limit)
-        return [st.Hit(pid, score, _select(self._points[pid].payload, fields))
+        return [st.Hit(pid, score, selected(self._points[pid].payload, fields))
                 for pid, score in ranked[offset:offset + limit]]
 
     def query_batch(self, searches: Sequence[st.Search]) -> list[list[st.Hit]]:
@@ -190,7 +190,3 @@ class MemoryStore:
 
     def close(self) -> None:
         """Nothing to release."""
-
-
-def _select(payload: dict[str, Any], fields: Sequence[str] | None) -> dict[str, Any]:
-    return dict(payload) if fields is None else {k: payload[k] for k in fields if k in payload}
