@@ -90,7 +90,9 @@ class ShapeVariety:
     """Departures from the phantom's smooth surfaces (mm unless said otherwise).
 
     `trabeculation` is the share (0..1) of the endocardial band that is trabecular; the band is
-    `trabecular_depth_mm` deep at the base and deeper towards the apex.
+    `trabecular_depth_mm` deep at the base and deeper towards the apex; its pattern has strands
+    about `trabecular_wavelength_mm` apart. `septal_trabeculae` lets RV trabeculae (and a
+    moderator band's roots) attach to the septum, which contouring counts as RV cavity.
     """
 
     lv_irregularity_mm: float = 0.0
@@ -101,6 +103,8 @@ class ShapeVariety:
     papillary_radius_mm: float = 4.0
     papillary_thetas_deg: tuple[float, float] = (40.0, 250.0)
     papillary_offset: float = 0.55  # papillary axis at this fraction of the cavity radius
+    trabecular_wavelength_mm: float = 7.0
+    septal_trabeculae: bool = False
     outer_fat_mm: float = 5.0  # fat outside the pericardium
     epicardial_fat_mm: float = 1.0  # fat under the pericardium everywhere
     groove_fat: float = 1.0  # scale of the extra fat in the atrioventricular and septal grooves
@@ -111,7 +115,8 @@ class ShapeVariety:
             raise ValueError(f"trabeculation must lie in [0, 1]: {self.trabeculation}")
         if min(self.lv_irregularity_mm, self.rv_irregularity_mm, self.trabecular_depth_mm,
                self.rv_trabecular_depth_mm, self.epicardial_fat_mm,
-               self.groove_fat) < 0 or self.papillary_radius_mm <= 0:
+               self.groove_fat) < 0 or min(self.papillary_radius_mm,
+                                           self.trabecular_wavelength_mm) <= 0:
             raise ValueError(f"implausible shape variety: {self}")
 
 
@@ -130,6 +135,17 @@ def sample_variety(rng: np.random.Generator) -> ShapeVariety:
         groove_fat=float(rng.uniform(0.3, 2.5)),
         seed=int(rng.integers(2**31)),
     )
+
+
+def dense_trabeculae(v: ShapeVariety, rng: np.random.Generator) -> ShapeVariety:
+    """`v` with a deep, fine-stranded non-compacted layer in both ventricles, attached to the
+    walls and the septum, and papillary muscles against the wall: on real cine this dark tissue
+    inside the compact wall is contoured as cavity, and smooth phantom walls never show it."""
+    return replace(v, trabeculation=float(rng.uniform(0.45, 0.85)),
+                   trabecular_depth_mm=float(rng.uniform(2.5, 6.0)),
+                   rv_trabecular_depth_mm=float(rng.uniform(2.0, 6.0)),
+                   trabecular_wavelength_mm=float(rng.uniform(2.5, 5.0)),
+                   papillary_offset=float(rng.uniform(0.6, 0.85)), septal_trabeculae=True)
 
 
 def _papillary(scene: Scene, f: float, pts: HeartPoints, v: ShapeVariety) -> Array:
@@ -159,9 +175,10 @@ def _irregular(fields: HeartFields, pts: HeartPoints, v: ShapeVariety) -> HeartF
                    rv_outer=rv_outer, ventricles=np.minimum(lv_epi, rv_outer))
 
 
-def _trabecular(pts: HeartPoints, seed: int, share: float) -> Array:
+def _trabecular(pts: HeartPoints, seed: int, share: float, wavelength_mm: float = 7.0) -> Array:
     """A patchy mask covering about `share` of the points (fine-grained, 3D-consistent)."""
-    pattern = pts.noise(seed, 7.0) + 0.7 * pts.noise(seed + 1, 11.0)
+    pattern = (pts.noise(seed, wavelength_mm)
+               + 0.7 * pts.noise(seed + 1, wavelength_mm * 11.0 / 7.0))
     return np.asarray(pattern > np.quantile(pattern, 1.0 - share)) if share > 0 else (
         np.zeros(pattern.shape, dtype=bool))
 
@@ -177,10 +194,10 @@ def _heart_labels(scene: Scene, f: float, pts: HeartPoints, v: ShapeVariety) -> 
     ventricles = fields.ventricles
     papillary = _papillary(scene, f, pts, v)
     depth = v.trabecular_depth_mm * (0.6 + 1.2 * fields.level) * (1.0 + 0.4 * f)
-    trabecular = _trabecular(pts, v.seed + 5, v.trabeculation)
+    trabecular = _trabecular(pts, v.seed + 5, v.trabeculation, v.trabecular_wavelength_mm)
     lv_trabeculae = (fields.lv_blood < 0) & (fields.lv_blood > -depth) & trabecular
     rv_trabeculae = ((fields.rv_blood < 0) & (fields.rv_blood > -v.rv_trabecular_depth_mm)
-                     & trabecular & (fields.rv_outer < -1.0))
+                     & trabecular & ((fields.rv_outer < -1.0) | v.septal_trabeculae))
     layers = [
         (ventricles < groove + effusion + v.outer_fat_mm, A.EPICARDIAL_FAT),
         (ventricles < groove + effusion + 1.6, A.PERICARDIUM),
@@ -279,6 +296,7 @@ class SlabRecipe:
     n_sub: int = 3
     tilt_deg: float = 15.0
     extremes: Extremes = field(default_factory=Extremes)
+    p_dense_trabeculae: float = 0.0  # patients drawn with `dense_trabeculae`
 
 
 def training_slabs(seed: int, recipe: SlabRecipe | None = None) -> Iterator[Array]:
@@ -291,6 +309,8 @@ def training_slabs(seed: int, recipe: SlabRecipe | None = None) -> Iterator[Arra
     while True:
         scene = sample_scene(rng, r.extremes)
         variety = sample_variety(rng)
+        if r.p_dense_trabeculae and rng.random() < r.p_dense_trabeculae:
+            variety = dense_trabeculae(variety, rng)
         for _ in range(4):  # a few planes and phases per patient
             u = rng.random()
             f = float(rng.uniform(0, 0.15) if u < 0.35 else rng.uniform(0.85, 1.0)

@@ -48,6 +48,15 @@ LGE: dict[AnatomyLabel, Range] = {
     A.EPICARDIAL_FAT: (0.3, 0.8),
 }
 _N_LABELS = len(AnatomyLabel)
+# Labels of one tissue give one signal in any MR sequence (SynthSeg's "generation classes").
+# Drawn apart, papillary muscles or the RV wall could differ from the LV wall, or the RV blood
+# from the LV blood: differences real images never show, which a network learns to lean on
+# (on real cine it took papillary muscles against the wall for myocardium).
+SAME_TISSUE: dict[AnatomyLabel, AnatomyLabel] = {
+    A.RV_MYOCARDIUM: A.LV_MYOCARDIUM, A.PAPILLARY: A.LV_MYOCARDIUM,
+    **dict.fromkeys((A.RV_BLOOD, A.LA_BLOOD, A.RA_BLOOD, A.AORTA), A.LV_BLOOD),
+    A.EPICARDIAL_FAT: A.FAT,
+}
 
 
 def _ranges(table: dict[AnatomyLabel, Range]) -> list[Range]:
@@ -82,6 +91,7 @@ class SynthRecipe:
     p_gibbs: float = 0.35
     p_noise: float = 0.8
     noise_std: Range = (0.0, 0.08)
+    p_same_tissue: float = 0.0  # draws where `SAME_TISSUE` labels share one intensity
 
 
 def _spatial(r: SynthRecipe) -> Rand2DElastic:
@@ -99,6 +109,14 @@ def _scanner(r: SynthRecipe) -> tio.Compose:
         tio.RandomGhosting(num_ghosts=(2, 8), axes=(0, 1), intensity=(0.1, 0.6),
                            p=r.p_ghosting),
     ])
+
+
+def tissue_lookup() -> np.ndarray:
+    """Array mapping every `AnatomyLabel` code to the code whose intensity it shares."""
+    lut = np.arange(256, dtype=np.uint8)
+    for label, tissue in SAME_TISSUE.items():
+        lut[label] = tissue
+    return lut
 
 
 def normalise(image: np.ndarray) -> np.ndarray:
@@ -124,7 +142,7 @@ class SynthImages:
         self._gibbs = RandGibbsNoise(prob=r.p_gibbs, alpha=(0.0, 0.6))
         self._noise = RandRicianNoise(prob=r.p_noise, std=r.noise_std[1], relative=False,
                                       sample_std=True)
-        self._lut = structure_lookup()
+        self._lut, self._tissue = structure_lookup(), tissue_lookup()
 
     def _crop(self, labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """A crop of the slab around the heart (shifted at random), or anywhere if none."""
@@ -138,8 +156,12 @@ class SynthImages:
         return labels[:, r0:r0 + n, c0:c0 + n]
 
     def _draw(self, labels: np.ndarray) -> tio.Subject:
-        """Intensities per label. Labels are renumbered 0..n-1 in the order present, which is
-        how torchio matches a categorical map to its list of mean ranges."""
+        """Intensities per label (per tissue, `p_same_tissue` of the time). Labels are
+        renumbered 0..n-1 in the order present, which is how torchio matches a categorical map
+        to its list of mean ranges."""
+        p = self.recipe.p_same_tissue
+        if p and float(torch.rand(())) < p:
+            labels = self._tissue[labels]
         present, codes = np.unique(labels, return_inverse=True)
         volume = codes.reshape(labels.shape).transpose(1, 2, 0)[None].astype(np.int64)
         subject = tio.Subject(labels=tio.LabelMap(tensor=torch.from_numpy(volume)))

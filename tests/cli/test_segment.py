@@ -34,7 +34,7 @@ def test_bad_input_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1, result.output
 
 
-def test_train_seg_runs_both_stages_and_one_card_tells_them(tmp_path: Path) -> None:
+def test_train_seg_runs_every_stage_and_one_card_tells_them(tmp_path: Path) -> None:
     from cli.segment import train_seg
     from phantom.labels import SlabRecipe
     from segment.synth import SynthRecipe
@@ -44,10 +44,16 @@ def test_train_seg_runs_both_stages_and_one_card_tells_them(tmp_path: Path) -> N
                        shuffle_buffer=2, workers=0, synth=SynthRecipe(crop=64))
     fine = TrainRecipe(**{**tiny.__dict__, "iterations": 1,
                           "synth": SynthRecipe(crop=64, p_random_contrast=0.2)})
-    out = train_seg(tmp_path / "ck", recipe=tiny, slabs=SlabRecipe(size=80), fine_tune=fine,
+    dense = TrainRecipe(**{**tiny.__dict__, "iterations": 3, "lr": 5e-4})
+    out = train_seg(tmp_path / "ck", recipe=tiny, slabs=SlabRecipe(size=80),
+                    fine_tunes=((fine, SlabRecipe(size=80)),
+                                (dense, SlabRecipe(size=80, p_dense_trabeculae=1.0))),
                     calibration_studies=0)
     card = json.loads((out / "model_card.json").read_text())
-    assert card["steps"] == 1 and card["train_recipe"]["synth"]["p_random_contrast"] == 0.2
-    assert card["first_stage"]["steps"] == 2
-    assert card["first_stage"]["train_recipe"]["synth"]["p_random_contrast"] == 0.5
-    assert (tmp_path / "ck.stage1" / "model.safetensors").is_file()
+    assert card["steps"] == 3 and card["label_recipe"]["p_dense_trabeculae"] == 1.0
+    first, second = card["earlier_stages"]
+    assert first["steps"] == 2 and first["train_recipe"]["synth"]["p_random_contrast"] == 0.5
+    assert second["steps"] == 1 and second["train_recipe"]["synth"]["p_random_contrast"] == 0.2
+    assert second["initialised_from"] == str(tmp_path / "ck.stage1")
+    for k in (1, 2):
+        assert (tmp_path / f"ck.stage{k}" / "model.safetensors").is_file()

@@ -12,6 +12,7 @@ from phantom.geometry import HeartPose, centered_plane
 from phantom.labels import (
     Extremes,
     ShapeVariety,
+    dense_trabeculae,
     label_map,
     label_slab,
     sample_variety,
@@ -60,6 +61,20 @@ def test_papillary_muscles_and_trabeculae_count_as_cavity() -> None:
     plain = label_map(_scene(), _mid_plane(), 0.0, ShapeVariety(papillary_radius_mm=6.0))
     assert abs(int(cavity.sum()) - int(np.isin(plain, (A.LV_BLOOD, A.PAPILLARY)).sum())) < 0.05 * (
         cavity.sum())
+
+
+def test_dense_trabeculae_line_both_ventricles_and_the_septum() -> None:
+    plain = ShapeVariety(trabeculation=0.3, trabecular_depth_mm=1.5, rv_trabecular_depth_mm=3.0)
+    dense = dense_trabeculae(plain, np.random.default_rng(0))
+    assert dense.septal_trabeculae and dense.trabecular_wavelength_mm < 7.0
+    a, b = (label_map(_scene(), _mid_plane(), 0.0, v) for v in (plain, dense))
+    assert (b == A.LV_TRABECULAE).sum() > 2 * (a == A.LV_TRABECULAE).sum()
+    # RV trabeculae now touch the septum (LV myocardium), counted as RV cavity all the same
+    rv_trab = b == A.RV_TRABECULAE
+    touching = rv_trab[1:] & (b[:-1] == A.LV_MYOCARDIUM) | rv_trab[:-1] & (b[1:] == A.LV_MYOCARDIUM)
+    assert touching.any() and STRUCTURE_OF[A.RV_TRABECULAE] is Structure.RV_CAVITY
+    with pytest.raises(ValueError, match="implausible"):
+        ShapeVariety(trabecular_wavelength_mm=0.0)
 
 
 def test_systole_shrinks_the_cavity_and_thickens_the_wall() -> None:
