@@ -51,9 +51,11 @@ FINE_TUNE_SLABS = SlabRecipe(extremes=Extremes(p_thin_wall=0.3))
 # one tissue now share one intensity four draws in five (`segment.synth.SAME_TISSUE`: papillary
 # muscle and RV wall as the LV wall, every blood pool as the LV blood), and half the hearts have
 # a deep, fine-stranded non-compacted layer attached to both ventricles' walls and the septum
-# (`phantom.labels.dense_trabeculae`).
+# (`phantom.labels.dense_trabeculae`); half the images have the dark chemical-shift line in
+# the fat round the heart, which the wall had swallowed.
 TRABECULAE = TrainRecipe(iterations=1200, lr=5e-4, warmup=100,
-                         synth=SynthRecipe(p_random_contrast=0.2, p_same_tissue=0.8))
+                         synth=SynthRecipe(p_random_contrast=0.2, p_same_tissue=0.8,
+                                           p_fat_edge=0.5))
 TRABECULAE_SLABS = SlabRecipe(extremes=Extremes(p_thin_wall=0.3), p_dense_trabeculae=0.5)
 FINE_TUNES: tuple[Stage, ...] = ((FINE_TUNE, FINE_TUNE_SLABS), (TRABECULAE, TRABECULAE_SLABS))
 

@@ -22,6 +22,7 @@ from monai.transforms import (
     RandRicianNoise,
     RandSimulateLowResolution,
 )
+from scipy import ndimage
 
 from cmr_search.vocab import STRUCTURE_OF, AnatomyLabel
 
@@ -48,6 +49,8 @@ LGE: dict[AnatomyLabel, Range] = {
     A.EPICARDIAL_FAT: (0.3, 0.8),
 }
 _N_LABELS = len(AnatomyLabel)
+_FAT = (A.FAT, A.EPICARDIAL_FAT)
+_IN_PLANE = np.array([[[0, 1, 0], [1, 1, 1], [0, 1, 0]]], dtype=bool)  # (sub-plane, row, col)
 # Labels of one tissue give one signal in any MR sequence (SynthSeg's "generation classes").
 # Drawn apart, papillary muscles or the RV wall could differ from the LV wall, or the RV blood
 # from the LV blood: differences real images never show, which a network learns to lean on
@@ -92,6 +95,8 @@ class SynthRecipe:
     p_noise: float = 0.8
     noise_std: Range = (0.0, 0.08)
     p_same_tissue: float = 0.0  # draws where `SAME_TISSUE` labels share one intensity
+    p_fat_edge: float = 0.0  # draws with a dark line where fat meets water-based tissue
+    fat_edge_gain: Range = (0.1, 0.6)
 
 
 def _spatial(r: SynthRecipe) -> Rand2DElastic:
@@ -124,6 +129,16 @@ def normalise(image: np.ndarray) -> np.ndarray:
     low, high = np.percentile(image, [0.5, 99.5])
     return np.asarray(np.clip((image - low) / max(float(high - low), 1e-6), 0.0, 1.0),
                       dtype=np.float32)
+
+
+def _darken_fat_edges(subject: tio.Subject, labels: np.ndarray, gain: float) -> None:
+    """Scale the fat pixels that touch other tissue by `gain`, in place: the dark line that
+    fat-water chemical shift draws round the heart on bSSFP and gradient-echo images (the
+    epicardial border is where a reader sees it). It lies in the fat, outside the wall."""
+    fat = np.isin(labels, _FAT)
+    edge = fat & ~ndimage.binary_erosion(fat, structure=_IN_PLANE, border_value=1)
+    image = subject["image"].data
+    image[0][torch.from_numpy(edge.transpose(1, 2, 0).copy())] *= gain
 
 
 class SynthImages:
@@ -186,7 +201,10 @@ class SynthImages:
         warped = torch.as_tensor(self._spatial(torch.from_numpy(slab.astype(np.float32))))
         moved = warped.round().numpy().astype(np.uint8)
         labels = self._crop(moved, rng)
-        image = self._blur(self._draw(labels))["image"].data.mean(dim=-1, keepdim=True)
+        drawn = self._draw(labels)
+        if self.recipe.p_fat_edge and rng.random() < self.recipe.p_fat_edge:
+            _darken_fat_edges(drawn, labels, float(rng.uniform(*self.recipe.fat_edge_gain)))
+        image = self._blur(drawn)["image"].data.mean(dim=-1, keepdim=True)
         scanned = self._scanner(tio.Subject(image=tio.ScalarImage(tensor=image)))
         picture = self._gamma(tio.RescaleIntensity(out_min_max=(0, 1))(scanned))
         flat = picture["image"].data[..., 0]

@@ -70,3 +70,26 @@ def test_labels_of_one_tissue_share_their_intensity_when_asked() -> None:
 
     assert all(shared(1.0, seed) for seed in range(3))
     assert sum(shared(0.0, seed) for seed in range(6)) <= 1
+
+
+def test_fat_edges_darken_on_the_fat_side_only() -> None:
+    """The chemical-shift line lies in the fat touching other tissue, never in the wall."""
+    import torch
+    import torchio as tio
+
+    from cmr_search.vocab import AnatomyLabel as A
+    from segment.synth import _darken_fat_edges
+
+    labels = label_slab(48, 1)
+    labels[0, :, :4] = A.LUNG  # a fat-lung border too
+    image = torch.ones((1, 48, 48, 1))
+    subject = tio.Subject(image=tio.ScalarImage(tensor=image))
+    _darken_fat_edges(subject, labels, 0.25)
+    out = subject["image"].data[0, :, :, 0].numpy()
+    fat = labels[0] == A.FAT
+    assert np.isclose(out[~fat], 1.0).all()  # muscle, lung, the heart: untouched
+    dark = out < 1.0
+    assert dark.any() and (dark <= fat).all() and np.isclose(out[dark], 0.25).all()
+    assert fat[:, 4].any() and (dark[:, 4] == fat[:, 4]).all()  # the line against the lung
+    inner = fat[1:-1, 5] & fat[1:-1, 7] & fat[:-2, 6] & fat[2:, 6]
+    assert inner.any() and not dark[1:-1, 6][inner].any()  # one pixel wide
