@@ -69,10 +69,12 @@ def _vector_params(size: int, exact: bool, quantization: Quantization | None = I
                                    hnsw_config=_hnsw(NO_GRAPH), memory=qe.Memory.Cold,
                                    datatype=qe.VectorStorageDatatype.Float16)
     if quantization is None:
-        return qe.EdgeVectorParams(size=size, distance=qe.Distance.Cosine)
+        return qe.EdgeVectorParams(size=size, distance=qe.Distance.Cosine,
+                                   hnsw_config=_hnsw(HNSW.for_size(size)))
     int8 = qe.ScalarQuantizationConfig(type=qe.ScalarType.Int8, quantile=quantization.quantile,
                                        memory=qe.Memory.Pinned)
     return qe.EdgeVectorParams(size=size, distance=qe.Distance.Cosine, memory=qe.Memory.Cold,
+                               hnsw_config=_hnsw(HNSW.for_size(size)),
                                quantization_config=int8)
 
 

@@ -75,10 +75,12 @@ def _vector_params(size: int, exact: bool, quantization: Quantization | None = I
                                hnsw_config=_hnsw(NO_GRAPH), on_disk=True,
                                datatype=qm.Datatype.FLOAT16)
     if quantization is None:
-        return qm.VectorParams(size=size, distance=qm.Distance.COSINE)
+        return qm.VectorParams(size=size, distance=qm.Distance.COSINE,
+                               hnsw_config=_hnsw(HNSW.for_size(size)))
     int8 = qm.ScalarQuantization(scalar=qm.ScalarQuantizationConfig(
         type=qm.ScalarType.INT8, quantile=quantization.quantile, always_ram=True))
     return qm.VectorParams(size=size, distance=qm.Distance.COSINE, on_disk=True,
+                           hnsw_config=_hnsw(HNSW.for_size(size)),
                            quantization_config=int8)
 
 

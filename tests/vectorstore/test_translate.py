@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from vectorstore import DateRange, Filter, Match, MatchAny, Range
-from vectorstore.translate import HNSW, SEARCH, Dialect, SearchTuning, to_filter
+from vectorstore.translate import HNSW, SEARCH, Dialect, Hnsw, SearchTuning, to_filter
 
 # a dialect that writes plain tuples, to see the walk itself
 PLAIN: Dialect[Any] = Dialect(
@@ -34,6 +34,26 @@ def test_both_stores_build_their_graphs_alike() -> None:
     edge_graph, server_graph = edge._hnsw(HNSW), server._hnsw(HNSW)
     for name in ("m", "ef_construct", "full_scan_threshold", "payload_m"):
         assert getattr(edge_graph, name) == getattr(server_graph, name) == getattr(HNSW, name)
+    # each graph-searched vector carries its own scan threshold, the same in both stores
+    for size in (10, 384, 512):
+        edge_vector, server_vector = edge._vector_params(size, False), server._vector_params(
+            size, False)
+        assert edge_vector.hnsw_config is not None and server_vector.hnsw_config is not None
+        assert edge_vector.hnsw_config.full_scan_threshold \
+            == server_vector.hnsw_config.full_scan_threshold \
+            == HNSW.for_size(size).full_scan_threshold
+
+
+def test_a_filter_keeping_few_points_scans_them_whatever_the_vector_size() -> None:
+    # Qdrant counts the threshold in kB of float32 vectors: 80,000 points of 512 floats
+    graph = Hnsw(full_scan_threshold=10_000, scan_points=80_000)
+    assert graph.for_size(512).full_scan_threshold == 160_000
+    assert graph.for_size(384).full_scan_threshold == 120_000
+    assert graph.for_size(500).full_scan_threshold * 1024 >= 80_000 * 500 * 4  # rounded up
+    # a small vector never scans less than the plain threshold (40 bytes: 256,000 points)
+    assert graph.for_size(10).full_scan_threshold == 10_000
+    assert Hnsw(scan_points=0).for_size(512) == Hnsw(scan_points=0)
+    assert HNSW.scan_points == 80_000
 
 
 def test_the_search_beam_widens_with_the_graph() -> None:
