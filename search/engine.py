@@ -35,7 +35,7 @@ from search.models import (
 )
 from search.ranking import Part, Weights, rank
 from search.results import VIEW_NAMES, page_results, response, same_patient
-from search.signals import image_query, text_parts
+from search.signals import image_query, measured_part, text_parts
 from search.understand import intent_filter, interpretation, understand
 from vectorstore import Filter, MatchAny, Nearest, Recommend, VectorStore
 
@@ -93,6 +93,8 @@ class SearchEngine:
             image_vector = image_query(self.text_vectors(text), intent, unlike,
                                        self.encoder.finding_directions(), self.weights.contrast)
             parts.append(Part(Signal.IMAGES, Nearest(STUDY, image_vector), self.weights.images))
+            measured = measured_part(image_vector, intent, self.weights)
+            parts += [measured] if measured is not None else []
         if request.mode is not Mode.IMAGES:
             parts += text_parts(self.text_vectors(text), intent, unlike, self.weights)
         where = request.filters.to_store().and_(intent_filter(

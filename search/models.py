@@ -37,6 +37,7 @@ class Signal(StrEnum):
     EXAMPLES = "examples"  # find-similar on the study vectors
     REPORT_EXAMPLES = "report_examples"  # find-similar on the report vectors
     MEASURES = "measures"  # find-similar on the standardised measurement vectors
+    MEASURED_FINDINGS = "measured_findings"  # measurements showing what the query names
 
 
 Uid = Annotated[str, Field(min_length=1, max_length=MAX_UID_CHARS)]

@@ -8,6 +8,7 @@ import numpy as np
 
 from catalog import KEYWORDS, REPORT, STUDY
 from cmrclip.types import TextVectors
+from search.measured import measured_match
 from search.models import Signal
 from search.ranking import Part, Weights
 from search.understand import QueryIntent, stated_filter
@@ -29,6 +30,17 @@ def image_query(text: TextVectors, intent: QueryIntent, unlike: Examples,
     vector = steer(text.joint[0], directions, intent.image_findings_wanted,
                    intent.image_findings_ruled_out, contrast)
     return away_from(vector, _unwanted(unlike, STUDY), contrast)
+
+
+def measured_part(image_vector: np.ndarray, intent: QueryIntent,
+                  weights: Weights) -> Part | None:
+    """Studies whose measurements show what the query names, in the image query's order:
+    the findings a real study's pixels give reliably, where the video vector may not."""
+    where = measured_match(intent)
+    if where is None:
+        return None
+    return Part(Signal.MEASURED_FINDINGS, Nearest(STUDY, image_vector, where=where),
+                weights.labels)
 
 
 def text_parts(text: TextVectors, intent: QueryIntent, unlike: Examples,

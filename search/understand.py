@@ -9,7 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from catalog import PayloadField, ReportStatus, measured_severity_key, report_severity_key
+from catalog import (
+    PayloadField,
+    ReportStatus,
+    measured_severity_key,
+    report_severity_key,
+)
 from cmr_search.vocab import CMR_CLIP_FINDINGS, Diagnosis, Finding, Severity
 from reader.labeler import Mention, clauses, label_diagnoses, label_findings, negation_at
 from search.filters import build_filters
@@ -33,6 +38,10 @@ _NORMAL_RULES = {("lv", "size"): Finding.LV_DILATION, ("rv", "size"): Finding.RV
                  ("rv", "function"): Finding.RV_SYSTOLIC_DYSFUNCTION,
                  ("lv", "thickness"): Finding.LV_HYPERTROPHY}
 
+
+# "normal heart" names no finding; it asks for a heart with none (reports say "normal study")
+_NORMAL_HEART = re.compile(r"\bnormal\s+(?:heart|study|cmr|(?:cardiac\s+)?mri?|examination)\b",
+                           re.IGNORECASE)
 
 def _normals(text: str) -> tuple[Finding, ...]:
     """Findings a "normal ..." phrase rules out (no side named: the LV, as reports mean)."""
@@ -97,10 +106,12 @@ def understand(text: str) -> QueryIntent:
                       if label.mention is Mention.NEGATIVE)
     ruled_out += tuple(f for f in _normals(affirmed) if f not in ruled_out)
     positive = (Mention.POSITIVE, Mention.UNCERTAIN)
+    diagnoses = tuple(d for d, label in label_diagnoses(affirmed).items()
+                      if label.mention in positive)
+    if _NORMAL_HEART.search(affirmed) and Diagnosis.NORMAL not in diagnoses:
+        diagnoses += (Diagnosis.NORMAL,)
     return QueryIntent(
-        text=text, wanted=wanted, ruled_out=ruled_out,
-        diagnoses=tuple(d for d, label in label_diagnoses(affirmed).items()
-                        if label.mention in positive),
+        text=text, wanted=wanted, ruled_out=ruled_out, diagnoses=diagnoses,
         ruled_out_diagnoses=tuple(d for d, label in label_diagnoses(denied).items()
                                   if label.mention is Mention.NEGATIVE),
         keyword_text=affirmed.replace(" . ", " "), bounds=bounds)

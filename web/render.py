@@ -56,7 +56,8 @@ _WORDS = {"dcm": "DCM", "hcm": "HCM", "arvc": "ARVC", "ge": "GE", "F": "Female",
           "4ch_cine": "4-chamber", "sax_cine": "Short axis", "lvot_cine": "LVOT",
           "lge_sax": "LGE short axis", "lge_lax": "LGE long axis", "images": "images",
           "reports": "report", "keywords": "keywords", "examples": "similar images",
-          "report_examples": "similar report", "report_labels": "report states it"}
+          "report_examples": "similar report", "report_labels": "report states it",
+          "measured_findings": "measurements show it"}
 
 
 def label(value: str) -> str:

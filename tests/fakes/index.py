@@ -21,7 +21,8 @@ from catalog import (
     point_id,
     store_schema,
 )
-from cmr_search.vocab import ClipSlot, Measure
+from cmr_search.normals import RULES, grade, sex_of
+from cmr_search.vocab import ClipSlot, Finding, Measure, Severity
 from vectorstore import StorePoint, VectorStore
 from vectorstore.keywords import keyword_document
 
@@ -61,7 +62,9 @@ CASES = [
          image_findings=("lv_systolic_dysfunction",), age=70, vendor="ge",
          measured={"lvef_pct": 30.0, "lv_mass_g": 140.0}, flagged=("lvef_pct",)),
     Case("5.1", "p5", "2018-01-01", None, image_findings=("lge",), age=44,
-         measured={"lvef_pct": 55.0, "lv_mass_g": 120.0, "lvedvi_ml_per_m2": 80.0}),
+         measured={"lvef_pct": 62.0, "lv_mass_g": 120.0, "lvedvi_ml_per_m2": 80.0,
+                   "lvedv_ml": 140.0, "rvef_pct": 55.0, "rvedv_ml": 150.0,
+                   "max_wall_thickness_mm": 9.0}),
     Case("6.1", "p6", "2024-01-01", None, age=80, sex="M",
          measured={"lvef_pct": 33.0, "lvedvi_ml_per_m2": 125.0, "lv_mass_g": 160.0}),
     Case("7.1", "p7", "2017-07-07", "Small pericardial effusion. No LGE.",
@@ -74,6 +77,13 @@ SEGMENTATION_MODEL = "sax-test"  # the measurement records' folder of measured c
 
 def fingerprint(case: Case) -> str:
     return "fp" + case.uid.replace(".", "")
+
+
+def measured_findings(case: Case) -> list[str]:
+    """What the indexer grades from the case's clean measurements (indexer.findings)."""
+    clean = {Measure(k): v for k, v in (case.measured or {}).items() if k not in case.flagged}
+    grades = [grade(f, clean, sex_of(case.sex)) for f in RULES]
+    return sorted(g.finding.value for g in grades if g and g.severity is not Severity.NONE)
 
 
 def payload(case: Case) -> dict[str, Any]:
@@ -98,6 +108,7 @@ def payload(case: Case) -> dict[str, Any]:
         fingerprint=fingerprint(case),
         segmentation_model=SEGMENTATION_MODEL if case.measured else "",
         measurements=case.measured or {}, flagged_measurements=list(case.flagged),
+        measured_findings=[Finding(f) for f in measured_findings(case)],
         measurement_flags={m: ["ef_out_of_range"] for m in case.flagged}).as_payload()
 
 

@@ -116,7 +116,9 @@ def test_explanations_name_signals_views_and_sentences(engine: SearchEngine) -> 
 
 def test_modes_use_their_own_signals(engine: SearchEngine) -> None:
     images = engine.search(SearchRequest(q="dilated LV", mode=Mode.IMAGES))
-    assert {s.signal for r in images.results for s in r.explanation.signals} == {Signal.IMAGES}
+    # the images mode: the video vector, and the studies whose measurements show a dilated LV
+    assert {s.signal for r in images.results for s in r.explanation.signals} \
+        == {Signal.IMAGES, Signal.MEASURED_FINDINGS}
     reports = engine.search(SearchRequest(q="dilated LV", mode=Mode.REPORTS))
     assert all(r.has_report for r in reports.results)
 

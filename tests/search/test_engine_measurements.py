@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fakes.index import CASES
 
-from search import Mode, Page, SearchEngine, SearchFilters, SearchRequest, SimilarRequest
+from search import (
+    Mode,
+    Page,
+    SearchEngine,
+    SearchFilters,
+    SearchRequest,
+    SearchResponse,
+    SimilarRequest,
+)
 from search.filters import parse_filters
 from search.models import Signal
 
@@ -59,3 +67,33 @@ def test_facets_count_clean_values_per_band(engine: SearchEngine) -> None:
     facets = engine.facets(SearchFilters()).facets
     assert facets["lvef"] == {"<30": 1, "30-40": 1, ">=50": 1}  # 4.1's 30 % is flagged
     assert facets["lv_mass"] == {"100-149": 2, ">=150": 2}
+
+
+def _measured_signal(response: SearchResponse) -> list[str]:
+    """The studies the measured-findings signal brought, in its own order."""
+    ranks = {r.study_instance_uid: s.rank for r in response.results
+             for s in r.explanation.signals if s.signal is Signal.MEASURED_FINDINGS}
+    return sorted(ranks, key=ranks.__getitem__)
+
+
+def test_a_diagnosis_brings_the_studies_whose_measurements_show_it(
+        engine: SearchEngine) -> None:
+    response = engine.search(SearchRequest(q="dilated cardiomyopathy", mode=Mode.IMAGES,
+                                           page=Page(limit=50, per_patient=False)))
+    # 1.2 and 6.1 measure a dilated, poorly contracting LV; 4.1's low LVEF is QC-flagged
+    assert set(_measured_signal(response)) == {"1.2", "6.1"}
+    assert {r.study_instance_uid for r in response.results[:2]} == {"1.2", "6.1"}
+    hypertrophy = engine.search(SearchRequest(q="hypertrophic cardiomyopathy", mode=Mode.IMAGES,
+                                              page=Page(limit=50, per_patient=False)))
+    assert _measured_signal(hypertrophy) == []  # no wall measured thick
+
+
+def test_a_normal_heart_is_one_measured_clean_with_no_finding(engine: SearchEngine) -> None:
+    response = engine.search(SearchRequest(q="normal heart", mode=Mode.IMAGES,
+                                           page=Page(limit=50, per_patient=False)))
+    # 4.1 has no finding graded only because its LVEF is doubted: never "normal"
+    assert _measured_signal(response) == ["5.1"]
+    assert response.results[0].study_instance_uid == "5.1"
+    reports = engine.search(SearchRequest(q="normal heart", mode=Mode.REPORTS,
+                                          page=Page(limit=50, per_patient=False)))
+    assert _measured_signal(reports) == []  # the reports mode does not look at images

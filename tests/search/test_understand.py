@@ -46,3 +46,11 @@ def test_normal_size_or_function_rules_the_finding_out() -> None:
 def test_a_severe_grade_excludes_a_mild_measured_grade_without_a_report() -> None:
     where = intent_filter(understand("severely dilated LV"), use_reports=False, use_images=True)
     assert any(getattr(c, "key", "") == "measured_severity.lv_dilation" for c in where.must_not)
+
+
+def test_a_normal_heart_is_read_as_the_normal_diagnosis() -> None:
+    from cmr_search.vocab import Diagnosis
+
+    assert understand("normal heart").diagnoses == (Diagnosis.NORMAL,)
+    assert understand("a normal CMR study").diagnoses == (Diagnosis.NORMAL,)
+    assert Diagnosis.NORMAL not in understand("normal LV size, dilated RV").diagnoses

@@ -1,0 +1,76 @@
+"""What the measurements say to a query: the studies whose graded findings show what the
+query names or what a diagnosis it names means in cine measurements.
+
+A real study's video vector may not know a dilated LV from a normal one; its measured LVEF
+and volumes do (bench/real_retrieval.py). Only trusted values grade findings
+(indexer.findings), and a criterion that needs a finding absent also needs the values that
+would grade it clean, so a QC-flagged value never lets a study in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from catalog import PayloadField, measured_severity_key, measurement_key
+from cmr_search.normals import RULES
+from cmr_search.vocab import Diagnosis, Finding, Severity
+from search.understand import QueryIntent
+from vectorstore import Condition, Filter, Match, MatchAny, Range
+
+# findings the cine measurements grade (LGE needs an LGE stack, which most studies lack)
+CINE_FINDINGS = tuple(f for f in RULES if f is not Finding.LGE)
+_MODERATE_OR_WORSE = (Severity.MODERATE.value, Severity.SEVERE.value)
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """A diagnosis in cine measurements: findings shown (`marked`: at least moderately) and
+    findings absent."""
+
+    shown: tuple[Finding, ...] = ()
+    marked: tuple[Finding, ...] = ()
+    absent: tuple[Finding, ...] = ()
+
+
+# the guidelines' and ACDC's criteria: DCM a dilated, poorly contracting LV; HCM a wall of 15 mm
+# or more (the moderate grade) in an LV neither dilated nor failing; ARVC a dilated, failing RV
+DIAGNOSES: dict[Diagnosis, Criteria] = {
+    Diagnosis.DCM: Criteria(shown=(Finding.LV_DILATION, Finding.LV_SYSTOLIC_DYSFUNCTION)),
+    Diagnosis.HCM: Criteria(marked=(Finding.LV_HYPERTROPHY,),
+                            absent=(Finding.LV_DILATION, Finding.LV_SYSTOLIC_DYSFUNCTION)),
+    Diagnosis.ISCHEMIC: Criteria(shown=(Finding.LV_SYSTOLIC_DYSFUNCTION,)),
+    Diagnosis.ARVC: Criteria(shown=(Finding.RV_DILATION, Finding.RV_SYSTOLIC_DYSFUNCTION)),
+    Diagnosis.PULMONARY_HYPERTENSION: Criteria(shown=(Finding.RV_DILATION,)),
+    Diagnosis.NORMAL: Criteria(absent=CINE_FINDINGS),
+}
+
+
+def _absent(findings: tuple[Finding, ...]) -> tuple[list[Condition], list[Condition]]:
+    """None of `findings` graded, and every value that would grade them there and clean."""
+    measures = sorted({rule.measure.value for f in findings for rule in RULES[f]})
+    # the last rule of a finding is its fallback (an absolute volume where BSA is unknown)
+    present: list[Condition] = [Range(measurement_key(RULES[f][-1].measure), 0.0, None)
+                                for f in findings]
+    return present, [MatchAny(PayloadField.FLAGGED_MEASUREMENTS, tuple(measures)),
+                     MatchAny(PayloadField.MEASURED_FINDINGS, tuple(f.value for f in findings))]
+
+
+def measured_match(intent: QueryIntent) -> Filter | None:
+    """Studies whose measurements meet every cine finding the query names and the criteria of
+    every diagnosis it names (None when the query names neither)."""
+    wanted = {f: None for f in intent.wanted if f in CINE_FINDINGS}
+    criteria = [DIAGNOSES[d] for d in intent.diagnoses if d in DIAGNOSES]
+    if not wanted and not criteria:
+        return None
+    shown = dict(wanted) | {f: None for c in criteria for f in c.shown}
+    marked = {f: None for c in criteria for f in c.marked}
+    absent = tuple(dict.fromkeys(f for c in criteria for f in c.absent
+                                 if f not in shown and f not in marked))
+    must: list[Condition] = [Match(PayloadField.MEASURED_FINDINGS, f.value) for f in shown]
+    must += [MatchAny(measured_severity_key(f), _MODERATE_OR_WORSE) for f in marked]
+    must_not: list[Condition] = []
+    if absent:
+        present, excluded = _absent(absent)
+        must += present
+        must_not += excluded
+    return Filter(tuple(must), tuple(must_not))

@@ -1,0 +1,47 @@
+"""What a query asks of the measurements: findings shown, a diagnosis's criteria."""
+
+from __future__ import annotations
+
+from search.measured import measured_match
+from search.understand import understand
+from vectorstore import Match, MatchAny, Range
+
+
+def test_a_diagnosis_asks_the_measurements_for_its_findings() -> None:
+    dcm = measured_match(understand("dilated cardiomyopathy"))
+    assert dcm is not None and set(dcm.must) == {
+        Match("measured_findings", "lv_dilation"),
+        Match("measured_findings", "lv_systolic_dysfunction")}
+    assert dcm.must_not == ()
+    assert measured_match(understand("transmural LGE")) is None  # cine cannot grade LGE
+    assert measured_match(understand("pericardial effusion")) is None
+    # LGE named beside an infarct: only its cine finding is asked of the measurements
+    both = measured_match(understand("prior infarction with LGE"))
+    assert both is not None and both.must == (
+        Match("measured_findings", "lv_systolic_dysfunction"),)
+
+
+def test_hcm_wants_a_thick_wall_in_an_lv_neither_dilated_nor_failing() -> None:
+    hcm = measured_match(understand("hypertrophic cardiomyopathy"))
+    assert hcm is not None
+    assert Match("measured_findings", "lv_hypertrophy") in hcm.must
+    assert MatchAny("measured_severity.lv_hypertrophy", ("moderate", "severe")) in hcm.must
+    # the values that would show dilation or failure must be there and clean
+    assert Range("measurements.lvef_pct", 0.0, None) in hcm.must
+    assert Range("measurements.lvedv_ml", 0.0, None) in hcm.must
+    flagged = next(c for c in hcm.must_not if isinstance(c, MatchAny)
+                   and c.key == "flagged_measurements")
+    assert {"lvef_pct", "lvedv_ml", "lvedvi_ml_per_m2"} <= set(flagged.values)
+    # asking for a dilated LV too drops the absence it contradicts
+    dilated = measured_match(understand("hypertrophic cardiomyopathy with a dilated LV"))
+    assert dilated is not None and Range("measurements.lvedv_ml", 0.0, None) not in dilated.must
+
+
+def test_a_normal_heart_shows_no_cine_finding_measured_clean() -> None:
+    normal = measured_match(understand("a normal heart"))
+    assert normal is not None
+    shown = next(c for c in normal.must_not if isinstance(c, MatchAny)
+                 and c.key == "measured_findings")
+    assert set(shown.values) == {"lv_dilation", "rv_dilation", "lv_systolic_dysfunction",
+                                 "rv_systolic_dysfunction", "lv_hypertrophy"}
+    assert Range("measurements.rvef_pct", 0.0, None) in normal.must
