@@ -9,12 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from catalog import (
-    PayloadField,
-    ReportStatus,
-    measured_severity_key,
-    report_severity_key,
-)
+from catalog import PayloadField, ReportStatus, measured_severity_key, report_severity_key
 from cmr_search.vocab import CMR_CLIP_FINDINGS, Diagnosis, Finding, Severity
 from reader.labeler import Mention, clauses, label_diagnoses, label_findings, negation_at
 from search.filters import build_filters
@@ -42,6 +37,7 @@ _NORMAL_RULES = {("lv", "size"): Finding.LV_DILATION, ("rv", "size"): Finding.RV
 # "normal heart" names no finding; it asks for a heart with none (reports say "normal study")
 _NORMAL_HEART = re.compile(r"\bnormal\s+(?:heart|study|cmr|(?:cardiac\s+)?mri?|examination)\b",
                            re.IGNORECASE)
+
 
 def _normals(text: str) -> tuple[Finding, ...]:
     """Findings a "normal ..." phrase rules out (no side named: the LV, as reports mean)."""

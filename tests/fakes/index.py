@@ -21,8 +21,9 @@ from catalog import (
     point_id,
     store_schema,
 )
-from cmr_search.normals import RULES, grade, sex_of
-from cmr_search.vocab import ClipSlot, Finding, Measure, Severity
+from cmr_search.vocab import ClipSlot, Finding, Measure
+from indexer.findings import measurement_fields
+from indexer.records import MeasurementRecord
 from vectorstore import StorePoint, VectorStore
 from vectorstore.keywords import keyword_document
 
@@ -80,10 +81,11 @@ def fingerprint(case: Case) -> str:
 
 
 def measured_findings(case: Case) -> list[str]:
-    """What the indexer grades from the case's clean measurements (indexer.findings)."""
-    clean = {Measure(k): v for k, v in (case.measured or {}).items() if k not in case.flagged}
-    grades = [grade(f, clean, sex_of(case.sex)) for f in RULES]
-    return sorted(g.finding.value for g in grades if g and g.severity is not Severity.NONE)
+    """What the indexer grades from the case's measurements (its own code, flags included)."""
+    record = MeasurementRecord(case.uid, fingerprint(case), SEGMENTATION_MODEL,
+                               values=dict(case.measured or {}),
+                               flags={m: ["ef_out_of_range"] for m in case.flagged})
+    return list(measurement_fields(record, case.sex).get("measured_findings", []))
 
 
 def payload(case: Case) -> dict[str, Any]:
