@@ -73,6 +73,10 @@ class Settings(BaseSettings):
                                    "measurement vector in find-similar (0: images alone)")
     weight_labels: float = Field(default=2.0, ge=0, description="fusion weight of the reports "
                                  "whose labels state what the query names")
+    weight_measured_findings: float = Field(default=2.0, ge=0, description="fusion weight of "
+                                            "the studies whose trusted measurements show what "
+                                            "the query names (the labels' weight: both state "
+                                            "a finding rather than resemble it)")
     rrf_k: int = Field(default=10, ge=1, le=1000, description="reciprocal rank fusion "
                        "damping: score = sum of weight / (k + rank)")
     query_contrast: float = Field(default=0.5, ge=0, le=2, description="how far a finding "

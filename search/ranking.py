@@ -39,6 +39,7 @@ class Weights:
     keywords: float = _default("weight_keywords")
     measures: float = _default("weight_measures")
     labels: float = _default("weight_labels")
+    measured_findings: float = _default("weight_measured_findings")
     contrast: float = _default("query_contrast")
     candidates: int = 50  # per signal, before fusion (query cost grows with it)
     rrf_k: int = _default("rrf_k")  # rank damping: 1 / (k + rank); smaller trusts the top more
@@ -50,7 +51,7 @@ class Weights:
         s = settings
         return cls(images=s.weight_images, reports=s.weight_reports,
                    keywords=s.weight_keywords, labels=s.weight_labels,
-                   measures=s.weight_measures,
+                   measures=s.weight_measures, measured_findings=s.weight_measured_findings,
                    contrast=s.query_contrast, rrf_k=s.rrf_k)
 
 

@@ -40,7 +40,7 @@ def measured_part(image_vector: np.ndarray, intent: QueryIntent,
     if where is None:
         return None
     return Part(Signal.MEASURED_FINDINGS, Nearest(STUDY, image_vector, where=where),
-                weights.labels)
+                weights.measured_findings)
 
 
 def text_parts(text: TextVectors, intent: QueryIntent, unlike: Examples,

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from catalog import STUDY
 from search.measured import measured_match
+from search.models import Signal
+from search.ranking import Weights
+from search.signals import measured_part
 from search.understand import understand
-from vectorstore import Match, MatchAny, Range
+from vectorstore import Match, MatchAny, Nearest, Range
 
 
 def test_a_diagnosis_asks_the_measurements_for_its_findings() -> None:
@@ -45,3 +51,13 @@ def test_a_normal_heart_shows_no_cine_finding_measured_clean() -> None:
     assert set(shown.values) == {"lv_dilation", "rv_dilation", "lv_systolic_dysfunction",
                                  "rv_systolic_dysfunction", "lv_hypertrophy"}
     assert Range("measurements.rvef_pct", 0.0, None) in normal.must
+
+
+def test_the_measured_signal_searches_the_image_query_among_them_with_its_own_weight() -> None:
+    vector = np.ones(4, dtype=np.float32) / 2
+    weights = Weights(labels=2.0, measured_findings=0.7)
+    part = measured_part(vector, understand("dilated cardiomyopathy"), weights)
+    assert part is not None and part.signal is Signal.MEASURED_FINDINGS and part.weight == 0.7
+    assert isinstance(part.query, Nearest) and part.query.using == STUDY
+    assert part.query.where == measured_match(understand("dilated cardiomyopathy"))
+    assert measured_part(vector, understand("transmural LGE"), weights) is None

@@ -32,6 +32,7 @@ def test_the_defaults_are_the_settings() -> None:
     assert (weights.images, weights.reports, weights.rrf_k) == (
         defaults.weight_images, defaults.weight_reports, defaults.rrf_k)
     assert Weights.from_settings(Settings(weight_images=0.9)).images == 0.9
+    assert Weights.from_settings(Settings(weight_measured_findings=0.5)).measured_findings == 0.5
 
 
 def test_depth_leaves_room_for_grouping_and_stops_at_the_limit() -> None:
