@@ -48,7 +48,7 @@ from vectorstore import (
     StorePoint,
 )
 from vectorstore.edge import METADATA
-from vectorstore.edge_parts import EdgeParts, create_edge, open_edge
+from vectorstore.edge_parts import PARTS, EdgeParts, create_edge, open_edge
 from vectorstore.keywords import keyword_document
 from vectorstore.translate import INT8, SEARCH, SearchTuning
 
@@ -202,13 +202,13 @@ def _rss_mb() -> tuple[float, float]:
 
 
 def _latency_ms(store: EdgeStore | EdgeParts, latent: Latent, where: Filter | None,
-                repeat: int = 100) -> tuple[float, float]:
+                repeat: int = 100) -> list[float]:
     times = []
     for q in latent.vectors(STUDY, repeat):
         started = time.perf_counter()
         store.query(Nearest(STUDY, q), limit=20, where=where, fields=["study_instance_uid"])
         times.append(1000 * (time.perf_counter() - started))
-    return float(np.percentile(times, 50)), float(np.percentile(times, 99))
+    return times
 
 
 def _recall(store: EdgeStore | EdgeParts, latent: Latent, where: Filter | None,
@@ -234,6 +234,42 @@ def _recall(store: EdgeStore | EdgeParts, latent: Latent, where: Filter | None,
         exact = best(ask, qe.SearchParams(exact=True))
         found.append(len(exact & best(ask, params)) / 10)
     return float(np.mean(found))
+
+
+def _child_rss_mb(store: EdgeStore | EdgeParts) -> float:
+    """Resident memory of the processes serving an index's parts (MB)."""
+    total = 0.0
+    for part in store.served if isinstance(store, EdgeParts) else []:
+        status = Path(f"/proc/{part.pid}/status").read_text().splitlines()
+        total += sum(int(x.split()[1]) / 1024 for x in status if x.startswith("VmRSS:"))
+    return total
+
+
+def _serving(folder: Path, latent: Latent, filtered: Filter, row: dict[str, float]) -> None:
+    """p50/p99 plain and filtered (100 of each, after 10 to warm up); an index in parts both
+    ways, in turns of 50 (threads, processes, threads, processes: the same parts are opened by
+    one process at a time). RSS is this process's while the first turn's store is open, and
+    the parts' processes' at the end of their first turn."""
+    times: dict[bool, dict[str, list[float]]] = {}
+    parts = (folder / PARTS).is_dir()
+    for turn_no, processes in enumerate((False, True, False, True) if parts else (False,)):
+        store = open_edge(folder, processes=processes)
+        _latency_ms(store, latent, None, 10)
+        _latency_ms(store, latent, filtered, 10)
+        turn = times.setdefault(processes, {"": [], "filtered_": []})
+        repeat = 50 if parts else 100
+        turn[""] += _latency_ms(store, latent, None, repeat)
+        turn["filtered_"] += _latency_ms(store, latent, filtered, repeat)
+        if turn_no == 0:
+            row["rss_mb"], row["peak_mb"] = _rss_mb()  # before the exact scans map originals
+        elif turn_no == 1:
+            row["processes_children_rss_mb"] = _child_rss_mb(store)
+        store.close()
+    for processes, turn in times.items():
+        for kind, samples in turn.items():
+            prefix = "processes_" if processes else ""
+            row[f"{prefix}{kind}p50"] = float(np.percentile(samples, 50))
+            row[f"{prefix}{kind}p99"] = float(np.percentile(samples, 99))
 
 
 def store_scale(n: int, folder: Path, log: Callable[[str], None]) -> dict[str, float]:
@@ -264,11 +300,9 @@ def store_scale(n: int, folder: Path, log: Callable[[str], None]) -> dict[str, f
         (folder / "built.json").write_text(json.dumps(row))
     else:
         row.update(json.loads((folder / "built.json").read_text()))
-    store = open_edge(folder)
-    row["p50"], row["p99"] = _latency_ms(store, latent, None)
-    row["filtered_p50"], row["filtered_p99"] = _latency_ms(store, latent, filtered)
-    row["rss_mb"], row["peak_mb"] = _rss_mb()  # before the exact scans map every original
+    _serving(folder, latent, filtered, row)
     row["peak_anon_mb"] = anon.stop()
+    store = open_edge(folder)
     row["recall"] = _recall(store, latent, None)
     row["filtered_recall"] = _recall(store, latent, filtered)
     row["filtered_recall_no_acorn"] = _recall(store, latent, filtered,
@@ -369,6 +403,17 @@ def main() -> None:
                   f"{r['p99']:>7.2f} {r['filtered_p50']:>8.2f} {r['filtered_p99']:>8.2f} "
                   f"{r['recall']:>6.3f} {r['filtered_recall']:>8.3f} "
                   f"{r.get('filtered_recall_no_acorn', float('nan')):>10.3f}")
+        parted = [r for r in rows if "processes_p50" in r]
+        if parted:
+            print("\nAn index in parts, searched from threads of one process (the rows above) "
+                  "and from a process per part, in turns (ms)")
+            print(f"{'points':>9} {'p50':>6} {'p99':>6} {'filt p50':>8} {'filt p99':>8} | "
+                  f"{'p50':>6} {'p99':>6} {'filt p50':>8} {'filt p99':>8}")
+            for r in parted:
+                print(f"{r['n']:>9} {r['p50']:>6.1f} {r['p99']:>6.1f} "
+                      f"{r['filtered_p50']:>8.1f} {r['filtered_p99']:>8.1f} | "
+                      f"{r['processes_p50']:>6.1f} {r['processes_p99']:>6.1f} "
+                      f"{r['processes_filtered_p50']:>8.1f} {r['processes_filtered_p99']:>8.1f}")
 
 
 if __name__ == "__main__":

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
                                    "server or cluster (http or https); None = the embedded "
                                    "store under data_dir/index")
     qdrant_api_key: SecretStr | None = None
+    part_processes: bool = Field(default=True, description="search each part of an embedded "
+                                 "index built in parts (over 500,000 studies on a machine too "
+                                 "small for one) from a process of its own, so the parts "
+                                 "search at once on several cores")
     qdrant_collection: str = Field(default="cmr_studies", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     qdrant_shards: int | None = Field(default=None, ge=1, le=256, description="shards of a "
                                       "new collection on a Qdrant cluster (None: the server's "

@@ -213,12 +213,19 @@ class EdgeStore:
                batch: int = 1000) -> Iterator[st.Hit]:
         offset: Any = None
         while True:
-            records, offset = self.shard.scroll(qe.ScrollRequest(
-                offset=offset, limit=batch, filter=_filter(where),
-                with_payload=list(fields) if fields is not None else True, with_vector=False))
-            yield from (st.Hit(str(r.id), 1.0, dict(r.payload or {})) for r in records)
+            hits, offset = self.scroll_page(fields, where, batch, offset)
+            yield from hits
             if offset is None:
                 return
+
+    def scroll_page(self, fields: Sequence[str] | None, where: st.Filter | None, batch: int,
+                    offset: Any) -> tuple[list[st.Hit], Any]:
+        """`batch` points in id order from `offset` (None: the first), and the next offset
+        (None: no more)."""
+        records, after = self.shard.scroll(qe.ScrollRequest(
+            offset=offset, limit=batch, filter=_filter(where),
+            with_payload=list(fields) if fields is not None else True, with_vector=False))
+        return [st.Hit(str(r.id), 1.0, dict(r.payload or {})) for r in records], after
 
     def count(self, where: st.Filter | None = None) -> int:
         return self.shard.count(qe.CountRequest(filter=_filter(where), exact=True))

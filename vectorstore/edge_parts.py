@@ -8,12 +8,15 @@ one part after the other: new points go to the last part until it holds `POINTS_
 then that part is optimised and closed (its memory given back) before the next one starts. A
 build holds one part's points and graphs at a time.
 
-A search runs in every part at once (threads: the engine releases the GIL) and the hits merge
-by score. The float32 originals rescore every candidate, so dense scores of different parts
-compare exactly; keyword (BM25) scores use each part's own document frequencies, which parts
-of a few hundred thousand studies keep nearly equal. A point already in a part is updated in
-place, so a re-run never duplicates it; recommendation examples are looked up in whichever
-part holds them, and fusion is computed here with Qdrant's own formula (`vectorstore.rrf`).
+A search runs in every part at once and the hits merge by score. The engine keeps Python's
+interpreter lock while it searches, so parts in threads of one process take turns; a published
+index is therefore opened with a process per part (`edge_process`, `processes=True`), and only
+the index being built keeps its parts in this process. The float32 originals rescore every
+candidate, so dense scores of different parts compare exactly; keyword (BM25) scores use each
+part's own document frequencies, which parts of a few hundred thousand studies keep nearly
+equal. A point already in a part is updated in place, so a re-run never duplicates it;
+recommendation examples are looked up in whichever part holds them, and fusion is computed
+here with Qdrant's own formula (`vectorstore.rrf`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from typing import Any, TypeVar
 from vectorstore import types as st
 from vectorstore.base import StoreError, example_vectors, selected
 from vectorstore.edge import EdgeStore, read_metadata, write_metadata
+from vectorstore.edge_process import PartProcess
 from vectorstore.translate import INT8, SEARCH, Quantization, SearchTuning
 
 logger = logging.getLogger(__name__)
@@ -47,10 +51,12 @@ _THREADS = 4  # searches in flight at once, one part each
 T = TypeVar("T")
 
 
-def open_edge(folder: Path, tuning: SearchTuning = SEARCH) -> EdgeStore | EdgeParts:
-    """The embedded index in `folder`, whichever layout it was built in."""
+def open_edge(folder: Path, tuning: SearchTuning = SEARCH,
+              processes: bool = False) -> EdgeStore | EdgeParts:
+    """The embedded index in `folder`, whichever layout it was built in; `processes`: an
+    index in parts is read-only and searches each part from a process of its own."""
     if (folder / PARTS).is_dir():
-        return EdgeParts(folder, tuning=tuning)
+        return EdgeParts(folder, tuning=tuning, processes=processes)
     return EdgeStore(folder, tuning)
 
 
@@ -107,17 +113,37 @@ class EdgeParts:
     """Qdrant Edge shards under `folder/parts/NN`, filled in turn; one metadata file for all."""
 
     def __init__(self, folder: Path, tuning: SearchTuning = SEARCH,
-                 quantization: Quantization | None = INT8, part_points: int = 0) -> None:
+                 quantization: Quantization | None = INT8, part_points: int = 0,
+                 processes: bool = False) -> None:
         self.folder, self.tuning, self.quantization = folder, tuning, quantization
         self.part_points = part_points or POINTS_PER_PART
         found = sorted(p.name for p in (folder / PARTS).glob("[0-9][0-9]") if p.is_dir())
         if found != [f"{k:02d}" for k in range(len(found))]:
             raise StoreError(f"{folder / PARTS}: parts {', '.join(found)} are not 00, 01, ...")
-        self.parts = [self._part(k) for k in range(len(found))]
+        self.processes = processes and len(found) > 1
+        # in this process (built, or opened to write), or else searched from their own
+        self.parts = [] if self.processes else [self._part(k) for k in range(len(found))]
+        self.served = [PartProcess(folder / PARTS / f"{k:02d}", tuning, quantization)
+                       for k in range(len(found))] if self.processes else []
         self._schema: st.StoreSchema | None = None  # what a new part is created with
         self._metadata: dict[str, Any] = {}
         self._filling, self._room = -1, 0  # the part new points go to, and its room left
-        self._pool = ThreadPoolExecutor(_THREADS, thread_name_prefix="edge-part")
+        # a search asks every part at once
+        self._pool = ThreadPoolExecutor(max(_THREADS, len(found)),
+                                        thread_name_prefix="edge-part")
+        if self.processes:
+            self._start_processes()
+
+    def _start_processes(self) -> None:
+        """Each part opened in its process, sized to walk with the whole index's beam."""
+        try:
+            points = sum(self._each(lambda p: p.count()))
+            beams = [part.size_beams(points) for part in self.served]
+        except BaseException:  # no part's process outlives a failed open
+            self.close()
+            raise
+        logger.info("index %s: %d parts searched from their own processes, beams %s",
+                    self.folder.name, len(self.served), beams[0])
 
     def _part(self, k: int) -> EdgeStore:
         part = EdgeStore(self.folder / PARTS / f"{k:02d}", self.tuning, self.quantization)
@@ -125,9 +151,16 @@ class EdgeParts:
         part.sized_by = lambda: sum(p.count() for p in self.parts)
         return part
 
-    def _each(self, call: Callable[[EdgeStore], T]) -> list[T]:
+    def _each(self, call: Callable[[EdgeStore | PartProcess], T]) -> list[T]:
         """`call` on every part at once, results in part order."""
-        return list(self._pool.map(call, self.parts))
+        return list(self._pool.map(call, self.served or self.parts))
+
+    def _writable(self) -> list[EdgeStore]:
+        """The parts, where this process may write them."""
+        if self.processes:
+            raise StoreError(f"{self.folder}: opened for searching (a process per part); "
+                             "index runs build a new generation")
+        return self.parts
 
     def metadata(self) -> dict[str, Any] | None:
         return read_metadata(self.folder)
@@ -142,7 +175,7 @@ class EdgeParts:
         return metadata
 
     def _add_part(self) -> None:
-        if self._schema is None:
+        if self._schema is None or self.processes:
             raise StoreError(f"{self.folder}: an index opened from disk takes no new points")
         part = self._part(len(self.parts))
         part.ensure(self._schema, self._metadata)
@@ -154,8 +187,9 @@ class EdgeParts:
         return {i: k for k, found in enumerate(held) for i in found}
 
     def upsert(self, points: Sequence[st.StorePoint]) -> None:
+        parts = self._writable()
         where = self._located([p.id for p in points])
-        for k, part in enumerate(self.parts):
+        for k, part in enumerate(parts):
             part.upsert([p for p in points if where.get(p.id) == k])
         new = [p for p in points if p.id not in where]
         if self._filling < 0 and new:
@@ -163,11 +197,12 @@ class EdgeParts:
             self._room = self.part_points - self.parts[self._filling].count()
         while new:
             if self._room <= 0:
-                self._seal(self.parts[self._filling])
+                self._seal(parts[self._filling])
                 self._add_part()
+                parts = self._writable()
                 self._filling, self._room = len(self.parts) - 1, self.part_points
             batch, new = new[:self._room], new[self._room:]
-            self.parts[self._filling].upsert(batch)
+            parts[self._filling].upsert(batch)
             self._room -= len(batch)
 
     def _seal(self, part: EdgeStore) -> None:
@@ -177,8 +212,9 @@ class EdgeParts:
         part.close()
 
     def delete(self, ids: Sequence[str]) -> None:
+        parts = self._writable()
         where = self._located(ids)
-        for k, part in enumerate(self.parts):
+        for k, part in enumerate(parts):
             part.delete([i for i in ids if where.get(i) == k])
 
     def retrieve(self, ids: Sequence[str], vectors: Sequence[str] = ()) -> list[st.Hit]:
@@ -191,7 +227,8 @@ class EdgeParts:
     def scroll(self, fields: Sequence[str] | None = None, where: st.Filter | None = None,
                batch: int = 1000) -> Iterator[st.Hit]:
         # each part scrolls in id order (UUIDs order as their text does), so a merge keeps it
-        yield from heapq.merge(*(p.scroll(fields, where, batch) for p in self.parts),
+        yield from heapq.merge(*(p.scroll(fields, where, batch)
+                                 for p in self.served or self.parts),
                                key=lambda h: h.id)
 
     def count(self, where: st.Filter | None = None) -> int:
@@ -240,12 +277,11 @@ class EdgeParts:
 
     def optimize(self) -> None:
         """The graphs of every part not built yet (a part built already has nothing to do)."""
-        for part in self.parts:
+        for part in self._writable():
             self._seal(part)
 
     def close(self) -> None:
-        for part in self.parts:
-            part.close()
+        self._each(lambda p: p.close())  # every part flushed or its process stopped, at once
         self._pool.shutdown(wait=True)
 
 

@@ -41,7 +41,7 @@ def open_index(settings: Settings) -> VectorStore:
         return _server(settings)
     from vectorstore.generations import LiveEdgeStore
 
-    return LiveEdgeStore(settings.layout.index)
+    return LiveEdgeStore(settings.layout.index, part_processes=settings.part_processes)
 
 
 def describe(settings: Settings) -> str:

@@ -101,12 +101,19 @@ class Generations:
 
 
 class LiveEdgeStore:
-    """A read-only view of the published generation that follows the pointer as it moves."""
+    """A read-only view of the published generation that follows the pointer as it moves.
 
-    def __init__(self, root: Path, check_every_s: float = 1.0) -> None:
+    A replaced generation is closed `retire_after_s` later, not at once: a search or a scroll
+    that started on it (another thread of the web server) finishes where it started."""
+
+    def __init__(self, root: Path, check_every_s: float = 1.0,
+                 part_processes: bool = False, retire_after_s: float = 10.0) -> None:
         self.generations = Generations(root)
         self.check_every_s = check_every_s
+        self.part_processes = part_processes  # an index in parts: a process per part
+        self.retire_after_s = retire_after_s
         self._store: EdgeStore | EdgeParts | None = None
+        self._retired: list[tuple[float, EdgeStore | EdgeParts]] = []  # (since, store)
         self._checked = 0.0
         self._lock = threading.Lock()
 
@@ -119,14 +126,25 @@ class LiveEdgeStore:
         if self._store is not None and now - self._checked < self.check_every_s:
             return self._store
         self._checked = now
+        self._close_retired(now - self.retire_after_s)
         folder = self.generations.current()
         if folder is None:
             raise StoreError(f"{self.generations.root}: no index yet; run `cmr-search index`")
         if self._store is None or self._store.folder != folder:
-            old, self._store = self._store, open_edge(folder)
+            old, self._store = self._store, open_edge(folder, processes=self.part_processes)
             if old is not None:
-                old.close()
+                self._retired.append((now, old))
         return self._store
+
+    def _close_retired(self, before: float) -> None:
+        """Close the generations replaced before `before` (monotonic seconds)."""
+        keep = []
+        for since, store in self._retired:
+            if since <= before:
+                store.close()
+            else:
+                keep.append((since, store))
+        self._retired = keep
 
     @property
     def generation(self) -> str:
@@ -173,6 +191,8 @@ class LiveEdgeStore:
         """Published generations are optimised before they are published."""
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+        with self._lock:
+            self._close_retired(float("inf"))
+            if self._store is not None:
+                self._store.close()
+                self._store = None

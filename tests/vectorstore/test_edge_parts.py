@@ -104,3 +104,4 @@ def test_a_published_generation_in_parts_is_followed_by_the_reader(tmp_path: Pat
     assert live.count() == 5 and live.metadata() == {"index_version": "v"}
     assert len(live.query(Nearest("study", unit(1, 1, 1, 1)), 3)) == 3
     live.close()
+

@@ -16,8 +16,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_embedded_store_by_default(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     assert isinstance(index_target(settings), Generations)
-    assert isinstance(open_index(settings), LiveEdgeStore)
+    reader = open_index(settings)
+    assert isinstance(reader, LiveEdgeStore) and reader.part_processes  # an index in parts
     assert str(tmp_path / "index") in describe(settings)
+    reader = open_index(Settings(data_dir=tmp_path, part_processes=False))
+    assert isinstance(reader, LiveEdgeStore) and not reader.part_processes
 
 
 def test_a_server_deployment_never_loads_the_embedded_engine() -> None:
