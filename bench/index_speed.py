@@ -247,12 +247,12 @@ def _child_rss_mb(store: EdgeStore | EdgeParts) -> float:
 
 def _serving(folder: Path, latent: Latent, filtered: Filter, row: dict[str, float]) -> None:
     """p50/p99 plain and filtered (100 of each, after 10 to warm up); an index in parts both
-    ways, in turns of 50 (threads, processes, threads, processes: the same parts are opened by
-    one process at a time). RSS is this process's while the first turn's store is open, and
-    the parts' processes' at the end of their first turn."""
+    ways, in turns of 50 (threads, processes, processes, threads: the page cache warms as the
+    turns go, and this order gives both ways the same mean place in it). RSS is this process's
+    while the first turn's store is open, and the parts' processes' at the end of theirs."""
     times: dict[bool, dict[str, list[float]]] = {}
     parts = (folder / PARTS).is_dir()
-    for turn_no, processes in enumerate((False, True, False, True) if parts else (False,)):
+    for turn_no, processes in enumerate((False, True, True, False) if parts else (False,)):
         store = open_edge(folder, processes=processes)
         _latency_ms(store, latent, None, 10)
         _latency_ms(store, latent, filtered, 10)

@@ -70,5 +70,9 @@ def store_schema(sizes: dict[str, int]) -> StoreSchema:
     cosine, below what float16 storage keeps (and its 40 bytes a point are scanned whole
     up to a quarter million studies)."""
     views = tuple(name for name in sizes if name in VIEW_VECTORS.values())
+    # the study vector is rescored by every images-mode, similar-case and measured-findings
+    # search: its originals (2 KB a study) in memory took the filtered p50 at 1,000,000 studies
+    # in two parts from 51 to 43 ms within 8 GB (docs/scaling.md, run 7)
+    cached = (STUDY,) if STUDY in sizes else ()
     return StoreSchema(dense=sizes, sparse=(KEYWORDS,), indexes=dict(PAYLOAD_INDEXES),
-                       exact=views)
+                       exact=views, cached=cached)

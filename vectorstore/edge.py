@@ -61,9 +61,10 @@ def _hnsw(params: Hnsw) -> qe.HnswIndexConfig:
 
 
 def _vector_params(size: int, exact: bool, quantization: Quantization | None = INT8,
-                   ) -> qe.EdgeVectorParams:
-    """Graph-searched vectors: int8 copies in memory, float32 originals on disk (mmap);
-    exact-scanned ones (per view): float16 on disk, read only when a view is compared."""
+                   cached: bool = False) -> qe.EdgeVectorParams:
+    """Graph-searched vectors: int8 copies in memory, float32 originals on disk (mmap), or
+    for a `cached` vector read into the page cache when the shard loads; exact-scanned ones
+    (per view): float16 on disk, read only when a view is compared."""
     if exact:
         return qe.EdgeVectorParams(size=size, distance=qe.Distance.Cosine,
                                    hnsw_config=_hnsw(NO_GRAPH), memory=qe.Memory.Cold,
@@ -73,7 +74,8 @@ def _vector_params(size: int, exact: bool, quantization: Quantization | None = I
                                    hnsw_config=_hnsw(HNSW.for_size(size)))
     int8 = qe.ScalarQuantizationConfig(type=qe.ScalarType.Int8, quantile=quantization.quantile,
                                        memory=qe.Memory.Pinned)
-    return qe.EdgeVectorParams(size=size, distance=qe.Distance.Cosine, memory=qe.Memory.Cold,
+    memory = qe.Memory.Cached if cached else qe.Memory.Cold
+    return qe.EdgeVectorParams(size=size, distance=qe.Distance.Cosine, memory=memory,
                                hnsw_config=_hnsw(HNSW.for_size(size)),
                                quantization_config=int8)
 
@@ -165,7 +167,8 @@ class EdgeStore:
         if existing is not None:
             return existing
         config = qe.EdgeConfig(
-            vectors={name: _vector_params(size, name in schema.exact, self.quantization)
+            vectors={name: _vector_params(size, name in schema.exact, self.quantization,
+                                          name in schema.cached)
                      for name, size in schema.dense.items()},
             sparse_vectors={name: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)
                             for name in schema.sparse},

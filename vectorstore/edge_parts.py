@@ -39,8 +39,8 @@ logger = logging.getLogger(__name__)
 
 PARTS = "parts"
 # the most points a part is built with: 1,000,000 studies in two parts build within 5 GB of
-# anonymous memory (docs/scaling.md), but every search walks both graphs (filtered p50 at 1M:
-# 45 ms in one shard, 94 ms in two parts), so parts are only for a machine too small for one
+# anonymous memory (docs/scaling.md), but every search walks both graphs (one core each when
+# served by a process per part), so parts are only for a machine too small for one shard
 POINTS_PER_PART = 500_000
 # anonymous memory of a one-shard build per point (9.2 GB at 1,000,000 studies, measured), and
 # the share of the machine's memory a build may take before it goes into parts

@@ -67,9 +67,10 @@ def _vector(v: np.ndarray | st.SparseVector) -> list[float] | qm.SparseVector:
 
 
 def _vector_params(size: int, exact: bool, quantization: Quantization | None = INT8,
-                   ) -> qm.VectorParams:
+                   cached: bool = False) -> qm.VectorParams:
     """As the embedded store: graph-searched vectors int8 in memory with float32 originals on
-    disk; per-view ones float16 on disk, scanned exactly."""
+    disk (a `cached` vector's originals in memory too); per-view ones float16 on disk, scanned
+    exactly."""
     if exact:
         return qm.VectorParams(size=size, distance=qm.Distance.COSINE,
                                hnsw_config=_hnsw(NO_GRAPH), on_disk=True,
@@ -79,7 +80,7 @@ def _vector_params(size: int, exact: bool, quantization: Quantization | None = I
                                hnsw_config=_hnsw(HNSW.for_size(size)))
     int8 = qm.ScalarQuantization(scalar=qm.ScalarQuantizationConfig(
         type=qm.ScalarType.INT8, quantile=quantization.quantile, always_ram=True))
-    return qm.VectorParams(size=size, distance=qm.Distance.COSINE, on_disk=True,
+    return qm.VectorParams(size=size, distance=qm.Distance.COSINE, on_disk=not cached,
                            hnsw_config=_hnsw(HNSW.for_size(size)),
                            quantization_config=int8)
 
@@ -140,7 +141,8 @@ class ServerStore:
             return existing
         self.client.create_collection(
             self.collection,
-            vectors_config={name: _vector_params(size, name in schema.exact, self.quantization)
+            vectors_config={name: _vector_params(size, name in schema.exact, self.quantization,
+                                                 name in schema.cached)
                             for name, size in schema.dense.items()},
             sparse_vectors_config={name: qm.SparseVectorParams(modifier=qm.Modifier.IDF)
                                    for name in schema.sparse},

@@ -34,6 +34,9 @@ class StoreSchema:
     indexes: dict[str, FieldType] = field(default_factory=dict)
     # searched rarely (per-view similarity): no HNSW graph, float16 storage, exact scan
     exact: tuple[str, ...] = ()
+    # searched by most queries: their float32 originals, which rescore every search's int8
+    # candidates, are read into memory when the index opens instead of from disk per search
+    cached: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.dense:
@@ -42,6 +45,8 @@ class StoreSchema:
             raise ValueError(f"vector sizes must be positive: {self.dense}")
         if set(self.dense) & set(self.sparse):
             raise ValueError("dense and sparse vector names must differ")
+        if not set(self.cached) <= set(self.dense) - set(self.exact):
+            raise ValueError(f"cached vectors must be graph-searched dense ones: {self.cached}")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ def test_every_view_slot_has_a_vector_scanned_exactly() -> None:
     assert set(VIEW_VECTORS) == set(ClipSlot)
     schema = store_schema(sizes)
     assert set(schema.exact) == set(VIEW_VECTORS.values()) and schema.sparse == (KEYWORDS,)
+    assert schema.cached == (STUDY,)  # the vector most searches rescore: its originals in memory
 
 
 def test_every_payload_index_is_a_payload_field() -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
-from vectorstore import DateRange, Filter, Match, MatchAny, Range
+import pytest
+
+from vectorstore import DateRange, Filter, Match, MatchAny, Range, StoreSchema
 from vectorstore.translate import HNSW, SEARCH, Dialect, Hnsw, SearchTuning, to_filter
 
 # a dialect that writes plain tuples, to see the walk itself
@@ -42,6 +46,26 @@ def test_both_stores_build_their_graphs_alike() -> None:
         assert edge_vector.hnsw_config.full_scan_threshold \
             == server_vector.hnsw_config.full_scan_threshold \
             == HNSW.for_size(size).full_scan_threshold
+
+
+def test_both_stores_keep_the_originals_of_a_cached_vector_in_memory(tmp_path: Path) -> None:
+    import qdrant_edge as qe
+
+    from vectorstore import EdgeStore, edge, server
+
+    assert edge._vector_params(512, False, cached=True).memory == qe.Memory.Cached
+    assert edge._vector_params(512, False).memory == qe.Memory.Cold
+    assert server._vector_params(512, False, cached=True).on_disk is False
+    assert server._vector_params(512, False).on_disk is True
+    store = EdgeStore(tmp_path)
+    store.ensure(StoreSchema(dense={"study": 4, "report": 4, "view": 4}, exact=("view",),
+                             cached=("study",)), {})
+    store.close()
+    config = json.loads((tmp_path / "shard" / "edge_config.json").read_text())["vectors"]
+    assert {name: v["memory"] for name, v in config.items()} == {
+        "study": "cached", "report": "cold", "view": "cold"}
+    with pytest.raises(ValueError, match="cached vectors must be graph-searched"):
+        StoreSchema(dense={"study": 4, "view": 4}, exact=("view",), cached=("view",))
 
 
 def test_a_filter_keeping_few_points_scans_them_whatever_the_vector_size() -> None:
