@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -31,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from memory_probe import PeakAnon, processes_rss_mb, rss_mb
 
 from catalog import STUDY, dense_sizes, point_id, store_schema
 from cmr_search.layout import DataLayout
@@ -154,53 +152,6 @@ def _points(start: int, n: int, latent: Latent) -> list[StorePoint]:
     return out
 
 
-def _status_mb() -> dict[str, float]:
-    """This process's memory from /proc (MB): resident now (VmRSS) and at its peak (VmHWM),
-    of which anonymous (RssAnon: heap, the int8 vectors, graphs) and mapped files (RssFile:
-    originals and segments on disk, page cache the kernel can drop)."""
-    lines = Path("/proc/self/status").read_text().splitlines()
-    return {k: int(v.split()[0]) / 1024 for k, v in (line.split(":", 1) for line in lines)
-            if k in ("VmRSS", "VmHWM", "RssAnon", "RssFile")}
-
-
-_WATCH = """
-import sys, time
-status, out, peak = f"/proc/{sys.argv[1]}/status", sys.argv[2], 0
-while True:
-    try:
-        text = open(status).read()
-    except OSError:
-        break
-    anon = [line for line in text.splitlines() if line.startswith("RssAnon:")]
-    peak = max(peak, int(anon[0].split()[1]) // 1024) if anon else peak
-    open(out, "w").write(str(peak))
-    time.sleep(1)
-"""
-
-
-class PeakAnon:
-    """The largest RssAnon of this process, sampled every second by another process: the
-    store's optimise holds the GIL for its whole graph build, so a thread here would not
-    sample it at all (the 1,000,000-point build was reported at 6.5 GB, seen at 9.2 GB)."""
-
-    def __init__(self) -> None:
-        self._file = Path(tempfile.mkstemp(suffix=".peak")[1])
-        self._watcher = subprocess.Popen([sys.executable, "-c", _WATCH, str(os.getpid()),
-                                          str(self._file)])
-
-    def stop(self) -> float:
-        self._watcher.terminate()
-        self._watcher.wait()
-        text = self._file.read_text().strip()
-        self._file.unlink()
-        return max(float(text or 0), _status_mb()["RssAnon"])
-
-
-def _rss_mb() -> tuple[float, float]:
-    status = _status_mb()
-    return status["VmRSS"], status["VmHWM"]
-
-
 def _latency_ms(store: EdgeStore | EdgeParts, latent: Latent, where: Filter | None,
                 repeat: int = 100) -> list[float]:
     times = []
@@ -236,15 +187,6 @@ def _recall(store: EdgeStore | EdgeParts, latent: Latent, where: Filter | None,
     return float(np.mean(found))
 
 
-def _child_rss_mb(store: EdgeStore | EdgeParts) -> float:
-    """Resident memory of the processes serving an index's parts (MB)."""
-    total = 0.0
-    for part in store.served if isinstance(store, EdgeParts) else []:
-        status = Path(f"/proc/{part.pid}/status").read_text().splitlines()
-        total += sum(int(x.split()[1]) / 1024 for x in status if x.startswith("VmRSS:"))
-    return total
-
-
 def _serving(folder: Path, latent: Latent, filtered: Filter, row: dict[str, float]) -> None:
     """p50/p99 plain and filtered (100 of each, after 10 to warm up); an index in parts both
     ways, in turns of 50 (threads, processes, processes, threads: the page cache warms as the
@@ -261,9 +203,10 @@ def _serving(folder: Path, latent: Latent, filtered: Filter, row: dict[str, floa
         turn[""] += _latency_ms(store, latent, None, repeat)
         turn["filtered_"] += _latency_ms(store, latent, filtered, repeat)
         if turn_no == 0:
-            row["rss_mb"], row["peak_mb"] = _rss_mb()  # before the exact scans map originals
+            row["rss_mb"], row["peak_mb"] = rss_mb()  # before the exact scans map originals
         elif turn_no == 1:
-            row["processes_children_rss_mb"] = _child_rss_mb(store)
+            row["processes_children_rss_mb"] = processes_rss_mb(
+                [p.pid for p in store.served if p.pid is not None])
         store.close()
     for processes, turn in times.items():
         for kind, samples in turn.items():
@@ -288,14 +231,14 @@ def store_scale(n: int, folder: Path, log: Callable[[str], None]) -> dict[str, f
             store.upsert(batch)
             upsert_s += time.perf_counter() - began
             if (start + 1000) % 50_000 == 0:
-                rss, peak = _rss_mb()
+                rss, peak = rss_mb()
                 log(f"{n}: {start + 1000} points in {time.perf_counter() - started:.0f} s, "
                     f"RSS {rss:.0f} MB, peak {peak:.0f} MB")
         row["upsert_per_s"] = n / upsert_s
         started = time.perf_counter()
         store.optimize()
         row["build_s"] = time.perf_counter() - started
-        log(f"{n}: built in {row['build_s']:.0f} s, peak {_rss_mb()[1]:.0f} MB")
+        log(f"{n}: built in {row['build_s']:.0f} s, peak {rss_mb()[1]:.0f} MB")
         store.close()
         (folder / "built.json").write_text(json.dumps(row))
     else:
