@@ -4,7 +4,12 @@ Prints few-shot and linear-probe accuracy for the five ACDC groups, study-to-stu
 by group, zero-shot group accuracy from text prompts, and text-to-study retrieval with reports
 WRITTEN FROM THE ACDC LABELS AND MEASUREMENTS (no real reports exist), marked as such.
 
-Run: .venv/bin/python bench/acdc_model.py [--checkpoint DIR]
+With --anatomy-montage PNG and an architecture with an anatomy stem (`tiny-anatomy`), also
+draws what the stem hands the video tower for one patient per group: the mid short-axis clip
+at the first frame and half a cycle later, beside its LV cavity / LV wall / RV cavity maps
+(red / green / blue).
+
+Run: .venv/bin/python bench/acdc_model.py [--checkpoint DIR] [--anatomy-montage PNG]
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
+from cmr_search.vocab import CINE_SLOTS, ClipSlot
 from cmrclip.checkpoint import DEMO_CHECKPOINT, load_checkpoint
+from cmrclip.model import CMRClip
 from cmrclip.preprocess import clips_from_stacks
 from reader.nifti import acdc_stacks, find_acdc
 
@@ -39,6 +46,35 @@ def _written_report(row: dict[str, str]) -> str:
     return (f"[written from labels] LVEDV {float(row['lv_edv_ml']):.0f} ml, "
             f"LVEF {float(row['lv_ef_pct']):.0f}%, RVEDV {float(row['rv_edv_ml']):.0f} ml, "
             f"RVEF {float(row['rv_ef_pct']):.0f}%. {GROUP_PROMPTS[row['group']]}")
+
+
+def _anatomy_montage(model: CMRClip, out: Path) -> None:
+    """Image and stem maps of the mid slot, frames 0 and T/2, the first patient of each group."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if model.video.stem is None:
+        raise SystemExit(f"architecture {model.config.name!r} has no anatomy stem")
+    studies = find_acdc(ACDC / "training")
+    chosen = [next(s for s in studies if s.group == g) for g in GROUPS]
+    fig, axes = plt.subplots(len(chosen), 4, figsize=(8, 2 * len(chosen)))
+    mid = CINE_SLOTS.index(ClipSlot.SAX_MID)
+    for row, study in zip(axes, chosen, strict=True):
+        clips = clips_from_stacks(acdc_stacks(study), model.config.clip_spec)
+        cine = torch.from_numpy(clips.cine[None]).float()
+        maps = model.video.anatomy(cine)[0, mid].numpy()  # (T, 3, H, W)
+        half = maps.shape[0] // 2
+        for k, frame in enumerate((0, half)):
+            row[2 * k].imshow(clips.cine[mid, frame].astype(np.float32), cmap="gray")
+            row[2 * k + 1].imshow(np.clip(maps[frame].transpose(1, 2, 0), 0, 1))
+            row[2 * k].set_title(f"{study.patient_id} {study.group} t={frame}", fontsize=7)
+            row[2 * k + 1].set_title("LV cavity / wall / RV", fontsize=7)
+        for ax in row:
+            ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
 
 
 def _embed(checkpoint: Path) -> tuple[np.ndarray, np.ndarray, list[str], object]:
@@ -97,10 +133,14 @@ def _linear_probe(x: np.ndarray, y: np.ndarray) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--checkpoint", type=Path, default=DEMO_CHECKPOINT)
+    parser.add_argument("--anatomy-montage", type=Path, default=None)
     args = parser.parse_args()
     if not (ACDC / "training").is_dir():
         raise SystemExit(f"{ACDC}: ACDC data not present")
     x, y, texts, model = _embed(args.checkpoint)
+    if args.anatomy_montage is not None:
+        assert isinstance(model, CMRClip)
+        _anatomy_montage(model, args.anatomy_montage)
     rng = np.random.default_rng(0)
     table = Table(title="ACDC, 50 patients, 5 groups (chance accuracy 0.20)")
     table.add_column("measure")

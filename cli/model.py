@@ -17,13 +17,19 @@ def train(
     ctx: typer.Context,
     archive: Annotated[Path, typer.Argument(help="archive with reports to learn from")],
     out: Annotated[Path, typer.Option(help="checkpoint folder (last/ and best/ inside)")],
-    arch: Annotated[str, typer.Option(help="architecture: tiny or base")] = "tiny",
+    arch: Annotated[str, typer.Option(
+        help="architecture: tiny-anatomy (the demo model's), tiny or base")] = "tiny-anatomy",
     epochs: Annotated[int, typer.Option(min=1)] = 40,
     batch_size: Annotated[int, typer.Option(min=2)] = 32,
     lr: Annotated[float, typer.Option(min=0.0)] = 2e-3,
     seed: Annotated[int, typer.Option(help="same seed, same model")] = 7,
+    patience: Annotated[int, typer.Option(
+        min=1, help="stop after this many epochs without a better validation score")] = 8,
     resume: Annotated[bool, typer.Option(help="continue from OUT/last")] = False,
     amp: Annotated[bool, typer.Option(help="bfloat16 mixed precision (GPU)")] = False,
+    segmentation: Annotated[Path | None, typer.Option(
+        help="segmentation checkpoint folder an anatomy-stem architecture reads short-axis "
+             "clips through; default: the shipped one")] = None,
 ) -> None:
     """Train CMR-CLIP on an archive's studies and report impressions (no labels needed)."""
     from cmrclip.model import preprocess_for
@@ -41,8 +47,15 @@ def train(
              f"choose from {', '.join(trainable)}")
     if not archive.is_dir():
         fail(f"{archive}: not a folder")
+    stem = None
+    if REGISTRY[arch].video.anatomy is not None:
+        from segment.checkpoint import DEFAULT_CHECKPOINT, WEIGHTS
+        stem = (segmentation or DEFAULT_CHECKPOINT) / WEIGHTS
+        if not stem.is_file():
+            fail(f"{stem}: missing (architecture {arch!r} needs segmentation weights)")
     config = TrainConfig(out=out, data=str(archive), arch=arch, epochs=epochs,
-                         batch_size=batch_size, lr=lr, seed=seed, resume=resume, amp=amp)
+                         batch_size=batch_size, lr=lr, seed=seed, resume=resume, amp=amp,
+                         patience=patience, anatomy_weights=stem)
     with progress_bar() as progress:
         clips = progress.add_task("preparing clips", total=None)
         pairs = load_pairs(archive, preprocess_for(arch), settings.layout.clips,

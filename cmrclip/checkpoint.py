@@ -43,11 +43,25 @@ def checkpoint_folder(configured: Path | None) -> Path:
     return configured if configured is not None else DEMO_CHECKPOINT
 
 
+def _aliases(model: ClipModel) -> set[str]:
+    """State keys naming a tensor an earlier key already names (MONAI's DynUNet reaches its
+    encoder twice); safetensors stores a tensor once, and loading the first key fills both."""
+    seen: set[tuple[int, tuple[int, ...]]] = set()
+    out = set()
+    for key, value in model.state_dict().items():
+        ident = (value.data_ptr(), tuple(value.shape))
+        if ident in seen and value.numel():
+            out.add(key)
+        seen.add(ident)
+    return out
+
+
 def _trainable_state(model: ClipModel) -> dict[str, Any]:
     state = model.state_dict()
     if not model.config.text_trainable:
         state = {k: v for k, v in state.items() if not k.startswith("text.")}
-    return {k: v.detach().contiguous().cpu() for k, v in state.items()}
+    aliases = _aliases(model)
+    return {k: v.detach().contiguous().cpu() for k, v in state.items() if k not in aliases}
 
 
 def _write_weights(state: dict[str, Any], folder: Path) -> str:
@@ -163,7 +177,8 @@ def load_checkpoint(folder: Path,
         return load_weights(weights, config, folder), identity
     model, _ = create_model(identity.architecture, text)
     missing, unexpected = model.load_state_dict(load_file(str(weights)), strict=False)
-    missing = [k for k in missing if not k.startswith("text.")]
+    aliases = _aliases(model)
+    missing = [k for k in missing if not k.startswith("text.") and k not in aliases]
     if missing or unexpected:
         raise CheckpointError(f"{weights}: does not fit architecture {identity.architecture!r} "
                               f"(missing {missing[:3]}, unexpected {unexpected[:3]})")

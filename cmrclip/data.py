@@ -29,6 +29,9 @@ class PairSet:
     cine_present: Tensor  # (N, Vc) bool
     stills: Tensor  # (N, Vs, K, H, W)
     still_present: Tensor  # (N, Vs) bool
+    # the anatomy stem's maps of the short-axis slots, computed once before training when the
+    # architecture has a stem: (N, SAX slots, T, structures, H, W), float16
+    anatomy: Tensor | None = None
 
     def __len__(self) -> int:
         return len(self.study_uids)
@@ -51,7 +54,8 @@ class PairSet:
         i = torch.as_tensor(index, dtype=torch.long)
         return PairSet([self.study_uids[k] for k in index], [self.patient_ids[k] for k in index],
                        [self.texts[k] for k in index], self.cine[i], self.cine_present[i],
-                       self.stills[i], self.still_present[i])
+                       self.stills[i], self.still_present[i],
+                       None if self.anatomy is None else self.anatomy[i])
 
 
 def split_by_patient(patient_ids: list[str], validation: float, seed: int) -> tuple[list[int],
@@ -68,15 +72,20 @@ def split_by_patient(patient_ids: list[str], validation: float, seed: int) -> tu
     return train, val
 
 
-def augment(cine: Tensor, stills: Tensor, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+def augment(cine: Tensor, stills: Tensor, generator: torch.Generator,
+            anatomy: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor | None]:
     """Augmentations that keep anatomy: small shifts and rotations, intensity, cycle offset.
 
     No left-right flips: a mirrored heart puts the RV on the wrong side, which is a different
-    (and rare) anatomy, not the same study seen again.
+    (and rare) anatomy, not the same study seen again. The anatomy stem's maps (B, SAX slots,
+    T, structures, H, W) move with their clips; intensity changes do not touch them.
     """
     b, _, t, h, w = cine.shape
     shift = torch.randint(0, t, (b,), generator=generator)
     cine = torch.stack([torch.roll(c, int(s), dims=1) for c, s in zip(cine, shift, strict=True)])
+    if anatomy is not None:
+        anatomy = torch.stack([torch.roll(a, int(s), dims=1)
+                               for a, s in zip(anatomy, shift, strict=True)])
     angle = (torch.rand(b, generator=generator) - 0.5) * (np.pi / 9)  # +-10 degrees
     move = (torch.rand(b, 2, generator=generator) - 0.5) * 0.12  # +-6% of the field
     cos, sin = torch.cos(angle), torch.sin(angle)
@@ -93,4 +102,7 @@ def augment(cine: Tensor, stills: Tensor, generator: torch.Generator) -> tuple[T
     gain = (0.9 + 0.2 * torch.rand(b, generator=generator)).view(b, 1, 1, 1, 1)
     cine = (warp(cine).clamp(0, 1) ** gamma * gain).clamp(0, 1)
     stills = (warp(stills).clamp(0, 1) ** gamma * gain).clamp(0, 1)
-    return cine, stills
+    if anatomy is not None:
+        # (B, slots, T, structures, H, W): slots x T x structures as warp's channels
+        anatomy = warp(anatomy.reshape(b, -1, 1, h, w)).reshape(anatomy.shape).clamp(0, 1)
+    return cine, stills, anatomy

@@ -22,7 +22,7 @@ class CMRClip(nn.Module):
         super().__init__()
         self.config = config
         spec = config.clip_spec
-        self.video = StudyEncoder(config.video, spec.size, spec.frames)
+        self.video = StudyEncoder(config.video, spec.size, spec.frames, spec.pixel_mm)
         self.video_proj = nn.Linear(config.video.width, config.embed_dim)
         self.text = text if text is not None else TextTower(config.text_tower,
                                                             config.text_trainable)
@@ -31,16 +31,20 @@ class CMRClip(nn.Module):
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / 0.07)))
 
     def encode_video(self, cine: Tensor, cine_present: Tensor, stills: Tensor,
-                     still_present: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """L2-normalised study embeddings (B, E), per-view embeddings (B, V, E) and view mask."""
-        study, views, mask = self.video(cine, cine_present, stills, still_present)
+                     still_present: Tensor,
+                     anatomy: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
+        """L2-normalised study embeddings (B, E), per-view embeddings (B, V, E) and view mask.
+
+        `anatomy`: the anatomy stem's maps, when computed beforehand (`StudyEncoder.anatomy`).
+        """
+        study, views, mask = self.video(cine, cine_present, stills, still_present, anatomy)
         return (F.normalize(self.video_proj(study), dim=-1),
                 F.normalize(self.video_proj(views), dim=-1), mask)
 
     def forward(self, cine: Tensor, cine_present: Tensor, stills: Tensor,
-                still_present: Tensor) -> Tensor:
+                still_present: Tensor, anatomy: Tensor | None = None) -> Tensor:
         """Study embeddings only (what data-parallel training needs)."""
-        return self.encode_video(cine, cine_present, stills, still_present)[0]
+        return self.encode_video(cine, cine_present, stills, still_present, anatomy)[0]
 
     def text_features(self, texts: list[str]) -> Tensor:
         """The text tower's own (pooled, unprojected) features; cacheable when it is locked."""

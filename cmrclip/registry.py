@@ -14,6 +14,17 @@ class Loss(StrEnum):
 
 
 @dataclass(frozen=True)
+class AnatomyConfig:
+    """A frozen segmentation network read by the short-axis slots (`cmrclip.anatomy`): its
+    filters per level, its pixel size (mm) and its classes (background first). The shipped
+    segmentation checkpoint (`segment/checkpoints/sax-synth`) has these."""
+
+    filters: tuple[int, ...] = (16, 32, 64, 128, 256)
+    spacing_mm: float = 1.5
+    n_classes: int = 4
+
+
+@dataclass(frozen=True)
 class VideoConfig:
     """The video tower: `kind` picks the encoder; the rest sizes it."""
 
@@ -25,6 +36,12 @@ class VideoConfig:
     depth: int = 12
     heads: int = 12
     frames: int = 0  # "space_time" only: frames of the composed study video
+    # "factorised" only: short-axis slots read as the anatomy stem's probability maps
+    anatomy: AnatomyConfig | None = None
+
+    def __post_init__(self) -> None:
+        if self.anatomy is not None and self.kind != "factorised":
+            raise ValueError(f"an anatomy stem needs the factorised encoder, not {self.kind!r}")
 
 
 SPACE_TIME = "space_time"
@@ -74,6 +91,13 @@ REGISTRY: dict[str, ModelConfig] = {
     "tiny": ModelConfig(
         name="tiny",
         video=VideoConfig(kind="factorised", width=192),
+        clip_spec=ClipSpec(frames=16, size=64, pixel_mm=2.2),
+    ),
+    # the same, its short-axis slots read as LV cavity, LV wall and RV cavity over the cycle by
+    # the frozen segmentation network (what transfers from the phantom to real hearts)
+    "tiny-anatomy": ModelConfig(
+        name="tiny-anatomy",
+        video=VideoConfig(kind="factorised", width=192, anatomy=AnatomyConfig()),
         clip_spec=ClipSpec(frames=16, size=64, pixel_mm=2.2),
     ),
     # the paper's scale, for a GPU: ViT-B/16-style divided space-time attention, 224 px, 32 frames

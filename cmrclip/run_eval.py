@@ -10,7 +10,7 @@ from typing import Any
 import torch
 
 from cmrclip.evaluate import Curves, EvalData, evaluate_model, text_only_baseline
-from cmrclip.model import ClipModel, create_model
+from cmrclip.model import ClipModel, CMRClip, create_model
 from cmrclip.report import markdown, roc_png
 from cmrclip.types import ModelIdentity
 
@@ -23,6 +23,10 @@ def run_evaluation(model: ClipModel, identity: ModelIdentity, data: EvalData, ou
     result = evaluate_model(model, data, seed, curves=curves)
     torch.manual_seed(seed)
     random_model, _ = create_model(identity.architecture, model.text)
+    if isinstance(model, CMRClip) and isinstance(random_model, CMRClip) \
+            and model.video.stem is not None and random_model.video.stem is not None:
+        # a random tower on the same frozen segmentation network
+        random_model.video.stem.load_state_dict(model.video.stem.state_dict())
     random_model.to(next(model.parameters()).device)  # beside the shared text tower
     result["baselines"] = {
         "random_init": evaluate_model(random_model, data, seed, full=False),

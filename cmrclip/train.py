@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import os
@@ -42,6 +43,8 @@ class TrainConfig:
     seed: int = 7
     resume: bool = False
     amp: bool = False
+    # the segmentation weights an architecture with an anatomy stem starts from
+    anatomy_weights: Path | None = None
 
 
 @dataclass
@@ -78,6 +81,26 @@ def _batch(pairs: PairSet, index: Tensor, device: torch.device) -> tuple[Tensor,
             pairs.stills[index].to(device).float(), pairs.still_present[index].to(device))
 
 
+def _anatomy(pairs: PairSet, index: Tensor, device: torch.device) -> Tensor | None:
+    return None if pairs.anatomy is None else pairs.anatomy[index].to(device).float()
+
+
+@torch.no_grad()
+def precompute_anatomy(model: CMRClip, pairs: PairSet, device: torch.device,
+                       batch_size: int = 8) -> None:
+    """Run a frozen anatomy stem over every study once (it costs more than the tower it feeds,
+    and its maps do not change during training); they are kept in `pairs.anatomy`."""
+    if model.video.stem is None or pairs.anatomy is not None:
+        return
+    started, maps = time.perf_counter(), []
+    for start in range(0, len(pairs), batch_size):
+        index = torch.arange(start, min(start + batch_size, len(pairs)))
+        maps.append(model.video.anatomy(pairs.cine[index].to(device).float()).half().cpu())
+        logger.info("anatomy maps: %d of %d studies", start + len(index), len(pairs))
+    pairs.anatomy = torch.cat(maps)
+    logger.info("anatomy maps of %d studies in %.0f s", len(pairs), time.perf_counter() - started)
+
+
 @torch.no_grad()
 def embed_pairs(model: ClipModel, pairs: PairSet, device: torch.device,
                 text_features: Tensor, batch_size: int = 32) -> tuple[np.ndarray, np.ndarray]:
@@ -86,7 +109,13 @@ def embed_pairs(model: ClipModel, pairs: PairSet, device: torch.device,
     videos = []
     for start in range(0, len(pairs), batch_size):
         index = torch.arange(start, min(start + batch_size, len(pairs)))
-        videos.append(model.encode_video(*_batch(pairs, index, device))[0].cpu())
+        cine, cine_present, stills, still_present = _batch(pairs, index, device)
+        anatomy = _anatomy(pairs, index, device)
+        if anatomy is not None and isinstance(model, CMRClip):
+            video = model.encode_video(cine, cine_present, stills, still_present, anatomy)[0]
+        else:
+            video = model.encode_video(cine, cine_present, stills, still_present)[0]
+        videos.append(video.cpu())
     texts = model.project_text(text_features.to(device)).cpu()
     return torch.cat(videos).numpy(), texts.numpy()
 
@@ -141,6 +170,11 @@ def _start(config: TrainConfig) -> _Run:
     device = torch.device(f"cuda:{rank % max(torch.cuda.device_count(), 1)}"
                           if torch.cuda.is_available() else "cpu")
     model = _trainable(create_model(config.arch)[0])
+    if model.video.stem is not None:
+        if config.anatomy_weights is None:
+            raise ValueError(f"architecture {config.arch!r} reads short-axis clips through a "
+                             "segmentation network: give its weights (anatomy_weights)")
+        model.video.stem.load(config.anatomy_weights)
     if config.resume and (config.out / "last").is_dir():
         model = _trainable(load_checkpoint(config.out / "last", model.text)[0])
     model.to(device)
@@ -172,9 +206,11 @@ def _epoch(run: _Run, config: TrainConfig, pairs: PairSet, texts: Tensor, step: 
         if len(index) < 2:
             continue
         cine, cine_present, stills, still_present = _batch(pairs, index, device)
-        cine, stills = augment(cine.cpu(), stills.cpu(), run.generator)
+        anatomy = _anatomy(pairs, index, torch.device("cpu"))
+        cine, stills, anatomy = augment(cine.cpu(), stills.cpu(), run.generator, anatomy)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.amp):
-            video = ddp_model(cine.to(device), cine_present, stills.to(device), still_present)
+            video = ddp_model(cine.to(device), cine_present, stills.to(device), still_present,
+                              None if anatomy is None else anatomy.to(device))
             text = model.project_text(texts[index].to(device))
             loss = model.loss(video.float(), text.float())
         run.optimizer.zero_grad(set_to_none=True)
@@ -214,6 +250,7 @@ def train(config: TrainConfig, pairs: PairSet,
           progress: Callable[[EpochLog], None] | None = None) -> list[EpochLog]:
     """Train on `pairs` and checkpoint every epoch into `config.out` (best in `best/`)."""
     run = _start(config)
+    precompute_anatomy(run.model, pairs, run.device)
     train_idx, val_idx = split_by_patient(pairs.patient_ids, config.validation, config.seed)
     train_set, val_set = pairs.subset(train_idx), pairs.subset(val_idx)
     train_text = _texts(run.model, train_set.texts, run.device)
@@ -254,8 +291,18 @@ def _card(config: TrainConfig, history: list[EpochLog], n_train: int,
             "split": "by patient", "seed": config.seed, "epochs_run": len(history),
             "batch_size": config.batch_size, "lr": config.lr, "augmentation":
             "shift/rotate +-10 deg, gamma, gain, cycle offset; no flips",
+            **_stem_card(config),
         },
         "metrics": {"best_epoch": best.epoch, "val_r5": best.val_r5, "val_score": best.val_score,
                     "val_median_rank": best.val_median_rank},
         "history": [asdict(h) for h in history],
     }
+
+
+def _stem_card(config: TrainConfig) -> dict[str, Any]:
+    """Which segmentation weights the anatomy stem was given (they ship inside the weights)."""
+    if config.anatomy_weights is None:
+        return {}
+    digest = hashlib.sha256(config.anatomy_weights.read_bytes()).hexdigest()
+    return {"anatomy_stem": {"weights": str(config.anatomy_weights), "sha256": digest,
+                             "trained": "frozen; synthetic images only (segment model card)"}}

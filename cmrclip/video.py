@@ -3,7 +3,9 @@
 Input (from `cmrclip.clips`): cine (batch, cine slots, T, H, W) and stills (batch, still slots,
 K, H, W), each with a presence mask. Each slot gets a per-view vector (a space-time encoder
 shared across views plus a learned view embedding); attention pooling over the present views
-gives the study vector.
+gives the study vector. With an anatomy stem (`cmrclip.anatomy`) the short-axis slots are read
+as structure probabilities instead of grey levels: every frame then has 1 + structures channels,
+the grey level first (zero in the short-axis slots), the probabilities after (zero elsewhere).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from cmr_search.vocab import CINE_SLOTS, STILL_SLOTS
+from cmr_search.vocab import CINE_SLOTS, SAX_SLOTS, STILL_SLOTS, ClipSlot
+from cmrclip.anatomy import AnatomyStem, canonical_pose
 from cmrclip.registry import VideoConfig
 
 
@@ -22,10 +25,10 @@ class FactorisedEncoder(nn.Module):
     The spread over time carries motion (how much the wall moves), the mean carries anatomy.
     """
 
-    def __init__(self, config: VideoConfig) -> None:
+    def __init__(self, config: VideoConfig, in_channels: int = 1) -> None:
         super().__init__()
         layers: list[nn.Module] = []
-        previous = 1
+        previous = in_channels
         for i, channels in enumerate(config.channels):
             kernel = 5 if i == 0 else 3
             layers += [nn.Conv2d(previous, channels, kernel, stride=2, padding=kernel // 2),
@@ -41,9 +44,9 @@ class FactorisedEncoder(nn.Module):
         self.out = nn.Linear(2 * config.width, config.width)
 
     def forward(self, clips: Tensor, temporal: bool = True) -> Tensor:
-        """clips (N, T, H, W) -> (N, width)."""
-        n, t, h, w = clips.shape
-        frames = self.frame_proj(self.frame_cnn(clips.reshape(n * t, 1, h, w)))
+        """clips (N, T, H, W) or (N, T, C, H, W) -> (N, width)."""
+        n, t = clips.shape[:2]
+        frames = self.frame_proj(self.frame_cnn(clips.reshape(n * t, -1, *clips.shape[-2:])))
         frames = frames.reshape(n, t, -1)
         if temporal:
             frames = frames + self.temporal(frames.transpose(1, 2)).transpose(1, 2)
@@ -115,9 +118,13 @@ class DividedAttentionEncoder(nn.Module):
 class StudyEncoder(nn.Module):
     """Per-view vectors and an attention-pooled study vector."""
 
-    def __init__(self, config: VideoConfig, size: int, frames: int) -> None:
+    def __init__(self, config: VideoConfig, size: int, frames: int,
+                 pixel_mm: float = 1.0) -> None:
         super().__init__()
-        self.encoder: nn.Module = (FactorisedEncoder(config) if config.kind == "factorised"
+        self.stem = AnatomyStem(config.anatomy, pixel_mm) if config.anatomy else None
+        channels = 1 + (config.anatomy.n_classes - 1 if config.anatomy else 0)
+        self.encoder: nn.Module = (FactorisedEncoder(config, channels)
+                                   if config.kind == "factorised"
                                    else DividedAttentionEncoder(config, size, frames))
         n_views = len(CINE_SLOTS) + len(STILL_SLOTS)
         self.view_embedding = nn.Parameter(torch.zeros(n_views, config.width))
@@ -126,11 +133,42 @@ class StudyEncoder(nn.Module):
         self.key = nn.Linear(config.width, config.width)
         self.width = config.width
 
+    def anatomy(self, cine: Tensor) -> Tensor:
+        """The stem's maps of the short-axis slots: (B, SAX slots, T, structures, H, W), turned
+        to one pose (`canonical_pose`: RV left of the LV, the LV in the middle)."""
+        if self.stem is None:
+            raise ValueError("this architecture has no anatomy stem")
+        b = cine.shape[0]
+        maps: Tensor = self.stem(cine[:, :len(SAX_SLOTS)].flatten(0, 1))
+        maps = maps.reshape(b, len(SAX_SLOTS), *maps.shape[1:])
+        return canonical_pose(maps, SAX_SLOTS.index(ClipSlot.SAX_MID))
+
+    def _channels(self, cine: Tensor, stills: Tensor,
+                  anatomy: Tensor | None) -> tuple[Tensor, Tensor]:
+        """Grey level first, structure probabilities after (see the module's docstring)."""
+        if self.stem is None:
+            return cine, stills
+        anatomy = self.anatomy(cine) if anatomy is None else anatomy.to(cine.dtype)
+        extra = anatomy.shape[3]
+        cine = torch.cat([cine.unsqueeze(3), cine.new_zeros(*cine.shape[:3], extra,
+                                                            *cine.shape[3:])], dim=3)
+        sax = len(SAX_SLOTS)
+        cine = torch.cat([torch.cat([torch.zeros_like(cine[:, :sax, :, :1]), anatomy], dim=3),
+                          cine[:, sax:]], dim=1)
+        stills = torch.cat([stills.unsqueeze(3), stills.new_zeros(*stills.shape[:3], extra,
+                                                                  *stills.shape[3:])], dim=3)
+        return cine, stills
+
     def forward(self, cine: Tensor, cine_present: Tensor, stills: Tensor,
-                still_present: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """Returns (study vector (B, D), view vectors (B, V, D), view mask (B, V))."""
+                still_present: Tensor,
+                anatomy: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
+        """Returns (study vector (B, D), view vectors (B, V, D), view mask (B, V)).
+
+        `anatomy`: the stem's maps when computed beforehand (training computes them once).
+        """
         b, nc = cine.shape[:2]
         ns = stills.shape[1]
+        cine, stills = self._channels(cine, stills, anatomy)
         cine_vec = self.encoder(cine.flatten(0, 1)).reshape(b, nc, -1)
         still_vec = self.encoder(stills.flatten(0, 1), temporal=False).reshape(b, ns, -1)
         views = torch.cat([cine_vec, still_vec], dim=1) + self.view_embedding

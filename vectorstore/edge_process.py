@@ -13,6 +13,8 @@ of the store's own types (queries, filters, hits), a few kilobytes a search. The
 a session of its own (a Ctrl-C meant for the server does not cut a search short) and exits
 when its stdin closes, so it never outlives the parent, even one killed outright. A child that
 died is started again once, and the call that found it dead is asked again: calls only read.
+A child that stays alive but does not answer within `answer_timeout_s` (a hung search) is
+killed and the call fails with a one-line error; the next call starts a fresh child.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import select
 import struct
 import subprocess
 import sys
@@ -53,13 +56,18 @@ def _receive(stream: IO[bytes]) -> Any:
     return pickle.loads(data)  # our own child's or parent's messages only
 
 
+class _HungError(Exception):
+    """The child is alive but has not answered in time."""
+
+
 class PartProcess:
     """The read side of one part (`vectorstore.edge.EdgeStore`'s methods), answered by a
     process that holds the part open. Calls from several threads take turns on it."""
 
     def __init__(self, folder: Path, tuning: SearchTuning,
-                 quantization: Quantization | None) -> None:
+                 quantization: Quantization | None, answer_timeout_s: float = 60.0) -> None:
         self.folder = folder
+        self.answer_timeout_s = answer_timeout_s
         self._setup = (tuning, quantization)
         self._index_points = 0  # the whole index's, once sized: a restarted child needs it
         self._lock = threading.Lock()
@@ -81,6 +89,9 @@ class PartProcess:
             self._child = self._start()
         assert self._child.stdin is not None and self._child.stdout is not None
         _send(self._child.stdin, (method, args))
+        ready, _, _ = select.select([self._child.stdout], [], [], self.answer_timeout_s)
+        if not ready:
+            raise _HungError
         ok, answer = _receive(self._child.stdout)
         if not ok:
             raise StoreError(answer)
@@ -94,6 +105,11 @@ class PartProcess:
                                  "generation replaced it); search again")
             try:
                 return self._exchange(method, args)
+            except _HungError:
+                self._kill()
+                raise StoreError(f"{self.folder}: the process serving this index part did not "
+                                 f"answer within {self.answer_timeout_s:g} s and was stopped; "
+                                 "search again") from None
             except (EOFError, OSError):
                 logger.warning("%s: the process serving this index part stopped; "
                                "starting it again", self.folder)
@@ -104,6 +120,12 @@ class PartProcess:
                 self._stop()
                 raise StoreError(f"{self.folder}: the process serving this index part "
                                  "stopped twice; see the server's log") from error
+
+    def _kill(self) -> None:
+        """Stop a child that does not answer: it cannot be asked to leave."""
+        if self._child is not None:
+            self._child.kill()
+        self._stop()
 
     def _stop(self) -> None:
         child, self._child = self._child, None

@@ -31,7 +31,7 @@ def test_index_json_then_stats_json(archive: Path, tmp_path: Path) -> None:
     stats = json.loads(runner.invoke(app, ["stats", "--json"], env=env).stdout)
     assert stats["studies"] == summary["indexed"]
     assert stats["index_version"] == INDEX_VERSION
-    assert stats["model"]["architecture"] == "tiny"
+    assert stats["model"]["architecture"] == "tiny-anatomy"
     assert len(stats["model"]["weights_sha256"]) == 64
     table = runner.invoke(app, ["stats"], env=env)
     assert table.exit_code == 0 and "studies" in table.stdout

@@ -43,6 +43,15 @@ def test_train_refuses_the_released_architecture(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "runs released weights" in result.output
 
 
+def test_train_names_missing_segmentation_weights(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["train", str(tmp_path), "--out", str(tmp_path / "o"),
+                                 "--arch", "tiny-anatomy", "--segmentation",
+                                 str(tmp_path / "seg")], env={"COLUMNS": "400"})
+    assert result.exit_code == 1
+    assert result.output.strip() == (f"error: {tmp_path / 'seg' / 'model.safetensors'}: missing "
+                                     "(architecture 'tiny-anatomy' needs segmentation weights)")
+
+
 @pytest.mark.slow
 def test_eval_runs_the_released_model_like_ours(archive: Path, mini_release: Path,
                                                 tmp_path: Path,

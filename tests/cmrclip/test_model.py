@@ -120,7 +120,7 @@ def test_augmentation_keeps_shape_range_and_does_not_mirror() -> None:
     cine, _, stills, _ = _inputs(3)
     cine[:, :, :, :, :32] = 0.0  # left half dark, right half bright
     cine[:, :, :, :, 32:] = 1.0
-    out_cine, out_stills = augment(cine, stills, torch.Generator().manual_seed(0))
+    out_cine, out_stills, _ = augment(cine, stills, torch.Generator().manual_seed(0))
     assert out_cine.shape == cine.shape and out_stills.shape == stills.shape
     assert float(out_cine.min()) >= 0.0 and float(out_cine.max()) <= 1.0
     left, right = out_cine[..., 8:24].mean(), out_cine[..., 40:56].mean()

@@ -166,6 +166,25 @@ def test_a_part_whose_process_keeps_dying_is_a_store_error(
         part.count()
 
 
+def test_a_part_s_process_that_hangs_is_stopped_and_replaced(tmp_path: Path) -> None:
+    apart = _apart(_built(tmp_path / "gen"))
+    expected = repr(apart.query(STUDY, 5, where=MEN))
+    part = apart.served[1]
+    part.answer_timeout_s = 0.5
+    hung = part.pid
+    assert hung is not None
+    os.kill(hung, signal.SIGSTOP)  # alive, holding its part, answering nothing
+    started = time.monotonic()
+    with pytest.raises(StoreError, match=r"01: the process serving this index part did not "
+                                         r"answer within 0\.5 s and was stopped"):
+        apart.query(STUDY, 5, where=MEN)
+    assert time.monotonic() - started < 10
+    assert _gone(hung)
+    assert repr(apart.query(STUDY, 5, where=MEN)) == expected  # a fresh process answers
+    assert part.pid not in (None, hung)
+    apart.close()
+
+
 def test_a_part_that_is_no_index_fails_the_open_and_leaves_no_process(tmp_path: Path) -> None:
     folder = _built(tmp_path / "gen")
     (folder / PARTS / "02" / METADATA).unlink()
