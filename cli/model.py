@@ -47,12 +47,7 @@ def train(
              f"choose from {', '.join(trainable)}")
     if not archive.is_dir():
         fail(f"{archive}: not a folder")
-    stem = None
-    if REGISTRY[arch].video.anatomy is not None:
-        from segment.checkpoint import DEFAULT_CHECKPOINT, WEIGHTS
-        stem = (segmentation or DEFAULT_CHECKPOINT) / WEIGHTS
-        if not stem.is_file():
-            fail(f"{stem}: missing (architecture {arch!r} needs segmentation weights)")
+    stem = _stem_weights(arch, segmentation)
     config = TrainConfig(out=out, data=str(archive), arch=arch, epochs=epochs,
                          batch_size=batch_size, lr=lr, seed=seed, resume=resume, amp=amp,
                          patience=patience, anatomy_weights=stem)
@@ -68,10 +63,34 @@ def train(
             progress.update(task, completed=log.epoch + 1, description=(
                 f"epoch {log.epoch + 1} loss {log.loss:.3f} val R@5 {log.val_r5:.2f}"))
 
-        history = run_training(config, pairs, report)
+        try:
+            history = run_training(config, pairs, report)
+        except ValueError as error:  # e.g. weights that do not fit the anatomy stem
+            fail(str(error))
     best = max(history, key=lambda h: h.val_score)
     console.print(f"best validation R@5 {best.val_r5:.3f} at epoch {best.epoch + 1}; "
                   f"checkpoints in {out}")
+
+
+def _stem_weights(arch: str, segmentation: Path | None) -> Path | None:
+    """The segmentation weights an anatomy-stem architecture starts from, checked against it."""
+    from cmrclip.registry import REGISTRY, AnatomyConfig
+    from segment.checkpoint import DEFAULT_CHECKPOINT, WEIGHTS, CheckpointError, load_checkpoint
+
+    wanted = REGISTRY[arch].video.anatomy
+    if wanted is None:
+        return None
+    folder = segmentation or DEFAULT_CHECKPOINT
+    if not (folder / WEIGHTS).is_file():
+        fail(f"{folder / WEIGHTS}: missing (architecture {arch!r} needs segmentation weights)")
+    try:
+        config = load_checkpoint(folder)[1]
+    except CheckpointError as error:
+        fail(str(error))
+    found = AnatomyConfig(config.filters, config.spacing_mm, config.n_classes)
+    if found != wanted:
+        fail(f"{folder}: a network of {found} does not fit architecture {arch!r} ({wanted})")
+    return folder / WEIGHTS
 
 
 def evaluate(

@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from monai.networks.nets import DynUNet
+from safetensors import SafetensorError
 from safetensors.torch import load_model
 from torch import Tensor, nn
 
@@ -70,7 +71,7 @@ class AnatomyStem(nn.Module):
         """Load a segmentation checkpoint's weights (its `model.safetensors`)."""
         try:
             load_model(self.net, str(weights), strict=True)
-        except (OSError, RuntimeError, ValueError) as error:
+        except (OSError, RuntimeError, ValueError, SafetensorError) as error:
             first = str(error).strip().splitlines()[0] if str(error).strip() else ""
             raise ValueError(f"{weights}: not weights of the anatomy stem's network "
                              f"({type(error).__name__}: {first[:200]})") from None
@@ -104,8 +105,8 @@ class AnatomyStem(nn.Module):
 def _centroid(p: Tensor) -> Tensor:
     """Probability-weighted (x, y) of maps (B, H, W), in grid_sample's -1..1 coordinates."""
     h, w = p.shape[-2:]
-    ys = (2 * torch.arange(h, dtype=p.dtype) + 1) / h - 1
-    xs = (2 * torch.arange(w, dtype=p.dtype) + 1) / w - 1
+    ys = (2 * torch.arange(h, dtype=p.dtype, device=p.device) + 1) / h - 1
+    xs = (2 * torch.arange(w, dtype=p.dtype, device=p.device) + 1) / w - 1
     mass = p.sum(dim=(1, 2)).clamp(min=1e-6)
     return torch.stack([(p.sum(dim=1) * xs).sum(dim=1) / mass,
                         (p.sum(dim=2) * ys).sum(dim=1) / mass], dim=1)
@@ -122,7 +123,7 @@ def canonical_pose(maps: Tensor, reference: int) -> Tensor:
     mid = maps[:, reference].mean(dim=1)  # (B, 3, H, W)
     lv = _centroid(mid[:, 0] + mid[:, 1])
     rv = _centroid(mid[:, 2])
-    seen = mid[:, 2].sum(dim=(1, 2)) > 0.002 * h * w  # about 1 cm2 of RV at 64 px / 2.2 mm
+    seen = mid[:, 2].sum(dim=(1, 2)) > 0.002 * h * w  # about 0.4 cm2 of RV at 64 px / 2.2 mm
     d = rv - lv
     turn = torch.where(seen, torch.atan2(d[:, 1], d[:, 0]) - RV_DIRECTION_RAD,
                        torch.zeros_like(d[:, 0]))

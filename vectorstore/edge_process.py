@@ -65,9 +65,12 @@ class PartProcess:
     process that holds the part open. Calls from several threads take turns on it."""
 
     def __init__(self, folder: Path, tuning: SearchTuning,
-                 quantization: Quantization | None, answer_timeout_s: float = 60.0) -> None:
+                 quantization: Quantization | None, answer_timeout_s: float = 60.0,
+                 start_timeout_s: float = 600.0) -> None:
         self.folder = folder
         self.answer_timeout_s = answer_timeout_s
+        # a fresh child's first answer waits for Python to start and the part to open
+        self.start_timeout_s = start_timeout_s
         self._setup = (tuning, quantization)
         self._index_points = 0  # the whole index's, once sized: a restarted child needs it
         self._lock = threading.Lock()
@@ -85,13 +88,16 @@ class PartProcess:
         return child
 
     def _exchange(self, method: str, args: tuple[Any, ...]) -> Any:
+        fresh = self._child is None
         if self._child is None:
             self._child = self._start()
         assert self._child.stdin is not None and self._child.stdout is not None
         _send(self._child.stdin, (method, args))
-        ready, _, _ = select.select([self._child.stdout], [], [], self.answer_timeout_s)
+        wait = self.start_timeout_s if fresh else self.answer_timeout_s
+        # the protocol is strictly one answer per call, so nothing waits in the reader's buffer
+        ready, _, _ = select.select([self._child.stdout], [], [], wait)
         if not ready:
-            raise _HungError
+            raise _HungError(wait)
         ok, answer = _receive(self._child.stdout)
         if not ok:
             raise StoreError(answer)
@@ -105,21 +111,26 @@ class PartProcess:
                                  "generation replaced it); search again")
             try:
                 return self._exchange(method, args)
-            except _HungError:
-                self._kill()
-                raise StoreError(f"{self.folder}: the process serving this index part did not "
-                                 f"answer within {self.answer_timeout_s:g} s and was stopped; "
-                                 "search again") from None
+            except _HungError as hung:
+                raise self._hung(hung) from None
             except (EOFError, OSError):
                 logger.warning("%s: the process serving this index part stopped; "
                                "starting it again", self.folder)
                 self._stop()
             try:
                 return self._exchange(method, args)
+            except _HungError as hung:
+                raise self._hung(hung) from None
             except (EOFError, OSError) as error:
                 self._stop()
                 raise StoreError(f"{self.folder}: the process serving this index part "
                                  "stopped twice; see the server's log") from error
+
+    def _hung(self, hung: _HungError) -> StoreError:
+        """Kill a child that owes an answer (a late one would answer the next call)."""
+        self._kill()
+        return StoreError(f"{self.folder}: the process serving this index part did not answer "
+                          f"within {hung.args[0]:g} s and was stopped; search again")
 
     def _kill(self) -> None:
         """Stop a child that does not answer: it cannot be asked to leave."""

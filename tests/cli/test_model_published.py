@@ -52,6 +52,17 @@ def test_train_names_missing_segmentation_weights(tmp_path: Path) -> None:
                                      "(architecture 'tiny-anatomy' needs segmentation weights)")
 
 
+def test_train_names_segmentation_weights_that_do_not_read(tmp_path: Path) -> None:
+    (tmp_path / "seg").mkdir()
+    (tmp_path / "seg" / "model.safetensors").write_bytes(b"not weights")
+    result = runner.invoke(app, ["train", str(tmp_path), "--out", str(tmp_path / "o"),
+                                 "--segmentation", str(tmp_path / "seg")],
+                           env={"COLUMNS": "400"})
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.startswith(f"error: {tmp_path / 'seg'}: not a segmentation checkpoint")
+    assert len(result.output.strip().splitlines()) == 1
+
+
 @pytest.mark.slow
 def test_eval_runs_the_released_model_like_ours(archive: Path, mini_release: Path,
                                                 tmp_path: Path,

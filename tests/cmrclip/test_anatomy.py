@@ -125,7 +125,7 @@ def test_augmentation_moves_the_maps_with_their_clips() -> None:
     assert float(agree) > 0.97
 
 
-def test_anatomy_needs_its_weights_and_is_computed_once(tmp_path: Path) -> None:
+def test_anatomy_needs_its_weights_and_is_kept_with_the_pairs(tmp_path: Path) -> None:
     g = torch.Generator().manual_seed(0)
     n = 6
     pairs = PairSet([f"1.{i}" for i in range(n)], [f"p{i}" for i in range(n)],
@@ -177,3 +177,13 @@ def test_pose_without_an_rv_only_centres_the_lv() -> None:
     posed = canonical_pose(_maps((24, 38), None), reference=1)[0, 2, 3]
     assert np.allclose(_centre(posed[0]), [31.5, 31.5], atol=1.0)
     assert not posed[2].any()
+
+
+def test_weights_that_do_not_read_are_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "model.safetensors"
+    bad.write_bytes(b"\xff" * 64)
+    stem = create_model("tiny-anatomy", TextTower())[0].video.stem  # type: ignore[union-attr]
+    assert stem is not None
+    with pytest.raises(ValueError, match="not weights of the anatomy stem's network") as error:
+        stem.load(bad)
+    assert "\n" not in str(error.value)
