@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import os
@@ -21,6 +20,7 @@ from cmrclip.checkpoint import load_checkpoint, save_checkpoint
 from cmrclip.data import PairSet, augment, split_by_patient
 from cmrclip.metrics import retrieval
 from cmrclip.model import ClipModel, CMRClip, create_model
+from cmrclip.release import file_digest
 
 logger = logging.getLogger(__name__)
 _STATE = "train_state.pt"
@@ -303,6 +303,6 @@ def _stem_card(config: TrainConfig) -> dict[str, Any]:
     """Which segmentation weights the anatomy stem was given (they ship inside the weights)."""
     if config.anatomy_weights is None:
         return {}
-    digest = hashlib.sha256(config.anatomy_weights.read_bytes()).hexdigest()
+    digest = file_digest(config.anatomy_weights, remembered=True)  # the card is written each epoch
     return {"anatomy_stem": {"weights": str(config.anatomy_weights), "sha256": digest,
                              "trained": "frozen; synthetic images only (segment model card)"}}
