@@ -117,13 +117,18 @@ def canonical_pose(maps: Tensor, reference: int) -> Tensor:
 
     maps (B, slots, T, 3 structures, H, W); the pose comes from slot `reference` over the whole
     cycle (the mid-ventricular slice shows both ventricles best) and is applied to every slot.
-    A study whose reference slot shows no RV keeps its rotation (it is only centred).
+    A study whose reference slot shows no RV keeps its rotation (it is only centred); one whose
+    reference slot shows no LV either (a study without that cine) is left as it is.
     """
     b, slots, t, c, h, w = maps.shape
     mid = maps[:, reference].mean(dim=1)  # (B, 3, H, W)
-    lv = _centroid(mid[:, 0] + mid[:, 1])
+    least = 0.002 * h * w  # about 0.4 cm2 at 64 px / 2.2 mm
+    lv_seen = (mid[:, 0] + mid[:, 1]).sum(dim=(1, 2)) > least
+    # the centroid of an empty map is noise divided by almost nothing: no shift then
+    lv = torch.where(lv_seen.unsqueeze(1), _centroid(mid[:, 0] + mid[:, 1]),
+                     torch.zeros(b, 2, dtype=maps.dtype, device=maps.device))
     rv = _centroid(mid[:, 2])
-    seen = mid[:, 2].sum(dim=(1, 2)) > 0.002 * h * w  # about 0.4 cm2 of RV at 64 px / 2.2 mm
+    seen = lv_seen & (mid[:, 2].sum(dim=(1, 2)) > least)
     d = rv - lv
     turn = torch.where(seen, torch.atan2(d[:, 1], d[:, 0]) - RV_DIRECTION_RAD,
                        torch.zeros_like(d[:, 0]))

@@ -179,6 +179,15 @@ def test_pose_without_an_rv_only_centres_the_lv() -> None:
     assert not posed[2].any()
 
 
+def test_pose_without_a_reference_slice_leaves_the_maps() -> None:
+    """A study with no mid short-axis cine: the other slots are not moved by a ghost centroid."""
+    maps = _maps((20, 40), (20, 24))
+    maps[:, 1] = 0.0
+    maps[:, 1, :, :, 0, 0] = 1e-4  # the faint noise a stem gives on an empty frame
+    posed = canonical_pose(maps, reference=1)
+    assert torch.allclose(posed[0, 0], maps[0, 0], atol=1e-5)
+
+
 def test_weights_that_do_not_read_are_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "model.safetensors"
     bad.write_bytes(b"\xff" * 64)
