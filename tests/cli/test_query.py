@@ -17,7 +17,7 @@ runner = CliRunner()
 
 def test_query_and_similar_json(indexed_data: Path) -> None:
     env = {"CMR_SEARCH_DATA_DIR": str(indexed_data)}
-    result = runner.invoke(app, ["query", "dilated LV, no LGE", "--json", "--limit", "3",
+    result = runner.invoke(app, ["query", "dilated LV", "--json", "--limit", "3",
                                  "--all-studies"], env=env)
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
@@ -25,7 +25,14 @@ def test_query_and_similar_json(indexed_data: Path) -> None:
     results = body["results"]
     assert 1 <= len(results) <= 3
     assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
-    assert all("lge" not in r["report_findings"] for r in results)
+    # a finding ruled out keeps out every study that the report or the images say has it (the
+    # session archive's two normal studies are the ones without LGE)
+    ruled = runner.invoke(app, ["query", "no LGE", "--json", "--all-studies"], env=env)
+    assert ruled.exit_code == 0, ruled.output
+    ruled_body = json.loads(ruled.stdout)
+    assert ruled_body["interpretation"]["ruled_out"] == ["lge"] and ruled_body["results"]
+    assert all("lge" not in r["report_findings"] and "lge" not in r["image_findings"]
+               for r in ruled_body["results"])
     uid = results[0]["study_instance_uid"]
     similar = runner.invoke(app, ["similar", uid, "--json"], env=env)
     assert similar.exit_code == 0, similar.output
