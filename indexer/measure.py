@@ -54,8 +54,11 @@ def _calibration_bytes(checkpoint: Path) -> bytes:
         card = json.loads((checkpoint / "model_card.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return b""
-    calibration = card.get("calibration") if isinstance(card, dict) else None
-    return b"" if not calibration else json.dumps(calibration, sort_keys=True).encode()
+    if not isinstance(card, dict):
+        return b""
+    # both move the borders: the class offsets and the grid the network sees
+    chosen = {k: card[k] for k in ("calibration", "inference") if card.get(k)}
+    return b"" if not chosen else json.dumps(chosen, sort_keys=True).encode()
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,30 @@ def save_checkpoint(folder: Path, model: torch.nn.Module, config: SegConfig,
     (folder / CARD).write_text(json.dumps(full, indent=2) + "\n", encoding="utf-8")
 
 
+# the network grid may be finer than the training grid, never coarser or absurdly fine
+_GRID_SHARE = (0.5, 1.0)
+
+
+def inference_spacing_mm(card: dict[str, Any], config: SegConfig, where: Path) -> float:
+    """Pixel size (mm) at which images are presented to the network: the card's
+    `inference.spacing_mm` when it has one, else the training grid (`config.spacing_mm`)."""
+    value = (card.get("inference") or {}).get("spacing_mm", config.spacing_mm)
+    if not isinstance(value, int | float) or not (
+            _GRID_SHARE[0] * config.spacing_mm <= value <= _GRID_SHARE[1] * config.spacing_mm):
+        raise CheckpointError(f"{where}: inference.spacing_mm {value!r} must lie between "
+                              f"{_GRID_SHARE[0]} and {_GRID_SHARE[1]} x the training grid "
+                              f"({config.spacing_mm} mm)")
+    return float(value)
+
+
+def write_inference(folder: Path, spacing_mm: float, why: str) -> None:
+    """Record in the card the grid (mm per pixel) images are presented to the network at."""
+    path = folder / CARD
+    card = json.loads(path.read_text(encoding="utf-8"))
+    card["inference"] = {"spacing_mm": spacing_mm, "why": why}
+    path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+
+
 def load_checkpoint(folder: Path) -> tuple[torch.nn.Module, SegConfig, dict[str, Any]]:
     """The network in eval mode, its config and its card."""
     card_path, weights_path = folder / CARD, folder / WEIGHTS
@@ -56,5 +80,6 @@ def load_checkpoint(folder: Path) -> tuple[torch.nn.Module, SegConfig, dict[str,
                               f"({type(error).__name__}: {error})") from error
     if card.get("label_codes") != label_codes():
         raise CheckpointError(f"{card_path}: label codes differ from this version's")
+    inference_spacing_mm(card, config, card_path)  # refused here, not at the first study
     model.eval()
     return model, config, card

@@ -15,12 +15,12 @@ import torch.nn.functional as F
 from scipy import ndimage
 
 from cmr_search.vocab import Structure
-from segment.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
+from segment.checkpoint import CARD, DEFAULT_CHECKPOINT, inference_spacing_mm, load_checkpoint
 from segment.synth import normalise
 
 logger = logging.getLogger(__name__)
 
-_CROP = 144  # pixels of the network grid (216 mm at 1.5 mm): room for a dilated heart
+_CROP = 144  # network-grid pixels (173 mm at 1.2 mm, 216 mm at 1.5): room for a dilated heart
 _MULTIPLE = 16
 
 
@@ -120,13 +120,15 @@ def apply_offsets(p: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 class Segmenter:
     """A loaded checkpoint that segments slices of any pixel size into `Structure` codes.
 
-    The softmax is shifted by the card's calibrated class offsets (`segment.calibrate`): a
-    network trained with a Dice loss over-segments thin structures, and the offset fitted on
-    synthetic studies with known volumes takes that back.
+    Images are resampled to the card's inference grid (`grid_mm`, `inference.spacing_mm`; the
+    training grid without one). The softmax is shifted by the card's calibrated class offsets
+    (`segment.calibrate`): a network trained with a Dice loss over-segments thin structures,
+    and the offset fitted on synthetic studies with known volumes takes that back.
     """
 
     def __init__(self, checkpoint: Path = DEFAULT_CHECKPOINT, tta: bool = True) -> None:
         self.model, self.config, self.card = load_checkpoint(checkpoint)
+        self.grid_mm = inference_spacing_mm(self.card, self.config, checkpoint / CARD)
         self.tta = tta
         self.offsets = prior_offsets(self.card, self.config.n_classes)
 
@@ -149,7 +151,7 @@ class Segmenter:
         return apply_offsets((total / len(flips)).numpy(), self.offsets)
 
     def _to_grid(self, slices: np.ndarray, spacing_mm: tuple[float, float]) -> np.ndarray:
-        step = self.config.spacing_mm
+        step = self.grid_mm
         size = (max(round(slices.shape[1] * spacing_mm[0] / step), 16),
                 max(round(slices.shape[2] * spacing_mm[1] / step), 16))
         return _resample(torch.from_numpy(slices.astype(np.float32))[:, None], size)[:, 0].numpy()

@@ -211,8 +211,9 @@ def _card(recipe: TrainRecipe, run: _Run, label_recipe: dict[str, object] | None
         "training_data": "synthetic images drawn from phantom label maps only; no real images "
                          "and no real labels were used for training or tuning weights",
         "architecture": "MONAI DynUNet, 2D, instance norm; Dice + cross-entropy loss",
-        "input": "one short-axis slice resampled to the config's spacing_mm, scaled to 0..1 "
-                 "between its 0.5th and 99.5th percentiles",
+        "input": ("one short-axis slice resampled to inference.spacing_mm (the config's "
+                  "spacing_mm, the training grid, without one), scaled to 0..1 between its "
+                  "0.5th and 99.5th percentiles"),
         "output": "softmax over label_codes; papillary muscles and trabeculation count as LV "
                   "cavity, RV myocardium is background",
         "reproduce": "cmr-search train-seg",

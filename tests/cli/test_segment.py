@@ -51,6 +51,7 @@ def test_train_seg_runs_every_stage_and_one_card_tells_them(tmp_path: Path) -> N
                     calibration_studies=0)
     card = json.loads((out / "model_card.json").read_text())
     assert card["steps"] == 3 and card["label_recipe"]["p_dense_trabeculae"] == 1.0
+    assert card["inference"]["spacing_mm"] == 1.2  # the grid real cine is presented at
     first, second = card["earlier_stages"]
     assert first["steps"] == 2 and first["train_recipe"]["synth"]["p_random_contrast"] == 0.5
     assert second["steps"] == 1 and second["train_recipe"]["synth"]["p_random_contrast"] == 0.2

@@ -115,7 +115,7 @@ def test_a_study_with_an_lge_stack_gets_its_scar_burden() -> None:
     assert Measure.SCAR.value not in without.values  # no LGE stack: nothing said of scar
 
 
-def test_the_records_key_follows_the_weights_and_the_calibration(tmp_path: Path) -> None:
+def test_the_records_key_follows_the_weights_calibration_and_grid(tmp_path: Path) -> None:
     import json
 
     from fakes.segment import tiny_checkpoint
@@ -129,6 +129,9 @@ def test_the_records_key_follows_the_weights_and_the_calibration(tmp_path: Path)
     (folder / "model_card.json").write_text(json.dumps(card))
     after = CheckpointSegmentation(folder).key
     assert before != after and after.startswith("ck-") and after.endswith("-plain-m2")
+    card["inference"] = {"spacing_mm": 1.2}
+    (folder / "model_card.json").write_text(json.dumps(card))
+    assert CheckpointSegmentation(folder).key not in (before, after)  # the grid moves borders
 
 
 def test_a_missing_checkpoint_is_named_before_any_study_is_read(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from fakes.segment import heart_slice, tiny_checkpoint
 
 from cmr_search.vocab import Structure
-from segment.checkpoint import CARD, CheckpointError, load_checkpoint
+from segment.checkpoint import CARD, CheckpointError, load_checkpoint, write_inference
 from segment.infer import Segmenter, clean_labels
 
 
@@ -49,6 +49,23 @@ def test_segmenter_returns_masks_and_probabilities_at_the_input_grid(tmp_path: P
     masks = segmenter.segment_phases([slices, slices[::-1]], (1.2, 1.2))
     assert [m.shape for m in masks] == [(3, 70, 90)] * 2
     assert masks[0].dtype == np.uint8 and masks[0].max() <= max(Structure)
+
+
+def test_the_card_sets_the_grid_images_are_presented_at(tmp_path: Path) -> None:
+    folder = tiny_checkpoint(tmp_path / "ck")
+    trained = Segmenter(folder, tta=False)
+    assert trained.grid_mm == trained.config.spacing_mm  # no inference section: training grid
+    slices = np.random.default_rng(1).random((2, 60, 60)).astype(np.float32)
+    write_inference(folder, trained.config.spacing_mm * 0.8, "finer")
+    finer = Segmenter(folder, tta=False)
+    assert finer.grid_mm == pytest.approx(trained.config.spacing_mm * 0.8)
+    assert finer.probabilities(slices, (1.0, 1.0)).shape == (2, len(Structure), 60, 60)
+    with pytest.raises(AssertionError):  # a different grid, different probabilities
+        np.testing.assert_allclose(trained.probabilities(slices, (1.0, 1.0)),
+                                   finer.probabilities(slices, (1.0, 1.0)), atol=1e-4)
+    write_inference(folder, trained.config.spacing_mm * 3, "coarser than trained")
+    with pytest.raises(CheckpointError, match=r"model_card.json: inference.spacing_mm"):
+        load_checkpoint(folder)
 
 
 def test_a_card_with_other_label_codes_is_refused(tmp_path: Path) -> None:
