@@ -48,13 +48,17 @@ def _largest_component(mask: np.ndarray) -> np.ndarray:
 def clean_labels(labels: np.ndarray, images: np.ndarray | None = None) -> np.ndarray:
     """Keep the one connected heart of a (slices, rows, cols) label volume.
 
-    The LV (cavity with myocardium) is reduced to its largest 3D component and the RV to the
-    component lying against it; holes in the LV cavity of each slice are filled: whatever the
-    myocardium encloses is cavity by convention. With the cine `images`, RV regions far
-    darker than the LV blood are dropped first (both cavities hold blood).
+    The LV (cavity with myocardium) is reduced to its largest 3D component, and on each slice
+    to that component's largest in-plane piece (a short-axis slice cuts the LV once: a ring
+    round the descending aorta joined to the LV through another slice is not LV); the RV is
+    reduced to the component lying against it; holes in the LV cavity of each slice are
+    filled: whatever the myocardium encloses is cavity by convention. With the cine `images`,
+    RV regions far darker than the LV blood are dropped first (both cavities hold blood).
     """
     out = np.zeros_like(labels)
     lv = _largest_component(np.isin(labels, (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM)))
+    for k in range(labels.shape[0]):
+        lv[k] = _largest_component(lv[k])
     cavity = lv & (labels == Structure.LV_CAVITY)
     out[lv] = Structure.LV_MYOCARDIUM
     for k in range(labels.shape[0]):

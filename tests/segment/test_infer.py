@@ -26,6 +26,16 @@ def test_clean_labels_keeps_one_heart_and_fills_the_cavity() -> None:
     assert (out == Structure.RV_CAVITY).sum() > 100
 
 
+def test_an_lv_piece_joined_only_through_another_slice_is_dropped() -> None:
+    stack = np.stack([heart_slice((64, 64), 10, 5) for _ in range(3)])
+    stack[:, 50:58, 50:58] = Structure.LV_MYOCARDIUM  # a ring round the aorta, say
+    stack[0, 40:51, 40:51] = Structure.LV_MYOCARDIUM  # joined to the LV on one slice only
+    out = clean_labels(stack)
+    assert not out[1:, 50:58, 50:58].any()  # its own piece on the other slices: dropped
+    assert out[0, 50:58, 50:58].all()  # one piece with the LV where they touch: kept
+    assert (out[1:] == Structure.LV_CAVITY).sum() == (stack[1:] == Structure.LV_CAVITY).sum()
+
+
 def test_a_dark_region_taken_for_the_rv_is_dropped_for_the_bright_one() -> None:
     stack = np.stack([heart_slice((64, 64), 10, 5, rv=8) for _ in range(3)])
     rv = stack == Structure.RV_CAVITY
