@@ -19,7 +19,7 @@ import typer
 
 from cli.common import console, fail, settings_of
 from phantom.labels import Extremes, SlabRecipe, training_slabs
-from segment.checkpoint import DEFAULT_CHECKPOINT, write_inference
+from segment.checkpoint import DEFAULT_CHECKPOINT, update_card, write_inference
 from segment.synth import SynthRecipe
 from segment.train import TrainRecipe, train
 
@@ -98,15 +98,13 @@ def _stage(slabs: SlabRecipe, out: Path, recipe: TrainRecipe, resume: bool, devi
 
 def _record_earlier_stages(out: Path, earlier: list[Path]) -> None:
     """The final card carries the earlier stages' recipes, so one card says how to rebuild it."""
-    card_path = out / "model_card.json"
-    card = json.loads(card_path.read_text(encoding="utf-8"))
-    card["initialised_from"] = "the earlier stages below, in order (same command)"
-    card["earlier_stages"] = [
-        {k: stage.get(k) for k in ("train_recipe", "label_recipe", "initialised_from", "steps",
-                                   "schedule_changes", "train_seconds", "final_loss")}
-        for stage in (json.loads((f / "model_card.json").read_text(encoding="utf-8"))
-                      for f in earlier)]
-    card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    update_card(out, initialised_from="the earlier stages below, in order (same command)",
+                earlier_stages=[
+                    {k: stage.get(k) for k in ("train_recipe", "label_recipe",
+                                               "initialised_from", "steps", "schedule_changes",
+                                               "train_seconds", "final_loss")}
+                    for stage in (json.loads((f / "model_card.json").read_text(encoding="utf-8"))
+                                  for f in earlier)])
 
 
 def calibrate_seg(folder: Path, studies: int = CALIBRATION_STUDIES,

@@ -49,7 +49,7 @@ class SegmentationModel(Protocol):
 _LOADED: dict[tuple[str, bool], PhaseSegmenter] = {}
 
 
-def _calibration_bytes(checkpoint: Path) -> bytes:
+def _border_settings_bytes(checkpoint: Path) -> bytes:
     try:
         card = json.loads((checkpoint / "model_card.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -74,7 +74,7 @@ class CheckpointSegmentation:
     def key(self) -> str:
         if not self._key:
             digest = hashlib.sha256((self.checkpoint / "model.safetensors").read_bytes())
-            digest.update(_calibration_bytes(self.checkpoint))  # it moves the borders too
+            digest.update(_border_settings_bytes(self.checkpoint))  # it moves the borders too
             self._key.append(f"{self.checkpoint.name}-{digest.hexdigest()[:12]}-"
                              f"{'tta' if self.tta else 'plain'}-{MEASURE_VERSION}")
         return self._key[0]

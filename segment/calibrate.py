@@ -10,7 +10,6 @@ card (`calibration`). Only synthetic studies are used; the caller brings them (s
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from cmr_search.vocab import Structure
-from segment.checkpoint import CARD
+from segment.checkpoint import update_card
 from segment.infer import Segmenter, apply_offsets, clean_labels
 from segment.io import SaxStudy
 from segment.study import analyse, measure_masks
@@ -108,14 +107,12 @@ def fit_myocardium_offset(
 def write_calibration(folder: Path, offset: float, rows: Sequence[CalibrationRow],
                       fitted_on: str) -> dict[str, Any]:
     """Store the offset and its search table in the checkpoint's model card."""
-    path = folder / CARD
-    card = json.loads(path.read_text(encoding="utf-8"))
-    card["calibration"] = {
+    calibration = {
         "log_prior_offsets": {Structure.LV_MYOCARDIUM.name.lower(): offset},
         "objective": "mean relative absolute error (%) of LV EDV, ESV and mass",
         "fitted_on": fitted_on,
         "search": [{"offset": r.offset, **{k: round(v, 2) for k, v in r.errors_pct.items()}}
                    for r in rows],
     }
-    path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
-    return dict(card["calibration"])
+    update_card(folder, calibration=calibration)
+    return calibration

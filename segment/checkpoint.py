@@ -55,12 +55,17 @@ def inference_spacing_mm(card: dict[str, Any], config: SegConfig, where: Path) -
     return float(value)
 
 
-def write_inference(folder: Path, spacing_mm: float, why: str) -> None:
-    """Record in the card the grid (mm per pixel) images are presented to the network at."""
+def update_card(folder: Path, **sections: Any) -> None:
+    """Set top-level `sections` of a checkpoint's model card, keeping the rest."""
     path = folder / CARD
     card = json.loads(path.read_text(encoding="utf-8"))
-    card["inference"] = {"spacing_mm": spacing_mm, "why": why}
+    card.update(sections)
     path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+
+
+def write_inference(folder: Path, spacing_mm: float, why: str) -> None:
+    """Record in the card the grid (mm per pixel) images are presented to the network at."""
+    update_card(folder, inference={"spacing_mm": spacing_mm, "why": why})
 
 
 def load_checkpoint(folder: Path) -> tuple[torch.nn.Module, SegConfig, dict[str, Any]]:
