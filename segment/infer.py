@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 _CROP = 144  # network-grid pixels (173 mm at 1.2 mm, 216 mm at 1.5): room for a dilated heart
 _MULTIPLE = 16
+_CENTER_SLICES = 3  # middle slices the heart is looked for in
 
 
 def _resample(images: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
@@ -160,10 +161,16 @@ class Segmenter:
                 max(round(slices.shape[2] * spacing_mm[1] / step), 16))
         return _resample(torch.from_numpy(slices.astype(np.float32))[:, None], size)[:, 0].numpy()
 
-    def _heart_center(self, grid: np.ndarray) -> np.ndarray:
-        """Pixel (row, col) of the heart on the network grid, from the middle slices."""
-        n = grid.shape[0]
-        middle = grid[max(n // 3, 0):max(2 * n // 3, 1)]
+    def _heart_center(self, slices: np.ndarray, spacing_mm: tuple[float, float]) -> np.ndarray:
+        """Pixel (row, col) of the heart on the inference grid, from the middle slices.
+
+        The middle third of the stack, at most its `_CENTER_SLICES` central slices: the pass
+        sees the whole field of view, so it is the costliest of a long stack's.
+        """
+        n = slices.shape[0]
+        lo, hi = max(n // 3, 0), max(2 * n // 3, 1)
+        lo += max(hi - lo - _CENTER_SLICES, 0) // 2
+        middle = self._to_grid(slices[lo:min(hi, lo + _CENTER_SLICES)], spacing_mm)
         padded, (h, w) = _pad_to(np.stack([normalise(s) for s in middle]), _MULTIPLE)
         labels = np.argmax(self._predict(padded, tta=False), axis=1)[:, :h, :w]
         heart = clean_labels(labels) > 0
@@ -179,17 +186,18 @@ class Segmenter:
         the heart's pixel on the network grid (found from the middle slices when None).
         """
         grid = self._to_grid(slices, spacing_mm)
-        c = self._heart_center(grid) if center is None else center
+        c = self._heart_center(slices, spacing_mm) if center is None else center
         n, h, w = grid.shape
         r0, c0 = round(c[0]) - _CROP // 2, round(c[1]) - _CROP // 2
         padded = np.pad(grid, [(0, 0), (_CROP, _CROP), (_CROP, _CROP)])
         crops = padded[:, r0 + _CROP:r0 + 2 * _CROP, c0 + _CROP:c0 + 2 * _CROP]
         p = self._predict(np.stack([normalise(s) for s in crops]), tta=self.tta)
-        full = np.zeros((n, p.shape[1], h + 3 * _CROP, w + 3 * _CROP), dtype=np.float32)
-        full[:, 0] = 1.0
-        full[:, :, r0 + _CROP:r0 + 2 * _CROP, c0 + _CROP:c0 + 2 * _CROP] = p
-        full = full[:, :, _CROP:_CROP + h, _CROP:_CROP + w]
-        back = _resample(torch.from_numpy(np.ascontiguousarray(full)), slices.shape[1:])
+        full = np.zeros((n, p.shape[1], h, w), dtype=np.float32)
+        full[:, 0] = 1.0  # outside the crop is background
+        rs, re, cs, ce = max(r0, 0), min(r0 + _CROP, h), max(c0, 0), min(c0 + _CROP, w)
+        if rs < re and cs < ce:
+            full[:, :, rs:re, cs:ce] = p[:, :, rs - r0:re - r0, cs - c0:ce - c0]
+        back = _resample(torch.from_numpy(full), slices.shape[1:])
         return back.numpy()
 
     def segment(self, slices: np.ndarray, spacing_mm: tuple[float, float]) -> np.ndarray:
@@ -199,7 +207,7 @@ class Segmenter:
 
     def heart_center(self, slices: np.ndarray, spacing_mm: tuple[float, float]) -> np.ndarray:
         """The heart's pixel on the network grid, to share between phases of one stack."""
-        return self._heart_center(self._to_grid(slices, spacing_mm))
+        return self._heart_center(slices, spacing_mm)
 
     def segment_phases(self, volumes: list[np.ndarray], spacing_mm: tuple[float, float]) -> list[
             np.ndarray]:

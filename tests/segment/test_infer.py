@@ -78,6 +78,33 @@ def test_the_card_sets_the_grid_images_are_presented_at(tmp_path: Path) -> None:
         load_checkpoint(folder)
 
 
+def test_the_heart_is_found_on_three_middle_slices_and_placed_on_the_inference_grid(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tiny_checkpoint(tmp_path / "ck")
+    write_inference(folder, Segmenter(folder, tta=False).config.spacing_mm * 0.8, "finer")
+    segmenter = Segmenter(folder, tta=False)
+    seen: list[np.ndarray] = []
+
+    def bright_is_cavity(batch: np.ndarray, tta: bool) -> np.ndarray:
+        seen.append(batch)  # a stand-in network: bright pixels are LV cavity
+        p = np.zeros((batch.shape[0], len(Structure), *batch.shape[1:]), dtype=np.float32)
+        p[:, Structure.LV_CAVITY] = batch > 0.5
+        p[:, 0] = batch <= 0.5
+        return p
+
+    monkeypatch.setattr(segmenter, "_predict", bright_is_cavity)
+    rows, cols = np.mgrid[:120, :150]
+    slices = np.zeros((12, 120, 150), dtype=np.float32)
+    for k in range(12):  # a heart at pixel (80, 40) of 1 mm pixels, its middle slices marked
+        slices[k] = ((rows - 80) ** 2 + (cols - 40) ** 2 < (8 + k) ** 2) * (1.0 + 0.01 * k)
+    center = segmenter.heart_center(slices, (1.0, 1.0))
+    step = segmenter.grid_mm
+    np.testing.assert_allclose(center, [80.5 / step - 0.5, 40.5 / step - 0.5], atol=0.8)
+    assert len(seen) == 1 and seen[0].shape[0] == 3  # of the middle third (4-7), the first three
+    radii = [np.sqrt((s > 0.5).sum() / np.pi) * step for s in seen[0]]
+    np.testing.assert_allclose(radii, [8 + 4, 8 + 5, 8 + 6], atol=1.0)  # slices 4, 5, 6
+
+
 def test_a_card_with_other_label_codes_is_refused(tmp_path: Path) -> None:
     folder = tiny_checkpoint(tmp_path / "ck")
     card = json.loads((folder / CARD).read_text())
