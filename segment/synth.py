@@ -4,8 +4,8 @@ A slab of label maps (sub-planes through one thick slice) is moved (flip, rotati
 elastic), given an intensity per label (random half the time, bSSFP- or LGE-like otherwise),
 averaged through the slab (partial volume), and spoilt the way scanners spoil images (bias
 field, gamma, motion, ghosting, low resolution, Gibbs ringing, Rician noise). The target is the
-middle sub-plane mapped to `Structure` codes. Every draw is seeded: the same seed gives the same
-pair. torchio and MONAI do the work; this module only composes them.
+middle sub-plane mapped to `Structure` codes (`reader_target`). Every draw is seeded: the
+same seed gives the same pair. torchio and MONAI do the work; this module only composes them.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from monai.transforms import (
 )
 from scipy import ndimage
 
-from cmr_search.vocab import STRUCTURE_OF, AnatomyLabel
+from cmr_search.vocab import STRUCTURE_OF, AnatomyLabel, Structure
 
 A = AnatomyLabel
 Range = tuple[float, float]
@@ -74,6 +74,20 @@ def structure_lookup() -> np.ndarray:
     return lut
 
 
+def reader_target(planes: np.ndarray, reader_cavity: bool) -> np.ndarray:
+    """The contour a reader draws on a thick slice of `Structure` sub-planes (n_sub, H, W).
+
+    The middle plane; with `reader_cavity`, the LV wall where any sub-plane holds LV cavity is
+    cavity too: readers put the endocardial border at the compact myocardium, the partial
+    volume rim of a wall the slice cuts obliquely on the cavity's side of it.
+    """
+    target = planes[planes.shape[0] // 2].copy()
+    if reader_cavity:
+        rim = (target == Structure.LV_MYOCARDIUM) & (planes == Structure.LV_CAVITY).any(axis=0)
+        target[rim] = Structure.LV_CAVITY
+    return target
+
+
 @dataclass(frozen=True)
 class SynthRecipe:
     """The knobs of the generator (probabilities 0..1, lengths in pixels of the output grid)."""
@@ -97,6 +111,7 @@ class SynthRecipe:
     p_same_tissue: float = 0.0  # draws where `SAME_TISSUE` labels share one intensity
     p_fat_edge: float = 0.0  # draws with a dark line where fat meets water-based tissue
     fat_edge_gain: Range = (0.1, 0.6)
+    reader_cavity: bool = False  # LV cavity in any sub-plane counts as cavity (`reader_target`)
 
 
 def _spatial(r: SynthRecipe) -> Rand2DElastic:
@@ -213,5 +228,5 @@ class SynthImages:
             flat = torch.as_tensor(self._low(flat))
             flat = torch.as_tensor(self._gibbs(flat)).clamp(min=0.0)
             flat = torch.as_tensor(self._noise(flat))
-        target = self._lut[labels[labels.shape[0] // 2]]
+        target = reader_target(self._lut[labels], self.recipe.reader_cavity)
         return normalise(flat.numpy().astype(np.float32)), target

@@ -6,7 +6,13 @@ import numpy as np
 from fakes.segment import label_slab
 
 from cmr_search.vocab import Structure
-from segment.synth import SynthImages, SynthRecipe, normalise, structure_lookup
+from segment.synth import (
+    SynthImages,
+    SynthRecipe,
+    normalise,
+    reader_target,
+    structure_lookup,
+)
 
 
 def test_same_seed_same_pair_other_seed_other_image() -> None:
@@ -93,3 +99,23 @@ def test_fat_edges_darken_on_the_fat_side_only() -> None:
     assert fat[:, 4].any() and (dark[:, 4] == fat[:, 4]).all()  # the line against the lung
     inner = fat[1:-1, 5] & fat[1:-1, 7] & fat[:-2, 6] & fat[2:, 6]
     assert inner.any() and not dark[1:-1, 6][inner].any()  # one pixel wide
+
+
+def test_the_reader_counts_the_partial_volume_rim_as_cavity() -> None:
+    rows, cols = np.mgrid[:48, :48]
+    radius = np.hypot(rows - 24, cols - 24)
+
+    def plane(cavity_mm: float, wall_to_mm: float) -> np.ndarray:
+        out = np.zeros((48, 48), dtype=np.int64)
+        out[radius < wall_to_mm] = Structure.LV_MYOCARDIUM
+        out[radius < cavity_mm] = Structure.LV_CAVITY
+        return out
+
+    # a wall cut obliquely: the cavity widens towards the base, the outline widens more
+    planes = np.stack([plane(8, 14), plane(10, 15), plane(12, 20)])
+    middle = reader_target(planes, reader_cavity=False)
+    reader = reader_target(planes, reader_cavity=True)
+    assert np.array_equal(middle, planes[1])
+    assert (reader == Structure.LV_CAVITY).sum() == (radius < 12).sum()  # the rim is cavity
+    assert np.array_equal(reader > 0, planes[1] > 0)  # the outline is the middle plane's
+    assert (reader == Structure.LV_MYOCARDIUM).all(where=(radius >= 12) & (radius < 15))
