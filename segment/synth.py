@@ -81,7 +81,7 @@ def reader_target(planes: np.ndarray, reader_cavity: bool) -> np.ndarray:
     cavity too: readers put the endocardial border at the compact myocardium, the partial
     volume rim of a wall the slice cuts obliquely on the cavity's side of it.
     """
-    target = planes[planes.shape[0] // 2].copy()
+    target = np.array(planes[planes.shape[0] // 2])
     if reader_cavity:
         rim = (target == Structure.LV_MYOCARDIUM) & (planes == Structure.LV_CAVITY).any(axis=0)
         target[rim] = Structure.LV_CAVITY
