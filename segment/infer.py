@@ -25,6 +25,15 @@ _MULTIPLE = 16
 _CENTER_SLICES = 3  # middle slices the heart is looked for in
 
 
+def _middle(n: int) -> slice:
+    """The slices of an `n`-slice stack the heart is looked for in: the middle third, at most
+    its `_CENTER_SLICES` central ones (that pass sees the whole field of view, so it is the
+    costliest of a long stack's)."""
+    lo, hi = max(n // 3, 0), max(2 * n // 3, 1)
+    lo += max(hi - lo - _CENTER_SLICES, 0) // 2
+    return slice(lo, min(hi, lo + _CENTER_SLICES))
+
+
 def _resample(images: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     """Bilinear resize of (n, c, h, w), anti-aliased when shrinking."""
     shrink = size[0] < images.shape[-2] or size[1] < images.shape[-1]
@@ -161,16 +170,9 @@ class Segmenter:
                 max(round(slices.shape[2] * spacing_mm[1] / step), 16))
         return _resample(torch.from_numpy(slices.astype(np.float32))[:, None], size)[:, 0].numpy()
 
-    def _heart_center(self, slices: np.ndarray, spacing_mm: tuple[float, float]) -> np.ndarray:
-        """Pixel (row, col) of the heart on the inference grid, from the middle slices.
-
-        The middle third of the stack, at most its `_CENTER_SLICES` central slices: the pass
-        sees the whole field of view, so it is the costliest of a long stack's.
-        """
-        n = slices.shape[0]
-        lo, hi = max(n // 3, 0), max(2 * n // 3, 1)
-        lo += max(hi - lo - _CENTER_SLICES, 0) // 2
-        middle = self._to_grid(slices[lo:min(hi, lo + _CENTER_SLICES)], spacing_mm)
+    def _heart_center(self, middle: np.ndarray) -> np.ndarray:
+        """Pixel (row, col) of the heart on the inference grid, from the stack's `_middle`
+        slices already on that grid."""
         padded, (h, w) = _pad_to(np.stack([normalise(s) for s in middle]), _MULTIPLE)
         labels = np.argmax(self._predict(padded, tta=False), axis=1)[:, :h, :w]
         heart = clean_labels(labels) > 0
@@ -186,7 +188,7 @@ class Segmenter:
         the heart's pixel on the network grid (found from the middle slices when None).
         """
         grid = self._to_grid(slices, spacing_mm)
-        c = self._heart_center(slices, spacing_mm) if center is None else center
+        c = self._heart_center(grid[_middle(len(grid))]) if center is None else center
         n, h, w = grid.shape
         r0, c0 = round(c[0]) - _CROP // 2, round(c[1]) - _CROP // 2
         padded = np.pad(grid, [(0, 0), (_CROP, _CROP), (_CROP, _CROP)])
@@ -207,7 +209,7 @@ class Segmenter:
 
     def heart_center(self, slices: np.ndarray, spacing_mm: tuple[float, float]) -> np.ndarray:
         """The heart's pixel on the network grid, to share between phases of one stack."""
-        return self._heart_center(slices, spacing_mm)
+        return self._heart_center(self._to_grid(slices[_middle(len(slices))], spacing_mm))
 
     def segment_phases(self, volumes: list[np.ndarray], spacing_mm: tuple[float, float]) -> list[
             np.ndarray]:
