@@ -6,13 +6,24 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test install browser orthanc postgres lint imports typecheck unit fast clean
 
+# A registry download cut off midway is resumed (pip's --resume-retries) and, failing that,
+# the whole step is tried again: CI once went red on an interrupted 83 MB wheel.
+define pip_retrying
+	for attempt in 1 2 3; do \
+		$(BIN)/python -m pip install --quiet --retries 10 $(1) && break; \
+		[ $$attempt = 3 ] && exit 1; echo "pip install: attempt $$attempt failed, retrying"; sleep 10; \
+	done
+endef
+
+PROJECT_EXTRAS := .[dev,cluster]
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(call pip_retrying,--upgrade pip)
 	# torch first, from the local CPU wheel, so nothing later pulls a CUDA build
-	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(call pip_retrying,--resume-retries 20 torch==2.13.0)
 	# the cluster extra too: the tests run the Ray engine on a local Ray
-	$(BIN)/python -m pip install --quiet -e '.[dev,cluster]'
+	$(call pip_retrying,--resume-retries 20 -e '$(PROJECT_EXTRAS)')
 	touch $(STAMP)
 
 install: $(STAMP)
