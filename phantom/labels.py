@@ -105,6 +105,8 @@ class ShapeVariety:
     papillary_offset: float = 0.55  # papillary axis at this fraction of the cavity radius
     trabecular_wavelength_mm: float = 7.0
     septal_trabeculae: bool = False
+    trabecular_depth_ed_es: tuple[float, float] = (1.0, 1.4)  # depth factor at ED and at ES
+    papillary_wall_at_es: bool = False  # papillary muscles are wall from mid-systole on
     outer_fat_mm: float = 5.0  # fat outside the pericardium
     epicardial_fat_mm: float = 1.0  # fat under the pericardium everywhere
     groove_fat: float = 1.0  # scale of the extra fat in the atrioventricular and septal grooves
@@ -115,8 +117,8 @@ class ShapeVariety:
             raise ValueError(f"trabeculation must lie in [0, 1]: {self.trabeculation}")
         if min(self.lv_irregularity_mm, self.rv_irregularity_mm, self.trabecular_depth_mm,
                self.rv_trabecular_depth_mm, self.epicardial_fat_mm,
-               self.groove_fat) < 0 or min(self.papillary_radius_mm,
-                                           self.trabecular_wavelength_mm) <= 0:
+               self.groove_fat) < 0 or min(self.papillary_radius_mm, self.trabecular_wavelength_mm,
+                                           *self.trabecular_depth_ed_es) <= 0:
             raise ValueError(f"implausible shape variety: {self}")
 
 
@@ -193,7 +195,8 @@ def _heart_labels(scene: Scene, f: float, pts: HeartPoints, v: ShapeVariety) -> 
     effusion = a.effusion_mm * (0.45 + 0.55 * pts.bump(300.0, 130.0))
     ventricles = fields.ventricles
     papillary = _papillary(scene, f, pts, v)
-    depth = v.trabecular_depth_mm * (0.6 + 1.2 * fields.level) * (1.0 + 0.4 * f)
+    ed, es = v.trabecular_depth_ed_es
+    depth = v.trabecular_depth_mm * (0.6 + 1.2 * fields.level) * (ed + (es - ed) * f)
     trabecular = _trabecular(pts, v.seed + 5, v.trabeculation, v.trabecular_wavelength_mm)
     lv_trabeculae = (fields.lv_blood < 0) & (fields.lv_blood > -depth) & trabecular
     rv_trabeculae = ((fields.rv_blood < 0) & (fields.rv_blood > -v.rv_trabecular_depth_mm)
@@ -208,7 +211,8 @@ def _heart_labels(scene: Scene, f: float, pts: HeartPoints, v: ShapeVariety) -> 
         (fields.rv_outer < 0, A.RV_MYOCARDIUM), (fields.lv_epi < 0, A.LV_MYOCARDIUM),
         (fields.rv_blood < 0, A.RV_BLOOD), (rv_trabeculae, A.RV_TRABECULAE),
         (fields.lv_blood < 0, A.LV_BLOOD), (lv_trabeculae, A.LV_TRABECULAE),
-        (np.maximum(papillary, fields.lv_blood) < 0, A.PAPILLARY),
+        (np.maximum(papillary, fields.lv_blood) < 0,
+         A.LV_MYOCARDIUM if v.papillary_wall_at_es and f >= 0.5 else A.PAPILLARY),
         (fields.aorta_outer < 0, A.VESSEL_WALL), (fields.aorta_lumen < 0, A.AORTA),
     ]
     if a.scars:
@@ -297,6 +301,9 @@ class SlabRecipe:
     tilt_deg: float = 15.0
     extremes: Extremes = field(default_factory=Extremes)
     p_dense_trabeculae: float = 0.0  # patients drawn with `dense_trabeculae`
+    # the trabecular band's depth factor at ED and ES (`ShapeVariety.trabecular_depth_ed_es`)
+    trabecular_depth_ed_es: tuple[float, float] = (1.0, 1.4)
+    papillary_wall_at_es: bool = False  # `ShapeVariety.papillary_wall_at_es`
 
 
 def training_slabs(seed: int, recipe: SlabRecipe | None = None) -> Iterator[Array]:
@@ -311,6 +318,8 @@ def training_slabs(seed: int, recipe: SlabRecipe | None = None) -> Iterator[Arra
         variety = sample_variety(rng)
         if r.p_dense_trabeculae and rng.random() < r.p_dense_trabeculae:
             variety = dense_trabeculae(variety, rng)
+        variety = replace(variety, trabecular_depth_ed_es=r.trabecular_depth_ed_es,
+                          papillary_wall_at_es=r.papillary_wall_at_es)
         for _ in range(4):  # a few planes and phases per patient
             u = rng.random()
             f = float(rng.uniform(0, 0.15) if u < 0.35 else rng.uniform(0.85, 1.0)

@@ -74,17 +74,27 @@ def structure_lookup() -> np.ndarray:
     return lut
 
 
-def reader_target(planes: np.ndarray, reader_cavity: bool) -> np.ndarray:
-    """The contour a reader draws on a thick slice of `Structure` sub-planes (n_sub, H, W).
+def reader_target(planes: np.ndarray, reader_cavity: bool, reader_base: bool = False) -> np.ndarray:
+    """The contour a reader draws on a thick slice of `Structure` sub-planes (n_sub, H, W),
+    ordered from apex to base (`phantom.labels.label_slab`).
 
     The middle plane; with `reader_cavity`, the LV wall where any sub-plane holds LV cavity is
     cavity too: readers put the endocardial border at the compact myocardium, the partial
-    volume rim of a wall the slice cuts obliquely on the cavity's side of it.
+    volume rim of a wall the slice cuts obliquely on the cavity's side of it. With
+    `reader_base`, where the middle plane is background (atrium, outflow tract, groove fat)
+    the LV of the sub-planes on the apical side is drawn: a slice straddling the base shows the
+    LV's ring round the blood pool, and readers contour the whole LV there (ACDC's basal slices).
     """
-    target = np.array(planes[planes.shape[0] // 2])
+    middle = planes.shape[0] // 2
+    target = np.array(planes[middle])
     if reader_cavity:
         rim = (target == Structure.LV_MYOCARDIUM) & (planes == Structure.LV_CAVITY).any(axis=0)
         target[rim] = Structure.LV_CAVITY
+    if reader_base:
+        for below in planes[middle - 1::-1] if middle else ():  # nearest the middle first
+            lv = ((target == Structure.BACKGROUND)
+                  & np.isin(below, (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM)))
+            target[lv] = below[lv]
     return target
 
 
@@ -112,6 +122,7 @@ class SynthRecipe:
     p_fat_edge: float = 0.0  # draws with a dark line where fat meets water-based tissue
     fat_edge_gain: Range = (0.1, 0.6)
     reader_cavity: bool = False  # LV cavity in any sub-plane counts as cavity (`reader_target`)
+    reader_base: bool = False  # the LV below a slab's middle plane is drawn where it is background
 
 
 def _spatial(r: SynthRecipe) -> Rand2DElastic:
@@ -228,5 +239,6 @@ class SynthImages:
             flat = torch.as_tensor(self._low(flat))
             flat = torch.as_tensor(self._gibbs(flat)).clamp(min=0.0)
             flat = torch.as_tensor(self._noise(flat))
-        target = reader_target(self._lut[labels], self.recipe.reader_cavity)
+        target = reader_target(self._lut[labels], self.recipe.reader_cavity,
+                               self.recipe.reader_base)
         return normalise(flat.numpy().astype(np.float32)), target

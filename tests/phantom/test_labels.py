@@ -75,6 +75,30 @@ def test_dense_trabeculae_line_both_ventricles_and_the_septum() -> None:
     assert touching.any() and STRUCTURE_OF[A.RV_TRABECULAE] is Structure.RV_CAVITY
     with pytest.raises(ValueError, match="implausible"):
         ShapeVariety(trabecular_wavelength_mm=0.0)
+    with pytest.raises(ValueError, match="implausible"):
+        ShapeVariety(trabecular_depth_ed_es=(0.0, 1.4))
+
+
+def test_the_trabecular_band_depth_follows_its_ed_and_es_factors() -> None:
+    def band(f: float, factors: tuple[float, float]) -> int:
+        v = ShapeVariety(trabeculation=0.6, trabecular_depth_mm=3.0,
+                         trabecular_depth_ed_es=factors)
+        return int((label_map(_scene(), _mid_plane(), f, v) == A.LV_TRABECULAE).sum())
+
+    # the phantom's band deepens in systole (1.0 -> 1.4); a spread band is as deep in diastole
+    assert band(0.0, (1.5, 1.4)) > 1.2 * band(0.0, (1.0, 1.4))
+    assert band(1.0, (1.5, 1.4)) == band(1.0, (1.0, 1.4))
+
+
+def test_papillary_muscles_can_be_wall_from_mid_systole() -> None:
+    def labels(f: float, as_wall: bool) -> np.ndarray:
+        v = ShapeVariety(papillary_radius_mm=6.0, papillary_wall_at_es=as_wall)
+        return label_map(_scene(), _mid_plane(), f, v)
+
+    assert np.array_equal(labels(0.0, True), labels(0.0, False))  # diastole unchanged
+    es, es_wall = labels(1.0, False), labels(1.0, True)
+    assert (es == A.PAPILLARY).any() and not (es_wall == A.PAPILLARY).any()
+    assert np.array_equal(es_wall == A.LV_MYOCARDIUM, (es == A.LV_MYOCARDIUM) | (es == A.PAPILLARY))
 
 
 def test_systole_shrinks_the_cavity_and_thickens_the_wall() -> None:

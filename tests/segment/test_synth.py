@@ -119,3 +119,24 @@ def test_the_reader_counts_the_partial_volume_rim_as_cavity() -> None:
     assert (reader == Structure.LV_CAVITY).sum() == (radius < 12).sum()  # the rim is cavity
     assert np.array_equal(reader > 0, planes[1] > 0)  # the outline is the middle plane's
     assert (reader == Structure.LV_MYOCARDIUM).all(where=(radius >= 12) & (radius < 15))
+
+
+def test_the_reader_draws_the_lv_of_a_slab_straddling_the_base() -> None:
+    rows, cols = np.mgrid[:48, :48]
+    radius = np.hypot(rows - 24, cols - 24)
+    lv = np.where(radius < 10, Structure.LV_CAVITY,
+                  np.where(radius < 14, Structure.LV_MYOCARDIUM, Structure.BACKGROUND))
+    rv = np.where((cols < 6) & (rows > 20), Structure.RV_CAVITY, Structure.BACKGROUND)
+    partial_ring = np.where((lv == Structure.LV_MYOCARDIUM) & (cols < 24), lv, rv)
+    above = np.zeros((48, 48), dtype=np.int64)  # atrium and outflow tract: background
+    # apex to base: the LV ring, the base cutting the ring, the atrium
+    planes = np.stack([lv, partial_ring, above]).astype(np.int64)
+    middle = reader_target(planes, reader_cavity=False)
+    reader = reader_target(planes, reader_cavity=False, reader_base=True)
+    assert np.array_equal(middle, planes[1])
+    assert np.array_equal(reader[radius < 14], lv[radius < 14])  # the whole LV, ring closed
+    assert (reader == Structure.RV_CAVITY).sum() == (rv == Structure.RV_CAVITY).sum()
+    # the atrium above the middle plane never becomes LV, and a slab above the base stays empty
+    flipped = reader_target(planes[::-1].copy(), reader_cavity=False, reader_base=True)
+    assert np.array_equal(flipped, planes[1])
+    assert not reader_target(np.stack([above, above, lv]), False, reader_base=True).any()
