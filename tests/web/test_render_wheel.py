@@ -17,14 +17,14 @@ from web.render import HTMX, STATIC, TEMPLATES
 ROOT = Path(__file__).resolve().parents[2]
 
 _SERVE = """
-import json, sys, tempfile
+import json, sys
 from pathlib import Path
 from fastapi.testclient import TestClient
 import db, web, templates, cmrclip.checkpoint as ck
 from cmr_search.settings import Settings
 from web.app import create_app
 
-data = Path(tempfile.mkdtemp())
+data = Path(sys.argv[1])  # the test's tmp_path: no state left behind in /tmp
 client = TestClient(create_app(Settings(data_dir=data), open_access=True),
                     raise_server_exceptions=False)
 page = client.get("/")
@@ -56,7 +56,8 @@ def test_a_wheel_install_serves_the_ui(tmp_path: Path) -> None:
                     "--target", str(site), str(wheel)], check=True, cwd=tmp_path)
     # outside the source tree, with the wheel's files first on the path
     env = {**os.environ, "PYTHONPATH": str(site), "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run([sys.executable, "-c", _SERVE % HTMX], cwd=tmp_path, env=env,
+    done = subprocess.run([sys.executable, "-c", _SERVE % HTMX, str(tmp_path / "data")],
+                          cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
