@@ -91,7 +91,7 @@ def reader_target(planes: np.ndarray, reader_cavity: bool, reader_base: bool = F
         rim = (target == Structure.LV_MYOCARDIUM) & (planes == Structure.LV_CAVITY).any(axis=0)
         target[rim] = Structure.LV_CAVITY
     if reader_base:
-        for below in planes[middle - 1::-1] if middle else ():  # nearest the middle first
+        for below in planes[:middle][::-1]:  # nearest the middle first
             lv = ((target == Structure.BACKGROUND)
                   & np.isin(below, (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM)))
             target[lv] = below[lv]
