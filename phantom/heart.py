@@ -240,6 +240,19 @@ def _atrium(center: tuple[float, float, float], radii: tuple[float, float, float
     return blood, outer
 
 
+def right_atrium(anatomy: HeartAnatomy, f: float, pts: HeartPoints,
+                 seat: float = 0.75) -> tuple[Array, Array]:
+    """Right-atrial blood and outer wall fields, the atrium cut flat at the RV base; its centre
+    sits `seat` radii above that floor (a lower seat gives a wider floor over the RV)."""
+    a = anatomy
+    ra_r = a.ra_radius_mm * (1.0 + 0.12 * f)
+    rv_base = -a.rv_shortening * 70.0 * f
+    septal_epi = a.lv_radius_mm + a.septal_wall_mm
+    return _atrium(
+        (-septal_epi - 0.6 * a.rv_width_mm, -8.0, rv_base + seat * ra_r), (ra_r, ra_r, 1.1 * ra_r),
+        a.atrial_wall_mm, pts.x, pts.y, pts.z, rv_base)
+
+
 def aortic_axis(anatomy: HeartAnatomy, f: float) -> tuple[Array, Array]:
     """Aortic valve centre and unit direction of the ascending aorta, in the heart frame."""
     theta = np.radians(_AORTIC_VALVE_THETA_DEG)
@@ -300,12 +313,7 @@ def heart_fields(anatomy: HeartAnatomy, f: float, pts: HeartPoints) -> HeartFiel
     la_blood, la_outer = _atrium(
         (4.0, -14.0, shape.base_z + 0.75 * la_r), (1.05 * la_r, 0.95 * la_r, 1.1 * la_r),
         a.atrial_wall_mm, x, y, z, shape.base_z)
-    ra_r = a.ra_radius_mm * atrial_growth
-    rv_base = -a.rv_shortening * 70.0 * f
-    septal_epi = a.lv_radius_mm + a.septal_wall_mm
-    ra_blood, ra_outer = _atrium(
-        (-septal_epi - 0.6 * a.rv_width_mm, -8.0, rv_base + 0.75 * ra_r), (ra_r, ra_r, 1.1 * ra_r),
-        a.atrial_wall_mm, x, y, z, rv_base)
+    ra_blood, ra_outer = right_atrium(a, f, pts)
     aorta_lumen, aorta_outer = _aorta(a, f, x, y, z)
     return HeartFields(
         lv_blood=lv_blood, lv_epi=lv_epi, papillary=_papillary(a, f, pts, shape),

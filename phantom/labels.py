@@ -18,7 +18,7 @@ from cmr_search.vocab import AnatomyLabel, Diagnosis, Sex
 from phantom.anatomy import HeartAnatomy
 from phantom.body import body_layers, sample_habitus
 from phantom.geometry import Plane, centered_plane, sample_pose
-from phantom.heart import HeartFields, HeartPoints, heart_fields, scar_weight
+from phantom.heart import HeartFields, HeartPoints, heart_fields, right_atrium, scar_weight
 from phantom.population import body_surface_area, sample_anatomy
 from phantom.render import Scene
 from phantom.tissue import Tissue
@@ -26,6 +26,7 @@ from phantom.tissue import Tissue
 Array = np.ndarray
 A = AnatomyLabel
 
+_OUTFLOW_THETA_DEG = 105.0  # anterior RV, in front of the aortic valve (heart.py: 125)
 _BODY_LABEL: dict[Tissue, AnatomyLabel] = {
     Tissue.FAT: A.FAT, Tissue.MUSCLE: A.MUSCLE, Tissue.SOFT: A.SOFT_TISSUE, Tissue.LUNG: A.LUNG,
     Tissue.LIVER: A.LIVER, Tissue.ABDOMEN: A.ABDOMEN, Tissue.BONE: A.BONE, Tissue.CSF: A.CSF,
@@ -56,22 +57,28 @@ class Extremes:
     p_dilated_rv: float = 0.25
     p_thick_small_cavity: float = 0.2
     p_thin_wall: float = 0.0
+    rv_width_scale: tuple[float, float] = (1.3, 2.3)  # a dilated RV's width over the archive's
+    max_septal_flattening: float = 0.3  # a dilated RV's pressure flattens the septum (0..1)
 
     def __post_init__(self) -> None:
         if not all(0 <= p <= 1 for p in (self.p_dilated_rv, self.p_thick_small_cavity,
                                          self.p_thin_wall)):
             raise ValueError(f"probabilities must lie in [0, 1]: {self}")
+        low, high = self.rv_width_scale
+        if not 1.0 <= low <= high or not 0.0 <= self.max_septal_flattening < 1.0:
+            raise ValueError(f"a dilated RV is wider (scale >= 1, low <= high) and flattens the "
+                             f"septum by under 1: {self}")
 
 
 def stretch_anatomy(a: HeartAnatomy, rng: np.random.Generator,
                     extremes: Extremes) -> HeartAnatomy:
     """`a`, sometimes with a dilated RV and sometimes with a thick wall and tiny ES cavity."""
     if rng.random() < extremes.p_dilated_rv:
-        a = replace(a, rv_width_mm=a.rv_width_mm * float(rng.uniform(1.3, 2.3)),
+        a = replace(a, rv_width_mm=a.rv_width_mm * float(rng.uniform(*extremes.rv_width_scale)),
                     rv_span_deg=float(rng.uniform(100.0, 125.0)),
                     rv_length_mm=max(a.rv_length_mm, a.lv_length_mm * rng.uniform(0.85, 1.05)),
                     rv_shortening=float(rng.uniform(0.04, 0.3)),
-                    septal_flattening=float(rng.uniform(0.0, 0.3)))
+                    septal_flattening=float(rng.uniform(0.0, extremes.max_septal_flattening)))
     if rng.random() < extremes.p_thick_small_cavity:
         wall = float(rng.uniform(10.0, 18.0))
         a = replace(a, lv_wall_mm=wall, septal_wall_mm=wall + float(rng.uniform(0.0, 12.0)),
@@ -107,6 +114,8 @@ class ShapeVariety:
     septal_trabeculae: bool = False
     trabecular_depth_ed_es: tuple[float, float] = (1.0, 1.4)  # depth factor at ED and at ES
     papillary_wall_at_es: bool = False  # papillary muscles are wall from mid-systole on
+    outflow_tract: bool = False  # the RV infundibulum and pulmonary trunk above the RV base
+    open_rv_base: bool = False  # no muscular lid over the RV: it opens into the right atrium
     outer_fat_mm: float = 5.0  # fat outside the pericardium
     epicardial_fat_mm: float = 1.0  # fat under the pericardium everywhere
     groove_fat: float = 1.0  # scale of the extra fat in the atrioventricular and septal grooves
@@ -185,11 +194,44 @@ def _trabecular(pts: HeartPoints, seed: int, share: float, wavelength_mm: float 
         np.zeros(pattern.shape, dtype=bool))
 
 
+def _rv_base_z(a: HeartAnatomy, f: float) -> float:
+    """The tricuspid plane of `heart.rv_shape` (mm), which descends in systole."""
+    return min(-a.rv_shortening * 70.0 * f, -a.base_descent_mm * f)
+
+
+def _outflow_tract(a: HeartAnatomy, f: float, pts: HeartPoints) -> list[
+        tuple[Array, AnatomyLabel]]:
+    """The RV infundibulum and pulmonary trunk: a muscular tube rising from the anterior RV
+    above the RV base (which descends in systole), in front of the aortic root. Readers leave
+    it out of the RV cavity (ACDC: "the infundibulum is not included"); its lumen is labelled
+    as great-artery blood, its wall as RV wall."""
+    theta = np.radians(_OUTFLOW_THETA_DEG)
+    reach = a.lv_radius_mm + a.septal_wall_mm + 0.5 * a.rv_width_mm
+    base_z = _rv_base_z(a, f)
+    lean = 0.35 * np.array([np.cos(theta), np.sin(theta), 0.0]) + np.array([0.0, 0.0, 1.0])
+    d = lean / np.linalg.norm(lean)
+    px, py, pz = pts.x - reach * np.cos(theta), pts.y - reach * np.sin(theta), pts.z - base_z
+    s = px * d[0] + py * d[1] + pz * d[2]
+    radial = np.sqrt(np.maximum(px ** 2 + py ** 2 + pz ** 2 - s ** 2, 0.0))
+    radius = float(np.clip(0.45 * a.rv_width_mm, 9.0, 16.0))
+    above = (pts.z > base_z) & (s < 60.0)
+    return [(above & (radial < radius + a.rv_wall_mm), A.RV_MYOCARDIUM),
+            (above & (radial < radius), A.AORTA)]
+
+
 def _heart_labels(scene: Scene, f: float, pts: HeartPoints, v: ShapeVariety) -> list[
         tuple[Array, AnatomyLabel]]:
     """(inside mask, label) layers of the heart in painting order, outermost first."""
     a = scene.anatomy
     fields = _irregular(heart_fields(a, f, pts), pts, v)
+    if v.open_rv_base:
+        # the phantom caps the RV with a wall as thick as its free wall; a real RV ends at the
+        # tricuspid annulus and its blood meets the atrium's through the valve
+        # tricuspid annulus; the atrium sits low on it, its floor as wide as the RV inflow
+        rv_outer = np.maximum(fields.rv_outer, pts.z - _rv_base_z(a, f))
+        ra_blood, ra_outer = right_atrium(a, f, pts, seat=0.3)
+        fields = replace(fields, rv_outer=rv_outer, ventricles=np.minimum(fields.lv_epi, rv_outer),
+                         ra_blood=ra_blood, ra_outer=ra_outer)
     groove = v.epicardial_fat_mm + v.groove_fat * (3.5 * np.exp(-((pts.z / 9.0) ** 2)) + 2.0 * (
         pts.bump(110.0, 25.0) + pts.bump(250.0, 25.0)))
     effusion = a.effusion_mm * (0.45 + 0.55 * pts.bump(300.0, 130.0))
@@ -208,6 +250,7 @@ def _heart_labels(scene: Scene, f: float, pts: HeartPoints, v: ShapeVariety) -> 
         (ventricles < groove, A.EPICARDIAL_FAT),
         (fields.la_outer < 0, A.VESSEL_WALL), (fields.ra_outer < 0, A.VESSEL_WALL),
         (fields.la_blood < 0, A.LA_BLOOD), (fields.ra_blood < 0, A.RA_BLOOD),
+        *(_outflow_tract(a, f, pts) if v.outflow_tract else []),
         (fields.rv_outer < 0, A.RV_MYOCARDIUM), (fields.lv_epi < 0, A.LV_MYOCARDIUM),
         (fields.rv_blood < 0, A.RV_BLOOD), (rv_trabeculae, A.RV_TRABECULAE),
         (fields.lv_blood < 0, A.LV_BLOOD), (lv_trabeculae, A.LV_TRABECULAE),
@@ -304,6 +347,8 @@ class SlabRecipe:
     # the trabecular band's depth factor at ED and ES (`ShapeVariety.trabecular_depth_ed_es`)
     trabecular_depth_ed_es: tuple[float, float] = (1.0, 1.4)
     papillary_wall_at_es: bool = False  # `ShapeVariety.papillary_wall_at_es`
+    outflow_tract: bool = False  # `ShapeVariety.outflow_tract`
+    open_rv_base: bool = False  # `ShapeVariety.open_rv_base`
 
 
 def training_slabs(seed: int, recipe: SlabRecipe | None = None) -> Iterator[Array]:
@@ -319,7 +364,8 @@ def training_slabs(seed: int, recipe: SlabRecipe | None = None) -> Iterator[Arra
         if r.p_dense_trabeculae and rng.random() < r.p_dense_trabeculae:
             variety = dense_trabeculae(variety, rng)
         variety = replace(variety, trabecular_depth_ed_es=r.trabecular_depth_ed_es,
-                          papillary_wall_at_es=r.papillary_wall_at_es)
+                          papillary_wall_at_es=r.papillary_wall_at_es,
+                          outflow_tract=r.outflow_tract, open_rv_base=r.open_rv_base)
         for _ in range(4):  # a few planes and phases per patient
             u = rng.random()
             f = float(rng.uniform(0, 0.15) if u < 0.35 else rng.uniform(0.85, 1.0)

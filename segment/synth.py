@@ -74,7 +74,8 @@ def structure_lookup() -> np.ndarray:
     return lut
 
 
-def reader_target(planes: np.ndarray, reader_cavity: bool, reader_base: bool = False) -> np.ndarray:
+def reader_target(planes: np.ndarray, reader_cavity: bool, reader_base: bool = False,
+                  reader_rv_base: bool = False) -> np.ndarray:
     """The contour a reader draws on a thick slice of `Structure` sub-planes (n_sub, H, W),
     ordered from apex to base (`phantom.labels.label_slab`).
 
@@ -84,6 +85,10 @@ def reader_target(planes: np.ndarray, reader_cavity: bool, reader_base: bool = F
     `reader_base`, where the middle plane is background (atrium, outflow tract, groove fat)
     the LV of the sub-planes on the apical side is drawn: a slice straddling the base shows the
     LV's ring round the blood pool, and readers contour the whole LV there (ACDC's basal slices).
+    With `reader_rv_base`, a slab whose most basal sub-plane holds less than half the middle
+    plane's RV cavity has no RV: a slice the tricuspid valve plane crosses is atrium to readers
+    (ACDC's experts leave the RV out of the basal slice at end-systole, when the annulus has
+    descended into it).
     """
     middle = planes.shape[0] // 2
     target = np.array(planes[middle])
@@ -95,6 +100,10 @@ def reader_target(planes: np.ndarray, reader_cavity: bool, reader_base: bool = F
             lv = ((target == Structure.BACKGROUND)
                   & np.isin(below, (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM)))
             target[lv] = below[lv]
+    if reader_rv_base:
+        rv = target == Structure.RV_CAVITY
+        if 2 * (planes[-1] == Structure.RV_CAVITY).sum() < rv.sum():
+            target[rv] = Structure.BACKGROUND
     return target
 
 
@@ -123,6 +132,7 @@ class SynthRecipe:
     fat_edge_gain: Range = (0.1, 0.6)
     reader_cavity: bool = False  # LV cavity in any sub-plane counts as cavity (`reader_target`)
     reader_base: bool = False  # the LV below a slab's middle plane is drawn where it is background
+    reader_rv_base: bool = False  # no RV in a slab the tricuspid plane crosses (`reader_target`)
 
 
 def _spatial(r: SynthRecipe) -> Rand2DElastic:
@@ -240,5 +250,5 @@ class SynthImages:
             flat = torch.as_tensor(self._gibbs(flat)).clamp(min=0.0)
             flat = torch.as_tensor(self._noise(flat))
         target = reader_target(self._lut[labels], self.recipe.reader_cavity,
-                               self.recipe.reader_base)
+                               self.recipe.reader_base, self.recipe.reader_rv_base)
         return normalise(flat.numpy().astype(np.float32)), target

@@ -101,6 +101,40 @@ def test_papillary_muscles_can_be_wall_from_mid_systole() -> None:
     assert np.array_equal(es_wall == A.LV_MYOCARDIUM, (es == A.LV_MYOCARDIUM) | (es == A.PAPILLARY))
 
 
+def _with_and_without(**flag: bool):  # type: ignore[no-untyped-def]
+    """label_map(z, f, on) with the ShapeVariety flag on or off; checks that the middle of the
+    ventricles, far below the RV base, is the same either way."""
+    def labels(z: float, f: float, on: bool) -> np.ndarray:
+        variety = ShapeVariety(**{k: on and v for k, v in flag.items()})
+        return label_map(_scene(), _mid_plane(z=z), f, variety)
+
+    for f in (0.0, 1.0):
+        assert np.array_equal(labels(-35.0, f, True), labels(-35.0, f, False))
+    return labels
+
+
+def test_the_outflow_tract_rises_above_the_rv_base_and_is_not_rv_cavity() -> None:
+    labels = _with_and_without(outflow_tract=True)
+    above, plain = labels(8.0, 0.0, True), labels(8.0, 0.0, False)
+    lumen = (above == A.AORTA) & (plain != A.AORTA)
+    rows, _ = np.nonzero(lumen)
+    assert lumen.sum() > 100 and rows.mean() > 60  # a pool in front of the heart (+y)
+    assert not (above == A.RV_BLOOD).any() and A.AORTA not in STRUCTURE_OF
+    # in systole the RV base descends (`heart.rv_shape`): a plane that cut the RV at
+    # end-diastole cuts the outflow tract at end-systole
+    below_base = -0.5 * HeartAnatomy().rv_shortening * 70.0
+    assert (labels(below_base, 0.0, True) == A.RV_BLOOD).any()
+    es = labels(below_base, 1.0, True)
+    assert ((es == A.AORTA) & (labels(below_base, 1.0, False) != A.AORTA)).sum() > 100
+
+
+def test_an_open_rv_base_meets_the_right_atrium_without_a_muscular_lid() -> None:
+    labels = _with_and_without(open_rv_base=True)
+    lid, opened = labels(1.5, 0.0, False), labels(1.5, 0.0, True)
+    assert (lid == A.RV_MYOCARDIUM).sum() > 300 and not (opened == A.RV_MYOCARDIUM).any()
+    assert (opened == A.RA_BLOOD).sum() > 1.3 * (lid == A.RA_BLOOD).sum()  # a wider floor
+
+
 def test_systole_shrinks_the_cavity_and_thickens_the_wall() -> None:
     ed = label_map(_scene(), _mid_plane(), 0.0)
     es = label_map(_scene(), _mid_plane(), 1.0)
@@ -149,3 +183,15 @@ def test_extremes_push_the_rv_and_the_wall_beyond_the_population() -> None:
         Extremes(p_dilated_rv=1.5)
     with pytest.raises(ValueError, match="probabilities"):
         Extremes(p_thin_wall=-0.1)
+
+
+def test_how_far_a_dilated_rv_goes_is_a_setting() -> None:
+    a = HeartAnatomy()
+    wide = Extremes(1.0, 0.0, rv_width_scale=(3.0, 3.5), max_septal_flattening=0.6)
+    flattened = [stretch_anatomy(a, np.random.default_rng(seed), wide) for seed in range(8)]
+    assert all(3.0 * a.rv_width_mm <= b.rv_width_mm <= 3.5 * a.rv_width_mm for b in flattened)
+    assert max(b.septal_flattening for b in flattened) > 0.3  # beyond the default's reach
+    for bad in ({"rv_width_scale": (0.8, 2.0)}, {"rv_width_scale": (2.0, 1.5)},
+                {"max_septal_flattening": 1.0}):
+        with pytest.raises(ValueError, match="dilated RV"):
+            Extremes(**bad)  # type: ignore[arg-type]

@@ -140,3 +140,24 @@ def test_the_reader_draws_the_lv_of_a_slab_straddling_the_base() -> None:
     flipped = reader_target(planes[::-1].copy(), reader_cavity=False, reader_base=True)
     assert np.array_equal(flipped, planes[1])
     assert not reader_target(np.stack([above, above, lv]), False, reader_base=True).any()
+
+
+def test_the_reader_leaves_the_rv_out_of_a_slab_the_tricuspid_plane_crosses() -> None:
+    rv = np.zeros((48, 48), dtype=np.int64)
+    rv[10:30, 5:25] = Structure.RV_CAVITY  # 400 pixels
+
+    def basal_plane(cols: slice) -> np.ndarray:
+        plane = np.zeros_like(rv)
+        plane[10:30, cols] = Structure.RV_CAVITY
+        return plane
+
+    def reader(basal: np.ndarray) -> np.ndarray:  # apex to base
+        return reader_target(np.stack([rv, rv, basal]), False, reader_rv_base=True)
+
+    assert np.array_equal(reader_target(np.stack([rv, rv, basal_plane(slice(5, 10))]), False), rv)
+    assert not (reader(basal_plane(slice(5, 10))) == Structure.RV_CAVITY).any()  # atrium above
+    assert np.array_equal(reader(basal_plane(slice(5, 15))), rv)  # half the RV goes on: RV
+    assert np.array_equal(reader(rv), rv)
+    # the RV narrowing towards its apex is no valve plane
+    apical = reader_target(np.stack([basal_plane(slice(5, 8)), rv, rv]), False, reader_rv_base=True)
+    assert np.array_equal(apical, rv)
