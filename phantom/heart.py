@@ -240,17 +240,23 @@ def _atrium(center: tuple[float, float, float], radii: tuple[float, float, float
     return blood, outer
 
 
-def right_atrium(anatomy: HeartAnatomy, f: float, pts: HeartPoints,
-                 seat: float = 0.75) -> tuple[Array, Array]:
+def right_atrium(anatomy: HeartAnatomy, f: float, pts: HeartPoints, seat: float = 0.75,
+                 over_rv: float = 0.0) -> tuple[Array, Array]:
     """Right-atrial blood and outer wall fields, the atrium cut flat at the RV base; its centre
-    sits `seat` radii above that floor (a lower seat gives a wider floor over the RV)."""
+    sits `seat` radii above that floor (a lower seat gives a wider floor over the RV). With
+    `over_rv` > 0 it is that much wider in plane and centred over the middle of the RV
+    crescent, so that its floor covers the RV's inflow as a real atrium does."""
     a = anatomy
     ra_r = a.ra_radius_mm * (1.0 + 0.12 * f)
     rv_base = -a.rv_shortening * 70.0 * f
     septal_epi = a.lv_radius_mm + a.septal_wall_mm
-    return _atrium(
-        (-septal_epi - 0.6 * a.rv_width_mm, -8.0, rv_base + seat * ra_r), (ra_r, ra_r, 1.1 * ra_r),
-        a.atrial_wall_mm, pts.x, pts.y, pts.z, rv_base)
+    x, y = -septal_epi - 0.6 * a.rv_width_mm, -8.0
+    if over_rv:
+        theta, reach = np.radians(165.0), septal_epi + 0.5 * a.rv_width_mm
+        x, y = reach * np.cos(theta), reach * np.sin(theta)
+    wide = ra_r * (1.0 + over_rv)
+    return _atrium((x, y, rv_base + seat * ra_r), (wide, wide, 1.1 * ra_r),
+                   a.atrial_wall_mm, pts.x, pts.y, pts.z, rv_base)
 
 
 def aortic_axis(anatomy: HeartAnatomy, f: float) -> tuple[Array, Array]:

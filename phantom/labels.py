@@ -116,6 +116,7 @@ class ShapeVariety:
     papillary_wall_at_es: bool = False  # papillary muscles are wall from mid-systole on
     outflow_tract: bool = False  # the RV infundibulum and pulmonary trunk above the RV base
     open_rv_base: bool = False  # no muscular lid over the RV: it opens into the right atrium
+    atrium_over_rv: float = 0.0  # with an open base: the atrium this much wider, over the RV
     outer_fat_mm: float = 5.0  # fat outside the pericardium
     epicardial_fat_mm: float = 1.0  # fat under the pericardium everywhere
     groove_fat: float = 1.0  # scale of the extra fat in the atrioventricular and septal grooves
@@ -229,7 +230,7 @@ def _heart_labels(scene: Scene, f: float, pts: HeartPoints, v: ShapeVariety) -> 
         # tricuspid annulus and its blood meets the atrium's through the valve
         # tricuspid annulus; the atrium sits low on it, its floor as wide as the RV inflow
         rv_outer = np.maximum(fields.rv_outer, pts.z - _rv_base_z(a, f))
-        ra_blood, ra_outer = right_atrium(a, f, pts, seat=0.3)
+        ra_blood, ra_outer = right_atrium(a, f, pts, seat=0.3, over_rv=v.atrium_over_rv)
         fields = replace(fields, rv_outer=rv_outer, ventricles=np.minimum(fields.lv_epi, rv_outer),
                          ra_blood=ra_blood, ra_outer=ra_outer)
     groove = v.epicardial_fat_mm + v.groove_fat * (3.5 * np.exp(-((pts.z / 9.0) ** 2)) + 2.0 * (
@@ -349,6 +350,7 @@ class SlabRecipe:
     papillary_wall_at_es: bool = False  # `ShapeVariety.papillary_wall_at_es`
     outflow_tract: bool = False  # `ShapeVariety.outflow_tract`
     open_rv_base: bool = False  # `ShapeVariety.open_rv_base`
+    atrium_over_rv: float = 0.0  # `ShapeVariety.atrium_over_rv`
 
 
 def training_slabs(seed: int, recipe: SlabRecipe | None = None) -> Iterator[Array]:
@@ -365,7 +367,8 @@ def training_slabs(seed: int, recipe: SlabRecipe | None = None) -> Iterator[Arra
             variety = dense_trabeculae(variety, rng)
         variety = replace(variety, trabecular_depth_ed_es=r.trabecular_depth_ed_es,
                           papillary_wall_at_es=r.papillary_wall_at_es,
-                          outflow_tract=r.outflow_tract, open_rv_base=r.open_rv_base)
+                          outflow_tract=r.outflow_tract, open_rv_base=r.open_rv_base,
+                          atrium_over_rv=r.atrium_over_rv)
         for _ in range(4):  # a few planes and phases per patient
             u = rng.random()
             f = float(rng.uniform(0, 0.15) if u < 0.35 else rng.uniform(0.85, 1.0)

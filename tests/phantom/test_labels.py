@@ -135,6 +135,17 @@ def test_an_open_rv_base_meets_the_right_atrium_without_a_muscular_lid() -> None
     assert (opened == A.RA_BLOOD).sum() > 1.3 * (lid == A.RA_BLOOD).sum()  # a wider floor
 
 
+def test_the_atrium_can_sit_over_the_rv_inflow() -> None:
+    def atrium_over_rv(over: float) -> float:
+        """Share of the RV just below its base that has right atrium just above it."""
+        v = ShapeVariety(open_rv_base=True, atrium_over_rv=over)
+        below = label_map(_scene(), _mid_plane(z=-2.0), 0.0, v) == A.RV_BLOOD
+        above = label_map(_scene(), _mid_plane(z=2.0), 0.0, v) == A.RA_BLOOD
+        return float((below & above).sum() / below.sum())
+
+    assert atrium_over_rv(0.4) > atrium_over_rv(0.0) + 0.15
+
+
 def test_systole_shrinks_the_cavity_and_thickens_the_wall() -> None:
     ed = label_map(_scene(), _mid_plane(), 0.0)
     es = label_map(_scene(), _mid_plane(), 1.0)
