@@ -126,9 +126,10 @@ class ShapeVariety:
         if not 0.0 <= self.trabeculation <= 1.0:
             raise ValueError(f"trabeculation must lie in [0, 1]: {self.trabeculation}")
         if min(self.lv_irregularity_mm, self.rv_irregularity_mm, self.trabecular_depth_mm,
-               self.rv_trabecular_depth_mm, self.epicardial_fat_mm,
-               self.groove_fat) < 0 or min(self.papillary_radius_mm, self.trabecular_wavelength_mm,
-                                           *self.trabecular_depth_ed_es) <= 0:
+               self.rv_trabecular_depth_mm, self.epicardial_fat_mm, self.groove_fat,
+               self.atrium_over_rv) < 0 or min(self.papillary_radius_mm,
+                                               self.trabecular_wavelength_mm,
+                                               *self.trabecular_depth_ed_es) <= 0:
             raise ValueError(f"implausible shape variety: {self}")
 
 
@@ -227,8 +228,7 @@ def _heart_labels(scene: Scene, f: float, pts: HeartPoints, v: ShapeVariety) -> 
     fields = _irregular(heart_fields(a, f, pts), pts, v)
     if v.open_rv_base:
         # the phantom caps the RV with a wall as thick as its free wall; a real RV ends at the
-        # tricuspid annulus and its blood meets the atrium's through the valve
-        # tricuspid annulus; the atrium sits low on it, its floor as wide as the RV inflow
+        # tricuspid annulus, where its blood meets the atrium's, the atrium seated low on it
         rv_outer = np.maximum(fields.rv_outer, pts.z - _rv_base_z(a, f))
         ra_blood, ra_outer = right_atrium(a, f, pts, seat=0.3, over_rv=v.atrium_over_rv)
         fields = replace(fields, rv_outer=rv_outer, ventricles=np.minimum(fields.lv_epi, rv_outer),

@@ -144,6 +144,8 @@ def test_the_atrium_can_sit_over_the_rv_inflow() -> None:
         return float((below & above).sum() / below.sum())
 
     assert atrium_over_rv(0.4) > atrium_over_rv(0.0) + 0.15
+    with pytest.raises(ValueError, match="implausible"):
+        ShapeVariety(atrium_over_rv=-0.2)
 
 
 def test_systole_shrinks_the_cavity_and_thickens_the_wall() -> None:
