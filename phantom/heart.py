@@ -190,11 +190,16 @@ class RvShape:
     length: float
 
 
-def rv_shape(anatomy: HeartAnatomy, f: float, pts: HeartPoints, lv_base_z: float) -> RvShape:
+def rv_base_z(anatomy: HeartAnatomy, f: float) -> float:
+    """The RV base (the tricuspid plane, mm along the long axis) at contraction `f`: it descends
+    by the tricuspid annular excursion and never rises above the LV base (`lv_shape`)."""
+    return min(-anatomy.rv_shortening * 70.0 * f, -anatomy.base_descent_mm * f)
+
+
+def rv_shape(anatomy: HeartAnatomy, f: float, pts: HeartPoints) -> RvShape:
     """RV crescent depth at the points' angles and heights, at contraction `f`."""
     a = anatomy
-    # tricuspid annular excursion; the RV base never rises above the LV base
-    base_z = min(-a.rv_shortening * 70.0 * f, lv_base_z)
+    base_z = rv_base_z(a, f)
     length = a.rv_length_mm + base_z
     level = (base_z - pts.z) / length
     along = np.sqrt(np.clip(1.0 - np.clip(level, 0.0, 1.0) ** 2.2, 0.0, 1.0))
@@ -212,7 +217,7 @@ def _rv(anatomy: HeartAnatomy, f: float, pts: HeartPoints, lv_epi: Array,
     """
     a = anatomy
     x, y, z = pts.x, pts.y, pts.z
-    rv = rv_shape(a, f, pts, lv.base_z)
+    rv = rv_shape(a, f, pts)
     r_epi, depth, base_z, length = lv.r_epi, rv.depth, rv.base_z, rv.length
     rho = pts.rho
     ends = np.maximum(z - base_z, base_z - length - z)

@@ -18,7 +18,14 @@ from cmr_search.vocab import AnatomyLabel, Diagnosis, Sex
 from phantom.anatomy import HeartAnatomy
 from phantom.body import body_layers, sample_habitus
 from phantom.geometry import Plane, centered_plane, sample_pose
-from phantom.heart import HeartFields, HeartPoints, heart_fields, right_atrium, scar_weight
+from phantom.heart import (
+    HeartFields,
+    HeartPoints,
+    heart_fields,
+    right_atrium,
+    rv_base_z,
+    scar_weight,
+)
 from phantom.population import body_surface_area, sample_anatomy
 from phantom.render import Scene
 from phantom.tissue import Tissue
@@ -196,11 +203,6 @@ def _trabecular(pts: HeartPoints, seed: int, share: float, wavelength_mm: float 
         np.zeros(pattern.shape, dtype=bool))
 
 
-def _rv_base_z(a: HeartAnatomy, f: float) -> float:
-    """The tricuspid plane of `heart.rv_shape` (mm), which descends in systole."""
-    return min(-a.rv_shortening * 70.0 * f, -a.base_descent_mm * f)
-
-
 def _outflow_tract(a: HeartAnatomy, f: float, pts: HeartPoints) -> list[
         tuple[Array, AnatomyLabel]]:
     """The RV infundibulum and pulmonary trunk: a muscular tube rising from the anterior RV
@@ -209,7 +211,7 @@ def _outflow_tract(a: HeartAnatomy, f: float, pts: HeartPoints) -> list[
     as great-artery blood, its wall as RV wall."""
     theta = np.radians(_OUTFLOW_THETA_DEG)
     reach = a.lv_radius_mm + a.septal_wall_mm + 0.5 * a.rv_width_mm
-    base_z = _rv_base_z(a, f)
+    base_z = rv_base_z(a, f)
     lean = 0.35 * np.array([np.cos(theta), np.sin(theta), 0.0]) + np.array([0.0, 0.0, 1.0])
     d = lean / np.linalg.norm(lean)
     px, py, pz = pts.x - reach * np.cos(theta), pts.y - reach * np.sin(theta), pts.z - base_z
@@ -229,7 +231,7 @@ def _heart_labels(scene: Scene, f: float, pts: HeartPoints, v: ShapeVariety) -> 
     if v.open_rv_base:
         # the phantom caps the RV with a wall as thick as its free wall; a real RV ends at the
         # tricuspid annulus, where its blood meets the atrium's, the atrium seated low on it
-        rv_outer = np.maximum(fields.rv_outer, pts.z - _rv_base_z(a, f))
+        rv_outer = np.maximum(fields.rv_outer, pts.z - rv_base_z(a, f))
         ra_blood, ra_outer = right_atrium(a, f, pts, seat=0.3, over_rv=v.atrium_over_rv)
         fields = replace(fields, rv_outer=rv_outer, ventricles=np.minimum(fields.lv_epi, rv_outer),
                          ra_blood=ra_blood, ra_outer=ra_outer)

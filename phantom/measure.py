@@ -65,13 +65,12 @@ def rv_volume_ml(anatomy: HeartAnatomy, f: float) -> float:
     if anatomy.rv_aneurysm_mm > 0:
         return rv_voxel_volume_ml(anatomy, f)
     theta = np.linspace(0.0, 360.0, _THETA_STEPS, endpoint=False)
-    lv_base = lv_shape(anatomy, f, _polar(theta[:1], np.zeros(1))).base_z
-    probe = rv_shape(anatomy, f, _polar(theta[:1], np.zeros(1)), lv_base)
+    probe = rv_shape(anatomy, f, _polar(theta[:1], np.zeros(1)))
     z = np.linspace(probe.base_z - probe.length, probe.base_z, _Z_STEPS, endpoint=False)
     z = z + 0.5 * (z[1] - z[0])
     pts = _polar(*np.meshgrid(theta, z))
     r_epi = lv_shape(anatomy, f, pts).r_epi
-    depth = rv_shape(anatomy, f, pts, lv_base).depth
+    depth = rv_shape(anatomy, f, pts).depth
     cell = np.radians(360.0 / _THETA_STEPS) * (z[1] - z[0])
     return float(0.5 * np.sum((r_epi + depth) ** 2 - r_epi**2) * cell / 1000.0)
 

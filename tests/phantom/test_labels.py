@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
@@ -101,7 +103,7 @@ def test_papillary_muscles_can_be_wall_from_mid_systole() -> None:
     assert np.array_equal(es_wall == A.LV_MYOCARDIUM, (es == A.LV_MYOCARDIUM) | (es == A.PAPILLARY))
 
 
-def _with_and_without(**flag: bool):  # type: ignore[no-untyped-def]
+def _with_and_without(**flag: bool) -> Callable[[float, float, bool], np.ndarray]:
     """label_map(z, f, on) with the ShapeVariety flag on or off; checks that the middle of the
     ventricles, far below the RV base, is the same either way."""
     def labels(z: float, f: float, on: bool) -> np.ndarray:
