@@ -33,7 +33,7 @@ from segment.scar import stack_scar
 logger = logging.getLogger(__name__)
 
 # bump when what a measurement record holds, or how it is computed here, changes
-MEASURE_VERSION = "m2"  # m2: scar burden from the LGE stack
+MEASURE_VERSION = "m3"  # m2: scar burden from LGE; m3: the systolic RV base (segment.annulus)
 
 
 class SegmentationModel(Protocol):

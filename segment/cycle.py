@@ -15,6 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from cmr_search.vocab import Structure
+from segment.annulus import follow_annulus
 from segment.io import SaxStudy
 from segment.measure import ed_es_from_curve, volume_ml
 from segment.study import StudyResult, measure_masks
@@ -57,8 +58,12 @@ def analyse_cycle(study: SaxStudy, segmenter: PhaseSegmenter) -> Cycle:
     started = time.perf_counter()
     masks = segmenter.segment_phases(study.phases, study.spacing_mm)
     lv = curve_ml(study, masks, Structure.LV_CAVITY)
-    rv = curve_ml(study, masks, Structure.RV_CAVITY)
     ed, es = ed_es_from_curve(lv)
+    # every phase's RV base follows the tricuspid annulus from end-diastole (segment.annulus)
+    masks = [mask if k == ed else follow_annulus(masks[ed], mask, study.spacing_mm,
+                                                 study.slice_spacing_mm)
+             for k, mask in enumerate(masks)]
+    rv = curve_ml(study, masks, Structure.RV_CAVITY)
     result = measure_masks(study, {ed: masks[ed], es: masks[es]}, ed, es, lv)
     result.seconds = time.perf_counter() - started
     return Cycle(result, masks, lv, rv)

@@ -18,6 +18,7 @@ import numpy as np
 
 from cmr_search.vocab import Structure
 from segment import measure as m
+from segment.annulus import follow_annulus
 from segment.checkpoint import label_codes
 from segment.infer import Segmenter
 from segment.io import SaxStudy, bsa_m2, write_mask
@@ -76,12 +77,17 @@ def _phases(study: SaxStudy, segmenter: Segmenter) -> tuple[dict[int, np.ndarray
         masks = dict(enumerate(segmenter.segment_phases(study.phases, study.spacing_mm)))
         curve = [_volumes(study, masks[k], Structure.LV_CAVITY) for k in range(n)]
         ed, es = hint or m.ed_es_from_curve(curve)
-        return masks, curve, ed, es if n == 2 else ed
-    rough = segmenter.without_tta().segment_phases(study.phases, study.spacing_mm)
-    curve = [_volumes(study, r, Structure.LV_CAVITY) for r in rough]
-    ed, es = hint or m.ed_es_from_curve(curve)
-    fine = segmenter.segment_phases([study.phases[ed], study.phases[es]], study.spacing_mm)
-    return {ed: fine[0], es: fine[1]}, curve, ed, es
+        es = es if n == 2 else ed
+    else:
+        rough = segmenter.without_tta().segment_phases(study.phases, study.spacing_mm)
+        curve = [_volumes(study, r, Structure.LV_CAVITY) for r in rough]
+        ed, es = hint or m.ed_es_from_curve(curve)
+        fine = segmenter.segment_phases([study.phases[ed], study.phases[es]], study.spacing_mm)
+        masks = {ed: fine[0], es: fine[1]}
+    if es != ed:  # the systolic RV base follows the tricuspid annulus (segment.annulus)
+        masks[es] = follow_annulus(masks[ed], masks[es], study.spacing_mm,
+                                   study.slice_spacing_mm)
+    return masks, curve, ed, es
 
 
 def _anterior_sign(study: SaxStudy) -> float:

@@ -120,7 +120,7 @@ def test_the_records_key_follows_the_weights_calibration_and_grid(tmp_path: Path
 
     from fakes.segment import tiny_checkpoint
 
-    from indexer.measure import CheckpointSegmentation
+    from indexer.measure import MEASURE_VERSION, CheckpointSegmentation
 
     folder = tiny_checkpoint(tmp_path / "ck")
     before = CheckpointSegmentation(folder).key
@@ -128,7 +128,8 @@ def test_the_records_key_follows_the_weights_calibration_and_grid(tmp_path: Path
     card["calibration"] = {"log_prior_offsets": {"lv_myocardium": 0.5}}
     (folder / "model_card.json").write_text(json.dumps(card))
     after = CheckpointSegmentation(folder).key
-    assert before != after and after.startswith("ck-") and after.endswith("-plain-m2")
+    assert before != after and after.startswith("ck-")
+    assert after.endswith(f"-plain-{MEASURE_VERSION}")
     card["inference"] = {"spacing_mm": 1.2}
     (folder / "model_card.json").write_text(json.dumps(card))
     assert CheckpointSegmentation(folder).key not in (before, after)  # the grid moves borders
@@ -137,9 +138,13 @@ def test_the_records_key_follows_the_weights_calibration_and_grid(tmp_path: Path
 def test_a_missing_checkpoint_is_named_before_any_study_is_read(tmp_path: Path) -> None:
     from fakes.segment import tiny_checkpoint
 
-    from indexer.measure import SegmentationUnavailableError, checked_segmentation
+    from indexer.measure import (
+        MEASURE_VERSION,
+        SegmentationUnavailableError,
+        checked_segmentation,
+    )
 
     with pytest.raises(SegmentationUnavailableError, match="nowhere: not a segmentation"):
         checked_segmentation(tmp_path / "nowhere", tta=False)
     model = checked_segmentation(tiny_checkpoint(tmp_path / "ck"), tta=True)
-    assert model.tta and model.key.endswith("-tta-m2")
+    assert model.tta and model.key.endswith(f"-tta-{MEASURE_VERSION}")
