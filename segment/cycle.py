@@ -16,6 +16,7 @@ import numpy as np
 
 from cmr_search.vocab import Structure
 from segment.annulus import follow_annulus
+from segment.border import reader_border
 from segment.io import SaxStudy
 from segment.measure import ed_es_from_curve, volume_ml
 from segment.study import StudyResult, measure_masks
@@ -56,7 +57,8 @@ def curve_ml(study: SaxStudy, masks: list[np.ndarray], code: Structure) -> list[
 def analyse_cycle(study: SaxStudy, segmenter: PhaseSegmenter) -> Cycle:
     """Segment every phase of a study, find ED and ES on the LV curve, measure and check."""
     started = time.perf_counter()
-    masks = segmenter.segment_phases(study.phases, study.spacing_mm)
+    masks = [reader_border(mask, study.phases[k]) for k, mask in
+             enumerate(segmenter.segment_phases(study.phases, study.spacing_mm))]
     lv = curve_ml(study, masks, Structure.LV_CAVITY)
     ed, es = ed_es_from_curve(lv)
     # every phase's RV base follows the tricuspid annulus from end-diastole (segment.annulus)

@@ -19,6 +19,7 @@ import numpy as np
 from cmr_search.vocab import Structure
 from segment import measure as m
 from segment.annulus import follow_annulus
+from segment.border import reader_border
 from segment.checkpoint import label_codes
 from segment.infer import Segmenter
 from segment.io import SaxStudy, bsa_m2, write_mask
@@ -74,16 +75,19 @@ def _phases(study: SaxStudy, segmenter: Segmenter) -> tuple[dict[int, np.ndarray
     n = len(study.phases)
     hint = hinted_phases(study)
     if n <= 2:
-        masks = dict(enumerate(segmenter.segment_phases(study.phases, study.spacing_mm)))
+        masks = {k: reader_border(mask, study.phases[k]) for k, mask in
+                 enumerate(segmenter.segment_phases(study.phases, study.spacing_mm))}
         curve = [_volumes(study, masks[k], Structure.LV_CAVITY) for k in range(n)]
         ed, es = hint or m.ed_es_from_curve(curve)
         es = es if n == 2 else ed
     else:
         rough = segmenter.without_tta().segment_phases(study.phases, study.spacing_mm)
-        curve = [_volumes(study, r, Structure.LV_CAVITY) for r in rough]
+        curve = [_volumes(study, reader_border(r, study.phases[k]), Structure.LV_CAVITY)
+                 for k, r in enumerate(rough)]
         ed, es = hint or m.ed_es_from_curve(curve)
         fine = segmenter.segment_phases([study.phases[ed], study.phases[es]], study.spacing_mm)
-        masks = {ed: fine[0], es: fine[1]}
+        masks = {ed: reader_border(fine[0], study.phases[ed]),
+                 es: reader_border(fine[1], study.phases[es])}
     if es != ed:  # the systolic RV base follows the tricuspid annulus (segment.annulus)
         masks[es] = follow_annulus(masks[ed], masks[es], study.spacing_mm,
                                    study.slice_spacing_mm)
@@ -243,7 +247,9 @@ def write(result: StudyResult, out: Path, model_name: str) -> list[Path]:
         written.append(path)
     labels = {"label_codes": label_codes(), "model": model_name,
               "conventions": "papillary muscles and trabeculation inside the LV cavity; "
-                             "RV myocardium not contoured"}
+                             "the partial-volume rim of the LV wall counts as cavity (cine); "
+                             "RV myocardium not contoured; at end-systole no RV above the "
+                             "descended tricuspid annulus"}
     (out / LABELS_FILE).write_text(json.dumps(labels, indent=2) + "\n", encoding="utf-8")
     (out / MEASUREMENTS_FILE).write_text(
         json.dumps(as_json(result, model_name), indent=2) + "\n", encoding="utf-8")
