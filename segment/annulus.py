@@ -1,5 +1,6 @@
 """The RV base in systole: the tricuspid annulus travels toward the apex, so a basal short-axis
-slice that cuts the RV at end-diastole may cut the right atrium at end-systole.
+slice that cuts the RV at end-diastole may cut the right atrium at end-systole (and, less
+far, in the phases between).
 
 Readers follow the annulus: on those slices they draw no RV (ACDC's experts draw the LV ring
 and leave the bright pool beside it out). A network that sees one slice at a time cannot
@@ -36,12 +37,13 @@ def atrium_at_rv_base(ed_mask: np.ndarray, mask: np.ndarray, spacing_mm: tuple[f
                       slice_spacing_mm: float) -> list[int]:
     """Slices of `mask` (another phase of the stack of `ed_mask`, slices base first) whose RV
     label is the right atrium: walking from the base, each slice whose RV pool sits more than
-    `RV_SHIFT_MM` from that slice's end-diastolic RV (or where end-diastole had none), until
-    the first pool in place or `ANNULUS_TRAVEL_MM` below the end-diastolic RV base."""
+    `RV_SHIFT_MM` from that slice's end-diastolic RV (or above the end-diastolic RV's first
+    slice), until the first pool in place, a slice inside the end-diastolic RV without one, or
+    `ANNULUS_TRAVEL_MM` below the end-diastolic RV base."""
     ed_rv = ed_mask == Structure.RV_CAVITY
     rv = mask == Structure.RV_CAVITY
     ed_slices = np.flatnonzero(ed_rv.any(axis=(1, 2)))
-    if len(ed_slices) == 0:
+    if len(ed_slices) == 0 or not slice_spacing_mm > 0:  # no ED RV, or no usable geometry
         return []
     top_mm = (ed_slices[0] - 0.5) * slice_spacing_mm  # upper face of the ED RV's first slab
     atrium = []
@@ -49,10 +51,12 @@ def atrium_at_rv_base(ed_mask: np.ndarray, mask: np.ndarray, spacing_mm: tuple[f
         if k * slice_spacing_mm - top_mm > ANNULUS_TRAVEL_MM:
             break
         if ed_rv[k].any():
-            moved = float(np.linalg.norm(_centre_mm(rv[k], spacing_mm)
-                                         - _centre_mm(ed_rv[k], spacing_mm)))
-            if moved <= RV_SHIFT_MM:
+            moved_mm = float(np.linalg.norm(_centre_mm(rv[k], spacing_mm)
+                                            - _centre_mm(ed_rv[k], spacing_mm)))
+            if moved_mm <= RV_SHIFT_MM:
                 break
+        elif k > ed_slices[0]:
+            break  # a gap inside the ED RV is the network's miss, not the atrium
         atrium.append(int(k))
     return atrium
 

@@ -1,5 +1,7 @@
-"""A whole cardiac cycle segmented: the masks of every phase, the LV and RV volume curves, and
-the measurements of the end-diastolic and end-systolic phases found on the LV curve.
+"""A whole cardiac cycle segmented: the masks of every phase (with the readers' LV border,
+`segment.border`, and each phase's RV base following the annulus from end-diastole,
+`segment.annulus`), the LV and RV volume curves, and the measurements of the end-diastolic
+and end-systolic phases found on the LV curve.
 
 What the indexer keeps of a study (curves and contours for the study page, numbers for search);
 `segment.study.analyse` remains the one-study command's path (ED and ES re-segmented with

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import nibabel as nib
 import numpy as np
+from scipy import ndimage
 
 from cmr_search.vocab import AnatomyLabel, Structure
 from segment.checkpoint import save_checkpoint
+from segment.io import SaxStudy
 from segment.model import CONFIGS, build_model
 
 
@@ -63,3 +65,39 @@ def acdc_folder(root: Path, patient: str = "patient901") -> Path:
         nib.save(nib.Nifti1Image(image.astype(np.float32), affine),
                  str(folder / f"{patient}_frame{frame:02d}.nii.gz"))
     return folder
+
+
+_CROSS = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], dtype=bool)
+
+
+def readers_case(phases: list[tuple[float, bool]], slices: int = 6,
+                 shape: tuple[int, int] = (64, 64)) -> tuple[SaxStudy, list[np.ndarray],
+                                                              list[np.ndarray]]:
+    """A cine study drawn as a network would segment it, one (cavity radius px, atrium at the
+    base) per phase: its masks, and per phase the wall rim the readers count as cavity.
+
+    The image has bright blood, a dark compact wall and a half-bright rim of wall pixels next
+    to the cavity; with the atrium, the basal RV pool sits 30 px away from its place."""
+    masks, images, rims = [], [], []
+    for cavity_px, atrium_at_base in phases:
+        mask = np.stack([heart_slice(shape, cavity_px, 4, rv=8) for _ in range(slices)])
+        if atrium_at_base:
+            rv = mask[0] == Structure.RV_CAVITY
+            mask[0][rv] = Structure.BACKGROUND
+            mask[0][np.roll(rv, 30, axis=0) & (mask[0] == Structure.BACKGROUND)] = (
+                Structure.RV_CAVITY)
+        wall = mask == Structure.LV_MYOCARDIUM
+        near_cavity = ndimage.binary_dilation(mask == Structure.LV_CAVITY, _CROSS[None])
+        outer = ndimage.binary_dilation(mask == Structure.BACKGROUND, _CROSS[None])
+        rim = wall & near_cavity & ~outer & ~ndimage.binary_dilation(
+            mask == Structure.RV_CAVITY, _CROSS[None])
+        image = np.where(mask == Structure.LV_CAVITY, 200.0, 0.0)
+        image[mask == Structure.RV_CAVITY] = 200.0
+        image[wall] = 40.0
+        image[rim] = 120.0
+        masks.append(mask)
+        images.append(image.astype(np.float32))
+        rims.append(rim)
+    study = SaxStudy("readers", images, list(range(1, len(phases) + 1)), (1.5, 1.5), 10.0,
+                     [np.eye(4)] * len(phases), [f"f{k}" for k in range(len(phases))])
+    return study, masks, rims

@@ -52,6 +52,23 @@ def test_pools_in_place_and_pools_beyond_the_annulus_travel_are_kept() -> None:
     found = atrium_at_rv_base(ed, es, _PIXEL_MM, 10.0)
     assert found == [0, 1, 2, 3, 4, 5]
     assert (5 - 3 + 0.5) * 10.0 <= ANNULUS_TRAVEL_MM < (6 - 3 + 0.5) * 10.0
+    kept = follow_annulus(ed, es, _PIXEL_MM, 10.0)
+    assert (kept[6:] == Structure.RV_CAVITY).any(axis=(1, 2)).all()  # below the travel
+
+
+def test_a_gap_inside_the_diastolic_rv_stops_the_walk() -> None:
+    ed, es = _stack(6), _stack(6, rv=6.0)
+    ed[2][ed[2] == Structure.RV_CAVITY] = Structure.BACKGROUND  # the network missed it at ED
+    for k in range(6):
+        _pool_moved_by(es, k, 3 * RV_SHIFT_MM)
+    assert atrium_at_rv_base(ed, es, _PIXEL_MM, 10.0) == [0, 1]
+
+
+def test_no_usable_slice_spacing_changes_nothing() -> None:
+    ed, es = _stack(4), _stack(4, rv=6.0)
+    _pool_moved_by(es, 0, 3 * RV_SHIFT_MM)
+    for spacing_mm in (0.0, float("nan")):
+        assert atrium_at_rv_base(ed, es, _PIXEL_MM, spacing_mm) == []
 
 
 def test_a_stack_without_an_end_diastolic_rv_is_left_alone() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 import pytest
-from fakes.segment import acdc_folder, heart_slice, tiny_checkpoint
+from fakes.segment import acdc_folder, heart_slice, readers_case, tiny_checkpoint
 
 from cmr_search.vocab import Structure
 from segment.commands import segment_study
@@ -85,3 +85,29 @@ def test_the_phases_a_source_names_are_taken_as_ed_and_es(tmp_path: Path) -> Non
     assert study.frame_numbers[ed] == study.ed_hint and study.frame_numbers[es] == study.es_hint
     study.es_hint = study.ed_hint  # a source naming one frame twice names no phases
     assert hinted_phases(study) is None
+
+
+class _Prepared(Segmenter):
+    """Hands back prepared masks, one per phase (as a network would have drawn them)."""
+
+    def __init__(self, masks: list[np.ndarray]) -> None:
+        self.tta = False
+        self.masks = masks
+
+    def segment_phases(self, volumes: list[np.ndarray], spacing_mm: tuple[float, float]) -> list[
+            np.ndarray]:
+        return [m.copy() for m in self.masks]
+
+
+def test_analyse_draws_the_readers_border_and_leaves_the_systolic_atrium_out() -> None:
+    study, masks, rims = readers_case([(12, False), (8, True)])
+    result = analyse(study, _Prepared(masks))
+    assert (result.ed, result.es) == (0, 1)
+    for k in (0, 1):
+        assert (result.masks[k][rims[k]] == Structure.LV_CAVITY).all()
+    assert (result.masks[0][0] == Structure.RV_CAVITY).any()
+    assert not (result.masks[1][0] == Structure.RV_CAVITY).any()
+    assert (result.masks[1][1:] == Structure.RV_CAVITY).any(axis=(1, 2)).all()
+    voxel_ml = 1.5 * 1.5 * 10.0 / 1000
+    rvesv = (result.masks[1] == Structure.RV_CAVITY).sum() * voxel_ml
+    assert result.values["rvesv_ml"] == pytest.approx(rvesv, abs=0.1)
