@@ -2,17 +2,21 @@
 vector that finds studies whose hearts measure alike.
 
 The vector holds each feature as a z-score against the sex's healthy reference
-(`cmr_search.normals`), clipped to +-6, and a constant last component. The store compares
-vectors by cosine; with the constant large against the z-scores, the cosine ranks neighbours
-nearly as the Euclidean distance between the z-scores would, so "near" means "measures alike"
-and not merely "abnormal in the same direction".
+(`cmr_search.normals`), clipped to +-6; then the findings a reader grades from those numbers
+(LV and RV dysfunction and dilation, LV hypertrophy: none, mild, moderate, severe by the same
+references, `cmr_search.normals.grade`), a grade step counting as one reference SD; and a
+constant last component. The store compares vectors by cosine; with the constant large
+against the rest, the cosine ranks neighbours nearly as the Euclidean distance would, so
+"near" means "measures alike" and not merely "abnormal in the same direction". The grades
+make the clinical cut-offs count: two hearts on either side of "LVEF below 41 %" are further
+apart than their z-scores alone say.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from cmr_search.normals import sex_of, z_score
+from cmr_search.normals import grade, sex_of, z_score
 from cmr_search.vocab import Finding, Measure
 
 MEASURES = "measures"  # the named vector of standardised measurements
@@ -42,7 +46,12 @@ FEATURES: tuple[tuple[tuple[Measure, ...], float], ...] = (
     ((Measure.MAX_WALL_THICKNESS,), 1.0),
     ((Measure.SCAR,), 1.0),
 )
-MEASURE_DIM = len(FEATURES) + 1
+# the graded findings in the vector (LGE is left to the scar feature: scar is unvalidated)
+GRADED: tuple[Finding, ...] = (
+    Finding.LV_SYSTOLIC_DYSFUNCTION, Finding.RV_SYSTOLIC_DYSFUNCTION, Finding.LV_DILATION,
+    Finding.RV_DILATION, Finding.LV_HYPERTROPHY)
+_GRADE_STEP = 1.0  # one grade step weighs as one reference SD of a z-scored feature
+MEASURE_DIM = len(FEATURES) + len(GRADED) + 1
 _CLIP_Z = 6.0
 _CONSTANT = 20.0
 _SCAR_SCALE_PCT = 5.0  # healthy myocardium has no scar: 5 % of it counts as one unit
@@ -77,4 +86,11 @@ def measurement_vector(values: dict[Measure, float], sex: str | None) -> np.ndar
     if values.get(Measure.LVEF) is None and values.get(Measure.LVEDV) is None:
         return None
     features = [weight * _feature(values, measures, sex) for measures, weight in FEATURES]
-    return np.asarray([*features, _CONSTANT], dtype=np.float32)
+    grades = [_grade_steps(finding, values, sex) for finding in GRADED]
+    return np.asarray([*features, *grades, _CONSTANT], dtype=np.float32)
+
+
+def _grade_steps(finding: Finding, values: dict[Measure, float], sex: str | None) -> float:
+    """The finding's grade (0 none .. 3 severe) in SD units; 0 when nothing grades it."""
+    graded = grade(finding, values, sex_of(sex))
+    return 0.0 if graded is None else _GRADE_STEP * graded.severity.rank

@@ -9,7 +9,8 @@ from catalog.payload import PayloadField, image_score_key, report_severity_key
 from cmr_search.vocab import CINE_SLOTS, CMR_CLIP_FINDINGS, STILL_SLOTS, ClipSlot, Finding
 from vectorstore.types import FieldType, StoreSchema
 
-INDEX_VERSION = "cmr-index-3"  # bump when the point layout or payload meaning changes
+INDEX_VERSION = "cmr-index-4"  # bump when the point layout or payload meaning changes
+# cmr-index-4: the measurement vector carries the graded findings (catalog.measures)
 
 STUDY = "study"  # the study video embedding (joint space)
 IMPRESSION = "impression"  # the report impression through the CLIP text tower (joint space)
@@ -67,7 +68,7 @@ def store_schema(sizes: dict[str, int]) -> StoreSchema:
     """The collection for points with these dense vectors (per-view ones scanned exactly).
 
     The measurement vector keeps float32: its neighbours differ in the third decimal of the
-    cosine, below what float16 storage keeps (and its 40 bytes a point are scanned whole
+    cosine, below what float16 storage keeps (and its 60 bytes a point are scanned whole
     up to a quarter million studies)."""
     views = tuple(name for name in sizes if name in VIEW_VECTORS.values())
     # the study vector is rescored by every images-mode, similar-case and measured-findings
