@@ -3,29 +3,16 @@ phase's RV base following the annulus."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-from fakes.segment import readers_case
+from fakes.segment import PreparedSegmenter, readers_case
 
 from cmr_search.vocab import Structure
 from segment.cycle import analyse_cycle
 
 
-class _Drawn:
-    """Hands back prepared masks, one per phase."""
-
-    def __init__(self, masks: list[np.ndarray]) -> None:
-        self.masks = masks
-
-    def segment_phases(self, volumes: list[np.ndarray],
-                       spacing_mm: tuple[float, float]) -> list[np.ndarray]:
-        assert len(volumes) == len(self.masks)
-        return [m.copy() for m in self.masks]
-
-
 def test_every_phase_gets_the_readers_border_and_the_systolic_rv_base() -> None:
     study, masks, rims = readers_case([(12, False), (10, True), (8, True), (11, False)])
-    cycle = analyse_cycle(study, _Drawn(masks))
+    cycle = analyse_cycle(study, PreparedSegmenter(masks))
     assert (cycle.ed, cycle.es) == (0, 2)
     for k, mask in enumerate(cycle.masks):  # the rim is cavity now, in every phase
         assert (mask[rims[k]] == Structure.LV_CAVITY).all()

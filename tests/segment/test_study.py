@@ -8,7 +8,13 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 import pytest
-from fakes.segment import acdc_folder, heart_slice, readers_case, tiny_checkpoint
+from fakes.segment import (
+    PreparedSegmenter,
+    acdc_folder,
+    heart_slice,
+    readers_case,
+    tiny_checkpoint,
+)
 
 from cmr_search.vocab import Structure
 from segment.commands import segment_study
@@ -87,21 +93,9 @@ def test_the_phases_a_source_names_are_taken_as_ed_and_es(tmp_path: Path) -> Non
     assert hinted_phases(study) is None
 
 
-class _Prepared(Segmenter):
-    """Hands back prepared masks, one per phase (as a network would have drawn them)."""
-
-    def __init__(self, masks: list[np.ndarray]) -> None:
-        self.tta = False
-        self.masks = masks
-
-    def segment_phases(self, volumes: list[np.ndarray], spacing_mm: tuple[float, float]) -> list[
-            np.ndarray]:
-        return [m.copy() for m in self.masks]
-
-
 def test_analyse_draws_the_readers_border_and_leaves_the_systolic_atrium_out() -> None:
     study, masks, rims = readers_case([(12, False), (8, True)])
-    result = analyse(study, _Prepared(masks))
+    result = analyse(study, PreparedSegmenter(masks))
     assert (result.ed, result.es) == (0, 1)
     for k in (0, 1):
         assert (result.masks[k][rims[k]] == Structure.LV_CAVITY).all()
