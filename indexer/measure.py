@@ -33,7 +33,8 @@ from segment.scar import stack_scar
 logger = logging.getLogger(__name__)
 
 # bump when what a measurement record holds, or how it is computed here, changes
-MEASURE_VERSION = "m3"  # m2: scar from LGE; m3: the RV base at ES, the readers' LV border
+MEASURE_VERSION = "m4"  # m2: scar from LGE; m3: the RV base at ES, the readers' LV border;
+# m4: RV blood judged per slice
 
 
 class SegmentationModel(Protocol):

@@ -50,6 +50,27 @@ def test_a_dark_region_taken_for_the_rv_is_dropped_for_the_bright_one() -> None:
     assert (clean_labels(stack)[lung] == Structure.RV_CAVITY).any()  # labels alone keep it
 
 
+def test_rv_blood_is_judged_against_the_lv_blood_of_its_own_slice() -> None:
+    stack = np.stack([heart_slice((64, 64), 10, 5, rv=8) for _ in range(3)])
+    rv = stack == Structure.RV_CAVITY
+    images = np.where(stack == Structure.LV_CAVITY, 400.0, 80.0).astype(np.float32)
+    images[rv] = 380.0
+    images[0] *= 0.45  # a basal slice far from the coil: all of it dimmer
+    labels = clean_labels(stack, images)
+    assert (labels[rv] == Structure.RV_CAVITY).all()
+
+
+def test_an_rv_among_trabeculae_is_kept_by_its_bright_quartile() -> None:
+    stack = np.stack([heart_slice((64, 64), 10, 5, rv=8) for _ in range(3)])
+    rv = stack == Structure.RV_CAVITY
+    images = np.where(stack == Structure.LV_CAVITY, 400.0, 80.0).astype(np.float32)
+    rows = np.arange(64)[None, :, None] * np.ones((3, 64, 64))
+    images[rv] = np.where(rows[rv] % 3 == 0, 380.0, 90.0)  # a third of it blood, at most
+    assert np.median(images[rv]) < 0.5 * 400
+    labels = clean_labels(stack, images)
+    assert (labels[rv] == Structure.RV_CAVITY).all()
+
+
 def test_segmenter_returns_masks_and_probabilities_at_the_input_grid(tmp_path: Path) -> None:
     segmenter = Segmenter(tiny_checkpoint(tmp_path / "ck"), tta=True)
     slices = np.random.default_rng(0).random((3, 70, 90)).astype(np.float32)
