@@ -52,5 +52,8 @@ def check_compatible(metadata: dict[str, Any], expected: dict[str, Any], where: 
 
 def _describe(value: Any) -> str:
     if isinstance(value, dict) and "architecture" in value:
-        return f"{value.get('architecture')} {str(value.get('weights_sha256', ''))[:12]}"
+        weights = value.get("negative_prompt_weights") or {}
+        prompts = ", prompt weights " + ", ".join(f"{k} {v:g}" for k, v in
+                                                 sorted(weights.items())) if weights else ""
+        return f"{value.get('architecture')} {str(value.get('weights_sha256', ''))[:12]}{prompts}"
     return str(value)[:80]

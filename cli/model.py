@@ -1,16 +1,24 @@
-"""`cmr-search train` and `cmr-search eval`: the model, from an archive's studies and reports."""
+"""`cmr-search train`, `eval` and `tune-prompts`: the model, from an archive's studies and
+reports."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from cli.common import console, fail, progress_bar, settings_of
+
+if TYPE_CHECKING:
+    from cmr_search.settings import Settings
+    from cmrclip.data import PairSet
+    from cmrclip.model import ClipModel
+    from cmrclip.types import ModelIdentity
 
 
 def train(
@@ -105,28 +113,15 @@ def evaluate(
 ) -> None:
     """Evaluate like the paper: retrieval, zero-shot, few-shot, linear probe, baselines."""
     from cli.evaldata import eval_data
-    from cmrclip.checkpoint import CheckpointError, checkpoint_folder, load_checkpoint
-    from cmrclip.inference import resolve_device
-    from cmrclip.model import preprocess_for
     from cmrclip.report import markdown
     from cmrclip.run_eval import run_evaluation
-    from indexer.pairs import load_pairs
 
     settings = settings_of(ctx)
     if not archive.is_dir():
         fail(f"{archive}: not a folder")
     folder = out or settings.layout.evaluations / f"{datetime.now(UTC):%Y%m%dT%H%M%S}"
-    try:
-        model, identity = load_checkpoint(checkpoint_folder(checkpoint or settings.checkpoint))
-        model.to(resolve_device(settings.device))
-    except (CheckpointError, ValueError) as error:
-        fail(str(error))
-    with progress_bar() as progress:
-        task = progress.add_task("preparing clips", total=None)
-        pairs = load_pairs(archive, preprocess_for(identity.architecture), settings.layout.clips,
-                           settings.worker_count,
-                           lambda done, total: progress.update(task, completed=done,
-                                                               total=total))
+    model, identity, _ = _load_model(checkpoint or settings.checkpoint, settings.device)
+    pairs = _prepared_pairs(archive, identity, settings)
     result = run_evaluation(model, identity, eval_data(archive, pairs, seed), folder,
                             str(archive), seed)
     if as_json:
@@ -164,3 +159,80 @@ def convert_checkpoint(
         return
     console.print(f"{identity.architecture} (weights SHA-256 {identity.weights_sha256[:12]}) "
                   f"written to {out}; use it with CMR_SEARCH_CHECKPOINT={out}")
+
+
+def tune_prompts(
+    ctx: typer.Context,
+    archive: Annotated[Path, typer.Argument(help="a validation archive with ground truth or "
+                                            "reports, seen by neither training nor evaluation")],
+    checkpoint: Annotated[Path | None, typer.Option(
+        help="checkpoint folder to update; default: CMR_SEARCH_CHECKPOINT, else the demo "
+             "checkpoint")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Choose, per finding, how much of the negative prompts a zero-shot score subtracts."""
+    import numpy as np
+    import torch
+
+    from cli.evaldata import eval_data
+    from cmrclip.checkpoint import CheckpointError
+    from cmrclip.contrast import choose, table, write_choice
+    from cmrclip.evaluate import prompt_embeddings
+    from cmrclip.train import embed_pairs
+
+    settings = settings_of(ctx)
+    if not archive.is_dir():
+        fail(f"{archive}: not a folder")
+    model, identity, folder = _load_model(checkpoint or settings.checkpoint, settings.device)
+    pairs = _prepared_pairs(archive, identity, settings)
+    device = next(model.parameters()).device
+    with progress_bar() as progress:
+        progress.add_task("embedding the studies", total=None)
+        data = eval_data(archive, pairs)
+        with torch.no_grad():  # one text, as the embedding also projects texts
+            features = model.text_features(data.queries[:1])
+        video, _ = embed_pairs(model, data.pairs, device, features)
+    choices = choose(video.astype(np.float64), data.labels, prompt_embeddings(model))
+    try:
+        identity = write_choice(folder, choices, str(archive))
+    except CheckpointError as error:
+        fail(str(error))
+    if as_json:
+        typer.echo(json.dumps({"checkpoint": str(folder), "identity": identity.as_dict(),
+                               "findings": table(choices)}))
+        return
+    rows = table(choices)
+    out = Table(title=f"negative prompt weight per finding ({archive}, {len(video)} studies)")
+    for column in rows[0]:
+        out.add_column(column)
+    for row in rows:
+        out.add_row(*(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row.values()))
+    console.print(out)
+    console.print(f"written to {folder / 'model_card.json'}; indexes of this model re-score "
+                  "(cmr-search index)")
+
+
+def _load_model(checkpoint: Path | None, device: str) -> tuple[ClipModel, ModelIdentity, Path]:
+    """The checkpoint's model on `device`, its identity and folder; a bad one is one line."""
+    from cmrclip.checkpoint import CheckpointError, checkpoint_folder, load_checkpoint
+    from cmrclip.inference import resolve_device
+
+    try:
+        folder = checkpoint_folder(checkpoint)
+        model, identity = load_checkpoint(folder)
+        model.to(resolve_device(device))
+    except (CheckpointError, ValueError) as error:
+        fail(str(error))
+    return model, identity, folder
+
+
+def _prepared_pairs(archive: Path, identity: ModelIdentity, settings: Settings) -> PairSet:
+    """The archive's studies as this model's clips (cached), with a progress bar."""
+    from cmrclip.model import preprocess_for
+    from indexer.pairs import load_pairs
+
+    with progress_bar() as progress:
+        task = progress.add_task("preparing clips", total=None)
+        return load_pairs(archive, preprocess_for(identity.architecture), settings.layout.clips,
+                          settings.worker_count,
+                          lambda done, total: progress.update(task, completed=done, total=total))

@@ -73,7 +73,8 @@ def _write_weights(state: dict[str, Any], folder: Path) -> str:
     return file_digest(folder / WEIGHTS)
 
 
-def _write_card(folder: Path, card: dict[str, Any]) -> None:
+def write_card(folder: Path, card: dict[str, Any]) -> None:
+    """Write a model card (a temporary file first, so a crash leaves the old card)."""
     tmp = folder / (CARD + ".partial")
     tmp.write_text(json.dumps(card, indent=2, default=str), encoding="utf-8")
     tmp.replace(folder / CARD)
@@ -97,7 +98,7 @@ def save_checkpoint(model: ClipModel, folder: Path, card: dict[str, Any]) -> Mod
         text_digest = folder_digest(model.text.folder)
     identity = ModelIdentity(model.config.name, digest, model.config.embed_dim,
                              model.config.clip_spec.version, text_digest)
-    _write_card(folder, {**card, "architecture": model.config.name,
+    write_card(folder, {**card, "architecture": model.config.name,
                          "config": model.config.as_dict(), "identity": identity.as_dict(),
                          "text_tower_folder": str(model.text.folder)})
     return identity
@@ -112,7 +113,7 @@ def convert_release(source: Path, folder: Path) -> ModelIdentity:
     digest = _write_weights({k: v.contiguous() for k, v in model.state_dict().items()}, folder)
     _copy_tokenizer(source, folder)
     shutil.copyfile(source / "config.json", folder / "config.json")
-    _write_card(folder, {
+    write_card(folder, {
         "architecture": identity.architecture, "config": model.config.as_dict(),
         "identity": identity.as_dict(), "weights_file_sha256": digest,
         "converted_from": {"folder": str(source.resolve()), "file": release.weights.name,

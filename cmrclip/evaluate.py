@@ -8,6 +8,7 @@ finding profile), because many studies share an impression ("Normal study.").
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,27 +73,39 @@ def _accuracy_f1(scores: np.ndarray, labels: np.ndarray, threshold: float) -> tu
 Curves = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
-def zero_shot(model: ClipModel, video: np.ndarray, data: EvalData, val: list[int],
-              test: list[int], curves: Curves | None = None) -> dict[str, dict[str, float]]:
-    """Pair scoring (positive minus negative prompts) and the paper's positive-only scoring."""
+def prompt_embeddings(model: ClipModel) -> dict[Finding, tuple[np.ndarray, np.ndarray]]:
+    """Mean positive and mean negative prompt embedding per CMR-CLIP finding."""
     out = {}
     with torch.no_grad():
         for finding in CMR_CLIP_FINDINGS:
             positive, negative = PROMPTS[finding]
-            pos = model.encode_text(list(positive)).mean(0).cpu().numpy()
-            neg = model.encode_text(list(negative)).mean(0).cpu().numpy()
-            score = video @ pos - video @ neg
-            labels = data.labels[finding]
-            threshold = _best_threshold(score[val], labels[val])
-            accuracy, f1 = _accuracy_f1(score[test], labels[test], threshold)
-            out[finding.value] = {
-                "auc": roc_auc(score[test], labels[test]),
-                "accuracy": accuracy, "f1": f1,
-                "auc_positive_only": roc_auc((video @ pos)[test], labels[test]),
-                "positives": int(labels[test].sum()),
-            }
-            if curves is not None:
-                curves[finding.value] = (score[test], labels[test])
+            out[finding] = (model.encode_text(list(positive)).mean(0).cpu().numpy(),
+                            model.encode_text(list(negative)).mean(0).cpu().numpy())
+    return out
+
+
+def zero_shot(model: ClipModel, video: np.ndarray, data: EvalData, val: list[int],
+              test: list[int], curves: Curves | None = None,
+              negative_weights: Mapping[str, float] | None = None) -> dict[str, dict[str, float]]:
+    """Pair scoring (positive minus negative prompts, the negative weighted as the model's
+    identity says: `negative_weights`) and the paper's positive-only scoring."""
+    out = {}
+    weights = negative_weights or {}
+    for finding, (pos, neg) in prompt_embeddings(model).items():
+        weight = weights.get(finding.value, 1.0)
+        score = video @ pos - weight * (video @ neg)
+        labels = data.labels[finding]
+        threshold = _best_threshold(score[val], labels[val])
+        accuracy, f1 = _accuracy_f1(score[test], labels[test], threshold)
+        out[finding.value] = {
+            "auc": roc_auc(score[test], labels[test]),
+            "accuracy": accuracy, "f1": f1,
+            "auc_positive_only": roc_auc((video @ pos)[test], labels[test]),
+            "positives": int(labels[test].sum()),
+            "negative_weight": weight,
+        }
+        if curves is not None:
+            curves[finding.value] = (score[test], labels[test])
     return out
 
 
@@ -158,7 +171,8 @@ def linear_probe(video: np.ndarray, data: EvalData, support: list[int],
 
 
 def evaluate_model(model: ClipModel, data: EvalData, seed: int = 0, full: bool = True,
-                   curves: Curves | None = None) -> dict[str, Any]:
+                   curves: Curves | None = None,
+                   negative_weights: Mapping[str, float] | None = None) -> dict[str, Any]:
     model.eval()
     device = next(model.parameters()).device
     with torch.no_grad():
@@ -167,7 +181,7 @@ def evaluate_model(model: ClipModel, data: EvalData, seed: int = 0, full: bool =
     video, queries = embed_pairs(model, data.pairs, device, features)
     val, test = split_by_patient(data.pairs.patient_ids, 0.3, seed)
     result: dict[str, Any] = {
-        "zero_shot": zero_shot(model, video, data, val, test, curves),
+        "zero_shot": zero_shot(model, video, data, val, test, curves, negative_weights),
         "retrieval": _retrieval(queries, video, data.signature),
     }
     if full:

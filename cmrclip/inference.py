@@ -104,19 +104,21 @@ class Encoder:
                            F.normalize(features, dim=-1).cpu().numpy())
 
     def finding_directions(self) -> dict[str, np.ndarray]:
-        """Mean positive minus mean negative prompt embedding, per CMR-CLIP finding."""
+        """Mean positive minus mean negative prompt embedding, per CMR-CLIP finding; the
+        negative part weighted as the model's identity says (`cmrclip.contrast`)."""
         if self._directions is None:  # built whole, then published: threads share it
             directions = {}
             for finding in CMR_CLIP_FINDINGS:
                 positive, negative = PROMPTS[finding]
                 pos = self.encode_texts(list(positive)).joint.mean(0)
                 neg = self.encode_texts(list(negative)).joint.mean(0)
-                directions[finding.value] = pos - neg
+                directions[finding.value] = pos - self.identity.negative_weight(finding) * neg
             self._directions = directions
         return self._directions
 
     def raw_scores(self, study_vector: np.ndarray) -> dict[str, float]:
-        """Zero-shot scores (uncalibrated): how much closer to the positive prompts."""
+        """Zero-shot scores (uncalibrated): how much closer to the positive prompts than
+        (the weighted) negative ones."""
         return {name: float(study_vector @ d) for name, d in self.finding_directions().items()}
 
 

@@ -6,7 +6,7 @@ Importable without torch, so search and tests can speak of a model without loadi
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,14 +27,35 @@ class ModelIdentity:
     embed_dim: int
     clip_spec_version: str
     text_tower_sha256: str
+    # per finding, the share of the negative prompts' embedding a zero-shot score subtracts
+    # (1.0 for a finding not named): chosen on a validation archive (`cmrclip.contrast`)
+    negative_prompt_weights: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for finding, weight in self.negative_prompt_weights.items():
+            if not 0.0 <= weight <= 1.0:
+                raise CheckpointError(f"model identity: negative_prompt_weights.{finding} "
+                                      f"{weight} is outside 0..1")
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """As recorded with an index; without weights the record is what it always was, so
+        indexes of such a model stay valid."""
+        out = dict(self.__dict__)
+        if not self.negative_prompt_weights:
+            del out["negative_prompt_weights"]
+        return out
+
+    def negative_weight(self, finding: str) -> float:
+        return float(self.negative_prompt_weights.get(finding, 1.0))
 
     @property
     def key(self) -> str:
-        """A short folder-safe key for everything derived from this model (records, caches)."""
+        """A short folder-safe key for everything derived from this model (records, caches):
+        records hold zero-shot scores, so the prompt weights are part of it."""
         text = f"{self.architecture}:{self.weights_sha256}:{self.clip_spec_version}"
+        if self.negative_prompt_weights:
+            text += ":" + ",".join(f"{k}={v:g}" for k, v in
+                                   sorted(self.negative_prompt_weights.items()))
         return f"{self.architecture}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 
 from cli.evaldata import eval_data
 from cli.main import app
+from cmrclip.checkpoint import read_identity
 from cmrclip.data import PairSet
 from cmrclip.model import preprocess_for
 from cmrclip.train import TrainConfig, train
@@ -23,6 +25,13 @@ pytestmark = pytest.mark.slow  # indexes or trains with a real archive
 def pairs(archive: Path, tmp_path_factory: pytest.TempPathFactory) -> PairSet:
     cache = tmp_path_factory.mktemp("clips")
     return load_pairs(archive, preprocess_for("tiny"), cache, workers=1)
+
+
+@pytest.fixture(scope="module")
+def trained(pairs: PairSet, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    checkpoint = tmp_path_factory.mktemp("run")
+    train(TrainConfig(out=checkpoint, epochs=1, batch_size=4, validation=0.3, seed=1), pairs)
+    return checkpoint / "best"
 
 
 def test_eval_queries_are_paraphrases_with_the_same_meaning(archive: Path,
@@ -39,14 +48,12 @@ def test_an_archive_without_ground_truth_is_labelled_from_its_reports(
     assert data.label_source == "report labeler" and data.queries == pairs.texts
 
 
-def test_eval_command_writes_json_markdown_and_roc(archive: Path, pairs: PairSet,
+def test_eval_command_writes_json_markdown_and_roc(archive: Path, trained: Path,
                                                    tmp_path: Path, monkeypatch: Any) -> None:
-    checkpoint = tmp_path / "run"
-    train(TrainConfig(out=checkpoint, epochs=1, batch_size=4, validation=0.3, seed=1), pairs)
     monkeypatch.setenv("CMR_SEARCH_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("CMR_SEARCH_WORKERS", "1")
     result = CliRunner().invoke(app, ["eval", str(archive), "--checkpoint",
-                                      str(checkpoint / "best"), "--json",
+                                      str(trained), "--json",
                                       "--out", str(tmp_path / "report")])
     assert result.exit_code == 0, repr(result.exception)
     payload = json.loads(result.stdout.strip().splitlines()[-1])
@@ -59,6 +66,23 @@ def test_eval_command_writes_json_markdown_and_roc(archive: Path, pairs: PairSet
     assert "t2v" in payload["baselines"]["report_text"]["retrieval"]
     assert (tmp_path / "report" / "evaluation.md").read_text().startswith("# CMR-CLIP")
     assert (tmp_path / "report" / "roc.png").stat().st_size > 1000
+
+
+def test_tune_prompts_records_its_choice_in_the_card(archive: Path, trained: Path,
+                                                     tmp_path: Path, monkeypatch: Any) -> None:
+    checkpoint = tmp_path / "ck"
+    shutil.copytree(trained, checkpoint)
+    before = read_identity(checkpoint)
+    monkeypatch.setenv("CMR_SEARCH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CMR_SEARCH_WORKERS", "1")
+    result = CliRunner().invoke(app, ["tune-prompts", str(archive), "--checkpoint",
+                                      str(checkpoint), "--json"])
+    assert result.exit_code == 0, repr(result.exception)
+    payload = json.loads(result.stdout.strip().splitlines()[-1])
+    assert [row["weight"] for row in payload["findings"]] == [1.0] * 7  # six studies: too few
+    card = json.loads((checkpoint / "model_card.json").read_text())
+    assert len(card["zero_shot_contrast"]["findings"]) == 7
+    assert read_identity(checkpoint) == before  # nothing chosen: the identity stays
 
 
 def test_eval_uses_the_configured_checkpoint(archive: Path, tmp_path: Path,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
+from cmr_search.vocab import Finding
 from cmrclip.checkpoint import DEMO_CHECKPOINT, read_identity
 from cmrclip.clips import empty_clips
 from cmrclip.inference import Encoder
+from cmrclip.prompts import PROMPTS
 
 pytestmark = pytest.mark.slow
 
@@ -41,3 +44,14 @@ def test_directions_and_scores_cover_the_seven_findings(encoder: Encoder) -> Non
 def test_the_identity_is_read_without_loading_weights(encoder: Encoder) -> None:
     assert read_identity(DEMO_CHECKPOINT) == encoder.identity
     assert encoder.key.startswith("tiny-") and encoder.key == encoder.identity.key
+
+
+def test_the_negative_prompts_weigh_as_the_identity_says(encoder: Encoder) -> None:
+    weights = {**encoder.identity.negative_prompt_weights, "lge": 0.0}
+    weighted = Encoder(encoder.model, replace(encoder.identity, negative_prompt_weights=weights),
+                       "cpu")
+    positive = weighted.encode_texts(list(PROMPTS[Finding.LGE][0])).joint.mean(0)
+    assert np.allclose(weighted.finding_directions()["lge"], positive, atol=1e-5)
+    for name, direction in encoder.finding_directions().items():
+        if name != "lge":
+            assert np.allclose(weighted.finding_directions()[name], direction, atol=1e-5)

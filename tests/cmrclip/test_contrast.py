@@ -1,0 +1,74 @@
+"""Choosing the negative prompts' weight per finding, and recording it as the model's."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from catalog import IndexMismatchError, check_compatible, index_identity
+from cmr_search.vocab import Finding
+from cmrclip.checkpoint import read_identity
+from cmrclip.contrast import choose, write_choice
+from cmrclip.types import CheckpointError, ModelIdentity
+
+IDENTITY = ModelIdentity("tiny", "a" * 64, 8, "spec-1", "b" * 64)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return np.asarray(x / np.linalg.norm(x, axis=-1, keepdims=True))
+
+
+def _studies(n: int, positives: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Unit study vectors whose first axis carries the finding (a little, among noise)."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) < positives
+    video = rng.normal(size=(n, 8))
+    video[:, 0] += np.where(labels, 1.0, -1.0)
+    return _unit(video), labels
+
+
+def test_a_negative_prompt_lying_on_the_positive_is_weighted_down() -> None:
+    video, labels = _studies(200, 40, 0)
+    finding = np.eye(8)[0]
+    near = _unit(np.eye(8)[0] * 0.9 + np.eye(8)[1] * 0.3)  # "no X" embedded next to "X"
+    far = _unit(-np.eye(8)[0] + np.eye(8)[2] * 0.2)  # a negative prompt that means "not X"
+    (near_choice, far_choice) = choose(
+        video, {Finding.RV_DILATION: labels, Finding.LGE: labels},
+        {Finding.RV_DILATION: (finding, near), Finding.LGE: (finding, far)})
+    assert near_choice.auc_by_weight["1"] < near_choice.auc_by_weight["0"]
+    assert near_choice.weight < 1.0 and "->" in near_choice.reason
+    assert far_choice.weight == 1.0  # the pair score is best: kept
+
+
+def test_too_few_positives_keep_the_pair_score() -> None:
+    video, labels = _studies(200, 6, 1)
+    near = _unit(np.eye(8)[0] * 0.9 + np.eye(8)[1] * 0.3)
+    (choice,) = choose(video, {Finding.AORTIC_DILATION: labels},
+                       {Finding.AORTIC_DILATION: (np.eye(8)[0], near)})
+    assert choice.weight == 1.0 and "too few" in choice.reason
+
+
+def test_the_choice_is_part_of_the_identity(tmp_path: Path) -> None:
+    (tmp_path / "model_card.json").write_text(json.dumps({"identity": IDENTITY.as_dict()}))
+    video, labels = _studies(200, 40, 2)
+    choices = choose(video, {Finding.RV_DILATION: labels},
+                     {Finding.RV_DILATION: (np.eye(8)[0],
+                                            _unit(np.eye(8)[0] * 0.9 + np.eye(8)[1] * 0.3))})
+    identity = write_choice(tmp_path, choices, "validation-archive")
+    assert read_identity(tmp_path) == identity
+    assert identity.negative_weight("rv_dilation") == choices[0].weight < 1.0
+    assert identity.negative_weight("lge") == 1.0
+    assert identity.key != IDENTITY.key  # records hold zero-shot scores: re-scored
+    assert "negative_prompt_weights" not in IDENTITY.as_dict()  # older indexes stay valid
+    built = index_identity(IDENTITY.as_dict(), {"study": 8}, {})
+    with pytest.raises(IndexMismatchError, match=r"prompt weights.*--rebuild"):
+        check_compatible(built, index_identity(identity.as_dict(), {"study": 8}, {}), "index")
+
+
+def test_a_weight_outside_0_to_1_is_refused() -> None:
+    with pytest.raises(CheckpointError, match=r"negative_prompt_weights.lge 2"):
+        replace(IDENTITY, negative_prompt_weights={"lge": 2.0})
