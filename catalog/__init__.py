@@ -4,7 +4,13 @@ Vector names, the index version, point ids, the typed payload (`StudyPayload`), 
 indexes, and the identity check that keeps a model from querying an index built by another.
 """
 
-from catalog.identity import IndexMismatchError, check_compatible, index_identity, mismatch
+from catalog.identity import (
+    IndexMismatchError,
+    check_compatible,
+    describe_model,
+    index_identity,
+    mismatch,
+)
 from catalog.measures import (
     FILTERABLE,
     MEASURE_DIM,
@@ -62,6 +68,7 @@ __all__ = [
     "VolumeCurves",
     "check_compatible",
     "dense_sizes",
+    "describe_model",
     "image_score_key",
     "index_identity",
     "measured_severity_key",

@@ -52,8 +52,13 @@ def check_compatible(metadata: dict[str, Any], expected: dict[str, Any], where: 
 
 def _describe(value: Any) -> str:
     if isinstance(value, dict) and "architecture" in value:
-        weights = value.get("negative_prompt_weights") or {}
-        prompts = ", prompt weights " + ", ".join(f"{k} {v:g}" for k, v in
-                                                 sorted(weights.items())) if weights else ""
-        return f"{value.get('architecture')} {str(value.get('weights_sha256', ''))[:12]}{prompts}"
+        return describe_model(value)
     return str(value)[:80]
+
+
+def describe_model(value: dict[str, Any]) -> str:
+    """A model's identity in a few words: architecture, weights and prompt weights."""
+    weights = value.get("negative_prompt_weights") or {}
+    prompts = ", prompt weights " + ", ".join(f"{k} {v:g}" for k, v in
+                                             sorted(weights.items())) if weights else ""
+    return f"{value.get('architecture')} {str(value.get('weights_sha256', ''))[:12]}{prompts}"

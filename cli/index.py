@@ -297,6 +297,7 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """What the index holds: studies, model identity, index version."""
+    from catalog import describe_model
     from vectorstore import StoreError
 
     try:
@@ -310,7 +311,7 @@ def stats(
     table = Table(title=result["store"], show_header=False)
     model = result.get("model") or {}
     rows = [("studies", result["studies"]), ("index version", result["index_version"]),
-            ("model", f"{model.get('architecture')} {str(model.get('weights_sha256'))[:12]}"),
+            ("model", describe_model(model)),
             ("generation", result.get("generation")), ("built", result.get("built")),
             ("archive", result.get("archive")), ("vendors", result.get("by_vendor"))]
     for key, value in rows:

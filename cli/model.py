@@ -4,6 +4,7 @@ reports."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -44,7 +45,7 @@ def train(
     from cmrclip.registry import REGISTRY
     from cmrclip.train import EpochLog, TrainConfig
     from cmrclip.train import train as run_training
-    from indexer.pairs import load_pairs
+    from indexer.pairs import NoPairsError, load_pairs
 
     settings = settings_of(ctx)
     trainable = sorted(name for name, c in REGISTRY.items() if c.per_view_vectors)
@@ -61,10 +62,13 @@ def train(
                          patience=patience, anatomy_weights=stem)
     with progress_bar() as progress:
         clips = progress.add_task("preparing clips", total=None)
-        pairs = load_pairs(archive, preprocess_for(arch), settings.layout.clips,
-                           settings.worker_count,
-                           lambda done, total: progress.update(clips, completed=done,
-                                                               total=total))
+        try:
+            pairs = load_pairs(archive, preprocess_for(arch), settings.layout.clips,
+                               settings.worker_count,
+                               lambda done, total: progress.update(clips, completed=done,
+                                                                   total=total))
+        except NoPairsError as error:
+            fail(str(error))
         task = progress.add_task("training", total=epochs)
 
         def report(log: EpochLog) -> None:
@@ -165,9 +169,9 @@ def tune_prompts(
     ctx: typer.Context,
     archive: Annotated[Path, typer.Argument(help="a validation archive with ground truth or "
                                             "reports, seen by neither training nor evaluation")],
-    checkpoint: Annotated[Path | None, typer.Option(
-        help="checkpoint folder to update; default: CMR_SEARCH_CHECKPOINT, else the demo "
-             "checkpoint")] = None,
+    checkpoint: Annotated[Path, typer.Option(
+        help="the checkpoint folder whose model card records the choice (named explicitly: "
+             "indexes of it must then be rebuilt)")],
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Choose, per finding, how much of the negative prompts a zero-shot score subtracts."""
@@ -175,15 +179,22 @@ def tune_prompts(
     import torch
 
     from cli.evaldata import eval_data
-    from cmrclip.checkpoint import CheckpointError
+    from cmrclip.checkpoint import CARD, CheckpointError
     from cmrclip.contrast import choose, table, write_choice
     from cmrclip.evaluate import prompt_embeddings
+    from cmrclip.release import is_release
     from cmrclip.train import embed_pairs
 
     settings = settings_of(ctx)
     if not archive.is_dir():
         fail(f"{archive}: not a folder")
-    model, identity, folder = _load_model(checkpoint or settings.checkpoint, settings.device)
+    card = checkpoint / CARD
+    if is_release(checkpoint):
+        fail(f"{checkpoint}: a released model's folder; convert it first "
+             "(cmr-search convert-checkpoint) and tune the copy")
+    if card.is_file() and not os.access(card, os.W_OK):
+        fail(f"{card}: not writable; copy the checkpoint folder and tune the copy")
+    model, identity, folder = _load_model(checkpoint, settings.device)
     pairs = _prepared_pairs(archive, identity, settings)
     device = next(model.parameters()).device
     with progress_bar() as progress:
@@ -197,6 +208,8 @@ def tune_prompts(
         identity = write_choice(folder, choices, str(archive))
     except CheckpointError as error:
         fail(str(error))
+    except OSError as error:
+        fail(f"{folder / CARD}: not written ({error.strerror or error})")
     if as_json:
         typer.echo(json.dumps({"checkpoint": str(folder), "identity": identity.as_dict(),
                                "findings": table(choices)}))
@@ -208,8 +221,8 @@ def tune_prompts(
     for row in rows:
         out.add_row(*(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row.values()))
     console.print(out)
-    console.print(f"written to {folder / 'model_card.json'}; indexes of this model re-score "
-                  "(cmr-search index)")
+    console.print(f"written to {folder / CARD}; its indexes are refused until rebuilt "
+                  "(cmr-search index ARCHIVE --rebuild, which embeds the studies again)")
 
 
 def _load_model(checkpoint: Path | None, device: str) -> tuple[ClipModel, ModelIdentity, Path]:
@@ -229,10 +242,14 @@ def _load_model(checkpoint: Path | None, device: str) -> tuple[ClipModel, ModelI
 def _prepared_pairs(archive: Path, identity: ModelIdentity, settings: Settings) -> PairSet:
     """The archive's studies as this model's clips (cached), with a progress bar."""
     from cmrclip.model import preprocess_for
-    from indexer.pairs import load_pairs
+    from indexer.pairs import NoPairsError, load_pairs
 
     with progress_bar() as progress:
         task = progress.add_task("preparing clips", total=None)
-        return load_pairs(archive, preprocess_for(identity.architecture), settings.layout.clips,
-                          settings.worker_count,
-                          lambda done, total: progress.update(task, completed=done, total=total))
+        try:
+            return load_pairs(archive, preprocess_for(identity.architecture),
+                              settings.layout.clips, settings.worker_count,
+                              lambda done, total: progress.update(task, completed=done,
+                                                                  total=total))
+        except NoPairsError as error:
+            fail(str(error))

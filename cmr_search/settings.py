@@ -85,7 +85,8 @@ class Settings(BaseSettings):
                        "damping: score = sum of weight / (k + rank)")
     query_contrast: float = Field(default=0.5, ge=0, le=2, description="how far a finding "
                                   "named in a query moves the image query along its "
-                                  "positive-minus-negative prompt direction")
+                                  "prompt direction (positive minus the model's "
+                                  "weighted negative)")
     viewer_url: str | None = Field(default=None, description="the hospital's own viewer for "
                                    "full-resolution review: a URL template with "
                                    "{study_instance_uid}, for example an OHIF viewer's "

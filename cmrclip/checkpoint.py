@@ -148,10 +148,13 @@ def read_identity(folder: Path) -> ModelIdentity:
     released model's folder, the SHA-256 of its weights file (seconds for 893 MB)."""
     if is_release(folder):
         return release_identity(open_release(folder), remembered=True)
+    card = read_card(folder)
     try:
-        return ModelIdentity(**read_card(folder)["identity"])
+        return ModelIdentity(**card["identity"])
     except (KeyError, TypeError) as error:
         raise CheckpointError(f"{folder / CARD}: no model identity ({error})") from error
+    except CheckpointError as error:
+        raise CheckpointError(f"{folder / CARD}: identity.{error}") from error
 
 
 def load_checkpoint(folder: Path,

@@ -40,7 +40,7 @@ class Choice:
     finding: str
     positives: int
     negatives: int
-    auc_by_weight: dict[str, float]
+    auc_by_weight: dict[str, float | None]  # None: one class missing
     weight: float
     reason: str
 
@@ -62,7 +62,8 @@ def choose(video: np.ndarray, labels: Mapping[Finding, np.ndarray],
         else:
             weight, reason = best, f"AUC {aucs[1.0]:.3f} -> {aucs[best]:.3f}"
         out.append(Choice(finding.value, n_pos, n_neg,
-                          {f"{w:g}": round(a, 4) for w, a in aucs.items()}, weight, reason))
+                          {f"{w:g}": round(a, 4) if np.isfinite(a) else None
+                           for w, a in aucs.items()}, weight, reason))
     return out
 
 

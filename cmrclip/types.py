@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from cmr_search.vocab import ClipSlot
+from cmr_search.vocab import CMR_CLIP_FINDINGS, ClipSlot
 
 
 class CheckpointError(ValueError):
@@ -32,18 +32,35 @@ class ModelIdentity:
     negative_prompt_weights: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for finding, weight in self.negative_prompt_weights.items():
-            if not 0.0 <= weight <= 1.0:
-                raise CheckpointError(f"model identity: negative_prompt_weights.{finding} "
-                                      f"{weight} is outside 0..1")
+        weights = self.negative_prompt_weights
+        if not isinstance(weights, dict):
+            raise CheckpointError(f"negative_prompt_weights: {type(weights).__name__}, "
+                                  "not an object of finding -> weight")
+        known = {f.value for f in CMR_CLIP_FINDINGS}
+        kept = {}
+        for finding, weight in weights.items():
+            if finding not in known:
+                raise CheckpointError(f"negative_prompt_weights.{finding}: not a CMR-CLIP "
+                                      f"finding ({', '.join(sorted(known))})")
+            if isinstance(weight, bool) or not isinstance(weight, int | float) \
+                    or not 0.0 <= weight <= 1.0:
+                raise CheckpointError(f"negative_prompt_weights.{finding}: {weight!r} is not "
+                                      "a number from 0 to 1")
+            if weight != 1.0:  # 1 is the pair score, what a finding not named gets
+                kept[finding] = float(weight)
+        object.__setattr__(self, "negative_prompt_weights", kept)  # frozen: set once, here
 
     def as_dict(self) -> dict[str, Any]:
         """As recorded with an index; without weights the record is what it always was, so
         indexes of such a model stay valid."""
         out = dict(self.__dict__)
+        out["negative_prompt_weights"] = dict(self.negative_prompt_weights)
         if not self.negative_prompt_weights:
             del out["negative_prompt_weights"]
         return out
+
+    def __hash__(self) -> int:  # the weights are a dict: hash what the key is made of
+        return hash((self.key, self.embed_dim, self.text_tower_sha256))
 
     def negative_weight(self, finding: str) -> float:
         return float(self.negative_prompt_weights.get(finding, 1.0))

@@ -36,6 +36,10 @@ def _clips(args: tuple[Study, Preprocess, Path]) -> StudyClips | str:
     return clips
 
 
+class NoPairsError(ValueError):
+    """An archive with nothing to learn from or evaluate on."""
+
+
 def load_pairs(archive: Path, preprocess: Preprocess, cache_root: Path, workers: int = 1,
                progress: Callable[[int, int], None] | None = None,
                require_report: bool = True) -> PairSet:
@@ -60,5 +64,8 @@ def load_pairs(archive: Path, preprocess: Preprocess, cache_root: Path, workers:
     for s, c in zip(studies, results, strict=True):
         if isinstance(c, str):
             logger.warning("skipped %s: %s", s.study_instance_uid, c)
+    if not kept:
+        raise NoPairsError(f"{archive}: no study with a usable cine"
+                           + (" and a report impression" if require_report else ""))
     return PairSet.from_clips([c for _, c in kept], [s.info.patient_id for s, _ in kept],
                               [s.report.impression if s.report else "" for s, _ in kept])

@@ -31,7 +31,7 @@ class EmbeddingRecord:
     fingerprint: str
     vectors: dict[str, np.ndarray]  # name -> float32 (dim,), L2-normalised
     payload: StudyPayload
-    raw_scores: dict[str, float] = field(default_factory=dict)  # finding -> pos-neg cosine
+    raw_scores: dict[str, float] = field(default_factory=dict)  # finding -> pos - w x neg cosine
 
     def __post_init__(self) -> None:
         if not self.study_instance_uid or _SEP in self.study_instance_uid:

@@ -25,5 +25,6 @@ class QueryEncoder(Protocol):
     def encode_texts(self, texts: list[str]) -> TextVectors: ...
 
     def finding_directions(self) -> dict[str, np.ndarray]:
-        """Finding -> (mean positive - mean negative prompt) in the joint space."""
+        """Finding -> (mean positive - weight x mean negative prompt) in the joint space; the
+        weight per finding is the model identity's `negative_prompt_weights` (1 by default)."""
         ...

@@ -15,8 +15,9 @@ def _unit(vector: np.ndarray) -> np.ndarray:
 
 def steer(vector: np.ndarray, directions: dict[str, np.ndarray], wanted: Iterable[Finding],
           ruled_out: Iterable[Finding], contrast: float) -> np.ndarray:
-    """The CLIP text embedding pushed `contrast` along each wanted finding's positive-minus-
-    negative prompt direction, and as far against each ruled-out one."""
+    """The CLIP text embedding pushed `contrast` along each wanted finding's prompt direction
+    (positive minus weighted negative, `Encoder.finding_directions`), and as far against
+    each ruled-out one."""
     moved = vector.astype(np.float32)
     for sign, findings in ((1.0, wanted), (-1.0, ruled_out)):
         for finding in findings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -69,6 +70,21 @@ def test_the_choice_is_part_of_the_identity(tmp_path: Path) -> None:
         check_compatible(built, index_identity(identity.as_dict(), {"study": 8}, {}), "index")
 
 
-def test_a_weight_outside_0_to_1_is_refused() -> None:
-    with pytest.raises(CheckpointError, match=r"negative_prompt_weights.lge 2"):
-        replace(IDENTITY, negative_prompt_weights={"lge": 2.0})
+@pytest.mark.parametrize("weights", [
+    [0.5], None, {"rv_dilatation": 0.5}, {"lge": True}, {"lge": "0.5"}, {"lge": 2.0}])
+def test_bad_weights_in_a_card_are_refused_naming_file_and_field(weights: object,
+                                                                 tmp_path: Path) -> None:
+    card = {"identity": {**IDENTITY.as_dict(), "negative_prompt_weights": weights}}
+    (tmp_path / "model_card.json").write_text(json.dumps(card))
+    with pytest.raises(CheckpointError,
+                       match=r"model_card.json: identity.negative_prompt_weights"):
+        read_identity(tmp_path)
+
+
+def test_a_weight_of_one_is_the_pair_score_and_changes_nothing() -> None:
+    same = replace(IDENTITY, negative_prompt_weights={"lge": 1.0})
+    assert same.as_dict() == IDENTITY.as_dict() and same.key == IDENTITY.key
+    # the key of a model without weights is what it was before weights existed
+    before = hashlib.sha256(f"tiny:{'a' * 64}:spec-1".encode()).hexdigest()[:12]
+    assert IDENTITY.key == f"tiny-{before}"
+    assert hash(replace(IDENTITY, negative_prompt_weights={"lge": 0.5})) != hash(IDENTITY)
