@@ -176,7 +176,6 @@ def tune_prompts(
 ) -> None:
     """Choose, per finding, how much of the negative prompts a zero-shot score subtracts."""
     import numpy as np
-    import torch
 
     from cli.evaldata import eval_data
     from cmrclip.checkpoint import CARD, CheckpointError
@@ -200,9 +199,7 @@ def tune_prompts(
     with progress_bar() as progress:
         progress.add_task("embedding the studies", total=None)
         data = eval_data(archive, pairs)
-        with torch.no_grad():  # one text, as the embedding also projects texts
-            features = model.text_features(data.queries[:1])
-        video, _ = embed_pairs(model, data.pairs, device, features)
+        video, _ = embed_pairs(model, data.pairs, device, None)
     choices = choose(video.astype(np.float64), data.labels, prompt_embeddings(model))
     try:
         identity = write_choice(folder, choices, str(archive))

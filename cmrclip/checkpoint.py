@@ -99,8 +99,8 @@ def save_checkpoint(model: ClipModel, folder: Path, card: dict[str, Any]) -> Mod
     identity = ModelIdentity(model.config.name, digest, model.config.embed_dim,
                              model.config.clip_spec.version, text_digest)
     write_card(folder, {**card, "architecture": model.config.name,
-                         "config": model.config.as_dict(), "identity": identity.as_dict(),
-                         "text_tower_folder": str(model.text.folder)})
+                        "config": model.config.as_dict(), "identity": identity.as_dict(),
+                        "text_tower_folder": str(model.text.folder)})
     return identity
 
 

@@ -103,8 +103,10 @@ def precompute_anatomy(model: CMRClip, pairs: PairSet, device: torch.device,
 
 @torch.no_grad()
 def embed_pairs(model: ClipModel, pairs: PairSet, device: torch.device,
-                text_features: Tensor, batch_size: int = 32) -> tuple[np.ndarray, np.ndarray]:
-    """Study and text embeddings of a pair set (model in eval mode)."""
+                text_features: Tensor | None, batch_size: int = 32) -> tuple[np.ndarray,
+                                                                              np.ndarray]:
+    """Study and text embeddings of a pair set (model in eval mode); no text embeddings (an
+    empty array) without `text_features`."""
     model.eval()
     videos = []
     for start in range(0, len(pairs), batch_size):
@@ -116,6 +118,8 @@ def embed_pairs(model: ClipModel, pairs: PairSet, device: torch.device,
         else:
             video = model.encode_video(cine, cine_present, stills, still_present)[0]
         videos.append(video.cpu())
+    if text_features is None:
+        return torch.cat(videos).numpy(), np.zeros((0, 0), dtype=np.float32)
     texts = model.project_text(text_features.to(device)).cpu()
     return torch.cat(videos).numpy(), texts.numpy()
 
