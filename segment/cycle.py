@@ -1,7 +1,8 @@
 """A whole cardiac cycle segmented: the masks of every phase (with the readers' LV border,
 `segment.border`, and each phase's RV base following the annulus from end-diastole,
 `segment.annulus`), the LV and RV volume curves, and the measurements of the end-diastolic
-and end-systolic phases found on the LV curve.
+and end-systolic phases found on the LV curve. The measured end-systole is segmented again,
+read inside end-diastole (`segment.systole`); the other phases' masks stay as drawn alone.
 
 What the indexer keeps of a study (curves and contours for the study page, numbers for search);
 `segment.study.analyse` remains the one-study command's path (ED and ES re-segmented with
@@ -27,8 +28,8 @@ from segment.study import StudyResult, measure_masks
 class PhaseSegmenter(Protocol):
     """`segment.infer.Segmenter` as a cycle needs it (tests pass a fake)."""
 
-    def segment_phases(self, volumes: list[np.ndarray],
-                       spacing_mm: tuple[float, float]) -> list[np.ndarray]: ...
+    def segment_phases(self, volumes: list[np.ndarray], spacing_mm: tuple[float, float],
+                       diastole: int | None = None) -> list[np.ndarray]: ...
 
 
 @dataclass
@@ -59,10 +60,15 @@ def curve_ml(study: SaxStudy, masks: list[np.ndarray], code: Structure) -> list[
 def analyse_cycle(study: SaxStudy, segmenter: PhaseSegmenter) -> Cycle:
     """Segment every phase of a study, find ED and ES on the LV curve, measure and check."""
     started = time.perf_counter()
-    masks = [reader_border(mask, study.phases[k]) for k, mask in
-             enumerate(segmenter.segment_phases(study.phases, study.spacing_mm))]
+    alone = segmenter.segment_phases(study.phases, study.spacing_mm)
+    masks = [reader_border(mask, study.phases[k]) for k, mask in enumerate(alone)]
     lv = curve_ml(study, masks, Structure.LV_CAVITY)
     ed, es = ed_es_from_curve(lv)
+    if es != ed:  # the measured end-systole is read inside end-diastole (segment.systole)
+        systole = segmenter.segment_phases([study.phases[ed], study.phases[es]],
+                                           study.spacing_mm, 0)[1]
+        masks[es] = reader_border(systole, study.phases[es])
+        lv[es] = curve_ml(study, [masks[es]], Structure.LV_CAVITY)[0]
     # every phase's RV base follows the tricuspid annulus from end-diastole (segment.annulus)
     masks = [mask if k == ed else follow_annulus(masks[ed], mask, study.spacing_mm,
                                                  study.slice_spacing_mm)

@@ -17,6 +17,7 @@ from scipy import ndimage
 from cmr_search.vocab import Structure
 from segment.checkpoint import CARD, DEFAULT_CHECKPOINT, inference_spacing_mm, load_checkpoint
 from segment.synth import normalise
+from segment.systole import within_diastole
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +67,8 @@ def clean_labels(labels: np.ndarray, images: np.ndarray | None = None) -> np.nda
     RV regions far darker than the LV blood are dropped first (both cavities hold blood).
     """
     out = np.zeros_like(labels)
-    lv = _largest_component(np.isin(labels, (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM)))
-    for k in range(labels.shape[0]):
-        lv[k] = _largest_component(lv[k])
+    lv = _one_piece_per_slice(_largest_component(
+        np.isin(labels, (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM))))
     cavity = lv & (labels == Structure.LV_CAVITY)
     out[lv] = Structure.LV_MYOCARDIUM
     for k in range(labels.shape[0]):
@@ -79,6 +79,40 @@ def clean_labels(labels: np.ndarray, images: np.ndarray | None = None) -> np.nda
         rv = _blood_bright(rv, cavity, images)
     out[_rv_beside(rv, lv) & (out == 0)] = Structure.RV_CAVITY
     return out
+
+
+def _one_piece_per_slice(lv: np.ndarray) -> np.ndarray:
+    """One in-plane piece of the LV per slice: on the slice with the most LV its largest
+    piece, then walking toward base and apex, the piece lying over the LV of the slice before.
+
+    The LV is a tube along the stack. On a basal slice the network may also call the left
+    atrium or the aortic root LV, and that piece can be the larger one; the piece that
+    continues the LV of the next slice down is the ventricle.
+    """
+    areas = lv.sum(axis=(1, 2))
+    if not areas.any():
+        return lv
+    start = int(np.argmax(areas))
+    out = np.zeros_like(lv)
+    out[start] = _largest_component(lv[start])
+    for walk in (range(start - 1, -1, -1), range(start + 1, lv.shape[0])):
+        previous = out[start]
+        for k in walk:
+            out[k] = _piece_over(lv[k], previous)
+            if out[k].any():
+                previous = out[k]
+    return out
+
+
+def _piece_over(mask: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """The in-plane piece of `mask` with most pixels over `reference`; the largest if none."""
+    labelled, n = ndimage.label(mask)
+    if n <= 1:
+        return mask
+    over = ndimage.sum(reference, labelled, index=range(1, n + 1))
+    if max(over) == 0:
+        return _largest_component(mask)
+    return np.asarray(labelled == 1 + int(np.argmax(over)))
 
 
 # an RV region whose bright quartile (75th percentile of its signal) stays under this share of
@@ -224,9 +258,19 @@ class Segmenter:
         """The heart's pixel on the network grid, to share between phases of one stack."""
         return self._heart_center(self._to_grid(slices[_middle(len(slices))], spacing_mm))
 
-    def segment_phases(self, volumes: list[np.ndarray], spacing_mm: tuple[float, float]) -> list[
-            np.ndarray]:
-        """Segment several phases of one stack; the heart is found once, in the first."""
+    def segment_phases(self, volumes: list[np.ndarray], spacing_mm: tuple[float, float],
+                       diastole: int | None = None) -> list[np.ndarray]:
+        """Segment several phases of one stack; the heart is found once, in the first.
+
+        With `diastole` (the index of end-diastole in `volumes`) every other phase is read
+        inside that phase's segmentation (`segment.systole`): a ventricle contracts, so what
+        the network draws outside the diastolic ventricles is not them.
+        """
         center = self.heart_center(volumes[0], spacing_mm)
-        return [clean_labels(np.argmax(self.probabilities(v, spacing_mm, center), axis=1), v)
-                .astype(np.uint8) for v in volumes]
+        raw = [np.argmax(self.probabilities(v, spacing_mm, center), axis=1) for v in volumes]
+        if diastole is None:
+            return [clean_labels(r, v).astype(np.uint8) for r, v in zip(raw, volumes, strict=True)]
+        ed = clean_labels(raw[diastole], volumes[diastole]).astype(np.uint8)
+        return [ed if k == diastole else clean_labels(within_diastole(r, ed, spacing_mm),
+                                                      volumes[k]).astype(np.uint8)
+                for k, r in enumerate(raw)]

@@ -77,22 +77,25 @@ def _phases(study: SaxStudy, segmenter: Segmenter) -> tuple[dict[int, np.ndarray
     n = len(study.phases)
     hint = hinted_phases(study)
     if n <= 2:
-        masks = {k: reader_border(mask, study.phases[k]) for k, mask in
-                 enumerate(segmenter.segment_phases(study.phases, study.spacing_mm))}
-        curve = [_volumes(study, masks[k], Structure.LV_CAVITY) for k in range(n)]
-        ed, es = hint or m.ed_es_from_curve(curve)
+        # end-systole is read inside end-diastole (segment.systole): both must be known first
+        ed, es = hint or m.ed_es_from_curve([
+            _volumes(study, reader_border(a, study.phases[k]), Structure.LV_CAVITY)
+            for k, a in enumerate(segmenter.segment_phases(study.phases, study.spacing_mm))])
         es = es if n == 2 else ed
+        drawn = dict(enumerate(segmenter.segment_phases(study.phases, study.spacing_mm, ed)))
     else:
         rough = segmenter.without_tta().segment_phases(study.phases, study.spacing_mm)
         curve = [_volumes(study, reader_border(r, study.phases[k]), Structure.LV_CAVITY)
                  for k, r in enumerate(rough)]
         ed, es = hint or m.ed_es_from_curve(curve)
-        fine = segmenter.segment_phases([study.phases[ed], study.phases[es]], study.spacing_mm)
-        masks = {ed: reader_border(fine[0], study.phases[ed]),
-                 es: reader_border(fine[1], study.phases[es])}
+        drawn = dict(zip((ed, es), segmenter.segment_phases(
+            [study.phases[ed], study.phases[es]], study.spacing_mm, 0), strict=True))
+    masks = {k: reader_border(mask, study.phases[k]) for k, mask in drawn.items()}
     if es != ed:  # the systolic RV base follows the tricuspid annulus (segment.annulus)
         masks[es] = follow_annulus(masks[ed], masks[es], study.spacing_mm,
                                    study.slice_spacing_mm)
+    if n <= 2:
+        curve = [_volumes(study, masks[k], Structure.LV_CAVITY) for k in range(n)]
     return masks, curve, ed, es
 
 

@@ -13,6 +13,7 @@ from segment.checkpoint import save_checkpoint
 from segment.infer import Segmenter
 from segment.io import SaxStudy
 from segment.model import CONFIGS, build_model
+from segment.systole import within_diastole
 
 
 def disc(shape: tuple[int, int], center: tuple[float, float], radius: float) -> np.ndarray:
@@ -106,13 +107,17 @@ def readers_case(phases: list[tuple[float, bool]], slices: int = 6,
 
 class PreparedSegmenter(Segmenter):
     """A segmenter that hands back prepared masks, one per phase of the study it is given (as a
-    network would have drawn them), with no network behind it."""
+    network would have drawn them), with no network behind it; a phase read inside
+    end-diastole goes through the product's `segment.systole.within_diastole`."""
 
-    def __init__(self, masks: list[np.ndarray]) -> None:
+    def __init__(self, masks: list[np.ndarray], phases: list[np.ndarray]) -> None:
         self.tta = False
-        self.masks = masks
+        self.by_phase = {id(phase): mask for phase, mask in zip(phases, masks, strict=True)}
 
-    def segment_phases(self, volumes: list[np.ndarray],
-                       spacing_mm: tuple[float, float]) -> list[np.ndarray]:
-        assert len(volumes) == len(self.masks)
-        return [m.copy() for m in self.masks]
+    def segment_phases(self, volumes: list[np.ndarray], spacing_mm: tuple[float, float],
+                       diastole: int | None = None) -> list[np.ndarray]:
+        masks = [self.by_phase[id(v)].copy() for v in volumes]
+        if diastole is None:
+            return masks
+        return [m if k == diastole else within_diastole(m, masks[diastole], spacing_mm)
+                for k, m in enumerate(masks)]

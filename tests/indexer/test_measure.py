@@ -25,8 +25,8 @@ pytestmark = pytest.mark.slow  # indexes an archive (about 30 s)
 class _Segmenter:
     """Each slice's LV cavity from the bright pixels, drawn back as the fake heart."""
 
-    def segment_phases(self, volumes: list[np.ndarray],
-                       spacing_mm: tuple[float, float]) -> list[np.ndarray]:
+    def segment_phases(self, volumes: list[np.ndarray], spacing_mm: tuple[float, float],
+                       diastole: int | None = None) -> list[np.ndarray]:
         out = []
         for volume in volumes:
             slices = []

@@ -12,7 +12,7 @@ from segment.cycle import analyse_cycle
 
 def test_every_phase_gets_the_readers_border_and_the_systolic_rv_base() -> None:
     study, masks, rims = readers_case([(12, False), (10, True), (8, True), (11, False)])
-    cycle = analyse_cycle(study, PreparedSegmenter(masks))
+    cycle = analyse_cycle(study, PreparedSegmenter(masks, study.phases))
     assert (cycle.ed, cycle.es) == (0, 2)
     for k, mask in enumerate(cycle.masks):  # the rim is cavity now, in every phase
         assert (mask[rims[k]] == Structure.LV_CAVITY).all()
@@ -26,3 +26,16 @@ def test_every_phase_gets_the_readers_border_and_the_systolic_rv_base() -> None:
     assert cycle.result.values["rvesv_ml"] == pytest.approx(rv_es, abs=0.1)
     assert cycle.lv_curve_ml == pytest.approx(lv, abs=0.1)
     assert cycle.result.values["lvedv_ml"] == pytest.approx(lv[0], abs=0.1)
+
+
+def test_the_measured_end_systole_is_read_inside_end_diastole() -> None:
+    study, masks, _ = readers_case([(12, False), (10, False), (8, False), (11, False)])
+    for k in (1, 2):  # a piece of "LV" far outside the diastolic heart, in two phases
+        masks[k][2, 54:62, 54:62] = Structure.LV_CAVITY
+    cycle = analyse_cycle(study, PreparedSegmenter(masks, study.phases))
+    assert cycle.es == 2
+    assert not cycle.masks[2][2, 54:62, 54:62].any()  # end-systole: dropped
+    assert (cycle.masks[1][2, 54:62, 54:62] == Structure.LV_CAVITY).all()  # drawn alone
+    voxel_ml = 1.5 * 1.5 * 10.0 / 1000
+    assert cycle.lv_curve_ml[2] == pytest.approx(
+        (cycle.masks[2] == Structure.LV_CAVITY).sum() * voxel_ml, abs=0.1)

@@ -36,6 +36,19 @@ def test_an_lv_piece_joined_only_through_another_slice_is_dropped() -> None:
     assert (out[1:] == Structure.LV_CAVITY).sum() == (stack[1:] == Structure.LV_CAVITY).sum()
 
 
+def test_a_basal_lv_piece_that_does_not_continue_the_lv_below_is_dropped() -> None:
+    stack = np.stack([heart_slice((64, 64), 10, 5) for _ in range(4)])
+    stack[0] = heart_slice((64, 64), 6, 3)  # the basal LV, a small ring
+    atrium = np.zeros((64, 64), dtype=bool)
+    atrium[2:20, 2:20] = True  # larger than that ring, over no LV below it
+    stack[0][atrium] = Structure.LV_CAVITY
+    stack[1, 10:20, 18:26] = Structure.LV_MYOCARDIUM  # joined to the LV through the next slice
+    out = clean_labels(stack)
+    assert not out[0][atrium].any()
+    assert out[0][32, 32] == Structure.LV_CAVITY
+    assert (out[1:] == Structure.LV_CAVITY).sum() == (stack[1:] == Structure.LV_CAVITY).sum()
+
+
 def test_a_dark_region_taken_for_the_rv_is_dropped_for_the_bright_one() -> None:
     stack = np.stack([heart_slice((64, 64), 10, 5, rv=8) for _ in range(3)])
     rv = stack == Structure.RV_CAVITY

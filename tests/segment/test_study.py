@@ -29,8 +29,8 @@ class _Oracle(Segmenter):
     def __init__(self) -> None:
         self.tta = False
 
-    def segment_phases(self, volumes: list[np.ndarray], spacing_mm: tuple[float, float]) -> list[
-            np.ndarray]:
+    def segment_phases(self, volumes: list[np.ndarray], spacing_mm: tuple[float, float],
+                       diastole: int | None = None) -> list[np.ndarray]:
         out = []
         for v in volumes:
             mask = np.zeros(v.shape, dtype=np.uint8)
@@ -95,7 +95,7 @@ def test_the_phases_a_source_names_are_taken_as_ed_and_es(tmp_path: Path) -> Non
 
 def test_analyse_draws_the_readers_border_and_leaves_the_systolic_atrium_out() -> None:
     study, masks, rims = readers_case([(12, False), (8, True)])
-    result = analyse(study, PreparedSegmenter(masks))
+    result = analyse(study, PreparedSegmenter(masks, study.phases))
     assert (result.ed, result.es) == (0, 1)
     for k in (0, 1):
         assert (result.masks[k][rims[k]] == Structure.LV_CAVITY).all()
