@@ -5,8 +5,11 @@ CMR-CLIP scores a finding as a study's similarity to the positive prompts minus 
 similarity to the negative ones. Through a sentence model, a negated prompt ("no RV
 dilatation", "normal right ventricular size") can lie close to its positive; subtracting it
 then takes out part of the finding itself, and the pair score ranks worse than the positive
-prompts alone. So the negative part's weight is chosen per finding from a small grid, on an
-archive that neither trained the model nor evaluates it. The paper's pair score (weight 1)
+prompts alone. The other way round, when reports state the finding's absence in the prompts'
+words more often than its presence, the negative prompts carry more of it than the positive
+ones, and twice the negative ranks better than the pair. So the negative part's weight is
+chosen per finding from a small grid on both sides of 1, on an archive that neither trained
+the model nor evaluates it. The paper's pair score (weight 1)
 stays unless another weight is clearly better on enough studies of both kinds. The choice is
 part of the model's identity: an index scored with other weights is refused.
 """
@@ -28,7 +31,8 @@ from cmrclip.types import CheckpointError, ModelIdentity
 
 logger = logging.getLogger(__name__)
 
-GRID = (1.0, 0.5, 0.0)  # the pair score, half the negative, the positive prompts alone
+# the pair score, twice the negative, half of it, the positive prompts alone
+GRID = (1.0, 2.0, 0.5, 0.0)
 MIN_STUDIES = 10  # positives and negatives each, for an AUC worth choosing by
 MIN_GAIN_AUC = 0.02  # what another weight must add to the pair score's validation AUC
 
@@ -54,7 +58,7 @@ def choose(video: np.ndarray, labels: Mapping[Finding, np.ndarray],
         y = np.asarray(labels[finding], dtype=bool)
         n_pos, n_neg = int(y.sum()), int((~y).sum())
         aucs = {w: roc_auc(video @ pos - w * (video @ neg), y) for w in GRID}
-        best = max(GRID, key=lambda w: (aucs[w], w))  # a tie keeps more of the pair score
+        best = max(GRID, key=lambda w: (aucs[w], -abs(w - 1.0)))  # a tie: nearest the pair
         if min(n_pos, n_neg) < MIN_STUDIES:
             weight, reason = 1.0, f"{n_pos} positives, {n_neg} negatives: too few to choose"
         elif aucs[best] - aucs[1.0] < MIN_GAIN_AUC:

@@ -18,6 +18,9 @@ class CheckpointError(ValueError):
     """A checkpoint that cannot be used; the message (one line) says which file and why."""
 
 
+MAX_NEGATIVE_WEIGHT = 2.0  # a zero-shot score subtracts at most twice the negative prompts
+
+
 @dataclass(frozen=True)
 class ModelIdentity:
     """What an index must record to know which model made its vectors."""
@@ -27,8 +30,9 @@ class ModelIdentity:
     embed_dim: int
     clip_spec_version: str
     text_tower_sha256: str
-    # per finding, the share of the negative prompts' embedding a zero-shot score subtracts
-    # (1.0 for a finding not named): chosen on a validation archive (`cmrclip.contrast`)
+    # per finding, how much of the negative prompts' embedding a zero-shot score subtracts
+    # (1.0 for a finding not named, at most MAX_NEGATIVE_WEIGHT): chosen on a validation
+    # archive (`cmrclip.contrast`)
     negative_prompt_weights: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -43,9 +47,9 @@ class ModelIdentity:
                 raise CheckpointError(f"negative_prompt_weights.{finding}: not a CMR-CLIP "
                                       f"finding ({', '.join(sorted(known))})")
             if isinstance(weight, bool) or not isinstance(weight, int | float) \
-                    or not 0.0 <= weight <= 1.0:
+                    or not 0.0 <= weight <= MAX_NEGATIVE_WEIGHT:
                 raise CheckpointError(f"negative_prompt_weights.{finding}: {weight!r} is not "
-                                      "a number from 0 to 1")
+                                      f"a number from 0 to {MAX_NEGATIVE_WEIGHT:g}")
             if weight != 1.0:  # 1 is the pair score, what a finding not named gets
                 kept[finding] = float(weight)
         object.__setattr__(self, "negative_prompt_weights", kept)  # frozen: set once, here

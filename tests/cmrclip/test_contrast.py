@@ -45,6 +45,15 @@ def test_a_negative_prompt_lying_on_the_positive_is_weighted_down() -> None:
     assert far_choice.weight == 1.0  # the pair score is best: kept
 
 
+def test_a_negative_prompt_that_carries_the_finding_better_is_weighted_up() -> None:
+    video, labels = _studies(200, 40, 3)
+    weak = _unit(np.eye(8)[0] * 0.15 + np.eye(8)[1])  # "X" embedded mostly off the finding
+    clear = _unit(-np.eye(8)[0] + np.eye(8)[2] * 0.1)  # "no X", squarely against it
+    (choice,) = choose(video, {Finding.LGE: labels}, {Finding.LGE: (weak, clear)})
+    assert choice.auc_by_weight["2"] > choice.auc_by_weight["1"] + 0.02
+    assert choice.weight == 2.0 and "->" in choice.reason
+
+
 def test_too_few_positives_keep_the_pair_score() -> None:
     video, labels = _studies(200, 6, 1)
     near = _unit(np.eye(8)[0] * 0.9 + np.eye(8)[1] * 0.3)
@@ -71,7 +80,8 @@ def test_the_choice_is_part_of_the_identity(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("weights", [
-    [0.5], None, {"rv_dilatation": 0.5}, {"lge": True}, {"lge": "0.5"}, {"lge": 2.0}])
+    [0.5], None, {"rv_dilatation": 0.5}, {"lge": True}, {"lge": "0.5"}, {"lge": 2.5},
+    {"lge": -0.5}])
 def test_bad_weights_in_a_card_are_refused_naming_file_and_field(weights: object,
                                                                  tmp_path: Path) -> None:
     card = {"identity": {**IDENTITY.as_dict(), "negative_prompt_weights": weights}}
