@@ -7,7 +7,7 @@ dilatation", "normal right ventricular size") can lie close to its positive; sub
 then takes out part of the finding itself, and the pair score ranks worse than the positive
 prompts alone. The other way round, when reports state the finding's absence in the prompts'
 words more often than its presence, the negative prompts carry more of it than the positive
-ones, and twice the negative ranks better than the pair. So the negative part's weight is
+ones, and twice the negative can rank better than the pair. So the negative part's weight is
 chosen per finding from a small grid on both sides of 1, on an archive that neither trained
 the model nor evaluates it. The paper's pair score (weight 1)
 stays unless another weight is clearly better on enough studies of both kinds. The choice is

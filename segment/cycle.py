@@ -1,7 +1,7 @@
 """A whole cardiac cycle segmented: the masks of every phase (with the readers' LV border,
 `segment.border`, and each phase's RV base following the annulus from end-diastole,
 `segment.annulus`), the LV and RV volume curves, and the measurements of the end-diastolic
-and end-systolic phases found on the LV curve. The measured end-systole is segmented again,
+and end-systolic phases found on the LV curve. The measured pair is segmented again, end-systole
 read inside end-diastole (`segment.systole`); the other phases' masks stay as drawn alone.
 
 What the indexer keeps of a study (curves and contours for the study page, numbers for search);
@@ -64,11 +64,14 @@ def analyse_cycle(study: SaxStudy, segmenter: PhaseSegmenter) -> Cycle:
     masks = [reader_border(mask, study.phases[k]) for k, mask in enumerate(alone)]
     lv = curve_ml(study, masks, Structure.LV_CAVITY)
     ed, es = ed_es_from_curve(lv)
-    if es != ed:  # the measured end-systole is read inside end-diastole (segment.systole)
-        systole = segmenter.segment_phases([study.phases[ed], study.phases[es]],
-                                           study.spacing_mm, 0)[1]
-        masks[es] = reader_border(systole, study.phases[es])
-        lv[es] = curve_ml(study, [masks[es]], Structure.LV_CAVITY)[0]
+    if es != ed:
+        # the measured pair is drawn again as `analyse` draws it, end-systole read inside
+        # end-diastole (segment.systole), so the ES outline is read inside the ED mask kept
+        pair = segmenter.segment_phases([study.phases[ed], study.phases[es]],
+                                        study.spacing_mm, 0)
+        for k, mask in zip((ed, es), pair, strict=True):
+            masks[k] = reader_border(mask, study.phases[k])
+            lv[k] = curve_ml(study, [masks[k]], Structure.LV_CAVITY)[0]
     # every phase's RV base follows the tricuspid annulus from end-diastole (segment.annulus)
     masks = [mask if k == ed else follow_annulus(masks[ed], mask, study.spacing_mm,
                                                  study.slice_spacing_mm)
