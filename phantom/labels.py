@@ -353,12 +353,18 @@ class SlabRecipe:
     outflow_tract: bool = False  # `ShapeVariety.outflow_tract`
     open_rv_base: bool = False  # `ShapeVariety.open_rv_base`
     atrium_over_rv: float = 0.0  # `ShapeVariety.atrium_over_rv`
+    # neighbouring slices drawn on each side (2.5D input), one slice thickness plus a gap apart
+    context: int = 0
+    gap_mm: tuple[float, float] = (0.0, 3.0)
 
 
 def training_slabs(seed: int, recipe: SlabRecipe | None = None) -> Iterator[Array]:
     """Endless label slabs (n_sub, size, size) of random patients, planes and phases.
 
-    Phases lean towards end-diastole and end-systole, the two a reader contours.
+    Phases lean towards end-diastole and end-systole, the two a reader contours. With
+    `recipe.context` = c the slabs of the 2c neighbouring slices of a short-axis stack come
+    too, ((2c + 1) * n_sub, size, size), ordered along the plane's normal, the middle slice's
+    sub-planes in the middle.
     """
     r = recipe or SlabRecipe()
     rng = np.random.default_rng(seed)
@@ -376,5 +382,9 @@ def training_slabs(seed: int, recipe: SlabRecipe | None = None) -> Iterator[Arra
             f = float(rng.uniform(0, 0.15) if u < 0.35 else rng.uniform(0.85, 1.0)
                       if u < 0.7 else rng.uniform(0, 1))
             plane = sample_short_axis_plane(scene, rng, r.size, r.spacing_mm, r.tilt_deg)
-            yield label_slab(scene, plane, f, float(rng.uniform(*r.thickness_mm)), r.n_sub,
-                             variety)
+            thickness = float(rng.uniform(*r.thickness_mm))
+            step = thickness + float(rng.uniform(*r.gap_mm)) if r.context else 0.0
+            yield np.concatenate([
+                label_slab(scene, replace(plane, position=plane.position + j * step
+                                          * plane.normal), f, thickness, r.n_sub, variety)
+                for j in range(-r.context, r.context + 1)])

@@ -42,6 +42,16 @@ def _resample(images: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
                          antialias=shrink)
 
 
+def with_context(slices: np.ndarray, context: int) -> np.ndarray:
+    """(n, 2 context + 1, h, w): each slice of a (n, h, w) stack between its neighbours, the
+    stack's first and last slices standing in for the missing ones at its ends."""
+    if not context:
+        return slices[:, None]
+    n = len(slices)
+    index = np.clip(np.arange(n)[:, None] + np.arange(-context, context + 1)[None], 0, n - 1)
+    return np.asarray(slices[index])
+
+
 def _pad_to(image: np.ndarray, multiple: int) -> tuple[np.ndarray, tuple[int, int]]:
     h, w = image.shape[-2:]
     ph, pw = -h % multiple, -w % multiple
@@ -201,8 +211,9 @@ class Segmenter:
 
     @torch.inference_mode()
     def _predict(self, batch: np.ndarray, tta: bool) -> np.ndarray:
-        """Softmax (n, classes, h, w) of normalised (n, h, w) images; h, w multiples of 16."""
-        x = torch.from_numpy(batch[:, None])
+        """Softmax (n, classes, h, w) of normalised (n, channels, h, w) images (the slice and
+        its neighbours, `with_context`); h, w multiples of 16."""
+        x = torch.from_numpy(np.ascontiguousarray(batch))
         flips: list[tuple[int, ...]] = [(), (-1,), (-2,), (-2, -1)] if tta else [()]
         total = torch.zeros((x.shape[0], self.config.n_classes, *x.shape[2:]))
         for dims in flips:
@@ -217,10 +228,11 @@ class Segmenter:
                 max(round(slices.shape[2] * spacing_mm[1] / step), 16))
         return _resample(torch.from_numpy(slices.astype(np.float32))[:, None], size)[:, 0].numpy()
 
-    def _heart_center(self, middle: np.ndarray) -> np.ndarray:
-        """Pixel (row, col) of the heart on the inference grid, from the stack's `_middle`
-        slices already on that grid."""
-        padded, (h, w) = _pad_to(np.stack([normalise(s) for s in middle]), _MULTIPLE)
+    def _heart_center(self, grid: np.ndarray, middle: slice) -> np.ndarray:
+        """Pixel (row, col) of the heart on the inference grid, from the `middle` slices of
+        the stack `grid` (already on that grid; the others are their neighbours)."""
+        stack = with_context(np.stack([normalise(s) for s in grid]), self.config.context)
+        padded, (h, w) = _pad_to(stack[middle], _MULTIPLE)
         labels = np.argmax(self._predict(padded, tta=False), axis=1)[:, :h, :w]
         heart = clean_labels(labels) > 0
         if not heart.any():
@@ -235,12 +247,13 @@ class Segmenter:
         the heart's pixel on the network grid (found from the middle slices when None).
         """
         grid = self._to_grid(slices, spacing_mm)
-        c = self._heart_center(grid[_middle(len(grid))]) if center is None else center
+        c = self._heart_center(grid, _middle(len(grid))) if center is None else center
         n, h, w = grid.shape
         r0, c0 = round(c[0]) - _CROP // 2, round(c[1]) - _CROP // 2
         padded = np.pad(grid, [(0, 0), (_CROP, _CROP), (_CROP, _CROP)])
         crops = padded[:, r0 + _CROP:r0 + 2 * _CROP, c0 + _CROP:c0 + 2 * _CROP]
-        p = self._predict(np.stack([normalise(s) for s in crops]), tta=self.tta)
+        p = self._predict(with_context(np.stack([normalise(s) for s in crops]),
+                                       self.config.context), tta=self.tta)
         full = np.zeros((n, p.shape[1], h, w), dtype=np.float32)
         full[:, 0] = 1.0  # outside the crop is background
         rs, re, cs, ce = max(r0, 0), min(r0 + _CROP, h), max(c0, 0), min(c0 + _CROP, w)
@@ -256,7 +269,12 @@ class Segmenter:
 
     def heart_center(self, slices: np.ndarray, spacing_mm: tuple[float, float]) -> np.ndarray:
         """The heart's pixel on the network grid, to share between phases of one stack."""
-        return self._heart_center(self._to_grid(slices[_middle(len(slices))], spacing_mm))
+        middle, n = _middle(len(slices)), len(slices)
+        # only the middle slices and their neighbours need resampling
+        lo, hi = max(middle.start - self.config.context, 0), min(middle.stop
+                                                                + self.config.context, n)
+        return self._heart_center(self._to_grid(slices[lo:hi], spacing_mm),
+                                  slice(middle.start - lo, middle.stop - lo))
 
     def segment_phases(self, volumes: list[np.ndarray], spacing_mm: tuple[float, float],
                        diastole: int | None = None) -> list[np.ndarray]:

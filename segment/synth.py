@@ -133,6 +133,10 @@ class SynthRecipe:
     reader_cavity: bool = False  # LV cavity in any sub-plane counts as cavity (`reader_target`)
     reader_base: bool = False  # the LV below a slab's middle plane is drawn where it is background
     reader_rv_base: bool = False  # no RV in a slab the tricuspid plane crosses (`reader_target`)
+    # 2.5D: neighbouring slices on each side (`phantom.labels.SlabRecipe.context` must match)
+    context: int = 0
+    misalign_px: int = 2  # breath-hold mismatch of a neighbour slice (pixels, each axis)
+    p_edge: float = 0.15  # a neighbour is the slice itself, as at the ends of a stack
 
 
 def _spatial(r: SynthRecipe) -> Rand2DElastic:
@@ -179,7 +183,13 @@ def _darken_fat_edges(subject: tio.Subject, labels: np.ndarray, gain: float) -> 
 
 class SynthImages:
     """Turns a label slab (n_sub, H, W) into a training pair (image (1, crop, crop) float32,
-    target (crop, crop) int64 `Structure` codes), reproducibly from a seed."""
+    target (crop, crop) int64 `Structure` codes), reproducibly from a seed.
+
+    With `recipe.context` = c the slab holds 2c + 1 slices' sub-planes ((2c + 1) n_sub, H, W,
+    `phantom.labels.training_slabs`) and the image has 2c + 1 channels: one draw of the
+    tissues' intensities for the whole stack (one scan), spoilt slice by slice (each slice is
+    its own breath-hold); the target is the middle slice's.
+    """
 
     def __init__(self, recipe: SynthRecipe | None = None) -> None:
         self.recipe = r = recipe or SynthRecipe()
@@ -228,19 +238,54 @@ class SynthImages:
         return 0 if u < r.p_random_contrast else 2 if u < r.p_random_contrast + r.p_lge else 1
 
     def __call__(self, slab: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """(image (2 context + 1, crop, crop), target (crop, crop)) from a label slab."""
         rng = np.random.default_rng(seed)
         torch.manual_seed(seed)
         for t in (self._spatial, self._low, self._gibbs, self._noise):
             t.set_random_state(seed=seed % 2**32)
         if rng.random() < 0.5:
             slab = slab[:, ::-1]
+        n_slices = 2 * self.recipe.context + 1
+        if slab.shape[0] % n_slices:
+            raise ValueError(f"a slab of {slab.shape[0]} planes is no stack of {n_slices} "
+                             "slices: SlabRecipe.context and SynthRecipe.context differ")
+        if n_slices > 1:
+            slab = self._misalign(slab, n_slices, rng)
         warped = torch.as_tensor(self._spatial(torch.from_numpy(slab.astype(np.float32))))
         moved = warped.round().numpy().astype(np.uint8)
         labels = self._crop(moved, rng)
         drawn = self._draw(labels)
         if self.recipe.p_fat_edge and rng.random() < self.recipe.p_fat_edge:
             _darken_fat_edges(drawn, labels, float(rng.uniform(*self.recipe.fat_edge_gain)))
-        image = self._blur(drawn)["image"].data.mean(dim=-1, keepdim=True)
+        sub = self._blur(drawn)["image"].data
+        # partial volume: each slice is the mean of its own sub-planes
+        thick = sub.reshape(*sub.shape[:-1], n_slices, -1).mean(dim=-1)
+        images = [self._spoil(thick[..., j:j + 1]) for j in range(n_slices)]
+        middle = n_slices // 2
+        for j in range(n_slices):
+            if j != middle and rng.random() < self.recipe.p_edge:
+                images[j] = images[middle]
+        if n_slices > 1 and rng.random() < 0.5:
+            images.reverse()  # the stack's order (base first or apex first) is not known
+        n_sub = labels.shape[0] // n_slices
+        target = reader_target(self._lut[labels[middle * n_sub:(middle + 1) * n_sub]],
+                               self.recipe.reader_cavity, self.recipe.reader_base,
+                               self.recipe.reader_rv_base)
+        return np.concatenate(images), target
+
+    def _misalign(self, slab: np.ndarray, n_slices: int, rng: np.random.Generator) -> np.ndarray:
+        """Neighbour slices shifted in plane by a few pixels (another breath-hold)."""
+        n_sub, m = slab.shape[0] // n_slices, self.recipe.misalign_px
+        out = slab.copy()
+        for j in range(n_slices):
+            if j != n_slices // 2 and m:
+                rows, cols = (int(v) for v in rng.integers(-m, m + 1, size=2))
+                out[j * n_sub:(j + 1) * n_sub] = np.roll(slab[j * n_sub:(j + 1) * n_sub],
+                                                         (rows, cols), axis=(1, 2))
+        return out
+
+    def _spoil(self, image: torch.Tensor) -> np.ndarray:
+        """Scanner spoiling of one slice ((1, rows, cols, 1) tensor); (1, rows, cols) out."""
         scanned = self._scanner(tio.Subject(image=tio.ScalarImage(tensor=image)))
         picture = self._gamma(tio.RescaleIntensity(out_min_max=(0, 1))(scanned))
         flat = picture["image"].data[..., 0]
@@ -249,6 +294,4 @@ class SynthImages:
             flat = torch.as_tensor(self._low(flat))
             flat = torch.as_tensor(self._gibbs(flat)).clamp(min=0.0)
             flat = torch.as_tensor(self._noise(flat))
-        target = reader_target(self._lut[labels], self.recipe.reader_cavity,
-                               self.recipe.reader_base, self.recipe.reader_rv_base)
-        return normalise(flat.numpy().astype(np.float32)), target
+        return normalise(flat.numpy().astype(np.float32))

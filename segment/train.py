@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from monai.losses import DiceCELoss
-from safetensors.torch import load_model
+from safetensors.torch import load_file
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from segment.checkpoint import WEIGHTS, save_checkpoint
@@ -97,7 +97,7 @@ def _start(recipe: TrainRecipe, out: Path, resume: bool, init: Path | None) -> _
     torch.manual_seed(recipe.seed)
     model = build_model(config)
     if init is not None:
-        load_model(model, str(init / WEIGHTS), strict=False)
+        model.load_state_dict(_widened(load_file(str(init / WEIGHTS)), model), strict=False)
         logger.info("weights initialised from %s", init)
     optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.lr,
                                   weight_decay=recipe.weight_decay)
@@ -120,6 +120,25 @@ def _start(recipe: TrainRecipe, out: Path, resume: bool, init: Path | None) -> _
                         saved["iterations"], recipe.iterations)
         logger.info("resuming at step %d (%.0f s trained)", run.step, run.seconds)
     return run
+
+
+def _widened(saved: dict[str, torch.Tensor], model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """`saved` weights fitted to `model`: a one-channel input layer fine-tuned into a 2.5D one
+    gets zero weights for the neighbouring slices, so it starts as the 2D network it was."""
+    own = model.state_dict()
+    out = dict(saved)
+    for key, old in saved.items():
+        new = own.get(key)
+        if new is None or new.shape == old.shape:
+            continue
+        if old.ndim < 2 or old.shape[1] != 1 or new.shape[:1] + new.shape[2:] != (
+                old.shape[:1] + old.shape[2:]) or new.shape[1] % 2 == 0:
+            raise ValueError(f"{key}: saved shape {tuple(old.shape)} does not fit "
+                             f"{tuple(new.shape)}")
+        wide = torch.zeros(new.shape, dtype=old.dtype)
+        wide[:, new.shape[1] // 2] = old[:, 0]
+        out[key] = wide
+    return out
 
 
 def _save_state(run: _Run, recipe: TrainRecipe, out: Path) -> None:
@@ -211,9 +230,10 @@ def _card(recipe: TrainRecipe, run: _Run, label_recipe: dict[str, object] | None
         "training_data": "synthetic images drawn from phantom label maps only; no real images "
                          "and no real labels were used for training or tuning weights",
         "architecture": "MONAI DynUNet, 2D, instance norm; Dice + cross-entropy loss",
-        "input": ("one short-axis slice resampled to inference.spacing_mm (the config's "
-                  "spacing_mm, the training grid, without one), scaled to 0..1 between its "
-                  "0.5th and 99.5th percentiles"),
+        "input": ("one short-axis slice (with `config.context` neighbouring slices of its "
+                  "stack on each side as further channels, the ends repeated) resampled to "
+                  "inference.spacing_mm (the config's spacing_mm, the training grid, without "
+                  "one), each slice scaled to 0..1 between its 0.5th and 99.5th percentiles"),
         "output": "softmax over label_codes; papillary muscles and trabeculation count as LV "
                   "cavity, RV myocardium is background",
         "reproduce": "cmr-search train-seg",

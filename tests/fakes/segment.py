@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import nibabel as nib
@@ -47,9 +48,10 @@ def label_slab(size: int = 96, n_sub: int = 3) -> np.ndarray:
     return np.stack([layer] * n_sub)
 
 
-def tiny_checkpoint(folder: Path) -> Path:
-    """An untrained small network saved as a checkpoint (for plumbing tests)."""
-    config = CONFIGS["sax-dynunet8"]
+def tiny_checkpoint(folder: Path, context: int = 0) -> Path:
+    """An untrained small network saved as a checkpoint (for plumbing tests); with `context`,
+    one that reads that many neighbouring slices on each side."""
+    config = replace(CONFIGS["sax-dynunet8"], context=context)
     save_checkpoint(folder, build_model(config), config, {"training_data": "none (test)"})
     return folder
 

@@ -183,6 +183,16 @@ def test_training_slabs_are_reproducible_from_the_seed() -> None:
     assert np.array_equal(a, b) and a.shape == (2, 48, 48)
 
 
+def test_a_slab_can_come_with_the_neighbouring_slices_of_its_stack() -> None:
+    from phantom.labels import SlabRecipe
+
+    alone = next(training_slabs(6, SlabRecipe(size=64, n_sub=3)))
+    stack = next(training_slabs(6, SlabRecipe(size=64, n_sub=3, context=1, gap_mm=(0.0, 0.0))))
+    assert stack.shape == (9, 64, 64)
+    assert np.array_equal(stack[3:6], alone)  # the middle slice is the slab drawn alone
+    assert not np.array_equal(stack[:3], stack[6:])  # a slice thickness apart on either side
+
+
 def test_extremes_push_the_rv_and_the_wall_beyond_the_population() -> None:
     rng = np.random.default_rng(3)
     a = HeartAnatomy()

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from fakes.segment import heart_slice, tiny_checkpoint
 
 from cmr_search.vocab import Structure
 from segment.checkpoint import CARD, CheckpointError, load_checkpoint, write_inference
-from segment.infer import Segmenter, clean_labels
+from segment.infer import Segmenter, clean_labels, with_context
 
 
 def test_clean_labels_keeps_one_heart_and_fills_the_cavity() -> None:
@@ -120,6 +121,7 @@ def test_the_heart_is_found_on_three_middle_slices_and_placed_on_the_inference_g
     seen: list[np.ndarray] = []
 
     def bright_is_cavity(batch: np.ndarray, tta: bool) -> np.ndarray:
+        batch = batch[:, batch.shape[1] // 2]  # the slice itself, without its neighbours
         seen.append(batch)  # a stand-in network: bright pixels are LV cavity
         p = np.zeros((batch.shape[0], len(Structure), *batch.shape[1:]), dtype=np.float32)
         p[:, Structure.LV_CAVITY] = batch > 0.5
@@ -148,3 +150,21 @@ def test_a_card_with_other_label_codes_is_refused(tmp_path: Path) -> None:
         load_checkpoint(folder)
     with pytest.raises(CheckpointError, match="not a segmentation checkpoint"):
         load_checkpoint(tmp_path / "nothing")
+
+
+def test_each_slice_comes_with_its_neighbours_and_the_ends_stand_in_for_missing_ones() -> None:
+    stack = np.arange(4, dtype=np.float32)[:, None, None] * np.ones((4, 2, 3), np.float32)
+    assert with_context(stack, 0).shape == (4, 1, 2, 3)
+    wide = with_context(stack, 1)
+    assert wide.shape == (4, 3, 2, 3)
+    assert [list(w[:, 0, 0]) for w in wide] == [[0, 0, 1], [0, 1, 2], [1, 2, 3], [2, 3, 3]]
+
+
+def test_a_network_with_neighbouring_slices_segments_a_stack(tmp_path: Path) -> None:
+    segmenter = Segmenter(tiny_checkpoint(tmp_path / "ck", context=1), tta=False)
+    assert segmenter.model(torch.zeros(1, 3, 32, 32)).shape[1] == len(Structure)
+    slices = np.random.default_rng(2).random((5, 60, 70)).astype(np.float32)
+    assert segmenter.probabilities(slices, (1.5, 1.5)).shape == (5, len(Structure), 60, 70)
+    assert segmenter.heart_center(slices, (1.5, 1.5)).shape == (2,)
+    single = segmenter.probabilities(slices[:1], (1.5, 1.5))  # a stack of one slice
+    assert single.shape == (1, len(Structure), 60, 70)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from fakes.segment import label_slab
 
 from cmr_search.vocab import Structure
@@ -26,6 +27,22 @@ def test_same_seed_same_pair_other_seed_other_image() -> None:
     assert a_image.shape == (1, 64, 64) and a_image.dtype == np.float32
     assert a_target.shape == (64, 64)
     assert a_image.min() >= 0.0 and a_image.max() <= 1.0
+
+
+def test_a_stack_slab_gives_the_slice_between_its_neighbours() -> None:
+    middle = label_slab()
+    above = np.roll(middle, 6, axis=2)
+    slab = np.concatenate([middle * 0, middle, above])  # nothing below, the heart moved above
+    synth = SynthImages(SynthRecipe(crop=64, context=1, p_edge=0.0, misalign_px=0))
+    image, target = synth(slab, 3)
+    assert image.shape == (3, 64, 64) and target.shape == (64, 64)
+    alone = SynthImages(SynthRecipe(crop=64))(middle, 3)[1]
+    assert (target == Structure.LV_CAVITY).sum() == (alone == Structure.LV_CAVITY).sum()
+    assert not np.allclose(image[0], image[1]) and not np.allclose(image[2], image[1])
+    edge = SynthImages(SynthRecipe(crop=64, context=1, p_edge=1.0))(slab, 3)[0]
+    assert np.array_equal(edge[0], edge[1]) and np.array_equal(edge[2], edge[1])
+    with pytest.raises(ValueError, match="context differ"):
+        synth(np.concatenate([middle, middle[:1]]), 3)  # four planes: no three slices
 
 
 def test_target_follows_contouring_conventions() -> None:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from fakes.segment import label_slab
+from safetensors.torch import load_file
 
-from segment.checkpoint import CARD, load_checkpoint
+from segment.checkpoint import CARD, WEIGHTS, load_checkpoint
+from segment.model import build_model
 from segment.synth import SynthRecipe
-from segment.train import TrainRecipe, train
+from segment.train import TrainRecipe, _widened, train
 
 
 def _slabs(seed: int) -> Iterator[np.ndarray]:
@@ -54,3 +57,20 @@ def test_deep_supervision_trains_and_a_run_can_start_from_other_weights(tmp_path
     second = train(_slabs, tmp_path / "fine", plain, init=first)
     card = json.loads((second / CARD).read_text())
     assert card["initialised_from"] == str(first) and card["steps"] == 1
+
+
+def test_a_2d_network_fine_tuned_into_2_5d_starts_as_the_network_it_was(tmp_path: Path) -> None:
+    flat = train(_slabs, tmp_path / "2d", _recipe(1))
+    model, config, _ = load_checkpoint(flat)
+    wide_config = replace(config, context=1)
+    wide = build_model(wide_config)
+    state = _widened(load_file(str(flat / WEIGHTS)), wide)
+    wide.load_state_dict(state, strict=False)  # DynUNet keeps its skip layers twice
+    wide.eval()
+    x = torch.rand(1, 1, 64, 64)
+    neighbours = torch.cat([torch.rand(1, 1, 64, 64), x, torch.rand(1, 1, 64, 64)], dim=1)
+    with torch.no_grad():
+        torch.testing.assert_close(wide(neighbours), model(x), atol=1e-5, rtol=1e-4)
+    key = "input_block.conv1.conv.weight"  # two input channels fit neither 1 nor 3
+    with pytest.raises(ValueError, match=f"{key}: saved shape"):
+        _widened({key: torch.zeros(8, 2, 3, 3)}, wide)
