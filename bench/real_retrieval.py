@@ -245,8 +245,8 @@ def main() -> None:
     fused = Weights.from_settings(settings)
     engines = {"images alone": SearchEngine(base.store, base.encoder, replace(fused, measures=0)),
                "measurements alone": SearchEngine(base.store, base.encoder,
-                                                  replace(fused, images=0)),
-               f"fused (images {fused.images:g}, measures {fused.measures:g})": base}
+                                                  replace(fused, images=0, examples=0)),
+               f"fused (images {fused.examples:g}, measures {fused.measures:g})": base}
     payloads = {str(h.payload["study_instance_uid"]): h.payload
                 for h in base.store.scroll(["study_instance_uid", "measurements"])}
     console.print(filter_table(base, experts, payloads))

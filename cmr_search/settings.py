@@ -70,6 +70,10 @@ class Settings(BaseSettings):
                                         "None = an `uploads` folder in the indexed archive")
     weight_images: float = Field(default=0.3, ge=0, description="fusion weight of the image "
                                  "signal (CLIP text embedding against study videos)")
+    weight_examples: float = Field(default=1.0, ge=0, description="fusion weight of the "
+                                   "image signal in study-to-study search (more like this, "
+                                   "query by upload) beside the measurement vector; chosen on "
+                                   "a synthetic validation archive (bench/fusion_weights.py)")
     weight_reports: float = Field(default=1.0, ge=0, description="fusion weight of report "
                                   "embeddings")
     weight_keywords: float = Field(default=0.5, ge=0, description="fusion weight of BM25")

@@ -121,7 +121,8 @@ class SearchEngine:
         parts: list[Part] = []
         if request.mode is not Mode.REPORTS:
             _require(examples, using, request.view or "study")
-            parts.append(Part(Signal.EXAMPLES, Recommend(using, pos, neg), self.weights.images))
+            parts.append(Part(Signal.EXAMPLES, Recommend(using, pos, neg),
+                              self.weights.examples))
             parts += self._measures_part(request, examples, pos, neg)
         with_report = request.mode is Mode.REPORTS or all(REPORT in examples[p] for p in pos)
         if request.mode is not Mode.IMAGES and request.view is None and with_report:
@@ -160,7 +161,7 @@ class SearchEngine:
         self._require_views(view)
         if using not in vectors:
             raise QueryError(f"the uploaded study has no {view or 'cine'} view to compare")
-        parts = [Part(Signal.EXAMPLES, Nearest(using, vectors[using]), self.weights.images)]
+        parts = [Part(Signal.EXAMPLES, Nearest(using, vectors[using]), self.weights.examples)]
         if REPORT in vectors and view is None:
             parts.append(Part(Signal.REPORT_EXAMPLES, Nearest(REPORT, vectors[REPORT]),
                               self.weights.reports))

@@ -35,6 +35,7 @@ class Weights:
     settings' (CMR_SEARCH_WEIGHT_*, chosen with bench/search_quality.py), written once there."""
 
     images: float = _default("weight_images")
+    examples: float = _default("weight_examples")  # the image signal of study-to-study search
     reports: float = _default("weight_reports")
     keywords: float = _default("weight_keywords")
     measures: float = _default("weight_measures")
@@ -49,7 +50,7 @@ class Weights:
         if settings is None:
             return cls()
         s = settings
-        return cls(images=s.weight_images, reports=s.weight_reports,
+        return cls(images=s.weight_images, examples=s.weight_examples, reports=s.weight_reports,
                    keywords=s.weight_keywords, labels=s.weight_labels,
                    measures=s.weight_measures, measured_findings=s.weight_measured_findings,
                    contrast=s.query_contrast, rrf_k=s.rrf_k)

@@ -12,6 +12,7 @@ from search import (
     SearchRequest,
     SearchResponse,
     SimilarRequest,
+    Weights,
 )
 from search.filters import parse_filters
 from search.models import Signal
@@ -61,6 +62,19 @@ def test_similar_fuses_the_measurement_vector_when_the_example_was_measured(
     unmeasured = engine.similar(SimilarRequest(positive=["2.1"], page=Page(limit=10)))
     assert all(s.signal is not Signal.MEASURES for r in unmeasured.results
                for s in r.explanation.signals)
+
+
+def test_study_to_study_weighs_the_images_apart_from_text_search(engine: SearchEngine) -> None:
+    """`examples` is the video's weight in "more like this"; text search's `images` is not."""
+
+    def signals(weights: Weights) -> set[Signal]:
+        other = SearchEngine(engine.store, engine.encoder, weights)
+        response = other.similar(SimilarRequest(positive=["6.1"], page=Page(limit=10)))
+        return {s.signal for r in response.results for s in r.explanation.signals}
+
+    assert signals(Weights(images=0.0)) == {Signal.EXAMPLES, Signal.MEASURES}
+    assert signals(Weights(examples=0.0)) == {Signal.MEASURES}
+    assert signals(Weights(measures=0.0)) == {Signal.EXAMPLES}
 
 
 def test_facets_count_clean_values_per_band(engine: SearchEngine) -> None:

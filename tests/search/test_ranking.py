@@ -32,6 +32,7 @@ def test_the_defaults_are_the_settings() -> None:
     assert (weights.images, weights.reports, weights.rrf_k) == (
         defaults.weight_images, defaults.weight_reports, defaults.rrf_k)
     assert Weights.from_settings(Settings(weight_images=0.9)).images == 0.9
+    assert Weights.from_settings(Settings(weight_examples=0.4)).examples == 0.4
     assert Weights.from_settings(Settings(weight_measured_findings=0.5)).measured_findings == 0.5
 
 
