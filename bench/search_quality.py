@@ -107,11 +107,12 @@ def reportless_copy(data: Path, embedder: Encoder, live: LiveEdgeStore, into: Pa
     return store
 
 
-def run(data: Path, archive: Path, weights: Weights, text_runtime: str) -> None:
+def run(data: Path, archive: Path, weights: Weights, text_runtime: str,
+        checkpoint: Path = DEMO_CHECKPOINT) -> None:
     console = Console()
     truth = ground_truth(archive)
     relevant = relevant_sets(truth)
-    embedder = Encoder.from_checkpoint(DEMO_CHECKPOINT)
+    embedder = Encoder.from_checkpoint(checkpoint)
     used = embedder.accelerate_text(DataLayout(data).models, text_runtime)
     console.print(f"query texts through {used}")
     live = LiveEdgeStore(DataLayout(data).index)
@@ -182,6 +183,8 @@ def main() -> None:
     parser.add_argument("--text-runtime", choices=["torch", "onnx", "onnx-int8"],
                         default=Settings.model_fields["query_text_runtime"].default,
                         help="how query texts are embedded (the settings' default)")
+    parser.add_argument("--checkpoint", type=Path, default=DEMO_CHECKPOINT,
+                        help="the CLIP checkpoint that built the index (default: the demo's)")
     args = parser.parse_args()
     weights = dataclasses.replace(defaults, rrf_k=args.rrf_k)
     if args.weights is not None:
@@ -189,7 +192,7 @@ def main() -> None:
                                       reports=args.weights[1], keywords=args.weights[2])
     if not (args.data / "index").is_dir():
         sys.exit(f"{args.data / 'index'}: no index; run `make demo` first")
-    run(args.data, args.archive, weights, args.text_runtime)
+    run(args.data, args.archive, weights, args.text_runtime, args.checkpoint)
 
 
 if __name__ == "__main__":

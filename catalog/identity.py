@@ -57,8 +57,11 @@ def _describe(value: Any) -> str:
 
 
 def describe_model(value: dict[str, Any]) -> str:
-    """A model's identity in a few words: architecture, weights and prompt weights."""
+    """A model's identity in a few words: architecture, weights, prompt weights and wordings."""
     weights = value.get("negative_prompt_weights") or {}
     prompts = ", prompt weights " + ", ".join(f"{k} {v:g}" for k, v in
                                              sorted(weights.items())) if weights else ""
+    variants = value.get("prompt_variants") or {}
+    if variants:
+        prompts += ", prompt wordings " + ", ".join(f"{k} {v}" for k, v in sorted(variants.items()))
     return f"{value.get('architecture')} {str(value.get('weights_sha256', ''))[:12]}{prompts}"

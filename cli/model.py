@@ -174,13 +174,14 @@ def tune_prompts(
              "indexes of it must then be rebuilt)")],
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
-    """Choose, per finding, how much of the negative prompts a zero-shot score subtracts."""
+    """Choose, per finding, the prompts' wording and how much of the negative prompts a
+    zero-shot score subtracts."""
     import numpy as np
 
     from cli.evaldata import eval_data
     from cmrclip.checkpoint import CARD, CheckpointError
     from cmrclip.contrast import choose, table, write_choice
-    from cmrclip.evaluate import prompt_embeddings
+    from cmrclip.evaluate import variant_embeddings
     from cmrclip.release import is_release
     from cmrclip.train import embed_pairs
 
@@ -200,7 +201,7 @@ def tune_prompts(
         progress.add_task("embedding the studies", total=None)
         data = eval_data(archive, pairs)
         video, _ = embed_pairs(model, data.pairs, device, None)
-    choices = choose(video.astype(np.float64), data.labels, prompt_embeddings(model))
+    choices = choose(video.astype(np.float64), data.labels, variant_embeddings(model))
     try:
         identity = write_choice(folder, choices, str(archive))
     except CheckpointError as error:

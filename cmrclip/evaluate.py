@@ -19,7 +19,7 @@ from cmr_search.vocab import CMR_CLIP_FINDINGS, Finding
 from cmrclip.data import PairSet, split_by_patient
 from cmrclip.metrics import retrieval, roc_auc
 from cmrclip.model import ClipModel
-from cmrclip.prompts import PROMPTS
+from cmrclip.prompts import DEFAULT_VARIANT, VARIANTS, Prompts, prompts_for
 from cmrclip.text import TextEncoder
 from cmrclip.train import embed_pairs
 
@@ -73,25 +73,42 @@ def _accuracy_f1(scores: np.ndarray, labels: np.ndarray, threshold: float) -> tu
 Curves = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
-def prompt_embeddings(model: ClipModel) -> dict[Finding, tuple[np.ndarray, np.ndarray]]:
-    """Mean positive and mean negative prompt embedding per CMR-CLIP finding."""
-    out = {}
+def _mean_embeddings(model: ClipModel, prompts: Prompts) -> tuple[np.ndarray, np.ndarray]:
+    positive, negative = prompts
     with torch.no_grad():
-        for finding in CMR_CLIP_FINDINGS:
-            positive, negative = PROMPTS[finding]
-            out[finding] = (model.encode_text(list(positive)).mean(0).cpu().numpy(),
-                            model.encode_text(list(negative)).mean(0).cpu().numpy())
-    return out
+        return (model.encode_text(list(positive)).mean(0).cpu().numpy(),
+                model.encode_text(list(negative)).mean(0).cpu().numpy())
+
+
+def prompt_embeddings(model: ClipModel, variants: Mapping[str, str] | None = None,
+                      ) -> dict[Finding, tuple[np.ndarray, np.ndarray]]:
+    """Mean positive and mean negative prompt embedding per CMR-CLIP finding, in the wording
+    `variants` names (finding -> wording; the default for a finding not named)."""
+    chosen = variants or {}
+    return {finding: _mean_embeddings(model, prompts_for(
+        finding, chosen.get(finding.value, DEFAULT_VARIANT))) for finding in CMR_CLIP_FINDINGS}
+
+
+def variant_embeddings(model: ClipModel) -> dict[Finding, dict[str, tuple[np.ndarray,
+                                                                           np.ndarray]]]:
+    """The same for every wording of every finding's prompts (what `cmrclip.contrast`
+    chooses from)."""
+    return {finding: {name: _mean_embeddings(model, prompts)
+                      for name, prompts in VARIANTS[finding].items()}
+            for finding in CMR_CLIP_FINDINGS}
 
 
 def zero_shot(model: ClipModel, video: np.ndarray, data: EvalData, val: list[int],
               test: list[int], curves: Curves | None = None,
-              negative_weights: Mapping[str, float] | None = None) -> dict[str, dict[str, float]]:
-    """Pair scoring (positive minus negative prompts, the negative weighted as the model's
-    identity says: `negative_weights`) and the paper's positive-only scoring."""
-    out = {}
+              negative_weights: Mapping[str, float] | None = None,
+              prompt_variants: Mapping[str, str] | None = None) -> dict[str, dict[str, Any]]:
+    """Pair scoring (positive minus negative prompts, the negative weighted and the prompts
+    worded as the model's identity says: `negative_weights`, `prompt_variants`) and the
+    paper's positive-only scoring."""
+    out: dict[str, dict[str, Any]] = {}
     weights = negative_weights or {}
-    for finding, (pos, neg) in prompt_embeddings(model).items():
+    variants = prompt_variants or {}
+    for finding, (pos, neg) in prompt_embeddings(model, variants).items():
         weight = weights.get(finding.value, 1.0)
         score = video @ pos - weight * (video @ neg)
         labels = data.labels[finding]
@@ -103,6 +120,7 @@ def zero_shot(model: ClipModel, video: np.ndarray, data: EvalData, val: list[int
             "auc_positive_only": roc_auc((video @ pos)[test], labels[test]),
             "positives": int(labels[test].sum()),
             "negative_weight": weight,
+            "prompt_variant": variants.get(finding.value, DEFAULT_VARIANT),
         }
         if curves is not None:
             curves[finding.value] = (score[test], labels[test])
@@ -172,7 +190,8 @@ def linear_probe(video: np.ndarray, data: EvalData, support: list[int],
 
 def evaluate_model(model: ClipModel, data: EvalData, seed: int = 0, full: bool = True,
                    curves: Curves | None = None,
-                   negative_weights: Mapping[str, float] | None = None) -> dict[str, Any]:
+                   negative_weights: Mapping[str, float] | None = None,
+                   prompt_variants: Mapping[str, str] | None = None) -> dict[str, Any]:
     model.eval()
     device = next(model.parameters()).device
     with torch.no_grad():
@@ -181,7 +200,8 @@ def evaluate_model(model: ClipModel, data: EvalData, seed: int = 0, full: bool =
     video, queries = embed_pairs(model, data.pairs, device, features)
     val, test = split_by_patient(data.pairs.patient_ids, 0.3, seed)
     result: dict[str, Any] = {
-        "zero_shot": zero_shot(model, video, data, val, test, curves, negative_weights),
+        "zero_shot": zero_shot(model, video, data, val, test, curves, negative_weights,
+                               prompt_variants),
         "retrieval": _retrieval(queries, video, data.signature),
     }
     if full:

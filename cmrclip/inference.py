@@ -18,7 +18,7 @@ from cmrclip.clips import ClipSpec, StudyClips
 from cmrclip.fast_text import OnnxText, TextRuntime, onnx_text
 from cmrclip.model import ClipModel
 from cmrclip.preprocess import Preprocess
-from cmrclip.prompts import PROMPTS
+from cmrclip.prompts import prompts_for
 from cmrclip.types import ModelIdentity, StudyVectors, TextVectors
 
 VIEW_SLOTS: tuple[ClipSlot, ...] = (*CINE_SLOTS, *STILL_SLOTS)
@@ -105,11 +105,13 @@ class Encoder:
 
     def finding_directions(self) -> dict[str, np.ndarray]:
         """Mean positive minus mean negative prompt embedding, per CMR-CLIP finding; the
-        negative part weighted as the model's identity says (`cmrclip.contrast`)."""
+        prompts worded and the negative part weighted as the model's identity says
+        (`cmrclip.contrast`)."""
         if self._directions is None:  # built whole, then published: threads share it
             directions = {}
             for finding in CMR_CLIP_FINDINGS:
-                positive, negative = PROMPTS[finding]
+                positive, negative = prompts_for(
+                    finding, self.identity.prompt_variant(finding.value))
                 pos = self.encode_texts(list(positive)).joint.mean(0)
                 neg = self.encode_texts(list(negative)).joint.mean(0)
                 directions[finding.value] = pos - self.identity.negative_weight(finding) * neg

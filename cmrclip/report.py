@@ -28,13 +28,14 @@ def markdown(result: dict[str, Any]) -> str:
              f"(weights {result['model']['weights_sha256'][:12]}), {result['studies']} studies, "
              f"labels from {result['label_source']}.", "",
              "## Zero-shot detection (test split; threshold chosen on the validation split)", "",
-             "| finding | AUC | negative prompt weight | accuracy | F1 | AUC positive-only "
-             "| random-init AUC | paper AUC |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| finding | AUC | prompt wording | negative prompt weight | accuracy | F1 "
+             "| AUC positive-only | random-init AUC | paper AUC |",
+             "|---|---|---|---|---|---|---|---|---|"]
     random_zs = result["baselines"]["random_init"]["zero_shot"]
     for finding in CMR_CLIP_FINDINGS:
         z = result["zero_shot"][finding.value]
-        lines.append(f"| {finding.value} | {_f(z['auc'])} | {z.get('negative_weight', 1.0):g} "
+        lines.append(f"| {finding.value} | {_f(z['auc'])} | {z.get('prompt_variant', 'default')} "
+                     f"| {z.get('negative_weight', 1.0):g} "
                      f"| {_f(z['accuracy'])} | {_f(z['f1'])} "
                      f"| {_f(z['auc_positive_only'])} | {_f(random_zs[finding.value]['auc'])} "
                      f"| {PAPER_AUC[finding.value]:.2f} |")

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from cmr_search.vocab import CMR_CLIP_FINDINGS, ClipSlot
+from cmrclip.prompts import DEFAULT_VARIANT, VARIANTS
 
 
 class CheckpointError(ValueError):
@@ -34,8 +35,35 @@ class ModelIdentity:
     # (1.0 for a finding not named, at most MAX_NEGATIVE_WEIGHT): chosen on a validation
     # archive (`cmrclip.contrast`)
     negative_prompt_weights: dict[str, float] = field(default_factory=dict)
+    # per finding, the wording of its prompts (`cmrclip.prompts.VARIANTS`; the default for a
+    # finding not named), chosen on the same validation archive
+    prompt_variants: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._check_weights()
+        self._check_variants()
+
+    def _check_variants(self) -> None:
+        variants = self.prompt_variants
+        if not isinstance(variants, dict):
+            raise CheckpointError(f"prompt_variants: {type(variants).__name__}, not an object "
+                                  "of finding -> wording")
+        known = {f.value: f for f in CMR_CLIP_FINDINGS}
+        kept = {}
+        for name, variant in variants.items():
+            if name not in known:
+                raise CheckpointError(f"prompt_variants.{name}: not a CMR-CLIP finding "
+                                      f"({', '.join(sorted(known))})")
+            wordings = VARIANTS[known[name]]
+            if not isinstance(variant, str) or variant not in wordings:
+                raise CheckpointError(f"prompt_variants.{name}: {variant!r} is not one of its "
+                                      f"wordings ({', '.join(sorted(wordings))}); a newer "
+                                      "cmr-search may know it")
+            if variant != DEFAULT_VARIANT:
+                kept[name] = variant
+        object.__setattr__(self, "prompt_variants", kept)  # frozen: set once, here
+
+    def _check_weights(self) -> None:
         weights = self.negative_prompt_weights
         if not isinstance(weights, dict):
             raise CheckpointError(f"negative_prompt_weights: {type(weights).__name__}, "
@@ -58,9 +86,10 @@ class ModelIdentity:
         """As recorded with an index; without weights the record is what it always was, so
         indexes of such a model stay valid."""
         out = dict(self.__dict__)
-        out["negative_prompt_weights"] = dict(self.negative_prompt_weights)
-        if not self.negative_prompt_weights:
-            del out["negative_prompt_weights"]
+        for name in ("negative_prompt_weights", "prompt_variants"):
+            out[name] = dict(getattr(self, name))
+            if not out[name]:
+                del out[name]
         return out
 
     def __hash__(self) -> int:  # the weights are a dict: hash what the key is made of
@@ -69,14 +98,19 @@ class ModelIdentity:
     def negative_weight(self, finding: str) -> float:
         return float(self.negative_prompt_weights.get(finding, 1.0))
 
+    def prompt_variant(self, finding: str) -> str:
+        return self.prompt_variants.get(finding, DEFAULT_VARIANT)
+
     @property
     def key(self) -> str:
         """A short folder-safe key for everything derived from this model (records, caches):
-        records hold zero-shot scores, so the prompt weights are part of it."""
+        records hold zero-shot scores, so the prompt weights and wordings are part of it."""
         text = f"{self.architecture}:{self.weights_sha256}:{self.clip_spec_version}"
         if self.negative_prompt_weights:
             text += ":" + ",".join(f"{k}={v:g}" for k, v in
                                    sorted(self.negative_prompt_weights.items()))
+        if self.prompt_variants:
+            text += ":" + ",".join(f"{k}~{v}" for k, v in sorted(self.prompt_variants.items()))
         return f"{self.architecture}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 

@@ -14,6 +14,7 @@ from catalog import IndexMismatchError, check_compatible, index_identity
 from cmr_search.vocab import Finding
 from cmrclip.checkpoint import read_identity
 from cmrclip.contrast import choose, write_choice
+from cmrclip.prompts import DEFAULT_VARIANT, VARIANTS
 from cmrclip.types import CheckpointError, ModelIdentity
 
 IDENTITY = ModelIdentity("tiny", "a" * 64, 8, "spec-1", "b" * 64)
@@ -39,7 +40,8 @@ def test_a_negative_prompt_lying_on_the_positive_is_weighted_down() -> None:
     far = _unit(-np.eye(8)[0] + np.eye(8)[2] * 0.2)  # a negative prompt that means "not X"
     (near_choice, far_choice) = choose(
         video, {Finding.RV_DILATION: labels, Finding.LGE: labels},
-        {Finding.RV_DILATION: (finding, near), Finding.LGE: (finding, far)})
+        {Finding.RV_DILATION: {DEFAULT_VARIANT: (finding, near)},
+         Finding.LGE: {DEFAULT_VARIANT: (finding, far)}})
     assert near_choice.auc_by_weight["1"] < near_choice.auc_by_weight["0"]
     assert near_choice.weight < 1.0 and "->" in near_choice.reason
     assert far_choice.weight == 1.0  # the pair score is best: kept
@@ -49,7 +51,8 @@ def test_a_negative_prompt_that_carries_the_finding_better_is_weighted_up() -> N
     video, labels = _studies(200, 40, 3)
     weak = _unit(np.eye(8)[0] * 0.15 + np.eye(8)[1])  # "X" embedded mostly off the finding
     clear = _unit(-np.eye(8)[0] + np.eye(8)[2] * 0.1)  # "no X", squarely against it
-    (choice,) = choose(video, {Finding.LGE: labels}, {Finding.LGE: (weak, clear)})
+    (choice,) = choose(video, {Finding.LGE: labels},
+                       {Finding.LGE: {DEFAULT_VARIANT: (weak, clear)}})
     assert choice.auc_by_weight["2"] > choice.auc_by_weight["1"] + 0.02
     assert choice.weight == 2.0 and "->" in choice.reason
 
@@ -58,7 +61,7 @@ def test_too_few_positives_keep_the_pair_score() -> None:
     video, labels = _studies(200, 6, 1)
     near = _unit(np.eye(8)[0] * 0.9 + np.eye(8)[1] * 0.3)
     (choice,) = choose(video, {Finding.AORTIC_DILATION: labels},
-                       {Finding.AORTIC_DILATION: (np.eye(8)[0], near)})
+                       {Finding.AORTIC_DILATION: {DEFAULT_VARIANT: (np.eye(8)[0], near)}})
     assert choice.weight == 1.0 and "too few" in choice.reason
 
 
@@ -66,8 +69,8 @@ def test_the_choice_is_part_of_the_identity(tmp_path: Path) -> None:
     (tmp_path / "model_card.json").write_text(json.dumps({"identity": IDENTITY.as_dict()}))
     video, labels = _studies(200, 40, 2)
     choices = choose(video, {Finding.RV_DILATION: labels},
-                     {Finding.RV_DILATION: (np.eye(8)[0],
-                                            _unit(np.eye(8)[0] * 0.9 + np.eye(8)[1] * 0.3))})
+                     {Finding.RV_DILATION: {DEFAULT_VARIANT: (
+                         np.eye(8)[0], _unit(np.eye(8)[0] * 0.9 + np.eye(8)[1] * 0.3))}})
     identity = write_choice(tmp_path, choices, "validation-archive")
     assert read_identity(tmp_path) == identity
     assert identity.negative_weight("rv_dilation") == choices[0].weight < 1.0
@@ -98,3 +101,56 @@ def test_a_weight_of_one_is_the_pair_score_and_changes_nothing() -> None:
     before = hashlib.sha256(f"tiny:{'a' * 64}:spec-1".encode()).hexdigest()[:12]
     assert IDENTITY.key == f"tiny-{before}"
     assert hash(replace(IDENTITY, negative_prompt_weights={"lge": 0.5})) != hash(IDENTITY)
+
+
+def test_a_wording_that_ranks_clearly_better_is_chosen_with_its_weight() -> None:
+    video, labels = _studies(200, 40, 4)
+    clear = _unit(-np.eye(8)[0] + np.eye(8)[2] * 0.1)
+    vague = _unit(np.eye(8)[0] * 0.1 + np.eye(8)[3])  # "scar": as near "no scar" as to scar
+    (choice,) = choose(video, {Finding.LGE: labels}, {Finding.LGE: {
+        DEFAULT_VARIANT: (vague, clear), "patterns": (np.eye(8)[0], clear)}})
+    assert choice.variant == "patterns" and "->" in choice.reason
+    assert set(choice.auc_by_variant) == {DEFAULT_VARIANT, "patterns"}
+    assert choice.auc_by_weight == choice.auc_by_variant["patterns"]
+    best = max(a for v in choice.auc_by_variant.values() for a in v.values() if a is not None)
+    assert choice.auc_by_weight[f"{choice.weight:g}"] == best
+
+
+def test_a_wording_no_better_keeps_the_default() -> None:
+    video, labels = _studies(200, 40, 5)
+    clear = _unit(-np.eye(8)[0] + np.eye(8)[2] * 0.1)
+    (choice,) = choose(video, {Finding.LGE: labels}, {Finding.LGE: {
+        DEFAULT_VARIANT: (np.eye(8)[0], clear), "patterns": (np.eye(8)[0], clear)}})
+    assert (choice.variant, choice.weight) == (DEFAULT_VARIANT, 1.0)
+
+
+def test_the_wording_is_part_of_the_identity_and_the_index_check(tmp_path: Path) -> None:
+    worded = replace(IDENTITY, prompt_variants={"lge": "patterns"})
+    assert worded.key != IDENTITY.key and worded.prompt_variant("lge") == "patterns"
+    assert worded.prompt_variant("lv_dilation") == DEFAULT_VARIANT
+    assert worded.as_dict()["prompt_variants"] == {"lge": "patterns"}
+    same = replace(IDENTITY, prompt_variants={"lge": DEFAULT_VARIANT})
+    assert same.as_dict() == IDENTITY.as_dict() and same.key == IDENTITY.key
+    built = index_identity(IDENTITY.as_dict(), {"study": 8}, {})
+    with pytest.raises(IndexMismatchError, match=r"prompt wordings lge patterns.*--rebuild"):
+        check_compatible(built, index_identity(worded.as_dict(), {"study": 8}, {}), "index")
+    (tmp_path / "model_card.json").write_text(json.dumps({"identity": worded.as_dict()}))
+    assert read_identity(tmp_path) == worded
+
+
+@pytest.mark.parametrize("variants", [
+    ["patterns"], {"late_enhancement": "patterns"}, {"lge": "bare"}, {"lge": 1},
+    {"aortic_dilation": "patterns"}])
+def test_bad_wordings_in_a_card_are_refused_naming_file_and_field(variants: object,
+                                                                  tmp_path: Path) -> None:
+    card = {"identity": {**IDENTITY.as_dict(), "prompt_variants": variants}}
+    (tmp_path / "model_card.json").write_text(json.dumps(card))
+    with pytest.raises(CheckpointError, match=r"model_card.json: identity.prompt_variants"):
+        read_identity(tmp_path)
+
+
+def test_every_wording_has_positive_and_negative_prompts() -> None:
+    for finding, wordings in VARIANTS.items():
+        assert DEFAULT_VARIANT in wordings, finding
+        for positive, negative in wordings.values():
+            assert positive and negative and not set(positive) & set(negative)

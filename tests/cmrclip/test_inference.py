@@ -12,7 +12,7 @@ from cmr_search.vocab import Finding
 from cmrclip.checkpoint import DEMO_CHECKPOINT, read_identity
 from cmrclip.clips import empty_clips
 from cmrclip.inference import Encoder
-from cmrclip.prompts import PROMPTS
+from cmrclip.prompts import DEFAULT_VARIANT, VARIANTS, prompts_for
 
 pytestmark = pytest.mark.slow
 
@@ -50,8 +50,22 @@ def test_the_negative_prompts_weigh_as_the_identity_says(encoder: Encoder) -> No
     weights = {**encoder.identity.negative_prompt_weights, "lge": 0.0}
     weighted = Encoder(encoder.model, replace(encoder.identity, negative_prompt_weights=weights),
                        "cpu")
-    positive = weighted.encode_texts(list(PROMPTS[Finding.LGE][0])).joint.mean(0)
+    wording = prompts_for(Finding.LGE, encoder.identity.prompt_variant("lge"))
+    positive = weighted.encode_texts(list(wording[0])).joint.mean(0)
     assert np.allclose(weighted.finding_directions()["lge"], positive, atol=1e-5)
     for name, direction in encoder.finding_directions().items():
         if name != "lge":
             assert np.allclose(weighted.finding_directions()[name], direction, atol=1e-5)
+
+
+@pytest.mark.parametrize("wording", sorted(VARIANTS[Finding.LGE]))
+def test_the_prompts_are_worded_as_the_identity_says(encoder: Encoder, wording: str) -> None:
+    variants = {**encoder.identity.prompt_variants, "lge": wording}
+    worded = Encoder(encoder.model, replace(encoder.identity, prompt_variants=variants), "cpu")
+    positive, negative = VARIANTS[Finding.LGE][wording]
+    weight = encoder.identity.negative_weight("lge")
+    expected = (worded.encode_texts(list(positive)).joint.mean(0)
+                - weight * worded.encode_texts(list(negative)).joint.mean(0))
+    assert np.allclose(worded.finding_directions()["lge"], expected, atol=1e-5)
+    assert (worded.key == encoder.key) == (wording == encoder.identity.prompt_variant("lge"))
+    assert wording == DEFAULT_VARIANT or worded.identity.prompt_variants["lge"] == wording
