@@ -10,13 +10,14 @@ import numpy as np
 from scipy.optimize import minimize
 
 from catalog import KEYWORDS, point_id
-from cmr_search.vocab import CMR_CLIP_FINDINGS, Finding
+from cmr_search.vocab import CMR_CLIP_FINDINGS, Finding, View
 from indexer.findings import decide, measurement_fields, measurement_vectors
 from indexer.records import EmbeddingRecord, MeasurementRecord
 from vectorstore import SparseVector, StorePoint
 from vectorstore.keywords import keyword_document
 
 _MIN_PER_CLASS = 5  # fewer report-labelled positives (or negatives) than this: no calibration
+_LGE_VIEWS = frozenset({View.LGE_SAX, View.LGE_LAX})
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,18 @@ def _fit(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     return float(result.x[0]), float(result.x[1])
 
 
+def seen_scores(record: EmbeddingRecord) -> dict[str, float]:
+    """The raw zero-shot scores of the findings the study's images can show.
+
+    Enhancement is seen on LGE images only: a study without an LGE series (a cine-only
+    research archive such as ACDC, a study without contrast) fills the model's LGE slots with
+    nothing, and its LGE score would be noise shown to a clinician as a probability.
+    """
+    if _LGE_VIEWS & set(record.payload.views):
+        return dict(record.raw_scores)
+    return {k: v for k, v in record.raw_scores.items() if k != Finding.LGE.value}
+
+
 def calibrate(records: Iterable[EmbeddingRecord]) -> dict[str, Platt]:
     """One Platt scaling per finding, from studies whose report states it (or does not)."""
     rows: dict[str, list[tuple[float, int]]] = {f.value: [] for f in CMR_CLIP_FINDINGS}
@@ -55,7 +68,7 @@ def calibrate(records: Iterable[EmbeddingRecord]) -> dict[str, Platt]:
             continue
         positive = set(record.payload.report_findings)
         uncertain = set(record.payload.report_uncertain)
-        for name, score in record.raw_scores.items():
+        for name, score in seen_scores(record).items():
             if name in rows and name not in uncertain:
                 rows[name].append((score, int(name in positive)))
     out = {}
@@ -77,7 +90,7 @@ def to_point(record: EmbeddingRecord, calibration: dict[str, Platt],
     """A study point: its vectors and payload, the calibrated zero-shot scores, and (when the
     study was measured) its measurements, measurement vector and findings decided by them."""
     scores = {Finding(name): round(calibration[name](s), 4)
-              for name, s in record.raw_scores.items() if name in calibration}
+              for name, s in seen_scores(record).items() if name in calibration}
     sex = record.payload.sex
     payload = type(record.payload).model_validate({  # the updates, validated and typed
         **record.payload.model_dump(), "image_scores": scores,

@@ -1,0 +1,41 @@
+"""From embedding records to points: LGE is scored only where the study has LGE images."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from catalog import StudyPayload
+from cmr_search.vocab import Finding
+from indexer.points import calibrate, seen_scores, to_point
+from indexer.records import EmbeddingRecord
+
+
+def _record(uid: str, views: list[str], lge: float, stated: bool = False) -> EmbeddingRecord:
+    payload = StudyPayload(study_instance_uid=uid, views=views, has_report=True,
+                           report_findings=["lge"] if stated else [])
+    vector = np.ones(4, dtype=np.float32) / 2.0
+    return EmbeddingRecord(uid, "f" * 32, {"study": vector}, payload,
+                           {"lge": lge, "lv_dilation": 0.1})
+
+
+def test_a_study_without_lge_images_has_no_lge_score_or_finding() -> None:
+    cine_only = _record("1.2.3", ["sax_cine", "4ch_cine"], lge=0.9)
+    with_lge = _record("1.2.4", ["sax_cine", "lge_sax"], lge=0.9)
+    assert set(seen_scores(cine_only)) == {"lv_dilation"}
+    assert set(seen_scores(with_lge)) == {"lge", "lv_dilation"}
+    calibration = calibrate([with_lge])
+    point = to_point(cine_only, calibration).payload
+    assert "lge" not in point["image_scores"] and "lge" not in point["image_findings"]
+    assert "lge" not in point["image_finding_source"]
+    shown = to_point(with_lge, calibration).payload
+    assert shown["image_scores"]["lge"] > 0.5 and "lge" in shown["image_findings"]
+    assert "lv_dilation" in point["image_scores"]
+
+
+def test_the_lge_calibration_learns_from_studies_with_lge_images_only() -> None:
+    with_lge = [_record(f"2.{k}", ["lge_lax"], lge=k / 10, stated=k >= 5) for k in range(10)]
+    # cine-only studies whose reports state LGE, scored low: they would pull the fit around
+    cine_only = [_record(f"3.{k}", ["sax_cine"], lge=-1.0, stated=True) for k in range(10)]
+    fitted = calibrate(with_lge + cine_only)[Finding.LGE.value]
+    assert (fitted.positives, fitted.negatives) == (5, 5)
+    assert fitted(0.9) > 0.5 > fitted(0.1)
