@@ -56,7 +56,8 @@ def test_every_usable_study_is_embedded_and_published(archive: Path,
         p = hit.payload
         assert StudyPayload.model_validate(p).fingerprint  # the typed payload, whole
         assert p["study_instance_uid"] == study.study_instance_uid
-        assert set(p["image_scores"]) >= {"lge", "lv_dilation"}
+        assert "lv_dilation" in p["image_scores"]  # LGE is scored only with LGE images
+        assert ("lge" in p["image_scores"]) == bool(set(p["views"]) & {"lge_sax", "lge_lax"})
         assert all(0.0 <= v <= 1.0 for v in p["image_scores"].values())
         assert p["views"] and "sax_cine" in p["views"]
         assert all((data / path).is_file() for path in p["previews"].values())
