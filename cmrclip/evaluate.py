@@ -8,7 +8,6 @@ finding profile), because many studies share an impression ("Normal study.").
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +21,7 @@ from cmrclip.model import ClipModel
 from cmrclip.prompts import DEFAULT_VARIANT, VARIANTS, Prompts, prompts_for
 from cmrclip.text import TextEncoder
 from cmrclip.train import embed_pairs
+from cmrclip.types import ModelIdentity
 
 SHOTS = (1, 2, 4, 8, 16, 32)
 _EPISODES = 50
@@ -80,13 +80,13 @@ def _mean_embeddings(model: ClipModel, prompts: Prompts) -> tuple[np.ndarray, np
                 model.encode_text(list(negative)).mean(0).cpu().numpy())
 
 
-def prompt_embeddings(model: ClipModel, variants: Mapping[str, str] | None = None,
+def prompt_embeddings(model: ClipModel, identity: ModelIdentity | None = None,
                       ) -> dict[Finding, tuple[np.ndarray, np.ndarray]]:
     """Mean positive and mean negative prompt embedding per CMR-CLIP finding, in the wording
-    `variants` names (finding -> wording; the default for a finding not named)."""
-    chosen = variants or {}
+    the model's `identity` records (the default wording without one)."""
     return {finding: _mean_embeddings(model, prompts_for(
-        finding, chosen.get(finding.value, DEFAULT_VARIANT))) for finding in CMR_CLIP_FINDINGS}
+        finding, identity.prompt_variant(finding.value) if identity else DEFAULT_VARIANT))
+        for finding in CMR_CLIP_FINDINGS}
 
 
 def variant_embeddings(model: ClipModel) -> dict[Finding, dict[str, tuple[np.ndarray,
@@ -100,16 +100,13 @@ def variant_embeddings(model: ClipModel) -> dict[Finding, dict[str, tuple[np.nda
 
 def zero_shot(model: ClipModel, video: np.ndarray, data: EvalData, val: list[int],
               test: list[int], curves: Curves | None = None,
-              negative_weights: Mapping[str, float] | None = None,
-              prompt_variants: Mapping[str, str] | None = None) -> dict[str, dict[str, Any]]:
-    """Pair scoring (positive minus negative prompts, the negative weighted and the prompts
-    worded as the model's identity says: `negative_weights`, `prompt_variants`) and the
+              identity: ModelIdentity | None = None) -> dict[str, dict[str, Any]]:
+    """Pair scoring (positive minus negative prompts, the prompts worded and the negative
+    weighted as the model's `identity` says; the paper's pair score without one) and the
     paper's positive-only scoring."""
     out: dict[str, dict[str, Any]] = {}
-    weights = negative_weights or {}
-    variants = prompt_variants or {}
-    for finding, (pos, neg) in prompt_embeddings(model, variants).items():
-        weight = weights.get(finding.value, 1.0)
+    for finding, (pos, neg) in prompt_embeddings(model, identity).items():
+        weight = identity.negative_weight(finding.value) if identity else 1.0
         score = video @ pos - weight * (video @ neg)
         labels = data.labels[finding]
         threshold = _best_threshold(score[val], labels[val])
@@ -120,7 +117,8 @@ def zero_shot(model: ClipModel, video: np.ndarray, data: EvalData, val: list[int
             "auc_positive_only": roc_auc((video @ pos)[test], labels[test]),
             "positives": int(labels[test].sum()),
             "negative_weight": weight,
-            "prompt_variant": variants.get(finding.value, DEFAULT_VARIANT),
+            "prompt_variant": (identity.prompt_variant(finding.value) if identity
+                               else DEFAULT_VARIANT),
         }
         if curves is not None:
             curves[finding.value] = (score[test], labels[test])
@@ -190,8 +188,7 @@ def linear_probe(video: np.ndarray, data: EvalData, support: list[int],
 
 def evaluate_model(model: ClipModel, data: EvalData, seed: int = 0, full: bool = True,
                    curves: Curves | None = None,
-                   negative_weights: Mapping[str, float] | None = None,
-                   prompt_variants: Mapping[str, str] | None = None) -> dict[str, Any]:
+                   identity: ModelIdentity | None = None) -> dict[str, Any]:
     model.eval()
     device = next(model.parameters()).device
     with torch.no_grad():
@@ -200,8 +197,7 @@ def evaluate_model(model: ClipModel, data: EvalData, seed: int = 0, full: bool =
     video, queries = embed_pairs(model, data.pairs, device, features)
     val, test = split_by_patient(data.pairs.patient_ids, 0.3, seed)
     result: dict[str, Any] = {
-        "zero_shot": zero_shot(model, video, data, val, test, curves, negative_weights,
-                               prompt_variants),
+        "zero_shot": zero_shot(model, video, data, val, test, curves, identity),
         "retrieval": _retrieval(queries, video, data.signature),
     }
     if full:

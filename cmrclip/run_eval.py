@@ -20,9 +20,7 @@ def run_evaluation(model: ClipModel, identity: ModelIdentity, data: EvalData, ou
     """Every metric of `model` on `data` (from `source`, named in the report), and the
     baselines; the report goes to `out` (evaluation.md, evaluation.json, roc.png)."""
     curves: Curves = {}
-    weights, variants = identity.negative_prompt_weights, identity.prompt_variants
-    result = evaluate_model(model, data, seed, curves=curves, negative_weights=weights,
-                            prompt_variants=variants)
+    result = evaluate_model(model, data, seed, curves=curves, identity=identity)
     torch.manual_seed(seed)
     random_model, _ = create_model(identity.architecture, model.text)
     if isinstance(model, CMRClip) and isinstance(random_model, CMRClip) \
@@ -32,7 +30,7 @@ def run_evaluation(model: ClipModel, identity: ModelIdentity, data: EvalData, ou
     random_model.to(next(model.parameters()).device)  # beside the shared text tower
     result["baselines"] = {
         "random_init": evaluate_model(random_model, data, seed, full=False,
-                                      negative_weights=weights, prompt_variants=variants),
+                                      identity=identity),
         "report_text": text_only_baseline(model.text, data),
     }
     result.update({"archive": source, "studies": len(data.pairs), "model": identity.as_dict(),

@@ -10,14 +10,13 @@ import numpy as np
 from scipy.optimize import minimize
 
 from catalog import KEYWORDS, point_id
-from cmr_search.vocab import CMR_CLIP_FINDINGS, Finding, View
+from cmr_search.vocab import CMR_CLIP_FINDINGS, LGE_VIEWS, Finding
 from indexer.findings import decide, measurement_fields, measurement_vectors
 from indexer.records import EmbeddingRecord, MeasurementRecord
 from vectorstore import SparseVector, StorePoint
 from vectorstore.keywords import keyword_document
 
 _MIN_PER_CLASS = 5  # fewer report-labelled positives (or negatives) than this: no calibration
-_LGE_VIEWS = frozenset({View.LGE_SAX, View.LGE_LAX})
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ def seen_scores(record: EmbeddingRecord) -> dict[str, float]:
     research archive such as ACDC, a study without contrast) fills the model's LGE slots with
     nothing, and its LGE score would be noise shown to a clinician as a probability.
     """
-    if _LGE_VIEWS & set(record.payload.views):
+    if set(LGE_VIEWS) & set(record.payload.views):
         return dict(record.raw_scores)
     return {k: v for k, v in record.raw_scores.items() if k != Finding.LGE.value}
 

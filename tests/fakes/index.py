@@ -104,7 +104,8 @@ def payload(case: Case) -> dict[str, Any]:
                           if f.split("_")[0] in s.lower()},
         image_findings=list(case.image_findings),
         image_scores={f: (0.9 if f in case.image_findings else 0.1)
-                      for f in FakeEncoder().finding_directions()},
+                      for f in FakeEncoder().finding_directions()
+                      if f != "lge" or case.uid != "6.1"},  # LGE only with LGE images
         previews={"sax": f"previews/{case.uid}.webp"},
         measurement_status="measured" if case.measured else "missing",
         fingerprint=fingerprint(case),

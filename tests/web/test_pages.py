@@ -45,6 +45,8 @@ def test_study_compare_similar_and_upload_pages(client: TestClient) -> None:
     assert study.status_code == 200
     assert "Transmural LGE in the LAD territory" in study.text
     assert 'href="/study/1.2"' in study.text  # the same patient's other exam
+    assert "no LGE images" not in study.text
+    assert "no LGE images" in client.get("/study/6.1").text  # a study without an LGE series
     assert client.get("/compare", params={"a": "1.1", "b": "2.1"}).status_code == 200
     similar = client.get("/similar/1.1", params={"view": "lge_sax"})
     assert similar.status_code == 200 and "LGE short axis only" in similar.text
