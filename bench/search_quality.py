@@ -26,14 +26,22 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from catalog import IMPRESSION, KEYWORDS, REPORT, REPORT_FIELDS, StudyPayload, store_schema
+from catalog import (
+    IMPRESSION,
+    KEYWORDS,
+    REPORT,
+    REPORT_FIELDS,
+    PayloadField,
+    StudyPayload,
+    store_schema,
+)
 from cmr_search.layout import DataLayout
 from cmr_search.settings import Settings
 from cmrclip.checkpoint import DEMO_CHECKPOINT
 from cmrclip.inference import Encoder
 from indexer.embed import encoder_sizes
 from indexer.points import Platt, to_point
-from indexer.records import RecordStore
+from indexer.records import MeasurementRecord, MeasurementStore, RecordStore
 from search import Mode, Page, SearchEngine, SearchRequest, SimilarRequest, Weights
 from vectorstore import EdgeStore, LiveEdgeStore
 
@@ -88,8 +96,27 @@ def precision(engine: SearchEngine, q: str, mode: Mode, relevant: set[str]) -> f
     return sum(u in relevant for u in found) / K
 
 
+def _measured_by(data: Path, live: LiveEdgeStore) -> dict[str, MeasurementRecord]:
+    """Study UID -> the measurement record its live point was built from (an archive
+    without reports is measured all the same)."""
+    out: dict[str, MeasurementRecord] = {}
+    fields = [PayloadField.STUDY_INSTANCE_UID, PayloadField.SEGMENTATION_MODEL,
+              PayloadField.FINGERPRINT]
+    for hit in live.scroll(fields=fields):
+        uid, model = hit.payload.get(fields[0]), hit.payload.get(fields[1])
+        if not uid or not model:
+            continue
+        record = MeasurementStore(DataLayout(data).measurements, str(model)).find(
+            str(uid), str(hit.payload.get(fields[2]) or "") or None, overlays=False)
+        if record is not None:
+            out[str(uid)] = record
+    return out
+
+
 def reportless_copy(data: Path, embedder: Encoder, live: LiveEdgeStore, into: Path) -> EdgeStore:
-    """The same studies with their reports removed: no report vectors, keywords or labels."""
+    """The same studies with their reports removed: no report vectors, keywords or labels;
+    their images and measurements stay."""
+    measured = _measured_by(data, live)
     metadata = dict(live.metadata() or {})
     calibration = {k: Platt(**v) for k, v in metadata["calibration"].items()}
     store = EdgeStore(into)
@@ -99,7 +126,7 @@ def reportless_copy(data: Path, embedder: Encoder, live: LiveEdgeStore, into: Pa
         record.vectors = {k: v for k, v in record.vectors.items() if k not in (REPORT, IMPRESSION)}
         kept = {k: v for k, v in record.payload.model_dump().items() if k not in REPORT_FIELDS}
         record.payload = StudyPayload(**kept)
-        point = to_point(record, calibration)
+        point = to_point(record, calibration, measured.get(record.study_instance_uid))
         point.sparse.pop(KEYWORDS, None)
         points.append(point)
     store.upsert(points)

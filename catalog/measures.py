@@ -25,7 +25,8 @@ MEASURES = "measures"  # the named vector of standardised measurements
 STORED: tuple[Measure, ...] = (
     Measure.LVEDV, Measure.LVESV, Measure.LVEF, Measure.LVEDVI, Measure.LVESVI, Measure.RVEDV,
     Measure.RVESV, Measure.RVEF, Measure.RVEDVI, Measure.RVESVI, Measure.LV_MASS,
-    Measure.LV_MASSI, Measure.MAX_WALL_THICKNESS, Measure.SCAR, Measure.BSA)
+    Measure.LV_MASSI, Measure.MAX_WALL_THICKNESS, Measure.SCAR, Measure.HYPOKINETIC_WALL,
+    Measure.BSA)
 
 # filter names (CLI `--filter lvef=..35`, API `lvef_max=35`) -> the measurement
 FILTERABLE: dict[str, Measure] = {

@@ -20,6 +20,9 @@ practice: LVEF 41-50 % mildly, 30-40 % moderately, < 30 % severely reduced (ASE/
 15 mm and more is moderate and 20 mm and more severe hypertrophy (the HCM criterion and its
 extreme); scar burden (LGE) of 1 % of the LV myocardium counts as present, 6 % moderate,
 15 % extensive.
+A regional wall motion abnormality is graded by the share of the LV wall that barely moves
+while the rest contracts (`segment.motion`): 10 % of the wall (one segment over about half the
+ventricle) counts as present, 25 % moderate, 40 % (a whole coronary territory) severe.
 """
 
 from __future__ import annotations
@@ -131,6 +134,8 @@ RULES: dict[Finding, tuple[Rule, ...]] = {
                           Rule(Measure.RVEDV, Direction.HIGH)),
     Finding.LV_HYPERTROPHY: (Rule(Measure.MAX_WALL_THICKNESS, Direction.HIGH, 15.0, 20.0),),
     Finding.LGE: (Rule(Measure.SCAR, Direction.HIGH, 6.0, 15.0, present=1.0),),
+    Finding.REGIONAL_WALL_MOTION_ABNORMALITY: (
+        Rule(Measure.HYPOKINETIC_WALL, Direction.HIGH, 25.0, 40.0, present=10.0),),
 }
 
 
@@ -202,4 +207,5 @@ LABELS: dict[Measure, str] = {
     Measure.RVESV: "RVESV", Measure.RVSV: "RVSV", Measure.RVEF: "RVEF",
     Measure.RVEDVI: "RVEDVi", Measure.RVESVI: "RVESVi", Measure.LV_MASS: "LV mass",
     Measure.LV_MASSI: "LV mass index", Measure.MAX_WALL_THICKNESS: "max wall thickness",
-    Measure.SCAR: "scar burden", Measure.BSA: "BSA"}
+    Measure.SCAR: "scar burden", Measure.HYPOKINETIC_WALL: "hypokinetic LV wall",
+    Measure.BSA: "BSA"}

@@ -213,6 +213,8 @@ class Measure(StrEnum):
     LV_MASSI = "lv_massi_g_per_m2"
     MAX_WALL_THICKNESS = "max_wall_thickness_mm"
     SCAR = "scar_pct"  # enhanced share of the LV myocardium on LGE (scar burden)
+    # share of the LV wall barely moving while the rest contracts (segment.motion)
+    HYPOKINETIC_WALL = "lv_hypokinetic_wall_pct"
     BSA = "bsa_m2"
 
     @property

@@ -24,6 +24,9 @@ from cmr_search.normals import RULES, Grade, grade, sex_of
 from cmr_search.vocab import CMR_CLIP_FINDINGS, Finding, Measure, Severity
 from indexer.records import MeasurementRecord
 
+# findings only the measurements grade (the video model has no prompt for them)
+MEASURED_ONLY: tuple[Finding, ...] = tuple(f for f in RULES if f not in CMR_CLIP_FINDINGS)
+
 
 def _values(record: MeasurementRecord) -> dict[Measure, float]:
     known = {m.value for m in STORED}
@@ -86,7 +89,7 @@ def decide(scores: dict[Finding, float], record: MeasurementRecord | None,
     trusted, doubted = grades(record, sex) if record is not None and record.measured else ({},
                                                                                          {})
     shown, source, evidence = [], {}, {}
-    for finding in CMR_CLIP_FINDINGS:
+    for finding in (*CMR_CLIP_FINDINGS, *MEASURED_ONLY):
         measured = trusted.get(finding)
         if measured is not None:
             source[finding.value] = FindingSource.MEASUREMENTS

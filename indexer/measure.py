@@ -33,8 +33,9 @@ from segment.scar import stack_scar
 logger = logging.getLogger(__name__)
 
 # bump when what a measurement record holds, or how it is computed here, changes
-MEASURE_VERSION = "m5"  # m2: scar from LGE; m3: the RV base at ES, the readers' LV border;
-# m4: RV blood judged per slice; m5: ES read inside ED, one LV piece per slice along the stack
+MEASURE_VERSION = "m6"  # m2: scar from LGE; m3: the RV base at ES, the readers' LV border;
+# m4: RV blood judged per slice; m5: ES read inside ED, one LV piece per slice along the stack;
+# m6: the hypokinetic share of the LV wall (regional wall motion)
 
 
 class SegmentationModel(Protocol):

@@ -33,16 +33,23 @@ class Criteria:
 
 
 # the guidelines' and ACDC's criteria: DCM a dilated, poorly contracting LV; HCM a wall of 15 mm
-# or more (the moderate grade) in an LV neither dilated nor failing; ARVC a dilated, failing RV
+# or more (the moderate grade) in an LV neither dilated nor failing; a prior infarct a wall that
+# barely moves while the rest contracts (regional, where DCM's hypokinesis is global); ARVC a
+# dilated, failing RV
 DIAGNOSES: dict[Diagnosis, Criteria] = {
     Diagnosis.DCM: Criteria(shown=(Finding.LV_DILATION, Finding.LV_SYSTOLIC_DYSFUNCTION)),
     Diagnosis.HCM: Criteria(marked=(Finding.LV_HYPERTROPHY,),
                             absent=(Finding.LV_DILATION, Finding.LV_SYSTOLIC_DYSFUNCTION)),
-    Diagnosis.ISCHEMIC: Criteria(shown=(Finding.LV_SYSTOLIC_DYSFUNCTION,)),
+    Diagnosis.ISCHEMIC: Criteria(shown=(Finding.REGIONAL_WALL_MOTION_ABNORMALITY,)),
     Diagnosis.ARVC: Criteria(shown=(Finding.RV_DILATION, Finding.RV_SYSTOLIC_DYSFUNCTION)),
     Diagnosis.PULMONARY_HYPERTENSION: Criteria(shown=(Finding.RV_DILATION,)),
     Diagnosis.NORMAL: Criteria(absent=CINE_FINDINGS),
 }
+
+
+# regional wall motion needs a few slices at both phases to be measured at all; where it could
+# not be, the global numbers alone say whether the heart is normal
+_MAY_BE_UNMEASURED = (Finding.REGIONAL_WALL_MOTION_ABNORMALITY,)
 
 
 def _absent(findings: tuple[Finding, ...]) -> tuple[list[Condition], list[Condition]]:
@@ -50,7 +57,7 @@ def _absent(findings: tuple[Finding, ...]) -> tuple[list[Condition], list[Condit
     measures = sorted({rule.measure.value for f in findings for rule in RULES[f]})
     # the last rule of a finding is its fallback (an absolute volume where BSA is unknown)
     present: list[Condition] = [Range(measurement_key(RULES[f][-1].measure), 0.0, None)
-                                for f in findings]
+                                for f in findings if f not in _MAY_BE_UNMEASURED]
     return present, [MatchAny(PayloadField.FLAGGED_MEASUREMENTS, tuple(measures)),
                      MatchAny(PayloadField.MEASURED_FINDINGS, tuple(f.value for f in findings))]
 

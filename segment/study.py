@@ -25,6 +25,7 @@ from segment.border import reader_border
 from segment.checkpoint import label_codes
 from segment.infer import Segmenter
 from segment.io import SaxStudy, bsa_m2, write_mask
+from segment.motion import regional_motion
 from segment.qc import (
     EF_RANGE_PCT,
     LV_EDV_RANGE_ML,
@@ -57,6 +58,8 @@ class StudyResult:
     study_flags: list[QcFlag] = field(default_factory=list)
     lv_curve_ml: list[float] = field(default_factory=list)
     aha_mid: list[dict[str, Any]] = field(default_factory=list)
+    # radial shortening (%) per middle slice and 60-degree sector from the septum
+    regional_shortening_pct: list[list[float | None]] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -148,6 +151,8 @@ def _measure(result: StudyResult) -> None:
         v[f"{side}ef_pct"] = m.ejection_fraction_pct(edv, esv)
     v["lv_mass_g"] = _volumes(s, ed, Structure.LV_MYOCARDIUM) * m.MYOCARDIAL_DENSITY_G_PER_ML
     v["max_wall_thickness_mm"] = m.max_wall_thickness_mm(ed, s.spacing_mm)
+    motion = regional_motion(ed, es, s.spacing_mm)
+    v["lv_hypokinetic_wall_pct"] = motion.hypokinetic_wall_pct()
     bsa = bsa_m2(s.height_cm, s.weight_kg)
     v["bsa_m2"] = bsa
     for name in ("lvedv_ml", "lvesv_ml", "lvsv_ml", "rvedv_ml", "rvesv_ml", "rvsv_ml",
@@ -157,6 +162,7 @@ def _measure(result: StudyResult) -> None:
         v[f"{base}i_{unit}_per_m2"] = None if bsa is None or value is None else value / bsa
     result.values = {k: _round(x, 2 if k == "bsa_m2" else 1) for k, x in v.items()}
     result.aha_mid = _aha(s, ed, es)
+    result.regional_shortening_pct = [[_round(x) for x in row] for row in motion.shortening_pct]
 
 
 def _qc(result: StudyResult) -> None:
@@ -234,6 +240,7 @@ def as_json(result: StudyResult, model_name: str) -> dict[str, Any]:
         "height_cm": s.height_cm, "weight_kg": s.weight_kg,
         "measurements": measurements,
         "aha_mid_segments": result.aha_mid,
+        "regional_shortening_pct": result.regional_shortening_pct,
         "aha_orientation": "from DICOM geometry" if s.geometry_known else
                            "from the NIfTI affine (unverified for research data)",
         "lv_volume_curve_ml": result.lv_curve_ml,

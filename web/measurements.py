@@ -11,7 +11,8 @@ from cmr_search.vocab import Measure
 
 # the table's rows, in the order a CMR report lists them
 SHOWN = (Measure.LVEDV, Measure.LVEDVI, Measure.LVESV, Measure.LVESVI, Measure.LVEF,
-         Measure.LV_MASS, Measure.LV_MASSI, Measure.MAX_WALL_THICKNESS, Measure.RVEDV,
+         Measure.LV_MASS, Measure.LV_MASSI, Measure.MAX_WALL_THICKNESS, Measure.HYPOKINETIC_WALL,
+         Measure.RVEDV,
          Measure.RVEDVI, Measure.RVESV, Measure.RVESVI, Measure.RVEF, Measure.SCAR,
          Measure.BSA)
 

@@ -32,3 +32,19 @@ def test_an_indexed_volume_is_preferred_and_the_absolute_one_is_the_fallback() -
     assert found is not None and found.measure is Measure.LVEDV
     assert found.severity is Severity.SEVERE
     assert limits(rule[0], Sex.FEMALE)[Severity.MILD] == 97.6
+
+
+def test_a_regional_wall_motion_abnormality_is_graded_by_the_share_of_still_wall() -> None:
+    def graded(share_pct: float) -> Severity:
+        found = grade(Finding.REGIONAL_WALL_MOTION_ABNORMALITY,
+                      {Measure.HYPOKINETIC_WALL: share_pct}, None)
+        assert found is not None
+        return found.severity
+
+    assert [graded(v) for v in (0, 10, 20, 30, 60)] == [
+        Severity.NONE, Severity.NONE, Severity.MILD, Severity.MODERATE, Severity.SEVERE]
+    found = grade(Finding.REGIONAL_WALL_MOTION_ABNORMALITY, {Measure.HYPOKINETIC_WALL: 30.0},
+                  Sex.FEMALE)
+    assert found is not None
+    assert found.explain() == "measured hypokinetic LV wall 30 %, above 25 (moderate)"
+    assert grade(Finding.REGIONAL_WALL_MOTION_ABNORMALITY, {Measure.LVEF: 30.0}, None) is None

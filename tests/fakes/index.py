@@ -65,9 +65,10 @@ CASES = [
     Case("5.1", "p5", "2018-01-01", None, image_findings=("lge",), age=44,
          measured={"lvef_pct": 62.0, "lv_mass_g": 120.0, "lvedvi_ml_per_m2": 80.0,
                    "lvedv_ml": 140.0, "rvef_pct": 55.0, "rvedv_ml": 150.0,
-                   "max_wall_thickness_mm": 9.0}),
+                   "max_wall_thickness_mm": 9.0, "lv_hypokinetic_wall_pct": 0.0}),
     Case("6.1", "p6", "2024-01-01", None, age=80, sex="M",
-         measured={"lvef_pct": 33.0, "lvedvi_ml_per_m2": 125.0, "lv_mass_g": 160.0}),
+         measured={"lvef_pct": 33.0, "lvedvi_ml_per_m2": 125.0, "lv_mass_g": 160.0,
+                   "lv_hypokinetic_wall_pct": 35.0}),
     Case("7.1", "p7", "2017-07-07", "Small pericardial effusion. No LGE.",
          ("pericardial_effusion",), ("lge",), age=22, vendor="philips"),
 ]

@@ -30,3 +30,20 @@ def test_a_flagged_measurement_leaves_the_finding_to_the_model_and_says_so() -> 
     fields = measurement_fields(_record({"lvef_pct": ["lv_not_closed"]}), "M")
     assert fields["flagged_measurements"] == ["lvef_pct"]
     assert "lv_systolic_dysfunction" not in fields["measured_findings"]
+
+
+def test_a_regional_wall_motion_abnormality_is_an_image_finding_of_the_measurements() -> None:
+    record = _record()
+    record.values["lv_hypokinetic_wall_pct"] = 40.5
+    out = decide({}, record, "F")
+    assert "regional_wall_motion_abnormality" in out["image_findings"]
+    assert out["image_finding_source"]["regional_wall_motion_abnormality"] is (
+        FindingSource.MEASUREMENTS)
+    assert out["finding_evidence"]["regional_wall_motion_abnormality"] == (
+        "measured hypokinetic LV wall 40.5 %, above 40 (severe)")
+    fields = measurement_fields(record, "F")
+    assert fields["measurements"]["lv_hypokinetic_wall_pct"] == 40.5
+    assert fields["measured_severity"]["regional_wall_motion_abnormality"] == "severe"
+    # a study whose regional motion could not be measured gets no such finding either way
+    assert "regional_wall_motion_abnormality" not in decide({}, _record(), "F")[
+        "image_finding_source"]

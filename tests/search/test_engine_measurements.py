@@ -111,3 +111,12 @@ def test_a_normal_heart_is_one_measured_clean_with_no_finding(engine: SearchEngi
     reports = engine.search(SearchRequest(q="normal heart", mode=Mode.REPORTS,
                                           page=Page(limit=50, per_patient=False)))
     assert _measured_signal(reports) == []  # the reports mode does not look at images
+
+
+def test_a_prior_infarct_is_a_wall_measured_still_while_the_rest_contracts(
+        engine: SearchEngine) -> None:
+    response = engine.search(SearchRequest(q="prior myocardial infarction", mode=Mode.IMAGES,
+                                           page=Page(limit=50, per_patient=False)))
+    # 6.1's wall is 35 % hypokinetic; 1.2 contracts poorly too but evenly, as far as measured
+    assert _measured_signal(response) == ["6.1"]
+    assert response.results[0].study_instance_uid == "6.1"

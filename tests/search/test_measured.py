@@ -21,10 +21,11 @@ def test_a_diagnosis_asks_the_measurements_for_its_findings() -> None:
     assert dcm.must_not == ()
     assert measured_match(understand("transmural LGE")) is None  # cine cannot grade LGE
     assert measured_match(understand("pericardial effusion")) is None
-    # LGE named beside an infarct: only its cine finding is asked of the measurements
+    # LGE named beside an infarct: only its cine finding, a wall that barely moves while the
+    # rest contracts, is asked of the measurements
     both = measured_match(understand("prior infarction with LGE"))
     assert both is not None and both.must == (
-        Match("measured_findings", "lv_systolic_dysfunction"),)
+        Match("measured_findings", "regional_wall_motion_abnormality"),)
 
 
 def test_hcm_wants_a_thick_wall_in_an_lv_neither_dilated_nor_failing() -> None:
@@ -49,8 +50,11 @@ def test_a_normal_heart_shows_no_cine_finding_measured_clean() -> None:
     shown = next(c for c in normal.must_not if isinstance(c, MatchAny)
                  and c.key == "measured_findings")
     assert set(shown.values) == {"lv_dilation", "rv_dilation", "lv_systolic_dysfunction",
-                                 "rv_systolic_dysfunction", "lv_hypertrophy"}
+                                 "rv_systolic_dysfunction", "lv_hypertrophy",
+                                 "regional_wall_motion_abnormality"}
     assert Range("measurements.rvef_pct", 0.0, None) in normal.must
+    # regional motion needs slices enough to be measured: where it is not, it does not bar
+    assert Range("measurements.lv_hypokinetic_wall_pct", 0.0, None) not in normal.must
 
 
 def test_the_measured_signal_searches_the_image_query_among_them_with_its_own_weight() -> None:

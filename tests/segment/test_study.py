@@ -72,6 +72,12 @@ def test_volumes_ef_and_indexing_from_an_exact_segmentation(tmp_path: Path) -> N
     assert v["lvedvi_ml_per_m2"] == pytest.approx(v["lvedv_ml"] / v["bsa_m2"], abs=0.2)
     assert v["max_wall_thickness_mm"] == pytest.approx(9.0, abs=2.0)
     assert len(result.aha_mid) == 6
+    # a ring shrinking evenly: the four middle slices measured, no wall still (the oracle
+    # calls the RV wall, so the septal sectors' centre is off and some go unmeasured)
+    assert v["lv_hypokinetic_wall_pct"] == 0.0
+    assert len(result.regional_shortening_pct) == 4
+    assert all(len(row) == 6 and all(x is None or x > 15 for x in row)
+               for row in result.regional_shortening_pct)
     # six identical slices: the apex is not covered, and QC says so on every LV value
     assert "incomplete_apical_coverage" in [f.value for f in result.flags["lvedv_ml"]]
 
