@@ -21,8 +21,9 @@ practice: LVEF 41-50 % mildly, 30-40 % moderately, < 30 % severely reduced (ASE/
 extreme); scar burden (LGE) of 1 % of the LV myocardium counts as present, 6 % moderate,
 15 % extensive.
 A regional wall motion abnormality is graded by the share of the LV wall that barely moves
-while the rest contracts (`segment.motion`): 10 % of the wall (one segment over about half the
-ventricle) counts as present, 25 % moderate, 40 % (a whole coronary territory) severe.
+while the rest contracts (`segment.motion`): more than 10 % of the wall (one segment over about
+half the ventricle) counts as present, more than 25 % moderate, more than 40 % (a whole coronary
+territory) severe.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from catalog import PayloadField, ReportStatus, measured_severity_key, report_severity_key
+from cmr_search.normals import RULES
 from cmr_search.vocab import CMR_CLIP_FINDINGS, Diagnosis, Finding, Severity
 from reader.labeler import Mention, clauses, label_diagnoses, label_findings, negation_at
 from search.filters import build_filters
@@ -127,7 +128,7 @@ def intent_filter(intent: QueryIntent, use_reports: bool, use_images: bool) -> F
     for finding in intent.ruled_out:
         if use_reports:
             must_not.append(Match(PayloadField.REPORT_FINDINGS, finding.value))
-        if use_images and finding in CMR_CLIP_FINDINGS:
+        if use_images and (finding in CMR_CLIP_FINDINGS or finding in RULES):
             shown = Match(PayloadField.IMAGE_FINDINGS, finding.value)
             no_report = Match(PayloadField.REPORT_STATUS, ReportStatus.MISSING.value)
             must_not.append(Filter((no_report, shown)) if use_reports else shown)

@@ -16,7 +16,8 @@ motion at the base and partial volume at the apex make their radii unreliable.
 
 The hypokinetic wall is the share of sectors shortening less than `HYPOKINETIC_PCT`, counted
 only in a ventricle whose best-moving sectors (the 90th percentile) still shorten
-`CONTRACTING_PCT` or more; where none does, the hypokinesis is global and this share is 0.
+`CONTRACTING_PCT` or more; where none does, the hypokinesis is global and the share is not
+given (None).
 Both limits were chosen on the phantom's infarcts (docs/segmentation/README.md, "Regional wall
 motion"), not on real patients.
 """
@@ -51,12 +52,14 @@ class RegionalMotion:
 
     def hypokinetic_wall_pct(self) -> float | None:
         """Share (%) of the measured sectors that are hypokinetic while others contract;
-        None with fewer than two slices' worth of sectors."""
+        None with fewer than two slices' worth of sectors, and None where no wall contracts
+        (global hypokinesis, or end-systole read in the end-diastolic phase): there, regional
+        motion cannot be told, and 0 would read as a normal wall."""
         values = self.measured
         if len(values) < 2 * SECTORS:
             return None
         if float(np.percentile(values, 90)) < CONTRACTING_PCT:
-            return 0.0  # no wall contracts: global, not regional, hypokinesis
+            return None
         return 100.0 * float(np.mean(values < HYPOKINETIC_PCT))
 
 
@@ -84,7 +87,7 @@ def _centre(mask: np.ndarray) -> np.ndarray:
 
 
 def _septum(mask: np.ndarray, cavity: np.ndarray) -> float:
-    """The angle (radians, (row, col) image frame) from the LV centre to the RV's."""
+    """The angle (radians, (row, col) image frame) from the cavity's centre to the RV's."""
     rv = mask == Structure.RV_CAVITY
     if rv.sum() < _MIN_PIXELS:
         return math.pi

@@ -54,3 +54,12 @@ def test_a_normal_heart_is_read_as_the_normal_diagnosis() -> None:
     assert understand("normal heart").diagnoses == (Diagnosis.NORMAL,)
     assert understand("a normal CMR study").diagnoses == (Diagnosis.NORMAL,)
     assert Diagnosis.NORMAL not in understand("normal LV size, dilated RV").diagnoses
+
+
+def test_a_ruled_out_measured_only_finding_excludes_studies_the_measurements_show_it_in() -> None:
+    intent = understand("no regional wall motion abnormality")
+    assert intent.ruled_out == (Finding.REGIONAL_WALL_MOTION_ABNORMALITY,)
+    where = intent_filter(intent, use_reports=False, use_images=True)
+    assert any(getattr(c, "key", "") == "image_findings"
+               and getattr(c, "value", "") == "regional_wall_motion_abnormality"
+               for c in where.must_not)
