@@ -56,6 +56,12 @@ FINDING_QUERIES = {
     "lge": ["late gadolinium enhancement", "myocardial scar", "LGE"],
     "aortic_dilation": ["dilated aortic root", "aortic root dilatation", "enlarged aorta"],
 }
+# findings only the measurements grade (the video model has no prompt for them): their own table,
+# so the mean over the seven published findings above stays comparable between runs
+MEASURED_FINDING_QUERIES = {
+    "regional_wall_motion_abnormality": ["regional wall motion abnormality", "RWMA",
+                                         "regional hypokinesis"],
+}
 DIAGNOSIS_QUERIES = {
     "normal": ["normal study", "normal cardiac MRI", "no abnormality"],
     "dcm": ["dilated cardiomyopathy", "DCM", "dilated poorly contracting LV"],
@@ -152,6 +158,8 @@ def run(data: Path, archive: Path, weights: Weights, text_runtime: str,
                    ("fused", engine, Mode.BOTH), ("images, no reports", bare, Mode.IMAGES),
                    ("fused, no reports", bare, Mode.BOTH)]
         text_table(console, "finding", FINDING_QUERIES, relevant, columns, len(truth))
+        text_table(console, "measured finding", MEASURED_FINDING_QUERIES, relevant, columns,
+                   len(truth))
         text_table(console, "diagnosis", DIAGNOSIS_QUERIES, relevant, columns, len(truth))
         study_table(console, engine, truth)
 

@@ -5,11 +5,13 @@ indexes, and the identity check that keeps a model from querying an index built 
 """
 
 from catalog.identity import (
+    MEASURE_VERSION,
     IndexMismatchError,
     check_compatible,
     describe_model,
     index_identity,
     mismatch,
+    stale_measurements,
 )
 from catalog.measures import (
     FILTERABLE,
@@ -53,6 +55,7 @@ __all__ = [
     "KEYWORDS",
     "MEASURES",
     "MEASURE_DIM",
+    "MEASURE_VERSION",
     "PAYLOAD_INDEXES",
     "REPORT",
     "REPORT_FIELDS",
@@ -77,5 +80,6 @@ __all__ = [
     "mismatch",
     "point_id",
     "report_severity_key",
+    "stale_measurements",
     "store_schema",
 ]

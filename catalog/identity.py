@@ -18,6 +18,13 @@ _MUST_MATCH = ("index_version", "model", "vectors", "keyword_encoder")
 _ASSUMED = {"keyword_encoder": KEYWORD_ENCODER}
 REBUILD_HINT = "re-index with `cmr-search index ARCHIVE --rebuild`"
 
+# bump when what a measurement record holds, or how it is computed, changes; the indexer names
+# its records with it, and an index records the name (`segmentation_model`, "...-m6")
+MEASURE_VERSION = "m6"  # m2: scar from LGE; m3: the RV base at ES, the readers' LV border;
+# m4: RV blood judged per slice; m5: ES read inside ED, one LV piece per slice along the stack;
+# m6: the hypokinetic share of the LV wall (regional wall motion)
+_ADDED_SINCE = {"m6": "regional wall motion"}  # what an index measured before lacks
+
 
 class IndexMismatchError(StoreError):
     """The index was built by another model or index version; it must be rebuilt."""
@@ -48,6 +55,32 @@ def check_compatible(metadata: dict[str, Any], expected: dict[str, Any], where: 
     reason = mismatch(metadata, expected)
     if reason is not None:
         raise IndexMismatchError(f"{where}: {reason}")
+
+
+def stale_measurements(metadata: dict[str, Any]) -> str | None:
+    """Why an index's measurements are older than this version makes them, or None.
+
+    Such an index still answers (vectors and findings are unchanged), but what later versions
+    measure is missing from every study, so a search that asks for it matches nothing.
+    """
+    model = metadata.get("segmentation_model")
+    if not isinstance(model, str) or not model:
+        return None  # indexed without measurements: nothing to go stale
+    built = model.rsplit("-", 1)[-1]
+    if built == MEASURE_VERSION:
+        return None
+    missing = [what for version, what in _ADDED_SINCE.items() if _newer(version, built)]
+    lacking = f" and lack {', '.join(missing)}" if missing else ""
+    return (f"the index's measurements were made by an older version ({model}){lacking}; "
+            f"this version measures {MEASURE_VERSION}: re-index with `cmr-search index "
+            "ARCHIVE` to measure again")
+
+
+def _newer(version: str, built: str) -> bool:
+    """Whether measurement version `version` ("m6") came after `built` (unversioned: all)."""
+    if not (built.startswith("m") and built[1:].isdigit()):
+        return True
+    return int(version[1:]) > int(built[1:])
 
 
 def _describe(value: Any) -> str:

@@ -262,6 +262,7 @@ def _live_counts(store: Any) -> dict[str, Any]:
 
 
 def index_stats(settings: Settings) -> dict[str, Any]:
+    from catalog import stale_measurements
     from vectorstore import StoreError
     from vectorstore.factory import describe, open_index
 
@@ -287,6 +288,8 @@ def index_stats(settings: Settings) -> dict[str, Any]:
             "built": metadata.get("built"),
             "archive": metadata.get("archive"),
             "calibration": metadata.get("calibration"),
+            "segmentation_model": metadata.get("segmentation_model"),
+            "warnings": [w for w in [stale_measurements(metadata)] if w is not None],
         }
     finally:
         store.close()
@@ -313,7 +316,10 @@ def stats(
     rows = [("studies", result["studies"]), ("index version", result["index_version"]),
             ("model", describe_model(model)),
             ("generation", result.get("generation")), ("built", result.get("built")),
-            ("archive", result.get("archive")), ("vendors", result.get("by_vendor"))]
+            ("archive", result.get("archive")), ("vendors", result.get("by_vendor")),
+            ("measured by", result.get("segmentation_model") or "-")]
     for key, value in rows:
         table.add_row(key, str(value))
     out.print(table)
+    for warning in result.get("warnings") or []:
+        out.print(f"[yellow]warning:[/] {warning}", highlight=False)

@@ -18,6 +18,7 @@ from typing import Protocol
 
 import torch
 
+from catalog import MEASURE_VERSION
 from cmr_search.vocab import Measure, View
 from cmrclip.clips import ClipSpec
 from indexer.overlay import label_crops
@@ -32,10 +33,6 @@ from segment.scar import stack_scar
 
 logger = logging.getLogger(__name__)
 
-# bump when what a measurement record holds, or how it is computed here, changes
-MEASURE_VERSION = "m6"  # m2: scar from LGE; m3: the RV base at ES, the readers' LV border;
-# m4: RV blood judged per slice; m5: ES read inside ED, one LV piece per slice along the stack;
-# m6: the hypokinetic share of the LV wall (regional wall motion)
 
 
 class SegmentationModel(Protocol):

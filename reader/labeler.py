@@ -66,8 +66,11 @@ RULES: dict[Finding, _Rule] = {
     Finding.PERICARDIAL_EFFUSION: _Rule(_re(r"pericardial (?:effusion|fluid|collection)|effusion"),
                                         _re(r"effusion|fluid|collection")),
     Finding.REGIONAL_WALL_MOTION_ABNORMALITY: _Rule(
-        _re(r"regional wall motion|\brwma\b|akines\w*|dyskines\w*|territory"),
-        _re(r"abnormal\w*|akines\w*|dyskines\w*|hypokines\w*|\brwma\b")),
+        # hypokinesis alone is global (LV dysfunction); regional when it names a wall or segment
+        _re(r"regional wall motion|\brwma\b|\bakine\w*|dyskine\w*|territory|"
+            r"regional\w* hypokine\w*|(?:wall|segment\w*) hypokine\w*|"
+            r"hypokinetic (?:\w+ )?(?:wall|segment\w*)"),
+        _re(r"abnormal\w*|\bakine\w*|dyskine\w*|hypokine\w*|\brwma\b")),
 }
 
 DIAGNOSIS_PATTERNS: dict[Diagnosis, re.Pattern[str]] = {

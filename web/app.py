@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from accounts import ApiTokens, OidcConfig, OidcProvider, Users
-from catalog import INDEX_VERSION, mismatch
+from catalog import INDEX_VERSION, mismatch, stale_measurements
 from cmr_search.settings import Settings
 from cmrclip.checkpoint import CheckpointError, checkpoint_folder, read_identity
 from db import AuditTrail, Database, TeachingFiles, database_of, import_legacy
@@ -59,7 +59,12 @@ def readiness(store: VectorStore, settings: Settings) -> tuple[bool, dict[str, A
     reason = mismatch(metadata, {"index_version": INDEX_VERSION, "model": identity.as_dict()})
     if reason is not None:
         return False, {"ready": False, "reason": reason}
-    return True, {"ready": True, "versions": {"model": identity.key, "index": INDEX_VERSION}}
+    answer: dict[str, Any] = {"ready": True,
+                              "versions": {"model": identity.key, "index": INDEX_VERSION}}
+    stale = stale_measurements(metadata)
+    if stale is not None:  # still answers; what newer versions measure matches nothing yet
+        answer["warnings"] = [stale]
+    return True, answer
 
 
 _STATUS = {QueryError: 400, UploadError: 400, NotFoundError: 404, NotReadyError: 503}
@@ -103,6 +108,9 @@ def _warm_up(models: Models) -> None:
     for name in ("search.html", "study.html", "_main.html", "_card.html"):
         pages.templates.get_template(name)  # compiled once, here
     try:
+        stale = stale_measurements(engine.store.metadata() or {})
+        if stale is not None:  # answers, but without what this version measures
+            logger.warning("%s", stale)
         engine.search(SearchRequest(q="warm up"))
         engine.facets(SearchFilters())
     except Exception as error:  # noqa: BLE001  (best effort: /readyz reports what is wrong)

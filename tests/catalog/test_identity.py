@@ -30,3 +30,16 @@ def test_an_index_from_before_the_tokenizer_was_recorded_still_serves() -> None:
     built = index_identity(MODEL, {"study": 4}, {})
     older = {k: v for k, v in built.items() if k != "keyword_encoder"}
     assert mismatch(older, built) is None
+
+
+def test_measurements_of_an_older_version_are_named_with_what_they_lack() -> None:
+    from catalog import MEASURE_VERSION, stale_measurements
+
+    assert stale_measurements({}) is None  # indexed without measurements
+    assert stale_measurements({"segmentation_model": f"sax-plain-{MEASURE_VERSION}"}) is None
+    old = stale_measurements({"segmentation_model": "sax-synth-c0883750c007-plain-m5"})
+    assert old is not None and "sax-synth-c0883750c007-plain-m5" in old
+    assert "regional wall motion" in old and "`cmr-search index ARCHIVE`" in old
+    assert "\n" not in old
+    unversioned = stale_measurements({"segmentation_model": "sax-synth-plain"})
+    assert unversioned is not None and "regional wall motion" in unversioned

@@ -33,8 +33,9 @@ def test_index_json_then_stats_json(archive: Path, tmp_path: Path) -> None:
     assert stats["index_version"] == INDEX_VERSION
     assert stats["model"]["architecture"] == "tiny-anatomy"
     assert len(stats["model"]["weights_sha256"]) == 64
+    assert stats["warnings"] == []  # measured by this version
     table = runner.invoke(app, ["stats"], env=env)
-    assert table.exit_code == 0 and "studies" in table.stdout
+    assert table.exit_code == 0 and "studies" in table.stdout and "measured by" in table.stdout
 
 
 def test_index_errors_are_one_line(tmp_path: Path) -> None:

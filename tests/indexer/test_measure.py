@@ -120,7 +120,8 @@ def test_the_records_key_follows_the_weights_calibration_and_grid(tmp_path: Path
 
     from fakes.segment import tiny_checkpoint
 
-    from indexer.measure import MEASURE_VERSION, CheckpointSegmentation
+    from catalog import MEASURE_VERSION
+    from indexer.measure import CheckpointSegmentation
 
     folder = tiny_checkpoint(tmp_path / "ck")
     before = CheckpointSegmentation(folder).key
@@ -138,11 +139,8 @@ def test_the_records_key_follows_the_weights_calibration_and_grid(tmp_path: Path
 def test_a_missing_checkpoint_is_named_before_any_study_is_read(tmp_path: Path) -> None:
     from fakes.segment import tiny_checkpoint
 
-    from indexer.measure import (
-        MEASURE_VERSION,
-        SegmentationUnavailableError,
-        checked_segmentation,
-    )
+    from catalog import MEASURE_VERSION
+    from indexer.measure import SegmentationUnavailableError, checked_segmentation
 
     with pytest.raises(SegmentationUnavailableError, match="nowhere: not a segmentation"):
         checked_segmentation(tmp_path / "nowhere", tta=False)

@@ -79,6 +79,15 @@ def test_sr_text_items_become_the_report() -> None:
     ("LV nl size. No LGE.", Finding.LV_DILATION, Mention.NEGATIVE),
     ("Asymmetric septal hypertrophy.", Finding.LV_HYPERTROPHY, Mention.POSITIVE),
     ("Structurally normal heart.", Finding.AORTIC_DILATION, Mention.NOT_MENTIONED),
+    ("Inferior wall hypokinesis.", Finding.REGIONAL_WALL_MOTION_ABNORMALITY, Mention.POSITIVE),
+    ("Hypokinetic anterior wall.", Finding.REGIONAL_WALL_MOTION_ABNORMALITY, Mention.POSITIVE),
+    ("Regional hypokinesis of the lateral wall.", Finding.REGIONAL_WALL_MOTION_ABNORMALITY,
+     Mention.POSITIVE),
+    ("Akinetic apical segments.", Finding.REGIONAL_WALL_MOTION_ABNORMALITY, Mention.POSITIVE),
+    ("Severe global LV hypokinesis.", Finding.REGIONAL_WALL_MOTION_ABNORMALITY,
+     Mention.NOT_MENTIONED),
+    ("No regional wall motion abnormality.", Finding.REGIONAL_WALL_MOTION_ABNORMALITY,
+     Mention.NEGATIVE),
 ])
 def test_labeler_reads_negation_and_hedging(impression: str, finding: Finding,
                                             mention: Mention) -> None:

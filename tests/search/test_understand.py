@@ -17,6 +17,8 @@ from search.understand import intent_filter, understand
      set()),
     ("mild RV dilation, no LGE", {Finding.RV_DILATION: Severity.MILD}, {Finding.LGE}),
     ("LV dilation but no RV dilation", {Finding.LV_DILATION: None}, {Finding.RV_DILATION}),
+    ("regional hypokinesis", {Finding.REGIONAL_WALL_MOTION_ABNORMALITY: None}, set()),
+    ("global hypokinesis", {Finding.LV_SYSTOLIC_DYSFUNCTION: None}, set()),
 ])
 def test_findings_wanted_and_ruled_out(query: str, wanted: dict[Finding, Severity | None],
                                        ruled_out: set[Finding]) -> None:

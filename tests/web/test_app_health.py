@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+import pytest
 from fakes.server import memory_server
 from fastapi.testclient import TestClient
 
@@ -35,3 +37,36 @@ def test_an_index_from_another_model_is_not_ready(tmp_path: Path) -> None:
     client = TestClient(create_app(Settings(data_dir=tmp_path), store))
     response = client.get("/api/v1/health")
     assert response.status_code == 503 and "--rebuild" in response.json()["reason"]
+
+
+def test_an_index_measured_by_an_older_version_is_ready_with_a_warning(tmp_path: Path) -> None:
+    from catalog import MEASURE_VERSION
+
+    store = memory_server("studies")
+    identity = read_card(DEMO_CHECKPOINT)["identity"]
+    metadata = {"model": identity, "index_version": INDEX_VERSION,
+                "segmentation_model": "sax-synth-0123456789ab-plain-m5"}
+    store.ensure(StoreSchema(dense={"study": 4}), metadata)
+    client = TestClient(create_app(Settings(data_dir=tmp_path), store))
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    [warning] = ready.json()["warnings"]
+    assert "regional wall motion" in warning and "cmr-search index" in warning
+    current = memory_server("studies")
+    current.ensure(StoreSchema(dense={"study": 4}),
+                   {**metadata, "segmentation_model": f"sax-synth-plain-{MEASURE_VERSION}"})
+    fresh = TestClient(create_app(Settings(data_dir=tmp_path / "b"), current)).get("/readyz")
+    assert "warnings" not in fresh.json()
+
+
+def test_warm_up_logs_an_index_measured_by_an_older_version(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    store = memory_server("studies")
+    identity = read_card(DEMO_CHECKPOINT)["identity"]
+    store.ensure(StoreSchema(dense={"study": 4}),
+                 {"model": identity, "index_version": INDEX_VERSION,
+                  "segmentation_model": "sax-synth-0123456789ab-plain-m5"})
+    app = create_app(Settings(data_dir=tmp_path), store)
+    with caplog.at_level(logging.WARNING, logger="web.app"):
+        app.state.warm_up()
+    assert any("lack regional wall motion" in r.getMessage() for r in caplog.records)
