@@ -67,10 +67,13 @@ RULES: dict[Finding, _Rule] = {
                                         _re(r"effusion|fluid|collection")),
     Finding.REGIONAL_WALL_MOTION_ABNORMALITY: _Rule(
         # hypokinesis alone is global (LV dysfunction); regional when it names a wall or segment
-        _re(r"regional wall motion|\brwma\b|\bakine\w*|dyskine\w*|territory|"
-            r"regional\w* hypokine\w*|(?:wall|segment\w*) hypokine\w*|"
-            r"hypokinetic (?:\w+ )?(?:wall|segment\w*)"),
-        _re(r"abnormal\w*|\bakine\w*|dyskine\w*|hypokine\w*|\brwma\b")),
+        _re(r"\bwall motion\b|\brwma\b|\bakine\w*|dyskine\w*|territory|"
+            r"(?:regional|segmental|wall|segment\w*|sept\w*|anter\w*|infer\w*|later\w*|"
+            r"apic\w*|poster\w*) hypokine\w*|hypokinetic (?:\w+ )?(?:wall|segment\w*)|"
+            r"hypokine\w* (?:of|in|involving) the (?:\w+ ){0,2}(?:wall|segment\w*|septum|apex)"),
+        _re(r"abnormal\w*|\bakine\w*|dyskine\w*|hypokine\w*|\brwma\b"),
+        # only normal wall motion rules it out ("normal LV size, LGE in the LAD territory" does not)
+        _re(r"\bnormal\b.*\bwall motion\b|\bwall motion\b.*\bnormal\b")),
 }
 
 DIAGNOSIS_PATTERNS: dict[Diagnosis, re.Pattern[str]] = {

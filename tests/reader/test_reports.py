@@ -88,6 +88,15 @@ def test_sr_text_items_become_the_report() -> None:
      Mention.NOT_MENTIONED),
     ("No regional wall motion abnormality.", Finding.REGIONAL_WALL_MOTION_ABNORMALITY,
      Mention.NEGATIVE),
+    ("Septal hypokinesis.", Finding.REGIONAL_WALL_MOTION_ABNORMALITY, Mention.POSITIVE),
+    ("Hypokinesis of the inferior wall.", Finding.REGIONAL_WALL_MOTION_ABNORMALITY,
+     Mention.POSITIVE),
+    ("Segmental wall motion abnormality.", Finding.REGIONAL_WALL_MOTION_ABNORMALITY,
+     Mention.POSITIVE),
+    ("Normal LV size and wall motion.", Finding.REGIONAL_WALL_MOTION_ABNORMALITY,
+     Mention.NEGATIVE),
+    ("Normal LV function with LGE in the LAD territory.",
+     Finding.REGIONAL_WALL_MOTION_ABNORMALITY, Mention.NOT_MENTIONED),
 ])
 def test_labeler_reads_negation_and_hedging(impression: str, finding: Finding,
                                             mention: Mention) -> None:
