@@ -78,7 +78,7 @@ def stale_measurements(metadata: dict[str, Any]) -> str | None:
 
 def _newer(version: str, built: str) -> bool:
     """Whether measurement version `version` ("m6") came after `built` (unversioned: all)."""
-    if not (built.startswith("m") and built[1:].isdigit()):
+    if not (built.startswith("m") and built[1:].isdecimal()):  # int() reads every decimal
         return True
     return int(version[1:]) > int(built[1:])
 

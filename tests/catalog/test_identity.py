@@ -43,3 +43,10 @@ def test_measurements_of_an_older_version_are_named_with_what_they_lack() -> Non
     assert "\n" not in old
     unversioned = stale_measurements({"segmentation_model": "sax-synth-plain"})
     assert unversioned is not None and "regional wall motion" in unversioned
+
+
+def test_an_odd_version_suffix_is_named_not_raised() -> None:
+    from catalog import stale_measurements
+
+    odd = stale_measurements({"segmentation_model": "sax-synth-plain-m\u00b2"})
+    assert odd is not None and "regional wall motion" in odd
