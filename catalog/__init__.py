@@ -10,8 +10,8 @@ from catalog.identity import (
     check_compatible,
     describe_model,
     index_identity,
+    measurement_warnings,
     mismatch,
-    stale_measurements,
 )
 from catalog.measures import (
     FILTERABLE,
@@ -77,9 +77,9 @@ __all__ = [
     "measured_severity_key",
     "measurement_key",
     "measurement_vector",
+    "measurement_warnings",
     "mismatch",
     "point_id",
     "report_severity_key",
-    "stale_measurements",
     "store_schema",
 ]

@@ -57,23 +57,47 @@ def check_compatible(metadata: dict[str, Any], expected: dict[str, Any], where: 
         raise IndexMismatchError(f"{where}: {reason}")
 
 
-def stale_measurements(metadata: dict[str, Any]) -> str | None:
-    """Why an index's measurements are older than this version makes them, or None.
+def measurement_warnings(metadata: dict[str, Any], *, name_model: bool = True) -> list[str]:
+    """Why an index's measurements are not what this version makes them (one line each).
 
-    Such an index still answers (vectors and findings are unchanged), but what later versions
-    measure is missing from every study, so a search that asks for it matches nothing.
+    Such an index still answers (vectors and findings are unchanged), but what it was not
+    measured for matches nothing. `name_model` False names the measurement version only, not
+    the segmentation checkpoint (for an unauthenticated probe).
     """
     model = metadata.get("segmentation_model")
     if not isinstance(model, str) or not model:
-        return None  # indexed without measurements: nothing to go stale
+        return []  # indexed without measurements: nothing to go stale
+    warnings = []
     built = model.rsplit("-", 1)[-1]
+    shown = model if name_model else built
+    age = _age(built)
+    if age == "older":
+        missing = [what for version, what in _ADDED_SINCE.items() if _newer(version, built)]
+        lacking = f" and lack {', '.join(missing)}" if missing else ""
+        warnings.append(f"the index's measurements were made by an older version ({shown})"
+                        f"{lacking}; this version measures {MEASURE_VERSION}: re-index with "
+                        "`cmr-search index ARCHIVE` to measure again")
+    elif age is not None:  # a rollback: this version may not read what a newer one wrote
+        warnings.append(f"the index's measurements were made by {age} version ({shown}) "
+                        f"than this one ({MEASURE_VERSION}); re-index with `cmr-search index "
+                        "ARCHIVE` to measure with this version")
+    unmeasured = metadata.get("unmeasured_studies")
+    if isinstance(unmeasured, int) and unmeasured > 0:
+        warnings.append(f"{unmeasured} of the index's studies were not measured by its "
+                        "segmentation model (indexed from another archive before it changed) and "
+                        "match no measurement or measured finding; re-index their archives")
+    return warnings
+
+
+def _age(built: str) -> str | None:
+    """"older" or "a newer"/"another" than MEASURE_VERSION, or None when the same."""
     if built == MEASURE_VERSION:
         return None
-    missing = [what for version, what in _ADDED_SINCE.items() if _newer(version, built)]
-    lacking = f" and lack {', '.join(missing)}" if missing else ""
-    return (f"the index's measurements were made by an older version ({model}){lacking}; "
-            f"this version measures {MEASURE_VERSION}: re-index with `cmr-search index "
-            "ARCHIVE` to measure again")
+    if not built.startswith("m"):
+        return "older"  # measured before versions were named
+    if not built[1:].isdecimal():
+        return "another"
+    return "older" if _newer(MEASURE_VERSION, built) else "a newer"
 
 
 def _newer(version: str, built: str) -> bool:

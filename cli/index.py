@@ -262,7 +262,7 @@ def _live_counts(store: Any) -> dict[str, Any]:
 
 
 def index_stats(settings: Settings) -> dict[str, Any]:
-    from catalog import stale_measurements
+    from catalog import measurement_warnings
     from vectorstore import StoreError
     from vectorstore.factory import describe, open_index
 
@@ -289,7 +289,7 @@ def index_stats(settings: Settings) -> dict[str, Any]:
             "archive": metadata.get("archive"),
             "calibration": metadata.get("calibration"),
             "segmentation_model": metadata.get("segmentation_model"),
-            "warnings": [w for w in [stale_measurements(metadata)] if w is not None],
+            "warnings": measurement_warnings(metadata),
         }
     finally:
         store.close()

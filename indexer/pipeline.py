@@ -298,9 +298,14 @@ def _publish(encoder: StudyEncoder, target: GenerationTarget | ServerStore,
         if progress:
             progress("publish", done, len(members))
 
-    identity, extra = encoder_identity(encoder), {"archive": archive}
+    identity = encoder_identity(encoder)
+    extra: dict[str, Any] = {"archive": archive}
     if measurements is not None:
         extra["segmentation_model"] = measurements.folder.name
+        # studies kept from other archives, indexed before this model or version, are not
+        # measured again here (their files may be elsewhere): counted, so the index says so
+        measured = measurements.fingerprints()
+        extra["unmeasured_studies"] = sum(measured.get(uid) != fp for uid, fp in members.items())
     if isinstance(target, GenerationTarget):
         published = publish_edge(target, identity, records.all(members), members, calibration,
                                  extra, options.rebuild, tick, measurements)

@@ -150,7 +150,8 @@ def publish_server(store: ServerStore, identity: dict[str, Any],
     store.ensure(store_schema(identity["vectors"]), {**identity, **extra})
     # a point changes with its study, the calibration, and the segmentation model's records
     measured = measurements.fingerprints() if measurements is not None else {}
-    model = measurements.folder.name[:24] if measurements is not None else "-"
+    # the whole name: its last part is the measurement version, which changes the records
+    model = measurements.folder.name if measurements is not None else "-"
 
     def version_of(uid: str, fp: str) -> str:
         return f"{fp}:{calibration_digest(calibration)}:" \

@@ -34,6 +34,7 @@ class _Rule:
     subject: re.Pattern[str]
     abnormal: re.Pattern[str]
     normal: re.Pattern[str] | None = None
+    unless: re.Pattern[str] | None = None  # a clause it matches is about something else
 
 
 def _re(pattern: str) -> re.Pattern[str]:
@@ -42,15 +43,32 @@ def _re(pattern: str) -> re.Pattern[str]:
 
 _LV = r"(?:\blv\b|left ventric\w*|biventricular|\bboth ventricles|global)"
 _RV = r"(?:\brv\b|right ventric\w*|biventricular|\bboth ventricles)"
-_FUNCTION = r"(?:systolic|function|ejection fraction|\bef\b|contractil\w*|hypokines\w*|dysfunction)"
-_BAD_FUNCTION = r"(?:impair\w*|reduc\w*|depress\w*|dysfunction|hypokines\w*|poor\w*|decreas\w*)"
+_FUNCTION = r"(?:systolic|function|ejection fraction|\bef\b|contractil\w*|hypokine\w*|dysfunction)"
+_BAD_FUNCTION = r"(?:impair\w*|reduc\w*|depress\w*|dysfunction|hypokine\w*|poor\w*|decreas\w*)"
 _GOOD = r"(?:normal|preserved|good|hyperdynamic|\bnl\b|non.?dilated|not dilated)"
 _SIZE = r"(?:dilat\w*|dilation|enlarg\w*|\bdil\b|size|volume\w*|cavity)"
 _BIG = r"(?<!non-)(?<!non )(?:dilat\w*|dilation|enlarg\w*|\bdil\b)"
 
+# a named LV wall or segment ("inferior", "anteroseptal", "apical"); "mid" and "basal" are levels
+_WALL = r"(?:\bsept\w*|\banter\w*|\binfero\w*|\binferior\w*|\blateral\w*|\bapic\w*|\bapex\b|" \
+    r"\bposter\w*)"
+_REGIONAL = rf"(?:{_WALL}|\bsegment\w*|\bregional\w*|\bterritor\w*)"
+# global, RV or free-wall wording: the finding is LV (or RV) dysfunction, not a regional one
+_NOT_REGIONAL = r"(?:\bglobal\w*|\bdiffus\w*|\brv\b|right ventric\w*|free wall)"
+_RWMA_SUBJECT = (
+    r"\bwall motion\b|\brwma\b|\bakine\w*|dyskine\w*|territory|"
+    rf"(?:\bregional|\bsegmental|{_WALL}) (?:(?:wall|segment\w*) )?hypokine\w*|"
+    rf"hypokinetic (?:\w+ ){{0,2}}?(?:{_WALL}|segment\w*)|"
+    rf"hypokine\w* (?:of|in|involving) the (?:\w+ ){{0,2}}?(?:{_WALL}|segment\w*)|"
+    rf"{_WALL} (?:\w+ )?(?:wall|segment\w*|septum) (?:is|are|was|were|appears?|looks?) "
+    r"(?:\w+ )?hypokinetic")
+
 RULES: dict[Finding, _Rule] = {
-    Finding.LV_SYSTOLIC_DYSFUNCTION: _Rule(_re(rf"{_LV}.*{_FUNCTION}|{_FUNCTION}.*{_LV}"),
-                                           _re(_BAD_FUNCTION), _re(_GOOD)),
+    Finding.LV_SYSTOLIC_DYSFUNCTION: _Rule(
+        _re(rf"{_LV}.*{_FUNCTION}|{_FUNCTION}.*{_LV}"), _re(_BAD_FUNCTION), _re(_GOOD),
+        # "LV inferior wall hypokinesis" is regional, unless global function is named too
+        _re(rf"^(?!.*(?:global|diffus|systolic|function|ejection fraction|\bef\b|\blvef\b))"
+            rf".*{_REGIONAL}")),
     Finding.RV_SYSTOLIC_DYSFUNCTION: _Rule(_re(rf"{_RV}.*{_FUNCTION}|{_FUNCTION}.*{_RV}"),
                                            _re(_BAD_FUNCTION), _re(_GOOD)),
     Finding.LV_DILATION: _Rule(_re(rf"{_LV}.*{_SIZE}|{_SIZE}.*{_LV}"), _re(_BIG), _re(_GOOD)),
@@ -67,13 +85,10 @@ RULES: dict[Finding, _Rule] = {
                                         _re(r"effusion|fluid|collection")),
     Finding.REGIONAL_WALL_MOTION_ABNORMALITY: _Rule(
         # hypokinesis alone is global (LV dysfunction); regional when it names a wall or segment
-        _re(r"\bwall motion\b|\brwma\b|\bakine\w*|dyskine\w*|territory|"
-            r"(?:regional|segmental|wall|segment\w*|sept\w*|anter\w*|infer\w*|later\w*|"
-            r"apic\w*|poster\w*) hypokine\w*|hypokinetic (?:\w+ )?(?:wall|segment\w*)|"
-            r"hypokine\w* (?:of|in|involving) the (?:\w+ ){0,2}(?:wall|segment\w*|septum|apex)"),
-        _re(r"abnormal\w*|\bakine\w*|dyskine\w*|hypokine\w*|\brwma\b"),
+        _re(_RWMA_SUBJECT), _re(r"abnormal\w*|\bakine\w*|dyskine\w*|hypokine\w*|\brwma\b"),
         # only normal wall motion rules it out ("normal LV size, LGE in the LAD territory" does not)
-        _re(r"\bnormal\b.*\bwall motion\b|\bwall motion\b.*\bnormal\b")),
+        _re(r"\bnormal\b.*\bwall motion\b|\bwall motion\b.*\bnormal\b"),
+        _re(_NOT_REGIONAL)),
 }
 
 DIAGNOSIS_PATTERNS: dict[Diagnosis, re.Pattern[str]] = {
@@ -129,8 +144,33 @@ def clauses(text: str) -> list[str]:
 
 def _clauses(sentence: str) -> list[str]:
     # a clause boundary stops "no LGE" from negating what follows "but" or a comma
-    return [c for c in re.split(r",|\bbut\b|\bhowever\b|\bwith\b|\band\b(?= \w+ly\b)", sentence)
-            if c.strip()]
+    parts = re.split(r",|\bbut\b|\bhowever\b|\bwith\b|\band\b(?= \w+ly\b)", sentence)
+    return [c for part in parts for c in _split_and(part) if c.strip()]
+
+
+def _split_and(clause: str) -> list[str]:
+    """A clause split at "and" where an abnormal finding of two words or more follows another
+    one: "no LGE and inferior wall hypokinesis" is two statements, while "no LV dilatation and
+    hypertrophy" and "normal LV size and wall motion" each carry one cue to both."""
+    pieces = re.split(r"\band\b", clause)
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        new = _stated(piece) - _subjects(out[-1])
+        if len(piece.split()) >= 2 and _subjects(out[-1]) and new:
+            out.append(piece)
+        else:
+            out[-1] = f"{out[-1]}and{piece}"
+    return out
+
+
+def _subjects(text: str) -> set[Finding]:
+    return {finding for finding, rule in RULES.items() if rule.subject.search(text)}
+
+
+def _stated(text: str) -> set[Finding]:
+    """The findings `text` names with their abnormal wording."""
+    return {finding for finding, rule in RULES.items()
+            if rule.subject.search(text) and rule.abnormal.search(text)}
 
 
 def _severity(clause: str) -> Severity | None:
@@ -141,7 +181,7 @@ def _severity(clause: str) -> Severity | None:
 
 
 def _judge(rule: _Rule, clause: str) -> Mention | None:
-    if not rule.subject.search(clause):
+    if not rule.subject.search(clause) or (rule.unless and rule.unless.search(clause)):
         return None
     abnormal = rule.abnormal.search(clause)
     normal = rule.normal.search(clause) if rule.normal else None

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from accounts import ApiTokens, OidcConfig, OidcProvider, Users
-from catalog import INDEX_VERSION, mismatch, stale_measurements
+from catalog import INDEX_VERSION, measurement_warnings, mismatch
 from cmr_search.settings import Settings
 from cmrclip.checkpoint import CheckpointError, checkpoint_folder, read_identity
 from db import AuditTrail, Database, TeachingFiles, database_of, import_legacy
@@ -61,9 +61,11 @@ def readiness(store: VectorStore, settings: Settings) -> tuple[bool, dict[str, A
         return False, {"ready": False, "reason": reason}
     answer: dict[str, Any] = {"ready": True,
                               "versions": {"model": identity.key, "index": INDEX_VERSION}}
-    stale = stale_measurements(metadata)
-    if stale is not None:  # still answers; what newer versions measure matches nothing yet
-        answer["warnings"] = [stale]
+    # still answers; what it was not measured for matches nothing yet (the version only: the
+    # probe answers anyone, the checkpoint's name is for the log and `cmr-search stats`)
+    stale = measurement_warnings(metadata, name_model=False)
+    if stale:
+        answer["warnings"] = stale
     return True, answer
 
 
@@ -108,9 +110,8 @@ def _warm_up(models: Models) -> None:
     for name in ("search.html", "study.html", "_main.html", "_card.html"):
         pages.templates.get_template(name)  # compiled once, here
     try:
-        stale = stale_measurements(engine.store.metadata() or {})
-        if stale is not None:  # answers, but without what this version measures
-            logger.warning("%s", stale)
+        for stale in measurement_warnings(engine.store.metadata() or {}):
+            logger.warning("%s", stale)  # answers, but without what it was not measured for
         engine.search(SearchRequest(q="warm up"))
         engine.facets(SearchFilters())
     except Exception as error:  # noqa: BLE001  (best effort: /readyz reports what is wrong)

@@ -33,20 +33,47 @@ def test_an_index_from_before_the_tokenizer_was_recorded_still_serves() -> None:
 
 
 def test_measurements_of_an_older_version_are_named_with_what_they_lack() -> None:
-    from catalog import MEASURE_VERSION, stale_measurements
+    from catalog import MEASURE_VERSION, measurement_warnings
 
-    assert stale_measurements({}) is None  # indexed without measurements
-    assert stale_measurements({"segmentation_model": f"sax-plain-{MEASURE_VERSION}"}) is None
-    old = stale_measurements({"segmentation_model": "sax-synth-c0883750c007-plain-m5"})
-    assert old is not None and "sax-synth-c0883750c007-plain-m5" in old
+    assert measurement_warnings({}) == []  # indexed without measurements
+    assert measurement_warnings({"segmentation_model": f"sax-plain-{MEASURE_VERSION}"}) == []
+    [old] = measurement_warnings({"segmentation_model": "sax-synth-c0883750c007-plain-m5"})
+    assert "older version (sax-synth-c0883750c007-plain-m5)" in old
     assert "regional wall motion" in old and "`cmr-search index ARCHIVE`" in old
     assert "\n" not in old
-    unversioned = stale_measurements({"segmentation_model": "sax-synth-plain"})
-    assert unversioned is not None and "regional wall motion" in unversioned
+    [unversioned] = measurement_warnings({"segmentation_model": "sax-synth-plain"})
+    assert "older version" in unversioned and "regional wall motion" in unversioned
+
+
+def test_measurements_of_a_newer_version_are_not_called_older() -> None:
+    from catalog import MEASURE_VERSION, measurement_warnings
+
+    newer = f"m{int(MEASURE_VERSION[1:]) + 1}"
+    [rollback] = measurement_warnings({"segmentation_model": f"sax-synth-plain-{newer}"})
+    assert f"a newer version (sax-synth-plain-{newer}) than this one ({MEASURE_VERSION})" \
+        in rollback
+    assert "older" not in rollback and "lack" not in rollback
 
 
 def test_an_odd_version_suffix_is_named_not_raised() -> None:
-    from catalog import stale_measurements
+    from catalog import measurement_warnings
 
-    odd = stale_measurements({"segmentation_model": "sax-synth-plain-m\u00b2"})
-    assert odd is not None and "regional wall motion" in odd
+    [odd] = measurement_warnings({"segmentation_model": "sax-synth-plain-m\u00b2"})
+    assert "another version (sax-synth-plain-m\u00b2)" in odd
+
+
+def test_the_probe_names_the_measurement_version_not_the_checkpoint() -> None:
+    from catalog import measurement_warnings
+
+    [old] = measurement_warnings({"segmentation_model": "sax-synth-c0883750c007-plain-m5"},
+                                 name_model=False)
+    assert "(m5)" in old and "c0883750c007" not in old and "sax-synth" not in old
+
+
+def test_studies_left_unmeasured_by_the_index_model_are_counted() -> None:
+    from catalog import MEASURE_VERSION, measurement_warnings
+
+    metadata = {"segmentation_model": f"sax-plain-{MEASURE_VERSION}", "unmeasured_studies": 3}
+    [left] = measurement_warnings(metadata)
+    assert left.startswith("3 of the index's studies were not measured")
+    assert measurement_warnings({**metadata, "unmeasured_studies": 0}) == []

@@ -13,7 +13,7 @@ import pytest
 from fakes.encoder import FakeEncoder
 from fakes.segment import acdc_folder, heart_slice
 
-from catalog import MEASURES, StudyPayload, point_id
+from catalog import MEASURE_VERSION, MEASURES, StudyPayload, point_id
 from cmr_search.layout import DataLayout
 from indexer.pipeline import IndexOptions, run_index
 from search import Mode, Page, SearchEngine, SearchRequest
@@ -72,6 +72,54 @@ def test_a_research_archive_is_indexed_with_its_measurements(tmp_path: Path) -> 
     by_numbers = engine.search(SearchRequest(q="LVEF over 40 %", mode=Mode.IMAGES, page=page))
     assert by_numbers.results == []  # a flagged value never passes a filter
     store.close()
+
+
+class _NextVersion(_Model):
+    key = f"fake-segmenter-next-{MEASURE_VERSION}"
+
+
+def test_studies_kept_from_another_archive_unmeasured_by_the_new_model_are_counted(
+        tmp_path: Path) -> None:
+    from catalog import measurement_warnings
+
+    first, second, data = tmp_path / "a", tmp_path / "b", tmp_path / "data"
+    acdc_folder(first, "patient901")
+    acdc_folder(second, "patient902")
+    generations = Generations(data / "index")
+    run_index(first, DataLayout(data), FakeEncoder(), generations,
+              IndexOptions(segmentation=_Model()))
+    # a new segmentation model or measurement version, then only the second archive re-indexed
+    run_index(second, DataLayout(data), FakeEncoder(), generations,
+              IndexOptions(segmentation=_NextVersion()))
+    store = LiveEdgeStore(data / "index")
+    metadata = store.metadata() or {}
+    kept = store.retrieve([point_id("acdc-patient901")], [])[0]
+    store.close()
+    assert metadata["segmentation_model"] == _NextVersion.key
+    assert metadata["unmeasured_studies"] == 1
+    assert kept.payload.get("measurement_status") != "measured"
+    [warning] = measurement_warnings(metadata)
+    assert warning.startswith("1 of the index's studies were not measured")
+
+
+class _Versioned(_Model):
+    def __init__(self, version: str) -> None:
+        self.key = f"sax-synth-0123456789ab-plain-{version}"  # as a checkpoint names its records
+
+
+def test_a_server_point_is_stored_again_when_the_measurement_version_changes(
+        tmp_path: Path) -> None:
+    from fakes.server import memory_server
+
+    archive, data, server = tmp_path / "acdc", tmp_path / "data", memory_server("studies")
+    acdc_folder(archive, "patient901")
+    run_index(archive, DataLayout(data), FakeEncoder(), server,
+              IndexOptions(segmentation=_Versioned("m5")))
+    summary = run_index(archive, DataLayout(data), FakeEncoder(), server,
+                        IndexOptions(segmentation=_Versioned("m6")))
+    assert summary.published["points"] == 1  # only the measurement version differs
+    [point] = server.retrieve([point_id("acdc-patient901")], [])
+    assert point.payload["segmentation_model"].endswith("-m6")
 
 
 class _Walls:

@@ -19,6 +19,10 @@ from search.understand import intent_filter, understand
     ("LV dilation but no RV dilation", {Finding.LV_DILATION: None}, {Finding.RV_DILATION}),
     ("regional hypokinesis", {Finding.REGIONAL_WALL_MOTION_ABNORMALITY: None}, set()),
     ("global hypokinesis", {Finding.LV_SYSTOLIC_DYSFUNCTION: None}, set()),
+    ("LV inferior wall hypokinesis", {Finding.REGIONAL_WALL_MOTION_ABNORMALITY: None}, set()),
+    ("RV free wall hypokinesis", {Finding.RV_SYSTOLIC_DYSFUNCTION: None}, set()),
+    ("no LGE and inferior wall hypokinesis", {Finding.REGIONAL_WALL_MOTION_ABNORMALITY: None},
+     {Finding.LGE}),
 ])
 def test_findings_wanted_and_ruled_out(query: str, wanted: dict[Finding, Severity | None],
                                        ruled_out: set[Finding]) -> None:

@@ -52,6 +52,7 @@ def test_an_index_measured_by_an_older_version_is_ready_with_a_warning(tmp_path:
     assert ready.status_code == 200
     [warning] = ready.json()["warnings"]
     assert "regional wall motion" in warning and "cmr-search index" in warning
+    assert "(m5)" in warning and "0123456789ab" not in warning  # the probe answers anyone
     current = memory_server("studies")
     current.ensure(StoreSchema(dense={"study": 4}),
                    {**metadata, "segmentation_model": f"sax-synth-plain-{MEASURE_VERSION}"})
@@ -69,4 +70,5 @@ def test_warm_up_logs_an_index_measured_by_an_older_version(
     app = create_app(Settings(data_dir=tmp_path), store)
     with caplog.at_level(logging.WARNING, logger="web.app"):
         app.state.warm_up()
-    assert any("lack regional wall motion" in r.getMessage() for r in caplog.records)
+    assert any("lack regional wall motion" in r.getMessage()
+               and "sax-synth-0123456789ab-plain-m5" in r.getMessage() for r in caplog.records)
