@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from catalog import PayloadField
@@ -17,6 +17,7 @@ from vectorstore import (
     Search,
     StoreError,
     VectorStore,
+    both,
     rrf,
 )
 
@@ -58,11 +59,19 @@ class Weights:
 
 @dataclass(frozen=True)
 class Part:
-    """One signal of a search: its query and its weight in the fusion."""
+    """One signal of a search: its query and its weight in the fusion. With `tiers`, its
+    query runs once per tier (each tier's filter on top of its own) and every tier's hits
+    rank before the next tier's: an order the vectors cannot give, such as a measured grade."""
 
     signal: Signal
     query: Nearest | Recommend
     weight: float
+    tiers: tuple[Filter, ...] = ()
+
+    def queries(self) -> list[Nearest | Recommend]:
+        if not self.tiers:
+            return [self.query]
+        return [replace(self.query, where=both(self.query.where, tier)) for tier in self.tiers]
 
 
 @dataclass
@@ -88,11 +97,14 @@ def rank(store: VectorStore, parts: list[Part], where: Filter, page: Page, candi
     well would run every signal's query a second time inside its fusion (4 of 9 ms of store
     time at 10,000 studies; docs/scaling.md)."""
     limit = depth(page, candidates)
-    searches = [Search(p.query, limit, where, RANKING_FIELDS) for p in parts]
+    queries = [p.queries() for p in parts]
+    searches = [Search(q, limit, where, RANKING_FIELDS) for qs in queries for q in qs]
     try:
-        found = store.query_batch(searches)
+        answers = iter(store.query_batch(searches))
     except StoreError as error:
         raise QueryError(str(error)) from None
+    # a tiered part's answers, one per tier, joined in tier order
+    found = [_joined([next(answers) for _ in qs], limit) for qs in queries]
     # the labels signal is explained by findings_matched, not by a rank of its own
     ranks = {part.signal: {h.id: (i + 1, h.score) for i, h in enumerate(hits)}
              for part, hits in zip(parts, found, strict=True)
@@ -102,3 +114,12 @@ def rank(store: VectorStore, parts: list[Part], where: Filter, page: Page, candi
     payloads = {h.id: h.payload for hits in found for h in hits}
     fused = rrf([[h.id for h in hits] for hits in found], [p.weight for p in parts], rrf_k)
     return Ranked([Hit(pid, score, payloads[pid]) for pid, score in fused[:limit]], ranks)
+
+
+def _joined(tiers: list[list[Hit]], limit: int) -> list[Hit]:
+    """The hits of every tier in tier order, each point once (at its first tier)."""
+    seen: dict[str, Hit] = {}
+    for hits in tiers:
+        for hit in hits:
+            seen.setdefault(hit.id, hit)
+    return list(seen.values())[:limit]

@@ -6,17 +6,20 @@ from typing import Any
 
 import numpy as np
 
-from catalog import KEYWORDS, REPORT, STUDY
+from catalog import KEYWORDS, REPORT, STUDY, measured_severity_key
+from cmr_search.vocab import CMR_CLIP_FINDINGS, Severity
 from cmrclip.types import TextVectors
-from search.measured import measured_match
+from search.measured import CINE_FINDINGS, measured_match
 from search.models import Signal
 from search.ranking import Part, Weights
 from search.understand import QueryIntent, stated_filter
 from search.vectors import away_from, steer
-from vectorstore import Nearest
+from vectorstore import Filter, MatchAny, Nearest
 from vectorstore.keywords import keyword_query
 
 Examples = dict[str, dict[str, Any]]  # point id -> vector name -> vector (and metadata)
+# graded by the measurements alone: the video model has no prompt for them
+MEASURED_ONLY = tuple(f for f in CINE_FINDINGS if f not in CMR_CLIP_FINDINGS)
 
 
 def _unwanted(unlike: Examples, using: str) -> list[np.ndarray]:
@@ -35,12 +38,18 @@ def image_query(text: TextVectors, intent: QueryIntent, unlike: Examples,
 def measured_part(image_vector: np.ndarray, intent: QueryIntent,
                   weights: Weights) -> Part | None:
     """Studies whose measurements show what the query names, in the image query's order:
-    the findings a real study's pixels give reliably, where the video vector may not."""
+    the findings a real study's pixels give reliably, where the video vector may not. For a
+    finding the video model has no prompt for, that order is close to noise, so the measured
+    grade orders them first (severe, moderate, mild), the image query within a grade."""
     where = measured_match(intent)
     if where is None:
         return None
+    graded = [f for f in intent.wanted if f in MEASURED_ONLY]
+    tiers = () if not graded else tuple(
+        Filter((MatchAny(measured_severity_key(graded[0]), (grade.value,)),))
+        for grade in (Severity.SEVERE, Severity.MODERATE, Severity.MILD))
     return Part(Signal.MEASURED_FINDINGS, Nearest(STUDY, image_vector, where=where),
-                weights.measured_findings)
+                weights.measured_findings, tiers)
 
 
 def text_parts(text: TextVectors, intent: QueryIntent, unlike: Examples,

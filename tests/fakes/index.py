@@ -81,12 +81,16 @@ def fingerprint(case: Case) -> str:
     return "fp" + case.uid.replace(".", "")
 
 
-def measured_findings(case: Case) -> list[str]:
+def _graded(case: Case) -> dict[str, Any]:
     """What the indexer grades from the case's measurements (its own code, flags included)."""
     record = MeasurementRecord(case.uid, fingerprint(case), SEGMENTATION_MODEL,
                                values=dict(case.measured or {}),
                                flags={m: ["ef_out_of_range"] for m in case.flagged})
-    return list(measurement_fields(record, case.sex).get("measured_findings", []))
+    return measurement_fields(record, case.sex)
+
+
+def measured_findings(case: Case) -> list[str]:
+    return list(_graded(case).get("measured_findings", []))
 
 
 def payload(case: Case) -> dict[str, Any]:
@@ -113,6 +117,7 @@ def payload(case: Case) -> dict[str, Any]:
         segmentation_model=SEGMENTATION_MODEL if case.measured else "",
         measurements=case.measured or {}, flagged_measurements=list(case.flagged),
         measured_findings=[Finding(f) for f in measured_findings(case)],
+        measured_severity=_graded(case).get("measured_severity", {}),
         measurement_flags={m: ["ef_out_of_range"] for m in case.flagged}).as_payload()
 
 

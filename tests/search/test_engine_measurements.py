@@ -120,3 +120,12 @@ def test_a_prior_infarct_is_a_wall_measured_still_while_the_rest_contracts(
     # 6.1's wall is 35 % hypokinetic; 1.2 contracts poorly too but evenly, as far as measured
     assert _measured_signal(response) == ["6.1"]
     assert response.results[0].study_instance_uid == "6.1"
+
+
+def test_a_finding_only_the_measurements_grade_is_read_from_report_wording(
+        engine: SearchEngine) -> None:
+    for query in ("regional hypokinesis", "inferior wall is hypokinetic"):
+        response = engine.search(SearchRequest(q=query, mode=Mode.IMAGES,
+                                               page=Page(limit=50, per_patient=False)))
+        assert _measured_signal(response) == ["6.1"]  # by its measured grade, tier by tier
+        assert response.results[0].study_instance_uid == "6.1"

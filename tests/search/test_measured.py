@@ -65,3 +65,15 @@ def test_the_measured_signal_searches_the_image_query_among_them_with_its_own_we
     assert isinstance(part.query, Nearest) and part.query.using == STUDY
     assert part.query.where == measured_match(understand("dilated cardiomyopathy"))
     assert measured_part(vector, understand("transmural LGE"), weights) is None
+
+
+def test_a_finding_without_a_prompt_is_ordered_by_its_measured_grade() -> None:
+    vector = np.ones(4, dtype=np.float32) / 2
+    part = measured_part(vector, understand("regional wall motion abnormality"), Weights())
+    assert part is not None
+    key = "measured_severity.regional_wall_motion_abnormality"
+    assert [t.must for t in part.tiers] == [(MatchAny(key, (grade,)),)
+                                            for grade in ("severe", "moderate", "mild")]
+    # the video model has a prompt for LV dilation: its image order stands
+    dilated = measured_part(vector, understand("dilated LV"), Weights())
+    assert dilated is not None and dilated.tiers == ()

@@ -91,3 +91,23 @@ def test_each_signal_is_queried_once_and_fused_as_the_store_would() -> None:
     assert set(ranked.ranks) == {Signal.IMAGES, Signal.REPORTS}
     assert ranked.ranks[Signal.REPORTS] == {h.id: (i + 1, h.score) for i, h in
                                             enumerate(store.query(queries[1], reach))}
+
+
+def test_a_tiered_part_ranks_each_tier_before_the_next() -> None:
+    rng = np.random.default_rng(5)
+    store = MemoryStore()
+    store.ensure(StoreSchema(dense={"study": 8}), {})
+    grade = {f"00000000-0000-0000-0000-{i:012d}": "severe" if i % 5 == 0 else "mild"
+             for i in range(40)}
+    store.upsert([StorePoint(pid, {"study": rng.normal(size=8).astype(np.float32)},
+                             payload={"grade": g, "patient_key": pid, "study_date": "2020-01-01"})
+                  for pid, g in grade.items()])
+    query = Nearest("study", np.ones(8, np.float32))
+    tiers = (Filter(must=(Match("grade", "severe"),)), Filter(must=(Match("grade", "mild"),)))
+    ranked = rank(store, [Part(Signal.MEASURED_FINDINGS, query, 1.0, tiers)], Filter(),
+                  Page(limit=10, per_patient=False), candidates=12, rrf_k=10)
+    assert [grade[h.id] for h in ranked.hits] == ["severe"] * 8 + ["mild"] * 4
+    severe = store.query(Nearest("study", query.vector, where=tiers[0]), 12)
+    assert [h.id for h in ranked.hits[:8]] == [h.id for h in severe]  # the vector within a tier
+    assert sorted(r for r, _ in ranked.ranks[Signal.MEASURED_FINDINGS].values()) == \
+        list(range(1, 13))
