@@ -147,6 +147,7 @@ def publish_server(store: ServerStore, identity: dict[str, Any],
         existing = None
     if existing is not None:
         check_compatible(existing, identity, f"{store.url} collection {store.collection}")
+        store.update_metadata(extra)  # this run's archive and measurement model, as on the edge
     store.ensure(store_schema(identity["vectors"]), {**identity, **extra})
     # a point changes with its study, the calibration, and the segmentation model's records
     measured = measurements.fingerprints() if measurements is not None else {}

@@ -50,25 +50,31 @@ _SIZE = r"(?:dilat\w*|dilation|enlarg\w*|\bdil\b|size|volume\w*|cavity)"
 _BIG = r"(?<!non-)(?<!non )(?:dilat\w*|dilation|enlarg\w*|\bdil\b)"
 
 # a named LV wall or segment ("inferior", "anteroseptal", "apical"); "mid" and "basal" are levels
-_WALL = r"(?:\bsept\w*|\banter\w*|\binfero\w*|\binferior\w*|\blateral\w*|\bapic\w*|\bapex\b|" \
-    r"\bposter\w*)"
-_REGIONAL = rf"(?:{_WALL}|\bsegment\w*|\bregional\w*|\bterritor\w*)"
-# global, RV or free-wall wording: the finding is LV (or RV) dysfunction, not a regional one
-_NOT_REGIONAL = r"(?:\bglobal\w*|\bdiffus\w*|\brv\b|right ventric\w*|free wall)"
+_WALL = r"(?:\bsept(?:al|um)\b|\banter\w*|\binfero\w*|\binferior\w*|\blateral\w*|\bapic\w*|" \
+    r"\bapex\b|\bposter\w*)"
+# global, RV or free-wall motion wording: LV (or RV) dysfunction, not a regional LV one
+_MOTION = r"(?:hypokine\w*|akine\w*|dyskine\w*|wall motion)"
+_NOT_REGIONAL = (rf"\bglobal(?:ly)? (?:\w+ )?{_MOTION}|\bdiffuse(?:ly)? (?:\w+ ){{0,2}}?{_MOTION}|"
+                 r"\brv\b|right ventric\w*|free wall")
+_WORDS = r"(?:(?!(?:in|on|at|of|from|the|a|an|with|and|view)\b)\w+ )"  # not a phrase's start
 _RWMA_SUBJECT = (
     r"\bwall motion\b|\brwma\b|\bakine\w*|dyskine\w*|territory|"
-    rf"(?:\bregional|\bsegmental|{_WALL}) (?:(?:wall|segment\w*) )?hypokine\w*|"
-    rf"hypokinetic (?:\w+ ){{0,2}}?(?:{_WALL}|segment\w*)|"
-    rf"hypokine\w* (?:of|in|involving) the (?:\w+ ){{0,2}}?(?:{_WALL}|segment\w*)|"
-    rf"{_WALL} (?:\w+ )?(?:wall|segment\w*|septum) (?:is|are|was|were|appears?|looks?) "
-    r"(?:\w+ )?hypokinetic")
+    rf"(?:\bregional|\bsegmental|{_WALL}) (?:(?:walls?|segment\w*) )?hypokine\w*|"
+    rf"hypokinetic {_WORDS}{{0,3}}?(?:{_WALL}|segment\w*)|"
+    rf"hypokine\w* (?:of|in|involving) the {_WORDS}{{0,2}}?(?:{_WALL}|segment\w*)|"
+    rf"(?:{_WALL} (?:\w+ )?(?:walls?|segments?|septum)|septum) "
+    r"(?:is|are|was|were|appears?|looks?) (?:\w+ ){0,3}?hypokinetic")
+# a clause that names a wall or segment moving abnormally and no global function
+_REGIONAL_ONLY = (r"^(?!.*(?:global|diffus|systolic|function|ejection fraction|\bef\b|\blvef\b))"
+                  rf"(?:.*{_WALL} (?:\w+ )?(?:walls? |segments? )?{_MOTION}|"
+                  rf".*{_MOTION} (?:of|in|involving) the {_WORDS}{{0,2}}?{_WALL}|"
+                  rf".*(?:regional|segmental) {_MOTION})")
 
 RULES: dict[Finding, _Rule] = {
     Finding.LV_SYSTOLIC_DYSFUNCTION: _Rule(
         _re(rf"{_LV}.*{_FUNCTION}|{_FUNCTION}.*{_LV}"), _re(_BAD_FUNCTION), _re(_GOOD),
         # "LV inferior wall hypokinesis" is regional, unless global function is named too
-        _re(rf"^(?!.*(?:global|diffus|systolic|function|ejection fraction|\bef\b|\blvef\b))"
-            rf".*{_REGIONAL}")),
+        _re(_REGIONAL_ONLY)),
     Finding.RV_SYSTOLIC_DYSFUNCTION: _Rule(_re(rf"{_RV}.*{_FUNCTION}|{_FUNCTION}.*{_RV}"),
                                            _re(_BAD_FUNCTION), _re(_GOOD)),
     Finding.LV_DILATION: _Rule(_re(rf"{_LV}.*{_SIZE}|{_SIZE}.*{_LV}"), _re(_BIG), _re(_GOOD)),
@@ -111,6 +117,9 @@ _NEGATION = _re(r"\b(?:no|not|without|absence of|absent|negative for|free of|nor
 _UNCERTAIN = _re(r"\b(?:possible|possibly|probable|probably|may|might|cannot be excluded|"
                  r"cannot exclude|can't exclude|questionable|equivocal|suspicious for|"
                  r"suspected|query)\b|\?")
+# a statement of its own after "and": a grade, or "there is", "the ... is"
+_ASSERTED = _re(r"^\s*(?:there (?:is|are)\b|(?:an? |the )?(?:mild\w*|moderate\w*|severe\w*|"
+                r"marked\w*|extensive|significant|small|large)\b)|\b(?:is|are|was|were)\b")
 _SEVERITY = ((Severity.SEVERE, _re(r"\b(?:severe\w*|sev|marked\w*|extensive)\b")),
              (Severity.MODERATE, _re(r"\b(?:moderate\w*|mod)\b")),
              (Severity.MILD, _re(r"\b(?:mild\w*|slight\w*|borderline|minor|small|trace)\b")))
@@ -149,14 +158,17 @@ def _clauses(sentence: str) -> list[str]:
 
 
 def _split_and(clause: str) -> list[str]:
-    """A clause split at "and" where an abnormal finding of two words or more follows another
-    one: "no LGE and inferior wall hypokinesis" is two statements, while "no LV dilatation and
-    hypertrophy" and "normal LV size and wall motion" each carry one cue to both."""
+    """A clause split at "and" where a second abnormal finding follows one already named and
+    no negation or hedge is in reach ("normal LV function and inferior wall hypokinesis"). A
+    negation or hedge reaches the whole list ("no LGE and pericardial effusion", "no LV
+    dilatation and hypertrophy") unless the second finding is asserted on its own ("no LGE and
+    mild LV dilation", "no LGE and there is inferior hypokinesis")."""
     pieces = re.split(r"\band\b", clause)
     out = [pieces[0]]
     for piece in pieces[1:]:
-        new = _stated(piece) - _subjects(out[-1])
-        if len(piece.split()) >= 2 and _subjects(out[-1]) and new:
+        before = _subjects(out[-1])
+        cued = _NEGATION.search(out[-1]) or _UNCERTAIN.search(out[-1])
+        if before and _stated(piece) - before and (not cued or _ASSERTED.search(piece)):
             out.append(piece)
         else:
             out[-1] = f"{out[-1]}and{piece}"
@@ -181,12 +193,14 @@ def _severity(clause: str) -> Severity | None:
 
 
 def _judge(rule: _Rule, clause: str) -> Mention | None:
-    if not rule.subject.search(clause) or (rule.unless and rule.unless.search(clause)):
+    if not rule.subject.search(clause):
         return None
     abnormal = rule.abnormal.search(clause)
     normal = rule.normal.search(clause) if rule.normal else None
     if _NEGATION.search(clause) or (normal and not abnormal):
-        return Mention.NEGATIVE
+        return Mention.NEGATIVE  # "no global or regional wall motion abnormality" too
+    if rule.unless and rule.unless.search(clause):
+        return None
     if not abnormal:
         return None
     return Mention.UNCERTAIN if _UNCERTAIN.search(clause) else Mention.POSITIVE

@@ -47,7 +47,7 @@ def measured_part(image_vector: np.ndarray, intent: QueryIntent,
     graded = [f for f in intent.wanted if f in MEASURED_ONLY]
     tiers = () if not graded else tuple(
         Filter((MatchAny(measured_severity_key(graded[0]), (grade.value,)),))
-        for grade in (Severity.SEVERE, Severity.MODERATE, Severity.MILD))
+        for grade in _grade_order(intent.wanted[graded[0]]))
     return Part(Signal.MEASURED_FINDINGS, Nearest(STUDY, image_vector, where=where),
                 weights.measured_findings, tiers)
 
@@ -65,3 +65,12 @@ def text_parts(text: TextVectors, intent: QueryIntent, unlike: Examples,
     if keywords is not None and keywords.indices:
         parts.append(Part(Signal.KEYWORDS, Nearest(KEYWORDS, keywords), weights.keywords))
     return parts
+
+
+def _grade_order(asked: Severity | None) -> list[Severity]:
+    """Severe first; with a grade asked for ("mild regional hypokinesis"), that grade first,
+    then the nearest ones (the worse of two equally near)."""
+    grades = [Severity.SEVERE, Severity.MODERATE, Severity.MILD]
+    if asked is None or asked not in grades:
+        return grades
+    return sorted(grades, key=lambda g: (abs(g.rank - asked.rank), -g.rank))

@@ -135,6 +135,14 @@ class ServerStore:
             raise StoreError(f"Qdrant at {self.url}: {error}") from error
         return dict(info.config.metadata or {})
 
+    def update_metadata(self, changes: dict[str, Any]) -> None:
+        """Record `changes` in the collection's metadata, keeping its other keys."""
+        merged = {**(self.metadata() or {}), **changes}
+        try:
+            self.client.update_collection(self.collection, metadata=merged)
+        except (UnexpectedResponse, OSError) as error:
+            raise StoreError(f"Qdrant at {self.url}: {error}") from error
+
     def ensure(self, schema: st.StoreSchema, metadata: dict[str, Any]) -> dict[str, Any]:
         existing = self.metadata()
         if existing is not None:

@@ -120,6 +120,8 @@ def test_a_server_point_is_stored_again_when_the_measurement_version_changes(
     assert summary.published["points"] == 1  # only the measurement version differs
     [point] = server.retrieve([point_id("acdc-patient901")], [])
     assert point.payload["segmentation_model"].endswith("-m6")
+    metadata = server.metadata() or {}  # the collection says so too, not only its points
+    assert metadata["segmentation_model"].endswith("-m6") and metadata["unmeasured_studies"] == 0
 
 
 class _Walls:

@@ -77,3 +77,11 @@ def test_a_finding_without_a_prompt_is_ordered_by_its_measured_grade() -> None:
     # the video model has a prompt for LV dilation: its image order stands
     dilated = measured_part(vector, understand("dilated LV"), Weights())
     assert dilated is not None and dilated.tiers == ()
+
+
+def test_a_grade_asked_for_comes_first() -> None:
+    vector = np.ones(4, dtype=np.float32) / 2
+    part = measured_part(vector, understand("mild regional hypokinesis"), Weights())
+    assert part is not None
+    grades = [t.must[0].values[0] for t in part.tiers]  # type: ignore[union-attr]
+    assert grades == ["mild", "moderate", "severe"]

@@ -21,8 +21,10 @@ from search.understand import intent_filter, understand
     ("global hypokinesis", {Finding.LV_SYSTOLIC_DYSFUNCTION: None}, set()),
     ("LV inferior wall hypokinesis", {Finding.REGIONAL_WALL_MOTION_ABNORMALITY: None}, set()),
     ("RV free wall hypokinesis", {Finding.RV_SYSTOLIC_DYSFUNCTION: None}, set()),
-    ("no LGE and inferior wall hypokinesis", {Finding.REGIONAL_WALL_MOTION_ABNORMALITY: None},
-     {Finding.LGE}),
+    ("no LGE and there is inferior wall hypokinesis",
+     {Finding.REGIONAL_WALL_MOTION_ABNORMALITY: None}, {Finding.LGE}),
+    ("no global or regional wall motion abnormality", {},
+     {Finding.REGIONAL_WALL_MOTION_ABNORMALITY}),
 ])
 def test_findings_wanted_and_ruled_out(query: str, wanted: dict[Finding, Severity | None],
                                        ruled_out: set[Finding]) -> None:
