@@ -42,9 +42,13 @@ def _re(pattern: str) -> re.Pattern[str]:
 
 
 _LV = r"(?:\blv\b|left ventric\w*|biventricular|\bboth ventricles|global)"
-_RV = r"(?:\brv\b|right ventric\w*|biventricular|\bboth ventricles)"
+_RV = r"(?:\brv\b|\brvot\b|right ventric\w*|biventricular|\bboth ventricles)"
 _FUNCTION = r"(?:systolic|function|ejection fraction|\bef\b|contractil\w*|hypokine\w*|dysfunction)"
 _BAD_FUNCTION = r"(?:impair\w*|reduc\w*|depress\w*|dysfunction|hypokine\w*|poor\w*|decreas\w*)"
+# RV wall akinesis and dyskinesis are its function ("RV free wall akinesis", an ARVC criterion);
+# the LV's are the regional finding
+_RV_FUNCTION = rf"(?:{_FUNCTION}|\bakine\w*|dyskine\w*)"
+_RV_BAD_FUNCTION = rf"(?:{_BAD_FUNCTION}|\bakine\w*|dyskine\w*)"
 _GOOD = r"(?:normal|preserved|good|hyperdynamic|\bnl\b|non.?dilated|not dilated)"
 _SIZE = r"(?:dilat\w*|dilation|enlarg\w*|\bdil\b|size|volume\w*|cavity)"
 _BIG = r"(?<!non-)(?<!non )(?:dilat\w*|dilation|enlarg\w*|\bdil\b)"
@@ -55,7 +59,7 @@ _WALL = r"(?:\bsept(?:al|um)\b|\banter\w*|\binfero\w*|\binferior\w*|\blateral\w*
 # global, RV or free-wall motion wording: LV (or RV) dysfunction, not a regional LV one
 _MOTION = r"(?:hypokine\w*|akine\w*|dyskine\w*|wall motion)"
 _NOT_REGIONAL = (rf"\bglobal(?:ly)? (?:\w+ )?{_MOTION}|\bdiffuse(?:ly)? (?:\w+ ){{0,2}}?{_MOTION}|"
-                 r"\brv\b|right ventric\w*|free wall")
+                 r"\brv\b|\brvot\b|right ventric\w*|free wall")
 _WORDS = r"(?:(?!(?:in|on|at|of|from|the|a|an|with|and|view)\b)\w+ )"  # not a phrase's start
 _RWMA_SUBJECT = (
     r"\bwall motion\b|\brwma\b|\bakine\w*|dyskine\w*|territory|"
@@ -75,8 +79,8 @@ RULES: dict[Finding, _Rule] = {
         _re(rf"{_LV}.*{_FUNCTION}|{_FUNCTION}.*{_LV}"), _re(_BAD_FUNCTION), _re(_GOOD),
         # "LV inferior wall hypokinesis" is regional, unless global function is named too
         _re(_REGIONAL_ONLY)),
-    Finding.RV_SYSTOLIC_DYSFUNCTION: _Rule(_re(rf"{_RV}.*{_FUNCTION}|{_FUNCTION}.*{_RV}"),
-                                           _re(_BAD_FUNCTION), _re(_GOOD)),
+    Finding.RV_SYSTOLIC_DYSFUNCTION: _Rule(_re(rf"{_RV}.*{_RV_FUNCTION}|{_RV_FUNCTION}.*{_RV}"),
+                                           _re(_RV_BAD_FUNCTION), _re(_GOOD)),
     Finding.LV_DILATION: _Rule(_re(rf"{_LV}.*{_SIZE}|{_SIZE}.*{_LV}"), _re(_BIG), _re(_GOOD)),
     Finding.RV_DILATION: _Rule(_re(rf"{_RV}.*{_SIZE}|{_SIZE}.*{_RV}"), _re(_BIG), _re(_GOOD)),
     Finding.LV_HYPERTROPHY: _Rule(
