@@ -35,6 +35,13 @@ _NORMAL_RULES = {("lv", "size"): Finding.LV_DILATION, ("rv", "size"): Finding.RV
                  ("lv", "thickness"): Finding.LV_HYPERTROPHY}
 
 
+# "normal wall motion", "normal LV size and wall motion": no regional wall motion abnormality
+_NORMAL_MOTION = re.compile(r"\bnormal\s+(?:(?:lv|left\s+ventricular|biventricular)\s+)?"
+                            r"(?:(?:size|volumes?|(?:systolic\s+)?function)\s+and\s+)?"
+                            r"(?:global\s+and\s+)?(?:regional\s+)?wall\s+motion\b(?!\s+abnormal)",
+                            re.IGNORECASE)
+
+
 # "normal heart" names no finding; it asks for a heart with none (reports say "normal study")
 _NORMAL_HEART = re.compile(r"\bnormal\s+(?:heart|study|cmr|(?:cardiac\s+)?mri?|examination)\b",
                            re.IGNORECASE)
@@ -51,6 +58,8 @@ def _normals(text: str) -> tuple[Finding, ...]:
         sides = ("lv", "rv") if side.startswith("bi") else ("rv",) if side[0] == "r" \
             else ("lv",)
         out += [f for s in sides if (f := _NORMAL_RULES.get((s, aspect))) and f not in out]
+    if _NORMAL_MOTION.search(text):
+        out.append(Finding.REGIONAL_WALL_MOTION_ABNORMALITY)
     return tuple(out)
 
 

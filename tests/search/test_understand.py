@@ -25,6 +25,11 @@ from search.understand import intent_filter, understand
      {Finding.REGIONAL_WALL_MOTION_ABNORMALITY: None}, {Finding.LGE}),
     ("no global or regional wall motion abnormality", {},
      {Finding.REGIONAL_WALL_MOTION_ABNORMALITY}),
+    ("normal wall motion", {}, {Finding.REGIONAL_WALL_MOTION_ABNORMALITY}),
+    ("dilated LV, normal regional wall motion", {Finding.LV_DILATION: None},
+     {Finding.REGIONAL_WALL_MOTION_ABNORMALITY}),
+    ("normal LV size and wall motion", {},
+     {Finding.LV_DILATION, Finding.REGIONAL_WALL_MOTION_ABNORMALITY}),
 ])
 def test_findings_wanted_and_ruled_out(query: str, wanted: dict[Finding, Severity | None],
                                        ruled_out: set[Finding]) -> None:
