@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cmr_search.vocab import Finding, Measure, Severity, Sex
+from cmr_search.vocab import CMR_CLIP_FINDINGS, Finding, Measure, Severity, Sex
 
 CITATION = ("Kawel-Boehm N, et al. Reference ranges (\"normal values\") for cardiovascular "
             "magnetic resonance (CMR) in adults and children: 2020 update. J Cardiovasc Magn "
@@ -138,6 +138,8 @@ RULES: dict[Finding, tuple[Rule, ...]] = {
     Finding.REGIONAL_WALL_MOTION_ABNORMALITY: (
         Rule(Measure.HYPOKINETIC_WALL, Direction.HIGH, 25.0, 40.0, present=10.0),),
 }
+# the findings the measurements alone grade: the video model has no prompt for them
+MEASURED_ONLY: tuple[Finding, ...] = tuple(f for f in RULES if f not in CMR_CLIP_FINDINGS)
 
 
 def limits(rule: Rule, sex: Sex | None) -> dict[Severity, float]:

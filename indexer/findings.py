@@ -20,12 +20,9 @@ from catalog import (
     VolumeCurves,
     measurement_vector,
 )
-from cmr_search.normals import RULES, Grade, grade, sex_of
+from cmr_search.normals import MEASURED_ONLY, RULES, Grade, grade, sex_of
 from cmr_search.vocab import CMR_CLIP_FINDINGS, Finding, Measure, Severity
 from indexer.records import MeasurementRecord
-
-# findings only the measurements grade (the video model has no prompt for them)
-MEASURED_ONLY: tuple[Finding, ...] = tuple(f for f in RULES if f not in CMR_CLIP_FINDINGS)
 
 
 def _values(record: MeasurementRecord) -> dict[Measure, float]:

@@ -7,9 +7,10 @@ from typing import Any
 import numpy as np
 
 from catalog import KEYWORDS, REPORT, STUDY, measured_severity_key
-from cmr_search.vocab import CMR_CLIP_FINDINGS, Severity
+from cmr_search.normals import MEASURED_ONLY
+from cmr_search.vocab import Severity
 from cmrclip.types import TextVectors
-from search.measured import CINE_FINDINGS, measured_match
+from search.measured import measured_match
 from search.models import Signal
 from search.ranking import Part, Weights
 from search.understand import QueryIntent, stated_filter
@@ -18,8 +19,6 @@ from vectorstore import Filter, MatchAny, Nearest
 from vectorstore.keywords import keyword_query
 
 Examples = dict[str, dict[str, Any]]  # point id -> vector name -> vector (and metadata)
-# graded by the measurements alone: the video model has no prompt for them
-MEASURED_ONLY = tuple(f for f in CINE_FINDINGS if f not in CMR_CLIP_FINDINGS)
 
 
 def _unwanted(unlike: Examples, using: str) -> list[np.ndarray]:
