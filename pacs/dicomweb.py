@@ -15,6 +15,7 @@ import requests
 from dicomweb_client.api import DICOMwebClient
 from pydicom import dcmwrite
 from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
 
 from pacs.client import PacsError, RemoteSeries, RemoteStudy, TransientError, date_range
 
@@ -71,6 +72,14 @@ def _translated(what: str) -> Iterator[None]:
             from None
     except (requests.Timeout, requests.ConnectionError) as error:
         raise TransientError(f"{what}: {type(error).__name__}") from None
+    except requests.exceptions.ChunkedEncodingError:
+        raise TransientError(f"{what}: the transfer broke off (the server closed the "
+                             "connection mid-answer)") from None
+    except InvalidDicomError:
+        # a server going down can end the stream with an empty or cut part; a second try
+        # usually reads it whole, and a part that stays unreadable skips only its study
+        raise TransientError(f"{what}: the server sent a part that is not DICOM (the "
+                             "transfer was cut off?)") from None
     except (ValueError, KeyError, TypeError, requests.RequestException) as error:
         raise PacsError(f"{what}: unreadable answer ({type(error).__name__})") from None
 
@@ -138,12 +147,12 @@ class DicomwebPacs:
     def fetch_series(self, study_instance_uid: str, series_instance_uid: str,
                      folder: Path) -> int:
         before = getattr(self._mine, "bytes", 0)
-        with _translated("WADO-RS series"):
-            instances = self._client.retrieve_series(study_instance_uid, series_instance_uid,
-                                                     media_types=_AS_STORED)
         folder.mkdir(parents=True, exist_ok=True)
-        for ds in instances:
-            dcmwrite(folder / f"{ds.SOPInstanceUID}.dcm", ds, enforce_file_format=True)
+        with _translated("WADO-RS series"):
+            # the parts are decoded lazily: a cut transfer surfaces while they are written
+            for ds in self._client.retrieve_series(study_instance_uid, series_instance_uid,
+                                                   media_types=_AS_STORED):
+                dcmwrite(folder / f"{ds.SOPInstanceUID}.dcm", ds, enforce_file_format=True)
         return int(self._mine.bytes) - before
 
     def close(self) -> None:

@@ -4,14 +4,20 @@ and the server's failures as one-line errors (transient ones retried by the call
 from __future__ import annotations
 
 import json
+from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from pydicom import dcmwrite
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, MRImageStorage
 
 from pacs.client import PacsError, TransientError
 from pacs.dicomweb import DicomwebPacs, WebAuth
 
+_BOUNDARY = b"cmr-search-test"
 STUDY = {"0020000D": {"vr": "UI", "Value": ["1.2.3"]}, "00080050": {"vr": "SH", "Value": ["A1"]},
          "00080020": {"vr": "DA", "Value": ["20240101"]},
          "00201206": {"vr": "IS", "Value": [3]}, "00201208": {"vr": "IS", "Value": [42]}}
@@ -21,9 +27,9 @@ class FakeSession(requests.Session):
     """Answers GETs from a script; any other method fails the test."""
 
     def __init__(self, status: int = 200, body: Any = None,
-                 error: Exception | None = None) -> None:
+                 error: Exception | None = None, parts: list[bytes] | None = None) -> None:
         super().__init__()
-        self.status, self.body, self.error = status, body, error
+        self.status, self.body, self.error, self.parts = status, body, error, parts
         self.seen: list[tuple[str, str, dict[str, str]]] = []
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any,
@@ -37,8 +43,15 @@ class FakeSession(requests.Session):
             raise self.error
         response = requests.Response()
         response.status_code = self.status
-        response._content = json.dumps(self.body or []).encode()
-        response.headers["Content-Type"] = "application/dicom+json"
+        if self.parts is None:
+            response._content = json.dumps(self.body or []).encode()
+            response.headers["Content-Type"] = "application/dicom+json"
+        else:  # a WADO-RS answer: multipart/related, one DICOM instance per part
+            response._content = b"".join(
+                b"\r\n--" + _BOUNDARY + b"\r\nContent-Type: application/dicom\r\n\r\n" + part
+                for part in self.parts) + b"\r\n--" + _BOUNDARY + b"--"
+            response.headers["Content-Type"] = (
+                f"multipart/related; type=\"application/dicom\"; boundary={_BOUNDARY.decode()}")
         response.url = str(url)
         for hook in self.hooks["response"]:
             hook(response)
@@ -68,8 +81,6 @@ def test_qido_lists_mr_studies_in_the_window_with_their_counts() -> None:
 
 
 def test_basic_auth_and_tls_settings_reach_the_session() -> None:
-    from pathlib import Path
-
     session = FakeSession()
     _client(session, WebAuth(username="indexer", password="pw"), verify=False)
     assert session.auth == ("indexer", "pw") and session.verify is False
@@ -104,3 +115,39 @@ def test_an_untrusted_certificate_says_which_setting() -> None:
     session = FakeSession(error=requests.exceptions.SSLError("bad cert"))
     with pytest.raises(PacsError, match="CMR_SEARCH_PACS_CA_BUNDLE"):
         _client(session).find_studies(None, None, 0, 10)
+
+
+def _instance(sop_instance_uid: str) -> bytes:
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.MediaStorageSOPClassUID = MRImageStorage
+    ds.file_meta.MediaStorageSOPInstanceUID = sop_instance_uid
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.SOPClassUID, ds.SOPInstanceUID, ds.Modality = MRImageStorage, sop_instance_uid, "MR"
+    out = BytesIO()
+    dcmwrite(out, ds, enforce_file_format=True)
+    return out.getvalue()
+
+
+def test_a_series_is_written_one_file_per_instance(tmp_path: Path) -> None:
+    session = FakeSession(parts=[_instance("1.2.3.4.1"), _instance("1.2.3.4.2")])
+    received = _client(session).fetch_series("1.2.3", "1.2.3.4", tmp_path / "series")
+    assert sorted(p.name for p in (tmp_path / "series").iterdir()) == [
+        "1.2.3.4.1.dcm", "1.2.3.4.2.dcm"]
+    assert received > 0 and "/studies/1.2.3/series/1.2.3.4" in session.seen[0][1]
+
+
+@pytest.mark.parametrize("cut", [b"", _BOUNDARY])
+def test_a_transfer_cut_mid_series_is_transient_and_names_the_cause(
+        tmp_path: Path, cut: bytes) -> None:
+    # Orthanc going down mid-answer ended one part early (seen in the Orthanc test)
+    session = FakeSession(parts=[_instance("1.2.3.4.1"), cut])
+    with pytest.raises(TransientError, match=r"^WADO-RS series: .*not DICOM") as error:
+        _client(session).fetch_series("1.2.3", "1.2.3.4", tmp_path / "series")
+    assert "\n" not in str(error.value)
+
+
+def test_a_stream_that_breaks_off_is_transient(tmp_path: Path) -> None:
+    session = FakeSession(error=requests.exceptions.ChunkedEncodingError("IncompleteRead"))
+    with pytest.raises(TransientError, match="transfer broke off"):
+        _client(session).fetch_series("1.2.3", "1.2.3.4", tmp_path / "series")
