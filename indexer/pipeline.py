@@ -28,7 +28,7 @@ from indexer.measure import SegmentationModel
 from indexer.payload import study_payload, study_report
 from indexer.points import calibrate
 from indexer.prepare import Prepared, prepared_stream
-from indexer.publish import Published, publish_edge, publish_server
+from indexer.publish import Measured, Published, publish_edge, publish_server
 from indexer.records import EmbeddingRecord, MeasurementStore, RecordStore
 from indexer.sources import FolderSource, Indexable, StudySource
 from vectorstore import GenerationTarget
@@ -300,18 +300,19 @@ def _publish(encoder: StudyEncoder, target: GenerationTarget | ServerStore,
 
     identity = encoder_identity(encoder)
     extra: dict[str, Any] = {"archive": archive}
-    if measurements is not None:
-        extra["segmentation_model"] = measurements.folder.name
+    measured = None if measurements is None else Measured.read(measurements)
+    if measured is not None:
+        extra["segmentation_model"] = measured.model
         # studies kept from other archives, indexed before this model or version, are not
         # measured again here (their files may be elsewhere): counted, so the index says so
-        measured = measurements.fingerprints()
-        extra["unmeasured_studies"] = sum(measured.get(uid) != fp for uid, fp in members.items())
+        extra["unmeasured_studies"] = sum(not measured.holds(uid, fp)
+                                          for uid, fp in members.items())
     if isinstance(target, GenerationTarget):
         published = publish_edge(target, identity, records.all(members), members, calibration,
-                                 extra, options.rebuild, tick, measurements)
+                                 extra, options.rebuild, tick, measured)
     else:
         published = publish_server(target, identity, records.all(members), members,
-                                   calibration, extra, options.rebuild, tick, measurements)
+                                   calibration, extra, options.rebuild, tick, measured)
     _add(summary.stages, "publish", stage)
     summary.studies_in_index = len(members)
     return published

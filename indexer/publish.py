@@ -41,19 +41,38 @@ def content_digest(fingerprints: dict[str, str], calibration: dict[str, Platt],
     return h.hexdigest()[:16]
 
 
-def measured_digest(measurements: MeasurementStore | None, fingerprints: dict[str, str]) -> str:
-    if measurements is None:
+@dataclass(frozen=True)
+class Measured:
+    """A measurement store and which studies it holds, listed once for a whole publish (the
+    listing walks every record file: a large archive's store is not walked twice)."""
+
+    store: MeasurementStore
+    fingerprints: dict[str, str]
+
+    @classmethod
+    def read(cls, store: MeasurementStore) -> Measured:
+        return cls(store, store.fingerprints())
+
+    @property
+    def model(self) -> str:
+        """The segmentation model and measurement version the records were made with."""
+        return self.store.folder.name
+
+    def holds(self, uid: str, fingerprint: str) -> bool:
+        return self.fingerprints.get(uid) == fingerprint
+
+
+def measured_digest(measured: Measured | None, fingerprints: dict[str, str]) -> str:
+    if measured is None:
         return ""
-    on_disk = measurements.fingerprints()
-    done = sorted(uid for uid, fp in fingerprints.items() if on_disk.get(uid) == fp)
-    return hashlib.sha256("\n".join([measurements.folder.name, *done]).encode()).hexdigest()
+    done = sorted(uid for uid, fp in fingerprints.items() if measured.holds(uid, fp))
+    return hashlib.sha256("\n".join([measured.model, *done]).encode()).hexdigest()
 
 
-def _measured(measurements: MeasurementStore | None,
-              record: EmbeddingRecord) -> MeasurementRecord | None:
-    if measurements is None:
+def _measured(measured: Measured | None, record: EmbeddingRecord) -> MeasurementRecord | None:
+    if measured is None or not measured.holds(record.study_instance_uid, record.fingerprint):
         return None
-    return measurements.find(record.study_instance_uid, record.fingerprint, overlays=False)
+    return measured.store.find(record.study_instance_uid, record.fingerprint, overlays=False)
 
 
 def _batches(items: Iterable[EmbeddingRecord], size: int) -> Iterator[list[EmbeddingRecord]]:
@@ -74,7 +93,7 @@ def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
                  records: Iterable[EmbeddingRecord], fingerprints: dict[str, str],
                  calibration: dict[str, Platt], extra: dict[str, Any], rebuild: bool,
                  progress: Callable[[int], None] | None = None,
-                 measurements: MeasurementStore | None = None) -> Published:
+                 measured: Measured | None = None) -> Published:
     """Build a complete new generation and publish it; skip when nothing would change.
 
     `identity` is the model's `catalog.index_identity`, recorded with the generation."""
@@ -82,7 +101,7 @@ def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
     from vectorstore.edge_parts import create_edge
 
     digest = content_digest(fingerprints, calibration,
-                            measured_digest(measurements, fingerprints))
+                            measured_digest(measured, fingerprints))
     current = generations.current()
     if current is not None:
         meta = EdgeStore(current).metadata() or {}
@@ -96,7 +115,7 @@ def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
                 "calibration": {k: vars(v) for k, v in calibration.items()},
                 "built": datetime.now(UTC).isoformat(timespec="seconds")}
     store.ensure(store_schema(identity["vectors"]), metadata)
-    count = _upsert_all(store, records, calibration, progress, measurements)
+    count = _upsert_all(store, records, calibration, progress, measured)
     started = time.perf_counter()
     store.optimize()
     optimize_s = time.perf_counter() - started
@@ -108,13 +127,13 @@ def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
 
 def _upsert_all(store: VectorStore, records: Iterable[EmbeddingRecord],
                 calibration: dict[str, Platt], progress: Callable[[int], None] | None,
-                measurements: MeasurementStore | None = None, parallel: int = 1) -> int:
+                measured: Measured | None = None, parallel: int = 1) -> int:
     """Every record as a point, in batches; `parallel` batches in flight at once (a server
     or cluster takes them side by side; an embedded shard one at a time)."""
     count = 0
 
     def upsert(batch: list[EmbeddingRecord]) -> int:
-        store.upsert([to_point(r, calibration, _measured(measurements, r)) for r in batch])
+        store.upsert([to_point(r, calibration, _measured(measured, r)) for r in batch])
         return len(batch)
 
     with ThreadPoolExecutor(parallel, thread_name_prefix="upsert") as pool:
@@ -139,7 +158,7 @@ def publish_server(store: ServerStore, identity: dict[str, Any],
                    records: Iterable[EmbeddingRecord], fingerprints: dict[str, str],
                    calibration: dict[str, Platt], extra: dict[str, Any], rebuild: bool,
                    progress: Callable[[int], None] | None = None,
-                   measurements: MeasurementStore | None = None) -> Published:
+                   measured: Measured | None = None) -> Published:
     """Upsert the points whose study or calibration changed since they were stored."""
     existing = store.metadata()
     if existing is not None and rebuild:
@@ -150,13 +169,10 @@ def publish_server(store: ServerStore, identity: dict[str, Any],
         store.update_metadata(extra)  # this run's archive and measurement model, as on the edge
     store.ensure(store_schema(identity["vectors"]), {**identity, **extra})
     # a point changes with its study, the calibration, and the segmentation model's records
-    measured = measurements.fingerprints() if measurements is not None else {}
     # the whole name: its last part is the measurement version, which changes the records
-    model = measurements.folder.name if measurements is not None else "-"
-
     def version_of(uid: str, fp: str) -> str:
-        return f"{fp}:{calibration_digest(calibration)}:" \
-               f"{model if measured.get(uid) == fp else '-'}"
+        model = measured.model if measured is not None and measured.holds(uid, fp) else "-"
+        return f"{fp}:{calibration_digest(calibration)}:{model}"
 
     uid_key, version_key = PayloadField.STUDY_INSTANCE_UID, PayloadField.POINT_VERSION
     stored = {h.payload.get(uid_key): h.payload.get(version_key)
@@ -170,6 +186,6 @@ def publish_server(store: ServerStore, identity: dict[str, Any],
             r.payload.point_version = version_of(r.study_instance_uid, r.fingerprint)
             yield r
 
-    count = _upsert_all(store, stamped(todo), calibration, progress, measurements,
+    count = _upsert_all(store, stamped(todo), calibration, progress, measured,
                         _SERVER_PARALLEL)
     return Published(f"{store.url}/{store.collection}", count, changed=count > 0)

@@ -108,15 +108,22 @@ class _Versioned(_Model):
 
 
 def test_a_server_point_is_stored_again_when_the_measurement_version_changes(
-        tmp_path: Path) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from fakes.server import memory_server
+
+    from indexer.records import MeasurementStore
 
     archive, data, server = tmp_path / "acdc", tmp_path / "data", memory_server("studies")
     acdc_folder(archive, "patient901")
     run_index(archive, DataLayout(data), FakeEncoder(), server,
               IndexOptions(segmentation=_Versioned("m5")))
+    listings = []  # a hospital's store holds a file per study: each listing walks them all
+    listed = MeasurementStore.fingerprints
+    monkeypatch.setattr(MeasurementStore, "fingerprints",
+                        lambda self: listings.append(1) or listed(self))
     summary = run_index(archive, DataLayout(data), FakeEncoder(), server,
                         IndexOptions(segmentation=_Versioned("m6")))
+    assert len(listings) == 2  # what to measure, before; what was measured, to publish
     assert summary.published["points"] == 1  # only the measurement version differs
     [point] = server.retrieve([point_id("acdc-patient901")], [])
     assert point.payload["segmentation_model"].endswith("-m6")
