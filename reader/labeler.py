@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from cmr_search.vocab import Diagnosis, Finding, Severity
 
@@ -29,12 +30,16 @@ class ReportLabel:
     sentence: str = ""
 
 
+class _Search(Protocol):
+    def search(self, text: str, /) -> object: ...
+
+
 @dataclass(frozen=True)
 class _Rule:
     subject: re.Pattern[str]
     abnormal: re.Pattern[str]
     normal: re.Pattern[str] | None = None
-    unless: re.Pattern[str] | None = None  # a clause it matches is about something else
+    unless: _Search | None = None  # a clause it finds is about something else
 
 
 def _re(pattern: str) -> re.Pattern[str]:
@@ -58,8 +63,25 @@ _WALL = r"(?:\bsept(?:al|um)\b|\banter\w*|\binfero\w*|\binferior\w*|\blateral\w*
     r"\bapex\b|\bposter\w*)"
 # global, RV or free-wall motion wording: LV (or RV) dysfunction, not a regional LV one
 _MOTION = r"(?:hypokine\w*|akine\w*|dyskine\w*|wall motion)"
-_NOT_REGIONAL = (rf"\bglobal(?:ly)? (?:\w+ )?{_MOTION}|\bdiffuse(?:ly)? (?:\w+ ){{0,2}}?{_MOTION}|"
-                 r"\brv\b|\brvot\b|right ventric\w*|free wall")
+_GLOBAL_MOTION = rf"\bglobal(?:ly)? (?:\w+ )?{_MOTION}|\bdiffuse(?:ly)? (?:\w+ ){{0,2}}?{_MOTION}"
+# an RV wall or part, with the LV wall word that may place it ("inferior RV wall")
+_RV_PART = (rf"(?:{_WALL} )?(?:\brv\b|\brvot\b|right ventric\w*)(?: free)?"
+            r"(?: walls?| apex| apical\w*| outflow(?: tract)?)?|\bfree wall")
+
+
+class _NotRegional:
+    """Global motion wording, or RV wording with no LV wall named beside it: "RV free wall
+    akinesis" is the RV's function, "inferior and RV free wall akinesis" also an LV region."""
+
+    def __init__(self) -> None:
+        self._global, self._rv, self._wall = _re(_GLOBAL_MOTION), _re(_RV_PART), _re(_WALL)
+
+    def search(self, text: str, /) -> bool:
+        if self._global.search(text):
+            return True
+        rest = self._rv.sub(" ", text)
+        return rest != text and not self._wall.search(rest)
+
 _WORDS = r"(?:(?!(?:in|on|at|of|from|the|a|an|with|and|view)\b)\w+ )"  # not a phrase's start
 _RWMA_SUBJECT = (
     r"\bwall motion\b|\brwma\b|\bakine\w*|dyskine\w*|territory|"
@@ -98,7 +120,7 @@ RULES: dict[Finding, _Rule] = {
         _re(_RWMA_SUBJECT), _re(r"abnormal\w*|\bakine\w*|dyskine\w*|hypokine\w*|\brwma\b"),
         # only normal wall motion rules it out ("normal LV size, LGE in the LAD territory" does not)
         _re(r"\bnormal\b.*\bwall motion\b|\bwall motion\b.*\bnormal\b"),
-        _re(_NOT_REGIONAL)),
+        _NotRegional()),
 }
 
 DIAGNOSIS_PATTERNS: dict[Diagnosis, re.Pattern[str]] = {
