@@ -70,7 +70,7 @@ def measured_digest(measured: Measured | None, fingerprints: dict[str, str]) -> 
 
 
 def _measured(measured: Measured | None, record: EmbeddingRecord) -> MeasurementRecord | None:
-    if measured is None or not measured.holds(record.study_instance_uid, record.fingerprint):
+    if measured is None:
         return None
     return measured.store.find(record.study_instance_uid, record.fingerprint, overlays=False)
 

@@ -16,6 +16,7 @@ from dicomweb_client.api import DICOMwebClient
 from pydicom import dcmwrite
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
+from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from pacs.client import PacsError, RemoteSeries, RemoteStudy, TransientError, date_range
 
@@ -30,6 +31,7 @@ _SERIES_FIELDS = ("SeriesInstanceUID", "Modality", "SeriesNumber", "SeriesDescri
 # any transfer syntax the server holds: compressed series travel compressed (the reader
 # decodes RLE, JPEG 2000 and JPEG lossless), instead of being inflated to Explicit VR
 _AS_STORED = (("application/dicom", "*"),)
+_NATIVE = {ExplicitVRLittleEndian, ImplicitVRLittleEndian, ExplicitVRBigEndian}
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,21 @@ def _translated(what: str) -> Iterator[None]:
                              "transfer was cut off?)") from None
     except (ValueError, KeyError, TypeError, requests.RequestException) as error:
         raise PacsError(f"{what}: unreadable answer ({type(error).__name__})") from None
+
+
+def _whole(ds: Dataset) -> bool:
+    """Whether an instance arrived whole: it names itself, and native (uncompressed) pixel
+    data holds every frame. pydicom reads a part cut in its pixels or tail without error."""
+    if "SOPInstanceUID" not in ds:
+        return False
+    if "PixelData" not in ds or ds.file_meta.get("TransferSyntaxUID", ExplicitVRLittleEndian) \
+            not in _NATIVE:
+        return True
+    frames = int(ds.get("NumberOfFrames") or 1)
+    bits = int(ds.get("BitsAllocated") or 16)
+    expected = int(ds.get("Rows") or 0) * int(ds.get("Columns") or 0) * frames * int(
+        ds.get("SamplesPerPixel") or 1)
+    return len(ds.PixelData) >= expected * bits // 8
 
 
 class DicomwebPacs:
@@ -147,12 +164,16 @@ class DicomwebPacs:
     def fetch_series(self, study_instance_uid: str, series_instance_uid: str,
                      folder: Path) -> int:
         before = getattr(self._mine, "bytes", 0)
+        with _translated("WADO-RS series"):  # the parts are decoded as the answer is read
+            instances = self._client.retrieve_series(study_instance_uid, series_instance_uid,
+                                                     media_types=_AS_STORED)
+        cut = next((k for k, ds in enumerate(instances) if not _whole(ds)), None)
+        if cut is not None:
+            raise TransientError(f"WADO-RS series: part {cut + 1} of {len(instances)} is cut "
+                                 "short (the transfer was cut off?)")
         folder.mkdir(parents=True, exist_ok=True)
-        with _translated("WADO-RS series"):
-            # the parts are decoded lazily: a cut transfer surfaces while they are written
-            for ds in self._client.retrieve_series(study_instance_uid, series_instance_uid,
-                                                   media_types=_AS_STORED):
-                dcmwrite(folder / f"{ds.SOPInstanceUID}.dcm", ds, enforce_file_format=True)
+        for ds in instances:
+            dcmwrite(folder / f"{ds.SOPInstanceUID}.dcm", ds, enforce_file_format=True)
         return int(self._mine.bytes) - before
 
     def close(self) -> None:

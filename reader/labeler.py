@@ -61,26 +61,41 @@ _BIG = r"(?<!non-)(?<!non )(?:dilat\w*|dilation|enlarg\w*|\bdil\b)"
 # a named LV wall or segment ("inferior", "anteroseptal", "apical"); "mid" and "basal" are levels
 _WALL = r"(?:\bsept(?:al|um)\b|\banter\w*|\binfero\w*|\binferior\w*|\blateral\w*|\bapic\w*|" \
     r"\bapex\b|\bposter\w*)"
-# global, RV or free-wall motion wording: LV (or RV) dysfunction, not a regional LV one
+# motion wording; global or diffuse motion is LV (or RV) dysfunction, not a regional one
 _MOTION = r"(?:hypokine\w*|akine\w*|dyskine\w*|wall motion)"
 _GLOBAL_MOTION = rf"\bglobal(?:ly)? (?:\w+ )?{_MOTION}|\bdiffuse(?:ly)? (?:\w+ ){{0,2}}?{_MOTION}"
-# an RV wall or part, with the LV wall word that may place it ("inferior RV wall")
-_RV_PART = (rf"(?:{_WALL} )?(?:\brv\b|\brvot\b|right ventric\w*)(?: free)?"
-            r"(?: walls?| apex| apical\w*| outflow(?: tract)?)?|\bfree wall")
+# an RV part with the walls that belong to it: "inferior and anterior RV wall", "RV inferior
+# wall", "RV free wall and apex", "RV akinesia of the inferior wall"; a wall after "and"
+# belongs to the RV only when "wall" or "apex" follows ("RV free wall and inferior
+# hypokinesis" names the LV's inferior wall). A bare "free wall" is the RV's, as reports use it.
+_RV_WORD = r"(?:free|walls?|apex|apical\w*|outflow|tract|segments?)"
+_RV_PART = (rf"(?:(?:{_WALL} (?:and |or ))*{_WALL} )?"
+            r"(?:\brv\b|\brvot\b|right ventric\w*|\bfree wall)"
+            rf"(?: (?:{_WALL}|{_RV_WORD})| and(?= (?:{_WALL} )*(?:walls?|apex|apical)\b))*"
+            rf"(?: {_MOTION} (?:of|in|involving) the(?: (?:{_WALL}|{_RV_WORD}))+)?")
+# an LV region moving abnormally in what is left; the septum alone is left out, as an RV
+# under pressure moves it ("septal dyskinesis due to RV pressure overload")
+_LV_WALL = r"(?:\banter\w*|\binfero\w*|\binferior\w*|\blateral\w*|\bapic\w*|\bapex\b|\bposter\w*)"
+_LV_REGION = (rf"{_LV_WALL} (?:\w+ ){{0,3}}?{_MOTION}|"
+              rf"{_MOTION} (?:\w+ ){{0,2}}?(?:of |in |involving )?(?:the )?"
+              rf"(?:\w+ ){{0,2}}?{_LV_WALL}")
 
 
 class _NotRegional:
-    """Global motion wording, or RV wording with no LV wall named beside it: "RV free wall
-    akinesis" is the RV's function, "inferior and RV free wall akinesis" also an LV region."""
+    """Global motion wording, or RV wording with no LV region moving abnormally beside it:
+    "RV free wall akinesis" is the RV's function, "inferior and RV free wall akinesis" is also
+    an LV region's."""
 
     def __init__(self) -> None:
-        self._global, self._rv, self._wall = _re(_GLOBAL_MOTION), _re(_RV_PART), _re(_WALL)
+        self._global, self._rv = _re(_GLOBAL_MOTION), _re(_RV_PART)
+        self._lv = _re(_LV_REGION)
 
     def search(self, text: str, /) -> bool:
         if self._global.search(text):
             return True
-        rest = self._rv.sub(" ", text)
-        return rest != text and not self._wall.search(rest)
+        rest = " ".join(self._rv.sub(" ", text).split())
+        return rest != " ".join(text.split()) and not self._lv.search(rest)
+
 
 _WORDS = r"(?:(?!(?:in|on|at|of|from|the|a|an|with|and|view)\b)\w+ )"  # not a phrase's start
 _RWMA_SUBJECT = (

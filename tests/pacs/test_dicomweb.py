@@ -124,6 +124,10 @@ def _instance(sop_instance_uid: str) -> bytes:
     ds.file_meta.MediaStorageSOPInstanceUID = sop_instance_uid
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds.SOPClassUID, ds.SOPInstanceUID, ds.Modality = MRImageStorage, sop_instance_uid, "MR"
+    ds.Rows = ds.Columns = 16
+    ds.SamplesPerPixel, ds.BitsAllocated, ds.BitsStored, ds.HighBit = 1, 16, 12, 11
+    ds.PixelRepresentation, ds.PhotometricInterpretation = 0, "MONOCHROME2"
+    ds.PixelData = bytes(range(256)) * 2
     out = BytesIO()
     dcmwrite(out, ds, enforce_file_format=True)
     return out.getvalue()
@@ -137,14 +141,19 @@ def test_a_series_is_written_one_file_per_instance(tmp_path: Path) -> None:
     assert received > 0 and "/studies/1.2.3/series/1.2.3.4" in session.seen[0][1]
 
 
-@pytest.mark.parametrize("cut", [b"", _BOUNDARY])
-def test_a_transfer_cut_mid_series_is_transient_and_names_the_cause(
-        tmp_path: Path, cut: bytes) -> None:
+@pytest.mark.parametrize(("cut", "says"), [
+    (b"", "not DICOM"),  # an empty part
+    (_instance("1.2.3.4.2")[:300], "part 2 of 2 is cut short"),  # in the header
+    (_instance("1.2.3.4.2")[:-100], "part 2 of 2 is cut short"),  # in the pixel data
+], ids=["empty", "header", "pixels"])
+def test_a_transfer_cut_mid_series_is_transient_and_writes_nothing(
+        tmp_path: Path, cut: bytes, says: str) -> None:
     # Orthanc going down mid-answer ended one part early (seen in the Orthanc test)
     session = FakeSession(parts=[_instance("1.2.3.4.1"), cut])
-    with pytest.raises(TransientError, match=r"^WADO-RS series: .*not DICOM") as error:
+    with pytest.raises(TransientError, match=rf"^WADO-RS series: .*{says}") as error:
         _client(session).fetch_series("1.2.3", "1.2.3.4", tmp_path / "series")
     assert "\n" not in str(error.value)
+    assert not (tmp_path / "series").exists()
 
 
 def test_a_stream_that_breaks_off_is_transient(tmp_path: Path) -> None:
