@@ -19,10 +19,11 @@ _ASSUMED = {"keyword_encoder": KEYWORD_ENCODER}
 REBUILD_HINT = "re-index with `cmr-search index ARCHIVE --rebuild`"
 
 # bump when what a measurement record holds, or how it is computed, changes; the indexer names
-# its records with it, and an index records the name (`segmentation_model`, "...-m6")
-MEASURE_VERSION = "m6"  # m2: scar from LGE; m3: the RV base at ES, the readers' LV border;
+# its records with it, and an index records the name (`segmentation_model`, "...-m7")
+MEASURE_VERSION = "m7"  # m2: scar from LGE; m3: the RV base at ES, the readers' LV border;
 # m4: RV blood judged per slice; m5: ES read inside ED, one LV piece per slice along the stack;
-# m6: the hypokinetic share of the LV wall (regional wall motion)
+# m6: the hypokinetic share of the LV wall (regional wall motion); m7: scar burden counts
+# subendocardial scar the network labelled cavity
 _ADDED_SINCE = {"m6": "regional wall motion"}  # what an index measured before lacks
 
 

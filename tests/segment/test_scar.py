@@ -11,6 +11,11 @@ from segment.scar import scar_burden, slice_spacing
 SIZE, SLICES = 96, 6
 
 
+def _radius() -> np.ndarray:
+    r, c = np.mgrid[:SIZE, :SIZE] - SIZE / 2
+    return np.hypot(r, c)
+
+
 def _ring() -> tuple[np.ndarray, np.ndarray]:
     """(myocardium mask, angle of each pixel in degrees) of one short-axis ring."""
     r, c = np.mgrid[:SIZE, :SIZE] - SIZE / 2
@@ -18,28 +23,37 @@ def _ring() -> tuple[np.ndarray, np.ndarray]:
     return (radius > 18) & (radius < 26), np.degrees(np.arctan2(r, c)) % 360
 
 
+def _inner_band() -> np.ndarray:
+    """A subendocardial quarter: the inner 3 mm of the ring (1.5 mm pixels) over 90 degrees."""
+    ring, angle = _ring()
+    return ring & (_radius() < 20) & (angle < 90)
+
+
 class _Walls:
     """Segments the drawn ring exactly, on every slice."""
 
-    def __init__(self, found: bool = True) -> None:
-        self.found = found
+    def __init__(self, found: bool = True, scar_as_blood: bool = False) -> None:
+        self.found, self.scar_as_blood = found, scar_as_blood
 
     def segment_phases(self, volumes: list[np.ndarray], spacing_mm: tuple[float, float]
                        ) -> list[np.ndarray]:
         ring, _ = _ring()
         labels = np.zeros(volumes[0].shape, dtype=np.uint8)
         if self.found:
+            labels[:, _radius() <= 18] = Structure.LV_CAVITY
             labels[:, ring] = Structure.LV_MYOCARDIUM
+        if self.found and self.scar_as_blood:  # as the network draws bright enhancement
+            labels[:, _inner_band()] = Structure.LV_CAVITY
         return [labels]
 
 
-def _lge(scar_degrees: float, seed: int = 0) -> np.ndarray:
+def _lge(scar_degrees: float, seed: int = 0, subendocardial: bool = False) -> np.ndarray:
     rng = np.random.default_rng(seed)
     ring, angle = _ring()
     images = rng.normal(0.5, 0.03, (SLICES, SIZE, SIZE))  # grey blood and background
     wall = rng.normal(0.08, 0.02, (SLICES, SIZE, SIZE))  # nulled myocardium
     images[:, ring] = wall[:, ring]
-    scar = ring & (angle < scar_degrees)
+    scar = _inner_band() if subendocardial else ring & (angle < scar_degrees)
     images[:, scar] = rng.normal(0.9, 0.05, (SLICES, int(scar.sum())))
     return images.astype(np.float32)
 
@@ -54,6 +68,17 @@ def test_a_healthy_wall_has_next_to_no_scar() -> None:
     for seed in range(3):
         found = scar_burden(_lge(0.0, seed), (1.5, 1.5), 8.0, _Walls())
         assert found.scar_pct is not None and found.scar_pct < 1.0
+
+
+def test_subendocardial_scar_the_network_took_for_blood_is_found() -> None:
+    expected = 100.0 * _inner_band().sum() / _ring()[0].sum()  # 5.4 % of the wall
+    found = scar_burden(_lge(0.0, subendocardial=True), (1.5, 1.5), 8.0,
+                        _Walls(scar_as_blood=True))
+    assert found.scar_pct is not None and abs(found.scar_pct - expected) < 2.0
+    assert found.scar_mask is not None and found.scar_mask[:, _inner_band()].mean() > 0.8
+    for seed in range(3):  # a healthy cavity's rim is blood, not scar
+        healthy = scar_burden(_lge(0.0, seed), (1.5, 1.5), 8.0, _Walls())
+        assert healthy.scar_pct is not None and healthy.scar_pct < 1.0
 
 
 def test_no_wall_on_the_lge_stack_is_flagged_not_guessed() -> None:
