@@ -25,6 +25,7 @@ MEASURE_VERSION = "m7"  # m2: scar from LGE; m3: the RV base at ES, the readers'
 # m6: the hypokinetic share of the LV wall (regional wall motion); m7: scar burden counts
 # subendocardial scar the network labelled cavity
 _ADDED_SINCE = {"m6": "regional wall motion"}  # what an index measured before lacks
+_CHANGED_SINCE = {"m7": "scar burden"}  # what it measured the way an older version did
 
 
 class IndexMismatchError(StoreError):
@@ -74,7 +75,10 @@ def measurement_warnings(metadata: dict[str, Any], *, name_model: bool = True) -
     age = _age(built)
     if age == "older":
         missing = [what for version, what in _ADDED_SINCE.items() if _newer(version, built)]
-        lacking = f" and lack {', '.join(missing)}" if missing else ""
+        changed = [what for version, what in _CHANGED_SINCE.items() if _newer(version, built)]
+        lacking = (f" and lack {', '.join(missing)}" if missing else "") + \
+            (f"{',' if missing else ' and'} measure {', '.join(changed)} the older way"
+             if changed else "")
         warnings.append(f"the index's measurements were made by an older version ({shown})"
                         f"{lacking}; this version measures {MEASURE_VERSION}: re-index with "
                         "`cmr-search index ARCHIVE` to measure again")

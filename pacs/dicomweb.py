@@ -16,6 +16,7 @@ from dicomweb_client.api import DICOMwebClient
 from pydicom import dcmwrite
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
+from pydicom.pixels.utils import get_expected_length
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from pacs.client import PacsError, RemoteSeries, RemoteStudy, TransientError, date_range
@@ -32,6 +33,7 @@ _SERIES_FIELDS = ("SeriesInstanceUID", "Modality", "SeriesNumber", "SeriesDescri
 # decodes RLE, JPEG 2000 and JPEG lossless), instead of being inflated to Explicit VR
 _AS_STORED = (("application/dicom", "*"),)
 _NATIVE = {ExplicitVRLittleEndian, ImplicitVRLittleEndian, ExplicitVRBigEndian}
+_PIXELS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 
 
 @dataclass(frozen=True)
@@ -87,18 +89,22 @@ def _translated(what: str) -> Iterator[None]:
 
 
 def _whole(ds: Dataset) -> bool:
-    """Whether an instance arrived whole: it names itself, and native (uncompressed) pixel
-    data holds every frame. pydicom reads a part cut in its pixels or tail without error."""
+    """Whether an instance arrived whole: it names itself, an image holds pixel data, and
+    native (uncompressed) pixel data holds every frame. pydicom reads a part cut in its
+    header, its pixels or its tail without error (a cut compressed part loses PixelData)."""
     if "SOPInstanceUID" not in ds:
         return False
-    if "PixelData" not in ds or ds.file_meta.get("TransferSyntaxUID", ExplicitVRLittleEndian) \
-            not in _NATIVE:
+    if "Rows" in ds and not any(k in ds for k in _PIXELS):
+        return False
+    meta = getattr(ds, "file_meta", None)
+    syntax = meta.get("TransferSyntaxUID", ExplicitVRLittleEndian) if meta is not None \
+        else ExplicitVRLittleEndian
+    if "PixelData" not in ds or syntax not in _NATIVE:
         return True
-    frames = int(ds.get("NumberOfFrames") or 1)
-    bits = int(ds.get("BitsAllocated") or 16)
-    expected = int(ds.get("Rows") or 0) * int(ds.get("Columns") or 0) * frames * int(
-        ds.get("SamplesPerPixel") or 1)
-    return len(ds.PixelData) >= expected * bits // 8
+    try:
+        return len(ds.PixelData) >= get_expected_length(ds)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return True  # an image module too incomplete to size: the reader judges it
 
 
 class DicomwebPacs:

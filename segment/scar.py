@@ -50,7 +50,7 @@ class ScarResult:
     scar_pct: float | None
     myocardium_ml: float
     scar_ml: float
-    threshold: float = 0.0  # the signal intensity above which myocardium counted as scar
+    threshold: float = 0.0  # the signal intensity above which the wall (and rim) was scar
     flags: list[QcFlag] = field(default_factory=list)
     scar_mask: np.ndarray | None = None  # (slices, rows, cols) bool, for contours and checks
 
@@ -66,7 +66,9 @@ def _bright_rim(images: np.ndarray, myocardium: np.ndarray, cavity: np.ndarray,
         return rim
     values = images[blood].astype(np.float64)
     median = float(np.median(values))
-    spread = 1.4826 * float(np.median(np.abs(values - median)))  # an SD that scar cannot lift
+    # an SD that scar cannot lift; when most of the pool shares one grey level (a narrow
+    # integer range, a smoothed export) that is 0, and the plain SD stands in
+    spread = 1.4826 * float(np.median(np.abs(values - median))) or float(values.std())
     for k in np.flatnonzero(myocardium.any(axis=(1, 2)) & cavity.any(axis=(1, 2))):
         near = ndimage.distance_transform_edt(~myocardium[k], sampling=spacing_mm) <= RIM_MM
         rim[k] = cavity[k] & near & (images[k] > median + N_SD * spread)
@@ -75,8 +77,8 @@ def _bright_rim(images: np.ndarray, myocardium: np.ndarray, cavity: np.ndarray,
 
 def enhanced(images: np.ndarray, myocardium: np.ndarray, spacing_mm: tuple[float, float],
              cavity: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float]:
-    """The enhanced part of the wall (bool, same shape as `images`), the wall it was looked
-    for in, and the threshold.
+    """The enhanced part of the wall (bool, same shape as `images`), the wall the share is
+    taken of (the eroded myocardium and the scar found in the cavity's rim), and the threshold.
 
     The wall's outermost pixels are left out (they share pixels with blood and fat). With
     `cavity` (the LV cavity's label), the threshold is at least the blood pool's median (a

@@ -145,7 +145,8 @@ def test_a_series_is_written_one_file_per_instance(tmp_path: Path) -> None:
     (b"", "not DICOM"),  # an empty part
     (_instance("1.2.3.4.2")[:300], "part 2 of 2 is cut short"),  # in the header
     (_instance("1.2.3.4.2")[:-100], "part 2 of 2 is cut short"),  # in the pixel data
-], ids=["empty", "header", "pixels"])
+    (_instance("1.2.3.4.2")[:-520], "part 2 of 2 is cut short"),  # before the pixel data
+], ids=["empty", "header", "pixels", "no pixels"])
 def test_a_transfer_cut_mid_series_is_transient_and_writes_nothing(
         tmp_path: Path, cut: bytes, says: str) -> None:
     # Orthanc going down mid-answer ended one part early (seen in the Orthanc test)

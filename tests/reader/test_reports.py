@@ -179,3 +179,16 @@ def test_rv_walls_are_the_rvs_and_an_lv_region_beside_them_is_regional(impressio
     assert regional is (Mention.POSITIVE if impression in _LV_TOO else Mention.NOT_MENTIONED)
     if "septal" not in impression.lower():
         assert labels[Finding.RV_SYSTOLIC_DYSFUNCTION].mention is Mention.POSITIVE
+
+
+def test_a_clause_of_endless_ands_is_split_a_bounded_number_of_times(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from reader import labeler
+
+    calls = []
+    subjects = labeler._subjects
+    monkeypatch.setattr(labeler, "_subjects", lambda text: calls.append(1) or subjects(text))
+    labels = label_findings("RV and " * 70 + "akinesis.")  # a 500-character query
+    # each rule reads the clauses (9 rules): 630 reads of a growing clause before
+    assert len(calls) <= len(labeler.RULES) * labeler._MAX_AND_SPLITS
+    assert labels[Finding.RV_SYSTOLIC_DYSFUNCTION].mention is Mention.POSITIVE

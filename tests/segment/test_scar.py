@@ -81,6 +81,17 @@ def test_subendocardial_scar_the_network_took_for_blood_is_found() -> None:
         assert healthy.scar_pct is not None and healthy.scar_pct < 1.0
 
 
+def test_a_blood_pool_of_one_grey_level_does_not_turn_its_rim_to_scar() -> None:
+    # most of a quantised pool shares one value (median deviation 0): a slightly brighter
+    # quarter of its rim is blood, not scar
+    ring, angle = _ring()
+    images = np.full((SLICES, SIZE, SIZE), 10.0, dtype=np.float32)
+    images[:, ring] = 2.0
+    images[:, (_radius() > 15.5) & (_radius() <= 18) & (angle < 90)] = 11.0
+    found = scar_burden(images, (1.5, 1.5), 8.0, _Walls())
+    assert found.scar_pct == 0.0
+
+
 def test_no_wall_on_the_lge_stack_is_flagged_not_guessed() -> None:
     found = scar_burden(_lge(90.0), (1.5, 1.5), 8.0, _Walls(found=False))
     assert found.scar_pct is None and found.flags == [QcFlag.NO_LGE_MYOCARDIUM]
