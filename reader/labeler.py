@@ -255,10 +255,15 @@ def _judge(rule: _Rule, clause: str) -> Mention | None:
 _PRIORITY = {Mention.POSITIVE: 3, Mention.UNCERTAIN: 2, Mention.NEGATIVE: 1}
 
 
-def _label_text(text: str, judge: _Judge) -> ReportLabel | None:
+def _split(text: str) -> list[tuple[str, list[str]]]:
+    """Each sentence with its clauses: split once for every finding and diagnosis."""
+    return [(sentence, _clauses(sentence)) for sentence in sentences(_normalise(text))]
+
+
+def _label_text(split: list[tuple[str, list[str]]], judge: _Judge) -> ReportLabel | None:
     best: ReportLabel | None = None
-    for sentence in sentences(_normalise(text)):
-        for clause in _clauses(sentence):
+    for sentence, parts in split:
+        for clause in parts:
             mention = judge(clause)
             if mention is None:
                 continue
@@ -287,8 +292,12 @@ class _Judge:
 def _label_all(impression: str, full_text: str,
                judges: dict[str, _Judge]) -> dict[str, ReportLabel]:
     out = {}
+    first, rest = _split(impression), None
     for name, judge in judges.items():
-        label = _label_text(impression, judge) or _label_text(full_text, judge)
+        label = _label_text(first, judge)
+        if label is None:  # the rest of the report, split only when the impression is silent
+            rest = _split(full_text) if rest is None else rest
+            label = _label_text(rest, judge)
         out[name] = label or ReportLabel(Mention.NOT_MENTIONED)
     return out
 
