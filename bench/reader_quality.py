@@ -48,19 +48,23 @@ def _views(result: object, truth: dict[str, str]) -> tuple[int, int, Counter[tup
 
 
 def _labeler_table(result: object, records: dict[str, dict[str, object]]) -> Table:
-    table = Table(title="report labeler vs ground truth (positive or uncertain = positive)")
-    for column in ("finding", "accuracy", "sensitivity", "specificity", "n"):
-        table.add_column(column, justify="right")
     counts: dict[Finding, Counter[tuple[bool, bool]]] = {f: Counter() for f in Finding}
+    seconds, reports = 0.0, 0
     for study in result.studies:  # type: ignore[attr-defined]
         if study.report is None:
             continue
         truth = records[study.study_instance_uid]["findings"]
+        started = time.perf_counter()
         labels = label_findings(study.report.impression, study.report.text)
+        seconds, reports = seconds + time.perf_counter() - started, reports + 1
         for finding, label in labels.items():
             positive = truth[finding.value] != "none"  # type: ignore[index]
             said = label.mention in (Mention.POSITIVE, Mention.UNCERTAIN)
             counts[finding][(positive, said)] += 1
+    table = Table(title="report labeler vs ground truth (positive or uncertain = positive; "
+                  f"{1000 * seconds / max(reports, 1):.1f} ms per report)")
+    for column in ("finding", "accuracy", "sensitivity", "specificity", "n"):
+        table.add_column(column, justify="right")
     for finding, c in counts.items():
         n = sum(c.values())
         pos, neg = c[(True, True)] + c[(True, False)], c[(False, False)] + c[(False, True)]

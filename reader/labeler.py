@@ -58,9 +58,10 @@ _GOOD = r"(?:normal|preserved|good|hyperdynamic|\bnl\b|non.?dilated|not dilated)
 _SIZE = r"(?:dilat\w*|dilation|enlarg\w*|\bdil\b|size|volume\w*|cavity)"
 _BIG = r"(?<!non-)(?<!non )(?:dilat\w*|dilation|enlarg\w*|\bdil\b)"
 
-# a named LV wall or segment ("inferior", "anteroseptal", "apical"); "mid" and "basal" are levels
-_WALL = r"(?:\bsept(?:al|um)\b|\banter\w*|\binfero\w*|\binferior\w*|\blateral\w*|\bapic\w*|" \
-    r"\bapex\b|\bposter\w*)"
+# a named LV wall or segment ("inferior", "anteroseptal", "apical"); "mid" and "basal" are levels;
+# the septum is the RV's wall too
+_LV_WALL = r"(?:\banter\w*|\binfero\w*|\binferior\w*|\blateral\w*|\bapic\w*|\bapex\b|\bposter\w*)"
+_WALL = rf"(?:\bsept(?:al|um)\b|{_LV_WALL})"
 # motion wording; global or diffuse motion is LV (or RV) dysfunction, not a regional one
 _MOTION = r"(?:hypokine\w*|akine\w*|dyskine\w*|wall motion)"
 _GLOBAL_MOTION = rf"\bglobal(?:ly)? (?:\w+ )?{_MOTION}|\bdiffuse(?:ly)? (?:\w+ ){{0,2}}?{_MOTION}"
@@ -75,7 +76,6 @@ _RV_PART = (rf"(?:(?:{_WALL} (?:and |or ))*{_WALL} )?"
             rf"(?: {_MOTION} (?:of|in|involving) the(?: (?:{_WALL}|{_RV_WORD}))+)?")
 # an LV region moving abnormally in what is left; the septum alone is left out, as an RV
 # under pressure moves it ("septal dyskinesis due to RV pressure overload")
-_LV_WALL = r"(?:\banter\w*|\binfero\w*|\binferior\w*|\blateral\w*|\bapic\w*|\bapex\b|\bposter\w*)"
 _LV_REGION = (rf"{_LV_WALL} (?:\w+ ){{0,3}}?{_MOTION}|"
               rf"{_MOTION} (?:\w+ ){{0,2}}?(?:of |in |involving )?(?:the )?"
               rf"(?:\w+ ){{0,2}}?{_LV_WALL}")
@@ -189,7 +189,7 @@ def negation_at(clause: str) -> int | None:
 
 def clauses(text: str) -> list[str]:
     """Every clause of every sentence: the unit a negation cue reaches."""
-    return [c.strip() for s in sentences(_normalise(text)) for c in _clauses(s)]
+    return [c.strip() for _, parts in _split(text) for c in parts]
 
 
 def _clauses(sentence: str) -> list[str]:

@@ -56,14 +56,11 @@ class ScarResult:
 
 
 def _bright_rim(images: np.ndarray, myocardium: np.ndarray, cavity: np.ndarray,
-                spacing_mm: tuple[float, float]) -> np.ndarray:
-    """Cavity pixels within `RIM_MM` of the wall that stand out from the blood pool (more than
-    `N_SD` robust SDs above its median): subendocardial scar the network took for blood, as
-    bright enhancement looks like blood to it."""
-    blood = ndimage.binary_erosion(cavity, structure=_IN_PLANE)
+                blood: np.ndarray, spacing_mm: tuple[float, float]) -> np.ndarray:
+    """Cavity pixels within `RIM_MM` of the wall that stand out from the blood pool (`blood`,
+    more than `N_SD` robust SDs above its median): subendocardial scar the network took for
+    blood, as bright enhancement looks like blood to it."""
     rim = np.zeros_like(cavity)
-    if blood.sum() < 20:
-        return rim
     values = images[blood].astype(np.float64)
     median = float(np.median(values))
     # an SD that scar cannot lift; when most of the pool shares one grey level (a narrow
@@ -92,10 +89,11 @@ def enhanced(images: np.ndarray, myocardium: np.ndarray, spacing_mm: tuple[float
         return np.zeros_like(myocardium), core, float("inf")
     remote = values[values <= np.median(values)]
     n_sd = remote.mean() + N_SD * remote.std()
+    floor, rim = 0.0, np.zeros_like(core)
     blood = None if cavity is None else ndimage.binary_erosion(cavity, structure=_IN_PLANE)
-    floor = float(np.median(images[blood])) if blood is not None and blood.sum() >= 20 else 0.0
-    rim = np.zeros_like(core) if cavity is None else \
-        _bright_rim(images, myocardium, cavity, spacing_mm)
+    if cavity is not None and blood is not None and blood.sum() >= 20:  # a pool to measure
+        floor = float(np.median(images[blood]))
+        rim = _bright_rim(images, myocardium, cavity, blood, spacing_mm)
     fwhm = 0.5 * np.percentile(images[core | rim], 99.5)
     threshold = float(max(n_sd, fwhm, floor))
     scar = (core | rim) & (images > threshold)
