@@ -19,13 +19,15 @@ _ASSUMED = {"keyword_encoder": KEYWORD_ENCODER}
 REBUILD_HINT = "re-index with `cmr-search index ARCHIVE --rebuild`"
 
 # bump when what a measurement record holds, or how it is computed, changes; the indexer names
-# its records with it, and an index records the name (`segmentation_model`, "...-m7")
-MEASURE_VERSION = "m7"  # m2: scar from LGE; m3: the RV base at ES, the readers' LV border;
+# its records with it, and an index records the name (`segmentation_model`, "...-m8")
+MEASURE_VERSION = "m8"  # m2: scar from LGE; m3: the RV base at ES, the readers' LV border;
 # m4: RV blood judged per slice; m5: ES read inside ED, one LV piece per slice along the stack;
 # m6: the hypokinetic share of the LV wall (regional wall motion); m7: scar burden counts
-# subendocardial scar the network labelled cavity
+# subendocardial scar the network labelled cavity; m8: the maximum wall thickness across the
+# wall, not along the slice
 _ADDED_SINCE = {"m6": "regional wall motion"}  # what an index measured before lacks
-_CHANGED_SINCE = {"m7": "scar burden"}  # what it measured the way an older version did
+# what an index measured the way an older version did
+_CHANGED_SINCE = {"m7": "scar burden", "m8": "maximum wall thickness"}
 
 
 class IndexMismatchError(StoreError):
@@ -76,8 +78,8 @@ def measurement_warnings(metadata: dict[str, Any], *, name_model: bool = True) -
     if age == "older":
         missing = [what for version, what in _ADDED_SINCE.items() if _newer(version, built)]
         changed = [what for version, what in _CHANGED_SINCE.items() if _newer(version, built)]
-        lacking = (f" and lack {', '.join(missing)}" if missing else "") + \
-            (f"{',' if missing else ' and'} measure {', '.join(changed)} the older way"
+        lacking = (f" and lack {_listed(missing)}" if missing else "") + \
+            (f"{',' if missing else ' and'} measure {_listed(changed)} the older way"
              if changed else "")
         warnings.append(f"the index's measurements were made by an older version ({shown})"
                         f"{lacking}; this version measures {MEASURE_VERSION}: re-index with "
@@ -104,6 +106,11 @@ def _age(built: str) -> str | None:
     if not built[1:].isdecimal():
         return "another"
     return "older" if _newer(MEASURE_VERSION, built) else "a newer"
+
+
+def _listed(items: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _newer(version: str, built: str) -> bool:

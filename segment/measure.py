@@ -2,7 +2,8 @@
 
 Volumes by summation of discs (area per slice x slice spacing), LV mass as myocardial volume x
 1.05 g/ml at end-diastole, ED and ES from the LV volume curve, wall thickness along rays from the
-LV centre for the six AHA segments of the mid-ventricular slice, BSA by Mosteller.
+LV centre for the six AHA segments of the mid-ventricular slice, the maximum wall thickness
+across the wall (corrected for the slice cutting it obliquely), BSA by Mosteller.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from cmr_search.vocab import Structure
 
 MYOCARDIAL_DENSITY_G_PER_ML = 1.05
 _RAYS = 120
+_STEP_PX = 0.25  # ray sampling step, in pixels
 # Mid-ventricular AHA segments, counter-clockwise from the anterior RV insertion as seen from
 # the apex, each 60 degrees wide.
 AHA_MID = ((7, "mid anterior"), (12, "mid anterolateral"), (11, "mid inferolateral"),
@@ -43,25 +45,51 @@ def mosteller_bsa_m2(height_cm: float, weight_kg: float) -> float:
     return math.sqrt(height_cm * weight_kg / 3600.0)
 
 
+def _ray_samples(shape: tuple[int, ...], center: np.ndarray, a: float
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pixel rows and columns every `_STEP_PX` along a ray from `center` at angle `a`, and
+    which of them lie inside the image."""
+    radii = np.arange(0.0, 0.5 * max(shape), _STEP_PX)
+    rows = np.round(center[0] + radii * np.sin(a)).astype(int)
+    cols = np.round(center[1] + radii * np.cos(a)).astype(int)
+    ok = (rows >= 0) & (rows < shape[0]) & (cols >= 0) & (cols < shape[1])
+    return rows, cols, ok
+
+
+def _mm_per_px(a: float, spacing_mm: tuple[float, float]) -> float:
+    return math.hypot(spacing_mm[0] * math.sin(a), spacing_mm[1] * math.cos(a))
+
+
 def _ray_thickness(wall: np.ndarray, center: np.ndarray, angles: np.ndarray,
                    spacing_mm: tuple[float, float]) -> np.ndarray:
     """Myocardial thickness (mm) along rays from `center`: from the first myocardial sample
     to the last of the first run, NaN where a ray meets no myocardium."""
-    step = 0.25
-    radii = np.arange(0.0, 0.5 * max(wall.shape), step)
     out = np.full(len(angles), np.nan)
     for k, a in enumerate(angles):
-        rows = np.round(center[0] + radii * np.sin(a)).astype(int)
-        cols = np.round(center[1] + radii * np.cos(a)).astype(int)
-        ok = (rows >= 0) & (rows < wall.shape[0]) & (cols >= 0) & (cols < wall.shape[1])
+        rows, cols, ok = _ray_samples(wall.shape, center, a)
         hits = np.flatnonzero(wall[rows[ok], cols[ok]])
         if len(hits) == 0:
             continue
         gaps = np.flatnonzero(np.diff(hits) > 2)
         last = hits[gaps[0]] if len(gaps) else hits[-1]
-        length_px = (last - hits[0] + 1) * step
-        mm_per_px = math.hypot(spacing_mm[0] * math.sin(a), spacing_mm[1] * math.cos(a))
-        out[k] = length_px * mm_per_px
+        out[k] = (last - hits[0] + 1) * _STEP_PX * _mm_per_px(a, spacing_mm)
+    return out
+
+
+def _outer_radius_mm(lv: np.ndarray, center: np.ndarray, angles: np.ndarray,
+                     spacing_mm: tuple[float, float]) -> np.ndarray:
+    """How far (mm) each ray from `center` stays inside the LV (cavity and wall); 0 where the
+    ray starts outside it (beyond the apex, or off a small apical LV)."""
+    out = np.zeros(len(angles))
+    for k, a in enumerate(angles):
+        rows, cols, ok = _ray_samples(lv.shape, center, a)
+        inside = np.zeros(len(rows), dtype=bool)
+        inside[ok] = lv[rows[ok], cols[ok]]
+        if not inside[0]:
+            continue
+        outside = np.flatnonzero(~inside)
+        steps = outside[0] if len(outside) else len(inside)
+        out[k] = steps * _STEP_PX * _mm_per_px(a, spacing_mm)
     return out
 
 
@@ -111,18 +139,45 @@ def aha_mid_segments(ring: RingThickness) -> dict[int, float]:
     return out
 
 
-def max_wall_thickness_mm(mask: np.ndarray, spacing_mm: tuple[float, float]) -> float:
-    """Largest segmental wall thickness (mm) over the slices where the LV is a full ring.
+def _through_plane_cosine(lv: np.ndarray, k: int, center: np.ndarray, angles: np.ndarray,
+                          spacing_mm: tuple[float, float], slice_spacing_mm: float) -> np.ndarray:
+    """Per ray of slice `k`: the cosine of the angle between the wall and the slice normal,
+    from how fast the LV's outer radius changes from the slice below to the slice above.
 
-    Each slice's segments take the median thickness of their rays, so one stray ray (an
-    oblique cut, a papillary muscle touching the wall) does not make the maximum.
+    A wall the slice cuts obliquely (towards the apex, at a tilted base) looks thicker in
+    plane by 1 / cosine; multiplying by it gives the thickness across the wall."""
+    lo, hi = max(k - 1, 0), min(k + 1, lv.shape[0] - 1)
+    if hi == lo or slice_spacing_mm <= 0:
+        return np.ones(len(angles))
+    change = (_outer_radius_mm(lv[hi], center, angles, spacing_mm)
+              - _outer_radius_mm(lv[lo], center, angles, spacing_mm))
+    slope = change / ((hi - lo) * slice_spacing_mm)
+    cosine: np.ndarray = 1.0 / np.sqrt(1.0 + slope**2)
+    return cosine
+
+
+def max_wall_thickness_mm(mask: np.ndarray, spacing_mm: tuple[float, float],
+                          slice_spacing_mm: float) -> float:
+    """Largest segmental wall thickness (mm) across the wall, over the slices where the LV is a
+    full ring.
+
+    Each ray's in-plane thickness is corrected for the wall's tilt against the slice: without
+    it the apical slices, which cut the curving wall obliquely, made the maximum (a 6.8 mm
+    wall read 19.4 mm on the phantom's own label maps). Each slice's segments then take the
+    median of their rays, so one stray ray (a papillary muscle touching the wall) does not
+    make the maximum.
     """
+    lv = (mask == Structure.LV_CAVITY) | (mask == Structure.LV_MYOCARDIUM)
+    angles = np.linspace(0.0, 2 * np.pi, _RAYS, endpoint=False)
     best = float("nan")
     for k in range(mask.shape[0]):
         ring = ring_thickness(mask[k], spacing_mm)
         if ring is None or np.isnan(ring.thickness_mm).mean() > 0.1:
             continue
-        segments = aha_mid_segments(ring)
+        center = np.argwhere(mask[k] == Structure.LV_CAVITY).mean(axis=0)
+        cosine = _through_plane_cosine(lv, k, center, angles, spacing_mm, slice_spacing_mm)
+        segments = aha_mid_segments(RingThickness(ring.thickness_mm * cosine,
+                                                  ring.from_septum_deg))
         value = max(segments.values())
         best = value if np.isnan(best) else max(best, value)
     return best

@@ -150,7 +150,7 @@ def _measure(result: StudyResult) -> None:
         v[f"{side}sv_ml"] = edv - esv
         v[f"{side}ef_pct"] = m.ejection_fraction_pct(edv, esv)
     v["lv_mass_g"] = _volumes(s, ed, Structure.LV_MYOCARDIUM) * m.MYOCARDIAL_DENSITY_G_PER_ML
-    v["max_wall_thickness_mm"] = m.max_wall_thickness_mm(ed, s.spacing_mm)
+    v["max_wall_thickness_mm"] = m.max_wall_thickness_mm(ed, s.spacing_mm, s.slice_spacing_mm)
     motion = regional_motion(ed, es, s.spacing_mm)
     v["lv_hypokinetic_wall_pct"] = motion.hypokinetic_wall_pct()
     bsa = bsa_m2(s.height_cm, s.weight_kg)

@@ -29,8 +29,20 @@ def test_ring_thickness_of_an_annulus() -> None:
     segments = m.aha_mid_segments(ring)
     assert sorted(segments) == [7, 8, 9, 10, 11, 12]
     assert all(v == pytest.approx(8.0, abs=1.2) for v in segments.values())
-    assert m.max_wall_thickness_mm(np.repeat(mask, 3, axis=0), (1.5, 1.5)) == pytest.approx(
+    assert m.max_wall_thickness_mm(np.repeat(mask, 3, axis=0), (1.5, 1.5), 8.0) == pytest.approx(
         12.0, abs=1.8)
+
+
+def test_max_wall_thickness_is_taken_across_an_oblique_wall() -> None:
+    """A cone narrowing by 10 mm per 10 mm slice: its 10 mm in-plane wall is 7.1 mm across
+    (cos 45 degrees); a cylinder of the same wall stays 10 mm."""
+    shape = (120, 120)
+    cone = np.stack([heart_slice(shape, cavity=20, wall=10), heart_slice(shape, cavity=10, wall=10),
+                     heart_slice(shape, cavity=0, wall=10)])
+    assert m.max_wall_thickness_mm(cone, (1.0, 1.0), 10.0) == pytest.approx(
+        10.0 / math.sqrt(2.0), abs=0.8)
+    cylinder = np.stack([heart_slice(shape, cavity=15, wall=10)] * 3)
+    assert m.max_wall_thickness_mm(cylinder, (1.0, 1.0), 10.0) == pytest.approx(10.0, abs=1.0)
 
 
 def test_septal_thickening_is_found_in_the_septal_segments() -> None:
