@@ -76,20 +76,24 @@ def _ray_thickness(wall: np.ndarray, center: np.ndarray, angles: np.ndarray,
     return out
 
 
-def _outer_radius_mm(lv: np.ndarray, center: np.ndarray, angles: np.ndarray,
-                     spacing_mm: tuple[float, float]) -> np.ndarray:
-    """How far (mm) each ray from `center` stays inside the LV (cavity and wall); 0 where the
-    ray starts outside it (beyond the apex, or off a small apical LV)."""
-    out = np.zeros(len(angles))
+def _mid_wall_mm(mask: np.ndarray, center: np.ndarray, angles: np.ndarray,
+                 spacing_mm: tuple[float, float]) -> np.ndarray:
+    """How far (mm) from `center` each ray crosses the middle of the LV wall, where the ray
+    starts in the LV and leaves its cavity through the wall; NaN elsewhere (above the base,
+    through the outflow tract or a gap in the mask). On the apical cap, a disc of wall, the
+    middle is half its radius."""
+    out = np.full(len(angles), np.nan)
     for k, a in enumerate(angles):
-        rows, cols, ok = _ray_samples(lv.shape, center, a)
-        inside = np.zeros(len(rows), dtype=bool)
-        inside[ok] = lv[rows[ok], cols[ok]]
-        if not inside[0]:
+        rows, cols, ok = _ray_samples(mask.shape, center, a)
+        along = mask[rows[ok], cols[ok]]
+        leaves = np.flatnonzero(along != Structure.LV_CAVITY)
+        if len(leaves) == 0 or along[leaves[0]] != Structure.LV_MYOCARDIUM:
             continue
-        outside = np.flatnonzero(~inside)
-        steps = outside[0] if len(outside) else len(inside)
-        out[k] = steps * _STEP_PX * _mm_per_px(a, spacing_mm)
+        hits = np.flatnonzero(along == Structure.LV_MYOCARDIUM)
+        hits = hits[hits >= leaves[0]]
+        gaps = np.flatnonzero(np.diff(hits) > 2)
+        last = hits[gaps[0]] if len(gaps) else hits[-1]
+        out[k] = 0.5 * (leaves[0] + last + 1) * _STEP_PX * _mm_per_px(a, spacing_mm)
     return out
 
 
@@ -139,20 +143,29 @@ def aha_mid_segments(ring: RingThickness) -> dict[int, float]:
     return out
 
 
-def _through_plane_cosine(lv: np.ndarray, k: int, center: np.ndarray, angles: np.ndarray,
+def _through_plane_cosine(mask: np.ndarray, k: int, center: np.ndarray, angles: np.ndarray,
                           spacing_mm: tuple[float, float], slice_spacing_mm: float) -> np.ndarray:
     """Per ray of slice `k`: the cosine of the angle between the wall and the slice normal,
-    from how fast the LV's outer radius changes from the slice below to the slice above.
+    from how far the middle of the wall moves along the ray from slice to slice.
 
     A wall the slice cuts obliquely (towards the apex, at a tilted base) looks thicker in
-    plane by 1 / cosine; multiplying by it gives the thickness across the wall."""
-    lo, hi = max(k - 1, 0), min(k + 1, lv.shape[0] - 1)
-    if hi == lo or slice_spacing_mm <= 0:
+    plane by 1 / cosine; multiplying by it gives the thickness across the wall. Only a
+    neighbour whose wall the ray crosses counts: the slice above the base, the outflow tract
+    or a gap in a mask would read as a steep tilt. The middle of the wall, not its outer
+    border, so a wall thickening from slice to slice is not read as tilt. Where neither
+    neighbour counts, the cosine is 1."""
+    if not slice_spacing_mm > 0 or math.isinf(slice_spacing_mm):
         return np.ones(len(angles))
-    change = (_outer_radius_mm(lv[hi], center, angles, spacing_mm)
-              - _outer_radius_mm(lv[lo], center, angles, spacing_mm))
-    slope = change / ((hi - lo) * slice_spacing_mm)
-    cosine: np.ndarray = 1.0 / np.sqrt(1.0 + slope**2)
+    here = _mid_wall_mm(mask[k], center, angles, spacing_mm)
+    n = mask.shape[0]
+    below, above = (_mid_wall_mm(mask[j], center, angles, spacing_mm) if 0 <= j < n
+                    else np.full(len(angles), np.nan) for j in (k - 1, k + 1))
+    slope = np.where(np.isfinite(below) & np.isfinite(above),
+                     (above - below) / (2 * slice_spacing_mm),
+                     np.where(np.isfinite(above), above - here,
+                              np.where(np.isfinite(below), here - below, 0.0))
+                     / slice_spacing_mm)
+    cosine: np.ndarray = 1.0 / np.sqrt(1.0 + np.nan_to_num(slope) ** 2)
     return cosine
 
 
@@ -162,12 +175,12 @@ def max_wall_thickness_mm(mask: np.ndarray, spacing_mm: tuple[float, float],
     full ring.
 
     Each ray's in-plane thickness is corrected for the wall's tilt against the slice: without
-    it the apical slices, which cut the curving wall obliquely, made the maximum (a 6.8 mm
-    wall read 19.4 mm on the phantom's own label maps). Each slice's segments then take the
+    it the apical slices, which cut the curving wall obliquely, made the maximum (walls under
+    15 mm read 2.3 mm too thick on the phantom's own label maps, bench/wall_thickness.py).
+    Each slice's segments then take the
     median of their rays, so one stray ray (a papillary muscle touching the wall) does not
     make the maximum.
     """
-    lv = (mask == Structure.LV_CAVITY) | (mask == Structure.LV_MYOCARDIUM)
     angles = np.linspace(0.0, 2 * np.pi, _RAYS, endpoint=False)
     best = float("nan")
     for k in range(mask.shape[0]):
@@ -175,7 +188,7 @@ def max_wall_thickness_mm(mask: np.ndarray, spacing_mm: tuple[float, float],
         if ring is None or np.isnan(ring.thickness_mm).mean() > 0.1:
             continue
         center = np.argwhere(mask[k] == Structure.LV_CAVITY).mean(axis=0)
-        cosine = _through_plane_cosine(lv, k, center, angles, spacing_mm, slice_spacing_mm)
+        cosine = _through_plane_cosine(mask, k, center, angles, spacing_mm, slice_spacing_mm)
         segments = aha_mid_segments(RingThickness(ring.thickness_mm * cosine,
                                                   ring.from_septum_deg))
         value = max(segments.values())

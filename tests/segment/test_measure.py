@@ -33,16 +33,49 @@ def test_ring_thickness_of_an_annulus() -> None:
         12.0, abs=1.8)
 
 
+_SHAPE = (120, 120)
+_ANGLES = np.linspace(0.0, 2 * np.pi, 120, endpoint=False)
+
+
+def _cosines(stack: np.ndarray, k: int, pixel_mm: float, slice_mm: float) -> np.ndarray:
+    center = np.argwhere(stack[k] == Structure.LV_CAVITY).mean(axis=0)
+    return m._through_plane_cosine(stack, k, center, _ANGLES, (pixel_mm, pixel_mm), slice_mm)
+
+
 def test_max_wall_thickness_is_taken_across_an_oblique_wall() -> None:
-    """A cone narrowing by 10 mm per 10 mm slice: its 10 mm in-plane wall is 7.1 mm across
-    (cos 45 degrees); a cylinder of the same wall stays 10 mm."""
-    shape = (120, 120)
-    cone = np.stack([heart_slice(shape, cavity=20, wall=10), heart_slice(shape, cavity=10, wall=10),
-                     heart_slice(shape, cavity=0, wall=10)])
-    assert m.max_wall_thickness_mm(cone, (1.0, 1.0), 10.0) == pytest.approx(
-        10.0 / math.sqrt(2.0), abs=0.8)
-    cylinder = np.stack([heart_slice(shape, cavity=15, wall=10)] * 3)
-    assert m.max_wall_thickness_mm(cylinder, (1.0, 1.0), 10.0) == pytest.approx(10.0, abs=1.0)
+    """A cone whose mid-wall narrows 5 mm per 5 mm slice (45 degrees): its 5 mm in-plane wall
+    (10 pixels of 0.5 mm) is 3.5 mm across, at every slice; a cylinder stays 5 mm."""
+    cone = np.stack([heart_slice(_SHAPE, cavity=c, wall=10) for c in (40, 30, 20, 10)])
+    for k in range(4):
+        assert np.median(_cosines(cone, k, 0.5, 5.0)) == pytest.approx(
+            1 / math.sqrt(2.0), abs=0.05)
+    assert m.max_wall_thickness_mm(cone, (0.5, 0.5), 5.0) == pytest.approx(
+        5.0 / math.sqrt(2.0), abs=0.4)
+    cylinder = np.stack([heart_slice(_SHAPE, cavity=30, wall=10)] * 4)
+    assert m.max_wall_thickness_mm(cylinder, (0.5, 0.5), 5.0) == pytest.approx(5.0, abs=0.5)
+    # slices infinitely far apart show no tilt: the in-plane thickness
+    assert m.max_wall_thickness_mm(cone, (0.5, 0.5), math.inf) == pytest.approx(5.0, abs=0.5)
+
+
+def test_no_tilt_is_read_from_a_neighbour_the_ray_does_not_cross_the_wall_of() -> None:
+    """Above the base (no LV), the outflow tract (the cavity open past the wall) and a slice
+    the network missed leave the other neighbour to tell the tilt: a cylinder's is none."""
+    ring = heart_slice(_SHAPE, cavity=20, wall=10)
+    empty = np.zeros(_SHAPE, dtype=np.uint8)
+    rr, cc = np.mgrid[:_SHAPE[0], :_SHAPE[1]]
+    outflow = ring.copy()
+    outflow[(cc < 60) & (np.abs(rr - 60) < 15) & (np.hypot(rr - 60, cc - 60) < 40)] = (
+        Structure.LV_CAVITY)
+    for stack, k in ((np.stack([empty, ring, ring, ring]), 1),
+                     (np.stack([outflow, ring, ring, ring]), 1),
+                     (np.stack([ring, ring, empty, ring, ring]), 1),
+                     (np.stack([ring, ring, empty, ring, ring]), 3)):
+        # (rays grazing the outflow tract's edge still cross a sliver of wall: 0.95)
+        assert _cosines(stack, k, 1.2, 8.0).min() > 0.94
+    # a basal wall thicker than the next slice's keeps most of it (the middle of the wall
+    # moves 3 mm in 10, not the 6 mm its outer border moves)
+    basal = np.stack([empty, heart_slice(_SHAPE, cavity=20, wall=16), ring, ring])
+    assert m.max_wall_thickness_mm(basal, (1.0, 1.0), 10.0) == pytest.approx(16.0, abs=1.2)
 
 
 def test_septal_thickening_is_found_in_the_septal_segments() -> None:
