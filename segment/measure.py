@@ -18,6 +18,7 @@ from cmr_search.vocab import Structure
 MYOCARDIAL_DENSITY_G_PER_ML = 1.05
 _RAYS = 120
 _STEP_PX = 0.25  # ray sampling step, in pixels
+_MIN_SLICE_SPACING_MM = 1e-3  # below it a slice spacing is no spacing (no tilt is read)
 # Mid-ventricular AHA segments, counter-clockwise from the anterior RV insertion as seen from
 # the apex, each 60 degrees wide.
 AHA_MID = ((7, "mid anterior"), (12, "mid anterolateral"), (11, "mid inferolateral"),
@@ -45,56 +46,74 @@ def mosteller_bsa_m2(height_cm: float, weight_kg: float) -> float:
     return math.sqrt(height_cm * weight_kg / 3600.0)
 
 
-def _ray_samples(shape: tuple[int, ...], center: np.ndarray, a: float
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pixel rows and columns every `_STEP_PX` along a ray from `center` at angle `a`, and
-    which of them lie inside the image."""
+@dataclass(frozen=True)
+class _Rays:
+    """Samples every `_STEP_PX` along rays from one centre: pixel rows and columns (rays x
+    samples, clipped to the image), which lie inside it, and mm per step of each ray."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    inside: np.ndarray
+    mm_per_step: np.ndarray
+
+    def along(self, image: np.ndarray) -> np.ndarray:
+        """The image's values along every ray; 0 (background, False) outside the image."""
+        values: np.ndarray = image[self.rows, self.cols]
+        values[~self.inside] = 0
+        return values
+
+
+def _rays(shape: tuple[int, ...], center: np.ndarray, angles: np.ndarray,
+          spacing_mm: tuple[float, float]) -> _Rays:
     radii = np.arange(0.0, 0.5 * max(shape), _STEP_PX)
-    rows = np.round(center[0] + radii * np.sin(a)).astype(int)
-    cols = np.round(center[1] + radii * np.cos(a)).astype(int)
-    ok = (rows >= 0) & (rows < shape[0]) & (cols >= 0) & (cols < shape[1])
-    return rows, cols, ok
+    rows = np.round(center[0] + np.outer(np.sin(angles), radii)).astype(int)
+    cols = np.round(center[1] + np.outer(np.cos(angles), radii)).astype(int)
+    inside = (rows >= 0) & (rows < shape[0]) & (cols >= 0) & (cols < shape[1])
+    mm = _STEP_PX * np.hypot(spacing_mm[0] * np.sin(angles), spacing_mm[1] * np.cos(angles))
+    return _Rays(np.clip(rows, 0, shape[0] - 1), np.clip(cols, 0, shape[1] - 1), inside, mm)
 
 
-def _mm_per_px(a: float, spacing_mm: tuple[float, float]) -> float:
-    return math.hypot(spacing_mm[0] * math.sin(a), spacing_mm[1] * math.cos(a))
+def _first_run_end(hit: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Per ray (row of `hit`, samples that are wall): the last sample of the run of wall that
+    starts at `first`, across gaps of one sample (two samples off the wall end it)."""
+    n = hit.shape[1]
+    off = ~hit
+    pair = np.zeros_like(off)
+    pair[:, :-1] = off[:, :-1] & off[:, 1:]
+    ends = pair & (np.arange(n)[None, :] >= first[:, None])
+    last_hit = n - 1 - hit[:, ::-1].argmax(axis=1)
+    result: np.ndarray = np.where(ends.any(axis=1), ends.argmax(axis=1) - 1, last_hit)
+    return result
 
 
 def _ray_thickness(wall: np.ndarray, center: np.ndarray, angles: np.ndarray,
                    spacing_mm: tuple[float, float]) -> np.ndarray:
     """Myocardial thickness (mm) along rays from `center`: from the first myocardial sample
     to the last of the first run, NaN where a ray meets no myocardium."""
-    out = np.full(len(angles), np.nan)
-    for k, a in enumerate(angles):
-        rows, cols, ok = _ray_samples(wall.shape, center, a)
-        hits = np.flatnonzero(wall[rows[ok], cols[ok]])
-        if len(hits) == 0:
-            continue
-        gaps = np.flatnonzero(np.diff(hits) > 2)
-        last = hits[gaps[0]] if len(gaps) else hits[-1]
-        out[k] = (last - hits[0] + 1) * _STEP_PX * _mm_per_px(a, spacing_mm)
-    return out
+    rays = _rays(wall.shape, center, angles, spacing_mm)
+    hit = rays.along(wall).astype(bool)
+    first = hit.argmax(axis=1)
+    length = (_first_run_end(hit, first) - first + 1) * rays.mm_per_step
+    thickness: np.ndarray = np.where(hit.any(axis=1), length, np.nan)
+    return thickness
 
 
-def _mid_wall_mm(mask: np.ndarray, center: np.ndarray, angles: np.ndarray,
-                 spacing_mm: tuple[float, float]) -> np.ndarray:
-    """How far (mm) from `center` each ray crosses the middle of the LV wall, where the ray
-    starts in the LV and leaves its cavity through the wall; NaN elsewhere (above the base,
-    through the outflow tract or a gap in the mask). On the apical cap, a disc of wall, the
-    middle is half its radius."""
-    out = np.full(len(angles), np.nan)
-    for k, a in enumerate(angles):
-        rows, cols, ok = _ray_samples(mask.shape, center, a)
-        along = mask[rows[ok], cols[ok]]
-        leaves = np.flatnonzero(along != Structure.LV_CAVITY)
-        if len(leaves) == 0 or along[leaves[0]] != Structure.LV_MYOCARDIUM:
-            continue
-        hits = np.flatnonzero(along == Structure.LV_MYOCARDIUM)
-        hits = hits[hits >= leaves[0]]
-        gaps = np.flatnonzero(np.diff(hits) > 2)
-        last = hits[gaps[0]] if len(gaps) else hits[-1]
-        out[k] = 0.5 * (leaves[0] + last + 1) * _STEP_PX * _mm_per_px(a, spacing_mm)
-    return out
+def _mid_wall_mm(mask: np.ndarray, rays: _Rays) -> np.ndarray:
+    """How far (mm) from the rays' centre each crosses the middle of the LV wall, where the
+    ray starts in the LV and leaves its cavity through the wall; NaN elsewhere (above the
+    base, through the outflow tract or a gap in the mask). A ray starting in the wall crosses
+    the cavity first if it meets one (the centre lies in a small ring's wall near the apex);
+    on the apical cap, a disc of wall, the middle is half the disc's radius."""
+    along = rays.along(mask)
+    cavity, wall = along == Structure.LV_CAVITY, along == Structure.LV_MYOCARDIUM
+    samples = np.arange(along.shape[1])[None, :]
+    start = np.where(wall[:, 0] & cavity.any(axis=1), cavity.argmax(axis=1), 0)
+    leaving = (samples >= start[:, None]) & ~cavity
+    leaves = leaving.argmax(axis=1)
+    through_wall = leaving.any(axis=1) & wall[np.arange(len(leaves)), leaves]
+    middle = 0.5 * (leaves + _first_run_end(wall, leaves) + 1) * rays.mm_per_step
+    mid: np.ndarray = np.where(through_wall, middle, np.nan)
+    return mid
 
 
 @dataclass(frozen=True)
@@ -154,12 +173,15 @@ def _through_plane_cosine(mask: np.ndarray, k: int, center: np.ndarray, angles: 
     or a gap in a mask would read as a steep tilt. The middle of the wall, not its outer
     border, so a wall thickening from slice to slice is not read as tilt. Where neither
     neighbour counts, the cosine is 1."""
-    if not slice_spacing_mm > 0 or math.isinf(slice_spacing_mm):
+    if not slice_spacing_mm > _MIN_SLICE_SPACING_MM or math.isinf(slice_spacing_mm):
         return np.ones(len(angles))
-    here = _mid_wall_mm(mask[k], center, angles, spacing_mm)
+    rays = _rays(mask.shape[1:], center, angles, spacing_mm)
+    here = _mid_wall_mm(mask[k], rays)
     n = mask.shape[0]
-    below, above = (_mid_wall_mm(mask[j], center, angles, spacing_mm) if 0 <= j < n
+    below, above = (_mid_wall_mm(mask[j], rays) if 0 <= j < n
                     else np.full(len(angles), np.nan) for j in (k - 1, k + 1))
+    # both neighbours: the central difference; one: the one-sided; none (or no middle on
+    # slice k itself): no tilt read
     slope = np.where(np.isfinite(below) & np.isfinite(above),
                      (above - below) / (2 * slice_spacing_mm),
                      np.where(np.isfinite(above), above - here,

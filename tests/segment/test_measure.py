@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from fakes.segment import heart_slice
+from fakes.segment import disc, heart_slice
 
 from cmr_search.vocab import Structure
 from segment import measure as m
@@ -76,6 +76,37 @@ def test_no_tilt_is_read_from_a_neighbour_the_ray_does_not_cross_the_wall_of() -
     # moves 3 mm in 10, not the 6 mm its outer border moves)
     basal = np.stack([empty, heart_slice(_SHAPE, cavity=20, wall=16), ring, ring])
     assert m.max_wall_thickness_mm(basal, (1.0, 1.0), 10.0) == pytest.approx(16.0, abs=1.2)
+
+
+def _ring_at(column_shift: float, cavity: float, wall: float) -> np.ndarray:
+    mask = np.zeros(_SHAPE, dtype=np.uint8)
+    center = (_SHAPE[0] / 2, _SHAPE[1] / 2 + column_shift)
+    mask[disc(_SHAPE, center, cavity + wall)] = Structure.LV_MYOCARDIUM
+    mask[disc(_SHAPE, center, cavity)] = Structure.LV_CAVITY
+    return mask
+
+
+@pytest.mark.parametrize(("cavity", "tilted"), [(20, 0.857), (4, 0.88)])
+def test_a_tilted_ventricle_reads_its_tilt_where_the_centre_lies_in_the_next_wall(
+        cavity: float, tilted: float) -> None:
+    """Rings moving 6 mm sideways per 10 mm slice: a wall tilted by atan(0.6) along the shift
+    (cosine 0.857), none across it. With a 4 mm cavity near the apex, the centre of one slice
+    lies in its neighbours' walls; the ray crosses their cavity before their wall counts."""
+    stack = np.stack([_ring_at((i - 2) * 6, cavity, 8) for i in range(5)])
+    cosine = _cosines(stack, 2, 1.0, 10.0)
+    along_shift = np.r_[cosine[:3], cosine[-3:], cosine[57:63]]
+    assert np.median(along_shift) == pytest.approx(tilted, abs=0.03)
+    assert np.median(np.r_[cosine[27:33], cosine[87:93]]) == pytest.approx(1.0, abs=0.01)
+
+
+def test_a_neighbour_off_the_centre_or_a_gap_in_the_slice_reads_no_tilt() -> None:
+    ring = heart_slice(_SHAPE, cavity=20, wall=10)
+    off_centre = _ring_at(45, 5, 5)  # a piece of LV the rays from the centre do not start in
+    assert _cosines(np.stack([off_centre, ring, ring]), 1, 1.0, 8.0).min() == pytest.approx(1.0)
+    gap = ring.copy()
+    gap[57:64, 75:] = 0  # the slice's own wall broken: its rays there have no middle
+    cosine = _cosines(np.stack([np.zeros(_SHAPE, dtype=np.uint8), gap, ring]), 1, 1.0, 8.0)
+    assert np.all(np.isfinite(cosine)) and cosine.min() == pytest.approx(1.0)
 
 
 def test_septal_thickening_is_found_in_the_septal_segments() -> None:
