@@ -199,23 +199,28 @@ def max_wall_thickness_mm(mask: np.ndarray, spacing_mm: tuple[float, float],
     Each ray's in-plane thickness is corrected for the wall's tilt against the slice: without
     it the apical slices, which cut the curving wall obliquely, made the maximum (walls under
     15 mm read 2.3 mm too thick on the phantom's own label maps, bench/wall_thickness.py).
-    Each slice's segments then take the
-    median of their rays, so one stray ray (a papillary muscle touching the wall) does not
-    make the maximum.
+    Each slice's segments then take the median of their rays, so one stray ray (a papillary
+    muscle touching the wall) does not make the maximum.
     """
-    angles = np.linspace(0.0, 2 * np.pi, _RAYS, endpoint=False)
     best = float("nan")
     for k in range(mask.shape[0]):
         ring = ring_thickness(mask[k], spacing_mm)
         if ring is None or np.isnan(ring.thickness_mm).mean() > 0.1:
             continue
-        center = np.argwhere(mask[k] == Structure.LV_CAVITY).mean(axis=0)
-        cosine = _through_plane_cosine(mask, k, center, angles, spacing_mm, slice_spacing_mm)
-        segments = aha_mid_segments(RingThickness(ring.thickness_mm * cosine,
-                                                  ring.from_septum_deg))
-        value = max(segments.values())
+        value = max(aha_mid_segments(across_the_wall(ring, mask, k, spacing_mm,
+                                                     slice_spacing_mm)).values())
         best = value if np.isnan(best) else max(best, value)
     return best
+
+
+def across_the_wall(ring: RingThickness, mask: np.ndarray, k: int,
+                    spacing_mm: tuple[float, float], slice_spacing_mm: float) -> RingThickness:
+    """`ring`, the in-plane thickness of slice `k` of the stack `mask`, taken across the wall:
+    each ray's thickness times the cosine of the wall's tilt against the slice."""
+    center = np.argwhere(mask[k] == Structure.LV_CAVITY).mean(axis=0)
+    angles = np.linspace(0.0, 2 * np.pi, _RAYS, endpoint=False)  # ring_thickness's rays
+    cosine = _through_plane_cosine(mask, k, center, angles, spacing_mm, slice_spacing_mm)
+    return RingThickness(ring.thickness_mm * cosine, ring.from_septum_deg)
 
 
 def mid_slice(mask: np.ndarray) -> int | None:

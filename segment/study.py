@@ -120,12 +120,16 @@ def _aha(study: SaxStudy, ed_mask: np.ndarray, es_mask: np.ndarray) -> list[dict
     if k is None:
         return []
     sign = _anterior_sign(study)
-    ring_ed = m.ring_thickness(ed_mask[k], study.spacing_mm, sign)
-    ring_es = m.ring_thickness(es_mask[k], study.spacing_mm, sign)
-    if ring_ed is None:
+    rings = {}
+    for phase, mask in (("ed", ed_mask), ("es", es_mask)):
+        ring = m.ring_thickness(mask[k], study.spacing_mm, sign)
+        if ring is not None:  # across the wall, as the maximum wall thickness is
+            rings[phase] = m.across_the_wall(ring, mask, k, study.spacing_mm,
+                                             study.slice_spacing_mm)
+    if "ed" not in rings:
         return []
-    ed = m.aha_mid_segments(ring_ed)
-    es = m.aha_mid_segments(ring_es) if ring_es is not None else {}
+    ed = m.aha_mid_segments(rings["ed"])
+    es = m.aha_mid_segments(rings["es"]) if "es" in rings else {}
     out = []
     for number, name in m.AHA_MID:
         t_ed, t_es = ed[number], es.get(number, float("nan"))

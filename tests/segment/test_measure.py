@@ -51,6 +51,11 @@ def test_max_wall_thickness_is_taken_across_an_oblique_wall() -> None:
             1 / math.sqrt(2.0), abs=0.05)
     assert m.max_wall_thickness_mm(cone, (0.5, 0.5), 5.0) == pytest.approx(
         5.0 / math.sqrt(2.0), abs=0.4)
+    ring = m.ring_thickness(cone[1], (0.5, 0.5))
+    assert ring is not None  # the AHA segments' thickness, across the wall too
+    across = m.across_the_wall(ring, cone, 1, (0.5, 0.5), 5.0)
+    assert np.nanmedian(across.thickness_mm) == pytest.approx(5.0 / math.sqrt(2.0), abs=0.4)
+    assert np.array_equal(across.from_septum_deg, ring.from_septum_deg)
     cylinder = np.stack([heart_slice(_SHAPE, cavity=30, wall=10)] * 4)
     assert m.max_wall_thickness_mm(cylinder, (0.5, 0.5), 5.0) == pytest.approx(5.0, abs=0.5)
     # slices infinitely far apart show no tilt: the in-plane thickness
