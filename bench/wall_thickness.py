@@ -16,20 +16,13 @@ from rich.console import Console
 from rich.table import Table
 from seg_common import agreement, agreement_table
 
-from cmr_search.vocab import STRUCTURE_OF
 from phantom.geometry import short_axis_stack
 from phantom.labels import label_map, sample_scene
 from segment.measure import max_wall_thickness_mm
+from segment.synth import structure_lookup
 
 console = Console(width=120)
 _ROWS = 192
-
-
-def _structures(labels: np.ndarray) -> np.ndarray:
-    out = np.zeros(labels.shape, dtype=np.uint8)
-    for label, structure in STRUCTURE_OF.items():
-        out[labels == label] = structure
-    return out
 
 
 def _heart(rng: np.random.Generator) -> tuple[float, np.ndarray, float, float]:
@@ -42,7 +35,8 @@ def _heart(rng: np.random.Generator) -> tuple[float, np.ndarray, float, float]:
     n = int(np.clip(math.ceil((a.lv_length_mm + a.apical_wall_mm + 6) / spacing), 8, 14))
     planes = short_axis_stack(scene.pose, a, n, spacing, float(rng.uniform(-2.0, 3.0)),
                               float(rng.normal(scale=8.0)), _ROWS, _ROWS, pixel)
-    stack = np.stack([_structures(label_map(scene, plane, 0.0)) for plane in planes])
+    lut = structure_lookup()
+    stack = np.stack([lut[label_map(scene, plane, 0.0)] for plane in planes]).astype(np.uint8)
     return max(a.lv_wall_mm, a.septal_wall_mm), stack, pixel, spacing
 
 

@@ -17,6 +17,7 @@ from cmr_search.vocab import Structure
 
 MYOCARDIAL_DENSITY_G_PER_ML = 1.05
 _RAYS = 120
+_ANGLES = np.linspace(0.0, 2 * np.pi, _RAYS, endpoint=False)  # image angles of the rays
 _STEP_PX = 0.25  # ray sampling step, in pixels
 _MIN_SLICE_SPACING_MM = 1e-3  # below it a slice spacing is no spacing (no tilt is read)
 # Mid-ventricular AHA segments, counter-clockwise from the anterior RV insertion as seen from
@@ -118,10 +119,12 @@ def _mid_wall_mm(mask: np.ndarray, rays: _Rays) -> np.ndarray:
 
 @dataclass(frozen=True)
 class RingThickness:
-    """Wall thickness of one slice: per ray (mm) and the angle of each ray from the septum."""
+    """Wall thickness of one slice: per ray (mm), the angle of each ray from the septum, and
+    the rays' centre (the LV cavity's, in pixels; the rays are `_ANGLES` in the image)."""
 
     thickness_mm: np.ndarray
     from_septum_deg: np.ndarray
+    center: np.ndarray
 
 
 def ring_thickness(mask: np.ndarray, spacing_mm: tuple[float, float],
@@ -134,15 +137,14 @@ def ring_thickness(mask: np.ndarray, spacing_mm: tuple[float, float],
     if cavity.sum() < 10 or wall.sum() < 10:
         return None
     center = np.argwhere(cavity).mean(axis=0)
-    angles = np.linspace(0.0, 2 * np.pi, _RAYS, endpoint=False)
-    thickness = _ray_thickness(wall, center, angles, spacing_mm)
+    thickness = _ray_thickness(wall, center, _ANGLES, spacing_mm)
     if rv.sum() > 10:
         d = np.argwhere(rv).mean(axis=0) - center
         septum = math.atan2(d[0], d[1])
     else:
         septum = math.pi
-    rel = np.degrees(anterior_sign * (angles - septum)) % 360.0
-    return RingThickness(thickness, rel)
+    rel = np.degrees(anterior_sign * (_ANGLES - septum)) % 360.0
+    return RingThickness(thickness, rel, center)
 
 
 def aha_mid_segments(ring: RingThickness) -> dict[int, float]:
@@ -217,10 +219,8 @@ def across_the_wall(ring: RingThickness, mask: np.ndarray, k: int,
                     spacing_mm: tuple[float, float], slice_spacing_mm: float) -> RingThickness:
     """`ring`, the in-plane thickness of slice `k` of the stack `mask`, taken across the wall:
     each ray's thickness times the cosine of the wall's tilt against the slice."""
-    center = np.argwhere(mask[k] == Structure.LV_CAVITY).mean(axis=0)
-    angles = np.linspace(0.0, 2 * np.pi, _RAYS, endpoint=False)  # ring_thickness's rays
-    cosine = _through_plane_cosine(mask, k, center, angles, spacing_mm, slice_spacing_mm)
-    return RingThickness(ring.thickness_mm * cosine, ring.from_septum_deg)
+    cosine = _through_plane_cosine(mask, k, ring.center, _ANGLES, spacing_mm, slice_spacing_mm)
+    return RingThickness(ring.thickness_mm * cosine, ring.from_septum_deg, ring.center)
 
 
 def mid_slice(mask: np.ndarray) -> int | None:
