@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from scipy import ndimage
 
 from cmr_search.vocab import Structure
+from segment.apex import second_look
 from segment.checkpoint import CARD, DEFAULT_CHECKPOINT, inference_spacing_mm, load_checkpoint
 from segment.synth import normalise
 from segment.systole import within_diastole
@@ -262,6 +263,17 @@ class Segmenter:
         back = _resample(torch.from_numpy(full), slices.shape[1:])
         return back.numpy()
 
+    def labels_at(self, slices: np.ndarray, spacing_mm: tuple[float, float], grid_mm: float,
+                  center_px: np.ndarray) -> np.ndarray:
+        """Cleaned `Structure` codes of `slices` presented at `grid_mm` instead of the card's
+        grid, the crop centred on `center_px` (row, col in input pixels): a magnified second
+        look (`segment.apex`)."""
+        look = copy.copy(self)
+        look.grid_mm = grid_mm
+        center = np.asarray(center_px) * np.asarray(spacing_mm) / grid_mm
+        labels = np.argmax(look.probabilities(slices, spacing_mm, center), axis=1)
+        return clean_labels(labels, slices).astype(np.uint8)
+
     def segment(self, slices: np.ndarray, spacing_mm: tuple[float, float]) -> np.ndarray:
         """`Structure` codes (uint8, same shape as `slices`) of one phase's stack."""
         labels = np.argmax(self.probabilities(slices, spacing_mm), axis=1)
@@ -287,8 +299,15 @@ class Segmenter:
         center = self.heart_center(volumes[0], spacing_mm)
         raw = [np.argmax(self.probabilities(v, spacing_mm, center), axis=1) for v in volumes]
         if diastole is None:
-            return [clean_labels(r, v).astype(np.uint8) for r, v in zip(raw, volumes, strict=True)]
-        ed = clean_labels(raw[diastole], volumes[diastole]).astype(np.uint8)
-        return [ed if k == diastole else clean_labels(within_diastole(r, ed, spacing_mm),
-                                                      volumes[k]).astype(np.uint8)
-                for k, r in enumerate(raw)]
+            return [self._apex_kept(clean_labels(r, v), v, spacing_mm)
+                    for r, v in zip(raw, volumes, strict=True)]
+        ed = self._apex_kept(clean_labels(raw[diastole], volumes[diastole]), volumes[diastole],
+                             spacing_mm)
+        return [ed if k == diastole else self._apex_kept(
+            clean_labels(within_diastole(r, ed, spacing_mm), volumes[k]), volumes[k], spacing_mm,
+            ed) for k, r in enumerate(raw)]
+
+    def _apex_kept(self, labels: np.ndarray, slices: np.ndarray, spacing_mm: tuple[float, float],
+                   diastole: np.ndarray | None = None) -> np.ndarray:
+        """`labels` with an apex the network lost read again (`segment.apex.second_look`)."""
+        return second_look(self, slices, labels.astype(np.uint8), spacing_mm, diastole)

@@ -1,0 +1,98 @@
+"""A second look at an apex the network lost: the apical slices read again, magnified.
+
+A short-axis LV closes towards the apex: its cavity narrows and the last slices are a cap of
+myocardium. When the segmentation stops on a slice whose cavity is still wide while the stack
+goes on, the network has lost the ventricle, not reached its end. On real cine this happens
+beside a dilated RV and on small, bright apical LVs (ACDC patients 063, 081, 084, 085 and 090
+at end-diastole): the network, trained at 1.5 mm and shown real cine at 1.2 mm, takes an LV
+that looks small to it for background. Presented at a finer grid, the same slices are found.
+
+So the slices beyond the last LV slice are segmented again at `SECOND_LOOK_MM`, the crop
+centred on that slice's LV, and taken slice by slice going apically while they hold an LV
+lying over the LV of the slice before (the tube continues); the first slice without one
+ends the walk. The rest of the stack is left as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+import numpy as np
+
+from cmr_search.vocab import Structure
+
+logger = logging.getLogger(__name__)
+
+# the grid (mm) of the second look: magnified against the usual 1.2 mm
+SECOND_LOOK_MM = 0.9
+# the last LV slice's cavity, as a share of the stack's largest, above which the LV was lost
+# (the same cut as the apical coverage check, `segment.qc.coverage_flags`)
+LOST_CAVITY_SHARE = 0.35
+_LV_CODES = (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM)
+# LV on a slice under this share of the largest slice's is a speck, not the ventricle going on
+_SPECK_SHARE = 0.1
+
+
+class SecondLook(Protocol):
+    """What the second look needs of a segmenter: labels of some slices at a given grid."""
+
+    def labels_at(self, slices: np.ndarray, spacing_mm: tuple[float, float], grid_mm: float,
+                  center_px: np.ndarray) -> np.ndarray:
+        """Cleaned `Structure` codes of `slices`, presented at `grid_mm`, the crop centred on
+        `center_px` (row, col in input pixels)."""
+        ...
+
+
+def _last_lv_slice(labels: np.ndarray) -> int | None:
+    """The most apical slice of a base-to-apex label stack with LV, specks left aside."""
+    lv = np.isin(labels, _LV_CODES).reshape(len(labels), -1).sum(axis=1)
+    if not lv.any():
+        return None
+    return int(np.flatnonzero(lv >= _SPECK_SHARE * lv.max())[-1])
+
+
+def lost_apex_from(labels: np.ndarray, diastole: np.ndarray | None = None) -> int | None:
+    """The slice where the LV of a base-to-apex label stack was lost, or None.
+
+    The LV was lost when the stack goes on past its most apical slice and that slice still
+    has a cavity wider than `LOST_CAVITY_SHARE` of the largest, or (another phase, with the
+    `diastole` labels of the same stack) end-diastole's LV goes on further: the apex hardly
+    moves over the cycle while the base descends, so a slice with diastolic LV near the apex
+    has LV, at least its wall, in every phase.
+    """
+    last = _last_lv_slice(labels)
+    if last is None or last == len(labels) - 1:
+        return None
+    if diastole is not None:
+        reach = _last_lv_slice(diastole)
+        if reach is not None and reach > last:
+            return last
+    cavity = (labels == Structure.LV_CAVITY).reshape(len(labels), -1).sum(axis=1)
+    return last if cavity[last] > LOST_CAVITY_SHARE * cavity.max() else None
+
+
+def second_look(segmenter: SecondLook, slices: np.ndarray, labels: np.ndarray,
+                spacing_mm: tuple[float, float],
+                diastole: np.ndarray | None = None) -> np.ndarray:
+    """`labels` (base to apex) with the apical slices past a lost LV read again; unchanged
+    when the LV was not lost (`lost_apex_from`, with the stack's `diastole` labels for
+    another phase) or the second look finds no LV continuing it."""
+    last = lost_apex_from(labels, diastole)
+    if last is None:
+        return labels
+    previous = np.isin(labels[last], _LV_CODES)
+    center = np.argwhere(previous).mean(axis=0)
+    again = segmenter.labels_at(slices[last:], spacing_mm, SECOND_LOOK_MM, center)
+    out = labels.copy()
+    taken = 0
+    for k in range(1, len(again)):
+        lv = np.isin(again[k], _LV_CODES)
+        if not (lv & previous).any():
+            break
+        out[last + k] = again[k]
+        previous, taken = lv, taken + 1
+    if taken:
+        logger.info("LV lost past slice %d; %d apical slices read again at %.1f mm",
+                    last, taken, SECOND_LOOK_MM)
+    return out
