@@ -29,7 +29,7 @@ MEASURE_VERSION = "m9"  # m2: scar from LGE; m3: the RV base at ES, the readers'
 _ADDED_SINCE = {"m6": "regional wall motion"}  # what an index measured before lacks
 # what an index measured the way an older version did
 _CHANGED_SINCE = {"m7": "scar burden", "m8": "maximum wall thickness",
-                  "m9": "ventricles whose apex the segmentation lost"}
+                  "m9": "hearts whose apex the segmentation lost"}
 
 
 class IndexMismatchError(StoreError):

@@ -10,7 +10,9 @@ that looks small to it for background. Presented at a finer grid, the same slice
 So the slices beyond the last LV slice are segmented again at `SECOND_LOOK_MM`, the crop
 centred on that slice's LV, and taken slice by slice going apically while they hold an LV
 lying over the LV of the slice before (the tube continues); the first slice without one
-ends the walk. The rest of the stack is left as it was.
+ends the walk. The rest of the stack is left as it was. At another phase than end-diastole
+the slices are read inside end-diastole's ventricles (`segment.systole`) and no further than
+end-diastole's LV reaches.
 """
 
 from __future__ import annotations
@@ -32,21 +34,26 @@ LOST_CAVITY_SHARE = 0.35
 _LV_CODES = (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM)
 # LV on a slice under this share of the largest slice's is a speck, not the ventricle going on
 _SPECK_SHARE = 0.1
+# slices read again past the last LV slice: a ventricle still wide open on one slice closes
+# within three more (ACDC's experts drew two or three where the network lost it), and each
+# slice read costs time
+MAX_SLICES_PAST = 3
 
 
 class SecondLook(Protocol):
     """What the second look needs of a segmenter: labels of some slices at a given grid."""
 
     def labels_at(self, slices: np.ndarray, spacing_mm: tuple[float, float], grid_mm: float,
-                  center_px: np.ndarray) -> np.ndarray:
+                  center_px: np.ndarray, diastole: np.ndarray | None = None) -> np.ndarray:
         """Cleaned `Structure` codes of `slices`, presented at `grid_mm`, the crop centred on
-        `center_px` (row, col in input pixels)."""
+        `center_px` (row, col in input pixels); with `diastole` (those slices' end-diastolic
+        labels) read inside end-diastole (`segment.systole.within_diastole`)."""
         ...
 
 
 def _last_lv_slice(labels: np.ndarray) -> int | None:
     """The most apical slice of a base-to-apex label stack with LV, specks left aside."""
-    lv = np.isin(labels, _LV_CODES).reshape(len(labels), -1).sum(axis=1)
+    lv = np.isin(labels, _LV_CODES).sum(axis=(1, 2))
     if not lv.any():
         return None
     return int(np.flatnonzero(lv >= _SPECK_SHARE * lv.max())[-1])
@@ -68,7 +75,7 @@ def lost_apex_from(labels: np.ndarray, diastole: np.ndarray | None = None) -> in
         reach = _last_lv_slice(diastole)
         if reach is not None and reach > last:
             return last
-    cavity = (labels == Structure.LV_CAVITY).reshape(len(labels), -1).sum(axis=1)
+    cavity = (labels == Structure.LV_CAVITY).sum(axis=(1, 2))
     return last if cavity[last] > LOST_CAVITY_SHARE * cavity.max() else None
 
 
@@ -77,13 +84,19 @@ def second_look(segmenter: SecondLook, slices: np.ndarray, labels: np.ndarray,
                 diastole: np.ndarray | None = None) -> np.ndarray:
     """`labels` (base to apex) with the apical slices past a lost LV read again; unchanged
     when the LV was not lost (`lost_apex_from`, with the stack's `diastole` labels for
-    another phase) or the second look finds no LV continuing it."""
+    another phase) or the second look finds no LV continuing it. At another phase the slices
+    are read inside end-diastole and not past end-diastole's apex. A slice taken is taken
+    whole: its RV is the second look's too."""
     last = lost_apex_from(labels, diastole)
     if last is None:
         return labels
     previous = np.isin(labels[last], _LV_CODES)
     center = np.argwhere(previous).mean(axis=0)
-    again = segmenter.labels_at(slices[last:], spacing_mm, SECOND_LOOK_MM, center)
+    end = min(len(labels), last + 1 + MAX_SLICES_PAST)
+    if diastole is not None:
+        end = min(end, (_last_lv_slice(diastole) or 0) + 1)
+    again = segmenter.labels_at(slices[last:end], spacing_mm, SECOND_LOOK_MM, center,
+                                None if diastole is None else diastole[last:end])
     out = labels.copy()
     taken = 0
     for k in range(1, len(again)):

@@ -264,14 +264,17 @@ class Segmenter:
         return back.numpy()
 
     def labels_at(self, slices: np.ndarray, spacing_mm: tuple[float, float], grid_mm: float,
-                  center_px: np.ndarray) -> np.ndarray:
+                  center_px: np.ndarray, diastole: np.ndarray | None = None) -> np.ndarray:
         """Cleaned `Structure` codes of `slices` presented at `grid_mm` instead of the card's
         grid, the crop centred on `center_px` (row, col in input pixels): a magnified second
-        look (`segment.apex`)."""
+        look (`segment.apex`). With `diastole` (the same slices' end-diastolic labels) they are
+        read inside end-diastole, as `segment_phases` reads another phase."""
         look = copy.copy(self)
         look.grid_mm = grid_mm
         center = np.asarray(center_px) * np.asarray(spacing_mm) / grid_mm
         labels = np.argmax(look.probabilities(slices, spacing_mm, center), axis=1)
+        if diastole is not None:
+            labels = within_diastole(labels, diastole, spacing_mm)
         return clean_labels(labels, slices).astype(np.uint8)
 
     def segment(self, slices: np.ndarray, spacing_mm: tuple[float, float]) -> np.ndarray:

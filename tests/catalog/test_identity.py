@@ -41,17 +41,17 @@ def test_measurements_of_an_older_version_are_named_with_what_they_lack() -> Non
     assert "older version (sax-synth-c0883750c007-plain-m5)" in old
     assert "regional wall motion" in old and "`cmr-search index ARCHIVE`" in old
     assert ("lack regional wall motion, measure scar burden, maximum wall thickness and "
-            "ventricles whose apex the segmentation lost the older way") in old
+            "hearts whose apex the segmentation lost the older way") in old
     [m6] = measurement_warnings({"segmentation_model": "sax-synth-c0883750c007-plain-m6"})
     assert ("(sax-synth-c0883750c007-plain-m6) and measure scar burden, maximum wall "
-            "thickness and ventricles whose apex the segmentation lost the older way") in m6
+            "thickness and hearts whose apex the segmentation lost the older way") in m6
     assert "lack" not in m6
     [m7] = measurement_warnings({"segmentation_model": "sax-synth-c0883750c007-plain-m7"})
     assert ("(sax-synth-c0883750c007-plain-m7) and measure maximum wall thickness and "
-            "ventricles whose apex the segmentation lost the older way") in m7
+            "hearts whose apex the segmentation lost the older way") in m7
     assert "scar" not in m7
     [m8] = measurement_warnings({"segmentation_model": "sax-synth-c0883750c007-plain-m8"})
-    assert ("(sax-synth-c0883750c007-plain-m8) and measure ventricles whose apex the "
+    assert ("(sax-synth-c0883750c007-plain-m8) and measure hearts whose apex the "
             "segmentation lost the older way") in m8
     assert "wall thickness" not in m8
     assert "\n" not in old

@@ -49,14 +49,17 @@ def test_another_phase_lost_its_apex_where_end_diastole_goes_on() -> None:
 class _Magnified:
     """A stand-in segmenter whose second look sees the given labels."""
 
-    def __init__(self, seen: np.ndarray) -> None:
-        self.seen = seen
+    def __init__(self, seen: np.ndarray, start: int | None = None) -> None:
+        self.seen, self.start = seen, start
         self.calls: list[tuple[int, float, tuple[float, ...]]] = []
+        self.diastoles: list[np.ndarray | None] = []
 
     def labels_at(self, slices: np.ndarray, spacing_mm: tuple[float, float], grid_mm: float,
-                  center_px: np.ndarray) -> np.ndarray:
+                  center_px: np.ndarray, diastole: np.ndarray | None = None) -> np.ndarray:
         self.calls.append((len(slices), grid_mm, tuple(np.round(center_px, 1))))
-        return self.seen[-len(slices):]
+        self.diastoles.append(diastole)
+        start = len(self.seen) - len(slices) if self.start is None else self.start
+        return self.seen[start:start + len(slices)]
 
 
 def test_the_lost_slices_are_read_again_while_the_lv_goes_on() -> None:
@@ -69,6 +72,20 @@ def test_the_lost_slices_are_read_again_while_the_lv_goes_on() -> None:
     np.testing.assert_array_equal(out[:4], labels[:4])
     np.testing.assert_array_equal(out[4:6], seen[4:6])
     assert not out[6].any()  # the walk stopped at the LV that does not continue this one
+
+
+def test_another_phase_is_read_inside_diastole_and_not_past_its_apex() -> None:
+    diastole = _stack([12, 12, 11, 10, 8, -1, -1])
+    systole = _stack([9, 9, 8, -1, -1, -1, -1])
+    seen = _stack([9, 9, 8, 6, 5, 4, -1])  # the second look would go on past slice 4
+    look = _Magnified(seen, start=2)
+    out = second_look(look, np.zeros((7, *SHAPE), np.float32), systole, (1.5, 1.5), diastole)
+    assert look.calls == [(3, SECOND_LOOK_MM, (32.0, 32.0))]  # slices 2-4: diastole's reach
+    given = look.diastoles[0]
+    assert given is not None
+    np.testing.assert_array_equal(given, diastole[2:5])
+    np.testing.assert_array_equal(out[3:5], seen[3:5])
+    assert not out[5:].any()
 
 
 def test_a_stack_with_its_apex_is_left_alone() -> None:
@@ -121,3 +138,35 @@ def test_every_phase_gets_the_second_look_and_end_systole_is_judged_against_dias
     calls.clear()
     segmenter.segment_phases(volumes, (1.5, 1.5))
     assert calls == [None, None]
+
+
+def test_the_second_look_at_another_phase_reads_inside_diastole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from segment import infer
+
+    segmenter = Segmenter(tiny_checkpoint(tmp_path / "ck"), tta=False)
+    inside: list[np.ndarray] = []
+
+    def within(raw: np.ndarray, diastole: np.ndarray,
+               spacing_mm: tuple[float, float]) -> np.ndarray:
+        inside.append(diastole)
+        return np.zeros_like(raw)
+
+    monkeypatch.setattr(infer, "within_diastole", within)
+    diastole = _stack([12, 10])
+    out = segmenter.labels_at(np.zeros((2, *SHAPE), np.float32), (1.5, 1.5), 0.9,
+                              np.array([32.0, 32.0]), diastole)
+    assert len(inside) == 1 and inside[0] is diastole and not out.any()
+    segmenter.labels_at(np.zeros((2, *SHAPE), np.float32), (1.5, 1.5), 0.9,
+                        np.array([32.0, 32.0]))
+    assert len(inside) == 1  # end-diastole itself is read as it is
+
+
+def test_no_more_than_three_slices_past_the_lost_lv_are_read_again() -> None:
+    from segment.apex import MAX_SLICES_PAST
+
+    labels = _stack([12, 11, -1, -1, -1, -1, -1, -1])
+    look = _Magnified(_stack([12, 11, 10, 9, 8, 7, 6, 5]), start=1)
+    out = second_look(look, np.zeros((8, *SHAPE), np.float32), labels, (1.5, 1.5))
+    assert MAX_SLICES_PAST == 3 and look.calls[0][0] == 1 + MAX_SLICES_PAST
+    assert out[2:5].any(axis=(1, 2)).all() and not out[5:].any()
