@@ -23,14 +23,15 @@ from typing import Protocol
 import numpy as np
 
 from cmr_search.vocab import Structure
+from segment.qc import APICAL_CAVITY_SHARE
 
 logger = logging.getLogger(__name__)
 
 # the grid (mm) of the second look: magnified against the usual 1.2 mm
 SECOND_LOOK_MM = 0.9
-# the last LV slice's cavity, as a share of the stack's largest, above which the LV was lost
-# (the same cut as the apical coverage check, `segment.qc.coverage_flags`)
-LOST_CAVITY_SHARE = 0.35
+# the last LV slice's cavity, as a share of the stack's largest, above which the LV was lost:
+# the apical coverage check's cut (`segment.qc.coverage_flags`), applied to the last LV slice
+LOST_CAVITY_SHARE = APICAL_CAVITY_SHARE
 _LV_CODES = (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM)
 # LV on a slice under this share of the largest slice's is a speck, not the ventricle going on
 _SPECK_SHARE = 0.1

@@ -42,6 +42,9 @@ EF_RANGE_PCT = (5.0, 90.0)
 LV_EDV_RANGE_ML = (40.0, 500.0)
 RV_EDV_RANGE_ML = (40.0, 500.0)
 LV_MASS_RANGE_G = (30.0, 400.0)
+# the last slice's LV cavity, as a share of the stack's largest, above which the apex was not
+# reached (a real apex closes with a narrow cavity)
+APICAL_CAVITY_SHARE = 0.35
 
 
 def _areas(mask: np.ndarray, code: Structure) -> np.ndarray:
@@ -63,7 +66,7 @@ def coverage_flags(ed: np.ndarray) -> list[QcFlag]:
     top = areas[has[0]:]
     if len(top) > 1 and top[0] >= 0.98 * top.max() and top[0] > 1.25 * top[1]:
         flags.append(QcFlag.INCOMPLETE_BASAL_COVERAGE)
-    if areas[-1] > 0.35 * areas.max():
+    if areas[-1] > APICAL_CAVITY_SHARE * areas.max():
         flags.append(QcFlag.INCOMPLETE_APICAL_COVERAGE)
     return flags
 
