@@ -121,7 +121,8 @@ def _aha(study: SaxStudy, ed_mask: np.ndarray, es_mask: np.ndarray) -> list[dict
         return []
     sign = _anterior_sign(study)
     rings = {}
-    for phase, mask in (("ed", ed_mask), ("es", es_mask)):
+    # the wall the maximum is measured on, so no segment reads thicker than the maximum
+    for phase, mask in (("ed", m.compact_wall(ed_mask)), ("es", m.compact_wall(es_mask))):
         ring = m.ring_thickness(mask[k], study.spacing_mm, sign)
         if ring is not None:  # across the wall, as the maximum wall thickness is
             rings[phase] = m.across_the_wall(ring, mask, k, study.spacing_mm,

@@ -130,3 +130,46 @@ def test_mid_slice_is_the_middle_of_the_lv() -> None:
     mask[2:7, 3:5, 3:5] = Structure.LV_CAVITY
     assert m.mid_slice(mask) == 4
     assert m.mid_slice(np.zeros((3, 4, 4), dtype=np.uint8)) is None
+
+
+def _trabeculated(wall: float, depth: float) -> np.ndarray:
+    """A 4-slice cylinder (1 mm pixels) whose lateral cavity, over 140 degrees, is lined with
+    wall-coloured wedges `depth` pixels deep, 25 degrees wide, 10 apart: trabeculae the
+    network labelled wall, with blood between them reaching the compact wall."""
+    stack = np.stack([heart_slice(_SHAPE, cavity=20, wall=wall, rv=14)] * 4)
+    rr, cc = np.mgrid[:_SHAPE[0], :_SHAPE[1]]
+    radius, angle = np.hypot(rr - 60, cc - 60), np.arctan2(rr - 60, cc - 60)
+    fingers = (radius > 20 - depth) & (np.abs(angle) < np.radians(70)) & (
+        (np.degrees(angle) + 70.0) % 35.0 < 25.0)
+    stack[:, fingers & (stack[0] == Structure.LV_CAVITY)] = Structure.LV_MYOCARDIUM
+    return stack
+
+
+def test_wall_thickness_stops_at_the_cavitys_convex_outline() -> None:
+    """Trabeculae lining a 6 mm wall are not wall: the maximum stays near 6 mm (the hull's
+    chords between the wedges keep about a pixel of them), not 6 + 8."""
+    plain = np.stack([heart_slice(_SHAPE, cavity=20, wall=6, rv=14)] * 4)
+    lined = _trabeculated(wall=6, depth=8)
+    assert m.max_wall_thickness_mm(plain, (1.0, 1.0), 8.0) == pytest.approx(6.0, abs=0.6)
+    assert 6.0 <= m.max_wall_thickness_mm(lined, (1.0, 1.0), 8.0) < 8.0
+    ring = m.ring_thickness(lined[1], (1.0, 1.0))
+    assert ring is not None  # on the mask as drawn the fingers make the lateral segments
+    assert max(m.aha_mid_segments(ring).values()) > 12.0
+    compact = m.compact_wall(lined)
+    assert np.array_equal(compact == Structure.RV_CAVITY, lined == Structure.RV_CAVITY)
+    assert (compact == Structure.LV_MYOCARDIUM).sum() < (lined == Structure.LV_MYOCARDIUM).sum()
+
+
+def test_compact_wall_leaves_a_convex_cavity_and_what_lies_outside_alone() -> None:
+    ring = np.stack([heart_slice(_SHAPE, cavity=20, wall=6, rv=14),
+                     np.zeros(_SHAPE, dtype=np.uint8)])
+    ring[1, 50:52, 40:80] = Structure.LV_CAVITY  # a line of cavity: no hull to fill
+    ring[1, 45:50, 40:80] = Structure.LV_MYOCARDIUM
+    assert np.array_equal(m.compact_wall(ring), ring)
+    # a cavity in two pieces (a crescent's horns) takes the wall between them as cavity
+    horns = np.zeros((1, *_SHAPE), dtype=np.uint8)
+    horns[0, 40:80, 40:80] = Structure.LV_MYOCARDIUM
+    horns[0, 45:50, 45:75] = Structure.LV_CAVITY
+    horns[0, 70:75, 45:75] = Structure.LV_CAVITY
+    between = m.compact_wall(horns)[0, 50:70, 45:75]
+    assert (between == Structure.LV_CAVITY).all()
