@@ -20,18 +20,21 @@ REBUILD_HINT = "re-index with `cmr-search index ARCHIVE --rebuild`"
 
 # bump when what a measurement record holds, or how it is computed, changes; the indexer names
 # its records with it, and an index records the name (`segmentation_model`, "...-m8")
-MEASURE_VERSION = "m10"  # m2: scar from LGE; m3: the RV base at ES, the readers' LV border;
+MEASURE_VERSION = "m11"  # m2: scar from LGE; m3: the RV base at ES, the readers' LV border;
 # m4: RV blood judged per slice; m5: ES read inside ED, one LV piece per slice along the stack;
 # m6: the hypokinetic share of the LV wall (regional wall motion); m7: scar burden counts
 # subendocardial scar the network labelled cavity; m8: the maximum wall thickness across the
 # wall, not along the slice; m9: apical slices where the network lost the LV read again at a
-# finer grid (segment.apex); m10: the maximum wall thickness up to the cavity's convex outline,
-# trabeculae left out (segment.measure.compact_wall)
+# finer grid (segment.apex); m10: the maximum wall thickness and the mid-ventricular AHA
+# segments' thickness up to the cavity's convex outline, trabeculae left out
+# (segment.measure.compact_wall); m11: an LV cavity that more than doubles
+# between two slices kept only near theirs (segment.taper)
 _ADDED_SINCE = {"m6": "regional wall motion"}  # what an index measured before lacks
 # what an index measured the way an older version did
 _CHANGED_SINCE = {"m7": "scar burden", "m8": "maximum wall thickness",
                   "m9": "hearts whose apex the segmentation lost",
-                  "m10": "trabeculated walls"}
+                  "m10": "trabeculated walls",
+                  "m11": "hearts whose LV the segmentation let jump between slices"}
 
 
 class IndexMismatchError(StoreError):

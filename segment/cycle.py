@@ -1,7 +1,8 @@
 """A whole cardiac cycle segmented: the masks of every phase (with the readers' LV border,
 `segment.border`, and each phase's RV base following the annulus from end-diastole,
 `segment.annulus`), the LV and RV volume curves, and the measurements of the end-diastolic
-and end-systolic phases found on the LV curve. The measured pair is segmented again, end-systole
+and end-systolic phases found on the LV curve (or named by the source, as ACDC's Info.cfg
+names them). The measured pair is segmented again, end-systole
 read inside end-diastole (`segment.systole`); the other phases' masks stay as drawn alone.
 
 What the indexer keeps of a study (curves and contours for the study page, numbers for search);
@@ -22,7 +23,7 @@ from segment.annulus import follow_annulus
 from segment.border import reader_border
 from segment.io import SaxStudy
 from segment.measure import ed_es_from_curve, volume_ml
-from segment.study import StudyResult, measure_masks
+from segment.study import StudyResult, hinted_phases, measure_masks
 
 
 class PhaseSegmenter(Protocol):
@@ -63,7 +64,10 @@ def analyse_cycle(study: SaxStudy, segmenter: PhaseSegmenter) -> Cycle:
     alone = segmenter.segment_phases(study.phases, study.spacing_mm)
     masks = [reader_border(mask, study.phases[k]) for k, mask in enumerate(alone)]
     lv = curve_ml(study, masks, Structure.LV_CAVITY)
-    ed, es = ed_es_from_curve(lv)
+    # phases the source names (ACDC Info.cfg) are taken as `analyse` takes them: a curve of
+    # two phases read apart can put them the wrong way round (patient086, whose end-diastolic
+    # LV was tapered and whose end-systolic one was not, segment.taper)
+    ed, es = hinted_phases(study) or ed_es_from_curve(lv)
     if es != ed:
         # the measured pair is drawn again as `analyse` draws it, end-systole read inside
         # end-diastole (segment.systole), so the ES outline is read inside the ED mask kept

@@ -19,6 +19,7 @@ from segment.apex import second_look
 from segment.checkpoint import CARD, DEFAULT_CHECKPOINT, inference_spacing_mm, load_checkpoint
 from segment.synth import normalise
 from segment.systole import within_diastole
+from segment.taper import tapered
 
 logger = logging.getLogger(__name__)
 
@@ -312,5 +313,7 @@ class Segmenter:
 
     def _apex_kept(self, labels: np.ndarray, slices: np.ndarray, spacing_mm: tuple[float, float],
                    diastole: np.ndarray | None = None) -> np.ndarray:
-        """`labels` with an apex the network lost read again (`segment.apex.second_look`)."""
-        return second_look(self, slices, labels.astype(np.uint8), spacing_mm, diastole)
+        """`labels` with an apex the network lost read again (`segment.apex.second_look`) and
+        an LV that jumps from slice to slice tapered (`segment.taper`)."""
+        return tapered(second_look(self, slices, labels.astype(np.uint8), spacing_mm, diastole),
+                       spacing_mm)

@@ -121,7 +121,8 @@ def _aha(study: SaxStudy, ed_mask: np.ndarray, es_mask: np.ndarray) -> list[dict
         return []
     sign = _anterior_sign(study)
     rings = {}
-    # the wall the maximum is measured on, so no segment reads thicker than the maximum
+    # the wall the maximum is measured on (so no segment reads thicker than it), at both
+    # phases so the thickening compares one wall with itself
     for phase, mask in (("ed", m.compact_wall(ed_mask)), ("es", m.compact_wall(es_mask))):
         ring = m.ring_thickness(mask[k], study.spacing_mm, sign)
         if ring is not None:  # across the wall, as the maximum wall thickness is

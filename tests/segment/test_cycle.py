@@ -39,3 +39,15 @@ def test_the_measured_end_systole_is_read_inside_end_diastole() -> None:
     voxel_ml = 1.5 * 1.5 * 10.0 / 1000
     assert cycle.lv_curve_ml[2] == pytest.approx(
         (cycle.masks[2] == Structure.LV_CAVITY).sum() * voxel_ml, abs=0.1)
+
+
+def test_phases_the_source_names_are_taken_over_the_curve() -> None:
+    """ACDC's Info.cfg names ED and ES; two phases read apart can put them the other way round
+    on the curve (the segmentation's error, not the heart's), so the named pair is measured."""
+    study, masks, _ = readers_case([(10, False), (12, False)])
+    study.frame_numbers, study.ed_hint, study.es_hint = [1, 8], 1, 8
+    cycle = analyse_cycle(study, PreparedSegmenter(masks, study.phases))
+    assert (cycle.ed, cycle.es) == (0, 1)
+    study.ed_hint = study.es_hint = None  # nothing named: the curve decides
+    cycle = analyse_cycle(study, PreparedSegmenter(masks, study.phases))
+    assert (cycle.ed, cycle.es) == (1, 0)

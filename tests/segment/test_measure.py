@@ -163,9 +163,14 @@ def test_wall_thickness_stops_at_the_cavitys_convex_outline() -> None:
 def test_compact_wall_leaves_a_convex_cavity_and_what_lies_outside_alone() -> None:
     ring = np.stack([heart_slice(_SHAPE, cavity=20, wall=6, rv=14),
                      np.zeros(_SHAPE, dtype=np.uint8)])
-    ring[1, 50:52, 40:80] = Structure.LV_CAVITY  # a line of cavity: no hull to fill
+    ring[1, 50, 40:80] = Structure.LV_CAVITY  # a line of cavity: no area, no hull to fill
     ring[1, 45:50, 40:80] = Structure.LV_MYOCARDIUM
+    ring[1, 51:55, 40:80] = Structure.LV_MYOCARDIUM
     assert np.array_equal(m.compact_wall(ring), ring)
+    two = np.zeros((1, *_SHAPE), dtype=np.uint8)
+    two[0, 40:50, 40:50] = Structure.LV_MYOCARDIUM
+    two[0, 42, 42] = two[0, 47, 47] = Structure.LV_CAVITY  # two pixels: nothing between
+    assert np.array_equal(m.compact_wall(two), two)
     # a cavity in two pieces (a crescent's horns) takes the wall between them as cavity
     horns = np.zeros((1, *_SHAPE), dtype=np.uint8)
     horns[0, 40:80, 40:80] = Structure.LV_MYOCARDIUM
