@@ -28,13 +28,14 @@ MEASURE_VERSION = "m11"  # m2: scar from LGE; m3: the RV base at ES, the readers
 # finer grid (segment.apex); m10: the maximum wall thickness and the mid-ventricular AHA
 # segments' thickness up to the cavity's convex outline, trabeculae left out
 # (segment.measure.compact_wall); m11: an LV cavity that more than doubles
-# between two slices kept only near theirs (segment.taper)
+# between two slices kept only near theirs (segment.taper), and the indexer takes the ED and ES
+# frames ACDC's Info.cfg names
 _ADDED_SINCE = {"m6": "regional wall motion"}  # what an index measured before lacks
 # what an index measured the way an older version did
 _CHANGED_SINCE = {"m7": "scar burden", "m8": "maximum wall thickness",
                   "m9": "hearts whose apex the segmentation lost",
                   "m10": "trabeculated walls",
-                  "m11": "hearts whose LV the segmentation let jump between slices"}
+                  "m11": "ACDC's named phases and hearts whose LV jumped between slices"}
 
 
 class IndexMismatchError(StoreError):

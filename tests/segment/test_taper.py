@@ -43,9 +43,10 @@ def test_an_lv_more_than_doubling_between_its_neighbours_gives_back_what_they_sh
     area = (bad == Structure.LV_CAVITY).sum(axis=(1, 2))
     assert area[2] > JUMP_RATIO * max(area[1], area[3])
     assert jumps(bad) == [2]
+    drawn = bad.copy()
     fixed = tapered(bad, (1.5, 1.5))
-    assert not np.array_equal(bad, stack)  # the input is not changed
-    # the RV comes back where both neighbours show it; the LV keeps what lies near theirs
+    assert np.array_equal(bad, drawn) and fixed.dtype == bad.dtype  # the input is not changed
+    # the RV comes back where the slice before shows it; the LV keeps what lies near theirs
     # (within NEIGHBOUR_MARGIN_MM: the septum here)
     assert (fixed[2] == Structure.RV_CAVITY).sum() >= 0.8 * (stack[2] == Structure.RV_CAVITY).sum()
     kept = fixed[2] == Structure.LV_CAVITY
@@ -61,6 +62,10 @@ def test_excess_where_the_neighbours_show_nothing_becomes_background() -> None:
     bad[2, 2:30, 50:78] = Structure.LV_CAVITY  # far from every neighbour's heart
     fixed = tapered(bad, (1.5, 1.5))
     assert (fixed[2, 2:30, 50:78] == Structure.BACKGROUND).mean() > 0.9
+    # the slice before's label, whatever the slice after shows there
+    bad[1, 2:30, 50:78] = Structure.RV_CAVITY
+    bad[3, 2:30, 50:78] = Structure.LV_MYOCARDIUM
+    assert (tapered(bad, (1.5, 1.5))[2, 2:30, 50:78] == Structure.RV_CAVITY).mean() > 0.9
 
 
 def test_segment_phases_tapers_the_lv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
