@@ -27,12 +27,15 @@ _LV_CODES = (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM)
 _MIN_CAVITY_PX = 30  # fewer diastolic LV cavity pixels on a slice: no LV to read inside
 
 
-def _near(mask: np.ndarray, spacing_mm: tuple[float, float]) -> np.ndarray:
-    """`mask` (slices, rows, cols) grown in plane by `SYSTOLE_MARGIN_MM`."""
-    radii = [max(SYSTOLE_MARGIN_MM / s, 1.0) for s in spacing_mm]
+def grown_in_plane(mask: np.ndarray, spacing_mm: tuple[float, float],
+                   radius_mm: float = SYSTOLE_MARGIN_MM) -> np.ndarray:
+    """`mask` (rows, cols, or slices, rows, cols) grown in plane by `radius_mm` (at least a
+    pixel); `spacing_mm` is the (row, column) pixel size."""
+    radii = [max(radius_mm / s, 1.0) for s in spacing_mm]
     rr, cc = np.ogrid[-int(radii[0]):int(radii[0]) + 1, -int(radii[1]):int(radii[1]) + 1]
     disk = (rr / radii[0]) ** 2 + (cc / radii[1]) ** 2 <= 1.0
-    return np.asarray(ndimage.binary_dilation(mask, structure=disk[None]))
+    disk = disk.reshape((1,) * (mask.ndim - 2) + disk.shape)
+    return np.asarray(ndimage.binary_dilation(mask, structure=disk))
 
 
 def within_diastole(raw: np.ndarray, diastole: np.ndarray,
@@ -45,8 +48,8 @@ def within_diastole(raw: np.ndarray, diastole: np.ndarray,
     ed_lv = np.isin(diastole, _LV_CODES)
     if not ed_lv.any():  # nothing to read inside: the phase on its own
         return raw
-    lv_near = _near(ed_lv, spacing_mm)
-    rv_near = _near(diastole == Structure.RV_CAVITY, spacing_mm)
+    lv_near = grown_in_plane(ed_lv, spacing_mm)
+    rv_near = grown_in_plane(diastole == Structure.RV_CAVITY, spacing_mm)
     # a slice whose diastolic LV has (next to) no cavity gives nothing to read inside: an
     # apical slice the network missed at end-diastole keeps its systolic LV
     lv_near[(diastole == Structure.LV_CAVITY).sum(axis=(1, 2)) < _MIN_CAVITY_PX] = True

@@ -15,9 +15,9 @@ than the margin from both.) The LGE stacks (scar burden) are tapered too.
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
 from cmr_search.vocab import Structure
+from segment.systole import SYSTOLE_MARGIN_MM, grown_in_plane
 
 # How many times the larger neighbour's LV cavity a slice's may be (the experts' masks reach
 # 1.7 on ACDC; the network's stacks, as tapered, before the readers' border, pass 2 only on
@@ -25,13 +25,7 @@ from cmr_search.vocab import Structure
 JUMP_RATIO = 2.0
 # How far (mm, in plane) the cavity may reach past a neighbour's and still be the LV: the
 # same play end-systole is given against end-diastole (`segment.systole.SYSTOLE_MARGIN_MM`).
-NEIGHBOUR_MARGIN_MM = 6.0
-
-
-def _disk(spacing_mm: tuple[float, float]) -> np.ndarray:
-    radii = [max(NEIGHBOUR_MARGIN_MM / s, 1.0) for s in spacing_mm]
-    rr, cc = np.ogrid[-int(radii[0]):int(radii[0]) + 1, -int(radii[1]):int(radii[1]) + 1]
-    return np.asarray((rr / radii[0]) ** 2 + (cc / radii[1]) ** 2 <= 1.0)
+NEIGHBOUR_MARGIN_MM = SYSTOLE_MARGIN_MM
 
 
 def jumps(labels: np.ndarray) -> list[int]:
@@ -46,11 +40,10 @@ def tapered(labels: np.ndarray, spacing_mm: tuple[float, float]) -> np.ndarray:
     """`labels` (a copy) with the LV cavity of each jump slice (`jumps`) kept only near its
     neighbours' cavity; what is taken away gets the slice before's label there."""
     out = labels.copy()
-    disk = _disk(spacing_mm)
     for k in jumps(labels):
         above, below = labels[k - 1], labels[k + 1]
-        near = ndimage.binary_dilation((above == Structure.LV_CAVITY)
-                                       | (below == Structure.LV_CAVITY), structure=disk)
+        near = grown_in_plane((above == Structure.LV_CAVITY) | (below == Structure.LV_CAVITY),
+                              spacing_mm, NEIGHBOUR_MARGIN_MM)
         excess = (labels[k] == Structure.LV_CAVITY) & ~near
         out[k][excess] = above[excess]  # never LV cavity: `near` covers both neighbours'
     return out
