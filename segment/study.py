@@ -25,6 +25,7 @@ from segment.border import reader_border
 from segment.checkpoint import label_codes
 from segment.infer import Segmenter
 from segment.io import SaxStudy, bsa_m2, write_mask
+from segment.lvbase import systolic_base
 from segment.motion import regional_motion
 from segment.qc import (
     EF_RANGE_PCT,
@@ -97,6 +98,8 @@ def _phases(study: SaxStudy, segmenter: Segmenter) -> tuple[dict[int, np.ndarray
     if es != ed:  # the systolic RV base follows the tricuspid annulus (segment.annulus)
         masks[es] = follow_annulus(masks[ed], masks[es], study.spacing_mm,
                                    study.slice_spacing_mm)
+        # and the systolic LV base the network lost one slice short (segment.lvbase)
+        masks[es] = systolic_base(masks[ed], masks[es], study.phases[es], study.spacing_mm)
     if n <= 2:
         curve = [_volumes(study, masks[k], Structure.LV_CAVITY) for k in range(n)]
     return masks, curve, ed, es
