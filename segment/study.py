@@ -2,9 +2,9 @@
 
 `analyse` segments the short-axis stack (every phase without test-time augmentation when a full
 cine is there, to draw the LV volume curve; ED and ES with it), applies the readers' LV border
-(`segment.border`) and, at ES, the RV base that follows the annulus (`segment.annulus`),
-measures and runs QC; `write` puts one NIfTI mask per segmented phase, a label sidecar and
-`measurements.json` in a folder.
+(`segment.border`) and, at ES, the RV base that follows the annulus (`segment.annulus`) and
+the LV base the network lost (`segment.lvbase`), measures and runs QC; `write` puts one NIfTI
+mask per segmented phase, a label sidecar and `measurements.json` in a folder.
 """
 
 from __future__ import annotations

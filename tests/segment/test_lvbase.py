@@ -7,7 +7,13 @@ import pytest
 from fakes.segment import PreparedSegmenter, heart_slice, readers_case
 
 from cmr_search.vocab import Structure
-from segment.lvbase import MIN_DIASTOLIC_CAVITY_MM2, lost_base, systolic_base, wall_shown
+from segment.lvbase import (
+    MIN_DARK_WALL_SHARE,
+    MIN_DIASTOLIC_CAVITY_MM2,
+    lost_base,
+    systolic_base,
+    wall_shown,
+)
 from segment.study import analyse
 
 SHAPE = (64, 64)
@@ -68,8 +74,9 @@ def test_one_slice_only_and_nothing_where_it_does_not_apply() -> None:
     two_lost = _lost_at(_stack([10, 9, 8, 6]), 0, 1)
     assert lost_base(ed, two_lost, SPACING) == 1  # the annulus travels about a slice
     image = _image(_stack([10, 9, 8, 6]))
-    assert not np.isin(systolic_base(ed, two_lost, image, SPACING)[0],
-                       (Structure.LV_CAVITY,)).any()
+    restored = systolic_base(ed, two_lost, image, SPACING)
+    assert (restored[1] == Structure.LV_CAVITY).any()
+    assert not (restored[0] == Structure.LV_CAVITY).any()
     # the LV reaches the first slice; no slice above it
     whole = _stack([10, 9, 8, 6])
     assert lost_base(ed, whole, SPACING) is None
@@ -96,6 +103,18 @@ def test_a_slice_whose_ring_is_bright_cut_the_atrium_and_stays_empty() -> None:
     assert wall_shown(shown, es, 0, room)
     shown[0][_stack([10])[0] == Structure.LV_MYOCARDIUM] = 130.0
     assert not wall_shown(shown, es, 0, room)
+    # most of the ring dark, or not: the share decides
+    wall = np.argwhere((es[1] == Structure.LV_MYOCARDIUM) & room)
+    wall = wall[np.argsort(wall[:, 1], kind="stable")]
+    for share, expected in ((MIN_DARK_WALL_SHARE + 0.1, True), (MIN_DARK_WALL_SHARE - 0.1, False)):
+        ring = atrium.copy()
+        dark = wall[:int(share * len(wall))]
+        ring[0][dark[:, 0], dark[:, 1]] = 40.0
+        assert wall_shown(ring, es, 0, room) is expected
+    # a cine whose blood is no brighter than its wall says nothing by darkness
+    assert not wall_shown(np.full_like(atrium, 50.0), es, 0, room)
+    with pytest.raises(ValueError, match="end-systolic image of shape"):
+        systolic_base(ed, es, atrium[:3], SPACING)
 
 
 def test_analyse_restores_the_systolic_base_and_measures_it() -> None:
