@@ -29,15 +29,15 @@ MEASURE_VERSION = "m12"  # m2: scar from LGE; m3: the RV base at ES, the readers
 # segments' thickness up to the cavity's convex outline, trabeculae left out
 # (segment.measure.compact_wall); m11: an LV cavity that more than doubles
 # between two slices kept only near theirs (segment.taper), and the indexer takes the ED and ES
-# frames ACDC's Info.cfg names; m12: the end-systolic basal slice the network lost given the
-# LV of the slice below (segment.lvbase)
+# frames ACDC's Info.cfg names; m12: the basal slice the network drew in part (ED) or lost
+# (ES) given the LV of the full slice below (segment.lvbase)
 _ADDED_SINCE = {"m6": "regional wall motion"}  # what an index measured before lacks
 # what an index measured the way an older version did
 _CHANGED_SINCE = {"m7": "scar burden", "m8": "maximum wall thickness",
                   "m9": "hearts whose apex the segmentation lost",
                   "m10": "trabeculated walls",
                   "m11": "ACDC's named phases and hearts whose LV jumped between slices",
-                  "m12": "the end-systolic LV base"}
+                  "m12": "the LV base"}
 
 
 class IndexMismatchError(StoreError):

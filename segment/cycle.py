@@ -1,10 +1,10 @@
 """A whole cardiac cycle segmented: the masks of every phase (with the readers' LV border,
 `segment.border`, each phase's RV base following the annulus from end-diastole,
-`segment.annulus`, and end-systole's LV base where the network lost it, `segment.lvbase`),
-the LV and RV volume curves, and the measurements of the end-diastolic and end-systolic
-phases found on the LV curve (or named by the source, as ACDC's Info.cfg names them). The
-measured pair is segmented again, end-systole
-read inside end-diastole (`segment.systole`); the other phases' masks stay as drawn alone.
+`segment.annulus`, and the measured pair's LV base where the network lost it,
+`segment.lvbase`), the LV and RV volume curves, and the measurements of the end-diastolic
+and end-systolic phases found on the LV curve (or named by the source, as ACDC's Info.cfg
+names them). The measured pair is segmented again, end-systole read inside end-diastole
+(`segment.systole`); the other phases' masks stay as drawn alone.
 
 What the indexer keeps of a study (curves and contours for the study page, numbers for search);
 `segment.study.analyse` remains the one-study command's path (ED and ES re-segmented with
@@ -23,7 +23,7 @@ from cmr_search.vocab import Structure
 from segment.annulus import follow_annulus
 from segment.border import reader_border
 from segment.io import SaxStudy
-from segment.lvbase import systolic_base
+from segment.lvbase import restored_base
 from segment.measure import ed_es_from_curve, volume_ml
 from segment.study import StudyResult, hinted_phases, measure_masks
 
@@ -82,8 +82,11 @@ def analyse_cycle(study: SaxStudy, segmenter: PhaseSegmenter) -> Cycle:
     masks = [mask if k == ed else follow_annulus(masks[ed], mask, study.spacing_mm,
                                                  study.slice_spacing_mm)
              for k, mask in enumerate(masks)]
-    if es != ed:  # and the systolic LV base the network lost, as `analyse` (segment.lvbase)
-        masks[es] = systolic_base(masks[ed], masks[es], study.phases[es], study.spacing_mm)
+    # and the measured pair's LV base the network lost, as `analyse` restores it
+    masks[ed] = restored_base(masks[ed], study.phases[ed], study.spacing_mm)
+    lv[ed] = curve_ml(study, [masks[ed]], Structure.LV_CAVITY)[0]
+    if es != ed:
+        masks[es] = restored_base(masks[es], study.phases[es], study.spacing_mm, masks[ed])
         lv[es] = curve_ml(study, [masks[es]], Structure.LV_CAVITY)[0]
     rv = curve_ml(study, masks, Structure.RV_CAVITY)
     result = measure_masks(study, {ed: masks[ed], es: masks[es]}, ed, es, lv)

@@ -1,24 +1,25 @@
-"""The LV base at end-systole: where the network loses the LV one slice short of the base.
+"""The LV base: the basal slice the network drew in part (end-diastole) or lost (end-systole).
 
-At end-systole the mitral annulus travels toward the apex, and the most basal slice that
-still cuts the ventricle shows it small, grey (slow systolic blood) and half-ringed, beside
-the left atrium and the outflow tract. The network, trained on synthetic hearts whose basal
-slices are clear rings, calls that slice background. On ACDC (50 patients, end-systole; a
-`/tmp` script, evaluation only) the slice just above the network's systolic LV, where
-end-diastole had LV, held expert LV cavity on 12 of 17 stacks (300 to 1,100 px; the LVEF read
-up to 16 points high: 064, 065, 068, 090) and none on 5 (021, 026, 029, 063, 081). The
-network's probabilities do not tell the two apart (background 0.88 to 0.98 in both).
+The most basal LV slice cuts the ventricle beside the atria and the outflow tract. At
+end-diastole the network, trained on synthetic hearts whose basal slices are clear rings,
+drew it in part on ACDC (a cavity without its wall, or pieces) where the experts drew a full
+ring; at end-systole, where the mitral annulus has travelled toward the apex and the slice
+shows the LV small, grey and half-ringed, it called it background. Its probabilities do not
+tell such a slice from the atrium (background 0.88 to 0.98 in both; a `/tmp` script,
+evaluation only). The image does: readers count a basal slice as ventricle when myocardium
+surrounds its cavity.
 
-What does is the image: readers count a basal slice as ventricle when myocardium surrounds
-its cavity. So where at least `MIN_DARK_WALL_SHARE` of the slice below's wall pixels are
-dark on the lost slice (nearer that wall's signal than its blood's), the slice takes the LV
-of the slice below, inside its own end-diastolic LV and never over its RV: the ventricle
-contracts in plane, and the slice below is its nearest systolic cut. On ACDC that restores 14
-stacks, 10 where experts drew LV there and 4 where they did not (021, 026, 063, 081). Left
-empty: 007 (no wall of the slice below inside its diastolic LV) and 090 (0.47 of the ring
-dark), both with experts' LV, and 029 (0.39), without. Only one slice: the
-annulus travels about a slice in systole. The slice order is base first, as `segment.io`
-reads stacks (`reader.stack.Stack.base_to_apex`) and `segment.annulus` assumes.
+So the slice just above the first full LV slice (`FULL_SHARE` of the stack's largest LV)
+takes the LV of that full slice, never over its own RV, where at least `MIN_DARK_WALL_SHARE`
+of the full slice's wall pixels are dark on it (nearer that wall's signal than its blood's):
+the ventricle continues, and the slice below is its nearest full cut. At end-diastole only a
+slice the network drew some LV on (an empty one is left as atrium); at another phase inside
+that slice's end-diastolic LV, when it has `MIN_DIASTOLIC_CAVITY_MM2` of cavity. One slice
+per phase: the annulus travels about a slice in systole. On ACDC it changes 12 end-diastolic
+and 21 end-systolic stacks (docs/segmentation/README.md, "The LV base the network drew in
+part or lost", with the stacks where experts drew no LV there). The slice order is base
+first, as `segment.io` reads stacks (`reader.stack.Stack.base_to_apex`) and
+`segment.annulus` assumes.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ import numpy as np
 
 from cmr_search.vocab import Structure
 
-# Fewer end-systolic LV cavity pixels than this on a slice: the network saw no LV there.
-_MIN_CAVITY_PX = 30
+# A slice whose LV (cavity and wall) is under this share of the stack's largest is not yet
+# the full ventricle; the first at or over it is.
+FULL_SHARE = 0.5
 # Smaller end-diastolic LV cavity (mm^2) on the slice above: no ventricle to restore there
 # (about a 16 mm circle: the top of a basal slice the ventricle only grazes).
 MIN_DIASTOLIC_CAVITY_MM2 = 200.0
@@ -39,24 +41,25 @@ MIN_DARK_WALL_SHARE = 0.5
 _LV_CODES = (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM)
 
 
-def lost_base(ed_mask: np.ndarray, es_mask: np.ndarray,
-              spacing_mm: tuple[float, float]) -> int | None:
-    """The slice of `es_mask` (end-systole, `Structure` codes, slices base first) just above
-    its first slice with LV cavity (at least `_MIN_CAVITY_PX`; the slice above has fewer),
-    when `ed_mask` (end-diastole, same stack) has LV cavity there; else None. Whether the
-    image shows a wall there is `wall_shown`'s to say."""
-    if ed_mask.shape != es_mask.shape:
-        raise ValueError(f"end-systole of shape {es_mask.shape} against end-diastole "
-                         f"{ed_mask.shape}")
-    cavity = (es_mask == Structure.LV_CAVITY).sum(axis=(1, 2))
-    present = np.flatnonzero(cavity >= _MIN_CAVITY_PX)
-    if len(present) == 0 or present[0] == 0:
+def partial_base(mask: np.ndarray, spacing_mm: tuple[float, float],
+                 diastole: np.ndarray | None = None) -> int | None:
+    """The slice of `mask` (`Structure` codes of one phase, slices base first) just above its
+    first full LV slice (`FULL_SHARE`), or None. At end-diastole (no `diastole`) the network
+    must have drawn some LV there; at another phase `diastole` (the same stack's end-diastolic
+    labels) must have at least `MIN_DIASTOLIC_CAVITY_MM2` of LV cavity there."""
+    if diastole is not None and diastole.shape != mask.shape:
+        raise ValueError(f"a phase of shape {mask.shape} against end-diastole "
+                         f"{diastole.shape}")
+    lv = np.isin(mask, _LV_CODES).sum(axis=(1, 2))
+    if not lv.any():
         return None
-    k = int(present[0]) - 1
-    pixel_mm2 = spacing_mm[0] * spacing_mm[1]
-    if (ed_mask[k] == Structure.LV_CAVITY).sum() * pixel_mm2 < MIN_DIASTOLIC_CAVITY_MM2:
+    k = int(np.flatnonzero(lv >= FULL_SHARE * lv.max())[0]) - 1
+    if k < 0:
         return None
-    return k
+    if diastole is None:
+        return k if lv[k] > 0 else None
+    cavity_mm2 = (diastole[k] == Structure.LV_CAVITY).sum() * spacing_mm[0] * spacing_mm[1]
+    return k if cavity_mm2 >= MIN_DIASTOLIC_CAVITY_MM2 else None
 
 
 def wall_shown(image: np.ndarray, es_mask: np.ndarray, k: int, room: np.ndarray) -> bool:
@@ -76,22 +79,25 @@ def wall_shown(image: np.ndarray, es_mask: np.ndarray, k: int, room: np.ndarray)
     return bool(dark.mean() >= MIN_DARK_WALL_SHARE)
 
 
-def systolic_base(ed_mask: np.ndarray, es_mask: np.ndarray, image: np.ndarray,
-                  spacing_mm: tuple[float, float]) -> np.ndarray:
-    """`es_mask` (a copy) with the LV of the slice lost at its base (`lost_base`) taken from
-    the slice below, within that slice's end-diastolic LV, where the end-systolic `image`
-    shows the wall there (`wall_shown`); RV labels there are kept."""
-    if image.shape != es_mask.shape:
-        raise ValueError(f"an end-systolic image of shape {image.shape} against its mask "
-                         f"{es_mask.shape}")
-    out = es_mask.copy()
-    k = lost_base(ed_mask, es_mask, spacing_mm)
+def restored_base(mask: np.ndarray, image: np.ndarray, spacing_mm: tuple[float, float],
+                  diastole: np.ndarray | None = None) -> np.ndarray:
+    """`mask` (a copy) with its partly drawn basal slice (`partial_base`) given the LV of the
+    full slice below where `image` (the phase's, same shape) shows the wall there
+    (`wall_shown`); inside that slice's end-diastolic LV when `diastole` is given; RV labels
+    there are kept."""
+    if image.shape != mask.shape:
+        raise ValueError(f"an image of shape {image.shape} against its mask {mask.shape}")
+    out = mask.copy()
+    k = partial_base(mask, spacing_mm, diastole)
     if k is None:
         return out
-    room = np.isin(ed_mask[k], _LV_CODES) & (es_mask[k] != Structure.RV_CAVITY)
-    if not wall_shown(image, es_mask, k, room):
+    room = mask[k] != Structure.RV_CAVITY
+    if diastole is not None:
+        room &= np.isin(diastole[k], _LV_CODES)
+    if not wall_shown(image, mask, k, room):
         return out
-    below = es_mask[k + 1]
+    below = mask[k + 1]
+    out[k][np.isin(out[k], _LV_CODES) & room] = Structure.BACKGROUND
     out[k][room & (below == Structure.LV_MYOCARDIUM)] = Structure.LV_MYOCARDIUM
     out[k][room & (below == Structure.LV_CAVITY)] = Structure.LV_CAVITY
     return out

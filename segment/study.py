@@ -25,7 +25,7 @@ from segment.border import reader_border
 from segment.checkpoint import label_codes
 from segment.infer import Segmenter
 from segment.io import SaxStudy, bsa_m2, write_mask
-from segment.lvbase import systolic_base
+from segment.lvbase import restored_base
 from segment.motion import regional_motion
 from segment.qc import (
     EF_RANGE_PCT,
@@ -95,11 +95,12 @@ def _phases(study: SaxStudy, segmenter: Segmenter) -> tuple[dict[int, np.ndarray
         drawn = dict(zip((ed, es), segmenter.segment_phases(
             [study.phases[ed], study.phases[es]], study.spacing_mm, 0), strict=True))
     masks = {k: reader_border(mask, study.phases[k]) for k, mask in drawn.items()}
+    # the basal LV slice the network drew in part or lost (segment.lvbase)
+    masks[ed] = restored_base(masks[ed], study.phases[ed], study.spacing_mm)
     if es != ed:  # the systolic RV base follows the tricuspid annulus (segment.annulus)
         masks[es] = follow_annulus(masks[ed], masks[es], study.spacing_mm,
                                    study.slice_spacing_mm)
-        # and the systolic LV base the network lost one slice short (segment.lvbase)
-        masks[es] = systolic_base(masks[ed], masks[es], study.phases[es], study.spacing_mm)
+        masks[es] = restored_base(masks[es], study.phases[es], study.spacing_mm, masks[ed])
     if n <= 2:
         curve = [_volumes(study, masks[k], Structure.LV_CAVITY) for k in range(n)]
     return masks, curve, ed, es

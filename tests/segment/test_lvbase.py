@@ -1,4 +1,4 @@
-"""The end-systolic LV base the network lost (segment.lvbase)."""
+"""The basal LV slice the network drew in part or lost (segment.lvbase)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,18 @@ from fakes.segment import PreparedSegmenter, heart_slice, readers_case
 
 from cmr_search.vocab import Structure
 from segment.lvbase import (
+    FULL_SHARE,
     MIN_DARK_WALL_SHARE,
     MIN_DIASTOLIC_CAVITY_MM2,
-    lost_base,
-    systolic_base,
+    partial_base,
+    restored_base,
     wall_shown,
 )
 from segment.study import analyse
 
 SHAPE = (64, 64)
 SPACING = (1.5, 1.5)
+_LV = (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM)
 
 
 def _stack(cavities: list[float]) -> np.ndarray:
@@ -30,7 +32,7 @@ def _lost_at(mask: np.ndarray, *slices: int) -> np.ndarray:
     """`mask` with the LV of `slices` taken away, as the network drew a grey systolic base."""
     out = mask.copy()
     for k in slices:
-        out[k][np.isin(out[k], (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM))] = 0
+        out[k][np.isin(out[k], _LV)] = 0
     return out
 
 
@@ -42,15 +44,15 @@ def _image(mask: np.ndarray, wall: float = 40.0) -> np.ndarray:
 
 
 def _lv(labels: np.ndarray) -> np.ndarray:
-    return np.where(np.isin(labels, (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM)), labels, 0)
+    return np.where(np.isin(labels, _LV), labels, 0)
 
 
-def test_the_slice_above_the_systolic_lv_gets_the_lv_of_the_slice_below() -> None:
+def test_the_systolic_slice_above_the_lv_gets_the_lv_of_the_slice_below() -> None:
     ed, es = _stack([14, 14, 13, 11]), _lost_at(_stack([10, 9, 8, 6]), 0)
-    assert lost_base(ed, es, SPACING) == 0
+    assert partial_base(es, SPACING, ed) == 0
     drawn = es.copy()
     image = _image(_stack([10, 9, 8, 6]))  # the image shows the basal ring the network lost
-    restored = systolic_base(ed, es, image, SPACING)
+    restored = restored_base(es, image, SPACING, ed)
     assert np.array_equal(es, drawn) and restored.dtype == es.dtype  # the input is unchanged
     # the slice below's LV (inside the diastolic LV of slice 0); its own RV stays
     assert np.array_equal(_lv(restored[0]), _lv(es[1]))
@@ -62,41 +64,60 @@ def test_only_the_lv_inside_that_slices_diastolic_lv_and_never_over_its_rv() -> 
     ed = _stack([9, 14, 13])  # a smaller diastolic LV on the basal slice
     es = _lost_at(_stack([10, 10, 9]), 0)
     es[0][:, :20] = Structure.RV_CAVITY  # and the systolic RV across part of it
-    restored = systolic_base(ed, es, _image(_stack([10, 10, 9])), SPACING)
-    lv = np.isin(restored[0], (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM))
+    restored = restored_base(es, _image(_stack([10, 10, 9])), SPACING, ed)
+    lv = np.isin(restored[0], _LV)
     assert lv.any()
-    assert not (lv & ~np.isin(ed[0], (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM))).any()
+    assert not (lv & ~np.isin(ed[0], _LV)).any()
     assert (restored[0][:, :20] == Structure.RV_CAVITY).all()
+
+
+def test_a_diastolic_slice_drawn_in_part_gets_the_full_slice_below() -> None:
+    ed = _stack([13, 14, 13, 11])
+    partial = ed.copy()
+    partial[0][partial[0] == Structure.LV_MYOCARDIUM] = Structure.BACKGROUND  # cavity only
+    partial[0][:, 32:][partial[0][:, 32:] == Structure.LV_CAVITY] = Structure.BACKGROUND
+    lv = np.isin(partial, _LV).sum(axis=(1, 2))
+    assert 0 < lv[0] < FULL_SHARE * lv.max()
+    assert partial_base(partial, SPACING) == 0
+    restored = restored_base(partial, _image(ed), SPACING)
+    own_rv = partial[0] == Structure.RV_CAVITY  # kept where the slice below has its wall
+    assert np.array_equal(_lv(restored[0])[~own_rv], _lv(ed[1])[~own_rv])
+    assert np.array_equal(restored[0] == Structure.RV_CAVITY, own_rv)
+    assert np.array_equal(restored[1:], partial[1:])
+    # at end-diastole a slice the network left empty is not the LV's to claim (the atrium)
+    assert partial_base(_lost_at(ed, 0), SPACING) is None
+    # nor is a slice already full, nor one above it
+    assert partial_base(ed, SPACING) is None
 
 
 def test_one_slice_only_and_nothing_where_it_does_not_apply() -> None:
     ed = _stack([14, 14, 13, 11])
     two_lost = _lost_at(_stack([10, 9, 8, 6]), 0, 1)
-    assert lost_base(ed, two_lost, SPACING) == 1  # the annulus travels about a slice
-    image = _image(_stack([10, 9, 8, 6]))
-    restored = systolic_base(ed, two_lost, image, SPACING)
+    assert partial_base(two_lost, SPACING, ed) == 1  # the annulus travels about a slice
+    restored = restored_base(two_lost, _image(_stack([10, 9, 8, 6])), SPACING, ed)
     assert (restored[1] == Structure.LV_CAVITY).any()
     assert not (restored[0] == Structure.LV_CAVITY).any()
     # the LV reaches the first slice; no slice above it
     whole = _stack([10, 9, 8, 6])
-    assert lost_base(ed, whole, SPACING) is None
-    assert np.array_equal(systolic_base(ed, whole, image, SPACING), whole)
+    assert partial_base(whole, SPACING, ed) is None
+    assert np.array_equal(restored_base(whole, _image(whole), SPACING, ed), whole)
     # end-diastole has no ventricle to speak of there (the base only grazed)
     graze = np.sqrt(0.5 * MIN_DIASTOLIC_CAVITY_MM2 / np.pi) / SPACING[0]
-    assert lost_base(_stack([graze, 14, 13, 11]), _lost_at(whole, 0), SPACING) is None
-    # no systolic LV at all
-    assert lost_base(ed, _lost_at(whole, 0, 1, 2, 3), SPACING) is None
-    with pytest.raises(ValueError, match="end-systole of shape"):
-        lost_base(ed, whole[:3], SPACING)
+    assert partial_base(_lost_at(whole, 0), SPACING, _stack([graze, 14, 13, 11])) is None
+    assert partial_base(_lost_at(whole, 0, 1, 2, 3), SPACING, ed) is None  # no LV at all
+    with pytest.raises(ValueError, match="against end-diastole"):
+        partial_base(whole, SPACING, ed[:3])
+    with pytest.raises(ValueError, match="an image of shape"):
+        restored_base(whole, _image(whole)[:3], SPACING, ed)
 
 
-def test_a_slice_whose_ring_is_bright_cut_the_atrium_and_stays_empty() -> None:
+def test_a_slice_whose_ring_is_bright_cut_the_atrium_and_stays_as_drawn() -> None:
     ed, es = _stack([14, 14, 13, 11]), _lost_at(_stack([10, 9, 8, 6]), 0)
-    room = np.isin(ed[0], (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM))
+    room = np.isin(ed[0], _LV)
     atrium = _image(_stack([10, 9, 8, 6]))
     atrium[0][room] = 200.0  # one pool of blood where the slice below has its wall
     assert not wall_shown(atrium, es, 0, room)
-    assert np.array_equal(systolic_base(ed, es, atrium, SPACING), es)
+    assert np.array_equal(restored_base(es, atrium, SPACING, ed), es)
     # a wall darker than the midpoint of blood and wall counts; a brighter one does not
     shown = _image(_stack([10, 9, 8, 6]))
     shown[0][_stack([10])[0] == Structure.LV_MYOCARDIUM] = 100.0
@@ -113,17 +134,25 @@ def test_a_slice_whose_ring_is_bright_cut_the_atrium_and_stays_empty() -> None:
         assert wall_shown(ring, es, 0, room) is expected
     # a cine whose blood is no brighter than its wall says nothing by darkness
     assert not wall_shown(np.full_like(atrium, 50.0), es, 0, room)
-    with pytest.raises(ValueError, match="end-systolic image of shape"):
-        systolic_base(ed, es, atrium[:3], SPACING)
 
 
-def test_analyse_restores_the_systolic_base_and_measures_it() -> None:
+def test_analyse_restores_both_phases_bases_and_measures_them() -> None:
     study, masks, _ = readers_case([(12, False), (8, False)])
+    ed_drawn = masks[0].copy()
+    basal = masks[0][0]  # half the cavity and none of the wall drawn
+    basal[basal == Structure.LV_MYOCARDIUM] = Structure.BACKGROUND
+    basal[:, 32:][basal[:, 32:] == Structure.LV_CAVITY] = Structure.BACKGROUND
     masks[1] = _lost_at(masks[1], 0)
     result = analyse(study, PreparedSegmenter(masks, study.phases))
-    es = result.masks[result.es]
+    ed, es = result.masks[result.ed], result.masks[result.es]
+    rv = ed[0] == Structure.RV_CAVITY
+    assert np.array_equal(_lv(ed[0])[~rv], _lv(ed[1])[~rv])  # the full slice below's LV
+    assert (ed[0] == Structure.LV_MYOCARDIUM).sum() > 0.8 * (
+        ed_drawn[0] == Structure.LV_MYOCARDIUM).sum()
     assert np.array_equal(es[0] == Structure.LV_CAVITY, es[1] == Structure.LV_CAVITY)
     voxel_ml = 1.5 * 1.5 * 10.0 / 1000
     lvesv = (es == Structure.LV_CAVITY).sum() * voxel_ml
     assert result.values["lvesv_ml"] == pytest.approx(lvesv, abs=0.1)
     assert lvesv > 1.1 * (es[1:] == Structure.LV_CAVITY).sum() * voxel_ml
+    lv_mass = (ed == Structure.LV_MYOCARDIUM).sum() * voxel_ml * 1.05
+    assert result.values["lv_mass_g"] == pytest.approx(lv_mass, abs=0.2)
