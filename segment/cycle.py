@@ -82,7 +82,9 @@ def analyse_cycle(study: SaxStudy, segmenter: PhaseSegmenter) -> Cycle:
     masks = [mask if k == ed else follow_annulus(masks[ed], mask, study.spacing_mm,
                                                  study.slice_spacing_mm)
              for k, mask in enumerate(masks)]
-    # and the measured pair's LV base the network lost, as `analyse` restores it
+    # and the measured pair's LV base the network lost, as `analyse` restores it (ED after
+    # the annulus here, before it there: the same, the annulus reads only the ED RV, which
+    # the restoration keeps)
     masks[ed] = restored_base(masks[ed], study.phases[ed], study.spacing_mm)
     lv[ed] = curve_ml(study, [masks[ed]], Structure.LV_CAVITY)[0]
     if es != ed:

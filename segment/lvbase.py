@@ -34,7 +34,7 @@ FULL_SHARE = 0.5
 # Smaller end-diastolic LV cavity (mm^2) on the slice above: no ventricle to restore there
 # (about a 16 mm circle: the top of a basal slice the ventricle only grazes).
 MIN_DIASTOLIC_CAVITY_MM2 = 200.0
-# The share of the slice below's wall pixels that must be dark on the lost slice: readers
+# The share of the slice below's wall pixels that must be dark on the slice restored: readers
 # count a basal slice as ventricle when myocardium surrounds its cavity; where the ring is
 # bright the slice cut the atrium.
 MIN_DARK_WALL_SHARE = 0.5
@@ -56,18 +56,19 @@ def partial_base(mask: np.ndarray, spacing_mm: tuple[float, float],
     k = int(np.flatnonzero(lv >= FULL_SHARE * lv.max())[0]) - 1
     if k < 0:
         return None
-    if diastole is None:
+    if diastole is None:  # even a few pixels: the network saw ventricle there, not atrium
         return k if lv[k] > 0 else None
     cavity_mm2 = (diastole[k] == Structure.LV_CAVITY).sum() * spacing_mm[0] * spacing_mm[1]
     return k if cavity_mm2 >= MIN_DIASTOLIC_CAVITY_MM2 else None
 
 
-def wall_shown(image: np.ndarray, es_mask: np.ndarray, k: int, room: np.ndarray) -> bool:
-    """Whether slice `k` of the end-systolic `image` is dark (wall) on most pixels where the
-    slice below has its wall, within `room`: dark meaning nearer that slice's wall signal
-    than its blood's. False where the slice below's blood is no brighter than its wall (not
-    a bright-blood cine: dark says nothing there)."""
-    below = es_mask[k + 1]
+def wall_shown(image: np.ndarray, mask: np.ndarray, k: int, room: np.ndarray) -> bool:
+    """Whether slice `k` of one phase's `image` is dark (wall) on at least
+    `MIN_DARK_WALL_SHARE` of the pixels where slice k + 1 of its `mask` has wall, within
+    `room`: dark meaning nearer that slice's wall signal than its blood's. False where the
+    slice below's blood is no brighter than its wall (not a bright-blood cine: dark says
+    nothing there)."""
+    below = mask[k + 1]
     wall = (below == Structure.LV_MYOCARDIUM) & room
     if not wall.any() or not (below == Structure.LV_CAVITY).any():
         return False

@@ -2,9 +2,9 @@
 
 `analyse` segments the short-axis stack (every phase without test-time augmentation when a full
 cine is there, to draw the LV volume curve; ED and ES with it), applies the readers' LV border
-(`segment.border`) and, at ES, the RV base that follows the annulus (`segment.annulus`) and
-the LV base the network lost (`segment.lvbase`), measures and runs QC; `write` puts one NIfTI
-mask per segmented phase, a label sidecar and `measurements.json` in a folder.
+(`segment.border`), the LV base the network drew in part or lost (`segment.lvbase`) and, at
+ES, the RV base that follows the annulus (`segment.annulus`), measures and runs QC; `write`
+puts one NIfTI mask per segmented phase, a label sidecar and `measurements.json` in a folder.
 """
 
 from __future__ import annotations
@@ -103,6 +103,9 @@ def _phases(study: SaxStudy, segmenter: Segmenter) -> tuple[dict[int, np.ndarray
         masks[es] = restored_base(masks[es], study.phases[es], study.spacing_mm, masks[ed])
     if n <= 2:
         curve = [_volumes(study, masks[k], Structure.LV_CAVITY) for k in range(n)]
+    else:  # the measured pair's points are its measured volumes, as `segment.cycle` keeps them
+        for k in {ed, es}:
+            curve[k] = _volumes(study, masks[k], Structure.LV_CAVITY)
     return masks, curve, ed, es
 
 

@@ -1,5 +1,6 @@
 """A whole cycle: ED and ES on the LV curve, the readers' LV border in every phase, each
-phase's RV base following the annulus, and the systolic LV base the network lost."""
+phase's RV base following the annulus, and the measured pair's LV base the network drew in
+part or lost."""
 
 from __future__ import annotations
 
@@ -53,17 +54,23 @@ def test_phases_the_source_names_are_taken_over_the_curve() -> None:
     assert (cycle.ed, cycle.es) == (1, 0)
 
 
-def test_the_systolic_lv_base_the_network_lost_is_restored_and_measured() -> None:
+def test_the_lv_base_the_network_drew_in_part_or_lost_is_restored_and_measured() -> None:
     study, masks, _ = readers_case([(12, False), (10, False), (8, False), (11, False)])
+    basal = masks[0][0]  # end-diastole: half the basal cavity drawn, none of its wall
+    basal[basal == Structure.LV_MYOCARDIUM] = Structure.BACKGROUND
+    basal[:, 32:][basal[:, 32:] == Structure.LV_CAVITY] = Structure.BACKGROUND
     for k in (1, 2):  # the basal LV lost in two phases; the image still shows its ring
         masks[k][0][(masks[k][0] == Structure.LV_CAVITY)
                     | (masks[k][0] == Structure.LV_MYOCARDIUM)] = Structure.BACKGROUND
     cycle = analyse_cycle(study, PreparedSegmenter(masks, study.phases))
-    assert cycle.es == 2
-    es = cycle.masks[2]
-    assert ((es[0] == Structure.LV_CAVITY) == (es[1] == Structure.LV_CAVITY)).all()
-    assert not (cycle.masks[1][0] == Structure.LV_CAVITY).any()  # only the measured ES
+    assert (cycle.ed, cycle.es) == (0, 2)
     voxel_ml = 1.5 * 1.5 * 10.0 / 1000
-    lvesv = (es == Structure.LV_CAVITY).sum() * voxel_ml
-    assert cycle.lv_curve_ml[2] == pytest.approx(lvesv, abs=0.1)
-    assert cycle.result.values["lvesv_ml"] == pytest.approx(lvesv, abs=0.1)
+    for k in (0, 2):  # the measured pair, each from its own full slice below
+        mask = cycle.masks[k]
+        assert ((mask[0] == Structure.LV_CAVITY) == (mask[1] == Structure.LV_CAVITY)).all()
+        volume = (mask == Structure.LV_CAVITY).sum() * voxel_ml
+        assert cycle.lv_curve_ml[k] == pytest.approx(volume, abs=0.1)
+    assert (cycle.masks[0][0] == Structure.LV_MYOCARDIUM).any()
+    assert not (cycle.masks[1][0] == Structure.LV_CAVITY).any()  # only the measured pair
+    assert cycle.result.values["lvedv_ml"] == pytest.approx(cycle.lv_curve_ml[0], abs=0.1)
+    assert cycle.result.values["lvesv_ml"] == pytest.approx(cycle.lv_curve_ml[2], abs=0.1)

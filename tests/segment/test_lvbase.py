@@ -84,10 +84,15 @@ def test_a_diastolic_slice_drawn_in_part_gets_the_full_slice_below() -> None:
     assert np.array_equal(_lv(restored[0])[~own_rv], _lv(ed[1])[~own_rv])
     assert np.array_equal(restored[0] == Structure.RV_CAVITY, own_rv)
     assert np.array_equal(restored[1:], partial[1:])
-    # at end-diastole a slice the network left empty is not the LV's to claim (the atrium)
+    # at end-diastole a slice the network left empty is not the LV's to claim (the atrium);
+    # one it drew even a pixel of LV on is
     assert partial_base(_lost_at(ed, 0), SPACING) is None
-    # nor is a slice already full, nor one above it
+    speck = _lost_at(ed, 0)
+    speck[0][32, 32] = Structure.LV_CAVITY
+    assert partial_base(speck, SPACING) == 0
+    # a stack whose first slice is full has no partial slice above it
     assert partial_base(ed, SPACING) is None
+    assert partial_base(ed[:1], SPACING) is None  # nor has a single slice
 
 
 def test_one_slice_only_and_nothing_where_it_does_not_apply() -> None:
@@ -132,8 +137,11 @@ def test_a_slice_whose_ring_is_bright_cut_the_atrium_and_stays_as_drawn() -> Non
         dark = wall[:int(share * len(wall))]
         ring[0][dark[:, 0], dark[:, 1]] = 40.0
         assert wall_shown(ring, es, 0, room) is expected
-    # a cine whose blood is no brighter than its wall says nothing by darkness
-    assert not wall_shown(np.full_like(atrium, 50.0), es, 0, room)
+    # a cine whose blood is no brighter than its wall says nothing by darkness: here the slice
+    # below has dark blood and a bright wall, and the slice above is dark where that wall is
+    inverted = np.full_like(atrium, 20.0)
+    inverted[1][es[1] == Structure.LV_MYOCARDIUM] = 200.0
+    assert not wall_shown(inverted, es, 0, room)
 
 
 def test_analyse_restores_both_phases_bases_and_measures_them() -> None:
@@ -156,3 +164,13 @@ def test_analyse_restores_both_phases_bases_and_measures_them() -> None:
     assert lvesv > 1.1 * (es[1:] == Structure.LV_CAVITY).sum() * voxel_ml
     lv_mass = (ed == Structure.LV_MYOCARDIUM).sum() * voxel_ml * 1.05
     assert result.values["lv_mass_g"] == pytest.approx(lv_mass, abs=0.2)
+
+
+def test_a_cines_volume_curve_holds_the_measured_pairs_restored_volumes() -> None:
+    study, masks, _ = readers_case([(12, False), (10, False), (8, False), (11, False)])
+    masks[2] = _lost_at(masks[2], 0)  # end-systole lost its base
+    result = analyse(study, PreparedSegmenter(masks, study.phases))
+    assert (result.ed, result.es) == (0, 2)
+    assert (result.masks[2][0] == Structure.LV_CAVITY).any()
+    assert result.lv_curve_ml[2] == pytest.approx(result.values["lvesv_ml"], abs=0.1)
+    assert result.lv_curve_ml[0] == pytest.approx(result.values["lvedv_ml"], abs=0.1)
