@@ -24,6 +24,26 @@ def test_segment_writes_masks_and_measurements(tmp_path: Path,
     assert measurements and list((tmp_path / "out").glob("*_seg.nii.gz"))
 
 
+def test_segment_measures_as_the_index_does_unless_flips_are_asked_for(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import segment.commands
+    from segment.io import StudyReadError
+
+    seen: list[bool] = []
+
+    def fake(study: Path, out: Path, checkpoint: Path, tta: bool = False) -> object:
+        seen.append(tta)
+        raise StudyReadError(f"{study}: stopped here")
+
+    monkeypatch.setattr(segment.commands, "segment_study", fake)
+    (tmp_path / "study").mkdir()
+    for extra in ([], ["--tta"]):
+        result = CliRunner().invoke(app, ["segment", str(tmp_path / "study"), "--out",
+                                          str(tmp_path / "out"), *extra])
+        assert result.exit_code == 1 and "stopped here" in result.output
+    assert seen == [False, True]
+
+
 def test_bad_input_is_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["segment", str(tmp_path / "nothing"), "--out",
                                       str(tmp_path / "out")])
