@@ -175,7 +175,7 @@ def segment_command(
     checkpoint: Annotated[Path, typer.Option(help="segmentation checkpoint folder")] =
         DEFAULT_CHECKPOINT,
     tta: Annotated[bool, typer.Option(
-        help="test-time flips: about twice the time, and on ACDC a better myocardium but a "
+        help="test-time flips: about 1.75x the time, and on ACDC a better myocardium but a "
              "worse systolic RV and LVEF; off, it measures as the index does")] = False,
 ) -> None:
     """Segment a study's short-axis cine: masks aligned to the input, and measurements."""

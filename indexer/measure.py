@@ -62,8 +62,8 @@ def _border_settings_bytes(checkpoint: Path) -> bytes:
 
 @dataclass(frozen=True)
 class CheckpointSegmentation:
-    """A segmentation checkpoint folder; test-time augmentation (4 flips, 4x the time) off by
-    default for indexing."""
+    """A segmentation checkpoint folder; test-time augmentation (4 flips, about 1.75x the time
+    per study) off by default for indexing."""
 
     checkpoint: Path
     tta: bool = False

@@ -7,8 +7,8 @@ names them). The measured pair is segmented again, end-systole read inside end-d
 (`segment.systole`); the other phases' masks stay as drawn alone.
 
 What the indexer keeps of a study (curves and contours for the study page, numbers for search);
-`segment.study.analyse` remains the one-study command's path (ED and ES re-segmented with
-test-time augmentation).
+`segment.study.analyse` remains the one-study command's path (ED and ES re-segmented, with
+test-time flips when the segmenter has them: `cmr-search segment --tta`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """One study from pixels to numbers: segment, find ED and ES, measure, flag, write.
 
 `analyse` segments the short-axis stack (every phase without test-time augmentation when a full
-cine is there, to draw the LV volume curve; ED and ES with it), applies the readers' LV border
+cine is there, to draw the LV volume curve; ED and ES again, with flips when the segmenter has
+them), applies the readers' LV border
 (`segment.border`), the LV base the network drew in part or lost (`segment.lvbase`) and, at
 ES, the RV base that follows the annulus (`segment.annulus`), measures and runs QC; `write`
 puts one NIfTI mask per segmented phase, a label sidecar and `measurements.json` in a folder.

@@ -44,6 +44,25 @@ def test_segment_measures_as_the_index_does_unless_flips_are_asked_for(
     assert seen == [False, True]
 
 
+def test_segment_study_builds_its_segmenter_without_flips_unless_asked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import segment.commands
+    from segment.io import StudyReadError
+
+    built: list[bool] = []
+
+    class Spy:
+        def __init__(self, checkpoint: Path, tta: bool = True) -> None:
+            built.append(tta)
+            raise StudyReadError("stopped here")
+
+    monkeypatch.setattr(segment.commands, "Segmenter", Spy)
+    for kwargs in ({}, {"tta": True}):
+        with pytest.raises(StudyReadError):
+            segment.commands.segment_study(tmp_path, tmp_path / "out", tmp_path, **kwargs)
+    assert built == [False, True]
+
+
 def test_bad_input_is_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["segment", str(tmp_path / "nothing"), "--out",
                                       str(tmp_path / "out")])
