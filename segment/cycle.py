@@ -23,9 +23,8 @@ from cmr_search.vocab import Structure
 from segment.annulus import follow_annulus
 from segment.border import reader_border
 from segment.io import SaxStudy
-from segment.lvbase import restored_base
 from segment.measure import ed_es_from_curve, volume_ml
-from segment.study import StudyResult, hinted_phases, measure_masks
+from segment.study import StudyResult, finished_pair, hinted_phases, measure_masks
 
 
 class PhaseSegmenter(Protocol):
@@ -78,18 +77,13 @@ def analyse_cycle(study: SaxStudy, segmenter: PhaseSegmenter) -> Cycle:
         for k, mask in zip((ed, es), pair, strict=True):
             masks[k] = reader_border(mask, study.phases[k])
             lv[k] = curve_ml(study, [masks[k]], Structure.LV_CAVITY)[0]
-    # every phase's RV base follows the tricuspid annulus from end-diastole (segment.annulus)
-    masks = [mask if k == ed else follow_annulus(masks[ed], mask, study.spacing_mm,
-                                                 study.slice_spacing_mm)
+    # the measured pair finished as `analyse` finishes it (LV base, systolic RV base), and
+    # every other phase's RV base follows the tricuspid annulus from end-diastole too
+    masks[ed], masks[es] = finished_pair(study, masks[ed], masks[es], ed, es)
+    lv[ed], lv[es] = curve_ml(study, [masks[ed], masks[es]], Structure.LV_CAVITY)
+    masks = [mask if k in (ed, es) else follow_annulus(masks[ed], mask, study.spacing_mm,
+                                                       study.slice_spacing_mm)
              for k, mask in enumerate(masks)]
-    # and the measured pair's LV base the network lost, as `analyse` restores it (ED after
-    # the annulus here, before it there: the same, the annulus reads only the ED RV, which
-    # the restoration keeps)
-    masks[ed] = restored_base(masks[ed], study.phases[ed], study.spacing_mm)
-    lv[ed] = curve_ml(study, [masks[ed]], Structure.LV_CAVITY)[0]
-    if es != ed:
-        masks[es] = restored_base(masks[es], study.phases[es], study.spacing_mm, masks[ed])
-        lv[es] = curve_ml(study, [masks[es]], Structure.LV_CAVITY)[0]
     rv = curve_ml(study, masks, Structure.RV_CAVITY)
     result = measure_masks(study, {ed: masks[ed], es: masks[es]}, ed, es, lv)
     result.seconds = time.perf_counter() - started

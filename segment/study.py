@@ -2,10 +2,10 @@
 
 `analyse` segments the short-axis stack (every phase without test-time augmentation when a full
 cine is there, to draw the LV volume curve; ED and ES again, with flips when the segmenter has
-them), applies the readers' LV border
-(`segment.border`), the LV base the network drew in part or lost (`segment.lvbase`) and, at
-ES, the RV base that follows the annulus (`segment.annulus`), measures and runs QC; `write`
-puts one NIfTI mask per segmented phase, a label sidecar and `measurements.json` in a folder.
+them), applies the readers' LV border (`segment.border`) and `finished_pair` (the LV base the
+network drew in part or lost, `segment.lvbase`, and at ES the RV base that follows the
+annulus, `segment.annulus`), measures and runs QC; `write` puts one NIfTI mask per segmented
+phase, a label sidecar and `measurements.json` in a folder.
 """
 
 from __future__ import annotations
@@ -96,18 +96,26 @@ def _phases(study: SaxStudy, segmenter: Segmenter) -> tuple[dict[int, np.ndarray
         drawn = dict(zip((ed, es), segmenter.segment_phases(
             [study.phases[ed], study.phases[es]], study.spacing_mm, 0), strict=True))
     masks = {k: reader_border(mask, study.phases[k]) for k, mask in drawn.items()}
-    # the basal LV slice the network drew in part or lost (segment.lvbase)
-    masks[ed] = restored_base(masks[ed], study.phases[ed], study.spacing_mm)
-    if es != ed:  # the systolic RV base follows the tricuspid annulus (segment.annulus)
-        masks[es] = follow_annulus(masks[ed], masks[es], study.spacing_mm,
-                                   study.slice_spacing_mm)
-        masks[es] = restored_base(masks[es], study.phases[es], study.spacing_mm, masks[ed])
+    masks[ed], masks[es] = finished_pair(study, masks[ed], masks[es], ed, es)
     if n <= 2:
         curve = [_volumes(study, masks[k], Structure.LV_CAVITY) for k in range(n)]
     else:  # the measured pair's points are its measured volumes, as `segment.cycle` keeps them
         for k in {ed, es}:
             curve[k] = _volumes(study, masks[k], Structure.LV_CAVITY)
     return masks, curve, ed, es
+
+
+def finished_pair(study: SaxStudy, ed_mask: np.ndarray, es_mask: np.ndarray, ed: int,
+                  es: int) -> tuple[np.ndarray, np.ndarray]:
+    """The measured ED and ES masks (phases `ed`, `es` of `study`, with the readers' border)
+    after the steps both `analyse` and the indexer's `segment.cycle` take: the basal LV slice
+    the network drew in part or lost (`segment.lvbase`), and at ES the RV base following the
+    tricuspid annulus (`segment.annulus`) before its own LV base, read inside ED's."""
+    ed_mask = restored_base(ed_mask, study.phases[ed], study.spacing_mm)
+    if es == ed:
+        return ed_mask, ed_mask
+    es_mask = follow_annulus(ed_mask, es_mask, study.spacing_mm, study.slice_spacing_mm)
+    return ed_mask, restored_base(es_mask, study.phases[es], study.spacing_mm, ed_mask)
 
 
 def _anterior_sign(study: SaxStudy) -> float:
