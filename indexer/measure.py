@@ -27,12 +27,18 @@ from indexer.records import MeasurementRecord
 from reader.nifti import AcdcStudy
 from reader.scan import Study
 from reader.views import StudyStacks
-from segment.cycle import PhaseSegmenter, analyse_cycle
+from segment.cycle import analyse_cycle
 from segment.io import SaxStudy, sax_from_stack
-from segment.scar import stack_scar
+from segment.phases import CycleSegmenter
+from segment.scar import SliceSegmenter, stack_scar
 
 logger = logging.getLogger(__name__)
 
+
+
+class MeasuringSegmenter(CycleSegmenter, SliceSegmenter, Protocol):
+    """A segmenter as the measure stage uses it: the cine's cycle and the LGE stack's slices
+    (`segment.infer.Segmenter`; tests pass fakes)."""
 
 
 class SegmentationModel(Protocol):
@@ -42,10 +48,10 @@ class SegmentationModel(Protocol):
     @property
     def key(self) -> str: ...
 
-    def load(self) -> PhaseSegmenter: ...
+    def load(self) -> MeasuringSegmenter: ...
 
 
-_LOADED: dict[tuple[str, bool], PhaseSegmenter] = {}
+_LOADED: dict[tuple[str, bool], MeasuringSegmenter] = {}
 
 
 def _border_settings_bytes(checkpoint: Path) -> bytes:
@@ -78,7 +84,7 @@ class CheckpointSegmentation:
                              f"{'tta' if self.tta else 'plain'}-{MEASURE_VERSION}")
         return self._key[0]
 
-    def load(self) -> PhaseSegmenter:
+    def load(self) -> MeasuringSegmenter:
         from segment.infer import Segmenter
 
         name = (str(self.checkpoint), self.tta)

@@ -106,7 +106,7 @@ def second_look(segmenter: SecondLook, slices: np.ndarray, labels: np.ndarray,
             break
         out[last + k] = again[k]
         previous, taken = lv, taken + 1
-    if taken:
-        logger.info("LV lost past slice %d; %d apical slices read again at %.1f mm",
+    if taken:  # debug: a cine logs it for each of its phases, an index for every study
+        logger.debug("LV lost past slice %d; %d apical slices read again at %.1f mm",
                     last, taken, SECOND_LOOK_MM)
     return out

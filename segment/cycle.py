@@ -1,37 +1,26 @@
-"""A whole cardiac cycle segmented: the masks of every phase (with the readers' LV border,
-`segment.border`, each phase's RV base following the annulus from end-diastole,
-`segment.annulus`, and the measured pair's LV base where the network lost it,
-`segment.lvbase`), the LV and RV volume curves, and the measurements of the end-diastolic
-and end-systolic phases found on the LV curve (or named by the source, as ACDC's Info.cfg
-names them). The measured pair is segmented again, end-systole read inside end-diastole
-(`segment.systole`); the other phases' masks stay as drawn alone.
+"""A whole cardiac cycle segmented: the masks of every phase, finished as the measured ones are
+(`segment.phases.drawn_cycle`: read inside end-diastole, the readers' LV border, the LV base
+where the network lost it, the RV base following the annulus), the LV and RV volume curves,
+and the measurements of end-diastole and end-systole found on the LV curve (or named by the
+source, as ACDC's Info.cfg names them).
 
 What the indexer keeps of a study (curves and contours for the study page, numbers for search);
-`segment.study.analyse` remains the one-study command's path (ED and ES re-segmented, with
-test-time flips when the segmenter has them: `cmr-search segment --tta`).
+`segment.study.analyse` remains the one-study command's path (the same drawing, and with
+test-time flips the measured pair drawn again with them: `cmr-search segment --tta`).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
 from cmr_search.vocab import Structure
-from segment.annulus import follow_annulus
-from segment.border import reader_border
 from segment.io import SaxStudy
-from segment.measure import ed_es_from_curve, volume_ml
-from segment.study import StudyResult, finished_pair, hinted_phases, measure_masks
-
-
-class PhaseSegmenter(Protocol):
-    """`segment.infer.Segmenter` as a cycle needs it (tests pass a fake)."""
-
-    def segment_phases(self, volumes: list[np.ndarray], spacing_mm: tuple[float, float],
-                       diastole: int | None = None) -> list[np.ndarray]: ...
+from segment.measure import volume_ml
+from segment.phases import CycleSegmenter, drawn_cycle
+from segment.study import StudyResult, measure_masks
 
 
 @dataclass
@@ -59,31 +48,12 @@ def curve_ml(study: SaxStudy, masks: list[np.ndarray], code: Structure) -> list[
             for m in masks]
 
 
-def analyse_cycle(study: SaxStudy, segmenter: PhaseSegmenter) -> Cycle:
+def analyse_cycle(study: SaxStudy, segmenter: CycleSegmenter) -> Cycle:
     """Segment every phase of a study, find ED and ES on the LV curve, measure and check."""
     started = time.perf_counter()
-    alone = segmenter.segment_phases(study.phases, study.spacing_mm)
-    masks = [reader_border(mask, study.phases[k]) for k, mask in enumerate(alone)]
+    drawn = drawn_cycle(study, segmenter)
+    ed, es, masks = drawn.ed, drawn.es, drawn.masks
     lv = curve_ml(study, masks, Structure.LV_CAVITY)
-    # phases the source names (ACDC Info.cfg) are taken as `analyse` takes them: a curve of
-    # two phases read apart can put them the wrong way round (patient086, whose end-diastolic
-    # LV was tapered and whose end-systolic one was not, segment.taper)
-    ed, es = hinted_phases(study) or ed_es_from_curve(lv)
-    if es != ed:
-        # the measured pair is drawn again as `analyse` draws it, end-systole read inside
-        # end-diastole (segment.systole), so the ES outline is read inside the ED mask kept
-        pair = segmenter.segment_phases([study.phases[ed], study.phases[es]],
-                                        study.spacing_mm, 0)
-        for k, mask in zip((ed, es), pair, strict=True):
-            masks[k] = reader_border(mask, study.phases[k])
-            lv[k] = curve_ml(study, [masks[k]], Structure.LV_CAVITY)[0]
-    # the measured pair finished as `analyse` finishes it (LV base, systolic RV base), and
-    # every other phase's RV base follows the tricuspid annulus from end-diastole too
-    masks[ed], masks[es] = finished_pair(study, masks[ed], masks[es], ed, es)
-    lv[ed], lv[es] = curve_ml(study, [masks[ed], masks[es]], Structure.LV_CAVITY)
-    masks = [mask if k in (ed, es) else follow_annulus(masks[ed], mask, study.spacing_mm,
-                                                       study.slice_spacing_mm)
-             for k, mask in enumerate(masks)]
     rv = curve_ml(study, masks, Structure.RV_CAVITY)
     result = measure_masks(study, {ed: masks[ed], es: masks[es]}, ed, es, lv)
     result.seconds = time.perf_counter() - started

@@ -292,16 +292,22 @@ class Segmenter:
         return self._heart_center(self._to_grid(slices[lo:hi], spacing_mm),
                                   slice(middle.start - lo, middle.stop - lo))
 
-    def segment_phases(self, volumes: list[np.ndarray], spacing_mm: tuple[float, float],
-                       diastole: int | None = None) -> list[np.ndarray]:
-        """Segment several phases of one stack; the heart is found once, in the first.
+    def network_labels(self, volumes: list[np.ndarray],
+                       spacing_mm: tuple[float, float]) -> list[np.ndarray]:
+        """The network's labels (argmax, not cleaned) of several phases of one stack, the heart
+        found once, in the first; `finish` makes them masks. Apart so that a cycle can finish
+        them twice (alone, to find end-diastole; then inside it) with one pass of the network."""
+        center = self.heart_center(volumes[0], spacing_mm)
+        return [np.argmax(self.probabilities(v, spacing_mm, center), axis=1) for v in volumes]
+
+    def finish(self, raw: list[np.ndarray], volumes: list[np.ndarray],
+               spacing_mm: tuple[float, float], diastole: int | None = None) -> list[np.ndarray]:
+        """Masks (`Structure` codes) from `network_labels` of `volumes`.
 
         With `diastole` (the index of end-diastole in `volumes`) every other phase is read
         inside that phase's segmentation (`segment.systole`): a ventricle contracts, so what
         the network draws outside the diastolic ventricles is not them.
         """
-        center = self.heart_center(volumes[0], spacing_mm)
-        raw = [np.argmax(self.probabilities(v, spacing_mm, center), axis=1) for v in volumes]
         if diastole is None:
             return [self._apex_kept(clean_labels(r, v), v, spacing_mm)
                     for r, v in zip(raw, volumes, strict=True)]
@@ -310,6 +316,12 @@ class Segmenter:
         return [ed if k == diastole else self._apex_kept(
             clean_labels(within_diastole(r, ed, spacing_mm), volumes[k]), volumes[k], spacing_mm,
             ed) for k, r in enumerate(raw)]
+
+    def segment_phases(self, volumes: list[np.ndarray], spacing_mm: tuple[float, float],
+                       diastole: int | None = None) -> list[np.ndarray]:
+        """Segment several phases of one stack (`network_labels`, then `finish`)."""
+        return self.finish(self.network_labels(volumes, spacing_mm), volumes, spacing_mm,
+                           diastole)
 
     def _apex_kept(self, labels: np.ndarray, slices: np.ndarray, spacing_mm: tuple[float, float],
                    diastole: np.ndarray | None = None) -> np.ndarray:

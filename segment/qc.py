@@ -29,6 +29,9 @@ class QcFlag(StrEnum):
     NO_LV = "no_lv"
     NO_RV = "no_rv"
     ED_ES_UNCLEAR = "ed_es_unclear"
+    # another phase of the cine, drawn and finished the same way, holds a clearly smaller LV
+    # than the one measured at end-systole (`es_excess_flags`)
+    ES_NOT_SMALLEST = "es_not_smallest"
     NO_BODY_SIZE = "no_body_size"
     NO_LGE_MYOCARDIUM = "no_lge_myocardium"  # the LV wall was not found on the LGE stack
     # the scar measure is not validated yet (it missed scars on the synthetic bench): every
@@ -42,6 +45,10 @@ EF_RANGE_PCT = (5.0, 90.0)
 LV_EDV_RANGE_ML = (40.0, 500.0)
 RV_EDV_RANGE_ML = (40.0, 500.0)
 LV_MASS_RANGE_G = (30.0, 400.0)
+# how much larger (share of the end-diastolic LV volume) the measured end-systolic LV may be
+# than the cine's smallest before its ESV and EF are uncertain: neighbouring phases round
+# end-systole differ by a few percent, a whole basal slice counted or not by 10 to 20 %
+ES_EXCESS_SHARE = 0.1
 # the last slice's LV cavity, as a share of the stack's largest, above which the apex was not
 # reached (a real apex closes with a narrow cavity)
 APICAL_CAVITY_SHARE = 0.35
@@ -109,6 +116,17 @@ def slice_flags(mask: np.ndarray, spacing_mm: tuple[float, float]) -> list[QcFla
     if shifts and max(shifts) > 15.0:
         return [QcFlag.SLICE_DISAGREEMENT]
     return []
+
+
+def es_excess_flags(curve_ml: list[float], ed: int, es: int) -> list[QcFlag]:
+    """End-systole measured larger than another phase of the same LV curve (ml, every phase
+    drawn and finished as the measured ones) by more than `ES_EXCESS_SHARE` of end-diastole's
+    volume: one of the two phases' basal slices was read differently, and the ESV (and EF)
+    depends on which. Nothing to compare with fewer than three phases."""
+    if len(curve_ml) < 3 or max(ed, es) >= len(curve_ml):
+        return []
+    excess = curve_ml[es] - min(curve_ml)
+    return [QcFlag.ES_NOT_SMALLEST] if excess > ES_EXCESS_SHARE * curve_ml[ed] else []
 
 
 def range_flag(value: float, bounds: tuple[float, float], flag: QcFlag) -> list[QcFlag]:

@@ -1,11 +1,11 @@
 """One study from pixels to numbers: segment, find ED and ES, measure, flag, write.
 
-`analyse` segments the short-axis stack (every phase without test-time augmentation when a full
-cine is there, to draw the LV volume curve; ED and ES again, with flips when the segmenter has
-them), applies the readers' LV border (`segment.border`) and `finished_pair` (the LV base the
-network drew in part or lost, `segment.lvbase`, and at ES the RV base that follows the
-annulus, `segment.annulus`), measures and runs QC; `write` puts one NIfTI mask per segmented
-phase, a label sidecar and `measurements.json` in a folder.
+`analyse` draws every phase as the indexer does (`segment.phases.drawn_cycle`: one pass of
+the network, end-diastole from the phases drawn alone, every phase then read inside it and
+finished, end-systole the smallest LV of that curve); with test-time flips (`--tta`) a full
+cine's pair is drawn again with them and finished the same way (`finished_pair`). It measures
+and runs QC; `write` puts one NIfTI mask per segmented phase, a label sidecar and
+`measurements.json` in a folder.
 """
 
 from __future__ import annotations
@@ -21,13 +21,12 @@ import numpy as np
 
 from cmr_search.vocab import Structure
 from segment import measure as m
-from segment.annulus import follow_annulus
 from segment.border import reader_border
 from segment.checkpoint import label_codes
 from segment.infer import Segmenter
 from segment.io import SaxStudy, bsa_m2, write_mask
-from segment.lvbase import restored_base
 from segment.motion import regional_motion
+from segment.phases import drawn_cycle, finished_pair
 from segment.qc import (
     EF_RANGE_PCT,
     LV_EDV_RANGE_ML,
@@ -35,6 +34,7 @@ from segment.qc import (
     RV_EDV_RANGE_ML,
     QcFlag,
     coverage_flags,
+    es_excess_flags,
     lv_closed_flags,
     range_flag,
     slice_flags,
@@ -69,53 +69,21 @@ def _volumes(study: SaxStudy, mask: np.ndarray, code: Structure) -> float:
     return m.volume_ml(mask, code, study.spacing_mm, study.slice_spacing_mm)
 
 
-def hinted_phases(study: SaxStudy) -> tuple[int, int] | None:
-    """(ED, ES) phase indices the source names (ACDC Info.cfg), when it names two of ours."""
-    frames = study.frame_numbers
-    if study.ed_hint in frames and study.es_hint in frames and study.ed_hint != study.es_hint:
-        return frames.index(study.ed_hint), frames.index(study.es_hint)
-    return None
-
-
 def _phases(study: SaxStudy, segmenter: Segmenter) -> tuple[dict[int, np.ndarray], list[float],
                                                              int, int]:
     n = len(study.phases)
-    hint = hinted_phases(study)
-    if n <= 2:
-        # end-systole is read inside end-diastole (segment.systole): both must be known first
-        ed, es = hint or m.ed_es_from_curve([
-            _volumes(study, reader_border(a, study.phases[k]), Structure.LV_CAVITY)
-            for k, a in enumerate(segmenter.segment_phases(study.phases, study.spacing_mm))])
-        es = es if n == 2 else ed
-        drawn = dict(enumerate(segmenter.segment_phases(study.phases, study.spacing_mm, ed)))
-    else:
-        rough = segmenter.without_tta().segment_phases(study.phases, study.spacing_mm)
-        curve = [_volumes(study, reader_border(r, study.phases[k]), Structure.LV_CAVITY)
-                 for k, r in enumerate(rough)]
-        ed, es = hint or m.ed_es_from_curve(curve)
+    # a full cine is drawn without flips (every phase, for the curve); the pair again with them
+    cycle = drawn_cycle(study, segmenter if n <= 2 else segmenter.without_tta())
+    ed, es, curve = cycle.ed, cycle.es, cycle.lv_curve_ml
+    masks = {ed: cycle.masks[ed], es: cycle.masks[es]}
+    if n > 2 and segmenter.tta:
         drawn = dict(zip((ed, es), segmenter.segment_phases(
             [study.phases[ed], study.phases[es]], study.spacing_mm, 0), strict=True))
-    masks = {k: reader_border(mask, study.phases[k]) for k, mask in drawn.items()}
-    masks[ed], masks[es] = finished_pair(study, masks[ed], masks[es], ed, es)
-    if n <= 2:
-        curve = [_volumes(study, masks[k], Structure.LV_CAVITY) for k in range(n)]
-    else:  # the measured pair's points are its measured volumes, as `segment.cycle` keeps them
-        for k in {ed, es}:
+        masks = {k: reader_border(mask, study.phases[k]) for k, mask in drawn.items()}
+        masks[ed], masks[es] = finished_pair(study, masks[ed], masks[es], ed, es)
+        for k in {ed, es}:  # the measured pair's points are its measured volumes
             curve[k] = _volumes(study, masks[k], Structure.LV_CAVITY)
     return masks, curve, ed, es
-
-
-def finished_pair(study: SaxStudy, ed_mask: np.ndarray, es_mask: np.ndarray, ed: int,
-                  es: int) -> tuple[np.ndarray, np.ndarray]:
-    """The measured ED and ES masks (phases `ed`, `es` of `study`, with the readers' border)
-    after the steps both `analyse` and the indexer's `segment.cycle` take: the basal LV slice
-    the network drew in part or lost (`segment.lvbase`), and at ES the RV base following the
-    tricuspid annulus (`segment.annulus`) before its own LV base, read inside ED's."""
-    ed_mask = restored_base(ed_mask, study.phases[ed], study.spacing_mm)
-    if es == ed:
-        return ed_mask, ed_mask
-    es_mask = follow_annulus(ed_mask, es_mask, study.spacing_mm, study.slice_spacing_mm)
-    return ed_mask, restored_base(es_mask, study.phases[es], study.spacing_mm, ed_mask)
 
 
 def _anterior_sign(study: SaxStudy) -> float:
@@ -198,6 +166,7 @@ def _qc(result: StudyResult) -> None:
     if v.get("bsa_m2") is None:
         study_flags.append(QcFlag.NO_BODY_SIZE)
     no_rv = [QcFlag.NO_RV] if not (ed == Structure.RV_CAVITY).any() else []
+    systole = es_excess_flags(curve, result.ed, result.es)
 
     def get(name: str) -> float:
         x = v.get(name)
@@ -210,6 +179,8 @@ def _qc(result: StudyResult) -> None:
             f += volume + lv
         if name.startswith("rv"):
             f += volume + no_rv
+        if name.startswith(("lvef", "lvsv", "lvesv")):
+            f += systole
         if name.startswith(("lvef", "lvsv")):
             f += range_flag(get("lvef_pct"), EF_RANGE_PCT, QcFlag.EF_OUT_OF_RANGE)
         if name.startswith(("rvef", "rvsv")):

@@ -116,9 +116,13 @@ class PreparedSegmenter(Segmenter):
         self.tta = False
         self.by_phase = {id(phase): mask for phase, mask in zip(phases, masks, strict=True)}
 
-    def segment_phases(self, volumes: list[np.ndarray], spacing_mm: tuple[float, float],
-                       diastole: int | None = None) -> list[np.ndarray]:
-        masks = [self.by_phase[id(v)].copy() for v in volumes]
+    def network_labels(self, volumes: list[np.ndarray],
+                       spacing_mm: tuple[float, float]) -> list[np.ndarray]:
+        return [self.by_phase[id(v)].copy() for v in volumes]
+
+    def finish(self, raw: list[np.ndarray], volumes: list[np.ndarray],
+               spacing_mm: tuple[float, float], diastole: int | None = None) -> list[np.ndarray]:
+        masks = [r.copy() for r in raw]
         if diastole is None:
             return masks
         return [m if k == diastole else within_diastole(m, masks[diastole], spacing_mm)

@@ -27,6 +27,15 @@ class _Segmenter:
 
     def segment_phases(self, volumes: list[np.ndarray], spacing_mm: tuple[float, float],
                        diastole: int | None = None) -> list[np.ndarray]:
+        return self.finish(self.network_labels(volumes, spacing_mm), volumes, spacing_mm,
+                           diastole)
+
+    def finish(self, raw: list[np.ndarray], volumes: list[np.ndarray],
+               spacing_mm: tuple[float, float], diastole: int | None = None) -> list[np.ndarray]:
+        return [r.copy() for r in raw]
+
+    def network_labels(self, volumes: list[np.ndarray],
+                       spacing_mm: tuple[float, float]) -> list[np.ndarray]:
         out = []
         for volume in volumes:
             slices = []

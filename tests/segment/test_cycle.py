@@ -4,11 +4,13 @@ part or lost."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from fakes.segment import PreparedSegmenter, readers_case
 
 from cmr_search.vocab import Structure
 from segment.cycle import analyse_cycle
+from segment.qc import QcFlag
 
 
 def test_every_phase_gets_the_readers_border_and_the_systolic_rv_base() -> None:
@@ -29,17 +31,42 @@ def test_every_phase_gets_the_readers_border_and_the_systolic_rv_base() -> None:
     assert cycle.result.values["lvedv_ml"] == pytest.approx(lv[0], abs=0.1)
 
 
-def test_the_measured_end_systole_is_read_inside_end_diastole() -> None:
+def test_every_phase_is_read_inside_end_diastole_as_the_measured_one() -> None:
     study, masks, _ = readers_case([(12, False), (10, False), (8, False), (11, False)])
     for k in (1, 2):  # a piece of "LV" far outside the diastolic heart, in two phases
         masks[k][2, 54:62, 54:62] = Structure.LV_CAVITY
     cycle = analyse_cycle(study, PreparedSegmenter(masks, study.phases))
     assert cycle.es == 2
-    assert not cycle.masks[2][2, 54:62, 54:62].any()  # end-systole: dropped
-    assert (cycle.masks[1][2, 54:62, 54:62] == Structure.LV_CAVITY).all()  # drawn alone
     voxel_ml = 1.5 * 1.5 * 10.0 / 1000
-    assert cycle.lv_curve_ml[2] == pytest.approx(
-        (cycle.masks[2] == Structure.LV_CAVITY).sum() * voxel_ml, abs=0.1)
+    for k in (1, 2):  # end-systole and the phase beside it alike: dropped
+        assert not cycle.masks[k][2, 54:62, 54:62].any()
+        assert cycle.lv_curve_ml[k] == pytest.approx(
+            (cycle.masks[k] == Structure.LV_CAVITY).sum() * voxel_ml, abs=0.1)
+    assert "es_not_smallest" not in cycle.result.flags["lvesv_ml"]
+
+
+def test_a_measured_end_systole_larger_than_another_phase_is_uncertain() -> None:
+    """End-systole is the smallest LV of the phases drawn alone; when the finishing steps
+    leave it clearly larger than another phase finished the same way, its ESV and EF are
+    flagged (the phantom's cine did this when the LV base was restored at ES only)."""
+    study, masks, _ = readers_case([(12, False), (10, False), (8, False), (11, False)])
+    alone = PreparedSegmenter(masks, study.phases)
+    grown = [m.copy() for m in masks]
+    grown[2][grown[2] == Structure.LV_MYOCARDIUM] = Structure.LV_CAVITY  # ES's wall as cavity
+
+    class _Grows(PreparedSegmenter):
+        def finish(self, raw: list[np.ndarray], volumes: list[np.ndarray],
+                   spacing_mm: tuple[float, float], diastole: int | None = None
+                   ) -> list[np.ndarray]:
+            return alone.finish(raw, volumes, spacing_mm, diastole) if diastole is None else [
+                g.copy() for g in grown]
+
+    cycle = analyse_cycle(study, _Grows(masks, study.phases))
+    assert cycle.es == 2 and cycle.lv_curve_ml[2] > 1.1 * min(cycle.lv_curve_ml[1:])
+    flags = cycle.result.flags
+    for name in ("lvesv_ml", "lvef_pct", "lvsv_ml"):
+        assert QcFlag.ES_NOT_SMALLEST in flags[name]
+    assert QcFlag.ES_NOT_SMALLEST not in flags["lvedv_ml"]
 
 
 def test_phases_the_source_names_are_taken_over_the_curve() -> None:
@@ -71,6 +98,7 @@ def test_the_lv_base_the_network_drew_in_part_or_lost_is_restored_and_measured()
         volume = (mask == Structure.LV_CAVITY).sum() * voxel_ml
         assert cycle.lv_curve_ml[k] == pytest.approx(volume, abs=0.1)
     assert (cycle.masks[0][0] == Structure.LV_MYOCARDIUM).any()
-    assert not (cycle.masks[1][0] == Structure.LV_CAVITY).any()  # only the measured pair
+    # only the measured pair: the rule is not steady enough from phase to phase for a curve
+    assert not (cycle.masks[1][0] == Structure.LV_CAVITY).any()
     assert cycle.result.values["lvedv_ml"] == pytest.approx(cycle.lv_curve_ml[0], abs=0.1)
     assert cycle.result.values["lvesv_ml"] == pytest.approx(cycle.lv_curve_ml[2], abs=0.1)

@@ -9,6 +9,7 @@ from cmr_search.vocab import Structure
 from segment.qc import (
     QcFlag,
     coverage_flags,
+    es_excess_flags,
     lv_closed_flags,
     open_ring_fraction,
     range_flag,
@@ -52,3 +53,13 @@ def test_range_flags() -> None:
     assert range_flag(95.0, (5.0, 90.0), QcFlag.EF_OUT_OF_RANGE) == [QcFlag.EF_OUT_OF_RANGE]
     assert range_flag(float("nan"), (5.0, 90.0), QcFlag.EF_OUT_OF_RANGE) != []
     assert range_flag(55.0, (5.0, 90.0), QcFlag.EF_OUT_OF_RANGE) == []
+
+
+def test_an_end_systole_larger_than_another_phase_is_flagged() -> None:
+    curve = [150.0, 120.0, 80.0, 100.0, 95.0, 140.0]  # ml; ED 0
+    assert es_excess_flags(curve, 0, 2) == []
+    assert es_excess_flags(curve, 0, 3) == [QcFlag.ES_NOT_SMALLEST]  # 20 ml over, EDV 150
+    assert es_excess_flags(curve, 0, 4) == []  # 15 ml: not over 10 % of EDV
+    assert es_excess_flags([150.0, 90.0, 80.0], 0, 1) == []  # 10 ml: within 10 % of EDV
+    assert es_excess_flags([150.0, 100.0], 0, 1) == []  # nothing else to compare with
+    assert es_excess_flags(curve, 0, 9) == []

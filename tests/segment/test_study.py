@@ -20,7 +20,8 @@ from cmr_search.vocab import Structure
 from segment.commands import segment_study
 from segment.infer import Segmenter
 from segment.io import StudyReadError, read_study
-from segment.study import LABELS_FILE, MEASUREMENTS_FILE, analyse, hinted_phases
+from segment.phases import hinted_phases
+from segment.study import LABELS_FILE, MEASUREMENTS_FILE, analyse
 
 
 class _Oracle(Segmenter):
@@ -29,8 +30,8 @@ class _Oracle(Segmenter):
     def __init__(self) -> None:
         self.tta = False
 
-    def segment_phases(self, volumes: list[np.ndarray], spacing_mm: tuple[float, float],
-                       diastole: int | None = None) -> list[np.ndarray]:
+    def network_labels(self, volumes: list[np.ndarray],
+                       spacing_mm: tuple[float, float]) -> list[np.ndarray]:
         out = []
         for v in volumes:
             mask = np.zeros(v.shape, dtype=np.uint8)
@@ -41,6 +42,10 @@ class _Oracle(Segmenter):
                 mask[k][rv & (mask[k] == Structure.LV_MYOCARDIUM)] = Structure.RV_CAVITY
             out.append(mask)
         return out
+
+    def finish(self, raw: list[np.ndarray], volumes: list[np.ndarray],
+               spacing_mm: tuple[float, float], diastole: int | None = None) -> list[np.ndarray]:
+        return [r.copy() for r in raw]
 
 
 def test_masks_are_aligned_to_the_input_and_named_after_it(tmp_path: Path) -> None:

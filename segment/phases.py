@@ -1,0 +1,98 @@
+"""The phases a study is measured at, and every phase's masks drawn the way the measured ones
+are.
+
+One pass of the network over the cine (`segment.infer.Segmenter.network_labels`). Without
+phases named by the source (ACDC's Info.cfg), end-diastole and end-systole are the largest and
+smallest LV of the phases drawn alone. Then every phase is read inside end-diastole
+(`segment.systole`) and given the readers' LV border (`segment.border`); every phase but
+end-diastole has its RV base follow the tricuspid annulus (`segment.annulus`); the measured
+pair has its LV base restored where the network drew it in part or lost it (`segment.lvbase`).
+Before, only the measured pair was read inside end-diastole, so the volume curve the study page
+plots stepped at it; what still differs is the LV base, and QC flags an end-systole that it
+leaves clearly larger than another phase (`segment.qc.es_excess_flags`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from cmr_search.vocab import Structure
+from segment.annulus import follow_annulus
+from segment.border import reader_border
+from segment.io import SaxStudy
+from segment.lvbase import restored_base
+from segment.measure import ed_es_from_curve, volume_ml
+
+
+class CycleSegmenter(Protocol):
+    """`segment.infer.Segmenter` as a cycle needs it (tests pass a fake)."""
+
+    def network_labels(self, volumes: list[np.ndarray],
+                       spacing_mm: tuple[float, float]) -> list[np.ndarray]: ...
+
+    def finish(self, raw: list[np.ndarray], volumes: list[np.ndarray],
+               spacing_mm: tuple[float, float], diastole: int | None = None
+               ) -> list[np.ndarray]: ...
+
+
+@dataclass
+class DrawnCycle:
+    """Every phase's finished masks ((slices, rows, cols) `Structure` codes), the LV cavity
+    volume (ml) of each, and the indices of end-diastole and end-systole."""
+
+    masks: list[np.ndarray]
+    lv_curve_ml: list[float]
+    ed: int
+    es: int
+
+
+def hinted_phases(study: SaxStudy) -> tuple[int, int] | None:
+    """(ED, ES) phase indices the source names (ACDC Info.cfg), when it names two of ours."""
+    frames = study.frame_numbers
+    if study.ed_hint in frames and study.es_hint in frames and study.ed_hint != study.es_hint:
+        return frames.index(study.ed_hint), frames.index(study.es_hint)
+    return None
+
+
+def lv_curve_ml(study: SaxStudy, masks: list[np.ndarray]) -> list[float]:
+    """LV cavity volume (ml) of each phase's mask, by summation of discs."""
+    return [volume_ml(mask, Structure.LV_CAVITY, study.spacing_mm, study.slice_spacing_mm)
+            for mask in masks]
+
+
+def finished_pair(study: SaxStudy, ed_mask: np.ndarray, es_mask: np.ndarray, ed: int,
+                  es: int) -> tuple[np.ndarray, np.ndarray]:
+    """The measured ED and ES masks (phases `ed`, `es` of `study`, with the readers' border)
+    after the steps the measured phases take: the basal LV slice the network drew in part or
+    lost (`segment.lvbase`), and at ES the RV base following the tricuspid annulus
+    (`segment.annulus`) before its own LV base, read inside ED's."""
+    ed_mask = restored_base(ed_mask, study.phases[ed], study.spacing_mm)
+    if es == ed:
+        return ed_mask, ed_mask
+    es_mask = follow_annulus(ed_mask, es_mask, study.spacing_mm, study.slice_spacing_mm)
+    return ed_mask, restored_base(es_mask, study.phases[es], study.spacing_mm, ed_mask)
+
+
+def drawn_cycle(study: SaxStudy, segmenter: CycleSegmenter) -> DrawnCycle:
+    """Every phase of `study` segmented and finished as measured (module docstring)."""
+    phases, spacing = study.phases, study.spacing_mm
+    raw = segmenter.network_labels(phases, spacing)
+    hint = hinted_phases(study)
+    if hint is not None:
+        ed, es = hint
+    else:  # the largest and smallest LV of the phases drawn alone (module docstring)
+        alone = segmenter.finish(raw, phases, spacing)
+        ed, es = ed_es_from_curve(lv_curve_ml(study, [reader_border(mask, phases[k])
+                                                      for k, mask in enumerate(alone)]))
+    drawn = [reader_border(mask, phases[k])
+             for k, mask in enumerate(segmenter.finish(raw, phases, spacing, ed))]
+    ed_mask, es_mask = finished_pair(study, drawn[ed], drawn[es], ed, es)
+    # the LV base is restored for the measured pair only: on the phantom's cines the rule
+    # took a basal slice in one phase and left it in the next, and a curve of every phase
+    # restored stepped nearly twice as much from phase to phase (docs/segmentation)
+    masks = [ed_mask if k == ed else es_mask if k == es else follow_annulus(
+        ed_mask, mask, spacing, study.slice_spacing_mm) for k, mask in enumerate(drawn)]
+    return DrawnCycle(masks, lv_curve_ml(study, masks), ed, es)
