@@ -145,6 +145,10 @@ class Structure(IntEnum):
     RV_CAVITY = 3
 
 
+# the LV as a whole, cavity and wall
+LV_STRUCTURES: tuple[Structure, ...] = (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM)
+
+
 class AnatomyLabel(IntEnum):
     """Codes of the fine label maps that synthetic training images are drawn from.
 

@@ -22,7 +22,7 @@ from typing import Protocol
 
 import numpy as np
 
-from cmr_search.vocab import Structure
+from cmr_search.vocab import LV_STRUCTURES, Structure
 from segment.qc import APICAL_CAVITY_SHARE
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,6 @@ SECOND_LOOK_MM = 0.9
 # the last LV slice's cavity, as a share of the stack's largest, above which the LV was lost:
 # the apical coverage check's cut (`segment.qc.coverage_flags`), applied to the last LV slice
 LOST_CAVITY_SHARE = APICAL_CAVITY_SHARE
-_LV_CODES = (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM)
 # LV on a slice under this share of the largest slice's is a speck, not the ventricle going on
 _SPECK_SHARE = 0.1
 # slices read again past the last LV slice: a ventricle still wide open on one slice closes
@@ -54,7 +53,7 @@ class SecondLook(Protocol):
 
 def _last_lv_slice(labels: np.ndarray) -> int | None:
     """The most apical slice of a base-to-apex label stack with LV, specks left aside."""
-    lv = np.isin(labels, _LV_CODES).sum(axis=(1, 2))
+    lv = np.isin(labels, LV_STRUCTURES).sum(axis=(1, 2))
     if not lv.any():
         return None
     return int(np.flatnonzero(lv >= _SPECK_SHARE * lv.max())[-1])
@@ -91,7 +90,7 @@ def second_look(segmenter: SecondLook, slices: np.ndarray, labels: np.ndarray,
     last = lost_apex_from(labels, diastole)
     if last is None:
         return labels
-    previous = np.isin(labels[last], _LV_CODES)
+    previous = np.isin(labels[last], LV_STRUCTURES)
     center = np.argwhere(previous).mean(axis=0)
     end = min(len(labels), last + 1 + MAX_SLICES_PAST)
     if diastole is not None:
@@ -101,7 +100,7 @@ def second_look(segmenter: SecondLook, slices: np.ndarray, labels: np.ndarray,
     out = labels.copy()
     taken = 0
     for k in range(1, len(again)):
-        lv = np.isin(again[k], _LV_CODES)
+        lv = np.isin(again[k], LV_STRUCTURES)
         if not (lv & previous).any():
             break
         out[last + k] = again[k]

@@ -1,8 +1,8 @@
-"""A whole cardiac cycle segmented: the masks of every phase, finished as the measured ones are
-(`segment.phases.drawn_cycle`: read inside end-diastole, the readers' LV border, the LV base
-where the network lost it, the RV base following the annulus), the LV and RV volume curves,
-and the measurements of end-diastole and end-systole found on the LV curve (or named by the
-source, as ACDC's Info.cfg names them).
+"""A whole cardiac cycle segmented: the masks of every phase drawn as the measured ones are
+(`segment.phases.drawn_cycle`: read inside end-diastole, the readers' LV border, the RV base
+following the annulus; the LV base restored for the measured pair only), the LV and RV volume
+curves, and the measurements of end-diastole and end-systole (named by the source, as ACDC's
+Info.cfg names them, or the largest and smallest LV of the phases drawn alone).
 
 What the indexer keeps of a study (curves and contours for the study page, numbers for search);
 `segment.study.analyse` remains the one-study command's path (the same drawing, and with
@@ -49,7 +49,7 @@ def curve_ml(study: SaxStudy, masks: list[np.ndarray], code: Structure) -> list[
 
 
 def analyse_cycle(study: SaxStudy, segmenter: CycleSegmenter) -> Cycle:
-    """Segment every phase of a study, find ED and ES on the LV curve, measure and check."""
+    """Segment every phase of a study, find ED and ES (`drawn_cycle`), measure and check."""
     started = time.perf_counter()
     drawn = drawn_cycle(study, segmenter)
     ed, es, masks = drawn.ed, drawn.es, drawn.masks

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from scipy import ndimage
 
-from cmr_search.vocab import Structure
+from cmr_search.vocab import LV_STRUCTURES, Structure
 from segment.apex import second_look
 from segment.checkpoint import CARD, DEFAULT_CHECKPOINT, inference_spacing_mm, load_checkpoint
 from segment.synth import normalise
@@ -80,7 +80,7 @@ def clean_labels(labels: np.ndarray, images: np.ndarray | None = None) -> np.nda
     """
     out = np.zeros_like(labels)
     lv = _one_piece_per_slice(_largest_component(
-        np.isin(labels, (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM))))
+        np.isin(labels, LV_STRUCTURES)))
     cavity = lv & (labels == Structure.LV_CAVITY)
     out[lv] = Structure.LV_MYOCARDIUM
     for k in range(labels.shape[0]):
@@ -206,7 +206,8 @@ class Segmenter:
         self.offsets = prior_offsets(self.card, self.config.n_classes)
 
     def without_tta(self) -> Segmenter:
-        """The same loaded network without test-time flips (for a whole cine's rough pass)."""
+        """The same loaded network without test-time flips (a whole cine's every phase,
+        `segment.phases.drawn_cycle`)."""
         fast = copy.copy(self)
         fast.tta = False
         return fast
@@ -269,7 +270,7 @@ class Segmenter:
         """Cleaned `Structure` codes of `slices` presented at `grid_mm` instead of the card's
         grid, the crop centred on `center_px` (row, col in input pixels): a magnified second
         look (`segment.apex`). With `diastole` (the same slices' end-diastolic labels) they are
-        read inside end-diastole, as `segment_phases` reads another phase."""
+        read inside end-diastole, as `finish` reads another phase."""
         look = copy.copy(self)
         look.grid_mm = grid_mm
         center = np.asarray(center_px) * np.asarray(spacing_mm) / grid_mm

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cmr_search.vocab import Structure
+from cmr_search.vocab import LV_STRUCTURES, Structure
 
 # A slice whose LV (cavity and wall) is under this share of the stack's largest is not yet
 # the full ventricle; the first at or over it is.
@@ -38,7 +38,6 @@ MIN_DIASTOLIC_CAVITY_MM2 = 200.0
 # count a basal slice as ventricle when myocardium surrounds its cavity; where the ring is
 # bright the slice cut the atrium.
 MIN_DARK_WALL_SHARE = 0.5
-_LV_CODES = (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM)
 
 
 def partial_base(mask: np.ndarray, spacing_mm: tuple[float, float],
@@ -50,7 +49,7 @@ def partial_base(mask: np.ndarray, spacing_mm: tuple[float, float],
     if diastole is not None and diastole.shape != mask.shape:
         raise ValueError(f"a phase of shape {mask.shape} against end-diastole "
                          f"{diastole.shape}")
-    lv = np.isin(mask, _LV_CODES).sum(axis=(1, 2))
+    lv = np.isin(mask, LV_STRUCTURES).sum(axis=(1, 2))
     if not lv.any():
         return None
     k = int(np.flatnonzero(lv >= FULL_SHARE * lv.max())[0]) - 1
@@ -94,11 +93,11 @@ def restored_base(mask: np.ndarray, image: np.ndarray, spacing_mm: tuple[float, 
         return out
     room = mask[k] != Structure.RV_CAVITY
     if diastole is not None:
-        room &= np.isin(diastole[k], _LV_CODES)
+        room &= np.isin(diastole[k], LV_STRUCTURES)
     if not wall_shown(image, mask, k, room):
         return out
     below = mask[k + 1]
-    out[k][np.isin(out[k], _LV_CODES) & room] = Structure.BACKGROUND
+    out[k][np.isin(out[k], LV_STRUCTURES) & room] = Structure.BACKGROUND
     out[k][room & (below == Structure.LV_MYOCARDIUM)] = Structure.LV_MYOCARDIUM
     out[k][room & (below == Structure.LV_CAVITY)] = Structure.LV_CAVITY
     return out

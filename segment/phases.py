@@ -1,15 +1,17 @@
 """The phases a study is measured at, and every phase's masks drawn the way the measured ones
 are.
 
-One pass of the network over the cine (`segment.infer.Segmenter.network_labels`). Without
+One pass of the network over the cine (`segment.infer.Segmenter.network_labels`; the apex's
+second look, `segment.apex`, still reads a phase's lost apex again as it finishes). Without
 phases named by the source (ACDC's Info.cfg), end-diastole and end-systole are the largest and
 smallest LV of the phases drawn alone. Then every phase is read inside end-diastole
 (`segment.systole`) and given the readers' LV border (`segment.border`); every phase but
 end-diastole has its RV base follow the tricuspid annulus (`segment.annulus`); the measured
 pair has its LV base restored where the network drew it in part or lost it (`segment.lvbase`).
 Before, only the measured pair was read inside end-diastole, so the volume curve the study page
-plots stepped at it; what still differs is the LV base, and QC flags an end-systole that it
-leaves clearly larger than another phase (`segment.qc.es_excess_flags`).
+plots stepped at it. What still differs is the LV base: where it leaves end-systole clearly
+larger than another phase, the step stays in the curve and QC flags the ESV and EF
+(`segment.qc.es_excess_flags`).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from enum import StrEnum
 import numpy as np
 from scipy import ndimage
 
-from cmr_search.vocab import Structure
+from cmr_search.vocab import LV_STRUCTURES, Structure
 
 
 class QcFlag(StrEnum):
@@ -107,7 +107,7 @@ def slice_flags(mask: np.ndarray, spacing_mm: tuple[float, float]) -> list[QcFla
     inner = areas[has[0]:has[-1] + 1]
     if (inner == 0).any():
         return [QcFlag.SLICE_DISAGREEMENT]
-    lv = np.isin(mask, (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM))
+    lv = np.isin(mask, LV_STRUCTURES)
     centers = [np.argwhere(lv[k]).mean(axis=0) * spacing_mm for k in has]
     shifts = [float(np.linalg.norm(b - a)) for a, b in itertools.pairwise(centers)]
     for k in range(1, len(inner) - 1):

@@ -1,11 +1,11 @@
 """One study from pixels to numbers: segment, find ED and ES, measure, flag, write.
 
 `analyse` draws every phase as the indexer does (`segment.phases.drawn_cycle`: one pass of
-the network, end-diastole from the phases drawn alone, every phase then read inside it and
-finished, end-systole the smallest LV of that curve); with test-time flips (`--tta`) a full
-cine's pair is drawn again with them and finished the same way (`finished_pair`). It measures
-and runs QC; `write` puts one NIfTI mask per segmented phase, a label sidecar and
-`measurements.json` in a folder.
+the network; ED and ES named by the source, or the largest and smallest LV of the phases
+drawn alone; every phase then read inside end-diastole, the measured pair's LV base
+restored); with test-time flips (`--tta`) a full cine's pair is drawn again with them and
+finished the same way (`finished_pair`). It measures and runs QC; `write` puts one NIfTI
+mask per segmented phase, a label sidecar and `measurements.json` in a folder.
 """
 
 from __future__ import annotations

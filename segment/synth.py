@@ -24,7 +24,7 @@ from monai.transforms import (
 )
 from scipy import ndimage
 
-from cmr_search.vocab import STRUCTURE_OF, AnatomyLabel, Structure
+from cmr_search.vocab import LV_STRUCTURES, STRUCTURE_OF, AnatomyLabel, Structure
 
 A = AnatomyLabel
 Range = tuple[float, float]
@@ -98,7 +98,7 @@ def reader_target(planes: np.ndarray, reader_cavity: bool, reader_base: bool = F
     if reader_base:
         for below in planes[:middle][::-1]:  # nearest the middle first
             lv = ((target == Structure.BACKGROUND)
-                  & np.isin(below, (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM)))
+                  & np.isin(below, LV_STRUCTURES))
             target[lv] = below[lv]
     if reader_rv_base:
         rv = target == Structure.RV_CAVITY

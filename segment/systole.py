@@ -18,12 +18,11 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from cmr_search.vocab import Structure
+from cmr_search.vocab import LV_STRUCTURES, Structure
 
 # How far (mm, in plane) an end-systolic ventricle may reach outside its end-diastolic cut on
 # the same slice: through-plane motion and the contours' own pixel of play.
 SYSTOLE_MARGIN_MM = 6.0
-_LV_CODES = (Structure.LV_CAVITY, Structure.LV_MYOCARDIUM)
 _MIN_CAVITY_PX = 30  # fewer diastolic LV cavity pixels on a slice: no LV to read inside
 
 
@@ -45,7 +44,7 @@ def within_diastole(raw: np.ndarray, diastole: np.ndarray,
     stack) set to background; `spacing_mm` is the in-plane (row, column) pixel size."""
     if raw.shape != diastole.shape:
         raise ValueError(f"a phase of shape {raw.shape} against end-diastole {diastole.shape}")
-    ed_lv = np.isin(diastole, _LV_CODES)
+    ed_lv = np.isin(diastole, LV_STRUCTURES)
     if not ed_lv.any():  # nothing to read inside: the phase on its own
         return raw
     lv_near = grown_in_plane(ed_lv, spacing_mm)
@@ -54,6 +53,6 @@ def within_diastole(raw: np.ndarray, diastole: np.ndarray,
     # apical slice the network missed at end-diastole keeps its systolic LV
     lv_near[(diastole == Structure.LV_CAVITY).sum(axis=(1, 2)) < _MIN_CAVITY_PX] = True
     labels = raw.copy()
-    labels[np.isin(labels, _LV_CODES) & ~lv_near] = Structure.BACKGROUND
+    labels[np.isin(labels, LV_STRUCTURES) & ~lv_near] = Structure.BACKGROUND
     labels[(labels == Structure.RV_CAVITY) & ~rv_near] = Structure.BACKGROUND
     return labels

@@ -11,6 +11,7 @@ from fakes.segment import PreparedSegmenter, readers_case
 from cmr_search.vocab import Structure
 from segment.cycle import analyse_cycle
 from segment.qc import QcFlag
+from segment.study import analyse
 
 
 def test_every_phase_gets_the_readers_border_and_the_systolic_rv_base() -> None:
@@ -102,3 +103,41 @@ def test_the_lv_base_the_network_drew_in_part_or_lost_is_restored_and_measured()
     assert not (cycle.masks[1][0] == Structure.LV_CAVITY).any()
     assert cycle.result.values["lvedv_ml"] == pytest.approx(cycle.lv_curve_ml[0], abs=0.1)
     assert cycle.result.values["lvesv_ml"] == pytest.approx(cycle.lv_curve_ml[2], abs=0.1)
+
+
+class _Counting(PreparedSegmenter):
+    """Counts the network's passes (`network_labels`) and the phases they cover."""
+
+    def __init__(self, masks: list[np.ndarray], phases: list[np.ndarray]) -> None:
+        super().__init__(masks, phases)
+        self.passes: list[int] = []
+
+    def network_labels(self, volumes: list[np.ndarray],
+                       spacing_mm: tuple[float, float]) -> list[np.ndarray]:
+        self.passes.append(len(volumes))
+        return super().network_labels(volumes, spacing_mm)
+
+
+def test_one_pass_of_the_network_and_the_same_numbers_as_analyse() -> None:
+    study, masks, _ = readers_case([(12, False), (10, True), (8, True), (11, False)])
+    counting = _Counting(masks, study.phases)
+    cycle = analyse_cycle(study, counting)
+    assert counting.passes == [4]  # every phase once; the pair is not drawn again
+    result = analyse(study, _Counting(masks, study.phases))
+    assert (result.ed, result.es) == (cycle.ed, cycle.es) == (0, 2)
+    assert result.lv_curve_ml == pytest.approx(cycle.lv_curve_ml, abs=0.1)
+    for name in ("lvedv_ml", "lvesv_ml", "lvef_pct", "rvedv_ml", "rvesv_ml", "lv_mass_g"):
+        assert result.values[name] == pytest.approx(cycle.result.values[name], abs=0.1)
+
+
+def test_with_flips_a_cines_measured_pair_is_drawn_again_with_them() -> None:
+    study, masks, _ = readers_case([(12, False), (10, True), (8, True), (11, False)])
+    plain = analyse(study, PreparedSegmenter(masks, study.phases))
+    flips = _Counting(masks, study.phases)
+    flips.tta = True
+    result = analyse(study, flips)
+    assert flips.passes == [4, 2]  # every phase without flips, then ED and ES with them
+    assert (result.ed, result.es) == (plain.ed, plain.es)
+    for k in (result.ed, result.es):  # the same finishing steps on the pair drawn again
+        assert (result.masks[k] == plain.masks[k]).all()
+    assert result.lv_curve_ml == pytest.approx(plain.lv_curve_ml, abs=0.1)
