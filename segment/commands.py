@@ -25,7 +25,7 @@ def segment_study(study: Path, out: Path, checkpoint: Path = DEFAULT_CHECKPOINT,
 
     Without `tta` (the default) it segments as the indexer does (`indexer.measure`): an ED and
     ES pair within the 2 s per study the issue asks for (ACDC: 0.79 s mean); a whole cine in
-    every phase (the phantom's 22 to 30 phases: 4 to 7 s). Raises `segment.io.StudyReadError`
+    every phase (the phantom's 22 to 30 phases: 4 to 6 s). Raises `segment.io.StudyReadError`
     (one line naming the file and the reason) for a study that cannot be read, and
     `segment.checkpoint.CheckpointError` for a bad checkpoint.
     """
