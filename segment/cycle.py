@@ -18,8 +18,7 @@ import numpy as np
 
 from cmr_search.vocab import Structure
 from segment.io import SaxStudy
-from segment.measure import volume_ml
-from segment.phases import CycleSegmenter, drawn_cycle
+from segment.phases import CycleSegmenter, curve_ml, drawn_cycle
 from segment.study import StudyResult, measure_masks
 
 
@@ -42,19 +41,13 @@ class Cycle:
         return self.result.es
 
 
-def curve_ml(study: SaxStudy, masks: list[np.ndarray], code: Structure) -> list[float]:
-    """Volume (ml) of one structure in each phase's mask, by summation of discs."""
-    return [round(volume_ml(m, code, study.spacing_mm, study.slice_spacing_mm), 1)
-            for m in masks]
-
-
 def analyse_cycle(study: SaxStudy, segmenter: CycleSegmenter) -> Cycle:
     """Segment every phase of a study, find ED and ES (`drawn_cycle`), measure and check."""
     started = time.perf_counter()
     drawn = drawn_cycle(study, segmenter)
     ed, es, masks = drawn.ed, drawn.es, drawn.masks
-    lv = curve_ml(study, masks, Structure.LV_CAVITY)
-    rv = curve_ml(study, masks, Structure.RV_CAVITY)
+    lv = [round(ml, 1) for ml in drawn.lv_curve_ml]
+    rv = [round(ml, 1) for ml in curve_ml(study, masks, Structure.RV_CAVITY)]
     result = measure_masks(study, {ed: masks[ed], es: masks[es]}, ed, es, lv)
     result.seconds = time.perf_counter() - started
     return Cycle(result, masks, lv, rv)

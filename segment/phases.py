@@ -59,10 +59,11 @@ def hinted_phases(study: SaxStudy) -> tuple[int, int] | None:
     return None
 
 
-def lv_curve_ml(study: SaxStudy, masks: list[np.ndarray]) -> list[float]:
-    """LV cavity volume (ml) of each phase's mask, by summation of discs."""
-    return [volume_ml(mask, Structure.LV_CAVITY, study.spacing_mm, study.slice_spacing_mm)
-            for mask in masks]
+def curve_ml(study: SaxStudy, masks: list[np.ndarray],
+             code: Structure = Structure.LV_CAVITY) -> list[float]:
+    """Volume (ml) of one structure (the LV cavity unless named) in each phase's mask, by
+    summation of discs."""
+    return [volume_ml(mask, code, study.spacing_mm, study.slice_spacing_mm) for mask in masks]
 
 
 def finished_pair(study: SaxStudy, ed_mask: np.ndarray, es_mask: np.ndarray, ed: int,
@@ -87,7 +88,7 @@ def drawn_cycle(study: SaxStudy, segmenter: CycleSegmenter) -> DrawnCycle:
         ed, es = hint
     else:  # the largest and smallest LV of the phases drawn alone (module docstring)
         alone = segmenter.finish(raw, phases, spacing)
-        ed, es = ed_es_from_curve(lv_curve_ml(study, [reader_border(mask, phases[k])
+        ed, es = ed_es_from_curve(curve_ml(study, [reader_border(mask, phases[k])
                                                       for k, mask in enumerate(alone)]))
     drawn = [reader_border(mask, phases[k])
              for k, mask in enumerate(segmenter.finish(raw, phases, spacing, ed))]
@@ -97,4 +98,4 @@ def drawn_cycle(study: SaxStudy, segmenter: CycleSegmenter) -> DrawnCycle:
     # restored stepped nearly twice as much from phase to phase (docs/segmentation)
     masks = [ed_mask if k == ed else es_mask if k == es else follow_annulus(
         ed_mask, mask, spacing, study.slice_spacing_mm) for k, mask in enumerate(drawn)]
-    return DrawnCycle(masks, lv_curve_ml(study, masks), ed, es)
+    return DrawnCycle(masks, curve_ml(study, masks), ed, es)

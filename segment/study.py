@@ -179,7 +179,9 @@ def _qc(result: StudyResult) -> None:
             f += volume + lv
         if name.startswith("rv"):
             f += volume + no_rv
-        if name.startswith(("lvef", "lvsv", "lvesv")):
+        # the hypokinetic share compares the ES wall with the ED wall: an end-systole read
+        # differently from its neighbours moves it as it moves the ESV
+        if name.startswith(("lvef", "lvsv", "lvesv", "lv_hypokinetic")):
             f += systole
         if name.startswith(("lvef", "lvsv")):
             f += range_flag(get("lvef_pct"), EF_RANGE_PCT, QcFlag.EF_OUT_OF_RANGE)

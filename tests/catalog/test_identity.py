@@ -42,44 +42,21 @@ def test_measurements_of_an_older_version_are_named_with_what_they_lack() -> Non
     assert "regional wall motion" in old and "`cmr-search index ARCHIVE`" in old
     assert ("lack regional wall motion, measure scar burden, maximum wall thickness, "
             "hearts whose apex the segmentation lost, trabeculated walls, ACDC's named phases "
-            "and hearts whose LV jumped between slices, the LV base and the volume curves "
-            "over the cycle the older way") in old
-    [m6] = measurement_warnings({"segmentation_model": "sax-synth-c0883750c007-plain-m6"})
-    assert ("(sax-synth-c0883750c007-plain-m6) and measure scar burden, maximum wall "
-            "thickness, hearts whose apex the segmentation lost, trabeculated walls, ACDC's "
-            "named phases and hearts whose LV jumped between slices, the LV base and the volume "
-            "curves over the cycle the older way") in m6
-    assert "lack" not in m6
-    [m7] = measurement_warnings({"segmentation_model": "sax-synth-c0883750c007-plain-m7"})
-    assert ("(sax-synth-c0883750c007-plain-m7) and measure maximum wall thickness, "
-            "hearts whose apex the segmentation lost, trabeculated walls, ACDC's named "
-            "phases and hearts whose LV jumped between slices, the LV base and the "
-            "volume curves over the cycle the older way") in m7
-    assert "scar" not in m7
-    [m8] = measurement_warnings({"segmentation_model": "sax-synth-c0883750c007-plain-m8"})
-    assert ("(sax-synth-c0883750c007-plain-m8) and measure hearts whose apex the "
-            "segmentation lost, trabeculated walls, ACDC's named phases and hearts whose LV "
-            "jumped between slices, the LV base and the volume curves over the cycle "
-            "the older way") in m8
-    assert "wall thickness" not in m8
-    [m9] = measurement_warnings({"segmentation_model": "sax-synth-c0883750c007-plain-m9"})
-    assert ("(sax-synth-c0883750c007-plain-m9) and measure trabeculated walls, ACDC's "
-            "named phases and hearts whose LV jumped between slices, the LV base and the "
-            "volume curves over the cycle the older way") in m9
-    assert "apex" not in m9
-    [m10] = measurement_warnings({"segmentation_model": "sax-synth-c0883750c007-plain-m10"})
-    assert ("(sax-synth-c0883750c007-plain-m10) and measure ACDC's named phases and hearts "
-            "whose LV jumped between slices, the LV base and the volume curves over the "
-            "cycle the older way") in m10
-    assert "trabeculated" not in m10
-    [m11] = measurement_warnings({"segmentation_model": "sax-synth-c0883750c007-plain-m11"})
-    assert ("(sax-synth-c0883750c007-plain-m11) and measure the LV base and the volume "
-            "curves over the cycle the older way") in m11
-    assert "jumped" not in m11
-    [m12] = measurement_warnings({"segmentation_model": "sax-synth-c0883750c007-plain-m12"})
-    assert ("(sax-synth-c0883750c007-plain-m12) and measure the volume curves over the "
-            "cycle the older way") in m12
-    assert "LV base" not in m12
+            "and hearts whose LV jumped between slices, the LV base, the volume curves "
+            "over the cycle and the wall motion's quality check the older way") in old
+    changed = ["scar burden", "maximum wall thickness",
+               "hearts whose apex the segmentation lost", "trabeculated walls",
+               "ACDC's named phases and hearts whose LV jumped between slices", "the LV base",
+               "the volume curves over the cycle", "the wall motion's quality check"]
+    for version, first in zip(range(6, 14), changed, strict=True):
+        name = f"sax-synth-c0883750c007-plain-m{version}"
+        [warning] = measurement_warnings({"segmentation_model": name})
+        since = changed[version - 6:]
+        listed = since[0] if len(since) == 1 else f"{', '.join(since[:-1])} and {since[-1]}"
+        assert f"({name}) and measure {listed} the older way" in warning
+        assert "lack" not in warning
+        assert all(earlier not in warning for earlier in changed[:version - 6])
+        assert first in warning
     assert "\n" not in old
     [unversioned] = measurement_warnings({"segmentation_model": "sax-synth-plain"})
     assert "older version" in unversioned and "regional wall motion" in unversioned

@@ -65,7 +65,7 @@ def test_a_measured_end_systole_larger_than_another_phase_is_uncertain() -> None
     cycle = analyse_cycle(study, _Grows(masks, study.phases))
     assert cycle.es == 2 and cycle.lv_curve_ml[2] > 1.1 * min(cycle.lv_curve_ml[1:])
     flags = cycle.result.flags
-    for name in ("lvesv_ml", "lvef_pct", "lvsv_ml"):
+    for name in ("lvesv_ml", "lvef_pct", "lvsv_ml", "lv_hypokinetic_wall_pct"):
         assert QcFlag.ES_NOT_SMALLEST in flags[name]
     assert QcFlag.ES_NOT_SMALLEST not in flags["lvedv_ml"]
 
