@@ -17,6 +17,7 @@ from scipy import ndimage
 from cmr_search.vocab import LV_STRUCTURES, Structure
 from segment.apex import second_look
 from segment.checkpoint import CARD, DEFAULT_CHECKPOINT, inference_spacing_mm, load_checkpoint
+from segment.gap import refound
 from segment.synth import normalise
 from segment.systole import within_diastole
 from segment.taper import tapered
@@ -326,7 +327,8 @@ class Segmenter:
 
     def _apex_kept(self, labels: np.ndarray, slices: np.ndarray, spacing_mm: tuple[float, float],
                    diastole: np.ndarray | None = None) -> np.ndarray:
-        """`labels` with an apex the network lost read again (`segment.apex.second_look`) and
-        an LV that jumps from slice to slice tapered (`segment.taper`)."""
-        return tapered(second_look(self, slices, labels.astype(np.uint8), spacing_mm, diastole),
-                       spacing_mm)
+        """`labels` with a slice the network lost inside the stack (`segment.gap.refound`) and
+        an apex it lost (`segment.apex.second_look`) read again, and an LV that jumps from
+        slice to slice tapered (`segment.taper`)."""
+        found = refound(self, slices, labels.astype(np.uint8), spacing_mm, diastole)
+        return tapered(second_look(self, slices, found, spacing_mm, diastole), spacing_mm)

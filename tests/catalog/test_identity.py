@@ -43,12 +43,14 @@ def test_measurements_of_an_older_version_are_named_with_what_they_lack() -> Non
     assert ("lack regional wall motion, measure scar burden, maximum wall thickness, "
             "hearts whose apex the segmentation lost, trabeculated walls, ACDC's named phases "
             "and hearts whose LV jumped between slices, the LV base, the volume curves "
-            "over the cycle and the wall motion's quality check the older way") in old
+            "over the cycle, the wall motion's quality check and hearts with a slice the "
+            "segmentation lost inside the stack the older way") in old
     changed = ["scar burden", "maximum wall thickness",
                "hearts whose apex the segmentation lost", "trabeculated walls",
                "ACDC's named phases and hearts whose LV jumped between slices", "the LV base",
-               "the volume curves over the cycle", "the wall motion's quality check"]
-    for version, first in zip(range(6, 14), changed, strict=True):
+               "the volume curves over the cycle", "the wall motion's quality check",
+               "hearts with a slice the segmentation lost inside the stack"]
+    for version, first in zip(range(6, 15), changed, strict=True):
         name = f"sax-synth-c0883750c007-plain-m{version}"
         [warning] = measurement_warnings({"segmentation_model": name})
         since = changed[version - 6:]
