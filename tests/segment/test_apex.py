@@ -117,29 +117,6 @@ def test_the_segmenter_looks_again_at_its_finer_grid_around_the_given_pixel(
     np.testing.assert_allclose(centers[0], [40.0, 20.0])  # input pixels on the 0.9 mm grid
 
 
-def test_every_phase_gets_the_second_look_and_end_systole_is_judged_against_diastole(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from segment import infer
-
-    segmenter = Segmenter(tiny_checkpoint(tmp_path / "ck"), tta=False)
-    calls: list[np.ndarray | None] = []
-
-    def record(look: object, slices: np.ndarray, labels: np.ndarray,
-               spacing_mm: tuple[float, float], diastole: np.ndarray | None = None) -> np.ndarray:
-        assert look is segmenter and labels.shape == slices.shape
-        calls.append(diastole)
-        return labels
-
-    monkeypatch.setattr(infer, "second_look", record)
-    volumes = [np.random.default_rng(k).random((3, 32, 32)).astype(np.float32) for k in range(2)]
-    ed, _ = segmenter.segment_phases(volumes, (1.5, 1.5), diastole=0)
-    assert calls[0] is None and calls[1] is not None
-    np.testing.assert_array_equal(calls[1], ed)
-    calls.clear()
-    segmenter.segment_phases(volumes, (1.5, 1.5))
-    assert calls == [None, None]
-
-
 def test_the_second_look_at_another_phase_reads_inside_diastole(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from segment import infer

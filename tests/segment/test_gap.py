@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pytest
-from fakes.segment import heart_slice, tiny_checkpoint
+from fakes.segment import heart_slice
 
 from cmr_search.vocab import Structure
 from segment.gap import LOOK_GRIDS_MM, lost_slices, refound
-from segment.infer import Segmenter
 
 SHAPE = (64, 64)
 
@@ -77,23 +73,3 @@ def test_another_phase_is_read_inside_diastole() -> None:
                   _stack([12, 12, 11, 11, 9]))
     assert all(call[3] for call in look.calls)
     assert (out[2] == Structure.LV_CAVITY).any()
-
-
-def test_every_phase_gets_the_look_inside_the_stack(tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from segment import infer
-
-    segmenter = Segmenter(tiny_checkpoint(tmp_path / "ck"), tta=False)
-    calls: list[np.ndarray | None] = []
-
-    def record(look: object, slices: np.ndarray, labels: np.ndarray,
-               spacing_mm: tuple[float, float], diastole: np.ndarray | None = None) -> np.ndarray:
-        assert look is segmenter and labels.shape == slices.shape
-        calls.append(diastole)
-        return labels
-
-    monkeypatch.setattr(infer, "refound", record)
-    volumes = [np.random.default_rng(k).random((3, 32, 32)).astype(np.float32) for k in range(2)]
-    ed, _ = segmenter.segment_phases(volumes, (1.5, 1.5), diastole=0)
-    assert calls[0] is None and calls[1] is not None
-    np.testing.assert_array_equal(calls[1], ed)

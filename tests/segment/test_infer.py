@@ -168,3 +168,29 @@ def test_a_network_with_neighbouring_slices_segments_a_stack(tmp_path: Path) -> 
     assert segmenter.heart_center(slices, (1.5, 1.5)).shape == (2,)
     single = segmenter.probabilities(slices[:1], (1.5, 1.5))  # a stack of one slice
     assert single.shape == (1, len(Structure), 60, 70)
+
+
+@pytest.mark.parametrize("look", ["refound", "second_look"])
+def test_every_phase_gets_the_second_looks_and_another_phase_is_judged_against_diastole(
+        look: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slice lost inside the stack (segment.gap) and an apex lost (segment.apex) are read
+    again at every phase; another phase than end-diastole with end-diastole's labels."""
+    from segment import infer
+
+    segmenter = Segmenter(tiny_checkpoint(tmp_path / "ck"), tta=False)
+    calls: list[np.ndarray | None] = []
+
+    def record(seen: object, slices: np.ndarray, labels: np.ndarray,
+               spacing_mm: tuple[float, float], diastole: np.ndarray | None = None) -> np.ndarray:
+        assert seen is segmenter and labels.shape == slices.shape
+        calls.append(diastole)
+        return labels
+
+    monkeypatch.setattr(infer, look, record)
+    volumes = [np.random.default_rng(k).random((3, 32, 32)).astype(np.float32) for k in range(2)]
+    ed, _ = segmenter.segment_phases(volumes, (1.5, 1.5), diastole=0)
+    assert calls[0] is None and calls[1] is not None
+    np.testing.assert_array_equal(calls[1], ed)
+    calls.clear()
+    segmenter.segment_phases(volumes, (1.5, 1.5))
+    assert calls == [None, None]
