@@ -41,7 +41,8 @@ MAX_SLICES_PAST = 3
 
 
 class SecondLook(Protocol):
-    """What the second look needs of a segmenter: labels of some slices at a given grid."""
+    """What a second look (here, and `segment.gap`'s) needs of a segmenter: labels of some
+    slices at a given grid."""
 
     def labels_at(self, slices: np.ndarray, spacing_mm: tuple[float, float], grid_mm: float,
                   center_px: np.ndarray, diastole: np.ndarray | None = None) -> np.ndarray:

@@ -2,8 +2,9 @@
 
 The LV is a tube along the short-axis stack: between two slices that cut it, a slice cuts it
 too. On real cine the network sometimes draws almost nothing of the heart on one such slice
-while its neighbours are whole (ACDC at end-diastole patient028, at end-systole 021, 025,
-029, 084 and 085: under a fifth of the expert's LV and wall on that slice). The image is as
+while its neighbours are whole (ACDC at end-diastole patient028, at end-systole 021, 022,
+025, 028 and 029: under a fifth of the expert's LV and wall on that slice; 026 two fifths;
+docs/segmentation/README.md lists them). The image is as
 clear as its neighbours'; the network is sensitive to the apparent size of the heart
 (docs/segmentation, "the same weights presented at a 1.2 mm grid"), and the slice lost at one
 grid is found at another.
@@ -68,7 +69,8 @@ def refound(segmenter: SecondLook, slices: np.ndarray, labels: np.ndarray,
     out = labels.copy()
     for k in lost_slices(labels):
         near = slice(k - 1, k + 2)
-        center = np.argwhere(np.isin(labels[near], LV_STRUCTURES))[:, 1:].mean(axis=0)
+        # centred on the neighbours' LV: the lost slice's own few pixels may lie anywhere
+        center = np.argwhere(np.isin(labels[[k - 1, k + 1]], LV_STRUCTURES))[:, 1:].mean(axis=0)
         reads = [segmenter.labels_at(slices[near], spacing_mm, grid, center,
                                      None if diastole is None else diastole[near])
                  for grid in LOOK_GRIDS_MM]

@@ -269,9 +269,10 @@ class Segmenter:
     def labels_at(self, slices: np.ndarray, spacing_mm: tuple[float, float], grid_mm: float,
                   center_px: np.ndarray, diastole: np.ndarray | None = None) -> np.ndarray:
         """Cleaned `Structure` codes of `slices` presented at `grid_mm` instead of the card's
-        grid, the crop centred on `center_px` (row, col in input pixels): a magnified second
-        look (`segment.apex`). With `diastole` (the same slices' end-diastolic labels) they are
-        read inside end-diastole, as `finish` reads another phase."""
+        grid, the crop centred on `center_px` (row, col in input pixels): the second looks at
+        a lost apex (`segment.apex`) and at a slice lost inside the stack (`segment.gap`).
+        With `diastole` (the same slices' end-diastolic labels) they are read inside
+        end-diastole, as `finish` reads another phase."""
         look = copy.copy(self)
         look.grid_mm = grid_mm
         center = np.asarray(center_px) * np.asarray(spacing_mm) / grid_mm
@@ -311,11 +312,11 @@ class Segmenter:
         the network draws outside the diastolic ventricles is not them.
         """
         if diastole is None:
-            return [self._apex_kept(clean_labels(r, v), v, spacing_mm)
+            return [self._second_looks(clean_labels(r, v), v, spacing_mm)
                     for r, v in zip(raw, volumes, strict=True)]
-        ed = self._apex_kept(clean_labels(raw[diastole], volumes[diastole]), volumes[diastole],
+        ed = self._second_looks(clean_labels(raw[diastole], volumes[diastole]), volumes[diastole],
                              spacing_mm)
-        return [ed if k == diastole else self._apex_kept(
+        return [ed if k == diastole else self._second_looks(
             clean_labels(within_diastole(r, ed, spacing_mm), volumes[k]), volumes[k], spacing_mm,
             ed) for k, r in enumerate(raw)]
 
@@ -325,8 +326,9 @@ class Segmenter:
         return self.finish(self.network_labels(volumes, spacing_mm), volumes, spacing_mm,
                            diastole)
 
-    def _apex_kept(self, labels: np.ndarray, slices: np.ndarray, spacing_mm: tuple[float, float],
-                   diastole: np.ndarray | None = None) -> np.ndarray:
+    def _second_looks(self, labels: np.ndarray, slices: np.ndarray,
+                      spacing_mm: tuple[float, float],
+                      diastole: np.ndarray | None = None) -> np.ndarray:
         """`labels` with a slice the network lost inside the stack (`segment.gap.refound`) and
         an apex it lost (`segment.apex.second_look`) read again, and an LV that jumps from
         slice to slice tapered (`segment.taper`)."""

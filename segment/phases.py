@@ -89,7 +89,7 @@ def drawn_cycle(study: SaxStudy, segmenter: CycleSegmenter) -> DrawnCycle:
     else:  # the largest and smallest LV of the phases drawn alone (module docstring)
         alone = segmenter.finish(raw, phases, spacing)
         ed, es = ed_es_from_curve(curve_ml(study, [reader_border(mask, phases[k])
-                                                      for k, mask in enumerate(alone)]))
+                                                   for k, mask in enumerate(alone)]))
     drawn = [reader_border(mask, phases[k])
              for k, mask in enumerate(segmenter.finish(raw, phases, spacing, ed))]
     ed_mask, es_mask = finished_pair(study, drawn[ed], drawn[es], ed, es)

@@ -26,11 +26,14 @@ class _Grids:
     def __init__(self, seen: dict[float, np.ndarray], first: int) -> None:
         self.seen, self.first = seen, first  # the first slice of the stack it is given
         self.calls: list[tuple[int, float, tuple[float, ...], bool]] = []
+        self.diastoles: list[np.ndarray] = []
 
     def labels_at(self, slices: np.ndarray, spacing_mm: tuple[float, float], grid_mm: float,
                   center_px: np.ndarray, diastole: np.ndarray | None = None) -> np.ndarray:
         self.calls.append((len(slices), grid_mm, tuple(np.round(center_px, 1)),
                            diastole is not None))
+        if diastole is not None:
+            self.diastoles.append(diastole)
         return self.seen[grid_mm][self.first:self.first + len(slices)]
 
 
@@ -72,4 +75,30 @@ def test_another_phase_is_read_inside_diastole() -> None:
     out = refound(look, np.zeros((5, *SHAPE), np.float32), systole, (1.5, 1.5),
                   _stack([12, 12, 11, 11, 9]))
     assert all(call[3] for call in look.calls)
+    for window in look.diastoles:  # the lost slice and its neighbours, at end-diastole
+        np.testing.assert_array_equal(window, _stack([12, 12, 11, 11, 9])[1:4])
     assert (out[2] == Structure.LV_CAVITY).any()
+
+
+def test_of_two_reads_in_range_the_nearer_the_neighbours_size_is_taken() -> None:
+    labels = _stack([12, 12, -1, 11, 9])
+    seen = {LOOK_GRIDS_MM[0]: _stack([12, 12, 15, 11, 9]),  # in range, but larger
+            LOOK_GRIDS_MM[1]: _stack([12, 12, 11, 11, 9])}  # the neighbours' size
+    out = refound(_Grids(seen, 1), np.zeros((5, *SHAPE), np.float32), labels, (1.5, 1.5))
+    np.testing.assert_array_equal(out[2], seen[LOOK_GRIDS_MM[1]][2])
+
+
+def test_reads_too_small_leave_the_slice_as_it_was() -> None:
+    labels = _stack([12, 12, -1, 11, 9])
+    seen = {grid: _stack([12, 12, 3, 11, 9]) for grid in LOOK_GRIDS_MM}
+    out = refound(_Grids(seen, 1), np.zeros((5, *SHAPE), np.float32), labels, (1.5, 1.5))
+    np.testing.assert_array_equal(out, labels)
+
+
+def test_the_crop_is_centred_on_the_neighbours_not_on_what_the_lost_slice_kept() -> None:
+    labels = _stack([12, 12, -1, 11, 9])
+    labels[2, 2:8, 2:8] = Structure.LV_CAVITY  # a speck in the corner: far from the heart
+    assert lost_slices(labels) == [2]
+    look = _Grids({grid: _stack([12, 12, 11, 11, 9]) for grid in LOOK_GRIDS_MM}, 1)
+    refound(look, np.zeros((5, *SHAPE), np.float32), labels, (1.5, 1.5))
+    assert {call[2] for call in look.calls} == {(32.0, 32.0)}
