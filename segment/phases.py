@@ -6,7 +6,8 @@ second look, `segment.apex`, still reads a phase's lost apex again as it finishe
 phases named by the source (ACDC's Info.cfg), end-diastole and end-systole are the largest and
 smallest LV of the phases drawn alone. Then every phase is read inside end-diastole
 (`segment.systole`) and given the readers' LV border (`segment.border`); every phase but
-end-diastole has its RV base follow the tricuspid annulus (`segment.annulus`); the measured
+end-diastole has its cavity's muscle-dark border made wall (`segment.border.systolic_border`)
+and its RV base follow the tricuspid annulus (`segment.annulus`); the measured
 pair has its LV base restored where the network drew it in part or lost it (`segment.lvbase`).
 Before, only the measured pair was read inside end-diastole, so the volume curve the study page
 plots stepped at it. What still differs is the LV base: where it leaves end-systole clearly
@@ -23,7 +24,7 @@ import numpy as np
 
 from cmr_search.vocab import Structure
 from segment.annulus import follow_annulus
-from segment.border import reader_border
+from segment.border import reader_border, systolic_border
 from segment.io import SaxStudy
 from segment.lvbase import restored_base
 from segment.measure import ed_es_from_curve, volume_ml
@@ -92,6 +93,8 @@ def drawn_cycle(study: SaxStudy, segmenter: CycleSegmenter) -> DrawnCycle:
                                                    for k, mask in enumerate(alone)]))
     drawn = [reader_border(mask, phases[k])
              for k, mask in enumerate(segmenter.finish(raw, phases, spacing, ed))]
+    drawn = [mask if k == ed else systolic_border(mask, phases[k], drawn[ed], phases[ed])
+             for k, mask in enumerate(drawn)]
     ed_mask, es_mask = finished_pair(study, drawn[ed], drawn[es], ed, es)
     # the LV base is restored for the measured pair only: on the phantom's cines the rule
     # took a basal slice in one phase and left it in the next, and a curve of every phase

@@ -21,7 +21,7 @@ import numpy as np
 
 from cmr_search.vocab import Structure
 from segment import measure as m
-from segment.border import reader_border
+from segment.border import reader_border, systolic_border
 from segment.checkpoint import label_codes
 from segment.infer import Segmenter
 from segment.io import SaxStudy, bsa_m2, write_mask
@@ -80,6 +80,7 @@ def _phases(study: SaxStudy, segmenter: Segmenter) -> tuple[dict[int, np.ndarray
         drawn = dict(zip((ed, es), segmenter.segment_phases(
             [study.phases[ed], study.phases[es]], study.spacing_mm, 0), strict=True))
         masks = {k: reader_border(mask, study.phases[k]) for k, mask in drawn.items()}
+        masks[es] = systolic_border(masks[es], study.phases[es], masks[ed], study.phases[ed])
         masks[ed], masks[es] = finished_pair(study, masks[ed], masks[es], ed, es)
         for k in {ed, es}:  # the measured pair's points are its measured volumes
             curve[k] = _volumes(study, masks[k], Structure.LV_CAVITY)

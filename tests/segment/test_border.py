@@ -1,4 +1,5 @@
-"""The readers' endocardial border: the bright partial-volume rim of the wall is cavity."""
+"""The readers' endocardial border: the bright partial-volume rim of the wall is cavity, and
+at end-systole the cavity's muscle-dark border is wall."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ import numpy as np
 from fakes.segment import disc, heart_slice
 
 from cmr_search.vocab import Structure
-from segment.border import RIM_BLOOD_FRACTION, reader_border
+from segment.border import (
+    RIM_BLOOD_FRACTION,
+    SYSTOLE_BLOOD_FRACTION,
+    reader_border,
+    systolic_border,
+)
 
 _SHAPE = (64, 64)
 _CENTRE = (32.0, 32.0)
@@ -52,3 +58,52 @@ def test_images_whose_blood_is_not_bright_are_left_alone() -> None:
     labels, image = _cine(rim_signal=_WALL)
     image[labels == Structure.LV_CAVITY] = 10.0  # dark blood: not bright-blood cine
     assert np.array_equal(reader_border(labels, image), labels)
+
+
+def _systole(dark_layers: int, dark_signal: float = _WALL) -> tuple[np.ndarray, np.ndarray]:
+    """One end-systolic slice: a 10-px cavity in a 5-px wall whose outer `dark_layers` pixels
+    carry `dark_signal` (trabeculae packed against the wall), blood inside them."""
+    labels = heart_slice(_SHAPE, 10, 5)[None]
+    image = np.where(labels == Structure.LV_CAVITY, _BLOOD, 0.0)
+    image[labels == Structure.LV_MYOCARDIUM] = _WALL
+    packed = (labels[0] == Structure.LV_CAVITY) & ~disc(_SHAPE, _CENTRE, 10 - dark_layers)
+    image[0][packed] = dark_signal
+    return labels, image
+
+
+def _diastole() -> tuple[np.ndarray, np.ndarray]:
+    labels = heart_slice(_SHAPE, 13, 4)[None]
+    image = np.where(labels == Structure.LV_CAVITY, _BLOOD, _WALL)
+    return labels, image
+
+
+def test_the_systolic_cavity_s_muscle_dark_border_becomes_wall_layer_by_layer() -> None:
+    labels, image = _systole(dark_layers=3)
+    out = systolic_border(labels, image, *_diastole())
+    packed = (labels[0] == Structure.LV_CAVITY) & ~disc(_SHAPE, _CENTRE, 7)
+    assert packed.any() and (out[0][packed] == Structure.LV_MYOCARDIUM).all()
+    assert ((out[0] == Structure.LV_CAVITY) == ((labels[0] == Structure.LV_CAVITY)
+                                                & ~packed)).all()  # the blood stays cavity
+    assert (labels[0][packed] == Structure.LV_CAVITY).all()  # the input is left as it was
+
+
+def test_a_systolic_border_as_bright_as_diastolic_blood_allows_stays_cavity() -> None:
+    # just above the threshold: partial-volume blood, not muscle
+    dim = _WALL + 2 * SYSTOLE_BLOOD_FRACTION * (_BLOOD - _WALL)
+    labels, image = _systole(dark_layers=2, dark_signal=dim)
+    assert np.array_equal(systolic_border(labels, image, *_diastole()), labels)
+
+
+def test_dark_muscle_inside_the_blood_not_touching_the_wall_stays_cavity() -> None:
+    labels, image = _systole(dark_layers=0)
+    image[0][disc(_SHAPE, _CENTRE, 3)] = _WALL  # a papillary muscle in the middle of the blood
+    assert np.array_equal(systolic_border(labels, image, *_diastole()), labels)
+
+
+def test_without_diastolic_blood_on_the_slice_or_bright_blood_nothing_is_peeled() -> None:
+    labels, image = _systole(dark_layers=3)
+    no_cavity = np.where(_diastole()[0] == Structure.LV_CAVITY, Structure.LV_MYOCARDIUM,
+                         _diastole()[0])
+    assert np.array_equal(systolic_border(labels, image, no_cavity, _diastole()[1]), labels)
+    dark_blood = np.full_like(image, 10.0)  # diastolic blood darker than this wall
+    assert np.array_equal(systolic_border(labels, image, _diastole()[0], dark_blood), labels)

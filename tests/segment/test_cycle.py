@@ -7,9 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from fakes.segment import PreparedSegmenter, readers_case
+from scipy import ndimage
 
 from cmr_search.vocab import Structure
 from segment.cycle import analyse_cycle
+from segment.io import SaxStudy
 from segment.qc import QcFlag
 from segment.study import analyse
 
@@ -30,6 +32,34 @@ def test_every_phase_gets_the_readers_border_and_the_systolic_rv_base() -> None:
     assert cycle.result.values["rvesv_ml"] == pytest.approx(rv_es, abs=0.1)
     assert cycle.lv_curve_ml == pytest.approx(lv, abs=0.1)
     assert cycle.result.values["lvedv_ml"] == pytest.approx(lv[0], abs=0.1)
+
+
+def _packed_dark(study: SaxStudy, masks: list[np.ndarray], rims: list[np.ndarray]
+                 ) -> list[np.ndarray]:
+    """Each phase's outer two pixels of cavity (and the wall's rim) made as dark as the wall:
+    those pixels, per phase."""
+    packed = []
+    for k, mask in enumerate(masks):
+        cavity = mask == Structure.LV_CAVITY
+        packed.append(cavity & ~ndimage.binary_erosion(cavity, np.ones((1, 3, 3), bool),
+                                                        iterations=2))
+        study.phases[k][packed[k] | rims[k]] = 40.0
+    return packed
+
+
+def test_every_phase_but_end_diastole_has_its_muscle_dark_cavity_border_made_wall() -> None:
+    """Trabeculae packed against a contracting wall: the cavity drawn over them is wall at
+    every phase but end-diastole (`segment.border.systolic_border`)."""
+    study, masks, rims = readers_case([(12, False), (10, False), (8, False), (11, False)])
+    packed = _packed_dark(study, masks, rims)
+    cycle = analyse_cycle(study, PreparedSegmenter(masks, study.phases))
+    assert cycle.ed == 0
+    assert (cycle.masks[0][packed[0]] == Structure.LV_CAVITY).all()
+    for k in (1, 2, 3):
+        assert (cycle.masks[k][packed[k]] == Structure.LV_MYOCARDIUM).all()
+    voxel_ml = 1.5 * 1.5 * 10.0 / 1000
+    assert cycle.result.values["lvesv_ml"] == pytest.approx(
+        (cycle.masks[cycle.es] == Structure.LV_CAVITY).sum() * voxel_ml, abs=0.1)
 
 
 def test_every_phase_is_read_inside_end_diastole_as_the_measured_one() -> None:
@@ -130,8 +160,11 @@ def test_one_pass_of_the_network_and_the_same_numbers_as_analyse() -> None:
         assert result.values[name] == pytest.approx(cycle.result.values[name], abs=0.1)
 
 
-def test_with_flips_a_cines_measured_pair_is_drawn_again_with_them() -> None:
-    study, masks, _ = readers_case([(12, False), (10, True), (8, True), (11, False)])
+@pytest.mark.parametrize("packed", [False, True], ids=["plain", "trabeculae-packed"])
+def test_with_flips_a_cines_measured_pair_is_drawn_again_with_them(packed: bool) -> None:
+    study, masks, rims = readers_case([(12, False), (10, True), (8, True), (11, False)])
+    if packed:
+        _packed_dark(study, masks, rims)
     plain = analyse(study, PreparedSegmenter(masks, study.phases))
     flips = _Counting(masks, study.phases)
     flips.tta = True
