@@ -34,7 +34,7 @@ MEASURE_VERSION = "m16"  # m2: scar from LGE; m3: the RV base at ES, the readers
 # finished as the measured pair (segment.phases), and an end-systole clearly larger than
 # another phase flagged (es_not_smallest); m14: that flag on the hypokinetic share of the wall too;
 # m15: a slice the network lost inside the stack read again at other grids (segment.gap); m16:
-# the cavity's muscle-dark border made wall at every phase but ED (segment.border.systolic_border)
+# each ventricle's muscle-dark border peeled at every phase but ED (segment.border.systolic_border)
 _ADDED_SINCE = {"m6": "regional wall motion"}  # what an index measured before lacks
 # what an index measured the way an older version did
 _CHANGED_SINCE = {"m7": "scar burden", "m8": "maximum wall thickness",
@@ -45,7 +45,7 @@ _CHANGED_SINCE = {"m7": "scar burden", "m8": "maximum wall thickness",
                   "m13": "the volume curves over the cycle",
                   "m14": "the wall motion's quality check",
                   "m15": "hearts with a slice the segmentation lost inside the stack",
-                  "m16": "the end-systolic LV border"}
+                  "m16": "the end-systolic LV and RV borders"}
 
 
 class IndexMismatchError(StoreError):

@@ -101,4 +101,9 @@ def drawn_cycle(study: SaxStudy, segmenter: CycleSegmenter) -> DrawnCycle:
     # restored stepped nearly twice as much from phase to phase (docs/segmentation)
     masks = [ed_mask if k == ed else es_mask if k == es else follow_annulus(
         ed_mask, mask, spacing, study.slice_spacing_mm) for k, mask in enumerate(drawn)]
+    # the RV's border only now: the annulus rule compares a systolic basal pool with the
+    # diastolic one, and on ACDC a peeled pool no longer overlapped it (whole basal RVs lost)
+    masks = [mask if k == ed else systolic_border(mask, phases[k], ed_mask, phases[ed],
+                                                  Structure.RV_CAVITY)
+             for k, mask in enumerate(masks)]
     return DrawnCycle(masks, curve_ml(study, masks), ed, es)

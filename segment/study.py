@@ -80,8 +80,13 @@ def _phases(study: SaxStudy, segmenter: Segmenter) -> tuple[dict[int, np.ndarray
         drawn = dict(zip((ed, es), segmenter.segment_phases(
             [study.phases[ed], study.phases[es]], study.spacing_mm, 0), strict=True))
         masks = {k: reader_border(mask, study.phases[k]) for k, mask in drawn.items()}
-        masks[es] = systolic_border(masks[es], study.phases[es], masks[ed], study.phases[ed])
+        systole = study.phases[es], study.phases[ed]  # (a flat LV curve gives ES = ED)
+        if es != ed:  # the same order of steps as `drawn_cycle`
+            masks[es] = systolic_border(masks[es], systole[0], masks[ed], systole[1])
         masks[ed], masks[es] = finished_pair(study, masks[ed], masks[es], ed, es)
+        if es != ed:
+            masks[es] = systolic_border(masks[es], systole[0], masks[ed], systole[1],
+                                        Structure.RV_CAVITY)
         for k in {ed, es}:  # the measured pair's points are its measured volumes
             curve[k] = _volumes(study, masks[k], Structure.LV_CAVITY)
     return masks, curve, ed, es

@@ -4,7 +4,9 @@ at end-systole the cavity's muscle-dark border is wall."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from fakes.segment import disc, heart_slice
+from scipy import ndimage
 
 from cmr_search.vocab import Structure
 from segment.border import (
@@ -107,3 +109,25 @@ def test_without_diastolic_blood_on_the_slice_or_bright_blood_nothing_is_peeled(
     assert np.array_equal(systolic_border(labels, image, no_cavity, _diastole()[1]), labels)
     dark_blood = np.full_like(image, 10.0)  # diastolic blood darker than this wall
     assert np.array_equal(systolic_border(labels, image, _diastole()[0], dark_blood), labels)
+
+
+def test_the_systolic_rv_s_muscle_dark_border_becomes_background() -> None:
+    labels = heart_slice(_SHAPE, 8, 4, rv=8)[None]
+    image = np.where(labels == Structure.LV_MYOCARDIUM, _WALL, _BLOOD)
+    image[labels == Structure.BACKGROUND] = 0.0
+    rv = labels[0] == Structure.RV_CAVITY
+    packed = rv & ~ndimage.binary_erosion(rv, iterations=2)  # two layers as dark as the wall
+    image[0][packed] = _WALL
+    diastole = heart_slice(_SHAPE, 10, 4, rv=10)[None]
+    diastole_image = np.where(diastole == Structure.LV_MYOCARDIUM, _WALL, _BLOOD)
+    out = systolic_border(labels, image, diastole, diastole_image, Structure.RV_CAVITY)
+    assert packed.any() and (out[0][packed] == Structure.BACKGROUND).all()
+    assert ((out[0] == Structure.RV_CAVITY) == (rv & ~packed)).all()
+    assert np.array_equal(out[0][~rv], labels[0][~rv])  # the LV is the LV call's
+    assert np.array_equal(systolic_border(labels, image, diastole, diastole_image), labels)
+
+
+def test_only_a_ventricle_s_cavity_is_peeled() -> None:
+    labels, image = _systole(dark_layers=1)
+    with pytest.raises(ValueError, match="LV_MYOCARDIUM"):
+        systolic_border(labels, image, *_diastole(), Structure.LV_MYOCARDIUM)

@@ -62,6 +62,47 @@ def test_every_phase_but_end_diastole_has_its_muscle_dark_cavity_border_made_wal
         (cycle.masks[cycle.es] == Structure.LV_CAVITY).sum() * voxel_ml, abs=0.1)
 
 
+@pytest.mark.parametrize("atrium", [False, True], ids=["rv", "rv-with-atrium-at-ed"])
+def test_every_phase_but_end_diastole_has_its_muscle_dark_rv_border_made_background(
+        atrium: bool) -> None:
+    """The RV's packed trabeculae (its outer pixels, after end-diastole) are peeled after its
+    base followed the annulus, so the base's pool, with or without the atrium beside it, is
+    kept or dropped by where it lies, never for its peeled size."""
+    study, masks, _ = readers_case([(12, atrium), (10, atrium), (8, atrium), (11, atrium)])
+    packed = [np.zeros_like(masks[0], dtype=bool)]
+    for k, mask in enumerate(masks[1:], start=1):
+        rv = mask == Structure.RV_CAVITY
+        packed.append(rv & ~ndimage.binary_erosion(rv, np.ones((1, 3, 3), bool)))
+        study.phases[k][packed[k]] = 40.0
+    plain = analyse_cycle(study, PreparedSegmenter([m.copy() for m in masks], study.phases))
+    assert plain.ed == 0
+    for k in (1, 2, 3):
+        kept = packed[k] & (masks[k] == Structure.RV_CAVITY)
+        assert not (plain.masks[k][kept] == Structure.RV_CAVITY).any()
+        inner = (masks[k] == Structure.RV_CAVITY) & ~packed[k]
+        assert (plain.masks[k][inner] == Structure.RV_CAVITY).any()
+        assert (plain.masks[k][0] == Structure.RV_CAVITY).any()  # the base's pool kept
+    voxel_ml = 1.5 * 1.5 * 10.0 / 1000
+    assert plain.result.values["rvesv_ml"] == pytest.approx(
+        (plain.masks[plain.es] == Structure.RV_CAVITY).sum() * voxel_ml, abs=0.1)
+
+
+def test_a_basal_rv_pool_is_judged_by_the_annulus_before_its_border_is_peeled() -> None:
+    """Most of the systolic basal pool as dark as muscle: peeled first, what is left would sit
+    more than `RV_SHIFT_MM` from the diastolic pool and the whole slice's RV be called atrium."""
+    study, masks, _ = readers_case([(12, False), (10, False), (8, False), (11, False)])
+    for k in (1, 2, 3):
+        rv = masks[k][0] == Structure.RV_CAVITY
+        cols = np.nonzero(rv)[1]
+        dark = rv & (np.arange(rv.shape[1])[None, :] < cols.max() - 2)  # all but a bright cap
+        study.phases[k][0][dark] = 40.0
+    cycle = analyse_cycle(study, PreparedSegmenter([m.copy() for m in masks], study.phases))
+    for k in (1, 2, 3):
+        assert (cycle.masks[k][0] == Structure.RV_CAVITY).any()  # the cap: RV, not atrium
+        assert (cycle.masks[k][0] == Structure.RV_CAVITY).sum() < (
+            masks[k][0] == Structure.RV_CAVITY).sum() / 3
+
+
 def test_every_phase_is_read_inside_end_diastole_as_the_measured_one() -> None:
     study, masks, _ = readers_case([(12, False), (10, False), (8, False), (11, False)])
     for k in (1, 2):  # a piece of "LV" far outside the diastolic heart, in two phases
