@@ -6,8 +6,9 @@ second look, `segment.apex`, still reads a phase's lost apex again as it finishe
 phases named by the source (ACDC's Info.cfg), end-diastole and end-systole are the largest and
 smallest LV of the phases drawn alone. Then every phase is read inside end-diastole
 (`segment.systole`) and given the readers' LV border (`segment.border`); every phase but
-end-diastole has its cavity's muscle-dark border made wall (`segment.border.systolic_border`)
-and its RV base follow the tricuspid annulus (`segment.annulus`); the measured
+end-diastole has its LV cavity's muscle-dark border made wall (`segment.border.systolic_border`)
+and its RV base follow the tricuspid annulus (`segment.annulus`), then its RV's dark border
+peeled the same way; the measured
 pair has its LV base restored where the network drew it in part or lost it (`segment.lvbase`).
 Before, only the measured pair was read inside end-diastole, so the volume curve the study page
 plots stepped at it. What still differs is the LV base: where it leaves end-systole clearly
@@ -101,8 +102,9 @@ def drawn_cycle(study: SaxStudy, segmenter: CycleSegmenter) -> DrawnCycle:
     # restored stepped nearly twice as much from phase to phase (docs/segmentation)
     masks = [ed_mask if k == ed else es_mask if k == es else follow_annulus(
         ed_mask, mask, spacing, study.slice_spacing_mm) for k, mask in enumerate(drawn)]
-    # the RV's border only now: the annulus rule compares a systolic basal pool with the
-    # diastolic one, and on ACDC a peeled pool no longer overlapped it (whole basal RVs lost)
+    # the RV's border only now: the annulus rule judges a systolic basal pool by how far its
+    # centre moved from the diastolic one's, and on ACDC a pool peeled first had moved more
+    # than RV_SHIFT_MM (whole basal RVs called atrium)
     masks = [mask if k == ed else systolic_border(mask, phases[k], ed_mask, phases[ed],
                                                   Structure.RV_CAVITY)
              for k, mask in enumerate(masks)]
