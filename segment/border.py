@@ -121,6 +121,9 @@ def systolic_border(labels: np.ndarray, images: np.ndarray, diastole: np.ndarray
     images."""
     if cavity not in (Structure.LV_CAVITY, Structure.RV_CAVITY):
         raise ValueError(f"cavity: {cavity!r} is not a ventricle's cavity")
+    for name, other in (("diastole", diastole), ("diastole_images", diastole_images)):
+        if other.shape != labels.shape:  # another stack: its slices are not these
+            raise ValueError(f"{name}: shape {other.shape} is not the labels' {labels.shape}")
     out = labels.copy()
     for k in range(labels.shape[0]):
         out[k] = _slice_systolic(labels[k], images[k], diastole[k], diastole_images[k], cavity)

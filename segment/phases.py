@@ -8,7 +8,8 @@ smallest LV of the phases drawn alone. Then every phase is read inside end-diast
 (`segment.systole`) and given the readers' LV border (`segment.border`); every phase but
 end-diastole has its LV cavity's muscle-dark border made wall (`segment.border.systolic_border`)
 and its RV base follow the tricuspid annulus (`segment.annulus`), then its RV's dark border
-peeled the same way; the measured
+peeled the same way (end-diastole is not peeled, so a full cine's curve can step just beside
+it; ED and ES are found on the phases drawn alone, before any peel); the measured
 pair has its LV base restored where the network drew it in part or lost it (`segment.lvbase`).
 Before, only the measured pair was read inside end-diastole, so the volume curve the study page
 plots stepped at it. What still differs is the LV base: where it leaves end-systole clearly

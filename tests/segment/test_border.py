@@ -89,11 +89,20 @@ def test_the_systolic_cavity_s_muscle_dark_border_becomes_wall_layer_by_layer() 
     assert (labels[0][packed] == Structure.LV_CAVITY).all()  # the input is left as it was
 
 
-def test_a_systolic_border_as_bright_as_diastolic_blood_allows_stays_cavity() -> None:
-    # just above the threshold: partial-volume blood, not muscle
-    dim = _WALL + 2 * SYSTOLE_BLOOD_FRACTION * (_BLOOD - _WALL)
+@pytest.mark.parametrize("share", [0.5, 1.5])
+def test_the_threshold_is_the_share_of_the_way_to_diastolic_blood(share: float) -> None:
+    # below the share: muscle, peeled; above it: partial-volume blood, kept
+    dim = _WALL + share * SYSTOLE_BLOOD_FRACTION * (_BLOOD - _WALL)
     labels, image = _systole(dark_layers=2, dark_signal=dim)
-    assert np.array_equal(systolic_border(labels, image, *_diastole()), labels)
+    peeled = not np.array_equal(systolic_border(labels, image, *_diastole()), labels)
+    assert peeled == (share < 1)
+
+
+def test_another_stack_s_diastole_is_refused() -> None:
+    labels, image = _systole(dark_layers=1)
+    diastole, diastole_image = _diastole()
+    with pytest.raises(ValueError, match="diastole: shape"):
+        systolic_border(labels, image, np.repeat(diastole, 2, axis=0), diastole_image)
 
 
 def test_dark_muscle_inside_the_blood_not_touching_the_wall_stays_cavity() -> None:
