@@ -314,8 +314,8 @@ class Segmenter:
         if diastole is None:
             return [self._second_looks(clean_labels(r, v), v, spacing_mm)
                     for r, v in zip(raw, volumes, strict=True)]
-        ed = self._second_looks(clean_labels(raw[diastole], volumes[diastole]), volumes[diastole],
-                             spacing_mm)
+        ed = self._second_looks(clean_labels(raw[diastole], volumes[diastole]),
+                                volumes[diastole], spacing_mm)
         return [ed if k == diastole else self._second_looks(
             clean_labels(within_diastole(r, ed, spacing_mm), volumes[k]), volumes[k], spacing_mm,
             ed) for k, r in enumerate(raw)]
