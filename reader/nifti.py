@@ -57,13 +57,25 @@ def read_info(folder: Path) -> AcdcStudy:
         raise NiftiError(f"{info_path}: unreadable Info.cfg ({type(error).__name__})") from error
 
 
+def finite_pixels(data: np.ndarray, path: Path) -> np.ndarray:
+    """`data`, refused when any pixel is NaN or infinite: float NIfTI can hold them (a failed
+    reconstruction or conversion), and one such pixel turns a whole slice's normalised image,
+    and every measurement and embedding drawn from it, into NaN."""
+    bad = int(np.count_nonzero(~np.isfinite(data)))
+    if bad:
+        raise NiftiError(f"{path}: {bad} of {data.size} pixels are not finite numbers "
+                         "(NaN or infinity); the volume is damaged")
+    return data
+
+
 def _volume(path: Path) -> tuple[np.ndarray, tuple[float, ...]]:
     try:
         image: Any = nib.load(path)
-        return np.asarray(image.dataobj, dtype=np.float32), tuple(
-            float(z) for z in image.header.get_zooms())
+        data = np.asarray(image.dataobj, dtype=np.float32)
+        zooms = tuple(float(z) for z in image.header.get_zooms())
     except Exception as error:
         raise NiftiError(f"{path}: cannot read NIfTI ({type(error).__name__})") from error
+    return finite_pixels(data, path), zooms
 
 
 def load_acdc_stack(study: AcdcStudy) -> Stack:

@@ -82,6 +82,37 @@ def finished_pair(study: SaxStudy, ed_mask: np.ndarray, es_mask: np.ndarray, ed:
     return ed_mask, restored_base(es_mask, study.phases[es], study.spacing_mm, ed_mask)
 
 
+def measured_pair(study: SaxStudy, ed_mask: np.ndarray, es_mask: np.ndarray, ed: int,
+                  es: int) -> tuple[np.ndarray, np.ndarray]:
+    """The measured ED and ES masks from the pair as drawn (inside ED, with the readers'
+    border), every step in its order: ES's LV border where the image turns as dark as the
+    wall, then `finished_pair`, then ES's RV border the same way. The one owner of that
+    order: a whole cycle (`drawn_cycle`) and a pair drawn again with flips
+    (`segment.study`) both take it from here."""
+    phases = study.phases
+    if es != ed:
+        es_mask = systolic_border(es_mask, phases[es], ed_mask, phases[ed])
+    ed_mask, es_mask = finished_pair(study, ed_mask, es_mask, ed, es)
+    if es != ed:
+        # the RV's border only now: the annulus rule judges a systolic basal pool by how far
+        # its centre moved from the diastolic one's, and on ACDC a pool peeled first had
+        # moved more than RV_SHIFT_MM (whole basal RVs called atrium)
+        es_mask = systolic_border(es_mask, phases[es], ed_mask, phases[ed],
+                                  Structure.RV_CAVITY)
+    return ed_mask, es_mask
+
+
+def _other_phase(study: SaxStudy, mask: np.ndarray, k: int, ed: int, ed_drawn: np.ndarray,
+                 ed_mask: np.ndarray) -> np.ndarray:
+    """Phase `k` (neither measured one) of a cycle through `measured_pair`'s steps but the
+    LV base: its LV border peeled against ED as drawn, its RV base following the annulus,
+    its RV border peeled against ED as measured."""
+    phases = study.phases
+    mask = systolic_border(mask, phases[k], ed_drawn, phases[ed])
+    mask = follow_annulus(ed_mask, mask, study.spacing_mm, study.slice_spacing_mm)
+    return systolic_border(mask, phases[k], ed_mask, phases[ed], Structure.RV_CAVITY)
+
+
 def drawn_cycle(study: SaxStudy, segmenter: CycleSegmenter) -> DrawnCycle:
     """Every phase of `study` segmented and finished as measured (module docstring)."""
     phases, spacing = study.phases, study.spacing_mm
@@ -95,18 +126,10 @@ def drawn_cycle(study: SaxStudy, segmenter: CycleSegmenter) -> DrawnCycle:
                                                    for k, mask in enumerate(alone)]))
     drawn = [reader_border(mask, phases[k])
              for k, mask in enumerate(segmenter.finish(raw, phases, spacing, ed))]
-    drawn = [mask if k == ed else systolic_border(mask, phases[k], drawn[ed], phases[ed])
-             for k, mask in enumerate(drawn)]
-    ed_mask, es_mask = finished_pair(study, drawn[ed], drawn[es], ed, es)
+    ed_mask, es_mask = measured_pair(study, drawn[ed], drawn[es], ed, es)
     # the LV base is restored for the measured pair only: on the phantom's cines the rule
     # took a basal slice in one phase and left it in the next, and a curve of every phase
     # restored stepped nearly twice as much from phase to phase (docs/segmentation)
-    masks = [ed_mask if k == ed else es_mask if k == es else follow_annulus(
-        ed_mask, mask, spacing, study.slice_spacing_mm) for k, mask in enumerate(drawn)]
-    # the RV's border only now: the annulus rule judges a systolic basal pool by how far its
-    # centre moved from the diastolic one's, and on ACDC a pool peeled first had moved more
-    # than RV_SHIFT_MM (whole basal RVs called atrium)
-    masks = [mask if k == ed else systolic_border(mask, phases[k], ed_mask, phases[ed],
-                                                  Structure.RV_CAVITY)
-             for k, mask in enumerate(masks)]
+    masks = [ed_mask if k == ed else es_mask if k == es else
+             _other_phase(study, mask, k, ed, drawn[ed], ed_mask) for k, mask in enumerate(drawn)]
     return DrawnCycle(masks, curve_ml(study, masks), ed, es)

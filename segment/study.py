@@ -21,12 +21,12 @@ import numpy as np
 
 from cmr_search.vocab import Structure
 from segment import measure as m
-from segment.border import reader_border, systolic_border
+from segment.border import reader_border
 from segment.checkpoint import label_codes
 from segment.infer import Segmenter
 from segment.io import SaxStudy, bsa_m2, write_mask
 from segment.motion import regional_motion
-from segment.phases import drawn_cycle, finished_pair
+from segment.phases import drawn_cycle, measured_pair
 from segment.qc import (
     EF_RANGE_PCT,
     LV_EDV_RANGE_ML,
@@ -80,13 +80,7 @@ def _phases(study: SaxStudy, segmenter: Segmenter) -> tuple[dict[int, np.ndarray
         drawn = dict(zip((ed, es), segmenter.segment_phases(
             [study.phases[ed], study.phases[es]], study.spacing_mm, 0), strict=True))
         masks = {k: reader_border(mask, study.phases[k]) for k, mask in drawn.items()}
-        systole = study.phases[es], study.phases[ed]  # (a flat LV curve gives ES = ED)
-        if es != ed:  # the same order of steps as `drawn_cycle`
-            masks[es] = systolic_border(masks[es], systole[0], masks[ed], systole[1])
-        masks[ed], masks[es] = finished_pair(study, masks[ed], masks[es], ed, es)
-        if es != ed:
-            masks[es] = systolic_border(masks[es], systole[0], masks[ed], systole[1],
-                                        Structure.RV_CAVITY)
+        masks[ed], masks[es] = measured_pair(study, masks[ed], masks[es], ed, es)
         for k in {ed, es}:  # the measured pair's points are its measured volumes
             curve[k] = _volumes(study, masks[k], Structure.LV_CAVITY)
     return masks, curve, ed, es

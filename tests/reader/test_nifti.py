@@ -61,3 +61,20 @@ def test_scan_lists_acdc_patients_and_bad_info(tmp_path: Path) -> None:
     assert any("Info.cfg" in s.path for s in result.skipped)
     with pytest.raises(NiftiError, match=r"Info\.cfg"):
         find_acdc(bad)
+
+
+@pytest.mark.parametrize("four_d", [False, True])
+def test_a_volume_with_nan_or_infinite_pixels_is_refused_naming_the_file(
+        tmp_path: Path, four_d: bool) -> None:
+    folder = _patient(tmp_path, "patient001", four_d)
+    path = folder / ("patient001_4d.nii.gz" if four_d else "patient001_frame04.nii.gz")
+    image = nib.load(path)
+    data = np.asarray(image.dataobj, dtype=np.float32)
+    data[10, 10, 2] = np.nan
+    data[11, 10, 3] = np.inf
+    nib.save(nib.Nifti1Image(data, image.affine, image.header), path)
+    bad = int(np.count_nonzero(~np.isfinite(data)))  # two pixels, in every frame of a 4D file
+    (study,) = find_acdc(tmp_path)
+    with pytest.raises(NiftiError, match=rf"{path.name}: {bad} of {data.size} pixels are not "
+                       "finite"):
+        acdc_stacks(study)

@@ -215,3 +215,16 @@ def test_with_flips_a_cines_measured_pair_is_drawn_again_with_them(packed: bool)
     for k in (result.ed, result.es):  # the same finishing steps on the pair drawn again
         assert (result.masks[k] == plain.masks[k]).all()
     assert result.lv_curve_ml == pytest.approx(plain.lv_curve_ml, abs=0.1)
+
+
+def test_with_flips_a_flat_curve_measures_end_diastole_as_end_systole() -> None:
+    # a cine whose LV does not change: the smallest LV is the largest, one phase is both
+    study, masks, _ = readers_case([(10, False), (10, False), (10, False)])
+    flips = _Counting(masks, study.phases)
+    flips.tta = True
+    result = analyse(study, flips)
+    assert result.ed == result.es
+    assert flips.passes == [3, 2]
+    assert result.values["lvedv_ml"] == pytest.approx(result.values["lvesv_ml"])
+    assert result.values["lvef_pct"] == pytest.approx(0.0)
+    assert QcFlag.EF_OUT_OF_RANGE in result.flags["lvef_pct"]

@@ -94,6 +94,14 @@ def test_unreadable_studies_fail_with_one_line_naming_the_path(tmp_path: Path) -
     empty.mkdir()
     with pytest.raises(StudyReadError, match="no DICOM study"):
         read_study(empty)
+    damaged = acdc_folder(tmp_path / "damaged")
+    path = damaged / "patient901_frame05.nii.gz"
+    image = nib.load(path)
+    data = np.asarray(image.dataobj, dtype=np.float32)
+    data[..., 0] = np.nan  # a slice lost in reconstruction
+    nib.save(nib.Nifti1Image(data, image.affine, image.header), path)
+    with pytest.raises(StudyReadError, match=rf"{path.name}: \d+ of \d+ pixels are not finite"):
+        read_study(damaged)
 
 
 def test_the_phases_a_source_names_are_taken_as_ed_and_es(tmp_path: Path) -> None:
