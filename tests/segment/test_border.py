@@ -140,3 +140,28 @@ def test_only_a_ventricle_s_cavity_is_peeled() -> None:
     labels, image = _systole(dark_layers=1)
     with pytest.raises(ValueError, match="LV_MYOCARDIUM"):
         systolic_border(labels, image, *_diastole(), Structure.LV_MYOCARDIUM)
+
+
+def test_a_cavity_cut_by_the_image_edge_is_peeled_as_if_whole() -> None:
+    labels, image = _systole(dark_layers=3)
+    diastole, diastole_image = _diastole()
+    whole = systolic_border(labels, image, diastole, diastole_image)
+    corner = (slice(None), slice(24, None), slice(24, None))  # the heart runs off two edges
+    assert (labels[corner][0, 0] == Structure.LV_CAVITY).any()  # the cavity touches the edge
+    cut = systolic_border(labels[corner], image[corner], diastole[corner],
+                          diastole_image[corner])
+    assert np.array_equal(cut, whole[corner])
+
+
+def test_each_slice_is_judged_by_its_own_diastolic_blood() -> None:
+    # packed pixels between the thresholds of diastolic blood at 100 and at 200 (the wall 40)
+    labels, image = _systole(dark_layers=3, dark_signal=_WALL + SYSTOLE_BLOOD_FRACTION * 100)
+    diastole, diastole_image = _diastole()
+    # slice 1's diastolic blood is dimmer: the same packed signal is blood there
+    dim = np.where(diastole[0] == Structure.LV_CAVITY, _WALL + 60.0, _WALL)
+    out = systolic_border(np.repeat(labels, 2, axis=0), np.repeat(image, 2, axis=0),
+                          np.repeat(diastole, 2, axis=0),
+                          np.concatenate([diastole_image, dim[None]]))
+    packed = (labels[0] == Structure.LV_CAVITY) & ~disc(_SHAPE, _CENTRE, 7)
+    assert (out[0][packed] == Structure.LV_MYOCARDIUM).all()  # darker than slice 0 allows
+    assert np.array_equal(out[1], labels[0])  # blood by slice 1's threshold
