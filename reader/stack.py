@@ -85,6 +85,12 @@ def _read_pixels(path: Path, frame_index: int | None, cache: dict[Path, np.ndarr
         except Exception as error:
             raise PixelError(f"{path}: pixel data cannot be decoded "
                              f"({type(error).__name__})") from error
+        # Float Pixel Data can hold NaN or infinity (integer pixel data cannot); one such
+        # pixel turns a whole normalised image, its embedding and its measurements into NaN
+        bad = int(np.count_nonzero(~np.isfinite(cache[path])))
+        if bad:
+            raise PixelError(f"{path}: {bad} of {cache[path].size} pixels are not finite "
+                             "numbers (NaN or infinity); the image is damaged")
     pixels: np.ndarray = cache[path]
     if frame_index is None or pixels.ndim == 2:  # a one-frame multi-frame file decodes as 2D
         return pixels

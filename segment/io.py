@@ -21,7 +21,7 @@ from pydicom import dcmread
 from cmr_search.vocab import View
 from reader.nifti import NiftiError, finite_pixels, is_acdc_patient, read_info
 from reader.scan import scan_archive
-from reader.stack import Stack, load_stack
+from reader.stack import PixelError, Stack, load_stack
 
 logger = logging.getLogger(__name__)
 
@@ -159,8 +159,12 @@ def read_dicom(folder: Path) -> SaxStudy:
     sax = sorted(study.series_for(View.SAX_CINE), key=lambda s: -s.n_slices)
     if not sax:
         raise StudyReadError(f"{folder}: the study has no short-axis cine series")
-    return sax_from_stack(study.study_instance_uid, load_stack(sax[0]),
-                          sax[0].slices[0].frames[0].path, str(folder))
+    try:
+        stack = load_stack(sax[0])
+    except PixelError as error:  # one line naming the file, as every other bad input
+        raise StudyReadError(str(error)) from error
+    return sax_from_stack(study.study_instance_uid, stack, sax[0].slices[0].frames[0].path,
+                          str(folder))
 
 
 def read_lge(folder: Path) -> Stack | None:
@@ -170,7 +174,10 @@ def read_lge(folder: Path) -> Stack | None:
     series = [s for st in scanned.studies for s in st.series_for(View.LGE_SAX)]
     if not series:
         return None
-    return load_stack(max(series, key=lambda s: s.n_slices))
+    try:
+        return load_stack(max(series, key=lambda s: s.n_slices))
+    except PixelError as error:
+        raise StudyReadError(str(error)) from error
 
 
 def read_study(path: Path) -> SaxStudy:

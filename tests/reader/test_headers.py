@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -161,3 +162,18 @@ def test_secondary_captures_are_refused_and_burned_in_text_is_flagged(tmp_path: 
     clean = read_headers(write("1.2.840.10008.5.1.4.1.1.4", None))
     assert burned.frames[0].burned_in_annotation  # type: ignore[union-attr]
     assert not clean.frames[0].burned_in_annotation  # type: ignore[union-attr]
+
+
+def test_float_pixel_data_with_nan_or_infinity_is_a_pixel_error_naming_the_file(
+        tmp_path: Path) -> None:
+    pixels = np.full((8, 8), 100.0, np.float32)
+    pixels[2, 3], pixels[4, 4] = np.nan, np.inf
+    path = _mr(tmp_path / "float.dcm", PixelData=None, BitsAllocated=32, BitsStored=None,
+               HighBit=None, PixelRepresentation=None, FloatPixelData=pixels.tobytes(),
+               ImageOrientationPatient=[1, 0, 0, 0, 1, 0], PixelSpacing=[1.5, 1.5],
+               ImagePositionPatient=[0, 0, 0])
+    read = read_headers(path)
+    assert isinstance(read, HeaderRead) and read.frames
+    with pytest.raises(PixelError, match=rf"{re.escape(str(path))}: 2 of 64 pixels are not "
+                       "finite"):
+        load_stack(assemble_series(read.frames))

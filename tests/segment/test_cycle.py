@@ -220,11 +220,18 @@ def test_with_flips_a_cines_measured_pair_is_drawn_again_with_them(packed: bool)
 def test_with_flips_a_flat_curve_measures_end_diastole_as_end_systole() -> None:
     # a cine whose LV does not change: the smallest LV is the largest, one phase is both
     study, masks, _ = readers_case([(10, False), (10, False), (10, False)])
+    for k, mask in enumerate(masks):  # an RV border as dark as the wall: a peel would take it
+        rv = mask == Structure.RV_CAVITY
+        wall = float(np.median(study.phases[k][mask == Structure.LV_MYOCARDIUM]))
+        study.phases[k][rv & ~ndimage.binary_erosion(rv, np.ones((1, 3, 3), bool))] = wall
     flips = _Counting(masks, study.phases)
     flips.tta = True
     result = analyse(study, flips)
     assert result.ed == result.es
     assert flips.passes == [3, 2]
+    drawn_rv = masks[result.ed] == Structure.RV_CAVITY  # one phase: no systolic peel of it
+    assert np.array_equal(result.masks[result.ed] == Structure.RV_CAVITY, drawn_rv)
+    assert result.values["rvedv_ml"] == pytest.approx(result.values["rvesv_ml"])
     assert result.values["lvedv_ml"] == pytest.approx(result.values["lvesv_ml"])
     assert result.values["lvef_pct"] == pytest.approx(0.0)
     assert QcFlag.EF_OUT_OF_RANGE in result.flags["lvef_pct"]

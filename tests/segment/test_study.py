@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import nibabel as nib
@@ -17,6 +18,7 @@ from fakes.segment import (
 )
 
 from cmr_search.vocab import Structure
+from reader.stack import PixelError
 from segment.commands import segment_study
 from segment.infer import Segmenter
 from segment.io import StudyReadError, read_study
@@ -100,8 +102,19 @@ def test_unreadable_studies_fail_with_one_line_naming_the_path(tmp_path: Path) -
     data = np.asarray(image.dataobj, dtype=np.float32)
     data[..., 0] = np.nan  # a slice lost in reconstruction
     nib.save(nib.Nifti1Image(data, image.affine, image.header), path)
-    with pytest.raises(StudyReadError, match=rf"{path.name}: \d+ of \d+ pixels are not finite"):
+    with pytest.raises(StudyReadError,
+                       match=rf"{re.escape(path.name)}: \d+ of \d+ pixels are not finite"):
         read_study(damaged)
+
+
+def test_a_dicom_study_whose_pixels_cannot_be_used_fails_with_one_line(
+        archive: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def damaged(*args: object, **kwargs: object) -> None:
+        raise PixelError("IM0001.dcm: 2 of 64 pixels are not finite numbers (NaN or infinity)")
+
+    monkeypatch.setattr("segment.io.load_stack", damaged)
+    with pytest.raises(StudyReadError, match=r"IM0001\.dcm: 2 of 64 pixels"):
+        read_study(archive)
 
 
 def test_the_phases_a_source_names_are_taken_as_ed_and_es(tmp_path: Path) -> None:
