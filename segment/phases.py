@@ -9,10 +9,10 @@ smallest LV of the phases drawn alone. Then every phase is read inside end-diast
 end-diastole has its LV cavity's muscle-dark border made wall (`segment.border.systolic_border`);
 the measured pair has its LV base restored where the network drew it in part or lost it
 (`segment.lvbase`: ED's first, as every other phase's RV base is judged against it; ES's
-right after its RV base); every
-phase but end-diastole has its RV base follow the tricuspid annulus (`segment.annulus`), then
-its RV's dark border peeled the same way (end-diastole is not peeled, so a full cine's curve
-can step just beside it; ED and ES are found on the phases drawn alone, before any peel).
+right after its RV base); every phase but end-diastole has its RV base follow the tricuspid
+annulus (`segment.annulus`), then its RV's dark border peeled the same way (end-diastole is
+not peeled, so a full cine's curve can step just beside it; ED and ES are found on the
+phases drawn alone, before any peel).
 `measured_pair` owns that order for the measured pair.
 Before, only the measured pair was read inside end-diastole, so the volume curve the study page
 plots stepped at it. What still differs is the LV base: where it leaves end-systole clearly
