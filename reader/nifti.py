@@ -68,14 +68,20 @@ def finite_pixels(data: np.ndarray, path: Path) -> np.ndarray:
     return data
 
 
-def _volume(path: Path) -> tuple[np.ndarray, tuple[float, ...]]:
+def read_volume(path: Path) -> tuple[np.ndarray, Any]:
+    """The pixels (float32, every one finite) of a NIfTI file, and the loaded image (affine,
+    header); `NiftiError` naming the file when it cannot be read or is damaged."""
     try:
         image: Any = nib.load(path)
         data = np.asarray(image.dataobj, dtype=np.float32)
-        zooms = tuple(float(z) for z in image.header.get_zooms())
     except Exception as error:
         raise NiftiError(f"{path}: cannot read NIfTI ({type(error).__name__})") from error
-    return finite_pixels(data, path), zooms
+    return finite_pixels(data, path), image
+
+
+def _volume(path: Path) -> tuple[np.ndarray, tuple[float, ...]]:
+    data, image = read_volume(path)
+    return data, tuple(float(z) for z in image.header.get_zooms())
 
 
 def load_acdc_stack(study: AcdcStudy) -> Stack:

@@ -19,7 +19,7 @@ import numpy as np
 from pydicom import dcmread
 
 from cmr_search.vocab import View
-from reader.nifti import NiftiError, finite_pixels, is_acdc_patient, read_info
+from reader.nifti import NiftiError, is_acdc_patient, read_info, read_volume
 from reader.scan import scan_archive
 from reader.stack import PixelError, Stack, load_stack
 
@@ -60,12 +60,7 @@ class SaxStudy:
 
 def _acdc_volume(path: Path) -> tuple[np.ndarray, Any]:
     try:
-        image: Any = nib.load(path)
-        data = np.asarray(image.dataobj, dtype=np.float32)
-    except Exception as error:
-        raise StudyReadError(f"{path}: cannot read NIfTI ({type(error).__name__})") from error
-    try:
-        return finite_pixels(data, path), image
+        return read_volume(path)
     except NiftiError as error:
         raise StudyReadError(str(error)) from error
 
