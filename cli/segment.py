@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -168,6 +169,18 @@ def calibrate_seg_command(
     console.print(f"myocardium offset {offset} written to {checkpoint / 'model_card.json'}")
 
 
+def _writable_folder(out: Path) -> None:
+    """`out` made if need be; a one-line failure when it is a file or cannot be written."""
+    if out.exists() and not out.is_dir():
+        fail(f"{out}: exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        fail(f"{out}: cannot make this folder ({error.strerror or type(error).__name__})")
+    if not os.access(out, os.W_OK | os.X_OK):
+        fail(f"{out}: this folder cannot be written to")
+
+
 def segment_command(
     study: Annotated[Path, typer.Argument(help="a DICOM study folder, or an ACDC-style "
                                           "patient folder (NIfTI)")],
@@ -185,9 +198,12 @@ def segment_command(
 
     if not study.is_dir():
         fail(f"{study}: not a folder")
+    _writable_folder(out)  # before the work, not after it
     try:
         result = segment_study(study, out, checkpoint, tta=tta)
     except (StudyReadError, CheckpointError) as error:
         fail(str(error))
+    except OSError as error:  # the disk filled, or the folder went, while writing
+        fail(f"{error.filename or out}: cannot write the results ({error.strerror or error})")
     console.print(f"{len(result.masks)} phases segmented in {result.seconds:.1f} s; "
                   f"masks and measurements.json in {out}")

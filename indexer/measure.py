@@ -28,7 +28,7 @@ from reader.nifti import AcdcStudy
 from reader.scan import Study
 from reader.views import StudyStacks
 from segment.cycle import analyse_cycle
-from segment.io import SaxStudy, sax_from_stack
+from segment.io import SaxStudy, body_size, sax_from_stack
 from segment.phases import CycleSegmenter
 from segment.scar import SliceSegmenter, stack_scar
 
@@ -128,7 +128,9 @@ def _sax_study(study: Study | AcdcStudy, stacks: StudyStacks) -> SaxStudy:
     """The short-axis phases as segmentation reads them, with body size and ED/ES hints."""
     if isinstance(study, AcdcStudy):
         sax = sax_from_stack(study.study_instance_uid, stacks.sax, None, str(study.folder))
-        sax.height_cm, sax.weight_kg = study.height_cm or None, study.weight_kg or None
+        sax.height_cm, sax.weight_kg = body_size(study.height_cm or None,
+                                                 study.weight_kg or None,
+                                                 study.study_instance_uid)
         sax.geometry_known = False  # ACDC volumes carry no patient orientation
         if len(sax.phases) == 2:  # the ED and ES volumes only
             sax.frame_numbers = [study.ed_frame, study.es_frame]

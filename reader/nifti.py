@@ -12,9 +12,10 @@ from typing import Any
 
 import nibabel as nib
 import numpy as np
+from nibabel.openers import ImageOpener
 
 from reader.locate import heart_center
-from reader.stack import Stack
+from reader.stack import Stack, voxel_problem
 from reader.views import StudyStacks
 
 _ASSUMED_RR_MS = 1000.0  # ACDC gives frame numbers, not times
@@ -73,15 +74,42 @@ def read_volume(path: Path) -> tuple[np.ndarray, Any]:
     header); `NiftiError` naming the file when it cannot be read or is damaged."""
     try:
         image: Any = nib.load(path)
+    except Exception as error:
+        raise NiftiError(f"{path}: cannot read NIfTI ({type(error).__name__})") from error
+    if image.get_data_dtype().kind == "c":  # casting would drop the imaginary part silently
+        raise NiftiError(f"{path}: complex pixels (a phase or raw image), not a magnitude cine")
+    try:
         data = np.asarray(image.dataobj, dtype=np.float32)
     except Exception as error:
         raise NiftiError(f"{path}: cannot read NIfTI ({type(error).__name__})") from error
     return finite_pixels(data, path), image
 
 
-def _volume(path: Path) -> tuple[np.ndarray, tuple[float, ...]]:
+def voxel_mm(image: Any, path: Path) -> tuple[float, float, float]:
+    """(row, column, slice) voxel size in mm from the header's pixdim, the field ACDC fills
+    (its affines are identity); `NiftiError` naming the file when a size is zero, not a
+    number or not a cardiac MR image's (`reader.stack.voxel_problem`). nibabel reads a zero
+    pixdim as 1 mm with only a warning, which would scale every volume silently."""
+    try:  # the header as written: nibabel's loaded one has a zero pixdim already set to 1
+        with ImageOpener(str(path)) as handle:
+            written = type(image.header).from_fileobj(handle, check=False)
+    except Exception as error:
+        raise NiftiError(f"{path}: cannot read the NIfTI header "
+                         f"({type(error).__name__})") from error
+    row, col, step = (abs(float(v)) for v in np.asarray(written["pixdim"], float)[1:4])
+    problem = voxel_problem((row, col), step)
+    if problem:
+        raise NiftiError(f"{path}: pixdim: {problem}")
+    return row, col, step
+
+
+def _volume(path: Path, ndim: int) -> tuple[np.ndarray, tuple[float, float, float]]:
+    """A volume of `ndim` dimensions, none of them empty, and its voxel size (mm)."""
     data, image = read_volume(path)
-    return data, tuple(float(z) for z in image.header.get_zooms())
+    if data.ndim != ndim or not all(data.shape):
+        layout = "(x, y, slices, frames)" if ndim == 4 else "(x, y, slices)"
+        raise NiftiError(f"{path}: expected a {ndim}D volume {layout}, got shape {data.shape}")
+    return data, voxel_mm(image, path)
 
 
 def load_acdc_stack(study: AcdcStudy) -> Stack:
@@ -90,21 +118,25 @@ def load_acdc_stack(study: AcdcStudy) -> Stack:
     n_frames = max(study.n_frames, study.es_frame, 1)
     rr = _ASSUMED_RR_MS
     if four_d.exists():
-        data, zooms = _volume(four_d)  # (x, y, slices, frames)
+        data, zooms = _volume(four_d, 4)
         images = np.transpose(data, (2, 3, 0, 1))
         times = np.arange(images.shape[1]) * rr / images.shape[1]
     else:
-        frames = []
+        frames: list[np.ndarray] = []
+        shapes: list[tuple[int, ...]] = []
         for number in (study.ed_frame, study.es_frame):
             path = study.folder / f"{study.patient_id}_frame{number:02d}.nii.gz"
             if not path.exists():
                 raise NiftiError(f"{path}: missing ED/ES volume")
-            volume, zooms = _volume(path)
+            volume, zooms = _volume(path, 3)
+            if shapes and volume.shape != shapes[0]:
+                raise NiftiError(f"{path}: shape {volume.shape} differs from the ED "
+                                 f"volume's {shapes[0]}")
+            shapes.append(volume.shape)
             frames.append(np.transpose(volume, (2, 0, 1)))
         images = np.stack(frames, axis=1)
         times = np.array([0.0, (study.es_frame - study.ed_frame) % n_frames * rr / n_frames])
-    slice_mm = zooms[2] if len(zooms) > 2 else 10.0
-    positions = np.array([[0.0, 0.0, -k * slice_mm] for k in range(images.shape[0])])
+    positions = np.array([[0.0, 0.0, -k * zooms[2]] for k in range(images.shape[0])])
     return Stack(images, positions, np.array([0.0, 1.0, 0.0]), np.array([1.0, 0.0, 0.0]),
                  (zooms[0], zooms[1]), times, rr)
 

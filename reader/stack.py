@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,25 @@ from reader.series import Series
 # Anatomical direction from base to apex in patient (LPS) coordinates, for supine head-first
 # patients: the apex points left, anterior and inferior.
 APEX_DIRECTION = np.array([0.62, -0.5, -0.6]) / np.linalg.norm([0.62, -0.5, -0.6])
+# Voxel sizes (mm) any cardiac MR image has, far wider than practice (pixels 0.6 to 3 mm,
+# short-axis slices 6 to 14 mm apart): outside them the header is damaged or mistaken.
+PIXEL_MM = (0.1, 10.0)
+SLICE_MM = (0.5, 40.0)
+
+
+def voxel_problem(pixel_mm: tuple[float, ...], slice_mm: float | None = None) -> str | None:
+    """Why (`pixel_mm` row and column spacing, `slice_mm` distance between slices) cannot be a
+    cardiac MR image's voxel, or None. Trusted, a 50 mm pixel is resampled to a 1.2 mm grid
+    thousands of pixels wide (minutes a slice), a NaN one fails deep in the network, and a
+    500 mm slice step measures litres of LV."""
+    low, high = PIXEL_MM
+    if not all(math.isfinite(v) and low <= v <= high for v in pixel_mm):
+        shown = " x ".join(f"{v:g}" for v in pixel_mm)
+        return f"pixel spacing {shown} mm is not within {low:g} to {high:g} mm"
+    low, high = SLICE_MM
+    if slice_mm is not None and not (math.isfinite(slice_mm) and low <= slice_mm <= high):
+        return f"slice spacing {slice_mm:g} mm is not within {low:g} to {high:g} mm"
+    return None
 
 
 class PixelError(ValueError):
@@ -103,6 +123,9 @@ def load_stack(series: Series, max_frames: int | None = None) -> Stack:
     first = series.slices[0].frames[0]
     if first.image_orientation is None or first.pixel_spacing is None:
         raise PixelError(f"{first.path}: no ImageOrientationPatient or PixelSpacing")
+    problem = voxel_problem(tuple(float(v) for v in first.pixel_spacing))
+    if problem:
+        raise PixelError(f"{first.path}: PixelSpacing: {problem}")
     cache: dict[Path, np.ndarray] = {}
     images = np.zeros((series.n_slices, n_frames, first.rows, first.columns), dtype=np.float32)
     positions = []

@@ -19,9 +19,9 @@ import numpy as np
 from pydicom import dcmread
 
 from cmr_search.vocab import View
-from reader.nifti import NiftiError, is_acdc_patient, read_info, read_volume
+from reader.nifti import NiftiError, is_acdc_patient, read_info, read_volume, voxel_mm
 from reader.scan import scan_archive
-from reader.stack import PixelError, Stack, load_stack
+from reader.stack import PixelError, Stack, load_stack, voxel_problem
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +56,63 @@ class SaxStudy:
     def __post_init__(self) -> None:
         if not self.phases or len(self.phases) != len(self.frame_numbers):
             raise ValueError(f"{self.study_id}: one frame number per phase, at least one phase")
+        problem = geometry_problem(self.phases, self.spacing_mm, self.slice_spacing_mm)
+        if problem:
+            raise StudyReadError(f"{self.study_id}: {problem}")
+        self.height_cm, self.weight_kg = body_size(self.height_cm, self.weight_kg,
+                                                   self.study_id)
 
 
-def _acdc_volume(path: Path) -> tuple[np.ndarray, Any]:
+# A body size outside these is a typing or unit error (a height in mm, a weight in g): the
+# study is still measured, without a body surface area (QC flag `no_body_size`), as one
+# without a height.
+HEIGHT_CM = (50.0, 250.0)
+WEIGHT_KG = (2.0, 350.0)
+MIN_FIELD_MM = 50.0  # a short-axis image holds the heart (about 100 mm across) and more
+
+
+def geometry_problem(phases: list[np.ndarray], spacing_mm: tuple[float, float],
+                     slice_spacing_mm: float) -> str | None:
+    """Why these short-axis phases cannot be segmented and measured, or None: phases of
+    different shapes, a single slice, a voxel size no cardiac MR image has
+    (`reader.stack.voxel_problem`), or a field too small to hold a heart."""
+    shape = phases[0].shape
+    if any(phase.shape != shape for phase in phases):
+        shapes = sorted({str(phase.shape) for phase in phases})
+        return f"the phases differ in shape ({', '.join(shapes)})"
+    if len(shape) != 3 or shape[0] < 2:
+        return f"the short-axis cine has a single slice (shape {shape})"
+    problem = voxel_problem(spacing_mm, slice_spacing_mm)
+    if problem:
+        return problem
+    field = min(shape[1] * spacing_mm[0], shape[2] * spacing_mm[1])
+    if field < MIN_FIELD_MM:
+        return f"the image covers {field:.0f} mm, too small for a heart (at least {MIN_FIELD_MM:g})"
+    return None
+
+
+def body_size(height_cm: float | None, weight_kg: float | None,
+              study_id: str) -> tuple[float | None, float | None]:
+    """Height (cm) and weight (kg), each None where absent or outside `HEIGHT_CM` and
+    `WEIGHT_KG` (a warning names the study and the field, never the value)."""
+    kept: list[float | None] = []
+    for value, bounds, name in ((height_cm, HEIGHT_CM, "height"),
+                                (weight_kg, WEIGHT_KG, "weight")):
+        plausible = value is None or (math.isfinite(value) and bounds[0] <= value <= bounds[1])
+        if not plausible:
+            logger.warning("%s: the %s is not within %g to %g; measured without a body "
+                           "surface area", study_id, name, *bounds)
+        kept.append(value if plausible else None)
+    return kept[0], kept[1]
+
+
+def _acdc_volume(path: Path) -> tuple[np.ndarray, Any, tuple[float, float, float]]:
+    """Pixels, image and voxel size (mm) of one ACDC frame volume, checked by the reader."""
     try:
-        return read_volume(path)
+        data, image = read_volume(path)
+        if data.ndim != 3:
+            raise NiftiError(f"{path}: expected a 3D volume, got shape {data.shape}")
+        return data, image, voxel_mm(image, path)
     except NiftiError as error:
         raise StudyReadError(str(error)) from error
 
@@ -71,20 +123,26 @@ def read_acdc(folder: Path) -> SaxStudy:
         info = read_info(folder)
     except NiftiError as error:
         raise StudyReadError(str(error)) from error
-    phases, affines, names, headers, frames = [], [], [], [], []
+    phases: list[np.ndarray] = []
+    affines, names, headers, frames = [], [], [], []
+    voxels: list[tuple[float, float, float]] = []
     for number in dict.fromkeys((info.ed_frame, info.es_frame)):
         path = folder / f"{info.patient_id}_frame{number:02d}.nii.gz"
         if not path.exists():
             raise StudyReadError(f"{path}: missing frame volume named in Info.cfg")
-        data, image = _acdc_volume(path)
-        if data.ndim != 3:
-            raise StudyReadError(f"{path}: expected a 3D volume, got shape {data.shape}")
+        data, image, voxel = _acdc_volume(path)
+        if phases and data.shape != phases[0].shape[1:] + phases[0].shape[:1]:
+            raise StudyReadError(f"{path}: shape {data.shape} differs from the ED volume's")
         phases.append(np.transpose(data, (2, 0, 1)))
         affines.append(np.asarray(image.affine))
         headers.append(image.header)
         names.append(path.name.removesuffix(".nii.gz"))
         frames.append(number)
-    zooms = [float(z) for z in headers[0].get_zooms()]
+        voxels.append(voxel)
+    zooms = voxels[0]  # the ED volume's (mm)
+    problem = geometry_problem(phases, (zooms[0], zooms[1]), zooms[2])
+    if problem:
+        raise StudyReadError(f"{folder / (names[0] + '.nii.gz')}: {problem}")
     return SaxStudy(info.patient_id, phases, frames, (zooms[0], zooms[1]), zooms[2], affines,
                     names, info.height_cm or None, info.weight_kg or None, info.ed_frame,
                     info.es_frame, headers=headers)
@@ -134,13 +192,16 @@ def sax_from_stack(study_id: str, stack: Stack, body_file: Path | None = None,
     stack = stack.base_to_apex()
     if stack.images.shape[0] < 2:
         raise StudyReadError(f"{source or study_id}: the short-axis cine has a single slice")
-    steps = np.linalg.norm(np.diff(stack.positions, axis=0), axis=1)
+    step = float(np.median(np.linalg.norm(np.diff(stack.positions, axis=0), axis=1)))
+    n_frames = stack.images.shape[1]
+    phases = [stack.images[:, k] for k in range(n_frames)]
+    problem = geometry_problem(phases, stack.spacing, step)
+    if problem:  # the slice step comes from ImagePositionPatient
+        raise StudyReadError(f"{source or study_id}: {problem}")
     affine = _stack_affine(stack)
     height, weight = _body_size(body_file) if body_file is not None else (None, None)
-    n_frames = stack.images.shape[1]
     return SaxStudy(
-        study_id, [stack.images[:, k] for k in range(n_frames)],
-        list(range(1, n_frames + 1)), stack.spacing, float(np.median(steps)),
+        study_id, phases, list(range(1, n_frames + 1)), stack.spacing, step,
         [affine] * n_frames, [f"sax_cine_frame{k + 1:02d}" for k in range(n_frames)],
         height, weight, geometry_known=True)
 
@@ -154,6 +215,10 @@ def read_dicom(folder: Path) -> SaxStudy:
     sax = sorted(study.series_for(View.SAX_CINE), key=lambda s: -s.n_slices)
     if not sax:
         raise StudyReadError(f"{folder}: the study has no short-axis cine series")
+    first = sax[0].slices[0].frames[0]
+    if first.image_position is None:  # the slices cannot be told apart or placed
+        raise StudyReadError(f"{first.path}: no ImagePositionPatient; the short-axis slices "
+                             "cannot be placed")
     try:
         stack = load_stack(sax[0])
     except PixelError as error:  # one line naming the file, as every other bad input
@@ -181,6 +246,9 @@ def read_study(path: Path) -> SaxStudy:
         raise StudyReadError(f"{path}: no such file or folder")
     if path.is_dir() and is_acdc_patient(path):
         return read_acdc(path)
+    if path.is_dir() and any(path.glob("*.nii.gz")):
+        raise StudyReadError(f"{path / 'Info.cfg'}: missing or not a file; an ACDC-style "
+                             "NIfTI folder needs it (ED and ES frame numbers, height, weight)")
     if path.is_dir():
         return read_dicom(path)
     raise StudyReadError(f"{path}: give a study folder (DICOM or ACDC-style NIfTI)")
@@ -188,6 +256,8 @@ def read_study(path: Path) -> SaxStudy:
 
 def bsa_m2(height_cm: float | None, weight_kg: float | None) -> float | None:
     """Mosteller body surface area (m2), or None without a plausible height and weight."""
-    if not height_cm or not weight_kg or height_cm < 50 or weight_kg < 2:
+    if height_cm is None or weight_kg is None or not (
+            math.isfinite(height_cm) and HEIGHT_CM[0] <= height_cm <= HEIGHT_CM[1]
+            and math.isfinite(weight_kg) and WEIGHT_KG[0] <= weight_kg <= WEIGHT_KG[1]):
         return None
     return math.sqrt(height_cm * weight_kg / 3600.0)

@@ -73,6 +73,24 @@ def test_bad_input_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1, result.output
 
 
+def test_an_out_folder_that_cannot_be_written_fails_in_one_line_before_the_work(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It was a traceback, and only after the whole segmentation."""
+    import segment.commands
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("segmented before the output folder was checked")
+
+    monkeypatch.setattr(segment.commands, "segment_study", never)
+    (tmp_path / "study").mkdir()
+    (tmp_path / "a file").write_text("not a folder")
+    for out, reason in ((tmp_path / "a file", "exists and is not a folder"),
+                        (tmp_path / "a file" / "below", "cannot make this folder")):
+        result = CliRunner().invoke(app, ["segment", str(tmp_path / "study"), "--out", str(out)])
+        assert result.exit_code == 1 and reason in result.output, result.output
+        assert len(result.output.strip().splitlines()) == 1, result.output
+
+
 def test_train_seg_runs_every_stage_and_one_card_tells_them(tmp_path: Path) -> None:
     from cli.segment import train_seg
     from phantom.labels import SlabRecipe

@@ -177,3 +177,16 @@ def test_float_pixel_data_with_nan_or_infinity_is_a_pixel_error_naming_the_file(
     with pytest.raises(PixelError, match=rf"{re.escape(str(path))}: 2 of 64 pixels are not "
                        "finite"):
         load_stack(assemble_series(read.frames))
+
+
+@pytest.mark.parametrize("spacing", [[50, 50], [0.01, 0.01]])
+def test_a_pixel_spacing_no_cardiac_image_has_is_a_pixel_error_naming_the_file(
+        tmp_path: Path, spacing: list[float]) -> None:
+    """A 50 mm pixel was resampled to a 1.2 mm grid thousands of pixels wide: minutes a slice."""
+    path = _mr(tmp_path / "im.dcm", ImageOrientationPatient=[1, 0, 0, 0, 1, 0],
+               PixelSpacing=spacing, ImagePositionPatient=[0, 0, 0])
+    read = read_headers(path)
+    assert isinstance(read, HeaderRead) and read.frames
+    with pytest.raises(PixelError, match=rf"{re.escape(str(path))}: PixelSpacing: pixel "
+                       r"spacing [\d.]+ x [\d.]+ mm is not within 0\.1 to 10 mm"):
+        load_stack(assemble_series(read.frames))

@@ -8,6 +8,7 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 import pytest
+from fakes.nifti import write_pixdim
 
 from cmr_search.vocab import CINE_SLOTS, ClipSlot
 from cmrclip.clips import ClipSpec
@@ -78,4 +79,52 @@ def test_a_volume_with_nan_or_infinite_pixels_is_refused_naming_the_file(
     (study,) = find_acdc(tmp_path)
     with pytest.raises(NiftiError,
                        match=rf"{re.escape(path.name)}: {bad} of {data.size} pixels are not"):
+        acdc_stacks(study)
+
+
+@pytest.mark.parametrize(("zooms", "message"), [
+    ((0.0, 0.0, 10.0), r"pixdim: pixel spacing 0 x 0 mm is not within 0\.1 to 10 mm"),
+    ((1.5, 1.5, np.nan), r"pixdim: slice spacing nan mm is not within 0\.5 to 40 mm"),
+    ((1.5, 1.5, 500.0), r"pixdim: slice spacing 500 mm is not within"),
+])
+@pytest.mark.parametrize("four_d", [False, True])
+def test_a_voxel_size_no_cardiac_image_has_is_refused_naming_the_file(
+        tmp_path: Path, four_d: bool, zooms: tuple[float, float, float], message: str) -> None:
+    """nibabel reads a zero pixdim as 1 mm with a warning only: every volume would be scaled
+    silently; a NaN one failed deep in the network."""
+    folder = _patient(tmp_path, "patient001", four_d)
+    path = folder / ("patient001_4d.nii.gz" if four_d else "patient001_frame01.nii.gz")
+    write_pixdim(path, zooms)
+    (study,) = find_acdc(tmp_path)
+    with pytest.raises(NiftiError, match=rf"{re.escape(path.name)}: {message}"):
+        acdc_stacks(study)
+
+
+def test_volumes_of_the_wrong_shape_are_refused_naming_the_file(tmp_path: Path) -> None:
+    folder = _patient(tmp_path, "patient001", False)
+    es = folder / "patient001_frame04.nii.gz"
+    image = nib.load(es)
+    nib.save(nib.Nifti1Image(np.asarray(image.dataobj)[..., :4], image.affine, image.header), es)
+    (study,) = find_acdc(tmp_path)
+    with pytest.raises(NiftiError, match=r"frame04\.nii\.gz: shape \(64, 64, 4\) differs from "
+                       r"the ED volume's \(64, 64, 6\)"):
+        acdc_stacks(study)
+    four_d = _patient(tmp_path / "more", "patient002", True) / "patient002_4d.nii.gz"
+    image = nib.load(four_d)
+    nib.save(nib.Nifti1Image(np.asarray(image.dataobj)[..., None], image.affine), four_d)
+    (study,) = find_acdc(tmp_path / "more")
+    with pytest.raises(NiftiError, match=r"4d\.nii\.gz: expected a 4D volume \(x, y, slices, "
+                       r"frames\), got shape \(64, 64, 6, 10, 1\)"):
+        acdc_stacks(study)
+
+
+def test_complex_pixels_are_refused_naming_the_file(tmp_path: Path) -> None:
+    """Cast to float, a complex volume lost its imaginary part with only a warning."""
+    folder = _patient(tmp_path, "patient001", False)
+    path = folder / "patient001_frame01.nii.gz"
+    image = nib.load(path)
+    data = np.asarray(image.dataobj).astype(np.complex64) * (1 + 1j)
+    nib.save(nib.Nifti1Image(data, image.affine), path)
+    (study,) = find_acdc(tmp_path)
+    with pytest.raises(NiftiError, match=rf"{re.escape(path.name)}: complex pixels"):
         acdc_stacks(study)

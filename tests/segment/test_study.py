@@ -9,6 +9,7 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 import pytest
+from fakes.nifti import write_pixdim
 from fakes.segment import (
     PreparedSegmenter,
     acdc_folder,
@@ -137,3 +138,82 @@ def test_analyse_draws_the_readers_border_and_leaves_the_systolic_atrium_out() -
     voxel_ml = 1.5 * 1.5 * 10.0 / 1000
     rvesv = (result.masks[1] == Structure.RV_CAVITY).sum() * voxel_ml
     assert result.values["rvesv_ml"] == pytest.approx(rvesv, abs=0.1)
+
+
+def _rewrite(path: Path, data: np.ndarray) -> None:
+    """One ACDC frame volume saved again with other pixels."""
+    image = nib.load(path)
+    nib.save(nib.Nifti1Image(data, image.affine, image.header), path)
+
+
+@pytest.mark.parametrize(("case", "message"), [
+    ("single slice", r"frame01\.nii\.gz: the short-axis cine has a single slice"),
+    ("es shape", r"frame05\.nii\.gz: shape \(80, 72, 5\) differs from the ED volume's"),
+    ("tiny field", r"frame01\.nii\.gz: the image covers 6 mm, too small for a heart"),
+    ("zero pixdim", r"frame01\.nii\.gz: pixdim: pixel spacing 0 x 1\.5 mm is not within"),
+    ("nan pixdim", r"frame01\.nii\.gz: pixdim: pixel spacing nan x nan mm is not within"),
+    ("huge pixel", r"frame01\.nii\.gz: pixdim: pixel spacing 50 x 50 mm is not within"),
+    ("huge step", r"frame01\.nii\.gz: pixdim: slice spacing 500 mm is not within 0\.5 to 40"),
+    ("no info", r"Info\.cfg: missing or not a file; an ACDC-style NIfTI folder needs it"),
+])
+def test_a_geometry_no_heart_has_is_refused_in_one_line_naming_the_file(
+        tmp_path: Path, case: str, message: str) -> None:
+    """Trusted, these hung (a 50 mm pixel resampled to a grid thousands wide), failed deep in
+    the network (NaN spacing, a 4 x 4 image) or measured litres of LV (a 500 mm step)."""
+    folder = acdc_folder(tmp_path / "acdc")
+    ed, es = folder / "patient901_frame01.nii.gz", folder / "patient901_frame05.nii.gz"
+    volume = np.asarray(nib.load(ed).dataobj)
+    if case == "single slice":
+        _rewrite(ed, volume[..., :1])
+        _rewrite(es, volume[..., :1])
+    elif case == "es shape":
+        _rewrite(es, volume[..., :5])
+    elif case == "tiny field":
+        for path in (ed, es):
+            _rewrite(path, volume[36:40, 36:40])
+    elif case == "no info":
+        (folder / "Info.cfg").unlink()
+    else:
+        zooms = {"zero pixdim": (0.0, 1.5, 10.0), "nan pixdim": (np.nan, np.nan, 10.0),
+                 "huge pixel": (50.0, 50.0, 10.0), "huge step": (1.5, 1.5, 500.0)}[case]
+        write_pixdim(ed, zooms)
+    with pytest.raises(StudyReadError, match=message) as caught:
+        read_study(folder)
+    assert len(str(caught.value).splitlines()) == 1
+
+
+@pytest.mark.parametrize("body", ["Height: nan\nWeight: 70", "Height: 17000\nWeight: 70",
+                                  "Height: 170\nWeight: inf"])
+def test_a_body_size_no_patient_has_is_left_out_and_flagged(tmp_path: Path, body: str) -> None:
+    """A height in mm or an infinite weight is a typing error: the study is measured without
+    indexed values (QC `no_body_size`), and measurements.json stays valid JSON."""
+    folder = acdc_folder(tmp_path / "acdc")
+    (folder / "Info.cfg").write_text(f"ED: 1\nES: 5\nGroup: NOR\nNbFrame: 20\n{body}\n")
+    study = read_study(folder)
+    assert (study.height_cm is None) != (study.weight_kg is None)
+    result = analyse(study, _Oracle())
+    assert result.values["bsa_m2"] is None and result.values["lvedvi_ml_per_m2"] is None
+    assert "no_body_size" in [f.value for f in result.study_flags]
+    json.dumps(result.values, allow_nan=False)
+
+
+def test_a_dicom_cine_without_image_positions_says_so(archive: Path, tmp_path: Path) -> None:
+    """Without ImagePositionPatient every slice falls on one place: the reason is the missing
+    tag, not 'a single slice'."""
+    import shutil
+
+    import pydicom
+
+    from cmr_search.vocab import View
+    from reader.scan import scan_archive
+
+    copy = tmp_path / "archive"
+    shutil.copytree(archive, copy)  # the session's archive is shared: change a copy
+    study = scan_archive(copy).studies[0]
+    sax = max(study.series_for(View.SAX_CINE), key=lambda s: s.n_slices)
+    for path in {f.path for s in sax.slices for f in s.frames}:
+        ds = pydicom.dcmread(path)
+        del ds.ImagePositionPatient
+        ds.save_as(path)
+    with pytest.raises(StudyReadError, match=r": no ImagePositionPatient; the short-axis"):
+        read_study(copy)
