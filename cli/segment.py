@@ -193,7 +193,7 @@ def segment_command(
 ) -> None:
     """Segment a study's short-axis cine: masks aligned to the input, and measurements."""
     from segment.checkpoint import CheckpointError
-    from segment.commands import segment_study
+    from segment.commands import ResultWriteError, segment_study
     from segment.io import StudyReadError
 
     if not study.is_dir():
@@ -201,9 +201,7 @@ def segment_command(
     _writable_folder(out)  # before the work, not after it
     try:
         result = segment_study(study, out, checkpoint, tta=tta)
-    except (StudyReadError, CheckpointError) as error:
+    except (StudyReadError, CheckpointError, ResultWriteError) as error:
         fail(str(error))
-    except OSError as error:  # the disk filled, or the folder went, while writing
-        fail(f"{error.filename or out}: cannot write the results ({error.strerror or error})")
     console.print(f"{len(result.masks)} phases segmented in {result.seconds:.1f} s; "
                   f"masks and measurements.json in {out}")

@@ -26,9 +26,10 @@ from indexer.previews import PREVIEW_SPEC
 from indexer.records import MeasurementRecord
 from reader.nifti import AcdcStudy
 from reader.scan import Study
+from reader.series import unplaced_frame
 from reader.views import StudyStacks
 from segment.cycle import analyse_cycle
-from segment.io import SaxStudy, body_size, sax_from_stack
+from segment.io import SaxStudy, StudyReadError, body_size, sax_from_stack
 from segment.phases import CycleSegmenter
 from segment.scar import SliceSegmenter, stack_scar
 
@@ -129,14 +130,17 @@ def _sax_study(study: Study | AcdcStudy, stacks: StudyStacks) -> SaxStudy:
     if isinstance(study, AcdcStudy):
         sax = sax_from_stack(study.study_instance_uid, stacks.sax, None, str(study.folder))
         sax.height_cm, sax.weight_kg = body_size(study.height_cm or None,
-                                                 study.weight_kg or None,
-                                                 study.study_instance_uid)
+                                                 study.weight_kg or None)
         sax.geometry_known = False  # ACDC volumes carry no patient orientation
         if len(sax.phases) == 2:  # the ED and ES volumes only
             sax.frame_numbers = [study.ed_frame, study.es_frame]
         sax.ed_hint, sax.es_hint = study.ed_frame, study.es_frame
         return sax
     sax_series = max(study.series_for(View.SAX_CINE), key=lambda s: s.n_slices)
+    unplaced = unplaced_frame(sax_series)
+    if unplaced is not None:  # else it reads as "a single slice" (`segment.io.read_dicom`)
+        raise StudyReadError(f"{unplaced}: no ImagePositionPatient; the short-axis slices "
+                             "cannot be placed")
     return sax_from_stack(study.study_instance_uid, stacks.sax,
                           sax_series.slices[0].frames[0].path, str(study.folder))
 

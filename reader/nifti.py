@@ -93,10 +93,10 @@ def voxel_mm(image: Any, path: Path) -> tuple[float, float, float]:
     try:  # the header as written: nibabel's loaded one has a zero pixdim already set to 1
         with ImageOpener(str(path)) as handle:
             written = type(image.header).from_fileobj(handle, check=False)
+        row, col, step = (abs(float(v)) for v in np.asarray(written["pixdim"], float)[1:4])
     except Exception as error:
         raise NiftiError(f"{path}: cannot read the NIfTI header "
                          f"({type(error).__name__})") from error
-    row, col, step = (abs(float(v)) for v in np.asarray(written["pixdim"], float)[1:4])
     problem = voxel_problem((row, col), step)
     if problem:
         raise NiftiError(f"{path}: pixdim: {problem}")
@@ -128,11 +128,14 @@ def load_acdc_stack(study: AcdcStudy) -> Stack:
             path = study.folder / f"{study.patient_id}_frame{number:02d}.nii.gz"
             if not path.exists():
                 raise NiftiError(f"{path}: missing ED/ES volume")
-            volume, zooms = _volume(path, 3)
+            volume, voxel = _volume(path, 3)
             if shapes and volume.shape != shapes[0]:
                 raise NiftiError(f"{path}: shape {volume.shape} differs from the ED "
                                  f"volume's {shapes[0]}")
+            if shapes and voxel != zooms:
+                raise NiftiError(f"{path}: voxel {voxel} mm differs from the ED volume's {zooms}")
             shapes.append(volume.shape)
+            zooms = voxel
             frames.append(np.transpose(volume, (2, 0, 1)))
         images = np.stack(frames, axis=1)
         times = np.array([0.0, (study.es_frame - study.ed_frame) % n_frames * rr / n_frames])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -80,6 +81,14 @@ def _same_orientation(frames: list[FrameHeader]) -> bool:
         return False
     first = normals[0]
     return all(abs(float(n @ first)) > _PARALLEL_COS for n in normals)
+
+
+def unplaced_frame(series: Series) -> Path | None:
+    """The first image of `series` without ImagePositionPatient, or None. Without it every
+    image falls into one "slice" (`assemble_series`), and a short-axis cine reads as a single
+    slice: the missing tag is the reason to give."""
+    return next((f.path for s in series.slices for f in s.frames if f.image_position is None),
+                None)
 
 
 def assemble_series(frames: list[FrameHeader]) -> Series:

@@ -21,6 +21,7 @@ from pydicom import dcmread
 from cmr_search.vocab import View
 from reader.nifti import NiftiError, is_acdc_patient, read_info, read_volume, voxel_mm
 from reader.scan import scan_archive
+from reader.series import unplaced_frame
 from reader.stack import PixelError, Stack, load_stack, voxel_problem
 
 logger = logging.getLogger(__name__)
@@ -59,15 +60,14 @@ class SaxStudy:
         problem = geometry_problem(self.phases, self.spacing_mm, self.slice_spacing_mm)
         if problem:
             raise StudyReadError(f"{self.study_id}: {problem}")
-        self.height_cm, self.weight_kg = body_size(self.height_cm, self.weight_kg,
-                                                   self.study_id)
+        self.height_cm, self.weight_kg = body_size(self.height_cm, self.weight_kg)
 
 
-# A body size outside these is a typing or unit error (a height in mm, a weight in g): the
-# study is still measured, without a body surface area (QC flag `no_body_size`), as one
-# without a height.
-HEIGHT_CM = (50.0, 250.0)
-WEIGHT_KG = (2.0, 350.0)
+# A body size outside these (a preterm infant to the tallest adult) is a typing or unit error
+# (a height in mm, a weight in g): the study is still measured, without a body surface area
+# (QC flag `no_body_size`), as one without a height.
+HEIGHT_CM = (30.0, 250.0)
+WEIGHT_KG = (0.4, 350.0)
 MIN_FIELD_MM = 50.0  # a short-axis image holds the heart (about 100 mm across) and more
 
 
@@ -87,21 +87,23 @@ def geometry_problem(phases: list[np.ndarray], spacing_mm: tuple[float, float],
         return problem
     field = min(shape[1] * spacing_mm[0], shape[2] * spacing_mm[1])
     if field < MIN_FIELD_MM:
-        return f"the image covers {field:.0f} mm, too small for a heart (at least {MIN_FIELD_MM:g})"
+        return (f"the image covers {field:.0f} mm, too small for a heart (at least "
+                f"{MIN_FIELD_MM:g} mm)")
     return None
 
 
-def body_size(height_cm: float | None, weight_kg: float | None,
-              study_id: str) -> tuple[float | None, float | None]:
+def body_size(height_cm: float | None,
+              weight_kg: float | None) -> tuple[float | None, float | None]:
     """Height (cm) and weight (kg), each None where absent or outside `HEIGHT_CM` and
-    `WEIGHT_KG` (a warning names the study and the field, never the value)."""
+    `WEIGHT_KG` (a warning names the field, never the value nor the study: an upload's UID is
+    not de-identified; the study's QC flag `no_body_size` tells which)."""
     kept: list[float | None] = []
     for value, bounds, name in ((height_cm, HEIGHT_CM, "height"),
                                 (weight_kg, WEIGHT_KG, "weight")):
         plausible = value is None or (math.isfinite(value) and bounds[0] <= value <= bounds[1])
         if not plausible:
-            logger.warning("%s: the %s is not within %g to %g; measured without a body "
-                           "surface area", study_id, name, *bounds)
+            logger.warning("a study's %s is not within %g to %g; measured without a body "
+                           "surface area", name, *bounds)
         kept.append(value if plausible else None)
     return kept[0], kept[1]
 
@@ -132,7 +134,11 @@ def read_acdc(folder: Path) -> SaxStudy:
             raise StudyReadError(f"{path}: missing frame volume named in Info.cfg")
         data, image, voxel = _acdc_volume(path)
         if phases and data.shape != phases[0].shape[1:] + phases[0].shape[:1]:
-            raise StudyReadError(f"{path}: shape {data.shape} differs from the ED volume's")
+            raise StudyReadError(f"{path}: shape {data.shape} differs from the ED volume's "
+                                 f"{phases[0].shape[1:] + phases[0].shape[:1]}")
+        if voxels and voxel != voxels[0]:
+            raise StudyReadError(f"{path}: voxel {voxel} mm differs from the ED volume's "
+                                 f"{voxels[0]}")
         phases.append(np.transpose(data, (2, 0, 1)))
         affines.append(np.asarray(image.affine))
         headers.append(image.header)
@@ -177,9 +183,8 @@ def _body_size(path: Path) -> tuple[float | None, float | None]:
         ds = dcmread(path, stop_before_pixels=True, specific_tags=["PatientSize",
                                                                    "PatientWeight"])
         size, weight = ds.get("PatientSize"), ds.get("PatientWeight")
-        height = float(size) * 100.0 if size else None
-        return (height if height and height > 50 else None,
-                float(weight) if weight and float(weight) > 0 else None)
+        # zero is how many exports leave the field empty; other values go to `body_size`
+        return (float(size) * 100.0 if size else None, float(weight) if weight else None)
     except Exception:
         logger.debug("no body size in %s", path, exc_info=True)
         return None, None
@@ -209,15 +214,18 @@ def sax_from_stack(study_id: str, stack: Stack, body_file: Path | None = None,
 def read_dicom(folder: Path) -> SaxStudy:
     """Every phase of the first short-axis cine series of the one study below `folder`."""
     scanned = scan_archive(folder)
+    if not scanned.studies and any(folder.glob("*.nii.gz")):  # NIfTI, not DICOM
+        raise StudyReadError(f"{folder / 'Info.cfg'}: missing or not a file; an ACDC-style "
+                             "NIfTI folder needs it (ED and ES frame numbers, height, weight)")
     if not scanned.studies:
         raise StudyReadError(f"{folder}: no DICOM study with a cine series")
     study = scanned.studies[0]
     sax = sorted(study.series_for(View.SAX_CINE), key=lambda s: -s.n_slices)
     if not sax:
         raise StudyReadError(f"{folder}: the study has no short-axis cine series")
-    first = sax[0].slices[0].frames[0]
-    if first.image_position is None:  # the slices cannot be told apart or placed
-        raise StudyReadError(f"{first.path}: no ImagePositionPatient; the short-axis slices "
+    unplaced = unplaced_frame(sax[0])
+    if unplaced is not None:
+        raise StudyReadError(f"{unplaced}: no ImagePositionPatient; the short-axis slices "
                              "cannot be placed")
     try:
         stack = load_stack(sax[0])
@@ -246,9 +254,6 @@ def read_study(path: Path) -> SaxStudy:
         raise StudyReadError(f"{path}: no such file or folder")
     if path.is_dir() and is_acdc_patient(path):
         return read_acdc(path)
-    if path.is_dir() and any(path.glob("*.nii.gz")):
-        raise StudyReadError(f"{path / 'Info.cfg'}: missing or not a file; an ACDC-style "
-                             "NIfTI folder needs it (ED and ES frame numbers, height, weight)")
     if path.is_dir():
         return read_dicom(path)
     raise StudyReadError(f"{path}: give a study folder (DICOM or ACDC-style NIfTI)")

@@ -55,13 +55,20 @@ class _Model:
 
 def test_a_research_archive_is_indexed_with_its_measurements(tmp_path: Path) -> None:
     archive = tmp_path / "acdc"
-    for patient in ("patient901", "patient902"):
+    for patient in ("patient901", "patient902", "patient903"):
         acdc_folder(archive, patient)
+    # a weight no patient has (a typing error): measured, without indexed values
+    (archive / "patient903" / "Info.cfg").write_text("ED: 1\nES: 5\nGroup: NOR\n"
+                                                     "Height: 170\nNbFrame: 20\nWeight: inf\n")
     data = tmp_path / "data"
     summary = run_index(archive, DataLayout(data), FakeEncoder(), Generations(data / "index"),
                         IndexOptions(segmentation=_Model()))
-    assert (summary.indexed, summary.measured, summary.measure_failed) == (2, 2, 0)
+    assert (summary.indexed, summary.measured, summary.measure_failed) == (3, 3, 0)
     store = LiveEdgeStore(data / "index")
+    typo = StudyPayload.model_validate(store.retrieve([point_id("acdc-patient903")],
+                                                      [MEASURES])[0].payload)
+    assert typo.measurements.get("bsa_m2") is None and "no_body_size" in typo.qc_flags
+    assert typo.measurements.get("lvedvi_ml_per_m2") is None
     hit = store.retrieve([point_id("acdc-patient901")], [MEASURES])[0]
     payload = StudyPayload.model_validate(hit.payload)
     assert payload.report_status == "missing" and payload.measurement_status == "measured"
@@ -76,8 +83,8 @@ def test_a_research_archive_is_indexed_with_its_measurements(tmp_path: Path) -> 
     engine = SearchEngine(store, FakeEncoder())
     page = Page(limit=10, per_patient=False)
     by_images = engine.search(SearchRequest(q="dilated LV", mode=Mode.IMAGES, page=page))
-    assert {r.study_instance_uid for r in by_images.results} == {"acdc-patient901",
-                                                                 "acdc-patient902"}
+    assert {r.study_instance_uid for r in by_images.results} == {
+        "acdc-patient901", "acdc-patient902", "acdc-patient903"}
     by_numbers = engine.search(SearchRequest(q="LVEF over 40 %", mode=Mode.IMAGES, page=page))
     assert by_numbers.results == []  # a flagged value never passes a filter
     store.close()

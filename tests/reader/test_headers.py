@@ -190,3 +190,13 @@ def test_a_pixel_spacing_no_cardiac_image_has_is_a_pixel_error_naming_the_file(
     with pytest.raises(PixelError, match=rf"{re.escape(str(path))}: PixelSpacing: pixel "
                        r"spacing [\d.]+ x [\d.]+ mm is not within 0\.1 to 10 mm"):
         load_stack(assemble_series(read.frames))
+
+
+def test_the_voxel_bounds_are_inclusive_and_refuse_what_is_not_a_number() -> None:
+    from reader.stack import voxel_problem
+
+    assert voxel_problem((0.1, 10.0), 0.5) is None and voxel_problem((1.5, 1.5), 40.0) is None
+    assert voxel_problem((1.5, 1.5)) is None  # no slice step to check (one image)
+    assert voxel_problem((0.09, 1.5)) == "pixel spacing 0.09 x 1.5 mm is not within 0.1 to 10 mm"
+    assert voxel_problem((1.5, 1.5), 40.5) == "slice spacing 40.5 mm is not within 0.5 to 40 mm"
+    assert voxel_problem((1.5, float("inf")), 8.0) is not None

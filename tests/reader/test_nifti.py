@@ -109,6 +109,12 @@ def test_volumes_of_the_wrong_shape_are_refused_naming_the_file(tmp_path: Path) 
     with pytest.raises(NiftiError, match=r"frame04\.nii\.gz: shape \(64, 64, 4\) differs from "
                        r"the ED volume's \(64, 64, 6\)"):
         acdc_stacks(study)
+    other = _patient(tmp_path / "voxel", "patient003", False) / "patient003_frame04.nii.gz"
+    write_pixdim(other, (1.25, 1.25, 10.0))
+    (study,) = find_acdc(tmp_path / "voxel")
+    with pytest.raises(NiftiError, match=r"frame04\.nii\.gz: voxel \(1\.25, 1\.25, 10\.0\) mm "
+                       r"differs from the ED volume's \(1\.5, 1\.5, 10\.0\)"):
+        acdc_stacks(study)
     four_d = _patient(tmp_path / "more", "patient002", True) / "patient002_4d.nii.gz"
     image = nib.load(four_d)
     nib.save(nib.Nifti1Image(np.asarray(image.dataobj)[..., None], image.affine), four_d)

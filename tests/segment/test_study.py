@@ -182,6 +182,27 @@ def test_a_geometry_no_heart_has_is_refused_in_one_line_naming_the_file(
     assert len(str(caught.value).splitlines()) == 1
 
 
+def test_a_child_is_measured_with_its_body_size(tmp_path: Path) -> None:
+    folder = acdc_folder(tmp_path / "acdc")
+    (folder / "Info.cfg").write_text("ED: 1\nES: 5\nGroup: NOR\nNbFrame: 20\n"
+                                     "Height: 45\nWeight: 2.4\n")
+    study = read_study(folder)
+    assert (study.height_cm, study.weight_kg) == (45.0, 2.4)
+
+
+def test_a_dicom_slice_step_no_cine_has_is_refused_naming_the_study() -> None:
+    """The step between slices comes from ImagePositionPatient: 500 mm measured litres."""
+    from reader.stack import Stack
+    from segment.io import sax_from_stack
+
+    images = np.zeros((4, 2, 64, 64), np.float32)
+    positions = np.array([[0.0, 0.0, -500.0 * k] for k in range(4)])
+    stack = Stack(images, positions, np.array([1.0, 0, 0]), np.array([0, 1.0, 0]), (1.5, 1.5),
+                  np.array([0.0, 400.0]), 800.0)
+    with pytest.raises(StudyReadError, match=r"^study-folder: slice spacing 500 mm is not within"):
+        sax_from_stack("1.2.3", stack, None, "study-folder")
+
+
 @pytest.mark.parametrize("body", ["Height: nan\nWeight: 70", "Height: 17000\nWeight: 70",
                                   "Height: 170\nWeight: inf"])
 def test_a_body_size_no_patient_has_is_left_out_and_flagged(tmp_path: Path, body: str) -> None:
@@ -209,6 +230,9 @@ def test_a_dicom_cine_without_image_positions_says_so(archive: Path, tmp_path: P
 
     copy = tmp_path / "archive"
     shutil.copytree(archive, copy)  # the session's archive is shared: change a copy
+    # a mask left beside the DICOM files (`segment --out` into the study) is not a NIfTI study
+    nib.save(nib.Nifti1Image(np.zeros((4, 4, 2), np.uint8), np.eye(4)), copy / "x_seg.nii.gz")
+    assert read_study(copy).phases
     study = scan_archive(copy).studies[0]
     sax = max(study.series_for(View.SAX_CINE), key=lambda s: s.n_slices)
     for path in {f.path for s in sax.slices for f in s.frames}:
