@@ -19,6 +19,8 @@ from reader.stack import Stack, voxel_problem
 from reader.views import StudyStacks
 
 _ASSUMED_RR_MS = 1000.0  # ACDC gives frame numbers, not times
+# NIfTI's spatial units (xyzt_units); "unknown" is read as mm, as ACDC's files are written
+_MM_PER_UNIT = {"meter": 1000.0, "mm": 1.0, "micron": 0.001}
 
 
 class NiftiError(ValueError):
@@ -87,13 +89,16 @@ def read_volume(path: Path) -> tuple[np.ndarray, Any]:
 
 def voxel_mm(image: Any, path: Path) -> tuple[float, float, float]:
     """(row, column, slice) voxel size in mm from the header's pixdim, the field ACDC fills
-    (its affines are identity); `NiftiError` naming the file when a size is zero, not a
-    number or not a cardiac MR image's (`reader.stack.voxel_problem`). nibabel reads a zero
-    pixdim as 1 mm with only a warning, which would scale every volume silently."""
+    (its affines are identity), in the spatial unit xyzt_units names (mm when it names
+    none); `NiftiError` naming the file when a size is zero, not a number or not a cardiac
+    MR image's (`reader.stack.voxel_problem`). nibabel reads a zero pixdim as 1 mm with only
+    a warning, which would scale every volume silently."""
     try:  # the header as written: nibabel's loaded one has a zero pixdim already set to 1
         with ImageOpener(str(path)) as handle:
             written = type(image.header).from_fileobj(handle, check=False)
-        row, col, step = (abs(float(v)) for v in np.asarray(written["pixdim"], float)[1:4])
+        to_mm = _MM_PER_UNIT.get(written.get_xyzt_units()[0], 1.0)
+        row, col, step = (abs(float(v)) * to_mm
+                          for v in np.asarray(written["pixdim"], float)[1:4])
     except Exception as error:
         raise NiftiError(f"{path}: cannot read the NIfTI header "
                          f"({type(error).__name__})") from error

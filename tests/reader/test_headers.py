@@ -179,7 +179,7 @@ def test_float_pixel_data_with_nan_or_infinity_is_a_pixel_error_naming_the_file(
         load_stack(assemble_series(read.frames))
 
 
-@pytest.mark.parametrize("spacing", [[50, 50], [0.01, 0.01]])
+@pytest.mark.parametrize("spacing", [[50, 50], [0.01, 0.01], [0, 0]])
 def test_a_pixel_spacing_no_cardiac_image_has_is_a_pixel_error_naming_the_file(
         tmp_path: Path, spacing: list[float]) -> None:
     """A 50 mm pixel was resampled to a 1.2 mm grid thousands of pixels wide: minutes a slice."""

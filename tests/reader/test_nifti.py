@@ -134,3 +134,21 @@ def test_complex_pixels_are_refused_naming_the_file(tmp_path: Path) -> None:
     (study,) = find_acdc(tmp_path)
     with pytest.raises(NiftiError, match=rf"{re.escape(path.name)}: complex pixels"):
         acdc_stacks(study)
+
+
+def test_pixdim_is_read_in_the_spatial_unit_the_header_names(tmp_path: Path) -> None:
+    """A file written in metres (xyzt_units) was refused as 0.0015 mm pixels; ACDC's files
+    name no unit and are read as mm."""
+    folder = _patient(tmp_path, "patient001", False)
+    for number in (1, 4):
+        path = folder / f"patient001_frame{number:02d}.nii.gz"
+        image = nib.load(path)
+        header = image.header.copy()
+        header.set_xyzt_units("meter")
+        header.set_zooms((0.0015, 0.0015, 0.01))
+        nib.save(nib.Nifti1Image(np.asarray(image.dataobj), None, header), path)
+        assert nib.load(path).header.get_xyzt_units()[0] == "meter"
+    (study,) = find_acdc(tmp_path)
+    stack = acdc_stacks(study).sax
+    assert stack.spacing == pytest.approx((1.5, 1.5))
+    assert np.diff(stack.positions[:, 2]) == pytest.approx(-10.0)
