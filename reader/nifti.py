@@ -108,13 +108,37 @@ def voxel_mm(image: Any, path: Path) -> tuple[float, float, float]:
     return row, col, step
 
 
-def _volume(path: Path, ndim: int) -> tuple[np.ndarray, tuple[float, float, float]]:
-    """A volume of `ndim` dimensions, none of them empty, and its voxel size (mm)."""
-    data, image = read_volume(path)
-    if data.ndim != ndim or not all(data.shape):
-        layout = "(x, y, slices, frames)" if ndim == 4 else "(x, y, slices)"
-        raise NiftiError(f"{path}: expected a {ndim}D volume {layout}, got shape {data.shape}")
-    return data, voxel_mm(image, path)
+@dataclass(frozen=True)
+class FrameVolume:
+    """One ACDC frame volume: pixels (x, y, slices), the loaded image, voxel size (mm)."""
+
+    path: Path
+    data: np.ndarray
+    image: Any
+    voxel_mm: tuple[float, float, float]
+
+
+def frame_volumes(study: AcdcStudy, numbers: list[int]) -> list[FrameVolume]:
+    """The frame volumes `numbers` (ED first) of an ACDC patient, each checked (`_volume`),
+    all of the ED volume's shape and voxel size; `NiftiError` naming the file otherwise."""
+    volumes: list[FrameVolume] = []
+    for number in numbers:
+        path = study.folder / f"{study.patient_id}_frame{number:02d}.nii.gz"
+        if not path.exists():
+            raise NiftiError(f"{path}: missing frame volume named in Info.cfg")
+        data, image = read_volume(path)
+        if data.ndim != 3 or not all(data.shape):
+            raise NiftiError(f"{path}: expected a 3D volume (x, y, slices), got shape "
+                             f"{data.shape}")
+        volume = FrameVolume(path, data, image, voxel_mm(image, path))
+        if volumes and volume.data.shape != volumes[0].data.shape:
+            raise NiftiError(f"{path}: shape {data.shape} differs from the ED volume's "
+                             f"{volumes[0].data.shape}")
+        if volumes and volume.voxel_mm != volumes[0].voxel_mm:
+            raise NiftiError(f"{path}: voxel {volume.voxel_mm} mm differs from the ED "
+                             f"volume's {volumes[0].voxel_mm}")
+        volumes.append(volume)
+    return volumes
 
 
 def load_acdc_stack(study: AcdcStudy) -> Stack:
@@ -123,26 +147,17 @@ def load_acdc_stack(study: AcdcStudy) -> Stack:
     n_frames = max(study.n_frames, study.es_frame, 1)
     rr = _ASSUMED_RR_MS
     if four_d.exists():
-        data, zooms = _volume(four_d, 4)
+        data, image = read_volume(four_d)
+        if data.ndim != 4 or not all(data.shape):
+            raise NiftiError(f"{four_d}: expected a 4D volume (x, y, slices, frames), got "
+                             f"shape {data.shape}")
+        zooms = voxel_mm(image, four_d)
         images = np.transpose(data, (2, 3, 0, 1))
         times = np.arange(images.shape[1]) * rr / images.shape[1]
     else:
-        frames: list[np.ndarray] = []
-        shapes: list[tuple[int, ...]] = []
-        for number in (study.ed_frame, study.es_frame):
-            path = study.folder / f"{study.patient_id}_frame{number:02d}.nii.gz"
-            if not path.exists():
-                raise NiftiError(f"{path}: missing ED/ES volume")
-            volume, voxel = _volume(path, 3)
-            if shapes and volume.shape != shapes[0]:
-                raise NiftiError(f"{path}: shape {volume.shape} differs from the ED "
-                                 f"volume's {shapes[0]}")
-            if shapes and voxel != zooms:
-                raise NiftiError(f"{path}: voxel {voxel} mm differs from the ED volume's {zooms}")
-            shapes.append(volume.shape)
-            zooms = voxel
-            frames.append(np.transpose(volume, (2, 0, 1)))
-        images = np.stack(frames, axis=1)
+        volumes = frame_volumes(study, [study.ed_frame, study.es_frame])
+        zooms = volumes[0].voxel_mm
+        images = np.stack([np.transpose(v.data, (2, 0, 1)) for v in volumes], axis=1)
         times = np.array([0.0, (study.es_frame - study.ed_frame) % n_frames * rr / n_frames])
     positions = np.array([[0.0, 0.0, -k * zooms[2]] for k in range(images.shape[0])])
     return Stack(images, positions, np.array([0.0, 1.0, 0.0]), np.array([1.0, 0.0, 0.0]),

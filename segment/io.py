@@ -19,7 +19,7 @@ import numpy as np
 from pydicom import dcmread
 
 from cmr_search.vocab import View
-from reader.nifti import NiftiError, is_acdc_patient, read_info, read_volume, voxel_mm
+from reader.nifti import NiftiError, frame_volumes, is_acdc_patient, read_info
 from reader.scan import scan_archive
 from reader.series import unplaced_frame
 from reader.stack import PixelError, Stack, load_stack, voxel_problem
@@ -108,50 +108,24 @@ def body_size(height_cm: float | None,
     return kept[0], kept[1]
 
 
-def _acdc_volume(path: Path) -> tuple[np.ndarray, Any, tuple[float, float, float]]:
-    """Pixels, image and voxel size (mm) of one ACDC frame volume, checked by the reader."""
-    try:
-        data, image = read_volume(path)
-        if data.ndim != 3:
-            raise NiftiError(f"{path}: expected a 3D volume, got shape {data.shape}")
-        return data, image, voxel_mm(image, path)
-    except NiftiError as error:
-        raise StudyReadError(str(error)) from error
-
-
 def read_acdc(folder: Path) -> SaxStudy:
     """The ED and ES volumes of an ACDC patient folder (as (slices, x, y) arrays)."""
     try:
         info = read_info(folder)
+        numbers = list(dict.fromkeys((info.ed_frame, info.es_frame)))  # one when ED is ES
+        volumes = frame_volumes(info, numbers)
     except NiftiError as error:
         raise StudyReadError(str(error)) from error
-    phases: list[np.ndarray] = []
-    affines, names, headers, frames = [], [], [], []
-    voxels: list[tuple[float, float, float]] = []
-    for number in dict.fromkeys((info.ed_frame, info.es_frame)):
-        path = folder / f"{info.patient_id}_frame{number:02d}.nii.gz"
-        if not path.exists():
-            raise StudyReadError(f"{path}: missing frame volume named in Info.cfg")
-        data, image, voxel = _acdc_volume(path)
-        if phases and data.shape != phases[0].shape[1:] + phases[0].shape[:1]:
-            raise StudyReadError(f"{path}: shape {data.shape} differs from the ED volume's "
-                                 f"{phases[0].shape[1:] + phases[0].shape[:1]}")
-        if voxels and voxel != voxels[0]:
-            raise StudyReadError(f"{path}: voxel {voxel} mm differs from the ED volume's "
-                                 f"{voxels[0]}")
-        phases.append(np.transpose(data, (2, 0, 1)))
-        affines.append(np.asarray(image.affine))
-        headers.append(image.header)
-        names.append(path.name.removesuffix(".nii.gz"))
-        frames.append(number)
-        voxels.append(voxel)
-    zooms = voxels[0]  # the ED volume's (mm)
+    zooms = volumes[0].voxel_mm
+    phases = [np.transpose(v.data, (2, 0, 1)) for v in volumes]
     problem = geometry_problem(phases, (zooms[0], zooms[1]), zooms[2])
     if problem:
-        raise StudyReadError(f"{folder / (names[0] + '.nii.gz')}: {problem}")
-    return SaxStudy(info.patient_id, phases, frames, (zooms[0], zooms[1]), zooms[2], affines,
-                    names, info.height_cm or None, info.weight_kg or None, info.ed_frame,
-                    info.es_frame, headers=headers)
+        raise StudyReadError(f"{volumes[0].path}: {problem}")
+    return SaxStudy(info.patient_id, phases, numbers,
+                    (zooms[0], zooms[1]), zooms[2], [np.asarray(v.image.affine) for v in volumes],
+                    [v.path.name.removesuffix(".nii.gz") for v in volumes],
+                    info.height_cm or None, info.weight_kg or None, info.ed_frame,
+                    info.es_frame, headers=[v.image.header for v in volumes])
 
 
 def write_mask(path: Path, mask: np.ndarray, study: SaxStudy, phase: int) -> None:
