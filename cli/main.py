@@ -17,6 +17,7 @@ from cli import accounts, index, model, query, segment, serve, synth
 from cli.common import console, fail, progress_bar, settings_of, write_run_report
 from cmr_search.settings import Settings
 from reader.headers import ignore_pydicom_warnings
+from reader.nifti import quiet_nibabel_header_fixes
 
 app = typer.Typer(
     name="cmr-search",
@@ -36,6 +37,7 @@ def main_callback(ctx: typer.Context) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     ignore_pydicom_warnings()
+    quiet_nibabel_header_fixes()  # the reader checks the header as written itself
     # a 22 MB local text model needs no progress bar on every command (transformers reads it)
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:

@@ -6,6 +6,7 @@ taken in file order, which in ACDC runs from base to apex; an ED/ES pair is a tw
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,17 @@ from reader.views import StudyStacks
 _ASSUMED_RR_MS = 1000.0  # ACDC gives frame numbers, not times
 # NIfTI's spatial units (xyzt_units); "unknown" is read as mm, as ACDC's files are written
 _MM_PER_UNIT = {"meter": 1000.0, "mm": 1.0, "micron": 0.001}
+
+
+def quiet_nibabel_header_fixes() -> None:
+    """nibabel logs each fix it makes to a header it loads (a zero pixdim set to 1 mm) through
+    a stderr handler of its own and again through the root logger: two lines of noise before
+    the reader's own one-line error, which checks what it uses from the header as written
+    (`voxel_mm`). Only nibabel's errors are kept, once. Process-wide: entry points call it."""
+    nibabel_logger = logging.getLogger("nibabel.global")
+    for handler in list(nibabel_logger.handlers):
+        nibabel_logger.removeHandler(handler)
+    nibabel_logger.setLevel(logging.ERROR)
 
 
 class NiftiError(ValueError):

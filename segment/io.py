@@ -185,6 +185,18 @@ def sax_from_stack(study_id: str, stack: Stack, body_file: Path | None = None,
         height, weight, geometry_known=True)
 
 
+def _acdc_patients_below(folder: Path, depth: int = 2) -> list[Path]:
+    """ACDC-style patient folders up to `depth` levels below `folder` (a dataset's root given
+    where one patient was meant), for the hint in the error."""
+    level = [folder]
+    for _ in range(depth):
+        level = sorted(p for parent in level for p in parent.iterdir() if p.is_dir())
+        patients = [p for p in level if is_acdc_patient(p)]
+        if patients:
+            return patients
+    return []
+
+
 def read_dicom(folder: Path) -> SaxStudy:
     """Every phase of the first short-axis cine series of the one study below `folder`."""
     scanned = scan_archive(folder)
@@ -192,7 +204,10 @@ def read_dicom(folder: Path) -> SaxStudy:
         raise StudyReadError(f"{folder / 'Info.cfg'}: missing or not a file; an ACDC-style "
                              "NIfTI folder needs it (ED and ES frame numbers, height, weight)")
     if not scanned.studies:
-        raise StudyReadError(f"{folder}: no DICOM study with a cine series")
+        patients = _acdc_patients_below(folder)
+        hint = (f" (it holds ACDC-style patient folders such as {patients[0]}: give one)"
+                if patients else "")
+        raise StudyReadError(f"{folder}: no DICOM study with a cine series{hint}")
     study = scanned.studies[0]
     sax = sorted(study.series_for(View.SAX_CINE), key=lambda s: -s.n_slices)
     if not sax:

@@ -28,6 +28,7 @@ from db import AuditTrail, Database, TeachingFiles, database_of, import_legacy
 from indexer.embed import StudyEncoder
 from indexer.upload import UploadError
 from reader.headers import ignore_pydicom_warnings
+from reader.nifti import quiet_nibabel_header_fixes
 from search import NotFoundError, NotReadyError, QueryError, SearchEngine, SearchError
 from search.encoder import QueryEncoder
 from search.factory import load_encoder, open_engine
@@ -158,6 +159,7 @@ def create_app(settings: Settings, store: VectorStore | None = None,
     """The app over the index. `open_access`: no sign-in (only for a loopback server).
     `engine` and `encoder` when given (tests), else loaded from the checkpoint on first use."""
     ignore_pydicom_warnings()  # the app's entry point: uploads read odd files too
+    quiet_nibabel_header_fixes()
     app = FastAPI(title="cmr-search", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Case-retrieval search for cardiac MRI archives. Send a personal "
                   "API token or the identity provider's access token as `Authorization: "

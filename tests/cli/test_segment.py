@@ -115,3 +115,25 @@ def test_train_seg_runs_every_stage_and_one_card_tells_them(tmp_path: Path) -> N
     assert second["initialised_from"] == str(tmp_path / "ck.stage1")
     for k in (1, 2):
         assert (tmp_path / f"ck.stage{k}" / "model.safetensors").is_file()
+
+
+def test_a_header_nibabel_fixes_on_loading_gives_only_our_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
+    """nibabel printed its fix of a zero pixdim twice (its own handler, then the root logger)
+    before the error line; the header as written is checked by the reader itself."""
+    import logging
+
+    from fakes.nifti import write_pixdim
+
+    nibabel_logger = logging.getLogger("nibabel.global")  # as nibabel leaves it on import
+    monkeypatch.setattr(nibabel_logger, "handlers", [logging.StreamHandler()])
+    monkeypatch.setattr(nibabel_logger, "level", logging.NOTSET)
+    monkeypatch.setenv("CMR_SEARCH_DATA_DIR", str(tmp_path / "data"))
+    study = acdc_folder(tmp_path / "acdc")
+    write_pixdim(study / "patient901_frame01.nii.gz", (0.0, 0.0, 10.0))
+    result = CliRunner().invoke(app, ["segment", str(study), "--out", str(tmp_path / "out"),
+                                      "--checkpoint", str(tiny_checkpoint(tmp_path / "ck"))])
+    captured = capfd.readouterr()
+    assert result.exit_code == 1 and "pixel spacing 0 x 0 mm" in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert "should be non-zero" not in captured.err + captured.out + result.output

@@ -97,6 +97,10 @@ def test_unreadable_studies_fail_with_one_line_naming_the_path(tmp_path: Path) -
     empty.mkdir()
     with pytest.raises(StudyReadError, match="no DICOM study"):
         read_study(empty)
+    acdc_folder(empty / "training")  # the dataset's root, not one patient
+    with pytest.raises(StudyReadError, match=r"ACDC-style patient folders such as "
+                       r".*training/patient901: give one\)$"):
+        read_study(empty)
     damaged = acdc_folder(tmp_path / "damaged")
     path = damaged / "patient901_frame05.nii.gz"
     image = nib.load(path)
