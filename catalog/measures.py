@@ -30,8 +30,9 @@ STORED: tuple[Measure, ...] = (
 
 # filter names (CLI `--filter lvef=..35`, API `lvef_max=35`) -> the measurement
 FILTERABLE: dict[str, Measure] = {
-    "lvef": Measure.LVEF, "rvef": Measure.RVEF, "lv_edv_index": Measure.LVEDVI,
-    "rv_edv_index": Measure.RVEDVI, "lv_mass": Measure.LV_MASS,
+    "lvef": Measure.LVEF, "rvef": Measure.RVEF, "lv_edv": Measure.LVEDV,
+    "rv_edv": Measure.RVEDV, "lv_edv_index": Measure.LVEDVI, "rv_edv_index": Measure.RVEDVI,
+    "lv_mass": Measure.LV_MASS, "lv_mass_index": Measure.LV_MASSI,
     "max_wall_thickness": Measure.MAX_WALL_THICKNESS, "scar": Measure.SCAR}
 
 # the vector's features, each the first measurement a study has (indexed volumes need the

@@ -30,9 +30,9 @@ _FILTER_HELP = ("KEY=VALUE, repeatable: date=2020-01-01..2021-12-31, age=40..60,
                 "vendor=siemens, field_strength=3..3, view=lge_sax, finding=lge, "
                 "no_finding=lv_dilation, diagnosis=dcm, image_finding=lge, "
                 "image_score_min=0.7, report=present|missing; measurements (QC-flagged "
-                "values never pass): lvef=..35, rvef=..40, lv_edv_index=100.. (ml/m2), "
-                "rv_edv_index=110.., lv_mass=150.. (g), max_wall_thickness=15.. (mm), "
-                "scar=1.. (%)")
+                "values never pass): lvef=..35, rvef=..40, lv_edv=200.. (ml), rv_edv=250.., "
+                "lv_edv_index=100.. (ml/m2), rv_edv_index=110.., lv_mass=150.. (g), "
+                "lv_mass_index=80.. (g/m2), max_wall_thickness=15.. (mm), scar=1.. (%)")
 
 _SHORT = {Signal.IMAGES: "img", Signal.REPORTS: "rep", Signal.KEYWORDS: "kw",
           Signal.EXAMPLES: "sim", Signal.REPORT_EXAMPLES: "rsim", Signal.MEASURES: "msr"}

@@ -113,10 +113,11 @@ _REGIONAL_ONLY = (r"^(?!.*(?:global|diffus|systolic|function|ejection fraction|\
 
 RULES: dict[Finding, _Rule] = {
     Finding.LV_SYSTOLIC_DYSFUNCTION: _Rule(
-        _re(rf"{_LV}.*{_FUNCTION}|{_FUNCTION}.*{_LV}"), _re(_BAD_FUNCTION), _re(_GOOD),
+        _re(rf"{_LV}.*{_FUNCTION}|{_FUNCTION}.*{_LV}|\blvef\b"), _re(_BAD_FUNCTION), _re(_GOOD),
         # "LV inferior wall hypokinesis" is regional, unless global function is named too
         _re(_REGIONAL_ONLY)),
-    Finding.RV_SYSTOLIC_DYSFUNCTION: _Rule(_re(rf"{_RV}.*{_RV_FUNCTION}|{_RV_FUNCTION}.*{_RV}"),
+    Finding.RV_SYSTOLIC_DYSFUNCTION: _Rule(_re(rf"{_RV}.*{_RV_FUNCTION}|{_RV_FUNCTION}.*{_RV}"
+                                               r"|\brvef\b"),
                                            _re(_RV_BAD_FUNCTION), _re(_GOOD)),
     Finding.LV_DILATION: _Rule(_re(rf"{_LV}.*{_SIZE}|{_SIZE}.*{_LV}"), _re(_BIG), _re(_GOOD)),
     Finding.RV_DILATION: _Rule(_re(rf"{_RV}.*{_SIZE}|{_SIZE}.*{_RV}"), _re(_BIG), _re(_GOOD)),

@@ -19,6 +19,10 @@ _NAMES: dict[str, tuple[str, ...]] = {
     "lvef": ("lvef", "lv ef", "lv ejection fraction", "left ventricular ejection fraction",
              "ejection fraction", "ef"),
     "rvef": ("rvef", "rv ef", "rv ejection fraction", "right ventricular ejection fraction"),
+    "lv_edv": ("lvedv", "lv edv", "lv end-diastolic volume",
+               "left ventricular end-diastolic volume"),
+    "rv_edv": ("rvedv", "rv edv", "rv end-diastolic volume",
+               "right ventricular end-diastolic volume"),
     "lv_edv_index": ("lvedvi", "lvedv index", "lv edv index", "indexed lvedv",
                      "indexed lv edv", "lv end-diastolic volume index",
                      "indexed lv end-diastolic volume"),
@@ -27,21 +31,33 @@ _NAMES: dict[str, tuple[str, ...]] = {
                      "indexed rv end-diastolic volume"),
     "lv_mass": ("lv mass", "lv myocardial mass", "left ventricular mass", "myocardial mass",
                 "lvm"),
+    "lv_mass_index": ("lvmi", "lv mass index", "indexed lv mass", "lv myocardial mass index",
+                      "left ventricular mass index", "indexed lv myocardial mass"),
     "max_wall_thickness": ("maximal wall thickness", "maximum wall thickness",
                            "max wall thickness", "wall thickness", "mwt"),
-    "scar": ("scar burden", "lge burden", "scar extent", "scar"),
+    # only before a number: "LGE over 10 %" is its burden, "no LGE" is left to the words
+    "scar": ("scar burden", "lge burden", "scar extent", "scar", "lge",
+             "late gadolinium enhancement"),
 }
+_PER_M2 = ("ml/m2", "ml/m²", "ml/m^2", "g/m2", "g/m²", "g/m^2")
 _UNITS: dict[str, tuple[str, ...]] = {
-    "lvef": ("%", "percent"), "rvef": ("%", "percent"),
-    "lv_edv_index": ("ml/m2", "ml/m²", "ml/m^2"), "rv_edv_index": ("ml/m2", "ml/m²", "ml/m^2"),
-    "lv_mass": ("g", "grams", "gram"), "max_wall_thickness": ("mm",),
-    "scar": ("%", "percent")}
-SHORT: dict[str, str] = {"lvef": "LVEF", "rvef": "RVEF", "lv_edv_index": "LVEDVi",
-                         "rv_edv_index": "RVEDVi", "lv_mass": "LV mass",
+    "lvef": ("%", "percent"), "rvef": ("%", "percent"), "lv_edv": ("ml",), "rv_edv": ("ml",),
+    "lv_edv_index": _PER_M2[:3], "rv_edv_index": _PER_M2[:3],
+    "lv_mass": ("g", "grams", "gram"), "lv_mass_index": _PER_M2[3:],
+    "max_wall_thickness": ("mm",), "scar": ("%", "percent")}
+# a unit the measurement is not stored in, converted: "wall thickness over 1.5 cm"
+_CONVERTED: dict[tuple[str, str], float] = {
+    ("mm", "cm"): 10.0, ("ml", "l"): 1000.0, ("ml", "litres"): 1000.0, ("ml", "liters"): 1000.0}
+# a per-m2 unit names the indexed measurement: "LV mass over 80 g/m2" is the LV mass index
+_INDEXED = {"lv_mass": "lv_mass_index", "lv_edv": "lv_edv_index", "rv_edv": "rv_edv_index"}
+_PERCENTAGES = ("lvef", "rvef", "scar")
+SHORT: dict[str, str] = {"lvef": "LVEF", "rvef": "RVEF", "lv_edv": "LVEDV", "rv_edv": "RVEDV",
+                         "lv_edv_index": "LVEDVi", "rv_edv_index": "RVEDVi",
+                         "lv_mass": "LV mass", "lv_mass_index": "LV mass index",
                          "max_wall_thickness": "max wall thickness", "scar": "scar burden"}
-UNIT: dict[str, str] = {"lvef": "%", "rvef": "%", "lv_edv_index": "ml/m²",
-                        "rv_edv_index": "ml/m²", "lv_mass": "g", "max_wall_thickness": "mm",
-                        "scar": "%"}
+UNIT: dict[str, str] = {"lvef": "%", "rvef": "%", "lv_edv": "ml", "rv_edv": "ml",
+                        "lv_edv_index": "ml/m²", "rv_edv_index": "ml/m²", "lv_mass": "g",
+                        "lv_mass_index": "g/m²", "max_wall_thickness": "mm", "scar": "%"}
 # comparison words -> (side, strict)
 _BELOW_STRICT = ("below", "under", "less than", "lower than", "smaller than", "<")
 _BELOW = ("at most", "up to", "no more than", "not above", "<=", "≤")
@@ -49,17 +65,23 @@ _ABOVE_STRICT = ("above", "over", "greater than", "more than", "higher than", "e
                  "larger than", ">")
 _ABOVE = ("at least", "no less than", "not below", ">=", "≥")
 _HALF_STEP = 0.05  # the stored values keep one decimal
+# every unit a query may write after a number, so that a wrong one is refused, not left over
+_ANY_UNIT = ("%", "percent", *_PER_M2, "mm", "cm", "ml", "litres", "liters", "l", "kg",
+             "grams", "gram", "g")
 
-def _number(name: str) -> str:
-    return rf"(?P<{name}>\d+(?:\.\d+)?)"
 
+def _number(name: str, signed: bool = False) -> str:
+    return rf"(?P<{name}>{'-?' if signed else ''}\d+(?:\.\d+)?)"
 
-def _unit(name: str) -> str:
-    return rf"(?:\s*(?P<{name}>%|percent|ml/m2|ml/m²|ml/m\^2|mm|grams|gram|g|ml)(?![a-z0-9]))?"
 
 def _alternatives(words: tuple[str, ...] | list[str]) -> str:
     ordered = sorted(words, key=len, reverse=True)
-    return "|".join(re.escape(w).replace(r"\ ", r"[\s-]+") for w in ordered)
+    return "|".join(re.escape(w).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]+")
+                    for w in ordered)
+
+
+def _unit(name: str) -> str:
+    return rf"(?:\s*(?P<{name}>{_alternatives(_ANY_UNIT)})(?![a-z0-9]))?"
 
 
 _NAME_TO = {name.replace("-", " "): key for key, names in _NAMES.items() for name in names}
@@ -68,7 +90,10 @@ _PATTERN = re.compile(
     rf"(?<![a-z0-9])(?P<name>{_alternatives(list(_NAME_TO))})(?:\s+(?:is|of|was))?\s*"
     rf"(?:between\s+{_number('low')}{_unit('low_unit')}\s*(?:and|-|to)\s*"
     rf"{_number('high')}{_unit('high_unit')}"
-    rf"|(?P<compare>{_COMPARE})\s*{_number('value')}{_unit('unit')}"
+    rf"|(?P<compare>{_COMPARE})\s*{_number('value', signed=True)}{_unit('unit')}"
+    # a second side of the same measurement: "LVEF above 50 but below 60"
+    rf"(?:\s*(?:,|and|but|&)?\s*(?P<compare2>{_COMPARE})\s*{_number('value2', signed=True)}"
+    rf"{_unit('unit2')})?"
     rf"|{_number('from')}{_unit('from_unit')}\s*(?:-|to)\s*{_number('to')}{_unit('to_unit')})",
     re.IGNORECASE)
 
@@ -81,6 +106,7 @@ class Bound:
     low: float | None
     high: float | None
     phrase: str  # the words it was read from
+    note: str = ""  # how a number was converted ("1.5 cm read as 15 mm")
 
     def read_as(self) -> str:
         """How it was read: "LVEF < 35 % (from 'LVEF below 35 %'; QC-flagged values never
@@ -93,8 +119,9 @@ class Bound:
         else:
             assert self.low is not None
             shown = f"{_side(self.low, '>', '≥', up=True)} {unit}"
-        return f"{SHORT[self.name]} {shown} (from '{self.phrase}'; measured values only, " \
-               "QC-flagged ones never pass)"
+        note = f", {self.note}" if self.note else ""
+        return f"{SHORT[self.name]} {shown} (from '{self.phrase}'{note}; measured values " \
+               "only, QC-flagged ones never pass)"
 
 
 def _shown(value: float) -> str:
@@ -109,29 +136,74 @@ def _side(value: float, strict: str, inclusive: str, up: bool = False) -> str:
     return f"{inclusive} {_shown(value)}"
 
 
-def _check_unit(name: str, unit: str | None, phrase: str) -> None:
+def _name(match: re.Match[str]) -> str:
+    """The measurement named, the indexed one when a per-m2 unit follows the plain name."""
+    name = _NAME_TO[re.sub(r"[\s-]+", " ", match.group("name").lower())]
+    units = [u.lower() for u in match.groupdict().values() if u and u.lower() in _PER_M2]
+    return _INDEXED.get(name, name) if units else name
+
+
+def _value(name: str, number: str, unit: str | None, phrase: str,
+           notes: list[str]) -> float:
+    """One number of a phrase in the measurement's stored unit; `QueryError` for a unit it
+    is not measured in or a value no heart has. An ejection fraction written as a fraction
+    ("EF under 0.35") is read in %, and the note says so."""
+    value = float(number)
+    stored = UNIT[name]
     if unit and unit.lower() not in _UNITS[name]:
-        raise QueryError(f"'{phrase}': {SHORT[name]} is measured in {UNIT[name]}, not {unit}")
+        factor = _CONVERTED.get((stored, unit.lower()))
+        if factor is None:
+            raise QueryError(f"'{phrase}': {SHORT[name]} is measured in {stored}, not {unit}")
+        notes.append(f"{number} {unit} read as {_shown(round(value * factor, 2))} {stored}")
+        value *= factor
+    if value < 0:
+        raise QueryError(f"'{phrase}': {SHORT[name]} cannot be negative")
+    if name in ("lvef", "rvef") and not unit and "." in number and value < 1:
+        notes.append(f"{number} read as {_shown(round(value * 100, 2))} %")
+        value *= 100
+    if name in _PERCENTAGES and value > 100:
+        raise QueryError(f"'{phrase}': {SHORT[name]} is a percentage, 0 to 100")
+    return round(value, 4)
+
+
+def _side_of(word: str, value: float) -> tuple[float | None, float | None]:
+    word = " ".join(word.lower().split())
+    if word in _BELOW_STRICT:
+        return None, round(value - _HALF_STEP, 2)
+    if word in _BELOW:
+        return None, value
+    if word in _ABOVE_STRICT:
+        return round(value + _HALF_STEP, 2), None
+    return value, None
 
 
 def _bound(match: re.Match[str]) -> Bound:
-    name = _NAME_TO[re.sub(r"[\s-]+", " ", match.group("name").lower())]
+    name = _name(match)
     phrase = " ".join(match.group(0).split())
-    for key in ("low_unit", "high_unit", "unit", "from_unit", "to_unit"):
-        _check_unit(name, match.group(key), phrase)
+    notes: list[str] = []
+
+    def value(number: str, unit: str) -> float:
+        return _value(name, match.group(number), match.group(unit), phrase, notes)
+
     if match.group("compare") is None:
         first, second = ("low", "high") if match.group("low") else ("from", "to")
-        low, high = sorted((float(match.group(first)), float(match.group(second))))
-        return Bound(name, low, high, phrase)
-    word = " ".join(match.group("compare").lower().split())
-    value = float(match.group("value"))
-    if word in _BELOW_STRICT:
-        return Bound(name, None, round(value - _HALF_STEP, 2), phrase)
-    if word in _BELOW:
-        return Bound(name, None, value, phrase)
-    if word in _ABOVE_STRICT:
-        return Bound(name, round(value + _HALF_STEP, 2), None, phrase)
-    return Bound(name, value, None, phrase)
+        ends = sorted((value(first, f"{first}_unit"), value(second, f"{second}_unit")))
+        return Bound(name, ends[0], ends[1], phrase, "; ".join(notes))
+    low, high = _side_of(match.group("compare"), value("value", "unit"))
+    if match.group("compare2"):
+        low2, high2 = _side_of(match.group("compare2"), value("value2", "unit2"))
+        if (low is None) == (low2 is None):
+            raise QueryError(f"'{phrase}': two bounds on the same side of {SHORT[name]}")
+        low, high = low if low is not None else low2, high if high is not None else high2
+    return _checked(Bound(name, low, high, phrase, "; ".join(notes)))
+
+
+def _checked(bound: Bound) -> Bound:
+    if bound.low is not None and bound.high is not None and bound.low > bound.high:
+        raise QueryError(f"'{bound.phrase}': no {SHORT[bound.name]} is "
+                         f"{_side(bound.low, '>', '≥', up=True)} and "
+                         f"{_side(bound.high, '<', '≤')} {UNIT[bound.name]}")
+    return bound
 
 
 def read_numbers(text: str) -> tuple[tuple[Bound, ...], str]:
@@ -147,7 +219,8 @@ def read_numbers(text: str) -> tuple[tuple[Bound, ...], str]:
             continue
         low = max((v for v in (seen.low, b.low) if v is not None), default=None)
         high = min((v for v in (seen.high, b.high) if v is not None), default=None)
-        merged[b.name] = Bound(b.name, low, high, f"{seen.phrase}; {b.phrase}")
+        note = "; ".join(n for n in (seen.note, b.note) if n)
+        merged[b.name] = _checked(Bound(b.name, low, high, f"{seen.phrase}; {b.phrase}", note))
     return tuple(merged.values()), rest
 
 

@@ -25,10 +25,12 @@ _STOP = frozenset((
     "any", "study", "studies", "case", "cases", "patient", "patients", "show", "shows", "seen"))
 
 
-# "normal LV size" rules LV dilation out, as a report's "normal LV size" does
-_NORMAL = re.compile(r"\bnormal\s+(lv|left\s+ventricular|rv|right\s+ventricular|biventricular)?"
-                     r"\s*(size|volumes?|dimensions?|(?:systolic\s+)?function|wall\s+thickness)\b",
-                     re.IGNORECASE)
+# "normal LV size" rules LV dilation out, as a report's "normal LV size" does; "preserved
+# LVEF" rules out LV dysfunction
+_NORMAL = re.compile(r"\b(?:normal|preserved)\s+"
+                     r"(lv|left\s+ventricular|rv|right\s+ventricular|biventricular)?\s*"
+                     r"(size|volumes?|dimensions?|(?:systolic\s+)?function|wall\s+thickness"
+                     r"|ejection\s+fraction|ef|lvef|rvef)\b", re.IGNORECASE)
 _NORMAL_RULES = {("lv", "size"): Finding.LV_DILATION, ("rv", "size"): Finding.RV_DILATION,
                  ("lv", "function"): Finding.LV_SYSTOLIC_DYSFUNCTION,
                  ("rv", "function"): Finding.RV_SYSTOLIC_DYSFUNCTION,
@@ -51,10 +53,10 @@ def _normals(text: str) -> tuple[Finding, ...]:
     """Findings a "normal ..." phrase rules out (no side named: the LV, as reports mean)."""
     out: list[Finding] = []
     for match in _NORMAL.finditer(text):
-        side = (match.group(1) or "lv").lower()
         what = match.group(2).lower()
-        aspect = "function" if "function" in what else "thickness" if "thick" in what \
-            else "size"
+        side = (match.group(1) or ("rv" if what == "rvef" else "lv")).lower()
+        aspect = "function" if "function" in what or what.endswith(("ef", "fraction")) \
+            else "thickness" if "thick" in what else "size"
         sides = ("lv", "rv") if side.startswith("bi") else ("rv",) if side[0] == "r" \
             else ("lv",)
         out += [f for s in sides if (f := _NORMAL_RULES.get((s, aspect))) and f not in out]

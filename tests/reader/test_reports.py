@@ -136,6 +136,11 @@ _RWMA = Finding.REGIONAL_WALL_MOTION_ABNORMALITY
     ("No LGE and inferior wall hypokinesis.", Finding.LGE, Mention.NEGATIVE),
     ("No LV dilatation and hypertrophy.", Finding.LV_HYPERTROPHY, Mention.NEGATIVE),
     ("No regional wall motion abnormality and no LGE.", _RWMA, Mention.NEGATIVE),
+    ("Severely reduced LVEF.", Finding.LV_SYSTOLIC_DYSFUNCTION, Mention.POSITIVE),
+    ("Preserved LVEF.", Finding.LV_SYSTOLIC_DYSFUNCTION, Mention.NEGATIVE),
+    ("Impaired RVEF.", Finding.RV_SYSTOLIC_DYSFUNCTION, Mention.POSITIVE),
+    ("LVEDV 150 ml, LVESV 60 ml, LVEF 60%.", Finding.LV_SYSTOLIC_DYSFUNCTION,
+     Mention.NOT_MENTIONED),
 ])
 def test_labeler_reads_negation_and_hedging(impression: str, finding: Finding,
                                             mention: Mention) -> None:

@@ -35,6 +35,16 @@ def test_lvef_below_35_returns_exactly_the_clean_measured_studies(engine: Search
     assert lines["1.2"] == ["measured LVEF 25 %, asked < 35 %"]
 
 
+def test_absolute_volumes_are_searched_as_written(engine: SearchEngine) -> None:
+    """"LVEDV > 200 ml" was read as nothing: only the indexed volumes were filterable."""
+    for query, field in (("RVEDV over 100 ml", "rv_edv_min"), ("LVEDV below 150 ml", "lv_edv_max")):
+        response = engine.search(SearchRequest(q=query, mode=Mode.IMAGES,
+                                               page=Page(limit=50, per_patient=False)))
+        assert {r.study_instance_uid for r in response.results} == {"5.1"}, query
+        assert response.interpretation is not None
+        assert list(response.interpretation.measurement_filters) == [field]
+
+
 def test_the_cli_filter_is_the_same_range(engine: SearchEngine) -> None:
     filters = parse_filters(["lvef=..35", "lv_mass=150.."])
     response = engine.search(SearchRequest(q="heart", mode=Mode.IMAGES, filters=filters,

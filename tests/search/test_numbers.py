@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from search import QueryError
@@ -17,6 +19,18 @@ from search.numbers import bound_fields, read_numbers
     ("RVEF between 20 and 40", {"rvef_min": 20.0, "rvef_max": 40.0}),
     ("LVEDVi 100-150 ml/m2", {"lv_edv_index_min": 100.0, "lv_edv_index_max": 150.0}),
     ("EF over 20 and EF below 35", {"lvef_min": 20.05, "lvef_max": 34.95}),
+    ("LVEF above 50 but below 60", {"lvef_min": 50.05, "lvef_max": 59.95}),
+    ("EF > 20, < 35 %", {"lvef_min": 20.05, "lvef_max": 34.95}),
+    ("LVEDV > 200 ml", {"lv_edv_min": 200.05}),
+    ("RV end diastolic volume over 250", {"rv_edv_min": 250.05}),
+    ("LV mass index at least 85 g/m2", {"lv_mass_index_min": 85.0}),
+    # a per-m2 unit names the indexed measurement; it was read as 80 g of LV mass
+    ("indexed LV mass > 80 g/m2", {"lv_mass_index_min": 80.05}),
+    ("LV mass over 80 g/m²", {"lv_mass_index_min": 80.05}),
+    ("LVEDV above 100 ml/m2", {"lv_edv_index_min": 100.05}),
+    ("wall thickness over 1.5 cm", {"max_wall_thickness_min": 15.05}),
+    ("lvef under 0.35", {"lvef_max": 34.95}),
+    ("LGE over 10 %", {"scar_min": 10.05}),
 ])
 def test_a_number_phrase_becomes_a_range(query: str, fields: dict[str, float]) -> None:
     bounds, _ = read_numbers(query)
@@ -40,6 +54,26 @@ def test_a_number_without_a_comparison_is_left_to_the_words() -> None:
     assert read_numbers("heart with ef 40") == ((), "heart with ef 40")
 
 
-def test_a_wrong_unit_is_a_one_line_error() -> None:
-    with pytest.raises(QueryError, match="LV mass is measured in g, not ml"):
-        read_numbers("LV mass over 150 ml")
+def test_a_converted_number_says_so() -> None:
+    (bound,), _ = read_numbers("wall thickness over 1.5 cm")
+    assert bound.read_as().startswith("max wall thickness > 15 mm (from 'wall thickness over "
+                                      "1.5 cm', 1.5 cm read as 15 mm;")
+    (bound,), _ = read_numbers("EF under 0.35")
+    assert "0.35 read as 35 %" in bound.read_as()
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("LV mass over 150 ml", "LV mass is measured in g, not ml"),
+    # a unit it did not know was left over and the number read in g
+    ("LV mass over 150 kg", "'LV mass over 150 kg': LV mass is measured in g, not kg"),
+    ("LVEDVi over 100 ml", "LVEDVi is measured in ml/m², not ml"),
+    ("LVEF > 150", "'LVEF > 150': LVEF is a percentage, 0 to 100"),
+    ("EF < -5", "'EF < -5': LVEF cannot be negative"),
+    ("LVEF above 60 but below 50", "no LVEF is > 60 and < 50 %"),
+    ("EF over 60 and EF below 50", "no LVEF is > 60 and < 50 %"),
+    ("LVEF above 30 and over 40", "two bounds on the same side of LVEF"),
+])
+def test_a_number_no_heart_has_or_a_wrong_unit_is_a_one_line_error(query: str,
+                                                                   message: str) -> None:
+    with pytest.raises(QueryError, match=re.escape(message)):
+        read_numbers(query)

@@ -30,6 +30,13 @@ from search.understand import intent_filter, understand
      {Finding.REGIONAL_WALL_MOTION_ABNORMALITY}),
     ("normal LV size and wall motion", {},
      {Finding.LV_DILATION, Finding.REGIONAL_WALL_MOTION_ABNORMALITY}),
+    # "LVEF" and "RVEF" name the function they measure (they were read as nothing)
+    ("reduced LVEF", {Finding.LV_SYSTOLIC_DYSFUNCTION: None}, set()),
+    ("severely impaired RVEF", {Finding.RV_SYSTOLIC_DYSFUNCTION: Severity.SEVERE}, set()),
+    ("dilated LV with preserved LVEF", {Finding.LV_DILATION: None},
+     {Finding.LV_SYSTOLIC_DYSFUNCTION}),
+    ("preserved ejection fraction", {}, {Finding.LV_SYSTOLIC_DYSFUNCTION}),
+    ("normal RVEF", {}, {Finding.RV_SYSTOLIC_DYSFUNCTION}),
 ])
 def test_findings_wanted_and_ruled_out(query: str, wanted: dict[Finding, Severity | None],
                                        ruled_out: set[Finding]) -> None:
