@@ -173,7 +173,8 @@ def embed_study(folder: Path, encoder: StudyEncoder, preview_root: Path,
         stacks = study_stacks(study)
         assembly = assemble_stacks(stacks, encoder.preprocess, preview_root=preview_root)
     except Exception as error:  # noqa: BLE001  (any reader failure is the upload's fault)
-        raise UploadError(f"{label}: cannot assemble the study ({error})") from None
+        raise UploadError(f"{label}: cannot assemble the study "
+                          f"({_in_upload(str(error), folder, label)})") from None
     vectors = point_vectors(encoder.encode_clips([assembly.clips])[0])
     measured = None
     if segmentation is not None:
@@ -194,8 +195,14 @@ def embed_study(folder: Path, encoder: StudyEncoder, preview_root: Path,
     if measured is not None:
         uploaded.measurements = {k: v for k, v in measured.values.items() if v is not None}
         uploaded.measurement_flags = {k: v for k, v in measured.flags.items() if v}
-        uploaded.measure_error = measured.error
+        uploaded.measure_error = _in_upload(measured.error, folder, label)
     return uploaded
+
+
+def _in_upload(message: str, folder: Path, label: str) -> str:
+    """A reader's message with the server's scratch folder named as the upload: the sender
+    knows "scan.zip/DICOM/IM_0004", and the server's paths are not theirs to see."""
+    return message.replace(str(folder), label)
 
 
 def keep_for_indexing(folder: Path, study_instance_uid: str, archive: Path) -> Path:

@@ -14,7 +14,7 @@ from pacs.client import RemoteSeries
 from reader.classify import classify_study, named_other
 from reader.discover import Skipped
 from reader.headers import FrameHeader, headers_from_dataset, tolerant_reading
-from reader.series import assemble_series, deduplicate
+from reader.series import assemble_series, deduplicate, stray_orientations
 
 _SR_MODALITY = "SR"
 
@@ -44,7 +44,8 @@ def from_metadata(datasets: list[Dataset]) -> Selection:
                 selection.wanted[series_uid] = "report"
             frames[series_uid].extend(read.frames)
     selection.series_total = len({str(ds.get("SeriesInstanceUID", "")) for ds in datasets})
-    series = [assemble_series(deduplicate(f)[0]) for f in frames.values() if f]
+    series = [assemble_series(stray_orientations(deduplicate(f)[0])[0])
+              for f in frames.values() if f]
     views = classify_study(series)
     selection.wanted.update({uid: view.value for uid, view in views.items()
                              if view is not View.OTHER})

@@ -19,6 +19,7 @@ import numpy as np
 from pydicom import config, dcmread
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
+from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from reader.discover import Skipped
 
@@ -204,12 +205,27 @@ def _enhanced(path: Path, ds: Dataset) -> list[FrameHeader]:
     return frames
 
 
+def transfer_syntax(ds: Dataset) -> UID | None:
+    """The file meta's transfer syntax; for a bare dataset (no preamble and no file meta, as
+    some exports write them) the encoding pydicom read it in."""
+    syntax = getattr(ds, "file_meta", Dataset()).get("TransferSyntaxUID")
+    if syntax is not None:
+        return UID(syntax)
+    implicit, little = getattr(ds, "original_encoding", (None, None))
+    if implicit is None or little is None:
+        return None
+    if implicit:
+        return ImplicitVRLittleEndian if little else None  # implicit big endian does not exist
+    return ExplicitVRLittleEndian if little else ExplicitVRBigEndian
+
+
 def _pixel_problem(path: Path, ds: Dataset, pixels_at: int) -> str | None:
     """Cheap checks that the pixels can be decoded, made before any pixel is read."""
-    syntax = getattr(ds, "file_meta", Dataset()).get("TransferSyntaxUID")
+    syntax = transfer_syntax(ds)
     if syntax is None or not syntax.is_transfer_syntax:
         return "no valid transfer syntax in the file meta"
-    if not syntax.is_compressed:
+    # a deflated file is smaller than its pixels; only a plain one can be measured
+    if not syntax.is_compressed and not syntax.is_deflated:
         frames = _int(ds.get("NumberOfFrames")) or 1
         expected = int(ds.Rows) * int(ds.Columns) * (int(ds.get("BitsAllocated", 16)) // 8) * frames
         if path.stat().st_size < pixels_at + expected:
@@ -257,6 +273,9 @@ def ignore_pydicom_warnings() -> None:
     ("Expected explicit VR, but found implicit VR"); the reader reports such files itself.
     Process-wide, so only entry points call it (the command line, the web app)."""
     warnings.filterwarnings("ignore", category=UserWarning, module="pydicom")
+    # and its logger says the same once per file ("Unknown encoding 'ISO_IR 999'"): thousands
+    # of lines for one odd export, before the run's own one-line report of what it skipped
+    logging.getLogger("pydicom").setLevel(logging.ERROR)
 
 
 @contextmanager

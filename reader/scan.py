@@ -18,7 +18,7 @@ from reader.discover import Skipped, classify_file, walk
 from reader.headers import FrameHeader, HeaderRead, StudyInfo, read_headers
 from reader.nifti import AcdcStudy, NiftiError, is_acdc_patient, read_info
 from reader.reports import ReportIndex, StudyReport, report_from_sr, text_report_near
-from reader.series import Series, assemble_series, deduplicate
+from reader.series import Series, assemble_series, deduplicate, stray_orientations
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +143,12 @@ def _build_study(info: StudyInfo, frames: list[FrameHeader], srs: list[tuple[Any
     by_series: dict[str, list[FrameHeader]] = defaultdict(list)
     for frame in kept:
         by_series[frame.series_instance_uid].append(frame)
-    series = [assemble_series(v) for v in by_series.values()]
+    series = []
+    for frames_of_series in by_series.values():
+        planar, strays = stray_orientations(frames_of_series)
+        skipped += [Skipped(str(f.path), "in another plane than the rest of its series")
+                    for f in strays]
+        series.append(assemble_series(planar))
     folder = _study_folder(kept)
     study = Study(info, folder, series, classify_study(series))
     report = None

@@ -12,6 +12,7 @@ from reader.headers import FrameHeader
 
 _SLICE_TOLERANCE_MM = 0.5
 _PARALLEL_COS = 0.999
+_MAJORITY = 0.9  # the share of a series' images one plane must hold to set the rest apart
 
 
 @dataclass
@@ -81,6 +82,28 @@ def _same_orientation(frames: list[FrameHeader]) -> bool:
         return False
     first = normals[0]
     return all(abs(float(n @ first)) > _PARALLEL_COS for n in normals)
+
+
+def stray_orientations(frames: list[FrameHeader]) -> tuple[list[FrameHeader],
+                                                            list[FrameHeader]]:
+    """(kept, strays): the few images of a series in another plane than nearly all of it (a
+    localizer exported under the cine's SeriesInstanceUID) are set apart; kept in, they made
+    the whole stack one unplaced "slice" and the study lost its short-axis cine. A series of
+    several planes in comparable numbers (a three-plane localizer) is left whole."""
+    groups: list[list[FrameHeader]] = []
+    for frame in frames:
+        if frame.normal is None:
+            return frames, []
+        group = next((g for g in groups if abs(float(frame.normal @ g[0].normal))
+                      > _PARALLEL_COS), None)
+        if group is None:
+            groups.append([frame])
+        else:
+            group.append(frame)
+    largest = max(groups, key=len) if groups else []
+    if len(groups) < 2 or len(largest) < _MAJORITY * len(frames):
+        return frames, []
+    return largest, [f for g in groups if g is not largest for f in g]
 
 
 def unplaced_frame(series: Series) -> Path | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,8 +10,10 @@ from pathlib import Path
 import numpy as np
 from pydicom import dcmread
 
-from reader.headers import tolerant_reading
+from reader.headers import tolerant_reading, transfer_syntax
 from reader.series import Series
+
+logger = logging.getLogger(__name__)
 
 # Anatomical direction from base to apex in patient (LPS) coordinates, for supine head-first
 # patients: the apex points left, anterior and inferior.
@@ -97,14 +100,37 @@ def _cycle_ms(series: Series, times: list[float]) -> float:
     return 1000.0
 
 
+def _decoded(path: Path) -> np.ndarray:
+    """The pixels of one file as the scanner measured them: bright is signal."""
+    try:
+        with tolerant_reading():
+            ds = dcmread(path, force=True)  # the header reader let bare datasets through
+            syntax = transfer_syntax(ds)
+            if syntax is not None and "TransferSyntaxUID" not in ds.file_meta:
+                ds.file_meta.TransferSyntaxUID = syntax
+            samples = int(ds.get("SamplesPerPixel", 1) or 1)
+            photometric = str(ds.get("PhotometricInterpretation", "")).strip().upper()
+            if samples != 1:
+                raise PixelError(f"{path}: a colour image ({samples} samples per pixel, "
+                                 f"{photometric or 'no PhotometricInterpretation'}), not an MR "
+                                 "magnitude image")
+            pixels = np.asarray(ds.pixel_array)
+    except PixelError:
+        raise
+    except Exception as error:
+        raise PixelError(f"{path}: pixel data cannot be decoded "
+                         f"({type(error).__name__})") from error
+    if photometric == "MONOCHROME1":  # the lowest value is white: flip it, or blood is dark
+        if pixels.dtype.kind == "u":
+            top = (1 << int(ds.get("BitsStored", pixels.dtype.itemsize * 8))) - 1
+            return np.asarray(top - pixels.astype(np.float64), dtype=np.float32)
+        return np.asarray(-pixels.astype(np.float64), dtype=np.float32)
+    return pixels
+
+
 def _read_pixels(path: Path, frame_index: int | None, cache: dict[Path, np.ndarray]) -> np.ndarray:
     if path not in cache:
-        try:
-            with tolerant_reading():
-                cache[path] = dcmread(path).pixel_array
-        except Exception as error:
-            raise PixelError(f"{path}: pixel data cannot be decoded "
-                             f"({type(error).__name__})") from error
+        cache[path] = _decoded(path)
         # Float Pixel Data can hold NaN or infinity (integer pixel data cannot); one such
         # pixel turns a whole normalised image, its embedding and its measurements into NaN
         bad = int(np.count_nonzero(~np.isfinite(cache[path])))
@@ -117,8 +143,30 @@ def _read_pixels(path: Path, frame_index: int | None, cache: dict[Path, np.ndarr
     return np.asarray(pixels[frame_index])
 
 
+def _reference_times(series: Series, n_frames: int) -> list[float | None]:
+    """Trigger times (ms) of the middle-most slice that has every frame: a slice short of
+    frames does not cover the cycle."""
+    middle = len(series.slices) // 2
+    _, timed = min((abs(i - middle), i) for i, s in enumerate(series.slices)
+                   if len(s.frames) >= n_frames)
+    return [f.trigger_time for f in series.slices[timed].frames[:n_frames]]
+
+
+def _phase_frames(times: list[float | None], reference: list[float | None]) -> list[int]:
+    """For each phase of `reference`, which of a short slice's frames (trigger times `times`)
+    shows it: the nearest in time, so a frame lost mid-cycle (a missing or duplicated
+    instance) does not shift every later one by a phase. Without times, the frames keep their
+    order and the last is repeated."""
+    known = [t for t in times if t is not None]
+    if len(known) < len(times) or any(t is None for t in reference):
+        return [min(k, len(times) - 1) for k in range(len(reference))]
+    stamps = np.asarray(known, dtype=float)
+    return [int(np.argmin(np.abs(stamps - float(t)))) for t in reference if t is not None]
+
+
 def load_stack(series: Series, max_frames: int | None = None) -> Stack:
-    """Decode a series into a stack; slices missing frames are padded by repeating the last."""
+    """Decode a series into a stack; a slice missing frames has each filled from its nearest
+    frame in time (`_phase_frames`)."""
     n_frames = series.n_phases if max_frames is None else min(series.n_phases, max_frames)
     first = series.slices[0].frames[0]
     if first.image_orientation is None or first.pixel_spacing is None:
@@ -126,8 +174,14 @@ def load_stack(series: Series, max_frames: int | None = None) -> Stack:
     problem = voxel_problem(tuple(float(v) for v in first.pixel_spacing))
     if problem:
         raise PixelError(f"{first.path}: PixelSpacing: {problem}")
+    row_dir, col_dir = np.split(np.asarray(first.image_orientation, dtype=float), 2)
+    if not (np.allclose(np.linalg.norm([row_dir, col_dir], axis=1), 1.0, atol=0.01)
+            and abs(float(row_dir @ col_dir)) < 0.01):  # every position and volume rests on it
+        raise PixelError(f"{first.path}: ImageOrientationPatient is not two perpendicular unit "
+                         "vectors")
     cache: dict[Path, np.ndarray] = {}
     images = np.zeros((series.n_slices, n_frames, first.rows, first.columns), dtype=np.float32)
+    raw_times = _reference_times(series, n_frames)
     positions = []
     for s, slice_ in enumerate(series.slices):
         frames = slice_.frames[:n_frames]
@@ -136,14 +190,19 @@ def load_stack(series: Series, max_frames: int | None = None) -> Stack:
             if pixels.shape != images.shape[2:]:
                 raise PixelError(f"{frame.path}: image size {pixels.shape} differs from the series")
             images[s, k] = pixels
-        images[s, len(frames):] = images[s, len(frames) - 1]
+        if len(frames) < n_frames:
+            images[s] = images[s, _phase_frames([f.trigger_time for f in frames], raw_times)]
+            logger.warning("slice %d of %d (%s) has %d of %d frames; each missing one is filled "
+                           "from its nearest frame in time", s + 1, series.n_slices,
+                           frames[0].path.name, len(frames), n_frames)
         positions.append(frames[0].image_position or (0.0, 0.0, 0.0))
-    raw_times = [f.trigger_time for f in series.slices[len(series.slices) // 2].frames[:n_frames]]
+    if images.size and float(images.min()) == float(images.max()):
+        raise PixelError(f"{first.path}: every pixel of the series is {float(images.min()):g}; "
+                         "there is no image to measure")
     rr = _cycle_ms(series, [t for t in raw_times if t is not None])
     if any(t is None for t in raw_times) or len(set(raw_times)) < len(raw_times):
         times = np.arange(n_frames) * rr / max(n_frames, 1)  # order only: spread evenly
     else:
         times = np.asarray(raw_times, dtype=float)
-    orientation = np.asarray(first.image_orientation, dtype=float)
-    return Stack(images, np.asarray(positions, dtype=float), orientation[:3], orientation[3:],
+    return Stack(images, np.asarray(positions, dtype=float), row_dir, col_dir,
                  (float(first.pixel_spacing[0]), float(first.pixel_spacing[1])), times, rr)

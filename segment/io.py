@@ -20,7 +20,7 @@ from pydicom import dcmread
 
 from cmr_search.vocab import View
 from reader.nifti import NiftiError, frame_volumes, is_acdc_patient, read_info
-from reader.scan import scan_archive
+from reader.scan import ScanResult, Study, scan_archive
 from reader.series import unplaced_frame
 from reader.stack import PixelError, Stack, load_stack, voxel_problem
 
@@ -156,12 +156,20 @@ def _body_size(path: Path) -> tuple[float | None, float | None]:
     try:
         ds = dcmread(path, stop_before_pixels=True, specific_tags=["PatientSize",
                                                                    "PatientWeight"])
-        size, weight = ds.get("PatientSize"), ds.get("PatientWeight")
-        # zero is how many exports leave the field empty; other values go to `body_size`
-        return (float(size) * 100.0 if size else None, float(weight) if weight else None)
     except Exception:
         logger.debug("no body size in %s", path, exc_info=True)
         return None, None
+    values: list[float | None] = []
+    for keyword, scale in (("PatientSize", 100.0), ("PatientWeight", 1.0)):
+        try:  # each on its own: a damaged height must not lose a good weight
+            value = ds.get(keyword)
+            # zero is how many exports leave the field empty; other values go to `body_size`
+            values.append(float(value) * scale if value else None)
+        except (TypeError, ValueError):
+            logger.warning("%s is not a number; measured without a body surface area",
+                           keyword)  # the field, never its value: uploads are not de-identified
+            values.append(None)
+    return values[0], values[1]
 
 
 def sax_from_stack(study_id: str, stack: Stack, body_file: Path | None = None,
@@ -197,6 +205,27 @@ def _acdc_patients_below(folder: Path, depth: int = 2) -> list[Path]:
     return []
 
 
+def _why_no_sax(study: Study, scanned: ScanResult) -> str:
+    """What the study has instead, and why files were left out: "(views: 4ch_cine; 198
+    files skipped: truncated pixel data 198)"."""
+    parts = []
+    views = sorted(study.view_series)
+    parts.append(f"views: {', '.join(views)}" if views else "no series of a known view")
+    unknown = [s for s in study.series if study.views[s.series_instance_uid] is View.OTHER]
+    for series in unknown[:3]:
+        first = series.slices[0].frames[0] if series.slices and series.slices[0].frames \
+            else None
+        orientation = "" if first is None or first.image_orientation is not None \
+            else ", no ImageOrientationPatient"
+        parts.append(f"not recognised: '{series.series_description[:40]}' "
+                     f"({series.n_slices} slices x {series.n_phases} phases{orientation})")
+    reasons = scanned.skipped_by_reason().most_common(3)
+    if reasons:
+        shown = ", ".join(f"{reason} {n}" for reason, n in reasons)
+        parts.append(f"{len(scanned.skipped)} files skipped: {shown}")
+    return f" ({'; '.join(parts)})"
+
+
 def read_dicom(folder: Path) -> SaxStudy:
     """Every phase of the first short-axis cine series of the one study below `folder`."""
     scanned = scan_archive(folder)
@@ -208,10 +237,14 @@ def read_dicom(folder: Path) -> SaxStudy:
         hint = (f" (it holds ACDC-style patient folders such as {patients[0]}: give one)"
                 if patients else "")
         raise StudyReadError(f"{folder}: no DICOM study with a cine series{hint}")
+    if len(scanned.studies) > 1:  # measuring the first would be a guess
+        raise StudyReadError(f"{folder}: holds {len(scanned.studies)} studies; give one "
+                             "study's folder")
     study = scanned.studies[0]
     sax = sorted(study.series_for(View.SAX_CINE), key=lambda s: -s.n_slices)
     if not sax:
-        raise StudyReadError(f"{folder}: the study has no short-axis cine series")
+        raise StudyReadError(f"{folder}: the study has no short-axis cine series"
+                             f"{_why_no_sax(study, scanned)}")
     unplaced = unplaced_frame(sax[0])
     if unplaced is not None:
         raise StudyReadError(f"{unplaced}: no ImagePositionPatient; the short-axis slices "

@@ -58,3 +58,30 @@ def test_a_study_is_embedded_and_kept_only_when_asked(scanned: ScanResult,
     assert STUDY in got.vectors and REPORT in got.vectors and "sax" in got.previews
     assert got.kept is not None and got.kept.parent == tmp_path / "archive" / "uploads"
     assert any(got.kept.rglob("*")) and not list((tmp_path / "archive").glob("*/*.partial"))
+
+
+def test_a_study_that_cannot_be_assembled_names_its_file_in_the_upload_not_the_server(
+        scanned: ScanResult, tmp_path: Path) -> None:
+    """The message held the server's scratch folder (/tmp/cmr-upload-.../study/...)."""
+    import pydicom
+
+    study = next(s for s in scanned.studies if s.report is not None)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for path in sorted(study.folder.rglob("*")):
+            if not path.is_file():
+                continue
+            data = path.read_bytes()
+            if data[128:132] == b"DICM":
+                ds = pydicom.dcmread(path)
+                ds.PixelSpacing = [50, 50]  # no heart's: refused naming the file
+                out = io.BytesIO()
+                ds.save_as(out)
+                data = out.getvalue()
+            zf.writestr(str(path.relative_to(study.folder.parent)), data)
+    buffer.seek(0)
+    with pytest.raises(UploadError) as caught:
+        study_from_upload(buffer, "scan.zip", FakeEncoder(), tmp_path / "previews")
+    message = str(caught.value)
+    assert message.startswith(f"scan.zip: cannot assemble the study (scan.zip/{study.folder.name}/")
+    assert "PixelSpacing: pixel spacing 50 x 50 mm" in message and "cmr-upload" not in message

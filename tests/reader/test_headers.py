@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pydicom.data
 import pytest
+from fakes.dicom import mr_image
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, MRImageStorage, generate_uid
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 from reader.headers import HeaderRead, read_headers
 from reader.scan import ScanResult, scan_archive
@@ -57,35 +57,12 @@ def test_every_pydicom_mr_image_decodes_or_fails_with_a_pixel_error() -> None:
     assert decoded >= 5
 
 
-def _mr(path: Path, **overrides: Any) -> Path:
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.MediaStorageSOPClassUID = MRImageStorage
-    uid = generate_uid()
-    ds.file_meta.MediaStorageSOPInstanceUID = uid
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.SOPClassUID, ds.SOPInstanceUID = MRImageStorage, uid
-    ds.StudyInstanceUID, ds.SeriesInstanceUID = "1.2.3", "1.2.3.4"
-    ds.Modality = "MR"
-    ds.Rows = ds.Columns = 8
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
-    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-    ds.PixelData = np.zeros((8, 8), np.uint16).tobytes()
-    for keyword, value in overrides.items():
-        if value is None:
-            delattr(ds, keyword)
-        else:
-            setattr(ds, keyword, value)
-    ds.save_as(path, enforce_file_format=True)
-    return path
-
-
 def test_broken_files_each_get_their_own_reason(tmp_path: Path) -> None:
     export = tmp_path / "export"
     export.mkdir()
-    _mr(export / "no_study_uid.dcm", StudyInstanceUID=None)
-    _mr(export / "no_rows.dcm", Rows=None)
-    short = _mr(export / "short_pixels.dcm")
+    mr_image(export / "no_study_uid.dcm", StudyInstanceUID=None)
+    mr_image(export / "no_rows.dcm", Rows=None)
+    short = mr_image(export / "short_pixels.dcm")
     short.write_bytes(short.read_bytes()[:-60])
     (export / "blob").write_bytes(os.urandom(300))
     (export / "empty.dcm").write_bytes(b"")
@@ -168,7 +145,7 @@ def test_float_pixel_data_with_nan_or_infinity_is_a_pixel_error_naming_the_file(
         tmp_path: Path) -> None:
     pixels = np.full((8, 8), 100.0, np.float32)
     pixels[2, 3], pixels[4, 4] = np.nan, np.inf
-    path = _mr(tmp_path / "float.dcm", PixelData=None, BitsAllocated=32, BitsStored=None,
+    path = mr_image(tmp_path / "float.dcm", PixelData=None, BitsAllocated=32, BitsStored=None,
                HighBit=None, PixelRepresentation=None, FloatPixelData=pixels.tobytes(),
                ImageOrientationPatient=[1, 0, 0, 0, 1, 0], PixelSpacing=[1.5, 1.5],
                ImagePositionPatient=[0, 0, 0])
@@ -183,7 +160,7 @@ def test_float_pixel_data_with_nan_or_infinity_is_a_pixel_error_naming_the_file(
 def test_a_pixel_spacing_no_cardiac_image_has_is_a_pixel_error_naming_the_file(
         tmp_path: Path, spacing: list[float]) -> None:
     """A 50 mm pixel was resampled to a 1.2 mm grid thousands of pixels wide: minutes a slice."""
-    path = _mr(tmp_path / "im.dcm", ImageOrientationPatient=[1, 0, 0, 0, 1, 0],
+    path = mr_image(tmp_path / "im.dcm", ImageOrientationPatient=[1, 0, 0, 0, 1, 0],
                PixelSpacing=spacing, ImagePositionPatient=[0, 0, 0])
     read = read_headers(path)
     assert isinstance(read, HeaderRead) and read.frames
@@ -200,3 +177,4 @@ def test_the_voxel_bounds_are_inclusive_and_refuse_what_is_not_a_number() -> Non
     assert voxel_problem((0.09, 1.5)) == "pixel spacing 0.09 x 1.5 mm is not within 0.1 to 10 mm"
     assert voxel_problem((1.5, 1.5), 40.5) == "slice spacing 40.5 mm is not within 0.5 to 40 mm"
     assert voxel_problem((1.5, float("inf")), 8.0) is not None
+

@@ -71,3 +71,27 @@ def test_scan_table_for_people(archive: Path, tmp_path: Path, monkeypatch: Any) 
     assert result.exit_code == 0
     assert "reports matched: 5 of 6" in result.stdout
     assert "duplicate SOP Instance UID" in result.stdout
+
+
+def test_an_image_in_another_plane_within_a_cine_series_is_set_apart(tmp_path: Path) -> None:
+    """A localizer exported under the cine's SeriesInstanceUID made the whole cine one unplaced
+    "slice": the study lost its short-axis cine, and the message named no file."""
+    from fakes.dicom import mr_image
+
+    from reader.scan import scan_archive
+
+    def image(name: str, orientation: list[int], position: list[float], k: int) -> Path:
+        return mr_image(tmp_path / name, SeriesInstanceUID="1.2.3.4",
+                        SeriesDescription="cine 4ch", ImageOrientationPatient=orientation,
+                        PixelSpacing=[1.5, 1.5], ImagePositionPatient=position,
+                        TriggerTime=40.0 * k, InstanceNumber=k + 1)
+
+    for k in range(10):
+        image(f"im{k}.dcm", [1, 0, 0, 0, 0, -1], [0.0, 0.0, 0.0], k)
+    stray = image("locator.dcm", [0, 1, 0, 0, 0, -1], [0.0, 0.0, 0.0], 10)
+    result = scan_archive(tmp_path, workers=1)
+    (study,) = result.studies
+    (series,) = study.series
+    assert series.single_orientation and series.n_slices == 1 and series.n_phases == 10
+    assert [(s.path, s.reason) for s in result.skipped] == [
+        (str(stray), "in another plane than the rest of its series")]

@@ -117,9 +117,11 @@ def test_a_dicom_study_whose_pixels_cannot_be_used_fails_with_one_line(
     def damaged(*args: object, **kwargs: object) -> None:
         raise PixelError("IM0001.dcm: 2 of 64 pixels are not finite numbers (NaN or infinity)")
 
+    from reader.scan import scan_archive
+
     monkeypatch.setattr("segment.io.load_stack", damaged)
     with pytest.raises(StudyReadError, match=r"IM0001\.dcm: 2 of 64 pixels"):
-        read_study(archive)
+        read_study(scan_archive(archive).studies[0].folder)  # one study's folder
 
 
 def test_the_phases_a_source_names_are_taken_as_ed_and_es(tmp_path: Path) -> None:
@@ -232,8 +234,9 @@ def test_a_dicom_cine_without_image_positions_says_so(archive: Path, tmp_path: P
     from cmr_search.vocab import View
     from reader.scan import scan_archive
 
-    copy = tmp_path / "archive"
-    shutil.copytree(archive, copy)  # the session's archive is shared: change a copy
+    copy = tmp_path / "study"  # the session's archive is shared: change a copy of one study
+    shutil.copytree(next(s.folder for s in scan_archive(archive).studies
+                         if s.series_for(View.SAX_CINE)), copy)
     # a mask left beside the DICOM files (`segment --out` into the study) is not a NIfTI study
     nib.save(nib.Nifti1Image(np.zeros((4, 4, 2), np.uint8), np.eye(4)), copy / "x_seg.nii.gz")
     assert read_study(copy).phases
@@ -245,3 +248,43 @@ def test_a_dicom_cine_without_image_positions_says_so(archive: Path, tmp_path: P
         ds.save_as(path)
     with pytest.raises(StudyReadError, match=r": no ImagePositionPatient; the short-axis"):
         read_study(copy)
+
+
+def test_a_folder_of_two_studies_or_none_with_a_short_axis_cine_says_what_it_holds(
+        tmp_path: Path) -> None:
+    """Two studies: the first was measured silently. No short-axis cine: the message named
+    neither the views found nor why files were left out."""
+    from fakes.dicom import mr_image
+
+    placed = {"ImageOrientationPatient": [1, 0, 0, 0, 0, -1], "PixelSpacing": [1.5, 1.5],
+              "ImagePositionPatient": [0, 0, 0]}
+    for study in ("3", "4"):  # a four-chamber cine of 8 frames each
+        for k in range(8):
+            mr_image(tmp_path / f"{study}_{k}.dcm", StudyInstanceUID=f"1.2.{study}",
+                     SeriesInstanceUID=f"1.2.{study}.1", SeriesDescription="cine 4ch",
+                     TriggerTime=100.0 * k, InstanceNumber=k + 1, **placed)
+    with pytest.raises(StudyReadError, match=r": holds 2 studies; give one study's folder$"):
+        read_study(tmp_path)
+    for k in range(8):
+        (tmp_path / f"4_{k}.dcm").unlink()
+    mr_image(tmp_path / "survey.dcm", StudyInstanceUID="1.2.3", SeriesInstanceUID="1.2.3.9",
+             SeriesDescription="survey", **placed)
+    (tmp_path / "junk.dcm").write_bytes(b"\0" * 200)
+    with pytest.raises(StudyReadError, match=re.escape(
+            ": the study has no short-axis cine series (views: 4ch_cine; not recognised: "
+            "'survey' (1 slices x 1 phases); 1 files skipped: not DICOM (no DICM marker) 1)")):
+        read_study(tmp_path)
+
+
+def test_a_height_that_is_not_a_number_keeps_the_weight(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Both were dropped, silently, when one could not be read."""
+    from fakes.dicom import mr_image
+
+    from segment.io import _body_size
+
+    path = mr_image(tmp_path / "im.dcm", PatientSize="1.75", PatientWeight="88")
+    path.write_bytes(path.read_bytes().replace(b"1.75", b"abcd"))  # pydicom writes no such DS
+    with caplog.at_level("WARNING"):
+        assert _body_size(path) == (None, 88.0)
+    assert "PatientSize is not a number" in caplog.text and "abcd" not in caplog.text

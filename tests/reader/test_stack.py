@@ -1,0 +1,131 @@
+"""Pixels of a series as a stack: what an odd export holds is read as the scanner meant it,
+or refused in one line naming the file and the reason."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pydicom
+import pytest
+from fakes.dicom import mr_image
+from pydicom.uid import DeflatedExplicitVRLittleEndian
+
+from reader.headers import HeaderRead, ignore_pydicom_warnings, read_headers
+from reader.series import assemble_series
+from reader.stack import PixelError, Stack, load_stack
+
+_PLACED = {"ImageOrientationPatient": [1, 0, 0, 0, 1, 0], "PixelSpacing": [1.5, 1.5]}
+
+
+def _disc() -> np.ndarray:
+    yy, xx = np.mgrid[:8, :8]
+    return np.where((yy - 4) ** 2 + (xx - 4) ** 2 < 6, 900, 100).astype(np.uint16)
+
+
+def _series_of(tmp_path: Path, slices: tuple[int, ...] = (2, 2),
+               **overrides: Any) -> list[Path]:
+    """Slices 8 mm apart, each with its number of frames 100 ms apart."""
+    paths = []
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    for z, n_frames in enumerate(slices):
+        for k in range(n_frames):
+            fields = {**_PLACED, "ImagePositionPatient": [0, 0, 8.0 * z],
+                      "TriggerTime": 100.0 * k, "InstanceNumber": 1 + 100 * z + k,
+                      "PixelData": (_disc() + 10 * k).tobytes(), **overrides}
+            paths.append(mr_image(tmp_path / f"im_{z}_{k}.dcm", **fields))
+    return paths
+
+
+def _load(paths: list[Path]) -> Stack:
+    frames = []
+    for path in paths:
+        read = read_headers(path)
+        assert isinstance(read, HeaderRead), read
+        frames += read.frames
+    return load_stack(assemble_series(frames))
+
+
+def test_a_middle_slice_short_of_frames_is_padded_and_timed_by_a_full_one(
+        tmp_path: Path) -> None:
+    """The middle slice gave the frame times: one short of frames was a traceback."""
+    stack = _load(_series_of(tmp_path, (4, 2, 4)))
+    assert stack.images.shape == (3, 4, 8, 8)
+    assert stack.times_ms.tolist() == [0.0, 100.0, 200.0, 300.0]
+
+
+def test_a_frame_lost_mid_cycle_is_filled_in_time_not_by_shifting_the_rest(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A missing or duplicated instance dropped one frame and every later one moved up a
+    phase, the last repeated: LVEF 55.9 % where the whole study measured 56.7."""
+    paths = _series_of(tmp_path, (4, 4, 4))
+    (tmp_path / "im_1_1.dcm").unlink()
+    with caplog.at_level(logging.WARNING):
+        stack = _load([p for p in paths if p.exists()])
+    frame_at = [int(stack.images[1, k, 0, 0]) for k in range(4)]
+    assert frame_at == [100, 100, 120, 130]  # t=100 ms from its neighbour; 200 and 300 kept
+    assert "slice 2 of 3 (im_1_0.dcm) has 3 of 4 frames" in caplog.text
+
+
+def test_monochrome1_is_flipped_so_blood_stays_bright(tmp_path: Path) -> None:
+    """It was measured as stored: dark blood, LVEDV 123 ml where the same study read 133."""
+    flipped = _load(_series_of(tmp_path, PhotometricInterpretation="MONOCHROME1",
+                               PixelData=(4095 - _disc()).astype(np.uint16).tobytes()))
+    assert np.array_equal(flipped.images[0, 0], _disc())  # 12 bits stored: 4095 is black
+    assert flipped.images[0, 0, 4, 4] > flipped.images[0, 0, 0, 0]
+
+
+def test_deflated_and_bare_files_are_read(tmp_path: Path) -> None:
+    """A deflated file is smaller than its pixels and was skipped as truncated; a bare dataset
+    (no preamble, no file meta) as having no transfer syntax."""
+    deflated = _series_of(tmp_path / "deflated")
+    for path in deflated:
+        ds = pydicom.dcmread(path)
+        ds.file_meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
+        ds.save_as(path, enforce_file_format=True)
+    bare = _series_of(tmp_path / "bare")
+    for path in bare:
+        ds = pydicom.dcmread(path)
+        del ds.file_meta
+        ds.preamble = None
+        pydicom.dcmwrite(path, ds, implicit_vr=True, little_endian=True)
+        assert path.read_bytes()[128:132] != b"DICM"
+    reference = _load(_series_of(tmp_path / "plain")).images
+    assert np.array_equal(_load(deflated).images, reference)
+    assert np.array_equal(_load(bare).images, reference)
+
+
+@pytest.mark.parametrize(("overrides", "reason"), [
+    ({"PixelData": np.full((8, 8), 7, np.uint16).tobytes()},
+     "every pixel of the series is 7; there is no image to measure"),
+    ({"ImageOrientationPatient": [1, 0, 0, 0.7071, 0.7071, 0]},
+     "ImageOrientationPatient is not two perpendicular unit vectors"),
+    ({"SamplesPerPixel": 3, "PhotometricInterpretation": "RGB", "PlanarConfiguration": 0,
+      "BitsAllocated": 8, "BitsStored": 8, "HighBit": 7,
+      "PixelData": np.zeros((8, 8, 3), np.uint8).tobytes()},
+     r"a colour image \(3 samples per pixel, RGB\), not an MR magnitude image"),
+])
+def test_a_series_with_no_usable_image_is_one_line_naming_the_file(
+        tmp_path: Path, overrides: dict[str, Any], reason: str) -> None:
+    """A blank series was "segmented" to LVEDV 0 ml; a skewed orientation was trusted; a colour
+    image was said to differ in size from the series."""
+    paths = _series_of(tmp_path, **overrides)
+    with pytest.raises(PixelError, match=rf"^{re.escape(str(tmp_path))}/im_0_0\.dcm: {reason}"):
+        _load(paths)
+
+
+def test_pydicoms_log_lines_about_odd_files_are_kept_quiet(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """An unknown character set printed a warning per file: 1851 lines for one study."""
+    monkeypatch.setattr(logging.getLogger("pydicom"), "level", logging.NOTSET)
+    ignore_pydicom_warnings()
+    paths = _series_of(tmp_path, SpecificCharacterSet="ISO_IR 999", PatientName="Ødegård")
+    with caplog.at_level(logging.WARNING):
+        _load(paths)
+        for path in paths:
+            str(pydicom.dcmread(path).PatientName)
+    assert not [r for r in caplog.records if r.name.startswith("pydicom")]
