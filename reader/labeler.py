@@ -54,6 +54,10 @@ _BAD_FUNCTION = r"(?:impair\w*|reduc\w*|depress\w*|dysfunction|hypokine\w*|poor\
 # the LV's are the regional finding
 _RV_FUNCTION = rf"(?:{_FUNCTION}|\bakine\w*|dyskine\w*)"
 _RV_BAD_FUNCTION = rf"(?:{_BAD_FUNCTION}|\bakine\w*|dyskine\w*)"
+# "reduced LVEF", "LVEF is severely impaired": the word is the worse one's subject only beside
+# it, for "impaired RV function and LVEF of 60 %" says nothing bad of the LV
+_EF_WORSE = (rf"{_BAD_FUNCTION}\s+{{ef}}\b|\b{{ef}}\s+(?:(?:is|was)\s+)?(?:\w+ly\s+)?"
+             rf"{_BAD_FUNCTION}")
 _GOOD = r"(?:normal|preserved|good|hyperdynamic|\bnl\b|non.?dilated|not dilated)"
 _SIZE = r"(?:dilat\w*|dilation|enlarg\w*|\bdil\b|size|volume\w*|cavity)"
 _BIG = r"(?<!non-)(?<!non )(?:dilat\w*|dilation|enlarg\w*|\bdil\b)"
@@ -113,11 +117,12 @@ _REGIONAL_ONLY = (r"^(?!.*(?:global|diffus|systolic|function|ejection fraction|\
 
 RULES: dict[Finding, _Rule] = {
     Finding.LV_SYSTOLIC_DYSFUNCTION: _Rule(
-        _re(rf"{_LV}.*{_FUNCTION}|{_FUNCTION}.*{_LV}|\blvef\b"), _re(_BAD_FUNCTION), _re(_GOOD),
+        _re(rf"{_LV}.*{_FUNCTION}|{_FUNCTION}.*{_LV}|{_EF_WORSE.format(ef='lvef')}"),
+        _re(_BAD_FUNCTION), _re(_GOOD),
         # "LV inferior wall hypokinesis" is regional, unless global function is named too
         _re(_REGIONAL_ONLY)),
     Finding.RV_SYSTOLIC_DYSFUNCTION: _Rule(_re(rf"{_RV}.*{_RV_FUNCTION}|{_RV_FUNCTION}.*{_RV}"
-                                               r"|\brvef\b"),
+                                               rf"|{_EF_WORSE.format(ef='rvef')}"),
                                            _re(_RV_BAD_FUNCTION), _re(_GOOD)),
     Finding.LV_DILATION: _Rule(_re(rf"{_LV}.*{_SIZE}|{_SIZE}.*{_LV}"), _re(_BIG), _re(_GOOD)),
     Finding.RV_DILATION: _Rule(_re(rf"{_RV}.*{_SIZE}|{_SIZE}.*{_RV}"), _re(_BIG), _re(_GOOD)),

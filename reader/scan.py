@@ -146,8 +146,8 @@ def _build_study(info: StudyInfo, frames: list[FrameHeader], srs: list[tuple[Any
     series = []
     for frames_of_series in by_series.values():
         planar, strays = stray_orientations(frames_of_series)
-        skipped += [Skipped(str(f.path), "in another plane than the rest of its series")
-                    for f in strays]
+        skipped += [Skipped(str(path), "in another plane than the rest of its series")
+                    for path in dict.fromkeys(f.path for f in strays)]  # a file, not a frame
         series.append(assemble_series(planar))
     folder = _study_folder(kept)
     study = Study(info, folder, series, classify_study(series))

@@ -12,7 +12,7 @@ from reader.headers import FrameHeader
 
 _SLICE_TOLERANCE_MM = 0.5
 _PARALLEL_COS = 0.999
-_MAJORITY = 0.9  # the share of a series' images one plane must hold to set the rest apart
+_MAJORITY = 0.8  # the share of a series' images one plane must hold to set the rest apart
 
 
 @dataclass

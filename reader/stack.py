@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from pydicom import dcmread
 
-from reader.headers import tolerant_reading, transfer_syntax
+from reader.headers import FrameHeader, tolerant_reading, transfer_syntax
 from reader.series import Series
 
 logger = logging.getLogger(__name__)
@@ -100,8 +100,9 @@ def _cycle_ms(series: Series, times: list[float]) -> float:
     return 1000.0
 
 
-def _decoded(path: Path) -> np.ndarray:
-    """The pixels of one file as the scanner measured them: bright is signal."""
+def _decoded(path: Path) -> tuple[np.ndarray, bool]:
+    """The pixels of one file, negated when it is MONOCHROME1 (the lowest value white), and
+    whether they were: `load_stack` moves a negated series back to start at zero."""
     try:
         with tolerant_reading():
             ds = dcmread(path, force=True)  # the header reader let bare datasets through
@@ -120,55 +121,55 @@ def _decoded(path: Path) -> np.ndarray:
     except Exception as error:
         raise PixelError(f"{path}: pixel data cannot be decoded "
                          f"({type(error).__name__})") from error
-    if photometric == "MONOCHROME1":  # the lowest value is white: flip it, or blood is dark
-        if pixels.dtype.kind == "u":
-            top = (1 << int(ds.get("BitsStored", pixels.dtype.itemsize * 8))) - 1
-            return np.asarray(top - pixels.astype(np.float64), dtype=np.float32)
-        return np.asarray(-pixels.astype(np.float64), dtype=np.float32)
-    return pixels
+    if photometric == "MONOCHROME1":  # measured as stored, blood was dark (LVEDV 123 not 133)
+        return np.negative(pixels, dtype=np.float32), True
+    return pixels, False
 
 
-def _read_pixels(path: Path, frame_index: int | None, cache: dict[Path, np.ndarray]) -> np.ndarray:
+def _read_pixels(path: Path, frame_index: int | None,
+                 cache: dict[Path, tuple[np.ndarray, bool]]) -> tuple[np.ndarray, bool]:
     if path not in cache:
         cache[path] = _decoded(path)
         # Float Pixel Data can hold NaN or infinity (integer pixel data cannot); one such
         # pixel turns a whole normalised image, its embedding and its measurements into NaN
-        bad = int(np.count_nonzero(~np.isfinite(cache[path])))
+        bad = int(np.count_nonzero(~np.isfinite(cache[path][0])))
         if bad:
-            raise PixelError(f"{path}: {bad} of {cache[path].size} pixels are not finite "
+            raise PixelError(f"{path}: {bad} of {cache[path][0].size} pixels are not finite "
                              "numbers (NaN or infinity); the image is damaged")
-    pixels: np.ndarray = cache[path]
+    pixels, negated = cache[path]
     if frame_index is None or pixels.ndim == 2:  # a one-frame multi-frame file decodes as 2D
-        return pixels
-    return np.asarray(pixels[frame_index])
+        return pixels, negated
+    return np.asarray(pixels[frame_index]), negated
 
 
 def _reference_times(series: Series, n_frames: int) -> list[float | None]:
-    """Trigger times (ms) of the middle-most slice that has every frame: a slice short of
-    frames does not cover the cycle."""
+    """Trigger times (ms) of the middle-most slice with the series' number of frames (or,
+    when frames were capped, with at least that many): a slice short of frames does not
+    cover the cycle, one with an extra frame has another step."""
     middle = len(series.slices) // 2
-    _, timed = min((abs(i - middle), i) for i, s in enumerate(series.slices)
-                   if len(s.frames) >= n_frames)
+    exact = [i for i, s in enumerate(series.slices) if len(s.frames) == n_frames]
+    candidates = exact or [i for i, s in enumerate(series.slices) if len(s.frames) >= n_frames]
+    timed = min(candidates, key=lambda i: abs(i - middle))
     return [f.trigger_time for f in series.slices[timed].frames[:n_frames]]
 
 
 def _phase_frames(times: list[float | None], reference: list[float | None]) -> list[int]:
-    """For each phase of `reference`, which of a short slice's frames (trigger times `times`)
-    shows it: the nearest in time, so a frame lost mid-cycle (a missing or duplicated
-    instance) does not shift every later one by a phase. Without times, the frames keep their
-    order and the last is repeated."""
-    known = [t for t in times if t is not None]
-    if len(known) < len(times) or any(t is None for t in reference):
+    """For each phase of `reference`, which of a slice's frames (trigger times `times`) shows
+    it when the slice has another number of frames than the series: the nearest in time, so a
+    frame lost or added mid-cycle (a missing or duplicated instance) does not shift every
+    later one by a phase. Without distinct times, the frames keep their order and the last is
+    repeated."""
+    stamps = [t for t in times if t is not None]
+    wanted = [t for t in reference if t is not None]
+    if len(stamps) < len(times) or len(set(stamps)) < len(stamps) \
+            or len(wanted) < len(reference) or len(set(wanted)) < len(wanted):
         return [min(k, len(times) - 1) for k in range(len(reference))]
-    stamps = np.asarray(known, dtype=float)
-    return [int(np.argmin(np.abs(stamps - float(t)))) for t in reference if t is not None]
+    at = np.asarray(stamps, dtype=float)
+    return [int(np.argmin(np.abs(at - t))) for t in wanted]
 
 
-def load_stack(series: Series, max_frames: int | None = None) -> Stack:
-    """Decode a series into a stack; a slice missing frames has each filled from its nearest
-    frame in time (`_phase_frames`)."""
-    n_frames = series.n_phases if max_frames is None else min(series.n_phases, max_frames)
-    first = series.slices[0].frames[0]
+def _orientation(first: FrameHeader) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
+    """Row and column directions of the series and its pixel spacing (mm), each checked."""
     if first.image_orientation is None or first.pixel_spacing is None:
         raise PixelError(f"{first.path}: no ImageOrientationPatient or PixelSpacing")
     problem = voxel_problem(tuple(float(v) for v in first.pixel_spacing))
@@ -179,23 +180,36 @@ def load_stack(series: Series, max_frames: int | None = None) -> Stack:
             and abs(float(row_dir @ col_dir)) < 0.01):  # every position and volume rests on it
         raise PixelError(f"{first.path}: ImageOrientationPatient is not two perpendicular unit "
                          "vectors")
-    cache: dict[Path, np.ndarray] = {}
+    return row_dir, col_dir, (float(first.pixel_spacing[0]), float(first.pixel_spacing[1]))
+
+
+def load_stack(series: Series, max_frames: int | None = None) -> Stack:
+    """Decode a series into a stack; a slice with another number of frames than the series
+    has each phase taken from its nearest frame in time (`_phase_frames`)."""
+    n_frames = series.n_phases if max_frames is None else min(series.n_phases, max_frames)
+    first = series.slices[0].frames[0]
+    row_dir, col_dir, spacing = _orientation(first)
+    cache: dict[Path, tuple[np.ndarray, bool]] = {}
     images = np.zeros((series.n_slices, n_frames, first.rows, first.columns), dtype=np.float32)
     raw_times = _reference_times(series, n_frames)
-    positions = []
+    positions, negated = [], False
     for s, slice_ in enumerate(series.slices):
-        frames = slice_.frames[:n_frames]
-        for k, frame in enumerate(frames):
-            pixels = _read_pixels(frame.path, frame.frame_index, cache)
+        frames = slice_.frames if max_frames is None else slice_.frames[:n_frames]
+        chosen = list(range(n_frames))
+        if len(frames) != n_frames:
+            chosen = _phase_frames([f.trigger_time for f in frames], raw_times)
+            logger.warning("slice %d of %d (%s) has %d frames where the series has %d; each "
+                           "phase is taken from its nearest frame in time", s + 1,
+                           series.n_slices, frames[0].path.name, len(frames), n_frames)
+        for k, j in enumerate(chosen):
+            pixels, flipped = _read_pixels(frames[j].path, frames[j].frame_index, cache)
             if pixels.shape != images.shape[2:]:
-                raise PixelError(f"{frame.path}: image size {pixels.shape} differs from the series")
-            images[s, k] = pixels
-        if len(frames) < n_frames:
-            images[s] = images[s, _phase_frames([f.trigger_time for f in frames], raw_times)]
-            logger.warning("slice %d of %d (%s) has %d of %d frames; each missing one is filled "
-                           "from its nearest frame in time", s + 1, series.n_slices,
-                           frames[0].path.name, len(frames), n_frames)
+                raise PixelError(f"{frames[j].path}: image size {pixels.shape} differs from "
+                                 "the series")
+            images[s, k], negated = pixels, negated or flipped
         positions.append(frames[0].image_position or (0.0, 0.0, 0.0))
+    if negated:  # MONOCHROME1, negated: back to start at zero, as signal does
+        images -= images.min()
     if images.size and float(images.min()) == float(images.max()):
         raise PixelError(f"{first.path}: every pixel of the series is {float(images.min()):g}; "
                          "there is no image to measure")
@@ -204,5 +218,5 @@ def load_stack(series: Series, max_frames: int | None = None) -> Stack:
         times = np.arange(n_frames) * rr / max(n_frames, 1)  # order only: spread evenly
     else:
         times = np.asarray(raw_times, dtype=float)
-    return Stack(images, np.asarray(positions, dtype=float), row_dir, col_dir,
-                 (float(first.pixel_spacing[0]), float(first.pixel_spacing[1])), times, rr)
+    return Stack(images, np.asarray(positions, dtype=float), row_dir, col_dir, spacing, times,
+                 rr)

@@ -71,7 +71,8 @@ _ANY_UNIT = ("%", "percent", *_PER_M2, "mm", "cm", "ml", "litres", "liters", "l"
 
 
 def _number(name: str, signed: bool = False) -> str:
-    return rf"(?P<{name}>{'-?' if signed else ''}\d+(?:\.\d+)?)"
+    # possessive: "60 years" must not be read as 6 followed by something else
+    return rf"(?P<{name}>{'-?' if signed else ''}\d++(?:\.\d++)?+)"
 
 
 def _alternatives(words: tuple[str, ...] | list[str]) -> str:
@@ -81,20 +82,27 @@ def _alternatives(words: tuple[str, ...] | list[str]) -> str:
 
 
 def _unit(name: str) -> str:
-    return rf"(?:\s*(?P<{name}>{_alternatives(_ANY_UNIT)})(?![a-z0-9]))?"
+    return rf"(?:\s*+(?P<{name}>{_alternatives(_ANY_UNIT)})(?![a-z0-9]))?"
+
+
+_NOT_A_MEASURE = r"(?!\s*+(?:years?|yrs?|y/?o|months?|weeks?|days?|segments?)\b)"
+# names that count as a measurement only with a % after the number: "LGE over 10 %" is its
+# burden, "LGE over 3 segments" or "LGE 2019-2021" are words
+_PERCENT_ONLY = frozenset(("lge", "late gadolinium enhancement"))
 
 
 _NAME_TO = {name.replace("-", " "): key for key, names in _NAMES.items() for name in names}
 _COMPARE = _alternatives([*_BELOW_STRICT, *_BELOW, *_ABOVE_STRICT, *_ABOVE])
 _PATTERN = re.compile(
-    rf"(?<![a-z0-9])(?P<name>{_alternatives(list(_NAME_TO))})(?:\s+(?:is|of|was))?\s*"
-    rf"(?:between\s+{_number('low')}{_unit('low_unit')}\s*(?:and|-|to)\s*"
+    rf"(?<![a-z0-9])(?P<name>{_alternatives(list(_NAME_TO))})(?:\s+(?:is|of|was))?\s*+"
+    rf"(?:between\s+{_number('low')}{_unit('low_unit')}\s*+(?:and|-|to)\s*+"
     rf"{_number('high')}{_unit('high_unit')}"
-    rf"|(?P<compare>{_COMPARE})\s*{_number('value', signed=True)}{_unit('unit')}"
-    # a second side of the same measurement: "LVEF above 50 but below 60"
-    rf"(?:\s*(?:,|and|but|&)?\s*(?P<compare2>{_COMPARE})\s*{_number('value2', signed=True)}"
-    rf"{_unit('unit2')})?"
-    rf"|{_number('from')}{_unit('from_unit')}\s*(?:-|to)\s*{_number('to')}{_unit('to_unit')})",
+    rf"|(?P<compare>{_COMPARE})\s*+{_number('value', signed=True)}{_unit('unit')}"
+    # a second side of the same measurement ("LVEF above 50 but below 60"), not an age or a
+    # count ("EF below 35 and over 60 years")
+    rf"(?:\s*+(?:,|and|but|&)?\s*+(?P<compare2>{_COMPARE})\s*+"
+    rf"{_number('value2', signed=True)}{_unit('unit2')}{_NOT_A_MEASURE})?"
+    rf"|{_number('from')}{_unit('from_unit')}\s*+(?:-|to)\s*+{_number('to')}{_unit('to_unit')})",
     re.IGNORECASE)
 
 
@@ -144,7 +152,7 @@ def _name(match: re.Match[str]) -> str:
 
 
 def _value(name: str, number: str, unit: str | None, phrase: str,
-           notes: list[str]) -> float:
+           notes: list[str], fraction: bool = False) -> float:
     """One number of a phrase in the measurement's stored unit; `QueryError` for a unit it
     is not measured in or a value no heart has. An ejection fraction written as a fraction
     ("EF under 0.35") is read in %, and the note says so."""
@@ -158,7 +166,7 @@ def _value(name: str, number: str, unit: str | None, phrase: str,
         value *= factor
     if value < 0:
         raise QueryError(f"'{phrase}': {SHORT[name]} cannot be negative")
-    if name in ("lvef", "rvef") and not unit and "." in number and value < 1:
+    if fraction and not unit:
         notes.append(f"{number} read as {_shown(round(value * 100, 2))} %")
         value *= 100
     if name in _PERCENTAGES and value > 100:
@@ -177,13 +185,28 @@ def _side_of(word: str, value: float) -> tuple[float | None, float | None]:
     return value, None
 
 
+# the pattern's number groups -> their unit groups
+_UNIT_OF = {"low": "low_unit", "high": "high_unit", "value": "unit", "value2": "unit2",
+            "from": "from_unit", "to": "to_unit"}
+
+
+def _is_measure(match: re.Match[str]) -> bool:
+    name = re.sub(r"[\s-]+", " ", match.group("name").lower())
+    units = [match.group(u) for n, u in _UNIT_OF.items() if match.group(n)]
+    return name not in _PERCENT_ONLY or all(u and u.lower() in ("%", "percent") for u in units)
+
+
 def _bound(match: re.Match[str]) -> Bound:
     name = _name(match)
     phrase = " ".join(match.group(0).split())
     notes: list[str] = []
 
+    numbers = [n for key in _UNIT_OF if (n := match.group(key))]
+    # an ejection fraction written as one: every number of the phrase under 1 ("0.3-0.4")
+    fraction = name in ("lvef", "rvef") and all("." in n and float(n) < 1 for n in numbers)
+
     def value(number: str, unit: str) -> float:
-        return _value(name, match.group(number), match.group(unit), phrase, notes)
+        return _value(name, match.group(number), match.group(unit), phrase, notes, fraction)
 
     if match.group("compare") is None:
         first, second = ("low", "high") if match.group("low") else ("from", "to")
@@ -192,9 +215,9 @@ def _bound(match: re.Match[str]) -> Bound:
     low, high = _side_of(match.group("compare"), value("value", "unit"))
     if match.group("compare2"):
         low2, high2 = _side_of(match.group("compare2"), value("value2", "unit2"))
-        if (low is None) == (low2 is None):
-            raise QueryError(f"'{phrase}': two bounds on the same side of {SHORT[name]}")
-        low, high = low if low is not None else low2, high if high is not None else high2
+        # "over 50 and over 55" is the tighter of the two, as two phrases are (`read_numbers`)
+        low = max((v for v in (low, low2) if v is not None), default=None)
+        high = min((v for v in (high, high2) if v is not None), default=None)
     return _checked(Bound(name, low, high, phrase, "; ".join(notes)))
 
 
@@ -209,8 +232,13 @@ def _checked(bound: Bound) -> Bound:
 def read_numbers(text: str) -> tuple[tuple[Bound, ...], str]:
     """The measurement ranges a query states, and the query without those phrases. Two
     phrases on one measurement ("EF over 20 and EF below 35") narrow it to both."""
-    bounds = [_bound(m) for m in _PATTERN.finditer(text)]
-    rest = " ".join(_PATTERN.sub(" ", text).split())
+    matches = [m for m in _PATTERN.finditer(text) if _is_measure(m)]
+    bounds = [_bound(m) for m in matches]
+    kept, at = [], 0
+    for m in matches:  # the query without the phrases read (words outside them stay)
+        kept.append(text[at:m.start()])
+        at = m.end()
+    rest = " ".join(" ".join([*kept, text[at:]]).split())
     merged: dict[str, Bound] = {}
     for b in bounds:
         seen = merged.get(b.name)

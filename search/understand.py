@@ -108,7 +108,9 @@ def understand(text: str) -> QueryIntent:
     """Read a query: its measurement ranges first, then the words (the rest) like a report."""
     bounds, rest = read_numbers(text)
     affirmed, denied = _split(rest)
-    wanted = {f: label.severity for f, label in label_findings(affirmed).items()
+    # "reduced LVEF and preserved RVEF": the "normal ..." phrases rule out (`_normals`); left
+    # in, the clause's "reduced" made the RV's dysfunction wanted as well
+    wanted = {f: label.severity for f, label in label_findings(_NORMAL.sub(" ", affirmed)).items()
               if label.mention in (Mention.POSITIVE, Mention.UNCERTAIN)}
     ruled_out = tuple(f for f, label in label_findings(denied).items()
                       if label.mention is Mention.NEGATIVE)

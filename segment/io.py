@@ -217,7 +217,8 @@ def _why_no_sax(study: Study, scanned: ScanResult) -> str:
             else None
         orientation = "" if first is None or first.image_orientation is not None \
             else ", no ImageOrientationPatient"
-        parts.append(f"not recognised: '{series.series_description[:40]}' "
+        # the series number, not its description: an upload is not yet de-identified
+        parts.append(f"not recognised: series {series.series_number} "
                      f"({series.n_slices} slices x {series.n_phases} phases{orientation})")
     reasons = scanned.skipped_by_reason().most_common(3)
     if reasons:

@@ -67,15 +67,33 @@ def test_a_frame_lost_mid_cycle_is_filled_in_time_not_by_shifting_the_rest(
         stack = _load([p for p in paths if p.exists()])
     frame_at = [int(stack.images[1, k, 0, 0]) for k in range(4)]
     assert frame_at == [100, 100, 120, 130]  # t=100 ms from its neighbour; 200 and 300 kept
-    assert "slice 2 of 3 (im_1_0.dcm) has 3 of 4 frames" in caplog.text
+    assert "slice 2 of 3 (im_1_0.dcm) has 3 frames where the series has 4" in caplog.text
+
+
+def test_a_frame_too_many_or_frames_without_distinct_times_keep_the_phases_in_order(
+        tmp_path: Path) -> None:
+    """An extra instance mid-cycle (a duplicate under another UID) was cut at the end, the
+    later frames shifted; repeated trigger times pointed every phase at the first frame."""
+    from reader.stack import _phase_frames
+
+    paths = _series_of(tmp_path, (4, 4, 4))
+    extra = mr_image(tmp_path / "im_1_extra.dcm", **_PLACED, ImagePositionPatient=[0, 0, 8.0],
+                     TriggerTime=150.0, InstanceNumber=150, PixelData=(_disc() + 5).tobytes())
+    stack = _load([*paths, extra])
+    assert [int(stack.images[1, k, 0, 0]) for k in range(4)] == [100, 110, 120, 130]
+    assert _phase_frames([0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]) == [0, 1, 2, 2]
+    assert _phase_frames([None, 40.0], [0.0, 40.0, 80.0]) == [0, 1, 1]
 
 
 def test_monochrome1_is_flipped_so_blood_stays_bright(tmp_path: Path) -> None:
     """It was measured as stored: dark blood, LVEDV 123 ml where the same study read 133."""
-    flipped = _load(_series_of(tmp_path, PhotometricInterpretation="MONOCHROME1",
-                               PixelData=(4095 - _disc()).astype(np.uint16).tobytes()))
-    assert np.array_equal(flipped.images[0, 0], _disc())  # 12 bits stored: 4095 is black
-    assert flipped.images[0, 0, 4, 4] > flipped.images[0, 0, 0, 0]
+    unsigned = _load(_series_of(tmp_path / "u", PhotometricInterpretation="MONOCHROME1",
+                                PixelData=(4095 - _disc()).astype(np.uint16).tobytes()))
+    signed = _load(_series_of(tmp_path / "s", PhotometricInterpretation="MONOCHROME1",
+                              PixelRepresentation=1,
+                              PixelData=(-_disc().astype(np.int16)).tobytes()))
+    for stack in (unsigned, signed):  # flipped, then from zero: the signal's own contrast
+        assert np.array_equal(stack.images[0, 0], _disc() - 100)
 
 
 def test_deflated_and_bare_files_are_read(tmp_path: Path) -> None:

@@ -37,6 +37,11 @@ from search.understand import intent_filter, understand
      {Finding.LV_SYSTOLIC_DYSFUNCTION}),
     ("preserved ejection fraction", {}, {Finding.LV_SYSTOLIC_DYSFUNCTION}),
     ("normal RVEF", {}, {Finding.RV_SYSTOLIC_DYSFUNCTION}),
+    # one clause, both sides: each keeps its own (the RV was wanted and ruled out at once)
+    ("DCM with reduced LVEF and preserved RVEF", {Finding.LV_SYSTOLIC_DYSFUNCTION: None},
+     {Finding.RV_SYSTOLIC_DYSFUNCTION}),
+    ("reduced RVEF and preserved LVEF", {Finding.RV_SYSTOLIC_DYSFUNCTION: None},
+     {Finding.LV_SYSTOLIC_DYSFUNCTION}),
 ])
 def test_findings_wanted_and_ruled_out(query: str, wanted: dict[Finding, Severity | None],
                                        ruled_out: set[Finding]) -> None:

@@ -268,11 +268,11 @@ def test_a_folder_of_two_studies_or_none_with_a_short_axis_cine_says_what_it_hol
     for k in range(8):
         (tmp_path / f"4_{k}.dcm").unlink()
     mr_image(tmp_path / "survey.dcm", StudyInstanceUID="1.2.3", SeriesInstanceUID="1.2.3.9",
-             SeriesDescription="survey", **placed)
+             SeriesDescription="survey", SeriesNumber=9, **placed)
     (tmp_path / "junk.dcm").write_bytes(b"\0" * 200)
     with pytest.raises(StudyReadError, match=re.escape(
             ": the study has no short-axis cine series (views: 4ch_cine; not recognised: "
-            "'survey' (1 slices x 1 phases); 1 files skipped: not DICOM (no DICM marker) 1)")):
+            "series 9 (1 slices x 1 phases); 1 files skipped: not DICOM (no DICM marker) 1)")):
         read_study(tmp_path)
 
 
