@@ -154,8 +154,8 @@ def _stack_affine(stack: Stack) -> np.ndarray:
 def _body_size(path: Path) -> tuple[float | None, float | None]:
     """PatientSize (m, returned in cm) and PatientWeight (kg) from one file of the study."""
     try:
-        ds = dcmread(path, stop_before_pixels=True, specific_tags=["PatientSize",
-                                                                   "PatientWeight"])
+        ds = dcmread(path, stop_before_pixels=True, force=True,  # bare datasets, as read
+                     specific_tags=["PatientSize", "PatientWeight"])
     except Exception:
         logger.debug("no body size in %s", path, exc_info=True)
         return None, None

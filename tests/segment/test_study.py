@@ -288,3 +288,19 @@ def test_a_height_that_is_not_a_number_keeps_the_weight(
     with caplog.at_level("WARNING"):
         assert _body_size(path) == (None, 88.0)
     assert "PatientSize is not a number" in caplog.text and "abcd" not in caplog.text
+
+
+def test_the_body_size_of_a_bare_dataset_is_read(tmp_path: Path) -> None:
+    """A file without preamble or file meta is read for its pixels; its height and weight
+    were dropped, so its volumes were not indexed to the body surface area."""
+    import pydicom
+    from fakes.dicom import mr_image
+
+    from segment.io import _body_size
+
+    path = mr_image(tmp_path / "im.dcm", PatientSize="1.75", PatientWeight="70")
+    ds = pydicom.dcmread(path)
+    del ds.file_meta
+    ds.preamble = None
+    pydicom.dcmwrite(path, ds, implicit_vr=True, little_endian=True)
+    assert _body_size(path) == (175.0, 70.0)
