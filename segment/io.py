@@ -193,18 +193,6 @@ def sax_from_stack(study_id: str, stack: Stack, body_file: Path | None = None,
         height, weight, geometry_known=True)
 
 
-def _acdc_patients_below(folder: Path, depth: int = 2) -> list[Path]:
-    """ACDC-style patient folders up to `depth` levels below `folder` (a dataset's root given
-    where one patient was meant), for the hint in the error."""
-    level = [folder]
-    for _ in range(depth):
-        level = sorted(p for parent in level for p in parent.iterdir() if p.is_dir())
-        patients = [p for p in level if is_acdc_patient(p)]
-        if patients:
-            return patients
-    return []
-
-
 def _why_no_sax(study: Study, scanned: ScanResult) -> str:
     """What the study has instead, and why files were left out: "(views: 4ch_cine; 198
     files skipped: truncated pixel data 198)"."""
@@ -234,9 +222,11 @@ def read_dicom(folder: Path) -> SaxStudy:
         raise StudyReadError(f"{folder / 'Info.cfg'}: missing or not a file; an ACDC-style "
                              "NIfTI folder needs it (ED and ES frame numbers, height, weight)")
     if not scanned.studies:
-        patients = _acdc_patients_below(folder)
-        hint = (f" (it holds ACDC-style patient folders such as {patients[0]}: give one)"
-                if patients else "")
+        # a dataset's root given where one patient was meant
+        patient = next((p.parent for p in sorted(folder.rglob("Info.cfg"))
+                        if is_acdc_patient(p.parent)), None)
+        hint = (f" (it holds ACDC-style patient folders such as {patient}: give one)"
+                if patient else "")
         raise StudyReadError(f"{folder}: no DICOM study with a cine series{hint}")
     if len(scanned.studies) > 1:  # measuring the first would be a guess
         raise StudyReadError(f"{folder}: holds {len(scanned.studies)} studies; give one "

@@ -31,3 +31,14 @@ def mr_image(path: Path, **overrides: Any) -> Path:
             setattr(ds, keyword, value)
     ds.save_as(path, enforce_file_format=True)
     return path
+
+
+def make_bare(path: Path) -> Path:
+    """Rewrite `path` as some exports write files: no preamble, no file meta, implicit VR."""
+    import pydicom
+
+    ds = pydicom.dcmread(path)
+    del ds.file_meta
+    ds.preamble = None
+    pydicom.dcmwrite(path, ds, implicit_vr=True, little_endian=True)
+    return path

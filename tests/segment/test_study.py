@@ -293,14 +293,9 @@ def test_a_height_that_is_not_a_number_keeps_the_weight(
 def test_the_body_size_of_a_bare_dataset_is_read(tmp_path: Path) -> None:
     """A file without preamble or file meta is read for its pixels; its height and weight
     were dropped, so its volumes were not indexed to the body surface area."""
-    import pydicom
-    from fakes.dicom import mr_image
+    from fakes.dicom import make_bare, mr_image
 
     from segment.io import _body_size
 
-    path = mr_image(tmp_path / "im.dcm", PatientSize="1.75", PatientWeight="70")
-    ds = pydicom.dcmread(path)
-    del ds.file_meta
-    ds.preamble = None
-    pydicom.dcmwrite(path, ds, implicit_vr=True, little_endian=True)
+    path = make_bare(mr_image(tmp_path / "im.dcm", PatientSize="1.75", PatientWeight="70"))
     assert _body_size(path) == (175.0, 70.0)
