@@ -74,3 +74,15 @@ def test_teaching_file_round_trip_without_identifiers(client: TestClient) -> Non
     assert client.post("/teaching/add", data={"study_instance_uid": "9.9", "new_name": "x",
                                               "csrf_token": token}).status_code == 400
     assert client.post("/teaching", data={"name": "   ", "csrf_token": token}).status_code == 400
+
+
+def test_the_page_filters_on_every_measurement_the_api_does(client: TestClient) -> None:
+    """The API's measurement ranges (catalog.FILTERABLE) all have inputs on the page."""
+    from catalog import FILTERABLE
+
+    html = client.get("/", params={"q": "LV"}).text
+    for name in FILTERABLE:
+        assert f'name="{name}_min"' in html and f'name="{name}_max"' in html, name
+    assert '<details class="facet-more">' in html  # the rarer ones folded away
+    chosen = client.get("/", params={"q": "LV", "lv_mass_index_min": "80"}).text
+    assert '<details class="facet-more" open>' in chosen and 'value="80.0"' in chosen
