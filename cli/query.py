@@ -86,9 +86,10 @@ def _print(response: SearchResponse, as_json: bool) -> None:
                       " ".join(r.impression.replace("- ", " ").split()) or "(no report)")
     out = Console()  # results are the output: stdout, unlike progress and errors
     out.print(table)
-    if response.interpretation and (response.interpretation.ruled_out
-                                    or response.interpretation.wanted):
-        out.print(f"read as: {response.interpretation.model_dump(exclude_defaults=True)}")
+    read = response.interpretation.model_dump(exclude_defaults=True) \
+        if response.interpretation else None
+    if read:  # numbers and diagnoses too ("LVEF below 35" said nothing of its range)
+        out.print(f"read as: {read}")
     v = response.versions
     out.print(f"model {v.model}, index {v.index} {v.generation or ''}, "
                   f"{response.took_ms:.0f} ms", style="dim")

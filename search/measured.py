@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from catalog import PayloadField, measured_severity_key, measurement_key
 from cmr_search.normals import RULES
 from cmr_search.vocab import Diagnosis, Finding, Severity
+from search.alternatives import any_of
 from search.understand import QueryIntent
 from vectorstore import Condition, Filter, Match, MatchAny, Range
 
@@ -64,9 +65,17 @@ def _absent(findings: tuple[Finding, ...]) -> tuple[list[Condition], list[Condit
 
 def measured_match(intent: QueryIntent) -> Filter | None:
     """Studies whose measurements meet every cine finding the query names and the criteria of
-    every diagnosis it names (None when the query names neither)."""
-    wanted = {f: None for f in intent.wanted if f in CINE_FINDINGS}
-    criteria = [DIAGNOSES[d] for d in intent.diagnoses if d in DIAGNOSES]
+    every diagnosis it names (None when the query names neither); with an "or", those of one
+    side at least, of the sides the measurements can judge."""
+    if not intent.any_of:
+        return _meets(tuple(intent.wanted), intent.diagnoses)
+    sides = [m for a in intent.any_of if (m := _meets(a.findings, a.diagnoses)) is not None]
+    return any_of(sides) if sides else None
+
+
+def _meets(findings: tuple[Finding, ...], diagnoses: tuple[Diagnosis, ...]) -> Filter | None:
+    wanted = {f: None for f in findings if f in CINE_FINDINGS}
+    criteria = [DIAGNOSES[d] for d in diagnoses if d in DIAGNOSES]
     if not wanted and not criteria:
         return None
     shown = dict(wanted) | {f: None for c in criteria for f in c.shown}

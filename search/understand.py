@@ -13,6 +13,7 @@ from catalog import PayloadField, ReportStatus, measured_severity_key, report_se
 from cmr_search.normals import RULES
 from cmr_search.vocab import CMR_CLIP_FINDINGS, Diagnosis, Finding, Severity
 from reader.labeler import Mention, clauses, label_diagnoses, label_findings, negation_at
+from search.alternatives import Alternative, alternatives, any_of, either_way
 from search.filters import build_filters
 from search.models import Interpretation
 from search.numbers import Bound, bound_fields, read_numbers
@@ -76,6 +77,14 @@ class QueryIntent:
     ruled_out_diagnoses: tuple[Diagnosis, ...]
     keyword_text: str  # the query without its negated clauses (BM25 cannot negate)
     bounds: tuple[Bound, ...] = ()  # measurement ranges ("LVEF below 35 %")
+    # "DCM or HCM": the sides, each wanted whole; () when the query has no "or" (all wanted)
+    any_of: tuple[Alternative, ...] = ()
+    either_way: tuple[Finding, ...] = ()  # "with or without LGE": neither wanted nor ruled out
+
+    @property
+    def required(self) -> tuple[Finding, ...]:
+        """The wanted findings every side of an "or" names (all of them without one)."""
+        return tuple(f for f in self.wanted if all(f in a.findings for a in self.any_of))
 
     @property
     def image_findings_wanted(self) -> tuple[Finding, ...]:
@@ -107,24 +116,31 @@ def _split(text: str) -> tuple[str, str]:
 def understand(text: str) -> QueryIntent:
     """Read a query: its measurement ranges first, then the words (the rest) like a report."""
     bounds, rest = read_numbers(text)
+    rest, open_ = either_way(rest)
     affirmed, denied = _split(rest)
     # "reduced LVEF and preserved RVEF": the "normal ..." phrases rule out (`_normals`); left
     # in, the clause's "reduced" made the RV's dysfunction wanted as well
-    wanted = {f: label.severity for f, label in label_findings(_NORMAL.sub(" ", affirmed)).items()
-              if label.mention in (Mention.POSITIVE, Mention.UNCERTAIN)}
+    plain = _NORMAL.sub(" ", affirmed)
+    positive = (Mention.POSITIVE, Mention.UNCERTAIN)
+    wanted = {f: label.severity for f, label in label_findings(plain).items()
+              if label.mention in positive}
     ruled_out = tuple(f for f, label in label_findings(denied).items()
                       if label.mention is Mention.NEGATIVE)
     ruled_out += tuple(f for f in _normals(affirmed) if f not in ruled_out)
-    positive = (Mention.POSITIVE, Mention.UNCERTAIN)
     diagnoses = tuple(d for d, label in label_diagnoses(affirmed).items()
                       if label.mention in positive)
     if _NORMAL_HEART.search(affirmed) and Diagnosis.NORMAL not in diagnoses:
         diagnoses += (Diagnosis.NORMAL,)
+    sides = alternatives(plain)  # a side may name what the whole did not ("dilated or ...")
+    wanted |= {f: None for a in sides for f in a.findings if f not in wanted}
+    diagnoses += tuple(dict.fromkeys(d for a in sides for d in a.diagnoses
+                                     if d not in diagnoses))
     return QueryIntent(
         text=text, wanted=wanted, ruled_out=ruled_out, diagnoses=diagnoses,
         ruled_out_diagnoses=tuple(d for d, label in label_diagnoses(denied).items()
                                   if label.mention is Mention.NEGATIVE),
-        keyword_text=affirmed.replace(" . ", " "), bounds=bounds)
+        keyword_text=affirmed.replace(" . ", " "), bounds=bounds, any_of=sides,
+        either_way=open_)
 
 
 # a query for one grade must not return the far end of the scale
@@ -147,14 +163,14 @@ def intent_filter(intent: QueryIntent, use_reports: bool, use_images: bool) -> F
             must_not.append(Filter((no_report, shown)) if use_reports else shown)
     if use_images:  # a report-less study's grade is the measurements' (where QC trusts them)
         no_report = Match(PayloadField.REPORT_STATUS, ReportStatus.MISSING.value)
-        for finding, grade in intent.wanted.items():
-            if grade in _OPPOSITE_GRADES:
+        for finding in intent.required:
+            if (grade := intent.wanted[finding]) in _OPPOSITE_GRADES:
                 opposite = MatchAny(measured_severity_key(finding), _OPPOSITE_GRADES[grade])
                 must_not.append(Filter((no_report, opposite)) if use_reports else opposite)
     if use_reports:
-        for finding, grade in intent.wanted.items():
+        for finding in intent.required:  # "DCM or LGE": a report without LGE may be the DCM
             must_not.append(Match(PayloadField.REPORT_NEGATED, finding.value))
-            if grade in _OPPOSITE_GRADES:
+            if (grade := intent.wanted[finding]) in _OPPOSITE_GRADES:
                 must_not.append(MatchAny(report_severity_key(finding), _OPPOSITE_GRADES[grade]))
         must_not += [Match(PayloadField.REPORT_DIAGNOSES, d.value)
                      for d in intent.ruled_out_diagnoses]
@@ -169,10 +185,13 @@ def measured_filter(intent: QueryIntent) -> Filter:
 
 
 def stated_filter(intent: QueryIntent) -> Filter | None:
-    """Reports whose labels state every finding and diagnosis the query asks for."""
-    must = [Match(PayloadField.REPORT_FINDINGS, f.value) for f in intent.wanted]
-    must += [Match(PayloadField.REPORT_DIAGNOSES, d.value) for d in intent.diagnoses]
-    return Filter(tuple(must)) if must else None
+    """Reports whose labels state every finding and diagnosis the query asks for (of one side
+    of its "or", at least)."""
+    sides = intent.any_of or (Alternative(tuple(intent.wanted), intent.diagnoses),)
+    stated = [Filter(tuple([Match(PayloadField.REPORT_FINDINGS, f.value) for f in a.findings]
+                           + [Match(PayloadField.REPORT_DIAGNOSES, d.value)
+                              for d in a.diagnoses])) for a in sides]
+    return any_of(stated) if all(stated) else None
 
 
 def interpretation(intent: QueryIntent) -> Interpretation:
@@ -182,4 +201,6 @@ def interpretation(intent: QueryIntent) -> Interpretation:
         diagnoses=[d.value for d in intent.diagnoses],
         ruled_out_diagnoses=[d.value for d in intent.ruled_out_diagnoses],
         measurements=[b.read_as() for b in intent.bounds],
-        measurement_filters=bound_fields(intent.bounds))
+        measurement_filters=bound_fields(intent.bounds),
+        any_of=[a.labels() for a in intent.any_of],
+        either_way=[f.value for f in intent.either_way])

@@ -86,3 +86,16 @@ def test_the_page_filters_on_every_measurement_the_api_does(client: TestClient) 
     assert '<details class="facet-more">' in html  # the rarer ones folded away
     chosen = client.get("/", params={"q": "LV", "lv_mass_index_min": "80"}).text
     assert '<details class="facet-more" open>' in chosen and 'value="80.0"' in chosen
+
+
+def test_the_page_says_how_it_read_numbers_and_diagnoses(client: TestClient) -> None:
+    """Only findings were shown: "LVEF below 35" said nothing of the range it filtered on."""
+    html = client.get("/", params={"q": "DCM with LVEF below 35 %, no HCM"}).text
+    read_as = html[html.index('class="read-as"'):]
+    read_as = read_as[:read_as.index('<label class="sort">')]
+    assert '">LVEF &lt; 35 %</span>' in read_as and "QC-flagged ones never pass" in read_as
+    assert '<span class="pill yes">DCM</span>' in read_as
+    assert '<span class="pill no">no HCM</span>' in read_as
+    either = client.get("/", params={"q": "DCM or HCM with or without LGE"}).text
+    assert '"pill yes">DCM</span> or <span class="pill yes">HCM' in either
+    assert '"pill maybe">LGE either way</span>' in either
