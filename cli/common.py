@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -32,9 +34,13 @@ def settings_of(ctx: typer.Context) -> Settings:
     return settings
 
 
-def fail(message: str) -> NoReturn:
-    """One clear line on stderr, exit status 1."""
-    console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+def fail(message: str, as_json: bool = False) -> NoReturn:
+    """One clear line on stderr, exit status 1; with `--json`, `{"error": ...}` on stdout too,
+    so a script reading the output gets JSON either way."""
+    # the message quotes what the user typed: "[/x]" is text, not Rich markup
+    console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    if as_json:
+        sys.stdout.write(json.dumps({"error": message}) + "\n")
     raise typer.Exit(1)
 
 

@@ -7,12 +7,14 @@ import sys
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
 from cli.common import fail, settings_of
 from search import (
     Mode,
+    NotReadyError,
     Page,
     QueryError,
     SearchEngine,
@@ -24,6 +26,7 @@ from search import (
     open_engine,
     parse_filters,
 )
+from search.filters import validation_line
 from search.models import Signal
 
 _FILTER_HELP = ("KEY=VALUE, repeatable: date=2020-01-01..2021-12-31, age=40..60, sex=F, "
@@ -43,21 +46,23 @@ SortOpt = Annotated[Sort, typer.Option(help="relevance, or newest first")]
 AllOpt = Annotated[bool, typer.Option("--all-studies", help="every study, not one per patient")]
 
 
-def _engine(ctx: typer.Context) -> SearchEngine:
+def _engine(ctx: typer.Context, as_json: bool) -> SearchEngine:
     from cmrclip.checkpoint import CheckpointError
     from vectorstore import StoreError
+    from vectorstore.factory import describe
 
     settings = settings_of(ctx)
     try:
-        engine = open_engine(settings)
-        engine.check_ready()
+        return open_engine(settings, ready_first=True)
+    except NotReadyError as error:  # which index: a wrong CMR_SEARCH_DATA_DIR looks empty
+        fail(f"{error} ({describe(settings)})", as_json)
     except (SearchError, StoreError, CheckpointError) as error:
-        fail(str(error))
-    return engine
+        fail(str(error), as_json)
 
 
-def _answer(ctx: typer.Context, request: SearchRequest | SimilarRequest) -> SearchResponse:
-    engine = _engine(ctx)
+def _answer(ctx: typer.Context, request: SearchRequest | SimilarRequest,
+            as_json: bool) -> SearchResponse:
+    engine = _engine(ctx, as_json)
     try:
         if isinstance(request, SearchRequest):
             return engine.search(request)
@@ -111,11 +116,11 @@ def query(ctx: typer.Context,
         request = SearchRequest(q=text, mode=mode, filters=parse_filters(filters or []),
                                 page=Page(limit=limit, page=page, sort=sort,
                                           per_patient=not all_studies))
-        response = _answer(ctx, request)
+        response = _answer(ctx, request, as_json)
     except SearchError as error:
-        fail(str(error))
-    except ValueError as error:  # pydantic: empty or over-long text
-        fail(f"query: {str(error).splitlines()[-1].strip()}")
+        fail(str(error), as_json)
+    except ValidationError as error:  # over-long text, a page past the ranking depth
+        fail(validation_line(error), as_json)
     _print(response, as_json)
 
 
@@ -136,7 +141,9 @@ def similar(ctx: typer.Context,
         request = SimilarRequest(positive=[study_instance_uid], negative=negative or [],
                                  view=view, mode=mode, filters=parse_filters(filters or []),
                                  page=Page(limit=limit, per_patient=not all_studies))
-        response = _answer(ctx, request)
+        response = _answer(ctx, request, as_json)
     except SearchError as error:
-        fail(str(error))
+        fail(str(error), as_json)
+    except ValidationError as error:  # an empty or over-long UID, too many --unlike
+        fail(validation_line(error), as_json)
     _print(response, as_json)

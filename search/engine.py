@@ -113,6 +113,9 @@ class SearchEngine:
     def similar(self, request: SimilarRequest) -> SearchResponse:
         started = time.perf_counter()
         self.check_ready()
+        both = sorted(set(request.positive) & set(request.negative))
+        if both:  # liked and unliked at once: every score came out negative, the order noise
+            raise QueryError(f"study {both[0]} is both 'more like' and 'less like': keep one")
         using = self._view_vector(request.view)
         self._require_views(request.view)
         examples = self._examples([*request.positive, *request.negative])

@@ -235,15 +235,24 @@ FILTER_KEYS = tuple(sorted({*_LISTS, *_RANGES, *_SCALARS}))
 def parse_filters(items: list[str]) -> SearchFilters:
     """`["age=40..60", "view=lge_sax", "finding=lge,lv_dilation"]` -> SearchFilters."""
     fields: dict[str, Any] = {}
+    seen: set[str] = set()
     for item in items:
         key, sep, value = item.partition("=")
         key, value = key.strip(), value.strip()
         if not sep or not value:
             raise QueryError(f"filter {item!r}: expected KEY=VALUE")
+        if key in seen and key not in _LISTS:  # the second one silently replaced the first
+            raise QueryError(f"filter {key!r} given twice: give one range, LOW..HIGH")
+        seen.add(key)
         if key in _LISTS:
-            fields.setdefault(_LISTS[key], []).extend(v.strip() for v in value.split(","))
+            values = [v.strip() for v in value.split(",")]
+            if not all(values):
+                raise QueryError(f"filter {item!r}: an empty value between commas")
+            fields.setdefault(_LISTS[key], []).extend(values)
         elif key in _RANGES:
-            low, dots, high = value.partition("..")
+            low, dots, high = (v.strip() for v in value.partition(".."))
+            if dots and (not (low or high) or high.startswith(".")):
+                raise QueryError(f"filter {item!r}: expected LOW..HIGH, LOW.. or ..HIGH")
             low_key, high_key = _RANGES[key]
             fields[low_key] = low or None
             fields[high_key] = (high or None) if dots else low
@@ -264,10 +273,12 @@ def _number(name: str, value: Any) -> Any:
     itself takes numbers only, so a JSON body cannot send "5" for 5."""
     if not isinstance(value, str):
         return value
+    kind = _NUMBERS[name]
     try:
-        number = _NUMBERS[name](value)
+        number = kind(value)
     except ValueError:
-        raise QueryError(f"filter {name}: {value[:20]!r} is not a number") from None
+        what = "a whole number" if kind is int else "a number"
+        raise QueryError(f"filter {name}: {value[:20]!r} is not {what}") from None
     if not math.isfinite(number):
         raise QueryError(f"filter {name}: {value[:20]!r} is not a finite number")
     return number
@@ -280,6 +291,13 @@ def build_filters(fields: dict[str, Any]) -> SearchFilters:
     try:
         return SearchFilters(**fields)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "filters"
-        raise QueryError(f"filter {where}: {first['msg']}") from None
+        raise QueryError(f"filter {validation_line(error)}") from None
+
+
+def validation_line(error: ValidationError) -> str:
+    """A pydantic error as one line, "field: what is wrong" (its own text ends in a URL, and a
+    model-wide check has no field and a "Value error, " prefix)."""
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first["loc"])
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message

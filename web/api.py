@@ -27,7 +27,7 @@ from search import (
     StudyDetail,
     build_filters,
 )
-from search.filters import MAX_VALUES
+from search.filters import MAX_VALUES, check_text
 from search.models import MAX_EXAMPLES, MAX_LIMIT, MAX_QUERY_CHARS, MAX_UID_CHARS
 from web.auth import record, require
 from web.deps import engine_of, read_upload, uploaded_previews
@@ -107,9 +107,14 @@ UidQ = Annotated[list[Uid] | None, Query(max_length=MAX_EXAMPLES, description="s
 Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
 
 
-def _uid_path(value: str) -> str:
+def uid_path(value: str) -> str:
+    """A study UID from a URL path: as checked as one from a query or a body."""
     if not value or len(value) > MAX_UID_CHARS:
         raise QueryError(f"study UID: 1 to {MAX_UID_CHARS} characters")
+    try:
+        check_text(value, "study UID")
+    except ValueError as error:  # a NUL went into the page and the log as it was
+        raise QueryError(str(error)) from None
     return value
 
 
@@ -147,7 +152,7 @@ def similar_get(request: Request, principal: Viewer, study_instance_uid: str,
     """Studies like this one (and `also`), unlike `negative`; other patients only."""
     filters = filters_from(request.query_params,
                            {"negative", "also", "view", "mode", *_PAGE_PARAMS})
-    positive = [_uid_path(study_instance_uid), *(also or [])]
+    positive = [uid_path(study_instance_uid), *(also or [])]
     if len(positive) > MAX_EXAMPLES:
         raise QueryError(f"also: at most {MAX_EXAMPLES - 1} studies")
     return similar_post(request, principal, SimilarRequest(
@@ -190,7 +195,7 @@ def upload(request: Request, principal: Viewer,
 def study(request: Request, principal: Viewer, study_instance_uid: str) -> StudyDetail:
     """Everything the index holds about one study that your role may see, and the patient's
     other studies."""
-    detail = engine_of(request).study(_uid_path(study_instance_uid))
+    detail = engine_of(request).study(uid_path(study_instance_uid))
     record(request, EventId.INSTANCES_ACCESSED, Action.READ, [detail.study_instance_uid])
     return detail_for(detail, principal, request.app.state.settings)
 

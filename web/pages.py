@@ -14,6 +14,7 @@ from db import Access, Action, EventId
 from indexer.upload import UploadError, upload_label
 from search import (
     Mode,
+    NotFoundError,
     Page,
     QueryError,
     SearchFilters,
@@ -23,7 +24,7 @@ from search import (
 )
 from search.models import MAX_DEPTH, MAX_EXAMPLES, MAX_LIMIT, MAX_QUERY_CHARS
 from search.understand import understand
-from web.api import filters_from
+from web.api import filters_from, uid_path
 from web.auth import SignInRequired, csrf_token, current, record, require
 from web.contours import study_overlays
 from web.deps import engine_of, layout_of, read_upload, study_encoder, uploaded_previews
@@ -60,7 +61,7 @@ def _uids(params: Any, name: str, most: int = MAX_EXAMPLES) -> list[str]:
     values = [v for v in params.getlist(name) if v]
     if len(values) > most:
         raise QueryError(f"{name}: at most {most} studies")
-    return values
+    return [uid_path(v) for v in values]
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -102,8 +103,9 @@ def search_page(request: Request, principal: Viewer) -> HTMLResponse:
                 principal)
             context["terms"] = understand(q).terms()
         context["facets"] = engine.facets(filters, q or None, context["mode"])
-    except QueryError as error:
-        context["error"], status = str(error), 400
+    except (QueryError, NotFoundError) as error:  # inline, so htmx swaps it in (no new page)
+        context["error"] = str(error)
+        status = 404 if isinstance(error, NotFoundError) else 400
         context.setdefault("mode", Mode.BOTH)
         context.setdefault("sort", Sort.RELEVANCE)
     partial = request.headers.get("HX-Request") == "true" and \
@@ -115,7 +117,7 @@ def search_page(request: Request, principal: Viewer) -> HTMLResponse:
 def study_page(request: Request, principal: Viewer, uid: str) -> HTMLResponse:
     engine = engine_of(request)
     settings = request.app.state.settings
-    detail = detail_for(engine.study(uid[:MAX_QUERY_CHARS]), principal, settings)
+    detail = detail_for(engine.study(uid_path(uid)), principal, settings)
     record(request, EventId.INSTANCES_ACCESSED, Action.READ, [detail.study_instance_uid])
     cache = ClipCache(layout_of(request).clips, study_encoder(request).spec)
     similar = engine.similar(SimilarRequest(positive=[uid], page=Page(limit=6)))
@@ -136,7 +138,7 @@ def similar_page(request: Request, principal: Viewer, uid: str) -> HTMLResponse:
     params = request.query_params
     engine = engine_of(request)
     view = (params.get("view") or "")[:20] or None
-    positive = [uid, *_uids(params, "also", MAX_EXAMPLES - 1)]
+    positive = [uid_path(uid), *_uids(params, "also", MAX_EXAMPLES - 1)]
     negative = _uids(params, "unlike")
     request_ = SimilarRequest(
         positive=positive, negative=negative, view=view,
@@ -155,8 +157,8 @@ def similar_page(request: Request, principal: Viewer, uid: str) -> HTMLResponse:
 def compare_page(request: Request, principal: Viewer, a: str, b: str) -> HTMLResponse:
     engine = engine_of(request)
     settings = request.app.state.settings
-    left = detail_for(engine.study(a[:MAX_QUERY_CHARS]), principal, settings)
-    right = detail_for(engine.study(b[:MAX_QUERY_CHARS]), principal, settings)
+    left = detail_for(engine.study(uid_path(a)), principal, settings)
+    right = detail_for(engine.study(uid_path(b)), principal, settings)
     record(request, EventId.INSTANCES_ACCESSED, Action.READ,
            [left.study_instance_uid, right.study_instance_uid], compare=True)
     slots = [s.value for s in PREVIEW_ORDER

@@ -48,9 +48,30 @@ def test_query_errors_are_one_line(indexed_data: Path, tmp_path: Path) -> None:
     for args, message in ((["query", "LGE", "-f", "colour=red"], "unknown filter"),
                           (["query", "   "], "empty query"),
                           (["similar", "1.2.3"], "not in the index"),
-                          (["similar", "1.2.3", "--view", "5ch"], "unknown view")):
+                          (["similar", "1.2.3", "--view", "5ch"], "unknown view"),
+                          # Rich read "[/x]" as markup and crashed with a traceback
+                          (["similar", "[/x]"], "study [/x] is not in the index"),
+                          # pydantic's errors: a traceback, or a line that was only a URL
+                          (["similar", ""], "positive.0: String should have at least 1"),
+                          (["query", "LV " * 200], "q: String should have at most 500"),
+                          # the second range silently replaced the first
+                          (["query", "LV", "-f", "lvef=..35", "-f", "lvef=60.."], "twice"),
+                          (["query", "LV", "-f", "age=.."], "expected LOW..HIGH")):
         result = runner.invoke(app, args, env=env)
         assert result.exit_code == 1, args
         assert message in result.output and len(result.output.strip().splitlines()) == 1, args
-    empty = runner.invoke(app, ["query", "LGE"], env={"CMR_SEARCH_DATA_DIR": str(tmp_path)})
+    missing = tmp_path / "nowhere"
+    empty = runner.invoke(app, ["query", "LGE"], env={"CMR_SEARCH_DATA_DIR": str(missing)})
     assert empty.exit_code == 1 and "no index" in empty.output
+    assert str(missing / "index") in empty.output.replace("\n", "")  # which folder it read
+    assert not missing.exists()  # the text encoder was exported there (88 MB) before
+
+
+def test_json_errors_are_json(indexed_data: Path) -> None:
+    env = {"CMR_SEARCH_DATA_DIR": str(indexed_data)}
+    found = json.loads(runner.invoke(app, ["query", "LV", "--json", "--limit", "1",
+                                           "--all-studies"], env=env).stdout)
+    uid = found["results"][0]["study_instance_uid"]
+    both = runner.invoke(app, ["similar", uid, "--unlike", uid, "--json"], env=env)
+    assert both.exit_code == 1
+    assert "both 'more like' and 'less like'" in json.loads(both.stdout)["error"]

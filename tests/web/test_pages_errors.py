@@ -25,6 +25,35 @@ def test_bad_similar_pages(client: TestClient) -> None:
     assert many.status_code == 400 and "also: at most 19" in many.text
     unlike = client.get("/similar/1.1", params={"unlike": [f"9.{i}" for i in range(21)]})
     assert unlike.status_code == 400
+    # liked and unliked at once: 200 with every score negative, the order noise
+    both = client.get("/similar/1.1", params={"unlike": "1.1"})
+    assert both.status_code == 400 and "both &#39;more like&#39;" in both.text
+    api = client.get("/api/v1/similar/1.1", params={"negative": "1.1"})
+    assert api.status_code == 400 and "both 'more like'" in api.json()["detail"]
+
+
+@pytest.mark.parametrize("path", ["/study/%00", "/study/" + "9" * 600, "/similar/9%00",
+                                  "/compare?a=1.1&b=%00", "/api/v1/studies/%00"])
+def test_a_uid_in_the_path_is_checked_as_any_other(client: TestClient, path: str) -> None:
+    """A NUL went into the page as it was; 600 characters came back in a 404."""
+    response = client.get(path)
+    assert response.status_code == 400 and "\x00" not in response.text
+    assert "9" * 100 not in response.text
+
+
+def test_a_filter_change_that_fails_is_shown_where_the_results_were(
+        client: TestClient) -> None:
+    """htmx swapped no 4xx: the old results stayed beside the new, impossible filter."""
+    htmx = {"HX-Request": "true", "HX-Target": "main"}
+    backwards = client.get("/", params={"q": "LV", "lvef_min": "50", "lvef_max": "40"},
+                           headers=htmx)
+    assert backwards.status_code == 400 and "<html" not in backwards.text
+    assert "lvef_min" in backwards.text
+    unknown = client.get("/", params={"q": "LV", "unlike": "nosuch"}, headers=htmx)
+    assert unknown.status_code == 404 and "<html" not in unknown.text
+    assert "nosuch is not in the index" in unknown.text
+    page = client.get("/").text
+    assert '"code": "4..", "swap": true' in page  # htmx is told to swap them in
 
 
 @pytest.mark.parametrize("number", [str(2**63), str(2**31), "0", "-5"])
