@@ -143,15 +143,25 @@ class PacsArchive:
             for series_uid in selection.wanted:
                 if cancelled():
                     raise PacsError("fetch cancelled: the run was interrupted")
-                self._fetch_series(uid, safe_uid(series_uid, "Series Instance UID"), folder)
+                self._fetch_series(uid, safe_uid(series_uid, "Series Instance UID"), folder,
+                                   selection.expected.get(series_uid, 0))
             self.cache.mark_complete(uid, fingerprint)
             self.stats.add("fetch", time.perf_counter(), studies=1)
         return self._read(folder, study)
 
-    def _fetch_series(self, uid: str, series_uid: str, folder: Path) -> None:
+    def _fetch_series(self, uid: str, series_uid: str, folder: Path, expected: int) -> None:
+        """One series into the cache, all of it: a series the PACS sends empty or short (a
+        204, a cut answer read as whole) fails the study, which the next run fetches again;
+        kept, it was indexed without its views and never fetched again (same counts)."""
         started = time.perf_counter()
         received = self.polite.call("fetch series", lambda: self.client.fetch_series(
             uid, series_uid, folder / series_uid))
+        arrived = sum(1 for p in (folder / series_uid).glob("*") if p.is_file()) \
+            if (folder / series_uid).is_dir() else 0
+        if arrived < max(expected, 1):
+            raise PacsError(f"series {series_uid}: {arrived} of {expected or 'some'} instances "
+                            "arrived (the PACS sent it short; the study is tried again at "
+                            "the next run)")
         self.stats.add("fetch", started, series=1, bytes=received)
 
     def _read(self, folder: Path, remote: RemoteStudy) -> Study:

@@ -5,6 +5,7 @@ Only queries and retrievals: nothing here can store, change or delete anything i
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Protocol
 
 from pydicom.dataset import Dataset
+
+logger = logging.getLogger(__name__)
 
 
 class PacsError(Exception):
@@ -78,14 +81,23 @@ class PacsClient(Protocol):
 
 def pages(find: Callable[[int, int], list[RemoteStudy]],
           size: int) -> Iterator[list[RemoteStudy]]:
-    """Every page of a study search (`find(offset, limit)`), until a short page ends it."""
-    offset = 0
+    """Every page of a study search (`find(offset, limit)`): the new studies of each, until
+    an empty page. A short page does not end it: a server may cap its answers below our
+    page size (with no more than a warning header), so only an empty page says the end.
+    A page of studies already listed also ends it: that server ignores `offset`, and asking
+    again would repeat the same page forever."""
+    offset, seen = 0, set[str]()
     while True:
         page = find(offset, size)
-        if page:
-            yield page
-        if len(page) < size:
+        new = [s for s in page if s.study_instance_uid not in seen]
+        if page and not new:
+            logger.warning("the PACS answered offset %d with studies already listed: it "
+                           "ignores QIDO offset, so only the first %d studies are listed; "
+                           "narrow the window (--since/--until)", offset, len(seen))
+        if not new:
             return
+        seen.update(s.study_instance_uid for s in new)
+        yield new
         offset += len(page)
 
 

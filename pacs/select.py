@@ -26,6 +26,8 @@ class Selection:
 
     wanted: dict[str, str] = field(default_factory=dict)
     series_total: int = 0  # how many series the study has
+    # instances each series holds, as the PACS listed them: a fetch that brings fewer is cut
+    expected: dict[str, int] = field(default_factory=dict)
     reason: str = ""  # why the study is not worth fetching, when `wanted` holds no cine
 
 
@@ -44,6 +46,10 @@ def from_metadata(datasets: list[Dataset]) -> Selection:
                 selection.wanted[series_uid] = "report"
             frames[series_uid].extend(read.frames)
     selection.series_total = len({str(ds.get("SeriesInstanceUID", "")) for ds in datasets})
+    sops: dict[str, set[str]] = defaultdict(set)
+    for ds in datasets:
+        sops[str(ds.get("SeriesInstanceUID", ""))].add(str(ds.get("SOPInstanceUID", "")))
+    selection.expected = {uid: len(found) for uid, found in sops.items()}
     series = [assemble_series(stray_orientations(deduplicate(f)[0])[0])
               for f in frames.values() if f]
     views = classify_study(series)
@@ -59,6 +65,8 @@ def from_descriptions(series: list[RemoteSeries]) -> Selection:
     localizer, scout, map or flow series, and the structured reports; the views are then
     classified from the fetched headers."""
     selection = Selection(series_total=len(series))
+    selection.expected = {s.series_instance_uid: s.instance_count for s in series
+                          if s.instance_count}
     for s in series:
         if s.modality == _SR_MODALITY:
             selection.wanted[s.series_instance_uid] = "report"

@@ -35,6 +35,8 @@ class FakePacs:
     metadata: bool = True  # False: like DIMSE, no metadata request
     down: bool = False
     failing: set[str] = field(default_factory=set)  # studies whose fetch answers 503
+    short: int | None = None  # each series fetch sends at most this many instances
+    ignores_offset: bool = False  # every study search answers the first page
     calls: Counter[str] = field(default_factory=Counter)
     fetched: list[tuple[str, str]] = field(default_factory=list)
     bytes_received: int = 0
@@ -78,7 +80,7 @@ class FakePacs:
             series = {i.series for i in self.instances[uid]}
             found.append(RemoteStudy(uid, str(ds.get("AccessionNumber", "")), when,
                                      len(series), len(self.instances[uid])))
-        return found[offset:offset + limit]
+        return found[:limit] if self.ignores_offset else found[offset:offset + limit]
 
     def find_series(self, study_instance_uid: str) -> list[RemoteSeries]:
         self._request("find_series")
@@ -106,7 +108,8 @@ class FakePacs:
         folder.mkdir(parents=True, exist_ok=True)
         received = 0
         for n, instance in enumerate(self.instances[study_instance_uid]):
-            if instance.series == series_instance_uid:
+            if instance.series == series_instance_uid and (
+                    self.short is None or len(list(folder.iterdir())) < self.short):
                 shutil.copyfile(instance.path, folder / f"{n:05d}.dcm")
                 received += instance.path.stat().st_size
         self.fetched.append((study_instance_uid, series_instance_uid))

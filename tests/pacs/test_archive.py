@@ -107,3 +107,33 @@ def test_the_date_window_is_asked_of_the_pacs(pacs_archive: Path, tmp_path: Path
     assert sorted(s.study_date for s in archive.list_studies()) == dates[1:]
     with pytest.raises(ValueError, match="after --until"):
         StudyWindow(since=since, until=date(2000, 1, 1))
+
+
+@pytest.mark.parametrize("sent", [0, 1])
+def test_a_series_sent_empty_or_short_fails_its_study(pacs_archive: Path, tmp_path: Path,
+                                                      sent: int) -> None:
+    """A 204 or a cut answer was indexed without its views, and never fetched again."""
+    pacs = FakePacs(pacs_archive, short=sent)
+    archive = _archive(pacs, tmp_path)
+    remote = archive.list_studies()[0]
+    with pytest.raises(PacsError, match=f"{sent} of [0-9]+ instances arrived"):
+        archive.fetch(remote, archive.fingerprint(remote))
+    assert not archive.cache.is_complete(remote.study_instance_uid, archive.fingerprint(remote))
+
+
+def test_a_server_that_ignores_offset_is_listed_once(pacs_archive: Path,
+                                                     tmp_path: Path) -> None:
+    """It was asked the same page again without end (588 requests in 40 s)."""
+    pacs = FakePacs(pacs_archive, ignores_offset=True)
+    studies = _archive(pacs, tmp_path, pacs_page_size=2).list_studies()
+    assert len(studies) == 2 and pacs.calls["find_studies"] == 2
+
+
+def test_a_server_capping_its_answers_is_paged_to_the_end(pacs_archive: Path,
+                                                          tmp_path: Path) -> None:
+    """A page shorter than asked (a server's own cap) ended the listing."""
+    pacs = FakePacs(pacs_archive)
+    capped = pacs.find_studies
+    pacs.find_studies = lambda since, until, offset, limit: capped(  # type: ignore[method-assign]
+        since, until, offset, min(limit, 1))
+    assert len(_archive(pacs, tmp_path, pacs_page_size=100).list_studies()) == 4
