@@ -147,7 +147,8 @@ RULES: dict[Finding, _Rule] = {
 DIAGNOSIS_PATTERNS: dict[Diagnosis, re.Pattern[str]] = {
     Diagnosis.DCM: _re(r"dilated cardiomyopathy|\bdcm\b"),
     Diagnosis.HCM: _re(r"hypertrophic cardiomyopathy|\bhcm\b|asymmetric septal hypertrophy"),
-    Diagnosis.ISCHEMIC: _re(r"isch(?:a)?emic|infarct\w*|\bmi\b"),
+    # "non-ischaemic cardiomyopathy" is the opposite
+    Diagnosis.ISCHEMIC: _re(r"(?<!non-)(?<!non)(?<!non )isch(?:a)?emic|infarct\w*|\bmi\b"),
     Diagnosis.MYOCARDITIS: _re(r"myocarditis"),
     Diagnosis.AMYLOIDOSIS: _re(r"amyloid\w*"),
     Diagnosis.ARVC: _re(r"\barvc\b|arrhythmogenic"),

@@ -17,17 +17,31 @@ from vectorstore import Filter
 # "with or without LGE", "with/without LGE", "± LGE": the finding may or may not be there; the
 # phrase reaches to the clause's end or its next joining word
 _EITHER_WAY = re.compile(
-    r"(?:\b(?:with|and)\s+or\s+without|\bwith\s*/\s*without|\bw/\s*or\s*w/o|±|\+/-)\s+"
-    r"((?:(?!\b(?:and|but|with|in|or)\b)[^,.;:()])+)", re.IGNORECASE)
+    r"(?:\b(?:with|and)\s+or\s+without|\bwith\s*/\s*without|\bw/\s*or\s*w/o"
+    r"|\bwhether\s+or\s+not|±|\+/-)\s*"
+    r"((?:(?!\b(?:and|but|with|without|no|not|in|or|showing|shows?|plus)\b)[^,.;:()])+)",
+    re.IGNORECASE)
+
+# "a normal heart" names no finding; as a side of an "or" it is the normal diagnosis
+NORMAL_HEART = re.compile(r"\bnormal\s+(?:heart|study|cmr|(?:cardiac\s+)?mri?|examination)\b",
+                          re.IGNORECASE)
 
 # a head shared by two alternatives: "dilated or hypertrophic cardiomyopathy" is two diagnoses,
 # "LV or RV dilation" two findings
+_JOIN = r"\s+(?:and\s*/\s*)?or\s+"
 _SHARED_HEAD = (
-    re.compile(r"\b([\w-]+)\s+or\s+([\w-]+)\s+(cardiomyopath(?:y|ies))\b", re.IGNORECASE),
-    re.compile(r"\b(lv|rv|left|right)\s+or\s+(lv|rv|left|right)\s+"
-               r"((?:ventricular\s+)?(?:systolic\s+)?[\w-]+)", re.IGNORECASE),
+    (re.compile(rf"\b([\w-]+){_JOIN}([\w-]+)\s+(cardiomyopath(?:y|ies))\b", re.IGNORECASE),
+     r"\1 \3 or \2 \3"),
+    (re.compile(rf"\b(lv|rv|left|right){_JOIN}(lv|rv|left|right)\s+"
+                r"((?:ventricular\s+)?(?:systolic\s+)?[\w-]+)", re.IGNORECASE),
+     r"\1 \3 or \2 \3"),
+    # "dilated LV or RV": the adjective before the first side is the second's too
+    (re.compile(rf"\b((?:severely\s+|mildly\s+|moderately\s+)?[a-z]+(?:ed|ing))\s+"
+                rf"(lv|rv){_JOIN}(lv|rv)\b", re.IGNORECASE), r"\1 \2 or \1 \3"),
 )
-_OR = re.compile(r"\b(?:and\s*/\s*or|or|either)\b", re.IGNORECASE)
+# not the "or" of a bound the number reader left ("2 or more segments", "aged 60 or over")
+_OR = re.compile(r"\b(?:and\s*/\s*or|or|either)\b(?!\s+(?:more|less|over|under|above"
+                 r"|below|older|younger|greater|fewer|higher|lower)\b)", re.IGNORECASE)
 _NAMING = (Mention.POSITIVE, Mention.UNCERTAIN)
 
 
@@ -52,19 +66,36 @@ def either_way(text: str) -> tuple[str, tuple[Finding, ...]]:
 
 
 def _named(text: str) -> Alternative:
+    diagnoses = tuple(d for d, label in label_diagnoses(text).items()
+                      if label.mention in _NAMING)
+    if NORMAL_HEART.search(text) and Diagnosis.NORMAL not in diagnoses:
+        diagnoses += (Diagnosis.NORMAL,)
     return Alternative(
         tuple(f for f, label in label_findings(text).items() if label.mention in _NAMING),
-        tuple(d for d, label in label_diagnoses(text).items() if label.mention in _NAMING))
+        diagnoses)
 
 
-def alternatives(affirmed: str) -> tuple[Alternative, ...]:
+def _listed(text: str) -> bool:
+    """Whether the "or" ends a list ("DCM, HCM or ARVC"), not a clause ("DCM with LGE or
+    HCM": the clauses of the affirmed text come joined by " . " either way)."""
+    found = _OR.search(text)
+    head = text[:found.start()] if found else ""
+    return "," in head and not re.search(r"\bwith\b", head, re.IGNORECASE)
+
+
+def alternatives(affirmed: str, text: str = "") -> tuple[Alternative, ...]:
     """The sides of the affirmed text's "or", each naming something; () when fewer than two
-    sides do (the query is then read as a whole, every finding wanted)."""
+    sides do (the query is then read as a whole, every finding wanted). `text`: the query
+    the affirmed part came from, to tell a list from clauses."""
     if not _OR.search(affirmed):
         return ()
-    for shared in _SHARED_HEAD:
-        affirmed = shared.sub(r"\1 \3 or \2 \3", affirmed)
-    sides = [_named(side) for side in _OR.split(affirmed)]
+    for shared, both in _SHARED_HEAD:
+        affirmed = shared.sub(both, affirmed)
+    parts = _OR.split(affirmed)
+    # "DCM, HCM or ARVC": the list before the "or" holds sides too
+    if len(parts) > 1 and _listed(text):
+        parts = [*re.split(r"\s\.\s", parts[0]), *parts[1:]]
+    sides = [_named(side) for side in parts]
     sides = [s for s in sides if s.findings or s.diagnoses]
     return tuple(sides) if len(sides) > 1 else ()
 

@@ -13,7 +13,7 @@ from catalog import PayloadField, ReportStatus, measured_severity_key, report_se
 from cmr_search.normals import RULES
 from cmr_search.vocab import CMR_CLIP_FINDINGS, Diagnosis, Finding, Severity
 from reader.labeler import Mention, clauses, label_diagnoses, label_findings, negation_at
-from search.alternatives import Alternative, alternatives, any_of, either_way
+from search.alternatives import NORMAL_HEART, Alternative, alternatives, any_of, either_way
 from search.filters import build_filters
 from search.models import Interpretation
 from search.numbers import Bound, bound_fields, read_numbers
@@ -43,11 +43,6 @@ _NORMAL_MOTION = re.compile(r"\bnormal\s+(?:(?:lv|left\s+ventricular|biventricul
                             r"(?:(?:size|volumes?|(?:systolic\s+)?function)\s+and\s+)?"
                             r"(?:global\s+and\s+)?(?:regional\s+)?wall\s+motion\b(?!\s+abnormal)",
                             re.IGNORECASE)
-
-
-# "normal heart" names no finding; it asks for a heart with none (reports say "normal study")
-_NORMAL_HEART = re.compile(r"\bnormal\s+(?:heart|study|cmr|(?:cardiac\s+)?mri?|examination)\b",
-                           re.IGNORECASE)
 
 
 def _normals(text: str) -> tuple[Finding, ...]:
@@ -129,9 +124,9 @@ def understand(text: str) -> QueryIntent:
     ruled_out += tuple(f for f in _normals(affirmed) if f not in ruled_out)
     diagnoses = tuple(d for d, label in label_diagnoses(affirmed).items()
                       if label.mention in positive)
-    if _NORMAL_HEART.search(affirmed) and Diagnosis.NORMAL not in diagnoses:
+    if NORMAL_HEART.search(affirmed) and Diagnosis.NORMAL not in diagnoses:
         diagnoses += (Diagnosis.NORMAL,)
-    sides = alternatives(plain)  # a side may name what the whole did not ("dilated or ...")
+    sides = alternatives(plain, rest)  # a side may name what the whole did not ("dilated or ...")
     wanted |= {f: None for a in sides for f in a.findings if f not in wanted}
     diagnoses += tuple(dict.fromkeys(d for a in sides for d in a.diagnoses
                                      if d not in diagnoses))
@@ -164,17 +159,23 @@ def intent_filter(intent: QueryIntent, use_reports: bool, use_images: bool) -> F
     if use_images:  # a report-less study's grade is the measurements' (where QC trusts them)
         no_report = Match(PayloadField.REPORT_STATUS, ReportStatus.MISSING.value)
         for finding in intent.required:
-            if (grade := intent.wanted[finding]) in _OPPOSITE_GRADES:
+            if (grade := _one_grade(intent, finding)) in _OPPOSITE_GRADES:
                 opposite = MatchAny(measured_severity_key(finding), _OPPOSITE_GRADES[grade])
                 must_not.append(Filter((no_report, opposite)) if use_reports else opposite)
     if use_reports:
         for finding in intent.required:  # "DCM or LGE": a report without LGE may be the DCM
             must_not.append(Match(PayloadField.REPORT_NEGATED, finding.value))
-            if (grade := intent.wanted[finding]) in _OPPOSITE_GRADES:
+            if (grade := _one_grade(intent, finding)) in _OPPOSITE_GRADES:
                 must_not.append(MatchAny(report_severity_key(finding), _OPPOSITE_GRADES[grade]))
         must_not += [Match(PayloadField.REPORT_DIAGNOSES, d.value)
                      for d in intent.ruled_out_diagnoses]
     return Filter(must_not=tuple(must_not)).and_(measured_filter(intent))
+
+
+def _one_grade(intent: QueryIntent, finding: Finding) -> Severity | None:
+    """The grade asked of a finding; none with an "or" ("mild or severe LV dysfunction":
+    each side may ask its own, and the whole query's one would exclude the other's)."""
+    return None if intent.any_of else intent.wanted[finding]
 
 
 def measured_filter(intent: QueryIntent) -> Filter:

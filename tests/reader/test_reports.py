@@ -204,3 +204,15 @@ def test_a_clause_of_endless_ands_is_split_a_bounded_number_of_times(
     # split once for all nine rules: 630 reads of a growing clause before
     assert len(calls) <= labeler._MAX_AND_SPLITS
     assert labels[Finding.RV_SYSTOLIC_DYSFUNCTION].mention is Mention.POSITIVE
+
+
+def test_non_ischaemic_is_not_ischaemic() -> None:
+    """"Non-ischaemic dilated cardiomyopathy" was labelled DCM and ischaemic at once."""
+    from cmr_search.vocab import Diagnosis
+    from reader.labeler import Mention, label_diagnoses
+
+    for text in ("Non-ischaemic dilated cardiomyopathy.", "Nonischemic cardiomyopathy.",
+                 "Non ischemic LGE pattern."):
+        assert label_diagnoses(text)[Diagnosis.ISCHEMIC].mention is Mention.NOT_MENTIONED, text
+    assert label_diagnoses("Ischaemic cardiomyopathy.")[Diagnosis.ISCHEMIC].mention is \
+        Mention.POSITIVE

@@ -22,6 +22,13 @@ D, F = Diagnosis, Finding
     ("left or right ventricular systolic dysfunction",
      [[F.LV_SYSTOLIC_DYSFUNCTION], [F.RV_SYSTOLIC_DYSFUNCTION]]),
     ("LGE and/or wall motion abnormality", [[F.LGE], [F.REGIONAL_WALL_MOTION_ABNORMALITY]]),
+    # from a review: a list before the "or", the adjective shared, "and/or" before a head
+    ("DCM, HCM or ARVC", [[D.DCM], [D.HCM], [D.ARVC]]),
+    ("DCM, HCM, or ARVC", [[D.DCM], [D.HCM], [D.ARVC]]),
+    ("dilated LV or RV", [[F.LV_DILATION], [F.RV_DILATION]]),
+    ("LV and/or RV dilation", [[F.LV_DILATION], [F.RV_DILATION]]),
+    ("DCM or normal heart", [[D.DCM], [D.NORMAL]]),
+    ("DCM with LGE or HCM", [[D.DCM, F.LGE], [D.HCM]]),
 ])
 def test_each_side_of_an_or_is_read_apart(query: str, sides: list[list[object]]) -> None:
     intent = understand(query)
@@ -31,14 +38,18 @@ def test_each_side_of_an_or_is_read_apart(query: str, sides: list[list[object]])
     assert named <= {*intent.wanted, *intent.diagnoses}
 
 
-@pytest.mark.parametrize("query", ["dilated LV", "no LGE or effusion", "DCM or something"])
+@pytest.mark.parametrize("query", ["dilated LV", "no LGE or effusion", "DCM or something",
+                                   # the "or" of a bound the number reader leaves
+                                   "HCM, 2 or more segments of LGE",
+                                   "DCM 60 years or older with LGE"])
 def test_without_two_named_sides_the_query_is_read_whole(query: str) -> None:
     intent = understand(query)
     assert intent.any_of == () and intent.required == tuple(intent.wanted)
 
 
 @pytest.mark.parametrize("query", ["HCM with or without LGE", "HCM with/without LGE",
-                                   "HCM ± LGE", "HCM and or without LGE, dilated LV"])
+                                   "HCM ± LGE", "HCM ±LGE", "HCM and or without LGE, dilated LV",
+                                   "HCM whether or not LGE"])
 def test_with_or_without_leaves_the_finding_open(query: str) -> None:
     """It was read as "without LGE": the LGE ruled out."""
     intent = understand(query)
@@ -76,3 +87,16 @@ def test_the_measurements_meet_either_diagnosis(engine: SearchEngine) -> None:
     measured = {r.study_instance_uid for r in response.results
                 if any(s.signal is Signal.MEASURED_FINDINGS for s in r.explanation.signals)}
     assert measured == {"1.2", "6.1"}
+
+
+def test_what_follows_an_open_finding_is_read_as_ever() -> None:
+    """The phrase swallowed the rest: "... without pericardial effusion" ruled nothing out."""
+    intent = understand("HCM with or without LGE without pericardial effusion")
+    assert intent.ruled_out == (F.PERICARDIAL_EFFUSION,) and intent.either_way == (F.LGE,)
+    assert F.LV_DILATION in understand("HCM with or without LGE showing LV dilation").wanted
+
+
+def test_each_side_keeps_its_own_grade(engine: SearchEngine) -> None:
+    """The whole query's grade (severe) excluded the mild side's reports."""
+    found = _uids(engine, "mild LV dysfunction or severe LV dysfunction", Mode.REPORTS)
+    assert "3.1" in found  # "Mild LV systolic dysfunction."
