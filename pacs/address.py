@@ -43,7 +43,13 @@ class PacsAddress:
                        host=match["host"].strip("[]"), port=int(match["port"]))
         if text.startswith(("dicomweb+http://", "dicomweb+https://")):
             url = text.removeprefix("dicomweb+").rstrip("/")
-            parts = urlsplit(url)
+            try:
+                parts = urlsplit(url)
+                port = parts.port  # reads it: "host:abc" and "host:99999" raise here
+            except ValueError as error:
+                raise ValueError(f"{text}: {error}") from None
+            if port == 0:
+                raise ValueError(f"{text}: port 0")
             if not parts.hostname or parts.query or parts.fragment:
                 raise ValueError(f"{text}: write a DICOMweb server as "
                                  "dicomweb+https://host/dicom-web")

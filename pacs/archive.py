@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from pacs.cache import FetchCache
-from pacs.client import PacsClient, PacsError, RemoteStudy, pages, safe_uid
+from pacs.client import PacsClient, PacsError, RemoteStudy, is_uid, pages, safe_uid
 from pacs.polite import Polite
 from pacs.select import Selection, from_descriptions, from_metadata
 from reader.reports import ReportIndex
@@ -86,6 +86,10 @@ class PacsArchive:
 
         for page in pages(find, self.page_size):
             for study in page:
+                if not is_uid(study.study_instance_uid):  # one bad entry stopped the run
+                    logger.warning("a study entry from the PACS has no valid Study Instance "
+                                   "UID (%d characters): skipped", len(study.study_instance_uid))
+                    continue
                 found.setdefault(study.study_instance_uid, study)
             if progress:
                 progress(len(found))

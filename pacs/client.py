@@ -112,8 +112,12 @@ def date_range(since: date | None, until: date | None) -> str:
 _UID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 
 
+def is_uid(uid: str) -> bool:
+    return len(uid) <= 64 and bool(_UID.match(uid))
+
+
 def safe_uid(uid: str, what: str = "UID") -> str:
     """A UID as the PACS sent it, checked before it names a folder or file here."""
-    if len(uid) > 64 or not _UID.match(uid):
+    if not is_uid(uid):
         raise PacsError(f"the PACS sent an invalid {what} ({len(uid)} characters)")
     return uid

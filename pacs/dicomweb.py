@@ -84,8 +84,23 @@ def _translated(what: str) -> Iterator[None]:
         # usually reads it whole, and a part that stays unreadable skips only its study
         raise TransientError(f"{what}: the server sent a part that is not DICOM (the "
                              "transfer was cut off?)") from None
-    except (ValueError, KeyError, TypeError, requests.RequestException) as error:
+    except (ValueError, KeyError, TypeError, AttributeError, requests.RequestException) \
+            as error:
         raise PacsError(f"{what}: unreadable answer ({type(error).__name__})") from None
+    except OSError as error:  # e.g. a CA bundle that cannot be read
+        raise PacsError(f"{what}: {type(error).__name__}: {str(error).splitlines()[0]}") \
+            from None
+
+
+class _Session(requests.Session):
+    """A session whose own TLS setting wins: dicomweb-client passes no `verify`, so requests
+    took REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE over CMR_SEARCH_PACS_CA_BUNDLE and _VERIFY_TLS."""
+
+    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any,
+                                   cert: Any) -> Any:
+        if verify is None and self.verify is not True:
+            verify = self.verify
+        return super().merge_environment_settings(url, proxies, stream, verify, cert)
 
 
 def _whole(ds: Dataset) -> bool:
@@ -112,7 +127,7 @@ class DicomwebPacs:
 
     def __init__(self, url: str, auth: WebAuth = WebAuth(), verify_tls: bool | Path = True,
                  timeout_s: float = 60.0,
-                 session_factory: Callable[[], requests.Session] = requests.Session) -> None:
+                 session_factory: Callable[[], requests.Session] = _Session) -> None:
         self.url = url
         session = session_factory()
         session.verify = str(verify_tls) if isinstance(verify_tls, Path) else verify_tls
@@ -148,7 +163,8 @@ class DicomwebPacs:
         with _translated("QIDO-RS studies"):
             found = self._client.search_for_studies(search_filters=filters, offset=offset,
                                                     limit=limit, fields=list(_STUDY_FIELDS))
-            return [RemoteStudy(str(_value(s, "0020000D")), str(_value(s, "00080050") or ""),
+            return [RemoteStudy(str(_value(s, "0020000D") or ""),
+                                str(_value(s, "00080050") or ""),
                                 str(_value(s, "00080020") or ""), _count(s, "00201206"),
                                 _count(s, "00201208")) for s in found]
 
@@ -178,8 +194,11 @@ class DicomwebPacs:
             raise TransientError(f"WADO-RS series: part {cut + 1} of {len(instances)} is cut "
                                  "short (the transfer was cut off?)")
         folder.mkdir(parents=True, exist_ok=True)
-        for ds in instances:
-            dcmwrite(folder / f"{ds.SOPInstanceUID}.dcm", ds, enforce_file_format=True)
+        # a part garbled in transit (a wrong boundary) decodes into nonsense tags that fail
+        # only when written: one line, as any unreadable answer
+        with _translated("WADO-RS series"):
+            for ds in instances:
+                dcmwrite(folder / f"{ds.SOPInstanceUID}.dcm", ds, enforce_file_format=True)
         return int(self._mine.bytes) - before
 
     def close(self) -> None:

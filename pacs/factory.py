@@ -30,6 +30,8 @@ def _client(address: PacsAddress, settings: Settings) -> PacsClient:
     verify: bool | Path = settings.pacs_verify_tls
     if settings.pacs_verify_tls and settings.pacs_ca_bundle is not None:
         verify = settings.pacs_ca_bundle
+        if not verify.is_file():
+            raise PacsError(f"CMR_SEARCH_PACS_CA_BUNDLE {verify}: no such file")
     return DicomwebPacs(address.url, auth, verify, settings.pacs_timeout_s)
 
 

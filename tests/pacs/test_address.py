@@ -23,6 +23,10 @@ def test_dicomweb_and_dimse_forms() -> None:
     ("dicomweb+https://user:secret@pacs/dicom-web", "no credentials in the URL"),
     ("dicomweb+https:///dicom-web", "dicomweb+https://host/dicom-web"),
     ("ftp://pacs", "not a PACS address"),
+    # the port was read only at the first request ("unreadable answer (InvalidURL)")
+    ("dicomweb+http://pacs:99999/dicom-web", "pacs:99999/dicom-web: Port out of range"),
+    ("dicomweb+http://pacs:abc/dicom-web", "pacs:abc/dicom-web: Port could not be cast"),
+    ("dicomweb+http://[::1/dicom-web", r"\[::1/dicom-web: Invalid IPv6 URL"),
 ])
 def test_bad_addresses_say_how_to_write_them(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("+", r"\+")) as error:

@@ -137,3 +137,21 @@ def test_a_server_capping_its_answers_is_paged_to_the_end(pacs_archive: Path,
     pacs.find_studies = lambda since, until, offset, limit: capped(  # type: ignore[method-assign]
         since, until, offset, min(limit, 1))
     assert len(_archive(pacs, tmp_path, pacs_page_size=100).list_studies()) == 4
+
+
+def test_a_study_entry_without_a_uid_is_skipped(pacs_archive: Path, tmp_path: Path) -> None:
+    """It stopped the whole run, the good studies unindexed ("invalid UID (4 characters)":
+    the text "None")."""
+    from pacs.client import RemoteStudy
+
+    pacs = FakePacs(pacs_archive)
+    listed = pacs.find_studies
+    pacs.find_studies = lambda *args: [  # type: ignore[method-assign]
+        *listed(*args), RemoteStudy("", "", "", 1, 1)] if args[2] == 0 else listed(*args)
+    assert len(_archive(pacs, tmp_path).list_studies()) == 4
+
+
+def test_a_missing_ca_bundle_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(PacsError, match=r"CMR_SEARCH_PACS_CA_BUNDLE .*: no such file"):
+        open_pacs(ADDRESS, Settings(data_dir=tmp_path, pacs_ca_bundle=tmp_path / "no.pem"),
+                  DataLayout(tmp_path))

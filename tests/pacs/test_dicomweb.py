@@ -161,3 +161,21 @@ def test_a_stream_that_breaks_off_is_transient(tmp_path: Path) -> None:
     session = FakeSession(error=requests.exceptions.ChunkedEncodingError("IncompleteRead"))
     with pytest.raises(TransientError, match="transfer broke off"):
         _client(session).fetch_series("1.2.3", "1.2.3.4", tmp_path / "series")
+
+
+def test_our_tls_setting_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch,
+                                                   tmp_path: Path) -> None:
+    """With REQUESTS_CA_BUNDLE set (many hosts set it), _CA_BUNDLE and _VERIFY_TLS=false
+    were silently ignored: dicomweb-client passes no `verify`, and requests took the
+    environment's."""
+    from pacs.dicomweb import _Session
+
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "system.pem"))
+    ours = str(tmp_path / "hospital.pem")
+    for verify in (False, ours):
+        session = _Session()
+        session.verify = verify
+        merged = session.merge_environment_settings("https://pacs.test", {}, None, None, None)
+        assert merged["verify"] == verify
+    plain = _Session().merge_environment_settings("https://pacs.test", {}, None, None, None)
+    assert plain["verify"] == str(tmp_path / "system.pem")  # no setting of ours: the host's
