@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from cmr_search.vocab import Diagnosis, Finding
 from reader.labeler import Mention, label_diagnoses, label_findings
-from vectorstore import Filter
 
 # "with or without LGE", "with/without LGE", "± LGE": the finding may or may not be there; the
 # phrase reaches to the clause's end or its next joining word
@@ -23,7 +22,7 @@ _EITHER_WAY = re.compile(
     re.IGNORECASE)
 
 # "a normal heart" names no finding; as a side of an "or" it is the normal diagnosis
-NORMAL_HEART = re.compile(r"\bnormal\s+(?:heart|study|cmr|(?:cardiac\s+)?mri?|examination)\b",
+_NORMAL_HEART = re.compile(r"\bnormal\s+(?:heart|study|cmr|(?:cardiac\s+)?mri?|examination)\b",
                           re.IGNORECASE)
 
 # a head shared by two alternatives: "dilated or hypertrophic cardiomyopathy" is two diagnoses,
@@ -65,14 +64,19 @@ def either_way(text: str) -> tuple[str, tuple[Finding, ...]]:
     return _EITHER_WAY.sub(" ", text), tuple(open_)
 
 
-def _named(text: str) -> Alternative:
+def named_diagnoses(text: str) -> tuple[Diagnosis, ...]:
+    """The diagnoses a query's text asks for ("a normal heart" is the normal one)."""
     diagnoses = tuple(d for d, label in label_diagnoses(text).items()
                       if label.mention in _NAMING)
-    if NORMAL_HEART.search(text) and Diagnosis.NORMAL not in diagnoses:
+    if _NORMAL_HEART.search(text) and Diagnosis.NORMAL not in diagnoses:
         diagnoses += (Diagnosis.NORMAL,)
+    return diagnoses
+
+
+def _named(text: str) -> Alternative:
     return Alternative(
         tuple(f for f, label in label_findings(text).items() if label.mention in _NAMING),
-        diagnoses)
+        named_diagnoses(text))
 
 
 def _listed(text: str) -> bool:
@@ -98,8 +102,3 @@ def alternatives(affirmed: str, text: str = "") -> tuple[Alternative, ...]:
     sides = [_named(side) for side in parts]
     sides = [s for s in sides if s.findings or s.diagnoses]
     return tuple(sides) if len(sides) > 1 else ()
-
-
-def any_of(filters: list[Filter]) -> Filter:
-    """Studies passing at least one of `filters` (none of them failing all)."""
-    return filters[0] if len(filters) == 1 else Filter(must_not=(Filter(must_not=tuple(filters)),))

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from catalog import PayloadField, measured_severity_key, measurement_key
 from cmr_search.normals import RULES
 from cmr_search.vocab import Diagnosis, Finding, Severity
-from search.alternatives import any_of
 from search.understand import QueryIntent
-from vectorstore import Condition, Filter, Match, MatchAny, Range
+from vectorstore import Condition, Filter, Match, MatchAny, Range, any_of
 
 # findings the cine measurements grade (LGE needs an LGE stack, which most studies lack)
 CINE_FINDINGS = tuple(f for f in RULES if f is not Finding.LGE)

@@ -13,11 +13,11 @@ from catalog import PayloadField, ReportStatus, measured_severity_key, report_se
 from cmr_search.normals import RULES
 from cmr_search.vocab import CMR_CLIP_FINDINGS, Diagnosis, Finding, Severity
 from reader.labeler import Mention, clauses, label_diagnoses, label_findings, negation_at
-from search.alternatives import NORMAL_HEART, Alternative, alternatives, any_of, either_way
+from search.alternatives import Alternative, alternatives, either_way, named_diagnoses
 from search.filters import build_filters
 from search.models import Interpretation
 from search.numbers import Bound, bound_fields, read_numbers
-from vectorstore import Condition, Filter, Match, MatchAny
+from vectorstore import Condition, Filter, Match, MatchAny, any_of
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", re.IGNORECASE)
 _STOP = frozenset((
@@ -122,10 +122,7 @@ def understand(text: str) -> QueryIntent:
     ruled_out = tuple(f for f, label in label_findings(denied).items()
                       if label.mention is Mention.NEGATIVE)
     ruled_out += tuple(f for f in _normals(affirmed) if f not in ruled_out)
-    diagnoses = tuple(d for d, label in label_diagnoses(affirmed).items()
-                      if label.mention in positive)
-    if NORMAL_HEART.search(affirmed) and Diagnosis.NORMAL not in diagnoses:
-        diagnoses += (Diagnosis.NORMAL,)
+    diagnoses = named_diagnoses(affirmed)
     sides = alternatives(plain, rest)  # a side may name what the whole did not ("dilated or ...")
     wanted |= {f: None for a in sides for f in a.findings if f not in wanted}
     diagnoses += tuple(dict.fromkeys(d for a in sides for d in a.diagnoses

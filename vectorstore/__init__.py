@@ -27,6 +27,7 @@ from vectorstore.types import (
     SparseVector,
     StorePoint,
     StoreSchema,
+    any_of,
     both,
     rrf,
 )
@@ -53,5 +54,5 @@ __all__ = [
     "Generations", "Hit",
     "LiveEdgeStore", "Match", "MatchAny", "MemoryStore", "Nearest", "Query", "Range",
     "Recommend", "Search", "ServerStore", "SparseVector", "StoreError", "StorePoint", "StoreSchema",
-    "VectorStore", "both", "rrf",
+    "VectorStore", "any_of", "both", "rrf",
 ]

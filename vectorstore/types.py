@@ -147,6 +147,11 @@ def both(a: Filter | None, b: Filter | None) -> Filter | None:
     return b if a is None else a.and_(b)
 
 
+def any_of(filters: list[Filter]) -> Filter:
+    """Points passing at least one of `filters`: none of them failing all."""
+    return filters[0] if len(filters) == 1 else Filter(must_not=(Filter(must_not=tuple(filters)),))
+
+
 @dataclass(frozen=True)
 class Nearest:
     """Nearest neighbours of a dense or sparse query vector in the named vector `using`."""

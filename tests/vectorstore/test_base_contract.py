@@ -27,6 +27,7 @@ from vectorstore import (
     ServerStore,
     StoreError,
     VectorStore,
+    any_of,
     rrf,
 )
 from vectorstore.edge_parts import EdgeParts
@@ -95,6 +96,11 @@ def test_filters_on_keyword_integer_float_date_and_negation(store: VectorStore) 
     assert sorted(_uids(store.query(q, 10, where=dated))) == ["1.2.3.2", "1.2.3.3"]
     assert store.count(Filter(must_not=(Match("findings", "lge"),))) == 4
     assert store.count(Filter(must=(MatchAny("sex", ("F", "M")),))) == 5
+    # "A or B" (search/alternatives' sides): none of the two failing
+    older_or_female = any_of([Filter(must=(Range("age", gte=65),)),
+                              Filter(must=(Match("sex", "F"),))])
+    assert sorted(_uids(store.query(q, 10, where=older_or_female))) == \
+        ["1.2.3.1", "1.2.3.3", "1.2.3.4"]
 
 
 def test_fusion_combines_dense_and_sparse(store: VectorStore) -> None:
