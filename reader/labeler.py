@@ -101,6 +101,24 @@ class _NotRegional:
         return rest != " ".join(text.split()) and not self._lv.search(rest)
 
 
+# a thickened wall; not a thickened pericardium or valve, nor the wall's systolic thickening
+# (how it contracts: "reduced systolic wall thickening" is hypokinesis)
+_NOT_WALL = r"(?:pericardi\w*|valv\w*|leaflets?|cusps?)"
+_THICKENED = (rf"(?<!systolic )(?<!systolic wall )(?<!pericardium )(?<!pericardium is )"
+              rf"(?<!pericardial )(?<!valve )(?<!valvular )(?<!leaflet )"
+              rf"thicken(?:ed|ing)(?! (?:of (?:the )?)?(?:\w+ )?{_NOT_WALL})")
+
+
+class _OtherThickening:
+    """A clause whose only hypertrophy wording is a thickening, and that names the pericardium
+    or a valve: "pericardial effusion or thickening" is the pericardium's."""
+
+    def __init__(self) -> None:
+        self._other, self._wall = _re(_NOT_WALL), _re(r"hypertroph\w*|\blvh\b|wall|sept\w*|"
+                                                      r"myocard\w*|\blv\b|ventric\w*")
+
+    def search(self, text: str, /) -> bool:
+        return bool(self._other.search(text)) and not self._wall.search(text)
 _WORDS = r"(?:(?!(?:in|on|at|of|from|the|a|an|with|and|view)\b)\w+ )"  # not a phrase's start
 _RWMA_SUBJECT = (
     r"\bwall motion\b|\brwma\b|\bakine\w*|dyskine\w*|territory|"
@@ -127,8 +145,9 @@ RULES: dict[Finding, _Rule] = {
     Finding.LV_DILATION: _Rule(_re(rf"{_LV}.*{_SIZE}|{_SIZE}.*{_LV}"), _re(_BIG), _re(_GOOD)),
     Finding.RV_DILATION: _Rule(_re(rf"{_RV}.*{_SIZE}|{_SIZE}.*{_RV}"), _re(_BIG), _re(_GOOD)),
     Finding.LV_HYPERTROPHY: _Rule(
-        _re(r"hypertroph\w*|\blvh\b|wall thickness|thickened|thickening"),
-        _re(r"hypertroph\w*|\blvh\b|increased|thick(?:ened|ening)"), _re(r"normal")),
+        _re(rf"hypertroph\w*|\blvh\b|wall thickness|{_THICKENED}"),
+        _re(r"hypertroph\w*|\blvh\b|increased|thick(?:ened|ening)"), _re(r"normal"),
+        _OtherThickening()),
     Finding.LGE: _Rule(
         _re(r"\blge\b|enhancement|scar|fibrosis|infarct"),
         _re(r"\blge\b|enhancement|scar|fibrosis|infarct")),
@@ -175,10 +194,16 @@ _ABBREVIATIONS = ((r"\bnl\b", "normal"), (r"\bw/o\b", "without"), (r"\bw/\b", "w
                   (r"\bdil\b", "dilatation"), (r"\bmod\b", "moderate"), (r"\bsev\b", "severe"))
 
 
+# "pericardial effusion and thickening": the thickening is the pericardium's, also once the
+# clause is split at its "and"
+_PERICARDIAL_PAIR = re.compile(r"\b(pericardial\s+(?:effusion|fluid))\s+(and|or|with)\s+"
+                               r"(thicken(?:ing|ed))\b", re.IGNORECASE)
+
+
 def _normalise(text: str) -> str:
     for pattern, replacement in _ABBREVIATIONS:
         text = re.sub(pattern, replacement, text, flags=re.IGNORECASE)
-    return text
+    return _PERICARDIAL_PAIR.sub(r"\1 \2 pericardial \3", text)
 
 
 def sentences(text: str) -> list[str]:

@@ -37,7 +37,21 @@ _SHARED_HEAD = (
     # "dilated LV or RV": the adjective before the first side is the second's too
     (re.compile(rf"\b((?:severely\s+|mildly\s+|moderately\s+)?[a-z]+(?:ed|ing))\s+"
                 rf"(lv|rv){_JOIN}(lv|rv)\b", re.IGNORECASE), r"\1 \2 or \1 \3"),
+    # "pericardial effusion or thickening": the second is the pericardium's too
+    (re.compile(rf"\b(pericardial)\s+([a-z]+){_JOIN}([a-z]+ing)\b", re.IGNORECASE),
+     r"\1 \2 or \1 \3"),
 )
+# "HCM/DCM", "DCM vs HCM", "LV/RV dilation": an "or" (not "and/or", "w/", "ml/m2", "w/o")
+_SLASH = re.compile(r"(?<![\w/])([a-z][\w-]*)\s*/\s*(?=([a-z][\w-]*)(?![\w/]))", re.IGNORECASE)
+_NOT_SLASH_OR = frozenset(("and", "or", "w", "o", "with", "without", "ml", "g", "m", "m2"))
+_VERSUS = re.compile(r"\b(?:vs\.?|versus)(?=\s)", re.IGNORECASE)
+
+
+def _as_or(text: str) -> str:
+    def slash(m: re.Match[str]) -> str:
+        words = {m.group(1).lower(), m.group(2).lower()}
+        return m.group(0) if words & _NOT_SLASH_OR else f"{m.group(1)} or "
+    return _VERSUS.sub("or", _SLASH.sub(slash, text))
 # not the "or" of a bound the number reader left ("2 or more segments", "aged 60 or over")
 _OR = re.compile(r"\b(?:and\s*/\s*or|or|either)\b(?!\s+(?:more|less|over|under|above"
                  r"|below|older|younger|greater|fewer|higher|lower)\b)", re.IGNORECASE)
@@ -91,6 +105,7 @@ def alternatives(affirmed: str, text: str = "") -> tuple[Alternative, ...]:
     """The sides of the affirmed text's "or", each naming something; () when fewer than two
     sides do (the query is then read as a whole, every finding wanted). `text`: the query
     the affirmed part came from, to tell a list from clauses."""
+    affirmed = _as_or(affirmed)
     if not _OR.search(affirmed):
         return ()
     for shared, both in _SHARED_HEAD:

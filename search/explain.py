@@ -9,7 +9,7 @@ import numpy as np
 from catalog import FILTERABLE, VIEW_VECTORS, StudyPayload
 from reader.labeler import sentences
 from search.models import Explanation, Sentence, Signal, SignalMatch
-from search.numbers import SHORT, UNIT
+from search.numbers import SHORT, UNIT, Bound
 from search.understand import QueryIntent
 
 _MAX_SENTENCES = 3
@@ -69,16 +69,24 @@ def view_scores(vectors: dict[str, np.ndarray],
     return out
 
 
+def _meets(payload: StudyPayload, bound: Bound) -> bool:
+    value = payload.measurements.get(FILTERABLE[bound.name])
+    return value is not None and (bound.low is None or value >= bound.low) \
+        and (bound.high is None or value <= bound.high)
+
+
 def measured_lines(payload: StudyPayload, intent: QueryIntent | None) -> list[str]:
     """The hit in numbers: each measurement the query bounds ("measured LVEF 28.1 %, asked
     < 35"), and the evidence of each wanted image finding the measurements decided."""
     if intent is None:
         return []
     lines = []
-    for bound in intent.bounds:
+    # of an "or" of ranges, the ones the hit meets
+    bounds = [*intent.bounds, *(b for g in intent.either_bounds for b in g if _meets(payload, b))]
+    for bound in bounds:
         value = payload.measurements.get(FILTERABLE[bound.name])
         if value is not None:
-            asked = bound.read_as().split(" (from ")[0].removeprefix(SHORT[bound.name]).strip()
+            asked = bound.shown().removeprefix(SHORT[bound.name]).strip()
             lines.append(f"measured {SHORT[bound.name]} {value:g} {UNIT[bound.name]}, "
                          f"asked {asked}")
     for finding in intent.wanted:

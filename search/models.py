@@ -165,6 +165,9 @@ class Interpretation(BaseModel):
                                     "query was read (a range on a measurement)")
     measurement_filters: dict[str, float] = Field(default_factory=dict, description="the "
                                                   "ranges as filter fields (lvef_max, ...)")
+    measurement_any_of: list[list[dict[str, float]]] = Field(
+        default_factory=list, description="ranges joined by 'or' ('LVEF below 35 or above "
+        "70'): each group's studies meet one of its ranges (as filter fields)")
     any_of: list[list[str]] = Field(default_factory=list, description="the sides of an 'or' "
                                     "('DCM or HCM'), each wanted whole; empty: all wanted")
     either_way: list[str] = Field(default_factory=list, description="findings a 'with or "

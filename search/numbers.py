@@ -60,10 +60,16 @@ UNIT: dict[str, str] = {"lvef": "%", "rvef": "%", "lv_edv": "ml", "rv_edv": "ml"
                         "lv_mass_index": "g/m²", "max_wall_thickness": "mm", "scar": "%"}
 # comparison words -> (side, strict)
 _BELOW_STRICT = ("below", "under", "less than", "lower than", "smaller than", "<")
-_BELOW = ("at most", "up to", "no more than", "not above", "<=", "≤")
+_BELOW = ("at most", "up to", "no more than", "not above", "<=", "≤", "less than or equal to",
+          "equal to or less than", "equal to or below", "at or below", "at or under")
 _ABOVE_STRICT = ("above", "over", "greater than", "more than", "higher than", "exceeding",
                  "larger than", ">")
-_ABOVE = ("at least", "no less than", "not below", ">=", "≥")
+_ABOVE = ("at least", "no less than", "not below", ">=", "≥", "greater than or equal to",
+          "more than or equal to", "equal to or greater than", "equal to or more than",
+          "equal to or above", "at or above", "at or over")
+# "35 % or less", "150 g and above": the number's own side, inclusive
+_OR_LESS = ("less", "lower", "below", "under", "smaller", "fewer")
+_OR_MORE = ("more", "greater", "higher", "above", "over", "larger")
 _HALF_STEP = 0.05  # the stored values keep one decimal
 # every unit a query may write after a number, so that a wrong one is refused, not left over
 _ANY_UNIT = ("%", "percent", *_PER_M2, "mm", "cm", "ml", "litres", "liters", "l", "kg",
@@ -93,16 +99,19 @@ _PERCENT_ONLY = frozenset(("lge", "late gadolinium enhancement"))
 
 _NAME_TO = {name.replace("-", " "): key for key, names in _NAMES.items() for name in names}
 _COMPARE = _alternatives([*_BELOW_STRICT, *_BELOW, *_ABOVE_STRICT, *_ABOVE])
+_EITHER = r"(?:and\s*+/\s*+)?or"  # "LVEF below 35 or above 70": either range
 _PATTERN = re.compile(
     rf"(?<![a-z0-9])(?P<name>{_alternatives(list(_NAME_TO))})(?:\s+(?:is|of|was))?\s*+"
     rf"(?:between\s+{_number('low')}{_unit('low_unit')}\s*+(?:and|-|to)\s*+"
     rf"{_number('high')}{_unit('high_unit')}"
     rf"|(?P<compare>{_COMPARE})\s*+{_number('value', signed=True)}{_unit('unit')}"
-    # a second side of the same measurement ("LVEF above 50 but below 60"), not an age or a
-    # count ("EF below 35 and over 60 years")
-    rf"(?:\s*+(?:,|and|but|&)?\s*+(?P<compare2>{_COMPARE})\s*+"
-    rf"{_number('value2', signed=True)}{_unit('unit2')}{_NOT_A_MEASURE})?"
-    rf"|{_number('from')}{_unit('from_unit')}\s*+(?:-|to)\s*+{_number('to')}{_unit('to_unit')})",
+    rf"|{_number('from')}{_unit('from_unit')}\s*+(?:-|to)\s*+{_number('to')}{_unit('to_unit')}"
+    rf"|{_number('post_value')}{_unit('post_unit')}\s*+(?:or|and)\s++"
+    rf"(?P<post>{_alternatives([*_OR_LESS, *_OR_MORE])})(?![a-z0-9]))"
+    # a second side of the same measurement ("LVEF above 50 but below 60", "below 35 or above
+    # 70"), not an age or a count ("EF below 35 and over 60 years")
+    rf"(?:\s*+(?P<join>(?:,\s*+)?(?:and|but|&|{_EITHER})|,)?\s*+(?P<compare2>{_COMPARE})\s*+"
+    rf"{_number('value2', signed=True)}{_unit('unit2')}{_NOT_A_MEASURE})?",
     re.IGNORECASE)
 
 
@@ -116,9 +125,8 @@ class Bound:
     phrase: str  # the words it was read from
     note: str = ""  # how a number was converted ("1.5 cm read as 15 mm")
 
-    def read_as(self) -> str:
-        """How it was read: "LVEF < 35 % (from 'LVEF below 35 %'; QC-flagged values never
-        pass)"."""
+    def shown(self) -> str:
+        """The range alone: "LVEF < 35 %", "LVEF > 20 and < 35 %"."""
         unit = UNIT[self.name]
         if self.low is not None and self.high is not None:
             shown = f"{_side(self.low, '>', '≥', up=True)} and {_side(self.high, '<', '≤')} {unit}"
@@ -127,9 +135,16 @@ class Bound:
         else:
             assert self.low is not None
             shown = f"{_side(self.low, '>', '≥', up=True)} {unit}"
+        return f"{SHORT[self.name]} {shown}"
+
+    def read_as(self) -> str:
+        """How it was read: "LVEF < 35 % (from 'LVEF below 35 %'; QC-flagged values never
+        pass)"."""
         note = f", {self.note}" if self.note else ""
-        return f"{SHORT[self.name]} {shown} (from '{self.phrase}'{note}; measured values " \
-               "only, QC-flagged ones never pass)"
+        return f"{self.shown()} (from '{self.phrase}'{note}; {_ONLY_MEASURED})"
+
+
+_ONLY_MEASURED = "measured values only, QC-flagged ones never pass"
 
 
 def _shown(value: float) -> str:
@@ -175,7 +190,8 @@ def _value(name: str, number: str, unit: str | None, phrase: str,
 
 
 def _side_of(word: str, value: float) -> tuple[float | None, float | None]:
-    word = " ".join(word.lower().split())
+    # the pattern takes a hyphen for a space ("less-than"): it was read as "at least"
+    word = re.sub(r"[\s-]+", " ", word.lower()).strip()
     if word in _BELOW_STRICT:
         return None, round(value - _HALF_STEP, 2)
     if word in _BELOW:
@@ -187,7 +203,7 @@ def _side_of(word: str, value: float) -> tuple[float | None, float | None]:
 
 # the pattern's number groups -> their unit groups
 _UNIT_OF = {"low": "low_unit", "high": "high_unit", "value": "unit", "value2": "unit2",
-            "from": "from_unit", "to": "to_unit"}
+            "from": "from_unit", "to": "to_unit", "post_value": "post_unit"}
 
 
 def _is_measure(match: re.Match[str]) -> bool:
@@ -196,7 +212,9 @@ def _is_measure(match: re.Match[str]) -> bool:
     return name not in _PERCENT_ONLY or all(u and u.lower() in ("%", "percent") for u in units)
 
 
-def _bound(match: re.Match[str]) -> Bound:
+def _bound(match: re.Match[str]) -> tuple[Bound, ...]:
+    """The range a phrase states; two ranges, either of which holds, for "below 35 or above
+    70"."""
     name = _name(match)
     phrase = " ".join(match.group(0).split())
     notes: list[str] = []
@@ -208,17 +226,25 @@ def _bound(match: re.Match[str]) -> Bound:
     def value(number: str, unit: str) -> float:
         return _value(name, match.group(number), match.group(unit), phrase, notes, fraction)
 
-    if match.group("compare") is None:
+    if match.group("post"):
+        at = value("post_value", "post_unit")
+        below = re.sub(r"[\s-]+", " ", match.group("post").lower()) in _OR_LESS
+        low, high = (None, at) if below else (at, None)  # "35 or below" holds 35
+    elif match.group("compare") is None:
         first, second = ("low", "high") if match.group("low") else ("from", "to")
-        ends = sorted((value(first, f"{first}_unit"), value(second, f"{second}_unit")))
-        return Bound(name, ends[0], ends[1], phrase, "; ".join(notes))
-    low, high = _side_of(match.group("compare"), value("value", "unit"))
+        low, high = sorted((value(first, f"{first}_unit"), value(second, f"{second}_unit")))
+    else:
+        low, high = _side_of(match.group("compare"), value("value", "unit"))
     if match.group("compare2"):
         low2, high2 = _side_of(match.group("compare2"), value("value2", "unit2"))
+        if _OR_JOIN.fullmatch(match.group("join") or ""):
+            note = "; ".join(notes)
+            return (_checked(Bound(name, low, high, phrase, note)),
+                    Bound(name, low2, high2, phrase, note))
         # "over 50 and over 55" is the tighter of the two, as two phrases are (`read_numbers`)
         low = max((v for v in (low, low2) if v is not None), default=None)
         high = min((v for v in (high, high2) if v is not None), default=None)
-    return _checked(Bound(name, low, high, phrase, "; ".join(notes)))
+    return (_checked(Bound(name, low, high, phrase, "; ".join(notes))),)
 
 
 def _checked(bound: Bound) -> Bound:
@@ -229,16 +255,65 @@ def _checked(bound: Bound) -> Bound:
     return bound
 
 
-def read_numbers(text: str) -> tuple[tuple[Bound, ...], str]:
+_OR_JOIN = re.compile(rf"\s*+,?\s*+(?:either\s+)?{_EITHER}\s*+(?:either\s+)?", re.IGNORECASE)
+# an "or" next to a range that joins it to words ("DCM or LVEF below 30"); not the "or" of a
+# count or an age ("2 or more segments")
+_OR_BEFORE = re.compile(rf"\b{_EITHER}\s*+$", re.IGNORECASE)
+_OR_AFTER = re.compile(rf"^\s*+,?\s*+{_EITHER}\b(?!\s+(?:{'|'.join(_OR_LESS + _OR_MORE)}"
+                       r"|older|younger)\b)", re.IGNORECASE)
+
+
+_EITHER_WORD = re.compile(r"\beither\s*+$", re.IGNORECASE)  # "either LVEF below 30 or ..."
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """What `read_numbers` read: ranges that all hold, groups of ranges of which one holds
+    ("LVEF below 35 or above 70", "LVEF < 35 or RVEF < 35"), and the query's other words."""
+
+    bounds: tuple[Bound, ...]
+    either: tuple[tuple[Bound, ...], ...]
+    rest: str
+
+
+def read_numbers(text: str) -> Numbers:
     """The measurement ranges a query states, and the query without those phrases. Two
-    phrases on one measurement ("EF over 20 and EF below 35") narrow it to both."""
+    phrases on one measurement ("EF over 20 and EF below 35") narrow it to both; two joined
+    by "or" are alternatives. An "or" between a range and words is refused: the range is a
+    filter every result meets, and read as one it would drop the other side."""
     matches = [m for m in _PATTERN.finditer(text) if _is_measure(m)]
-    bounds = [_bound(m) for m in matches]
+    groups: list[list[Bound]] = []
     kept, at = [], 0
     for m in matches:  # the query without the phrases read (words outside them stay)
-        kept.append(text[at:m.start()])
+        between = text[at:m.start()]
+        if groups and _OR_JOIN.fullmatch(between):
+            groups[-1] += _bound(m)
+        else:
+            _refuse_or_with_words(between, groups[-1] if groups else None, before=m)
+            groups.append(list(_bound(m)))
+            kept.append(_EITHER_WORD.sub("", between))
         at = m.end()
+    _refuse_or_with_words(text[at:], groups[-1] if groups else None)
     rest = " ".join(" ".join([*kept, text[at:]]).split())
+    either = tuple(tuple(g) for g in groups if len(g) > 1)
+    return Numbers(_merged([g[0] for g in groups if len(g) == 1]), either, rest)
+
+
+def _refuse_or_with_words(between: str, previous: list[Bound] | None,
+                          before: re.Match[str] | None = None) -> None:
+    """QueryError when the words between two ranges (or after the last) begin with an "or"
+    after a range, or end with one before a range."""
+    if previous is not None and _OR_AFTER.search(between):
+        phrase = previous[-1].phrase
+    elif before is not None and _OR_BEFORE.search(between):
+        phrase = " ".join(before.group(0).split())
+    else:
+        return
+    raise QueryError(f"'{phrase}': an 'or' between a measurement range and words is not "
+                     "read (a range holds for every result); search each side on its own")
+
+
+def _merged(bounds: list[Bound]) -> tuple[Bound, ...]:
     merged: dict[str, Bound] = {}
     for b in bounds:
         seen = merged.get(b.name)
@@ -249,7 +324,15 @@ def read_numbers(text: str) -> tuple[tuple[Bound, ...], str]:
         high = min((v for v in (seen.high, b.high) if v is not None), default=None)
         note = "; ".join(n for n in (seen.note, b.note) if n)
         merged[b.name] = _checked(Bound(b.name, low, high, f"{seen.phrase}; {b.phrase}", note))
-    return tuple(merged.values()), rest
+    return tuple(merged.values())
+
+
+def either_read_as(group: tuple[Bound, ...]) -> str:
+    """How an "or" of ranges was read: "LVEF < 35 % or LVEF > 70 % (from '...'; ...)"."""
+    phrases = " ".join(dict.fromkeys(b.phrase for b in group))
+    notes = "; ".join(dict.fromkeys(b.note for b in group if b.note))
+    return f"{' or '.join(b.shown() for b in group)} (from '{phrases}'" \
+           f"{', ' + notes if notes else ''}; {_ONLY_MEASURED})"
 
 
 def bound_fields(bounds: tuple[Bound, ...]) -> dict[str, float]:

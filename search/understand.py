@@ -16,7 +16,7 @@ from reader.labeler import Mention, clauses, label_diagnoses, label_findings, ne
 from search.alternatives import Alternative, alternatives, either_way, named_diagnoses
 from search.filters import build_filters
 from search.models import Interpretation
-from search.numbers import Bound, bound_fields, read_numbers
+from search.numbers import Bound, bound_fields, either_read_as, read_numbers
 from vectorstore import Condition, Filter, Match, MatchAny, any_of
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", re.IGNORECASE)
@@ -28,6 +28,14 @@ _STOP = frozenset((
 
 # "normal LV size" rules LV dilation out, as a report's "normal LV size" does; "preserved
 # LVEF" rules out LV dysfunction
+# "mild or severe LV dysfunction" asks for either end of the scale: read as no grade (read as
+# severe, it excluded the mild ones); "mild to moderate" and "moderate or severe" keep the
+# labeler's grade
+_MILD, _SEVERE = r"(?:mild|slight)(?:ly)?", r"(?:severe|marked)(?:ly)?"
+_GRADE_JOIN = (r"\s*+(?:[,./-]|or|and\s*/\s*or|to)\s*+"  # "." the clause break a comma makes
+               r"(?:moderate(?:ly)?\s*+(?:[,./-]|or|to)\s*+(?:or\s+)?)?")
+_EITHER_END = re.compile(rf"\b(?:{_MILD}{_GRADE_JOIN}{_SEVERE}|{_SEVERE}{_GRADE_JOIN}{_MILD})\b",
+                         re.IGNORECASE)
 _NORMAL = re.compile(r"\b(?:normal|preserved)\s+"
                      r"(lv|left\s+ventricular|rv|right\s+ventricular|biventricular)?\s*"
                      r"(size|volumes?|dimensions?|(?:systolic\s+)?function|wall\s+thickness"
@@ -72,6 +80,8 @@ class QueryIntent:
     ruled_out_diagnoses: tuple[Diagnosis, ...]
     keyword_text: str  # the query without its negated clauses (BM25 cannot negate)
     bounds: tuple[Bound, ...] = ()  # measurement ranges ("LVEF below 35 %")
+    # "LVEF below 35 or above 70": groups of ranges, one of each holding
+    either_bounds: tuple[tuple[Bound, ...], ...] = ()
     # "DCM or HCM": the sides, each wanted whole; () when the query has no "or" (all wanted)
     any_of: tuple[Alternative, ...] = ()
     either_way: tuple[Finding, ...] = ()  # "with or without LGE": neither wanted nor ruled out
@@ -110,12 +120,12 @@ def _split(text: str) -> tuple[str, str]:
 
 def understand(text: str) -> QueryIntent:
     """Read a query: its measurement ranges first, then the words (the rest) like a report."""
-    bounds, rest = read_numbers(text)
-    rest, open_ = either_way(rest)
+    numbers = read_numbers(text)
+    rest, open_ = either_way(numbers.rest)
     affirmed, denied = _split(rest)
     # "reduced LVEF and preserved RVEF": the "normal ..." phrases rule out (`_normals`); left
     # in, the clause's "reduced" made the RV's dysfunction wanted as well
-    plain = _NORMAL.sub(" ", affirmed)
+    plain = _EITHER_END.sub(" ", _NORMAL.sub(" ", affirmed))
     positive = (Mention.POSITIVE, Mention.UNCERTAIN)
     wanted = {f: label.severity for f, label in label_findings(plain).items()
               if label.mention in positive}
@@ -131,7 +141,8 @@ def understand(text: str) -> QueryIntent:
         text=text, wanted=wanted, ruled_out=ruled_out, diagnoses=diagnoses,
         ruled_out_diagnoses=tuple(d for d, label in label_diagnoses(denied).items()
                                   if label.mention is Mention.NEGATIVE),
-        keyword_text=affirmed.replace(" . ", " "), bounds=bounds, any_of=sides,
+        keyword_text=affirmed.replace(" . ", " "), bounds=numbers.bounds,
+        either_bounds=numbers.either, any_of=sides,
         either_way=open_)
 
 
@@ -177,9 +188,13 @@ def _one_grade(intent: QueryIntent, finding: Finding) -> Severity | None:
 
 def measured_filter(intent: QueryIntent) -> Filter:
     """The measurement ranges the query states (whatever the mode: numbers are numbers)."""
-    if not intent.bounds:
-        return Filter()
-    return build_filters(bound_fields(intent.bounds)).measured_filter()
+    where = Filter()
+    if intent.bounds:
+        where = build_filters(bound_fields(intent.bounds)).measured_filter()
+    for group in intent.either_bounds:
+        where = where.and_(any_of([build_filters(bound_fields((b,))).measured_filter()
+                                   for b in group]))
+    return where
 
 
 def stated_filter(intent: QueryIntent) -> Filter | None:
@@ -198,7 +213,9 @@ def interpretation(intent: QueryIntent) -> Interpretation:
         ruled_out=[f.value for f in intent.ruled_out],
         diagnoses=[d.value for d in intent.diagnoses],
         ruled_out_diagnoses=[d.value for d in intent.ruled_out_diagnoses],
-        measurements=[b.read_as() for b in intent.bounds],
+        measurements=[b.read_as() for b in intent.bounds]
+        + [either_read_as(g) for g in intent.either_bounds],
         measurement_filters=bound_fields(intent.bounds),
+        measurement_any_of=[[bound_fields((b,)) for b in g] for g in intent.either_bounds],
         any_of=[a.labels() for a in intent.any_of],
         either_way=[f.value for f in intent.either_way])

@@ -29,6 +29,11 @@ D, F = Diagnosis, Finding
     ("LV and/or RV dilation", [[F.LV_DILATION], [F.RV_DILATION]]),
     ("DCM or normal heart", [[D.DCM], [D.NORMAL]]),
     ("DCM with LGE or HCM", [[D.DCM, F.LGE], [D.HCM]]),
+    # a slash and "vs" were "and": both diagnoses' criteria, which no heart meets
+    ("HCM/DCM", [[D.HCM], [D.DCM]]),
+    ("DCM vs HCM", [[D.DCM], [D.HCM]]),
+    ("DCM versus ARVC", [[D.DCM], [D.ARVC]]),
+    ("LV/RV dilation", [[F.LV_DILATION], [F.RV_DILATION]]),
 ])
 def test_each_side_of_an_or_is_read_apart(query: str, sides: list[list[object]]) -> None:
     intent = understand(query)
@@ -39,6 +44,10 @@ def test_each_side_of_an_or_is_read_apart(query: str, sides: list[list[object]])
 
 
 @pytest.mark.parametrize("query", ["dilated LV", "no LGE or effusion", "DCM or something",
+                                   # not an "or": a "with", a unit, "and/or" alone
+                                   "HCM w/ LGE", "LVEDVi over 100 ml/m2 with DCM",
+                                   # the thickening is the pericardium's (it was LVH)
+                                   "pericardial effusion or thickening",
                                    # the "or" of a bound the number reader leaves
                                    "HCM, 2 or more segments of LGE",
                                    "DCM 60 years or older with LGE"])

@@ -35,6 +35,26 @@ def test_lvef_below_35_returns_exactly_the_clean_measured_studies(engine: Search
     assert lines["1.2"] == ["measured LVEF 25 %, asked < 35 %"]
 
 
+def _measured_above(limit: float) -> set[str]:
+    return {c.uid for c in CASES if c.measured and c.measured.get("lvef_pct", -1) > limit
+            and "lvef_pct" not in c.flagged}
+
+
+def test_either_range_of_an_or_returns_the_studies_of_both(engine: SearchEngine) -> None:
+    """"LVEF below 35 or above 60": read as one range, it was refused as no LVEF is both."""
+    response = engine.search(SearchRequest(q="LVEF below 35 or above 60", mode=Mode.IMAGES,
+                                           page=Page(limit=50, per_patient=False)))
+    found = {r.study_instance_uid for r in response.results}
+    assert _measured_below(35) and _measured_above(60)
+    assert found == _measured_below(35) | _measured_above(60)
+    assert response.interpretation is not None
+    assert response.interpretation.measurement_any_of == [[{"lvef_max": 34.95},
+                                                           {"lvef_min": 60.05}]]
+    assert response.interpretation.measurements[0].startswith("LVEF < 35 % or LVEF > 60 %")
+    lines = {r.study_instance_uid: r.explanation.measured for r in response.results}
+    assert lines["1.2"] == ["measured LVEF 25 %, asked < 35 %"]  # only the range it meets
+
+
 def test_absolute_volumes_are_searched_as_written(engine: SearchEngine) -> None:
     """"LVEDV > 200 ml" was read as nothing: only the indexed volumes were filterable."""
     for query, field in (("RVEDV over 100 ml", "rv_edv_min"), ("LVEDV below 150 ml", "lv_edv_max")):

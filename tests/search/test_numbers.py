@@ -7,7 +7,7 @@ import re
 import pytest
 
 from search import QueryError
-from search.numbers import bound_fields, read_numbers
+from search.numbers import Numbers, bound_fields, either_read_as, read_numbers
 
 
 @pytest.mark.parametrize(("query", "fields"), [
@@ -36,16 +36,27 @@ from search.numbers import bound_fields, read_numbers
     ("EF below 35 and over 60 years old", {"lvef_max": 34.95}),
     ("EF 0.3-0.4", {"lvef_min": 30.0, "lvef_max": 40.0}),
     ("EF between 0.3 and 40", {"lvef_min": 0.3, "lvef_max": 40.0}),  # a fraction only alone
+    # the number's own side, inclusive; each was left to the words (no range at all)
+    ("LVEF 35% or less", {"lvef_max": 35.0}),
+    ("LVEF of 35 or below", {"lvef_max": 35.0}),
+    ("EF 40 % and above", {"lvef_min": 40.0}),
+    ("LV mass 150 g or greater", {"lv_mass_min": 150.0}),
+    ("wall thickness 15 mm or more", {"max_wall_thickness_min": 15.0}),
+    ("LVEF less than or equal to 35", {"lvef_max": 35.0}),
+    ("EF greater than or equal to 50 %", {"lvef_min": 50.0}),
+    ("LVEF equal to or below 35", {"lvef_max": 35.0}),
+    ("LVEF at or above 55", {"lvef_min": 55.0}),
+    # a hyphen for a space: "less-than" was read as "at least"
+    ("EF less-than 35", {"lvef_max": 34.95}),
 ])
 def test_a_number_phrase_becomes_a_range(query: str, fields: dict[str, float]) -> None:
-    bounds, _ = read_numbers(query)
-    assert bound_fields(bounds) == fields
+    assert bound_fields(read_numbers(query).bounds) == fields
 
 
 @pytest.mark.parametrize("query", ["LGE over 3 segments", "LGE 1-2 segments", "LGE 2019-2021",
                                    "late gadolinium enhancement in 2 of 17 segments"])
 def test_lge_is_its_burden_only_with_a_percentage(query: str) -> None:
-    assert read_numbers(query) == ((), query)
+    assert read_numbers(query) == Numbers((), (), query)
 
 
 def test_a_long_run_of_spaces_is_read_in_linear_time() -> None:
@@ -57,27 +68,27 @@ def test_a_long_run_of_spaces_is_read_in_linear_time() -> None:
 
 
 def test_the_rest_of_the_query_is_kept_for_the_words() -> None:
-    bounds, rest = read_numbers("DCM with LVEF under 30 %, no LGE")
-    assert [b.name for b in bounds] == ["lvef"]
-    assert rest == "DCM with , no LGE"
+    numbers = read_numbers("DCM with LVEF under 30 %, no LGE")
+    assert [b.name for b in numbers.bounds] == ["lvef"]
+    assert numbers.rest == "DCM with , no LGE"
 
 
 def test_it_says_how_it_read_the_numbers() -> None:
-    (bound,), _ = read_numbers("LVEF below 35 %")
+    (bound,) = read_numbers("LVEF below 35 %").bounds
     assert bound.read_as().startswith("LVEF < 35 % (from 'LVEF below 35 %'")
-    (bound,), _ = read_numbers("EF over 20 and EF below 35")
+    (bound,) = read_numbers("EF over 20 and EF below 35").bounds
     assert bound.read_as().startswith("LVEF > 20 and < 35 %")
 
 
 def test_a_number_without_a_comparison_is_left_to_the_words() -> None:
-    assert read_numbers("heart with ef 40") == ((), "heart with ef 40")
+    assert read_numbers("heart with ef 40") == Numbers((), (), "heart with ef 40")
 
 
 def test_a_converted_number_says_so() -> None:
-    (bound,), _ = read_numbers("wall thickness over 1.5 cm")
+    (bound,) = read_numbers("wall thickness over 1.5 cm").bounds
     assert bound.read_as().startswith("max wall thickness > 15 mm (from 'wall thickness over "
                                       "1.5 cm', 1.5 cm read as 15 mm;")
-    (bound,), _ = read_numbers("EF under 0.35")
+    (bound,) = read_numbers("EF under 0.35").bounds
     assert "0.35 read as 35 %" in bound.read_as()
 
 
@@ -95,3 +106,50 @@ def test_a_number_no_heart_has_or_a_wrong_unit_is_a_one_line_error(query: str,
                                                                    message: str) -> None:
     with pytest.raises(QueryError, match=re.escape(message)):
         read_numbers(query)
+
+
+@pytest.mark.parametrize(("query", "groups"), [
+    ("LVEF below 35 or above 70", [[{"lvef_max": 34.95}, {"lvef_min": 70.05}]]),
+    # it was refused: "no LVEF is > 70 and < 35 %"
+    ("LVEF < 35% or LVEF > 70%", [[{"lvef_max": 34.95}, {"lvef_min": 70.05}]]),
+    ("EF < 35 %, or > 70 %", [[{"lvef_max": 34.95}, {"lvef_min": 70.05}]]),
+    ("LVEF between 30 and 40 or above 60",
+     [[{"lvef_min": 30.0, "lvef_max": 40.0}, {"lvef_min": 60.05}]]),
+    ("either LVEF below 30 or LV mass over 200 g",
+     [[{"lvef_max": 29.95}, {"lv_mass_min": 200.05}]]),
+    ("LVEF below 35 and/or RVEF below 35", [[{"lvef_max": 34.95}, {"rvef_max": 34.95}]]),
+])
+def test_ranges_joined_by_or_are_alternatives(query: str,
+                                              groups: list[list[dict[str, float]]]) -> None:
+    numbers = read_numbers(query)
+    assert numbers.bounds == ()
+    assert [[bound_fields((b,)) for b in g] for g in numbers.either] == groups
+    assert numbers.rest == ""
+
+
+def test_an_or_of_ranges_beside_a_range_that_holds() -> None:
+    numbers = read_numbers("LV mass over 150 g with LVEF below 35 or above 70, no LGE")
+    assert bound_fields(numbers.bounds) == {"lv_mass_min": 150.05}
+    (group,) = numbers.either
+    assert either_read_as(group).startswith("LVEF < 35 % or LVEF > 70 % (from 'LVEF below 35 "
+                                            "or above 70'")
+    assert numbers.rest == "with , no LGE"
+
+
+@pytest.mark.parametrize(("query", "phrase"), [
+    ("DCM or LVEF below 30", "LVEF below 30"),
+    ("LVEF below 30 or DCM", "LVEF below 30"),
+    ("LVEF below 30, or hypertrophy", "LVEF below 30"),
+])
+def test_an_or_between_a_range_and_words_is_refused(query: str, phrase: str) -> None:
+    """Read as a filter, the range dropped every study of the other side ("DCM or LVEF below
+    30" kept only the LVEF below 30)."""
+    with pytest.raises(QueryError, match=re.escape(f"'{phrase}': an 'or' between a measurement "
+                                                   "range and words is not read")):
+        read_numbers(query)
+
+
+@pytest.mark.parametrize("query", ["EF below 35, 60 or older", "aged 60 or over, EF below 35",
+                                   "LVEF below 35 with 2 or more segments of LGE"])
+def test_the_or_of_an_age_or_a_count_is_not_refused(query: str) -> None:
+    assert bound_fields(read_numbers(query).bounds) == {"lvef_max": 34.95}

@@ -42,6 +42,18 @@ from search.understand import intent_filter, understand
      {Finding.RV_SYSTOLIC_DYSFUNCTION}),
     ("reduced RVEF and preserved LVEF", {Finding.RV_SYSTOLIC_DYSFUNCTION: None},
      {Finding.LV_SYSTOLIC_DYSFUNCTION}),
+    # either end of the scale is no grade (read as severe, the mild ones were excluded)
+    ("mild or severe LV dysfunction", {Finding.LV_SYSTOLIC_DYSFUNCTION: None}, set()),
+    ("mildly to severely dilated RV", {Finding.RV_DILATION: None}, set()),
+    ("mild, moderate or severe LVH", {Finding.LV_HYPERTROPHY: None}, set()),
+    ("moderate or severe LV dysfunction", {Finding.LV_SYSTOLIC_DYSFUNCTION: Severity.SEVERE},
+     set()),
+    # a thickening that is not the LV wall's (each was read as LV hypertrophy)
+    ("pericardial thickening", {}, set()),
+    ("thickening of the pericardium", {}, set()),
+    ("thickened aortic valve", {}, set()),
+    ("reduced systolic wall thickening", {}, set()),
+    ("septal thickening", {Finding.LV_HYPERTROPHY: None}, set()),
 ])
 def test_findings_wanted_and_ruled_out(query: str, wanted: dict[Finding, Severity | None],
                                        ruled_out: set[Finding]) -> None:
@@ -71,6 +83,10 @@ def test_normal_size_or_function_rules_the_finding_out() -> None:
 def test_a_severe_grade_excludes_a_mild_measured_grade_without_a_report() -> None:
     where = intent_filter(understand("severely dilated LV"), use_reports=False, use_images=True)
     assert any(getattr(c, "key", "") == "measured_severity.lv_dilation" for c in where.must_not)
+    where = intent_filter(understand("mildly or severely dilated LV"), use_reports=False,
+                          use_images=True)
+    assert not any(getattr(c, "key", "") == "measured_severity.lv_dilation"
+                   for c in where.must_not)
 
 
 def test_a_normal_heart_is_read_as_the_normal_diagnosis() -> None:
