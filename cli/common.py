@@ -34,9 +34,12 @@ def settings_of(ctx: typer.Context) -> Settings:
     return settings
 
 
-def fail(message: str, as_json: bool = False) -> NoReturn:
+def fail(message: str, as_json: bool | None = None) -> NoReturn:
     """One clear line on stderr, exit status 1; with `--json`, `{"error": ...}` on stdout too,
-    so a script reading the output gets JSON either way."""
+    so a script reading the output gets JSON either way. `as_json` None: whether the command
+    line asked for JSON (every subcommand with `--json` names it so)."""
+    if as_json is None:
+        as_json = "--json" in sys.argv[1:]
     # the message quotes what the user typed: "[/x]" is text, not Rich markup
     console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     if as_json:

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -118,5 +119,36 @@ app.add_typer(accounts.audit_app, name="audit")
 app.add_typer(accounts.db_app, name="db")
 
 
+# Typer raises its own copy of Click's exceptions (0.29 on), older ones Click's: both are caught
+_CLICK_ERRORS: tuple[type[Exception], ...] = (typer.TyperException, click.ClickException)
+_ABORTS: tuple[type[BaseException], ...] = (typer.Abort, click.Abort)
+
+
 def main() -> None:
-    app()
+    """The entry point: a usage error (a missing argument, a bad option value, an unknown
+    command) is one line naming it and where to read more, as every other error is (Click
+    drew a five-line box); with `--json`, a JSON object too."""
+    try:
+        status = app(standalone_mode=False)
+    except _CLICK_ERRORS as error:
+        usage_failure(error)
+    except _ABORTS:
+        console.print("aborted", highlight=False)
+        raise SystemExit(130) from None
+    if isinstance(status, int) and status:
+        raise SystemExit(status)
+
+
+def usage_failure(error: Exception) -> None:
+    """One line for a Click error; the help text where nothing was given (`cmr-search`)."""
+    code = int(getattr(error, "exit_code", 2))
+    if type(error).__name__ == "NoArgsIsHelpError":
+        error.show()  # type: ignore[attr-defined]  # the help, as asked for by giving nothing
+        raise SystemExit(code) from None
+    ctx = getattr(error, "ctx", None)
+    where = ctx.command_path if ctx is not None else "cmr-search"
+    message = error.format_message()  # type: ignore[attr-defined]
+    try:
+        fail(f"{where}: {message} (see '{where} --help')")
+    except typer.Exit:
+        raise SystemExit(code) from None

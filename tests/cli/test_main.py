@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from cli.main import app
+from cli.main import app, main
 
 runner = CliRunner()
 
@@ -54,6 +54,41 @@ def test_bad_arguments_get_a_clear_error(tmp_path: Path) -> None:
     assert "no readable MR images" in result.output and "Traceback" not in result.output
     result = runner.invoke(app, ["synth", str(png_file(tmp_path)), "--studies", "1"])
     assert result.exit_code == 1 and "is not a folder" in result.output
+
+
+@pytest.mark.parametrize(("argv", "line"), [
+    (["query"], "error: cmr-search query: Missing argument 'text'. (see 'cmr-search query "
+                "--help')"),
+    (["query", "x", "--limit", "many"], "error: cmr-search query: Invalid value for '--limit'"),
+    (["nosuch"], "error: cmr-search: No such command 'nosuch'."),
+    (["similar", "1.2", "--bogus"], "error: cmr-search similar: No such option: --bogus"),
+])
+def test_a_usage_error_is_one_line(argv: list[str], line: str, monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """Click drew a five-line box: usage, a hint, and the message framed."""
+    monkeypatch.setattr("sys.argv", ["cmr-search", *argv])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(line) and err.count("\n") == 1, err
+
+
+def test_a_usage_error_with_json_is_json_too(monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.argv", ["cmr-search", "query", "--json"])
+    with pytest.raises(SystemExit):
+        main()
+    assert "Missing argument 'text'" in json.loads(capsys.readouterr().out)["error"]
+
+
+def test_no_arguments_shows_the_help(monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.argv", ["cmr-search"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2
+    assert "Case-retrieval search" in capsys.readouterr().out
 
 
 @pytest.mark.slow
