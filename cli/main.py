@@ -51,6 +51,10 @@ def main_callback(ctx: typer.Context) -> None:
                         handlers=[RichHandler(console=console, show_path=False)])
     for package in _PACKAGES:
         logging.getLogger(package).setLevel(settings.log_level)
+    # pynetdicom logs a refused association or an abort as ERROR lines of its own; the
+    # PacsError that follows says why in one line, in our settings' terms
+    if logging.getLevelName(settings.log_level) != logging.DEBUG:
+        logging.getLogger("pynetdicom").setLevel(logging.CRITICAL)
     ctx.obj = settings
 
 

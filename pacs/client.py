@@ -23,7 +23,12 @@ class PacsError(Exception):
 
 
 class TransientError(PacsError):
-    """A failure worth retrying: a 5xx, a timeout, a refused or dropped connection."""
+    """A failure worth retrying: a 5xx, a timeout, a refused or dropped connection.
+    `retry_after_s`: how long the server asked us to wait (HTTP Retry-After), if it did."""
+
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 @dataclass(frozen=True)

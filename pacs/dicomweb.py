@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import requests
+import urllib3
 from dicomweb_client.api import DICOMwebClient
 from pydicom import dcmwrite
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.pixels.utils import get_expected_length
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from requests.adapters import HTTPAdapter
 
 from pacs.client import PacsError, RemoteSeries, RemoteStudy, TransientError, date_range
 
@@ -34,6 +38,7 @@ _SERIES_FIELDS = ("SeriesInstanceUID", "Modality", "SeriesNumber", "SeriesDescri
 _AS_STORED = (("application/dicom", "*"),)
 _NATIVE = {ExplicitVRLittleEndian, ImplicitVRLittleEndian, ExplicitVRBigEndian}
 _PIXELS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+_CHUNK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,63 @@ def _count(item: dict[str, Any], tag: str) -> int | None:
         return None
 
 
+def _retry_after_s(response: requests.Response | None) -> float | None:
+    """Seconds a 429 or 503 asks us to wait (Retry-After: seconds or an HTTP date)."""
+    value = response.headers.get("Retry-After", "").strip() if response is not None else ""
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None  # unreadable: our own backoff
+    if when.tzinfo is None:
+        return None
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+class _Deadline(HTTPAdapter):
+    """Reads each answer whole within `transfer_timeout_s` seconds: requests' timeout bounds
+    each wait for bytes only, so a server sending a byte a second held the run forever."""
+
+    def __init__(self, transfer_timeout_s: float) -> None:
+        super().__init__()
+        self.transfer_timeout_s = transfer_timeout_s
+
+    def send(self, request: requests.PreparedRequest, stream: bool = False,
+             *args: Any, **kwargs: Any) -> requests.Response:
+        response = super().send(request, stream, *args, **kwargs)
+        if stream:
+            return response
+        deadline, chunks = time.monotonic() + self.transfer_timeout_s, []
+        try:
+            for chunk in _arriving(response):
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise requests.Timeout(f"the answer took over {self.transfer_timeout_s:g} "
+                                           "s in all (CMR_SEARCH_PACS_TRANSFER_TIMEOUT_S)")
+        except BaseException:
+            response.close()
+            raise
+        response._content = b"".join(chunks)  # read: Session.send finds it there
+        return response
+
+
+def _arriving(response: requests.Response) -> Iterator[bytes]:
+    """The body as it arrives (`read1`: what the socket has; `iter_content` waits for a whole
+    chunk, so one slow chunk was never timed), urllib3's errors as requests' own."""
+    try:
+        while chunk := response.raw.read1(_CHUNK, decode_content=True):
+            yield chunk
+    except urllib3.exceptions.ProtocolError as error:
+        raise requests.exceptions.ChunkedEncodingError(error) from None
+    except urllib3.exceptions.ReadTimeoutError as error:
+        raise requests.exceptions.ReadTimeout(error) from None
+    except urllib3.exceptions.DecodeError as error:
+        raise requests.exceptions.ContentDecodingError(error) from None
+
+
 @contextmanager
 def _translated(what: str) -> Iterator[None]:
     """requests' and the server's failures as one-line PacsErrors (transient or not)."""
@@ -66,7 +128,9 @@ def _translated(what: str) -> Iterator[None]:
     except requests.HTTPError as error:
         status = error.response.status_code if error.response is not None else 0
         if status >= 500 or status in _TRANSIENT_STATUS:
-            raise TransientError(f"{what}: HTTP {status}") from None
+            wait = _retry_after_s(error.response)
+            asked = "" if wait is None else f" (the server asks to wait {wait:.0f} s)"
+            raise TransientError(f"{what}: HTTP {status}{asked}", wait) from None
         if status in (401, 403):
             raise PacsError(f"{what}: HTTP {status}, the server refused our credentials "
                             "(CMR_SEARCH_PACS_TOKEN or _USERNAME/_PASSWORD)") from None
@@ -74,7 +138,10 @@ def _translated(what: str) -> Iterator[None]:
     except requests.exceptions.SSLError:
         raise PacsError(f"{what}: TLS certificate not trusted (CMR_SEARCH_PACS_CA_BUNDLE)") \
             from None
-    except (requests.Timeout, requests.ConnectionError) as error:
+    except requests.Timeout as error:
+        said = str(error) if "in all" in str(error) else type(error).__name__
+        raise TransientError(f"{what}: {said}") from None
+    except requests.ConnectionError as error:
         raise TransientError(f"{what}: {type(error).__name__}") from None
     except requests.exceptions.ChunkedEncodingError:
         raise TransientError(f"{what}: the transfer broke off (the server closed the "
@@ -127,9 +194,13 @@ class DicomwebPacs:
 
     def __init__(self, url: str, auth: WebAuth = WebAuth(), verify_tls: bool | Path = True,
                  timeout_s: float = 60.0,
-                 session_factory: Callable[[], requests.Session] = _Session) -> None:
+                 session_factory: Callable[[], requests.Session] = _Session,
+                 transfer_timeout_s: float | None = None) -> None:
         self.url = url
         session = session_factory()
+        if transfer_timeout_s is not None:
+            session.mount("https://", _Deadline(transfer_timeout_s))
+            session.mount("http://", _Deadline(transfer_timeout_s))
         session.verify = str(verify_tls) if isinstance(verify_tls, Path) else verify_tls
         if auth.token:
             session.headers["Authorization"] = f"Bearer {auth.token}"

@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from pydicom.uid import (
 )
 from pynetdicom import AE, build_role, evt
 from pynetdicom.association import Association
+from pynetdicom.pdu_primitives import A_ABORT
 from pynetdicom.sop_class import (  # type: ignore[attr-defined]
     BasicTextSRStorage,
     ComprehensiveSRStorage,
@@ -77,6 +80,25 @@ class _Received:
         return 0x0000
 
 
+@dataclass(frozen=True)
+class _Link:
+    """An association and the ACSE primitives the peer sent on it (its answer, an abort)."""
+
+    assoc: Association
+    received: list[Any]
+
+    def peer_aborted(self, wait_s: float = 1.0) -> bool:
+        """Whether the peer sent an A-ABORT (our own abort on a timeout is not received);
+        the reactor thread records it a moment after the request gave up."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            if any(isinstance(p, A_ABORT) for p in self.received):
+                return True
+            if time.monotonic() > deadline or not self.assoc.is_alive():
+                return any(isinstance(p, A_ABORT) for p in self.received)
+            time.sleep(0.02)
+
+
 class DimsePacs:
     """One DIMSE peer, called `called_aet` at `host`:`port`; we call as `calling_aet`."""
 
@@ -112,32 +134,61 @@ class DimsePacs:
             raise TransientError(f"{what}: {type(error).__name__}") from None
 
     @contextmanager
-    def _association(self, ae: AE, what: str, **kwargs: Any) -> Iterator[Association]:
+    def _association(self, ae: AE, what: str, **kwargs: Any) -> Iterator[_Link]:
         self._reachable(what)
+        answers: list[Any] = []  # the peer's A-ASSOCIATE answer, to name why it rejected us
+        handlers = [*kwargs.pop("evt_handlers", []),
+                    (evt.EVT_ACSE_RECV, lambda event: answers.append(event.primitive))]
         try:
-            assoc = ae.associate(self.host, self.port, ae_title=self.called_aet, **kwargs)
+            assoc = ae.associate(self.host, self.port, ae_title=self.called_aet,
+                                 evt_handlers=handlers, **kwargs)
         except OSError as error:
             raise TransientError(f"{what}: {type(error).__name__}") from None
         if assoc.is_rejected:
-            raise PacsError(f"{what}: association rejected (is AE title {self.calling_aet!r} "
-                            "known to the PACS?)")
+            raise self._rejected(what, answers)
         if not assoc.is_established:
             raise TransientError(f"{what}: no association (peer unreachable or aborted)")
         try:
-            yield assoc
+            yield _Link(assoc, answers)
         finally:
             if assoc.is_established:
                 assoc.release()
+
+    def _rejected(self, what: str, answers: list[Any]) -> PacsError:
+        """Why the peer refused the association, in the terms of our settings."""
+        answer = next((a for a in answers if getattr(a, "result", None) in (1, 2)), None)
+        source, reason = getattr(answer, "result_source", None), getattr(answer, "diagnostic",
+                                                                          None)
+        if source == 1 and reason == 3:
+            return PacsError(f"{what}: the PACS does not know our AE title "
+                             f"{self.calling_aet!r} (CMR_SEARCH_PACS_AE_TITLE; its "
+                             "administrator adds it)")
+        if source == 1 and reason == 7:
+            return PacsError(f"{what}: the PACS is not called {self.called_aet!r} (the AE "
+                             "title in dimse://AET@host:port)")
+        said = "" if answer is None else f": {answer.source_str}, {answer.reason_str}"
+        if answer is not None and answer.result == 2:  # "rejected (transient)": busy
+            return TransientError(f"{what}: association rejected for now{said}")
+        return PacsError(f"{what}: association rejected{said}")
+
+    def _no_answer(self, link: _Link, what: str) -> TransientError:
+        """No status: the peer aborted (Orthanc does so to an AE title it does not allow to
+        query or retrieve), or the answer never came."""
+        if link.peer_aborted():
+            return TransientError(f"{what}: the PACS aborted the association (does it allow "
+                                  f"AE title {self.calling_aet!r} this request? "
+                                  "CMR_SEARCH_PACS_AE_TITLE)")
+        return TransientError(f"{what}: no response in {self.timeout_s:g} s")
 
     def _find(self, query: Dataset, what: str) -> list[Dataset]:
         ae = self._ae()
         ae.add_requested_context(StudyRootQueryRetrieveInformationModelFind)
         found: list[Dataset] = []
-        with self._association(ae, what) as assoc:
-            for status, identifier in assoc.send_c_find(
+        with self._association(ae, what) as link:
+            for status, identifier in link.assoc.send_c_find(
                     query, StudyRootQueryRetrieveInformationModelFind):
                 if not status:  # no answer in time, or the association dropped
-                    raise TransientError(f"{what}: no response")
+                    raise self._no_answer(link, what)
                 if status.Status in _PENDING and identifier is not None:
                     found.append(identifier)
                 elif status.Status != 0x0000:
@@ -199,18 +250,32 @@ class DimsePacs:
         query.SeriesInstanceUID = series_instance_uid
         return query
 
-    def _check_retrieve(self, responses: Iterator[tuple[Dataset, Dataset | None]],
-                        what: str) -> None:
+    def _check_retrieve(self, link: _Link,
+                        responses: Iterator[tuple[Dataset, Dataset | None]], what: str) -> None:
         for status, _ in responses:
             if not status:
-                raise TransientError(f"{what}: no response")
+                raise self._no_answer(link, what)
             code = int(status.Status)
             if code in _PENDING or code == 0x0000:
                 continue
-            if code == 0xB000 or (code & 0xF000) == 0xA000 or (code & 0xF000) == 0xC000:
-                failed = status.get("NumberOfFailedSuboperations", "?")
-                raise PacsError(f"{what}: status 0x{code:04X}, {failed} instances failed")
-            raise PacsError(f"{what}: status 0x{code:04X}")
+            failed = _int(status.get("NumberOfFailedSuboperations"))
+            counted = f", {failed} instances failed" if failed else ""
+            raise PacsError(f"{what}: status 0x{code:04X} ({self._meaning(code)}){counted}")
+
+    def _meaning(self, code: int) -> str:
+        """A C-GET or C-MOVE status in words (PS3.4 C.4.2.1.5 and C.4.3.1.3)."""
+        if code == 0xA801:
+            return (f"the PACS has no move destination {self.calling_aet!r}: it needs our AE "
+                    f"title with this host and port {self.store_port}")
+        if code in (0xA701, 0xA702):
+            return "the PACS is out of resources"
+        if code == 0xA900 or (code & 0xFF00) == 0xC000:
+            return "the PACS could not process it: no such series there, or it cannot read it"
+        if code == 0xB000:
+            return "some instances could not be sent"
+        if code == 0xFE00:
+            return "cancelled"
+        return "refused"
 
     def _get(self, study_instance_uid: str, series_instance_uid: str) -> None:
         ae = self._ae()
@@ -221,8 +286,8 @@ class DimsePacs:
         roles = [build_role(sop_class, scp_role=True) for sop_class in _STORAGE]
         handlers = [(evt.EVT_C_STORE, self._received.on_store)]
         with self._association(ae, "C-GET series", ext_neg=roles,
-                               evt_handlers=handlers) as assoc:
-            self._check_retrieve(assoc.send_c_get(
+                               evt_handlers=handlers) as link:
+            self._check_retrieve(link, link.assoc.send_c_get(
                 self._series_query(study_instance_uid, series_instance_uid),
                 StudyRootQueryRetrieveInformationModelGet), "C-GET series")
 
@@ -246,8 +311,8 @@ class DimsePacs:
         self._storage_scp()
         ae = self._ae()
         ae.add_requested_context(StudyRootQueryRetrieveInformationModelMove)
-        with self._association(ae, "C-MOVE series") as assoc:
-            self._check_retrieve(assoc.send_c_move(
+        with self._association(ae, "C-MOVE series") as link:
+            self._check_retrieve(link, link.assoc.send_c_move(
                 self._series_query(study_instance_uid, series_instance_uid),
                 self.calling_aet, StudyRootQueryRetrieveInformationModelMove), "C-MOVE series")
 

@@ -32,7 +32,8 @@ def _client(address: PacsAddress, settings: Settings) -> PacsClient:
         verify = settings.pacs_ca_bundle
         if not verify.is_file():
             raise PacsError(f"CMR_SEARCH_PACS_CA_BUNDLE {verify}: no such file")
-    return DicomwebPacs(address.url, auth, verify, settings.pacs_timeout_s)
+    return DicomwebPacs(address.url, auth, verify, settings.pacs_timeout_s,
+                        transfer_timeout_s=settings.pacs_transfer_timeout_s)
 
 
 def report_index(paths: list[Path]) -> ReportIndex:

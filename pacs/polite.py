@@ -16,6 +16,9 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _MAX_BACKOFF_S = 60.0
+# a Retry-After is honoured up to this; a server asking for an hour gets our retries sooner
+# (the run would otherwise sit still), and fails the study once they are spent
+_MAX_RETRY_AFTER_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,8 @@ class Polite:
                         raise TransientError(f"{error} (after {attempts} tries)") from error
                     failure = error
             delay = min(self.manners.backoff_s * 2 ** attempt, _MAX_BACKOFF_S)
+            if failure.retry_after_s is not None:  # the server's own word, within reason
+                delay = max(delay, min(failure.retry_after_s, _MAX_RETRY_AFTER_S))
             self.retried += 1
             logger.info("%s failed (%s); retry %d of %d in %.1f s", what, failure,
                         attempt + 1, self.manners.retries, delay)

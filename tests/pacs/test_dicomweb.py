@@ -27,9 +27,11 @@ class FakeSession(requests.Session):
     """Answers GETs from a script; any other method fails the test."""
 
     def __init__(self, status: int = 200, body: Any = None,
-                 error: Exception | None = None, parts: list[bytes] | None = None) -> None:
+                 error: Exception | None = None, parts: list[bytes] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__()
         self.status, self.body, self.error, self.parts = status, body, error, parts
+        self.answer_headers = headers or {}
         self.seen: list[tuple[str, str, dict[str, str]]] = []
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any,
@@ -43,6 +45,7 @@ class FakeSession(requests.Session):
             raise self.error
         response = requests.Response()
         response.status_code = self.status
+        response.headers.update(self.answer_headers)
         if self.parts is None:
             response._content = json.dumps(self.body or []).encode()
             response.headers["Content-Type"] = "application/dicom+json"
@@ -179,3 +182,64 @@ def test_our_tls_setting_wins_over_the_environment(monkeypatch: pytest.MonkeyPat
         assert merged["verify"] == verify
     plain = _Session().merge_environment_settings("https://pacs.test", {}, None, None, None)
     assert plain["verify"] == str(tmp_path / "system.pem")  # no setting of ours: the host's
+
+
+@pytest.mark.parametrize(("header", "wait"), [
+    ("30", 30.0),
+    ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),  # a date already past: at once (our backoff)
+    ("soon", None),  # unreadable: our own backoff
+])
+def test_a_busy_server_says_how_long_to_wait(header: str, wait: float | None) -> None:
+    session = FakeSession(status=429, headers={"Retry-After": header})
+    with pytest.raises(TransientError, match="QIDO-RS studies: HTTP 429") as error:
+        _client(session).find_studies(None, None, 0, 10)
+    assert error.value.retry_after_s == wait
+    assert ("asks to wait" in str(error.value)) is (wait is not None)
+
+
+@pytest.fixture
+def trickling_server() -> Any:
+    """A local HTTP server that sends its JSON answer one byte every 50 ms."""
+    import http.server
+    import threading
+    import time
+
+    class Trickle(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps([STUDY]).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/dicom+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                for byte in body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.05)
+            except OSError:
+                pass  # the client gave up
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/dicom-web"
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_answer_trickling_past_the_transfer_timeout_is_transient(
+        trickling_server: str) -> None:
+    """Each byte came well within the 5 s read timeout, so the answer (and the index run)
+    could take as long as the server liked."""
+    import time
+
+    pacs = DicomwebPacs(trickling_server, WebAuth(), True, 5.0, transfer_timeout_s=0.5)
+    start = time.monotonic()
+    with pytest.raises(TransientError, match=r"^QIDO-RS studies: the answer took over 0.5 s "
+                                             r"in all \(CMR_SEARCH_PACS_TRANSFER_TIMEOUT_S\)$"):
+        pacs.find_studies(None, None, 0, 10)
+    assert time.monotonic() - start < 3.0
+    pacs.close()

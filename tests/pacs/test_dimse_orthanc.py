@@ -28,9 +28,10 @@ def loaded(orthanc: Orthanc, study_files: dict[str, list[Path]]) -> list[str]:
 
 
 def _settings(data: Path, **extra: object) -> Settings:
-    return Settings(data_dir=data, pacs_ae_title=OUR_AET, pacs_rate_limit=0,
-                    pacs_backoff_s=0.1, pacs_retries=1, pacs_timeout_s=10,
-                    **extra)  # type: ignore[arg-type]
+    values: dict[str, object] = {"data_dir": data, "pacs_ae_title": OUR_AET,
+                                 "pacs_rate_limit": 0, "pacs_backoff_s": 0.1,
+                                 "pacs_retries": 1, "pacs_timeout_s": 10}
+    return Settings(**(values | extra))  # type: ignore[arg-type]
 
 
 def test_c_find_lists_the_studies_with_their_counts(orthanc: Orthanc, loaded: list[str],
@@ -75,6 +76,36 @@ def test_an_unknown_peer_is_one_line(tmp_path: Path) -> None:
     archive = open_pacs(address, _settings(tmp_path), DataLayout(tmp_path))
     with pytest.raises(PacsError, match=r"C-FIND studies: .* \(after 2 tries\)"):
         archive.list_studies()
+
+
+def test_an_ae_title_the_pacs_does_not_allow_is_named(orthanc: Orthanc,
+                                                      tmp_path: Path) -> None:
+    """Orthanc accepts the association and aborts it at the C-FIND: that was "no response",
+    five times, which named neither the cause nor the setting."""
+    settings = _settings(tmp_path, pacs_ae_title="STRANGER", pacs_retries=0)
+    archive = open_pacs(PacsAddress.parse(orthanc.dimse), settings, DataLayout(tmp_path))
+    with pytest.raises(PacsError, match=r"^C-FIND studies: the PACS aborted the association "
+                                        r"\(does it allow AE title 'STRANGER' this request\? "
+                                        r"CMR_SEARCH_PACS_AE_TITLE\)"):
+        archive.list_studies()
+    archive.close()
+
+
+def test_a_series_the_pacs_lacks_says_so(orthanc: Orthanc, tmp_path: Path) -> None:
+    """It was "status 0xC000, 0 instances failed"."""
+    from fakes.orthanc import AET
+
+    from pacs.dimse import DimsePacs
+
+    pacs = DimsePacs(AET, "127.0.0.1", orthanc.dicom_port, OUR_AET, 10.0, "move",
+                     orthanc.store_port)
+    try:
+        with pytest.raises(PacsError, match=r"^C-MOVE series: status 0xC000 \(the PACS could "
+                                            r"not process it: no such series there") as error:
+            pacs.fetch_series("1.2.3", "1.2.3.4", tmp_path / "series")
+        assert "instances failed" not in str(error.value)
+    finally:
+        pacs.close()
 
 
 def test_index_over_dimse_then_a_rerun_fetches_nothing(orthanc: Orthanc, loaded: list[str],

@@ -3,6 +3,8 @@ doubling waits, the rest raised at once."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from pacs.client import PacsError, TransientError
@@ -22,6 +24,16 @@ class Clock:
         self.now += seconds
 
 
+def _scripted(answers: list[object]) -> Callable[[], object]:
+    """A request answering with each of `answers` in turn (an exception is raised)."""
+    def request() -> object:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+    return request
+
+
 def test_requests_are_spaced_by_the_rate_limit() -> None:
     clock = Clock()
     polite = Polite(Manners(rate_limit=4.0, retries=0), clock, clock.sleep)
@@ -34,14 +46,7 @@ def test_requests_are_spaced_by_the_rate_limit() -> None:
 def test_transient_failures_are_retried_with_doubling_backoff() -> None:
     clock = Clock()
     polite = Polite(Manners(rate_limit=0, retries=3, backoff_s=0.5), clock, clock.sleep)
-    answers: list[object] = [TransientError("HTTP 503"), TransientError("Timeout"), "ok"]
-
-    def flaky() -> object:
-        answer = answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
+    flaky = _scripted([TransientError("HTTP 503"), TransientError("Timeout"), "ok"])
     assert polite.call("fetch", flaky) == "ok"
     assert clock.sleeps == [0.5, 1.0] and polite.retried == 2
 
@@ -75,3 +80,15 @@ def test_a_refusal_is_not_retried() -> None:
 def test_manners_are_validated() -> None:
     with pytest.raises(ValueError, match="out of range"):
         Manners(concurrency=0)
+
+
+def test_a_server_asking_to_wait_is_waited_for_within_reason() -> None:
+    """A 429 or 503 with Retry-After was retried after our own 1 s, as fast as before."""
+    clock = Clock()
+    polite = Polite(Manners(rate_limit=0, retries=3, backoff_s=1.0), clock, clock.sleep)
+    busy = _scripted([TransientError("HTTP 429", retry_after_s=30.0),
+                      TransientError("HTTP 503", retry_after_s=0.5),
+                      TransientError("HTTP 503", retry_after_s=7200.0), "ok"])
+    assert polite.call("fetch", busy) == "ok"
+    # its 30 s; our 2 s where it asked less; an hour capped at 5 minutes
+    assert clock.sleeps == [30.0, 2.0, 300.0]

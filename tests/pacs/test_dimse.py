@@ -1,0 +1,67 @@
+"""The DIMSE client against a local pynetdicom peer: a refused association says which AE
+title is wrong, in the terms of our settings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fakes.orthanc import free_port
+from pynetdicom import AE
+from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelFind  # type: ignore
+
+from pacs.client import PacsError, TransientError
+from pacs.dimse import DimsePacs
+
+
+@pytest.fixture
+def peer() -> Iterator[tuple[AE, int]]:
+    """A C-FIND peer called PEER that knows only the calling AE title CMRSEARCH."""
+    ae = AE(ae_title="PEER")
+    ae.add_supported_context(StudyRootQueryRetrieveInformationModelFind)
+    ae.require_calling_aet = ["CMRSEARCH"]
+    ae.require_called_aet = True
+    port = free_port()
+    server: Any = ae.start_server(("127.0.0.1", port), block=False,
+                                  evt_handlers=[])
+    yield ae, port
+    server.shutdown()
+
+
+@pytest.mark.parametrize(("called", "calling", "says"), [
+    ("PEER", "STRANGER", "the PACS does not know our AE title 'STRANGER' "
+                         "(CMR_SEARCH_PACS_AE_TITLE"),
+    ("WRONG", "CMRSEARCH", "the PACS is not called 'WRONG' (the AE title in "
+                           "dimse://AET@host:port)"),
+])
+def test_a_rejected_association_names_the_wrong_ae_title(peer: tuple[AE, int], called: str,
+                                                         calling: str, says: str) -> None:
+    """Both were "association rejected (is AE title ... known to the PACS?)", which named
+    ours even where the PACS's own title was wrong."""
+    pacs = DimsePacs(called, "127.0.0.1", peer[1], calling, timeout_s=5.0)
+    with pytest.raises(PacsError, match="^" + re.escape(f"C-FIND studies: {says}")) as error:
+        pacs.find_studies(None, None, 0, 10)
+    assert not isinstance(error.value, TransientError)  # retrying cannot help
+
+
+def test_a_busy_peer_is_transient() -> None:
+    """A-ASSOCIATE-RJ "rejected (transient)", as a PACS at its association limit answers."""
+    ae = AE(ae_title="PEER")
+    ae.add_supported_context(StudyRootQueryRetrieveInformationModelFind)
+    ae.maximum_associations = 1
+    port = free_port()
+    server: Any = ae.start_server(("127.0.0.1", port), block=False)
+    try:
+        holder = AE(ae_title="CMRSEARCH")
+        holder.add_requested_context(StudyRootQueryRetrieveInformationModelFind)
+        held = holder.associate("127.0.0.1", port, ae_title="PEER")
+        assert held.is_established
+        pacs = DimsePacs("PEER", "127.0.0.1", port, "CMRSEARCH", timeout_s=5.0)
+        with pytest.raises(TransientError, match=r"^C-FIND studies: association rejected "
+                                                 r"for now: .*Local limit exceeded"):
+            pacs.find_studies(None, None, 0, 10)
+        held.release()
+    finally:
+        server.shutdown()
