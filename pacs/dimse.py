@@ -16,10 +16,15 @@ from typing import Any
 
 from pydicom.dataset import Dataset
 from pydicom.uid import (
+    JPEG2000,
     ExplicitVRLittleEndian,
     ImplicitVRLittleEndian,
     JPEG2000Lossless,
+    JPEGBaseline8Bit,
+    JPEGExtended12Bit,
     JPEGLosslessSV1,
+    JPEGLSLossless,
+    JPEGLSNearLossless,
     RLELossless,
 )
 from pynetdicom import AE, build_role, evt
@@ -42,8 +47,12 @@ logger = logging.getLogger(__name__)
 
 _STORAGE = (MRImageStorage, EnhancedMRImageStorage, BasicTextSRStorage, EnhancedSRStorage,
             ComprehensiveSRStorage)
+# what the reader decodes (pylibjpeg: JPEG, JPEG-LS, JPEG 2000, RLE), so a PACS sends each
+# series as it holds it: one that cannot transcode JPEG-LS, a common archive syntax, refused
+# the C-GET where only the lossless JPEG and JPEG 2000 syntaxes were offered
 _SYNTAXES = [ExplicitVRLittleEndian, ImplicitVRLittleEndian, RLELossless, JPEG2000Lossless,
-             JPEGLosslessSV1]  # what the reader decodes
+             JPEGLosslessSV1, JPEGLSLossless, JPEGLSNearLossless, JPEG2000, JPEGBaseline8Bit,
+             JPEGExtended12Bit]
 _PENDING = (0xFF00, 0xFF01)
 
 

@@ -108,6 +108,41 @@ def test_a_series_the_pacs_lacks_says_so(orthanc: Orthanc, tmp_path: Path) -> No
         pacs.close()
 
 
+def test_a_series_the_pacs_holds_as_jpeg_ls_arrives_as_such(
+        orthanc: Orthanc, study_files: dict[str, list[Path]], tmp_path: Path) -> None:
+    """JPEG-LS was not among the syntaxes C-GET offered: a PACS that cannot transcode it
+    (a common archive syntax) had no way to send the series."""
+    import numpy as np
+    from fakes.orthanc import AET
+    from pydicom.uid import JPEGLSLossless, generate_uid
+
+    from pacs.dimse import DimsePacs
+
+    source = next(p for files in study_files.values() for p in files
+                  if "PixelData" in (d := dcmread(p)) and int(d.get("NumberOfFrames", 1)) == 1)
+    ds = dcmread(source)
+    pixels = ds.pixel_array.copy()
+    if ds.file_meta.TransferSyntaxUID.is_compressed:
+        ds.decompress()
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    ds.compress(JPEGLSLossless, encoding_plugin="pyjpegls", generate_instance_uid=False)
+    packed = tmp_path / "packed.dcm"
+    ds.save_as(packed, enforce_file_format=True)
+    orthanc.upload([packed])
+    pacs = DimsePacs(AET, "127.0.0.1", orthanc.dicom_port, OUR_AET, 10.0)
+    try:
+        assert pacs.fetch_series(ds.StudyInstanceUID, ds.SeriesInstanceUID,
+                                 tmp_path / "got") > 0
+    finally:
+        pacs.close()
+    (got,) = (tmp_path / "got").iterdir()
+    received = dcmread(got)
+    assert received.file_meta.TransferSyntaxUID == JPEGLSLossless
+    received.pixel_array_options(decoding_plugin="pylibjpeg")
+    assert np.array_equal(received.pixel_array, pixels)
+
+
 def test_index_over_dimse_then_a_rerun_fetches_nothing(orthanc: Orthanc, loaded: list[str],
                                                        tmp_path: Path) -> None:
     from fakes.encoder import FakeEncoder

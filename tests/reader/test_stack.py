@@ -143,3 +143,24 @@ def test_pydicoms_log_lines_about_odd_files_are_kept_quiet(
         for path in paths:
             str(pydicom.dcmread(path).PatientName)
     assert not [r for r in caplog.records if r.name.startswith("pydicom")]
+
+
+def test_jpeg_ls_as_a_pacs_stores_it_is_read_as_the_uncompressed_series(
+        tmp_path: Path) -> None:
+    """DICOMweb fetches series in the syntax the PACS holds, and JPEG-LS lossless is a common
+    one; it was never read here. pyjpegls (a test dependency) encodes; the product decodes
+    with pylibjpeg-libjpeg, checked apart, as pyjpegls is not installed beside it."""
+    from pydicom.uid import JPEGLSLossless
+
+    plain = _series_of(tmp_path / "plain", (3, 3))
+    packed = _series_of(tmp_path / "packed", (3, 3))
+    for path in packed:
+        ds = pydicom.dcmread(path)
+        ds.compress(JPEGLSLossless, encoding_plugin="pyjpegls", generate_instance_uid=False)
+        ds.save_as(path, enforce_file_format=True)
+        ds = pydicom.dcmread(path)
+        assert ds.file_meta.TransferSyntaxUID == JPEGLSLossless
+        ds.pixel_array_options(decoding_plugin="pylibjpeg")
+        assert np.array_equal(ds.pixel_array, pydicom.dcmread(
+            tmp_path / "plain" / path.name).pixel_array)
+    assert np.array_equal(_load(packed).images, _load(plain).images)
