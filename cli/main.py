@@ -136,9 +136,10 @@ def main() -> None:
         status = app(standalone_mode=False)
     except _CLICK_ERRORS as error:
         usage_failure(error)
-    except _ABORTS:
+    except _ABORTS as error:  # Ctrl-C (130, as a shell counts it), or the end of input at a prompt
         console.print("aborted", highlight=False)
-        raise SystemExit(130) from None
+        interrupted = isinstance(error.__cause__ or error.__context__, KeyboardInterrupt)
+        raise SystemExit(130 if interrupted else 1) from None
     if isinstance(status, int) and status:
         raise SystemExit(status)
 
@@ -151,7 +152,7 @@ def usage_failure(error: Exception) -> None:
         raise SystemExit(code) from None
     ctx = getattr(error, "ctx", None)
     where = ctx.command_path if ctx is not None else "cmr-search"
-    message = error.format_message()  # type: ignore[attr-defined]
+    message = str(error.format_message()).rstrip(".")  # type: ignore[attr-defined]
     try:
         fail(f"{where}: {message} (see '{where} --help')")
     except typer.Exit:

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from pydicom.uid import (
 )
 from pynetdicom import AE, build_role, evt
 from pynetdicom.association import Association
-from pynetdicom.pdu_primitives import A_ABORT
+from pynetdicom.pdu_primitives import A_ABORT, A_P_ABORT
 from pynetdicom.sop_class import (  # type: ignore[attr-defined]
     BasicTextSRStorage,
     ComprehensiveSRStorage,
@@ -71,6 +71,7 @@ class _Received:
         self.lock = threading.Lock()
         self.folders: dict[str, Path] = {}
         self.by_series: dict[str, int] = {}  # bytes received for each series being fetched
+        self.failures: dict[str, str] = {}  # why an instance of a series could not be written
         self.bytes = 0
 
     def on_store(self, event: Any) -> int:
@@ -81,8 +82,13 @@ class _Received:
         if folder is None:
             return 0xA801  # not asked for: refused
         data = event.encoded_dataset(include_meta=True)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{ds.SOPInstanceUID}.dcm").write_bytes(data)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{ds.SOPInstanceUID}.dcm").write_bytes(data)
+        except OSError as error:  # a full disk: ours to say (pynetdicom's log is quiet)
+            with self.lock:
+                self.failures[series] = f"{folder}: {error.strerror or type(error).__name__}"
+            return 0xA700  # out of resources: the PACS counts the instance failed
         with self.lock:
             self.bytes += len(data)
             self.by_series[series] = self.by_series.get(series, 0) + len(data)
@@ -91,20 +97,24 @@ class _Received:
 
 @dataclass(frozen=True)
 class _Link:
-    """An association and the ACSE primitives the peer sent on it (its answer, an abort)."""
+    """An association, the ACSE primitives the peer sent on it (its answer, an abort), and
+    when it was made."""
 
     assoc: Association
     received: list[Any]
+    started: float = field(default_factory=time.monotonic)
 
-    def peer_aborted(self, wait_s: float = 1.0) -> bool:
-        """Whether the peer sent an A-ABORT (our own abort on a timeout is not received);
-        the reactor thread records it a moment after the request gave up."""
+    def ended_by_peer(self, wait_s: float = 1.0) -> type | None:
+        """A_ABORT when the peer aborted, A_P_ABORT when the connection closed under it
+        (our own abort on a timeout is not received); the reactor thread records either a
+        moment after the request gave up."""
         deadline = time.monotonic() + wait_s
         while True:
-            if any(isinstance(p, A_ABORT) for p in self.received):
-                return True
-            if time.monotonic() > deadline or not self.assoc.is_alive():
-                return any(isinstance(p, A_ABORT) for p in self.received)
+            found = next((type(p) for p in self.received
+                          if isinstance(p, (A_ABORT, A_P_ABORT))), None)
+            if found is not None or time.monotonic() > deadline \
+                    or not self.assoc.is_alive():
+                return found
             time.sleep(0.02)
 
 
@@ -146,6 +156,7 @@ class DimsePacs:
     def _association(self, ae: AE, what: str, **kwargs: Any) -> Iterator[_Link]:
         self._reachable(what)
         answers: list[Any] = []  # the peer's A-ASSOCIATE answer, to name why it rejected us
+        started = time.monotonic()
         handlers = [*kwargs.pop("evt_handlers", []),
                     (evt.EVT_ACSE_RECV, lambda event: answers.append(event.primitive))]
         try:
@@ -158,7 +169,7 @@ class DimsePacs:
         if not assoc.is_established:
             raise TransientError(f"{what}: no association (peer unreachable or aborted)")
         try:
-            yield _Link(assoc, answers)
+            yield _Link(assoc, answers, started)
         finally:
             if assoc.is_established:
                 assoc.release()
@@ -182,11 +193,16 @@ class DimsePacs:
 
     def _no_answer(self, link: _Link, what: str) -> TransientError:
         """No status: the peer aborted (Orthanc does so to an AE title it does not allow to
-        query or retrieve), or the answer never came."""
-        if link.peer_aborted():
-            return TransientError(f"{what}: the PACS aborted the association (does it allow "
-                                  f"AE title {self.calling_aet!r} this request? "
-                                  "CMR_SEARCH_PACS_AE_TITLE)")
+        query or retrieve) or closed the connection, or the answer never came."""
+        ended = link.ended_by_peer()
+        hint = f"does it allow AE title {self.calling_aet!r} this request? " \
+            "CMR_SEARCH_PACS_AE_TITLE"
+        if ended is A_ABORT:
+            return TransientError(f"{what}: the PACS aborted the association ({hint})")
+        waited = time.monotonic() - link.started
+        if ended is A_P_ABORT and waited < self.timeout_s:
+            return TransientError(f"{what}: the PACS closed the connection after "
+                                  f"{waited:.0f} s ({hint})")
         return TransientError(f"{what}: no response in {self.timeout_s:g} s")
 
     def _find(self, query: Dataset, what: str) -> list[Dataset]:
@@ -245,9 +261,16 @@ class DimsePacs:
                 self._move(study_instance_uid, series_instance_uid)
             else:
                 self._get(study_instance_uid, series_instance_uid)
+        except PacsError as error:
+            with self._received.lock:
+                failure = self._received.failures.get(series_instance_uid)
+            if failure is None:
+                raise
+            raise PacsError(f"{error}; writing them here failed: {failure}") from None
         finally:
             with self._received.lock:
                 self._received.folders.pop(series_instance_uid, None)
+                self._received.failures.pop(series_instance_uid, None)
                 received = self._received.by_series.pop(series_instance_uid, 0)
         return received
 
@@ -278,7 +301,7 @@ class DimsePacs:
                     f"title with this host and port {self.store_port}")
         if code in (0xA701, 0xA702):
             return "the PACS is out of resources"
-        if code == 0xA900 or (code & 0xFF00) == 0xC000:
+        if code == 0xA900 or (code & 0xF000) == 0xC000:
             return "the PACS could not process it: no such series there, or it cannot read it"
         if code == 0xB000:
             return "some instances could not be sent"

@@ -105,6 +105,8 @@ class _NotRegional:
 # (how it contracts: "reduced systolic wall thickening" is hypokinesis)
 _NOT_WALL = r"(?:pericardi\w*|valv\w*|leaflets?|cusps?)"
 _THICKENED = (rf"(?<!systolic )(?<!systolic wall )(?<!pericardium )(?<!pericardium is )"
+              # "the pericardium is not thickened" was LV hypertrophy ruled out
+              rf"(?<!pericardium not )(?<!pericardium is not )(?<!pericardium was not )"
               rf"(?<!pericardial )(?<!valve )(?<!valvular )(?<!leaflet )"
               rf"thicken(?:ed|ing)(?! (?:of (?:the )?)?(?:\w+ )?{_NOT_WALL})")
 
@@ -200,9 +202,14 @@ _PERICARDIAL_PAIR = re.compile(r"\b(pericardial\s+(?:effusion|fluid))\s+(and|or|
                                r"(thicken(?:ing|ed))\b", re.IGNORECASE)
 
 
+# "thickened, calcified pericardium": the comma would cut the thickening from its subject
+_THICKENED_LIST = re.compile(rf"\b(thickened),\s*+(?=\w+\s+{_NOT_WALL})", re.IGNORECASE)
+
+
 def _normalise(text: str) -> str:
     for pattern, replacement in _ABBREVIATIONS:
         text = re.sub(pattern, replacement, text, flags=re.IGNORECASE)
+    text = _THICKENED_LIST.sub(r"\1 ", text)
     return _PERICARDIAL_PAIR.sub(r"\1 \2 pericardial \3", text)
 
 

@@ -107,7 +107,8 @@ _PATTERN = re.compile(
     rf"|(?P<compare>{_COMPARE})\s*+{_number('value', signed=True)}{_unit('unit')}"
     rf"|{_number('from')}{_unit('from_unit')}\s*+(?:-|to)\s*+{_number('to')}{_unit('to_unit')}"
     rf"|{_number('post_value')}{_unit('post_unit')}\s*+(?:or|and)\s++"
-    rf"(?P<post>{_alternatives([*_OR_LESS, *_OR_MORE])})(?![a-z0-9]))"
+    # not "EF 50 and over 65 years": the "over" is the age's
+    rf"(?P<post>{_alternatives([*_OR_LESS, *_OR_MORE])})(?![a-z0-9])(?!\s*+\d))"
     # a second side of the same measurement ("LVEF above 50 but below 60", "below 35 or above
     # 70"), not an age or a count ("EF below 35 and over 60 years")
     rf"(?:\s*+(?P<join>(?:,\s*+)?(?:and|but|&|{_EITHER})|,)?\s*+(?P<compare2>{_COMPARE})\s*+"
@@ -258,6 +259,12 @@ def _checked(bound: Bound) -> Bound:
 _OR_JOIN = re.compile(rf"\s*+,?\s*+(?:either\s+)?{_EITHER}\s*+(?:either\s+)?", re.IGNORECASE)
 # an "or" next to a range that joins it to words ("DCM or LVEF below 30"); not the "or" of a
 # count or an age ("2 or more segments")
+# a range or a number right after a range, without a measurement's name: a third comparison
+# ("EF below 35 or above 55 and below 60"), a second range ("LVEF 20-35 or 55 or more"); it
+# was left to the words, the study list then wider than asked
+_TAIL = re.compile(rf"\s*+(?:,|and|but|&|{_EITHER})?\s*+(?:between\s++|(?:{_COMPARE})\s*+)?"
+                   rf"-?\d++(?:\.\d++)?+{_unit('unit')}{_NOT_A_MEASURE}"
+                   r"(?!\s*+or\s++(?:older|younger)\b)", re.IGNORECASE)
 _OR_BEFORE = re.compile(rf"\b{_EITHER}\s*+$", re.IGNORECASE)
 _OR_AFTER = re.compile(rf"^\s*+,?\s*+{_EITHER}\b(?!\s+(?:{'|'.join(_OR_LESS + _OR_MORE)}"
                        r"|older|younger)\b)", re.IGNORECASE)
@@ -285,6 +292,10 @@ def read_numbers(text: str) -> Numbers:
     groups: list[list[Bound]] = []
     kept, at = [], 0
     for m in matches:  # the query without the phrases read (words outside them stay)
+        if tail := _TAIL.match(text, m.end()):
+            raise QueryError(f"'{' '.join((m.group(0) + tail.group(0)).split())}': a range "
+                             "is read with its measurement's name; name it on each side "
+                             "('LVEF below 35 or LVEF above 70')")
         between = text[at:m.start()]
         if groups and _OR_JOIN.fullmatch(between):
             groups[-1] += _bound(m)

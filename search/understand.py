@@ -32,8 +32,10 @@ _STOP = frozenset((
 # severe, it excluded the mild ones); "mild to moderate" and "moderate or severe" keep the
 # labeler's grade
 _MILD, _SEVERE = r"(?:mild|slight)(?:ly)?", r"(?:severe|marked)(?:ly)?"
-_GRADE_JOIN = (r"\s*+(?:[,./-]|or|and\s*/\s*or|to)\s*+"  # "." the clause break a comma makes
-               r"(?:moderate(?:ly)?\s*+(?:[,./-]|or|to)\s*+(?:or\s+)?)?")
+# the last join an "or", "to", "-" or "/" ("mild, moderate or severe"): "RV dysfunction is mild,
+# severe LV dilation" grades two findings
+_GRADE_JOIN = (r"\s*+(?:,\s*+moderate(?:ly)?\s*+,?\s*+)?(?:or|to|-|/|and\s*/\s*or)\s*+"
+               r"(?:moderate(?:ly)?\s*+(?:or|to|-|/)\s*+)?")
 _EITHER_END = re.compile(rf"\b(?:{_MILD}{_GRADE_JOIN}{_SEVERE}|{_SEVERE}{_GRADE_JOIN}{_MILD})\b",
                          re.IGNORECASE)
 _NORMAL = re.compile(r"\b(?:normal|preserved)\s+"
@@ -122,10 +124,11 @@ def understand(text: str) -> QueryIntent:
     """Read a query: its measurement ranges first, then the words (the rest) like a report."""
     numbers = read_numbers(text)
     rest, open_ = either_way(numbers.rest)
+    rest = _EITHER_END.sub(" ", rest)  # before the clauses: a comma splits one
     affirmed, denied = _split(rest)
     # "reduced LVEF and preserved RVEF": the "normal ..." phrases rule out (`_normals`); left
     # in, the clause's "reduced" made the RV's dysfunction wanted as well
-    plain = _EITHER_END.sub(" ", _NORMAL.sub(" ", affirmed))
+    plain = _NORMAL.sub(" ", affirmed)
     positive = (Mention.POSITIVE, Mention.UNCERTAIN)
     wanted = {f: label.severity for f, label in label_findings(plain).items()
               if label.mention in positive}

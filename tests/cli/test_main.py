@@ -57,10 +57,10 @@ def test_bad_arguments_get_a_clear_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("argv", "line"), [
-    (["query"], "error: cmr-search query: Missing argument 'text'. (see 'cmr-search query "
+    (["query"], "error: cmr-search query: Missing argument 'text' (see 'cmr-search query "
                 "--help')"),
     (["query", "x", "--limit", "many"], "error: cmr-search query: Invalid value for '--limit'"),
-    (["nosuch"], "error: cmr-search: No such command 'nosuch'."),
+    (["nosuch"], "error: cmr-search: No such command 'nosuch' (see 'cmr-search --help')"),
     (["similar", "1.2", "--bogus"], "error: cmr-search similar: No such option: --bogus"),
 ])
 def test_a_usage_error_is_one_line(argv: list[str], line: str, monkeypatch: pytest.MonkeyPatch,

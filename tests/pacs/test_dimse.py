@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fakes.orthanc import free_port
+from pydicom.dataset import Dataset
 from pynetdicom import AE
 from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelFind  # type: ignore
 
@@ -65,3 +67,41 @@ def test_a_busy_peer_is_transient() -> None:
         held.release()
     finally:
         server.shutdown()
+
+
+class _StoreEvent:
+    """What pynetdicom hands the C-STORE handler: the dataset and its encoding."""
+
+    def __init__(self, series: str, sop: str) -> None:
+        self.dataset = Dataset()
+        self.dataset.SeriesInstanceUID, self.dataset.SOPInstanceUID = series, sop
+
+    def encoded_dataset(self, include_meta: bool = True) -> bytes:
+        return b"DICM"
+
+
+def test_an_instance_that_cannot_be_written_here_is_named_as_ours(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk or a read-only cache: pynetdicom logged the error (now kept quiet) and the
+    PACS's status 0xB000 read as its own failure."""
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    pacs = DimsePacs("PEER", "127.0.0.1", 104, "CMRSEARCH")
+
+    def get(study: str, series: str) -> None:
+        assert pacs._received.on_store(_StoreEvent(series, "1.2.3.4.1")) == 0xA700
+        raise PacsError("C-GET series: status 0xB000 (some instances could not be sent), "
+                        "1 instances failed")
+
+    monkeypatch.setattr(pacs, "_get", get)
+    with pytest.raises(PacsError, match=r"1 instances failed; writing them here failed: .*file"):
+        pacs.fetch_series("1.2.3", "1.2.3.4", blocked / "series")
+    assert pacs._received.failures == {}
+
+
+@pytest.mark.parametrize(("code", "says"), [
+    (0xA801, "no move destination 'CMRSEARCH'"), (0xA702, "out of resources"),
+    (0xC000, "no such series"), (0xC511, "no such series"), (0xB000, "could not be sent"),
+    (0xFE00, "cancelled"), (0xA900, "could not process")])
+def test_a_retrieve_status_is_said_in_words(code: int, says: str) -> None:
+    assert says in DimsePacs("PEER", "127.0.0.1", 104, "CMRSEARCH")._meaning(code)

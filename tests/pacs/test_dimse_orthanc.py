@@ -136,6 +136,7 @@ def test_a_series_the_pacs_holds_as_jpeg_ls_arrives_as_such(
                                  tmp_path / "got") > 0
     finally:
         pacs.close()
+        orthanc.delete_instance(ds.SOPInstanceUID)  # the module's PACS holds its studies only
     (got,) = (tmp_path / "got").iterdir()
     received = dcmread(got)
     assert received.file_meta.TransferSyntaxUID == JPEGLSLossless

@@ -84,6 +84,10 @@ _RWMA = Finding.REGIONAL_WALL_MOTION_ABNORMALITY
     # a report's pericardium or valve thickened is not LV hypertrophy (it was read as one)
     ("Pericardial effusion and thickening.", Finding.LV_HYPERTROPHY, Mention.NOT_MENTIONED),
     ("Thickened pericardium.", Finding.LV_HYPERTROPHY, Mention.NOT_MENTIONED),
+    # from a review: ruled out LV hypertrophy (a study's report then excluded it from "LVH")
+    ("The pericardium is not thickened.", Finding.LV_HYPERTROPHY, Mention.NOT_MENTIONED),
+    ("Thickened, calcified pericardium.", Finding.LV_HYPERTROPHY, Mention.NOT_MENTIONED),
+    ("The septum is not thickened.", Finding.LV_HYPERTROPHY, Mention.NEGATIVE),
     ("Thickened mitral valve leaflets.", Finding.LV_HYPERTROPHY, Mention.NOT_MENTIONED),
     ("Reduced systolic wall thickening of the inferior wall.", Finding.LV_HYPERTROPHY,
      Mention.NOT_MENTIONED),

@@ -149,6 +149,31 @@ def test_an_or_between_a_range_and_words_is_refused(query: str, phrase: str) -> 
         read_numbers(query)
 
 
+@pytest.mark.parametrize(("query", "phrase"), [
+    # a third comparison, a second range without the name: left to the words, the list was
+    # wider than asked (LVEF 70 passed "below 35 or above 55 and below 60")
+    ("EF below 35 or above 55 and below 60", "EF below 35 or above 55 and below 60"),
+    ("LVEF over 20 but under 35 or over 60", "LVEF over 20 but under 35 or over 60"),
+    ("LVEF between 20 and 35 or between 60 and 70", "LVEF between 20 and 35 or between 60"),
+    ("LVEF 20-35 or 55 or more", "LVEF 20-35 or 55"),
+])
+def test_a_range_without_its_measurements_name_is_refused(query: str, phrase: str) -> None:
+    with pytest.raises(QueryError, match=re.escape(f"'{phrase}': a range is read with its "
+                                                   "measurement's name")):
+        read_numbers(query)
+
+
+def test_naming_the_measurement_on_each_side_reads_both() -> None:
+    numbers = read_numbers("LVEF 20-35 or LVEF 55 or more")
+    assert [[bound_fields((b,)) for b in g] for g in numbers.either] == [
+        [{"lvef_min": 20.0, "lvef_max": 35.0}, {"lvef_min": 55.0}]]
+
+
+def test_an_age_after_a_number_is_not_its_side() -> None:
+    """"EF 50 and over 65 years old" was read as LVEF >= 50."""
+    assert read_numbers("EF 50 and over 65 years old").bounds == ()
+
+
 @pytest.mark.parametrize("query", ["EF below 35, 60 or older", "aged 60 or over, EF below 35",
                                    "LVEF below 35 with 2 or more segments of LGE"])
 def test_the_or_of_an_age_or_a_count_is_not_refused(query: str) -> None:

@@ -48,6 +48,14 @@ from search.understand import intent_filter, understand
     ("mild, moderate or severe LVH", {Finding.LV_HYPERTROPHY: None}, set()),
     ("moderate or severe LV dysfunction", {Finding.LV_SYSTOLIC_DYSFUNCTION: Severity.SEVERE},
      set()),
+    # grades of two findings, not an "or" of grades (from a review: both were left ungraded
+    # and every finding of either clause required)
+    ("LV dilation mild and severe RV dysfunction", {Finding.LV_DILATION: Severity.MILD,
+                                                    Finding.RV_SYSTOLIC_DYSFUNCTION:
+                                                    Severity.SEVERE}, set()),
+    ("RV dysfunction is mild, severe LV dilation", {Finding.RV_SYSTOLIC_DYSFUNCTION:
+                                                    Severity.MILD,
+                                                    Finding.LV_DILATION: Severity.SEVERE}, set()),
     # a thickening that is not the LV wall's (each was read as LV hypertrophy)
     ("pericardial thickening", {}, set()),
     ("thickening of the pericardium", {}, set()),
