@@ -55,7 +55,8 @@ FILTERS: dict[str, tuple[str, Any]] = {
     "rv_edv_index=110..": ("rv_edv_index", lambda v: v >= 110),
     "lv_mass=150..": ("lv_mass_ed_g", lambda v: v >= 150),
 }
-QUERIES = ("LVEF below 35 %", "EF < 40", "LV mass over 150 g")
+QUERIES = ("LVEF below 35 %", "EF < 40", "LV mass over 150 g", "LVEF 35 % or less",
+           "LVEF below 35 or above 60")
 
 
 def expert_values() -> dict[str, dict[str, Any]]:
@@ -130,7 +131,9 @@ def query_table(engine: SearchEngine, experts: dict[str, dict[str, Any]]) -> Tab
         table.add_column(name)
     tests = {"LVEF below 35 %": ("lv_ef_pct", lambda v: v < 35),
              "EF < 40": ("lv_ef_pct", lambda v: v < 40),
-             "LV mass over 150 g": ("lv_mass_ed_g", lambda v: v > 150)}
+             "LV mass over 150 g": ("lv_mass_ed_g", lambda v: v > 150),
+             "LVEF 35 % or less": ("lv_ef_pct", lambda v: v <= 35),
+             "LVEF below 35 or above 60": ("lv_ef_pct", lambda v: v < 35 or v > 60)}
     for q in QUERIES:
         response = engine.search(SearchRequest(q=q, mode=Mode.IMAGES,
                                                page=Page(limit=100, per_patient=False)))
