@@ -122,6 +122,9 @@ class Users:
 
     def authenticate(self, name: str, password: str) -> Principal | None:
         """A local sign-in; None for a wrong name or password or a disabled account (alike)."""
+        if not _NAME.match(name):  # never a query: PostgreSQL refused a NUL with a 500
+            verify_password(None, password)  # as long as an unknown name takes
+            return None
         with self.database.session() as session:
             row = session.scalars(select(User).where(User.name == name)).first()
             stored = row.password_hash if row is not None else None

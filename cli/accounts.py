@@ -162,15 +162,19 @@ def export(ctx: typer.Context,
            = None) -> None:
     """Entries from SINCE as JSON lines (one object per entry, with its hashes)."""
     from db import AuditTrail
+    from db.audit import stored_time
 
     for value, name in ((since, "--since"), (until, "--until")):
         if value is not None:
             try:
-                datetime.fromisoformat(value)
+                stored_time(value)
             except ValueError:
                 fail(f"{name} {value!r}: not an ISO 8601 date or time")
     entries = AuditTrail(_database(ctx)).entries(since=since, until=until)
-    stream = out.open("w", encoding="utf-8") if out else sys.stdout
+    try:
+        stream = out.open("w", encoding="utf-8") if out else sys.stdout
+    except OSError as error:
+        fail(f"--out {out}: {error.strerror or type(error).__name__}")
     try:
         for entry in entries:
             stream.write(json.dumps(entry.as_dict(), sort_keys=True) + "\n")

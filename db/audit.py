@@ -11,7 +11,7 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -121,6 +121,16 @@ def _stored_fields(entry: AuditEntry) -> dict[str, Any]:
             "prev_hash": entry.prev_hash}
 
 
+def stored_time(value: str) -> str:
+    """An ISO 8601 date or time as entries store theirs (UTC, microseconds), so that text
+    order is time order; a time without an offset is UTC. ValueError for anything else
+    ("20261206" and "2026-12-06T03:55-05:00" compared as text missed every entry or the
+    wrong ones)."""
+    when = datetime.fromisoformat(value.strip())
+    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    return when.isoformat(timespec="microseconds")
+
+
 class AuditTrail:
     """Appends to and reads the chain in one database. Appends are serialised: a lock in the
     process, the head row locked (PostgreSQL) or the write lock (SQLite) across processes."""
@@ -165,12 +175,13 @@ class AuditTrail:
                 user_name: str | None = None, event_id: str | None = None,
                 study_uid: str | None = None, limit: int | None = None,
                 newest_first: bool = False) -> list[Entry]:
-        """Entries filtered by time (ISO 8601 prefixes compare as text), user, event, study."""
+        """Entries filtered by time (ISO 8601; `stored_time`: ValueError for another text),
+        user, event, study."""
         query = select(AuditEntry)
         if since:
-            query = query.where(AuditEntry.time >= since)
+            query = query.where(AuditEntry.time >= stored_time(since))
         if until:
-            query = query.where(AuditEntry.time < until)
+            query = query.where(AuditEntry.time < stored_time(until))
         if user_name:
             query = query.where(AuditEntry.user_name == user_name)
         if event_id:
@@ -182,6 +193,24 @@ class AuditTrail:
             query = query.limit(limit)
         with self.database.session() as session:
             return [_entry(row) for row in session.scalars(query)]
+
+    def failed_sign_ins(self, client: str, user_name: str, window_s: float) -> tuple[int, int]:
+        """Failed sign-ins in the last `window_s` seconds from `client`: of `user_name`
+        since its last success from there, and of any name."""
+        since = (datetime.now(UTC) - timedelta(seconds=window_s)).isoformat(
+            timespec="microseconds")
+        query = select(AuditEntry.user_name, AuditEntry.outcome).where(
+            AuditEntry.time >= since, AuditEntry.event_id == EventId.USER_AUTHENTICATION.value,
+            AuditEntry.event_type == EventType.LOGIN.value, AuditEntry.client == client[:64]
+        ).order_by(AuditEntry.seq)
+        by_name = by_client = 0
+        with self.database.session() as session:
+            for name, outcome in session.execute(query):
+                failed = outcome != Outcome.SUCCESS
+                by_client += failed
+                if name == user_name[:80]:
+                    by_name = by_name + 1 if failed else 0
+        return by_name, by_client
 
     def iter_all(self, batch: int = 1000) -> Iterator[AuditEntry]:
         after = 0

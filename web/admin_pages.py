@@ -85,6 +85,9 @@ def add_user(request: Request, principal: Admin, name: Annotated[str, Form(max_l
 @router.post("/admin/users/{name}/role", response_model=None)
 def set_role(request: Request, principal: Admin, name: Name,
              role: Annotated[str, Form(max_length=16)]) -> Response:
+    if name == principal.name and role != Role.ADMIN.value:
+        return _users_page(request, 400, "you cannot take the admin role from yourself: "
+                           "another administrator can (or `cmr-search users set-role`)")
     try:
         request.app.state.users.set_role(name, parse_role(role))
         request.app.state.tokens.forget()  # its tokens act with the new role at once
@@ -97,6 +100,9 @@ def set_role(request: Request, principal: Admin, name: Name,
 @router.post("/admin/users/{name}/disable", response_model=None)
 def disable(request: Request, principal: Admin, name: Name,
             disabled: Annotated[bool, Form()] = True) -> Response:
+    if name == principal.name and disabled:
+        return _users_page(request, 400, "you cannot disable your own account: another "
+                           "administrator can (or `cmr-search users disable`)")
     try:
         request.app.state.users.set_disabled(name, disabled)
         request.app.state.tokens.forget()
@@ -124,9 +130,14 @@ def audit(request: Request, principal: Admin, since: Text = "", until: Text = ""
           verify: bool = False) -> HTMLResponse:
     """The newest entries first, filtered; `verify` checks the whole chain."""
     trail = request.app.state.audit
-    entries = trail.entries(since=since or None, until=until or None, user_name=user or None,
-                            event_id=event or None, study_uid=study or None, limit=limit,
-                            newest_first=True)
+    try:
+        entries = trail.entries(since=since or None, until=until or None,
+                                user_name=user or None, event_id=event or None,
+                                study_uid=study or None, limit=limit, newest_first=True)
+    except ValueError:  # it listed nothing, and said nothing
+        return render(request, "error.html", 400, title="Bad filter",
+                      message=f"since {since!r} / until {until!r}: write an ISO 8601 date or "
+                      "time (UTC unless it names its offset)")
     problems = trail.verify() if verify else None
     return render(request, "admin_audit.html", entries=entries, problems=problems,
                   filters={"since": since, "until": until, "user": user, "event": event,

@@ -122,6 +122,8 @@ async def check_csrf(request: Request, principal: Principal | None) -> None:
         sent = value if isinstance(value, str) else None
     expected = request.session.get("csrf")
     if not isinstance(expected, str) or not sent or not hmac.compare_digest(sent, expected):
+        record(request, EventId.SECURITY_ALERT, Action.EXECUTE, outcome=Outcome.MINOR_FAILURE,
+               refused=f"{request.method} {request.url.path}", reason="CSRF token")
         raise Forbidden("the form is out of date (missing or wrong CSRF token): reload the page")
 
 
@@ -137,8 +139,11 @@ def record(request: Request, event_id: EventId, action: Action,
 
 
 def failed_sign_in(request: Request, name: str, reason: str) -> None:
+    """An audit entry for a refused sign-in, the name as typed (control characters, a NUL
+    among them, shown as "?")."""
+    shown = "".join(c if c.isprintable() else "?" for c in name[:80])
     request.app.state.audit.record(AuditEvent(
-        EventId.USER_AUTHENTICATION, Action.EXECUTE, name[:80], "", client_address(request),
+        EventId.USER_AUTHENTICATION, Action.EXECUTE, shown, "", client_address(request),
         Outcome.MINOR_FAILURE, EventType.LOGIN, (), {"reason": reason[:200]}))
 
 

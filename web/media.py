@@ -22,6 +22,7 @@ from accounts import Role
 from catalog import PayloadField, point_id
 from cmr_search.vocab import CINE_SLOTS, SAX_SLOTS, ClipSlot, PreviewKind
 from cmrclip.clips import ClipCache
+from vectorstore import StoreError
 from web.auth import require
 from web.deps import layout_of, store_of, study_encoder
 
@@ -118,7 +119,10 @@ def _frames(request: Request, data_dir: Path, uid: str, slot: str) -> list[np.nd
     if slot in SAX_SLICES:
         spec = study_encoder(request).spec
         return clip_frames(ClipCache(layout_of(request).clips, spec), uid, slot)
-    hits = store_of(request).retrieve([point_id(uid)])
+    try:
+        hits = store_of(request).retrieve([point_id(uid)])
+    except StoreError as error:  # no index yet: it was a 500
+        raise HTTPException(503, f"{error}".splitlines()[0]) from None
     previews = hits[0].payload.get(PayloadField.PREVIEWS, {}) if hits else {}
     path = previews.get(slot)
     if not path or not (data_dir / path).is_file():

@@ -12,8 +12,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from accounts import OidcError, OidcProvider, Principal
 from db import Action, EventId, EventType
-from web.auth import failed_sign_in, provider_principal, record, require
+from web.auth import client_address, failed_sign_in, provider_principal, record, require
 from web.pages import render
+
+# password guessing: an account from one address after 5 failures (since its last success),
+# any account from one address after 20, within 15 minutes; counted from the audit trail, so
+# every server process and a restart see the same; per address, so a guesser elsewhere cannot
+# lock the account's owner out
+THROTTLE_WINDOW_S, THROTTLE_PER_NAME, THROTTLE_PER_CLIENT = 900, 5, 20
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require(None))])
 Next = Annotated[str, Query(max_length=2000)]
@@ -46,6 +52,16 @@ def login_form(request: Request, next: Next = "/") -> HTMLResponse:
 def login(request: Request, name: Annotated[str, Form(max_length=80)],
           password: Annotated[str, Form(max_length=1024)],
           next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
+    by_name, by_client = request.app.state.audit.failed_sign_ins(
+        client_address(request), name, THROTTLE_WINDOW_S)
+    if by_name >= THROTTLE_PER_NAME or by_client >= THROTTLE_PER_CLIENT:
+        failed_sign_in(request, name, "throttled: too many failed sign-ins from this address")
+        page = render(request, "login.html", 429, next=local_path(next),
+                      error=f"Too many failed sign-ins from this computer: try again in "
+                      f"{THROTTLE_WINDOW_S // 60} minutes, or ask an administrator.",
+                      oidc=request.app.state.oidc is not None)
+        page.headers["Retry-After"] = str(THROTTLE_WINDOW_S)
+        return page
     principal = request.app.state.users.authenticate(name, password)
     if principal is None:
         failed_sign_in(request, name, "wrong name or password")

@@ -40,6 +40,28 @@ def test_users_tokens_and_the_audit_trail(env: Path) -> None:
     assert runner.invoke(app, ["audit", "export", "--since", "yesterday"]).exit_code == 1
 
 
+def test_export_reads_any_iso_time_as_the_moment_it_names(env: Path) -> None:
+    """Times were compared as text: "20261206" found nothing, a time with an offset the
+    wrong entries; an --out folder that does not exist was a traceback."""
+    from datetime import UTC, datetime, timedelta
+
+    runner.invoke(app, ["users", "add", "bob", "--role", "viewer", "--no-password"])
+    now = datetime.now(UTC)
+    before, after = now - timedelta(hours=1), now + timedelta(hours=1)
+    for since, found in ((f"{before:%Y%m%d}", 1), (before.strftime("%Y-%m-%d %H:%M"), 1),
+                         (before.astimezone(UTC).isoformat().replace("+00:00", "-05:00"), 0),
+                         (after.isoformat(), 0),
+                         ((before + timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M+05:00"), 1)):
+        exported = runner.invoke(app, ["audit", "export", "--since", since])
+        assert exported.exit_code == 0, exported.output
+        assert len([x for x in exported.stdout.splitlines() if x.startswith("{")]) == found, \
+            since
+    missing = runner.invoke(app, ["audit", "export", "--since", "2000-01-01", "--out",
+                                  str(env / "no" / "such" / "x.jsonl")])
+    assert missing.exit_code == 1 and "No such file or directory" in missing.output
+    assert "Traceback" not in missing.output
+
+
 def test_verify_fails_on_a_changed_trail(env: Path) -> None:
     import sqlite3
 

@@ -62,3 +62,37 @@ def test_admins_add_users_change_roles_and_revoke_tokens(secured: Secured) -> No
     assert mine.status_code == 200 and "shown this once" in mine.text and "cmrs_" in mine.text
     codes = [e.event_id for e in secured.app.state.audit.entries(user_name="admin")]
     assert codes.count("110136") == 2 and codes.count("110137") == 2
+
+
+def test_an_admin_cannot_lock_themself_out(secured: Secured) -> None:
+    """Disabling or demoting oneself left the server with no admin but the CLI."""
+    client = secured.client
+    client.post("/login", data={"name": "admin", "password": "admin password!",
+                                "csrf_token": csrf_of(client, "/login")})
+    token = csrf_of(client, "/admin/users")
+    off = client.post("/admin/users/admin/disable", data={"csrf_token": token})
+    assert off.status_code == 400 and "cannot disable your own account" in off.text
+    down = client.post("/admin/users/admin/role", data={"role": "viewer", "csrf_token": token})
+    assert down.status_code == 400 and "admin role from yourself" in down.text
+    assert secured.app.state.users.get("admin").role is Role.ADMIN
+    assert client.get("/admin/users").status_code == 200
+
+
+def test_a_time_filter_that_is_not_a_time_is_refused(secured: Secured) -> None:
+    """`since=zzz` listed nothing and said nothing (times were compared as text)."""
+    page = secured.client.get("/admin/audit", params={"since": "zzz"},
+                              headers=secured.auth(Role.ADMIN))
+    assert page.status_code == 400 and "ISO 8601" in page.text
+
+
+def test_credentials_that_prove_nothing_are_in_the_trail(secured: Secured) -> None:
+    """A wrong, revoked or made-up token and a missing CSRF token left no entry."""
+    client = secured.client
+    assert client.get("/api/v1/studies/1.1",
+                      headers={"Authorization": "Bearer cmrs_made_up"}).status_code == 401
+    client.post("/login", data={"name": "viewer", "password": "viewer password!",
+                                "csrf_token": csrf_of(client, "/login")})
+    assert client.post("/logout").status_code == 403  # no CSRF token
+    alerts = [e for e in secured.app.state.audit.entries(event_id="110113")]
+    assert [(e.detail["refused"], e.detail["reason"][:13]) for e in alerts] == [
+        ("GET /api/v1/studies/1.1", "the API token"), ("POST /logout", "CSRF token")]

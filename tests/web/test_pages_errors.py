@@ -3,6 +3,8 @@ what held (escaping, no traversal) is kept."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fakes.web import csrf_of
 from fastapi.testclient import TestClient
@@ -94,3 +96,12 @@ def test_stored_text_is_escaped(client: TestClient) -> None:
     listing, detail = client.get("/teaching").text, client.get("/teaching/1").text
     assert "<img src=x" not in listing and "&lt;img src=x onerror=alert(1)&gt;" in listing
     assert "<script>alert(2)" not in detail and "&lt;script&gt;alert(2)" in detail
+
+
+def test_a_cine_strip_before_any_index_is_not_ready_not_a_500(tmp_path: Path) -> None:
+    from cmr_search.settings import Settings
+    from web.app import create_app
+
+    app = create_app(Settings(data_dir=tmp_path), open_access=True)
+    answer = TestClient(app, raise_server_exceptions=False).get("/media/sprite/1.2.3/4ch.png")
+    assert answer.status_code == 503 and "index" in answer.text

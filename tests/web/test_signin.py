@@ -45,6 +45,42 @@ def test_local_sign_in_sign_out_and_a_wrong_password(secured: Secured) -> None:
                       ("110114", "110123", 0, "curator")]
 
 
+def _sign_in(client: TestClient, name: str, password: str) -> Any:
+    return client.post("/login", data={"name": name, "password": password,
+                                       "csrf_token": csrf_of(client, "/login"), "next": "/"},
+                       follow_redirects=False)
+
+
+def test_password_guessing_is_throttled_per_account_and_address(secured: Secured) -> None:
+    """40 wrong passwords in 7 s were all answered, and the right one straight after let the
+    guesser in."""
+    client = secured.client
+    for _ in range(5):
+        assert _sign_in(client, "curator", "guess guess guess").status_code == 401
+    held = _sign_in(client, "curator", "curator password!")
+    assert held.status_code == 429 and "Too many failed sign-ins" in held.text
+    assert held.headers["Retry-After"] == "900"
+    # the account's owner at another computer is not locked out by the guesser
+    elsewhere = TestClient(secured.app, client=("10.1.2.3", 50000))
+    assert _sign_in(elsewhere, "curator", "curator password!").status_code == 303
+    # this address may still sign in to another account, until it has failed 20 times
+    assert _sign_in(client, "viewer", "viewer password!").status_code == 303
+    for k in range(14):
+        _sign_in(client, f"nobody{k}", "guess guess guess")
+    assert _sign_in(client, "admin", "admin password!").status_code == 429
+    reasons = [e.detail.get("reason") for e in secured.app.state.audit.entries(event_id="110114")
+               if e.outcome]
+    assert reasons.count("throttled: too many failed sign-ins from this address") == 2
+
+
+def test_a_control_character_in_the_name_is_a_wrong_name(secured: Secured) -> None:
+    """A NUL reached the database: PostgreSQL answered 500 (and the entry was lost)."""
+    answer = _sign_in(secured.client, "vi\x00ewer", "viewer password!")
+    assert answer.status_code == 401
+    (entry,) = [e for e in secured.app.state.audit.entries(event_id="110114") if e.outcome]
+    assert entry.user_name == "vi?ewer"
+
+
 def test_sign_in_goes_only_to_paths_on_this_site(secured: Secured) -> None:
     client = secured.client
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
