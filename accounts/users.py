@@ -62,7 +62,8 @@ class Users:
 
     def __init__(self, database: Database, cache_seconds: float = 5.0) -> None:
         self.database = database
-        self._known: TTLCache[tuple[int, Via], Principal | None] = TTLCache(4096, cache_seconds)
+        self._known: TTLCache[tuple[int, Via], tuple[Principal | None, float | None]] = \
+            TTLCache(4096, cache_seconds)
         self._lock = threading.Lock()
 
     def add(self, name: str, role: Role, password: str | None = None) -> Account:
@@ -102,22 +103,42 @@ class Users:
         return self._update(name, role=role.value)
 
     def set_password(self, name: str, password: str) -> Account:
-        return self._update(name, password_hash=hash_password(password))
+        return self._update(name, password_hash=hash_password(password),
+                            sessions_ended=datetime.now(UTC))
 
     def set_disabled(self, name: str, disabled: bool) -> Account:
-        return self._update(name, disabled=disabled)
+        # re-enabled, the account's old cookies stay over
+        return self._update(name, disabled=disabled, sessions_ended=datetime.now(UTC))
 
-    def principal(self, user_id: int, via: Via) -> Principal | None:
-        """The person behind a session or token, unless the account is gone or disabled."""
+    def end_sessions(self, user_id: int) -> None:
+        """Every session of this account signed in until now is over (sign-out)."""
         with self._lock:
-            if (user_id, via) in self._known:
-                return self._known[(user_id, via)]
+            self._known.clear()
         with self.database.session() as session:
             row = session.get(User, user_id)
-            found = None if row is None or row.disabled else \
-                Principal(row.name, Role(row.role), via, row.id)
+            if row is not None:
+                row.sessions_ended = datetime.now(UTC)
+
+    def principal(self, user_id: int, via: Via,
+                  signed_in_at: float | None = None) -> Principal | None:
+        """The person behind a session or token, unless the account is gone or disabled, or
+        (a session signed in at `signed_in_at`, epoch seconds) its sessions were ended since."""
         with self._lock:
-            self._known[(user_id, via)] = found
+            known = self._known.get((user_id, via))
+        if known is None:
+            with self.database.session() as session:
+                row = session.get(User, user_id)
+                found = None if row is None or row.disabled else \
+                    Principal(row.name, Role(row.role), via, row.id)
+                ended = row.sessions_ended.timestamp() if row is not None and \
+                    row.sessions_ended is not None else None
+            known = (found, ended)
+            with self._lock:
+                self._known[(user_id, via)] = known
+        found, ended = known
+        if found is not None and signed_in_at is not None and ended is not None \
+                and signed_in_at <= ended:
+            return None
         return found
 
     def authenticate(self, name: str, password: str) -> Principal | None:

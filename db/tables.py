@@ -56,6 +56,8 @@ class User(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created: Mapped[datetime] = mapped_column(UtcDateTime)
     last_sign_in: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    # sessions signed in before this are over (sign-out, disabling, a new password)
+    sessions_ended: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
 
 class ApiToken(Base):

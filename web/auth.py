@@ -81,7 +81,8 @@ def _resolve(request: Request) -> Principal | None:
     user_id, since = session.get("uid"), session.get("since", 0)
     hours = request.app.state.settings.session_hours
     if isinstance(user_id, int) and time.time() - float(since) < hours * 3600:
-        principal: Principal | None = request.app.state.users.principal(user_id, Via.SESSION)
+        principal: Principal | None = request.app.state.users.principal(
+            user_id, Via.SESSION, float(since))
         if principal is not None:
             return principal
     if request.app.state.open_access:

@@ -34,7 +34,7 @@ def local_path(target: str | None) -> str:
 
 def _signed_in(request: Request, principal: Principal, target: str, how: str) -> Response:
     request.session.clear()  # a new session: no fixation of one made before sign-in
-    request.session.update({"uid": principal.user_id, "since": int(time.time()),
+    request.session.update({"uid": principal.user_id, "since": time.time(),
                             "csrf": secrets.token_urlsafe(24)})
     request.state.principal = principal
     record(request, EventId.USER_AUTHENTICATION, Action.EXECUTE,
@@ -121,9 +121,12 @@ def oidc_callback(request: Request, code: Annotated[str, Query(max_length=4000)]
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
-    if request.session.get("uid") is not None:
+    user_id = request.session.get("uid")
+    if user_id is not None:
         record(request, EventId.USER_AUTHENTICATION, Action.EXECUTE,
                event_type=EventType.LOGOUT)
+        if isinstance(user_id, int):  # a saved copy of the cookie is over too
+            request.app.state.users.end_sessions(user_id)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

@@ -73,6 +73,25 @@ def test_password_guessing_is_throttled_per_account_and_address(secured: Secured
     assert reasons.count("throttled: too many failed sign-ins from this address") == 2
 
 
+def test_signing_out_ends_the_session_on_the_server(secured: Secured) -> None:
+    """A saved copy of the cookie was good for 8 hours after sign-out, and an account
+    disabled then enabled again brought its old cookies back."""
+    client = secured.client
+    assert _sign_in(client, "curator", "curator password!").status_code == 303
+    saved = dict(client.cookies)
+    assert client.post("/logout", data={"csrf_token": csrf_of(client, "/teaching")},
+                       follow_redirects=False).status_code == 303
+    replay = TestClient(secured.app, cookies=saved)
+    assert replay.get("/teaching", follow_redirects=False).status_code == 303  # to /login
+    assert _sign_in(client, "curator", "curator password!").status_code == 303  # anew: fine
+    assert client.get("/teaching").status_code == 200
+    saved = dict(client.cookies)
+    secured.app.state.users.set_disabled("curator", True)
+    secured.app.state.users.set_disabled("curator", False)
+    assert TestClient(secured.app, cookies=saved).get(
+        "/teaching", follow_redirects=False).status_code == 303
+
+
 def test_a_control_character_in_the_name_is_a_wrong_name(secured: Secured) -> None:
     """A NUL reached the database: PostgreSQL answered 500 (and the entry was lost)."""
     answer = _sign_in(secured.client, "vi\x00ewer", "viewer password!")
