@@ -15,11 +15,11 @@ from datetime import UTC, datetime, timedelta
 from enum import IntEnum, StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from db.engine import Database
-from db.tables import AuditEntry, AuditHead
+from db.tables import AuditEntry, AuditHead, User
 
 GENESIS = "0" * 64
 
@@ -212,6 +212,13 @@ class AuditTrail:
                     by_name = by_name + 1 if failed else 0
         return by_name, by_client
 
+    def span(self) -> tuple[int, str | None, str | None]:
+        """How many entries, and the times of the first and the last."""
+        with self.database.session() as session:
+            count, first, last = session.execute(select(
+                func.count(), func.min(AuditEntry.time), func.max(AuditEntry.time))).one()
+        return int(count), first, last
+
     def iter_all(self, batch: int = 1000) -> Iterator[AuditEntry]:
         after = 0
         while True:
@@ -240,6 +247,12 @@ class AuditTrail:
             expected_seq, prev = row.seq + 1, row.hash
         with self.database.session() as session:
             head = session.get(AuditHead, 1)
+            accounts = session.scalar(select(func.count()).select_from(User)) or 0
+        if head is None and expected_seq == 1 and accounts:
+            # every account was recorded when it was added: an empty trail was wiped (the
+            # chain itself cannot tell, having no key)
+            problems.append(f"the trail is empty, yet {accounts} accounts exist: it was "
+                            "emptied")
         if head is not None and (head.seq != expected_seq - 1 or head.hash != prev):
             problems.append(f"the trail ends at entry {expected_seq - 1}, but entry {head.seq} "
                             "was written: the newest entries were removed")

@@ -70,3 +70,18 @@ def test_verify_fails_on_a_changed_trail(env: Path) -> None:
         db.execute("UPDATE audit_events SET user_name = 'mallory'")
     result = runner.invoke(app, ["audit", "verify"])
     assert result.exit_code == 1 and "entry 1: changed" in result.output
+
+
+def test_verify_says_what_it_checked_and_finds_a_wiped_trail(env: Path) -> None:
+    """Deleting every entry and the head passed as "intact"."""
+    import sqlite3
+
+    runner.invoke(app, ["users", "add", "bob", "--role", "viewer", "--no-password"])
+    intact = runner.invoke(app, ["audit", "verify"])
+    assert intact.exit_code == 0 and "intact: 1 entries, 20" in intact.output
+    with sqlite3.connect(env / "db" / "cmr-search.sqlite3") as db:
+        db.execute("DELETE FROM audit_events")
+        db.execute("DELETE FROM audit_head")
+    wiped = runner.invoke(app, ["audit", "verify"])
+    assert wiped.exit_code == 1
+    assert "the trail is empty, yet 1 accounts exist: it was emptied" in wiped.output

@@ -31,9 +31,13 @@ def test_an_uploaded_study_finds_similar_studies(archive: Path, indexed_data: Pa
     store = LiveEdgeStore(indexed_data / "index")
     before = store.count()
     client = TestClient(create_app(Settings(data_dir=indexed_data), store, open_access=True))
-    response = client.post("/api/v1/upload", files={"file": ("study.zip", zipped(study))},
+    response = client.post("/api/v1/upload",
+                           files={"file": ("DOE^JANE_MRN0012345.zip", zipped(study))},
                            data={"limit": "3"})
     assert response.status_code == 200, response.text
+    # the file's name (often the patient's) is in the trail as a digest only
+    (entry,) = client.app.state.audit.entries(event_id="110112")  # type: ignore[attr-defined]
+    assert "DOE" not in str(entry.detail) and len(entry.detail["upload_name_sha256"]) == 16
     body = response.json()
     assert body["study"]["study_instance_uid"] == study.study_instance_uid
     assert body["study"]["added_to_index"] is False and "sax_cine" in body["study"]["views"]
