@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from accounts import AccountError, PasswordError, Principal, Role, parse_role
 from db import Action, EventId
-from web.auth import record, require
+from web.auth import in_person, record, require
 from web.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -28,12 +28,20 @@ def _account_page(request: Request, principal: Principal, status: int = 200,
                   error=error, has_account=principal.user_id is not None)
 
 
+_IN_PERSON = [Depends(in_person)]  # before the form is read: a token gets 403, not 422
+# routes a token cannot use, only a person signed in (`web.auth.in_person`)
+IN_PERSON = frozenset({("POST", "/account/tokens"), ("POST", "/admin/users"),
+                       ("POST", "/admin/users/{name}/role"),
+                       ("POST", "/admin/users/{name}/disable"),
+                       ("POST", "/admin/tokens/{token_id}/revoke")})
+
+
 @router.get("/account", response_class=HTMLResponse)
 def account(request: Request, principal: Anyone) -> HTMLResponse:
     return _account_page(request, principal)
 
 
-@router.post("/account/tokens", response_class=HTMLResponse)
+@router.post("/account/tokens", response_class=HTMLResponse, dependencies=_IN_PERSON)
 def create_token(request: Request, principal: Anyone, name: Annotated[str, Form()],
                  days: Annotated[int, Form(ge=1, le=366)] = 90) -> HTMLResponse:
     """A personal API token, shown once on the page that answers."""
@@ -70,7 +78,7 @@ def users(request: Request, principal: Admin) -> HTMLResponse:
     return _users_page(request)
 
 
-@router.post("/admin/users", response_model=None)
+@router.post("/admin/users", response_model=None, dependencies=_IN_PERSON)
 def add_user(request: Request, principal: Admin, name: Annotated[str, Form(max_length=80)],
              role: Annotated[str, Form(max_length=16)],
              password: Annotated[str, Form(max_length=1024)] = "") -> Response:
@@ -82,7 +90,7 @@ def add_user(request: Request, principal: Admin, name: Annotated[str, Form(max_l
     return RedirectResponse("/admin/users", status_code=303)
 
 
-@router.post("/admin/users/{name}/role", response_model=None)
+@router.post("/admin/users/{name}/role", response_model=None, dependencies=_IN_PERSON)
 def set_role(request: Request, principal: Admin, name: Name,
              role: Annotated[str, Form(max_length=16)]) -> Response:
     if name == principal.name and role != Role.ADMIN.value:
@@ -97,7 +105,8 @@ def set_role(request: Request, principal: Admin, name: Name,
     return RedirectResponse("/admin/users", status_code=303)
 
 
-@router.post("/admin/users/{name}/disable", response_model=None)
+@router.post("/admin/users/{name}/disable", response_model=None,
+             dependencies=_IN_PERSON)
 def disable(request: Request, principal: Admin, name: Name,
             disabled: Annotated[bool, Form()] = True) -> Response:
     if name == principal.name and disabled:
@@ -113,7 +122,8 @@ def disable(request: Request, principal: Admin, name: Name,
     return RedirectResponse("/admin/users", status_code=303)
 
 
-@router.post("/admin/tokens/{token_id}/revoke", response_model=None)
+@router.post("/admin/tokens/{token_id}/revoke", response_model=None,
+             dependencies=_IN_PERSON)
 def revoke_any(request: Request, principal: Admin, token_id: TokenId) -> Response:
     try:
         request.app.state.tokens.revoke(token_id)

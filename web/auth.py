@@ -177,6 +177,18 @@ def require(role: Role | None) -> Dependency:
     return dependency
 
 
+async def in_person(request: Request) -> None:
+    """A route dependency: tokens and accounts are changed by a person signed in, not by a
+    script's token (a leaked one-day token made itself a year-long one, an admin's added
+    admins)."""
+    principal = current(request)
+    if principal is not None and principal.via in (Via.BEARER, Via.API_TOKEN):
+        record(request, EventId.SECURITY_ALERT, Action.EXECUTE, outcome=Outcome.MINOR_FAILURE,
+               refused=f"{request.method} {request.url.path}", reason="token, not signed in")
+        raise Forbidden("API tokens and accounts are changed signed in at the page (or with "
+                        "the cmr-search CLI), not with a token")
+
+
 def principal_of(request: Request) -> Principal:
     """The principal a `require(role)` dependency let through."""
     principal = current(request)

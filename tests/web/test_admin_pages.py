@@ -96,3 +96,16 @@ def test_credentials_that_prove_nothing_are_in_the_trail(secured: Secured) -> No
     alerts = [e for e in secured.app.state.audit.entries(event_id="110113")]
     assert [(e.detail["refused"], e.detail["reason"][:13]) for e in alerts] == [
         ("GET /api/v1/studies/1.1", "the API token"), ("POST /logout", "CSRF token")]
+
+
+def test_tokens_and_accounts_are_changed_in_person_not_with_a_token(secured: Secured) -> None:
+    """A leaked one-day token made itself a year-long one; an admin's token added admins."""
+    client = secured.client
+    made = client.post("/account/tokens", data={"name": "longer", "days": "366"},
+                       headers=secured.auth(Role.CURATOR))
+    assert made.status_code == 403 and "not with a token" in made.text
+    added = client.post("/admin/users", data={"name": "mallory", "role": "admin"},
+                        headers=secured.auth(Role.ADMIN))
+    assert added.status_code == 403 and secured.app.state.users.get("mallory") is None
+    alerts = secured.app.state.audit.entries(event_id="110113")
+    assert [e.detail["reason"] for e in alerts] == ["token, not signed in"] * 2
