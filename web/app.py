@@ -24,16 +24,7 @@ from accounts import ApiTokens, OidcConfig, OidcProvider, Users
 from catalog import INDEX_VERSION, measurement_warnings, mismatch
 from cmr_search.settings import Settings
 from cmrclip.checkpoint import CheckpointError, checkpoint_folder, read_identity
-from db import (
-    Action,
-    AuditTrail,
-    Database,
-    EventId,
-    Outcome,
-    TeachingFiles,
-    database_of,
-    import_legacy,
-)
+from db import AuditTrail, Database, TeachingFiles, database_of, import_legacy
 from indexer.embed import StudyEncoder
 from indexer.upload import UploadError
 from reader.headers import ignore_pydicom_warnings
@@ -45,7 +36,7 @@ from vectorstore import VectorStore
 from vectorstore.factory import open_index
 from web import admin_pages, contours, media, pages, signin, teaching_pages
 from web.api import router
-from web.auth import Forbidden, SignInRequired, record
+from web.auth import Forbidden, SignInRequired, refused
 from web.render import STATIC
 from web.security import SecurityMiddleware
 
@@ -251,9 +242,7 @@ def _handlers(app: FastAPI) -> None:
     @app.exception_handler(SignInRequired)
     def sign_in(request: Request, error: SignInRequired) -> Response:
         if "authorization" in request.headers:  # credentials that proved nothing: a refusal
-            record(request, EventId.SECURITY_ALERT, Action.EXECUTE,
-                   outcome=Outcome.MINOR_FAILURE, refused=f"{request.method} {request.url.path}",
-                   reason=str(error)[:200])
+            refused(request, reason=str(error)[:200])
         if _wants_json(request) or request.method != "GET":
             return JSONResponse({"detail": str(error)}, status_code=401,
                                 headers={"WWW-Authenticate": "Bearer"})

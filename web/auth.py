@@ -123,8 +123,7 @@ async def check_csrf(request: Request, principal: Principal | None) -> None:
         sent = value if isinstance(value, str) else None
     expected = request.session.get("csrf")
     if not isinstance(expected, str) or not sent or not hmac.compare_digest(sent, expected):
-        record(request, EventId.SECURITY_ALERT, Action.EXECUTE, outcome=Outcome.MINOR_FAILURE,
-               refused=f"{request.method} {request.url.path}", reason="CSRF token")
+        refused(request, reason="CSRF token")
         raise Forbidden("the form is out of date (missing or wrong CSRF token): reload the page")
 
 
@@ -137,6 +136,13 @@ def record(request: Request, event_id: EventId, action: Action,
         event_id, action, principal.name if principal else "-",
         principal.role.value if principal else "", client_address(request), outcome,
         event_type, tuple(study_uids), detail))
+
+
+def refused(request: Request, **detail: Any) -> None:
+    """A Security Alert entry for a request refused (a role, a CSRF token, a token where a
+    person must sign in, credentials that prove nothing)."""
+    record(request, EventId.SECURITY_ALERT, Action.EXECUTE, outcome=Outcome.MINOR_FAILURE,
+           refused=f"{request.method} {request.url.path}", **detail)
 
 
 def failed_sign_in(request: Request, name: str, reason: str) -> None:
@@ -167,9 +173,7 @@ def require(role: Role | None) -> Dependency:
         if role is None or principal is None:
             return principal
         if not principal.allows(role):
-            record(request, EventId.SECURITY_ALERT, Action.EXECUTE,
-                   outcome=Outcome.MINOR_FAILURE, refused=f"{request.method} {request.url.path}",
-                   needs=role.value)
+            refused(request, needs=role.value)
             raise Forbidden(f"this needs the {role.value} role; you are {principal.role.value}")
         return principal
 
@@ -183,8 +187,7 @@ async def in_person(request: Request) -> None:
     admins)."""
     principal = current(request)
     if principal is not None and principal.via in (Via.BEARER, Via.API_TOKEN):
-        record(request, EventId.SECURITY_ALERT, Action.EXECUTE, outcome=Outcome.MINOR_FAILURE,
-               refused=f"{request.method} {request.url.path}", reason="token, not signed in")
+        refused(request, reason="token, not signed in")
         raise Forbidden("API tokens and accounts are changed signed in at the page (or with "
                         "the cmr-search CLI), not with a token")
 
