@@ -17,7 +17,7 @@ from cachetools import TTLCache
 from sqlalchemy import select
 
 from accounts.roles import Principal, Role, Via
-from accounts.users import AccountError
+from accounts.users import AccountError, find_user
 from db import Database
 from db.tables import ApiToken, User
 
@@ -34,6 +34,10 @@ class TokenInfo:
     expires: str
     revoked: bool
     last_used: str | None
+
+
+class AlreadyRevoked(AccountError):  # noqa: N818  (not a failure: the token is off)
+    """A token revoked a second time (a double click, a script run twice)."""
 
 
 def _hash(secret: str) -> str:
@@ -76,9 +80,12 @@ class ApiTokens:
         token_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
         now = datetime.now(UTC)
         with self.database.session() as session:
-            user = session.scalars(select(User).where(User.name == user_name)).first()
+            user = find_user(session, user_name)
             if user is None:
                 raise AccountError(f"no user {user_name!r}")
+            if user.disabled:  # it would wake with the account: enable it first
+                raise AccountError(f"user {user.name!r} is disabled: enable the account "
+                                   "before making it a token")
             row = ApiToken(token_id=token_id, user_id=user.id, name=name,
                            secret_hash=_hash(secret), created=now,
                            expires=now + timedelta(days=days))
@@ -122,9 +129,10 @@ class ApiTokens:
 
     def list(self, user_name: str | None = None) -> list[TokenInfo]:
         query = select(ApiToken, User.name).join(User).order_by(ApiToken.created)
-        if user_name is not None:
-            query = query.where(User.name == user_name)
         with self.database.session() as session:
+            if user_name is not None:
+                user = find_user(session, user_name)
+                query = query.where(ApiToken.user_id == (user.id if user else -1))
             return [_info(row, name) for row, name in session.execute(query)]
 
     def revoke(self, token_id: str, user_name: str | None = None) -> TokenInfo:
@@ -135,7 +143,10 @@ class ApiTokens:
             if found is None or (user_name is not None and found[1] != user_name):
                 raise AccountError(f"no token {token_id[:32]!r}")
             row, name = found
-            row.revoked = row.revoked or datetime.now(UTC)
+            if row.revoked is not None:  # nothing to do, and nothing to audit
+                raise AlreadyRevoked(f"token {token_id!r} was revoked before "
+                                     f"({row.revoked.isoformat(timespec='seconds')})")
+            row.revoked = datetime.now(UTC)
             info = _info(row, name)
         self.forget()
         return info

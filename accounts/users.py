@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cachetools import TTLCache
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accounts.passwords import hash_password, needs_rehash, verify_password
@@ -48,6 +48,18 @@ def check_name(name: str) -> str:
     return name
 
 
+def find_user(session: Session, name: str) -> User | None:
+    """The account named `name`, its case aside ("Alice" signs in as "alice"): the exact
+    name first, then the one account that matches without case (None when two do, from
+    before names were compared so)."""
+    exact = session.scalars(select(User).where(User.name == name)).first()
+    if exact is not None:
+        return exact
+    matches = list(session.scalars(
+        select(User).where(func.lower(User.name) == name.lower()).limit(2)))
+    return matches[0] if len(matches) == 1 else None
+
+
 def parse_role(value: str) -> Role:
     try:
         return Role(value)
@@ -71,8 +83,11 @@ class Users:
         check_name(name)
         hashed = hash_password(password) if password is not None else None
         with self.database.session() as session:
-            if session.scalars(select(User).where(User.name == name)).first() is not None:
-                raise AccountError(f"user {name!r} exists")
+            same = session.scalars(select(User.name).where(
+                func.lower(User.name) == name.lower())).first()
+            if same is not None:  # one person, one name: "Alice" beside "alice" was two
+                raise AccountError(f"user {same!r} exists" + (
+                    "" if same == name else f" (names are compared without case: {name!r})"))
             row = User(name=name, role=role.value, password_hash=hashed, disabled=False,
                        created=datetime.now(UTC))
             session.add(row)
@@ -81,7 +96,7 @@ class Users:
 
     def get(self, name: str) -> Account | None:
         with self.database.session() as session:
-            row = session.scalars(select(User).where(User.name == name)).first()
+            row = find_user(session, name)
             return _account(row) if row else None
 
     def all(self) -> list[Account]:
@@ -92,7 +107,7 @@ class Users:
         with self._lock:
             self._known.clear()
         with self.database.session() as session:
-            row = session.scalars(select(User).where(User.name == name)).first()
+            row = find_user(session, name)
             if row is None:
                 raise AccountError(f"no user {name!r}")
             for key, value in values.items():
@@ -147,7 +162,7 @@ class Users:
             verify_password(None, password)  # as long as an unknown name takes
             return None
         with self.database.session() as session:
-            row = session.scalars(select(User).where(User.name == name)).first()
+            row = find_user(session, name)
             stored = row.password_hash if row is not None else None
             if not verify_password(stored, password) or row is None or row.disabled:
                 return None
@@ -184,7 +199,8 @@ class Users:
 def _free_name(session: Session, preferred: str) -> str:
     base = re.sub(r"[^A-Za-z0-9._@-]", "_", preferred)[:70].lstrip("._@-") or "user"
     name, n = base, 1
-    while session.scalars(select(User.id).where(User.name == name)).first() is not None:
+    while session.scalars(select(User.id).where(
+            func.lower(User.name) == name.lower())).first() is not None:
         n += 1
         name = f"{base}-{n}"
     return name

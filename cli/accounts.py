@@ -29,8 +29,9 @@ def _database(ctx: typer.Context) -> Any:
         fail(str(error))
 
 
-def _audit(ctx: typer.Context, what: str, **detail: Any) -> None:
-    """Changes made from the terminal go into the trail too (user: the OS account)."""
+def _audit(ctx: typer.Context, what: str, action: str, **detail: Any) -> None:
+    """Changes made from the terminal go into the trail too (user: the OS account), with the
+    action codes the pages use (C add, U change, D revoke)."""
     import getpass
 
     from db import Action, AuditEvent, AuditTrail, EventId
@@ -38,7 +39,19 @@ def _audit(ctx: typer.Context, what: str, **detail: Any) -> None:
     event = EventId.SECURITY_ROLES_CHANGED if what == "user" else \
         EventId.USER_SECURITY_ATTRIBUTES_CHANGED
     AuditTrail(_database(ctx)).record(AuditEvent(
-        event, Action.UPDATE, f"cli:{getpass.getuser()}", "admin", "localhost", detail=detail))
+        event, Action(action), f"cli:{getpass.getuser()}", "admin", "localhost",
+        detail=detail))
+
+
+def _used(ctx: typer.Context, how: str, **detail: Any) -> None:
+    """The trail read from the terminal: an Audit Log Used entry (110101)."""
+    import getpass
+
+    from db import Action, AuditEvent, AuditTrail, EventId
+
+    AuditTrail(_database(ctx)).record(AuditEvent(
+        EventId.AUDIT_LOG_USED, Action.READ, f"cli:{getpass.getuser()}", "admin", "localhost",
+        detail={"how": how, **{k: v for k, v in detail.items() if v is not None}}))
 
 
 @users_app.command("add")
@@ -56,7 +69,7 @@ def add_user(ctx: typer.Context, name: str,
         Users(_database(ctx)).add(name, parse_role(role), secret)
     except (AccountError, PasswordError) as error:
         fail(str(error))
-    _audit(ctx, "user", user=name, role=role, change="add")
+    _audit(ctx, "user", "C", user=name, role=role)
     console.print(f"added {name} ({role})")
 
 
@@ -84,10 +97,11 @@ def set_role(ctx: typer.Context, name: str, role: str) -> None:
     from accounts import AccountError, Users, parse_role
 
     try:
-        Users(_database(ctx)).set_role(name, parse_role(role))
+        account = Users(_database(ctx)).set_role(name, parse_role(role))
     except AccountError as error:
         fail(str(error))
-    _audit(ctx, "user", user=name, role=role, change="role")
+    _audit(ctx, "user", "U", user=account.name, role=role)
+    console.print(f"{account.name} is now {account.role.value}", highlight=False)
 
 
 @users_app.command("disable")
@@ -98,10 +112,13 @@ def disable(ctx: typer.Context, name: str,
     from accounts import AccountError, Users
 
     try:
-        Users(_database(ctx)).set_disabled(name, not enable)
+        account = Users(_database(ctx)).set_disabled(name, not enable)
     except AccountError as error:
         fail(str(error))
-    _audit(ctx, "user", user=name, disabled=not enable)
+    _audit(ctx, "user", "U", user=account.name, disabled=not enable)
+    state = "enabled (it signs in again; its tokens work again)" if enable else \
+        "disabled: its sessions and tokens stop working"
+    console.print(f"{account.name} is {state}", highlight=False)
 
 
 @tokens_app.command("create")
@@ -114,8 +131,8 @@ def create_token(ctx: typer.Context, user: str, name: str,
         info, token = ApiTokens(_database(ctx)).create(user, name, days)
     except AccountError as error:
         fail(str(error))
-    _audit(ctx, "token", user=user, token=info.token_id, change="create")
-    console.print(f"token {info.token_id} for {user}, expires {info.expires[:10]}; "
+    _audit(ctx, "token", "C", user=info.user_name, token=info.token_id, expires=info.expires)
+    console.print(f"token {info.token_id} for {info.user_name}, expires {info.expires[:10]}; "
                   "shown once:")
     typer.echo(token)
 
@@ -123,13 +140,17 @@ def create_token(ctx: typer.Context, user: str, name: str,
 @tokens_app.command("revoke")
 def revoke_token(ctx: typer.Context, token_id: str) -> None:
     """Revoke a token by its id."""
-    from accounts import AccountError, ApiTokens
+    from accounts import AccountError, AlreadyRevoked, ApiTokens
 
     try:
-        ApiTokens(_database(ctx)).revoke(token_id)
+        info = ApiTokens(_database(ctx)).revoke(token_id)
+    except AlreadyRevoked as error:  # off, as asked: a script run twice succeeds
+        console.print(f"{error}; nothing changed", highlight=False)
+        return
     except AccountError as error:
         fail(str(error))
-    _audit(ctx, "token", token=token_id, change="revoke")
+    _audit(ctx, "token", "D", user=info.user_name, token=token_id)
+    console.print(f"token {token_id} of {info.user_name} is revoked", highlight=False)
 
 
 @tokens_app.command("list")
@@ -155,6 +176,7 @@ def verify(ctx: typer.Context) -> None:
     # what was checked, so that a trail shortened and re-chained by someone with write access
     # to the database shows against the SIEM's copy
     count, first, last = trail.span()
+    _used(ctx, "verify", checked=count)  # only when intact: a broken trail stays as found
     console.print(f"the audit trail is intact: {count} entries"
                   + (f", {first} to {last}" if count else ""), highlight=False)
 
@@ -186,6 +208,8 @@ def export(ctx: typer.Context,
     finally:
         if out:
             stream.close()
+    _used(ctx, "export", since=since, until=until, entries=len(entries),
+          out=str(out) if out else "stdout")
     console.print(f"{len(entries)} entries since {since} "
                   f"(exported {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ})")
 

@@ -27,6 +27,7 @@ GENESIS = "0" * 64
 class EventId(StrEnum):
     """DICOM audit EventID codes (DCM)."""
 
+    AUDIT_LOG_USED = "110101"  # the trail itself read, exported or checked
     INSTANCES_ACCESSED = "110103"  # a study viewed
     EXPORT = "110106"  # a teaching-file handout
     IMPORT = "110107"  # a study uploaded

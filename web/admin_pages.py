@@ -3,12 +3,12 @@ everyone's tokens and the audit trail (admins)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from accounts import AccountError, PasswordError, Principal, Role, parse_role
+from accounts import AccountError, AlreadyRevoked, PasswordError, Principal, Role, parse_role
 from db import Action, EventId
 from web.auth import in_person, record, require
 from web.pages import render
@@ -61,10 +61,18 @@ def create_token(request: Request, principal: Anyone, name: Annotated[str, Form(
 def revoke_own(request: Request, principal: Anyone, token_id: TokenId) -> Response:
     try:
         request.app.state.tokens.revoke(token_id, principal.name)
+    except AlreadyRevoked:  # a second click: it is off, as asked
+        return RedirectResponse("/account", status_code=303)
     except AccountError as error:
         return _account_page(request, principal, 404, error=str(error))
     record(request, EventId.USER_SECURITY_ATTRIBUTES_CHANGED, Action.DELETE, token=token_id)
     return RedirectResponse("/account", status_code=303)
+
+
+def _yourself(request: Request, principal: Principal, name: str) -> bool:
+    """Whether `name` is the admin's own account (names match without case)."""
+    account = request.app.state.users.get(name)
+    return account is not None and account.id == principal.user_id
 
 
 def _users_page(request: Request, status: int = 200, error: str | None = None) -> HTMLResponse:
@@ -93,15 +101,16 @@ def add_user(request: Request, principal: Admin, name: Annotated[str, Form(max_l
 @router.post("/admin/users/{name}/role", response_model=None, dependencies=_IN_PERSON)
 def set_role(request: Request, principal: Admin, name: Name,
              role: Annotated[str, Form(max_length=16)]) -> Response:
-    if name == principal.name and role != Role.ADMIN.value:
+    if _yourself(request, principal, name) and role != Role.ADMIN.value:
         return _users_page(request, 400, "you cannot take the admin role from yourself: "
                            "another administrator can (or `cmr-search users set-role`)")
     try:
-        request.app.state.users.set_role(name, parse_role(role))
+        changed = request.app.state.users.set_role(name, parse_role(role))
         request.app.state.tokens.forget()  # its tokens act with the new role at once
     except AccountError as error:
         return _users_page(request, 400, str(error))
-    record(request, EventId.SECURITY_ROLES_CHANGED, Action.UPDATE, user=name, role=role)
+    record(request, EventId.SECURITY_ROLES_CHANGED, Action.UPDATE, user=changed.name,
+           role=role)
     return RedirectResponse("/admin/users", status_code=303)
 
 
@@ -109,15 +118,15 @@ def set_role(request: Request, principal: Admin, name: Name,
              dependencies=_IN_PERSON)
 def disable(request: Request, principal: Admin, name: Name,
             disabled: Annotated[bool, Form()] = True) -> Response:
-    if name == principal.name and disabled:
+    if _yourself(request, principal, name) and disabled:
         return _users_page(request, 400, "you cannot disable your own account: another "
                            "administrator can (or `cmr-search users disable`)")
     try:
-        request.app.state.users.set_disabled(name, disabled)
+        changed = request.app.state.users.set_disabled(name, disabled)
         request.app.state.tokens.forget()
     except AccountError as error:
         return _users_page(request, 400, str(error))
-    record(request, EventId.SECURITY_ROLES_CHANGED, Action.UPDATE, user=name,
+    record(request, EventId.SECURITY_ROLES_CHANGED, Action.UPDATE, user=changed.name,
            disabled=disabled)
     return RedirectResponse("/admin/users", status_code=303)
 
@@ -127,6 +136,8 @@ def disable(request: Request, principal: Admin, name: Name,
 def revoke_any(request: Request, principal: Admin, token_id: TokenId) -> Response:
     try:
         request.app.state.tokens.revoke(token_id)
+    except AlreadyRevoked:  # a second click: it is off, as asked
+        return RedirectResponse("/admin/users", status_code=303)
     except AccountError as error:
         return _users_page(request, 404, str(error))
     record(request, EventId.USER_SECURITY_ATTRIBUTES_CHANGED, Action.DELETE, token=token_id)
@@ -149,6 +160,11 @@ def audit(request: Request, principal: Admin, since: Text = "", until: Text = ""
                       message=f"since {since!r} / until {until!r}: write an ISO 8601 date or "
                       "time (UTC unless it names its offset)")
     problems = trail.verify() if verify else None
+    # who looked into the trail, and for what (a filter on a study or a colleague tells)
+    asked: dict[str, Any] = {k: v for k, v in (("since", since), ("until", until),
+                                                ("user", user), ("event", event)) if v}
+    record(request, EventId.AUDIT_LOG_USED, Action.READ, [study] if study else (),
+           shown=len(entries), verified=verify, **asked)
     return render(request, "admin_audit.html", entries=entries, problems=problems,
                   filters={"since": since, "until": until, "user": user, "event": event,
                            "study": study, "limit": limit}, verified=verify)

@@ -29,7 +29,7 @@ from search import (
 )
 from search.filters import MAX_VALUES, check_text
 from search.models import MAX_EXAMPLES, MAX_LIMIT, MAX_QUERY_CHARS, MAX_UID_CHARS
-from web.auth import record, require
+from web.auth import record, require, viewed
 from web.deps import engine_of, read_upload, uploaded_previews
 from web.redact import detail_for, response_for
 
@@ -196,7 +196,7 @@ def study(request: Request, principal: Viewer, study_instance_uid: str) -> Study
     """Everything the index holds about one study that your role may see, and the patient's
     other studies."""
     detail = engine_of(request).study(uid_path(study_instance_uid))
-    record(request, EventId.INSTANCES_ACCESSED, Action.READ, [detail.study_instance_uid])
+    viewed(request, [detail.study_instance_uid])
     return detail_for(detail, principal, request.app.state.settings)
 
 

@@ -9,15 +9,26 @@ State-changing requests from a browser also carry the session's CSRF token.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from cachetools import TTLCache
 from fastapi import Request
 
-from accounts import OidcError, OidcProvider, Principal, Role, Via, role_from_claims
+from accounts import (
+    AccountError,
+    OidcError,
+    OidcProvider,
+    Principal,
+    Role,
+    Via,
+    check_name,
+    role_from_claims,
+)
 from db import Action, AuditEvent, EventId, EventType, Outcome
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -72,7 +83,10 @@ def provider_principal(request: Request, claims: dict[str, Any],
 
 
 def _resolve(request: Request) -> Principal | None:
-    header = request.headers.get("authorization")
+    sent = request.headers.getlist("authorization")
+    if len(sent) > 1:  # which one counts would depend on the proxies in between
+        raise SignInRequired("send one Authorization header, not several")
+    header = sent[0] if sent else None
     if header is not None:
         if not header.lower().startswith("bearer "):
             raise SignInRequired("Authorization: use Bearer")
@@ -138,6 +152,30 @@ def record(request: Request, event_id: EventId, action: Action,
         event_type, tuple(study_uids), detail))
 
 
+# a person's study seen again within this long through its images alone (the player's
+# sprites, the contours) adds no entry: one page view fetches dozens of them
+MEDIA_REPEAT_S = 900
+
+
+def viewed(request: Request, study_uids: list[str], media: str | None = None,
+           **detail: Any) -> None:
+    """Instances Accessed (read): a page or the API showing studies is always recorded; their
+    images fetched on their own (`media`: what) once per person and study in MEDIA_REPEAT_S,
+    so a script pulling cines by URL is in the trail too."""
+    principal = getattr(request.state, "principal", None)
+    who = principal.name if principal else "-"
+    seen = getattr(request.app.state, "media_seen", None)
+    if seen is None:
+        seen = request.app.state.media_seen = TTLCache(65536, MEDIA_REPEAT_S)
+    if media is not None:
+        if (who, study_uids[0]) in seen:
+            return
+        detail["media"] = media
+    for uid in study_uids:
+        seen[(who, uid)] = True
+    record(request, EventId.INSTANCES_ACCESSED, Action.READ, study_uids, **detail)
+
+
 def refused(request: Request, **detail: Any) -> None:
     """A Security Alert entry for a request refused (a role, a CSRF token, a token where a
     person must sign in, credentials that prove nothing)."""
@@ -145,13 +183,26 @@ def refused(request: Request, **detail: Any) -> None:
            refused=f"{request.method} {request.url.path}", **detail)
 
 
-def failed_sign_in(request: Request, name: str, reason: str) -> None:
-    """An audit entry for a refused sign-in, the name as typed (control characters, a NUL
-    among them, shown as "?")."""
-    shown = "".join(c if c.isprintable() else "?" for c in name[:80])
+def sign_in_name(request: Request, typed: str) -> str:
+    """What the trail keeps of a name typed at sign-in: the account's name when it names one
+    (its case aside), else `unknown:` and a digest, never the text itself (a password typed
+    into the name field would be kept for every admin to read); the digest still lets the
+    throttle count one name's failures."""
+    try:
+        account = request.app.state.users.get(check_name(typed))
+    except AccountError:
+        account = None
+    if account is not None:
+        return str(account.name)
+    return "unknown:" + hashlib.sha256(typed.casefold().encode()).hexdigest()[:12]
+
+
+def failed_sign_in(request: Request, user_name: str, reason: str) -> None:
+    """An audit entry for a refused sign-in by `user_name` (`sign_in_name` of a typed one)."""
     request.app.state.audit.record(AuditEvent(
-        EventId.USER_AUTHENTICATION, Action.EXECUTE, shown, "", client_address(request),
-        Outcome.MINOR_FAILURE, EventType.LOGIN, (), {"reason": reason[:200]}))
+        EventId.USER_AUTHENTICATION, Action.EXECUTE, user_name[:80], "",
+        client_address(request), Outcome.MINOR_FAILURE, EventType.LOGIN, (),
+        {"reason": reason[:200]}))
 
 
 Dependency = Callable[[Request], Awaitable[Principal | None]]

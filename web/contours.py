@@ -22,7 +22,7 @@ from accounts import Role
 from catalog import PayloadField, point_id
 from cmr_search.vocab import Structure
 from indexer.records import MeasurementStore
-from web.auth import require
+from web.auth import require, viewed
 from web.deps import layout_of, store_of
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require(Role.VIEWER))])
@@ -80,6 +80,7 @@ def contours(request: Request, uid: str, slot: str) -> Response:
     labels = study_overlays(request, uid).get(slot)
     if labels is None or labels.ndim != 3 or not labels.size:
         raise HTTPException(404, f"study {uid} has no contours for {slot}")
+    viewed(request, [uid], media=f"contours {slot}")
     buffer = io.BytesIO()
     outline_strip(labels).save(buffer, format="PNG", optimize=True)
     return Response(buffer.getvalue(), media_type="image/png")

@@ -23,7 +23,7 @@ from catalog import PayloadField, point_id
 from cmr_search.vocab import CINE_SLOTS, SAX_SLOTS, ClipSlot, PreviewKind
 from cmrclip.clips import ClipCache
 from vectorstore import StoreError
-from web.auth import require
+from web.auth import require, viewed
 from web.deps import layout_of, store_of, study_encoder
 
 logger = logging.getLogger(__name__)
@@ -84,6 +84,7 @@ def sprite(request: Request, uid: str, slot: str) -> FileResponse:
         partial = target.with_suffix(".partial.png")
         _strip(frames).save(partial, optimize=True)
         partial.replace(target)
+    viewed(request, [uid], media=f"cine {slot}")
     return FileResponse(target, media_type="image/png")
 
 

@@ -25,7 +25,7 @@ from search import (
 from search.models import MAX_DEPTH, MAX_EXAMPLES, MAX_LIMIT, MAX_QUERY_CHARS
 from search.understand import understand
 from web.api import filters_from, uid_path
-from web.auth import SignInRequired, csrf_token, current, record, require
+from web.auth import SignInRequired, csrf_token, current, record, require, viewed
 from web.contours import study_overlays
 from web.deps import engine_of, layout_of, read_upload, study_encoder, uploaded_previews
 from web.measurements import curve_points, measurement_rows
@@ -118,7 +118,7 @@ def study_page(request: Request, principal: Viewer, uid: str) -> HTMLResponse:
     engine = engine_of(request)
     settings = request.app.state.settings
     detail = detail_for(engine.study(uid_path(uid)), principal, settings)
-    record(request, EventId.INSTANCES_ACCESSED, Action.READ, [detail.study_instance_uid])
+    viewed(request, [detail.study_instance_uid])
     cache = ClipCache(layout_of(request).clips, study_encoder(request).spec)
     similar = engine.similar(SimilarRequest(positive=[uid], page=Page(limit=6)))
     collections = [c for c in request.app.state.teaching.collections(principal.name)
@@ -159,8 +159,7 @@ def compare_page(request: Request, principal: Viewer, a: str, b: str) -> HTMLRes
     settings = request.app.state.settings
     left = detail_for(engine.study(uid_path(a)), principal, settings)
     right = detail_for(engine.study(uid_path(b)), principal, settings)
-    record(request, EventId.INSTANCES_ACCESSED, Action.READ,
-           [left.study_instance_uid, right.study_instance_uid], compare=True)
+    viewed(request, [left.study_instance_uid, right.study_instance_uid], compare=True)
     slots = [s.value for s in PREVIEW_ORDER
              if s in (left.payload.get(PayloadField.PREVIEWS) or {}) or
              s in (right.payload.get(PayloadField.PREVIEWS) or {})]

@@ -16,7 +16,10 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+
+from db import Action, AuditEvent, EventId, Outcome
 
 logger = logging.getLogger(__name__)
 Scope = MutableMapping[str, Any]
@@ -45,6 +48,20 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return str(value.decode("latin-1"))
     return None
+
+
+def _alert(scope: Scope, reason: str) -> None:
+    """A Security Alert in the audit trail for a cross-origin state change refused (a page
+    elsewhere making a signed-in browser post here). Who sent it is not known yet: the
+    session is read after this point, and the browser's owner is its victim anyway."""
+    audit = getattr(getattr(scope.get("app"), "state", None), "audit", None)
+    if audit is None:
+        return
+    client = scope.get("client")
+    audit.record(AuditEvent(
+        EventId.SECURITY_ALERT, Action.EXECUTE, "-", "", client[0] if client else "",
+        Outcome.MINOR_FAILURE,
+        detail={"refused": f"{scope['method']} {scope['path']}"[:300], "reason": reason}))
 
 
 def own_origin(scope: Scope, public_url: str | None) -> str:
@@ -100,6 +117,7 @@ class SecurityMiddleware:
         refused = cross_origin(scope, self.public_url)
         if refused is not None:
             logger.warning("refused %s %s: %s", scope["method"], scope["path"], refused)
+            await run_in_threadpool(_alert, scope, refused)
             await _plain(send, 403, refused, [])
             return
         upload = scope["path"] in UPLOAD_PATHS

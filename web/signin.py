@@ -12,7 +12,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from accounts import OidcError, OidcProvider, Principal
 from db import Action, EventId, EventType
-from web.auth import client_address, failed_sign_in, provider_principal, record, require
+from web.auth import (
+    client_address,
+    failed_sign_in,
+    provider_principal,
+    record,
+    require,
+    sign_in_name,
+)
 from web.pages import render
 
 # password guessing: an account from one address after 5 failures (since its last success),
@@ -52,10 +59,11 @@ def login_form(request: Request, next: Next = "/") -> HTMLResponse:
 def login(request: Request, name: Annotated[str, Form(max_length=80)],
           password: Annotated[str, Form(max_length=1024)],
           next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
+    who = sign_in_name(request, name)
     by_name, by_client = request.app.state.audit.failed_sign_ins(
-        client_address(request), name, THROTTLE_WINDOW_S)
+        client_address(request), who, THROTTLE_WINDOW_S)
     if by_name >= THROTTLE_PER_NAME or by_client >= THROTTLE_PER_CLIENT:
-        failed_sign_in(request, name, "throttled: too many failed sign-ins from this address")
+        failed_sign_in(request, who, "throttled: too many failed sign-ins from this address")
         page = render(request, "login.html", 429, next=local_path(next),
                       error=f"Too many failed sign-ins from this computer: try again in "
                       f"{THROTTLE_WINDOW_S // 60} minutes, or ask an administrator.",
@@ -64,7 +72,7 @@ def login(request: Request, name: Annotated[str, Form(max_length=80)],
         return page
     principal = request.app.state.users.authenticate(name, password)
     if principal is None:
-        failed_sign_in(request, name, "wrong name or password")
+        failed_sign_in(request, who, "wrong name or password")
         return render(request, "login.html", 401, next=local_path(next),
                       error="Wrong name or password.", oidc=request.app.state.oidc is not None)
     return _signed_in(request, principal, next, "password")

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from accounts import Principal, Role
 from catalog import PayloadField, point_id
 from db import Action, Case, EventId, TeachingError, TeachingFiles
-from web.auth import record, require
+from web.auth import record, require, viewed
 from web.deps import indexed, layout_of, store_of
 from web.pages import render
 from web.redact import payload_for
@@ -84,8 +84,9 @@ def collection(request: Request, principal: Reader, collection_id: RowId) -> HTM
     found = _files(request).collection(collection_id, principal.name)
     if found is None:
         return _not_found(request, collection_id)
-    return render(request, "teaching_detail.html", collection=found,
-                  cases=_with_payloads(request, principal, collection_id))
+    cases = _with_payloads(request, principal, collection_id)
+    viewed(request, [c.study_instance_uid for c, _ in cases], teaching_file=collection_id)
+    return render(request, "teaching_detail.html", collection=found, cases=cases)
 
 
 @router.post("/{collection_id}/remove/{case_id}", response_model=None)

@@ -46,3 +46,20 @@ def test_bad_tokens_are_refused(database: Database, name: str, days: int,
         ApiTokens(database).create("alice", name, days)
     with pytest.raises(AccountError, match="no user"):
         ApiTokens(database).create("bob", "x")
+
+
+def test_no_token_for_a_disabled_account_and_none_revoked_twice(database: Database) -> None:
+    """A token made for a disabled account woke with it; a second revocation was a
+    second change."""
+    from accounts import AlreadyRevoked
+
+    users, tokens = Users(database), ApiTokens(database)
+    users.add("alice", Role.VIEWER)
+    info, _ = tokens.create("Alice", "script")  # the name, its case aside
+    assert info.user_name == "alice" and tokens.list("ALICE") == tokens.list("alice")
+    users.set_disabled("alice", True)
+    with pytest.raises(AccountError, match="'alice' is disabled"):
+        tokens.create("alice", "another")
+    tokens.revoke(info.token_id)
+    with pytest.raises(AlreadyRevoked, match="revoked before"):
+        tokens.revoke(info.token_id)

@@ -59,3 +59,27 @@ def test_people_from_the_provider(database: Database) -> None:
     other = users.from_provider("iss|2", "dr.who", None, Role.VIEWER)
     assert other is not None and other.name == "dr.who-2"  # names never collide
     assert users.from_provider("iss|3", "x", None, None) is None
+
+
+def test_a_name_is_one_whatever_its_case(database: Database) -> None:
+    """"Alice" beside "alice" made two accounts, and "Alice" could not sign in as alice."""
+    from sqlalchemy import update
+
+    from db.tables import User
+
+    users = Users(database)
+    users.add("alice", Role.CURATOR, password="correct horse battery")
+    with pytest.raises(AccountError, match="compared without case"):
+        users.add("ALICE", Role.ADMIN, password="correct horse battery")
+    principal = users.authenticate("Alice", "correct horse battery")
+    assert principal is not None and principal.name == "alice"
+    assert users.set_role("ALICE", Role.VIEWER).name == "alice"
+    # two accounts from before names were compared so: the exact one, never a guess
+    users.add("bob", Role.VIEWER, password="correct horse battery")
+    with database.session() as session:
+        session.execute(update(User).where(User.name == "bob").values(name="ALICE"))
+    legacy = users.get("ALICE")
+    assert legacy is not None and legacy.role is Role.VIEWER
+    assert users.get("aLiCe") is None
+    added = users.from_provider("iss|1", "Alice", Role.VIEWER, None)
+    assert added is not None and added.name == "Alice-2"

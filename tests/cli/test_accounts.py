@@ -27,16 +27,20 @@ def test_users_tokens_and_the_audit_trail(env: Path) -> None:
     assert json.loads(listed.stdout)[0]["role"] == "admin"
     bad = runner.invoke(app, ["users", "add", "bob", "--role", "king", "--no-password"])
     assert bad.exit_code == 1 and "role 'king'" in bad.output
-    token = runner.invoke(app, ["tokens", "create", "alice", "script"])
+    token = runner.invoke(app, ["tokens", "create", "ALICE", "script"])
     assert token.exit_code == 0 and token.stdout.strip().startswith("cmrs_")
+    assert "for alice" in token.output  # names are one whatever their case
     assert runner.invoke(app, ["audit", "verify"]).exit_code == 0
     out = env / "audit.jsonl"
     exported = runner.invoke(app, ["audit", "export", "--since", "2000-01-01", "--out",
                                    str(out)])
     assert exported.exit_code == 0, exported.output
     lines = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [e["event_id"] for e in lines] == ["110136", "110137"]
+    # the actions the pages write: C for an account or token made (it was U for all)
+    assert [(e["event_id"], e["action"]) for e in lines] == [
+        ("110136", "C"), ("110137", "C"), ("110101", "R")]  # the last: verify read it
     assert lines[1]["prev_hash"] == lines[0]["hash"]
+    assert lines[2]["detail"] == {"how": "verify", "checked": 2}
     assert runner.invoke(app, ["audit", "export", "--since", "yesterday"]).exit_code == 1
 
 
@@ -54,8 +58,8 @@ def test_export_reads_any_iso_time_as_the_moment_it_names(env: Path) -> None:
                          ((before + timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M+05:00"), 1)):
         exported = runner.invoke(app, ["audit", "export", "--since", since])
         assert exported.exit_code == 0, exported.output
-        assert len([x for x in exported.stdout.splitlines() if x.startswith("{")]) == found, \
-            since
+        lines = [x for x in exported.stdout.splitlines() if x.startswith("{")]
+        assert len([x for x in lines if '"110136"' in x]) == found, since
     missing = runner.invoke(app, ["audit", "export", "--since", "2000-01-01", "--out",
                                   str(env / "no" / "such" / "x.jsonl")])
     assert missing.exit_code == 1 and "No such file or directory" in missing.output
@@ -85,3 +89,26 @@ def test_verify_says_what_it_checked_and_finds_a_wiped_trail(env: Path) -> None:
     wiped = runner.invoke(app, ["audit", "verify"])
     assert wiped.exit_code == 1
     assert "the trail is empty, yet 1 accounts exist: it was emptied" in wiped.output
+
+
+def test_changes_say_what_they_did_and_a_second_revoke_changes_nothing(env: Path) -> None:
+    """set-role, disable and revoke printed nothing; revoking twice was silent success and a
+    second trail entry."""
+    runner.invoke(app, ["users", "add", "bob", "--role", "viewer", "--no-password"])
+    role = runner.invoke(app, ["users", "set-role", "Bob", "curator"])
+    assert role.exit_code == 0 and "bob is now curator" in role.output
+    token = runner.invoke(app, ["tokens", "create", "bob", "script"]).output
+    token_id = token.split()[1]
+    off = runner.invoke(app, ["users", "disable", "bob"])
+    assert off.exit_code == 0 and "bob is disabled" in off.output
+    refused = runner.invoke(app, ["tokens", "create", "bob", "another"])
+    assert refused.exit_code == 1 and "'bob' is disabled" in refused.output
+    assert "enabled" in runner.invoke(app, ["users", "disable", "bob", "--enable"]).output
+    first = runner.invoke(app, ["tokens", "revoke", token_id])
+    assert first.exit_code == 0 and f"token {token_id} of bob is revoked" in first.output
+    again = runner.invoke(app, ["tokens", "revoke", token_id])
+    assert again.exit_code == 0 and "revoked before" in again.output
+    exported = runner.invoke(app, ["audit", "export", "--since", "2000-01-01"]).stdout
+    actions = [(e["event_id"], e["action"]) for e in map(json.loads, exported.splitlines())]
+    assert actions == [("110136", "C"), ("110136", "U"), ("110137", "C"), ("110136", "U"),
+                       ("110136", "U"), ("110137", "D")]

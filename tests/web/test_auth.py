@@ -121,6 +121,11 @@ def test_api_tokens_stop_working_when_revoked_expired_or_disabled(secured: Secur
     assert client.get("/api/v1/studies/1.1", headers=wrong).status_code == 401
     basic = {"Authorization": "Basic dXNlcjpwYXNz"}
     assert client.get("/api/v1/studies/1.1", headers=basic).status_code == 401
+    # two: the first counted, and a proxy in between may read the other
+    admin = secured.auth(Role.ADMIN)["Authorization"]
+    both = client.get("/api/v1/studies/1.1", headers=[("Authorization", admin),
+                                                      ("Authorization", "Bearer x")])
+    assert both.status_code == 401 and "one Authorization header" in both.json()["detail"]
 
 
 def test_tokens_are_hashed_at_rest(secured: Secured) -> None:

@@ -66,3 +66,20 @@ def test_the_study_page_offers_the_toggle_only_with_contours(client: TestClient,
     assert 'data-contours="/media/contours/5.1/sax.png"' in page
     assert 'class="show-contours"' in page
     assert "show-contours" not in client.get("/study/6.1").text  # measured, no record on disk
+
+
+def test_images_fetched_on_their_own_are_in_the_trail_once(client: TestClient,
+                                                            tmp_path: Path) -> None:
+    """A script pulling a study's images by URL left no trace; one entry per person and
+    study in a quarter of an hour, none beside a page view of it."""
+    _record(tmp_path, "5.1")
+    trail = client.app.state.audit  # type: ignore[attr-defined]
+    for slot in ("sax_mid", "sax", "sax_mid"):
+        assert client.get(f"/media/contours/5.1/{slot}.png").status_code == 200
+    assert client.get("/media/contours/7.1/sax_mid.png").status_code == 404  # nothing shown
+    (entry,) = trail.entries(event_id="110103")
+    assert entry.study_uids == ["5.1"] and entry.detail == {"media": "contours sax_mid"}
+    client.get("/study/6.1")
+    _record(tmp_path, "6.1")
+    client.get("/media/contours/6.1/sax.png")  # the page's own images: its entry says it
+    assert [e.study_uids for e in trail.entries(event_id="110103")] == [["5.1"], ["6.1"]]

@@ -74,6 +74,11 @@ def test_a_foreign_page_changes_nothing(client: TestClient, tmp_path: Path) -> N
                        headers={"Sec-Fetch-Site": "cross-site"})
     assert site.status_code == 403
     assert "evil" not in client.get("/teaching").text
+    alerts = client.app.state.audit.entries(event_id="110113")  # type: ignore[attr-defined]
+    assert [e.detail["refused"] for e in alerts] == [
+        "POST /teaching", "POST /teaching/add", "POST /teaching/1/remove/1",
+        "POST /api/v1/upload", "POST /teaching"]  # in the trail, not the server log only
+    assert "evil.example" in alerts[0].detail["reason"] and alerts[0].client == "testclient"
 
 
 def test_browser_posts_need_the_sessions_csrf_token(client: TestClient) -> None:

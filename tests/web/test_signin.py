@@ -16,7 +16,7 @@ from fakes.oidc import CLIENT_ID, FakeProvider, fake_provider
 from fakes.web import Secured, csrf_of
 from fastapi.testclient import TestClient
 
-from accounts import OidcConfig, OidcProvider, Role
+from accounts import AccountError, OidcConfig, OidcProvider, Role
 from cmr_search.settings import Settings
 from search import SearchEngine
 from vectorstore import MemoryStore
@@ -97,7 +97,30 @@ def test_a_control_character_in_the_name_is_a_wrong_name(secured: Secured) -> No
     answer = _sign_in(secured.client, "vi\x00ewer", "viewer password!")
     assert answer.status_code == 401
     (entry,) = [e for e in secured.app.state.audit.entries(event_id="110114") if e.outcome]
-    assert entry.user_name == "vi?ewer"
+    assert entry.user_name.startswith("unknown:")
+
+
+def test_a_name_is_one_whatever_its_case(secured: Secured) -> None:
+    """"Viewer" and "viewer" were two names: a second account, and a sign-in refused."""
+    assert _sign_in(secured.client, "VIEWER", "viewer password!").status_code == 303
+    trail = secured.app.state.audit
+    assert [e.user_name for e in trail.entries(event_id="110114")] == ["viewer"]
+    with pytest.raises(AccountError, match="exists"):
+        secured.app.state.users.add("Viewer", Role.ADMIN, "another password!")
+
+
+def test_a_failed_sign_in_keeps_no_unknown_name_as_typed(secured: Secured) -> None:
+    """A password typed into the name field was kept for every admin to read. A known name
+    is kept as the account's; an unknown one as a digest, by which the throttle still counts
+    its failures."""
+    client = secured.client
+    assert _sign_in(client, "Viewer", "wrong password!").status_code == 401
+    for typed in ("Hunter2-secret", "hunter2-SECRET"):
+        assert _sign_in(client, typed, "viewer password!").status_code == 401
+    names = [e.user_name for e in secured.app.state.audit.entries(event_id="110114")]
+    assert names[0] == "viewer"
+    assert names[1] == names[2] and names[1].startswith("unknown:")
+    assert "unter2" not in str([e.as_dict() for e in secured.app.state.audit.entries()])
 
 
 def test_sign_in_goes_only_to_paths_on_this_site(secured: Secured) -> None:
