@@ -87,7 +87,8 @@ def train(
 def _stem_weights(arch: str, segmentation: Path | None) -> Path | None:
     """The segmentation weights an anatomy-stem architecture starts from, checked against it."""
     from cmrclip.registry import REGISTRY, AnatomyConfig
-    from segment.checkpoint import DEFAULT_CHECKPOINT, WEIGHTS, CheckpointError, load_checkpoint
+    from segment.checkpoint import WEIGHTS, CheckpointError, load_checkpoint
+    from segment.paths import DEFAULT_CHECKPOINT
 
     wanted = REGISTRY[arch].video.anatomy
     if wanted is None:

@@ -101,7 +101,7 @@ class SegmentationUnavailableError(ValueError):
 def checked_segmentation(checkpoint: Path | None, tta: bool) -> CheckpointSegmentation:
     """The segmentation model of `checkpoint` (the committed one when None), its weights read
     once here so that a missing checkpoint is reported before any study is touched."""
-    from segment.checkpoint import DEFAULT_CHECKPOINT
+    from segment.paths import DEFAULT_CHECKPOINT
 
     folder = checkpoint or DEFAULT_CHECKPOINT
     model = CheckpointSegmentation(folder, tta)

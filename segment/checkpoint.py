@@ -11,11 +11,9 @@ from safetensors.torch import load_model, save_model
 
 from cmr_search.vocab import Structure
 from segment.model import SegConfig, build_model
+from segment.paths import CARD
 
 WEIGHTS = "model.safetensors"
-CARD = "model_card.json"
-CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
-DEFAULT_CHECKPOINT = CHECKPOINTS / "sax-synth"
 
 
 class CheckpointError(ValueError):

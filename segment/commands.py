@@ -10,9 +10,9 @@ import logging
 from pathlib import Path
 
 from reader.nifti import is_acdc_patient
-from segment.checkpoint import DEFAULT_CHECKPOINT
 from segment.infer import Segmenter
 from segment.io import read_lge, read_study
+from segment.paths import DEFAULT_CHECKPOINT
 from segment.scar import stack_scar
 from segment.study import StudyResult, analyse, write
 

@@ -16,8 +16,9 @@ from scipy import ndimage
 
 from cmr_search.vocab import LV_STRUCTURES, Structure
 from segment.apex import second_look
-from segment.checkpoint import CARD, DEFAULT_CHECKPOINT, inference_spacing_mm, load_checkpoint
+from segment.checkpoint import inference_spacing_mm, load_checkpoint
 from segment.gap import refound
+from segment.paths import CARD, DEFAULT_CHECKPOINT
 from segment.synth import normalise
 from segment.systole import within_diastole
 from segment.taper import tapered

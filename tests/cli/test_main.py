@@ -23,6 +23,19 @@ def test_help_lists_the_subcommands_and_each_has_help() -> None:
 
 
 @pytest.mark.slow
+def test_the_command_line_starts_without_the_networks() -> None:
+    """Every `cmr-search` call, `--help` too, imported torch, MONAI and torchio on its way
+    (seven seconds on the 2-core machine); a command that needs them imports them."""
+    import subprocess
+    import sys
+
+    code = ("import sys, cli.main; print(sorted(m for m in ('torch', 'monai', 'torchio', "
+            "'transformers') if m in sys.modules))")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, cwd=Path(__file__).parents[2])
+    assert found.stdout.strip() == "[]"
+
+
 def test_synth_then_montage(tmp_path: Path) -> None:
     out = tmp_path / "arch"
     result = runner.invoke(app, ["synth", str(out), "--studies", "1", "--seed", "3",

@@ -92,7 +92,7 @@ def test_an_out_folder_that_cannot_be_written_fails_in_one_line_before_the_work(
 
 
 def test_train_seg_runs_every_stage_and_one_card_tells_them(tmp_path: Path) -> None:
-    from cli.segment import train_seg
+    from cli.seg_recipes import train_seg
     from phantom.labels import SlabRecipe
     from segment.synth import SynthRecipe
     from segment.train import TrainRecipe

@@ -17,8 +17,9 @@ from cmrclip.model import CMRClip, create_model
 from cmrclip.registry import AnatomyConfig, VideoConfig
 from cmrclip.text import TextTower
 from cmrclip.train import TrainConfig, train
-from segment.checkpoint import DEFAULT_CHECKPOINT, WEIGHTS
+from segment.checkpoint import WEIGHTS
 from segment.checkpoint import load_checkpoint as load_segmentation
+from segment.paths import DEFAULT_CHECKPOINT
 
 SEG_WEIGHTS = DEFAULT_CHECKPOINT / WEIGHTS
 

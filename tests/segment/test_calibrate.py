@@ -11,9 +11,9 @@ from fakes.segment import disc, heart_slice, tiny_checkpoint
 
 from cmr_search.vocab import Structure
 from segment.calibrate import OFFSET_GRID, fit_myocardium_offset, write_calibration
-from segment.checkpoint import CARD
 from segment.infer import Segmenter, prior_offsets
 from segment.io import SaxStudy
+from segment.paths import CARD
 from segment.study import measure_masks
 
 _SHAPE, _CAVITY, _WALL = (96, 96), (14, 9), 6

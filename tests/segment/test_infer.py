@@ -11,8 +11,9 @@ import torch
 from fakes.segment import heart_slice, tiny_checkpoint
 
 from cmr_search.vocab import Structure
-from segment.checkpoint import CARD, CheckpointError, load_checkpoint, write_inference
+from segment.checkpoint import CheckpointError, load_checkpoint, write_inference
 from segment.infer import Segmenter, clean_labels, with_context
+from segment.paths import CARD
 
 
 def test_clean_labels_keeps_one_heart_and_fills_the_cavity() -> None:

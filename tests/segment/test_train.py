@@ -13,8 +13,9 @@ import torch
 from fakes.segment import label_slab
 from safetensors.torch import load_file
 
-from segment.checkpoint import CARD, WEIGHTS, load_checkpoint
+from segment.checkpoint import WEIGHTS, load_checkpoint
 from segment.model import build_model
+from segment.paths import CARD
 from segment.synth import SynthRecipe
 from segment.train import TrainRecipe, _widened, train
 
