@@ -33,6 +33,7 @@ from catalog.payload import (
     VolumeCurves,
     image_score_key,
     report_severity_key,
+    without_paths,
 )
 from catalog.schema import (
     IMPRESSION,
@@ -82,4 +83,5 @@ __all__ = [
     "point_id",
     "report_severity_key",
     "store_schema",
+    "without_paths",
 ]

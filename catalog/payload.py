@@ -8,6 +8,7 @@ the two together.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,6 +17,20 @@ from cmr_search.vocab import Diagnosis, Finding, Measure, Severity, View
 
 # calibrated probability from which an image finding counts as shown (image_findings)
 IMAGE_FINDING_THRESHOLD = 0.5
+
+
+# a file system path: a drive or a slash, then no spaces (folder names of an export often
+# carry the patient's ID or accession number)
+_PATH = re.compile(r"(?<![\w.])(?:[A-Za-z]:)?(?:[/\\][^\s:;,()'\"]+)+")
+_QUOTED_PATH = re.compile(r"""(['"])(?:[A-Za-z]:)?[/\\][^'"]*\1""")  # spaces and all
+
+
+def without_paths(reason: str) -> str:
+    """A failure's reason with the study's folder and files left out: "<folder>: the cine has
+    a single slice" says "the cine has a single slice", a file named inside it "a file"."""
+    # "<folder>: why", at the start or after the error's class name
+    reason = re.sub(_PATH.pattern + r": ", "", reason)
+    return _PATH.sub("a file", _QUOTED_PATH.sub("a file", reason))
 
 
 class ReportStatus(StrEnum):
@@ -82,6 +97,7 @@ class PayloadField(StrEnum):
     FINGERPRINT = "fingerprint"
     POINT_VERSION = "point_version"
     MEASUREMENT_STATUS = "measurement_status"
+    MEASUREMENT_ERROR = "measurement_error"
     SEGMENTATION_MODEL = "segmentation_model"
     MEASUREMENTS = "measurements"
     MEASUREMENT_FLAGS = "measurement_flags"

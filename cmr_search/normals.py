@@ -180,12 +180,14 @@ class Grade:
     direction: Direction
 
     def explain(self) -> str:
-        """"measured LVEF 28 %, below 30 (severe)", "measured LVEDVi 80 ml/m², normal"."""
+        """"measured LVEF 28 %, below 30 (severe)", "measured LVEDVi 80 ml/m², not above 105".
+        Not graded is not "within normal limits": a small LV is no dilation, and below the
+        normal range all the same (the measurements table says so)."""
         name = LABELS.get(self.measure, self.measure.value)
         shown = f"measured {name} {self.value:g} {self.measure.unit}"
-        if self.severity is Severity.NONE:
-            return f"{shown}, within normal limits"
         side = "below" if self.direction is Direction.LOW else "above"
+        if self.severity is Severity.NONE:
+            return f"{shown}, not {side} {self.limit:g}"
         return f"{shown}, {side} {self.limit:g} ({self.severity.value})"
 
 

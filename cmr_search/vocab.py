@@ -96,6 +96,14 @@ CMR_CLIP_FINDINGS: tuple[Finding, ...] = (
     Finding.AORTIC_DILATION,
 )
 
+# The views a finding can be seen on, where not every study has one: enhancement on LGE
+# images, the aortic root and ascending aorta on the 3-chamber or LVOT cine (a short-axis stack
+# and the 2- and 4-chamber views do not show it). Without them a zero-shot score is noise.
+SEEN_ON: dict[Finding, frozenset[View]] = {
+    Finding.LGE: frozenset({View.LGE_SAX, View.LGE_LAX}),
+    Finding.AORTIC_DILATION: frozenset({View.CH3_CINE, View.LVOT_CINE}),
+}
+
 
 class Severity(StrEnum):
     NONE = "none"

@@ -18,7 +18,7 @@ from typing import Protocol
 
 import torch
 
-from catalog import MEASURE_VERSION
+from catalog import MEASURE_VERSION, without_paths
 from cmr_search.vocab import Measure, View
 from cmrclip.clips import ClipSpec
 from indexer.overlay import label_crops
@@ -133,6 +133,9 @@ def _sax_study(study: Study | AcdcStudy, stacks: StudyStacks) -> SaxStudy:
                                                  study.weight_kg or None)
         sax.geometry_known = False  # ACDC volumes carry no patient orientation
         if len(sax.phases) == 2:  # the ED and ES volumes only
+            if study.ed_frame == study.es_frame:  # one volume twice: an EF of 0 %
+                raise StudyReadError(f"{study.folder}: Info.cfg names frame {study.ed_frame} "
+                                     "as both ED and ES, so there is no cycle to measure")
             sax.frame_numbers = [study.ed_frame, study.es_frame]
         sax.ed_hint, sax.es_hint = study.ed_frame, study.es_frame
         return sax
@@ -178,7 +181,12 @@ def measure_study(study: Study | AcdcStudy, stacks: StudyStacks, fingerprint: st
                                           clip_spec, PREVIEW_SPEC)
     except Exception as error:  # any failure leaves the study unmeasured, never unindexed
         logger.debug("measuring %s failed", uid, exc_info=True)
-        record.status, record.error = "failed", f"{type(error).__name__}: {error}"[:300]
+        # the page shows it to every role: no folder (it names the patient in many exports),
+        # and the class of an error only when it is not the reader's own
+        reason = without_paths(str(error))
+        record.status = "failed"
+        record.error = (reason if isinstance(error, StudyReadError)
+                        else f"{type(error).__name__}: {reason}")[:300]
         return record
     result = cycle.result
     record.values = dict(result.values)

@@ -10,7 +10,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from catalog import KEYWORDS, point_id
-from cmr_search.vocab import CMR_CLIP_FINDINGS, LGE_VIEWS, Finding
+from cmr_search.vocab import CMR_CLIP_FINDINGS, SEEN_ON, Finding
 from indexer.findings import decide, measurement_fields, measurement_vectors
 from indexer.records import EmbeddingRecord, MeasurementRecord
 from vectorstore import SparseVector, StorePoint
@@ -47,16 +47,20 @@ def _fit(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     return float(result.x[0]), float(result.x[1])
 
 
+SEEN_ON_VALUES = {f.value: {v.value for v in views} for f, views in SEEN_ON.items()}
+
+
 def seen_scores(record: EmbeddingRecord) -> dict[str, float]:
     """The raw zero-shot scores of the findings the study's images can show.
 
-    Enhancement is seen on LGE images only: a study without an LGE series (a cine-only
-    research archive such as ACDC, a study without contrast) fills the model's LGE slots with
-    nothing, and its LGE score would be noise shown to a clinician as a probability.
+    Enhancement is seen on LGE images only, the aorta on a 3-chamber or LVOT cine
+    (`SEEN_ON`): a study without them (a cine-only research archive such as ACDC, a study
+    without contrast) fills those slots with nothing, and the score would be noise shown to a
+    clinician as a probability.
     """
-    if set(LGE_VIEWS) & set(record.payload.views):
-        return dict(record.raw_scores)
-    return {k: v for k, v in record.raw_scores.items() if k != Finding.LGE.value}
+    views = set(record.payload.views)
+    return {k: v for k, v in record.raw_scores.items()
+            if not (k in SEEN_ON_VALUES and not SEEN_ON_VALUES[k] & views)}
 
 
 def calibrate(records: Iterable[EmbeddingRecord]) -> dict[str, Platt]:

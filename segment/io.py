@@ -179,6 +179,8 @@ def sax_from_stack(study_id: str, stack: Stack, body_file: Path | None = None,
     stack = stack.base_to_apex()
     if stack.images.shape[0] < 2:
         raise StudyReadError(f"{source or study_id}: the short-axis cine has a single slice")
+    if stack.images.shape[1] < 2:  # a volume is not a cycle: no end-systole, no EF
+        raise StudyReadError(f"{source or study_id}: the short-axis cine has a single phase")
     step = float(np.median(np.linalg.norm(np.diff(stack.positions, axis=0), axis=1)))
     n_frames = stack.images.shape[1]
     phases = [stack.images[:, k] for k in range(n_frames)]

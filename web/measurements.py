@@ -67,4 +67,10 @@ def curve_points(curves: dict[str, Any] | None, width: int = 320,
             f"{i * width / (longest - 1):.1f},{height - v * height / (top * 1.1):.1f}"
             for i, v in enumerate(values))
     out["top_ml"] = f"{top * 1.1:.0f}"
+    # where the measured ED and ES are: not always the first phase and the curve's lowest
+    # (ED read from the ECG trigger, ES where both ventricles are smallest together)
+    for key in ("ed", "es"):
+        index = curves.get(key)
+        if isinstance(index, int) and 0 <= index < longest:
+            out[f"{key}_x"] = f"{index * width / (longest - 1):.1f}"
     return out

@@ -64,10 +64,36 @@ def clip_interval_ms(cache: ClipCache, uid: str) -> float | None:
 
 
 def sax_slices(cache: ClipCache, uid: str) -> list[str]:
+    """The short-axis levels a study's player offers: a level drawn from the same slice as
+    the one before it (a stack of one or two slices fills all three) is not offered again."""
     clips = cache.get(uid)
     if clips is None:
         return []
-    return [s.value for s in SAX_SLOTS if bool(clips.cine_present[CINE_SLOTS.index(s)])]
+    kept: list[str] = []
+    for slot in SAX_SLOTS:
+        index = CINE_SLOTS.index(slot)
+        if not bool(clips.cine_present[index]):
+            continue
+        if kept and np.array_equal(clips.cine[index],
+                                   clips.cine[CINE_SLOTS.index(ClipSlot(kept[-1]))]):
+            continue
+        kept.append(slot.value)
+    return kept
+
+
+def preview_interval_ms(request: Request, path: str | None, fallback: float) -> float:
+    """The frame duration a preview was written with: its acquisition's own rate (a long-axis
+    cine of 22 phases played at the rate of the model's 16-frame clip, 40 % slow)."""
+    if path:
+        try:
+            with Image.open(layout_of(request).root / path) as image:
+                image.load()  # the first frame's duration is read with the frame
+                duration = image.info.get("duration")
+        except (OSError, ValueError):
+            duration = None
+        if isinstance(duration, int | float) and duration > 0:
+            return float(duration)
+    return fallback
 
 
 @router.get("/media/sprite/{uid}/{slot}.png")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from accounts import Principal, Role
+from catalog import PayloadField, without_paths
 from cmr_search.settings import Settings
 from search import Result, SearchResponse, StudyDetail
 
@@ -29,6 +30,9 @@ def _clinical(principal: Principal) -> bool:
 def payload_for(payload: dict[str, Any], principal: Principal,
                 settings: Settings) -> dict[str, Any]:
     out = {k: v for k, v in payload.items() if k not in INTERNAL}
+    if out.get(PayloadField.MEASUREMENT_ERROR):  # written before the indexer left paths out
+        out[PayloadField.MEASUREMENT_ERROR] = without_paths(
+            str(out[PayloadField.MEASUREMENT_ERROR]))
     if not (_clinical(principal) and settings.expose_identifiers):
         for key in IDENTIFIERS:
             out.pop(key, None)

@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from cmr_search.vocab import Finding, PreviewKind
 from search.explain import term_pattern
+from web.media import preview_interval_ms
 
 # package data, found the same way in a wheel install as in a source checkout
 TEMPLATES = Path(str(files("templates")))
@@ -95,6 +96,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["label"] = label
     env.globals["url_with"] = url_with
     env.globals["viewer_link"] = viewer_link
+    env.globals["preview_ms"] = preview_interval_ms
     env.globals["HTMX"] = HTMX
     env.globals["VIEW_LABELS"] = VIEW_LABELS
     return templates

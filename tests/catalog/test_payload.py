@@ -40,3 +40,16 @@ def test_nested_keys_name_one_finding() -> None:
     assert report_severity_key("lv_dilation") == "report_severity.lv_dilation"
     with pytest.raises(ValueError):
         image_score_key("nonsense")
+
+
+@pytest.mark.parametrize(("reason", "shown"), [
+    ("/srv/pacs/SYN000003/20130829: the short-axis cine has a single slice",
+     "the short-axis cine has a single slice"),
+    ("C:\\exports\\Doe^Jane\\Info.cfg: missing or not a file", "missing or not a file"),
+    ("cannot read '/srv/Doe Jane/1.dcm' (truncated)", "cannot read a file (truncated)"),
+    ("LVEDV 90 ml/m2 over 3/4 of the slices", "LVEDV 90 ml/m2 over 3/4 of the slices"),
+])
+def test_a_reason_keeps_no_path(reason: str, shown: str) -> None:
+    from catalog import without_paths
+
+    assert without_paths(reason) == shown

@@ -23,6 +23,10 @@ def test_lvef_grades_follow_the_fixed_cut_offs() -> None:
         Severity.NONE, Severity.MILD, Severity.MODERATE, Severity.SEVERE]
     found = grade(Finding.LV_SYSTOLIC_DYSFUNCTION, {Measure.LVEF: 28.0}, Sex.MALE)
     assert found is not None and found.explain() == "measured LVEF 28 %, below 30 (severe)"
+    # a small LV is no dilation, but it was "within normal limits" beside a table saying low
+    small = grade(Finding.LV_DILATION, {Measure.LVEDV: 39.9}, Sex.MALE)
+    assert small is not None and small.severity is Severity.NONE
+    assert small.explain().startswith("measured LVEDV 39.9 ml, not above ")
 
 
 def test_an_indexed_volume_is_preferred_and_the_absolute_one_is_the_fallback() -> None:

@@ -85,7 +85,9 @@ def _graded(case: Case) -> dict[str, Any]:
     """What the indexer grades from the case's measurements (its own code, flags included)."""
     record = MeasurementRecord(case.uid, fingerprint(case), SEGMENTATION_MODEL,
                                values=dict(case.measured or {}),
-                               flags={m: ["ef_out_of_range"] for m in case.flagged})
+                               flags={m: ["ef_out_of_range"] for m in case.flagged},
+                               lv_curve_ml=[110.0, 70.0, 55.0, 80.0, 120.0],
+                               rv_curve_ml=[120.0, 80.0, 60.0, 90.0, 125.0], ed=4, es=2)
     return measurement_fields(record, case.sex)
 
 
@@ -118,7 +120,8 @@ def payload(case: Case) -> dict[str, Any]:
         measurements=case.measured or {}, flagged_measurements=list(case.flagged),
         measured_findings=[Finding(f) for f in measured_findings(case)],
         measured_severity=_graded(case).get("measured_severity", {}),
-        measurement_flags={m: ["ef_out_of_range"] for m in case.flagged}).as_payload()
+        measurement_flags={m: ["ef_out_of_range"] for m in case.flagged},
+        volume_curves=_graded(case).get("volume_curves")).as_payload()
 
 
 def build(store: VectorStore, cases: list[Case]) -> VectorStore:

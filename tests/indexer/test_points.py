@@ -32,6 +32,18 @@ def test_a_study_without_lge_images_has_no_lge_score_or_finding() -> None:
     assert "lv_dilation" in point["image_scores"]
 
 
+def test_the_aorta_is_scored_only_where_a_view_shows_it() -> None:
+    """A short-axis-only study (ACDC) showed "aortic dilation 0.99, shown"."""
+    def scored(views: list[str]) -> set[str]:
+        record = _record("1.2.5", views, lge=0.0)
+        record.raw_scores["aortic_dilation"] = 0.9
+        return set(seen_scores(record))
+
+    assert "aortic_dilation" not in scored(["sax_cine", "2ch_cine", "4ch_cine"])
+    assert "aortic_dilation" in scored(["sax_cine", "3ch_cine"])
+    assert "aortic_dilation" in scored(["lvot_cine"])
+
+
 def test_the_lge_calibration_learns_from_studies_with_lge_images_only() -> None:
     with_lge = [_record(f"2.{k}", ["lge_lax"], lge=k / 10, stated=k >= 5) for k in range(10)]
     # cine-only studies whose reports state LGE, scored low: they would pull the fit around

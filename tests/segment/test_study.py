@@ -207,6 +207,10 @@ def test_a_dicom_slice_step_no_cine_has_is_refused_naming_the_study() -> None:
                   np.array([0.0, 400.0]), 800.0)
     with pytest.raises(StudyReadError, match=r"^study-folder: slice spacing 500 mm is not within"):
         sax_from_stack("1.2.3", stack, None, "study-folder")
+    one = Stack(images[:, :1], positions / 50, stack.row_dir, stack.col_dir,
+                (1.5, 1.5), np.array([0.0]), 800.0)
+    with pytest.raises(StudyReadError, match=r"^study-folder: .* a single phase$"):
+        sax_from_stack("1.2.3", one, None, "study-folder")
 
 
 @pytest.mark.parametrize("body", ["Height: nan\nWeight: 70", "Height: 17000\nWeight: 70",

@@ -23,11 +23,17 @@ def test_curves_share_one_volume_axis() -> None:
     assert points["lv_ml"].startswith("0.0,") and points["top_ml"] == "176"
     assert curve_points({"lv_ml": [150.0], "rv_ml": []}) == {}
     assert curve_points(None) == {}
+    # ED and ES marked where they were measured: ED at phase 22 read "ED to ES and on"
+    marked = curve_points({"lv_ml": [90.0, 60.0, 120.0], "rv_ml": [], "ed": 2, "es": 1})
+    assert (marked["ed_x"], marked["es_x"]) == ("320.0", "160.0")
+    assert "ed_x" not in curve_points({"lv_ml": [90.0, 60.0], "rv_ml": [], "ed": 5})
 
 
 def test_the_study_page_shows_the_table(client: TestClient) -> None:
     page = client.get("/study/1.2")
     assert page.status_code == 200
+    assert '<text x="320.0" y="-2" font-size="10" text-anchor="middle">ED</text>' in page.text
+    assert '<text x="160.0" y="-2" font-size="10" text-anchor="middle">ES</text>' in page.text
     assert "Measurements" in page.text and "Kawel-Boehm" in page.text
     assert "25 %" in page.text
     flagged = client.get("/study/4.1")

@@ -44,3 +44,18 @@ def test_identifiers_only_for_clinicians_and_only_when_asked(tmp_path: Path) -> 
                 "Authorization": f"Bearer {token}"}).json()["payload"]
             assert ("accession_number" in payload) is sees
             assert "fingerprint" not in payload
+
+
+def test_a_failure_reason_shows_no_folder_to_anyone() -> None:
+    """Indexed before the indexer left paths out, a reason named the export's folder (the
+    patient's ID in it) on the page of every role."""
+    from accounts import Principal, Via
+    from web.redact import payload_for
+
+    stored = {"study_instance_uid": "1.1", "measurement_status": "failed",
+              "measurement_error": "StudyReadError: /exports/PAT0042/2013: the short-axis "
+                                   "cine has a single slice"}
+    for role in Role:
+        shown = payload_for(stored, Principal("x", role, Via.SESSION), Settings())
+        assert shown["measurement_error"] == ("StudyReadError: the short-axis cine has a "
+                                              "single slice")

@@ -1,0 +1,45 @@
+"""The cine player's media: which short-axis levels it offers, and the rate it plays at."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from cmr_search.vocab import CINE_SLOTS, SAX_SLOTS
+from cmrclip.clips import ClipSpec, StudyClips, empty_clips
+from web.media import sax_slices
+
+
+class _Cache:
+    def __init__(self, clips: StudyClips) -> None:
+        self.clips = clips
+
+    def get(self, uid: str) -> StudyClips:
+        return self.clips
+
+
+def test_a_level_drawn_from_the_slice_before_it_is_not_offered_again() -> None:
+    """A one-slice stack fills basal, mid and apical with one slice: three identical tabs."""
+    clips = empty_clips("1.1", ClipSpec())
+    rows = [CINE_SLOTS.index(s) for s in SAX_SLOTS]
+    clips.cine_present[rows] = True
+    clips.cine[rows] = 0.5
+    assert sax_slices(_Cache(clips), "1.1") == [SAX_SLOTS[0].value]  # type: ignore[arg-type]
+    clips.cine[rows[0], 0, 0, 0] = 0.25  # two slices: the basal its own, mid and apex alike
+    assert sax_slices(_Cache(clips), "1.1") == [  # type: ignore[arg-type]
+        SAX_SLOTS[0].value, SAX_SLOTS[1].value]
+
+
+def test_a_preview_plays_at_the_rate_it_was_acquired(client: TestClient,
+                                                     tmp_path: Path) -> None:
+    """Long-axis cines of 22 phases 48 ms apart played at the model clip's 68.5 ms."""
+    folder = tmp_path / "previews"
+    folder.mkdir(parents=True, exist_ok=True)
+    frames = [Image.fromarray(np.full((8, 8), 40 * k, np.uint8)) for k in range(3)]
+    frames[0].save(folder / "1.1.webp", save_all=True, append_images=frames[1:],
+                   duration=48, loop=0)
+    page = client.get("/study/1.1").text
+    assert 'data-interval="48.0"' in page and "21 frames/s" in page
