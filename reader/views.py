@@ -76,8 +76,8 @@ def load_study_stacks(study: Study, timings: dict[str, float] | None = None) -> 
         chosen = series if view in LGE_VIEWS else series[:1]
         try:
             stacks = [_timed_load(s, timings) for s in chosen]
-        except PixelError as error:
-            out.notes.append(str(error))
+        except PixelError as error:  # the study page says which view, and why
+            out.notes.append(f"{view.value}: {error}")
             continue
         where = center if view in LGE_VIEWS else lax_center(stacks[0], center)
         out.views[view] = ViewStacks(stacks, where, [series[0].series_instance_uid])

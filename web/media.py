@@ -19,7 +19,7 @@ from PIL import Image, ImageSequence
 from starlette.staticfiles import StaticFiles
 
 from accounts import Role
-from catalog import PayloadField, point_id
+from catalog import PayloadField, point_id, without_paths
 from cmr_search.vocab import CINE_SLOTS, SAX_SLOTS, ClipSlot, PreviewKind
 from cmrclip.clips import ClipCache
 from vectorstore import StoreError
@@ -79,6 +79,13 @@ def sax_slices(cache: ClipCache, uid: str) -> list[str]:
             continue
         kept.append(slot.value)
     return kept
+
+
+def reading_notes(cache: ClipCache, uid: str) -> list[str]:
+    """What reading the study's images left out or assumed ("lvot_cine: pixel data cannot be
+    decoded"), without its files' paths: a view the header lists but no player shows."""
+    clips = cache.get(uid)
+    return [without_paths(note) for note in clips.notes] if clips is not None else []
 
 
 def preview_interval_ms(request: Request, path: str | None, fallback: float) -> float:

@@ -29,7 +29,7 @@ from web.auth import SignInRequired, csrf_token, current, record, require, viewe
 from web.contours import study_overlays
 from web.deps import engine_of, layout_of, read_upload, study_encoder, uploaded_previews
 from web.measurements import curve_points, measurement_rows
-from web.media import clip_interval_ms, sax_slices
+from web.media import clip_interval_ms, reading_notes, sax_slices
 from web.redact import detail_for, response_for
 from web.render import PREVIEW_ORDER, make_templates
 
@@ -127,6 +127,7 @@ def study_page(request: Request, principal: Viewer, uid: str) -> HTMLResponse:
                   similar=response_for(similar, principal), per_view=engine.encoder.per_view,
                   slices=sax_slices(cache, uid),
                   slice_interval=clip_interval_ms(cache, uid), collections=collections,
+                  notes=reading_notes(cache, uid),
                   measurements=measurement_rows(detail.payload),
                   contour_slots=sorted(study_overlays(request, detail.study_instance_uid)),
                   curves=curve_points(detail.payload.get("volume_curves")))

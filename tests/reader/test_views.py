@@ -32,3 +32,24 @@ def test_no_short_axis_cine_is_an_error_naming_the_study(scanned: ScanResult) ->
                                 {uid: View.OTHER for uid in study.views})
     with pytest.raises(PixelError, match=f"{study.folder}: no short-axis cine"):
         load_study_stacks(crippled)
+
+
+def test_a_long_axis_view_that_cannot_be_decoded_is_left_out_with_its_name(
+        scanned: ScanResult, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The study page listed the view and showed no player, and nothing said why."""
+    import reader.views
+
+    study = scanned.studies[0]
+    lax = next(v for v in LAX_VIEWS if study.series_for(v))
+    loader = reader.views._timed_load
+
+    def broken(series: Any, timings: dict[str, float]) -> Any:
+        if series in study.series_for(lax):
+            raise PixelError("/archive/x/1.dcm: pixel data cannot be decoded (AttributeError)")
+        return loader(series, timings)
+
+    monkeypatch.setattr(reader.views, "_timed_load", broken)
+    stacks = load_study_stacks(study)
+    assert lax not in stacks.views
+    assert stacks.notes == [f"{lax.value}: /archive/x/1.dcm: pixel data cannot be decoded "
+                            "(AttributeError)"]

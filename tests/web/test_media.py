@@ -43,3 +43,12 @@ def test_a_preview_plays_at_the_rate_it_was_acquired(client: TestClient,
                    duration=48, loop=0)
     page = client.get("/study/1.1").text
     assert 'data-interval="48.0"' in page and "21 frames/s" in page
+
+
+def test_reading_notes_name_the_view_and_no_file() -> None:
+    from web.media import reading_notes
+
+    clips = empty_clips("1.1", ClipSpec())
+    clips.notes = ["lvot_cine: /archive/PAT0042/1.dcm: pixel data cannot be decoded"]
+    assert reading_notes(_Cache(clips), "1.1") == [  # type: ignore[arg-type]
+        "lvot_cine: pixel data cannot be decoded"]
