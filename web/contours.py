@@ -10,7 +10,6 @@ else is transparent.
 from __future__ import annotations
 
 import io
-import re
 
 import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -24,6 +23,7 @@ from cmr_search.vocab import Structure
 from indexer.records import MeasurementStore
 from web.auth import require, viewed
 from web.deps import layout_of, store_of
+from web.media import SAFE_NAME
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require(Role.VIEWER))])
 
@@ -34,7 +34,6 @@ COLOURS: dict[Structure, tuple[int, int, int]] = {
     Structure.RV_CAVITY: (64, 170, 255),
 }
 _SCALE = 2
-_SAFE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]*(\.[0-9A-Za-z_-]+)*$")
 
 
 def outline_strip(labels: np.ndarray, scale: int = _SCALE) -> Image.Image:
@@ -65,7 +64,7 @@ def study_overlays(request: Request, uid: str) -> dict[str, np.ndarray]:
     payload = hits[0].payload
     model = str(payload.get(PayloadField.SEGMENTATION_MODEL) or "")
     fingerprint = str(payload.get(PayloadField.FINGERPRINT) or "")
-    if not _SAFE.match(model) or not fingerprint.isalnum():
+    if not SAFE_NAME.match(model) or not fingerprint.isalnum():
         return {}
     store = MeasurementStore(layout_of(request).measurements, model)
     record = store.find(uid, fingerprint)
@@ -75,7 +74,7 @@ def study_overlays(request: Request, uid: str) -> dict[str, np.ndarray]:
 @router.get("/media/contours/{uid}/{slot}.png")
 def contours(request: Request, uid: str, slot: str) -> Response:
     """The outlines of one player slot's frames as a transparent PNG strip."""
-    if len(uid) > 80 or not _SAFE.match(uid) or not _SAFE.match(slot):
+    if len(uid) > 80 or not SAFE_NAME.match(uid) or not SAFE_NAME.match(slot):
         raise HTTPException(404, "no such study")
     labels = study_overlays(request, uid).get(slot)
     if labels is None or labels.ndim != 3 or not labels.size:

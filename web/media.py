@@ -32,8 +32,9 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(require(Role.V
 
 PREVIEW_SLOTS = tuple(k.value for k in PreviewKind)
 SAX_SLICES = tuple(s.value for s in SAX_SLOTS)
-# a DICOM UID (digits and dots), or a test's name: never '.', '..' or a path
-_SAFE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]*(\.[0-9A-Za-z_-]+)*$")
+# a DICOM UID (digits and dots; a trailing or doubled dot as some exports write them, which
+# the index takes), or a test's name: never '.', '..' or a path
+SAFE_NAME = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]*(\.[0-9A-Za-z_-]*)*$")
 
 
 def _strip(frames: list[np.ndarray]) -> Image.Image:
@@ -105,7 +106,7 @@ def preview_interval_ms(request: Request, path: str | None, fallback: float) -> 
 
 @router.get("/media/sprite/{uid}/{slot}.png")
 def sprite(request: Request, uid: str, slot: str) -> FileResponse:
-    if len(uid) > 80 or not _SAFE.match(uid) or slot not in (*PREVIEW_SLOTS, *SAX_SLICES):
+    if len(uid) > 80 or not SAFE_NAME.match(uid) or slot not in (*PREVIEW_SLOTS, *SAX_SLICES):
         raise HTTPException(404, "no such cine")
     layout = layout_of(request)
     target = layout.sprites / uid / f"{slot}.png"

@@ -52,3 +52,11 @@ def test_reading_notes_name_the_view_and_no_file() -> None:
     clips.notes = ["lvot_cine: /archive/PAT0042/1.dcm: pixel data cannot be decoded"]
     assert reading_notes(_Cache(clips), "1.1") == [  # type: ignore[arg-type]
         "lvot_cine: pixel data cannot be decoded"]
+
+
+def test_a_uid_the_index_takes_is_a_name_the_media_routes_take() -> None:
+    """A UID ending in '.' was indexed, and its cines were 404: a blank player."""
+    from web.media import SAFE_NAME
+
+    assert SAFE_NAME.match("1.2.826.0.1.3680043.8.498.999.")
+    assert not any(SAFE_NAME.match(x) for x in (".", "..", "../x", "a/b", ".1", ""))
