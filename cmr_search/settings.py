@@ -110,9 +110,10 @@ class Settings(BaseSettings):
     pacs_timeout_s: float = Field(default=60.0, gt=0, description="seconds one PACS request "
                                   "may take before it counts as failed (and is retried)")
     pacs_transfer_timeout_s: float = Field(
-        default=600.0, gt=0, description="seconds one DICOMweb answer may take in all: the "
-        "per-request timeout bounds each wait for bytes, so a server trickling them never "
-        "tripped it; past this the answer counts as failed (and is retried)")
+        default=600.0, gt=0, description="seconds one DICOMweb answer, or one series' DIMSE "
+        "retrieve (C-GET, C-MOVE), may take in all: the per-request timeout bounds each wait, "
+        "so a server trickling bytes or sending 'pending' for ever never tripped it; past this "
+        "the transfer counts as failed (and is retried)")
     pacs_concurrency: int = Field(default=2, ge=1, le=32, description="studies fetched at "
                                   "once, and PACS requests in flight at once")
     pacs_rate_limit: float = Field(default=10.0, ge=0, description="PACS requests per second "

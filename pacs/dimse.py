@@ -103,6 +103,7 @@ class _Link:
     assoc: Association
     received: list[Any]
     started: float = field(default_factory=time.monotonic)
+    expired: threading.Event = field(default_factory=threading.Event)  # we aborted it: late
 
     def ended_by_peer(self, wait_s: float = 1.0) -> type | None:
         """A_ABORT when the peer aborted, A_P_ABORT when the connection closed under it
@@ -122,9 +123,13 @@ class DimsePacs:
     """One DIMSE peer, called `called_aet` at `host`:`port`; we call as `calling_aet`."""
 
     def __init__(self, called_aet: str, host: str, port: int, calling_aet: str = "CMRSEARCH",
-                 timeout_s: float = 60.0, retrieve: str = "get", store_port: int = 11113) -> None:
+                 timeout_s: float = 60.0, retrieve: str = "get", store_port: int = 11113,
+                 transfer_timeout_s: float = 600.0) -> None:
         self.called_aet, self.host, self.port = called_aet, host, port
         self.calling_aet, self.timeout_s = calling_aet, timeout_s
+        # a series' whole retrieve: a PACS that keeps sending "pending", each within
+        # timeout_s, held the indexer for ever
+        self.transfer_timeout_s = transfer_timeout_s
         self.retrieve, self.store_port = retrieve, store_port
         self._received = _Received()
         self._server: Any = None
@@ -153,7 +158,9 @@ class DimsePacs:
             raise TransientError(f"{what}: {type(error).__name__}") from None
 
     @contextmanager
-    def _association(self, ae: AE, what: str, **kwargs: Any) -> Iterator[_Link]:
+    def _association(self, ae: AE, what: str, deadline_s: float | None = None,
+                     **kwargs: Any) -> Iterator[_Link]:
+        """An association for one request; aborted after `deadline_s` seconds when given."""
         self._reachable(what)
         answers: list[Any] = []  # the peer's A-ASSOCIATE answer, to name why it rejected us
         started = time.monotonic()
@@ -168,9 +175,24 @@ class DimsePacs:
             raise self._rejected(what, answers)
         if not assoc.is_established:
             raise TransientError(f"{what}: no association (peer unreachable or aborted)")
+        link = _Link(assoc, answers, started)
+        timer = None
+        if deadline_s is not None:
+            def expire() -> None:
+                link.expired.set()
+                assoc.abort()  # the request then yields no status: `_no_answer` says why
+                # what a peer's abort does: wakes the request waiting for its next message
+                # (else it waits out the per-request timeout first)
+                assoc.dimse.msg_queue.put((None, None))
+
+            timer = threading.Timer(deadline_s, expire)
+            timer.daemon = True
+            timer.start()
         try:
-            yield _Link(assoc, answers, started)
+            yield link
         finally:
+            if timer is not None:
+                timer.cancel()
             if assoc.is_established:
                 assoc.release()
 
@@ -194,6 +216,9 @@ class DimsePacs:
     def _no_answer(self, link: _Link, what: str) -> TransientError:
         """No status: the peer aborted (Orthanc does so to an AE title it does not allow to
         query or retrieve) or closed the connection, or the answer never came."""
+        if link.expired.is_set():
+            return TransientError(f"{what}: not done in {self.transfer_timeout_s:g} s "
+                                  "(CMR_SEARCH_PACS_TRANSFER_TIMEOUT_S); aborted")
         ended = link.ended_by_peer()
         hint = f"does it allow AE title {self.calling_aet!r} this request? " \
             "CMR_SEARCH_PACS_AE_TITLE"
@@ -317,7 +342,7 @@ class DimsePacs:
                 ae.add_requested_context(sop_class, syntax)
         roles = [build_role(sop_class, scp_role=True) for sop_class in _STORAGE]
         handlers = [(evt.EVT_C_STORE, self._received.on_store)]
-        with self._association(ae, "C-GET series", ext_neg=roles,
+        with self._association(ae, "C-GET series", self.transfer_timeout_s, ext_neg=roles,
                                evt_handlers=handlers) as link:
             self._check_retrieve(link, link.assoc.send_c_get(
                 self._series_query(study_instance_uid, series_instance_uid),
@@ -343,7 +368,7 @@ class DimsePacs:
         self._storage_scp()
         ae = self._ae()
         ae.add_requested_context(StudyRootQueryRetrieveInformationModelMove)
-        with self._association(ae, "C-MOVE series") as link:
+        with self._association(ae, "C-MOVE series", self.transfer_timeout_s) as link:
             self._check_retrieve(link, link.assoc.send_c_move(
                 self._series_query(study_instance_uid, series_instance_uid),
                 self.calling_aet, StudyRootQueryRetrieveInformationModelMove), "C-MOVE series")

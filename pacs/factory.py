@@ -20,7 +20,7 @@ def _client(address: PacsAddress, settings: Settings) -> PacsClient:
 
         return DimsePacs(address.ae_title, address.host, address.port, settings.pacs_ae_title,
                          settings.pacs_timeout_s, settings.pacs_retrieve,
-                         settings.pacs_store_port)
+                         settings.pacs_store_port, settings.pacs_transfer_timeout_s)
     from pacs.dicomweb import DicomwebPacs, WebAuth
 
     auth = WebAuth(

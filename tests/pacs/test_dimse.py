@@ -105,3 +105,32 @@ def test_an_instance_that_cannot_be_written_here_is_named_as_ours(
     (0xFE00, "cancelled"), (0xA900, "could not process")])
 def test_a_retrieve_status_is_said_in_words(code: int, says: str) -> None:
     assert says in DimsePacs("PEER", "127.0.0.1", 104, "CMRSEARCH")._meaning(code)
+
+
+def test_a_retrieve_that_never_ends_is_aborted_at_the_transfer_deadline(tmp_path: Path) -> None:
+    """Every answer came within the per-request timeout, so a PACS that kept a C-GET
+    pending held the indexer for ever."""
+    import time
+
+    from pynetdicom import evt
+    from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelGet  # type: ignore
+
+    def stalled(event: Any) -> Iterator[Any]:
+        yield 1
+        time.sleep(6.0)  # under the 8 s request timeout, over the 1 s transfer deadline
+        yield 0xA702, None
+
+    ae = AE(ae_title="PEER")
+    ae.add_supported_context(StudyRootQueryRetrieveInformationModelGet)
+    port = free_port()
+    server: Any = ae.start_server(("127.0.0.1", port), block=False,
+                                  evt_handlers=[(evt.EVT_C_GET, stalled)])
+    try:
+        pacs = DimsePacs("PEER", "127.0.0.1", port, timeout_s=8.0, transfer_timeout_s=1.0)
+        started = time.monotonic()
+        with pytest.raises(TransientError, match=r"^C-GET series: not done in 1 s "
+                                                 r"\(CMR_SEARCH_PACS_TRANSFER_TIMEOUT_S\)"):
+            pacs.fetch_series("1.2", "1.2.3", tmp_path)
+        assert time.monotonic() - started < 3.5
+    finally:
+        server.shutdown()
