@@ -98,12 +98,15 @@ def clips_from_stacks(stacks: StudyStacks, spec: ClipSpec,
     started = time.perf_counter()
     clips = empty_clips(stacks.study_instance_uid, spec)
     sax = stacks.sax
-    n = sax.images.shape[0]
-    for slot, level in SAX_LEVELS.items():
-        at = CINE_SLOTS.index(slot)
-        clips.cine[at] = _cine_clip(sax, round(level * (n - 1)), stacks.sax_center, spec)
-        clips.cine_present[at] = True
-    clips.frame_interval_ms = sax.rr_ms / spec.frames
+    if sax is not None:  # else the long-axis cines alone (absent slots stay zeros)
+        n = sax.images.shape[0]
+        for slot, level in SAX_LEVELS.items():
+            at = CINE_SLOTS.index(slot)
+            clips.cine[at] = _cine_clip(sax, round(level * (n - 1)), stacks.sax_center, spec)
+            clips.cine_present[at] = True
+    cines = [sax] if sax is not None else [v.stacks[0] for view, v in stacks.views.items()
+                                           if view in LAX_VIEWS]
+    clips.frame_interval_ms = cines[0].rr_ms / spec.frames if cines else 0.0
     for view, (slot, _) in LAX_VIEWS.items():
         if view in stacks.views:
             lax = stacks.views[view]

@@ -27,6 +27,7 @@ from indexer.records import MeasurementRecord
 from reader.nifti import AcdcStudy
 from reader.scan import Study
 from reader.series import unplaced_frame
+from reader.stack import Stack
 from reader.views import StudyStacks
 from segment.cycle import analyse_cycle
 from segment.io import SaxStudy, StudyReadError, body_size, sax_from_stack
@@ -125,10 +126,10 @@ def _threads(n: int | None) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-def _sax_study(study: Study | AcdcStudy, stacks: StudyStacks) -> SaxStudy:
+def _sax_study(study: Study | AcdcStudy, stacks: StudyStacks, sax_stack: Stack) -> SaxStudy:
     """The short-axis phases as segmentation reads them, with body size and ED/ES hints."""
     if isinstance(study, AcdcStudy):
-        sax = sax_from_stack(study.study_instance_uid, stacks.sax, None, str(study.folder))
+        sax = sax_from_stack(study.study_instance_uid, sax_stack, None, str(study.folder))
         sax.height_cm, sax.weight_kg = body_size(study.height_cm or None,
                                                  study.weight_kg or None)
         sax.geometry_known = False  # ACDC volumes carry no patient orientation
@@ -144,7 +145,7 @@ def _sax_study(study: Study | AcdcStudy, stacks: StudyStacks) -> SaxStudy:
     if unplaced is not None:  # else it reads as "a single slice" (`segment.io.read_dicom`)
         raise StudyReadError(f"{unplaced}: no ImagePositionPatient; the short-axis slices "
                              "cannot be placed")
-    return sax_from_stack(study.study_instance_uid, stacks.sax,
+    return sax_from_stack(study.study_instance_uid, sax_stack,
                           sax_series.slices[0].frames[0].path, str(study.folder))
 
 
@@ -173,11 +174,14 @@ def measure_study(study: Study | AcdcStudy, stacks: StudyStacks, fingerprint: st
     """Segment, measure and check one study; a failure becomes a record with its reason."""
     uid = study.study_instance_uid
     record = MeasurementRecord(uid, fingerprint, model.key)
+    stack = stacks.sax
     try:
+        if stack is None:  # indexed by its long-axis cines: nothing here to measure
+            raise StudyReadError(f"{study.folder}: no short-axis cine that can be read")
         with _threads(threads):
-            sax = _sax_study(study, stacks)
+            sax = _sax_study(study, stacks, stack)
             cycle = analyse_cycle(sax, model.load())
-            record.overlays = label_crops(stacks.sax, cycle.masks, stacks.sax_center,
+            record.overlays = label_crops(stack, cycle.masks, stacks.sax_center,
                                           clip_spec, PREVIEW_SPEC)
     except Exception as error:  # any failure leaves the study unmeasured, never unindexed
         logger.debug("measuring %s failed", uid, exc_info=True)
@@ -195,7 +199,6 @@ def measure_study(study: Study | AcdcStudy, stacks: StudyStacks, fingerprint: st
     record.study_flags = [f.value for f in result.study_flags]
     record.lv_curve_ml, record.rv_curve_ml = cycle.lv_curve_ml, cycle.rv_curve_ml
     record.ed, record.es = cycle.ed, cycle.es
-    times = stacks.sax.times_ms
-    record.interval_ms = round(float(stacks.sax.rr_ms / max(len(times), 1)), 2)
+    record.interval_ms = round(float(stack.rr_ms / max(len(stack.times_ms), 1)), 2)
     record.seconds = round(result.seconds, 2)
     return record

@@ -76,9 +76,11 @@ def render_preview(stack: Stack, slice_index: int, center: np.ndarray, root: Pat
 def render_previews(stacks: StudyStacks, root: Path) -> dict[PreviewKind, Preview]:
     """A preview per view: the mid short-axis slice, each long-axis cine, and the middle image
     of the first LGE series (a still)."""
-    sax = stacks.sax
-    out = {PreviewKind.SAX: render_preview(sax, sax.images.shape[0] // 2, stacks.sax_center, root,
-                                           preview_key(stacks.sax_source_uids, PreviewKind.SAX))}
+    sax, out = stacks.sax, {}
+    if sax is not None:
+        out[PreviewKind.SAX] = render_preview(
+            sax, sax.images.shape[0] // 2, stacks.sax_center, root,
+            preview_key(stacks.sax_source_uids, PreviewKind.SAX))
     for view, (_, kind) in LAX_VIEWS.items():
         if view in stacks.views:
             lax = stacks.views[view]

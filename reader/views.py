@@ -35,11 +35,13 @@ class StudyStacks:
     """The short-axis cine (base to apex), the long-axis cines and the LGE series of a study.
 
     `views` holds the long-axis cines (first series only) and the LGE stacks (every series),
-    with the centre each is cropped around; `notes` says what could not be read.
+    with the centre each is cropped around; `notes` says what could not be read. `sax` is
+    None for a study with long-axis cines only (or a short-axis cine that cannot be read):
+    `sax_center` is then the heart in the first long-axis view.
     """
 
     study_instance_uid: str
-    sax: Stack
+    sax: Stack | None
     sax_center: np.ndarray
     sax_source_uids: list[str]
     views: dict[View, ViewStacks] = field(default_factory=dict)
@@ -56,29 +58,41 @@ def _timed_load(series: Series, timings: dict[str, float]) -> Stack:
 
 
 def load_study_stacks(study: Study, timings: dict[str, float] | None = None) -> StudyStacks:
-    """Decode every view a study has; raises PixelError if its short-axis cine is unusable.
+    """Decode every view a study has; raises PixelError when it has no cine that can be read.
 
-    A broken long-axis or LGE series is left out with a note; `timings` gains pixel_decode (s).
+    A broken series is left out with a note; without a short-axis cine the long-axis cines
+    locate the heart (a study of the aorta or the valves is still searched by its report and
+    images). `timings` gains pixel_decode (s).
     """
     timings = timings if timings is not None else {}
+    notes: list[str] = []
+    sax, center, sax_uids = None, None, []
     sax_series = study.series_for(View.SAX_CINE)
-    if not sax_series:
-        raise PixelError(f"{study.folder}: no short-axis cine")
-    sax = _timed_load(max(sax_series, key=lambda s: (s.n_slices, s.n_images)),
-                      timings).base_to_apex()
-    center = heart_center(sax, sax.images.shape[0] // 2)
-    out = StudyStacks(study.study_instance_uid, sax, center,
-                      [f.sop_instance_uid for f in sax_series[0].slices[0].frames])
+    if sax_series:
+        chosen = max(sax_series, key=lambda s: (s.n_slices, s.n_images))
+        try:
+            sax = _timed_load(chosen, timings).base_to_apex()
+        except PixelError as error:
+            notes.append(f"{View.SAX_CINE.value}: {error}")
+        else:
+            center = heart_center(sax, sax.images.shape[0] // 2)
+            sax_uids = [f.sop_instance_uid for f in chosen.slices[0].frames]
+    views: dict[View, ViewStacks] = {}
     for view in (*LAX_VIEWS, *LGE_VIEWS):
         series = study.series_for(view)
-        if not series:
-            continue
-        chosen = series if view in LGE_VIEWS else series[:1]
+        if not series or (center is None and view in LGE_VIEWS):
+            continue  # LGE is cropped where a cine found the heart (it does not move)
         try:
-            stacks = [_timed_load(s, timings) for s in chosen]
+            stacks = [_timed_load(s, timings) for s in (series if view in LGE_VIEWS
+                                                         else series[:1])]
         except PixelError as error:  # the study page says which view, and why
-            out.notes.append(f"{view.value}: {error}")
+            notes.append(f"{view.value}: {error}")
             continue
+        if center is None:
+            center = heart_center(stacks[0], 0)
         where = center if view in LGE_VIEWS else lax_center(stacks[0], center)
-        out.views[view] = ViewStacks(stacks, where, [series[0].series_instance_uid])
-    return out
+        views[view] = ViewStacks(stacks, where, [series[0].series_instance_uid])
+    if center is None:
+        raise PixelError(f"{study.folder}: no short-axis or long-axis cine that can be read"
+                         + (f" ({'; '.join(notes)})" if notes else ""))
+    return StudyStacks(study.study_instance_uid, sax, center, sax_uids, views, notes)

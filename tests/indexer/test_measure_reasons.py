@@ -20,12 +20,13 @@ from segment.io import StudyReadError
 ])
 def test_a_failure_is_kept_without_the_studys_folder(monkeypatch: pytest.MonkeyPatch,
                                                      error: Exception, kept: str) -> None:
-    def fails(study: Any, stacks: Any) -> None:
+    def fails(*args: Any) -> None:
         raise error
 
     monkeypatch.setattr(measure, "_sax_study", fails)
     record = measure.measure_study(SimpleNamespace(study_instance_uid="1.2"),  # type: ignore[arg-type]
-                                   SimpleNamespace(), "f", SimpleNamespace(key="m"),  # type: ignore[arg-type]
+                                   SimpleNamespace(sax=object(), sax_center=None), "f",  # type: ignore[arg-type]
+                                   SimpleNamespace(key="m"),  # type: ignore[arg-type]
                                    SimpleNamespace())  # type: ignore[arg-type]
     assert (record.status, record.error) == ("failed", kept)
 
@@ -40,5 +41,7 @@ def test_ed_and_es_named_as_one_frame_is_no_cycle(tmp_path: Any) -> None:
     info = folder / "Info.cfg"
     info.write_text(info.read_text().replace("ES: 5", "ES: 1"))
     study = read_info(folder)
+    stacks = acdc_stacks(study)
+    assert stacks.sax is not None
     with pytest.raises(StudyReadError, match="frame 1 as both ED and ES"):
-        measure._sax_study(study, acdc_stacks(study))
+        measure._sax_study(study, stacks, stacks.sax)

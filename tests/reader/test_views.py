@@ -26,12 +26,31 @@ def test_every_view_the_study_has_is_decoded_once(scanned: ScanResult) -> None:
     assert stacks.sax.base_to_apex() is stacks.sax
 
 
-def test_no_short_axis_cine_is_an_error_naming_the_study(scanned: ScanResult) -> None:
+def test_no_cine_is_an_error_naming_the_study(scanned: ScanResult) -> None:
     study = scanned.studies[0]
     crippled: Any = type(study)(study.info, study.folder, study.series,
                                 {uid: View.OTHER for uid in study.views})
-    with pytest.raises(PixelError, match=f"{study.folder}: no short-axis cine"):
+    with pytest.raises(PixelError, match=f"{study.folder}: no short-axis or long-axis cine"):
         load_study_stacks(crippled)
+
+
+def test_a_study_without_a_short_axis_cine_is_read_by_its_long_axis_cines(
+        scanned: ScanResult) -> None:
+    """It was skipped whole ("no short-axis cine"): an aorta or valve study, or one whose
+    short-axis series was a single phase, could not be found by its report or its images."""
+    from cmr_search.vocab import CINE_SLOTS, SAX_SLOTS
+    from cmrclip.clips import ClipSpec
+    from cmrclip.preprocess import clips_from_stacks
+
+    study = scanned.studies[0]
+    views = {uid: (View.OTHER if v is View.SAX_CINE else v) for uid, v in study.views.items()}
+    lax_only: Any = type(study)(study.info, study.folder, study.series, views)
+    stacks = load_study_stacks(lax_only)
+    assert stacks.sax is None and stacks.sax_source_uids == []
+    assert set(LAX_VIEWS) & set(stacks.views) and stacks.sax_center.shape == (3,)
+    clips = clips_from_stacks(stacks, ClipSpec())
+    assert not any(clips.cine_present[CINE_SLOTS.index(s)] for s in SAX_SLOTS)
+    assert clips.cine_present.any() and clips.frame_interval_ms > 0
 
 
 def test_a_long_axis_view_that_cannot_be_decoded_is_left_out_with_its_name(
