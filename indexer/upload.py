@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import lzma
+import re
 import shutil
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -27,6 +29,8 @@ from indexer.measure import SegmentationModel, measure_study
 from reader.scan import Study, scan_archive
 
 logger = logging.getLogger(__name__)
+# a DICOM UID as a folder name (digits and dots; letters, "-" and "_" as some exports write)
+_KEEPABLE_UID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,63}")
 
 class UploadError(ValueError):
     """An uploaded study cannot be read: not a zip, no DICOM, no cine, over a limit; the message
@@ -58,6 +62,7 @@ class UploadedStudy:
     impression: str = ""
     skipped: int = 0
     kept: Path | None = None  # where it waits for the next index run, when asked
+    already_indexed: bool = False  # asked to be kept, but the index holds it: not copied
     # measurement name -> value (units in the name) and the ones a QC check doubts
     measurements: dict[str, float] = field(default_factory=dict)
     measurement_flags: dict[str, list[str]] = field(default_factory=dict)
@@ -124,7 +129,8 @@ def extract_zip(archive: Path, dest: Path, limits: UploadLimits = UploadLimits()
     and while unpacking); UploadError naming `label` (the uploaded file) otherwise."""
     label = label or archive.name
     if not zipfile.is_zipfile(archive):
-        raise UploadError(f"{label}: not a zip file")
+        raise UploadError(f"{label}: not a zip file (upload the study's DICOM files, in "
+                          "folders or not, as one .zip)")
     budget = limits.max_unpacked_bytes
     member_name = ""
     try:
@@ -151,7 +157,15 @@ def read_study(folder: Path, label: str | None = None) -> tuple[Study, int]:
     label = label or folder.name
     result = scan_archive(folder, workers=1)
     if not result.studies:
-        reasons = ", ".join(f"{r} ({n})" for r, n in result.skipped_by_reason().most_common(3))
+        by_reason = result.skipped_by_reason()
+        if "study has no cine series" in by_reason:  # a study was found: say what it lacks
+            raise UploadError(f"{label}: the study has no cine series to compare (similar "
+                              "cases are found by the cine; LGE or other series alone are not "
+                              "enough)")
+        if result.research_studies:
+            raise UploadError(f"{label}: a research (ACDC-style NIfTI) folder: uploads take "
+                              "DICOM; index the folder with `cmr-search index` instead")
+        reasons = ", ".join(f"{r} ({n})" for r, n in by_reason.most_common(3))
         raise UploadError(f"{label}: no DICOM study found"
                           + (f"; skipped: {reasons}" if reasons else ""))
     if len(result.studies) > 1:
@@ -207,15 +221,27 @@ def _in_upload(message: str, folder: Path, label: str) -> str:
 
 def keep_for_indexing(folder: Path, study_instance_uid: str, archive: Path) -> Path:
     """Copy an uploaded study into the archive, where the next index run embeds it (alone:
-    index runs are incremental). Nothing is written to the index here."""
-    name = "".join(c for c in study_instance_uid if c.isalnum() or c == ".")
+    index runs are incremental). Nothing is written to the index here. A study kept before
+    is replaced by this upload (the earlier copy may have been part of it)."""
+    name = study_instance_uid.strip()
+    if not _KEEPABLE_UID.fullmatch(name):
+        # ".." was "kept" as the archive's own folder, a blank one as every upload's
+        raise UploadError(f"StudyInstanceUID {study_instance_uid[:70]!r} is not a UID: the "
+                          "study cannot be kept for the index (search with it without "
+                          "keeping it)")
     target = archive / ARCHIVE_UPLOADS / name
-    if target.exists():
-        return target
     partial = target.parent / f"{name}.partial"
+    earlier = target.parent / f"{name}.earlier"
     try:
-        shutil.copytree(folder, partial, dirs_exist_ok=True)
+        for stale in (partial, earlier):
+            if stale.exists():
+                shutil.rmtree(stale)
+        shutil.copytree(folder, partial)
+        if target.exists():  # it said "kept", and the first, partial copy was indexed
+            target.replace(earlier)
         partial.replace(target)
+        if earlier.exists():
+            shutil.rmtree(earlier)
     except OSError as error:
         raise UploadError(f"cannot keep the study in {archive}: "
                           f"{error.strerror or error}") from None
@@ -232,9 +258,11 @@ def upload_label(filename: str) -> str:
 def study_from_upload(stream: BinaryIO, filename: str, encoder: StudyEncoder,
                       preview_root: Path, keep_in: Path | None = None,
                       limits: UploadLimits = UploadLimits(),
-                      segmentation: SegmentationModel | None = None) -> UploadedStudy:
+                      segmentation: SegmentationModel | None = None,
+                      keep_unless: Callable[[str], bool] | None = None) -> UploadedStudy:
     """An uploaded zip, unpacked in a scratch folder, read and embedded; kept in `keep_in` for
-    the next index run when given. Errors name the uploaded file."""
+    the next index run when given, unless `keep_unless(uid)` (the index holds it: a second
+    copy would be skipped as duplicate instances). Errors name the uploaded file."""
     label = upload_label(filename)
     with tempfile.TemporaryDirectory(prefix="cmr-upload-") as tmp:
         saved = Path(tmp) / "upload.zip"
@@ -242,6 +270,9 @@ def study_from_upload(stream: BinaryIO, filename: str, encoder: StudyEncoder,
             shutil.copyfileobj(stream, out)
         folder = extract_zip(saved, Path(tmp) / "study", limits, label)
         study = embed_study(folder, encoder, preview_root, label, segmentation)
-        if keep_in is not None:
+        if keep_in is not None and keep_unless is not None \
+                and keep_unless(study.study_instance_uid):
+            study.already_indexed = True
+        elif keep_in is not None:
             study.kept = keep_for_indexing(folder, study.study_instance_uid, keep_in)
     return study

@@ -171,7 +171,10 @@ def _phase_frames(times: list[float | None], reference: list[float | None]) -> l
 def _orientation(first: FrameHeader) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
     """Row and column directions of the series and its pixel spacing (mm), each checked."""
     if first.image_orientation is None or first.pixel_spacing is None:
-        raise PixelError(f"{first.path}: no ImageOrientationPatient or PixelSpacing")
+        missing = [name for name, value in (("ImageOrientationPatient", first.image_orientation),
+                                            ("PixelSpacing", first.pixel_spacing))
+                   if value is None]  # the one that is missing, not "A or B"
+        raise PixelError(f"{first.path}: no {' and no '.join(missing)}")
     problem = voxel_problem(tuple(float(v) for v in first.pixel_spacing))
     if problem:
         raise PixelError(f"{first.path}: PixelSpacing: {problem}")

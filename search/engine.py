@@ -155,13 +155,21 @@ class SearchEngine:
         neg = tuple(n for n in neg if MEASURES in examples[n])
         return [Part(Signal.MEASURES, Recommend(MEASURES, pos, neg), self.weights.measures)]
 
+    def check_view(self, view: str | None) -> None:
+        """QueryError for a view this index cannot compare by (before an upload is embedded:
+        it was refused after ten seconds of work)."""
+        self._view_vector(view)
+        self._require_views(view)
+
     def near_vectors(self, vectors: dict[str, np.ndarray], filters: SearchFilters,
-                     page: Page, view: str | None = None) -> SearchResponse:
-        """Studies nearest to vectors computed elsewhere (a study that is not in the index)."""
+                     page: Page, view: str | None = None,
+                     study_instance_uid: str | None = None) -> SearchResponse:
+        """Studies nearest to vectors computed elsewhere (a study that is not in the index; one
+        that is, `study_instance_uid`, is not its own first hit)."""
         started = time.perf_counter()
         self.check_ready()
         using = self._view_vector(view)
-        self._require_views(view)
+        self.check_view(view)
         if using not in vectors:
             raise QueryError(f"the uploaded study has no {view or 'cine'} view to compare")
         parts = [Part(Signal.EXAMPLES, Nearest(using, vectors[using]), self.weights.examples)]
@@ -172,7 +180,11 @@ class SearchEngine:
             # hearts that measure alike, as "more like this" fuses them for indexed studies
             parts.append(Part(Signal.MEASURES, Nearest(MEASURES, vectors[MEASURES]),
                               self.weights.measures))
-        ranked = rank(self.store, parts, filters.to_store(), page, self.weights.candidates,
+        where = filters.to_store()
+        if study_instance_uid:
+            where = where.and_(Filter(must_not=(MatchAny(PayloadField.STUDY_INSTANCE_UID,
+                                                         (study_instance_uid,)),)))
+        ranked = rank(self.store, parts, where, page, self.weights.candidates,
                       self.weights.rrf_k)
         reference = {n: v for n, v in vectors.items() if n in VIEW_NAMES}
         results = page_results(self.store, ranked, page, None, reference)

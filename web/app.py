@@ -179,12 +179,14 @@ def create_app(settings: Settings, store: VectorStore | None = None,
     static.__dict__["required_role"] = None  # public: css, js, the logo
     app.mount("/static", static, name="static")
     https = bool(settings.public_url and settings.public_url.startswith("https://"))
-    app.add_middleware(SessionMiddleware, secret_key=settings.secret("secret_key"),
-                       session_cookie="cmr_session", max_age=int(settings.session_hours * 3600),
-                       same_site="lax", https_only=https)
     app.add_middleware(SecurityMiddleware, public_url=settings.public_url,
                        max_upload_bytes=int(settings.upload_max_request_mb * 2**20),
                        max_uploads=settings.upload_max_concurrent)
+    # added last, so outermost: the security middleware reads the session to know who sends
+    # an upload before it takes an upload slot
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret("secret_key"),
+                       session_cookie="cmr_session", max_age=int(settings.session_hours * 3600),
+                       same_site="lax", https_only=https)
     _handlers(app)
     _health(app, index, settings)
     return app

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
+import shutil
+import time
 from pathlib import Path
 from typing import cast
 
@@ -22,6 +25,7 @@ from vectorstore import VectorStore
 from web.auth import Forbidden, record
 
 logger = logging.getLogger(__name__)
+UPLOAD_PREVIEW_HOURS = 24  # an upload's result page stays whole for a day
 
 
 def engine_of(request: Request) -> SearchEngine:
@@ -51,6 +55,22 @@ def uploaded_previews(request: Request, study: UploadedStudy) -> dict[str, str]:
     layout = layout_of(request)
     folder = layout.upload_previews.relative_to(layout.root)
     return {k: str(folder / v) for k, v in study.previews.items()}
+
+
+def upload_preview_root(layout: DataLayout) -> Path:
+    """A folder of its own for one upload's previews (named by the UIDs alone, a re-upload of
+    a study as lossy JPEG was shown the first upload's); the folders of uploads older than
+    UPLOAD_PREVIEW_HOURS go (patient images of studies that are not in the index)."""
+    root = layout.upload_previews
+    cutoff = time.time() - UPLOAD_PREVIEW_HOURS * 3600
+    if root.is_dir():
+        for old in root.iterdir():
+            try:
+                if old.stat().st_mtime < cutoff:
+                    shutil.rmtree(old) if old.is_dir() else old.unlink()
+            except OSError:  # another worker's sweep took it first
+                continue
+    return root / secrets.token_hex(8)
 
 
 def upload_archive(request: Request) -> Path:
@@ -88,16 +108,23 @@ def read_upload(request: Request, principal: Principal, file: UploadFile, add: b
         raise Forbidden("keeping an upload for the index needs the clinician role")
     engine = engine_of(request)
     engine.check_ready()
+    engine.check_view(view)  # before ten seconds of reading and embedding, not after
+    preview_root = upload_preview_root(layout_of(request))
     settings = request.app.state.settings
     study = study_from_upload(file.file, file.filename or "", study_encoder(request),
-                              layout_of(request).upload_previews,
+                              preview_root,
                               upload_archive(request) if add else None,
-                              upload_limits(settings), upload_segmentation(settings))
+                              upload_limits(settings), upload_segmentation(settings),
+                              keep_unless=lambda uid: indexed(request, uid))
     record(request, EventId.IMPORT if add else EventId.QUERY,
            Action.CREATE if add else Action.EXECUTE, [study.study_instance_uid],
            # the file's name may carry the patient's ("DOE^JANE_MRN....zip"): its digest
            # matches a file an investigator holds, the name stays out of the trail
            upload_name_sha256=hashlib.sha256(upload_label(file.filename or "").encode())
            .hexdigest()[:16], kept=study.kept is not None)
-    response = engine.near_vectors(study.vectors, SearchFilters(), Page(limit=limit), view=view)
+    # the previews' paths from the uploads' folder, as `uploaded_previews` names them
+    study.previews = {k: str((preview_root / v).relative_to(layout_of(request).upload_previews))
+                      for k, v in study.previews.items()}
+    response = engine.near_vectors(study.vectors, SearchFilters(), Page(limit=limit), view=view,
+                                   study_instance_uid=study.study_instance_uid)
     return study, response

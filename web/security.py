@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -18,8 +19,10 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 
 from db import Action, AuditEvent, EventId, Outcome
+from web.auth import SignInRequired, current, refused
 
 logger = logging.getLogger(__name__)
 Scope = MutableMapping[str, Any]
@@ -64,6 +67,19 @@ def _alert(scope: Scope, reason: str) -> None:
         detail={"refused": f"{scope['method']} {scope['path']}"[:300], "reason": reason}))
 
 
+def _unsigned(scope: Scope) -> str | None:
+    """Why an upload's sender is nobody, or None when signed in (or on the open loopback
+    server). Anyone who could reach the server held the upload slots with slow bodies, and
+    every clinician's upload was 429. The principal found is the one the route then uses."""
+    request = Request(scope)
+    try:
+        principal = current(request)
+    except SignInRequired as error:
+        refused(request, reason=str(error)[:200])
+        return str(error)
+    return None if principal is not None else "sign in first"
+
+
 def own_origin(scope: Scope, public_url: str | None) -> str:
     """scheme://host[:port] this request was sent to (or the configured public URL's)."""
     if public_url:
@@ -86,10 +102,28 @@ def cross_origin(scope: Scope, public_url: str | None) -> str | None:
     return None
 
 
-async def _plain(send: Send, status: int, detail: str, extra: list[tuple[bytes, bytes]]) -> None:
-    body = json.dumps({"detail": detail}).encode()
+_TITLES = {401: "Sign in first", 403: "Not allowed", 413: "Too large",
+           429: "Busy: try again in a minute"}
+
+
+async def _plain(scope: Scope, send: Send, status: int, detail: str,
+                 extra: list[tuple[bytes, bytes]]) -> None:
+    """A refusal before the app: JSON for the API, a page for a browser's form (the upload
+    page showed the JSON text)."""
+    page = not scope["path"].startswith("/api/") and "text/html" in (_header(scope, b"accept")
+                                                                      or "")
+    if page:
+        title = _TITLES.get(status, "Refused")
+        back = html.escape(scope["path"])
+        body = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}'
+                '</title><link rel="stylesheet" href="/static/app.css"></head><body><main>'
+                f'<h1>{title}</h1><p>{html.escape(detail)}</p><p><a href="{back}">Back</a>'
+                "</p></main></body></html>").encode()
+    else:
+        body = json.dumps({"detail": detail}).encode()
+    kind = b"text/html; charset=utf-8" if page else b"application/json"
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
+                "headers": [(b"content-type", kind),
                             (b"content-length", str(len(body)).encode()), *extra]})
     await send({"type": "http.response.body", "body": body})
 
@@ -118,16 +152,21 @@ class SecurityMiddleware:
         if refused is not None:
             logger.warning("refused %s %s: %s", scope["method"], scope["path"], refused)
             await run_in_threadpool(_alert, scope, refused)
-            await _plain(send, 403, refused, [])
+            await _plain(scope, send, 403, refused, [])
             return
         upload = scope["path"] in UPLOAD_PATHS
+        if upload:  # who sends it, before it may hold one of the few upload slots
+            anonymous = await run_in_threadpool(_unsigned, scope)
+            if anonymous is not None:
+                await _plain(scope, send, 401, anonymous, [(b"www-authenticate", b"Bearer")])
+                return
         limit = self.max_upload_bytes if upload else MAX_BODY_BYTES
         length = _header(scope, b"content-length")
         if length is not None and length.isdigit() and int(length) > limit:
-            await _plain(send, 413, f"request body over {limit >> 20} MB", [])
+            await _plain(scope, send, 413, f"request body over {limit >> 20} MB", [])
             return
         if upload and self.uploads >= self.max_uploads:
-            await _plain(send, 429, f"{self.uploads} uploads are being read; try again "
+            await _plain(scope, send, 429, f"{self.uploads} uploads are being read; try again "
                          "in a minute", [(b"retry-after", b"30")])
             return
         self.uploads += upload

@@ -91,3 +91,58 @@ def test_a_study_that_cannot_be_assembled_names_its_file_in_the_upload_not_the_s
     assert message.startswith(f"scan.zip: cannot assemble the study (scan.zip/{study.folder.name}")
     assert f"(sax_cine: scan.zip/{study.folder.name}/" in message
     assert "PixelSpacing: pixel spacing 50 x 50 mm" in message and "cmr-upload" not in message
+
+
+def test_a_study_kept_again_replaces_the_earlier_copy(tmp_path: Path) -> None:
+    """The second "keep" of a study said kept, and the first, partial copy was indexed."""
+    from indexer.upload import keep_for_indexing
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    (first / "sax").mkdir(parents=True)
+    (first / "sax" / "1.dcm").write_bytes(b"one slice")
+    for name in ("sax", "4ch"):
+        (second / name).mkdir(parents=True)
+        (second / name / "1.dcm").write_bytes(name.encode())
+    archive = tmp_path / "archive"
+    keep_for_indexing(first, "1.2.3", archive)
+    kept = keep_for_indexing(second, "1.2.3", archive)
+    assert sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*.dcm")) == [
+        "4ch/1.dcm", "sax/1.dcm"]
+    assert [p.name for p in kept.parent.iterdir()] == ["1.2.3"]  # no partial, no earlier
+
+
+@pytest.mark.parametrize("uid", ["..", " ", "", "ABC\\..", "1.2/3", "." * 3])
+def test_a_study_whose_uid_is_no_folder_name_is_not_kept(tmp_path: Path, uid: str) -> None:
+    """".." was "kept" as the archive's own folder; nothing was copied."""
+    from indexer.upload import keep_for_indexing
+
+    (tmp_path / "study").mkdir()
+    with pytest.raises(UploadError, match="is not a UID: the study cannot be kept"):
+        keep_for_indexing(tmp_path / "study", uid, tmp_path / "archive")
+    assert not (tmp_path / "archive").exists()
+
+
+def test_a_study_without_cine_and_a_research_folder_say_what_they_are(
+        scanned: ScanResult, tmp_path: Path) -> None:
+    """Both were "no DICOM study found": a study was found (LGE only), and the NIfTI folder
+    is one `cmr-search index` takes."""
+    from fakes.segment import acdc_folder
+
+    from cmr_search.vocab import View
+
+    study = scanned.studies[0]
+    lge = {uid for uid, view in study.views.items() if view in (View.LGE_SAX, View.LGE_LAX)}
+    import pydicom
+
+    files = {}
+    for path in sorted(study.folder.rglob("*")):
+        if path.is_file() and path.read_bytes()[128:132] == b"DICM" \
+                and pydicom.dcmread(path, stop_before_pixels=True).SeriesInstanceUID in lge:
+            files[str(path.relative_to(study.folder.parent))] = path.read_bytes()
+    with pytest.raises(UploadError, match=r"^lge\.zip: the study has no cine series to compare"):
+        study_from_upload(io.BytesIO(_zip(files)), "lge.zip", FakeEncoder(), tmp_path)
+    folder = acdc_folder(tmp_path / "acdc")
+    research = {f"{folder.name}/{p.name}": p.read_bytes() for p in folder.iterdir()}
+    with pytest.raises(UploadError, match=r"research \(ACDC-style NIfTI\) folder: uploads "
+                                          r"take DICOM; index the folder"):
+        study_from_upload(io.BytesIO(_zip(research)), "acdc.zip", FakeEncoder(), tmp_path)

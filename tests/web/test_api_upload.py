@@ -17,12 +17,24 @@ from web.app import create_app
 pytestmark = pytest.mark.slow  # indexes or trains with a real archive
 
 
-def zipped(study: Study) -> bytes:
+def zipped(study: Study, study_instance_uid: str | None = None) -> bytes:
+    """The study's folder as a zip; with another StudyInstanceUID (a study the index does not
+    hold) when given."""
+    import pydicom
+
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
         for path in sorted(study.folder.rglob("*")):
-            if path.is_file():
-                zf.write(path, path.relative_to(study.folder.parent))
+            if not path.is_file():
+                continue
+            data = path.read_bytes()
+            if study_instance_uid and data[128:132] == b"DICM":
+                ds = pydicom.dcmread(io.BytesIO(data))
+                ds.StudyInstanceUID = study_instance_uid
+                out = io.BytesIO()
+                ds.save_as(out)
+                data = out.getvalue()
+            zf.writestr(str(path.relative_to(study.folder.parent)), data)
     return buffer.getvalue()
 
 
@@ -43,8 +55,8 @@ def test_an_uploaded_study_finds_similar_studies(archive: Path, indexed_data: Pa
     assert body["study"]["added_to_index"] is False and "sax_cine" in body["study"]["views"]
     assert (indexed_data / body["study"]["previews"]["sax"]).is_file()
     assert body["results"] and body["versions"]["model"].startswith("tiny-")
-    # the same study is in the index: it is its own nearest neighbour
-    assert body["results"][0]["study_instance_uid"] == study.study_instance_uid
+    # the same study is in the index: it is not shown as its own nearest neighbour
+    assert study.study_instance_uid not in [r["study_instance_uid"] for r in body["results"]]
     assert store.count() == before
     # measured as the index run measures: the numbers come back and join the search
     measured = body["study"]["measurements"]
@@ -60,7 +72,15 @@ def test_an_upload_is_kept_for_the_next_index_run_only_when_asked(
     settings = Settings(data_dir=indexed_data, upload_archive=tmp_path / "inbox",
                         measure=False)
     client = TestClient(create_app(settings, store, open_access=True))
-    response = client.post("/api/v1/upload", files={"file": ("s.zip", zipped(study))},
+    indexed = client.post("/api/v1/upload", files={"file": ("s.zip", zipped(study))},
+                          data={"add": "true", "limit": "1"})
+    # the index holds it: a copy was kept, and skipped as duplicate instances next run
+    assert indexed.json()["study"]["already_indexed"] is True
+    assert indexed.json()["study"]["kept_for_indexing"] is False
+    assert not (tmp_path / "inbox" / "uploads").exists()
+    new_uid = "1.2.826.0.1.3680043.8.498.424242"
+    response = client.post("/api/v1/upload",
+                           files={"file": ("s.zip", zipped(study, new_uid))},
                            data={"add": "true", "limit": "1"})
     assert response.status_code == 200, response.text
     assert response.json()["study"]["kept_for_indexing"] is True  # where: not said (a path)
@@ -68,5 +88,8 @@ def test_an_upload_is_kept_for_the_next_index_run_only_when_asked(
     (kept,) = (tmp_path / "inbox" / "uploads").iterdir()
     assert kept.is_dir() and str(tmp_path) not in response.text
     found = scan_archive(tmp_path / "inbox").studies
-    assert [s.study_instance_uid for s in found] == [study.study_instance_uid]
+    assert [s.study_instance_uid for s in found] == [new_uid]
+    unknown = client.post("/api/v1/upload", files={"file": ("s.zip", b"PK")},
+                          data={"view": "bogus"})  # refused before the study is read
+    assert unknown.status_code == 400 and "unknown view 'bogus'" in unknown.text
     store.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakes.encoder import FakeEncoder
@@ -130,3 +131,38 @@ def test_uploads_beyond_the_concurrent_limit_wait_their_turn(tmp_path: Path) -> 
     stack.uploads = stack.max_uploads  # as if that many were being read now
     busy = client.post("/api/v1/upload", files={"file": ("s.zip", _zip())})
     assert busy.status_code == 429 and busy.headers["retry-after"] == "30"
+
+
+def test_an_upload_from_nobody_takes_no_upload_slot(secured: Secured) -> None:
+    """Anyone who reached the server held the upload slots with slow bodies: every
+    clinician's upload was then 429. Who sends it is known before a slot is taken."""
+    from web.security import SecurityMiddleware
+
+    client = secured.client
+    client.get("/healthz")  # builds the middleware stack
+    stack = client.app.middleware_stack  # type: ignore[attr-defined]
+    while not isinstance(stack, SecurityMiddleware):
+        stack = stack.app
+    taken = []
+    original = stack.app
+
+    async def counting(scope: Any, receive: Any, send: Any) -> None:
+        taken.append(stack.uploads)
+        await original(scope, receive, send)
+
+    stack.app = counting
+    nobody = client.post("/api/v1/upload", files={"file": ("s.zip", _zip())})
+    assert nobody.status_code == 401 and nobody.json()["detail"] == "sign in first"
+    forged = client.post("/api/v1/upload", files={"file": ("s.zip", _zip())},
+                         headers={"Authorization": "Bearer cmrs_x_y"})
+    assert forged.status_code == 401 and "unknown" in forged.json()["detail"]
+    page = client.post("/upload", files={"file": ("s.zip", _zip())},
+                       headers={"Accept": "text/html"})
+    assert page.status_code == 401 and page.headers["content-type"].startswith("text/html")
+    assert "<h1>Sign in first</h1>" in page.text  # a page, not JSON text in the browser
+    assert taken == []  # none reached the app, none held a slot
+    signed = client.post("/api/v1/upload", files={"file": ("s.zip", _zip())},
+                         headers=secured.auth(Role.VIEWER))
+    assert taken == [1] and signed.status_code != 401
+    alerts = secured.app.state.audit.entries(event_id="110113")
+    assert [e.detail["refused"] for e in alerts] == ["POST /api/v1/upload"]  # the forged one
