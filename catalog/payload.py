@@ -9,7 +9,9 @@ the two together.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from enum import StrEnum
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,9 +27,14 @@ _PATH = re.compile(r"(?<![\w.])(?:[A-Za-z]:)?(?:[/\\][^\s:;,()'\"]+)+")
 _QUOTED_PATH = re.compile(r"""(['"])(?:[A-Za-z]:)?[/\\][^'"]*\1""")  # spaces and all
 
 
-def without_paths(reason: str) -> str:
+def without_paths(reason: str, folders: Iterable[Path] = ()) -> str:
     """A failure's reason with the study's folder and files left out: "<folder>: the cine has
-    a single slice" says "the cine has a single slice", a file named inside it "a file"."""
+    a single slice" says "the cine has a single slice", a file named inside it "a file".
+    `folders` (the study's, as it was read: often relative, which no pattern finds) go first,
+    as given and resolved."""
+    for folder in folders:
+        for shown in dict.fromkeys((str(folder), str(folder.resolve()))):
+            reason = reason.replace(f"{shown}: ", "").replace(shown, "/")
     # "<folder>: why", at the start or after the error's class name
     reason = re.sub(_PATH.pattern + r": ", "", reason)
     return _PATH.sub("a file", _QUOTED_PATH.sub("a file", reason))

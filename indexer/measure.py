@@ -187,7 +187,7 @@ def measure_study(study: Study | AcdcStudy, stacks: StudyStacks, fingerprint: st
         logger.debug("measuring %s failed", uid, exc_info=True)
         # the page shows it to every role: no folder (it names the patient in many exports),
         # and the class of an error only when it is not the reader's own
-        reason = without_paths(str(error))
+        reason = without_paths(str(error), [study.folder])
         record.status = "failed"
         record.error = (reason if isinstance(error, StudyReadError)
                         else f"{type(error).__name__}: {reason}")[:300]

@@ -11,6 +11,7 @@ import lzma
 import re
 import shutil
 import tempfile
+import threading
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -29,8 +30,9 @@ from indexer.measure import SegmentationModel, measure_study
 from reader.scan import Study, scan_archive
 
 logger = logging.getLogger(__name__)
-# a DICOM UID as a folder name (digits and dots; letters, "-" and "_" as some exports write)
-_KEEPABLE_UID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,63}")
+# a DICOM UID (digits and dots): never the name of a staging folder (".partial", ".earlier")
+_KEEPABLE_UID = re.compile(r"[0-9][0-9.]{0,63}")
+_KEEPING = threading.Lock()  # one keep at a time: two of one study removed each other's copy
 
 class UploadError(ValueError):
     """An uploaded study cannot be read: not a zip, no DICOM, no cine, over a limit; the message
@@ -232,6 +234,12 @@ def keep_for_indexing(folder: Path, study_instance_uid: str, archive: Path) -> P
     target = archive / ARCHIVE_UPLOADS / name
     partial = target.parent / f"{name}.partial"
     earlier = target.parent / f"{name}.earlier"
+    with _KEEPING:
+        _replace(folder, target, partial, earlier, archive)
+    return target
+
+
+def _replace(folder: Path, target: Path, partial: Path, earlier: Path, archive: Path) -> None:
     try:
         for stale in (partial, earlier):
             if stale.exists():
@@ -245,7 +253,6 @@ def keep_for_indexing(folder: Path, study_instance_uid: str, archive: Path) -> P
     except OSError as error:
         raise UploadError(f"cannot keep the study in {archive}: "
                           f"{error.strerror or error}") from None
-    return target
 
 
 def upload_label(filename: str) -> str:

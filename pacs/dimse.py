@@ -104,6 +104,7 @@ class _Link:
     received: list[Any]
     started: float = field(default_factory=time.monotonic)
     expired: threading.Event = field(default_factory=threading.Event)  # we aborted it: late
+    done: threading.Event = field(default_factory=threading.Event)  # the request is over
 
     def ended_by_peer(self, wait_s: float = 1.0) -> type | None:
         """A_ABORT when the peer aborted, A_P_ABORT when the connection closed under it
@@ -176,14 +177,17 @@ class DimsePacs:
         if not assoc.is_established:
             raise TransientError(f"{what}: no association (peer unreachable or aborted)")
         link = _Link(assoc, answers, started)
-        timer = None
+        timer, ending = None, threading.Lock()  # the deadline, or the end: whichever is first
         if deadline_s is not None:
             def expire() -> None:
-                link.expired.set()
-                assoc.abort()  # the request then yields no status: `_no_answer` says why
-                # what a peer's abort does: wakes the request waiting for its next message
-                # (else it waits out the per-request timeout first)
-                assoc.dimse.msg_queue.put((None, None))
+                with ending:
+                    if link.done.is_set():  # finished as the timer fired: release, not abort
+                        return
+                    link.expired.set()
+                    assoc.abort()  # the request then yields no status: `_no_answer` says why
+                    # what a peer's abort does: wakes the request waiting for its next message
+                    # (else it waits out the per-request timeout first)
+                    assoc.dimse.msg_queue.put((None, None))
 
             timer = threading.Timer(deadline_s, expire)
             timer.daemon = True
@@ -191,6 +195,8 @@ class DimsePacs:
         try:
             yield link
         finally:
+            with ending:
+                link.done.set()
             if timer is not None:
                 timer.cancel()
             if assoc.is_established:

@@ -6,6 +6,7 @@ both start from, so a study's pixels are decoded a single time.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -57,6 +58,12 @@ def _timed_load(series: Series, timings: dict[str, float]) -> Stack:
             time.perf_counter() - started
 
 
+def _inside(error: Exception, study: Study) -> str:
+    """A reader's message with its files named inside the study ("LVOT/IM4.dcm: ..."): the
+    study page shows it, and the archive's folders often carry the patient's ID."""
+    return str(error).replace(f"{study.folder}{os.sep}", "")
+
+
 def load_study_stacks(study: Study, timings: dict[str, float] | None = None) -> StudyStacks:
     """Decode every view a study has; raises PixelError when it has no cine that can be read.
 
@@ -73,7 +80,7 @@ def load_study_stacks(study: Study, timings: dict[str, float] | None = None) -> 
         try:
             sax = _timed_load(chosen, timings).base_to_apex()
         except PixelError as error:
-            notes.append(f"{View.SAX_CINE.value}: {error}")
+            notes.append(f"{View.SAX_CINE.value}: {_inside(error, study)}")
         else:
             center = heart_center(sax, sax.images.shape[0] // 2)
             sax_uids = [f.sop_instance_uid for f in chosen.slices[0].frames]
@@ -86,7 +93,7 @@ def load_study_stacks(study: Study, timings: dict[str, float] | None = None) -> 
             stacks = [_timed_load(s, timings) for s in (series if view in LGE_VIEWS
                                                          else series[:1])]
         except PixelError as error:  # the study page says which view, and why
-            notes.append(f"{view.value}: {error}")
+            notes.append(f"{view.value}: {_inside(error, study)}")
             continue
         if center is None:
             center = heart_center(stacks[0], 0)

@@ -36,7 +36,7 @@ from vectorstore import VectorStore
 from vectorstore.factory import open_index
 from web import admin_pages, contours, media, pages, signin, teaching_pages
 from web.api import router
-from web.auth import Forbidden, SignInRequired, refused
+from web.auth import Forbidden, SeenStudies, SignInRequired, refused
 from web.render import STATIC
 from web.security import SecurityMiddleware
 
@@ -150,6 +150,7 @@ def _state(app: FastAPI, settings: Settings, database: Database | None,
     app.state.oidc = oidc if oidc is not None else oidc_of(settings)
     app.state.open_access = open_access
     app.state.media_files = {}
+    app.state.seen_studies = SeenStudies()  # one per app: the media routes' audit dedupe
 
 
 def create_app(settings: Settings, store: VectorStore | None = None,

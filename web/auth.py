@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -157,6 +158,28 @@ def record(request: Request, event_id: EventId, action: Action,
 MEDIA_REPEAT_S = 900
 
 
+class SeenStudies:
+    """Who saw which study lately, shared by the threads that serve the media routes (a cache
+    read and written by two at once was corrupt for good: every later call failed)."""
+
+    def __init__(self, seconds: float = MEDIA_REPEAT_S) -> None:
+        self._seen: TTLCache[tuple[str, str], bool] = TTLCache(65536, seconds)
+        self._lock = threading.Lock()
+
+    def first(self, who: str, study_instance_uid: str) -> bool:
+        """Whether `who` has not seen the study lately (and from now on has)."""
+        with self._lock:
+            if (who, study_instance_uid) in self._seen:
+                return False
+            self._seen[(who, study_instance_uid)] = True
+            return True
+
+    def mark(self, who: str, study_instance_uids: list[str]) -> None:
+        with self._lock:
+            for uid in study_instance_uids:
+                self._seen[(who, uid)] = True
+
+
 def viewed(request: Request, study_uids: list[str], media: str | None = None,
            **detail: Any) -> None:
     """Instances Accessed (read): a page or the API showing studies is always recorded; their
@@ -164,15 +187,13 @@ def viewed(request: Request, study_uids: list[str], media: str | None = None,
     so a script pulling cines by URL is in the trail too."""
     principal = getattr(request.state, "principal", None)
     who = principal.name if principal else "-"
-    seen = getattr(request.app.state, "media_seen", None)
-    if seen is None:
-        seen = request.app.state.media_seen = TTLCache(65536, MEDIA_REPEAT_S)
+    seen: SeenStudies = request.app.state.seen_studies
     if media is not None:
-        if (who, study_uids[0]) in seen:
+        if not seen.first(who, study_uids[0]):
             return
         detail["media"] = media
-    for uid in study_uids:
-        seen[(who, uid)] = True
+    else:
+        seen.mark(who, study_uids)
     record(request, EventId.INSTANCES_ACCESSED, Action.READ, study_uids, **detail)
 
 

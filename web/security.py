@@ -106,15 +106,27 @@ _TITLES = {401: "Sign in first", 403: "Not allowed", 413: "Too large",
            429: "Busy: try again in a minute"}
 
 
+def _page(scope: Scope) -> bool:
+    """A browser's page request (not the JSON API)."""
+    return not scope["path"].startswith("/api/") and "text/html" in (
+        _header(scope, b"accept") or "")
+
+
+async def _redirect(send: Send, location: str) -> None:
+    await send({"type": "http.response.start", "status": 303,
+                "headers": [(b"location", location.encode("latin-1")),
+                            (b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})
+
+
 async def _plain(scope: Scope, send: Send, status: int, detail: str,
                  extra: list[tuple[bytes, bytes]]) -> None:
     """A refusal before the app: JSON for the API, a page for a browser's form (the upload
     page showed the JSON text)."""
-    page = not scope["path"].startswith("/api/") and "text/html" in (_header(scope, b"accept")
-                                                                      or "")
+    page = _page(scope)
     if page:
         title = _TITLES.get(status, "Refused")
-        back = html.escape(scope["path"])
+        back = scope["path"] if scope["path"] in UPLOAD_PATHS else "/"  # never elsewhere
         body = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}'
                 '</title><link rel="stylesheet" href="/static/app.css"></head><body><main>'
                 f'<h1>{title}</h1><p>{html.escape(detail)}</p><p><a href="{back}">Back</a>'
@@ -157,6 +169,9 @@ class SecurityMiddleware:
         upload = scope["path"] in UPLOAD_PATHS
         if upload:  # who sends it, before it may hold one of the few upload slots
             anonymous = await run_in_threadpool(_unsigned, scope)
+            if anonymous is not None and _page(scope):  # a session that expired: sign in
+                await _redirect(send, f"/login?next={scope['path']}")
+                return
             if anonymous is not None:
                 await _plain(scope, send, 401, anonymous, [(b"www-authenticate", b"Bearer")])
                 return

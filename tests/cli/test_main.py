@@ -22,7 +22,6 @@ def test_help_lists_the_subcommands_and_each_has_help() -> None:
         assert runner.invoke(app, [name, "--help"]).exit_code == 0
 
 
-@pytest.mark.slow
 def test_the_command_line_starts_without_the_networks() -> None:
     """Every `cmr-search` call, `--help` too, imported torch, MONAI and torchio on its way
     (seven seconds on the 2-core machine); a command that needs them imports them."""
@@ -36,6 +35,7 @@ def test_the_command_line_starts_without_the_networks() -> None:
     assert found.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_synth_then_montage(tmp_path: Path) -> None:
     out = tmp_path / "arch"
     result = runner.invoke(app, ["synth", str(out), "--studies", "1", "--seed", "3",

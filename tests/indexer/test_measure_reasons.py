@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,6 +18,10 @@ from segment.io import StudyReadError
                     "single slice"), "the short-axis cine has a single slice"),
     (ValueError("cannot read /archive/SYN000003/1.dcm (truncated)"),
      "ValueError: cannot read a file (truncated)"),
+    # indexed as `cmr-search index exports`: a relative folder, which no pattern finds
+    (StudyReadError("exports/PAT0042 DOE: the short-axis cine has a single phase"),
+     "the short-axis cine has a single phase"),
+    (ValueError("exports/PAT0042 DOE/SAX/IM1.dcm: bad"), "ValueError: bad"),
 ])
 def test_a_failure_is_kept_without_the_studys_folder(monkeypatch: pytest.MonkeyPatch,
                                                      error: Exception, kept: str) -> None:
@@ -24,7 +29,8 @@ def test_a_failure_is_kept_without_the_studys_folder(monkeypatch: pytest.MonkeyP
         raise error
 
     monkeypatch.setattr(measure, "_sax_study", fails)
-    record = measure.measure_study(SimpleNamespace(study_instance_uid="1.2"),  # type: ignore[arg-type]
+    study = SimpleNamespace(study_instance_uid="1.2", folder=Path("exports/PAT0042 DOE"))
+    record = measure.measure_study(study,  # type: ignore[arg-type]
                                    SimpleNamespace(sax=object(), sax_center=None), "f",  # type: ignore[arg-type]
                                    SimpleNamespace(key="m"),  # type: ignore[arg-type]
                                    SimpleNamespace())  # type: ignore[arg-type]

@@ -64,11 +64,12 @@ def test_a_long_axis_view_that_cannot_be_decoded_is_left_out_with_its_name(
 
     def broken(series: Any, timings: dict[str, float]) -> Any:
         if series in study.series_for(lax):
-            raise PixelError("/archive/x/1.dcm: pixel data cannot be decoded (AttributeError)")
+            raise PixelError(f"{study.folder}/LVOT/1.dcm: pixel data cannot be decoded "
+                             "(AttributeError)")
         return loader(series, timings)
 
     monkeypatch.setattr(reader.views, "_timed_load", broken)
     stacks = load_study_stacks(study)
     assert lax not in stacks.views
-    assert stacks.notes == [f"{lax.value}: /archive/x/1.dcm: pixel data cannot be decoded "
-                            "(AttributeError)"]
+    assert stacks.notes == [f"{lax.value}: LVOT/1.dcm: pixel data cannot be decoded "
+                            "(AttributeError)"]  # named inside the study: no archive folder

@@ -157,3 +157,20 @@ def test_without_open_access_sign_in_is_required(tmp_path: Any) -> None:
     page = client.get("/?q=lge", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"] == "/login?next=/%3Fq%3Dlge"
     assert "No sign-in" not in client.get("/login").text
+
+
+def test_the_media_audit_dedupe_holds_under_threads() -> None:
+    """The media routes run in a thread pool; their unguarded cache was corrupted by two
+    threads at once, and every later study page was a 500."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from web.auth import SeenStudies
+
+    seen = SeenStudies(seconds=0.001)  # expiring all the time, where the cache broke
+
+    def hammer(k: int) -> int:
+        return sum(seen.first("someone", f"1.{(k + j) % 7}") for j in range(2000))
+
+    with ThreadPoolExecutor(6) as pool:
+        assert sum(pool.map(hammer, range(6))) > 0
+    assert seen.first("someone else", "1.1")

@@ -131,6 +131,10 @@ def test_uploads_beyond_the_concurrent_limit_wait_their_turn(tmp_path: Path) -> 
     stack.uploads = stack.max_uploads  # as if that many were being read now
     busy = client.post("/api/v1/upload", files={"file": ("s.zip", _zip())})
     assert busy.status_code == 429 and busy.headers["retry-after"] == "30"
+    page = client.post("/upload", files={"file": ("s.zip", _zip())},
+                       headers={"Accept": "text/html"})  # the browser showed the JSON text
+    assert page.status_code == 429 and "<h1>Busy: try again in a minute</h1>" in page.text
+    assert '<a href="/upload">Back</a>' in page.text
 
 
 def test_an_upload_from_nobody_takes_no_upload_slot(secured: Secured) -> None:
@@ -157,9 +161,9 @@ def test_an_upload_from_nobody_takes_no_upload_slot(secured: Secured) -> None:
                          headers={"Authorization": "Bearer cmrs_x_y"})
     assert forged.status_code == 401 and "unknown" in forged.json()["detail"]
     page = client.post("/upload", files={"file": ("s.zip", _zip())},
-                       headers={"Accept": "text/html"})
-    assert page.status_code == 401 and page.headers["content-type"].startswith("text/html")
-    assert "<h1>Sign in first</h1>" in page.text  # a page, not JSON text in the browser
+                       headers={"Accept": "text/html"}, follow_redirects=False)
+    assert page.status_code == 303  # a session that expired: to the sign-in, not JSON text
+    assert page.headers["location"] == "/login?next=/upload"
     assert taken == []  # none reached the app, none held a slot
     signed = client.post("/api/v1/upload", files={"file": ("s.zip", _zip())},
                          headers=secured.auth(Role.VIEWER))
