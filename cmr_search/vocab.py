@@ -96,12 +96,19 @@ CMR_CLIP_FINDINGS: tuple[Finding, ...] = (
     Finding.AORTIC_DILATION,
 )
 
-# The views a finding can be seen on, where not every study has one: enhancement on LGE
-# images, the aortic root and ascending aorta on the 3-chamber or LVOT cine (a short-axis stack
-# and the 2- and 4-chamber views do not show it). Without them a zero-shot score is noise.
+# The views a finding is seen on, where not every study has one: enhancement on LGE images,
+# the aortic root and ascending aorta on the 3-chamber or LVOT cine (a short-axis stack and
+# the 2- and 4-chamber views do not show it), and the ventricles' size, wall and function as
+# the model reads them, from the short-axis cine (a study with long-axis cines only, its
+# short-axis slots empty, scored a normal heart 1.00 for RV dilation). Without them a
+# zero-shot score is noise.
+_VENTRICLES = frozenset({View.SAX_CINE})
 SEEN_ON: dict[Finding, frozenset[View]] = {
     Finding.LGE: frozenset({View.LGE_SAX, View.LGE_LAX}),
     Finding.AORTIC_DILATION: frozenset({View.CH3_CINE, View.LVOT_CINE}),
+    Finding.LV_SYSTOLIC_DYSFUNCTION: _VENTRICLES, Finding.RV_SYSTOLIC_DYSFUNCTION: _VENTRICLES,
+    Finding.LV_DILATION: _VENTRICLES, Finding.RV_DILATION: _VENTRICLES,
+    Finding.LV_HYPERTROPHY: _VENTRICLES,
 }
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from catalog import KEYWORDS, point_id
-from cmr_search.vocab import CMR_CLIP_FINDINGS, SEEN_ON, Finding
+from cmr_search.vocab import CMR_CLIP_FINDINGS, SEEN_ON, Finding, View
 from indexer.findings import decide, measurement_fields, measurement_vectors
 from indexer.records import EmbeddingRecord, MeasurementRecord
 from vectorstore import SparseVector, StorePoint
@@ -59,6 +59,11 @@ def seen_scores(record: EmbeddingRecord) -> dict[str, float]:
     clinician as a probability.
     """
     views = set(record.payload.views)
+    if View.SAX_CINE.value not in views:
+        # the model composes every study around its mid short-axis slice: with that slot
+        # empty its input is one it never saw, and a normal heart scored 1.00 for aortic
+        # dilation from its LVOT cine
+        return {}
     return {k: v for k, v in record.raw_scores.items()
             if not (k in SEEN_ON_VALUES and not SEEN_ON_VALUES[k] & views)}
 

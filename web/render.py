@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from cmr_search.vocab import Finding, PreviewKind
+from cmr_search.vocab import CMR_CLIP_FINDINGS, SEEN_ON, Finding, PreviewKind, View
 from search.explain import term_pattern
 from web.media import preview_interval_ms
 
@@ -89,6 +89,21 @@ def viewer_link(request: Request, study_instance_uid: str) -> str | None:
     return template.replace("{study_instance_uid}", quote(study_instance_uid, safe=""))
 
 
+_SEEN_ON_WORDS = {View.LGE_SAX: "LGE", View.LGE_LAX: "LGE", View.CH3_CINE: "3-chamber",
+                  View.LVOT_CINE: "LVOT", View.SAX_CINE: "short-axis"}
+
+
+def not_seen(finding: str, views: list[str]) -> str | None:
+    """Why the model has no score for a finding on this study ("no LGE images"), or None."""
+    if finding in CMR_CLIP_FINDINGS and View.SAX_CINE not in views:
+        return "no short-axis cine"  # the model reads every study around it
+    needed = SEEN_ON.get(Finding(finding)) if finding in set(Finding) else None
+    if not needed or set(needed) & set(views):
+        return None
+    names = sorted({_SEEN_ON_WORDS[v] for v in needed})
+    return "no LGE images" if names == ["LGE"] else f"no {' or '.join(names)} cine"
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     env = templates.env
@@ -97,6 +112,7 @@ def make_templates() -> Jinja2Templates:
     env.globals["url_with"] = url_with
     env.globals["viewer_link"] = viewer_link
     env.globals["preview_ms"] = preview_interval_ms
+    env.globals["not_seen"] = not_seen
     env.globals["HTMX"] = HTMX
     env.globals["VIEW_LABELS"] = VIEW_LABELS
     return templates

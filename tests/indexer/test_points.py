@@ -41,11 +41,22 @@ def test_the_aorta_is_scored_only_where_a_view_shows_it() -> None:
 
     assert "aortic_dilation" not in scored(["sax_cine", "2ch_cine", "4ch_cine"])
     assert "aortic_dilation" in scored(["sax_cine", "3ch_cine"])
-    assert "aortic_dilation" in scored(["lvot_cine"])
+    assert "aortic_dilation" in scored(["sax_cine", "lvot_cine"])
+
+
+def test_the_ventricles_are_scored_only_with_a_short_axis_cine() -> None:
+    """A study of long-axis cines only (its short-axis slots empty) scored a normal heart
+    1.00 for RV dilation."""
+    record = _record("1.2.6", ["4ch_cine", "3ch_cine", "lge_lax"], lge=0.0)
+    record.raw_scores.update(rv_dilation=0.9, lv_hypertrophy=0.9, aortic_dilation=0.9)
+    assert seen_scores(record) == {}  # the model's mid short-axis slot is empty: no score
+    record.payload.views.append("sax_cine")  # type: ignore[arg-type]
+    assert {"rv_dilation", "lv_hypertrophy", "lv_dilation"} <= set(seen_scores(record))
 
 
 def test_the_lge_calibration_learns_from_studies_with_lge_images_only() -> None:
-    with_lge = [_record(f"2.{k}", ["lge_lax"], lge=k / 10, stated=k >= 5) for k in range(10)]
+    with_lge = [_record(f"2.{k}", ["sax_cine", "lge_lax"], lge=k / 10, stated=k >= 5)
+                for k in range(10)]
     # cine-only studies whose reports state LGE, scored low: they would pull the fit around
     cine_only = [_record(f"3.{k}", ["sax_cine"], lge=-1.0, stated=True) for k in range(10)]
     fitted = calibrate(with_lge + cine_only)[Finding.LGE.value]
