@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from accounts import Role
 from catalog import PayloadField, point_id, without_paths
-from cmr_search.vocab import CINE_SLOTS, SAX_SLOTS, ClipSlot, PreviewKind
+from cmr_search.vocab import CINE_SLOTS, SAX_SLOTS, ClipSlot, PreviewKind, View
 from cmrclip.clips import ClipCache
 from vectorstore import StoreError
 from web.auth import require, viewed
@@ -82,11 +82,18 @@ def sax_slices(cache: ClipCache, uid: str) -> list[str]:
     return kept
 
 
-def reading_notes(cache: ClipCache, uid: str) -> list[str]:
-    """What reading the study's images left out or assumed ("lvot_cine: pixel data cannot be
-    decoded"), without its files' paths: a view the header lists but no player shows."""
+def reading_notes(cache: ClipCache, uid: str) -> list[tuple[str, str]]:
+    """What reading the study's images left out or assumed, as (view or "", why) without its
+    files' paths ("lvot_cine", "pixel data cannot be decoded"): a view the header lists but no
+    player shows."""
     clips = cache.get(uid)
-    return [without_paths(note) for note in clips.notes] if clips is not None else []
+    out = []
+    for note in clips.notes if clips is not None else []:
+        view, sep, why = note.partition(": ")
+        if not sep or view not in {v.value for v in View}:
+            view, why = "", note
+        out.append((view, without_paths(why)))
+    return out
 
 
 def preview_interval_ms(request: Request, path: str | None, fallback: float) -> float:

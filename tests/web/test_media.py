@@ -49,9 +49,10 @@ def test_reading_notes_name_the_view_and_no_file() -> None:
     from web.media import reading_notes
 
     clips = empty_clips("1.1", ClipSpec())
-    clips.notes = ["lvot_cine: /archive/PAT0042/1.dcm: pixel data cannot be decoded"]
+    clips.notes = ["lvot_cine: /archive/PAT0042/1.dcm: pixel data cannot be decoded",
+                   "ACDC NIfTI: no orientation"]
     assert reading_notes(_Cache(clips), "1.1") == [  # type: ignore[arg-type]
-        "lvot_cine: pixel data cannot be decoded"]
+        ("lvot_cine", "pixel data cannot be decoded"), ("", "ACDC NIfTI: no orientation")]
 
 
 def test_a_uid_the_index_takes_is_a_name_the_media_routes_take() -> None:
@@ -60,3 +61,17 @@ def test_a_uid_the_index_takes_is_a_name_the_media_routes_take() -> None:
 
     assert SAFE_NAME.match("1.2.826.0.1.3680043.8.498.999.")
     assert not any(SAFE_NAME.match(x) for x in (".", "..", "../x", "a/b", ".1", ""))
+
+
+def test_the_study_page_says_which_view_could_not_be_read(client: TestClient,
+                                                          tmp_path: Path) -> None:
+    from cmr_search.layout import DataLayout
+    from cmrclip.clips import ClipCache
+
+    spec = client.app.state.models.encoder().spec  # type: ignore[attr-defined]
+    clips = empty_clips("1.1", spec)
+    clips.notes = ["lvot_cine: LVOT/IM4.dcm: pixel data cannot be decoded (AttributeError)"]
+    ClipCache(DataLayout(tmp_path).clips, spec).put(clips)
+    page = client.get("/study/1.1").text
+    assert ("Reading the images: LVOT: LVOT/IM4.dcm: pixel data cannot be decoded "
+            "(AttributeError)") in page
