@@ -29,29 +29,28 @@ def _database(ctx: typer.Context) -> Any:
         fail(str(error))
 
 
-def _audit(ctx: typer.Context, what: str, action: str, **detail: Any) -> None:
-    """Changes made from the terminal go into the trail too (user: the OS account), with the
-    action codes the pages use (C add, U change, D revoke)."""
+def _record(ctx: typer.Context, event: str, action: str, **detail: Any) -> None:
+    """An entry for what was done from the terminal (user: the OS account): `event` names an
+    EventId (db is imported here, not when the command line starts), `action` the code the
+    pages use (C add, R read, U change, D revoke)."""
     import getpass
 
     from db import Action, AuditEvent, AuditTrail, EventId
 
-    event = EventId.SECURITY_ROLES_CHANGED if what == "user" else \
-        EventId.USER_SECURITY_ATTRIBUTES_CHANGED
     AuditTrail(_database(ctx)).record(AuditEvent(
-        event, Action(action), f"cli:{getpass.getuser()}", "admin", "localhost",
-        detail=detail))
+        EventId[event], Action(action), f"cli:{getpass.getuser()}", "admin", "localhost",
+        detail={k: v for k, v in detail.items() if v is not None}))
+
+
+def _audit(ctx: typer.Context, what: str, action: str, **detail: Any) -> None:
+    """A change to a user (Security Roles Changed) or a token (User Security Attributes)."""
+    _record(ctx, "SECURITY_ROLES_CHANGED" if what == "user"
+            else "USER_SECURITY_ATTRIBUTES_CHANGED", action, **detail)
 
 
 def _used(ctx: typer.Context, how: str, **detail: Any) -> None:
-    """The trail read from the terminal: an Audit Log Used entry (110101)."""
-    import getpass
-
-    from db import Action, AuditEvent, AuditTrail, EventId
-
-    AuditTrail(_database(ctx)).record(AuditEvent(
-        EventId.AUDIT_LOG_USED, Action.READ, f"cli:{getpass.getuser()}", "admin", "localhost",
-        detail={"how": how, **{k: v for k, v in detail.items() if v is not None}}))
+    """The trail read from the terminal: Audit Log Used."""
+    _record(ctx, "AUDIT_LOG_USED", "R", how=how, **detail)
 
 
 @users_app.command("add")

@@ -6,6 +6,7 @@ part of the public surface: change them only with a new index version.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import IntEnum, StrEnum
 
 
@@ -110,6 +111,17 @@ SEEN_ON: dict[Finding, frozenset[View]] = {
     Finding.LV_DILATION: _VENTRICLES, Finding.RV_DILATION: _VENTRICLES,
     Finding.LV_HYPERTROPHY: _VENTRICLES,
 }
+
+
+def unseen_by(finding: Finding, views: Iterable[str]) -> frozenset[View] | None:
+    """The views (one of them) a study lacks for the model to score `finding`; None when it
+    has what the finding needs. The model reads every study around its mid short-axis slice,
+    so none of its findings is scored without a short-axis cine."""
+    present = set(views)
+    if finding in CMR_CLIP_FINDINGS and View.SAX_CINE not in present:
+        return frozenset({View.SAX_CINE})
+    needed = SEEN_ON.get(finding)
+    return needed if needed and not needed & present else None
 
 
 class Severity(StrEnum):

@@ -10,7 +10,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from catalog import KEYWORDS, point_id
-from cmr_search.vocab import CMR_CLIP_FINDINGS, SEEN_ON, Finding, View
+from cmr_search.vocab import CMR_CLIP_FINDINGS, Finding, unseen_by
 from indexer.findings import decide, measurement_fields, measurement_vectors
 from indexer.records import EmbeddingRecord, MeasurementRecord
 from vectorstore import SparseVector, StorePoint
@@ -47,25 +47,18 @@ def _fit(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     return float(result.x[0]), float(result.x[1])
 
 
-SEEN_ON_VALUES = {f.value: {v.value for v in views} for f, views in SEEN_ON.items()}
-
-
 def seen_scores(record: EmbeddingRecord) -> dict[str, float]:
     """The raw zero-shot scores of the findings the study's images can show.
 
-    Enhancement is seen on LGE images only, the aorta on a 3-chamber or LVOT cine
-    (`SEEN_ON`): a study without them (a cine-only research archive such as ACDC, a study
-    without contrast) fills those slots with nothing, and the score would be noise shown to a
-    clinician as a probability.
+    Enhancement is seen on LGE images only, the aorta on a 3-chamber or LVOT cine, and nothing
+    without a short-axis cine (`cmr_search.vocab.unseen_by`): a study without them (a
+    cine-only research archive such as ACDC, a study without contrast, an aorta study) fills
+    those slots with nothing, and the score would be noise shown to a clinician as a
+    probability.
     """
-    views = set(record.payload.views)
-    if View.SAX_CINE.value not in views:
-        # the model composes every study around its mid short-axis slice: with that slot
-        # empty its input is one it never saw, and a normal heart scored 1.00 for aortic
-        # dilation from its LVOT cine
-        return {}
+    findings = {f.value for f in Finding}
     return {k: v for k, v in record.raw_scores.items()
-            if not (k in SEEN_ON_VALUES and not SEEN_ON_VALUES[k] & views)}
+            if k not in findings or unseen_by(Finding(k), record.payload.views) is None}
 
 
 def calibrate(records: Iterable[EmbeddingRecord]) -> dict[str, Platt]:

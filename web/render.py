@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from cmr_search.vocab import CMR_CLIP_FINDINGS, SEEN_ON, Finding, PreviewKind, View
+from cmr_search.vocab import Finding, PreviewKind, View, unseen_by
 from search.explain import term_pattern
 from web.media import preview_interval_ms
 
@@ -95,12 +95,10 @@ _SEEN_ON_WORDS = {View.LGE_SAX: "LGE", View.LGE_LAX: "LGE", View.CH3_CINE: "3-ch
 
 def not_seen(finding: str, views: list[str]) -> str | None:
     """Why the model has no score for a finding on this study ("no LGE images"), or None."""
-    if finding in CMR_CLIP_FINDINGS and View.SAX_CINE not in views:
-        return "no short-axis cine"  # the model reads every study around it
-    needed = SEEN_ON.get(Finding(finding)) if finding in set(Finding) else None
-    if not needed or set(needed) & set(views):
+    lacking = unseen_by(Finding(finding), views) if finding in set(Finding) else None
+    if lacking is None:
         return None
-    names = sorted({_SEEN_ON_WORDS[v] for v in needed})
+    names = sorted({_SEEN_ON_WORDS[v] for v in lacking})
     return "no LGE images" if names == ["LGE"] else f"no {' or '.join(names)} cine"
 
 

@@ -15,13 +15,13 @@ import html
 import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
+from functools import partial
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from db import Action, AuditEvent, EventId, Outcome
 from web.auth import SignInRequired, current, refused
 
 logger = logging.getLogger(__name__)
@@ -51,20 +51,6 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return str(value.decode("latin-1"))
     return None
-
-
-def _alert(scope: Scope, reason: str) -> None:
-    """A Security Alert in the audit trail for a cross-origin state change refused (a page
-    elsewhere making a signed-in browser post here). Who sent it is not known yet: the
-    session is read after this point, and the browser's owner is its victim anyway."""
-    audit = getattr(getattr(scope.get("app"), "state", None), "audit", None)
-    if audit is None:
-        return
-    client = scope.get("client")
-    audit.record(AuditEvent(
-        EventId.SECURITY_ALERT, Action.EXECUTE, "-", "", client[0] if client else "",
-        Outcome.MINOR_FAILURE,
-        detail={"refused": f"{scope['method']} {scope['path']}"[:300], "reason": reason}))
 
 
 def _unsigned(scope: Scope) -> str | None:
@@ -160,11 +146,13 @@ class SecurityMiddleware:
         if scope["method"] not in UNSAFE_METHODS:
             await self.app(scope, receive, send)
             return
-        refused = cross_origin(scope, self.public_url)
-        if refused is not None:
-            logger.warning("refused %s %s: %s", scope["method"], scope["path"], refused)
-            await run_in_threadpool(_alert, scope, refused)
-            await _plain(scope, send, 403, refused, [])
+        foreign = cross_origin(scope, self.public_url)
+        if foreign is not None:
+            logger.warning("refused %s %s: %s", scope["method"], scope["path"], foreign)
+            # in the trail as every refusal; the sender is unknown here (the browser's owner
+            # is a cross-site post's victim anyway)
+            await run_in_threadpool(partial(refused, Request(scope), reason=foreign))
+            await _plain(scope, send, 403, foreign, [])
             return
         upload = scope["path"] in UPLOAD_PATHS
         if upload:  # who sends it, before it may hold one of the few upload slots
