@@ -1,6 +1,6 @@
 """`python -m cli`: the same command as `cmr-search`, from whatever source tree is first on the
 path (a worktree, a checkout without an install)."""
 
-from cli.main import main
+from cli.entry import main
 
 main()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cmr_search.vocab import CINE_SLOTS, STILL_SLOTS
+from cmr_search.vocab import CINE_SLOTS, LAX_VIEWS, LGE_VIEWS, SAX_SLOTS, STILL_SLOTS, View
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +85,17 @@ class StudyClips:
             return cls(meta["study_instance_uid"], meta["spec_version"], data["cine"],
                        data["cine_present"], data["stills"], data["stills_present"],
                        meta["frame_interval_ms"], meta["notes"])
+
+    def views_read(self) -> frozenset[View]:
+        """The views whose pixels fill a slot: what the model (and a clinician) saw of the
+        study. A series the header lists but that could not be decoded is not among them."""
+        read = {View.SAX_CINE} if any(self.cine_present[CINE_SLOTS.index(s)]
+                                      for s in SAX_SLOTS) else set()
+        read |= {v for v, (slot, _) in LAX_VIEWS.items()
+                 if self.cine_present[CINE_SLOTS.index(slot)]}
+        read |= {v for v, (slot, _) in LGE_VIEWS.items()
+                 if self.stills_present[STILL_SLOTS.index(slot)]}
+        return frozenset(read)
 
 
 def empty_clips(uid: str, spec: ClipSpec) -> StudyClips:

@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from catalog import ReportStatus, StudyPayload
+from cmrclip.clips import StudyClips
 from reader.labeler import Mention, label_diagnoses, label_findings
 from reader.nifti import AcdcStudy
 from reader.reports import StudyReport
@@ -123,13 +124,17 @@ def research_payload(study: AcdcStudy, fingerprint: str, previews: dict[str, str
 
 
 def study_payload(study: Study | AcdcStudy, fingerprint: str, previews: dict[str, str],
-                  frame_interval_ms: float, key_secret: str,
+                  clips: StudyClips, key_secret: str,
                   deidentified: bool = False) -> StudyPayload:
     """Everything but the image-derived scores (those need the calibration of the whole index).
-    A de-identified study keeps no archive path (its folder names carry IDs)."""
+    A de-identified study keeps no archive path (its folder names carry IDs). Its views are
+    those its `clips` hold: a series that could not be decoded is neither searched for as a
+    view nor scored (the study page says why it is missing)."""
+    frame_interval_ms = clips.frame_interval_ms
     if isinstance(study, AcdcStudy):
         return research_payload(study, fingerprint, previews, frame_interval_ms, key_secret,
                                 deidentified)
+    read = clips.views_read()
     info = study.info
     return StudyPayload(
         study_instance_uid=info.study_instance_uid,
@@ -142,7 +147,7 @@ def study_payload(study: Study | AcdcStudy, fingerprint: str, previews: dict[str
         vendor=vendor(info.manufacturer),
         model_name=info.manufacturer_model_name,
         field_strength=info.magnetic_field_strength,
-        views=sorted(study.view_series),
+        views=sorted(v for v in study.view_series if v in read),
         series=dict(study.view_series),
         previews=previews,
         frame_interval_ms=round(frame_interval_ms, 2),

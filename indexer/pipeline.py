@@ -142,8 +142,7 @@ class EncodeStage:
                 vectors[IMPRESSION], vectors[REPORT] = joint[i], own[i]
             fingerprint = self.fingerprints[prepared.study_instance_uid]
             assert prepared.clips is not None
-            payload = study_payload(study, fingerprint, prepared.previews,
-                                    prepared.clips.frame_interval_ms,
+            payload = study_payload(study, fingerprint, prepared.previews, prepared.clips,
                                     self.patient_key_secret, self.deidentified)
             self.records.put(EmbeddingRecord(
                 prepared.study_instance_uid, fingerprint, vectors, payload,

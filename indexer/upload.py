@@ -110,7 +110,13 @@ def _plan(label: str, zf: zipfile.ZipFile, packed: int,
     clash = sorted(str(n) for n in files & folders)
     if clash:
         raise UploadError(f"{label}: {clash[0][:100]!r} is both a file and a folder")
-    return [(m, name) for m, name in plan if m.file_size > 0]  # empty files hold no DICOM
+    # empty files hold no DICOM; a Mac's zip adds resource forks and folder settings beside
+    # every file, which would be skipped as junk and copied into the archive with a kept study
+    return [(m, name) for m, name in plan if m.file_size > 0 and not _mac_litter(name)]
+
+
+def _mac_litter(name: PurePosixPath) -> bool:
+    return "__MACOSX" in name.parts or name.name.startswith("._") or name.name == ".DS_Store"
 
 
 def _unpack(zf: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, budget: int) -> int:
@@ -205,7 +211,9 @@ def embed_study(folder: Path, encoder: StudyEncoder, preview_root: Path,
     for kind, preview in assembly.previews.items():
         previews[kind.value] = str(preview.animation.relative_to(preview_root))
         previews[f"{kind.value}_poster"] = str(preview.poster.relative_to(preview_root))
-    uploaded = UploadedStudy(study.study_instance_uid, sorted(study.view_series), vectors,
+    read = assembly.clips.views_read()
+    uploaded = UploadedStudy(study.study_instance_uid,
+                             sorted(v for v in study.view_series if v in read), vectors,
                              previews, impression, skipped,
                              sex=study.info.patient_sex or "unknown")
     if measured is not None:

@@ -52,3 +52,14 @@ def test_empty_members_cost_nothing(tmp_path: Path) -> None:
     archive.write_bytes(plain({f"{i}.dcm": b"" for i in range(5000)}))
     out = extract_zip(archive, tmp_path / "out")
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_macs_resource_forks_are_not_unpacked(tmp_path: Path) -> None:
+    """A zip made in the Finder carries __MACOSX/._IM1 beside IM1: each was skipped as junk
+    and copied into the archive with a study kept for the index."""
+    archive = tmp_path / "mac.zip"
+    archive.write_bytes(plain({"DICOM/IM1": b"d" * 10, "__MACOSX/DICOM/._IM1": b"r" * 10,
+                               "DICOM/._IM2": b"r", "DICOM/.DS_Store": b"s"}))
+    out = extract_zip(archive, tmp_path / "out")
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == [
+        "DICOM/IM1"]

@@ -1,0 +1,33 @@
+"""The installed script: Ctrl-C while the command line's libraries import is one word."""
+
+from __future__ import annotations
+
+import sys
+import types
+from typing import NoReturn
+
+import pytest
+
+
+def test_ctrl_c_while_importing_is_aborted_not_a_traceback(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from cli.entry import main
+
+    loading = types.ModuleType("cli.main")
+
+    def interrupted(name: str) -> NoReturn:
+        raise KeyboardInterrupt
+
+    loading.__getattr__ = interrupted  # type: ignore[method-assign]  # PEP 562
+    monkeypatch.setitem(sys.modules, "cli.main", loading)
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code == 130 and capsys.readouterr().err == "aborted\n"
+
+
+def test_the_script_is_the_guarded_entry_point() -> None:
+    import tomllib
+    from pathlib import Path
+
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    assert project["project"]["scripts"]["cmr-search"] == "cli.entry:main"
