@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from cachetools import LRUCache, cached
 
-from catalog import MEASURES, REPORT, STUDY, VIEW_VECTORS, PayloadField, point_id
+from catalog import MEASURES, REPORT, STUDY, VIEW_VECTORS, PayloadField, ReportStatus, point_id
 from cmr_search.vocab import ClipSlot
 from cmrclip.types import TextVectors
 from search import readiness
@@ -22,6 +22,7 @@ from search.encoder import QueryEncoder
 from search.errors import NotFoundError, QueryError
 from search.facets import facet_counts
 from search.filters import SearchFilters
+from search.measured import query_filter
 from search.models import (
     FacetsResponse,
     Mode,
@@ -36,8 +37,8 @@ from search.models import (
 from search.ranking import Part, Weights, rank
 from search.results import VIEW_NAMES, page_results, response, same_patient
 from search.signals import image_query, measured_part, text_parts
-from search.understand import intent_filter, interpretation, understand
-from vectorstore import Filter, MatchAny, Nearest, Recommend, VectorStore
+from search.understand import interpretation, understand
+from vectorstore import Filter, Match, MatchAny, Nearest, Recommend, VectorStore
 
 _TEXT_CACHE = 512
 _FACET_CACHE = 256
@@ -97,7 +98,7 @@ class SearchEngine:
             parts += [measured] if measured is not None else []
         if request.mode is not Mode.IMAGES:
             parts += text_parts(self.text_vectors(text), intent, unlike, self.weights)
-        where = request.filters.to_store().and_(intent_filter(
+        where = request.filters.to_store().and_(query_filter(
             intent, request.mode is not Mode.IMAGES, request.mode is not Mode.REPORTS))
         if request.unlike:
             where = where.and_(Filter(must_not=(MatchAny(PayloadField.STUDY_INSTANCE_UID,
@@ -196,8 +197,11 @@ class SearchEngine:
         """Counts per field value among the studies the query may return."""
         self.check_ready()
         where = filters.to_store()
+        if mode is Mode.REPORTS:  # what a reports-only search can return: studies with one
+            where = where.and_(Filter(must_not=(Match(PayloadField.REPORT_STATUS,
+                                                      ReportStatus.MISSING.value),)))
         if q and q.strip():
-            where = where.and_(intent_filter(understand(q.strip()), mode is not Mode.IMAGES,
+            where = where.and_(query_filter(understand(q.strip()), mode is not Mode.IMAGES,
                                              mode is not Mode.REPORTS))
         # counts change only with a new generation of the embedded index; a server's collection
         # changes in place, so its counts are kept a minute at most

@@ -21,13 +21,14 @@ from pydantic import (
 from catalog import (
     FILTERABLE,
     IMAGE_FINDING_THRESHOLD,
+    FindingSource,
     PayloadField,
     image_score_key,
     measurement_key,
 )
 from cmr_search.vocab import Diagnosis, Finding, View
 from search.errors import QueryError
-from vectorstore import DateRange, Filter, Match, MatchAny, Range
+from vectorstore import Condition, DateRange, Filter, Match, MatchAny, Range, any_of
 
 FINDINGS = tuple(f.value for f in Finding)
 DIAGNOSES = tuple(d.value for d in Diagnosis)
@@ -163,11 +164,23 @@ class SearchFilters(BaseModel):
         must += [Match(f.REPORT_FINDINGS, x) for x in self.report_findings]
         must += [Match(f.REPORT_NEGATED, x) for x in self.report_negated]
         must += [Match(f.REPORT_DIAGNOSES, d) for d in self.diagnoses]
-        must += [Range(image_score_key(x), gte=self.image_score_min)
-                 for x in self.image_findings]
+        must += [self._shown(x) for x in self.image_findings]
         if self.report:
             must.append(Match(f.REPORT_STATUS, self.report))
         return Filter(tuple(must)).and_(self.measured_filter())
+
+    def _shown(self, finding: str) -> Condition:
+        """The images show `finding` as the index decided it (the facet counts these): by the
+        measurements where they graded it, else by the model's probability, from
+        `image_score_min` when one is asked. The probability alone let in a study the model
+        scored 0.99 whose trusted measurements say no, and left out one they say yes."""
+        decided = Match(PayloadField.IMAGE_FINDINGS, finding)
+        if self.image_score_min == IMAGE_FINDING_THRESHOLD:
+            return decided
+        source = f"{PayloadField.IMAGE_FINDING_SOURCE}.{finding}"
+        return any_of([Filter((Match(source, FindingSource.MEASUREMENTS.value), decided)),
+                       Filter((Match(source, FindingSource.MODEL.value),
+                               Range(image_score_key(finding), gte=self.image_score_min)))])
 
     def measured_ranges(self) -> dict[str, tuple[float | None, float | None]]:
         """Filter name -> (min, max) of every measurement this constrains."""

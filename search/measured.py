@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from catalog import PayloadField, measured_severity_key, measurement_key
+from catalog import PayloadField, ReportStatus, measured_severity_key, measurement_key
 from cmr_search.normals import RULES
 from cmr_search.vocab import Diagnosis, Finding, Severity
-from search.understand import QueryIntent
+from search.understand import QueryIntent, intent_filter
 from vectorstore import Condition, Filter, Match, MatchAny, Range, any_of
 
 # findings the cine measurements grade (LGE needs an LGE stack, which most studies lack)
@@ -70,6 +70,28 @@ def measured_match(intent: QueryIntent) -> Filter | None:
         return _meets(tuple(intent.wanted), intent.diagnoses)
     sides = [m for a in intent.any_of if (m := _meets(a.findings, a.diagnoses)) is not None]
     return any_of(sides) if sides else None
+
+
+def query_filter(intent: QueryIntent, use_reports: bool, use_images: bool) -> Filter:
+    """What the query's words and numbers exclude (`intent_filter`), and where the images are
+    read, the report-less studies whose measurements meet a diagnosis it rules out."""
+    where = intent_filter(intent, use_reports, use_images)
+    return where.and_(ruled_out_by_measures(intent, use_reports)) if use_images else where
+
+
+def ruled_out_by_measures(intent: QueryIntent, use_reports: bool) -> Filter:
+    """Studies without a report whose measurements meet a diagnosis the query rules out ("not
+    DCM"): a report's stated diagnosis excludes its study (`intent_filter`), and a report-less
+    one was kept, DCM hearts first, as the text steers the images towards what it names. Where
+    the reports are not read, every study is judged by its measurements."""
+    no_report = Match(PayloadField.REPORT_STATUS, ReportStatus.MISSING.value)
+    must_not: list[Condition] = []
+    for diagnosis in intent.ruled_out_diagnoses:
+        meets = _meets((), (diagnosis,))
+        if meets is not None:
+            must_not.append(Filter((no_report, *meets.must), meets.must_not) if use_reports
+                            else meets)
+    return Filter(must_not=tuple(must_not))
 
 
 def _meets(findings: tuple[Finding, ...], diagnoses: tuple[Diagnosis, ...]) -> Filter | None:

@@ -49,6 +49,9 @@ class _Request(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _text(cls, data: Any) -> Any:
+        query = data.get("q") if isinstance(data, dict) else None
+        if isinstance(query, str) and len(query) > MAX_QUERY_CHARS:  # before check_text's 1000
+            raise ValueError(f"q: the query is over {MAX_QUERY_CHARS} characters")
         check_text(data)
         return data
 

@@ -37,7 +37,7 @@ from vectorstore.factory import open_index
 from web import admin_pages, contours, media, pages, signin, teaching_pages
 from web.api import router
 from web.auth import Forbidden, SeenStudies, SignInRequired, refused
-from web.render import STATIC
+from web.render import STATIC, validation_line
 from web.security import SecurityMiddleware
 
 logger = logging.getLogger(__name__)
@@ -201,12 +201,7 @@ def _error(request: Request, status: int, title: str, message: str,
 
 
 def _validation_detail(error: RequestValidationError) -> str:
-    """The first problem in one line, without echoing the input (it may be 1e309 or a lone
-    surrogate, which no JSON answer can carry)."""
-    first = error.errors()[0] if error.errors() else {}
-    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
-    message = str(first.get("msg", "invalid")).encode("ascii", "replace").decode()
-    return f"{where}: {message}"
+    return validation_line(error.errors())
 
 
 def _allowed(app: FastAPI, path: str) -> list[str]:

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
 
 from accounts import Principal, Role
 from catalog import PayloadField
@@ -31,7 +32,7 @@ from web.deps import engine_of, layout_of, read_upload, study_encoder, uploaded_
 from web.measurements import curve_points, measurement_rows
 from web.media import clip_interval_ms, reading_notes, sax_slices
 from web.redact import detail_for, response_for
-from web.render import PREVIEW_ORDER, make_templates
+from web.render import PREVIEW_ORDER, make_templates, validation_line
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
@@ -51,7 +52,7 @@ def _choice(value: str | None, kind: type[Mode] | type[Sort], default: Any) -> A
 def _int(value: str | None, default: int, name: str, most: int = MAX_DEPTH) -> int:
     if not value:
         return default
-    number = int(value) if value.isdigit() and len(value) < 10 else -1
+    number = int(value) if value.isascii() and value.isdigit() and len(value) < 10 else -1
     if not 1 <= number <= most:
         raise QueryError(f"{name} must be a whole number from 1 to {most}, not {value[:20]!r}")
     return number
@@ -103,8 +104,9 @@ def search_page(request: Request, principal: Viewer) -> HTMLResponse:
                 principal)
             context["terms"] = understand(q).terms()
         context["facets"] = engine.facets(filters, q or None, context["mode"])
-    except (QueryError, NotFoundError) as error:  # inline, so htmx swaps it in (no new page)
-        context["error"] = str(error)
+    except (QueryError, NotFoundError, ValidationError) as error:  # inline: htmx swaps it in
+        context["error"] = validation_line(error.errors()) \
+            if isinstance(error, ValidationError) else str(error)
         status = 404 if isinstance(error, NotFoundError) else 400
         context.setdefault("mode", Mode.BOTH)
         context.setdefault("sort", Sort.RELEVANCE)

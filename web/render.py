@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping, Sequence
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -114,3 +116,17 @@ def make_templates() -> Jinja2Templates:
     env.globals["HTMX"] = HTMX
     env.globals["VIEW_LABELS"] = VIEW_LABELS
     return templates
+
+
+def validation_line(errors: Sequence[Mapping[str, Any]]) -> str:
+    """The first problem pydantic found, in one line, without echoing the input (it may be
+    1e309 or a lone surrogate, which no JSON answer can carry) nor pydantic's "Value error, "
+    before a message of ours that names its field already."""
+    first = errors[0] if errors else {}
+    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+    message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+    message = message.encode("ascii", "replace").decode()
+    if not where and not re.match(r"[\w.\[\]]+: ", message):
+        where = "request"
+    return f"{where}: {message}" if where else message
+

@@ -165,7 +165,7 @@ class SecurityMiddleware:
                 return
         limit = self.max_upload_bytes if upload else MAX_BODY_BYTES
         length = _header(scope, b"content-length")
-        if length is not None and length.isdigit() and int(length) > limit:
+        if length is not None and length.isascii() and length.isdigit() and int(length) > limit:
             await _plain(scope, send, 413, f"request body over {limit >> 20} MB", [])
             return
         if upload and self.uploads >= self.max_uploads:

@@ -66,7 +66,7 @@ def add(request: Request, principal: Curator, study_instance_uid: Annotated[str,
             raise TeachingError(f"study {study_instance_uid[:64]} is not in the index")
         if new_name.strip():
             target = files.create(principal.name, new_name)
-        elif collection_id.isdigit() and len(collection_id) < 10:
+        elif collection_id.isascii() and collection_id.isdigit() and len(collection_id) < 10:
             target = int(collection_id)
         else:
             raise TeachingError("choose a teaching file or name a new one")

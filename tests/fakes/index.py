@@ -113,6 +113,8 @@ def payload(case: Case) -> dict[str, Any]:
         image_scores={f: (0.9 if f in case.image_findings else 0.1)
                       for f in FakeEncoder().finding_directions()
                       if f != "lge" or case.uid != "6.1"},  # LGE only with LGE images
+        image_finding_source={f: "model" for f in FakeEncoder().finding_directions()
+                              if f != "lge" or case.uid != "6.1"},
         previews={"sax": f"previews/{case.uid}.webp"},
         measurement_status="measured" if case.measured else "missing",
         fingerprint=fingerprint(case),

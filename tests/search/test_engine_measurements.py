@@ -162,3 +162,40 @@ def test_a_finding_only_the_measurements_grade_is_read_from_report_wording(
                                                page=Page(limit=50, per_patient=False)))
         assert _measured_signal(response) == ["6.1"]  # by its measured grade, tier by tier
         assert response.results[0].study_instance_uid == "6.1"
+
+
+def test_a_ruled_out_diagnosis_excludes_report_less_studies_that_measure_it(
+        engine: SearchEngine) -> None:
+    """"not DCM" excluded nothing among studies without a report, and brought the DCM
+    hearts first (the text steers the images towards what it names)."""
+    page = Page(limit=50, per_patient=False)
+    both = {r.study_instance_uid
+            for r in engine.search(SearchRequest(q="heart, not DCM", page=page)).results}
+    assert "6.1" not in both  # no report; measures a dilated, poorly contracting LV
+    assert {"5.1", "1.2"} <= both  # 5.1 measures normal; 1.2's report decides (no diagnosis)
+    images = {r.study_instance_uid for r in engine.search(
+        SearchRequest(q="heart, not DCM", mode=Mode.IMAGES, page=page)).results}
+    assert "6.1" not in images and "1.2" not in images and "5.1" in images
+    assert "4.1" in images  # its low LVEF is QC-flagged: it is not known to meet DCM
+    counted = engine.facets(SearchFilters(), q="heart, not DCM", mode=Mode.IMAGES)
+    assert counted.total == len(images)
+
+
+def test_the_image_findings_filter_is_what_the_index_decided(engine: SearchEngine) -> None:
+    """The filter read the model's probability while the facet counted the decided
+    findings: 9 counted, 0 returned, for regional wall motion (which no model scores)."""
+    page = Page(limit=50, per_patient=False)
+    filters = SearchFilters(image_findings=["lge"])
+    found = {r.study_instance_uid for r in engine.search(
+        SearchRequest(q="heart", mode=Mode.IMAGES, filters=filters, page=page)).results}
+    counted = engine.facets(SearchFilters(), mode=Mode.IMAGES).facets["image_findings"]["lge"]
+    assert found == {"1.1", "1.2", "5.1"} and counted == len(found)
+    lower = SearchFilters(image_findings=["lge"], image_score_min=0.05)  # the model's say
+    found = {r.study_instance_uid for r in engine.search(
+        SearchRequest(q="heart", mode=Mode.IMAGES, filters=lower, page=page)).results}
+    assert found == {c.uid for c in CASES if c.uid != "6.1"}
+
+
+def test_reports_mode_facets_count_the_studies_with_a_report(engine: SearchEngine) -> None:
+    counted = engine.facets(SearchFilters(), mode=Mode.REPORTS)
+    assert counted.total == sum(c.report is not None for c in CASES)

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from search import QueryError, SearchFilters, parse_filters
-from vectorstore import DateRange, Match, MatchAny, Range
+from vectorstore import DateRange, Filter, Match, MatchAny, Range
 
 
 def test_cli_spelling_builds_the_same_filters() -> None:
@@ -22,7 +22,13 @@ def test_cli_spelling_builds_the_same_filters() -> None:
     assert Range("age", 40, 60) in must and MatchAny("sex", ("F",)) in must
     assert DateRange("study_date", "2020-01-01T00:00:00Z", None) in must
     assert Match("views", "lge_sax") in must and Match("report_status", "present") in must
-    assert Range("image_scores.lv_dilation", gte=0.7) in must
+    # the model's probability where the model decided; the measurements' grade where they did
+    assert any(isinstance(c, Filter) and any(
+        Range("image_scores.lv_dilation", gte=0.7) in branch.must
+        for inner in c.must_not if isinstance(inner, Filter)
+        for branch in inner.must_not if isinstance(branch, Filter)) for c in must)
+    default = parse_filters(["image_finding=lv_dilation"]).to_store().must
+    assert Match("image_findings", "lv_dilation") in default
 
 
 @pytest.mark.parametrize(("items", "message"), [

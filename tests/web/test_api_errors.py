@@ -50,6 +50,14 @@ def test_a_lone_surrogate_in_a_string(client: TestClient, path: str, body: str) 
     assert response.status_code == 400 and "not valid text" in _one_line(response)
 
 
+def test_a_long_query_is_refused_at_its_own_limit(client: TestClient) -> None:
+    """10,000 characters were refused as "request: Value error, q: at most 1000 characters"
+    while the limit is 500."""
+    response = client.post("/api/v1/search", json={"q": "x" * 10_000})
+    assert response.status_code == 400
+    assert _one_line(response) == "q: the query is over 500 characters"
+
+
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_hostile_uploads(client: TestClient, case: str) -> None:
     make, reason = HOSTILE[case]

@@ -16,6 +16,8 @@ from fastapi.testclient import TestClient
     ({"q": "lge", "page": "-1"}, "page must be a whole number"),
     ({"q": "x" * 501}, "over 500 characters"),
     ({"q": "lge", "unlike": [f"9.{i}" for i in range(21)]}, "unlike: at most 20"),
+    ({"q": "lge", "limit": "\u00b2"}, "limit must be a whole number"),  # '²'.isdigit(): a 500
+    ({"q": "lge", "page": "\u2460"}, "page must be a whole number"),
 ])
 def test_bad_search_pages(client: TestClient, params: dict[str, object], reason: str) -> None:
     response = client.get("/", params=params)  # type: ignore[arg-type]
@@ -54,6 +56,9 @@ def test_a_filter_change_that_fails_is_shown_where_the_results_were(
     unknown = client.get("/", params={"q": "LV", "unlike": "nosuch"}, headers=htmx)
     assert unknown.status_code == 404 and "<html" not in unknown.text
     assert "nosuch is not in the index" in unknown.text
+    nul = client.get("/", params={"q": "HCM\x00"}, headers=htmx)  # a whole page, swapped in
+    assert nul.status_code == 400 and "<html" not in nul.text
+    assert "q: not valid text" in nul.text and "Value error" not in nul.text
     page = client.get("/").text
     assert '"code": "4..", "swap": true' in page  # htmx is told to swap them in
 
