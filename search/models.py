@@ -175,6 +175,9 @@ class Interpretation(BaseModel):
                                     "('DCM or HCM'), each wanted whole; empty: all wanted")
     either_way: list[str] = Field(default_factory=list, description="findings a 'with or "
                                   "without' leaves open")
+    not_read: list[str] = Field(default_factory=list, description="numbers beside a "
+                                "measurement that were no range: searched as words, and how "
+                                "to write them as one")
 
 
 class SearchResponse(BaseModel):

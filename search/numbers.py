@@ -61,12 +61,15 @@ UNIT: dict[str, str] = {"lvef": "%", "rvef": "%", "lv_edv": "ml", "rv_edv": "ml"
 # comparison words -> (side, strict)
 _BELOW_STRICT = ("below", "under", "less than", "lower than", "smaller than", "<")
 _BELOW = ("at most", "up to", "no more than", "not above", "<=", "≤", "less than or equal to",
-          "equal to or less than", "equal to or below", "at or below", "at or under")
+          "equal to or less than", "equal to or below", "at or below", "at or under",
+          "not more than", "not over", "not greater than", "no greater than", "not higher than",
+          "no higher than", "not exceeding")
 _ABOVE_STRICT = ("above", "over", "greater than", "more than", "higher than", "exceeding",
                  "larger than", ">")
 _ABOVE = ("at least", "no less than", "not below", ">=", "≥", "greater than or equal to",
           "more than or equal to", "equal to or greater than", "equal to or more than",
-          "equal to or above", "at or above", "at or over")
+          "equal to or above", "at or above", "at or over", "not less than", "not under",
+          "not lower than", "no lower than")
 # "35 % or less", "150 g and above": the number's own side, inclusive
 _OR_LESS = ("less", "lower", "below", "under", "smaller", "fewer")
 _OR_MORE = ("more", "greater", "higher", "above", "over", "larger")
@@ -77,8 +80,9 @@ _ANY_UNIT = ("%", "percent", *_PER_M2, "mm", "cm", "ml", "litres", "liters", "l"
 
 
 def _number(name: str, signed: bool = False) -> str:
-    # possessive: "60 years" must not be read as 6 followed by something else
-    return rf"(?P<{name}>{'-?' if signed else ''}\d++(?:\.\d++)?+)"
+    # possessive: "60 years" must not be read as 6 followed by something else; ".3" and a
+    # decimal comma ("30,5", no space: "30, 40" is a list) are numbers too
+    return rf"(?P<{name}>{'-?' if signed else ''}(?:\d++(?:[.,]\d++)?+|\.\d++))"
 
 
 def _alternatives(words: tuple[str, ...] | list[str]) -> str:
@@ -101,11 +105,13 @@ _NAME_TO = {name.replace("-", " "): key for key, names in _NAMES.items() for nam
 _COMPARE = _alternatives([*_BELOW_STRICT, *_BELOW, *_ABOVE_STRICT, *_ABOVE])
 _EITHER = r"(?:and\s*+/\s*+)?or"  # "LVEF below 35 or above 70": either range
 _PATTERN = re.compile(
-    rf"(?<![a-z0-9])(?P<name>{_alternatives(list(_NAME_TO))})(?:\s+(?:is|of|was))?\s*+"
+    rf"(?<![a-z0-9])(?P<name>{_alternatives(list(_NAME_TO))})(?:\s+(?:is|of|was))?"
+    rf"(?:\s*+[:(])?\s*+"  # "LVEF: < 30 %", "LVEF (< 30 %)"
     rf"(?:between\s+{_number('low')}{_unit('low_unit')}\s*+(?:and|-|to)\s*+"
     rf"{_number('high')}{_unit('high_unit')}"
     rf"|(?P<compare>{_COMPARE})\s*+{_number('value', signed=True)}{_unit('unit')}"
-    rf"|{_number('from')}{_unit('from_unit')}\s*+(?:-|to)\s*+{_number('to')}{_unit('to_unit')}"
+    rf"|(?:from\s++)?{_number('from')}{_unit('from_unit')}\s*+(?:-|to)\s*+{_number('to')}"
+    rf"{_unit('to_unit')}"
     rf"|{_number('post_value')}{_unit('post_unit')}\s*+(?:or|and)\s++"
     # not "EF 50 and over 65 years": the "over" is the age's
     rf"(?P<post>{_alternatives([*_OR_LESS, *_OR_MORE])})(?![a-z0-9])(?!\s*+\d))"
@@ -172,7 +178,7 @@ def _value(name: str, number: str, unit: str | None, phrase: str,
     """One number of a phrase in the measurement's stored unit; `QueryError` for a unit it
     is not measured in or a value no heart has. An ejection fraction written as a fraction
     ("EF under 0.35") is read in %, and the note says so."""
-    value = float(number)
+    value = float(number.replace(",", "."))
     stored = UNIT[name]
     if unit and unit.lower() not in _UNITS[name]:
         factor = _CONVERTED.get((stored, unit.lower()))
@@ -222,7 +228,8 @@ def _bound(match: re.Match[str]) -> tuple[Bound, ...]:
 
     numbers = [n for key in _UNIT_OF if (n := match.group(key))]
     # an ejection fraction written as one: every number of the phrase under 1 ("0.3-0.4")
-    fraction = name in ("lvef", "rvef") and all("." in n and float(n) < 1 for n in numbers)
+    fraction = name in ("lvef", "rvef") and all(
+        ("." in n or "," in n) and float(n.replace(",", ".")) < 1 for n in numbers)
 
     def value(number: str, unit: str) -> float:
         return _value(name, match.group(number), match.group(unit), phrase, notes, fraction)
@@ -281,6 +288,7 @@ class Numbers:
     bounds: tuple[Bound, ...]
     either: tuple[tuple[Bound, ...], ...]
     rest: str
+    unread: tuple[str, ...] = ()  # numbers beside a measurement's name that are no range
 
 
 def read_numbers(text: str) -> Numbers:
@@ -288,6 +296,7 @@ def read_numbers(text: str) -> Numbers:
     phrases on one measurement ("EF over 20 and EF below 35") narrow it to both; two joined
     by "or" are alternatives. An "or" between a range and words is refused: the range is a
     filter every result meets, and read as one it would drop the other side."""
+    text = _signs(text)
     matches = [m for m in _PATTERN.finditer(text) if _is_measure(m)]
     groups: list[list[Bound]] = []
     kept, at = [], 0
@@ -306,8 +315,76 @@ def read_numbers(text: str) -> Numbers:
         at = m.end()
     _refuse_or_with_words(text[at:], groups[-1] if groups else None)
     rest = " ".join(" ".join([*kept, text[at:]]).split())
+    unread = _unread(rest)
     either = tuple(tuple(g) for g in groups if len(g) > 1)
-    return Numbers(_merged([g[0] for g in groups if len(g) == 1]), either, rest)
+    return Numbers(_merged([g[0] for g in groups if len(g) == 1]), either, rest, unread)
+
+
+# one character for another of the same meaning (the text keeps its length): dashes, full-width
+# and slanted comparison signs
+_SAME_SIGN = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2010": "-",
+                            "\u2011": "-", "\uff1c": "<", "\uff1e": ">", "\uff1d": "=",
+                            "\u2a7d": "\u2264", "\u2a7e": "\u2265", "\uff05": "%"})
+
+
+def _signs(text: str) -> str:
+    """"LVEF 30–40 %" (an en dash), "LVEF ＜ 30", "LVEF =< 30" as their plain spellings."""
+    return text.translate(_SAME_SIGN).replace("=<", "<=").replace("=>", ">=")
+
+
+# what a query may name beside a number that no range above was read from: the measurements'
+# names (not LGE's, whose number may be a count or a year), and measurements that are not
+# searched by number, or need their ventricle named
+_NOT_SEARCHED = ("lvesv", "rvesv", "lv esv", "rv esv", "esv", "lvesvi", "rvesvi",
+                 "end-systolic volume", "lv end-systolic volume", "rv end-systolic volume",
+                 "stroke volume", "lvsv", "rvsv", "cardiac output", "cardiac index", "bsa",
+                 "heart rate", "tapse", "mapse")
+_AMBIGUOUS = {"mass": "'LV mass over 150 g'", "edv": "'LVEDV over 200 ml' or 'RVEDV over 200 ml'",
+              "end-diastolic volume": "'LVEDV over 200 ml' or 'RVEDV over 200 ml'",
+              "edvi": "'LVEDVi over 100 ml/m2'", "ejection": "'LVEF below 40'"}
+_UNREAD_NAMES = [n for n in _NAME_TO if n not in _PERCENT_ONLY] + [*_NOT_SEARCHED, *_AMBIGUOUS]
+_UNREAD = re.compile(
+    rf"(?<![a-z0-9])(?P<name>{_alternatives(_UNREAD_NAMES)})(?![a-z0-9])[\s:(=~≈]*+"
+    r"(?:(?:is|of|was|about|around|approximately|approx\.?|roughly|nearly|circa|between|"
+    rf"from|at|equal to)\s*+){{0,2}}(?:(?P<compare>{_COMPARE})\s*+)?(?P<number>\.?\d[\d.,]*)"
+    rf"{_NOT_A_MEASURE}(?!\s*+(?:t|tesla)\b)", re.IGNORECASE)
+
+
+def _a_size(found: re.Match[str], text: str) -> bool:
+    """"a cardiac mass of 3 cm": a tumour's size, not the LV mass."""
+    return found.group("name").lower() == "mass" and bool(
+        re.match(r"\s*+(?:cm|mm)\b", text[found.end():], re.IGNORECASE))
+
+
+def _unread(rest: str) -> tuple[str, ...]:
+    """What a measurement named beside a number that no range was read from says; QueryError
+    where a comparison shows a range was meant ("LVESV > 100 ml", "mass over 150 g"): left
+    to the words, the whole archive came back as if the number had not been typed. A bare
+    value ("LVEF 30 %", as a pasted report writes it) stays words, with a note."""
+    notes = []
+    for found in _UNREAD.finditer(rest):
+        if _a_size(found, rest):
+            continue
+        phrase = " ".join(found.group(0).split())
+        name = re.sub(r"[\s-]+", " ", found.group("name").lower())
+        if name in _NAME_TO:
+            short = SHORT[_NAME_TO[name]]
+            at = float(found.group("number").replace(",", ".").rstrip("."))
+            step = 5.0 if UNIT[_NAME_TO[name]] == "%" else max(1.0, round(at * 0.1))
+            why = (f"'{phrase}': a number after {short} is read with a comparison or as a "
+                   f"range: write '{short} below {at:g}', '{short} above {at:g}' or "
+                   f"'{short} {max(at - step, 0):g}-{at + step:g}'")
+        elif name in _AMBIGUOUS or name.replace(" ", "-") in _AMBIGUOUS:
+            hint = _AMBIGUOUS.get(name) or _AMBIGUOUS[name.replace(" ", "-")]
+            why = f"'{phrase}': name the measurement in full, as {hint}"
+        else:
+            searched = ", ".join(dict.fromkeys(SHORT.values()))
+            why = (f"'{phrase}': {found.group('name')} is not searched by number (these are: "
+                   f"{searched})")
+        if found.group("compare") or re.search(r"\b(?:between|from)\b", phrase, re.I):
+            raise QueryError(why)
+        notes.append(why.replace(": a number after", ": searched as words; a number after"))
+    return tuple(notes)
 
 
 def _refuse_or_with_words(between: str, previous: list[Bound] | None,

@@ -87,6 +87,7 @@ class QueryIntent:
     # "DCM or HCM": the sides, each wanted whole; () when the query has no "or" (all wanted)
     any_of: tuple[Alternative, ...] = ()
     either_way: tuple[Finding, ...] = ()  # "with or without LGE": neither wanted nor ruled out
+    unread: tuple[str, ...] = ()  # numbers beside a measurement that were no range (words)
 
     @property
     def required(self) -> tuple[Finding, ...]:
@@ -146,7 +147,7 @@ def understand(text: str) -> QueryIntent:
                                   if label.mention is Mention.NEGATIVE),
         keyword_text=affirmed.replace(" . ", " "), bounds=numbers.bounds,
         either_bounds=numbers.either, any_of=sides,
-        either_way=open_)
+        either_way=open_, unread=numbers.unread)
 
 
 # a query for one grade must not return the far end of the scale
@@ -221,4 +222,4 @@ def interpretation(intent: QueryIntent) -> Interpretation:
         measurement_filters=bound_fields(intent.bounds),
         measurement_any_of=[[bound_fields((b,)) for b in g] for g in intent.either_bounds],
         any_of=[a.labels() for a in intent.any_of],
-        either_way=[f.value for f in intent.either_way])
+        either_way=[f.value for f in intent.either_way], not_read=list(intent.unread))

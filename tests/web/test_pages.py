@@ -98,4 +98,6 @@ def test_the_page_says_how_it_read_numbers_and_diagnoses(client: TestClient) -> 
     assert '<span class="pill no">no HCM</span>' in read_as
     either = client.get("/", params={"q": "DCM or HCM with or without LGE"}).text
     assert '"pill yes">DCM</span> or <span class="pill yes">HCM' in either
+    bare = client.get("/", params={"q": "dilated LV, LVEF 30 %"}).text  # no range: words
+    assert "&#39;LVEF 30&#39;: searched as words" in bare and "LVEF below 30" in bare
     assert '"pill maybe">LGE either way</span>' in either
