@@ -50,6 +50,33 @@ def measurement_rows(payload: dict[str, Any]) -> list[Row]:
     return rows
 
 
+# what a result card shows of a heart, short: the numbers a reader compares cases by first
+_ON_CARD = ((("LVEF", Measure.LVEF),), (("LVEDVi", Measure.LVEDVI), ("LVEDV", Measure.LVEDV)),
+            (("LV mass", Measure.LV_MASS),), (("wall", Measure.MAX_WALL_THICKNESS),),
+            (("RVEF", Measure.RVEF),))
+
+
+@dataclass(frozen=True)
+class CardValue:
+    label: str
+    value: str  # with its unit
+    uncertain: bool  # a QC check doubts it: shown as uncertain, never as fact
+
+
+def card_values(measurements: dict[str, float], flagged: list[str]) -> list[CardValue]:
+    """A result card's line of numbers ("LVEF 16 % · LVEDVi 142 ml/m² · ..."): cases without
+    a report (a research archive's) were "undated · ? y" and nothing else, one like the next."""
+    out = []
+    for choices in _ON_CARD:
+        for label, measure in choices:
+            value = measurements.get(measure.value)
+            if value is not None:
+                out.append(CardValue(label, f"{value:.0f} {measure.unit}",
+                                     measure.value in flagged))
+                break
+    return out
+
+
 def curve_points(curves: dict[str, Any] | None, width: int = 320,
                  height: int = 140) -> dict[str, str]:
     """SVG polyline points of the LV and RV volume curves (ml over the phases), scaled to one

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from accounts import Principal, Role
 from catalog import PayloadField
+from cmr_search.vocab import LAX_VIEWS, LGE_VIEWS, ClipSlot, View
 from cmrclip.clips import ClipCache
 from db import Access, Action, EventId
 from indexer.upload import UploadError, upload_label
@@ -146,18 +147,33 @@ def similar_page(request: Request, principal: Viewer, uid: str) -> HTMLResponse:
     request_ = SimilarRequest(
         positive=positive, negative=negative, view=view,
         mode=_choice(params.get("mode"), Mode, Mode.IMAGES),
-        filters=filters_from(params, {"also", "unlike", "view", "mode", "page"}),
-        page=Page(limit=12, page=_int(params.get("page"), 1, "page")))
+        filters=filters_from(params, {"also", "unlike", "view", *_PAGE_KEYS}),
+        page=Page(limit=_int(params.get("limit"), 12, "limit", MAX_LIMIT),
+                  page=_int(params.get("page"), 1, "page"),
+                  sort=_choice(params.get("sort"), Sort, Sort.RELEVANCE),
+                  per_patient=params.get("all") != "1"))
     record(request, EventId.QUERY, Action.EXECUTE, [*positive, *negative], similar=True,
            view=view)
     response = response_for(engine.similar(request_), principal)
     anchor = detail_for(engine.study(uid), principal, request.app.state.settings)
     return render(request, "similar.html", uid=uid, anchor=anchor, view=view,
-                  response=response, terms=[], per_view=engine.encoder.per_view)
+                  response=response, terms=[], per_view=engine.encoder.per_view,
+                  views=compared_views(anchor.payload.get(PayloadField.VIEWS) or []))
+
+
+def compared_views(views: list[str]) -> list[str]:
+    """The view slots a study can be compared by: those it has (each offered view it lacked
+    was a link to a 400)."""
+    slots = [ClipSlot.SAX_MID.value] if View.SAX_CINE in views else []
+    for view, (slot, _) in (*LAX_VIEWS.items(), *LGE_VIEWS.items()):
+        if view in views:
+            slots.append(slot.value)
+    return slots
 
 
 @router.get("/compare", response_class=HTMLResponse)
 def compare_page(request: Request, principal: Viewer, a: str, b: str) -> HTMLResponse:
+    _two_studies(request, a, b)
     engine = engine_of(request)
     settings = request.app.state.settings
     left = detail_for(engine.study(uid_path(a)), principal, settings)
@@ -166,7 +182,30 @@ def compare_page(request: Request, principal: Viewer, a: str, b: str) -> HTMLRes
     slots = [s.value for s in PREVIEW_ORDER
              if s in (left.payload.get(PayloadField.PREVIEWS) or {}) or
              s in (right.payload.get(PayloadField.PREVIEWS) or {})]
-    return render(request, "compare.html", left=left, right=right, slots=slots)
+    # the short axis plays the model's clip of its mid slice, one cycle in as many frames on
+    # both sides, as the study page does (a research study's preview holds ED and ES only,
+    # each side then at its own rate)
+    cache = ClipCache(layout_of(request).clips, study_encoder(request).spec)
+    mid = {side.study_instance_uid: clip_interval_ms(cache, side.study_instance_uid)
+           for side in (left, right)
+           if ClipSlot.SAX_MID.value in sax_slices(cache, side.study_instance_uid)}
+    return render(request, "compare.html", left=left, right=right, slots=slots, mid=mid)
+
+
+def _two_studies(request: Request, a: str, b: str) -> None:
+    """QueryError for a comparison of a study with itself, a third study or a second `b`
+    (each was taken without a word, the last of two `b` compared)."""
+    params = request.query_params
+    unknown = sorted(set(params) - {"a", "b"})
+    if unknown:
+        raise QueryError(f"unknown parameter {unknown[0][:30]!r}: compare takes two "
+                         "studies, a and b")
+    twice = next((k for k in ("a", "b") if len(params.getlist(k)) > 1), None)
+    if twice:
+        raise QueryError(f"{twice} is given {len(params.getlist(twice))} times: compare takes "
+                         "one study on each side")
+    if a.strip() == b.strip():
+        raise QueryError("a and b are the same study: choose another to compare it with")
 
 
 @router.get("/upload", response_class=HTMLResponse)

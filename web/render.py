@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 
 from cmr_search.vocab import Finding, PreviewKind, View, unseen_by
 from search.explain import term_pattern
+from web.measurements import card_values
 from web.media import preview_interval_ms
 
 # package data, found the same way in a wheel install as in a source checkout
@@ -112,6 +113,7 @@ def make_templates() -> Jinja2Templates:
     env.globals["url_with"] = url_with
     env.globals["viewer_link"] = viewer_link
     env.globals["preview_ms"] = preview_interval_ms
+    env.globals["card_values"] = card_values
     env.globals["not_seen"] = not_seen
     env.globals["HTMX"] = HTMX
     env.globals["VIEW_LABELS"] = VIEW_LABELS

@@ -48,8 +48,17 @@ def test_study_compare_similar_and_upload_pages(client: TestClient) -> None:
     assert "no LGE images" not in study.text
     assert "no LGE images" in client.get("/study/6.1").text  # a study without an LGE series
     assert client.get("/compare", params={"a": "1.1", "b": "2.1"}).status_code == 200
+    for params, why in (({"a": "1.1", "b": "1.1"}, "a and b are the same study"),
+                        ({"a": "1.1", "b": ["2.1", "3.1"]}, "b is given 2 times"),
+                        ({"a": "1.1", "b": "2.1", "c": "3.1"}, "unknown parameter &#39;c&#39;")):
+        refused = client.get("/compare", params=params)  # type: ignore[arg-type]
+        assert refused.status_code == 400 and why in refused.text, params
     similar = client.get("/similar/1.1", params={"view": "lge_sax"})
     assert similar.status_code == 200 and "LGE short axis only" in similar.text
+    # only the views it has are offered (6.1 has no LGE: its LGE link was a 400)
+    offered = client.get("/similar/6.1", params={"limit": "3", "sort": "date", "all": "1"})
+    assert offered.status_code == 200
+    assert "view=4ch" in offered.text and "view=lge_sax" not in offered.text
     assert client.get("/upload").status_code == 200
     bad = client.post("/upload", files={"file": ("x.zip", b"not a zip")},
                       data={"csrf_token": csrf_of(client)})
@@ -101,3 +110,18 @@ def test_the_page_says_how_it_read_numbers_and_diagnoses(client: TestClient) -> 
     bare = client.get("/", params={"q": "dilated LV, LVEF 30 %"}).text  # no range: words
     assert "&#39;LVEF 30&#39;: searched as words" in bare and "LVEF below 30" in bare
     assert '"pill maybe">LGE either way</span>' in either
+
+
+def test_a_result_card_shows_the_heart_in_numbers_and_why_it_matched(
+        client: TestClient) -> None:
+    """Cards of studies without a report read "undated · ? y · Unknown" and nothing else; the
+    measured line ("measured LVEF 25 %, asked < 35 %") was in the JSON only."""
+    html = client.get("/", params={"q": "LVEF below 35 %", "all": "1"}).text
+    card = html[html.index('data-href="/study/1.2"'):]
+    card = card[:card.index("</li>")]
+    assert "LVEF 25 %" in card and "LVEDVi 130 ml/m²" in card and "LV mass 180 g" in card
+    assert '<span class="sig ok">measured LVEF 25 %, asked &lt; 35 %</span>' in card
+    flagged = client.get("/", params={"q": "LV dysfunction", "all": "1"}).text
+    card = flagged[flagged.index('data-href="/study/4.1"'):]
+    card = card[:card.index("</li>")]
+    assert 'class="uncertain" title="QC-flagged: uncertain' in card and "LVEF 30 %?" in card

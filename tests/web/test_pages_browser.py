@@ -149,7 +149,10 @@ def _upload_and_compare(page: Any, server: str, study_zip: Path, uid: str) -> No
     expect(page.locator("h2", has_text="Similar cases")).to_be_visible(timeout=60_000)
     expect(page.locator("li.card").first).to_be_visible()
     page.screenshot(path=str(SHOTS / "upload.png"), full_page=True)
-    page.goto(f"{server}/compare?a={uid}&b={uid}")
+    cards = [page.locator("li.card").nth(i).get_attribute("data-href") or ""
+             for i in range(page.locator("li.card").count())]
+    other = next(c.rsplit("/", 1)[-1] for c in cards if not c.endswith(f"/{uid}"))
+    page.goto(f"{server}/compare?a={uid}&b={other}")  # a study with itself is refused
     expect(page.locator("figure.player .controls").first).to_be_visible()
     page.screenshot(path=str(SHOTS / "compare.png"), full_page=True)
 
