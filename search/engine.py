@@ -37,7 +37,7 @@ from search.models import (
 from search.ranking import Part, Weights, rank
 from search.results import VIEW_NAMES, page_results, response, same_patient
 from search.signals import image_query, measured_part, text_parts
-from search.understand import interpretation, understand
+from search.understand import interpretation, spelled_out, understand
 from vectorstore import Filter, Match, MatchAny, Nearest, Recommend, VectorStore
 
 _TEXT_CACHE = 512
@@ -91,13 +91,14 @@ class SearchEngine:
         image_vector = None
         parts: list[Part] = []
         if request.mode is not Mode.REPORTS:
-            image_vector = image_query(self.text_vectors(text), intent, unlike,
+            image_vector = image_query(self.text_vectors(spelled_out(text)), intent, unlike,
                                        self.encoder.finding_directions(), self.weights.contrast)
             parts.append(Part(Signal.IMAGES, Nearest(STUDY, image_vector), self.weights.images))
             measured = measured_part(image_vector, intent, self.weights)
             parts += [measured] if measured is not None else []
         if request.mode is not Mode.IMAGES:
-            parts += text_parts(self.text_vectors(text), intent, unlike, self.weights)
+            parts += text_parts(self.text_vectors(spelled_out(text)), intent, unlike,
+                                self.weights)
         where = request.filters.to_store().and_(query_filter(
             intent, request.mode is not Mode.IMAGES, request.mode is not Mode.REPORTS))
         if request.unlike:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cmr_search.vocab import Diagnosis, Finding, Severity
-from search.understand import intent_filter, understand
+from search.errors import QueryError
+from search.understand import intent_filter, spelled_out, understand
 
 
 @pytest.mark.parametrize(("query", "wanted", "ruled_out"), [
@@ -112,3 +115,24 @@ def test_a_ruled_out_measured_only_finding_excludes_studies_the_measurements_sho
     assert any(getattr(c, "key", "") == "image_findings"
                and getattr(c, "value", "") == "regional_wall_motion_abnormality"
                for c in where.must_not)
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("LV dilation and no LV dilation", "asks for LV dilation and rules it out: keep one (or "
+                                       "write 'with or without LV dilation')"),
+    ("dilated LV with normal LV size", "asks for LV dilation and rules it out"),
+    ("HCM, not HCM", "asks for HCM and rules it out"),
+    ("LGE or no LGE", "write 'with or without LGE'"),
+])
+def test_a_query_that_asks_for_what_it_rules_out_is_refused(query: str, message: str) -> None:
+    """Read as both, it returned 32 studies of either."""
+    with pytest.raises(QueryError, match=re.escape(message)):
+        understand(query)
+    understand("dilated LV, no RV dilation")  # two findings: no contradiction
+
+
+def test_abbreviations_are_embedded_as_their_words() -> None:
+    """"HCM" brought 4 HCM hearts in 10 on ACDC, "hypertrophic cardiomyopathy" 8."""
+    assert spelled_out("HCM or DCM, prior MI") == ("hypertrophic cardiomyopathy or dilated "
+                                                   "cardiomyopathy, prior myocardial infarction")
+    assert spelled_out("Mild LV dilation") == "Mild LV dilation"  # "mi" inside a word stays
