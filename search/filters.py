@@ -66,7 +66,9 @@ def _not_text(value: Any) -> Any:
 
 Whole = Annotated[int, BeforeValidator(_not_text)]
 Age = Annotated[int, Field(ge=0, le=130), BeforeValidator(_not_text)]  # years
-Measured = Annotated[StrictFloat | None, Field(ge=0, le=2000)]
+MEASURED_MAX = 2000.0  # no measurement of a heart is larger (ml, g, mm, %)
+Measured = Annotated[StrictFloat | None, Field(ge=0, le=MEASURED_MAX)]
+PERCENT_FILTERS = ("lvef", "rvef", "scar")
 
 
 def _measured(what: str) -> Any:
@@ -143,6 +145,11 @@ class SearchFilters(BaseModel):
             a, b = getattr(self, low), getattr(self, high)
             if a is not None and b is not None and a > b:
                 raise ValueError(f"{low} ({a}) is after {high} ({b})")
+        for name in PERCENT_FILTERS:  # "lvef_max=500" was taken
+            for side in ("min", "max"):
+                value = getattr(self, f"{name}_{side}")
+                if value is not None and value > 100:
+                    raise ValueError(f"{name}_{side}: a percentage, 0 to 100 (not {value:g})")
         return self
 
     def to_store(self) -> Filter:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from catalog import FILTERABLE
 from search.errors import QueryError
+from search.filters import MEASURED_MAX
 
 # how a query may name each filterable measurement (longest first wins in the pattern)
 _NAMES: dict[str, tuple[str, ...]] = {
@@ -256,6 +257,16 @@ def _bound(match: re.Match[str]) -> tuple[Bound, ...]:
 
 
 def _checked(bound: Bound) -> Bound:
+    """The bound, or QueryError for one no heart meets: a range that contradicts itself, or
+    one past the ends of the scale ("RVEF below 0", "LVEF above 99.99", "LVEDV over 3000 ml":
+    the filter then named its own field, "rvef_max: should be >= 0")."""
+    top = 100.0 if bound.name in _PERCENTAGES else MEASURED_MAX
+    if bound.high is not None and bound.high < 0:
+        raise QueryError(f"'{bound.phrase}': no {SHORT[bound.name]} is below 0 "
+                         f"{UNIT[bound.name]}")
+    if bound.low is not None and bound.low > top:
+        raise QueryError(f"'{bound.phrase}': no {SHORT[bound.name]} is above {top:g} "
+                         f"{UNIT[bound.name]}")
     if bound.low is not None and bound.high is not None and bound.low > bound.high:
         raise QueryError(f"'{bound.phrase}': no {SHORT[bound.name]} is "
                          f"{_side(bound.low, '>', '≥', up=True)} and "

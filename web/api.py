@@ -90,9 +90,9 @@ def filters_from(params: QueryParams, known: set[str]) -> SearchFilters:
         if len(raw) > (MAX_VALUES if name in _LIST_FIELDS else 1):
             raise QueryError(f"filter {name}: at most "
                              f"{MAX_VALUES if name in _LIST_FIELDS else 1} value(s)")
-        if name in _LIST_FIELDS:
-            raw = [part for item in raw for part in item.split(",")]
-        values = [v.strip() for v in raw if v != ""]
+        if name in _LIST_FIELDS:  # "F,,M" holds a blank value: only a whole "" means unset
+            raw = [part for item in raw if item != "" for part in item.split(",")]
+        values = [v.strip() for v in raw if v != "" or name in _LIST_FIELDS]
         if not all(values):
             raise QueryError(f"filter {name}: a blank value (leave it out, or send it empty)")
         if values:
@@ -207,4 +207,8 @@ def facets(request: Request, principal: Viewer,
            mode: Mode = Mode.BOTH) -> FacetsResponse:
     """Counts per sex, vendor, view, finding, diagnosis and age band for the current query."""
     filters = filters_from(request.query_params, {"q", "mode"})
+    try:  # the query is text as a search's is (a NUL was counted where search refused it)
+        check_text(q, "q")
+    except ValueError as error:
+        raise QueryError(str(error)) from None
     return engine_of(request).facets(filters, q, mode)

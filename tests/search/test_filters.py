@@ -48,3 +48,9 @@ def test_bad_filters_are_one_line_errors(items: list[str], message: str) -> None
 
 def test_no_filters_is_an_empty_store_filter() -> None:
     assert not SearchFilters().to_store()
+
+
+def test_a_percentage_filter_stops_at_100() -> None:
+    """lvef_max=500 was taken (every measurement stopped at 2000)."""
+    with pytest.raises(QueryError, match=r"lvef_max: a percentage, 0 to 100 \(not 500\)"):
+        parse_filters(["lvef=..500"])

@@ -233,3 +233,14 @@ def test_an_age_after_a_number_is_not_its_side() -> None:
                                    "LVEF below 35 with 2 or more segments of LGE"])
 def test_the_or_of_an_age_or_a_count_is_not_refused(query: str) -> None:
     assert bound_fields(read_numbers(query).bounds) == {"lvef_max": 34.95}
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("RVEF below 0", "'RVEF below 0': no RVEF is below 0 %"),  # was "filter rvef_max: ..."
+    ("LVEF > 99.99", "'LVEF > 99.99': no LVEF is above 100 %"),  # was read as LVEF >= 100.04
+    ("LVEDV > 3 l", "'LVEDV > 3 l': no LVEDV is above 2000 ml"),
+])
+def test_a_range_past_the_ends_of_the_scale_is_refused_in_the_query_words(
+        query: str, message: str) -> None:
+    with pytest.raises(QueryError, match=re.escape(message)):
+        read_numbers(query)

@@ -35,12 +35,20 @@ def test_search_answers_with_results_and_versions(client: TestClient) -> None:
     ({"q": "LGE", "report_findings": "broken_heart"}, 400, "unknown broken_heart"),
     ({"q": "LGE", "mode": "telepathy"}, 422, "images"),
     ({"q": "LGE", "limit": "0"}, 422, "greater than or equal"),
+    ({"q": "LGE", "sex": "F,,M"}, 400, "filter sex: a blank value"),  # was taken as F,M
+    ({"q": "LGE", "lvef_max": "500"}, 400, "lvef_max: a percentage, 0 to 100"),
 ])
 def test_bad_searches_are_4xx_with_a_reason(client: TestClient, params: dict[str, str],
                                             status: int, message: str) -> None:
     response = client.get("/api/v1/search", params=params)
     assert response.status_code == status
     assert message in str(response.json()["detail"])
+
+
+def test_facets_check_their_query_as_search_does(client: TestClient) -> None:
+    response = client.get("/api/v1/facets", params={"q": "LGE\x00"})  # search refused it
+    assert response.status_code == 400 and "q: not valid text" in response.json()["detail"]
+    assert client.get("/api/v1/facets", params={"q": "LGE", "sex": ""}).status_code == 200
 
 
 def test_similar_study_and_facets(client: TestClient) -> None:
