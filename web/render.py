@@ -125,6 +125,9 @@ def validation_line(errors: Sequence[Mapping[str, Any]]) -> str:
     1e309 or a lone surrogate, which no JSON answer can carry) nor pydantic's "Value error, "
     before a message of ours that names its field already."""
     first = errors[0] if errors else {}
+    if first.get("type") == "json_invalid":  # it said "1: JSON decode error"
+        reason = str((first.get("ctx") or {}).get("error", "")).encode("ascii", "replace")
+        return f"request body: not valid JSON ({reason.decode() or 'cannot be read'})"
     where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
     message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
     message = message.encode("ascii", "replace").decode()

@@ -136,3 +136,17 @@ def test_abbreviations_are_embedded_as_their_words() -> None:
     assert spelled_out("HCM or DCM, prior MI") == ("hypertrophic cardiomyopathy or dilated "
                                                    "cardiomyopathy, prior myocardial infarction")
     assert spelled_out("Mild LV dilation") == "Mild LV dilation"  # "mi" inside a word stays
+
+
+@pytest.mark.parametrize(("query", "note"), [
+    ("HCM age over 60", "'age over 60': the words do not choose the age; set it with the "
+                        "filters"),
+    ("dilated LV in a 45 year old man", "'45 year old', 'man': the words do not choose the age "
+                                        "or sex; set them with the filters"),
+    ("HCM 2019-2021", "the study date"), ("HCM at 3T", "the field strength"),
+    ("HCM siemens", "the vendor"),
+])
+def test_words_that_name_a_filter_are_noted(query: str, note: str) -> None:
+    """They were read as nothing, and nothing said so."""
+    assert any(note in n for n in understand(query).unread)
+    assert understand("LGE in segments 1-6").unread == ()

@@ -50,6 +50,13 @@ def test_a_lone_surrogate_in_a_string(client: TestClient, path: str, body: str) 
     assert response.status_code == 400 and "not valid text" in _one_line(response)
 
 
+def test_a_body_that_is_not_json_says_so(client: TestClient) -> None:
+    response = client.post("/api/v1/search", content='{"q": "lge",',
+                           headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert _one_line(response).startswith("request body: not valid JSON (")
+
+
 def test_a_long_query_is_refused_at_its_own_limit(client: TestClient) -> None:
     """10,000 characters were refused as "request: Value error, q: at most 1000 characters"
     while the limit is 500."""
