@@ -182,7 +182,8 @@ def create_app(settings: Settings, store: VectorStore | None = None,
     https = bool(settings.public_url and settings.public_url.startswith("https://"))
     app.add_middleware(SecurityMiddleware, public_url=settings.public_url,
                        max_upload_bytes=int(settings.upload_max_request_mb * 2**20),
-                       max_uploads=settings.upload_max_concurrent)
+                       max_uploads=settings.upload_max_concurrent,
+                       upload_timeout_s=settings.upload_body_timeout_s)
     # added last, so outermost: the security middleware reads the session to know who sends
     # an upload before it takes an upload slot
     app.add_middleware(SessionMiddleware, secret_key=settings.secret("secret_key"),

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import logging
@@ -130,8 +131,9 @@ class SecurityMiddleware:
     """Headers, the Origin check, body limits and the upload slots (see the module doc)."""
 
     def __init__(self, app: ASGIApp, public_url: str | None, max_upload_bytes: int,
-                 max_uploads: int) -> None:
+                 max_uploads: int, upload_timeout_s: float = 600.0) -> None:
         self.app = app
+        self.upload_timeout_s = upload_timeout_s
         self.public_url = public_url
         self.max_upload_bytes = max_upload_bytes
         self.max_uploads = max_uploads
@@ -174,7 +176,8 @@ class SecurityMiddleware:
             return
         self.uploads += upload
         try:
-            await self.app(scope, _counted(receive, limit), send)
+            await self.app(scope, _counted(receive, limit,
+                                           self.upload_timeout_s if upload else None), send)
         finally:
             self.uploads -= upload
 
@@ -196,12 +199,28 @@ class SecurityMiddleware:
         return wrapped
 
 
-def _counted(receive: Receive, limit: int) -> Receive:
+def _counted(receive: Receive, limit: int, timeout_s: float | None = None) -> Receive:
+    """`receive`, refusing a body over `limit` bytes and (`timeout_s`) one that has not
+    arrived whole that long after it began: a sender that stalls would hold its upload slot
+    (a few for the whole server) for as long as it kept the connection open."""
     seen = 0
+    deadline = None if timeout_s is None else asyncio.get_running_loop().time() + timeout_s
 
     async def wrapped() -> Message:
         nonlocal seen
-        message = await receive()
+        if deadline is None:
+            message = await receive()
+        else:
+            left = deadline - asyncio.get_running_loop().time()
+            try:
+                message = await asyncio.wait_for(receive(), max(left, 0.0))
+            except TimeoutError:
+                raise HTTPException(408, f"the upload did not arrive within {timeout_s:g} s: "
+                                         "send it again from a faster connection") from None
+        late = deadline is not None and asyncio.get_running_loop().time() > deadline
+        if message["type"] == "http.request" and message.get("more_body") and late:
+            raise HTTPException(408, f"the upload did not arrive within {timeout_s:g} s: "
+                                     "send it again from a faster connection")
         if message["type"] == "http.request":
             seen += len(message.get("body", b""))
             if seen > limit:

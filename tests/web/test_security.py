@@ -170,3 +170,25 @@ def test_an_upload_from_nobody_takes_no_upload_slot(secured: Secured) -> None:
     assert taken == [1] and signed.status_code != 401
     alerts = secured.app.state.audit.entries(event_id="110113")
     assert [e.detail["refused"] for e in alerts] == ["POST /api/v1/upload"]  # the forged one
+
+
+def test_an_upload_body_that_stalls_is_cut_off() -> None:
+    """A sender that stopped half-way held one of the few upload slots for as long as it
+    kept the connection open."""
+    import asyncio
+
+    from starlette.exceptions import HTTPException
+
+    from web.security import _counted
+
+    async def stalled() -> dict[str, Any]:
+        await asyncio.sleep(30)
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def read() -> None:
+        await _counted(stalled, 1 << 20, timeout_s=0.05)()
+
+    with pytest.raises(HTTPException) as cut:
+        asyncio.run(read())
+    assert cut.value.status_code == 408 and "within 0.05 s" in cut.value.detail
+
