@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from functools import partial
 from typing import Any
 
+from cachetools import TTLCache
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -26,6 +27,7 @@ from starlette.requests import Request
 from web.auth import SignInRequired, current, refused
 
 logger = logging.getLogger(__name__)
+ALERT_REPEAT_S = 60  # one Security Alert per refused origin and path in this time
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -139,6 +141,8 @@ class SecurityMiddleware:
         self.max_uploads = max_uploads
         self.uploads = 0  # uploads in flight (the event loop's thread only)
         self.hsts = bool(public_url and public_url.startswith("https://"))
+        # cross-origin refusals in the trail lately (the event loop's thread only)
+        self.alerted: TTLCache[tuple[str, str, str], bool] = TTLCache(4096, ALERT_REPEAT_S)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -152,8 +156,12 @@ class SecurityMiddleware:
         if foreign is not None:
             logger.warning("refused %s %s: %s", scope["method"], scope["path"], foreign)
             # in the trail as every refusal; the sender is unknown here (the browser's owner
-            # is a cross-site post's victim anyway)
-            await run_in_threadpool(partial(refused, Request(scope), reason=foreign))
+            # is a cross-site post's victim anyway). Once a minute per origin and path: a
+            # page posting in a loop wrote an entry each time, for every admin to wade through
+            key = (foreign, scope["method"], scope["path"])
+            if key not in self.alerted:
+                self.alerted[key] = True
+                await run_in_threadpool(partial(refused, Request(scope), reason=foreign))
             await _plain(scope, send, 403, foreign, [])
             return
         upload = scope["path"] in UPLOAD_PATHS

@@ -80,6 +80,10 @@ def test_a_foreign_page_changes_nothing(client: TestClient, tmp_path: Path) -> N
         "POST /teaching", "POST /teaching/add", "POST /teaching/1/remove/1",
         "POST /api/v1/upload", "POST /teaching"]  # in the trail, not the server log only
     assert "evil.example" in alerts[0].detail["reason"] and alerts[0].client == "testclient"
+    for _ in range(50):  # a page posting in a loop: one entry a minute per origin and path
+        assert client.post("/teaching", data={"name": "x"}, headers=EVIL).status_code == 403
+    again = client.app.state.audit.entries(event_id="110113")  # type: ignore[attr-defined]
+    assert len(again) == len(alerts)
 
 
 def test_browser_posts_need_the_sessions_csrf_token(client: TestClient) -> None:
