@@ -299,7 +299,6 @@ class Numbers:
     bounds: tuple[Bound, ...]
     either: tuple[tuple[Bound, ...], ...]
     rest: str
-    unread: tuple[str, ...] = ()  # numbers beside a measurement's name that are no range
 
 
 def read_numbers(text: str) -> Numbers:
@@ -326,9 +325,8 @@ def read_numbers(text: str) -> Numbers:
         at = m.end()
     _refuse_or_with_words(text[at:], groups[-1] if groups else None)
     rest = " ".join(" ".join([*kept, text[at:]]).split())
-    unread = _unread(rest)
     either = tuple(tuple(g) for g in groups if len(g) > 1)
-    return Numbers(_merged([g[0] for g in groups if len(g) == 1]), either, rest, unread)
+    return Numbers(_merged([g[0] for g in groups if len(g) == 1]), either, rest)
 
 
 # one character for another of the same meaning (the text keeps its length): dashes, full-width
@@ -341,61 +339,6 @@ _SAME_SIGN = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2010
 def _signs(text: str) -> str:
     """"LVEF 30–40 %" (an en dash), "LVEF ＜ 30", "LVEF =< 30" as their plain spellings."""
     return text.translate(_SAME_SIGN).replace("=<", "<=").replace("=>", ">=")
-
-
-# what a query may name beside a number that no range above was read from: the measurements'
-# names (not LGE's, whose number may be a count or a year), and measurements that are not
-# searched by number, or need their ventricle named
-_NOT_SEARCHED = ("lvesv", "rvesv", "lv esv", "rv esv", "esv", "lvesvi", "rvesvi",
-                 "end-systolic volume", "lv end-systolic volume", "rv end-systolic volume",
-                 "stroke volume", "lvsv", "rvsv", "cardiac output", "cardiac index", "bsa",
-                 "heart rate", "tapse", "mapse")
-_AMBIGUOUS = {"mass": "'LV mass over 150 g'", "edv": "'LVEDV over 200 ml' or 'RVEDV over 200 ml'",
-              "end-diastolic volume": "'LVEDV over 200 ml' or 'RVEDV over 200 ml'",
-              "edvi": "'LVEDVi over 100 ml/m2'", "ejection": "'LVEF below 40'"}
-_UNREAD_NAMES = [n for n in _NAME_TO if n not in _PERCENT_ONLY] + [*_NOT_SEARCHED, *_AMBIGUOUS]
-_UNREAD = re.compile(
-    rf"(?<![a-z0-9])(?P<name>{_alternatives(_UNREAD_NAMES)})(?![a-z0-9])[\s:(=~≈]*+"
-    r"(?:(?:is|of|was|about|around|approximately|approx\.?|roughly|nearly|circa|between|"
-    rf"from|at|equal to)\s*+){{0,2}}(?:(?P<compare>{_COMPARE})\s*+)?(?P<number>\.?\d[\d.,]*)"
-    rf"{_NOT_A_MEASURE}(?!\s*+(?:t|tesla)\b)", re.IGNORECASE)
-
-
-def _a_size(found: re.Match[str], text: str) -> bool:
-    """"a cardiac mass of 3 cm": a tumour's size, not the LV mass."""
-    return found.group("name").lower() == "mass" and bool(
-        re.match(r"\s*+(?:cm|mm)\b", text[found.end():], re.IGNORECASE))
-
-
-def _unread(rest: str) -> tuple[str, ...]:
-    """What a measurement named beside a number that no range was read from says; QueryError
-    where a comparison shows a range was meant ("LVESV > 100 ml", "mass over 150 g"): left
-    to the words, the whole archive came back as if the number had not been typed. A bare
-    value ("LVEF 30 %", as a pasted report writes it) stays words, with a note."""
-    notes = []
-    for found in _UNREAD.finditer(rest):
-        if _a_size(found, rest):
-            continue
-        phrase = " ".join(found.group(0).split())
-        name = re.sub(r"[\s-]+", " ", found.group("name").lower())
-        if name in _NAME_TO:
-            short = SHORT[_NAME_TO[name]]
-            at = float(found.group("number").replace(",", ".").rstrip("."))
-            step = 5.0 if UNIT[_NAME_TO[name]] == "%" else max(1.0, round(at * 0.1))
-            why = (f"'{phrase}': a number after {short} is read with a comparison or as a "
-                   f"range: write '{short} below {at:g}', '{short} above {at:g}' or "
-                   f"'{short} {max(at - step, 0):g}-{at + step:g}'")
-        elif name in _AMBIGUOUS or name.replace(" ", "-") in _AMBIGUOUS:
-            hint = _AMBIGUOUS.get(name) or _AMBIGUOUS[name.replace(" ", "-")]
-            why = f"'{phrase}': name the measurement in full, as {hint}"
-        else:
-            searched = ", ".join(dict.fromkeys(SHORT.values()))
-            why = (f"'{phrase}': {found.group('name')} is not searched by number (these are: "
-                   f"{searched})")
-        if found.group("compare") or re.search(r"\b(?:between|from)\b", phrase, re.I):
-            raise QueryError(why)
-        notes.append(why.replace(": a number after", ": searched as words; a number after"))
-    return tuple(notes)
 
 
 def _refuse_or_with_words(between: str, previous: list[Bound] | None,

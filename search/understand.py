@@ -18,6 +18,7 @@ from search.errors import QueryError
 from search.filters import build_filters
 from search.models import Interpretation
 from search.numbers import Bound, bound_fields, either_read_as, read_numbers
+from search.unread import filter_words, unread_numbers
 from vectorstore import Condition, Filter, Match, MatchAny, any_of
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", re.IGNORECASE)
@@ -137,29 +138,6 @@ def spelled_out(text: str) -> str:
     return _ABBREVIATION.sub(lambda m: _SPELLED_OUT[m.group(1).lower()], text)
 
 
-# words that name what the filters choose: the query's words do not filter by them
-_FILTER_WORDS = (
-    ("age", re.compile(r"\b(?:aged?\s*+(?:over|under|above|below|[<>]=?)?\s*+\d+"
-                       r"|\d+\s*+(?:years?|yrs?|y/?o)\b(?:\s*+old)?)", re.IGNORECASE)),
-    ("sex", re.compile(r"\b(?:female|male|wom[ae]n|men|man)\b", re.IGNORECASE)),
-    ("study date", re.compile(r"\b(?:19|20)\d{2}\b")),
-    ("field strength", re.compile(r"\b\d(?:\.\d)?\s*+t\b|\btesla\b", re.IGNORECASE)),
-    ("vendor", re.compile(r"\b(?:siemens|philips|ge healthcare|canon|toshiba)\b",
-                          re.IGNORECASE)),
-)
-
-
-def _filter_words(text: str) -> tuple[str, ...]:
-    """A note for words that name a filter ("HCM age over 60", "female HCM", "HCM 2019"):
-    they were read as nothing, and nothing said so."""
-    named = [(what, m.group(0)) for what, pattern in _FILTER_WORDS if (m := pattern.search(text))]
-    if not named:
-        return ()
-    words = ", ".join(f"'{w}'" for _, w in named)
-    return (f"{words}: the words do not choose the {' or '.join(w for w, _ in named)}; "
-            f"set {'it' if len(named) == 1 else 'them'} with the filters",)
-
-
 def _refuse_both(text: str, wanted: list[Finding | Diagnosis],
                  ruled_out: list[Finding | Diagnosis]) -> None:
     """QueryError for a query that asks for what it rules out ("LV dilation and no LV
@@ -201,7 +179,7 @@ def understand(text: str) -> QueryIntent:
         ruled_out_diagnoses=ruled_out_diagnoses,
         keyword_text=affirmed.replace(" . ", " "), bounds=numbers.bounds,
         either_bounds=numbers.either, any_of=sides,
-        either_way=open_, unread=numbers.unread + _filter_words(numbers.rest))
+        either_way=open_, unread=unread_numbers(numbers.rest) + filter_words(numbers.rest))
 
 
 # a query for one grade must not return the far end of the scale
