@@ -63,6 +63,33 @@ def scrub(text: str, info: StudyInfo) -> str:
     return text
 
 
+_MONTH_WORD = rf"(?:{'|'.join(m[:3] + '(?:' + m[3:] + ')?' for m in _MONTHS)})\.?"
+# what identifies in free text whatever the study: full dates, long numbers and codes (a
+# medical record, an accession, a phone), and a person named after a title or "patient"
+_FREE_TEXT = (
+    (re.compile(r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}\b"), "[date]"),
+    (re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH_WORD}\s+\d{{2,4}}\b", re.I), "[date]"),
+    (re.compile(rf"\b{_MONTH_WORD}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b", re.I), "[date]"),
+    (re.compile(r"\b(?:mrn|nhs|ssn|id|acc(?:ession)?|dob|d\.o\.b\.?)\s*(?:no\.?|number|#)?"
+                r"\s*[:#]?\s*[A-Z0-9][A-Z0-9-]{3,}\b", re.I), "[id]"),
+    (re.compile(r"\b[A-Z]{0,3}\d{6,}\b|\b[A-Z]+\d{5,}[A-Z0-9]*\b"), "[id]"),
+    (re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Miss|Prof)\.?\s+(?:[A-Z]\.\s*)*[A-Z][A-Za-z'-]+"
+                r"(?:\s+[A-Z][A-Za-z'-]+)?"), "[name]"),
+    (re.compile(r"\b(?:[Pp]atient|[Pp]t\.?)(?:\s+name)?\s*:?\s+[A-Z][a-z'-]+"
+                r"(?:\s+[A-Z][A-Za-z'-]+){1,2}"), "[name]"),
+)
+
+
+def scrub_free_text(text: str) -> str:
+    """Free text without what commonly identifies anyone in it (full dates, long numbers and
+    codes, titled or "patient" names): a report sentence may name another patient, a
+    doctor, a prior study's date. Rules find what they describe only: text that leaves the
+    archive is still read before it is shared."""
+    for pattern, label in _FREE_TEXT:
+        text = pattern.sub(label, text)
+    return text
+
+
 def _age(patient_age: str) -> str:
     match = re.fullmatch(r"(\d{3})Y", patient_age.strip().upper())
     return "090Y" if match and int(match.group(1)) > 89 else patient_age
@@ -128,7 +155,8 @@ class Deidentifier:
             s.series_instance_uid]) for s in kept]
         report = study.report
         if report is not None:
-            report = StudyReport(scrub(report.text, study.info),
-                                 scrub(report.impression, study.info), report.source, "")
+            report = StudyReport(scrub_free_text(scrub(report.text, study.info)),
+                                 scrub_free_text(scrub(report.impression, study.info)),
+                                 report.source, "")
         return Study(self.info(study.info), study.folder, series,
                      {uids[k]: v for k, v in study.views.items() if k in uids}, report), refused

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import torch
 
-from catalog import IMPRESSION, REPORT
+from catalog import IMPRESSION, REPORT, IndexMismatchError
 from cmr_search.layout import DataLayout
 from indexer.deidentify import Deidentifier
 from indexer.embed import StudyEncoder, encoder_identity, point_vectors, report_texts
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _DICOM_UID = re.compile(r"[0-9]+(\.[0-9]+)+")
+_MODE_SAMPLE = 50  # earlier records read to tell how they were made (all alike in practice)
 
 
 @dataclass
@@ -232,6 +233,25 @@ def _to_measure(fingerprints: dict[str, str], layout: DataLayout,
     return {key for key, fingerprint in fingerprints.items() if measured.get(key) != fingerprint}
 
 
+def _same_mode(records: RecordStore, earlier: dict[str, str], deidentified: bool) -> None:
+    """IndexMismatchError when studies indexed by earlier runs were (or were not)
+    de-identified and this run is the other way: they are kept in the index beside this
+    run's, and a de-identified run left each study's identified copy searchable. A
+    de-identified record keeps no archive path; a few of them say how the earlier runs went."""
+    for uid, fingerprint in list(earlier.items())[:_MODE_SAMPLE]:
+        try:
+            was = records.get(uid, fingerprint).payload.archive_path == ""
+        except (OSError, ValueError, KeyError):
+            continue  # an unreadable record is rebuilt or dropped by its own rules
+        if was != deidentified:
+            kept = "de-identified" if was else "identified"
+            raise IndexMismatchError(
+                f"this index holds {len(earlier)} {kept} studies from earlier runs, which "
+                f"this {'de-identified' if deidentified else 'identified'} run would keep "
+                f"beside its own; run with --rebuild (the index then holds this run's "
+                f"studies only) or index as before")
+
+
 def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEncoder,
               target: GenerationTarget | ServerStore, options: IndexOptions,
               progress: Progress | None = None, engine: Engine | None = None) -> IndexSummary:
@@ -250,6 +270,9 @@ def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEnc
                     for c in candidates}
     records = RecordStore(layout.embeddings, encoder.key)
     on_disk = records.fingerprints()
+    if not options.rebuild:
+        _same_mode(records, {k: v for k, v in on_disk.items() if k not in fingerprints},
+                   options.deidentifier is not None)
     embed = {key for key, fingerprint in fingerprints.items()
              if options.rebuild or on_disk.get(key) != fingerprint}
     measure = _to_measure(fingerprints, layout, options)

@@ -1,8 +1,10 @@
 """The teaching-file handout: one self-contained HTML page of a collection's cases.
 
 The collections themselves live in the database (`db.teaching`). The handout holds previews,
-impressions, notes and tags only: no names, IDs, UIDs, accession numbers or exact dates (a year
-at most).
+measurements, impressions, notes and tags only: no UIDs, header names, IDs, accession numbers
+or exact dates (a year at most, an age over 89 as 90+). Report and note text is free text: it
+is scrubbed of what commonly identifies (`indexer.deidentify.scrub_free_text`), and the page
+asks that it be read before it is shared, as rules cannot promise more.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Any
 from catalog import PayloadField as F
 from cmr_search.vocab import PreviewKind
 from db import Case
+from indexer.deidentify import scrub_free_text
+from web.measurements import card_values
 from web.render import VIEW_LABELS
 
 # the views a handout shows, in order (its size stays small: no long-axis LGE, no LVOT)
@@ -29,6 +33,23 @@ HANDOUT_VIEWS = (PreviewKind.SAX, PreviewKind.CH4, PreviewKind.CH2, PreviewKind.
 def _data_uri(path: Path) -> str:
     kind = "image/webp" if path.suffix == ".webp" else "image/png"
     return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
+
+
+def _who(payload: dict[str, Any]) -> str:
+    """"64 y F 2021": an age over 89 is 90+ (PS3.15 counts it as identifying), the year only."""
+    age = payload.get(F.AGE)
+    shown = "" if age is None else "90+ y" if age > 89 else f"{age} y"
+    sex = payload.get(F.SEX) or ""
+    return " ".join(x for x in (shown, "" if sex == "unknown" else sex,
+                                str(payload.get(F.STUDY_DATE) or "")[:4]) if x)
+
+
+def _numbers(payload: dict[str, Any]) -> str:
+    """The heart in numbers, as a result card shows it (a QC-flagged value marked '?')."""
+    values = card_values(payload.get(F.MEASUREMENTS) or {},
+                         payload.get(F.FLAGGED_MEASUREMENTS) or [])
+    shown = " · ".join(f"{v.label} {v.value}{'?' if v.uncertain else ''}" for v in values)
+    return f'<p class="meta">{html.escape(shown)}</p>' if shown else ""
 
 
 def handout_zip(name: str, cases: list[tuple[Case, dict[str, Any]]], data_dir: Path,
@@ -43,21 +64,21 @@ def handout_zip(name: str, cases: list[tuple[Case, dict[str, Any]]], data_dir: P
             if path and (data_dir / path).is_file():
                 figures.append(f'<figure><img src="{_data_uri(data_dir / path)}" '
                                f'alt="{label} cine"><figcaption>{label}</figcaption></figure>')
-        year = str(payload.get(F.STUDY_DATE) or "")[:4]
-        age = payload.get(F.AGE)
-        who = " ".join(str(x) for x in (f"{age} y" if age is not None else "",
-                                        payload.get(F.SEX) or "", year) if x)
+        impression = scrub_free_text(str(payload.get(F.IMPRESSION) or "")) or "(no report)"
         tags = "".join(f'<span class="tag">{html.escape(t)}</span>' for t in case.tags)
         items.append(
-            f'<section class="case"><h2>Case {number}</h2><p class="meta">{html.escape(who)}'
-            f'</p><div class="views">{"".join(figures)}</div><h3>Impression</h3>'
-            f'<p class="impression">{html.escape(str(payload.get(F.IMPRESSION) or "(no report)"))}'
-            f'</p><h3>Teaching note</h3><p>{html.escape(case.note) or "-"}</p>'
-            f'<p>{tags}</p></section>')
+            f'<section class="case"><h2>Case {number}</h2><p class="meta">'
+            f'{html.escape(_who(payload))}</p>{_numbers(payload)}'
+            f'<div class="views">{"".join(figures)}</div><h3>Impression</h3>'
+            f'<p class="impression">{html.escape(impression)}</p><h3>Teaching note</h3>'
+            f'<p>{html.escape(scrub_free_text(case.note)) or "-"}</p><p>{tags}</p></section>')
     page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>'
             f'{html.escape(name)}</title><style>{css}</style></head><body class="handout">'
             f'<h1>{html.escape(name)}</h1><p class="meta">{len(cases)} cases. Exported '
-            f'{datetime.now(UTC):%Y-%m-%d}. No patient identifiers.</p>{"".join(items)}'
+            f'{datetime.now(UTC):%Y-%m-%d}. No UIDs, names, IDs or dates from the headers; '
+            f'the report and note text was scrubbed of dates, long numbers and titled names. '
+            f'Read it before sharing: free text can hold what no rule finds.</p>'
+            f'{"".join(items)}'
             f'</body></html>')
     buffer = io.BytesIO()
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "teaching-file"

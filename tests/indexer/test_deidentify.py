@@ -88,3 +88,17 @@ def test_a_deidentified_index_holds_no_identifier(archive: Path, tmp_path: Path)
     for preview in (tmp_path / "previews").rglob("*.webp"):
         data = preview.read_bytes()
         assert b"EXIF" not in data and b"SYN" not in data
+
+
+def test_free_text_loses_what_commonly_identifies_and_keeps_the_findings() -> None:
+    """A report sentence named another patient, a doctor and dates: the handout printed it
+    under "No patient identifiers"."""
+    from indexer.deidentify import scrub_free_text
+
+    text = ("Patient John SMITH (MRN 4455667, DOB 02/03/1961) compared with CMR of 14 May "
+            "2019, acc A030000001. Discussed with Dr. A. Jones on 30/09/2025.")
+    assert scrub_free_text(text) == ("[name] ([id], DOB [date]) compared with CMR of [date], "
+                                     "[id]. Discussed with [name] on [date].")
+    clinical = ("Dilated LV (LVEDVi 130 ml/m2), LVEF 25 %. Transmural LGE in segments 1-6, "
+                "scar 10.5 % at 3T. Patient has HCM; 2019 follow-up.")
+    assert scrub_free_text(clinical) == clinical

@@ -80,6 +80,7 @@ def test_teaching_file_round_trip_without_identifiers(client: TestClient) -> Non
         html = zf.read("lge/handout.html").decode()
     assert "Case 1" in html and "Transmural scar" in html
     assert "1.1" not in html.replace("1.1em", "") and "key-p1" not in html
+    assert "Read it before sharing" in html and "No patient identifiers" not in html
     assert client.post("/teaching/add", data={"study_instance_uid": "9.9", "new_name": "x",
                                               "csrf_token": token}).status_code == 400
     assert client.post("/teaching", data={"name": "   ", "csrf_token": token}).status_code == 400

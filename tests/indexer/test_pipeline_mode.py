@@ -1,0 +1,35 @@
+"""An index run de-identifies as the earlier runs of its index did, or rebuilds it: a
+de-identified run over an identified index kept each study's identified copy searchable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from catalog import IndexMismatchError, StudyPayload
+from indexer.pipeline import _same_mode
+from indexer.records import EmbeddingRecord, RecordStore
+
+
+def _store(tmp_path: Path, archive_path: str) -> tuple[RecordStore, dict[str, str]]:
+    records = RecordStore(tmp_path / "embeddings", "model-x")
+    payload = StudyPayload(study_instance_uid="1.2.3", archive_path=archive_path)
+    records.put(EmbeddingRecord("1.2.3", "f" * 32, {"study": np.ones(4, np.float32) / 2},
+                                payload))
+    return records, records.fingerprints()
+
+
+def test_a_de_identified_run_over_identified_studies_is_refused(tmp_path: Path) -> None:
+    records, earlier = _store(tmp_path, "/archive/SMITH^JOHN/20190514")
+    with pytest.raises(IndexMismatchError, match=r"holds 1 identified studies .* --rebuild"):
+        _same_mode(records, earlier, deidentified=True)
+    _same_mode(records, earlier, deidentified=False)  # as before: fine
+
+
+def test_an_identified_run_over_de_identified_studies_is_refused(tmp_path: Path) -> None:
+    records, earlier = _store(tmp_path, "")
+    with pytest.raises(IndexMismatchError, match="holds 1 de-identified studies"):
+        _same_mode(records, earlier, deidentified=False)
+    _same_mode(records, earlier, deidentified=True)
