@@ -42,6 +42,10 @@ def _account(row: User) -> Account:
                    row.last_sign_in.isoformat(timespec="seconds") if row.last_sign_in else None)
 
 
+# names the server gives principals that are no account (the open loopback server's user)
+RESERVED_NAMES = frozenset({"local"})
+
+
 def check_name(name: str) -> str:
     if not _NAME.match(name):
         raise AccountError(f"user name {name[:80]!r}: 1 to 80 letters, digits, . _ @ -")
@@ -80,19 +84,32 @@ class Users:
 
     def add(self, name: str, role: Role, password: str | None = None) -> Account:
         """A new account; with a password it can sign in locally."""
-        check_name(name)
+        self.check_new(name)
         hashed = hash_password(password) if password is not None else None
         with self.database.session() as session:
-            same = session.scalars(select(User.name).where(
-                func.lower(User.name) == name.lower())).first()
-            if same is not None:  # one person, one name: "Alice" beside "alice" was two
-                raise AccountError(f"user {same!r} exists" + (
-                    "" if same == name else f" (names are compared without case: {name!r})"))
+            self._unused(session, name)
             row = User(name=name, role=role.value, password_hash=hashed, disabled=False,
                        created=datetime.now(UTC))
             session.add(row)
             session.flush()
             return _account(row)
+
+    def check_new(self, name: str) -> None:
+        """AccountError unless `name` can be a new account (before a password is asked)."""
+        check_name(name)
+        if name.casefold() in RESERVED_NAMES:  # it read what the open server's user made
+            raise AccountError(f"user name {name!r} is the open loopback server's user: "
+                               "choose another")
+        with self.database.session() as session:
+            self._unused(session, name)
+
+    @staticmethod
+    def _unused(session: Session, name: str) -> None:
+        same = session.scalars(select(User.name).where(
+            func.lower(User.name) == name.lower())).first()
+        if same is not None:  # one person, one name: "Alice" beside "alice" was two
+            raise AccountError(f"user {same!r} exists" + (
+                "" if same == name else f" (names are compared without case: {name!r})"))
 
     def get(self, name: str) -> Account | None:
         with self.database.session() as session:

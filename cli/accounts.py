@@ -62,10 +62,16 @@ def add_user(ctx: typer.Context, name: str,
     """Add an account (asks for its password twice)."""
     from accounts import AccountError, PasswordError, Users, parse_role
 
+    users = Users(_database(ctx))
+    try:  # the name and role first: a typo was found after the password, typed twice
+        users.check_new(name)
+        parse_role(role)
+    except AccountError as error:
+        fail(str(error))
     secret = typer.prompt("password", hide_input=True, confirmation_prompt=True) \
         if password else None
     try:
-        Users(_database(ctx)).add(name, parse_role(role), secret)
+        users.add(name, parse_role(role), secret)
     except (AccountError, PasswordError) as error:
         fail(str(error))
     _audit(ctx, "user", "C", user=name, role=role)

@@ -78,6 +78,8 @@ def _open_source(settings: Settings, options: SourceOptions) -> Any:
         if options.since or options.until or options.keep_dicom or options.reports:
             fail("--since, --until, --keep-dicom and --reports apply to a PACS "
                  "(dicomweb+https://host/dicom-web or dimse://AET@host:port)")
+        if not options.archive.strip():  # "" was the current folder, indexed whole
+            fail("the archive is empty: name a folder or a PACS address")
         folder = Path(options.archive)
         if not folder.is_dir():
             fail(f"{folder}: not a folder")

@@ -45,7 +45,8 @@ def main_callback(ctx: typer.Context) -> None:
         settings = Settings()
     except ValidationError as error:
         first = error.errors()[0]
-        fail(f"setting CMR_SEARCH_{str(first['loc'][0]).upper()}: {first['msg']}")
+        message = str(first["msg"]).removeprefix("Value error, ")
+        fail(f"setting CMR_SEARCH_{str(first['loc'][0]).upper()}: {message}")
     # libraries (openjpeg, transformers) chatter at INFO; only our own packages speak up
     logging.basicConfig(level=logging.WARNING, format="%(message)s",
                         handlers=[RichHandler(console=console, show_path=False)])
@@ -140,6 +141,8 @@ def main() -> None:
         console.print("aborted", highlight=False)
         interrupted = isinstance(error.__cause__ or error.__context__, KeyboardInterrupt)
         raise SystemExit(130 if interrupted else 1) from None
+    if status == 130:  # Typer turns Ctrl-C outside our handlers into exit 130, silently
+        console.print("interrupted", highlight=False)
     if isinstance(status, int) and status:
         raise SystemExit(status)
 

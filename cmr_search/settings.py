@@ -200,6 +200,25 @@ class Settings(BaseSettings):
                                          "upload's body may take to arrive (a sender that "
                                          "stalls held one of the few upload slots for good)")
 
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _data_dir_named(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():  # "" was the current folder
+            raise ValueError("empty: name a folder, or unset it for ./data")
+        return value
+
+    @field_validator("data_dir")
+    @classmethod
+    def _data_dir_a_folder(cls, value: Path) -> Path:
+        if value.exists() and not value.is_dir():  # every command met it as a traceback
+            raise ValueError(f"{value} is a file, not a folder")
+        return value
+
+    @field_validator("checkpoint", "segmentation_checkpoint", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:

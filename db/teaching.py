@@ -84,6 +84,8 @@ class TeachingFiles:
         name = " ".join(name.split())
         if not name or len(name) > MAX_NAME:
             raise TeachingError(f"collection name: 1 to {MAX_NAME} characters")
+        if not name.isprintable():  # a NUL, a terminal escape, a right-to-left override
+            raise TeachingError("collection name: printable characters only")
         with self.database.session() as session:
             found = session.scalars(select(CollectionRow.id).where(
                 CollectionRow.owner == owner, CollectionRow.name == name)).first()
@@ -138,24 +140,36 @@ class TeachingFiles:
                                    else "shared with you to read, not to edit"))
         return row
 
-    def add(self, collection_id: int, user: str, uid: str, note: str, tags: str) -> None:
+    @staticmethod
+    def check_case(note: str, tags: str) -> None:
+        """TeachingError for a note or tags a case cannot hold (before anything is made)."""
         if len(note) > MAX_NOTE:
             raise TeachingError(f"note: at most {MAX_NOTE} characters")
+        parse_tags(tags)
+
+    def add(self, collection_id: int, user: str, uid: str, note: str, tags: str) -> None:
+        """Add a case; a case added again keeps its note and tags unless new ones are given
+        (adding it again from a search wiped them)."""
+        self.check_case(note, tags)
         values = {"collection_id": collection_id, "study_instance_uid": uid,
                   "note": note.strip(), "tags": ",".join(parse_tags(tags)), "added": _now()}
+        changed = {k: values[k] for k in ("note", "tags") if values[k]}
         with self.database.session() as session:
             self._editable(session, collection_id, user)
             insert = pg_insert if self.database.dialect == "postgresql" else sqlite_insert
             statement = insert(CaseRow).values(**values)
-            session.execute(statement.on_conflict_do_update(
-                index_elements=["collection_id", "study_instance_uid"],
-                set_={"note": statement.excluded.note, "tags": statement.excluded.tags}))
+            keys = ["collection_id", "study_instance_uid"]
+            session.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed)
+                            if changed else statement.on_conflict_do_nothing(
+                                index_elements=keys))
 
     def remove(self, collection_id: int, user: str, case_id: int) -> None:
         with self.database.session() as session:
             self._editable(session, collection_id, user)
-            session.execute(delete(CaseRow).where(CaseRow.id == case_id,
-                                                  CaseRow.collection_id == collection_id))
+            gone = session.execute(delete(CaseRow).where(
+                CaseRow.id == case_id, CaseRow.collection_id == collection_id))
+            if not getattr(gone, "rowcount", 1):  # it said "removed", and the trail too
+                raise TeachingError(f"case {case_id} is not in teaching file {collection_id}")
 
     def share(self, collection_id: int, user: str, grantee: str, access: str) -> None:
         """Share with `grantee` ('*' = everyone) to read or edit; access 'none' withdraws it."""

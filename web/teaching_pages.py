@@ -11,9 +11,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from accounts import Principal, Role
+from accounts import AccountError, Principal, Role, check_name
 from catalog import PayloadField, point_id
 from db import Action, Case, EventId, TeachingError, TeachingFiles
+from db.teaching import EVERYONE
 from web.auth import record, require, viewed
 from web.deps import indexed, layout_of, store_of
 from web.pages import render
@@ -45,7 +46,8 @@ def collections(request: Request, principal: Reader) -> HTMLResponse:
 
 
 @router.post("", response_class=HTMLResponse, response_model=None)
-def create(request: Request, principal: Curator, name: Annotated[str, Form()]) -> Response:
+def create(request: Request, principal: Curator,
+           name: Annotated[str, Form()] = "") -> Response:  # empty: the length's message
     files = _files(request)
     try:
         collection_id = files.create(principal.name, name)
@@ -64,6 +66,7 @@ def add(request: Request, principal: Curator, study_instance_uid: Annotated[str,
     try:
         if len(study_instance_uid) > 64 or not indexed(request, study_instance_uid):
             raise TeachingError(f"study {study_instance_uid[:64]} is not in the index")
+        files.check_case(note, tags)  # before a new collection is made for it
         if new_name.strip():
             target = files.create(principal.name, new_name)
         elif collection_id.isascii() and collection_id.isdigit() and len(collection_id) < 10:
@@ -104,16 +107,37 @@ def remove(request: Request, principal: Curator, collection_id: RowId,
 
 @router.post("/{collection_id}/share", response_model=None)
 def share(request: Request, principal: Curator, collection_id: RowId,
-          grantee: Annotated[str, Form()], access: Annotated[str, Form()] = "read"
+          grantee: Annotated[str, Form()] = "", access: Annotated[str, Form()] = "read"
           ) -> Response:
     """Share with a user (or `*`, everyone) to read or edit; `none` withdraws it."""
     try:
+        grantee = _grantee(request, principal, grantee)
         _files(request).share(collection_id, principal.name, grantee, access)
     except TeachingError as error:
         return render(request, "error.html", 400, title="Cannot share", message=str(error))
     record(request, EventId.INSTANCES_ACCESSED, Action.UPDATE, teaching_file=collection_id,
            change="share", grantee=grantee[:80], access=access[:8])
     return RedirectResponse(f"/teaching/{collection_id}", status_code=303)
+
+
+def _grantee(request: Request, principal: Principal, typed: str) -> str:
+    """The account a share names, as it is spelt ("BOB" is bob), or `*`: a grant to a name
+    no account has was listed and took effect for whoever took that name later."""
+    typed = typed.strip()
+    if typed == EVERYONE:
+        return typed
+    if not typed:  # it was "Bad request name: Field required"
+        raise TeachingError("share with: a user name, or * for everyone")
+    try:
+        account = request.app.state.users.get(check_name(typed))
+    except AccountError:
+        account = None
+    if account is None:
+        raise TeachingError(f"no account named {typed[:80]!r}: share with a user name, or * "
+                            "for everyone")
+    if account.name == principal.name:
+        raise TeachingError("you own this teaching file: share it with someone else")
+    return str(account.name)
 
 
 @router.get("/{collection_id}/export.zip", response_model=None)

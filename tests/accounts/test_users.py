@@ -83,3 +83,14 @@ def test_a_name_is_one_whatever_its_case(database: Database) -> None:
     assert users.get("aLiCe") is None
     added = users.from_provider("iss|1", "Alice", Role.VIEWER, None)
     assert added is not None and added.name == "Alice-2"
+
+
+def test_the_open_servers_user_is_no_account_name(database: Database) -> None:
+    """An account named "local" read what the open loopback server's user had made."""
+    users = Users(database)
+    for name in ("local", "LOCAL"):
+        with pytest.raises(AccountError, match="the open loopback server's user"):
+            users.add(name, Role.VIEWER)
+    users.add("alice", Role.VIEWER)
+    with pytest.raises(AccountError, match="user 'alice' exists"):
+        users.check_new("Alice")  # before the CLI asks for a password twice

@@ -116,3 +116,34 @@ def test_demo_builds_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     second = runner.invoke(app, ["demo", "--no-serve"])
     assert second.exit_code == 0 and "already built" in second.output
     assert "nothing to publish" in second.output
+
+
+def test_ctrl_c_in_any_command_says_interrupted(monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Outside the index run's own handler, Ctrl-C was exit 130 with nothing said."""
+    import cli.synth
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli.synth, "synthesize", interrupted)
+    monkeypatch.setattr("sys.argv", ["cmr-search", "synth", "/nonexistent/x"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 130 and "interrupted" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("value", "reason"), [("", "empty: name a folder"),
+                                               ("FILE", "is a file, not a folder")])
+def test_a_data_dir_that_is_no_folder_is_one_line(
+        value: str, reason: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Account commands, index and serve met a file as a NotADirectoryError traceback."""
+    a_file = tmp_path / "f"
+    a_file.write_text("x")
+    monkeypatch.setenv("CMR_SEARCH_DATA_DIR", str(a_file) if value == "FILE" else value)
+    monkeypatch.setattr("sys.argv", ["cmr-search", "users", "list"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    err = capsys.readouterr().err
+    assert exit_.value.code == 1 and "CMR_SEARCH_DATA_DIR" in err and reason in err

@@ -65,3 +65,24 @@ def test_teaching_files_of_earlier_releases_are_imported_once(database: Database
     assert [(c.study_instance_uid, c.tags) for c in files.cases(scars.id)] == [
         ("1.1", ["lge", "mi"])]
     assert import_legacy(files, legacy) == 0 and not legacy.exists()
+
+
+def test_a_case_added_again_keeps_its_note_and_a_missing_case_is_not_removed(
+        database: Database) -> None:
+    """Adding a study again with an empty note wiped the note; removing a case that was not
+    there said "removed" (and the trail recorded it)."""
+    files = TeachingFiles(database)
+    lge = files.create("alice", "LGE")
+    files.add(lge, "alice", "1.1", "first note", "lge")
+    files.add(lge, "alice", "1.1", "", "")
+    assert [(c.note, c.tags) for c in files.cases(lge)] == [("first note", ["lge"])]
+    files.add(lge, "alice", "1.1", "second note", "")
+    assert [(c.note, c.tags) for c in files.cases(lge)] == [("second note", ["lge"])]
+    with pytest.raises(TeachingError, match="case 99999 is not in teaching file"):
+        files.remove(lge, "alice", 99999)
+
+
+@pytest.mark.parametrize("name", ["a\x00b", "bell\x07", "esc\x1b[31m", "rtl\u202eevil"])
+def test_a_collection_name_is_printable(database: Database, name: str) -> None:
+    with pytest.raises(TeachingError, match="printable characters only"):
+        TeachingFiles(database).create("alice", name)

@@ -126,3 +126,28 @@ def test_a_result_card_shows_the_heart_in_numbers_and_why_it_matched(
     card = flagged[flagged.index('data-href="/study/4.1"'):]
     card = card[:card.index("</li>")]
     assert 'class="uncertain" title="QC-flagged: uncertain' in card and "LVEF 30 %?" in card
+
+
+def test_a_share_names_an_account_and_a_failed_add_makes_no_collection(
+        client: TestClient) -> None:
+    """A grant to a name no account had was listed and took effect for whoever took the name
+    later; "BOB" was not bob; a refused add had made its new collection already."""
+    from accounts import Role
+
+    client.app.state.users.add("bob", Role.VIEWER)  # type: ignore[attr-defined]
+    token = csrf_of(client)
+    added = client.post("/teaching/add", data={"study_instance_uid": "1.1", "new_name": "Mine",
+                                               "csrf_token": token}, follow_redirects=False)
+    where = added.headers["location"]
+    for grantee, why in (("nosuchuser", "no account named &#39;nosuchuser&#39;"),
+                         ("", "share with: a user name")):
+        refused = client.post(f"{where}/share", data={"grantee": grantee, "access": "read",
+                                                      "csrf_token": token})
+        assert refused.status_code == 400 and why in refused.text, grantee
+    shared = client.post(f"{where}/share", data={"grantee": "BOB", "access": "read",
+                                                 "csrf_token": token}, follow_redirects=False)
+    assert shared.status_code == 303 and "bob may read" in client.get(where).text
+    orphan = client.post("/teaching/add", data={"study_instance_uid": "1.1",
+                                                "new_name": "Orphan", "note": "n" * 5000,
+                                                "csrf_token": token})
+    assert orphan.status_code == 400 and "Orphan" not in client.get("/teaching").text
