@@ -30,6 +30,9 @@ class Engine(StrEnum):
     RAY = "ray"
 
 
+_SHOWN_SKIPS = 10  # a folder's skipped studies and files listed on the terminal
+
+
 def _summary_table(summary: dict[str, Any], report: Path) -> None:
     out = Console()
     table = Table(title="index run", show_header=False)
@@ -43,9 +46,14 @@ def _summary_table(summary: dict[str, Any], report: Path) -> None:
     out.print(table)
     for reason, count in sorted(summary["skipped_by_reason"].items(), key=lambda x: -x[1]):
         out.print(f"skipped {count:5d}  {reason}")
-    if summary["source"]:  # a PACS: one line per study that failed, and what fetching cost
-        for item in summary["skipped_items"]:
-            out.print(f"failed  {item['path']}: {item['reason']}", highlight=False)
+    # which studies or files, and why: a folder said "skipped 2  NiftiError" and no more
+    shown = summary["skipped_items"] if summary["source"] else \
+        summary["skipped_items"][:_SHOWN_SKIPS]
+    for item in shown:
+        out.print(f"failed  {item['path']}: {item['reason']}", highlight=False)
+    if len(shown) < len(summary["skipped_items"]):
+        out.print(f"... and {len(summary['skipped_items']) - len(shown)} more in the run report")
+    if summary["source"]:  # a PACS: what fetching cost
         fetched = summary["source"]
         out.print(f"fetched {fetched['studies_fetched']} studies, {fetched['series_fetched']} "
                   f"series ({fetched['series_not_fetched']} left in the PACS), "

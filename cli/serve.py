@@ -65,6 +65,9 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
     from web.app import create_app
 
     open_access = is_loopback(host) and not settings.require_sign_in
+    # bound first: a busy port or a bad host was found after the model had loaded, in
+    # uvicorn's own words (exit 3)
+    sock = _listening_socket(host, port)
     try:
         # built here even for worker processes: the database is migrated and the session
         # secret written once, before the workers read them
@@ -84,12 +87,12 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
                                 workers=workers, **options)
         console.print(f"serving on http://{host}:{port} with {workers} processes (Ctrl-C "
                       f"stops; each loads the model first); {access}")
-        Multiprocess(config, sockets=[_listening_socket(host, port)]).run()
+        Multiprocess(config, sockets=[sock]).run()
         return
     with console.status("loading the model"):
         app.state.warm_up()  # the first search should not pay for it
     console.print(f"serving on http://{host}:{port}  (Ctrl-C stops); {access}")
-    uvicorn.run(app, **options)
+    uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
 
 
 def serve(

@@ -60,6 +60,26 @@ def test_a_port_in_use_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> 
     assert "cannot listen on 127.0.0.1:" in err and "Traceback" not in err
 
 
+def test_a_busy_port_is_found_before_the_app_is_built(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """One worker loaded the model for 15 s, said "serving on", then uvicorn's own error."""
+    import web.app
+    from cli.serve import serve_app
+    from cmr_search.settings import Settings
+
+    def built(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the app was built before the port was checked")
+
+    monkeypatch.setattr(web.app, "create_app", built)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(typer.Exit):
+            serve_app(Settings(data_dir=tmp_path), "127.0.0.1", taken.getsockname()[1])
+    assert "cannot listen on 127.0.0.1:" in capsys.readouterr().err
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
