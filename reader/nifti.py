@@ -7,6 +7,7 @@ taken in file order, which in ACDC runs from base to apex; an ED/ES pair is a tw
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,13 +60,25 @@ def is_acdc_patient(folder: Path) -> bool:
     return (folder / "Info.cfg").is_file() and any(folder.glob("*.nii.gz"))
 
 
+_VOLUME_NAME = re.compile(r"(.+)_(?:frame\d\d|4d)\.nii\.gz")
+
+
+def _file_prefix(folder: Path) -> str:
+    """The name the volumes carry ("patient001" of patient001_frame01.nii.gz): the folder's
+    own name as ACDC writes it, else the one name the volumes share (a copied or renamed
+    folder was read as holding no frame at all)."""
+    names = {m.group(1) for p in folder.glob("*.nii.gz") if (m := _VOLUME_NAME.fullmatch(p.name))}
+    return names.pop() if folder.name not in names and len(names) == 1 else folder.name
+
+
 def read_info(folder: Path) -> AcdcStudy:
     info_path = folder / "Info.cfg"
     try:
         values = dict(line.split(":", 1) for line in info_path.read_text().splitlines()
                       if ":" in line)
         values = {k.strip(): v.strip() for k, v in values.items()}
-        return AcdcStudy(folder.name, folder, values.get("Group", ""), int(values["ED"]),
+        return AcdcStudy(_file_prefix(folder), folder, values.get("Group", ""),
+                         int(values["ED"]),
                          int(values["ES"]), int(values.get("NbFrame", 0) or 0),
                          float(values.get("Height", 0) or 0), float(values.get("Weight", 0) or 0))
     except (OSError, KeyError, ValueError) as error:

@@ -152,3 +152,12 @@ def test_pixdim_is_read_in_the_spatial_unit_the_header_names(tmp_path: Path) -> 
     stack = acdc_stacks(study).sax
     assert stack.spacing == pytest.approx((1.5, 1.5))
     assert np.diff(stack.positions[:, 2]) == pytest.approx(-10.0)
+
+
+def test_a_renamed_patient_folder_is_read_by_its_volumes_names(tmp_path: Path) -> None:
+    """A copy of patient001 in folder A looked for A_frame01.nii.gz and found no frame."""
+    folder = _patient(tmp_path, "patient001", False)
+    renamed = folder.rename(tmp_path / "A")
+    (study,) = find_acdc(tmp_path)
+    assert study.folder == renamed and study.study_instance_uid == "acdc-patient001"
+    assert acdc_stacks(study).sax is not None
