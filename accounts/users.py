@@ -216,7 +216,7 @@ class Users:
 def _free_name(session: Session, preferred: str) -> str:
     base = re.sub(r"[^A-Za-z0-9._@-]", "_", preferred)[:70].lstrip("._@-") or "user"
     name, n = base, 1
-    while session.scalars(select(User.id).where(
+    while name.casefold() in RESERVED_NAMES or session.scalars(select(User.id).where(
             func.lower(User.name) == name.lower())).first() is not None:
         n += 1
         name = f"{base}-{n}"

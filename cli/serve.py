@@ -66,8 +66,11 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
 
     open_access = is_loopback(host) and not settings.require_sign_in
     # bound first: a busy port or a bad host was found after the model had loaded, in
-    # uvicorn's own words (exit 3)
+    # uvicorn's own words (exit 3). One process lets uvicorn bind it again itself, as it
+    # always did ("localhost" then answers on IPv6 too)
     sock = _listening_socket(host, port)
+    if workers <= 1:
+        sock.close()
     try:
         # built here even for worker processes: the database is migrated and the session
         # secret written once, before the workers read them
@@ -92,7 +95,7 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
     with console.status("loading the model"):
         app.state.warm_up()  # the first search should not pay for it
     console.print(f"serving on http://{host}:{port}  (Ctrl-C stops); {access}")
-    uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
+    uvicorn.run(app, **options)
 
 
 def serve(

@@ -196,9 +196,9 @@ class Settings(BaseSettings):
     upload_max_members: int = Field(default=10000, ge=1, description="most files in a zip")
     upload_max_concurrent: int = Field(default=2, ge=1, description="uploads read at once; "
                                        "more get 429")
-    upload_body_timeout_s: float = Field(default=600, gt=0, description="most seconds an "
-                                         "upload's body may take to arrive (a sender that "
-                                         "stalls held one of the few upload slots for good)")
+    upload_idle_timeout_s: float = Field(default=120, gt=0, description="most seconds an "
+                                         "upload may send nothing (a sender that stalls held "
+                                         "one of the few upload slots for good)")
 
     @field_validator("data_dir", mode="before")
     @classmethod

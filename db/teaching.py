@@ -180,8 +180,9 @@ class TeachingFiles:
             raise TeachingError(f"access {access!r}: read, edit or none")
         with self.database.session() as session:
             self._editable(session, collection_id, user, need=Access.OWN)
+            # without case: a share to "BOB" from before names were checked is bob's
             session.execute(delete(Share).where(Share.collection_id == collection_id,
-                                                Share.grantee == grantee))
+                                                func.lower(Share.grantee) == grantee.lower()))
             if access != "none":
                 session.add(Share(collection_id=collection_id, grantee=grantee, access=access))
 

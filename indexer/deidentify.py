@@ -66,17 +66,31 @@ def scrub(text: str, info: StudyInfo) -> str:
 _MONTH_WORD = rf"(?:{'|'.join(m[:3] + '(?:' + m[3:] + ')?' for m in _MONTHS)})\.?"
 # what identifies in free text whatever the study: full dates, long numbers and codes (a
 # medical record, an accession, a phone), and a person named after a title or "patient"
+_REPORT_WORD = ("Known|With|Has|Had|Have|Suspected|Presented|Presents|Presenting|Referred|"
+                "Underwent|Is|Was|Were|History|Admitted|Reports|Denies|Complains|Returns|Re|"
+                "Remains|Shows|Showed|Developed|Describes|Received|Not|No|Of|In|On|For|And|"
+                "The|Who|Whose|Prior|Previous|Post|Status")
+_ABBREVIATION = ("DCM|HCM|ARVC|LBBB|RBBB|LGE|CMR|MRI|CT|ECG|LV|RV|MI|CAD|AF|HF|HFREF|HFPEF|"
+                 "STEMI|NSTEMI|PCI|CABG|ICD|CRT|TAVI|AS|MR|TR|AR|VT|VF|PE|PH|LVNC|LVH|EF|"
+                 "LVEF|RVEF|TTE|TOE|ECV|SCD")
+# what identifies in free text whatever the study: full dates, long numbers and codes (a
+# medical record, an accession, a phone), and a person named after a title or "patient"
 _FREE_TEXT = (
-    (re.compile(r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}\b"), "[date]"),
+    # a four-digit year, or a two-digit day and month ("01/07/13"): "segments 1/7/13" is no date
+    (re.compile(r"\b(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}[/.-]\d{1,2}[/.-]\d{1,2}"
+                r"|\d{2}[/.-]\d{2}[/.-]\d{2})\b"), "[date]"),
     (re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH_WORD}\s+\d{{2,4}}\b", re.I), "[date]"),
     (re.compile(rf"\b{_MONTH_WORD}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b", re.I), "[date]"),
-    (re.compile(r"\b(?:mrn|nhs|ssn|id|acc(?:ession)?|dob|d\.o\.b\.?)\s*(?:no\.?|number|#)?"
-                r"\s*[:#]?\s*[A-Z0-9][A-Z0-9-]{3,}\b", re.I), "[id]"),
+    # a label, then a code holding a digit ("Idiopathic", "Dobutamine", "accumulation" stay)
+    (re.compile(r"\b(?:mrn|nhs|ssn|id|acc(?:ession)?|dob|d\.o\.b)\b\.?\s*(?:no\.?|number|#)?"
+                r"\s*[:#]?\s*(?=[A-Z-]*\d)[A-Z0-9][A-Z0-9/-]{3,}\b", re.I), "[id]"),
     (re.compile(r"\b[A-Z]{0,3}\d{6,}\b|\b[A-Z]+\d{5,}[A-Z0-9]*\b"), "[id]"),
     (re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Miss|Prof)\.?\s+(?:[A-Z]\.\s*)*[A-Z][A-Za-z'-]+"
                 r"(?:\s+[A-Z][A-Za-z'-]+)?"), "[name]"),
-    (re.compile(r"\b(?:[Pp]atient|[Pp]t\.?)(?:\s+name)?\s*:?\s+[A-Z][a-z'-]+"
-                r"(?:\s+[A-Z][A-Za-z'-]+){1,2}"), "[name]"),
+    # "Patient John SMITH", not "Patient: Known DCM" nor "Patient Has Fabry Disease"
+    (re.compile(rf"\b(?:[Pp]atient|[Pp]t\.?)(?:\s+name)?\s*:?\s+(?!(?:{_REPORT_WORD})\b)"
+                rf"[A-Z][a-z'-]+(?:\s+(?!(?:{_ABBREVIATION})\b)(?:[A-Z][a-z'-]+|[A-Z]{{2,}}"
+                rf"(?![a-z]))){{1,2}}"), "[name]"),
 )
 
 

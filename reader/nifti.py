@@ -50,10 +50,15 @@ class AcdcStudy:
     n_frames: int
     height_cm: float
     weight_kg: float
+    file_prefix: str = ""  # what the volumes' names begin with, when not the folder's name
 
     @property
     def study_instance_uid(self) -> str:
         return f"acdc-{self.patient_id}"
+
+    def volume(self, suffix: str) -> Path:
+        """One of its volumes: "frame01" -> patient001_frame01.nii.gz."""
+        return self.folder / f"{self.file_prefix or self.patient_id}_{suffix}.nii.gz"
 
 
 def is_acdc_patient(folder: Path) -> bool:
@@ -77,10 +82,12 @@ def read_info(folder: Path) -> AcdcStudy:
         values = dict(line.split(":", 1) for line in info_path.read_text().splitlines()
                       if ":" in line)
         values = {k.strip(): v.strip() for k, v in values.items()}
-        return AcdcStudy(_file_prefix(folder), folder, values.get("Group", ""),
-                         int(values["ED"]),
+        # the folder names the study (two copies are two folders, not one study read
+        # twice); the volumes are found by the names they carry
+        return AcdcStudy(folder.name, folder, values.get("Group", ""), int(values["ED"]),
                          int(values["ES"]), int(values.get("NbFrame", 0) or 0),
-                         float(values.get("Height", 0) or 0), float(values.get("Weight", 0) or 0))
+                         float(values.get("Height", 0) or 0), float(values.get("Weight", 0) or 0),
+                         _file_prefix(folder))
     except (OSError, KeyError, ValueError) as error:
         raise NiftiError(f"{info_path}: unreadable Info.cfg ({type(error).__name__})") from error
 
@@ -148,7 +155,7 @@ def frame_volumes(study: AcdcStudy, numbers: list[int]) -> list[FrameVolume]:
     all of the ED volume's shape and voxel size; `NiftiError` naming the file otherwise."""
     volumes: list[FrameVolume] = []
     for number in numbers:
-        path = study.folder / f"{study.patient_id}_frame{number:02d}.nii.gz"
+        path = study.volume(f"frame{number:02d}")
         if not path.exists():
             raise NiftiError(f"{path}: missing frame volume named in Info.cfg")
         data, image = read_volume(path)
@@ -168,7 +175,7 @@ def frame_volumes(study: AcdcStudy, numbers: list[int]) -> list[FrameVolume]:
 
 def load_acdc_stack(study: AcdcStudy) -> Stack:
     """The short-axis cine of one ACDC patient: all frames if a 4D file exists, else ED and ES."""
-    four_d = study.folder / f"{study.patient_id}_4d.nii.gz"
+    four_d = study.volume("4d")
     n_frames = max(study.n_frames, study.es_frame, 1)
     rr = _ASSUMED_RR_MS
     if four_d.exists():

@@ -12,7 +12,7 @@ AGE_BANDS = ((0, 17), (18, 39), (40, 59), (60, 79), (80, 130))
 # measurement bands (inclusive; values keep one decimal): the clinical grades' edges
 MEASURE_BANDS: dict[str, tuple[tuple[str, float | None, float | None], ...]] = {
     # "30-40" is what "EF 30-40" returns (40.5 counted there and was not returned)
-    "lvef": (("<30", None, 29.9), ("30-40", 30.0, 40.0), ("41-49", 40.1, 49.9),
+    "lvef": (("<30", None, 29.9), ("30-40", 30.0, 40.0), ("40.1-49.9", 40.1, 49.9),
              (">=50", 50.0, None)),
     "rvef": (("<30", None, 29.9), ("30-39", 30.0, 39.9), (">=40", 40.0, None)),
     # healthy upper limits (mean + 2 SD, Kawel-Boehm 2020): LVEDVi 98-108, RVEDVi 104-119

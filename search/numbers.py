@@ -82,8 +82,9 @@ _ANY_UNIT = ("%", "percent", *_PER_M2, "mm", "cm", "ml", "litres", "liters", "l"
 
 def _number(name: str, signed: bool = False) -> str:
     # possessive: "60 years" must not be read as 6 followed by something else; ".3" and a
-    # decimal comma ("30,5", no space: "30, 40" is a list) are numbers too
-    return rf"(?P<{name}>{'-?' if signed else ''}(?:\d++(?:[.,]\d++)?+|\.\d++))"
+    # decimal comma ("30,5", no space: "30, 40" is a list; "1,200" a thousands separator,
+    # left over and refused) are numbers too
+    return rf"(?P<{name}>{'-?' if signed else ''}(?:\d++(?:\.\d++|,\d{{1,2}}(?!\d))?+|\.\d++))"
 
 
 def _alternatives(words: tuple[str, ...] | list[str]) -> str:
@@ -311,6 +312,9 @@ def read_numbers(text: str) -> Numbers:
     groups: list[list[Bound]] = []
     kept, at = [], 0
     for m in matches:  # the query without the phrases read (words outside them stay)
+        if re.match(r",\d{3}(?!\d)", text[m.end():]):  # "1,200 ml" was read as 1.2 ml
+            raise QueryError(f"'{' '.join(m.group(0).split())}{text[m.end():m.end() + 4]}': "
+                             "write the number without a thousands separator (1200)")
         if tail := _TAIL.match(text, m.end()):
             raise QueryError(f"'{' '.join((m.group(0) + tail.group(0)).split())}': a range "
                              "is read with its measurement's name; name it on each side "

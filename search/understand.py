@@ -14,7 +14,6 @@ from cmr_search.normals import RULES
 from cmr_search.vocab import CMR_CLIP_FINDINGS, Diagnosis, Finding, Severity
 from reader.labeler import Mention, clauses, label_diagnoses, label_findings, negation_at
 from search.alternatives import Alternative, alternatives, either_way, named_diagnoses
-from search.errors import QueryError
 from search.filters import build_filters
 from search.models import Interpretation
 from search.numbers import Bound, bound_fields, either_read_as, read_numbers
@@ -138,17 +137,23 @@ def spelled_out(text: str) -> str:
     return _ABBREVIATION.sub(lambda m: _SPELLED_OUT[m.group(1).lower()], text)
 
 
-def _refuse_both(text: str, wanted: list[Finding | Diagnosis],
-                 ruled_out: list[Finding | Diagnosis]) -> None:
-    """QueryError for a query that asks for what it rules out ("LV dilation and no LV
-    dilation"): read as both, it returned studies of either (numbers that contradict were
-    refused already)."""
-    both = next((x for x in wanted if x in ruled_out), None)
-    if both is not None:
-        name = both.value.replace("_", " ").upper() if isinstance(both, Diagnosis) else \
-            re.sub(r"\b(lv|rv|lge)\b", lambda m: m.group(1).upper(), both.value.replace("_", " "))
-        raise QueryError(f"'{text[:80]}' asks for {name} and rules it out: keep one (or "
-                         f"write 'with or without {name}')")
+def _label(item: Finding | Diagnosis) -> str:
+    if isinstance(item, Diagnosis):
+        return item.value.replace("_", " ").upper()
+    return re.sub(r"\b(lv|rv|lge)\b", lambda m: m.group(1).upper(), item.value.replace("_", " "))
+
+
+def _both_ways(text: str, asked: list[Finding | Diagnosis],
+               excluded: list[Finding | Diagnosis]) -> tuple[set[Finding | Diagnosis], str]:
+    """What the query both asks for and rules out ("LGE in the septum but no LGE in the
+    lateral wall", "LV dilation and no LV dilation"), and a note saying so: read as both, it
+    excluded every study that has it. Such a finding is left open, as "with or without"."""
+    both = {x for x in asked if x in excluded}
+    if not both:
+        return both, ""
+    names = ", ".join(sorted(_label(x) for x in both))
+    return both, (f"'{text[:80]}' asks for {names} and rules it out (in other places?): "
+                  "neither required nor excluded; the words still rank")
 
 
 def understand(text: str) -> QueryIntent:
@@ -173,13 +178,17 @@ def understand(text: str) -> QueryIntent:
                                      if d not in diagnoses))
     ruled_out_diagnoses = tuple(d for d, label in label_diagnoses(denied).items()
                                 if label.mention is Mention.NEGATIVE)
-    _refuse_both(text, [*wanted, *diagnoses], [*ruled_out, *ruled_out_diagnoses])
+    both, note = _both_ways(text, [*wanted, *diagnoses], [*ruled_out, *ruled_out_diagnoses])
     return QueryIntent(
-        text=text, wanted=wanted, ruled_out=ruled_out, diagnoses=diagnoses,
-        ruled_out_diagnoses=ruled_out_diagnoses,
+        text=text, wanted={f: g for f, g in wanted.items() if f not in both},
+        ruled_out=tuple(f for f in ruled_out if f not in both),
+        diagnoses=tuple(d for d in diagnoses if d not in both),
+        ruled_out_diagnoses=tuple(d for d in ruled_out_diagnoses if d not in both),
         keyword_text=affirmed.replace(" . ", " "), bounds=numbers.bounds,
         either_bounds=numbers.either, any_of=sides,
-        either_way=open_, unread=unread_numbers(numbers.rest) + filter_words(numbers.rest))
+        either_way=(*open_, *(f for f in both if isinstance(f, Finding) and f not in open_)),
+        unread=unread_numbers(numbers.rest) + filter_words(numbers.rest)
+        + ((note,) if note else ()))
 
 
 # a query for one grade must not return the far end of the scale

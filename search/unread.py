@@ -26,13 +26,13 @@ _NOT_SEARCHED = ("lvesv", "rvesv", "lv esv", "rv esv", "esv", "lvesvi", "rvesvi"
                  "stroke volume", "lvsv", "rvsv", "cardiac output", "cardiac index", "bsa",
                  "heart rate", "tapse", "mapse")
 _AMBIGUOUS = {"mass": "'LV mass over 150 g'", "edv": "'LVEDV over 200 ml' or 'RVEDV over 200 ml'",
-              "end-diastolic volume": "'LVEDV over 200 ml' or 'RVEDV over 200 ml'",
+              "end diastolic volume": "'LVEDV over 200 ml' or 'RVEDV over 200 ml'",
               "edvi": "'LVEDVi over 100 ml/m2'", "ejection": "'LVEF below 40'"}
 _UNREAD_NAMES = [n for n in _NAME_TO if n not in _PERCENT_ONLY] + [*_NOT_SEARCHED, *_AMBIGUOUS]
 _UNREAD = re.compile(
     rf"(?<![a-z0-9])(?P<name>{_alternatives(_UNREAD_NAMES)})(?![a-z0-9])[\s:(=~≈]*+"
     r"(?:(?:is|of|was|about|around|approximately|approx\.?|roughly|nearly|circa|between|"
-    rf"from|at|equal to)\s*+){{0,2}}(?:(?P<compare>{_COMPARE})\s*+)?(?P<number>\.?\d[\d.,]*)"
+    rf"from|at|equal to)\s*+){{0,2}}(?:(?P<compare>{_COMPARE})\s*+)?(?P<number>\.?\d+(?:[.,]\d+)?)"
     rf"{_NOT_A_MEASURE}(?!\s*+(?:t|tesla)\b)", re.IGNORECASE)
 
 
@@ -55,13 +55,15 @@ def unread_numbers(rest: str) -> tuple[str, ...]:
         name = re.sub(r"[\s-]+", " ", found.group("name").lower())
         if name in _NAME_TO:
             short = SHORT[_NAME_TO[name]]
-            at = float(found.group("number").replace(",", ".").rstrip("."))
+            at = float(found.group("number").replace(",", "."))
+            if UNIT[_NAME_TO[name]] == "%" and at < 1:  # "EF 0,35": a fraction
+                at = round(at * 100, 1)
             step = 5.0 if UNIT[_NAME_TO[name]] == "%" else max(1.0, round(at * 0.1))
             why = (f"'{phrase}': a number after {short} is read with a comparison or as a "
                    f"range: write '{short} below {at:g}', '{short} above {at:g}' or "
                    f"'{short} {max(at - step, 0):g}-{at + step:g}'")
-        elif name in _AMBIGUOUS or name.replace(" ", "-") in _AMBIGUOUS:
-            hint = _AMBIGUOUS.get(name) or _AMBIGUOUS[name.replace(" ", "-")]
+        elif name in _AMBIGUOUS:
+            hint = _AMBIGUOUS[name]
             why = f"'{phrase}': name the measurement in full, as {hint}"
         else:
             searched = ", ".join(dict.fromkeys(SHORT.values()))
@@ -75,8 +77,9 @@ def unread_numbers(rest: str) -> tuple[str, ...]:
 
 # words that name what the filters choose: the query's words do not filter by them
 _FILTER_WORDS = (
+    # an age, not a time ("EF 45 % 2 yrs ago")
     ("age", re.compile(r"\b(?:aged?\s*+(?:over|under|above|below|[<>]=?)?\s*+\d+"
-                       r"|\d+\s*+(?:years?|yrs?|y/?o)\b(?:\s*+old)?)", re.IGNORECASE)),
+                       r"|\d+[\s-]*+(?:years?|yrs?)[\s-]*+old|\d+\s*+y/?o)\b", re.IGNORECASE)),
     ("sex", re.compile(r"\b(?:female|male|wom[ae]n|men|man)\b", re.IGNORECASE)),
     ("study date", re.compile(r"\b(?:19|20)\d{2}\b")),
     ("field strength", re.compile(r"\b\d(?:\.\d)?\s*+t\b|\btesla\b", re.IGNORECASE)),

@@ -183,7 +183,7 @@ def create_app(settings: Settings, store: VectorStore | None = None,
     app.add_middleware(SecurityMiddleware, public_url=settings.public_url,
                        max_upload_bytes=int(settings.upload_max_request_mb * 2**20),
                        max_uploads=settings.upload_max_concurrent,
-                       upload_timeout_s=settings.upload_body_timeout_s)
+                       upload_timeout_s=settings.upload_idle_timeout_s)
     # added last, so outermost: the security middleware reads the session to know who sends
     # an upload before it takes an upload slot
     app.add_middleware(SessionMiddleware, secret_key=settings.secret("secret_key"),

@@ -111,7 +111,8 @@ def share(request: Request, principal: Curator, collection_id: RowId,
           ) -> Response:
     """Share with a user (or `*`, everyone) to read or edit; `none` withdraws it."""
     try:
-        grantee = _grantee(request, principal, grantee)
+        if access != "none":  # a share is withdrawn by the name it lists, account or not
+            grantee = _grantee(request, principal, grantee)
         _files(request).share(collection_id, principal.name, grantee, access)
     except TeachingError as error:
         return render(request, "error.html", 400, title="Cannot share", message=str(error))
@@ -133,8 +134,9 @@ def _grantee(request: Request, principal: Principal, typed: str) -> str:
     except AccountError:
         account = None
     if account is None:
-        raise TeachingError(f"no account named {typed[:80]!r}: share with a user name, or * "
-                            "for everyone")
+        raise TeachingError(f"no account named {typed[:80]!r}: share with a user name (a "
+                            "colleague who signs in through the identity provider has one "
+                            "after signing in once), or * for everyone")
     if account.name == principal.name:
         raise TeachingError("you own this teaching file: share it with someone else")
     return str(account.name)

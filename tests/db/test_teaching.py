@@ -86,3 +86,13 @@ def test_a_case_added_again_keeps_its_note_and_a_missing_case_is_not_removed(
 def test_a_collection_name_is_printable(database: Database, name: str) -> None:
     with pytest.raises(TeachingError, match="printable characters only"):
         TeachingFiles(database).create("alice", name)
+
+
+def test_a_share_is_withdrawn_whatever_the_case_it_was_written_in(database: Database) -> None:
+    """A share stored as "BOB" (from before names were checked) stayed after "bob" was
+    withdrawn, while the page said it was done."""
+    files = TeachingFiles(database)
+    lge = files.create("alice", "LGE")
+    files.share(lge, "alice", "BOB", "read")
+    files.share(lge, "alice", "bob", "none")
+    assert files.collection(lge, "alice").shares == {}  # type: ignore[union-attr]

@@ -102,3 +102,10 @@ def test_free_text_loses_what_commonly_identifies_and_keeps_the_findings() -> No
     clinical = ("Dilated LV (LVEDVi 130 ml/m2), LVEF 25 %. Transmural LGE in segments 1-6, "
                 "scar 10.5 % at 3T. Patient has HCM; 2019 follow-up.")
     assert scrub_free_text(clinical) == clinical
+    # words that begin like a label, and a patient's history, are not identifiers
+    for kept in ("Idiopathic dilated cardiomyopathy; Dobutamine stress; accelerated rhythm; "
+                 "Accessory pathway; Gadolinium accumulation; ID CARD",
+                 "Patient: Known DCM with LBBB.", "Indication: Patient With Suspected HCM.",
+                 "Patient Has Fabry Disease", "LGE in segments 1/7/13 and 7-8-13-14"):
+        assert scrub_free_text(kept) == kept
+    assert scrub_free_text("ID: A12345, acc. no. 9981234") == "[id], [id]"

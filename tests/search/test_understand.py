@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from cmr_search.vocab import Diagnosis, Finding, Severity
-from search.errors import QueryError
 from search.understand import intent_filter, spelled_out, understand
 
 
@@ -117,18 +114,21 @@ def test_a_ruled_out_measured_only_finding_excludes_studies_the_measurements_sho
                for c in where.must_not)
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ("LV dilation and no LV dilation", "asks for LV dilation and rules it out: keep one (or "
-                                       "write 'with or without LV dilation')"),
-    ("dilated LV with normal LV size", "asks for LV dilation and rules it out"),
-    ("HCM, not HCM", "asks for HCM and rules it out"),
-    ("LGE or no LGE", "write 'with or without LGE'"),
+@pytest.mark.parametrize(("query", "left_open"), [
+    ("LV dilation and no LV dilation", Finding.LV_DILATION),
+    ("LGE in the septum but no LGE in the lateral wall", Finding.LGE),
+    ("HCM with LGE or without LGE", Finding.LGE),
 ])
-def test_a_query_that_asks_for_what_it_rules_out_is_refused(query: str, message: str) -> None:
-    """Read as both, it returned 32 studies of either."""
-    with pytest.raises(QueryError, match=re.escape(message)):
-        understand(query)
-    understand("dilated LV, no RV dilation")  # two findings: no contradiction
+def test_what_a_query_asks_for_and_rules_out_is_left_open_with_a_note(
+        query: str, left_open: Finding) -> None:
+    """Read as both, it excluded every study that has it (a place-specific query too)."""
+    intent = understand(query)
+    assert left_open in intent.either_way
+    assert left_open not in intent.wanted and left_open not in intent.ruled_out
+    assert any("and rules it out (in other places?)" in n for n in intent.unread)
+    dcm = understand("HCM, not HCM")
+    assert Diagnosis.HCM not in dcm.diagnoses and Diagnosis.HCM not in dcm.ruled_out_diagnoses
+    assert understand("dilated LV, no RV dilation").unread == ()  # two findings: no note
 
 
 def test_abbreviations_are_embedded_as_their_words() -> None:

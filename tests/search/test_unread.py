@@ -41,3 +41,22 @@ def test_a_bare_value_is_words_with_a_note_on_how_to_write_a_range(query: str,
     assert numbers.bounds == () and numbers.rest == query
     unread = unread_numbers(numbers.rest)
     assert len(unread) == 1 and note in unread[0]
+
+
+@pytest.mark.parametrize("query", ["LVEF 30,40,50", "EF 12.03.2020"])
+def test_a_run_of_numbers_is_a_note_not_a_crash(query: str) -> None:
+    """float("30,40.50") raised: the search answered 500."""
+    numbers = read_numbers(query)
+    assert numbers.bounds == () and len(unread_numbers(numbers.rest)) == 1
+
+
+def test_a_thousands_separator_is_refused_not_read_as_a_decimal() -> None:
+    """"LVEDV > 1,200 ml" filtered LVEDV > 1.2 ml: nearly every study passed."""
+    with pytest.raises(QueryError, match="without a thousands separator"):
+        read_numbers("LVEDV > 1,200 ml")
+    assert read_numbers("LVEF < 30,5 %").bounds[0].high == 30.45
+
+
+def test_end_diastolic_volume_asks_for_its_ventricle() -> None:
+    with pytest.raises(QueryError, match="name the measurement in full, as 'LVEDV over 200"):
+        unread_numbers(read_numbers("end-diastolic volume > 200 ml").rest)
