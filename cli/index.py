@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -50,7 +51,8 @@ def _summary_table(summary: dict[str, Any], report: Path) -> None:
     shown = summary["skipped_items"] if summary["source"] else \
         summary["skipped_items"][:_SHOWN_SKIPS]
     for item in shown:
-        out.print(f"failed  {item['path']}: {item['reason']}", highlight=False)
+        out.print(f"failed  {item['path']}: {item['reason']}", highlight=False,
+                  soft_wrap=True)  # one line a failure, whatever the terminal's width
     if len(shown) < len(summary["skipped_items"]):
         out.print(f"... and {len(summary['skipped_items']) - len(shown)} more in the run report")
     if summary["source"]:  # a PACS: what fetching cost
@@ -88,6 +90,9 @@ def _open_source(settings: Settings, options: SourceOptions) -> Any:
                  "(dicomweb+https://host/dicom-web or dimse://AET@host:port)")
         if not options.archive.strip():  # "" was the current folder, indexed whole
             fail("the archive is empty: name a folder or a PACS address")
+        if re.match(r"(?:https?|dicomweb)://", options.archive):  # "http:/host/...: not a folder"
+            fail(f"{options.archive[:100]}: a PACS address starts with dicomweb+http(s):// "
+                 "(or dimse://AET@host:port)")
         folder = Path(options.archive)
         if not folder.is_dir():
             fail(f"{folder}: not a folder")

@@ -56,6 +56,9 @@ def main_callback(ctx: typer.Context) -> None:
     # PacsError that follows says why in one line, in our settings' terms
     if logging.getLevelName(settings.log_level) != logging.DEBUG:
         logging.getLogger("pynetdicom").setLevel(logging.CRITICAL)
+        # pydicom logs a frame it cannot decode as a 25-line traceback; the reader's note
+        # says which view, and why, in one line
+        logging.getLogger("pydicom").setLevel(logging.CRITICAL)
     ctx.obj = settings
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import date
+from functools import partial
 
 from dicognito.anonymizer import Anonymizer
 from pydicom.dataset import Dataset, FileMetaDataset
@@ -42,7 +43,10 @@ def _date_forms(value: str) -> list[str]:
 
 
 def _name_parts(person_name: str) -> list[str]:
+    """Each name a person name holds, and each part of a double-barrelled one ("Müller" of
+    "Wolfeschlegel-Müller", which a report writes alone)."""
     parts = re.split(r"[\^\s,=]+", person_name)
+    parts += [piece for p in parts if re.search(r"[-']", p) for piece in re.split(r"[-']", p)]
     return [p for p in parts if len(p) >= 2 and not p.isdigit()]
 
 
@@ -59,8 +63,16 @@ def scrub(text: str, info: StudyInfo) -> str:
     for value in (info.study_date, info.patient_birth_date):
         found += [(form, "[date]") for form in _date_forms(value)]
     for needle, label in sorted(found, key=lambda item: -len(item[0])):
-        text = re.sub(rf"(?<!\w){re.escape(needle)}(?!\w)", label, text, flags=re.IGNORECASE)
+        text = re.sub(rf"(?<!\w){re.escape(needle)}(?!\w)", partial(_named, label), text,
+                      flags=re.IGNORECASE)
     return text
+
+
+def _named(label: str, match: re.Match[str]) -> str:
+    """A name is written with a capital: "may" in "LV dilation may represent" is no Ms May."""
+    if label == "[name]" and not match.group(0)[0].isupper():
+        return match.group(0)
+    return label
 
 
 _MONTH_WORD = rf"(?:{'|'.join(m[:3] + '(?:' + m[3:] + ')?' for m in _MONTHS)})\.?"

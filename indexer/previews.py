@@ -75,21 +75,23 @@ def render_preview(stack: Stack, slice_index: int, center: np.ndarray, root: Pat
 
 def render_previews(stacks: StudyStacks, root: Path) -> dict[PreviewKind, Preview]:
     """A preview per view: the mid short-axis slice, each long-axis cine, and the middle image
-    of the first LGE series (a still)."""
+    of the first LGE series (a still). Keyed by the study too: a study that reused another's
+    SOP Instance UIDs showed that patient's images on its card."""
     sax, out = stacks.sax, {}
+    study = stacks.study_instance_uid
     if sax is not None:
         out[PreviewKind.SAX] = render_preview(
             sax, sax.images.shape[0] // 2, stacks.sax_center, root,
-            preview_key(stacks.sax_source_uids, PreviewKind.SAX))
+            preview_key([study, *stacks.sax_source_uids], PreviewKind.SAX))
     for view, (_, kind) in LAX_VIEWS.items():
         if view in stacks.views:
             lax = stacks.views[view]
             out[kind] = render_preview(lax.stacks[0], 0, lax.center, root,
-                                       preview_key(lax.source_uids, kind))
+                                       preview_key([study, *lax.source_uids], kind))
     for view, (_, kind) in LGE_VIEWS.items():
         if view in stacks.views:
             lge = stacks.views[view]
             first = lge.stacks[0]
             out[kind] = render_preview(first, first.images.shape[0] // 2, stacks.sax_center,
-                                       root, preview_key(lge.source_uids, kind))
+                                       root, preview_key([study, *lge.source_uids], kind))
     return out

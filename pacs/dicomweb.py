@@ -23,7 +23,14 @@ from pydicom.pixels.utils import get_expected_length
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from requests.adapters import HTTPAdapter
 
-from pacs.client import PacsError, RemoteSeries, RemoteStudy, TransientError, date_range
+from pacs.client import (
+    PacsError,
+    RemoteSeries,
+    RemoteStudy,
+    TransientError,
+    date_range,
+    safe_uid,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -268,8 +275,9 @@ class DicomwebPacs:
         # a part garbled in transit (a wrong boundary) decodes into nonsense tags that fail
         # only when written: one line, as any unreadable answer
         with _translated("WADO-RS series"):
-            for ds in instances:
-                dcmwrite(folder / f"{ds.SOPInstanceUID}.dcm", ds, enforce_file_format=True)
+            for ds in instances:  # the PACS's UID names a file here: checked ("../../x")
+                name = safe_uid(str(ds.SOPInstanceUID), "SOP Instance UID")
+                dcmwrite(folder / f"{name}.dcm", ds, enforce_file_format=True)
         return int(self._mine.bytes) - before
 
     def close(self) -> None:

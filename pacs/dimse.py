@@ -41,7 +41,14 @@ from pynetdicom.sop_class import (  # type: ignore[attr-defined]
     StudyRootQueryRetrieveInformationModelMove,
 )
 
-from pacs.client import PacsError, RemoteSeries, RemoteStudy, TransientError, date_range
+from pacs.client import (
+    PacsError,
+    RemoteSeries,
+    RemoteStudy,
+    TransientError,
+    date_range,
+    is_uid,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -81,10 +88,15 @@ class _Received:
             folder = self.folders.get(series)
         if folder is None:
             return 0xA801  # not asked for: refused
+        sop = str(ds.get("SOPInstanceUID", ""))
+        if not is_uid(sop):  # it names a file here: "../../x" wrote outside the cache
+            with self.lock:
+                self.failures[series] = "the PACS sent an invalid SOP Instance UID"
+            return 0xA900  # dataset does not match the SOP class: the PACS counts it failed
         data = event.encoded_dataset(include_meta=True)
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"{ds.SOPInstanceUID}.dcm").write_bytes(data)
+            (folder / f"{sop}.dcm").write_bytes(data)
         except OSError as error:  # a full disk: ours to say (pynetdicom's log is quiet)
             with self.lock:
                 self.failures[series] = f"{folder}: {error.strerror or type(error).__name__}"

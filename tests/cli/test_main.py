@@ -147,3 +147,15 @@ def test_a_data_dir_that_is_no_folder_is_one_line(
         main()
     err = capsys.readouterr().err
     assert exit_.value.code == 1 and "CMR_SEARCH_DATA_DIR" in err and reason in err
+
+
+def test_a_pacs_url_without_its_scheme_says_how_to_write_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """It said "http:/127.0.0.1:8042/dicom-web: not a folder"."""
+    monkeypatch.setenv("CMR_SEARCH_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr("sys.argv", ["cmr-search", "index", "http://127.0.0.1:8042/dicom-web"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 1
+    assert "a PACS address starts with dicomweb+http(s)://" in capsys.readouterr().err

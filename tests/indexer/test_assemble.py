@@ -80,3 +80,19 @@ def test_study_without_trigger_times_still_gives_clips(
                  if s.study_instance_uid == faults["missing_trigger_time"][0])
     clips = assemble_study(study, Preprocess(ClipSpec(frames=8, size=48, pixel_mm=3.0))).clips
     assert clips.cine_present.sum() >= 4
+
+
+def test_a_study_that_reuses_anothers_sop_uids_gets_its_own_previews(
+        scanned: ScanResult, tmp_path: Path) -> None:
+    """Previews were keyed by SOP Instance UIDs alone: a study that reused another's showed
+    that patient's images on its card."""
+    import dataclasses
+
+    from indexer.previews import render_previews
+    from reader.views import load_study_stacks
+
+    stacks = load_study_stacks(scanned.studies[0])
+    other = dataclasses.replace(stacks, study_instance_uid="1.2.999")  # the same SOP UIDs
+    mine = render_previews(stacks, tmp_path)[PreviewKind.SAX].animation
+    theirs = render_previews(other, tmp_path)[PreviewKind.SAX].animation
+    assert mine != theirs

@@ -33,6 +33,16 @@ def test_reports_lose_the_studys_own_names_ids_and_dates() -> None:
     assert "Transmural LGE, LAD territory." in out and "[name]" in out and "[date]" in out
 
 
+def test_a_double_barrelled_name_is_scrubbed_and_a_common_word_is_not() -> None:
+    """"Mr Müller" stayed for Wolfeschlegel-Müller; a patient named May turned "LV dilation
+    may represent" into "LV dilation [name] represent"."""
+    import dataclasses
+
+    info = dataclasses.replace(INFO, patient_name="Wolfeschlegel-M\u00fcller^May")
+    out = scrub("Mr M\u00fcller: LV dilation may represent DCM. May was scanned.", info)
+    assert out == "Mr [name]: LV dilation may represent DCM. [name] was scanned."
+
+
 def test_pseudonyms_are_stable_for_a_seed_and_secret_without_it() -> None:
     one, again, other = Deidentifier("s3cret"), Deidentifier("s3cret"), Deidentifier("other")
     a, b, c = one.info(INFO), again.info(INFO), other.info(INFO)
