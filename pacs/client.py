@@ -91,7 +91,7 @@ def pages(find: Callable[[int, int], list[RemoteStudy]],
     page size (with no more than a warning header), so only an empty page says the end.
     A page of studies already listed also ends it: that server ignores `offset`, and asking
     again would repeat the same page forever."""
-    offset, seen = 0, set[str]()
+    offset, seen, full = 0, set[str](), False
     while True:
         page = find(offset, size)
         new = [s for s in page if s.study_instance_uid not in seen]
@@ -99,8 +99,17 @@ def pages(find: Callable[[int, int], list[RemoteStudy]],
             logger.warning("the PACS answered offset %d with studies already listed: it "
                            "ignores QIDO offset, so only the first %d studies are listed; "
                            "narrow the window (--since/--until)", offset, len(seen))
+        elif not page and full:
+            # a full page, then nothing: the end, or a server that pages a filtered search
+            # before filtering it (Orthanc with ModalitiesInStudy answered offset 100 with
+            # nothing while more studies matched)
+            logger.warning("the PACS listed %d studies, a whole number of pages of %d: if "
+                           "studies are missing, its paging of a filtered search is at fault; "
+                           "narrow the window (--since/--until) or raise "
+                           "CMR_SEARCH_PACS_PAGE_SIZE", len(seen), size)
         if not new:
             return
+        full = len(page) >= size
         seen.update(s.study_instance_uid for s in new)
         yield new
         offset += len(page)
