@@ -7,6 +7,7 @@ both start from, so a study's pixels are decoded a single time.
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -58,10 +59,14 @@ def _timed_load(series: Series, timings: dict[str, float]) -> Stack:
             time.perf_counter() - started
 
 
+_UID_IN_PATH = re.compile(r"\b\d+(?:\.\d+){3,}\b")
+
+
 def _inside(error: Exception, study: Study) -> str:
     """A reader's message with its files named inside the study ("LVOT/IM4.dcm: ..."): the
-    study page shows it, and the archive's folders often carry the patient's ID."""
-    return str(error).replace(f"{study.folder}{os.sep}", "")
+    study page shows it, and the archive's folders often carry the patient's ID. A file a
+    PACS sent is named by its UIDs, which a de-identified index must not show: "[uid]"."""
+    return _UID_IN_PATH.sub("[uid]", str(error).replace(f"{study.folder}{os.sep}", ""))
 
 
 def load_study_stacks(study: Study, timings: dict[str, float] | None = None) -> StudyStacks:

@@ -73,3 +73,23 @@ def test_a_long_axis_view_that_cannot_be_decoded_is_left_out_with_its_name(
     assert lax not in stacks.views
     assert stacks.notes == [f"{lax.value}: LVOT/1.dcm: pixel data cannot be decoded "
                             "(AttributeError)"]  # named inside the study: no archive folder
+
+
+def test_a_note_names_no_uid(scanned: ScanResult, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PACS's files are named by their UIDs: a de-identified index showed the original
+    series and SOP Instance UIDs on the study page."""
+    import reader.views
+
+    study = scanned.studies[0]
+    lax = next(v for v in LAX_VIEWS if study.series_for(v))
+    loader = reader.views._timed_load
+
+    def broken(series: Any, timings: dict[str, float]) -> Any:
+        if series in study.series_for(lax):
+            raise PixelError(f"{study.folder}/1.2.826.0.1.3680043.8.498.11/"
+                             "1.2.826.0.1.3680043.8.498.12.dcm: pixel data cannot be decoded")
+        return loader(series, timings)
+
+    monkeypatch.setattr(reader.views, "_timed_load", broken)
+    assert load_study_stacks(study).notes == [
+        f"{lax.value}: [uid]/[uid].dcm: pixel data cannot be decoded"]
