@@ -53,22 +53,28 @@ def test_a_study_without_a_short_axis_cine_is_read_by_its_long_axis_cines(
     assert clips.cine_present.any() and clips.frame_interval_ms > 0
 
 
-def test_a_long_axis_view_that_cannot_be_decoded_is_left_out_with_its_name(
-        scanned: ScanResult, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The study page listed the view and showed no player, and nothing said why."""
+def _with_a_broken_view(study: Any, file: str, monkeypatch: pytest.MonkeyPatch) -> View:
+    """The study's first long-axis view, made to fail decoding at `file` inside the study."""
     import reader.views
 
-    study = scanned.studies[0]
     lax = next(v for v in LAX_VIEWS if study.series_for(v))
     loader = reader.views._timed_load
 
     def broken(series: Any, timings: dict[str, float]) -> Any:
         if series in study.series_for(lax):
-            raise PixelError(f"{study.folder}/LVOT/1.dcm: pixel data cannot be decoded "
+            raise PixelError(f"{study.folder}/{file}: pixel data cannot be decoded "
                              "(AttributeError)")
         return loader(series, timings)
 
     monkeypatch.setattr(reader.views, "_timed_load", broken)
+    return lax
+
+
+def test_a_long_axis_view_that_cannot_be_decoded_is_left_out_with_its_name(
+        scanned: ScanResult, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The study page listed the view and showed no player, and nothing said why."""
+    study = scanned.studies[0]
+    lax = _with_a_broken_view(study, "LVOT/1.dcm", monkeypatch)
     stacks = load_study_stacks(study)
     assert lax not in stacks.views
     assert stacks.notes == [f"{lax.value}: LVOT/1.dcm: pixel data cannot be decoded "
@@ -78,18 +84,8 @@ def test_a_long_axis_view_that_cannot_be_decoded_is_left_out_with_its_name(
 def test_a_note_names_no_uid(scanned: ScanResult, monkeypatch: pytest.MonkeyPatch) -> None:
     """A PACS's files are named by their UIDs: a de-identified index showed the original
     series and SOP Instance UIDs on the study page."""
-    import reader.views
-
     study = scanned.studies[0]
-    lax = next(v for v in LAX_VIEWS if study.series_for(v))
-    loader = reader.views._timed_load
-
-    def broken(series: Any, timings: dict[str, float]) -> Any:
-        if series in study.series_for(lax):
-            raise PixelError(f"{study.folder}/1.2.826.0.1.3680043.8.498.11/"
-                             "1.2.826.0.1.3680043.8.498.12.dcm: pixel data cannot be decoded")
-        return loader(series, timings)
-
-    monkeypatch.setattr(reader.views, "_timed_load", broken)
+    lax = _with_a_broken_view(study, "1.2.826.0.1.3680043.8.498.11/"
+                              "1.2.826.0.1.3680043.8.498.12.dcm", monkeypatch)
     assert load_study_stacks(study).notes == [
-        f"{lax.value}: [uid]/[uid].dcm: pixel data cannot be decoded"]
+        f"{lax.value}: [uid]/[uid].dcm: pixel data cannot be decoded (AttributeError)"]
