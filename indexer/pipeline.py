@@ -211,17 +211,23 @@ def _embed(intake: Intake, encoder: StudyEncoder, records: RecordStore, layout: 
                           options.deidentifier is not None)
     stream = prepared_stream(intake.jobs(), encoder.preprocess, layout, options.workers,
                              options.segmentation)
-    for done, prepared in enumerate(stream, start=1):
-        add_stages(summary, prepared.timings)
-        if intake.done(prepared):
-            if prepared.embed:
-                batcher.add(prepared)
-            else:
-                intake.release(prepared.study_instance_uid)
-            if len(batcher.batch) >= options.batch_size:
-                batcher.flush()
-        if progress:
-            progress("embed studies", done, len(intake.todo))
+    try:
+        for done, prepared in enumerate(stream, start=1):
+            add_stages(summary, prepared.timings)
+            if intake.done(prepared):
+                if prepared.embed:
+                    batcher.add(prepared)
+                else:
+                    intake.release(prepared.study_instance_uid)
+                if len(batcher.batch) >= options.batch_size:
+                    batcher.flush()
+            if progress:
+                progress("embed studies", done, len(intake.todo))
+    except KeyboardInterrupt:
+        # the studies prepared but not yet encoded are encoded and kept (a few seconds):
+        # "embed studies 1/6" then "0 studies embedded in this run are kept" lost them
+        batcher.flush()
+        raise
     batcher.flush()
 
 

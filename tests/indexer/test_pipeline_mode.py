@@ -33,3 +33,23 @@ def test_an_identified_run_over_de_identified_studies_is_refused(tmp_path: Path)
     with pytest.raises(IndexMismatchError, match="holds 1 de-identified studies"):
         _same_mode(records, earlier, deidentified=False)
     _same_mode(records, earlier, deidentified=True)
+
+
+def test_ctrl_c_keeps_the_studies_prepared_before_it(archive: Path, tmp_path: Path) -> None:
+    """"embed studies: 1/6", then "0 studies embedded in this run are kept": the batch that
+    waited for the encoder was thrown away."""
+    from fakes.encoder import FakeEncoder
+
+    from cmr_search.layout import DataLayout
+    from indexer.pipeline import IndexOptions, run_index
+    from vectorstore import Generations
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "embed studies" and done == 2:
+            raise KeyboardInterrupt
+
+    encoder = FakeEncoder()
+    summary = run_index(archive, DataLayout(tmp_path), encoder, Generations(tmp_path / "index"),
+                        IndexOptions(batch_size=16), progress)
+    assert summary.interrupted and summary.indexed == 2
+    assert len(RecordStore(DataLayout(tmp_path).embeddings, encoder.key).fingerprints()) == 2
