@@ -53,7 +53,7 @@ def test_query_errors_are_one_line(indexed_data: Path, tmp_path: Path) -> None:
                           (["similar", "[/x]"], "study [/x] is not in the index"),
                           # pydantic's errors: a traceback, or a line that was only a URL
                           (["similar", ""], "positive.0: String should have at least 1"),
-                          (["query", "LV " * 200], "q: String should have at most 500"),
+                          (["query", "LV " * 200], "q: the query is over 500 characters"),
                           # the second range silently replaced the first
                           (["query", "LV", "-f", "lvef=..35", "-f", "lvef=60.."], "twice"),
                           (["query", "LV", "-f", "age=.."], "expected LOW..HIGH")):
