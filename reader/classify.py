@@ -13,7 +13,10 @@ from reader.series import Series
 
 _OTHER = re.compile(
     r"loc|scout|survey|aahscout|haste|t1|t2|map|molli|smart1|look.?locker|\bll_|"
-    r"cine.?ir|perf|flow|phase.?contrast|\bpc\b|vel|mag|stir|tse|dwi|angio|mra", re.I)
+    r"cine.?ir|perf|flow|phase.?contrast|\bpc\b|vel|mag|stir|tse|dwi|angio|mra|"
+    # a console's screenshots and protocol dumps: a PACS refused to send one by C-GET (a
+    # secondary capture), which failed the whole study on every run
+    r"screen.?save|secondary.?capture|phoenix|zip.?report|dose.?report", re.I)
 _LGE = re.compile(r"lge|psir|\bmde\b|\bde[_ ]|delayed|late|ir.?tfe|\bpsir|viab", re.I)
 _CINE = re.compile(r"cine|trufi|fiesta|b.?tfe|btfe|ssfp|fisp", re.I)
 _VIEW_TOKENS = (
