@@ -50,9 +50,10 @@ def _summary_table(summary: dict[str, Any], report: Path) -> None:
     # which studies or files, and why: a folder said "skipped 2  NiftiError" and no more
     shown = summary["skipped_items"] if summary["source"] else \
         summary["skipped_items"][:_SHOWN_SKIPS]
+    word = "failed " if summary["source"] else "skipped"  # a folder's junk files are no failure
     for item in shown:
-        out.print(f"failed  {item['path']}: {item['reason']}", highlight=False,
-                  soft_wrap=True)  # one line a failure, whatever the terminal's width
+        out.print(f"{word} {item['path']}: {item['reason']}", highlight=False,
+                  soft_wrap=True)  # one line each, whatever the terminal's width
     if len(shown) < len(summary["skipped_items"]):
         out.print(f"... and {len(summary['skipped_items']) - len(shown)} more in the run report")
     if summary["source"]:  # a PACS: what fetching cost

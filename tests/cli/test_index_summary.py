@@ -18,12 +18,12 @@ def _summary(skipped: int) -> dict[str, object]:
             "skipped_items": items, "published": None}
 
 
-def test_a_folders_failed_studies_are_named_with_their_reason(
+def test_a_folders_skipped_studies_are_named_with_their_reason(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """It said "skipped 2  NiftiError" and no more: the reasons were in the run report only."""
     _summary_table(_summary(2), tmp_path / "run.json")
     out = capsys.readouterr().out
-    assert "failed  /archive/patient001: NiftiError: missing frame" in out
+    assert "skipped /archive/patient001: NiftiError: missing frame" in out
     _summary_table(_summary(25), tmp_path / "run.json")
     out = capsys.readouterr().out
-    assert out.count("\nfailed  ") == 10 and "... and 15 more in the run report" in out
+    assert out.count("\nskipped /archive") == 10 and "... and 15 more in the run report" in out
