@@ -201,10 +201,6 @@ def _error(request: Request, status: int, title: str, message: str,
     return pages.render(request, "error.html", status, title=title, message=message)
 
 
-def _validation_detail(error: RequestValidationError) -> str:
-    return validation_line(error.errors())
-
-
 def _allowed(app: FastAPI, path: str) -> list[str]:
     """Every method some route answers at `path` (a 405's Allow header names them all, not
     only those of the first route that matched the path)."""
@@ -230,13 +226,12 @@ def _handlers(app: FastAPI) -> None:
         a range backwards, text that is no text)."""
         semantic = all(e.get("type") == "value_error" for e in error.errors())
         status = 422 if _wants_json(request) and not semantic else 400
-        return _error(request, status, "Bad request", _validation_detail(error))
+        return _error(request, status, "Bad request", validation_line(error.errors()))
 
     @app.exception_handler(ValidationError)
     def invalid_inside(request: Request, error: ValidationError) -> Response:
         """A model a route builds from what it was sent (query parameters into a request)."""
-        return _error(request, 400, "Bad request",
-                      _validation_detail(RequestValidationError(error.errors())))
+        return _error(request, 400, "Bad request", validation_line(error.errors()))
 
     @app.exception_handler(SignInRequired)
     def sign_in(request: Request, error: SignInRequired) -> Response:
