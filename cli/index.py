@@ -47,15 +47,19 @@ def _summary_table(summary: dict[str, Any], report: Path) -> None:
     out.print(table)
     for reason, count in sorted(summary["skipped_by_reason"].items(), key=lambda x: -x[1]):
         out.print(f"skipped {count:5d}  {reason}")
-    # which studies or files, and why: a folder said "skipped 2  NiftiError" and no more
-    shown = summary["skipped_items"] if summary["source"] else \
-        summary["skipped_items"][:_SHOWN_SKIPS]
-    word = "failed " if summary["source"] else "skipped"  # a folder's junk files are no failure
-    for item in shown:
+    # which studies or files, and why: a folder said "skipped 2  NiftiError" and no more.
+    # A PACS's failures are listed whole (each is tried again); what holds nothing to index
+    # (a folder's junk files, a PACS's brain MRs) is no failure, and the first few do.
+    items = summary["skipped_items"]
+    is_failure = [bool(summary["source"]) and i.get("outcome") != "skipped" for i in items]
+    failed = [("failed ", i) for i, bad in zip(items, is_failure, strict=True) if bad]
+    skipped = [("skipped", i) for i, bad in zip(items, is_failure, strict=True) if not bad]
+    shown = failed + skipped[:_SHOWN_SKIPS]
+    for word, item in shown:
         out.print(f"{word} {item['path']}: {item['reason']}", highlight=False,
                   soft_wrap=True)  # one line each, whatever the terminal's width
-    if len(shown) < len(summary["skipped_items"]):
-        out.print(f"... and {len(summary['skipped_items']) - len(shown)} more in the run report")
+    if len(shown) < len(items):
+        out.print(f"... and {len(items) - len(shown)} more in the run report")
     if summary["source"]:  # a PACS: what fetching cost
         fetched = summary["source"]
         out.print(f"fetched {fetched['studies_fetched']} studies, {fetched['series_fetched']} "

@@ -59,6 +59,12 @@ class DataLayout:
         return self.root / "pacs-cache"
 
     @property
+    def not_indexable(self) -> Path:
+        """Studies a PACS holds that have nothing to index (no cine), remembered so that a
+        later run does not fetch them again until they change."""
+        return self.root / "not-indexable.json"
+
+    @property
     def sprites(self) -> Path:
         """Frame strips the cine player steps through, made on first view."""
         return self.root / "sprites"

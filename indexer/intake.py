@@ -40,6 +40,8 @@ class Intake:
         self.where = {options.key(c.study_instance_uid): c.location for c in todo}
         self.needs = needs or (set(self._original), set())
         self.kept: dict[str, Indexable] = {}  # the studies brought so far, by key
+        # key -> why: studies that hold nothing to index until they change (not failures)
+        self.not_indexable: dict[str, str] = {}
 
     def studies(self) -> Iterator[Indexable | Unavailable]:
         """What the source brings, each under its key; the de-identify stage (when asked)
@@ -49,7 +51,9 @@ class Intake:
         for item in self.source.studies(self.todo):
             key = self.options.key(item.study_instance_uid)
             if isinstance(item, Unavailable):
-                yield Unavailable(key, item.reason)
+                if item.permanent:
+                    self.not_indexable[key] = item.reason
+                yield Unavailable(key, item.reason, item.permanent)
                 continue
             if deidentifier is None or not isinstance(item, Study):
                 yield item
@@ -90,7 +94,10 @@ class Intake:
     def skip(self, key: str, reason: str, embed: bool = True) -> None:
         """A study that did not prepare: its reason in the summary and the log (its location
         only, no patient data); out of this run's index when it was to be embedded."""
-        self.summary.skipped.append({"path": self.where[key], "reason": reason})
+        skipped = {"path": self.where[key], "reason": reason}
+        if key in self.not_indexable:  # a brain MR in the PACS is no failure
+            skipped["outcome"] = "skipped"
+        self.summary.skipped.append(skipped)
         logger.warning("%s: %s", self.where[key], reason)
         if embed:
             self.fingerprints.pop(key, None)

@@ -30,7 +30,8 @@ from indexer.points import calibrate
 from indexer.prepare import Prepared, prepared_stream
 from indexer.publish import Measured, Published, publish_edge, publish_server
 from indexer.records import EmbeddingRecord, MeasurementStore, RecordStore
-from indexer.sources import FolderSource, Indexable, StudySource
+from indexer.skips import SkipMemory
+from indexer.sources import Candidate, FolderSource, Indexable, StudySource
 from vectorstore import GenerationTarget
 
 if TYPE_CHECKING:
@@ -258,6 +259,25 @@ def _same_mode(records: RecordStore, earlier: dict[str, str], deidentified: bool
                 f"studies only) or index as before")
 
 
+def _not_remembered(candidates: list[Candidate], fingerprints: dict[str, str],
+                    memory: SkipMemory, options: IndexOptions,
+                    summary: IndexSummary) -> list[Candidate]:
+    """The candidates to look at: a study an earlier run found to hold nothing to index, at
+    the fingerprint it has now, is listed as skipped and neither fetched nor indexed."""
+    kept = []
+    for candidate in candidates:
+        key = options.key(candidate.study_instance_uid)
+        reason = memory.reason(key, fingerprints[key])
+        if reason is None:
+            kept.append(candidate)
+            continue
+        del fingerprints[key]
+        summary.skipped.append({"path": candidate.location, "outcome": "skipped",
+                                "reason": f"{reason} (found by an earlier run; looked at "
+                                          "again when the study changes)"})
+    return kept
+
+
 def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEncoder,
               target: GenerationTarget | ServerStore, options: IndexOptions,
               progress: Progress | None = None, engine: Engine | None = None) -> IndexSummary:
@@ -274,6 +294,10 @@ def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEnc
     summary.studies_found = len(candidates)
     fingerprints = {options.key(c.study_instance_uid): options.stamped(c.fingerprint)
                     for c in candidates}
+    memory = SkipMemory(layout.not_indexable)
+    if options.rebuild:
+        memory.forget_all()
+    candidates = _not_remembered(candidates, fingerprints, memory, options, summary)
     records = RecordStore(layout.embeddings, encoder.key)
     on_disk = records.fingerprints()
     if not options.rebuild:
@@ -285,8 +309,9 @@ def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEnc
     todo = [c for c in candidates if options.key(c.study_instance_uid) in embed | measure]
     summary.unchanged = len(candidates) - len(embed)
     stage = time.perf_counter()
+    looked_at = dict(fingerprints)  # a skipped study leaves `fingerprints`
+    intake = Intake(todo, source, fingerprints, options, summary, (embed, measure))
     try:
-        intake = Intake(todo, source, fingerprints, options, summary, (embed, measure))
         (engine or LocalEngine()).embed(intake, encoder, records, layout, progress)
     except KeyboardInterrupt:
         summary.interrupted = True
@@ -295,6 +320,10 @@ def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEnc
                        "published by the next run", summary.indexed)
         summary.seconds = time.perf_counter() - started
         return summary
+    finally:
+        for key, reason in intake.not_indexable.items():
+            memory.remember(key, looked_at[key], reason)
+        memory.save()
     _add(summary.stages, "assemble_and_encode_wall", stage)
     summary.source = source.report()
     measurements = None if options.segmentation is None else \

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from indexer.payload import study_fingerprint
-from pacs import PacsArchive, PacsError, RemoteStudy
+from pacs import NotIndexableError, PacsArchive, PacsError, RemoteStudy
 from reader.nifti import AcdcStudy
 from reader.scan import Study, scan_archive
 
@@ -39,10 +39,13 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Unavailable:
-    """A study the source could not bring, and why (one line, no patient data)."""
+    """A study the source could not bring, and why (one line, no patient data).
+    `permanent`: the study holds nothing to index, and will not until it changes (a PACS's
+    brain MR); otherwise the next run tries it again."""
 
     study_instance_uid: str
     reason: str
+    permanent: bool = False
 
 
 @dataclass
@@ -149,6 +152,8 @@ class PacsSource:
         try:
             return self.archive.fetch(self._remote[uid], candidate.fingerprint,
                                       self._stop.is_set)
+        except NotIndexableError as error:
+            return Unavailable(uid, str(error), permanent=True)
         except PacsError as error:
             return Unavailable(uid, str(error))
         except Exception as error:  # one bad study never stops the run

@@ -7,8 +7,15 @@ cache, as a `reader.scan.Study` the indexer treats like one read from a folder.
 
 from pacs.address import PacsAddress
 from pacs.archive import PacsArchive
-from pacs.client import PacsClient, PacsError, RemoteSeries, RemoteStudy, TransientError
+from pacs.client import (
+    NotIndexableError,
+    PacsClient,
+    PacsError,
+    RemoteSeries,
+    RemoteStudy,
+    TransientError,
+)
 from pacs.factory import open_pacs
 
-__all__ = ["PacsAddress", "PacsArchive", "PacsClient", "PacsError", "RemoteSeries",
-           "RemoteStudy", "TransientError", "open_pacs"]
+__all__ = ["NotIndexableError", "PacsAddress", "PacsArchive", "PacsClient", "PacsError",
+           "RemoteSeries", "RemoteStudy", "TransientError", "open_pacs"]

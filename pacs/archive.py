@@ -13,7 +13,15 @@ from datetime import date
 from pathlib import Path
 
 from pacs.cache import FetchCache
-from pacs.client import PacsClient, PacsError, RemoteStudy, is_uid, pages, safe_uid
+from pacs.client import (
+    NotIndexableError,
+    PacsClient,
+    PacsError,
+    RemoteStudy,
+    is_uid,
+    pages,
+    safe_uid,
+)
 from pacs.polite import Polite
 from pacs.select import Selection, from_descriptions, from_metadata
 from reader.reports import ReportIndex
@@ -141,7 +149,7 @@ class PacsArchive:
             self.cache.discard(uid)
             selection = self._select(uid)
             if selection.reason:
-                raise PacsError(selection.reason)
+                raise NotIndexableError(selection.reason)
             self.stats.add("select", time.perf_counter(),
                            series_skipped=selection.series_total - len(selection.wanted))
             for series_uid in selection.wanted:
@@ -173,9 +181,9 @@ class PacsArchive:
         started = time.perf_counter()
         scanned = scan_archive(folder, workers=1)
         self.stats.add("read", started)
-        if not scanned.studies:
+        if not scanned.studies:  # every wanted series arrived whole: reading again is the same
             reasons = sorted({s.reason for s in scanned.skipped}) or ["no images arrived"]
-            raise PacsError(f"fetched series not usable: {reasons[0]}")
+            raise NotIndexableError(f"fetched series not usable: {reasons[0]}")
         study = scanned.studies[0]
         if study.report is None:
             study.report = self.reports.find(remote.accession_number,

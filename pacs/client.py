@@ -22,6 +22,12 @@ class PacsError(Exception):
     """A request the PACS refused or answered badly; the message is one line, no patient data."""
 
 
+class NotIndexableError(PacsError):
+    """The study, as the PACS holds it, has nothing the index can use (no cine series, or
+    none of its fetched series reads as one): the same series and instance counts give the
+    same answer, so a later run need not look at it again until they change."""
+
+
 class TransientError(PacsError):
     """A failure worth retrying: a 5xx, a timeout, a refused or dropped connection.
     `retry_after_s`: how long the server asked us to wait (HTTP Retry-After), if it did."""

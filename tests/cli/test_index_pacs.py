@@ -1,5 +1,5 @@
 """`cmr-search index` with a PACS address: one-line errors, and a run from a real Orthanc with
-the demo model, with a failed study's own line."""
+the demo model, with a skipped study's own line."""
 
 from __future__ import annotations
 
@@ -57,8 +57,12 @@ def test_index_from_orthanc_with_the_demo_model(orthanc: Orthanc, pacs_archive: 
     env = _env(tmp_path / "data")
     result = runner.invoke(app, ["index", orthanc.dicomweb, "--keep-dicom"], env=env)
     assert result.exit_code == 0, result.output
-    assert f"failed  {orthanc.dicomweb}/studies/{bad}: study has no cine series" in \
+    # a study with nothing to index is skipped, no failure, and not looked at again
+    assert f"skipped {orthanc.dicomweb}/studies/{bad}: study has no cine series" in \
         result.stdout.replace("\n", "")
+    again = runner.invoke(app, ["index", orthanc.dicomweb, "--keep-dicom"], env=env)
+    assert again.exit_code == 0, again.output
+    assert "found by an earlier run" in again.stdout.replace("\n", "")
     stats = json.loads(runner.invoke(app, ["stats", "--json"], env=env).stdout)
     assert stats["studies"] == 1 and stats["archive"] == orthanc.dicomweb
     assert list((tmp_path / "data" / "pacs-cache").rglob("*.dcm"))  # kept

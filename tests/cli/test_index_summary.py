@@ -27,3 +27,22 @@ def test_a_folders_skipped_studies_are_named_with_their_reason(
     _summary_table(_summary(25), tmp_path / "run.json")
     out = capsys.readouterr().out
     assert out.count("\nskipped /archive") == 10 and "... and 15 more in the run report" in out
+
+
+def test_a_pacs_lists_its_failures_whole_and_its_skips_in_short(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A PACS's brain MRs are no failures: a night with thousands of them listed each one."""
+    summary = _summary(0)
+    failures = [{"path": f"pacs/studies/1.{i}", "reason": "WADO-RS series: HTTP 503"}
+                for i in range(12)]
+    skips = [{"path": f"pacs/studies/2.{i}", "reason": "study has no cine series",
+              "outcome": "skipped"} for i in range(30)]
+    summary.update(source={"studies_fetched": 0, "series_fetched": 0, "series_not_fetched": 0,
+                           "bytes_fetched": 0, "source": "pacs"},
+                   skipped_items=failures + skips, skipped=42,
+                   skipped_by_reason={"WADO-RS series": 12, "study has no cine series": 30})
+    _summary_table(summary, tmp_path / "run.json")
+    out = capsys.readouterr().out
+    assert out.count("\nfailed  pacs/studies/1.") == 12
+    assert out.count("\nskipped pacs/studies/2.") == 10
+    assert "... and 20 more in the run report" in out

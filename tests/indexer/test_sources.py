@@ -3,6 +3,7 @@ by the PACS's counts, one line per failed study, the cache emptied after each re
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -98,3 +99,47 @@ def test_an_interrupted_run_keeps_what_it_recorded_and_the_next_run_finishes(
     assert second.indexed == 3 and second.unchanged == 1 and second.studies_in_index == 4, \
         second.skipped
     assert second.source["cache_studies_left"] == 0  # what the first run left was cleared
+
+
+@pytest.mark.parametrize("metadata", [True, False])
+def test_a_study_with_nothing_to_index_is_remembered_until_it_changes(
+        pacs_archive: Path, tmp_path: Path, metadata: bool) -> None:
+    """A PACS's brain MR was inspected (DIMSE: its pixels fetched) and listed as failed at
+    every run; now it is skipped, remembered at its counts, and looked at again when it
+    changes or the index is rebuilt. A failure that may pass is never remembered."""
+    pacs = FakePacs(pacs_archive, metadata=metadata)
+    with_lge = next(s for s in sorted(scan_archive(pacs_archive).studies,
+                                      key=lambda s: s.study_instance_uid)
+                    if "lge_sax" in s.view_series)
+    empty = with_lge.study_instance_uid
+    flaky = next(uid for uid in sorted(pacs.instances) if uid != empty)
+    cines = {series for series, view in with_lge.views.items()
+             if view.value.endswith("_cine")}
+    # its LGE, localizers and maps are left: without metadata (DIMSE) they are fetched
+    pacs.instances[empty] = [i for i in pacs.instances[empty] if i.series not in cines]
+    pacs.failing = {flaky}
+    first = _index(pacs, tmp_path)
+    fetched = len(pacs.fetched)
+    assert any(uid == empty for uid, _ in pacs.fetched) is not metadata
+    outcome = {line["path"].rsplit("/", 1)[1]: line for line in first.skipped}
+    assert outcome[empty]["outcome"] == "skipped" and "no" in outcome[empty]["reason"]
+    assert "outcome" not in outcome[flaky]  # a 503 is a failure, tried again
+    asked = pacs.calls["study_metadata"] + pacs.calls["find_series"]
+    second = _index(pacs, tmp_path)
+    lines = {line["path"].rsplit("/", 1)[1]: line for line in second.skipped}
+    assert "found by an earlier run" in lines[empty]["reason"]
+    assert lines[empty]["reason"].startswith(outcome[empty]["reason"])
+    assert lines[flaky]["reason"] == outcome[flaky]["reason"]  # tried again, failed again
+    # the flaky study's selection was asked for again (DIMSE-like: metadata, then series)
+    assert pacs.calls["study_metadata"] + pacs.calls["find_series"] == \
+        asked + (1 if metadata else 2)
+    assert not any(uid == empty for uid, _ in pacs.fetched[fetched:])
+    pacs.remove_instance(empty)  # the study changed: looked at again
+    third = _index(pacs, tmp_path)
+    lines = {line["path"].rsplit("/", 1)[1]: line for line in third.skipped}
+    assert "found by an earlier run" not in lines[empty]["reason"]
+    fourth = _index(pacs, tmp_path, rebuild=True)
+    lines = {line["path"].rsplit("/", 1)[1]: line for line in fourth.skipped}
+    assert "found by an earlier run" not in lines[empty]["reason"]
+    assert json.loads((tmp_path / "not-indexable.json").read_text())["studies"].keys() == \
+        {empty}

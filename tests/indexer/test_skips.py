@@ -1,0 +1,56 @@
+"""The memory of studies that hold nothing to index: kept at their fingerprint, for
+`MAX_AGE_DAYS`, under the reading rules that found them; a damaged file forgets, never fails."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from indexer.skips import MAX_AGE_DAYS, SkipMemory
+
+NOW = datetime(2026, 12, 6, tzinfo=UTC)
+
+
+def test_a_study_is_remembered_at_its_fingerprint_across_runs(tmp_path: Path) -> None:
+    path = tmp_path / "not-indexable.json"
+    memory = SkipMemory(path)
+    memory.remember("1.2.3", "abc", "study has no cine series", NOW)
+    memory.save()
+    again = SkipMemory(path)
+    assert len(again) == 1
+    assert again.reason("1.2.3", "abc", NOW) == "study has no cine series"
+    assert again.reason("1.2.3", "changed", NOW) is None  # a series was added: look again
+    assert again.reason("1.2.4", "abc", NOW) is None
+
+
+def test_an_old_answer_is_looked_at_again(tmp_path: Path) -> None:
+    memory = SkipMemory(tmp_path / "m.json")
+    memory.remember("1.2.3", "abc", "no cine", NOW)
+    later = NOW + timedelta(days=MAX_AGE_DAYS)
+    assert memory.reason("1.2.3", "abc", later) == "no cine"
+    assert memory.reason("1.2.3", "abc", later + timedelta(days=1)) is None
+
+
+def test_forget_all_empties_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    memory = SkipMemory(path)
+    memory.remember("1.2.3", "abc", "no cine", NOW)
+    memory.save()
+    memory.forget_all()
+    memory.save()
+    assert len(SkipMemory(path)) == 0
+
+
+@pytest.mark.parametrize("body", ["{not json", '{"rules": "r0/0.0.1", "studies": {}}',
+                                  '{"studies": {"1.2": {"fingerprint": 1}}}', "[]"])
+def test_a_damaged_or_foreign_file_forgets(tmp_path: Path, body: str) -> None:
+    path = tmp_path / "m.json"
+    path.write_text(body)
+    memory = SkipMemory(path)
+    assert len(memory) == 0 and memory.reason("1.2", "abc", NOW) is None
+    memory.remember("1.2", "abc", "no cine", NOW)
+    memory.save()  # and is replaced whole
+    assert json.loads(path.read_text())["studies"]["1.2"]["reason"] == "no cine"
