@@ -138,9 +138,14 @@ class Users:
         return self._update(name, password_hash=hash_password(password),
                             sessions_ended=datetime.now(UTC))
 
-    def set_disabled(self, name: str, disabled: bool) -> Account:
+    def set_disabled(self, name: str, disabled: bool) -> tuple[Account, bool]:
+        """The account, and whether it changed: "enable" of an enabled account signed its
+        person out everywhere (an administrator too, enabling themselves)."""
+        account = self.get(name)
+        if account is not None and account.disabled == disabled:
+            return account, False
         # re-enabled, the account's old cookies stay over
-        return self._update(name, disabled=disabled, sessions_ended=datetime.now(UTC))
+        return self._update(name, disabled=disabled, sessions_ended=datetime.now(UTC)), True
 
     def end_sessions(self, user_id: int) -> None:
         """Every session of this account signed in until now is over (sign-out)."""

@@ -29,6 +29,16 @@ def _database(ctx: typer.Context) -> Any:
         fail(str(error))
 
 
+def _trail_database(ctx: typer.Context) -> Any:
+    """The database whose trail is read: one that does not exist yet is refused (a wrong
+    CMR_SEARCH_DATA_DIR made an empty one and called its trail intact)."""
+    settings = settings_of(ctx)
+    if settings.database_url is None and not settings.layout.database.is_file():
+        fail(f"no database at {settings.layout.database}: is CMR_SEARCH_DATA_DIR (or "
+             "CMR_SEARCH_DATABASE_URL) the server's?")
+    return _database(ctx)
+
+
 def _record(ctx: typer.Context, event: str, action: str, **detail: Any) -> None:
     """An entry for what was done from the terminal (user: the OS account): `event` names an
     EventId (db is imported here, not when the command line starts), `action` the code the
@@ -78,6 +88,24 @@ def add_user(ctx: typer.Context, name: str,
     console.print(f"added {name} ({role})")
 
 
+@users_app.command("set-password")
+def set_password(ctx: typer.Context, name: str) -> None:
+    """Give an account a new password (asked twice); its sessions end at once."""
+    from accounts import AccountError, PasswordError, Users
+
+    users = Users(_database(ctx))
+    if users.get(name) is None:  # before the password is typed twice
+        fail(f"no user {name!r}")
+    secret = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+    try:
+        account = users.set_password(name, secret)
+    except (AccountError, PasswordError) as error:
+        fail(str(error))
+    _audit(ctx, "user", "U", user=account.name, password="changed")
+    console.print(f"{account.name} has a new password; its sessions are ended",
+                  highlight=False)
+
+
 @users_app.command("list")
 def list_users(ctx: typer.Context,
                as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
@@ -117,9 +145,13 @@ def disable(ctx: typer.Context, name: str,
     from accounts import AccountError, Users
 
     try:
-        account = Users(_database(ctx)).set_disabled(name, not enable)
+        account, done = Users(_database(ctx)).set_disabled(name, not enable)
     except AccountError as error:
         fail(str(error))
+    if not done:
+        console.print(f"{account.name} is already {'enabled' if enable else 'disabled'}",
+                      highlight=False)
+        return
     _audit(ctx, "user", "U", user=account.name, disabled=not enable)
     state = "enabled (it signs in again; its tokens work again)" if enable else \
         "disabled: its sessions and tokens stop working"
@@ -160,9 +192,15 @@ def revoke_token(ctx: typer.Context, token_id: str) -> None:
 
 @tokens_app.command("list")
 def list_tokens(ctx: typer.Context, user: str | None = None) -> None:
-    from accounts import ApiTokens
+    from accounts import ApiTokens, Users
 
-    for t in ApiTokens(_database(ctx)).list(user):
+    database = _database(ctx)
+    if user is not None and Users(database).get(user) is None:  # it printed nothing, exit 0
+        fail(f"no user {user!r}")
+    listed = ApiTokens(database).list(user)
+    if not listed:
+        console.print(f"no tokens{' of ' + user if user else ''}", highlight=False)
+    for t in listed:
         typer.echo(f"{t.token_id}  {t.user_name:20} {t.name:24} expires {t.expires[:10]}"
                    f"{'  revoked' if t.revoked else ''}")
 
@@ -172,7 +210,7 @@ def verify(ctx: typer.Context) -> None:
     """Check the chain: every entry present, in order and unchanged (exit 1 otherwise)."""
     from db import AuditTrail
 
-    trail = AuditTrail(_database(ctx))
+    trail = AuditTrail(_trail_database(ctx))
     problems = trail.verify()
     for line in problems:
         console.print(f"[red]broken:[/red] {line}", highlight=False)
@@ -202,7 +240,7 @@ def export(ctx: typer.Context,
                 stored_time(value)
             except ValueError:
                 fail(f"{name} {value!r}: not an ISO 8601 date or time")
-    entries = AuditTrail(_database(ctx)).entries(since=since, until=until)
+    entries = AuditTrail(_trail_database(ctx)).entries(since=since, until=until)
     try:
         stream = out.open("w", encoding="utf-8") if out else sys.stdout
     except OSError as error:

@@ -108,10 +108,19 @@ def _digest(row: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _loaded(text: str, empty: Any) -> Any:
+    """A stored JSON field; a row edited into bad JSON is kept as its raw text, flagged, so
+    that export and the audit page still show the trail when it matters most (tampering)."""
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return {"unreadable": str(text)} if isinstance(empty, dict) else [f"unreadable: {text}"]
+
+
 def _entry(row: AuditEntry) -> Entry:
     return Entry(row.seq, row.time, row.event_id, row.event_type, row.action, row.outcome,
-                 row.user_name, row.role, row.client, json.loads(row.study_uids),
-                 json.loads(row.detail), row.prev_hash, row.hash)
+                 row.user_name, row.role, row.client, _loaded(row.study_uids, []),
+                 _loaded(row.detail, {}), row.prev_hash, row.hash)
 
 
 def _stored_fields(entry: AuditEntry) -> dict[str, Any]:

@@ -122,10 +122,12 @@ def disable(request: Request, principal: Admin, name: Name,
         return _users_page(request, 400, "you cannot disable your own account: another "
                            "administrator can (or `cmr-search users disable`)")
     try:
-        changed = request.app.state.users.set_disabled(name, disabled)
+        changed, done = request.app.state.users.set_disabled(name, disabled)
         request.app.state.tokens.forget()
     except AccountError as error:
         return _users_page(request, 400, str(error))
+    if not done:  # already so: nothing to record
+        return RedirectResponse("/admin/users", status_code=303)
     record(request, EventId.SECURITY_ROLES_CHANGED, Action.UPDATE, user=changed.name,
            disabled=disabled)
     return RedirectResponse("/admin/users", status_code=303)

@@ -227,7 +227,8 @@ def upload_page(request: Request, principal: Viewer,
     return render(request, "upload.html", result=response_for(response, principal),
                   study=study, previews=uploaded_previews(request, study), error=None, terms=[],
                   filename=upload_label(file.filename or ""), kept=study.kept,
-                  may_keep=may_keep, measurements=measurement_rows({
+                  may_keep=may_keep, reads_reports=principal.allows(Role.CLINICIAN),
+                  measurements=measurement_rows({
                       "sex": study.sex, "measurements": study.measurements,
                       "measurement_flags": study.measurement_flags}))
 

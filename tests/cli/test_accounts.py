@@ -112,3 +112,61 @@ def test_changes_say_what_they_did_and_a_second_revoke_changes_nothing(env: Path
     actions = [(e["event_id"], e["action"]) for e in map(json.loads, exported.splitlines())]
     assert actions == [("110136", "C"), ("110136", "U"), ("110137", "C"), ("110136", "U"),
                        ("110136", "U"), ("110137", "D")]
+
+
+def test_a_new_password_ends_sessions_and_is_recorded(env: Path) -> None:
+    """A leaked password could only be handled by disabling the account."""
+    from accounts import Users, Via
+    from cmr_search.settings import Settings
+    from db import database_of
+
+    runner.invoke(app, ["users", "add", "bob", "--role", "viewer"],
+                  input="an old password\nan old password\n")
+    missing = runner.invoke(app, ["users", "set-password", "nobody"])
+    assert missing.exit_code == 1 and "no user 'nobody'" in missing.output
+    short = runner.invoke(app, ["users", "set-password", "bob"], input="short\nshort\n")
+    assert short.exit_code == 1 and "at least" in short.output
+    changed = runner.invoke(app, ["users", "set-password", "Bob"],
+                            input="a brand new secret\na brand new secret\n")
+    assert changed.exit_code == 0 and "bob has a new password" in changed.output
+    users = Users(database_of(Settings()))
+    assert users.authenticate("bob", "an old password") is None
+    principal = users.authenticate("bob", "a brand new secret")
+    assert principal is not None and principal.via is Via.SESSION
+    exported = runner.invoke(app, ["audit", "export", "--since", "2000-01-01"]).stdout
+    last = json.loads(exported.splitlines()[-1])
+    assert last["detail"] == {"password": "changed", "user": "bob"}
+    assert "brand new" not in exported
+
+
+def test_enabling_an_enabled_account_changes_nothing(env: Path) -> None:
+    runner.invoke(app, ["users", "add", "bob", "--role", "viewer", "--no-password"])
+    same = runner.invoke(app, ["users", "disable", "bob", "--enable"])
+    assert same.exit_code == 0 and "bob is already enabled" in same.output
+    exported = runner.invoke(app, ["audit", "export", "--since", "2000-01-01"]).stdout
+    assert len(exported.splitlines()) == 1  # the account's creation only
+
+
+def test_the_trail_of_a_missing_database_is_refused_not_intact(env: Path) -> None:
+    """A wrong data folder made an empty database and called its trail intact."""
+    for args in (["audit", "verify"], ["audit", "export", "--since", "2000-01-01"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1 and "no database at" in result.output, args
+    assert not (env / "db" / "cmr-search.sqlite3").exists()
+
+
+def test_an_edited_entry_is_exported_flagged_not_a_traceback(env: Path) -> None:
+    import sqlite3
+
+    runner.invoke(app, ["users", "add", "bob", "--role", "viewer", "--no-password"])
+    with sqlite3.connect(env / "db" / "cmr-search.sqlite3") as db:
+        db.execute("UPDATE audit_events SET detail = '{broken'")
+    assert "entry 1: changed" in runner.invoke(app, ["audit", "verify"]).output
+    exported = runner.invoke(app, ["audit", "export", "--since", "2000-01-01"])
+    assert exported.exit_code == 0 and "Traceback" not in exported.output
+    assert json.loads(exported.stdout.splitlines()[0])["detail"] == {"unreadable": "{broken"}
+
+
+def test_tokens_of_an_unknown_user_are_refused(env: Path) -> None:
+    result = runner.invoke(app, ["tokens", "list", "--user", "nobody"])
+    assert result.exit_code == 1 and "no user 'nobody'" in result.output

@@ -82,6 +82,11 @@ def test_an_admin_cannot_lock_themself_out(secured: Secured) -> None:
     assert down.status_code == 400 and "admin role from yourself" in down.text  # any case
     assert secured.app.state.users.get("admin").role is Role.ADMIN
     assert client.get("/admin/users").status_code == 200
+    # "enable" of an enabled account signed its person out everywhere, the admin too
+    same = client.post("/admin/users/admin/disable", data={"disabled": "false",
+                                                           "csrf_token": token})
+    assert same.status_code == 200
+    assert client.get("/admin/users", follow_redirects=False).status_code == 200
 
 
 def test_a_time_filter_that_is_not_a_time_is_refused(secured: Secured) -> None:

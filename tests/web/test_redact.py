@@ -59,3 +59,17 @@ def test_a_failure_reason_shows_no_folder_to_anyone() -> None:
         shown = payload_for(stored, Principal("x", role, Via.SESSION), Settings())
         assert shown["measurement_error"] == ("StudyReadError: the short-axis cine has a "
                                               "single slice")
+
+
+def test_a_viewer_walks_every_page_of_a_reported_study(secured: Secured) -> None:
+    """The study page answered a viewer 500 (its report sentences were left out, and the page
+    read them); every page said "No report" of a study whose report was only hidden."""
+    headers = secured.auth(Role.VIEWER)
+    impression = "Transmural LGE in the LAD territory"
+    for page in ("/study/1.1", "/similar/1.1", "/compare?a=1.1&b=2.1", "/?q=LGE&all=1"):
+        shown = secured.client.get(page, headers=headers)
+        assert shown.status_code == 200, (page, shown.text[-300:])
+        assert impression not in shown.text and "Dilated LV" not in shown.text, page
+        assert "Report not shown to your role." in shown.text, page
+    clinician = secured.client.get("/study/1.1", headers=secured.auth(Role.CLINICIAN))
+    assert impression in clinician.text and "not shown to your role" not in clinician.text
