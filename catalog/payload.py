@@ -61,6 +61,9 @@ class FindingSource(StrEnum):
 
     MEASUREMENTS = "measurements"
     MODEL = "model"
+    # the model scored it, but too few of the archive's reports state the finding (or its
+    # absence) to calibrate the score into a probability: it decides nothing
+    UNCALIBRATED = "uncalibrated"
 
 
 class VolumeCurves(BaseModel):

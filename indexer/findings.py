@@ -80,9 +80,14 @@ def measurement_fields(record: MeasurementRecord | None, sex: str) -> dict[str, 
     }
 
 
-def decide(scores: dict[Finding, float], record: MeasurementRecord | None,
-           sex: str) -> dict[str, Any]:
-    """Image findings, which source decided each, and the evidence in numbers."""
+def decide(scores: dict[Finding, float], record: MeasurementRecord | None, sex: str,
+           calibrated: frozenset[Finding] | None = None) -> dict[str, Any]:
+    """Image findings, which source decided each, and the evidence in numbers.
+
+    `calibrated`: the findings whose scores are probabilities (None: all). Without reports
+    (a research archive) a score is a fixed squashing of the model's raw score: shown as a
+    probability, it called hypertrophic hearts with an LVEF of 82 % dysfunctional.
+    """
     trusted, doubted = grades(record, sex) if record is not None and record.measured else ({},
                                                                                          {})
     shown, source, evidence = [], {}, {}
@@ -95,13 +100,21 @@ def decide(scores: dict[Finding, float], record: MeasurementRecord | None,
                 shown.append(finding.value)
             continue
         probability = scores.get(finding)
+        doubt = f"{doubted[finding].explain()} but QC-flagged" if finding in doubted else ""
         if probability is None:
+            if doubt:  # a measured-only finding read "not modelled"
+                evidence[finding.value] = f"{doubt}: not decided"
+            continue
+        if calibrated is not None and finding not in calibrated:
+            source[finding.value] = FindingSource.UNCALIBRATED
+            evidence[finding.value] = "; ".join(x for x in (
+                "not decided: too few reports in this archive say whether it is present to "
+                "calibrate the score", doubt)
+                if x)
             continue
         source[finding.value] = FindingSource.MODEL
-        text = f"model probability {probability:.2f}"
-        if finding in doubted:
-            text += f"; {doubted[finding].explain()} but QC-flagged"
-        evidence[finding.value] = text
+        evidence[finding.value] = "; ".join(x for x in (f"model probability {probability:.2f}",
+                                                        doubt) if x)
         if probability >= IMAGE_FINDING_THRESHOLD:
             shown.append(finding.value)
     return {"image_findings": sorted(shown), "image_finding_source": source,

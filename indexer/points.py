@@ -92,10 +92,11 @@ def to_point(record: EmbeddingRecord, calibration: dict[str, Platt],
     study was measured) its measurements, measurement vector and findings decided by them."""
     scores = {Finding(name): round(calibration[name](s), 4)
               for name, s in seen_scores(record).items() if name in calibration}
+    calibrated = frozenset(Finding(n) for n, platt in calibration.items() if platt.fitted)
     sex = record.payload.sex
     payload = type(record.payload).model_validate({  # the updates, validated and typed
         **record.payload.model_dump(), "image_scores": scores,
-        **measurement_fields(measured, sex), **decide(scores, measured, sex)})
+        **measurement_fields(measured, sex), **decide(scores, measured, sex, calibrated)})
     sparse: dict[str, SparseVector] = {}
     if payload.report:
         sparse[KEYWORDS] = keyword_document(payload.report)

@@ -32,6 +32,9 @@ class QcFlag(StrEnum):
     # another phase of the cine, drawn and finished the same way, holds a clearly smaller LV
     # than the one measured at end-systole (`es_excess_flags`)
     ES_NOT_SMALLEST = "es_not_smallest"
+    # the RV measured at end-systole (the LV's) is not smaller than at end-diastole, or its EF
+    # is out of range: one of the two RV contours is wrong, and every RV value depends on both
+    RV_ED_ES_UNCLEAR = "rv_ed_es_unclear"
     NO_BODY_SIZE = "no_body_size"
     NO_LGE_MYOCARDIUM = "no_lge_myocardium"  # the LV wall was not found on the LGE stack
     # the scar measure is not validated yet (it missed scars on the synthetic bench): every

@@ -155,6 +155,11 @@ def _measure(result: StudyResult) -> None:
     result.regional_shortening_pct = [[_round(x) for x in row] for row in motion.shortening_pct]
 
 
+def _number(values: dict[str, float | None], name: str) -> float:
+    x = values.get(name)
+    return float("nan") if x is None else float(x)
+
+
 def _qc(result: StudyResult) -> None:
     ed, es, v = result.masks[result.ed], result.masks[result.es], result.values
     volume = coverage_flags(ed) + slice_flags(ed, result.study.spacing_mm)
@@ -166,11 +171,14 @@ def _qc(result: StudyResult) -> None:
     if v.get("bsa_m2") is None:
         study_flags.append(QcFlag.NO_BODY_SIZE)
     no_rv = [QcFlag.NO_RV] if not (ed == Structure.RV_CAVITY).any() else []
+    # RVEDV 75 ml with RVESV 81 ml (RVEF -8 %) flagged only the EF, and RV dilation was
+    # graded from the unflagged RVEDV
+    rv_unclear = range_flag(_number(v, "rvef_pct"), EF_RANGE_PCT, QcFlag.RV_ED_ES_UNCLEAR) \
+        if (v.get("rvedv_ml") or 0) > 0 else []
     systole = es_excess_flags(curve, result.ed, result.es)
 
     def get(name: str) -> float:
-        x = v.get(name)
-        return float("nan") if x is None else float(x)
+        return _number(v, name)
 
     flags: dict[str, list[QcFlag]] = {}
     for name in v:
@@ -178,7 +186,7 @@ def _qc(result: StudyResult) -> None:
         if name.startswith(("lv", "max_wall")):
             f += volume + lv
         if name.startswith("rv"):
-            f += volume + no_rv
+            f += volume + no_rv + rv_unclear
         # the hypokinetic share compares the ES wall with the ED wall: an end-systole read
         # differently from its neighbours moves it as it moves the ESV
         if name.startswith(("lvef", "lvsv", "lvesv", "lv_hypokinetic")):

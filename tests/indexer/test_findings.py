@@ -47,3 +47,32 @@ def test_a_regional_wall_motion_abnormality_is_an_image_finding_of_the_measureme
     # a study whose regional motion could not be measured gets no such finding either way
     assert "regional_wall_motion_abnormality" not in decide({}, _record(), "F")[
         "image_finding_source"]
+
+
+def test_an_uncalibrated_score_decides_nothing_and_says_it_is_no_probability() -> None:
+    """Without reports the score is a fixed squashing of the raw one: at 0.95, shown as a
+    probability, it called hypertrophic hearts with an LVEF of 82 % (QC-flagged)
+    dysfunctional."""
+    doubted = _record({"lvef_pct": ["lv_not_closed"]})
+    doubted.values["lvef_pct"] = 82.0
+    scores = {Finding.LV_SYSTOLIC_DYSFUNCTION: 0.95, Finding.LV_DILATION: 0.9}
+    out = decide(scores, doubted, "M", calibrated=frozenset({Finding.LV_DILATION}))
+    assert "lv_systolic_dysfunction" not in out["image_findings"]
+    assert out["image_finding_source"]["lv_systolic_dysfunction"] is FindingSource.UNCALIBRATED
+    evidence = out["finding_evidence"]["lv_systolic_dysfunction"]
+    assert evidence.startswith("not decided: too few reports")
+    assert "82 %" in evidence and "QC-flagged" in evidence
+    assert out["image_finding_source"]["lv_dilation"] is FindingSource.MEASUREMENTS
+    # calibrated, the same score decides as before
+    assert "lv_systolic_dysfunction" in decide(scores, doubted, "M")["image_findings"]
+
+
+def test_a_doubted_measured_only_finding_says_so_instead_of_not_modelled() -> None:
+    record = _record()
+    record.values["lv_hypokinetic_wall_pct"] = 33.3
+    record.flags["lv_hypokinetic_wall_pct"] = ["es_not_smallest"]
+    out = decide({}, record, "F")
+    assert "regional_wall_motion_abnormality" not in out["image_findings"]
+    assert "regional_wall_motion_abnormality" not in out["image_finding_source"]
+    assert out["finding_evidence"]["regional_wall_motion_abnormality"] == (
+        "measured hypokinetic LV wall 33.3 %, above 25 (moderate) but QC-flagged: not decided")

@@ -6,7 +6,7 @@ import numpy as np
 
 from catalog import StudyPayload
 from cmr_search.vocab import Finding
-from indexer.points import calibrate, seen_scores, to_point
+from indexer.points import Platt, calibrate, seen_scores, to_point
 from indexer.records import EmbeddingRecord
 
 
@@ -23,13 +23,23 @@ def test_a_study_without_lge_images_has_no_lge_score_or_finding() -> None:
     with_lge = _record("1.2.4", ["sax_cine", "lge_sax"], lge=0.9)
     assert set(seen_scores(cine_only)) == {"lv_dilation"}
     assert set(seen_scores(with_lge)) == {"lge", "lv_dilation"}
-    calibration = calibrate([with_lge])
+    calibration = {"lge": Platt(20.0, 0.0, 5, 5), "lv_dilation": Platt(20.0, 0.0, 5, 5)}
     point = to_point(cine_only, calibration).payload
     assert "lge" not in point["image_scores"] and "lge" not in point["image_findings"]
     assert "lge" not in point["image_finding_source"]
     shown = to_point(with_lge, calibration).payload
     assert shown["image_scores"]["lge"] > 0.5 and "lge" in shown["image_findings"]
     assert "lv_dilation" in point["image_scores"]
+
+
+def test_a_score_calibrated_on_too_few_reports_decides_no_finding() -> None:
+    """A research archive has no reports: its scores are no probabilities."""
+    record = _record("1.2.4", ["sax_cine", "lge_sax"], lge=0.9)
+    calibration = calibrate([record])
+    assert not calibration["lge"].fitted
+    payload = to_point(record, calibration).payload
+    assert payload["image_scores"]["lge"] > 0.5 and "lge" not in payload["image_findings"]
+    assert payload["image_finding_source"]["lge"] == "uncalibrated"
 
 
 def test_the_aorta_is_scored_only_where_a_view_shows_it() -> None:

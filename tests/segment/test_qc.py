@@ -63,3 +63,25 @@ def test_an_end_systole_larger_than_another_phase_is_flagged() -> None:
     assert es_excess_flags([150.0, 90.0, 80.0], 0, 1) == []  # 10 ml: within 10 % of EDV
     assert es_excess_flags([150.0, 100.0], 0, 1) == []  # nothing else to compare with
     assert es_excess_flags(curve, 0, 9) == []
+
+
+def test_an_rv_larger_at_end_systole_doubts_every_rv_value() -> None:
+    """RVEDV 75 ml and RVESV 81 ml (RVEF -8 %) flagged the EF only, and RV dilation was graded
+    from the RVEDV as if it were sound."""
+    from segment.io import SaxStudy
+    from segment.study import measure_masks
+
+    def stack(cavity: float, rv: float) -> np.ndarray:
+        return np.stack([heart_slice((96, 96), cavity, 6, rv=rv) for _ in range(6)])
+
+    study = SaxStudy("rv", [np.zeros((6, 96, 96), np.float32)] * 2, [1, 2], (1.5, 1.5), 8.0,
+                     [np.eye(4)] * 2, ["ed", "es"], ed_hint=1, es_hint=2)
+    for rv_es, doubted in ((9.0, False), (13.0, True)):
+        result = measure_masks(study, {0: stack(14, 12), 1: stack(9, rv_es)}, 0, 1)
+        assert (result.values["rvesv_ml"] or 0) < (result.values["rvedv_ml"] or 0) \
+            or doubted
+        rv_flags = {k: f for k, f in result.flags.items() if k.startswith("rv")}
+        assert rv_flags and all((QcFlag.RV_ED_ES_UNCLEAR in f) is doubted
+                                for f in rv_flags.values()), rv_flags
+        assert QcFlag.RV_ED_ES_UNCLEAR not in result.flags["lvedv_ml"]
+        assert Structure.RV_CAVITY in result.masks[1]
