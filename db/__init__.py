@@ -5,7 +5,16 @@ files (SQLAlchemy, migrated by Alembic; SQLite by default, PostgreSQL by URL).
     database = open_database(settings_database_url)
 """
 
-from db.audit import Action, AuditEvent, AuditTrail, Entry, EventId, EventType, Outcome
+from db.audit import (
+    THROTTLED,
+    Action,
+    AuditEvent,
+    AuditTrail,
+    Entry,
+    EventId,
+    EventType,
+    Outcome,
+)
 from db.engine import Database, DatabaseError, database_of, open_database, sqlite_url
 from db.teaching import (
     Access,
@@ -18,6 +27,7 @@ from db.teaching import (
 )
 
 __all__ = [
+    "THROTTLED",
     "Access",
     "Action",
     "AuditEvent",

@@ -22,6 +22,8 @@ from db.engine import Database
 from db.tables import AuditEntry, AuditHead, User
 
 GENESIS = "0" * 64
+# how a sign-in refused unread (too many failures) begins its reason: not counted as a failure
+THROTTLED = "throttled:"
 
 
 class EventId(StrEnum):
@@ -206,16 +208,20 @@ class AuditTrail:
 
     def failed_sign_ins(self, client: str, user_name: str, window_s: float) -> tuple[int, int]:
         """Failed sign-ins in the last `window_s` seconds from `client`: of `user_name`
-        since its last success from there, and of any name."""
+        since its last success from there, and of any name. Attempts refused unread (while
+        throttled) are left out: counted, one request a minute kept an address (a whole
+        hospital behind one proxy) locked out for ever."""
         since = (datetime.now(UTC) - timedelta(seconds=window_s)).isoformat(
             timespec="microseconds")
-        query = select(AuditEntry.user_name, AuditEntry.outcome).where(
+        query = select(AuditEntry.user_name, AuditEntry.outcome, AuditEntry.detail).where(
             AuditEntry.time >= since, AuditEntry.event_id == EventId.USER_AUTHENTICATION.value,
             AuditEntry.event_type == EventType.LOGIN.value, AuditEntry.client == client[:64]
         ).order_by(AuditEntry.seq)
         by_name = by_client = 0
         with self.database.session() as session:
-            for name, outcome in session.execute(query):
+            for name, outcome, detail in session.execute(query):
+                if THROTTLED in detail:
+                    continue
                 failed = outcome != Outcome.SUCCESS
                 by_client += failed
                 if name == user_name[:80]:

@@ -7,6 +7,7 @@ new release's tables appear on its first start (and `cmr-search db upgrade` does
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
@@ -44,6 +45,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _private_file(path: Path) -> None:
+    """A new SQLite file (password and token hashes, the audit trail) readable by this
+    account only, in a folder of its own; SQLite gives its -wal and -shm files the same
+    permissions. It was 0644, readable by every account on the machine."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
 def _engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
@@ -54,8 +64,8 @@ def _engine(url: str) -> Engine:
         raise DatabaseError(f"database URL: {parsed.get_backend_name()} is not supported "
                             "(sqlite or postgresql)")
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.database and parsed.database != ":memory:":
+            _private_file(Path(parsed.database))
         engine = create_engine(parsed)  # a pool of connections, each with the pragmas below
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -65,6 +65,20 @@ def is_acdc_patient(folder: Path) -> bool:
     return (folder / "Info.cfg").is_file() and any(folder.glob("*.nii.gz"))
 
 
+def holds_research_studies(root: Path, looked_at: int = 200) -> bool:
+    """Whether `root` is a research dataset (ACDC-style patients in it, or one level down),
+    from at most `looked_at` folders: nothing of a hospital's is to be written into one."""
+    seen = 0
+    for level in (root, *sorted(p for p in root.iterdir() if p.is_dir())[:10]):
+        for folder in (p for p in level.iterdir() if p.is_dir()):
+            if is_acdc_patient(folder):
+                return True
+            seen += 1
+            if seen >= looked_at:
+                return False
+    return False
+
+
 _VOLUME_NAME = re.compile(r"(.+)_(?:frame\d\d|4d)\.nii\.gz")
 
 

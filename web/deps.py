@@ -20,9 +20,10 @@ from db import Action, EventId
 from indexer.embed import StudyEncoder
 from indexer.measure import SegmentationModel, SegmentationUnavailableError, checked_segmentation
 from indexer.upload import UploadedStudy, UploadLimits, study_from_upload, upload_label
+from reader.nifti import holds_research_studies
 from search import Page, QueryError, SearchEngine, SearchFilters, SearchResponse
 from vectorstore import VectorStore
-from web.auth import Forbidden, record
+from web.auth import Forbidden, record, refused
 
 logger = logging.getLogger(__name__)
 UPLOAD_PREVIEW_HOURS = 24  # an upload's result page stays whole for a day
@@ -76,10 +77,25 @@ def upload_preview_root(layout: DataLayout) -> Path:
 def upload_archive(request: Request) -> Path:
     """Where an uploaded study asked to be kept waits for the next index run."""
     configured: Path | None = request.app.state.settings.upload_archive
-    archive = (store_of(request).metadata() or {}).get("archive")
-    if configured is None and not archive:
+    if configured is not None:
+        return configured
+    archive = str((store_of(request).metadata() or {}).get("archive") or "")
+    if not archive:
         raise QueryError("no archive to keep the study in: set CMR_SEARCH_UPLOAD_ARCHIVE")
-    return configured or Path(str(archive))
+    # the index's own archive, unless it is none of the hospital's folders: a PACS address
+    # became a relative folder, and a research dataset (ACDC) got the upload's DICOM
+    if "://" in archive or not Path(archive).is_dir():
+        source = "a PACS" if "://" in archive else "a folder this server does not see"
+        raise QueryError(f"the index was built from {source}, no place to keep the study "
+                         "in: set CMR_SEARCH_UPLOAD_ARCHIVE")
+    try:
+        research = holds_research_studies(Path(archive))
+    except OSError:
+        research = True  # unreadable: not a place to write either
+    if research:
+        raise QueryError("the index's archive is a research dataset (ACDC-style NIfTI), no "
+                         "place for uploads: set CMR_SEARCH_UPLOAD_ARCHIVE")
+    return Path(archive)
 
 
 def upload_segmentation(settings: Settings) -> SegmentationModel | None:
@@ -105,6 +121,7 @@ def read_upload(request: Request, principal: Principal, file: UploadFile, add: b
     """An uploaded study read, embedded and searched with (kept for indexing when `add`, which
     needs a clinician); the audit trail records it."""
     if add and not principal.allows(Role.CLINICIAN):
+        refused(request, needs=Role.CLINICIAN.value)  # as every refusal of a role is
         raise Forbidden("keeping an upload for the index needs the clinician role")
     engine = engine_of(request)
     engine.check_ready()

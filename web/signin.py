@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from accounts import OidcError, OidcProvider, Principal
-from db import Action, EventId, EventType
+from db import THROTTLED, Action, EventId, EventType
 from web.auth import (
     client_address,
     failed_sign_in,
@@ -63,7 +63,7 @@ def login(request: Request, name: Annotated[str, Form(max_length=80)],
     by_name, by_client = request.app.state.audit.failed_sign_ins(
         client_address(request), who, THROTTLE_WINDOW_S)
     if by_name >= THROTTLE_PER_NAME or by_client >= THROTTLE_PER_CLIENT:
-        failed_sign_in(request, who, "throttled: too many failed sign-ins from this address")
+        failed_sign_in(request, who, f"{THROTTLED} too many failed sign-ins from this address")
         page = render(request, "login.html", 429, next=local_path(next),
                       error=f"Too many failed sign-ins from this computer: try again in "
                       f"{THROTTLE_WINDOW_S // 60} minutes, or ask an administrator.",

@@ -34,3 +34,18 @@ def test_bad_urls_are_one_line_errors(url: str, message: str) -> None:
     with pytest.raises(DatabaseError, match=message) as error:
         open_database(url)
     assert "hunter2" not in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_new_sqlite_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    """Password and token hashes and the audit trail were world-readable (0644)."""
+    import stat
+
+    from db import sqlite_url
+
+    path = tmp_path / "db" / "cmr-search.sqlite3"
+    database = open_database(sqlite_url(path))
+    database.close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    for sidecar in path.parent.glob("*-wal"):
+        assert stat.S_IMODE(sidecar.stat().st_mode) == 0o600

@@ -174,3 +174,14 @@ def test_the_media_audit_dedupe_holds_under_threads() -> None:
     with ThreadPoolExecutor(6) as pool:
         assert sum(pool.map(hammer, range(6))) > 0
     assert seen.first("someone else", "1.1")
+
+
+def test_a_viewer_asking_to_keep_an_upload_is_refused_and_recorded(secured: Secured) -> None:
+    """The 403 left no Security Alert, as every other refusal of a role does."""
+    refused = secured.client.post("/api/v1/upload", headers=secured.auth(Role.VIEWER),
+                                  files={"file": ("s.zip", b"PK\x05\x06" + b"\0" * 18)},
+                                  data={"add": "true"})
+    assert refused.status_code == 403 and "clinician" in refused.text
+    alerts = secured.app.state.audit.entries(event_id="110113")
+    assert any(e.detail.get("needs") == "clinician" and e.user_name == "viewer"
+               for e in alerts), alerts
