@@ -51,6 +51,15 @@ def _split(token: str) -> tuple[str, str] | None:
     return (parts[0], parts[1]) if len(parts) == 2 and all(parts) else None
 
 
+def token_id_of(token: str) -> str | None:
+    """The id part of a token shaped like ours (not secret: it names the row), for the trail
+    to tie a refused token to its account; None for anything else."""
+    parts = _split(token)
+    if parts is None or not parts[0].isalnum() or len(parts[0]) > 32:
+        return None
+    return parts[0]
+
+
 def _info(row: ApiToken, user: str) -> TokenInfo:
     return TokenInfo(row.token_id, user, row.name, row.created.isoformat(timespec="seconds"),
                      row.expires.isoformat(timespec="seconds"), row.revoked is not None,

@@ -137,6 +137,11 @@ def extract_zip(archive: Path, dest: Path, limits: UploadLimits = UploadLimits()
     and while unpacking); UploadError naming `label` (the uploaded file) otherwise."""
     label = label or archive.name
     if not zipfile.is_zipfile(archive):
+        with archive.open("rb") as handle:
+            started_as_zip = handle.read(4) == b"PK\x03\x04"
+        if started_as_zip:  # its end (the zip's directory) is missing: it was cut off
+            raise UploadError(f"{label}: a damaged or incomplete zip file (cut off before its "
+                              "end): upload it again")
         raise UploadError(f"{label}: not a zip file (upload the study's DICOM files, in "
                           "folders or not, as one .zip)")
     budget = limits.max_unpacked_bytes

@@ -228,7 +228,10 @@ def _pixel_problem(path: Path, ds: Dataset, pixels_at: int) -> str | None:
     if not syntax.is_compressed and not syntax.is_deflated:
         frames = _int(ds.get("NumberOfFrames")) or 1
         expected = int(ds.Rows) * int(ds.Columns) * (int(ds.get("BitsAllocated", 16)) // 8) * frames
-        if path.stat().st_size < pixels_at + expected:
+        size = path.stat().st_size
+        if size <= pixels_at:  # the header ends the file: "truncated" sent people looking
+            return "no pixel data (a header-only instance)"
+        if size < pixels_at + expected:
             return "truncated pixel data"
     return None
 

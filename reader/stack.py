@@ -115,6 +115,8 @@ def _decoded(path: Path) -> tuple[np.ndarray, bool]:
                 raise PixelError(f"{path}: a colour image ({samples} samples per pixel, "
                                  f"{photometric or 'no PhotometricInterpretation'}), not an MR "
                                  "magnitude image")
+            if not any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
+                raise PixelError(f"{path}: no pixel data (a header-only instance)")
             pixels = np.asarray(ds.pixel_array)
     except PixelError:
         raise

@@ -211,4 +211,7 @@ def facets(request: Request, principal: Viewer,
         check_text(q, "q")
     except ValueError as error:
         raise QueryError(str(error)) from None
+    # counts of an archive by free text are a query of it, as a search is
+    record(request, EventId.QUERY, Action.EXECUTE, q=q, mode=mode, facets=True,
+           filters=filters.model_dump(mode="json", exclude_defaults=True))
     return engine_of(request).facets(filters, q, mode)

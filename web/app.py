@@ -237,11 +237,15 @@ def _handlers(app: FastAPI) -> None:
     def sign_in(request: Request, error: SignInRequired) -> Response:
         if "authorization" in request.headers:  # credentials that proved nothing: a refusal
             refused(request, reason=str(error)[:200])
-        if _wants_json(request) or request.method != "GET":
+        from urllib.parse import quote, urlsplit
+
+        page = "text/html" in request.headers.get("accept", "")
+        if _wants_json(request) or (request.method != "GET" and not page):
             return JSONResponse({"detail": str(error)}, status_code=401,
                                 headers={"WWW-Authenticate": "Bearer"})
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        from urllib.parse import quote
+        if request.method != "GET":  # a form sent after the session ended got raw JSON
+            target = signin.local_path(urlsplit(request.headers.get("referer", "")).path)
 
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 

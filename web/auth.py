@@ -29,6 +29,7 @@ from accounts import (
     Via,
     check_name,
     role_from_claims,
+    token_id_of,
 )
 from db import Action, AuditEvent, EventId, EventType, Outcome
 
@@ -55,8 +56,10 @@ def _bearer(request: Request, header: str) -> Principal:
     token = header[7:].strip()
     if token.startswith("cmrs_"):
         principal = state.tokens.principal(token)
-        if principal is None:
-            raise SignInRequired("the API token is unknown, revoked or expired")
+        if principal is None:  # its id (not secret) ties the attempt to an account
+            token_id = token_id_of(token)
+            raise SignInRequired(f"the API token{' ' + token_id if token_id else ''} is "
+                                 "unknown, revoked or expired")
         return principal  # type: ignore[no-any-return]
     provider: OidcProvider | None = state.oidc
     if provider is None:

@@ -36,6 +36,10 @@ def test_unsafe_members_are_refused(tmp_path: Path, files: dict[str, bytes],
 def test_not_a_zip_and_no_study_name_the_upload(tmp_path: Path) -> None:
     with pytest.raises(UploadError, match=r"^notes\.txt: not a zip file"):
         study_from_upload(io.BytesIO(b"hello"), "notes.txt", FakeEncoder(), tmp_path)
+    whole = _zip({"a.dcm": b"x" * 4000})
+    with pytest.raises(UploadError, match=r"^cut\.zip: a damaged or incomplete zip file"):
+        study_from_upload(io.BytesIO(whole[:len(whole) // 2]), "cut.zip", FakeEncoder(),
+                          tmp_path)
     with pytest.raises(UploadError, match="no DICOM study found"):
         study_from_upload(io.BytesIO(_zip({"a.txt": b"x"})), "empty.zip", FakeEncoder(),
                           tmp_path)

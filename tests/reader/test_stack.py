@@ -164,3 +164,14 @@ def test_jpeg_ls_as_a_pacs_stores_it_is_read_as_the_uncompressed_series(
         assert np.array_equal(ds.pixel_array, pydicom.dcmread(
             tmp_path / "plain" / path.name).pixel_array)
     assert np.array_equal(_load(packed).images, _load(plain).images)
+
+
+def test_an_instance_without_pixel_data_says_so(tmp_path: Path) -> None:
+    """It read "pixel data cannot be decoded (AttributeError)"."""
+    paths = _series_of(tmp_path)
+    ds = pydicom.dcmread(paths[0])
+    del ds.PixelData
+    ds.save_as(paths[0])
+    found = read_headers(paths[0])
+    assert not isinstance(found, HeaderRead)
+    assert found.reason == "no pixel data (a header-only instance)"

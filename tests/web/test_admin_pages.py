@@ -17,12 +17,14 @@ def test_what_people_do_is_in_the_trail(secured: Secured) -> None:
                 headers=curator)
     client.get("/teaching/1/export.zip", headers=curator)
     client.post("/api/v1/upload", files={"file": ("s.zip", b"not a zip")}, headers=curator)
+    client.get("/api/v1/facets", params={"q": "dilated LV"}, headers=curator)
     trail = secured.app.state.audit.entries(user_name="curator")
     seen = [(e.event_id, e.action, e.study_uids) for e in trail]
     assert seen == [("110112", "E", []), ("110103", "R", ["1.1"]),
                     ("110112", "E", ["2.1", "3.1"]),
                     ("110103", "U", ["1.1"]), ("110103", "R", ["1.1"]),  # the file's page
-                    ("110106", "R", ["1.1"])]
+                    ("110106", "R", ["1.1"]), ("110112", "E", [])]  # counts by free text
+    assert trail[-1].detail["q"] == "dilated LV" and trail[-1].detail["facets"] is True
     assert trail[0].detail == {"q": "LGE", "mode": "both", "filters": {"vendor": ["siemens"]}}
     assert all(e.role == "curator" and e.client == "testclient" for e in trail)
 

@@ -214,3 +214,20 @@ def test_the_issuer_must_be_https_unless_on_loopback() -> None:
     with pytest.raises(OidcError, match="must be https"):
         OidcConfig("http://idp.hospital.example", CLIENT_ID)
     assert Role.ADMIN.allows(Role.VIEWER) and not Role.VIEWER.allows(Role.CLINICIAN)
+
+
+def test_a_form_sent_after_the_session_ended_goes_to_sign_in(secured: Secured) -> None:
+    """It answered a browser with raw JSON ({"detail": "sign in first"})."""
+    sent = secured.client.post("/teaching", data={"name": "x"}, follow_redirects=False,
+                               headers={"Accept": "text/html", "Referer":
+                                        "https://elsewhere.example/teaching?x=1"})
+    assert sent.status_code == 303 and sent.headers["location"] == "/login?next=/teaching"
+    script = secured.client.post("/teaching", data={"name": "x"})
+    assert script.status_code == 401 and script.json()["detail"]
+    token = "cmrs_abc123_not-the-secret"
+    refused = secured.client.get("/api/v1/studies/1.1",
+                                 headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == 401 and "token abc123 is unknown" in refused.text
+    alerts = secured.app.state.audit.entries(event_id="110113")
+    assert any("abc123" in str(e.detail) for e in alerts)
+    assert not any("not-the-secret" in str(e.detail) for e in alerts)
