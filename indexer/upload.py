@@ -70,6 +70,10 @@ class UploadedStudy:
     measurement_flags: dict[str, list[str]] = field(default_factory=dict)
     measure_error: str = ""  # why it was not measured, when measuring was asked
     sex: str = "unknown"  # PatientSex: the reference ranges the measurements are read against
+    # what reading left out or assumed ("sax_cine: IM_0004: pixel data cannot be decoded"): a
+    # short axis that could not be read was dropped without a word, and the search went on
+    # with the long axes alone
+    notes: list[str] = field(default_factory=list)
 
 
 def _check_member(label: str, member: zipfile.ZipInfo, limits: UploadLimits) -> PurePosixPath:
@@ -220,7 +224,8 @@ def embed_study(folder: Path, encoder: StudyEncoder, preview_root: Path,
     uploaded = UploadedStudy(study.study_instance_uid,
                              sorted(v for v in study.view_series if v in read), vectors,
                              previews, impression, skipped,
-                             sex=study.info.patient_sex or "unknown")
+                             sex=study.info.patient_sex or "unknown",
+                             notes=[_in_upload(n, folder, label) for n in assembly.clips.notes])
     if measured is not None:
         uploaded.measurements = {k: v for k, v in measured.values.items() if v is not None}
         uploaded.measurement_flags = {k: v for k, v in measured.flags.items() if v}

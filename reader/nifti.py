@@ -213,9 +213,14 @@ def load_acdc_stack(study: AcdcStudy) -> Stack:
 def acdc_stacks(study: AcdcStudy) -> StudyStacks:
     """The views of an ACDC patient: the short-axis cine only, in file order (base first)."""
     stack = load_acdc_stack(study)
+    notes = ["ACDC NIfTI: no orientation; slices in file order (base first)"]
+    if stack.images.shape[1] == 2:  # the player's 16 frames looked like an acquired cine
+        notes.append(f"ACDC NIfTI: only end-diastole and end-systole (frames {study.ed_frame} "
+                     f"and {study.es_frame} of {study.n_frames}); the frames between them are "
+                     "interpolated, and the timing is not the patient's")
     return StudyStacks(study.study_instance_uid, stack,
                        heart_center(stack, stack.images.shape[0] // 2), [study.study_instance_uid],
-                       notes=["ACDC NIfTI: no orientation; slices in file order (base first)"])
+                       notes=notes)
 
 
 def find_acdc(root: Path) -> list[AcdcStudy]:

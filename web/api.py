@@ -188,7 +188,7 @@ def upload(request: Request, principal: Viewer,
                       "already_indexed": study.already_indexed,
                       "measurements": study.measurements,
                       "flagged_measurements": sorted(study.measurement_flags),
-                      "measure_error": study.measure_error},
+                      "measure_error": study.measure_error, "reading_notes": study.notes},
             **response_for(response, principal).model_dump(mode="json")}
 
 

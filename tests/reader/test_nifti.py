@@ -48,6 +48,8 @@ def test_acdc_patient_becomes_short_axis_clips(tmp_path: Path, four_d: bool) -> 
     assert study.group == "NOR" and study.es_frame == 4
     stacks = acdc_stacks(study)
     assert not stacks.views and stacks.notes and stacks.sax.images.shape[0] == 6
+    # two released phases: the player's frames between them are no acquisition
+    assert any("interpolated" in n for n in stacks.notes) is not four_d
     clips = clips_from_stacks(stacks, ClipSpec(frames=8, size=48, pixel_mm=1.5))
     assert clips.cine_present[:3].all() and not clips.cine_present[3:].any()
     mid = clips.cine[CINE_SLOTS.index(ClipSlot.SAX_MID)].astype(np.float32)
