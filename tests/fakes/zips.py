@@ -6,6 +6,10 @@ import io
 import struct
 import zipfile
 from collections.abc import Callable
+from pathlib import Path
+
+import pydicom
+from pydicom.dataset import Dataset
 
 CONTENT = b"DICM" * 4096  # 16 KiB that packs well
 LOCAL, CENTRAL = b"PK\x03\x04", b"PK\x01\x02"
@@ -78,3 +82,23 @@ HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
     "members a and a/b": (file_and_folder, "both a file and a folder"),
     "compression bomb": (bomb, "times its"),
 }
+
+
+def zipped_study(folder: Path, change: Callable[[Dataset], bool] | None = None) -> bytes:
+    """A study's folder as an upload would zip it (paths from the folder's parent), each DICOM
+    file first offered to `change`, which edits the dataset and returns True to keep the edit
+    (False leaves the file as it was)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for path in sorted(folder.rglob("*")):
+            if not path.is_file():
+                continue
+            data = path.read_bytes()
+            if change is not None and data[128:132] == b"DICM":
+                ds = pydicom.dcmread(io.BytesIO(data))
+                if change(ds):
+                    out = io.BytesIO()
+                    ds.save_as(out)
+                    data = out.getvalue()
+            zf.writestr(str(path.relative_to(folder.parent)), data)
+    return buffer.getvalue()

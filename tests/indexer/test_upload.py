@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fakes.encoder import FakeEncoder
+from fakes.zips import zipped_study
 
 from catalog import REPORT, STUDY
 from indexer.upload import UploadError, extract_zip, study_from_upload
@@ -157,28 +158,21 @@ def test_a_view_that_cannot_be_read_is_named_in_the_uploads_notes(
         scanned: ScanResult, tmp_path: Path) -> None:
     """A short axis that could not be decoded was dropped without a word, and the upload was
     compared by its long axes alone."""
-    import pydicom
+    from pydicom.dataset import Dataset
 
     from cmr_search.vocab import View
 
     study = next(s for s in scanned.studies
                  if View.CH4_CINE in s.views.values() and View.SAX_CINE in s.views.values())
     ch4 = {uid for uid, view in study.views.items() if view is View.CH4_CINE}
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        for path in sorted(study.folder.rglob("*")):
-            if not path.is_file():
-                continue
-            data = path.read_bytes()
-            if data[128:132] == b"DICM" and pydicom.dcmread(
-                    path, stop_before_pixels=True).get("SeriesInstanceUID") in ch4:
-                ds = pydicom.dcmread(path)
-                ds.BitsAllocated, ds.BitsStored, ds.HighBit = 12, 12, 11  # undecodable
-                out = io.BytesIO()
-                ds.save_as(out)
-                data = out.getvalue()
-            zf.writestr(str(path.relative_to(study.folder.parent)), data)
-    buffer.seek(0)
+
+    def undecodable(ds: Dataset) -> bool:
+        if ds.get("SeriesInstanceUID") not in ch4:
+            return False
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit = 12, 12, 11
+        return True
+
+    buffer = io.BytesIO(zipped_study(study.folder, undecodable))
     got = study_from_upload(buffer, "scan.zip", FakeEncoder(), tmp_path / "previews")
     assert "4ch_cine" not in got.views and "sax_cine" in got.views
     assert any(n.startswith("4ch_cine: ") and "cannot be decoded" in n for n in got.notes)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 
 import pytest
+from fakes.zips import zipped_study
 from fastapi.testclient import TestClient
+from pydicom.dataset import Dataset
 
 from cmr_search.settings import Settings
 from reader.scan import Study, scan_archive
@@ -20,22 +20,12 @@ pytestmark = pytest.mark.slow  # indexes or trains with a real archive
 def zipped(study: Study, study_instance_uid: str | None = None) -> bytes:
     """The study's folder as a zip; with another StudyInstanceUID (a study the index does not
     hold) when given."""
-    import pydicom
+    def renamed(ds: Dataset) -> bool:
+        if study_instance_uid:
+            ds.StudyInstanceUID = study_instance_uid
+        return bool(study_instance_uid)
 
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        for path in sorted(study.folder.rglob("*")):
-            if not path.is_file():
-                continue
-            data = path.read_bytes()
-            if study_instance_uid and data[128:132] == b"DICM":
-                ds = pydicom.dcmread(io.BytesIO(data))
-                ds.StudyInstanceUID = study_instance_uid
-                out = io.BytesIO()
-                ds.save_as(out)
-                data = out.getvalue()
-            zf.writestr(str(path.relative_to(study.folder.parent)), data)
-    return buffer.getvalue()
+    return zipped_study(study.folder, renamed)
 
 
 def test_an_uploaded_study_finds_similar_studies(archive: Path, indexed_data: Path) -> None:
