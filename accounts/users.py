@@ -55,7 +55,10 @@ def check_name(name: str) -> str:
 def find_user(session: Session, name: str) -> User | None:
     """The account named `name`, its case aside ("Alice" signs in as "alice"): the exact
     name first, then the one account that matches without case (None when two do, from
-    before names were compared so)."""
+    before names were compared so). A name with a control character names nobody (PostgreSQL
+    refuses a NUL in a query: it was a 500 on the admin pages)."""
+    if any(ord(c) < 32 for c in name):
+        return None
     exact = session.scalars(select(User).where(User.name == name)).first()
     if exact is not None:
         return exact

@@ -15,7 +15,14 @@ from db.audit import (
     EventType,
     Outcome,
 )
-from db.engine import Database, DatabaseError, database_of, open_database, sqlite_url
+from db.engine import (
+    Database,
+    DatabaseError,
+    DatabaseInputError,
+    database_of,
+    open_database,
+    sqlite_url,
+)
 from db.teaching import (
     Access,
     Case,
@@ -36,6 +43,7 @@ __all__ = [
     "Collection",
     "Database",
     "DatabaseError",
+    "DatabaseInputError",
     "Entry",
     "EventId",
     "EventType",

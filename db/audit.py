@@ -188,7 +188,10 @@ class AuditTrail:
                 study_uid: str | None = None, limit: int | None = None,
                 newest_first: bool = False) -> list[Entry]:
         """Entries filtered by time (ISO 8601; `stored_time`: ValueError for another text),
-        user, event, study."""
+        user, event, study. A filter with a control character matches nothing (no entry
+        holds one, and PostgreSQL refuses a NUL in a query)."""
+        if any(ord(c) < 32 for c in (user_name or "") + (event_id or "") + (study_uid or "")):
+            return []
         query = select(AuditEntry)
         if since:
             query = query.where(AuditEntry.time >= stored_time(since))

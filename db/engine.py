@@ -18,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DataError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cmr_search.settings import Settings
@@ -30,6 +30,11 @@ MIGRATIONS = Path(str(files("db") / "migrations"))
 class DatabaseError(RuntimeError):
     """The database cannot be opened or migrated; the message says which and why (never the
     password)."""
+
+
+class DatabaseInputError(ValueError):
+    """A value the database refuses to store or compare (PostgreSQL: a NUL in text); the
+    request that sent it is at fault, not the server."""
 
 
 def sqlite_url(path: Path) -> str:
@@ -95,8 +100,12 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except DataError as error:  # a value the server cannot store: the caller's input
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else "bad value"
+            raise DatabaseInputError(f"the database refused a value: {reason}") from None
 
     def upgrade(self) -> None:
         """Apply every Alembic migration the database has not seen."""

@@ -24,7 +24,7 @@ from accounts import ApiTokens, OidcConfig, OidcProvider, Users
 from catalog import INDEX_VERSION, measurement_warnings, mismatch
 from cmr_search.settings import Settings
 from cmrclip.checkpoint import CheckpointError, checkpoint_folder, read_identity
-from db import AuditTrail, Database, TeachingFiles, database_of, import_legacy
+from db import AuditTrail, Database, DatabaseInputError, TeachingFiles, database_of, import_legacy
 from indexer.embed import StudyEncoder
 from indexer.upload import UploadError
 from reader.headers import ignore_pydicom_warnings
@@ -215,6 +215,7 @@ def _allowed(app: FastAPI, path: str) -> list[str]:
 def _handlers(app: FastAPI) -> None:
     @app.exception_handler(SearchError)
     @app.exception_handler(UploadError)
+    @app.exception_handler(DatabaseInputError)
     def search_error(request: Request, error: Exception) -> Response:
         status = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), 400)
         title = {404: "Not found", 503: "The index is not ready"}.get(status, "Bad request")

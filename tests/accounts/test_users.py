@@ -94,3 +94,19 @@ def test_the_open_servers_user_is_no_account_name(database: Database) -> None:
     users.add("alice", Role.VIEWER)
     with pytest.raises(AccountError, match="user 'alice' exists"):
         users.check_new("Alice")  # before the CLI asks for a password twice
+
+
+def test_a_name_with_a_control_character_names_nobody(database: Database) -> None:
+    """PostgreSQL refuses a NUL in a query: the admin pages answered 500."""
+    users = Users(database)
+    users.add("viewer", Role.VIEWER)
+    assert users.get("vi\x00ewer") is None and users.get("viewer\n") is None
+    with pytest.raises(AccountError, match="no user"):
+        users.set_role("vi\x00ewer", Role.ADMIN)
+
+
+def test_audit_filters_with_a_control_character_match_nothing(database: Database) -> None:
+    from db import AuditTrail
+
+    trail = AuditTrail(database)
+    assert trail.entries(user_name="a\x00") == [] == trail.entries(study_uid="1.2\x00")
