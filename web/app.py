@@ -37,6 +37,7 @@ from vectorstore.factory import open_index
 from web import admin_pages, contours, media, pages, signin, teaching_pages
 from web.api import router
 from web.auth import Forbidden, SeenStudies, SignInRequired, refused
+from web.owners import PreviewOwners
 from web.render import STATIC, validation_line
 from web.security import SecurityMiddleware
 
@@ -151,6 +152,7 @@ def _state(app: FastAPI, settings: Settings, database: Database | None,
     app.state.open_access = open_access
     app.state.media_files = {}
     app.state.seen_studies = SeenStudies()  # one per app: the media routes' audit dedupe
+    app.state.preview_owners = PreviewOwners()
 
 
 def create_app(settings: Settings, store: VectorStore | None = None,

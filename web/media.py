@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 from PIL import Image, ImageSequence
 from starlette.staticfiles import StaticFiles
@@ -25,6 +26,7 @@ from cmrclip.clips import ClipCache
 from vectorstore import StoreError
 from web.auth import require, viewed
 from web.deps import layout_of, store_of, study_encoder
+from web.owners import PreviewOwners
 
 logger = logging.getLogger(__name__)
 # previews and cines are patient images: a viewer's at least
@@ -142,8 +144,16 @@ def _files(request: Request, name: str) -> StaticFiles:
 
 @router.get("/media/previews/{path:path}")
 async def preview(request: Request, path: str) -> Response:
-    """An indexed study's animated preview or poster."""
-    return await _files(request, "previews").get_response(_relative(path), request.scope)
+    """An indexed study's animated preview or poster (Instances Accessed, once per person and
+    study in a while, as a cine strip is)."""
+    relative = _relative(path)
+    response = await _files(request, "previews").get_response(relative, request.scope)
+    if response.status_code == 200:
+        owners: PreviewOwners = request.app.state.preview_owners
+        uid = await run_in_threadpool(owners.owner, store_of(request), f"previews/{relative}")
+        if uid is not None:
+            await run_in_threadpool(viewed, request, [uid], media="preview")
+    return response
 
 
 @router.get("/media/uploads/previews/{path:path}")

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from fakes.web import Secured
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from accounts import Role
 from cmr_search.vocab import CINE_SLOTS, SAX_SLOTS
 from cmrclip.clips import ClipSpec, StudyClips, empty_clips
 from web.media import sax_slices
@@ -75,3 +77,19 @@ def test_the_study_page_says_which_view_could_not_be_read(client: TestClient,
     page = client.get("/study/1.1").text
     assert ("Reading the images: LVOT: LVOT/IM4.dcm: pixel data cannot be decoded "
             "(AttributeError)") in page
+
+
+def test_a_preview_fetched_by_url_is_in_the_trail_once(secured: Secured,
+                                                        tmp_path: Path) -> None:
+    """Previews are named by content, not study: a script could pull every result's cine and
+    leave no trace but its searches."""
+    folder = tmp_path / "previews"
+    folder.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(folder / "1.1.webp")
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(folder / "stray.webp")
+    headers = secured.auth(Role.CLINICIAN)
+    for _ in range(2):
+        assert secured.client.get("/media/previews/1.1.webp", headers=headers).status_code == 200
+    assert secured.client.get("/media/previews/stray.webp", headers=headers).status_code == 200
+    accessed = secured.app.state.audit.entries(event_id="110103", user_name="clinician")
+    assert [(e.study_uids, e.detail) for e in accessed] == [(["1.1"], {"media": "preview"})]
