@@ -126,6 +126,11 @@ def test_a_result_card_shows_the_heart_in_numbers_and_why_it_matched(
     card = flagged[flagged.index('data-href="/study/4.1"'):]
     card = card[:card.index("</li>")]
     assert 'class="uncertain" title="QC-flagged: uncertain' in card and "LVEF 30 %?" in card
+    # the study page's strip of similar cases too: six "undated · ? y Unknown · No report"
+    strip = client.get("/study/5.1").text
+    strip = strip[strip.index('<ol class="mini">'):]
+    strip = strip[:strip.index("</ol>")]
+    assert 'class="numbers small"' in strip and "LVEF" in strip
 
 
 def test_a_share_names_an_account_and_a_failed_add_makes_no_collection(
