@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from accounts import AccountError, AlreadyRevoked, PasswordError, Principal, Role, parse_role
 from db import Action, EventId
-from web.auth import in_person, record, require
+from web.auth import failed_sign_in, in_person, record, require
 from web.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -24,8 +24,10 @@ Text = Annotated[str, Query(max_length=80)]
 def _account_page(request: Request, principal: Principal, status: int = 200,
                   new_token: str | None = None, error: str | None = None) -> HTMLResponse:
     tokens = request.app.state.tokens.list(principal.name) if principal.user_id else []
+    account = request.app.state.users.get(principal.name) if principal.user_id else None
     return render(request, "account.html", status, tokens=tokens, new_token=new_token,
-                  error=error, has_account=principal.user_id is not None)
+                  error=error, has_account=principal.user_id is not None,
+                  is_local=account is not None and account.local)
 
 
 _IN_PERSON = [Depends(in_person)]  # before the form is read: a token gets 403, not 422
@@ -33,7 +35,9 @@ _IN_PERSON = [Depends(in_person)]  # before the form is read: a token gets 403, 
 IN_PERSON = frozenset({("POST", "/account/tokens"), ("POST", "/admin/users"),
                        ("POST", "/admin/users/{name}/role"),
                        ("POST", "/admin/users/{name}/disable"),
+                       ("POST", "/admin/users/{name}/password"), ("POST", "/account/password"),
                        ("POST", "/admin/tokens/{token_id}/revoke")})
+Secret = Annotated[str, Form(max_length=1024)]
 
 
 @router.get("/account", response_class=HTMLResponse)
@@ -67,6 +71,45 @@ def revoke_own(request: Request, principal: Anyone, token_id: TokenId) -> Respon
         return _account_page(request, principal, 404, error=str(error))
     record(request, EventId.USER_SECURITY_ATTRIBUTES_CHANGED, Action.DELETE, token=token_id)
     return RedirectResponse("/account", status_code=303)
+
+
+@router.post("/account/password", response_model=None, dependencies=_IN_PERSON)
+def change_password(request: Request, principal: Anyone, current: Secret, new: Secret,
+                    again: Secret) -> Response:
+    """One's own new password (a local account), the current one typed first; every session
+    of the account ends with it, this one too: sign in again with the new password."""
+    users = request.app.state.users
+    account = users.get(principal.name) if principal.user_id is not None else None
+    if account is None or not account.local:
+        return _account_page(request, principal, 400, error="this account signs in with the "
+                             "identity provider: change the password there")
+    if new != again:
+        return _account_page(request, principal, 400, error="the new password and its "
+                             "repetition differ")
+    if users.authenticate(principal.name, current) is None:  # throttled as a sign-in is
+        failed_sign_in(request, account.name, "wrong current password (password change)")
+        return _account_page(request, principal, 400, error="the current password is wrong")
+    try:
+        users.set_password(account.name, new)
+    except PasswordError as error:
+        return _account_page(request, principal, 400, error=str(error))
+    record(request, EventId.SECURITY_ROLES_CHANGED, Action.UPDATE, user=account.name,
+           password="changed by its owner")
+    return RedirectResponse("/login?changed=1", status_code=303)
+
+
+@router.post("/admin/users/{name}/password", response_model=None, dependencies=_IN_PERSON)
+def reset_password(request: Request, principal: Admin, name: Name,
+                   password: Secret) -> Response:
+    """An administrator gives an account a new password (a leaked one, a forgotten one): its
+    sessions end; the person signs in with the new one and should change it."""
+    try:
+        changed = request.app.state.users.set_password(name, password)
+    except (AccountError, PasswordError) as error:
+        return _users_page(request, 400, str(error))
+    record(request, EventId.SECURITY_ROLES_CHANGED, Action.UPDATE, user=changed.name,
+           password="set by an administrator")
+    return RedirectResponse("/admin/users", status_code=303)
 
 
 def _yourself(request: Request, principal: Principal, name: str) -> bool:

@@ -50,9 +50,9 @@ def _signed_in(request: Request, principal: Principal, target: str, how: str) ->
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: Next = "/") -> HTMLResponse:
+def login_form(request: Request, next: Next = "/", changed: bool = False) -> HTMLResponse:
     return render(request, "login.html", next=local_path(next), error=None,
-                  oidc=request.app.state.oidc is not None)
+                  oidc=request.app.state.oidc is not None, changed=changed)
 
 
 @router.post("/login", response_class=HTMLResponse, response_model=None)

@@ -122,3 +122,38 @@ def test_tokens_and_accounts_are_changed_in_person_not_with_a_token(secured: Sec
     assert added.status_code == 403 and secured.app.state.users.get("mallory") is None
     alerts = secured.app.state.audit.entries(event_id="110113")
     assert [e.detail["reason"] for e in alerts] == ["token, not signed in"] * 2
+
+
+def test_people_change_their_password_and_admins_reset_one(secured: Secured) -> None:
+    """A leaked password could only be handled by disabling the account."""
+    client = secured.client
+    client.post("/login", data={"name": "curator", "password": "curator password!",
+                                "csrf_token": csrf_of(client, "/login")})
+    token = csrf_of(client, "/account")
+    form = {"current": "curator password!", "new": "a brand new secret", "csrf_token": token}
+    differ = client.post("/account/password", data={**form, "again": "another secret!!"})
+    assert differ.status_code == 400 and "differ" in differ.text
+    wrong = client.post("/account/password", data={**form, "current": "not my password",
+                                                    "again": "a brand new secret"})
+    assert wrong.status_code == 400 and "current password is wrong" in wrong.text
+    done = client.post("/account/password", data={**form, "again": "a brand new secret"},
+                       follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/login?changed=1"
+    assert client.get("/account", follow_redirects=False).status_code == 303  # signed out
+    users = secured.app.state.users
+    assert users.authenticate("curator", "curator password!") is None
+    assert users.authenticate("curator", "a brand new secret") is not None
+    admin = secured.client
+    admin.post("/login", data={"name": "admin", "password": "admin password!",
+                               "csrf_token": csrf_of(admin, "/login")})
+    token = csrf_of(admin, "/admin/users")
+    short = admin.post("/admin/users/curator/password", data={"password": "short",
+                                                              "csrf_token": token})
+    assert short.status_code == 400 and "at least" in short.text
+    reset = admin.post("/admin/users/Curator/password",
+                       data={"password": "set by the admin!", "csrf_token": token})
+    assert reset.status_code == 200 and users.authenticate("curator", "set by the admin!")
+    changes = [e.detail for e in secured.app.state.audit.entries(event_id="110136")]
+    assert {"user": "curator", "password": "changed by its owner"} in changes
+    assert {"user": "curator", "password": "set by an administrator"} in changes
+    assert not any("secret" in str(c) for c in changes)
