@@ -12,6 +12,7 @@ from accounts import AccountError, AlreadyRevoked, PasswordError, Principal, Rol
 from db import Action, EventId
 from web.auth import failed_sign_in, in_person, record, require
 from web.pages import render
+from web.signin import throttled
 
 router = APIRouter(include_in_schema=False)
 Anyone = Annotated[Principal, Depends(require(Role.VIEWER))]
@@ -86,7 +87,10 @@ def change_password(request: Request, principal: Anyone, current: Secret, new: S
     if new != again:
         return _account_page(request, principal, 400, error="the new password and its "
                              "repetition differ")
-    if users.authenticate(principal.name, current) is None:  # throttled as a sign-in is
+    if throttled(request, account.name):  # guessing the current password is guessing one
+        return _account_page(request, principal, 429, error="too many wrong passwords from "
+                             "this computer: try again in 15 minutes")
+    if users.authenticate(principal.name, current) is None:
         failed_sign_in(request, account.name, "wrong current password (password change)")
         return _account_page(request, principal, 400, error="the current password is wrong")
     try:

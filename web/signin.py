@@ -55,15 +55,23 @@ def login_form(request: Request, next: Next = "/", changed: bool = False) -> HTM
                   oidc=request.app.state.oidc is not None, changed=changed)
 
 
+def throttled(request: Request, who: str) -> bool:
+    """Whether this address has failed too often lately (at signing in as `who`, or at all):
+    then the attempt is refused unread, and recorded so."""
+    by_name, by_client = request.app.state.audit.failed_sign_ins(
+        client_address(request), who, THROTTLE_WINDOW_S)
+    if by_name >= THROTTLE_PER_NAME or by_client >= THROTTLE_PER_CLIENT:
+        failed_sign_in(request, who, f"{THROTTLED} too many failed sign-ins from this address")
+        return True
+    return False
+
+
 @router.post("/login", response_class=HTMLResponse, response_model=None)
 def login(request: Request, name: Annotated[str, Form(max_length=80)],
           password: Annotated[str, Form(max_length=1024)],
           next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
     who = sign_in_name(request, name)
-    by_name, by_client = request.app.state.audit.failed_sign_ins(
-        client_address(request), who, THROTTLE_WINDOW_S)
-    if by_name >= THROTTLE_PER_NAME or by_client >= THROTTLE_PER_CLIENT:
-        failed_sign_in(request, who, f"{THROTTLED} too many failed sign-ins from this address")
+    if throttled(request, who):
         page = render(request, "login.html", 429, next=local_path(next),
                       error=f"Too many failed sign-ins from this computer: try again in "
                       f"{THROTTLE_WINDOW_S // 60} minutes, or ask an administrator.",

@@ -157,3 +157,16 @@ def test_people_change_their_password_and_admins_reset_one(secured: Secured) -> 
     assert {"user": "curator", "password": "changed by its owner"} in changes
     assert {"user": "curator", "password": "set by an administrator"} in changes
     assert not any("secret" in str(c) for c in changes)
+
+
+def test_guessing_the_current_password_is_throttled_as_signing_in_is(secured: Secured) -> None:
+    client = secured.client
+    client.post("/login", data={"name": "viewer", "password": "viewer password!",
+                                "csrf_token": csrf_of(client, "/login")})
+    form = {"current": "guess guess guess", "new": "a brand new secret",
+            "again": "a brand new secret", "csrf_token": csrf_of(client, "/account")}
+    for _ in range(5):
+        assert client.post("/account/password", data=form).status_code == 400
+    held = client.post("/account/password", data={**form, "current": "viewer password!"})
+    assert held.status_code == 429 and "try again in 15 minutes" in held.text
+    assert secured.app.state.users.authenticate("viewer", "viewer password!") is not None
