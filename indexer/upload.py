@@ -23,10 +23,13 @@ import numpy as np
 
 from catalog import REPORT
 from cmr_search.layout import ARCHIVE_UPLOADS
+from cmr_search.vocab import View
 from indexer.assemble import assemble_stacks, study_stacks
 from indexer.embed import StudyEncoder, point_vectors, report_texts
 from indexer.findings import measurement_vectors
 from indexer.measure import SegmentationModel, measure_study
+from indexer.payload import study_report
+from reader.nifti import AcdcStudy
 from reader.scan import Study, scan_archive
 
 logger = logging.getLogger(__name__)
@@ -169,10 +172,14 @@ def extract_zip(archive: Path, dest: Path, limits: UploadLimits = UploadLimits()
     return dest
 
 
-def read_study(folder: Path, label: str | None = None) -> tuple[Study, int]:
-    """The one study in `folder`, and how many files were skipped (errors name `label`)."""
+def read_study(folder: Path, label: str | None = None) -> tuple[Study | AcdcStudy, int]:
+    """The one study in `folder` (DICOM, or a research patient in the ACDC NIfTI layout), and
+    how many files were skipped (errors name `label`)."""
     label = label or folder.name
     result = scan_archive(folder, workers=1)
+    if not result.studies and len(result.research_studies) == 1:
+        # a researcher's real heart: "uploads take DICOM" left it no way to be compared
+        return result.research_studies[0], len(result.skipped)
     if not result.studies:
         by_reason = result.skipped_by_reason()
         if "study has no cine series" in by_reason:  # a study was found: say what it lacks
@@ -180,8 +187,8 @@ def read_study(folder: Path, label: str | None = None) -> tuple[Study, int]:
                               "cases are found by the cine; LGE or other series alone are not "
                               "enough)")
         if result.research_studies:
-            raise UploadError(f"{label}: a research (ACDC-style NIfTI) folder: uploads take "
-                              "DICOM; index the folder with `cmr-search index` instead")
+            raise UploadError(f"{label}: holds {len(result.research_studies)} research "
+                              "(ACDC-style NIfTI) patients; upload one patient's folder")
         reasons = ", ".join(f"{r} ({n})" for r, n in by_reason.most_common(3))
         raise UploadError(f"{label}: no DICOM study found"
                           + (f"; skipped: {reasons}" if reasons else ""))
@@ -208,23 +215,24 @@ def embed_study(folder: Path, encoder: StudyEncoder, preview_root: Path,
                           f"({_in_upload(str(error), folder, label)})") from None
     vectors = point_vectors(encoder.encode_clips([assembly.clips])[0])
     measured = None
+    sex = "unknown" if isinstance(study, AcdcStudy) else study.info.patient_sex or "unknown"
     if segmentation is not None:
         measured = measure_study(study, stacks, "upload", segmentation, encoder.spec)
-        vectors.update(measurement_vectors(measured, study.info.patient_sex or "unknown"))
+        vectors.update(measurement_vectors(measured, sex))
         if not measured.measured:
             logger.info("an uploaded study could not be measured")  # why: shown to the user
-    impression = study.report.impression if study.report else ""
-    if study.report is not None:
-        vectors[REPORT] = encoder.encode_texts([report_texts(study.report)[1]]).own[0]
+    report = study_report(study)
+    impression = report.impression if report else ""
+    if report is not None:
+        vectors[REPORT] = encoder.encode_texts([report_texts(report)[1]]).own[0]
     previews = {}
     for kind, preview in assembly.previews.items():
         previews[kind.value] = str(preview.animation.relative_to(preview_root))
         previews[f"{kind.value}_poster"] = str(preview.poster.relative_to(preview_root))
     read = assembly.clips.views_read()
-    uploaded = UploadedStudy(study.study_instance_uid,
-                             sorted(v for v in study.view_series if v in read), vectors,
-                             previews, impression, skipped,
-                             sex=study.info.patient_sex or "unknown",
+    views = [View.SAX_CINE.value] if isinstance(study, AcdcStudy) else list(study.view_series)
+    uploaded = UploadedStudy(study.study_instance_uid, sorted(v for v in views if v in read),
+                             vectors, previews, impression, skipped, sex=sex,
                              notes=[_in_upload(n, folder, label) for n in assembly.clips.notes])
     if measured is not None:
         uploaded.measurements = {k: v for k, v in measured.values.items() if v is not None}

@@ -171,7 +171,8 @@ def similar_post(request: Request, principal: Viewer, body: SimilarRequest) -> S
 
 @router.post("/upload")
 def upload(request: Request, principal: Viewer,
-           file: Annotated[UploadFile, File(description="a zipped DICOM study")],
+           file: Annotated[UploadFile, File(description="a zipped DICOM study (or one "
+                                            "ACDC-style NIfTI patient folder)")],
            view: Annotated[str | None, Form(max_length=20)] = None,
            limit: Annotated[int, Form(ge=1, le=MAX_LIMIT)] = 10,
            add: Annotated[bool, Form(description="keep the study in the archive for the next "

@@ -130,8 +130,8 @@ def test_a_study_whose_uid_is_no_folder_name_is_not_kept(tmp_path: Path, uid: st
 
 def test_a_study_without_cine_and_a_research_folder_say_what_they_are(
         scanned: ScanResult, tmp_path: Path) -> None:
-    """Both were "no DICOM study found": a study was found (LGE only), and the NIfTI folder
-    is one `cmr-search index` takes."""
+    """Both were "no DICOM study found": a study was found (LGE only), and a folder of NIfTI
+    patients is several studies."""
     from fakes.segment import acdc_folder
 
     from cmr_search.vocab import View
@@ -147,11 +147,29 @@ def test_a_study_without_cine_and_a_research_folder_say_what_they_are(
             files[str(path.relative_to(study.folder.parent))] = path.read_bytes()
     with pytest.raises(UploadError, match=r"^lge\.zip: the study has no cine series to compare"):
         study_from_upload(io.BytesIO(_zip(files)), "lge.zip", FakeEncoder(), tmp_path)
-    folder = acdc_folder(tmp_path / "acdc")
-    research = {f"{folder.name}/{p.name}": p.read_bytes() for p in folder.iterdir()}
-    with pytest.raises(UploadError, match=r"research \(ACDC-style NIfTI\) folder: uploads "
-                                          r"take DICOM; index the folder"):
+    research = {f"{folder.name}/{p.name}": p.read_bytes()
+                for folder in (acdc_folder(tmp_path / "acdc", name)
+                               for name in ("patient901", "patient902"))
+                for p in folder.iterdir()}
+    with pytest.raises(UploadError, match=r"holds 2 research \(ACDC-style NIfTI\) patients; "
+                                          r"upload one patient's folder"):
         study_from_upload(io.BytesIO(_zip(research)), "acdc.zip", FakeEncoder(), tmp_path)
+
+
+def test_a_research_patient_is_compared_by_its_short_axis(tmp_path: Path) -> None:
+    """ "Uploads take DICOM" left a researcher's real heart no way to be compared."""
+    from fakes.segment import acdc_folder
+
+    folder = acdc_folder(tmp_path / "acdc")
+    files = {f"{folder.name}/{p.name}": p.read_bytes() for p in folder.iterdir()}
+    got = study_from_upload(io.BytesIO(_zip(files)), "patient901.zip", FakeEncoder(),
+                            tmp_path / "previews")
+    assert got.study_instance_uid == "acdc-patient901" and got.views == ["sax_cine"]
+    assert STUDY in got.vectors and "sax" in got.previews and got.sex == "unknown"
+    assert got.impression == "" and any("ACDC NIfTI" in n for n in got.notes)
+    with pytest.raises(UploadError, match="is not a UID"):  # kept into a hospital's archive
+        study_from_upload(io.BytesIO(_zip(files)), "patient901.zip", FakeEncoder(),
+                          tmp_path / "previews", keep_in=tmp_path / "archive")
 
 
 def test_a_view_that_cannot_be_read_is_named_in_the_uploads_notes(
