@@ -8,25 +8,28 @@ with the committed CLIP checkpoint and segmentation model; then, through `Search
 - text-to-study precision@10 of five prompts ("dilated cardiomyopathy" -> DCM, ...);
 - study-to-study precision@5 by diagnosis group (Info.cfg) and 5-nearest-neighbour accuracy,
   for images alone, measurements alone and both fused ("more like this"), and for the
-  measurement vector built from the expert values (what a perfect segmentation would give).
+  measurement vector built from the expert values (what a perfect segmentation would give),
+  and for query by upload (each patient's folder zipped, without its expert masks).
 The diagnosis groups are never indexed: they only score the rankings.
 
-Run: .venv/bin/python bench/real_retrieval.py [--data-dir DIR] [--reuse]
+Run: .venv/bin/python bench/real_retrieval.py [--data-dir DIR] [--reuse] [--no-upload]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import zipfile
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from rich.console import Console
@@ -188,10 +191,43 @@ def expert_vector_ranking(experts: dict[str, dict[str, Any]]) -> dict[str, list[
             for i, uid in enumerate(uids)}
 
 
-def similar_table(engines: dict[str, SearchEngine], experts: dict[str, dict[str, Any]]
+def upload_ranking(engine: SearchEngine, settings: Settings,
+                   experts: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    """Each patient's folder zipped and sent through query by upload (read, measured and
+    embedded on the fly, as the page does), its own indexed copy left out of its results."""
+    from indexer.embed import StudyEncoder
+    from indexer.measure import checked_segmentation
+    from indexer.upload import study_from_upload
+
+    encoder = cast(StudyEncoder, engine.encoder)
+    segmentation = checked_segmentation(settings.segmentation_checkpoint, settings.measure_tta)
+    previews = Path(tempfile.mkdtemp(prefix="acdc-upload-previews-"))
+    ranked = {}
+    for done, uid in enumerate(sorted(experts), start=1):
+        folder = ACDC / "training" / uid.removeprefix("acdc-")
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as zf:
+            for path in sorted(folder.iterdir()):
+                if not path.name.endswith("_gt.nii.gz"):  # the expert masks stay out
+                    zf.write(path, f"{folder.name}/{path.name}")
+        buffer.seek(0)
+        study = study_from_upload(buffer, f"{folder.name}.zip", encoder, previews,
+                                  segmentation=segmentation)
+        response = engine.near_vectors(study.vectors, SearchFilters(), Page(limit=5),
+                                       study_instance_uid=study.study_instance_uid)
+        ranked[uid] = [r.study_instance_uid for r in response.results][:5]
+        print(f"query by upload {done}/{len(experts)}", end="\r", file=sys.stderr)
+    return ranked
+
+
+def similar_table(engines: dict[str, SearchEngine], experts: dict[str, dict[str, Any]],
+                  uploads: dict[str, list[str]] | None = None
                   ) -> tuple[Table, dict[str, dict[str, tuple[float, float]]]]:
     results = {name: _scores({uid: _neighbours(e, uid) for uid in experts}, experts)
                for name, e in engines.items()}
+    if uploads is not None:
+        results["query by upload (the patient's folder zipped, fused)"] = _scores(uploads,
+                                                                                  experts)
     results["expert measurement vector (upper bound)"] = _scores(
         expert_vector_ranking(experts), experts)
     table = Table(title="study-to-study precision@5 by group / 5-NN accuracy (ACDC, n=50)")
@@ -259,6 +295,8 @@ def main() -> None:
                         "a temporary folder)")
     parser.add_argument("--reuse", action="store_true", help="search an index already in "
                         "--data-dir instead of indexing again")
+    parser.add_argument("--no-upload", action="store_true", help="leave out query by upload "
+                        "(each patient read and measured again: about 3 minutes)")
     args = parser.parse_args()
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="acdc-retrieval-"))
     summary = build_index(data_dir, args.reuse)
@@ -276,7 +314,8 @@ def main() -> None:
                 for h in base.store.scroll(["study_instance_uid", "measurements"])}
     console.print(filter_table(base, experts, payloads))
     console.print(query_table(base, experts))
-    table, _ = similar_table(engines, experts)
+    uploads = None if args.no_upload else upload_ranking(base, settings, experts)
+    table, _ = similar_table(engines, experts, uploads)
     console.print(table)
     console.print(prompt_table(engines, experts))
     console.print(abbreviation_table(base, experts))
