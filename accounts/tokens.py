@@ -144,6 +144,18 @@ class ApiTokens:
                 query = query.where(ApiToken.user_id == (user.id if user else -1))
             return [_info(row, name) for row, name in session.execute(query)]
 
+    def revoke_all(self, user_name: str) -> tuple[str, ...]:
+        """Revoke every live token of an account (its password was reset: a token made with
+        a leaked password outlived the reset); the ids revoked."""
+        revoked = []
+        for token in self.list(user_name):
+            if not token.revoked:
+                try:
+                    revoked.append(self.revoke(token.token_id).token_id)
+                except AlreadyRevoked:  # revoked meanwhile
+                    continue
+        return tuple(revoked)
+
     def revoke(self, token_id: str, user_name: str | None = None) -> TokenInfo:
         """Revoke a token (only one's own, when `user_name` is given)."""
         with self.database.session() as session:

@@ -90,20 +90,26 @@ def add_user(ctx: typer.Context, name: str,
 
 @users_app.command("set-password")
 def set_password(ctx: typer.Context, name: str) -> None:
-    """Give an account a new password (asked twice); its sessions end at once."""
-    from accounts import AccountError, PasswordError, Users
+    """Give a local account a new password (asked twice); its sessions end and its API
+    tokens are revoked (a leaked password may have made some)."""
+    from accounts import AccountError, ApiTokens, PasswordError, Users
 
-    users = Users(_database(ctx))
-    if users.get(name) is None:  # before the password is typed twice
+    database = _database(ctx)
+    users = Users(database)
+    found = users.get(name)
+    if found is None:  # before the password is typed twice
         fail(f"no user {name!r}")
+    if not found.local:  # a local password would outlive the identity provider's say
+        fail(f"{found.name} signs in with the identity provider: its password is set there")
     secret = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
     try:
-        account = users.set_password(name, secret)
+        account = users.set_password(found.name, secret)
     except (AccountError, PasswordError) as error:
         fail(str(error))
-    _audit(ctx, "user", "U", user=account.name, password="changed")
-    console.print(f"{account.name} has a new password; its sessions are ended",
-                  highlight=False)
+    revoked = ApiTokens(database).revoke_all(account.name)
+    _audit(ctx, "user", "U", user=account.name, password="changed", tokens_revoked=revoked)
+    console.print(f"{account.name} has a new password; its sessions are ended and its "
+                  f"{len(revoked)} API tokens revoked", highlight=False)
 
 
 @users_app.command("list")

@@ -223,7 +223,7 @@ class AuditTrail:
         by_name = by_client = 0
         with self.database.session() as session:
             for name, outcome, detail in session.execute(query):
-                if THROTTLED in detail:
+                if str(_loaded(detail, {}).get("reason", "")).startswith(THROTTLED):
                     continue
                 failed = outcome != Outcome.SUCCESS
                 by_client += failed

@@ -51,8 +51,8 @@ class Intake:
         for item in self.source.studies(self.todo):
             key = self.options.key(item.study_instance_uid)
             if isinstance(item, Unavailable):
-                if item.permanent:
-                    self.not_indexable[key] = item.reason
+                if item.permanent and key in self.needs[0]:  # not one indexed already, only
+                    self.not_indexable[key] = item.reason      # fetched to be measured again
                 yield Unavailable(key, item.reason, item.permanent)
                 continue
             if deidentifier is None or not isinstance(item, Study):

@@ -95,8 +95,11 @@ class IndexSummary:
         for s in self.skipped:
             key = s["reason"].split(":")[0]
             reasons[key] = reasons.get(key, 0) + 1
+        # a PACS's failures (tried again) apart from what holds nothing to index: a nightly
+        # run's monitoring read both as one number
+        failed = sum(s.get("outcome") != "skipped" for s in self.skipped) if self.source else 0
         return {"indexed": self.indexed, "unchanged": self.unchanged,
-                "skipped": len(self.skipped), "skipped_by_reason": reasons,
+                "skipped": len(self.skipped), "failed": failed, "skipped_by_reason": reasons,
                 "skipped_items": self.skipped, "studies_found": self.studies_found,
                 "studies_in_index": self.studies_in_index, "seconds": round(self.seconds, 2),
                 "stages": {k: round(v, 2) for k, v in self.stages.items()},
@@ -260,15 +263,16 @@ def _same_mode(records: RecordStore, earlier: dict[str, str], deidentified: bool
 
 
 def _not_remembered(candidates: list[Candidate], fingerprints: dict[str, str],
-                    memory: SkipMemory, options: IndexOptions,
+                    on_disk: dict[str, str], memory: SkipMemory, options: IndexOptions,
                     summary: IndexSummary) -> list[Candidate]:
     """The candidates to look at: a study an earlier run found to hold nothing to index, at
-    the fingerprint it has now, is listed as skipped and neither fetched nor indexed."""
+    the fingerprint it has now, is listed as skipped and neither fetched nor indexed (one the
+    index holds at that fingerprint stays in it, whatever the memory says)."""
     kept = []
     for candidate in candidates:
         key = options.key(candidate.study_instance_uid)
         reason = memory.reason(key, fingerprints[key])
-        if reason is None:
+        if reason is None or on_disk.get(key) == fingerprints[key]:
             kept.append(candidate)
             continue
         del fingerprints[key]
@@ -294,12 +298,12 @@ def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEnc
     summary.studies_found = len(candidates)
     fingerprints = {options.key(c.study_instance_uid): options.stamped(c.fingerprint)
                     for c in candidates}
+    records = RecordStore(layout.embeddings, encoder.key)
+    on_disk = records.fingerprints()
     memory = SkipMemory(layout.not_indexable)
     if options.rebuild:
         memory.forget_all()
-    candidates = _not_remembered(candidates, fingerprints, memory, options, summary)
-    records = RecordStore(layout.embeddings, encoder.key)
-    on_disk = records.fingerprints()
+    candidates = _not_remembered(candidates, fingerprints, on_disk, memory, options, summary)
     if not options.rebuild:
         _same_mode(records, {k: v for k, v in on_disk.items() if k not in fingerprints},
                    options.deidentifier is not None)

@@ -106,5 +106,8 @@ def to_point(record: EmbeddingRecord, calibration: dict[str, Platt],
 
 
 def calibration_digest(calibration: dict[str, Platt]) -> str:
-    text = ";".join(f"{k}:{v.a}:{v.b}" for k, v in sorted(calibration.items()))
+    """What the published scores and findings depend on: the scalings and whether each is
+    fitted (an unfitted one decides nothing), so an index whose studies did not change is
+    republished when either does."""
+    text = ";".join(f"{k}:{v.a}:{v.b}:{v.fitted}" for k, v in sorted(calibration.items()))
     return hashlib.sha256(text.encode()).hexdigest()[:12]

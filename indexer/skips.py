@@ -77,7 +77,7 @@ class SkipMemory:
         now = today or datetime.now(UTC)
         try:
             seen = datetime.fromisoformat(found.seen).replace(tzinfo=UTC)
-        except ValueError:
+        except (TypeError, ValueError):  # a hand-edited file: look at the study again
             return None
         return found.reason if now - seen <= timedelta(days=MAX_AGE_DAYS) else None
 

@@ -77,6 +77,7 @@ class UploadedStudy:
     # short axis that could not be read was dropped without a word, and the search went on
     # with the long axes alone
     notes: list[str] = field(default_factory=list)
+    research: bool = False  # a research (ACDC-style NIfTI) patient: searched with, never kept
 
 
 def _check_member(label: str, member: zipfile.ZipInfo, limits: UploadLimits) -> PurePosixPath:
@@ -233,7 +234,8 @@ def embed_study(folder: Path, encoder: StudyEncoder, preview_root: Path,
     views = [View.SAX_CINE.value] if isinstance(study, AcdcStudy) else list(study.view_series)
     uploaded = UploadedStudy(study.study_instance_uid, sorted(v for v in views if v in read),
                              vectors, previews, impression, skipped, sex=sex,
-                             notes=[_in_upload(n, folder, label) for n in assembly.clips.notes])
+                             notes=[_in_upload(n, folder, label) for n in assembly.clips.notes],
+                             research=isinstance(study, AcdcStudy))
     if measured is not None:
         uploaded.measurements = {k: v for k, v in measured.values.items() if v is not None}
         uploaded.measurement_flags = {k: v for k, v in measured.flags.items() if v}
@@ -306,6 +308,9 @@ def study_from_upload(stream: BinaryIO, filename: str, encoder: StudyEncoder,
         if keep_in is not None and keep_unless is not None \
                 and keep_unless(study.study_instance_uid):
             study.already_indexed = True
+        elif keep_in is not None and study.research:  # it failed the whole upload, embedded
+            study.notes.append("a research (NIfTI) patient is not kept for the index: index "
+                               "its dataset with `cmr-search index` instead")
         elif keep_in is not None:
             study.kept = keep_for_indexing(folder, study.study_instance_uid, keep_in)
     return study

@@ -25,7 +25,7 @@ from pacs.client import (
 from pacs.polite import Polite
 from pacs.select import Selection, from_descriptions, from_metadata
 from reader.reports import ReportIndex
-from reader.scan import Study, scan_archive
+from reader.scan import NO_CINE, Study, scan_archive
 
 logger = logging.getLogger(__name__)
 
@@ -123,14 +123,24 @@ class PacsArchive:
             h.update(report.text.encode())
         return h.hexdigest()[:32]
 
-    def _select(self, uid: str) -> Selection:
+    def _select(self, study: RemoteStudy) -> Selection:
         started = time.perf_counter()
+        uid = study.study_instance_uid
         metadata = self.polite.call("metadata", lambda: self.client.study_metadata(uid))
         if metadata is not None:
+            # an empty or short answer (a study on nearline storage, or still arriving) is no
+            # "no cine": remembered so, the study was not asked for again for 90 days
+            if len(metadata) < max(study.instance_count or 0, 1):
+                raise PacsError(f"metadata: {len(metadata)} of {study.instance_count or 'some'} "
+                                "instances described (the study is asked for again at the "
+                                "next run)")
             selection = from_metadata(metadata)
         else:
-            selection = from_descriptions(self.polite.call(
-                "query series", lambda: self.client.find_series(uid)))
+            series = self.polite.call("query series", lambda: self.client.find_series(uid))
+            if not series:
+                raise PacsError("query series: no series listed (the study is asked for "
+                                "again at the next run)")
+            selection = from_descriptions(series)
         self.stats.add("select", started)
         return selection
 
@@ -147,7 +157,7 @@ class PacsArchive:
             self.stats.add("fetch", time.perf_counter(), reused=1)
         else:
             self.cache.discard(uid)
-            selection = self._select(uid)
+            selection = self._select(study)
             if selection.reason:
                 raise NotIndexableError(selection.reason)
             self.stats.add("select", time.perf_counter(),
@@ -181,9 +191,12 @@ class PacsArchive:
         started = time.perf_counter()
         scanned = scan_archive(folder, workers=1)
         self.stats.add("read", started)
-        if not scanned.studies:  # every wanted series arrived whole: reading again is the same
+        if not scanned.studies:
             reasons = sorted({s.reason for s in scanned.skipped}) or ["no images arrived"]
-            raise NotIndexableError(f"fetched series not usable: {reasons[0]}")
+            if NO_CINE in reasons:  # read whole, it has none: reading again is the same
+                raise NotIndexableError(f"fetched series not usable: {NO_CINE}")
+            # a file cut in transfer ("truncated pixel data") may come whole next time
+            raise PacsError(f"fetched series not usable: {reasons[0]}")
         study = scanned.studies[0]
         if study.report is None:
             study.report = self.reports.find(remote.accession_number,

@@ -106,6 +106,10 @@ def read_info(folder: Path) -> AcdcStudy:
         raise NiftiError(f"{info_path}: unreadable Info.cfg ({type(error).__name__})") from error
 
 
+# A cine volume's pixels as float32 at most: ACDC's largest 4D volume is under 100 MB
+MAX_VOLUME_BYTES = 2 * 2**30
+
+
 def finite_pixels(data: np.ndarray, path: Path) -> np.ndarray:
     """`data`, refused when any pixel is NaN or infinite: float NIfTI can hold them (a failed
     reconstruction or conversion), and one such pixel turns a whole slice's normalised image,
@@ -126,6 +130,13 @@ def read_volume(path: Path) -> tuple[np.ndarray, Any]:
         raise NiftiError(f"{path}: cannot read NIfTI ({type(error).__name__})") from error
     if image.get_data_dtype().kind == "c":  # casting would drop the imaginary part silently
         raise NiftiError(f"{path}: complex pixels (a phase or raw image), not a magnitude cine")
+    # the header's shape is checked before any pixel is read: 100 MB of gzipped zeros
+    # declaring 512 x 512 x 100 x 1000 asked for 100 GB and killed the server
+    declared = 4 * int(np.prod([int(n) for n in image.shape], dtype=np.int64))
+    if declared > MAX_VOLUME_BYTES:
+        raise NiftiError(f"{path}: the header declares {tuple(image.shape)} pixels "
+                         f"({declared / 2**30:.1f} GiB as float32), more than a cine's "
+                         f"{MAX_VOLUME_BYTES / 2**30:.0f} GiB")
     try:
         data = np.asarray(image.dataobj, dtype=np.float32)
     except Exception as error:

@@ -21,6 +21,8 @@ from reader.reports import ReportIndex, StudyReport, report_from_sr, text_report
 from reader.series import Series, assemble_series, deduplicate, stray_orientations
 
 logger = logging.getLogger(__name__)
+# why a study that was read whole is left out: it has nothing the index can use
+NO_CINE = "study has no cine series"
 
 _REPORT_INDEX_SUFFIXES = (".jsonl", ".csv")
 
@@ -157,7 +159,7 @@ def _build_study(info: StudyInfo, frames: list[FrameHeader], srs: list[tuple[Any
     report = report or index.find(info.accession_number, info.study_instance_uid)
     study.report = report
     if not study.has_cine:
-        skipped.append(Skipped(str(folder), "study has no cine series"))
+        skipped.append(Skipped(str(folder), NO_CINE))
         return None
     return study
 

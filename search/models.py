@@ -139,6 +139,7 @@ class Result(BaseModel):
     has_report: bool = False
     report_findings: list[str] = Field(default_factory=list)
     image_findings: list[str] = Field(default_factory=list)
+    # calibrated probabilities only (none for a finding scored without enough reports)
     image_scores: dict[str, float] = Field(default_factory=dict)
     measurements: dict[str, float] = Field(default_factory=dict, description="segmented "
                                            "short-axis cine; the unit ends each name")

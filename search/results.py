@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from catalog import VIEW_VECTORS, PayloadField, StudyPayload
+from catalog import VIEW_VECTORS, FindingSource, PayloadField, StudyPayload
 from search.explain import explanation, view_scores
 from search.models import (
     Interpretation,
@@ -30,7 +30,7 @@ RESULT_FIELDS = frozenset(f.value for f in (
     _F.STUDY_INSTANCE_UID, _F.STUDY_DATE, _F.AGE, _F.SEX, _F.VENDOR, _F.FIELD_STRENGTH, _F.VIEWS,
     _F.IMPRESSION, _F.REPORT, _F.HAS_REPORT, _F.REPORT_FINDINGS, _F.REPORT_SENTENCES,
     _F.IMAGE_FINDINGS, _F.IMAGE_SCORES, _F.REPORT_DIAGNOSES, _F.PREVIEWS, _F.PATIENT_KEY,
-    _F.MEASUREMENTS, _F.FLAGGED_MEASUREMENTS, _F.FINDING_EVIDENCE))
+    _F.MEASUREMENTS, _F.FLAGGED_MEASUREMENTS, _F.FINDING_EVIDENCE, _F.IMAGE_FINDING_SOURCE))
 VIEW_NAMES = tuple(VIEW_VECTORS.values())
 logger = logging.getLogger(__name__)
 Reference = np.ndarray | dict[str, np.ndarray] | None
@@ -117,7 +117,10 @@ def _result(hit: Hit, p: StudyPayload, rank: int, why: Any, others: list[OtherSt
         views=[v.value for v in p.views], impression=p.impression, has_report=p.has_report,
         report_findings=[f.value for f in p.report_findings],
         image_findings=[f.value for f in p.image_findings],
-        image_scores={f.value: s for f, s in p.image_scores.items()},
+        # probabilities only: a score calibrated on too few reports is none (the study's
+        # page and payload say so, with its source)
+        image_scores={f.value: s for f, s in p.image_scores.items()
+                      if p.image_finding_source.get(f) is not FindingSource.UNCALIBRATED},
         measurements={m.value: v for m, v in p.measurements.items()},
         flagged_measurements=[m.value for m in p.flagged_measurements],
         diagnoses=[d.value for d in p.report_diagnoses], previews=dict(p.previews),

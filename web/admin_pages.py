@@ -97,6 +97,7 @@ def change_password(request: Request, principal: Anyone, current: Secret, new: S
         users.set_password(account.name, new)
     except PasswordError as error:
         return _account_page(request, principal, 400, error=str(error))
+    # the tokens stay: their owner changed the password, and revokes a token on this page
     record(request, EventId.SECURITY_ROLES_CHANGED, Action.UPDATE, user=account.name,
            password="changed by its owner")
     return RedirectResponse("/login?changed=1", status_code=303)
@@ -106,13 +107,23 @@ def change_password(request: Request, principal: Anyone, current: Secret, new: S
 def reset_password(request: Request, principal: Admin, name: Name,
                    password: Secret) -> Response:
     """An administrator gives an account a new password (a leaked one, a forgotten one): its
-    sessions end; the person signs in with the new one and should change it."""
+    sessions end and its API tokens are revoked (one made with a leaked password outlived the
+    reset); the person signs in with the new one and should change it."""
+    state = request.app.state
+    account = state.users.get(name)
+    if account is None or not account.local:  # a local password would outlive the IdP's say
+        return _users_page(request, 400, f"no local account {name!r}: an account of the "
+                           "identity provider gets its password there")
+    if account.id == principal.user_id:  # a stolen session could lock the admin out
+        return _users_page(request, 400, "your own password: change it on your account page, "
+                           "with the current one")
     try:
-        changed = request.app.state.users.set_password(name, password)
+        changed = state.users.set_password(account.name, password)
     except (AccountError, PasswordError) as error:
         return _users_page(request, 400, str(error))
+    revoked = state.tokens.revoke_all(changed.name)
     record(request, EventId.SECURITY_ROLES_CHANGED, Action.UPDATE, user=changed.name,
-           password="set by an administrator")
+           password="set by an administrator", tokens_revoked=revoked)
     return RedirectResponse("/admin/users", status_code=303)
 
 

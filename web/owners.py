@@ -4,7 +4,7 @@ Previews are served by content-keyed paths (`previews/4c/4c61...webp`) that name
 fetching one by URL left no trace: a script could search, then pull every result's cine, and
 the trail held the searches only. The index's payloads say which study each preview belongs
 to; the map is read from the store once, and again on a path it does not know (a newer index),
-at most every `REFRESH_S`.
+at most every `REFRESH_S`, one read at a time.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import threading
 import time
 
 from catalog import PayloadField
-from vectorstore import StoreError, VectorStore
+from vectorstore import VectorStore
 
 logger = logging.getLogger(__name__)
 
-REFRESH_S = 60.0
+REFRESH_S = 300.0
 
 
 class PreviewOwners:
@@ -27,16 +27,24 @@ class PreviewOwners:
     def __init__(self) -> None:
         self._owners: dict[str, str] = {}
         self._read_at = float("-inf")
-        self._lock = threading.Lock()
+        self._scan = threading.Lock()  # one read of the store at a time
 
     def owner(self, store: VectorStore, path: str) -> str | None:
-        with self._lock:
-            if path not in self._owners and time.monotonic() - self._read_at > REFRESH_S:
-                self._read_at = time.monotonic()
-                try:
-                    self._owners = self._read(store)
-                except StoreError as error:  # no index yet: nothing to name
-                    logger.debug("preview owners unreadable: %s", error)
+        """The study `path` shows, or None (the file is served all the same)."""
+        found = self._owners.get(path)
+        if found is not None:
+            return found
+        # the requests that miss meanwhile wait for the one read and then look in its map
+        with self._scan:
+            found = self._owners.get(path)
+            if found is not None or time.monotonic() - self._read_at <= REFRESH_S:
+                return found  # a file no payload names (an older index's) reads rarely
+            self._read_at = time.monotonic()
+            try:
+                self._owners = self._read(store)
+            except Exception as error:  # noqa: BLE001  (a store down never fails a file)
+                logger.warning("which study a preview shows is unknown (%s): its fetch is "
+                               "not in the audit trail", type(error).__name__)
             return self._owners.get(path)
 
     @staticmethod

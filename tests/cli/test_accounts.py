@@ -116,7 +116,7 @@ def test_changes_say_what_they_did_and_a_second_revoke_changes_nothing(env: Path
 
 def test_a_new_password_ends_sessions_and_is_recorded(env: Path) -> None:
     """A leaked password could only be handled by disabling the account."""
-    from accounts import Users, Via
+    from accounts import ApiTokens, Users, Via
     from cmr_search.settings import Settings
     from db import database_of
 
@@ -126,16 +126,22 @@ def test_a_new_password_ends_sessions_and_is_recorded(env: Path) -> None:
     assert missing.exit_code == 1 and "no user 'nobody'" in missing.output
     short = runner.invoke(app, ["users", "set-password", "bob"], input="short\nshort\n")
     assert short.exit_code == 1 and "at least" in short.output
+    token = runner.invoke(app, ["tokens", "create", "bob", "script"]).stdout.strip()
     changed = runner.invoke(app, ["users", "set-password", "Bob"],
                             input="a brand new secret\na brand new secret\n")
     assert changed.exit_code == 0 and "bob has a new password" in changed.output
+    assert "its 1 API tokens revoked" in changed.output
     users = Users(database_of(Settings()))
     assert users.authenticate("bob", "an old password") is None
     principal = users.authenticate("bob", "a brand new secret")
     assert principal is not None and principal.via is Via.SESSION
     exported = runner.invoke(app, ["audit", "export", "--since", "2000-01-01"]).stdout
     last = json.loads(exported.splitlines()[-1])
-    assert last["detail"] == {"password": "changed", "user": "bob"}
+    assert last["detail"]["password"] == "changed" and len(last["detail"]["tokens_revoked"]) == 1
+    assert ApiTokens(database_of(Settings())).principal(token) is None
+    runner.invoke(app, ["users", "add", "carol", "--role", "viewer", "--no-password"])
+    idp = runner.invoke(app, ["users", "set-password", "carol"])
+    assert idp.exit_code == 1 and "identity provider" in idp.output
     assert "brand new" not in exported
 
 

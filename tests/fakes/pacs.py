@@ -37,6 +37,7 @@ class FakePacs:
     failing: set[str] = field(default_factory=set)  # studies whose fetch answers 503
     short: int | None = None  # each series fetch sends at most this many instances
     ignores_offset: bool = False  # every study search answers the first page
+    metadata_limit: int | None = None  # a metadata answer holds at most this many instances
     calls: Counter[str] = field(default_factory=Counter)
     fetched: list[tuple[str, str]] = field(default_factory=list)
     bytes_received: int = 0
@@ -96,7 +97,7 @@ class FakePacs:
         if not self.metadata:
             return None
         return [dcmread(i.path, stop_before_pixels=True, force=True)
-                for i in self.instances[study_instance_uid]]
+                for i in self.instances[study_instance_uid]][:self.metadata_limit]
 
     def fetch_series(self, study_instance_uid: str, series_instance_uid: str,
                      folder: Path) -> int:

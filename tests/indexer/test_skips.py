@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.skips import MAX_AGE_DAYS, SkipMemory
+from indexer.skips import MAX_AGE_DAYS, SkipMemory, _rules
 
 NOW = datetime(2026, 12, 6, tzinfo=UTC)
 
@@ -45,12 +45,32 @@ def test_forget_all_empties_the_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("body", ["{not json", '{"rules": "r0/0.0.1", "studies": {}}',
-                                  '{"studies": {"1.2": {"fingerprint": 1}}}', "[]"])
+                                  '{"rules": "RULES", "studies": {"1.2": {"fingerprint": 1}}}',
+                                  '{"rules": "RULES", "studies": {"1.2": {"fingerprint": "abc", '
+                                  '"reason": "no cine", "seen": 5}}}', "[]"])
 def test_a_damaged_or_foreign_file_forgets(tmp_path: Path, body: str) -> None:
     path = tmp_path / "m.json"
-    path.write_text(body)
+    path.write_text(body.replace("RULES", _rules()))  # this release's: the entries are read
     memory = SkipMemory(path)
-    assert len(memory) == 0 and memory.reason("1.2", "abc", NOW) is None
+    assert memory.reason("1.2", "abc", NOW) is None
     memory.remember("1.2", "abc", "no cine", NOW)
     memory.save()  # and is replaced whole
     assert json.loads(path.read_text())["studies"]["1.2"]["reason"] == "no cine"
+
+
+def test_a_study_the_index_holds_is_never_dropped_by_the_memory(tmp_path: Path) -> None:
+    """A study indexed before, fetched again to be measured, and then answered badly was
+    remembered, and the next run dropped it from the published index for 90 days."""
+    from indexer.pipeline import IndexOptions, IndexSummary, _not_remembered
+    from indexer.sources import Candidate
+
+    memory = SkipMemory(tmp_path / "m.json")
+    memory.remember("1.2.3", "fp", "study has no cine series")
+    memory.remember("1.2.4", "fp", "study has no cine series")
+    candidates = [Candidate("1.2.3", "fp", "pacs/1.2.3"), Candidate("1.2.4", "fp", "pacs/1.2.4")]
+    fingerprints = {"1.2.3": "fp", "1.2.4": "fp"}
+    summary = IndexSummary()
+    kept = _not_remembered(candidates, fingerprints, {"1.2.3": "fp"}, memory, IndexOptions(),
+                           summary)
+    assert [c.study_instance_uid for c in kept] == ["1.2.3"]
+    assert fingerprints == {"1.2.3": "fp"} and len(summary.skipped) == 1

@@ -167,9 +167,10 @@ def test_a_research_patient_is_compared_by_its_short_axis(tmp_path: Path) -> Non
     assert got.study_instance_uid == "acdc-patient901" and got.views == ["sax_cine"]
     assert STUDY in got.vectors and "sax" in got.previews and got.sex == "unknown"
     assert got.impression == "" and any("ACDC NIfTI" in n for n in got.notes)
-    with pytest.raises(UploadError, match="is not a UID"):  # kept into a hospital's archive
-        study_from_upload(io.BytesIO(_zip(files)), "patient901.zip", FakeEncoder(),
-                          tmp_path / "previews", keep_in=tmp_path / "archive")
+    asked = study_from_upload(io.BytesIO(_zip(files)), "patient901.zip", FakeEncoder(),
+                              tmp_path / "previews", keep_in=tmp_path / "archive")
+    assert asked.kept is None and not (tmp_path / "archive").exists()  # searched with all the same
+    assert any("not kept for the index" in n for n in asked.notes)
 
 
 def test_a_view_that_cannot_be_read_is_named_in_the_uploads_notes(

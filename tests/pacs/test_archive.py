@@ -12,7 +12,7 @@ from fakes.pacs import FakePacs
 from cmr_search.layout import DataLayout
 from cmr_search.settings import Settings
 from cmr_search.vocab import View
-from pacs import PacsAddress, PacsArchive, PacsError, open_pacs
+from pacs import NotIndexableError, PacsAddress, PacsArchive, PacsError, open_pacs
 from pacs.archive import StudyWindow
 from reader.classify import named_other
 from reader.reports import ReportSource
@@ -90,12 +90,30 @@ def test_a_study_without_cine_fails_with_its_reason(pacs_archive: Path,
                                                     tmp_path: Path) -> None:
     pacs = FakePacs(pacs_archive)
     archive = _archive(pacs, tmp_path)
-    remote = archive.list_studies()[0]
-    keep = [i for i in pacs.instances[remote.study_instance_uid]
+    uid = archive.list_studies()[0].study_instance_uid
+    keep = [i for i in pacs.instances[uid]
             if named_other(i.description)]  # localizers, scouts and maps only
-    pacs.instances[remote.study_instance_uid] = keep
-    with pytest.raises(PacsError, match="no cine"):
+    pacs.instances[uid] = keep
+    remote = next(s for s in archive.list_studies() if s.study_instance_uid == uid)
+    with pytest.raises(NotIndexableError, match="no cine"):
         archive.fetch(remote, "f")
+
+
+def test_an_empty_or_short_metadata_answer_is_tried_again_not_no_cine(
+        pacs_archive: Path, tmp_path: Path) -> None:
+    """A study on nearline storage answered no metadata: read as "no cine", it was remembered
+    and not asked for again for 90 days."""
+    pacs = FakePacs(pacs_archive)
+    archive = _archive(pacs, tmp_path)
+    remote = archive.list_studies()[0]
+    pacs.metadata_limit = 0
+    with pytest.raises(PacsError, match="0 of") as caught:
+        archive.fetch(remote, "f")
+    assert not isinstance(caught.value, NotIndexableError)
+    pacs.metadata_limit = 3
+    with pytest.raises(PacsError, match="3 of") as caught:
+        archive.fetch(remote, "f")
+    assert not isinstance(caught.value, NotIndexableError)
 
 
 def test_the_date_window_is_asked_of_the_pacs(pacs_archive: Path, tmp_path: Path) -> None:

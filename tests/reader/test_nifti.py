@@ -164,3 +164,17 @@ def test_a_renamed_patient_folder_is_read_by_its_volumes_names(tmp_path: Path) -
     assert study.folder == renamed and acdc_stacks(study).sax is not None
     # the folder names the study: a copy beside the original is not the same study twice
     assert study.study_instance_uid == "acdc-A"
+
+
+def test_a_header_declaring_a_huge_volume_is_refused_before_reading(tmp_path: Path) -> None:
+    """An upload of gzipped zeros declaring 512 x 512 x 100 x 1000 asked for 100 GB."""
+    from reader.nifti import read_volume
+
+    header = nib.Nifti1Header()
+    header.set_data_shape((512, 512, 100, 1000))
+    header.set_data_dtype(np.uint8)
+    path = tmp_path / "p_4d.nii"
+    with path.open("wb") as handle:  # the header alone: no pixel is ever written
+        handle.write(header.binaryblock + b"\0" * 4)
+    with pytest.raises(NiftiError, match=r"declares \(512, 512, 100, 1000\) pixels"):
+        read_volume(path)

@@ -150,12 +150,23 @@ def test_people_change_their_password_and_admins_reset_one(secured: Secured) -> 
     short = admin.post("/admin/users/curator/password", data={"password": "short",
                                                               "csrf_token": token})
     assert short.status_code == 400 and "at least" in short.text
+    tokens = secured.app.state.tokens
+    leaked = tokens.create("curator", "made with the leaked password")[1]
     reset = admin.post("/admin/users/Curator/password",
                        data={"password": "set by the admin!", "csrf_token": token})
     assert reset.status_code == 200 and users.authenticate("curator", "set by the admin!")
+    assert tokens.principal(leaked) is None  # it outlived the reset
+    own = admin.post("/admin/users/admin/password",
+                     data={"password": "set by myself!!", "csrf_token": token})
+    assert own.status_code == 400 and "your account page" in own.text
+    users.add("idp-person", Role.VIEWER)  # signs in with the identity provider only
+    idp = admin.post("/admin/users/idp-person/password",
+                     data={"password": "a local one too", "csrf_token": token})
+    assert idp.status_code == 400 and "identity provider" in idp.text
     changes = [e.detail for e in secured.app.state.audit.entries(event_id="110136")]
     assert {"user": "curator", "password": "changed by its owner"} in changes
-    assert {"user": "curator", "password": "set by an administrator"} in changes
+    assert any(c.get("password") == "set by an administrator" and len(c["tokens_revoked"]) == 2
+               for c in changes)  # the test's own token and the leaked one
     assert not any("secret" in str(c) for c in changes)
 
 

@@ -93,3 +93,16 @@ def test_a_preview_fetched_by_url_is_in_the_trail_once(secured: Secured,
     assert secured.client.get("/media/previews/stray.webp", headers=headers).status_code == 200
     accessed = secured.app.state.audit.entries(event_id="110103", user_name="clinician")
     assert [(e.study_uids, e.detail) for e in accessed] == [(["1.1"], {"media": "preview"})]
+
+
+def test_a_store_that_fails_never_fails_a_preview() -> None:
+    """Qdrant down (or its collection being rebuilt) turned static previews into 500s."""
+    from web.owners import PreviewOwners
+
+    class _Down:
+        def scroll(self, *args: object, **kwargs: object) -> object:
+            raise ConnectionError("qdrant is down")
+
+    owners = PreviewOwners()
+    assert owners.owner(_Down(), "previews/ab/abc.webp") is None  # type: ignore[arg-type]
+    assert owners.owner(_Down(), "previews/ab/abc.webp") is None  # type: ignore[arg-type]
