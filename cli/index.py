@@ -51,9 +51,11 @@ def _summary_table(summary: dict[str, Any], report: Path) -> None:
     # A PACS's failures are listed whole (each is tried again); what holds nothing to index
     # (a folder's junk files, a PACS's brain MRs) is no failure, and the first few do.
     items = summary["skipped_items"]
-    is_failure = [bool(summary["source"]) and i.get("outcome") != "skipped" for i in items]
-    failed = [("failed ", i) for i, bad in zip(items, is_failure, strict=True) if bad]
-    skipped = [("skipped", i) for i, bad in zip(items, is_failure, strict=True) if not bad]
+    from indexer.pipeline import is_failure  # loaded already: the run has just ended
+
+    bad = [is_failure(i, bool(summary["source"])) for i in items]
+    failed = [("failed ", i) for i, b in zip(items, bad, strict=True) if b]
+    skipped = [("skipped", i) for i, b in zip(items, bad, strict=True) if not b]
     shown = failed + skipped[:_SHOWN_SKIPS]
     for word, item in shown:
         out.print(f"{word} {item['path']}: {item['reason']}", highlight=False,

@@ -75,6 +75,12 @@ class IndexOptions:
         return hashlib.sha256(f"{self.recipe}\0{fingerprint}".encode()).hexdigest()[:32]
 
 
+def is_failure(skipped: dict[str, str], from_pacs: bool) -> bool:
+    """A PACS's study that could not be brought (tried again at the next run); a folder's
+    junk file, or a study holding nothing to index, is no failure."""
+    return from_pacs and skipped.get("outcome") != "skipped"
+
+
 @dataclass
 class IndexSummary:
     indexed: int = 0
@@ -97,7 +103,7 @@ class IndexSummary:
             reasons[key] = reasons.get(key, 0) + 1
         # a PACS's failures (tried again) apart from what holds nothing to index: a nightly
         # run's monitoring read both as one number
-        failed = sum(s.get("outcome") != "skipped" for s in self.skipped) if self.source else 0
+        failed = sum(is_failure(s, bool(self.source)) for s in self.skipped)
         return {"indexed": self.indexed, "unchanged": self.unchanged,
                 "skipped": len(self.skipped), "failed": failed, "skipped_by_reason": reasons,
                 "skipped_items": self.skipped, "studies_found": self.studies_found,

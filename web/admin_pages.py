@@ -114,7 +114,7 @@ def reset_password(request: Request, principal: Admin, name: Name,
     if account is None or not account.local:  # a local password would outlive the IdP's say
         return _users_page(request, 400, f"no local account {name!r}: an account of the "
                            "identity provider gets its password there")
-    if account.id == principal.user_id:  # a stolen session could lock the admin out
+    if _yourself(request, principal, name):  # a stolen session could lock the admin out
         return _users_page(request, 400, "your own password: change it on your account page, "
                            "with the current one")
     try:
