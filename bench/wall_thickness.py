@@ -18,7 +18,8 @@ from seg_common import agreement, agreement_table
 
 from phantom.geometry import short_axis_stack
 from phantom.labels import label_map, sample_scene
-from segment.measure import max_wall_thickness_mm
+from segment.measure import largest_mm, max_wall_thickness_mm, slice_wall_thickness_mm
+from segment.qc import wall_peak_flags
 from segment.synth import structure_lookup
 
 console = Console(width=120)
@@ -46,14 +47,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
-    truth, in_plane, across = [], [], []
+    truth, in_plane, across, peaked = [], [], [], []
     for _ in range(args.hearts):
         wall, stack, pixel, spacing = _heart(rng)
         truth.append(wall)
         # slices infinitely far apart show no tilt (the cosine is 1): the thickness as the
         # slice cuts it, the measure before the correction
         in_plane.append(max_wall_thickness_mm(stack, (pixel, pixel), math.inf))
-        across.append(max_wall_thickness_mm(stack, (pixel, pixel), spacing))
+        by_slice = slice_wall_thickness_mm(stack, (pixel, pixel), spacing)
+        across.append(largest_mm(by_slice))
+        peaked.append(bool(wall_peak_flags(by_slice)))
     t = np.asarray(truth)
     thick = t >= 15.0
     rows = {}
@@ -75,6 +78,14 @@ def main() -> None:
                       f"{int(np.sum((g >= 15) & thick))}/{int(thick.sum())}",
                       f"{int(np.sum((g >= 15) & ~thick))}/{int((~thick).sum())}")
     console.print(table)
+    # the QC flag must leave the phantom's true walls alone, hypertrophic or not
+    flagged = np.asarray(peaked)
+    check = Table(title="QC wall_peak_one_slice on true label maps")
+    for col in ("hearts", "flagged"):
+        check.add_column(col)
+    check.add_row("walls >= 15 mm", f"{int(flagged[thick].sum())}/{int(thick.sum())}")
+    check.add_row("thinner walls", f"{int(flagged[~thick].sum())}/{int((~thick).sum())}")
+    console.print(check)
 
 
 if __name__ == "__main__":

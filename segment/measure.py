@@ -195,10 +195,10 @@ def _through_plane_cosine(mask: np.ndarray, k: int, center: np.ndarray, angles: 
     return cosine
 
 
-def max_wall_thickness_mm(mask: np.ndarray, spacing_mm: tuple[float, float],
-                          slice_spacing_mm: float) -> float:
-    """Largest segmental wall thickness (mm) across the wall, over the slices where the LV is a
-    full ring.
+def slice_wall_thickness_mm(mask: np.ndarray, spacing_mm: tuple[float, float],
+                            slice_spacing_mm: float) -> list[float]:
+    """Each slice's largest segmental wall thickness (mm) across the wall; NaN where the LV
+    is not a full ring.
 
     Each ray's in-plane thickness is corrected for the wall's tilt against the slice: without
     it the apical slices, which cut the curving wall obliquely, made the maximum (walls under
@@ -208,15 +208,28 @@ def max_wall_thickness_mm(mask: np.ndarray, spacing_mm: tuple[float, float],
     cavity's convex outline (`compact_wall`).
     """
     mask = compact_wall(mask)
-    best = float("nan")
+    out: list[float] = []
     for k in range(mask.shape[0]):
         ring = ring_thickness(mask[k], spacing_mm)
         if ring is None or np.isnan(ring.thickness_mm).mean() > 0.1:
+            out.append(float("nan"))
             continue
-        value = max(aha_mid_segments(across_the_wall(ring, mask, k, spacing_mm,
-                                                     slice_spacing_mm)).values())
-        best = value if np.isnan(best) else max(best, value)
-    return best
+        out.append(max(aha_mid_segments(across_the_wall(ring, mask, k, spacing_mm,
+                                                        slice_spacing_mm)).values()))
+    return out
+
+
+def largest_mm(by_slice_mm: list[float]) -> float:
+    """The largest of the slices' wall thicknesses (mm); NaN when no slice was measured."""
+    finite = [x for x in by_slice_mm if np.isfinite(x)]
+    return max(finite) if finite else float("nan")
+
+
+def max_wall_thickness_mm(mask: np.ndarray, spacing_mm: tuple[float, float],
+                          slice_spacing_mm: float) -> float:
+    """Largest segmental wall thickness (mm) across the wall, over the slices where the LV is a
+    full ring (`slice_wall_thickness_mm`)."""
+    return largest_mm(slice_wall_thickness_mm(mask, spacing_mm, slice_spacing_mm))
 
 
 def compact_wall(mask: np.ndarray) -> np.ndarray:

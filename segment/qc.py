@@ -26,6 +26,9 @@ class QcFlag(StrEnum):
     VOLUME_OUT_OF_RANGE = "volume_out_of_range"
     MASS_OUT_OF_RANGE = "mass_out_of_range"
     SLICE_DISAGREEMENT = "slice_disagreement"
+    # the maximum wall thickness comes from one slice whose neighbours' walls are far thinner:
+    # an oblique apical cut or a stray contour, not hypertrophy (`wall_peak_flags`)
+    WALL_PEAK_ONE_SLICE = "wall_peak_one_slice"
     NO_LV = "no_lv"
     NO_RV = "no_rv"
     ED_ES_UNCLEAR = "ed_es_unclear"
@@ -55,6 +58,13 @@ ES_EXCESS_SHARE = 0.1
 # the last slice's LV cavity, as a share of the stack's largest, above which the apex was not
 # reached (a real apex closes with a narrow cavity)
 APICAL_CAVITY_SHARE = 0.35
+# how much thicker than the thicker of its neighbours the slice giving the maximum wall
+# thickness may be: hypertrophy, focal or not, spans neighbouring slices (6 to 10 mm apart) with
+# a wall that changes gradually; a wall half again as thick as on both sides is one slice's
+# reading (an apex cut obliquely, a papillary muscle drawn as wall); and thicker by more than
+# two pixels of a cine's 1.3 to 1.8 mm grid, so a thin wall's rounding is no peak
+WALL_PEAK_RATIO = 1.5
+WALL_PEAK_MARGIN_MM = 3.0
 
 
 def _areas(mask: np.ndarray, code: Structure) -> np.ndarray:
@@ -118,6 +128,21 @@ def slice_flags(mask: np.ndarray, spacing_mm: tuple[float, float]) -> list[QcFla
             return [QcFlag.SLICE_DISAGREEMENT]
     if shifts and max(shifts) > 15.0:
         return [QcFlag.SLICE_DISAGREEMENT]
+    return []
+
+
+def wall_peak_flags(by_slice_mm: list[float]) -> list[QcFlag]:
+    """The slice with the thickest wall (mm per slice, NaN where not measured) must be
+    confirmed by a neighbour: flagged when its wall is more than `WALL_PEAK_RATIO` times the
+    thicker neighbour's and `WALL_PEAK_MARGIN_MM` thicker, or when no neighbour was measured."""
+    values = np.asarray(by_slice_mm, dtype=float)
+    if not np.isfinite(values).any():
+        return []
+    k = int(np.nanargmax(values))
+    near = [values[j] for j in (k - 1, k + 1) if 0 <= j < len(values) and np.isfinite(values[j])]
+    if not near or (values[k] > WALL_PEAK_RATIO * max(near)
+                    and values[k] - max(near) > WALL_PEAK_MARGIN_MM):
+        return [QcFlag.WALL_PEAK_ONE_SLICE]
     return []
 
 

@@ -38,6 +38,7 @@ from segment.qc import (
     lv_closed_flags,
     range_flag,
     slice_flags,
+    wall_peak_flags,
 )
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,8 @@ class StudyResult:
     aha_mid: list[dict[str, Any]] = field(default_factory=list)
     # radial shortening (%) per middle slice and 60-degree sector from the septum
     regional_shortening_pct: list[list[float | None]] = field(default_factory=list)
+    # the end-diastolic wall's thickest segment per slice (mm, NaN where not a full ring)
+    wall_by_slice_mm: list[float] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -140,7 +143,8 @@ def _measure(result: StudyResult) -> None:
         v[f"{side}sv_ml"] = edv - esv
         v[f"{side}ef_pct"] = m.ejection_fraction_pct(edv, esv)
     v["lv_mass_g"] = _volumes(s, ed, Structure.LV_MYOCARDIUM) * m.MYOCARDIAL_DENSITY_G_PER_ML
-    v["max_wall_thickness_mm"] = m.max_wall_thickness_mm(ed, s.spacing_mm, s.slice_spacing_mm)
+    result.wall_by_slice_mm = m.slice_wall_thickness_mm(ed, s.spacing_mm, s.slice_spacing_mm)
+    v["max_wall_thickness_mm"] = m.largest_mm(result.wall_by_slice_mm)
     motion = regional_motion(ed, es, s.spacing_mm)
     v["lv_hypokinetic_wall_pct"] = motion.hypokinetic_wall_pct()
     bsa = bsa_m2(s.height_cm, s.weight_kg)
@@ -199,6 +203,8 @@ def _qc(result: StudyResult) -> None:
             f += range_flag(get("lvedv_ml"), LV_EDV_RANGE_ML, QcFlag.VOLUME_OUT_OF_RANGE)
         if name.startswith("rvedv"):
             f += range_flag(get("rvedv_ml"), RV_EDV_RANGE_ML, QcFlag.VOLUME_OUT_OF_RANGE)
+        if name.startswith("max_wall"):
+            f += wall_peak_flags(result.wall_by_slice_mm)
         if name.startswith("lv_mass"):
             f += range_flag(get("lv_mass_g"), LV_MASS_RANGE_G, QcFlag.MASS_OUT_OF_RANGE)
         flags[name] = list(dict.fromkeys(f))

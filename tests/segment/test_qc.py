@@ -14,6 +14,7 @@ from segment.qc import (
     open_ring_fraction,
     range_flag,
     slice_flags,
+    wall_peak_flags,
 )
 
 
@@ -85,3 +86,35 @@ def test_an_rv_larger_at_end_systole_doubts_every_rv_value() -> None:
                                 for f in rv_flags.values()), rv_flags
         assert QcFlag.RV_ED_ES_UNCLEAR not in result.flags["lvedv_ml"]
         assert Structure.RV_CAVITY in result.masks[1]
+
+
+def test_a_maximum_wall_thickness_no_neighbour_confirms_is_flagged() -> None:
+    nan = float("nan")
+    assert wall_peak_flags([8.0, 12.0, 11.0, 9.0]) == []
+    assert wall_peak_flags([16.0, 21.0, 17.0, 12.0]) == []  # hypertrophy over neighbours
+    assert wall_peak_flags([nan, 9.0, 11.8, 9.8, 7.4, 21.2]) == [QcFlag.WALL_PEAK_ONE_SLICE]
+    assert wall_peak_flags([9.0, 8.0, 13.4, 9.0]) == []  # under half again as thick
+    assert wall_peak_flags([6.0, 4.8, 7.7, nan]) == []  # a thin wall, under 3 mm more
+    assert wall_peak_flags([nan, 14.0, nan, 9.0]) == [QcFlag.WALL_PEAK_ONE_SLICE]  # alone
+    assert wall_peak_flags([nan, nan]) == []
+    assert wall_peak_flags([]) == []
+
+
+def test_an_apex_read_thick_doubts_the_maximum_wall_thickness_only() -> None:
+    """A NOR heart (ACDC patient066) measured 21.2 mm on its last slice, against 7.4 mm on the
+    slice above, and read severe LV hypertrophy with no doubt."""
+    from segment.io import SaxStudy
+    from segment.study import measure_masks
+
+    def stack(cavity: float, apex_wall: float) -> np.ndarray:
+        rings = [heart_slice((96, 96), cavity, 5, rv=12) for _ in range(5)]
+        return np.stack([*rings, heart_slice((96, 96), 5, apex_wall, rv=6)])
+
+    study = SaxStudy("apex", [np.zeros((6, 96, 96), np.float32)] * 2, [1, 2], (1.5, 1.5), 8.0,
+                     [np.eye(4)] * 2, ["ed", "es"], ed_hint=1, es_hint=2)
+    for apex_wall, doubted in ((5.0, False), (13.0, True)):
+        result = measure_masks(study, {0: stack(16, apex_wall), 1: stack(10, apex_wall)}, 0, 1)
+        wall = result.flags["max_wall_thickness_mm"]
+        assert (QcFlag.WALL_PEAK_ONE_SLICE in wall) is doubted, (result.wall_by_slice_mm, wall)
+        assert QcFlag.WALL_PEAK_ONE_SLICE not in result.flags["lvedv_ml"]
+        assert QcFlag.WALL_PEAK_ONE_SLICE not in result.flags["lv_mass_g"]
