@@ -49,7 +49,7 @@ _CHANGED_SINCE = {"m7": "scar burden", "m8": "maximum wall thickness",
                   "m15": "hearts with a slice the segmentation lost inside the stack",
                   "m16": "the end-systolic LV and RV borders",
                   "m17": "the RV's quality check",
-                  "m18": "the maximum wall thickness's quality check"}
+                  "m18": "hearts whose thickest wall one slice alone shows"}
 
 
 class IndexMismatchError(StoreError):
