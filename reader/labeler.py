@@ -58,9 +58,14 @@ _RV_BAD_FUNCTION = rf"(?:{_BAD_FUNCTION}|\bakine\w*|dyskine\w*)"
 # it, for "impaired RV function and LVEF of 60 %" says nothing bad of the LV
 _EF_WORSE = (rf"{_BAD_FUNCTION}\s+{{ef}}\b|\b{{ef}}\s+(?:(?:is|was)\s+)?(?:\w+ly\s+)?"
              rf"{_BAD_FUNCTION}")
-_GOOD = r"(?:normal|preserved|good|hyperdynamic|\bnl\b|non.?dilated|not dilated)"
+# "undilated", "non-enlarged": the size word negated inside the word, which no cue reaches
+# an ejection fraction no side names is the LV's, as reports and queries use it ("reduced
+# EF"); not one an RV or right ventricular stands before
+_BARE_EF = r"(?<!\brv )(?<!right ventricular )(?<!\bright )(?:ef|ejection fraction)"
+_GOOD = (r"(?:normal|preserved|good|hyperdynamic|\bnl\b|(?:non|un).?(?:dilat\w*|enlarg\w*)|"
+         r"not (?:dilat\w*|enlarg\w*))")
 _SIZE = r"(?:dilat\w*|dilation|enlarg\w*|\bdil\b|size|volume\w*|cavity)"
-_BIG = r"(?<!non-)(?<!non )(?:dilat\w*|dilation|enlarg\w*|\bdil\b)"
+_BIG = r"(?<!non-)(?<!non )(?<!non)(?<!un-)(?<!un)(?:dilat\w*|dilation|enlarg\w*|\bdil\b)"
 
 # a named LV wall or segment ("inferior", "anteroseptal", "apical"); "mid" and "basal" are levels;
 # the septum is the RV's wall too
@@ -137,7 +142,8 @@ _REGIONAL_ONLY = (r"^(?!.*(?:global|diffus|systolic|function|ejection fraction|\
 
 RULES: dict[Finding, _Rule] = {
     Finding.LV_SYSTOLIC_DYSFUNCTION: _Rule(
-        _re(rf"{_LV}.*{_FUNCTION}|{_FUNCTION}.*{_LV}|{_EF_WORSE.format(ef='lvef')}"),
+        _re(rf"{_LV}.*{_FUNCTION}|{_FUNCTION}.*{_LV}|{_EF_WORSE.format(ef='lvef')}|"
+            rf"{_EF_WORSE.format(ef=_BARE_EF)}"),
         _re(_BAD_FUNCTION), _re(_GOOD),
         # "LV inferior wall hypokinesis" is regional, unless global function is named too
         _re(_REGIONAL_ONLY)),
@@ -154,7 +160,7 @@ RULES: dict[Finding, _Rule] = {
         _re(r"\blge\b|enhancement|scar|fibrosis|infarct"),
         _re(r"\blge\b|enhancement|scar|fibrosis|infarct")),
     Finding.AORTIC_DILATION: _Rule(_re(r"aort\w*"), _re(rf"{_BIG}|aneurysm\w*|aortopathy"),
-                                   _re(r"normal|non.?dilated")),
+                                   _re(r"normal|(?:non|un).?(?:dilat\w*|enlarg\w*)")),
     Finding.PERICARDIAL_EFFUSION: _Rule(_re(r"pericardial (?:effusion|fluid|collection)|effusion"),
                                         _re(r"effusion|fluid|collection")),
     Finding.REGIONAL_WALL_MOTION_ABNORMALITY: _Rule(

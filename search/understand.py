@@ -43,6 +43,11 @@ _NORMAL = re.compile(r"\b(?:normal|preserved)\s+"
                      r"(lv|left\s+ventricular|rv|right\s+ventricular|biventricular)?\s*"
                      r"(size|volumes?|dimensions?|(?:systolic\s+)?function|wall\s+thickness"
                      r"|ejection\s+fraction|ef|lvef|rvef)\b", re.IGNORECASE)
+# the same the other way round, as a query is typed: "LVEF normal", "LV size is normal"
+_NORMAL_AFTER = re.compile(r"\b(lv|left\s+ventricular|rv|right\s+ventricular|biventricular)?\s*"
+                           r"(size|volumes?|(?:systolic\s+)?function|wall\s+thickness"
+                           r"|ejection\s+fraction|ef|lvef|rvef)\s+(?:is\s+|was\s+)?"
+                           r"(?:normal|preserved)\b", re.IGNORECASE)
 _NORMAL_RULES = {("lv", "size"): Finding.LV_DILATION, ("rv", "size"): Finding.RV_DILATION,
                  ("lv", "function"): Finding.LV_SYSTOLIC_DYSFUNCTION,
                  ("rv", "function"): Finding.RV_SYSTOLIC_DYSFUNCTION,
@@ -59,7 +64,7 @@ _NORMAL_MOTION = re.compile(r"\bnormal\s+(?:(?:lv|left\s+ventricular|biventricul
 def _normals(text: str) -> tuple[Finding, ...]:
     """Findings a "normal ..." phrase rules out (no side named: the LV, as reports mean)."""
     out: list[Finding] = []
-    for match in _NORMAL.finditer(text):
+    for match in (*_NORMAL.finditer(text), *_NORMAL_AFTER.finditer(text)):
         what = match.group(2).lower()
         side = (match.group(1) or ("rv" if what == "rvef" else "lv")).lower()
         aspect = "function" if "function" in what or what.endswith(("ef", "fraction")) \
@@ -109,9 +114,10 @@ class QueryIntent:
                 if w.lower() not in _STOP and len(w) > 1]
 
 
-def _split(text: str) -> tuple[str, str]:
-    """The affirmed and the negated parts: "HCM without LGE" -> ("HCM", "without LGE")."""
-    affirmed, denied = [], []
+def _split(text: str) -> tuple[str, str, str]:
+    """The affirmed and the negated parts: "HCM without LGE" -> ("HCM", "without LGE"), and
+    the negated clauses whole ("LV not dilated": cut at "not", the denial lost its subject)."""
+    affirmed, denied, whole = [], [], []
     for clause in clauses(text):
         at = negation_at(clause)
         if at is None:
@@ -119,7 +125,18 @@ def _split(text: str) -> tuple[str, str]:
             continue
         affirmed.append(clause[:at])
         denied.append(clause[at:])
-    return " . ".join(a for a in affirmed if a.strip()), " . ".join(denied)
+        whole.append(clause)
+    return (" . ".join(a for a in affirmed if a.strip()), " . ".join(denied),
+            " . ".join(whole))
+
+
+def _negated(*parts: str) -> tuple[Finding, ...]:
+    """The findings any part states absent: "without LGE", "LV not dilated", "undilated LV"."""
+    out: list[Finding] = []
+    for part in parts:
+        out += [f for f, label in label_findings(part).items()
+                if label.mention is Mention.NEGATIVE and f not in out]
+    return tuple(out)
 
 
 # abbreviations the text towers read worse than the words ("HCM" brought 4 HCM hearts in 10
@@ -161,15 +178,19 @@ def understand(text: str) -> QueryIntent:
     numbers = read_numbers(text)
     rest, open_ = either_way(numbers.rest)
     rest = _EITHER_END.sub(" ", rest)  # before the clauses: a comma splits one
-    affirmed, denied = _split(rest)
+    affirmed, denied, negated_clauses = _split(rest)
     # "reduced LVEF and preserved RVEF": the "normal ..." phrases rule out (`_normals`); left
     # in, the clause's "reduced" made the RV's dysfunction wanted as well
-    plain = _NORMAL.sub(" ", affirmed)
+    plain = _NORMAL_AFTER.sub(" ", _NORMAL.sub(" ", affirmed))
     positive = (Mention.POSITIVE, Mention.UNCERTAIN)
     wanted = {f: label.severity for f, label in label_findings(plain).items()
               if label.mention in positive}
-    ruled_out = tuple(f for f, label in label_findings(denied).items()
-                      if label.mention is Mention.NEGATIVE)
+    # the denials of whole clauses ("LV not dilated") and of the affirmed part ("non-dilated
+    # LV": no cue to cut at), but not of what the clause affirms before its cue ("dilated LV
+    # without LGE": the whole clause reads every finding in it denied)
+    ruled_out = _negated(denied)
+    ruled_out += tuple(f for f in _negated(negated_clauses, plain)
+                       if f not in wanted and f not in ruled_out)
     ruled_out += tuple(f for f in _normals(affirmed) if f not in ruled_out)
     diagnoses = named_diagnoses(affirmed)
     sides = alternatives(plain, rest)  # a side may name what the whole did not ("dilated or ...")

@@ -160,6 +160,15 @@ _RWMA = Finding.REGIONAL_WALL_MOTION_ABNORMALITY
     ("Impaired RVEF.", Finding.RV_SYSTOLIC_DYSFUNCTION, Mention.POSITIVE),
     ("LVEDV 150 ml, LVESV 60 ml, LVEF 60%.", Finding.LV_SYSTOLIC_DYSFUNCTION,
      Mention.NOT_MENTIONED),
+    # the size denied inside the word: "undilated" was read as dilated
+    ("The LV is undilated with normal function.", Finding.LV_DILATION, Mention.NEGATIVE),
+    ("Nondilated RV.", Finding.RV_DILATION, Mention.NEGATIVE),
+    ("The aortic root is undilated.", Finding.AORTIC_DILATION, Mention.NEGATIVE),
+    ("Mildly dilated LV.", Finding.LV_DILATION, Mention.POSITIVE),
+    # an ejection fraction no side names is the LV's; one an RV stands before is not
+    ("Reduced EF.", Finding.LV_SYSTOLIC_DYSFUNCTION, Mention.POSITIVE),
+    ("RV EF reduced.", Finding.LV_SYSTOLIC_DYSFUNCTION, Mention.NOT_MENTIONED),
+    ("RV EF reduced.", Finding.RV_SYSTOLIC_DYSFUNCTION, Mention.POSITIVE),
 ])
 def test_labeler_reads_negation_and_hedging(impression: str, finding: Finding,
                                             mention: Mention) -> None:

@@ -62,6 +62,22 @@ from search.understand import intent_filter, spelled_out, understand
     ("thickened aortic valve", {}, set()),
     ("reduced systolic wall thickening", {}, set()),
     ("septal thickening", {Finding.LV_HYPERTROPHY: None}, set()),
+    # the size denied inside the word or after its subject (from an audit: "undilated LV" was
+    # read as LV dilation wanted and brought the most dilated hearts; the others read nothing)
+    ("undilated LV", {}, {Finding.LV_DILATION}),
+    ("non-dilated LV", {}, {Finding.LV_DILATION}),
+    ("LV not dilated", {}, {Finding.LV_DILATION}),
+    ("the LV is not dilated", {}, {Finding.LV_DILATION}),
+    ("dilated LV without LGE", {Finding.LV_DILATION: None}, {Finding.LGE}),
+    ("severe LV dysfunction without RV involvement",
+     {Finding.LV_SYSTOLIC_DYSFUNCTION: Severity.SEVERE}, {Finding.RV_SYSTOLIC_DYSFUNCTION}),
+    # an EF no side names is the LV's; "normal" after its subject as before it
+    ("reduced EF", {Finding.LV_SYSTOLIC_DYSFUNCTION: None}, set()),
+    ("LVEF normal", {}, {Finding.LV_SYSTOLIC_DYSFUNCTION}),
+    ("dilated LV, LV function preserved", {Finding.LV_DILATION: None},
+     {Finding.LV_SYSTOLIC_DYSFUNCTION}),
+    ("reduced LVEF and RVEF normal", {Finding.LV_SYSTOLIC_DYSFUNCTION: None},
+     {Finding.RV_SYSTOLIC_DYSFUNCTION}),
 ])
 def test_findings_wanted_and_ruled_out(query: str, wanted: dict[Finding, Severity | None],
                                        ruled_out: set[Finding]) -> None:
