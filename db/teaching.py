@@ -24,12 +24,17 @@ from db.tables import Share
 MAX_NAME = 120
 MAX_NOTE = 4000
 MAX_TAG = 40
+MAX_TAGS = 20  # per case: 3,000 tags were accepted, bounded only by the request size
 EVERYONE = "*"
 
 
 class TeachingError(ValueError):
     """A bad collection name, note or tag, or a teaching file one may not change; the message
     says which."""
+
+
+class TeachingAccessError(TeachingError):
+    """A teaching file that is not there for the person asking, or not theirs to change."""
 
 
 class Access(StrEnum):
@@ -62,11 +67,23 @@ class Case:
 
 
 def parse_tags(text: str) -> list[str]:
-    tags = [t.strip().lower() for t in re.split(r"[,;]", text) if t.strip()]
+    tags = sorted({t.strip().lower() for t in re.split(r"[,;]", text) if t.strip()})
     for tag in tags:
         if len(tag) > MAX_TAG:
             raise TeachingError(f"tag {tag[:MAX_TAG]!r}...: at most {MAX_TAG} characters")
-    return sorted(set(tags))
+        if not tag.isprintable():  # a NUL or a terminal escape was stored and exported
+            raise TeachingError("tags: printable characters only")
+    if len(tags) > MAX_TAGS:
+        raise TeachingError(f"tags: at most {MAX_TAGS} per case")
+    return tags
+
+
+def _check_note(note: str) -> None:
+    if len(note) > MAX_NOTE:
+        raise TeachingError(f"note: at most {MAX_NOTE} characters")
+    # lines and tabs are a note's; a NUL, a bell or a terminal escape is not
+    if not note.replace("\n", " ").replace("\r", " ").replace("\t", " ").isprintable():
+        raise TeachingError("note: printable characters, lines and tabs only")
 
 
 def _now() -> datetime:
@@ -79,18 +96,30 @@ class TeachingFiles:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def create(self, owner: str, name: str) -> int:
-        """A new collection of `owner` (or the one of that name it already has)."""
+    @staticmethod
+    def _name(name: str) -> str:
         name = " ".join(name.split())
         if not name or len(name) > MAX_NAME:
             raise TeachingError(f"collection name: 1 to {MAX_NAME} characters")
         if not name.isprintable():  # a NUL, a terminal escape, a right-to-left override
             raise TeachingError("collection name: printable characters only")
+        return name
+
+    def find(self, owner: str, name: str) -> int | None:
+        """The id of `owner`'s collection of that name (spaces as `create` reads them)."""
+        name = self._name(name)
         with self.database.session() as session:
             found = session.scalars(select(CollectionRow.id).where(
                 CollectionRow.owner == owner, CollectionRow.name == name)).first()
-            if found is not None:
-                return int(found)
+            return None if found is None else int(found)
+
+    def create(self, owner: str, name: str) -> int:
+        """A new collection of `owner` (or the one of that name it already has)."""
+        found = self.find(owner, name)
+        if found is not None:
+            return found
+        name = self._name(name)
+        with self.database.session() as session:
             row = CollectionRow(name=name, owner=owner, created=_now())
             session.add(row)
             session.flush()
@@ -129,22 +158,21 @@ class TeachingFiles:
             return self._describe(session, row, user)
 
     def _editable(self, session: Session, collection_id: int, user: str,
-                  need: Access = Access.EDIT) -> CollectionRow:
+                  need: Access = Access.EDIT, doing: str = "share it") -> CollectionRow:
         row = session.get(CollectionRow, collection_id)
         access = self._access(session, row, user) if row is not None else None
         if row is None or access is None:
-            raise TeachingError(f"no teaching file {collection_id}")
+            raise TeachingAccessError(f"no teaching file {collection_id}")
         if _RANK[access] < _RANK[need]:
-            raise TeachingError(f"teaching file {collection_id}: "
-                                + ("only its owner may share it" if need is Access.OWN
+            raise TeachingAccessError(f"teaching file {collection_id}: "
+                                + (f"only its owner may {doing}" if need is Access.OWN
                                    else "shared with you to read, not to edit"))
         return row
 
     @staticmethod
     def check_case(note: str, tags: str) -> None:
         """TeachingError for a note or tags a case cannot hold (before anything is made)."""
-        if len(note) > MAX_NOTE:
-            raise TeachingError(f"note: at most {MAX_NOTE} characters")
+        _check_note(note)
         parse_tags(tags)
 
     def add(self, collection_id: int, user: str, uid: str, note: str, tags: str) -> None:
@@ -163,13 +191,42 @@ class TeachingFiles:
                             if changed else statement.on_conflict_do_nothing(
                                 index_elements=keys))
 
-    def remove(self, collection_id: int, user: str, case_id: int) -> None:
+    def _case(self, session: Session, collection_id: int, case_id: int) -> CaseRow:
+        row = session.get(CaseRow, case_id)
+        if row is None or row.collection_id != collection_id:
+            raise TeachingError(f"case {case_id} is not in teaching file {collection_id}")
+        return row
+
+    def remove(self, collection_id: int, user: str, case_id: int) -> str:
+        """Remove a case; its study's UID (for the trail: case ids are used again)."""
         with self.database.session() as session:
             self._editable(session, collection_id, user)
-            gone = session.execute(delete(CaseRow).where(
-                CaseRow.id == case_id, CaseRow.collection_id == collection_id))
-            if not getattr(gone, "rowcount", 1):  # it said "removed", and the trail too
-                raise TeachingError(f"case {case_id} is not in teaching file {collection_id}")
+            row = self._case(session, collection_id, case_id)
+            uid = str(row.study_instance_uid)
+            session.delete(row)
+            return uid
+
+    def edit_case(self, collection_id: int, user: str, case_id: int, note: str,
+                  tags: str) -> str:
+        """Replace a case's note and tags (empty clears them: adding again cannot); its UID."""
+        self.check_case(note, tags)
+        with self.database.session() as session:
+            self._editable(session, collection_id, user)
+            row = self._case(session, collection_id, case_id)
+            row.note, row.tags = note.strip(), ",".join(parse_tags(tags))
+            return str(row.study_instance_uid)
+
+    def delete(self, collection_id: int, user: str) -> list[str]:
+        """Delete a collection its owner no longer wants, its cases and shares; the UIDs it
+        held."""
+        with self.database.session() as session:
+            row = self._editable(session, collection_id, user, Access.OWN, "delete it")
+            uids = list(session.scalars(select(CaseRow.study_instance_uid)
+                                        .where(CaseRow.collection_id == collection_id)))
+            session.execute(delete(CaseRow).where(CaseRow.collection_id == collection_id))
+            session.execute(delete(Share).where(Share.collection_id == collection_id))
+            session.delete(row)
+            return [str(u) for u in uids]
 
     def share(self, collection_id: int, user: str, grantee: str, access: str) -> None:
         """Share with `grantee` ('*' = everyone) to read or edit; access 'none' withdraws it."""

@@ -53,8 +53,11 @@ def _numbers(payload: dict[str, Any]) -> str:
 
 
 def handout_zip(name: str, cases: list[tuple[Case, dict[str, Any]]], data_dir: Path,
-                css: str) -> bytes:
-    """One self-contained HTML file (previews inlined) and a plain-text index, zipped."""
+                css: str, missing: int = 0) -> bytes:
+    """One self-contained HTML file (previews inlined) and a plain-text index, zipped; the
+    collection's name and the tags are free text too, scrubbed as the notes are. `missing`:
+    cases left out, their studies no longer in the index."""
+    name = scrub_free_text(name)
     items = []
     for number, (case, payload) in enumerate(cases, 1):
         figures = []
@@ -65,16 +68,18 @@ def handout_zip(name: str, cases: list[tuple[Case, dict[str, Any]]], data_dir: P
                 figures.append(f'<figure><img src="{_data_uri(data_dir / path)}" '
                                f'alt="{label} cine"><figcaption>{label}</figcaption></figure>')
         impression = scrub_free_text(str(payload.get(F.IMPRESSION) or "")) or "(no report)"
-        tags = "".join(f'<span class="tag">{html.escape(t)}</span>' for t in case.tags)
+        tags = "".join(f'<span class="tag">{html.escape(scrub_free_text(t))}</span>'
+                       for t in case.tags)
         items.append(
             f'<section class="case"><h2>Case {number}</h2><p class="meta">'
             f'{html.escape(_who(payload))}</p>{_numbers(payload)}'
             f'<div class="views">{"".join(figures)}</div><h3>Impression</h3>'
             f'<p class="impression">{html.escape(impression)}</p><h3>Teaching note</h3>'
             f'<p>{html.escape(scrub_free_text(case.note)) or "-"}</p><p>{tags}</p></section>')
+    left_out = f" ({missing} more no longer in the index, left out)" if missing else ""
     page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>'
             f'{html.escape(name)}</title><style>{css}</style></head><body class="handout">'
-            f'<h1>{html.escape(name)}</h1><p class="meta">{len(cases)} cases. Exported '
+            f'<h1>{html.escape(name)}</h1><p class="meta">{len(cases)} cases{left_out}. Exported '
             f'{datetime.now(UTC):%Y-%m-%d}. No UIDs, names, IDs or dates from the headers; '
             f'the report and note text was scrubbed of dates, long numbers and titled names. '
             f'Read it before sharing: free text can hold what no rule finds.</p>'

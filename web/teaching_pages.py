@@ -6,6 +6,7 @@ change those they own or that are shared with them to edit.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Request
@@ -13,9 +14,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from accounts import AccountError, Principal, Role, check_name
 from catalog import PayloadField, point_id
-from db import Action, Case, EventId, TeachingError, TeachingFiles
+from db import Access, Action, Case, EventId, TeachingAccessError, TeachingError, TeachingFiles
 from db.teaching import EVERYONE
-from web.auth import record, require, viewed
+from indexer.deidentify import scrub_free_text
+from web.auth import record, refused, require, viewed
 from web.deps import indexed, layout_of, store_of
 from web.pages import render
 from web.redact import payload_for
@@ -38,6 +40,15 @@ def _not_found(request: Request, collection_id: int) -> HTMLResponse:
                   message=f"There is no teaching file {collection_id} shared with you.")
 
 
+def _cannot(request: Request, title: str, error: TeachingError, collection_id: int | None,
+            ) -> HTMLResponse:
+    """The page for a change refused; one to a file not the person's is a Security Alert in
+    the trail, as a refused role is."""
+    if isinstance(error, TeachingAccessError):
+        refused(request, teaching_file=collection_id, reason=str(error)[:120])
+    return render(request, "error.html", 400, title=title, message=str(error))
+
+
 @router.get("", response_class=HTMLResponse)
 def collections(request: Request, principal: Reader) -> HTMLResponse:
     return render(request, "teaching_list.html",
@@ -50,12 +61,22 @@ def create(request: Request, principal: Curator,
            name: Annotated[str, Form()] = "") -> Response:  # empty: the length's message
     files = _files(request)
     try:
-        collection_id = files.create(principal.name, name)
+        collection_id = _create(request, principal, name)
     except TeachingError as error:
         return render(request, "teaching_list.html", 400, may_create=True,
                       collections=files.collections(principal.name), error=str(error))
-    record(request, EventId.INSTANCES_ACCESSED, Action.CREATE, teaching_file=collection_id)
     return RedirectResponse(f"/teaching/{collection_id}", status_code=303)
+
+
+def _create(request: Request, principal: Principal, name: str) -> int:
+    """The person's collection of that name, made (and the trail told) when new."""
+    files = _files(request)
+    found = files.find(principal.name, name)
+    if found is not None:
+        return found
+    collection_id = files.create(principal.name, name)
+    record(request, EventId.INSTANCES_ACCESSED, Action.CREATE, teaching_file=collection_id)
+    return collection_id
 
 
 @router.post("/add", response_model=None)
@@ -63,20 +84,21 @@ def add(request: Request, principal: Curator, study_instance_uid: Annotated[str,
         collection_id: Annotated[str, Form()] = "", new_name: Annotated[str, Form()] = "",
         note: Annotated[str, Form()] = "", tags: Annotated[str, Form()] = "") -> Response:
     files = _files(request)
+    target: int | None = None
     try:
         if len(study_instance_uid) > 64 or not indexed(request, study_instance_uid):
             raise TeachingError(f"study {study_instance_uid[:64]} is not in the index")
         files.check_case(note, tags)  # before a new collection is made for it
+        _check_tags(tags)
         if new_name.strip():
-            target = files.create(principal.name, new_name)
+            target = _create(request, principal, new_name)
         elif collection_id.isascii() and collection_id.isdigit() and len(collection_id) < 10:
             target = int(collection_id)
         else:
             raise TeachingError("choose a teaching file or name a new one")
         files.add(target, principal.name, study_instance_uid, note, tags)
     except TeachingError as error:
-        return render(request, "error.html", 400, title="Cannot add the case",
-                      message=str(error))
+        return _cannot(request, "Cannot add the case", error, target)
     record(request, EventId.INSTANCES_ACCESSED, Action.UPDATE, [study_instance_uid],
            teaching_file=target, change="add case")
     return RedirectResponse(f"/teaching/{target}", status_code=303)
@@ -88,21 +110,66 @@ def collection(request: Request, principal: Reader, collection_id: RowId) -> HTM
     if found is None:
         return _not_found(request, collection_id)
     cases = _with_payloads(request, principal, collection_id)
-    viewed(request, [c.study_instance_uid for c, _ in cases], teaching_file=collection_id)
-    return render(request, "teaching_detail.html", collection=found, cases=cases)
+    viewed(request, [c.study_instance_uid for c, p in cases if p], teaching_file=collection_id)
+    if not principal.allows(Role.CLINICIAN):  # a viewer reads no report text, nor raw notes
+        cases = [(_scrubbed(c), p) for c, p in cases]
+    return render(request, "teaching_detail.html", collection=found, cases=cases,
+                  may_edit=found.access is not Access.READ and principal.allows(Role.CURATOR))
+
+
+def _check_tags(tags: str) -> None:
+    """Tags are for findings and themes: one the free-text scrubber would change (a titled
+    name, an ID, a date) is refused, as the handout would print it."""
+    for raw in re.split(r"[,;]", tags):
+        tag = raw.strip()
+        if tag and scrub_free_text(tag) != tag:
+            raise TeachingError(f"tag {tag[:40]!r} looks like a name, an ID or a date: tags "
+                                "name findings and themes")
+
+
+def _scrubbed(case: Case) -> Case:
+    return Case(case.id, case.study_instance_uid, scrub_free_text(case.note),
+                [scrub_free_text(t) for t in case.tags], case.added)
 
 
 @router.post("/{collection_id}/remove/{case_id}", response_model=None)
 def remove(request: Request, principal: Curator, collection_id: RowId,
            case_id: RowId) -> Response:
     try:
-        _files(request).remove(collection_id, principal.name, case_id)
+        uid = _files(request).remove(collection_id, principal.name, case_id)
     except TeachingError as error:
-        return render(request, "error.html", 400, title="Cannot remove the case",
-                      message=str(error))
-    record(request, EventId.INSTANCES_ACCESSED, Action.UPDATE, teaching_file=collection_id,
-           change="remove case", case=case_id)
+        return _cannot(request, "Cannot remove the case", error, collection_id)
+    record(request, EventId.INSTANCES_ACCESSED, Action.UPDATE, [uid],
+           teaching_file=collection_id, change="remove case")
     return RedirectResponse(f"/teaching/{collection_id}", status_code=303)
+
+
+@router.post("/{collection_id}/edit/{case_id}", response_model=None)
+def edit_case(request: Request, principal: Curator, collection_id: RowId, case_id: RowId,
+              note: Annotated[str, Form()] = "", tags: Annotated[str, Form()] = "",
+              ) -> Response:
+    """Replace a case's note and tags; empty clears them (a note holding what identifies a
+    patient could otherwise only go with the case)."""
+    try:
+        _check_tags(tags)
+        uid = _files(request).edit_case(collection_id, principal.name, case_id, note, tags)
+    except TeachingError as error:
+        return _cannot(request, "Cannot change the case", error, collection_id)
+    record(request, EventId.INSTANCES_ACCESSED, Action.UPDATE, [uid],
+           teaching_file=collection_id, change="edit note")
+    return RedirectResponse(f"/teaching/{collection_id}", status_code=303)
+
+
+@router.post("/{collection_id}/delete", response_model=None)
+def delete(request: Request, principal: Curator, collection_id: RowId) -> Response:
+    """Delete a teaching file, by its owner."""
+    try:
+        uids = _files(request).delete(collection_id, principal.name)
+    except TeachingError as error:
+        return _cannot(request, "Cannot delete the teaching file", error, collection_id)
+    record(request, EventId.INSTANCES_ACCESSED, Action.DELETE, uids,
+           teaching_file=collection_id, change="delete teaching file")
+    return RedirectResponse("/teaching", status_code=303)
 
 
 @router.post("/{collection_id}/share", response_model=None)
@@ -110,12 +177,17 @@ def share(request: Request, principal: Curator, collection_id: RowId,
           grantee: Annotated[str, Form()] = "", access: Annotated[str, Form()] = "read"
           ) -> Response:
     """Share with a user (or `*`, everyone) to read or edit; `none` withdraws it."""
+    files = _files(request)
     try:
+        found = files.collection(collection_id, principal.name)
+        if found is None or found.access is not Access.OWN:  # before the name is judged
+            raise TeachingAccessError(f"teaching file {collection_id}: only its owner may "
+                                      "share it" if found else f"no teaching file {collection_id}")
         if access != "none":  # a share is withdrawn by the name it lists, account or not
             grantee = _grantee(request, principal, grantee)
-        _files(request).share(collection_id, principal.name, grantee, access)
+        files.share(collection_id, principal.name, grantee, access)
     except TeachingError as error:
-        return render(request, "error.html", 400, title="Cannot share", message=str(error))
+        return _cannot(request, "Cannot share", error, collection_id)
     record(request, EventId.INSTANCES_ACCESSED, Action.UPDATE, teaching_file=collection_id,
            change="share", grantee=grantee[:80], access=access[:8])
     return RedirectResponse(f"/teaching/{collection_id}", status_code=303)
@@ -147,9 +219,11 @@ def export(request: Request, principal: Reader, collection_id: RowId) -> Respons
     found = _files(request).collection(collection_id, principal.name)
     if found is None:
         return _not_found(request, collection_id)
-    cases = _with_payloads(request, principal, collection_id)
+    held = _with_payloads(request, principal, collection_id)
+    cases = [(c, p) for c, p in held if p]  # a study no longer indexed has nothing to show
     body = handout_zip(found.name, cases, layout_of(request).root,
-                       (STATIC / "handout.css").read_text(encoding="utf-8"))
+                       (STATIC / "handout.css").read_text(encoding="utf-8"),
+                       missing=len(held) - len(cases))
     record(request, EventId.EXPORT, Action.READ, [c.study_instance_uid for c, _ in cases],
            teaching_file=collection_id, cases=len(cases))
     return Response(body, media_type="application/zip", headers={

@@ -22,6 +22,7 @@ def test_what_people_do_is_in_the_trail(secured: Secured) -> None:
     seen = [(e.event_id, e.action, e.study_uids) for e in trail]
     assert seen == [("110112", "E", []), ("110103", "R", ["1.1"]),
                     ("110112", "E", ["2.1", "3.1"]),
+                    ("110103", "C", []),  # the teaching file 'add' made
                     ("110103", "U", ["1.1"]), ("110103", "R", ["1.1"]),  # the file's page
                     ("110106", "R", ["1.1"]), ("110112", "E", [])]  # counts by free text
     assert trail[-1].detail["q"] == "dilated LV" and trail[-1].detail["facets"] is True
