@@ -7,6 +7,7 @@ change those they own or that are shared with them to edit.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Request
@@ -132,16 +133,25 @@ def _scrubbed(case: Case) -> Case:
                 [scrub_free_text(t) for t in case.tags], case.added)
 
 
+def _change(request: Request, collection_id: int, title: str, change: str,
+            act: Callable[[], list[str]], action: Action = Action.UPDATE,
+            then: str | None = None) -> Response:
+    """Make a change to a teaching file (`act` returns the studies it touched), record it in
+    the trail and go back to the file, or say why it was refused."""
+    try:
+        uids = act()
+    except TeachingError as error:
+        return _cannot(request, title, error, collection_id)
+    record(request, EventId.INSTANCES_ACCESSED, action, uids, teaching_file=collection_id,
+           change=change)
+    return RedirectResponse(then or f"/teaching/{collection_id}", status_code=303)
+
+
 @router.post("/{collection_id}/remove/{case_id}", response_model=None)
 def remove(request: Request, principal: Curator, collection_id: RowId,
            case_id: RowId) -> Response:
-    try:
-        uid = _files(request).remove(collection_id, principal.name, case_id)
-    except TeachingError as error:
-        return _cannot(request, "Cannot remove the case", error, collection_id)
-    record(request, EventId.INSTANCES_ACCESSED, Action.UPDATE, [uid],
-           teaching_file=collection_id, change="remove case")
-    return RedirectResponse(f"/teaching/{collection_id}", status_code=303)
+    return _change(request, collection_id, "Cannot remove the case", "remove case",
+                   lambda: [_files(request).remove(collection_id, principal.name, case_id)])
 
 
 @router.post("/{collection_id}/edit/{case_id}", response_model=None)
@@ -150,26 +160,20 @@ def edit_case(request: Request, principal: Curator, collection_id: RowId, case_i
               ) -> Response:
     """Replace a case's note and tags; empty clears them (a note holding what identifies a
     patient could otherwise only go with the case)."""
-    try:
+    def act() -> list[str]:
         _check_tags(tags)
-        uid = _files(request).edit_case(collection_id, principal.name, case_id, note, tags)
-    except TeachingError as error:
-        return _cannot(request, "Cannot change the case", error, collection_id)
-    record(request, EventId.INSTANCES_ACCESSED, Action.UPDATE, [uid],
-           teaching_file=collection_id, change="edit note")
-    return RedirectResponse(f"/teaching/{collection_id}", status_code=303)
+        return [_files(request).edit_case(collection_id, principal.name, case_id, note, tags)]
+
+    return _change(request, collection_id, "Cannot change the case", "edit note", act)
 
 
 @router.post("/{collection_id}/delete", response_model=None)
 def delete(request: Request, principal: Curator, collection_id: RowId) -> Response:
     """Delete a teaching file, by its owner."""
-    try:
-        uids = _files(request).delete(collection_id, principal.name)
-    except TeachingError as error:
-        return _cannot(request, "Cannot delete the teaching file", error, collection_id)
-    record(request, EventId.INSTANCES_ACCESSED, Action.DELETE, uids,
-           teaching_file=collection_id, change="delete teaching file")
-    return RedirectResponse("/teaching", status_code=303)
+    return _change(request, collection_id, "Cannot delete the teaching file",
+                   "delete teaching file",
+                   lambda: _files(request).delete(collection_id, principal.name),
+                   Action.DELETE, "/teaching")
 
 
 @router.post("/{collection_id}/share", response_model=None)
