@@ -273,6 +273,9 @@ def parse_filters(items: list[str]) -> SearchFilters:
             low, dots, high = (v.strip() for v in value.partition(".."))
             if dots and (not (low or high) or high.startswith(".")):
                 raise QueryError(f"filter {item!r}: expected LOW..HIGH, LOW.. or ..HIGH")
+            if not dots and key in FILTERABLE:  # "lvef=35" found the hearts of exactly 35 %
+                raise QueryError(f"filter {item!r}: a measurement takes a range: ..{low} "
+                                 f"(up to), {low}.. (from) or LOW..HIGH")
             low_key, high_key = _RANGES[key]
             fields[low_key] = low or None
             fields[high_key] = (high or None) if dots else low
@@ -295,6 +298,9 @@ def _number(name: str, value: Any) -> Any:
         return value
     kind = _NUMBERS[name]
     try:
+        # Python reads "3_5" as 35 and other scripts' digits as ours: a typo is no number
+        if not value.isascii() or "_" in value:
+            raise ValueError(value)
         number = kind(value)
     except ValueError:
         what = "a whole number" if kind is int else "a number"

@@ -39,6 +39,12 @@ def test_cli_spelling_builds_the_same_filters() -> None:
     (["view=5ch_cine"], "unknown 5ch_cine"),
     (["finding=broken_heart"], "unknown broken_heart"),
     (["image_score_min=2"], "image_score_min"),
+    # a single value was "exactly 35 %" and found nothing (an audit)
+    (["lvef=35"], "a measurement takes a range: ..35 (up to), 35.. (from) or LOW..HIGH"),
+    # Python reads these as 35 (an audit): a typo and other scripts' digits are refused
+    (["lvef=..3_5"], "lvef_max: '3_5' is not a number"),
+    (["lvef=..\u0663\u0665"], "lvef_max: '\u0663\u0665' is not a number"),
+    (["age=\uff14\uff10"], "age_min: '\uff14\uff10' is not a whole number"),
 ])
 def test_bad_filters_are_one_line_errors(items: list[str], message: str) -> None:
     with pytest.raises(QueryError, match=message.replace("(", r"\(").replace(")", r"\)")) as err:
