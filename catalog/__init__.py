@@ -5,6 +5,7 @@ indexes, and the identity check that keeps a model from querying an index built 
 """
 
 from catalog.identity import (
+    FOREIGN_HINT,
     MEASURE_VERSION,
     IndexMismatchError,
     check_compatible,
@@ -50,6 +51,7 @@ from catalog.schema import (
 
 __all__ = [
     "FILTERABLE",
+    "FOREIGN_HINT",
     "IMAGE_FINDING_THRESHOLD",
     "IMPRESSION",
     "INDEX_VERSION",

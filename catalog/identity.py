@@ -17,6 +17,8 @@ _MUST_MATCH = ("index_version", "model", "vectors", "keyword_encoder")
 # recorded since the tokenizer was named; an index from before used the same one
 _ASSUMED = {"keyword_encoder": KEYWORD_ENCODER}
 REBUILD_HINT = "re-index with `cmr-search index ARCHIVE --rebuild`"
+FOREIGN_HINT = ("holds no cmr-search index (another application's collection?); it is never "
+                "changed or deleted: choose another CMR_SEARCH_QDRANT_COLLECTION")
 
 # bump when what a measurement record holds, or how it is computed, changes; the indexer names
 # its records with it, and an index records the name (`segmentation_model`, "...-m8")
@@ -67,7 +69,11 @@ def mismatch(metadata: dict[str, Any], expected: dict[str, Any]) -> str | None:
     """Why an index (its recorded metadata) cannot serve `expected`, or None if it can.
 
     Keys absent from `expected` are not compared (readiness knows the model, not its sizes).
+    A collection without our index version is another application's: no rebuild is offered,
+    for a rebuild deletes it.
     """
+    if "index_version" not in metadata:
+        return FOREIGN_HINT
     for key in _MUST_MATCH:
         built = metadata.get(key, _ASSUMED.get(key))
         if key in expected and built != expected[key]:

@@ -16,7 +16,13 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from catalog import PayloadField, check_compatible, store_schema
+from catalog import (
+    FOREIGN_HINT,
+    IndexMismatchError,
+    PayloadField,
+    check_compatible,
+    store_schema,
+)
 from indexer.points import Platt, calibration_digest, to_point
 from indexer.records import EmbeddingRecord, MeasurementRecord, MeasurementStore
 from vectorstore import GenerationTarget, VectorStore
@@ -161,11 +167,15 @@ def publish_server(store: ServerStore, identity: dict[str, Any],
                    measured: Measured | None = None) -> Published:
     """Upsert the points whose study or calibration changed since they were stored."""
     existing = store.metadata()
+    where = f"{store.url} collection {store.collection}"
+    if existing is not None and "index_version" not in existing:
+        # another application's collection on a shared cluster: a rebuild deleted it
+        raise IndexMismatchError(f"{where} {FOREIGN_HINT}")
     if existing is not None and rebuild:
         store.client.delete_collection(store.collection)
         existing = None
     if existing is not None:
-        check_compatible(existing, identity, f"{store.url} collection {store.collection}")
+        check_compatible(existing, identity, where)
         store.update_metadata(extra)  # this run's archive and measurement model, as on the edge
     store.ensure(store_schema(identity["vectors"]), {**identity, **extra})
     # a point changes with its study, the calibration, and the segmentation model's records
