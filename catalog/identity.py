@@ -17,8 +17,8 @@ _MUST_MATCH = ("index_version", "model", "vectors", "keyword_encoder")
 # recorded since the tokenizer was named; an index from before used the same one
 _ASSUMED = {"keyword_encoder": KEYWORD_ENCODER}
 REBUILD_HINT = "re-index with `cmr-search index ARCHIVE --rebuild`"
-FOREIGN_HINT = ("holds no cmr-search index (another application's collection?); it is never "
-                "changed or deleted: choose another CMR_SEARCH_QDRANT_COLLECTION")
+FOREIGN_HINT = ("holds no cmr-search index (another application's?); it is never changed or "
+                "deleted: name another collection (CMR_SEARCH_QDRANT_COLLECTION) or data folder")
 
 # bump when what a measurement record holds, or how it is computed, changes; the indexer names
 # its records with it, and an index records the name (`segmentation_model`, "...-m8")

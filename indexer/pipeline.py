@@ -28,7 +28,7 @@ from indexer.measure import SegmentationModel
 from indexer.payload import study_payload, study_report
 from indexer.points import calibrate
 from indexer.prepare import Prepared, prepared_stream
-from indexer.publish import Measured, Published, publish_edge, publish_server
+from indexer.publish import Measured, Published, check_target, publish_edge, publish_server
 from indexer.records import EmbeddingRecord, MeasurementStore, RecordStore
 from indexer.skips import SkipMemory
 from indexer.sources import Candidate, FolderSource, Indexable, StudySource
@@ -295,6 +295,7 @@ def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEnc
     recorded in the summary and skipped. `engine` runs the per-study stages (this machine's
     processes by default); discovery, calibration and publishing run here."""
     started = time.perf_counter()
+    check_target(target, encoder_identity(encoder), options.rebuild)
     summary = IndexSummary()
     source = FolderSource(archive) if isinstance(archive, Path) else archive
     discovery = source.discover(options.workers, progress)

@@ -160,6 +160,26 @@ def _upsert_all(store: VectorStore, records: Iterable[EmbeddingRecord],
     return count
 
 
+def check_target(target: GenerationTarget | ServerStore, identity: dict[str, Any],
+                 rebuild: bool) -> None:
+    """Before any study is embedded: the index is reachable, ours, and of this model (found
+    at publishing, a mismatch cost a whole run of embedding; a Qdrant down, a traceback).
+    `StoreError` / `IndexMismatchError`, one line."""
+    if isinstance(target, GenerationTarget):
+        from vectorstore.edge import EdgeStore
+
+        current = target.current()
+        existing = None if current is None else EdgeStore(current).metadata() or {}
+        where = str(current)
+    else:
+        existing = target.metadata()
+        where = f"{target.url} collection {target.collection}"
+        if existing is not None and "index_version" not in existing:
+            raise IndexMismatchError(f"{where} {FOREIGN_HINT}")
+    if existing is not None and not rebuild:
+        check_compatible(existing, identity, where)
+
+
 def publish_server(store: ServerStore, identity: dict[str, Any],
                    records: Iterable[EmbeddingRecord], fingerprints: dict[str, str],
                    calibration: dict[str, Platt], extra: dict[str, Any], rebuild: bool,

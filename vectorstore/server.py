@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 from qdrant_client import QdrantClient
 from qdrant_client import models as qm
-from qdrant_client.http.exceptions import UnexpectedResponse
 
 from vectorstore import types as st
 from vectorstore.base import StoreError, dense_vectors, example_vectors
+from vectorstore.guarded import GuardedClient
 from vectorstore.translate import (
     HNSW,
     INT8,
@@ -106,7 +106,8 @@ class ServerStore:
             raise StoreError(f"Qdrant URL {url!r}: expected http:// or https://")
         self.collection = collection
         self.url = url
-        self.client = QdrantClient(url=url, api_key=api_key, timeout=timeout_s)
+        self.client: Any = GuardedClient(QdrantClient(url=url, api_key=api_key,
+                                                      timeout=timeout_s), url)
         self.layout = (shards, replicas)  # a new collection's shards and copies (a cluster)
         self._tune(quantization, tuning)
 
@@ -121,27 +122,22 @@ class ServerStore:
         which speaks the server's API but searches exactly: no quantisation, no graph
         parameters; `label` names it in errors)."""
         store = cls.__new__(cls)
-        store.collection, store.url, store.client = collection, label, client
+        store.collection, store.url = collection, label
+        store.client = GuardedClient(client, label)
         store.layout = (None, None)
         store._tune(None, None)
         return store
 
     def metadata(self) -> dict[str, Any] | None:
-        try:
-            if not self.client.collection_exists(self.collection):
-                return None
-            info = self.client.get_collection(self.collection)
-        except (UnexpectedResponse, OSError) as error:
-            raise StoreError(f"Qdrant at {self.url}: {error}") from error
+        if not self.client.collection_exists(self.collection):
+            return None
+        info = self.client.get_collection(self.collection)
         return dict(info.config.metadata or {})
 
     def update_metadata(self, changes: dict[str, Any]) -> None:
         """Record `changes` in the collection's metadata, keeping its other keys."""
         merged = {**(self.metadata() or {}), **changes}
-        try:
-            self.client.update_collection(self.collection, metadata=merged)
-        except (UnexpectedResponse, OSError) as error:
-            raise StoreError(f"Qdrant at {self.url}: {error}") from error
+        self.client.update_collection(self.collection, metadata=merged)
 
     def ensure(self, schema: st.StoreSchema, metadata: dict[str, Any]) -> dict[str, Any]:
         existing = self.metadata()

@@ -3,12 +3,20 @@ application's collection is never changed or deleted."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import httpx
 import pytest
 from fakes.server import memory_server
-from qdrant_client import models
+from qdrant_client import QdrantClient, models
+from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
-from catalog import FOREIGN_HINT, IndexMismatchError, mismatch
-from indexer.publish import publish_server
+from catalog import FOREIGN_HINT, INDEX_VERSION, IndexMismatchError, mismatch, store_schema
+from indexer.publish import check_target, publish_server
+from vectorstore import Generations, StoreError
+from vectorstore.guarded import why
+from vectorstore.server import ServerStore
 
 
 @pytest.mark.parametrize("rebuild", [False, True])
@@ -29,3 +37,29 @@ def test_a_collection_that_is_not_ours_is_refused_even_by_a_rebuild(rebuild: boo
 def test_serving_such_a_collection_names_it_foreign_without_a_rebuild() -> None:
     assert mismatch({}, {"index_version": 1}) == FOREIGN_HINT
     assert mismatch({"index_version": 1}, {"index_version": 1}) is None
+
+
+def test_a_model_mismatch_is_found_before_any_study_is_embedded(tmp_path: Path) -> None:
+    """Found only at publishing, it cost a whole run of embedding."""
+    store = memory_server("ours")
+    store.ensure(store_schema({"study": 4}), {"index_version": INDEX_VERSION,
+                                              "model": {"name": "other"}})
+    ours = {"index_version": INDEX_VERSION, "model": {"name": "this"}}
+    with pytest.raises(IndexMismatchError, match="--rebuild"):
+        check_target(store, ours, rebuild=False)
+    check_target(store, ours, rebuild=True)
+    check_target(Generations(tmp_path / "index"), ours, rebuild=False)  # nothing yet
+
+
+def test_a_qdrant_that_is_down_or_answers_a_web_page_is_one_line() -> None:
+    """`stats` printed 372 lines of traceback for a server that was down."""
+    client = QdrantClient(url="http://127.0.0.1:9", timeout=2, check_compatibility=False)
+    down = ServerStore.from_client(client, "studies", "http://127.0.0.1:9")
+    with pytest.raises(StoreError, match=r"^Qdrant at http://127.0.0.1:9: not reachable \("):
+        down.metadata()
+    page = UnexpectedResponse(404, "Not Found", b"<!DOCTYPE html><html>login</html>",
+                              httpx.Headers())
+    assert why("http://proxy", page) == ("Qdrant at http://proxy: answered HTTP 404 with a web "
+                                         "page, not Qdrant's API (is the URL right?)")
+    assert "not Qdrant's API" in why("http://proxy", ResponseHandlingException(
+        json.JSONDecodeError("Expecting value", "<html>", 0)))
