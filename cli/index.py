@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -155,7 +155,7 @@ def _options(settings: Settings, rebuild: bool, deidentify: bool) -> Any:
 def _run(settings: Settings, source: Any, options: Any, engine: Any = None) -> Any:
     from cmrclip.checkpoint import CheckpointError, checkpoint_folder
     from cmrclip.inference import Encoder
-    from indexer.pipeline import run_index
+    from indexer.pipeline import EmptyRebuildError, run_index
     from pacs import PacsError
     from vectorstore import GenerationTarget, StoreError
     from vectorstore.factory import index_target
@@ -186,8 +186,10 @@ def _run(settings: Settings, source: Any, options: Any, engine: Any = None) -> A
                 with target.lock():
                     return run_index(source, layout, encoder, target, options, tick, engine)
             return run_index(source, layout, encoder, target, options, tick, engine)
-        except (StoreError, PacsError) as error:
+        except (StoreError, PacsError, EmptyRebuildError) as error:
             fail(str(error))
+        except OSError as error:  # a read-only or full data folder: one line, nothing lost
+            _unwritable(settings, error)
 
 
 def segmentation_of(settings: Settings, measure: bool | None = None) -> Any:
@@ -202,6 +204,11 @@ def segmentation_of(settings: Settings, measure: bool | None = None) -> Any:
         fail(str(error))
 
 
+def _unwritable(settings: Settings, error: OSError) -> NoReturn:
+    fail(f"{error.filename or settings.data_dir}: {error.strerror or error} (the index "
+         "already published is unchanged)")
+
+
 def run_index_command(settings: Settings, source_options: SourceOptions, rebuild: bool,
                       engine_options: EngineOptions, as_json: bool,
                       deidentify: bool = False, measure: bool | None = None) -> None:
@@ -210,6 +217,8 @@ def run_index_command(settings: Settings, source_options: SourceOptions, rebuild
         options.segmentation = segmentation_of(settings, measure)
     except ValueError as error:
         fail(str(error))
+    except OSError as error:  # a read-only data folder (its secrets): one line
+        _unwritable(settings, error)
     engine = _engine(settings, engine_options)
     source = _open_source(settings, source_options)
     try:
@@ -218,7 +227,10 @@ def run_index_command(settings: Settings, source_options: SourceOptions, rebuild
         if not isinstance(source, Path):
             source.archive.close()
     result = summary.as_dict()
-    report = write_run_report(settings, "index", result)
+    try:
+        report = write_run_report(settings, "index", result)
+    except OSError as error:
+        _unwritable(settings, error)
     if as_json:
         typer.echo(json.dumps({k: v for k, v in result.items() if k != "skipped_items"}))
     else:
@@ -241,7 +253,9 @@ def index(
     archive: Annotated[str, typer.Argument(
         help="a folder of DICOM studies and reports, or a PACS: "
              "dicomweb+https://host/dicom-web or dimse://AET@host:port")],
-    rebuild: Annotated[bool, typer.Option(help="re-embed every study, even unchanged")] = False,
+    rebuild: Annotated[bool, typer.Option(
+        help="re-embed every study, even unchanged; the new index holds this archive's "
+             "studies only")] = False,
     engine: Annotated[Engine, typer.Option(
         help="local: this machine's processes; ray: a Ray cluster (the cluster extra; the data "
              "folder on a filesystem every node mounts)")] = Engine.LOCAL,

@@ -288,6 +288,10 @@ def _not_remembered(candidates: list[Candidate], fingerprints: dict[str, str],
     return kept
 
 
+class EmptyRebuildError(ValueError):
+    """A rebuild from a folder with no studies: it would publish an empty index."""
+
+
 def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEncoder,
               target: GenerationTarget | ServerStore, options: IndexOptions,
               progress: Progress | None = None, engine: Engine | None = None) -> IndexSummary:
@@ -302,6 +306,9 @@ def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEnc
     summary.stages.update(discovery.stages)
     summary.skipped = list(discovery.skipped)
     candidates = discovery.candidates
+    if options.rebuild and not candidates:  # the rebuilt index would hold nothing
+        raise EmptyRebuildError(f"{source.location}: no studies found to rebuild the index "
+                                "from; the index is left as it is")
     summary.studies_found = len(candidates)
     fingerprints = {options.key(c.study_instance_uid): options.stamped(c.fingerprint)
                     for c in candidates}
@@ -355,6 +362,9 @@ def _publish(encoder: StudyEncoder, target: GenerationTarget | ServerStore,
     # keep studies indexed by earlier runs (other archives) unless rebuilding
     members = dict(fingerprints) if options.rebuild else {**on_disk, **fingerprints}
     members = {uid: fp for uid, fp in members.items() if on_disk.get(uid) == fp}
+    if options.rebuild and (others := len(on_disk.keys() - fingerprints.keys())):
+        logger.warning("--rebuild: %d studies indexed from other folders are left out of the "
+                       "new index (index those folders again to keep them)", others)
     calibration = calibrate(records.all(members))
     _add(summary.stages, "calibrate", stage)
     stage = time.perf_counter()

@@ -100,7 +100,8 @@ class RecordStore(_RecordFolder):
 
     def all(self, uids: dict[str, str] | None = None) -> Iterator[EmbeddingRecord]:
         """Every record (or those of `uids`: uid -> fingerprint); unreadable ones are skipped."""
-        for uid, fingerprint in sorted((uids or self.fingerprints()).items()):
+        chosen = self.fingerprints() if uids is None else uids  # {} is none: it was all
+        for uid, fingerprint in sorted(chosen.items()):
             try:
                 yield self.get(uid, fingerprint)
             except (OSError, ValueError, KeyError) as error:  # pydantic's errors are ValueErrors

@@ -31,3 +31,23 @@ def test_the_script_is_the_guarded_entry_point() -> None:
 
     project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
     assert project["project"]["scripts"]["cmr-search"] == "cli.entry:main"
+
+
+def test_sigterm_is_taken_as_ctrl_c(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`docker compose stop` and systemd send SIGTERM: an index run died with no message, no
+    run report, and its worker processes left running."""
+    import signal
+
+    from cli.entry import main
+
+    installed: dict[int, object] = {}
+    monkeypatch.setattr(signal, "signal", lambda signum, handler: installed.update(
+        {signum: handler}))
+    loading = types.ModuleType("cli.main")
+    loading.main = lambda: None  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "cli.main", loading)
+    main()
+    handler = installed[signal.SIGTERM]
+    assert callable(handler)
+    with pytest.raises(KeyboardInterrupt):
+        handler(signal.SIGTERM, None)

@@ -53,3 +53,22 @@ def test_ctrl_c_keeps_the_studies_prepared_before_it(archive: Path, tmp_path: Pa
                         IndexOptions(batch_size=16), progress)
     assert summary.interrupted and summary.indexed == 2
     assert len(RecordStore(DataLayout(tmp_path).embeddings, encoder.key).fingerprints()) == 2
+
+
+def test_an_empty_set_of_studies_is_no_study_and_an_empty_rebuild_is_refused(
+        tmp_path: Path) -> None:
+    """A rebuild from an empty folder published every earlier study and reported 0 (an
+    empty choice read as "all" records)."""
+    from fakes.encoder import FakeEncoder
+
+    from cmr_search.layout import DataLayout
+    from indexer.pipeline import EmptyRebuildError, IndexOptions, run_index
+    from vectorstore import Generations
+
+    records, earlier = _store(tmp_path, "")
+    assert list(records.all({})) == [] and len(list(records.all())) == 1
+    assert len(list(records.all(earlier))) == 1
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(EmptyRebuildError, match="empty: no studies found to rebuild"):
+        run_index(tmp_path / "empty", DataLayout(tmp_path / "data"), FakeEncoder(),
+                  Generations(tmp_path / "data" / "index"), IndexOptions(rebuild=True))
