@@ -19,6 +19,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DataError, OperationalError
+from sqlalchemy.exc import DatabaseError as SqlDatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cmr_search.settings import Settings
@@ -127,14 +128,20 @@ class Database:
 def open_database(url: str, migrate: bool = True) -> Database:
     """The database at `url`, migrated to the newest schema. DatabaseError when it cannot be
     reached (the message holds the host, never the password)."""
-    database = Database(_engine(url))
+    try:
+        database = Database(_engine(url))
+    except OSError as error:  # the SQLite file's folder is a file, or cannot be made
+        why = "not a folder" if isinstance(error, FileExistsError) else error.strerror
+        raise DatabaseError(f"database {error.filename}: {why}") from None
     if migrate:
         try:
             database.upgrade()
-        except OperationalError as error:
+        except SqlDatabaseError as error:  # unreachable, or a SQLite file that is no database
             where = make_url(url).render_as_string(hide_password=True)
             reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-            raise DatabaseError(f"database {where}: {reason}") from None
+            hint = "" if isinstance(error, OperationalError) else \
+                " (damaged? restore it from a backup)"
+            raise DatabaseError(f"database {where}: {reason}{hint}") from None
     return database
 
 

@@ -49,3 +49,14 @@ def test_a_new_sqlite_file_is_readable_by_its_owner_only(tmp_path: Path) -> None
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     for sidecar in path.parent.glob("*-wal"):
         assert stat.S_IMODE(sidecar.stat().st_mode) == 0o600
+
+
+def test_a_damaged_sqlite_file_or_a_file_for_its_folder_is_one_line(tmp_path: Path) -> None:
+    """`db upgrade`, `users list` and `serve` ended in a sqlalchemy traceback."""
+    damaged = tmp_path / "db.sqlite3"
+    damaged.write_text("x" * 5000)
+    with pytest.raises(DatabaseError, match=r"file is not a database .*restore it from a backup"):
+        open_database(f"sqlite:///{damaged}")
+    (tmp_path / "folder").write_text("")
+    with pytest.raises(DatabaseError, match=r"folder: not a folder$"):
+        open_database(f"sqlite:///{tmp_path / 'folder' / 'db.sqlite3'}")
