@@ -133,10 +133,14 @@ def _engine(settings: Settings, engine: EngineOptions) -> Any:
     from cmrclip.inference import Encoder
 
     try:
-        from indexer.ray_engine import RayEngine, RayOptions
+        from indexer.ray_engine import RayEngine, RayOptions, check_address
     except ImportError:
         fail("the Ray engine needs the cluster extra: pip install 'cmr-search[cluster]'")
     address = engine.ray_address or settings.ray_address
+    try:
+        check_address(address)  # before the archive is scanned
+    except ValueError as error:
+        fail(str(error))
     make = partial(Encoder.from_checkpoint, checkpoint_folder(settings.checkpoint).resolve(),
                    settings.device)
     return RayEngine(make, RayOptions(address=address, encoders=settings.ray_encoders))

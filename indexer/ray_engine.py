@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+import socket
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -128,6 +129,22 @@ def _windows(items: Iterator[Job | Unavailable], size: int,
              ) -> Iterator[list[Job | Unavailable]]:
     while window := list(islice(items, size)):
         yield window
+
+
+def check_address(address: str | None, timeout_s: float = 5.0) -> None:
+    """ValueError (one line) unless `address` names a Ray head this machine reaches: a wrong
+    one hung for ten minutes of "Failed to connect to GCS", or ended in a 170-line traceback,
+    and only after the archive was scanned. None (a Ray here) and "auto" are Ray's to find."""
+    if address is None or address == "auto":
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"Ray address {address!r}: expected HOST:PORT, ray://HOST:PORT or auto")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as error:
+        raise ValueError(f"Ray at {address}: not reachable "
+                         f"({error.strerror or type(error).__name__})") from None
 
 
 class RayEngine:

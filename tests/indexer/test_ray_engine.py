@@ -87,3 +87,19 @@ def test_ray_deidentifies_as_the_local_engine_does(archive: Path, tmp_path: Path
         info = study.info
         assert info.study_instance_uid not in dump and info.patient_id not in dump
         assert not info.accession_number or info.accession_number not in dump
+
+
+@pytest.mark.parametrize(("address", "why"), [
+    ("garbage", "expected HOST:PORT, ray://HOST:PORT or auto"),
+    ("127.0.0.1:9", "Ray at 127.0.0.1:9: not reachable"),
+    ("ray://127.0.0.1:9", "Ray at ray://127.0.0.1:9: not reachable"),
+])
+def test_a_ray_address_nothing_answers_is_one_line_before_anything_runs(
+        address: str, why: str) -> None:
+    """A head that was not there hung for ten minutes, or ended in a 170-line traceback."""
+    from indexer.ray_engine import check_address
+
+    with pytest.raises(ValueError, match=why.replace(".", r"\.")):
+        check_address(address, timeout_s=2)
+    check_address(None)
+    check_address("auto")
