@@ -54,8 +54,17 @@ def test_the_image_installs_cpu_torch_first() -> None:
     lines = (ROOT / "Dockerfile").read_text().splitlines()
     torch_line = next(i for i, line in enumerate(lines) if "torch==" in line)
     install_line = next(i for i, line in enumerate(lines)
-                        if "pip install --no-cache-dir ." in line)
+                        if 'pip install --no-cache-dir ".${EXTRAS}"' in line)
     assert torch_line < install_line
+
+
+def test_the_data_folder_belongs_to_the_user_the_image_runs_as() -> None:
+    """A new named volume takes its owner from the image: /data was root's, and the app,
+    running as 1000, could not write its secrets."""
+    lines = (ROOT / "Dockerfile").read_text().splitlines()
+    user = next(i for i, line in enumerate(lines) if line.startswith("USER "))
+    owned = next(i for i, line in enumerate(lines) if "chown 1000:1000 /data" in line)
+    assert owned < user and lines[user] == "USER 1000:1000"
 
 
 def test_the_image_copies_every_package_it_installs() -> None:
