@@ -12,6 +12,7 @@ import functools
 import hashlib
 import json
 import pickle
+import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,15 +106,23 @@ def read_state_dict(path: Path) -> dict[str, Any]:
         except (SafetensorError, OSError) as error:
             raise CheckpointError(f"{path}: not a safetensors file ({_first_line(error)})") \
                 from None
+    with path.open("rb") as head:
+        if head.read(40).startswith(b"version https://git-lfs"):
+            raise CheckpointError(f"{path}: a Git LFS pointer, not the weights (git lfs pull)")
     try:  # the zip format maps the file instead of reading 893 MB into memory
         loaded = torch.load(path, map_location="cpu", weights_only=True,
                             mmap=zipfile.is_zipfile(path))
     except pickle.UnpicklingError as error:
         raise CheckpointError(f"{path}: not a plain state dict; the safe loader refused it "
                               f"({_refusal(error)})") from None
+    # a damaged pickle fails inside the unpickler as whatever it tripped on ("pop from empty
+    # list", "KeyError: 101"): a traceback before
     except (RuntimeError, OSError, EOFError, ValueError) as error:
         raise CheckpointError(f"{path}: not a PyTorch weights file ({_first_line(error)})") \
             from None
+    except (IndexError, KeyError, TypeError, AttributeError, struct.error):
+        raise CheckpointError(f"{path}: not a PyTorch weights file (damaged: the unpickler "
+                              "failed)") from None
     if isinstance(loaded, dict) and isinstance(loaded.get("state_dict"), dict):
         loaded = loaded["state_dict"]  # a training checkpoint saved with its state dict inside
     if not isinstance(loaded, dict):
@@ -128,8 +137,10 @@ def _refusal(error: BaseException) -> str:
     for line in str(error).splitlines():
         if "Unsupported" in line or "WeightsUnpickler error" in line:
             reason = line.split("error:", 1)[-1].split(". Please")[0].strip()
+            if not reason:  # "WeightsUnpickler error: " with the reason lines below
+                continue
             return reason if len(reason) <= 160 else reason[:157] + "..."
-    return _first_line(error)
+    return _first_line(error) if str(error).strip() else "damaged or not a pickle"
 
 
 def _first_line(error: BaseException) -> str:

@@ -108,6 +108,13 @@ def test_a_pickle_that_is_not_a_plain_state_dict_is_refused(release: Path) -> No
     assert _refused(release) == f"{weights}: key 'video_model.cls_token' holds a int, not a tensor"
     weights.write_bytes(b"not a weights file at all")
     assert _refused(release).startswith(f"{weights}: not a plain state dict")
+    # damaged pickles tripped the unpickler into a traceback ("pop from empty list")
+    for damaged in (b"\x80\x02R.", b"hello world\n"):
+        weights.write_bytes(damaged)
+        assert _refused(release) == (f"{weights}: not a PyTorch weights file (damaged: the "
+                                     "unpickler failed)")
+    weights.write_bytes(b"version https://git-lfs.github.com/spec/v1\noid sha256:ab\n")
+    assert _refused(release) == f"{weights}: a Git LFS pointer, not the weights (git lfs pull)"
 
 
 def test_config_vocab_and_weights_files_are_checked(release: Path) -> None:
