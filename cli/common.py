@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -80,3 +81,16 @@ def write_run_report(settings: Settings, kind: str, payload: dict[str, Any]) -> 
     path = folder / f"{kind}-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}.json"
     path.write_text(json.dumps(payload, indent=1, default=str), encoding="utf-8")
     return path
+
+
+def writable_folder(out: Path) -> None:
+    """`out` made if need be; a one-line failure when it is a file or cannot be written (a
+    command checks it before its work: `train --out FILE` failed after preparing its clips)."""
+    if out.exists() and not out.is_dir():
+        fail(f"{out}: exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        fail(f"{out}: cannot make this folder ({error.strerror or type(error).__name__})")
+    if not os.access(out, os.W_OK | os.X_OK):
+        fail(f"{out}: this folder cannot be written to")

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.common import console, fail, progress_bar, settings_of
+from cli.common import console, fail, progress_bar, settings_of, writable_folder
 
 if TYPE_CHECKING:
     from cmr_search.settings import Settings
@@ -43,7 +43,7 @@ def train(
     """Train CMR-CLIP on an archive's studies and report impressions (no labels needed)."""
     from cmrclip.model import preprocess_for
     from cmrclip.registry import REGISTRY
-    from cmrclip.train import EpochLog, TrainConfig
+    from cmrclip.train import EpochLog, TrainConfig, check_resumable
     from cmrclip.train import train as run_training
     from indexer.pairs import NoPairsError, load_pairs
 
@@ -56,10 +56,18 @@ def train(
              f"choose from {', '.join(trainable)}")
     if not archive.is_dir():
         fail(f"{archive}: not a folder")
+    if lr <= 0:  # 0 "trained" a model that never changed
+        fail(f"--lr {lr:g}: a learning rate above 0")
     stem = _stem_weights(arch, segmentation)
     config = TrainConfig(out=out, data=str(archive), arch=arch, epochs=epochs,
                          batch_size=batch_size, lr=lr, seed=seed, resume=resume, amp=amp,
                          patience=patience, anatomy_weights=stem)
+    writable_folder(out)  # both before the clips are prepared
+    if resume:
+        try:
+            check_resumable(config)
+        except ValueError as error:
+            fail(str(error))
     with progress_bar() as progress:
         clips = progress.add_task("preparing clips", total=None)
         try:
@@ -125,6 +133,7 @@ def evaluate(
     if not archive.is_dir():
         fail(f"{archive}: not a folder")
     folder = out or settings.layout.evaluations / f"{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    writable_folder(folder)  # before the clips and the evaluation, not after
     model, identity, _ = _load_model(checkpoint or settings.checkpoint, settings.device)
     pairs = _prepared_pairs(archive, identity, settings)
     result = run_evaluation(model, identity, eval_data(archive, pairs, seed), folder,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -168,6 +169,22 @@ def _trainable(model: ClipModel) -> CMRClip:
     return model
 
 
+def check_resumable(config: TrainConfig) -> None:
+    """ValueError unless OUT holds a run of the same architecture to resume: a resume with
+    nothing saved started afresh, and one of another architecture went on as the saved one,
+    the `--arch` asked for silently ignored."""
+    card = config.out / "last" / "model_card.json"
+    if not card.is_file():
+        raise ValueError(f"{config.out}: nothing to resume (no saved run); drop --resume")
+    try:
+        saved = json.loads(card.read_text()).get("architecture")
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{card}: unreadable ({error}); drop --resume") from None
+    if saved != config.arch:
+        raise ValueError(f"{config.out}: saved with architecture {saved!r}, not "
+                         f"{config.arch!r}; drop --resume or use --arch {saved}")
+
+
 def _start(config: TrainConfig) -> _Run:
     generator = _seed_everything(config.seed)
     rank, world = _distributed()
@@ -179,7 +196,8 @@ def _start(config: TrainConfig) -> _Run:
             raise ValueError(f"architecture {config.arch!r} reads short-axis clips through a "
                              "segmentation network: give its weights (anatomy_weights)")
         model.video.stem.load(config.anatomy_weights)
-    if config.resume and (config.out / "last").is_dir():
+    if config.resume:
+        check_resumable(config)
         model = _trainable(load_checkpoint(config.out / "last", model.text)[0])
     model.to(device)
     params = [p for p in model.parameters() if p.requires_grad]

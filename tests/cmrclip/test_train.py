@@ -41,6 +41,14 @@ def test_training_checkpoints_resumes_and_repeats(pairs: PairSet, tmp_path: Path
     card = json.loads((tmp_path / "a" / "last" / "model_card.json").read_text())
     assert card["training"]["split"] == "by patient" and card["training"]["seed"] == 3
     assert card["training"]["archive"] == "the test archive"
+    # nothing saved, or saved with another architecture: it started afresh, or went on as the
+    # saved one with the asked architecture ignored
+    from cmrclip.train import check_resumable
+
+    with pytest.raises(ValueError, match="nothing to resume"):
+        check_resumable(TrainConfig(out=tmp_path / "c", resume=True))
+    with pytest.raises(ValueError, match="saved with architecture 'tiny', not 'tiny-anatomy'"):
+        check_resumable(TrainConfig(out=tmp_path / "a", arch="tiny-anatomy", resume=True))
 
 
 def test_early_stopping_when_nothing_improves(pairs: PairSet, tmp_path: Path) -> None:
