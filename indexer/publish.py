@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from catalog import (
@@ -25,7 +27,7 @@ from catalog import (
 )
 from indexer.points import Platt, calibration_digest, to_point
 from indexer.records import EmbeddingRecord, MeasurementRecord, MeasurementStore
-from vectorstore import GenerationTarget, VectorStore
+from vectorstore import GenerationTarget, StoreError, VectorStore
 
 if TYPE_CHECKING:  # each backend's client loads only when it is the target
     from vectorstore.server import ServerStore
@@ -95,6 +97,23 @@ class Published:
     seconds_optimize: float = 0.0
 
 
+# room a build needs beyond its points: Qdrant Edge's segments are mapped files of several MB
+# (6 points: 3.7 MB published, 6.4 MB half-built); a mapped write to a full disk is SIGBUS,
+# which no handler catches (the run died with "Bus error" and no message)
+_BUILD_FLOOR_BYTES = 32 * 2**20
+
+
+def _check_space(root: Path, points: int) -> None:
+    from vectorstore.edge_parts import BUILD_BYTES_PER_POINT
+
+    needed = _BUILD_FLOOR_BYTES + 2 * BUILD_BYTES_PER_POINT * points
+    free = shutil.disk_usage(root).free
+    if free < needed:
+        raise StoreError(f"{root}: about {needed / 2**20:.0f} MB free needed to build the "
+                         f"index of {points} studies, {free / 2**20:.0f} MB free; the "
+                         "published index is unchanged")
+
+
 def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
                  records: Iterable[EmbeddingRecord], fingerprints: dict[str, str],
                  calibration: dict[str, Platt], extra: dict[str, Any], rebuild: bool,
@@ -115,17 +134,24 @@ def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
             check_compatible(meta, identity, str(current))
         if meta.get("content_digest") == digest and not rebuild:
             return Published(current.name, int(meta.get("studies", 0)), changed=False)
+    generations.prune()  # a build a crash or a full disk left half-made: its space first
+    _check_space(generations.root, len(fingerprints))
     folder = generations.new()
-    store = create_edge(folder, len(fingerprints))  # a large archive is built in parts
     metadata = {**identity, **extra, "content_digest": digest, "studies": len(fingerprints),
                 "calibration": {k: vars(v) for k, v in calibration.items()},
                 "built": datetime.now(UTC).isoformat(timespec="seconds")}
-    store.ensure(store_schema(identity["vectors"]), metadata)
-    count = _upsert_all(store, records, calibration, progress, measured)
-    started = time.perf_counter()
-    store.optimize()
-    optimize_s = time.perf_counter() - started
-    store.close()
+    try:
+        store = create_edge(folder, len(fingerprints))  # a large archive is built in parts
+        store.ensure(store_schema(identity["vectors"]), metadata)
+        count = _upsert_all(store, records, calibration, progress, measured)
+        started = time.perf_counter()
+        store.optimize()
+        optimize_s = time.perf_counter() - started
+        store.close()
+    except OSError as error:  # the disk filled: the published index stays, this build goes
+        shutil.rmtree(folder, ignore_errors=True)
+        raise StoreError(f"{folder}: cannot build the new index ({error.strerror or error}); "
+                         "the published index is unchanged") from None
     generations.publish(folder)
     generations.prune()
     return Published(folder.name, count, changed=True, seconds_optimize=optimize_s)

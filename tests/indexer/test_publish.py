@@ -63,3 +63,22 @@ def test_a_qdrant_that_is_down_or_answers_a_web_page_is_one_line() -> None:
                                          "page, not Qdrant's API (is the URL right?)")
     assert "not Qdrant's API" in why("http://proxy", ResponseHandlingException(
         json.JSONDecodeError("Expecting value", "<html>", 0)))
+
+
+def test_a_build_the_disk_cannot_hold_is_refused_before_it_starts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk killed the run with "Bus error" (a mapped write) and left a half-built
+    generation that no run removed."""
+    import shutil
+    from collections import namedtuple
+
+    from indexer.publish import publish_edge
+
+    generations = Generations(tmp_path / "index")
+    half_built = generations.new()
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: usage(10**9, 10**9 - 2**20, 2**20))
+    with pytest.raises(StoreError, match=r"about 32 MB free needed .* 1 MB free; the publish"):
+        publish_edge(generations, {"index_version": INDEX_VERSION}, [], {"1.2": "f"}, {}, {},
+                     rebuild=False)
+    assert not half_built.exists() and generations.current() is None
