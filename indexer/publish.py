@@ -103,11 +103,15 @@ class Published:
 _BUILD_FLOOR_BYTES = 32 * 2**20
 
 
-def _check_space(root: Path, points: int) -> None:
-    from vectorstore.edge_parts import BUILD_BYTES_PER_POINT
+_BUILD_BYTES_PER_POINT = 20_000  # twice a published point's share (about 9 KB), as it builds
 
-    needed = _BUILD_FLOOR_BYTES + 2 * BUILD_BYTES_PER_POINT * points
-    free = shutil.disk_usage(root).free
+
+def _check_space(root: Path, points: int) -> None:
+    needed = _BUILD_FLOOR_BYTES + _BUILD_BYTES_PER_POINT * points
+    probe = root
+    while not probe.exists() and probe != probe.parent:  # the first run makes the folder
+        probe = probe.parent
+    free = shutil.disk_usage(probe).free
     if free < needed:
         raise StoreError(f"{root}: about {needed / 2**20:.0f} MB free needed to build the "
                          f"index of {points} studies, {free / 2**20:.0f} MB free; the "
