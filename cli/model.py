@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from cmr_search.settings import Settings
     from cmrclip.data import PairSet
     from cmrclip.model import ClipModel
+    from cmrclip.train import TrainConfig
     from cmrclip.types import ModelIdentity
 
 
@@ -42,32 +43,16 @@ def train(
 ) -> None:
     """Train CMR-CLIP on an archive's studies and report impressions (no labels needed)."""
     from cmrclip.model import preprocess_for
-    from cmrclip.registry import REGISTRY
-    from cmrclip.train import EpochLog, TrainConfig, check_resumable
+    from cmrclip.train import EpochLog, TrainConfig
     from cmrclip.train import train as run_training
     from indexer.pairs import NoPairsError, load_pairs
 
     settings = settings_of(ctx)
-    trainable = sorted(name for name, c in REGISTRY.items() if c.per_view_vectors)
-    if arch not in REGISTRY:
-        fail(f"unknown architecture {arch!r}; choose from {', '.join(trainable)}")
-    if arch not in trainable:
-        fail(f"architecture {arch!r} runs released weights and is not trained here; "
-             f"choose from {', '.join(trainable)}")
-    if not archive.is_dir():
-        fail(f"{archive}: not a folder")
-    if lr <= 0:  # 0 "trained" a model that never changed
-        fail(f"--lr {lr:g}: a learning rate above 0")
-    stem = _stem_weights(arch, segmentation)
+    _check_training(arch, archive, lr)
     config = TrainConfig(out=out, data=str(archive), arch=arch, epochs=epochs,
                          batch_size=batch_size, lr=lr, seed=seed, resume=resume, amp=amp,
-                         patience=patience, anatomy_weights=stem)
-    writable_folder(out)  # both before the clips are prepared
-    if resume:
-        try:
-            check_resumable(config)
-        except ValueError as error:
-            fail(str(error))
+                         patience=patience, anatomy_weights=_stem_weights(arch, segmentation))
+    _check_out(config)
     with progress_bar() as progress:
         clips = progress.add_task("preparing clips", total=None)
         try:
@@ -90,6 +75,34 @@ def train(
     best = max(history, key=lambda h: h.val_score)
     console.print(f"best validation R@5 {best.val_r5:.3f} at epoch {best.epoch + 1}; "
                   f"checkpoints in {out}")
+
+
+def _check_training(arch: str, archive: Path, lr: float) -> None:
+    from cmrclip.registry import REGISTRY
+
+    trainable = sorted(name for name, c in REGISTRY.items() if c.per_view_vectors)
+    if arch not in REGISTRY:
+        fail(f"unknown architecture {arch!r}; choose from {', '.join(trainable)}")
+    if arch not in trainable:
+        fail(f"architecture {arch!r} runs released weights and is not trained here; "
+             f"choose from {', '.join(trainable)}")
+    if not archive.is_dir():
+        fail(f"{archive}: not a folder")
+    if lr <= 0:  # 0 "trained" a model that never changed
+        fail(f"--lr {lr:g}: a learning rate above 0")
+
+
+def _check_out(config: TrainConfig) -> None:
+    """The checkpoint folder writable, and a resumable run in it when resuming: both before
+    the clips are prepared."""
+    from cmrclip.train import check_resumable
+
+    writable_folder(config.out)
+    if config.resume:
+        try:
+            check_resumable(config)
+        except ValueError as error:
+            fail(str(error))
 
 
 def _stem_weights(arch: str, segmentation: Path | None) -> Path | None:

@@ -1,5 +1,5 @@
 """The training recipe of the short-axis segmentation network: `train_seg()` with its
-defaults reproduces the committed checkpoint (`cmr-search train-seg`).
+defaults reproduces the committed checkpoint (`cmr-search train-seg --replace-shipped`).
 
 Training is the one place that joins `phantom` (label maps) and `segment` (network), so that
 neither imports the other. Kept apart from `cli.segment`, whose commands import it when they
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -21,9 +23,10 @@ import numpy as np
 from cli.segment import CALIBRATION_SEED, CALIBRATION_STUDIES
 from phantom.labels import Extremes, SlabRecipe, training_slabs
 from segment.checkpoint import update_card, write_inference
+from segment.infer import Segmenter
 from segment.paths import DEFAULT_CHECKPOINT
 from segment.synth import SynthRecipe
-from segment.train import TrainRecipe, train
+from segment.train import STATE, ResumeError, TrainRecipe, has_state, train
 
 logger = logging.getLogger(__name__)
 
@@ -76,18 +79,46 @@ def train_seg(out: Path = DEFAULT_CHECKPOINT, resume: bool = False,
               calibration_studies: int = CALIBRATION_STUDIES) -> Path:
     """Train the short-axis network on phantom label maps only (`recipe`, then each of the
     `fine_tunes` from the previous stage's weights), calibrate it on a fresh synthetic archive;
-    returns the checkpoint folder. Earlier stages are kept beside `out` (`<name>.stageK`)."""
+    returns the checkpoint folder. Earlier stages are kept beside `out` (`<name>.stageK`).
+
+    The last stage is trained and calibrated in `<name>.partial` beside `out`, which replaces
+    `out` only once calibrated: a stopped run never leaves a half-made model where one is used.
+    `resume` carries on from the states in those folders (`ResumeError` when there is none)."""
     stages = [(recipe or TrainRecipe(), slabs or SlabRecipe()), *fine_tunes]
-    folders = [out.with_name(f"{out.name}.stage{k}") for k in range(1, len(stages))] + [out]
+    partial = partial_folder(out)
+    folders = [out.with_name(f"{out.name}.stage{k}") for k in range(1, len(stages))] + [partial]
+    _prepare_partial(out, partial, folders, resume)
     previous = init
     for (train_recipe, slab_recipe), folder in zip(stages, folders, strict=True):
         previous = _stage(slab_recipe, folder, train_recipe, resume, device, previous)
     if len(stages) > 1:
-        _record_earlier_stages(out, folders[:-1])
-    write_inference(out, INFERENCE_SPACING_MM, INFERENCE_WHY)  # before calibration: it reads it
+        _record_earlier_stages(partial, folders[:-1])
+    write_inference(partial, INFERENCE_SPACING_MM, INFERENCE_WHY)  # calibration reads it
     if calibration_studies:
-        calibrate_seg(out, calibration_studies)
+        calibrate_seg(partial, calibration_studies)
+    if out.exists():
+        shutil.rmtree(out)
+    os.replace(partial, out)
     return out
+
+
+def partial_folder(out: Path) -> Path:
+    """Where the last stage of a run into `out` is trained and calibrated."""
+    return out.with_name(f"{out.name}.partial")
+
+
+def _prepare_partial(out: Path, partial: Path, folders: list[Path], resume: bool) -> None:
+    """A fresh run starts from an empty `partial`; a resumed one from its state there, or
+    from the state a finished run left in `out` (a longer run of the last stage)."""
+    if not resume:
+        if partial.exists():
+            shutil.rmtree(partial)
+        return
+    if not any(has_state(f) for f in (*folders, out)):
+        raise ResumeError(f"nothing to resume in {out}; drop --resume")
+    if not has_state(partial) and has_state(out):
+        partial.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(out / STATE, partial / STATE)
 
 
 def _stage(slabs: SlabRecipe, out: Path, recipe: TrainRecipe, resume: bool, device: str,
@@ -114,10 +145,9 @@ def calibrate_seg(folder: Path, studies: int = CALIBRATION_STUDIES,
     (never the training draws, never real data) and store it in its model card."""
     from phantom.archive import GROUND_TRUTH, SynthConfig, generate_archive
     from segment.calibrate import fit_myocardium_offset, write_calibration
-    from segment.infer import Segmenter
     from segment.io import read_dicom
 
-    segmenter = Segmenter(folder, tta=False)  # the indexing setting
+    segmenter = Segmenter(folder, tta=False, calibrated=False)  # the indexing setting
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         generate_archive(SynthConfig(root, studies, seed=seed, workers=1))
@@ -126,3 +156,4 @@ def calibrate_seg(folder: Path, studies: int = CALIBRATION_STUDIES,
         offset, rows = fit_myocardium_offset(
             segmenter, pairs, progress=lambda k, n: logger.info("calibration study %d/%d", k, n))
     return write_calibration(folder, offset, rows, f"{studies} fresh phantom studies, seed {seed}")
+

@@ -6,13 +6,12 @@ brings torch and MONAI).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cli.common import console, fail, settings_of
+from cli.common import console, fail, settings_of, writable_folder
 from segment.paths import DEFAULT_CHECKPOINT
 
 CALIBRATION_STUDIES, CALIBRATION_SEED = 24, 4242  # fresh phantom studies, their seed
@@ -20,10 +19,14 @@ CALIBRATION_STUDIES, CALIBRATION_SEED = 24, 4242  # fresh phantom studies, their
 
 def train_seg_command(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Option(help="checkpoint folder")] = DEFAULT_CHECKPOINT,
+    out: Annotated[Path, typer.Option(help="checkpoint folder (the shipped one, which segment "
+                                      "and index use, only with --replace-shipped)")] =
+        DEFAULT_CHECKPOINT,
+    replace_shipped: Annotated[bool, typer.Option(
+        help="allow OUT to be the shipped checkpoint, replaced once calibrated")] = False,
     resume: Annotated[bool, typer.Option(help="continue from OUT's training state")] = False,
     iterations: Annotated[int | None, typer.Option(
-        min=1, help="first-stage training steps  [default: the recipe's, 8000]")] = None,
+        min=1, help="first-stage training steps  \\[default: the recipe's, 8000]")] = None,
     init: Annotated[Path | None, typer.Option(help="start from this checkpoint's weights "
                                               "(fine-tuning; recorded in the model card)")] = None,
     fine_tunes: Annotated[bool, typer.Option(
@@ -31,18 +34,27 @@ def train_seg_command(
 ) -> None:
     """Train the short-axis segmentation network on the phantom's label maps only: the
     SynthSeg stage (ITERATIONS steps), the bright-blood and trabeculae fine-tunes, and the
-    calibration."""
+    calibration. The last stage is made in OUT.partial, which replaces OUT once calibrated."""
     from cli.seg_recipes import FINE_TUNES, train_seg
-    from segment.train import TrainRecipe
+    from segment.checkpoint import CheckpointError
+    from segment.train import ResumeError, TrainRecipe
 
     settings = settings_of(ctx)
+    if out.resolve() == DEFAULT_CHECKPOINT.resolve() and not replace_shipped:
+        fail(f"{out}: the shipped checkpoint (segment and index use it); give --out FOLDER, "
+             "or --replace-shipped to rebuild it")
     if init is not None and not (init / "model.safetensors").is_file():
         fail(f"{init}: not a segmentation checkpoint (no model.safetensors)")
-    with console.status("training the segmentation network (log lines show progress)"):
-        recipe = TrainRecipe() if iterations is None else TrainRecipe(iterations=iterations)
-        folder = train_seg(out, resume, recipe,
-                           device=settings.device, init=init,
-                           fine_tunes=FINE_TUNES if fine_tunes else ())
+    writable_folder(out)  # before the work, not after it
+    writable_folder(out.parent)  # OUT.partial and the stages are made beside it
+    try:
+        with console.status("training the segmentation network (log lines show progress)"):
+            recipe = TrainRecipe() if iterations is None else TrainRecipe(iterations=iterations)
+            folder = train_seg(out, resume, recipe,
+                               device=settings.device, init=init,
+                               fine_tunes=FINE_TUNES if fine_tunes else ())
+    except (CheckpointError, ResumeError) as error:
+        fail(str(error))
     console.print(f"checkpoint written to {folder}")
 
 
@@ -64,18 +76,6 @@ def calibrate_seg_command(
     console.print(f"myocardium offset {offset} written to {checkpoint / 'model_card.json'}")
 
 
-def _writable_folder(out: Path) -> None:
-    """`out` made if need be; a one-line failure when it is a file or cannot be written."""
-    if out.exists() and not out.is_dir():
-        fail(f"{out}: exists and is not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        fail(f"{out}: cannot make this folder ({error.strerror or type(error).__name__})")
-    if not os.access(out, os.W_OK | os.X_OK):
-        fail(f"{out}: this folder cannot be written to")
-
-
 def segment_command(
     study: Annotated[Path, typer.Argument(help="a DICOM study folder, or an ACDC-style "
                                           "patient folder (NIfTI)")],
@@ -93,7 +93,7 @@ def segment_command(
 
     if not study.is_dir():
         fail(f"{study}: not a folder")
-    _writable_folder(out)  # before the work, not after it
+    writable_folder(out)  # before the work, not after it
     try:
         result = segment_study(study, out, checkpoint, tta=tta)
     except (StudyReadError, CheckpointError, ResultWriteError) as error:

@@ -9,7 +9,6 @@ architecture (the first wrong key is named), and the file's SHA-256 is the model
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import pickle
 import struct
@@ -23,6 +22,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file
 from torch import Tensor
 
+from cmr_search.digest import file_sha256
 from cmrclip.published import PublishedCMRClip, build_published, vocab_digest
 from cmrclip.registry import SPACE_TIME, ModelConfig, get_config
 from cmrclip.types import CheckpointError, ModelIdentity
@@ -199,11 +199,7 @@ def _remembered(path: Path, size: int, mtime_ns: int) -> str:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
+    return file_sha256(path)
 
 
 def release_identity(release: Release, remembered: bool = False) -> ModelIdentity:

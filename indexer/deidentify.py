@@ -5,20 +5,25 @@ study and series map to the same pseudonyms (names, IDs, UIDs, shifted dates) on
 Age and sex are kept (the Retain Patient Characteristics option: search filters on them; ages
 over 89 become 90). Series flagged BurnedInAnnotation YES are refused with a reason (secondary
 captures are already refused by the reader); report text is scrubbed of the study's own names,
-IDs and dates. Pixels are never written back: previews are drawn from pixel arrays and carry no
-metadata.
+IDs and dates, however spelt. Failures of a de-identified study are logged without its folder
+(`failure_note`): next to the pseudonym, the folder would undo it. Pixels are never written
+back: previews are drawn from pixel arrays and carry no metadata.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
 from dicognito.anonymizer import Anonymizer
 from pydicom.dataset import Dataset, FileMetaDataset
 
+from catalog import without_paths
 from reader.headers import StudyInfo
 from reader.reports import StudyReport
 from reader.scan import Study
@@ -50,20 +55,66 @@ def _name_parts(person_name: str) -> list[str]:
     return [p for p in parts if len(p) >= 2 and not p.isdigit()]
 
 
+def _latin_bases() -> dict[str, str]:
+    """Each accented Latin letter's plain one ("ü" -> "u"), and the few NFKD leaves alone."""
+    bases = {"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D"}
+    for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+        plain = unicodedata.normalize("NFKD", chr(code))[0]
+        if plain != chr(code) and plain.isascii() and plain.isalpha():
+            bases[chr(code)] = plain
+    return bases
+
+
+_BASE = _latin_bases()
+# each plain letter with every accented form of it, as the body of a character class
+_SAME = {c: c + c.upper() + "".join(k for k, v in _BASE.items() if v.lower() == c)
+         for c in "abcdefghijklmnopqrstuvwxyz"}
+_ACCENTS = r"\u0300-\u036f"  # combining: a decomposed (NFD) accent follows its letter
+_MARKS = f"[{_ACCENTS}]*"
+_UMLAUTS = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}
+
+
+def _spellings(word: str) -> set[str]:
+    """The German ways of writing a name: a header spells "MUELLER" what the report spells
+    "Müller", and the other way round (accents are left to `_loose`)."""
+    lower = word.lower()
+    expanded, contracted = lower, lower
+    for umlaut, digraph in _UMLAUTS.items():
+        expanded = expanded.replace(umlaut, digraph)
+        contracted = contracted.replace(digraph, umlaut)
+    # "Ue" contracts to "ü", which would find every standalone "u"
+    return {w for w in (lower, expanded, contracted) if len(w) >= 2}
+
+
+def _loose(needle: str) -> str:
+    """A pattern any accenting of `needle` matches ("Muller" finds "Müller", "José" finds
+    "Jose" and "Jose" + U+0301): headers are often plain ASCII, reports are not."""
+    out = []
+    for char in unicodedata.normalize("NFKD", needle):
+        if unicodedata.combining(char):
+            continue
+        base = _BASE.get(char, char).lower()
+        out.append(f"[{_SAME[base]}]{_MARKS}" if base in _SAME
+                   else "['’]" if char in "'’" else re.escape(char))
+    return "".join(out)
+
+
 def scrub(text: str, info: StudyInfo) -> str:
     """The report without this study's own names, IDs and dates (case-insensitive, whole
-    words), each replaced by what it was: [name], [id], [date]."""
+    words), each replaced by what it was: [name], [id], [date]. Names and the institution
+    are found however they are accented or their umlauts written."""
     found: list[tuple[str, str]] = []
     for name in (info.patient_name, info.referring_physician_name):
-        found += [(part, "[name]") for part in _name_parts(name)]
+        found += [(form, "[name]") for part in _name_parts(name) for form in _spellings(part)]
     found += [(value, "[id]") for value in (info.patient_id, info.accession_number,
                                              info.study_instance_uid) if len(value) >= 3]
     if len(info.institution_name) >= 3:
-        found.append((info.institution_name, "[institution]"))
+        found += [(form, "[institution]") for form in _spellings(info.institution_name)]
     for value in (info.study_date, info.patient_birth_date):
         found += [(form, "[date]") for form in _date_forms(value)]
     for needle, label in sorted(found, key=lambda item: -len(item[0])):
-        text = re.sub(rf"(?<!\w){re.escape(needle)}(?!\w)", partial(_named, label), text,
+        pattern = re.escape(needle) if label in ("[id]", "[date]") else _loose(needle)
+        text = re.sub(rf"(?<!\w){pattern}(?!\w)", partial(_named, label), text,
                       flags=re.IGNORECASE)
     return text
 
@@ -76,8 +127,6 @@ def _named(label: str, match: re.Match[str]) -> str:
 
 
 _MONTH_WORD = rf"(?:{'|'.join(m[:3] + '(?:' + m[3:] + ')?' for m in _MONTHS)})\.?"
-# what identifies in free text whatever the study: full dates, long numbers and codes (a
-# medical record, an accession, a phone), and a person named after a title or "patient"
 _REPORT_WORD = ("Known|With|Has|Had|Have|Suspected|Presented|Presents|Presenting|Referred|"
                 "Underwent|Is|Was|Were|History|Admitted|Reports|Denies|Complains|Returns|Re|"
                 "Remains|Shows|Showed|Developed|Describes|Received|Not|No|Of|In|On|For|And|"
@@ -85,9 +134,55 @@ _REPORT_WORD = ("Known|With|Has|Had|Have|Suspected|Presented|Presents|Presenting
 _ABBREVIATION = ("DCM|HCM|ARVC|LBBB|RBBB|LGE|CMR|MRI|CT|ECG|LV|RV|MI|CAD|AF|HF|HFREF|HFPEF|"
                  "STEMI|NSTEMI|PCI|CABG|ICD|CRT|TAVI|AS|MR|TR|AR|VT|VF|PE|PH|LVNC|LVH|EF|"
                  "LVEF|RVEF|TTE|TOE|ECV|SCD")
-# what identifies in free text whatever the study: full dates, long numbers and codes (a
-# medical record, an accession, a phone), and a person named after a title or "patient"
-_FREE_TEXT = (
+
+
+def _letters(*categories: str) -> str:
+    """The Latin, Greek and Cyrillic letters of Unicode `categories` as a character class
+    body: the stdlib `re` has no \\p{Lu}, and [A-Z] missed "Zoë" and "Müller"."""
+    blocks = ((0x41, 0x250), (0x370, 0x530), (0x1E00, 0x2000))
+    return "".join(chr(c) for start, end in blocks for c in range(start, end)
+                   if unicodedata.category(chr(c)) in categories)
+
+
+_UPPER = _letters("Lu", "Lt")
+_LOWER = _letters("Ll") + _ACCENTS  # a decomposed accent is part of its word
+_NAME = rf"[{_UPPER}][{_UPPER}{_LOWER}'’-]+"
+# forms of address (English, German, French, Spanish, Italian, Dutch); the short ones only
+# with their full stop and never after a number ("6 Fr. sheath", "24 Hr. Holter"), "M." not
+# before a word that starts a sentence ("grade M. The LV")
+_TITLE = ("(?:Dr|Dra|Prof|Mr|Mrs|Ms|Miss|Herr|Frau|Mme|Mlle|Sr|Sra|Srta|Sig|Sig\\.ra|Sig\\.na"
+          "|Dott|Dott\\.ssa|Dhr|Mevr)\\.?|(?<!\\d)(?<!\\d )(?:Hr|Fr|dhr|mevr)\\."
+          f"|(?<!\\d)(?<!\\d )M\\.(?!\\s+(?:{_REPORT_WORD})\\b)")
+# "Prof. Dr. med. Hans Meier": titles and degrees in a row, then the name
+_TITLES = rf"\b(?:{_TITLE})(?:\s+(?:{_TITLE}|med\.?|dent\.))*\s+"
+_PARTICLE = r"(?:(?:van|von|de|der|den|du|di|da|del|della|le|la|ten|ter|zu)\s+)*"  # "de Vries"
+_NOT_CLINICAL = rf"(?!(?:{_ABBREVIATION})\b)"  # "Sig. LGE", "Dr Smith LBBB"
+# a phone: international, or national with its trunk 0 ("0228 123 4567", "(0228) 123-4567",
+# "01 23 45 67 89"), or North American, or any grouped number after a label; 7 digits at
+# least (`_phone`). "LVEF 35 %", "150 ml", "1.5 T", "0.5 mmol/kg" have no such shape.
+_PHONE_LABEL = (r"\b(?:tel(?:efon|ephone|éfono|efono)?|tél(?:éphone)?|phone|fax|mobile?|mob"
+                r"|handy)\.?:?[ \u00a0]*")
+_GROUPS = r"(?:[ \u00a0./-]\d{2,8}){1,4}"
+_NUMBER_END = r"(?![\w/-]|[.,]\d)"
+_PHONE = re.compile(
+    rf"(?P<label>{_PHONE_LABEL})\d{{2,8}}(?:[ \u00a0./-]\d{{2,8}}){{0,4}}{_NUMBER_END}"
+    rf"|(?<![\w+./-])(?:\+\d{{1,3}}(?:[ \u00a0]?\(0\))?[ \u00a0.-]?(?:\(\d{{1,5}}\)|\d{{1,5}})"
+    rf"{_GROUPS}|\(0\d{{2,5}}\){_GROUPS}|0\d{{2,5}}{_GROUPS}|0\d(?:[ .]\d{{2}}){{4}}"
+    rf"|\(\d{{3}}\) ?\d{{3}}[ .-]\d{{4}}|\d{{3}}[.-]\d{{3}}[.-]\d{{4}}){_NUMBER_END}", re.I)
+
+
+def _phone(match: re.Match[str]) -> str:
+    """[phone] for a number of 7 digits or more ("Tel 0228 123 4567" keeps "Tel")."""
+    if sum(c.isdigit() for c in match.group(0)) < 7:
+        return match.group(0)
+    return f"{match.group('label') or ''}[phone]"
+
+
+# what identifies in free text whatever the study: e-mail addresses, full dates, phones,
+# long numbers and codes (a medical record, an accession), and a person named after a title
+# or "patient"
+_FREE_TEXT: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
     # a four-digit year, or a two-digit day and month ("01/07/13"): "segments 1/7/13" is no date
     (re.compile(r"\b(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}[/.-]\d{1,2}[/.-]\d{1,2}"
                 r"|\d{2}[/.-]\d{2}[/.-]\d{2})\b"), "[date]"),
@@ -96,21 +191,23 @@ _FREE_TEXT = (
     # a label, then a code holding a digit ("Idiopathic", "Dobutamine", "accumulation" stay)
     (re.compile(r"\b(?:mrn|nhs|ssn|id|acc(?:ession)?|dob|d\.o\.b)\b\.?\s*(?:no\.?|number|#)?"
                 r"\s*[:#]?\s*(?=[A-Z-]*\d)[A-Z0-9][A-Z0-9/-]{3,}\b", re.I), "[id]"),
+    (_PHONE, _phone),  # before long numbers: "0228 1234567" is no "0228 [id]"
     (re.compile(r"\b[A-Z]{0,3}\d{6,}\b|\b[A-Z]+\d{5,}[A-Z0-9]*\b"), "[id]"),
-    (re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Miss|Prof)\.?\s+(?:[A-Z]\.\s*)*[A-Z][A-Za-z'-]+"
-                r"(?:\s+[A-Z][A-Za-z'-]+)?"), "[name]"),
+    (re.compile(rf"{_TITLES}(?:[{_UPPER}]\.\s*)*{_PARTICLE}{_NOT_CLINICAL}{_NAME}"
+                rf"(?:\s+{_NOT_CLINICAL}{_NAME})?"), "[name]"),
     # "Patient John SMITH", not "Patient: Known DCM" nor "Patient Has Fabry Disease"
     (re.compile(rf"\b(?:[Pp]atient|[Pp]t\.?)(?:\s+name)?\s*:?\s+(?!(?:{_REPORT_WORD})\b)"
-                rf"[A-Z][a-z'-]+(?:\s+(?!(?:{_ABBREVIATION})\b)(?:[A-Z][a-z'-]+|[A-Z]{{2,}}"
-                rf"(?![a-z]))){{1,2}}"), "[name]"),
+                rf"[{_UPPER}][{_LOWER}'’-]+(?:\s+{_NOT_CLINICAL}"
+                rf"(?:[{_UPPER}][{_LOWER}'’-]+|[{_UPPER}]{{2,}}(?![{_LOWER}]))){{1,2}}"),
+     "[name]"),
 )
 
 
 def scrub_free_text(text: str) -> str:
-    """Free text without what commonly identifies anyone in it (full dates, long numbers and
-    codes, titled or "patient" names): a report sentence may name another patient, a
-    doctor, a prior study's date. Rules find what they describe only: text that leaves the
-    archive is still read before it is shared."""
+    """Free text without what commonly identifies anyone in it (e-mail addresses, full dates,
+    phones, long numbers and codes, titled or "patient" names): a report sentence may name
+    another patient, a doctor, a prior study's date. Rules find what they describe only: text
+    that leaves the archive is still read before it is shared."""
     for pattern, label in _FREE_TEXT:
         text = pattern.sub(label, text)
     return text
@@ -119,6 +216,27 @@ def scrub_free_text(text: str) -> str:
 def _age(patient_age: str) -> str:
     match = re.fullmatch(r"(\d{3})Y", patient_age.strip().upper())
     return "090Y" if match and int(match.group(1)) > 89 else patient_age
+
+
+@dataclass
+class DeidentifiedStudy(Study):
+    """A study under its pseudonyms. Its `folder` is still the real one (its pixels are read
+    from there), so what logs about it leaves the folder out (`failure_note`)."""
+
+
+def is_deidentified(study: object) -> bool:
+    """Whether `study` came out of `Deidentifier.study`: its failures are logged without
+    their traceback, which names its real folder (`failure_note`)."""
+    return isinstance(study, DeidentifiedStudy)
+
+
+def failure_note(study: object, error: BaseException) -> str:
+    """What a debug log line adds about a failure: for a de-identified study the error's class
+    and text without folders and files ("": its traceback says it otherwise). The folder
+    names the patient in many exports, and next to the pseudonym it undoes it."""
+    if not isinstance(study, DeidentifiedStudy):
+        return ""
+    return ": " + without_paths(f"{type(error).__name__}: {error}", [study.folder])
 
 
 class Deidentifier:
@@ -184,5 +302,5 @@ class Deidentifier:
             report = StudyReport(scrub_free_text(scrub(report.text, study.info)),
                                  scrub_free_text(scrub(report.impression, study.info)),
                                  report.source, "")
-        return Study(self.info(study.info), study.folder, series,
+        return DeidentifiedStudy(self.info(study.info), study.folder, series,
                      {uids[k]: v for k, v in study.views.items() if k in uids}, report), refused

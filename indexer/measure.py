@@ -21,6 +21,7 @@ import torch
 from catalog import MEASURE_VERSION, without_paths
 from cmr_search.vocab import Measure, View
 from cmrclip.clips import ClipSpec
+from indexer.deidentify import failure_note, is_deidentified
 from indexer.overlay import label_crops
 from indexer.previews import PREVIEW_SPEC
 from indexer.records import MeasurementRecord
@@ -100,18 +101,25 @@ class SegmentationUnavailableError(ValueError):
 
 
 def checked_segmentation(checkpoint: Path | None, tta: bool) -> CheckpointSegmentation:
-    """The segmentation model of `checkpoint` (the committed one when None), its weights read
-    once here so that a missing checkpoint is reported before any study is touched."""
+    """The segmentation model of `checkpoint` (the committed one when None), loaded once here
+    (tens of milliseconds) so that a missing, damaged or uncalibrated checkpoint is reported,
+    in one line, before any study is touched rather than as every study's failure."""
+    from segment.checkpoint import CheckpointError
     from segment.paths import DEFAULT_CHECKPOINT
 
     folder = checkpoint or DEFAULT_CHECKPOINT
     model = CheckpointSegmentation(folder, tta)
+    fix = "set CMR_SEARCH_SEGMENTATION_CHECKPOINT or CMR_SEARCH_MEASURE=0"
     try:
         model.key  # noqa: B018  (reads the weights)
     except OSError as error:
         raise SegmentationUnavailableError(
-            f"{folder}: not a segmentation checkpoint ({error.strerror or error}); set "
-            "CMR_SEARCH_SEGMENTATION_CHECKPOINT or CMR_SEARCH_MEASURE=0") from error
+            f"{folder}: not a segmentation checkpoint ({error.strerror or error}); {fix}"
+        ) from error
+    try:
+        model.load()  # the checksum, the weights file, the card: as every worker will
+    except (CheckpointError, OSError) as error:
+        raise SegmentationUnavailableError(f"{error}; {fix}") from error
     return model
 
 
@@ -184,7 +192,8 @@ def measure_study(study: Study | AcdcStudy, stacks: StudyStacks, fingerprint: st
             record.overlays = label_crops(stack, cycle.masks, stacks.sax_center,
                                           clip_spec, PREVIEW_SPEC)
     except Exception as error:  # any failure leaves the study unmeasured, never unindexed
-        logger.debug("measuring %s failed", uid, exc_info=True)
+        logger.debug("measuring %s failed%s", uid, failure_note(study, error),
+                     exc_info=not is_deidentified(study))
         # the page shows it to every role: no folder (it names the patient in many exports),
         # and the class of an error only when it is not the reader's own
         reason = without_paths(str(error), [study.folder])

@@ -14,6 +14,7 @@ from cmr_search.layout import DataLayout
 from cmrclip.clips import ClipCache, StudyClips
 from cmrclip.preprocess import Preprocess
 from indexer.assemble import assemble_stacks, study_stacks
+from indexer.deidentify import failure_note, is_deidentified
 from indexer.measure import SegmentationModel, measure_study
 from indexer.records import MeasurementStore
 from indexer.sources import Indexable, Unavailable
@@ -76,7 +77,8 @@ def prepare_study(job: Job, preprocess: Preprocess, layout: DataLayout,
         if job.embed:
             assembly = assemble_stacks(stacks, preprocess, timings, layout.previews)
     except Exception as error:  # any failure skips this study only, with its reason
-        logger.debug("assembling %s failed", uid, exc_info=True)
+        logger.debug("assembling %s failed%s", uid, failure_note(job.study, error),
+                     exc_info=not is_deidentified(job.study))
         out.error = f"{type(error).__name__}: {error}"
         return out
     if job.measure and model is not None:

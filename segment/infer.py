@@ -201,8 +201,11 @@ class Segmenter:
     and the offset fitted on synthetic studies with known volumes takes that back.
     """
 
-    def __init__(self, checkpoint: Path = DEFAULT_CHECKPOINT, tta: bool = True) -> None:
-        self.model, self.config, self.card = load_checkpoint(checkpoint)
+    def __init__(self, checkpoint: Path = DEFAULT_CHECKPOINT, tta: bool = True,
+                 calibrated: bool = True) -> None:
+        """`calibrated` False: a checkpoint whose calibration is being fitted (refused
+        otherwise: an unfinished run's model)."""
+        self.model, self.config, self.card = load_checkpoint(checkpoint, calibrated)
         self.grid_mm = inference_spacing_mm(self.card, self.config, checkpoint / CARD)
         self.tta = tta
         self.offsets = prior_offsets(self.card, self.config.n_classes)

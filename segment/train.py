@@ -7,6 +7,7 @@ every few minutes lets `resume=True` carry on after an interruption.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -18,17 +19,28 @@ from pathlib import Path
 import numpy as np
 import torch
 from monai.losses import DiceCELoss
+from safetensors import SafetensorError
 from safetensors.torch import load_file
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
-from segment.checkpoint import WEIGHTS, save_checkpoint
+from segment.checkpoint import WEIGHTS, CheckpointError, check_weights, save_checkpoint
 from segment.model import CONFIGS, SegConfig, build_model
+from segment.paths import CARD
 from segment.synth import SynthImages, SynthRecipe
 
 logger = logging.getLogger(__name__)
 
 SlabSource = Callable[[int], Iterator[np.ndarray]]
-_STATE = "train_state.pt"
+STATE = "train_state.pt"  # the training state beside a run's checkpoint
+
+
+class ResumeError(ValueError):
+    """A run that cannot be resumed as asked; the message names the folder and the fix."""
+
+
+def has_state(folder: Path) -> bool:
+    """Whether `folder` holds a training state that `resume=True` carries on from."""
+    return (folder / STATE).is_file()
 
 
 @dataclass(frozen=True)
@@ -97,17 +109,16 @@ def _start(recipe: TrainRecipe, out: Path, resume: bool, init: Path | None) -> _
     torch.manual_seed(recipe.seed)
     model = build_model(config)
     if init is not None:
-        model.load_state_dict(_widened(load_file(str(init / WEIGHTS)), model), strict=False)
-        logger.info("weights initialised from %s", init)
+        _initialise(model, init)
     optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.lr,
                                   weight_decay=recipe.weight_decay)
     run = _Run(model, optimizer)
-    state_path = out / _STATE
+    state_path = out / STATE
     if resume and state_path.exists():
         state = torch.load(state_path, weights_only=False)
         saved = dict(state["recipe"])
         if {**saved, "iterations": recipe.iterations} != recipe.as_dict():
-            raise ValueError(f"{state_path}: saved with another recipe; start afresh")
+            raise ResumeError(f"{state_path}: saved with another recipe; start afresh")
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         run.step, run.seconds = int(state["step"]), float(state["seconds"])
@@ -120,6 +131,25 @@ def _start(recipe: TrainRecipe, out: Path, resume: bool, init: Path | None) -> _
                         saved["iterations"], recipe.iterations)
         logger.info("resuming at step %d (%.0f s trained)", run.step, run.seconds)
     return run
+
+
+def _initialise(model: torch.nn.Module, init: Path) -> None:
+    """`model` given the weights of the checkpoint `init` (checked against its card's
+    checksum when it has one); a one-line `CheckpointError` naming the file otherwise."""
+    weights = init / WEIGHTS
+    try:
+        card = json.loads((init / CARD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        card = {}  # bare weights: nothing to check them against
+    check_weights(init, card if isinstance(card, dict) else {})
+    try:
+        model.load_state_dict(_widened(load_file(str(weights)), model), strict=False)
+    except SafetensorError as error:  # truncated or overwritten
+        raise CheckpointError(f"{weights}: damaged weights file ({error})") from error
+    except (OSError, ValueError, RuntimeError) as error:
+        raise CheckpointError(f"{weights}: cannot start from these weights "
+                              f"({type(error).__name__}: {error})") from error
+    logger.info("weights initialised from %s", init)
 
 
 def _widened(saved: dict[str, torch.Tensor], model: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -142,11 +172,11 @@ def _widened(saved: dict[str, torch.Tensor], model: torch.nn.Module) -> dict[str
 
 
 def _save_state(run: _Run, recipe: TrainRecipe, out: Path) -> None:
-    tmp = out / (_STATE + ".tmp")
+    tmp = out / (STATE + ".tmp")
     torch.save({"model": run.model.state_dict(), "optimizer": run.optimizer.state_dict(),
                 "step": run.step, "seconds": run.seconds, "recipe": recipe.as_dict(),
                 "schedule": run.schedule}, tmp)
-    tmp.replace(out / _STATE)
+    tmp.replace(out / STATE)
 
 
 def _bf16(recipe: TrainRecipe, device: str) -> bool:

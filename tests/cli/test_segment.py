@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from fakes.segment import acdc_folder, tiny_checkpoint
 from typer.testing import CliRunner
 
 from cli.main import app
+from segment.train import TrainRecipe
 
 
 def test_segment_writes_masks_and_measurements(tmp_path: Path,
@@ -137,3 +139,170 @@ def test_a_header_nibabel_fixes_on_loading_gives_only_our_line(
     assert result.exit_code == 1 and "pixel spacing 0 x 0 mm" in result.output, result.output
     assert len(result.output.strip().splitlines()) == 1, result.output
     assert "should be non-zero" not in captured.err + captured.out + result.output
+
+
+def _one_line(result: Result) -> str:
+    assert result.exit_code == 1, result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    return result.output
+
+
+def _no_training(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """`train_seg` replaced by a recorder of the folders it was asked to train into."""
+    import cli.seg_recipes
+
+    asked: list[Path] = []
+
+    def record(out: Path, *args: object, **kwargs: object) -> Path:
+        asked.append(out)
+        return out
+
+    monkeypatch.setattr(cli.seg_recipes, "train_seg", record)
+    return asked
+
+
+def test_train_seg_replaces_the_shipped_checkpoint_only_when_told(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without `--out` it trained into the checkpoint `segment` and `index` use."""
+    from segment.paths import DEFAULT_CHECKPOINT
+
+    monkeypatch.setenv("CMR_SEARCH_DATA_DIR", str(tmp_path / "data"))
+    asked = _no_training(monkeypatch)
+    before = {p.name: p.stat().st_mtime_ns for p in DEFAULT_CHECKPOINT.iterdir()}
+    for out in ([], ["--out", str(DEFAULT_CHECKPOINT.parent / "." / DEFAULT_CHECKPOINT.name)]):
+        output = _one_line(CliRunner().invoke(app, ["train-seg", *out]))
+        assert "shipped checkpoint" in output and "--replace-shipped" in output
+    assert asked == []
+    result = CliRunner().invoke(app, ["train-seg", "--replace-shipped"])
+    assert result.exit_code == 0, result.output
+    assert asked == [DEFAULT_CHECKPOINT]
+    result = CliRunner().invoke(app, ["train-seg", "--out", str(tmp_path / "ck")])
+    assert result.exit_code == 0 and asked[-1] == tmp_path / "ck", result.output
+    assert {p.name: p.stat().st_mtime_ns for p in DEFAULT_CHECKPOINT.iterdir()} == before
+
+
+def test_train_seg_checks_its_out_folder_before_the_work(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An existing file, or a folder that cannot be made, was a traceback."""
+    monkeypatch.setenv("CMR_SEARCH_DATA_DIR", str(tmp_path / "data"))
+    asked = _no_training(monkeypatch)
+    (tmp_path / "a file").write_text("not a folder")
+    for out, reason in ((tmp_path / "a file", "exists and is not a folder"),
+                        (tmp_path / "a file" / "below", "cannot make this folder"),
+                        (Path("/proc/x/y"), "cannot make this folder")):
+        output = _one_line(CliRunner().invoke(app, ["train-seg", "--out", str(out)]))
+        assert f"{out}: {reason}" in output
+    assert asked == []
+
+
+def test_train_seg_resume_with_nothing_saved_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It started from scratch, silently."""
+    monkeypatch.setenv("CMR_SEARCH_DATA_DIR", str(tmp_path / "data"))
+    out = tmp_path / "ck"
+    output = _one_line(CliRunner().invoke(app, ["train-seg", "--out", str(out), "--resume"]))
+    assert f"nothing to resume in {out}; drop --resume" in output
+    assert not (tmp_path / "ck.stage1").exists() and not (tmp_path / "ck.partial").exists()
+
+
+def test_train_seg_from_damaged_weights_is_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CMR_SEARCH_DATA_DIR", str(tmp_path / "data"))
+    init = tiny_checkpoint(tmp_path / "init")
+    weights = init / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])
+    output = _one_line(CliRunner().invoke(app, ["train-seg", "--out", str(tmp_path / "ck"),
+                                                "--init", str(init), "--no-fine-tunes"]))
+    assert f"{weights}: SHA-256" in output
+
+
+def test_train_seg_help_shows_the_iterations_default() -> None:
+    """Rich took "[default: ...]" for markup and dropped it."""
+    result = CliRunner().invoke(app, ["train-seg", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "[default: the recipe's, 8000]" in result.output
+
+
+def _tiny(iterations: int) -> TrainRecipe:
+    from segment.synth import SynthRecipe
+
+    return TrainRecipe(config="sax-dynunet8", iterations=iterations, batch=2, warmup=1, reuse=2,
+                       shuffle_buffer=2, workers=0, synth=SynthRecipe(crop=64))
+
+
+class _StoppedError(Exception):
+    """A run killed during its calibration."""
+
+
+def test_a_stopped_run_leaves_the_model_in_place_and_resumes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A run killed during calibration left a 1-step uncalibrated model where `segment` read it.
+    The last stage is made in `<out>.partial`, which replaces `out` once calibrated."""
+    import logging
+
+    import cli.seg_recipes
+    from cli.seg_recipes import train_seg
+    from phantom.labels import SlabRecipe
+
+    out, partial = tmp_path / "ck", tmp_path / "ck.partial"
+    slabs = SlabRecipe(size=80)
+    train_seg(out, recipe=_tiny(1), slabs=slabs, fine_tunes=(), calibration_studies=0)
+    assert json.loads((out / "model_card.json").read_text())["steps"] == 1
+    assert not partial.exists()
+    first = (out / "model.safetensors").read_bytes()
+
+    def stop(folder: Path, studies: int) -> None:
+        assert folder == partial  # the calibration reads the new weights, not `out`'s
+        raise _StoppedError
+
+    monkeypatch.setattr(cli.seg_recipes, "calibrate_seg", stop)
+    with pytest.raises(_StoppedError):
+        train_seg(out, recipe=_tiny(2), slabs=slabs, fine_tunes=(), calibration_studies=1)
+    assert (out / "model.safetensors").read_bytes() == first  # untouched
+    assert json.loads((partial / "model_card.json").read_text())["steps"] == 2
+    monkeypatch.undo()
+    with caplog.at_level(logging.INFO, logger="segment.train"):
+        train_seg(out, resume=True, recipe=_tiny(2), slabs=slabs, fine_tunes=(),
+                  calibration_studies=0)
+    assert "resuming at step 2" in caplog.text  # found in `<out>.partial`
+    assert json.loads((out / "model_card.json").read_text())["steps"] == 2
+    assert not partial.exists()
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="segment.train"):  # a longer run of a finished one
+        train_seg(out, resume=True, recipe=_tiny(3), slabs=slabs, fine_tunes=(),
+                  calibration_studies=0)
+    assert "resuming at step 2" in caplog.text  # found in `out`
+    card = json.loads((out / "model_card.json").read_text())
+    assert card["steps"] == 3 and card["schedule_changes"] == [{"at_step": 2, "from": 2,
+                                                                "to": 3}]
+
+
+@pytest.mark.slow
+def test_calibrate_seg_calibrates_an_uncalibrated_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run's checkpoint is refused until calibrated, and the calibration itself loads it
+    (an untrained network finds no heart to fit on: the fit is stood in for)."""
+    import segment.calibrate
+    from segment.checkpoint import CheckpointError, load_checkpoint, update_card
+    from segment.infer import Segmenter
+
+    folder = tiny_checkpoint(tmp_path / "ck")
+    update_card(folder, train_recipe={"iterations": 1}, steps=1)  # as `segment.train` writes
+    with pytest.raises(CheckpointError, match="not calibrated"):
+        load_checkpoint(folder)
+    fitted: list[int] = []
+
+    def fit(segmenter: Segmenter, studies: list[object], **kwargs: object) -> tuple[float, list[
+            object]]:
+        assert isinstance(segmenter, Segmenter) and not segmenter.tta
+        assert not segmenter.offsets.any() and segmenter.config.name == "sax-dynunet8"
+        fitted.append(len(studies))
+        return 0.5, []
+
+    monkeypatch.setattr(segment.calibrate, "fit_myocardium_offset", fit)
+    result = CliRunner().invoke(app, ["calibrate-seg", "--checkpoint", str(folder),
+                                      "--studies", "1"])
+    assert result.exit_code == 0, result.output
+    assert fitted == [1]
+    card = load_checkpoint(folder)[2]
+    assert card["calibration"]["log_prior_offsets"] == {"lv_myocardium": 0.5}

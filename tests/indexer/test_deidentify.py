@@ -12,7 +12,7 @@ import pytest
 from fakes.encoder import FakeEncoder
 
 from cmr_search.layout import DataLayout
-from indexer.deidentify import BURNED_IN, Deidentifier, scrub
+from indexer.deidentify import BURNED_IN, DeidentifiedStudy, Deidentifier, scrub
 from indexer.pipeline import IndexOptions, run_index
 from reader.headers import StudyInfo
 from reader.scan import ScanResult, Study, scan_archive
@@ -67,7 +67,7 @@ def _burn(study: Study, count: int) -> Study:
 def test_burned_in_series_are_refused_with_a_reason(scanned: ScanResult) -> None:
     study = scanned.studies[0]
     kept, refused = Deidentifier("s").study(_burn(study, 1))
-    assert kept is not None and len(kept.series) == len(study.series) - 1
+    assert isinstance(kept, DeidentifiedStudy) and len(kept.series) == len(study.series) - 1
     assert refused == [f"series {study.series[0].series_number}: {BURNED_IN}"]
     assert set(kept.views) == {s.series_instance_uid for s in kept.series}
     assert not {s.series_instance_uid for s in kept.series} & \
@@ -119,3 +119,91 @@ def test_free_text_loses_what_commonly_identifies_and_keeps_the_findings() -> No
                  "Patient Has Fabry Disease", "LGE in segments 1/7/13 and 7-8-13-14"):
         assert scrub_free_text(kept) == kept
     assert scrub_free_text("ID: A12345, acc. no. 9981234") == "[id], [id]"
+
+
+def test_free_text_finds_names_with_letters_beyond_ascii() -> None:
+    """"Patient Zoe Smith" became [name]; "Patient Zoë Smith" and "Mr. Müller" stayed."""
+    from indexer.deidentify import scrub_free_text
+
+    for text in ("Patient Zoë Smith was seen.", "Patient Zoe Smith was seen.",
+                 "Mr. Müller was seen.", "Pt. Łukasz Żółć was seen.",
+                 "Dr O’Brien was seen.", "Patient Zoe\u0308 Smith was seen."):
+        assert scrub_free_text(text) == "[name] was seen.", text
+    assert scrub_free_text("Patient: Known DCM with LBBB; Ödem.") == \
+        "Patient: Known DCM with LBBB; Ödem."
+
+
+def test_a_name_is_found_however_the_header_and_the_report_spell_it() -> None:
+    """MUELLER^JUERGEN in the header, "Jürgen Müller" in the report: the report kept it."""
+    umlauts = dataclasses.replace(INFO, patient_name="MUELLER^JUERGEN",
+                                  referring_physician_name="Strauß^José")
+    out = scrub("Jürgen Müller (Juergen MUELLER, J. Muller), sent by Dr Strauss, Dr "
+                "STRAUß and Jose; Müllerstraße 5.", umlauts)
+    assert out == ("[name] [name] ([name] [name], J. [name]), sent by Dr [name], Dr [name] "
+                   "and [name]; Müllerstraße 5.")
+    accented = dataclasses.replace(INFO, patient_name="Zoë^Müller", institution_name="Köln")
+    assert scrub("Zoe MUELLER, Zoë Muller, Koeln; zoe sat in Kolner.", accented) == \
+        "[name] [name], [name] [name], [institution]; zoe sat in Kolner."
+
+
+def test_free_text_loses_email_addresses_and_phone_numbers() -> None:
+    from indexer.deidentify import scrub_free_text
+
+    text = ("Results to jane.doe@uni-klinik.de or Tel 0228 123 4567, +49 (228) 123-4567, "
+            "(0228) 123-4567, +44 20 7946 0958, 01 23 45 67 89, (555) 123-4567; fax: 123 45 67.")
+    assert scrub_free_text(text) == ("Results to [email] or Tel [phone], [phone], [phone], "
+                                     "[phone], [phone], [phone]; fax: [phone].")
+
+
+@pytest.mark.parametrize("clinical", [
+    "LVEF 35 %, LVEDV 150 ml, septum 12 mm at 1.5 T; all 16 segments; 0.1 mmol/kg Gd.",
+    "Native T1 1020 +/- 30 ms, ECV 28 %, T2 52 ms, z-score +2.5, GLS -18.5 %.",
+    "LVEDV 150/120 ml, LVEDVi 95 ml/m2 (normal 62-120), BP 120/80 mmHg, HR 60-70 bpm.",
+    "AHA segments 1, 2, 3, 7, 8 and 13; LV mass 145 g (72 g/m2), scar 10.5 % (12 g).",
+    "Symptoms 01/2019-03/2020; QRS 120 ms; NT-proBNP 1234 pg/ml; 6 Fr. sheath; 24 Hr. Holter.",
+    "Mitral regurgitation grade M. The LV is dilated. Sig. LGE in 4 of 17 segments.",
+])
+def test_clinical_numbers_and_words_are_no_phone_nor_name(clinical: str) -> None:
+    from indexer.deidentify import scrub_free_text
+
+    assert scrub_free_text(clinical) == clinical
+
+
+def test_titles_in_other_languages_are_followed_by_a_name() -> None:
+    from indexer.deidentify import scrub_free_text
+
+    titled = ("Herr Müller", "Hr. Meier", "Frau Dr. med. Schmidt", "Fr. Weber",
+              "Prof. Dr. Hans Meier", "Mme Dupont", "M. Lefèvre", "Sr. García", "Sra. López",
+              "Sig. Rossi", "Sig.ra Bianchi", "Dhr. de Vries", "Mevr. Jansen")
+    assert scrub_free_text(", ".join(titled)) == ", ".join(["[name]"] * len(titled))
+    assert scrub_free_text("Discussed with Dr Jones LBBB.") == "Discussed with [name] LBBB."
+
+
+FOLDER = Path("pii/DOE_JOHNATHAN_PID123999/20190704")
+
+
+def test_a_deidentified_studys_failure_is_logged_without_its_folder(
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With CMR_SEARCH_LOG_LEVEL=DEBUG the traceback named the real folder next to the
+    pseudonym; a study as it is stored keeps its traceback."""
+    from types import SimpleNamespace
+
+    from indexer import prepare
+    from indexer.measure import measure_study
+
+    def unreadable(*args: object) -> None:
+        raise ValueError(f"cannot read {FOLDER}/IM0001.dcm")
+
+    monkeypatch.setattr(prepare, "study_stacks", unreadable)
+    stacks, model = SimpleNamespace(sax=None), SimpleNamespace(key="m")
+    for study in (DeidentifiedStudy(INFO, FOLDER, [], {}), Study(INFO, FOLDER, [], {})):
+        caplog.clear()
+        with caplog.at_level("DEBUG", logger="indexer"):
+            measure_study(study, stacks, "f", model, SimpleNamespace())  # type: ignore[arg-type]
+            prepare.prepare_study(prepare.Job(study, "f"), None, None)  # type: ignore[arg-type]
+        if isinstance(study, DeidentifiedStudy):
+            assert "DOE" not in caplog.text and "Traceback" not in caplog.text
+            assert f"measuring {INFO.study_instance_uid} failed: StudyReadError: no short-axis" \
+                in caplog.text and "ValueError: cannot read a file" in caplog.text
+        else:
+            assert str(FOLDER) in caplog.text and "Traceback" in caplog.text

@@ -13,7 +13,7 @@ import torch
 from fakes.segment import label_slab
 from safetensors.torch import load_file
 
-from segment.checkpoint import WEIGHTS, load_checkpoint
+from segment.checkpoint import WEIGHTS, CheckpointError, load_checkpoint
 from segment.model import build_model
 from segment.paths import CARD
 from segment.synth import SynthRecipe
@@ -43,14 +43,16 @@ def test_train_writes_a_card_and_resumes(tmp_path: Path) -> None:
     other = _recipe(5)
     with pytest.raises(ValueError, match="another recipe"):
         train(_slabs, out, TrainRecipe(**{**other.__dict__, "lr": 1e-3}), resume=True)
-    model, config, _ = load_checkpoint(out)
+    with pytest.raises(CheckpointError, match="not calibrated; run cmr-search calibrate-seg"):
+        load_checkpoint(out)  # a run's checkpoint is used only once calibrated
+    model, config, _ = load_checkpoint(out, calibrated=False)
     assert config.name == "sax-dynunet8" and not model.training
 
 
 def test_deep_supervision_trains_and_a_run_can_start_from_other_weights(tmp_path: Path) -> None:
     deep = TrainRecipe(**{**_recipe(2).__dict__, "config": "sax-dynunet16-ds"})
     first = train(_slabs, tmp_path / "ds", deep)
-    model, config, _ = load_checkpoint(first)
+    model, config, _ = load_checkpoint(first, calibrated=False)
     assert config.deep_supervision == 2
     with torch.no_grad():  # inference reads the full-resolution head only
         assert model(torch.zeros(1, 1, 64, 64)).shape == (1, config.n_classes, 64, 64)
@@ -62,7 +64,7 @@ def test_deep_supervision_trains_and_a_run_can_start_from_other_weights(tmp_path
 
 def test_a_2d_network_fine_tuned_into_2_5d_starts_as_the_network_it_was(tmp_path: Path) -> None:
     flat = train(_slabs, tmp_path / "2d", _recipe(1))
-    model, config, _ = load_checkpoint(flat)
+    model, config, _ = load_checkpoint(flat, calibrated=False)
     wide_config = replace(config, context=1)
     wide = build_model(wide_config)
     state = _widened(load_file(str(flat / WEIGHTS)), wide)
@@ -75,3 +77,21 @@ def test_a_2d_network_fine_tuned_into_2_5d_starts_as_the_network_it_was(tmp_path
     key = "input_block.conv1.conv.weight"  # two input channels fit neither 1 nor 3
     with pytest.raises(ValueError, match=f"{key}: saved shape"):
         _widened({key: torch.zeros(8, 2, 3, 3)}, wide)
+
+
+def test_starting_from_damaged_weights_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    """`train-seg --init` with a truncated file was a `safetensors.SafetensorError` traceback."""
+    from fakes.segment import tiny_checkpoint
+
+    init = tiny_checkpoint(tmp_path / "init")
+    data = (init / WEIGHTS).read_bytes()
+    (init / WEIGHTS).write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match=r"SHA-256 .* does not match") as checked:
+        train(_slabs, tmp_path / "ck", _recipe(1), init=init)
+    (init / CARD).unlink()  # bare weights: safetensors meets the damage itself
+    with pytest.raises(CheckpointError) as damaged:
+        train(_slabs, tmp_path / "ck", _recipe(1), init=init)
+    for error in (checked, damaged):
+        assert str(error.value).startswith(f"{init / WEIGHTS}: ")
+        assert "\n" not in str(error.value)
+    assert "damaged weights file" in str(damaged.value)
