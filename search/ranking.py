@@ -84,9 +84,9 @@ def depth(page: Page, candidates: int) -> int:
     """How far down each ranking must reach to fill the page (a patient's other studies
     take room when results are grouped per patient)."""
     if page.offset + page.limit > MAX_DEPTH:
-        raise QueryError(f"page {page.page} of {page.limit} results reaches past the first "
-                         f"{MAX_DEPTH} results, the deepest pages go: narrow the query or "
-                         "the filters")
+        raise QueryError(f"page {page.page} of {page.limit} per page reaches result "
+                         f"{page.offset + page.limit}, past the first {MAX_DEPTH} the deepest "
+                         "pages go: narrow the query or the filters")
     spread = 4 if page.per_patient else 1
     return min(MAX_DEPTH, max(candidates, (page.offset + page.limit) * spread))
 

@@ -91,6 +91,7 @@ def search_page(request: Request, principal: Viewer) -> HTMLResponse:
         context["sort"] = _choice(params.get("sort"), Sort, Sort.RELEVANCE)
         filters = filters_from(params, _PAGE_KEYS)
         context["filters"] = filters
+        context["filtered"] = bool(filters.active())
         page = Page(limit=_int(params.get("limit"), 12, "limit", MAX_LIMIT),
                     page=_int(params.get("page"), 1, "page"), sort=context["sort"],
                     per_patient=params.get("all") != "1")

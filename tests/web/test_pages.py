@@ -32,6 +32,12 @@ def test_filter_changes_get_only_the_results_part(client: TestClient) -> None:
 def test_empty_results_and_bad_queries_have_clear_pages(client: TestClient) -> None:
     empty = client.get("/", params={"q": "LGE", "vendor": "canon"})
     assert empty.status_code == 200 and "No studies match" in empty.text
+    # from an audit: a page past the last said "No studies match" of a query that matched;
+    # filters without words said "N studies in the archive" of the N matching
+    past = client.get("/", params={"q": "LGE", "page": "9", "all": "1"})
+    assert "Page 9 is past the last page" in past.text and "No studies match" not in past.text
+    only_filters = client.get("/", params={"vendor": "siemens"})
+    assert "studies match the filters: type what to look for" in only_filters.text
     bad = client.get("/", params={"q": "LGE", "age_min": "90", "age_max": "10"})
     assert bad.status_code == 400 and "after age_max" in bad.text
     assert client.get("/study/nope").status_code == 404
