@@ -22,9 +22,9 @@ import numpy as np
 
 from cli.segment import CALIBRATION_SEED, CALIBRATION_STUDIES
 from phantom.labels import Extremes, SlabRecipe, training_slabs
-from segment.checkpoint import update_card, write_inference
+from segment.checkpoint import CheckpointError, update_card, write_inference
 from segment.infer import Segmenter
-from segment.paths import DEFAULT_CHECKPOINT
+from segment.paths import CARD, DEFAULT_CHECKPOINT
 from segment.synth import SynthRecipe
 from segment.train import STATE, ResumeError, TrainRecipe, has_state, train
 
@@ -84,6 +84,7 @@ def train_seg(out: Path = DEFAULT_CHECKPOINT, resume: bool = False,
     The last stage is trained and calibrated in `<name>.partial` beside `out`, which replaces
     `out` only once calibrated: a stopped run never leaves a half-made model where one is used.
     `resume` carries on from the states in those folders (`ResumeError` when there is none)."""
+    out = _checked_out(out)
     stages = [(recipe or TrainRecipe(), slabs or SlabRecipe()), *fine_tunes]
     partial = partial_folder(out)
     folders = [out.with_name(f"{out.name}.stage{k}") for k in range(1, len(stages))] + [partial]
@@ -96,9 +97,30 @@ def train_seg(out: Path = DEFAULT_CHECKPOINT, resume: bool = False,
     write_inference(partial, INFERENCE_SPACING_MM, INFERENCE_WHY)  # calibration reads it
     if calibration_studies:
         calibrate_seg(partial, calibration_studies)
+    # renamed aside, not deleted, until the new one is in place: a kill in between leaves
+    # OUT.old, which the next run puts back (`_checked_out`)
+    old = out.with_name(f"{out.name}.old")
     if out.exists():
-        shutil.rmtree(out)
+        os.replace(out, old)
     os.replace(partial, out)
+    shutil.rmtree(old, ignore_errors=True)
+    return out
+
+
+def _checked_out(out: Path) -> Path:
+    """OUT resolved (a symlink, `..`), and a folder a checkpoint may replace: it is emptied at
+    the end, so a folder holding anything but a checkpoint (`--out ~/models`, `--out ..`) is
+    refused, as is the root. A previous run's OUT.old is put back when OUT went missing."""
+    out = out.resolve()
+    if out == out.parent:
+        raise CheckpointError(f"{out}: not a checkpoint folder; give --out FOLDER")
+    old = out.with_name(f"{out.name}.old")
+    if not out.exists() and old.is_dir():
+        os.replace(old, out)  # killed between the two renames of the last run's swap
+    if out.is_dir() and any(out.iterdir()) and not (out / CARD).is_file() \
+            and not has_state(out):
+        raise CheckpointError(f"{out}: holds files but no segmentation checkpoint, and would "
+                              "be replaced: give a new or empty folder")
     return out
 
 

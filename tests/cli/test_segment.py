@@ -195,6 +195,31 @@ def test_train_seg_checks_its_out_folder_before_the_work(
     assert asked == []
 
 
+def test_train_seg_never_replaces_a_folder_holding_anything_but_a_checkpoint(
+        tmp_path: Path) -> None:
+    """The run's end emptied OUT to move the new model in: `--out ~/models` lost every other
+    run in it, `--out ..` the parent folder (a review)."""
+    from cli.seg_recipes import train_seg
+    from segment.checkpoint import CheckpointError
+
+    models = tmp_path / "models"
+    (models / "other-run").mkdir(parents=True)
+    for out in (models, models / "other-run" / ".."):
+        with pytest.raises(CheckpointError, match="holds files but no segmentation checkpoint"):
+            train_seg(out, recipe=_tiny(1), fine_tunes=(), calibration_studies=0)
+    assert (models / "other-run").is_dir()
+    with pytest.raises(CheckpointError, match="not a checkpoint folder"):
+        train_seg(Path("/"), recipe=_tiny(1), fine_tunes=(), calibration_studies=0)
+
+
+def test_a_swap_killed_halfway_is_put_back_by_the_next_run(tmp_path: Path) -> None:
+    from cli.seg_recipes import _checked_out
+
+    out = tiny_checkpoint(tmp_path / "ck")
+    out.rename(tmp_path / "ck.old")  # killed after the old model was moved aside
+    assert _checked_out(tmp_path / "ck") == out and (out / "model.safetensors").is_file()
+
+
 def test_train_seg_resume_with_nothing_saved_is_refused(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """It started from scratch, silently."""
