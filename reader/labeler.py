@@ -60,8 +60,8 @@ _EF_WORSE = (rf"{_BAD_FUNCTION}\s+{{ef}}\b|\b{{ef}}\s+(?:(?:is|was)\s+)?(?:\w+ly
              rf"{_BAD_FUNCTION}")
 # "undilated", "non-enlarged": the size word negated inside the word, which no cue reaches
 # an ejection fraction no side names is the LV's, as reports and queries use it ("reduced
-# EF"); not one an RV or right ventricular stands before
-_BARE_EF = r"(?<!\brv )(?<!right ventricular )(?<!\bright )(?:ef|ejection fraction)"
+# EF"); not in a clause that names the RV anywhere ("RV: EF reduced", "right ventricle EF")
+_BARE_EF = r"(?:ef|ejection fraction)"
 _GOOD = (r"(?:normal|preserved|good|hyperdynamic|\bnl\b|(?:non|un).?(?:dilat\w*|enlarg\w*)|"
          r"not (?:dilat\w*|enlarg\w*))")
 _SIZE = r"(?:dilat\w*|dilation|enlarg\w*|\bdil\b|size|volume\w*|cavity)"
@@ -143,7 +143,7 @@ _REGIONAL_ONLY = (r"^(?!.*(?:global|diffus|systolic|function|ejection fraction|\
 RULES: dict[Finding, _Rule] = {
     Finding.LV_SYSTOLIC_DYSFUNCTION: _Rule(
         _re(rf"{_LV}.*{_FUNCTION}|{_FUNCTION}.*{_LV}|{_EF_WORSE.format(ef='lvef')}|"
-            rf"{_EF_WORSE.format(ef=_BARE_EF)}"),
+            rf"^(?!.*{_RV}).*?(?:{_EF_WORSE.format(ef=_BARE_EF)})"),
         _re(_BAD_FUNCTION), _re(_GOOD),
         # "LV inferior wall hypokinesis" is regional, unless global function is named too
         _re(_REGIONAL_ONLY)),
@@ -357,3 +357,21 @@ def label_diagnoses(impression: str, full_text: str = "") -> dict[Diagnosis, Rep
     judges = {d.value: _Judge(pattern=p) for d, p in DIAGNOSIS_PATTERNS.items()}
     labels = _label_all(impression, full_text, judges)
     return {Diagnosis(k): v for k, v in labels.items()}
+
+
+def denied_in(clause: str) -> list[Finding]:
+    """The findings a clause with a negation cue denies, read with their subject: those the
+    denied part (from the cue on) names ("reduced RV EF without LV dilation": the LV's
+    dilation, not the RV's), or, when it names none ("LV not dilated"), those whose wording it
+    holds. Read whole, the clause denied every finding in it."""
+    at = negation_at(clause)
+    if at is None:
+        return []
+    tail = clause[at:]
+    negative = [f for f, label in label_findings(clause).items()
+                if label.mention is Mention.NEGATIVE and f in RULES]
+    named = [f for f in negative if RULES[f].subject.search(tail)]
+    if named:
+        return named
+    return [f for f in negative
+            if any(p.search(tail) for p in (RULES[f].abnormal, RULES[f].normal) if p)]

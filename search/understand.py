@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from catalog import PayloadField, ReportStatus, measured_severity_key, report_severity_key
 from cmr_search.normals import RULES
 from cmr_search.vocab import CMR_CLIP_FINDINGS, Diagnosis, Finding, Severity
-from reader.labeler import Mention, clauses, label_diagnoses, label_findings, negation_at
+from reader.labeler import (
+    Mention,
+    clauses,
+    denied_in,
+    label_diagnoses,
+    label_findings,
+    negation_at,
+)
 from search.alternatives import Alternative, alternatives, either_way, named_diagnoses
 from search.filters import build_filters
 from search.models import Interpretation
@@ -64,7 +71,10 @@ _NORMAL_MOTION = re.compile(r"\bnormal\s+(?:(?:lv|left\s+ventricular|biventricul
 def _normals(text: str) -> tuple[Finding, ...]:
     """Findings a "normal ..." phrase rules out (no side named: the LV, as reports mean)."""
     out: list[Finding] = []
-    for match in (*_NORMAL.finditer(text), *_NORMAL_AFTER.finditer(text)):
+    # "RV dilated, function preserved": an unnamed function after a named side is no LV's
+    after = (m for m in _NORMAL_AFTER.finditer(text)
+             if m.group(1) or m.group(2).lower().replace(" ", "").endswith(("ef", "fraction")))
+    for match in (*_NORMAL.finditer(text), *after):
         what = match.group(2).lower()
         side = (match.group(1) or ("rv" if what == "rvef" else "lv")).lower()
         aspect = "function" if "function" in what or what.endswith(("ef", "fraction")) \
@@ -114,7 +124,7 @@ class QueryIntent:
                 if w.lower() not in _STOP and len(w) > 1]
 
 
-def _split(text: str) -> tuple[str, str, str]:
+def _split(text: str) -> tuple[str, str, list[str]]:
     """The affirmed and the negated parts: "HCM without LGE" -> ("HCM", "without LGE"), and
     the negated clauses whole ("LV not dilated": cut at "not", the denial lost its subject)."""
     affirmed, denied, whole = [], [], []
@@ -126,8 +136,7 @@ def _split(text: str) -> tuple[str, str, str]:
         affirmed.append(clause[:at])
         denied.append(clause[at:])
         whole.append(clause)
-    return (" . ".join(a for a in affirmed if a.strip()), " . ".join(denied),
-            " . ".join(whole))
+    return " . ".join(a for a in affirmed if a.strip()), " . ".join(denied), whole
 
 
 def _negated(*parts: str) -> tuple[Finding, ...]:
@@ -189,8 +198,9 @@ def understand(text: str) -> QueryIntent:
     # LV": no cue to cut at), but not of what the clause affirms before its cue ("dilated LV
     # without LGE": the whole clause reads every finding in it denied)
     ruled_out = _negated(denied)
-    ruled_out += tuple(f for f in _negated(negated_clauses, plain)
-                       if f not in wanted and f not in ruled_out)
+    ruled_out += tuple(dict.fromkeys(
+        f for f in (*(f for c in negated_clauses for f in denied_in(c)), *_negated(plain))
+        if f not in wanted and f not in ruled_out))
     ruled_out += tuple(f for f in _normals(affirmed) if f not in ruled_out)
     diagnoses = named_diagnoses(affirmed)
     sides = alternatives(plain, rest)  # a side may name what the whole did not ("dilated or ...")

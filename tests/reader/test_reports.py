@@ -169,6 +169,8 @@ _RWMA = Finding.REGIONAL_WALL_MOTION_ABNORMALITY
     ("Reduced EF.", Finding.LV_SYSTOLIC_DYSFUNCTION, Mention.POSITIVE),
     ("RV EF reduced.", Finding.LV_SYSTOLIC_DYSFUNCTION, Mention.NOT_MENTIONED),
     ("RV EF reduced.", Finding.RV_SYSTOLIC_DYSFUNCTION, Mention.POSITIVE),
+    ("Right ventricle EF reduced.", Finding.LV_SYSTOLIC_DYSFUNCTION, Mention.NOT_MENTIONED),
+    ("RV: EF reduced.", Finding.LV_SYSTOLIC_DYSFUNCTION, Mention.NOT_MENTIONED),
 ])
 def test_labeler_reads_negation_and_hedging(impression: str, finding: Finding,
                                             mention: Mention) -> None:

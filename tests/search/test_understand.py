@@ -69,8 +69,12 @@ from search.understand import intent_filter, spelled_out, understand
     ("LV not dilated", {}, {Finding.LV_DILATION}),
     ("the LV is not dilated", {}, {Finding.LV_DILATION}),
     ("dilated LV without LGE", {Finding.LV_DILATION: None}, {Finding.LGE}),
+    # a denial read with its subject (a review: the whole clause denied what it named before
+    # the cue too, the RV's dilation here, and RV-failure hearts dropped out)
+    ("reduced RV EF without LV dilation", {Finding.RV_SYSTOLIC_DYSFUNCTION: None},
+     {Finding.LV_DILATION}),
     ("severe LV dysfunction without RV involvement",
-     {Finding.LV_SYSTOLIC_DYSFUNCTION: Severity.SEVERE}, {Finding.RV_SYSTOLIC_DYSFUNCTION}),
+     {Finding.LV_SYSTOLIC_DYSFUNCTION: Severity.SEVERE}, set()),
     # an EF no side names is the LV's; "normal" after its subject as before it
     ("reduced EF", {Finding.LV_SYSTOLIC_DYSFUNCTION: None}, set()),
     ("LVEF normal", {}, {Finding.LV_SYSTOLIC_DYSFUNCTION}),
@@ -78,6 +82,7 @@ from search.understand import intent_filter, spelled_out, understand
      {Finding.LV_SYSTOLIC_DYSFUNCTION}),
     ("reduced LVEF and RVEF normal", {Finding.LV_SYSTOLIC_DYSFUNCTION: None},
      {Finding.RV_SYSTOLIC_DYSFUNCTION}),
+    ("RV dilated, function preserved", {Finding.RV_DILATION: None}, set()),  # not the LV's
 ])
 def test_findings_wanted_and_ruled_out(query: str, wanted: dict[Finding, Severity | None],
                                        ruled_out: set[Finding]) -> None:
