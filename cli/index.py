@@ -159,7 +159,8 @@ def _options(settings: Settings, rebuild: bool, deidentify: bool) -> Any:
 def _run(settings: Settings, source: Any, options: Any, engine: Any = None) -> Any:
     from cmrclip.checkpoint import CheckpointError, checkpoint_folder
     from cmrclip.inference import Encoder
-    from indexer.pipeline import EmptyRebuildError, run_index
+    from indexer.pipeline import run_index
+    from indexer.publish import EmptyRebuildError
     from pacs import PacsError
     from vectorstore import GenerationTarget, StoreError
     from vectorstore.factory import index_target

@@ -28,7 +28,14 @@ from indexer.measure import SegmentationModel
 from indexer.payload import study_payload, study_report
 from indexer.points import calibrate
 from indexer.prepare import Prepared, prepared_stream
-from indexer.publish import Measured, Published, check_target, publish_edge, publish_server
+from indexer.publish import (
+    EmptyRebuildError,
+    Measured,
+    Published,
+    check_target,
+    publish_edge,
+    publish_server,
+)
 from indexer.records import EmbeddingRecord, MeasurementStore, RecordStore
 from indexer.skips import SkipMemory
 from indexer.sources import Candidate, FolderSource, Indexable, StudySource
@@ -286,10 +293,6 @@ def _not_remembered(candidates: list[Candidate], fingerprints: dict[str, str],
                                 "reason": f"{reason} (found by an earlier run; looked at "
                                           "again when the study changes)"})
     return kept
-
-
-class EmptyRebuildError(ValueError):
-    """A rebuild from a folder with no studies: it would publish an empty index."""
 
 
 def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEncoder,

@@ -25,6 +25,7 @@ from catalog import (
     check_compatible,
     store_schema,
 )
+from catalog.identity import REBUILD_HINT
 from indexer.points import Platt, calibration_digest, to_point
 from indexer.records import EmbeddingRecord, MeasurementRecord, MeasurementStore
 from vectorstore import GenerationTarget, StoreError, VectorStore
@@ -129,13 +130,14 @@ def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
     from vectorstore.edge import EdgeStore
     from vectorstore.edge_parts import create_edge
 
+    _not_empty(rebuild, fingerprints)
     digest = content_digest(fingerprints, calibration,
                             measured_digest(measured, fingerprints))
     current = generations.current()
     if current is not None:
         meta = EdgeStore(current).metadata() or {}
         if not rebuild:
-            check_compatible(meta, identity, str(current))
+            _ours(meta, identity, str(current))
         if meta.get("content_digest") == digest and not rebuild:
             return Published(current.name, int(meta.get("studies", 0)), changed=False)
     generations.prune()  # a build a crash or a full disk left half-made: its space first
@@ -190,6 +192,25 @@ def _upsert_all(store: VectorStore, records: Iterable[EmbeddingRecord],
     return count
 
 
+def _ours(metadata: dict[str, Any], identity: dict[str, Any], where: str) -> None:
+    """An embedded generation of this model; one with no metadata is damaged, and a rebuild
+    (a new generation beside it) is the fix, not another collection."""
+    if "index_version" not in metadata:
+        raise IndexMismatchError(f"{where}: holds no index metadata (damaged?); {REBUILD_HINT}")
+    check_compatible(metadata, identity, where)
+
+
+class EmptyRebuildError(ValueError):
+    """A rebuild with no study to publish (none found, or every one failed): it would
+    replace the index with an empty one."""
+
+
+def _not_empty(rebuild: bool, members: dict[str, str]) -> None:
+    if rebuild and not members:
+        raise EmptyRebuildError("no study of this run could be indexed, so the rebuilt index "
+                                "would be empty; the index is left as it is")
+
+
 def check_target(target: GenerationTarget | ServerStore, identity: dict[str, Any],
                  rebuild: bool) -> None:
     """Before any study is embedded: the index is reachable, ours, and of this model (found
@@ -201,11 +222,13 @@ def check_target(target: GenerationTarget | ServerStore, identity: dict[str, Any
         current = target.current()
         existing = None if current is None else EdgeStore(current).metadata() or {}
         where = str(current)
-    else:
-        existing = target.metadata()
-        where = f"{target.url} collection {target.collection}"
-        if existing is not None and "index_version" not in existing:
-            raise IndexMismatchError(f"{where} {FOREIGN_HINT}")
+        if existing is not None and not rebuild:
+            _ours(existing, identity, where)
+        return
+    existing = target.metadata()
+    where = f"{target.url} collection {target.collection}"
+    if existing is not None and "index_version" not in existing:
+        raise IndexMismatchError(f"{where} {FOREIGN_HINT}")
     if existing is not None and not rebuild:
         check_compatible(existing, identity, where)
 
@@ -221,6 +244,7 @@ def publish_server(store: ServerStore, identity: dict[str, Any],
     if existing is not None and "index_version" not in existing:
         # another application's collection on a shared cluster: a rebuild deleted it
         raise IndexMismatchError(f"{where} {FOREIGN_HINT}")
+    _not_empty(rebuild, fingerprints)
     if existing is not None and rebuild:
         store.client.delete_collection(store.collection)
         existing = None

@@ -62,7 +62,8 @@ def test_an_empty_set_of_studies_is_no_study_and_an_empty_rebuild_is_refused(
     from fakes.encoder import FakeEncoder
 
     from cmr_search.layout import DataLayout
-    from indexer.pipeline import EmptyRebuildError, IndexOptions, run_index
+    from indexer.pipeline import IndexOptions, run_index
+    from indexer.publish import EmptyRebuildError
     from vectorstore import Generations
 
     records, earlier = _store(tmp_path, "")

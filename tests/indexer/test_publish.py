@@ -82,3 +82,14 @@ def test_a_build_the_disk_cannot_hold_is_refused_before_it_starts(
         publish_edge(generations, {"index_version": INDEX_VERSION}, [], {"1.2": "f"}, {}, {},
                      rebuild=False)
     assert not half_built.exists() and generations.current() is None
+
+
+def test_a_rebuild_with_no_study_to_publish_leaves_the_index(tmp_path: Path) -> None:
+    """Every study of a rebuild failing published an empty index over the good one."""
+    from indexer.publish import EmptyRebuildError, publish_edge
+
+    with pytest.raises(EmptyRebuildError, match="would be empty; the index is left"):
+        publish_edge(Generations(tmp_path / "index"), {"index_version": INDEX_VERSION}, [], {},
+                     {}, {}, rebuild=True)
+    with pytest.raises(EmptyRebuildError):
+        publish_server(memory_server("ours"), {"index_version": 1}, [], {}, {}, {}, rebuild=True)
