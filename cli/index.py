@@ -210,8 +210,10 @@ def segmentation_of(settings: Settings, measure: bool | None = None) -> Any:
 
 
 def _unwritable(settings: Settings, error: OSError) -> NoReturn:
-    fail(f"{error.filename or settings.data_dir}: {error.strerror or error} (the index "
-         "already published is unchanged)")
+    """A file that could not be read or written (a read-only or full data folder, an archive
+    file): one line, and the index already published is unchanged."""
+    where = f"{error.filename}: " if error.filename else "index run: "
+    fail(f"{where}{error.strerror or error} (the index already published is unchanged)")
 
 
 def run_index_command(settings: Settings, source_options: SourceOptions, rebuild: bool,

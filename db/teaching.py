@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import unicodedata
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -66,12 +67,17 @@ class Case:
     added: str
 
 
+def _printable(text: str) -> bool:
+    """Printable, spaces of any width included ("LVEF 35\u00a0%" pasted from a report)."""
+    return all(c.isprintable() or unicodedata.category(c) == "Zs" for c in text)
+
+
 def parse_tags(text: str) -> list[str]:
     tags = sorted({t.strip().lower() for t in re.split(r"[,;]", text) if t.strip()})
     for tag in tags:
         if len(tag) > MAX_TAG:
             raise TeachingError(f"tag {tag[:MAX_TAG]!r}...: at most {MAX_TAG} characters")
-        if not tag.isprintable():  # a NUL or a terminal escape was stored and exported
+        if not _printable(tag):  # a NUL or a terminal escape was stored and exported
             raise TeachingError("tags: printable characters only")
     if len(tags) > MAX_TAGS:
         raise TeachingError(f"tags: at most {MAX_TAGS} per case")
@@ -81,8 +87,9 @@ def parse_tags(text: str) -> list[str]:
 def _check_note(note: str) -> None:
     if len(note) > MAX_NOTE:
         raise TeachingError(f"note: at most {MAX_NOTE} characters")
-    # lines and tabs are a note's; a NUL, a bell or a terminal escape is not
-    if not note.replace("\n", " ").replace("\r", " ").replace("\t", " ").isprintable():
+    # lines, tabs and the spaces reports hold (no-break, thin) are a note's; a NUL, a bell or
+    # a terminal escape is not
+    if not _printable(note.replace("\n", " ").replace("\r", " ").replace("\t", " ")):
         raise TeachingError("note: printable characters, lines and tabs only")
 
 

@@ -65,6 +65,9 @@ APICAL_CAVITY_SHARE = 0.35
 # two pixels of a cine's 1.3 to 1.8 mm grid, so a thin wall's rounding is no peak
 WALL_PEAK_RATIO = 1.5
 WALL_PEAK_MARGIN_MM = 3.0
+# a neighbour already thicker than normal (about 12 mm, the upper limit for men) confirms
+# the peak: apical hypertrophy thickens towards the apex, each slice on from the last
+WALL_CONFIRMED_MM = 12.0
 
 
 def _areas(mask: np.ndarray, code: Structure) -> np.ndarray:
@@ -134,13 +137,14 @@ def slice_flags(mask: np.ndarray, spacing_mm: tuple[float, float]) -> list[QcFla
 def wall_peak_flags(by_slice_mm: list[float]) -> list[QcFlag]:
     """The slice with the thickest wall (mm per slice, NaN where not measured) must be
     confirmed by a neighbour: flagged when its wall is more than `WALL_PEAK_RATIO` times the
-    thicker neighbour's and `WALL_PEAK_MARGIN_MM` thicker, or when no neighbour was measured."""
+    thicker neighbour's and `WALL_PEAK_MARGIN_MM` thicker while that neighbour is of normal
+    thickness (under `WALL_CONFIRMED_MM`), or when no neighbour was measured."""
     values = np.asarray(by_slice_mm, dtype=float)
     if not np.isfinite(values).any():
         return []
     k = int(np.nanargmax(values))
     near = [values[j] for j in (k - 1, k + 1) if 0 <= j < len(values) and np.isfinite(values[j])]
-    if not near or (values[k] > WALL_PEAK_RATIO * max(near)
+    if not near or (values[k] > WALL_PEAK_RATIO * max(near) and max(near) < WALL_CONFIRMED_MM
                     and values[k] - max(near) > WALL_PEAK_MARGIN_MM):
         return [QcFlag.WALL_PEAK_ONE_SLICE]
     return []

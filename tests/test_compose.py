@@ -50,7 +50,7 @@ def test_secrets_are_guarded_and_shared() -> None:
     assert compose["services"]["indexer"]["environment"] == web_env
 
 
-def test_the_image_installs_cpu_torch_first() -> None:
+def test_the_image_installs_torch_before_the_project() -> None:
     lines = (ROOT / "Dockerfile").read_text().splitlines()
     torch_line = next(i for i, line in enumerate(lines) if "torch==" in line)
     install_line = next(i for i, line in enumerate(lines)

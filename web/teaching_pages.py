@@ -6,6 +6,7 @@ change those they own or that are shared with them to edit.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -15,7 +16,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from accounts import AccountError, Principal, Role, check_name
 from catalog import PayloadField, point_id
-from db import Access, Action, Case, EventId, TeachingAccessError, TeachingError, TeachingFiles
+from db import (
+    Access,
+    Action,
+    Case,
+    Collection,
+    EventId,
+    TeachingAccessError,
+    TeachingError,
+    TeachingFiles,
+)
 from db.teaching import EVERYONE
 from indexer.deidentify import scrub_free_text
 from web.auth import record, refused, require, viewed
@@ -53,8 +63,9 @@ def _cannot(request: Request, title: str, error: TeachingError, collection_id: i
 @router.get("", response_class=HTMLResponse)
 def collections(request: Request, principal: Reader) -> HTMLResponse:
     return render(request, "teaching_list.html",
-                  collections=_files(request).collections(principal.name), error=None,
-                  may_create=principal.allows(Role.CURATOR))
+                  collections=[_shown(c, principal)
+                               for c in _files(request).collections(principal.name)],
+                  error=None, may_create=principal.allows(Role.CURATOR))
 
 
 @router.post("", response_class=HTMLResponse, response_model=None)
@@ -114,7 +125,8 @@ def collection(request: Request, principal: Reader, collection_id: RowId) -> HTM
     viewed(request, [c.study_instance_uid for c, p in cases if p], teaching_file=collection_id)
     if not principal.allows(Role.CLINICIAN):  # a viewer reads no report text, nor raw notes
         cases = [(_scrubbed(c), p) for c, p in cases]
-    return render(request, "teaching_detail.html", collection=found, cases=cases,
+    return render(request, "teaching_detail.html", collection=_shown(found, principal),
+                  cases=cases,
                   may_edit=found.access is not Access.READ and principal.allows(Role.CURATOR))
 
 
@@ -126,6 +138,13 @@ def _check_tags(tags: str) -> None:
         if tag and scrub_free_text(tag) != tag:
             raise TeachingError(f"tag {tag[:40]!r} looks like a name, an ID or a date: tags "
                                 "name findings and themes")
+
+
+def _shown(collection: Collection, principal: Principal) -> Collection:
+    """The collection as the person may read its name: free text, scrubbed for a viewer."""
+    if principal.allows(Role.CLINICIAN):
+        return collection
+    return dataclasses.replace(collection, name=scrub_free_text(collection.name))
 
 
 def _scrubbed(case: Case) -> Case:

@@ -95,6 +95,8 @@ def test_a_maximum_wall_thickness_no_neighbour_confirms_is_flagged() -> None:
     assert wall_peak_flags([nan, 9.0, 11.8, 9.8, 7.4, 21.2]) == [QcFlag.WALL_PEAK_ONE_SLICE]
     assert wall_peak_flags([9.0, 8.0, 13.4, 9.0]) == []  # under half again as thick
     assert wall_peak_flags([6.0, 4.8, 7.7, nan]) == []  # a thin wall, under 3 mm more
+    # apical hypertrophy thickens slice by slice: a thickened neighbour confirms the peak
+    assert wall_peak_flags([10.0, 11.0, 12.0, 13.0, 21.0]) == []
     assert wall_peak_flags([nan, 14.0, nan, 9.0]) == [QcFlag.WALL_PEAK_ONE_SLICE]  # alone
     assert wall_peak_flags([nan, nan]) == []
     assert wall_peak_flags([]) == []
