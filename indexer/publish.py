@@ -225,12 +225,20 @@ def check_target(target: GenerationTarget | ServerStore, identity: dict[str, Any
         if existing is not None and not rebuild:
             _ours(existing, identity, where)
         return
-    existing = target.metadata()
-    where = f"{target.url} collection {target.collection}"
+    _server_metadata(target, identity, rebuild)
+
+
+def _server_metadata(store: ServerStore, identity: dict[str, Any],
+                     rebuild: bool) -> dict[str, Any] | None:
+    """The collection's metadata, None when there is none yet; refused when it is another
+    application's (a rebuild deleted it) or, unless rebuilding, another model's."""
+    existing = store.metadata()
+    where = f"{store.url} collection {store.collection}"
     if existing is not None and "index_version" not in existing:
         raise IndexMismatchError(f"{where} {FOREIGN_HINT}")
     if existing is not None and not rebuild:
         check_compatible(existing, identity, where)
+    return existing
 
 
 def publish_server(store: ServerStore, identity: dict[str, Any],
@@ -239,17 +247,12 @@ def publish_server(store: ServerStore, identity: dict[str, Any],
                    progress: Callable[[int], None] | None = None,
                    measured: Measured | None = None) -> Published:
     """Upsert the points whose study or calibration changed since they were stored."""
-    existing = store.metadata()
-    where = f"{store.url} collection {store.collection}"
-    if existing is not None and "index_version" not in existing:
-        # another application's collection on a shared cluster: a rebuild deleted it
-        raise IndexMismatchError(f"{where} {FOREIGN_HINT}")
+    existing = _server_metadata(store, identity, rebuild)
     _not_empty(rebuild, fingerprints)
     if existing is not None and rebuild:
         store.client.delete_collection(store.collection)
         existing = None
     if existing is not None:
-        check_compatible(existing, identity, where)
         store.update_metadata(extra)  # this run's archive and measurement model, as on the edge
     store.ensure(store_schema(identity["vectors"]), {**identity, **extra})
     # a point changes with its study, the calibration, and the segmentation model's records
