@@ -13,6 +13,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from cli.common import (
@@ -234,6 +235,9 @@ def run_index_command(settings: Settings, source_options: SourceOptions, rebuild
         if not isinstance(source, Path):
             source.archive.close()
     result = summary.as_dict()
+    nothing = _nothing_brought(result)
+    if nothing:
+        result["error"] = nothing
     try:
         report = write_run_report(settings, "index", result)
     except OSError as error:
@@ -244,6 +248,21 @@ def run_index_command(settings: Settings, source_options: SourceOptions, rebuild
         _summary_table(result, report)
     if summary.interrupted:
         raise typer.Exit(130)
+    if nothing:
+        console.print(f"[red]error:[/red] {escape(nothing)}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+
+
+def _nothing_brought(result: dict[str, Any]) -> str | None:
+    """Why a PACS run brought nothing, or None: every study it listed failed (the PACS went
+    down after listing, a wrong setting, a full cache) and none was indexed or is unchanged.
+    A night's monitoring reads the exit status; a run that only found what holds nothing to
+    index (brain MRs) or had some failures among successes is no alarm (they are tried again)."""
+    if not result["source"] or not result["failed"] or result["indexed"] or result["unchanged"]:
+        return None
+    first = next(i for i in result["skipped_items"] if i.get("outcome") != "skipped")
+    return (f"none of the {result['failed']} studies the PACS listed could be brought "
+            f"(the first: {first['reason'][:200]}); they are tried again at the next run")
 
 
 def _date(value: str | None, name: str) -> date | None:

@@ -66,3 +66,33 @@ def test_index_from_orthanc_with_the_demo_model(orthanc: Orthanc, pacs_archive: 
     stats = json.loads(runner.invoke(app, ["stats", "--json"], env=env).stdout)
     assert stats["studies"] == 1 and stats["archive"] == orthanc.dicomweb
     assert list((tmp_path / "data" / "pacs-cache").rglob("*.dcm"))  # kept
+
+
+def _through_fake(monkeypatch: pytest.MonkeyPatch, fake: FakePacs) -> None:
+    """`cmr-search index dicomweb+...` reads the fake instead of a PACS on the network."""
+    import pacs
+
+    real = pacs.open_pacs
+    monkeypatch.setattr(pacs, "open_pacs",
+                        lambda *args, **kwargs: real(*args, **kwargs, client=fake))
+
+
+@pytest.mark.slow
+def test_a_pacs_that_fails_every_study_exits_1(pacs_archive: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """It listed its studies, then failed every fetch (down after listing, a wrong setting):
+    the run ended with exit status 0 and a night's monitoring saw nothing."""
+    fake = FakePacs(pacs_archive)
+    fake.failing = set(fake.instances)
+    _through_fake(monkeypatch, fake)
+    env = _env(tmp_path / "data") | {"CMR_SEARCH_MEASURE": "false"}
+    result = runner.invoke(app, ["index", "dicomweb+http://pacs/dicom-web", "--json"], env=env)
+    assert result.exit_code == 1, result.output
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["failed"] == 4 and summary["indexed"] == 0
+    assert "none of the 4 studies the PACS listed could be brought" in summary["error"]
+    assert "WADO-RS series: HTTP 503" in result.stderr and "Traceback" not in result.output
+    fake.failing = {sorted(fake.instances)[0]}  # back up, one study still failing: no alarm
+    again = runner.invoke(app, ["index", "dicomweb+http://pacs/dicom-web", "--json"], env=env)
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout.strip().splitlines()[-1])["indexed"] == 3
