@@ -259,11 +259,24 @@ def _split_and(clause: str) -> list[str]:
     for piece in pieces[1:]:
         before = _subjects(out[-1])
         cued = _NEGATION.search(out[-1]) or _UNCERTAIN.search(out[-1])
-        if before and _stated(piece) - before and (not cued or _ASSERTED.search(piece)):
+        if before and ((_stated(piece) - before and (not cued or _ASSERTED.search(piece)))
+                       or _other_side_normal(out[-1], piece)):
             out.append(piece)
         else:
             out[-1] = f"{out[-1]}and{piece}"
     return out
+
+
+# the structures a clause can say something of, so that "dilated LV and normal RV" (or "RV
+# undilated", "RV normal in size") is two statements: read whole, the RV was dilated too
+_SIDES = (_re(_LV), _re(_RV), _re(r"aort\w*"))
+_NORMAL_WORDING = _re(_GOOD)
+
+
+def _other_side_normal(before: str, piece: str) -> bool:
+    """`piece` says a structure that `before` does not name is normal."""
+    return bool(_NORMAL_WORDING.search(piece)) and any(
+        side.search(piece) and not side.search(before) for side in _SIDES)
 
 
 def _subjects(text: str) -> set[Finding]:

@@ -165,6 +165,15 @@ _RWMA = Finding.REGIONAL_WALL_MOTION_ABNORMALITY
     ("Nondilated RV.", Finding.RV_DILATION, Mention.NEGATIVE),
     ("The aortic root is undilated.", Finding.AORTIC_DILATION, Mention.NEGATIVE),
     ("Mildly dilated LV.", Finding.LV_DILATION, Mention.POSITIVE),
+    # one side dilated "and" the other said normal: read whole, both sides were dilated
+    ("LV dilated and RV undilated.", Finding.RV_DILATION, Mention.NEGATIVE),
+    ("LV dilated and RV undilated.", Finding.LV_DILATION, Mention.POSITIVE),
+    ("LV dilated and RV normal in size.", Finding.RV_DILATION, Mention.NEGATIVE),
+    ("Severely dilated LV and normal RV.", Finding.RV_DILATION, Mention.NOT_MENTIONED),
+    ("LV EF reduced and RV normal.", Finding.RV_SYSTOLIC_DYSFUNCTION, Mention.NOT_MENTIONED),
+    ("Dilated aorta and normal LV size.", Finding.LV_DILATION, Mention.NEGATIVE),
+    ("Dilated LV and RV.", Finding.RV_DILATION, Mention.POSITIVE),
+    ("LV and RV normal in size.", Finding.LV_DILATION, Mention.NEGATIVE),
     # an ejection fraction no side names is the LV's; one an RV stands before is not
     ("Reduced EF.", Finding.LV_SYSTOLIC_DYSFUNCTION, Mention.POSITIVE),
     ("RV EF reduced.", Finding.LV_SYSTOLIC_DYSFUNCTION, Mention.NOT_MENTIONED),
