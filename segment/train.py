@@ -266,7 +266,8 @@ def _card(recipe: TrainRecipe, run: _Run, label_recipe: dict[str, object] | None
                   "one), each slice scaled to 0..1 between its 0.5th and 99.5th percentiles"),
         "output": "softmax over label_codes; papillary muscles and trabeculation count as LV "
                   "cavity, RV myocardium is background",
-        "reproduce": "cmr-search train-seg",
+        "reproduce": "cmr-search train-seg --replace-shipped (the defaults; --out DIR writes "
+                     "a copy elsewhere)",
         "train_recipe": recipe.as_dict(),
         "label_recipe": label_recipe or {},
         "initialised_from": None if init is None else str(init),

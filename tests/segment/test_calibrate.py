@@ -83,3 +83,37 @@ def test_offsets_shift_the_softmax_and_keep_it_normalised(tmp_path: Path) -> Non
 def test_calibration_needs_studies(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="at least one study"):
         fit_myocardium_offset(Segmenter(tiny_checkpoint(tmp_path / "ck")), [])
+
+
+def _heartless(batch: np.ndarray, tta: bool) -> np.ndarray:
+    """Softmax of a network that finds background everywhere."""
+    p = np.zeros((batch.shape[0], len(Structure), *batch.shape[2:]), dtype=np.float32)
+    p[:, Structure.BACKGROUND] = 1.0
+    return p
+
+
+def _all_wall(batch: np.ndarray, tta: bool) -> np.ndarray:
+    """Softmax of a network that calls the cavity and the wall both myocardium, surely."""
+    p = _overconfident(batch, tta)
+    p[:, Structure.LV_MYOCARDIUM] += p[:, Structure.LV_CAVITY]
+    p[:, Structure.LV_CAVITY] = 0.0
+    return p
+
+
+@pytest.mark.parametrize(("network", "message"), [
+    (_heartless, "are 100 % off the phantom's known values"),
+    (_all_wall, r"% off the phantom's known values at its best offset"),
+])
+def test_a_network_no_offset_can_rescue_is_refused_and_its_card_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, network: object, message: str) -> None:
+    """A network that found no heart was "calibrated" with a 100 % error and its card
+    rewritten as if fitted."""
+    from segment.calibrate import CalibrationError
+
+    folder = tiny_checkpoint(tmp_path / "ck")
+    before = (folder / CARD).read_text()
+    segmenter = Segmenter(folder, tta=False)
+    monkeypatch.setattr(segmenter, "_predict", network)
+    with pytest.raises(CalibrationError, match=message):
+        fit_myocardium_offset(segmenter, [_study()])
+    assert (folder / CARD).read_text() == before
