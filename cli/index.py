@@ -376,12 +376,14 @@ def stats(
     table = Table(title=result["store"], show_header=False)
     model = result.get("model") or {}
     rows = [("studies", result["studies"]), ("index version", result["index_version"]),
-            ("model", describe_model(model)),
+            ("model", describe_model(model) if model else None),
             ("generation", result.get("generation")), ("built", result.get("built")),
             ("archive", result.get("archive")), ("vendors", result.get("by_vendor")),
             ("measured by", result.get("segmentation_model") or "-")]
     for key, value in rows:
-        table.add_row(key, str(value))
+        if key == "generation" and value is None:  # a Qdrant server's collection has none
+            continue
+        table.add_row(key, "-" if value is None else str(value))  # "None" read as a value
     out.print(table)
     for warning in result.get("warnings") or []:
         out.print(f"[yellow]warning:[/] {warning}", highlight=False)

@@ -46,3 +46,22 @@ def test_a_pacs_lists_its_failures_whole_and_its_skips_in_short(
     assert out.count("\nfailed  pacs/studies/1.") == 12
     assert out.count("\nskipped pacs/studies/2.") == 10
     assert "... and 20 more in the run report" in out
+
+
+def test_stats_of_a_server_collection_show_no_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Qdrant server has no generations and may lack what an embedded index records: the
+    table said "generation  None", "built  None"."""
+    from typer.testing import CliRunner
+
+    import cli.index
+    from cli.main import app
+
+    server = {"store": "Qdrant at http://qdrant:6333, collection cmr", "studies": 3,
+              "index_version": 7, "model": None, "generation": None, "built": None,
+              "archive": None, "by_vendor": {"SIEMENS": 3}, "segmentation_model": None,
+              "warnings": []}
+    monkeypatch.setattr(cli.index, "index_stats", lambda settings: server)
+    result = CliRunner().invoke(app, ["stats"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "None" not in result.stdout and "generation" not in result.stdout
+    assert "SIEMENS" in result.stdout
