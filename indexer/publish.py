@@ -246,15 +246,43 @@ def publish_server(store: ServerStore, identity: dict[str, Any],
                    calibration: dict[str, Platt], extra: dict[str, Any], rebuild: bool,
                    progress: Callable[[int], None] | None = None,
                    measured: Measured | None = None) -> Published:
-    """Upsert the points whose study or calibration changed since they were stored."""
+    """Upsert the points whose study or calibration changed since they were stored. A new
+    index or a rebuild is built whole in a collection beside the live one and swapped in under
+    its name (an alias) once complete: searches go on meanwhile, and a failed or stopped
+    rebuild leaves the index as it was."""
     existing = _server_metadata(store, identity, rebuild)
     _not_empty(rebuild, fingerprints)
-    if existing is not None and rebuild:
-        store.client.delete_collection(store.collection)
-        existing = None
-    if existing is not None:
+    live = store
+    if existing is not None and not rebuild:
         store.update_metadata(extra)  # this run's archive and measurement model, as on the edge
-    store.ensure(store_schema(identity["vectors"]), {**identity, **extra})
+    else:
+        store.drop_leftovers()
+        store = live.fresh()
+    try:
+        store.ensure(store_schema(identity["vectors"]), {**identity, **extra})
+        count = _upsert_changed(store, records, fingerprints, calibration, progress, measured)
+        if store is not live:
+            live.swap_in(store)
+    except BaseException:
+        if store is not live:  # the half-built collection, never the live one
+            _drop_quietly(store)
+        raise
+    return Published(f"{live.url}/{live.collection}", count, changed=count > 0)
+
+
+def _drop_quietly(store: ServerStore) -> None:
+    """Delete a half-built collection; a server that cannot is told by the error at hand (the
+    next rebuild deletes it)."""
+    try:
+        store.drop()
+    except StoreError as error:
+        logger.warning("%s left in place: %s", store.collection, error)
+
+
+def _upsert_changed(store: ServerStore, records: Iterable[EmbeddingRecord],
+                    fingerprints: dict[str, str], calibration: dict[str, Platt],
+                    progress: Callable[[int], None] | None,
+                    measured: Measured | None) -> int:
     # a point changes with its study, the calibration, and the segmentation model's records
     # the whole name: its last part is the measurement version, which changes the records
     def version_of(uid: str, fp: str) -> str:
@@ -273,6 +301,4 @@ def publish_server(store: ServerStore, identity: dict[str, Any],
             r.payload.point_version = version_of(r.study_instance_uid, r.fingerprint)
             yield r
 
-    count = _upsert_all(store, stamped(todo), calibration, progress, measured,
-                        _SERVER_PARALLEL)
-    return Published(f"{store.url}/{store.collection}", count, changed=count > 0)
+    return _upsert_all(store, stamped(todo), calibration, progress, measured, _SERVER_PARALLEL)

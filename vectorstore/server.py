@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import logging
+import re
 import time
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -251,6 +254,57 @@ class ServerStore:
 
     def optimize(self) -> None:
         """The server builds its indexes in the background."""
+
+    def alias_target(self) -> str | None:
+        """The collection this name points to when it is an alias (an index built whole:
+        `fresh` and `swap_in`), None when it is a collection itself or nothing."""
+        for alias in self.client.get_aliases().aliases:
+            if alias.alias_name == self.collection:
+                return str(alias.collection_name)
+        return None
+
+    def fresh(self) -> ServerStore:
+        """A store over a new collection beside this one (`<name>-<UTC time>`), to build a
+        whole index into while searches go on reading this name; `swap_in` makes it live."""
+        built = copy.copy(self)
+        built.collection = f"{self.collection}-{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
+        built._sized = None
+        return built
+
+    def swap_in(self, built: ServerStore) -> None:
+        """Point this name at `built` in one step, then drop what it named before. A name
+        that is still a collection (made before indexes were built whole) goes first: for
+        that moment, once, searches find nothing."""
+        old = self.alias_target()
+        operations: list[Any] = []
+        if old is None and self.client.collection_exists(self.collection):
+            self.client.delete_collection(self.collection)
+        elif old is not None:
+            operations.append(qm.DeleteAliasOperation(
+                delete_alias=qm.DeleteAlias(alias_name=self.collection)))
+        operations.append(qm.CreateAliasOperation(create_alias=qm.CreateAlias(
+            collection_name=built.collection, alias_name=self.collection)))
+        self.client.update_collection_aliases(change_aliases_operations=operations)
+        if old is not None and old != built.collection:
+            self.client.delete_collection(old)
+        logger.info("collection %s now names %s", self.collection, built.collection)
+
+    def drop(self) -> None:
+        """Delete this store's collection (a build that did not finish), if it exists."""
+        if self.client.collection_exists(self.collection):
+            self.client.delete_collection(self.collection)
+
+    def drop_leftovers(self) -> list[str]:
+        """Delete the builds of this name an earlier run made and never swapped in (it was
+        killed); never the live one, never another name's collection."""
+        live = self.alias_target()
+        made = re.compile(re.escape(self.collection) + r"-\d{8}T\d{12}")
+        gone = [c.name for c in self.client.get_collections().collections
+                if made.fullmatch(c.name) and c.name != live]
+        for name in gone:
+            self.client.delete_collection(name)
+            logger.info("deleted %s, a build a stopped run left", name)
+        return gone
 
     def close(self) -> None:
         self.client.close()

@@ -130,6 +130,42 @@ def test_the_server_store_gets_the_same_points_and_reruns_are_incremental(
     assert server.count(Filter(must=(Match("report_status", "present"),))) >= 1
 
 
+def test_a_server_rebuild_searches_the_old_index_until_the_new_one_is_whole(
+        archive: Path, embedder: FakeEncoder, indexed: tuple[Path, IndexSummary],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rebuild deleted the live collection first: searches found nothing while it ran,
+    and a failed rebuild left an empty or half index."""
+    import indexer.publish
+    from vectorstore import StoreError
+
+    data, first = indexed
+    server = memory_server("studies")
+    server.client.create_collection("studies-20260101T000000000000", vectors_config={})
+    server.client.create_collection("studies-archive", vectors_config={})  # not a build
+    run_index(archive, DataLayout(data), embedder, server, IndexOptions())
+    assert server.count() == first.indexed and server.alias_target() is not None
+    real = indexer.publish._upsert_all
+    seen: list[int] = []
+
+    def failing(store, records, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(server.count())  # the name still finds the whole old index
+        real(store, records, *args, **kwargs)
+        raise StoreError("Qdrant at :memory:: not reachable (the network went)")
+
+    monkeypatch.setattr(indexer.publish, "_upsert_all", failing)
+    with pytest.raises(StoreError):
+        run_index(archive, DataLayout(data), embedder, server, IndexOptions(rebuild=True))
+    built = server.alias_target()
+    names = {c.name for c in server.client.get_collections().collections}
+    assert seen == [first.indexed] and server.count() == first.indexed
+    assert names == {built, "studies-archive"}  # the killed run's build and this one gone
+    monkeypatch.setattr(indexer.publish, "_upsert_all", real)
+    rebuilt = run_index(archive, DataLayout(data), embedder, server, IndexOptions(rebuild=True))
+    assert rebuilt.published["points"] == first.indexed == server.count()
+    names = {c.name for c in server.client.get_collections().collections}
+    assert server.alias_target() != built and names == {server.alias_target(), "studies-archive"}
+
+
 def test_a_large_archive_is_published_in_parts_that_search_as_one_index(
         archive: Path, embedder: FakeEncoder, indexed: tuple[Path, IndexSummary],
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
