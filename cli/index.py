@@ -239,7 +239,8 @@ def run_index_command(settings: Settings, source_options: SourceOptions, rebuild
     if nothing:
         result["error"] = nothing
     try:
-        report = write_run_report(settings, "index", result)
+        report = write_run_report(settings, "index",
+                                  withheld(result) if options.deidentifier else result)
     except OSError as error:
         _unwritable(settings, error)
     if as_json:
@@ -251,6 +252,21 @@ def run_index_command(settings: Settings, source_options: SourceOptions, rebuild
     if nothing:
         console.print(f"[red]error:[/red] {escape(nothing)}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
+
+
+def withheld(result: dict[str, Any]) -> dict[str, Any]:
+    """A de-identified run's report as it is kept in the data folder: studies named by their
+    pseudonym (as in the index), files of the archive not named at all. A folder or file name
+    holds what the run took out ("SMITH_JOHN_1954/"), and so does a PACS study's own UID; the
+    terminal, the operator's, shows them."""
+    from catalog import without_paths
+
+    def hidden(item: dict[str, str]) -> dict[str, str]:
+        where = f"study {item['study']}" if "study" in item else "a file of the archive"
+        return {**{k: v for k, v in item.items() if k != "study"}, "path": where,
+                "reason": without_paths(item["reason"], [Path(item["path"])])}
+
+    return {**result, "skipped_items": [hidden(i) for i in result["skipped_items"]]}
 
 
 def _nothing_brought(result: dict[str, Any]) -> str | None:

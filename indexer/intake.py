@@ -62,7 +62,7 @@ class Intake:
             study, refused = deidentifier.study(item)
             stages = self.summary.stages
             stages["deidentify"] = stages.get("deidentify", 0.0) + time.perf_counter() - started
-            self.summary.skipped += [{"path": self.where[key], "reason": reason}
+            self.summary.skipped += [{"path": self.where[key], "study": key, "reason": reason}
                                      for reason in refused]
             yield study if study is not None else Unavailable(key, "; ".join(refused))
 
@@ -94,11 +94,14 @@ class Intake:
     def skip(self, key: str, reason: str, embed: bool = True) -> None:
         """A study that did not prepare: its reason in the summary and the log (its location
         only, no patient data); out of this run's index when it was to be embedded."""
-        skipped = {"path": self.where[key], "reason": reason}
+        skipped = {"path": self.where[key], "study": key, "reason": reason}
         if key in self.not_indexable:  # a brain MR in the PACS is no failure
             skipped["outcome"] = "skipped"
         self.summary.skipped.append(skipped)
-        logger.warning("%s: %s", self.where[key], reason)
+        # a de-identified run's log names the study by its pseudonym: a folder (or a PACS
+        # study's own UID) beside it would undo the pseudonym
+        shown = f"study {key}" if self.options.deidentifier else self.where[key]
+        logger.warning("%s: %s", shown, reason)
         if embed:
             self.fingerprints.pop(key, None)
         self.release(key)

@@ -289,7 +289,7 @@ def _not_remembered(candidates: list[Candidate], fingerprints: dict[str, str],
             kept.append(candidate)
             continue
         del fingerprints[key]
-        summary.skipped.append({"path": candidate.location, "outcome": "skipped",
+        summary.skipped.append({"path": candidate.location, "study": key, "outcome": "skipped",
                                 "reason": f"{reason} (found by an earlier run; looked at "
                                           "again when the study changes)"})
     return kept

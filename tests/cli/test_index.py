@@ -56,3 +56,21 @@ def test_a_bad_setting_is_one_line_and_local_mode_is_not_a_url(tmp_path: Path) -
     assert result.exit_code == 1
     assert "CMR_SEARCH_QDRANT_URL" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_deidentified_runs_report_names_no_folder(archive: Path, tmp_path: Path) -> None:
+    """The run report in the data folder listed each skipped study and file by its path, and
+    an archive's folders are often named after the patient."""
+    import shutil
+
+    named = tmp_path / "DOE_JOHN_PID123999"
+    shutil.copytree(archive, named)
+    env = {"CMR_SEARCH_DATA_DIR": str(tmp_path / "data"), "CMR_SEARCH_WORKERS": "1",
+           "CMR_SEARCH_MEASURE": "false", "COLUMNS": "300"}
+    result = runner.invoke(app, ["index", str(named), "--deidentify"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "DOE_JOHN" in result.stdout  # the operator's terminal shows where
+    (report,) = (tmp_path / "data" / "runs").glob("index-*.json")
+    kept = json.loads(report.read_text())
+    assert kept["skipped_items"] and "DOE" not in report.read_text()
+    assert {i["path"].split(" ")[0] for i in kept["skipped_items"]} <= {"study", "a"}

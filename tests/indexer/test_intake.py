@@ -51,7 +51,8 @@ def test_a_study_the_source_cannot_bring_is_skipped_and_released() -> None:
     [item] = list(intake.studies())
     assert isinstance(item, Unavailable) and item.study_instance_uid == "1.2.3"
     intake.skip(item.study_instance_uid, item.reason)
-    assert intake.summary.skipped == [{"path": "folder/0", "reason": "fetch failed: timeout"}]
+    assert intake.summary.skipped == [{"path": "folder/0", "study": "1.2.3",
+                                       "reason": "fetch failed: timeout"}]
     assert intake.fingerprints == {} and source.released == ["1.2.3"]
 
 
@@ -86,6 +87,7 @@ def test_jobs_say_what_each_study_needs_and_a_failed_measure_only_study_stays_in
     failed = Prepared(second.study_instance_uid, None, {}, "no short-axis cine", embed=False)
     assert not intake.done(failed)
     assert second.study_instance_uid in intake.fingerprints
-    assert intake.summary.skipped == [{"path": "folder/1", "reason": "no short-axis cine"}]
+    assert intake.summary.skipped == [{"path": "folder/1", "study": second.study_instance_uid,
+                                       "reason": "no short-axis cine"}]
     # judged where the clips were (a Ray node): usable although none came back
     assert intake.done(Prepared(first.study_instance_uid, None, {}), usable=True)
