@@ -78,14 +78,24 @@ def add_user(ctx: typer.Context, name: str,
         parse_role(role)
     except AccountError as error:
         fail(str(error))
-    secret = typer.prompt("password", hide_input=True, confirmation_prompt=True) \
-        if password else None
+    secret = _password("password") if password else None
     try:
         users.add(name, parse_role(role), secret)
     except (AccountError, PasswordError) as error:
         fail(str(error))
     _audit(ctx, "user", "C", user=name, role=role)
     console.print(f"added {name} ({role})")
+
+
+def _password(prompt: str) -> str:
+    """Asked twice on a terminal; without one (a script, `docker compose exec -T`), the first
+    line of standard input: the prompt there echoed the password, then said only "aborted"."""
+    if sys.stdin.isatty():
+        return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=True))
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        fail(f"no {prompt} on standard input (no terminal to ask on): pipe it in, one line")
+    return line
 
 
 @users_app.command("set-password")
@@ -101,7 +111,7 @@ def set_password(ctx: typer.Context, name: str) -> None:
         fail(f"no user {name!r}")
     if not found.local:  # a local password would outlive the identity provider's say
         fail(f"{found.name} signs in with the identity provider: its password is set there")
-    secret = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+    secret = _password("new password")
     try:
         account = users.set_password(found.name, secret)
     except (AccountError, PasswordError) as error:

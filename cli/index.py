@@ -98,9 +98,9 @@ def _open_source(settings: Settings, options: SourceOptions) -> Any:
                  "(dicomweb+https://host/dicom-web or dimse://AET@host:port)")
         if not options.archive.strip():  # "" was the current folder, indexed whole
             fail("the archive is empty: name a folder or a PACS address")
-        if re.match(r"(?:https?|dicomweb)://", options.archive):  # "http:/host/...: not a folder"
+        if re.match(r"[A-Za-z][\w+.-]*://", options.archive):  # "ftp:/host/...: not a folder"
             fail(f"{options.archive[:100]}: a PACS address starts with dicomweb+http(s):// "
-                 "(or dimse://AET@host:port)")
+                 "(or dimse://AET@host:port); anything else is a folder")
         folder = Path(options.archive)
         if not folder.is_dir():
             fail(f"{folder}: not a folder")

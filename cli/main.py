@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -38,6 +39,10 @@ def main_callback(ctx: typer.Context) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     ignore_pydicom_warnings()
+    # qdrant-client asks a server for its version in a thread and warns in two lines when it
+    # is down; the command's first request then says so in one (vectorstore.guarded)
+    warnings.filterwarnings("ignore", message="Failed to obtain server version",
+                            category=UserWarning)
     quiet_nibabel_header_fixes()  # the reader checks the header as written itself
     # a 22 MB local text model needs no progress bar on every command (transformers reads it)
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")

@@ -23,6 +23,8 @@ def synthesize(out: Path, studies: int, seed: int, faults: bool, report_format: 
 
     if out.exists() and not out.is_dir():
         fail(f"{out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()):  # its studies mixed with the new ones, silently
+        fail(f"{out}: not empty; write an archive into a new or empty folder")
     config = SynthConfig(out, studies, seed, faults, ReportFormat(report_format), workers)
     with progress_bar() as progress:
         task = progress.add_task("synthesising studies", total=studies)

@@ -167,8 +167,8 @@ class Settings(BaseSettings):
     oidc_roles_claim: str = Field(default="roles", description="the claim listing a person's "
                                   "cmr-search roles (viewer, clinician, curator, admin)")
     oidc_default_role: Literal["viewer", "clinician", "curator", "admin"] | None = Field(
-        default="viewer", description="role of a first sign-in whose token names none; None = "
-        "refuse")
+        default="viewer", description="role of a first sign-in whose token names none; empty "
+        "or none = refuse")
     public_url: str | None = Field(default=None, pattern=r"^https?://", description="the URL "
                                    "people reach the app by, behind a reverse proxy (OIDC "
                                    "redirect and Origin checks); None = the request's own")
@@ -218,6 +218,15 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("oidc_default_role", mode="before")
+    @classmethod
+    def _no_default_role(cls, value: object) -> object:
+        """"" or "none" refuses a first sign-in without a role, as documented; it stopped
+        every command instead, leaving no way to refuse."""
+        if isinstance(value, str) and value.strip().lower() in ("", "none"):
+            return None
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level")
     @classmethod

@@ -176,3 +176,14 @@ def test_an_edited_entry_is_exported_flagged_not_a_traceback(env: Path) -> None:
 def test_tokens_of_an_unknown_user_are_refused(env: Path) -> None:
     result = runner.invoke(app, ["tokens", "list", "--user", "nobody"])
     assert result.exit_code == 1 and "no user 'nobody'" in result.output
+
+
+def test_without_a_terminal_the_password_is_the_first_line_of_standard_input(env: Path) -> None:
+    """`docker compose exec -T ... users add` echoed Python's warning, then said "aborted"."""
+    added = runner.invoke(app, ["users", "add", "carol", "--role", "viewer"],
+                          input="a piped-in password\n")
+    assert added.exit_code == 0, added.output
+    assert "password" not in added.stdout.replace("added carol", "")
+    empty = runner.invoke(app, ["users", "add", "dave", "--role", "viewer"], input="")
+    assert empty.exit_code == 1
+    assert "no password on standard input (no terminal to ask on)" in empty.output

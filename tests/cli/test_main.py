@@ -67,6 +67,10 @@ def test_bad_arguments_get_a_clear_error(tmp_path: Path) -> None:
     assert "no readable MR images" in result.output and "Traceback" not in result.output
     result = runner.invoke(app, ["synth", str(png_file(tmp_path)), "--studies", "1"])
     assert result.exit_code == 1 and "is not a folder" in result.output
+    # an archive written into another's folder mixed the two without a word
+    result = runner.invoke(app, ["synth", str(tmp_path), "--studies", "1"])
+    assert result.exit_code == 1 and "not empty; write an archive into a new or empty" \
+        in result.output
 
 
 @pytest.mark.parametrize(("argv", "line"), [
@@ -149,12 +153,14 @@ def test_a_data_dir_that_is_no_folder_is_one_line(
     assert exit_.value.code == 1 and "CMR_SEARCH_DATA_DIR" in err and reason in err
 
 
+@pytest.mark.parametrize("address", ["http://127.0.0.1:8042/dicom-web", "ftp://pacs/x",
+                                     "wado://pacs"])
 def test_a_pacs_url_without_its_scheme_says_how_to_write_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    """It said "http:/127.0.0.1:8042/dicom-web: not a folder"."""
+        capsys: pytest.CaptureFixture[str], address: str) -> None:
+    """It said "http:/127.0.0.1:8042/dicom-web: not a folder" (and "ftp:/pacs/x")."""
     monkeypatch.setenv("CMR_SEARCH_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr("sys.argv", ["cmr-search", "index", "http://127.0.0.1:8042/dicom-web"])
+    monkeypatch.setattr("sys.argv", ["cmr-search", "index", address])
     with pytest.raises(SystemExit) as exit_:
         main()
     assert exit_.value.code == 1

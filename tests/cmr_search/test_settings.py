@@ -27,6 +27,15 @@ def test_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
         Settings()
 
 
+@pytest.mark.parametrize(("value", "role"), [("", None), ("none", None), (" Curator ", "curator"),
+                                           ("viewer", "viewer")])
+def test_an_empty_default_role_refuses_a_first_sign_in_without_one(
+        monkeypatch: pytest.MonkeyPatch, value: str, role: str | None) -> None:
+    """README: "(empty: refuse)"; an empty value stopped every command instead."""
+    monkeypatch.setenv("CMR_SEARCH_OIDC_DEFAULT_ROLE", value)
+    assert Settings().oidc_default_role == role
+
+
 def test_the_model_device_is_auto_cpu_or_a_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Settings().device == "auto"
     monkeypatch.setenv("CMR_SEARCH_DEVICE", "cuda:1")
