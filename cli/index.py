@@ -311,7 +311,8 @@ def index(
     keep_dicom: Annotated[bool, typer.Option(
         help="PACS only: keep fetched instances in DATA_DIR/pacs-cache after indexing")] = False,
     reports: Annotated[list[Path] | None, typer.Option(
-        help="PACS only: a report export (JSONL/CSV keyed by accession number), or a folder "
+        help="PACS only: a report export (JSONL/CSV keyed by accession number or Study "
+             "Instance UID), or a folder "
              "of them; repeatable")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
     deidentify: Annotated[bool, typer.Option(
