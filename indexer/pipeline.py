@@ -380,7 +380,7 @@ def _publish(encoder: StudyEncoder, target: GenerationTarget | ServerStore,
             progress("publish", done, len(members))
 
     identity = encoder_identity(encoder)
-    extra: dict[str, Any] = {"archive": archive}
+    extra: dict[str, Any] = {"archive": archive, "deidentified": options.deidentifier is not None}
     measured = None if measurements is None else Measured.read(measurements)
     if measured is not None:
         extra["segmentation_model"] = measured.model

@@ -25,10 +25,11 @@ from catalog import REPORT
 from cmr_search.layout import ARCHIVE_UPLOADS
 from cmr_search.vocab import View
 from indexer.assemble import assemble_stacks, study_stacks
+from indexer.deidentify import Deidentifier
 from indexer.embed import StudyEncoder, point_vectors, report_texts
 from indexer.findings import measurement_vectors
 from indexer.measure import SegmentationModel, measure_study
-from indexer.payload import study_report
+from indexer.payload import patient_key, study_report
 from reader.nifti import AcdcStudy
 from reader.scan import Study, scan_archive
 
@@ -78,6 +79,35 @@ class UploadedStudy:
     # with the long axes alone
     notes: list[str] = field(default_factory=list)
     research: bool = False  # a research (ACDC-style NIfTI) patient: searched with, never kept
+    patient_key: str = ""  # the index's key of its patient (`UploadIdentity`), "" unknown
+
+
+@dataclass(frozen=True)
+class UploadIdentity:
+    """How the index names studies and patients, so that an upload is named alike: its
+    patient key (from the index's secret), and for a de-identified index its pseudonyms."""
+
+    patient_key_secret: str
+    deidentifier: Deidentifier | None = None
+
+
+def _as_indexed(study: Study | AcdcStudy, identity: UploadIdentity | None,
+                label: str) -> tuple[Study | AcdcStudy, list[str], str]:
+    """The study as the index would hold it, what that refused, and its patient key. With a
+    de-identified index the upload is de-identified as ingest does it: under its real UID its
+    own pseudonymised copy came back as the first "other patient", handing whoever uploaded
+    it that patient's pseudonym, and its report was shown unscrubbed."""
+    if identity is None:
+        return study, [], ""
+    refused: list[str] = []
+    if identity.deidentifier is not None and isinstance(study, Study):
+        named, refused = identity.deidentifier.study(study)
+        if named is None:
+            raise UploadError(f"{label}: {'; '.join(refused)}")
+        study = named
+    who, uid = (study.patient_id, study.study_instance_uid) if isinstance(study, AcdcStudy) \
+        else (study.info.patient_id, study.info.study_instance_uid)
+    return study, refused, patient_key(who, uid, identity.patient_key_secret)
 
 
 def _check_member(label: str, member: zipfile.ZipInfo, limits: UploadLimits) -> PurePosixPath:
@@ -203,11 +233,14 @@ def read_study(folder: Path, label: str | None = None) -> tuple[Study | AcdcStud
 
 def embed_study(folder: Path, encoder: StudyEncoder, preview_root: Path,
                 label: str | None = None,
-                segmentation: SegmentationModel | None = None) -> UploadedStudy:
+                segmentation: SegmentationModel | None = None,
+                identity: UploadIdentity | None = None) -> UploadedStudy:
     """Read, assemble and embed the study in `folder` (and its report, when one comes with it);
-    with `segmentation`, measure it too, so it finds hearts that measure alike."""
+    with `segmentation`, measure it too, so it finds hearts that measure alike; named as the
+    index names its studies (`identity`)."""
     label = label or folder.name
     study, skipped = read_study(folder, label)
+    study, refused, key = _as_indexed(study, identity, label)
     try:
         stacks = study_stacks(study)
         assembly = assemble_stacks(stacks, encoder.preprocess, preview_root=preview_root)
@@ -234,8 +267,9 @@ def embed_study(folder: Path, encoder: StudyEncoder, preview_root: Path,
     views = [View.SAX_CINE.value] if isinstance(study, AcdcStudy) else list(study.view_series)
     uploaded = UploadedStudy(study.study_instance_uid, sorted(v for v in views if v in read),
                              vectors, previews, impression, skipped, sex=sex,
-                             notes=[_in_upload(n, folder, label) for n in assembly.clips.notes],
-                             research=isinstance(study, AcdcStudy))
+                             notes=[_in_upload(n, folder, label)
+                                    for n in [*refused, *assembly.clips.notes]],
+                             research=isinstance(study, AcdcStudy), patient_key=key)
     if measured is not None:
         uploaded.measurements = {k: v for k, v in measured.values.items() if v is not None}
         uploaded.measurement_flags = {k: v for k, v in measured.flags.items() if v}
@@ -294,7 +328,8 @@ def study_from_upload(stream: BinaryIO, filename: str, encoder: StudyEncoder,
                       preview_root: Path, keep_in: Path | None = None,
                       limits: UploadLimits = UploadLimits(),
                       segmentation: SegmentationModel | None = None,
-                      keep_unless: Callable[[str], bool] | None = None) -> UploadedStudy:
+                      keep_unless: Callable[[str], bool] | None = None,
+                      identity: UploadIdentity | None = None) -> UploadedStudy:
     """An uploaded zip, unpacked in a scratch folder, read and embedded; kept in `keep_in` for
     the next index run when given, unless `keep_unless(uid)` (the index holds it: a second
     copy would be skipped as duplicate instances). Errors name the uploaded file."""
@@ -304,7 +339,7 @@ def study_from_upload(stream: BinaryIO, filename: str, encoder: StudyEncoder,
         with saved.open("wb") as out:
             shutil.copyfileobj(stream, out)
         folder = extract_zip(saved, Path(tmp) / "study", limits, label)
-        study = embed_study(folder, encoder, preview_root, label, segmentation)
+        study = embed_study(folder, encoder, preview_root, label, segmentation, identity)
         if keep_in is not None and keep_unless is not None \
                 and keep_unless(study.study_instance_uid):
             study.already_indexed = True

@@ -165,9 +165,11 @@ class SearchEngine:
 
     def near_vectors(self, vectors: dict[str, np.ndarray], filters: SearchFilters,
                      page: Page, view: str | None = None,
-                     study_instance_uid: str | None = None) -> SearchResponse:
+                     study_instance_uid: str | None = None,
+                     patient_key: str | None = None) -> SearchResponse:
         """Studies nearest to vectors computed elsewhere (a study that is not in the index; one
-        that is, `study_instance_uid`, is not its own first hit)."""
+        that is, `study_instance_uid`, is not its own first hit); other patients' only when its
+        `patient_key` is given, as "more like this" lists them."""
         started = time.perf_counter()
         self.check_ready()
         using = self._view_vector(view)
@@ -186,6 +188,8 @@ class SearchEngine:
         if study_instance_uid:
             where = where.and_(Filter(must_not=(MatchAny(PayloadField.STUDY_INSTANCE_UID,
                                                          (study_instance_uid,)),)))
+        if patient_key:
+            where = where.and_(Filter(must_not=(Match(PayloadField.PATIENT_KEY, patient_key),)))
         ranked = rank(self.store, parts, where, page, self.weights.candidates,
                       self.weights.rrf_k)
         reference = {n: v for n, v in vectors.items() if n in VIEW_NAMES}

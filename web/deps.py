@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import secrets
 import shutil
@@ -17,9 +18,16 @@ from catalog import point_id
 from cmr_search.layout import DataLayout
 from cmr_search.settings import Settings
 from db import Action, EventId
+from indexer.deidentify import Deidentifier
 from indexer.embed import StudyEncoder
 from indexer.measure import SegmentationModel, SegmentationUnavailableError, checked_segmentation
-from indexer.upload import UploadedStudy, UploadLimits, study_from_upload, upload_label
+from indexer.upload import (
+    UploadedStudy,
+    UploadIdentity,
+    UploadLimits,
+    study_from_upload,
+    upload_label,
+)
 from reader.nifti import holds_research_studies
 from search import Page, QueryError, SearchEngine, SearchFilters, SearchResponse
 from vectorstore import VectorStore
@@ -110,6 +118,27 @@ def upload_segmentation(settings: Settings) -> SegmentationModel | None:
         return None
 
 
+def upload_identity(request: Request) -> UploadIdentity:
+    """How the index names studies and patients: pseudonyms when it was de-identified (as its
+    metadata says; an index from before it said so: the setting, or a seed made by an earlier
+    de-identified run in this data folder), and the patient key's secret."""
+    settings: Settings = request.app.state.settings
+    recorded = (store_of(request).metadata() or {}).get("deidentified")
+    deidentified = recorded if recorded is not None else (
+        settings.deidentify or (settings.layout.secrets / "deidentify_seed").exists())
+    return UploadIdentity(settings.secret("patient_key_secret"),
+                          Deidentifier(settings.secret("deidentify_seed"))
+                          if deidentified else None)
+
+
+def upload_name_digest(settings: Settings, filename: str) -> str:
+    """The uploaded file's name, keyed: an investigator holding the file (and the server's
+    secret) can match it; a plain SHA-256 of a short name was reversed in about a second
+    ("DOE^JANE_MRN....zip")."""
+    name = upload_label(filename).encode()
+    return hmac.new(settings.secret("secret_key").encode(), name, hashlib.sha256).hexdigest()[:16]
+
+
 def upload_limits(settings: Settings) -> UploadLimits:
     return UploadLimits(max_unpacked_bytes=int(settings.upload_max_unpacked_mb * 2**20),
                         max_ratio=settings.upload_max_ratio,
@@ -132,16 +161,18 @@ def read_upload(request: Request, principal: Principal, file: UploadFile, add: b
                               preview_root,
                               upload_archive(request) if add else None,
                               upload_limits(settings), upload_segmentation(settings),
-                              keep_unless=lambda uid: indexed(request, uid))
+                              keep_unless=lambda uid: indexed(request, uid),
+                              identity=upload_identity(request))
     record(request, EventId.IMPORT if add else EventId.QUERY,
            Action.CREATE if add else Action.EXECUTE, [study.study_instance_uid],
-           # the file's name may carry the patient's ("DOE^JANE_MRN....zip"): its digest
-           # matches a file an investigator holds, the name stays out of the trail
-           upload_name_sha256=hashlib.sha256(upload_label(file.filename or "").encode())
-           .hexdigest()[:16], kept=study.kept is not None)
+           # the file's name may carry the patient's ("DOE^JANE_MRN....zip"): its keyed
+           # digest matches a file an investigator holds, the name stays out of the trail
+           upload_name_hmac=upload_name_digest(settings, file.filename or ""),
+           kept=study.kept is not None)
     # the previews' paths from the uploads' folder, as `uploaded_previews` names them
     study.previews = {k: str((preview_root / v).relative_to(layout_of(request).upload_previews))
                       for k, v in study.previews.items()}
     response = engine.near_vectors(study.vectors, SearchFilters(), Page(limit=limit), view=view,
-                                   study_instance_uid=study.study_instance_uid)
+                                   study_instance_uid=study.study_instance_uid,
+                                   patient_key=study.patient_key or None)
     return study, response

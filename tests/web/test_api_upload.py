@@ -9,6 +9,7 @@ from fakes.zips import zipped_study
 from fastapi.testclient import TestClient
 from pydicom.dataset import Dataset
 
+from catalog import point_id
 from cmr_search.settings import Settings
 from reader.scan import Study, scan_archive
 from vectorstore import LiveEdgeStore
@@ -39,7 +40,7 @@ def test_an_uploaded_study_finds_similar_studies(archive: Path, indexed_data: Pa
     assert response.status_code == 200, response.text
     # the file's name (often the patient's) is in the trail as a digest only
     (entry,) = client.app.state.audit.entries(event_id="110112")  # type: ignore[attr-defined]
-    assert "DOE" not in str(entry.detail) and len(entry.detail["upload_name_sha256"]) == 16
+    assert "DOE" not in str(entry.detail) and len(entry.detail["upload_name_hmac"]) == 16
     body = response.json()
     assert body["study"]["study_instance_uid"] == study.study_instance_uid
     assert body["study"]["added_to_index"] is False and "sax_cine" in body["study"]["views"]
@@ -83,3 +84,49 @@ def test_an_upload_is_kept_for_the_next_index_run_only_when_asked(
                           data={"view": "bogus"})  # refused before the study is read
     assert unknown.status_code == 400 and "unknown view 'bogus'" in unknown.text
     store.close()
+
+
+def test_an_upload_to_a_deidentified_index_is_named_and_scrubbed_as_ingest_does(
+        archive: Path, tmp_path: Path) -> None:
+    """An audit uploaded a study back to a de-identified index: its own pseudonymised copy was
+    the first "other patient" (the uploader learnt the patient's pseudonym, and through the
+    patient key every indexed study of theirs), the real UID went to the answer and the trail,
+    and the report was shown with the patient's name in it."""
+    import shutil
+
+    from cmr_search.layout import DataLayout
+    from cmrclip.checkpoint import DEMO_CHECKPOINT
+    from cmrclip.inference import Encoder
+    from indexer.deidentify import Deidentifier
+    from indexer.pipeline import IndexOptions, run_index
+    from vectorstore import Generations
+
+    data = tmp_path / "data"
+    options = IndexOptions(deidentifier=Deidentifier("seed"), patient_key_secret="key")
+    run_index(archive, DataLayout(data), Encoder.from_checkpoint(DEMO_CHECKPOINT),
+              Generations(data / "index"), options)
+    study = next(s for s in scan_archive(archive).studies
+                 if s.report is not None and (s.folder / "report.txt").exists())
+    copy = tmp_path / "upload" / study.folder.name
+    shutil.copytree(study.folder, copy)
+    name = str(study.info.patient_name).split("^")[0]
+    with (copy / "report.txt").open("a", encoding="utf-8") as report:
+        report.write(f"\nCONCLUSION:\n- Dilated LV. Discussed with {name}.\n")
+    settings = Settings(data_dir=data, deidentify_seed="seed", patient_key_secret="key",
+                        measure=False)
+    client = TestClient(create_app(settings, LiveEdgeStore(data / "index"), open_access=True))
+    response = client.post("/api/v1/upload", files={"file": ("s.zip", zipped_study(copy))},
+                           data={"limit": "10"})
+    assert response.status_code == 200, response.text
+    body, pseudonym = response.json(), options.key(study.study_instance_uid)
+    assert body["study"]["study_instance_uid"] == pseudonym != study.study_instance_uid
+    indexed = LiveEdgeStore(data / "index")
+    own = {h.payload["patient_key"] for h in indexed.scroll()
+           if h.payload["study_instance_uid"] == pseudonym}
+    assert own and body["results"]
+    for result in body["results"]:  # neither its copy nor any study of its patient
+        hit = indexed.retrieve([point_id(result["study_instance_uid"])])[0]
+        assert hit.payload["patient_key"] not in own
+    assert name and name not in response.text and "[name]" in body["study"]["impression"]
+    (entry,) = client.app.state.audit.entries(event_id="110112")  # type: ignore[attr-defined]
+    assert entry.study_uids == [pseudonym] and study.study_instance_uid not in str(entry.detail)
