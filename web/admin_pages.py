@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from accounts import AccountError, AlreadyRevoked, PasswordError, Principal, Role, parse_role
 from db import Action, EventId
 from web.auth import failed_sign_in, in_person, record, require
+from web.deps import one_of_each
 from web.pages import render
 from web.signin import throttled
 
@@ -31,7 +32,8 @@ def _account_page(request: Request, principal: Principal, status: int = 200,
                   is_local=account is not None and account.local)
 
 
-_IN_PERSON = [Depends(in_person)]  # before the form is read: a token gets 403, not 422
+# a token gets 403 before the form is judged, not 422; a field given twice is refused
+_IN_PERSON = [Depends(in_person), Depends(one_of_each)]
 # routes a token cannot use, only a person signed in (`web.auth.in_person`)
 IN_PERSON = frozenset({("POST", "/account/tokens"), ("POST", "/admin/users"),
                        ("POST", "/admin/users/{name}/role"),

@@ -30,7 +30,7 @@ from search import (
 from search.filters import MAX_VALUES, check_text
 from search.models import MAX_EXAMPLES, MAX_LIMIT, MAX_QUERY_CHARS, MAX_UID_CHARS
 from web.auth import record, require, viewed
-from web.deps import engine_of, read_upload, uploaded_previews
+from web.deps import engine_of, one_of_each, read_upload, uploaded_previews
 from web.redact import detail_for, response_for
 
 _FILTER_FIELDS = dict(SearchFilters.model_fields)
@@ -169,7 +169,7 @@ def similar_post(request: Request, principal: Viewer, body: SimilarRequest) -> S
     return response_for(engine_of(request).similar(body), principal)
 
 
-@router.post("/upload")
+@router.post("/upload", dependencies=[Depends(one_of_each)])
 def upload(request: Request, principal: Viewer,
            file: Annotated[UploadFile, File(description="a zipped DICOM study (or one "
                                             "ACDC-style NIfTI patient folder)")],

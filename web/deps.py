@@ -9,9 +9,10 @@ import secrets
 import shutil
 import time
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from fastapi import Request, UploadFile
+from starlette.datastructures import ImmutableMultiDict
 
 from accounts import Principal, Role
 from catalog import point_id
@@ -116,6 +117,19 @@ def upload_segmentation(settings: Settings) -> SegmentationModel | None:
     except SegmentationUnavailableError:
         logger.warning("segmentation checkpoint missing: uploads are not measured")
         return None
+
+
+async def one_of_each(request: Request) -> None:
+    """A form field or query parameter given twice is refused, on forms whose every field is
+    single: the last was taken without a word ("role=viewer&role=admin" made an admin, a second
+    `file` part was the study searched with)."""
+    sources: list[ImmutableMultiDict[str, Any]] = [request.query_params]
+    if request.method == "POST":
+        sources.append(await request.form())  # kept by the request: read once
+    for source in sources:
+        for key in dict.fromkeys(source.keys()):
+            if (times := len(source.getlist(key))) > 1:
+                raise QueryError(f"{key[:30]} is given {times} times: give it once")
 
 
 def upload_identity(request: Request) -> UploadIdentity:

@@ -29,7 +29,14 @@ from search.understand import understand
 from web.api import filters_from, uid_path
 from web.auth import SignInRequired, csrf_token, current, record, require, viewed
 from web.contours import study_overlays
-from web.deps import engine_of, layout_of, read_upload, study_encoder, uploaded_previews
+from web.deps import (
+    engine_of,
+    layout_of,
+    one_of_each,
+    read_upload,
+    study_encoder,
+    uploaded_previews,
+)
 from web.measurements import curve_points, measurement_rows
 from web.media import clip_interval_ms, reading_notes, sax_slices
 from web.redact import detail_for, response_for
@@ -215,7 +222,7 @@ def upload_form(request: Request, principal: Viewer) -> HTMLResponse:
                   may_keep=principal.allows(Role.CLINICIAN))
 
 
-@router.post("/upload", response_class=HTMLResponse)
+@router.post("/upload", response_class=HTMLResponse, dependencies=[Depends(one_of_each)])
 def upload_page(request: Request, principal: Viewer,
                 file: Annotated[UploadFile, File(description="a zipped DICOM study")],
                 add: Annotated[bool, Form()] = False) -> HTMLResponse:

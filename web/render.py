@@ -130,6 +130,8 @@ def validation_line(errors: Sequence[Mapping[str, Any]]) -> str:
         return f"request body: not valid JSON ({reason.decode() or 'cannot be read'})"
     where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
     message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+    if message.startswith("Expected UploadFile"):  # "received: <class 'str'>"
+        message = "send the study as a file (a .zip), not as text"
     message = message.encode("ascii", "replace").decode()
     if not where and not re.match(r"[\w.\[\]]+: ", message):
         where = "request"

@@ -60,6 +60,12 @@ def test_admins_add_users_change_roles_and_revoke_tokens(secured: Secured) -> No
     assert added.status_code == 303
     assert client.post("/admin/users", data={"name": "x", "role": "king", "csrf_token":
                                              token}).status_code == 400
+    # a field given twice took the last: "role=viewer&role=admin" made an admin
+    twice = client.post("/admin/users", content="name=sneaky&role=viewer&role=admin&password="
+                        f"a+long+password&csrf_token={token}",
+                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert twice.status_code == 400 and "role is given 2 times" in twice.text
+    assert secured.app.state.users.get("sneaky") is None
     client.post("/admin/users/newbie/role", data={"role": "curator", "csrf_token": token})
     assert secured.app.state.users.get("newbie").role is Role.CURATOR
     viewer_token = secured.tokens[Role.VIEWER].split("_")[1]

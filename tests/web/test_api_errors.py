@@ -83,3 +83,18 @@ def test_answers_hold_no_server_paths(client: TestClient, tmp_path: object) -> N
     assert "archive_path" not in study["payload"] and "accession_number" not in study["payload"]
     ready = client.get("/readyz").text
     assert str(tmp_path) not in ready and "/" not in ready.replace("`cmr-search index`", "")
+
+
+def test_a_file_sent_as_text(client: TestClient) -> None:
+    """It said "file: Expected UploadFile, received: <class 'str'>"."""
+    response = client.post("/api/v1/upload", data={"file": "abc"})
+    assert response.status_code in (400, 422)
+    assert _one_line(response) == "file: send the study as a file (a .zip), not as text"
+
+
+def test_two_files_in_one_upload(client: TestClient) -> None:
+    """The second `file` part was the study searched with, the first dropped unread."""
+    response = client.post("/api/v1/upload", files=[("file", ("a.zip", b"PK")),
+                                                    ("file", ("b.zip", b"PK"))])
+    assert response.status_code == 400 and _one_line(response) == \
+        "file is given 2 times: give it once"
