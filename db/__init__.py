@@ -14,6 +14,7 @@ from db.audit import (
     EventId,
     EventType,
     Outcome,
+    stored_time,
 )
 from db.engine import (
     Database,
@@ -57,4 +58,5 @@ __all__ = [
     "open_database",
     "parse_tags",
     "sqlite_url",
+    "stored_time",
 ]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from accounts import AccountError, AlreadyRevoked, PasswordError, Principal, Role, parse_role
-from db import Action, EventId
+from db import Action, EventId, stored_time
 from web.auth import failed_sign_in, in_person, record, require
 from web.deps import one_of_each
 from web.pages import render
@@ -113,9 +113,11 @@ def reset_password(request: Request, principal: Admin, name: Name,
     reset); the person signs in with the new one and should change it."""
     state = request.app.state
     account = state.users.get(name)
-    if account is None or not account.local:  # a local password would outlive the IdP's say
-        return _users_page(request, 400, f"no local account {name!r}: an account of the "
-                           "identity provider gets its password there")
+    if account is None:
+        return _users_page(request, 404, f"no user {name!r}")
+    if not account.local:  # a local password would outlive the identity provider's say
+        return _users_page(request, 400, f"{account.name} signs in with the identity "
+                           "provider: its password is set there")
     if _yourself(request, principal, name):  # a stolen session could lock the admin out
         return _users_page(request, 400, "your own password: change it on your account page, "
                            "with the current one")
@@ -133,6 +135,11 @@ def _yourself(request: Request, principal: Principal, name: str) -> bool:
     """Whether `name` is the admin's own account (names match without case)."""
     account = request.app.state.users.get(name)
     return account is not None and account.id == principal.user_id
+
+
+def _status(request: Request, name: str) -> int:
+    """404 for a change to an account that does not exist (a 400 said the form was wrong)."""
+    return 404 if request.app.state.users.get(name) is None else 400
 
 
 def _users_page(request: Request, status: int = 200, error: str | None = None) -> HTMLResponse:
@@ -168,7 +175,7 @@ def set_role(request: Request, principal: Admin, name: Name,
         changed = request.app.state.users.set_role(name, parse_role(role))
         request.app.state.tokens.forget()  # its tokens act with the new role at once
     except AccountError as error:
-        return _users_page(request, 400, str(error))
+        return _users_page(request, _status(request, name), str(error))
     record(request, EventId.SECURITY_ROLES_CHANGED, Action.UPDATE, user=changed.name,
            role=role)
     return RedirectResponse("/admin/users", status_code=303)
@@ -185,7 +192,7 @@ def disable(request: Request, principal: Admin, name: Name,
         changed, done = request.app.state.users.set_disabled(name, disabled)
         request.app.state.tokens.forget()
     except AccountError as error:
-        return _users_page(request, 400, str(error))
+        return _users_page(request, _status(request, name), str(error))
     if not done:  # already so: nothing to record
         return RedirectResponse("/admin/users", status_code=303)
     record(request, EventId.SECURITY_ROLES_CHANGED, Action.UPDATE, user=changed.name,
@@ -206,6 +213,20 @@ def revoke_any(request: Request, principal: Admin, token_id: TokenId) -> Respons
     return RedirectResponse("/admin/users", status_code=303)
 
 
+def _audit_filter_error(since: str, until: str, event: str) -> str | None:
+    """Why a filter of the trail can match nothing: an event code it never holds, or a range
+    that ends before it starts."""
+    if event and event not in {e.value for e in EventId}:
+        codes = ", ".join(f"{e.value} ({e.name.lower().replace('_', ' ')})" for e in EventId)
+        return f"event {event!r}: not a code the trail holds ({codes})"
+    try:
+        if since and until and stored_time(until) <= stored_time(since):
+            return f"until {until!r} is not after since {since!r}"
+    except ValueError:
+        return None  # said by the trail's own reading, as before
+    return None
+
+
 @router.get("/admin/audit", response_class=HTMLResponse)
 def audit(request: Request, principal: Admin, since: Text = "", until: Text = "",
           user: Text = "", event: Text = "", study: Annotated[str, Query(max_length=64)] = "",
@@ -213,6 +234,9 @@ def audit(request: Request, principal: Admin, since: Text = "", until: Text = ""
           verify: bool = False) -> HTMLResponse:
     """The newest entries first, filtered; `verify` checks the whole chain."""
     trail = request.app.state.audit
+    wrong = _audit_filter_error(since, until, event)
+    if wrong:  # each of these listed nothing and said nothing
+        return render(request, "error.html", 400, title="Bad filter", message=wrong)
     try:
         entries = trail.entries(since=since or None, until=until or None,
                                 user_name=user or None, event_id=event or None,

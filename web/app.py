@@ -39,7 +39,7 @@ from web.api import router
 from web.auth import Forbidden, SeenStudies, SignInRequired, refused
 from web.owners import PreviewOwners
 from web.render import STATIC, validation_line
-from web.security import SecurityMiddleware
+from web.security import HeadAsGet, SecurityMiddleware
 
 logger = logging.getLogger(__name__)
 
@@ -191,6 +191,7 @@ def create_app(settings: Settings, store: VectorStore | None = None,
     app.add_middleware(SessionMiddleware, secret_key=settings.secret("secret_key"),
                        session_cookie="cmr_session", max_age=int(settings.session_hours * 3600),
                        same_site="lax", https_only=https)
+    app.add_middleware(HeadAsGet)  # outermost: HEAD is GET to every layer inside
     _handlers(app)
     _health(app, index, settings)
     return app

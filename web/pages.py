@@ -164,7 +164,10 @@ def similar_page(request: Request, principal: Viewer, uid: str) -> HTMLResponse:
            view=view)
     response = response_for(engine.similar(request_), principal)
     anchor = detail_for(engine.study(uid), principal, request.app.state.settings)
-    return render(request, "similar.html", uid=uid, anchor=anchor, view=view,
+    # why nothing came back: the page, the filters or the view ("has this view" was said of all)
+    empty = "page" if request_.page.page > 1 else "filters" if request_.filters.active() \
+        else "view" if view else "index"
+    return render(request, "similar.html", uid=uid, anchor=anchor, view=view, empty=empty,
                   response=response, terms=[], per_view=engine.encoder.per_view,
                   views=compared_views(anchor.payload.get(PayloadField.VIEWS) or []))
 
@@ -181,11 +184,12 @@ def compared_views(views: list[str]) -> list[str]:
 
 @router.get("/compare", response_class=HTMLResponse)
 def compare_page(request: Request, principal: Viewer, a: str, b: str) -> HTMLResponse:
+    a, b = uid_path(a), uid_path(b)  # before "a and b are the same study" (both empty)
     _two_studies(request, a, b)
     engine = engine_of(request)
     settings = request.app.state.settings
-    left = detail_for(engine.study(uid_path(a)), principal, settings)
-    right = detail_for(engine.study(uid_path(b)), principal, settings)
+    left = detail_for(engine.study(a), principal, settings)
+    right = detail_for(engine.study(b), principal, settings)
     viewed(request, [left.study_instance_uid, right.study_instance_uid], compare=True)
     slots = [s.value for s in PREVIEW_ORDER
              if s in (left.payload.get(PayloadField.PREVIEWS) or {}) or

@@ -231,3 +231,23 @@ def _counted(receive: Receive, limit: int, timeout_s: float | None = None) -> Re
         return message
 
     return wrapped
+
+
+class HeadAsGet:
+    """HEAD answered as GET without the body, as HTTP asks of a server: a link checker's or an
+    uptime monitor's HEAD on a page or on /healthz got 405."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def bodyless(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}  # the headers keep the GET's length
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, bodyless)

@@ -3,6 +3,8 @@ uploaded and exported; admins list, filter and verify it, and manage users and t
 
 from __future__ import annotations
 
+import html
+
 from fakes.web import Secured, csrf_of
 
 from accounts import Role
@@ -39,6 +41,12 @@ def test_admins_list_filter_and_verify_the_trail(secured: Secured) -> None:
     assert page.status_code == 200 and "amyloid" in page.text
     assert "Every entry is in place and unchanged" in page.text
     assert "1.1" not in page.text.split("<tbody>")[1]  # filtered to queries only
+    # an event code the trail never holds, a range ending before it starts: "No entries"
+    for wrong, said in (({"event": "xyz"}, "event 'xyz': not a code the trail holds"),
+                        ({"since": "2026-12-07", "until": "2026-12-01"},
+                         "until '2026-12-01' is not after since '2026-12-07'")):
+        refused = client.get("/admin/audit", params=wrong, headers=admin)
+        assert refused.status_code == 400 and said in html.unescape(refused.text)
     by_study = client.get("/admin/audit", params={"study": "1.1"}, headers=admin)
     assert by_study.text.split("<tbody>")[1].count("<tr>") == 1
     # reading the trail is in it: who looked, and for which study or colleague
@@ -66,6 +74,10 @@ def test_admins_add_users_change_roles_and_revoke_tokens(secured: Secured) -> No
                         headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert twice.status_code == 400 and "role is given 2 times" in twice.text
     assert secured.app.state.users.get("sneaky") is None
+    for path, form in (("ghost/role", {"role": "curator"}), ("ghost/disable", {}),
+                       ("ghost/password", {"password": "a long password"})):
+        unknown = client.post(f"/admin/users/{path}", data={**form, "csrf_token": token})
+        assert unknown.status_code == 404 and "no user &#39;ghost&#39;" in unknown.text
     client.post("/admin/users/newbie/role", data={"role": "curator", "csrf_token": token})
     assert secured.app.state.users.get("newbie").role is Role.CURATOR
     viewer_token = secured.tokens[Role.VIEWER].split("_")[1]

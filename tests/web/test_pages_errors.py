@@ -45,6 +45,23 @@ def test_a_uid_in_the_path_is_checked_as_any_other(client: TestClient, path: str
     assert "9" * 100 not in response.text
 
 
+@pytest.mark.parametrize(("params", "said"), [
+    ({"page": "50"}, "Past the last page of similar studies"),
+    ({"age_min": "119"}, "No other patient's study matches the filters"),
+])
+def test_an_empty_similar_page_says_why(client: TestClient, params: dict[str, str],
+                                        said: str) -> None:
+    """Each said "No other patient's study has this view.\""""
+    response = client.get("/similar/1.1", params=params)
+    assert response.status_code == 200 and said in response.text
+
+
+def test_two_empty_studies_to_compare_are_no_uids(client: TestClient) -> None:
+    """It said "a and b are the same study"."""
+    response = client.get("/compare", params={"a": "", "b": ""})
+    assert response.status_code == 400 and "study UID: 1 to 64 characters" in response.text
+
+
 def test_a_filter_change_that_fails_is_shown_where_the_results_were(
         client: TestClient) -> None:
     """htmx swapped no 4xx: the old results stayed beside the new, impossible filter."""
@@ -110,3 +127,12 @@ def test_a_cine_strip_before_any_index_is_not_ready_not_a_500(tmp_path: Path) ->
     app = create_app(Settings(data_dir=tmp_path), open_access=True)
     answer = TestClient(app, raise_server_exceptions=False).get("/media/sprite/1.2.3/4ch.png")
     assert answer.status_code == 503 and "index" in answer.text
+
+
+@pytest.mark.parametrize("path", ["/study/1.1", "/similar/1.1", "/compare?a=1.1&b=2.1",
+                                  "/healthz"])
+def test_head_is_answered_as_get_without_a_body(client: TestClient, path: str) -> None:
+    """Link checkers and uptime monitors got 405."""
+    got, head = client.get(path), client.head(path)
+    assert head.status_code == got.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
