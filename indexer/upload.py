@@ -30,6 +30,7 @@ from indexer.embed import StudyEncoder, point_vectors, report_texts
 from indexer.findings import measurement_vectors
 from indexer.measure import SegmentationModel, measure_study
 from indexer.payload import patient_key, study_report
+from reader.discover import Skipped
 from reader.nifti import AcdcStudy
 from reader.scan import Study, scan_archive
 
@@ -203,14 +204,15 @@ def extract_zip(archive: Path, dest: Path, limits: UploadLimits = UploadLimits()
     return dest
 
 
-def read_study(folder: Path, label: str | None = None) -> tuple[Study | AcdcStudy, int]:
+def read_study(folder: Path, label: str | None = None
+               ) -> tuple[Study | AcdcStudy, list[Skipped]]:
     """The one study in `folder` (DICOM, or a research patient in the ACDC NIfTI layout), and
-    how many files were skipped (errors name `label`)."""
+    the files skipped (errors name `label`)."""
     label = label or folder.name
     result = scan_archive(folder, workers=1)
     if not result.studies and len(result.research_studies) == 1:
         # a researcher's real heart: "uploads take DICOM" left it no way to be compared
-        return result.research_studies[0], len(result.skipped)
+        return result.research_studies[0], result.skipped
     if not result.studies:
         by_reason = result.skipped_by_reason()
         if "study has no cine series" in by_reason:  # a study was found: say what it lacks
@@ -228,7 +230,7 @@ def read_study(folder: Path, label: str | None = None) -> tuple[Study | AcdcStud
     study = result.studies[0]
     if not study.has_cine:
         raise UploadError(f"{label}: the study has no cine series to compare")
-    return study, len(result.skipped)
+    return study, result.skipped
 
 
 def embed_study(folder: Path, encoder: StudyEncoder, preview_root: Path,
@@ -239,8 +241,12 @@ def embed_study(folder: Path, encoder: StudyEncoder, preview_root: Path,
     with `segmentation`, measure it too, so it finds hearts that measure alike; named as the
     index names its studies (`identity`)."""
     label = label or folder.name
-    study, skipped = read_study(folder, label)
+    study, skips = read_study(folder, label)
     study, refused, key = _as_indexed(study, identity, label)
+    # an image the reader could not take, named: a damaged short axis went without a word
+    # and the search ran on the long axes alone (junk beside the study is no news)
+    refused += [f"{Path(s.path).relative_to(folder)}: {s.reason}" for s in skips
+                if not s.reason.startswith("not DICOM") and Path(s.path).is_relative_to(folder)]
     try:
         stacks = study_stacks(study)
         assembly = assemble_stacks(stacks, encoder.preprocess, preview_root=preview_root)
@@ -266,7 +272,7 @@ def embed_study(folder: Path, encoder: StudyEncoder, preview_root: Path,
     read = assembly.clips.views_read()
     views = [View.SAX_CINE.value] if isinstance(study, AcdcStudy) else list(study.view_series)
     uploaded = UploadedStudy(study.study_instance_uid, sorted(v for v in views if v in read),
-                             vectors, previews, impression, skipped, sex=sex,
+                             vectors, previews, impression, len(skips), sex=sex,
                              notes=[_in_upload(n, folder, label)
                                     for n in [*refused, *assembly.clips.notes]],
                              research=isinstance(study, AcdcStudy), patient_key=key)

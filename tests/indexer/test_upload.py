@@ -196,3 +196,27 @@ def test_a_view_that_cannot_be_read_is_named_in_the_uploads_notes(
     assert "4ch_cine" not in got.views and "sax_cine" in got.views
     assert any(n.startswith("4ch_cine: ") and "cannot be decoded" in n for n in got.notes)
     assert not any("cmr-upload" in n or str(tmp_path) in n for n in got.notes), got.notes
+
+
+def test_an_image_the_reader_could_not_take_is_named_in_the_notes(
+        scanned: ScanResult, tmp_path: Path) -> None:
+    """A short-axis file with its pixel data cut short was dropped with "1 file skipped" and
+    no word of which or why."""
+    import pydicom
+
+    study = next(s for s in scanned.studies if s.report is not None)
+    damaged: list[str] = []
+
+    def cut(ds: pydicom.Dataset) -> bool:
+        if damaged or "PixelData" not in ds:
+            return False
+        ds.PixelData = ds.PixelData[:100]
+        damaged.append(str(ds.SOPInstanceUID))
+        return True
+
+    got = study_from_upload(io.BytesIO(zipped_study(study.folder, cut)), "scan.zip",
+                            FakeEncoder(), tmp_path / "previews")
+    assert got.skipped >= 1 and damaged
+    notes = [n for n in got.notes if "truncated pixel data" in n]
+    assert notes and all(n.startswith(f"{study.folder.name}/") for n in notes)
+    assert "cmr-upload" not in str(got.notes)
