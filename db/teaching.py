@@ -250,6 +250,23 @@ class TeachingFiles:
             if access != "none":
                 session.add(Share(collection_id=collection_id, grantee=grantee, access=access))
 
+    def leave(self, collection_id: int, user: str) -> None:
+        """Take `user`'s own share off a collection shared with them (its list of teaching
+        files kept it for good); one shared with everyone stays, its owner's to withdraw."""
+        with self.database.session() as session:
+            row = session.get(CollectionRow, collection_id)
+            if row is None or self._access(session, row, user) is None:
+                raise TeachingAccessError(f"no teaching file {collection_id}")
+            if row.owner == user:
+                raise TeachingError(f"teaching file {collection_id} is yours: delete it, or "
+                                    "share it with others")
+            mine = (Share.collection_id == collection_id,
+                    func.lower(Share.grantee) == user.lower())
+            if not session.scalar(select(func.count(Share.id)).where(*mine)):
+                raise TeachingError(f"teaching file {collection_id} is shared with everyone: "
+                                    "only its owner can stop that")
+            session.execute(delete(Share).where(*mine))
+
     def cases(self, collection_id: int) -> list[Case]:
         with self.database.session() as session:
             rows = session.scalars(select(CaseRow).where(CaseRow.collection_id == collection_id)

@@ -127,7 +127,9 @@ def collection(request: Request, principal: Reader, collection_id: RowId) -> HTM
         cases = [(_scrubbed(c), p) for c, p in cases]
     return render(request, "teaching_detail.html", collection=_shown(found, principal),
                   cases=cases,
-                  may_edit=found.access is not Access.READ and principal.allows(Role.CURATOR))
+                  may_edit=found.access is not Access.READ and principal.allows(Role.CURATOR),
+                  may_leave=found.access is not Access.OWN and principal.name.lower() in
+                  {g.lower() for g in found.shares})
 
 
 def _check_tags(tags: str) -> None:
@@ -193,6 +195,17 @@ def delete(request: Request, principal: Curator, collection_id: RowId) -> Respon
                    "delete teaching file",
                    lambda: _files(request).delete(collection_id, principal.name),
                    Action.DELETE, "/teaching")
+
+
+@router.post("/{collection_id}/leave", response_model=None)
+def leave(request: Request, principal: Reader, collection_id: RowId) -> Response:
+    """Take a teaching file shared with one off one's list."""
+    def act() -> list[str]:
+        _files(request).leave(collection_id, principal.name)
+        return []
+
+    return _change(request, collection_id, "Cannot leave the teaching file", "leave", act,
+                   then="/teaching")
 
 
 @router.post("/{collection_id}/share", response_model=None)

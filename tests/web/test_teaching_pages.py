@@ -132,3 +132,25 @@ def test_a_removed_case_names_its_study_in_the_trail_and_a_file_is_created_once(
     client.post(f"{where}/remove/{case.id}", data={"csrf_token": csrf_of(client)})
     removed = [e for e in audit.entries() if e.detail.get("change") == "remove case"]
     assert removed and removed[-1].study_uids == [case.study_instance_uid]
+
+
+def test_a_sharee_leaves_a_file_shared_with_them_and_not_one_shared_with_everyone(
+        secured: Secured) -> None:
+    """A teaching file shared with one stayed on one's list for good."""
+    client, files = secured.client, secured.app.state.teaching
+    theirs = files.create("curator", "Theirs")
+    files.share(theirs, "curator", "viewer", "read")
+    as_viewer, as_curator = secured.auth(Role.VIEWER), secured.auth(Role.CURATOR)
+    page = client.get(f"/teaching/{theirs}", headers=as_viewer)
+    assert "Leave this teaching file" in page.text
+    left = client.post(f"/teaching/{theirs}/leave", headers=as_viewer, follow_redirects=False)
+    assert left.status_code == 303 and left.headers["location"] == "/teaching"
+    assert files.collection(theirs, "viewer") is None
+    assert files.collection(theirs, "curator") is not None  # the owner keeps it
+    own = client.post(f"/teaching/{theirs}/leave", headers=as_curator)
+    assert own.status_code == 400 and "is yours: delete it" in own.text
+    files.share(theirs, "curator", "*", "read")
+    public = client.post(f"/teaching/{theirs}/leave", headers=as_viewer)
+    assert public.status_code == 400 and "shared with everyone" in public.text
+    trail = secured.app.state.audit.entries(user_name="viewer")
+    assert any(e.detail.get("change") == "leave" for e in trail)
