@@ -55,6 +55,19 @@ _NORMAL_AFTER = re.compile(r"\b(lv|left\s+ventricular|rv|right\s+ventricular|biv
                            r"(size|volumes?|(?:systolic\s+)?function|wall\s+thickness"
                            r"|ejection\s+fraction|ef|lvef|rvef)\s+(?:is\s+|was\s+)?"
                            r"(?:normal|preserved)\b", re.IGNORECASE)
+# a side said normal with no aspect named: "dilated LV and normal RV", "RV normal", "LV normal in
+# size" (the aspect after it): its size and function (not the LV's wall: "HCM with normal LV"
+# asks for the size and function of a thick heart)
+_SIDE = r"(?:lv|left\s+ventricle|rv|right\s+ventricle|biventricular|both\s+ventricles)"
+_ASPECT = (r"size|volumes?|dimensions?|(?:systolic\s+)?function|wall|thickness|ejection|ef"
+           r"|lvef|rvef|mass|motion")
+_NORMAL_SIDE = re.compile(
+    rf"\bnormal\s+(?P<sides>{_SIDE}(?:\s+and\s+{_SIDE})?)\b(?!\s*(?:{_ASPECT})\b)"
+    rf"(?!\s+and\s+{_SIDE}\s+(?:{_ASPECT})\b)"
+    rf"|\b(?P<named>{_SIDE}(?:\s+and\s+{_SIDE})?)\s+(?:is\s+|was\s+|are\s+)?normal\b"
+    rf"(?:\s+in\s+(?P<aspect>size|function))?", re.IGNORECASE)
+_WHOLE_SIDE = {"lv": (Finding.LV_DILATION, Finding.LV_SYSTOLIC_DYSFUNCTION),
+               "rv": (Finding.RV_DILATION, Finding.RV_SYSTOLIC_DYSFUNCTION)}
 _NORMAL_RULES = {("lv", "size"): Finding.LV_DILATION, ("rv", "size"): Finding.RV_DILATION,
                  ("lv", "function"): Finding.LV_SYSTOLIC_DYSFUNCTION,
                  ("rv", "function"): Finding.RV_SYSTOLIC_DYSFUNCTION,
@@ -66,6 +79,19 @@ _NORMAL_MOTION = re.compile(r"\bnormal\s+(?:(?:lv|left\s+ventricular|biventricul
                             r"(?:(?:size|volumes?|(?:systolic\s+)?function)\s+and\s+)?"
                             r"(?:global\s+and\s+)?(?:regional\s+)?wall\s+motion\b(?!\s+abnormal)",
                             re.IGNORECASE)
+
+
+def _normal_sides(text: str) -> list[Finding]:
+    """Findings a side said normal rules out: its size and function, or the aspect after it."""
+    out: list[Finding] = []
+    for match in _NORMAL_SIDE.finditer(text):
+        named = (match.group("sides") or match.group("named")).lower()
+        sides = [s for s in ("lv", "rv") if re.search(
+            rf"\b{s}\b|{'left' if s == 'lv' else 'right'}|bivent|both", named)]
+        aspect = match.group("aspect")
+        out += [_NORMAL_RULES[(s, "function" if "function" in aspect.lower() else "size")]
+                for s in sides] if aspect else [f for s in sides for f in _WHOLE_SIDE[s]]
+    return out
 
 
 def _normals(text: str) -> tuple[Finding, ...]:
@@ -82,6 +108,7 @@ def _normals(text: str) -> tuple[Finding, ...]:
         sides = ("lv", "rv") if side.startswith("bi") else ("rv",) if side[0] == "r" \
             else ("lv",)
         out += [f for s in sides if (f := _NORMAL_RULES.get((s, aspect))) and f not in out]
+    out += [f for f in _normal_sides(text) if f not in out]
     if _NORMAL_MOTION.search(text):
         out.append(Finding.REGIONAL_WALL_MOTION_ABNORMALITY)
     return tuple(out)

@@ -109,6 +109,25 @@ def test_normal_size_or_function_rules_the_finding_out() -> None:
                                                                        Finding.RV_DILATION}
 
 
+_LV_WHOLE = {Finding.LV_DILATION, Finding.LV_SYSTOLIC_DYSFUNCTION}
+_RV_WHOLE = {Finding.RV_DILATION, Finding.RV_SYSTOLIC_DYSFUNCTION}
+
+
+@pytest.mark.parametrize(("query", "out"), [
+    # a side said normal with no aspect: "dilated LV and normal RV" ruled nothing out
+    ("dilated LV and normal RV", _RV_WHOLE), ("LV dilated, RV normal", _RV_WHOLE),
+    ("normal right ventricle", _RV_WHOLE), ("dilated RV, LV is normal", _LV_WHOLE),
+    ("normal LV and RV", _LV_WHOLE | _RV_WHOLE), ("LV and RV are normal", _LV_WHOLE | _RV_WHOLE),
+    # the aspect after it, or after the pair, is all that is ruled out
+    ("RV normal in size", {Finding.RV_DILATION}),
+    ("normal LV and RV size", {Finding.LV_DILATION, Finding.RV_DILATION}),
+    ("HCM with normal LV", _LV_WHOLE),  # not its wall
+])
+def test_a_side_said_normal_rules_out_its_size_and_function(query: str,
+                                                            out: set[Finding]) -> None:
+    assert set(understand(query).ruled_out) == out
+
+
 def test_a_severe_grade_excludes_a_mild_measured_grade_without_a_report() -> None:
     where = intent_filter(understand("severely dilated LV"), use_reports=False, use_images=True)
     assert any(getattr(c, "key", "") == "measured_severity.lv_dilation" for c in where.must_not)
