@@ -197,24 +197,27 @@ class Users:
             return Principal(row.name, Role(row.role), Via.SESSION, row.id)
 
     def from_provider(self, subject: str, preferred_name: str, role: Role | None,
-                      default: Role | None, touch: bool = True) -> Principal | None:
+                      default: Role | None, touch: bool = True,
+                      from_token: bool = True) -> Principal | None:
         """The account of a person the identity provider vouches for, found by subject and
-        created on first sight. A role the token names is taken (and kept); otherwise the
-        account keeps the role an admin gave it, and a new one gets `default`. None when the
-        account is disabled or no role applies."""
+        created on first sight, or None (disabled, or no role applies). `from_token`: the
+        provider decides the role at every sign-in and API call, the one the token names or
+        else `default` (an admin kept admin when the provider stopped naming the role);
+        otherwise roles are given here (`users set-role`), the token's not read, and a new
+        account gets `default`."""
         with self.database.session() as session:
             row = session.scalars(select(User).where(User.oidc_subject == subject)).first()
-            if row is None:
-                if (role or default) is None:
-                    return None
-                row = User(name=_free_name(session, preferred_name),
-                           role=(role or default or Role.VIEWER).value, oidc_subject=subject,
-                           disabled=False, created=datetime.now(UTC))
-                session.add(row)
-            elif role is not None and row.role != role.value:
-                row.role = role.value
-            if row.disabled:
+            if row is not None and row.disabled:
                 return None
+            wanted = role or default if from_token or row is None else Role(row.role)
+            if wanted is None:  # none the token names, and no default to give
+                return None
+            if row is None:
+                row = User(name=_free_name(session, preferred_name), role=wanted.value,
+                           oidc_subject=subject, disabled=False, created=datetime.now(UTC))
+                session.add(row)
+            elif row.role != wanted.value:
+                row.role = wanted.value
             if touch:
                 row.last_sign_in = datetime.now(UTC)
             session.flush()

@@ -166,6 +166,11 @@ class Settings(BaseSettings):
                                       "must carry; None = the client id")
     oidc_roles_claim: str = Field(default="roles", description="the claim listing a person's "
                                   "cmr-search roles (viewer, clinician, curator, admin)")
+    oidc_role_source: Literal["token", "local"] = Field(
+        default="token", description="token: the identity provider decides a person's role at "
+        "every sign-in and API call (the token's roles claim, else the default role; a role "
+        "withdrawn there is withdrawn here); local: roles are given here (`users set-role`, "
+        "the admin page) and the claim is not read")
     oidc_default_role: Literal["viewer", "clinician", "curator", "admin"] | None = Field(
         default="viewer", description="role of a first sign-in whose token names none; empty "
         "or none = refuse")

@@ -78,11 +78,12 @@ def provider_principal(request: Request, claims: dict[str, Any],
                        touch: bool = True) -> Principal | None:
     """The account of a person the provider vouches for (created on first sign-in)."""
     settings = request.app.state.settings
-    role = role_from_claims(claims, settings.oidc_roles_claim)
+    from_token = settings.oidc_role_source == "token"
+    role = role_from_claims(claims, settings.oidc_roles_claim) if from_token else None
     default = Role(settings.oidc_default_role) if settings.oidc_default_role else None
     name = str(claims.get("preferred_username") or claims.get("email") or claims["sub"])
     principal: Principal | None = request.app.state.users.from_provider(
-        f"{claims['iss']}|{claims['sub']}", name, role, default, touch)
+        f"{claims['iss']}|{claims['sub']}", name, role, default, touch, from_token)
     return principal
 
 

@@ -53,9 +53,19 @@ def test_people_from_the_provider(database: Database) -> None:
     assert first is not None and first.role is Role.VIEWER and first.name == "dr.who"
     promoted = users.from_provider("iss|1", "dr.who", Role.CLINICIAN, Role.VIEWER)
     assert promoted is not None and promoted.role is Role.CLINICIAN
-    users.set_role("dr.who", Role.ADMIN)  # an admin's choice stands while the token names none
+    # the provider decides: a role it stops naming is gone at the next sign-in or API call (an
+    # admin stayed admin), and with no default the person is refused
+    users.set_role("dr.who", Role.ADMIN)
     again = users.from_provider("iss|1", "dr.who", None, Role.VIEWER)
-    assert again is not None and again.role is Role.ADMIN
+    assert again is not None and again.role is Role.VIEWER
+    assert users.from_provider("iss|1", "dr.who", None, None) is None
+    # roles given here: the token is not read, an admin's choice stands
+    users.set_role("dr.who", Role.ADMIN)
+    local = users.from_provider("iss|1", "dr.who", None, Role.VIEWER, from_token=False)
+    assert local is not None and local.role is Role.ADMIN
+    users.set_disabled("dr.who", True)  # a disabled account: refused, its role untouched
+    assert users.from_provider("iss|1", "dr.who", Role.VIEWER, None) is None
+    assert users.get("dr.who").role is Role.ADMIN  # type: ignore[union-attr]
     other = users.from_provider("iss|2", "dr.who", None, Role.VIEWER)
     assert other is not None and other.name == "dr.who-2"  # names never collide
     assert users.from_provider("iss|3", "x", None, None) is None

@@ -208,6 +208,25 @@ def test_no_default_role_refuses_people_the_token_gives_none(tmp_path: Path,
     assert response.status_code == 401 and "no cmr-search role" in response.json()["detail"]
 
 
+def test_a_role_the_provider_withdraws_is_withdrawn_here(tmp_path: Path,
+                                                        provider: FakeProvider) -> None:
+    """A token naming no role (or only unknown ones) after an admin one left the account
+    admin; with roles given here (`local`), the token's claim is not read."""
+    client = _app(tmp_path, provider)
+    def role_with(claims: dict[str, Any]) -> str:
+        token = provider.sign({"sub": "u-7", **claims})
+        client.get("/api/v1/studies/1.1", headers={"Authorization": f"Bearer {token}"})
+        return client.app.state.users.get("u-7").role.value  # type: ignore[attr-defined,no-any-return]
+
+    assert role_with({"roles": ["admin"]}) == "admin"
+    assert role_with({}) == "viewer" and role_with({"roles": ["admin"]}) == "admin"
+    assert role_with({"roles": ["superuser"]}) == "viewer"
+    local = _app(tmp_path / "local", provider, oidc_role_source="local")
+    token = provider.sign({"sub": "u-8", "roles": ["admin"]})
+    local.get("/api/v1/studies/1.1", headers={"Authorization": f"Bearer {token}"})
+    assert local.app.state.users.get("u-8").role.value == "viewer"  # type: ignore[attr-defined]
+
+
 def test_the_issuer_must_be_https_unless_on_loopback() -> None:
     from accounts import OidcError
 
