@@ -129,8 +129,19 @@ class OidcProvider:
         return claims
 
     def verify_bearer(self, token: str) -> dict[str, Any]:
-        """The claims of an API bearer token (an access token that is a JWT)."""
-        return self._decode(token, self.config.audience or self.config.client_id)
+        """The claims of an API bearer token (an access token that is a JWT). Not an ID
+        token (a sign-in's proof of who signed in, with its `nonce` or a `typ` of ID: it was
+        taken as an API credential), and, addressed to several audiences, only one issued to
+        this client (`azp`)."""
+        audience = self.config.audience or self.config.client_id
+        claims = self._decode(token, audience)
+        if "nonce" in claims or str(claims.get("typ", "")).lower() == "id":
+            raise OidcError("token: an ID token, not an access token for the API")
+        audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+        if len(audiences) > 1 and claims.get("azp") not in (self.config.client_id, audience):
+            raise OidcError("token: addressed to several audiences and not issued to this "
+                            "client (azp)")
+        return claims
 
     def _decode(self, token: str, audience: str) -> dict[str, Any]:
         self.metadata()

@@ -193,7 +193,11 @@ def test_provider_bearer_tokens_for_the_api(tmp_path: Path, provider: FakeProvid
     refused = [provider.sign({"sub": "u-2"}, aud="another-app"),
                provider.sign({"sub": "u-2"}, exp=int(time.time()) - 3600),
                provider.sign({"sub": "u-2"}, iss="https://evil.example"),
-               provider.sign({"sub": "u-2"}, key=other_key), "not.a.jwt"]
+               provider.sign({"sub": "u-2"}, key=other_key), "not.a.jwt",
+               # a browser sign-in's ID token (it was an API credential), and a token for
+               # several audiences issued to another client
+               provider.sign({"sub": "u-2", "nonce": "n-1"}),
+               provider.sign({"sub": "u-2"}, aud=[CLIENT_ID, "another-app"], azp="another-app")]
     for token in refused:
         response = get(token)
         assert response.status_code == 401, token
