@@ -17,6 +17,7 @@ from db.audit import (
     stored_time,
 )
 from db.engine import (
+    UNREACHABLE,
     Database,
     DatabaseError,
     DatabaseInputError,
@@ -37,6 +38,7 @@ from db.teaching import (
 
 __all__ = [
     "THROTTLED",
+    "UNREACHABLE",
     "Access",
     "Action",
     "AuditEvent",

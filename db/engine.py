@@ -16,9 +16,15 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DataError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DataError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.exc import DatabaseError as SqlDatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +32,11 @@ from cmr_search.settings import Settings
 
 logger = logging.getLogger(__name__)
 MIGRATIONS = Path(str(files("db") / "migrations"))
+
+
+# what a request meets when the database server stops answering (down, restarted, the
+# network): the app answers 503 (`web.app`), not a 500 with a traceback
+UNREACHABLE: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 
 
 class DatabaseError(RuntimeError):
@@ -63,21 +74,30 @@ def _private_file(path: Path) -> None:
 def _engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise DatabaseError("database URL: not a SQLAlchemy URL "
-                            "(sqlite:///path or postgresql+psycopg://...)") from None
+        parsed.port  # noqa: B018  ("host:notaport" fails here, not as a traceback later)
+    except (ArgumentError, ValueError):
+        raise DatabaseError("database URL: not a SQLAlchemy URL (sqlite:///path or "
+                            "postgresql+psycopg://user@host:port/name, the port a number)"
+                            ) from None
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise DatabaseError(f"database URL: {parsed.get_backend_name()} is not supported "
                             "(sqlite or postgresql)")
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            _private_file(Path(parsed.database))
+        if not parsed.database or parsed.database == ":memory:":  # "added", then gone
+            raise DatabaseError("database URL: an in-memory SQLite database keeps nothing "
+                                "(accounts, the audit trail); name a file: sqlite:///path")
+        _private_file(Path(parsed.database))
         engine = create_engine(parsed)  # a pool of connections, each with the pragmas below
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    try:
+        return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    except (ImportError, ArgumentError) as error:  # psycopg2 and asyncpg are not installed
+        raise DatabaseError(f"database URL: driver {parsed.get_driver_name()} is not "
+                            f"available ({type(error).__name__}); use postgresql+psycopg://"
+                            ) from None
 
 
 def _alembic_config(engine: Engine) -> Config:
@@ -120,6 +140,15 @@ class Database:
 
     def tables(self) -> set[str]:
         return set(inspect(self.engine).get_table_names())
+
+    def answers(self) -> bool:
+        """Whether the database answers a query now (readiness)."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return False
+        return True
 
     def close(self) -> None:
         self.engine.dispose()

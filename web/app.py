@@ -32,7 +32,7 @@ from reader.nifti import quiet_nibabel_header_fixes
 from search import NotFoundError, NotReadyError, QueryError, SearchEngine, SearchError
 from search.encoder import QueryEncoder
 from search.factory import load_encoder, open_engine
-from vectorstore import VectorStore
+from vectorstore import StoreError, VectorStore
 from vectorstore.factory import open_index
 from web import admin_pages, contours, media, pages, signin, teaching_pages
 from web.api import router
@@ -193,8 +193,31 @@ def create_app(settings: Settings, store: VectorStore | None = None,
                        same_site="lax", https_only=https)
     app.add_middleware(HeadAsGet)  # outermost: HEAD is GET to every layer inside
     _handlers(app)
+    _outages(app)
     _health(app, index, settings)
     return app
+
+
+def _outages(app: FastAPI) -> None:
+    """A store or database that does not answer: 503 and one log line (each request was a
+    bare 500 with a traceback: a teaching file before the first index run, every signed-in
+    page while PostgreSQL was down)."""
+    from db import UNREACHABLE
+
+    @app.exception_handler(StoreError)
+    def store_down(request: Request, error: StoreError) -> Response:
+        logger.warning("%s %s: %s", request.method, request.url.path, error)
+        return _error(request, 503, "The index is not ready", str(error))
+
+    def database_down(request: Request, error: Exception) -> Response:
+        cause = getattr(error, "orig", None) or error
+        logger.warning("the database does not answer: %s",
+                       (str(cause).strip().splitlines() or [type(cause).__name__])[0])
+        return _error(request, 503, "The database does not answer",
+                      "the database does not answer; try again in a minute")
+
+    for kind in UNREACHABLE:
+        app.add_exception_handler(kind, database_down)
 
 
 def _error(request: Request, status: int, title: str, message: str,
@@ -287,6 +310,8 @@ def _health(app: FastAPI, index: VectorStore, settings: Settings) -> None:
     def readyz() -> JSONResponse:
         """The index is reachable and matches the model (readiness; 503 otherwise)."""
         ready, body = readiness(index, settings)
+        if ready and not app.state.database.answers():  # sign-in, the audit trail
+            ready, body = False, {"ready": False, "reason": "the database does not answer"}
         return JSONResponse(body, status_code=200 if ready else 503)
 
     @app.get("/api/v1/health", tags=["health"], dependencies=public)

@@ -29,6 +29,11 @@ def test_the_default_is_sqlite_under_the_data_folder(tmp_path: Path) -> None:
     ("not a url", "not a SQLAlchemy URL"),
     ("mysql://u:p@host/db", "mysql is not supported"),
     ("postgresql+psycopg://u:hunter2@127.0.0.1:1/db", r"database postgresql\+psycopg://u:\*\*\*@"),
+    # each was a traceback, or accepted and kept nothing
+    ("postgresql+psycopg2://u:hunter2@127.0.0.1:1/db", "driver psycopg2 is not available"),
+    ("postgresql+psycopg://u:hunter2@127.0.0.1:notaport/db", "the port a number"),
+    ("sqlite://", "an in-memory SQLite database keeps nothing"),
+    ("sqlite:///:memory:", "an in-memory SQLite database keeps nothing"),
 ])
 def test_bad_urls_are_one_line_errors(url: str, message: str) -> None:
     with pytest.raises(DatabaseError, match=message) as error:

@@ -4,6 +4,7 @@ what held (escaping, no traversal) is kept."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakes.web import csrf_of
@@ -136,3 +137,41 @@ def test_head_is_answered_as_get_without_a_body(client: TestClient, path: str) -
     got, head = client.get(path), client.head(path)
     assert head.status_code == got.status_code == 200 and head.content == b""
     assert head.headers["content-type"] == got.headers["content-type"]
+
+
+def test_a_teaching_file_before_any_index_is_not_ready_not_a_500(tmp_path: Path) -> None:
+    """Opening, exporting and adding to a teaching file before the first index run were bare
+    500s with a traceback."""
+    from cmr_search.settings import Settings
+    from web.app import create_app
+
+    client = TestClient(create_app(Settings(data_dir=tmp_path), open_access=True),
+                        raise_server_exceptions=False)
+    made = client.app.state.teaching.create("local", "Before the index")  # type: ignore[attr-defined]
+    client.app.state.teaching.add(made, "local", "1.2.3", "", "")  # type: ignore[attr-defined]
+    for path in (f"/teaching/{made}", f"/teaching/{made}/export.zip"):
+        answer = client.get(path)
+        assert answer.status_code == 503 and "index" in answer.text, path
+
+
+def test_a_database_that_stops_answering_is_503_and_not_ready(
+        secured: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With PostgreSQL down every signed-in page was a bare 500 with a traceback in the log,
+    and /readyz said ready."""
+    from sqlalchemy.exc import OperationalError
+
+    from accounts import Role
+
+    def down(*args: object, **kwargs: object) -> None:
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    app = secured.app
+    monkeypatch.setattr(type(app.state.tokens), "_lookup", down)
+    answer = secured.client.get("/api/v1/studies/1.1", headers=secured.auth(Role.VIEWER))
+    assert answer.status_code == 503
+    assert answer.json()["detail"] == "the database does not answer; try again in a minute"
+    monkeypatch.setattr("web.app.readiness", lambda *args: (True, {"ready": True}))
+    assert secured.client.get("/readyz").status_code == 200
+    monkeypatch.setattr(app.state.database, "answers", lambda: False)
+    ready = secured.client.get("/readyz")
+    assert ready.status_code == 503 and ready.json()["reason"] == "the database does not answer"
