@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -198,13 +199,16 @@ class Users:
 
     def from_provider(self, subject: str, preferred_name: str, role: Role | None,
                       default: Role | None, touch: bool = True,
-                      from_token: bool = True) -> Principal | None:
+                      from_token: bool = True,
+                      changed: Callable[[str, Role, str], None] | None = None
+                      ) -> Principal | None:
         """The account of a person the identity provider vouches for, found by subject and
         created on first sight, or None (disabled, or no role applies). `from_token`: the
         provider decides the role at every sign-in and API call, the one the token names or
         else `default` (an admin kept admin when the provider stopped naming the role);
         otherwise roles are given here (`users set-role`), the token's not read, and a new
-        account gets `default`."""
+        account gets `default`. `changed(name, role, "created" or "role")` hears what the
+        provider made or changed, for the audit trail."""
         with self.database.session() as session:
             row = session.scalars(select(User).where(User.oidc_subject == subject)).first()
             if row is not None and row.disabled:
@@ -212,16 +216,19 @@ class Users:
             wanted = role or default if from_token or row is None else Role(row.role)
             if wanted is None:  # none the token names, and no default to give
                 return None
+            change = "created" if row is None else "role" if row.role != wanted.value else ""
             if row is None:
                 row = User(name=_free_name(session, preferred_name), role=wanted.value,
                            oidc_subject=subject, disabled=False, created=datetime.now(UTC))
                 session.add(row)
-            elif row.role != wanted.value:
-                row.role = wanted.value
+            row.role = wanted.value
             if touch:
                 row.last_sign_in = datetime.now(UTC)
             session.flush()
-            return Principal(row.name, Role(row.role), Via.SESSION, row.id)
+            principal = Principal(row.name, Role(row.role), Via.SESSION, row.id)
+        if change and changed is not None:  # once committed: the trail writes on its own
+            changed(principal.name, wanted, change)
+        return principal
 
 
 def _free_name(session: Session, preferred: str) -> str:

@@ -82,8 +82,13 @@ def provider_principal(request: Request, claims: dict[str, Any],
     role = role_from_claims(claims, settings.oidc_roles_claim) if from_token else None
     default = Role(settings.oidc_default_role) if settings.oidc_default_role else None
     name = str(claims.get("preferred_username") or claims.get("email") or claims["sub"])
+    def changed(account: str, given: Role, change: str) -> None:  # in the trail, as an admin's
+        record(request, EventId.SECURITY_ROLES_CHANGED,
+               Action.CREATE if change == "created" else Action.UPDATE,
+               user=account, role=given.value, by="identity provider")
+
     principal: Principal | None = request.app.state.users.from_provider(
-        f"{claims['iss']}|{claims['sub']}", name, role, default, touch, from_token)
+        f"{claims['iss']}|{claims['sub']}", name, role, default, touch, from_token, changed)
     return principal
 
 

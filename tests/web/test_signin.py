@@ -225,6 +225,9 @@ def test_a_role_the_provider_withdraws_is_withdrawn_here(tmp_path: Path,
     assert role_with({"roles": ["admin"]}) == "admin"
     assert role_with({}) == "viewer" and role_with({"roles": ["admin"]}) == "admin"
     assert role_with({"roles": ["superuser"]}) == "viewer"
+    made = [(e.action, e.detail["role"]) for e in client.app.state.audit.entries(  # type: ignore[attr-defined]
+        event_id="110136") if e.detail.get("by") == "identity provider"]
+    assert made == [("C", "admin"), ("U", "viewer"), ("U", "admin"), ("U", "viewer")]
     local = _app(tmp_path / "local", provider, oidc_role_source="local")
     token = provider.sign({"sub": "u-8", "roles": ["admin"]})
     local.get("/api/v1/studies/1.1", headers={"Authorization": f"Bearer {token}"})
