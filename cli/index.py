@@ -24,55 +24,13 @@ from cli.common import (
     settings_of,
     write_run_report,
 )
+from cli.index_report import nothing_brought, redact_uids_in_log, summary_table, withheld
 from cmr_search.settings import Settings
 
 
 class Engine(StrEnum):
     LOCAL = "local"
     RAY = "ray"
-
-
-_SHOWN_SKIPS = 10  # a folder's skipped studies and files listed on the terminal
-
-
-def _summary_table(summary: dict[str, Any], report: Path) -> None:
-    out = Console()
-    table = Table(title="index run", show_header=False)
-    for key in ("indexed", "unchanged", "measured", "measure_failed", "skipped",
-                "studies_in_index", "seconds"):
-        table.add_row(key, str(summary[key]))
-    for stage, seconds in summary["stages"].items():
-        table.add_row(f"  {stage} (s)", f"{seconds:.1f}")
-    for stage, seconds in (summary["source"].get("seconds") or {}).items():
-        table.add_row(f"  PACS {stage} (s, all fetch threads)", f"{seconds:.1f}")
-    out.print(table)
-    for reason, count in sorted(summary["skipped_by_reason"].items(), key=lambda x: -x[1]):
-        out.print(f"skipped {count:5d}  {reason}")
-    # which studies or files, and why: a folder said "skipped 2  NiftiError" and no more.
-    # A PACS's failures are listed whole (each is tried again); what holds nothing to index
-    # (a folder's junk files, a PACS's brain MRs) is no failure, and the first few do.
-    items = summary["skipped_items"]
-    from indexer.pipeline import is_failure  # loaded already: the run has just ended
-
-    bad = [is_failure(i, bool(summary["source"])) for i in items]
-    failed = [("failed ", i) for i, b in zip(items, bad, strict=True) if b]
-    skipped = [("skipped", i) for i, b in zip(items, bad, strict=True) if not b]
-    shown = failed + skipped[:_SHOWN_SKIPS]
-    for word, item in shown:
-        out.print(f"{word} {item['path']}: {item['reason']}", highlight=False,
-                  soft_wrap=True)  # one line each, whatever the terminal's width
-    if len(shown) < len(items):
-        out.print(f"... and {len(items) - len(shown)} more in the run report")
-    if summary["source"]:  # a PACS: what fetching cost
-        fetched = summary["source"]
-        out.print(f"fetched {fetched['studies_fetched']} studies, {fetched['series_fetched']} "
-                  f"series ({fetched['series_not_fetched']} left in the PACS), "
-                  f"{fetched['bytes_fetched'] / 1e6:.1f} MB from {fetched['source']}")
-    published = summary["published"]
-    if published:
-        state = "published" if published["changed"] else "unchanged, nothing to publish"
-        out.print(f"index {published['target']}: {published['points']} points, {state}")
-    console.print(f"run report: {report}")
 
 
 @dataclass(frozen=True)
@@ -227,6 +185,8 @@ def run_index_command(settings: Settings, source_options: SourceOptions, rebuild
         fail(str(error))
     except OSError as error:  # a read-only data folder (its secrets): one line
         _unwritable(settings, error)
+    if options.deidentifier is not None:  # the reader names fetched files by their UIDs
+        redact_uids_in_log()
     engine = _engine(settings, engine_options)
     source = _open_source(settings, source_options)
     try:
@@ -235,7 +195,7 @@ def run_index_command(settings: Settings, source_options: SourceOptions, rebuild
         if not isinstance(source, Path):
             source.archive.close()
     result = summary.as_dict()
-    nothing = _nothing_brought(result)
+    nothing = nothing_brought(result)
     if nothing:
         result["error"] = nothing
     try:
@@ -246,39 +206,12 @@ def run_index_command(settings: Settings, source_options: SourceOptions, rebuild
     if as_json:
         typer.echo(json.dumps({k: v for k, v in result.items() if k != "skipped_items"}))
     else:
-        _summary_table(result, report)
+        summary_table(result, report)
     if summary.interrupted:
         raise typer.Exit(130)
     if nothing:
         console.print(f"[red]error:[/red] {escape(nothing)}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
-
-
-def withheld(result: dict[str, Any]) -> dict[str, Any]:
-    """A de-identified run's report as it is kept in the data folder: studies named by their
-    pseudonym (as in the index), files of the archive not named at all. A folder or file name
-    holds what the run took out ("SMITH_JOHN_1954/"), and so does a PACS study's own UID; the
-    terminal, the operator's, shows them."""
-    from catalog import without_paths
-
-    def hidden(item: dict[str, str]) -> dict[str, str]:
-        where = f"study {item['study']}" if "study" in item else "a file of the archive"
-        return {**{k: v for k, v in item.items() if k != "study"}, "path": where,
-                "reason": without_paths(item["reason"], [Path(item["path"])])}
-
-    return {**result, "skipped_items": [hidden(i) for i in result["skipped_items"]]}
-
-
-def _nothing_brought(result: dict[str, Any]) -> str | None:
-    """Why a PACS run brought nothing, or None: every study it listed failed (the PACS went
-    down after listing, a wrong setting, a full cache) and none was indexed or is unchanged.
-    A night's monitoring reads the exit status; a run that only found what holds nothing to
-    index (brain MRs) or had some failures among successes is no alarm (they are tried again)."""
-    if not result["source"] or not result["failed"] or result["indexed"] or result["unchanged"]:
-        return None
-    first = next(i for i in result["skipped_items"] if i.get("outcome") != "skipped")
-    return (f"none of the {result['failed']} studies the PACS listed could be brought "
-            f"(the first: {first['reason'][:200]}); they are tried again at the next run")
 
 
 def _date(value: str | None, name: str) -> date | None:

@@ -13,6 +13,7 @@ back: previews are drawn from pixel arrays and carry no metadata.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 import unicodedata
 from collections.abc import Callable
@@ -304,3 +305,27 @@ class Deidentifier:
                                  report.source, "")
         return DeidentifiedStudy(self.info(study.info), study.folder, series,
                      {uids[k]: v for k, v in study.views.items() if k in uids}, report), refused
+
+
+# a DICOM UID as the archive or the PACS wrote it (four parts at least: "1.2.840.113619...");
+# a pseudonym (one dot, "2.1182...") and a version ("1.5 T", "3.11") are not one
+_REAL_UID = re.compile(r"(?<![\w.])[0-9]+(?:\.[0-9]+){3,}(?![\w.])")
+
+
+def without_uids(text: str) -> str:
+    """`text` with every DICOM UID it names as [uid]: a de-identified run's reasons named the
+    real Series Instance UID of a series that came short."""
+    return _REAL_UID.sub("[uid]", text)
+
+
+class UidRedactor(logging.Filter):
+    """Log records of a de-identified run without the real UIDs the reader names them by (the
+    fetch cache is named by Study and SOP Instance UIDs: "scanned 1.2.840...")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = without_uids(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from cmr_search.vocab import Diagnosis, Finding, Severity
+from reader.sides import aspects_named
 
 
 class Mention(StrEnum):
@@ -212,19 +213,6 @@ _PERICARDIAL_PAIR = re.compile(r"\b(pericardial\s+(?:effusion|fluid))\s+(and|or|
 _THICKENED_LIST = re.compile(rf"\b(thickened),\s*+(?=\w+\s+{_NOT_WALL})", re.IGNORECASE)
 
 
-# a side said normal with no aspect, as reports write it ("Normal RV.", "The RV is normal.",
-# "Normal LV and RV."): its size and function, which the rules read by their aspect words
-# (`_aspects_named`)
-_SIDE_WORD = r"(?:lv|rv|left\s+ventricle|right\s+ventricle)"
-_ASPECT_WORD = (r"(?:size|volumes?|dimensions?|(?:systolic\s+)?function|wall|thickness|ejection"
-                r"|ef|mass|motion|cavity)")
-_BARE_NORMAL_SIDE = re.compile(
-    rf"\b(normal\s+{_SIDE_WORD}(?:\s+and\s+{_SIDE_WORD})?)\b(?!\s*{_ASPECT_WORD}\b)"
-    rf"(?!\s+and\s+{_SIDE_WORD}\s+{_ASPECT_WORD}\b)", re.IGNORECASE)
-_SIDE_IS_NORMAL = re.compile(rf"\b({_SIDE_WORD}(?:\s+and\s+{_SIDE_WORD})?)\s+((?:is|are|was|were)"
-                             rf"\s+)?normal\b(?!\s+(?:in\b|{_ASPECT_WORD}\b))", re.IGNORECASE)
-
-
 def _normalise(text: str) -> str:
     for pattern, replacement in _ABBREVIATIONS:
         text = re.sub(pattern, replacement, text, flags=re.IGNORECASE)
@@ -326,18 +314,10 @@ def _judge(rule: _Rule, clause: str) -> Mention | None:
 _PRIORITY = {Mention.POSITIVE: 3, Mention.UNCERTAIN: 2, Mention.NEGATIVE: 1}
 
 
-def _aspects_named(sentence: str) -> str:
-    """A side said normal with no aspect, with the aspects it means ("Normal RV." is "normal
-    RV size/function", no "and" for `_split_and` to cut at): the rules read a finding by its
-    aspect word."""
-    sentence = _BARE_NORMAL_SIDE.sub(r"\1 size/function", sentence)
-    return _SIDE_IS_NORMAL.sub(r"\1 size/function \2normal", sentence)
-
-
 def _split(text: str) -> list[tuple[str, list[str]]]:
     """Each sentence (as written, the evidence shown) with its clauses: split once for every
     finding and diagnosis."""
-    return [(sentence, _clauses(_aspects_named(sentence)))
+    return [(sentence, _clauses(aspects_named(sentence)))
             for sentence in sentences(_normalise(text))]
 
 

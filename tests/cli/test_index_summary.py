@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.index import _summary_table
+from cli.index_report import summary_table
 
 
 def _summary(skipped: int) -> dict[str, object]:
@@ -21,10 +21,10 @@ def _summary(skipped: int) -> dict[str, object]:
 def test_a_folders_skipped_studies_are_named_with_their_reason(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """It said "skipped 2  NiftiError" and no more: the reasons were in the run report only."""
-    _summary_table(_summary(2), tmp_path / "run.json")
+    summary_table(_summary(2), tmp_path / "run.json")
     out = capsys.readouterr().out
     assert "skipped /archive/patient001: NiftiError: missing frame" in out
-    _summary_table(_summary(25), tmp_path / "run.json")
+    summary_table(_summary(25), tmp_path / "run.json")
     out = capsys.readouterr().out
     assert out.count("\nskipped /archive") == 10 and "... and 15 more in the run report" in out
 
@@ -41,7 +41,7 @@ def test_a_pacs_lists_its_failures_whole_and_its_skips_in_short(
                            "bytes_fetched": 0, "source": "pacs"},
                    skipped_items=failures + skips, skipped=42,
                    skipped_by_reason={"WADO-RS series": 12, "study has no cine series": 30})
-    _summary_table(summary, tmp_path / "run.json")
+    summary_table(summary, tmp_path / "run.json")
     out = capsys.readouterr().out
     assert out.count("\nfailed  pacs/studies/1.") == 12
     assert out.count("\nskipped pacs/studies/2.") == 10
@@ -65,3 +65,33 @@ def test_stats_of_a_server_collection_show_no_none(monkeypatch: pytest.MonkeyPat
     assert result.exit_code == 0, result.output
     assert "None" not in result.stdout and "generation" not in result.stdout
     assert "SIEMENS" in result.stdout
+
+
+def test_a_deidentified_runs_report_and_log_name_no_real_uid(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A series that came short was named by its real Series Instance UID in the reason, its
+    count and the run's error; the reader logged the fetched files by their real UIDs."""
+    import logging
+
+    from cli.index_report import withheld
+    from indexer.deidentify import UidRedactor
+
+    real = "1.2.826.0.1.3680043.8.498.1234567"
+    summary = _summary(0)
+    reason = f"WADO-RS series {real}: 3 of 8 instances came"
+    summary.update(source={"source": "pacs"}, skipped_by_reason={reason.split(":")[0]: 1},
+                   error=f"none of the 1 studies the PACS listed could be brought ({reason})",
+                   skipped_items=[{"path": f"pacs/studies/{real}", "study": "2.118295",
+                                   "reason": reason}])
+    kept = str(withheld(summary))
+    assert real not in kept and "study 2.118295" in kept and "[uid]" in kept
+    logger = logging.getLogger("reader.scan")
+    redactor = UidRedactor()
+    logger.addFilter(redactor)
+    try:
+        with caplog.at_level("INFO", logger="reader.scan"):
+            logger.info("scanned %s: 1 studies, study 2.118295, 1.5 T", real)
+    finally:
+        logger.removeFilter(redactor)
+    assert real not in caplog.text and "scanned [uid]" in caplog.text
+    assert "2.118295" in caplog.text and "1.5 T" in caplog.text

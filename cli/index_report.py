@@ -1,0 +1,104 @@
+"""What an index run tells: the summary on the operator's terminal, the run report kept in the
+data folder (without identifiers when the run de-identifies), and the exit status a night's
+monitoring reads."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from cli.common import console
+
+_SHOWN_SKIPS = 10  # a folder's skipped studies and files listed on the terminal
+
+
+def summary_table(summary: dict[str, Any], report: Path) -> None:
+    out = Console()
+    table = Table(title="index run", show_header=False)
+    for key in ("indexed", "unchanged", "measured", "measure_failed", "skipped",
+                "studies_in_index", "seconds"):
+        table.add_row(key, str(summary[key]))
+    for stage, seconds in summary["stages"].items():
+        table.add_row(f"  {stage} (s)", f"{seconds:.1f}")
+    for stage, seconds in (summary["source"].get("seconds") or {}).items():
+        table.add_row(f"  PACS {stage} (s, all fetch threads)", f"{seconds:.1f}")
+    out.print(table)
+    for reason, count in sorted(summary["skipped_by_reason"].items(), key=lambda x: -x[1]):
+        out.print(f"skipped {count:5d}  {reason}")
+    # which studies or files, and why: a folder said "skipped 2  NiftiError" and no more.
+    # A PACS's failures are listed whole (each is tried again); what holds nothing to index
+    # (a folder's junk files, a PACS's brain MRs) is no failure, and the first few do.
+    items = summary["skipped_items"]
+    from indexer.pipeline import is_failure  # loaded already: the run has just ended
+
+    bad = [is_failure(i, bool(summary["source"])) for i in items]
+    failed = [("failed ", i) for i, b in zip(items, bad, strict=True) if b]
+    skipped = [("skipped", i) for i, b in zip(items, bad, strict=True) if not b]
+    shown = failed + skipped[:_SHOWN_SKIPS]
+    for word, item in shown:
+        out.print(f"{word} {item['path']}: {item['reason']}", highlight=False,
+                  soft_wrap=True)  # one line each, whatever the terminal's width
+    if len(shown) < len(items):
+        out.print(f"... and {len(items) - len(shown)} more in the run report")
+    if summary["source"]:  # a PACS: what fetching cost
+        fetched = summary["source"]
+        out.print(f"fetched {fetched['studies_fetched']} studies, {fetched['series_fetched']} "
+                  f"series ({fetched['series_not_fetched']} left in the PACS), "
+                  f"{fetched['bytes_fetched'] / 1e6:.1f} MB from {fetched['source']}")
+    published = summary["published"]
+    if published:
+        state = "published" if published["changed"] else "unchanged, nothing to publish"
+        out.print(f"index {published['target']}: {published['points']} points, {state}")
+    console.print(f"run report: {report}")
+
+
+
+
+def redact_uids_in_log() -> None:
+    """The log of a de-identified run without real DICOM UIDs (pseudonyms stay)."""
+    from indexer.deidentify import UidRedactor
+
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(UidRedactor())
+
+
+
+
+def withheld(result: dict[str, Any]) -> dict[str, Any]:
+    """A de-identified run's report as it is kept in the data folder: studies named by their
+    pseudonym (as in the index), files of the archive not named at all. A folder or file name
+    holds what the run took out ("SMITH_JOHN_1954/"), and so does a PACS study's own UID; the
+    terminal, the operator's, shows them."""
+    from catalog import without_paths
+    from indexer.deidentify import without_uids
+
+    def hidden(item: dict[str, str]) -> dict[str, str]:
+        where = f"study {item['study']}" if "study" in item else "a file of the archive"
+        return {**{k: v for k, v in item.items() if k != "study"}, "path": where,
+                "reason": without_uids(without_paths(item["reason"], [Path(item["path"])]))}
+
+    # the reasons' counts and the run's error name what came short by its real UID too
+    by_reason: dict[str, int] = {}
+    for reason, count in result["skipped_by_reason"].items():
+        by_reason[without_uids(reason)] = by_reason.get(without_uids(reason), 0) + count
+    return {**result, "skipped_items": [hidden(i) for i in result["skipped_items"]],
+            "skipped_by_reason": by_reason,
+            **({"error": without_uids(result["error"])} if "error" in result else {})}
+
+
+
+
+def nothing_brought(result: dict[str, Any]) -> str | None:
+    """Why a PACS run brought nothing, or None: every study it listed failed (the PACS went
+    down after listing, a wrong setting, a full cache) and none was indexed or is unchanged.
+    A night's monitoring reads the exit status; a run that only found what holds nothing to
+    index (brain MRs) or had some failures among successes is no alarm (they are tried again)."""
+    if not result["source"] or not result["failed"] or result["indexed"] or result["unchanged"]:
+        return None
+    first = next(i for i in result["skipped_items"] if i.get("outcome") != "skipped")
+    return (f"none of the {result['failed']} studies the PACS listed could be brought "
+            f"(the first: {first['reason'][:200]}); they are tried again at the next run")
