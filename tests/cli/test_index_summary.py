@@ -79,7 +79,7 @@ def test_a_deidentified_runs_report_and_log_name_no_real_uid(
     real = "1.2.826.0.1.3680043.8.498.1234567"
     summary = _summary(0)
     reason = f"WADO-RS series {real}: 3 of 8 instances came"
-    summary.update(source={"source": "pacs"}, skipped_by_reason={reason.split(":")[0]: 1},
+    summary.update(source={"source": "pacs"}, skipped_by_reason={reason.partition(":")[0]: 1},
                    error=f"none of the 1 studies the PACS listed could be brought ({reason})",
                    skipped_items=[{"path": f"pacs/studies/{real}", "study": "2.118295",
                                    "reason": reason}])
