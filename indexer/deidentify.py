@@ -309,7 +309,7 @@ class Deidentifier:
 
 # a DICOM UID as the archive or the PACS wrote it (four parts at least: "1.2.840.113619...");
 # a pseudonym (one dot, "2.1182...") and a version ("1.5 T", "3.11") are not one
-_REAL_UID = re.compile(r"(?<![\w.])[0-9]+(?:\.[0-9]+){3,}(?![\w.])")
+_REAL_UID = re.compile(r"(?<![0-9.])[0-9]+(?:\.[0-9]+){3,}(?![0-9])")
 
 
 def without_uids(text: str) -> str:

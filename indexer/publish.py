@@ -261,12 +261,12 @@ def publish_server(store: ServerStore, identity: dict[str, Any],
     try:
         store.ensure(store_schema(identity["vectors"]), {**identity, **extra})
         count = _upsert_changed(store, records, fingerprints, calibration, progress, measured)
-        if store is not live:
-            live.swap_in(store)
     except BaseException:
         if store is not live:  # the half-built collection, never the live one
             _drop_quietly(store)
         raise
+    if store is not live:  # whole: from here on it may be the live one, never dropped
+        live.swap_in(store)
     return Published(f"{live.url}/{live.collection}", count, changed=count > 0)
 
 

@@ -7,8 +7,8 @@ import re
 
 # a side named normal means its size and function, which the rules read by their aspect words
 _SIDE_WORD = r"(?:lv|rv|left\s+ventricle|right\s+ventricle)"
-_ASPECT_WORD = (r"(?:size|volumes?|dimensions?|(?:systolic\s+)?function|wall|thickness|ejection"
-                r"|ef|mass|motion|cavity)")
+_ASPECT_WORD = (r"(?:size|volumes?|dimensions?|(?:systolic\s+|diastolic\s+)?function|wall"
+                r"|thickness|ejection|ef|mass|motion|cavity|diastolic|filling|strain)")
 _BARE_NORMAL_SIDE = re.compile(
     rf"\b(normal\s+{_SIDE_WORD}(?:\s+and\s+{_SIDE_WORD})?)\b(?!\s*{_ASPECT_WORD}\b)"
     rf"(?!\s+and\s+{_SIDE_WORD}\s+{_ASPECT_WORD}\b)", re.IGNORECASE)

@@ -59,13 +59,14 @@ _NORMAL_AFTER = re.compile(r"\b(lv|left\s+ventricular|rv|right\s+ventricular|biv
 # size" (the aspect after it): its size and function (not the LV's wall: "HCM with normal LV"
 # asks for the size and function of a thick heart)
 _SIDE = r"(?:lv|left\s+ventricle|rv|right\s+ventricle|biventricular|both\s+ventricles)"
-_ASPECT = (r"size|volumes?|dimensions?|(?:systolic\s+)?function|wall|thickness|ejection|ef"
-           r"|lvef|rvef|mass|motion")
+_ASPECT = (r"size|volumes?|dimensions?|(?:systolic\s+|diastolic\s+)?function|wall|thickness"
+           r"|ejection|ef|lvef|rvef|mass|motion|cavity|diastolic|filling|strain")
 _NORMAL_SIDE = re.compile(
     rf"\bnormal\s+(?P<sides>{_SIDE}(?:\s+and\s+{_SIDE})?)\b(?!\s*(?:{_ASPECT})\b)"
     rf"(?!\s+and\s+{_SIDE}\s+(?:{_ASPECT})\b)"
     rf"|\b(?P<named>{_SIDE}(?:\s+and\s+{_SIDE})?)\s+(?:is\s+|was\s+|are\s+)?normal\b"
-    rf"(?:\s+in\s+(?P<aspect>size|function))?", re.IGNORECASE)
+    rf"(?:\s+in\s+(?P<aspect>size|function))?(?!\s+(?:in\s+)?(?:{_ASPECT})\b)",
+    re.IGNORECASE)
 _WHOLE_SIDE = {"lv": (Finding.LV_DILATION, Finding.LV_SYSTOLIC_DYSFUNCTION),
                "rv": (Finding.RV_DILATION, Finding.RV_SYSTOLIC_DYSFUNCTION)}
 _NORMAL_RULES = {("lv", "size"): Finding.LV_DILATION, ("rv", "size"): Finding.RV_DILATION,

@@ -284,10 +284,19 @@ class ServerStore:
                 delete_alias=qm.DeleteAlias(alias_name=self.collection)))
         operations.append(qm.CreateAliasOperation(create_alias=qm.CreateAlias(
             collection_name=built.collection, alias_name=self.collection)))
-        self.client.update_collection_aliases(change_aliases_operations=operations)
-        if old is not None and old != built.collection:
-            self.client.delete_collection(old)
+        try:
+            self.client.update_collection_aliases(change_aliases_operations=operations)
+        except StoreError as error:  # the build is whole: say where it is, keep it
+            raise StoreError(f"{error}; the new index is whole in collection "
+                                f"{built.collection}: point the alias {self.collection} at "
+                                "it, or run the rebuild again") from None
         logger.info("collection %s now names %s", self.collection, built.collection)
+        if old is not None and old != built.collection:
+            try:  # the swap is done: an old collection left behind is only space
+                self.client.delete_collection(old)
+            except StoreError as error:
+                logger.warning("%s left in place (delete it, or the next rebuild does): %s",
+                               old, error)
 
     def drop(self) -> None:
         """Delete this store's collection (a build that did not finish), if it exists."""

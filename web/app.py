@@ -207,7 +207,10 @@ def _outages(app: FastAPI) -> None:
     @app.exception_handler(StoreError)
     def store_down(request: Request, error: StoreError) -> Response:
         logger.warning("%s %s: %s", request.method, request.url.path, error)
-        return _error(request, 503, "The index is not ready", str(error))
+        said = str(error)  # a server's address and answer are for the log, not the browser
+        shown = said if said.startswith("no index yet") else \
+            "the index does not answer; the server's log says why"
+        return _error(request, 503, "The index is not ready", shown)
 
     def database_down(request: Request, error: Exception) -> Response:
         cause = getattr(error, "orig", None) or error

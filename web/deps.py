@@ -171,12 +171,13 @@ def read_upload(request: Request, principal: Principal, file: UploadFile, add: b
     engine.check_view(view)  # before ten seconds of reading and embedding, not after
     preview_root = upload_preview_root(layout_of(request))
     settings = request.app.state.settings
+    identity = upload_identity(request)
     study = study_from_upload(file.file, file.filename or "", study_encoder(request),
                               preview_root,
                               upload_archive(request) if add else None,
                               upload_limits(settings), upload_segmentation(settings),
                               keep_unless=lambda uid: indexed(request, uid),
-                              identity=upload_identity(request))
+                              identity=identity)
     record(request, EventId.IMPORT if add else EventId.QUERY,
            Action.CREATE if add else Action.EXECUTE, [study.study_instance_uid],
            # the file's name may carry the patient's ("DOE^JANE_MRN....zip"): its keyed
@@ -189,4 +190,6 @@ def read_upload(request: Request, principal: Principal, file: UploadFile, add: b
     response = engine.near_vectors(study.vectors, SearchFilters(), Page(limit=limit), view=view,
                                    study_instance_uid=study.study_instance_uid,
                                    patient_key=study.patient_key or None)
+    if identity.deidentifier is not None:  # whoever holds the real study learnt its pseudonym
+        study.study_instance_uid, study.already_indexed = f"upload-{secrets.token_hex(6)}", False
     return study, response

@@ -95,3 +95,7 @@ def test_a_deidentified_runs_report_and_log_name_no_real_uid(
         logger.removeFilter(redactor)
     assert real not in caplog.text and "scanned [uid]" in caplog.text
     assert "2.118295" in caplog.text and "1.5 T" in caplog.text
+    from indexer.deidentify import without_uids  # the fetch cache's file names, a sentence's end
+
+    assert without_uids(f"bad header in {real}.dcm and IM_{real}_x; ends {real}.") == \
+        "bad header in [uid].dcm and IM_[uid]_x; ends [uid]."

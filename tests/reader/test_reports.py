@@ -253,3 +253,12 @@ def test_non_ischaemic_is_not_ischaemic() -> None:
         assert label_diagnoses(text)[Diagnosis.ISCHEMIC].mention is Mention.NOT_MENTIONED, text
     assert label_diagnoses("Ischaemic cardiomyopathy.")[Diagnosis.ISCHEMIC].mention is \
         Mention.POSITIVE
+
+
+def test_a_side_said_normal_in_one_aspect_is_not_read_whole() -> None:
+    """"LV normal size" and "normal LV diastolic function" were read as the whole LV normal."""
+    labels = label_findings("LV normal size. Severely impaired LV function.")
+    assert labels[Finding.LV_DILATION].mention is Mention.NEGATIVE
+    assert labels[Finding.LV_SYSTOLIC_DYSFUNCTION].mention is Mention.POSITIVE
+    assert label_findings("Normal LV cavity.")[Finding.LV_SYSTOLIC_DYSFUNCTION].mention \
+        is Mention.NOT_MENTIONED

@@ -122,6 +122,9 @@ _RV_WHOLE = {Finding.RV_DILATION, Finding.RV_SYSTOLIC_DYSFUNCTION}
     ("RV normal in size", {Finding.RV_DILATION}),
     ("normal LV and RV size", {Finding.LV_DILATION, Finding.RV_DILATION}),
     ("HCM with normal LV", _LV_WHOLE),  # not its wall
+    # an aspect after "normal" is that aspect only (the review: the wanted dysfunction was
+    # both asked for and ruled out, so neither)
+    ("LV normal size, severely impaired LV function", {Finding.LV_DILATION}),
 ])
 def test_a_side_said_normal_rules_out_its_size_and_function(query: str,
                                                             out: set[Finding]) -> None:

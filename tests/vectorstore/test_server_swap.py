@@ -33,3 +33,30 @@ def test_only_this_names_unfinished_builds_are_leftovers() -> None:
         live.client.create_collection(name, vectors_config={})
     assert live.drop_leftovers() == ["studies-20260101T000000123456"]
     assert len(live.client.get_collections().collections) == 3
+
+
+def test_a_swap_whose_old_collection_cannot_be_deleted_keeps_the_new_one_live(
+        monkeypatch: object) -> None:
+    """A failure after the alias moved dropped the new build, the live one by then: the name
+    pointed at nothing."""
+    import pytest
+
+    from vectorstore import StoreError
+
+    live = memory_server("studies")
+    first = live.fresh()
+    first.ensure(SCHEMA, {"index_version": 1})
+    live.swap_in(first)
+    second = live.fresh()
+    second.ensure(SCHEMA, {"index_version": 2})
+    second.upsert(sample_points())
+    real = live.client.delete_collection
+
+    def refuse(name: str) -> None:
+        raise StoreError("Qdrant at :memory:: no answer in time")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(live.client, "delete_collection", refuse)
+        live.swap_in(second)  # logged, not raised: the swap is done
+    assert live.alias_target() == second.collection and live.count() == 5
+    real(first.collection)

@@ -119,7 +119,11 @@ def test_an_upload_to_a_deidentified_index_is_named_and_scrubbed_as_ingest_does(
                            data={"limit": "10"})
     assert response.status_code == 200, response.text
     body, pseudonym = response.json(), options.key(study.study_instance_uid)
-    assert body["study"]["study_instance_uid"] == pseudonym != study.study_instance_uid
+    # neither the real UID nor the pseudonym: holding the study told whoever uploaded it the
+    # patient's pseudonym, and whether the patient is in the index
+    assert body["study"]["study_instance_uid"].startswith("upload-")
+    assert pseudonym not in response.text and study.study_instance_uid not in response.text
+    assert body["study"]["already_indexed"] is False
     indexed = LiveEdgeStore(data / "index")
     own = {h.payload["patient_key"] for h in indexed.scroll()
            if h.payload["study_instance_uid"] == pseudonym}
