@@ -24,7 +24,7 @@ from cli.common import (
     settings_of,
     write_run_report,
 )
-from cli.index_report import nothing_brought, redact_uids_in_log, summary_table, withheld
+from cli.index_report import nothing_brought, summary_table, uids_redacted, withheld
 from cmr_search.settings import Settings
 
 
@@ -185,15 +185,15 @@ def run_index_command(settings: Settings, source_options: SourceOptions, rebuild
         fail(str(error))
     except OSError as error:  # a read-only data folder (its secrets): one line
         _unwritable(settings, error)
-    if options.deidentifier is not None:  # the reader names fetched files by their UIDs
-        redact_uids_in_log()
     engine = _engine(settings, engine_options)
     source = _open_source(settings, source_options)
-    try:
-        summary = _run(settings, source, options, engine)
-    finally:
-        if not isinstance(source, Path):
-            source.archive.close()
+    # the reader names fetched files by their UIDs
+    with uids_redacted(options.deidentifier is not None):
+        try:
+            summary = _run(settings, source, options, engine)
+        finally:
+            if not isinstance(source, Path):
+                source.archive.close()
     result = summary.as_dict()
     nothing = nothing_brought(result)
     if nothing:

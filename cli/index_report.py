@@ -5,6 +5,8 @@ monitoring reads."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -58,12 +60,21 @@ def summary_table(summary: dict[str, Any], report: Path) -> None:
 
 
 
-def redact_uids_in_log() -> None:
-    """The log of a de-identified run without real DICOM UIDs (pseudonyms stay)."""
+@contextmanager
+def uids_redacted(deidentified: bool) -> Iterator[None]:
+    """While a de-identified run lasts, its log without real DICOM UIDs (pseudonyms stay);
+    the handlers as they were after it (in a process that goes on: a test, a notebook)."""
     from indexer.deidentify import UidRedactor
 
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(UidRedactor())
+    handlers = list(logging.getLogger().handlers) if deidentified else []
+    redactor = UidRedactor()
+    for handler in handlers:
+        handler.addFilter(redactor)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(redactor)
 
 
 

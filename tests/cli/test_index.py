@@ -74,3 +74,8 @@ def test_a_deidentified_runs_report_names_no_folder(archive: Path, tmp_path: Pat
     kept = json.loads(report.read_text())
     assert kept["skipped_items"] and "DOE" not in report.read_text()
     assert {i["path"].split(" ")[0] for i in kept["skipped_items"]} <= {"study", "a"}
+    # the log's [uid] filter ends with the run: it stayed on the handlers of the process
+    import logging
+
+    assert not any(f for h in logging.getLogger().handlers for f in h.filters
+                   if type(f).__name__ == "UidRedactor")
