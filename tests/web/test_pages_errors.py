@@ -53,8 +53,10 @@ def test_a_uid_in_the_path_is_checked_as_any_other(client: TestClient, path: str
 def test_an_empty_similar_page_says_why(client: TestClient, params: dict[str, str],
                                         said: str) -> None:
     """Each said "No other patient's study has this view.\""""
-    response = client.get("/similar/1.1", params=params)
+    response = client.get("/similar/1.1", params={**params, "view": "4ch"})
     assert response.status_code == 200 and said in response.text
+    if "page" in params:  # back to the first page, with the view and filters kept
+        assert 'href="/similar/1.1?view=4ch">back to the first' in response.text
 
 
 def test_two_empty_studies_to_compare_are_no_uids(client: TestClient) -> None:
