@@ -177,3 +177,13 @@ def test_a_database_that_stops_answering_is_503_and_not_ready(
     monkeypatch.setattr(app.state.database, "answers", lambda: False)
     ready = secured.client.get("/readyz")
     assert ready.status_code == 503 and ready.json()["reason"] == "the database does not answer"
+
+
+@pytest.mark.parametrize("path", ["/similar/1.1?view=4ch&view=lge_sax",
+                                  "/similar/1.1?limit=1&limit=100",
+                                  "/?q=lge&mode=images&mode=reports"])
+def test_one_value_given_twice_is_refused(client: TestClient, path: str) -> None:
+    """The last was taken without a word."""
+    response = client.get(path)
+    assert response.status_code == 400 and "is given 2 times: give it once" in response.text
+
