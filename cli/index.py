@@ -175,11 +175,24 @@ def _unwritable(settings: Settings, error: OSError) -> NoReturn:
     fail(f"{where}{error.strerror or error} (the index already published is unchanged)")
 
 
+def _refuse_losses(source: SourceOptions, rebuild: bool, deidentified: bool) -> None:
+    """Combinations that would lose indexed studies or keep what must not be kept."""
+    if rebuild and (source.since or source.until):
+        # a rebuilt index holds this run's studies only: those dated outside the window go
+        fail("--rebuild with --since/--until would leave only the studies dated in that "
+             "window in the index: rebuild without them, or index the window without "
+             "--rebuild")
+    if deidentified and source.keep_dicom:
+        fail("--keep-dicom keeps the PACS's identified instances in the data folder, which "
+             "a de-identified index (--deidentify, CMR_SEARCH_DEIDENTIFY) must not hold")
+
+
 def run_index_command(settings: Settings, source_options: SourceOptions, rebuild: bool,
                       engine_options: EngineOptions, as_json: bool,
                       deidentify: bool = False, measure: bool | None = None) -> None:
     try:
         options = _options(settings, rebuild, deidentify)
+        _refuse_losses(source_options, rebuild, options.deidentifier is not None)
         options.segmentation = segmentation_of(settings, measure)
     except ValueError as error:
         fail(str(error))

@@ -30,6 +30,10 @@ def _env(data: Path) -> dict[str, str]:
     (["dicomweb+http://127.0.0.1:1/dicom-web", "--reports", "/no/such.jsonl"],
      "no such report export"),
     (["{tmp}", "--keep-dicom"], "apply to a PACS"),
+    (["dicomweb+http://127.0.0.1:1/dicom-web", "--rebuild", "--since", "2020-01-01"],
+     "would leave only the studies dated in that window"),
+    (["dicomweb+http://127.0.0.1:1/dicom-web", "--keep-dicom", "--deidentify"],
+     "a de-identified index"),
 ])
 def test_bad_pacs_arguments_are_one_line(tmp_path: Path, args: list[str],
                                          message: str) -> None:
