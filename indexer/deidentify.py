@@ -172,6 +172,9 @@ _PHONE = re.compile(
     rf"|\(\d{{3}}\) ?\d{{3}}[ .-]\d{{4}}|\d{{3}}[.-]\d{{3}}[.-]\d{{4}}){_NUMBER_END}", re.I)
 
 
+_OLD = r"(?:9\d|1[0-4]\d)"  # 90 to 149 years
+
+
 def _phone(match: re.Match[str]) -> str:
     """[phone] for a number of 7 digits or more ("Tel 0228 123 4567" keeps "Tel")."""
     if sum(c.isdigit() for c in match.group(0)) < 7:
@@ -192,6 +195,12 @@ _FREE_TEXT: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
     # a label, then a code holding a digit ("Idiopathic", "Dobutamine", "accumulation" stay)
     (re.compile(r"\b(?:mrn|nhs|ssn|id|acc(?:ession)?|dob|d\.o\.b)\b\.?\s*(?:no\.?|number|#)?"
                 r"\s*[:#]?\s*(?=[A-Z-]*\d)[A-Z0-9][A-Z0-9/-]{3,}\b", re.I), "[id]"),
+    # an age over 89 identifies (HIPAA Safe Harbor keeps "90 or over" only), as the header's
+    # PatientAge does (`_age`): "aged 93", "a 93-year-old", "93 y/o", "93-jährige"
+    (re.compile(rf"\b(?P<lead>aged?\s*:?\s*){_OLD}\b(?!\s*(?:%|ms|ml|mm|g\b|bpm))", re.I),
+     lambda m: f"{m.group('lead')}[90 or over]"),
+    (re.compile(rf"\b{_OLD}\s*-?\s*(?:years?|yrs?|y\.?\s?o\.?|y/o|jahre|jährig\w*|ans"
+                rf"|años|anni|jaar)(?:[\s-]+old)?(?!\w)", re.I), "[age 90 or over]"),
     (_PHONE, _phone),  # before long numbers: "0228 1234567" is no "0228 [id]"
     (re.compile(r"\b[A-Z]{0,3}\d{6,}\b|\b[A-Z]+\d{5,}[A-Z0-9]*\b"), "[id]"),
     (re.compile(rf"{_TITLES}(?:[{_UPPER}]\.\s*)*{_PARTICLE}{_NOT_CLINICAL}{_NAME}"

@@ -155,6 +155,20 @@ def test_free_text_loses_email_addresses_and_phone_numbers() -> None:
                                      "[phone], [phone], [phone]; fax: [phone].")
 
 
+def test_an_age_over_89_becomes_90_or_over() -> None:
+    """The header's PatientAge became 090Y, and "a 93-year-old" stayed in the report."""
+    from indexer.deidentify import scrub_free_text
+
+    text = ("A 93-year-old woman, aged 95 (age: 101), 91 y/o; die 92-jährige Patientin. "
+            "An 85-year-old, aged 45.")
+    assert scrub_free_text(text) == (
+        "A [age 90 or over] woman, aged [90 or over] (age: [90 or over]), [age 90 or over]; "
+        "die [age 90 or over] Patientin. An 85-year-old, aged 45.")
+    for clinical in ("LVEF 93 %", "HR 95 bpm, RVEDV 93 ml", "in 93 of 100 cases",
+                     "Image 93 of 120, stage 94"):
+        assert scrub_free_text(clinical) == clinical
+
+
 @pytest.mark.parametrize("clinical", [
     "LVEF 35 %, LVEDV 150 ml, septum 12 mm at 1.5 T; all 16 segments; 0.1 mmol/kg Gd.",
     "Native T1 1020 +/- 30 ms, ECV 28 %, T2 52 ms, z-score +2.5, GLS -18.5 %.",
