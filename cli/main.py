@@ -14,10 +14,11 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 
 from cli import accounts, index, model, query, segment, serve, synth
 from cli.common import console, fail, progress_bar, settings_of, write_run_report
-from cmr_search.settings import Settings
+from cmr_search.settings import Settings, unknown_settings
 from reader.headers import ignore_pydicom_warnings
 from reader.nifti import quiet_nibabel_header_fixes
 
@@ -64,6 +65,9 @@ def main_callback(ctx: typer.Context) -> None:
         # pydicom logs a frame it cannot decode as a 25-line traceback; the reader's note
         # says which view, and why, in one line
         logging.getLogger("pydicom").setLevel(logging.CRITICAL)
+    for line in unknown_settings(os.environ):
+        console.print(f"[yellow]warning:[/yellow] {escape(line)}", highlight=False,
+                      soft_wrap=True)
     ctx.obj = settings
 
 

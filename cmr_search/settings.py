@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -268,3 +270,25 @@ class Settings(BaseSettings):
             finally:
                 partial.unlink()
         return path.read_text(encoding="utf-8").strip()
+
+
+# read by the test suite, not by the product
+_NOT_SETTINGS = frozenset({"CMR_SEARCH_SCREENSHOTS"})
+
+
+def unknown_settings(environ: Mapping[str, str]) -> list[str]:
+    """One line per CMR_SEARCH_ variable that names no setting (a misspelt
+    CMR_SEARCH_DATADIR was ignored without a word, and the index went to ./data), with the
+    setting it most likely meant."""
+    prefix = Settings.model_config.get("env_prefix", "")
+    known = sorted(name.upper() for name in Settings.model_fields)
+    lines = []
+    for name in sorted(environ):
+        upper = name.upper()
+        rest = upper.removeprefix(prefix)
+        if rest == upper or rest in known or upper in _NOT_SETTINGS:
+            continue
+        near = difflib.get_close_matches(rest, known, n=1, cutoff=0.75)  # without the prefix
+        hint = f" (did you mean {prefix}{near[0]}?)" if near else ""
+        lines.append(f"{name} names no setting and is ignored{hint}")
+    return lines

@@ -165,3 +165,17 @@ def test_a_pacs_url_without_its_scheme_says_how_to_write_it(
         main()
     assert exit_.value.code == 1
     assert "a PACS address starts with dicomweb+http(s)://" in capsys.readouterr().err
+
+
+def test_a_misspelt_setting_is_warned_about_on_stderr(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The command runs, its JSON stays clean, and stderr names the misspelling."""
+    monkeypatch.setenv("CMR_SEARCH_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CMR_SEARCH_SECRETKEY", "x" * 40)
+    monkeypatch.setattr("sys.argv", ["cmr-search", "stats", "--json"])
+    main()
+    out, err = capsys.readouterr()
+    assert json.loads(out)["studies"] == 0
+    assert "CMR_SEARCH_SECRETKEY names no setting" in err
+    assert "did you mean CMR_SEARCH_SECRET_KEY?" in err and "x" * 40 not in err

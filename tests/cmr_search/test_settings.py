@@ -61,3 +61,14 @@ def test_viewer_url_is_an_http_template_with_the_study_uid() -> None:
     for bad in ("https://viewer/viewer", "javascript:alert(1)//{study_instance_uid}"):
         with pytest.raises(ValidationError, match="viewer_url"):
             Settings(viewer_url=bad)
+
+
+def test_a_misspelt_setting_is_named_with_the_one_it_likely_meant() -> None:
+    """CMR_SEARCH_DATADIR was ignored without a word: the index went to ./data."""
+    from cmr_search.settings import unknown_settings
+
+    lines = unknown_settings({"CMR_SEARCH_DATADIR": "/srv", "CMR_SEARCH_DATA_DIR": "/srv",
+                              "CMR_SEARCH_FOO": "1", "CMR_SEARCH_SCREENSHOTS": "x",
+                              "HOME": "/root"})
+    assert lines == ["CMR_SEARCH_DATADIR names no setting and is ignored (did you mean "
+                     "CMR_SEARCH_DATA_DIR?)", "CMR_SEARCH_FOO names no setting and is ignored"]
