@@ -170,6 +170,8 @@ class StudyPayload(BaseModel):
     report_severity: dict[Finding, Severity] = Field(default_factory=dict)
     report_sentences: dict[Finding, str] = Field(default_factory=dict)
     report_diagnoses: list[Diagnosis] = Field(default_factory=list)
+    report_labeler: str = Field("", description="the version of the report labeler that made "
+                                "the report_ labels (they are made again when it changes)")
     image_scores: dict[Finding, float] = Field(default_factory=dict)
     image_findings: list[Finding] = Field(default_factory=list)
     point_version: str | None = Field(None, description="fingerprint:calibration of a point "

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import inspect
 import os
 import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from catalog import ReportStatus, StudyPayload
+from cmr_search import vocab
 from cmrclip.clips import StudyClips
+from indexer.records import EmbeddingRecord, RecordStore
+from reader import labeler, sides
 from reader.labeler import Mention, label_diagnoses, label_findings
 from reader.nifti import AcdcStudy
 from reader.reports import StudyReport
@@ -80,12 +87,43 @@ def patient_key(patient_id: str, study_instance_uid: str, secret: str) -> str:
                     hashlib.sha256).hexdigest()[:20]
 
 
+@functools.cache
+def labeler_version() -> str:
+    """A digest of the report labeler's code: labels an earlier version made are made again
+    from the stored report text (`relabel_stale`), not kept until a `--rebuild`."""
+    h = hashlib.sha256()
+    for module in (labeler, sides, vocab):
+        h.update(Path(inspect.getfile(module)).read_bytes())
+    return h.hexdigest()[:12]
+
+
 def report_fields(report: StudyReport | None) -> dict[str, Any]:
     """Impression, report and the findings and diagnoses the report states (with sentences):
     the report's part of a `StudyPayload` (its defaults when there is no report)."""
     if report is None:
         return {}
-    impression, text = report.impression, report.text
+    return {"has_report": True, "report_status": ReportStatus.PRESENT,
+            "impression": report.impression, "report": report.text,
+            **_labels(report.impression, report.text)}
+
+
+def relabel_stale(records: RecordStore, members: dict[str, str]
+                  ) -> Iterator[EmbeddingRecord]:
+    """The `members` records (uid -> fingerprint), those whose report labels an earlier
+    labeler made labelled again and written back (once: the next run finds them current).
+    About 2 ms a report, and the embeddings are kept: no re-embedding, no re-measuring."""
+    version = labeler_version()
+    for record in records.all(members):
+        payload = record.payload
+        if payload.has_report and payload.report_labeler != version:
+            fields = payload.model_dump() | _labels(payload.impression, payload.report)
+            record.payload = StudyPayload.model_validate(fields)
+            records.put(record)
+        yield record
+
+
+def _labels(impression: str, text: str) -> dict[str, Any]:
+    """The findings and diagnoses a report states, the labeler's version with them."""
     labels = label_findings(impression, text)
     diagnoses = label_diagnoses(impression, text)
 
@@ -93,10 +131,7 @@ def report_fields(report: StudyReport | None) -> dict[str, Any]:
         return sorted(f.value for f, label in labels.items() if label.mention is mention)
 
     return {
-        "has_report": True,
-        "report_status": ReportStatus.PRESENT,
-        "impression": impression,
-        "report": text,
+        "report_labeler": labeler_version(),
         "report_findings": having(Mention.POSITIVE),
         "report_uncertain": having(Mention.UNCERTAIN),
         "report_negated": having(Mention.NEGATIVE),

@@ -25,7 +25,7 @@ from indexer.deidentify import Deidentifier
 from indexer.embed import StudyEncoder, encoder_identity, point_vectors, report_texts
 from indexer.intake import Intake
 from indexer.measure import SegmentationModel
-from indexer.payload import study_payload, study_report
+from indexer.payload import relabel_stale, study_payload, study_report
 from indexer.points import calibrate
 from indexer.prepare import Prepared, prepared_stream
 from indexer.publish import (
@@ -368,7 +368,7 @@ def _publish(encoder: StudyEncoder, target: GenerationTarget | ServerStore,
     if options.rebuild and (others := len(on_disk.keys() - fingerprints.keys())):
         logger.warning("--rebuild: %d studies indexed from other folders are left out of the "
                        "new index (index those folders again to keep them)", others)
-    calibration = calibrate(records.all(members))
+    calibration = calibrate(relabel_stale(records, members))  # stale labels made again
     _add(summary.stages, "calibrate", stage)
     stage = time.perf_counter()
     done = 0

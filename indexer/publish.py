@@ -26,6 +26,7 @@ from catalog import (
     store_schema,
 )
 from catalog.identity import REBUILD_HINT
+from indexer.payload import labeler_version
 from indexer.points import Platt, calibration_digest, to_point
 from indexer.records import EmbeddingRecord, MeasurementRecord, MeasurementStore
 from vectorstore import GenerationTarget, StoreError, VectorStore
@@ -41,9 +42,10 @@ _SERVER_PARALLEL = 4  # upsert requests in flight to a Qdrant server or cluster
 
 def content_digest(fingerprints: dict[str, str], calibration: dict[str, Platt],
                    measured: str = "") -> str:
-    """What a generation holds: the studies, the calibration, and which measurements
-    (`measured`: the segmentation model and the studies it measured)."""
+    """What a generation holds: the studies, the calibration, the report labeler's version,
+    and which measurements (`measured`: the segmentation model and the studies it measured)."""
     h = hashlib.sha256(calibration_digest(calibration).encode())
+    h.update(labeler_version().encode())
     h.update(measured.encode())
     for uid, fingerprint in sorted(fingerprints.items()):
         h.update(f"{uid}:{fingerprint}\n".encode())
@@ -283,11 +285,12 @@ def _upsert_changed(store: ServerStore, records: Iterable[EmbeddingRecord],
                     fingerprints: dict[str, str], calibration: dict[str, Platt],
                     progress: Callable[[int], None] | None,
                     measured: Measured | None) -> int:
-    # a point changes with its study, the calibration, and the segmentation model's records
+    # a point changes with its study, the calibration, the segmentation model's records and
+    # the report labeler
     # the whole name: its last part is the measurement version, which changes the records
     def version_of(uid: str, fp: str) -> str:
         model = measured.model if measured is not None and measured.holds(uid, fp) else "-"
-        return f"{fp}:{calibration_digest(calibration)}:{model}"
+        return f"{fp}:{calibration_digest(calibration)}:{model}:{labeler_version()}"
 
     uid_key, version_key = PayloadField.STUDY_INSTANCE_UID, PayloadField.POINT_VERSION
     stored = {h.payload.get(uid_key): h.payload.get(version_key)

@@ -20,7 +20,9 @@ from fakes.server import memory_server
 from catalog import IMPRESSION, STUDY, IndexMismatchError, StudyPayload, check_compatible, point_id
 from cmr_search.layout import DataLayout
 from indexer.embed import encoder_identity
+from indexer.payload import labeler_version
 from indexer.pipeline import IndexOptions, IndexSummary, run_index
+from indexer.records import RecordStore
 from reader.scan import scan_archive
 from vectorstore import EdgeStore, Filter, Generations, LiveEdgeStore, Match, Recommend
 
@@ -113,6 +115,44 @@ def test_an_index_from_another_model_is_refused_with_a_hint(
                       IndexOptions())
     finally:
         (current / "collection.json").write_text(json.dumps(meta))
+
+
+def test_labels_an_earlier_labeler_made_are_made_again_without_re_embedding(
+        archive: Path, embedder: FakeEncoder, indexed: tuple[Path, IndexSummary],
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new labeler's labels reached only studies indexed after it (or a --rebuild, which
+    embeds everything again)."""
+    data = tmp_path / "data"
+    shutil.copytree(indexed[0], data)
+    records = RecordStore(DataLayout(data).embeddings, embedder.key)
+    record = next(r for r in records.all() if r.payload.has_report and
+                  r.payload.report_findings)
+    made_now = record.payload.model_dump()
+
+    def findings_published() -> list[str]:
+        store = LiveEdgeStore(data / "index")
+        hit = store.retrieve([point_id(record.study_instance_uid)], [])[0]
+        store.close()
+        return list(hit.payload["report_findings"])
+
+    def index() -> IndexSummary:
+        return run_index(archive, DataLayout(data), embedder, Generations(data / "index"),
+                         IndexOptions())
+
+    # an index whose labeler ("0ld") found nothing in that report
+    for module in ("indexer.payload", "indexer.publish"):
+        monkeypatch.setattr(f"{module}.labeler_version", lambda: "0ld")
+    record.payload = record.payload.model_copy(update={
+        "report_labeler": "0ld", "report_findings": [], "report_diagnoses": []})
+    records.put(record)
+    assert index().published["changed"] is True and findings_published() == []
+    monkeypatch.undo()  # this labeler
+    again = index()
+    assert again.indexed == 0 and again.published["changed"] is True
+    fixed = records.get(record.study_instance_uid, record.fingerprint).payload
+    assert fixed.model_dump() == made_now and fixed.report_labeler == labeler_version()
+    assert findings_published() == made_now["report_findings"] != []
+    assert index().published["changed"] is False
 
 
 def test_the_server_store_gets_the_same_points_and_reruns_are_incremental(
