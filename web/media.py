@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -115,20 +117,49 @@ def preview_interval_ms(request: Request, path: str | None, fallback: float) -> 
 
 @router.get("/media/sprite/{uid}/{slot}.png")
 def sprite(request: Request, uid: str, slot: str) -> FileResponse:
+    """A cine's frames side by side, drawn once per version of the indexed study: a study
+    re-indexed with other images gets its new cine, and one no longer indexed none."""
     if len(uid) > 80 or not SAFE_NAME.match(uid) or slot not in (*PREVIEW_SLOTS, *SAX_SLICES):
         raise HTTPException(404, "no such cine")
     layout = layout_of(request)
-    target = layout.sprites / uid / f"{slot}.png"
+    payload = _indexed(request, uid)
+    version = str(payload.get(PayloadField.FINGERPRINT) or "")[:16]
+    target = layout.sprites / uid / f"{slot}-{version}.png"
     if not target.exists():
-        frames = _frames(request, layout.root, uid, slot)
+        frames = _frames(request, layout.root, payload, uid, slot)
         if not frames:
             raise HTTPException(404, f"study {uid} has no {slot} cine")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".partial.png")
-        _strip(frames).save(partial, optimize=True)
-        partial.replace(target)
+        _write_once(target, _strip(frames), slot)
     viewed(request, [uid], media=f"cine {slot}")
     return FileResponse(target, media_type="image/png")
+
+
+def _indexed(request: Request, uid: str) -> dict[str, Any]:
+    """The indexed study's payload; 404 when the index does not hold it."""
+    try:
+        hits = store_of(request).retrieve([point_id(uid)])
+    except StoreError as error:  # no index yet: it was a 500
+        raise HTTPException(503, f"{error}".splitlines()[0]) from None
+    if not hits:
+        raise HTTPException(404, f"study {uid} is not in the index")
+    return dict(hits[0].payload)
+
+
+def _write_once(target: Path, image: Image.Image, slot: str) -> None:
+    """Write `target` whole under a name of this request's own (two first views of a study
+    wrote one partial file together: 500s, and images cut short), then remove the slot's
+    other versions (and the one unversioned name an earlier release wrote)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".partial.png")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            image.save(out, format="PNG", optimize=True)
+        os.replace(name, target)
+    finally:
+        Path(name).unlink(missing_ok=True)
+    for old in [*target.parent.glob(f"{slot}-*.png"), target.parent / f"{slot}.png"]:
+        if old != target:
+            old.unlink(missing_ok=True)
 
 
 def _files(request: Request, name: str) -> StaticFiles:
@@ -167,17 +198,12 @@ def _relative(path: str) -> str:
     return os.path.normpath(os.path.join(".", *path.split("/")))
 
 
-def _frames(request: Request, data_dir: Path, uid: str, slot: str) -> list[np.ndarray]:
+def _frames(request: Request, data_dir: Path, payload: dict[str, Any], uid: str,
+            slot: str) -> list[np.ndarray]:
     if slot in SAX_SLICES:
         spec = study_encoder(request).spec
         return clip_frames(ClipCache(layout_of(request).clips, spec), uid, slot)
-    try:
-        hits = store_of(request).retrieve([point_id(uid)])
-    except StoreError as error:  # no index yet: it was a 500
-        raise HTTPException(503, f"{error}".splitlines()[0]) from None
-    previews = hits[0].payload.get(PayloadField.PREVIEWS, {}) if hits else {}
-    path = previews.get(slot)
+    path = (payload.get(PayloadField.PREVIEWS) or {}).get(slot)
     if not path or not (data_dir / path).is_file():
         return []
     return preview_frames(data_dir / path)
-

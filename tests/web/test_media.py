@@ -106,3 +106,78 @@ def test_a_store_that_fails_never_fails_a_preview() -> None:
     owners = PreviewOwners()
     assert owners.owner(_Down(), "previews/ab/abc.webp") is None  # type: ignore[arg-type]
     assert owners.owner(_Down(), "previews/ab/abc.webp") is None  # type: ignore[arg-type]
+
+
+def _sax_clips(client: TestClient, data: Path, uid: str, level: float) -> Path:
+    """A study's clip cache entry with a mid short-axis cine of one grey `level`."""
+    from cmr_search.layout import DataLayout
+    from cmrclip.clips import ClipCache
+
+    spec = client.app.state.models.encoder().spec  # type: ignore[attr-defined]
+    clips = empty_clips(uid, spec)
+    row = CINE_SLOTS.index(SAX_SLOTS[1])
+    clips.cine_present[row] = True
+    clips.cine[row] = level
+    cache = ClipCache(DataLayout(data).clips, spec)
+    cache.put(clips)
+    return cache.path(uid)
+
+
+def _new_fingerprint(client: TestClient, uid: str, fingerprint: str) -> None:
+    """The study re-indexed: its point in the index has another fingerprint."""
+    from catalog import point_id
+    from vectorstore.types import StorePoint
+
+    store = client.app.state.store  # type: ignore[attr-defined]
+    point = store._points[point_id(uid)]
+    store.upsert([StorePoint(point.id, point.dense, point.sparse,
+                             {**point.payload, "fingerprint": fingerprint})])
+
+
+def test_a_cine_strip_is_drawn_again_for_a_re_indexed_study(client: TestClient,
+                                                            tmp_path: Path) -> None:
+    """The first strip drawn was served for good: a re-indexed study showed its old cine
+    under its new contours."""
+    _sax_clips(client, tmp_path, "1.1", 0.25)
+    first = client.get("/media/sprite/1.1/sax_mid.png")
+    assert first.status_code == 200
+    _sax_clips(client, tmp_path, "1.1", 0.75)
+    _new_fingerprint(client, "1.1", "f" * 32)
+    second = client.get("/media/sprite/1.1/sax_mid.png")
+    assert second.status_code == 200 and second.content != first.content
+    assert [p.name for p in (tmp_path / "sprites" / "1.1").iterdir()] == \
+        [f"sax_mid-{'f' * 16}.png"]  # the old version is gone
+
+
+def test_no_cine_strip_for_a_study_not_in_the_index(client: TestClient,
+                                                    tmp_path: Path) -> None:
+    """Clips of a study removed from the index (or never in it) were served."""
+    _sax_clips(client, tmp_path, "9.9", 0.5)
+    answer = client.get("/media/sprite/9.9/sax_mid.png")
+    assert answer.status_code == 404 and "not in the index" in answer.text
+
+
+def test_first_views_of_a_cine_at_once_each_get_the_whole_strip(client: TestClient,
+                                                                 tmp_path: Path) -> None:
+    """Two first requests wrote one partial file together: 500s, and strips cut short."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    _sax_clips(client, tmp_path, "1.1", 0.5)
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: client.get("/media/sprite/1.1/sax_mid.png"),
+                                range(16)))
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.content for a in answers}) == 1 and answers[0].content
+    assert not list((tmp_path / "sprites").rglob("*.partial.png"))
+
+
+def test_a_damaged_clip_cache_entry_is_no_500(client: TestClient, tmp_path: Path) -> None:
+    """A truncated .npz (a crash while writing) raised BadZipFile: the study page, the
+    compare page and the cine were 500s."""
+    path = _sax_clips(client, tmp_path, "1.1", 0.5)
+    path.write_bytes(path.read_bytes()[:len(path.read_bytes()) // 2])
+    assert client.get("/study/1.1").status_code == 200
+    assert client.get("/compare", params={"a": "1.1", "b": "2.1"}).status_code == 200
+    assert client.get("/media/sprite/1.1/sax_mid.png").status_code == 404
+    path.write_bytes(b"")
+    assert client.get("/study/1.1").status_code == 200
