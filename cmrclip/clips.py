@@ -9,6 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import zipfile
+import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -69,18 +72,22 @@ class StudyClips:
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".partial.npz")
-        np.savez_compressed(partial, cine=self.cine, cine_present=self.cine_present,
-                            stills=self.stills, stills_present=self.stills_present,
-                            meta=np.array(json.dumps({
-                                "study_instance_uid": self.study_instance_uid,
-                                "spec_version": self.spec_version,
-                                "frame_interval_ms": self.frame_interval_ms,
-                                "notes": self.notes})))
+        with partial.open("wb") as handle:
+            np.savez_compressed(handle, cine=self.cine, cine_present=self.cine_present,
+                                stills=self.stills, stills_present=self.stills_present,
+                                meta=np.array(json.dumps({
+                                    "study_instance_uid": self.study_instance_uid,
+                                    "spec_version": self.spec_version,
+                                    "frame_interval_ms": self.frame_interval_ms,
+                                    "notes": self.notes})))
+            handle.flush()
+            os.fsync(handle.fileno())  # a crash leaves the old entry or the new, never half
         partial.replace(path)  # never leave a half-written cache entry behind
 
     @classmethod
     def load(cls, path: Path) -> StudyClips:
-        with np.load(path) as data:
+        # our own handle: np.load leaves its file open when the zip is damaged
+        with path.open("rb") as handle, np.load(handle) as data:
             meta = json.loads(str(data["meta"]))
             return cls(meta["study_instance_uid"], meta["spec_version"], data["cine"],
                        data["cine_present"], data["stills"], data["stills_present"],
@@ -110,6 +117,12 @@ def empty_clips(uid: str, spec: ClipSpec) -> StudyClips:
 
 
 
+# what np.load raises for a damaged .npz: a truncated file is no zip (BadZipFile), an empty
+# one ends early (EOFError), a damaged member does not inflate (zlib.error)
+UNREADABLE: tuple[type[Exception], ...] = (OSError, ValueError, KeyError, EOFError,
+                                           zipfile.BadZipFile, zlib.error)
+
+
 class ClipCache:
     """Clips on disk, keyed by study UID and spec version; safe to share between runs."""
 
@@ -126,7 +139,7 @@ class ClipCache:
             return None
         try:
             return StudyClips.load(path)
-        except (OSError, ValueError, KeyError) as error:
+        except UNREADABLE as error:
             logger.warning("clip cache entry %s unreadable (%s); rebuilding", path.name, error)
             return None
 

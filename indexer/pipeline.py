@@ -21,6 +21,7 @@ import torch
 
 from catalog import IMPRESSION, REPORT, IndexMismatchError
 from cmr_search.layout import DataLayout
+from cmrclip.clips import UNREADABLE
 from indexer.deidentify import Deidentifier
 from indexer.embed import StudyEncoder, encoder_identity, point_vectors, report_texts
 from indexer.intake import Intake
@@ -264,7 +265,7 @@ def _same_mode(records: RecordStore, earlier: dict[str, str], deidentified: bool
     for uid, fingerprint in list(earlier.items())[:_MODE_SAMPLE]:
         try:
             was = records.get(uid, fingerprint).payload.archive_path == ""
-        except (OSError, ValueError, KeyError):
+        except UNREADABLE:
             continue  # an unreadable record is rebuilt or dropped by its own rules
         if was != deidentified:
             kept = "de-identified" if was else "identified"

@@ -19,8 +19,11 @@ from typing import Any
 import numpy as np
 
 from catalog import StudyPayload
+from cmrclip.clips import UNREADABLE
 
 logger = logging.getLogger(__name__)
+# TypeError: a record written with other fields than MeasurementRecord has now
+_UNREADABLE_RECORD: tuple[type[Exception], ...] = (*UNREADABLE, TypeError)
 
 _SEP = "__"
 
@@ -92,7 +95,7 @@ class RecordStore(_RecordFolder):
 
     def get(self, uid: str, fingerprint: str) -> EmbeddingRecord:
         path = self._path(uid, fingerprint)
-        with np.load(path) as data:
+        with path.open("rb") as handle, np.load(handle) as data:  # closed if damaged too
             meta = json.loads(str(data["meta"]))
             vectors = {k[2:]: np.asarray(data[k]) for k in data.files if k.startswith("v_")}
         return EmbeddingRecord(uid, fingerprint, vectors,
@@ -104,7 +107,7 @@ class RecordStore(_RecordFolder):
         for uid, fingerprint in sorted(chosen.items()):
             try:
                 yield self.get(uid, fingerprint)
-            except (OSError, ValueError, KeyError) as error:  # pydantic's errors are ValueErrors
+            except UNREADABLE as error:  # pydantic's errors are ValueErrors
                 logger.warning("embedding record of %s unreadable (%s); re-run to rebuild it",
                                uid, error)
 
@@ -158,7 +161,7 @@ class MeasurementStore(_RecordFolder):
                     compressed=True)
 
     def get(self, uid: str, fingerprint: str, overlays: bool = True) -> MeasurementRecord:
-        with np.load(self._path(uid, fingerprint)) as data:
+        with self._path(uid, fingerprint).open("rb") as handle, np.load(handle) as data:
             meta = json.loads(str(data["meta"]))
             found = {k[2:]: np.asarray(data[k]) for k in data.files
                      if overlays and k.startswith("o_")}
@@ -175,6 +178,6 @@ class MeasurementStore(_RecordFolder):
             fingerprint = names[0][1]
         try:
             return self.get(uid, fingerprint, overlays)
-        except (OSError, ValueError, KeyError, TypeError) as error:
+        except _UNREADABLE_RECORD as error:
             logger.debug("measurement record of %s unreadable: %s", uid, error)
             return None

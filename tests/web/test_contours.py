@@ -83,3 +83,12 @@ def test_images_fetched_on_their_own_are_in_the_trail_once(client: TestClient,
     _record(tmp_path, "6.1")
     client.get("/media/contours/6.1/sax.png")  # the page's own images: its entry says it
     assert [e.study_uids for e in trail.entries(event_id="110103")] == [["5.1"], ["6.1"]]
+
+
+def test_a_damaged_measurement_record_is_no_500(client: TestClient, tmp_path: Path) -> None:
+    """A truncated record raised BadZipFile: the study page and its contours were 500s."""
+    _record(tmp_path, "5.1")
+    (path,) = (tmp_path / "measurements").rglob("5.1__*.npz")
+    path.write_bytes(path.read_bytes()[:len(path.read_bytes()) // 2])
+    assert client.get("/media/contours/5.1/sax_mid.png").status_code == 404
+    assert client.get("/study/5.1").status_code == 200
