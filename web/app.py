@@ -8,7 +8,6 @@ stream in. Sign-in is required unless the app is built with `open_access` (a loo
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from typing import Any, cast
 
@@ -19,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Match
 
 from accounts import ApiTokens, OidcConfig, OidcProvider, Users
 from catalog import INDEX_VERSION, measurement_warnings, mismatch
@@ -230,14 +230,22 @@ def _error(request: Request, status: int, title: str, message: str,
     return pages.render(request, "error.html", status, title=title, message=message)
 
 
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
 def _allowed(app: FastAPI, path: str) -> list[str]:
     """Every method some route answers at `path` (a 405's Allow header names them all, not
-    only those of the first route that matched the path)."""
+    only those of the first route that matched the path), pages and media included: asked of
+    the routes themselves, since those are left out of the OpenAPI schema (their Allow was
+    empty). HEAD wherever GET (`HeadAsGet`)."""
     methods: set[str] = set()
-    for template, operations in app.openapi()["paths"].items():
-        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
-        if re.fullmatch(pattern, path):
-            methods |= {m.upper() for m in operations}
+    for method in _METHODS:
+        scope = {"type": "http", "path": path, "method": method, "root_path": "",
+                 "headers": [], "query_string": b""}
+        if any(route.matches(scope)[0] is Match.FULL for route in app.router.routes):
+            methods.add(method)
+    if "GET" in methods:
+        methods.add("HEAD")
     return sorted(methods)
 
 
@@ -293,8 +301,10 @@ def _handlers(app: FastAPI) -> None:
                                 headers=headers)
         title = "Not found" if error.status_code == 404 else "Error"
         message = "There is no such page." if error.status_code == 404 else str(error.detail)
-        return pages.render(request, "error.html", error.status_code, title=title,
+        page = pages.render(request, "error.html", error.status_code, title=title,
                             message=message)
+        page.headers.update(headers)
+        return page
 
 
 def _health(app: FastAPI, index: VectorStore, settings: Settings) -> None:

@@ -187,3 +187,16 @@ def test_one_value_given_twice_is_refused(client: TestClient, path: str) -> None
     response = client.get(path)
     assert response.status_code == 400 and "is given 2 times: give it once" in response.text
 
+
+
+@pytest.mark.parametrize(("method", "path", "allow"), [
+    ("POST", "/study/1.1", "GET, HEAD"), ("OPTIONS", "/compare?a=1.1&b=2.1", "GET, HEAD"),
+    ("DELETE", "/media/sprite/1.1/sax.png", "GET, HEAD"),
+    ("PUT", "/media/previews/00/x.webp", "GET, HEAD"),
+    ("PATCH", "/api/v1/search", "GET, HEAD, POST"),
+])
+def test_a_405_names_the_methods_the_path_answers(client: TestClient, method: str, path: str,
+                                                  allow: str) -> None:
+    """Media routes said `Allow:` (empty), pages sent none: they are not in the schema."""
+    answer = client.request(method, path)
+    assert answer.status_code == 405 and answer.headers["allow"] == allow
