@@ -28,6 +28,8 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation.modes import GenerationMode
 
+# this checkout first: tests/catalog (no __init__) would be taken for the catalog package
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.append(str(Path(__file__).resolve().parents[1] / "tests"))  # the fakes
 from fakes.encoder import FakeEncoder
 from fakes.index import CASES, build

@@ -33,6 +33,8 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
+# this checkout first: tests/catalog (no __init__) would be taken for the catalog package
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.append(str(Path(__file__).resolve().parents[1] / "tests"))  # the fakes
 
 from accounts import Role
