@@ -80,6 +80,11 @@ class DataLayout:
         return self.root / "teaching" / "teaching.sqlite3"
 
     @property
+    def locks(self) -> Path:
+        """Lock files that make the server's processes take turns (`cmr_search.locks`)."""
+        return self.root / "locks"
+
+    @property
     def secrets(self) -> Path:
         """Secrets made on first use when the settings name none (session key, salts)."""
         return self.root / "secrets"

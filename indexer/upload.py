@@ -11,7 +11,6 @@ import lzma
 import re
 import shutil
 import tempfile
-import threading
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -23,6 +22,7 @@ import numpy as np
 
 from catalog import REPORT
 from cmr_search.layout import ARCHIVE_UPLOADS
+from cmr_search.locks import held
 from cmr_search.vocab import View
 from indexer.assemble import assemble_stacks, study_stacks
 from indexer.deidentify import Deidentifier
@@ -37,7 +37,6 @@ from reader.scan import Study, scan_archive
 logger = logging.getLogger(__name__)
 # a DICOM UID (digits and dots): never the name of a staging folder (".partial", ".earlier")
 _KEEPABLE_UID = re.compile(r"[0-9][0-9.]{0,63}")
-_KEEPING = threading.Lock()  # one keep at a time: two of one study removed each other's copy
 
 class UploadError(ValueError):
     """An uploaded study cannot be read: not a zip, no DICOM, no cine, over a limit; the message
@@ -302,7 +301,8 @@ def keep_for_indexing(folder: Path, study_instance_uid: str, archive: Path) -> P
     target = archive / ARCHIVE_UPLOADS / name
     partial = target.parent / f"{name}.partial"
     earlier = target.parent / f"{name}.earlier"
-    with _KEEPING:
+    # one keep at a time, in every server process: two of one study removed each other's copy
+    with held(target.parent):
         _replace(folder, target, partial, earlier, archive)
     return target
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakes.encoder import FakeEncoder
@@ -114,6 +115,38 @@ def test_a_study_kept_again_replaces_the_earlier_copy(tmp_path: Path) -> None:
     assert sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*.dcm")) == [
         "4ch/1.dcm", "sax/1.dcm"]
     assert [p.name for p in kept.parent.iterdir()] == ["1.2.3"]  # no partial, no earlier
+
+
+def _keep_many(folder: Path, archive: Path, times: int, start: Any) -> None:
+    from indexer.upload import keep_for_indexing
+
+    start.wait()  # both processes at once
+    for _ in range(times):
+        keep_for_indexing(folder, "1.2.3", archive)
+
+
+def test_keeps_of_one_study_from_two_server_processes_take_turns(tmp_path: Path) -> None:
+    """`serve --workers 2`: a threading lock kept one process's keeps apart only, and two
+    uploads of one study failed ("Directory not empty") 13 times in 16."""
+    import multiprocessing
+
+    study = tmp_path / "study"
+    (study / "sax").mkdir(parents=True)
+    for k in range(20):
+        (study / "sax" / f"{k}.dcm").write_bytes(b"x" * 4096)
+    archive = tmp_path / "archive"
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(2)
+    workers = [context.Process(target=_keep_many, args=(study, archive, 10, start))
+               for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+    assert [w.exitcode for w in workers] == [0, 0]
+    kept = archive / "uploads" / "1.2.3"
+    assert [p.name for p in kept.parent.iterdir()] == ["1.2.3"]
+    assert len(list(kept.rglob("*.dcm"))) == 20
 
 
 @pytest.mark.parametrize("uid", ["..", " ", "", "ABC\\..", "1.2/3", "." * 3,
