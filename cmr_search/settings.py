@@ -201,8 +201,9 @@ class Settings(BaseSettings):
     upload_max_ratio: float = Field(default=50, ge=1, description="largest compression ratio "
                                     "of a zip member (unpacked / packed)")
     upload_max_members: int = Field(default=10000, ge=1, description="most files in a zip")
-    upload_max_concurrent: int = Field(default=2, ge=1, description="uploads read at once; "
-                                       "more get 429")
+    upload_max_concurrent: int = Field(default=2, ge=1, description="uploads read at once "
+                                       "by each server process (`serve --workers N` reads up "
+                                       "to N times as many); more get 429")
     upload_idle_timeout_s: float = Field(default=120, gt=0, description="most seconds an "
                                          "upload may send nothing (a sender that stalls held "
                                          "one of the few upload slots for good)")

@@ -10,10 +10,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from accounts import AccountError, AlreadyRevoked, PasswordError, Principal, Role, parse_role
 from db import Action, EventId, stored_time
-from web.auth import failed_sign_in, in_person, record, require
+from web.auth import in_person, record, require
 from web.deps import one_of_each
 from web.pages import render
-from web.signin import throttled
+from web.signin import password_attempt
 
 router = APIRouter(include_in_schema=False)
 Anyone = Annotated[Principal, Depends(require(Role.VIEWER))]
@@ -89,11 +89,13 @@ def change_password(request: Request, principal: Anyone, current: Secret, new: S
     if new != again:
         return _account_page(request, principal, 400, error="the new password and its "
                              "repetition differ")
-    if throttled(request, account.name):  # guessing the current password is guessing one
+    # guessing the current password is guessing one
+    checked = password_attempt(request, account.name, principal.name, current,
+                               "wrong current password (password change)")
+    if checked == "throttled":
         return _account_page(request, principal, 429, error="too many wrong passwords from "
                              "this computer: try again in 15 minutes")
-    if users.authenticate(principal.name, current) is None:
-        failed_sign_in(request, account.name, "wrong current password (password change)")
+    if checked == "wrong":
         return _account_page(request, principal, 400, error="the current password is wrong")
     try:
         users.set_password(account.name, new)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import secrets
 import time
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from accounts import OidcError, OidcProvider, Principal
+from cmr_search.locks import held
 from db import THROTTLED, Action, EventId, EventType
 from web.auth import (
     client_address,
@@ -20,6 +21,7 @@ from web.auth import (
     require,
     sign_in_name,
 )
+from web.deps import layout_of
 from web.pages import render
 
 # password guessing: an account from one address after 5 failures (since its last success),
@@ -70,20 +72,37 @@ def throttled(request: Request, who: str) -> bool:
 def login(request: Request, name: Annotated[str, Form(max_length=80)],
           password: Annotated[str, Form(max_length=1024)],
           next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
-    who = sign_in_name(request, name)
-    if throttled(request, who):
+    outcome = password_attempt(request, sign_in_name(request, name), name, password,
+                               "wrong name or password")
+    if outcome == "throttled":
         page = render(request, "login.html", 429, next=local_path(next),
                       error=f"Too many failed sign-ins from this computer: try again in "
                       f"{THROTTLE_WINDOW_S // 60} minutes, or ask an administrator.",
                       oidc=request.app.state.oidc is not None)
         page.headers["Retry-After"] = str(THROTTLE_WINDOW_S)
         return page
-    principal = request.app.state.users.authenticate(name, password)
-    if principal is None:
-        failed_sign_in(request, who, "wrong name or password")
+    if not isinstance(outcome, Principal):
         return render(request, "login.html", 401, next=local_path(next),
                       error="Wrong name or password.", oidc=request.app.state.oidc is not None)
-    return _signed_in(request, principal, next, "password")
+    return _signed_in(request, outcome, next, "password")
+
+
+def password_attempt(request: Request, who: str, name: str, password: str,
+                     failure: str) -> Principal | Literal["throttled", "wrong"]:
+    """A password tried for account `name` (`who` in the trail): the account, or "throttled"
+    (refused unread: this address failed too often), or "wrong" (recorded with `failure`).
+
+    The count, the check and the failure's entry are one step in every server process: 60
+    guesses sent at once were each counted before any failure was written, and 58 of them
+    were checked."""
+    with held(layout_of(request).locks / "sign-in"):
+        if throttled(request, who):
+            return "throttled"
+        principal: Principal | None = request.app.state.users.authenticate(name, password)
+        if principal is None:
+            failed_sign_in(request, who, failure)
+            return "wrong"
+        return principal
 
 
 @router.get("/auth/oidc")

@@ -51,6 +51,24 @@ def _sign_in(client: TestClient, name: str, password: str) -> Any:
                        follow_redirects=False)
 
 
+def test_guesses_sent_at_once_are_throttled_as_guesses_in_a_row(secured: Secured) -> None:
+    """Each attempt was counted before any failure was written: of 60 sent at once, 58
+    passwords were checked."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    client = secured.client
+    token = csrf_of(client, "/login")
+
+    def guess(_: int) -> int:
+        return int(client.post("/login", data={"name": "curator", "password": "guess guess!",
+                                               "csrf_token": token, "next": "/"},
+                               follow_redirects=False).status_code)
+
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(guess, range(24)))
+    assert answers.count(401) == 5 and answers.count(429) == 19
+
+
 def test_password_guessing_is_throttled_per_account_and_address(secured: Secured) -> None:
     """40 wrong passwords in 7 s were all answered, and the right one straight after let the
     guesser in."""
