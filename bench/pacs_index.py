@@ -30,8 +30,9 @@ from cmr_search.layout import DataLayout  # noqa: E402
 from cmr_search.settings import Settings  # noqa: E402
 from cmrclip.checkpoint import DEMO_CHECKPOINT  # noqa: E402
 from cmrclip.inference import Encoder  # noqa: E402
-from indexer.pipeline import IndexOptions, IndexSummary, run_index  # noqa: E402
+from indexer.pipeline import IndexOptions, run_index  # noqa: E402
 from indexer.sources import FolderSource, PacsSource  # noqa: E402
+from indexer.summary import IndexSummary  # noqa: E402
 from pacs import PacsAddress, open_pacs  # noqa: E402
 from phantom.archive import SynthConfig, generate_archive  # noqa: E402
 from phantom.study import ReportFormat  # noqa: E402

@@ -217,7 +217,8 @@ def run_index_command(settings: Settings, source_options: SourceOptions, rebuild
     except OSError as error:
         _unwritable(settings, error)
     if as_json:
-        typer.echo(json.dumps({k: v for k, v in result.items() if k != "skipped_items"}))
+        typer.echo(json.dumps({k: v for k, v in result.items()
+                           if k not in ("skipped_items", "reading_note_items")}))
     else:
         summary_table(result, report)
     if summary.interrupted:

@@ -15,12 +15,14 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from catalog import without_paths
 from indexer.prepare import Job, Prepared
 from indexer.sources import Candidate, Indexable, StudySource, Unavailable
 from reader.scan import Study
 
 if TYPE_CHECKING:
-    from indexer.pipeline import IndexOptions, IndexSummary
+    from indexer.pipeline import IndexOptions
+    from indexer.summary import IndexSummary
 
 logger = logging.getLogger(__name__)
 
@@ -83,9 +85,20 @@ class Intake:
         self.summary.measured += prepared.measured == "measured"
         self.summary.measure_failed += prepared.measured == "failed"
         if prepared.usable if usable is None else usable:
+            for note in prepared.notes:
+                self._noted(prepared.study_instance_uid, note)
             return True
         self.skip(prepared.study_instance_uid, prepared.error, prepared.embed)
         return False
+
+    def _noted(self, key: str, note: str) -> None:
+        """An indexed study of which reading left a view out (a damaged frame dropped its
+        cine) or assumed something: said as a skip is, not only on the study page."""
+        self.summary.notes.append({"path": self.where[key], "study": key, "reason": note})
+        if self.options.deidentifier:  # the pseudonym, and no file of the archive
+            logger.warning("study %s: %s", key, without_paths(note))
+        else:
+            logger.warning("%s: %s", self.where[key], note)
 
     def release(self, key: str) -> None:
         """The source may let go of what it fetched for this study (embedded or not)."""

@@ -13,7 +13,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -40,6 +40,7 @@ from indexer.publish import (
 from indexer.records import EmbeddingRecord, MeasurementStore, RecordStore
 from indexer.skips import SkipMemory
 from indexer.sources import Candidate, FolderSource, Indexable, StudySource
+from indexer.summary import IndexSummary
 from vectorstore import GenerationTarget
 
 if TYPE_CHECKING:
@@ -81,45 +82,6 @@ class IndexOptions:
         """A source's fingerprint with the payload recipe folded in: a changed recipe (another
         patient-key secret, de-identified or not) re-makes every point."""
         return hashlib.sha256(f"{self.recipe}\0{fingerprint}".encode()).hexdigest()[:32]
-
-
-def is_failure(skipped: dict[str, str], from_pacs: bool) -> bool:
-    """A PACS's study that could not be brought (tried again at the next run); a folder's
-    junk file, or a study holding nothing to index, is no failure."""
-    return from_pacs and skipped.get("outcome") != "skipped"
-
-
-@dataclass
-class IndexSummary:
-    indexed: int = 0
-    unchanged: int = 0
-    skipped: list[dict[str, str]] = field(default_factory=list)
-    seconds: float = 0.0
-    stages: dict[str, float] = field(default_factory=dict)
-    studies_found: int = 0
-    studies_in_index: int = 0
-    published: dict[str, Any] = field(default_factory=dict)
-    interrupted: bool = False
-    source: dict[str, Any] = field(default_factory=dict)
-    measured: int = 0
-    measure_failed: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        reasons: dict[str, int] = {}
-        for s in self.skipped:
-            key = s["reason"].split(":")[0]
-            reasons[key] = reasons.get(key, 0) + 1
-        # a PACS's failures (tried again) apart from what holds nothing to index: a nightly
-        # run's monitoring read both as one number
-        failed = sum(is_failure(s, bool(self.source)) for s in self.skipped)
-        return {"indexed": self.indexed, "unchanged": self.unchanged,
-                "skipped": len(self.skipped), "failed": failed, "skipped_by_reason": reasons,
-                "skipped_items": self.skipped, "studies_found": self.studies_found,
-                "studies_in_index": self.studies_in_index, "seconds": round(self.seconds, 2),
-                "stages": {k: round(v, 2) for k, v in self.stages.items()},
-                "published": self.published, "interrupted": self.interrupted,
-                "source": self.source, "measured": self.measured,
-                "measure_failed": self.measure_failed}
 
 
 class EncodeStage:

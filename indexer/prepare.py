@@ -48,7 +48,10 @@ class Prepared:
     error: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     embed: bool = True
-    measured: str = ""  # "", "measured" or "failed"
+    measured: str = ""
+    # what reading the images left out or assumed ("3ch_cine: ... cannot be decoded"): kept
+    # when the clips stay in a cluster, for the run's summary
+    notes: list[str] = field(default_factory=list)  # "", "measured" or "failed"
 
     @property
     def usable(self) -> bool:
@@ -89,7 +92,7 @@ def prepare_study(job: Job, preprocess: Preprocess, layout: DataLayout,
     for kind, preview in assembly.previews.items():
         out.previews[kind.value] = str(preview.animation.relative_to(layout.root))
         out.previews[f"{kind.value}_poster"] = str(preview.poster.relative_to(layout.root))
-    out.clips = assembly.clips
+    out.clips, out.notes = assembly.clips, list(assembly.clips.notes)
     return out
 
 

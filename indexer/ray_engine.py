@@ -37,10 +37,11 @@ from cmrclip.preprocess import Preprocess
 from indexer.embed import StudyEncoder
 from indexer.intake import Intake
 from indexer.measure import SegmentationModel
-from indexer.pipeline import EncodeStage, IndexSummary, Progress, add_stages, torch_threads
+from indexer.pipeline import EncodeStage, Progress, add_stages, torch_threads
 from indexer.prepare import Job, prepare_study
 from indexer.records import RecordStore
 from indexer.sources import FolderSource, Indexable, Unavailable
+from indexer.summary import IndexSummary
 
 logger = logging.getLogger(__name__)
 

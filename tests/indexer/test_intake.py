@@ -8,9 +8,10 @@ from typing import Any
 
 from indexer.deidentify import Deidentifier
 from indexer.intake import Intake
-from indexer.pipeline import IndexOptions, IndexSummary
+from indexer.pipeline import IndexOptions
 from indexer.prepare import Prepared
 from indexer.sources import Candidate, Discovery, Unavailable
+from indexer.summary import IndexSummary
 from reader.scan import ScanResult, Study
 
 

@@ -21,8 +21,9 @@ from catalog import IMPRESSION, STUDY, IndexMismatchError, StudyPayload, check_c
 from cmr_search.layout import DataLayout
 from indexer.embed import encoder_identity
 from indexer.payload import labeler_version
-from indexer.pipeline import IndexOptions, IndexSummary, run_index
+from indexer.pipeline import IndexOptions, run_index
 from indexer.records import RecordStore
+from indexer.summary import IndexSummary
 from reader.scan import scan_archive
 from vectorstore import EdgeStore, Filter, Generations, LiveEdgeStore, Match, Recommend
 
@@ -95,6 +96,33 @@ def test_a_changed_study_is_re_embedded_alone(archive: Path, embedder: FakeEncod
     assert (again.indexed, again.unchanged) == (1, first.indexed - 1)
     assert again.published["changed"] is True
     assert LiveEdgeStore(data / "index").count() == first.indexed
+
+
+def test_a_view_left_out_of_an_indexed_study_is_in_the_runs_summary(
+        archive: Path, embedder: FakeEncoder, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A damaged frame dropped a study's 4-chamber cine from the index, and only the study
+    page said so: nothing on the terminal, nothing in the run report."""
+    import pydicom
+
+    from cmr_search.vocab import View
+
+    copy = tmp_path / "archive"
+    shutil.copytree(archive, copy, symlinks=True)
+    study = next(s for s in scan_archive(copy).studies if s.series_for(View.CH4_CINE))
+    for series in study.series_for(View.CH4_CINE):
+        for path in {f.path for sl in series.slices for f in sl.frames}:
+            ds = pydicom.dcmread(path)
+            ds.BitsAllocated, ds.BitsStored, ds.HighBit = 12, 12, 11  # no decoder takes it
+            ds.save_as(path)
+    data = tmp_path / "data"
+    summary = run_index(copy, DataLayout(data), embedder, Generations(data / "index"),
+                        IndexOptions(workers=1)).as_dict()
+    notes = [n for n in summary["reading_note_items"] if n["study"] == study.study_instance_uid]
+    assert summary["reading_notes"] >= 1 and notes
+    assert notes[0]["reason"].startswith("4ch_cine: ") and "cannot be decoded" in \
+        notes[0]["reason"]
+    assert any("4ch_cine: " in r.getMessage() for r in caplog.records)
 
 
 def test_an_index_from_another_model_is_refused_with_a_hint(

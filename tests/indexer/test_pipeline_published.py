@@ -13,7 +13,8 @@ from catalog import IMPRESSION, STUDY, VIEW_VECTORS, point_id
 from cmr_search.layout import DataLayout
 from cmrclip.checkpoint import convert_release
 from cmrclip.inference import Encoder
-from indexer.pipeline import IndexOptions, IndexSummary, run_index
+from indexer.pipeline import IndexOptions, run_index
+from indexer.summary import IndexSummary
 from reader.scan import scan_archive
 from search import NotReadyError, QueryError, SearchEngine, SearchRequest, SimilarRequest
 from vectorstore import Generations, LiveEdgeStore

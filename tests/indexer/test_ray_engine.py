@@ -13,9 +13,10 @@ from fakes.encoder import FakeEncoder
 
 from cmr_search.layout import DataLayout
 from indexer.deidentify import Deidentifier
-from indexer.pipeline import IndexOptions, IndexSummary, run_index
+from indexer.pipeline import IndexOptions, run_index
 from indexer.ray_engine import RayEngine, RayOptions
 from indexer.records import RecordStore
+from indexer.summary import IndexSummary
 from reader.scan import scan_archive
 from vectorstore import Generations, LiveEdgeStore
 

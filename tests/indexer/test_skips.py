@@ -61,8 +61,9 @@ def test_a_damaged_or_foreign_file_forgets(tmp_path: Path, body: str) -> None:
 def test_a_study_the_index_holds_is_never_dropped_by_the_memory(tmp_path: Path) -> None:
     """A study indexed before, fetched again to be measured, and then answered badly was
     remembered, and the next run dropped it from the published index for 90 days."""
-    from indexer.pipeline import IndexOptions, IndexSummary, _not_remembered
+    from indexer.pipeline import IndexOptions, _not_remembered
     from indexer.sources import Candidate
+    from indexer.summary import IndexSummary
 
     memory = SkipMemory(tmp_path / "m.json")
     memory.remember("1.2.3", "fp", "study has no cine series")

@@ -13,8 +13,9 @@ from fakes.pacs import FakePacs
 
 from cmr_search.layout import DataLayout
 from cmr_search.settings import Settings
-from indexer.pipeline import IndexOptions, IndexSummary, run_index
+from indexer.pipeline import IndexOptions, run_index
 from indexer.sources import PacsSource
+from indexer.summary import IndexSummary
 from pacs import PacsAddress, open_pacs
 from reader.scan import scan_archive
 from vectorstore import Generations, LiveEdgeStore

@@ -15,8 +15,9 @@ from fakes.orthanc import Orthanc
 
 from cmr_search.layout import DataLayout
 from cmr_search.settings import Settings
-from indexer.pipeline import IndexOptions, IndexSummary, Progress, run_index
+from indexer.pipeline import IndexOptions, Progress, run_index
 from indexer.sources import PacsSource
+from indexer.summary import IndexSummary
 from pacs import PacsAddress, open_pacs
 from vectorstore import Generations
 

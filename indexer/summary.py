@@ -1,0 +1,49 @@
+"""What an index run did, for the terminal, the JSON summary and the run report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def is_failure(skipped: dict[str, str], from_pacs: bool) -> bool:
+    """A PACS's study that could not be brought (tried again at the next run); a folder's
+    junk file, or a study holding nothing to index, is no failure."""
+    return from_pacs and skipped.get("outcome") != "skipped"
+
+
+@dataclass
+class IndexSummary:
+    indexed: int = 0
+    unchanged: int = 0
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
+    studies_found: int = 0
+    studies_in_index: int = 0
+    published: dict[str, Any] = field(default_factory=dict)
+    interrupted: bool = False
+    source: dict[str, Any] = field(default_factory=dict)
+    measured: int = 0
+    measure_failed: int = 0
+    # indexed studies of which reading left something out (a view whose frames cannot be
+    # decoded) or assumed it: {"path", "study", "reason"}, as a skipped item is
+    notes: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        reasons: dict[str, int] = {}
+        for s in self.skipped:
+            key = s["reason"].split(":")[0]
+            reasons[key] = reasons.get(key, 0) + 1
+        # a PACS's failures (tried again) apart from what holds nothing to index: a nightly
+        # run's monitoring read both as one number
+        failed = sum(is_failure(s, bool(self.source)) for s in self.skipped)
+        return {"indexed": self.indexed, "unchanged": self.unchanged,
+                "skipped": len(self.skipped), "failed": failed, "skipped_by_reason": reasons,
+                "skipped_items": self.skipped, "studies_found": self.studies_found,
+                "studies_in_index": self.studies_in_index, "seconds": round(self.seconds, 2),
+                "stages": {k: round(v, 2) for k, v in self.stages.items()},
+                "published": self.published, "interrupted": self.interrupted,
+                "source": self.source, "measured": self.measured,
+                "measure_failed": self.measure_failed, "reading_notes": len(self.notes),
+                "reading_note_items": self.notes}
