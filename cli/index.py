@@ -218,7 +218,7 @@ def run_index_command(settings: Settings, source_options: SourceOptions, rebuild
         _unwritable(settings, error)
     if as_json:
         typer.echo(json.dumps({k: v for k, v in result.items()
-                           if k not in ("skipped_items", "reading_note_items")}))
+                           if k not in ("skipped_items", "views_left_out_items")}))
     else:
         summary_table(result, report)
     if summary.interrupted:

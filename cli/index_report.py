@@ -22,7 +22,7 @@ def summary_table(summary: dict[str, Any], report: Path) -> None:
     out = Console()
     table = Table(title="index run", show_header=False)
     for key in ("indexed", "unchanged", "measured", "measure_failed", "skipped",
-                "reading_notes", "studies_in_index", "seconds"):
+                "views_left_out", "studies_in_index", "seconds"):
         table.add_row(key, str(summary.get(key, 0)))
     for stage, seconds in summary["stages"].items():
         table.add_row(f"  {stage} (s)", f"{seconds:.1f}")
@@ -46,12 +46,12 @@ def summary_table(summary: dict[str, Any], report: Path) -> None:
                   soft_wrap=True)  # one line each, whatever the terminal's width
     if len(shown) < len(items):
         out.print(f"... and {len(items) - len(shown)} more in the run report")
-    notes = summary.get("reading_note_items", [])
+    notes = summary.get("views_left_out_items", [])
     for item in notes[:_SHOWN_SKIPS]:  # indexed, but without a view it holds
-        out.print(f"read with a note {item['path']}: {item['reason']}", highlight=False,
+        out.print(f"view left out {item['path']}: {item['reason']}", highlight=False,
                   soft_wrap=True)
     if len(notes) > _SHOWN_SKIPS:
-        out.print(f"... and {len(notes) - _SHOWN_SKIPS} more notes in the run report")
+        out.print(f"... and {len(notes) - _SHOWN_SKIPS} more views left out in the run report")
     if summary["source"]:  # a PACS: what fetching cost
         fetched = summary["source"]
         out.print(f"fetched {fetched['studies_fetched']} studies, {fetched['series_fetched']} "
@@ -103,7 +103,7 @@ def withheld(result: dict[str, Any]) -> dict[str, Any]:
     for reason, count in result["skipped_by_reason"].items():
         by_reason[without_uids(reason)] = by_reason.get(without_uids(reason), 0) + count
     return {**result, "skipped_items": [hidden(i) for i in result["skipped_items"]],
-            "reading_note_items": [hidden(i) for i in result.get("reading_note_items", [])],
+            "views_left_out_items": [hidden(i) for i in result.get("views_left_out_items", [])],
             "skipped_by_reason": by_reason,
             **({"error": without_uids(result["error"])} if "error" in result else {})}
 

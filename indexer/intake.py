@@ -93,7 +93,7 @@ class Intake:
 
     def _noted(self, key: str, note: str) -> None:
         """An indexed study of which reading left a view out (a damaged frame dropped its
-        cine) or assumed something: said as a skip is, not only on the study page."""
+        cine): said as a skip is, not only on the study page."""
         self.summary.notes.append({"path": self.where[key], "study": key, "reason": note})
         if self.options.deidentifier:  # the pseudonym, and no file of the archive
             logger.warning("study %s: %s", key, without_paths(note))

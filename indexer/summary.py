@@ -26,8 +26,8 @@ class IndexSummary:
     source: dict[str, Any] = field(default_factory=dict)
     measured: int = 0
     measure_failed: int = 0
-    # indexed studies of which reading left something out (a view whose frames cannot be
-    # decoded) or assumed it: {"path", "study", "reason"}, as a skipped item is
+    # views reading left out of indexed studies (frames that cannot be decoded):
+    # {"path", "study", "reason"}, as a skipped item is
     notes: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -45,5 +45,5 @@ class IndexSummary:
                 "stages": {k: round(v, 2) for k, v in self.stages.items()},
                 "published": self.published, "interrupted": self.interrupted,
                 "source": self.source, "measured": self.measured,
-                "measure_failed": self.measure_failed, "reading_notes": len(self.notes),
-                "reading_note_items": self.notes}
+                "measure_failed": self.measure_failed, "views_left_out": len(self.notes),
+                "views_left_out_items": self.notes}

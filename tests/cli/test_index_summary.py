@@ -83,7 +83,7 @@ def test_a_deidentified_runs_report_and_log_name_no_real_uid(
                    error=f"none of the 1 studies the PACS listed could be brought ({reason})",
                    skipped_items=[{"path": f"pacs/studies/{real}", "study": "2.118295",
                                    "reason": reason}])
-    summary["reading_note_items"] = [{
+    summary["views_left_out_items"] = [{
         "path": "/archive/DOE_JANE", "study": "2.118295",
         "reason": "3ch_cine: /archive/DOE_JANE/CINE/MR.30.dcm: pixel data cannot be decoded"}]
     kept = str(withheld(summary))

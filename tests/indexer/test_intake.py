@@ -92,3 +92,14 @@ def test_jobs_say_what_each_study_needs_and_a_failed_measure_only_study_stays_in
                                        "reason": "no short-axis cine"}]
     # judged where the clips were (a Ray node): usable although none came back
     assert intake.done(Prepared(first.study_instance_uid, None, {}), usable=True)
+
+
+def test_only_notes_that_name_a_view_are_views_left_out() -> None:
+    from indexer.prepare import views_left_out
+
+    assert views_left_out([
+        "3ch_cine: CINE/MR.30.dcm: pixel data cannot be decoded",
+        "ACDC NIfTI: no orientation; slices in file order (base first)",
+        "sax_cine: SAX/1.dcm: pixel data cannot be decoded"]) == [
+        "3ch_cine: CINE/MR.30.dcm: pixel data cannot be decoded",
+        "sax_cine: SAX/1.dcm: pixel data cannot be decoded"]

@@ -118,8 +118,8 @@ def test_a_view_left_out_of_an_indexed_study_is_in_the_runs_summary(
     data = tmp_path / "data"
     summary = run_index(copy, DataLayout(data), embedder, Generations(data / "index"),
                         IndexOptions(workers=1)).as_dict()
-    notes = [n for n in summary["reading_note_items"] if n["study"] == study.study_instance_uid]
-    assert summary["reading_notes"] >= 1 and notes
+    notes = [n for n in summary["views_left_out_items"] if n["study"] == study.study_instance_uid]
+    assert summary["views_left_out"] >= 1 and notes
     assert notes[0]["reason"].startswith("4ch_cine: ") and "cannot be decoded" in \
         notes[0]["reason"]
     assert any("4ch_cine: " in r.getMessage() for r in caplog.records)
