@@ -7,6 +7,7 @@ Sign-in is required whenever the server listens on anything but loopback; on 127
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any
@@ -90,6 +91,9 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
                                 workers=workers, **options)
         console.print(f"serving on http://{host}:{port} with {workers} processes (Ctrl-C "
                       f"stops; each loads the model first); {access}")
+        # the supervisor says at INFO that a worker died and was replaced (killed for
+        # memory, a crash): at the workers' WARNING it left no line at all
+        logging.getLogger("uvicorn.error").setLevel(logging.INFO)
         Multiprocess(config, sockets=[sock]).run()
         return
     with console.status("loading the model"):
