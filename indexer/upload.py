@@ -302,8 +302,12 @@ def keep_for_indexing(folder: Path, study_instance_uid: str, archive: Path) -> P
     partial = target.parent / f"{name}.partial"
     earlier = target.parent / f"{name}.earlier"
     # one keep at a time, in every server process: two of one study removed each other's copy
-    with held(target.parent):
-        _replace(folder, target, partial, earlier, archive)
+    try:
+        with held(target.parent):
+            _replace(folder, target, partial, earlier, archive)
+    except OSError as error:  # a read-only archive: the lock's folder cannot be made
+        raise UploadError(f"cannot keep the study in {archive}: "
+                          f"{error.strerror or error}") from None
     return target
 
 

@@ -31,3 +31,28 @@ def test_a_second_holder_waits_for_the_first(tmp_path: Path) -> None:
         thread.join(10)
     assert order == ["first out", "second in"]
     assert (tmp_path / "lock").is_dir() and not list((tmp_path / "lock").iterdir())
+
+
+def test_a_wait_longer_than_asked_is_lock_busy(tmp_path: Path) -> None:
+    import pytest
+
+    from cmr_search.locks import LockBusyError
+
+    with held(tmp_path / "lock"):
+        started = time.monotonic()
+        with pytest.raises(LockBusyError), held(tmp_path / "lock", timeout_s=0.2):
+            pass
+        assert 0.2 <= time.monotonic() - started < 2.0
+
+
+def test_a_folder_that_cannot_be_made_runs_unlocked_only_when_optional(
+        tmp_path: Path) -> None:
+    import pytest
+
+    (tmp_path / "file").write_text("not a folder")
+    ran = []
+    with held(tmp_path / "file" / "lock", optional=True):
+        ran.append(True)
+    assert ran == [True]
+    with pytest.raises(OSError), held(tmp_path / "file" / "lock"):
+        pass

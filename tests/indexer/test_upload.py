@@ -149,6 +149,16 @@ def test_keeps_of_one_study_from_two_server_processes_take_turns(tmp_path: Path)
     assert len(list(kept.rglob("*.dcm"))) == 20
 
 
+def test_an_archive_where_nothing_can_be_made_is_one_line(tmp_path: Path) -> None:
+    """A read-only archive gave a bare OSError (a 500) once the keep took a lock there."""
+    from indexer.upload import keep_for_indexing
+
+    (tmp_path / "study").mkdir()
+    (tmp_path / "archive").write_text("a file where the archive should be")
+    with pytest.raises(UploadError, match="cannot keep the study in"):
+        keep_for_indexing(tmp_path / "study", "1.2.3", tmp_path / "archive")
+
+
 @pytest.mark.parametrize("uid", ["..", " ", "", "ABC\\..", "1.2/3", "." * 3,
                                  "1.2.partial"])  # another study's staging folder
 def test_a_study_whose_uid_is_no_folder_name_is_not_kept(tmp_path: Path, uid: str) -> None:

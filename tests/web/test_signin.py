@@ -69,6 +69,26 @@ def test_guesses_sent_at_once_are_throttled_as_guesses_in_a_row(secured: Secured
     assert answers.count(401) == 5 and answers.count(429) == 19
 
 
+def test_one_address_waiting_for_its_turn_holds_up_no_other(secured: Secured,
+                                                             tmp_path: Path) -> None:
+    """One lock for every sign-in let a flood of wrong passwords from one address stall
+    everyone's: attempts take turns per address."""
+    import hashlib
+
+    from cmr_search.locks import held
+
+    def lock_of(address: str) -> Path:
+        stripe = hashlib.sha256(address.encode()).hexdigest()[:2]
+        return tmp_path / "locks" / f"sign-in-{stripe}"
+
+    assert lock_of("testclient") != lock_of("10.1.2.3")
+    elsewhere = TestClient(secured.app, client=("10.1.2.3", 50000))
+    with held(lock_of("testclient")):  # an attempt from this address under way
+        started = time.monotonic()
+        assert _sign_in(elsewhere, "curator", "curator password!").status_code == 303
+        assert time.monotonic() - started < 5
+
+
 def test_password_guessing_is_throttled_per_account_and_address(secured: Secured) -> None:
     """40 wrong passwords in 7 s were all answered, and the right one straight after let the
     guesser in."""
