@@ -170,12 +170,14 @@ class StudyPayload(BaseModel):
     report_severity: dict[Finding, Severity] = Field(default_factory=dict)
     report_sentences: dict[Finding, str] = Field(default_factory=dict)
     report_diagnoses: list[Diagnosis] = Field(default_factory=list)
-    report_labeler: str = Field("", description="the version of the report labeler that made "
-                                "the report_ labels (they are made again when it changes)")
+    report_version: str = Field("", description="the version of the code that read the "
+                                "report (the labeler; the scrubber, de-identified): the "
+                                "report_ labels are made again when it changes")
     image_scores: dict[Finding, float] = Field(default_factory=dict)
     image_findings: list[Finding] = Field(default_factory=list)
-    point_version: str | None = Field(None, description="fingerprint:calibration of a point "
-                                      "on a Qdrant server, to upsert only what changed")
+    point_version: str | None = Field(None, description="fingerprint:calibration:"
+                                      "segmentation model:report version of a point on a "
+                                      "Qdrant server, to upsert only what changed")
     # the measure stage: numbers from the segmented short-axis cine, and their QC
     measurement_status: MeasurementStatus = MeasurementStatus.MISSING
     measurement_error: str = ""

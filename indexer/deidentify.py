@@ -173,6 +173,7 @@ _PHONE = re.compile(
 
 
 _OLD = r"(?:9\d|1[0-4]\d)"  # 90 to 149 years
+_SPANS = r"days?|d|weeks?|wks?|w|months?|mo|hours?|hrs?|h|minutes?|mins?|min|seconds?|s"
 
 
 def _phone(match: re.Match[str]) -> str:
@@ -195,12 +196,18 @@ _FREE_TEXT: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
     # a label, then a code holding a digit ("Idiopathic", "Dobutamine", "accumulation" stay)
     (re.compile(r"\b(?:mrn|nhs|ssn|id|acc(?:ession)?|dob|d\.o\.b)\b\.?\s*(?:no\.?|number|#)?"
                 r"\s*[:#]?\s*(?=[A-Z-]*\d)[A-Z0-9][A-Z0-9/-]{3,}\b", re.I), "[id]"),
-    # an age over 89 identifies (HIPAA Safe Harbor keeps "90 or over" only), as the header's
-    # PatientAge does (`_age`): "aged 93", "a 93-year-old", "93 y/o", "93-jährige"
-    (re.compile(rf"\b(?P<lead>aged?\s*:?\s*){_OLD}\b(?!\s*(?:%|ms|ml|mm|g\b|bpm))", re.I),
-     lambda m: f"{m.group('lead')}[90 or over]"),
-    (re.compile(rf"\b{_OLD}\s*-?\s*(?:years?|yrs?|y\.?\s?o\.?|y/o|jahre|jährig\w*|ans"
-                rf"|años|anni|jaar)(?:[\s-]+old)?(?!\w)", re.I), "[age 90 or over]"),
+    # an age over 89 identifies (HIPAA Safe Harbor keeps "over 89" only), as the header's
+    # PatientAge does (`_age`): "aged 93", "at the age of 93", "a 93-year-old", "93 y/o",
+    # "93M", "93-jährige"; not "aged 90 days", "for 93 years", "LVEF 93 %". The placeholders
+    # match no rule: a text scrubbed twice (a handout of a de-identified index) stays as once
+    (re.compile(rf"\b(?P<lead>(?:aged?|age\s+of|alter|âge|edad|età|leeftijd)\s*[:=]?\s*)"
+                rf"{_OLD}(?:\s*(?:years?|yrs?|y)\b)?(?!\s*(?:%|ms|ml|mm|g|bpm|{_SPANS})\b)"
+                r"(?![\w.,]\d)", re.I), lambda m: f"{m.group('lead')}[over 89]"),
+    (re.compile(rf"\b{_OLD}\s*-?\s*(?:(?:years?|yrs?)(?:[\s-]+old|\s+of\s+age)|y\.?\s?o\b\.?"
+                r"|y/o|jahre\s+alt|jährig\w*|jarige|jaar\s+oud|ans|años|anni)(?!\w)", re.I),
+     "[age over 89]"),
+    (re.compile(rf"(?<![\w.,]){_OLD}\s?(?P<sex>[MF])\b(?![.,]?\d)"),  # "93M", "93 F"
+     lambda m: f"[age over 89] {m.group('sex')}"),
     (_PHONE, _phone),  # before long numbers: "0228 1234567" is no "0228 [id]"
     (re.compile(r"\b[A-Z]{0,3}\d{6,}\b|\b[A-Z]+\d{5,}[A-Z0-9]*\b"), "[id]"),
     (re.compile(rf"{_TITLES}(?:[{_UPPER}]\.\s*)*{_PARTICLE}{_NOT_CLINICAL}{_NAME}"

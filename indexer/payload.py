@@ -6,6 +6,7 @@ import functools
 import hashlib
 import hmac
 import inspect
+import logging
 import os
 import re
 from collections.abc import Iterator
@@ -15,6 +16,8 @@ from typing import Any
 from catalog import ReportStatus, StudyPayload
 from cmr_search import vocab
 from cmrclip.clips import StudyClips
+from indexer import deidentify
+from indexer.deidentify import scrub_free_text
 from indexer.records import EmbeddingRecord, RecordStore
 from reader import labeler, sides
 from reader.labeler import Mention, label_diagnoses, label_findings
@@ -22,6 +25,7 @@ from reader.nifti import AcdcStudy
 from reader.reports import StudyReport
 from reader.scan import Study
 
+logger = logging.getLogger(__name__)
 _VENDORS = (("siemens", "siemens"), ("philips", "philips"), ("ge ", "ge"), ("general electric",
             "ge"), ("ge medical", "ge"), ("canon", "canon"), ("toshiba", "canon"))
 _AGE = re.compile(r"^(\d{1,3})([DWMY])$")
@@ -88,11 +92,12 @@ def patient_key(patient_id: str, study_instance_uid: str, secret: str) -> str:
 
 
 @functools.cache
-def labeler_version() -> str:
-    """A digest of the report labeler's code: labels an earlier version made are made again
-    from the stored report text (`relabel_stale`), not kept until a `--rebuild`."""
+def report_version() -> str:
+    """A digest of the code that reads a stored report: the labeler, and the scrubber a
+    de-identified index's reports went through. Reports an earlier version read are read
+    again (`relabel_stale`), not kept as they were until a `--rebuild`."""
     h = hashlib.sha256()
-    for module in (labeler, sides, vocab):
+    for module in (labeler, sides, vocab, deidentify):
         h.update(Path(inspect.getfile(module)).read_bytes())
     return h.hexdigest()[:12]
 
@@ -107,19 +112,35 @@ def report_fields(report: StudyReport | None) -> dict[str, Any]:
             **_labels(report.impression, report.text)}
 
 
-def relabel_stale(records: RecordStore, members: dict[str, str]
+def relabel_stale(records: RecordStore, members: dict[str, str], deidentified: bool
                   ) -> Iterator[EmbeddingRecord]:
-    """The `members` records (uid -> fingerprint), those whose report labels an earlier
-    labeler made labelled again and written back (once: the next run finds them current).
-    About 2 ms a report, and the embeddings are kept: no re-embedding, no re-measuring."""
-    version = labeler_version()
+    """The `members` records (uid -> fingerprint), those whose report an earlier version
+    read read again and written back (once: the next run finds them current): labelled by
+    this labeler and, in a de-identified index, scrubbed by this scrubber's rules too (an age
+    over 89 an earlier one kept). About 2 ms a report; the embeddings are kept: no
+    re-embedding, no re-measuring."""
+    version = report_version()
     for record in records.all(members):
         payload = record.payload
-        if payload.has_report and payload.report_labeler != version:
-            fields = payload.model_dump() | _labels(payload.impression, payload.report)
-            record.payload = StudyPayload.model_validate(fields)
-            records.put(record)
+        if payload.has_report and payload.report_version != version:
+            try:
+                record.payload = _read_again(payload, deidentified)
+            except Exception as error:  # noqa: BLE001  (one report must not stop every publish)
+                # the type only: a validation error's message quotes the report
+                logger.warning("study %s: its report could not be read again (%s); its "
+                               "earlier labels are kept", record.study_instance_uid,
+                               type(error).__name__)
+            else:
+                records.put(record)
         yield record
+
+
+def _read_again(payload: StudyPayload, deidentified: bool) -> StudyPayload:
+    impression, text = payload.impression, payload.report
+    if deidentified:  # the scrubbed text scrubbed again: the rules are idempotent
+        impression, text = scrub_free_text(impression), scrub_free_text(text)
+    fields = payload.model_dump() | {"impression": impression, "report": text}
+    return StudyPayload.model_validate(fields | _labels(impression, text))
 
 
 def _labels(impression: str, text: str) -> dict[str, Any]:
@@ -131,7 +152,7 @@ def _labels(impression: str, text: str) -> dict[str, Any]:
         return sorted(f.value for f, label in labels.items() if label.mention is mention)
 
     return {
-        "report_labeler": labeler_version(),
+        "report_version": report_version(),
         "report_findings": having(Mention.POSITIVE),
         "report_uncertain": having(Mention.UNCERTAIN),
         "report_negated": having(Mention.NEGATIVE),

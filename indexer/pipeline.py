@@ -331,7 +331,8 @@ def _publish(encoder: StudyEncoder, target: GenerationTarget | ServerStore,
     if options.rebuild and (others := len(on_disk.keys() - fingerprints.keys())):
         logger.warning("--rebuild: %d studies indexed from other folders are left out of the "
                        "new index (index those folders again to keep them)", others)
-    calibration = calibrate(relabel_stale(records, members))  # stale labels made again
+    # reports an earlier labeler (or scrubber) read are read again: their labels calibrate
+    calibration = calibrate(relabel_stale(records, members, options.deidentifier is not None))
     _add(summary.stages, "calibrate", stage)
     stage = time.perf_counter()
     done = 0

@@ -26,7 +26,7 @@ from catalog import (
     store_schema,
 )
 from catalog.identity import REBUILD_HINT
-from indexer.payload import labeler_version
+from indexer.payload import report_version
 from indexer.points import Platt, calibration_digest, to_point
 from indexer.records import EmbeddingRecord, MeasurementRecord, MeasurementStore
 from vectorstore import GenerationTarget, StoreError, VectorStore
@@ -45,7 +45,7 @@ def content_digest(fingerprints: dict[str, str], calibration: dict[str, Platt],
     """What a generation holds: the studies, the calibration, the report labeler's version,
     and which measurements (`measured`: the segmentation model and the studies it measured)."""
     h = hashlib.sha256(calibration_digest(calibration).encode())
-    h.update(labeler_version().encode())
+    h.update(report_version().encode())
     h.update(measured.encode())
     for uid, fingerprint in sorted(fingerprints.items()):
         h.update(f"{uid}:{fingerprint}\n".encode())
@@ -290,7 +290,7 @@ def _upsert_changed(store: ServerStore, records: Iterable[EmbeddingRecord],
     # the whole name: its last part is the measurement version, which changes the records
     def version_of(uid: str, fp: str) -> str:
         model = measured.model if measured is not None and measured.holds(uid, fp) else "-"
-        return f"{fp}:{calibration_digest(calibration)}:{model}:{labeler_version()}"
+        return f"{fp}:{calibration_digest(calibration)}:{model}:{report_version()}"
 
     uid_key, version_key = PayloadField.STUDY_INSTANCE_UID, PayloadField.POINT_VERSION
     stored = {h.payload.get(uid_key): h.payload.get(version_key)

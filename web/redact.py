@@ -14,7 +14,7 @@ from catalog import PayloadField, without_paths
 from cmr_search.settings import Settings
 from search import Result, SearchResponse, StudyDetail
 
-INTERNAL = ("fingerprint", "point_version", "report_labeler")
+INTERNAL = ("fingerprint", "point_version", "report_version")
 IDENTIFIERS = ("accession_number", "archive_path")
 REPORT_TEXT = ("impression", "report", "report_sentences")
 

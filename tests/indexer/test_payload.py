@@ -3,11 +3,17 @@ lists (a short-axis series that could not be decoded was still scored as seen)."
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from catalog import StudyPayload
 from cmr_search.vocab import CINE_SLOTS, LAX_VIEWS, SAX_SLOTS, View
 from cmrclip.clips import ClipSpec, empty_clips
 from indexer.payload import study_payload
 from indexer.points import seen_scores
-from indexer.records import EmbeddingRecord
+from indexer.records import EmbeddingRecord, RecordStore
 from reader.scan import ScanResult
 
 
@@ -37,3 +43,45 @@ def test_a_short_axis_series_that_cannot_be_decoded_is_not_a_view_nor_scored(
     clips.cine_present[CINE_SLOTS.index(SAX_SLOTS[1])] = True
     read = study_payload(study, "f" * 32, {}, clips, "secret")
     assert View.SAX_CINE in read.views and read.frame_interval_ms == 40.0
+
+
+def _stored(tmp_path: Path, text: str) -> RecordStore:
+    """A record store holding one study whose report an earlier version ("0ld") read."""
+    records = RecordStore(tmp_path, "model")
+    payload = StudyPayload(study_instance_uid="2.25.1", fingerprint="f" * 32, has_report=True,
+                           impression=text, report=text, report_version="0ld")
+    records.put(EmbeddingRecord("2.25.1", "f" * 32, {"study": np.full(4, 0.5, np.float32)},
+                                payload))
+    return records
+
+
+def test_a_de_identified_report_is_scrubbed_by_the_new_rules_when_read_again(
+        tmp_path: Path) -> None:
+    """A scrubber's new rule (ages over 89) reached only studies indexed after it."""
+    from indexer.payload import relabel_stale, report_version
+
+    text = "IMPRESSION: A 93-year-old with dilated LV."
+    (kept,) = relabel_stale(_stored(tmp_path, text), {"2.25.1": "f" * 32}, deidentified=True)
+    assert kept.payload.report == "IMPRESSION: A [age over 89] with dilated LV."
+    assert "lv_dilation" in kept.payload.report_findings
+    assert kept.payload.report_version == report_version()
+    again = _stored(tmp_path / "identified", text)  # an identified index keeps them as written
+    (kept,) = relabel_stale(again, {"2.25.1": "f" * 32}, deidentified=False)
+    assert kept.payload.report == text and kept.payload.report_version == report_version()
+
+
+def test_a_report_that_cannot_be_read_again_keeps_its_labels(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """One report the new labeler fails on stopped every publish from then on."""
+    import indexer.payload
+    from indexer.payload import relabel_stale
+
+    def broken(impression: str, text: str) -> dict[str, object]:
+        raise ValueError(f"cannot read {text}")
+
+    monkeypatch.setattr(indexer.payload, "_labels", broken)
+    records = _stored(tmp_path, "IMPRESSION: DOE JANE has a dilated LV.")
+    (kept,) = relabel_stale(records, {"2.25.1": "f" * 32}, deidentified=False)
+    assert kept.payload.report_version == "0ld"
+    assert "could not be read again (ValueError)" in caplog.text and "DOE" not in caplog.text

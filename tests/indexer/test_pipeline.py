@@ -20,7 +20,7 @@ from fakes.server import memory_server
 from catalog import IMPRESSION, STUDY, IndexMismatchError, StudyPayload, check_compatible, point_id
 from cmr_search.layout import DataLayout
 from indexer.embed import encoder_identity
-from indexer.payload import labeler_version
+from indexer.payload import report_version
 from indexer.pipeline import IndexOptions, run_index
 from indexer.records import RecordStore
 from indexer.summary import IndexSummary
@@ -169,16 +169,16 @@ def test_labels_an_earlier_labeler_made_are_made_again_without_re_embedding(
 
     # an index whose labeler ("0ld") found nothing in that report
     for module in ("indexer.payload", "indexer.publish"):
-        monkeypatch.setattr(f"{module}.labeler_version", lambda: "0ld")
+        monkeypatch.setattr(f"{module}.report_version", lambda: "0ld")
     record.payload = record.payload.model_copy(update={
-        "report_labeler": "0ld", "report_findings": [], "report_diagnoses": []})
+        "report_version": "0ld", "report_findings": [], "report_diagnoses": []})
     records.put(record)
     assert index().published["changed"] is True and findings_published() == []
     monkeypatch.undo()  # this labeler
     again = index()
     assert again.indexed == 0 and again.published["changed"] is True
     fixed = records.get(record.study_instance_uid, record.fingerprint).payload
-    assert fixed.model_dump() == made_now and fixed.report_labeler == labeler_version()
+    assert fixed.model_dump() == made_now and fixed.report_version == report_version()
     assert findings_published() == made_now["report_findings"] != []
     assert index().published["changed"] is False
 
