@@ -92,6 +92,7 @@ def withheld(result: dict[str, Any]) -> dict[str, Any]:
     terminal, the operator's, shows them."""
     from catalog import without_paths
     from indexer.deidentify import without_uids
+    from indexer.prepare import note_without_file
 
     def hidden(item: dict[str, str]) -> dict[str, str]:
         where = f"study {item['study']}" if "study" in item else "a file of the archive"
@@ -103,7 +104,8 @@ def withheld(result: dict[str, Any]) -> dict[str, Any]:
     for reason, count in result["skipped_by_reason"].items():
         by_reason[without_uids(reason)] = by_reason.get(without_uids(reason), 0) + count
     return {**result, "skipped_items": [hidden(i) for i in result["skipped_items"]],
-            "views_left_out_items": [hidden(i) for i in result.get("views_left_out_items", [])],
+            "views_left_out_items": [{**hidden(i), "reason": note_without_file(i["reason"])}
+                                     for i in result.get("views_left_out_items", [])],
             "skipped_by_reason": by_reason,
             **({"error": without_uids(result["error"])} if "error" in result else {})}
 

@@ -15,8 +15,7 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from catalog import without_paths
-from indexer.prepare import Job, Prepared
+from indexer.prepare import Job, Prepared, note_without_file
 from indexer.sources import Candidate, Indexable, StudySource, Unavailable
 from reader.scan import Study
 
@@ -96,7 +95,7 @@ class Intake:
         cine): said as a skip is, not only on the study page."""
         self.summary.notes.append({"path": self.where[key], "study": key, "reason": note})
         if self.options.deidentifier:  # the pseudonym, and no file of the archive
-            logger.warning("study %s: %s", key, without_paths(note))
+            logger.warning("study %s: %s", key, note_without_file(note))
         else:
             logger.warning("%s: %s", self.where[key], note)
 

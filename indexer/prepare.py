@@ -50,11 +50,11 @@ class Prepared:
     error: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     embed: bool = True
-    measured: str = ""
+    measured: str = ""  # "", "measured" or "failed"
     # the views reading left out ("3ch_cine: ... cannot be decoded"), for the run's summary
     # (kept when the clips stay in a cluster); what it assumed (an ACDC folder's slice order)
     # is on the study page only
-    notes: list[str] = field(default_factory=list)  # "", "measured" or "failed"
+    notes: list[str] = field(default_factory=list)
 
     @property
     def usable(self) -> bool:
@@ -69,6 +69,14 @@ def _measure(job: Job, stacks: StudyStacks, preprocess: Preprocess, layout: Data
     MeasurementStore(layout.measurements, model.key).put(record)
     timings["measure"] = timings.get("measure", 0.0) + time.perf_counter() - started
     return record.status
+
+
+def note_without_file(note: str) -> str:
+    """A note as a de-identified run may keep it: the view and why, not the file
+    ("3ch_cine: pixel data cannot be decoded"; a folder inside a study may be named after its
+    patient)."""
+    view, _, rest = note.partition(": ")
+    return f"{view}: {rest.rpartition(': ')[2]}"
 
 
 def views_left_out(notes: list[str]) -> list[str]:

@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.routing import Match
+from starlette.routing import Match, Mount
 
 from accounts import ApiTokens, OidcConfig, OidcProvider, Users
 from catalog import INDEX_VERSION, measurement_warnings, mismatch
@@ -242,8 +242,10 @@ def _allowed(app: FastAPI, path: str) -> list[str]:
     for method in _METHODS:
         scope = {"type": "http", "path": path, "method": method, "root_path": "",
                  "headers": [], "query_string": b""}
-        if any(route.matches(scope)[0] is Match.FULL for route in app.router.routes):
-            methods.add(method)
+        for route in app.router.routes:
+            if route.matches(scope)[0] is Match.FULL:
+                # a mount (/static) takes any method to its files, which answer GET only
+                methods.add("GET" if isinstance(route, Mount) else method)
     if "GET" in methods:
         methods.add("HEAD")
     return sorted(methods)

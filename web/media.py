@@ -7,10 +7,12 @@ come from the clip cache the indexer wrote (the model's 96 px crops).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,7 @@ PREVIEW_SLOTS = tuple(k.value for k in PreviewKind)
 SAX_SLICES = tuple(s.value for s in SAX_SLOTS)
 # a DICOM UID (digits and dots; a trailing or doubled dot as some exports write them, which
 # the index takes), or a test's name: never '.', '..' or a path
+_SETTLED_S = 600  # a strip's other version is removed once this old: none is still sent
 SAFE_NAME = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]*(\.[0-9A-Za-z_-]*)*$")
 
 
@@ -157,9 +160,14 @@ def _write_once(target: Path, image: Image.Image, slot: str) -> None:
         os.replace(name, target)
     finally:
         Path(name).unlink(missing_ok=True)
-    for old in [*target.parent.glob(f"{slot}-*.png"), target.parent / f"{slot}.png"]:
-        if old != target:
-            old.unlink(missing_ok=True)
+    # what a request may be sending right now stays a while; a partial a killed process
+    # left behind goes too
+    settled = time.time() - _SETTLED_S
+    for old in [*target.parent.glob(f"{slot}-*.png"), target.parent / f"{slot}.png",
+                *target.parent.glob(".*.partial.png")]:
+        with contextlib.suppress(OSError):
+            if old != target and old.stat().st_mtime < settled:
+                old.unlink()
 
 
 def _files(request: Request, name: str) -> StaticFiles:

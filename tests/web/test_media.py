@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -141,6 +143,8 @@ def test_a_cine_strip_is_drawn_again_for_a_re_indexed_study(client: TestClient,
     _sax_clips(client, tmp_path, "1.1", 0.25)
     first = client.get("/media/sprite/1.1/sax_mid.png")
     assert first.status_code == 200
+    (drawn,) = (tmp_path / "sprites" / "1.1").iterdir()
+    os.utime(drawn, (time.time() - 3600, time.time() - 3600))  # no longer being sent
     _sax_clips(client, tmp_path, "1.1", 0.75)
     _new_fingerprint(client, "1.1", "f" * 32)
     second = client.get("/media/sprite/1.1/sax_mid.png")

@@ -193,7 +193,7 @@ def test_one_value_given_twice_is_refused(client: TestClient, path: str) -> None
     ("POST", "/study/1.1", "GET, HEAD"), ("OPTIONS", "/compare?a=1.1&b=2.1", "GET, HEAD"),
     ("DELETE", "/media/sprite/1.1/sax.png", "GET, HEAD"),
     ("PUT", "/media/previews/00/x.webp", "GET, HEAD"),
-    ("PATCH", "/api/v1/search", "GET, HEAD, POST"),
+    ("PATCH", "/api/v1/search", "GET, HEAD, POST"), ("POST", "/static/app.js", "GET, HEAD"),
 ])
 def test_a_405_names_the_methods_the_path_answers(client: TestClient, method: str, path: str,
                                                   allow: str) -> None:
