@@ -163,7 +163,10 @@ def create_app(settings: Settings, store: VectorStore | None = None,
     `engine` and `encoder` when given (tests), else loaded from the checkpoint on first use."""
     ignore_pydicom_warnings()  # the app's entry point: uploads read odd files too
     quiet_nibabel_header_fixes()
+    # no slash redirects: theirs go to whatever Host the request names ("/media/previews"
+    # sent a signed-out visitor to http://evil.example/media/previews/)
     app = FastAPI(title="cmr-search", version="0.1.0", docs_url=None, redoc_url=None,
+                  redirect_slashes=False,
                   description="Case-retrieval search for cardiac MRI archives. Send a personal "
                   "API token or the identity provider's access token as `Authorization: "
                   "Bearer ...`.")

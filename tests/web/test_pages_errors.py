@@ -200,3 +200,10 @@ def test_a_405_names_the_methods_the_path_answers(client: TestClient, method: st
     """Media routes said `Allow:` (empty), pages sent none: they are not in the schema."""
     answer = client.request(method, path)
     assert answer.status_code == 405 and answer.headers["allow"] == allow
+
+
+def test_no_redirect_goes_to_the_host_a_request_names(client: TestClient) -> None:
+    """A slash redirect took the request's Host header: a link to another site."""
+    for path in ("/media/previews", "/teaching/", "/admin/users/"):
+        answer = client.get(path, headers={"host": "evil.example"}, follow_redirects=False)
+        assert "evil.example" not in answer.headers.get("location", ""), path
