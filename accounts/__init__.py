@@ -9,11 +9,18 @@ OpenID Connect sign-in and bearer tokens.
 from accounts.oidc import Authorization, OidcConfig, OidcError, OidcProvider, role_from_claims
 from accounts.passwords import PasswordError
 from accounts.roles import Principal, Role, Via
-from accounts.tokens import AlreadyRevoked, ApiTokens, TokenInfo, token_id_of
+from accounts.tokens import (
+    PROVIDER_SIGN_IN_DAYS,
+    AlreadyRevoked,
+    ApiTokens,
+    TokenInfo,
+    token_id_of,
+)
 from accounts.users import Account, AccountError, Users, check_name, parse_role
 
 __all__ = [
-    "Account", "AccountError", "AlreadyRevoked", "ApiTokens", "Authorization", "OidcConfig",
-    "OidcError", "OidcProvider", "PasswordError", "Principal", "Role", "TokenInfo", "Users",
-    "Via", "check_name", "parse_role", "role_from_claims", "token_id_of",
+    "PROVIDER_SIGN_IN_DAYS", "Account", "AccountError", "AlreadyRevoked", "ApiTokens",
+    "Authorization", "OidcConfig", "OidcError", "OidcProvider", "PasswordError", "Principal",
+    "Role", "TokenInfo", "Users", "Via", "check_name", "parse_role", "role_from_claims",
+    "token_id_of",
 ]

@@ -23,6 +23,10 @@ from db.tables import ApiToken, User
 
 PREFIX = "cmrs_"
 MAX_DAYS = 366
+# a token of an identity provider's account works while its person signs in there: the
+# provider is where leaving staff are switched off, and a token of one who left (who never
+# signs in here again, so no role is withdrawn here either) worked until it expired
+PROVIDER_SIGN_IN_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,13 @@ def token_id_of(token: str) -> str | None:
     if parts is None or not parts[0].isalnum() or len(parts[0]) > 32:
         return None
     return parts[0]
+
+
+def _lapsed(user: User, now: datetime) -> bool:
+    """An identity provider's account that has not signed in through it lately."""
+    return user.oidc_subject is not None and (
+        user.last_sign_in is None
+        or now - user.last_sign_in > timedelta(days=PROVIDER_SIGN_IN_DAYS))
 
 
 def _info(row: ApiToken, user: str) -> TokenInfo:
@@ -103,7 +114,8 @@ class ApiTokens:
             return _info(row, user.name), f"{PREFIX}{token_id}_{secret}"
 
     def principal(self, token: str) -> Principal | None:
-        """Who a token acts for; None when unknown, wrong, revoked, expired or disabled."""
+        """Who a token acts for; None when unknown, wrong, revoked, expired or disabled, or
+        its account is the identity provider's and has not signed in there lately."""
         key = _hash(token)
         with self._lock:
             if key in self._checked:
@@ -130,7 +142,7 @@ class ApiTokens:
             row, user = found
             now = datetime.now(UTC)
             if not hmac.compare_digest(row.secret_hash, _hash(parts[1])) or row.revoked \
-                    or row.expires <= now or user.disabled:
+                    or row.expires <= now or user.disabled or _lapsed(user, now):
                 return None
             if row.last_used is None or now - row.last_used > timedelta(minutes=1):
                 row.last_used = now  # not on every request: one write a minute at most

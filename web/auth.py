@@ -21,6 +21,7 @@ from cachetools import TTLCache
 from fastapi import Request
 
 from accounts import (
+    PROVIDER_SIGN_IN_DAYS,
     AccountError,
     OidcError,
     OidcProvider,
@@ -59,7 +60,9 @@ def _bearer(request: Request, header: str) -> Principal:
         if principal is None:  # its id (not secret) ties the attempt to an account
             token_id = token_id_of(token)
             raise SignInRequired(f"the API token{' ' + token_id if token_id else ''} is "
-                                 "unknown, revoked or expired")
+                                 "unknown, revoked or expired (an identity provider's "
+                                 f"account: sign in there at least every "
+                                 f"{PROVIDER_SIGN_IN_DAYS} days)")
         return principal  # type: ignore[no-any-return]
     provider: OidcProvider | None = state.oidc
     if provider is None:

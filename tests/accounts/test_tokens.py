@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from accounts import AccountError, ApiTokens, Role, Users, Via
+from accounts import PROVIDER_SIGN_IN_DAYS, AccountError, ApiTokens, Role, Users, Via
 from db import Database
-from db.tables import ApiToken
+from db.tables import ApiToken, User
 
 
 def test_a_token_acts_for_its_user_until_revoked(database: Database) -> None:
@@ -35,6 +35,28 @@ def test_an_expired_token_is_refused(database: Database) -> None:
     with database.session() as session:
         session.execute(update(ApiToken).values(expires=datetime.now(UTC) - timedelta(1)))
     assert tokens.principal(token) is None
+
+
+def test_a_provider_accounts_token_lapses_when_it_stops_signing_in_there(
+        database: Database) -> None:
+    """A token of someone who left (switched off at the identity provider, never signing in
+    here again) worked until it expired, with the role they had."""
+    users = Users(database)
+    users.from_provider("sub-1", "carol", Role.CLINICIAN, None)  # a sign-in at the provider
+    tokens = ApiTokens(database, cache_seconds=0)
+    _, token = tokens.create("carol", "nightly export", days=300)
+    assert tokens.principal(token) is not None
+    with database.session() as session:
+        session.execute(update(User).values(
+            last_sign_in=datetime.now(UTC) - timedelta(days=PROVIDER_SIGN_IN_DAYS + 1)))
+    assert tokens.principal(token) is None
+    users.from_provider("sub-1", "carol", Role.CLINICIAN, None)  # signs in again
+    assert tokens.principal(token) is not None
+    users.add("dave", Role.VIEWER)  # a local account's token is not the provider's to end
+    _, local = tokens.create("dave", "script", days=300)
+    with database.session() as session:
+        session.execute(update(User).values(last_sign_in=None))
+    assert tokens.principal(local) is not None and tokens.principal(token) is None
 
 
 @pytest.mark.parametrize(("name", "days", "message"), [
