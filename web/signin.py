@@ -154,6 +154,9 @@ def oidc_callback(request: Request, code: Annotated[str, Query(max_length=4000)]
     if provider is None or not fresh or not secrets.compare_digest(
             str(pending.get("state", "")), state) or not code:
         reason = error or "the sign-in expired or did not start here; try again"
+        # in the trail too: a refusal at the provider (access_denied) and a forged or replayed
+        # callback left no entry
+        failed_sign_in(request, "-", f"identity provider callback: {reason}")
         return render(request, "error.html", 400, title="Sign-in failed", message=reason)
     try:
         claims = provider.finish(code, redirect_uri(request), pending["verifier"],

@@ -203,6 +203,12 @@ def test_oidc_sign_in_with_pkce(tmp_path: Path, provider: FakeProvider) -> None:
     # the same code cannot be used twice, and a callback that did not start here is refused
     replay = client.get(back.replace("http://testserver", ""))
     assert replay.status_code == 400 and "did not start here" in replay.text
+    refused = client.get("/auth/callback", params={"error": "access_denied"})
+    assert refused.status_code == 400
+    trail = client.app.state.audit.entries(event_id="110114")  # type: ignore[attr-defined]
+    reasons = [e.detail.get("reason", "") for e in trail if e.outcome]
+    assert any("did not start here" in r for r in reasons)  # the replay, in the trail
+    assert "identity provider callback: access_denied" in reasons
 
 
 def test_a_tampered_pkce_verifier_is_refused_by_the_provider(tmp_path: Path,
