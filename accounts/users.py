@@ -120,6 +120,13 @@ class Users:
             row = find_user(session, name)
             return _account(row) if row else None
 
+    def disabled_subject(self, subject: str) -> bool:
+        """Whether the identity provider's person `subject` has an account here that an
+        administrator disabled (told so, not "no role")."""
+        with self.database.session() as session:
+            row = session.scalars(select(User).where(User.oidc_subject == subject)).first()
+            return row is not None and row.disabled
+
     def all(self) -> list[Account]:
         with self.database.session() as session:
             return [_account(r) for r in session.scalars(select(User).order_by(User.name))]

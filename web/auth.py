@@ -73,7 +73,7 @@ def _bearer(request: Request, header: str) -> Principal:
         raise SignInRequired(str(error)) from None
     principal = provider_principal(request, claims, touch=False)
     if principal is None:
-        raise SignInRequired("the identity provider's token names no cmr-search role")
+        raise SignInRequired(f"identity provider's token: {provider_refusal(request, claims)}")
     return Principal(principal.name, principal.role, Via.BEARER, principal.user_id)
 
 
@@ -91,8 +91,20 @@ def provider_principal(request: Request, claims: dict[str, Any],
                user=account, role=given.value, by="identity provider")
 
     principal: Principal | None = request.app.state.users.from_provider(
-        f"{claims['iss']}|{claims['sub']}", name, role, default, touch, from_token, changed)
+        _subject(claims), name, role, default, touch, from_token, changed)
     return principal
+
+
+def _subject(claims: dict[str, Any]) -> str:
+    return f"{claims['iss']}|{claims['sub']}"
+
+
+def provider_refusal(request: Request, claims: dict[str, Any]) -> str:
+    """Why a person the provider vouches for has no account to act as: disabled here, or no
+    role (a disabled account was told it had no role, and asked for one)."""
+    if request.app.state.users.disabled_subject(_subject(claims)):
+        return "the cmr-search account is disabled; ask an administrator"
+    return "the account has no cmr-search role; ask an administrator"
 
 
 def _resolve(request: Request) -> Principal | None:

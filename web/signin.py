@@ -18,6 +18,7 @@ from web.auth import (
     client_address,
     failed_sign_in,
     provider_principal,
+    provider_refusal,
     record,
     require,
     sign_in_name,
@@ -166,9 +167,10 @@ def oidc_callback(request: Request, code: Annotated[str, Query(max_length=4000)]
         return render(request, "error.html", 401, title="Sign-in failed", message=str(failure))
     principal = provider_principal(request, claims)
     if principal is None:
-        failed_sign_in(request, str(claims.get("sub")), "no role")
+        why = provider_refusal(request, claims)
+        failed_sign_in(request, str(claims.get("sub")), why.partition(";")[0])
         return render(request, "error.html", 403, title="No access",
-                      message="Your account has no cmr-search role; ask an administrator.")
+                      message=f"{why[0].upper()}{why[1:]}.")
     return _signed_in(request, principal, pending["next"], "oidc")
 
 

@@ -305,3 +305,20 @@ def test_a_form_sent_after_the_session_ended_goes_to_sign_in(secured: Secured) -
     alerts = secured.app.state.audit.entries(event_id="110113")
     assert any("abc123" in str(e.detail) for e in alerts)
     assert not any("not-the-secret" in str(e.detail) for e in alerts)
+
+
+def test_a_disabled_provider_account_is_told_so_not_no_role(tmp_path: Path,
+                                                            provider: FakeProvider) -> None:
+    """It was told it had no cmr-search role, and asked an administrator for one."""
+    client = _app(tmp_path, provider)
+    token = provider.sign({"sub": "u-5", "preferred_username": "erin", "roles": ["viewer"]})
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/studies/1.1", headers=headers).status_code == 200
+    client.app.state.users.set_disabled("erin", True)  # type: ignore[attr-defined]
+    refused = client.get("/api/v1/studies/1.1", headers=headers)
+    assert refused.status_code == 401 and "account is disabled" in refused.json()["detail"]
+    started = client.get("/auth/oidc", follow_redirects=False)
+    back = provider.authorize(started.headers["location"],
+                              {"sub": "u-5", "preferred_username": "erin", "roles": ["viewer"]})
+    page = client.get(back.replace("http://testserver", ""))
+    assert page.status_code == 403 and "account is disabled" in page.text
