@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -239,7 +240,9 @@ class Users:
 
 
 def _free_name(session: Session, preferred: str) -> str:
-    base = re.sub(r"[^A-Za-z0-9._@-]", "_", preferred)[:70].lstrip("._@-") or "user"
+    # "jürgen.müller" is jurgen.muller, not j_rgen.m_ller (nor "user-2" when nothing is left)
+    ascii_name = unicodedata.normalize("NFKD", preferred).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^A-Za-z0-9._@-]", "_", ascii_name)[:70].lstrip("._@-") or "user"
     name, n = base, 1
     while name.casefold() in RESERVED_NAMES or session.scalars(select(User.id).where(
             func.lower(User.name) == name.lower())).first() is not None:

@@ -69,6 +69,9 @@ def test_people_from_the_provider(database: Database) -> None:
     other = users.from_provider("iss|2", "dr.who", None, Role.VIEWER)
     assert other is not None and other.name == "dr.who-2"  # names never collide
     assert users.from_provider("iss|3", "x", None, None) is None
+    # accents are dropped, not each letter turned into "_"
+    accented = users.from_provider("iss|4", "jürgen.müller@klinik.de", None, Role.VIEWER)
+    assert accented is not None and accented.name == "jurgen.muller@klinik.de"
 
 
 def test_a_name_is_one_whatever_its_case(database: Database) -> None:
