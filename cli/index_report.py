@@ -23,7 +23,8 @@ def summary_table(summary: dict[str, Any], report: Path) -> None:
     table = Table(title="index run", show_header=False)
     for key in ("indexed", "unchanged", "measured", "measure_failed", "skipped",
                 "views_left_out", "studies_in_index", "seconds"):
-        table.add_row(key, str(summary.get(key, 0)))
+        value = summary.get(key, 0)
+        table.add_row(key, "unchanged (not published)" if value is None else str(value))
     for stage, seconds in summary["stages"].items():
         table.add_row(f"  {stage} (s)", f"{seconds:.1f}")
     for stage, seconds in (summary["source"].get("seconds") or {}).items():

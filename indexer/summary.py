@@ -20,7 +20,8 @@ class IndexSummary:
     seconds: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)
     studies_found: int = 0
-    studies_in_index: int = 0
+    # None until published: an interrupted run said 0 while the index it left held them all
+    studies_in_index: int | None = None
     published: dict[str, Any] = field(default_factory=dict)
     interrupted: bool = False
     source: dict[str, Any] = field(default_factory=dict)

@@ -94,6 +94,7 @@ def test_an_interrupted_run_keeps_what_it_recorded_and_the_next_run_finishes(
     first = run_index(PacsSource(archive, 2), layout, FakeEncoder(), Generations(
         tmp_path / "index"), IndexOptions(workers=1, batch_size=1), interrupt)
     assert first.interrupted and first.indexed == 1
+    assert first.studies_in_index is None  # nothing published: not "0"
     # no fetch of the first run is still writing into the cache the next run clears
     assert not [t for t in threading.enumerate() if t.name.startswith("pacs-fetch")]
     second = _index(pacs, tmp_path)
