@@ -15,7 +15,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 
@@ -91,7 +91,18 @@ class SkipMemory:
         self._changed = self._changed or bool(self._studies)
         self._studies = {}
 
-    def save(self) -> None:
+    def save(self, today: datetime | None = None) -> None:
+        # entries past MAX_AGE_DAYS are never read again (a study indexed since, one gone from
+        # the PACS): the file grew with every study ever found empty
+        oldest = ((today or datetime.now(UTC)) - timedelta(days=MAX_AGE_DAYS)).date()
+        for key, found in list(self._studies.items()):
+            try:
+                stale = date.fromisoformat(found.seen[:10]) < oldest
+            except (TypeError, ValueError):
+                stale = True  # a hand-edited entry reason() never believes
+            if stale:
+                del self._studies[key]
+                self._changed = True
         if not self._changed:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ def test_a_study_is_remembered_at_its_fingerprint_across_runs(tmp_path: Path) ->
     path = tmp_path / "not-indexable.json"
     memory = SkipMemory(path)
     memory.remember("1.2.3", "abc", "study has no cine series", NOW)
-    memory.save()
+    memory.save(NOW)
     again = SkipMemory(path)
     assert len(again) == 1
     assert again.reason("1.2.3", "abc", NOW) == "study has no cine series"
@@ -34,13 +34,23 @@ def test_an_old_answer_is_looked_at_again(tmp_path: Path) -> None:
     assert memory.reason("1.2.3", "abc", later + timedelta(days=1)) is None
 
 
+def test_answers_too_old_to_be_read_leave_the_file(tmp_path: Path) -> None:
+    """Every study ever found empty stayed in the file for good."""
+    path = tmp_path / "m.json"
+    memory = SkipMemory(path)
+    memory.remember("1.2.3", "abc", "no cine", NOW - timedelta(days=MAX_AGE_DAYS + 1))
+    memory.remember("1.2.4", "abc", "no cine", NOW)
+    memory.save(NOW)
+    assert len(SkipMemory(path)) == 1 and SkipMemory(path).reason("1.2.4", "abc", NOW)
+
+
 def test_forget_all_empties_the_file(tmp_path: Path) -> None:
     path = tmp_path / "m.json"
     memory = SkipMemory(path)
     memory.remember("1.2.3", "abc", "no cine", NOW)
-    memory.save()
+    memory.save(NOW)
     memory.forget_all()
-    memory.save()
+    memory.save(NOW)
     assert len(SkipMemory(path)) == 0
 
 
@@ -54,7 +64,7 @@ def test_a_damaged_or_foreign_file_forgets(tmp_path: Path, body: str) -> None:
     memory = SkipMemory(path)
     assert memory.reason("1.2", "abc", NOW) is None
     memory.remember("1.2", "abc", "no cine", NOW)
-    memory.save()  # and is replaced whole
+    memory.save(NOW)  # and is replaced whole
     assert json.loads(path.read_text())["studies"]["1.2"]["reason"] == "no cine"
 
 
