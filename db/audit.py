@@ -223,7 +223,10 @@ class AuditTrail:
         by_name = by_client = 0
         with self.database.session() as session:
             for name, outcome, detail in session.execute(query):
-                if str(_loaded(detail, {}).get("reason", "")).startswith(THROTTLED):
+                read = _loaded(detail, {})
+                # refused unread, or no password at all (the identity provider's callback:
+                # 20 cross-site GETs of it locked an address out of password sign-in)
+                if str(read.get("reason", "")).startswith(THROTTLED) or read.get("method"):
                     continue
                 failed = outcome != Outcome.SUCCESS
                 by_client += failed

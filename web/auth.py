@@ -61,8 +61,8 @@ def _bearer(request: Request, header: str) -> Principal:
             token_id = token_id_of(token)
             raise SignInRequired(f"the API token{' ' + token_id if token_id else ''} is "
                                  "unknown, revoked or expired (an identity provider's "
-                                 f"account: sign in there at least every "
-                                 f"{PROVIDER_SIGN_IN_DAYS} days)")
+                                 "account's works while it signs in to cmr-search through "
+                                 f"the provider at least every {PROVIDER_SIGN_IN_DAYS} days)")
         return principal  # type: ignore[no-any-return]
     provider: OidcProvider | None = state.oidc
     if provider is None:
@@ -242,12 +242,15 @@ def sign_in_name(request: Request, typed: str) -> str:
     return "unknown:" + hashlib.sha256(typed.casefold().encode()).hexdigest()[:12]
 
 
-def failed_sign_in(request: Request, user_name: str, reason: str) -> None:
-    """An audit entry for a refused sign-in by `user_name` (`sign_in_name` of a typed one)."""
+def failed_sign_in(request: Request, user_name: str, reason: str,
+                   method: str = "password") -> None:
+    """An audit entry for a refused sign-in by `user_name` (`sign_in_name` of a typed one).
+    Only a password's count toward the password throttle (`method`): a refused identity
+    provider callback is a GET any web page can make a browser send."""
+    detail = {"reason": reason[:200]} | ({} if method == "password" else {"method": method})
     request.app.state.audit.record(AuditEvent(
         EventId.USER_AUTHENTICATION, Action.EXECUTE, user_name[:80], "",
-        client_address(request), Outcome.MINOR_FAILURE, EventType.LOGIN, (),
-        {"reason": reason[:200]}))
+        client_address(request), Outcome.MINOR_FAILURE, EventType.LOGIN, (), detail))
 
 
 Dependency = Callable[[Request], Awaitable[Principal | None]]

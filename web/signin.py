@@ -34,6 +34,12 @@ THROTTLE_WINDOW_S, THROTTLE_PER_NAME, THROTTLE_PER_CLIENT = 900, 5, 20
 # sign-in attempts take turns per address (one of 256 locks by its hash) and wait at most this
 # long for their turn (a password check is about 0.2 s)
 _STRIPE_HEX, _TURN_S = 2, 10.0
+_OAUTH_ERRORS = frozenset({  # RFC 6749 4.1.2.1 and OpenID Connect Core 3.1.2.6
+    "access_denied", "invalid_request", "unauthorized_client", "unsupported_response_type",
+    "invalid_scope", "server_error", "temporarily_unavailable", "interaction_required",
+    "login_required", "account_selection_required", "consent_required",
+    "invalid_request_uri", "invalid_request_object", "request_not_supported",
+    "request_uri_not_supported", "registration_not_supported"})
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require(None))])
 Next = Annotated[str, Query(max_length=2000)]
@@ -79,6 +85,12 @@ def login(request: Request, name: Annotated[str, Form(max_length=80)],
           next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
     outcome = password_attempt(request, sign_in_name(request, name), name, password,
                                "wrong name or password")
+    if outcome == "busy":  # not a failure of theirs: many at once from this address
+        page = render(request, "login.html", 429, next=local_path(next),
+                      error="Many sign-ins at once from this computer: try again in a moment.",
+                      oidc=request.app.state.oidc is not None)
+        page.headers["Retry-After"] = str(int(_TURN_S))
+        return page
     if outcome == "throttled":
         page = render(request, "login.html", 429, next=local_path(next),
                       error=f"Too many failed sign-ins from this computer: try again in "
@@ -93,10 +105,10 @@ def login(request: Request, name: Annotated[str, Form(max_length=80)],
 
 
 def password_attempt(request: Request, who: str, name: str, password: str,
-                     failure: str) -> Principal | Literal["throttled", "wrong"]:
+                     failure: str) -> Principal | Literal["throttled", "busy", "wrong"]:
     """A password tried for account `name` (`who` in the trail): the account, or "throttled"
-    (refused unread: this address failed too often, or sends more at once than are checked
-    in `_TURN_S`), or "wrong" (recorded with `failure`).
+    (refused unread: this address failed too often), "busy" (refused unread: its turn did not
+    come within `_TURN_S`) or "wrong" (recorded with `failure`).
 
     The count, the check and the failure's entry are one step for one address in every server
     process of this machine: 60 guesses sent at once were each counted before any failure was
@@ -104,10 +116,11 @@ def password_attempt(request: Request, who: str, name: str, password: str,
     their lock, so a flood from one does not hold up everyone's sign-in."""
     stripe = hashlib.sha256(client_address(request).encode()).hexdigest()[:_STRIPE_HEX]
     try:
-        with held(layout_of(request).locks / f"sign-in-{stripe}", _TURN_S, optional=True):
+        with held(layout_of(request).locks / f"sign-in-{stripe}", _TURN_S, optional=True,
+                  mode=0o700):  # no other user of the machine may hold it
             return _checked(request, who, name, password, failure)
     except LockBusyError:
-        return "throttled"
+        return "busy"
 
 
 def _checked(request: Request, who: str, name: str, password: str,
@@ -151,24 +164,30 @@ def oidc_callback(request: Request, code: Annotated[str, Query(max_length=4000)]
                   error: Annotated[str, Query(max_length=200)] = "") -> Response:
     pending = request.session.pop("oidc", None)
     provider: OidcProvider | None = request.app.state.oidc
+    if provider is None:
+        return render(request, "error.html", 404, title="Not found",
+                      message="No identity provider is configured.")
     fresh = isinstance(pending, dict) and time.time() - pending.get("at", 0) < 600
-    if provider is None or not fresh or not secrets.compare_digest(
+    if not fresh or not secrets.compare_digest(
             str(pending.get("state", "")), state) or not code:
-        reason = error or "the sign-in expired or did not start here; try again"
+        # OAuth's own error codes only: the query string is anyone's to write
+        said = error if error in _OAUTH_ERRORS else "an error" if error else ""
+        reason = f"the identity provider said {said}" if said else \
+            "the sign-in expired or did not start here; try again"
         # in the trail too: a refusal at the provider (access_denied) and a forged or replayed
         # callback left no entry
-        failed_sign_in(request, "-", f"identity provider callback: {reason}")
+        failed_sign_in(request, "-", f"identity provider callback: {reason}", "oidc")
         return render(request, "error.html", 400, title="Sign-in failed", message=reason)
     try:
         claims = provider.finish(code, redirect_uri(request), pending["verifier"],
                                  pending["nonce"])
     except OidcError as failure:
-        failed_sign_in(request, "-", str(failure))
+        failed_sign_in(request, "-", str(failure), "oidc")
         return render(request, "error.html", 401, title="Sign-in failed", message=str(failure))
     principal = provider_principal(request, claims)
     if principal is None:
         why = provider_refusal(request, claims)
-        failed_sign_in(request, str(claims.get("sub")), why.partition(";")[0])
+        failed_sign_in(request, str(claims.get("sub")), why.partition(";")[0], "oidc")
         return render(request, "error.html", 403, title="No access",
                       message=f"{why[0].upper()}{why[1:]}.")
     return _signed_in(request, principal, pending["next"], "oidc")

@@ -89,6 +89,26 @@ def test_one_address_waiting_for_its_turn_holds_up_no_other(secured: Secured,
         assert time.monotonic() - started < 5
 
 
+def test_a_sign_in_whose_turn_does_not_come_is_told_so_not_throttled(
+        secured: Secured, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It was told "Too many failed sign-ins: try again in 15 minutes" having failed none."""
+    import hashlib
+
+    import web.signin
+    from cmr_search.locks import held
+
+    monkeypatch.setattr(web.signin, "_TURN_S", 0.2)
+    stripe = hashlib.sha256(b"testclient").hexdigest()[:2]
+    _sign_in(secured.client, "viewer", "viewer password!")  # the lock's folder is made
+    lock = tmp_path / "locks" / f"sign-in-{stripe}"
+    assert lock.stat().st_mode & 0o077 == 0  # no other user of the machine may hold it
+    with held(lock):
+        busy = _sign_in(secured.client, "curator", "curator password!")
+    assert busy.status_code == 429 and "try again in a moment" in busy.text
+    assert "failed sign-ins" not in busy.text
+    assert _sign_in(secured.client, "curator", "curator password!").status_code == 303
+
+
 def test_password_guessing_is_throttled_per_account_and_address(secured: Secured) -> None:
     """40 wrong passwords in 7 s were all answered, and the right one straight after let the
     guesser in."""
@@ -208,7 +228,23 @@ def test_oidc_sign_in_with_pkce(tmp_path: Path, provider: FakeProvider) -> None:
     trail = client.app.state.audit.entries(event_id="110114")  # type: ignore[attr-defined]
     reasons = [e.detail.get("reason", "") for e in trail if e.outcome]
     assert any("did not start here" in r for r in reasons)  # the replay, in the trail
-    assert "identity provider callback: access_denied" in reasons
+    assert "identity provider callback: the identity provider said access_denied" in reasons
+    forged = client.get("/auth/callback", params={"error": "<script>x</script>"})
+    assert "<script>x" not in forged.text and "the identity provider said an error" in \
+        forged.text
+
+
+def test_refused_callbacks_do_not_lock_out_password_sign_in(secured: Secured) -> None:
+    """20 cross-site GETs of /auth/callback (hidden images on any page) counted as failed
+    sign-ins: the address, a whole hospital behind one proxy, got 429 for 15 minutes."""
+    from accounts import OidcConfig as Config
+
+    secured.app.state.oidc = OidcProvider(Config("https://idp.example", CLIENT_ID))
+    for _ in range(25):
+        assert secured.client.get("/auth/callback", params={"state": "x"}).status_code == 400
+    assert _sign_in(secured.client, "curator", "curator password!").status_code == 303
+    secured.app.state.oidc = None
+    assert secured.client.get("/auth/callback").status_code == 404  # none configured
 
 
 def test_a_tampered_pkce_verifier_is_refused_by_the_provider(tmp_path: Path,
