@@ -21,16 +21,17 @@ class LockBusyError(TimeoutError):
 
 
 @contextmanager
-def held(folder: Path, timeout_s: float | None = None, optional: bool = False
-         ) -> Iterator[None]:
+def held(folder: Path, timeout_s: float | None = None, optional: bool = False,
+         mode: int = 0o777) -> Iterator[None]:
     """Hold the exclusive lock on `folder` (made if missing) until the block ends; wait for
     it up to `timeout_s` (None: as long as it takes), then LockBusyError. A folder, not a lock
     file: an archive's folder gets no file an index run would list as "not DICOM". Each call
     opens the folder anew, so two threads of one process exclude each other as two processes
     do; the lock dies with its process (even kill -9). OSError when the folder cannot be made
-    (a read-only data folder), unless `optional`: then the block runs unlocked."""
+    (a read-only data folder), unless `optional`: then the block runs unlocked. `mode`: the
+    folder's when it is made (0o700: no other user of the machine can open it to hold it)."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True, mode=mode)
         handle = os.open(folder, os.O_RDONLY)
     except OSError as error:
         if not optional:

@@ -95,6 +95,9 @@ def change_password(request: Request, principal: Anyone, current: Secret, new: S
     if checked == "throttled":
         return _account_page(request, principal, 429, error="too many wrong passwords from "
                              "this computer: try again in 15 minutes")
+    if checked == "busy":
+        return _account_page(request, principal, 429, error="many sign-ins at once from "
+                             "this computer: try again in a moment")
     if checked == "wrong":
         return _account_page(request, principal, 400, error="the current password is wrong")
     try:
