@@ -106,6 +106,11 @@ class ApiTokens:
             if user.disabled:  # it would wake with the account: enable it first
                 raise AccountError(f"user {user.name!r} is disabled: enable the account "
                                    "before making it a token")
+            if _lapsed(user, now):  # it would be refused from the start, without a word
+                raise AccountError(
+                    f"user {user.name!r} signs in with the identity provider and has not in "
+                    f"{PROVIDER_SIGN_IN_DAYS} days: a token works once they sign in to "
+                    "cmr-search through it")
             row = ApiToken(token_id=token_id, user_id=user.id, name=name,
                            secret_hash=_hash(secret), created=now,
                            expires=now + timedelta(days=days))

@@ -239,9 +239,16 @@ class Users:
         return principal
 
 
+# letters Unicode does not decompose into a Latin letter and a mark
+_NO_DECOMPOSITION = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ł": "l",
+                                   "Ł": "L", "ß": "ss", "đ": "d", "Đ": "D", "þ": "th",
+                                   "Þ": "Th", "œ": "oe", "Œ": "OE", "ı": "i"})
+
+
 def _free_name(session: Session, preferred: str) -> str:
-    # "jürgen.müller" is jurgen.muller, not j_rgen.m_ller (nor "user-2" when nothing is left)
-    ascii_name = unicodedata.normalize("NFKD", preferred).encode("ascii", "ignore").decode()
+    # "jürgen.müller" is jurgen.muller, "søren" soren, not j_rgen.m_ller
+    spelt = unicodedata.normalize("NFKD", preferred.translate(_NO_DECOMPOSITION))
+    ascii_name = spelt.encode("ascii", "ignore").decode()
     base = re.sub(r"[^A-Za-z0-9._@-]", "_", ascii_name)[:70].lstrip("._@-") or "user"
     name, n = base, 1
     while name.casefold() in RESERVED_NAMES or session.scalars(select(User.id).where(

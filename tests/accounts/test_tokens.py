@@ -52,6 +52,10 @@ def test_a_provider_accounts_token_lapses_when_it_stops_signing_in_there(
     assert tokens.principal(token) is None
     users.from_provider("sub-1", "carol", Role.CLINICIAN, None)  # signs in again
     assert tokens.principal(token) is not None
+    with database.session() as session:  # and no new one is made dead
+        session.execute(update(User).values(last_sign_in=None))
+    with pytest.raises(AccountError, match="has not in 30 days"):
+        tokens.create("carol", "another")
     users.add("dave", Role.VIEWER)  # a local account's token is not the provider's to end
     _, local = tokens.create("dave", "script", days=300)
     with database.session() as session:

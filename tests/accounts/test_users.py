@@ -72,6 +72,8 @@ def test_people_from_the_provider(database: Database) -> None:
     # accents are dropped, not each letter turned into "_"
     accented = users.from_provider("iss|4", "jürgen.müller@klinik.de", None, Role.VIEWER)
     assert accented is not None and accented.name == "jurgen.muller@klinik.de"
+    danish = users.from_provider("iss|5", "Søren.Łukasz", None, Role.VIEWER)
+    assert danish is not None and danish.name == "Soren.Lukasz"
 
 
 def test_a_name_is_one_whatever_its_case(database: Database) -> None:
