@@ -40,7 +40,7 @@ PREVIEW_SLOTS = tuple(k.value for k in PreviewKind)
 SAX_SLICES = tuple(s.value for s in SAX_SLOTS)
 # a DICOM UID (digits and dots; a trailing or doubled dot as some exports write them, which
 # the index takes), or a test's name: never '.', '..' or a path
-_SETTLED_S = 600  # a strip's other version is removed once this old: none is still sent
+_SETTLED_S = 600  # a strip's other version goes once not served this long: none is in flight
 SAFE_NAME = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]*(\.[0-9A-Za-z_-]*)*$")
 
 
@@ -128,11 +128,15 @@ def sprite(request: Request, uid: str, slot: str) -> FileResponse:
     payload = _indexed(request, uid)
     version = str(payload.get(PayloadField.FINGERPRINT) or "")[:16]
     target = layout.sprites / uid / f"{slot}-{version}.png"
-    if not target.exists():
+    try:
+        os.utime(target)  # served now: no cleanup removes it while it is being sent
+    except FileNotFoundError:
         frames = _frames(request, layout.root, payload, uid, slot)
         if not frames:
-            raise HTTPException(404, f"study {uid} has no {slot} cine")
+            raise HTTPException(404, f"study {uid} has no {slot} cine") from None
         _write_once(target, _strip(frames), slot)
+    except OSError:  # a read-only data folder: served as it is
+        pass
     viewed(request, [uid], media=f"cine {slot}")
     return FileResponse(target, media_type="image/png")
 
@@ -160,8 +164,8 @@ def _write_once(target: Path, image: Image.Image, slot: str) -> None:
         os.replace(name, target)
     finally:
         Path(name).unlink(missing_ok=True)
-    # what a request may be sending right now stays a while; a partial a killed process
-    # left behind goes too
+    # a version served in the last minutes stays (a response may still be sending it); a
+    # partial a killed process left behind goes too
     settled = time.time() - _SETTLED_S
     for old in [*target.parent.glob(f"{slot}-*.png"), target.parent / f"{slot}.png",
                 *target.parent.glob(".*.partial.png")]:
