@@ -11,7 +11,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 
 from cmr_search.layout import DataLayout
-from cmr_search.vocab import View
 from cmrclip.clips import ClipCache, StudyClips
 from cmrclip.preprocess import Preprocess
 from indexer.assemble import assemble_stacks, study_stacks
@@ -19,10 +18,9 @@ from indexer.deidentify import failure_note, is_deidentified
 from indexer.measure import SegmentationModel, measure_study
 from indexer.records import MeasurementStore
 from indexer.sources import Indexable, Unavailable
-from reader.views import StudyStacks
+from reader.views import StudyStacks, split_note
 
 logger = logging.getLogger(__name__)
-_VIEWS = frozenset(v.value for v in View)
 
 
 @dataclass(frozen=True)
@@ -75,15 +73,15 @@ def note_without_file(note: str) -> str:
     """A note as a de-identified run may keep it: the view and why, not the file
     ("3ch_cine: pixel data cannot be decoded"; a folder inside a study may be named after its
     patient)."""
-    view, _, rest = note.partition(": ")
-    return f"{view}: {rest.rpartition(': ')[2]}"
+    view, why = split_note(note)
+    return f"{view}: {why.rpartition(': ')[2]}"
 
 
 def views_left_out(notes: list[str]) -> list[str]:
     """The reading notes that name a view ("3ch_cine: ...: cannot be decoded"): those views
     are not in the index. An assumption ("ACDC NIfTI: no orientation", every ACDC patient)
     is no loss: 50 warnings for an ACDC folder said nothing."""
-    return [note for note in notes if note.partition(": ")[0] in _VIEWS]
+    return [note for note in notes if split_note(note)[0]]
 
 
 def prepare_study(job: Job, preprocess: Preprocess, layout: DataLayout,

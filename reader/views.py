@@ -60,6 +60,7 @@ def _timed_load(series: Series, timings: dict[str, float]) -> Stack:
 
 
 _UID_IN_PATH = re.compile(r"\b\d+(?:\.\d+){3,}\b")
+_VIEW_NAMES = frozenset(v.value for v in View)
 
 
 def _inside(error: Exception, study: Study) -> str:
@@ -67,6 +68,13 @@ def _inside(error: Exception, study: Study) -> str:
     study page shows it, and the archive's folders often carry the patient's ID. A file a
     PACS sent is named by its UIDs, which a de-identified index must not show: "[uid]"."""
     return _UID_IN_PATH.sub("[uid]", str(error).replace(f"{study.folder}{os.sep}", ""))
+
+
+def split_note(note: str) -> tuple[str, str]:
+    """A reading note as (the view it left out, why), or ("", the note) when it names no view
+    (an assumption: "ACDC NIfTI: no orientation"). Notes read "<view>: <why>"."""
+    view, sep, why = note.partition(": ")
+    return (view, why) if sep and view in _VIEW_NAMES else ("", note)
 
 
 def load_study_stacks(study: Study, timings: dict[str, float] | None = None) -> StudyStacks:

@@ -25,8 +25,9 @@ from starlette.staticfiles import StaticFiles
 
 from accounts import Role
 from catalog import PayloadField, point_id, without_paths
-from cmr_search.vocab import CINE_SLOTS, SAX_SLOTS, ClipSlot, PreviewKind, View
+from cmr_search.vocab import CINE_SLOTS, SAX_SLOTS, ClipSlot, PreviewKind
 from cmrclip.clips import ClipCache
+from reader.views import split_note
 from vectorstore import StoreError
 from web.auth import require, viewed
 from web.deps import layout_of, store_of, study_encoder
@@ -96,9 +97,7 @@ def reading_notes(cache: ClipCache, uid: str) -> list[tuple[str, str]]:
     clips = cache.get(uid)
     out = []
     for note in clips.notes if clips is not None else []:
-        view, sep, why = note.partition(": ")
-        if not sep or view not in {v.value for v in View}:
-            view, why = "", note
+        view, why = split_note(note)
         out.append((view, without_paths(why)))
     return out
 

@@ -85,23 +85,21 @@ def login(request: Request, name: Annotated[str, Form(max_length=80)],
           next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
     outcome = password_attempt(request, sign_in_name(request, name), name, password,
                                "wrong name or password")
-    if outcome == "busy":  # not a failure of theirs: many at once from this address
-        page = render(request, "login.html", 429, next=local_path(next),
-                      error="Many sign-ins at once from this computer: try again in a moment.",
-                      oidc=request.app.state.oidc is not None)
-        page.headers["Retry-After"] = str(int(_TURN_S))
-        return page
-    if outcome == "throttled":
-        page = render(request, "login.html", 429, next=local_path(next),
-                      error=f"Too many failed sign-ins from this computer: try again in "
+    if isinstance(outcome, Principal):
+        return _signed_in(request, outcome, next, "password")
+    status, error, retry_s = {
+        # not a failure of theirs: many at once from this address
+        "busy": (429, "Many sign-ins at once from this computer: try again in a moment.",
+                 int(_TURN_S)),
+        "throttled": (429, f"Too many failed sign-ins from this computer: try again in "
                       f"{THROTTLE_WINDOW_S // 60} minutes, or ask an administrator.",
-                      oidc=request.app.state.oidc is not None)
-        page.headers["Retry-After"] = str(THROTTLE_WINDOW_S)
-        return page
-    if not isinstance(outcome, Principal):
-        return render(request, "login.html", 401, next=local_path(next),
-                      error="Wrong name or password.", oidc=request.app.state.oidc is not None)
-    return _signed_in(request, outcome, next, "password")
+                      THROTTLE_WINDOW_S),
+        "wrong": (401, "Wrong name or password.", 0)}[outcome]
+    page = render(request, "login.html", status, next=local_path(next), error=error,
+                  oidc=request.app.state.oidc is not None)
+    if retry_s:
+        page.headers["Retry-After"] = str(retry_s)
+    return page
 
 
 def password_attempt(request: Request, who: str, name: str, password: str,

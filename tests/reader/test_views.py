@@ -89,3 +89,12 @@ def test_a_note_names_no_uid(scanned: ScanResult, monkeypatch: pytest.MonkeyPatc
                               "1.2.826.0.1.3680043.8.498.12.dcm", monkeypatch)
     assert load_study_stacks(study).notes == [
         f"{lax.value}: [uid]/[uid].dcm: pixel data cannot be decoded (AttributeError)"]
+
+
+def test_a_note_names_its_view_or_none() -> None:
+    from reader.views import split_note
+
+    assert split_note("3ch_cine: CINE/1.dcm: pixel data cannot be decoded") == (
+        "3ch_cine", "CINE/1.dcm: pixel data cannot be decoded")
+    assert split_note("ACDC NIfTI: no orientation") == ("", "ACDC NIfTI: no orientation")
+    assert split_note("no colon at all") == ("", "no colon at all")
