@@ -38,6 +38,9 @@ class TokenInfo:
     expires: str
     revoked: bool
     last_used: str | None
+    # why a token that is not revoked does not work now ("expired", "account disabled",
+    # "waits for a provider sign-in"); empty when it works: a list showed such tokens as live
+    held: str = ""
 
 
 class AlreadyRevoked(AccountError):  # noqa: N818  (not a failure: the token is off)
@@ -71,10 +74,21 @@ def _lapsed(user: User, now: datetime) -> bool:
         or now - user.last_sign_in > timedelta(days=PROVIDER_SIGN_IN_DAYS))
 
 
-def _info(row: ApiToken, user: str) -> TokenInfo:
-    return TokenInfo(row.token_id, user, row.name, row.created.isoformat(timespec="seconds"),
+def _held(row: ApiToken, user: User, now: datetime) -> str:
+    if row.revoked is not None:
+        return ""
+    if row.expires <= now:
+        return "expired"
+    if user.disabled:
+        return "account disabled"
+    return "waits for a provider sign-in" if _lapsed(user, now) else ""
+
+
+def _info(row: ApiToken, user: User, now: datetime | None = None) -> TokenInfo:
+    return TokenInfo(row.token_id, user.name, row.name, row.created.isoformat(timespec="seconds"),
                      row.expires.isoformat(timespec="seconds"), row.revoked is not None,
-                     row.last_used.isoformat(timespec="seconds") if row.last_used else None)
+                     row.last_used.isoformat(timespec="seconds") if row.last_used else None,
+                     _held(row, user, now or datetime.now(UTC)))
 
 
 CACHE_SECONDS = 5.0  # how long a checked token is believed without asking the database
@@ -116,7 +130,7 @@ class ApiTokens:
                            expires=now + timedelta(days=days))
             session.add(row)
             session.flush()
-            return _info(row, user.name), f"{PREFIX}{token_id}_{secret}"
+            return _info(row, user, now), f"{PREFIX}{token_id}_{secret}"
 
     def principal(self, token: str) -> Principal | None:
         """Who a token acts for; None when unknown, wrong, revoked, expired or disabled, or
@@ -154,12 +168,13 @@ class ApiTokens:
             return Principal(user.name, Role(user.role), Via.API_TOKEN, user.id)
 
     def list(self, user_name: str | None = None) -> list[TokenInfo]:
-        query = select(ApiToken, User.name).join(User).order_by(ApiToken.created)
+        query = select(ApiToken, User).join(User).order_by(ApiToken.created)
+        now = datetime.now(UTC)
         with self.database.session() as session:
             if user_name is not None:
                 user = find_user(session, user_name)
                 query = query.where(ApiToken.user_id == (user.id if user else -1))
-            return [_info(row, name) for row, name in session.execute(query)]
+            return [_info(row, owner, now) for row, owner in session.execute(query)]
 
     def revoke_all(self, user_name: str) -> tuple[str, ...]:
         """Revoke every live token of an account (its password was reset: a token made with
@@ -176,15 +191,15 @@ class ApiTokens:
     def revoke(self, token_id: str, user_name: str | None = None) -> TokenInfo:
         """Revoke a token (only one's own, when `user_name` is given)."""
         with self.database.session() as session:
-            found = session.execute(select(ApiToken, User.name).join(User).where(
+            found = session.execute(select(ApiToken, User).join(User).where(
                 ApiToken.token_id == token_id)).first()
-            if found is None or (user_name is not None and found[1] != user_name):
+            if found is None or (user_name is not None and found[1].name != user_name):
                 raise AccountError(f"no token {token_id[:32]!r}")
-            row, name = found
+            row, user = found
             if row.revoked is not None:  # nothing to do, and nothing to audit
                 raise AlreadyRevoked(f"token {token_id!r} was revoked before "
                                      f"({row.revoked.isoformat(timespec='seconds')})")
             row.revoked = datetime.now(UTC)
-            info = _info(row, name)
+            info = _info(row, user)
         self.forget()
         return info

@@ -218,7 +218,7 @@ def list_tokens(ctx: typer.Context, user: str | None = None) -> None:
         console.print(f"no tokens{' of ' + user if user else ''}", highlight=False)
     for t in listed:
         typer.echo(f"{t.token_id}  {t.user_name:20} {t.name:24} expires {t.expires[:10]}"
-                   f"{'  revoked' if t.revoked else ''}")
+                   f"{'  revoked' if t.revoked else ''}{'  ' + t.held if t.held else ''}")
 
 
 @audit_app.command("verify")

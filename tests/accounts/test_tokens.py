@@ -35,6 +35,7 @@ def test_an_expired_token_is_refused(database: Database) -> None:
     with database.session() as session:
         session.execute(update(ApiToken).values(expires=datetime.now(UTC) - timedelta(1)))
     assert tokens.principal(token) is None
+    assert tokens.list()[0].held == "expired"  # the lists showed it as live
 
 
 def test_a_provider_accounts_token_lapses_when_it_stops_signing_in_there(
@@ -50,8 +51,10 @@ def test_a_provider_accounts_token_lapses_when_it_stops_signing_in_there(
         session.execute(update(User).values(
             last_sign_in=datetime.now(UTC) - timedelta(days=PROVIDER_SIGN_IN_DAYS + 1)))
     assert tokens.principal(token) is None
+    assert [t.held for t in tokens.list("carol")] == ["waits for a provider sign-in"]
     users.from_provider("sub-1", "carol", Role.CLINICIAN, None)  # signs in again
     assert tokens.principal(token) is not None
+    assert [t.held for t in tokens.list("carol")] == [""]
     with database.session() as session:  # and no new one is made dead
         session.execute(update(User).values(last_sign_in=None))
     with pytest.raises(AccountError, match="has not in 30 days"):
@@ -86,6 +89,7 @@ def test_no_token_for_a_disabled_account_and_none_revoked_twice(database: Databa
     users.set_disabled("alice", True)
     with pytest.raises(AccountError, match="'alice' is disabled"):
         tokens.create("alice", "another")
-    tokens.revoke(info.token_id)
+    assert tokens.list()[0].held == "account disabled"
+    assert tokens.revoke(info.token_id).held == ""  # revoked says it all
     with pytest.raises(AlreadyRevoked, match="revoked before"):
         tokens.revoke(info.token_id)

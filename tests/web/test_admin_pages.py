@@ -80,6 +80,10 @@ def test_admins_add_users_change_roles_and_revoke_tokens(secured: Secured) -> No
         assert unknown.status_code == 404 and "no user &#39;ghost&#39;" in unknown.text
     client.post("/admin/users/newbie/role", data={"role": "curator", "csrf_token": token})
     assert secured.app.state.users.get("newbie").role is Role.CURATOR
+    secured.app.state.tokens.create("newbie", "dead script")
+    client.post("/admin/users/newbie/disable", data={"disabled": "true", "csrf_token": token})
+    # a disabled account's token was listed as live, with a revoke button and no word
+    assert "account disabled</span>" in client.get("/admin/users").text
     viewer_token = secured.tokens[Role.VIEWER].split("_")[1]
     client.post(f"/admin/tokens/{viewer_token}/revoke", data={"csrf_token": token})
     assert client.get("/api/v1/studies/1.1",
@@ -88,7 +92,7 @@ def test_admins_add_users_change_roles_and_revoke_tokens(secured: Secured) -> No
                                                  "csrf_token": token})
     assert mine.status_code == 200 and "shown this once" in mine.text and "cmrs_" in mine.text
     codes = [e.event_id for e in secured.app.state.audit.entries(user_name="admin")]
-    assert codes.count("110136") == 2 and codes.count("110137") == 2
+    assert codes.count("110136") == 3 and codes.count("110137") == 2  # role, disable, add
 
 
 def test_an_admin_cannot_lock_themself_out(secured: Secured) -> None:
