@@ -44,7 +44,7 @@ class SourceOptions:
     reports: tuple[Path, ...] = ()
 
 
-def _open_source(settings: Settings, options: SourceOptions) -> Any:
+def _open_source(settings: Settings, options: SourceOptions, deidentified: bool) -> Any:
     """A folder (checked), or a PACS source from its address and the settings."""
     from indexer.sources import PacsSource
     from pacs import PacsAddress, PacsError, open_pacs
@@ -66,7 +66,8 @@ def _open_source(settings: Settings, options: SourceOptions) -> Any:
     try:
         address = PacsAddress.parse(options.archive)
         archive = open_pacs(address, settings, settings.layout.resolved(), options.keep_dicom,
-                            StudyWindow(options.since, options.until), list(options.reports))
+                            StudyWindow(options.since, options.until), list(options.reports),
+                            deidentified=deidentified)
     except (ValueError, PacsError) as error:
         fail(str(error))
     return PacsSource(archive, settings.pacs_concurrency)
@@ -199,7 +200,7 @@ def run_index_command(settings: Settings, source_options: SourceOptions, rebuild
     except OSError as error:  # a read-only data folder (its secrets): one line
         _unwritable(settings, error)
     engine = _engine(settings, engine_options)
-    source = _open_source(settings, source_options)
+    source = _open_source(settings, source_options, options.deidentifier is not None)
     # the reader names fetched files by their UIDs
     with uids_redacted(options.deidentifier is not None):
         try:

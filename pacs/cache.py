@@ -1,6 +1,11 @@
 """The fetch cache: a study's instances under DATA_DIR/pacs-cache/<source>/<study uid>/,
 marked complete once every wanted series arrived, deleted once the study's record is written
-(unless kept). A killed run leaves at most the studies in flight, cleared by the next run."""
+(unless kept). A killed run leaves at most the studies in flight, cleared by the next run.
+
+What a --keep-dicom run kept is marked so (`<uid>.kept`) and stays through later runs without
+the option: they deleted it all at their start. It goes when the PACS's study changes (it is
+fetched again), when a de-identified run starts (they are the PACS's identified files), or by
+hand."""
 
 from __future__ import annotations
 
@@ -14,13 +19,16 @@ from pacs.client import safe_uid
 logger = logging.getLogger(__name__)
 
 _MARK = ".complete"
+_KEPT = ".kept"
 
 
 class FetchCache:
-    def __init__(self, root: Path, location: str, keep: bool = False) -> None:
+    def __init__(self, root: Path, location: str, keep: bool = False,
+                 deidentified: bool = False) -> None:
         key = hashlib.sha256(location.encode()).hexdigest()[:12]
         self.root = root / key
-        self.keep = keep
+        self.keep = keep and not deidentified
+        self.deidentified = deidentified
 
     def folder(self, study_instance_uid: str) -> Path:
         return self.root / safe_uid(study_instance_uid, "Study Instance UID")
@@ -38,27 +46,39 @@ class FetchCache:
         tmp.write_text(fingerprint, encoding="utf-8")
         tmp.replace(mark)
 
+    def _kept(self, study_instance_uid: str) -> Path:
+        return self.root / f"{safe_uid(study_instance_uid, 'Study Instance UID')}{_KEPT}"
+
     def discard(self, study_instance_uid: str) -> None:
         self._mark(study_instance_uid).unlink(missing_ok=True)
+        self._kept(study_instance_uid).unlink(missing_ok=True)
         shutil.rmtree(self.folder(study_instance_uid), ignore_errors=True)
 
     def release(self, study_instance_uid: str) -> None:
-        """The study's record is written (or it failed): its instances go, unless kept."""
-        if not self.keep:
+        """The study's record is written (or it failed): its instances go, unless this run
+        keeps them or an earlier one did."""
+        if self.keep:
+            if self.folder(study_instance_uid).is_dir():
+                self._kept(study_instance_uid).touch()
+        elif not self._kept(study_instance_uid).is_file():
             self.discard(study_instance_uid)
 
     def clear_incomplete(self) -> int:
-        """Remove what a killed run left half-fetched (and, unless kept, everything)."""
+        """Remove what a killed run left half-fetched, and what no run kept (a run without
+        --keep-dicom killed between a study's fetch and its record); a de-identified run
+        removes what earlier runs kept too."""
         if not self.root.is_dir():
             return 0
         removed = 0
-        for entry in self.root.iterdir():
-            if entry.is_dir():
-                if not self.keep or not (self.root / f"{entry.name}{_MARK}").is_file():
-                    shutil.rmtree(entry, ignore_errors=True)
-                    removed += 1
-            elif entry.name.endswith(".partial") or (entry.name.endswith(_MARK) and (
-                    not self.keep or not (self.root / entry.name[:-len(_MARK)]).is_dir())):
+        for entry in [e for e in self.root.iterdir() if e.is_dir()]:
+            complete = (self.root / f"{entry.name}{_MARK}").is_file()
+            kept = (self.root / f"{entry.name}{_KEPT}").is_file() and not self.deidentified
+            if not complete or not (self.keep or kept):
+                shutil.rmtree(entry, ignore_errors=True)
+                removed += 1
+        for entry in self.root.iterdir():  # marks whose study is gone, after the folders
+            if entry.name.endswith(".partial") or (entry.name.endswith((_MARK, _KEPT)) and
+                                                   not (self.root / entry.stem).is_dir()):
                 entry.unlink(missing_ok=True)
         if removed:
             logger.info("fetch cache: removed %d studies left by an earlier run", removed)

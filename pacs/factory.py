@@ -53,13 +53,14 @@ def report_index(paths: list[Path]) -> ReportIndex:
 def open_pacs(address: PacsAddress, settings: Settings, layout: DataLayout,
               keep_dicom: bool = False, window: StudyWindow | None = None,
               reports: list[Path] | None = None,
-              client: PacsClient | None = None) -> PacsArchive:
+              client: PacsClient | None = None, deidentified: bool = False) -> PacsArchive:
     """The PACS at `address`, read with the settings' manners into `layout.pacs_cache`
-    (`client` replaces the real one: a fake in tests)."""
+    (`client` replaces the real one: a fake in tests); a `deidentified` run keeps none of
+    the PACS's files, and clears those earlier runs kept."""
     client = client or _client(address, settings)
     manners = Manners(settings.pacs_rate_limit, settings.pacs_concurrency,
                       settings.pacs_retries, settings.pacs_backoff_s)
-    cache = FetchCache(layout.pacs_cache, client.location, keep_dicom)
+    cache = FetchCache(layout.pacs_cache, client.location, keep_dicom, deidentified)
     return PacsArchive(client, Polite(manners), cache, report_index(reports or []),
                        window or StudyWindow(),
                        settings.pacs_page_size)

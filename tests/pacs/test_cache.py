@@ -40,9 +40,30 @@ def test_a_killed_runs_partial_fetch_is_cleared(tmp_path: Path) -> None:
     _fill(kept, "1.2")  # killed before it was complete
     assert kept.clear_incomplete() == 1
     assert kept.is_complete("1.1", "f") and not kept.folder("1.2").exists()
-    plain = FetchCache(tmp_path, "x")
+    plain = FetchCache(tmp_path, "x")  # 1.1 was never released (a killed run): not kept
     assert plain.clear_incomplete() == 1 and plain.studies_held() == 0
     assert not list(plain.root.iterdir())
+
+
+def test_what_a_keep_dicom_run_kept_outlives_later_runs_without_it(tmp_path: Path) -> None:
+    """A run without --keep-dicom deleted every study an earlier --keep-dicom run kept."""
+    kept = FetchCache(tmp_path, "x", keep=True)
+    for uid in ("1.1", "1.2"):
+        _fill(kept, uid)
+        kept.mark_complete(uid, "f")
+        kept.release(uid)
+    plain = FetchCache(tmp_path, "x")
+    _fill(plain, "1.3")
+    plain.mark_complete("1.3", "f")  # fetched, then the run was killed before its record
+    assert plain.clear_incomplete() == 1 and plain.studies_held() == 2
+    plain.release("1.1")  # indexed again, unchanged at the PACS
+    assert plain.is_complete("1.1", "f") and plain.studies_held() == 2
+    plain.discard("1.2")  # changed at the PACS: fetched again, and not kept this time
+    _fill(plain, "1.2")
+    plain.mark_complete("1.2", "g")
+    plain.release("1.2")
+    assert plain.studies_held() == 1
+    assert sorted(p.name for p in plain.root.iterdir()) == ["1.1", "1.1.complete", "1.1.kept"]
 
 
 def test_uids_from_the_pacs_never_name_a_path_outside(tmp_path: Path) -> None:
@@ -50,3 +71,13 @@ def test_uids_from_the_pacs_never_name_a_path_outside(tmp_path: Path) -> None:
     for bad in ("../../etc", "1.2/3", "a.b", ""):
         with pytest.raises(PacsError, match="invalid"):
             cache.folder(bad)
+
+
+def test_a_de_identified_run_keeps_no_identified_files(tmp_path: Path) -> None:
+    kept = FetchCache(tmp_path, "x", keep=True)
+    _fill(kept, "1.1")
+    kept.mark_complete("1.1", "f")
+    kept.release("1.1")
+    deidentified = FetchCache(tmp_path, "x", keep=True, deidentified=True)
+    assert not deidentified.keep and deidentified.clear_incomplete() == 1
+    assert not list(deidentified.root.iterdir())
