@@ -152,9 +152,21 @@ def _run(settings: Settings, source: Any, options: Any, engine: Any = None) -> A
                     return run_index(source, layout, encoder, target, options, tick, engine)
             return run_index(source, layout, encoder, target, options, tick, engine)
         except (StoreError, PacsError, EmptyRebuildError) as error:
-            fail(str(error))
+            _failed_run(settings, str(error), time.perf_counter() - started)
         except OSError as error:  # a read-only or full data folder: one line, nothing lost
             _unwritable(settings, error)
+
+
+def _failed_run(settings: Settings, error: str, seconds: float) -> NoReturn:
+    """A run that stopped before its summary (the PACS could not be listed, the store was
+    down): one line, and a run report as every other run leaves, so that a nightly run's
+    failure is in DATA_DIR/runs and not only in a terminal no one watched."""
+    try:
+        report = write_run_report(settings, "index", {
+            "completed": False, "error": error, "seconds": round(seconds, 1)})
+    except OSError:  # the data folder cannot be written either: the line says enough
+        fail(error)
+    fail(f"{error} (run report: {report})")
 
 
 def segmentation_of(settings: Settings, measure: bool | None = None) -> Any:

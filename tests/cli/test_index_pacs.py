@@ -48,6 +48,11 @@ def test_an_unreachable_pacs_is_one_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["index", address], env=_env(tmp_path / "data"))
     assert result.exit_code == 1
     assert "QIDO-RS studies: ConnectionError (after 2 tries)" in result.output
+    # a nightly run that could not list the PACS left no trace in DATA_DIR/runs
+    reports = list((tmp_path / "data" / "runs").glob("index-*.json"))
+    assert len(reports) == 1 and str(reports[0].name) in result.output.replace("\n", "")
+    report = json.loads(reports[0].read_text(encoding="utf-8"))
+    assert report["completed"] is False and "ConnectionError" in report["error"]
 
 
 @pytest.mark.slow
