@@ -87,40 +87,40 @@ def _number(name: str, signed: bool = False) -> str:
     return rf"(?P<{name}>{'-?' if signed else ''}(?:\d++(?:\.\d++|,\d{{1,2}}(?!\d))?+|\.\d++))"
 
 
-def _alternatives(words: tuple[str, ...] | list[str]) -> str:
+def alternatives(words: tuple[str, ...] | list[str]) -> str:
     ordered = sorted(words, key=len, reverse=True)
     return "|".join(re.escape(w).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]+")
                     for w in ordered)
 
 
 def _unit(name: str) -> str:
-    return rf"(?:\s*+(?P<{name}>{_alternatives(_ANY_UNIT)})(?![a-z0-9]))?"
+    return rf"(?:\s*+(?P<{name}>{alternatives(_ANY_UNIT)})(?![a-z0-9]))?"
 
 
-_NOT_A_MEASURE = r"(?!\s*+(?:years?|yrs?|y/?o|months?|weeks?|days?|segments?)\b)"
+NOT_A_MEASURE = r"(?!\s*+(?:years?|yrs?|y/?o|months?|weeks?|days?|segments?)\b)"
 # names that count as a measurement only with a % after the number: "LGE over 10 %" is its
 # burden, "LGE over 3 segments" or "LGE 2019-2021" are words
-_PERCENT_ONLY = frozenset(("lge", "late gadolinium enhancement"))
+PERCENT_ONLY = frozenset(("lge", "late gadolinium enhancement"))
 
 
-_NAME_TO = {name.replace("-", " "): key for key, names in _NAMES.items() for name in names}
-_COMPARE = _alternatives([*_BELOW_STRICT, *_BELOW, *_ABOVE_STRICT, *_ABOVE])
+NAME_TO = {name.replace("-", " "): key for key, names in _NAMES.items() for name in names}
+COMPARE = alternatives([*_BELOW_STRICT, *_BELOW, *_ABOVE_STRICT, *_ABOVE])
 _EITHER = r"(?:and\s*+/\s*+)?or"  # "LVEF below 35 or above 70": either range
 _PATTERN = re.compile(
-    rf"(?<![a-z0-9])(?P<name>{_alternatives(list(_NAME_TO))})(?:\s+(?:is|of|was))?"
+    rf"(?<![a-z0-9])(?P<name>{alternatives(list(NAME_TO))})(?:\s+(?:is|of|was))?"
     rf"(?:\s*+[:(])?\s*+"  # "LVEF: < 30 %", "LVEF (< 30 %)"
     rf"(?:between\s+{_number('low')}{_unit('low_unit')}\s*+(?:and|-|to)\s*+"
     rf"{_number('high')}{_unit('high_unit')}"
-    rf"|(?P<compare>{_COMPARE})\s*+{_number('value', signed=True)}{_unit('unit')}"
+    rf"|(?P<compare>{COMPARE})\s*+{_number('value', signed=True)}{_unit('unit')}"
     rf"|(?:from\s++)?{_number('from')}{_unit('from_unit')}\s*+(?:-|to)\s*+{_number('to')}"
     rf"{_unit('to_unit')}"
     rf"|{_number('post_value')}{_unit('post_unit')}\s*+(?:or|and)\s++"
     # not "EF 50 and over 65 years": the "over" is the age's
-    rf"(?P<post>{_alternatives([*_OR_LESS, *_OR_MORE])})(?![a-z0-9])(?!\s*+\d))"
+    rf"(?P<post>{alternatives([*_OR_LESS, *_OR_MORE])})(?![a-z0-9])(?!\s*+\d))"
     # a second side of the same measurement ("LVEF above 50 but below 60", "below 35 or above
     # 70"), not an age or a count ("EF below 35 and over 60 years")
-    rf"(?:\s*+(?P<join>(?:,\s*+)?(?:and|but|&|{_EITHER})|,)?\s*+(?P<compare2>{_COMPARE})\s*+"
-    rf"{_number('value2', signed=True)}{_unit('unit2')}{_NOT_A_MEASURE})?",
+    rf"(?:\s*+(?P<join>(?:,\s*+)?(?:and|but|&|{_EITHER})|,)?\s*+(?P<compare2>{COMPARE})\s*+"
+    rf"{_number('value2', signed=True)}{_unit('unit2')}{NOT_A_MEASURE})?",
     re.IGNORECASE)
 
 
@@ -170,7 +170,7 @@ def _side(value: float, strict: str, inclusive: str, up: bool = False) -> str:
 
 def _name(match: re.Match[str]) -> str:
     """The measurement named, the indexed one when a per-m2 unit follows the plain name."""
-    name = _NAME_TO[re.sub(r"[\s-]+", " ", match.group("name").lower())]
+    name = NAME_TO[re.sub(r"[\s-]+", " ", match.group("name").lower())]
     units = [u.lower() for u in match.groupdict().values() if u and u.lower() in _PER_M2]
     return _INDEXED.get(name, name) if units else name
 
@@ -218,7 +218,7 @@ _UNIT_OF = {"low": "low_unit", "high": "high_unit", "value": "unit", "value2": "
 def _is_measure(match: re.Match[str]) -> bool:
     name = re.sub(r"[\s-]+", " ", match.group("name").lower())
     units = [match.group(u) for n, u in _UNIT_OF.items() if match.group(n)]
-    return name not in _PERCENT_ONLY or all(u and u.lower() in ("%", "percent") for u in units)
+    return name not in PERCENT_ONLY or all(u and u.lower() in ("%", "percent") for u in units)
 
 
 def _bound(match: re.Match[str]) -> tuple[Bound, ...]:
@@ -281,8 +281,8 @@ _OR_JOIN = re.compile(rf"\s*+,?\s*+(?:either\s+)?{_EITHER}\s*+(?:either\s+)?", r
 # a range or a number right after a range, without a measurement's name: a third comparison
 # ("EF below 35 or above 55 and below 60"), a second range ("LVEF 20-35 or 55 or more"); it
 # was left to the words, the study list then wider than asked
-_TAIL = re.compile(rf"\s*+(?:,|and|but|&|{_EITHER})?\s*+(?:between\s++|(?:{_COMPARE})\s*+)?"
-                   rf"-?\d++(?:\.\d++)?+{_unit('unit')}{_NOT_A_MEASURE}"
+_TAIL = re.compile(rf"\s*+(?:,|and|but|&|{_EITHER})?\s*+(?:between\s++|(?:{COMPARE})\s*+)?"
+                   rf"-?\d++(?:\.\d++)?+{_unit('unit')}{NOT_A_MEASURE}"
                    r"(?!\s*+or\s++(?:older|younger)\b)", re.IGNORECASE)
 _OR_BEFORE = re.compile(rf"\b{_EITHER}\s*+$", re.IGNORECASE)
 _OR_AFTER = re.compile(rf"^\s*+,?\s*+{_EITHER}\b(?!\s+(?:{'|'.join(_OR_LESS + _OR_MORE)}"

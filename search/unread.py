@@ -9,13 +9,13 @@ import re
 
 from search.errors import QueryError
 from search.numbers import (
-    _COMPARE,
-    _NAME_TO,
-    _NOT_A_MEASURE,
-    _PERCENT_ONLY,
+    COMPARE,
+    NAME_TO,
+    NOT_A_MEASURE,
+    PERCENT_ONLY,
     SHORT,
     UNIT,
-    _alternatives,
+    alternatives,
 )
 
 # what a query may name beside a number that no range above was read from: the measurements'
@@ -28,12 +28,12 @@ _NOT_SEARCHED = ("lvesv", "rvesv", "lv esv", "rv esv", "esv", "lvesvi", "rvesvi"
 _AMBIGUOUS = {"mass": "'LV mass over 150 g'", "edv": "'LVEDV over 200 ml' or 'RVEDV over 200 ml'",
               "end diastolic volume": "'LVEDV over 200 ml' or 'RVEDV over 200 ml'",
               "edvi": "'LVEDVi over 100 ml/m2'", "ejection": "'LVEF below 40'"}
-_UNREAD_NAMES = [n for n in _NAME_TO if n not in _PERCENT_ONLY] + [*_NOT_SEARCHED, *_AMBIGUOUS]
+_UNREAD_NAMES = [n for n in NAME_TO if n not in PERCENT_ONLY] + [*_NOT_SEARCHED, *_AMBIGUOUS]
 _UNREAD = re.compile(
-    rf"(?<![a-z0-9])(?P<name>{_alternatives(_UNREAD_NAMES)})(?![a-z0-9])[\s:(=~≈]*+"
+    rf"(?<![a-z0-9])(?P<name>{alternatives(_UNREAD_NAMES)})(?![a-z0-9])[\s:(=~≈]*+"
     r"(?:(?:is|of|was|about|around|approximately|approx\.?|roughly|nearly|circa|between|"
-    rf"from|at|equal to)\s*+){{0,2}}(?:(?P<compare>{_COMPARE})\s*+)?(?P<number>\.?\d+(?:[.,]\d+)?)"
-    rf"{_NOT_A_MEASURE}(?!\s*+(?:t|tesla)\b)", re.IGNORECASE)
+    rf"from|at|equal to)\s*+){{0,2}}(?:(?P<compare>{COMPARE})\s*+)?(?P<number>\.?\d+(?:[.,]\d+)?)"
+    rf"{NOT_A_MEASURE}(?!\s*+(?:t|tesla)\b)", re.IGNORECASE)
 
 
 def _a_size(found: re.Match[str], text: str) -> bool:
@@ -53,12 +53,12 @@ def unread_numbers(rest: str) -> tuple[str, ...]:
             continue
         phrase = " ".join(found.group(0).split())
         name = re.sub(r"[\s-]+", " ", found.group("name").lower())
-        if name in _NAME_TO:
-            short = SHORT[_NAME_TO[name]]
+        if name in NAME_TO:
+            short = SHORT[NAME_TO[name]]
             at = float(found.group("number").replace(",", "."))
-            if UNIT[_NAME_TO[name]] == "%" and at < 1:  # "EF 0,35": a fraction
+            if UNIT[NAME_TO[name]] == "%" and at < 1:  # "EF 0,35": a fraction
                 at = round(at * 100, 1)
-            step = 5.0 if UNIT[_NAME_TO[name]] == "%" else max(1.0, round(at * 0.1))
+            step = 5.0 if UNIT[NAME_TO[name]] == "%" else max(1.0, round(at * 0.1))
             why = (f"'{phrase}': a number after {short} is read with a comparison or as a "
                    f"range: write '{short} below {at:g}', '{short} above {at:g}' or "
                    f"'{short} {max(at - step, 0):g}-{at + step:g}'")
