@@ -127,9 +127,15 @@ async def one_of_each(request: Request) -> None:
     if request.method == "POST":
         sources.append(await request.form())  # kept by the request: read once
     for source in sources:
-        for key in dict.fromkeys(source.keys()):
-            if (times := len(source.getlist(key))) > 1:
-                raise QueryError(f"{key[:30]} is given {times} times: give it once")
+        given_once(source, tuple(dict.fromkeys(source.keys())))
+
+
+def given_once(params: Any, names: tuple[str, ...], hint: str = "give it once") -> None:
+    """QueryError for the first of `names` given more than once (the last was taken without a
+    word: "view=4ch&view=lge_sax")."""
+    twice = next((n for n in names if len(params.getlist(n)) > 1), None)
+    if twice:
+        raise QueryError(f"{twice[:30]} is given {len(params.getlist(twice))} times: {hint}")
 
 
 def upload_identity(request: Request) -> UploadIdentity:

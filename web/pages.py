@@ -31,6 +31,7 @@ from web.auth import SignInRequired, csrf_token, current, record, require, viewe
 from web.contours import study_overlays
 from web.deps import (
     engine_of,
+    given_once,
     layout_of,
     one_of_each,
     read_upload,
@@ -55,14 +56,6 @@ def _choice(value: str | None, kind: type[Mode] | type[Sort], default: Any) -> A
         return kind(value) if value else default
     except ValueError:
         raise QueryError(f"unknown {kind.__name__.lower()} {value!r}") from None
-
-
-def _once(params: Any, names: tuple[str, ...]) -> None:
-    """QueryError for a parameter that is one value given twice ("view=4ch&view=lge_sax" was
-    answered with the last, without a word)."""
-    twice = next((n for n in names if len(params.getlist(n)) > 1), None)
-    if twice:
-        raise QueryError(f"{twice} is given {len(params.getlist(twice))} times: give it once")
 
 
 def _int(value: str | None, default: int, name: str, most: int = MAX_DEPTH) -> int:
@@ -102,7 +95,7 @@ def search_page(request: Request, principal: Viewer) -> HTMLResponse:
                                "facets": None, "filters": SearchFilters(), "terms": []}
     status = 200
     try:
-        _once(params, ("q", "mode", "sort", "limit", "page", "all"))
+        given_once(params, ("q", "mode", "sort", "limit", "page", "all"))
         context["mode"] = _choice(params.get("mode"), Mode, Mode.BOTH)
         context["sort"] = _choice(params.get("sort"), Sort, Sort.RELEVANCE)
         filters = filters_from(params, _PAGE_KEYS)
@@ -157,7 +150,7 @@ def study_page(request: Request, principal: Viewer, uid: str) -> HTMLResponse:
 def similar_page(request: Request, principal: Viewer, uid: str) -> HTMLResponse:
     """More like this study (and `also`), less like `unlike`; optionally in one view."""
     params = request.query_params
-    _once(params, ("view", "mode", "sort", "limit", "page", "all"))
+    given_once(params, ("view", "mode", "sort", "limit", "page", "all"))
     engine = engine_of(request)
     view = (params.get("view") or "")[:20] or None
     positive = [uid_path(uid), *_uids(params, "also", MAX_EXAMPLES - 1)]
@@ -222,10 +215,7 @@ def _two_studies(request: Request, a: str, b: str) -> None:
     if unknown:
         raise QueryError(f"unknown parameter {unknown[0][:30]!r}: compare takes two "
                          "studies, a and b")
-    twice = next((k for k in ("a", "b") if len(params.getlist(k)) > 1), None)
-    if twice:
-        raise QueryError(f"{twice} is given {len(params.getlist(twice))} times: compare takes "
-                         "one study on each side")
+    given_once(params, ("a", "b"), "compare takes one study on each side")
     if a.strip() == b.strip():
         raise QueryError("a and b are the same study: choose another to compare it with")
 
