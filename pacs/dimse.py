@@ -345,7 +345,13 @@ class DimsePacs:
         if code in (0xA701, 0xA702):
             return "the PACS is out of resources"
         if code == 0xA900 or (code & 0xF000) == 0xC000:
-            return "the PACS could not process it: no such series there, or it cannot read it"
+            # Orthanc answers a C-MOVE it could not deliver (our store port closed, or its
+            # entry for our title naming another host or port) with 0xC000 too
+            reach = (f", or it could not connect to our storage at the host and port it has "
+                     f"for {self.calling_aet!r} (this machine, port {self.store_port})"
+                     if self.retrieve == "move" else "")
+            return ("the PACS could not process it: no such series there, or it cannot read "
+                    f"it{reach}")
         if code == 0xB000:
             return "some instances could not be sent"
         if code == 0xFE00:

@@ -104,6 +104,8 @@ def test_a_series_the_pacs_lacks_says_so(orthanc: Orthanc, tmp_path: Path) -> No
                                             r"not process it: no such series there") as error:
             pacs.fetch_series("1.2.3", "1.2.3.4", tmp_path / "series")
         assert "instances failed" not in str(error.value)
+        # Orthanc answers an undeliverable C-MOVE so too: the hint named only the series
+        assert f"port {orthanc.store_port})" in str(error.value)
     finally:
         pacs.close()
 
