@@ -163,6 +163,7 @@ class PacsSource:
     def studies(self, todo: list[Candidate]) -> Iterator[Study | Unavailable]:
         queue = iter(todo)
         self._stop.clear()
+        self.archive.polite.resume()
         pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="pacs-fetch")
         pending: set[Future[Study | Unavailable]] = {
             pool.submit(self._fetch, c) for _, c in zip(range(self.concurrency), queue,
@@ -179,6 +180,7 @@ class PacsSource:
             # waits for them: a fetch left running would write into the cache while the next
             # run clears it, and lose that run a study.
             self._stop.set()
+            self.archive.polite.halt()  # a fetch waiting to retry stops now, not after it
             pool.shutdown(wait=True, cancel_futures=True)
 
     def release(self, study_instance_uid: str) -> None:

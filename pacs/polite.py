@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from pacs.client import TransientError
+from pacs.client import PacsError, TransientError
 
 logger = logging.getLogger(__name__)
 
@@ -40,14 +40,28 @@ class Polite:
     """Every PACS request goes through `call`; shared by the threads that fetch studies."""
 
     def __init__(self, manners: Manners, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], object] | None = None) -> None:
         self.manners = manners
-        self._clock, self._sleep = clock, sleep
+        self._halted = threading.Event()
+        # waits end at `halt()`: an interrupted run waited out every thread's backoff (up to
+        # a minute, five with a Retry-After) before it stopped
+        self._clock, self._sleep = clock, sleep or self._halted.wait
         self._slots = threading.BoundedSemaphore(manners.concurrency)
         self._lock = threading.Lock()
         self._next_start = 0.0
         self.requests = 0
         self.retried = 0
+
+    def halt(self) -> None:
+        """Stop: waits end now, and no request starts until `resume()`."""
+        self._halted.set()
+
+    def resume(self) -> None:
+        self._halted.clear()
+
+    def _check(self, what: str) -> None:
+        if self._halted.is_set():
+            raise PacsError(f"{what}: stopped (the run was interrupted)")
 
     def _wait_turn(self) -> None:
         """Space request starts 1/rate_limit seconds apart (across every thread)."""
@@ -65,7 +79,9 @@ class Polite:
         (its message prefixed with how many tries were made) when every try failed."""
         attempts = self.manners.retries + 1
         for attempt in range(attempts):
+            self._check(what)
             self._wait_turn()
+            self._check(what)
             with self._slots:
                 self.requests += 1
                 try:

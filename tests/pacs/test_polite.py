@@ -92,3 +92,29 @@ def test_a_server_asking_to_wait_is_waited_for_within_reason() -> None:
     assert polite.call("fetch", busy) == "ok"
     # its 30 s; our 2 s where it asked less; an hour capped at 5 minutes
     assert clock.sleeps == [30.0, 2.0, 300.0]
+
+
+def test_halt_ends_a_backoff_at_once() -> None:
+    """An interrupted run waited out each fetch thread's backoff (up to a minute) first."""
+    import threading
+    import time
+
+    polite = Polite(Manners(rate_limit=0, retries=3, backoff_s=30.0))
+    outcome: list[BaseException] = []
+
+    def fetch() -> None:
+        try:
+            polite.call("fetch series", _scripted([TransientError("HTTP 503")] * 4))
+        except PacsError as error:
+            outcome.append(error)
+
+    worker = threading.Thread(target=fetch)
+    started = time.monotonic()
+    worker.start()
+    time.sleep(0.2)  # in its first 30 s wait
+    polite.halt()
+    worker.join(5.0)
+    assert not worker.is_alive() and time.monotonic() - started < 5.0
+    assert "fetch series: stopped (the run was interrupted)" in str(outcome[0])
+    polite.resume()
+    assert polite.call("again", lambda: 1) == 1
