@@ -45,7 +45,8 @@ def _date_forms(value: str) -> list[str]:
     return [value, day.isoformat(), f"{day:%d/%m/%Y}", f"{day:%m/%d/%Y}", f"{day:%d.%m.%Y}",
             f"{day:%d-%m-%Y}", f"{day.day} {month} {day.year}",
             f"{month} {day.day}, {day.year}", f"{day.day} {month[:3]} {day.year}",
-            f"{day:%d/%m/%y}", f"{day:%m/%d/%y}"]
+            f"{day:%d} {month[:3]} {day.year}", f"{day:%d}-{month[:3]}-{day.year}",
+            f"{day.day}-{month[:3]}-{day.year}", f"{day:%d/%m/%y}", f"{day:%m/%d/%y}"]
 
 
 def _name_parts(person_name: str) -> list[str]:
@@ -176,6 +177,18 @@ _OLD = r"(?:9\d|1[0-4]\d)"  # 90 to 149 years
 _SPANS = r"days?|d|weeks?|wks?|w|months?|mo|hours?|hrs?|h|minutes?|mins?|min|seconds?|s"
 
 
+# a capitalised or an upper-case word; a relative, whose name follows "of"
+_WORD = rf"(?:[{_UPPER}][{_LOWER}'’-]+|[{_UPPER}]{{2,}}(?![{_LOWER}]))"
+_KIN = ("mother|father|son|daughter|wife|husband|brother|sister|partner|sibling|cousin|aunt|"
+        "uncle|niece|nephew|grandmother|grandfather|guardian")
+# what follows "Patient" in a heading or a sentence, not a name ("PATIENT DETAILS")
+_NOT_NAME = (f"{_REPORT_WORD}|details|information|preparation|consent|position|protocol|"
+             "identification|demographics|data|summary|instructions|tolerated|cooperated")
+# two or three words of a name, none a report word or an abbreviation
+_NAMED = (rf"(?!(?i:{_NOT_NAME})\b){_NOT_CLINICAL}{_WORD}"
+          rf"(?:,?\s+{_NOT_CLINICAL}(?!(?i:{_NOT_NAME})\b){_WORD}){{1,2}}")
+
+
 def _phone(match: re.Match[str]) -> str:
     """[phone] for a number of 7 digits or more ("Tel 0228 123 4567" keeps "Tel")."""
     if sum(c.isdigit() for c in match.group(0)) < 7:
@@ -191,11 +204,17 @@ _FREE_TEXT: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
     # a four-digit year, or a two-digit day and month ("01/07/13"): "segments 1/7/13" is no date
     (re.compile(r"\b(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}[/.-]\d{1,2}[/.-]\d{1,2}"
                 r"|\d{2}[/.-]\d{2}[/.-]\d{2})\b"), "[date]"),
-    (re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH_WORD}\s+\d{{2,4}}\b", re.I), "[date]"),
+    # "14 May 2019", "09-Apr-1954" (as DICOM viewers print dates), "May 14, 2019", "Feb 2010"
+    (re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s+|-){_MONTH_WORD}(?:\s+|-)\d{{2,4}}\b", re.I),
+     "[date]"),
     (re.compile(rf"\b{_MONTH_WORD}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b", re.I), "[date]"),
+    (re.compile(rf"\b{_MONTH_WORD}[\s-]+(?:19|20)\d\d\b", re.I), "[date]"),
     # a label, then a code holding a digit ("Idiopathic", "Dobutamine", "accumulation" stay)
     (re.compile(r"\b(?:mrn|nhs|ssn|id|acc(?:ession)?|dob|d\.o\.b)\b\.?\s*(?:no\.?|number|#)?"
-                r"\s*[:#]?\s*(?=[A-Z-]*\d)[A-Z0-9][A-Z0-9/-]{3,}\b", re.I), "[id]"),
+                r"\s*[:#]?\s*(?:\d{2,5}(?:[ -]\d{2,5}){1,3}\b"  # "NHS 943 476 5919"
+                r"|(?=[A-Z-]*\d)[A-Z0-9][A-Z0-9/-]{3,}\b)", re.I), "[id]"),
+    (re.compile(r"(?<![\w.,])\d{3} \d{3} \d{4}(?![\w.,]\d|\s*(?:%|ms|ml|mm|g)\b)"),
+     "[id]"),  # an NHS number as written: 943 476 5919
     # an age over 89 identifies (HIPAA Safe Harbor keeps "over 89" only), as the header's
     # PatientAge does (`_age`): "aged 93", "at the age of 93", "a 93-year-old", "93 y/o",
     # "93M", "93-jährige"; not "aged 90 days", "for 93 years", "LVEF 93 %". The placeholders
@@ -212,11 +231,13 @@ _FREE_TEXT: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
     (re.compile(r"\b[A-Z]{0,3}\d{6,}\b|\b[A-Z]+\d{5,}[A-Z0-9]*\b"), "[id]"),
     (re.compile(rf"{_TITLES}(?:[{_UPPER}]\.\s*)*{_PARTICLE}{_NOT_CLINICAL}{_NAME}"
                 rf"(?:\s+{_NOT_CLINICAL}{_NAME})?"), "[name]"),
-    # "Patient John SMITH", not "Patient: Known DCM" nor "Patient Has Fabry Disease"
-    (re.compile(rf"\b(?:[Pp]atient|[Pp]t\.?)(?:\s+name)?\s*:?\s+(?!(?:{_REPORT_WORD})\b)"
-                rf"[{_UPPER}][{_LOWER}'’-]+(?:\s+{_NOT_CLINICAL}"
-                rf"(?:[{_UPPER}][{_LOWER}'’-]+|[{_UPPER}]{{2,}}(?![{_LOWER}]))){{1,2}}"),
+    # "Patient John SMITH", "Patient QUINN ROSSI", "Patient: PETROV, XAVIER", "Mother of Xavier
+    # Petrov"; not "Patient: Known DCM", "Patient Has Fabry Disease" nor "Sister of HCM patient"
+    (re.compile(rf"\b(?:[Pp]atient|[Pp]t\.?|PATIENT)(?:\s+(?i:name))?\s*:?\s+{_NAMED}"),
      "[name]"),
+    (re.compile(rf"\b(?P<lead>(?i:{_KIN})\s+of\s+){_NAMED}"), lambda m: f"{m.group('lead')}[name]"),
+    # a name as DICOM writes it (PN): "ROSSI^QUINN", "Petrov^Xavier^^Dr"
+    (re.compile(rf"\b[{_UPPER}][{_UPPER}{_LOWER}'’-]*(?:\^[{_UPPER}{_LOWER}'’.-]*)+"), "[name]"),
 )
 
 

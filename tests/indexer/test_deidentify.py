@@ -121,6 +121,37 @@ def test_free_text_loses_what_commonly_identifies_and_keeps_the_findings() -> No
     assert scrub_free_text("ID: A12345, acc. no. 9981234") == "[id], [id]"
 
 
+def test_dates_and_numbers_as_viewers_and_the_nhs_write_them() -> None:
+    """A handout of a de-identified index printed the real birth and study dates and the
+    NHS number: "09-Apr-1954" (as DICOM viewers print a date) and "943 476 5919"."""
+    from indexer.deidentify import scrub_free_text
+
+    text = ("Patient born 09-Apr-1954, first scanned 16-Feb-2010 and in March 2019; "
+            "NHS 943 476 5919, NHS no. 943-476-5919, 943 476 5919.")
+    assert scrub_free_text(text) == ("Patient born [date], first scanned [date] and in [date]; "
+                                     "[id], [id], [id].")
+    own = dataclasses.replace(INFO, patient_birth_date="19540409")
+    assert scrub("born 09 Apr 1954 (9-apr-1954)", own) == "born [date] ([date])"
+    for kept in ("LVEDV 150 ml, 2019 follow-up", "LGE in segments 1-6 and 7-12",
+                 "EDV 120 150 ml", "HR 60 70 bpm, 123 456 7890 ms"):
+        assert scrub_free_text(kept) == kept
+
+
+def test_names_in_capitals_surname_first_or_as_dicom_writes_them() -> None:
+    """"Patient QUINN ROSSI", "PETROV, XAVIER", "ROSSI^QUINN" and "Mother of Xavier Petrov"
+    reached a teaching file's handout as written."""
+    from indexer.deidentify import scrub_free_text
+
+    text = ("Patient QUINN ROSSI; Patient: PETROV, XAVIER; PATIENT NAME: ROSSI, QUINN; "
+            "ROSSI^QUINN; Petrov^Xavier^^Dr; Mother of Xavier Petrov has HCM.")
+    assert scrub_free_text(text) == ("[name]; [name]; [name]; [name]; [name]; Mother of [name] "
+                                     "has HCM.")
+    for kept in ("PATIENT: KNOWN DCM", "PATIENT DETAILS: see above", "Sister of HCM patient",
+                 "Son of Known DCM patient", "Patient: HCM, LVOT obstruction",
+                 "Platelets 250 x 10^9/L", "Patient Tolerated Well"):
+        assert scrub_free_text(kept) == kept
+
+
 def test_free_text_finds_names_with_letters_beyond_ascii() -> None:
     """"Patient Zoe Smith" became [name]; "Patient Zoë Smith" and "Mr. Müller" stayed."""
     from indexer.deidentify import scrub_free_text
