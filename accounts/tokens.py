@@ -109,6 +109,8 @@ class ApiTokens:
         name = " ".join(name.split())
         if not name or len(name) > 80:
             raise AccountError("token name: 1 to 80 characters")
+        if not name.isprintable():  # an escape or a right-to-left override was listed as is
+            raise AccountError("token name: printable characters only")
         if not 1 <= days <= MAX_DAYS:
             raise AccountError(f"token lifetime: 1 to {MAX_DAYS} days")
         token_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)

@@ -67,7 +67,8 @@ def test_a_provider_accounts_token_lapses_when_it_stops_signing_in_there(
 
 
 @pytest.mark.parametrize(("name", "days", "message"), [
-    ("", 30, "token name"), ("x", 0, "1 to 366 days"), ("x", 400, "1 to 366 days")])
+    ("", 30, "token name"), ("x", 0, "1 to 366 days"), ("x", 400, "1 to 366 days"),
+    ("nightly\u202eexport", 30, "printable"), ("a\x1b[31mred", 30, "printable")])
 def test_bad_tokens_are_refused(database: Database, name: str, days: int,
                                 message: str) -> None:
     Users(database).add("alice", Role.VIEWER)
