@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -64,10 +64,9 @@ _PENDING = (0xFF00, 0xFF01)
 
 
 def _int(value: Any) -> int | None:
-    try:
+    with suppress(TypeError, ValueError):
         return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    return None
 
 
 class _Received:
@@ -109,8 +108,7 @@ class _Received:
 
 @dataclass(frozen=True)
 class _Link:
-    """An association, the ACSE primitives the peer sent on it (its answer, an abort), and
-    when it was made."""
+    """An association, the ACSE primitives the peer sent on it (answer, abort), and its start."""
 
     assoc: Association
     received: list[Any]
@@ -130,6 +128,10 @@ class _Link:
                     or not self.assoc.is_alive():
                 return found
             time.sleep(0.02)
+
+
+_RETRIEVE_STATUS = {0xA701: "the PACS is out of resources", 0xA702: "the PACS is out of resources",
+                    0xB000: "some instances could not be sent", 0xFE00: "cancelled"}
 
 
 class DimsePacs:
@@ -163,8 +165,7 @@ class DimsePacs:
         return ae
 
     def _reachable(self, what: str) -> None:
-        """A refused connection, found before pynetdicom tries (which leaves its socket open
-        when the connection is refused)."""
+        """A refused connection, found before pynetdicom tries (it then leaves a socket open)."""
         try:
             socket.create_connection((self.host, self.port), timeout=self.timeout_s).close()
         except OSError as error:
@@ -342,8 +343,6 @@ class DimsePacs:
         if code == 0xA801:
             return (f"the PACS has no move destination {self.calling_aet!r}: it needs our AE "
                     f"title with this host and port {self.store_port}")
-        if code in (0xA701, 0xA702):
-            return "the PACS is out of resources"
         if code == 0xA900 or (code & 0xF000) == 0xC000:
             # Orthanc answers a C-MOVE it could not deliver (our store port closed, or its
             # entry for our title naming another host or port) with 0xC000 too
@@ -352,11 +351,7 @@ class DimsePacs:
                      if self.retrieve == "move" else "")
             return ("the PACS could not process it: no such series there, or it cannot read "
                     f"it{reach}")
-        if code == 0xB000:
-            return "some instances could not be sent"
-        if code == 0xFE00:
-            return "cancelled"
-        return "refused"
+        return _RETRIEVE_STATUS.get(code, "refused")
 
     def _get(self, study_instance_uid: str, series_instance_uid: str) -> None:
         ae = self._ae()
