@@ -47,10 +47,14 @@ def _re(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
-_LV = r"(?:\blv\b|left ventric\w*|biventricular|\bboth ventricles|global)"
+# "left and right ventricular" names the LV too; diastolic function is not systolic; "impaired"
+# names a function ("dilated and impaired RV"), not perfusion or relaxation
+_LV = r"(?:\blv\b|left (?:and right )?ventric\w*|biventricular|\bboth ventricles|global)"
 _RV = r"(?:\brv\b|\brvot\b|right ventric\w*|biventricular|\bboth ventricles)"
-_FUNCTION = r"(?:systolic|function|ejection fraction|\bef\b|contractil\w*|hypokine\w*|dysfunction)"
-_BAD_FUNCTION = r"(?:impair\w*|reduc\w*|depress\w*|dysfunction|hypokine\w*|poor\w*|decreas\w*)"
+_FUNCTION = (r"(?:systolic|(?<!diastolic )(?<!diastolic dys)function|ejection fraction|\bef\b|"
+             r"contractil\w*|hypokine\w*|impair\w*+(?! (?:\w+ ){,2}(?:diastol|perfus|relax|fill)))")
+_BAD_FUNCTION = (r"(?:impair\w*|reduc\w*|depress\w*|(?<!diastolic )dysfunction|hypokine\w*|"
+                 r"poor\w*|decreas\w*)")
 # RV wall akinesis and dyskinesis are its function ("RV free wall akinesis", an ARVC criterion);
 # the LV's are the regional finding
 _RV_FUNCTION = rf"(?:{_FUNCTION}|\bakine\w*|dyskine\w*)"
@@ -59,13 +63,15 @@ _RV_BAD_FUNCTION = rf"(?:{_BAD_FUNCTION}|\bakine\w*|dyskine\w*)"
 # it, for "impaired RV function and LVEF of 60 %" says nothing bad of the LV
 _EF_WORSE = (rf"{_BAD_FUNCTION}\s+{{ef}}\b|\b{{ef}}\s+(?:(?:is|was)\s+)?(?:\w+ly\s+)?"
              rf"{_BAD_FUNCTION}")
-# "undilated", "non-enlarged": the size word negated inside the word, which no cue reaches
+_EF_BETTER = r"(?:normal|preserved|good|hyperdynamic)\s+{ef}\b"  # "preserved LVEF" too
 # an ejection fraction no side names is the LV's, as reports and queries use it ("reduced
 # EF"); not in a clause that names the RV anywhere ("RV: EF reduced", "right ventricle EF")
 _BARE_EF = r"(?:ef|ejection fraction)"
-_GOOD = (r"(?:normal|preserved|good|hyperdynamic|\bnl\b|(?:non|un).?(?:dilat\w*|enlarg\w*)|"
-         r"not (?:dilat\w*|enlarg\w*))")
-_SIZE = r"(?:dilat\w*|dilation|enlarg\w*|\bdil\b|size|volume\w*|cavity)"
+# "undilated", "non-enlarged": the size word negated inside the word, which no cue reaches;
+# "at the upper (lower) limit of normal" is borderline, not ruled out
+_GOOD = (r"(?:(?<!limit of )normal|preserved|good|hyperdynamic|\bnl\b|"
+         r"(?:non|un).?(?:dilat\w*|enlarg\w*)|not (?:dilat\w*|enlarg\w*))")
+_SIZE = r"(?:dilat\w*|dilation|enlarg\w*|\bdil\b|size|volume\w*|cavity|dimension\w*)"
 _BIG = r"(?<!non-)(?<!non )(?<!non)(?<!un-)(?<!un)(?:dilat\w*|dilation|enlarg\w*|\bdil\b)"
 
 # a named LV wall or segment ("inferior", "anteroseptal", "apical"); "mid" and "basal" are levels;
@@ -144,25 +150,27 @@ _REGIONAL_ONLY = (r"^(?!.*(?:global|diffus|systolic|function|ejection fraction|\
 RULES: dict[Finding, _Rule] = {
     Finding.LV_SYSTOLIC_DYSFUNCTION: _Rule(
         _re(rf"{_LV}.*{_FUNCTION}|{_FUNCTION}.*{_LV}|{_EF_WORSE.format(ef='lvef')}|"
-            rf"^(?!.*{_RV}).*?(?:{_EF_WORSE.format(ef=_BARE_EF)})"),
+            rf"{_EF_BETTER.format(ef='lvef')}|^(?!.*{_RV}).*?(?:{_EF_WORSE.format(ef=_BARE_EF)})"),
         _re(_BAD_FUNCTION), _re(_GOOD),
         # "LV inferior wall hypokinesis" is regional, unless global function is named too
         _re(_REGIONAL_ONLY)),
     Finding.RV_SYSTOLIC_DYSFUNCTION: _Rule(_re(rf"{_RV}.*{_RV_FUNCTION}|{_RV_FUNCTION}.*{_RV}"
-                                               rf"|{_EF_WORSE.format(ef='rvef')}"),
+                                               rf"|{_EF_WORSE.format(ef='rvef')}|"
+                                               rf"{_EF_BETTER.format(ef='rvef')}"),
                                            _re(_RV_BAD_FUNCTION), _re(_GOOD)),
     Finding.LV_DILATION: _Rule(_re(rf"{_LV}.*{_SIZE}|{_SIZE}.*{_LV}"), _re(_BIG), _re(_GOOD)),
     Finding.RV_DILATION: _Rule(_re(rf"{_RV}.*{_SIZE}|{_SIZE}.*{_RV}"), _re(_BIG), _re(_GOOD)),
     Finding.LV_HYPERTROPHY: _Rule(
         _re(rf"hypertroph\w*|\blvh\b|wall thickness|{_THICKENED}"),
-        _re(r"hypertroph\w*|\blvh\b|increased|thick(?:ened|ening)"), _re(r"normal"),
+        _re(r"hypertroph\w*|\blvh\b|increased|thick(?:ened|ening)"), _re(r"(?<!limit of )normal"),
         _OtherThickening()),
     Finding.LGE: _Rule(
         _re(r"\blge\b|enhancement|scar|fibrosis|infarct"),
         _re(r"\blge\b|enhancement|scar|fibrosis|infarct")),
     Finding.AORTIC_DILATION: _Rule(_re(r"aort\w*"), _re(rf"{_BIG}|aneurysm\w*|aortopathy"),
                                    _re(r"normal|(?:non|un).?(?:dilat\w*|enlarg\w*)")),
-    Finding.PERICARDIAL_EFFUSION: _Rule(_re(r"pericardial (?:effusion|fluid|collection)|effusion"),
+    Finding.PERICARDIAL_EFFUSION: _Rule(_re(r"pericardial (?:and pleural )?(?:effusion|fluid|"
+                                            r"collection)|(?<!pleural )effusion"),  # not pleural
                                         _re(r"effusion|fluid|collection")),
     Finding.REGIONAL_WALL_MOTION_ABNORMALITY: _Rule(
         # hypokinesis alone is global (LV dysfunction); regional when it names a wall or segment
@@ -189,7 +197,7 @@ DIAGNOSIS_PATTERNS: dict[Diagnosis, re.Pattern[str]] = {
 }
 
 _NEGATION = _re(r"\b(?:no|not|without|absence of|absent|negative for|free of|nor|"
-                r"no evidence of|w/o|excluded|ruled out)\b")
+                r"no evidence of|w/o|excluded|ruled out|rather than)\b")
 _UNCERTAIN = _re(r"\b(?:possible|possibly|probable|probably|may|might|cannot be excluded|"
                  r"cannot exclude|can't exclude|questionable|equivocal|suspicious for|"
                  r"suspected|query)\b|\?")
@@ -200,23 +208,26 @@ _SEVERITY = ((Severity.SEVERE, _re(r"\b(?:severe\w*|sev|marked\w*|extensive)\b")
              (Severity.MODERATE, _re(r"\b(?:moderate\w*|mod)\b")),
              (Severity.MILD, _re(r"\b(?:mild\w*|slight\w*|borderline|minor|small|trace)\b")))
 _ABBREVIATIONS = ((r"\bnl\b", "normal"), (r"\bw/o\b", "without"), (r"\bw/\b", "with"),
-                  (r"\bdil\b", "dilatation"), (r"\bmod\b", "moderate"), (r"\bsev\b", "severe"))
-
-
+                  (r"\bdil\b", "dilatation"), (r"\bmod\b", "moderate"), (r"\bsev\b", "severe"),
+                  # each its own aspect ("normal LV systolic and diastolic function": the LV size)
+                  (r"\bsystolic and (diastolic (dys)?function)", r"systolic \2function and \1"))
+_MAX_AND_SPLITS = 8  # see _split_and
+_PRIORITY = {Mention.POSITIVE: 3, Mention.UNCERTAIN: 2, Mention.NEGATIVE: 1}
 # "pericardial effusion and thickening": the thickening is the pericardium's, also once the
 # clause is split at its "and"
 _PERICARDIAL_PAIR = re.compile(r"\b(pericardial\s+(?:effusion|fluid))\s+(and|or|with)\s+"
                                r"(thicken(?:ing|ed))\b", re.IGNORECASE)
-
-
 # "thickened, calcified pericardium": the comma would cut the thickening from its subject
 _THICKENED_LIST = re.compile(rf"\b(thickened),\s*+(?=\w+\s+{_NOT_WALL})", re.IGNORECASE)
+# "normal in size, wall thickness and function": the commas cut the later aspects from "normal"
+_ASPECT = r"(?:size|volumes?|thickness|function|mass|dimensions?)"
+_ASPECT_LIST = _re(rf"\b({_ASPECT}),\s*+(?=(?:wall |systolic )?(?:{_ASPECT}|wall motion)\b)")
 
 
 def _normalise(text: str) -> str:
     for pattern, replacement in _ABBREVIATIONS:
         text = re.sub(pattern, replacement, text, flags=re.IGNORECASE)
-    text = _THICKENED_LIST.sub(r"\1 ", text)
+    text = _ASPECT_LIST.sub(r"\1 and ", _THICKENED_LIST.sub(r"\1 ", text))
     return _PERICARDIAL_PAIR.sub(r"\1 \2 pericardial \3", text)
 
 
@@ -239,12 +250,11 @@ def clauses(text: str) -> list[str]:
 
 
 def _clauses(sentence: str) -> list[str]:
-    # a clause boundary stops "no LGE" from negating what follows "but" or a comma
-    parts = re.split(r",|\bbut\b|\bhowever\b|\bwith\b|\band\b(?= \w+ly\b)", sentence)
+    # a clause boundary stops "no LGE" from negating what follows "but" or a comma; "without"
+    # and "rather than" start one ("dilated LV without LGE" was read as an undilated LV)
+    parts = re.split(r",|\bbut\b|\bhowever\b|\bwith\b|\band\b(?= \w+ly\b)|(?=\bwithout\b)|"
+                     r"(?=\brather than\b)", sentence)
     return [c for part in parts for c in _split_and(part) if c.strip()]
-
-
-_MAX_AND_SPLITS = 8
 
 
 def _split_and(clause: str) -> list[str]:
@@ -270,8 +280,17 @@ def _split_and(clause: str) -> list[str]:
 
 # the structures a clause can say something of, so that "dilated LV and normal RV" (or "RV
 # undilated", "RV normal in size") is two statements: read whole, the RV was dilated too
-_SIDES = (_re(_LV), _re(_RV), _re(r"aort\w*"))
+_SIDES = (_re(rf"{_LV}|\blvef\b"), _re(rf"{_RV}|\brvef\b"), _re(r"aort\w*"))
 _NORMAL_WORDING = _re(_GOOD)
+# the side a clause names, carried to a later clause of its sentence, cut from it by a comma,
+# "with" or "but", that says only how a function or size is ("The LV is dilated, with impaired
+# function", "Aortic root 42 mm, mildly dilated"); not "dilated left atrium", "reduced T1"
+_CARRIED = _re(r"\b(?:lvef|rvef|lv|rv|left (?:and right )?ventric\w*|right ventric\w*|"
+               r"biventricular|aort\w*|wall thickness)\b")
+_STATE_ONLY = _re(r"(?:mild|moderate|severe|marked|slight|impair|reduc|depress|dilat|enlarg|un|"
+                  r"non|dys)\w*|borderline|normal|preserved|good|poor|increased|not|systolic|"
+                  r"function|is|are|was|were|ejection|fraction|[lr]?v?ef|size|volumes?|and|in|"
+                  r"dimensions?|within|limits|mm|ml|no|without")
 
 
 def _other_side_normal(before: str, piece: str) -> bool:
@@ -291,10 +310,7 @@ def _stated(text: str) -> set[Finding]:
 
 
 def _severity(clause: str) -> Severity | None:
-    for severity, pattern in _SEVERITY:
-        if pattern.search(clause):
-            return severity
-    return None
+    return next((severity for severity, pattern in _SEVERITY if pattern.search(clause)), None)
 
 
 def _judge(rule: _Rule, clause: str) -> Mention | None:
@@ -304,28 +320,33 @@ def _judge(rule: _Rule, clause: str) -> Mention | None:
     normal = rule.normal.search(clause) if rule.normal else None
     if _NEGATION.search(clause) or (normal and not abnormal):
         return Mention.NEGATIVE  # "no global or regional wall motion abnormality" too
-    if rule.unless and rule.unless.search(clause):
-        return None
-    if not abnormal:
+    if (rule.unless and rule.unless.search(clause)) or not abnormal:
         return None
     return Mention.UNCERTAIN if _UNCERTAIN.search(clause) else Mention.POSITIVE
-
-
-_PRIORITY = {Mention.POSITIVE: 3, Mention.UNCERTAIN: 2, Mention.NEGATIVE: 1}
 
 
 def _split(text: str) -> list[tuple[str, list[str]]]:
     """Each sentence (as written, the evidence shown) with its clauses: split once for every
     finding and diagnosis."""
-    return [(sentence, _clauses(aspects_named(sentence)))
+    return [(sentence, _carry_sides(_clauses(aspects_named(sentence))))
             for sentence in sentences(_normalise(text))]
 
 
-def _label_text(split: list[tuple[str, list[str]]], judge: _Judge) -> ReportLabel | None:
+def _carry_sides(parts: list[str]) -> list[str]:
+    out: list[str] = []
+    side = ""
+    for part in parts:
+        alone = all(_STATE_ONLY.fullmatch(w) for w in re.findall(r"[a-z]\w*", part, re.I))
+        out.append(f"{side} {part}" if side and alone else part)
+        side = " and ".join(dict.fromkeys(m.lower() for m in _CARRIED.findall(out[-1]))) or side
+    return out
+
+
+def _label_text(split: list[tuple[str, list[str]]], rule: _Rule) -> ReportLabel | None:
     best: ReportLabel | None = None
     for sentence, parts in split:
         for clause in parts:
-            mention = judge(clause)
+            mention = _judge(rule, clause)
             if mention is None:
                 continue
             label = ReportLabel(mention, _severity(clause) if mention is Mention.POSITIVE
@@ -335,43 +356,29 @@ def _label_text(split: list[tuple[str, list[str]]], judge: _Judge) -> ReportLabe
     return best
 
 
-class _Judge:
-    def __init__(self, rule: _Rule | None = None, pattern: re.Pattern[str] | None = None) -> None:
-        self.rule, self.pattern = rule, pattern
-
-    def __call__(self, clause: str) -> Mention | None:
-        if self.rule is not None:
-            return _judge(self.rule, clause)
-        assert self.pattern is not None
-        if not self.pattern.search(clause):
-            return None
-        if _NEGATION.search(clause):
-            return Mention.NEGATIVE
-        return Mention.UNCERTAIN if _UNCERTAIN.search(clause) else Mention.POSITIVE
-
-
 def _label_all(impression: str, full_text: str,
-               judges: dict[str, _Judge]) -> dict[str, ReportLabel]:
+               rules: dict[str, _Rule]) -> dict[str, ReportLabel]:
     out = {}
     first, rest = _split(impression), None
-    for name, judge in judges.items():
-        label = _label_text(first, judge)
+    for name, rule in rules.items():
+        label = _label_text(first, rule)
         if label is None:  # the rest of the report, split only when the impression is silent
             rest = _split(full_text) if rest is None else rest
-            label = _label_text(rest, judge)
+            label = _label_text(rest, rule)
         out[name] = label or ReportLabel(Mention.NOT_MENTIONED)
     return out
 
 
 def label_findings(impression: str, full_text: str = "") -> dict[Finding, ReportLabel]:
     """Finding -> label, deciding from the impression first, then the rest of the report."""
-    labels = _label_all(impression, full_text, {f.value: _Judge(rule=r) for f, r in RULES.items()})
+    labels = _label_all(impression, full_text, {f.value: r for f, r in RULES.items()})
     return {Finding(k): v for k, v in labels.items()}
 
 
 def label_diagnoses(impression: str, full_text: str = "") -> dict[Diagnosis, ReportLabel]:
-    judges = {d.value: _Judge(pattern=p) for d, p in DIAGNOSIS_PATTERNS.items()}
-    labels = _label_all(impression, full_text, judges)
+    # a diagnosis is its own subject and wording, read as a finding is
+    rules = {d.value: _Rule(p, p) for d, p in DIAGNOSIS_PATTERNS.items()}
+    labels = _label_all(impression, full_text, rules)
     return {Diagnosis(k): v for k, v in labels.items()}
 
 
@@ -386,8 +393,6 @@ def denied_in(clause: str) -> list[Finding]:
     tail = clause[at:]
     negative = [f for f, label in label_findings(clause).items()
                 if label.mention is Mention.NEGATIVE and f in RULES]
-    named = [f for f in negative if RULES[f].subject.search(tail)]
-    if named:
-        return named
-    return [f for f in negative
-            if any(p.search(tail) for p in (RULES[f].abnormal, RULES[f].normal) if p)]
+    return [f for f in negative if RULES[f].subject.search(tail)] or [
+        f for f in negative
+        if any(p.search(tail) for p in (RULES[f].abnormal, RULES[f].normal) if p)]

@@ -46,14 +46,19 @@ _GRADE_JOIN = (r"\s*+(?:,\s*+moderate(?:ly)?\s*+,?\s*+)?(?:or|to|-|/|and\s*/\s*o
                r"(?:moderate(?:ly)?\s*+(?:or|to|-|/)\s*+)?")
 _EITHER_END = re.compile(rf"\b(?:{_MILD}{_GRADE_JOIN}{_SEVERE}|{_SEVERE}{_GRADE_JOIN}{_MILD})\b",
                          re.IGNORECASE)
-_NORMAL = re.compile(r"\b(?:normal|preserved)\s+"
-                     r"(lv|left\s+ventricular|rv|right\s+ventricular|biventricular)?\s*"
-                     r"(size|volumes?|dimensions?|(?:systolic\s+)?function|wall\s+thickness"
-                     r"|ejection\s+fraction|ef|lvef|rvef)\b", re.IGNORECASE)
+# the side may stand before "normal" ("RV normal dimensions" ruled out LV dilation), and the
+# aspects be a list ("normal biventricular size and function" ruled out no dysfunction)
+_NORMAL_ASPECT = (r"(?:size|volumes?|dimensions?|(?:systolic\s+)?function|wall\s+thickness"
+                  r"|ejection\s+fraction|ef|lvef|rvef)")
+_NORMAL = re.compile(r"(?:\b(?P<before>lv|left\s+ventricle|rv|right\s+ventricle)\s+(?:is\s+)?)?"
+                     r"\b(?:normal|preserved)\s+"
+                     r"(?P<side>lv|left\s+ventricular|rv|right\s+ventricular|biventricular)?\s*"
+                     rf"(?P<what>{_NORMAL_ASPECT}(?:(?:\s*,\s*|,?\s+and\s+){_NORMAL_ASPECT})*)\b",
+                     re.IGNORECASE)
 # the same the other way round, as a query is typed: "LVEF normal", "LV size is normal"
-_NORMAL_AFTER = re.compile(r"\b(lv|left\s+ventricular|rv|right\s+ventricular|biventricular)?\s*"
-                           r"(size|volumes?|(?:systolic\s+)?function|wall\s+thickness"
-                           r"|ejection\s+fraction|ef|lvef|rvef)\s+(?:is\s+|was\s+)?"
+_NORMAL_AFTER = re.compile(r"\b(?P<side>lv|left\s+ventricular|rv|right\s+ventricular|"
+                           r"biventricular)?\s*(?P<what>size|volumes?|(?:systolic\s+)?function|"
+                           r"wall\s+thickness|ejection\s+fraction|ef|lvef|rvef)\s+(?:is\s+|was\s+)?"
                            r"(?:normal|preserved)\b", re.IGNORECASE)
 # a side said normal with no aspect named: "dilated LV and normal RV", "RV normal", "LV normal in
 # size" (the aspect after it): its size and function (not the LV's wall: "HCM with normal LV"
@@ -95,20 +100,38 @@ def _normal_sides(text: str) -> list[Finding]:
     return out
 
 
+_SIDE_NAMED = {"lv": re.compile(r"\b(?:lv|left\s+ventric\w*)\b", re.IGNORECASE),
+               "rv": re.compile(r"\b(?:rv|right\s+ventric\w*)\b", re.IGNORECASE)}
+
+
+def _unnamed_side(text: str, match: re.Match[str], what: str) -> str:
+    """The side of an aspect said normal with none: "lvef" and "rvef" name theirs; else the
+    side just after it ("normal size LV"), or the only one named before it ("RV dilated with
+    preserved function" is the RV's: it ruled out LV dysfunction); else the LV's, as reports
+    mean."""
+    if what in ("lvef", "rvef"):
+        return what[:2]
+    after = text[match.end():match.end() + 20]
+    named = [s for s, side in _SIDE_NAMED.items() if side.match(after.lstrip())] or \
+        [s for s, side in _SIDE_NAMED.items() if side.search(text, 0, match.start())]
+    return named[0] if len(named) == 1 else "lv"
+
+
 def _normals(text: str) -> tuple[Finding, ...]:
-    """Findings a "normal ..." phrase rules out (no side named: the LV, as reports mean)."""
+    """Findings a "normal ..." phrase rules out, each aspect of a list."""
     out: list[Finding] = []
     # "RV dilated, function preserved": an unnamed function after a named side is no LV's
-    after = (m for m in _NORMAL_AFTER.finditer(text)
-             if m.group(1) or m.group(2).lower().replace(" ", "").endswith(("ef", "fraction")))
+    after = (m for m in _NORMAL_AFTER.finditer(text) if m.group("side")
+             or m.group("what").lower().replace(" ", "").endswith(("ef", "fraction")))
     for match in (*_NORMAL.finditer(text), *after):
-        what = match.group(2).lower()
-        side = (match.group(1) or ("rv" if what == "rvef" else "lv")).lower()
-        aspect = "function" if "function" in what or what.endswith(("ef", "fraction")) \
-            else "thickness" if "thick" in what else "size"
-        sides = ("lv", "rv") if side.startswith("bi") else ("rv",) if side[0] == "r" \
-            else ("lv",)
-        out += [f for s in sides if (f := _NORMAL_RULES.get((s, aspect))) and f not in out]
+        for what in re.split(r"\s*,\s*|,?\s+and\s+", match.group("what").lower()):
+            side = (match.group("side") or match.groupdict().get("before")
+                    or _unnamed_side(text, match, what)).lower()
+            aspect = "function" if "function" in what or what.endswith(("ef", "fraction")) \
+                else "thickness" if "thick" in what else "size"
+            sides = ("lv", "rv") if side.startswith("bi") else ("rv",) if side[0] == "r" \
+                else ("lv",)
+            out += [f for s in sides if (f := _NORMAL_RULES.get((s, aspect))) and f not in out]
     out += [f for f in _normal_sides(text) if f not in out]
     if _NORMAL_MOTION.search(text):
         out.append(Finding.REGIONAL_WALL_MOTION_ABNORMALITY)
@@ -220,7 +243,8 @@ def understand(text: str) -> QueryIntent:
     # in, the clause's "reduced" made the RV's dysfunction wanted as well
     plain = _NORMAL_AFTER.sub(" ", _NORMAL.sub(" ", affirmed))
     positive = (Mention.POSITIVE, Mention.UNCERTAIN)
-    wanted = {f: label.severity for f, label in label_findings(plain).items()
+    # read as one sentence, a clause's side reaches the next ("dilated LV, impaired function")
+    wanted = {f: label.severity for f, label in label_findings(plain.replace(" . ", " , ")).items()
               if label.mention in positive}
     # the denials of whole clauses ("LV not dilated") and of the affirmed part ("non-dilated
     # LV": no cue to cut at), but not of what the clause affirms before its cue ("dilated LV

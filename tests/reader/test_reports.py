@@ -185,6 +185,11 @@ _RWMA = Finding.REGIONAL_WALL_MOTION_ABNORMALITY
     ("RV EF reduced.", Finding.RV_SYSTOLIC_DYSFUNCTION, Mention.POSITIVE),
     ("Right ventricle EF reduced.", Finding.LV_SYSTOLIC_DYSFUNCTION, Mention.NOT_MENTIONED),
     ("RV: EF reduced.", Finding.LV_SYSTOLIC_DYSFUNCTION, Mention.NOT_MENTIONED),
+    # a side is carried to a clause cut from it, not into a diagnosis
+    ("Normal RV, in keeping with dilated cardiomyopathy.", Finding.RV_DILATION, Mention.NEGATIVE),
+    ("Normal LV size, dilated left atrium.", Finding.LV_DILATION, Mention.NEGATIVE),
+    ("Normal RV, reduced flow in the pulmonary artery.", Finding.RV_SYSTOLIC_DYSFUNCTION,
+     Mention.NEGATIVE),
 ])
 def test_labeler_reads_negation_and_hedging(impression: str, finding: Finding,
                                             mention: Mention) -> None:
@@ -192,6 +197,82 @@ def test_labeler_reads_negation_and_hedging(impression: str, finding: Finding,
     assert label.mention is mention
     if mention is not Mention.NOT_MENTIONED:
         assert label.sentence
+
+
+_LVSD, _RVSD = Finding.LV_SYSTOLIC_DYSFUNCTION, Finding.RV_SYSTOLIC_DYSFUNCTION
+_LVD, _RVD, _LVH = Finding.LV_DILATION, Finding.RV_DILATION, Finding.LV_HYPERTROPHY
+_AO, _PE = Finding.AORTIC_DILATION, Finding.PERICARDIAL_EFFUSION
+_P, _N, _NM = Mention.POSITIVE, Mention.NEGATIVE, Mention.NOT_MENTIONED
+
+
+# an audit of 220 report sentences as CMR reports phrase them: each of these was misread
+@pytest.mark.parametrize(("impression", "expected"), [
+    # diastolic function says nothing of the systolic (it was ruled out, or found)
+    ("Normal LV diastolic function.", {_LVSD: _NM}),
+    ("Impaired LV diastolic function.", {_LVSD: _NM}),
+    ("LV diastolic dysfunction.", {_LVSD: _NM}),
+    ("Normal LV systolic and diastolic function.", {_LVSD: _N, _LVD: _NM}),
+    # "dimensions" is a size; "left and right ventricular" names the LV too
+    ("RV normal dimensions.", {_RVD: _N, _LVD: _NM}),
+    ("Normal RV dimensions.", {_RVD: _N}),
+    ("Normal left ventricular dimensions.", {_LVD: _N}),
+    ("Normal LV dimensions and systolic function.", {_LVD: _N, _LVSD: _N}),
+    ("Normal left and right ventricular volumes.", {_LVD: _N, _RVD: _N}),
+    # "normal in size, wall thickness and function": the commas cut the aspects from "normal"
+    ("The LV is normal in size, wall thickness and function.", {_LVSD: _N, _LVH: _N}),
+    ("Normal RV size, function and wall motion.", {_RVD: _N, _RVSD: _N}),
+    # a better word before the LVEF or RVEF names the function
+    ("Preserved LVEF.", {_LVSD: _N}),
+    ("Severely impaired RV function and preserved LVEF.", {_RVSD: _P, _LVSD: _N}),
+    # borderline is not ruled out
+    ("LV end-diastolic volume at the upper limit of normal.", {_LVD: _NM}),
+    ("LV size upper limit of normal.", {_LVD: _NM}),
+    # "impaired" names a function
+    ("Severely dilated and impaired RV.", {_RVD: _P, _RVSD: _P}),
+    ("LV normal; RV severely dilated and impaired.", {_LVD: _N, _RVSD: _P}),
+    ("Biventricular dilatation and impairment.", {_LVSD: _P, _RVSD: _P}),
+    # a pleural effusion is not the pericardium's
+    ("Small pleural effusions.", {_PE: _NM}),
+    ("Bilateral pleural effusions, no pericardial effusion.", {_PE: _N}),
+    # what follows "without" or "rather than" is denied, not what stands before it
+    ("Dilated LV without late gadolinium enhancement.", {_LVD: _P, Finding.LGE: _N}),
+    ("Hypertrophied LV without dilatation.", {_LVH: _P, _LVD: _N}),
+    ("Dilated LV with reduced ejection fraction without LGE.", {_LVSD: _P}),
+    ("LV dilated rather than hypertrophied.", {_LVD: _P, _LVH: _N}),
+    ("LV dilatation rather than hypertrophy.", {_LVH: _N}),
+    # the side a comma, "with" or "but" cut from its function or size
+    ("Moderate LV dilatation with severely impaired systolic function (LVEF 25%).", {_LVSD: _P}),
+    ("The LV is mildly dilated, with mildly impaired systolic function.", {_LVSD: _P}),
+    ("Normal LV size but impaired systolic function.", {_LVD: _N, _LVSD: _P}),
+    ("LV is not dilated but systolic function is mildly impaired.", {_LVD: _N, _LVSD: _P}),
+    ("The LV is dilated but systolic function is preserved.", {_LVD: _P, _LVSD: _N}),
+    ("Dilated LV with preserved EF.", {_LVSD: _N}),
+    ("Dilated LV, no LGE, with impaired systolic function.", {_LVSD: _P}),
+    ("Normal sized left ventricle with preserved systolic function.", {_LVSD: _N}),
+    ("Mildly dilated RV with preserved systolic function.", {_RVSD: _N, _LVSD: _NM}),
+    ("RV is mildly dilated (RVEDVi 120 ml/m2) with preserved function.", {_RVSD: _N}),
+    ("The right ventricle is not dilated, with normal systolic function.", {_RVSD: _N}),
+    ("Right ventricular dilatation with reduced systolic function.", {_RVSD: _P}),
+    ("RV dilated, function preserved.", {_RVSD: _N}),
+    ("RV mildly dilated, with normal function, no LGE.", {_RVSD: _N}),
+    ("LV and RV dilated, with impaired function.", {_LVSD: _P, _RVSD: _P}),
+    ("Biventricular dilatation with impaired systolic function.", {_LVSD: _P, _RVSD: _P}),
+    ("RVEF 40%, mildly reduced.", {_RVSD: _P}),
+    ("Aortic root 42 mm, mildly dilated.", {_AO: _P}),
+    ("Ascending aorta measures 45 mm, moderately dilated.", {_AO: _P}),
+    ("Ascending aorta 38 mm, normal.", {_AO: _N}),
+    ("Maximal wall thickness 13 mm, within normal limits.", {_LVH: _N}),
+])
+def test_report_phrasings_an_audit_found_misread(impression: str,
+                                                 expected: dict[Finding, Mention]) -> None:
+    labels = label_findings(impression)
+    assert {f: labels[f].mention for f in expected} == expected
+
+
+def test_a_diagnosis_before_without_or_rather_than_is_not_denied() -> None:
+    labels = label_diagnoses("DCM without LGE. Athletic remodelling rather than HCM.")
+    assert labels[Diagnosis.DCM].mention is Mention.POSITIVE  # it was negative
+    assert labels[Diagnosis.HCM].mention is Mention.NEGATIVE  # it was positive
 
 
 def test_labeler_grades_severity_and_falls_back_to_the_findings_section() -> None:

@@ -7,6 +7,9 @@ import pytest
 from cmr_search.vocab import Diagnosis, Finding, Severity
 from search.understand import intent_filter, spelled_out, understand
 
+_LV_WHOLE = {Finding.LV_DILATION, Finding.LV_SYSTOLIC_DYSFUNCTION}
+_RV_WHOLE = {Finding.RV_DILATION, Finding.RV_SYSTOLIC_DYSFUNCTION}
+
 
 @pytest.mark.parametrize(("query", "wanted", "ruled_out"), [
     ("no LGE", {}, {Finding.LGE}),
@@ -83,6 +86,40 @@ from search.understand import intent_filter, spelled_out, understand
     ("reduced LVEF and RVEF normal", {Finding.LV_SYSTOLIC_DYSFUNCTION: None},
      {Finding.RV_SYSTOLIC_DYSFUNCTION}),
     ("RV dilated, function preserved", {Finding.RV_DILATION: None}, set()),  # not the LV's
+    # from an audit of 72 queries: each was misread
+    # the side before "normal" is the aspect's ("RV normal dimensions" ruled out LV dilation)
+    ("RV normal dimensions", {}, {Finding.RV_DILATION}),
+    ("RV normal size", {}, {Finding.RV_DILATION}),
+    # every aspect of a list ("and function" was lost); diastolic function is not systolic
+    ("normal biventricular size and function", {}, _LV_WHOLE | _RV_WHOLE),
+    ("normal size and function", {}, _LV_WHOLE),
+    ("RV normal size and function", {}, _RV_WHOLE),
+    ("normal LV size and systolic function, no LGE", {}, _LV_WHOLE | {Finding.LGE}),
+    ("normal LV diastolic function", {}, set()),
+    ("normal LV systolic and diastolic function", {}, {Finding.LV_SYSTOLIC_DYSFUNCTION}),
+    # an unnamed function is the side named before it (it was the LV's, or nothing)
+    ("RV dilated with preserved function", {Finding.RV_DILATION: None},
+     {Finding.RV_SYSTOLIC_DYSFUNCTION}),
+    ("RV dilated with preserved EF", {Finding.RV_DILATION: None},
+     {Finding.RV_SYSTOLIC_DYSFUNCTION}),
+    ("dilated LV, impaired function", {Finding.LV_DILATION: None,
+                                       Finding.LV_SYSTOLIC_DYSFUNCTION: None}, set()),
+    ("dilated LV with reduced function", {Finding.LV_DILATION: None,
+                                          Finding.LV_SYSTOLIC_DYSFUNCTION: None}, set()),
+    ("LV not dilated, impaired function", {Finding.LV_SYSTOLIC_DYSFUNCTION: None},
+     {Finding.LV_DILATION}),
+    # "impaired" names a function; "rather than" denies; a pleural effusion is no pericardial one
+    ("dilated and impaired RV", {Finding.RV_DILATION: None,
+                                 Finding.RV_SYSTOLIC_DYSFUNCTION: None}, set()),
+    ("severely dilated and impaired LV", {Finding.LV_DILATION: Severity.SEVERE,
+                                          Finding.LV_SYSTOLIC_DYSFUNCTION: Severity.SEVERE},
+     set()),
+    ("normal LV, dilated and impaired RV", {Finding.RV_DILATION: None,
+                                            Finding.RV_SYSTOLIC_DYSFUNCTION: None}, _LV_WHOLE),
+    ("dilated LV rather than hypertrophied", {Finding.LV_DILATION: None},
+     {Finding.LV_HYPERTROPHY}),
+    ("no pleural effusion", {}, set()),
+    ("pleural effusion", {}, set()),
 ])
 def test_findings_wanted_and_ruled_out(query: str, wanted: dict[Finding, Severity | None],
                                        ruled_out: set[Finding]) -> None:
@@ -107,10 +144,6 @@ def test_normal_size_or_function_rules_the_finding_out() -> None:
     assert understand("normal RV function").ruled_out == (Finding.RV_SYSTOLIC_DYSFUNCTION,)
     assert set(understand("normal biventricular size").ruled_out) == {Finding.LV_DILATION,
                                                                        Finding.RV_DILATION}
-
-
-_LV_WHOLE = {Finding.LV_DILATION, Finding.LV_SYSTOLIC_DYSFUNCTION}
-_RV_WHOLE = {Finding.RV_DILATION, Finding.RV_SYSTOLIC_DYSFUNCTION}
 
 
 @pytest.mark.parametrize(("query", "out"), [
