@@ -55,6 +55,24 @@ def _worker_app(settings: Settings, open_access: bool) -> FastAPI:
     return app
 
 
+def _prepare(settings: Settings) -> list[Any]:
+    """What the worker processes share, done once before they start: the database migrated,
+    the teaching files of earlier releases imported, the session secret written. Without the
+    app: the parent built a whole one it never served, with the model libraries (0.7 GB).
+    The accounts, to say when nobody can sign in."""
+    from accounts import Users
+    from db import database_of
+    from db.teaching import TeachingFiles, import_legacy
+
+    database = database_of(settings)
+    try:
+        import_legacy(TeachingFiles(database), settings.layout.legacy_teaching_db)
+        settings.secret("secret_key")
+        return list(Users(database).all())
+    finally:
+        database.close()
+
+
 def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     """Serve until stopped. With several workers, each process loads the model and answers
     requests on the one listening socket: Python holds one core per process, so a 2-core
@@ -63,7 +81,6 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
     from uvicorn.supervisors import Multiprocess
 
     from db import DatabaseError
-    from web.app import create_app
 
     open_access = is_loopback(host) and not settings.require_sign_in
     # bound first: a busy port or a bad host was found after the model had loaded, in
@@ -72,14 +89,20 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
     sock = _listening_socket(host, port)
     if workers <= 1:
         sock.close()
+    app = None
     try:
-        # built here even for worker processes: the database is migrated and the session
-        # secret written once, before the workers read them
-        app = create_app(settings, open_access=open_access)
+        if workers > 1:
+            accounts = _prepare(settings)
+        else:
+            from web.app import create_app
+
+            app = create_app(settings, open_access=open_access)
+            accounts = app.state.users.all()
     except DatabaseError as error:
         fail(str(error))
-    if not open_access and app.state.oidc is None and \
-            not any(u.local and not u.disabled for u in app.state.users.all()):
+    provider = settings.oidc_issuer and settings.oidc_client_id
+    if not open_access and not provider and not any(u.local and not u.disabled
+                                                    for u in accounts):
         console.print("[yellow]nobody can sign in yet:[/yellow] add an account with "
                       "`cmr-search users add NAME --role admin`, or set CMR_SEARCH_OIDC_ISSUER")
     access = "no sign-in: loopback only" if open_access else "sign-in required"
@@ -96,6 +119,7 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
         logging.getLogger("uvicorn.error").setLevel(logging.INFO)
         Multiprocess(config, sockets=[sock]).run()
         return
+    assert app is not None
     with console.status("loading the model"):
         app.state.warm_up()  # the first search should not pay for it
     console.print(f"serving on http://{host}:{port}  (Ctrl-C stops); {access}")

@@ -125,6 +125,9 @@ def test_two_workers_answer_on_one_port_and_stop_together(tmp_path: Path) -> Non
                 time.sleep(0.5)
         workers = _children(process.pid)
         assert len(workers) >= 2  # the two servers (and multiprocessing's resource tracker)
+        # the parent serves nothing: it built a whole app, with the model libraries (0.7 GB)
+        maps = Path(f"/proc/{process.pid}/maps")
+        assert not maps.exists() or "libtorch" not in maps.read_text()
         with httpx.Client(timeout=30) as client:
             for _ in range(6):
                 response = client.get(f"http://127.0.0.1:{port}/api/v1/search",
