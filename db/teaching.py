@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import unicodedata
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.engine import Database
@@ -26,16 +28,31 @@ MAX_NAME = 120
 MAX_NOTE = 4000
 MAX_TAG = 40
 MAX_TAGS = 20  # per case: 3,000 tags were accepted, bounded only by the request size
+# per teaching file: 1,000 cases made a 182 MB handout; a class is taught from far fewer
+MAX_CASES = 500
 EVERYONE = "*"
 
 
 class TeachingError(ValueError):
     """A bad collection name, note or tag, or a teaching file one may not change; the message
-    says which."""
+    says which. `status`: the HTTP status a page answers it with."""
+
+    status = 400
+
+
+class TeachingNotFoundError(TeachingError):
+    """No teaching file of that id, or no case of that id in it."""
+
+    status = 404
 
 
 class TeachingAccessError(TeachingError):
-    """A teaching file that is not there for the person asking, or not theirs to change."""
+    """A teaching file that is not there for the person asking (404: that it exists is not
+    told), or not theirs to change (403)."""
+
+    def __init__(self, message: str, status: int = 403) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class Access(StrEnum):
@@ -56,6 +73,7 @@ class Collection:
     cases: int
     access: Access  # what the person asking may do with it
     shares: dict[str, str]  # grantee -> read | edit
+    moderated: bool = False  # read by an administrator with no share of it, not its owner
 
 
 @dataclass(frozen=True)
@@ -84,13 +102,17 @@ def parse_tags(text: str) -> list[str]:
     return tags
 
 
-def _check_note(note: str) -> None:
+def _note(note: str) -> str:
+    """The note as stored: line breaks as LF before it is counted (a browser sends CRLF but
+    counts a break as one character: a 4,000-character note it took was refused at 4,010)."""
+    note = note.replace("\r\n", "\n").replace("\r", "\n").strip()
     if len(note) > MAX_NOTE:
         raise TeachingError(f"note: at most {MAX_NOTE} characters")
     # lines, tabs and the spaces reports hold (no-break, thin) are a note's; a NUL, a bell or
     # a terminal escape is not
-    if not _printable(note.replace("\n", " ").replace("\r", " ").replace("\t", " ")):
+    if not _printable(note.replace("\n", " ").replace("\t", " ")):
         raise TeachingError("note: printable characters, lines and tabs only")
+    return note
 
 
 def _now() -> datetime:
@@ -122,15 +144,32 @@ class TeachingFiles:
 
     def create(self, owner: str, name: str) -> int:
         """A new collection of `owner` (or the one of that name it already has)."""
+        return self.make(owner, name)[0]
+
+    def make(self, owner: str, name: str) -> tuple[int, bool]:
+        """`owner`'s collection of that name, and whether this call made it: of two made at
+        once the unique (owner, name) keeps one, and the other finds it (both had looked,
+        found none, and recorded "created")."""
+        name = self._name(name)
         found = self.find(owner, name)
         if found is not None:
-            return found
-        name = self._name(name)
+            return found, False
+        try:
+            with self.database.session() as session:
+                row = CollectionRow(name=name, owner=owner, created=_now())
+                session.add(row)
+                session.flush()
+                return int(row.id), True
+        except IntegrityError:
+            found = self.find(owner, name)
+            if found is None:  # not the (owner, name) constraint: not ours to hide
+                raise
+            return found, False
+
+    def exists(self, collection_id: int) -> bool:
+        """Whether there is such a teaching file, whoever's (for the trail, never a page)."""
         with self.database.session() as session:
-            row = CollectionRow(name=name, owner=owner, created=_now())
-            session.add(row)
-            session.flush()
-            return int(row.id)
+            return session.get(CollectionRow, collection_id) is not None
 
     def _access(self, session: Session, row: CollectionRow, user: str) -> Access | None:
         if row.owner == user:
@@ -139,13 +178,15 @@ class TeachingFiles:
             Share.collection_id == row.id, Share.grantee.in_([user, EVERYONE]))).all()
         return max((Access(g) for g in grants), key=_RANK.__getitem__, default=None)
 
-    def collections(self, user: str) -> list[Collection]:
-        """The collections `user` owns or that are shared with them, by name."""
+    def collections(self, user: str, moderator: bool = False) -> list[Collection]:
+        """The collections `user` owns or that are shared with them, by name; a moderator (an
+        administrator) gets every one, those of owners who left included."""
         shared = select(Share.collection_id).where(Share.grantee.in_([user, EVERYONE]))
+        query = select(CollectionRow)
+        if not moderator:
+            query = query.where(or_(CollectionRow.owner == user, CollectionRow.id.in_(shared)))
         with self.database.session() as session:
-            rows = session.scalars(select(CollectionRow).where(or_(
-                CollectionRow.owner == user, CollectionRow.id.in_(shared)))
-                .order_by(CollectionRow.name, CollectionRow.id)).all()
+            rows = session.scalars(query.order_by(CollectionRow.name, CollectionRow.id)).all()
             return [self._describe(session, row, user) for row in rows]
 
     def _describe(self, session: Session, row: CollectionRow, user: str) -> Collection:
@@ -153,23 +194,39 @@ class TeachingFiles:
                                .where(CaseRow.collection_id == row.id)) or 0
         shares = dict(session.execute(select(Share.grantee, Share.access)
                                       .where(Share.collection_id == row.id)).all())
+        access = self._access(session, row, user)
         return Collection(row.id, row.name, row.owner, row.created.isoformat(timespec="seconds"),
-                          int(count), self._access(session, row, user) or Access.READ, shares)
+                          int(count), access or Access.READ, shares, access is None)
 
-    def collection(self, collection_id: int, user: str) -> Collection | None:
-        """The collection if `user` may read it (None also when it does not exist)."""
+    def collection(self, collection_id: int, user: str,
+                   moderator: bool = False) -> Collection | None:
+        """The collection if `user` may read it, or is a moderator (None also when it does
+        not exist)."""
+        try:
+            return self.readable(collection_id, user, moderator)
+        except TeachingError:
+            return None
+
+    def readable(self, collection_id: int, user: str, moderator: bool = False) -> Collection:
+        """The collection `user` may read (a moderator: any); TeachingNotFoundError when there is
+        none, a TeachingAccessError (404) when it is not theirs to read."""
         with self.database.session() as session:
-            row = session.get(CollectionRow, collection_id)
-            if row is None or self._access(session, row, user) is None:
-                return None
+            row = self._editable(session, collection_id, user, Access.READ, moderator=moderator)
             return self._describe(session, row, user)
 
     def _editable(self, session: Session, collection_id: int, user: str,
-                  need: Access = Access.EDIT, doing: str = "share it") -> CollectionRow:
+                  need: Access = Access.EDIT, doing: str = "share it",
+                  moderator: bool = False) -> CollectionRow:
+        """The collection if `user` may change it so; a moderator (an administrator) may take
+        down any (the callers pass it for deleting, un-sharing and removing only)."""
         row = session.get(CollectionRow, collection_id)
-        access = self._access(session, row, user) if row is not None else None
-        if row is None or access is None:
-            raise TeachingAccessError(f"no teaching file {collection_id}")
+        if row is None:
+            raise TeachingNotFoundError(f"no teaching file {collection_id}")
+        if moderator:
+            return row
+        access = self._access(session, row, user)
+        if access is None:
+            raise TeachingAccessError(f"no teaching file {collection_id}", 404)
         if _RANK[access] < _RANK[need]:
             raise TeachingAccessError(f"teaching file {collection_id}: "
                                 + (f"only its owner may {doing}" if need is Access.OWN
@@ -179,18 +236,18 @@ class TeachingFiles:
     @staticmethod
     def check_case(note: str, tags: str) -> None:
         """TeachingError for a note or tags a case cannot hold (before anything is made)."""
-        _check_note(note)
+        _note(note)
         parse_tags(tags)
 
     def add(self, collection_id: int, user: str, uid: str, note: str, tags: str) -> None:
         """Add a case; a case added again keeps its note and tags unless new ones are given
         (adding it again from a search wiped them)."""
-        self.check_case(note, tags)
         values = {"collection_id": collection_id, "study_instance_uid": uid,
-                  "note": note.strip(), "tags": ",".join(parse_tags(tags)), "added": _now()}
+                  "note": _note(note), "tags": ",".join(parse_tags(tags)), "added": _now()}
         changed = {k: values[k] for k in ("note", "tags") if values[k]}
         with self.database.session() as session:
             self._editable(session, collection_id, user)
+            self._check_room(session, collection_id, uid)
             insert = pg_insert if self.database.dialect == "postgresql" else sqlite_insert
             statement = insert(CaseRow).values(**values)
             keys = ["collection_id", "study_instance_uid"]
@@ -198,36 +255,52 @@ class TeachingFiles:
                             if changed else statement.on_conflict_do_nothing(
                                 index_elements=keys))
 
+    @staticmethod
+    def _check_room(session: Session, collection_id: int, uid: str) -> None:
+        """A case more than MAX_CASES is refused (a case already there may be added again)."""
+        held = session.scalar(select(func.count(CaseRow.id))
+                              .where(CaseRow.collection_id == collection_id)) or 0
+        if held >= MAX_CASES and session.scalar(select(CaseRow.id).where(
+                CaseRow.collection_id == collection_id,
+                CaseRow.study_instance_uid == uid)) is None:
+            raise TeachingError(f"teaching file {collection_id} holds {MAX_CASES} cases, the "
+                                "most one may: remove some or start another teaching file")
+
     def _case(self, session: Session, collection_id: int, case_id: int) -> CaseRow:
         row = session.get(CaseRow, case_id)
         if row is None or row.collection_id != collection_id:
-            raise TeachingError(f"case {case_id} is not in teaching file {collection_id}")
+            raise TeachingNotFoundError(f"case {case_id} is not in teaching file {collection_id}")
         return row
 
-    def remove(self, collection_id: int, user: str, case_id: int) -> str:
-        """Remove a case; its study's UID (for the trail: case ids are used again)."""
+    def remove(self, collection_id: int, user: str, case_id: int,
+               moderator: bool = False) -> str:
+        """Remove a case (a moderator: from any file); its study's UID (for the trail: case
+        ids are used again)."""
         with self.database.session() as session:
-            self._editable(session, collection_id, user)
+            self._editable(session, collection_id, user, moderator=moderator)
             row = self._case(session, collection_id, case_id)
             uid = str(row.study_instance_uid)
             session.delete(row)
             return uid
 
-    def edit_case(self, collection_id: int, user: str, case_id: int, note: str,
-                  tags: str) -> str:
-        """Replace a case's note and tags (empty clears them: adding again cannot); its UID."""
-        self.check_case(note, tags)
-        with self.database.session() as session:
+    def edit_case(self, collection_id: int, user: str, case_id: int, note: str, tags: str,
+                  check: Callable[[str], None] | None = None) -> str:
+        """Replace a case's note and tags (empty clears them: adding again cannot); its UID.
+        `check`: the caller's own test of the tags, raising TeachingError."""
+        with self.database.session() as session:  # who may change it, then what is typed
             self._editable(session, collection_id, user)
             row = self._case(session, collection_id, case_id)
-            row.note, row.tags = note.strip(), ",".join(parse_tags(tags))
+            if check is not None:
+                check(tags)
+            row.note, row.tags = _note(note), ",".join(parse_tags(tags))
             return str(row.study_instance_uid)
 
-    def delete(self, collection_id: int, user: str) -> list[str]:
-        """Delete a collection its owner no longer wants, its cases and shares; the UIDs it
-        held."""
+    def delete(self, collection_id: int, user: str, moderator: bool = False) -> list[str]:
+        """Delete a collection its owner (or a moderator) no longer wants, its cases and
+        shares; the UIDs it held."""
         with self.database.session() as session:
-            row = self._editable(session, collection_id, user, Access.OWN, "delete it")
+            row = self._editable(session, collection_id, user, Access.OWN, "delete it",
+                                 moderator)
             uids = list(session.scalars(select(CaseRow.study_instance_uid)
                                         .where(CaseRow.collection_id == collection_id)))
             session.execute(delete(CaseRow).where(CaseRow.collection_id == collection_id))
@@ -235,15 +308,20 @@ class TeachingFiles:
             session.delete(row)
             return [str(u) for u in uids]
 
-    def share(self, collection_id: int, user: str, grantee: str, access: str) -> None:
-        """Share with `grantee` ('*' = everyone) to read or edit; access 'none' withdraws it."""
+    def share(self, collection_id: int, user: str, grantee: str, access: str,
+              moderator: bool = False) -> None:
+        """Share with `grantee` ('*' = everyone) to read or edit; access 'none' withdraws it
+        (a moderator may only withdraw: an owner who left cannot)."""
         grantee = grantee.strip()
         if not grantee or len(grantee) > 80:
             raise TeachingError("share with: a user name, or * for everyone")
         if access not in ("read", "edit", "none"):
             raise TeachingError(f"access {access!r}: read, edit or none")
         with self.database.session() as session:
-            self._editable(session, collection_id, user, need=Access.OWN)
+            row = self._editable(session, collection_id, user, Access.OWN, moderator=moderator)
+            if moderator and access != "none" and row.owner != user:
+                raise TeachingAccessError(f"teaching file {collection_id}: only its owner may "
+                                          "share it (an administrator may stop sharing it)")
             # without case: a share to "BOB" from before names were checked is bob's
             session.execute(delete(Share).where(Share.collection_id == collection_id,
                                                 func.lower(Share.grantee) == grantee.lower()))
@@ -255,8 +333,10 @@ class TeachingFiles:
         files kept it for good); one shared with everyone stays, its owner's to withdraw."""
         with self.database.session() as session:
             row = session.get(CollectionRow, collection_id)
-            if row is None or self._access(session, row, user) is None:
-                raise TeachingAccessError(f"no teaching file {collection_id}")
+            if row is None:
+                raise TeachingNotFoundError(f"no teaching file {collection_id}")
+            if self._access(session, row, user) is None:
+                raise TeachingAccessError(f"no teaching file {collection_id}", 404)
             if row.owner == user:
                 raise TeachingError(f"teaching file {collection_id} is yours: delete it, or "
                                     "share it with others")

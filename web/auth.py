@@ -204,11 +204,24 @@ class SeenStudies:
                 self._seen[(who, uid)] = True
 
 
+# the scope mark `web.security.HeadAsGet` leaves on a HEAD it hands on as a GET
+HEAD_AS_GET = "head_as_get"
+
+
+def is_head(request: Request) -> bool:
+    """Whether the request is a HEAD (handed on as a GET): a route may skip work whose body
+    is not sent, and nothing was shown to record."""
+    return request.method == "HEAD" or bool(request.scope.get(HEAD_AS_GET))
+
+
 def viewed(request: Request, study_uids: list[str], media: str | None = None,
            **detail: Any) -> None:
     """Instances Accessed (read): a page or the API showing studies is always recorded; their
     images fetched on their own (`media`: what) once per person and study in MEDIA_REPEAT_S,
-    so a script pulling cines by URL is in the trail too."""
+    so a script pulling cines by URL is in the trail too. A HEAD shows nothing: no entry (a
+    link checker's HEAD on a study page read as a view)."""
+    if is_head(request):
+        return
     principal = getattr(request.state, "principal", None)
     who = principal.name if principal else "-"
     seen: SeenStudies = request.app.state.seen_studies

@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from web.auth import SignInRequired, current, refused
+from web.auth import HEAD_AS_GET, SignInRequired, current, refused
 
 logger = logging.getLogger(__name__)
 ALERT_REPEAT_S = 60  # one Security Alert per refused origin and path in this time
@@ -250,4 +250,4 @@ class HeadAsGet:
                 message = {**message, "body": b""}  # the headers keep the GET's length
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, bodyless)
+        await self.app({**scope, "method": "GET", HEAD_AS_GET: True}, receive, bodyless)

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
-from db import Access, Database, TeachingError, TeachingFiles, import_legacy
+from db import (
+    Access,
+    Database,
+    TeachingAccessError,
+    TeachingError,
+    TeachingFiles,
+    import_legacy,
+    teaching,
+)
+from db.teaching import MAX_NOTE, TeachingNotFoundError
 
 
 def test_owners_share_to_read_or_edit(database: Database) -> None:
@@ -96,3 +107,94 @@ def test_a_share_is_withdrawn_whatever_the_case_it_was_written_in(database: Data
     files.share(lge, "alice", "BOB", "read")
     files.share(lge, "alice", "bob", "none")
     assert files.collection(lge, "alice").shares == {}  # type: ignore[union-attr]
+
+
+def test_a_teaching_file_holds_at_most_max_cases(database: Database,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing bounded a file's cases: 1,000 made a 182 MB handout."""
+    monkeypatch.setattr(teaching, "MAX_CASES", 3)
+    files = TeachingFiles(database)
+    lge = files.create("alice", "LGE")
+    for uid in ("1.1", "1.2", "1.3"):
+        files.add(lge, "alice", uid, "", "")
+    with pytest.raises(TeachingError, match=f"teaching file {lge} holds 3 cases, the most"):
+        files.add(lge, "alice", "1.4", "", "")
+    files.add(lge, "alice", "1.2", "again, with a note", "")  # one already there is fine
+    assert [c.note for c in files.cases(lge)] == ["", "again, with a note", ""]
+
+
+def test_of_two_creates_at_once_one_made_it(database: Database,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both looked, found none and recorded "created": the unique (owner, name) decides."""
+    files = TeachingFiles(database)
+    assert files.make("alice", "LGE") == (1, True)
+    real = files.find
+    # a look before the insert finds none (the winner's is not in yet), one after it finds it
+    monkeypatch.setattr(files, "find", lambda owner, name: real(owner, name)
+                        if sys.exc_info()[0] is not None else None)
+    assert files.make("alice", " LGE ") == (1, False)
+    assert files.make("bob", "LGE")[1] is True
+
+
+def test_a_note_counts_a_line_break_once(database: Database) -> None:
+    """A browser sends CRLF: 4,000 characters it accepted counted 4,010 and were refused."""
+    files = TeachingFiles(database)
+    lge = files.create("alice", "LGE")
+    note = "\r\n".join(["x" * 390] * 10)  # ten lines: nine breaks, each two characters
+    note = note + "z" * (MAX_NOTE - len(note.replace("\r\n", "\n")))
+    files.add(lge, "alice", "1.1", note, "")
+    [case] = files.cases(lge)
+    assert len(case.note) == MAX_NOTE and "\r" not in case.note
+    files.edit_case(lge, "alice", case.id, "a\rb\r\nc", "")
+    assert files.cases(lge)[0].note == "a\nb\nc"
+    with pytest.raises(TeachingError, match="at most 4000"):
+        files.edit_case(lge, "alice", case.id, note + "!", "")
+
+
+def test_an_administrator_moderates_any_file(database: Database) -> None:
+    """An owner who left could not take a file down, and nobody else could either."""
+    files = TeachingFiles(database)
+    gone = files.create("alice", "Left behind")
+    files.add(gone, "alice", "1.1", "", "")
+    files.share(gone, "alice", "*", "read")
+    assert files.collection(gone, "admin") is not None  # shared with everyone
+    files.share(gone, "alice", "*", "none")
+    assert files.collection(gone, "admin") is None and files.collections("admin") == []
+    [seen] = files.collections("admin", moderator=True)
+    assert seen.moderated and seen.owner == "alice" and seen.access is Access.READ
+    files.share(gone, "alice", "bob", "edit")
+    with pytest.raises(TeachingAccessError, match="only its owner may share") as refused:
+        files.share(gone, "admin", "carol", "read", moderator=True)  # it only withdraws
+    assert refused.value.status == 403
+    files.share(gone, "admin", "bob", "none", moderator=True)
+    assert files.collection(gone, "bob") is None  # bob's share is gone
+    files.remove(gone, "admin", files.cases(gone)[0].id, moderator=True)
+    assert files.delete(gone, "admin", moderator=True) == []
+    assert not files.exists(gone)
+
+
+def test_each_refusal_says_its_status(database: Database) -> None:
+    """A missing file or case is 404 (an unknown 999 was 400), a file not shared 404 too
+    (that it exists is not told), one shared to read 403."""
+    files = TeachingFiles(database)
+    lge = files.create("alice", "LGE")
+    files.add(lge, "alice", "1.1", "", "")
+    for call, status in ((lambda: files.add(999, "alice", "1.1", "", ""), 404),
+                         (lambda: files.remove(lge, "alice", 9999), 404),
+                         (lambda: files.edit_case(lge, "alice", 9999, "", ""), 404),
+                         (lambda: files.remove(lge, "bob", 1), 404),
+                         (lambda: files.add(lge, "alice", "1.2", "\x07", ""), 400)):
+        with pytest.raises(TeachingError) as refused:
+            call()
+        assert refused.value.status == status, refused.value
+    assert isinstance(_raised(lambda: files.add(999, "bob", "1", "", "")),
+                      TeachingNotFoundError)
+    files.share(lge, "alice", "bob", "read")
+    error = _raised(lambda: files.remove(lge, "bob", 1))
+    assert isinstance(error, TeachingAccessError) and error.status == 403
+
+
+def _raised(call: Callable[[], object]) -> TeachingError:
+    with pytest.raises(TeachingError) as refused:
+        call()
+    return refused.value

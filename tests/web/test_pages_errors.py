@@ -141,6 +141,16 @@ def test_head_is_answered_as_get_without_a_body(client: TestClient, path: str) -
     assert head.headers["content-type"] == got.headers["content-type"]
 
 
+def test_a_head_on_a_study_page_is_no_view_in_the_trail(client: TestClient) -> None:
+    """A link checker's HEAD on a study page was recorded as the study seen."""
+    audit = client.app.state.audit  # type: ignore[attr-defined]
+    before = len(audit.entries(event_id="110103"))
+    assert client.head("/study/1.1").status_code == 200
+    assert len(audit.entries(event_id="110103")) == before
+    client.get("/study/1.1")
+    assert len(audit.entries(event_id="110103")) == before + 1
+
+
 def test_a_teaching_file_before_any_index_is_not_ready_not_a_500(tmp_path: Path) -> None:
     """Opening, exporting and adding to a teaching file before the first index run were bare
     500s with a traceback."""

@@ -99,16 +99,23 @@ def test_a_note_is_edited_or_cleared_and_a_file_deleted_by_its_owner_only(
     assert edited.status_code == 303
     [case] = files.cases(mine)
     assert case.note == "" and case.tags == ["mi"]
-    files.share(mine, "curator", "admin", "edit")
+    # another curator it is shared with to edit: a refused change is 403 (it was 400; an
+    # administrator, who moderates, was the example here and may now delete it)
+    app.state.users.add("curator2", Role.CURATOR)
+    other = {"Authorization": f"Bearer {app.state.tokens.create('curator2', 't')[1]}"}
+    files.share(mine, "curator", "curator2", "edit")
     for path in (f"/teaching/{mine}/delete", f"/teaching/{mine}/share"):
-        refused = client.post(path, data={"grantee": "admin", "access": "read"},
-                              headers=secured.auth(Role.ADMIN))
-        assert refused.status_code == 400 and "only its owner may" in refused.text, path
+        refused = client.post(path, data={"grantee": "admin", "access": "read",
+                                          "confirm": "on"}, headers=other)
+        assert refused.status_code == 403 and "only its owner may" in refused.text, path
     alerts = app.state.audit.entries(event_id="110113")
-    assert any(e.user_name == "admin" and e.detail.get("teaching_file") == mine
+    assert any(e.user_name == "curator2" and e.detail.get("teaching_file") == mine
                for e in alerts), alerts
-    deleted = client.post(f"/teaching/{mine}/delete", headers=as_curator,
-                          follow_redirects=False)
+    unconfirmed = client.post(f"/teaching/{mine}/delete", headers=as_curator)
+    assert unconfirmed.status_code == 400 and "tick the box" in unconfirmed.text
+    assert files.collection(mine, "curator") is not None  # only the browser asked for it
+    deleted = client.post(f"/teaching/{mine}/delete", data={"confirm": "on"},
+                          headers=as_curator, follow_redirects=False)
     assert deleted.status_code == 303 and files.collection(mine, "curator") is None
     trail = app.state.audit.entries(user_name="curator")
     assert any(e.detail.get("change") == "delete teaching file" and e.study_uids == ["1.1"]
