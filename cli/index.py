@@ -152,18 +152,24 @@ def _run(settings: Settings, source: Any, options: Any, engine: Any = None) -> A
                     return run_index(source, layout, encoder, target, options, tick, engine)
             return run_index(source, layout, encoder, target, options, tick, engine)
         except (StoreError, PacsError, EmptyRebuildError) as error:
-            _failed_run(settings, str(error), time.perf_counter() - started)
+            _failed_run(settings, str(error), time.perf_counter() - started,
+                        options.deidentifier is not None)
         except OSError as error:  # a read-only or full data folder: one line, nothing lost
             _unwritable(settings, error)
 
 
-def _failed_run(settings: Settings, error: str, seconds: float) -> NoReturn:
+def _failed_run(settings: Settings, error: str, seconds: float,
+                deidentified: bool) -> NoReturn:
     """A run that stopped before its summary (the PACS could not be listed, the store was
     down): one line, and a run report as every other run leaves, so that a nightly run's
-    failure is in DATA_DIR/runs and not only in a terminal no one watched."""
+    failure is in DATA_DIR/runs and not only in a terminal no one watched (a de-identified
+    run's without real UIDs, as its other reports)."""
+    from indexer.deidentify import without_uids
+
+    kept = without_uids(error) if deidentified else error
     try:
         report = write_run_report(settings, "index", {
-            "completed": False, "error": error, "seconds": round(seconds, 1)})
+            "completed": False, "error": kept, "seconds": round(seconds, 1)})
     except OSError:  # the data folder cannot be written either: the line says enough
         fail(error)
     fail(f"{error} (run report: {report})")
