@@ -84,7 +84,9 @@ def _number(name: str, signed: bool = False) -> str:
     # possessive: "60 years" must not be read as 6 followed by something else; ".3" and a
     # decimal comma ("30,5", no space: "30, 40" is a list; "1,200" a thousands separator,
     # left over and refused) are numbers too
-    return rf"(?P<{name}>{'-?' if signed else ''}(?:\d++(?:\.\d++|,\d{{1,2}}(?!\d))?+|\.\d++))"
+    # and not the mantissa of "3e1", which read as 3
+    return (rf"(?P<{name}>{'-?' if signed else ''}(?:\d++(?:\.\d++|,\d{{1,2}}(?!\d))?+|\.\d++))"
+            r"(?![eE][+-]?\d)")
 
 
 def alternatives(words: tuple[str, ...] | list[str]) -> str:

@@ -36,6 +36,9 @@ _UNREAD = re.compile(
     rf"{NOT_A_MEASURE}(?!\s*+(?:t|tesla)\b)", re.IGNORECASE)
 
 
+_POWER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?[eE][+-]?\d+\b")
+
+
 def _a_size(found: re.Match[str], text: str) -> bool:
     """"a cardiac mass of 3 cm": a tumour's size, not the LV mass."""
     return found.group("name").lower() == "mass" and bool(
@@ -47,6 +50,8 @@ def unread_numbers(rest: str) -> tuple[str, ...]:
     where a comparison shows a range was meant ("LVESV > 100 ml", "mass over 150 g"): left
     to the words, the whole archive came back as if the number had not been typed. A bare
     value ("LVEF 30 %", as a pasted report writes it) stays words, with a note."""
+    if (power := _POWER.search(rest)) is not None:  # "LVEF < 3e1" was read as "< 3"
+        raise QueryError(f"'{power.group(0)}': write the number in digits, without an exponent")
     notes = []
     for found in _UNREAD.finditer(rest):
         if _a_size(found, rest):

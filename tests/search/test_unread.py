@@ -57,6 +57,15 @@ def test_a_thousands_separator_is_refused_not_read_as_a_decimal() -> None:
     assert read_numbers("LVEF < 30,5 %").bounds[0].high == 30.45
 
 
+@pytest.mark.parametrize("query", ["LVEF < 3e1", "LVEF under 3.5E1 %", "LV mass > 1.5e+2 g"])
+def test_a_number_with_an_exponent_is_refused_not_read_as_its_mantissa(query: str) -> None:
+    """"LVEF < 3e1" filtered LVEF below 3 %."""
+    with pytest.raises(QueryError, match="write the number in digits, without an exponent"):
+        from search.understand import understand
+
+        understand(query)
+
+
 def test_end_diastolic_volume_asks_for_its_ventricle() -> None:
     with pytest.raises(QueryError, match="name the measurement in full, as 'LVEDV over 200"):
         unread_numbers(read_numbers("end-diastolic volume > 200 ml").rest)
