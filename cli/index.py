@@ -24,7 +24,13 @@ from cli.common import (
     settings_of,
     write_run_report,
 )
-from cli.index_report import nothing_brought, summary_table, uids_redacted, withheld
+from cli.index_report import (
+    nothing_brought,
+    records_lost,
+    summary_table,
+    uids_redacted,
+    withheld,
+)
 from cmr_search.settings import Settings
 
 
@@ -227,7 +233,7 @@ def run_index_command(settings: Settings, source_options: SourceOptions, rebuild
             if not isinstance(source, Path):
                 source.archive.close()
     result = summary.as_dict()
-    nothing = nothing_brought(result)
+    nothing = nothing_brought(result) or records_lost(result)
     if nothing:
         result["error"] = nothing
     try:

@@ -113,6 +113,14 @@ def withheld(result: dict[str, Any]) -> dict[str, Any]:
 
 
 
+def records_lost(result: dict[str, Any]) -> str | None:
+    """Why a run that published is an alarm all the same: studies whose embedding records
+    were damaged are out of this index until the next run embeds them again."""
+    lost = result.get("records_unreadable") or 0
+    return (f"{lost} studies' embedding records could not be read (damaged): they are left out "
+            "of this index and removed, and the next run embeds them again") if lost else None
+
+
 def nothing_brought(result: dict[str, Any]) -> str | None:
     """Why a PACS run brought nothing, or None: every study it listed failed (the PACS went
     down after listing, a wrong setting, a full cache) and none was indexed or is unchanged.

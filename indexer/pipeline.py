@@ -333,6 +333,8 @@ def _publish(encoder: StudyEncoder, target: GenerationTarget | ServerStore,
                        "new index (index those folders again to keep them)", others)
     # reports an earlier labeler (or scrubber) read are read again: their labels calibrate
     calibration = calibrate(relabel_stale(records, members, options.deidentifier is not None))
+    members = {uid: fp for uid, fp in members.items() if uid not in records.unreadable}
+    summary.records_unreadable = list(records.unreadable)
     _add(summary.stages, "calibrate", stage)
     stage = time.perf_counter()
     done = 0

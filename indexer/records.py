@@ -12,6 +12,7 @@ import json
 import logging
 import os
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,10 @@ class _RecordFolder:
 class RecordStore(_RecordFolder):
     """Records of one model (its identity key) under DATA_DIR/embeddings/<key>/."""
 
+    def __init__(self, root: Path, model_key: str) -> None:
+        super().__init__(root, model_key)
+        self.unreadable: list[str] = []  # the studies whose records `all` found damaged
+
     def put(self, record: EmbeddingRecord) -> None:
         meta = {"payload": record.payload.as_payload(), "raw_scores": record.raw_scores}
         self._write(record.study_instance_uid, record.fingerprint, meta,
@@ -98,18 +103,26 @@ class RecordStore(_RecordFolder):
         with path.open("rb") as handle, np.load(handle) as data:  # closed if damaged too
             meta = json.loads(str(data["meta"]))
             vectors = {k[2:]: np.asarray(data[k]) for k in data.files if k.startswith("v_")}
-        return EmbeddingRecord(uid, fingerprint, vectors,
-                               StudyPayload.model_validate(meta["payload"]), meta["raw_scores"])
+        # a field a newer release added is left out, not a reason to refuse the record: a
+        # release rolled back to found every record unreadable and published an empty index
+        known = {k: v for k, v in meta["payload"].items() if k in StudyPayload.model_fields}
+        return EmbeddingRecord(uid, fingerprint, vectors, StudyPayload.model_validate(known),
+                               meta["raw_scores"])
 
     def all(self, uids: dict[str, str] | None = None) -> Iterator[EmbeddingRecord]:
-        """Every record (or those of `uids`: uid -> fingerprint); unreadable ones are skipped."""
+        """Every record (or those of `uids`: uid -> fingerprint). An unreadable one (damaged)
+        is removed, so that the next run embeds its study again (kept, it was "unchanged" for
+        ever and never in the index), and listed in `unreadable`."""
         chosen = self.fingerprints() if uids is None else uids  # {} is none: it was all
         for uid, fingerprint in sorted(chosen.items()):
             try:
                 yield self.get(uid, fingerprint)
             except UNREADABLE as error:  # pydantic's errors are ValueErrors
-                logger.warning("embedding record of %s unreadable (%s); re-run to rebuild it",
-                               uid, error)
+                logger.warning("embedding record of %s unreadable (%s): removed, the next run "
+                               "embeds the study again", uid, type(error).__name__)
+                with suppress(OSError):
+                    self._path(uid, fingerprint).unlink(missing_ok=True)
+                self.unreadable.append(uid)
 
     def drop(self, uid: str) -> None:
         for path in self.folder.glob(f"{uid[-2:]}/{uid}{_SEP}*.npz"):

@@ -30,6 +30,9 @@ class IndexSummary:
     # views reading left out of indexed studies (frames that cannot be decoded):
     # {"path", "study", "reason"}, as a skipped item is
     notes: list[dict[str, str]] = field(default_factory=list)
+    # studies whose embedding records were damaged: left out of this index, embedded again
+    # by the next run
+    records_unreadable: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         reasons: dict[str, int] = {}
@@ -47,4 +50,5 @@ class IndexSummary:
                 "published": self.published, "interrupted": self.interrupted,
                 "source": self.source, "measured": self.measured,
                 "measure_failed": self.measure_failed, "views_left_out": len(self.notes),
-                "views_left_out_items": self.notes}
+                "views_left_out_items": self.notes,
+                "records_unreadable": len(self.records_unreadable)}

@@ -103,3 +103,13 @@ def test_a_deidentified_runs_report_and_log_name_no_real_uid(
 
     assert without_uids(f"bad header in {real}.dcm and IM_{real}_x; ends {real}.") == \
         "bad header in [uid].dcm and IM_[uid]_x; ends [uid]."
+
+
+def test_damaged_records_make_the_run_an_alarm() -> None:
+    """A run that left studies out of the index (their records damaged) ended 0 in silence."""
+    from cli.index_report import records_lost
+
+    assert records_lost({**_summary(0), "records_unreadable": 0}) is None
+    assert records_lost(_summary(0)) is None  # a run report of an earlier release
+    assert "2 studies' embedding records could not be read" in str(
+        records_lost({**_summary(0), "records_unreadable": 2}))

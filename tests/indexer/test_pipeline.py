@@ -183,6 +183,39 @@ def test_labels_an_earlier_labeler_made_are_made_again_without_re_embedding(
     assert index().published["changed"] is False
 
 
+def test_records_of_a_newer_release_are_read_and_damaged_ones_embedded_again(
+        archive: Path, embedder: FakeEncoder, indexed: tuple[Path, IndexSummary],
+        tmp_path: Path) -> None:
+    """A field a newer release added made every record unreadable: the run said "unchanged"
+    and published an empty index, exit 0. A damaged record was "unchanged" for ever."""
+    data = tmp_path / "data"
+    shutil.copytree(indexed[0], data)
+    records = RecordStore(DataLayout(data).embeddings, embedder.key)
+    first, second = sorted(records.fingerprints().items())[:2]
+    path = records._path(*first)
+    with np.load(path) as stored:
+        arrays = {k: stored[k] for k in stored.files}
+    meta = json.loads(str(arrays["meta"]))
+    meta["payload"]["added_by_a_newer_release"] = 1
+    arrays["meta"] = np.array(json.dumps(meta))
+    with path.open("wb") as handle:
+        np.savez(handle, **arrays)
+    records._path(*second).write_bytes(b"PK\x03\x04 cut short")
+
+    def index() -> IndexSummary:
+        return run_index(archive, DataLayout(data), embedder, Generations(data / "index"),
+                         IndexOptions())
+
+    damaged = index()
+    assert damaged.records_unreadable == [second[0]]
+    assert damaged.as_dict()["records_unreadable"] == 1
+    assert damaged.studies_in_index == indexed[1].studies_in_index - 1
+    assert records.get(*first).study_instance_uid == first[0]
+    again = index()  # the damaged one is embedded again, not "unchanged"
+    assert again.indexed == 1 and again.records_unreadable == []
+    assert again.studies_in_index == indexed[1].studies_in_index
+
+
 def test_the_server_store_gets_the_same_points_and_reruns_are_incremental(
         archive: Path, embedder: FakeEncoder, indexed: tuple[Path, IndexSummary]) -> None:
     data, first = indexed  # reuses the embedding records: only publishing happens here
