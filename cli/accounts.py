@@ -276,5 +276,18 @@ def export(ctx: typer.Context,
 @db_app.command("upgrade")
 def upgrade(ctx: typer.Context) -> None:
     """Bring the database to the newest schema (the server also does it when it starts)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from db import DatabaseError, database_of
+
+    try:  # what it was, to say whether this migrated it (it said the same either way)
+        unmigrated = database_of(settings_of(ctx), migrate=False)
+        before = unmigrated.revision()
+        unmigrated.close()
+    except (DatabaseError, SQLAlchemyError):
+        before = None  # not reachable or no database: the migrating open says why
     database = _database(ctx)
-    console.print(f"{database.dialect} database at revision {database.revision()}")
+    now = database.revision()
+    done = f"already at the newest revision, {now}" if before == now else \
+        f"migrated from revision {before} to {now}" if before else f"created at revision {now}"
+    console.print(f"{database.dialect} database {done}", highlight=False)

@@ -6,6 +6,7 @@ new release's tables appear on its first start (and `cmr-search db upgrade` does
 
 from __future__ import annotations
 
+import glob
 import logging
 import os
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
@@ -69,6 +71,14 @@ def _private_file(path: Path) -> None:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not path.exists():
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        return
+    # a file an earlier release made 0644 is made private too (it stayed readable by all),
+    # with its -wal and -shm; not the folder, which may be another's
+    for each in (p for p in path.parent.glob(f"{glob.escape(path.name)}*") if p.is_file()):
+        mode = each.stat().st_mode & 0o777
+        if mode & 0o077 and each.stat().st_uid == os.getuid():
+            each.chmod(0o600)
+            logger.warning("%s was readable by other accounts (%o): made 600", each.name, mode)
 
 
 def _engine(url: str) -> Engine:
@@ -132,6 +142,12 @@ class Database:
         """Apply every Alembic migration the database has not seen."""
         command.upgrade(_alembic_config(self.engine), "head")
 
+    def head(self) -> str | None:
+        """The newest revision this release's migrations know."""
+        from alembic.script import ScriptDirectory
+
+        return ScriptDirectory.from_config(_alembic_config(self.engine)).get_current_head()
+
     def revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext
 
@@ -165,6 +181,12 @@ def open_database(url: str, migrate: bool = True) -> Database:
     if migrate:
         try:
             database.upgrade()
+        except CommandError:  # "Can't locate revision '0003'": a newer release's schema
+            where = make_url(url).render_as_string(hide_password=True)
+            raise DatabaseError(
+                f"database {where} is at revision {database.revision()!r}, newer than this "
+                f"release knows ({database.head()!r}): run the newer cmr-search, or restore the "
+                "database from the backup taken before it") from None
         except SqlDatabaseError as error:  # unreachable, or a SQLite file that is no database
             where = make_url(url).render_as_string(hide_password=True)
             reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
@@ -174,8 +196,8 @@ def open_database(url: str, migrate: bool = True) -> Database:
     return database
 
 
-def database_of(settings: Settings) -> Database:
+def database_of(settings: Settings, migrate: bool = True) -> Database:
     """The configured database (`database_url`), or SQLite under the data folder."""
     url = settings.database_url.get_secret_value() if settings.database_url else \
         sqlite_url(settings.layout.database)
-    return open_database(url)
+    return open_database(url, migrate)

@@ -187,3 +187,23 @@ def test_without_a_terminal_the_password_is_the_first_line_of_standard_input(env
     empty = runner.invoke(app, ["users", "add", "dave", "--role", "viewer"], input="")
     assert empty.exit_code == 1
     assert "no password on standard input (no terminal to ask on)" in empty.output
+
+
+def test_db_upgrade_says_whether_it_migrated(env: Path) -> None:
+    """It said "sqlite database at revision 0002" whether or not it had migrated."""
+    from sqlalchemy import text
+
+    from db import sqlite_url
+    from db.engine import open_database
+
+    made = runner.invoke(app, ["db", "upgrade"])
+    assert made.exit_code == 0 and "sqlite database created at revision 00" in made.output
+    same = runner.invoke(app, ["db", "upgrade"])
+    assert "already at the newest revision" in same.output
+    database = open_database(sqlite_url(env / "db" / "cmr-search.sqlite3"), migrate=False)
+    with database.engine.begin() as connection:  # as an earlier release left it
+        connection.execute(text("ALTER TABLE users DROP COLUMN sessions_ended"))
+        connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    database.close()
+    migrated = runner.invoke(app, ["db", "upgrade"])
+    assert "migrated from revision 0001 to 00" in migrated.output

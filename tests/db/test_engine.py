@@ -65,3 +65,32 @@ def test_a_damaged_sqlite_file_or_a_file_for_its_folder_is_one_line(tmp_path: Pa
     (tmp_path / "folder").write_text("")
     with pytest.raises(DatabaseError, match=r"folder: not a folder$"):
         open_database(f"sqlite:///{tmp_path / 'folder' / 'db.sqlite3'}")
+
+
+def test_an_earlier_releases_readable_file_is_made_private(tmp_path: Path) -> None:
+    """A database an earlier release made 0644 stayed readable by every account."""
+    import stat
+
+    from db import sqlite_url
+
+    path = tmp_path / "db" / "cmr-search.sqlite3"
+    open_database(sqlite_url(path)).close()
+    path.chmod(0o644)
+    open_database(sqlite_url(path)).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_database_of_a_newer_release_is_refused_in_one_line(tmp_path: Path) -> None:
+    """A newer release's schema (a rollback) ended in a 300-line Alembic traceback."""
+    from sqlalchemy import text
+
+    from db import sqlite_url
+
+    url = sqlite_url(tmp_path / "db" / "cmr-search.sqlite3")
+    database = open_database(url)
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    database.close()
+    with pytest.raises(DatabaseError, match=r"at revision '0099', newer than this release "
+                                            r"knows \('\d{4}'\): run the newer cmr-search"):
+        open_database(url)
