@@ -64,18 +64,20 @@ class FetchCache:
             self.discard(study_instance_uid)
 
     def clear_incomplete(self) -> int:
-        """Remove what a killed run left half-fetched, and what no run kept (a run without
-        --keep-dicom killed between a study's fetch and its record); a de-identified run
-        removes what earlier runs kept too."""
+        """Remove what a killed run left half-fetched; a de-identified run removes every
+        study earlier runs kept too. A whole study without a `.kept` mark stays: a release
+        before the mark kept it so (its first run deleted them all), or a run killed between
+        its fetch and its record left it, which the next run releases; a --keep-dicom run
+        marks it kept."""
         if not self.root.is_dir():
             return 0
         removed = 0
         for entry in [e for e in self.root.iterdir() if e.is_dir()]:
-            complete = (self.root / f"{entry.name}{_MARK}").is_file()
-            kept = (self.root / f"{entry.name}{_KEPT}").is_file() and not self.deidentified
-            if not complete or not (self.keep or kept):
+            if not (self.root / f"{entry.name}{_MARK}").is_file() or self.deidentified:
                 shutil.rmtree(entry, ignore_errors=True)
                 removed += 1
+            elif self.keep:
+                (self.root / f"{entry.name}{_KEPT}").touch()
         for entry in self.root.iterdir():  # marks whose study is gone, after the folders
             if entry.name.endswith(".partial") or (entry.name.endswith((_MARK, _KEPT)) and
                                                    not (self.root / entry.stem).is_dir()):

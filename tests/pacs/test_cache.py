@@ -40,9 +40,29 @@ def test_a_killed_runs_partial_fetch_is_cleared(tmp_path: Path) -> None:
     _fill(kept, "1.2")  # killed before it was complete
     assert kept.clear_incomplete() == 1
     assert kept.is_complete("1.1", "f") and not kept.folder("1.2").exists()
-    plain = FetchCache(tmp_path, "x")  # 1.1 was never released (a killed run): not kept
-    assert plain.clear_incomplete() == 1 and plain.studies_held() == 0
-    assert not list(plain.root.iterdir())
+    plain = FetchCache(tmp_path, "x")  # whole, and marked kept by that run
+    assert plain.clear_incomplete() == 0 and plain.studies_held() == 1
+    plain.release("1.1")
+    assert plain.studies_held() == 1
+    unkept = FetchCache(tmp_path, "y")  # a run without the option, killed after a fetch
+    _fill(unkept, "2.1")
+    unkept.mark_complete("2.1", "f")
+    assert unkept.clear_incomplete() == 0  # it stays until the next run releases it
+    unkept.release("2.1")
+    assert unkept.studies_held() == 0 and not list(unkept.root.iterdir())
+
+
+def test_what_a_release_before_the_mark_kept_stays(tmp_path: Path) -> None:
+    """A release before `.kept` kept whole studies without a mark: the first run after the
+    upgrade deleted them all ("removed 2 studies left by an earlier run")."""
+    older = FetchCache(tmp_path, "x")
+    _fill(older, "1.1")
+    older.mark_complete("1.1", "f")  # and kept, as that release's --keep-dicom did
+    assert FetchCache(tmp_path, "x").clear_incomplete() == 0
+    kept = FetchCache(tmp_path, "x", keep=True)
+    assert kept.clear_incomplete() == 0  # marked now: later runs without the option keep it
+    FetchCache(tmp_path, "x").release("1.1")
+    assert kept.is_complete("1.1", "f")
 
 
 def test_what_a_keep_dicom_run_kept_outlives_later_runs_without_it(tmp_path: Path) -> None:
@@ -53,8 +73,7 @@ def test_what_a_keep_dicom_run_kept_outlives_later_runs_without_it(tmp_path: Pat
         kept.mark_complete(uid, "f")
         kept.release(uid)
     plain = FetchCache(tmp_path, "x")
-    _fill(plain, "1.3")
-    plain.mark_complete("1.3", "f")  # fetched, then the run was killed before its record
+    _fill(plain, "1.3")  # fetched in part, then the run was killed
     assert plain.clear_incomplete() == 1 and plain.studies_held() == 2
     plain.release("1.1")  # indexed again, unchanged at the PACS
     assert plain.is_complete("1.1", "f") and plain.studies_held() == 2
