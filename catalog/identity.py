@@ -100,6 +100,9 @@ def measurement_warnings(metadata: dict[str, Any], *, name_model: bool = True) -
     if not isinstance(model, str) or not model:
         return []  # indexed without measurements: nothing to go stale
     warnings = []
+    # a de-identified index is re-indexed de-identified (the plain command is refused there)
+    again = "`cmr-search index ARCHIVE --deidentify`" if metadata.get("deidentified") else \
+        "`cmr-search index ARCHIVE`"
     built = model.rsplit("-", 1)[-1]
     shown = model if name_model else built
     age = _age(built)
@@ -111,11 +114,11 @@ def measurement_warnings(metadata: dict[str, Any], *, name_model: bool = True) -
              if changed else "")
         warnings.append(f"the index's measurements were made by an older version ({shown})"
                         f"{lacking}; this version measures {MEASURE_VERSION}: re-index with "
-                        "`cmr-search index ARCHIVE` to measure again")
+                        f"{again} to measure again")
     elif age is not None:  # a rollback: this version may not read what a newer one wrote
         warnings.append(f"the index's measurements were made by {age} version ({shown}) "
-                        f"than this one ({MEASURE_VERSION}); re-index with `cmr-search index "
-                        "ARCHIVE` to measure with this version")
+                        f"than this one ({MEASURE_VERSION}); re-index with {again} to "
+                        "measure with this version")
     unmeasured = metadata.get("unmeasured_studies")
     if isinstance(unmeasured, int) and unmeasured > 0:
         warnings.append(f"{unmeasured} of the index's studies were not measured by its "

@@ -340,6 +340,7 @@ def index_stats(settings: Settings) -> dict[str, Any]:
             "archive": metadata.get("archive"),
             "calibration": metadata.get("calibration"),
             "segmentation_model": metadata.get("segmentation_model"),
+            "deidentified": metadata.get("deidentified"),
             "warnings": measurement_warnings(metadata),
         }
     finally:
@@ -368,7 +369,9 @@ def stats(
             ("model", describe_model(model) if model else None),
             ("generation", result.get("generation")), ("built", result.get("built")),
             ("archive", result.get("archive")), ("vendors", result.get("by_vendor")),
-            ("measured by", result.get("segmentation_model") or "-")]
+            ("measured by", result.get("segmentation_model") or "-"),
+            ("de-identified", None if (hidden := result.get("deidentified")) is None
+             else "yes" if hidden else "no")]
     for key, value in rows:
         if key == "generation" and value is None:  # a Qdrant server's collection has none
             continue

@@ -40,6 +40,10 @@ def test_measurements_of_an_older_version_are_named_with_what_they_lack() -> Non
     [old] = measurement_warnings({"segmentation_model": "sax-synth-c0883750c007-plain-m5"})
     assert "older version (sax-synth-c0883750c007-plain-m5)" in old
     assert "regional wall motion" in old and "`cmr-search index ARCHIVE`" in old
+    # the plain command is refused on a de-identified index
+    [hidden] = measurement_warnings({"segmentation_model": "sax-synth-c0883750c007-plain-m5",
+                                     "deidentified": True})
+    assert "`cmr-search index ARCHIVE --deidentify`" in hidden
     assert ("lack regional wall motion, measure scar burden, maximum wall thickness, "
             "hearts whose apex the segmentation lost, trabeculated walls, ACDC's named phases "
             "and hearts whose LV jumped between slices, the LV base, the volume curves "
