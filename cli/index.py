@@ -126,7 +126,7 @@ def _run(settings: Settings, source: Any, options: Any, engine: Any = None) -> A
     from cmrclip.checkpoint import CheckpointError, checkpoint_folder
     from cmrclip.inference import Encoder
     from indexer.pipeline import run_index
-    from indexer.publish import EmptyRebuildError
+    from indexer.publish import NotPublishedError
     from pacs import PacsError
     from vectorstore import GenerationTarget, StoreError
     from vectorstore.factory import index_target
@@ -157,7 +157,7 @@ def _run(settings: Settings, source: Any, options: Any, engine: Any = None) -> A
                 with target.lock():
                     return run_index(source, layout, encoder, target, options, tick, engine)
             return run_index(source, layout, encoder, target, options, tick, engine)
-        except (StoreError, PacsError, EmptyRebuildError) as error:
+        except (StoreError, PacsError, NotPublishedError) as error:
             _failed_run(settings, str(error), time.perf_counter() - started,
                         options.deidentifier is not None)
         except OSError as error:  # a read-only or full data folder: one line, nothing lost

@@ -117,8 +117,9 @@ def records_lost(result: dict[str, Any]) -> str | None:
     """Why a run that published is an alarm all the same: studies whose embedding records
     were damaged are out of this index until the next run embeds them again."""
     lost = result.get("records_unreadable") or 0
-    return (f"{lost} studies' embedding records could not be read (damaged): they are left out "
-            "of this index and removed, and the next run embeds them again") if lost else None
+    return (f"{lost} studies' embedding records were damaged: they are left out of this "
+            "index and set aside (.damaged), and the next run of their archive embeds them "
+            "again") if lost else None
 
 
 def nothing_brought(result: dict[str, Any]) -> str | None:

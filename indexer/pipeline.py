@@ -32,6 +32,7 @@ from indexer.prepare import Prepared, prepared_stream
 from indexer.publish import (
     EmptyRebuildError,
     Measured,
+    NotPublishedError,
     Published,
     check_target,
     publish_edge,
@@ -333,8 +334,13 @@ def _publish(encoder: StudyEncoder, target: GenerationTarget | ServerStore,
                        "new index (index those folders again to keep them)", others)
     # reports an earlier labeler (or scrubber) read are read again: their labels calibrate
     calibration = calibrate(relabel_stale(records, members, options.deidentifier is not None))
-    members = {uid: fp for uid, fp in members.items() if uid not in records.unreadable}
     summary.records_unreadable = list(records.unreadable)
+    if len(records.unreadable) > max(10, len(members) // 10):  # not a file or two: a cause
+        raise NotPublishedError(
+            f"{len(records.unreadable)} of {len(members)} embedding records are damaged "
+            "(set aside as .damaged): nothing published, the index already published is "
+            "unchanged; find what damaged them, then run again to embed those studies again")
+    members = {uid: fp for uid, fp in members.items() if uid not in records.unreadable}
     _add(summary.stages, "calibrate", stage)
     stage = time.perf_counter()
     done = 0

@@ -202,7 +202,11 @@ def _ours(metadata: dict[str, Any], identity: dict[str, Any], where: str) -> Non
     check_compatible(metadata, identity, where)
 
 
-class EmptyRebuildError(ValueError):
+class NotPublishedError(ValueError):
+    """A run whose index would lose what the live one holds: nothing is published."""
+
+
+class EmptyRebuildError(NotPublishedError):
     """A rebuild with no study to publish (none found, or every one failed): it would
     replace the index with an empty one."""
 

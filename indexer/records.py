@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import zipfile
+import zlib
 from collections.abc import Iterator
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,9 @@ import numpy as np
 
 from catalog import StudyPayload
 from cmrclip.clips import UNREADABLE
+
+# what a record holds that is not a record: a cut zip, bad JSON, a payload no release wrote
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError)
 
 logger = logging.getLogger(__name__)
 # TypeError: a record written with other fields than MeasurementRecord has now
@@ -36,6 +40,9 @@ class EmbeddingRecord:
     vectors: dict[str, np.ndarray]  # name -> float32 (dim,), L2-normalised
     payload: StudyPayload
     raw_scores: dict[str, float] = field(default_factory=dict)  # finding -> pos - w x neg cosine
+    # payload fields a newer release wrote, which this one does not know: written back as
+    # they were (a rollback that rewrote a record lost them for good)
+    unknown: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.study_instance_uid or _SEP in self.study_instance_uid:
@@ -94,7 +101,8 @@ class RecordStore(_RecordFolder):
         self.unreadable: list[str] = []  # the studies whose records `all` found damaged
 
     def put(self, record: EmbeddingRecord) -> None:
-        meta = {"payload": record.payload.as_payload(), "raw_scores": record.raw_scores}
+        meta = {"payload": {**record.unknown, **record.payload.as_payload()},
+                "raw_scores": record.raw_scores}
         self._write(record.study_instance_uid, record.fingerprint, meta,
                     {f"v_{k}": v.astype(np.float32) for k, v in record.vectors.items()})
 
@@ -105,23 +113,28 @@ class RecordStore(_RecordFolder):
             vectors = {k[2:]: np.asarray(data[k]) for k in data.files if k.startswith("v_")}
         # a field a newer release added is left out, not a reason to refuse the record: a
         # release rolled back to found every record unreadable and published an empty index
-        known = {k: v for k, v in meta["payload"].items() if k in StudyPayload.model_fields}
+        fields = StudyPayload.model_fields
+        known = {k: v for k, v in meta["payload"].items() if k in fields}
+        unknown = {k: v for k, v in meta["payload"].items() if k not in fields}
         return EmbeddingRecord(uid, fingerprint, vectors, StudyPayload.model_validate(known),
-                               meta["raw_scores"])
+                               meta["raw_scores"], unknown)
 
     def all(self, uids: dict[str, str] | None = None) -> Iterator[EmbeddingRecord]:
-        """Every record (or those of `uids`: uid -> fingerprint). An unreadable one (damaged)
-        is removed, so that the next run embeds its study again (kept, it was "unchanged" for
-        ever and never in the index), and listed in `unreadable`."""
+        """Every record (or those of `uids`: uid -> fingerprint). A damaged one is set aside
+        (`.damaged`), so that the next run of its archive embeds the study again (kept, it was
+        "unchanged" for ever and never in the index), and listed in `unreadable`. A file that
+        cannot be read now (an I/O error, a permission) is no damage: OSError, and the run
+        publishes nothing."""
         chosen = self.fingerprints() if uids is None else uids  # {} is none: it was all
         for uid, fingerprint in sorted(chosen.items()):
             try:
                 yield self.get(uid, fingerprint)
-            except UNREADABLE as error:  # pydantic's errors are ValueErrors
-                logger.warning("embedding record of %s unreadable (%s): removed, the next run "
-                               "embeds the study again", uid, type(error).__name__)
-                with suppress(OSError):
-                    self._path(uid, fingerprint).unlink(missing_ok=True)
+            except _DAMAGED as error:  # pydantic's errors are ValueErrors
+                logger.warning("embedding record of %s damaged (%s): set aside, the next run "
+                               "of its archive embeds the study again", uid,
+                               type(error).__name__)
+                path = self._path(uid, fingerprint)
+                path.replace(path.with_suffix(".damaged"))
                 self.unreadable.append(uid)
 
     def drop(self, uid: str) -> None:

@@ -211,9 +211,13 @@ def test_records_of_a_newer_release_are_read_and_damaged_ones_embedded_again(
     assert damaged.as_dict()["records_unreadable"] == 1
     assert damaged.studies_in_index == indexed[1].studies_in_index - 1
     assert records.get(*first).study_instance_uid == first[0]
+    assert records._path(*second).with_suffix(".damaged").is_file()  # set aside, not lost
     again = index()  # the damaged one is embedded again, not "unchanged"
     assert again.indexed == 1 and again.records_unreadable == []
     assert again.studies_in_index == indexed[1].studies_in_index
+    record = records.get(*first)  # what a newer release wrote is written back as it was
+    records.put(record)
+    assert records.get(*first).unknown == {"added_by_a_newer_release": 1}
 
 
 def test_the_server_store_gets_the_same_points_and_reruns_are_incremental(

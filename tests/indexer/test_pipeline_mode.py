@@ -73,3 +73,19 @@ def test_an_empty_set_of_studies_is_no_study_and_an_empty_rebuild_is_refused(
     with pytest.raises(EmptyRebuildError, match="empty: no studies found to rebuild"):
         run_index(tmp_path / "empty", DataLayout(tmp_path / "data"), FakeEncoder(),
                   Generations(tmp_path / "data" / "index"), IndexOptions(rebuild=True))
+
+
+def test_a_record_that_cannot_be_read_now_is_no_damage(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every OSError counted as damage: an I/O error on a network mount, or a record a sudo
+    run wrote, deleted good records and published the index without them."""
+    records, earlier = _store(tmp_path, "")
+
+    def cannot(*args: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(RecordStore, "get", cannot)
+    with pytest.raises(PermissionError):
+        list(records.all(earlier))
+    monkeypatch.undo()
+    assert records.unreadable == [] and len(list(records.all(earlier))) == 1
