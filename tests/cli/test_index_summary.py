@@ -111,5 +111,5 @@ def test_damaged_records_make_the_run_an_alarm() -> None:
 
     assert records_lost({**_summary(0), "records_unreadable": 0}) is None
     assert records_lost(_summary(0)) is None  # a run report of an earlier release
-    assert "2 studies' embedding records could not be read" in str(
+    assert "2 studies' embedding records were damaged" in str(
         records_lost({**_summary(0), "records_unreadable": 2}))
