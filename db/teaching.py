@@ -3,6 +3,7 @@ shares it with named people (or everyone) to read or to edit."""
 
 from __future__ import annotations
 
+import logging
 import re
 import sqlite3
 import unicodedata
@@ -23,6 +24,8 @@ from db.engine import Database
 from db.tables import Case as CaseRow
 from db.tables import Collection as CollectionRow
 from db.tables import Share
+
+logger = logging.getLogger(__name__)
 
 MAX_NAME = 120
 MAX_NOTE = 4000
@@ -239,15 +242,18 @@ class TeachingFiles:
         _note(note)
         parse_tags(tags)
 
-    def add(self, collection_id: int, user: str, uid: str, note: str, tags: str) -> None:
+    def add(self, collection_id: int, user: str, uid: str, note: str, tags: str,
+            bounded: bool = True) -> None:
         """Add a case; a case added again keeps its note and tags unless new ones are given
-        (adding it again from a search wiped them)."""
+        (adding it again from a search wiped them). `bounded` False: no MAX_CASES (an earlier
+        release's file, imported whole)."""
         values = {"collection_id": collection_id, "study_instance_uid": uid,
                   "note": _note(note), "tags": ",".join(parse_tags(tags)), "added": _now()}
         changed = {k: values[k] for k in ("note", "tags") if values[k]}
         with self.database.session() as session:
             self._editable(session, collection_id, user)
-            self._check_room(session, collection_id, uid)
+            if bounded:
+                self._check_room(session, collection_id, uid)
             insert = pg_insert if self.database.dialect == "postgresql" else sqlite_insert
             statement = insert(CaseRow).values(**values)
             keys = ["collection_id", "study_instance_uid"]
@@ -361,15 +367,22 @@ def import_legacy(files: TeachingFiles, path: Path, owner: str = "local") -> int
     `.imported`. The number of collections imported."""
     if not path.is_file():
         return 0
-    with closing(sqlite3.connect(path)) as legacy:
-        collections = legacy.execute("SELECT id, name FROM collections").fetchall()
-        cases = legacy.execute("SELECT collection_id, study_instance_uid, note, tags "
-                               "FROM cases ORDER BY added, id").fetchall()
+    try:
+        with closing(sqlite3.connect(path)) as legacy:
+            collections = legacy.execute("SELECT id, name FROM collections").fetchall()
+            cases = legacy.execute("SELECT collection_id, study_instance_uid, note, tags "
+                                   "FROM cases ORDER BY added, id").fetchall()
+    except sqlite3.Error as error:  # the server must start all the same
+        logger.warning("%s: not imported (%s)", path.name, error)
+        return 0
     for old_id, name in collections:
         new_id = files.create(owner, name)
         files.share(new_id, owner, EVERYONE, "edit")
         for collection_id, uid, note, tags in cases:
             if collection_id == old_id:
-                files.add(new_id, owner, uid, note, tags)
+                try:  # a case today's rules refuse (a note too long) stops no start
+                    files.add(new_id, owner, uid, note or "", tags or "", bounded=False)
+                except TeachingError as error:
+                    logger.warning("teaching file %d: a case not imported (%s)", new_id, error)
     path.rename(path.with_suffix(".sqlite3.imported"))
     return len(collections)

@@ -78,6 +78,32 @@ def test_teaching_files_of_earlier_releases_are_imported_once(database: Database
     assert import_legacy(files, legacy) == 0 and not legacy.exists()
 
 
+def test_a_large_or_odd_legacy_file_does_not_stop_the_server(database: Database,
+                                                             tmp_path: Path) -> None:
+    """A legacy file of 501 cases raised at the 500-case limit on every start (the file was
+    not renamed), and a case with a note today's rules refuse did too."""
+    from db.teaching import MAX_CASES, MAX_NOTE
+
+    legacy = tmp_path / "teaching.sqlite3"
+    with closing(sqlite3.connect(legacy)) as db, db:
+        db.executescript("""
+            CREATE TABLE collections (id INTEGER PRIMARY KEY, name TEXT, created TEXT);
+            CREATE TABLE cases (id INTEGER PRIMARY KEY, collection_id INTEGER,
+                study_instance_uid TEXT, note TEXT, tags TEXT, added TEXT);
+            INSERT INTO collections VALUES (1, 'Everything', '2026-01-01');""")
+        db.executemany("INSERT INTO cases VALUES (?, 1, ?, '', '', '2026-01-02')",
+                       [(i, f"1.{i}") for i in range(1, MAX_CASES + 2)])
+        db.execute("INSERT INTO cases VALUES (9999, 1, '2.1', ?, '', '2026-01-03')",
+                   ("x" * (MAX_NOTE + 1),))
+    files = TeachingFiles(database)
+    assert import_legacy(files, legacy) == 1 and not legacy.exists()
+    (everything,) = files.collections("anyone")
+    assert len(files.cases(everything.id)) == MAX_CASES + 1
+    broken = tmp_path / "broken.sqlite3"
+    broken.write_bytes(b"not a database")
+    assert import_legacy(files, broken) == 0
+
+
 def test_a_case_added_again_keeps_its_note_and_a_missing_case_is_not_removed(
         database: Database) -> None:
     """Adding a study again with an empty note wiped the note; removing a case that was not
