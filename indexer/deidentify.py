@@ -128,7 +128,7 @@ def _named(label: str, match: re.Match[str]) -> str:
     return label
 
 
-_MONTH_WORD = rf"(?:{'|'.join(m[:3] + '(?:' + m[3:] + ')?' for m in _MONTHS)})\.?"
+_MONTH_WORD = (rf"(?:sept|{'|'.join(m[:3] + '(?:' + m[3:] + ')?' for m in _MONTHS)})\.?")
 _REPORT_WORD = ("Known|With|Has|Had|Have|Suspected|Presented|Presents|Presenting|Referred|"
                 "Underwent|Is|Was|Were|History|Admitted|Reports|Denies|Complains|Returns|Re|"
                 "Remains|Shows|Showed|Developed|Describes|Received|Not|No|Of|In|On|For|And|"
@@ -181,9 +181,11 @@ _SPANS = r"days?|d|weeks?|wks?|w|months?|mo|hours?|hrs?|h|minutes?|mins?|min|sec
 _WORD = rf"(?:[{_UPPER}][{_LOWER}'’-]+|[{_UPPER}]{{2,}}(?![{_LOWER}]))"
 _KIN = ("mother|father|son|daughter|wife|husband|brother|sister|partner|sibling|cousin|aunt|"
         "uncle|niece|nephew|grandmother|grandfather|guardian")
-# what follows "Patient" in a heading or a sentence, not a name ("PATIENT DETAILS")
+# what follows "Patient" in a heading or a sentence, or a relative's "of", not a name
+# ("PATIENT DETAILS", "Sister of Index Case", "Brother of Proband")
 _NOT_NAME = (f"{_REPORT_WORD}|details|information|preparation|consent|position|protocol|"
-             "identification|demographics|data|summary|instructions|tolerated|cooperated")
+             "identification|demographics|data|summary|instructions|tolerated|cooperated|"
+             "index|proband|case|patient|deceased|affected|unaffected|late|minor|twin|carrier")
 # two or three words of a name, none a report word or an abbreviation
 _NAMED = (rf"(?!(?i:{_NOT_NAME})\b){_NOT_CLINICAL}{_WORD}"
           rf"(?:,?\s+{_NOT_CLINICAL}(?!(?i:{_NOT_NAME})\b){_WORD}){{1,2}}")
@@ -213,7 +215,8 @@ _FREE_TEXT: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
     (re.compile(r"\b(?:mrn|nhs|ssn|id|acc(?:ession)?|dob|d\.o\.b)\b\.?\s*(?:no\.?|number|#)?"
                 r"\s*[:#]?\s*(?:\d{2,5}(?:[ -]\d{2,5}){1,3}\b"  # "NHS 943 476 5919"
                 r"|(?=[A-Z-]*\d)[A-Z0-9][A-Z0-9/-]{3,}\b)", re.I), "[id]"),
-    (re.compile(r"(?<![\w.,])\d{3} \d{3} \d{4}(?![\w.,]\d|\s*(?:%|ms|ml|mm|g)\b)"),
+    (re.compile(r"(?<![\w.,])\d{3} \d{3} \d{4}(?![\w.,]\d|\s*(?i:%|ms|ml|mm|cm|g|kg|bpm|mmhg|"
+                r"l|s|min)(?!\w))"),
      "[id]"),  # an NHS number as written: 943 476 5919
     # an age over 89 identifies (HIPAA Safe Harbor keeps "over 89" only), as the header's
     # PatientAge does (`_age`): "aged 93", "at the age of 93", "a 93-year-old", "93 y/o",
@@ -231,13 +234,21 @@ _FREE_TEXT: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
     (re.compile(r"\b[A-Z]{0,3}\d{6,}\b|\b[A-Z]+\d{5,}[A-Z0-9]*\b"), "[id]"),
     (re.compile(rf"{_TITLES}(?:[{_UPPER}]\.\s*)*{_PARTICLE}{_NOT_CLINICAL}{_NAME}"
                 rf"(?:\s+{_NOT_CLINICAL}{_NAME})?"), "[name]"),
-    # "Patient John SMITH", "Patient QUINN ROSSI", "Patient: PETROV, XAVIER", "Mother of Xavier
-    # Petrov"; not "Patient: Known DCM", "Patient Has Fabry Disease" nor "Sister of HCM patient"
-    (re.compile(rf"\b(?:[Pp]atient|[Pp]t\.?|PATIENT)(?:\s+(?i:name))?\s*:?\s+{_NAMED}"),
+    # "Patient John SMITH", not "Patient: Known DCM" nor "Patient Has Fabry Disease"; a name
+    # in capitals only after a "name" label or surname first ("PATIENT NAME: QUINN ROSSI",
+    # "Patient: PETROV, XAVIER"): "PATIENT DECLINED CONTRAST" is no name
+    (re.compile(rf"\b(?:[Pp]atient|[Pp]t\.?)(?:\s+name)?\s*:?\s+(?!(?i:{_NOT_NAME})\b)"
+                rf"[{_UPPER}][{_LOWER}'’-]+(?:\s+{_NOT_CLINICAL}"
+                rf"(?:[{_UPPER}][{_LOWER}'’-]+|[{_UPPER}]{{2,}}(?![{_LOWER}]))){{1,2}}"),
      "[name]"),
+    (re.compile(rf"\b(?i:patient|pt\.?)\s+(?i:name)\s*:?\s+{_NAMED}"), "[name]"),
+    (re.compile(rf"\b(?i:patient|pt\.?)\s*:\s*(?!(?i:{_NOT_NAME})\b){_NOT_CLINICAL}{_WORD},"
+                rf"\s*(?!(?i:{_NOT_NAME})\b){_NOT_CLINICAL}{_WORD}"), "[name]"),
+    # a relative's name ("Mother of Xavier Petrov"), not "Sister of HCM patient"
     (re.compile(rf"\b(?P<lead>(?i:{_KIN})\s+of\s+){_NAMED}"), lambda m: f"{m.group('lead')}[name]"),
-    # a name as DICOM writes it (PN): "ROSSI^QUINN", "Petrov^Xavier^^Dr"
-    (re.compile(rf"\b[{_UPPER}][{_UPPER}{_LOWER}'’-]*(?:\^[{_UPPER}{_LOWER}'’.-]*)+"), "[name]"),
+    # a name as DICOM writes it (PN): "ROSSI^QUINN", "Petrov^Xavier^^Dr"; not "ml/m^2"
+    (re.compile(rf"\b[{_UPPER}][{_UPPER}{_LOWER}'’-]+\^[{_UPPER}{_LOWER}'’-]{{2,}}"
+                rf"(?:\^[{_UPPER}{_LOWER}'’.-]*)*"), "[name]"),
 )
 
 

