@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from cmr_search.vocab import Diagnosis, Finding, Severity
-from reader.sides import aspects_named
+from reader.sides import aspects_named, carry_sides
 
 
 class Mention(StrEnum):
@@ -152,8 +152,10 @@ RULES: dict[Finding, _Rule] = {
         _re(rf"{_LV}.*{_FUNCTION}|{_FUNCTION}.*{_LV}|{_EF_WORSE.format(ef='lvef')}|"
             rf"{_EF_BETTER.format(ef='lvef')}|^(?!.*{_RV}).*?(?:{_EF_WORSE.format(ef=_BARE_EF)})"),
         _re(_BAD_FUNCTION), _re(_GOOD),
-        # "LV inferior wall hypokinesis" is regional, unless global function is named too
-        _re(_REGIONAL_ONLY)),
+        # "LV inferior wall hypokinesis" is regional, unless global function is named too;
+        # "LV diastolic function is impaired", "impaired global strain" are not systolic
+        _re(rf"{_REGIONAL_ONLY}|^(?!.*(?:systolic|ejection|\bef\b|lvef|contractil)).*"
+            r"(?:diastol|strain)")),
     Finding.RV_SYSTOLIC_DYSFUNCTION: _Rule(_re(rf"{_RV}.*{_RV_FUNCTION}|{_RV_FUNCTION}.*{_RV}"
                                                rf"|{_EF_WORSE.format(ef='rvef')}|"
                                                rf"{_EF_BETTER.format(ef='rvef')}"),
@@ -164,8 +166,8 @@ RULES: dict[Finding, _Rule] = {
         _re(rf"hypertroph\w*|\blvh\b|wall thickness|{_THICKENED}"),
         _re(r"hypertroph\w*|\blvh\b|increased|thick(?:ened|ening)"), _re(r"(?<!limit of )normal"),
         _OtherThickening()),
-    Finding.LGE: _Rule(
-        _re(r"\blge\b|enhancement|scar|fibrosis|infarct"),
+    Finding.LGE: _Rule(  # "myocarditis rather than infarction" denies no LGE
+        _re(r"\blge\b|enhancement|scar|fibrosis|(?<!rather than )infarct"),
         _re(r"\blge\b|enhancement|scar|fibrosis|infarct")),
     Finding.AORTIC_DILATION: _Rule(_re(r"aort\w*"), _re(rf"{_BIG}|aneurysm\w*|aortopathy"),
                                    _re(r"normal|(?:non|un).?(?:dilat\w*|enlarg\w*)")),
@@ -246,7 +248,8 @@ def negation_at(clause: str) -> int | None:
 
 def clauses(text: str) -> list[str]:
     """Every clause of every sentence, as written: the unit a negation cue reaches."""
-    return [c.strip() for sentence in sentences(_normalise(text)) for c in _clauses(sentence)]
+    return [c.strip() for sentence in sentences(_normalise(text))
+            for c in carry_sides(_clauses(sentence))]
 
 
 def _clauses(sentence: str) -> list[str]:
@@ -282,17 +285,6 @@ def _split_and(clause: str) -> list[str]:
 # undilated", "RV normal in size") is two statements: read whole, the RV was dilated too
 _SIDES = (_re(rf"{_LV}|\blvef\b"), _re(rf"{_RV}|\brvef\b"), _re(r"aort\w*"))
 _NORMAL_WORDING = _re(_GOOD)
-# the side a clause names, carried to a later clause of its sentence, cut from it by a comma,
-# "with" or "but", that says only how a function or size is ("The LV is dilated, with impaired
-# function", "Aortic root 42 mm, mildly dilated"); not "dilated left atrium", "reduced T1"
-_CARRIED = _re(r"\b(?:lvef|rvef|lv|rv|left (?:and right )?ventric\w*|right ventric\w*|"
-               r"biventricular|aort\w*|wall thickness)\b")
-_STATE_ONLY = _re(r"(?:mild|moderate|severe|marked|slight|impair|reduc|depress|dilat|enlarg|un|"
-                  r"non|dys)\w*|borderline|normal|preserved|good|poor|increased|not|systolic|"
-                  r"function|is|are|was|were|ejection|fraction|[lr]?v?ef|size|volumes?|and|in|"
-                  r"dimensions?|within|limits|mm|ml|no|without")
-
-
 def _other_side_normal(before: str, piece: str) -> bool:
     """`piece` says a structure that `before` does not name is normal."""
     return bool(_NORMAL_WORDING.search(piece)) and any(
@@ -328,18 +320,8 @@ def _judge(rule: _Rule, clause: str) -> Mention | None:
 def _split(text: str) -> list[tuple[str, list[str]]]:
     """Each sentence (as written, the evidence shown) with its clauses: split once for every
     finding and diagnosis."""
-    return [(sentence, _carry_sides(_clauses(aspects_named(sentence))))
+    return [(sentence, carry_sides(_clauses(aspects_named(sentence))))
             for sentence in sentences(_normalise(text))]
-
-
-def _carry_sides(parts: list[str]) -> list[str]:
-    out: list[str] = []
-    side = ""
-    for part in parts:
-        alone = all(_STATE_ONLY.fullmatch(w) for w in re.findall(r"[a-z]\w*", part, re.I))
-        out.append(f"{side} {part}" if side and alone else part)
-        side = " and ".join(dict.fromkeys(m.lower() for m in _CARRIED.findall(out[-1]))) or side
-    return out
 
 
 def _label_text(split: list[tuple[str, list[str]]], rule: _Rule) -> ReportLabel | None:

@@ -22,3 +22,37 @@ def aspects_named(sentence: str) -> str:
     aspect word."""
     sentence = _BARE_NORMAL_SIDE.sub(r"\1 size/function", sentence)
     return _SIDE_IS_NORMAL.sub(r"\1 size/function \2normal", sentence)
+
+
+# the side a clause names, carried to a later clause of its sentence, cut from it by a comma,
+# "with" or "but", that says only how a function or size is ("The LV is dilated, with impaired
+# function", "Aortic root 42 mm, mildly dilated"); not "dilated left atrium", "reduced T1"
+_CARRIED = re.compile(r"\b(?:lvef|rvef|lv|rv|left (?:and right )?ventric\w*|right ventric\w*|"
+                       r"biventricular|aort\w*|wall thickness)\b", re.IGNORECASE)
+_STATE_ONLY = re.compile(
+    r"(?:mild|moderate|severe|marked|slight|impair|reduc|depress|dilat|enlarg|un|non|dys)\w*|"
+    r"borderline|normal|preserved|good|poor|increased|not|systolic|function|is|are|was|were|"
+    r"ejection|fraction|[lr]?v?ef|size|volumes?|and|in|dimensions?|within|limits|mm|ml|no|"
+    r"without|evidence|of|or|any|signs?|significant", re.IGNORECASE)
+
+
+def carry_sides(parts: list[str]) -> list[str]:
+    """Each clause of a sentence, one that only says how a size or function is given the side
+    the clause before it named."""
+    out: list[str] = []
+    side = ""
+    for part in parts:
+        alone = all(_STATE_ONLY.fullmatch(w) for w in re.findall(r"[a-z]\w*", part, re.I))
+        # not to one that names another side itself: "reduced LVEF and preserved RVEF"
+        own = _ventricles(" ".join(_CARRIED.findall(part)))
+        out.append(f"{side} {part}" if side and alone and own <= _ventricles(side) else part)
+        side = " and ".join(dict.fromkeys(m.lower() for m in _CARRIED.findall(out[-1]))) or side
+    return out
+
+
+def _ventricles(words: str) -> set[str]:
+    """The ventricles `words` name ("LVEF", "left ventricle", "biventricular")."""
+    words = words.lower()
+    both = "biventricular" in words or "left and right" in words
+    return {v for v, named in (("lv", both or re.search(r"\blv|left", words)),
+                               ("rv", both or re.search(r"\brv|right", words))) if named}

@@ -229,6 +229,17 @@ _P, _N, _NM = Mention.POSITIVE, Mention.NEGATIVE, Mention.NOT_MENTIONED
     ("LV size upper limit of normal.", {_LVD: _NM}),
     # "impaired" names a function
     ("Severely dilated and impaired RV.", {_RVD: _P, _RVSD: _P}),
+    # from a review: "without evidence of" kept its side, diastolic or strain wording is no
+    # systolic function, a denied infarction no denied LGE
+    ("RV without evidence of systolic dysfunction.", {_RVSD: _N}),
+    ("LV without evidence of dilatation or dysfunction.", {_LVD: _N, _LVSD: _N}),
+    ("Normal LV size without evidence of systolic impairment.", {_LVD: _N, _LVSD: _N}),
+    ("LV diastolic function is impaired.", {_LVSD: _NM}),
+    ("Diastolic function of the LV is impaired.", {_LVSD: _NM}),
+    ("LV diastolic function impaired, systolic function normal.", {_LVSD: _N}),
+    ("Impaired global longitudinal strain with preserved LVEF.", {_LVSD: _N}),
+    ("Myocarditis rather than infarction.", {Finding.LGE: _NM}),
+    ("LGE of myocarditis rather than infarction.", {Finding.LGE: _P}),
     ("LV normal; RV severely dilated and impaired.", {_LVD: _N, _RVSD: _P}),
     ("Biventricular dilatation and impairment.", {_LVSD: _P, _RVSD: _P}),
     # a pleural effusion is not the pericardium's

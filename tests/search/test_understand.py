@@ -85,7 +85,17 @@ _RV_WHOLE = {Finding.RV_DILATION, Finding.RV_SYSTOLIC_DYSFUNCTION}
      {Finding.LV_SYSTOLIC_DYSFUNCTION}),
     ("reduced LVEF and RVEF normal", {Finding.LV_SYSTOLIC_DYSFUNCTION: None},
      {Finding.RV_SYSTOLIC_DYSFUNCTION}),
-    ("RV dilated, function preserved", {Finding.RV_DILATION: None}, set()),  # not the LV's
+    # the RV's function, not the LV's (it read as nothing, then as the LV's)
+    ("RV dilated, function preserved", {Finding.RV_DILATION: None},
+     {Finding.RV_SYSTOLIC_DYSFUNCTION}),
+    # "without evidence of" keeps its side (cut at "without", it denied nothing)
+    ("LV without evidence of dilatation", {}, {Finding.LV_DILATION}),
+    ("RV without evidence of systolic dysfunction", {}, {Finding.RV_SYSTOLIC_DYSFUNCTION}),
+    ("dilated LV without evidence of dysfunction", {Finding.LV_DILATION: None},
+     {Finding.LV_SYSTOLIC_DYSFUNCTION}),
+    # a denied infarction is no denied LGE; diastolic function is not systolic
+    ("myocarditis rather than infarction", {}, set()),
+    ("LV diastolic function impaired", {}, set()),
     # from an audit of 72 queries: each was misread
     # the side before "normal" is the aspect's ("RV normal dimensions" ruled out LV dilation)
     ("RV normal dimensions", {}, {Finding.RV_DILATION}),
