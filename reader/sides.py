@@ -1,5 +1,7 @@
-"""A side of the heart said normal with no aspect, as reports write it ("Normal RV.", "The RV
-is normal.", "Normal LV and RV."), given the aspects it means for the labeler's rules."""
+"""The side of the heart a clause speaks of, for the labeler's rules: a side said normal with
+no aspect ("Normal RV.", "The RV is normal.") given the aspects it means, and a side carried
+to a later clause that only says how a size or function is ("The LV is dilated, with impaired
+function")."""
 
 from __future__ import annotations
 
