@@ -1,8 +1,13 @@
-"""Helpers for driving the web app like a browser: the CSRF token a page's forms carry."""
+"""Helpers for driving the web app like a browser: the CSRF token a page's forms carry, and
+an app served on a free loopback port for a real browser."""
 
 from __future__ import annotations
 
 import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,3 +33,22 @@ class Secured:
 
     def auth(self, role: Role) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+
+def served(app: Any) -> Iterator[str]:
+    """`app` served by uvicorn in a thread on a free loopback port: its base URL, until the
+    generator is closed (a pytest fixture yields from it)."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)

@@ -2,6 +2,15 @@
 (function () {
   "use strict";
   const players = [];
+  const reducedMotion = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : null;
+
+  // a choice kept in this browser (previews paused, the "/" shortcut off); none where storage is off
+  function stored(key) {
+    try { return window.localStorage.getItem("cmr-search." + key); } catch (e) { return null; }
+  }
+  function store(key, value) {
+    try { window.localStorage.setItem("cmr-search." + key, value); } catch (e) { /* not kept */ }
+  }
 
   function Player(fig) {
     this.fig = fig;
@@ -12,11 +21,14 @@
     this.speedSelect = fig.querySelector(".speed");
     this.interval = parseFloat(fig.dataset.interval) || 40;
     this.group = fig.dataset.group || null;
-    this.frames = 1; this.frame = 0; this.playing = true; this.elapsed = 0;
+    this.title = fig.dataset.title || "cine";
+    // cines wait for a press where the system asks for reduced motion
+    this.frames = 1; this.frame = 0; this.playing = !(reducedMotion && reducedMotion.matches); this.elapsed = 0;
     this.overlay = fig.querySelector(".contours");
     this.toggle = fig.querySelector(".show-contours");
     this.overlayFrames = 0;
     this.bind();
+    this.showPlaying();
     this.load(fig.dataset.sprite);
   }
   Player.prototype.bind = function () {
@@ -70,12 +82,14 @@
   };
   Player.prototype.cycle = function () { return this.interval * this.frames; };
   Player.prototype.setPlaying = function (on) {
-    groupOf(this).forEach(function (p) {
-      p.playing = on;
-      p.button.textContent = on ? "❚❚" : "▶";
-      p.button.setAttribute("aria-label", (on ? "Pause" : "Play") + " cine");
-      p.fig.dataset.playing = on ? "1" : "0";
-    });
+    groupOf(this).forEach(function (p) { p.playing = on; p.showPlaying(); });
+    if (this.group === "compare") showPlayAll(on);
+  };
+  // the button names its own view ("Pause 4-chamber"): several players never share one name
+  Player.prototype.showPlaying = function () {
+    this.button.textContent = this.playing ? "❚❚" : "▶";
+    this.button.setAttribute("aria-label", (this.playing ? "Pause " : "Play ") + this.title);
+    this.fig.dataset.playing = this.playing ? "1" : "0";
   };
   Player.prototype.draw = function () {
     const pct = this.frames > 1 ? (this.frame * 100) / (this.frames - 1) : 0;
@@ -86,9 +100,19 @@
       this.overlay.style.backgroundPosition = (this.overlayFrames > 1 ? (k * 100) / (this.overlayFrames - 1) : 0) + "% 0";
     }
     this.slider.value = String(this.frame);
+    this.slider.setAttribute("aria-valuetext", "frame " + (this.frame + 1) + " of " + this.frames);
     this.pos.textContent = (this.frame + 1) + "/" + this.frames;
     this.fig.dataset.frame = String(this.frame);
   };
+
+  function showPlayAll(on) {
+    const all = document.querySelector(".play-all");
+    if (!all) return;
+    const icon = document.createElement("span");
+    icon.setAttribute("aria-hidden", "true");
+    icon.textContent = on ? "❚❚" : "▶";
+    all.replaceChildren(icon, document.createTextNode(on ? " Pause both" : " Play both"));
+  }
 
   function groupOf(player) {
     if (!player.group) return [player];
@@ -120,55 +144,110 @@
       fig.dataset.ready = "1";
       players.push(new Player(fig));
     });
-    root.querySelectorAll(".slice-tabs button").forEach(function (tab) {
-      tab.addEventListener("click", function () {
-        const block = tab.closest(".sax-block"), fig = block.querySelector(".player");
-        block.querySelectorAll(".slice-tabs button").forEach(function (b) {
-          b.setAttribute("aria-selected", b === tab ? "true" : "false");
-        });
-        const url = fig.dataset.sprite.replace(/[^/]+\.png$/, tab.dataset.slice + ".png");
-        fig.dataset.sprite = url;
-        if (fig.dataset.contours) {
-          fig.dataset.contours = fig.dataset.contours.replace(/[^/]+\.png$/, tab.dataset.slice + ".png");
-        }
-        const player = players.find(function (p) { return p.fig === fig; });
-        if (player) {
-          player.load(url);
-          if (player.toggle) player.toggle.disabled = false;
-          if (player.toggle && player.toggle.checked) player.showContours();
-        }
-      });
+    const first = players.find(function (p) { return p.group === "compare" && document.contains(p.fig); });
+    if (first) showPlayAll(first.playing);
+    root.querySelectorAll(".shortcut-setting").forEach(function (box) { box.checked = stored("slash") !== "off"; });
+    showPreviews();
+  }
+
+  // Clicks and changes are taken where they bubble to: htmx's first "load" hands the whole body
+  // to init() again, and its history restores elements that no listener was ever bound to.
+  function showSlice(tab) {
+    const block = tab.closest(".sax-block"), fig = block.querySelector(".player");
+    block.querySelectorAll(".slice-tabs button").forEach(function (b) {
+      b.setAttribute("aria-pressed", b === tab ? "true" : "false");
     });
-    root.querySelectorAll("form[data-loading]").forEach(function (form) {
-      form.addEventListener("submit", function () {
-        form.querySelector(".loading").textContent = form.dataset.loading;
-        form.querySelector("button[type=submit]").disabled = true;
-        form.classList.add("busy");
-      });
+    // the player's name says which slice it shows ("Short axis, basal")
+    const named = (fig.dataset.title || "Short axis") + ", " + tab.textContent.trim().replace(/^SAX\s+/, "");
+    fig.setAttribute("aria-label", named + " cine");
+    fig.querySelector(".screen").setAttribute("aria-label", named);
+    const url = fig.dataset.sprite.replace(/[^/]+\.png$/, tab.dataset.slice + ".png");
+    fig.dataset.sprite = url;
+    if (fig.dataset.contours) {
+      fig.dataset.contours = fig.dataset.contours.replace(/[^/]+\.png$/, tab.dataset.slice + ".png");
+    }
+    const player = players.find(function (p) { return p.fig === fig; });
+    if (player) {
+      player.load(url);
+      if (player.toggle) player.toggle.disabled = false;
+      if (player.toggle && player.toggle.checked) player.showContours();
+    }
+  }
+  document.addEventListener("click", function (e) {
+    const el = e.target.closest ? e.target : e.target.parentElement;
+    if (!el) return;
+    const tab = el.closest(".slice-tabs button");
+    if (tab) { showSlice(tab); return; }
+    if (el.closest(".play-all")) {
+      const group = players.filter(function (p) { return p.group === "compare" && document.contains(p.fig); });
+      if (group.length) group[0].setPlaying(!group[0].playing);  // says "Play both" / "Pause both" itself
+      return;
+    }
+    if (el.closest(".motion-toggle")) {
+      store("previews", previewsPaused() ? "playing" : "paused");
+      showPreviews();
+    }
+  });
+  document.addEventListener("change", function (e) {
+    if (e.target.classList && e.target.classList.contains("shortcut-setting")) {
+      store("slash", e.target.checked ? "on" : "off");
+    }
+  });
+  document.addEventListener("submit", function (e) {
+    const form = e.target;
+    if (!form.matches || !form.matches("form[data-loading]")) return;
+    form.querySelector(".loading").textContent = form.dataset.loading;
+    form.querySelector("button[type=submit]").disabled = true;
+    form.classList.add("busy");
+  });
+
+  // Result previews are animated WebP that loop for ever: each card holds its still poster and
+  // its cine, and shows the cine only while previews play (WCAG 2.2.2 Pause, Stop, Hide). They
+  // start paused where the system asks for reduced motion; the header's button remembers.
+  function previewsPaused() {
+    const chosen = stored("previews");
+    if (chosen === "paused" || chosen === "playing") return chosen === "paused";
+    return !!(reducedMotion && reducedMotion.matches);
+  }
+  function showPreviews() {
+    const paused = previewsPaused();
+    const images = document.querySelectorAll("img.preview[data-cine][data-still]");
+    images.forEach(function (img) {
+      const wanted = paused ? img.dataset.still : img.dataset.cine;
+      if (img.getAttribute("src") !== wanted) img.setAttribute("src", wanted);
     });
-    const all = root.querySelector(".play-all");
-    if (all) all.addEventListener("click", function () {
-      const group = players.filter(function (p) { return p.group === "compare"; });
-      if (!group.length) return;
-      const on = !group[0].playing;
-      group[0].setPlaying(on);
-      all.textContent = on ? "❚❚ Pause both" : "▶ Play both";
+    const toggle = document.querySelector(".motion-toggle");
+    if (toggle) {
+      toggle.hidden = images.length === 0;
+      toggle.textContent = paused ? "Play previews" : "Pause previews";
+    }
+  }
+
+  // Arrow keys move between result cards only from the search box or a card: elsewhere they
+  // keep their own work (scrolling, sliders, selects). A card is reached through its date link;
+  // a card that is focusable itself (the teaching file's) is reached as it is.
+  function cardTargets() {
+    const out = [];
+    document.querySelectorAll(".card").forEach(function (card) {
+      const target = card.hasAttribute("tabindex") ? card : card.querySelector("a.open");
+      if (target) out.push(target);
     });
+    return out;
   }
 
   document.addEventListener("keydown", function (e) {
     const tag = (e.target.tagName || "").toLowerCase();
-    const typing = tag === "input" || tag === "textarea" || tag === "select";
-    if (e.key === "/" && !typing) {
+    const typing = tag === "input" || tag === "textarea" || tag === "select" || e.target.isContentEditable;
+    if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey && stored("slash") !== "off") {
       e.preventDefault();
       const q = document.getElementById("q");
       if (q) { q.focus(); q.select(); } else { window.location.href = "/"; }
       return;
     }
-    if ((e.key === "ArrowDown" || e.key === "ArrowUp") && (!typing || e.target.id === "q")) {
-      const cards = Array.prototype.slice.call(document.querySelectorAll(".card"));
-      if (!cards.length) return;
+    if ((e.key === "ArrowDown" || e.key === "ArrowUp") && !e.altKey && !e.ctrlKey && !e.metaKey) {
+      const cards = cardTargets();
       const at = cards.indexOf(document.activeElement);
+      if (!cards.length || (at < 0 && e.target.id !== "q")) return;
       const next = e.key === "ArrowDown" ? Math.min(at + 1, cards.length - 1) : Math.max(at - 1, 0);
       cards[at < 0 ? 0 : next].focus();
       e.preventDefault();
@@ -177,6 +256,46 @@
     if (e.key === "Enter" && e.target.classList && e.target.classList.contains("card")) {
       window.location.href = e.target.dataset.href;
     }
+  });
+
+  // The search form swaps #main, which holds the filters: htmx puts the focus back on the
+  // control of the same id. Kept across the swap as well: what was typed meanwhile into another
+  // field, and an opened "More measurements". A status line outside #main says "Searching…";
+  // the answer's count replaces it (hx-swap-oob in _main.html).
+  let kept = null;
+  function searchSwap(e) {
+    const target = e.detail && e.detail.target;
+    return !!(target && target.id === "main");
+  }
+  function say(text) {
+    const status = document.getElementById("search-status");
+    if (status) status.textContent = text;
+  }
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    if (searchSwap(e)) say("Searching…");
+  });
+  ["htmx:sendError", "htmx:timeout"].forEach(function (name) {
+    document.addEventListener(name, function (e) {
+      if (searchSwap(e)) say("The search did not answer: try again.");
+    });
+  });
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    if (!searchSwap(e)) return;
+    const active = document.activeElement, more = document.querySelector("#main details.facet-more");
+    const trigger = e.detail.requestConfig && e.detail.requestConfig.triggeringEvent;
+    const typed = active && active.id && active.matches("#main input:not([type=checkbox]):not([type=radio])") &&
+      active.value !== active.defaultValue && !(trigger && trigger.target === active);
+    kept = {field: typed ? {id: active.id, value: active.value} : null, more: !!(more && more.open)};
+  });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (!searchSwap(e) || !kept) return;
+    if (kept.field) {
+      const field = document.getElementById(kept.field.id);
+      if (field && field.value === field.defaultValue) field.value = kept.field.value;
+    }
+    const more = document.querySelector("#main details.facet-more");
+    if (more && kept.more) more.open = true;
+    kept = null;
   });
 
   document.addEventListener("DOMContentLoaded", function () {
