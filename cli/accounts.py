@@ -217,7 +217,8 @@ def list_tokens(ctx: typer.Context, user: str | None = None) -> None:
     if not listed:
         console.print(f"no tokens{' of ' + user if user else ''}", highlight=False)
     for t in listed:
-        typer.echo(f"{t.token_id}  {t.user_name:20} {t.name:24} expires {t.expires[:10]}"
+        name = t.name if t.name.isprintable() else repr(t.name)  # one stored before the check
+        typer.echo(f"{t.token_id}  {t.user_name:20} {name:24} expires {t.expires[:10]}"
                    f"{'  revoked' if t.revoked else ''}{'  ' + t.held if t.held else ''}")
 
 
@@ -282,8 +283,10 @@ def upgrade(ctx: typer.Context) -> None:
 
     try:  # what it was, to say whether this migrated it (it said the same either way)
         unmigrated = database_of(settings_of(ctx), migrate=False)
-        before = unmigrated.revision()
-        unmigrated.close()
+        try:
+            before = unmigrated.revision()
+        finally:
+            unmigrated.close()
     except (DatabaseError, SQLAlchemyError):
         before = None  # not reachable or no database: the migrating open says why
     database = _database(ctx)

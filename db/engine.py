@@ -181,12 +181,19 @@ def open_database(url: str, migrate: bool = True) -> Database:
     if migrate:
         try:
             database.upgrade()
-        except CommandError:  # "Can't locate revision '0003'": a newer release's schema
+        except CommandError as error:
+            if "Can't locate revision" not in str(error):  # not a newer schema: not ours
+                raise
+            # a newer release's schema
             where = make_url(url).render_as_string(hide_password=True)
+            try:
+                found, known = database.revision(), database.head()
+            finally:
+                database.close()
             raise DatabaseError(
-                f"database {where} is at revision {database.revision()!r}, newer than this "
-                f"release knows ({database.head()!r}): run the newer cmr-search, or restore the "
-                "database from the backup taken before it") from None
+                f"database {where} is at revision {found!r}, newer than this release knows "
+                f"({known!r}): run the newer cmr-search, or restore the database from the "
+                "backup taken before it") from None
         except SqlDatabaseError as error:  # unreachable, or a SQLite file that is no database
             where = make_url(url).render_as_string(hide_password=True)
             reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)

@@ -136,6 +136,7 @@ class PacsSource:
     def discover(self, workers: int, progress: Progress | None) -> Discovery:
         found = Discovery()
         started = time.perf_counter()
+        self.archive.polite.resume()  # a source used again after a run that ended (halted)
         self.archive.cache.clear_incomplete()
         studies = self.archive.list_studies(
             (lambda n: progress("query PACS", n, 0)) if progress else None)

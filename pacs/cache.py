@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 _MARK = ".complete"
 _KEPT = ".kept"
+_MARKED = "kept-are-marked"  # written by the first run that marks what it keeps
 
 
 class FetchCache:
@@ -64,20 +65,23 @@ class FetchCache:
             self.discard(study_instance_uid)
 
     def clear_incomplete(self) -> int:
-        """Remove what a killed run left half-fetched; a de-identified run removes every
-        study earlier runs kept too. A whole study without a `.kept` mark stays: a release
-        before the mark kept it so (its first run deleted them all), or a run killed between
-        its fetch and its record left it, which the next run releases; a --keep-dicom run
-        marks it kept."""
-        if not self.root.is_dir():
-            return 0
+        """Remove what a killed run left: half-fetched studies, and whole ones no run kept
+        (fetched, then killed before the record); a de-identified run removes every study
+        earlier runs kept too. The first run of a release with `.kept` marks takes every
+        whole study it finds for kept: the releases before kept them unmarked (and its first
+        run deleted them all)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        marked = (self.root / _MARKED).is_file()
         removed = 0
         for entry in [e for e in self.root.iterdir() if e.is_dir()]:
-            if not (self.root / f"{entry.name}{_MARK}").is_file() or self.deidentified:
+            kept = self.root / f"{entry.name}{_KEPT}"
+            if not (self.root / f"{entry.name}{_MARK}").is_file() or self.deidentified or \
+                    not (self.keep or kept.is_file() or not marked):
                 shutil.rmtree(entry, ignore_errors=True)
                 removed += 1
-            elif self.keep:
-                (self.root / f"{entry.name}{_KEPT}").touch()
+            elif not kept.is_file():
+                kept.touch()
+        (self.root / _MARKED).touch()
         for entry in self.root.iterdir():  # marks whose study is gone, after the folders
             if entry.name.endswith(".partial") or (entry.name.endswith((_MARK, _KEPT)) and
                                                    not (self.root / entry.stem).is_dir()):

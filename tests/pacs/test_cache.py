@@ -44,12 +44,11 @@ def test_a_killed_runs_partial_fetch_is_cleared(tmp_path: Path) -> None:
     assert plain.clear_incomplete() == 0 and plain.studies_held() == 1
     plain.release("1.1")
     assert plain.studies_held() == 1
-    unkept = FetchCache(tmp_path, "y")  # a run without the option, killed after a fetch
+    unkept = FetchCache(tmp_path, "y")
+    assert unkept.clear_incomplete() == 0  # a run's start
     _fill(unkept, "2.1")
-    unkept.mark_complete("2.1", "f")
-    assert unkept.clear_incomplete() == 0  # it stays until the next run releases it
-    unkept.release("2.1")
-    assert unkept.studies_held() == 0 and not list(unkept.root.iterdir())
+    unkept.mark_complete("2.1", "f")  # fetched whole, then the run was killed
+    assert unkept.clear_incomplete() == 1 and unkept.studies_held() == 0  # no run kept it
 
 
 def test_what_a_release_before_the_mark_kept_stays(tmp_path: Path) -> None:
@@ -58,11 +57,10 @@ def test_what_a_release_before_the_mark_kept_stays(tmp_path: Path) -> None:
     older = FetchCache(tmp_path, "x")
     _fill(older, "1.1")
     older.mark_complete("1.1", "f")  # and kept, as that release's --keep-dicom did
-    assert FetchCache(tmp_path, "x").clear_incomplete() == 0
-    kept = FetchCache(tmp_path, "x", keep=True)
-    assert kept.clear_incomplete() == 0  # marked now: later runs without the option keep it
-    FetchCache(tmp_path, "x").release("1.1")
-    assert kept.is_complete("1.1", "f")
+    plain = FetchCache(tmp_path, "x")
+    assert plain.clear_incomplete() == 0  # the first run with marks: taken for kept
+    plain.release("1.1")
+    assert plain.clear_incomplete() == 0 and plain.is_complete("1.1", "f")
 
 
 def test_what_a_keep_dicom_run_kept_outlives_later_runs_without_it(tmp_path: Path) -> None:
@@ -82,7 +80,8 @@ def test_what_a_keep_dicom_run_kept_outlives_later_runs_without_it(tmp_path: Pat
     plain.mark_complete("1.2", "g")
     plain.release("1.2")
     assert plain.studies_held() == 1
-    assert sorted(p.name for p in plain.root.iterdir()) == ["1.1", "1.1.complete", "1.1.kept"]
+    assert sorted(p.name for p in plain.root.iterdir()) == ["1.1", "1.1.complete", "1.1.kept",
+                                                            "kept-are-marked"]
 
 
 def test_uids_from_the_pacs_never_name_a_path_outside(tmp_path: Path) -> None:
@@ -99,4 +98,5 @@ def test_a_de_identified_run_keeps_no_identified_files(tmp_path: Path) -> None:
     kept.release("1.1")
     deidentified = FetchCache(tmp_path, "x", keep=True, deidentified=True)
     assert not deidentified.keep and deidentified.clear_incomplete() == 1
-    assert not list(deidentified.root.iterdir())
+    assert deidentified.studies_held() == 0
+    assert [p.name for p in deidentified.root.iterdir()] == ["kept-are-marked"]
