@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from starlette.background import BackgroundTask
 
 from accounts import AccountError, Principal, Role, check_name
 from catalog import PayloadField, point_id
@@ -333,11 +334,17 @@ def export(request: Request, principal: Reader, collection_id: RowId) -> Respons
     file = handout_file(found.name, cases, layout_of(request).root,
                         (STATIC / "handout.css").read_text(encoding="utf-8"),
                         missing=len(held) - len(cases))
-    headers["Content-Length"] = str(file.seek(0, 2))
-    file.seek(0)
-    record(request, EventId.EXPORT, Action.READ, [c.study_instance_uid for c, _ in cases],
-           teaching_file=collection_id, cases=len(cases), **_moderating(principal, found))
-    return StreamingResponse(chunks(file), media_type="application/zip", headers=headers)
+    try:
+        headers["Content-Length"] = str(file.seek(0, 2))
+        file.seek(0)
+        record(request, EventId.EXPORT, Action.READ, [c.study_instance_uid for c, _ in cases],
+               teaching_file=collection_id, cases=len(cases), **_moderating(principal, found))
+    except BaseException:
+        file.close()
+        raise
+    # closed after the response too: a client gone mid-download left it to the collector
+    return StreamingResponse(chunks(file), media_type="application/zip", headers=headers,
+                             background=BackgroundTask(file.close))
 
 
 def _with_payloads(request: Request, principal: Principal,
