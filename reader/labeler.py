@@ -52,7 +52,8 @@ def _re(pattern: str) -> re.Pattern[str]:
 _LV = r"(?:\blv\b|left (?:and right )?ventric\w*|biventricular|\bboth ventricles|global)"
 _RV = r"(?:\brv\b|\brvot\b|right ventric\w*|biventricular|\bboth ventricles)"
 _FUNCTION = (r"(?:systolic|(?<!diastolic )(?<!diastolic dys)function|ejection fraction|\bef\b|"
-             r"contractil\w*|hypokine\w*|impair\w*+(?! (?:\w+ ){,2}(?:diastol|perfus|relax|fill)))")
+             r"contractil\w*|hypokine\w*|"
+             r"impair\w*+(?! (?:(?!and\b)\w+ ){,2}(?:diastol|perfus|relax|fill|strain)))")
 _BAD_FUNCTION = (r"(?:impair\w*|reduc\w*|depress\w*|(?<!diastolic )dysfunction|hypokine\w*|"
                  r"poor\w*|decreas\w*)")
 # RV wall akinesis and dyskinesis are its function ("RV free wall akinesis", an ARVC criterion);
@@ -152,10 +153,8 @@ RULES: dict[Finding, _Rule] = {
         _re(rf"{_LV}.*{_FUNCTION}|{_FUNCTION}.*{_LV}|{_EF_WORSE.format(ef='lvef')}|"
             rf"{_EF_BETTER.format(ef='lvef')}|^(?!.*{_RV}).*?(?:{_EF_WORSE.format(ef=_BARE_EF)})"),
         _re(_BAD_FUNCTION), _re(_GOOD),
-        # "LV inferior wall hypokinesis" is regional, unless global function is named too;
-        # "LV diastolic function is impaired", "impaired global strain" are not systolic
-        _re(rf"{_REGIONAL_ONLY}|^(?!.*(?:systolic|ejection|\bef\b|lvef|contractil)).*"
-            r"(?:diastol|strain)")),
+        # "LV inferior wall hypokinesis" is regional, unless global function is named too
+        _re(_REGIONAL_ONLY)),
     Finding.RV_SYSTOLIC_DYSFUNCTION: _Rule(_re(rf"{_RV}.*{_RV_FUNCTION}|{_RV_FUNCTION}.*{_RV}"
                                                rf"|{_EF_WORSE.format(ef='rvef')}|"
                                                rf"{_EF_BETTER.format(ef='rvef')}"),
@@ -166,8 +165,8 @@ RULES: dict[Finding, _Rule] = {
         _re(rf"hypertroph\w*|\blvh\b|wall thickness|{_THICKENED}"),
         _re(r"hypertroph\w*|\blvh\b|increased|thick(?:ened|ening)"), _re(r"(?<!limit of )normal"),
         _OtherThickening()),
-    Finding.LGE: _Rule(  # "myocarditis rather than infarction" denies no LGE
-        _re(r"\blge\b|enhancement|scar|fibrosis|(?<!rather than )infarct"),
+    Finding.LGE: _Rule(  # "myocarditis rather than (an) infarct(ion)" denies no LGE
+        _re(r"\blge\b|enhancement|scar|fibrosis|^(?!\s*rather than\b).*infarct"),
         _re(r"\blge\b|enhancement|scar|fibrosis|infarct")),
     Finding.AORTIC_DILATION: _Rule(_re(r"aort\w*"), _re(rf"{_BIG}|aneurysm\w*|aortopathy"),
                                    _re(r"normal|(?:non|un).?(?:dilat\w*|enlarg\w*)")),
@@ -212,7 +211,11 @@ _SEVERITY = ((Severity.SEVERE, _re(r"\b(?:severe\w*|sev|marked\w*|extensive)\b")
 _ABBREVIATIONS = ((r"\bnl\b", "normal"), (r"\bw/o\b", "without"), (r"\bw/\b", "with"),
                   (r"\bdil\b", "dilatation"), (r"\bmod\b", "moderate"), (r"\bsev\b", "severe"),
                   # each its own aspect ("normal LV systolic and diastolic function": the LV size)
-                  (r"\bsystolic and (diastolic (dys)?function)", r"systolic \2function and \1"))
+                  (r"\bsystolic and (diastolic (dys)?function)", r"systolic \2function and \1"),
+                  # "diastolic function (of the LV) is impaired" names no systolic function
+                  (r"\bdiastolic function (?:of the (?:lv|left ventricle) )?(?:is |was |appears "
+                   r"|remains )?(\w+ly )?(?:impaired|reduced|abnormal)\b",
+                   r"\1diastolic dysfunction"))
 _MAX_AND_SPLITS = 8  # see _split_and
 _PRIORITY = {Mention.POSITIVE: 3, Mention.UNCERTAIN: 2, Mention.NEGATIVE: 1}
 # "pericardial effusion and thickening": the thickening is the pericardium's, also once the
@@ -255,8 +258,8 @@ def clauses(text: str) -> list[str]:
 def _clauses(sentence: str) -> list[str]:
     # a clause boundary stops "no LGE" from negating what follows "but" or a comma; "without"
     # and "rather than" start one ("dilated LV without LGE" was read as an undilated LV)
-    parts = re.split(r",|\bbut\b|\bhowever\b|\bwith\b|\band\b(?= \w+ly\b)|(?=\bwithout\b)|"
-                     r"(?=\brather than\b)", sentence)
+    parts = re.split(r",|\bbut\b|\bhowever\b|\bwith\b|\bdespite\b|\band\b(?= \w+ly\b)|"
+                     r"(?=\bwithout\b)|(?=\brather than\b)", sentence)
     return [c for part in parts for c in _split_and(part) if c.strip()]
 
 

@@ -96,6 +96,8 @@ _RV_WHOLE = {Finding.RV_DILATION, Finding.RV_SYSTOLIC_DYSFUNCTION}
     # a denied infarction is no denied LGE; diastolic function is not systolic
     ("myocarditis rather than infarction", {}, set()),
     ("LV diastolic function impaired", {}, set()),
+    ("LV impairment and diastolic dysfunction", {Finding.LV_SYSTOLIC_DYSFUNCTION: None}, set()),
+    ("myocarditis rather than an infarct", {}, set()),
     # from an audit of 72 queries: each was misread
     # the side before "normal" is the aspect's ("RV normal dimensions" ruled out LV dilation)
     ("RV normal dimensions", {}, {Finding.RV_DILATION}),
