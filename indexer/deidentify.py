@@ -178,7 +178,7 @@ _SPANS = r"days?|d|weeks?|wks?|w|months?|mo|hours?|hrs?|h|minutes?|mins?|min|sec
 
 
 # a capitalised or an upper-case word; a relative, whose name follows "of"
-_WORD = rf"(?:[{_UPPER}][{_LOWER}'’-]+|[{_UPPER}]{{2,}}(?![{_LOWER}]))"
+_WORD = rf"(?:[{_UPPER}][{_LOWER}'’-]+|[{_UPPER}]{{2,}})(?![{_LOWER}\w])"  # not "MYH7"
 _KIN = ("mother|father|son|daughter|wife|husband|brother|sister|partner|sibling|cousin|aunt|"
         "uncle|niece|nephew|grandmother|grandfather|guardian")
 # what follows "Patient" in a heading or a sentence, or a relative's "of", not a name
@@ -186,9 +186,11 @@ _KIN = ("mother|father|son|daughter|wife|husband|brother|sister|partner|sibling|
 _NOT_NAME = (f"{_REPORT_WORD}|details|information|preparation|consent|position|protocol|"
              "identification|demographics|data|summary|instructions|tolerated|cooperated|"
              "index|proband|case|patient|deceased|affected|unaffected|late|minor|twin|carrier")
-# two or three words of a name, none a report word or an abbreviation
-_NAMED = (rf"(?!(?i:{_NOT_NAME})\b){_NOT_CLINICAL}{_WORD}"
-          rf"(?:,?\s+{_NOT_CLINICAL}(?!(?i:{_NOT_NAME})\b){_WORD}){{1,2}}")
+# a word of a name, no report word or abbreviation; two or three of them
+_ONE = rf"(?!(?i:{_NOT_NAME})\b){_NOT_CLINICAL}{_WORD}"
+_NAMED = rf"{_ONE}(?:\s+{_ONE}){{1,2}}"
+# what stands between a relative and a name ("Mother of the late John Smith")
+_BEFORE_KIN_NAME = "the|late|deceased|index|case|proband|patient|affected|our"
 
 
 def _phone(match: re.Match[str]) -> str:
@@ -234,20 +236,20 @@ _FREE_TEXT: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
     (re.compile(r"\b[A-Z]{0,3}\d{6,}\b|\b[A-Z]+\d{5,}[A-Z0-9]*\b"), "[id]"),
     (re.compile(rf"{_TITLES}(?:[{_UPPER}]\.\s*)*{_PARTICLE}{_NOT_CLINICAL}{_NAME}"
                 rf"(?:\s+{_NOT_CLINICAL}{_NAME})?"), "[name]"),
-    # "Patient John SMITH", not "Patient: Known DCM" nor "Patient Has Fabry Disease"; a name
-    # in capitals only after a "name" label or surname first ("PATIENT NAME: QUINN ROSSI",
-    # "Patient: PETROV, XAVIER"): "PATIENT DECLINED CONTRAST" is no name
-    (re.compile(rf"\b(?:[Pp]atient|[Pp]t\.?)(?:\s+name)?\s*:?\s+(?!(?i:{_NOT_NAME})\b)"
-                rf"[{_UPPER}][{_LOWER}'’-]+(?:\s+{_NOT_CLINICAL}"
-                rf"(?:[{_UPPER}][{_LOWER}'’-]+|[{_UPPER}]{{2,}}(?![{_LOWER}]))){{1,2}}"),
-     "[name]"),
+    # "Patient John SMITH", "Patient QUINN ROSSI", not "Patient: Known DCM" nor "Patient Has
+    # Fabry Disease"; after the capitals of a heading ("PATIENT DECLINED CONTRAST"), a name
+    # only after a "name" label or surname first ("PATIENT NAME: QUINN ROSSI", "PATIENT: PETROV,
+    # XAVIER"), and surname first only after a colon ("Pt Anxious, Sedated")
+    (re.compile(rf"\b(?:[Pp]atient|[Pp]t\.?)(?:\s+name)?\s*:?\s+{_NAMED}"), "[name]"),
     (re.compile(rf"\b(?i:patient|pt\.?)\s+(?i:name)\s*:?\s+{_NAMED}"), "[name]"),
-    (re.compile(rf"\b(?i:patient|pt\.?)\s*:\s*(?!(?i:{_NOT_NAME})\b){_NOT_CLINICAL}{_WORD},"
-                rf"\s*(?!(?i:{_NOT_NAME})\b){_NOT_CLINICAL}{_WORD}"), "[name]"),
-    # a relative's name ("Mother of Xavier Petrov"), not "Sister of HCM patient"
-    (re.compile(rf"\b(?P<lead>(?i:{_KIN})\s+of\s+){_NAMED}"), lambda m: f"{m.group('lead')}[name]"),
-    # a name as DICOM writes it (PN): "ROSSI^QUINN", "Petrov^Xavier^^Dr"; not "ml/m^2"
-    (re.compile(rf"\b[{_UPPER}][{_UPPER}{_LOWER}'’-]+\^[{_UPPER}{_LOWER}'’-]{{2,}}"
+    (re.compile(rf"\b(?i:patient|pt\.?)\s*:\s*{_ONE},\s*{_ONE}"), "[name]"),
+    # a relative's name, also after "late" or "index case" ("Mother of Xavier Petrov",
+    # "Brother of Index Case John Smith"), not "Sister of HCM patient"
+    (re.compile(rf"\b(?P<lead>(?i:{_KIN})\s+of\s+(?:(?i:{_BEFORE_KIN_NAME})\s+)*){_NAMED}"),
+     lambda m: f"{m.group('lead')}[name]"),
+    # a name as DICOM writes it (PN): "ROSSI^QUINN", "SMITH^J", "Petrov^Xavier^^Dr"; not
+    # "ml/m^2", "10^9/L"
+    (re.compile(rf"\b[{_UPPER}][{_UPPER}{_LOWER}'’-]+\^[{_UPPER}{_LOWER}'’-]+"
                 rf"(?:\^[{_UPPER}{_LOWER}'’.-]*)*"), "[name]"),
 )
 

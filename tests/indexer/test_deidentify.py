@@ -138,13 +138,16 @@ def test_dates_and_numbers_as_viewers_and_the_nhs_write_them() -> None:
 
 
 def test_names_in_capitals_surname_first_or_as_dicom_writes_them() -> None:
-    """"PATIENT NAME: QUINN ROSSI", "PETROV, XAVIER", "ROSSI^QUINN" and "Mother of Xavier
-    Petrov" reached a teaching file's handout as written."""
+    """"Patient QUINN ROSSI", "PETROV, XAVIER", "ROSSI^QUINN" and "Mother of Xavier Petrov"
+    reached a teaching file's handout as written."""
     from indexer.deidentify import scrub_free_text
 
-    text = ("Patient: PETROV, XAVIER; PATIENT NAME: QUINN ROSSI; ROSSI^QUINN; "
-            "Petrov^Xavier^^Dr; Mother of Xavier Petrov has HCM.")
-    assert scrub_free_text(text) == ("[name]; [name]; [name]; [name]; Mother of [name] has HCM.")
+    text = ("Patient QUINN ROSSI; Patient: PETROV, XAVIER; PATIENT NAME: QUINN ROSSI; "
+            "ROSSI^QUINN; Petrov^Xavier^^Dr; SMITH^J; Mother of Xavier Petrov has HCM; "
+            "Brother of Index Case John Smith; Daughter of the late Mary Jones.")
+    assert scrub_free_text(text) == (
+        "[name]; [name]; [name]; [name]; [name]; [name]; Mother of [name] has HCM; "
+        "Brother of Index Case [name]; Daughter of the late [name].")
     # capitals after "Patient" are a name only after a "name" label or surname first; family
     # screening's words are no relative's name
     for kept in ("PATIENT: KNOWN DCM", "PATIENT DETAILS: see above", "Sister of HCM patient",
@@ -153,7 +156,8 @@ def test_names_in_capitals_surname_first_or_as_dicom_writes_them() -> None:
                  "PATIENT OBESE, LIMITED IMAGES", "Pt Anxious, Sedated",
                  "Sister of Index Case with HCM", "Brother of Proband Carrying MYH7",
                  "Mother of Deceased Proband", "LVEDVI 80 ML/M^2", "LVEF 55% (N^)",
-                 "volumes 120 180 1400 mL", "HR 100 120 1400 bpm"):
+                 "volumes 120 180 1400 mL", "HR 100 120 1400 bpm",
+                 "Brother of Proband Carrying MYH7", "Platelets 10^9/L"):
         assert scrub_free_text(kept) == kept
 
 
