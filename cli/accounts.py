@@ -277,18 +277,10 @@ def export(ctx: typer.Context,
 @db_app.command("upgrade")
 def upgrade(ctx: typer.Context) -> None:
     """Bring the database to the newest schema (the server also does it when it starts)."""
-    from sqlalchemy.exc import SQLAlchemyError
+    from db.engine import revision_of
 
-    from db import DatabaseError, database_of
-
-    try:  # what it was, to say whether this migrated it (it said the same either way)
-        unmigrated = database_of(settings_of(ctx), migrate=False)
-        try:
-            before = unmigrated.revision()
-        finally:
-            unmigrated.close()
-    except (DatabaseError, SQLAlchemyError):
-        before = None  # not reachable or no database: the migrating open says why
+    # what it was, to say whether this migrated it (it said the same either way)
+    before = revision_of(settings_of(ctx))
     database = _database(ctx)
     now = database.revision()
     done = f"already at the newest revision, {now}" if before == now else \

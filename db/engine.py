@@ -203,6 +203,21 @@ def open_database(url: str, migrate: bool = True) -> Database:
     return database
 
 
+def revision_of(settings: Settings) -> str | None:
+    """The configured database's revision before any migration; None when it has none yet or
+    cannot be read (the migrating open then says why)."""
+    try:
+        database = database_of(settings, migrate=False)
+    except DatabaseError:
+        return None
+    try:
+        return database.revision()
+    except SQLAlchemyError:
+        return None
+    finally:
+        database.close()
+
+
 def database_of(settings: Settings, migrate: bool = True) -> Database:
     """The configured database (`database_url`), or SQLite under the data folder."""
     url = settings.database_url.get_secret_value() if settings.database_url else \
