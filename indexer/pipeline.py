@@ -335,11 +335,13 @@ def _publish(encoder: StudyEncoder, target: GenerationTarget | ServerStore,
     # reports an earlier labeler (or scrubber) read are read again: their labels calibrate
     calibration = calibrate(relabel_stale(records, members, options.deidentifier is not None))
     summary.records_unreadable = list(records.unreadable)
-    if len(records.unreadable) > max(10, len(members) // 10):  # not a file or two: a cause
-        raise NotPublishedError(
-            f"{len(records.unreadable)} of {len(members)} embedding records are damaged "
-            "(set aside as .damaged): nothing published, the index already published is "
-            "unchanged; find what damaged them, then run again to embed those studies again")
+    damaged = len(records.unreadable)
+    if damaged and (damaged > max(10, len(members) // 10) or damaged == len(members)):
+        raise NotPublishedError(  # not a file or two: a cause, to be found first
+            f"{damaged} of {len(members)} embedding records are damaged: nothing published, "
+            "the index already published is unchanged; find what damaged them, then run "
+            "again (or --rebuild) to embed those studies again")
+    records.set_aside()
     members = {uid: fp for uid, fp in members.items() if uid not in records.unreadable}
     _add(summary.stages, "calibrate", stage)
     stage = time.perf_counter()

@@ -99,6 +99,7 @@ class RecordStore(_RecordFolder):
     def __init__(self, root: Path, model_key: str) -> None:
         super().__init__(root, model_key)
         self.unreadable: list[str] = []  # the studies whose records `all` found damaged
+        self._damaged: list[Path] = []
 
     def put(self, record: EmbeddingRecord) -> None:
         meta = {"payload": {**record.unknown, **record.payload.as_payload()},
@@ -120,22 +121,27 @@ class RecordStore(_RecordFolder):
                                meta["raw_scores"], unknown)
 
     def all(self, uids: dict[str, str] | None = None) -> Iterator[EmbeddingRecord]:
-        """Every record (or those of `uids`: uid -> fingerprint). A damaged one is set aside
-        (`.damaged`), so that the next run of its archive embeds the study again (kept, it was
-        "unchanged" for ever and never in the index), and listed in `unreadable`. A file that
-        cannot be read now (an I/O error, a permission) is no damage: OSError, and the run
-        publishes nothing."""
+        """Every record (or those of `uids`: uid -> fingerprint). A damaged one is skipped and
+        listed in `unreadable` (`set_aside` then renames it). A file that cannot be read now
+        (an I/O error, a permission) is no damage: OSError, and the run publishes nothing."""
         chosen = self.fingerprints() if uids is None else uids  # {} is none: it was all
         for uid, fingerprint in sorted(chosen.items()):
             try:
                 yield self.get(uid, fingerprint)
             except _DAMAGED as error:  # pydantic's errors are ValueErrors
-                logger.warning("embedding record of %s damaged (%s): set aside, the next run "
-                               "of its archive embeds the study again", uid,
-                               type(error).__name__)
-                path = self._path(uid, fingerprint)
+                logger.warning("embedding record of %s damaged (%s)", uid, type(error).__name__)
+                if uid not in self.unreadable:
+                    self.unreadable.append(uid)
+                    self._damaged.append(self._path(uid, fingerprint))
+
+    def set_aside(self) -> None:
+        """The damaged records `all` found renamed `.damaged`: the next run of their archive
+        embeds those studies again (left, each was "unchanged" for ever). Only once a run
+        publishes without them: one that refuses to publish finds them again next time."""
+        for path in self._damaged:
+            if path.is_file():
                 path.replace(path.with_suffix(".damaged"))
-                self.unreadable.append(uid)
+        self._damaged.clear()
 
     def drop(self, uid: str) -> None:
         for path in self.folder.glob(f"{uid[-2:]}/{uid}{_SEP}*.npz"):

@@ -90,14 +90,16 @@ def test_a_large_or_odd_legacy_file_does_not_stop_the_server(database: Database,
             CREATE TABLE collections (id INTEGER PRIMARY KEY, name TEXT, created TEXT);
             CREATE TABLE cases (id INTEGER PRIMARY KEY, collection_id INTEGER,
                 study_instance_uid TEXT, note TEXT, tags TEXT, added TEXT);
-            INSERT INTO collections VALUES (1, 'Everything', '2026-01-01');""")
+            INSERT INTO collections VALUES (1, 'Everything', '2026-01-01');
+            INSERT INTO collections VALUES (2, NULL, '2026-01-01');""")
         db.executemany("INSERT INTO cases VALUES (?, 1, ?, '', '', '2026-01-02')",
                        [(i, f"1.{i}") for i in range(1, MAX_CASES + 2)])
         db.execute("INSERT INTO cases VALUES (9999, 1, '2.1', ?, '', '2026-01-03')",
                    ("x" * (MAX_NOTE + 1),))
     files = TeachingFiles(database)
-    assert import_legacy(files, legacy) == 1 and not legacy.exists()
-    (everything,) = files.collections("anyone")
+    assert import_legacy(files, legacy) == 2 and not legacy.exists()
+    everything, unnamed = files.collections("anyone")
+    assert unnamed.name == "Imported teaching file 2"
     assert len(files.cases(everything.id)) == MAX_CASES + 1
     broken = tmp_path / "broken.sqlite3"
     broken.write_bytes(b"not a database")

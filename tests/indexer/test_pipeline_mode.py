@@ -89,3 +89,16 @@ def test_a_record_that_cannot_be_read_now_is_no_damage(tmp_path: Path,
         list(records.all(earlier))
     monkeypatch.undo()
     assert records.unreadable == [] and len(list(records.all(earlier))) == 1
+
+
+def test_damaged_records_are_set_aside_only_when_a_run_publishes_without_them(
+        tmp_path: Path) -> None:
+    """They were renamed as soon as they were read: a run that then refused to publish left
+    the next one without them, publishing without a word."""
+    records, earlier = _store(tmp_path, "")
+    path = records._path("1.2.3", "f" * 32)
+    path.write_bytes(b"PK\x03\x04 cut short")
+    assert list(records.all(earlier)) == [] and records.unreadable == ["1.2.3"]
+    assert path.is_file()  # not yet: the run may refuse to publish
+    records.set_aside()
+    assert not path.exists() and path.with_suffix(".damaged").is_file()

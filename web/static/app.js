@@ -5,11 +5,15 @@
   const reducedMotion = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : null;
 
   // a choice kept in this browser (previews paused, the "/" shortcut off); none where storage is off
+  // kept for this page too: where storage is off the choice still holds until the page goes
+  const kept = {};
   function stored(key) {
+    if (key in kept) return kept[key];
     try { return window.localStorage.getItem("cmr-search." + key); } catch (e) { return null; }
   }
   function store(key, value) {
-    try { window.localStorage.setItem("cmr-search." + key, value); } catch (e) { /* not kept */ }
+    kept[key] = value;
+    try { window.localStorage.setItem("cmr-search." + key, value); } catch (e) { /* this page only */ }
   }
 
   function Player(fig) {
