@@ -6,13 +6,13 @@
 
   // a choice kept in this browser (previews paused, the "/" shortcut off); none where storage is off
   // kept for this page too: where storage is off the choice still holds until the page goes
-  const kept = {};
+  const remembered = {};
   function stored(key) {
-    if (key in kept) return kept[key];
+    if (key in remembered) return remembered[key];
     try { return window.localStorage.getItem("cmr-search." + key); } catch (e) { return null; }
   }
   function store(key, value) {
-    kept[key] = value;
+    remembered[key] = value;
     try { window.localStorage.setItem("cmr-search." + key, value); } catch (e) { /* this page only */ }
   }
 
