@@ -59,14 +59,20 @@ def test_bad_names_notes_and_tags_are_refused(database: Database) -> None:
     assert files.collection(2**31 - 1, "alice") is None
 
 
-def test_teaching_files_of_earlier_releases_are_imported_once(database: Database,
-                                                              tmp_path: Path) -> None:
-    legacy = tmp_path / "teaching.sqlite3"
+def _legacy_file(folder: Path, rows: str) -> Path:
+    """An earlier release's teaching-file SQLite database holding `rows` (SQL inserts)."""
+    legacy = folder / "teaching.sqlite3"
     with closing(sqlite3.connect(legacy)) as db, db:
         db.executescript("""
             CREATE TABLE collections (id INTEGER PRIMARY KEY, name TEXT, created TEXT);
             CREATE TABLE cases (id INTEGER PRIMARY KEY, collection_id INTEGER,
-                study_instance_uid TEXT, note TEXT, tags TEXT, added TEXT);
+                study_instance_uid TEXT, note TEXT, tags TEXT, added TEXT);""" + rows)
+    return legacy
+
+
+def test_teaching_files_of_earlier_releases_are_imported_once(database: Database,
+                                                              tmp_path: Path) -> None:
+    legacy = _legacy_file(tmp_path, """
             INSERT INTO collections VALUES (1, 'Scars', '2026-01-01');
             INSERT INTO cases VALUES (1, 1, '1.1', 'Transmural', 'lge,mi', '2026-01-02');""")
     files = TeachingFiles(database)
@@ -84,14 +90,10 @@ def test_a_large_or_odd_legacy_file_does_not_stop_the_server(database: Database,
     not renamed), and a case with a note today's rules refuse did too."""
     from db.teaching import MAX_CASES, MAX_NOTE
 
-    legacy = tmp_path / "teaching.sqlite3"
-    with closing(sqlite3.connect(legacy)) as db, db:
-        db.executescript("""
-            CREATE TABLE collections (id INTEGER PRIMARY KEY, name TEXT, created TEXT);
-            CREATE TABLE cases (id INTEGER PRIMARY KEY, collection_id INTEGER,
-                study_instance_uid TEXT, note TEXT, tags TEXT, added TEXT);
+    legacy = _legacy_file(tmp_path, """
             INSERT INTO collections VALUES (1, 'Everything', '2026-01-01');
             INSERT INTO collections VALUES (2, NULL, '2026-01-01');""")
+    with closing(sqlite3.connect(legacy)) as db, db:
         db.executemany("INSERT INTO cases VALUES (?, 1, ?, '', '', '2026-01-02')",
                        [(i, f"1.{i}") for i in range(1, MAX_CASES + 2)])
         db.execute("INSERT INTO cases VALUES (9999, 1, '2.1', ?, '', '2026-01-03')",
