@@ -82,6 +82,11 @@
       self.fig.dataset.frames = String(self.frames);
       self.draw();
     };
+    // no frame strip: the fallback stays, its cine then as the header's "Pause previews" says
+    img.onerror = function () {
+      const fallback = self.screen.querySelector(".fallback[data-cine][data-still]");
+      if (fallback) { fallback.classList.add("preview"); showPreviews(); }
+    };
     img.src = url;
   };
   Player.prototype.cycle = function () { return this.interval * this.frames; };
@@ -195,6 +200,8 @@
   document.addEventListener("change", function (e) {
     if (e.target.classList && e.target.classList.contains("shortcut-setting")) {
       store("slash", e.target.checked ? "on" : "off");
+      // the header's switch (open mode) and the account page's say the same
+      document.querySelectorAll(".shortcut-setting").forEach(function (box) { box.checked = e.target.checked; });
     }
   });
   document.addEventListener("submit", function (e) {
@@ -205,9 +212,10 @@
     form.classList.add("busy");
   });
 
-  // Result previews are animated WebP that loop for ever: each card holds its still poster and
-  // its cine, and shows the cine only while previews play (WCAG 2.2.2 Pause, Stop, Hide). They
-  // start paused where the system asks for reduced motion; the header's button remembers.
+  // Previews are animated WebP that loop for ever: each (a result or teaching card, an upload's
+  // view, a player's fallback once its strip failed) holds its still poster and its cine, and
+  // shows the cine only while previews play (WCAG 2.2.2 Pause, Stop, Hide). They start paused
+  // where the system asks for reduced motion; the header's button remembers.
   function previewsPaused() {
     const chosen = stored("previews");
     if (chosen === "paused" || chosen === "playing") return chosen === "paused";
