@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import jwt
 from authlib.integrations.httpx_client import OAuth2Client
@@ -94,8 +94,10 @@ class OidcProvider:
                 if document.get("issuer") != self.config.issuer:
                     raise OidcError(f"OIDC discovery: issuer {document.get('issuer')!r} is "
                                     f"not {self.config.issuer!r}")
+                if not isinstance(document.get("jwks_uri"), str):  # a KeyError was a 500
+                    raise OidcError("OIDC discovery: the document names no jwks_uri")
                 self._metadata = document
-                self._jwks = jwt.PyJWKClient(str(document["jwks_uri"]), cache_keys=True,
+                self._jwks = jwt.PyJWKClient(document["jwks_uri"], cache_keys=True,
                                              lifespan=3600, timeout=int(self.config.timeout_s))
             return self._metadata
 
@@ -109,9 +111,9 @@ class OidcProvider:
         return Authorization(url, state, verifier, nonce)
 
     def finish(self, code: str, redirect_uri: str, code_verifier: str,
-               nonce: str) -> dict[str, Any]:
+               nonce: str) -> tuple[dict[str, Any], str]:
         """Exchange the code (with the PKCE verifier) and return the verified ID token's
-        claims."""
+        claims, and the ID token itself (the hint that names the session at sign-out)."""
         endpoint = str(self.metadata()["token_endpoint"])
         try:
             with self._client(redirect_uri) as client:
@@ -126,7 +128,30 @@ class OidcProvider:
         claims = self._decode(id_token, self.config.client_id)
         if not secrets.compare_digest(str(claims.get("nonce", "")), nonce):
             raise OidcError("OIDC ID token: wrong nonce")
-        return claims
+        return claims, id_token
+
+    def end_session_url(self, post_logout_redirect_uri: str, id_token_hint: str | None,
+                        state: str) -> str | None:
+        """Where to send the browser to end its session at the provider too (OpenID Connect
+        RP-Initiated Logout 1.0), or None where the provider offers no end_session_endpoint.
+        Raises OidcError where discovery fails."""
+        endpoint = self.metadata().get("end_session_endpoint")
+        if not isinstance(endpoint, str) or not endpoint:
+            return None
+        try:
+            parts = urlsplit(endpoint)
+            host = parts.hostname
+        except ValueError:
+            raise OidcError("OIDC discovery: end_session_endpoint is not a URL") from None
+        # the browser is sent there: never to a script URL, nor in the clear off this machine
+        if parts.scheme != "https" and not (parts.scheme == "http" and host in _LOOPBACK):
+            raise OidcError(f"OIDC discovery: end_session_endpoint {endpoint!r} is not https")
+        # client_id beside the hint: allowed by the spec, and it lets the provider check that
+        # the hint was issued to this client; alone when the hint was too big to keep
+        hint = [("id_token_hint", id_token_hint)] if id_token_hint else []
+        params = [*parse_qsl(parts.query), *hint, ("client_id", self.config.client_id),
+                  ("post_logout_redirect_uri", post_logout_redirect_uri), ("state", state)]
+        return urlunsplit(parts._replace(query=urlencode(params)))
 
     def verify_bearer(self, token: str) -> dict[str, Any]:
         """The claims of an API bearer token (an access token that is a JWT), not an ID token

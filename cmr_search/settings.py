@@ -176,6 +176,10 @@ class Settings(BaseSettings):
     oidc_default_role: Literal["viewer", "clinician", "curator", "admin"] | None = Field(
         default="viewer", description="role of a first sign-in whose token names none; empty "
         "or none = refuse")
+    oidc_provider_sign_out: bool = Field(default=True, description="signing out of a session "
+                                         "begun at the identity provider ends the provider's "
+                                         "session too (RP-Initiated Logout); false = this "
+                                         "app's session only")
     public_url: str | None = Field(default=None, pattern=r"^https?://", description="the URL "
                                    "people reach the app by, behind a reverse proxy (OIDC "
                                    "redirect and Origin checks); None = the request's own")

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import time
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -26,6 +27,7 @@ from web.auth import (
 from web.deps import layout_of
 from web.pages import render
 
+logger = logging.getLogger(__name__)
 # password guessing: an account from one address after 5 failures (since its last success),
 # any account from one address after 20, within 15 minutes; counted from the audit trail, so
 # every server process and a restart see the same; per address, so a guesser elsewhere cannot
@@ -40,6 +42,12 @@ _OAUTH_ERRORS = frozenset({  # RFC 6749 4.1.2.1 and OpenID Connect Core 3.1.2.6
     "login_required", "account_selection_required", "consent_required",
     "invalid_request_uri", "invalid_request_object", "request_not_supported",
     "request_uri_not_supported", "registration_not_supported"})
+# an ID token kept for sign-out's id_token_hint: the session is a cookie (at most 4096 bytes,
+# base64 of its JSON); a bigger one is left out and the provider is sent the client id alone
+HINT_MAX_CHARS = 2000
+# the sign-in page's word to someone whose session at the identity provider may live on
+STILL_AT_PROVIDER = ("You are signed out of cmr-search, but may still be signed in at the "
+                     "identity provider: close the browser before you leave this computer.")
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require(None))])
 Next = Annotated[str, Query(max_length=2000)]
@@ -52,10 +60,11 @@ def local_path(target: str | None) -> str:
     return target
 
 
-def _signed_in(request: Request, principal: Principal, target: str, how: str) -> Response:
+def _signed_in(request: Request, principal: Principal, target: str, how: str,
+               kept: dict[str, Any] | None = None) -> Response:
     request.session.clear()  # a new session: no fixation of one made before sign-in
     request.session.update({"uid": principal.user_id, "since": time.time(),
-                            "csrf": secrets.token_urlsafe(24)})
+                            "csrf": secrets.token_urlsafe(24), **(kept or {})})
     request.state.principal = principal
     record(request, EventId.USER_AUTHENTICATION, Action.EXECUTE,
            event_type=EventType.LOGIN, method=how)
@@ -63,8 +72,10 @@ def _signed_in(request: Request, principal: Principal, target: str, how: str) ->
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: Next = "/", changed: bool = False) -> HTMLResponse:
+def login_form(request: Request, next: Next = "/", changed: bool = False,
+               still_at_provider: bool = False) -> HTMLResponse:
     return render(request, "login.html", next=local_path(next), error=None,
+                  notice=STILL_AT_PROVIDER if still_at_provider else None,
                   oidc=request.app.state.oidc is not None, changed=changed)
 
 
@@ -150,10 +161,14 @@ def oidc_start(request: Request, next: Next = "/") -> Response:
 
 
 def redirect_uri(request: Request) -> str:
+    return _public_url(request, "/auth/callback", "oidc_callback")
+
+
+def _public_url(request: Request, path: str, route: str) -> str:
     public = request.app.state.settings.public_url
     if public:
-        return f"{public.rstrip('/')}/auth/callback"
-    return str(request.url_for("oidc_callback"))
+        return f"{public.rstrip('/')}{path}"
+    return str(request.url_for(route))
 
 
 @router.get("/auth/callback", name="oidc_callback")
@@ -177,8 +192,8 @@ def oidc_callback(request: Request, code: Annotated[str, Query(max_length=4000)]
         failed_sign_in(request, "-", f"identity provider callback: {reason}", "oidc")
         return render(request, "error.html", 400, title="Sign-in failed", message=reason)
     try:
-        claims = provider.finish(code, redirect_uri(request), pending["verifier"],
-                                 pending["nonce"])
+        claims, id_token = provider.finish(code, redirect_uri(request), pending["verifier"],
+                                           pending["nonce"])
     except OidcError as failure:
         failed_sign_in(request, "-", str(failure), "oidc")
         return render(request, "error.html", 401, title="Sign-in failed", message=str(failure))
@@ -188,17 +203,37 @@ def oidc_callback(request: Request, code: Annotated[str, Query(max_length=4000)]
         failed_sign_in(request, str(claims.get("sub")), why.partition(";")[0], "oidc")
         return render(request, "error.html", 403, title="No access",
                       message=f"{why[0].upper()}{why[1:]}.")
-    return _signed_in(request, principal, pending["next"], "oidc")
+    return _signed_in(request, principal, pending["next"], "oidc", {
+        "via": "oidc", "id_token": id_token if len(id_token) < HINT_MAX_CHARS else None})
 
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
     user_id = request.session.get("uid")
+    at_provider = request.session.get("via") == "oidc"
+    hint = request.session.get("id_token")
     if user_id is not None:
         record(request, EventId.USER_AUTHENTICATION, Action.EXECUTE,
                event_type=EventType.LOGOUT)
         if isinstance(user_id, int):  # a saved copy of the cookie is over too
             request.app.state.users.end_sessions(user_id)
     request.session.clear()
-    return RedirectResponse("/login", status_code=303)
+    if not at_provider:
+        return RedirectResponse("/login", status_code=303)
+    return _provider_sign_out(request, hint if isinstance(hint, str) else None)
+
+
+def _provider_sign_out(request: Request, hint: str | None) -> Response:
+    """After a session begun at the identity provider is over here: on to the provider's
+    end_session_endpoint, so the next person at this computer is not signed straight back in
+    as this one; else the sign-in page, saying that the provider's session may live on."""
+    provider: OidcProvider | None = request.app.state.oidc
+    url = None
+    if provider is not None and request.app.state.settings.oidc_provider_sign_out:
+        try:
+            url = provider.end_session_url(_public_url(request, "/login", "login_form"), hint,
+                                           secrets.token_urlsafe(16))
+        except OidcError as error:  # the session here is over all the same
+            logger.warning("sign-out at the identity provider skipped: %s", error)
+    return RedirectResponse(url or "/login?still_at_provider=true", status_code=303)
 

@@ -1,5 +1,6 @@
 """An identity provider in the test process: discovery, JWKS, authorize and token endpoints on
-a loopback port, RSA keys made here, PKCE (S256) checked like a real provider checks it."""
+a loopback port, RSA keys made here, PKCE (S256) checked like a real provider checks it; an
+end_session_endpoint (RP-Initiated Logout) that a test may take away."""
 
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ class FakeProvider:
         self.codes: dict[str, dict[str, Any]] = {}  # code -> claims, challenge, redirect
         self.issuer = ""
         self.token_requests = 0
+        self.id_tokens: list[str] = []  # as issued, oldest first
+        self.offers_end_session = True
+        self.discovery_fails = False
 
     def jwks(self) -> dict[str, Any]:
         public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
@@ -61,8 +65,29 @@ class FakeProvider:
         if challenge.decode() != grant["challenge"] or \
                 form.get("redirect_uri") != grant["redirect_uri"]:
             return 400, {"error": "invalid_grant", "error_description": "PKCE check failed"}
+        self.id_tokens.append(self.sign(grant["claims"]))
         return 200, {"access_token": self.sign(grant["claims"]), "token_type": "Bearer",
-                     "expires_in": 300, "id_token": self.sign(grant["claims"])}
+                     "expires_in": 300, "id_token": self.id_tokens[-1]}
+
+    def discovery(self) -> dict[str, Any]:
+        document = {"issuer": self.issuer, "authorization_endpoint": f"{self.issuer}/authorize",
+                    "token_endpoint": f"{self.issuer}/token", "jwks_uri": f"{self.issuer}/jwks",
+                    "code_challenge_methods_supported": ["S256"]}
+        if self.offers_end_session:
+            document["end_session_endpoint"] = f"{self.issuer}/logout?realm=x"
+        return document
+
+    def end_session(self, url: str) -> str:
+        """What the provider does when the browser arrives at its end_session_endpoint: checks
+        the hint is an ID token it issued to this client (expired ones too, as providers do),
+        and sends the browser back to the post-logout redirect URI with the state."""
+        query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+        assert query.pop("realm") == "x" and query["client_id"] == CLIENT_ID
+        if "id_token_hint" in query:
+            jwt.decode(query["id_token_hint"], self.key.public_key(), algorithms=["RS256"],
+                       audience=CLIENT_ID, issuer=self.issuer, options={"verify_exp": False})
+        back = urlencode({"state": query["state"]})
+        return f"{query['post_logout_redirect_uri']}?{back}"
 
 
 def _handler(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
@@ -77,11 +102,10 @@ def _handler(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             if self.path == "/.well-known/openid-configuration":
-                self._send(200, {"issuer": provider.issuer,
-                                 "authorization_endpoint": f"{provider.issuer}/authorize",
-                                 "token_endpoint": f"{provider.issuer}/token",
-                                 "jwks_uri": f"{provider.issuer}/jwks",
-                                 "code_challenge_methods_supported": ["S256"]})
+                if provider.discovery_fails:
+                    self._send(503, {"error": "unavailable"})
+                else:
+                    self._send(200, provider.discovery())
             elif self.path == "/jwks":
                 self._send(200, provider.jwks())
             else:

@@ -7,7 +7,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,10 @@ def csrf_of(client: TestClient, page: str = "/upload") -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(page).text)
     assert match, f"{page} has no CSRF field"
     return match.group(1)
+
+
+# oidc_app(data_dir=None, **settings): a client of the app signing in at the fake provider
+OidcApp = Callable[..., TestClient]
 
 
 @dataclass

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakes.encoder import FakeEncoder
 from fakes.index import CASES, build
-from fakes.web import Secured
+from fakes.oidc import CLIENT_ID, FakeProvider, fake_provider
+from fakes.web import OidcApp, Secured
 from fastapi.testclient import TestClient
 
 from accounts import Role
@@ -34,3 +37,22 @@ def secured(tmp_path: Path) -> Secured:
         app.state.users.add(role.value, role, password=f"{role.value} password!")
         tokens[role] = app.state.tokens.create(role.value, "tests")[1]
     return Secured(TestClient(app, raise_server_exceptions=False), tokens, app)
+
+
+@pytest.fixture
+def provider() -> Iterator[FakeProvider]:
+    """An identity provider on a loopback port (`fakes.oidc`)."""
+    with fake_provider() as running:
+        yield running
+
+
+
+@pytest.fixture
+def oidc_app(tmp_path: Path, provider: FakeProvider) -> OidcApp:
+    """oidc_app(**settings): a client of the app signing in at `provider`."""
+    def make(data_dir: Path | None = None, **settings: Any) -> TestClient:
+        engine = SearchEngine(build(MemoryStore(), CASES), FakeEncoder())
+        config = Settings(data_dir=data_dir or tmp_path, oidc_issuer=provider.issuer,
+                          oidc_client_id=CLIENT_ID, **settings)
+        return TestClient(create_app(config, engine=engine), raise_server_exceptions=False)
+    return make

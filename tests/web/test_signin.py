@@ -4,23 +4,16 @@ bearer tokens from the provider; the audit trail records each sign-in."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fakes.encoder import FakeEncoder
-from fakes.index import CASES, build
-from fakes.oidc import CLIENT_ID, FakeProvider, fake_provider
-from fakes.web import Secured, csrf_of
+from fakes.oidc import CLIENT_ID, FakeProvider
+from fakes.web import OidcApp, Secured, csrf_of
 from fastapi.testclient import TestClient
 
 from accounts import AccountError, OidcConfig, OidcProvider, Role
-from cmr_search.settings import Settings
-from search import SearchEngine
-from vectorstore import MemoryStore
-from web.app import create_app
 
 
 def test_local_sign_in_sign_out_and_a_wrong_password(secured: Secured) -> None:
@@ -196,21 +189,10 @@ def test_sign_in_goes_only_to_paths_on_this_site(secured: Secured) -> None:
         assert signed.headers["location"] == "/"
 
 
-@pytest.fixture
-def provider() -> Iterator[FakeProvider]:
-    with fake_provider() as running:
-        yield running
 
 
-def _app(tmp_path: Path, provider: FakeProvider, **settings: Any) -> TestClient:
-    engine = SearchEngine(build(MemoryStore(), CASES), FakeEncoder())
-    config = Settings(data_dir=tmp_path, oidc_issuer=provider.issuer, oidc_client_id=CLIENT_ID,
-                      **settings)
-    return TestClient(create_app(config, engine=engine), raise_server_exceptions=False)
-
-
-def test_oidc_sign_in_with_pkce(tmp_path: Path, provider: FakeProvider) -> None:
-    client = _app(tmp_path, provider)
+def test_oidc_sign_in_with_pkce(provider: FakeProvider, oidc_app: OidcApp) -> None:
+    client = oidc_app()
     assert "Sign in with the hospital account" in client.get("/login").text
     started = client.get("/auth/oidc", params={"next": "/teaching"}, follow_redirects=False)
     assert started.status_code == 303 and "code_challenge=" in started.headers["location"]
@@ -259,8 +241,8 @@ def test_a_tampered_pkce_verifier_is_refused_by_the_provider(tmp_path: Path,
         oidc.finish(code, "http://testserver/auth/callback", "x" * 64, started.nonce)
 
 
-def test_provider_bearer_tokens_for_the_api(tmp_path: Path, provider: FakeProvider) -> None:
-    client = _app(tmp_path, provider)
+def test_provider_bearer_tokens_for_the_api(provider: FakeProvider, oidc_app: OidcApp) -> None:
+    client = oidc_app()
 
     def get(token: str) -> Any:
         return client.get("/api/v1/studies/1.1", headers={"Authorization": f"Bearer {token}"})
@@ -288,19 +270,19 @@ def test_provider_bearer_tokens_for_the_api(tmp_path: Path, provider: FakeProvid
         assert "\n" not in response.json()["detail"]
 
 
-def test_no_default_role_refuses_people_the_token_gives_none(tmp_path: Path,
-                                                              provider: FakeProvider) -> None:
-    client = _app(tmp_path, provider, oidc_default_role=None)
+def test_no_default_role_refuses_people_the_token_gives_none(
+        provider: FakeProvider, oidc_app: OidcApp) -> None:
+    client = oidc_app(oidc_default_role=None)
     token = provider.sign({"sub": "u-9"})
     response = client.get("/api/v1/studies/1.1", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401 and "no cmr-search role" in response.json()["detail"]
 
 
-def test_a_role_the_provider_withdraws_is_withdrawn_here(tmp_path: Path,
-                                                        provider: FakeProvider) -> None:
+def test_a_role_the_provider_withdraws_is_withdrawn_here(
+        tmp_path: Path, provider: FakeProvider, oidc_app: OidcApp) -> None:
     """A token naming no role (or only unknown ones) after an admin one left the account
     admin; with roles given here (`local`), the token's claim is not read."""
-    client = _app(tmp_path, provider)
+    client = oidc_app()
     def role_with(claims: dict[str, Any]) -> str:
         token = provider.sign({"sub": "u-7", **claims})
         client.get("/api/v1/studies/1.1", headers={"Authorization": f"Bearer {token}"})
@@ -312,7 +294,7 @@ def test_a_role_the_provider_withdraws_is_withdrawn_here(tmp_path: Path,
     made = [(e.action, e.detail["role"]) for e in client.app.state.audit.entries(  # type: ignore[attr-defined]
         event_id="110136") if e.detail.get("by") == "identity provider"]
     assert made == [("C", "admin"), ("U", "viewer"), ("U", "admin"), ("U", "viewer")]
-    local = _app(tmp_path / "local", provider, oidc_role_source="local")
+    local = oidc_app(data_dir=tmp_path / "local", oidc_role_source="local")
     token = provider.sign({"sub": "u-8", "roles": ["admin"]})
     local.get("/api/v1/studies/1.1", headers={"Authorization": f"Bearer {token}"})
     assert local.app.state.users.get("u-8").role.value == "viewer"  # type: ignore[attr-defined]
@@ -343,10 +325,10 @@ def test_a_form_sent_after_the_session_ended_goes_to_sign_in(secured: Secured) -
     assert not any("not-the-secret" in str(e.detail) for e in alerts)
 
 
-def test_a_disabled_provider_account_is_told_so_not_no_role(tmp_path: Path,
-                                                            provider: FakeProvider) -> None:
+def test_a_disabled_provider_account_is_told_so_not_no_role(
+        provider: FakeProvider, oidc_app: OidcApp) -> None:
     """It was told it had no cmr-search role, and asked an administrator for one."""
-    client = _app(tmp_path, provider)
+    client = oidc_app()
     token = provider.sign({"sub": "u-5", "preferred_username": "erin", "roles": ["viewer"]})
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/studies/1.1", headers=headers).status_code == 200
