@@ -35,6 +35,7 @@ from db.teaching import (
     import_legacy,
     parse_tags,
 )
+from db.teaching_repoint import Repointed, repoint_cases
 
 __all__ = [
     "THROTTLED",
@@ -52,6 +53,7 @@ __all__ = [
     "EventId",
     "EventType",
     "Outcome",
+    "Repointed",
     "TeachingAccessError",
     "TeachingError",
     "TeachingFiles",
@@ -59,6 +61,7 @@ __all__ = [
     "import_legacy",
     "open_database",
     "parse_tags",
+    "repoint_cases",
     "sqlite_url",
     "stored_time",
 ]

@@ -60,6 +60,15 @@ def indexed(request: Request, study_instance_uid: str) -> bool:
     return bool(store_of(request).retrieve([point_id(study_instance_uid)]))
 
 
+def indexed_uids(store: VectorStore, uids: list[str], batch: int = 256) -> set[str]:
+    """Those of `uids` the index holds, asked by point id `batch` at a time."""
+    found: set[str] = set()
+    for start in range(0, len(uids), batch):
+        ids = {point_id(uid): uid for uid in uids[start:start + batch]}
+        found.update(ids[hit.id] for hit in store.retrieve(list(ids)) if hit.id in ids)
+    return found
+
+
 def uploaded_previews(request: Request, study: UploadedStudy) -> dict[str, str]:
     """Preview paths relative to the data folder, like an indexed study's."""
     layout = layout_of(request)
@@ -138,17 +147,23 @@ def given_once(params: Any, names: tuple[str, ...], hint: str = "give it once") 
         raise QueryError(f"{twice[:30]} is given {len(params.getlist(twice))} times: {hint}")
 
 
-def upload_identity(request: Request) -> UploadIdentity:
-    """How the index names studies and patients: pseudonyms when it was de-identified (as its
-    metadata says; an index from before it said so: the setting, or a seed made by an earlier
-    de-identified run in this data folder), and the patient key's secret."""
-    settings: Settings = request.app.state.settings
-    recorded = (store_of(request).metadata() or {}).get("deidentified")
+def index_deidentifier(settings: Settings,
+                       metadata: dict[str, Any] | None) -> Deidentifier | None:
+    """The pseudonyms an index with this metadata names studies by, None when it names them as
+    stored: as its metadata says (an index from before it said so: the setting, or a seed made
+    by an earlier de-identified run in this data folder)."""
+    recorded = (metadata or {}).get("deidentified")
     deidentified = recorded if recorded is not None else (
         settings.deidentify or (settings.layout.secrets / "deidentify_seed").exists())
+    return Deidentifier(settings.secret("deidentify_seed")) if deidentified else None
+
+
+def upload_identity(request: Request) -> UploadIdentity:
+    """How the index names studies and patients (`index_deidentifier`), and the patient key's
+    secret."""
+    settings: Settings = request.app.state.settings
     return UploadIdentity(settings.secret("patient_key_secret"),
-                          Deidentifier(settings.secret("deidentify_seed"))
-                          if deidentified else None)
+                          index_deidentifier(settings, store_of(request).metadata()))
 
 
 def upload_name_digest(settings: Settings, filename: str) -> str:
