@@ -28,6 +28,7 @@ from phantom.heart import (
 )
 from phantom.population import body_surface_area, sample_anatomy
 from phantom.render import Scene
+from phantom.rv_apex import RvApex, apical_rv_trabeculae, moderator_band, sample_rv_apex
 from phantom.tissue import Tissue
 
 Array = np.ndarray
@@ -127,6 +128,7 @@ class ShapeVariety:
     outer_fat_mm: float = 5.0  # fat outside the pericardium
     epicardial_fat_mm: float = 1.0  # fat under the pericardium everywhere
     groove_fat: float = 1.0  # scale of the extra fat in the atrioventricular and septal grooves
+    rv_apex: RvApex | None = None  # coarse apical RV trabeculae and a moderator band
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -246,6 +248,10 @@ def _heart_labels(scene: Scene, f: float, pts: HeartPoints, v: ShapeVariety) -> 
     lv_trabeculae = (fields.lv_blood < 0) & (fields.lv_blood > -depth) & trabecular
     rv_trabeculae = ((fields.rv_blood < 0) & (fields.rv_blood > -v.rv_trabecular_depth_mm)
                      & trabecular & ((fields.rv_outer < -1.0) | v.septal_trabeculae))
+    if v.rv_apex is not None:
+        rv_trabeculae |= apical_rv_trabeculae(v.rv_apex, fields, pts, v.rv_trabecular_depth_mm,
+                                              not v.septal_trabeculae)
+        rv_trabeculae |= moderator_band(v.rv_apex, a, f, pts, fields)
     layers = [
         (ventricles < groove + effusion + v.outer_fat_mm, A.EPICARDIAL_FAT),
         (ventricles < groove + effusion + 1.6, A.PERICARDIUM),
@@ -347,6 +353,7 @@ class SlabRecipe:
     tilt_deg: float = 15.0
     extremes: Extremes = field(default_factory=Extremes)
     p_dense_trabeculae: float = 0.0  # patients drawn with `dense_trabeculae`
+    p_rv_apex: float = 0.0  # patients drawn with a trabeculated RV apex (`phantom.rv_apex`)
     # the trabecular band's depth factor at ED and ES (`ShapeVariety.trabecular_depth_ed_es`)
     trabecular_depth_ed_es: tuple[float, float] = (1.0, 1.4)
     papillary_wall_at_es: bool = False  # `ShapeVariety.papillary_wall_at_es`
@@ -373,6 +380,8 @@ def training_slabs(seed: int, recipe: SlabRecipe | None = None) -> Iterator[Arra
         variety = sample_variety(rng)
         if r.p_dense_trabeculae and rng.random() < r.p_dense_trabeculae:
             variety = dense_trabeculae(variety, rng)
+        if r.p_rv_apex and rng.random() < r.p_rv_apex:
+            variety = replace(variety, rv_apex=sample_rv_apex(rng))
         variety = replace(variety, trabecular_depth_ed_es=r.trabecular_depth_ed_es,
                           papillary_wall_at_es=r.papillary_wall_at_es,
                           outflow_tract=r.outflow_tract, open_rv_base=r.open_rv_base,
