@@ -53,15 +53,26 @@ def _numbers(payload: dict[str, Any]) -> str:
     return f'<p class="meta">{html.escape(shown)}</p>' if shown else ""
 
 
+def _figure(label: str, data_dir: Path, path: str | None, poster: str | None) -> str:
+    """One view: a still shows as it is; a cine (an animated WebP that loops for ever) shows
+    its first frame, and plays only once opened: the page has no script, and `<details>` is
+    a pause, stop and hide (WCAG 2.2.2) that every browser has. "" where the file is gone."""
+    if not path or not (data_dir / path).is_file():
+        return ""
+    media = _data_uri(data_dir / path)
+    if not path.endswith(".webp"):
+        return f'<figure><img src="{media}" alt="{label}"><figcaption>{label}</figcaption></figure>'
+    still = (f'<img src="{_data_uri(data_dir / poster)}" alt="{label}, first frame">'
+             if poster and (data_dir / poster).is_file() else "")
+    return (f'<figure>{still}<details><summary>Play the {label} cine</summary><img src="{media}" '
+            f'alt="{label} cine"></details><figcaption>{label}</figcaption></figure>')
+
+
 def _section(number: int, case: Case, payload: dict[str, Any], data_dir: Path) -> str:
     """One case of the handout, its previews inlined."""
-    figures = []
-    for slot in HANDOUT_VIEWS:
-        label = VIEW_LABELS[slot]
-        path = (payload.get(F.PREVIEWS) or {}).get(slot)
-        if path and (data_dir / path).is_file():
-            figures.append(f'<figure><img src="{_data_uri(data_dir / path)}" '
-                           f'alt="{label} cine"><figcaption>{label}</figcaption></figure>')
+    previews = payload.get(F.PREVIEWS) or {}
+    figures = [_figure(VIEW_LABELS[slot], data_dir, previews.get(slot),
+                       previews.get(f"{slot}_poster")) for slot in HANDOUT_VIEWS]
     # a viewer's payload holds no report text: "(no report)" told them there was none
     impression = scrub_free_text(str(payload.get(F.IMPRESSION) or "")) or (
         "(report not shown to your role)" if payload.get(F.HAS_REPORT) else "(no report)")

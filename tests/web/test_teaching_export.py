@@ -92,3 +92,26 @@ def test_a_head_builds_no_handout_and_records_no_export(
     assert head.status_code == 200 and head.content == b""
     assert head.headers["content-type"] == "application/zip"
     assert secured.app.state.audit.entries(event_id="110106") == []
+
+
+def test_a_handout_shows_each_cine_still_and_plays_it_only_when_opened(tmp_path: Path) -> None:
+    """The handout has no script: a cine that looped for ever (WCAG 2.2.2) is its first frame,
+    and plays inside a `<details>` its reader opens and closes; a still view shows as it is."""
+    for name in ("sax.webp", "sax.png", "4ch.webp", "lge.png"):
+        (tmp_path / name).write_bytes(name.encode())
+    previews = {"sax": "sax.webp", "sax_poster": "sax.png", "4ch": "4ch.webp",
+                "lge_sax": "lge.png", "2ch": "gone.webp"}
+    with tempfile.TemporaryFile() as file:
+        write_handout(file, "Still", [(Case(1, "1.1", "", [], "2026-01-01"),
+                                       {F.PREVIEWS: previews, F.AGE: 50})], tmp_path, "")
+        with zipfile.ZipFile(file) as zf:
+            page = zf.read("still/handout.html").decode()
+    views = page.split('<div class="views">')[1].split("</div>")[0]
+    figures = views.split("</figure>")[:-1]
+    assert len(figures) == 3  # the 2-chamber file is gone: no empty figure
+    sax, ch4, lge = figures
+    # the still first, outside the disclosure; the cine inside it, closed
+    assert sax.index("image/png") < sax.index("<details>") < sax.index("image/webp")
+    assert "<details open" not in page and "<summary>Play the Short axis cine</summary>" in sax
+    assert "<details>" in ch4 and "image/png" not in ch4  # no poster: the cine, closed
+    assert "<details>" not in lge and "image/png" in lge
