@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.tables import Case as CaseRow
-from db.teaching import MAX_TAGS, TeachingFiles
+from db.teaching import MAX_NOTE, MAX_TAGS, TeachingFiles
 
 # ids per IN (...): SQLite builds before 3.32 allow 999 bound parameters a statement
 _CHUNK = 500
@@ -24,29 +24,39 @@ _CHUNK = 500
 @dataclass(frozen=True)
 class Repointed:
     """What a re-pointing did: `cases` now under their pseudonym, `merged` of them folded into
-    a case their file already held under it (one case each, not two)."""
+    a case their file already held under it (one case each, not two), `left` not moved because
+    the two cases' notes or tags together pass what one case may hold (both kept as they are).
+    """
 
     cases: int = 0
     merged: int = 0
+    left: int = 0
 
 
 def _chunks(items: list[str]) -> Iterable[list[str]]:
     return (items[i:i + _CHUNK] for i in range(0, len(items), _CHUNK))
 
 
-def _merged_tags(older: str, newer: str) -> str:
-    """The older case's tags, then the newer's it lacks while a case may hold more."""
-    kept = [t for t in older.split(",") if t]
-    extra = [t for t in newer.split(",") if t and t not in kept]
-    return ",".join(sorted(kept + extra[:max(0, MAX_TAGS - len(kept))]))
+def _joined(older: CaseRow, newer: CaseRow) -> tuple[str, str] | None:
+    """The note and tags of one case holding both, or None where they pass what one case may
+    hold: a merge never drops a curator's words."""
+    notes = [n for n in dict.fromkeys((older.note, newer.note)) if n]
+    note = "\n\n".join(notes)
+    tags = sorted(dict.fromkeys(t for t in f"{older.tags},{newer.tags}".split(",") if t))
+    if len(note) > MAX_NOTE or len(tags) > MAX_TAGS:
+        return None
+    return note, ",".join(tags)
 
 
-def _merge(session: Session, moved: CaseRow, there: CaseRow, pseudonym: str) -> CaseRow:
-    """One case of the two a file holds for one study: the older (its id, its place, its note,
-    the newer's when it has none; the tags of both); the other is deleted."""
+def _merge(session: Session, moved: CaseRow, there: CaseRow, pseudonym: str) -> CaseRow | None:
+    """One case of the two a file holds for one study: the older (its id, its place), with
+    both notes (the older's first) and the tags of both; the other is deleted. None, and both
+    left as they are, where the two do not fit one case."""
     older, newer = sorted((moved, there), key=lambda r: (r.added, r.id))
-    older.note = older.note or newer.note
-    older.tags = _merged_tags(older.tags, newer.tags)
+    joined = _joined(older, newer)
+    if joined is None:
+        return None
+    older.note, older.tags = joined
     session.delete(newer)
     # the delete goes first: a flush updates before it deletes, and the update would take
     # the (collection, study) the deleted case still holds
@@ -63,17 +73,19 @@ def _move(session: Session, moves: dict[str, str]) -> Repointed:
     for chunk in _chunks(sorted(set(moves.values()))):
         held.update(((r.collection_id, r.study_instance_uid), r) for r in session.scalars(
             select(CaseRow).where(CaseRow.study_instance_uid.in_(chunk))))
-    merged = 0
+    merged = left = 0
     for row in sorted(rows, key=lambda r: (r.collection_id, r.added, r.id)):
         pseudonym = moves[row.study_instance_uid]
         there = held.get((row.collection_id, pseudonym))
         if there is None:
             row.study_instance_uid = pseudonym
             held[(row.collection_id, pseudonym)] = row
-        else:
-            held[(row.collection_id, pseudonym)] = _merge(session, row, there, pseudonym)
+        elif (kept := _merge(session, row, there, pseudonym)) is not None:
+            held[(row.collection_id, pseudonym)] = kept
             merged += 1
-    return Repointed(len(rows), merged)
+        else:
+            left += 1
+    return Repointed(len(rows) - left, merged, left)
 
 
 def repoint_cases(files: TeachingFiles, indexed: Callable[[list[str]], set[str]],

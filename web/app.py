@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from functools import partial
 from typing import Any, cast
 
 from fastapi import FastAPI, Request
@@ -26,16 +25,12 @@ from catalog import INDEX_VERSION, measurement_warnings, mismatch
 from cmr_search.settings import Settings
 from cmrclip.checkpoint import CheckpointError, checkpoint_folder, read_identity
 from db import (
-    Action,
-    AuditEvent,
     AuditTrail,
     Database,
     DatabaseInputError,
-    EventId,
     TeachingFiles,
     database_of,
     import_legacy,
-    repoint_cases,
 )
 from indexer.embed import StudyEncoder
 from indexer.upload import UploadError
@@ -49,9 +44,9 @@ from vectorstore.factory import open_index
 from web import admin_pages, contours, media, pages, signin, teaching_pages
 from web.api import router
 from web.auth import Forbidden, SeenStudies, SignInRequired, refused
-from web.deps import index_deidentifier, indexed_uids
 from web.owners import PreviewOwners
 from web.render import STATIC, validation_line
+from web.repoint import repoint_teaching
 from web.security import HeadAsGet, SecurityMiddleware
 
 logger = logging.getLogger(__name__)
@@ -161,39 +156,12 @@ def _state(app: FastAPI, settings: Settings, database: Database | None,
     if imported:
         logger.info("imported %d teaching files from %s", imported,
                     settings.layout.legacy_teaching_db.name)
-    _repoint_teaching(app, settings)
+    repoint_teaching(app, settings)
     app.state.oidc = oidc if oidc is not None else oidc_of(settings)
     app.state.open_access = open_access
     app.state.media_files = {}
     app.state.seen_studies = SeenStudies()  # one per app: the media routes' audit dedupe
     app.state.preview_owners = PreviewOwners()
-
-
-def _repoint_teaching(app: FastAPI, settings: Settings) -> None:
-    """Teaching cases made on an identified index moved to their studies' pseudonyms once it
-    is rebuilt de-identified (`db.repoint_cases`), as one audit entry with the count. Never
-    stops a start: a failure is one warning, and the next start tries again."""
-    store: VectorStore = app.state.store
-    try:
-        metadata = store.metadata()
-        # no index yet: nothing to point at, and no seed made for an index never built
-        deidentifier = None if metadata is None else index_deidentifier(settings, metadata)
-        if deidentifier is None:
-            return
-        moved = repoint_cases(app.state.teaching, partial(indexed_uids, store),
-                              deidentifier.study_uid)
-        if moved.cases:
-            app.state.audit.record(AuditEvent(
-                EventId.INSTANCES_ACCESSED, Action.UPDATE, "server:startup",
-                detail={"teaching_cases_to_pseudonyms": moved.cases, "merged": moved.merged}))
-    except Exception as error:  # noqa: BLE001  (an unreachable store or database: any error)
-        # its class alone: a database error's text holds its statement's parameters, UIDs
-        logger.warning("teaching cases not moved to their pseudonyms: %s",
-                       type(error).__name__)
-        return
-    if moved.cases:
-        logger.info("moved %d teaching cases to their studies' pseudonyms (%d merged with a "
-                    "case already there)", moved.cases, moved.merged)
 
 
 def create_app(settings: Settings, store: VectorStore | None = None,

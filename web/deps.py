@@ -147,15 +147,21 @@ def given_once(params: Any, names: tuple[str, ...], hint: str = "give it once") 
         raise QueryError(f"{twice[:30]} is given {len(params.getlist(twice))} times: {hint}")
 
 
+def index_is_deidentified(settings: Settings, metadata: dict[str, Any] | None) -> bool:
+    """Whether an index with this metadata names studies by pseudonyms: as its metadata says
+    (an index from before it said so: the setting, or a seed made by an earlier de-identified
+    run in this data folder)."""
+    recorded = (metadata or {}).get("deidentified")
+    return bool(recorded) if recorded is not None else (
+        settings.deidentify or (settings.layout.secrets / "deidentify_seed").exists())
+
+
 def index_deidentifier(settings: Settings,
                        metadata: dict[str, Any] | None) -> Deidentifier | None:
     """The pseudonyms an index with this metadata names studies by, None when it names them as
-    stored: as its metadata says (an index from before it said so: the setting, or a seed made
-    by an earlier de-identified run in this data folder)."""
-    recorded = (metadata or {}).get("deidentified")
-    deidentified = recorded if recorded is not None else (
-        settings.deidentify or (settings.layout.secrets / "deidentify_seed").exists())
-    return Deidentifier(settings.secret("deidentify_seed")) if deidentified else None
+    stored (`index_is_deidentified`)."""
+    return Deidentifier(settings.secret("deidentify_seed")) if index_is_deidentified(
+        settings, metadata) else None
 
 
 def upload_identity(request: Request) -> UploadIdentity:

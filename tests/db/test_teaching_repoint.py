@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from db import Database, Repointed, TeachingFiles, repoint_cases
-from db.teaching import MAX_TAGS
+from db.teaching import MAX_NOTE, MAX_TAGS
 
 
 def _pseudonym(uid: str) -> str:
@@ -75,8 +75,8 @@ def test_nothing_moves_from_an_empty_database(database: Database) -> None:
 @pytest.mark.parametrize("real_first", [True, False])
 def test_a_study_added_again_after_the_rebuild_is_one_case(database: Database,
                                                            real_first: bool) -> None:
-    """The curator added the rebuilt study again: the older case is kept (its id, place and
-    note, the newer's note when it has none) with the tags of both."""
+    """The curator added the rebuilt study again: the older case is kept (its id and place)
+    with both notes, the older's first, and the tags of both."""
     files = TeachingFiles(database)
     lge = files.create("alice", "LGE")
     files.add(lge, "alice", "0.1", "First", "")
@@ -92,19 +92,29 @@ def test_a_study_added_again_after_the_rebuild_is_one_case(database: Database,
     cases = files.cases(lge)
     assert [c.study_instance_uid for c in cases] == ["0.1", _pseudonym("1.1"), "0.2"]
     assert cases[1].id == older.id and cases[1].added == older.added
-    assert cases[1].note == ("Older note" if real_first else "Newer note")
+    assert cases[1].note == ("Older note\n\nNewer note" if real_first else "Newer note")
     assert cases[1].tags == ["lge", "mi", "rv"]
     assert repoint_cases(files, _index({_pseudonym("1.1"), "0.1", "0.2"}, []),
                          _pseudonym) == Repointed()
 
 
-def test_merged_tags_stay_within_what_a_case_may_hold(database: Database) -> None:
+@pytest.mark.parametrize(("notes", "tags"), [
+    (("x" * MAX_NOTE, "y"), ("", "")),  # both notes would pass what one case may hold
+    (("", ""), (",".join(f"a{i:02}" for i in range(MAX_TAGS)), "b")),  # so would the tags
+])
+def test_two_cases_that_do_not_fit_one_are_both_left(database: Database,
+                                                     notes: tuple[str, str],
+                                                     tags: tuple[str, str]) -> None:
+    """A merge never drops a curator's words: the pair stays as it is, counted as left."""
     files = TeachingFiles(database)
     lge = files.create("alice", "LGE")
-    files.add(lge, "alice", "1.1", "", ",".join(f"a{i:02}" for i in range(MAX_TAGS)))
-    files.add(lge, "alice", _pseudonym("1.1"), "", "b")
-    repoint_cases(files, _index({_pseudonym("1.1")}, []), _pseudonym)
-    assert files.cases(lge)[0].tags == [f"a{i:02}" for i in range(MAX_TAGS)]
+    files.add(lge, "alice", "1.1", notes[0], tags[0])
+    files.add(lge, "alice", _pseudonym("1.1"), notes[1], tags[1])
+    before = files.cases(lge)
+    index = _index({_pseudonym("1.1")}, [])
+    assert repoint_cases(files, index, _pseudonym) == Repointed(0, 0, 1)
+    assert files.cases(lge) == before
+    assert repoint_cases(files, index, _pseudonym) == Repointed(0, 0, 1)  # each start alike
 
 
 def test_a_failing_lookup_moves_nothing(database: Database) -> None:

@@ -15,15 +15,16 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from catalog import INDEX_VERSION, dense_sizes, store_schema
+from cmr_search.locks import held
 from cmr_search.settings import Settings
 from db import Database, TeachingFiles, database_of
 from indexer.deidentify import Deidentifier
 from vectorstore import MemoryStore, VectorStore
 from web.app import create_app
+from web.repoint import ACTOR
 
 REAL = ["1.2.826.0.1.3680043.1.1", "1.2.826.0.1.3680043.1.2"]
 GONE = "1.2.826.0.1.3680043.9.9"  # a study the rebuilt index left out
-ACTOR = "server:startup"
 
 
 def _index(uids: list[str], deidentified: bool) -> MemoryStore:
@@ -68,7 +69,7 @@ def test_cases_move_to_the_pseudonyms_once(tmp_path: Path,
     store = _index(pseudonyms, deidentified=True)
     before = files.cases(lge)
 
-    with caplog.at_level(logging.INFO, logger="web.app"):
+    with caplog.at_level(logging.INFO, logger="web.repoint"):
         app = _start(settings, store, database)
 
     after = files.cases(lge)
@@ -98,8 +99,8 @@ def test_a_study_added_again_is_one_case(tmp_path: Path) -> None:
 
     cases = files.cases(lge)
     assert [c.study_instance_uid for c in cases] == [*pseudonyms, GONE]
-    assert (cases[0].id, cases[0].note, cases[0].tags) == (older.id, "Transmural",
-                                                           ["lge", "mi", "rv"])
+    assert (cases[0].id, cases[0].note, cases[0].tags) == (
+        older.id, "Transmural\n\nAdded again after the rebuild", ["lge", "mi", "rv"])
     assert app.state.audit.entries(user_name=ACTOR)[0].detail == {
         "teaching_cases_to_pseudonyms": 2, "merged": 1}
 
@@ -136,12 +137,67 @@ def test_a_failure_is_one_warning_and_the_server_starts(
         raise RuntimeError(f"the index does not answer for {REAL[0]}")
 
     monkeypatch.setattr(store, "retrieve", down)
-    with caplog.at_level(logging.INFO, logger="web.app"):
+    with caplog.at_level(logging.INFO, logger="web.repoint"):
         app = _start(settings, store, database)
 
-    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING and r.name == "web.app"]
+    warnings = [r for r in caplog.records
+                if r.levelno >= logging.WARNING and r.name == "web.repoint"]
     assert [r.getMessage() for r in warnings] == [
         "teaching cases not moved to their pseudonyms: RuntimeError"]
     assert REAL[0] not in caplog.text
     assert _uids(files, lge) == [*REAL, GONE]
     assert app.state.audit.entries(user_name=ACTOR) == []
+
+
+def test_no_seed_here_moves_nothing_and_makes_none(tmp_path: Path,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """A seed made anew would name no study of the index (and uploads would take it for the
+    index's): the start says so and leaves the cases."""
+    settings = Settings(data_dir=tmp_path)
+    database, files, lge = _teaching(settings)
+    store = _index(_pseudonyms(settings), deidentified=True)
+    (settings.layout.secrets / "deidentify_seed").unlink()
+    with caplog.at_level(logging.INFO, logger="web.repoint"):
+        app = _start(settings, store, database)
+    assert "holds no de-identification seed" in caplog.text
+    assert not (settings.layout.secrets / "deidentify_seed").exists()
+    assert _uids(files, lge) == [*REAL, GONE]
+    assert app.state.audit.entries(user_name=ACTOR) == []
+
+
+def test_workers_take_turns_and_one_records_the_move(tmp_path: Path,
+                                                     caplog: pytest.LogCaptureFixture,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """`serve --workers N` starts the app in each worker: one moves and records, while the
+    turn is held the others wait, and after it they find nothing to move."""
+    settings = Settings(data_dir=tmp_path)
+    database, files, lge = _teaching(settings)
+    store = _index(_pseudonyms(settings), deidentified=True)
+    monkeypatch.setattr("web.repoint._TURN_S", 0.2)
+    with held(settings.layout.locks / "teaching-pseudonyms"), \
+            caplog.at_level(logging.INFO, logger="web.repoint"):
+        waiting = _start(settings, store, database)
+    assert "another server process held the turn" in caplog.text
+    assert _uids(files, lge) == [*REAL, GONE] and not waiting.state.audit.entries(
+        user_name=ACTOR)
+    _first, second = (_start(settings, store, database) for _ in range(2))
+    assert _uids(files, lge) == [*_pseudonyms(settings), GONE]
+    assert len(second.state.audit.entries(user_name=ACTOR)) == 1
+
+
+def test_a_move_whose_audit_entry_fails_says_so(tmp_path: Path,
+                                                caplog: pytest.LogCaptureFixture,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = Settings(data_dir=tmp_path)
+    database, files, lge = _teaching(settings)
+    store = _index(_pseudonyms(settings), deidentified=True)
+
+    def refused(self: object, event: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("db.AuditTrail.record", refused)
+    with caplog.at_level(logging.INFO, logger="web.repoint"):
+        _start(settings, store, database)
+    assert _uids(files, lge) == [*_pseudonyms(settings), GONE]
+    assert "moved 2 teaching cases" in caplog.text
+    assert "the audit entry was not written: OSError" in caplog.text
