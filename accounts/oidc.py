@@ -94,8 +94,10 @@ class OidcProvider:
                 if document.get("issuer") != self.config.issuer:
                     raise OidcError(f"OIDC discovery: issuer {document.get('issuer')!r} is "
                                     f"not {self.config.issuer!r}")
-                if not isinstance(document.get("jwks_uri"), str):  # a KeyError was a 500
-                    raise OidcError("OIDC discovery: the document names no jwks_uri")
+                missing = [k for k in ("authorization_endpoint", "token_endpoint", "jwks_uri")
+                           if not isinstance(document.get(k), str)]
+                if missing:  # a KeyError at sign-in was a 500
+                    raise OidcError(f"OIDC discovery: the document names no {missing[0]}")
                 self._metadata = document
                 self._jwks = jwt.PyJWKClient(document["jwks_uri"], cache_keys=True,
                                              lifespan=3600, timeout=int(self.config.timeout_s))

@@ -154,6 +154,10 @@ def oidc_start(request: Request, next: Next = "/") -> Response:
     except OidcError as error:
         return render(request, "error.html", 502, title="Sign-in is not available",
                       message=str(error))
+    # an ended session's ID token, kept beside the pending sign-in, took the cookie past the
+    # 4 KB a browser keeps, and every retry failed as "expired"
+    for stale in ("id_token", "via", "iss"):
+        request.session.pop(stale, None)
     request.session["oidc"] = {"state": started.state, "verifier": started.code_verifier,
                                "nonce": started.nonce, "next": local_path(next),
                                "at": int(time.time())}
@@ -204,14 +208,15 @@ def oidc_callback(request: Request, code: Annotated[str, Query(max_length=4000)]
         return render(request, "error.html", 403, title="No access",
                       message=f"{why[0].upper()}{why[1:]}.")
     return _signed_in(request, principal, pending["next"], "oidc", {
-        "via": "oidc", "id_token": id_token if len(id_token) < HINT_MAX_CHARS else None})
+        "via": "oidc", "iss": provider.config.issuer,
+        "id_token": id_token if len(id_token) < HINT_MAX_CHARS else None})
 
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
     user_id = request.session.get("uid")
     at_provider = request.session.get("via") == "oidc"
-    hint = request.session.get("id_token")
+    hint, issuer = request.session.get("id_token"), request.session.get("iss")
     if user_id is not None:
         record(request, EventId.USER_AUTHENTICATION, Action.EXECUTE,
                event_type=EventType.LOGOUT)
@@ -220,16 +225,19 @@ def logout(request: Request) -> Response:
     request.session.clear()
     if not at_provider:
         return RedirectResponse("/login", status_code=303)
-    return _provider_sign_out(request, hint if isinstance(hint, str) else None)
+    return _provider_sign_out(request, hint if isinstance(hint, str) else None, issuer)
 
 
-def _provider_sign_out(request: Request, hint: str | None) -> Response:
+def _provider_sign_out(request: Request, hint: str | None, issuer: object) -> Response:
     """After a session begun at the identity provider is over here: on to the provider's
     end_session_endpoint, so the next person at this computer is not signed straight back in
     as this one; else the sign-in page, saying that the provider's session may live on."""
     provider: OidcProvider | None = request.app.state.oidc
     url = None
-    if provider is not None and request.app.state.settings.oidc_provider_sign_out:
+    # a session begun at a provider since replaced in the settings: its token is not the new
+    # one's to end (it refused it, and the old session lived on)
+    if provider is not None and request.app.state.settings.oidc_provider_sign_out and \
+            issuer == provider.config.issuer:
         try:
             url = provider.end_session_url(_public_url(request, "/login", "login_form"), hint,
                                            secrets.token_urlsafe(16))

@@ -32,6 +32,7 @@ class FakeProvider:
         self.id_tokens: list[str] = []  # as issued, oldest first
         self.offers_end_session = True
         self.discovery_fails = False
+        self.omitted: set[str] = set()  # keys the discovery document leaves out
 
     def jwks(self) -> dict[str, Any]:
         public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
@@ -75,7 +76,7 @@ class FakeProvider:
                     "code_challenge_methods_supported": ["S256"]}
         if self.offers_end_session:
             document["end_session_endpoint"] = f"{self.issuer}/logout?realm=x"
-        return document
+        return {k: v for k, v in document.items() if k not in self.omitted}
 
     def end_session(self, url: str) -> str:
         """What the provider does when the browser arrives at its end_session_endpoint: checks

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fakes.oidc import CLIENT_ID, FakeProvider
+from fakes.oidc import CLIENT_ID, FakeProvider, fake_provider
 from fakes.web import OidcApp, Secured, csrf_of
 from fastapi.testclient import TestClient
 
@@ -159,3 +159,35 @@ def test_a_password_sign_out_is_unchanged_beside_a_provider(secured: Secured,
     assert signed.status_code == 303
     assert _sign_out(client).headers["location"] == "/login"
     assert client.get("/teaching", follow_redirects=False).status_code == 303
+
+
+def test_a_started_sign_in_drops_an_ended_sessions_id_token(
+        provider: FakeProvider, oidc_app: OidcApp) -> None:
+    """A session that ended (expired, not signed out) kept its ID token in the cookie; with a
+    new sign-in's pending state and a long `next` beside it the cookie passed 4 KB, which
+    browsers drop: every retry failed as "expired"."""
+    client = oidc_app()
+    _oidc_sign_in(client, provider, groups=["g" * 1000])
+    assert len(client.cookies["cmr_session"]) > 2000  # the hint is kept
+    client.get("/auth/oidc", params={"next": "/?q=" + "x" * 1500}, follow_redirects=False)
+    assert len(client.cookies["cmr_session"]) < 2600
+
+
+def test_a_session_of_a_provider_since_replaced_is_not_sent_to_the_new_one(
+        provider: FakeProvider, oidc_app: OidcApp) -> None:
+    client = oidc_app()
+    _oidc_sign_in(client, provider)
+    saved = dict(client.cookies)
+    with fake_provider() as other:  # the settings now name another provider
+        app: Any = client.app
+        app.state.oidc = OidcProvider(OidcConfig(other.issuer, CLIENT_ID))
+        assert _sign_out(client).headers["location"] == NOTICE
+    assert _signed_out(client, saved)
+
+
+@pytest.mark.parametrize("key", ["authorization_endpoint", "token_endpoint", "jwks_uri"])
+def test_a_discovery_document_missing_an_endpoint_is_one_line(
+        provider: FakeProvider, oidc_app: OidcApp, key: str) -> None:
+    provider.omitted = {key}
+    started = oidc_app().get("/auth/oidc", follow_redirects=False)
+    assert started.status_code == 502 and f"the document names no {key}" in started.text
