@@ -227,6 +227,11 @@ def test_previews_wait_for_the_header_button_where_motion_is_reduced(
     expect(toggle).to_be_visible()
     toggle.click()
     expect(fallback).to_have_attribute("src", "/media/previews/1.1.webp")
+    # "Pause both" steers the players' frames: over fallbacks it would say "Play both" while
+    # they move, so it goes, and the header's button stops them
+    page.goto(f"{base}/compare?a=1.1&b=2.1")
+    expect(page.locator(".play-all")).to_be_hidden()
+    expect(page.locator("figure.player img.fallback.preview").first).to_be_attached()
     page.close()
 
 

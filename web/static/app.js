@@ -86,6 +86,10 @@
     img.onerror = function () {
       const fallback = self.screen.querySelector(".fallback[data-cine][data-still]");
       if (fallback) { fallback.classList.add("preview"); showPreviews(); }
+      // "Pause both" steers the players' frames, not a fallback: it would say "Play both"
+      // over cines still moving, which the header's "Pause previews" stops
+      const all = self.group === "compare" && document.querySelector(".play-all");
+      if (all) all.hidden = true;
     };
     img.src = url;
   };
