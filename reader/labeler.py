@@ -236,10 +236,9 @@ def _normalise(text: str) -> str:
     return _PERICARDIAL_PAIR.sub(r"\1 \2 pericardial \3", text)
 
 
-def sentences(text: str, semicolons: bool = True) -> list[str]:
-    """Sentences and list items, without numbering or bullets; a ";" ends one unless not
-    `semicolons` (the rules read it as a clause boundary, so that a side carries across it)."""
-    parts = re.split(r"(?<=[.;])\s+|\n+" if semicolons else r"(?<=\.)\s+|\n+", text)
+def sentences(text: str) -> list[str]:
+    """Sentences and list items, without numbering or bullets."""
+    parts = re.split(r"(?<=[.;])\s+|\n+", text)
     cleaned = (re.sub(r"^\s*(?:\d+[.)]|[-*\u2022])\s*", "", p).strip() for p in parts)
     return [p for p in cleaned if p]
 
@@ -252,14 +251,14 @@ def negation_at(clause: str) -> int | None:
 
 def clauses(text: str) -> list[str]:
     """Every clause of every sentence, as written: the unit a negation cue reaches."""
-    return [c.strip() for sentence in sentences(_normalise(text), semicolons=False)
+    return [c.strip() for sentence in sentences(_normalise(text))
             for c in carry_sides(_clauses(sentence))]
 
 
 def _clauses(sentence: str) -> list[str]:
     # a clause boundary stops "no LGE" from negating what follows "but" or a comma; "without"
     # and "rather than" start one ("dilated LV without LGE" was read as an undilated LV)
-    parts = re.split(r"[,;]|\bbut\b|\bhowever\b|\bwith\b|\bdespite\b|\band\b(?= \w+ly\b)|"
+    parts = re.split(r",|\bbut\b|\bhowever\b|\bwith\b|\bdespite\b|\band\b(?= \w+ly\b)|"
                      r"(?=\bwithout\b)|(?=\brather than\b)", sentence)
     return [c for part in parts for c in _split_and(part) if c.strip()]
 
@@ -325,7 +324,7 @@ def _split(text: str) -> list[tuple[str, list[str]]]:
     """Each sentence (as written, the evidence shown) with its clauses: split once for every
     finding and diagnosis."""
     return [(sentence, carry_sides(_clauses(aspects_named(sentence))))
-            for sentence in sentences(_normalise(text), semicolons=False)]
+            for sentence in sentences(_normalise(text))]
 
 
 def _label_text(split: list[tuple[str, list[str]]], rule: _Rule) -> ReportLabel | None:

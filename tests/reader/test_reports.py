@@ -237,10 +237,6 @@ _P, _N, _NM = Mention.POSITIVE, Mention.NEGATIVE, Mention.NOT_MENTIONED
     ("LV diastolic function is impaired.", {_LVSD: _NM}),
     ("Diastolic function of the LV is impaired.", {_LVSD: _NM}),
     ("LV diastolic function impaired, systolic function normal.", {_LVSD: _N}),
-    # a ";" is a clause boundary, not a sentence's end: the side carries across it, as a comma's
-    ("Normal LV diastolic function; mildly impaired systolic function.", {_LVSD: _P}),
-    ("Dilated RV; severely impaired systolic function.", {_RVD: _P, _RVSD: _P, _LVSD: _NM}),
-    ("No LGE; dilated LV.", {_LVD: _P}),
     ("Impaired global longitudinal strain with preserved LVEF.", {_LVSD: _N}),
     ("Myocarditis rather than infarction.", {Finding.LGE: _NM}),
     ("Features of myocarditis rather than an infarct.", {Finding.LGE: _NM}),
