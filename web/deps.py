@@ -24,6 +24,7 @@ from indexer.embed import StudyEncoder
 from indexer.measure import SegmentationModel, SegmentationUnavailableError, checked_segmentation
 from indexer.upload import (
     UploadedStudy,
+    UploadError,
     UploadIdentity,
     UploadLimits,
     study_from_upload,
@@ -164,12 +165,28 @@ def index_deidentifier(settings: Settings,
         settings, metadata) else None
 
 
+def has_deidentify_seed(settings: Settings) -> bool:
+    """Whether the de-identification seed is given or kept here: one made anew would name no
+    study of a de-identified index."""
+    return settings.deidentify_seed is not None or (
+        settings.layout.secrets / "deidentify_seed").is_file()
+
+
+NO_SEED = ("the index is de-identified, but this data folder holds no de-identification seed "
+           "(secrets/deidentify_seed, or CMR_SEARCH_DEIDENTIFY_SEED): restore the one the index "
+           "was built with")
+
+
 def upload_identity(request: Request) -> UploadIdentity:
     """How the index names studies and patients (`index_deidentifier`), and the patient key's
-    secret."""
+    secret. A de-identified index whose seed is not here refuses uploads: a new seed's
+    pseudonyms would match none of the index's, and a kept upload would join it as a stranger."""
     settings: Settings = request.app.state.settings
+    metadata = store_of(request).metadata()
+    if index_is_deidentified(settings, metadata) and not has_deidentify_seed(settings):
+        raise UploadError(f"upload refused: {NO_SEED}")
     return UploadIdentity(settings.secret("patient_key_secret"),
-                          index_deidentifier(settings, store_of(request).metadata()))
+                          index_deidentifier(settings, metadata))
 
 
 def upload_name_digest(settings: Settings, filename: str) -> str:

@@ -18,18 +18,11 @@ from cmr_search.settings import Settings
 from db import Action, AuditEvent, EventId, Repointed, repoint_cases
 from indexer.deidentify import Deidentifier
 from vectorstore.base import VectorStore
-from web.deps import index_is_deidentified, indexed_uids
+from web.deps import NO_SEED, has_deidentify_seed, index_is_deidentified, indexed_uids
 
 logger = logging.getLogger(__name__)
 ACTOR = "server:startup"  # the audit trail's user for what a start does
 _TURN_S = 60.0
-
-
-def _has_seed(settings: Settings) -> bool:
-    """Whether the de-identification seed is given or kept here: made anew, it would name no
-    study of the index, and uploads would then take it for the index's."""
-    return settings.deidentify_seed is not None or (
-        settings.layout.secrets / "deidentify_seed").is_file()
 
 
 def _moved(app: FastAPI, settings: Settings) -> Repointed | None:
@@ -37,10 +30,8 @@ def _moved(app: FastAPI, settings: Settings) -> Repointed | None:
     metadata = store.metadata()
     if metadata is None or not index_is_deidentified(settings, metadata):
         return None  # no index yet, or an identified one: nothing to move
-    if not _has_seed(settings):
-        logger.warning("the index is de-identified but this data folder holds no "
-                       "de-identification seed (CMR_SEARCH_DEIDENTIFY_SEED or "
-                       "secrets/deidentify_seed): teaching cases not moved to pseudonyms")
+    if not has_deidentify_seed(settings):
+        logger.warning("teaching cases not moved to pseudonyms: %s", NO_SEED)
         return None
     deidentifier = Deidentifier(settings.secret("deidentify_seed"))
     with held(settings.layout.locks / "teaching-pseudonyms", _TURN_S, optional=True,

@@ -155,9 +155,9 @@ def oidc_start(request: Request, next: Next = "/") -> Response:
         return render(request, "error.html", 502, title="Sign-in is not available",
                       message=str(error))
     # an ended session's ID token, kept beside the pending sign-in, took the cookie past the
-    # 4 KB a browser keeps, and every retry failed as "expired"
-    for stale in ("id_token", "via", "iss"):
-        request.session.pop(stale, None)
+    # 4 KB a browser keeps, and every retry failed as "expired"; the rest stays, so that a
+    # live session whose person turns back at the provider still signs out there (client_id)
+    request.session.pop("id_token", None)
     request.session["oidc"] = {"state": started.state, "verifier": started.code_verifier,
                                "nonce": started.nonce, "next": local_path(next),
                                "at": int(time.time())}

@@ -29,6 +29,7 @@ from web.render import VIEW_LABELS
 # the views a handout shows, in order (its size stays small: no long-axis LGE, no LVOT)
 HANDOUT_VIEWS = (PreviewKind.SAX, PreviewKind.CH4, PreviewKind.CH2, PreviewKind.CH3,
                  PreviewKind.LGE_SAX)
+_STILLS = frozenset({PreviewKind.LGE_SAX})  # written as WebP, one frame: nothing to play
 
 
 def _data_uri(path: Path) -> str:
@@ -53,18 +54,20 @@ def _numbers(payload: dict[str, Any]) -> str:
     return f'<p class="meta">{html.escape(shown)}</p>' if shown else ""
 
 
-def _figure(label: str, data_dir: Path, path: str | None, poster: str | None) -> str:
-    """One view: a still shows as it is; a cine (an animated WebP that loops for ever) shows
-    its first frame, and plays only once opened: the page has no script, and `<details>` is
-    a pause, stop and hide (WCAG 2.2.2) that every browser has. "" where the file is gone."""
+def _figure(label: str, data_dir: Path, path: str | None, poster: str | None,
+            still: bool) -> str:
+    """One view: a `still` (LGE: a one-frame WebP) shows as it is; a cine (an animated WebP
+    that loops for ever) shows its first frame, and plays only once opened: the page has no
+    script, and `<details>` is a pause, stop and hide (WCAG 2.2.2) that every browser has. ""
+    where the file is gone."""
     if not path or not (data_dir / path).is_file():
         return ""
     media = _data_uri(data_dir / path)
-    if not path.endswith(".webp"):
+    if still or not path.endswith(".webp"):
         return f'<figure><img src="{media}" alt="{label}"><figcaption>{label}</figcaption></figure>'
-    still = (f'<img src="{_data_uri(data_dir / poster)}" alt="{label}, first frame">'
+    first = (f'<img src="{_data_uri(data_dir / poster)}" alt="{label}, first frame">'
              if poster and (data_dir / poster).is_file() else "")
-    return (f'<figure>{still}<details><summary>Play the {label} cine</summary><img src="{media}" '
+    return (f'<figure>{first}<details><summary>Play the {label} cine</summary><img src="{media}" '
             f'alt="{label} cine"></details><figcaption>{label}</figcaption></figure>')
 
 
@@ -72,7 +75,8 @@ def _section(number: int, case: Case, payload: dict[str, Any], data_dir: Path) -
     """One case of the handout, its previews inlined."""
     previews = payload.get(F.PREVIEWS) or {}
     figures = [_figure(VIEW_LABELS[slot], data_dir, previews.get(slot),
-                       previews.get(f"{slot}_poster")) for slot in HANDOUT_VIEWS]
+                       None if slot in _STILLS else previews.get(f"{slot}_poster"),
+                       slot in _STILLS) for slot in HANDOUT_VIEWS]
     # a viewer's payload holds no report text: "(no report)" told them there was none
     impression = scrub_free_text(str(payload.get(F.IMPRESSION) or "")) or (
         "(report not shown to your role)" if payload.get(F.HAS_REPORT) else "(no report)")

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from cmr_search.settings import Settings
+from indexer.upload import UploadError
 from search import QueryError
-from web.deps import upload_archive
+from web.deps import upload_archive, upload_identity
 
 
 class _Store:
@@ -52,3 +53,31 @@ def test_a_research_dataset_gets_no_uploads(tmp_path: Path) -> None:
     (patient / "patient001_frame01.nii.gz").write_bytes(b"")
     with pytest.raises(QueryError, match="research dataset"):
         upload_archive(_request(str(tmp_path / "acdc")))
+
+
+class _Index:
+    def __init__(self, deidentified: bool | None) -> None:
+        self.recorded = {} if deidentified is None else {"deidentified": deidentified}
+
+    def metadata(self) -> dict[str, Any]:
+        return self.recorded
+
+
+def _upload_request(settings: Settings, deidentified: bool | None) -> Any:
+    return SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(
+        settings=settings, store=_Index(deidentified))))
+
+
+def test_a_deidentified_index_without_its_seed_here_refuses_uploads(tmp_path: Path) -> None:
+    """A seed made anew by the first upload named none of the index's studies: the upload's
+    pseudonyms matched nothing, and a kept upload joined the index as a stranger."""
+    settings = Settings(data_dir=tmp_path)
+    with pytest.raises(UploadError, match="holds no de-identification seed"):
+        upload_identity(_upload_request(settings, True))
+    assert not (settings.layout.secrets / "deidentify_seed").exists()
+    assert upload_identity(_upload_request(settings, False)).deidentifier is None
+    given = Settings(data_dir=tmp_path, deidentify_seed="s3cret")
+    assert upload_identity(_upload_request(given, True)).deidentifier is not None
+    settings.secret("deidentify_seed")  # kept here by the index run that built it
+    assert upload_identity(_upload_request(settings, True)).deidentifier is not None
+    assert upload_identity(_upload_request(settings, None)).deidentifier is not None  # older

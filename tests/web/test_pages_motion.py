@@ -237,6 +237,33 @@ def test_previews_wait_for_the_header_button_where_motion_is_reduced(
 
 @pytest.mark.slow
 @browser
+def test_a_compare_player_without_frames_does_not_lead_the_others(
+        chromium: Any, motion_server: tuple[str, str]) -> None:
+    """The first study's strips fail: the second's players keep their own pace (they took the
+    failed one's one-frame cycle and jumped to a frame at every screen refresh)."""
+    from playwright.sync_api import expect
+
+    base, _ = motion_server
+    page = chromium.new_page()
+    page.route("**/media/sprite/1.1/**", lambda route: route.abort())
+    page.goto(f"{base}/compare?a=1.1&b=2.1")
+    playing = page.locator('figure.player[data-frames="6"]').first
+    expect(playing).to_be_attached()
+    changes = page.evaluate("""(fig) => new Promise((done) => {
+        let seen = fig.dataset.frame, count = 0;
+        const start = performance.now();
+        function look(now) {
+          if (fig.dataset.frame !== seen) { seen = fig.dataset.frame; count += 1; }
+          if (now - start < 1000) requestAnimationFrame(look); else done(count);
+        }
+        requestAnimationFrame(look);
+    })""", playing.element_handle())
+    assert 0 < changes <= 30, changes  # 6 frames of 40 ms: 25 a second
+    page.close()
+
+
+@pytest.mark.slow
+@browser
 def test_compare_players_and_the_slash_switch_in_a_browser(
         chromium: Any, motion_server: tuple[str, str]) -> None:
     """app.js names the play buttons from data-title (each study's own); the header's "/"

@@ -159,7 +159,7 @@ def test_no_seed_here_moves_nothing_and_makes_none(tmp_path: Path,
     (settings.layout.secrets / "deidentify_seed").unlink()
     with caplog.at_level(logging.INFO, logger="web.repoint"):
         app = _start(settings, store, database)
-    assert "holds no de-identification seed" in caplog.text
+    assert "holds no de-identification seed" in caplog.text and "restore the one" in caplog.text
     assert not (settings.layout.secrets / "deidentify_seed").exists()
     assert _uids(files, lge) == [*REAL, GONE]
     assert app.state.audit.entries(user_name=ACTOR) == []

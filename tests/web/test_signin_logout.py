@@ -169,8 +169,16 @@ def test_a_started_sign_in_drops_an_ended_sessions_id_token(
     client = oidc_app()
     _oidc_sign_in(client, provider, groups=["g" * 1000])
     assert len(client.cookies["cmr_session"]) > 2000  # the hint is kept
+    saved = dict(client.cookies)
     client.get("/auth/oidc", params={"next": "/?q=" + "x" * 1500}, follow_redirects=False)
     assert len(client.cookies["cmr_session"]) < 2600
+    # the person turned back at the provider: still signed in here, and signed out there too
+    assert client.get("/teaching").status_code == 200
+    where = urlsplit(_sign_out(client).headers["location"])
+    query = parse_qs(where.query)
+    assert where.path == "/logout" and query["client_id"] == [CLIENT_ID]
+    assert "id_token_hint" not in query
+    assert _signed_out(client, saved)
 
 
 def test_a_session_of_a_provider_since_replaced_is_not_sent_to_the_new_one(

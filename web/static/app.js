@@ -84,6 +84,7 @@
     };
     // no frame strip: the fallback stays, its cine then as the header's "Pause previews" says
     img.onerror = function () {
+      self.failed = true;  // no frames: it must not lead a compare group's step (tick)
       const fallback = self.screen.querySelector(".fallback[data-cine][data-still]");
       if (fallback) { fallback.classList.add("preview"); showPreviews(); }
       // "Pause both" steers the players' frames, not a fallback: it would say "Play both"
@@ -141,7 +142,7 @@
       p.elapsed += dt * (parseFloat(p.speedSelect.value) || 1);
       let frame;
       if (p.group === "compare") {  // in step: the same phase of each study's own cycle
-        const lead = groupOf(p)[0];
+        const lead = groupOf(p).find(function (q) { return !q.failed; }) || p;
         const phase = (lead.elapsed % lead.cycle()) / lead.cycle();
         frame = Math.floor(phase * p.frames) % p.frames;
       } else {
