@@ -161,18 +161,22 @@ def _run(settings: Settings, source: Any, options: Any, engine: Any = None) -> A
             _failed_run(settings, str(error), time.perf_counter() - started,
                         options.deidentifier is not None)
         except OSError as error:  # a read-only or full data folder: one line, nothing lost
-            _unwritable(settings, error)
+            # an archive file that could not be read leaves a report as other failures do
+            # (a de-identified run's without the file's path: it may hold a patient's name)
+            said = _unwritable_line(error, with_path=options.deidentifier is None)
+            _failed_run(settings, _unwritable_line(error), time.perf_counter() - started,
+                        options.deidentifier is not None, reported=said)
 
 
 def _failed_run(settings: Settings, error: str, seconds: float,
-                deidentified: bool) -> NoReturn:
+                deidentified: bool, reported: str | None = None) -> NoReturn:
     """A run that stopped before its summary (the PACS could not be listed, the store was
     down): one line, and a run report as every other run leaves, so that a nightly run's
     failure is in DATA_DIR/runs and not only in a terminal no one watched (a de-identified
     run's without real UIDs, as its other reports)."""
     from indexer.deidentify import without_uids
 
-    kept = without_uids(error) if deidentified else error
+    kept = without_uids(reported or error) if deidentified else reported or error
     try:
         report = write_run_report(settings, "index", {
             "completed": False, "error": kept, "seconds": round(seconds, 1)})
@@ -193,11 +197,12 @@ def segmentation_of(settings: Settings, measure: bool | None = None) -> Any:
         fail(str(error))
 
 
-def _unwritable(settings: Settings, error: OSError) -> NoReturn:
+def _unwritable_line(error: OSError, with_path: bool = True) -> str:
     """A file that could not be read or written (a read-only or full data folder, an archive
-    file): one line, and the index already published is unchanged."""
-    where = f"{error.filename}: " if error.filename else "index run: "
-    fail(f"{where}{error.strerror or error} (the index already published is unchanged)")
+    file), in one line: the index already published is unchanged."""
+    where = f"{error.filename}: " if error.filename and with_path else "index run: "
+    return f"{where}{error.strerror or error} (the index already published is unchanged)"
+
 
 
 def _refuse_losses(source: SourceOptions, rebuild: bool, deidentified: bool) -> None:
@@ -222,7 +227,7 @@ def run_index_command(settings: Settings, source_options: SourceOptions, rebuild
     except ValueError as error:
         fail(str(error))
     except OSError as error:  # a read-only data folder (its secrets): one line
-        _unwritable(settings, error)
+        fail(_unwritable_line(error))
     engine = _engine(settings, engine_options)
     source = _open_source(settings, source_options, options.deidentifier is not None)
     # the reader names fetched files by their UIDs
@@ -240,7 +245,7 @@ def run_index_command(settings: Settings, source_options: SourceOptions, rebuild
         report = write_run_report(settings, "index",
                                   withheld(result) if options.deidentifier else result)
     except OSError as error:
-        _unwritable(settings, error)
+        fail(_unwritable_line(error))
     if as_json:
         typer.echo(json.dumps({k: v for k, v in result.items()
                            if k not in ("skipped_items", "views_left_out_items")}))

@@ -79,3 +79,27 @@ def test_a_deidentified_runs_report_names_no_folder(archive: Path, tmp_path: Pat
 
     assert not any(f for h in logging.getLogger().handlers for f in h.filters
                    if type(f).__name__ == "UidRedactor")
+
+
+@pytest.mark.parametrize("deidentify", [False, True])
+def test_a_run_stopped_by_an_unreadable_file_leaves_a_report(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deidentify: bool) -> None:
+    """A file the run could not read (an archive on a stale network share) stopped it with one
+    line and no trace in DATA_DIR/runs, as a PACS that did not answer no longer does; a
+    de-identified run's report leaves out the file's path (a folder may hold a name)."""
+    folder = tmp_path / "archive" / "DOE^JANE"
+    folder.mkdir(parents=True)
+
+    def unreadable(*args: object, **kwargs: object) -> object:
+        raise OSError(116, "Stale file handle", str(folder / "1.dcm"))
+
+    monkeypatch.setattr("indexer.pipeline.run_index", unreadable)
+    env = {"CMR_SEARCH_DATA_DIR": str(tmp_path / "data"), "CMR_SEARCH_MEASURE": "false"}
+    args = ["index", str(tmp_path / "archive"), *(["--deidentify"] if deidentify else [])]
+    result = runner.invoke(app, args, env=env)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "Stale file handle (the index already published is unchanged)" in result.output
+    (report,) = (tmp_path / "data" / "runs").glob("index-*.json")
+    written = json.loads(report.read_text(encoding="utf-8"))
+    assert written["completed"] is False and "Stale file handle" in written["error"]
+    assert ("DOE^JANE" in written["error"]) is not deidentify
