@@ -357,9 +357,12 @@ class Deidentifier:
                      {uids[k]: v for k, v in study.views.items() if k in uids}, report), refused
 
 
-# a DICOM UID as the archive or the PACS wrote it (four parts at least: "1.2.840.113619...");
-# a pseudonym (one dot, "2.1182...") and a version ("1.5 T", "3.11") are not one
-_REAL_UID = re.compile(r"(?<![0-9.])[0-9]+(?:\.[0-9]+){3,}(?![0-9])")
+# a DICOM UID as the archive or the PACS wrote it: four parts at least ("1.2.840.113619..."),
+# or one made from a UUID ("2.25." and its 128-bit number, PS3.5 B.2: three parts, missed);
+# a pseudonym (one dot, "2.1182..."), a version ("1.5 T", "3.11") and an IPv4 address (a
+# PACS's, which an operator needs to read) are not one
+_REAL_UID = re.compile(r"(?<![0-9.])(?!(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?!\.?[0-9]))"
+                       r"(?:[0-9]+(?:\.[0-9]+){3,}|2\.25\.[0-9]{10,})(?![0-9])")
 
 
 def without_uids(text: str) -> str:

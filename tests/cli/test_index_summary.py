@@ -103,6 +103,13 @@ def test_a_deidentified_runs_report_and_log_name_no_real_uid(
 
     assert without_uids(f"bad header in {real}.dcm and IM_{real}_x; ends {real}.") == \
         "bad header in [uid].dcm and IM_[uid]_x; ends [uid]."
+    # a UUID-derived UID (three parts) is one; a PACS's IPv4 address is not
+    uuid = "2.25.329800735698586629295641978511506172918"
+    assert without_uids(f"series {uuid} came short") == "series [uid] came short"
+    assert without_uids("C-FIND at 10.20.30.40:104 and http://192.168.1.7/dicom-web, "
+                        "from 10.0.0.1.") == ("C-FIND at 10.20.30.40:104 and "
+                                             "http://192.168.1.7/dicom-web, from 10.0.0.1.")
+    assert without_uids("study 1.2.3.4.5 and 1.2.840.10008") == "study [uid] and [uid]"
 
 
 def test_damaged_records_make_the_run_an_alarm() -> None:
