@@ -45,6 +45,7 @@ _OAUTH_ERRORS = frozenset({  # RFC 6749 4.1.2.1 and OpenID Connect Core 3.1.2.6
 # an ID token kept for sign-out's id_token_hint: the session is a cookie (at most 4096 bytes,
 # base64 of its JSON); a bigger one is left out and the provider is sent the client id alone
 HINT_MAX_CHARS = 2000
+_PENDING_ROOM = 2400  # the hint and a pending sign-in's `next` together, in characters
 # the sign-in page's word to someone whose session at the identity provider may live on
 STILL_AT_PROVIDER = ("You are signed out of cmr-search, but may still be signed in at the "
                      "identity provider: close the browser before you leave this computer.")
@@ -154,10 +155,11 @@ def oidc_start(request: Request, next: Next = "/") -> Response:
     except OidcError as error:
         return render(request, "error.html", 502, title="Sign-in is not available",
                       message=str(error))
-    # an ended session's ID token, kept beside the pending sign-in, took the cookie past the
-    # 4 KB a browser keeps, and every retry failed as "expired"; the rest stays, so that a
-    # live session whose person turns back at the provider still signs out there (client_id)
-    request.session.pop("id_token", None)
+    # a session's ID token beside a pending sign-in with a long `next` took the cookie past the
+    # 4 KB a browser keeps, and every retry failed as "expired": then it goes (a person who
+    # turns back at the provider still signs out there, with the client id alone)
+    if len(str(request.session.get("id_token") or "")) + len(next) > _PENDING_ROOM:
+        request.session.pop("id_token", None)
     request.session["oidc"] = {"state": started.state, "verifier": started.code_verifier,
                                "nonce": started.nonce, "next": local_path(next),
                                "at": int(time.time())}

@@ -56,18 +56,22 @@ def _numbers(payload: dict[str, Any]) -> str:
 
 def _figure(label: str, data_dir: Path, path: str | None, poster: str | None,
             still: bool) -> str:
-    """One view: a `still` (LGE: a one-frame WebP) shows as it is; a cine (an animated WebP
-    that loops for ever) shows its first frame, and plays only once opened: the page has no
-    script, and `<details>` is a pause, stop and hide (WCAG 2.2.2) that every browser has. ""
-    where the file is gone."""
+    """One view: a `still` (LGE) shows its first frame, its poster where kept; a cine (an
+    animated WebP that loops for ever) shows its first frame, and plays only once opened: the
+    page has no script, and `<details>` is a pause, stop and hide (WCAG 2.2.2) that every
+    browser has. "" where the file is gone."""
     if not path or not (data_dir / path).is_file():
         return ""
-    media = _data_uri(data_dir / path)
+    has_poster = bool(poster) and (data_dir / str(poster)).is_file()
     if still or not path.endswith(".webp"):
-        return f'<figure><img src="{media}" alt="{label}"><figcaption>{label}</figcaption></figure>'
-    first = (f'<img src="{_data_uri(data_dir / poster)}" alt="{label}, first frame">'
-             if poster and (data_dir / poster).is_file() else "")
-    return (f'<figure>{first}<details><summary>Play the {label} cine</summary><img src="{media}" '
+        # an LGE of two images a position is a WebP that loops: its first frame, where kept
+        shown = _data_uri(data_dir / str(poster)) if still and has_poster else _data_uri(
+            data_dir / path)
+        return f'<figure><img src="{shown}" alt="{label}"><figcaption>{label}</figcaption></figure>'
+    first = (f'<img src="{_data_uri(data_dir / str(poster))}" alt="{label}, first frame">'
+             if has_poster else "")
+    return (f'<figure>{first}<details><summary>Play the {label} cine</summary>'
+            f'<img src="{_data_uri(data_dir / path)}" '
             f'alt="{label} cine"></details><figcaption>{label}</figcaption></figure>')
 
 
@@ -75,8 +79,7 @@ def _section(number: int, case: Case, payload: dict[str, Any], data_dir: Path) -
     """One case of the handout, its previews inlined."""
     previews = payload.get(F.PREVIEWS) or {}
     figures = [_figure(VIEW_LABELS[slot], data_dir, previews.get(slot),
-                       None if slot in _STILLS else previews.get(f"{slot}_poster"),
-                       slot in _STILLS) for slot in HANDOUT_VIEWS]
+                       previews.get(f"{slot}_poster"), slot in _STILLS) for slot in HANDOUT_VIEWS]
     # a viewer's payload holds no report text: "(no report)" told them there was none
     impression = scrub_free_text(str(payload.get(F.IMPRESSION) or "")) or (
         "(report not shown to your role)" if payload.get(F.HAS_REPORT) else "(no report)")

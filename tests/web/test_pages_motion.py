@@ -300,3 +300,51 @@ def test_compare_players_and_the_slash_switch_in_a_browser(
     page.locator("#shortcut-slash").uncheck()
     expect(page.locator("#shortcut-slash-top")).not_to_be_checked()
     page.close()
+
+
+@pytest.fixture(scope="module")
+def slices_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The fake index whose studies have three short-axis slices (the tabs of the study page)."""
+    data = tmp_path_factory.mktemp("slices")
+    _images(data)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr("web.pages.sax_slices",
+                            lambda cache, uid: ["sax_basal", "sax_mid", "sax_apical"])
+        app = _app(data, monkeypatch)
+        yield from served(app)
+
+
+@pytest.mark.slow
+@browser
+def test_a_slice_tab_shows_its_own_strip_or_none(chromium: Any, slices_server: str) -> None:
+    """Two quick clicks: the slower basal strip answered last and played under "SAX apical";
+    a slice whose strip failed left the one before playing under its name. The strips' loads
+    are answered by hand, in the order each case needs."""
+    from playwright.sync_api import expect
+
+    page = chromium.new_page()
+    page.add_init_script("""window.__strips = [];
+        window.Image = function () {  // the player's strip loads, answered by the test
+          const img = {naturalWidth: 96, naturalHeight: 16}; window.__strips.push(img); return img;
+        };""")
+    page.goto(f"{slices_server}/study/1.1")
+    screen = page.locator(".sax-block figure.player .screen")
+
+    def answer(strip: str, how: str) -> None:
+        """The latest load of `strip` (other players load theirs too) answered as `how`."""
+        page.evaluate(f"""() => window.__strips.filter(
+            (i) => String(i.src).endsWith("/{strip}")).pop().{how}()""")
+
+    answer("sax_mid.png", "onload")
+    expect(screen).to_have_class(re.compile(r"\bready\b"))
+    page.locator('.slice-tabs button[data-slice="sax_basal"]').click()
+    page.locator('.slice-tabs button[data-slice="sax_apical"]').click()
+    answer("sax_apical.png", "onload")
+    answer("sax_basal.png", "onload")  # asked first, answers last
+    assert "sax_apical.png" in screen.evaluate("s => s.style.backgroundImage")
+    page.locator('.slice-tabs button[data-slice="sax_mid"]').click()
+    answer("sax_mid.png", "onerror")  # the middle slice's strip is gone now
+    expect(screen).to_have_attribute("aria-label", re.compile(r": not available$"))
+    assert screen.evaluate("s => s.style.backgroundImage") == "none"
+    expect(page.locator(".sax-block figure.player .controls")).to_be_hidden()
+    page.close()

@@ -97,11 +97,11 @@ def test_a_head_builds_no_handout_and_records_no_export(
 def test_a_handout_shows_each_cine_still_and_plays_it_only_when_opened(tmp_path: Path) -> None:
     """The handout has no script: a cine that looped for ever (WCAG 2.2.2) is its first frame,
     and plays inside a `<details>` its reader opens and closes; a still view shows as it is."""
-    for name in ("sax.webp", "sax.png", "4ch.webp", "lge.webp"):
+    for name in ("sax.webp", "sax.png", "4ch.webp", "lge.webp", "lge.png"):
         (tmp_path / name).write_bytes(name.encode())
-    # the LGE preview is a WebP of one frame, as the indexer writes it
+    # the LGE preview is a WebP, of two frames for two images a position: its poster shows
     previews = {"sax": "sax.webp", "sax_poster": "sax.png", "4ch": "4ch.webp",
-                "lge_sax": "lge.webp", "2ch": "gone.webp"}
+                "lge_sax": "lge.webp", "lge_sax_poster": "lge.png", "2ch": "gone.webp"}
     with tempfile.TemporaryFile() as file:
         write_handout(file, "Still", [(Case(1, "1.1", "", [], "2026-01-01"),
                                        {F.PREVIEWS: previews, F.AGE: 50})], tmp_path, "")
@@ -115,4 +115,4 @@ def test_a_handout_shows_each_cine_still_and_plays_it_only_when_opened(tmp_path:
     assert sax.index("image/png") < sax.index("<details>") < sax.index("image/webp")
     assert "<details open" not in page and "<summary>Play the Short axis cine</summary>" in sax
     assert "<details>" in ch4 and "image/png" not in ch4  # no poster: the cine, closed
-    assert "<details>" not in lge and lge.count("image/webp") == 1
+    assert "<details>" not in lge and "image/webp" not in lge and lge.count("image/png") == 1

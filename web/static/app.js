@@ -68,8 +68,13 @@
     img.src = url;
   };
   Player.prototype.load = function (url) {
-    const self = this, img = new Image();
+    // each load numbered: a slower, older strip answering last must not replace the newer
+    // slice's (two quick tab clicks showed the basal strip under "SAX apical")
+    const self = this, img = new Image(), ticket = (this.loads = (this.loads || 0) + 1);
+    this.ready = false;  // a strip not loaded must not lead a compare group's step (tick)
     img.onload = function () {
+      if (ticket !== self.loads) return;
+      self.ready = true;
       self.frames = Math.max(1, Math.round(img.naturalWidth / img.naturalHeight));
       self.screen.style.backgroundImage = 'url("' + url + '")';
       self.screen.style.backgroundSize = (self.frames * 100) + "% 100%";
@@ -84,7 +89,15 @@
     };
     // no frame strip: the fallback stays, its cine then as the header's "Pause previews" says
     img.onerror = function () {
-      self.failed = true;  // no frames: it must not lead a compare group's step (tick)
+      if (ticket !== self.loads) return;
+      if (self.screen.classList.contains("ready")) {
+        // another slice's strip is showing: not under this slice's name
+        self.screen.style.backgroundImage = "none";
+        self.screen.classList.remove("ready");
+        self.fig.querySelector(".controls").hidden = true;
+        self.screen.setAttribute("aria-label", self.screen.getAttribute("aria-label") + ": not available");
+        return;
+      }
       const fallback = self.screen.querySelector(".fallback[data-cine][data-still]");
       if (fallback) { fallback.classList.add("preview"); showPreviews(); }
       // "Pause both" steers the players' frames, not a fallback: it would say "Play both"
@@ -142,7 +155,7 @@
       p.elapsed += dt * (parseFloat(p.speedSelect.value) || 1);
       let frame;
       if (p.group === "compare") {  // in step: the same phase of each study's own cycle
-        const lead = groupOf(p).find(function (q) { return !q.failed; }) || p;
+        const lead = groupOf(p).find(function (q) { return q.ready; }) || p;
         const phase = (lead.elapsed % lead.cycle()) / lead.cycle();
         frame = Math.floor(phase * p.frames) % p.frames;
       } else {
