@@ -174,7 +174,7 @@ def has_deidentify_seed(settings: Settings) -> bool:
 
 NO_SEED = ("the index is de-identified, but this data folder holds no de-identification seed "
            "(secrets/deidentify_seed, or CMR_SEARCH_DEIDENTIFY_SEED): restore the one the index "
-           "was built with")
+           "was built with, or build it again (cmr-search index --rebuild)")
 
 
 def upload_identity(request: Request) -> UploadIdentity:
