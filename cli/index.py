@@ -204,7 +204,6 @@ def _unwritable_line(error: OSError, with_path: bool = True) -> str:
     return f"{where}{error.strerror or error} (the index already published is unchanged)"
 
 
-
 def _refuse_losses(source: SourceOptions, rebuild: bool, deidentified: bool) -> None:
     """Combinations that would lose indexed studies or keep what must not be kept."""
     if rebuild and (source.since or source.until):

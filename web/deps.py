@@ -148,33 +148,29 @@ def given_once(params: Any, names: tuple[str, ...], hint: str = "give it once") 
         raise QueryError(f"{twice[:30]} is given {len(params.getlist(twice))} times: {hint}")
 
 
-def index_is_deidentified(settings: Settings, metadata: dict[str, Any] | None) -> bool:
-    """Whether an index with this metadata names studies by pseudonyms: as its metadata says
-    (an index from before it said so: the setting, or a seed made by an earlier de-identified
-    run in this data folder)."""
-    recorded = (metadata or {}).get("deidentified")
-    return bool(recorded) if recorded is not None else (
-        settings.deidentify or (settings.layout.secrets / "deidentify_seed").exists())
+class NoSeedError(RuntimeError):
+    """The index is de-identified, but its seed is not in this data folder: one made anew would
+    name none of its studies."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the index is de-identified, but this data folder holds no de-identification seed "
+            "(secrets/deidentify_seed, or CMR_SEARCH_DEIDENTIFY_SEED): restore the one the "
+            "index was built with, or build it again (cmr-search index --rebuild)")
 
 
 def index_deidentifier(settings: Settings,
                        metadata: dict[str, Any] | None) -> Deidentifier | None:
     """The pseudonyms an index with this metadata names studies by, None when it names them as
-    stored (`index_is_deidentified`)."""
-    return Deidentifier(settings.secret("deidentify_seed")) if index_is_deidentified(
-        settings, metadata) else None
-
-
-def has_deidentify_seed(settings: Settings) -> bool:
-    """Whether the de-identification seed is given or kept here: one made anew would name no
-    study of a de-identified index."""
-    return settings.deidentify_seed is not None or (
-        settings.layout.secrets / "deidentify_seed").is_file()
-
-
-NO_SEED = ("the index is de-identified, but this data folder holds no de-identification seed "
-           "(secrets/deidentify_seed, or CMR_SEARCH_DEIDENTIFY_SEED): restore the one the index "
-           "was built with, or build it again (cmr-search index --rebuild)")
+    stored: as its metadata says (an index from before it said so: the setting, or a seed made
+    by an earlier de-identified run in this data folder). NoSeedError where the seed is gone."""
+    recorded = (metadata or {}).get("deidentified")
+    seed_kept = (settings.layout.secrets / "deidentify_seed").is_file()
+    if not (bool(recorded) if recorded is not None else settings.deidentify or seed_kept):
+        return None
+    if settings.deidentify_seed is None and not seed_kept:
+        raise NoSeedError
+    return Deidentifier(settings.secret("deidentify_seed"))
 
 
 def upload_identity(request: Request) -> UploadIdentity:
@@ -182,11 +178,11 @@ def upload_identity(request: Request) -> UploadIdentity:
     secret. A de-identified index whose seed is not here refuses uploads: a new seed's
     pseudonyms would match none of the index's, and a kept upload would join it as a stranger."""
     settings: Settings = request.app.state.settings
-    metadata = store_of(request).metadata()
-    if index_is_deidentified(settings, metadata) and not has_deidentify_seed(settings):
-        raise UploadError(f"upload refused: {NO_SEED}")
-    return UploadIdentity(settings.secret("patient_key_secret"),
-                          index_deidentifier(settings, metadata))
+    try:
+        deidentifier = index_deidentifier(settings, store_of(request).metadata())
+    except NoSeedError as error:
+        raise UploadError(f"upload refused: {error}") from None
+    return UploadIdentity(settings.secret("patient_key_secret"), deidentifier)
 
 
 def upload_name_digest(settings: Settings, filename: str) -> str:

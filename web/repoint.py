@@ -16,9 +16,8 @@ from fastapi import FastAPI
 from cmr_search.locks import LockBusyError, held
 from cmr_search.settings import Settings
 from db import Action, AuditEvent, EventId, Repointed, repoint_cases
-from indexer.deidentify import Deidentifier
 from vectorstore.base import VectorStore
-from web.deps import NO_SEED, has_deidentify_seed, index_is_deidentified, indexed_uids
+from web.deps import NoSeedError, index_deidentifier, indexed_uids
 
 logger = logging.getLogger(__name__)
 ACTOR = "server:startup"  # the audit trail's user for what a start does
@@ -28,12 +27,15 @@ _TURN_S = 60.0
 def _moved(app: FastAPI, settings: Settings) -> Repointed | None:
     store: VectorStore = app.state.store
     metadata = store.metadata()
-    if metadata is None or not index_is_deidentified(settings, metadata):
-        return None  # no index yet, or an identified one: nothing to move
-    if not has_deidentify_seed(settings):
-        logger.warning("teaching cases not moved to pseudonyms: %s", NO_SEED)
+    if metadata is None:
+        return None  # no index yet: nothing to move
+    try:
+        deidentifier = index_deidentifier(settings, metadata)
+    except NoSeedError as error:
+        logger.warning("teaching cases not moved to pseudonyms: %s", error)
         return None
-    deidentifier = Deidentifier(settings.secret("deidentify_seed"))
+    if deidentifier is None:
+        return None  # an identified index: nothing to move
     with held(settings.layout.locks / "teaching-pseudonyms", _TURN_S, optional=True,
               mode=0o700):
         return repoint_cases(app.state.teaching, partial(indexed_uids, store),
