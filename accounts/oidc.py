@@ -103,13 +103,16 @@ class OidcProvider:
                                              lifespan=3600, timeout=int(self.config.timeout_s))
             return self._metadata
 
-    def start(self, redirect_uri: str) -> Authorization:
-        """The provider's sign-in URL with a fresh state, PKCE verifier and nonce."""
+    def start(self, redirect_uri: str, silent: bool = False) -> Authorization:
+        """The provider's sign-in URL with a fresh state, PKCE verifier and nonce. `silent`:
+        `prompt=none`, the provider answers at once, with a code while the person is signed in
+        there, else with an error (login_required, ...) instead of asking them."""
         endpoint = str(self.metadata()["authorization_endpoint"])
         verifier, nonce = secrets.token_urlsafe(48), secrets.token_urlsafe(16)
+        prompt = {"prompt": "none"} if silent else {}
         with self._client(redirect_uri) as client:
             url, state = client.create_authorization_url(endpoint, code_verifier=verifier,
-                                                         nonce=nonce)
+                                                         nonce=nonce, **prompt)
         return Authorization(url, state, verifier, nonce)
 
     def finish(self, code: str, redirect_uri: str, code_verifier: str,

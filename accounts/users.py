@@ -234,6 +234,9 @@ class Users:
                 row.last_sign_in = datetime.now(UTC)
             session.flush()
             principal = Principal(row.name, Role(row.role), Via.SESSION, row.id)
+        if change == "role":  # the sessions' cached role is the old one
+            with self._lock:
+                self._known.clear()
         if change and changed is not None:  # once committed: the trail writes on its own
             changed(principal.name, wanted, change)
         return principal

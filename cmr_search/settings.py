@@ -180,6 +180,11 @@ class Settings(BaseSettings):
                                          "begun at the identity provider ends the provider's "
                                          "session too (RP-Initiated Logout); false = this "
                                          "app's session only")
+    oidc_recheck_minutes: float = Field(default=60.0, ge=0, description="a browser session "
+                                        "begun at the identity provider goes back through the "
+                                        "provider's sign-in (silently while signed in there) "
+                                        "this often, so a role withdrawn or an account disabled "
+                                        "there ends here within this time; 0 = never")
     public_url: str | None = Field(default=None, pattern=r"^https?://", description="the URL "
                                    "people reach the app by, behind a reverse proxy (OIDC "
                                    "redirect and Origin checks); None = the request's own")

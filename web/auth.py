@@ -116,17 +116,44 @@ def _resolve(request: Request) -> Principal | None:
         if not header.lower().startswith("bearer "):
             raise SignInRequired("Authorization: use Bearer")
         return _bearer(request, header)
-    session = request.session
-    user_id, since = session.get("uid"), session.get("since", 0)
-    hours = request.app.state.settings.session_hours
-    if isinstance(user_id, int) and time.time() - float(since) < hours * 3600:
-        principal: Principal | None = request.app.state.users.principal(
-            user_id, Via.SESSION, float(since))
-        if principal is not None:
-            return principal
+    principal = _session_principal(request)
+    if principal is not None and not recheck_due(request):
+        return principal
     if request.app.state.open_access:
         return Principal("local", Role(request.app.state.settings.open_role), Via.OPEN)
     return None
+
+
+def _session_principal(request: Request) -> Principal | None:
+    """The account of the session's sign-in while the session lasts (SESSION_HOURS) and was not
+    ended since (signed out), whether or not it is due for the provider's re-check."""
+    session = request.session
+    user_id, since = session.get("uid"), session.get("since", 0)
+    hours = request.app.state.settings.session_hours
+    if not isinstance(user_id, int) or time.time() - float(since) >= hours * 3600:
+        return None
+    principal: Principal | None = request.app.state.users.principal(
+        user_id, Via.SESSION, float(since))
+    return principal
+
+
+def recheck_due(request: Request) -> bool:
+    """Whether the session was begun at the identity provider and the provider last vouched for
+    it (`checked`, epoch seconds; a session from before it was kept: its sign-in) longer than
+    OIDC_RECHECK_MINUTES ago: a role withdrawn or an account disabled there lived on here for
+    the whole session. Such a session acts for no one until the provider's sign-in, which
+    `web.signin` sends a page to, vouches for it again."""
+    session = request.session
+    minutes: float = request.app.state.settings.oidc_recheck_minutes
+    if session.get("via") != "oidc" or not minutes:
+        return False
+    checked = session.get("checked", session.get("since", 0))
+    return time.time() - float(checked) >= minutes * 60
+
+
+def awaiting_recheck(request: Request) -> bool:
+    """Whether the session would act for its account but for the provider's re-check."""
+    return recheck_due(request) and _session_principal(request) is not None
 
 
 def current(request: Request) -> Principal | None:

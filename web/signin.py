@@ -8,14 +8,16 @@ import logging
 import secrets
 import time
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from accounts import OidcError, OidcProvider, Principal
+from accounts import OidcError, OidcProvider, Principal, Via
 from cmr_search.locks import LockBusyError, held
 from db import THROTTLED, Action, EventId, EventType
 from web.auth import (
+    awaiting_recheck,
     client_address,
     failed_sign_in,
     provider_principal,
@@ -49,6 +51,12 @@ _PENDING_ROOM = 2400  # the hint and a pending sign-in's `next` together, in cha
 # the sign-in page's word to someone whose session at the identity provider may live on
 STILL_AT_PROVIDER = ("You are signed out of cmr-search, but may still be signed in at the "
                      "identity provider: close the browser before you leave this computer.")
+# the provider's answers to a silent sign-in (prompt=none) when it would have to ask the
+# person (OpenID Connect Core 3.1.2.6): their session there has ended
+_SILENT_REFUSALS = frozenset({"login_required", "interaction_required", "consent_required",
+                              "account_selection_required"})
+PROVIDER_ENDED = ("Your sign-in at the identity provider has ended: sign in again to go on "
+                  "using cmr-search.")
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require(None))])
 Next = Annotated[str, Query(max_length=2000)]
@@ -62,21 +70,29 @@ def local_path(target: str | None) -> str:
 
 
 def _signed_in(request: Request, principal: Principal, target: str, how: str,
-               kept: dict[str, Any] | None = None) -> Response:
+               kept: dict[str, Any] | None = None, **detail: Any) -> Response:
     request.session.clear()  # a new session: no fixation of one made before sign-in
     request.session.update({"uid": principal.user_id, "since": time.time(),
                             "csrf": secrets.token_urlsafe(24), **(kept or {})})
     request.state.principal = principal
     record(request, EventId.USER_AUTHENTICATION, Action.EXECUTE,
-           event_type=EventType.LOGIN, method=how)
+           event_type=EventType.LOGIN, method=how, **detail)
     return RedirectResponse(local_path(target), status_code=303)
 
 
-@router.get("/login", response_class=HTMLResponse)
+@router.get("/login", response_class=HTMLResponse, response_model=None)
 def login_form(request: Request, next: Next = "/", changed: bool = False,
-               still_at_provider: bool = False) -> HTMLResponse:
-    return render(request, "login.html", next=local_path(next), error=None,
-                  notice=STILL_AT_PROVIDER if still_at_provider else None,
+               still_at_provider: bool = False, ended: bool = False) -> Response:
+    target = local_path(next)
+    # a page whose provider session is due for its re-check (the app sends a page request
+    # that proves no one here) goes on through the provider's sign-in, which comes straight
+    # back while the person is signed in there; an htmx request (its XHR follows redirects,
+    # never to another site) is shown this page, as when a session expires
+    if request.app.state.oidc is not None and request.headers.get("HX-Request") != "true" \
+            and awaiting_recheck(request):
+        return RedirectResponse(f"/auth/oidc?next={quote(target)}", status_code=303)
+    notice = PROVIDER_ENDED if ended else STILL_AT_PROVIDER if still_at_provider else None
+    return render(request, "login.html", next=target, error=None, notice=notice,
                   oidc=request.app.state.oidc is not None, changed=changed)
 
 
@@ -150,8 +166,9 @@ def oidc_start(request: Request, next: Next = "/") -> Response:
     if provider is None:
         return render(request, "error.html", 404, title="Not found",
                       message="No identity provider is configured.")
+    silent = awaiting_recheck(request)  # a re-check: no page of the provider's shown
     try:
-        started = provider.start(redirect_uri(request))
+        started = provider.start(redirect_uri(request), silent)
     except OidcError as error:
         return render(request, "error.html", 502, title="Sign-in is not available",
                       message=str(error))
@@ -162,7 +179,7 @@ def oidc_start(request: Request, next: Next = "/") -> Response:
         request.session.pop("id_token", None)
     request.session["oidc"] = {"state": started.state, "verifier": started.code_verifier,
                                "nonce": started.nonce, "next": local_path(next),
-                               "at": int(time.time())}
+                               "at": int(time.time()), "silent": silent}
     return RedirectResponse(started.url, status_code=303)
 
 
@@ -186,9 +203,11 @@ def oidc_callback(request: Request, code: Annotated[str, Query(max_length=4000)]
     if provider is None:
         return render(request, "error.html", 404, title="Not found",
                       message="No identity provider is configured.")
-    fresh = isinstance(pending, dict) and time.time() - pending.get("at", 0) < 600
-    if not fresh or not secrets.compare_digest(
-            str(pending.get("state", "")), state) or not code:
+    fresh = isinstance(pending, dict) and time.time() - pending.get("at", 0) < 600 and \
+        secrets.compare_digest(str(pending.get("state", "")), state)
+    if fresh and pending.get("silent") and error in _SILENT_REFUSALS:
+        return _provider_session_ended(request, pending["next"], error)
+    if not fresh or not code:
         # OAuth's own error codes only: the query string is anyone's to write
         said = error if error in _OAUTH_ERRORS else "an error" if error else ""
         reason = f"the identity provider said {said}" if said else \
@@ -207,11 +226,30 @@ def oidc_callback(request: Request, code: Annotated[str, Query(max_length=4000)]
     if principal is None:
         why = provider_refusal(request, claims)
         failed_sign_in(request, str(claims.get("sub")), why.partition(";")[0], "oidc")
+        if pending.get("silent"):  # the session re-checked is over: no page bounces here again
+            request.session.clear()
         return render(request, "error.html", 403, title="No access",
                       message=f"{why[0].upper()}{why[1:]}.")
-    return _signed_in(request, principal, pending["next"], "oidc", {
-        "via": "oidc", "iss": provider.config.issuer,
-        "id_token": id_token if len(id_token) < HINT_MAX_CHARS else None})
+    kept = {"via": "oidc", "iss": provider.config.issuer, "checked": time.time(),
+            "id_token": id_token if len(id_token) < HINT_MAX_CHARS else None}
+    recheck = bool(pending.get("silent")) and request.session.get("uid") == principal.user_id
+    if recheck:  # the same session, vouched for again: its hours and its forms' CSRF token
+        kept |= {k: request.session[k] for k in ("since", "csrf") if k in request.session}
+    return _signed_in(request, principal, pending["next"], "oidc", kept,
+                      **({"recheck": True} if recheck else {}))
+
+
+def _provider_session_ended(request: Request, target: str, error: str) -> Response:
+    """A re-check the provider could not answer without asking the person (their session there
+    has ended): the session here ends too, and the sign-in page says why (it was "Sign-in
+    failed", an error of theirs)."""
+    user_id = request.session.get("uid")
+    account = request.app.state.users.principal(user_id, Via.SESSION) \
+        if isinstance(user_id, int) else None
+    failed_sign_in(request, account.name if account is not None else "-",
+                   f"identity provider re-check: the identity provider said {error}", "oidc")
+    request.session.clear()
+    return RedirectResponse(f"/login?ended=true&next={quote(target)}", status_code=303)
 
 
 @router.post("/logout")
