@@ -25,6 +25,10 @@ from dicognito.anonymizer import Anonymizer
 from pydicom.dataset import Dataset, FileMetaDataset
 
 from catalog import without_paths
+from indexer.given_names import ACCENTS as _ACCENTS
+from indexer.given_names import LOWER as _LOWER
+from indexer.given_names import UPPER as _UPPER
+from indexer.given_names import scrub_given_names
 from reader.headers import StudyInfo
 from reader.reports import StudyReport
 from reader.scan import Study
@@ -71,7 +75,6 @@ _BASE = _latin_bases()
 # each plain letter with every accented form of it, as the body of a character class
 _SAME = {c: c + c.upper() + "".join(k for k, v in _BASE.items() if v.lower() == c)
          for c in "abcdefghijklmnopqrstuvwxyz"}
-_ACCENTS = r"\u0300-\u036f"  # combining: a decomposed (NFD) accent follows its letter
 _MARKS = f"[{_ACCENTS}]*"
 _UMLAUTS = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}
 
@@ -138,16 +141,6 @@ _ABBREVIATION = ("DCM|HCM|ARVC|LBBB|RBBB|LGE|CMR|MRI|CT|ECG|LV|RV|MI|CAD|AF|HF|H
                  "LVEF|RVEF|TTE|TOE|ECV|SCD")
 
 
-def _letters(*categories: str) -> str:
-    """The Latin, Greek and Cyrillic letters of Unicode `categories` as a character class
-    body: the stdlib `re` has no \\p{Lu}, and [A-Z] missed "Zoë" and "Müller"."""
-    blocks = ((0x41, 0x250), (0x370, 0x530), (0x1E00, 0x2000))
-    return "".join(chr(c) for start, end in blocks for c in range(start, end)
-                   if unicodedata.category(chr(c)) in categories)
-
-
-_UPPER = _letters("Lu", "Lt")
-_LOWER = _letters("Ll") + _ACCENTS  # a decomposed accent is part of its word
 _NAME = rf"[{_UPPER}][{_UPPER}{_LOWER}'’-]+"
 # forms of address (English, German, French, Spanish, Italian, Dutch); the short ones only
 # with their full stop and never after a number ("6 Fr. sheath", "24 Hr. Holter"), "M." not
@@ -256,12 +249,12 @@ _FREE_TEXT: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
 
 def scrub_free_text(text: str) -> str:
     """Free text without what commonly identifies anyone in it (e-mail addresses, full dates,
-    phones, long numbers and codes, titled or "patient" names): a report sentence may name
-    another patient, a doctor, a prior study's date. Rules find what they describe only: text
-    that leaves the archive is still read before it is shared."""
+    phones, long numbers and codes, titled or "patient" names, a given name and its surname):
+    a report sentence may name another patient, a doctor, a prior study's date. Rules find
+    what they describe only: text that leaves the archive is still read before it is shared."""
     for pattern, label in _FREE_TEXT:
         text = pattern.sub(label, text)
-    return text
+    return scrub_given_names(text)
 
 
 def _age(patient_age: str) -> str:

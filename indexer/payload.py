@@ -16,7 +16,7 @@ from typing import Any
 from catalog import ReportStatus, StudyPayload
 from cmr_search import vocab
 from cmrclip.clips import StudyClips
-from indexer import deidentify
+from indexer import deidentify, given_names
 from indexer.deidentify import scrub_free_text
 from indexer.records import EmbeddingRecord, RecordStore
 from reader import labeler, sides
@@ -97,8 +97,9 @@ def report_version() -> str:
     de-identified index's reports went through. Reports an earlier version read are read
     again (`relabel_stale`), not kept as they were until a `--rebuild`."""
     h = hashlib.sha256()
-    for module in (labeler, sides, vocab, deidentify):
+    for module in (labeler, sides, vocab, deidentify, given_names):
         h.update(Path(inspect.getfile(module)).read_bytes())
+    h.update(given_names.gazetteer_version().encode())  # its names are faker's data
     return h.hexdigest()[:12]
 
 
