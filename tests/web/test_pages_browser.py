@@ -213,3 +213,91 @@ def test_contours_toggle_over_the_playing_cine(measured_server: str) -> None:
         player.locator("input.show-contours").uncheck()
         expect(overlay).to_be_hidden()
         browser.close()
+
+
+# WCAG 2.5.8 Target size (Minimum): each pointer target's box, the 24 px circle round its
+# centre, and whether it may lean on the space round it. A checkbox's or radio's label is its
+# target (a click on the words toggles it); a link inside a line of words is exempt.
+TARGETS_JS = """() => {
+  const shown = (el) => {
+    if (el.closest("[hidden], .sr-only") || getComputedStyle(el).visibility === "hidden")
+      return false;
+    const closed = el.closest("details:not([open])");
+    if (closed && !(el.tagName === "SUMMARY" && el.parentElement === closed)) return false;
+    const r = el.getBoundingClientRect();
+    return r.width > 1 && r.height > 1 && r.right > 0;
+  };
+  const inSentence = (el) => {
+    if (el.tagName !== "A" || getComputedStyle(el).display !== "inline") return false;
+    let block = el.parentElement;
+    while (getComputedStyle(block).display === "inline") block = block.parentElement;
+    const walk = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+    let words = "";
+    for (let n = walk.nextNode(); n; n = walk.nextNode())
+      if (!n.parentElement.closest("a, button, .sr-only")) words += n.textContent;
+    return /[A-Za-z0-9]{2,}/.test(words);
+  };
+  const all = [...document.querySelectorAll(
+    "a[href], button, input:not([type=hidden]), select, textarea, summary")].filter(shown);
+  const targets = all.map((el) => {
+    const toggle = el.type === "checkbox" || el.type === "radio";
+    const r = ((toggle && el.closest("label")) || el).getBoundingClientRect();
+    const name = (el.getAttribute("aria-label") || el.textContent || el.value || "").trim();
+    return {el, what: `${el.tagName.toLowerCase()}.${el.className || el.type || ""} "${name}"`,
+            x: r.left, y: r.top + scrollY, w: r.width, h: r.height,
+            inline: inSentence(el), control: el.tagName !== "A"};
+  });
+  const small = (t) => t.w < 23.95 || t.h < 23.95;
+  const gap = (x, y, t) => Math.hypot(Math.max(t.x - x, 0, x - t.x - t.w),
+                                      Math.max(t.y - y, 0, y - t.y - t.h));
+  return targets.map((t) => {
+    const x = t.x + t.w / 2, y = t.y + t.h / 2;
+    const crowds = small(t) && !t.inline ? targets.find((o) => o !== t
+      && !o.el.contains(t.el) && !t.el.contains(o.el)
+      && (gap(x, y, o) < 11.99 || (small(o) && !o.inline
+          && Math.hypot(x - o.x - o.w / 2, y - o.y - o.h / 2) < 23.99))) : undefined;
+    return {what: t.what.slice(0, 60), w: Math.round(t.w * 10) / 10,
+            h: Math.round(t.h * 10) / 10, control: t.control,
+            crowds: crowds ? crowds.what.slice(0, 60) : null};
+  });
+}"""
+
+
+def _targets(page: Any) -> list[dict[str, Any]]:
+    return list(page.evaluate(TARGETS_JS))
+
+
+def test_pointer_targets_are_24_px_or_spaced_apart(measured_server: str) -> None:
+    """WCAG 2.2 2.5.8: every target at least 24 × 24 px, or alone in a 24 px circle; the
+    facet checkboxes were 22 px rows stacked edge to edge. Controls (buttons, selects,
+    summaries, checkbox and radio labels) are 24 px by their own box, not by luck of the
+    layout: the player's Pause and speed, "More measurements", "sign out", the "/" switch."""
+    from playwright.sync_api import expect, sync_playwright
+
+    seen: dict[str, list[dict[str, Any]]] = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+        page.goto(f"{measured_server}/?q=LV&all=1")
+        page.locator("details.facet-more").evaluate("d => { d.open = true; }")
+        seen["search"] = _targets(page)
+        page.goto(f"{measured_server}/study/5.1")
+        expect(page.locator("figure.player .controls")).to_be_visible()
+        seen["study"] = _targets(page)
+        page.fill("input[name=new_name]", "Small targets")
+        page.click("section.teach button[type=submit]")
+        page.wait_for_url("**/teaching/*")
+        page.locator("li.card details").first.evaluate("d => { d.open = true; }")
+        seen["teaching file"] = _targets(page)
+        browser.close()
+    for name, targets in seen.items():
+        assert len(targets) > 10, f"{name}: targets not found"
+    crowded = [f"{name}: {t['what']} {t['w']}x{t['h']}, near {t['crowds']}"
+               for name, ts in seen.items() for t in ts if t["crowds"]]
+    assert not crowded, "\n".join(crowded)
+    small = [f"{name}: {t['what']} {t['w']}x{t['h']}" for name, ts in seen.items() for t in ts
+             if t["control"] and (t["w"] < 24 or t["h"] < 24)]
+    assert not small, "\n".join(small)
+    kinds = {t["what"].split(" ")[0] for ts in seen.values() for t in ts}
+    assert {"button.play", "select.speed", "input.show-contours", "summary.",
+            "input.shortcut-setting", "button.link"} <= kinds, kinds
