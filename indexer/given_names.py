@@ -3,17 +3,22 @@ John Smith", "the study of Quinn Rossi", "seen by Anna Müller"), each replaced 
 
 The given and family names are faker's person data for the locales a European or American
 hospital's patients and staff come from (`LOCALES`), loaded once, when first needed. Report
-text is full of capitalised words, so a given name that is also an English or a report word
-("May represent", "Mark the LV", "Max Wall", "Grace Period") counts only before a known family
-name that is no word ("Mark Smith", not "Mark Brown"), a surname is never a report word nor an
-eponym ("Bruce Protocol", "Emery Dreifuss"), and a name in capitals ("JOHN SMITH", never "MARK
-SMITH") is a given name that is no word and a known family name: headings are in capitals.
+text is full of capitalised words ("Glenn Anastomosis Patent", "Del Nido Cardioplegia Used"),
+so a surname is a known family name; it may be any other only after a word that names a
+person ("reviewed by Paul Leeson", "discussed with Quinn Zybrowski", "[name] and ..."). A given
+name that is also an English or a report word ("May represent", "Mark the LV", "Max Wall",
+"Post Ross Autograft") counts only before a known family name that is no word ("Mark Smith",
+not "Mark Brown"); a surname is never a report word nor an eponym ("Bruce Protocol", "Emery
+Dreifuss", "Romano-Ward"); a name before a term ("George Eliot Hospital", "Per Petersen
+Criteria", "Cornelia de Lange syndrome") or after a hospital's word ("Hôpital Louis Pradel")
+is a term's; and a name in capitals ("JOHN SMITH", never "MARK SMITH") is a given name that is
+no word and a known family name: headings are in capitals.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
-import importlib.metadata
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -35,30 +40,41 @@ def _letters(*categories: str) -> str:
 UPPER = _letters("Lu", "Lt")
 LOWER = _letters("Ll") + ACCENTS  # a decomposed accent is part of its word
 
-# Western and the commonest other patients' and staff's names (Japanese and Chinese romanised)
+# Western and the commonest other patients' and staff's names, in Latin letters (Japanese and
+# Chinese romanised; Nigerian, Ghanaian, Kenyan, Pakistani, Algerian, Irish, Vietnamese,
+# Indonesian): faker's Arabic, Persian and Korean names are in their own scripts
 LOCALES = ("en_US", "en_GB", "en_IE", "en_NZ", "en_IN", "de_DE", "de_AT", "de_CH", "fr_FR",
            "fr_CH", "it_IT", "es_ES", "es_MX", "pt_PT", "pt_BR", "nl_NL", "nl_BE", "pl_PL",
            "cs_CZ", "sk_SK", "hr_HR", "hu_HU", "ro_RO", "sv_SE", "da_DK", "no_NO", "fi_FI",
-           "tr_TR", "ja_JP", "zh_CN")
+           "tr_TR", "ja_JP", "zh_CN", "en_NG", "yo_NG", "ig_NG", "ha_NG", "tw_GH", "en_KE",
+           "en_PK", "fr_DZ", "ga_IE", "vi_VN", "id_ID")
 _GIVEN_LISTS = ("first_names", "first_names_male", "first_names_female",
                 "first_names_nonbinary", "first_romanized_names")
 _FAMILY_LISTS = ("last_names", "last_romanized_names")
+# given names of two letters that are no word (faker's lists hold them with one-letter initials)
+_SHORT_GIVEN = frozenset({"Al", "Ed", "Jo", "Bo"})
 # given names that are English or report words faker's English word lists lack: alone, at the
-# head of a sentence or a heading, they are no name
+# head of a sentence or a heading, they are no name ("Ross procedure", "Glenn shunt", "Kent
+# bundle", "Todd paresis", "Per protocol", "Del Nido")
 _WORDS = """
 abbey amber angel april archer art august aura aurora autumn beau bent bill bitten bonnie
 brandy brit brooke canal carina carol chase constance coral cord corona crystal daisy dale
-dawn destiny dick dolores don drew earl eden edit faith fleur forum frank gene german gil
-glen grace greet grit gunner gust guy hardy harmony harsh hazel heather holly hope hunter
-india iris ivy jack jade jasmine jet joy june lance lane lies lily lone lore major mare
+dawn del destiny dick dolores don drew earl eden edit faith fleur forum frank gene german gil
+glen glenn grace greet grit gunner gust guy hardy harmony harsh hazel heather holly hope hunter
+india iris ivy jack jade jasmine jet joy june kent lance lane lies lily lone lore major mare
 marine mark mart mason max maxi may melody mentor meta mile min misty norma nova olive page
-pastor peer penny pier poppy randy raven ray rich rob robin roman rose ruby rune saga said
-sandy server skye sol sole sonny sunny sys tan ties toy trinity urban van verde viking
-violet wade ward will willow wolf
+pastor peer penny per pier poppy post randy raven ray rich rob robin roman rose ross ruby rune
+saga said sandy server skye sol sole sonny sunny sys tan ties todd toy trinity urban van verde
+viking violet wade ward will willow wolf
 """
 # and the verbs faker's English words lack ("Anna Is Well")
 _VERBS = ("is", "are", "was", "were", "has", "had", "have", "been", "being", "shall")
-# what a name-like word before it makes a term, not a name: an eponym, a report word
+# words in faker's family names that are no one's surname in a report ("Anna Were Seen")
+_NO_SURNAMES = frozenset({*_VERBS, "the", "too", "each", "more", "put", "die", "lie", "said",
+                          "seven", "case", "date", "comment", "doctor", "list", "way", "room",
+                          "clear", "real", "read", "mad", "nail", "carry", "marry", "fee",
+                          "mate", "parent", "story", "plaza", "street", "company"})
+# eponyms, contrast agents and scanners: never a given name nor a surname
 _TERMS = """
 fabry anderson-fabry takotsubo tako-tsubo brugada ebstein marfan noonan danon pompe barth
 holter doppler simpson bruce wolff parkinson fallot fontan senning rastelli norwood konno
@@ -68,17 +84,45 @@ carpentier killip lown stokes cheyne flint steell coombs osler janeway quincke d
 corrigan framingham agatston bazett fridericia sokolow einthoven goldberger valsalva
 trendelenburg seldinger judkins amplatz bernoulli gorlin teichholz gadovist dotarem magnevist
 multihance prohance clariscan siemens philips toshiba canon hitachi magnetom signa aera avanto
-skyra vida achieva ingenia optima sapien evolut
+skyra vida achieva ingenia optima sapien evolut nido jervell lenegre stansel damus mobitz
+wenckebach heart tesla
+"""
+# what a name before it makes a term's: a kind of thing, a procedure's or a place's word
+# ("Glenn Anastomosis", "Per Petersen Criteria", "William Harvey Hospital"); never a name
+_NOUNS = """
 disease syndrome anomaly protocol method procedure operation shunt criteria score
 classification phenomenon sign murmur test index circulation repair valve device catheter
 monitor medical hospital clinic centre center infirmary institute university foundation trust
-heart tesla type class grade stage effect law equation formula rule technique sequence
-sequences complex aneurysm ataxia dystrophy cardiomyopathy endocarditis angina arteritis
-expression mutation variant positive negative network node bundle fibres fibers ring triangle
+type class grade stage effect law equation formula rule technique sequence sequences complex
+aneurysm ataxia dystrophy cardiomyopathy endocarditis angina arteritis expression mutation
+variant positive negative network node bundle fibres fibers ring triangle autograft homograft
+anastomosis cardioplegia pathway paralysis paresis channelopathy baffle conduit fenestration
+septostomy myectomy stitch manoeuvre maneuver crunch triad hernia calculator unit dental
+cardiac research memorial children wing lodge laboratory hospice
+building suite theatre krankenhaus klinikum klinik hôpital hopital ospedale
+policlinico clinica clínica clinique ziekenhuis sjukhus sygehus sykehus szpital nemocnice
 """
-# names of people that are eponyms whole ("Austin Flint murmur", "Romano Ward syndrome")
+# a report word that is also a family name: the last word of a name only where it is the
+# surname ("Anna Ward"; "Sandra Fox Ward" is a ward)
+_NAME_NOUNS = ("ward",)
+# the word before a name that makes it a place's ("Hôpital Louis Pradel", "Hospital Juan
+# Ramón Jiménez")
+_PLACES = frozenset({"hospital", "hôpital", "hopital", "hospitalet", "ospedale", "policlinico",
+                     "klinikum", "krankenhaus", "klinik", "clinic", "clinique", "clínica",
+                     "clinica", "centre", "center", "institute", "institut", "instituto",
+                     "istituto", "infirmary", "ziekenhuis", "szpital", "nemocnice", "sjukhus",
+                     "university", "universität", "universitätsklinikum", "ward", "unit"})
+# names of people that are eponyms whole ("Austin Flint murmur", "Romano-Ward syndrome")
 _EPONYMS = frozenset({"austin flint", "graham steell", "carey coombs", "will rogers",
-                      "romano ward", "pierre robin"})
+                      "romano ward", "pierre robin", "cornelia de lange", "tirone david",
+                      "louis bar", "holt oram", "hamman rich", "jervell lange nielsen",
+                      "bland white garland", "adams stokes", "lev lenegre"})
+# what names a person next: "reviewed by", "discussed with", "cc", "[name] and"
+_CUE = re.compile(r"(?i:\b(?:discussed|reviewed|reported|dictated|verified|authori[sz]ed|"
+                  r"supervised|seen|referred|signed|agreed|checked|approved|typed|copied|"
+                  r"transcribed|examined|sent|spoke|spoken|informed)[^\S\n]+(?:with|by|to)"
+                  r"|\bcc|\[name\][^\S\n]*(?:,|and|&|/))[^\S\n]*:?[^\S\n]*$")
+_AFTER_NAME = re.compile(r"[^\S\n]*(?:,|and|&|/)[^\S\n]*", re.I)
 _GIVEN = rf"[{UPPER}][{LOWER}]+(?:-[{UPPER}][{LOWER}]+)?|[{UPPER}]{{2,}}(?:-[{UPPER}]{{2,}})?"
 # "Smith", "O'Brien", "McDonald", "DiCaprio", "Smith-Jones", "SMITH", "O'BRIEN"
 _PIECE = (rf"(?:[{UPPER}]['’]|[{UPPER}][{LOWER}]{{1,2}}(?=[{UPPER}]))?[{UPPER}][{LOWER}]+"
@@ -86,18 +130,17 @@ _PIECE = (rf"(?:[{UPPER}]['’]|[{UPPER}][{LOWER}]{{1,2}}(?=[{UPPER}]))?[{UPPER}
 _PARTICLE = (r"(?:(?:van|von|de|der|den|du|di|da|del|della|dos|das|le|la|ten|ter|zu)"
              r"[^\S\n]+)*")  # "Anna van der Berg", "Maria da Silva"
 _SURNAME = rf"{_PARTICLE}(?:{_PIECE})(?:-(?:{_PIECE}))*"
-_END = r"(?=['’]s\b|[^\w'’-]|$)"  # a whole word, or a possessive ("John Smith's study")
+# a whole word, or a possessive ("John Smith's study", "Sarah Jones' study")
+_END = r"(?=['’]s\b|['’](?!\w)|[^\w'’-]|$)"
 # a capitalised word, an initial maybe, one or two more words; on one line: a heading above
-# a sentence is no name
+# a sentence is no name. Or an initial and a surname after a word that names a person
+# ("discussed with J. Smith"): "E. coli", "S. Aureus" and "Type A. Baker's cyst" are no name
 _CANDIDATE = re.compile(
-    rf"(?<![\w'’-])(?P<given>{_GIVEN})(?:[^\S\n]+[{UPPER}]\.)?[^\S\n]+(?P<first>{_SURNAME}){_END}"
-    rf"(?:[^\S\n]+(?P<second>{_SURNAME}){_END})?")
-
-
-def gazetteer_version() -> str:
-    """The name lists' source and its version: another faker may find other names, so the
-    reports a de-identified index scrubbed with this one are read again."""
-    return f"faker {importlib.metadata.version('faker')} {' '.join(LOCALES)}"
+    rf"(?<![\w'’-])(?:(?P<given>{_GIVEN})(?:[^\S\n]+[{UPPER}]\.)?|(?P<initial>[{UPPER}])\.)"
+    rf"[^\S\n]+(?P<first>{_SURNAME}){_END}(?:[^\S\n]+(?P<second>{_SURNAME}){_END})?")
+# the word after a name ("Hospital", "Children's"), and the one before it
+_NEXT = re.compile(rf"(?:['’]s?)?[^\S\n]+(?P<word>[{UPPER}{LOWER}][{LOWER}{UPPER}'’-]*)")
+_BEFORE = re.compile(rf"(?P<word>[{UPPER}{LOWER}]+)[^\S\n]+$")
 
 
 def _provider(module: str) -> object:
@@ -105,7 +148,7 @@ def _provider(module: str) -> object:
 
 
 def _entries(lists: Iterable[str]) -> set[str]:
-    """The names in faker's person `lists` of every locale, three letters or more, one word
+    """The names in faker's person `lists` of every locale, two letters or more, one word
     each: "Jean-Luc", "O'Brien", and "Maria" and "Silva" of "Ana Maria", "da Silva" (faker
     holds some as weights by name, some with initials: "Hans-J.")."""
     one = re.compile(rf"(?:[{UPPER}]['’])?[{UPPER}][{LOWER}]+(?:-[{UPPER}][{LOWER}]+)*")
@@ -114,19 +157,22 @@ def _entries(lists: Iterable[str]) -> set[str]:
         provider = _provider(f"faker.providers.person.{locale}")
         for attribute in lists:
             found.update(w for n in getattr(provider, attribute, ()) for w in str(n).split())
-    return {unicodedata.normalize("NFC", n) for n in found if one.fullmatch(n) and len(n) >= 3}
+    return {unicodedata.normalize("NFC", n) for n in found if one.fullmatch(n)}
 
 
 @cache
 def given_names() -> frozenset[str]:
-    """Given names ("John", "Anna", "Jean-Luc", "Hiroshi") as written, three letters or more."""
-    return frozenset(_entries(_GIVEN_LISTS))
+    """Given names ("John", "Anna", "Jean-Luc", "Hiroshi") as written, three letters or more,
+    and the few of two that are no word ("Jo", "Al")."""
+    return frozenset(n for n in _entries(_GIVEN_LISTS) if len(n) >= 3) | _SHORT_GIVEN
 
 
 @cache
 def family_names() -> frozenset[str]:
-    """Family names ("Smith", "Müller", "Rossi", "Tanaka"), in lower case."""
-    return frozenset(n.lower() for n in _entries(_FAMILY_LISTS))
+    """Family names ("Smith", "Müller", "Rossi", "Tanaka", "Okafor"), in lower case, three
+    letters or more."""
+    found = {n.lower() for n in _entries(_FAMILY_LISTS) if len(n) >= 3}
+    return frozenset(found - _NO_SURNAMES)
 
 
 @cache
@@ -143,60 +189,107 @@ def words() -> frozenset[str]:
 
 @cache
 def terms() -> frozenset[str]:
-    """Eponyms and report words, the clinical vocabulary's among them ("Max Wall"): the word
-    before one is part of a term, not a given name."""
+    """Eponyms and report words, the clinical vocabulary's among them ("Max Wall"): never a
+    given name nor a surname."""
     clinical = {part for enum in (vocab.Finding, vocab.Diagnosis, vocab.Severity, vocab.View,
                                   vocab.AnatomyLabel, vocab.Structure, vocab.Measure)
                 for member in enum for part in member.name.lower().split("_")}
-    return frozenset(_TERMS.split()) | clinical
+    return frozenset(_TERMS.split()) | frozenset(_NOUNS.split()) | clinical
+
+
+@cache
+def gazetteer_version() -> str:
+    """A digest of what the scrubber knows (the given and family names, the words, the terms,
+    the eponyms): a faker whose lists are another's makes a de-identified index read its
+    reports again; one that only bumped its version does not."""
+    h = hashlib.sha256()
+    for entries in (given_names(), family_names(), words(), terms(), _EPONYMS, _PLACES,
+                    _NAME_NOUNS):
+        h.update("\n".join(sorted(entries)).encode() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def _plain(text: str) -> str:
+    """Lower case, NFC, a hyphen or space run as one space: "Romano-Ward" is "romano ward"."""
+    return " ".join(re.split(r"[\s-]+", unicodedata.normalize("NFC", text).lower()))
 
 
 def _is_given(word: str) -> bool:
     """A given name as a report writes one: "John", "Jean-Luc", "JOHN", not "MARK" (capitals
-    hold headings) nor an eponym."""
+    hold headings), "AL", nor an eponym ("Romano-Ward")."""
     plain = unicodedata.normalize("NFC", word)
     plain = plain.title() if plain.isupper() else plain
     if plain.lower() in terms() or (word.isupper() and plain.lower() in words()):
+        return False
+    if _plain(plain) in _EPONYMS or (len(plain) < 3 and word.isupper()):
         return False
     names = given_names()
     return plain in names or all(part in names for part in plain.split("-"))
 
 
-def _is_surname(given: str, word: str) -> bool:
-    """Whether `word`, after the given name `given`, is a family name; never a term. After a
-    given name that is a word, and in capitals, a known family name that is no word ("Mark
-    Smith", "JOHN SMITH"); else a known one ("Anna Long") or any that is no word ("Quinn
-    Zybrowski")."""
+def _is_surname(given: str, word: str, cued: bool) -> bool:
+    """Whether `word`, after the given name `given` (or an initial), is a family name; never a
+    term. After a given name that is a word, an initial, and in capitals, a known family name
+    that is no word ("Mark Smith", "J. Smith", "JOHN SMITH"); else a known one ("Anna Long"),
+    or after a word that names a person, any that is no word ("reviewed by Paul Leeson")."""
     plain = unicodedata.normalize("NFC", word).split()[-1].lower()  # "van der [Berg]"
     parts = (plain, *plain.replace("’", "'").split("-"))
-    if any(p in terms() for p in parts) or f"{given} {plain}".lower() in _EPONYMS:
+    if any(p in terms() for p in parts) or _plain(f"{given} {word}") in _EPONYMS:
         return False
     known = plain in family_names() or all(p in family_names() for p in parts[1:])
-    if word.isupper() or given.lower() in words():  # "JOHN SMITH", "Mark Smith"
+    if word.isupper() or len(given) < 2 or given.lower() in words():
         return known and not any(p in words() for p in parts)
-    return known or not any(p in words() for p in parts)
+    return known or (cued and not any(p in words() for p in parts))
 
 
-def _name_end(match: re.Match[str]) -> int | None:
+def _in_a_term(text: str, match: re.Match[str], end: int, since: int) -> int | None:
+    """Where the term a name belongs to ends, or None where it is a name: a report word
+    follows ("George Eliot Hospital", "Cornelia de Lange syndrome", "Alder Hey Children's"),
+    or a hospital's word not in a name found before (from `since`) comes before it ("Hôpital
+    Louis Pradel")."""
+    after = _NEXT.match(text, end)
+    if after:
+        word = re.sub(r"['’]s?$", "", unicodedata.normalize("NFC", after.group("word")))
+        nouns = {*_NOUNS.split(), *_NAME_NOUNS}
+        if word.lower() in nouns or (word[0].isupper() and word.lower() in terms()):
+            return after.end()  # "Sandra Fox Ward": none of it begins a name
+    before = _BEFORE.search(text, max(0, since, match.start() - 40), match.start())
+    return end if before and _plain(before.group("word")) in _PLACES else None
+
+
+def _name_end(text: str, match: re.Match[str], cued: bool) -> int | None:
     """Where the name a candidate starts ends, or None where it is no name."""
-    given = match.group("given")
-    if not _is_given(given) or not _is_surname(given, match.group("first")):
+    given = match.group("given") or match.group("initial")
+    if match.group("initial") and not cued:
+        return None
+    if match.group("given") and not _is_given(given):
+        return None
+    if not _is_surname(given, match.group("first"), cued):
         return None
     second = match.group("second")
-    return match.end("second") if second and _is_surname(given, second) else match.end("first")
+    if second and _is_surname(given, second, cued) and _plain(second) not in _NAME_NOUNS:
+        return match.end("second")
+    return match.end("first")
 
 
 def scrub_given_names(text: str) -> str:
     """`text` with each given name and its surname ("Quinn Rossi", "Jean-Luc Picard", "Sean
-    O'Brien", "Anna van der Berg") replaced by [name]."""
-    out, pos = [], 0
+    O'Brien", "Anna van der Berg", "J. Smith" after "discussed with") replaced by [name]."""
+    out, pos, last = [], 0, 0
     while match := _CANDIDATE.search(text, pos):
-        end = _name_end(match)
+        cued = bool(_CUE.search(text, max(0, match.start() - 40), match.start())) or (
+            last > 0 and bool(_AFTER_NAME.fullmatch(text, last, match.start())))
+        end = _name_end(text, match, cued)
+        term_end = None if end is None else _in_a_term(text, match, end, last)
+        if term_end is not None:
+            out.append(text[pos:term_end])
+            pos = term_end
+            continue
         if end is None:  # the next word may begin a name: "Compared With Quinn Rossi"
             out.append(text[pos:match.start("first")])
             pos = match.start("first")
             continue
         out.append(f"{text[pos:match.start()]}[name]")
-        pos = end
+        pos = last = end
     out.append(text[pos:])
     return "".join(out)

@@ -95,11 +95,13 @@ def patient_key(patient_id: str, study_instance_uid: str, secret: str) -> str:
 def report_version() -> str:
     """A digest of the code that reads a stored report: the labeler, and the scrubber a
     de-identified index's reports went through. Reports an earlier version read are read
-    again (`relabel_stale`), not kept as they were until a `--rebuild`."""
+    again (`relabel_stale`), not kept as they were until a `--rebuild`: the names the
+    scrubber knows come from faker's data, so their digest is part of it, not faker's version
+    (an upgrade that keeps the lists re-reads nothing)."""
     h = hashlib.sha256()
     for module in (labeler, sides, vocab, deidentify, given_names):
         h.update(Path(inspect.getfile(module)).read_bytes())
-    h.update(given_names.gazetteer_version().encode())  # its names are faker's data
+    h.update(given_names.gazetteer_version().encode())
     return h.hexdigest()[:12]
 
 

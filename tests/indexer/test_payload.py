@@ -70,6 +70,21 @@ def test_a_de_identified_report_is_scrubbed_by_the_new_rules_when_read_again(
     assert kept.payload.report == text and kept.payload.report_version == report_version()
 
 
+def test_a_faker_upgrade_that_keeps_its_names_reads_no_report_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report version held faker's version string: each upgrade re-read every report."""
+    from indexer import given_names
+    from indexer.payload import report_version
+
+    version = report_version()
+    monkeypatch.setattr("importlib.metadata.version", lambda name: "999.0")
+    assert report_version.__wrapped__() == version
+    more = given_names.family_names() | {"zyxwv"}
+    monkeypatch.setattr(given_names, "family_names", lambda: more)
+    monkeypatch.setattr(given_names, "gazetteer_version", given_names.gazetteer_version.__wrapped__)
+    assert report_version.__wrapped__() != version
+
+
 def test_a_report_that_cannot_be_read_again_keeps_its_labels(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
