@@ -180,11 +180,12 @@ class Settings(BaseSettings):
                                          "begun at the identity provider ends the provider's "
                                          "session too (RP-Initiated Logout); false = this "
                                          "app's session only")
-    oidc_recheck_minutes: float = Field(default=60.0, ge=0, description="a browser session "
+    oidc_recheck_minutes: float = Field(default=60.0, description="a browser session "
                                         "begun at the identity provider goes back through the "
                                         "provider's sign-in (silently while signed in there) "
                                         "this often, so a role withdrawn or an account disabled "
-                                        "there ends here within this time; 0 = never")
+                                        "there ends here within this time (10 minutes more for "
+                                        "forms and API calls); 0 = never, else at least 1")
     public_url: str | None = Field(default=None, pattern=r"^https?://", description="the URL "
                                    "people reach the app by, behind a reverse proxy (OIDC "
                                    "redirect and Origin checks); None = the request's own")
@@ -244,6 +245,15 @@ class Settings(BaseSettings):
         if isinstance(value, str) and value.strip().lower() in ("", "none"):
             return None
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("oidc_recheck_minutes")
+    @classmethod
+    def _recheck_a_minute(cls, value: float) -> float:
+        """A page sent round the provider came back due again when the interval was shorter
+        than the round trip (0.001), and went round for ever."""
+        if value != 0 and not value >= 1:
+            raise ValueError(f"{value}: 0 (never) or at least 1 minute")
+        return value
 
     @field_validator("log_level")
     @classmethod

@@ -35,6 +35,12 @@ from accounts import (
 from db import Action, AuditEvent, EventId, EventType, Outcome
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# a session due for the provider's re-check still serves, this long after the interval, the
+# requests that cannot go round the provider's sign-in (forms, uploads, htmx, the API, /media):
+# one sent just after the interval was refused and the person's typed work lost, hourly; a
+# page opened meanwhile goes round and renews the session, so this bounds only how long a
+# withdrawn role lives on for a page left open (seconds)
+RECHECK_GRACE_S = 600
 
 
 class SignInRequired(Exception):  # noqa: N818  (a signal, handled into 401 / a redirect)
@@ -117,8 +123,8 @@ def _resolve(request: Request) -> Principal | None:
             raise SignInRequired("Authorization: use Bearer")
         return _bearer(request, header)
     principal = _session_principal(request)
-    if principal is not None and not recheck_due(request):
-        return principal
+    if principal is not None:  # due for its re-check: no one (open access does not stand in)
+        return None if recheck_due(request) else principal
     if request.app.state.open_access:
         return Principal("local", Role(request.app.state.settings.open_role), Via.OPEN)
     return None
@@ -140,20 +146,35 @@ def _session_principal(request: Request) -> Principal | None:
 def recheck_due(request: Request) -> bool:
     """Whether the session was begun at the identity provider and the provider last vouched for
     it (`checked`, epoch seconds; a session from before it was kept: its sign-in) longer than
-    OIDC_RECHECK_MINUTES ago: a role withdrawn or an account disabled there lived on here for
-    the whole session. Such a session acts for no one until the provider's sign-in, which
-    `web.signin` sends a page to, vouches for it again."""
+    OIDC_RECHECK_MINUTES ago (RECHECK_GRACE_S more for a request that cannot go round): a role
+    withdrawn or an account disabled there lived on here for the whole session. Such a session
+    acts for no one until the provider's sign-in, which `web.signin` sends a page to, vouches
+    for it again."""
     session = request.session
     minutes: float = request.app.state.settings.oidc_recheck_minutes
     if session.get("via") != "oidc" or not minutes:
         return False
     checked = session.get("checked", session.get("since", 0))
-    return time.time() - float(checked) >= minutes * 60
+    late_s = time.time() - float(checked) - minutes * 60
+    return late_s >= (0 if _goes_round(request) else RECHECK_GRACE_S)
+
+
+def _goes_round(request: Request) -> bool:
+    """Whether the request is a browser's page GET, which can go round the provider's sign-in
+    and come back: not a form or an upload (its body would be lost), an htmx request (its XHR
+    follows no redirect to another site), an API call or a page's images (/media)."""
+    return request.method in ("GET", "HEAD") and request.headers.get("HX-Request") != "true" \
+        and not request.url.path.startswith(("/api/", "/media/"))
+
+
+def due_account(request: Request) -> Principal | None:
+    """The session's account while only the provider's re-check keeps it from acting for it."""
+    return _session_principal(request) if recheck_due(request) else None
 
 
 def awaiting_recheck(request: Request) -> bool:
     """Whether the session would act for its account but for the provider's re-check."""
-    return recheck_due(request) and _session_principal(request) is not None
+    return due_account(request) is not None
 
 
 def current(request: Request) -> Principal | None:

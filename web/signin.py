@@ -19,6 +19,8 @@ from db import THROTTLED, Action, EventId, EventType
 from web.auth import (
     awaiting_recheck,
     client_address,
+    current,
+    due_account,
     failed_sign_in,
     provider_principal,
     provider_refusal,
@@ -57,6 +59,13 @@ _SILENT_REFUSALS = frozenset({"login_required", "interaction_required", "consent
                               "account_selection_required"})
 PROVIDER_ENDED = ("Your sign-in at the identity provider has ended: sign in again to go on "
                   "using cmr-search.")
+# the sign-in page's word after a re-check that failed otherwise (`ended`: unreachable, failed,
+# or the OAuth error the provider answered): the session here is over all the same
+RECHECK_UNREACHABLE = ("The identity provider could not be reached to renew your sign-in, so "
+                       "your cmr-search session has ended: sign in again (with a local account "
+                       "while the provider is down).")
+RECHECK_FAILED = ("The answer of the identity provider to renew your sign-in did not hold, so "
+                  "your cmr-search session has ended: sign in again.")
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require(None))])
 Next = Annotated[str, Query(max_length=2000)]
@@ -80,9 +89,21 @@ def _signed_in(request: Request, principal: Principal, target: str, how: str,
     return RedirectResponse(local_path(target), status_code=303)
 
 
+def _ended_notice(ended: str) -> str | None:
+    """The sign-in page's word on how a session's re-check at the provider ended it (`ended`:
+    anyone's to write in a link, so only these fixed words)."""
+    if ended == "true":
+        return PROVIDER_ENDED
+    if ended in _OAUTH_ERRORS:
+        return (f"The identity provider said {ended} when asked to renew your sign-in, so your "
+                "cmr-search session has ended: sign in again.")
+    return {"unreachable": RECHECK_UNREACHABLE, "failed": RECHECK_FAILED}.get(ended)
+
+
 @router.get("/login", response_class=HTMLResponse, response_model=None)
 def login_form(request: Request, next: Next = "/", changed: bool = False,
-               still_at_provider: bool = False, ended: bool = False) -> Response:
+               still_at_provider: bool = False,
+               ended: Annotated[str, Query(max_length=40)] = "") -> Response:
     target = local_path(next)
     # a page whose provider session is due for its re-check (the app sends a page request
     # that proves no one here) goes on through the provider's sign-in, which comes straight
@@ -91,7 +112,7 @@ def login_form(request: Request, next: Next = "/", changed: bool = False,
     if request.app.state.oidc is not None and request.headers.get("HX-Request") != "true" \
             and awaiting_recheck(request):
         return RedirectResponse(f"/auth/oidc?next={quote(target)}", status_code=303)
-    notice = PROVIDER_ENDED if ended else STILL_AT_PROVIDER if still_at_provider else None
+    notice = _ended_notice(ended) or (STILL_AT_PROVIDER if still_at_provider else None)
     return render(request, "login.html", next=target, error=None, notice=notice,
                   oidc=request.app.state.oidc is not None, changed=changed)
 
@@ -170,6 +191,9 @@ def oidc_start(request: Request, next: Next = "/") -> Response:
     try:
         started = provider.start(redirect_uri(request), silent)
     except OidcError as error:
+        if silent:  # left due, every visit of the sign-in page came back here and failed
+            return _recheck_failed(request, local_path(next), "unreachable",
+                                   f"the identity provider is not reachable: {error}")
         return render(request, "error.html", 502, title="Sign-in is not available",
                       message=str(error))
     # a session's ID token beside a pending sign-in with a long `next` took the cookie past the
@@ -177,6 +201,11 @@ def oidc_start(request: Request, next: Next = "/") -> Response:
     # turns back at the provider still signs out there, with the client id alone)
     if len(str(request.session.get("id_token") or "")) + len(next) > _PENDING_ROOM:
         request.session.pop("id_token", None)
+    # another tab's re-check under way: its callback, back after this one's, is no forgery
+    replaced = request.session.get("oidc")
+    if isinstance(replaced, dict) and replaced.get("silent") and \
+            time.time() - replaced.get("at", 0) < 600:
+        request.session["replaced"] = _digest(str(replaced.get("state", "")))
     request.session["oidc"] = {"state": started.state, "verifier": started.code_verifier,
                                "nonce": started.nonce, "next": local_path(next),
                                "at": int(time.time()), "silent": silent}
@@ -198,18 +227,19 @@ def _public_url(request: Request, path: str, route: str) -> str:
 def oidc_callback(request: Request, code: Annotated[str, Query(max_length=4000)] = "",
                   state: Annotated[str, Query(max_length=500)] = "",
                   error: Annotated[str, Query(max_length=200)] = "") -> Response:
-    pending = request.session.pop("oidc", None)
     provider: OidcProvider | None = request.app.state.oidc
     if provider is None:
         return render(request, "error.html", 404, title="Not found",
                       message="No identity provider is configured.")
-    fresh = isinstance(pending, dict) and time.time() - pending.get("at", 0) < 600 and \
-        secrets.compare_digest(str(pending.get("state", "")), state)
-    if fresh and pending.get("silent") and error in _SILENT_REFUSALS:
-        return _provider_session_ended(request, pending["next"], error)
-    if not fresh or not code:
-        # OAuth's own error codes only: the query string is anyone's to write
-        said = error if error in _OAUTH_ERRORS else "an error" if error else ""
+    pending = _pending(request, state)
+    fresh = pending is not None and time.time() - pending.get("at", 0) < 600
+    # OAuth's own error codes only: the query string is anyone's to write
+    said = error if error in _OAUTH_ERRORS else "an error" if error else ""
+    if pending is not None and pending.get("silent") and (error or not fresh or not code):
+        return _recheck_failed(request, pending["next"], *_silent_failure(error, said, fresh))
+    if pending is None and _replaced_and_renewed(request, state):
+        return RedirectResponse("/", status_code=303)
+    if pending is None or not fresh or not code:
         reason = f"the identity provider said {said}" if said else \
             "the sign-in expired or did not start here; try again"
         # in the trail too: a refusal at the provider (access_denied) and a forged or replayed
@@ -220,8 +250,59 @@ def oidc_callback(request: Request, code: Annotated[str, Query(max_length=4000)]
         claims, id_token = provider.finish(code, redirect_uri(request), pending["verifier"],
                                            pending["nonce"])
     except OidcError as failure:
+        if pending.get("silent"):
+            return _recheck_failed(request, pending["next"], "failed", str(failure))
         failed_sign_in(request, "-", str(failure), "oidc")
         return render(request, "error.html", 401, title="Sign-in failed", message=str(failure))
+    return _vouched(request, provider, pending, claims, id_token)
+
+
+def _silent_failure(error: str, said: str, fresh: bool) -> tuple[str, str]:
+    """`ended` (the sign-in page's notice) and the trail's reason for a re-check answered with
+    no code: `error` as the provider sent it, `said` as this app repeats it."""
+    if error in _SILENT_REFUSALS:  # it would have had to ask: the provider's session has ended
+        return "true", f"the identity provider said {error}"
+    if said:
+        return (said if said in _OAUTH_ERRORS else "failed"), f"the identity provider said {said}"
+    return "failed", "the identity provider sent no code" if fresh else "the re-check expired"
+
+
+def _pending(request: Request, state: str) -> dict[str, Any] | None:
+    """The sign-in this callback answers, taken out of the session; None where the session's
+    is another (left for its own callback: two tabs re-checking at once, the second's start
+    replaced the first's, and both failed as "expired")."""
+    pending = request.session.get("oidc")
+    if not isinstance(pending, dict) or not secrets.compare_digest(
+            str(pending.get("state", "")).encode(), state.encode()):
+        return None
+    del request.session["oidc"]
+    return pending
+
+
+def _replaced_and_renewed(request: Request, state: str) -> bool:
+    """Whether this callback answers a sign-in that another tab's start replaced (the session
+    holds one), and the other tab's has since signed in or renewed the session: this tab goes on
+    to the start page, not to "expired" (two tabs re-checking at once both failed)."""
+    replaced = request.session.get("replaced")
+    if not isinstance(replaced, str) or not secrets.compare_digest(replaced, _digest(state)):
+        return False
+    principal = current(request)
+    if principal is None or principal.via != Via.SESSION:
+        return False
+    del request.session["replaced"]
+    return True
+
+
+def _digest(state: str) -> str:
+    """A pending sign-in's state as the session remembers it once replaced (the cookie's room
+    is the pending sign-in's)."""
+    return hashlib.sha256(state.encode()).hexdigest()[:16]
+
+
+def _vouched(request: Request, provider: OidcProvider, pending: dict[str, Any],
+             claims: dict[str, Any], id_token: str) -> Response:
+    """The account of a person the provider vouched for signed in, or a re-check of its session
+    renewed; refused where the account has no role or is disabled here."""
     principal = provider_principal(request, claims)
     if principal is None:
         why = provider_refusal(request, claims)
@@ -234,22 +315,26 @@ def oidc_callback(request: Request, code: Annotated[str, Query(max_length=4000)]
             "id_token": id_token if len(id_token) < HINT_MAX_CHARS else None}
     recheck = bool(pending.get("silent")) and request.session.get("uid") == principal.user_id
     if recheck:  # the same session, vouched for again: its hours and its forms' CSRF token
-        kept |= {k: request.session[k] for k in ("since", "csrf") if k in request.session}
+        kept |= {k: request.session[k] for k in ("since", "csrf", "replaced")
+                 if k in request.session}
     return _signed_in(request, principal, pending["next"], "oidc", kept,
                       **({"recheck": True} if recheck else {}))
 
 
-def _provider_session_ended(request: Request, target: str, error: str) -> Response:
-    """A re-check the provider could not answer without asking the person (their session there
-    has ended): the session here ends too, and the sign-in page says why (it was "Sign-in
-    failed", an error of theirs)."""
+def _recheck_failed(request: Request, target: str, ended: str, why: str) -> Response:
+    """A re-check that did not vouch for the session: the provider's session there has ended
+    (it would have had to ask the person), the provider is not reachable, or its answer did not
+    hold. The session here ends too, in the trail under its account, and the sign-in page says
+    why (`ended`, `_ended_notice`) with its password form and the provider's button: a session
+    left due sent every visit of the sign-in page back round a provider that failed again, and
+    a local (break-glass) account could not sign in."""
     user_id = request.session.get("uid")
     account = request.app.state.users.principal(user_id, Via.SESSION) \
         if isinstance(user_id, int) else None
     failed_sign_in(request, account.name if account is not None else "-",
-                   f"identity provider re-check: the identity provider said {error}", "oidc")
+                   f"identity provider re-check: {why}", "oidc")
     request.session.clear()
-    return RedirectResponse(f"/login?ended=true&next={quote(target)}", status_code=303)
+    return RedirectResponse(f"/login?ended={ended}&next={quote(target)}", status_code=303)
 
 
 @router.post("/logout")
@@ -258,6 +343,8 @@ def logout(request: Request) -> Response:
     at_provider = request.session.get("via") == "oidc"
     hint, issuer = request.session.get("id_token"), request.session.get("iss")
     if user_id is not None:
+        if current(request) is None:  # due for its re-check: still the account's to end
+            request.state.principal = due_account(request)
         record(request, EventId.USER_AUTHENTICATION, Action.EXECUTE,
                event_type=EventType.LOGOUT)
         if isinstance(user_id, int):  # a saved copy of the cookie is over too
