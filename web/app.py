@@ -43,7 +43,7 @@ from vectorstore import StoreError, VectorStore
 from vectorstore.factory import open_index
 from web import admin_pages, contours, media, pages, signin, teaching_pages
 from web.api import router
-from web.auth import Forbidden, SeenStudies, SignInRequired, refused
+from web.auth import Forbidden, SeenStudies, SignInRequired, refused, wants_json
 from web.owners import PreviewOwners
 from web.render import STATIC, validation_line
 from web.repoint import repoint_teaching
@@ -127,11 +127,6 @@ def _warm_up(models: Models) -> None:
     except Exception as error:  # noqa: BLE001  (best effort: /readyz reports what is wrong)
         logger.info("warm-up search skipped: %s", error)
         engine.encoder.finding_directions()
-
-
-def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith(("/api/", "/media/")) or \
-        "authorization" in request.headers
 
 
 def oidc_of(settings: Settings) -> OidcProvider | None:
@@ -237,7 +232,7 @@ def _outages(app: FastAPI) -> None:
 
 def _error(request: Request, status: int, title: str, message: str,
            headers: dict[str, str] | None = None) -> Response:
-    if _wants_json(request):
+    if wants_json(request):
         return JSONResponse({"detail": message}, status_code=status, headers=headers)
     return pages.render(request, "error.html", status, title=title, message=message)
 
@@ -277,7 +272,7 @@ def _handlers(app: FastAPI) -> None:
         """422: out of the schema. 400: within it, but not meaningful (the model's own rules:
         a range backwards, text that is no text)."""
         semantic = all(e.get("type") == "value_error" for e in error.errors())
-        status = 422 if _wants_json(request) and not semantic else 400
+        status = 422 if wants_json(request) and not semantic else 400
         return _error(request, status, "Bad request", validation_line(error.errors()))
 
     @app.exception_handler(ValidationError)
@@ -292,7 +287,7 @@ def _handlers(app: FastAPI) -> None:
         from urllib.parse import quote, urlsplit
 
         page = "text/html" in request.headers.get("accept", "")
-        if _wants_json(request) or (request.method != "GET" and not page):
+        if wants_json(request) or (request.method != "GET" and not page):
             return JSONResponse({"detail": str(error)}, status_code=401,
                                 headers={"WWW-Authenticate": "Bearer"})
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -310,7 +305,7 @@ def _handlers(app: FastAPI) -> None:
         headers = dict(error.headers or {})
         if error.status_code == 405:
             headers["Allow"] = ", ".join(_allowed(app, request.url.path))
-        if _wants_json(request):
+        if wants_json(request):
             return JSONResponse({"detail": error.detail}, status_code=error.status_code,
                                 headers=headers)
         title = "Not found" if error.status_code == 404 else "Error"

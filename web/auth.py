@@ -122,7 +122,7 @@ def _resolve(request: Request) -> Principal | None:
         if not header.lower().startswith("bearer "):
             raise SignInRequired("Authorization: use Bearer")
         return _bearer(request, header)
-    principal = _session_principal(request)
+    principal = session_account(request)
     if principal is not None:  # due for its re-check: no one (open access does not stand in)
         return None if recheck_due(request) else principal
     if request.app.state.open_access:
@@ -130,7 +130,7 @@ def _resolve(request: Request) -> Principal | None:
     return None
 
 
-def _session_principal(request: Request) -> Principal | None:
+def session_account(request: Request) -> Principal | None:
     """The account of the session's sign-in while the session lasts (SESSION_HOURS) and was not
     ended since (signed out), whether or not it is due for the provider's re-check."""
     session = request.session
@@ -156,25 +156,27 @@ def recheck_due(request: Request) -> bool:
         return False
     checked = session.get("checked", session.get("since", 0))
     late_s = time.time() - float(checked) - minutes * 60
-    return late_s >= (0 if _goes_round(request) else RECHECK_GRACE_S)
+    return late_s >= (0 if goes_round(request) else RECHECK_GRACE_S)
 
 
-def _goes_round(request: Request) -> bool:
+def wants_json(request: Request) -> bool:
+    """Whether the request is the API's, a page's images' (/media) or a script's with
+    credentials: errors (a sign-in needed included) are JSON, never a page or a redirect."""
+    return request.url.path.startswith(("/api/", "/media/")) or \
+        "authorization" in request.headers
+
+
+def goes_round(request: Request) -> bool:
     """Whether the request is a browser's page GET, which can go round the provider's sign-in
     and come back: not a form or an upload (its body would be lost), an htmx request (its XHR
-    follows no redirect to another site), an API call or a page's images (/media)."""
-    return request.method in ("GET", "HEAD") and request.headers.get("HX-Request") != "true" \
-        and not request.url.path.startswith(("/api/", "/media/"))
-
-
-def due_account(request: Request) -> Principal | None:
-    """The session's account while only the provider's re-check keeps it from acting for it."""
-    return _session_principal(request) if recheck_due(request) else None
+    follows no redirect to another site) or one that wants JSON. (A HEAD is served as a GET.)"""
+    return request.method == "GET" and request.headers.get("HX-Request") != "true" \
+        and not wants_json(request)
 
 
 def awaiting_recheck(request: Request) -> bool:
     """Whether the session would act for its account but for the provider's re-check."""
-    return due_account(request) is not None
+    return recheck_due(request) and session_account(request) is not None
 
 
 def current(request: Request) -> Principal | None:

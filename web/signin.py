@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import secrets
 import time
@@ -13,19 +14,20 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from accounts import OidcError, OidcProvider, Principal, Via
+from accounts import OidcError, OidcProvider, Principal
 from cmr_search.locks import LockBusyError, held
 from db import THROTTLED, Action, EventId, EventType
 from web.auth import (
     awaiting_recheck,
     client_address,
     current,
-    due_account,
     failed_sign_in,
+    goes_round,
     provider_principal,
     provider_refusal,
     record,
     require,
+    session_account,
     sign_in_name,
 )
 from web.deps import layout_of
@@ -46,10 +48,14 @@ _OAUTH_ERRORS = frozenset({  # RFC 6749 4.1.2.1 and OpenID Connect Core 3.1.2.6
     "login_required", "account_selection_required", "consent_required",
     "invalid_request_uri", "invalid_request_object", "request_not_supported",
     "request_uri_not_supported", "registration_not_supported"})
-# an ID token kept for sign-out's id_token_hint: the session is a cookie (at most 4096 bytes,
-# base64 of its JSON); a bigger one is left out and the provider is sent the client id alone
+# an ID token kept for sign-out's id_token_hint; a bigger one is left out and the provider is
+# sent the client id alone
 HINT_MAX_CHARS = 2000
-_PENDING_ROOM = 2400  # the hint and a pending sign-in's `next` together, in characters
+# the session is a cookie, base64 of its JSON (4 bytes for 3), signed (about 40 bytes more), and
+# a browser drops one whose name and value pass 4096 bytes: its JSON is kept to this many
+SESSION_JSON_BYTES = 3000
+# sign-ins started and not back yet (tabs due for the re-check at once): the newest this many
+PENDING_KEPT = 3
 # the sign-in page's word to someone whose session at the identity provider may live on
 STILL_AT_PROVIDER = ("You are signed out of cmr-search, but may still be signed in at the "
                      "identity provider: close the browser before you leave this computer.")
@@ -59,8 +65,8 @@ _SILENT_REFUSALS = frozenset({"login_required", "interaction_required", "consent
                               "account_selection_required"})
 PROVIDER_ENDED = ("Your sign-in at the identity provider has ended: sign in again to go on "
                   "using cmr-search.")
-# the sign-in page's word after a re-check that failed otherwise (`ended`: unreachable, failed,
-# or the OAuth error the provider answered): the session here is over all the same
+# the sign-in page's word after a re-check that failed otherwise (unreachable, failed, or the
+# OAuth error the provider answered): the session here is over all the same
 RECHECK_UNREACHABLE = ("The identity provider could not be reached to renew your sign-in, so "
                        "your cmr-search session has ended: sign in again (with a local account "
                        "while the provider is down).")
@@ -90,8 +96,8 @@ def _signed_in(request: Request, principal: Principal, target: str, how: str,
 
 
 def _ended_notice(ended: str) -> str | None:
-    """The sign-in page's word on how a session's re-check at the provider ended it (`ended`:
-    anyone's to write in a link, so only these fixed words)."""
+    """The sign-in page's word on how a session's re-check at the provider ended it (`ended`,
+    which `_recheck_failed` left in the session: a link's was a phishing aid)."""
     if ended == "true":
         return PROVIDER_ENDED
     if ended in _OAUTH_ERRORS:
@@ -102,17 +108,16 @@ def _ended_notice(ended: str) -> str | None:
 
 @router.get("/login", response_class=HTMLResponse, response_model=None)
 def login_form(request: Request, next: Next = "/", changed: bool = False,
-               still_at_provider: bool = False,
-               ended: Annotated[str, Query(max_length=40)] = "") -> Response:
+               still_at_provider: bool = False) -> Response:
     target = local_path(next)
     # a page whose provider session is due for its re-check (the app sends a page request
     # that proves no one here) goes on through the provider's sign-in, which comes straight
     # back while the person is signed in there; an htmx request (its XHR follows redirects,
     # never to another site) is shown this page, as when a session expires
-    if request.app.state.oidc is not None and request.headers.get("HX-Request") != "true" \
-            and awaiting_recheck(request):
+    if request.app.state.oidc is not None and goes_round(request) and awaiting_recheck(request):
         return RedirectResponse(f"/auth/oidc?next={quote(target)}", status_code=303)
-    notice = _ended_notice(ended) or (STILL_AT_PROVIDER if still_at_provider else None)
+    notice = _ended_notice(str(request.session.pop("ended", ""))) or \
+        (STILL_AT_PROVIDER if still_at_provider else None)
     return render(request, "login.html", next=target, error=None, notice=notice,
                   oidc=request.app.state.oidc is not None, changed=changed)
 
@@ -196,20 +201,35 @@ def oidc_start(request: Request, next: Next = "/") -> Response:
                                    f"the identity provider is not reachable: {error}")
         return render(request, "error.html", 502, title="Sign-in is not available",
                       message=str(error))
-    # a session's ID token beside a pending sign-in with a long `next` took the cookie past the
-    # 4 KB a browser keeps, and every retry failed as "expired": then it goes (a person who
-    # turns back at the provider still signs out there, with the client id alone)
-    if len(str(request.session.get("id_token") or "")) + len(next) > _PENDING_ROOM:
-        request.session.pop("id_token", None)
-    # another tab's re-check under way: its callback, back after this one's, is no forgery
-    replaced = request.session.get("oidc")
-    if isinstance(replaced, dict) and replaced.get("silent") and \
-            time.time() - replaced.get("at", 0) < 600:
-        request.session["replaced"] = _digest(str(replaced.get("state", "")))
-    request.session["oidc"] = {"state": started.state, "verifier": started.code_verifier,
-                               "nonce": started.nonce, "next": local_path(next),
-                               "at": int(time.time()), "silent": silent}
+    pending = {"state": _digest(started.state), "verifier": started.code_verifier,
+               "nonce": started.nonce, "next": local_path(next), "at": int(time.time()),
+               "silent": silent}
+    session = request.session
+    if _json_bytes({**session, "id_token": None, "oidc": [pending]}) > SESSION_JSON_BYTES:
+        pending["next"] = "/"  # too long for the cookie even alone (1,900 'é' took 15.7 KB)
+    session["oidc"] = [*_under_way(request), pending][-PENDING_KEPT:]
+    _fit(session, keep=1)
     return RedirectResponse(started.url, status_code=303)
+
+
+def _json_bytes(session: dict[str, Any]) -> int:
+    return len(json.dumps(session))  # as SessionMiddleware writes it: ASCII, \u escapes
+
+
+def _fit(session: dict[str, Any], keep: int) -> None:
+    """The session within SESSION_JSON_BYTES (a bigger cookie is dropped by the browser, and
+    the sign-in under way failed as "expired"): the ID token's hint gives way first (a person
+    who turns back at the provider still signs out there, with the client id alone), then the
+    oldest sign-ins under way, all but the newest `keep`."""
+    under_way = session.get("oidc") or []
+    while _json_bytes(session) > SESSION_JSON_BYTES and \
+            (session.get("id_token") or len(under_way) > keep):
+        if session.get("id_token"):
+            del session["id_token"]
+        else:
+            del under_way[0]
+    if not under_way:
+        session.pop("oidc", None)
 
 
 def redirect_uri(request: Request) -> str:
@@ -237,8 +257,6 @@ def oidc_callback(request: Request, code: Annotated[str, Query(max_length=4000)]
     said = error if error in _OAUTH_ERRORS else "an error" if error else ""
     if pending is not None and pending.get("silent") and (error or not fresh or not code):
         return _recheck_failed(request, pending["next"], *_silent_failure(error, said, fresh))
-    if pending is None and _replaced_and_renewed(request, state):
-        return RedirectResponse("/", status_code=303)
     if pending is None or not fresh or not code:
         reason = f"the identity provider said {said}" if said else \
             "the sign-in expired or did not start here; try again"
@@ -267,36 +285,30 @@ def _silent_failure(error: str, said: str, fresh: bool) -> tuple[str, str]:
     return "failed", "the identity provider sent no code" if fresh else "the re-check expired"
 
 
+def _under_way(request: Request) -> list[dict[str, Any]]:
+    """The sign-ins started in this session and not back yet, oldest first: a tab each (a
+    second tab's start replaced the first's, which failed as "did not start here")."""
+    held = request.session.get("oidc")
+    return [p for p in held if isinstance(p, dict)] if isinstance(held, list) else []
+
+
 def _pending(request: Request, state: str) -> dict[str, Any] | None:
-    """The sign-in this callback answers, taken out of the session; None where the session's
-    is another (left for its own callback: two tabs re-checking at once, the second's start
-    replaced the first's, and both failed as "expired")."""
-    pending = request.session.get("oidc")
-    if not isinstance(pending, dict) or not secrets.compare_digest(
-            str(pending.get("state", "")).encode(), state.encode()):
-        return None
-    del request.session["oidc"]
-    return pending
-
-
-def _replaced_and_renewed(request: Request, state: str) -> bool:
-    """Whether this callback answers a sign-in that another tab's start replaced (the session
-    holds one), and the other tab's has since signed in or renewed the session: this tab goes on
-    to the start page, not to "expired" (two tabs re-checking at once both failed)."""
-    replaced = request.session.get("replaced")
-    if not isinstance(replaced, str) or not secrets.compare_digest(replaced, _digest(state)):
-        return False
-    principal = current(request)
-    if principal is None or principal.via != Via.SESSION:
-        return False
-    del request.session["replaced"]
-    return True
+    """The sign-in this callback answers, taken out of the session (the others are left for
+    their own tabs' callbacks); None, and the session as it was, where none is this state's."""
+    under_way, digest = _under_way(request), _digest(state).encode()
+    for pending in under_way:
+        if secrets.compare_digest(str(pending.get("state", "")).encode(), digest):
+            under_way.remove(pending)
+            request.session["oidc"] = under_way
+            if not under_way:
+                del request.session["oidc"]
+            return pending
+    return None
 
 
 def _digest(state: str) -> str:
-    """A pending sign-in's state as the session remembers it once replaced (the cookie's room
-    is the pending sign-in's)."""
-    return hashlib.sha256(state.encode()).hexdigest()[:16]
+    """A sign-in's state as the session keeps it (the cookie's room is short)."""
+    return hashlib.sha256(state.encode()).hexdigest()[:32]
 
 
 def _vouched(request: Request, provider: OidcProvider, pending: dict[str, Any],
@@ -312,29 +324,30 @@ def _vouched(request: Request, provider: OidcProvider, pending: dict[str, Any],
         return render(request, "error.html", 403, title="No access",
                       message=f"{why[0].upper()}{why[1:]}.")
     kept = {"via": "oidc", "iss": provider.config.issuer, "checked": time.time(),
-            "id_token": id_token if len(id_token) < HINT_MAX_CHARS else None}
+            "id_token": id_token if len(id_token) < HINT_MAX_CHARS else None,
+            "oidc": _under_way(request)}  # the other tabs' sign-ins go on
     recheck = bool(pending.get("silent")) and request.session.get("uid") == principal.user_id
     if recheck:  # the same session, vouched for again: its hours and its forms' CSRF token
-        kept |= {k: request.session[k] for k in ("since", "csrf", "replaced")
-                 if k in request.session}
-    return _signed_in(request, principal, pending["next"], "oidc", kept,
-                      **({"recheck": True} if recheck else {}))
+        kept |= {k: request.session[k] for k in ("since", "csrf") if k in request.session}
+    signed_in = _signed_in(request, principal, pending["next"], "oidc", kept,
+                           **({"recheck": True} if recheck else {}))
+    _fit(request.session, keep=0)
+    return signed_in
 
 
 def _recheck_failed(request: Request, target: str, ended: str, why: str) -> Response:
     """A re-check that did not vouch for the session: the provider's session there has ended
     (it would have had to ask the person), the provider is not reachable, or its answer did not
     hold. The session here ends too, in the trail under its account, and the sign-in page says
-    why (`ended`, `_ended_notice`) with its password form and the provider's button: a session
-    left due sent every visit of the sign-in page back round a provider that failed again, and
-    a local (break-glass) account could not sign in."""
-    user_id = request.session.get("uid")
-    account = request.app.state.users.principal(user_id, Via.SESSION) \
-        if isinstance(user_id, int) else None
+    why once (`ended` left in the session, `_ended_notice`) with its password form and the
+    provider's button: a session left due sent every visit of the sign-in page back round a
+    provider that failed again, and a local (break-glass) account could not sign in."""
+    account = session_account(request)
     failed_sign_in(request, account.name if account is not None else "-",
                    f"identity provider re-check: {why}", "oidc")
     request.session.clear()
-    return RedirectResponse(f"/login?ended={ended}&next={quote(target)}", status_code=303)
+    request.session["ended"] = ended
+    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
 
 @router.post("/logout")
@@ -344,7 +357,7 @@ def logout(request: Request) -> Response:
     hint, issuer = request.session.get("id_token"), request.session.get("iss")
     if user_id is not None:
         if current(request) is None:  # due for its re-check: still the account's to end
-            request.state.principal = due_account(request)
+            request.state.principal = session_account(request)
         record(request, EventId.USER_AUTHENTICATION, Action.EXECUTE,
                event_type=EventType.LOGOUT)
         if isinstance(user_id, int):  # a saved copy of the cookie is over too
