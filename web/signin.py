@@ -25,6 +25,7 @@ from web.auth import (
     goes_round,
     provider_principal,
     provider_refusal,
+    recheck_due,
     record,
     require,
     session_account,
@@ -56,6 +57,7 @@ HINT_MAX_CHARS = 2000
 SESSION_JSON_BYTES = 3000
 # sign-ins started and not back yet (tabs due for the re-check at once): the newest this many
 PENDING_KEPT = 3
+PENDING_FRESH_S = 600  # a sign-in under way answered later than this has expired
 # the sign-in page's word to someone whose session at the identity provider may live on
 STILL_AT_PROVIDER = ("You are signed out of cmr-search, but may still be signed in at the "
                      "identity provider: close the browser before you leave this computer.")
@@ -216,15 +218,16 @@ def _json_bytes(session: dict[str, Any]) -> int:
     return len(json.dumps(session))  # as SessionMiddleware writes it: ASCII, \u escapes
 
 
-def _fit(session: dict[str, Any], keep: int) -> None:
+def _fit(session: dict[str, Any], keep: int, hint_first: bool = True) -> None:
     """The session within SESSION_JSON_BYTES (a bigger cookie is dropped by the browser, and
     the sign-in under way failed as "expired"): the ID token's hint gives way first (a person
     who turns back at the provider still signs out there, with the client id alone), then the
-    oldest sign-ins under way, all but the newest `keep`."""
+    oldest sign-ins under way, all but the newest `keep`; `hint_first` False: the other way
+    round (after a sign-in, for the sign-out to come)."""
     under_way = session.get("oidc") or []
     while _json_bytes(session) > SESSION_JSON_BYTES and \
             (session.get("id_token") or len(under_way) > keep):
-        if session.get("id_token"):
+        if session.get("id_token") and (hint_first or len(under_way) <= keep):
             del session["id_token"]
         else:
             del under_way[0]
@@ -252,7 +255,7 @@ def oidc_callback(request: Request, code: Annotated[str, Query(max_length=4000)]
         return render(request, "error.html", 404, title="Not found",
                       message="No identity provider is configured.")
     pending = _pending(request, state)
-    fresh = pending is not None and time.time() - pending.get("at", 0) < 600
+    fresh = pending is not None and time.time() - pending.get("at", 0) < PENDING_FRESH_S
     # OAuth's own error codes only: the query string is anyone's to write
     said = error if error in _OAUTH_ERRORS else "an error" if error else ""
     if pending is not None and pending.get("silent") and (error or not fresh or not code):
@@ -289,7 +292,11 @@ def _under_way(request: Request) -> list[dict[str, Any]]:
     """The sign-ins started in this session and not back yet, oldest first: a tab each (a
     second tab's start replaced the first's, which failed as "did not start here")."""
     held = request.session.get("oidc")
-    return [p for p in held if isinstance(p, dict)] if isinstance(held, list) else []
+    # a tab closed at the provider left its entry: carried on by every renewal, it took the
+    # room of the sign-out hint, and its page coming back (a restored session) ended the session
+    since = time.time() - PENDING_FRESH_S
+    return [p for p in held if isinstance(p, dict) and isinstance(p.get("at"), int | float)
+            and p["at"] > since] if isinstance(held, list) else []
 
 
 def _pending(request: Request, state: str) -> dict[str, Any] | None:
@@ -324,14 +331,16 @@ def _vouched(request: Request, provider: OidcProvider, pending: dict[str, Any],
         return render(request, "error.html", 403, title="No access",
                       message=f"{why[0].upper()}{why[1:]}.")
     kept = {"via": "oidc", "iss": provider.config.issuer, "checked": time.time(),
-            "id_token": id_token if len(id_token) < HINT_MAX_CHARS else None,
-            "oidc": _under_way(request)}  # the other tabs' sign-ins go on
+            "id_token": id_token if len(id_token) < HINT_MAX_CHARS else None}
     recheck = bool(pending.get("silent")) and request.session.get("uid") == principal.user_id
-    if recheck:  # the same session, vouched for again: its hours and its forms' CSRF token
+    if recheck:  # the same session, vouched for again: its hours, its forms' CSRF token, and
+        # its other tabs' re-checks (never another account's: a sign-in planted before this
+        # one's would outlive it, no session fixation)
         kept |= {k: request.session[k] for k in ("since", "csrf") if k in request.session}
+        kept["oidc"] = _under_way(request)
     signed_in = _signed_in(request, principal, pending["next"], "oidc", kept,
                            **({"recheck": True} if recheck else {}))
-    _fit(request.session, keep=0)
+    _fit(request.session, keep=0, hint_first=False)  # the sign-out hint outweighs other tabs
     return signed_in
 
 
@@ -343,6 +352,8 @@ def _recheck_failed(request: Request, target: str, ended: str, why: str) -> Resp
     provider's button: a session left due sent every visit of the sign-in page back round a
     provider that failed again, and a local (break-glass) account could not sign in."""
     account = session_account(request)
+    if account is not None and not recheck_due(request):  # another tab has just renewed it
+        return RedirectResponse(target, status_code=303)
     failed_sign_in(request, account.name if account is not None else "-",
                    f"identity provider re-check: {why}", "oidc")
     request.session.clear()

@@ -10,9 +10,12 @@ import pytest
 from fakes.encoder import FakeEncoder
 from fakes.index import CASES, build
 from fakes.oidc import CLIENT_ID, FakeProvider, fake_provider
+from fakes.recheck import Clock
 from fakes.web import OidcApp, Secured
 from fastapi.testclient import TestClient
 
+import web.auth
+import web.signin
 from accounts import Role
 from cmr_search.settings import Settings
 from search import SearchEngine
@@ -56,3 +59,12 @@ def oidc_app(tmp_path: Path, provider: FakeProvider) -> OidcApp:
                           oidc_client_id=CLIENT_ID, **settings)
         return TestClient(create_app(config, engine=engine), raise_server_exceptions=False)
     return make
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The time web.auth and web.signin read, to be moved on by a test."""
+    shifted = Clock()
+    monkeypatch.setattr(web.auth, "time", shifted)
+    monkeypatch.setattr(web.signin, "time", shifted)
+    return shifted
