@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from cmr_search.vocab import Diagnosis, Finding, Severity
-from reader.sides import aspects_named, carry_sides
+from reader.sides import aspects_named, carried_on, carry_sides, side_named
 
 
 class Mention(StrEnum):
@@ -60,11 +60,17 @@ _BAD_FUNCTION = (r"(?:impair\w*|reduc\w*|depress\w*|(?<!diastolic )dysfunction|h
 # the LV's are the regional finding
 _RV_FUNCTION = rf"(?:{_FUNCTION}|\bakine\w*|dyskine\w*)"
 _RV_BAD_FUNCTION = rf"(?:{_BAD_FUNCTION}|\bakine\w*|dyskine\w*)"
-# "reduced LVEF", "LVEF is severely impaired": the word is the worse one's subject only beside
-# it, for "impaired RV function and LVEF of 60 %" says nothing bad of the LV
-_EF_WORSE = (rf"{_BAD_FUNCTION}\s+{{ef}}\b|\b{{ef}}\s+(?:(?:is|was)\s+)?(?:\w+ly\s+)?"
-             rf"{_BAD_FUNCTION}")
-_EF_BETTER = r"(?:normal|preserved|good|hyperdynamic)\s+{ef}\b"  # "preserved LVEF" too
+# "reduced LVEF", "LVEF is severely impaired", "LVEF 30 % (reduced)": the word is the worse
+# one's subject only beside it (or its value), for "impaired RV function and LVEF of 60 %"
+# says nothing bad of the LV; possessive, as a run of spaces backtracked for seconds
+_EF_VALUE = r"(?:(?:is|was|of)\s++)?(?:\d+(?:\.\d+)?\s*+%?[\s,(]*+)?"
+_EF_WORSE = (rf"{_BAD_FUNCTION}\s+{{ef}}\b|\b{{ef}}\s+{_EF_VALUE}(?:(?:is|was)\s+)?"  # not
+             rf"(?:(?!previously|formerly|initially|originally|recently|historically)\w+ly\s+)?"
+             rf"{_BAD_FUNCTION}")  # "LVEF 55 % (previously reduced)"
+_EF_BETTER = (rf"(?:normal|preserved|good|hyperdynamic)\s+{{ef}}\b|"  # "preserved LVEF" too
+              rf"\b{{ef}}\s+{_EF_VALUE}(?:normal|preserved|good|hyperdynamic)\b"
+              # a reference range is no judgement: "(normal range 57-77 %)", "(normal > 57)"
+              r"(?!\s*+(?:ref\w*|range|values?|limits?|[<>\u2264\u2265:=]|\d|[,-]\s*\d))")
 # an ejection fraction no side names is the LV's, as reports and queries use it ("reduced
 # EF"); not in a clause that names the RV anywhere ("RV: EF reduced", "right ventricle EF")
 _BARE_EF = r"(?:ef|ejection fraction)"
@@ -151,7 +157,8 @@ _REGIONAL_ONLY = (r"^(?!.*(?:global|diffus|systolic|function|ejection fraction|\
 RULES: dict[Finding, _Rule] = {
     Finding.LV_SYSTOLIC_DYSFUNCTION: _Rule(
         _re(rf"{_LV}.*{_FUNCTION}|{_FUNCTION}.*{_LV}|{_EF_WORSE.format(ef='lvef')}|"
-            rf"{_EF_BETTER.format(ef='lvef')}|^(?!.*{_RV}).*?(?:{_EF_WORSE.format(ef=_BARE_EF)})"),
+            rf"{_EF_BETTER.format(ef='lvef')}|^(?!.*{_RV}).*?(?:{_EF_WORSE.format(ef=_BARE_EF)}|"
+            rf"{_EF_BETTER.format(ef=_BARE_EF)})"),
         _re(_BAD_FUNCTION), _re(_GOOD),
         # "LV inferior wall hypokinesis" is regional, unless global function is named too
         _re(_REGIONAL_ONLY)),
@@ -208,6 +215,8 @@ _ASSERTED = _re(r"^\s*(?:there (?:is|are)\b|(?:an? |the )?(?:mild\w*|moderate\w*
 _SEVERITY = ((Severity.SEVERE, _re(r"\b(?:severe\w*|sev|marked\w*|extensive)\b")),
              (Severity.MODERATE, _re(r"\b(?:moderate\w*|mod)\b")),
              (Severity.MILD, _re(r"\b(?:mild\w*|slight\w*|borderline|minor|small|trace)\b")))
+# a reference range in brackets says nothing of the value: "LVEF 48 % (normal, 55-75 %)"
+_REFERENCE = re.compile(r"\(\s*(?:normal|ref\w*|nl)\b[^()\d]*+\d[^()]*\)", re.IGNORECASE)
 _ABBREVIATIONS = ((r"\bnl\b", "normal"), (r"\bw/o\b", "without"), (r"\bw/\b", "with"),
                   (r"\bdil\b", "dilatation"), (r"\bmod\b", "moderate"), (r"\bsev\b", "severe"),
                   # each its own aspect ("normal LV systolic and diastolic function": the LV size)
@@ -230,6 +239,7 @@ _ASPECT_LIST = _re(rf"\b({_ASPECT}),\s*+(?=(?:wall |systolic )?(?:{_ASPECT}|wall
 
 
 def _normalise(text: str) -> str:
+    text = _REFERENCE.sub(" ", text)
     for pattern, replacement in _ABBREVIATIONS:
         text = re.sub(pattern, replacement, text, flags=re.IGNORECASE)
     text = _ASPECT_LIST.sub(r"\1 and ", _THICKENED_LIST.sub(r"\1 ", text))
@@ -323,8 +333,14 @@ def _judge(rule: _Rule, clause: str) -> Mention | None:
 def _split(text: str) -> list[tuple[str, list[str]]]:
     """Each sentence (as written, the evidence shown) with its clauses: split once for every
     finding and diagnosis."""
-    return [(sentence, carry_sides(_clauses(aspects_named(sentence))))
-            for sentence in sentences(_normalise(text))]
+    out: list[tuple[str, list[str]]] = []
+    side = ""  # what a semicolon carries on, not a full stop: "Normal LV diastolic
+    for sentence in sentences(_normalise(text)):  # function; mildly impaired systolic function"
+        parts = carry_sides(_clauses(aspects_named(sentence)), carried_on(sentence, side))
+        out.append((sentence, parts))
+        named = side_named(parts)
+        side = (side if named is None else named) if sentence.endswith(";") else ""
+    return out
 
 
 def _label_text(split: list[tuple[str, list[str]]], rule: _Rule) -> ReportLabel | None:

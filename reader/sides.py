@@ -29,7 +29,8 @@ def aspects_named(sentence: str) -> str:
 # the side a clause names, carried to a later clause of its sentence, cut from it by a comma,
 # "with" or "but", that says only how a function or size is ("The LV is dilated, with impaired
 # function", "Aortic root 42 mm, mildly dilated"); not "dilated left atrium", "reduced T1"
-_CARRIED = re.compile(r"\b(?:lvef|rvef|lv|rv|left (?:and right )?ventric\w*|right ventric\w*|"
+_CARRIED = re.compile(r"\b(?:lvef|rvef|ef|ejection fraction|lv|rv|left (?:and right )?ventric\w*|"
+                      r"right ventric\w*|"
                        r"biventricular|aort\w*|wall thickness)\b", re.IGNORECASE)
 _STATE_ONLY = re.compile(
     r"(?:mild|moderate|severe|marked|slight|impair|reduc|depress|dilat|enlarg|un|non|dys)\w*|"
@@ -38,11 +39,11 @@ _STATE_ONLY = re.compile(
     r"without|evidence|of|or|any|signs?|significant", re.IGNORECASE)
 
 
-def carry_sides(parts: list[str]) -> list[str]:
+def carry_sides(parts: list[str], side: str = "") -> list[str]:
     """Each clause of a sentence, one that only says how a size or function is given the side
-    the clause before it named."""
+    the clause before it named (`side`: the side a sentence before named, when a semicolon
+    and not a full stop ended it)."""
     out: list[str] = []
-    side = ""
     for part in parts:
         alone = all(_STATE_ONLY.fullmatch(w) for w in re.findall(r"[a-z]\w*", part, re.I))
         # not to one that names another side itself: "reduced LVEF and preserved RVEF"
@@ -50,6 +51,37 @@ def carry_sides(parts: list[str]) -> list[str]:
         out.append(f"{side} {part}" if side and alone and own <= _ventricles(side) else part)
         side = " and ".join(dict.fromkeys(m.lower() for m in _CARRIED.findall(out[-1]))) or side
     return out
+
+
+def side_named(clauses: list[str]) -> str | None:
+    """The side the last clause naming one names (None if none), carried past a semicolon;
+    "" when that clause says the side wholly normal ("Dilated LV; normal RV; impaired
+    systolic function": the impairment is not the normal side's)."""
+    for clause in reversed(clauses):
+        if found := _CARRIED.findall(clause):
+            wholly_normal = "size/function" in clause  # `aspects_named`'s mark
+            return "" if wholly_normal else " and ".join(dict.fromkeys(m.lower() for m in found))
+    return None
+
+
+# an ejection fraction no side names is the LV's, as reports use it; a function is a
+# ventricle's ("Aortic root 45 mm; normal function" says nothing of the aorta)
+_BARE_EF = re.compile(r"\b(?:ef|ejection fraction)\b", re.IGNORECASE)
+_FUNCTION_WORD = re.compile(r"\b(?:function\w*|systolic|ejection|contract\w*|\w*kine\w*)",
+                            re.IGNORECASE)
+_VENTRICLE = re.compile(r"\b(?:[lr]vef|lv|rv|left (?:and right )?ventric\w*|right ventric\w*|"
+                        r"biventricular)\b", re.IGNORECASE)
+
+
+def carried_on(sentence: str, side: str) -> str:
+    """The side a sentence ended by a semicolon named, as carried into the next, `sentence`:
+    none into a bare EF ("Normal RV size and function; reduced EF"), only a ventricle into a
+    function."""
+    if not side or _BARE_EF.search(sentence):
+        return ""
+    if _FUNCTION_WORD.search(sentence):
+        return " and ".join(dict.fromkeys(m.lower() for m in _VENTRICLE.findall(side)))
+    return side
 
 
 def _ventricles(words: str) -> set[str]:

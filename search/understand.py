@@ -175,6 +175,9 @@ class QueryIntent:
                 if w.lower() not in _STOP and len(w) > 1]
 
 
+_JOINED = re.compile(r"[.;]?\s\.\s")  # where `_split` joined two clauses
+
+
 def _split(text: str) -> tuple[str, str, list[str]]:
     """The affirmed and the negated parts: "HCM without LGE" -> ("HCM", "without LGE"), and
     the negated clauses whole ("LV not dilated": cut at "not", the denial lost its subject)."""
@@ -244,7 +247,8 @@ def understand(text: str) -> QueryIntent:
     plain = _NORMAL_AFTER.sub(" ", _NORMAL.sub(" ", affirmed))
     positive = (Mention.POSITIVE, Mention.UNCERTAIN)
     # read as one sentence, a clause's side reaches the next ("dilated LV, impaired function")
-    wanted = {f: label.severity for f, label in label_findings(plain.replace(" . ", " , ")).items()
+    # (a full stop as a semicolon: "dilated LV. impaired function")
+    wanted = {f: label.severity for f, label in label_findings(_JOINED.sub(" ; ", plain)).items()
               if label.mention in positive}
     # the denials of whole clauses ("LV not dilated") and of the affirmed part ("non-dilated
     # LV": no cue to cut at), but not of what the clause affirms before its cue ("dilated LV

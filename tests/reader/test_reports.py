@@ -153,7 +153,7 @@ _RWMA = Finding.REGIONAL_WALL_MOTION_ABNORMALITY
     ("Severely impaired RV function and LVEF of 60 %.", Finding.LV_SYSTOLIC_DYSFUNCTION,
      Mention.NOT_MENTIONED),
     ("RVEF reduced at 35 % and LVEF normal at 60 %.", Finding.LV_SYSTOLIC_DYSFUNCTION,
-     Mention.NOT_MENTIONED),
+     Mention.NEGATIVE),  # "LVEF normal" says it is normal
     ("Reduced RVEF (30 %) and LVEF 58 %.", Finding.LV_SYSTOLIC_DYSFUNCTION,
      Mention.NOT_MENTIONED),
     ("LVEF is severely impaired.", Finding.LV_SYSTOLIC_DYSFUNCTION, Mention.POSITIVE),
@@ -281,6 +281,31 @@ _P, _N, _NM = Mention.POSITIVE, Mention.NEGATIVE, Mention.NOT_MENTIONED
     ("Ascending aorta measures 45 mm, moderately dilated.", {_AO: _P}),
     ("Ascending aorta 38 mm, normal.", {_AO: _N}),
     ("Maximal wall thickness 13 mm, within normal limits.", {_LVH: _N}),
+    # the side named before a semicolon goes on to what only says how it is
+    ("Normal LV diastolic function; mildly impaired systolic function.", {_LVSD: _P}),
+    ("Dilated RV; mildly impaired systolic function.", {_RVSD: _P, _LVSD: _NM}),
+    # not past a full stop, nor to an EF no side names (it is the LV's)
+    ("Dilated LV. Normal RV. Impaired systolic function.", {_RVSD: _N}),
+    ("Normal RV size and function; reduced EF (35%).", {_LVSD: _P, _RVSD: _N}),
+    # nor a side said wholly normal, nor the aorta or a wall to a function
+    ("Dilated LV; normal RV; impaired systolic function.", {_RVSD: _N}),
+    ("Aortic root 45 mm; normal function.", {_AO: _NM}),
+    ("Max wall thickness 18 mm; normal function.", {_LVH: _NM}),
+    # the judgement after the ejection fraction's value; a reference range is none
+    ("LVEF 55% (normal).", {_LVSD: _N}),
+    ("LVEF 35% (reduced).", {_LVSD: _P}),
+    ("EF 30%, severely reduced.", {_LVSD: _P}),
+    ("Ejection fraction 62%, normal.", {_LVSD: _N}),
+    ("RVEF 38% (reduced), LVEF 60% (normal).", {_RVSD: _P, _LVSD: _N}),
+    ("LVEF 55 % (normal range 57-77 %).", {_LVSD: _NM}),
+    ("LVEF 48% (normal reference range 55-75%).", {_LVSD: _NM}),
+    ("LVEF 48% (normal limits 55-75%).", {_LVSD: _NM}),
+    ("LVEF 48% (normal, 55-75%).", {_LVSD: _NM}), ("LVEF 48% (normal is > 55%).", {_LVSD: _NM}),
+    ("LVEF 48 % (normal for age and sex: 55-73 %).", {_LVSD: _NM}),
+    ("LVEF 55% (recently reduced).", {_LVSD: _NM}),
+    ("LVEF 55% (previously reduced).", {_LVSD: _NM}),
+    ("LVEF 45% (mildly reduced).", {_LVSD: _P}),
+    ("LVEF 35%.", {_LVSD: _NM}),  # a bare value is the measurements' to grade
 ])
 def test_report_phrasings_an_audit_found_misread(impression: str,
                                                  expected: dict[Finding, Mention]) -> None:

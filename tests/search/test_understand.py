@@ -120,6 +120,11 @@ _RV_WHOLE = {Finding.RV_DILATION, Finding.RV_SYSTOLIC_DYSFUNCTION}
                                           Finding.LV_SYSTOLIC_DYSFUNCTION: None}, set()),
     ("LV not dilated, impaired function", {Finding.LV_SYSTOLIC_DYSFUNCTION: None},
      {Finding.LV_DILATION}),
+    ("dilated LV. impaired function", {Finding.LV_DILATION: None,  # it was the dilation only
+                                       Finding.LV_SYSTOLIC_DYSFUNCTION: None}, set()),
+    ("dilated RV; impaired function", {Finding.RV_DILATION: None,
+                                       Finding.RV_SYSTOLIC_DYSFUNCTION: None}, set()),
+    ("normal RV; reduced EF", {Finding.LV_SYSTOLIC_DYSFUNCTION: None}, _RV_WHOLE),
     # "impaired" names a function; "rather than" denies; a pleural effusion is no pericardial one
     ("dilated and impaired RV", {Finding.RV_DILATION: None,
                                  Finding.RV_SYSTOLIC_DYSFUNCTION: None}, set()),
