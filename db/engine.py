@@ -138,9 +138,9 @@ class Database:
             reason = str(error.orig).strip().splitlines()[0] if error.orig else "bad value"
             raise DatabaseInputError(f"the database refused a value: {reason}") from None
 
-    def upgrade(self) -> None:
-        """Apply every Alembic migration the database has not seen."""
-        command.upgrade(_alembic_config(self.engine), "head")
+    def upgrade(self, revision: str = "head") -> None:
+        """Apply every Alembic migration the database has not seen (up to `revision`)."""
+        command.upgrade(_alembic_config(self.engine), revision)
 
     def head(self) -> str | None:
         """The newest revision this release's migrations know."""

@@ -2,6 +2,13 @@
 
 Times are UTC; the audit trail keeps its times as ISO 8601 text, so an entry hashes to the
 same digest on SQLite and PostgreSQL.
+
+Accounts, teaching files and cases are `sqlite_autoincrement`: SQLite without it gives a
+deleted row's id (the highest) to the next row, and these ids live on outside their rows, in
+bookmarked /teaching/<id> links, the trail ("teaching file 12", "case 40") and session
+cookies (an account's). PostgreSQL's sequences never go back. Migration 0003 made the tables
+of earlier releases so. (An API token is named by its token_id, never its id; nothing else
+is deleted and named by its id.)
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ class Base(DeclarativeBase):
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME), unique=True)
@@ -104,7 +112,7 @@ class AuditHead(Base):
 
 class Collection(Base):
     __tablename__ = "teaching_collections"
-    __table_args__ = (UniqueConstraint("owner", "name"),)
+    __table_args__ = (UniqueConstraint("owner", "name"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -114,7 +122,8 @@ class Collection(Base):
 
 class Case(Base):
     __tablename__ = "teaching_cases"
-    __table_args__ = (UniqueConstraint("collection_id", "study_instance_uid"),)
+    __table_args__ = (UniqueConstraint("collection_id", "study_instance_uid"),
+                      {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     collection_id: Mapped[int] = mapped_column(

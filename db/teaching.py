@@ -24,6 +24,7 @@ from db.engine import Database
 from db.tables import Case as CaseRow
 from db.tables import Collection as CollectionRow
 from db.tables import Share
+from db.teaching_room import is_full, lock_collection
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,13 @@ class TeachingNotFoundError(TeachingError):
     """No teaching file of that id, or no case of that id in it."""
 
     status = 404
+
+
+def _lock(session: Session, collection_id: int) -> None:
+    """The file held until `session` ends, before its cases or shares by every write (a
+    delete took them first, an add the file: on PostgreSQL a deadlock, answered 503)."""
+    if not lock_collection(session, collection_id):  # deleted while this one waited
+        raise TeachingNotFoundError(f"no teaching file {collection_id}")
 
 
 class TeachingAccessError(TeachingError):
@@ -263,12 +271,10 @@ class TeachingFiles:
 
     @staticmethod
     def _check_room(session: Session, collection_id: int, uid: str) -> None:
-        """A case more than MAX_CASES is refused (a case already there may be added again)."""
-        held = session.scalar(select(func.count(CaseRow.id))
-                              .where(CaseRow.collection_id == collection_id)) or 0
-        if held >= MAX_CASES and session.scalar(select(CaseRow.id).where(
-                CaseRow.collection_id == collection_id,
-                CaseRow.study_instance_uid == uid)) is None:
+        """A case more than MAX_CASES is refused (a case already there may be added again),
+        counted with the file locked: two adds at once both took its last room."""
+        _lock(session, collection_id)
+        if is_full(session, collection_id, uid, MAX_CASES):
             raise TeachingError(f"teaching file {collection_id} holds {MAX_CASES} cases, the "
                                 "most one may: remove some or start another teaching file")
 
@@ -280,8 +286,8 @@ class TeachingFiles:
 
     def remove(self, collection_id: int, user: str, case_id: int,
                moderator: bool = False) -> str:
-        """Remove a case (a moderator: from any file); its study's UID (for the trail: case
-        ids are used again)."""
+        """Remove a case (a moderator: from any file); its study's UID (for the trail: a
+        case's id says nothing once it is gone)."""
         with self.database.session() as session:
             self._editable(session, collection_id, user, moderator=moderator)
             row = self._case(session, collection_id, case_id)
@@ -307,6 +313,7 @@ class TeachingFiles:
         with self.database.session() as session:
             row = self._editable(session, collection_id, user, Access.OWN, "delete it",
                                  moderator)
+            _lock(session, collection_id)  # before its cases and shares, as adds and shares
             uids = list(session.scalars(select(CaseRow.study_instance_uid)
                                         .where(CaseRow.collection_id == collection_id)))
             session.execute(delete(CaseRow).where(CaseRow.collection_id == collection_id))
@@ -328,6 +335,7 @@ class TeachingFiles:
             if moderator and access != "none" and row.owner != user:
                 raise TeachingAccessError(f"teaching file {collection_id}: only its owner may "
                                           "share it (an administrator may stop sharing it)")
+            _lock(session, collection_id)  # before its shares, as a delete takes them
             # without case: a share to "BOB" from before names were checked is bob's
             session.execute(delete(Share).where(Share.collection_id == collection_id,
                                                 func.lower(Share.grantee) == grantee.lower()))
@@ -348,6 +356,7 @@ class TeachingFiles:
                                     "share it with others")
             mine = (Share.collection_id == collection_id,
                     func.lower(Share.grantee) == user.lower())
+            _lock(session, collection_id)
             if not session.scalar(select(func.count(Share.id)).where(*mine)):
                 raise TeachingError(f"teaching file {collection_id} is shared with everyone: "
                                     "only its owner can stop that")

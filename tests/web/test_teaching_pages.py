@@ -128,8 +128,8 @@ def test_a_note_is_edited_or_cleared_and_a_file_deleted_by_its_owner_only(
 
 def test_a_removed_case_names_its_study_in_the_trail_and_a_file_is_created_once(
         client: TestClient) -> None:
-    """The trail kept a case number only, and case numbers are used again; a file named again
-    was recorded as created again, one made through 'add' not at all."""
+    """The trail kept a case number only, which says nothing once the case is gone; a file
+    named again was recorded as created again, one made through 'add' not at all."""
     where = _new_file(client, "Once")
     assert _new_file(client, "  Once ", uid="2.1") == where
     collection_id = int(where.rsplit("/", 1)[1])
