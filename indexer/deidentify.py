@@ -227,8 +227,8 @@ _FREE_TEXT: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
      lambda m: f"[age over 89] {m.group('sex')}"),
     (_PHONE, _phone),  # before long numbers: "0228 1234567" is no "0228 [id]"
     (re.compile(r"\b[A-Z]{0,3}\d{6,}\b|\b[A-Z]+\d{5,}[A-Z0-9]*\b"), "[id]"),
-    (re.compile(rf"{_TITLES}(?:[{_UPPER}]\.\s*)*{_PARTICLE}{_NOT_CLINICAL}{_NAME}"
-                rf"(?:\s+{_NOT_CLINICAL}{_NAME})?"), "[name]"),
+    (re.compile(rf"{_TITLES}(?:[{_UPPER}](?:\.[^\S\n]*|[^\S\n]+(?=[{_UPPER}])))*{_PARTICLE}{_NOT_CLINICAL}{_NAME}"
+                rf"(?:[^\S\n]+{_NOT_CLINICAL}{_NAME})?"), "[name]"),
     # "Patient John SMITH", "Patient QUINN ROSSI", not "Patient: Known DCM" nor "Patient Has
     # Fabry Disease"; after the capitals of a heading ("PATIENT DECLINED CONTRAST"), a name
     # only after a "name" label or surname first ("PATIENT NAME: QUINN ROSSI", "PATIENT: PETROV,

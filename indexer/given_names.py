@@ -12,7 +12,12 @@ not "Mark Brown"); a surname is never a report word nor an eponym ("Bruce Protoc
 Dreifuss", "Romano-Ward"); a name before a term ("George Eliot Hospital", "Per Petersen
 Criteria", "Cornelia de Lange syndrome") or after a hospital's word ("Hôpital Louis Pradel")
 is a term's; and a name in capitals ("JOHN SMITH", never "MARK SMITH") is a given name that is
-no word and a known family name: headings are in capitals.
+no word and a known family name: headings are in capitals. Initials ("J. Smith", "Dr J Smith")
+are a name before a known family name that is no word, after a word that names a person or
+at a line's start or a punctuation mark ("Type A. Smith", "N Engl J Med" are none); a name
+written surname first ("Reported by: Smith, John", "MUELLER, Anna") after such a word, or at
+a line's start or a colon with neither name a word, and before no term ("Alfieri, David and
+Ross procedures"); "Victoria Ward" after "on", "to", "at" is a ward, after "Dr" a person.
 """
 
 from __future__ import annotations
@@ -50,7 +55,8 @@ LOCALES = ("en_US", "en_GB", "en_IE", "en_NZ", "en_IN", "de_DE", "de_AT", "de_CH
            "en_PK", "fr_DZ", "ga_IE", "vi_VN", "id_ID")
 _GIVEN_LISTS = ("first_names", "first_names_male", "first_names_female",
                 "first_names_nonbinary", "first_romanized_names")
-_FAMILY_LISTS = ("last_names", "last_romanized_names")
+_FAMILY_LISTS = ("last_names", "last_romanized_names", "male_last_names", "unisex_last_names",
+                 "last_names_male", "last_names_female")
 # given names of two letters that are no word (faker's lists hold them with one-letter initials)
 _SHORT_GIVEN = frozenset({"Al", "Ed", "Jo", "Bo"})
 # given names that are English or report words faker's English word lists lack: alone, at the
@@ -105,6 +111,15 @@ policlinico clinica clínica clinique ziekenhuis sjukhus sygehus sykehus szpital
 # a report word that is also a family name: the last word of a name only where it is the
 # surname ("Anna Ward"; "Sandra Fox Ward" is a ward)
 _NAME_NOUNS = ("ward",)
+# the word before a ward named after a person ("admitted to Victoria Ward", "seen on the
+# Florence Ward"): not after a word that names a person ("referred to Florence Ward")
+_AT = frozenset({"on", "to", "from", "at", "in", "into", "onto", "via", "off", "the"})
+# a journal's or a germ's abbreviated words that are family names: no surname after an
+# initial with no word naming a person before it ("N Engl J Med", "J Mol Cell Cardiol",
+# "B. Quintana")
+_MOVED = re.compile(r"(?i:\b(?:admitted|admission|transferred|transfer|moved|returned|"
+                    r"discharged|back|stepped\s+down)[^\S\n]+(?:back[^\S\n]+)?(?:to|from))[^\S\n]+$")
+_NO_INITIAL_SURNAMES = frozenset({"engl", "mol", "coll", "vasa", "mayo", "quintana"})
 # the word before a name that makes it a place's ("Hôpital Louis Pradel", "Hospital Juan
 # Ramón Jiménez")
 _PLACES = frozenset({"hospital", "hôpital", "hopital", "hospitalet", "ospedale", "policlinico",
@@ -117,30 +132,48 @@ _EPONYMS = frozenset({"austin flint", "graham steell", "carey coombs", "will rog
                       "romano ward", "pierre robin", "cornelia de lange", "tirone david",
                       "louis bar", "holt oram", "hamman rich", "jervell lange nielsen",
                       "bland white garland", "adams stokes", "lev lenegre"})
-# what names a person next: "reviewed by", "discussed with", "cc", "[name] and"
-_CUE = re.compile(r"(?i:\b(?:discussed|reviewed|reported|dictated|verified|authori[sz]ed|"
+# what names a person next: "reviewed by", "discussed with", "cc", "[name] and", a title
+# ("Dr J Smith": the title's rule wants "J."), a role ("Consultant: Smith, John"), "Signed"
+_CUE = re.compile(r"(?:(?i:\b(?:discussed|reviewed|reported|dictated|verified|authori[sz]ed|"
                   r"supervised|seen|referred|signed|agreed|checked|approved|typed|copied|"
                   r"transcribed|examined|sent|spoke|spoken|informed)[^\S\n]+(?:with|by|to)"
-                  r"|\bcc|\[name\][^\S\n]*(?:,|and|&|/))[^\S\n]*:?[^\S\n]*$")
-_AFTER_NAME = re.compile(r"[^\S\n]*(?:,|and|&|/)[^\S\n]*", re.I)
+                  r"|\bcc|\[name\][^\S\n]*(?:,|;|and|&|/)|\b(?:consultant|registrar|fellow|"
+                  r"radiographer|radiologist|cardiologist|physician|surgeon|nurse|sonographer|"
+                  r"reporter|signed|signature|author))|\b(?:Dr|Prof|Mr|Mrs|Ms|Miss|Mx)\.?)"
+                  r"[^\S\n]*:?[^\S\n]*$")
+# where an initial with no such word before it begins a name: a line's start, a colon, a
+# comma, a semicolon, a bracket ("J. Smith, consultant", "Reporter: J Smith")
+_OPEN = re.compile(r"(?m:^)[^\S\n]*$|[,;:(][^\S\n]*$")
+# and where a name written surname first does: a line's start, a colon, a bracket
+_HEAD = re.compile(r"(?m:^)[^\S\n]*$|[:(][^\S\n]*$")
+_AFTER_NAME = re.compile(r"[^\S\n]*(?:,|;|and|&|/)[^\S\n]*", re.I)
 _GIVEN = rf"[{UPPER}][{LOWER}]+(?:-[{UPPER}][{LOWER}]+)?|[{UPPER}]{{2,}}(?:-[{UPPER}]{{2,}})?"
 # "Smith", "O'Brien", "McDonald", "DiCaprio", "Smith-Jones", "SMITH", "O'BRIEN"
 _PIECE = (rf"(?:[{UPPER}]['’]|[{UPPER}][{LOWER}]{{1,2}}(?=[{UPPER}]))?[{UPPER}][{LOWER}]+"
           rf"|(?:[{UPPER}]['’])?[{UPPER}]{{2,}}")
 _PARTICLE = (r"(?:(?:van|von|de|der|den|du|di|da|del|della|dos|das|le|la|ten|ter|zu)"
-             r"[^\S\n]+)*")  # "Anna van der Berg", "Maria da Silva"
+             r"[^\S\n]+){0,3}")  # "Anna van der Berg", "Maria da Silva"; three, at most
 _SURNAME = rf"{_PARTICLE}(?:{_PIECE})(?:-(?:{_PIECE}))*"
 # a whole word, or a possessive ("John Smith's study", "Sarah Jones' study")
 _END = r"(?=['’]s\b|['’](?!\w)|[^\w'’-]|$)"
 # a capitalised word, an initial maybe, one or two more words; on one line: a heading above
-# a sentence is no name. Or an initial and a surname after a word that names a person
-# ("discussed with J. Smith"): "E. coli", "S. Aureus" and "Type A. Baker's cyst" are no name
+# a sentence is no name. Or initials and a surname ("J. Smith", "J.R. Smith", "J Smith"):
+# "E. coli", "S. Aureus" and "Type A. Baker's cyst" are no name. Or a surname, a comma, a
+# given name, an initial or another given name maybe ("Smith, John", "MUELLER, Anna Maria")
 _CANDIDATE = re.compile(
-    rf"(?<![\w'’-])(?:(?P<given>{_GIVEN})(?:[^\S\n]+[{UPPER}]\.)?|(?P<initial>[{UPPER}])\.)"
-    rf"[^\S\n]+(?P<first>{_SURNAME}){_END}(?:[^\S\n]+(?P<second>{_SURNAME}){_END})?")
+    rf"(?<![\w'’-])(?:(?:(?P<given>{_GIVEN})(?:[^\S\n]+[{UPPER}]\.)?"
+    rf"|(?P<initial>[{UPPER}](?:\.(?:[^\S\n]*[{UPPER}]\.){{0,2}}|(?=[^\S\n]))))"
+    rf"[^\S\n]+(?P<first>{_SURNAME}){_END}(?:[^\S\n]+(?P<second>{_SURNAME}){_END})?"
+    rf"|(?P<family>{_SURNAME}),[^\S\n]+(?P<forename>{_GIVEN}){_END}"
+    rf"(?:[^\S\n]+(?P<middle>[{UPPER}]\.|{_GIVEN}){_END})?)")
 # the word after a name ("Hospital", "Children's"), and the one before it
 _NEXT = re.compile(rf"(?:['’]s?)?[^\S\n]+(?P<word>[{UPPER}{LOWER}][{LOWER}{UPPER}'’-]*)")
 _BEFORE = re.compile(rf"(?P<word>[{UPPER}{LOWER}]+)[^\S\n]+$")
+# a lower-case word next ("Patel, Hope to repeat"), and the rest of a list of capitalised
+# words and the word after it ("Alfieri, David and Ross procedures")
+_LOWER_NEXT = re.compile(rf"[^\S\n]+[{LOWER}]")
+_LIST = re.compile(rf"(?:[^\S\n]*(?i:,|/|&|\band\b|\bor\b)[^\S\n]*[{UPPER}][{LOWER}'’-]+"
+                   rf"(?:[^\S\n]+[{UPPER}][{LOWER}'’-]+)*)+(?:['’]s?)?(?:[^\S\n]+[{LOWER}]+)?")
 
 
 def _provider(module: str) -> object:
@@ -204,7 +237,7 @@ def gazetteer_version() -> str:
     reports again; one that only bumped its version does not."""
     h = hashlib.sha256()
     for entries in (given_names(), family_names(), words(), terms(), _EPONYMS, _PLACES,
-                    _NAME_NOUNS):
+                    _NAME_NOUNS, _AT, _NO_INITIAL_SURNAMES):
         h.update("\n".join(sorted(entries)).encode() + b"\0")
     return h.hexdigest()[:16]
 
@@ -227,42 +260,100 @@ def _is_given(word: str) -> bool:
     return plain in names or all(part in names for part in plain.split("-"))
 
 
+def _window(text: str, start: int) -> tuple[int, int]:
+    """The 40 characters before `start`, past any run of blanks (right-aligned signatures)."""
+    k = start
+    while k > 0 and text[k - 1] in " \t\u00a0":
+        k -= 1
+    return max(0, k - 40), start
+
+
+def _parts(word: str) -> tuple[str, ...]:
+    """A surname's last word in lower case and its pieces: "van der [Berg]", "Smith-Jones"."""
+    plain = unicodedata.normalize("NFC", word).split()[-1].lower()
+    return (plain, *plain.replace("’", "'").split("-"))
+
+
 def _is_surname(given: str, word: str, cued: bool) -> bool:
     """Whether `word`, after the given name `given` (or an initial), is a family name; never a
     term. After a given name that is a word, an initial, and in capitals, a known family name
     that is no word ("Mark Smith", "J. Smith", "JOHN SMITH"); else a known one ("Anna Long"),
     or after a word that names a person, any that is no word ("reviewed by Paul Leeson")."""
-    plain = unicodedata.normalize("NFC", word).split()[-1].lower()  # "van der [Berg]"
-    parts = (plain, *plain.replace("’", "'").split("-"))
+    parts = _parts(word)
     if any(p in terms() for p in parts) or _plain(f"{given} {word}") in _EPONYMS:
         return False
-    known = plain in family_names() or all(p in family_names() for p in parts[1:])
+    known = parts[0] in family_names() or all(p in family_names() for p in parts[1:])
     if word.isupper() or len(given) < 2 or given.lower() in words():
         return known and not any(p in words() for p in parts)
     return known or (cued and not any(p in words() for p in parts))
 
 
-def _in_a_term(text: str, match: re.Match[str], end: int, since: int) -> int | None:
+def _in_a_term(text: str, match: re.Match[str], end: int, since: int, cued: bool) -> int | None:
     """Where the term a name belongs to ends, or None where it is a name: a report word
-    follows ("George Eliot Hospital", "Cornelia de Lange syndrome", "Alder Hey Children's"),
-    or a hospital's word not in a name found before (from `since`) comes before it ("Hôpital
-    Louis Pradel")."""
+    follows ("George Eliot Hospital", "Cornelia de Lange syndrome", "Alder Hey Children's",
+    "Morrow, David procedures", "Alfieri, David and Ross procedures"), a hospital's word
+    not in a name found before (from `since`) comes before it ("Hôpital Louis Pradel"), or a
+    place's word before a ward ("admitted to Victoria Ward"; "referred to" names a person)."""
+    nouns = {*_NOUNS.split(), *_NAME_NOUNS}
     after = _NEXT.match(text, end)
     if after:
         word = re.sub(r"['’]s?$", "", unicodedata.normalize("NFC", after.group("word")))
-        nouns = {*_NOUNS.split(), *_NAME_NOUNS}
-        if word.lower() in nouns or (word[0].isupper() and word.lower() in terms()):
+        plural = word[0].isupper() or match.group("family")
+        if {word.lower(), *([word.lower().removesuffix("s")] if plural else [])} & nouns or (
+                word[0].isupper() and word.lower() in terms()):
             return after.end()  # "Sandra Fox Ward": none of it begins a name
+    tail = _LIST.match(text, end, min(len(text), end + 200)) if match.group("family") else None
+    if tail and any({w, w.removesuffix("s")} & nouns for w in _plain(tail.group()).split()):
+        return tail.end()
     before = _BEFORE.search(text, max(0, since, match.start() - 40), match.start())
-    return end if before and _plain(before.group("word")) in _PLACES else None
+    word = _plain(before.group("word")) if before else ""
+    ward = not cued and _parts(text[match.start():end])[0] in _NAME_NOUNS and (
+        word in _AT - {"to", "from"} or (word in {"to", "from"} and bool(  # "copy to Anna
+            _MOVED.search(text, max(0, match.start() - 40), match.start()))))  # Ward": hers
+    return end if word in _PLACES or ward else None
+
+
+def _inverted_end(text: str, match: re.Match[str], cued: bool) -> int | None:
+    """Where a name written surname first ends ("Smith, John", "MUELLER, Anna", "Okafor,
+    Chukwuemeka A."), or None. After a word that names a person, a known family name and a
+    given name, not both words ("Reported by: Long, Anna", "cc Smith, Mark"); else, at a line's
+    start or after a colon or a bracket ("Patient: MUELLER, Anna"), a known family name and a
+    given name that are no words: "Anterior, Kerley, Norma" is a list. A given name in
+    capitals only after a surname in capitals ("SMITH, JOHN"), one that is a word not before
+    a lower-case word ("Patel, Hope to repeat")."""
+    family, given = match.group("family"), match.group("forename")
+    if (given.isupper() and not family.isupper()) or not _is_surname(given, family, cued):
+        return None
+    is_word = given.lower() in words() or any(p in words() for p in _parts(family))
+    opened = _HEAD.search(text, *_window(text, match.start()))
+    if not cued and (is_word or not opened):
+        return None
+    if given.lower() in words() and _LOWER_NEXT.match(text, match.end("forename")):
+        return None
+    middle = match.group("middle")
+    if middle and (middle.endswith(".") or (_is_given(middle) and middle.lower() not in words())):
+        return match.end("middle")
+    return match.end("forename")
+
+
+def _open_initial(text: str, match: re.Match[str]) -> bool:
+    """Whether initials with no word that names a person before them begin a name: at a line's
+    start or after a colon, a comma, a semicolon or a bracket ("J. Smith, consultant"), not "A"
+    nor "I" without a full stop (a word), nor "L" or "R" ("R Kidney": a side), nor before a
+    journal's word ("N Engl J Med")."""
+    if match.group("initial") in ("A", "I", "L", "R") or _parts(match.group("first"))[0] in (
+            _NO_INITIAL_SURNAMES):
+        return False
+    return bool(_OPEN.search(text, *_window(text, match.start())))
 
 
 def _name_end(text: str, match: re.Match[str], cued: bool) -> int | None:
-    """Where the name a candidate starts ends, or None where it is no name."""
-    given = match.group("given") or match.group("initial")
-    if match.group("initial") and not cued:
-        return None
-    if match.group("given") and not _is_given(given):
+    """Where the name a candidate whose given name is one (`_is_given`) starts ends, or None
+    where it is no name."""
+    if match.group("family"):
+        return _inverted_end(text, match, cued)
+    given = match.group("given") or match.group("initial")[0]
+    if match.group("initial") and not (cued or _open_initial(text, match)):
         return None
     if not _is_surname(given, match.group("first"), cued):
         return None
@@ -274,20 +365,25 @@ def _name_end(text: str, match: re.Match[str], cued: bool) -> int | None:
 
 def scrub_given_names(text: str) -> str:
     """`text` with each given name and its surname ("Quinn Rossi", "Jean-Luc Picard", "Sean
-    O'Brien", "Anna van der Berg", "J. Smith" after "discussed with") replaced by [name]."""
+    O'Brien", "Anna van der Berg", "J. Smith", "Smith, John") replaced by [name]."""
     out, pos, last = [], 0, 0
     while match := _CANDIDATE.search(text, pos):
-        cued = bool(_CUE.search(text, max(0, match.start() - 40), match.start())) or (
-            last > 0 and bool(_AFTER_NAME.fullmatch(text, last, match.start())))
-        end = _name_end(text, match, cued)
-        term_end = None if end is None else _in_a_term(text, match, end, last)
+        given = match.group("given") or match.group("forename")
+        end: int | None = None
+        term_end: int | None = None
+        if given is None or _is_given(given):  # most are no given name: no cue looked for
+            cued = bool(_CUE.search(text, *_window(text, match.start()))) or (
+                last > 0 and bool(_AFTER_NAME.fullmatch(text, last, match.start())))
+            end = _name_end(text, match, cued)
+            term_end = None if end is None else _in_a_term(text, match, end, last, cued)
         if term_end is not None:
             out.append(text[pos:term_end])
             pos = term_end
             continue
         if end is None:  # the next word may begin a name: "Compared With Quinn Rossi"
-            out.append(text[pos:match.start("first")])
-            pos = match.start("first")
+            after = match.start("first") if match.group("first") else match.start("forename")
+            out.append(text[pos:after])
+            pos = after
             continue
         out.append(f"{text[pos:match.start()]}[name]")
         pos = last = end
