@@ -119,7 +119,7 @@ _AT = frozenset({"on", "to", "from", "at", "in", "into", "onto", "via", "off", "
 # "B. Quintana")
 _MOVED = re.compile(r"(?i:\b(?:admitted|admission|transferred|transfer|moved|returned|"
                     r"discharged|back|stepped\s+down)[^\S\n]+(?:back[^\S\n]+)?(?:to|from))[^\S\n]+$")
-_NO_INITIAL_SURNAMES = frozenset({"engl", "mol", "coll", "vasa", "mayo", "quintana"})
+_NO_INITIAL_SURNAMES = frozenset({"engl", "mol", "coll", "vasa", "mayo", "quintana", "kerley"})
 # the word before a name that makes it a place's ("Hôpital Louis Pradel", "Hospital Juan
 # Ramón Jiménez")
 _PLACES = frozenset({"hospital", "hôpital", "hopital", "hospitalet", "ospedale", "policlinico",
@@ -148,6 +148,7 @@ _OPEN = re.compile(r"(?m:^)[^\S\n]*$|[,;:(][^\S\n]*$")
 _HEAD = re.compile(r"(?m:^)[^\S\n]*$|[:(][^\S\n]*$")
 _AFTER_NAME = re.compile(r"[^\S\n]*(?:,|;|and|&|/)[^\S\n]*", re.I)
 _GIVEN = rf"[{UPPER}][{LOWER}]+(?:-[{UPPER}][{LOWER}]+)?|[{UPPER}]{{2,}}(?:-[{UPPER}]{{2,}})?"
+_INITIALS = rf"[{UPPER}]\.(?:[^\S\n]*[{UPPER}]\.){{0,2}}"  # "Smith, J.", "Smith, J. R."
 # "Smith", "O'Brien", "McDonald", "DiCaprio", "Smith-Jones", "SMITH", "O'BRIEN"
 _PIECE = (rf"(?:[{UPPER}]['’]|[{UPPER}][{LOWER}]{{1,2}}(?=[{UPPER}]))?[{UPPER}][{LOWER}]+"
           rf"|(?:[{UPPER}]['’])?[{UPPER}]{{2,}}")
@@ -164,7 +165,7 @@ _CANDIDATE = re.compile(
     rf"(?<![\w'’-])(?:(?:(?P<given>{_GIVEN})(?:[^\S\n]+[{UPPER}]\.)?"
     rf"|(?P<initial>[{UPPER}](?:\.(?:[^\S\n]*[{UPPER}]\.){{0,2}}|(?=[^\S\n]))))"
     rf"[^\S\n]+(?P<first>{_SURNAME}){_END}(?:[^\S\n]+(?P<second>{_SURNAME}){_END})?"
-    rf"|(?P<family>{_SURNAME}),[^\S\n]+(?P<forename>{_GIVEN}){_END}"
+    rf"|(?P<family>{_SURNAME}),[^\S\n]+(?P<forename>{_GIVEN}|{_INITIALS}){_END}"
     rf"(?:[^\S\n]+(?P<middle>[{UPPER}]\.|{_GIVEN}){_END})?)")
 # the word after a name ("Hospital", "Children's"), and the one before it
 _NEXT = re.compile(rf"(?:['’]s?)?[^\S\n]+(?P<word>[{UPPER}{LOWER}][{LOWER}{UPPER}'’-]*)")
@@ -322,10 +323,14 @@ def _inverted_end(text: str, match: re.Match[str], cued: bool) -> int | None:
     capitals only after a surname in capitals ("SMITH, JOHN"), one that is a word not before
     a lower-case word ("Patel, Hope to repeat")."""
     family, given = match.group("family"), match.group("forename")
+    opened = _HEAD.search(text, *_window(text, match.start()))
+    if given.endswith("."):  # initials: a known family name that is no word, cued or opened
+        ok = (cued or opened) and _is_surname(given[0], family, False) and (
+            _parts(family)[0] not in _NO_INITIAL_SURNAMES)  # "Kerley, B. lines"
+        return match.end("forename") if ok else None
     if (given.isupper() and not family.isupper()) or not _is_surname(given, family, cued):
         return None
     is_word = given.lower() in words() or any(p in words() for p in _parts(family))
-    opened = _HEAD.search(text, *_window(text, match.start()))
     if not cued and (is_word or not opened):
         return None
     if given.lower() in words() and _LOWER_NEXT.match(text, match.end("forename")):
@@ -371,7 +376,7 @@ def scrub_given_names(text: str) -> str:
         given = match.group("given") or match.group("forename")
         end: int | None = None
         term_end: int | None = None
-        if given is None or _is_given(given):  # most are no given name: no cue looked for
+        if given is None or given.endswith(".") or _is_given(given):  # (most: no name,
             cued = bool(_CUE.search(text, *_window(text, match.start()))) or (
                 last > 0 and bool(_AFTER_NAME.fullmatch(text, last, match.start())))
             end = _name_end(text, match, cued)

@@ -309,3 +309,15 @@ def test_a_ward_named_after_a_person_is_no_name(text: str) -> None:
 ])
 def test_names_a_review_found_left_or_lines_it_swallowed(text: str, expected: str) -> None:
     assert scrub_free_text(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Reported by: Smith, J.", "Reported by: [name]"), ("SMITH, J.", "[name]"),
+    ("cc: Jones, S.; Patel, P.", "cc: [name]; [name]"), ("Signed: Okafor, C. A.", "Signed: [name]"),
+    ("Classification: Stanford, B.", None), ("Views: Long, A.", None),
+    ("Segments: Basal, A.", None), ("Kerley, B. lines", None), ("See Fontan, F. et al.", None),
+])
+def test_a_surname_first_with_initials_after_a_cue_or_at_a_head(text: str,
+                                                                expected: str | None) -> None:
+    """"Reported by: Smith, J." was kept whole; a known family name that is no word only."""
+    assert scrub_free_text(text) == (expected or text)
