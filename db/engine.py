@@ -46,6 +46,10 @@ class DatabaseError(RuntimeError):
     password)."""
 
 
+class MigrationError(RuntimeError):
+    """A migration that refuses a database it would damage; it changed nothing."""
+
+
 class DatabaseInputError(ValueError):
     """A value the database refuses to store or compare (PostgreSQL: a NUL in text); the
     request that sent it is at fault, not the server."""
@@ -194,6 +198,10 @@ def open_database(url: str, migrate: bool = True) -> Database:
                 f"database {where} is at revision {found!r}, newer than this release knows "
                 f"({known!r}): run the newer cmr-search, or restore the database from the "
                 "backup taken before it") from None
+        except MigrationError as error:  # a start that ended in a traceback
+            database.close()
+            where = make_url(url).render_as_string(hide_password=True)
+            raise DatabaseError(f"database {where}: {error}; nothing was changed") from None
         except SqlDatabaseError as error:  # unreachable, or a SQLite file that is no database
             where = make_url(url).render_as_string(hide_password=True)
             reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)

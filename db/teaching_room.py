@@ -1,5 +1,6 @@
-"""A teaching file's cases counted under a lock: two adds to a file holding MAX_CASES - 1 both
-counted it, found room, and both went in, one case past the most a file may hold."""
+"""A teaching file locked before its cases or shares are written, and its cases counted under
+the lock: two adds to a file holding MAX_CASES - 1 both counted it, found room, and both went
+in, one case past the most a file may hold."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ def lock_collection(session: Session, collection_id: int) -> bool:
     """Hold the teaching file until `session` ends, so that of two adds to it one counts and
     inserts, then the other (which counts the first's case).
 
-    PostgreSQL: SELECT ... FOR UPDATE; the other add waits at its own, and each statement of
-    its then sees what the first committed. SQLite ignores FOR UPDATE, and its one write lock
+    PostgreSQL: SELECT ... FOR NO KEY UPDATE; the other add waits at its own, and each
+    statement of its then sees what the first committed (a share's foreign-key check does not
+    wait: it takes KEY SHARE). SQLite ignores FOR UPDATE, and its one write lock
     is taken by a transaction's first write (the driver begins it there, the reads before were
     outside it): an update that changes nothing takes it now, and the other add's waits
     (busy_timeout) until this one commits.

@@ -30,8 +30,7 @@ def aspects_named(sentence: str) -> str:
 # "with" or "but", that says only how a function or size is ("The LV is dilated, with impaired
 # function", "Aortic root 42 mm, mildly dilated"); not "dilated left atrium", "reduced T1"
 _CARRIED = re.compile(r"\b(?:lvef|rvef|ef|ejection fraction|lv|rv|left (?:and right )?ventric\w*|"
-                      r"right ventric\w*|"
-                       r"biventricular|aort\w*|wall thickness)\b", re.IGNORECASE)
+                      r"right ventric\w*|biventricular|aort\w*|wall thickness)\b", re.IGNORECASE)
 _STATE_ONLY = re.compile(
     r"(?:mild|moderate|severe|marked|slight|impair|reduc|depress|dilat|enlarg|un|non|dys)\w*|"
     r"borderline|normal|preserved|good|poor|increased|not|systolic|function|is|are|was|were|"

@@ -94,3 +94,18 @@ def test_a_database_of_a_newer_release_is_refused_in_one_line(tmp_path: Path) ->
     with pytest.raises(DatabaseError, match=r"at revision '0099', newer than this release "
                                             r"knows \('\d{4}'\): run the newer cmr-search"):
         open_database(url)
+
+
+def test_a_migration_that_refuses_a_database_is_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """0003 refusing a database it would damage ended the start in a traceback."""
+    from db import engine
+
+    def refuse(self: Database, revision: str = "head") -> None:
+        raise engine.MigrationError("0003: rows now refer to rows that are not there")
+
+    monkeypatch.setattr(Database, "upgrade", refuse)
+    with pytest.raises(DatabaseError) as error:
+        open_database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert str(error.value) == (f"database sqlite:///{tmp_path / 'db.sqlite3'}: 0003: rows now "
+                                "refer to rows that are not there; nothing was changed")

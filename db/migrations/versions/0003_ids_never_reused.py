@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from alembic import op
 
+from db.engine import MigrationError
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -35,7 +37,7 @@ def upgrade() -> None:
     if connection.dialect.name != "sqlite":
         return
     if connection.exec_driver_sql("PRAGMA foreign_keys").scalar():
-        raise RuntimeError("0003 rebuilds tables: foreign keys must be off, or the cases and "
+        raise MigrationError("0003 rebuilds tables: foreign keys must be off, or the cases and "
                            "shares of every teaching file would be deleted with it")
     dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
     for table in TABLES:
@@ -50,7 +52,7 @@ def upgrade() -> None:
     # reports them in another order
     new = {tuple(row[:3]) for row in now} - {tuple(row[:3]) for row in dangling}
     if new:
-        raise RuntimeError(f"0003: rows now refer to rows that are not there: {sorted(new)[:5]}")
+        raise MigrationError(f"0003: rows now refer to rows that are not there: {sorted(new)[:5]}")
 
 
 def downgrade() -> None:
