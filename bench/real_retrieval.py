@@ -8,8 +8,11 @@ with the committed CLIP checkpoint and segmentation model; then, through `Search
 - text-to-study precision@10 of five prompts ("dilated cardiomyopathy" -> DCM, ...);
 - study-to-study precision@5 by diagnosis group (Info.cfg) and 5-nearest-neighbour accuracy,
   for images alone, measurements alone and both fused ("more like this"), and for the
-  measurement vector built from the expert values (what a perfect segmentation would give),
-  and for query by upload (each patient's folder zipped, without its expert masks).
+  measurement vector built from the expert values (what a perfect segmentation would give:
+  the CSV's values, and the expert masks measured by the product's own code, with wall
+  thickness), and for query by upload (each patient's folder zipped, without its expert masks);
+- which measurement's error costs "more like this" most (`expert_bound`: the indexed values
+  with one group at a time taken from the expert masks).
 The diagnosis groups are never indexed: they only score the rankings.
 
 Run: .venv/bin/python bench/real_retrieval.py [--data-dir DIR] [--reuse] [--no-upload]
@@ -32,10 +35,17 @@ from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
+from expert_bound import (
+    expert_mask_values,
+    indexed_values,
+    scores_table,
+    swap_rankings,
+    swap_table,
+    vector_ranking,
+)
 from rich.console import Console
 from rich.table import Table
 
-from catalog import measurement_vector
 from cmr_search.settings import Settings
 from cmr_search.vocab import Measure
 from search import Mode, Page, SearchEngine, SearchFilters, SearchRequest, SimilarRequest
@@ -171,24 +181,13 @@ def _scores(ranked: dict[str, list[str]], experts: dict[str, dict[str, Any]]
 
 
 def expert_vector_ranking(experts: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
-    """The product's measurement vector made of the expert values, cosine-ranked."""
-    uids = sorted(experts)
-    rows = []
-    for uid in uids:
-        v = experts[uid]
-        values = {Measure.LVEDVI: v["lv_edv_ml"] / v["bsa_m2"],
-                  Measure.LVESVI: v["lv_esv_ml"] / v["bsa_m2"], Measure.LVEF: v["lv_ef_pct"],
-                  Measure.RVEDVI: v["rv_edv_ml"] / v["bsa_m2"],
-                  Measure.RVESVI: v["rv_esv_ml"] / v["bsa_m2"], Measure.RVEF: v["rv_ef_pct"],
-                  Measure.LV_MASSI: v["lv_mass_ed_g"] / v["bsa_m2"]}
-        vector = measurement_vector(values, None)
-        assert vector is not None
-        rows.append(vector / np.linalg.norm(vector))
-    matrix = np.stack(rows)
-    similarity = matrix @ matrix.T
-    np.fill_diagonal(similarity, -np.inf)
-    return {uid: [uids[j] for j in np.argsort(-similarity[i])[:5]]
-            for i, uid in enumerate(uids)}
+    """The product's measurement vector made of the expert CSV values, cosine-ranked."""
+    return vector_ranking({uid: {
+        Measure.LVEDVI.value: v["lv_edv_ml"] / v["bsa_m2"],
+        Measure.LVESVI.value: v["lv_esv_ml"] / v["bsa_m2"], Measure.LVEF.value: v["lv_ef_pct"],
+        Measure.RVEDVI.value: v["rv_edv_ml"] / v["bsa_m2"],
+        Measure.RVESVI.value: v["rv_esv_ml"] / v["bsa_m2"], Measure.RVEF.value: v["rv_ef_pct"],
+        Measure.LV_MASSI.value: v["lv_mass_ed_g"] / v["bsa_m2"]} for uid, v in experts.items()})
 
 
 def upload_ranking(engine: SearchEngine, settings: Settings,
@@ -221,23 +220,20 @@ def upload_ranking(engine: SearchEngine, settings: Settings,
 
 
 def similar_table(engines: dict[str, SearchEngine], experts: dict[str, dict[str, Any]],
-                  uploads: dict[str, list[str]] | None = None
+                  uploads: dict[str, list[str]] | None = None,
+                  bound: dict[str, list[str]] | None = None
                   ) -> tuple[Table, dict[str, dict[str, tuple[float, float]]]]:
     results = {name: _scores({uid: _neighbours(e, uid) for uid in experts}, experts)
                for name, e in engines.items()}
     if uploads is not None:
         results["query by upload (the patient's folder zipped, fused)"] = _scores(uploads,
                                                                                   experts)
-    results["expert measurement vector (upper bound)"] = _scores(
+    results["expert measurement vector, CSV values (no wall thickness)"] = _scores(
         expert_vector_ranking(experts), experts)
-    table = Table(title="study-to-study precision@5 by group / 5-NN accuracy (ACDC, n=50)")
-    table.add_column("signal")
-    for group in (*GROUPS, "all"):
-        table.add_column(f"P@5 {group}")
-    table.add_column("5-NN acc")
-    for name, scores in results.items():
-        table.add_row(name, *(f"{scores[g][0]:.2f}" for g in (*GROUPS, "all")),
-                      f"{scores['all'][1]:.2f}")
+    if bound is not None:
+        results["expert masks measured by the product (upper bound)"] = _scores(bound, experts)
+    table = scores_table("study-to-study precision@5 by group / 5-NN accuracy (ACDC, n=50)",
+                         "signal", results, GROUPS)
     return table, results
 
 
@@ -315,8 +311,14 @@ def main() -> None:
     console.print(filter_table(base, experts, payloads))
     console.print(query_table(base, experts))
     uploads = None if args.no_upload else upload_ranking(base, settings, experts)
-    table, _ = similar_table(engines, experts, uploads)
+    console.print("measuring the expert masks (the bound's measurements)")
+    expert_masks = {uid: expert_mask_values(ACDC / "training" / uid.removeprefix("acdc-"))
+                    for uid in sorted(experts)}
+    swaps = swap_rankings(indexed_values(payloads), expert_masks)
+    bound = swaps["expert masks, every measurement (upper bound)"]
+    table, _ = similar_table(engines, experts, uploads, bound)
     console.print(table)
+    console.print(swap_table({name: _scores(r, experts) for name, r in swaps.items()}, GROUPS))
     console.print(prompt_table(engines, experts))
     console.print(abbreviation_table(base, experts))
 
