@@ -9,20 +9,25 @@ FACET_KEYS = tuple(f.value for f in (
     PayloadField.SEX, PayloadField.VENDOR, PayloadField.VIEWS, PayloadField.REPORT_FINDINGS,
     PayloadField.IMAGE_FINDINGS, PayloadField.REPORT_DIAGNOSES, PayloadField.REPORT_STATUS))
 AGE_BANDS = ((0, 17), (18, 39), (40, 59), (60, 79), (80, 130))
-# measurement bands (inclusive; values keep one decimal): the clinical grades' edges
+# measurement bands (inclusive; values keep one decimal): the clinical grades' edges. A label
+# says what its band holds: "30 to <40" for 30.0 to 39.9 ("30-39" counted an RVEF of 39.8)
 MEASURE_BANDS: dict[str, tuple[tuple[str, float | None, float | None], ...]] = {
     # "30-40" is what "EF 30-40" returns (40.5 counted there and was not returned)
     "lvef": (("<30", None, 29.9), ("30-40", 30.0, 40.0), ("40.1-49.9", 40.1, 49.9),
              (">=50", 50.0, None)),
-    "rvef": (("<30", None, 29.9), ("30-39", 30.0, 39.9), (">=40", 40.0, None)),
+    "rvef": (("<30", None, 29.9), ("30 to <40", 30.0, 39.9), (">=40", 40.0, None)),
     # healthy upper limits (mean + 2 SD, Kawel-Boehm 2020): LVEDVi 98-108, RVEDVi 104-119
-    "lv_edv_index": (("<100", None, 99.9), ("100-129", 100.0, 129.9), (">=130", 130.0, None)),
-    "rv_edv_index": (("<110", None, 109.9), ("110-139", 110.0, 139.9), (">=140", 140.0, None)),
-    "lv_mass": (("<100", None, 99.9), ("100-149", 100.0, 149.9), (">=150", 150.0, None)),
-    "lv_mass_index": (("<70", None, 69.9), ("70-89", 70.0, 89.9), (">=90", 90.0, None)),
-    "max_wall_thickness": (("<12", None, 11.9), ("12-14", 12.0, 14.9), (">=15", 15.0, None)),
+    "lv_edv_index": (("<100", None, 99.9), ("100 to <130", 100.0, 129.9),
+                     (">=130", 130.0, None)),
+    "rv_edv_index": (("<110", None, 109.9), ("110 to <140", 110.0, 139.9),
+                     (">=140", 140.0, None)),
+    "lv_mass": (("<100", None, 99.9), ("100 to <150", 100.0, 149.9), (">=150", 150.0, None)),
+    "lv_mass_index": (("<70", None, 69.9), ("70 to <90", 70.0, 89.9), (">=90", 90.0, None)),
+    "max_wall_thickness": (("<12", None, 11.9), ("12 to <15", 12.0, 14.9),
+                           (">=15", 15.0, None)),
     # the LGE grade's edges (cmr_search.normals): present from 1 %, moderate 6, severe 15
-    "scar": (("<1", None, 0.9), ("1-5", 1.0, 5.9), ("6-14", 6.0, 14.9), (">=15", 15.0, None)),
+    "scar": (("<1", None, 0.9), ("1 to <6", 1.0, 5.9), ("6 to <15", 6.0, 14.9),
+             (">=15", 15.0, None)),
 }
 
 

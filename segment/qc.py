@@ -47,7 +47,14 @@ class QcFlag(StrEnum):
 
 # Plausible adult ranges, wide on purpose: outside them the segmentation is more likely wrong
 # than the heart (volumes ml, mass g, EF %).
+# LVEF up to 90 %: a hypertrophied LV (HCM) can all but empty its cavity at end-systole, and
+# 90 % is already the healthy women's mean + 5 SD (65 +- 5 %, Kawel-Boehm 2020, normals.py)
 EF_RANGE_PCT = (5.0, 90.0)
+# RVEF up to 80 %: the healthy range tops out near 72 % (women 60 +- 6 %, Kawel-Boehm 2020),
+# 80 % is over mean + 3 SD, and the thin-walled RV has no counterpart of the LV's cavity
+# obliteration. ACDC patient049 read 88 % (an RVESV of 8 ml; experts 73 %) and was graded
+# normal under the LV's 90 %
+RV_EF_RANGE_PCT = (5.0, 80.0)
 LV_EDV_RANGE_ML = (40.0, 500.0)
 RV_EDV_RANGE_ML = (40.0, 500.0)
 LV_MASS_RANGE_G = (30.0, 400.0)
@@ -55,6 +62,18 @@ LV_MASS_RANGE_G = (30.0, 400.0)
 # than the cine's smallest before its ESV and EF are uncertain: neighbouring phases round
 # end-systole differ by a few percent, a whole basal slice counted or not by 10 to 20 %
 ES_EXCESS_SHARE = 0.1
+# End-systole is the curve's trough, so a measured ES above a neighbouring phase is out of
+# step with the curve; by how much is judged against the curve's own phase-to-phase noise
+# (sigma, from the other phases' second differences, `curve_noise_ml`): more than
+# ES_NOISE_TIMES sigma (3 SD of the difference of two noisy phases: 3 * sqrt(2)) and more than
+# ES_STEP_FLOOR_SHARE of the EDV (an ES that far off moves the EF by 3 points, about CMR's
+# interstudy LVEF reproducibility: below it a doubt would say nothing). The phantom's myocarditis
+# cine (archive seed 5) measured its ES 14.7 ml (8 % of EDV, under ES_EXCESS_SHARE) above the
+# phase before, its LV base restored where the neighbours' was not: LVEF 36.6 %, truth 45.9 %
+ES_NOISE_TIMES = 3.0 * 2.0 ** 0.5
+ES_STEP_FLOOR_SHARE = 0.03
+# fewer second differences than this away from ED and ES: no noise to judge against
+_MIN_NOISE_POINTS = 5
 # the last slice's LV cavity, as a share of the stack's largest, above which the apex was not
 # reached (a real apex closes with a narrow cavity)
 APICAL_CAVITY_SHARE = 0.35
@@ -150,15 +169,39 @@ def wall_peak_flags(by_slice_mm: list[float]) -> list[QcFlag]:
     return []
 
 
+def curve_noise_ml(curve_ml: list[float], measured: set[int]) -> float | None:
+    """The phase-to-phase noise (one SD, ml) of a volume curve: each inner phase's distance
+    from the mean of its two neighbours, robustly (median absolute value, as a normal SD),
+    over the phases that neither are nor touch a `measured` one (drawn differently: their
+    LV base restored). None with fewer than `_MIN_NOISE_POINTS` such phases."""
+    v = np.asarray(curve_ml, dtype=float)
+    near = {j + d for j in measured for d in (-1, 0, 1)}
+    residual = [v[k] - (v[k - 1] + v[k + 1]) / 2 for k in range(1, len(v) - 1) if k not in near]
+    if len(residual) < _MIN_NOISE_POINTS:
+        return None
+    # |residual| has median 0.6745 * sqrt(1.5) sigma for independent phase noise sigma
+    return float(np.median(np.abs(residual)) / (0.6745 * 1.5 ** 0.5))
+
+
 def es_excess_flags(curve_ml: list[float], ed: int, es: int) -> list[QcFlag]:
     """End-systole measured larger than another phase of the same LV curve (ml, every phase
     drawn and finished as the measured ones) by more than `ES_EXCESS_SHARE` of end-diastole's
-    volume: one of the two phases' basal slices was read differently, and the ESV (and EF)
-    depends on which. Nothing to compare with fewer than three phases."""
+    volume, or larger than a neighbouring phase by more than the curve's noise allows
+    (`ES_NOISE_TIMES`, `ES_STEP_FLOOR_SHARE`): one of the phases' basal slices was read
+    differently, and the ESV (and EF) depends on which. Nothing to compare with fewer than
+    three phases (ACDC's ED and ES pairs)."""
     if len(curve_ml) < 3 or max(ed, es) >= len(curve_ml):
         return []
-    excess = curve_ml[es] - min(curve_ml)
-    return [QcFlag.ES_NOT_SMALLEST] if excess > ES_EXCESS_SHARE * curve_ml[ed] else []
+    edv = curve_ml[ed]
+    if curve_ml[es] - min(curve_ml) > ES_EXCESS_SHARE * edv:
+        return [QcFlag.ES_NOT_SMALLEST]
+    noise = curve_noise_ml(curve_ml, {ed, es})
+    neighbours = [curve_ml[k] for k in (es - 1, es + 1) if 0 <= k < len(curve_ml) and k != ed]
+    if noise is None or not neighbours:
+        return []
+    step = curve_ml[es] - min(neighbours)
+    limit = max(ES_NOISE_TIMES * noise, ES_STEP_FLOOR_SHARE * edv)
+    return [QcFlag.ES_NOT_SMALLEST] if step > limit else []
 
 
 def range_flag(value: float, bounds: tuple[float, float], flag: QcFlag) -> list[QcFlag]:

@@ -32,6 +32,7 @@ from segment.qc import (
     LV_EDV_RANGE_ML,
     LV_MASS_RANGE_G,
     RV_EDV_RANGE_ML,
+    RV_EF_RANGE_PCT,
     QcFlag,
     coverage_flags,
     es_excess_flags,
@@ -176,8 +177,9 @@ def _qc(result: StudyResult) -> None:
         study_flags.append(QcFlag.NO_BODY_SIZE)
     no_rv = [QcFlag.NO_RV] if not (ed == Structure.RV_CAVITY).any() else []
     # RVEDV 75 ml with RVESV 81 ml (RVEF -8 %) flagged only the EF, and RV dilation was
-    # graded from the unflagged RVEDV
-    rv_unclear = range_flag(_number(v, "rvef_pct"), EF_RANGE_PCT, QcFlag.RV_ED_ES_UNCLEAR) \
+    # graded from the unflagged RVEDV; an RVEF over the RV's own bound (an RVESV far too small
+    # for its RVEDV, ACDC patient049's 88 %) doubts them alike: one of the two contours is wrong
+    rv_unclear = range_flag(_number(v, "rvef_pct"), RV_EF_RANGE_PCT, QcFlag.RV_ED_ES_UNCLEAR) \
         if (v.get("rvedv_ml") or 0) > 0 else []
     systole = es_excess_flags(curve, result.ed, result.es)
 
@@ -198,7 +200,7 @@ def _qc(result: StudyResult) -> None:
         if name.startswith(("lvef", "lvsv")):
             f += range_flag(get("lvef_pct"), EF_RANGE_PCT, QcFlag.EF_OUT_OF_RANGE)
         if name.startswith(("rvef", "rvsv")):
-            f += range_flag(get("rvef_pct"), EF_RANGE_PCT, QcFlag.EF_OUT_OF_RANGE)
+            f += range_flag(get("rvef_pct"), RV_EF_RANGE_PCT, QcFlag.EF_OUT_OF_RANGE)
         if name.startswith("lvedv"):
             f += range_flag(get("lvedv_ml"), LV_EDV_RANGE_ML, QcFlag.VOLUME_OUT_OF_RANGE)
         if name.startswith("rvedv"):

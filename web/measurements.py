@@ -3,7 +3,9 @@ and the LV and RV volume curves as an SVG polyline (no plotting library in the p
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from cmr_search.normals import LABELS, reference_range, sex_of
@@ -63,6 +65,15 @@ class CardValue:
     uncertain: bool  # a QC check doubts it: shown as uncertain, never as fact
 
 
+def whole(value: float) -> str:
+    """`value` to a whole number, halves away from zero as a reader rounds: Python rounds a
+    half to the even number (f"{18.5:.0f}" is "18"), and a card read "LVEF 18 %" beside the
+    badge "measured LVEF 18.5 %"."""
+    if not math.isfinite(value):
+        return str(value)
+    return str(int(Decimal(repr(float(value))).quantize(Decimal(1), rounding=ROUND_HALF_UP)))
+
+
 def card_values(measurements: dict[str, float], flagged: list[str]) -> list[CardValue]:
     """A result card's line of numbers ("LVEF 16 % · LVEDVi 142 ml/m² · ..."): cases without
     a report (a research archive's) were "undated · ? y" and nothing else, one like the next."""
@@ -71,7 +82,7 @@ def card_values(measurements: dict[str, float], flagged: list[str]) -> list[Card
         for label, measure in choices:
             value = measurements.get(measure.value)
             if value is not None:
-                out.append(CardValue(label, f"{value:.0f} {measure.unit}",
+                out.append(CardValue(label, f"{whole(value)} {measure.unit}",
                                      measure.value in flagged))
                 break
     return out
@@ -93,7 +104,7 @@ def curve_points(curves: dict[str, Any] | None, width: int = 320,
         out[name] = " ".join(
             f"{i * width / (longest - 1):.1f},{height - v * height / (top * 1.1):.1f}"
             for i, v in enumerate(values))
-    out["top_ml"] = f"{top * 1.1:.0f}"
+    out["top_ml"] = whole(top * 1.1)
     # where the measured ED and ES are: not always the first phase and the curve's lowest
     # (ED read from the ECG trigger, ES where both ventricles are smallest together)
     for key in ("ed", "es"):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from fakes.segment import heart_slice
 
 from cmr_search.vocab import Structure
 from segment.qc import (
+    RV_EF_RANGE_PCT,
     QcFlag,
     coverage_flags,
+    curve_noise_ml,
     es_excess_flags,
     lv_closed_flags,
     open_ring_fraction,
@@ -64,6 +67,39 @@ def test_an_end_systole_larger_than_another_phase_is_flagged() -> None:
     assert es_excess_flags([150.0, 90.0, 80.0], 0, 1) == []  # 10 ml: within 10 % of EDV
     assert es_excess_flags([150.0, 100.0], 0, 1) == []  # nothing else to compare with
     assert es_excess_flags(curve, 0, 9) == []
+
+
+# the phantom's myocarditis cine (archive seed 5, 24 phases, ml): end-systole (phase 9) measured
+# with its LV base restored, its neighbours without; LVEF 36.6 % where the phantom's is 45.9 %
+_SPIKED = [184.2, 182.0, 176.1, 152.0, 144.6, 134.2, 111.4, 106.0, 102.1, 116.8, 105.7, 114.4,
+           143.4, 147.0, 146.7, 148.0, 149.2, 149.2, 150.2, 150.2, 151.1, 152.6, 169.7, 180.4]
+
+
+def test_an_end_systole_above_its_neighbour_by_more_than_the_curve_noise_is_flagged() -> None:
+    """14.7 ml over the phase before (8 % of the EDV) passed the 10 % rule unflagged; the
+    curve's other phases wobble by about 2 ml."""
+    noise = curve_noise_ml(_SPIKED, {0, 9})
+    assert noise is not None and 1.0 < noise < 3.0
+    assert es_excess_flags(_SPIKED, 0, 9) == [QcFlag.ES_NOT_SMALLEST]
+    trough = [*_SPIKED[:9], 100.5, *_SPIKED[10:]]  # the same cine with its ES the trough
+    assert es_excess_flags(trough, 0, 9) == []
+    # above a neighbour within the curve's noise, or by under 3 % of the EDV: no doubt
+    assert es_excess_flags([*_SPIKED[:9], 104.0, *_SPIKED[10:]], 0, 9) == []
+    smooth = [150.0 - 80.0 * np.sin(np.pi * k / 20) for k in range(21)]  # a noiseless curve
+    assert curve_noise_ml(smooth, {0, 10}) == pytest.approx(0.0, abs=1.0)
+    for step, doubted in ((3.0, False), (6.0, True)):  # the floor: 3 % of 150 ml is 4.5
+        bumped = [*smooth[:10], smooth[9] + step, *smooth[11:]]
+        assert (es_excess_flags(bumped, 0, 10) != []) is doubted
+    # too few phases away from ED and ES to know the noise: the 10 % rule alone
+    assert curve_noise_ml(_SPIKED[5:13], {0, 4}) is None
+    assert es_excess_flags([150.0, 90.0, 80.0, 95.0, 120.0], 0, 3) == []
+
+
+def test_an_rvef_no_adult_rv_has_is_out_of_range() -> None:
+    """ACDC patient049 read RVEF 88.3 % (RVESV 7.9 ml; experts 72.6 %) under the LV's 90 %."""
+    assert range_flag(88.3, RV_EF_RANGE_PCT, QcFlag.EF_OUT_OF_RANGE) == [QcFlag.EF_OUT_OF_RANGE]
+    assert range_flag(72.6, RV_EF_RANGE_PCT, QcFlag.EF_OUT_OF_RANGE) == []
+    assert range_flag(88.3, (5.0, 90.0), QcFlag.EF_OUT_OF_RANGE) == []  # the LV's bound
 
 
 def test_an_rv_larger_at_end_systole_doubts_every_rv_value() -> None:

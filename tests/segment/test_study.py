@@ -22,9 +22,10 @@ from cmr_search.vocab import Structure
 from reader.stack import PixelError
 from segment.commands import segment_study
 from segment.infer import Segmenter
-from segment.io import StudyReadError, read_study
+from segment.io import SaxStudy, StudyReadError, read_study
 from segment.phases import hinted_phases
-from segment.study import LABELS_FILE, MEASUREMENTS_FILE, analyse
+from segment.qc import QcFlag
+from segment.study import LABELS_FILE, MEASUREMENTS_FILE, analyse, measure_masks
 
 
 class _Oracle(Segmenter):
@@ -303,3 +304,48 @@ def test_the_body_size_of_a_bare_dataset_is_read(tmp_path: Path) -> None:
 
     path = make_bare(mr_image(tmp_path / "im.dcm", PatientSize="1.75", PatientWeight="70"))
     assert _body_size(path) == (175.0, 70.0)
+
+
+def _pair_study() -> SaxStudy:
+    return SaxStudy("pair", [np.zeros((6, 96, 96), np.float32)] * 2, [1, 2], (1.5, 1.5), 8.0,
+                    [np.eye(4)] * 2, ["ed", "es"], ed_hint=1, es_hint=2)
+
+
+def _stack(cavity: float, rv: float) -> np.ndarray:
+    return np.stack([heart_slice((96, 96), cavity, 6, rv=rv) for _ in range(6)])
+
+
+def test_an_rvef_over_the_rvs_bound_doubts_every_rv_value_and_an_lvef_as_high_does_not(
+        ) -> None:
+    """ACDC patient049 read RVEF 88.3 % (RVESV 7.9 ml for an RVEDV of 68 ml; experts 72.6 %),
+    unflagged under the 90 % bound shared with the LV, and was graded normal. A hyperdynamic
+    LV (HCM) may empty that far: its EF keeps the wider bound."""
+    study = _pair_study()
+    for rv_es, doubted in ((7.0, False), (5.0, True)):  # RVEF 75 % and 87 %
+        result = measure_masks(study, {0: _stack(16, 14), 1: _stack(6, rv_es)}, 0, 1)
+        rvef = result.values["rvef_pct"] or 0.0
+        assert (rvef > 80.0) is doubted, rvef
+        assert (QcFlag.EF_OUT_OF_RANGE in result.flags["rvef_pct"]) is doubted
+        for name in ("rvedv_ml", "rvesv_ml", "rvef_pct", "rvedvi_ml_per_m2"):
+            assert (QcFlag.RV_ED_ES_UNCLEAR in result.flags.get(name, [])) is doubted, name
+        assert (result.values["lvef_pct"] or 0.0) > 80.0  # LV cavity radius 16 -> 6 px
+        assert QcFlag.EF_OUT_OF_RANGE not in result.flags["lvef_pct"]
+        assert QcFlag.RV_ED_ES_UNCLEAR not in result.flags["lvedv_ml"]
+
+
+def test_an_end_systole_above_its_neighbour_on_the_curve_doubts_the_lvef() -> None:
+    """The phantom's cine (seed 5) measured its ES 14.7 ml above the phase before (the LV base
+    restored at ES only) and read LVEF 36.6 % (truth 45.9 %) with no flag."""
+    cine = SaxStudy("cine", [np.zeros((6, 96, 96), np.float32)] * 24, list(range(1, 25)),
+                    (1.5, 1.5), 8.0, [np.eye(4)] * 24, [f"f{k}" for k in range(24)])
+    masks = {0: _stack(16, 12), 9: _stack(12, 9)}
+    curve = [184.2, 182.0, 176.1, 152.0, 144.6, 134.2, 111.4, 106.0, 102.1, 116.8, 105.7, 114.4,
+             143.4, 147.0, 146.7, 148.0, 149.2, 149.2, 150.2, 150.2, 151.1, 152.6, 169.7, 180.4]
+    for es_ml, doubted in ((116.8, True), (101.0, False)):
+        result = measure_masks(cine, masks, 0, 9, [*curve[:9], es_ml, *curve[10:]])
+        for name in ("lvef_pct", "lvesv_ml", "lvsv_ml", "lv_hypokinetic_wall_pct"):
+            assert (QcFlag.ES_NOT_SMALLEST in result.flags[name]) is doubted, name
+        assert QcFlag.ES_NOT_SMALLEST not in result.flags["lvedv_ml"]
+    # an ED and ES pair (ACDC) has no neighbouring phase to judge its ES by
+    pair = measure_masks(_pair_study(), {0: masks[0], 1: masks[9]}, 0, 1, [184.2, 116.8])
+    assert QcFlag.ES_NOT_SMALLEST not in pair.flags["lvef_pct"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from web.measurements import curve_points, measurement_rows
+from web.measurements import card_values, curve_points, measurement_rows, whole
 
 
 def test_each_value_gets_its_range_for_the_sex_and_a_flag() -> None:
@@ -39,3 +39,14 @@ def test_the_study_page_shows_the_table(client: TestClient) -> None:
     flagged = client.get("/study/4.1")
     assert "doubted: ef out of range" in flagged.text
     assert "Not measured." in client.get("/study/2.1").text
+
+
+def test_a_card_rounds_halves_up_as_the_badge_beside_it_reads() -> None:
+    """LVEF 18.5 showed as "LVEF 18 %" (Python rounds a half to even) beside the badge
+    "measured LVEF 18.5 %"."""
+    shown = {v.label: v.value for v in card_values(
+        {"lvef_pct": 18.5, "lvedv_ml": 212.5, "rvef_pct": 39.8, "lv_mass_g": 100.4}, [])}
+    assert shown == {"LVEF": "19 %", "LVEDV": "213 ml", "RVEF": "40 %", "LV mass": "100 g"}
+    assert [whole(x) for x in (0.5, 2.5, 18.49, -8.5, 176.00000000000003)] == [
+        "1", "3", "18", "-9", "176"]
+    assert curve_points({"lv_ml": [150.0, 60.0], "rv_ml": [147.5, 80.0]})["top_ml"] == "165"
