@@ -139,8 +139,13 @@ class Result(BaseModel):
     has_report: bool = False
     report_findings: list[str] = Field(default_factory=list)
     image_findings: list[str] = Field(default_factory=list)
-    # calibrated probabilities only (none for a finding scored without enough reports)
-    image_scores: dict[str, float] = Field(default_factory=dict)
+    image_scores: dict[str, float] = Field(default_factory=dict, description="the model's "
+                                           "calibrated probability of each finding it decided "
+                                           "(none where the measurements decided, or where too "
+                                           "few reports calibrate the score)")
+    image_finding_source: dict[str, str] = Field(default_factory=dict, description="what "
+                                                 "decided each image finding: measurements, "
+                                                 "model or uncalibrated (decided nothing)")
     measurements: dict[str, float] = Field(default_factory=dict, description="segmented "
                                            "short-axis cine; the unit ends each name")
     flagged_measurements: list[str] = Field(default_factory=list, description="values a QC "
@@ -162,6 +167,9 @@ class Interpretation(BaseModel):
     """How the query was read, so a user sees why the opposite is not returned."""
 
     wanted: dict[str, str | None] = Field(default_factory=dict)
+    grades: list[str] = Field(default_factory=list, description="how each grade in the query "
+                              "was read: that grade first, then the next worse one ('severe': "
+                              "severe only, 'mild': mild or moderate)")
     ruled_out: list[str] = Field(default_factory=list)
     diagnoses: list[str] = Field(default_factory=list)
     ruled_out_diagnoses: list[str] = Field(default_factory=list)

@@ -117,10 +117,14 @@ def _result(hit: Hit, p: StudyPayload, rank: int, why: Any, others: list[OtherSt
         views=[v.value for v in p.views], impression=p.impression, has_report=p.has_report,
         report_findings=[f.value for f in p.report_findings],
         image_findings=[f.value for f in p.image_findings],
-        # probabilities only: a score calibrated on too few reports is none (the study's
-        # page and payload say so, with its source)
+        # the probabilities that decided a finding only. Where the measurements decided, the
+        # payload does not say whether the score is calibrated (on ACDC, calibrated on no
+        # reports, LVH read 0.99 beside a 9.7 mm wall), and a score filter passes the study by
+        # its measurements, not by the number (which read 0.42 under image_score_min=0.9): the
+        # source says which decided, as the study page does ("measured")
         image_scores={f.value: s for f, s in p.image_scores.items()
-                      if p.image_finding_source.get(f) is not FindingSource.UNCALIBRATED},
+                      if p.image_finding_source.get(f) is FindingSource.MODEL},
+        image_finding_source={f.value: s.value for f, s in p.image_finding_source.items()},
         measurements={m.value: v for m, v in p.measurements.items()},
         flagged_measurements=[m.value for m in p.flagged_measurements],
         diagnoses=[d.value for d in p.report_diagnoses], previews=dict(p.previews),

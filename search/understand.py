@@ -37,8 +37,8 @@ _STOP = frozenset((
 # "normal LV size" rules LV dilation out, as a report's "normal LV size" does; "preserved
 # LVEF" rules out LV dysfunction
 # "mild or severe LV dysfunction" asks for either end of the scale: read as no grade (read as
-# severe, it excluded the mild ones); "mild to moderate" and "moderate or severe" keep the
-# labeler's grade
+# severe, it excluded the mild ones); "mild to moderate" and "moderate or severe" ask for their
+# milder end (`_GRADE_RANGE`), which the next worse grade answers too
 _MILD, _SEVERE = r"(?:mild|slight)(?:ly)?", r"(?:severe|marked)(?:ly)?"
 # the last join an "or", "to", "-" or "/" ("mild, moderate or severe"): "RV dysfunction is mild,
 # severe LV dilation" grades two findings
@@ -46,6 +46,10 @@ _GRADE_JOIN = (r"\s*+(?:,\s*+moderate(?:ly)?\s*+,?\s*+)?(?:or|to|-|/|and\s*/\s*o
                r"(?:moderate(?:ly)?\s*+(?:or|to|-|/)\s*+)?")
 _EITHER_END = re.compile(rf"\b(?:{_MILD}{_GRADE_JOIN}{_SEVERE}|{_SEVERE}{_GRADE_JOIN}{_MILD})\b",
                          re.IGNORECASE)
+# the labeler reads a clause's worst grade: "moderate to severe", read as severe, left the
+# moderate ones out
+_GRADE_RANGE = re.compile(rf"\b(?P<low>{_MILD}|moderate(?:ly)?)\s*+(?:or|to|-|/|and\s*/\s*or)"
+                          rf"\s*+(?:moderate(?:ly)?|{_SEVERE})\b", re.IGNORECASE)
 # the side may stand before "normal" ("RV normal dimensions" ruled out LV dilation), and the
 # aspects be a list ("normal biventricular size and function" ruled out no dysfunction)
 _NORMAL_ASPECT = (r"(?:size|volumes?|dimensions?|(?:systolic\s+)?function|wall\s+thickness"
@@ -244,7 +248,7 @@ def understand(text: str) -> QueryIntent:
     affirmed, denied, negated_clauses = _split(rest)
     # "reduced LVEF and preserved RVEF": the "normal ..." phrases rule out (`_normals`); left
     # in, the clause's "reduced" made the RV's dysfunction wanted as well
-    plain = _NORMAL_AFTER.sub(" ", _NORMAL.sub(" ", affirmed))
+    plain = _GRADE_RANGE.sub(r"\g<low>", _NORMAL_AFTER.sub(" ", _NORMAL.sub(" ", affirmed)))
     positive = (Mention.POSITIVE, Mention.UNCERTAIN)
     # read as one sentence, a clause's side reaches the next ("dilated LV, impaired function")
     # (a full stop as a semicolon: "dilated LV. impaired function")
@@ -278,8 +282,24 @@ def understand(text: str) -> QueryIntent:
         + ((note,) if note else ()))
 
 
-# a query for one grade must not return the far end of the scale
-_OPPOSITE_GRADES = {Severity.SEVERE: ("mild",), Severity.MILD: ("severe",)}
+# A grade asked of a finding is answered by that grade and the next worse one, the asked one
+# ranked first (`search.signals`): "severe" is severe only, "moderate" moderate or severe,
+# "mild" mild or moderate (a severely dilated heart is no answer to "mildly dilated LV"). The
+# grade used to be dropped from the measured signal, and "severely dilated LV" listed
+# moderately dilated hearts above severe ones.
+_GRADES = (Severity.MILD, Severity.MODERATE, Severity.SEVERE)
+
+
+def grades_near(grade: Severity | None) -> tuple[str, ...]:
+    """The grades that answer one asked for (every grade when none is), mildest first."""
+    return tuple(g.value for g in _GRADES
+                 if grade not in _GRADES or 0 <= g.rank - grade.rank <= 1)
+
+
+def _far(grade: Severity | None) -> tuple[str, ...]:
+    """The grades that do not answer one asked for: a study graded so is left out."""
+    return tuple(g.value for g in _GRADES
+                 if grade in _GRADES and g.value not in grades_near(grade))
 
 
 def intent_filter(intent: QueryIntent, use_reports: bool, use_images: bool) -> Filter:
@@ -299,14 +319,14 @@ def intent_filter(intent: QueryIntent, use_reports: bool, use_images: bool) -> F
     if use_images:  # a report-less study's grade is the measurements' (where QC trusts them)
         no_report = Match(PayloadField.REPORT_STATUS, ReportStatus.MISSING.value)
         for finding in intent.required:
-            if (grade := _one_grade(intent, finding)) in _OPPOSITE_GRADES:
-                opposite = MatchAny(measured_severity_key(finding), _OPPOSITE_GRADES[grade])
-                must_not.append(Filter((no_report, opposite)) if use_reports else opposite)
+            if far := _far(_one_grade(intent, finding)):
+                graded = MatchAny(measured_severity_key(finding), far)
+                must_not.append(Filter((no_report, graded)) if use_reports else graded)
     if use_reports:
         for finding in intent.required:  # "DCM or LGE": a report without LGE may be the DCM
             must_not.append(Match(PayloadField.REPORT_NEGATED, finding.value))
-            if (grade := _one_grade(intent, finding)) in _OPPOSITE_GRADES:
-                must_not.append(MatchAny(report_severity_key(finding), _OPPOSITE_GRADES[grade]))
+            if far := _far(_one_grade(intent, finding)):
+                must_not.append(MatchAny(report_severity_key(finding), far))
         must_not += [Match(PayloadField.REPORT_DIAGNOSES, d.value)
                      for d in intent.ruled_out_diagnoses]
     return Filter(must_not=tuple(must_not)).and_(measured_filter(intent))
@@ -339,8 +359,24 @@ def stated_filter(intent: QueryIntent) -> Filter | None:
     return any_of(stated) if all(stated) else None
 
 
+def _grade_notes(intent: QueryIntent) -> list[str]:
+    """How each grade in the query was read (none for an "or": each side asks its own)."""
+    notes = []
+    for finding, grade in intent.wanted.items():
+        if grade not in _GRADES or intent.any_of:
+            continue
+        assert grade is not None
+        worse = [g for g in grades_near(grade) if g != grade.value]
+        read = f"{grade.value} first, then {worse[0]}" if worse else f"{grade.value} only"
+        notes.append(f"{grade.value} {_label(finding)}: {read}; a study graded "
+                     f"{' or '.join(_far(grade))} (by its report, or its measurements) is "
+                     "left out")
+    return notes
+
+
 def interpretation(intent: QueryIntent) -> Interpretation:
     return Interpretation(
+        grades=_grade_notes(intent),
         wanted={f.value: (s.value if s else None) for f, s in intent.wanted.items()},
         ruled_out=[f.value for f in intent.ruled_out],
         diagnoses=[d.value for d in intent.diagnoses],

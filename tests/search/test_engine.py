@@ -51,11 +51,16 @@ def test_a_wanted_finding_skips_reports_that_rule_it_out(engine: SearchEngine) -
     assert found and not set(found) & {c.uid for c in CASES if "lge" in c.report_negated}
 
 
-def test_severity_never_returns_the_far_end_of_the_scale(engine: SearchEngine) -> None:
+def test_a_grade_asked_takes_itself_and_the_next_worse(engine: SearchEngine) -> None:
+    """"severe" is severe only and "mild" never severe, by report and by measurements."""
     severe = uids(engine, "severe LV systolic dysfunction", per_patient=False)
     assert "3.1" not in severe and {"1.2", "4.1"} <= set(severe)
     mild = uids(engine, "mild LV systolic dysfunction", per_patient=False)
     assert "3.1" in mild and not {"1.2", "4.1"} & set(mild)
+    # 6.1 has no report and measures an LVEF of 33 % (moderate)
+    assert "6.1" not in uids(engine, "severe LV systolic dysfunction", Mode.IMAGES)
+    assert "6.1" in uids(engine, "moderate LV systolic dysfunction", Mode.IMAGES)
+    assert "6.1" in uids(engine, "mild LV systolic dysfunction", Mode.IMAGES)
 
 
 def test_one_result_per_patient_with_the_others_listed(engine: SearchEngine) -> None:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+from fakes.studies import engine_of, study
+
 from catalog import StudyPayload
+from search import Mode, Page, SearchRequest, parse_filters
 from search.models import Explanation
 from search.results import _result
 from vectorstore import Hit
@@ -14,3 +20,41 @@ def test_a_score_calibrated_on_too_few_reports_is_left_out_of_a_result() -> None
         image_finding_source={"lge": "model", "lv_dilation": "uncalibrated"})
     result = _result(Hit("p", 0.5, payload.as_payload()), payload, 1, Explanation(), [])
     assert result.image_scores == {"lge": 0.9}
+
+
+def test_a_score_the_measurements_overruled_is_no_probability_shown() -> None:
+    """ACDC (calibrated on no reports): patient049's LVH read 0.99 beside a 9.7 mm wall,
+    shown as a probability because the measurements, not the score's calibration, decided."""
+    payload = StudyPayload(
+        study_instance_uid="1.2.3", image_scores={"lv_hypertrophy": 0.99, "lge": 0.8},
+        image_finding_source={"lv_hypertrophy": "measurements", "lge": "model"})
+    result = _result(Hit("p", 0.5, payload.as_payload()), payload, 1, Explanation(), [])
+    assert result.image_scores == {"lge": 0.8}
+    assert result.image_finding_source == {"lv_hypertrophy": "measurements", "lge": "model"}
+
+
+@pytest.mark.parametrize("kind", ["edge", "memory"])
+def test_a_score_filter_shows_no_score_below_it_and_says_what_decided(
+        kind: str, tmp_path: Path) -> None:
+    """image_score_min=0.9 returned a study measured with LVH whose hit showed 0.4188."""
+    engine = engine_of([
+        study("measured", values={"max_wall_thickness_mm": 16.0},
+              severity={"lv_hypertrophy": "moderate"}, scores={"lv_hypertrophy": 0.4188},
+              source={"lv_hypertrophy": "measurements"}),
+        study("model", scores={"lv_hypertrophy": 0.95}, source={"lv_hypertrophy": "model"},
+              image_findings=("lv_hypertrophy",)),
+        study("unsure", scores={"lv_hypertrophy": 0.7}, source={"lv_hypertrophy": "model"},
+              image_findings=("lv_hypertrophy",)),
+        study("uncalibrated", scores={"lv_hypertrophy": 0.99},
+              source={"lv_hypertrophy": "uncalibrated"}),
+    ], kind, tmp_path)
+    filters = parse_filters(["image_finding=lv_hypertrophy", "image_score_min=0.9"])
+    response = engine.search(SearchRequest(q="heart", mode=Mode.IMAGES, filters=filters,
+                                           page=Page(limit=50)))
+    hits = {r.study_instance_uid: r for r in response.results}
+    assert set(hits) == {"measured", "model"}
+    for hit in hits.values():
+        shown = hit.image_scores.get("lv_hypertrophy")
+        assert (shown is not None and shown >= 0.9) or \
+            hit.image_finding_source["lv_hypertrophy"] == "measurements"
+    assert hits["measured"].image_scores == {}

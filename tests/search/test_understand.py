@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cmr_search.vocab import Diagnosis, Finding, Severity
-from search.understand import intent_filter, spelled_out, understand
+from search.understand import intent_filter, interpretation, spelled_out, understand
+from vectorstore import Filter, MatchAny
 
 _LV_WHOLE = {Finding.LV_DILATION, Finding.LV_SYSTOLIC_DYSFUNCTION}
 _RV_WHOLE = {Finding.RV_DILATION, Finding.RV_SYSTOLIC_DYSFUNCTION}
@@ -49,8 +50,13 @@ _RV_WHOLE = {Finding.RV_DILATION, Finding.RV_SYSTOLIC_DYSFUNCTION}
     ("mild or severe LV dysfunction", {Finding.LV_SYSTOLIC_DYSFUNCTION: None}, set()),
     ("mildly to severely dilated RV", {Finding.RV_DILATION: None}, set()),
     ("mild, moderate or severe LVH", {Finding.LV_HYPERTROPHY: None}, set()),
-    ("moderate or severe LV dysfunction", {Finding.LV_SYSTOLIC_DYSFUNCTION: Severity.SEVERE},
+    # a range asks for its milder end, which the next worse grade answers too (read as severe,
+    # the labeler's worst grade, it left the moderate ones out)
+    ("moderate or severe LV dysfunction", {Finding.LV_SYSTOLIC_DYSFUNCTION: Severity.MODERATE},
      set()),
+    ("moderately to severely dilated LV", {Finding.LV_DILATION: Severity.MODERATE}, set()),
+    ("mild to moderate LV dilation", {Finding.LV_DILATION: Severity.MILD}, set()),
+    ("mild-moderate RV dysfunction", {Finding.RV_SYSTOLIC_DYSFUNCTION: Severity.MILD}, set()),
     # grades of two findings, not an "or" of grades (from a review: both were left ungraded
     # and every finding of either clause required)
     ("LV dilation mild and severe RV dysfunction", {Finding.LV_DILATION: Severity.MILD,
@@ -243,3 +249,38 @@ def test_words_that_name_a_filter_are_noted(query: str, note: str) -> None:
     """They were read as nothing, and nothing said so."""
     assert any(note in n for n in understand(query).unread)
     assert understand("LGE in segments 1-6").unread == ()
+
+
+@pytest.mark.parametrize(("query", "far"), [
+    ("severely dilated LV", ("mild", "moderate")),
+    ("moderately dilated LV", ("mild",)),
+    ("moderate to severe LV dilation", ("mild",)),
+    ("mildly dilated LV", ("severe",)),
+    ("dilated LV", None),
+])
+def test_a_grade_asked_leaves_out_what_does_not_answer_it(query: str,
+                                                          far: tuple[str, ...] | None) -> None:
+    """"severely dilated LV" left out only the mild grade: moderate hearts came back, ranked
+    above the severe ones. A grade is answered by itself and the next worse one, by report or
+    by measurements."""
+    for use_reports, key in ((False, "measured_severity.lv_dilation"),
+                             (True, "report_severity.lv_dilation")):
+        where = intent_filter(understand(query), use_reports=use_reports, use_images=True)
+        left_out = [c for c in where.must_not if isinstance(c, MatchAny) and c.key == key]
+        left_out += [c for f in where.must_not if isinstance(f, Filter)
+                     for c in f.must if isinstance(c, MatchAny) and c.key == key]
+        assert left_out == ([MatchAny(key, far)] if far else []), (query, key)
+
+
+def test_how_a_grade_was_read_is_said() -> None:
+    assert interpretation(understand("severely dilated LV")).grades == [
+        "severe LV dilation: severe only; a study graded mild or moderate (by its report, or "
+        "its measurements) is left out"]
+    assert interpretation(understand("moderate LV dysfunction")).grades == [
+        "moderate LV systolic dysfunction: moderate first, then severe; a study graded mild (by "
+        "its report, or its measurements) is left out"]
+    assert interpretation(understand("mild RV dilation")).grades == [
+        "mild RV dilation: mild first, then moderate; a study graded severe (by its report, or "
+        "its measurements) is left out"]
+    assert interpretation(understand("dilated LV")).grades == []
+    assert interpretation(understand("mild LV dysfunction or severe LV dysfunction")).grades == []

@@ -119,6 +119,14 @@ def test_the_page_says_how_it_read_numbers_and_diagnoses(client: TestClient) -> 
     assert '"pill maybe">LGE either way</span>' in either
 
 
+def test_the_page_says_how_it_read_a_grade(client: TestClient) -> None:
+    """The page said "severe LV dilation" and left the grades it takes to guess."""
+    html = client.get("/", params={"q": "severely dilated LV"}).text
+    assert ('<span class="read-as grades small muted">severe LV dilation: severe only; a study '
+            "graded mild or moderate (by its report, or its measurements) is left out</span>"
+            ) in html
+
+
 def test_a_result_card_shows_the_heart_in_numbers_and_why_it_matched(
         client: TestClient) -> None:
     """Cards of studies without a report read "undated · ? y · Unknown" and nothing else; the
