@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -68,7 +69,11 @@ def _open_source(settings: Settings, options: SourceOptions, deidentified: bool)
         folder = Path(options.archive)
         if not folder.is_dir():
             fail(f"{folder}: not a folder")
-        return folder
+        # the index stores the archive (the web server's upload folder by default) and each
+        # study's paths: "synth" meant another folder wherever the next command ran, and
+        # re-indexing it as /data/synth embedded it all again. Absolute, not resolved: an
+        # archive mounted through a symlink keeps the name its records were made under
+        return Path(os.path.abspath(folder))
     try:
         address = PacsAddress.parse(options.archive)
         archive = open_pacs(address, settings, settings.layout.resolved(), options.keep_dicom,

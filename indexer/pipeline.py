@@ -30,6 +30,7 @@ from indexer.payload import relabel_stale, study_payload, study_report
 from indexer.points import calibrate
 from indexer.prepare import Prepared, prepared_stream
 from indexer.publish import (
+    EmptyArchiveError,
     EmptyRebuildError,
     Measured,
     NotPublishedError,
@@ -39,9 +40,10 @@ from indexer.publish import (
     publish_server,
 )
 from indexer.records import EmbeddingRecord, MeasurementStore, RecordStore
+from indexer.relocate import carry_over
 from indexer.skips import SkipMemory
 from indexer.sources import Candidate, FolderSource, Indexable, StudySource
-from indexer.summary import IndexSummary
+from indexer.summary import IndexSummary, skipped_counts
 from vectorstore import GenerationTarget
 
 if TYPE_CHECKING:
@@ -259,6 +261,31 @@ def _not_remembered(candidates: list[Candidate], fingerprints: dict[str, str],
     return kept
 
 
+def _measurements(layout: DataLayout, options: IndexOptions) -> MeasurementStore | None:
+    return None if options.segmentation is None else \
+        MeasurementStore(layout.measurements, options.segmentation.key)
+
+
+def _discover(source: StudySource, options: IndexOptions, summary: IndexSummary,
+              progress: Progress | None) -> list[Candidate]:
+    """The source's studies, its skipped files in `summary`; a rebuild that found none, or a
+    folder that holds none, is refused before the index is touched."""
+    discovery = source.discover(options.workers, progress)
+    summary.stages.update(discovery.stages)
+    summary.skipped = list(discovery.skipped)
+    if options.rebuild and not discovery.candidates:  # the rebuilt index would hold nothing
+        raise EmptyRebuildError(f"{source.location}: no studies found to rebuild the index "
+                                "from; the index is left as it is")
+    if isinstance(source, FolderSource) and not discovery.candidates:
+        # a mistyped or unmounted archive said "indexed 0" and exit 0 to a nightly job (a
+        # PACS with no study in a night's window is no fault)
+        raise EmptyArchiveError(f"{source.location}: no DICOM or NIfTI study found "
+                                f"({skipped_counts(summary.skipped)}); the index is left as "
+                                "it is")
+    summary.studies_found = len(discovery.candidates)
+    return discovery.candidates
+
+
 def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEncoder,
               target: GenerationTarget | ServerStore, options: IndexOptions,
               progress: Progress | None = None, engine: Engine | None = None) -> IndexSummary:
@@ -266,21 +293,18 @@ def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEnc
     recorded in the summary and skipped. `engine` runs the per-study stages (this machine's
     processes by default); discovery, calibration and publishing run here."""
     started = time.perf_counter()
-    check_target(target, encoder_identity(encoder), options.rebuild)
+    existing = check_target(target, encoder_identity(encoder), options.rebuild) or {}
     summary = IndexSummary()
     source = FolderSource(archive) if isinstance(archive, Path) else archive
-    discovery = source.discover(options.workers, progress)
-    summary.stages.update(discovery.stages)
-    summary.skipped = list(discovery.skipped)
-    candidates = discovery.candidates
-    if options.rebuild and not candidates:  # the rebuilt index would hold nothing
-        raise EmptyRebuildError(f"{source.location}: no studies found to rebuild the index "
-                                "from; the index is left as it is")
-    summary.studies_found = len(candidates)
+    candidates = _discover(source, options, summary, progress)
     fingerprints = {options.key(c.study_instance_uid): options.stamped(c.fingerprint)
                     for c in candidates}
     records = RecordStore(layout.embeddings, encoder.key)
     on_disk = records.fingerprints()
+    if isinstance(source, FolderSource) and not options.rebuild:  # named relative before
+        stores = (records, _measurements(layout, options))
+        carry_over(source, candidates, fingerprints, on_disk, stores, options.key,
+                   options.stamped, str(existing.get("archive", "")))
     memory = SkipMemory(layout.not_indexable)
     if options.rebuild:
         memory.forget_all()
@@ -311,8 +335,7 @@ def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEnc
         memory.save()
     _add(summary.stages, "assemble_and_encode_wall", stage)
     summary.source = source.report()
-    measurements = None if options.segmentation is None else \
-        MeasurementStore(layout.measurements, options.segmentation.key)
+    measurements = _measurements(layout, options)
     summary.published = vars(_publish(encoder, target, (records, measurements), fingerprints,
                                       options, summary, source.location, progress))
     summary.seconds = time.perf_counter() - started

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from cmr_search.layout import DataLayout
 from cmrclip.clips import ClipCache, StudyClips
@@ -18,6 +19,8 @@ from indexer.deidentify import failure_note, is_deidentified
 from indexer.measure import SegmentationModel, measure_study
 from indexer.records import MeasurementStore
 from indexer.sources import Indexable, Unavailable
+from reader.nifti import NiftiError
+from reader.stack import PixelError
 from reader.views import StudyStacks, split_note
 
 logger = logging.getLogger(__name__)
@@ -84,6 +87,20 @@ def views_left_out(notes: list[str]) -> list[str]:
     return [note for note in notes if split_note(note)[0]]
 
 
+def failure_reason(study: Indexable, error: Exception) -> str:
+    """Why a study could not be read, as its skip reason. A reader's own error says why first,
+    then the file inside the study ("truncated NIfTI (the file ends early):
+    patient001_frame01.nii.gz"), as the scan's reasons do: the run's counts are of what comes
+    before the first colon, and counted "NiftiError". Any other error leads with its class."""
+    if not isinstance(error, NiftiError | PixelError):
+        return f"{type(error).__name__}: {error}"
+    where, _, why = str(error).partition(": ")
+    if not why or not Path(where).is_relative_to(study.folder):
+        return str(error)
+    inside = Path(where).relative_to(study.folder)
+    return f"{why}: {inside}" if inside.parts else why
+
+
 def prepare_study(job: Job, preprocess: Preprocess, layout: DataLayout,
                   model: SegmentationModel | None = None,
                   threads: int | None = None) -> Prepared:
@@ -98,7 +115,7 @@ def prepare_study(job: Job, preprocess: Preprocess, layout: DataLayout,
     except Exception as error:  # any failure skips this study only, with its reason
         logger.debug("assembling %s failed%s", uid, failure_note(job.study, error),
                      exc_info=not is_deidentified(job.study))
-        out.error = f"{type(error).__name__}: {error}"
+        out.error = failure_reason(job.study, error)
         return out
     if job.measure and model is not None:
         out.measured = _measure(job, stacks, preprocess, layout, model, threads, timings)

@@ -211,6 +211,11 @@ class EmptyRebuildError(NotPublishedError):
     replace the index with an empty one."""
 
 
+class EmptyArchiveError(NotPublishedError):
+    """A folder in which no study was found (empty, mistyped, unmounted): the index is left as
+    it is, and the run fails, as a nightly job's monitoring must see it."""
+
+
 def _not_empty(rebuild: bool, members: dict[str, str]) -> None:
     if rebuild and not members:
         raise EmptyRebuildError("no study of this run could be indexed, so the rebuilt index "
@@ -218,10 +223,11 @@ def _not_empty(rebuild: bool, members: dict[str, str]) -> None:
 
 
 def check_target(target: GenerationTarget | ServerStore, identity: dict[str, Any],
-                 rebuild: bool) -> None:
+                 rebuild: bool) -> dict[str, Any] | None:
     """Before any study is embedded: the index is reachable, ours, and of this model (found
     at publishing, a mismatch cost a whole run of embedding; a Qdrant down, a traceback).
-    `StoreError` / `IndexMismatchError`, one line."""
+    `StoreError` / `IndexMismatchError`, one line. Returns the published index's metadata
+    (None when there is none yet)."""
     if isinstance(target, GenerationTarget):
         from vectorstore.edge import EdgeStore
 
@@ -230,8 +236,8 @@ def check_target(target: GenerationTarget | ServerStore, identity: dict[str, Any
         where = str(current)
         if existing is not None and not rebuild:
             _ours(existing, identity, where)
-        return
-    _server_metadata(target, identity, rebuild)
+        return existing
+    return _server_metadata(target, identity, rebuild)
 
 
 def _server_metadata(store: ServerStore, identity: dict[str, Any],

@@ -9,6 +9,7 @@ same whatever the source.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -81,7 +82,10 @@ class FolderSource:
     layout); fingerprints from file stats and the report text."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
+        # absolute (not resolved: a symlinked mount keeps the name earlier runs recorded):
+        # the index records it, its fingerprints digest the paths below it, and a relative
+        # one meant another folder wherever the next run or the web server started
+        self.root = Path(os.path.abspath(root))
         self._studies: dict[str, Indexable] = {}
 
     @property
@@ -112,6 +116,10 @@ class FolderSource:
     def studies(self, todo: list[Candidate]) -> Iterator[Indexable | Unavailable]:
         for candidate in todo:
             yield self._studies[candidate.study_instance_uid]
+
+    def study(self, study_instance_uid: str) -> Indexable:
+        """One study `discover` found."""
+        return self._studies[study_instance_uid]
 
     def release(self, study_instance_uid: str) -> None:
         pass

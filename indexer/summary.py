@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +11,17 @@ def is_failure(skipped: dict[str, str], from_pacs: bool) -> bool:
     """A PACS's study that could not be brought (tried again at the next run); a folder's
     junk file, or a study holding nothing to index, is no failure."""
     return from_pacs and skipped.get("outcome") != "skipped"
+
+
+def skipped_counts(skipped: list[dict[str, str]]) -> str:
+    """What was skipped, by reason, most first ("skipped 3: 2 not DICOM (no DICM marker), 1
+    study has no cine series"), or that nothing was."""
+    if not skipped:
+        return "it holds no file to read"
+    reasons = Counter(s["reason"].split(":")[0] for s in skipped)
+    shown = ", ".join(f"{n} {reason}" for reason, n in reasons.most_common(5))
+    more = ", ..." if len(reasons) > 5 else ""
+    return f"skipped {len(skipped)}: {shown}{more}"
 
 
 @dataclass

@@ -90,20 +90,44 @@ def _file_prefix(folder: Path) -> str:
     return names.pop() if folder.name not in names and len(names) == 1 else folder.name
 
 
+_INFO_FRAMES = {"ED": "end-diastole", "ES": "end-systole"}  # Info.cfg's required fields
+
+
+def _info_number(values: dict[str, str], key: str, info_path: Path,
+                 whole: bool = False) -> float:
+    """One number of Info.cfg; `NiftiError` naming the field and what is wrong with it
+    ("unreadable Info.cfg (ValueError)" left the reader to guess which of six fields). An
+    optional field (height, weight, frame count) absent or empty reads 0."""
+    value = values.get(key, "")
+    if not value:
+        if key in _INFO_FRAMES:
+            raise NiftiError(f"{info_path}: no {key} (the {_INFO_FRAMES[key]} frame number)")
+        return 0.0
+    try:
+        number = int(value) if whole else float(value)
+    except ValueError:
+        shown = repr(value[:20] + ("..." if len(value) > 20 else ""))
+        kind = "a whole number" if whole else "a number"
+        raise NiftiError(f"{info_path}: {key} {shown} is not {kind}") from None
+    return float(number)
+
+
 def read_info(folder: Path) -> AcdcStudy:
     info_path = folder / "Info.cfg"
     try:
-        values = dict(line.split(":", 1) for line in info_path.read_text().splitlines()
-                      if ":" in line)
-        values = {k.strip(): v.strip() for k, v in values.items()}
-        # the folder names the study (two copies are two folders, not one study read
-        # twice); the volumes are found by the names they carry
-        return AcdcStudy(folder.name, folder, values.get("Group", ""), int(values["ED"]),
-                         int(values["ES"]), int(values.get("NbFrame", 0) or 0),
-                         float(values.get("Height", 0) or 0), float(values.get("Weight", 0) or 0),
-                         _file_prefix(folder))
-    except (OSError, KeyError, ValueError) as error:
-        raise NiftiError(f"{info_path}: unreadable Info.cfg ({type(error).__name__})") from error
+        text = info_path.read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        why = getattr(error, "strerror", None) or type(error).__name__
+        raise NiftiError(f"{info_path}: cannot be read as text ({why})") from error
+    values = {k.strip(): v.strip() for k, v in (line.split(":", 1) for line in
+                                                 text.splitlines() if ":" in line)}
+    # the folder names the study (two copies are two folders, not one study read twice);
+    # the volumes are found by the names they carry
+    ed, es, frames = (int(_info_number(values, key, info_path, whole=True))
+                      for key in ("ED", "ES", "NbFrame"))
+    return AcdcStudy(folder.name, folder, values.get("Group", ""), ed, es, frames,
+                     _info_number(values, "Height", info_path),
+                     _info_number(values, "Weight", info_path), _file_prefix(folder))
 
 
 # A cine volume's pixels as float32 at most: ACDC's largest 4D volume is under 100 MB
@@ -121,13 +145,21 @@ def finite_pixels(data: np.ndarray, path: Path) -> np.ndarray:
     return data
 
 
+def _unreadable(path: Path, error: Exception) -> NiftiError:
+    """A NIfTI file nibabel cannot read, said as what is wrong where it is known: a cut file
+    said "cannot read NIfTI (EOFError)", and an index run counted it as "NiftiError"."""
+    if isinstance(error, EOFError):  # gzip's stream, or the pixels, end early
+        return NiftiError(f"{path}: truncated NIfTI (the file ends early)")
+    return NiftiError(f"{path}: cannot read NIfTI ({type(error).__name__})")
+
+
 def read_volume(path: Path) -> tuple[np.ndarray, Any]:
     """The pixels (float32, every one finite) of a NIfTI file, and the loaded image (affine,
     header); `NiftiError` naming the file when it cannot be read or is damaged."""
     try:
         image: Any = nib.load(path)
     except Exception as error:
-        raise NiftiError(f"{path}: cannot read NIfTI ({type(error).__name__})") from error
+        raise _unreadable(path, error) from error
     if image.get_data_dtype().kind == "c":  # casting would drop the imaginary part silently
         raise NiftiError(f"{path}: complex pixels (a phase or raw image), not a magnitude cine")
     # the header's shape is checked before any pixel is read: 100 MB of gzipped zeros
@@ -140,7 +172,7 @@ def read_volume(path: Path) -> tuple[np.ndarray, Any]:
     try:
         data = np.asarray(image.dataobj, dtype=np.float32)
     except Exception as error:
-        raise NiftiError(f"{path}: cannot read NIfTI ({type(error).__name__})") from error
+        raise _unreadable(path, error) from error
     return finite_pixels(data, path), image
 
 

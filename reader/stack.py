@@ -43,6 +43,15 @@ class PixelError(ValueError):
     """Pixel data that cannot be decoded; the message names the file and the reason."""
 
 
+class UndecodableError(PixelError):
+    """One file whose pixels cannot be decoded at all (none stored, a cut compressed frame):
+    `load_stack` leaves it out as a missing frame, as the scan leaves out a cut plain one."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(f"{path}: {why}")
+        self.path, self.why = path, why
+
+
 @dataclass(frozen=True)
 class Stack:
     """Images (slices, frames, rows, cols) as float32 with the geometry to place them.
@@ -115,14 +124,17 @@ def _decoded(path: Path) -> tuple[np.ndarray, bool]:
                 raise PixelError(f"{path}: a colour image ({samples} samples per pixel, "
                                  f"{photometric or 'no PhotometricInterpretation'}), not an MR "
                                  "magnitude image")
+            if not len(ds):  # pydicom gives up on a file that ends inside an element of
+                # undefined length, compressed frames' mostly: the scan read its header whole
+                raise UndecodableError(path, "truncated pixel data")
             if not any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
-                raise PixelError(f"{path}: no pixel data (a header-only instance)")
+                raise UndecodableError(path, "no pixel data (a header-only instance)")
             pixels = np.asarray(ds.pixel_array)
     except PixelError:
         raise
     except Exception as error:
-        raise PixelError(f"{path}: pixel data cannot be decoded "
-                         f"({type(error).__name__})") from error
+        raise UndecodableError(path, "pixel data cannot be decoded "
+                               f"({type(error).__name__})") from error
     if photometric == "MONOCHROME1":  # measured as stored, blood was dark (LVEDV 123 not 133)
         return np.negative(pixels, dtype=np.float32), True
     return pixels, False
@@ -188,9 +200,55 @@ def _orientation(first: FrameHeader) -> tuple[np.ndarray, np.ndarray, tuple[floa
     return row_dir, col_dir, (float(first.pixel_spacing[0]), float(first.pixel_spacing[1]))
 
 
+# More than this share of a series' frames undecodable is a codec or an export that fails,
+# not a frame or two cut in transfer: the series is refused rather than filled in
+_MAX_UNDECODABLE = 0.5
+
+
+def _decodable_frames(series: Series, n_frames: int, capped: bool,
+                      cache: dict[Path, tuple[np.ndarray, bool]]) -> list[list[FrameHeader]]:
+    """Each slice's frames (its first `n_frames` when `capped`) whose pixels decode, decoded
+    into `cache`. A file that does not decode (a compressed one cut short, which the scan's
+    size check cannot judge) is a missing frame, as a cut plain file the scan left out: its
+    slice's phases are filled from the nearest frames in time, and the log names its file
+    (its name only: folders can carry a patient's ID). Raised, one such file lost the whole
+    series, and a study its short-axis measurements. A series where none decodes keeps that
+    file's reason; one with a slice left empty, or over `_MAX_UNDECODABLE` of its frames
+    lost, is refused."""
+    kept: list[list[FrameHeader]] = []
+    failed: dict[Path, UndecodableError] = {}
+    for s, slice_ in enumerate(series.slices):
+        good = []
+        for frame in slice_.frames[:n_frames] if capped else slice_.frames:
+            if frame.path not in failed:
+                try:
+                    _read_pixels(frame.path, frame.frame_index, cache)
+                except UndecodableError as error:
+                    failed[frame.path] = error
+                    logger.warning("slice %d of %d: %s: %s; left out as a missing frame",
+                                   s + 1, series.n_slices, frame.path.name, error.why)
+            if frame.path not in failed:
+                good.append(frame)
+        kept.append(good)
+    total = sum(len(s.frames[:n_frames] if capped else s.frames) for s in series.slices)
+    lost = total - sum(len(frames) for frames in kept)
+    if not lost:
+        return kept
+    first = next(iter(failed.values()))
+    if lost == total:
+        raise first
+    empty = next((s for s, frames in enumerate(kept) if not frames), None)
+    if empty is not None or lost > _MAX_UNDECODABLE * total:
+        where = "" if empty is None else f"; slice {empty + 1} of {series.n_slices} has none left"
+        raise PixelError(f"{first}; {lost} of {total} frames of the series cannot be "
+                         f"decoded{where}")
+    return kept
+
+
 def load_stack(series: Series, max_frames: int | None = None) -> Stack:
     """Decode a series into a stack; a slice with another number of frames than the series
-    has each phase taken from its nearest frame in time (`_phase_frames`)."""
+    (or frames that cannot be decoded, `_decodable_frames`) has each phase taken from its
+    nearest frame in time (`_phase_frames`)."""
     n_frames = series.n_phases if max_frames is None else min(series.n_phases, max_frames)
     first = series.slices[0].frames[0]
     row_dir, col_dir, spacing = _orientation(first)
@@ -198,8 +256,8 @@ def load_stack(series: Series, max_frames: int | None = None) -> Stack:
     images = np.zeros((series.n_slices, n_frames, first.rows, first.columns), dtype=np.float32)
     raw_times = _reference_times(series, n_frames)
     positions, negated = [], False
-    for s, slice_ in enumerate(series.slices):
-        frames = slice_.frames if max_frames is None else slice_.frames[:n_frames]
+    readable = _decodable_frames(series, n_frames, max_frames is not None, cache)
+    for s, frames in enumerate(readable):
         chosen = list(range(n_frames))
         if len(frames) != n_frames:
             chosen = _phase_frames([f.trigger_time for f in frames], raw_times)

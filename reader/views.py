@@ -113,6 +113,8 @@ def load_study_stacks(study: Study, timings: dict[str, float] | None = None) -> 
         where = center if view in LGE_VIEWS else lax_center(stacks[0], center)
         views[view] = ViewStacks(stacks, where, [series[0].series_instance_uid])
     if center is None:
+        # what each view lost after a colon, not in brackets: an index run counts its
+        # skipped studies by what comes before the first one
         raise PixelError(f"{study.folder}: no short-axis or long-axis cine that can be read"
-                         + (f" ({'; '.join(notes)})" if notes else ""))
+                         + (f": {'; '.join(notes)}" if notes else ""))
     return StudyStacks(study.study_instance_uid, sax, center, sax_uids, views, notes)

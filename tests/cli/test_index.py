@@ -103,3 +103,47 @@ def test_a_run_stopped_by_an_unreadable_file_leaves_a_report(
     written = json.loads(report.read_text(encoding="utf-8"))
     assert written["completed"] is False and "Stale file handle" in written["error"]
     assert ("DOE^JANE" in written["error"]) is not deidentify
+
+
+def test_an_archive_typed_relative_is_stored_absolute_and_matches_itself(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cd /tmp/x; index synth`, then `index /tmp/x/synth`, embedded it all again, and `stats`
+    (and the web server's upload folder) said `synth`, wherever they ran."""
+    from fakes.segment import acdc_folder
+
+    acdc_folder(tmp_path / "synth")
+    env = {"CMR_SEARCH_DATA_DIR": str(tmp_path / "data"), "CMR_SEARCH_WORKERS": "1",
+           "CMR_SEARCH_MEASURE": "false"}
+    monkeypatch.chdir(tmp_path)
+    first = runner.invoke(app, ["index", "synth", "--json"], env=env)
+    assert first.exit_code == 0, first.output
+    monkeypatch.chdir(tmp_path / "data")
+    stats = json.loads(runner.invoke(app, ["stats", "--json"], env=env).stdout)
+    assert stats["archive"] == str(tmp_path / "synth")
+    again = runner.invoke(app, ["index", str(tmp_path / "synth"), "--json"], env=env)
+    assert again.exit_code == 0, again.output  # all unchanged is no empty archive
+    summary = json.loads(again.stdout)
+    assert (summary["indexed"], summary["unchanged"]) == (0, 1)
+
+
+def test_a_folder_with_no_study_fails_and_leaves_the_index(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty, mistyped or unmounted archive exited 0 with "indexed 0": a nightly job's
+    monitoring saw nothing wrong."""
+    from fakes.segment import acdc_folder
+
+    acdc_folder(tmp_path / "archive")
+    env = {"CMR_SEARCH_DATA_DIR": str(tmp_path / "data"), "CMR_SEARCH_WORKERS": "1",
+           "CMR_SEARCH_MEASURE": "false", "COLUMNS": "300"}
+    assert runner.invoke(app, ["index", str(tmp_path / "archive")], env=env).exit_code == 0
+    before = runner.invoke(app, ["stats", "--json"], env=env).stdout
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "notes.txt").write_text("no study")
+    for folder, said in (("empty", "it holds no file to read"),
+                         ("junk", "skipped 1: 1 text file that is no study's report")):
+        (tmp_path / folder).mkdir(exist_ok=True)
+        result = runner.invoke(app, ["index", str(tmp_path / folder)], env=env)
+        assert result.exit_code == 1, result.output
+        line = f"{tmp_path / folder}: no DICOM or NIfTI study found ({said}); the index is left"
+        assert f"error: {line}" in result.output and "Traceback" not in result.output
+    assert runner.invoke(app, ["stats", "--json"], env=env).stdout == before

@@ -331,3 +331,14 @@ def test_calibrate_seg_calibrates_an_uncalibrated_run(
     assert fitted == [1]
     card = load_checkpoint(folder)[2]
     assert card["calibration"]["log_prior_offsets"] == {"lv_myocardium": 0.5}
+
+
+def test_a_bad_info_cfg_field_is_named_with_what_is_wrong(tmp_path: Path) -> None:
+    """It said "Info.cfg: unreadable Info.cfg (ValueError)"."""
+    study = acdc_folder(tmp_path / "acdc")
+    info = study / "Info.cfg"
+    info.write_text(info.read_text().replace("Height: 170.0", "Height: abc"))
+    result = CliRunner().invoke(app, ["segment", str(study), "--out", str(tmp_path / "out")],
+                                env={"CMR_SEARCH_DATA_DIR": str(tmp_path / "data"),
+                                     "COLUMNS": "300"})
+    assert f"error: {info}: Height 'abc' is not a number" in _one_line(result)

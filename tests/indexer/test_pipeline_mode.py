@@ -4,6 +4,7 @@ de-identified run over an identified index kept each study's identified copy sea
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -102,3 +103,40 @@ def test_damaged_records_are_set_aside_only_when_a_run_publishes_without_them(
     assert path.is_file()  # not yet: the run may refuse to publish
     records.set_aside()
     assert not path.exists() and path.with_suffix(".damaged").is_file()
+
+
+def test_a_folder_with_no_study_is_refused_and_the_index_left_as_it_is(
+        tmp_path: Path) -> None:
+    """An empty, mistyped or unmounted archive said "indexed 0" and exit 0 to a nightly job,
+    and published the index again as that folder's; a folder whose studies are all
+    unchanged is no such folder."""
+    from fakes.encoder import FakeEncoder
+    from fakes.segment import acdc_folder
+
+    from cmr_search.layout import DataLayout
+    from indexer.pipeline import IndexOptions, run_index
+    from indexer.publish import EmptyArchiveError
+    from vectorstore import Generations
+
+    data, index = tmp_path / "data", Generations(tmp_path / "data" / "index")
+
+    def run(folder: Path) -> Any:
+        return run_index(folder, DataLayout(data), FakeEncoder(), index, IndexOptions())
+
+    acdc_folder(tmp_path / "archive")
+    assert run(tmp_path / "archive").indexed == 1
+    published = index.current()
+    (tmp_path / "empty").mkdir()
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "notes.txt").write_text("not a study")
+    (junk / "IM0001").write_bytes(b"\0" * 300)
+    with pytest.raises(EmptyArchiveError, match=rf"^{tmp_path / 'empty'}: no DICOM or NIfTI "
+                       r"study found \(it holds no file to read\); the index is left as it is$"):
+        run(tmp_path / "empty")
+    with pytest.raises(EmptyArchiveError, match=rf"^{junk}: no DICOM or NIfTI study found "
+                       r"\(skipped 2: 1 not DICOM \(.+\), 1 .+\); the index is left as it is$"):
+        run(junk)
+    assert index.current() == published
+    again = run(tmp_path / "archive")
+    assert (again.indexed, again.unchanged) == (0, 1)

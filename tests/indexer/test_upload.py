@@ -95,7 +95,7 @@ def test_a_study_that_cannot_be_assembled_names_its_file_in_the_upload_not_the_s
         study_from_upload(buffer, "scan.zip", FakeEncoder(), tmp_path / "previews")
     message = str(caught.value)
     assert message.startswith(f"scan.zip: cannot assemble the study (scan.zip/{study.folder.name}")
-    assert "(sax_cine: " in message  # the file named inside the study
+    assert "can be read: sax_cine: " in message  # the file named inside the study
     assert "PixelSpacing: pixel spacing 50 x 50 mm" in message and "cmr-upload" not in message
 
 

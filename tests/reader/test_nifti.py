@@ -178,3 +178,41 @@ def test_a_header_declaring_a_huge_volume_is_refused_before_reading(tmp_path: Pa
         handle.write(header.binaryblock + b"\0" * 4)
     with pytest.raises(NiftiError, match=r"declares \(512, 512, 100, 1000\) pixels"):
         read_volume(path)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("ED: 1\nES: 4\nHeight: abc\nWeight: 70\n", "Height 'abc' is not a number"),
+    ("ED: 1\nES: 4\nHeight: 170\nWeight: 70 kg\n", "Weight '70 kg' is not a number"),
+    ("ED: one\nES: 4\n", "ED 'one' is not a whole number"),
+    ("ED: 1\nES: 4\nNbFrame: 30.5\n", "NbFrame '30.5' is not a whole number"),
+    ("ED: 1\nHeight: 170\n", "no ES (the end-systole frame number)"),
+    ("nothing useful\n", "no ED (the end-diastole frame number)"),
+])
+def test_a_bad_info_cfg_field_is_named_with_what_is_wrong(tmp_path: Path, text: str,
+                                                          message: str) -> None:
+    """`segment` said "Info.cfg: unreadable Info.cfg (ValueError)": which of six fields?"""
+    folder = _patient(tmp_path, "patient001", False)
+    (folder / "Info.cfg").write_text(text)
+    with pytest.raises(NiftiError, match=f"^{re.escape(f'{folder}/Info.cfg: {message}')}$"):
+        find_acdc(folder)
+    skipped = scan_archive(tmp_path).skipped  # an index run lists it by that reason too
+    assert [s.reason for s in skipped if s.path.endswith("Info.cfg")] == [message]
+
+
+def test_an_info_cfg_that_is_no_text_says_so(tmp_path: Path) -> None:
+    folder = _patient(tmp_path, "patient001", False)
+    (folder / "Info.cfg").write_bytes(b"\xff\xfe\x00ED\x9c")
+    with pytest.raises(NiftiError, match=r"Info\.cfg: cannot be read as text "
+                                         r"\(UnicodeDecodeError\)$"):
+        find_acdc(folder)
+
+
+def test_a_cut_volume_says_it_is_truncated(tmp_path: Path) -> None:
+    """It said "cannot read NIfTI (EOFError)", and an index run counted it as "NiftiError"."""
+    folder = _patient(tmp_path, "patient001", False)
+    path = folder / "patient001_frame04.nii.gz"
+    path.write_bytes(path.read_bytes()[:len(path.read_bytes()) // 2])
+    (study,) = find_acdc(tmp_path)
+    with pytest.raises(NiftiError, match=rf"^{re.escape(str(path))}: truncated NIfTI \(the "
+                                         r"file ends early\)$"):
+        acdc_stacks(study)

@@ -175,3 +175,54 @@ def test_an_instance_without_pixel_data_says_so(tmp_path: Path) -> None:
     found = read_headers(paths[0])
     assert not isinstance(found, HeaderRead)
     assert found.reason == "no pixel data (a header-only instance)"
+
+
+def _rle_cut(paths: list[Path], *cut: str) -> list[Path]:
+    """`paths` rewritten RLE-compressed, the files named `cut` ended inside their pixel data
+    (the scan's size check passes compressed files: it cannot tell how big they should be)."""
+    from pydicom.uid import RLELossless
+
+    for path in paths:
+        ds = pydicom.dcmread(path)
+        ds.compress(RLELossless, generate_instance_uid=False)
+        ds.save_as(path, enforce_file_format=True)
+        if path.name in cut:
+            path.write_bytes(path.read_bytes()[:-40])
+            assert isinstance(read_headers(path), HeaderRead)  # the scan lets it through
+    return paths
+
+
+def test_a_cut_compressed_frame_is_left_out_as_a_missing_frame(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """One cut RLE file lost its whole series ("no pixel data (a header-only instance)") and
+    the study its short-axis measurements; a cut plain file is left out by the scan and its
+    slice filled in time. Both now give the same stack, the file named without its folder."""
+    paths = _rle_cut(_series_of(tmp_path / "rle", (4, 4, 4)), "im_1_1.dcm")
+    plain = _series_of(tmp_path / "plain", (4, 4, 4))
+    (tmp_path / "plain" / "im_1_1.dcm").write_bytes(
+        (tmp_path / "plain" / "im_1_1.dcm").read_bytes()[:-40])
+    with caplog.at_level(logging.WARNING, logger="reader.stack"):
+        stack = _load(paths)
+    assert [int(stack.images[1, k, 0, 0]) for k in range(4)] == [100, 100, 120, 130]
+    readable = [p for p in plain if isinstance(read_headers(p), HeaderRead)]
+    assert len(readable) == 11 and np.array_equal(stack.images, _load(readable).images)
+    said = "\n".join(r.getMessage() for r in caplog.records if r.name == "reader.stack")
+    assert "slice 2 of 3: im_1_1.dcm: truncated pixel data; left out as a missing frame" in said
+    assert "slice 2 of 3 (im_1_0.dcm) has 3 frames where the series has 4" in said
+    assert str(tmp_path) not in said
+
+
+@pytest.mark.parametrize(("cut", "reason"), [
+    (("im_1_0.dcm", "im_1_1.dcm", "im_1_2.dcm"),
+     r"3 of 9 frames of the series cannot be decoded; slice 2 of 3 has none left$"),
+    (("im_0_0.dcm", "im_0_1.dcm", "im_1_0.dcm", "im_1_1.dcm", "im_2_2.dcm"),
+     r"5 of 9 frames of the series cannot be decoded$"),
+    (tuple(f"im_{z}_{k}.dcm" for z in range(3) for k in range(3)), r"$"),  # its own reason
+])
+def test_a_series_with_too_many_frames_that_cannot_be_decoded_is_refused(
+        tmp_path: Path, cut: tuple[str, ...], reason: str) -> None:
+    """Filling in a frame or two is no licence to make up a slice, or most of a cycle."""
+    paths = _rle_cut(_series_of(tmp_path, (3, 3, 3)), *cut)
+    with pytest.raises(PixelError, match=rf"^{re.escape(str(tmp_path / cut[0]))}: "
+                                         rf"truncated pixel data(; )?{reason}"):
+        _load(paths)

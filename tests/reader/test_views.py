@@ -98,3 +98,22 @@ def test_a_note_names_its_view_or_none() -> None:
         "3ch_cine", "CINE/1.dcm: pixel data cannot be decoded")
     assert split_note("ACDC NIfTI: no orientation") == ("", "ACDC NIfTI: no orientation")
     assert split_note("no colon at all") == ("", "no colon at all")
+
+
+def test_no_readable_cine_says_what_each_view_lost_after_a_colon(
+        scanned: ScanResult, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In brackets, an index run's count of skips (by what comes before the first colon) cut
+    the reason at the first view's name: "...cine that can be read (sax_cine"."""
+    import reader.views
+
+    study = scanned.studies[0]
+
+    def broken(series: Any, timings: dict[str, float]) -> Any:
+        raise PixelError(f"{study.folder}/SAX/1.dcm: truncated pixel data")
+
+    monkeypatch.setattr(reader.views, "_timed_load", broken)
+    with pytest.raises(PixelError) as raised:
+        load_study_stacks(study)
+    why = str(raised.value).removeprefix(f"{study.folder}: ")
+    assert why.startswith("no short-axis or long-axis cine that can be read: sax_cine: SAX/1.dcm: "
+                          "truncated pixel data; ")
