@@ -25,10 +25,15 @@ from dicognito.anonymizer import Anonymizer
 from pydicom.dataset import Dataset, FileMetaDataset
 
 from catalog import without_paths
-from indexer.given_names import ACCENTS as _ACCENTS
-from indexer.given_names import LOWER as _LOWER
-from indexer.given_names import UPPER as _UPPER
 from indexer.given_names import scrub_given_names
+from indexer.name_forms import ACCENTS as _ACCENTS
+from indexer.name_forms import DOCTORS, doctors
+from indexer.name_forms import KIN as _KIN
+from indexer.name_forms import LOWER as _LOWER
+from indexer.name_forms import NOT_CLINICAL as _NOT_CLINICAL
+from indexer.name_forms import REPORT_WORD as _REPORT_WORD
+from indexer.name_forms import UPPER as _UPPER
+from indexer.name_titles import scrub_titles
 from reader.headers import StudyInfo
 from reader.reports import StudyReport
 from reader.scan import Study
@@ -132,26 +137,6 @@ def _named(label: str, match: re.Match[str]) -> str:
 
 
 _MONTH_WORD = (rf"(?:sept|{'|'.join(m[:3] + '(?:' + m[3:] + ')?' for m in _MONTHS)})\.?")
-_REPORT_WORD = ("Known|With|Has|Had|Have|Suspected|Presented|Presents|Presenting|Referred|"
-                "Underwent|Is|Was|Were|History|Admitted|Reports|Denies|Complains|Returns|Re|"
-                "Remains|Shows|Showed|Developed|Describes|Received|Not|No|Of|In|On|For|And|"
-                "The|Who|Whose|Prior|Previous|Post|Status")
-_ABBREVIATION = ("DCM|HCM|ARVC|LBBB|RBBB|LGE|CMR|MRI|CT|ECG|LV|RV|MI|CAD|AF|HF|HFREF|HFPEF|"
-                 "STEMI|NSTEMI|PCI|CABG|ICD|CRT|TAVI|AS|MR|TR|AR|VT|VF|PE|PH|LVNC|LVH|EF|"
-                 "LVEF|RVEF|TTE|TOE|ECV|SCD")
-
-
-_NAME = rf"[{_UPPER}][{_UPPER}{_LOWER}'’-]+"
-# forms of address (English, German, French, Spanish, Italian, Dutch); the short ones only
-# with their full stop and never after a number ("6 Fr. sheath", "24 Hr. Holter"), "M." not
-# before a word that starts a sentence ("grade M. The LV")
-_TITLE = ("(?:Dr|Dra|Prof|Mr|Mrs|Ms|Miss|Herr|Frau|Mme|Mlle|Sr|Sra|Srta|Sig|Sig\\.ra|Sig\\.na"
-          "|Dott|Dott\\.ssa|Dhr|Mevr)\\.?|(?<!\\d)(?<!\\d )(?:Hr|Fr|dhr|mevr)\\."
-          f"|(?<!\\d)(?<!\\d )M\\.(?!\\s+(?:{_REPORT_WORD})\\b)")
-# "Prof. Dr. med. Hans Meier": titles and degrees in a row, then the name
-_TITLES = rf"\b(?:{_TITLE})(?:\s+(?:{_TITLE}|med\.?|dent\.))*\s+"
-_PARTICLE = r"(?:(?:van|von|de|der|den|du|di|da|del|della|le|la|ten|ter|zu)\s+)*"  # "de Vries"
-_NOT_CLINICAL = rf"(?!(?:{_ABBREVIATION})\b)"  # "Sig. LGE", "Dr Smith LBBB"
 # a phone: international, or national with its trunk 0 ("0228 123 4567", "(0228) 123-4567",
 # "01 23 45 67 89"), or North American, or any grouped number after a label; 7 digits at
 # least (`_phone`). "LVEF 35 %", "150 ml", "1.5 T", "0.5 mmol/kg" have no such shape.
@@ -172,8 +157,6 @@ _SPANS = r"days?|d|weeks?|wks?|w|months?|mo|hours?|hrs?|h|minutes?|mins?|min|sec
 
 # a capitalised or an upper-case word; a relative, whose name follows "of"
 _WORD = rf"(?:[{_UPPER}][{_LOWER}'’-]+|[{_UPPER}]{{2,}})(?![{_LOWER}\w])"  # not "MYH7"
-_KIN = ("mother|father|son|daughter|wife|husband|brother|sister|partner|sibling|cousin|aunt|"
-        "uncle|niece|nephew|grandmother|grandfather|guardian")
 # what follows "Patient" in a heading or a sentence, or a relative's "of", not a name
 # ("PATIENT DETAILS", "Sister of Index Case", "Brother of Proband")
 _NOT_NAME = (f"{_REPORT_WORD}|details|information|preparation|consent|position|protocol|"
@@ -227,8 +210,11 @@ _FREE_TEXT: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
      lambda m: f"[age over 89] {m.group('sex')}"),
     (_PHONE, _phone),  # before long numbers: "0228 1234567" is no "0228 [id]"
     (re.compile(r"\b[A-Z]{0,3}\d{6,}\b|\b[A-Z]+\d{5,}[A-Z0-9]*\b"), "[id]"),
-    (re.compile(rf"{_TITLES}(?:[{_UPPER}](?:\.[^\S\n]*|[^\S\n]+(?=[{_UPPER}])))*{_PARTICLE}{_NOT_CLINICAL}{_NAME}"
-                rf"(?:[^\S\n]+{_NOT_CLINICAL}{_NAME})?"), "[name]"),
+    (DOCTORS, doctors),  # "Drs Smith and Patel"; then each titled name (`scrub_titles`)
+)
+# and after the titled names ("Dr J. Smith", `scrub_titles`: "DR" in capitals is one only
+# before a name, so it is read, not substituted)
+_NAMED_TEXT: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     # "Patient John SMITH", "Patient QUINN ROSSI", not "Patient: Known DCM" nor "Patient Has
     # Fabry Disease"; after the capitals of a heading ("PATIENT DECLINED CONTRAST"), a name
     # only after a "name" label or surname first ("PATIENT NAME: QUINN ROSSI", "PATIENT: PETROV,
@@ -241,8 +227,9 @@ _FREE_TEXT: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
     (re.compile(rf"\b(?P<lead>(?i:{_KIN})\s+of\s+(?:(?i:{_BEFORE_KIN_NAME})\s+)*){_NAMED}"),
      lambda m: f"{m.group('lead')}[name]"),
     # a name as DICOM writes it (PN): "ROSSI^QUINN", "SMITH^J", "Petrov^Xavier^^Dr"; not
-    # "ml/m^2", "10^9/L"
-    (re.compile(rf"\b[{_UPPER}][{_UPPER}{_LOWER}'’-]+\^[{_UPPER}{_LOWER}'’-]+"
+    # "ml/m^2", "10^9/L". A PN component holds 64 characters at most (PS3.5 6.2): unbounded,
+    # each of the n starts in "O'O'O'..." or "J-J-J-..." read to the run's end, n² in all
+    (re.compile(rf"\b[{_UPPER}][{_UPPER}{_LOWER}'’-]{{1,63}}+\^[{_UPPER}{_LOWER}'’-]+"
                 rf"(?:\^[{_UPPER}{_LOWER}'’.-]*)*"), "[name]"),
 )
 
@@ -253,6 +240,9 @@ def scrub_free_text(text: str) -> str:
     a report sentence may name another patient, a doctor, a prior study's date. Rules find
     what they describe only: text that leaves the archive is still read before it is shared."""
     for pattern, label in _FREE_TEXT:
+        text = pattern.sub(label, text)
+    text = scrub_titles(text)
+    for pattern, label in _NAMED_TEXT:
         text = pattern.sub(label, text)
     return scrub_given_names(text)
 

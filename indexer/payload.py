@@ -16,7 +16,7 @@ from typing import Any
 from catalog import ReportStatus, StudyPayload
 from cmr_search import vocab
 from cmrclip.clips import StudyClips
-from indexer import deidentify, given_names
+from indexer import deidentify, given_names, name_cues, name_forms, name_titles, name_words
 from indexer.deidentify import scrub_free_text
 from indexer.records import EmbeddingRecord, RecordStore
 from reader import labeler, sides
@@ -99,7 +99,8 @@ def report_version() -> str:
     scrubber knows come from faker's data, so their digest is part of it, not faker's version
     (an upgrade that keeps the lists re-reads nothing)."""
     h = hashlib.sha256()
-    for module in (labeler, sides, vocab, deidentify, given_names):
+    for module in (labeler, sides, vocab, deidentify, given_names, name_cues, name_forms,
+                   name_titles, name_words):
         h.update(Path(inspect.getfile(module)).read_bytes())
     h.update(given_names.gazetteer_version().encode())
     return h.hexdigest()[:12]

@@ -1,0 +1,189 @@
+"""The shapes a person's name takes in report text, as regular expressions: after a title ("Dr
+J. Smith", "DR SMITH", "Drs Smith and Patel"), after a word that names a person ("reviewed
+by", "cc", a role, a relative, "GP:"), at a line's start, a bullet or a colon, and written given
+name first, initials first, surname first ("Smith, John") or surname then initials ("Smith J").
+
+This module knows no name: `indexer.given_names` decides with faker's lists which candidate is
+one, `indexer.deidentify` applies the title rules. Every repetition here is bounded or cannot
+overlap the next, so that a 20 kB line of initials or commas is read in linear time.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+ACCENTS = r"\u0300-\u036f"  # combining: a decomposed (NFD) accent follows its letter
+
+
+def _letters(*categories: str) -> str:
+    """The Latin, Greek and Cyrillic letters of Unicode `categories` as a character class
+    body: the stdlib `re` has no \\p{Lu}, and [A-Z] missed "Zoë" and "Müller"."""
+    blocks = ((0x41, 0x250), (0x370, 0x530), (0x1E00, 0x2000))
+    return "".join(chr(c) for start, end in blocks for c in range(start, end)
+                   if unicodedata.category(chr(c)) in categories)
+
+
+UPPER = _letters("Lu", "Lt")
+LOWER = _letters("Ll") + ACCENTS  # a decomposed accent is part of its word
+
+REPORT_WORD = ("Known|With|Has|Had|Have|Suspected|Presented|Presents|Presenting|Referred|"
+               "Underwent|Is|Was|Were|History|Admitted|Reports|Denies|Complains|Returns|Re|"
+               "Remains|Shows|Showed|Developed|Describes|Received|Not|No|Of|In|On|For|And|"
+               "The|Who|Whose|Prior|Previous|Post|Status")
+ABBREVIATION = ("DCM|HCM|ARVC|LBBB|RBBB|LGE|CMR|MRI|CT|ECG|LV|RV|MI|CAD|AF|HF|HFREF|HFPEF|"
+                "STEMI|NSTEMI|PCI|CABG|ICD|CRT|TAVI|AS|MR|TR|AR|VT|VF|PE|PH|LVNC|LVH|EF|"
+                "LVEF|RVEF|TTE|TOE|ECV|SCD")
+NOT_CLINICAL = rf"(?!(?:{ABBREVIATION})\b)"  # "Sig. LGE", "Dr Smith LBBB"
+KIN = ("mother|father|son|daughter|wife|husband|brother|sister|partner|sibling|cousin|aunt|"
+       "uncle|niece|nephew|grandmother|grandfather|guardian")
+
+# a whole word: "DR ADDR01" (a pacemaker's model) holds no name "ADDR"
+_NAME = rf"[{UPPER}][{UPPER}{LOWER}'’-]+(?![\w'’-])"
+# forms of address (English, German, French, Spanish, Italian, Dutch); the short ones only
+# with their full stop and never after a number ("6 Fr. sheath", "24 Hr. Holter"), "M." not
+# before a word that starts a sentence ("grade M. The LV"); in capitals "DR" (not of "DR
+# Congo") and "PROF" only: "MR" and "MS" are mitral regurgitation and stenosis, "MRS"
+# spectroscopy
+_TITLE = ("(?:Dr|Dra|Prof|Mr|Mrs|Ms|Miss|Herr|Frau|Mme|Mlle|Sr|Sra|Srta|Sig|Sig\\.ra|Sig\\.na"
+          "|Dott|Dott\\.ssa|Dhr|Mevr|DR(?!\\.?[^\\S\\n]+(?i:congo)\\b)|PROF)\\.?"
+          "|(?<!\\d)(?<!\\d )(?:Hr|Fr|dhr|mevr)\\."
+          f"|(?<!\\d)(?<!\\d )M\\.(?!\\s+(?:{REPORT_WORD})\\b)")
+# "Prof. Dr. med. Hans Meier": titles and degrees in a row, then the name, on the title's line
+_TITLES = rf"\b(?:{_TITLE})(?:[^\S\n]+(?:{_TITLE}|med\.?|dent\.))*[^\S\n]+"
+_TITLE_INITIALS = rf"(?:[{UPPER}](?:\.[^\S\n]*|[^\S\n]+(?=[{UPPER}])))*"  # "J. ", "A B "
+# "de Vries", "van der Berg", "Van den Berg", "VAN DEN BERG", "DE LA CRUZ": three at most, a
+# capitalised one may be the name itself ("Dr Le")
+_PARTICLES = (r"(?:(?i:van|von|de|der|den|du|di|da|del|della|le|la|ten|ter|zu)[^\S\n]+)"
+              r"{0,3}")
+# what is no second name after a title's first: a grade, a wall, a role, a degree ("Dr Smith
+# Severe aortic stenosis", "DR J SMITH MBBS FRCP", "Dr Patel Consultant Cardiologist")
+_NOT_SECOND = (rf"(?!(?i:{REPORT_WORD}|mild|moderate|moderately|severe|severely|normal|marked|"
+               "significant|trivial|small|large|good|poor|impaired|preserved|reduced|dilated|"
+               "anterior|inferior|lateral|septal|posterior|basal|mid|apical|left|right|global|"
+               "consultant|cardiologist|radiologist|registrar|fellow|nurse|radiographer|"
+               "surgeon|physician|mbbs|mbchb|mb|bs|md|phd|frcr|frcp|frcs|mrcp|fesc|facc|bsc|msc|"
+               r"dm|scd|cardiology|radiology|department)\b)")
+TITLED = re.compile(
+    rf"{_TITLES}(?P<initials>{_TITLE_INITIALS})(?P<particles>{_PARTICLES}){NOT_CLINICAL}"
+    rf"(?P<surname>{_NAME})"
+    rf"(?:[^\S\n]+{_NOT_SECOND}{NOT_CLINICAL}{_NAME})?")
+# "Drs Smith and Patel", "Drs. Smith, Patel and Okafor", "DRS J SMITH AND A PATEL": each name
+_DOCTOR = (rf"{_TITLE_INITIALS}{_PARTICLES}{NOT_CLINICAL}(?!(?i:and)\b){_NAME}"
+           rf"(?:[^\S\n]+{_NOT_SECOND}{NOT_CLINICAL}{_NAME})?")
+_DOCTOR_ONE = re.compile(rf"(?<![\w'’-]){_DOCTOR}")  # not "AND"'s "ND"
+DOCTORS = re.compile(
+    rf"\b(?:Drs|DRS)\.?[^\S\n]+(?P<names>{_DOCTOR}(?:[^\S\n]*(?:,[^\S\n]*(?:(?i:and)[^\S\n]+)?"
+    rf"|[&/][^\S\n]*|(?i:and)[^\S\n]+){_DOCTOR}){{0,23}})")  # "Drs. Smith/Patel"
+
+
+def doctors(match: re.Match[str]) -> str:
+    """Each name after "Drs" as [name], the words between them kept: "[name] and [name]"."""
+    return _DOCTOR_ONE.sub("[name]", match.group("names"))
+
+
+# what names a person next: "reviewed by", "discussed with", "phoned to", "cc", "[name] and",
+# a title ("Dr J Smith": the title's rule wants a word after it), a role ("Consultant: Smith,
+# John"), a label with its colon ("GP: Jones, Mark", "Second read: D. Pennell"); and, weakly,
+# what heads clinical text as often as a name: a relative ("father Smith, John"; "Mother:
+# Long QT"), the study of another patient ("the study of J. Smith"; "Images of Long AX"), a
+# label ("Name:", "Present:", "Distribution:"; "Sequence name: Dixon W", "Present: Kerley B"),
+# a technique's "with" or "to" ("Acquired with Dixon W")
+_BY = ("discussed|reviewed|reported|dictated|verified|authori[sz]ed|supervised|seen|referred|"
+       "signed|agreed|checked|approved|typed|copied|transcribed|examined|sent|spoke|spoken|"
+       "informed|scan|scanned|performed|acquired|requested|phoned|telephoned|read|"
+       "communicated|given|handed|faxed|e-?mailed|forwarded")
+_WITH = ("discussed|reviewed|agreed|checked|spoke|spoken|communicated|seen|supervised|verified|"
+         "reported|approved")  # a person after "with"; "acquired with" a technique
+_TO = ("phoned|telephoned|sent|handed|faxed|e-?mailed|forwarded|copied|given|referred|spoke|"
+       "spoken|reported|communicated|informed")  # a person after "to"
+_ROLE = ("consultant|registrar|fellow|radiographer|radiologist|cardiologist|physician|surgeon|"
+         "nurse|sonographer|reporter|signed|signature|author|operator|technologist|technician|"
+         "referrer|attendees")
+_LABEL = (r"requesting|referring|gp|second[^\S\n]+read(?:er)?|copies|copy[^\S\n]+to")
+_WEAK_LABEL = "name|present|distribution"
+_STRONG = (rf"\b(?:{_BY})[^\S\n]+by|\b(?:{_WITH})[^\S\n]+with|\b(?:{_TO})[^\S\n]+to|\bcc"
+           rf"|\[name\][^\S\n]*(?:,|;|and|&|/)|\b(?:{_ROLE})|\b(?:{_LABEL})[^\S\n]*:")
+_WEAK = (rf"\b(?:study|scan|cmr|mri|images?|examination)[^\S\n]+of"
+         rf"|\b(?:{KIN})(?:[^\S\n]*[,(])?|\b(?:{_WEAK_LABEL})[^\S\n]*:"
+         rf"|\b(?:{_BY})[^\S\n]+(?:with|to)")
+# a strong cue first: "discussed with" is no technique's "with"
+CUE = re.compile(
+    rf"(?:(?i:{_STRONG})|(?P<weak>(?i:{_WEAK}))"
+    r"|\b(?:Dr|DR|Drs|DRS|Prof|PROF|Mr|Mrs|MRS|Ms|Miss|MISS|Mx)\.?)[^\S\n]*:?[^\S\n]*$")
+# the last word each of those ends with: most candidates follow none, and the pattern's
+# search through 40 characters is the scrubber's costliest step
+CUE_ENDS = frozenset({"with", "by", "to", "of", "cc", "and", "[name]", "read", "reader",
+                      "dr", "drs", "prof", "mr", "mrs", "ms", "miss", "mx",
+                      *_ROLE.split("|"), *KIN.split("|"), *_WEAK_LABEL.split("|"),
+                      *(w for w in _LABEL.split("|") if w.isalpha())})
+# a list's bullet or number at a line's start ("- Smith, John", "• J. Smith", "1. Smith, John")
+_BULLET = r"(?:[-–•*·▪‣◦]|\d{1,2}[.)])[^\S\n]*"
+# where an initial with no such word before it begins a name: a line's start or its bullet, a
+# colon, a comma, a semicolon, a bracket ("J. Smith, consultant", "Reporter: J Smith")
+OPEN = re.compile(rf"(?m:^)[^\S\n]*(?:{_BULLET})?$|[,;:(][^\S\n]*$")
+# and where a name written surname first does: a line's start or its bullet, a colon, a bracket
+HEAD = re.compile(rf"(?m:^)[^\S\n]*(?:{_BULLET})?$|[:(][^\S\n]*$")
+# a reference's marks after its authors on their line ("Kramer CM, Barkhausen J, et al.",
+# "Source: Petersen, S.E. et al.", "J Cardiovasc Magn Reson 2020;22:17", "doi")
+CITED = re.compile(r"(?i:\bet\.?[^\S\n]+al\b|\b(?:19|20)\d\d[;:(][^\S\n]*\d|\bdoi\b)")
+# and a reference's label before its authors on their line ("Ref: Hundley WG", "Mother: See:
+# Petersen SE", "Refs: (Turner, Louise)"): not a letter's, a qualified "ref" or one before a
+# number or a code ("Our ref: AB/12", "Hosp ref:", "Ref: 4471   Okafor, Chukwuemeka")
+CITING = re.compile(rf"(?i:\b(?:(?<![{UPPER}{LOWER}][^\S\n])refs?|references?|source|citation"
+                    rf"|cited|see|per)\b[^\S\n]*:)[^\S\n]*\(?(?:[{UPPER}](?:[{LOWER}.]|[^\S\n])"
+                    r"|\[name\])")  # "Ref: [name], Kramer CM": so on a second scrub
+# what joins a name just found to the next, as `CUE` reads it after "[name]" on a second pass
+# ("[name] /:", "[name],\n"): the two passes find the same names
+AFTER_NAME = re.compile(r"[^\S\n]*(?:,|;|and|&|/)[^\S\n]*:?[^\S\n]*\n?", re.I)
+GIVEN = rf"[{UPPER}][{LOWER}]+(?:-[{UPPER}][{LOWER}]+)?|[{UPPER}]{{2,}}(?:-[{UPPER}]{{2,}})?"
+_INITIALS = rf"[{UPPER}]\.(?:[^\S\n]*[{UPPER}]\.){{0,2}}"  # "Smith, J.", "Smith, J. R."
+# "Smith", "O'Brien", "McDonald", "DiCaprio", "Smith-Jones", "SMITH", "O'BRIEN"
+_PIECE = (rf"(?:[{UPPER}]['’]|[{UPPER}][{LOWER}]{{1,2}}(?=[{UPPER}]))?[{UPPER}][{LOWER}]+"
+          rf"|(?:[{UPPER}]['’])?[{UPPER}]{{2,}}")
+_PARTICLE = (r"(?:(?:van|von|de|der|den|du|di|da|del|della|dos|das|le|la|ten|ter|zu)"
+             r"[^\S\n]+){0,3}")  # "Anna van der Berg", "Maria da Silva"; three, at most
+# a capitalised particle begins a surname written first ("Van den Berg, Pieter", "DE VRIES,
+# JAN", "Mc Donald, Ewan"); before a given name it would be read as one
+_FIRST_PARTICLE = (r"(?:(?:Van|Von|De|Der|Den|Du|Di|Da|Del|Della|Dos|Das|Le|La|Mc|Mac|VAN|VON|"
+                   r"DE|DER|DEN|DU|DI|DA|DEL|DOS|DAS|LA|LE|MC|MAC)[^\S\n]+){0,2}")
+SURNAME = rf"{_PARTICLE}(?:{_PIECE})(?:-(?:{_PIECE}))*"
+# a whole word, or a possessive ("John Smith's study", "Sarah Jones' study")
+_END = r"(?=['’]s\b|['’](?!\w)|[^\w'’-]|$)"
+# a surname then one to three initials, no word after them ("Smith J", "SMITH JR", "Smith
+# J.R.", "Smith J R"): a full stop after them is the sentence's ("Okafor K.")
+_LETTERED = (rf"(?P<lettered>{_FIRST_PARTICLE}{SURNAME})[^\S\n]+"
+             rf"(?P<letters>[{UPPER}](?:(?:\.[^\S\n]?|[^\S\n])?[{UPPER}]){{0,2}})(?![\w'’-])")
+LETTERED = re.compile(rf"(?<![\w'’-]){_LETTERED}")
+# a surname, a comma, a given name or initials, a middle one maybe ("Smith, John", "Smith, J",
+# "MUELLER, Anna Maria", "SMITH, JANE E"); or a capitalised word, an initial maybe, one or two
+# more words, on one line: a heading above a sentence is no name; or initials and a surname
+# ("J. Smith", "J.R. Smith", "J Smith", "A B Smith", "J.-P. Martin"): "E. coli", "S. Aureus"
+# and "Type A. Baker's cyst" are no name; or a surname then initials. Surname first comes
+# first: "Van den Berg, Pieter" is no given name "Van"
+CANDIDATE = re.compile(
+    rf"(?<![\w'’-])(?:(?P<family>{_FIRST_PARTICLE}{SURNAME}),[^\S\n]+"
+    rf"(?P<forename>{GIVEN}|{_INITIALS}|[{UPPER}](?![\w'’.-])){_END}"
+    rf"(?:[^\S\n]+(?P<middle>{_INITIALS}|[{UPPER}](?:[^\S\n]+[{UPPER}]){{0,2}}(?![\w'’.-])"
+    rf"|{GIVEN}){_END})?"
+    rf"|(?:(?P<given>{GIVEN})(?:[^\S\n]+[{UPPER}]\.)?"
+    rf"|(?P<initial>[{UPPER}](?:\.?-[{UPPER}]\.?|\.(?:[^\S\n]*[{UPPER}]\.){{0,2}}"
+    rf"|(?:[^\S\n]+[{UPPER}]){{0,2}}(?=[^\S\n]))))"
+    rf"[^\S\n]+(?P<first>{SURNAME}){_END}(?:[^\S\n]+(?P<second>{SURNAME}){_END})?"
+    rf"|{_LETTERED})")
+# the word after a name ("Hospital", "Children's"), and the one before it
+NEXT = re.compile(rf"(?:['’]s?)?[^\S\n]+(?P<word>[{UPPER}{LOWER}][{LOWER}{UPPER}'’-]*)")
+POSSESSIVE = re.compile(r"['’]s?$")
+BEFORE = re.compile(rf"(?P<word>[{UPPER}{LOWER}]+)[^\S\n]+$")
+# a lower-case word next ("Patel, Hope to repeat"), and the rest of a list of capitalised
+# words and the word after it ("Alfieri, David and Ross procedures")
+LOWER_NEXT = re.compile(rf"[^\S\n]+[{LOWER}]")
+# and one that is no "and" or "or" ("Discussed with Smith J and Patel A")
+WORD_NEXT = re.compile(rf"[^\S\n]+(?!(?:and|or)\b)[{LOWER}]")
+LIST = re.compile(rf"(?:[^\S\n]*(?i:,|/|&|\band\b|\bor\b)[^\S\n]*[{UPPER}][{LOWER}'’-]+"
+                  rf"(?:[^\S\n]+[{UPPER}][{LOWER}'’-]+)*)+(?:['’]s?)?(?:[^\S\n]+[{LOWER}]+)?")
+# the words before a ward named after a person that move a patient ("admitted to Victoria
+# Ward"; "copy to Sarah Ward" is hers)
+MOVED = re.compile(r"(?i:\b(?:admitted|admission|transferred|transfer|moved|returned|"
+                   r"discharged|back|stepped\s+down)[^\S\n]+(?:back[^\S\n]+)?(?:to|from))"
+                   r"[^\S\n]+$")

@@ -1,0 +1,103 @@
+"""The words the name scrubber weighs besides faker's names (`indexer.given_names`): given
+names that are words, eponyms and terms, the words that make a name a term's or a place's,
+and the family names that are no one's in a report. They are part of the gazetteer's version:
+a change here makes a de-identified index read its reports again.
+"""
+
+from __future__ import annotations
+
+# given names of two letters that are no word (faker's lists hold them with one-letter initials)
+SHORT_GIVEN = frozenset({"Al", "Ed", "Jo", "Bo"})
+# given names that are English or report words faker's English word lists lack: alone, at the
+# head of a sentence or a heading, they are no name ("Ross procedure", "Glenn shunt", "Kent
+# bundle", "Todd paresis", "Per protocol", "Del Nido")
+WORDS = """
+abbey amber angel april archer art august aura aurora autumn beau bent bill bitten bonnie
+brandy brit brooke canal carina carol chase constance coral cord corona crystal daisy dale
+dawn del destiny dick dolores don drew earl eden edit faith fleur forum frank gene german gil
+glen glenn grace greet grit gunner gust guy hardy harmony harsh hazel heather holly hope hunter
+india iris ivy jack jade jasmine jet joy june kent lance lane lies lily lone lore major mare
+marine mark mart mason max maxi may melody mentor meta mile min misty norma nova olive page
+pastor peer penny per pier poppy post randy raven ray rich rob robin roman rose ross ruby rune
+saga said sandy server skye sol sole sonny sunny sys tan ties todd toy trinity urban van verde
+viking violet wade ward will willow wolf
+"""
+# and the verbs faker's English words lack ("Anna Is Well")
+VERBS = ("is", "are", "was", "were", "has", "had", "have", "been", "being", "shall")
+# a report's headings and a letter's labels faker's English words lack: no surname after a
+# given name or initials, even after a word that names a person ("Present:\nB. Findings",
+# "Name: John Ref: 12")
+HEADINGS = ("findings", "finding", "recommendations", "recommendation", "addendum", "impression",
+            "conclusion", "conclusions", "indication", "indications", "technique", "comments",
+            "ref", "refs", "re", "hosp", "dob", "nhs", "mrn", "tel", "fax")
+# words in faker's family names that are no one's surname in a report ("Anna Were Seen"; "R
+# Kidney", "S Colon", "C Cannon waves": a side, a segment, a sign before an organ's word;
+# "LAD": an artery; "N Engl J Med": a journal's word, after a cue too)
+NO_SURNAMES = frozenset({*VERBS, "the", "too", "each", "more", "put", "die", "lie", "said",
+                         "seven", "case", "date", "comment", "doctor", "list", "way", "room",
+                         "clear", "real", "read", "mad", "nail", "carry", "marry", "fee",
+                         "mate", "parent", "story", "plaza", "street", "company",
+                         "kidney", "colon", "walls", "cannon", "gut", "stack", "lad",
+                         "engl"})
+# eponyms, contrast agents and scanners: never a given name nor a surname
+TERMS = """
+fabry anderson-fabry takotsubo tako-tsubo brugada ebstein marfan noonan danon pompe barth
+holter doppler simpson bruce wolff parkinson fallot fontan senning rastelli norwood konno
+kawasaki chagas lyme loeys dietz ehlers danlos duchenne friedreich dreifuss kussmaul
+eisenmenger dressler löffler loeffler libman sacks prinzmetal lutembacher uhl kommerell
+carpentier killip lown stokes cheyne flint steell coombs osler janeway quincke duroziez
+corrigan framingham agatston bazett fridericia sokolow einthoven goldberger valsalva
+trendelenburg seldinger judkins amplatz bernoulli gorlin teichholz gadovist dotarem magnevist
+multihance prohance clariscan siemens philips toshiba canon hitachi magnetom signa aera avanto
+skyra vida achieva ingenia optima sapien evolut nido jervell lenegre stansel damus mobitz
+wenckebach heart tesla
+"""
+# what a name before it makes a term's: a kind of thing, a procedure's or a place's word
+# ("Glenn Anastomosis", "Per Petersen Criteria", "William Harvey Hospital"); never a name
+NOUNS = """
+disease syndrome anomaly protocol method procedure operation shunt criteria score
+classification phenomenon sign murmur test index circulation repair valve device catheter
+monitor medical hospital clinic centre center infirmary institute university foundation trust
+type class grade stage effect law equation formula rule technique sequence sequences complex
+aneurysm ataxia dystrophy cardiomyopathy endocarditis angina arteritis expression mutation
+variant positive negative network node bundle fibres fibers ring triangle autograft homograft
+anastomosis cardioplegia pathway paralysis paresis channelopathy baffle conduit fenestration
+septostomy myectomy stitch manoeuvre maneuver crunch triad hernia calculator unit dental
+cardiac research memorial children wing lodge laboratory hospice
+building suite theatre krankenhaus klinikum klinik hôpital hopital ospedale
+policlinico clinica clínica clinique ziekenhuis sjukhus sygehus sykehus szpital nemocnice
+"""
+# a report word that is also a family name: the last word of a name only where it is the
+# surname ("Anna Ward"; "Sandra Fox Ward" is a ward)
+NAME_NOUNS = ("ward",)
+NOUN_WORDS = frozenset({*NOUNS.split(), *NAME_NOUNS})  # read once: each name asks
+# the word before a ward named after a person ("admitted to Victoria Ward", "seen on the
+# Florence Ward"): not after a word that names a person ("referred to Florence Ward")
+AT = frozenset({"on", "to", "from", "at", "in", "into", "onto", "via", "off", "the"})
+# a journal's or a germ's abbreviated words that are family names, and eponyms written with a
+# letter or a numeral ("Kerley B", "Dixon W", "Crawford II"): no surname next to an initial
+# with no word naming a person before it ("N Engl J Med", "J Mol Cell Cardiol", "B. Quintana")
+NO_INITIAL_SURNAMES = frozenset({"engl", "mol", "coll", "vasa", "mayo", "quintana", "kerley",
+                                 "dixon", "crawford", "siewert", "fontaine", "rutherford",
+                                 "duke"})
+# the word before a name that makes it a place's ("Hôpital Louis Pradel", "Hospital Juan
+# Ramón Jiménez")
+PLACES = frozenset({"hospital", "hôpital", "hopital", "hospitalet", "ospedale", "policlinico",
+                    "klinikum", "krankenhaus", "klinik", "clinic", "clinique", "clínica",
+                    "clinica", "centre", "center", "institute", "institut", "instituto",
+                    "istituto", "infirmary", "ziekenhuis", "szpital", "nemocnice", "sjukhus",
+                    "university", "universität", "universitätsklinikum", "ward", "unit"})
+# names of people that are eponyms whole ("Austin Flint murmur", "Romano-Ward syndrome")
+EPONYMS = frozenset({"austin flint", "graham steell", "carey coombs", "will rogers",
+                     "romano ward", "pierre robin", "cornelia de lange", "tirone david",
+                     "louis bar", "holt oram", "hamman rich", "jervell lange nielsen",
+                     "bland white garland", "adams stokes", "lev lenegre"})
+# pieces joined to an Arabic surname by a hyphen ("Al-Hassan" is known by "hassan")
+JOINED = frozenset({"al", "el", "bin", "ben", "abu", "ibn", "abd"})
+# report abbreviations that are no one's initials after a surname, whatever comes before it
+# ("Segment: Basal LV", "Culprit: Mid LAD", "Mother: Long QT", "Series name: Short AX")
+ABBREVIATIONS = frozenset({"LV", "RV", "LA", "RA", "AS", "AR", "MR", "MS", "TR", "PR", "PS", "EF",
+                           "MI", "AF", "VT", "VF", "CT", "PE", "PH", "ED", "ES", "LAD", "RCA",
+                           "LCX", "OM", "PDA", "SA", "LAX", "SAX", "ECG", "LGE", "CMR", "MRI",
+                           "QT", "QTC", "QRS", "RP", "AX", "VSD", "ASD", "PFO", "AV", "LVOT",
+                           "RVOT", "IVC", "SVC", "LBBB", "RBBB", "SR", "AT", "XT"})  # "Sola XT"

@@ -1,0 +1,34 @@
+"""Names after a title: "DR" in capitals also names a pacemaker's model and diabetic
+retinopathy, and a refused one must not hide the title after it."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.deidentify import scrub_free_text
+from indexer.name_titles import scrub_titles
+
+DEVICES = ["Device: Medtronic Adapta DR ADDR01.", "Device: St Jude Accent DR RF.",
+           "Known T2DM with DR Stage 2.", "Device: Medtronic DR MRI SureScan.",
+           "Evia DR-T pacemaker.", "Accolade DR.", "Born in DR Congo."]
+
+
+@pytest.mark.parametrize("text", DEVICES)
+def test_dr_in_a_device_or_a_grade_is_no_title(text: str) -> None:
+    """"DR" in capitals was a title before any word: "Adapta DR ADDR01" (a pacemaker) became
+    "Adapta [name]01", "with DR Stage 2" (diabetic retinopathy) "with [name] 2"."""
+    assert scrub_free_text(text) == text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("DR SMITH", "[name]"), ("DR J SMITH", "[name]"), ("DR JOHN SMITH", "[name]"),
+    ("PROF A B SMITH", "[name]"), ("DR VAN DEN BERG", "[name]"), ("Dr Zybrowski", "[name]"),
+    ("Accent DR RF, Prof Smith", "Accent DR RF, [name]"),
+    ("Okafor DR MRden O'Prof JR", "Okafor DR MRden O'[name]"),
+    ("Okafor DR Prof  O'Prof", "Okafor DR [name]"),
+    ("cc Müller  DR Prof Consultant", "cc Müller  DR [name]")])
+def test_a_title_in_capitals_needs_a_name_and_hides_none_after_it(
+        text: str, expected: str) -> None:
+    """A refused "DR" held the words after it: "Prof JR" after "DR MRden O'" was found only
+    by a second scrub."""
+    assert scrub_titles(text) == expected
