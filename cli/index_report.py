@@ -86,6 +86,16 @@ def uids_redacted(deidentified: bool) -> Iterator[None]:
 
 
 
+def _without_file(reason: str) -> str:
+    """A skip reason without the file inside the study it ends with ("truncated pixel data:
+    SMITH_JOHN_1954/IM1.dcm", `indexer.prepare.failure_reason`): a token after the last ": "
+    with no blank, and a path's slash, a dot or a digit, is a file's name."""
+    head, sep, tail = reason.rpartition(": ")
+    named = sep and tail and not any(c.isspace() for c in tail) \
+        and any(c in "/." or c.isdigit() for c in tail)
+    return head if named else reason
+
+
 def withheld(result: dict[str, Any]) -> dict[str, Any]:
     """A de-identified run's report as it is kept in the data folder: studies named by their
     pseudonym (as in the index), files of the archive not named at all. A folder or file name
@@ -97,8 +107,9 @@ def withheld(result: dict[str, Any]) -> dict[str, Any]:
 
     def hidden(item: dict[str, str]) -> dict[str, str]:
         where = f"study {item['study']}" if "study" in item else "a file of the archive"
+        reason = without_paths(item["reason"], [Path(item["path"])])
         return {**{k: v for k, v in item.items() if k != "study"}, "path": where,
-                "reason": without_uids(without_paths(item["reason"], [Path(item["path"])]))}
+                "reason": without_uids(_without_file(reason))}
 
     # the reasons' counts and the run's error name what came short by its real UID too
     by_reason: dict[str, int] = {}

@@ -43,7 +43,7 @@ from indexer.records import EmbeddingRecord, MeasurementStore, RecordStore
 from indexer.relocate import carry_over
 from indexer.skips import SkipMemory
 from indexer.sources import Candidate, FolderSource, Indexable, StudySource
-from indexer.summary import IndexSummary, skipped_counts
+from indexer.summary import IndexSummary, holds_a_study, skipped_counts
 from vectorstore import GenerationTarget
 
 if TYPE_CHECKING:
@@ -276,7 +276,8 @@ def _discover(source: StudySource, options: IndexOptions, summary: IndexSummary,
     if options.rebuild and not discovery.candidates:  # the rebuilt index would hold nothing
         raise EmptyRebuildError(f"{source.location}: no studies found to rebuild the index "
                                 "from; the index is left as it is")
-    if isinstance(source, FolderSource) and not discovery.candidates:
+    if isinstance(source, FolderSource) and not discovery.candidates \
+            and not holds_a_study(summary.skipped):
         # a mistyped or unmounted archive said "indexed 0" and exit 0 to a nightly job (a
         # PACS with no study in a night's window is no fault)
         raise EmptyArchiveError(f"{source.location}: no DICOM or NIfTI study found "

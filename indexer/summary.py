@@ -6,11 +6,20 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from reader.scan import NO_CINE
+
 
 def is_failure(skipped: dict[str, str], from_pacs: bool) -> bool:
     """A PACS's study that could not be brought (tried again at the next run); a folder's
     junk file, or a study holding nothing to index, is no failure."""
     return from_pacs and skipped.get("outcome") != "skipped"
+
+
+def holds_a_study(skipped: list[dict[str, str]]) -> bool:
+    """Whether a folder's skips name a study read whole that has nothing to index (a brain MR
+    with no cine): such a folder is no mistyped archive, as a PACS night without a cardiac
+    study is no fault. "no DICOM or NIfTI study found" said of it was false."""
+    return any(s["reason"].startswith(NO_CINE) for s in skipped)
 
 
 def skipped_counts(skipped: list[dict[str, str]]) -> str:

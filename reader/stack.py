@@ -200,9 +200,16 @@ def _orientation(first: FrameHeader) -> tuple[np.ndarray, np.ndarray, tuple[floa
     return row_dir, col_dir, (float(first.pixel_spacing[0]), float(first.pixel_spacing[1]))
 
 
-# More than this share of a series' frames undecodable is a codec or an export that fails,
+# More than this share of a slice's frames undecodable is a codec or an export that fails,
 # not a frame or two cut in transfer: the series is refused rather than filled in
 _MAX_UNDECODABLE = 0.5
+
+
+def _timed(frames: list[FrameHeader]) -> bool:
+    """Whether `frames` have distinct trigger times: a lost frame is then filled from its
+    nearest neighbour in time; without them every later phase would move up one."""
+    times = [f.trigger_time for f in frames]
+    return None not in times and len(set(times)) == len(times)
 
 
 def _decodable_frames(series: Series, n_frames: int, capped: bool,
@@ -213,13 +220,16 @@ def _decodable_frames(series: Series, n_frames: int, capped: bool,
     slice's phases are filled from the nearest frames in time, and the log names its file
     (its name only: folders can carry a patient's ID). Raised, one such file lost the whole
     series, and a study its short-axis measurements. A series where none decodes keeps that
-    file's reason; one with a slice left empty, or over `_MAX_UNDECODABLE` of its frames
-    lost, is refused."""
+    file's reason; one with a slice that lost over `_MAX_UNDECODABLE` of its frames, or lost
+    any in a slice without distinct trigger times, is refused (counted over the series, a
+    slice could keep one frame of 25 and show it in every phase)."""
     kept: list[list[FrameHeader]] = []
     failed: dict[Path, UndecodableError] = {}
+    refused: str | None = None
     for s, slice_ in enumerate(series.slices):
+        frames = slice_.frames[:n_frames] if capped else slice_.frames
         good = []
-        for frame in slice_.frames[:n_frames] if capped else slice_.frames:
+        for frame in frames:
             if frame.path not in failed:
                 try:
                     _read_pixels(frame.path, frame.frame_index, cache)
@@ -229,19 +239,21 @@ def _decodable_frames(series: Series, n_frames: int, capped: bool,
                                    s + 1, series.n_slices, frame.path.name, error.why)
             if frame.path not in failed:
                 good.append(frame)
+        lost = len(frames) - len(good)
+        if lost and refused is None and (lost > _MAX_UNDECODABLE * len(frames)
+                                         or not _timed(frames)):
+            why = "no distinct trigger times to fill it from" if _timed(frames) is False \
+                and lost <= _MAX_UNDECODABLE * len(frames) else "too many to fill in"
+            refused = (f"slice {s + 1} of {series.n_slices}: {lost} of {len(frames)} frames "
+                       f"cannot be decoded ({why})")
         kept.append(good)
-    total = sum(len(s.frames[:n_frames] if capped else s.frames) for s in series.slices)
-    lost = total - sum(len(frames) for frames in kept)
-    if not lost:
+    if not failed:
         return kept
     first = next(iter(failed.values()))
-    if lost == total:
+    if not any(kept):
         raise first
-    empty = next((s for s, frames in enumerate(kept) if not frames), None)
-    if empty is not None or lost > _MAX_UNDECODABLE * total:
-        where = "" if empty is None else f"; slice {empty + 1} of {series.n_slices} has none left"
-        raise PixelError(f"{first}; {lost} of {total} frames of the series cannot be "
-                         f"decoded{where}")
+    if refused is not None:
+        raise PixelError(f"{first}; {refused}")
     return kept
 
 

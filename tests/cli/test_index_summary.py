@@ -120,3 +120,24 @@ def test_damaged_records_make_the_run_an_alarm() -> None:
     assert records_lost(_summary(0)) is None  # a run report of an earlier release
     assert "2 studies' embedding records were damaged" in str(
         records_lost({**_summary(0), "records_unreadable": 2}))
+
+
+@pytest.mark.parametrize(("reason", "kept"), [
+    ("truncated pixel data: SMITH_JOHN_1954/IM1.dcm", "truncated pixel data"),
+    ("truncated NIfTI (the file ends early): smith_john_frame01.nii.gz",
+     "truncated NIfTI (the file ends early)"),
+    ("no pixel data (a header-only instance): IM00125", "no pixel data (a header-only instance)"),
+    ("PixelError: /archive/P1/SMITH_JOHN_1954/IM1.dcm: truncated pixel data",
+     "PixelError: truncated pixel data"),
+    ("study has no cine series", "study has no cine series"),
+])
+def test_a_deidentified_runs_report_names_no_file_inside_a_study(reason: str,
+                                                                 kept: str) -> None:
+    """From a review: a reader's reason ends with the file inside the study, and its folder
+    may be named after the patient; the kept report of a de-identified run named it."""
+    from cli.index_report import withheld
+
+    summary = _summary(0)
+    summary.update(skipped_items=[{"path": "/archive/P1", "study": "2.1", "reason": reason}],
+                   skipped_by_reason={reason.partition(":")[0]: 1})
+    assert withheld(summary)["skipped_items"][0]["reason"] == kept

@@ -140,3 +140,23 @@ def test_a_folder_with_no_study_is_refused_and_the_index_left_as_it_is(
     assert index.current() == published
     again = run(tmp_path / "archive")
     assert (again.indexed, again.unchanged) == (0, 1)
+
+
+def test_a_folder_whose_studies_have_no_cine_is_no_empty_archive(tmp_path: Path) -> None:
+    """From a review: a folder holding a brain MR only was refused with "no DICOM or NIfTI
+    study found (skipped 1: 1 study has no cine series)", which the message itself denied; a
+    PACS window of such studies is no fault either."""
+    from fakes.dicom import mr_image
+    from fakes.encoder import FakeEncoder
+
+    from cmr_search.layout import DataLayout
+    from indexer.pipeline import IndexOptions, run_index
+    from vectorstore import Generations
+
+    (tmp_path / "brain").mkdir()
+    mr_image(tmp_path / "brain" / "IM0001", SeriesDescription="t2_tse_tra")
+    data = tmp_path / "data"
+    summary = run_index(tmp_path / "brain", DataLayout(data), FakeEncoder(),
+                        Generations(data / "index"), IndexOptions())
+    assert summary.indexed == 0
+    assert [s["reason"] for s in summary.skipped] == ["study has no cine series"]

@@ -212,17 +212,24 @@ def test_a_cut_compressed_frame_is_left_out_as_a_missing_frame(
     assert str(tmp_path) not in said
 
 
-@pytest.mark.parametrize(("cut", "reason"), [
-    (("im_1_0.dcm", "im_1_1.dcm", "im_1_2.dcm"),
-     r"3 of 9 frames of the series cannot be decoded; slice 2 of 3 has none left$"),
-    (("im_0_0.dcm", "im_0_1.dcm", "im_1_0.dcm", "im_1_1.dcm", "im_2_2.dcm"),
-     r"5 of 9 frames of the series cannot be decoded$"),
-    (tuple(f"im_{z}_{k}.dcm" for z in range(3) for k in range(3)), r"$"),  # its own reason
+@pytest.mark.parametrize(("cut", "untimed", "reason"), [
+    (("im_1_0.dcm", "im_1_1.dcm", "im_1_2.dcm"), False,
+     r"slice 2 of 3: 3 of 3 frames cannot be decoded \(too many to fill in\)$"),
+    (("im_0_0.dcm", "im_0_1.dcm", "im_1_0.dcm", "im_1_1.dcm", "im_2_2.dcm"), False,
+     r"slice 1 of 3: 2 of 3 frames cannot be decoded \(too many to fill in\)$"),
+    # from a review: counted over the series (4 of 9), slice 1 kept one frame for every phase
+    (("im_0_0.dcm", "im_0_1.dcm"), False,
+     r"slice 1 of 3: 2 of 3 frames cannot be decoded \(too many to fill in\)$"),
+    # without distinct trigger times every later phase of the slice moved up one
+    (("im_1_1.dcm",), True, r"slice 2 of 3: 1 of 3 frames cannot be decoded \(no distinct "
+                            r"trigger times to fill it from\)$"),
+    (tuple(f"im_{z}_{k}.dcm" for z in range(3) for k in range(3)), False, r"$"),  # its own
 ])
 def test_a_series_with_too_many_frames_that_cannot_be_decoded_is_refused(
-        tmp_path: Path, cut: tuple[str, ...], reason: str) -> None:
+        tmp_path: Path, cut: tuple[str, ...], untimed: bool, reason: str) -> None:
     """Filling in a frame or two is no licence to make up a slice, or most of a cycle."""
-    paths = _rle_cut(_series_of(tmp_path, (3, 3, 3)), *cut)
+    series = _series_of(tmp_path, (3, 3, 3), **({"TriggerTime": 0.0} if untimed else {}))
+    paths = _rle_cut(series, *cut)
     with pytest.raises(PixelError, match=rf"^{re.escape(str(tmp_path / cut[0]))}: "
                                          rf"truncated pixel data(; )?{reason}"):
         _load(paths)
