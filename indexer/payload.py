@@ -32,13 +32,15 @@ _AGE = re.compile(r"^(\d{1,3})([DWMY])$")
 _AGE_DIVISOR = {"D": 365.25, "W": 52.18, "M": 12.0, "Y": 1.0}
 
 
-def study_fingerprint(study: Study | AcdcStudy, recipe: str = "") -> str:
+def study_fingerprint(study: Study | AcdcStudy, recipe: str = "",
+                      folder: str | None = None) -> str:
     """A digest of every file of the study (path, size, modification time), its report, and
     the `recipe` its payload is made by (de-identified or not, the patient-key secret), so a
     changed recipe re-makes every point.
 
     Stat-based on purpose: hashing every byte of a hospital archive on each re-run costs a full
-    read of it; a re-exported or edited file changes size or mtime.
+    read of it; a re-exported or edited file changes size or mtime. With `folder`, the digest a
+    run that named the study's folder so made (`indexer.relocate`: a relative name before).
     """
     h = hashlib.sha256(recipe.encode())
     if isinstance(study, AcdcStudy):
@@ -46,9 +48,11 @@ def study_fingerprint(study: Study | AcdcStudy, recipe: str = "") -> str:
                        if p.name == "Info.cfg" or p.name.endswith(".nii.gz"))
     else:
         files = sorted({str(f.path) for s in study.series for sl in s.slices for f in sl.frames})
+    own = str(study.folder)
     for name in files:
         st = os.stat(name)
-        h.update(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        named = name if folder is None else f"{folder}{name[len(own):]}"
+        h.update(f"{named}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     report = study_report(study)
     if report is not None:
         h.update(report.text.encode())

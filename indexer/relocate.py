@@ -13,17 +13,14 @@ time included, as the earlier run named it.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from cmrclip.clips import UNREADABLE
-from indexer.payload import study_report
+from indexer.payload import study_fingerprint
 from indexer.records import MeasurementStore, RecordStore
 from indexer.sources import Candidate, FolderSource, Indexable
-from reader.nifti import AcdcStudy
 
 logger = logging.getLogger(__name__)
 
@@ -31,20 +28,7 @@ logger = logging.getLogger(__name__)
 def fingerprint_named(study: Indexable, folder: str) -> str:
     """`study_fingerprint(study)` as a run that named the study's folder `folder` made it
     (the same digest, each file's path with the study's folder written as `folder`)."""
-    own = str(study.folder)
-    if isinstance(study, AcdcStudy):
-        files = sorted(str(p) for p in study.folder.iterdir()
-                       if p.name == "Info.cfg" or p.name.endswith(".nii.gz"))
-    else:
-        files = sorted({str(f.path) for s in study.series for sl in s.slices for f in sl.frames})
-    h = hashlib.sha256(b"")
-    for name in files:
-        st = os.stat(name)
-        h.update(f"{folder}{name[len(own):]}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    report = study_report(study)
-    if report is not None:
-        h.update(report.text.encode())
-    return h.hexdigest()[:32]
+    return study_fingerprint(study, folder=folder)
 
 
 def _relative(name: str) -> bool:
