@@ -1,4 +1,5 @@
-"""Numbers in a free-text query: "LVEF below 35 %", "EF < 40", "LV mass over 150 g".
+"""Numbers in a free-text query: "LVEF below 35 %", "EF < 40", "LV mass over 150 g",
+"LVEF under thirty-five" (`search.spellings`).
 
 Each phrase names a measurement, a comparison and a number (with or without its unit) and
 becomes a range on that measurement (`search.filters.SearchFilters`' `<name>_min/_max`).
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from catalog import FILTERABLE
 from search.errors import QueryError
 from search.filters import MEASURED_MAX
+from search.plausible import other_unit
+from search.spellings import NUMBER_WORDS, number_value, plain_signs
 
 # how a query may name each filterable measurement (longest first wins in the pattern)
 _NAMES: dict[str, tuple[str, ...]] = {
@@ -84,9 +87,9 @@ def _number(name: str, signed: bool = False) -> str:
     # possessive: "60 years" must not be read as 6 followed by something else; ".3" and a
     # decimal comma ("30,5", no space: "30, 40" is a list; "1,200" a thousands separator,
     # left over and refused) are numbers too
-    # and not the mantissa of "3e1", which read as 3
-    return (rf"(?P<{name}>{'-?' if signed else ''}(?:\d++(?:\.\d++|,\d{{1,2}}(?!\d))?+|\.\d++))"
-            r"(?![eE][+-]?\d)")
+    # and not the mantissa of "3e1", which read as 3; or in words ("thirty-five")
+    return (rf"(?P<{name}>{'-?' if signed else ''}(?:\d++(?:\.\d++|,\d{{1,2}}(?!\d))?+|\.\d++)"
+            rf"(?![eE][+-]?\d)|{NUMBER_WORDS})")
 
 
 def alternatives(words: tuple[str, ...] | list[str]) -> str:
@@ -177,12 +180,13 @@ def _name(match: re.Match[str]) -> str:
     return _INDEXED.get(name, name) if units else name
 
 
-def _value(name: str, number: str, unit: str | None, phrase: str,
-           notes: list[str], fraction: bool = False) -> float:
+def _value(name: str, number: str, unit: str | None, phrase: str, notes: list[str],
+           fraction: bool = False, guess: tuple[str, float] | None = None) -> float:
     """One number of a phrase in the measurement's stored unit; `QueryError` for a unit it
     is not measured in or a value no heart has. An ejection fraction written as a fraction
-    ("EF under 0.35") is read in %, and the note says so."""
-    value = float(number.replace(",", "."))
+    ("EF under 0.35") is read in %, a unitless number in the unit `guess` names
+    (`search.plausible.other_unit`: "wall thickness over 1.5" in cm), and the note says so."""
+    value = number_value(number)
     stored = UNIT[name]
     if unit and unit.lower() not in _UNITS[name]:
         factor = _CONVERTED.get((stored, unit.lower()))
@@ -190,6 +194,9 @@ def _value(name: str, number: str, unit: str | None, phrase: str,
             raise QueryError(f"'{phrase}': {SHORT[name]} is measured in {stored}, not {unit}")
         notes.append(f"{number} {unit} read as {_shown(round(value * factor, 2))} {stored}")
         value *= factor
+    elif guess and not unit:  # no heart's is 1.5 mm: "1.5 read as cm: 15 mm"
+        value *= guess[1]
+        notes.append(f"{number} read as {guess[0]}: {_shown(round(value, 2))} {stored}")
     if value < 0:
         raise QueryError(f"'{phrase}': {SHORT[name]} cannot be negative")
     if fraction and not unit:
@@ -233,10 +240,13 @@ def _bound(match: re.Match[str]) -> tuple[Bound, ...]:
     numbers = [n for key in _UNIT_OF if (n := match.group(key))]
     # an ejection fraction written as one: every number of the phrase under 1 ("0.3-0.4")
     fraction = name in ("lvef", "rvef") and all(
-        ("." in n or "," in n) and float(n.replace(",", ".")) < 1 for n in numbers)
+        ("." in n or "," in n) and number_value(n) < 1 for n in numbers)
+    guess = other_unit(name, [number_value(n) for key, unit in _UNIT_OF.items()
+                              if (n := match.group(key)) and not match.group(unit)])
 
     def value(number: str, unit: str) -> float:
-        return _value(name, match.group(number), match.group(unit), phrase, notes, fraction)
+        return _value(name, match.group(number), match.group(unit), phrase, notes, fraction,
+                      guess)
 
     if match.group("post"):
         at = value("post_value", "post_unit")
@@ -283,8 +293,10 @@ _OR_JOIN = re.compile(rf"\s*+,?\s*+(?:either\s+)?{_EITHER}\s*+(?:either\s+)?", r
 # a range or a number right after a range, without a measurement's name: a third comparison
 # ("EF below 35 or above 55 and below 60"), a second range ("LVEF 20-35 or 55 or more"); it
 # was left to the words, the study list then wider than asked
-_TAIL = re.compile(rf"\s*+(?:,|and|but|&|{_EITHER})?\s*+(?:between\s++|(?:{COMPARE})\s*+)?"
-                   rf"-?\d++(?:\.\d++)?+{_unit('unit')}{NOT_A_MEASURE}"
+# (a number in words only after a comparison: "LVEF below 35 and one prior MI" is words)
+_TAIL = re.compile(rf"\s*+(?:,|and|but|&|{_EITHER})?\s*+(?:(?:between\s++|(?:{COMPARE})\s*+)?"
+                   rf"-?\d++(?:\.\d++)?+|(?:between\s++|(?:{COMPARE})\s*+){NUMBER_WORDS})"
+                   rf"{_unit('unit')}{NOT_A_MEASURE}"
                    r"(?!\s*+or\s++(?:older|younger)\b)", re.IGNORECASE)
 _OR_BEFORE = re.compile(rf"\b{_EITHER}\s*+$", re.IGNORECASE)
 _OR_AFTER = re.compile(rf"^\s*+,?\s*+{_EITHER}\b(?!\s+(?:{'|'.join(_OR_LESS + _OR_MORE)}"
@@ -309,7 +321,7 @@ def read_numbers(text: str) -> Numbers:
     phrases on one measurement ("EF over 20 and EF below 35") narrow it to both; two joined
     by "or" are alternatives. An "or" between a range and words is refused: the range is a
     filter every result meets, and read as one it would drop the other side."""
-    text = _signs(text)
+    text = plain_signs(text)
     matches = [m for m in _PATTERN.finditer(text) if _is_measure(m)]
     groups: list[list[Bound]] = []
     kept, at = [], 0
@@ -333,18 +345,6 @@ def read_numbers(text: str) -> Numbers:
     rest = " ".join(" ".join([*kept, text[at:]]).split())
     either = tuple(tuple(g) for g in groups if len(g) > 1)
     return Numbers(_merged([g[0] for g in groups if len(g) == 1]), either, rest)
-
-
-# one character for another of the same meaning (the text keeps its length): dashes, full-width
-# and slanted comparison signs
-_SAME_SIGN = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2010": "-",
-                            "\u2011": "-", "\uff1c": "<", "\uff1e": ">", "\uff1d": "=",
-                            "\u2a7d": "\u2264", "\u2a7e": "\u2265", "\uff05": "%"})
-
-
-def _signs(text: str) -> str:
-    """"LVEF 30–40 %" (an en dash), "LVEF ＜ 30", "LVEF =< 30" as their plain spellings."""
-    return text.translate(_SAME_SIGN).replace("=<", "<=").replace("=>", ">=")
 
 
 def _refuse_or_with_words(between: str, previous: list[Bound] | None,

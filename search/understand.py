@@ -24,7 +24,7 @@ from search.alternatives import Alternative, alternatives, either_way, named_dia
 from search.filters import build_filters
 from search.models import Interpretation
 from search.numbers import Bound, bound_fields, either_read_as, read_numbers
-from search.unread import filter_words, unread_numbers
+from search.unread import filter_words, implausible, unread_numbers
 from vectorstore import Condition, Filter, Match, MatchAny, any_of
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", re.IGNORECASE)
@@ -278,8 +278,8 @@ def understand(text: str) -> QueryIntent:
         keyword_text=affirmed.replace(" . ", " "), bounds=numbers.bounds,
         either_bounds=numbers.either, any_of=sides,
         either_way=(*open_, *(f for f in both if isinstance(f, Finding) and f not in open_)),
-        unread=unread_numbers(numbers.rest) + filter_words(numbers.rest)
-        + ((note,) if note else ()))
+        unread=unread_numbers(numbers.rest) + implausible(numbers.bounds, numbers.either)
+        + filter_words(numbers.rest) + ((note,) if note else ()))
 
 
 # A grade asked of a finding is answered by that grade and the next worse one, the asked one

@@ -1,7 +1,8 @@
 """What a query says that no filter reads: a number beside a measurement that is no range
-("LVEF 30 %", refused where a comparison shows a range was meant), and words that name what
-the filters choose (an age, a sex, a year). Each is a note the page shows (or a QueryError),
-never silently nothing."""
+("LVEF 30 %", "LVEF -35", "LVEF two hundred"; refused where a comparison shows a range was
+meant), a range past what any heart measures ("wall thickness over 15 cm"), and words that name
+what the filters choose (an age, a sex, a year). Each is a note the page shows (or a
+QueryError), never silently nothing."""
 
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ from search.numbers import (
     PERCENT_ONLY,
     SHORT,
     UNIT,
+    Bound,
     alternatives,
 )
+from search.plausible import PLAUSIBLE, Outside, outside
+from search.spellings import NUMBER_WORD_RUN, NUMBER_WORDS, number_value
 
 # what a query may name beside a number that no range above was read from: the measurements'
 # names (not LGE's, whose number may be a count or a year), and measurements that are not
@@ -29,10 +33,14 @@ _AMBIGUOUS = {"mass": "'LV mass over 150 g'", "edv": "'LVEDV over 200 ml' or 'RV
               "end diastolic volume": "'LVEDV over 200 ml' or 'RVEDV over 200 ml'",
               "edvi": "'LVEDVi over 100 ml/m2'", "ejection": "'LVEF below 40'"}
 _UNREAD_NAMES = [n for n in NAME_TO if n not in PERCENT_ONLY] + [*_NOT_SEARCHED, *_AMBIGUOUS]
+# the number: digits, with a minus ("LVEF -35": no range, and no value of a heart), words read
+# (`search.spellings`: "LVEF thirty-five") or not ("LVEF under two hundred"); a dash then a
+# space is a separator ("LVEF - 35 %", pasted)
 _UNREAD = re.compile(
-    rf"(?<![a-z0-9])(?P<name>{alternatives(_UNREAD_NAMES)})(?![a-z0-9])[\s:(=~≈]*+"
+    rf"(?<![a-z0-9])(?P<name>{alternatives(_UNREAD_NAMES)})(?![a-z0-9])(?:[\s:(=~≈]|-(?=\s))*+"
     r"(?:(?:is|of|was|about|around|approximately|approx\.?|roughly|nearly|circa|between|"
-    rf"from|at|equal to)\s*+){{0,2}}(?:(?P<compare>{COMPARE})\s*+)?(?P<number>\.?\d+(?:[.,]\d+)?)"
+    rf"from|at|equal to)\s*+){{0,2}}(?:(?P<compare>{COMPARE})\s*+)?(?P<minus>-)?"
+    rf"(?:(?P<number>\.?\d+(?:[.,]\d+)?|{NUMBER_WORDS})|(?P<words>{NUMBER_WORD_RUN}))"
     rf"{NOT_A_MEASURE}(?!\s*+(?:t|tesla)\b)", re.IGNORECASE)
 
 
@@ -58,15 +66,11 @@ def unread_numbers(rest: str) -> tuple[str, ...]:
             continue
         phrase = " ".join(found.group(0).split())
         name = re.sub(r"[\s-]+", " ", found.group("name").lower())
-        if name in NAME_TO:
-            short = SHORT[NAME_TO[name]]
-            at = float(found.group("number").replace(",", "."))
-            if UNIT[NAME_TO[name]] == "%" and at < 1:  # "EF 0,35": a fraction
-                at = round(at * 100, 1)
-            step = 5.0 if UNIT[NAME_TO[name]] == "%" else max(1.0, round(at * 0.1))
-            why = (f"'{phrase}': a number after {short} is read with a comparison or as a "
-                   f"range: write '{short} below {at:g}', '{short} above {at:g}' or "
-                   f"'{short} {max(at - step, 0):g}-{at + step:g}'")
+        if name in NAME_TO and found.group("words"):
+            why = (f"'{phrase}': a number in words is read from zero to one hundred "
+                   "('thirty-five'); write this one in digits")
+        elif name in NAME_TO:
+            why = _how_to_write(phrase, NAME_TO[name], found)
         elif name in _AMBIGUOUS:
             hint = _AMBIGUOUS[name]
             why = f"'{phrase}': name the measurement in full, as {hint}"
@@ -76,8 +80,44 @@ def unread_numbers(rest: str) -> tuple[str, ...]:
                    f"{searched})")
         if found.group("compare") or re.search(r"\b(?:between|from)\b", phrase, re.I):
             raise QueryError(why)
-        notes.append(why.replace(": a number after", ": searched as words; a number after"))
+        notes.append(why.replace(f"'{phrase}': ", f"'{phrase}': searched as words; ", 1)
+                     if name in NAME_TO else why)
     return tuple(notes)
+
+
+def _how_to_write(phrase: str, name: str, found: re.Match[str]) -> str:
+    """Why a number after a measurement's name was no range, and the ranges it may mean."""
+    short = SHORT[name]
+    at = number_value(found.group("number"))
+    if UNIT[name] == "%" and at < 1:  # "EF 0,35": a fraction
+        at = round(at * 100, 1)
+    step = 5.0 if UNIT[name] == "%" else max(1.0, round(at * 0.1))
+    negative = f"no {short} is negative, and " if found.group("minus") else ""
+    return (f"'{phrase}': {negative}a number after {short} is read with a comparison or as a "
+            f"range: write '{short} below {at:g}', '{short} above {at:g}' or "
+            f"'{short} {max(at - step, 0):g}-{at + step:g}'")
+
+
+_SAID = {Outside.NONE: "is outside the physiological range of {}; no study can match",
+         Outside.EVERY: "holds the whole physiological range of {}; it leaves no study out",
+         Outside.LOW_END: "reaches below the physiological range of {}; its lower end leaves "
+                          "no study out",
+         Outside.HIGH_END: "reaches above the physiological range of {}; its upper end leaves "
+                           "no study out"}
+
+
+def implausible(bounds: tuple[Bound, ...],
+                either: tuple[tuple[Bound, ...], ...] = ()) -> tuple[str, ...]:
+    """A note for each range past what any heart measures (`search.plausible`): "wall
+    thickness over 15 cm" matched no study, and nothing said why."""
+    notes = []
+    for bound in (*bounds, *(b for group in either for b in group)):
+        if (where := outside(bound.name, bound.low, bound.high)) is None:
+            continue
+        least, most = PLAUSIBLE[bound.name]
+        ends = f"{SHORT[bound.name]} ({least:g}-{most:g} {UNIT[bound.name]})"
+        notes.append(f"'{bound.phrase}': {bound.shown()} {_SAID[where].format(ends)}")
+    return tuple(dict.fromkeys(notes))
 
 
 # words that name what the filters choose: the query's words do not filter by them

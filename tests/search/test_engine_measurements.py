@@ -199,3 +199,27 @@ def test_the_image_findings_filter_is_what_the_index_decided(engine: SearchEngin
 def test_reports_mode_facets_count_the_studies_with_a_report(engine: SearchEngine) -> None:
     counted = engine.facets(SearchFilters(), mode=Mode.REPORTS)
     assert counted.total == sum(c.report is not None for c in CASES)
+
+
+def test_a_unitless_wall_thickness_in_cm_and_a_number_in_words_are_searched(
+        engine: SearchEngine) -> None:
+    """"max wall thickness >= 0.95" searched 0.95 mm (every measured wall passed);
+    "LVEF under thirty-five" searched the words and no range."""
+    for query, expected, read in (
+            ("max wall thickness >= 0.95", {"1.2"}, "0.95 read as cm: 9.5 mm"),
+            ("LVEF under thirty-five", {"1.2", "6.1"}, "LVEF < 35 %")):
+        response = engine.search(SearchRequest(q=query, mode=Mode.IMAGES,
+                                               page=Page(limit=50, per_patient=False)))
+        assert {r.study_instance_uid for r in response.results} == expected, query
+        assert response.interpretation is not None
+        assert read in response.interpretation.measurements[0]
+
+
+def test_a_range_no_heart_meets_says_so_beside_its_empty_list(engine: SearchEngine) -> None:
+    """"wall thickness over 15 cm" returned nothing, and nothing said why."""
+    response = engine.search(SearchRequest(q="wall thickness over 15 cm", mode=Mode.IMAGES,
+                                           page=Page(limit=50, per_patient=False)))
+    assert response.results == [] and response.interpretation is not None
+    assert response.interpretation.not_read == [
+        "'wall thickness over 15 cm': max wall thickness > 150 mm is outside the physiological "
+        "range of max wall thickness (3-60 mm); no study can match"]

@@ -211,3 +211,49 @@ def test_a_range_past_the_ends_of_the_scale_is_refused_in_the_query_words(
         query: str, message: str) -> None:
     with pytest.raises(QueryError, match=re.escape(message)):
         read_numbers(query)
+
+
+@pytest.mark.parametrize(("query", "fields", "note"), [
+    # no heart's thickest wall is 1.5 mm (normal 6-12 mm, HCM from 15 mm): it was read so
+    ("max wall thickness >= 1.5", {"max_wall_thickness_min": 15.0}, "1.5 read as cm: 15 mm"),
+    ("wall thickness over 1.5", {"max_wall_thickness_min": 15.05}, "1.5 read as cm: 15 mm"),
+    ("wall thickness between 1.2 and 1.5",
+     {"max_wall_thickness_min": 12.0, "max_wall_thickness_max": 15.0}, "1.2 read as cm: 12 mm"),
+    ("wall thickness 2 or more", {"max_wall_thickness_min": 20.0}, "2 read as cm: 20 mm"),
+])
+def test_a_unitless_wall_thickness_no_heart_has_in_mm_is_read_in_cm_and_said(
+        query: str, fields: dict[str, float], note: str) -> None:
+    (bound,) = read_numbers(query).bounds
+    assert bound_fields((bound,)) == fields
+    assert note in bound.read_as()
+
+
+@pytest.mark.parametrize(("query", "fields"), [
+    ("LVEF under thirty-five", {"lvef_max": 34.95}),
+    ("LVEF under thirty five %", {"lvef_max": 34.95}),
+    ("EF below forty", {"lvef_max": 39.95}),
+    ("RVEF at least Fifty", {"rvef_min": 50.0}),
+    ("LVEF between thirty and forty", {"lvef_min": 30.0, "lvef_max": 40.0}),
+    ("LVEF thirty-forty", {"lvef_min": 30.0, "lvef_max": 40.0}),
+    ("LVEF thirty-five or less", {"lvef_max": 35.0}),
+    ("LVEF above twenty but below thirty-five", {"lvef_min": 20.05, "lvef_max": 34.95}),
+    ("LGE over ten percent", {"scar_min": 10.05}),
+    ("LVEF under one hundred", {"lvef_max": 99.95}),
+    ("EF above zero", {"lvef_min": 0.05}),
+    ("wall thickness over fifteen mm", {"max_wall_thickness_min": 15.05}),
+])
+def test_a_number_in_words_is_read_as_its_digits(query: str, fields: dict[str, float]) -> None:
+    numbers = read_numbers(query)
+    assert bound_fields(numbers.bounds) == fields and numbers.rest == ""
+
+
+def test_a_number_in_words_is_read_only_where_a_number_in_digits_is() -> None:
+    """A third side in words is refused as in digits; a number in words after a range, or
+    after LGE with no %, stays words ("one prior MI" is no second side)."""
+    with pytest.raises(QueryError, match="a range is read with its measurement's name"):
+        read_numbers("EF below thirty or above fifty-five and below sixty")
+    numbers = read_numbers("LVEF below thirty-five and one prior MI")
+    assert bound_fields(numbers.bounds) == {"lvef_max": 34.95}
+    assert numbers.rest == "and one prior MI"
+    for query in ("LGE in one segment", "LGE over three segments", "LV mass over one fifty"):
+        assert read_numbers(query) == Numbers((), (), query)

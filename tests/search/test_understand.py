@@ -284,3 +284,29 @@ def test_how_a_grade_was_read_is_said() -> None:
         "its measurements) is left out"]
     assert interpretation(understand("dilated LV")).grades == []
     assert interpretation(understand("mild LV dysfunction or severe LV dysfunction")).grades == []
+
+
+@pytest.mark.parametrize(("query", "read", "note"), [
+    # 1.5 mm was searched, a wall no heart has
+    ("HCM max wall thickness >= 1.5", "max wall thickness ≥ 15 mm (from 'max wall thickness "
+                                      ">= 1.5', 1.5 read as cm: 15 mm;", None),
+    # 0 results, and nothing said why
+    ("wall thickness over 15 cm", "max wall thickness > 150 mm",
+     "'wall thickness over 15 cm': max wall thickness > 150 mm is outside the physiological "
+     "range of max wall thickness (3-60 mm); no study can match"),
+    # searched as the words "under thirty-five"
+    ("DCM with LVEF under thirty-five", "LVEF < 35 % (from 'LVEF under thirty-five';", None),
+])
+def test_the_interpretation_says_how_a_number_was_read(query: str, read: str,
+                                                       note: str | None) -> None:
+    said = interpretation(understand(query))
+    (measurement,) = said.measurements
+    assert measurement.startswith(read)
+    assert said.not_read == ([note] if note else [])
+
+
+def test_a_negative_number_beside_a_measurement_is_not_read_and_said() -> None:
+    said = interpretation(understand("DCM LVEF -35"))
+    assert said.measurements == [] and said.measurement_filters == {}
+    (note,) = said.not_read
+    assert note.startswith("'LVEF -35': searched as words; no LVEF is negative")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from search import QueryError
 from search.numbers import read_numbers
-from search.unread import unread_numbers
+from search.unread import implausible, unread_numbers
 
 
 @pytest.mark.parametrize(("query", "message"), [
@@ -69,3 +71,68 @@ def test_a_number_with_an_exponent_is_refused_not_read_as_its_mantissa(query: st
 def test_end_diastolic_volume_asks_for_its_ventricle() -> None:
     with pytest.raises(QueryError, match="name the measurement in full, as 'LVEDV over 200"):
         unread_numbers(read_numbers("end-diastolic volume > 200 ml").rest)
+
+
+@pytest.mark.parametrize(("query", "note"), [
+    # a minus beside a measurement was searched as words, and nothing said so
+    ("LVEF -35", "'LVEF -35': searched as words; no LVEF is negative, and a number after "
+                 "LVEF is read with a comparison or as a range: write 'LVEF below 35'"),
+    ("LVEF of -35%", "'LVEF of -35': searched as words; no LVEF is negative"),
+    ("LVEF - 35 %", "'LVEF - 35': searched as words; a number after LVEF"),  # a separator
+    ("LVEF thirty-five", "'LVEF thirty-five': searched as words; a number after LVEF is read "
+                         "with a comparison or as a range: write 'LVEF below 35'"),
+    ("LVEF two hundred", "'LVEF two hundred': searched as words; a number in words is read "
+                         "from zero to one hundred ('thirty-five'); write this one in digits"),
+])
+def test_a_number_beside_a_measurement_that_no_range_reads_is_noted(query: str,
+                                                                   note: str) -> None:
+    numbers = read_numbers(query)
+    assert numbers.bounds == ()
+    (said,) = unread_numbers(numbers.rest)
+    assert note in said
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    # "LVEF under two hundred" read as LVEF < 2, or searched as words, would be wrong either way
+    ("LVEF under two hundred", "'LVEF under two hundred': a number in words is read from zero "
+                               "to one hundred ('thirty-five'); write this one in digits"),
+    ("LV mass over one fifty", "'LV mass over one fifty': a number in words"),
+    ("stroke volume under forty", "stroke volume is not searched by number"),
+])
+def test_a_comparison_with_a_number_in_words_not_read_is_refused(query: str,
+                                                                 message: str) -> None:
+    with pytest.raises(QueryError, match=re.escape(message)):
+        unread_numbers(read_numbers(query).rest)
+
+
+@pytest.mark.parametrize(("query", "note"), [
+    ("wall thickness over 15 cm", "'wall thickness over 15 cm': max wall thickness > 150 mm is "
+                                  "outside the physiological range of max wall thickness "
+                                  "(3-60 mm); no study can match"),
+    ("wall thickness under 2 mm", "max wall thickness < 2 mm is outside the physiological "
+                                  "range"),
+    ("LV mass over 0.2", "'LV mass over 0.2': LV mass > 0.2 g holds the whole physiological "
+                         "range of LV mass (5-1000 g); it leaves no study out"),
+    # read in mm (1.5 cm is no lower end of a range up to 15)
+    ("wall thickness between 1.5 and 15", "max wall thickness ≥ 1.5 and ≤ 15 mm reaches below "
+                                          "the physiological range"),
+    ("LVEDV between 0.2 and 300", "reaches below the physiological range of LVEDV (5-1000 ml); "
+                                  "its lower end leaves no study out"),
+])
+def test_a_range_past_what_any_heart_measures_is_said(query: str, note: str) -> None:
+    numbers = read_numbers(query)
+    (said,) = implausible(numbers.bounds, numbers.either)
+    assert note in said
+
+
+def test_a_side_of_an_or_past_what_any_heart_measures_is_said() -> None:
+    numbers = read_numbers("LVEF below 35 or wall thickness over 150")
+    (said,) = implausible(numbers.bounds, numbers.either)
+    assert said.startswith("'wall thickness over 150': max wall thickness > 150 mm is outside")
+
+
+@pytest.mark.parametrize("query", ["max wall thickness >= 1.5", "wall thickness over 15 mm",
+                                   "LVEDV > 200 ml", "LVEF below 5", "LV mass index over 80"])
+def test_a_range_a_heart_can_meet_has_no_note(query: str) -> None:
+    numbers = read_numbers(query)
+    assert implausible(numbers.bounds, numbers.either) == ()
