@@ -203,6 +203,7 @@ def open_database(url: str, migrate: bool = True) -> Database:
             where = make_url(url).render_as_string(hide_password=True)
             raise DatabaseError(f"database {where}: {error}; nothing was changed") from None
         except SqlDatabaseError as error:  # unreachable, or a SQLite file that is no database
+            database.close()  # its pool's connections were left to the garbage collector
             where = make_url(url).render_as_string(hide_password=True)
             reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
             hint = "" if isinstance(error, OperationalError) else \

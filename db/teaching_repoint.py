@@ -16,9 +16,7 @@ from sqlalchemy.orm import Session
 
 from db.tables import Case as CaseRow
 from db.teaching import MAX_NOTE, MAX_TAGS, TeachingFiles
-
-# ids per IN (...): SQLite builds before 3.32 allow 999 bound parameters a statement
-_CHUNK = 500
+from db.teaching_room import CHUNK, lock_collections
 
 
 @dataclass(frozen=True)
@@ -33,8 +31,8 @@ class Repointed:
     left: int = 0
 
 
-def _chunks(items: list[str]) -> Iterable[list[str]]:
-    return (items[i:i + _CHUNK] for i in range(0, len(items), _CHUNK))
+def _chunks(items: list[str], size: int = CHUNK) -> Iterable[list[str]]:
+    return (items[i:i + size] for i in range(0, len(items), size))
 
 
 def _joined(older: CaseRow, newer: CaseRow) -> tuple[str, str] | None:
@@ -65,14 +63,39 @@ def _merge(session: Session, moved: CaseRow, there: CaseRow, pseudonym: str) -> 
     return older
 
 
-def _move(session: Session, moves: dict[str, str]) -> Repointed:
+def _locked_files(session: Session, uids: list[str]) -> list[int]:
+    """The teaching files holding cases of `uids`, held until `session` ends: taken before any
+    of their cases, as every write takes them (`db.teaching_room`). A merge deletes one case,
+    then moves another; a delete of the file took the file, then its cases in the table's
+    order: each waited for the other, and PostgreSQL aborted one (a deadlock)."""
+    files: set[int] = set()
+    for chunk in _chunks(uids):
+        files.update(session.scalars(select(CaseRow.collection_id).distinct()
+                                     .where(CaseRow.study_instance_uid.in_(chunk))))
+    return sorted(lock_collections(session, files))
+
+
+def _locked_cases(session: Session, files: list[int], uids: list[str]) -> list[CaseRow]:
+    """The cases of `uids` in `files` (locked), each held until `session` ends (PostgreSQL;
+    SQLite's write lock is held already): a remove or an edit of a case takes the case alone,
+    and one between this read and the move failed the move (StaleDataError: nothing moved at
+    that start) or was undone by it (the merged note written over the edited one). Cases of a
+    file not locked (one that gained such a case since) are left to the next start."""
     rows: list[CaseRow] = []
-    for chunk in _chunks(sorted(moves)):
-        rows += session.scalars(select(CaseRow).where(CaseRow.study_instance_uid.in_(chunk)))
-    held: dict[tuple[int, str], CaseRow] = {}
-    for chunk in _chunks(sorted(set(moves.values()))):
-        held.update(((r.collection_id, r.study_instance_uid), r) for r in session.scalars(
-            select(CaseRow).where(CaseRow.study_instance_uid.in_(chunk))))
+    half = CHUNK // 2  # ids and UIDs in one statement: within SQLite's 999 parameters
+    for some_files in (files[i:i + half] for i in range(0, len(files), half)):
+        for chunk in _chunks(uids, half):
+            rows += session.scalars(select(CaseRow).where(
+                CaseRow.collection_id.in_(some_files), CaseRow.study_instance_uid.in_(chunk))
+                .order_by(CaseRow.id).with_for_update())
+    return rows
+
+
+def _move(session: Session, moves: dict[str, str]) -> Repointed:
+    files = _locked_files(session, sorted(moves))
+    rows = _locked_cases(session, files, sorted(moves))
+    held = {(r.collection_id, r.study_instance_uid): r
+            for r in _locked_cases(session, files, sorted(set(moves.values())))}
     merged = left = 0
     for row in sorted(rows, key=lambda r: (r.collection_id, r.added, r.id)):
         pseudonym = moves[row.study_instance_uid]

@@ -41,8 +41,9 @@ def upgrade() -> None:
                            "shares of every teaching file would be deleted with it")
     dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
     for table in TABLES:
-        # the copy's CREATE TABLE is committed on its own (the driver begins a transaction at
-        # the first write): an empty copy a start killed here left is dropped, not tripped on
+        # an empty copy that a start killed here left is dropped, not tripped on: releases
+        # before the upgrade was one transaction (db.migration_run) committed its CREATE TABLE
+        # on its own
         op.execute(f"DROP TABLE IF EXISTS _alembic_tmp_{table}")
         with op.batch_alter_table(table, recreate="always",
                                   table_kwargs={"sqlite_autoincrement": True}):
