@@ -126,11 +126,12 @@ def withheld(result: dict[str, Any]) -> dict[str, Any]:
 
 def records_lost(result: dict[str, Any]) -> str | None:
     """Why a run that published is an alarm all the same: studies whose embedding records
-    were damaged are out of this index until the next run embeds them again."""
+    were damaged are out of this index until the next run embeds them again (their
+    `.damaged` files are there to look into until then)."""
     lost = result.get("records_unreadable") or 0
     return (f"{lost} studies' embedding records were damaged: they are left out of this "
             "index and set aside (.damaged), and the next run of their archive embeds them "
-            "again") if lost else None
+            "again and removes what was set aside") if lost else None
 
 
 def nothing_brought(result: dict[str, Any]) -> str | None:

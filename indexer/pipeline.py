@@ -365,7 +365,7 @@ def _publish(encoder: StudyEncoder, target: GenerationTarget | ServerStore,
             f"{damaged} of {len(members)} embedding records are damaged: nothing published, "
             "the index already published is unchanged; find what damaged them, then run "
             "again (or --rebuild) to embed those studies again")
-    records.set_aside()
+    records.set_aside(members)
     members = {uid: fp for uid, fp in members.items() if uid not in records.unreadable}
     _add(summary.stages, "calibrate", stage)
     stage = time.perf_counter()

@@ -13,7 +13,7 @@ import logging
 import os
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,14 +134,27 @@ class RecordStore(_RecordFolder):
                     self.unreadable.append(uid)
                     self._damaged.append(self._path(uid, fingerprint))
 
-    def set_aside(self) -> None:
+    def set_aside(self, whole: Iterable[str] = ()) -> None:
         """The damaged records `all` found renamed `.damaged`: the next run of their archive
         embeds those studies again (left, each was "unchanged" for ever). Only once a run
-        publishes without them: one that refuses to publish finds them again next time."""
+        publishes without them: one that refuses to publish finds them again next time.
+
+        The `.damaged` records earlier runs set aside of the studies in `whole` (those whose
+        records `all` read whole in this run) are removed: such a study was embedded again,
+        and left, each one stayed for good. One of a study not embedded again since (it
+        failed, or left the archive) stays, for whoever looks into what damaged it."""
         for path in self._damaged:
             if path.is_file():
                 path.replace(path.with_suffix(".damaged"))
         self._damaged.clear()
+        mended = set(whole) - set(self.unreadable)
+        stale = [path for path in self.folder.glob(f"*/*{_SEP}*.damaged")
+                 if path.name.rsplit(_SEP, 1)[0] in mended] if mended else []
+        for path in stale:
+            path.unlink(missing_ok=True)
+        if stale:
+            logger.info("%d damaged embedding records set aside by earlier runs removed: "
+                        "their studies are embedded again", len(stale))
 
     def drop(self, uid: str) -> None:
         for path in self.folder.glob(f"{uid[-2:]}/{uid}{_SEP}*.npz"):

@@ -14,8 +14,9 @@ time included, as the earlier run named it.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterable
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from cmrclip.clips import UNREADABLE
 from indexer.payload import study_fingerprint
@@ -43,6 +44,26 @@ def earlier_names(study: Indexable, root: Path, recorded: str, archive: str) -> 
     if _relative(archive) and study.folder.is_relative_to(root):
         names.append(str(Path(archive) / study.folder.relative_to(root)))
     return list(dict.fromkeys(names))
+
+
+def archive_meant(archive: str, bases: Iterable[Path], recorded: Iterable[str]) -> list[Path]:
+    """The folders a relative `archive` an earlier run stored may name, for a reader (the web
+    server's upload folder) until the next run stores it absolute. That run named it from the
+    folder it started in, which the index does not keep: `archive` is tried under each of
+    `bases` (where that run may have started), made absolute as a run makes it now, and kept
+    where it is a folder holding a study the index recorded under it (`recorded`: the
+    studies' folders as kept, "synth/P1"; a de-identified index keeps none, and the folder
+    alone is then the evidence). A same-named folder wherever the reader started was taken
+    for it: uploads went where no index run looks."""
+    name = PurePath(archive)
+    under = [PurePath(r) for r in recorded if _relative(r) and PurePath(r).is_relative_to(name)]
+    found: list[Path] = []
+    for base in bases:
+        folder = Path(os.path.abspath(base / name))
+        holds = not under or any(Path(os.path.abspath(base / r)).exists() for r in under)
+        if folder.is_dir() and holds and folder not in found:
+            found.append(folder)
+    return found
 
 
 def carry_over(source: FolderSource, candidates: Iterable[Candidate],

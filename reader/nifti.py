@@ -145,6 +145,15 @@ def finite_pixels(data: np.ndarray, path: Path) -> np.ndarray:
     return data
 
 
+def _not_blank(data: np.ndarray, path: Path) -> np.ndarray:
+    """`data`, refused when every voxel holds one value (all 0: an export that wrote no
+    pixels, or a mask's template saved as the image): the network finds no heart in it, and
+    the study was measured as LVEDV 0 ml, flagged, instead of being refused."""
+    if data.size and float(data.min()) == float(data.max()):
+        raise NiftiError(f"{path}: the image is blank (every voxel {float(data.min()):g})")
+    return data
+
+
 def _unreadable(path: Path, error: Exception) -> NiftiError:
     """A NIfTI file nibabel cannot read, said as what is wrong where it is known: a cut file
     said "cannot read NIfTI (EOFError)", and an index run counted it as "NiftiError"."""
@@ -154,8 +163,9 @@ def _unreadable(path: Path, error: Exception) -> NiftiError:
 
 
 def read_volume(path: Path) -> tuple[np.ndarray, Any]:
-    """The pixels (float32, every one finite) of a NIfTI file, and the loaded image (affine,
-    header); `NiftiError` naming the file when it cannot be read or is damaged."""
+    """The pixels (float32, every one finite, not all one value) of a NIfTI image file, and
+    the loaded image (affine, header); `NiftiError` naming the file when it cannot be read,
+    is damaged or is blank."""
     try:
         image: Any = nib.load(path)
     except Exception as error:
@@ -173,7 +183,7 @@ def read_volume(path: Path) -> tuple[np.ndarray, Any]:
         data = np.asarray(image.dataobj, dtype=np.float32)
     except Exception as error:
         raise _unreadable(path, error) from error
-    return finite_pixels(data, path), image
+    return _not_blank(finite_pixels(data, path), path), image
 
 
 def voxel_mm(image: Any, path: Path) -> tuple[float, float, float]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import os
 import secrets
 import shutil
 import time
+from itertools import islice
 from pathlib import Path
 from typing import Any, cast
 
@@ -22,6 +24,7 @@ from db import Action, EventId
 from indexer.deidentify import Deidentifier
 from indexer.embed import StudyEncoder
 from indexer.measure import SegmentationModel, SegmentationUnavailableError, checked_segmentation
+from indexer.relocate import archive_meant
 from indexer.upload import (
     UploadedStudy,
     UploadError,
@@ -103,18 +106,51 @@ def upload_archive(request: Request) -> Path:
         raise QueryError("no archive to keep the study in: set CMR_SEARCH_UPLOAD_ARCHIVE")
     # the index's own archive, unless it is none of the hospital's folders: a PACS address
     # became a relative folder, and a research dataset (ACDC) got the upload's DICOM
-    if "://" in archive or not Path(archive).is_dir():
-        source = "a PACS" if "://" in archive else "a folder this server does not see"
+    folder = None if "://" in archive else _archive_folder(request, archive)
+    if folder is None or not folder.is_dir():
+        source = "a PACS" if folder is None else "a folder this server does not see"
         raise QueryError(f"the index was built from {source}, no place to keep the study "
                          "in: set CMR_SEARCH_UPLOAD_ARCHIVE")
     try:
-        research = holds_research_studies(Path(archive))
+        research = holds_research_studies(folder)
     except OSError:
         research = True  # unreadable: not a place to write either
     if research:
         raise QueryError("the index's archive is a research dataset (ACDC-style NIfTI), no "
                          "place for uploads: set CMR_SEARCH_UPLOAD_ARCHIVE")
-    return Path(archive)
+    return folder
+
+
+_RECORDED_SAMPLE = 50  # studies whose folders tell where a relative archive name pointed
+
+
+def _archive_folder(request: Request, archive: str) -> Path:
+    """The index's archive folder. An index written before archives were stored absolute
+    names it as that run was given it ("synth"), from the folder the run started in: it was
+    read from wherever this server started, and kept uploads in a same-named folder there
+    (or refused them) until the next index run. It is looked for, as `archive_meant` says,
+    beside the data folder (a run with the default ./data started there) and in this
+    server's working folder, and taken only where one of the index's studies is found."""
+    if Path(archive).is_absolute():
+        return Path(archive)
+    hits = store_of(request).scroll(["archive_path"], batch=_RECORDED_SAMPLE)
+    recorded = [str(hit.payload.get("archive_path") or "")
+                for hit in islice(hits, _RECORDED_SAMPLE)]
+    data = Path(os.path.abspath(layout_of(request).root))
+    found = archive_meant(archive, [data.parent, Path.cwd()], recorded)
+    if len(found) == 1:
+        return found[0]
+    # the folders for the operator's log only: the server's paths are not the sender's
+    logger.warning("the index's relative archive %r: %s", archive,
+                   f"found in {', '.join(map(str, found))}" if found else
+                   f"not in {data.parent} nor in {Path.cwd()}")
+    where = ("two folders of that name hold its studies, beside the data folder and in this "
+             "server's working folder" if found else "no folder of that name beside the data "
+             "folder or in this server's working folder holds its studies")
+    raise QueryError(f"the index names its archive by the relative path {archive!r}, as "
+                     f"index runs before this release stored it, and {where}: run "
+                     "`cmr-search index` on the archive's folder once, or set "
+                     "CMR_SEARCH_UPLOAD_ARCHIVE")
 
 
 def upload_segmentation(settings: Settings) -> SegmentationModel | None:

@@ -147,3 +147,39 @@ def test_a_folder_with_no_study_fails_and_leaves_the_index(
         line = f"{tmp_path / folder}: no DICOM or NIfTI study found ({said}); the index is left"
         assert f"error: {line}" in result.output and "Traceback" not in result.output
     assert runner.invoke(app, ["stats", "--json"], env=env).stdout == before
+
+
+def test_a_blank_nifti_is_a_skip_naming_its_file_and_its_earlier_record_stays(
+        tmp_path: Path) -> None:
+    """An all-zero (or one-value) volume was indexed and measured as LVEDV 0 ml, flagged:
+    it is refused, counted with the run's skips, and what the index held of it is kept."""
+    import nibabel as nib
+    import numpy as np
+    from fakes.segment import acdc_folder
+
+    def blank(folder: Path, value: float) -> Path:
+        path = folder / f"{folder.name}_frame01.nii.gz"
+        image = nib.load(path)
+        nib.save(nib.Nifti1Image(np.full(image.shape, value, np.float32), image.affine), path)
+        return path
+
+    archive = tmp_path / "archive"
+    for patient in ("patient901", "patient902", "patient903"):
+        acdc_folder(archive, patient)
+    blank(archive / "patient903", 7.0)
+    env = {"CMR_SEARCH_DATA_DIR": str(tmp_path / "data"), "CMR_SEARCH_WORKERS": "1",
+           "CMR_SEARCH_MEASURE": "false", "COLUMNS": "300"}
+    first = json.loads(runner.invoke(app, ["index", str(archive), "--json"], env=env).stdout)
+    assert (first["indexed"], first["skipped"], first["studies_in_index"]) == (2, 1, 2)
+    assert first["skipped_by_reason"] == {"the image is blank (every voxel 7)": 1}
+    (report,) = (tmp_path / "data" / "runs").glob("index-*.json")
+    assert json.loads(report.read_text(encoding="utf-8"))["skipped_items"] == [{
+        "path": str(archive / "patient903"), "study": "acdc-patient903",
+        "reason": "the image is blank (every voxel 7): patient903_frame01.nii.gz"}]
+    blank(archive / "patient902", 0.0)  # indexed before: a blank copy loses it nothing
+    again = runner.invoke(app, ["index", str(archive)], env=env)
+    assert again.exit_code == 0, again.output
+    assert (f"skipped {archive / 'patient902'}: the image is blank (every voxel 0): "
+            "patient902_frame01.nii.gz") in again.output
+    stats = json.loads(runner.invoke(app, ["stats", "--json"], env=env).stdout)
+    assert stats["studies"] == 2

@@ -220,6 +220,27 @@ def test_records_of_a_newer_release_are_read_and_damaged_ones_embedded_again(
     assert records.get(*first).unknown == {"added_by_a_newer_release": 1}
 
 
+
+def test_a_damaged_record_set_aside_goes_when_its_study_is_embedded_again(
+        archive: Path, embedder: FakeEncoder, indexed: tuple[Path, IndexSummary],
+        tmp_path: Path) -> None:
+    """It stayed as `.damaged` for ever after the next run had embedded the study again."""
+    data = tmp_path / "data"
+    shutil.copytree(indexed[0], data)
+    records = RecordStore(DataLayout(data).embeddings, embedder.key)
+    uid, fingerprint = sorted(records.fingerprints().items())[0]
+    records._path(uid, fingerprint).write_bytes(b"PK\x03\x04 cut short")
+    set_aside = records._path(uid, fingerprint).with_suffix(".damaged")
+
+    def index() -> IndexSummary:
+        return run_index(archive, DataLayout(data), embedder, Generations(data / "index"),
+                         IndexOptions())
+
+    assert index().records_unreadable == [uid] and set_aside.is_file()
+    again = index()
+    assert again.indexed == 1 and records.get(uid, fingerprint).study_instance_uid == uid
+    assert not set_aside.exists() and not list(records.folder.rglob("*.damaged"))
+
 def test_the_server_store_gets_the_same_points_and_reruns_are_incremental(
         archive: Path, embedder: FakeEncoder, indexed: tuple[Path, IndexSummary]) -> None:
     data, first = indexed  # reuses the embedding records: only publishing happens here

@@ -105,6 +105,26 @@ def test_damaged_records_are_set_aside_only_when_a_run_publishes_without_them(
     assert not path.exists() and path.with_suffix(".damaged").is_file()
 
 
+
+def test_what_was_set_aside_goes_once_its_study_is_whole_again(tmp_path: Path) -> None:
+    """A `.damaged` record stayed for ever beside the study's good record, one more each
+    time; one set aside in this run, or of a study not embedded again, is kept to look into."""
+    records, earlier = _store(tmp_path, "")
+    good = records._path("1.2.3", "f" * 32)
+    earlier_copy = good.with_name(f"1.2.3__{'e' * 32}.damaged")  # an older version's
+    earlier_copy.write_bytes(b"PK\x03\x04 cut short")
+    gone = records.folder / "99" / f"1.2.99__{'d' * 32}.damaged"  # a study not embedded again
+    gone.parent.mkdir()
+    gone.write_bytes(b"PK\x03\x04 cut short")
+    now = records._path("1.2.4", "c" * 32)  # damaged in this run
+    now.parent.mkdir()
+    now.write_bytes(b"PK\x03\x04 cut short")
+    members = {**earlier, "1.2.4": "c" * 32}
+    assert len(list(records.all(members))) == 1 and records.unreadable == ["1.2.4"]
+    records.set_aside(members)
+    assert good.is_file() and not earlier_copy.exists()
+    assert gone.is_file() and now.with_suffix(".damaged").is_file()
+
 def test_a_folder_with_no_study_is_refused_and_the_index_left_as_it_is(
         tmp_path: Path) -> None:
     """An empty, mistyped or unmounted archive said "indexed 0" and exit 0 to a nightly job,

@@ -108,3 +108,20 @@ def test_only_relative_names_are_tried(tmp_path: Path) -> None:
     assert earlier_names(study, root, "synth/patient901", "synth") == ["synth/patient901"]
     # an absolute folder elsewhere is another archive, and a PACS no folder
     assert earlier_names(study, root, "/old/synth/patient901", "dicomweb+https://pacs") == []
+
+
+def test_a_relative_archive_is_looked_for_where_its_studies_are(tmp_path: Path) -> None:
+    """What a reader (the web server's upload folder) takes an earlier run's relative archive
+    to be: under a folder that run may have started in, only where its studies are."""
+    from indexer.relocate import archive_meant
+
+    (tmp_path / "site" / "synth" / "P1").mkdir(parents=True)
+    (tmp_path / "decoy" / "synth").mkdir(parents=True)
+    bases = [tmp_path / "decoy", tmp_path / "site", tmp_path / "site"]
+    assert archive_meant("synth", bases, ["synth/P1", "", "/x/P2"]) == [tmp_path / "site" / "synth"]
+    assert archive_meant("../site/synth", [tmp_path / "decoy"], ["../site/synth/P1"]) \
+        == [tmp_path / "site" / "synth"]  # made absolute as a run makes it: no ".." kept
+    # de-identified: no study's folder kept, every same-named folder is a candidate
+    assert archive_meant("synth", bases, [""]) == [tmp_path / "decoy" / "synth",
+                                                   tmp_path / "site" / "synth"]
+    assert archive_meant("synth", [tmp_path], ["synth/P1"]) == []

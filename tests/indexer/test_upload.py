@@ -216,6 +216,25 @@ def test_a_research_patient_is_compared_by_its_short_axis(tmp_path: Path) -> Non
     assert any("not kept for the index" in n for n in asked.notes)
 
 
+
+def test_a_blank_research_patient_is_refused_naming_its_file(tmp_path: Path) -> None:
+    """An all-zero volume was compared and "measured" as LVEDV 0 ml, flagged."""
+    import nibabel as nib
+    import numpy as np
+    from fakes.segment import acdc_folder
+
+    folder = acdc_folder(tmp_path / "acdc")
+    path = folder / "patient901_frame01.nii.gz"
+    image = nib.load(path)
+    nib.save(nib.Nifti1Image(np.zeros(image.shape, np.float32), image.affine), path)
+    files = {f"{folder.name}/{p.name}": p.read_bytes() for p in folder.iterdir()}
+    with pytest.raises(UploadError) as caught:
+        study_from_upload(io.BytesIO(_zip(files)), "patient901.zip", FakeEncoder(),
+                          tmp_path / "previews", segmentation=None)
+    assert str(caught.value) == ("patient901.zip: cannot assemble the study (patient901.zip/"
+                                 "patient901/patient901_frame01.nii.gz: the image is blank "
+                                 "(every voxel 0))")
+
 def test_a_view_that_cannot_be_read_is_named_in_the_uploads_notes(
         scanned: ScanResult, tmp_path: Path) -> None:
     """A short axis that could not be decoded was dropped without a word, and the upload was

@@ -216,3 +216,21 @@ def test_a_cut_volume_says_it_is_truncated(tmp_path: Path) -> None:
     with pytest.raises(NiftiError, match=rf"^{re.escape(str(path))}: truncated NIfTI \(the "
                                          r"file ends early\)$"):
         acdc_stacks(study)
+
+
+@pytest.mark.parametrize("value", [0.0, 7.0])
+@pytest.mark.parametrize(("four_d", "name"), [(False, "patient001_frame01.nii.gz"),
+                                              (False, "patient001_frame04.nii.gz"),
+                                              (True, "patient001_4d.nii.gz")])
+def test_a_blank_volume_is_refused_naming_the_file(tmp_path: Path, four_d: bool, name: str,
+                                                   value: float) -> None:
+    """An all-zero (or one-value) image was segmented to LVEDV 0 ml, flagged, not refused."""
+    folder = _patient(tmp_path, "patient001", four_d)
+    path = folder / name
+    image = nib.load(path)
+    nib.save(nib.Nifti1Image(np.full(image.shape, value, np.float32), image.affine,
+                             image.header), path)
+    (study,) = find_acdc(tmp_path)
+    said = f"^{re.escape(f'{path}: the image is blank (every voxel {value:g})')}$"
+    with pytest.raises(NiftiError, match=said):
+        acdc_stacks(study)

@@ -113,6 +113,17 @@ def test_unreadable_studies_fail_with_one_line_naming_the_path(tmp_path: Path) -
         read_study(damaged)
 
 
+
+def test_a_blank_study_is_refused_not_measured_as_no_heart(tmp_path: Path) -> None:
+    """`segment` on an all-zero ED volume wrote LVEDV 0 ml, flagged no_lv, exit 0."""
+    folder = acdc_folder(tmp_path / "blank")
+    path = folder / "patient901_frame01.nii.gz"
+    image = nib.load(path)
+    nib.save(nib.Nifti1Image(np.zeros(image.shape, np.float32), image.affine), path)
+    with pytest.raises(StudyReadError, match=rf"^{re.escape(str(path))}: the image is blank "
+                                             r"\(every voxel 0\)$"):
+        read_study(folder)
+
 def test_a_dicom_study_whose_pixels_cannot_be_used_fails_with_one_line(
         archive: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def damaged(*args: object, **kwargs: object) -> None:
@@ -176,8 +187,8 @@ def test_a_geometry_no_heart_has_is_refused_in_one_line_naming_the_file(
     elif case == "es shape":
         _rewrite(es, volume[..., :5])
     elif case == "tiny field":
-        for path in (ed, es):
-            _rewrite(path, volume[36:40, 36:40])
+        for path in (ed, es):  # wall and blood: a crop of one value is a blank image
+            _rewrite(path, volume[26:30, 26:30])
     elif case == "no info":
         (folder / "Info.cfg").unlink()
     else:

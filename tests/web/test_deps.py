@@ -81,3 +81,54 @@ def test_a_deidentified_index_without_its_seed_here_refuses_uploads(tmp_path: Pa
     settings.secret("deidentify_seed")  # kept here by the index run that built it
     assert upload_identity(_upload_request(settings, True)).deidentifier is not None
     assert upload_identity(_upload_request(settings, None)).deidentifier is not None  # older
+
+
+class _OldIndex(_Store):
+    """An index as runs before this release wrote it: its archive as the run was given it
+    ("synth", from the folder it started in), each study's folder under that name ("synth/P1";
+    none kept when de-identified)."""
+
+    def __init__(self, archive: str, folders: list[str]) -> None:
+        super().__init__(archive)
+        self.folders = folders
+
+    def scroll(self, fields: list[str] | None = None, where: Any = None,
+               batch: int = 1000) -> Any:
+        return iter(SimpleNamespace(payload={"archive_path": f}) for f in self.folders)
+
+
+def _old_index_request(data_dir: Path, folders: list[str]) -> Any:
+    state = SimpleNamespace(settings=Settings(data_dir=data_dir),
+                            store=_OldIndex("synth", folders))
+    return SimpleNamespace(app=SimpleNamespace(state=state))
+
+
+@pytest.mark.parametrize("deidentified", [False, True])
+def test_an_old_relative_archive_is_the_folder_its_index_run_meant(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deidentified: bool) -> None:
+    """`cd /site; cmr-search index synth` stored "synth": a server started elsewhere read it
+    from its own folder, and kept uploads in a same-named folder there (or refused them)
+    until the next index run."""
+    site = tmp_path / "site"
+    (site / "synth" / "P1").mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "synth" if not deidentified else elsewhere).mkdir(parents=True)
+    folders = [] if deidentified else ["synth/P1", "/other/archive/P9"]
+    monkeypatch.chdir(elsewhere)  # a data folder under ./data was the run's folder too
+    assert upload_archive(_old_index_request(site / "data", folders)) == site / "synth"
+    monkeypatch.chdir(site)  # the run's folder, with the data folder set elsewhere
+    assert upload_archive(_old_index_request(tmp_path / "var" / "data", folders)) \
+        == site / "synth"
+
+
+def test_an_old_relative_archive_found_nowhere_says_how_to_mend_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "synth").mkdir()  # a same-named folder holding none of the index's studies
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(QueryError) as refused:
+        upload_archive(_old_index_request(tmp_path / "var" / "data", ["synth/P1"]))
+    assert str(refused.value) == (
+        "the index names its archive by the relative path 'synth', as index runs before this "
+        "release stored it, and no folder of that name beside the data folder or in this "
+        "server's working folder holds its studies: run `cmr-search index` on the archive's "
+        "folder once, or set CMR_SEARCH_UPLOAD_ARCHIVE")
