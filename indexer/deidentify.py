@@ -27,13 +27,13 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from catalog import without_paths
 from indexer.given_names import scrub_given_names
 from indexer.name_forms import ACCENTS as _ACCENTS
-from indexer.name_forms import DOCTORS, doctors
+from indexer.name_forms import DOCTORS
 from indexer.name_forms import KIN as _KIN
 from indexer.name_forms import LOWER as _LOWER
 from indexer.name_forms import NOT_CLINICAL as _NOT_CLINICAL
 from indexer.name_forms import REPORT_WORD as _REPORT_WORD
 from indexer.name_forms import UPPER as _UPPER
-from indexer.name_titles import scrub_titles
+from indexer.name_titles import doctors, scrub_titles
 from reader.headers import StudyInfo
 from reader.reports import StudyReport
 from reader.scan import Study

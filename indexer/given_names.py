@@ -1,8 +1,7 @@
 """Untitled names in free text: a given name from a gazetteer, then a surname ("discussed with
 John Smith", "the study of Quinn Rossi", "seen by Anna Müller"), each replaced by [name].
 
-The given and family names are faker's person data for the locales a European or American
-hospital's patients and staff come from (`LOCALES`), loaded once, when first needed. Report
+The given and family names are faker's person data (`indexer.name_gazetteer`). Report
 text is full of capitalised words ("Glenn Anastomosis Patent", "Del Nido Cardioplegia Used"),
 so a surname is a known family name; it may be any other only after a word that names a
 person ("reviewed by Paul Leeson", "discussed with Quinn Zybrowski", "[name] and ..."). A given
@@ -22,93 +21,26 @@ surname then initials ("Reported by: Smith J", "cc: Jones S, Patel P") is a know
 a word only after a signature's word ("Reported by: Brown J"), no eponym's letter and before
 no abbreviation ("Kerley B", "Mother: Long QT"), with no such word at a line's start, its
 bullet or a colon, never in running text ("Factor V Leiden"); a reference's authors ("Kramer
-CM, et al.") are left. A relative, a label or an "of" that heads clinical text as often
-("Present:", "Images of") is a weak cue: initials after it are read as at a line's start. The
-shapes are `indexer.name_forms`'s, the cues `indexer.name_cues`'s, the words `name_words`'s.
+CM, et al.") are left. Right after a signature's word, a known family name that is no word
+nor an eponym is one before one or two letters an abbreviation is also written with
+("Reported by: Smith MR", "Smith V"), and in a list of names with initials or after a particle
+one faker lacks is one ("(Neubauer S, Myerson S)", "cc: van der Merwe P"). A relative, a label
+or an "of" that heads clinical text as often ("Present:", "Images of") is a weak cue: initials
+after it are read as at a line's start. The shapes are `indexer.name_forms`'s, the cues
+`indexer.name_cues`'s, the words `name_words`'s, the names `name_gazetteer`'s.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import re
 import unicodedata
-from collections.abc import Iterable
 from functools import cache, lru_cache
 
-from cmr_search import vocab
 from indexer import name_cues as cues
 from indexer import name_forms as forms
 from indexer import name_words as wordlists
-
-# Western and the commonest other patients' and staff's names, in Latin letters (Japanese and
-# Chinese romanised; Nigerian, Ghanaian, Kenyan, Pakistani, Algerian, Irish, Vietnamese,
-# Indonesian): faker's Arabic, Persian and Korean names are in their own scripts
-LOCALES = ("en_US", "en_GB", "en_IE", "en_NZ", "en_IN", "de_DE", "de_AT", "de_CH", "fr_FR",
-           "fr_CH", "it_IT", "es_ES", "es_MX", "pt_PT", "pt_BR", "nl_NL", "nl_BE", "pl_PL",
-           "cs_CZ", "sk_SK", "hr_HR", "hu_HU", "ro_RO", "sv_SE", "da_DK", "no_NO", "fi_FI",
-           "tr_TR", "ja_JP", "zh_CN", "en_NG", "yo_NG", "ig_NG", "ha_NG", "tw_GH", "en_KE",
-           "en_PK", "fr_DZ", "ga_IE", "vi_VN", "id_ID")
-_GIVEN_LISTS = ("first_names", "first_names_male", "first_names_female",
-                "first_names_nonbinary", "first_romanized_names")
-_FAMILY_LISTS = ("last_names", "last_romanized_names", "male_last_names", "unisex_last_names",
-                 "last_names_male", "last_names_female")
-
-
-def _provider(module: str) -> object:
-    return importlib.import_module(module).Provider
-
-
-def _entries(lists: Iterable[str]) -> set[str]:
-    """The names in faker's person `lists` of every locale, two letters or more, one word
-    each: "Jean-Luc", "O'Brien", and "Maria" and "Silva" of "Ana Maria", "da Silva" (faker
-    holds some as weights by name, some with initials: "Hans-J.")."""
-    upper, lower = forms.UPPER, forms.LOWER
-    one = re.compile(rf"(?:[{upper}]['’])?[{upper}][{lower}]+(?:-[{upper}][{lower}]+)*")
-    found: set[str] = set()
-    for locale in LOCALES:
-        provider = _provider(f"faker.providers.person.{locale}")
-        for attribute in lists:
-            found.update(w for n in getattr(provider, attribute, ()) for w in str(n).split())
-    return {unicodedata.normalize("NFC", n) for n in found if one.fullmatch(n)}
-
-
-@cache
-def given_names() -> frozenset[str]:
-    """Given names ("John", "Anna", "Jean-Luc", "Hiroshi") as written, three letters or more,
-    and the few of two that are no word ("Jo", "Al")."""
-    return frozenset(n for n in _entries(_GIVEN_LISTS) if len(n) >= 3) | wordlists.SHORT_GIVEN
-
-
-@cache
-def family_names() -> frozenset[str]:
-    """Family names ("Smith", "Müller", "Rossi", "Tanaka", "Okafor"), in lower case, three
-    letters or more."""
-    found = {n.lower() for n in _entries(_FAMILY_LISTS) if len(n) >= 3}
-    return frozenset(found - wordlists.NO_SURNAMES)
-
-
-@cache
-def words() -> frozenset[str]:
-    """Lower-case English and report words that may be written with a capital: faker's English
-    vocabulary, the names that are words (`name_words.WORDS`), headings and the terms."""
-    lorem = _provider("faker.providers.lorem.en_US")
-    english = set(getattr(lorem, "word_list", ()))
-    for part_of_speech in getattr(lorem, "parts_of_speech", {}).values():
-        english.update(part_of_speech)
-    english.update(getattr(_provider("faker.providers.address.en_US"), "street_suffixes", ()))
-    named = {*wordlists.WORDS.split(), *wordlists.VERBS, *wordlists.HEADINGS}
-    return frozenset({str(w).lower() for w in english} | named | terms())
-
-
-@cache
-def terms() -> frozenset[str]:
-    """Eponyms and report words, the clinical vocabulary's among them ("Max Wall"): never a
-    given name nor a surname."""
-    clinical = {part for enum in (vocab.Finding, vocab.Diagnosis, vocab.Severity, vocab.View,
-                                  vocab.AnatomyLabel, vocab.Structure, vocab.Measure)
-                for member in enum for part in member.name.lower().split("_")}
-    return frozenset(wordlists.TERMS.split()) | frozenset(wordlists.NOUNS.split()) | clinical
+from indexer.name_gazetteer import family_names, given_names, terms, words
 
 
 @cache
@@ -119,7 +51,9 @@ def gazetteer_version() -> str:
     h = hashlib.sha256()
     for entries in (given_names(), family_names(), words(), terms(), wordlists.EPONYMS,
                     wordlists.PLACES, wordlists.NAME_NOUNS, wordlists.AT,
-                    wordlists.NO_INITIAL_SURNAMES, wordlists.JOINED, wordlists.ABBREVIATIONS):
+                    wordlists.NO_INITIAL_SURNAMES, wordlists.JOINED, wordlists.ABBREVIATIONS,
+                    wordlists.LETTERED_EPONYMS, wordlists.EPONYM_SURNAMES,
+                    wordlists.WORD_ENDINGS):
         h.update("\n".join(sorted(entries)).encode() + b"\0")
     return h.hexdigest()[:16]
 
@@ -238,22 +172,56 @@ def _inverted_end(text: str, match: re.Match[str], cued: int) -> int | None:
     return match.end("forename")
 
 
-def _lettered_end(text: str, match: re.Match[str], cued: int) -> int | None:
+def _lettered_end(text: str, match: re.Match[str], cued: int, last: int) -> int | None:
     """Where a surname then initials ends ("Reported by: Smith J", "cc: Jones S, Patel P",
     "SMITH JR", "Smith J R"), or None. A known family name, never an eponym's letter or
-    numeral ("Kerley B", "Dixon W", "Crawford II", "David V") nor before an abbreviation
-    ("Long QT", "Small PDA", "Short AX"), whatever comes before it; one that is a word only
-    after a signature's word ("Reported by: Brown J"; "Mother: Long QT"); with no such word,
-    at a line's start, its bullet or a colon, not a reference's ("Kramer CM, Barkhausen J, et
-    al."); never before a lower-case word ("Stanford A dissection") nor in running text
-    ("Factor V Leiden", "Type A", "Stage B")."""
+    numeral ("Kerley B", "Dixon W", "Crawford II", "David V", "Becker MD") nor before an
+    abbreviation ("Long QT", "Small PDA", "Short AX") but right after a signature's word
+    (`_signed`); one that is a word only after a signature's word ("Reported by: Brown J";
+    "Mother: Long QT"); with no such word, at a line's start, its bullet or a colon, not a
+    reference's ("Kramer CM, Barkhausen J, et al."); one faker lacks in a list of names or
+    after a particle (`_unknown_surname`); never before a lower-case word ("Stanford A dissection")
+    nor in running text ("Factor V Leiden", "Type A", "Stage B")."""
     family = match.group("lettered")
     letters = re.sub(r"[.\s]", "", match.group("letters"))
-    if not _is_initialled(family, cued) or forms.WORD_NEXT.match(text, match.end()):
+    if forms.WORD_NEXT.match(text, match.end()) or (
+            f"{_parts(family)[0]} {letters.lower()}" in wordlists.LETTERED_EPONYMS):
         return None
-    if not set(letters) - set("IVX") or letters in _CLINICAL:
+    clinical = not set(letters) - set("IVX") or letters in _CLINICAL
+    if not _is_initialled(family, cued):
+        return match.end() if not clinical and _unknown_surname(text, match, cued, last) else None
+    if clinical and not _signed(family, letters, cued):
         return None
     return match.end() if cued or cues.opened(text, match.start()) else None
+
+
+def _signed(family: str, letters: str, cued: int) -> bool:
+    """Whether letters that are also an abbreviation or a numeral are initials: right after a
+    signature's word, one or two of them (not "Strand LGE"), one for a numeral ("Wilkins II"),
+    after a known family name that is no word nor eponym ("Reported by: Smith MR", "Smith V";
+    not "Reported by: Long QT", "David V")."""
+    parts = _parts(family)
+    return cued == cues.STRONG and (len(letters) == 1 or (
+        len(letters) == 2 and bool(set(letters) - set("IVX")))) and not any(
+        p in words() or p in wordlists.EPONYM_SURNAMES for p in parts)
+
+
+def _unknown_surname(text: str, match: re.Match[str], cued: int, last: int) -> bool:
+    """Whether a surname faker lacks is one before one or two initials: in a list of names with
+    initials ("(Neubauer S, Myerson S)", "Smith J and Myerson S"; `last`: where the name
+    before it ended) or with its particles after a signature's word ("cc: van der Merwe P"),
+    no word, term, analyte ("Protein C") nor one with a report word's ending ("Smith J, Apical
+    T"), and the list's or the line's end after it ("Smith J, Troponin T 45 ng/l")."""
+    family = match.group("lettered")
+    parts = _parts(family)
+    if not (cues.after_initials(text, match.start(), last) or (
+            cued == cues.STRONG and " " in family.strip())):
+        return False
+    if len(re.sub(r"[.\s]", "", match.group("letters"))) > 2 or not forms.LIST_END.match(
+            text, match.end()) or parts[0] in wordlists.NO_INITIAL_SURNAMES | forms.CUE_ENDS:
+        return False  # (a role: "Smith J, Cardiologist MD")
+    return not parts[0].endswith(wordlists.WORD_ENDINGS) and not any(
+        p in words() or p in terms() for p in parts)
 
 
 def _capitals_fit(match: re.Match[str]) -> bool:
@@ -310,13 +278,15 @@ def _open_initial(text: str, match: re.Match[str], cued: int) -> bool:
     return bool(cued) or cues.opened(text, match.start(), forms.OPEN)
 
 
-def _name_end(text: str, match: re.Match[str], cued: int, capitals: bool) -> int | None:
+def _name_end(text: str, match: re.Match[str], cued: int, capitals: bool,
+              last: int) -> int | None:
     """Where the name a candidate starts ends, or None where it is no name: one whose given
-    name is one (`_is_given`), or whose first word is in `capitals` and is none."""
+    name is one (`_is_given`), or whose first word is in `capitals` and is none; `last`: where
+    the name found before it ended."""
     if match.group("family"):
         return _inverted_end(text, match, cued)
     if match.group("lettered"):
-        return _lettered_end(text, match, cued)
+        return _lettered_end(text, match, cued, last)
     if capitals:
         return _capitals_end(text, match, cued)
     initial = match.group("initial")
@@ -340,8 +310,9 @@ def _judged(text: str, match: re.Match[str], last: int) -> tuple[int | None, int
     P": no given name "Van")."""
     given = match.group("given") or match.group("forename")
     plausible = given is None or given.endswith(".") or len(given) == 1 or _is_given(given)
-    if match.group("lettered"):
-        plausible = _known(_parts(match.group("lettered")))
+    if match.group("lettered"):  # one faker lacks after a particle or in a list
+        plausible = _known(_parts(match.group("lettered"))) or " " in match.group(
+            "lettered").strip() or cues.after_initials(text, match.start(), last)
     capitals = (not plausible and given is not None and bool(match.group("given"))
                 and given.isupper() and _capitals_fit(match))
     again = forms.LETTERED.match(text, match.start()) if match.group("given") else None
@@ -351,9 +322,9 @@ def _judged(text: str, match: re.Match[str], last: int) -> tuple[int | None, int
         return None, None
     cued = cues.STRONG if last > 0 and forms.AFTER_NAME.fullmatch(text, last, match.start()) \
         else cues.cue(text, match.start())
-    end = _name_end(text, match, cued, capitals) if plausible or capitals else None
+    end = _name_end(text, match, cued, capitals, last) if plausible or capitals else None
     if again and (end is None or again.end() > end):
-        lettered = _lettered_end(text, again, cued)
+        lettered = _lettered_end(text, again, cued, last)
         if lettered is not None:
             match, end = again, lettered
     return end, None if end is None else _in_a_term(text, match, end, last, bool(cued))

@@ -60,6 +60,15 @@ def cue(text: str, start: int) -> int:
     return WEAK if found.group("weak") else STRONG
 
 
+def after_initials(text: str, start: int, last: int) -> bool:
+    """Whether a candidate at `start` goes on a list whose name just found, which ended at
+    `last`, ends in initials ("(Neubauer S, Myerson S)", "Smith J and Myerson S"): there a
+    surname faker lacks is one. A second pass reads "[name], Myerson S", whose "[name]" may
+    have been anything, as no such list: it leaves what the first pass left."""
+    return last > 0 and bool(forms.AFTER_NAME.fullmatch(text, last, start)) and bool(
+        forms.INITIALS_END.search(text, max(0, last - 8), last))
+
+
 @lru_cache(maxsize=4)
 def _marks(text: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
     """Where a reference's marks after its authors begin in `text` ("et al.", "2020;22:17"),
@@ -75,16 +84,27 @@ def cited(text: str, start: int) -> bool:
     on its line ("Ref: Kramer CM", "Refs: (Turner, Louise; ...)"), or an "et al.", a
     journal's "2020;22:17" or a "doi" follows it ("Kramer CM, Barkhausen J, et al.", "Source:
     Petersen, S.E. et al."). A label after the name is a letter's ("Smith, John   Our ref:
-    AB/12"), and so is one qualified or before a number ("Our ref: 12", "Ref: 4471")."""
+    AB/12"), and so is one qualified or before a number ("Our ref: 12", "Ref: 4471"). An "et
+    al." on a line about a relative's study is a family's (`_relatives`)."""
     markers, label_starts, label_ends = _marks(text)
     line_end = text.find("\n", start, start + _LINE)
     end = line_end if line_end >= 0 else min(len(text), start + _LINE)
     after = bisect.bisect_left(markers, start)
-    if after < len(markers) and markers[after] < end:
-        return True
     head = max(text.rfind("\n", max(0, start - _LINE), start) + 1, start - _LINE)
     label = bisect.bisect_left(label_starts, head)  # the line's first label, if any
-    return label < len(label_starts) and label_ends[label] <= start + 3  # it ends "Ref: K"
+    if label < len(label_starts) and label_ends[label] <= start + 3:  # it ends "Ref: K"
+        return True
+    return after < len(markers) and markers[after] < end and not _relatives(
+        text, head, start, end)
+
+
+def _relatives(text: str, head: int, start: int, end: int) -> bool:
+    """Whether the "et al." after a name on its line names a family, not a reference's
+    authors: the line speaks of a relative's study ("Okafor, Chukwuemeka, et al. (sibling
+    study)") and holds no journal's year or doi ("Kramer CM, et al. Sibling screening in
+    HCM. JCMR 2020" is a reference)."""
+    return bool(forms.RELATIVES_STUDY.search(text, head, end)) and not forms.JOURNAL.search(
+        text, start, end)
 
 
 def opened(text: str, start: int, where: re.Pattern[str] = forms.HEAD) -> bool:

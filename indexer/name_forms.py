@@ -71,15 +71,13 @@ TITLED = re.compile(
 # "Drs Smith and Patel", "Drs. Smith, Patel and Okafor", "DRS J SMITH AND A PATEL": each name
 _DOCTOR = (rf"{_TITLE_INITIALS}{_PARTICLES}{NOT_CLINICAL}(?!(?i:and)\b){_NAME}"
            rf"(?:[^\S\n]+{_NOT_SECOND}{NOT_CLINICAL}{_NAME})?")
-_DOCTOR_ONE = re.compile(rf"(?<![\w'’-]){_DOCTOR}")  # not "AND"'s "ND"
+DOCTOR_ONE = re.compile(rf"(?<![\w'’-]){_DOCTOR}")  # not "AND"'s "ND"
+# after "and", "&" or "/" a list goes on on the next line ("Drs Smith and\nPatel"), with no
+# grade, wall or role there (`name_titles.doctors` weighs the name)
+_AND = rf"(?:[^\S\n]+|[^\S\n]*\n[^\S\n]*{_NOT_SECOND})"
 DOCTORS = re.compile(
-    rf"\b(?:Drs|DRS)\.?[^\S\n]+(?P<names>{_DOCTOR}(?:[^\S\n]*(?:,[^\S\n]*(?:(?i:and)[^\S\n]+)?"
-    rf"|[&/][^\S\n]*|(?i:and)[^\S\n]+){_DOCTOR}){{0,23}})")  # "Drs. Smith/Patel"
-
-
-def doctors(match: re.Match[str]) -> str:
-    """Each name after "Drs" as [name], the words between them kept: "[name] and [name]"."""
-    return _DOCTOR_ONE.sub("[name]", match.group("names"))
+    rf"\b(?:Drs|DRS)\.?[^\S\n]+(?P<names>{_DOCTOR}(?:[^\S\n]*(?:,[^\S\n]*(?:(?i:and){_AND})?"
+    rf"|[&/](?:[^\S\n]*|{_AND})|(?i:and){_AND}){_DOCTOR}){{0,23}})")  # "Drs. Smith/Patel"
 
 
 # what names a person next: "reviewed by", "discussed with", "phoned to", "cc", "[name] and",
@@ -127,6 +125,11 @@ HEAD = re.compile(rf"(?m:^)[^\S\n]*(?:{_BULLET})?$|[:(][^\S\n]*$")
 # a reference's marks after its authors on their line ("Kramer CM, Barkhausen J, et al.",
 # "Source: Petersen, S.E. et al.", "J Cardiovasc Magn Reson 2020;22:17", "doi")
 CITED = re.compile(r"(?i:\bet\.?[^\S\n]+al\b|\b(?:19|20)\d\d[;:(][^\S\n]*\d|\bdoi\b)")
+# and on a line with an "et al.", what makes it a family's ("Okafor, Chukwuemeka, et al.
+# (sibling study)"), and what keeps it a reference (a year, a doi: "Sibling screening. 2020")
+RELATIVES_STUDY = re.compile(rf"(?i:\b(?:{KIN}|siblings?|relatives?|family|twin)(?:['’]s)?"
+                             r"[^\S\n]+(?:study|studies|scan|scans|cmr|mri|images|report)\b)")
+JOURNAL = re.compile(r"(?i:\b(?:19|20)\d\d\b|\bdoi\b)")
 # and a reference's label before its authors on their line ("Ref: Hundley WG", "Mother: See:
 # Petersen SE", "Refs: (Turner, Louise)"): not a letter's, a qualified "ref" or one before a
 # number or a code ("Our ref: AB/12", "Hosp ref:", "Ref: 4471   Okafor, Chukwuemeka")
@@ -136,6 +139,11 @@ CITING = re.compile(rf"(?i:\b(?:(?<![{UPPER}{LOWER}][^\S\n])refs?|references?|so
 # what joins a name just found to the next, as `CUE` reads it after "[name]" on a second pass
 # ("[name] /:", "[name],\n"): the two passes find the same names
 AFTER_NAME = re.compile(r"[^\S\n]*(?:,|;|and|&|/)[^\S\n]*:?[^\S\n]*\n?", re.I)
+# a name's initials at its end ("Neubauer S", "Smith J.R."), and where a list of names ends or
+# goes on after one: a comma, a semicolon, a bracket, "and", the line's end ("(Neubauer S,
+# Myerson S)"; not "Troponin T 45", "Protein C deficiency")
+INITIALS_END = re.compile(rf"[^\S\n][{UPPER}](?:\.?[^\S\n]?[{UPPER}]){{0,2}}\.?$")
+LIST_END = re.compile(r"[^\S\n]*(?:[,;)&/]|(?i:and|or)\b|\.?[^\S\n]*(?:\n|\Z))")
 GIVEN = rf"[{UPPER}][{LOWER}]+(?:-[{UPPER}][{LOWER}]+)?|[{UPPER}]{{2,}}(?:-[{UPPER}]{{2,}})?"
 _INITIALS = rf"[{UPPER}]\.(?:[^\S\n]*[{UPPER}]\.){{0,2}}"  # "Smith, J.", "Smith, J. R."
 # "Smith", "O'Brien", "McDonald", "DiCaprio", "Smith-Jones", "SMITH", "O'BRIEN"

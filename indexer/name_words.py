@@ -50,7 +50,7 @@ corrigan framingham agatston bazett fridericia sokolow einthoven goldberger vals
 trendelenburg seldinger judkins amplatz bernoulli gorlin teichholz gadovist dotarem magnevist
 multihance prohance clariscan siemens philips toshiba canon hitachi magnetom signa aera avanto
 skyra vida achieva ingenia optima sapien evolut nido jervell lenegre stansel damus mobitz
-wenckebach heart tesla
+wenckebach heart tesla mustard bentall blalock taussig
 """
 # what a name before it makes a term's: a kind of thing, a procedure's or a place's word
 # ("Glenn Anastomosis", "Per Petersen Criteria", "William Harvey Hospital"); never a name
@@ -79,7 +79,31 @@ AT = frozenset({"on", "to", "from", "at", "in", "into", "onto", "via", "off", "t
 # with no word naming a person before it ("N Engl J Med", "J Mol Cell Cardiol", "B. Quintana")
 NO_INITIAL_SURNAMES = frozenset({"engl", "mol", "coll", "vasa", "mayo", "quintana", "kerley",
                                  "dixon", "crawford", "siewert", "fontaine", "rutherford",
-                                 "duke"})
+                                 "duke",
+                                 # and analytes, a letter's words: "[name], Protein C"
+                                 "troponin", "protein", "vitamin", "hepatitis", "lipoprotein",
+                                 "apolipoprotein", "antithrombin", "immunoglobulin",
+                                 "interleukin", "factor", "lamin", "titin", "myosin",
+                                 "desmin", "dystrophin", "filamin", "thrombin", "peptide",
+                                 "haemoglobin", "hemoglobin", "coxsackie", "influenza",
+                                 "sinus", "segment", "lead", "zone", "phase", "flow", "echo",
+                                 "bay", "panel", "cohort", "batch", "appendix",
+                                 # and a classification's: "[name], Stanford A"
+                                 "stanford", "debakey", "forrester", "braunwald",
+                                 "mallampati", "gensini", "nyha", "ccs", "timi"})
+# the endings of a report's nouns and adjectives, rare in a family name: a capitalised word
+# faker lacks with one of them is no surname in a list of names ("Smith J, Anterior T" is none)
+WORD_ENDINGS = ("al", "ous", "ive", "ed", "ing", "ion", "ity", "ment", "ness", "osis", "itis",
+                "ia", "ory", "ary", "ble", "ase", "ide", "ure", "ism", "ogy", "phy", "ics",
+                "ent", "ant", "ate", "ine", "ax", "um", "us")
+# family names that are eponyms written before letters ("David V": a valve-sparing root,
+# "Wilkins II", "Barlow MVP", "Becker MD", "Strand LGE"): no abbreviation or numeral after
+# them is initials, even after a signature's word, and none is a name alone on a list's line
+EPONYM_SURNAMES = frozenset({"becker", "barlow", "david", "wilkins", "sellers", "potts", "holt",
+                             "kearns", "carney", "strand", "garland"})
+# and the letters that are no abbreviation an eponym is written with ("Becker MD": muscular
+# dystrophy, not Dr Becker MD): never initials
+LETTERED_EPONYMS = frozenset({"becker md", "becker bmd"})
 # the word before a name that makes it a place's ("Hôpital Louis Pradel", "Hospital Juan
 # Ramón Jiménez")
 PLACES = frozenset({"hospital", "hôpital", "hopital", "hospitalet", "ospedale", "policlinico",
@@ -100,4 +124,5 @@ ABBREVIATIONS = frozenset({"LV", "RV", "LA", "RA", "AS", "AR", "MR", "MS", "TR",
                            "MI", "AF", "VT", "VF", "CT", "PE", "PH", "ED", "ES", "LAD", "RCA",
                            "LCX", "OM", "PDA", "SA", "LAX", "SAX", "ECG", "LGE", "CMR", "MRI",
                            "QT", "QTC", "QRS", "RP", "AX", "VSD", "ASD", "PFO", "AV", "LVOT",
-                           "RVOT", "IVC", "SVC", "LBBB", "RBBB", "SR", "AT", "XT"})  # "Sola XT"
+                           "RVOT", "IVC", "SVC", "LBBB", "RBBB", "SR", "AT", "XT",  # "Sola XT"
+                           "MVR", "AVR", "TVR", "PVR", "MVP", "CHB", "RVH", "LAE"})

@@ -16,7 +16,15 @@ from typing import Any
 from catalog import ReportStatus, StudyPayload
 from cmr_search import vocab
 from cmrclip.clips import StudyClips
-from indexer import deidentify, given_names, name_cues, name_forms, name_titles, name_words
+from indexer import (
+    deidentify,
+    given_names,
+    name_cues,
+    name_forms,
+    name_gazetteer,
+    name_titles,
+    name_words,
+)
 from indexer.deidentify import scrub_free_text
 from indexer.records import EmbeddingRecord, RecordStore
 from reader import labeler, sides
@@ -104,7 +112,7 @@ def report_version() -> str:
     (an upgrade that keeps the lists re-reads nothing)."""
     h = hashlib.sha256()
     for module in (labeler, sides, vocab, deidentify, given_names, name_cues, name_forms,
-                   name_titles, name_words):
+                   name_gazetteer, name_titles, name_words):
         h.update(Path(inspect.getfile(module)).read_bytes())
     h.update(given_names.gazetteer_version().encode())
     return h.hexdigest()[:12]

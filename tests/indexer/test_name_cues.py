@@ -93,3 +93,20 @@ def test_a_letters_reference_leaves_the_names_on_its_line(text: str, expected: s
 @pytest.mark.parametrize("text", REFERENCES)
 def test_a_references_authors_are_left(text: str) -> None:
     assert scrub_free_text(text) == text
+
+
+def test_an_et_al_about_a_relatives_study_is_no_reference() -> None:
+    """"Okafor, Chukwuemeka, et al. (sibling study)" was kept as a reference's authors; a line
+    about a relative's study with no journal's year or doi is a family's, and a reference
+    with a label, a year or a doi stays one."""
+    for text, expected in [
+            ("Okafor, Chukwuemeka, et al. (sibling study)", "[name], et al. (sibling study)"),
+            ("Family: Okafor, Chukwuemeka, et al. (mother's scan)",
+             "Family: [name], et al. (mother's scan)"),
+            ("Smith J, et al. (brother's CMR)", "[name], et al. (brother's CMR)")]:
+        assert (scrub_free_text(text), scrub_free_text(expected)) == (expected, expected)
+    for text in ("Kawel-Boehm N, et al. JCMR 2020",
+                 "Kramer CM, et al. Sibling screening in HCM. JCMR 2020;22:17.",
+                 "Ref: Okafor, Chukwuemeka, et al. (sibling study)",
+                 "Petersen SE, et al. Family study of HCM, 2019."):
+        assert scrub_free_text(text) == text

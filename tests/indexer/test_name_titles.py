@@ -32,3 +32,25 @@ def test_a_title_in_capitals_needs_a_name_and_hides_none_after_it(
     """A refused "DR" held the words after it: "Prof JR" after "DR MRden O'" was found only
     by a second scrub."""
     assert scrub_titles(text) == expected
+
+
+# a list of doctors on two lines, and the clinical line after a list that ends with "and"
+NEXT_LINE = [
+    ("Case discussed with Drs Smith and\nPatel.", "Case discussed with [name] and\n[name]."),
+    ("Drs Smith, Jones &\nOkafor", "[name], [name] &\n[name]"),
+    ("DISCUSSED WITH DRS SMITH AND\nPATEL", "DISCUSSED WITH [name] AND\n[name]"),
+    ("Drs Smith and\nJ Patel.", "[name] and\n[name]."),
+    ("Drs Smith and\nKerley B lines.", "[name] and\nKerley B lines."),
+    ("Drs Smith and\nBecker muscular dystrophy.", "[name] and\nBecker muscular dystrophy."),
+    ("Drs Smith and\nSevere MR.", "[name] and\nSevere MR."),
+    ("Drs Smith and\nLBBB.", "[name] and\nLBBB."), ("Drs Smith and\nRoss.", "[name] and\nRoss."),
+]
+
+
+def test_a_list_of_doctors_goes_on_on_the_next_line() -> None:
+    """"Drs Smith and\nPatel" kept "Patel": the list stopped at the line's end. After "and",
+    "&" or "/" it goes on to a given or a known family name that is no word nor eponym, and
+    ends before a clinical line."""
+    for text, expected in NEXT_LINE:
+        assert scrub_free_text(text) == expected, text
+        assert scrub_free_text(expected) == expected

@@ -1,0 +1,86 @@
+"""What the name scrubber knows (`indexer.given_names`): given and family names from faker's
+person data for the locales a European or American hospital's patients and staff come from
+(`LOCALES`), English and report words, and the terms that are never a name, each loaded once,
+when first needed. faker is read here as data, never to fake anything.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import cache
+
+from cmr_search import vocab
+from indexer import name_forms as forms
+from indexer import name_words as wordlists
+
+# Western and the commonest other patients' and staff's names, in Latin letters (Japanese and
+# Chinese romanised; Nigerian, Ghanaian, Kenyan, Pakistani, Algerian, Irish, Vietnamese,
+# Indonesian): faker's Arabic, Persian and Korean names are in their own scripts
+LOCALES = ("en_US", "en_GB", "en_IE", "en_NZ", "en_IN", "de_DE", "de_AT", "de_CH", "fr_FR",
+           "fr_CH", "it_IT", "es_ES", "es_MX", "pt_PT", "pt_BR", "nl_NL", "nl_BE", "pl_PL",
+           "cs_CZ", "sk_SK", "hr_HR", "hu_HU", "ro_RO", "sv_SE", "da_DK", "no_NO", "fi_FI",
+           "tr_TR", "ja_JP", "zh_CN", "en_NG", "yo_NG", "ig_NG", "ha_NG", "tw_GH", "en_KE",
+           "en_PK", "fr_DZ", "ga_IE", "vi_VN", "id_ID")
+_GIVEN_LISTS = ("first_names", "first_names_male", "first_names_female",
+                "first_names_nonbinary", "first_romanized_names")
+_FAMILY_LISTS = ("last_names", "last_romanized_names", "male_last_names", "unisex_last_names",
+                 "last_names_male", "last_names_female")
+
+
+def _provider(module: str) -> object:
+    return importlib.import_module(module).Provider
+
+
+def _entries(lists: Iterable[str]) -> set[str]:
+    """The names in faker's person `lists` of every locale, two letters or more, one word
+    each: "Jean-Luc", "O'Brien", and "Maria" and "Silva" of "Ana Maria", "da Silva" (faker
+    holds some as weights by name, some with initials: "Hans-J.")."""
+    upper, lower = forms.UPPER, forms.LOWER
+    one = re.compile(rf"(?:[{upper}]['’])?[{upper}][{lower}]+(?:-[{upper}][{lower}]+)*")
+    found: set[str] = set()
+    for locale in LOCALES:
+        provider = _provider(f"faker.providers.person.{locale}")
+        for attribute in lists:
+            found.update(w for n in getattr(provider, attribute, ()) for w in str(n).split())
+    return {unicodedata.normalize("NFC", n) for n in found if one.fullmatch(n)}
+
+
+@cache
+def given_names() -> frozenset[str]:
+    """Given names ("John", "Anna", "Jean-Luc", "Hiroshi") as written, three letters or more,
+    and the few of two that are no word ("Jo", "Al")."""
+    return frozenset(n for n in _entries(_GIVEN_LISTS) if len(n) >= 3) | wordlists.SHORT_GIVEN
+
+
+@cache
+def family_names() -> frozenset[str]:
+    """Family names ("Smith", "Müller", "Rossi", "Tanaka", "Okafor"), in lower case, three
+    letters or more."""
+    found = {n.lower() for n in _entries(_FAMILY_LISTS) if len(n) >= 3}
+    return frozenset(found - wordlists.NO_SURNAMES)
+
+
+@cache
+def words() -> frozenset[str]:
+    """Lower-case English and report words that may be written with a capital: faker's English
+    vocabulary, the names that are words (`name_words.WORDS`), headings and the terms."""
+    lorem = _provider("faker.providers.lorem.en_US")
+    english = set(getattr(lorem, "word_list", ()))
+    for part_of_speech in getattr(lorem, "parts_of_speech", {}).values():
+        english.update(part_of_speech)
+    english.update(getattr(_provider("faker.providers.address.en_US"), "street_suffixes", ()))
+    named = {*wordlists.WORDS.split(), *wordlists.VERBS, *wordlists.HEADINGS}
+    return frozenset({str(w).lower() for w in english} | named | terms())
+
+
+@cache
+def terms() -> frozenset[str]:
+    """Eponyms and report words, the clinical vocabulary's among them ("Max Wall"): never a
+    given name nor a surname."""
+    clinical = {part for enum in (vocab.Finding, vocab.Diagnosis, vocab.Severity, vocab.View,
+                                  vocab.AnatomyLabel, vocab.Structure, vocab.Measure)
+                for member in enum for part in member.name.lower().split("_")}
+    return frozenset(wordlists.TERMS.split()) | frozenset(wordlists.NOUNS.split()) | clinical
