@@ -10,6 +10,7 @@ from accounts.oidc import Authorization, OidcConfig, OidcError, OidcProvider, ro
 from accounts.passwords import PasswordError
 from accounts.roles import Principal, Role, Via
 from accounts.tokens import (
+    OTHER_PROCESS_SECONDS,
     PROVIDER_SIGN_IN_DAYS,
     AlreadyRevoked,
     ApiTokens,
@@ -19,8 +20,8 @@ from accounts.tokens import (
 from accounts.users import Account, AccountError, Users, check_name, parse_role
 
 __all__ = [
-    "PROVIDER_SIGN_IN_DAYS", "Account", "AccountError", "AlreadyRevoked", "ApiTokens",
-    "Authorization", "OidcConfig", "OidcError", "OidcProvider", "PasswordError", "Principal",
-    "Role", "TokenInfo", "Users", "Via", "check_name", "parse_role", "role_from_claims",
-    "token_id_of",
+    "OTHER_PROCESS_SECONDS", "PROVIDER_SIGN_IN_DAYS", "Account", "AccountError",
+    "AlreadyRevoked", "ApiTokens", "Authorization", "OidcConfig", "OidcError", "OidcProvider",
+    "PasswordError", "Principal", "Role", "TokenInfo", "Users", "Via", "check_name",
+    "parse_role", "role_from_claims", "token_id_of",
 ]

@@ -17,6 +17,7 @@ from cachetools import TTLCache
 from sqlalchemy import select
 
 from accounts.roles import Principal, Role, Via
+from accounts.users import CACHE_SECONDS as ACCOUNT_CACHE_SECONDS
 from accounts.users import AccountError, find_user
 from db import Database
 from db.tables import ApiToken, User
@@ -92,6 +93,9 @@ def _info(row: ApiToken, user: User, now: datetime | None = None) -> TokenInfo:
 
 
 CACHE_SECONDS = 5.0  # how long a checked token is believed without asking the database
+# how long a running server may go on acting on an account or token as it was before another
+# process (the command line) changed it: what its caches believe without asking
+OTHER_PROCESS_SECONDS = max(CACHE_SECONDS, ACCOUNT_CACHE_SECONDS)
 
 
 class ApiTokens:

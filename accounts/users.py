@@ -76,16 +76,30 @@ def parse_role(value: str) -> Role:
         raise AccountError(f"role {value!r}: one of {', '.join(Role)}") from None
 
 
+CACHE_SECONDS = 5.0  # how long the person behind a session is believed without asking
+
+
 class Users:
     """Accounts in the database. The person behind a session is looked up at most every few
     seconds (a change made here is seen at once; one made by another process within
-    `cache_seconds`)."""
+    `cache_seconds`). `changed` is called once a change to an account is committed: the API
+    tokens' cache of this process forgets what it believed of them (`ApiTokens.forget`)."""
 
-    def __init__(self, database: Database, cache_seconds: float = 5.0) -> None:
+    def __init__(self, database: Database, cache_seconds: float = CACHE_SECONDS,
+                 changed: Callable[[], None] | None = None) -> None:
         self.database = database
         self._known: TTLCache[tuple[int, Via], tuple[Principal | None, float | None]] = \
             TTLCache(4096, cache_seconds)
         self._lock = threading.Lock()
+        self._changed = changed
+
+    def _forget(self) -> None:
+        """After a change is committed (before it, a request could read and keep the old
+        state for `cache_seconds` more)."""
+        with self._lock:
+            self._known.clear()
+        if self._changed is not None:
+            self._changed()
 
     def add(self, name: str, role: Role, password: str | None = None) -> Account:
         """A new account; with a password it can sign in locally."""
@@ -133,15 +147,17 @@ class Users:
             return [_account(r) for r in session.scalars(select(User).order_by(User.name))]
 
     def _update(self, name: str, **values: object) -> Account:
-        with self._lock:
-            self._known.clear()
         with self.database.session() as session:
             row = find_user(session, name)
             if row is None:
                 raise AccountError(f"no user {name!r}")
+            if values.get("role", row.role) != Role.ADMIN.value or values.get("disabled"):
+                _keep_an_admin(session, row)
             for key, value in values.items():
                 setattr(row, key, value)
-            return _account(row)
+            account = _account(row)
+        self._forget()
+        return account
 
     def set_role(self, name: str, role: Role) -> Account:
         return self._update(name, role=role.value)
@@ -161,12 +177,11 @@ class Users:
 
     def end_sessions(self, user_id: int) -> None:
         """Every session of this account signed in until now is over (sign-out)."""
-        with self._lock:
-            self._known.clear()
         with self.database.session() as session:
             row = session.get(User, user_id)
             if row is not None:
                 row.sessions_ended = datetime.now(UTC)
+        self._forget()
 
     def principal(self, user_id: int, via: Via,
                   signed_in_at: float | None = None) -> Principal | None:
@@ -234,12 +249,26 @@ class Users:
                 row.last_sign_in = datetime.now(UTC)
             session.flush()
             principal = Principal(row.name, Role(row.role), Via.SESSION, row.id)
-        if change == "role":  # the sessions' cached role is the old one
-            with self._lock:
-                self._known.clear()
+        if change == "role":  # the sessions' and tokens' cached role is the old one
+            self._forget()
         if change and changed is not None:  # once committed: the trail writes on its own
             changed(principal.name, wanted, change)
         return principal
+
+
+def _keep_an_admin(session: Session, row: User) -> None:
+    """AccountError when `row` is the last enabled admin, about to be demoted or disabled:
+    nobody would be left to manage accounts from the pages (`users set-role` and `users
+    disable` did it without a word). The enabled admins' rows are locked (PostgreSQL) so
+    that two admins demoting each other at once cannot both succeed."""
+    if row.role != Role.ADMIN.value or row.disabled:
+        return  # not an enabled admin now: the count of them does not change
+    admins = session.scalars(select(User.id).where(
+        User.role == Role.ADMIN.value, User.disabled.is_(False)).order_by(User.id)
+        .with_for_update()).all()
+    if all(admin == row.id for admin in admins):
+        raise AccountError(f"{row.name} is the only enabled admin (nobody would be left to "
+                           "manage accounts): make another account admin first")
 
 
 # letters Unicode does not decompose into a Latin letter and a mark

@@ -92,6 +92,25 @@ def check_compatible(metadata: dict[str, Any], expected: dict[str, Any], where: 
         raise IndexMismatchError(f"{where}: {reason}")
 
 
+def index_archives(metadata: dict[str, Any]) -> list[str]:
+    """Every archive (folder or PACS address) an index holds studies of, oldest first. An
+    index records each run's archive in "archives"; one written before that recorded only
+    the last run's, in "archive" (a PACS then a folder indexed into one data folder was
+    said to hold the folder's alone)."""
+    recorded = metadata.get("archives")
+    if isinstance(recorded, list):
+        return [str(a) for a in recorded]
+    last = metadata.get("archive")
+    return [str(last)] if last else []
+
+
+def archives_after(metadata: dict[str, Any] | None, archive: str, rebuild: bool) -> list[str]:
+    """The archives an index holds once a run over `archive` is published: the earlier ones
+    stay (their studies are kept) unless the run rebuilds the index from `archive` alone."""
+    earlier = [] if rebuild or metadata is None else index_archives(metadata)
+    return [a for a in earlier if a != archive] + [archive] if archive else earlier
+
+
 def measurement_warnings(metadata: dict[str, Any], *, name_model: bool = True) -> list[str]:
     """Why an index's measurements are not what this version makes them (one line each).
 

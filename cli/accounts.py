@@ -58,6 +58,15 @@ def _audit(ctx: typer.Context, what: str, action: str, **detail: Any) -> None:
             else "USER_SECURITY_ATTRIBUTES_CHANGED", action, **detail)
 
 
+def _within() -> str:
+    """When a running server acts on a change made here: it is another process, and believes
+    what it last read of an account or token for a few seconds ("its tokens stop working"
+    was said of a token that worked 5 s more)."""
+    from accounts import OTHER_PROCESS_SECONDS
+
+    return f"within {OTHER_PROCESS_SECONDS:g} seconds on a running server"
+
+
 def _used(ctx: typer.Context, how: str, **detail: Any) -> None:
     """The trail read from the terminal: Audit Log Used."""
     _record(ctx, "AUDIT_LOG_USED", "R", how=how, **detail)
@@ -119,7 +128,8 @@ def set_password(ctx: typer.Context, name: str) -> None:
     revoked = ApiTokens(database).revoke_all(account.name)
     _audit(ctx, "user", "U", user=account.name, password="changed", tokens_revoked=revoked)
     console.print(f"{account.name} has a new password; its sessions are ended and its "
-                  f"{len(revoked)} API tokens revoked", highlight=False)
+                  f"{len(revoked)} API tokens revoked ({_within()})", highlight=False,
+                  soft_wrap=True)
 
 
 @users_app.command("list")
@@ -150,14 +160,15 @@ def set_role(ctx: typer.Context, name: str, role: str) -> None:
     except AccountError as error:
         fail(str(error))
     _audit(ctx, "user", "U", user=account.name, role=role)
-    console.print(f"{account.name} is now {account.role.value}", highlight=False)
+    console.print(f"{account.name} is now {account.role.value} ({_within()})",
+                  highlight=False, soft_wrap=True)
 
 
 @users_app.command("disable")
 def disable(ctx: typer.Context, name: str,
             enable: Annotated[bool, typer.Option("--enable", help="enable again")] = False
             ) -> None:
-    """Disable an account (its sessions and tokens stop working at once)."""
+    """Disable an account (its sessions and tokens stop working within seconds)."""
     from accounts import AccountError, Users
 
     try:
@@ -169,9 +180,9 @@ def disable(ctx: typer.Context, name: str,
                       highlight=False)
         return
     _audit(ctx, "user", "U", user=account.name, disabled=not enable)
-    state = "enabled (it signs in again; its tokens work again)" if enable else \
+    state = "enabled: it signs in again and its tokens work again" if enable else \
         "disabled: its sessions and tokens stop working"
-    console.print(f"{account.name} is {state}", highlight=False)
+    console.print(f"{account.name} is {state} {_within()}", highlight=False, soft_wrap=True)
 
 
 @tokens_app.command("create")
@@ -203,7 +214,8 @@ def revoke_token(ctx: typer.Context, token_id: str) -> None:
     except AccountError as error:
         fail(str(error))
     _audit(ctx, "token", "D", user=info.user_name, token=token_id)
-    console.print(f"token {token_id} of {info.user_name} is revoked", highlight=False)
+    console.print(f"token {token_id} of {info.user_name} is revoked: it stops working "
+                  f"{_within()}", highlight=False, soft_wrap=True)
 
 
 @tokens_app.command("list")
@@ -251,12 +263,19 @@ def export(ctx: typer.Context,
     from db import AuditTrail
     from db.audit import stored_time
 
+    moments: dict[str, str] = {}
     for value, name in ((since, "--since"), (until, "--until")):
         if value is not None:
             try:
-                stored_time(value)
+                moments[name] = stored_time(value)
             except ValueError:
                 fail(f"{name} {value!r}: not an ISO 8601 date or time")
+    # a reversed range exported nothing and said "0 entries", exit 0, as if the trail were so
+    if until is not None and moments["--until"] < moments["--since"]:
+        fail(f"--since {since} is after --until {until}")
+    if until is not None and moments["--until"] == moments["--since"]:
+        fail(f"--since and --until are the same moment ({since}): --until is left out, so "
+             "nothing lies between them (for one day, --until the next day)")
     entries = AuditTrail(_trail_database(ctx)).entries(since=since, until=until)
     try:
         stream = out.open("w", encoding="utf-8") if out else sys.stdout
@@ -270,7 +289,8 @@ def export(ctx: typer.Context,
             stream.close()
     _used(ctx, "export", since=since, until=until, entries=len(entries),
           out=str(out) if out else "stdout")
-    console.print(f"{len(entries)} entries since {since} "
+    console.print(f"{len(entries)} entries since {since}"
+                  + (f" until {until}" if until is not None else "") + " "
                   f"(exported {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ})")
 
 

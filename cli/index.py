@@ -322,7 +322,7 @@ def _live_counts(store: Any) -> dict[str, Any]:
 
 
 def index_stats(settings: Settings) -> dict[str, Any]:
-    from catalog import measurement_warnings
+    from catalog import index_archives, measurement_warnings
     from vectorstore import StoreError
     from vectorstore.factory import describe, open_index
 
@@ -346,7 +346,8 @@ def index_stats(settings: Settings) -> dict[str, Any]:
             "vectors": metadata.get("vectors"),
             "generation": getattr(store, "generation", None),
             "built": metadata.get("built"),
-            "archive": metadata.get("archive"),
+            "archive": metadata.get("archive"),  # the last run's
+            "archives": index_archives(metadata),  # every run's, oldest first
             "calibration": metadata.get("calibration"),
             "segmentation_model": metadata.get("segmentation_model"),
             "deidentified": metadata.get("deidentified"),
@@ -377,7 +378,8 @@ def stats(
     rows = [("studies", result["studies"]), ("index version", result["index_version"]),
             ("model", describe_model(model) if model else None),
             ("generation", result.get("generation")), ("built", result.get("built")),
-            ("archive", result.get("archive")), ("vendors", result.get("by_vendor")),
+            _archives_row(result.get("archives") or []),
+            ("vendors", result.get("by_vendor")),
             ("measured by", result.get("segmentation_model") or "-"),
             ("de-identified", None if (hidden := result.get("deidentified")) is None
              else "yes" if hidden else "no")]
@@ -388,3 +390,8 @@ def stats(
     out.print(table)
     for warning in result.get("warnings") or []:
         out.print(f"[yellow]warning:[/] {warning}", highlight=False)
+
+
+def _archives_row(archives: list[str]) -> tuple[str, str | None]:
+    """Each archive the index holds studies of, one a line (the last run's alone was named)."""
+    return ("archive" if len(archives) < 2 else "archives", "\n".join(archives) or None)

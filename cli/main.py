@@ -75,7 +75,7 @@ def _scan_table(result: Any) -> None:
     from rich.table import Table
 
     out = Console()
-    table = Table(title=f"{len(result.studies)} studies")
+    table = Table(title=result.counted())
     for column in ("study", "views", "report"):
         table.add_column(column)
     for study in result.studies:
@@ -86,7 +86,7 @@ def _scan_table(result: Any) -> None:
         table.add_row(acdc.study_instance_uid, "sax_cine (NIfTI)", "-")
     out.print(table)
     matched = sum(s.report is not None for s in result.studies)
-    out.print(f"reports matched: {matched} of {len(result.studies)}")
+    out.print(f"reports matched: {matched} of {result.study_count}")  # NIfTI ones have none
     for reason, count in result.skipped_by_reason().most_common():
         out.print(f"skipped {count:5d}  {reason}")
 

@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
+from rich.console import Console, Group
 from rich.table import Table
+from rich.text import Text
 
 from cli.common import fail, settings_of
 from search import (
@@ -38,7 +39,8 @@ _FILTER_HELP = ("KEY=VALUE, repeatable: date=2020-01-01..2021-12-31, age=40..60,
                 "lv_mass_index=80.. (g/m2), max_wall_thickness=15.. (mm), scar=1.. (%)")
 
 _SHORT = {Signal.IMAGES: "img", Signal.REPORTS: "rep", Signal.KEYWORDS: "kw",
-          Signal.EXAMPLES: "sim", Signal.REPORT_EXAMPLES: "rsim", Signal.MEASURES: "msr"}
+          Signal.EXAMPLES: "sim", Signal.REPORT_EXAMPLES: "rsim", Signal.MEASURES: "msr",
+          Signal.REPORT_LABELS: "lbl", Signal.MEASURED_FINDINGS: "mf"}
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object")]
 LimitOpt = Annotated[int, typer.Option(min=1, max=100)]
 FilterOpt = Annotated[list[str] | None, typer.Option("--filter", "-f", help=_FILTER_HELP)]
@@ -71,14 +73,19 @@ def _answer(ctx: typer.Context, request: SearchRequest | SimilarRequest,
         engine.store.close()  # an embedded shard opens in one process (and once) at a time
 
 
-def _print(response: SearchResponse, as_json: bool) -> None:
-    if as_json:
-        sys.stdout.write(json.dumps(response.model_dump(mode="json"), indent=1) + "\n")
-        return
+def _table(response: SearchResponse) -> Table:
+    """The results, a study's identity whole at any width: its UID folds onto more lines
+    where the terminal is narrow, and its impression (on the line below it) is cut instead.
+    At 80 columns the UID was cut to "…c-patien…" (the last 12 characters, cropped again):
+    no one could tell the studies apart. Date and age share a column, and "why" wraps at
+    its spaces, to leave the UID the room (a 64-character UID takes two lines at 80)."""
     table = Table(title=f"{response.total} results (page {response.page})")
-    for name in ("#", "study", "score", "date", "age", "why"):
-        table.add_column(name, no_wrap=True, min_width=len(name))
-    table.add_column("impression", overflow="ellipsis", no_wrap=True, max_width=56)
+    table.add_column("#", no_wrap=True, justify="right")
+    # the widest column: rich narrows it first, and every cell in it folds or is cut by itself
+    table.add_column("study / impression", max_width=64)
+    table.add_column("score", no_wrap=True)
+    table.add_column("date, age", no_wrap=True)
+    table.add_column("why", overflow="fold", max_width=12)
     for r in response.results:
         why = " ".join(f"{_SHORT.get(s.signal, s.signal.value)}#{s.rank}"
                        for s in r.explanation.signals)
@@ -86,11 +93,21 @@ def _print(response: SearchResponse, as_json: bool) -> None:
             why += f" {r.explanation.best_view}"
         if r.other_studies:
             why += f" +{len(r.other_studies)}pt"
-        table.add_row(str(r.rank), "…" + r.study_instance_uid[-12:], f"{r.score:.3f}",
-                      (r.study_date or "")[:10], f"{r.age or '?'} {r.sex or ''}", why,
-                      " ".join(r.impression.replace("- ", " ").split()) or "(no report)")
-    out = Console()  # results are the output: stdout, unlike progress and errors
-    out.print(table)
+        sex = "" if r.sex in (None, "unknown") else r.sex
+        impression = " ".join(r.impression.replace("- ", " ").split()) or "(no report)"
+        study = Group(Text(r.study_instance_uid, overflow="fold", no_wrap=False),
+                      Text(impression, overflow="ellipsis", no_wrap=True, style="dim"))
+        table.add_row(str(r.rank), study, f"{r.score:.3f}",
+                      f"{(r.study_date or '')[:10]}\n{r.age or '?'} {sex}", why)
+    return table
+
+
+def _print(response: SearchResponse, as_json: bool, out: Console | None = None) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(response.model_dump(mode="json"), indent=1) + "\n")
+        return
+    out = out or Console()  # results are the output: stdout, unlike progress and errors
+    out.print(_table(response))
     read = response.interpretation.model_dump(exclude_defaults=True) \
         if response.interpretation else None
     if read:  # numbers and diagnoses too ("LVEF below 35" said nothing of its range)

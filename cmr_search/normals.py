@@ -28,6 +28,7 @@ territory) severe.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -204,6 +205,17 @@ def grade(finding: Finding, values: dict[Measure, float], sex: Sex | None) -> Gr
                 severity, limit = level, bounds[level]
         return Grade(finding, severity, rule.measure, round(value, 1), limit, rule.direction)
     return None
+
+
+def impossible(measure: Measure, value: float) -> bool:
+    """Whether no heart has `value` (in `measure`'s unit): a share (an EF, the scar burden,
+    the hypokinetic wall, %) below 0 or above 100, a negative volume, mass, thickness or body
+    size, or no number at all. A segmentation that failed, not a measurement: ACDC patient083
+    read RVEF -8.4 % (its RV drawn larger at end-systole). QC flags it (`segment.qc`), and it
+    is shown as not measurable, never as a number a reader might take for a severe finding."""
+    if not math.isfinite(value):
+        return True
+    return not 0.0 <= value <= 100.0 if measure.unit == "%" else value < 0.0
 
 
 LABELS: dict[Measure, str] = {

@@ -20,7 +20,7 @@ from catalog import (
     VolumeCurves,
     measurement_vector,
 )
-from cmr_search.normals import MEASURED_ONLY, RULES, Grade, grade, sex_of
+from cmr_search.normals import LABELS, MEASURED_ONLY, RULES, Grade, grade, impossible, sex_of
 from cmr_search.vocab import CMR_CLIP_FINDINGS, Finding, Measure, Severity
 from indexer.records import MeasurementRecord
 
@@ -80,6 +80,18 @@ def measurement_fields(record: MeasurementRecord | None, sex: str) -> dict[str, 
     }
 
 
+def _doubt(found: Grade, record: MeasurementRecord) -> str:
+    """What a doubted measurement would have graded: "measured RVEF 35 %, below 40
+    (moderate) but QC-flagged"; a value no heart has (`impossible`) is not stated as a number
+    nor graded ("measured RVEF -8.4 %, below 30 (severe) but QC-flagged" read as a severe
+    finding): "RVEF not measurable (ef out of range)"."""
+    if not impossible(found.measure, found.value):
+        return f"{found.explain()} but QC-flagged"
+    flags = ", ".join(f.replace("_", " ") for f in record.flags.get(found.measure.value, []))
+    return (f"{LABELS.get(found.measure, found.measure.value)} not measurable "
+            f"({flags or 'no heart has this value'})")
+
+
 def decide(scores: dict[Finding, float], record: MeasurementRecord | None, sex: str,
            calibrated: frozenset[Finding] | None = None) -> dict[str, Any]:
     """Image findings, which source decided each, and the evidence in numbers.
@@ -100,7 +112,7 @@ def decide(scores: dict[Finding, float], record: MeasurementRecord | None, sex: 
                 shown.append(finding.value)
             continue
         probability = scores.get(finding)
-        doubt = f"{doubted[finding].explain()} but QC-flagged" if finding in doubted else ""
+        doubt = _doubt(doubted[finding], record) if finding in doubted and record else ""
         if probability is None:
             if doubt:  # a measured-only finding read "not modelled"
                 evidence[finding.value] = f"{doubt}: not decided"

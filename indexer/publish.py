@@ -22,6 +22,7 @@ from catalog import (
     FOREIGN_HINT,
     IndexMismatchError,
     PayloadField,
+    archives_after,
     check_compatible,
     store_schema,
 )
@@ -136,12 +137,14 @@ def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
     digest = content_digest(fingerprints, calibration,
                             measured_digest(measured, fingerprints))
     current = generations.current()
+    meta = None
     if current is not None:
         meta = EdgeStore(current).metadata() or {}
         if not rebuild:
             _ours(meta, identity, str(current))
         if meta.get("content_digest") == digest and not rebuild:
             return Published(current.name, int(meta.get("studies", 0)), changed=False)
+    extra = _with_archives(extra, meta, rebuild)
     generations.prune()  # a build a crash or a full disk left half-made: its space first
     _check_space(generations.root, len(fingerprints))
     folder = generations.new()
@@ -163,6 +166,14 @@ def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
     generations.publish(folder)
     generations.prune()
     return Published(folder.name, count, changed=True, seconds_optimize=optimize_s)
+
+
+def _with_archives(extra: dict[str, Any], existing: dict[str, Any] | None,
+                   rebuild: bool) -> dict[str, Any]:
+    """`extra` with every archive the index holds once published: only the last run's was
+    recorded, and `stats` named it alone beside the studies of the others."""
+    archive = str(extra.get("archive") or "")
+    return {**extra, "archives": archives_after(existing, archive, rebuild)}
 
 
 def _upsert_all(store: VectorStore, records: Iterable[EmbeddingRecord],
@@ -264,6 +275,7 @@ def publish_server(store: ServerStore, identity: dict[str, Any],
     rebuild leaves the index as it was."""
     existing = _server_metadata(store, identity, rebuild)
     _not_empty(rebuild, fingerprints)
+    extra = _with_archives(extra, existing, rebuild)
     live = store
     if existing is not None and not rebuild:
         store.update_metadata(extra)  # this run's archive and measurement model, as on the edge

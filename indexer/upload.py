@@ -43,6 +43,12 @@ class UploadError(ValueError):
     names the uploaded file and the reason."""
 
 
+# why a research patient asked to be kept is not: it is searched with, never copied into a
+# hospital's archive (its dataset is indexed as a whole, from where it lies)
+RESEARCH_NOT_KEPT = ("a research (NIfTI) patient is not kept for the index: index its "
+                     "dataset with `cmr-search index` instead")
+
+
 @dataclass(frozen=True)
 class UploadLimits:
     """What an uploaded zip may hold, checked from its directory before unpacking and again
@@ -354,8 +360,7 @@ def study_from_upload(stream: BinaryIO, filename: str, encoder: StudyEncoder,
                 and keep_unless(study.study_instance_uid):
             study.already_indexed = True
         elif keep_in is not None and study.research:  # it failed the whole upload, embedded
-            study.notes.append("a research (NIfTI) patient is not kept for the index: index "
-                               "its dataset with `cmr-search index` instead")
+            study.notes.append(RESEARCH_NOT_KEPT)
         elif keep_in is not None:
             study.kept = keep_for_indexing(folder, study.study_instance_uid, keep_in)
     return study

@@ -72,6 +72,23 @@ class ScanResult:
     def skipped_by_reason(self) -> Counter[str]:
         return Counter(s.reason.split(":")[0] for s in self.skipped)
 
+    @property
+    def study_count(self) -> int:
+        """Every study found: DICOM ones and NIfTI research ones alike (both are indexed)."""
+        return len(self.studies) + len(self.research_studies)
+
+    def counted(self) -> str:
+        """What was found, as in "50 studies (50 NIfTI research studies)": the DICOM studies
+        alone said "0 studies" of an ACDC folder whose 50 patients were listed and indexed."""
+        total = self.study_count
+        said = f"{total} {'study' if total == 1 else 'studies'}"
+        if not self.research_studies:
+            return said
+        research = f"{len(self.research_studies)} NIfTI research " + (
+            "study" if len(self.research_studies) == 1 else "studies")
+        return f"{said} ({len(self.studies)} DICOM, {research})" if self.studies else \
+            f"{said} ({research})"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "studies": [{
@@ -270,6 +287,6 @@ def scan_archive(root: Path, workers: int = 1,
     _assemble_studies(reads, found, result)
     _match_text_reports(root, found, result)
     result.seconds["assemble"] = time.perf_counter() - started
-    logger.info("scanned %s: %d studies, %d files skipped", root.name, len(result.studies),
+    logger.info("scanned %s: %s, %d files skipped", root.name, result.counted(),
                 len(result.skipped))
     return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -219,13 +220,16 @@ def _decodable_frames(series: Series, n_frames: int, capped: bool,
     size check cannot judge) is a missing frame, as a cut plain file the scan left out: its
     slice's phases are filled from the nearest frames in time, and the log names its file
     (its name only: folders can carry a patient's ID). Raised, one such file lost the whole
-    series, and a study its short-axis measurements. A series where none decodes keeps that
-    file's reason; one with a slice that lost over `_MAX_UNDECODABLE` of its frames, or lost
-    any in a slice without distinct trigger times, is refused (counted over the series, a
-    slice could keep one frame of 25 and show it in every phase)."""
+    series, and a study its short-axis measurements. A file holding every frame says so
+    (`_file_lost`); a series where none decodes keeps that file's reason; one with a slice
+    that lost over `_MAX_UNDECODABLE` of its frames, or lost any in a slice without distinct
+    trigger times, is refused (counted over the series, a slice could keep one frame of 25
+    and show it in every phase)."""
     kept: list[list[FrameHeader]] = []
     failed: dict[Path, UndecodableError] = {}
     refused: str | None = None
+    held = Counter(f.path for slice_ in series.slices
+                   for f in (slice_.frames[:n_frames] if capped else slice_.frames))
     for s, slice_ in enumerate(series.slices):
         frames = slice_.frames[:n_frames] if capped else slice_.frames
         good = []
@@ -235,8 +239,7 @@ def _decodable_frames(series: Series, n_frames: int, capped: bool,
                     _read_pixels(frame.path, frame.frame_index, cache)
                 except UndecodableError as error:
                     failed[frame.path] = error
-                    logger.warning("slice %d of %d: %s: %s; left out as a missing frame",
-                                   s + 1, series.n_slices, frame.path.name, error.why)
+                    _file_lost(error, f"slice {s + 1} of {series.n_slices}", held)
             if frame.path not in failed:
                 good.append(frame)
         lost = len(frames) - len(good)
@@ -255,6 +258,24 @@ def _decodable_frames(series: Series, n_frames: int, capped: bool,
     if refused is not None:
         raise PixelError(f"{first}; {refused}")
     return kept
+
+
+def _file_lost(error: UndecodableError, where: str, held: Counter[Path]) -> None:
+    """Say that a file does not decode, by how many of the series' frames (`held`, per file)
+    it holds. One frame is left out and filled in, the log its only trace; the frames of a
+    multi-frame file are left out together. A file holding every frame (an Enhanced MR file:
+    one per cine) is the whole cine lost: refused here, once, naming the file ("slice 1 of 8:
+    IM_0001: ...; left out as a missing frame" was logged, and then the cine was dropped)."""
+    count = held[error.path]
+    if count == sum(held.values()) and count > 1:
+        raise PixelError(f"{error.path}: {error.why}; the file holds the whole cine, and all "
+                         f"{count} of its frames are unreadable, so the cine is left out")
+    if count == 1:
+        logger.warning("%s: %s: %s; left out as a missing frame", where, error.path.name,
+                       error.why)
+    else:
+        logger.warning("%s: %s: %s; the %d frames it holds are left out as missing frames",
+                       where, error.path.name, error.why, count)
 
 
 def load_stack(series: Series, max_frames: int | None = None) -> Stack:

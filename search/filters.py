@@ -139,6 +139,12 @@ class SearchFilters(BaseModel):
             _known(name, getattr(self, name), FINDINGS)
         _known("diagnoses", self.diagnoses, DIAGNOSES)
         _known("sex", self.sex, SEXES)
+        # the probability a finding in `image_findings` must reach: alone it constrained
+        # nothing, and "image_score_min=0.99" returned every study as if it had been applied
+        if "image_score_min" in self.model_fields_set and not self.image_findings:
+            raise ValueError("image_score_min needs image_findings (image_finding=... on the "
+                             "command line): it is the probability a finding the images "
+                             "show must reach")
         for low, high in (("study_date_from", "study_date_to"), ("age_min", "age_max"),
                           ("field_strength_min", "field_strength_max"),
                           *((f"{m}_min", f"{m}_max") for m in FILTERABLE)):

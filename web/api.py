@@ -30,8 +30,9 @@ from search import (
 from search.filters import MAX_VALUES, check_text
 from search.models import MAX_EXAMPLES, MAX_LIMIT, MAX_QUERY_CHARS, MAX_UID_CHARS
 from web.auth import record, require, viewed
-from web.deps import engine_of, one_of_each, read_upload, uploaded_previews
+from web.deps import engine_of, one_of_each, uploaded_previews
 from web.redact import detail_for, response_for
+from web.uploads import read_kept
 
 _FILTER_FIELDS = dict(SearchFilters.model_fields)
 _LIST_FIELDS = {name for name, f in _FILTER_FIELDS.items()
@@ -176,11 +177,13 @@ def upload(request: Request, principal: Viewer,
            view: Annotated[str | None, Form(max_length=20)] = None,
            limit: Annotated[int, Form(ge=1, le=MAX_LIMIT)] = 10,
            add: Annotated[bool, Form(description="keep the study in the archive for the next "
-                                     "index run (clinician or above)")] = False
+                                     "index run (clinician or above; a research NIfTI "
+                                     "patient is never kept, and says so in "
+                                     "reading_notes)")] = False
            ) -> dict[str, Any]:
     """Read and embed an uploaded study and return similar studies. It is not added to the
     index unless `add` is set; then it is kept in the archive and the next index run embeds it."""
-    study, response = read_upload(request, principal, file, add, limit, view or None)
+    study, response = read_kept(request, principal, file, add, limit, view or None)
     return {"study": {"study_instance_uid": study.study_instance_uid, "views": study.views,
                       "impression": study.impression if principal.allows(Role.CLINICIAN)
                       else "", "skipped_files": study.skipped,

@@ -143,8 +143,9 @@ def _state(app: FastAPI, settings: Settings, database: Database | None,
            oidc: OidcProvider | None, open_access: bool) -> None:
     database = database or database_of(settings)
     app.state.database = database
-    app.state.users = Users(database)
     app.state.tokens = ApiTokens(database)
+    # a role changed or an account disabled here holds for its API tokens at once too
+    app.state.users = Users(database, changed=app.state.tokens.forget)
     app.state.audit = AuditTrail(database)
     app.state.teaching = TeachingFiles(database)
     imported = import_legacy(app.state.teaching, settings.layout.legacy_teaching_db)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from cmr_search.normals import LABELS, reference_range, sex_of
+from cmr_search.normals import LABELS, impossible, reference_range, sex_of
 from cmr_search.vocab import Measure
 
 # the table's rows, in the order a CMR report lists them
@@ -29,11 +29,17 @@ class Row:
     reference: str  # "41-81" or "" where no range is published
     flag: str  # "low", "high", "normal" or ""
     qc: str  # the QC flags doubting the value, comma-separated
+    measurable: bool = True  # False: no heart has the value; `value` says "not measurable"
+
+
+NOT_MEASURABLE = "not measurable"
 
 
 def measurement_rows(payload: dict[str, Any]) -> list[Row]:
     """Every measured value of a payload, with the range for the study's sex (both sexes'
-    union when unknown)."""
+    union when unknown). A value no heart has (`impossible`: an RVEF of -8.4 %) is "not
+    measurable", with the QC flags that say why, and no low or high: shown as a number, and
+    "low", it read as a severe finding with a doubt beside it. The JSON keeps it as stored."""
     values: dict[str, float] = payload.get("measurements") or {}
     flags: dict[str, list[str]] = payload.get("measurement_flags") or {}
     sex = sex_of(payload.get("sex"))
@@ -43,12 +49,17 @@ def measurement_rows(payload: dict[str, Any]) -> list[Row]:
         if value is None:
             continue
         limits = reference_range(measure, sex)
+        reference = f"{limits[0]:g}–{limits[1]:g}" if limits else ""
+        qc = ", ".join(f.replace("_", " ") for f in flags.get(measure.value, []))
+        label = LABELS.get(measure, measure.value)
+        if impossible(measure, value):
+            rows.append(Row(label, NOT_MEASURABLE, measure.unit, reference, "",
+                            qc or "no heart has this value", measurable=False))
+            continue
         flag = ""
         if limits is not None:
             flag = "low" if value < limits[0] else "high" if value > limits[1] else "normal"
-        rows.append(Row(LABELS.get(measure, measure.value), f"{value:g}", measure.unit,
-                        f"{limits[0]:g}–{limits[1]:g}" if limits else "", flag,
-                        ", ".join(f.replace("_", " ") for f in flags.get(measure.value, []))))
+        rows.append(Row(label, f"{value:g}", measure.unit, reference, flag, qc))
     return rows
 
 
@@ -61,8 +72,9 @@ _ON_CARD = ((("LVEF", Measure.LVEF),), (("LVEDVi", Measure.LVEDVI), ("LVEDV", Me
 @dataclass(frozen=True)
 class CardValue:
     label: str
-    value: str  # with its unit
+    value: str  # with its unit, or "not measurable" (no heart has it)
     uncertain: bool  # a QC check doubts it: shown as uncertain, never as fact
+    measurable: bool = True
 
 
 def whole(value: float) -> str:
@@ -81,6 +93,9 @@ def card_values(measurements: dict[str, float], flagged: list[str]) -> list[Card
     for choices in _ON_CARD:
         for label, measure in choices:
             value = measurements.get(measure.value)
+            if value is not None and impossible(measure, value):
+                out.append(CardValue(label, NOT_MEASURABLE, True, measurable=False))
+                break
             if value is not None:
                 out.append(CardValue(label, f"{whole(value)} {measure.unit}",
                                      measure.value in flagged))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from accounts import Principal, Role
@@ -34,14 +34,15 @@ from web.deps import (
     given_once,
     layout_of,
     one_of_each,
-    read_upload,
     study_encoder,
     uploaded_previews,
 )
+from web.icon import favicon_ico, favicon_svg
 from web.measurements import curve_points, measurement_rows
 from web.media import clip_interval_ms, reading_notes, sax_slices
 from web.redact import detail_for, response_for
 from web.render import PREVIEW_ORDER, make_templates, validation_line
+from web.uploads import may_keep, read_kept
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
@@ -223,25 +224,41 @@ def _two_studies(request: Request, a: str, b: str) -> None:
 @router.get("/upload", response_class=HTMLResponse)
 def upload_form(request: Request, principal: Viewer) -> HTMLResponse:
     return render(request, "upload.html", result=None, error=None,
-                  may_keep=principal.allows(Role.CLINICIAN))
+                  may_keep=may_keep(request, principal))
 
 
 @router.post("/upload", response_class=HTMLResponse, dependencies=[Depends(one_of_each)])
 def upload_page(request: Request, principal: Viewer,
-                file: Annotated[UploadFile, File(description="a zipped DICOM study")],
+                file: Annotated[UploadFile, File(description="a zipped DICOM study, or one "
+                                                 "ACDC-style NIfTI patient folder")],
                 add: Annotated[bool, Form()] = False) -> HTMLResponse:
-    may_keep = principal.allows(Role.CLINICIAN)
+    keep = may_keep(request, principal)
     try:
-        study, response = read_upload(request, principal, file, add, 12, None)
+        study, response = read_kept(request, principal, file, add, 12, None)
     except (UploadError, QueryError) as error:
         return render(request, "upload.html", 400, result=None, error=str(error),
-                      may_keep=may_keep)
+                      may_keep=keep)
     return render(request, "upload.html", result=response_for(response, principal),
                   study=study, previews=uploaded_previews(request, study), error=None, terms=[],
                   filename=upload_label(file.filename or ""), kept=study.kept,
-                  may_keep=may_keep, reads_reports=principal.allows(Role.CLINICIAN),
+                  may_keep=keep, reads_reports=principal.allows(Role.CLINICIAN),
                   measurements=measurement_rows({
                       "sex": study.sex, "measurements": study.measurements,
                       "measurement_flags": study.measurement_flags}))
 
 
+
+
+_ICON_CACHE = {"Cache-Control": "public, max-age=86400"}  # a day: it changes with a release
+
+
+@router.get("/favicon.ico", dependencies=[Depends(require(None))])
+def favicon() -> Response:
+    """The icon every browser asks for by itself, on every page (a 404 in its console)."""
+    return Response(favicon_ico(), media_type="image/x-icon", headers=_ICON_CACHE)
+
+
+@router.get("/favicon.svg", dependencies=[Depends(require(None))])
+def favicon_vector() -> Response:
+    """The icon the pages link: sharp at any size."""
+    return Response(favicon_svg(), media_type="image/svg+xml", headers=_ICON_CACHE)

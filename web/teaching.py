@@ -50,7 +50,8 @@ def _numbers(payload: dict[str, Any]) -> str:
     """The heart in numbers, as a result card shows it (a QC-flagged value marked '?')."""
     values = card_values(payload.get(F.MEASUREMENTS) or {},
                          payload.get(F.FLAGGED_MEASUREMENTS) or [])
-    shown = " · ".join(f"{v.label} {v.value}{'?' if v.uncertain else ''}" for v in values)
+    shown = " · ".join(f"{v.label} {v.value}{'?' if v.uncertain and v.measurable else ''}"
+                       for v in values)
     return f'<p class="meta">{html.escape(shown)}</p>' if shown else ""
 
 

@@ -94,3 +94,20 @@ def test_no_token_for_a_disabled_account_and_none_revoked_twice(database: Databa
     assert tokens.revoke(info.token_id).held == ""  # revoked says it all
     with pytest.raises(AlreadyRevoked, match="revoked before"):
         tokens.revoke(info.token_id)
+
+
+def test_an_account_changed_in_this_process_holds_for_its_tokens_at_once(
+        database: Database) -> None:
+    """A token checked in the last 5 s kept its old role, or worked for its disabled account,
+    until its cache entry lapsed."""
+    tokens = ApiTokens(database)
+    users = Users(database, changed=tokens.forget)
+    users.add("carol", Role.CLINICIAN)
+    _, token = tokens.create("carol", "script")
+    assert tokens.principal(token).role is Role.CLINICIAN  # type: ignore[union-attr]
+    users.set_role("carol", Role.VIEWER)
+    assert tokens.principal(token).role is Role.VIEWER  # type: ignore[union-attr]
+    users.set_disabled("carol", True)
+    assert tokens.principal(token) is None
+    users.set_disabled("carol", False)
+    assert tokens.principal(token) is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from accounts import AccountError, PasswordError, Role, Users, Via
@@ -63,6 +65,7 @@ def test_people_from_the_provider(database: Database) -> None:
     users.set_role("dr.who", Role.ADMIN)
     local = users.from_provider("iss|1", "dr.who", None, Role.VIEWER, from_token=False)
     assert local is not None and local.role is Role.ADMIN
+    users.add("root", Role.ADMIN)  # the only enabled admin is not disabled
     users.set_disabled("dr.who", True)  # a disabled account: refused, its role untouched
     assert users.from_provider("iss|1", "dr.who", Role.VIEWER, None) is None
     assert users.get("dr.who").role is Role.ADMIN  # type: ignore[union-attr]
@@ -125,3 +128,27 @@ def test_audit_filters_with_a_control_character_match_nothing(database: Database
 
     trail = AuditTrail(database)
     assert trail.entries(user_name="a\x00") == [] == trail.entries(study_uid="1.2\x00")
+
+
+def test_the_last_enabled_admin_is_neither_demoted_nor_disabled(database: Database) -> None:
+    """`users set-role alice viewer` and `users disable alice` left no admin, without a word."""
+    users = Users(database)
+    users.add("alice", Role.ADMIN)
+    users.add("bob", Role.VIEWER)
+    last = "alice is the only enabled admin (nobody would be left to manage accounts)"
+    with pytest.raises(AccountError, match=re.escape(last)):
+        users.set_role("alice", Role.CURATOR)
+    with pytest.raises(AccountError, match=re.escape(last)):
+        users.set_disabled("ALICE", True)
+    alice = users.get("alice")
+    assert alice is not None and alice.role is Role.ADMIN and not alice.disabled
+    users.set_role("bob", Role.CURATOR)  # other accounts change as before
+    users.set_role("alice", Role.ADMIN)  # an admin made admin again: no change of count
+    users.add("carol", Role.ADMIN)
+    users.set_disabled("carol", True)  # a disabled admin manages nothing: it does not count
+    with pytest.raises(AccountError, match=re.escape(last)):
+        users.set_role("alice", Role.VIEWER)
+    users.set_disabled("carol", False)
+    assert users.set_role("alice", Role.VIEWER).role is Role.VIEWER  # carol is left
+    with pytest.raises(AccountError, match="carol is the only enabled admin"):
+        users.set_disabled("carol", True)

@@ -106,3 +106,23 @@ def test_studies_left_unmeasured_by_the_index_model_are_counted() -> None:
     [left] = measurement_warnings(metadata)
     assert left.startswith("3 of the index's studies were not measured")
     assert measurement_warnings({**metadata, "unmeasured_studies": 0}) == []
+
+
+def test_every_archive_an_index_holds_is_listed_old_indexes_too() -> None:
+    """An index recorded the last run's archive only: a PACS, then a folder, indexed into one
+    data folder was said to hold the folder's studies alone."""
+    from catalog import archives_after, index_archives
+
+    assert index_archives({"archive": "/data/old"}) == ["/data/old"]  # written before
+    assert index_archives({}) == [] and index_archives({"archive": ""}) == []
+    pacs = "dicomweb+http://pacs/dicom-web"
+    first = archives_after(None, pacs, rebuild=False)
+    second = archives_after({"archives": first, "archive": pacs}, "/data/folder", False)
+    assert second == [pacs, "/data/folder"]
+    assert index_archives({"archives": second, "archive": "/data/folder"}) == second
+    again = archives_after({"archives": second}, pacs, False)  # the last run's comes last
+    assert again == ["/data/folder", pacs]
+    assert archives_after({"archive": "/data/old"}, "/data/new", False) == [
+        "/data/old", "/data/new"]
+    assert archives_after({"archives": second}, "/data/folder", rebuild=True) == [
+        "/data/folder"]  # a rebuild holds this run's studies only

@@ -66,6 +66,55 @@ def test_export_reads_any_iso_time_as_the_moment_it_names(env: Path) -> None:
     assert "Traceback" not in missing.output
 
 
+def test_export_refuses_a_range_that_holds_no_time(env: Path) -> None:
+    """--since after --until exported nothing, said "0 entries since ..." and exited 0."""
+    runner.invoke(app, ["users", "add", "bob", "--role", "viewer", "--no-password"])
+    for since, until, said in (
+            ("2026-12-08", "2026-12-01", "--since 2026-12-08 is after --until 2026-12-01"),
+            ("2026-12-08", "2026-12-08T00:00Z", "are the same moment (2026-12-08)")):
+        refused = runner.invoke(app, ["audit", "export", "--since", since, "--until", until])
+        assert refused.exit_code == 1 and said in refused.output, refused.output
+        assert len(refused.output.strip().splitlines()) == 1
+    # moments, not text: 10:00 at +05:00 is 05:00 UTC, before 06:00 UTC
+    kept = runner.invoke(app, ["audit", "export", "--since", "2026-12-01T10:00+05:00",
+                               "--until", "2026-12-01T06:00Z"])
+    assert kept.exit_code == 0, kept.output
+    assert "until 2026-12-01T06:00Z" in kept.output
+
+
+def test_the_last_enabled_admin_is_kept(env: Path) -> None:
+    """set-role and disable demoted or disabled the only admin without a word."""
+    runner.invoke(app, ["users", "add", "alice", "--role", "admin", "--no-password"])
+    for args in (["users", "set-role", "alice", "viewer"], ["users", "disable", "alice"]):
+        refused = runner.invoke(app, args)
+        assert refused.exit_code == 1, args
+        assert "alice is the only enabled admin" in refused.output
+        assert len(refused.output.strip().splitlines()) == 1
+    runner.invoke(app, ["users", "add", "bob", "--role", "admin", "--no-password"])
+    demoted = runner.invoke(app, ["users", "set-role", "alice", "viewer"])
+    assert demoted.exit_code == 0 and "alice is now viewer" in demoted.output
+    listed = {a["name"]: a["role"] for a in json.loads(
+        runner.invoke(app, ["users", "list", "--json"]).stdout)}
+    assert listed == {"alice": "viewer", "bob": "admin"}
+
+
+def test_a_change_says_when_a_running_server_acts_on_it(env: Path) -> None:
+    """"its sessions and tokens stop working" was said of a token that a running server (its
+    own 5 s cache) took for 5 s more."""
+    from accounts import OTHER_PROCESS_SECONDS
+
+    within = f"within {OTHER_PROCESS_SECONDS:g} seconds on a running server"
+    runner.invoke(app, ["users", "add", "carol", "--role", "clinician", "--no-password"])
+    token_id = runner.invoke(app, ["tokens", "create", "carol", "script"]).output.split()[1]
+    off = runner.invoke(app, ["users", "disable", "carol"])
+    assert f"carol is disabled: its sessions and tokens stop working {within}" in off.output
+    on = runner.invoke(app, ["users", "disable", "carol", "--enable"])
+    assert f"its tokens work again {within}" in on.output
+    assert within in runner.invoke(app, ["users", "set-role", "carol", "viewer"]).output
+    revoked = runner.invoke(app, ["tokens", "revoke", token_id])
+    assert f"is revoked: it stops working {within}" in revoked.output
+
+
 def test_verify_fails_on_a_changed_trail(env: Path) -> None:
     import sqlite3
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,45 @@ def test_stats_of_a_server_collection_show_no_none(monkeypatch: pytest.MonkeyPat
     assert result.exit_code == 0, result.output
     assert "None" not in result.stdout and "generation" not in result.stdout
     assert "SIEMENS" in result.stdout
+
+
+def test_stats_name_every_archive_the_index_holds(monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path) -> None:
+    """After a PACS and then a folder were indexed into one data folder, `stats` named the
+    folder alone: the index recorded the last run's archive only."""
+    from typer.testing import CliRunner
+
+    import cli.index
+    from cli.main import app
+
+    pacs, folder = "dicomweb+http://pacs/dicom-web", "/data/folder"
+    seen: list[dict[str, object]] = []
+    monkeypatch.setattr(cli.index, "_live_counts", lambda store: {"studies": 2})
+    for metadata, named in (({"index_version": 7, "archive": folder,
+                              "archives": [pacs, folder]}, [("archives", pacs), ("", folder)]),
+                            ({"index_version": 7, "archive": folder},  # an older index
+                             [("archive", folder)])):
+        monkeypatch.setattr("vectorstore.factory.open_index",
+                            lambda settings, m=metadata: _Store(m))
+        env = {"CMR_SEARCH_DATA_DIR": str(tmp_path), "COLUMNS": "200"}
+        shown = CliRunner().invoke(app, ["stats"], env=env)
+        assert shown.exit_code == 0, shown.output
+        rows = [[cell.strip() for cell in line.strip()[1:-1].split("│")]
+                for line in shown.stdout.splitlines() if line.startswith("│")]
+        start = rows.index(list(named[0]))
+        assert rows[start:start + len(named)] == [list(row) for row in named]
+        seen.append(json.loads(CliRunner().invoke(app, ["stats", "--json"], env=env).stdout))
+    assert [s["archives"] for s in seen] == [[pacs, folder], [folder]]
+
+
+class _Store:
+    """An index as `stats` reads it: its metadata, and nothing to close."""
+
+    def __init__(self, metadata: dict[str, object]) -> None:
+        self.metadata = lambda: metadata
+
+    def close(self) -> None:
+        pass
 
 
 def test_a_deidentified_runs_report_and_log_name_no_real_uid(

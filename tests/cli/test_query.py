@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -75,3 +76,54 @@ def test_json_errors_are_json(indexed_data: Path) -> None:
     both = runner.invoke(app, ["similar", uid, "--unlike", uid, "--json"], env=env)
     assert both.exit_code == 1
     assert "both 'more like' and 'less like'" in json.loads(both.stdout)["error"]
+
+
+def test_image_score_min_alone_is_refused_in_one_line(tmp_path: Path) -> None:
+    """`-f image_score_min=0.99` alone was ignored: 50 of 50 studies came back."""
+    env = {"CMR_SEARCH_DATA_DIR": str(tmp_path)}
+    result = runner.invoke(app, ["query", "heart", "-f", "image_score_min=0.99"], env=env)
+    assert result.exit_code == 1
+    assert "image_score_min needs image_findings (image_finding=..." in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def _results(uids: list[str]) -> Any:
+    from search.models import Explanation, Result, SearchResponse, Signal, SignalMatch, Versions
+
+    said = "Dilated left ventricle with severely reduced systolic function and transmural LGE."
+    results = [Result(study_instance_uid=uid, score=0.8 - rank / 10, rank=rank,
+                      study_date="2019-03-04", age=54, sex="M", impression=said,
+                      explanation=Explanation(best_view="sax_mid", signals=[
+                          SignalMatch(signal=Signal.IMAGES, rank=3, score=0.5),
+                          SignalMatch(signal=Signal.REPORTS, rank=1, score=0.4)]))
+               for rank, uid in enumerate(uids, 1)]
+    return SearchResponse(query={}, results=results, total=len(results), page=1, limit=10,
+                          has_more=False, versions=Versions(model="m", index="i"), took_ms=1.0)
+
+
+def test_the_table_shows_each_study_whole_at_80_columns() -> None:
+    """At 80 columns the study column read "…c-patien…": no one could tell which study was
+    which. A research id fits on its line; a DICOM UID of 64 characters folds, whole."""
+    import io
+
+    from rich.console import Console
+
+    from cli.query import _print
+
+    uids = ["acdc-patient001", "1.2.826.0.1.3680043.8.498.10371187546129384756102938475610293847",
+            "1.2.840.113619.2.55.3.604688119.969.1268071029.320"]
+    out = Console(width=80, file=io.StringIO(), color_system=None)
+    _print(_results(uids), as_json=False, out=out)
+    lines = out.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert max(len(line) for line in lines) <= 80
+    cells: list[list[str]] = []  # each row's study column, line by line
+    for line in lines:
+        parts = line.split("│")
+        if len(parts) < 3:
+            continue
+        if parts[1].strip():  # a rank: a new row
+            cells.append([])
+        cells[-1].append(parts[2].strip())
+    assert ["".join(c[:-1]) for c in cells] == uids  # the impression is the last line
+    assert cells[0] == ["acdc-patient001", "Dilated left ventricle with severel…"]
+    assert len(cells[1]) == 3  # the 64 characters on two lines

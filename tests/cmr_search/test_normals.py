@@ -52,3 +52,12 @@ def test_a_regional_wall_motion_abnormality_is_graded_by_the_share_of_still_wall
     assert found is not None
     assert found.explain() == "measured hypokinetic LV wall 30 %, above 25 (moderate)"
     assert grade(Finding.REGIONAL_WALL_MOTION_ABNORMALITY, {Measure.LVEF: 30.0}, None) is None
+
+
+def test_a_value_no_heart_has_is_told_from_an_abnormal_one() -> None:
+    from cmr_search.normals import impossible
+
+    assert impossible(Measure.RVEF, -8.4) and impossible(Measure.LVEF, 100.5)
+    assert impossible(Measure.LV_MASS, -1.0) and impossible(Measure.LVEDV, float("nan"))
+    assert not impossible(Measure.LVEF, 3.0)  # dreadful, yet a heart's
+    assert not impossible(Measure.SCAR, 0.0) and not impossible(Measure.LVEDV, 600.0)

@@ -76,3 +76,16 @@ def test_a_doubted_measured_only_finding_says_so_instead_of_not_modelled() -> No
     assert "regional_wall_motion_abnormality" not in out["image_finding_source"]
     assert out["finding_evidence"]["regional_wall_motion_abnormality"] == (
         "measured hypokinetic LV wall 33.3 %, above 25 (moderate) but QC-flagged: not decided")
+
+
+def test_a_value_no_heart_has_is_not_measurable_not_a_severe_grade_in_the_evidence() -> None:
+    """ACDC patient083's RV systolic dysfunction read "measured RVEF -8.4 %, below 30
+    (severe) but QC-flagged" on its study page."""
+    record = _record({"rvef_pct": ["rv_ed_es_unclear", "ef_out_of_range"]})
+    record.values["rvef_pct"] = -8.4
+    out = decide({Finding.RV_SYSTOLIC_DYSFUNCTION: 0.2}, record, "M")
+    evidence = out["finding_evidence"]["rv_systolic_dysfunction"]
+    assert evidence == ("model probability 0.20; RVEF not measurable (rv ed es unclear, ef out "
+                        "of range)")
+    assert "rv_systolic_dysfunction" not in out["image_findings"]
+    assert measurement_fields(record, "M")["measurements"]["rvef_pct"] == -8.4  # kept raw

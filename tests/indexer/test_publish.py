@@ -15,6 +15,7 @@ from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedR
 from catalog import FOREIGN_HINT, INDEX_VERSION, IndexMismatchError, mismatch, store_schema
 from indexer.publish import check_target, publish_server
 from vectorstore import Generations, StoreError
+from vectorstore.edge import EdgeStore
 from vectorstore.guarded import why
 from vectorstore.server import ServerStore
 
@@ -93,3 +94,25 @@ def test_a_rebuild_with_no_study_to_publish_leaves_the_index(tmp_path: Path) -> 
                      {}, {}, rebuild=True)
     with pytest.raises(EmptyRebuildError):
         publish_server(memory_server("ours"), {"index_version": 1}, [], {}, {}, {}, rebuild=True)
+
+
+def test_each_runs_archive_is_recorded_with_the_earlier_ones(tmp_path: Path) -> None:
+    """The index recorded the last run's archive only: after a PACS and then a folder,
+    `stats` named the folder alone."""
+    from indexer.publish import publish_edge
+
+    identity = {"index_version": INDEX_VERSION, "model": {"name": "m"}, "vectors": {"study": 4}}
+    pacs, folder = "dicomweb+http://pacs/dicom-web", str(tmp_path / "folder")
+    generations = Generations(tmp_path / "index")
+    server = memory_server("ours")
+    for archive, members, rebuild, held in (
+            (pacs, {"1.1": "a"}, False, [pacs]),
+            (folder, {"1.1": "a", "2.1": "b"}, False, [pacs, folder]),
+            (folder, {"2.1": "b"}, True, [folder])):
+        extra = {"archive": archive}
+        publish_edge(generations, identity, [], members, {}, extra, rebuild=rebuild)
+        edge = EdgeStore(generations.current()).metadata()  # type: ignore[arg-type]
+        publish_server(server, identity, [], members, {}, extra, rebuild=rebuild)
+        for metadata in (edge, server.metadata()):
+            assert metadata is not None and metadata["archives"] == held, archive
+            assert metadata["archive"] == archive

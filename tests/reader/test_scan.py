@@ -96,3 +96,50 @@ def test_an_image_in_another_plane_within_a_cine_series_is_set_apart(tmp_path: P
     assert series.single_orientation and series.n_slices == 1 and series.n_phases == 10
     assert sorted((s.path, s.reason) for s in result.skipped) == [
         (str(p), "in another plane than the rest of its series") for p in strays]
+
+
+def _research_patient(root: Path, name: str) -> None:
+    """An ACDC-style patient as the scan finds it: Info.cfg beside a volume (not read here)."""
+    folder = root / name
+    folder.mkdir(parents=True)
+    (folder / "Info.cfg").write_text("ED: 1\nES: 4\nGroup: NOR\nHeight: 170\nNbFrame: 10\n"
+                                     "Weight: 70\n")
+    (folder / f"{name}_frame01.nii.gz").write_bytes(b"")
+
+
+def test_research_studies_are_counted_in_the_log_and_the_table(
+        tmp_path: Path, monkeypatch: Any, caplog: Any) -> None:
+    """An ACDC folder was "scanned acdc: 0 studies" and a table titled "0 studies" that listed
+    its 50 patients (the DICOM studies alone were counted)."""
+    import logging
+
+    from reader.scan import scan_archive
+
+    archive = tmp_path / "acdc"
+    for name in ("patient001", "patient002"):
+        _research_patient(archive, name)
+    with caplog.at_level(logging.INFO, logger="reader.scan"):
+        result = scan_archive(archive)
+    assert result.study_count == 2
+    assert "scanned acdc: 2 studies (2 NIfTI research studies), 0 files skipped" in caplog.text
+    monkeypatch.setenv("CMR_SEARCH_DATA_DIR", str(tmp_path / "data"))
+    shown = CliRunner().invoke(app, ["scan", str(archive)])
+    assert shown.exit_code == 0, shown.output
+    assert "2 studies (2 NIfTI research studies)" in shown.stdout
+    assert "0 studies" not in shown.stdout and "reports matched: 0 of 2" in shown.stdout
+
+
+def test_dicom_and_research_studies_are_counted_apart(tmp_path: Path) -> None:
+    from fakes.dicom import mr_image
+
+    from reader.scan import scan_archive
+
+    (tmp_path / "dicom").mkdir()
+    for k in range(10):
+        mr_image(tmp_path / "dicom" / f"im{k}.dcm", SeriesInstanceUID="1.2.3.4",
+                 SeriesDescription="cine 4ch", ImageOrientationPatient=[1, 0, 0, 0, 0, -1],
+                 PixelSpacing=[1.5, 1.5], ImagePositionPatient=[0.0, 0.0, 0.0],
+                 TriggerTime=40.0 * k, InstanceNumber=k + 1)
+    _research_patient(tmp_path, "patient001")
+    result = scan_archive(tmp_path)
+    assert result.counted() == "2 studies (1 DICOM, 1 NIfTI research study)"

@@ -233,3 +233,68 @@ def test_a_series_with_too_many_frames_that_cannot_be_decoded_is_refused(
     with pytest.raises(PixelError, match=rf"^{re.escape(str(tmp_path / cut[0]))}: "
                                          rf"truncated pixel data(; )?{reason}"):
         _load(paths)
+
+
+def _enhanced_cine(path: Path, n_slices: int = 3, n_phases: int = 4, first: int = 0) -> Path:
+    """One Enhanced MR file holding a whole short-axis cine, RLE-compressed, as a scanner
+    exports one (or one slice's, from slice `first`): each frame placed and timed by its
+    functional groups."""
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence
+    from pydicom.uid import RLELossless
+
+    def item(**values: Any) -> Dataset:
+        ds = Dataset()
+        for keyword, value in values.items():
+            setattr(ds, keyword, value)
+        return ds
+
+    frames = [item(FrameContentSequence=Sequence([item(
+                       StackID="1", InStackPositionNumber=s + 1, TemporalPositionIndex=k + 1)]),
+                   PlanePositionSequence=Sequence([item(
+                       ImagePositionPatient=[0, 0, 8.0 * (first + s)])]),
+                   CardiacSynchronizationSequence=Sequence([item(
+                       NominalCardiacTriggerDelayTime=100.0 * k)]))
+              for s in range(n_slices) for k in range(n_phases)]
+    shared = item(PixelMeasuresSequence=Sequence([item(PixelSpacing=[1.5, 1.5])]),
+                  PlaneOrientationSequence=Sequence([item(
+                      ImageOrientationPatient=[1, 0, 0, 0, 1, 0])]))
+    pixels = np.stack([_disc() + 10 * k for _ in range(n_slices) for k in range(n_phases)])
+    mr_image(path, SOPClassUID="1.2.840.10008.5.1.4.1.1.4.1", NumberOfFrames=len(frames),
+             PixelData=pixels.tobytes(), SharedFunctionalGroupsSequence=Sequence([shared]),
+             PerFrameFunctionalGroupsSequence=Sequence(frames))
+    ds = pydicom.dcmread(path)
+    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
+    ds.compress(RLELossless, generate_instance_uid=False)
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+def test_a_cut_file_holding_the_whole_cine_says_so_once_naming_the_file(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A cut Enhanced MR file logged "slice 1 of 3: IM_0001: truncated pixel data; left out
+    as a missing frame", and then the whole cine was dropped: its file is cut, every frame of
+    the cine unreadable, and that is why the cine is left out."""
+    path = _enhanced_cine(tmp_path / "IM_0001")
+    assert _load([path]).images.shape == (3, 4, 8, 8)  # whole, it reads
+    path.write_bytes(path.read_bytes()[:-40])
+    with caplog.at_level(logging.WARNING, logger="reader.stack"), \
+            pytest.raises(PixelError) as refused:
+        _load([path])
+    assert str(refused.value) == (
+        f"{path}: truncated pixel data; the file holds the whole cine, and all 12 of its "
+        "frames are unreadable, so the cine is left out")
+    assert not [r for r in caplog.records if r.name == "reader.stack"]  # said once: raised
+
+
+def test_a_cut_file_holding_one_slice_says_how_many_frames_it_took(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A multi-frame file a slice: its frames are lost together, not "a missing frame"."""
+    paths = [_enhanced_cine(tmp_path / f"IM_{z}", 1, 4, z) for z in range(3)]
+    paths[1].write_bytes(paths[1].read_bytes()[:-40])
+    with caplog.at_level(logging.WARNING, logger="reader.stack"), \
+            pytest.raises(PixelError, match=r"slice 2 of 3: 4 of 4 frames cannot be decoded"):
+        _load(paths)
+    said = [r.getMessage() for r in caplog.records if r.name == "reader.stack"]
+    assert said == ["slice 2 of 3: IM_1: truncated pixel data; the 4 frames it holds are left "
+                    "out as missing frames"]

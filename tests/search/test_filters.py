@@ -39,6 +39,8 @@ def test_cli_spelling_builds_the_same_filters() -> None:
     (["view=5ch_cine"], "unknown 5ch_cine"),
     (["finding=broken_heart"], "unknown broken_heart"),
     (["image_score_min=2"], "image_score_min"),
+    # alone it constrained nothing: every study came back, as if it had been applied
+    (["image_score_min=0.99"], "image_score_min needs image_findings (image_finding=..."),
     # a single value was "exactly 35 %" and found nothing (an audit)
     (["lvef=35"], "a measurement takes a range: ..35 (up to), 35.. (from) or LOW..HIGH"),
     # Python reads these as 35 (an audit): a typo and other scripts' digits are refused
@@ -60,3 +62,9 @@ def test_a_percentage_filter_stops_at_100() -> None:
     """lvef_max=500 was taken (every measurement stopped at 2000)."""
     with pytest.raises(QueryError, match=r"lvef_max: a percentage, 0 to 100 \(not 500\)"):
         parse_filters(["lvef=..500"])
+
+
+def test_image_score_min_qualifies_image_findings_only() -> None:
+    with pytest.raises(ValueError, match="image_score_min needs image_findings"):
+        SearchFilters(image_score_min=0.5, report_findings=["lge"])
+    assert SearchFilters(image_score_min=0.5, image_findings=["lge"]).image_score_min == 0.5

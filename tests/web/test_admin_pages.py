@@ -4,10 +4,18 @@ uploaded and exported; admins list, filter and verify it, and manage users and t
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
+from fakes.encoder import FakeEncoder
+from fakes.index import CASES, build
 from fakes.web import Secured, csrf_of
+from fastapi.testclient import TestClient
 
 from accounts import Role
+from cmr_search.settings import Settings
+from search import SearchEngine
+from vectorstore import MemoryStore
+from web.app import create_app
 
 
 def test_what_people_do_is_in_the_trail(secured: Secured) -> None:
@@ -112,6 +120,26 @@ def test_an_admin_cannot_lock_themself_out(secured: Secured) -> None:
                                                            "csrf_token": token})
     assert same.status_code == 200
     assert client.get("/admin/users", follow_redirects=False).status_code == 200
+
+
+def test_the_last_enabled_admin_is_kept(tmp_path: Path) -> None:
+    """A loopback server's admin (no account of its own) demoted or disabled the only admin
+    account without a word."""
+    engine = SearchEngine(build(MemoryStore(), CASES), FakeEncoder())
+    app = create_app(Settings(data_dir=tmp_path, open_role="admin"), engine=engine,
+                     open_access=True)
+    client = TestClient(app, raise_server_exceptions=False)
+    app.state.users.add("alice", Role.ADMIN)
+    token = csrf_of(client, "/admin/users")
+    for path, form in (("role", {"role": "viewer"}), ("disable", {"disabled": "true"})):
+        refused = client.post(f"/admin/users/alice/{path}", data={**form, "csrf_token": token})
+        assert refused.status_code == 400, path
+        assert "alice is the only enabled admin" in html.unescape(refused.text)
+    assert app.state.users.get("alice").role is Role.ADMIN
+    app.state.users.add("bob", Role.ADMIN)
+    done = client.post("/admin/users/alice/role", data={"role": "viewer", "csrf_token": token},
+                       follow_redirects=False)
+    assert done.status_code == 303 and app.state.users.get("alice").role is Role.VIEWER
 
 
 def test_a_time_filter_that_is_not_a_time_is_refused(secured: Secured) -> None:

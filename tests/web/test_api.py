@@ -37,6 +37,8 @@ def test_search_answers_with_results_and_versions(client: TestClient) -> None:
     ({"q": "LGE", "limit": "0"}, 422, "greater than or equal"),
     ({"q": "LGE", "sex": "F,,M"}, 400, "filter sex: a blank value"),  # was taken as F,M
     ({"q": "LGE", "lvef_max": "500"}, 400, "lvef_max: a percentage, 0 to 100"),
+    # alone it was ignored: every study came back
+    ({"q": "LGE", "image_score_min": "0.99"}, 400, "image_score_min needs image_findings"),
 ])
 def test_bad_searches_are_4xx_with_a_reason(client: TestClient, params: dict[str, str],
                                             status: int, message: str) -> None:

@@ -105,6 +105,15 @@ def test_public_routes_answer_without_sign_in(secured: Secured, path: str) -> No
     assert secured.client.get(path).status_code in (200, 503)
 
 
+def test_a_token_checked_a_moment_ago_follows_its_account_at_once(secured: Secured) -> None:
+    """Its 5 s cache let a token of an account just disabled (or demoted) act as before."""
+    client, users = secured.client, secured.app.state.users
+    clinician = secured.auth(Role.CLINICIAN)
+    assert client.get("/api/v1/studies/1.1", headers=clinician).status_code == 200
+    users.set_disabled("clinician", True)
+    assert client.get("/api/v1/studies/1.1", headers=clinician).status_code == 401
+
+
 def test_api_tokens_stop_working_when_revoked_expired_or_disabled(secured: Secured) -> None:
     client, app = secured.client, secured.app
     assert client.get("/api/v1/studies/1.1", headers=secured.auth(Role.VIEWER)).status_code \

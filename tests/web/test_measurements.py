@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 
 from web.measurements import card_values, curve_points, measurement_rows, whole
@@ -50,3 +52,57 @@ def test_a_card_rounds_halves_up_as_the_badge_beside_it_reads() -> None:
     assert [whole(x) for x in (0.5, 2.5, 18.49, -8.5, 176.00000000000003)] == [
         "1", "3", "18", "-9", "176"]
     assert curve_points({"lv_ml": [150.0, 60.0], "rv_ml": [147.5, 80.0]})["top_ml"] == "165"
+
+
+def _impossible_client(tmp_path: Path) -> TestClient:
+    """The fake index and a study whose RVEF is one no heart has (ACDC patient083 read
+    -8.4 %: its RV drawn larger at end-systole), QC-flagged as the indexer flags it."""
+    from fakes.encoder import FakeEncoder
+    from fakes.index import CASES, Case, build
+
+    from cmr_search.settings import Settings
+    from search import SearchEngine
+    from vectorstore import MemoryStore
+    from web.app import create_app
+
+    odd = Case("8.1", "p8", "2020-02-02", None, age=30, measured={
+        "lvef_pct": 44.5, "rvef_pct": -8.4, "rvedv_ml": 74.9}, flagged=("rvef_pct",))
+    engine = SearchEngine(build(MemoryStore(), [*CASES, odd]), FakeEncoder())
+    return TestClient(create_app(Settings(data_dir=tmp_path), engine=engine, open_access=True))
+
+
+def test_a_value_no_heart_has_is_not_measurable_on_the_page_and_raw_in_the_api(
+        tmp_path: Path) -> None:
+    """"RVEF -8.4 %", flagged "low" with a doubt beside it, read as a severe finding: the page
+    says "not measurable" and why; the API keeps the number and its flag for its clients."""
+    client = _impossible_client(tmp_path)
+    page = client.get("/study/8.1").text
+    table = page[page.index('<table class="findings measurements">'):]
+    table = table[:table.index("</table>")]
+    assert "-8.4" not in table and "not measurable" in table
+    assert "why: ef out of range" in table and "44.5 %" in table  # the possible ones stay
+    detail = client.get("/api/v1/studies/8.1").json()["payload"]
+    assert detail["measurements"]["rvef_pct"] == -8.4
+    assert detail["measurement_flags"]["rvef_pct"] == ["ef_out_of_range"]
+    assert "rvef_pct" in detail["flagged_measurements"]
+    # never let through by a filter that its number would pass
+    found = client.get("/api/v1/search", params={"q": "RV", "rvef_max": "40",
+                                                  "per_patient": "false"}).json()
+    assert "8.1" not in [r["study_instance_uid"] for r in found["results"]]
+    card = client.get("/", params={"q": "RV dysfunction", "all": "1"}).text
+    assert "RVEF not measurable" in card and "RVEF -8" not in card
+
+
+def test_impossible_rows_and_card_values_carry_no_number_and_no_grade() -> None:
+    rows = {r.label: r for r in measurement_rows({"sex": "F", "measurements": {
+        "rvef_pct": -8.4, "lvef_pct": 104.0, "lv_mass_g": -3.0, "max_wall_thickness_mm": 9.0},
+        "measurement_flags": {"rvef_pct": ["rv_ed_es_unclear", "ef_out_of_range"]}})}
+    assert (rows["RVEF"].value, rows["RVEF"].flag, rows["RVEF"].measurable) == (
+        "not measurable", "", False)
+    assert rows["RVEF"].qc == "rv ed es unclear, ef out of range"
+    assert rows["LVEF"].value == "not measurable" and rows["LV mass"].value == "not measurable"
+    assert rows["LV mass"].qc == "no heart has this value"  # unflagged: still said why
+    assert rows["max wall thickness"].value == "9" and rows["max wall thickness"].measurable
+    shown = {v.label: (v.value, v.measurable) for v in card_values(
+        {"lvef_pct": 44.5, "rvef_pct": -8.4}, ["rvef_pct"])}
+    assert shown == {"LVEF": ("45 %", True), "RVEF": ("not measurable", False)}

@@ -19,6 +19,8 @@ from fastapi.testclient import TestClient
     ({"q": "lge", "unlike": [f"9.{i}" for i in range(21)]}, "unlike: at most 20"),
     ({"q": "lge", "limit": "\u00b2"}, "limit must be a whole number"),  # '²'.isdigit(): a 500
     ({"q": "lge", "page": "\u2460"}, "page must be a whole number"),
+    # alone it was ignored: every study came back
+    ({"q": "lge", "image_score_min": "0.99"}, "image_score_min needs image_findings"),
 ])
 def test_bad_search_pages(client: TestClient, params: dict[str, object], reason: str) -> None:
     response = client.get("/", params=params)  # type: ignore[arg-type]

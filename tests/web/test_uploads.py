@@ -1,0 +1,111 @@
+"""Keeping an upload for the next index run: offered only where it can be, and a refusal that
+gives the true reason (a research patient is never kept, wherever uploads would go)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakes.encoder import FakeEncoder, unit
+from fakes.index import CASES, build
+from fastapi.testclient import TestClient
+
+import web.deps
+from catalog import STUDY
+from cmr_search.settings import Settings
+from indexer.upload import RESEARCH_NOT_KEPT, UploadedStudy
+from search import SearchEngine
+from vectorstore import MemoryStore
+from web.app import create_app
+
+
+class _Archived(MemoryStore):
+    """The fake index, as built from `archive` by an index run."""
+
+    def __init__(self, archive: Path) -> None:
+        super().__init__()
+        self.archive = archive
+
+    def metadata(self) -> dict[str, Any] | None:
+        found = super().metadata()
+        return None if found is None else {**found, "archive": str(self.archive)}
+
+
+def _research_archive(tmp_path: Path) -> Path:
+    patient = tmp_path / "acdc" / "patient001"
+    patient.mkdir(parents=True)
+    (patient / "Info.cfg").write_text("ED: 1\nES: 12\n")
+    (patient / "patient001_frame01.nii.gz").write_bytes(b"")
+    return tmp_path / "acdc"
+
+
+def _client(tmp_path: Path, archive: Path, **settings: Any) -> TestClient:
+    engine = SearchEngine(build(_Archived(archive), CASES), FakeEncoder())
+    return TestClient(create_app(Settings(data_dir=tmp_path / "data", measure=False,
+                                          **settings),
+                                 engine=engine, open_access=True, encoder=FakeEncoder()))
+
+
+def test_the_form_says_what_it_takes_and_offers_keeping_only_where_it_can_be(
+        tmp_path: Path) -> None:
+    """On a research index the form offered "also keep it in the archive", and every upload
+    that asked was refused; the field read "Zipped DICOM study", though an ACDC-style NIfTI
+    patient folder is read too."""
+    research = _research_archive(tmp_path)
+    form = _client(tmp_path, research).get("/upload").text
+    assert "Zipped study (DICOM, or one ACDC-style NIfTI patient folder)" in form
+    assert 'name="add"' not in form
+    hospital = tmp_path / "hospital"
+    hospital.mkdir()
+    assert 'name="add"' in _client(tmp_path, hospital).get("/upload").text
+    # a place of its own for uploads: a DICOM study can be kept again
+    inbox = _client(tmp_path, research, upload_archive=tmp_path / "inbox")
+    assert "also keep a DICOM study in the archive" in inbox.get("/upload").text
+
+
+def _read_as(monkeypatch: pytest.MonkeyPatch, research: bool) -> list[bool]:
+    """Reading an upload replaced by one that reads a research patient (or a DICOM study),
+    the rest of the request as it is: whether each was given a place to keep it."""
+    asked: list[bool] = []
+
+    def read(stream: Any, filename: str, encoder: Any, preview_root: Path,
+             keep_in: Path | None = None, *args: Any, **kwargs: Any) -> UploadedStudy:
+        asked.append(keep_in is not None)
+        return UploadedStudy("acdc-upload", ["sax_cine"], {STUDY: unit("study:upload")},
+                             research=research, kept=keep_in if not research else None)
+
+    monkeypatch.setattr(web.deps, "study_from_upload", read)
+    return asked
+
+
+def test_a_research_patient_asked_to_be_kept_is_searched_with_and_says_why_not(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Asked by the API on a research index, it was refused with "set
+    CMR_SEARCH_UPLOAD_ARCHIVE", which would not have kept it either."""
+    asked = _read_as(monkeypatch, research=True)
+    client = _client(tmp_path, _research_archive(tmp_path))
+    sent = {"file": ("patient001.zip", b"PK")}
+    answer = client.post("/api/v1/upload", files=sent, data={"add": "true"})
+    assert answer.status_code == 200, answer.text
+    study = answer.json()["study"]
+    assert study["kept_for_indexing"] is False and RESEARCH_NOT_KEPT in study["reading_notes"]
+    assert "CMR_SEARCH_UPLOAD_ARCHIVE" not in answer.text
+    assert asked == [False]  # read without keeping: nothing asks where to keep it
+
+
+def test_a_dicom_study_asked_to_be_kept_without_a_place_gets_the_archives_reason(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked = _read_as(monkeypatch, research=False)
+    client = _client(tmp_path, _research_archive(tmp_path))
+    answer = client.post("/api/v1/upload", files={"file": ("s.zip", b"PK")},
+                         data={"add": "true"})
+    assert answer.status_code == 400
+    assert "research dataset" in answer.json()["detail"]  # setting it does mend this one
+    assert "CMR_SEARCH_UPLOAD_ARCHIVE" in answer.json()["detail"]
+    # where uploads have a place, the request goes through as it was
+    kept = _client(tmp_path, _research_archive(tmp_path / "2"),
+                   upload_archive=tmp_path / "inbox")
+    assert kept.post("/api/v1/upload", files={"file": ("s.zip", b"PK")},
+                     data={"add": "true"}).status_code == 200
+    assert asked == [False, True]
