@@ -51,17 +51,21 @@ def archive_meant(archive: str, bases: Iterable[Path], recorded: Iterable[str]) 
     server's upload folder) until the next run stores it absolute. That run named it from the
     folder it started in, which the index does not keep: `archive` is tried under each of
     `bases` (where that run may have started), made absolute as a run makes it now, and kept
-    where it is a folder holding a study the index recorded under it (`recorded`: the
-    studies' folders as kept, "synth/P1"; a de-identified index keeps none, and the folder
-    alone is then the evidence). A same-named folder wherever the reader started was taken
-    for it: uploads went where no index run looks."""
-    name = PurePath(archive)
-    under = [PurePath(r) for r in recorded if _relative(r) and PurePath(r).is_relative_to(name)]
+    where it is a folder holding most of the studies the index recorded under it
+    (`recorded`: the studies' folders as kept, "synth/P1"). A same-named folder wherever the
+    reader started was taken for it, and uploads went where no index run looks: the folder
+    alone is no evidence, so none is kept where no study is recorded under it (a
+    de-identified index keeps no folder), and one holding a few of them (a copy of some
+    studies) is no archive of them either. A recorded folder is read normalised
+    ("synth/../x/P1" is no study of "synth")."""
+    name = os.path.normpath(archive)
+    under = [os.path.normpath(r) for r in recorded if _relative(r)]
+    under = [r for r in under if PurePath(r).is_relative_to(name)]
     found: list[Path] = []
     for base in bases:
         folder = Path(os.path.abspath(base / name))
-        holds = not under or any(Path(os.path.abspath(base / r)).exists() for r in under)
-        if folder.is_dir() and holds and folder not in found:
+        held = sum(Path(os.path.abspath(base / r)).exists() for r in under)
+        if 2 * held > len(under) > 0 and folder.is_dir() and folder not in found:
             found.append(folder)
     return found
 

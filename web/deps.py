@@ -130,7 +130,10 @@ def _archive_folder(request: Request, archive: str) -> Path:
     read from wherever this server started, and kept uploads in a same-named folder there
     (or refused them) until the next index run. It is looked for, as `archive_meant` says,
     beside the data folder (a run with the default ./data started there) and in this
-    server's working folder, and taken only where one of the index's studies is found."""
+    server's working folder, and taken only where most of the index's studies are found: a
+    same-named folder alone is no evidence, and a patient's upload kept in a folder no one
+    meant is worse than a refusal (a de-identified index, which keeps no study's folder, is
+    refused until its next run)."""
     if Path(archive).is_absolute():
         return Path(archive)
     hits = store_of(request).scroll(["archive_path"], batch=_RECORDED_SAMPLE)
@@ -144,9 +147,14 @@ def _archive_folder(request: Request, archive: str) -> Path:
     logger.warning("the index's relative archive %r: %s", archive,
                    f"found in {', '.join(map(str, found))}" if found else
                    f"not in {data.parent} nor in {Path.cwd()}")
-    where = ("two folders of that name hold its studies, beside the data folder and in this "
-             "server's working folder" if found else "no folder of that name beside the data "
-             "folder or in this server's working folder holds its studies")
+    if found:
+        where = ("two folders of that name hold its studies, beside the data folder and in "
+                 "this server's working folder")
+    elif any(recorded):
+        where = ("no folder of that name beside the data folder or in this server's working "
+                 "folder holds its studies")
+    else:
+        where = "it keeps no study's folder (de-identified) to tell which folder it is"
     raise QueryError(f"the index names its archive by the relative path {archive!r}, as "
                      f"index runs before this release stored it, and {where}: run "
                      "`cmr-search index` on the archive's folder once, or set "

@@ -121,7 +121,25 @@ def test_a_relative_archive_is_looked_for_where_its_studies_are(tmp_path: Path) 
     assert archive_meant("synth", bases, ["synth/P1", "", "/x/P2"]) == [tmp_path / "site" / "synth"]
     assert archive_meant("../site/synth", [tmp_path / "decoy"], ["../site/synth/P1"]) \
         == [tmp_path / "site" / "synth"]  # made absolute as a run makes it: no ".." kept
-    # de-identified: no study's folder kept, every same-named folder is a candidate
-    assert archive_meant("synth", bases, [""]) == [tmp_path / "decoy" / "synth",
-                                                   tmp_path / "site" / "synth"]
     assert archive_meant("synth", [tmp_path], ["synth/P1"]) == []
+
+
+def test_a_relative_archive_is_not_taken_on_its_name_alone(tmp_path: Path) -> None:
+    """Every same-named folder was taken where no study's folder was recorded under the name
+    (de-identified), one holding a single study of many, or a recorded folder that climbs out
+    of it ("synth/../decoy/P1" made decoy/synth the archive): uploads went into it."""
+    from indexer.relocate import archive_meant
+
+    (tmp_path / "decoy" / "synth" / "P1").mkdir(parents=True)
+    (tmp_path / "decoy" / "P1").mkdir()
+    bases = [tmp_path / "decoy"]
+    assert archive_meant("synth", bases, ["", ""]) == []  # de-identified: no evidence
+    assert archive_meant("synth", bases, ["/site/synth/P1"]) == []  # none under the name
+    assert archive_meant("synth", bases, ["synth/P1", "synth/P2", "synth/P3"]) == []
+    assert archive_meant("synth", bases, ["synth/../P1"]) == []  # decoy/P1: not under it
+    assert archive_meant("synth/", bases, ["synth/P1", "synth/P2", "./synth/P1/../P3"]) \
+        == []  # normalised alike: P1 of 3, not most
+    assert archive_meant("./synth", bases, ["synth/P1", "synth/P2"]) == []  # a half
+    (tmp_path / "decoy" / "synth" / "P2").mkdir()
+    assert archive_meant("./synth", bases, ["synth/P1", "synth/P2", "synth/P3"]) \
+        == [tmp_path / "decoy" / "synth"]

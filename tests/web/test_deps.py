@@ -103,17 +103,16 @@ def _old_index_request(data_dir: Path, folders: list[str]) -> Any:
     return SimpleNamespace(app=SimpleNamespace(state=state))
 
 
-@pytest.mark.parametrize("deidentified", [False, True])
 def test_an_old_relative_archive_is_the_folder_its_index_run_meant(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deidentified: bool) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`cd /site; cmr-search index synth` stored "synth": a server started elsewhere read it
     from its own folder, and kept uploads in a same-named folder there (or refused them)
     until the next index run."""
     site = tmp_path / "site"
     (site / "synth" / "P1").mkdir(parents=True)
     elsewhere = tmp_path / "elsewhere"
-    (elsewhere / "synth" if not deidentified else elsewhere).mkdir(parents=True)
-    folders = [] if deidentified else ["synth/P1", "/other/archive/P9"]
+    (elsewhere / "synth").mkdir(parents=True)
+    folders = ["synth/P1", "/other/archive/P9"]
     monkeypatch.chdir(elsewhere)  # a data folder under ./data was the run's folder too
     assert upload_archive(_old_index_request(site / "data", folders)) == site / "synth"
     monkeypatch.chdir(site)  # the run's folder, with the data folder set elsewhere
@@ -132,3 +131,33 @@ def test_an_old_relative_archive_found_nowhere_says_how_to_mend_it(
         "release stored it, and no folder of that name beside the data folder or in this "
         "server's working folder holds its studies: run `cmr-search index` on the archive's "
         "folder once, or set CMR_SEARCH_UPLOAD_ARCHIVE")
+
+
+@pytest.mark.parametrize("folders", [[], ["", ""], ["/site/synth/P1"]])
+def test_an_old_relative_archive_with_no_study_under_it_is_not_guessed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, folders: list[str]) -> None:
+    """A de-identified index keeps no study's folder (nor does one whose folders are kept
+    elsewhere): any same-named folder beside the data folder was taken for its archive, and
+    a patient's DICOM kept in, say, /var/lib/cmr/synth that no index run reads."""
+    (tmp_path / "var" / "synth").mkdir(parents=True)  # beside the data folder, not the archive
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    with pytest.raises(QueryError) as refused:
+        upload_archive(_old_index_request(tmp_path / "var" / "data", folders))
+    said = ("it keeps no study's folder (de-identified) to tell which folder it is"
+            if not any(folders) else "no folder of that name beside the data folder")
+    assert said in str(refused.value) and "CMR_SEARCH_UPLOAD_ARCHIVE" in str(refused.value)
+
+
+def test_a_copy_of_a_few_of_its_studies_is_not_the_old_archive(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A same-named folder in the server's working folder holding one study of the index's
+    (a copy taken to look at) was taken for the archive: uploads were kept in it."""
+    (tmp_path / "copy" / "synth" / "P1").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "copy")
+    folders = ["synth/P1", "synth/P2", "synth/P3"]
+    with pytest.raises(QueryError, match="no folder of that name"):
+        upload_archive(_old_index_request(tmp_path / "var" / "data", folders))
+    (tmp_path / "copy" / "synth" / "P2").mkdir()  # most of them: the archive, a few gone
+    assert upload_archive(_old_index_request(tmp_path / "var" / "data", folders)) \
+        == tmp_path / "copy" / "synth"
