@@ -27,7 +27,7 @@ from indexer import (
 )
 from indexer.deidentify import scrub_free_text
 from indexer.records import EmbeddingRecord, RecordStore
-from reader import labeler, sides
+from reader import labeler, sides, wording
 from reader.labeler import Mention, label_diagnoses, label_findings
 from reader.nifti import AcdcStudy
 from reader.reports import StudyReport
@@ -111,8 +111,8 @@ def report_version() -> str:
     scrubber knows come from faker's data, so their digest is part of it, not faker's version
     (an upgrade that keeps the lists re-reads nothing)."""
     h = hashlib.sha256()
-    for module in (labeler, sides, vocab, deidentify, given_names, name_cues, name_forms,
-                   name_gazetteer, name_titles, name_words):
+    for module in (labeler, sides, wording, vocab, deidentify, given_names, name_cues,
+                   name_forms, name_gazetteer, name_titles, name_words):
         h.update(Path(inspect.getfile(module)).read_bytes())
     h.update(given_names.gazetteer_version().encode())
     return h.hexdigest()[:12]

@@ -3,7 +3,8 @@
 In the spirit of NegEx and the CheXpert labeler: each sentence is searched for a finding's subject
 and its abnormal or normal wording; negation and hedging cues in the same clause flip it to
 negative or uncertain. The impression decides first; the findings section fills in what the
-impression does not mention. Every label carries the sentence that decided it.
+impression does not mention. Every label carries the sentence that decided it. The words a
+ventricle's function and its wall's thickness are said in are `reader.wording`'s.
 """
 
 from __future__ import annotations
@@ -15,6 +16,24 @@ from typing import Protocol
 
 from cmr_search.vocab import Diagnosis, Finding, Severity
 from reader.sides import aspects_named, carried_on, carry_sides, side_named
+from reader.wording import (
+    BAD_FUNCTION,
+    BARE_EF,
+    EF_BETTER,
+    EF_WORSE,
+    FUNCTION,
+    LV,
+    LV_LOW,
+    NOT_WALL,
+    RV,
+    RV_BAD_FUNCTION,
+    RV_FUNCTION,
+    RV_LOW,
+    RV_WALL_ONLY,
+    THICK,
+    THICKENED,
+    OtherThickening,
+)
 
 
 class Mention(StrEnum):
@@ -47,33 +66,6 @@ def _re(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
-# "left and right ventricular" names the LV too; diastolic function is not systolic; "impaired"
-# names a function ("dilated and impaired RV"), not perfusion or relaxation
-_LV = r"(?:\blv\b|left (?:and right )?ventric\w*|biventricular|\bboth ventricles|global)"
-_RV = r"(?:\brv\b|\brvot\b|right ventric\w*|biventricular|\bboth ventricles)"
-_FUNCTION = (r"(?:systolic|(?<!diastolic )(?<!diastolic dys)function|ejection fraction|\bef\b|"
-             r"contractil\w*|hypokine\w*|"
-             r"impair\w*+(?! (?:(?!and\b)\w+ ){,2}(?:diastol|perfus|relax|fill|strain)))")
-_BAD_FUNCTION = (r"(?:impair\w*|reduc\w*|depress\w*|(?<!diastolic )dysfunction|hypokine\w*|"
-                 r"poor\w*|decreas\w*)")
-# RV wall akinesis and dyskinesis are its function ("RV free wall akinesis", an ARVC criterion);
-# the LV's are the regional finding
-_RV_FUNCTION = rf"(?:{_FUNCTION}|\bakine\w*|dyskine\w*)"
-_RV_BAD_FUNCTION = rf"(?:{_BAD_FUNCTION}|\bakine\w*|dyskine\w*)"
-# "reduced LVEF", "LVEF is severely impaired", "LVEF 30 % (reduced)": the word is the worse
-# one's subject only beside it (or its value), for "impaired RV function and LVEF of 60 %"
-# says nothing bad of the LV; possessive, as a run of spaces backtracked for seconds
-_EF_VALUE = r"(?:(?:is|was|of)\s++)?(?:\d+(?:\.\d+)?\s*+%?[\s,(]*+)?"
-_EF_WORSE = (rf"{_BAD_FUNCTION}\s+{{ef}}\b|\b{{ef}}\s+{_EF_VALUE}(?:(?:is|was)\s+)?"  # not
-             rf"(?:(?!previously|formerly|initially|originally|recently|historically)\w+ly\s+)?"
-             rf"{_BAD_FUNCTION}")  # "LVEF 55 % (previously reduced)"
-_EF_BETTER = (rf"(?:normal|preserved|good|hyperdynamic)\s+{{ef}}\b|"  # "preserved LVEF" too
-              rf"\b{{ef}}\s+{_EF_VALUE}(?:normal|preserved|good|hyperdynamic)\b"
-              # a reference range is no judgement: "(normal range 57-77 %)", "(normal > 57)"
-              r"(?!\s*+(?:ref\w*|range|values?|limits?|[<>\u2264\u2265:=]|\d|[,-]\s*\d))")
-# an ejection fraction no side names is the LV's, as reports and queries use it ("reduced
-# EF"); not in a clause that names the RV anywhere ("RV: EF reduced", "right ventricle EF")
-_BARE_EF = r"(?:ef|ejection fraction)"
 # "undilated", "non-enlarged": the size word negated inside the word, which no cue reaches;
 # "at the upper (lower) limit of normal" is borderline, not ruled out
 _GOOD = (r"(?:(?<!limit of )normal|preserved|good|hyperdynamic|\bnl\b|"
@@ -120,26 +112,6 @@ class _NotRegional:
         return rest != " ".join(text.split()) and not self._lv.search(rest)
 
 
-# a thickened wall; not a thickened pericardium or valve, nor the wall's systolic thickening
-# (how it contracts: "reduced systolic wall thickening" is hypokinesis)
-_NOT_WALL = r"(?:pericardi\w*|valv\w*|leaflets?|cusps?)"
-_THICKENED = (rf"(?<!systolic )(?<!systolic wall )(?<!pericardium )(?<!pericardium is )"
-              # "the pericardium is not thickened" was LV hypertrophy ruled out
-              rf"(?<!pericardium not )(?<!pericardium is not )(?<!pericardium was not )"
-              rf"(?<!pericardial )(?<!valve )(?<!valvular )(?<!leaflet )"
-              rf"thicken(?:ed|ing)(?! (?:of (?:the )?)?(?:\w+ )?{_NOT_WALL})")
-
-
-class _OtherThickening:
-    """A clause whose only hypertrophy wording is a thickening, and that names the pericardium
-    or a valve: "pericardial effusion or thickening" is the pericardium's."""
-
-    def __init__(self) -> None:
-        self._other, self._wall = _re(_NOT_WALL), _re(r"hypertroph\w*|\blvh\b|wall|sept\w*|"
-                                                      r"myocard\w*|\blv\b|ventric\w*")
-
-    def search(self, text: str, /) -> bool:
-        return bool(self._other.search(text)) and not self._wall.search(text)
 _WORDS = r"(?:(?!(?:in|on|at|of|from|the|a|an|with|and|view)\b)\w+ )"  # not a phrase's start
 _RWMA_SUBJECT = (
     r"\bwall motion\b|\brwma\b|\bakine\w*|dyskine\w*|territory|"
@@ -156,22 +128,24 @@ _REGIONAL_ONLY = (r"^(?!.*(?:global|diffus|systolic|function|ejection fraction|\
 
 RULES: dict[Finding, _Rule] = {
     Finding.LV_SYSTOLIC_DYSFUNCTION: _Rule(
-        _re(rf"{_LV}.*{_FUNCTION}|{_FUNCTION}.*{_LV}|{_EF_WORSE.format(ef='lvef')}|"
-            rf"{_EF_BETTER.format(ef='lvef')}|^(?!.*{_RV}).*?(?:{_EF_WORSE.format(ef=_BARE_EF)}|"
-            rf"{_EF_BETTER.format(ef=_BARE_EF)})"),
-        _re(_BAD_FUNCTION), _re(_GOOD),
+        _re(rf"{LV}.*{FUNCTION}|{FUNCTION}.*{LV}|{EF_WORSE.format(ef='lvef')}|"
+            rf"{EF_BETTER.format(ef='lvef')}|^(?!.*{RV}).*?(?:{EF_WORSE.format(ef=BARE_EF)}|"
+            rf"{EF_BETTER.format(ef=BARE_EF)})"),
+        _re(rf"{BAD_FUNCTION}|{LV_LOW}"), _re(_GOOD),
         # "LV inferior wall hypokinesis" is regional, unless global function is named too
         _re(_REGIONAL_ONLY)),
-    Finding.RV_SYSTOLIC_DYSFUNCTION: _Rule(_re(rf"{_RV}.*{_RV_FUNCTION}|{_RV_FUNCTION}.*{_RV}"
-                                               rf"|{_EF_WORSE.format(ef='rvef')}|"
-                                               rf"{_EF_BETTER.format(ef='rvef')}"),
-                                           _re(_RV_BAD_FUNCTION), _re(_GOOD)),
-    Finding.LV_DILATION: _Rule(_re(rf"{_LV}.*{_SIZE}|{_SIZE}.*{_LV}"), _re(_BIG), _re(_GOOD)),
-    Finding.RV_DILATION: _Rule(_re(rf"{_RV}.*{_SIZE}|{_SIZE}.*{_RV}"), _re(_BIG), _re(_GOOD)),
-    Finding.LV_HYPERTROPHY: _Rule(
-        _re(rf"hypertroph\w*|\blvh\b|wall thickness|{_THICKENED}"),
-        _re(r"hypertroph\w*|\blvh\b|increased|thick(?:ened|ening)"), _re(r"(?<!limit of )normal"),
-        _OtherThickening()),
+    Finding.RV_SYSTOLIC_DYSFUNCTION: _Rule(_re(rf"{RV}.*{RV_FUNCTION}|{RV_FUNCTION}.*{RV}"
+                                               rf"|{EF_WORSE.format(ef='rvef')}|"
+                                               rf"{EF_BETTER.format(ef='rvef')}"),
+                                           _re(rf"{RV_BAD_FUNCTION}|{RV_LOW}"), _re(_GOOD)),
+    Finding.LV_DILATION: _Rule(_re(rf"{LV}.*{_SIZE}|{_SIZE}.*{LV}"), _re(_BIG), _re(_GOOD)),
+    Finding.RV_DILATION: _Rule(_re(rf"{RV}.*{_SIZE}|{_SIZE}.*{RV}"), _re(_BIG), _re(_GOOD)),
+    Finding.LV_HYPERTROPHY: _Rule(  # not in a clause of the RV's wall alone
+        _re(rf"^(?!{RV_WALL_ONLY}).*?(?:hypertroph\w*|\blvh\b|wall thickness|{THICKENED}|"
+            rf"{THICK})"),
+        _re(rf"hypertroph\w*|\blvh\b|increased|thick(?:ened|ening)|{THICK}"),
+        _re(r"(?<!limit of )normal"),
+        OtherThickening()),
     Finding.LGE: _Rule(  # "myocarditis rather than (an) infarct(ion)" denies no LGE
         _re(r"\blge\b|enhancement|scar|fibrosis|^(?!\s*rather than\b).*infarct"),
         _re(r"\blge\b|enhancement|scar|fibrosis|infarct")),
@@ -232,7 +206,7 @@ _PRIORITY = {Mention.POSITIVE: 3, Mention.UNCERTAIN: 2, Mention.NEGATIVE: 1}
 _PERICARDIAL_PAIR = re.compile(r"\b(pericardial\s+(?:effusion|fluid))\s+(and|or|with)\s+"
                                r"(thicken(?:ing|ed))\b", re.IGNORECASE)
 # "thickened, calcified pericardium": the comma would cut the thickening from its subject
-_THICKENED_LIST = re.compile(rf"\b(thickened),\s*+(?=\w+\s+{_NOT_WALL})", re.IGNORECASE)
+_THICKENED_LIST = re.compile(rf"\b(thickened),\s*+(?=\w+\s+{NOT_WALL})", re.IGNORECASE)
 # "normal in size, wall thickness and function": the commas cut the later aspects from "normal"
 _ASPECT = r"(?:size|volumes?|thickness|function|mass|dimensions?)"
 _ASPECT_LIST = _re(rf"\b({_ASPECT}),\s*+(?=(?:wall |systolic )?(?:{_ASPECT}|wall motion)\b)")
@@ -296,7 +270,7 @@ def _split_and(clause: str) -> list[str]:
 
 # the structures a clause can say something of, so that "dilated LV and normal RV" (or "RV
 # undilated", "RV normal in size") is two statements: read whole, the RV was dilated too
-_SIDES = (_re(rf"{_LV}|\blvef\b"), _re(rf"{_RV}|\brvef\b"), _re(r"aort\w*"))
+_SIDES = (_re(rf"{LV}|\blvef\b"), _re(rf"{RV}|\brvef\b"), _re(r"aort\w*"))
 _NORMAL_WORDING = _re(_GOOD)
 def _other_side_normal(before: str, piece: str) -> bool:
     """`piece` says a structure that `before` does not name is normal."""
@@ -387,7 +361,8 @@ def denied_in(clause: str) -> list[Finding]:
     """The findings a clause with a negation cue denies, read with their subject: those the
     denied part (from the cue on) names ("reduced RV EF without LV dilation": the LV's
     dilation, not the RV's), or, when it names none ("LV not dilated"), those whose wording it
-    holds. Read whole, the clause denied every finding in it."""
+    holds or reaches into ("LVEF not low": low is a function's wording only beside it). Read
+    whole, the clause denied every finding in it."""
     at = negation_at(clause)
     if at is None:
         return []
@@ -396,4 +371,5 @@ def denied_in(clause: str) -> list[Finding]:
                 if label.mention is Mention.NEGATIVE and f in RULES]
     return [f for f in negative if RULES[f].subject.search(tail)] or [
         f for f in negative
-        if any(p.search(tail) for p in (RULES[f].abnormal, RULES[f].normal) if p)]
+        if any(m.end() > at for p in (RULES[f].abnormal, RULES[f].normal) if p
+               for m in p.finditer(clause))]

@@ -33,7 +33,7 @@ _CARRIED = re.compile(r"\b(?:lvef|rvef|ef|ejection fraction|lv|rv|left (?:and ri
                       r"right ventric\w*|biventricular|aort\w*|wall thickness)\b", re.IGNORECASE)
 _STATE_ONLY = re.compile(
     r"(?:mild|moderate|severe|marked|slight|impair|reduc|depress|dilat|enlarg|un|non|dys)\w*|"
-    r"borderline|normal|preserved|good|poor|increased|not|systolic|function|is|are|was|were|"
+    r"borderline|normal|preserved|good|poor|low|increased|not|systolic|function|is|are|was|were|"
     r"ejection|fraction|[lr]?v?ef|size|volumes?|and|in|dimensions?|within|limits|mm|ml|no|"
     r"without|evidence|of|or|any|signs?|significant", re.IGNORECASE)
 

@@ -100,3 +100,25 @@ def test_a_report_that_cannot_be_read_again_keeps_its_labels(
     (kept,) = relabel_stale(records, {"2.25.1": "f" * 32}, deidentified=False)
     assert kept.payload.report_version == "0ld"
     assert "could not be read again (ValueError)" in caplog.text and "DOE" not in caplog.text
+
+
+def test_the_report_version_reads_every_module_the_labeler_reads_reports_by(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The labeler's wording moved to a module of its own (`reader.wording`): left out of the
+    digest, a change there would leave every stored report labelled by the old words."""
+    import ast
+    import importlib
+
+    from indexer.payload import report_version
+    from reader import labeler
+
+    tree = ast.parse(Path(labeler.__file__).read_text(encoding="utf-8"))
+    modules = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+               and node.module and node.module.startswith("reader.")}
+    assert "reader.wording" in modules
+    version, real = report_version(), Path.read_bytes
+    for name in modules:
+        changed = Path(importlib.import_module(name).__file__ or "")
+        monkeypatch.setattr(Path, "read_bytes",
+                            lambda self, at=changed: real(self) + b"#" * (self == at))
+        assert report_version.__wrapped__() != version, name

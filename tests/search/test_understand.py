@@ -151,6 +151,34 @@ def test_findings_wanted_and_ruled_out(query: str, wanted: dict[Finding, Severit
     assert set(intent.ruled_out) == ruled_out
 
 
+_LVSD, _RVSD = Finding.LV_SYSTOLIC_DYSFUNCTION.value, Finding.RV_SYSTOLIC_DYSFUNCTION.value
+_LVH = Finding.LV_HYPERTROPHY.value
+
+
+# a QA pass: "low LVEF" was read as nothing (no DCM in its top 10 on ACDC) and the page said
+# nothing of it; "low-normal LVEF" stays normal, the look-alikes name nothing
+@pytest.mark.parametrize(("query", "wanted", "ruled_out"), [
+    ("low LVEF", [_LVSD], []), ("low EF", [_LVSD], []), ("LVEF is low", [_LVSD], []),
+    ("low ejection fraction", [_LVSD], []), ("low LV ejection fraction (32 %)", [_LVSD], []),
+    ("low RVEF", [_RVSD], []), ("RV function is low", [_RVSD], []),
+    ("thick septum", [_LVH], []), ("thick LV walls", [_LVH], []),
+    ("the septum is thick (17 mm)", [_LVH], []),
+    ("dilated LV with low EF", [_LVSD, Finding.LV_DILATION.value], []),
+    ("low LVEF without thick septum", [_LVSD], [_LVH]),
+    ("no low LVEF", [], [_LVSD]), ("LVEF not low", [], [_LVSD]),
+    ("LVEF is not low", [], [_LVSD]), ("septum not thick", [], [_LVH]),
+    ("low-normal LVEF", [], [_LVSD]), ("low normal EF", [], [_LVSD]),
+    ("low signal", [], []), ("low-grade LGE", [Finding.LGE.value], []),
+    ("thick slices", [], []), ("slice thickness", [], []), ("thick pericardium", [], []),
+    ("RV free wall thick", [], []),
+])
+def test_a_low_function_and_a_thick_wall_are_read_and_said(query: str, wanted: list[str],
+                                                           ruled_out: list[str]) -> None:
+    said = interpretation(understand(query))
+    assert sorted(said.wanted) == sorted(wanted)
+    assert said.ruled_out == ruled_out
+
+
 def test_a_negation_does_not_reach_back_over_its_clause() -> None:
     intent = understand("HCM without LGE")
     assert intent.diagnoses == (Diagnosis.HCM,)

@@ -1,0 +1,93 @@
+"""How reports word a ventricle's systolic function and its wall's thickness: the patterns the
+labeler's rules (`reader.labeler.RULES`) read those findings by, each matched case-blind."""
+
+from __future__ import annotations
+
+import re
+
+# "left and right ventricular" names the LV too; diastolic function is not systolic; "impaired"
+# names a function ("dilated and impaired RV"), not perfusion or relaxation
+LV = r"(?:\blv\b|left (?:and right )?ventric\w*|biventricular|\bboth ventricles|global)"
+RV = r"(?:\brv\b|\brvot\b|right ventric\w*|biventricular|\bboth ventricles)"
+FUNCTION = (r"(?:systolic|(?<!diastolic )(?<!diastolic dys)function|ejection fraction|\bef\b|"
+            r"contractil\w*|hypokine\w*|"
+            r"impair\w*+(?! (?:(?!and\b)\w+ ){,2}(?:diastol|perfus|relax|fill|strain)))")
+BAD_FUNCTION = (r"(?:impair\w*|reduc\w*|depress\w*|(?<!diastolic )dysfunction|hypokine\w*|"
+                r"poor\w*|decreas\w*)")
+# RV wall akinesis and dyskinesis are its function ("RV free wall akinesis", an ARVC criterion);
+# the LV's are the regional finding
+RV_FUNCTION = rf"(?:{FUNCTION}|\bakine\w*|dyskine\w*)"
+RV_BAD_FUNCTION = rf"(?:{BAD_FUNCTION}|\bakine\w*|dyskine\w*)"
+# "low LVEF", "LVEF is low": a low function is a reduced one only beside its ejection fraction
+# or function ("low signal", "low-grade", "low likelihood" are not); "low-normal LVEF" is
+# normal, as reports mean it
+LOW = r"\blow\b(?![\s-]*+normal)"
+# "reduced LVEF", "LVEF is severely impaired", "LVEF 30 % (reduced)": the word is the worse
+# one's subject only beside it (or its value), for "impaired RV function and LVEF of 60 %"
+# says nothing bad of the LV; possessive, as a run of spaces backtracked for seconds;
+# "LVEF is not low" (or "not reduced") denies it
+EF_VALUE = r"(?:(?:is|was|of)\s++)?(?:\d+(?:\.\d+)?\s*+%?[\s,(]*+)?"
+# "is", "appears", "may be": how a report says what it is ("LVEF may be low" is uncertain)
+IS = (r"(?:(?:may|might|could|can)\s+be\s+|"
+      r"(?:is|are|was|were|remains?|appears?|seems?|looks?)\s+)?")
+_WORSE = rf"(?:{BAD_FUNCTION}|{LOW})"
+EF_WORSE = (rf"{_WORSE}\s+{{ef}}\b|\b{{ef}}\s+{EF_VALUE}{IS}(?:not\s+)?"
+            rf"(?:(?!previously|formerly|initially|originally|recently|historically)\w+ly\s+)?"
+            rf"{_WORSE}")  # not "LVEF 55 % (previously reduced)"
+EF_BETTER = (rf"(?:normal|preserved|good|hyperdynamic)\s+{{ef}}\b|"  # "preserved LVEF" too
+             rf"\b{{ef}}\s+{EF_VALUE}(?:normal|preserved|good|hyperdynamic)\b"
+             # a reference range is no judgement: "(normal range 57-77 %)", "(normal > 57)"
+             r"(?!\s*+(?:ref\w*|range|values?|limits?|[<>\u2264\u2265:=]|\d|[,-]\s*\d))")
+# an ejection fraction no side names is the LV's, as reports and queries use it ("reduced
+# EF"); not in a clause that names the RV anywhere ("RV: EF reduced", "right ventricle EF")
+BARE_EF = r"(?:ef|ejection fraction)"
+
+
+def low_function(side: str, ef: str) -> str:
+    """A function said low, the wording beside it: "low LV ejection fraction", "low EF",
+    "RV function is low", "LVEF 32 % (low)" (`side`: the ventricle's words, `ef`: its EF's)."""
+    noun = rf"(?:ejection\s+fraction|\bef|{ef}|function)\b"
+    return (rf"{LOW}\s+(?:{side}\s+)?(?:systolic\s+)?{noun}|"
+            rf"{noun}\s+{EF_VALUE}{IS}(?:not\s+)?"
+            rf"(?:\w+ly\s+)?{LOW}")
+
+
+LV_LOW = low_function(r"(?:lv|left\s+ventricular|biventricular)", "lvef")
+RV_LOW = low_function(r"(?:rv|right\s+ventricular|biventricular)", "rvef")
+
+# a thickened wall; not a thickened pericardium or valve, nor the wall's systolic thickening
+# (how it contracts: "reduced systolic wall thickening" is hypokinesis)
+NOT_WALL = r"(?:pericardi\w*|valv\w*|leaflets?|cusps?)"
+THICKENED = (rf"(?<!systolic )(?<!systolic wall )(?<!pericardium )(?<!pericardium is )"
+             # "the pericardium is not thickened" was LV hypertrophy ruled out
+             rf"(?<!pericardium not )(?<!pericardium is not )(?<!pericardium was not )"
+             rf"(?<!pericardial )(?<!valve )(?<!valvular )(?<!leaflet )"
+             rf"thicken(?:ed|ing)(?! (?:of (?:the )?)?(?:\w+ )?{NOT_WALL})")
+# "thick LV walls", "thick septum", "the septum is thick (17 mm)", "thick-walled LV": thick
+# beside an LV wall (only its own words between), not "thick slices", "thick pericardium"
+_LV_WALL_WORD = (r"(?:lv|left\s+ventricular|ventricular|interventricular|myocardial|septal|"
+                 r"concentric|asymmetric|basal|mid|apical|anterior|inferior|lateral|posterior|"
+                 r"antero\w*|infero\w*)")
+_WALL_NOUN = r"(?:walls?|septum|myocardium)"
+THICK = (rf"\bthick(?:[\s-]+walled\b|\s+(?:{_LV_WALL_WORD}\s+){{0,3}}{_WALL_NOUN}\b)|"
+         rf"\b{_WALL_NOUN}\s+(?:\(?\d+(?:\.\d+)?\s*+mm\)?\s+)?{IS}(?:not\s+)?(?:\w+ly\s+)?"
+         r"thick\b")
+# a clause that names the RV's wall and no LV's: "RV free wall thick", "RV hypertrophy", "RV
+# wall thickness normal" say nothing of LV hypertrophy (they were read as it, found or ruled
+# out)
+RV_WALL_ONLY = (r"^(?=.*(?:\brv\b|\brvot\b|right ventric\w*|\bfree wall))"
+                r"(?!.*(?:\blv\w*|left ventric\w*|biventricular|both ventricles|sept\w*|"
+                r"myocard\w*|concentric|asymmetric))")
+
+
+class OtherThickening:
+    """A clause whose only hypertrophy wording is a thickening, and that names the pericardium
+    or a valve: "pericardial effusion or thickening" is the pericardium's."""
+
+    def __init__(self) -> None:
+        self._other = re.compile(NOT_WALL, re.IGNORECASE)
+        self._wall = re.compile(r"hypertroph\w*|\blvh\b|wall|sept\w*|myocard\w*|\blv\b|"
+                                r"ventric\w*", re.IGNORECASE)
+
+    def search(self, text: str, /) -> bool:
+        return bool(self._other.search(text)) and not self._wall.search(text)

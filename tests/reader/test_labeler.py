@@ -1,0 +1,104 @@
+"""A function said low and a wall said thick, as reports word them (a QA pass found "Low LVEF."
+and "The septum is thick (17 mm)." read as nothing), and their look-alikes, which stay as
+they were: "low-normal LVEF" is normal, "low signal", "thick slices", a thick pericardium or
+RV free wall say nothing of the LV."""
+
+from __future__ import annotations
+
+import pytest
+
+from cmr_search.vocab import Finding, Severity
+from reader.labeler import Mention, label_findings
+
+_LVSD, _RVSD = Finding.LV_SYSTOLIC_DYSFUNCTION, Finding.RV_SYSTOLIC_DYSFUNCTION
+_LVD, _LVH = Finding.LV_DILATION, Finding.LV_HYPERTROPHY
+_P, _N, _U, _NM = Mention.POSITIVE, Mention.NEGATIVE, Mention.UNCERTAIN, Mention.NOT_MENTIONED
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    # a low ejection fraction or function is a reduced one, either side
+    ("Low LVEF.", {_LVSD: _P, _RVSD: _NM}),
+    ("Low EF.", {_LVSD: _P}),
+    ("Low ejection fraction.", {_LVSD: _P}),
+    ("LVEF is low.", {_LVSD: _P}),
+    ("Low LV ejection fraction (32 %).", {_LVSD: _P}),
+    ("LVEF 32 % (low).", {_LVSD: _P}),
+    ("LVEF of 30 % is low.", {_LVSD: _P}),
+    ("Low LV systolic function.", {_LVSD: _P}),
+    ("The LV is dilated, with low systolic function.", {_LVD: _P, _LVSD: _P}),
+    ("Low RVEF.", {_RVSD: _P, _LVSD: _NM}),
+    ("RV function is low.", {_RVSD: _P, _LVSD: _NM}),
+    ("Low RV ejection fraction.", {_RVSD: _P, _LVSD: _NM}),
+    ("Low LVEF, normal RVEF.", {_LVSD: _P, _RVSD: _N}),
+    ("Low RV function and normal LVEF.", {_RVSD: _P, _LVSD: _N}),
+    # a thick LV wall or septum is hypertrophy
+    ("Thick LV wall.", {_LVH: _P}),
+    ("Thick LV walls.", {_LVH: _P}),
+    ("Thick septum.", {_LVH: _P}),
+    ("The septum is thick (17 mm).", {_LVH: _P}),
+    ("Thick basal septum.", {_LVH: _P}),
+    ("Thick-walled LV.", {_LVH: _P}),
+    ("The LV walls are thick.", {_LVH: _P}),
+    # denied
+    ("No low LVEF.", {_LVSD: _N}),
+    ("LVEF is not low.", {_LVSD: _N}),
+    ("LVEF is not reduced.", {_LVSD: _N}),
+    ("RVEF is not low.", {_RVSD: _N}),
+    ("The septum is not thick.", {_LVH: _N}),
+    ("No thick LV walls.", {_LVH: _N}),
+    # hedged
+    ("Possibly low LVEF.", {_LVSD: _U}),
+    ("LVEF may be low.", {_LVSD: _U}),
+    ("Possible thick septum.", {_LVH: _U}),
+    ("The septum may be thick.", {_LVH: _U}),
+    # look-alikes: as they were read before
+    ("Low-normal LVEF.", {_LVSD: _N}),
+    ("Low normal EF.", {_LVSD: _N}),
+    ("LVEF at the lower limit of normal.", {_LVSD: _NM}),
+    ("Low signal in the septum.", {_LVSD: _NM, _LVH: _NM}),
+    ("Low-grade inflammation.", {_LVSD: _NM}),
+    ("Low likelihood of myocarditis.", {_LVSD: _NM}),
+    ("Low-voltage ECG, ?infiltration.", {_LVSD: _NM}),
+    ("Normal LV function and low T1 values.", {_LVSD: _N}),
+    ("Thick slices were acquired.", {_LVH: _NM}),
+    ("Thick slices through the LV wall.", {_LVH: _NM}),
+    ("Slice thickness 8 mm.", {_LVH: _NM}),
+    ("Thin-walled LV.", {_LVH: _NM}),
+    ("Wall thickness normal.", {_LVH: _N}),
+    ("Septal thickness 9 mm.", {_LVH: _NM}),  # a value is the measurements' to grade
+    ("Thick pericardium.", {_LVH: _NM}),
+    ("The pericardium is thick.", {_LVH: _NM}),
+    ("Thickened LV wall.", {_LVH: _P}),
+    ("Reduced ejection fraction.", {_LVSD: _P}),
+    ("Biventricular hypertrophy.", {_LVH: _P}),
+    # the RV's wall is not the LV's (a thickened or hypertrophied one was LV hypertrophy, and
+    # one said not thickened ruled it out)
+    ("RV free wall thick.", {_LVH: _NM}),
+    ("Thick RV free wall.", {_LVH: _NM}),
+    ("RV hypertrophy.", {_LVH: _NM}),
+    ("The RV free wall is not thickened.", {_LVH: _NM}),
+    ("RV wall thickness normal.", {_LVH: _NM}),
+    ("Thickened septum and RV free wall.", {_LVH: _P}),
+])
+def test_low_function_and_thick_walls_and_their_look_alikes(
+        sentence: str, expected: dict[Finding, Mention]) -> None:
+    labels = label_findings(sentence)
+    assert {f: labels[f].mention for f in expected} == expected
+    assert all(labels[f].sentence == sentence for f, m in expected.items() if m is not _NM)
+
+
+@pytest.mark.parametrize(("sentence", "finding", "severity"), [
+    ("Severely low LVEF.", _LVSD, Severity.SEVERE),
+    ("Mildly low RVEF.", _RVSD, Severity.MILD),
+    ("Markedly thick septum.", _LVH, Severity.SEVERE),
+])
+def test_a_low_function_or_thick_wall_keeps_its_grade(sentence: str, finding: Finding,
+                                                      severity: Severity) -> None:
+    label = label_findings(sentence)[finding]
+    assert label.mention is Mention.POSITIVE and label.severity is severity
+
+
+def test_a_low_lvef_in_the_findings_section_is_found_when_the_impression_is_silent() -> None:
+    labels = label_findings("No LGE.", "Findings: LVEF is low (32 %). The septum is thick.")
+    assert labels[_LVSD].mention is Mention.POSITIVE
+    assert labels[_LVH].mention is Mention.POSITIVE
