@@ -107,6 +107,7 @@ class ApiTokens:
         self.database = database
         self._checked: TTLCache[str, Principal | None] = TTLCache(4096, cache_seconds)
         self._lock = threading.Lock()
+        self._generation = 0  # counts `forget`s: a lookup begun before one keeps nothing
 
     def create(self, user_name: str, name: str, days: int = 90) -> tuple[TokenInfo, str]:
         """A new token for `user_name`; the second value is the token itself, shown once."""
@@ -145,15 +146,22 @@ class ApiTokens:
         with self._lock:
             if key in self._checked:
                 return self._checked[key]
+            generation = self._generation
         principal = self._lookup(token)
         with self._lock:
-            self._checked[key] = principal
+            # a revocation or an account change committed while this read: what it read may
+            # be the old state, kept for `cache_seconds` after the cache was cleared
+            if self._generation == generation:
+                self._checked[key] = principal
         return principal
 
     def forget(self) -> None:
-        """Ask the database again next time (after a revocation, a role or account change)."""
+        """Ask the database again next time (after a revocation, a role or account change,
+        once committed). In this process only: another server process (`serve --workers`)
+        believes its own cache for up to `cache_seconds` more."""
         with self._lock:
             self._checked.clear()
+            self._generation += 1
 
     def _lookup(self, token: str) -> Principal | None:
         parts = _split(token)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cachetools import TTLCache
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from accounts.passwords import hash_password, needs_rehash, verify_password
@@ -82,8 +82,9 @@ CACHE_SECONDS = 5.0  # how long the person behind a session is believed without 
 class Users:
     """Accounts in the database. The person behind a session is looked up at most every few
     seconds (a change made here is seen at once; one made by another process within
-    `cache_seconds`). `changed` is called once a change to an account is committed: the API
-    tokens' cache of this process forgets what it believed of them (`ApiTokens.forget`)."""
+    `cache_seconds`: the command line, or another of `serve --workers`' processes, each with
+    caches of its own). `changed` is called once a change to an account is committed: the
+    API tokens' cache of this process forgets what it believed of them (`ApiTokens.forget`)."""
 
     def __init__(self, database: Database, cache_seconds: float = CACHE_SECONDS,
                  changed: Callable[[], None] | None = None) -> None:
@@ -92,12 +93,17 @@ class Users:
             TTLCache(4096, cache_seconds)
         self._lock = threading.Lock()
         self._changed = changed
+        # counts `_forget`s: a lookup that began before one keeps nothing of what it read
+        self._generation = 0
 
     def _forget(self) -> None:
         """After a change is committed (before it, a request could read and keep the old
-        state for `cache_seconds` more)."""
+        state for `cache_seconds` more). A lookup that read the account before the commit
+        and stores it after this clear does not store it (`principal`): it kept the old role,
+        or a disabled account, for `cache_seconds` more."""
         with self._lock:
             self._known.clear()
+            self._generation += 1
         if self._changed is not None:
             self._changed()
 
@@ -147,12 +153,16 @@ class Users:
             return [_account(r) for r in session.scalars(select(User).order_by(User.name))]
 
     def _update(self, name: str, **values: object) -> Account:
+        # a change that may leave no admin holds the admins before the account is read
+        demotes = values.get("role", Role.ADMIN.value) != Role.ADMIN.value \
+            or bool(values.get("disabled"))
         with self.database.session() as session:
+            admins = _enabled_admins(session) if demotes else []
             row = find_user(session, name)
             if row is None:
                 raise AccountError(f"no user {name!r}")
-            if values.get("role", row.role) != Role.ADMIN.value or values.get("disabled"):
-                _keep_an_admin(session, row)
+            if demotes:
+                _keep_an_admin(row, admins)
             for key, value in values.items():
                 setattr(row, key, value)
             account = _account(row)
@@ -189,6 +199,7 @@ class Users:
         (a session signed in at `signed_in_at`, epoch seconds) its sessions were ended since."""
         with self._lock:
             known = self._known.get((user_id, via))
+            generation = self._generation
         if known is None:
             with self.database.session() as session:
                 row = session.get(User, user_id)
@@ -198,7 +209,8 @@ class Users:
                     row.sessions_ended is not None else None
             known = (found, ended)
             with self._lock:
-                self._known[(user_id, via)] = known
+                if self._generation == generation:  # else changed since it was read
+                    self._known[(user_id, via)] = known
         found, ended = known
         if found is not None and signed_in_at is not None and ended is not None \
                 and signed_in_at <= ended:
@@ -256,16 +268,36 @@ class Users:
         return principal
 
 
-def _keep_an_admin(session: Session, row: User) -> None:
-    """AccountError when `row` is the last enabled admin, about to be demoted or disabled:
-    nobody would be left to manage accounts from the pages (`users set-role` and `users
-    disable` did it without a word). The enabled admins' rows are locked (PostgreSQL) so
-    that two admins demoting each other at once cannot both succeed."""
+def _enabled_admins(session: Session) -> list[int]:
+    """The enabled admins' ids, held until `session` ends, taken before the account to change
+    is read: of two changes that would each leave one admin (two admins demoting each other),
+    the second waits for the first and counts what it left.
+
+    PostgreSQL: SELECT ... FOR NO KEY UPDATE, in ascending id (a new token's insert, which
+    takes KEY SHARE on its account, does not wait for it). SQLite ignores FOR UPDATE, and its
+    one write lock is taken by a transaction's first write (the reads before were outside
+    it): both changes counted two admins, and both went in. An update that changes nothing
+    takes the lock here (as `db.teaching_room` does), and the other change waits
+    (busy_timeout) until this one commits."""
+    enabled = (User.role == Role.ADMIN.value, User.disabled.is_(False))
+    query = select(User.id).where(*enabled).order_by(User.id)
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(User).where(*enabled).values(role=User.role)
+                        .execution_options(synchronize_session=False))
+    else:
+        query = query.with_for_update(key_share=True)
+    return list(session.scalars(query))
+
+
+def _keep_an_admin(row: User, admins: list[int]) -> None:
+    """AccountError when `row` is the last of the enabled `admins` (`_enabled_admins`), about
+    to be demoted or disabled: nobody would be left to manage accounts from the pages (`users
+    set-role` and `users disable` did it without a word). With no admin at all (a first run,
+    or an identity provider's admins only) there is none to keep. An identity provider that
+    stops naming an account's admin role demotes it at its next sign-in all the same
+    (`from_provider`): the provider decides roles there."""
     if row.role != Role.ADMIN.value or row.disabled:
         return  # not an enabled admin now: the count of them does not change
-    admins = session.scalars(select(User.id).where(
-        User.role == Role.ADMIN.value, User.disabled.is_(False)).order_by(User.id)
-        .with_for_update()).all()
     if all(admin == row.id for admin in admins):
         raise AccountError(f"{row.name} is the only enabled admin (nobody would be left to "
                            "manage accounts): make another account admin first")

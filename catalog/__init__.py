@@ -7,6 +7,7 @@ indexes, and the identity check that keeps a model from querying an index built 
 from catalog.identity import (
     FOREIGN_HINT,
     MEASURE_VERSION,
+    HeldArchives,
     IndexMismatchError,
     archives_after,
     check_compatible,
@@ -15,6 +16,7 @@ from catalog.identity import (
     index_identity,
     measurement_warnings,
     mismatch,
+    shown_archive,
 )
 from catalog.measures import (
     FILTERABLE,
@@ -68,6 +70,7 @@ __all__ = [
     "STUDY",
     "VIEW_VECTORS",
     "FindingSource",
+    "HeldArchives",
     "IndexMismatchError",
     "MeasurementStatus",
     "PayloadField",
@@ -88,6 +91,7 @@ __all__ = [
     "mismatch",
     "point_id",
     "report_severity_key",
+    "shown_archive",
     "store_schema",
     "without_paths",
 ]

@@ -6,7 +6,9 @@ search (before answering) and the web app's readiness probe all ask `mismatch`.
 
 from __future__ import annotations
 
+import os
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from catalog.schema import INDEX_VERSION
 from vectorstore.base import StoreError
@@ -92,23 +94,78 @@ def check_compatible(metadata: dict[str, Any], expected: dict[str, Any], where: 
         raise IndexMismatchError(f"{where}: {reason}")
 
 
+def shown_archive(archive: str) -> str:
+    """`archive` as an index may keep and show it: an address's user name, password, query
+    and fragment left out ("dicomweb+https://user:secret@pacs/dicom-web" is refused as an
+    argument since, and an index written before kept it as typed). A folder is as it is, and
+    so is a DIMSE peer, whose "AET@" is its AE title, no credential."""
+    if "://" not in archive or archive.startswith("dimse://"):
+        return archive
+    parts = urlsplit(archive)
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+
+
 def index_archives(metadata: dict[str, Any]) -> list[str]:
-    """Every archive (folder or PACS address) an index holds studies of, oldest first. An
-    index records each run's archive in "archives"; one written before that recorded only
-    the last run's, in "archive" (a PACS then a folder indexed into one data folder was
-    said to hold the folder's alone)."""
+    """Every archive (folder or PACS address) an index holds studies of, oldest first, with
+    no credentials (`shown_archive`). An index records each run's archive in "archives"; one
+    written before that recorded only the last run's, in "archive" (a PACS then a folder
+    indexed into one data folder was said to hold the folder's alone)."""
     recorded = metadata.get("archives")
     if isinstance(recorded, list):
-        return [str(a) for a in recorded]
+        return list(dict.fromkeys(shown_archive(str(a)) for a in recorded))
     last = metadata.get("archive")
-    return [str(last)] if last else []
+    return [shown_archive(str(last))] if last else []
 
 
 def archives_after(metadata: dict[str, Any] | None, archive: str, rebuild: bool) -> list[str]:
-    """The archives an index holds once a run over `archive` is published: the earlier ones
-    stay (their studies are kept) unless the run rebuilds the index from `archive` alone."""
+    """The archives an index may hold once a run over `archive` is published: the earlier
+    ones stay (their studies are kept) unless the run rebuilds the index from `archive`
+    alone; `HeldArchives` keeps those its studies were read from."""
+    archive = shown_archive(archive)
     earlier = [] if rebuild or metadata is None else index_archives(metadata)
     return [a for a in earlier if a != archive] + [archive] if archive else earlier
+
+
+def _folder(name: str) -> str:
+    return name if "://" in name else os.path.normpath(name)
+
+
+class HeldArchives:
+    """Which of `archives` (`archives_after`) the index's studies were read from, told each
+    study's origin as recorded (`see`: its folder, or its PACS address and UID; "" where a
+    de-identified run kept none) while a publish writes it. A relocated archive's old name
+    held none of them and was listed for good beside the new one: the relative "synth" an
+    index named before names were absolute, carried over to "/data/synth" by the first run
+    since, or a folder moved and indexed where it lies now. An origin none of them holds
+    names its PACS where it can (an index that recorded the last run's archive only); where
+    an origin is unknown, or none was seen, every archive is kept."""
+
+    def __init__(self, archives: list[str]) -> None:
+        self.archives = archives
+        self._roots = [(a, _folder(a).rstrip("/") + "/") for a in archives]
+        self._held: set[str] = set()
+        self._found: dict[str, None] = {}  # PACS addresses no archive named
+        self._unknown = False
+
+    def see(self, origin: str) -> None:
+        if not origin:
+            self._unknown = True
+            return
+        name = _folder(origin)
+        held = next((a for a, root in self._roots if name == root[:-1] or
+                     name.startswith(root)), None)
+        if held is not None:
+            self._held.add(held)
+        elif "://" in origin and "/studies/" in origin:
+            self._found.setdefault(shown_archive(origin.rpartition("/studies/")[0]), None)
+        else:
+            self._unknown = True  # a folder no archive names: which one held it is unknown
+
+    def result(self) -> list[str]:
+        found = [a for a in self._found if a not in self.archives]
+        if self._unknown or not (self._held or found):
+            return found + self.archives
+        return found + [a for a in self.archives if a in self._held]
 
 
 def measurement_warnings(metadata: dict[str, Any], *, name_model: bool = True) -> list[str]:

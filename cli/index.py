@@ -322,7 +322,7 @@ def _live_counts(store: Any) -> dict[str, Any]:
 
 
 def index_stats(settings: Settings) -> dict[str, Any]:
-    from catalog import index_archives, measurement_warnings
+    from catalog import index_archives, measurement_warnings, shown_archive
     from vectorstore import StoreError
     from vectorstore.factory import describe, open_index
 
@@ -346,7 +346,8 @@ def index_stats(settings: Settings) -> dict[str, Any]:
             "vectors": metadata.get("vectors"),
             "generation": getattr(store, "generation", None),
             "built": metadata.get("built"),
-            "archive": metadata.get("archive"),  # the last run's
+            # the last run's, never with credentials an older index kept
+            "archive": shown_archive(str(last)) if (last := metadata.get("archive")) else last,
             "archives": index_archives(metadata),  # every run's, oldest first
             "calibration": metadata.get("calibration"),
             "segmentation_model": metadata.get("segmentation_model"),

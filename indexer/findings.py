@@ -32,8 +32,12 @@ def _values(record: MeasurementRecord) -> dict[Measure, float]:
 
 
 def _flagged(record: MeasurementRecord) -> set[Measure]:
+    """The measures a QC check doubts, and those no heart has (`impossible`) though none did
+    (a record measured before its check, a measure with none): an unflagged RVEF of -8.4 %
+    graded severe RV dysfunction and passed filters, its page saying "not measurable"."""
     known = {m.value for m in STORED}
-    return {Measure(k) for k, flags in record.flags.items() if k in known and flags}
+    return {Measure(k) for k, flags in record.flags.items() if k in known and flags} | \
+        {m for m, v in _values(record).items() if impossible(m, v)}
 
 
 def grades(record: MeasurementRecord, sex: str) -> tuple[dict[Finding, Grade],

@@ -20,10 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from catalog import (
     FOREIGN_HINT,
+    HeldArchives,
     IndexMismatchError,
     PayloadField,
     archives_after,
     check_compatible,
+    shown_archive,
     store_schema,
 )
 from catalog.identity import REBUILD_HINT
@@ -130,7 +132,7 @@ def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
     """Build a complete new generation and publish it; skip when nothing would change.
 
     `identity` is the model's `catalog.index_identity`, recorded with the generation."""
-    from vectorstore.edge import EdgeStore
+    from vectorstore.edge import EdgeStore, read_metadata, write_metadata
     from vectorstore.edge_parts import create_edge
 
     _not_empty(rebuild, fingerprints)
@@ -151,14 +153,18 @@ def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
     metadata = {**identity, **extra, "content_digest": digest, "studies": len(fingerprints),
                 "calibration": {k: vars(v) for k, v in calibration.items()},
                 "built": datetime.now(UTC).isoformat(timespec="seconds")}
+    held = HeldArchives(extra["archives"])
     try:
         store = create_edge(folder, len(fingerprints))  # a large archive is built in parts
         store.ensure(store_schema(identity["vectors"]), metadata)
-        count = _upsert_all(store, records, calibration, progress, measured)
+        count = _upsert_all(store, _told(records, held), calibration, progress, measured)
         started = time.perf_counter()
         store.optimize()
         optimize_s = time.perf_counter() - started
         store.close()
+        if held.result() != extra["archives"]:  # known once every study is written
+            write_metadata(folder, {**(read_metadata(folder) or {}),
+                                    "archives": held.result()})
     except OSError as error:  # the disk filled: the published index stays, this build goes
         shutil.rmtree(folder, ignore_errors=True)
         raise StoreError(f"{folder}: cannot build the new index ({error.strerror or error}); "
@@ -170,10 +176,19 @@ def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
 
 def _with_archives(extra: dict[str, Any], existing: dict[str, Any] | None,
                    rebuild: bool) -> dict[str, Any]:
-    """`extra` with every archive the index holds once published: only the last run's was
-    recorded, and `stats` named it alone beside the studies of the others."""
-    archive = str(extra.get("archive") or "")
-    return {**extra, "archives": archives_after(existing, archive, rebuild)}
+    """`extra` with every archive the index may hold once published (`HeldArchives` keeps
+    those its studies come from): only the last run's was recorded, and `stats` named it
+    alone beside the studies of the others. Never an address's credentials."""
+    archive = shown_archive(str(extra.get("archive") or ""))
+    return {**extra, "archive": archive,
+            "archives": archives_after(existing, archive, rebuild)}
+
+
+def _told(records: Iterable[EmbeddingRecord], held: HeldArchives) -> Iterator[EmbeddingRecord]:
+    """`records`, each one's origin told to `held` as it passes."""
+    for record in records:
+        held.see(record.payload.archive_path)
+        yield record
 
 
 def _upsert_all(store: VectorStore, records: Iterable[EmbeddingRecord],
@@ -282,9 +297,13 @@ def publish_server(store: ServerStore, identity: dict[str, Any],
     else:
         store.drop_leftovers()
         store = live.fresh()
+    held = HeldArchives(extra["archives"])
     try:
         store.ensure(store_schema(identity["vectors"]), {**identity, **extra})
-        count = _upsert_changed(store, records, fingerprints, calibration, progress, measured)
+        count = _upsert_changed(store, records, fingerprints, calibration, progress, measured,
+                                held)
+        if held.result() != extra["archives"]:  # known once every study is written
+            store.update_metadata({"archives": held.result()})
     except BaseException:
         if store is not live:  # the half-built collection, never the live one
             _drop_quietly(store)
@@ -306,7 +325,7 @@ def _drop_quietly(store: ServerStore) -> None:
 def _upsert_changed(store: ServerStore, records: Iterable[EmbeddingRecord],
                     fingerprints: dict[str, str], calibration: dict[str, Platt],
                     progress: Callable[[int], None] | None,
-                    measured: Measured | None) -> int:
+                    measured: Measured | None, held: HeldArchives) -> int:
     # a point changes with its study, the calibration, the segmentation model's records and
     # the report labeler
     # the whole name: its last part is the measurement version, which changes the records
@@ -315,11 +334,15 @@ def _upsert_changed(store: ServerStore, records: Iterable[EmbeddingRecord],
         return f"{fp}:{calibration_digest(calibration)}:{model}:{report_version()}"
 
     uid_key, version_key = PayloadField.STUDY_INSTANCE_UID, PayloadField.POINT_VERSION
-    stored = {h.payload.get(uid_key): h.payload.get(version_key)
-              for h in store.scroll([uid_key, version_key])}
+    stored, origins = {}, {}
+    for hit in store.scroll([uid_key, version_key, "archive_path"]):
+        stored[hit.payload.get(uid_key)] = hit.payload.get(version_key)
+        origins[hit.payload.get(uid_key)] = str(hit.payload.get("archive_path") or "")
     wanted = {uid: fp for uid, fp in fingerprints.items()
               if stored.get(uid) != version_of(uid, fp)}
-    todo = (r for r in records if r.study_instance_uid in wanted)
+    for uid in fingerprints.keys() - wanted.keys():  # the points left as they are
+        held.see(origins.get(uid, ""))
+    todo = _told((r for r in records if r.study_instance_uid in wanted), held)
 
     def stamped(batch_records: Iterable[EmbeddingRecord]) -> Iterator[EmbeddingRecord]:
         for r in batch_records:

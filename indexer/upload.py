@@ -340,6 +340,21 @@ def upload_label(filename: str) -> str:
     return name if name not in ("", ".", "..") else "upload.zip"
 
 
+def may_hold_research(stream: BinaryIO) -> bool:
+    """Whether an uploaded zip may hold a research (ACDC-style NIfTI) patient, from its
+    directory alone (nothing unpacked): it names a NIfTI volume (.nii.gz), which such a
+    patient's folder holds. One that does not is DICOM or nothing at all. A stream that is no
+    readable zip is not judged here (True): reading it says what is wrong. The stream is left
+    at its start."""
+    try:
+        with zipfile.ZipFile(stream) as zf:
+            return any(n.lower().endswith(".nii.gz") for n in zf.namelist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return True
+    finally:
+        stream.seek(0)
+
+
 def study_from_upload(stream: BinaryIO, filename: str, encoder: StudyEncoder,
                       preview_root: Path, keep_in: Path | None = None,
                       limits: UploadLimits = UploadLimits(),

@@ -228,8 +228,12 @@ def _decodable_frames(series: Series, n_frames: int, capped: bool,
     kept: list[list[FrameHeader]] = []
     failed: dict[Path, UndecodableError] = {}
     refused: str | None = None
-    held = Counter(f.path for slice_ in series.slices
+    # frames per file: those read here (the first `n_frames` of each slice when capped), and
+    # all it holds
+    used = Counter(f.path for slice_ in series.slices
                    for f in (slice_.frames[:n_frames] if capped else slice_.frames))
+    held = Counter(f.path for slice_ in series.slices for f in slice_.frames)
+    what = "cine" if series.n_phases > 1 else "series"  # an LGE stack is no cine
     for s, slice_ in enumerate(series.slices):
         frames = slice_.frames[:n_frames] if capped else slice_.frames
         good = []
@@ -239,7 +243,8 @@ def _decodable_frames(series: Series, n_frames: int, capped: bool,
                     _read_pixels(frame.path, frame.frame_index, cache)
                 except UndecodableError as error:
                     failed[frame.path] = error
-                    _file_lost(error, f"slice {s + 1} of {series.n_slices}", held)
+                    _file_lost(error, f"slice {s + 1} of {series.n_slices}", (used, held),
+                               what)
             if frame.path not in failed:
                 good.append(frame)
         lost = len(frames) - len(good)
@@ -260,16 +265,20 @@ def _decodable_frames(series: Series, n_frames: int, capped: bool,
     return kept
 
 
-def _file_lost(error: UndecodableError, where: str, held: Counter[Path]) -> None:
-    """Say that a file does not decode, by how many of the series' frames (`held`, per file)
-    it holds. One frame is left out and filled in, the log its only trace; the frames of a
-    multi-frame file are left out together. A file holding every frame (an Enhanced MR file:
-    one per cine) is the whole cine lost: refused here, once, naming the file ("slice 1 of 8:
-    IM_0001: ...; left out as a missing frame" was logged, and then the cine was dropped)."""
+def _file_lost(error: UndecodableError, where: str,
+               frames: tuple[Counter[Path], Counter[Path]], what: str = "cine") -> None:
+    """Say that a file does not decode, by how many of the series' frames it holds (`frames`:
+    per file, those read and all it holds; more when the frames read are capped). One frame
+    is left out and filled in, the log its only trace; the frames of a multi-frame file are
+    left out together. A file holding every frame read (an Enhanced MR file: one per cine) is
+    the whole series lost: refused here, once, naming the file ("slice 1 of 8: IM_0001: ...;
+    left out as a missing frame" was logged, and then the cine was dropped). `what` names the
+    series ("cine"; an LGE stack's file was said to hold "the whole cine")."""
+    used, held = frames
     count = held[error.path]
-    if count == sum(held.values()) and count > 1:
-        raise PixelError(f"{error.path}: {error.why}; the file holds the whole cine, and all "
-                         f"{count} of its frames are unreadable, so the cine is left out")
+    if used[error.path] == sum(used.values()) and used[error.path] > 1:
+        raise PixelError(f"{error.path}: {error.why}; the file holds the whole {what}, and "
+                         f"all {count} of its frames are unreadable, so the {what} is left out")
     if count == 1:
         logger.warning("%s: %s: %s; left out as a missing frame", where, error.path.name,
                        error.why)

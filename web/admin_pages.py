@@ -177,7 +177,8 @@ def set_role(request: Request, principal: Admin, name: Name,
         return _users_page(request, 400, "you cannot take the admin role from yourself: "
                            "another administrator can (or `cmr-search users set-role`)")
     try:
-        # its tokens act with the new role at once (`Users` tells `ApiTokens`)
+        # its tokens act with the new role at once in this process (`Users` tells
+        # `ApiTokens`), in the others of `serve --workers` within their caches' 5 s
         changed = request.app.state.users.set_role(name, parse_role(role))
     except AccountError as error:
         return _users_page(request, _status(request, name), str(error))

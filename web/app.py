@@ -41,13 +41,14 @@ from search.encoder import QueryEncoder
 from search.factory import load_encoder, open_engine
 from vectorstore import StoreError, VectorStore
 from vectorstore.factory import open_index
-from web import admin_pages, contours, media, pages, signin, teaching_pages
+from web import admin_pages, contours, icon, media, pages, signin, teaching_pages
 from web.api import router
 from web.auth import Forbidden, SeenStudies, SignInRequired, refused, wants_json
 from web.owners import PreviewOwners
 from web.render import STATIC, validation_line
 from web.repoint import repoint_teaching
 from web.security import HeadAsGet, SecurityMiddleware
+from web.uploads import KeepingVerdicts
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +147,7 @@ def _state(app: FastAPI, settings: Settings, database: Database | None,
     app.state.tokens = ApiTokens(database)
     # a role changed or an account disabled here holds for its API tokens at once too
     app.state.users = Users(database, changed=app.state.tokens.forget)
+    app.state.keeping = KeepingVerdicts()  # whether uploads can be kept, per published index
     app.state.audit = AuditTrail(database)
     app.state.teaching = TeachingFiles(database)
     imported = import_legacy(app.state.teaching, settings.layout.legacy_teaching_db)
@@ -182,8 +184,9 @@ def create_app(settings: Settings, store: VectorStore | None = None,
     app.state.models = Models(settings, index, engine, encoder)
     app.state.warm_up = lambda: _warm_up(app.state.models)
     _state(app, settings, database, oidc, open_access)
+    # the icon's routes under /static/ before the folder's mount, which would take them
     for module_router in (router, pages.router, teaching_pages.router, media.router,
-                          contours.router,
+                          contours.router, icon.router,
                           signin.router, admin_pages.router):
         app.include_router(module_router)
     static = StaticFiles(directory=STATIC)

@@ -1,6 +1,12 @@
 """The site's icon, drawn here from one outline: a white heart on the accent blue, as SVG (the
 pages link it) and as ICO at /favicon.ico, which every browser asks for by itself (a 404 in
-each console before). Drawn in code: no binary file to keep in step with the SVG."""
+each console before). Drawn in code: no binary file to keep in step with the SVG.
+
+The pages link it under /static/, whose answers the security middleware leaves cacheable (it
+sends `no-store` with everything else, which carries patient data): served at /favicon.svg,
+its "cache a day" was replaced by `no-store`, and every page fetched it again. Anyone may ask
+for it, and nothing of who asks is read (no session, no account): it is the same for all.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,8 @@ import io
 import math
 from functools import cache
 
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
 from PIL import Image, ImageDraw
 
 ACCENT = "#0b5cad"  # the light theme's accent (app.css): a tab strip is light or dark
@@ -49,3 +57,30 @@ def favicon_ico() -> bytes:
     out = io.BytesIO()
     small.save(out, format="ICO", sizes=[(16, 16), (32, 32)])
     return out.getvalue()
+
+
+router = APIRouter(include_in_schema=False)
+_CACHED = {"Cache-Control": "public, max-age=86400"}  # a day: it changes with a release
+
+
+async def _anyone() -> None:
+    """A route anyone may ask, who asks left unread: the session is not opened (its `Vary:
+    Cookie`), no account looked up (a query for each icon)."""
+
+
+_anyone.__dict__["required_role"] = None  # read by the test that walks the routes
+_PUBLIC = [Depends(_anyone)]
+
+
+@router.get("/static/favicon.svg", dependencies=_PUBLIC)
+def favicon_vector() -> Response:
+    """The icon the pages link: sharp at any size."""
+    return Response(favicon_svg(), media_type="image/svg+xml", headers=_CACHED)
+
+
+@router.get("/static/favicon.ico", dependencies=_PUBLIC)
+@router.get("/favicon.ico", dependencies=_PUBLIC)
+def favicon() -> Response:
+    """The icon every browser asks for by itself at /favicon.ico, on every page where none is
+    linked (a 404 in its console), and the pages link beside the SVG."""
+    return Response(favicon_ico(), media_type="image/x-icon", headers=_CACHED)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
 from accounts import Principal, Role
@@ -37,7 +37,6 @@ from web.deps import (
     study_encoder,
     uploaded_previews,
 )
-from web.icon import favicon_ico, favicon_svg
 from web.measurements import curve_points, measurement_rows
 from web.media import clip_interval_ms, reading_notes, sax_slices
 from web.redact import detail_for, response_for
@@ -245,20 +244,3 @@ def upload_page(request: Request, principal: Viewer,
                   measurements=measurement_rows({
                       "sex": study.sex, "measurements": study.measurements,
                       "measurement_flags": study.measurement_flags}))
-
-
-
-
-_ICON_CACHE = {"Cache-Control": "public, max-age=86400"}  # a day: it changes with a release
-
-
-@router.get("/favicon.ico", dependencies=[Depends(require(None))])
-def favicon() -> Response:
-    """The icon every browser asks for by itself, on every page (a 404 in its console)."""
-    return Response(favicon_ico(), media_type="image/x-icon", headers=_ICON_CACHE)
-
-
-@router.get("/favicon.svg", dependencies=[Depends(require(None))])
-def favicon_vector() -> Response:
-    """The icon the pages link: sharp at any size."""
-    return Response(favicon_svg(), media_type="image/svg+xml", headers=_ICON_CACHE)

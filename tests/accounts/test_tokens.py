@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import update
@@ -111,3 +112,27 @@ def test_an_account_changed_in_this_process_holds_for_its_tokens_at_once(
     assert tokens.principal(token) is None
     users.set_disabled("carol", False)
     assert tokens.principal(token) is not None
+
+
+def test_a_token_read_before_its_account_changed_is_not_kept_after_it(
+        database: Database) -> None:
+    """A request that checked a token just before an admin disabled its account stored what
+    it read after the change had cleared the cache: the token worked 5 s more."""
+    from contextlib import contextmanager
+
+    tokens = ApiTokens(database)
+    users = Users(database, changed=tokens.forget)
+    users.add("carol", Role.CLINICIAN)
+    _, token = tokens.create("carol", "script")
+    armed = [True]
+
+    @contextmanager
+    def changed_while_read() -> Any:
+        with database.session() as session:
+            yield session
+        if armed.pop() if armed else False:  # committed, and the caches told, meanwhile
+            users.set_disabled("carol", True)
+
+    tokens.database = type("Midway", (), {"session": staticmethod(changed_while_read)})()
+    assert tokens.principal(token) is not None  # read before the change: in flight
+    assert tokens.principal(token) is None

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
@@ -152,3 +155,71 @@ def test_the_last_enabled_admin_is_neither_demoted_nor_disabled(database: Databa
     assert users.set_role("alice", Role.VIEWER).role is Role.VIEWER  # carol is left
     with pytest.raises(AccountError, match="carol is the only enabled admin"):
         users.set_disabled("carol", True)
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one(database: Database) -> None:
+    """On SQLite each change counted two enabled admins before either wrote (FOR UPDATE is
+    PostgreSQL's alone), and both went in: no admin was left."""
+    import threading
+
+    from sqlalchemy import event
+
+    users = Users(database)
+    users.add("alice", Role.ADMIN)
+    users.add("bob", Role.ADMIN)
+    said: list[str] = []
+
+    def demote_bob() -> None:
+        try:
+            users.set_role("bob", Role.VIEWER)
+            said.append("bob demoted")
+        except AccountError as error:
+            said.append(str(error))
+
+    other = threading.Thread(target=demote_bob)
+    main = threading.current_thread()
+
+    def counted(conn: object, cursor: object, statement: str, *args: object) -> None:
+        # alice's change has counted the enabled admins (their ids alone, not an account
+        # read whole): bob's runs now, to its end or until it waits for alice's
+        if threading.current_thread() is main and not other.is_alive() and not said \
+                and re.match(r"SELECT users\.id\s+FROM users", statement):
+            other.start()
+            other.join(1.0)
+
+    event.listen(database.engine, "after_cursor_execute", counted)
+    try:
+        users.set_role("alice", Role.VIEWER)
+    finally:
+        event.remove(database.engine, "after_cursor_execute", counted)
+    other.join(20)
+    assert said == ["bob is the only enabled admin (nobody would be left to manage accounts): "
+                    "make another account admin first"]  # it waited, and counted one
+    assert {a.name: a.role for a in users.all()} == {"alice": Role.VIEWER, "bob": Role.ADMIN}
+
+
+class _ChangedWhileRead:
+    """The database, with an account changed (committed, and the caches told) right after a
+    lookup read it and before the lookup keeps what it read, once."""
+
+    def __init__(self, database: Database, change: Any) -> None:
+        self.database, self.change, self.armed = database, change, True
+
+    @contextmanager
+    def session(self) -> Iterator[Any]:
+        with self.database.session() as session:
+            yield session
+        if self.armed:
+            self.armed = False
+            self.change()
+
+
+def test_a_session_read_before_a_change_is_not_kept_after_it(database: Database) -> None:
+    """A request that read an account just before an admin demoted it stored the old role
+    after the change had cleared the cache: the demoted person kept it 5 s more."""
+    users = Users(database)
+    carol = users.add("carol", Role.CLINICIAN)
+    users.database = _ChangedWhileRead(  # type: ignore[assignment]
+        database, lambda: users.set_role("carol", Role.VIEWER))  # an admin's, meanwhile
+    assert users.principal(carol.id, Via.SESSION).role is Role.CLINICIAN  # type: ignore[union-attr]
+    assert users.principal(carol.id, Via.SESSION).role is Role.VIEWER  # type: ignore[union-attr]

@@ -126,3 +126,42 @@ def test_every_archive_an_index_holds_is_listed_old_indexes_too() -> None:
         "/data/old", "/data/new"]
     assert archives_after({"archives": second}, "/data/folder", rebuild=True) == [
         "/data/folder"]  # a rebuild holds this run's studies only
+
+
+def test_an_address_with_credentials_is_never_kept_nor_shown_with_them() -> None:
+    """An index written before addresses with credentials were refused kept the address as
+    typed; every run since carried it on in "archives", and `stats` showed the password."""
+    from catalog import archives_after, index_archives, shown_archive
+
+    typed = "dicomweb+https://bob:s3cret@pacs.example:8443/dicom-web?token=abc"
+    assert shown_archive(typed) == "dicomweb+https://pacs.example:8443/dicom-web"
+    assert shown_archive("dimse://ORTHANC@pacs:4242") == "dimse://ORTHANC@pacs:4242"  # an AET
+    assert shown_archive("/data/archive@2024") == "/data/archive@2024"  # a folder as it is
+    assert index_archives({"archive": typed}) == ["dicomweb+https://pacs.example:8443/dicom-web"]
+    kept = archives_after({"archive": typed}, "/data/folder", rebuild=False)
+    assert kept == ["dicomweb+https://pacs.example:8443/dicom-web", "/data/folder"]
+    assert "s3cret" not in str(archives_after(None, typed, rebuild=False))
+
+
+def test_an_archive_its_studies_left_is_no_longer_listed() -> None:
+    """The relative "synth" an index named before archives were absolute was listed beside
+    "/data/synth" after the first run since carried its studies over, and a folder moved and
+    indexed where it lies now beside its old place, for good."""
+    from catalog import HeldArchives
+
+    held = HeldArchives(["synth", "/old/pacs-export", "/data/synth"])
+    for origin in ("/data/synth/P1", "/data/synth/P2/"):
+        held.see(origin)
+    assert held.result() == ["/data/synth"]
+    # a study still recorded under a name keeps it; an earlier PACS named by its studies
+    # (an index that recorded the last run's archive alone)
+    held = HeldArchives(["synth", "/data/synth"])
+    for origin in ("synth/P1", "/data/synth/P2", "dicomweb+http://pacs/dicom-web/studies/1.2"):
+        held.see(origin)
+    assert held.result() == ["dicomweb+http://pacs/dicom-web", "synth", "/data/synth"]
+    # an origin unknown (de-identified: none kept), or no study seen: every archive stays
+    for origins in (["", "/data/synth/P1"], ["/elsewhere/P9"], []):
+        held = HeldArchives(["synth", "/data/synth"])
+        for origin in origins:
+            held.see(origin)
+        assert held.result() == ["synth", "/data/synth"], origins

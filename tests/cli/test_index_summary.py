@@ -181,3 +181,23 @@ def test_a_deidentified_runs_report_names_no_file_inside_a_study(reason: str,
     summary.update(skipped_items=[{"path": "/archive/P1", "study": "2.1", "reason": reason}],
                    skipped_by_reason={reason.partition(":")[0]: 1})
     assert withheld(summary)["skipped_items"][0]["reason"] == kept
+
+
+def test_stats_never_show_an_addresss_password(monkeypatch: pytest.MonkeyPatch,
+                                               tmp_path: Path) -> None:
+    """An index written before an address with credentials was refused kept it as typed, and
+    `stats` showed it, password and all."""
+    from typer.testing import CliRunner
+
+    import cli.index
+    from cli.main import app
+
+    typed = "dicomweb+https://bob:s3cret@pacs/dicom-web"
+    monkeypatch.setattr(cli.index, "_live_counts", lambda store: {"studies": 2})
+    monkeypatch.setattr("vectorstore.factory.open_index",
+                        lambda settings: _Store({"index_version": 7, "archive": typed}))
+    env = {"CMR_SEARCH_DATA_DIR": str(tmp_path), "COLUMNS": "200"}
+    for args in (["stats"], ["stats", "--json"]):
+        shown = CliRunner().invoke(app, args, env=env)
+        assert shown.exit_code == 0, shown.output
+        assert "s3cret" not in shown.output and "dicomweb+https://pacs/dicom-web" in shown.output

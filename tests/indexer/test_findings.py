@@ -89,3 +89,19 @@ def test_a_value_no_heart_has_is_not_measurable_not_a_severe_grade_in_the_eviden
                         "of range)")
     assert "rv_systolic_dysfunction" not in out["image_findings"]
     assert measurement_fields(record, "M")["measurements"]["rvef_pct"] == -8.4  # kept raw
+
+
+def test_a_value_no_heart_has_is_doubted_though_no_check_flagged_it() -> None:
+    """An RVEF of -8.4 % that no QC flag doubted (a record measured before the check) was
+    graded severe RV dysfunction from the measurements, "measured RVEF -8.4 %, below 30
+    (severe)", and passed an RVEF filter, while its page said "not measurable"."""
+    record = _record()
+    record.values["rvef_pct"] = -8.4
+    out = decide({Finding.RV_SYSTOLIC_DYSFUNCTION: 0.2}, record, "M")
+    assert "rv_systolic_dysfunction" not in out["image_findings"]
+    assert out["finding_evidence"]["rv_systolic_dysfunction"] == (
+        "model probability 0.20; RVEF not measurable (no heart has this value)")
+    fields = measurement_fields(record, "M")
+    assert fields["flagged_measurements"] == ["rvef_pct"]  # no filter takes it
+    assert "rv_systolic_dysfunction" not in fields["measured_findings"]
+    assert fields["measurements"]["rvef_pct"] == -8.4 and fields["measurement_flags"] == {}

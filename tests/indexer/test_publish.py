@@ -116,3 +116,40 @@ def test_each_runs_archive_is_recorded_with_the_earlier_ones(tmp_path: Path) -> 
         for metadata in (edge, server.metadata()):
             assert metadata is not None and metadata["archives"] == held, archive
             assert metadata["archive"] == archive
+
+
+def test_a_relocated_archive_is_listed_once_and_a_password_never(tmp_path: Path) -> None:
+    """After an index named "synth" (relative) was carried over to "/data/synth", both were
+    listed for good; an address with credentials an older index kept was carried on too."""
+    import numpy as np
+
+    from catalog import StudyPayload
+    from indexer.publish import publish_edge
+    from indexer.records import EmbeddingRecord
+
+    def records(folder: str, fingerprint: str) -> list[EmbeddingRecord]:
+        return [EmbeddingRecord(uid, fingerprint, {"study": np.full(4, 0.5, np.float32)},
+                                StudyPayload(study_instance_uid=uid,
+                                             archive_path=f"{folder}/P{uid}"))
+                for uid in ("1.1", "2.1")]
+
+    identity = {"index_version": INDEX_VERSION, "model": {"name": "m"}, "vectors": {"study": 4}}
+    old = {"archive": "synth", "archives": ["dicomweb+https://bob:s3cret@pacs/dw", "synth"]}
+    generations = Generations(tmp_path / "index")
+    server = memory_server("ours")
+    # the first run since names the folder absolute: its studies' fingerprints too
+    for archive, fingerprint, rebuild in (("synth", "a", True), ("/data/synth", "b", False)):
+        for publish, target in ((publish_edge, generations), (publish_server, server)):
+            publish(target, identity, records(archive, fingerprint),  # type: ignore[operator]
+                    {"1.1": fingerprint, "2.1": fingerprint}, {}, {"archive": archive},
+                    rebuild=rebuild)
+        if rebuild:  # as an older release left it
+            server.update_metadata(old)
+            current = generations.current()
+            assert current is not None
+            metadata = EdgeStore(current).metadata() or {}
+            (current / "metadata.json").write_text(json.dumps({**metadata, **old}))
+    edge = EdgeStore(generations.current()).metadata()  # type: ignore[arg-type]
+    for metadata in (edge, server.metadata()):
+        assert metadata is not None and metadata["archives"] == ["/data/synth"]
+        assert "s3cret" not in json.dumps(metadata)

@@ -298,3 +298,21 @@ def test_a_cut_file_holding_one_slice_says_how_many_frames_it_took(
     said = [r.getMessage() for r in caplog.records if r.name == "reader.stack"]
     assert said == ["slice 2 of 3: IM_1: truncated pixel data; the 4 frames it holds are left "
                     "out as missing frames"]
+
+
+def test_a_cut_file_holding_a_whole_stack_names_it_as_it_is(tmp_path: Path) -> None:
+    """An LGE stack's cut file (one phase) was "the whole cine", and a cine read capped to
+    fewer phases counted only those read as the file's frames ("all 6", of 12)."""
+    lge = _enhanced_cine(tmp_path / "LGE", n_phases=1)
+    lge.write_bytes(lge.read_bytes()[:-40])
+    with pytest.raises(PixelError) as refused:
+        _load([lge])
+    assert str(refused.value) == (
+        f"{lge}: truncated pixel data; the file holds the whole series, and all 3 of its "
+        "frames are unreadable, so the series is left out")
+    cine = _enhanced_cine(tmp_path / "CINE")
+    cine.write_bytes(cine.read_bytes()[:-40])
+    read = read_headers(cine)
+    assert isinstance(read, HeaderRead)
+    with pytest.raises(PixelError, match="the file holds the whole cine, and all 12 of its "):
+        load_stack(assemble_series(read.frames), max_frames=2)

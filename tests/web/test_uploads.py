@@ -16,7 +16,7 @@ from catalog import STUDY
 from cmr_search.settings import Settings
 from indexer.upload import RESEARCH_NOT_KEPT, UploadedStudy
 from search import SearchEngine
-from vectorstore import MemoryStore
+from vectorstore import MemoryStore, StoreError
 from web.app import create_app
 
 
@@ -109,3 +109,78 @@ def test_a_dicom_study_asked_to_be_kept_without_a_place_gets_the_archives_reason
     assert kept.post("/api/v1/upload", files={"file": ("s.zip", b"PK")},
                      data={"add": "true"}).status_code == 200
     assert asked == [False, True]
+
+
+def _zip(names: list[str]) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name in names:
+            zf.writestr(name, b"not read")
+    return out.getvalue()
+
+
+def test_a_dicom_zip_asked_to_be_kept_without_a_place_is_refused_unread(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It was read, embedded and searched, the trail recording a search whose answer nobody
+    saw, and then refused: its directory names no NIfTI volume, so it is none of the research
+    patients that are searched with unkept."""
+    asked = _read_as(monkeypatch, research=False)
+    client = _client(tmp_path, _research_archive(tmp_path))
+    sent = {"file": ("s.zip", _zip(["DICOM/IM_0001", "DICOM/IM_0002"]))}
+    answer = client.post("/api/v1/upload", files=sent, data={"add": "true"})
+    assert answer.status_code == 400 and "research dataset" in answer.json()["detail"]
+    assert asked == []  # not read at all
+    trail = client.app.state.audit.entries()  # type: ignore[attr-defined]
+    assert [(e.event_id, e.outcome) for e in trail] == [("110107", 4)]  # an import, refused
+    assert trail[0].detail["kept"] is False and trail[0].study_uids == []
+    assert "research dataset" in trail[0].detail["refused"]
+    # a zip naming a NIfTI volume may be a research patient: read, without keeping
+    nifti = {"file": ("p.zip", _zip(["patient001/Info.cfg", "patient001/p_frame01.nii.gz"]))}
+    assert client.post("/api/v1/upload", files=nifti, data={"add": "true"}).status_code == 400
+    assert asked == [False]
+
+
+def test_the_form_looks_into_the_archive_once_per_index(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every render of the upload form looked into the archive folder (for an index naming
+    it by a relative path: a scroll of the index and a warning in the log, each time)."""
+    import web.uploads
+
+    looked: list[int] = []
+
+    def archive(request: Any) -> Path:
+        looked.append(1)
+        return web.deps.upload_archive(request)
+
+    monkeypatch.setattr(web.uploads, "upload_archive", archive)
+    client = _client(tmp_path, _research_archive(tmp_path))
+    for _ in range(3):
+        assert 'name="add"' not in client.get("/upload").text
+    assert len(looked) == 1
+
+
+class _Down(_Archived):
+    def metadata(self) -> dict[str, Any] | None:
+        raise StoreError("qdrant at http://10.0.0.7:6333: connection refused")
+
+
+def test_the_form_of_an_index_that_does_not_answer_reads_a_study_still(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Whether uploads can be kept asked the index on every render: an index that did not
+    answer replaced the whole form with its error."""
+    import logging
+
+    engine = SearchEngine(build(_Archived(tmp_path), CASES), FakeEncoder())
+    app = create_app(Settings(data_dir=tmp_path / "data", measure=False), engine=engine,
+                     open_access=True, encoder=FakeEncoder())
+    engine.store.__class__ = _Down  # the index goes away once the server runs
+    with caplog.at_level(logging.WARNING, logger="web.uploads"):
+        form = TestClient(app).get("/upload")
+    assert form.status_code == 200 and 'name="file"' in form.text
+    assert 'name="add"' not in form.text
+    said = [r.getMessage() for r in caplog.records if r.name == "web.uploads"]
+    assert said == ["the upload form offers no keeping: the index does not answer (qdrant at "
+                    "http://10.0.0.7:6333: connection refused)"]
