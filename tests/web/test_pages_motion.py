@@ -81,7 +81,7 @@ def test_teaching_upload_and_player_fallback_show_their_still_first(
     """The teaching file's cards, an upload's views and a player's fallback looped their
     WebP for ever, with no pause: now the poster is what shows, the cine a data-cine that only
     app.js plays (and then as the header's button says)."""
-    import web.pages
+    import web.uploads
 
     app = _app(tmp_path, monkeypatch)
     client = TestClient(app)
@@ -92,7 +92,8 @@ def test_teaching_upload_and_player_fallback_show_their_still_first(
     assert 'src="/media/previews/1.1.webp"' not in teaching
     assert '<button type="button" class="link motion-toggle" hidden>' in teaching
 
-    monkeypatch.setattr(web.pages, "read_upload", _fake_upload(app.state.models.engine()))
+    # the upload page reads through `web.uploads.read_kept`, which calls `read_upload`
+    monkeypatch.setattr(web.uploads, "read_upload", _fake_upload(app.state.models.engine()))
     upload = client.post("/upload", files={"file": ("s.zip", b"PK")},
                          data={"csrf_token": csrf_of(client)})
     assert upload.status_code == 200, upload.text[-500:]
