@@ -33,7 +33,9 @@ from indexer.name_forms import LOWER as _LOWER
 from indexer.name_forms import NOT_CLINICAL as _NOT_CLINICAL
 from indexer.name_forms import REPORT_WORD as _REPORT_WORD
 from indexer.name_forms import UPPER as _UPPER
-from indexer.name_titles import doctors, scrub_titles
+from indexer.name_gazetteer import family_names, given_names, terms, words
+from indexer.name_titles import doctors, scrub_signed, scrub_titles
+from indexer.name_words import ABBREVIATIONS
 from reader.headers import StudyInfo
 from reader.reports import StudyReport
 from reader.scan import Study
@@ -161,12 +163,30 @@ _WORD = rf"(?:[{_UPPER}][{_LOWER}'’-]+|[{_UPPER}]{{2,}})(?![{_LOWER}\w])"  # n
 # ("PATIENT DETAILS", "Sister of Index Case", "Brother of Proband")
 _NOT_NAME = (f"{_REPORT_WORD}|details|information|preparation|consent|position|protocol|"
              "identification|demographics|data|summary|instructions|tolerated|cooperated|"
-             "index|proband|case|patient|deceased|affected|unaffected|late|minor|twin|carrier")
+             "index|proband|case|patient|deceased|affected|unaffected|late|minor|twin|carrier|"
+             # a header's next label ("Patient: Jane DOE  Sex: F", "DOB:", "MRN:")
+             "sex|gender|dob|born|age|mrn|nhs|hospital|weight|height|bsa|male|female|"
+             "referr\\w*|accession|date|study|exam\\w*|indication")
 # a word of a name, no report word or abbreviation; two or three of them
 _ONE = rf"(?!(?i:{_NOT_NAME})\b){_NOT_CLINICAL}{_WORD}"
-_NAMED = rf"{_ONE}(?:\s+{_ONE}){{1,2}}"
+_NAMED = rf"{_ONE}(?:[^\S\n]+{_ONE}){{1,2}}"  # on its line: "Jane Doe\nIndication" is no 3rd
 # what stands between a relative and a name ("Mother of the late John Smith")
 _BEFORE_KIN_NAME = "the|late|deceased|index|case|proband|patient|affected|our"
+
+
+def _header_name(name: str) -> bool:
+    """Whether the words after a "Name:" that begins a line are a person's: none a term, a
+    numeral or an abbreviation, and none a word or one a given or family name that is none
+    ("Nguyen Van An", "Dmitri Volkov", "DOE JANE"; not "Cine SSFP", "Short Axis Stack",
+    "Crawford II", "Persistent LSVC")."""
+    plain = [w.lower() for w in name.split()]
+    if any(w.isupper() and (not set(w) - set("IVX") or w in ABBREVIATIONS or not (
+            w.lower() in family_names() or w.title() in given_names())) for w in name.split()):
+        return False  # "Flow PC", "Becker MD"; "DOE JANE" is a name
+    if any(w in terms() for w in plain):
+        return False
+    return not any(w in words() for w in plain) or any(
+        w not in words() and (w in family_names() or w.title() in given_names()) for w in plain)
 
 
 def _phone(match: re.Match[str]) -> str:
@@ -215,13 +235,22 @@ _FREE_TEXT: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
 # and after the titled names ("Dr J. Smith", `scrub_titles`: "DR" in capitals is one only
 # before a name, so it is read, not substituted)
 _NAMED_TEXT: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+    # surname first, several words of it, then the given names and an initial ("Patient:
+    # GARCÍA LÓPEZ, José", "Patient name: Volkov, Dmitri", "Patient: DOE, JANE E"), before
+    # the rules that would take the surname alone and leave the given name
+    (re.compile(rf"\b(?i:patient|pt\.?)(?:\s+(?i:name))?\s*:\s*{_ONE}(?:[^\S\n]+{_ONE}){{0,2}},"
+                rf"[^\S\n]*{_ONE}(?:[^\S\n]+{_ONE})?(?:[^\S\n]+[{_UPPER}]\.?(?![\w'’-]))?"),
+     "[name]"),
     # "Patient John SMITH", "Patient QUINN ROSSI", not "Patient: Known DCM" nor "Patient Has
     # Fabry Disease"; after the capitals of a heading ("PATIENT DECLINED CONTRAST"), a name
     # only after a "name" label or surname first ("PATIENT NAME: QUINN ROSSI", "PATIENT: PETROV,
     # XAVIER"), and surname first only after a colon ("Pt Anxious, Sedated")
     (re.compile(rf"\b(?:[Pp]atient|[Pp]t\.?)(?:\s+name)?\s*:?\s+{_NAMED}"), "[name]"),
     (re.compile(rf"\b(?i:patient|pt\.?)\s+(?i:name)\s*:?\s+{_NAMED}"), "[name]"),
-    (re.compile(rf"\b(?i:patient|pt\.?)\s*:\s*{_ONE},\s*{_ONE}"), "[name]"),
+    # a header's "Name:" at a line's start is the patient's ("Name: Nguyen Van An"; not
+    # "Sequence name: Dixon W")
+    (re.compile(rf"(?m:^)(?P<lead>[^\S\n]*(?i:name)[^\S\n]*:[^\S\n]*)(?P<name>{_NAMED})"),
+     lambda m: f"{m.group('lead')}[name]" if _header_name(m.group("name")) else m.group()),
     # a relative's name, also after "late" or "index case" ("Mother of Xavier Petrov",
     # "Brother of Index Case John Smith"), not "Sister of HCM patient"
     (re.compile(rf"\b(?P<lead>(?i:{_KIN})\s+of\s+(?:(?i:{_BEFORE_KIN_NAME})\s+)*){_NAMED}"),
@@ -241,7 +270,7 @@ def scrub_free_text(text: str) -> str:
     what they describe only: text that leaves the archive is still read before it is shared."""
     for pattern, label in _FREE_TEXT:
         text = pattern.sub(label, text)
-    text = scrub_titles(text)
+    text = scrub_signed(scrub_titles(text))
     for pattern, label in _NAMED_TEXT:
         text = pattern.sub(label, text)
     return scrub_given_names(text)

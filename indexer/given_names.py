@@ -209,19 +209,29 @@ def _signed(family: str, letters: str, cued: int) -> bool:
 def _unknown_surname(text: str, match: re.Match[str], cued: int, last: int) -> bool:
     """Whether a surname faker lacks is one before one or two initials: in a list of names with
     initials ("(Neubauer S, Myerson S)", "Smith J and Myerson S"; `last`: where the name
-    before it ended) or with its particles after a signature's word ("cc: van der Merwe P"),
+    before it ended) or after a signature's word ("cc: Myerson S", "cc: van der Merwe P"),
     no word, term, analyte ("Protein C") nor one with a report word's ending ("Smith J, Apical
     T"), and the list's or the line's end after it ("Smith J, Troponin T 45 ng/l")."""
     family = match.group("lettered")
     parts = _parts(family)
     if not (cues.after_initials(text, match.start(), last) or (
-            cued == cues.STRONG and " " in family.strip())):
+            cued == cues.STRONG and _signature(text, match.start()))):
         return False
     if len(re.sub(r"[.\s]", "", match.group("letters"))) > 2 or not forms.LIST_END.match(
             text, match.end()) or parts[0] in wordlists.NO_INITIAL_SURNAMES | forms.CUE_ENDS:
         return False  # (a role: "Smith J, Cardiologist MD")
     return not parts[0].endswith(wordlists.WORD_ENDINGS) and not any(
         p in words() or p in terms() for p in parts)
+
+
+_AFTER_A_NAME = re.compile(r"\[name\][^\S\n]*(?:[,;&/]|and)?[^\S\n]*:?[^\S\n]*\n?$", re.I)
+
+
+def _signature(text: str, start: int) -> bool:
+    """Whether a word that names a person comes right before `start` ("cc:", "Discussed
+    with"), not a name found before it: "Dr Smith, Zybrowski K" may go on with anything."""
+    return cues.cue(text, start) == cues.STRONG and not _AFTER_A_NAME.search(
+        text, *cues.window(text, start))
 
 
 def _capitals_fit(match: re.Match[str]) -> bool:
@@ -310,13 +320,15 @@ def _judged(text: str, match: re.Match[str], last: int) -> tuple[int | None, int
     P": no given name "Van")."""
     given = match.group("given") or match.group("forename")
     plausible = given is None or given.endswith(".") or len(given) == 1 or _is_given(given)
-    if match.group("lettered"):  # one faker lacks after a particle or in a list
+    if match.group("lettered"):  # one faker lacks after a particle, in a list or a signature
         plausible = _known(_parts(match.group("lettered"))) or " " in match.group(
-            "lettered").strip() or cues.after_initials(text, match.start(), last)
+            "lettered").strip() or cues.after_initials(text, match.start(), last) or (
+            _signature(text, match.start()))
     capitals = (not plausible and given is not None and bool(match.group("given"))
                 and given.isupper() and _capitals_fit(match))
     again = forms.LETTERED.match(text, match.start()) if match.group("given") else None
-    if again and not _known(_parts(again.group("lettered"))):
+    if again and not (_known(_parts(again.group("lettered"))) or (  # "cc: Zybrowski QA"
+            _signature(text, match.start()))):
         again = None
     if not (plausible or capitals or again):  # (most: no name, and no cue looked for)
         return None, None

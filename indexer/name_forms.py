@@ -109,6 +109,17 @@ _WEAK = (rf"\b(?:study|scan|cmr|mri|images?|examination)[^\S\n]+of"
 CUE = re.compile(
     rf"(?:(?i:{_STRONG})|(?P<weak>(?i:{_WEAK}))"
     r"|\b(?:Dr|DR|Drs|DRS|Prof|PROF|Mr|Mrs|MRS|Ms|Miss|MISS|Mx)\.?)[^\S\n]*:?[^\S\n]*$")
+# a signature's or a copy's words, then two or three capitalised words at the list's or the
+# line's end or before a degree: a person's, whatever the given name ("Reported by: Mark
+# Brown", "cc: Grace Brown (GP)", "Verified: Zhang Wei", "Signed by Priya Raman on ...";
+# `name_titles.scrub_signed` weighs the words)
+_CAPITALISED = rf"(?:[{UPPER}]['’])?[{UPPER}][{LOWER}]+(?:-[{UPPER}][{LOWER}]+)*"
+SIGNED = re.compile(
+    rf"(?i:\b(?:{_BY})[^\S\n]+by|\bcc\b|\b(?:{_ROLE}|verified|approved|authori[sz]ed|"
+    rf"reported|dictated|typed|transcribed|{_LABEL})[^\S\n]*+:)[^\S\n]*+:?[^\S\n]*+"
+    rf"(?P<name>{_CAPITALISED}(?:[^\S\n]+{_CAPITALISED}){{1,2}})(?![\w'’-])"
+    r"(?=[^\S\n]*+(?:[,;()&/]|\.?[^\S\n]*(?:\n|\Z)|(?i:and|or|on|at)\b"
+    r"|(?:MD|MBBS|MBChB|FRCR|FRCP|PhD|DO|RN)\b))")
 # the last word each of those ends with: most candidates follow none, and the pattern's
 # search through 40 characters is the scrubber's costliest step
 CUE_ENDS = frozenset({"with", "by", "to", "of", "cc", "and", "[name]", "read", "reader",
@@ -138,12 +149,13 @@ CITING = re.compile(rf"(?i:\b(?:(?<![{UPPER}{LOWER}][^\S\n])refs?|references?|so
                     r"|\[name\])")  # "Ref: [name], Kramer CM": so on a second scrub
 # what joins a name just found to the next, as `CUE` reads it after "[name]" on a second pass
 # ("[name] /:", "[name],\n"): the two passes find the same names
-AFTER_NAME = re.compile(r"[^\S\n]*(?:,|;|and|&|/)[^\S\n]*:?[^\S\n]*\n?", re.I)
+AFTER_NAME = re.compile(r"[^\S\n]*+(?:,|;|and|&|/)[^\S\n]*+:?[^\S\n]*+\n?", re.I)
 # a name's initials at its end ("Neubauer S", "Smith J.R."), and where a list of names ends or
 # goes on after one: a comma, a semicolon, a bracket, "and", the line's end ("(Neubauer S,
 # Myerson S)"; not "Troponin T 45", "Protein C deficiency")
 INITIALS_END = re.compile(rf"[^\S\n][{UPPER}](?:\.?[^\S\n]?[{UPPER}]){{0,2}}\.?$")
-LIST_END = re.compile(r"[^\S\n]*(?:[,;)&/]|(?i:and|or)\b|\.?[^\S\n]*(?:\n|\Z))")
+# (possessive: a run of blanks before a digit was read back one blank at a time, n² in all)
+LIST_END = re.compile(r"[^\S\n]*+(?:[,;)&/]|(?i:and|or)\b|\.?[^\S\n]*+(?:\n|\Z))")
 GIVEN = rf"[{UPPER}][{LOWER}]+(?:-[{UPPER}][{LOWER}]+)?|[{UPPER}]{{2,}}(?:-[{UPPER}]{{2,}})?"
 _INITIALS = rf"[{UPPER}]\.(?:[^\S\n]*[{UPPER}]\.){{0,2}}"  # "Smith, J.", "Smith, J. R."
 # "Smith", "O'Brien", "McDonald", "DiCaprio", "Smith-Jones", "SMITH", "O'BRIEN"

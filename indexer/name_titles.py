@@ -2,7 +2,8 @@
 Smith and Patel"), each replaced by [name]: `name_forms.TITLED` and `name_forms.DOCTORS` find
 them, and a title in capitals ("DR", "PROF") is one only before initials, a particle, a given
 name or a known family name: "DR" also names a pacemaker's model ("Adapta DR ADDR01", "Accent
-DR RF") and diabetic retinopathy ("with DR Stage 2").
+DR RF") and diabetic retinopathy ("with DR Stage 2"). And names right after a signature's
+word at a line's end ("Reported by: Mark Brown", `scrub_signed`).
 """
 
 from __future__ import annotations
@@ -12,35 +13,59 @@ import re
 from indexer import name_forms as forms
 from indexer import name_words as wordlists
 from indexer.given_names import is_titled
-from indexer.name_gazetteer import words
+from indexer.name_gazetteer import family_names, given_names, terms, words
 
 _CAPITALS = re.compile(r"(?:DR|PROF)\b")
 
 
 def doctors(match: re.Match[str]) -> str:
-    """Each name after "Drs" as [name], the words between them kept: "[name] and [name]". On
-    the next line ("Drs Smith and\nPatel") a name only where it is a given or a known family
-    name and no sentence goes on after it ("Drs Smith and\nBecker muscular dystrophy"): the
-    rest of the list is left as it is."""
+    """Each name after "Drs" as [name], the words between them kept: "[name] and [name]", and
+    none before a term's noun ("Drs Smith and Turner syndrome"). On the next line ("Drs Smith
+    and\nPatel") a name only where it is a given or a known family name and the list, or the
+    sentence, ends or goes on in words after it ("Patel. LVEF 55 %", "Patel at the MDT"; not
+    "Becker muscular dystrophy", "Killip IV"): the rest of the list is left as it is."""
     names, out, pos = match.group("names"), [], 0
     for one in forms.DOCTOR_ONE.finditer(names):
-        if "\n" in names[pos:one.start()] and not _next_line_name(match, one):
+        end = match.start("names") + one.end()
+        if _before_a_noun(match.string, end) or (
+                "\n" in names[pos:one.start()] and not _next_line_name(match, one)):
             break
         out.append(f"{names[pos:one.start()]}[name]")
         pos = one.end()
     return "".join(out) + names[pos:]
 
 
+# what goes on after a name: a sentence's full stop, or a lower-case word ("Patel. LVEF 55 %",
+# "Patel at the MDT", "Patel who agreed"), and the word after a name on its line
+_GOES_ON = re.compile(rf"\.[^\S\n]|[^\S\n]+(?P<word>[{forms.LOWER}]+)(?![\w'’-])")
+
+
+# a term's nouns after a doctor's name, not a place's: "Drs Smith and Jones clinic" is theirs
+_TERM_NOUNS = wordlists.NOUN_WORDS - {
+    "hospital", "clinic", "centre", "center", "infirmary", "institute", "university",
+    "foundation", "trust", "unit", "wing", "lodge", "building", "suite", "theatre", "ward",
+    "research", "memorial", "children", "medical", "laboratory", "hospice", "dental", "team"}
+
+
+def _before_a_noun(text: str, end: int) -> bool:
+    """Whether the name that ends at `end` begins a term: a term's noun in lower case follows
+    ("Turner syndrome", "Ross procedure"; not "Jones clinic")."""
+    after = forms.NEXT.match(text, end)
+    word = forms.POSSESSIVE.sub("", after.group("word")) if after else ""
+    return word.islower() and word in _TERM_NOUNS
+
+
 def _next_line_name(match: re.Match[str], one: re.Match[str]) -> bool:
     """Whether a doctor of `match` that begins a line, `one`, is a name (`doctors`): a given or
     a known family name that is no word nor eponym ("Kerley", "Becker", "Ross"), the list's
-    end or its next name after it."""
+    next name, its end, or words after it (`_GOES_ON`)."""
     last = one.group().split()[-1]
     plain = last.lower()
     end = match.start("names") + one.end()
     if plain in words() or plain in wordlists.EPONYM_SURNAMES | wordlists.NO_INITIAL_SURNAMES:
         return False
-    return is_titled(last) and (end < match.end() or bool(forms.LIST_END.match(match.string, end)))
+    return is_titled(last) and (end < match.end() or bool(
+        forms.LIST_END.match(match.string, end) or _GOES_ON.match(match.string, end)))
 
 
 def _refused(match: re.Match[str]) -> int | None:
@@ -63,3 +88,36 @@ def scrub_titles(text: str) -> str:
         pos = match.end() if end is None else end
     out.append(text[pos:])
     return "".join(out)
+
+
+# what follows a signature's word and is no one: a role, a department, a team
+_NO_ONE = frozenset({
+    "consultant", "cardiologist", "radiologist", "registrar", "fellow", "nurse", "nurses",
+    "radiographer", "sonographer", "physician", "surgeon", "cardiology", "radiology",
+    "department", "outpatients", "outpatient", "clinic", "service", "team", "unit", "ward",
+    "hospital", "trust", "practice", "surgery", "centre", "center", "medical", "general"})
+_PARTICLES = frozenset({"van", "von", "de", "der", "den", "du", "di", "da", "del", "le", "la"})
+
+
+def _signed_name(name: str) -> bool:
+    """Whether the capitalised words after a signature's word are a person's: no term, role
+    or department, one of them a known given or family name, and none a word but its
+    particles, or a given name then a known family name ("Mark Brown", "Grace Long", "Zhang
+    Wei", "Rajesh Kumar"; not "Cardiology Department", "Bidirectional Glenn", "Post Ross")."""
+    plain = [w.lower() for w in name.split()]
+    if any(w in terms() or w in _NO_ONE for w in plain):
+        return False
+    named = [w in family_names() or w.title() in given_names() for w in plain]
+    if not any(named):
+        return False
+    if not any(w in words() for w in plain if w not in _PARTICLES):
+        return True
+    return plain[0].title() in given_names() and plain[-1] in family_names()
+
+
+def scrub_signed(text: str) -> str:
+    """`text` with the person a signature's or a copy's word names at its line's or list's end
+    as [name] (`name_forms.SIGNED`), where the given-name rules want a given name that is no
+    word ("Reported by: Mark Brown" was left)."""
+    return forms.SIGNED.sub(lambda m: m.group()[:m.start("name") - m.start()] + "[name]"
+                            if _signed_name(m.group("name")) else m.group(), text)

@@ -125,4 +125,5 @@ ABBREVIATIONS = frozenset({"LV", "RV", "LA", "RA", "AS", "AR", "MR", "MS", "TR",
                            "LCX", "OM", "PDA", "SA", "LAX", "SAX", "ECG", "LGE", "CMR", "MRI",
                            "QT", "QTC", "QRS", "RP", "AX", "VSD", "ASD", "PFO", "AV", "LVOT",
                            "RVOT", "IVC", "SVC", "LBBB", "RBBB", "SR", "AT", "XT",  # "Sola XT"
-                           "MVR", "AVR", "TVR", "PVR", "MVP", "CHB", "RVH", "LAE"})
+                           "MVR", "AVR", "TVR", "PVR", "MVP", "CHB", "RVH", "LAE",
+                           "MV", "TV", "PV"})  # "Prosthetic MV" after a signature's word

@@ -20,8 +20,8 @@ RV_FUNCTION = rf"(?:{FUNCTION}|\bakine\w*|dyskine\w*)"
 RV_BAD_FUNCTION = rf"(?:{BAD_FUNCTION}|\bakine\w*|dyskine\w*)"
 # "low LVEF", "LVEF is low": a low function is a reduced one only beside its ejection fraction
 # or function ("low signal", "low-grade", "low likelihood" are not); "low-normal LVEF" is
-# normal, as reports mean it
-LOW = r"\blow\b(?![\s-]*+normal)"
+# normal, as reports mean it, and so are "low-to-normal" and "low/normal"
+LOW = r"\blow\b(?![\s/-]*+(?:to[\s-]++)?normal)"
 # "reduced LVEF", "LVEF is severely impaired", "LVEF 30 % (reduced)": the word is the worse
 # one's subject only beside it (or its value), for "impaired RV function and LVEF of 60 %"
 # says nothing bad of the LV; possessive, as a run of spaces backtracked for seconds;
@@ -30,12 +30,15 @@ EF_VALUE = r"(?:(?:is|was|of)\s++)?(?:\d+(?:\.\d+)?\s*+%?[\s,(]*+)?"
 # "is", "appears", "may be": how a report says what it is ("LVEF may be low" is uncertain)
 IS = (r"(?:(?:may|might|could|can)\s+be\s+|"
       r"(?:is|are|was|were|remains?|appears?|seems?|looks?)\s+)?")
+# what stands between an ejection fraction and its value or judgement: a space, or a table's
+# colon ("LVEF: low", "LVEF: 30 % (reduced)")
+SAID = r"(?:\s*+:)?\s+"
 _WORSE = rf"(?:{BAD_FUNCTION}|{LOW})"
-EF_WORSE = (rf"{_WORSE}\s+{{ef}}\b|\b{{ef}}\s+{EF_VALUE}{IS}(?:not\s+)?"
+EF_WORSE = (rf"{_WORSE}\s+{{ef}}\b|\b{{ef}}{SAID}{EF_VALUE}{IS}(?:not\s+)?"
             rf"(?:(?!previously|formerly|initially|originally|recently|historically)\w+ly\s+)?"
             rf"{_WORSE}")  # not "LVEF 55 % (previously reduced)"
 EF_BETTER = (rf"(?:normal|preserved|good|hyperdynamic)\s+{{ef}}\b|"  # "preserved LVEF" too
-             rf"\b{{ef}}\s+{EF_VALUE}(?:normal|preserved|good|hyperdynamic)\b"
+             rf"\b{{ef}}{SAID}{EF_VALUE}(?:normal|preserved|good|hyperdynamic)\b"
              # a reference range is no judgement: "(normal range 57-77 %)", "(normal > 57)"
              r"(?!\s*+(?:ref\w*|range|values?|limits?|[<>\u2264\u2265:=]|\d|[,-]\s*\d))")
 # an ejection fraction no side names is the LV's, as reports and queries use it ("reduced
@@ -43,17 +46,20 @@ EF_BETTER = (rf"(?:normal|preserved|good|hyperdynamic)\s+{{ef}}\b|"  # "preserve
 BARE_EF = r"(?:ef|ejection fraction)"
 
 
-def low_function(side: str, ef: str) -> str:
+def low_function(side: str, ef: str, other: str) -> str:
     """A function said low, the wording beside it: "low LV ejection fraction", "low EF",
-    "RV function is low", "LVEF 32 % (low)" (`side`: the ventricle's words, `ef`: its EF's)."""
-    noun = rf"(?:ejection\s+fraction|\bef|{ef}|function)\b"
-    return (rf"{LOW}\s+(?:{side}\s+)?(?:systolic\s+)?{noun}|"
-            rf"{noun}\s+{EF_VALUE}{IS}(?:not\s+)?"
+    "RV function is low", "LVEF 32 % (low)", "low LV and RV function" (`side`: the ventricle's
+    words, `ef`: its EF's, `other`: the other ventricle's, named with it)."""
+    noun = rf"(?:ejection\s+fractions?|\bef|{ef}|function)\b"
+    both = r"(?:\s+(?:and|&)\s+|\s*/\s*)"
+    sides = rf"(?:(?:{other}){both})?(?:{side})(?:{both}(?:{other}))?"
+    return (rf"{LOW}\s+(?:{sides}\s+)?(?:systolic\s+)?{noun}|"
+            rf"{noun}{SAID}{EF_VALUE}{IS}(?:not\s+)?"
             rf"(?:\w+ly\s+)?{LOW}")
 
 
-LV_LOW = low_function(r"(?:lv|left\s+ventricular|biventricular)", "lvef")
-RV_LOW = low_function(r"(?:rv|right\s+ventricular|biventricular)", "rvef")
+LV_LOW = low_function(r"lv|left\s+ventricular|biventricular", "lvef", r"rv|right\s+ventricular")
+RV_LOW = low_function(r"rv|right\s+ventricular|biventricular", "rvef", r"lv|left\s+ventricular")
 
 # a thickened wall; not a thickened pericardium or valve, nor the wall's systolic thickening
 # (how it contracts: "reduced systolic wall thickening" is hypokinesis)
@@ -69,9 +75,16 @@ _LV_WALL_WORD = (r"(?:lv|left\s+ventricular|ventricular|interventricular|myocard
                  r"concentric|asymmetric|basal|mid|apical|anterior|inferior|lateral|posterior|"
                  r"antero\w*|infero\w*)")
 _WALL_NOUN = r"(?:walls?|septum|myocardium)"
-THICK = (rf"\bthick(?:[\s-]+walled\b|\s+(?:{_LV_WALL_WORD}\s+){{0,3}}{_WALL_NOUN}\b)|"
-         rf"\b{_WALL_NOUN}\s+(?:\(?\d+(?:\.\d+)?\s*+mm\)?\s+)?{IS}(?:not\s+)?(?:\w+ly\s+)?"
-         r"thick\b")
+# and what has a wall or septum that is no LV's: "the aortic wall is thick", "LA wall thick",
+# "interatrial septum thick", "thick-walled aorta", "thick-walled cyst" are not hypertrophy
+_ELSEWHERE = (r"(?:aort\w*|arter\w*|vessels?|vascular|venous|veins?|\bvenae?\b|atri\w*|"
+              r"\b[lr]a\b|pulmonary|bronch\w*|cyst\w*|abscess\w*|bowel|bladder)")
+_NOT_ELSEWHERE = (r"(?<!aortic )(?<!arterial )(?<!artery )(?<!vessel )(?<!atrial )"
+                  r"(?<!atrium )(?<!\bla )(?<!\bra )")
+THICK = (rf"\bthick(?:[\s-]+walled\b(?!\s+(?:\w+\s+)?{_ELSEWHERE})|"
+         rf"\s+(?:{_LV_WALL_WORD}\s+){{0,3}}{_WALL_NOUN}\b)|"
+         rf"\b{_NOT_ELSEWHERE}{_WALL_NOUN}\s+(?:\(?\d+(?:\.\d+)?\s*+mm\)?\s+)?{IS}(?:not\s+)?"
+         r"(?:\w+ly\s+)?thick\b")
 # a clause that names the RV's wall and no LV's: "RV free wall thick", "RV hypertrophy", "RV
 # wall thickness normal" say nothing of LV hypertrophy (they were read as it, found or ruled
 # out)

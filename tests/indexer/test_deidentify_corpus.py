@@ -184,3 +184,31 @@ def test_no_clinical_line_changes_wherever_it_stands(place: str) -> None:
     `place`: a name rule that reads a clinical word as a name fails here."""
     lines = [*phantom_lines(), *SENTENCE_LIST, *_eponym_lines()]
     assert bad_changes(placed(lines, (place,))) == Counter()
+
+
+# a patient's name in a report's header: surname first with its given names, "Name:" at a
+# line's start, and the header's next label after the name
+HEADERS = [
+    ("Patient: GARCÍA LÓPEZ, José", "[name]"), ("Patient: VAN DER BERG, Anna", "[name]"),
+    ("Patient name: Volkov, Dmitri", "[name]"), ("Patient: DOE, JANE E", "[name]"),
+    ("Name: Nguyen Van An", "Name: [name]"), ("Name: Dmitri Volkov\nMRN: 1234567",
+                                               "Name: [name]\n[id]"),
+    ("Patient: Jane Doe\nIndication: chest pain", "[name]\nIndication: chest pain"),
+    ("Patient John Smith\nLeft Ventricle: normal", "[name]\nLeft Ventricle: normal"),
+    ("Patient: Jane DOE  Sex: F  Age: 54", "[name]  Sex: F  Age: 54"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), HEADERS)
+def test_a_patients_name_in_a_header_goes_whole_and_alone(text: str, expected: str) -> None:
+    """"Patient: GARCÍA LÓPEZ, José" kept "José" and "Patient name: Volkov, Dmitri" all of
+    it; "Patient: Jane Doe\nIndication:" lost "Indication", the next line's word."""
+    assert scrub_free_text(text) == expected
+    assert scrub_free_text(expected) == expected
+
+
+@pytest.mark.parametrize("place", ["Name: ", "Verified: ", "Signed by "])
+def test_no_clinical_line_changes_after_a_header_or_a_signature(place: str) -> None:
+    """The clinical sentences and the eponyms after the header's "Name:" and a signature's
+    words, which a name rule reads as a person's."""
+    assert bad_changes(placed([*SENTENCE_LIST, *_eponym_lines()], (place,))) == Counter()

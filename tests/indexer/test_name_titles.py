@@ -54,3 +54,58 @@ def test_a_list_of_doctors_goes_on_on_the_next_line() -> None:
     for text, expected in NEXT_LINE:
         assert scrub_free_text(text) == expected, text
         assert scrub_free_text(expected) == expected
+
+
+# the sentence going on after a name on the list's next line, and a term after a doctor's name
+GOES_ON = [
+    ("Discussed with Drs Smith and\nPatel. LVEF 55 %.",
+     "Discussed with [name] and\n[name]. LVEF 55 %."),
+    ("Discussed with Drs Smith and\nPatel at the MDT.",
+     "Discussed with [name] and\n[name] at the MDT."),
+    ("Discussed with Drs Smith and\nPatel who agreed.",
+     "Discussed with [name] and\n[name] who agreed."),
+    ("Drs Smith and\nTurner syndrome noted.", "[name] and\nTurner syndrome noted."),
+    ("Drs Smith and\nKillip IV.", "[name] and\nKillip IV."),
+    ("Drs Smith and Turner syndrome noted.", "[name] and Turner syndrome noted."),
+    ("Drs Smith and Jones clinic.", "[name] and [name] clinic."),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), GOES_ON)
+def test_a_doctor_on_the_next_line_is_one_where_the_sentence_goes_on(
+        text: str, expected: str) -> None:
+    """"Drs Smith and\nPatel. LVEF 55 %." kept "Patel": a name on the next line needed the
+    line's end after it, and a wrapped line goes on; "Drs Smith and Turner syndrome" lost
+    the syndrome's eponym."""
+    assert scrub_free_text(text) == expected
+    assert scrub_free_text(expected) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Reported by: Mark Brown", "Reported by: [name]"),
+    ("Reported by: Grace Long\nLVEF 55 %.", "Reported by: [name]\nLVEF 55 %."),
+    ("cc: Grace Brown (GP)", "cc: [name] (GP)"),
+    ("Verified: Rose Green, Consultant Cardiologist",
+     "Verified: [name], Consultant Cardiologist"),
+    ("Reported by Zhang Wei", "Reported by [name]"),
+    ("Reported by: Rajesh Kumar", "Reported by: [name]"),
+    ("Dictated by: Nguyen Van An", "Dictated by: [name]"),
+    ("Electronically signed by Hope Young MD on [date]",
+     "Electronically signed by [name] MD on [date]"),
+])
+def test_a_person_a_signature_names_is_one_whatever_the_given_name(
+        text: str, expected: str) -> None:
+    """"Reported by: Mark Brown" and "cc: Grace Brown (GP)" were left: a given name that is a
+    word needed a family name that is none, and one faker lacks ("Rajesh") or a surname
+    first ("Zhang Wei") was no name at all."""
+    assert scrub_free_text(text) == expected
+    assert scrub_free_text(expected) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Reported by: Cardiology Department", "Requested by: Cardiology Outpatients",
+    "Referred by: Chest Pain Clinic", "Performed by: Siemens Aera", "Reported by: Post Ross.",
+    "Discussed with Heart Team.", "cc: Bidirectional Glenn.", "Reported by: Long Axis.",
+    "Signed by: Mark", "Discussed with Mark Brown regarding repeat imaging."])
+def test_what_a_signature_names_that_is_no_one_stays(text: str) -> None:
+    assert scrub_free_text(text) == text

@@ -79,6 +79,31 @@ _P, _N, _U, _NM = Mention.POSITIVE, Mention.NEGATIVE, Mention.UNCERTAIN, Mention
     ("The RV free wall is not thickened.", {_LVH: _NM}),
     ("RV wall thickness normal.", {_LVH: _NM}),
     ("Thickened septum and RV free wall.", {_LVH: _P}),
+    # "low-to-normal" and "low/normal" are low-normal, not low
+    ("LV function low-to-normal.", {_LVSD: _N}),
+    ("LVEF low to normal.", {_LVSD: _NM}),
+    ("LVEF low/normal.", {_LVSD: _NM}),
+    # a table's colon between the ejection fraction and its judgement
+    ("LVEF: low.", {_LVSD: _P}),
+    ("LVEF: 30 % (reduced).", {_LVSD: _P}),
+    ("RVEF: low.", {_RVSD: _P, _LVSD: _NM}),
+    ("LV function: low.", {_LVSD: _P}),
+    ("LVEF: normal.", {_LVSD: _N}),
+    # a thick wall or septum that is no LV's: the aorta's, an artery's, an atrium's, a cyst's
+    ("The aortic wall is thick.", {_LVH: _NM}),
+    ("Pulmonary artery wall thick.", {_LVH: _NM}),
+    ("LA wall thick.", {_LVH: _NM}),
+    ("The left atrial wall is thick.", {_LVH: _NM}),
+    ("Interatrial septum is thick.", {_LVH: _NM}),
+    ("Atrial septum thick.", {_LVH: _NM}),
+    ("Thick-walled aorta.", {_LVH: _NM}),
+    ("Thick-walled pulmonary arteries.", {_LVH: _NM}),
+    ("Thick-walled cyst.", {_LVH: _NM}),
+    ("Thick-walled, non-dilated LV.", {_LVH: _P, _LVD: _N}),
+    # both ventricles said low at once, as "reduced LV and RV function" is read
+    ("Low LV and RV function.", {_LVSD: _P, _RVSD: _P}),
+    ("Low RV and LV ejection fractions.", {_LVSD: _P, _RVSD: _P}),
+    ("Low RV/LV function.", {_LVSD: _P, _RVSD: _P}),
 ])
 def test_low_function_and_thick_walls_and_their_look_alikes(
         sentence: str, expected: dict[Finding, Mention]) -> None:

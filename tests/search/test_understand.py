@@ -171,6 +171,9 @@ _LVH = Finding.LV_HYPERTROPHY.value
     ("low signal", [], []), ("low-grade LGE", [Finding.LGE.value], []),
     ("thick slices", [], []), ("slice thickness", [], []), ("thick pericardium", [], []),
     ("RV free wall thick", [], []),
+    ("thick-walled aorta", [], []), ("atrial septum thick", [], []),
+    ("pulmonary artery wall thick", [], []), ("LVEF low-to-normal", [], []),
+    ("LVEF: low", [_LVSD], []),
 ])
 def test_a_low_function_and_a_thick_wall_are_read_and_said(query: str, wanted: list[str],
                                                            ruled_out: list[str]) -> None:
