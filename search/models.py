@@ -184,9 +184,13 @@ class Interpretation(BaseModel):
                                     "('DCM or HCM'), each wanted whole; empty: all wanted")
     either_way: list[str] = Field(default_factory=list, description="findings a 'with or "
                                   "without' leaves open")
-    not_read: list[str] = Field(default_factory=list, description="numbers beside a "
-                                "measurement that were no range: searched as words, and how "
-                                "to write them as one")
+    not_read: list[str] = Field(default_factory=list, description="what the query says that "
+                                "was not read as a finding, diagnosis or range, one note per "
+                                "phrase, and why (a number beside a measurement that is no "
+                                "range, with how to write one; T1, T2 or ECV; an age, sex or "
+                                "year the filters choose; a finding both asked for and ruled "
+                                "out; a range past what any heart measures); its words still "
+                                "rank")
 
 
 class SearchResponse(BaseModel):

@@ -377,7 +377,7 @@ def _merged(bounds: list[Bound]) -> tuple[Bound, ...]:
 
 def either_read_as(group: tuple[Bound, ...]) -> str:
     """How an "or" of ranges was read: "LVEF < 35 % or LVEF > 70 % (from '...'; ...)"."""
-    phrases = " ".join(dict.fromkeys(b.phrase for b in group))
+    phrases = "' or '".join(dict.fromkeys(b.phrase for b in group))  # each its own quote
     notes = "; ".join(dict.fromkeys(b.note for b in group if b.note))
     return f"{' or '.join(b.shown() for b in group)} (from '{phrases}'" \
            f"{', ' + notes if notes else ''}; {_ONLY_MEASURED})"

@@ -12,18 +12,12 @@ from dataclasses import dataclass
 from catalog import PayloadField, ReportStatus, measured_severity_key, report_severity_key
 from cmr_search.normals import RULES
 from cmr_search.vocab import CMR_CLIP_FINDINGS, Diagnosis, Finding, Severity
-from reader.labeler import (
-    Mention,
-    clauses,
-    denied_in,
-    label_diagnoses,
-    label_findings,
-    negation_at,
-)
+from reader.labeler import Mention, denied_in, label_diagnoses, label_findings
 from search.alternatives import Alternative, alternatives, either_way, named_diagnoses
 from search.filters import build_filters
 from search.models import Interpretation
 from search.numbers import Bound, bound_fields, either_read_as, read_numbers
+from search.phrasing import as_reported, negated, one_sentence, set_aside, split
 from search.unread import filter_words, implausible, unread_numbers
 from vectorstore import Condition, Filter, Match, MatchAny, any_of
 
@@ -158,7 +152,7 @@ class QueryIntent:
     # "DCM or HCM": the sides, each wanted whole; () when the query has no "or" (all wanted)
     any_of: tuple[Alternative, ...] = ()
     either_way: tuple[Finding, ...] = ()  # "with or without LGE": neither wanted nor ruled out
-    unread: tuple[str, ...] = ()  # numbers beside a measurement that were no range (words)
+    unread: tuple[str, ...] = ()  # phrases read as no finding nor range, a note each
 
     @property
     def required(self) -> tuple[Finding, ...]:
@@ -177,33 +171,6 @@ class QueryIntent:
         """Lower-case content words of the positive part of the query (for highlighting)."""
         return [w.lower() for w in _WORD.findall(self.keyword_text)
                 if w.lower() not in _STOP and len(w) > 1]
-
-
-_JOINED = re.compile(r"[.;]?\s\.\s")  # where `_split` joined two clauses
-
-
-def _split(text: str) -> tuple[str, str, list[str]]:
-    """The affirmed and the negated parts: "HCM without LGE" -> ("HCM", "without LGE"), and
-    the negated clauses whole ("LV not dilated": cut at "not", the denial lost its subject)."""
-    affirmed, denied, whole = [], [], []
-    for clause in clauses(text):
-        at = negation_at(clause)
-        if at is None:
-            affirmed.append(clause)
-            continue
-        affirmed.append(clause[:at])
-        denied.append(clause[at:])
-        whole.append(clause)
-    return " . ".join(a for a in affirmed if a.strip()), " . ".join(denied), whole
-
-
-def _negated(*parts: str) -> tuple[Finding, ...]:
-    """The findings any part states absent: "without LGE", "LV not dilated", "undilated LV"."""
-    out: list[Finding] = []
-    for part in parts:
-        out += [f for f, label in label_findings(part).items()
-                if label.mention is Mention.NEGATIVE and f not in out]
-    return tuple(out)
 
 
 # abbreviations the text towers read worse than the words ("HCM" brought 4 HCM hearts in 10
@@ -245,25 +212,25 @@ def understand(text: str) -> QueryIntent:
     numbers = read_numbers(text)
     rest, open_ = either_way(numbers.rest)
     rest = _EITHER_END.sub(" ", rest)  # before the clauses: a comma splits one
-    affirmed, denied, negated_clauses = _split(rest)
+    rest = as_reported(rest)  # "LV dysfunction unlikely", "low LVEF and RVEF" (`phrasing`)
+    read, tissue = set_aside(rest)  # "reduced T1 values" is no function
+    affirmed, denied, negated_clauses = split(read)
     # "reduced LVEF and preserved RVEF": the "normal ..." phrases rule out (`_normals`); left
     # in, the clause's "reduced" made the RV's dysfunction wanted as well
     plain = _GRADE_RANGE.sub(r"\g<low>", _NORMAL_AFTER.sub(" ", _NORMAL.sub(" ", affirmed)))
     positive = (Mention.POSITIVE, Mention.UNCERTAIN)
-    # read as one sentence, a clause's side reaches the next ("dilated LV, impaired function")
-    # (a full stop as a semicolon: "dilated LV. impaired function")
-    wanted = {f: label.severity for f, label in label_findings(_JOINED.sub(" ; ", plain)).items()
+    wanted = {f: label.severity for f, label in label_findings(one_sentence(plain)).items()
               if label.mention in positive}
     # the denials of whole clauses ("LV not dilated") and of the affirmed part ("non-dilated
     # LV": no cue to cut at), but not of what the clause affirms before its cue ("dilated LV
     # without LGE": the whole clause reads every finding in it denied)
-    ruled_out = _negated(denied)
+    ruled_out = negated(denied)
     ruled_out += tuple(dict.fromkeys(
-        f for f in (*(f for c in negated_clauses for f in denied_in(c)), *_negated(plain))
+        f for f in (*(f for c in negated_clauses for f in denied_in(c)), *negated(plain))
         if f not in wanted and f not in ruled_out))
     ruled_out += tuple(f for f in _normals(affirmed) if f not in ruled_out)
     diagnoses = named_diagnoses(affirmed)
-    sides = alternatives(plain, rest)  # a side may name what the whole did not ("dilated or ...")
+    sides = alternatives(plain, read)  # a side may name what the whole did not ("dilated or ...")
     wanted |= {f: None for a in sides for f in a.findings if f not in wanted}
     diagnoses += tuple(dict.fromkeys(d for a in sides for d in a.diagnoses
                                      if d not in diagnoses))
@@ -275,10 +242,12 @@ def understand(text: str) -> QueryIntent:
         ruled_out=tuple(f for f in ruled_out if f not in both),
         diagnoses=tuple(d for d in diagnoses if d not in both),
         ruled_out_diagnoses=tuple(d for d in ruled_out_diagnoses if d not in both),
-        keyword_text=affirmed.replace(" . ", " "), bounds=numbers.bounds,
+        # the tissue words set aside still rank
+        keyword_text=(split(rest)[0] if tissue else affirmed).replace(" . ", " "),
+        bounds=numbers.bounds,
         either_bounds=numbers.either, any_of=sides,
         either_way=(*open_, *(f for f in both if isinstance(f, Finding) and f not in open_)),
-        unread=unread_numbers(numbers.rest) + implausible(numbers.bounds, numbers.either)
+        unread=unread_numbers(numbers.rest) + tissue + implausible(numbers.bounds, numbers.either)
         + filter_words(numbers.rest) + ((note,) if note else ()))
 
 

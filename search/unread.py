@@ -33,14 +33,20 @@ _AMBIGUOUS = {"mass": "'LV mass over 150 g'", "edv": "'LVEDV over 200 ml' or 'RV
               "end diastolic volume": "'LVEDV over 200 ml' or 'RVEDV over 200 ml'",
               "edvi": "'LVEDVi over 100 ml/m2'", "ejection": "'LVEF below 40'"}
 _UNREAD_NAMES = [n for n in NAME_TO if n not in PERCENT_ONLY] + [*_NOT_SEARCHED, *_AMBIGUOUS]
+# a judgement before the number: "LVEF low-normal (52 %)", "LVEF is reduced (30 %)" (its
+# number was dropped unsaid)
+_JUDGED = (r"(?:\w+ly\s++)?(?:low[\s/-]*+(?:to[\s-]++)?normal|normal|preserved|reduced|"
+           r"impaired|depressed|decreased|low|good|borderline|hyperdynamic)(?![a-z])"
+           r"(?:[\s:(=~≈,]|-(?=\s))*+")
 # the number: digits, with a minus ("LVEF -35": no range, and no value of a heart), words read
 # (`search.spellings`: "LVEF thirty-five") or not ("LVEF under two hundred"); a dash then a
 # space is a separator ("LVEF - 35 %", pasted)
 _UNREAD = re.compile(
     rf"(?<![a-z0-9])(?P<name>{alternatives(_UNREAD_NAMES)})(?![a-z0-9])(?:[\s:(=~≈]|-(?=\s))*+"
     r"(?:(?:is|of|was|about|around|approximately|approx\.?|roughly|nearly|circa|between|"
-    rf"from|at|equal to)\s*+){{0,2}}(?:(?P<compare>{COMPARE})\s*+)?(?P<minus>-)?"
-    rf"(?:(?P<number>\.?\d+(?:[.,]\d+)?|{NUMBER_WORDS})|(?P<words>{NUMBER_WORD_RUN}))"
+    rf"from|at|equal to)\s*+|(?P<judged>{_JUDGED})){{0,3}}(?:(?P<compare>{COMPARE})\s*+)?"
+    r"(?P<minus>-)?"
+    rf"(?:(?P<number>\.?\d++(?:[.,]\d++)?+|{NUMBER_WORDS})|(?P<words>{NUMBER_WORD_RUN}))"
     rf"{NOT_A_MEASURE}(?!\s*+(?:t|tesla)\b)", re.IGNORECASE)
 
 
@@ -78,7 +84,9 @@ def unread_numbers(rest: str) -> tuple[str, ...]:
             searched = ", ".join(dict.fromkeys(SHORT.values()))
             why = (f"'{phrase}': {found.group('name')} is not searched by number (these are: "
                    f"{searched})")
-        if found.group("compare") or re.search(r"\b(?:between|from)\b", phrase, re.I):
+        # judged ("LVEF reduced (< 35 %)"), the words read what was meant: a note
+        ranged = found.group("compare") or re.search(r"\b(?:between|from)\b", phrase, re.I)
+        if ranged and not found.group("judged"):
             raise QueryError(why)
         notes.append(why.replace(f"'{phrase}': ", f"'{phrase}': searched as words; ", 1)
                      if name in NAME_TO else why)

@@ -156,6 +156,13 @@ def test_an_or_of_ranges_beside_a_range_that_holds() -> None:
     assert numbers.rest == "with , no LGE"
 
 
+def test_an_or_of_two_phrases_is_read_with_an_or_between_them() -> None:
+    """"LVEF below 35 or RVEF below 35" was read "from 'LVEF below 35 RVEF below 35'"."""
+    (group,) = read_numbers("LVEF below 35 or RVEF below 35").either
+    assert either_read_as(group).startswith("LVEF < 35 % or RVEF < 35 % (from 'LVEF below 35' "
+                                            "or 'RVEF below 35';")
+
+
 @pytest.mark.parametrize(("query", "phrase"), [
     ("DCM or LVEF below 30", "LVEF below 30"),
     ("LVEF below 30 or DCM", "LVEF below 30"),

@@ -172,7 +172,9 @@ _LVH = Finding.LV_HYPERTROPHY.value
     ("thick slices", [], []), ("slice thickness", [], []), ("thick pericardium", [], []),
     ("RV free wall thick", [], []),
     ("thick-walled aorta", [], []), ("atrial septum thick", [], []),
-    ("pulmonary artery wall thick", [], []), ("LVEF low-to-normal", [], []),
+    # low-normal is normal, whichever side of the LVEF it stands (after it, it was read as
+    # nothing; before it, as LV dysfunction ruled out)
+    ("pulmonary artery wall thick", [], []), ("LVEF low-to-normal", [], [_LVSD]),
     ("LVEF: low", [_LVSD], []),
 ])
 def test_a_low_function_and_a_thick_wall_are_read_and_said(query: str, wanted: list[str],

@@ -45,6 +45,25 @@ def test_a_bare_value_is_words_with_a_note_on_how_to_write_a_range(query: str,
     assert len(unread) == 1 and note in unread[0]
 
 
+@pytest.mark.parametrize(("query", "note"), [
+    ("LVEF low-normal (52 %)", "'LVEF low-normal (52': searched as words; a number after LVEF "
+                               "is read with a comparison or as a range: write 'LVEF below 52'"),
+    ("LVEF is reduced (30 %)", "'LVEF is reduced (30': searched as words"),
+    # the words read what was meant: a note, not a refusal
+    ("LVEF reduced (< 35 %)", "'LVEF reduced (< 35': searched as words"),
+])
+def test_a_value_after_a_judgement_is_noted_not_dropped(query: str, note: str) -> None:
+    """The number after "LVEF low-normal" was dropped, and nothing said so."""
+    (said,) = unread_numbers(read_numbers(query).rest)
+    assert said.startswith(note)
+
+
+def test_a_field_strength_is_no_value_of_the_measurement_before_it() -> None:
+    """"LVEF at 1.5 T" was noted as "'LVEF at 1': ... write 'LVEF below 1'"."""
+    for query in ("LVEF at 1.5 T", "EF normal at 1.5 T"):
+        assert unread_numbers(read_numbers(query).rest) == (), query
+
+
 @pytest.mark.parametrize("query", ["LVEF 30,40,50", "EF 12.03.2020"])
 def test_a_run_of_numbers_is_a_note_not_a_crash(query: str) -> None:
     """float("30,40.50") raised: the search answered 500."""
