@@ -21,6 +21,7 @@ from reader.wording import (
     BARE_EF,
     EF_BETTER,
     EF_WORSE,
+    ELSEWHERE_THICKENING,
     FUNCTION,
     LV,
     LV_LOW,
@@ -60,6 +61,14 @@ class _Rule:
     abnormal: re.Pattern[str]
     normal: re.Pattern[str] | None = None
     unless: _Search | None = None  # a clause it finds is about something else
+    # another structure's wording, blanked before a clause is read: "aortic wall thickening"
+    # names no LV wall, and "no aortic wall thickening" rules no LV hypertrophy out
+    elsewhere: re.Pattern[str] | None = None
+
+    def read(self, text: str) -> str:
+        """`text` as this rule reads it: what `elsewhere` finds made spaces, so that a
+        position in it is one in `text`."""
+        return self.elsewhere.sub(lambda m: " " * len(m[0]), text) if self.elsewhere else text
 
 
 def _re(pattern: str) -> re.Pattern[str]:
@@ -145,7 +154,7 @@ RULES: dict[Finding, _Rule] = {
             rf"{THICK})"),
         _re(rf"hypertroph\w*|\blvh\b|increased|thick(?:ened|ening)|{THICK}"),
         _re(r"(?<!limit of )normal"),
-        OtherThickening()),
+        OtherThickening(), _re(ELSEWHERE_THICKENING)),
     Finding.LGE: _Rule(  # "myocarditis rather than (an) infarct(ion)" denies no LGE
         _re(r"\blge\b|enhancement|scar|fibrosis|^(?!\s*rather than\b).*infarct"),
         _re(r"\blge\b|enhancement|scar|fibrosis|infarct")),
@@ -279,13 +288,13 @@ def _other_side_normal(before: str, piece: str) -> bool:
 
 
 def _subjects(text: str) -> set[Finding]:
-    return {finding for finding, rule in RULES.items() if rule.subject.search(text)}
+    return {finding for finding, rule in RULES.items() if rule.subject.search(rule.read(text))}
 
 
 def _stated(text: str) -> set[Finding]:
     """The findings `text` names with their abnormal wording."""
     return {finding for finding, rule in RULES.items()
-            if rule.subject.search(text) and rule.abnormal.search(text)}
+            if rule.subject.search(read := rule.read(text)) and rule.abnormal.search(read)}
 
 
 def _severity(clause: str) -> Severity | None:
@@ -293,6 +302,7 @@ def _severity(clause: str) -> Severity | None:
 
 
 def _judge(rule: _Rule, clause: str) -> Mention | None:
+    clause = rule.read(clause)
     if not rule.subject.search(clause):
         return None
     abnormal = rule.abnormal.search(clause)
@@ -366,10 +376,9 @@ def denied_in(clause: str) -> list[Finding]:
     at = negation_at(clause)
     if at is None:
         return []
-    tail = clause[at:]
-    negative = [f for f, label in label_findings(clause).items()
-                if label.mention is Mention.NEGATIVE and f in RULES]
-    return [f for f in negative if RULES[f].subject.search(tail)] or [
-        f for f in negative
+    negative = {f: RULES[f].read(clause) for f, label in label_findings(clause).items()
+                if label.mention is Mention.NEGATIVE and f in RULES}
+    return [f for f, read in negative.items() if RULES[f].subject.search(read[at:])] or [
+        f for f, read in negative.items()
         if any(m.end() > at for p in (RULES[f].abnormal, RULES[f].normal) if p
-               for m in p.finditer(clause))]
+               for m in p.finditer(read))]

@@ -61,30 +61,51 @@ def low_function(side: str, ef: str, other: str) -> str:
 LV_LOW = low_function(r"lv|left\s+ventricular|biventricular", "lvef", r"rv|right\s+ventricular")
 RV_LOW = low_function(r"rv|right\s+ventricular|biventricular", "rvef", r"lv|left\s+ventricular")
 
-# a thickened wall; not a thickened pericardium or valve, nor the wall's systolic thickening
-# (how it contracts: "reduced systolic wall thickening" is hypokinesis)
+# a thickened wall, not the wall's systolic thickening (how it contracts: "reduced systolic
+# wall thickening" is hypokinesis); another structure's thickening is `ELSEWHERE_THICKENING`'s
 NOT_WALL = r"(?:pericardi\w*|valv\w*|leaflets?|cusps?)"
-THICKENED = (rf"(?<!systolic )(?<!systolic wall )(?<!pericardium )(?<!pericardium is )"
-             # "the pericardium is not thickened" was LV hypertrophy ruled out
-             rf"(?<!pericardium not )(?<!pericardium is not )(?<!pericardium was not )"
-             rf"(?<!pericardial )(?<!valve )(?<!valvular )(?<!leaflet )"
-             rf"thicken(?:ed|ing)(?! (?:of (?:the )?)?(?:\w+ )?{NOT_WALL})")
+THICKENED = r"(?<!systolic )(?<!systolic wall )thicken(?:ed|ing)"
 # "thick LV walls", "thick septum", "the septum is thick (17 mm)", "thick-walled LV": thick
 # beside an LV wall (only its own words between), not "thick slices", "thick pericardium"
 _LV_WALL_WORD = (r"(?:lv|left\s+ventricular|ventricular|interventricular|myocardial|septal|"
                  r"concentric|asymmetric|basal|mid|apical|anterior|inferior|lateral|posterior|"
                  r"antero\w*|infero\w*)")
 _WALL_NOUN = r"(?:walls?|septum|myocardium)"
-# and what has a wall or septum that is no LV's: "the aortic wall is thick", "LA wall thick",
-# "interatrial septum thick", "thick-walled aorta", "thick-walled cyst" are not hypertrophy
-_ELSEWHERE = (r"(?:aort\w*|arter\w*|vessels?|vascular|venous|veins?|\bvenae?\b|atri\w*|"
-              r"\b[lr]a\b|pulmonary|bronch\w*|cyst\w*|abscess\w*|bowel|bladder)")
-_NOT_ELSEWHERE = (r"(?<!aortic )(?<!arterial )(?<!artery )(?<!vessel )(?<!atrial )"
-                  r"(?<!atrium )(?<!\bla )(?<!\bra )")
-THICK = (rf"\bthick(?:[\s-]+walled\b(?!\s+(?:\w+\s+)?{_ELSEWHERE})|"
-         rf"\s+(?:{_LV_WALL_WORD}\s+){{0,3}}{_WALL_NOUN}\b)|"
-         rf"\b{_NOT_ELSEWHERE}{_WALL_NOUN}\s+(?:\(?\d+(?:\.\d+)?\s*+mm\)?\s+)?{IS}(?:not\s+)?"
-         r"(?:\w+ly\s+)?thick\b")
+THICK = (rf"\bthick(?:[\s-]+walled\b|\s+(?:{_LV_WALL_WORD}\s+){{0,3}}{_WALL_NOUN}\b)|"
+         rf"\b{_WALL_NOUN}\s+(?:\(?\d+(?:\.\d+)?\s*+mm\)?\s+)?{IS}(?:not\s+)?(?:\w+ly\s+)?"
+         r"thick\b")
+# what has a wall, septum or muscle that is no LV wall: the aorta, an artery, a vein, an
+# atrium and the interatrial septum ("lipomatous hypertrophy" is its fat), a papillary muscle
+# (LV hypertrophy is of the wall, not of a papillary muscle alone), a valve, the pericardium,
+# the pleura, a cyst; their thickening or hypertrophy says nothing of the LV (read as it,
+# "Aortic wall thickening" and "Thickened interatrial septum" were LV hypertrophy, and "No
+# aortic wall thickening" ruled it out)
+_ELSEWHERE = (r"\b(?:aort\w*|arter\w*|vessels?|vascular|venous|veins?|venae?|"
+              r"\w*atri(?:al|um|a)|[lr]a|pulmonary|mitral|tricuspid|papillary|moderator|crista|"
+              rf"lipom\w*|{NOT_WALL}|pleura\w*|o?esophag\w*|bronch\w*|cyst\w*|abscess\w*|bowel|"
+              r"bladder)\b")
+# the parts of such a structure named between it and its thickening ("aortic root wall")
+_PART = (r"(?:walls?|septum|septal|muscles?|root|arch|trunk|appendages?|band|terminalis|"
+         rf"{_ELSEWHERE})")
+# words between a thickening and its structure ("thickened anterolateral papillary muscle"),
+# none a link to a cause ("hypertrophy secondary to aortic stenosis") nor an LV wall's
+_BETWEEN = (r"(?!(?:and|or|nor|but|with|without|to|due|secondary|from|by|in|of|on|at|as|for|"
+            r"than|the|an?|is|are|was|were|be|lv\w*|left\s+ventric\w*|\w*ventric\w*|sept\w*|"
+            r"walls?|myocard\w*|cardiomyopath\w*|heart|concentric|asymmetric|rv\w*)\b)\w++")
+# an LV wall listed with the structure: "thickened atrial and ventricular walls" is hypertrophy
+_AND_LV = (rf"(?:\s++{_PART})*+\s*+(?:,|and|or|&|/)\s*+(?:\w+\s++){{0,2}}?"
+           r"(?:lv\b|left\s+ventric|\w*ventric|myocard|sept(?:um|al)\b)")
+_THICKENED_WORD = r"(?:hypertroph\w*|thick(?:ness|ened|ening)?)\b"
+# "thickened interatrial septum", "hypertrophy of the interatrial septum", "thick-walled aorta",
+# "aortic wall thickening", "papillary muscles are hypertrophied", "the pericardium is not
+# thickened": a thickening and its structure, blanked before the LV's hypertrophy is read
+ELSEWHERE_THICKENING = (
+    rf"\b(?:(?:hypertrophi(?:ed|c)|thickened|thick(?:[\s-]++walled)?)\b|"
+    rf"(?:hypertroph(?:y|ies)|thickening|thickness)(?=\s++(?:of|involving|within)\b))"
+    rf"(?:\s++(?:of|involving|within))?(?:\s++the)?(?:\s++{_BETWEEN}){{0,2}}?\s++{_ELSEWHERE}"
+    rf"(?!{_AND_LV})|"
+    rf"{_ELSEWHERE}(?:\s++{_PART}){{0,2}}\s++(?:\(?\d+(?:\.\d+)?\s*+mm\)?\s++)?{IS}"
+    rf"(?:not\s++)?(?:\w+ly\s++)?{_THICKENED_WORD}")
 # a clause that names the RV's wall and no LV's: "RV free wall thick", "RV hypertrophy", "RV
 # wall thickness normal" say nothing of LV hypertrophy (they were read as it, found or ruled
 # out)

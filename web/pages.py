@@ -41,7 +41,7 @@ from web.measurements import curve_points, measurement_rows
 from web.media import clip_interval_ms, reading_notes, sax_slices
 from web.redact import detail_for, response_for
 from web.render import PREVIEW_ORDER, make_templates, validation_line
-from web.uploads import may_keep, read_kept
+from web.uploads import keeping_withheld, read_kept
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
@@ -223,7 +223,7 @@ def _two_studies(request: Request, a: str, b: str) -> None:
 @router.get("/upload", response_class=HTMLResponse)
 def upload_form(request: Request, principal: Viewer) -> HTMLResponse:
     return render(request, "upload.html", result=None, error=None,
-                  may_keep=may_keep(request, principal))
+                  withheld=keeping_withheld(request, principal))
 
 
 @router.post("/upload", response_class=HTMLResponse, dependencies=[Depends(one_of_each)])
@@ -231,16 +231,16 @@ def upload_page(request: Request, principal: Viewer,
                 file: Annotated[UploadFile, File(description="a zipped DICOM study, or one "
                                                  "ACDC-style NIfTI patient folder")],
                 add: Annotated[bool, Form()] = False) -> HTMLResponse:
-    keep = may_keep(request, principal)
+    withheld = keeping_withheld(request, principal)
     try:
         study, response = read_kept(request, principal, file, add, 12, None)
     except (UploadError, QueryError) as error:
         return render(request, "upload.html", 400, result=None, error=str(error),
-                      may_keep=keep)
+                      withheld=withheld)
     return render(request, "upload.html", result=response_for(response, principal),
                   study=study, previews=uploaded_previews(request, study), error=None, terms=[],
                   filename=upload_label(file.filename or ""), kept=study.kept,
-                  may_keep=keep, reads_reports=principal.allows(Role.CLINICIAN),
+                  withheld=withheld, reads_reports=principal.allows(Role.CLINICIAN),
                   measurements=measurement_rows({
                       "sex": study.sex, "measurements": study.measurements,
                       "measurement_flags": study.measurement_flags}))

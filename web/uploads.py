@@ -4,6 +4,7 @@ offers it, and an upload read so that a refusal to keep it gives the true reason
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from typing import NoReturn
@@ -76,19 +77,30 @@ def keeping_refused(request: Request) -> str | None:
     return verdict
 
 
-def may_keep(request: Request, principal: Principal) -> bool:
-    """Whether the upload form offers to keep the study: to a clinician, where it can be kept
-    (a research index offered it, and every upload that asked was refused). An index that
-    does not answer offers no keeping, in a line of the log: the form still reads a study
-    (the whole page was the index's error)."""
+# why the upload form offers no keeping, where it is not the archive's: the form said "not
+# added to the index unless you ask" with nothing to ask by
+NOT_A_CLINICIAN = "only a clinician may ask to keep a study for the index"
+INDEX_SILENT = "the index does not answer just now, so keeping the study cannot be offered"
+# the operator's remedy an archive's refusal ends with, no step for the form's user: the form
+# says why alone ("..., no place for uploads: set CMR_SEARCH_UPLOAD_ARCHIVE")
+_REMEDY = re.compile(r":\s+(?:run\b[^:]*?,\s+or\s+)?set CMR_SEARCH_UPLOAD_ARCHIVE\s*$")
+
+
+def keeping_withheld(request: Request, principal: Principal) -> str | None:
+    """Why the upload form offers no keeping, said to its user, or None where it offers it:
+    to a clinician, where the study can be kept (a research index offered it, and every
+    upload that asked was refused; its reason is `keeping_refused`'s). An index that does not
+    answer offers no keeping, in a line of the log: the form still reads a study (the whole
+    page was the index's error)."""
     if not principal.allows(Role.CLINICIAN):
-        return False
+        return NOT_A_CLINICIAN
     try:
-        return keeping_refused(request) is None
+        refused = keeping_refused(request)
     except StoreError as error:
         logger.warning("the upload form offers no keeping: the index does not answer (%s)",
                        str(error).splitlines()[0] if str(error) else type(error).__name__)
-        return False
+        return INDEX_SILENT
+    return None if refused is None else _REMEDY.sub("", refused)
 
 
 def read_kept(request: Request, principal: Principal, file: UploadFile, add: bool, limit: int,

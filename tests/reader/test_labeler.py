@@ -127,3 +127,50 @@ def test_a_low_lvef_in_the_findings_section_is_found_when_the_impression_is_sile
     labels = label_findings("No LGE.", "Findings: LVEF is low (32 %). The septum is thick.")
     assert labels[_LVSD].mention is Mention.POSITIVE
     assert labels[_LVH].mention is Mention.POSITIVE
+
+
+@pytest.mark.parametrize("sentence", [
+    # another structure's thickening or hypertrophy: the interatrial septum, the aorta, a
+    # papillary muscle, an atrium (each was read as LV hypertrophy)
+    "Thickened interatrial septum.",
+    "Lipomatous hypertrophy of the interatrial septum.",
+    "Aortic wall thickening.",
+    "Hypertrophied papillary muscles.",
+    "The interatrial septum appears thickened.",
+    "Interatrial septal thickening.",
+    "Papillary muscle hypertrophy.",
+    "Hypertrophied anterolateral papillary muscle.",
+    "Thickening of the ascending aortic wall.",
+    "LA wall thickening.",
+    "Pleural thickening.",
+    "Oesophageal wall thickening.",
+    # and denied, it rules no LV hypertrophy out (it did)
+    "No aortic wall thickening.",
+    "No hypertrophied papillary muscles.",
+    "Aortic wall thickness normal.",
+])
+def test_another_structures_thickening_is_no_lv_hypertrophy(sentence: str) -> None:
+    assert label_findings(sentence)[_LVH].mention is _NM
+
+
+@pytest.mark.parametrize(("sentence", "mention"), [
+    ("Asymmetric septal hypertrophy", _P),
+    ("Concentric LV hypertrophy", _P),
+    ("LVH", _P),
+    ("Thickened interventricular septum (18 mm)", _P),
+    ("Hypertrophied septum", _P),
+    ("left ventricular wall thickening", _P),
+    ("basal septal hypertrophy", _P),
+    ("apical hypertrophy", _P),
+    # beside another structure's, the LV's own is still read
+    ("Aortic wall thickening and LV hypertrophy.", _P),
+    ("Lipomatous hypertrophy of the interatrial septum and concentric LVH.", _P),
+    ("Concentric LV hypertrophy with hypertrophied papillary muscles.", _P),
+    ("Thickened atrial and ventricular walls.", _P),
+    ("Hypertrophied papillary muscles and LV walls.", _P),
+    ("Hypertrophy secondary to aortic stenosis.", _P),
+    ("Thickened interatrial septum (lipomatous hypertrophy); no LVH.", _N),
+])
+def test_the_lv_walls_own_hypertrophy_is_still_read(sentence: str, mention: Mention) -> None:
+    label = label_findings(sentence)[_LVH]
+    assert (label.mention, label.sentence) == (mention, sentence.rsplit("; ", maxsplit=1)[-1])

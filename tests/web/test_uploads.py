@@ -3,6 +3,7 @@ gives the true reason (a research patient is never kept, wherever uploads would 
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -184,3 +185,41 @@ def test_the_form_of_an_index_that_does_not_answer_reads_a_study_still(
     said = [r.getMessage() for r in caplog.records if r.name == "web.uploads"]
     assert said == ["the upload form offers no keeping: the index does not answer (qdrant at "
                     "http://10.0.0.7:6333: connection refused)"]
+
+
+def _said(page: str) -> str:
+    """The upload form's line on what becomes of an upload, its markup and spacing undone."""
+    line = page.split("Upload one study as a zip", 1)[1].split("</p>", 1)[0]
+    return " ".join(html.unescape(line.replace("<strong>", "").replace("</strong>", "")).split())
+
+
+def test_the_form_says_an_upload_it_cannot_keep_is_used_for_this_search_only_and_why(
+        tmp_path: Path) -> None:
+    """Where no box asks to keep the study, the form still said it "is not added to the index
+    unless you ask": it says the study is used for this search only, and why."""
+    hospital = tmp_path / "hospital"
+    hospital.mkdir()
+    offered = _client(tmp_path, hospital).get("/upload").text
+    assert 'name="add"' in offered
+    assert _said(offered).endswith("it is not added to the index unless you ask.")
+    research = _client(tmp_path, _research_archive(tmp_path)).get("/upload").text
+    assert 'name="add"' not in research
+    assert _said(research).endswith(
+        "it is used for this search only and not added to this index: the index's archive is a "
+        "research dataset (ACDC-style NIfTI), no place for uploads.")
+    viewer = _client(tmp_path, hospital, open_role="viewer").get("/upload").text
+    assert 'name="add"' not in viewer
+    assert _said(viewer).endswith("it is used for this search only and not added to this "
+                                  "index: only a clinician may ask to keep a study for the index.")
+
+
+def test_the_form_of_an_index_that_does_not_answer_says_why_it_keeps_nothing(
+        tmp_path: Path) -> None:
+    engine = SearchEngine(build(_Archived(tmp_path), CASES), FakeEncoder())
+    app = create_app(Settings(data_dir=tmp_path / "data", measure=False), engine=engine,
+                     open_access=True, encoder=FakeEncoder())
+    engine.store.__class__ = _Down
+    form = TestClient(app).get("/upload").text
+    assert _said(form).endswith("it is used for this search only and not added to this index: "
+                                "the index does not answer just now, so keeping the study "
+                                "cannot be offered.")
