@@ -25,17 +25,16 @@ from dicognito.anonymizer import Anonymizer
 from pydicom.dataset import Dataset, FileMetaDataset
 
 from catalog import without_paths
-from indexer.given_names import scrub_given_names
-from indexer.name_forms import ACCENTS as _ACCENTS
-from indexer.name_forms import DOCTORS
-from indexer.name_forms import KIN as _KIN
-from indexer.name_forms import LOWER as _LOWER
-from indexer.name_forms import NOT_CLINICAL as _NOT_CLINICAL
-from indexer.name_forms import REPORT_WORD as _REPORT_WORD
-from indexer.name_forms import UPPER as _UPPER
-from indexer.name_gazetteer import family_names, given_names, terms, words
-from indexer.name_titles import doctors, scrub_signed, scrub_titles
-from indexer.name_words import ABBREVIATIONS
+from indexer.names import doctors, scrub_given_names, scrub_signed, scrub_titles
+from indexer.names.forms import ACCENTS as _ACCENTS
+from indexer.names.forms import DOCTORS
+from indexer.names.forms import KIN as _KIN
+from indexer.names.forms import LOWER as _LOWER
+from indexer.names.forms import NOT_CLINICAL as _NOT_CLINICAL
+from indexer.names.forms import REPORT_WORD as _REPORT_WORD
+from indexer.names.forms import UPPER as _UPPER
+from indexer.names.gazetteer import family_names, given_names, terms, words
+from indexer.names.wordlists import ABBREVIATIONS
 from reader.headers import StudyInfo
 from reader.reports import StudyReport
 from reader.scan import Study

@@ -12,13 +12,9 @@ from functools import cache
 
 import numpy as np
 import pytest
+from fakes.reports import phantom_report
 
-from cmr_search.vocab import Diagnosis, Finding, Severity
 from indexer.deidentify import scrub_free_text
-from phantom.measure import Measurements
-from phantom.phrases import LGE_PATTERNS
-from phantom.reports import ReportFacts, write_report
-from phantom.vendors import VENDORS
 
 CUES = ("Reported by: ", "cc: ", "Present: ", "Mother: ", "GP: ")
 # where a clinical sentence stands: alone, at a line's start, after a bullet, after each cue,
@@ -121,34 +117,30 @@ def phantom_lines() -> tuple[str, ...]:
     """Each distinct line of the reports and impressions the phantom writes (no real name in
     them): 200 reports from each of three seeds, every house style, diagnosis, finding,
     severity, scar pattern, territory and scanner."""
-    models = [(v.manufacturer.split()[0].title(), m) for v in VENDORS.values() for m in v.models]
     lines: set[str] = set()
     for seed in (3, 17, 2024):
         rng = np.random.default_rng(seed)
         for _ in range(200):
-            maker, model = models[int(rng.integers(len(models)))]
-            contrast = bool(rng.random() < 0.9)
-            technique = (f"CMR on a {model.field_strength_t:.1f} T {maker} {model.name}. Cine "
-                         "SSFP imaging in short-axis and long-axis planes."
-                         + " Late gadolinium enhancement imaging after gadobutrol." * contrast)
-            patterns = rng.choice(list(LGE_PATTERNS), size=int(rng.integers(3)), replace=False)
-            facts = ReportFacts(
-                list(Diagnosis)[int(rng.integers(len(Diagnosis)))],
-                {f: list(Severity)[int(rng.integers(4))] for f in Finding},
-                Measurements(*(float(x) for x in rng.uniform(5, 300, 11)), end_systolic_frame=9),
-                tuple(str(p) for p in patterns),
-                (None, "lad", "rca", "lcx")[int(rng.integers(4))], contrast, technique)
-            report = write_report(rng, facts)
+            report = phantom_report(rng)
             lines.update(line for text in (report.text, report.impression)
                          for line in text.splitlines() if line.strip())
     return tuple(sorted(lines))
 
 
+# the labels a report is signed with, after which a name is a name, and the clinical lines
+# that are one there: "Reported by: Becker MD" is Dr Becker, MD (elsewhere Becker muscular
+# dystrophy)
+SIGNATURES = ("Reported by: ", "Verified: ", "Signed by ")
+SIGNED_LINES = {"Becker MD.": "[name] MD."}
+
+
 def placed(sentences: list[str] | tuple[str, ...],
            places: tuple[str, ...] = PLACES) -> list[tuple[str, str]]:
     """Each sentence after each of `places`, and what the scrubber must make of it: the place
-    scrubbed ("Discussed with [name], "), the sentence as it is."""
-    return [(f"{place}{sentence}", f"{scrub_free_text(place)}{sentence}")
+    scrubbed ("Discussed with [name], "), the sentence as it is (after a signature's label, a
+    name it names as [name]: `SIGNED_LINES`)."""
+    return [(f"{place}{sentence}", f"{scrub_free_text(place)}"
+             f"{SIGNED_LINES.get(sentence, sentence) if place in SIGNATURES else sentence}")
             for sentence in sentences for place in places]
 
 
@@ -174,8 +166,10 @@ def test_the_corpus_covers_the_abbreviations_the_eponyms_and_the_phantoms_lines(
             "Kerley"} <= words
     assert [e for e in EPONYMS if e.split()[-1] not in words] == []
     # and no clinical line changed where it stood: "Becker MD." (Becker muscular dystrophy)
-    # was "[name]." at a line's start, "Reported by: Post MVR." "Reported by: [name]."
+    # was "[name]." at a line's start, "Reported by: Post MVR." "Reported by: [name]."; after
+    # a signature's label it is Dr Becker, MD
     assert bad_changes(placed(["Becker MD.", "Post MVR."])) == Counter()
+    assert scrub_free_text("Reported by: Becker MD.") == "Reported by: [name] MD."
 
 
 @pytest.mark.parametrize("place", PLACES)
@@ -212,3 +206,23 @@ def test_no_clinical_line_changes_after_a_header_or_a_signature(place: str) -> N
     """The clinical sentences and the eponyms after the header's "Name:" and a signature's
     words, which a name rule reads as a person's."""
     assert bad_changes(placed([*SENTENCE_LIST, *_eponym_lines()], (place,))) == Counter()
+
+
+# the eponyms a clinician writes, and every place a name rule reads a word faker lacks as a name
+# (after a signature's label, on a doctors list's next line, in a list of names with initials)
+CLINICAL_EPONYMS = ("Becker muscular dystrophy.", "Fontan circulation.", "Ebstein anomaly.",
+                    "Takotsubo.", "Fabry disease.", "Duchenne.", "Marfan syndrome.",
+                    "Turner syndrome.", "Noonan syndrome.", "Danon disease.", "Brugada.")
+EPONYM_PLACES = tuple(dict.fromkeys((*PLACES, *SIGNATURES, "Name: ", "Dictated by: ",
+                                     "Signed electronically by ", "Radiographer: ",
+                                     "Technologist: ", "Verified by: ", "(Neubauer S, ")))
+
+
+@pytest.mark.parametrize("place", EPONYM_PLACES)
+def test_the_eponyms_a_clinician_writes_stay_wherever_they_stand(place: str) -> None:
+    """A name faker lacks became one after a signature's label, on a doctors list's next line
+    and before a list's known name: the eponyms used clinically stay ("Becker muscular
+    dystrophy", "Fontan circulation"), alone, in capitals and before a letter."""
+    forms = ("{e}", "{E}", "{e} LV", "Known {e}")
+    lines = [f.format(e=e, E=e.upper()) for e in CLINICAL_EPONYMS for f in forms]
+    assert bad_changes(placed(lines, (place,))) == Counter()

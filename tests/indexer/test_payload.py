@@ -73,15 +73,15 @@ def test_a_de_identified_report_is_scrubbed_by_the_new_rules_when_read_again(
 def test_a_faker_upgrade_that_keeps_its_names_reads_no_report_again(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The report version held faker's version string: each upgrade re-read every report."""
-    from indexer import given_names
+    from indexer.names import given
     from indexer.payload import report_version
 
     version = report_version()
     monkeypatch.setattr("importlib.metadata.version", lambda name: "999.0")
     assert report_version.__wrapped__() == version
-    more = given_names.family_names() | {"zyxwv"}
-    monkeypatch.setattr(given_names, "family_names", lambda: more)
-    monkeypatch.setattr(given_names, "gazetteer_version", given_names.gazetteer_version.__wrapped__)
+    more = given.family_names() | {"zyxwv"}
+    monkeypatch.setattr(given, "family_names", lambda: more)
+    monkeypatch.setattr(given, "gazetteer_version", given.gazetteer_version.__wrapped__)
     assert report_version.__wrapped__() != version
 
 

@@ -1,4 +1,4 @@
-"""The words the name scrubber weighs besides faker's names (`indexer.given_names`): given
+"""The words the name scrubber weighs besides faker's names (`indexer.names.given`): given
 names that are words, eponyms and terms, the words that make a name a term's or a place's,
 and the family names that are no one's in a report. They are part of the gazetteer's version:
 a change here makes a de-identified index read its reports again.

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from indexer.deidentify import scrub_free_text
-from indexer.given_names import family_names
+from indexer.names.given import family_names
 
 TITLES = [
     # titles in capitals; the second name is no grade, wall or degree

@@ -1,7 +1,7 @@
 """What comes before a name candidate in report text: a word that names a person ("reported
 by", "cc", a role, "Dr") and how surely it does, a line's start, its bullet or a colon, and a
 reference's author list, whose names are no one the report is about. The patterns are
-`indexer.name_forms`'s; `indexer.given_names` weighs the candidates with them.
+`indexer.names.forms`'s; `indexer.names.given` weighs the candidates with them.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import bisect
 import re
 from functools import lru_cache
 
-from indexer import name_forms as forms
+from indexer.names import forms
 
 NONE, WEAK, STRONG = 0, 1, 2  # how surely the words before a candidate name a person
 # every blank but a newline, as `[^\S\n]` matches them ("\r" of CRLF text, a thin or a
@@ -34,7 +34,7 @@ def window(text: str, start: int) -> tuple[int, int]:
 
 
 def cue(text: str, start: int) -> int:
-    """How surely the words just before `start` name a person (`name_forms.CUE`): STRONG
+    """How surely the words just before `start` name a person (`forms.CUE`): STRONG
     ("reported by", "cc", a role, a title), WEAK (a relative, a label or an "of" that heads
     clinical text as often: "Mother: Long QT", "Present: Kerley B"), or NONE."""
     low, high = window(text, start)
@@ -67,6 +67,13 @@ def after_initials(text: str, start: int, last: int) -> bool:
     have been anything, as no such list: it leaves what the first pass left."""
     return last > 0 and bool(forms.AFTER_NAME.fullmatch(text, last, start)) and bool(
         forms.INITIALS_END.search(text, max(0, last - 8), last))
+
+
+def before_initials(text: str, end: int) -> re.Match[str] | None:
+    """The surname then initials a list of names goes on with after a name that ends at `end`
+    ("Myerson S, Neubauer S": "Neubauer S"; `forms.LETTERED`), or None."""
+    joint = forms.AFTER_NAME.match(text, end)
+    return None if joint is None else forms.LETTERED.match(text, joint.end())
 
 
 @lru_cache(maxsize=4)

@@ -1,19 +1,18 @@
 """Names after a title ("Dr J. Smith", "Prof. Dr. med. Hans Meier", "DR VAN DEN BERG", "Drs
-Smith and Patel"), each replaced by [name]: `name_forms.TITLED` and `name_forms.DOCTORS` find
+Smith and Patel"), each replaced by [name]: `forms.TITLED` and `forms.DOCTORS` find
 them, and a title in capitals ("DR", "PROF") is one only before initials, a particle, a given
 name or a known family name: "DR" also names a pacemaker's model ("Adapta DR ADDR01", "Accent
-DR RF") and diabetic retinopathy ("with DR Stage 2"). And names right after a signature's
-word at a line's end ("Reported by: Mark Brown", `scrub_signed`).
+DR RF") and diabetic retinopathy ("with DR Stage 2"). Names right after a signature's word
+("Reported by: Mark Brown") are `signatures`'s.
 """
 
 from __future__ import annotations
 
 import re
 
-from indexer import name_forms as forms
-from indexer import name_words as wordlists
-from indexer.given_names import is_titled
-from indexer.name_gazetteer import family_names, given_names, terms, words
+from indexer.names import forms, wordlists
+from indexer.names.gazetteer import unknown_name, words
+from indexer.names.given import is_titled
 
 _CAPITALS = re.compile(r"(?:DR|PROF)\b")
 
@@ -38,6 +37,7 @@ def doctors(match: re.Match[str]) -> str:
 # what goes on after a name: a sentence's full stop, or a lower-case word ("Patel. LVEF 55 %",
 # "Patel at the MDT", "Patel who agreed"), and the word after a name on its line
 _GOES_ON = re.compile(rf"\.[^\S\n]|[^\S\n]+(?P<word>[{forms.LOWER}]+)(?![\w'’-])")
+_FULL_STOP = re.compile(r"\.[^\S\n]")
 
 
 # a term's nouns after a doctor's name, not a place's: "Drs Smith and Jones clinic" is theirs
@@ -58,14 +58,18 @@ def _before_a_noun(text: str, end: int) -> bool:
 def _next_line_name(match: re.Match[str], one: re.Match[str]) -> bool:
     """Whether a doctor of `match` that begins a line, `one`, is a name (`doctors`): a given or
     a known family name that is no word nor eponym ("Kerley", "Becker", "Ross"), the list's
-    next name, its end, or words after it (`_GOES_ON`)."""
+    next name, its end, or words after it (`_GOES_ON`); or one faker lacks that reads as a
+    name's ("Zybrowski") where the list or the sentence ends right after it, not before a
+    word ("Regadenoson stress")."""
     last = one.group().split()[-1]
     plain = last.lower()
     end = match.start("names") + one.end()
     if plain in words() or plain in wordlists.EPONYM_SURNAMES | wordlists.NO_INITIAL_SURNAMES:
         return False
-    return is_titled(last) and (end < match.end() or bool(
-        forms.LIST_END.match(match.string, end) or _GOES_ON.match(match.string, end)))
+    ends = end < match.end() or bool(forms.LIST_END.match(match.string, end))
+    if unknown_name(last):
+        return ends or bool(_FULL_STOP.match(match.string, end))
+    return is_titled(last) and (ends or bool(_GOES_ON.match(match.string, end)))
 
 
 def _refused(match: re.Match[str]) -> int | None:
@@ -88,36 +92,3 @@ def scrub_titles(text: str) -> str:
         pos = match.end() if end is None else end
     out.append(text[pos:])
     return "".join(out)
-
-
-# what follows a signature's word and is no one: a role, a department, a team
-_NO_ONE = frozenset({
-    "consultant", "cardiologist", "radiologist", "registrar", "fellow", "nurse", "nurses",
-    "radiographer", "sonographer", "physician", "surgeon", "cardiology", "radiology",
-    "department", "outpatients", "outpatient", "clinic", "service", "team", "unit", "ward",
-    "hospital", "trust", "practice", "surgery", "centre", "center", "medical", "general"})
-_PARTICLES = frozenset({"van", "von", "de", "der", "den", "du", "di", "da", "del", "le", "la"})
-
-
-def _signed_name(name: str) -> bool:
-    """Whether the capitalised words after a signature's word are a person's: no term, role
-    or department, one of them a known given or family name, and none a word but its
-    particles, or a given name then a known family name ("Mark Brown", "Grace Long", "Zhang
-    Wei", "Rajesh Kumar"; not "Cardiology Department", "Bidirectional Glenn", "Post Ross")."""
-    plain = [w.lower() for w in name.split()]
-    if any(w in terms() or w in _NO_ONE for w in plain):
-        return False
-    named = [w in family_names() or w.title() in given_names() for w in plain]
-    if not any(named):
-        return False
-    if not any(w in words() for w in plain if w not in _PARTICLES):
-        return True
-    return plain[0].title() in given_names() and plain[-1] in family_names()
-
-
-def scrub_signed(text: str) -> str:
-    """`text` with the person a signature's or a copy's word names at its line's or list's end
-    as [name] (`name_forms.SIGNED`), where the given-name rules want a given name that is no
-    word ("Reported by: Mark Brown" was left)."""
-    return forms.SIGNED.sub(lambda m: m.group()[:m.start("name") - m.start()] + "[name]"
-                            if _signed_name(m.group("name")) else m.group(), text)

@@ -1,4 +1,4 @@
-"""What the name scrubber knows (`indexer.given_names`): given and family names from faker's
+"""What the name scrubber knows (`indexer.names.given`): given and family names from faker's
 person data for the locales a European or American hospital's patients and staff come from
 (`LOCALES`), English and report words, and the terms that are never a name, each loaded once,
 when first needed. faker is read here as data, never to fake anything.
@@ -13,8 +13,7 @@ from collections.abc import Iterable
 from functools import cache
 
 from cmr_search import vocab
-from indexer import name_forms as forms
-from indexer import name_words as wordlists
+from indexer.names import forms, wordlists
 
 # Western and the commonest other patients' and staff's names, in Latin letters (Japanese and
 # Chinese romanised; Nigerian, Ghanaian, Kenyan, Pakistani, Algerian, Irish, Vietnamese,
@@ -66,7 +65,7 @@ def family_names() -> frozenset[str]:
 @cache
 def words() -> frozenset[str]:
     """Lower-case English and report words that may be written with a capital: faker's English
-    vocabulary, the names that are words (`name_words.WORDS`), headings and the terms."""
+    vocabulary, the names that are words (`wordlists.WORDS`), headings and the terms."""
     lorem = _provider("faker.providers.lorem.en_US")
     english = set(getattr(lorem, "word_list", ()))
     for part_of_speech in getattr(lorem, "parts_of_speech", {}).values():
@@ -84,3 +83,46 @@ def terms() -> frozenset[str]:
                                   vocab.AnatomyLabel, vocab.Structure, vocab.Measure)
                 for member in enum for part in member.name.lower().split("_")}
     return frozenset(wordlists.TERMS.split()) | frozenset(wordlists.NOUNS.split()) | clinical
+
+
+# the endings of clinical words rare in a name, besides `wordlists.WORD_ENDINGS`: a word faker
+# lacks with one is no sign of a person ("Eccentric", "Amyloid", "Oedema", "Markedly")
+_CLINICAL_ENDINGS = (*wordlists.WORD_ENDINGS, "ic", "oid", "ema", "oma", "cular", "tral", "ly",
+                     "ior", "ute", "spid", "ac")
+# the words of a report faker's English words lack, capitalised in its headings and at a
+# line's start ("Long Axis", "Right Ventricle", "Syncope."): no name a signature's label or a
+# doctors list expects
+_REPORT_WORDS = frozenset({
+    "axis", "axes", "ventricle", "atrium", "atria", "root", "artery", "arteries", "apex",
+    "chamber", "tract", "outflow", "inflow", "rhythm", "scan", "contrast", "stack", "trunk",
+    "vein", "cusp", "leaflet", "annulus", "arch", "isthmus", "mapping", "tagging", "angiogram",
+    "shunt", "jet", "gradient", "defect", "pacemaker", "flail", "patchy", "query", "mid",
+    "syncope", "presyncope", "palpitation", "dyspnoea", "dyspnea", "orthopnoea", "orthopnea",
+    "fatigue", "collapse", "arrest", "dizziness", "regadenoson", "dobutamine", "gadobutrol"})
+_NO_NAMES = wordlists.EPONYM_SURNAMES | wordlists.NO_INITIAL_SURNAMES | _REPORT_WORDS
+# a name's capitals: its first letter's, and after a prefix or a hyphen ("McDonald", "O'Brien",
+# "DiCaprio", "Ji-Hoon", "al-Hassan"); "HFpEF", "QTc", "LCx" are no name
+_NAME_CASE = re.compile(rf"(?:(?:al|el)-)?(?:[{forms.UPPER}]['’]|Ma?c|D[aei]|L[ae])?"
+                        rf"[{forms.UPPER}][{forms.LOWER}]+(?:[-'’][{forms.UPPER}{forms.LOWER}]"
+                        rf"[{forms.LOWER}]+)*")
+
+
+def pieces(word: str) -> list[str]:
+    """A word's hyphenated pieces in lower case, an Arabic article left out: "Ji-Hoon" is "ji"
+    and "hoon", "al-Hassan" is "hassan"."""
+    return [p for p in re.split(r"[-'’]", word.lower()) if p and p not in wordlists.JOINED]
+
+
+def unknown_name(word: str) -> bool:
+    """Whether a capitalised word faker lacks reads as a name's where a name is expected (after
+    a signature's label, on a doctors list's next line): written as a name is, none of its
+    pieces (nor a plural's singular) a word, a term, a name, an eponym's or a report's word, and
+    no clinical word's ending ("Volkov", "Ji-Hoon", "Zybrowski"; not "Coarctation", "Syncope",
+    "Palpitations", "Holt-Oram", "HFpEF", "WPW")."""
+    parts = pieces(word)
+    if not _NAME_CASE.fullmatch(word) or len(word) < 3 or " ".join(parts) in wordlists.EPONYMS:
+        return False
+    return not any(w in family_names() or w in words() or w in _NO_NAMES
+                   or w.title() in given_names() for p in parts for w in {p, p.removesuffix("s")}
+                   ) and not any(w.endswith(_CLINICAL_ENDINGS)
+                                 for w in (word.lower(), word.lower().removesuffix("s")))

@@ -1,7 +1,7 @@
 """Untitled names in free text: a given name from a gazetteer, then a surname ("discussed with
 John Smith", "the study of Quinn Rossi", "seen by Anna Müller"), each replaced by [name].
 
-The given and family names are faker's person data (`indexer.name_gazetteer`). Report
+The given and family names are faker's person data (`indexer.names.gazetteer`). Report
 text is full of capitalised words ("Glenn Anastomosis Patent", "Del Nido Cardioplegia Used"),
 so a surname is a known family name; it may be any other only after a word that names a
 person ("reviewed by Paul Leeson", "discussed with Quinn Zybrowski", "[name] and ..."). A given
@@ -23,11 +23,12 @@ no abbreviation ("Kerley B", "Mother: Long QT"), with no such word at a line's s
 bullet or a colon, never in running text ("Factor V Leiden"); a reference's authors ("Kramer
 CM, et al.") are left. Right after a signature's word, a known family name that is no word
 nor an eponym is one before one or two letters an abbreviation is also written with
-("Reported by: Smith MR", "Smith V"), and in a list of names with initials or after a particle
-one faker lacks is one ("(Neubauer S, Myerson S)", "cc: van der Merwe P"). A relative, a label
+("Reported by: Smith MR", "Smith V"), and in a list of names with initials (after a known
+one or before it) or after a particle one faker lacks is one ("(Neubauer S, Myerson S)",
+"(Myerson S, Neubauer S)", "cc: van der Merwe P"). A relative, a label
 or an "of" that heads clinical text as often ("Present:", "Images of") is a weak cue: initials
-after it are read as at a line's start. The shapes are `indexer.name_forms`'s, the cues
-`indexer.name_cues`'s, the words `name_words`'s, the names `name_gazetteer`'s.
+after it are read as at a line's start. The shapes are `indexer.names.forms`'s, the cues
+`indexer.names.cues`'s, the words `wordlists`'s, the names `gazetteer`'s.
 """
 
 from __future__ import annotations
@@ -37,10 +38,8 @@ import re
 import unicodedata
 from functools import cache, lru_cache
 
-from indexer import name_cues as cues
-from indexer import name_forms as forms
-from indexer import name_words as wordlists
-from indexer.name_gazetteer import family_names, given_names, terms, words
+from indexer.names import cues, forms, wordlists
+from indexer.names.gazetteer import family_names, given_names, terms, words
 
 
 @cache
@@ -215,13 +214,26 @@ def _unknown_surname(text: str, match: re.Match[str], cued: int, last: int) -> b
     family = match.group("lettered")
     parts = _parts(family)
     if not (cues.after_initials(text, match.start(), last) or (
-            cued == cues.STRONG and _signature(text, match.start()))):
+            cued == cues.STRONG and _signature(text, match.start())) or _opens_a_list(
+            text, match, cued)):
         return False
     if len(re.sub(r"[.\s]", "", match.group("letters"))) > 2 or not forms.LIST_END.match(
             text, match.end()) or parts[0] in wordlists.NO_INITIAL_SURNAMES | forms.CUE_ENDS:
         return False  # (a role: "Smith J, Cardiologist MD")
     return not parts[0].endswith(wordlists.WORD_ENDINGS) and not any(
         p in words() or p in terms() for p in parts)
+
+
+def _opens_a_list(text: str, match: re.Match[str], cued: int) -> bool:
+    """Whether a surname then initials opens a list of names whose next is a known family name
+    with one or two initials that are no abbreviation ("(Myerson S, Neubauer S)"), after a
+    word that names a person or at a line's start, a colon or a bracket, not a reference's."""
+    after = cues.before_initials(text, match.end())
+    if after is None or not (cued or cues.opened(text, match.start())):
+        return False
+    letters = re.sub(r"[.\s]", "", after.group("letters"))
+    return len(letters) <= 2 and letters not in _CLINICAL and _is_initialled(
+        after.group("lettered"), cues.NONE) and bool(forms.LIST_END.match(text, after.end()))
 
 
 _AFTER_A_NAME = re.compile(r"\[name\][^\S\n]*(?:[,;&/]|and)?[^\S\n]*:?[^\S\n]*\n?$", re.I)
@@ -323,12 +335,12 @@ def _judged(text: str, match: re.Match[str], last: int) -> tuple[int | None, int
     if match.group("lettered"):  # one faker lacks after a particle, in a list or a signature
         plausible = _known(_parts(match.group("lettered"))) or " " in match.group(
             "lettered").strip() or cues.after_initials(text, match.start(), last) or (
-            _signature(text, match.start()))
+            _signature(text, match.start())) or _opens_a_list(text, match, cues.NONE)
     capitals = (not plausible and given is not None and bool(match.group("given"))
                 and given.isupper() and _capitals_fit(match))
     again = forms.LETTERED.match(text, match.start()) if match.group("given") else None
     if again and not (_known(_parts(again.group("lettered"))) or (  # "cc: Zybrowski QA"
-            _signature(text, match.start()))):
+            _signature(text, match.start())) or _opens_a_list(text, again, cues.NONE)):
         again = None
     if not (plausible or capitals or again):  # (most: no name, and no cue looked for)
         return None, None

@@ -8,9 +8,9 @@ import random
 
 import pytest
 
-from indexer import name_cues
 from indexer.deidentify import scrub_free_text
-from indexer.name_forms import CUE, CUE_ENDS
+from indexer.names import cues
+from indexer.names.forms import CUE, CUE_ENDS
 
 _WORDS = ["reported", "by", "with", "discussed", "acquired", "to", "phoned", "cc", "CC", "Dr",
           "DR", "Dr.", "[name]", "and", "&", "/", ",", ";", ":", "(", ".", "mother", "Father",
@@ -31,26 +31,26 @@ def test_the_cue_shortcut_agrees_with_the_cue_pattern() -> None:
         before = "".join(rng.choice(_WORDS) + rng.choice(_BLANKS)
                          for _ in range(rng.randint(1, 6)))
         text = f"{before}Smith, John"
-        found = CUE.search(text, *name_cues.window(text, len(before)))
-        expected = name_cues.NONE if found is None else (
-            name_cues.WEAK if found.group("weak") else name_cues.STRONG)
-        assert name_cues.cue(text, len(before)) == expected, before
+        found = CUE.search(text, *cues.window(text, len(before)))
+        expected = cues.NONE if found is None else (
+            cues.WEAK if found.group("weak") else cues.STRONG)
+        assert cues.cue(text, len(before)) == expected, before
     assert {"by", "with", "to", "of", "cc", "dr", "gp", "father", "attendees"} <= CUE_ENDS
 
 
 @pytest.mark.parametrize(("before", "level"), [
-    ("reported by: ", name_cues.STRONG), ("Dr. ", name_cues.STRONG), ("cc:\n", name_cues.STRONG),
-    ("[name] / ", name_cues.STRONG), ("second reader: ", name_cues.STRONG),
-    ("Discussed with ", name_cues.STRONG), ("Results phoned to ", name_cues.STRONG),
-    ("MDT attendees: ", name_cues.STRONG), ("father (", name_cues.WEAK),
-    ("Mother: ", name_cues.WEAK), ("the study of ", name_cues.WEAK),
-    ("Present:\n", name_cues.WEAK), ("Sequence name: ", name_cues.WEAK),
-    ("Acquired with ", name_cues.WEAK), ("Findings: ", name_cues.NONE),
-    ("the ", name_cues.NONE), ("Dr.\n\n", name_cues.NONE), ("x", name_cues.NONE)])
+    ("reported by: ", cues.STRONG), ("Dr. ", cues.STRONG), ("cc:\n", cues.STRONG),
+    ("[name] / ", cues.STRONG), ("second reader: ", cues.STRONG),
+    ("Discussed with ", cues.STRONG), ("Results phoned to ", cues.STRONG),
+    ("MDT attendees: ", cues.STRONG), ("father (", cues.WEAK),
+    ("Mother: ", cues.WEAK), ("the study of ", cues.WEAK),
+    ("Present:\n", cues.WEAK), ("Sequence name: ", cues.WEAK),
+    ("Acquired with ", cues.WEAK), ("Findings: ", cues.NONE),
+    ("the ", cues.NONE), ("Dr.\n\n", cues.NONE), ("x", cues.NONE)])
 def test_a_relative_a_label_and_a_technique_are_weak_cues(before: str, level: int) -> None:
     """A relative, "Present:", "Images of", "Acquired with" head clinical text as often as a
     name ("Mother: Long QT", "Present: Kerley B"): weaker than "reported by"."""
-    assert name_cues.cue(f"{before}Smith, John", len(before)) == level
+    assert cues.cue(f"{before}Smith, John", len(before)) == level
 
 
 @pytest.mark.parametrize("blank", ["\r\n", "\r", "\u2009", "\u202f", "\u3000", " \r\n"])

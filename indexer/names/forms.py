@@ -3,7 +3,7 @@ J. Smith", "DR SMITH", "Drs Smith and Patel"), after a word that names a person 
 by", "cc", a role, a relative, "GP:"), at a line's start, a bullet or a colon, and written given
 name first, initials first, surname first ("Smith, John") or surname then initials ("Smith J").
 
-This module knows no name: `indexer.given_names` decides with faker's lists which candidate is
+This module knows no name: `indexer.names.given` decides with faker's lists which candidate is
 one, `indexer.deidentify` applies the title rules. Every repetition here is bounded or cannot
 overlap the next, so that a 20 kB line of initials or commas is read in linear time.
 """
@@ -73,7 +73,7 @@ _DOCTOR = (rf"{_TITLE_INITIALS}{_PARTICLES}{NOT_CLINICAL}(?!(?i:and)\b){_NAME}"
            rf"(?:[^\S\n]+{_NOT_SECOND}{NOT_CLINICAL}{_NAME})?")
 DOCTOR_ONE = re.compile(rf"(?<![\w'’-]){_DOCTOR}")  # not "AND"'s "ND"
 # after "and", "&" or "/" a list goes on on the next line ("Drs Smith and\nPatel"), with no
-# grade, wall or role there (`name_titles.doctors` weighs the name)
+# grade, wall or role there (`titles.doctors` weighs the name)
 _AND = rf"(?:[^\S\n]+|[^\S\n]*\n[^\S\n]*{_NOT_SECOND})"
 DOCTORS = re.compile(
     rf"\b(?:Drs|DRS)\.?[^\S\n]+(?P<names>{_DOCTOR}(?:[^\S\n]*(?:,[^\S\n]*(?:(?i:and){_AND})?"
@@ -88,6 +88,7 @@ DOCTORS = re.compile(
 # label ("Name:", "Present:", "Distribution:"; "Sequence name: Dixon W", "Present: Kerley B"),
 # a technique's "with" or "to" ("Acquired with Dixon W")
 _BY = ("discussed|reviewed|reported|dictated|verified|authori[sz]ed|supervised|seen|referred|"
+       "electronically|"  # "Signed electronically by"
        "signed|agreed|checked|approved|typed|copied|transcribed|examined|sent|spoke|spoken|"
        "informed|scan|scanned|performed|acquired|requested|phoned|telephoned|read|"
        "communicated|given|handed|faxed|e-?mailed|forwarded")
@@ -100,8 +101,10 @@ _ROLE = ("consultant|registrar|fellow|radiographer|radiologist|cardiologist|phys
          "referrer|attendees")
 _LABEL = (r"requesting|referring|gp|second[^\S\n]+read(?:er)?|copies|copy[^\S\n]+to")
 _WEAK_LABEL = "name|present|distribution"
+# the words a report is signed with, by or with a colon ("Verified: du Toit P")
+_SIGNS = "reported|dictated|signed|verified|authori[sz]ed|approved|typed|transcribed"
 _STRONG = (rf"\b(?:{_BY})[^\S\n]+by|\b(?:{_WITH})[^\S\n]+with|\b(?:{_TO})[^\S\n]+to|\bcc"
-           rf"|\[name\][^\S\n]*(?:,|;|and|&|/)|\b(?:{_ROLE})|\b(?:{_LABEL})[^\S\n]*:")
+           rf"|\[name\][^\S\n]*(?:,|;|and|&|/)|\b(?:{_ROLE})|\b(?:{_LABEL}|{_SIGNS})[^\S\n]*:")
 _WEAK = (rf"\b(?:study|scan|cmr|mri|images?|examination)[^\S\n]+of"
          rf"|\b(?:{KIN})(?:[^\S\n]*[,(])?|\b(?:{_WEAK_LABEL})[^\S\n]*:"
          rf"|\b(?:{_BY})[^\S\n]+(?:with|to)")
@@ -112,20 +115,45 @@ CUE = re.compile(
 # a signature's or a copy's words, then two or three capitalised words at the list's or the
 # line's end or before a degree: a person's, whatever the given name ("Reported by: Mark
 # Brown", "cc: Grace Brown (GP)", "Verified: Zhang Wei", "Signed by Priya Raman on ...";
-# `name_titles.scrub_signed` weighs the words)
+# `signatures.scrub_signed` weighs the words)
 _CAPITALISED = rf"(?:[{UPPER}]['’])?[{UPPER}][{LOWER}]+(?:-[{UPPER}][{LOWER}]+)*"
+DEGREES = "MD|MBBS|MBChB|FRCR|FRCP|PhD|DO|RN"
 SIGNED = re.compile(
     rf"(?i:\b(?:{_BY})[^\S\n]+by|\bcc\b|\b(?:{_ROLE}|verified|approved|authori[sz]ed|"
     rf"reported|dictated|typed|transcribed|{_LABEL})[^\S\n]*+:)[^\S\n]*+:?[^\S\n]*+"
     rf"(?P<name>{_CAPITALISED}(?:[^\S\n]+{_CAPITALISED}){{1,2}})(?![\w'’-])"
-    r"(?=[^\S\n]*+(?:[,;()&/]|\.?[^\S\n]*(?:\n|\Z)|(?i:and|or|on|at)\b"
-    r"|(?:MD|MBBS|MBChB|FRCR|FRCP|PhD|DO|RN)\b))")
+    rf"(?=[^\S\n]*+(?:[,;()&/]|\.?[^\S\n]*(?:\n|\Z)|(?i:and|or|on|at)\b|(?:{DEGREES})\b))")
+# the labels a report is signed with, then one to four words shaped as a name's, whether
+# faker knows them or not ("Reported by: Dmitri Volkov", "Signed electronically by ZHANG WEI",
+# "Reported by: Sean Ó Briain", "Radiographer: Kate"), at the list's, the sentence's or the
+# line's end or before a degree ("Reported by: Becker MD"), and given names or initials after
+# them and a comma ("Volkov, Dmitri", "GARCÍA LÓPEZ, José", "Okafor, C. A."): the weighing is
+# `signatures.scrub_signed`'s. A particle in any case ("du Toit", "Ó Briain", "al-Hassan"),
+# three before a word at most
+_SIGNERS = (r"radiographer|technologist|technician|sonographer|radiologist|cardiologist|"
+            r"reporter|reporting[^\S\n]+(?:radiologist|cardiologist|consultant|doctor)")
+_SIGN_WORD = (rf"(?!(?:{DEGREES})\b)(?:(?i:al|el)-)?(?:(?:[{UPPER}]['’])?[{UPPER}][{LOWER}]+"
+              rf"(?:[{UPPER}][{LOWER}]+)?(?:-[{UPPER}{LOWER}][{LOWER}]+)*"
+              rf"|(?:[{UPPER}]['’])?[{UPPER}]{{2,}}(?:-[{UPPER}]{{2,}})*)(?![\w'’-])")
+SIGN_PARTICLES = frozenset({"van", "von", "de", "der", "den", "du", "di", "da", "del", "della",
+                            "dos", "das", "le", "la", "ten", "ter", "zu", "ó", "ní", "nic", "mac",
+                            "ua", "uí", "bin", "ibn", "abu"})
+_SIGN_PART = rf"(?:(?i:{'|'.join(sorted(SIGN_PARTICLES))})[^\S\n]++){{0,3}}{_SIGN_WORD}"
+SIGNATURE = re.compile(
+    rf"(?i:\b(?:electronically[^\S\n]+)?(?:{_SIGNS})(?:[^\S\n]+electronically)?[^\S\n]+by\b"
+    rf"[^\S\n]*+:?|\b(?:{_SIGNS}|{_SIGNERS})[^\S\n]*+:)[^\S\n]*+(?:\n[^\S\n]*+)?"
+    rf"(?P<name>{_SIGN_PART}(?:[^\S\n]++{_SIGN_PART}){{0,3}})"
+    rf"(?:[^\S\n]*+,[^\S\n]*+(?P<forename>{_SIGN_WORD}(?:[^\S\n]++{_SIGN_WORD})?"
+    rf"(?:[^\S\n]++[{UPPER}]\.?){{0,2}}|[{UPPER}]\.?(?:[^\S\n]?[{UPPER}]\.?){{0,2}}))?"
+    rf"(?=[^\S\n]*+(?:[,;()&/]|\.?[^\S\n]*+(?:\n|\Z)|\.[^\S\n]|[-–—][^\S\n]"
+    rf"|(?i:and|or|on|at)\b|(?P<degree>{DEGREES})\b))")
 # the last word each of those ends with: most candidates follow none, and the pattern's
 # search through 40 characters is the scrubber's costliest step
 CUE_ENDS = frozenset({"with", "by", "to", "of", "cc", "and", "[name]", "read", "reader",
                       "dr", "drs", "prof", "mr", "mrs", "ms", "miss", "mx",
                       *_ROLE.split("|"), *KIN.split("|"), *_WEAK_LABEL.split("|"),
-                      *(w for w in _LABEL.split("|") if w.isalpha())})
+                      *(w for w in _LABEL.split("|") if w.isalpha()),
+                      *_SIGNS.replace("authori[sz]ed", "authorised|authorized").split("|")})
 # a list's bullet or number at a line's start ("- Smith, John", "• J. Smith", "1. Smith, John")
 _BULLET = r"(?:[-–•*·▪‣◦]|\d{1,2}[.)])[^\S\n]*"
 # where an initial with no such word before it begins a name: a line's start or its bullet, a

@@ -1,0 +1,126 @@
+"""Names right after a signature's or a copy's word, each replaced by [name]. Two or three
+capitalised words at the list's or the line's end are a person's where faker knows one of
+them ("Reported by: Mark Brown", "cc: Grace Brown (GP)": `forms.SIGNED`). Right after a label
+a report is signed with ("Reported by:", "Verified:", "Signed electronically by",
+"Radiographer:"; `forms.SIGNATURE`) the words shaped as a name's are one whether faker knows
+them or not ("Dmitri Volkov", "Park Ji-Hoon", "ZHANG WEI", "Sean Ó Briain", "Kate", "Becker
+MD"), unless a term, a report word, a role or an abbreviation is among them or none of them
+reads as a name: the clinical line a label may head ("Reported by: Fontan.", "Becker.",
+"Severe MR.", "Bidirectional Glenn.", "Persistent LSVC.") stays as it is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from indexer.names import forms, wordlists
+from indexer.names.gazetteer import family_names, given_names, pieces, terms, unknown_name, words
+from indexer.names.given import is_titled
+
+# what follows a signature's word and is no one: a role, a department, a team
+_NO_ONE = frozenset({
+    "consultant", "cardiologist", "radiologist", "registrar", "fellow", "nurse", "nurses",
+    "radiographer", "sonographer", "physician", "surgeon", "cardiology", "radiology",
+    "department", "outpatients", "outpatient", "clinic", "service", "team", "unit", "ward",
+    "hospital", "trust", "practice", "surgery", "centre", "center", "medical", "general"})
+_PARTICLES = frozenset({"van", "von", "de", "der", "den", "du", "di", "da", "del", "le", "la"})
+# and after a label a report is signed with: a sign-off's state or who else signs ("Verified:
+# Pending", "Signed: Electronically", "Reported by: Patient")
+_NO_SIGNER = frozenset({
+    "pending", "preliminary", "final", "draft", "unsigned", "unverified", "verified", "signed",
+    "electronically", "awaiting", "yes", "no", "none", "unknown", "report", "reporter",
+    "patient", "patients", "family", "self", "locum", "duty", "system"})
+_EPONYMS = wordlists.EPONYM_SURNAMES | wordlists.NO_INITIAL_SURNAMES
+_ABBREVIATIONS = wordlists.ABBREVIATIONS | frozenset(forms.ABBREVIATION.split("|"))
+_NUMERAL = re.compile(r"[IVX]+")
+_REPORT_WORD = re.compile(forms.REPORT_WORD, re.I)
+
+
+def _signed_name(name: str) -> bool:
+    """Whether the capitalised words after a signature's word are a person's: no term, role
+    or department, one of them a known given or family name, and none a word but its
+    particles, or a given name then a known family name ("Mark Brown", "Grace Long", "Zhang
+    Wei", "Rajesh Kumar"; not "Cardiology Department", "Bidirectional Glenn", "Post Ross")."""
+    plain = [w.lower() for w in name.split()]
+    if any(w in terms() or w in _NO_ONE for w in plain):
+        return False
+    named = [w in family_names() or w.title() in given_names() for w in plain]
+    if not any(named):
+        return False
+    if not any(w in words() for w in plain if w not in _PARTICLES):
+        return True
+    return plain[0].title() in given_names() and plain[-1] in family_names()
+
+
+def _refused(word: str) -> bool:
+    """Whether `word` makes the words after a label no one's: a term, a role, a sign-off's
+    state, a report word, an abbreviation or a numeral ("Fontan", "Department", "Pending",
+    "Known", "MR", "II"), or in capitals a short word faker lacks ("LSVC", "WPW")."""
+    if any(p in terms() or p in _NO_ONE or p in _NO_SIGNER for p in pieces(word)):
+        return True
+    if _REPORT_WORD.fullmatch(word):
+        return True
+    if word.isupper():
+        return word in _ABBREVIATIONS or bool(_NUMERAL.fullmatch(word)) or (
+            len(word) <= 4 and not _known(word))
+    return False
+
+
+def _known(word: str) -> bool:
+    """A given or a known family name that is no word nor an eponym's surname ("Kate",
+    "ZHANG", "Briain"; not "Mark", "Becker", "Dixon")."""
+    if any(p in words() or p in _EPONYMS for p in pieces(word)):
+        return False
+    return is_titled(word)
+
+
+def _eponym(name: str) -> bool:
+    """Whether the words hold a name that is an eponym whole ("Austin Flint", "Holt-Oram")."""
+    plain = " " + " ".join(re.split(r"[\s-]+", name.lower())) + " "
+    return any(f" {eponym} " in plain for eponym in wordlists.EPONYMS)
+
+
+def _signature_name(name: str, degree: bool) -> bool:
+    """Whether the words shaped as a name after a label a report is signed with are a
+    person's: no word of them refused (`_refused`), and one a known (`_known`) or an unknown
+    name (`gazetteer.unknown_name`); before a degree one that is no word alone ("Becker MD")."""
+    named = [w for w in name.split() if w.lower() not in forms.SIGN_PARTICLES]
+    if not named or any(_refused(w) for w in named) or _eponym(name):
+        return False
+    if degree and len(named) == 1 and not any(p in words() for p in pieces(named[0])):
+        return True
+    return any(_known(w) or unknown_name(w) for w in named)
+
+
+def _surname_first(name: str, forename: str) -> bool:
+    """Whether the words after a name and a comma are its given names or initials, no term nor
+    report word: initials, or after one surname or one in capitals ("Smith, J.", "Volkov,
+    Dmitri", "GARCÍA LÓPEZ, José"; not "Dmitri Volkov, Anna Smith": a list)."""
+    given = forename.replace(".", " ").split()
+    if any(_refused(w) for w in given if len(w) > 1):
+        return False
+    named = [w for w in name.split() if w.lower() not in forms.SIGN_PARTICLES]
+    return all(len(w) == 1 for w in given) or len(named) == 1 or (
+        name.isupper() and not forename.isupper())
+
+
+def _signature(match: re.Match[str]) -> str:
+    """The words `forms.SIGNATURE` found as [name] where they are a person's, with the given
+    names or initials after a comma where they are the name's (`_surname_first`)."""
+    if not _signature_name(match.group("name"), bool(match.group("degree"))):
+        return match.group()
+    head = match.group()[:match.start("name") - match.start()]
+    forename = match.group("forename")
+    if forename and _surname_first(match.group("name"), forename):
+        return f"{head}[name]"
+    return f"{head}[name]{match.string[match.end('name'):match.end()]}"
+
+
+def scrub_signed(text: str) -> str:
+    """`text` with the person a signature's or a copy's word names at its line's or list's end
+    as [name] (`forms.SIGNATURE`, then `forms.SIGNED`), where the given-name rules want a
+    given name that is no word ("Reported by: Mark Brown" was left) or a known family name
+    ("Reported by: Dmitri Volkov" was left)."""
+    text = forms.SIGNATURE.sub(_signature, text)
+    return forms.SIGNED.sub(lambda m: m.group()[:m.start("name") - m.start()] + "[name]"
+                            if _signed_name(m.group("name")) else m.group(), text)
