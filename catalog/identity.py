@@ -201,9 +201,10 @@ def measurement_warnings(metadata: dict[str, Any], *, name_model: bool = True) -
     unmeasured = metadata.get("unmeasured_studies")
     if isinstance(unmeasured, int) and unmeasured > 0:
         warnings.append(f"{unmeasured} of the index's studies were not measured by its "
-                        "segmentation model (kept from an earlier run of another archive, or "
-                        "their images could not be read again) and match no measurement or "
-                        "measured finding; re-index their archives")
+                        "segmentation model (indexed by a run that did not measure, kept from "
+                        "an earlier run of another archive, or their images could not be read "
+                        "again) and match no measurement or measured finding; re-index their "
+                        "archives with measuring on")
     return warnings
 
 

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
 
-from cli import accounts, index, model, query, segment, serve, synth
+from cli import accounts, index, model, query, segment, serve, stats, synth
 from cli.common import console, fail, progress_bar, settings_of, write_run_report
 from cmr_search.settings import Settings, unknown_settings
 from reader.headers import ignore_pydicom_warnings
@@ -123,7 +123,7 @@ app.command("eval")(model.evaluate)
 app.command("tune-prompts")(model.tune_prompts)
 app.command("convert-checkpoint")(model.convert_checkpoint)
 app.command("index")(index.index)
-app.command("stats")(index.stats)
+app.command("stats")(stats.stats)
 app.command("serve")(serve.serve)
 app.command("train-seg")(segment.train_seg_command)
 app.command("calibrate-seg")(segment.calibrate_seg_command)

@@ -3,7 +3,7 @@ indexed under (its pseudonym when de-identifying), through the de-identify stage
 what it needs (embedding, measuring or both), with the one way a study is skipped and the one
 way the source lets go of it.
 
-Both engines (`pipeline.LocalEngine`, `ray_engine.RayEngine`) read their studies here, so a
+Both engines (`engine.LocalEngine`, `ray_engine.RayEngine`) read their studies here, so a
 de-identified run leaves this machine pseudonymous whichever engine embeds it: what reaches a
 worker process or a Ray node is the de-identified study.
 """

@@ -1,8 +1,9 @@
 """`cmr-search index`: scan, fingerprint, assemble clips and previews, encode, record, publish.
 
 Each stage is timed and safe to re-run. Reading and clip assembly run in worker processes while
-the main process encodes finished studies in batches; every embedded study is written to its
-record at once, so an interrupted run loses nothing already embedded.
+the main process encodes finished studies in batches (`indexer.engine`); every embedded study
+is written to its record at once, so an interrupted run loses nothing already embedded. One
+run at a time writes a data folder's records, whichever store it publishes to.
 """
 
 from __future__ import annotations
@@ -11,24 +12,23 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-import torch
-
-from catalog import IMPRESSION, REPORT, IndexMismatchError
+from catalog import IndexMismatchError
 from cmr_search.layout import DataLayout
+from cmr_search.locks import LockBusyError, held
 from cmrclip.clips import UNREADABLE
 from indexer.deidentify import Deidentifier
-from indexer.embed import StudyEncoder, encoder_identity, point_vectors, report_texts
+from indexer.embed import StudyEncoder, encoder_identity
+from indexer.engine import Engine, LocalEngine, Progress
 from indexer.intake import Intake
 from indexer.measure import SegmentationModel
-from indexer.payload import relabel_stale, study_payload, study_report
+from indexer.payload import relabel_stale
 from indexer.points import calibrate
-from indexer.prepare import Prepared, prepared_stream
 from indexer.publish import (
     EmptyArchiveError,
     EmptyRebuildError,
@@ -39,12 +39,12 @@ from indexer.publish import (
     publish_edge,
     publish_server,
 )
-from indexer.records import EmbeddingRecord, MeasurementStore, RecordStore
+from indexer.records import MeasurementStore, RecordStore
 from indexer.relocate import carry_over
 from indexer.skips import SkipMemory
-from indexer.sources import Candidate, FolderSource, Indexable, StudySource
+from indexer.sources import Candidate, FolderSource, StudySource
 from indexer.summary import IndexSummary, holds_a_study, skipped_counts
-from vectorstore import GenerationTarget
+from vectorstore import GenerationTarget, StoreError
 
 if TYPE_CHECKING:
     from vectorstore.server import ServerStore
@@ -53,6 +53,7 @@ logger = logging.getLogger(__name__)
 
 _DICOM_UID = re.compile(r"[0-9]+(\.[0-9]+)+")
 _MODE_SAMPLE = 50  # earlier records read to tell how they were made (all alike in practice)
+_RUN_LOCK = "index-run"  # under DATA_DIR/locks
 
 
 @dataclass
@@ -60,8 +61,9 @@ class IndexOptions:
     rebuild: bool = False
     workers: int = 1
     batch_size: int = 16
-    # segment and measure every study (None: the index holds no measurements); its records
-    # are kept per segmentation model, so `rebuild` re-embeds but does not re-measure
+    # segment and measure every study (None: measure none, and publish the measurements of
+    # the model the index was measured by, `_measurements`); its records are kept per
+    # segmentation model, so `rebuild` re-embeds but does not re-measure
     segmentation: SegmentationModel | None = None
     patient_key_secret: str = "cmr-search"  # the settings' secret (Settings.secret)
     deidentifier: Deidentifier | None = None  # de-identify on ingest
@@ -87,131 +89,8 @@ class IndexOptions:
         return hashlib.sha256(f"{self.recipe}\0{fingerprint}".encode()).hexdigest()[:32]
 
 
-class EncodeStage:
-    """Batches prepared studies through the model and writes their records."""
-
-    def __init__(self, encoder: StudyEncoder, records: RecordStore,
-                 studies: dict[str, Indexable],
-                 fingerprints: dict[str, str], summary: IndexSummary,
-                 recorded: Callable[[str], None], patient_key_secret: str,
-                 deidentified: bool) -> None:
-        self.encoder, self.records, self.studies = encoder, records, studies
-        self.fingerprints, self.summary = fingerprints, summary
-        self.patient_key_secret, self.deidentified = patient_key_secret, deidentified
-        self.recorded = recorded
-        self.batch: list[Prepared] = []
-
-    def add(self, prepared: Prepared) -> None:
-        self.batch.append(prepared)
-
-    def flush(self) -> None:
-        if not self.batch:
-            return
-        batch, self.batch = self.batch, []
-        started = time.perf_counter()
-        clips = [p.clips for p in batch if p.clips is not None]
-        image_vectors = self.encoder.encode_clips(clips)
-        studies = [self.studies[p.study_instance_uid] for p in batch]
-        reports = [study_report(s) for s in studies]
-        texts = [report_texts(r)[0] for r in reports]
-        full = [report_texts(r)[1] for r in reports]
-        joint = self.encoder.encode_texts(texts).joint
-        own = self.encoder.encode_texts(full).own
-        self.summary.stages["encode"] = self.summary.stages.get("encode", 0.0) + \
-            time.perf_counter() - started
-        started = time.perf_counter()
-        for i, (prepared, study) in enumerate(zip(batch, studies, strict=True)):
-            vectors = point_vectors(image_vectors[i])
-            if reports[i] is not None:
-                vectors[IMPRESSION], vectors[REPORT] = joint[i], own[i]
-            fingerprint = self.fingerprints[prepared.study_instance_uid]
-            assert prepared.clips is not None
-            payload = study_payload(study, fingerprint, prepared.previews, prepared.clips,
-                                    self.patient_key_secret, self.deidentified)
-            self.records.put(EmbeddingRecord(
-                prepared.study_instance_uid, fingerprint, vectors, payload,
-                self.encoder.raw_scores(image_vectors[i].study)))
-            self.recorded(prepared.study_instance_uid)
-            self.summary.indexed += 1
-        self.summary.stages["record"] = self.summary.stages.get("record", 0.0) + \
-            time.perf_counter() - started
-
-
-Progress = Callable[[str, int, int], None]
-
-
-class Engine(Protocol):
-    """Runs the assemble, measure, encode and record stages of the studies to index: this
-    machine's worker processes (`LocalEngine`, the default) or a Ray cluster
-    (`indexer.ray_engine`)."""
-
-    def embed(self, intake: Intake, encoder: StudyEncoder, records: RecordStore,
-              layout: DataLayout, progress: Progress | None) -> None:
-        """Write a record of every study `intake` brings that embeds (and a measurement
-        record of every one it measures); skip the others through `intake.skip`; count
-        stage seconds in `intake.summary`."""
-        ...
-
-
-@contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """Torch uses `n` threads inside the block only: the worker processes have the other
-    cores while this one encodes, and a caller (a web server) keeps its own setting."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def _add(stages: dict[str, float], name: str, started: float) -> None:
     stages[name] = stages.get(name, 0.0) + time.perf_counter() - started
-
-
-def add_stages(summary: IndexSummary, timings: dict[str, float]) -> None:
-    for name, seconds in timings.items():
-        summary.stages[name] = summary.stages.get(name, 0.0) + seconds
-
-
-class LocalEngine:
-    """Assembly and measurement in this machine's worker processes, encoding here in
-    batches."""
-
-    def embed(self, intake: Intake, encoder: StudyEncoder, records: RecordStore,
-              layout: DataLayout, progress: Progress | None) -> None:
-        with torch_threads(1):
-            _embed(intake, encoder, records, layout, progress)
-
-
-def _embed(intake: Intake, encoder: StudyEncoder, records: RecordStore, layout: DataLayout,
-           progress: Progress | None) -> None:
-    """The assemble and measure (in workers) and encode stages; each study's records are
-    written at once, then the source lets go of what it fetched for it."""
-    options, summary = intake.options, intake.summary
-    batcher = EncodeStage(encoder, records, intake.kept, intake.fingerprints, summary,
-                          intake.release, options.patient_key_secret,
-                          options.deidentifier is not None)
-    stream = prepared_stream(intake.jobs(), encoder.preprocess, layout, options.workers,
-                             options.segmentation)
-    try:
-        for done, prepared in enumerate(stream, start=1):
-            add_stages(summary, prepared.timings)
-            if intake.done(prepared):
-                if prepared.embed:
-                    batcher.add(prepared)
-                else:
-                    intake.release(prepared.study_instance_uid)
-                if len(batcher.batch) >= options.batch_size:
-                    batcher.flush()
-            if progress:
-                progress("embed studies", done, len(intake.todo))
-    except KeyboardInterrupt:
-        # the studies prepared but not yet encoded are encoded and kept (a few seconds):
-        # "embed studies 1/6" then "0 studies embedded in this run are kept" lost them
-        batcher.flush()
-        raise
-    batcher.flush()
 
 
 def _to_measure(fingerprints: dict[str, str], layout: DataLayout,
@@ -261,9 +140,35 @@ def _not_remembered(candidates: list[Candidate], fingerprints: dict[str, str],
     return kept
 
 
-def _measurements(layout: DataLayout, options: IndexOptions) -> MeasurementStore | None:
-    return None if options.segmentation is None else \
-        MeasurementStore(layout.measurements, options.segmentation.key)
+def _measurements(layout: DataLayout, options: IndexOptions,
+                  existing: dict[str, Any]) -> MeasurementStore | None:
+    """The measurement records this run publishes: its segmentation model's; in a run that
+    does not measure, those of the model the index was measured by (`existing`: its
+    metadata), which stay in the data folder. A run without measuring published every study
+    without its measurements, and `stats` said "measured by -". None when there are none."""
+    if options.segmentation is not None:
+        return MeasurementStore(layout.measurements, options.segmentation.key)
+    recorded = existing.get("segmentation_model")
+    # a folder's own name: the metadata of a server's collection is no path to follow
+    if not isinstance(recorded, str) or recorded in ("", ".", "..") \
+            or Path(recorded).name != recorded:
+        return None
+    store = MeasurementStore(layout.measurements, recorded)
+    return store if store.folder.is_dir() else None
+
+
+@contextmanager
+def one_run(layout: DataLayout) -> Iterator[None]:
+    """One index run at a time writes the records of `layout`'s data folder, whichever store
+    it publishes to (the embedded store's runs also take `Generations.lock`); a second is
+    refused at once. Runs into a Qdrant server took no lock: two of them wrote each other's
+    records and skip memory."""
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(held(layout.locks / _RUN_LOCK, timeout_s=0, mode=0o700))
+        except LockBusyError:
+            raise StoreError(f"{layout.root}: another index run is in progress") from None
+        yield
 
 
 def _discover(source: StudySource, options: IndexOptions, summary: IndexSummary,
@@ -292,7 +197,15 @@ def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEnc
               progress: Progress | None = None, engine: Engine | None = None) -> IndexSummary:
     """Index `archive` (a folder, or any `StudySource`) into `target`; bad studies are
     recorded in the summary and skipped. `engine` runs the per-study stages (this machine's
-    processes by default); discovery, calibration and publishing run here."""
+    processes by default); discovery, calibration and publishing run here. `StoreError` when
+    another run is writing this data folder (`one_run`)."""
+    with one_run(layout):
+        return _run_index(archive, layout, encoder, target, options, progress, engine)
+
+
+def _run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEncoder,
+               target: GenerationTarget | ServerStore, options: IndexOptions,
+               progress: Progress | None, engine: Engine | None) -> IndexSummary:
     started = time.perf_counter()
     existing = check_target(target, encoder_identity(encoder), options.rebuild) or {}
     summary = IndexSummary()
@@ -303,7 +216,7 @@ def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEnc
     records = RecordStore(layout.embeddings, encoder.key)
     on_disk = records.fingerprints()
     if isinstance(source, FolderSource) and not options.rebuild:  # named relative before
-        stores = (records, _measurements(layout, options))
+        stores = (records, _measurements(layout, options, existing))
         carry_over(source, candidates, fingerprints, on_disk, stores, options.key,
                    options.stamped, str(existing.get("archive", "")))
     memory = SkipMemory(layout.not_indexable)
@@ -336,7 +249,7 @@ def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEnc
         memory.save()
     _add(summary.stages, "assemble_and_encode_wall", stage)
     summary.source = source.report()
-    measurements = _measurements(layout, options)
+    measurements = _measurements(layout, options, existing)
     summary.published = vars(_publish(encoder, target, (records, measurements), fingerprints,
                                       options, summary, source.location, progress))
     summary.seconds = time.perf_counter() - started
@@ -380,10 +293,15 @@ def _publish(encoder: StudyEncoder, target: GenerationTarget | ServerStore,
     identity = encoder_identity(encoder)
     extra: dict[str, Any] = {"archive": archive, "deidentified": options.deidentifier is not None}
     measured = None if measurements is None else Measured.read(measurements)
+    # None: no study is published with measurements (a server's collection kept the name of
+    # the model that measured it before, beside points that no longer had them)
+    extra["segmentation_model"] = extra["unmeasured_studies"] = None
     if measured is not None:
+        if options.segmentation is None:
+            logger.info("not measuring: the studies keep what %s measured", measured.model)
         extra["segmentation_model"] = measured.model
-        # studies kept from other archives, indexed before this model or version, are not
-        # measured again here (their files may be elsewhere): counted, so the index says so
+        # studies kept from other archives, indexed before this model or version, or by a run
+        # that did not measure, are not measured here: counted, so the index says so
         extra["unmeasured_studies"] = sum(not measured.holds(uid, fp)
                                           for uid, fp in members.items())
     if isinstance(target, GenerationTarget):

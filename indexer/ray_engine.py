@@ -4,8 +4,8 @@ too slow for: `cmr-search index SOURCE --engine ray [--ray-address ADDR]`.
 Discovery, fingerprints, de-identification (`intake.Intake`), calibration and publishing stay
 on this machine (the driver), exactly as in the local engine, so what the cluster sees of a
 de-identified run is pseudonymous; what runs in the cluster is a streaming Ray Data pipeline of
-the same stages: read and assemble clips and previews (`pipeline.prepare_study`, one CPU task
-per study, anywhere), then encode and write the embedding records (`pipeline.EncodeStage`, in
+the same stages: read and assemble clips and previews (`prepare.prepare_study`, one CPU task
+per study, anywhere), then encode and write the embedding records (`engine.EncodeStage`, in
 a pool of actors that load the model once each, one per GPU). Where the cluster has no GPU,
 one actor per CPU does both for its own studies (`_StudyActor`), as the local engine's workers
 do, so clips never cross the object store.
@@ -35,9 +35,9 @@ import ray
 from cmr_search.layout import DataLayout
 from cmrclip.preprocess import Preprocess
 from indexer.embed import StudyEncoder
+from indexer.engine import EncodeStage, Progress, add_stages, torch_threads
 from indexer.intake import Intake
 from indexer.measure import SegmentationModel
-from indexer.pipeline import EncodeStage, Progress, add_stages, torch_threads
 from indexer.prepare import Job, prepare_study
 from indexer.records import RecordStore
 from indexer.sources import FolderSource, Indexable, Unavailable
@@ -149,7 +149,7 @@ def check_address(address: str | None, timeout_s: float = 5.0) -> None:
 
 
 class RayEngine:
-    """`pipeline.Engine` on Ray: the per-study stages as a Ray Data pipeline."""
+    """`engine.Engine` on Ray: the per-study stages as a Ray Data pipeline."""
 
     def __init__(self, make_encoder: Callable[[], StudyEncoder],
                  options: RayOptions | None = None) -> None:

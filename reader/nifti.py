@@ -154,6 +154,35 @@ def _not_blank(data: np.ndarray, path: Path) -> np.ndarray:
     return data
 
 
+def _frames_not_blank(data: np.ndarray, path: Path) -> None:
+    """Refuse a 4D cine (x, y, slices, frames) in which some frames are blank (every voxel one
+    value: an export that wrote no pixels for them): the whole cine is read, so the volume
+    curve, the end-systole and the clips would take a blank frame for the heart (a wholly
+    blank file was refused, one with blank frames measured). Frames are numbered from 1, as
+    Info.cfg numbers them."""
+    low, high = data.min(axis=(0, 1, 2)), data.max(axis=(0, 1, 2))
+    blank = np.flatnonzero(low == high)
+    if not blank.size:
+        return
+    values = {float(v) for v in low[blank]}
+    value = f"every voxel {values.pop():g}" if len(values) == 1 else "each one value throughout"
+    raise NiftiError(f"{path}: blank frames in the 4D cine: {_numbers(blank + 1)} of "
+                     f"{data.shape[3]} ({value}); a cine with blank frames gives no volume "
+                     "curve")
+
+
+def _numbers(numbers: np.ndarray) -> str:
+    """Ascending whole numbers with their runs as ranges: "2-5, 9 and 12"."""
+    runs: list[list[int]] = []
+    for n in (int(v) for v in numbers):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    said = [f"{a}" if a == b else f"{a}-{b}" for a, b in runs]
+    return said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
+
+
 def _unreadable(path: Path, error: Exception) -> NiftiError:
     """A NIfTI file nibabel cannot read, said as what is wrong where it is known: a cut file
     said "cannot read NIfTI (EOFError)", and an index run counted it as "NiftiError"."""
@@ -250,6 +279,7 @@ def load_acdc_stack(study: AcdcStudy) -> Stack:
         if data.ndim != 4 or not all(data.shape):
             raise NiftiError(f"{four_d}: expected a 4D volume (x, y, slices, frames), got "
                              f"shape {data.shape}")
+        _frames_not_blank(data, four_d)
         zooms = voxel_mm(image, four_d)
         images = np.transpose(data, (2, 3, 0, 1))
         times = np.arange(images.shape[1]) * rr / images.shape[1]

@@ -183,3 +183,71 @@ def test_a_blank_nifti_is_a_skip_naming_its_file_and_its_earlier_record_stays(
             "patient902_frame01.nii.gz") in again.output
     stats = json.loads(runner.invoke(app, ["stats", "--json"], env=env).stdout)
     assert stats["studies"] == 2
+
+
+def test_a_second_run_is_refused_in_one_line_into_a_server_as_into_the_embedded_store(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs into a Qdrant server took no lock: a second one started beside the first, on the
+    same records folder, where an embedded store's second run was refused in one line."""
+    from contextlib import AbstractContextManager
+
+    from fakes.segment import acdc_folder
+    from fakes.server import memory_server
+
+    from cmr_search.layout import DataLayout
+    from indexer.pipeline import one_run
+    from vectorstore import Generations
+
+    acdc_folder(tmp_path / "archive")
+    data = tmp_path / "data"
+    env = {"CMR_SEARCH_DATA_DIR": str(data), "CMR_SEARCH_MEASURE": "false", "COLUMNS": "300"}
+
+    def refusal(first_run: AbstractContextManager[None]) -> str:
+        with first_run:
+            result = runner.invoke(app, ["index", str(tmp_path / "archive")], env=env)
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        [line] = result.output.strip().splitlines()
+        return line
+
+    embedded = refusal(Generations(data / "index").lock())
+    monkeypatch.setattr("vectorstore.factory.index_target",
+                        lambda settings: memory_server("studies"))
+    server = refusal(one_run(DataLayout(data)))
+    for line, where in ((embedded, data / "index"), (server, data)):
+        assert line.startswith(f"error: {where}: another index run is in progress (run report: ")
+    assert not list((data / "embeddings").rglob("*.npz"))  # neither wrote a record
+
+
+def test_a_4d_cine_with_blank_frames_is_a_skip_naming_them_and_its_earlier_record_stays(
+        tmp_path: Path) -> None:
+    """A wholly blank NIfTI was refused, a 4D cine with some blank frames indexed (those
+    frames read as a heart of 0 ml); now refused as the blank file is, and what the index held
+    of the study before is kept."""
+    import nibabel as nib
+    import numpy as np
+    from fakes.segment import acdc_folder
+
+    archive = tmp_path / "archive"
+    for patient in ("patient901", "patient902"):
+        folder = acdc_folder(archive, patient)
+        ed, es = (nib.load(folder / f"{patient}_frame{n:02d}.nii.gz") for n in (1, 5))
+        frames = [np.asarray(ed.dataobj) * (1 - t) + np.asarray(es.dataobj) * t
+                  for t in (0.0, 0.25, 0.5, 0.75, 1.0)]
+        nib.save(nib.Nifti1Image(np.stack(frames, axis=-1).astype(np.float32), ed.affine),
+                 folder / f"{patient}_4d.nii.gz")
+    env = {"CMR_SEARCH_DATA_DIR": str(tmp_path / "data"), "CMR_SEARCH_WORKERS": "1",
+           "CMR_SEARCH_MEASURE": "false", "COLUMNS": "300"}
+    first = json.loads(runner.invoke(app, ["index", str(archive), "--json"], env=env).stdout)
+    assert (first["indexed"], first["studies_in_index"]) == (2, 2)
+    cine = archive / "patient902" / "patient902_4d.nii.gz"
+    image = nib.load(cine)
+    data = np.asarray(image.dataobj, dtype=np.float32).copy()
+    data[..., [1, 3]] = 0.0  # frames 2 and 4
+    nib.save(nib.Nifti1Image(data, image.affine, image.header), cine)
+    again = runner.invoke(app, ["index", str(archive)], env=env)
+    assert again.exit_code == 0, again.output
+    assert (f"skipped {archive / 'patient902'}: blank frames in the 4D cine: 2 and 4 of 5 "
+            "(every voxel 0); a cine with blank frames gives no volume curve: "
+            "patient902_4d.nii.gz") in again.output
+    stats = json.loads(runner.invoke(app, ["stats", "--json"], env=env).stdout)
+    assert stats["studies"] == 2

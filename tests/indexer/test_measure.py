@@ -18,6 +18,7 @@ from cmr_search.layout import DataLayout
 from indexer.pipeline import IndexOptions, run_index
 from search import Mode, Page, SearchEngine, SearchRequest
 from vectorstore import Generations, LiveEdgeStore
+from vectorstore.server import ServerStore
 
 pytestmark = pytest.mark.slow  # indexes an archive (about 30 s)
 
@@ -145,6 +146,55 @@ def test_a_server_point_is_stored_again_when_the_measurement_version_changes(
     assert point.payload["segmentation_model"].endswith("-m6")
     metadata = server.metadata() or {}  # the collection says so too, not only its points
     assert metadata["segmentation_model"].endswith("-m6") and metadata["unmeasured_studies"] == 0
+
+
+def _statuses(store: LiveEdgeStore | ServerStore, *patients: str) -> dict[str, object]:
+    uids = [f"acdc-{p}" for p in patients]
+    points = store.retrieve([point_id(uid) for uid in uids], [])
+    return {p.payload["study_instance_uid"]: p.payload.get("measurement_status") for p in points}
+
+
+def test_a_run_that_does_not_measure_keeps_the_measurements_earlier_runs_made(
+        tmp_path: Path) -> None:
+    """A run with CMR_SEARCH_MEASURE=false published every study without its measurements
+    (kept in the data folder all the while), and `stats` said "measured by -"."""
+    archive, data = tmp_path / "acdc", tmp_path / "data"
+    acdc_folder(archive, "patient901")
+    acdc_folder(archive, "patient902")
+    generations = Generations(data / "index")
+    run_index(archive, DataLayout(data), FakeEncoder(), generations,
+              IndexOptions(segmentation=_Model()))
+    acdc_folder(archive, "patient903")  # a new study, indexed by a run that does not measure
+    summary = run_index(archive, DataLayout(data), FakeEncoder(), generations, IndexOptions())
+    assert (summary.indexed, summary.measured) == (1, 0)
+    store = LiveEdgeStore(data / "index")
+    metadata, statuses = store.metadata() or {}, _statuses(store, "patient901", "patient903")
+    store.close()
+    assert statuses == {"acdc-patient901": "measured", "acdc-patient903": "missing"}
+    assert metadata["segmentation_model"] == _Model.key
+    assert metadata["unmeasured_studies"] == 1  # said, with its model, by `stats`
+
+
+def test_a_server_run_that_does_not_measure_keeps_them_or_says_it_has_none(
+        tmp_path: Path) -> None:
+    """On a Qdrant server every point was stored again without its measurements, while the
+    collection still named the model that had measured them."""
+    import shutil
+
+    from fakes.server import memory_server
+
+    archive, data, server = tmp_path / "acdc", tmp_path / "data", memory_server("studies")
+    acdc_folder(archive, "patient901")
+    run_index(archive, DataLayout(data), FakeEncoder(), server,
+              IndexOptions(segmentation=_Model()))
+    kept = run_index(archive, DataLayout(data), FakeEncoder(), server, IndexOptions())
+    assert kept.published["points"] == 0  # nothing to store again
+    assert _statuses(server, "patient901") == {"acdc-patient901": "measured"}
+    assert (server.metadata() or {})["segmentation_model"] == _Model.key
+    shutil.rmtree(DataLayout(data).measurements / _Model.key)  # its records deleted
+    run_index(archive, DataLayout(data), FakeEncoder(), server, IndexOptions())
+    assert _statuses(server, "patient901") == {"acdc-patient901": "missing"}
+    assert (server.metadata() or {}).get("segmentation_model") is None
 
 
 class _Walls:

@@ -256,6 +256,36 @@ def test_the_server_store_gets_the_same_points_and_reruns_are_incremental(
     assert server.count(Filter(must=(Match("report_status", "present"),))) >= 1
 
 
+def test_a_second_run_into_a_server_is_refused_while_one_writes_the_data_folder(
+        archive: Path, embedder: FakeEncoder, indexed: tuple[Path, IndexSummary],
+        tmp_path: Path) -> None:
+    """Runs into a Qdrant server took no lock (the embedded store's did): two at once wrote
+    one records folder and skip memory, each publishing what the other had half made."""
+    from vectorstore import StoreError
+
+    data = tmp_path / "data"
+    shutil.copytree(indexed[0], data)  # its records: the runs only publish
+    said: list[str] = []
+
+    def second_run(stage: str, done: int, total: int) -> None:  # while the first one runs
+        if said:
+            return
+        try:
+            run_index(archive, DataLayout(data), embedder, memory_server("other"),
+                      IndexOptions())
+            said.append("not refused")
+        except StoreError as error:
+            said.append(str(error))
+
+    first = run_index(archive, DataLayout(data), embedder, memory_server("studies"),
+                      IndexOptions(), second_run)
+    assert said == [f"{data}: another index run is in progress"]
+    assert first.published["points"] == indexed[1].indexed
+    after = run_index(archive, DataLayout(data), embedder, memory_server("after"),
+                      IndexOptions())  # the first run's lock went with it
+    assert after.published["points"] == indexed[1].indexed
+
+
 def test_a_server_rebuild_searches_the_old_index_until_the_new_one_is_whole(
         archive: Path, embedder: FakeEncoder, indexed: tuple[Path, IndexSummary],
         monkeypatch: pytest.MonkeyPatch) -> None:

@@ -234,3 +234,26 @@ def test_a_blank_volume_is_refused_naming_the_file(tmp_path: Path, four_d: bool,
     said = f"^{re.escape(f'{path}: the image is blank (every voxel {value:g})')}$"
     with pytest.raises(NiftiError, match=said):
         acdc_stacks(study)
+
+
+@pytest.mark.parametrize(("blank", "said"), [
+    ({3: 0.0}, "3 of 10 (every voxel 0)"),
+    ({2: 0.0, 3: 0.0, 4: 0.0, 5: 0.0, 9: 0.0}, "2-5 and 9 of 10 (every voxel 0)"),
+    ({1: 0.0, 7: 5.0}, "1 and 7 of 10 (each one value throughout)"),
+])
+def test_a_4d_cine_with_blank_frames_is_refused_naming_the_file_and_the_frames(
+        tmp_path: Path, blank: dict[int, float], said: str) -> None:
+    """A wholly blank 4D file was refused, one with some blank frames read as a cine: those
+    frames were segmented as a heart of 0 ml, and the volume curve dropped to nothing."""
+    folder = _patient(tmp_path, "patient001", True)
+    path = folder / "patient001_4d.nii.gz"
+    image = nib.load(path)
+    data = np.asarray(image.dataobj, dtype=np.float32).copy()
+    for frame, value in blank.items():  # numbered from 1, as Info.cfg numbers them
+        data[..., frame - 1] = value
+    nib.save(nib.Nifti1Image(data, image.affine, image.header), path)
+    (study,) = find_acdc(tmp_path)
+    line = (f"{path}: blank frames in the 4D cine: {said}; a cine with blank frames gives no "
+            "volume curve")
+    with pytest.raises(NiftiError, match=f"^{re.escape(line)}$"):
+        acdc_stacks(study)
