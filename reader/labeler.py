@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from cmr_search.vocab import Diagnosis, Finding, Severity
+from reader.phrasing import as_reported, without_tissue
 from reader.sides import aspects_named, carried_on, carry_sides, side_named
 from reader.wording import (
     BAD_FUNCTION,
@@ -68,7 +69,12 @@ class _Rule:
     def read(self, text: str) -> str:
         """`text` as this rule reads it: what `elsewhere` finds made spaces, so that a
         position in it is one in `text`."""
-        return self.elsewhere.sub(lambda m: " " * len(m[0]), text) if self.elsewhere else text
+        return self.elsewhere.sub(_blank, text) if self.elsewhere else text
+
+
+def _blank(match: re.Match[str]) -> str:
+    # what the pattern keeps ("septal and papillary muscle hypertrophy": the LV wall listed)
+    return match[0] if match.groupdict().get("kept") else " " * len(match[0])
 
 
 def _re(pattern: str) -> re.Pattern[str]:
@@ -158,8 +164,9 @@ RULES: dict[Finding, _Rule] = {
     Finding.LGE: _Rule(  # "myocarditis rather than (an) infarct(ion)" denies no LGE
         _re(r"\blge\b|enhancement|scar|fibrosis|^(?!\s*rather than\b).*infarct"),
         _re(r"\blge\b|enhancement|scar|fibrosis|infarct")),
-    Finding.AORTIC_DILATION: _Rule(_re(r"aort\w*"), _re(rf"{_BIG}|aneurysm\w*|aortopathy"),
-                                   _re(r"normal|(?:non|un).?(?:dilat\w*|enlarg\w*)")),
+    Finding.AORTIC_DILATION: _Rule(  # "no aortic wall thickening" denies no dilation
+        _re(r"aort\w*"), _re(rf"{_BIG}|aneurysm\w*|aortopathy"),
+        _re(r"normal|(?:non|un).?(?:dilat\w*|enlarg\w*)"), elsewhere=_re(ELSEWHERE_THICKENING)),
     Finding.PERICARDIAL_EFFUSION: _Rule(_re(r"pericardial (?:and pleural )?(?:effusion|fluid|"
                                             r"collection)|(?<!pleural )effusion"),  # not pleural
                                         _re(r"effusion|fluid|collection")),
@@ -229,6 +236,11 @@ def _normalise(text: str) -> str:
     return _PERICARDIAL_PAIR.sub(r"\1 \2 pericardial \3", text)
 
 
+def _prepared(sentence: str) -> str:
+    """Worded as a query is (`reader.phrasing`): "unlikely" denies, no T1 value is a function."""
+    return without_tissue(as_reported(sentence))
+
+
 def sentences(text: str) -> list[str]:
     """Sentences and list items, without numbering or bullets."""
     parts = re.split(r"(?<=[.;])\s+|\n+", text)
@@ -244,7 +256,7 @@ def negation_at(clause: str) -> int | None:
 
 def clauses(text: str) -> list[str]:
     """Every clause of every sentence, as written: the unit a negation cue reaches."""
-    return [c.strip() for sentence in sentences(_normalise(text))
+    return [c.strip() for sentence in sentences(as_reported(_normalise(text)))
             for c in carry_sides(_clauses(sentence))]
 
 
@@ -320,7 +332,8 @@ def _split(text: str) -> list[tuple[str, list[str]]]:
     out: list[tuple[str, list[str]]] = []
     side = ""  # what a semicolon carries on, not a full stop: "Normal LV diastolic
     for sentence in sentences(_normalise(text)):  # function; mildly impaired systolic function"
-        parts = carry_sides(_clauses(aspects_named(sentence)), carried_on(sentence, side))
+        read = _prepared(sentence)
+        parts = carry_sides(_clauses(aspects_named(read)), carried_on(read, side))
         out.append((sentence, parts))
         named = side_named(parts)
         side = (side if named is None else named) if sentence.endswith(";") else ""

@@ -94,12 +94,20 @@ _BETWEEN = (r"(?!(?:and|or|nor|but|with|without|to|due|secondary|from|by|in|of|o
             r"walls?|myocard\w*|cardiomyopath\w*|heart|concentric|asymmetric|rv\w*)\b)\w++")
 # an LV wall listed with the structure: "thickened atrial and ventricular walls" is hypertrophy
 _AND_LV = (rf"(?:\s++{_PART})*+\s*+(?:,|and|or|&|/)\s*+(?:\w+\s++){{0,2}}?"
-           r"(?:lv\b|left\s+ventric|\w*ventric|myocard|sept(?:um|al)\b)")
+           r"(?:lv\b|left\s+ventric|\w*ventric|myocard|sept(?:um|al)\b|apex\b|apical\b|"
+           r"anter\w*|infer\w*|later\w*|poster\w*|segments?\b)")
 _THICKENED_WORD = r"(?:hypertroph\w*|thick(?:ness|ened|ening)?)\b"
 # "thickened interatrial septum", "hypertrophy of the interatrial septum", "thick-walled aorta",
 # "aortic wall thickening", "papillary muscles are hypertrophied", "the pericardium is not
 # thickened": a thickening and its structure, blanked before the LV's hypertrophy is read
+# an LV wall listed before the structure ("asymmetric septal and papillary muscle
+# hypertrophy", "LV and aortic wall thickening"): kept (the group `kept`), not blanked, and
+# the thickening after it is the LV's too
+_LV_LISTED = (r"(?:lv|left\s++ventric\w*|\w*ventricular|myocard\w*|sept(?:um|al)|apex|apical|"
+              r"anter\w*|infer\w*|later\w*|poster\w*|concentric|asymmetric)")
 ELSEWHERE_THICKENING = (
+    rf"(?P<kept>\b{_LV_LISTED}(?:\s++{_LV_LISTED}){{0,2}}\s*+(?:,|and|&|/)\s*+(?:the\s++)?"
+    rf"{_ELSEWHERE})|"
     rf"\b(?:(?:hypertrophi(?:ed|c)|thickened|thick(?:[\s-]++walled)?)\b|"
     rf"(?:hypertroph(?:y|ies)|thickening|thickness)(?=\s++(?:of|involving|within)\b))"
     rf"(?:\s++(?:of|involving|within))?(?:\s++the)?(?:\s++{_BETWEEN}){{0,2}}?\s++{_ELSEWHERE}"

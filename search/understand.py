@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from catalog import PayloadField, ReportStatus, measured_severity_key, report_severity_key
 from cmr_search.normals import RULES
 from cmr_search.vocab import CMR_CLIP_FINDINGS, Diagnosis, Finding, Severity
-from reader.labeler import Mention, denied_in, label_diagnoses, label_findings
+from reader.labeler import Mention, label_diagnoses, label_findings
 from search.alternatives import Alternative, alternatives, either_way, named_diagnoses
 from search.filters import build_filters
 from search.models import Interpretation
 from search.numbers import Bound, bound_fields, either_read_as, read_numbers
-from search.phrasing import as_reported, negated, one_sentence, set_aside, split
+from search.phrasing import as_reported, denied_findings, negated, one_sentence, set_aside, split
 from search.unread import filter_words, implausible, unread_numbers
 from vectorstore import Condition, Filter, Match, MatchAny, any_of
 
@@ -226,7 +226,7 @@ def understand(text: str) -> QueryIntent:
     # without LGE": the whole clause reads every finding in it denied)
     ruled_out = negated(denied)
     ruled_out += tuple(dict.fromkeys(
-        f for f in (*(f for c in negated_clauses for f in denied_in(c)), *negated(plain))
+        f for f in (*(f for c in negated_clauses for f in denied_findings(c)), *negated(plain))
         if f not in wanted and f not in ruled_out))
     ruled_out += tuple(f for f in _normals(affirmed) if f not in ruled_out)
     diagnoses = named_diagnoses(affirmed)

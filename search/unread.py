@@ -50,6 +50,11 @@ _UNREAD = re.compile(
     rf"{NOT_A_MEASURE}(?!\s*+(?:t|tesla)\b)", re.IGNORECASE)
 
 
+# the rest of a range typed after words ("LVEF mildly reduced 45-50 %", "LVEF normal (55-70
+# %)", "LVEF reduced between 30 and 40 %"): quoted whole ("'LVEF mildly reduced 45'" was
+# quoted, and 'LVEF 40-50' suggested)
+_RANGE_TAIL = re.compile(r"\s*+%?\s*+(?:-|\u2013|to|and)\s*+(?P<top>\d++(?:[.,]\d++)?+)"
+                         r"(?:\s*+%)?(?:\s*+\))?", re.IGNORECASE)
 _POWER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?[eE][+-]?\d+\b")
 
 
@@ -70,13 +75,14 @@ def unread_numbers(rest: str) -> tuple[str, ...]:
     for found in _UNREAD.finditer(rest):
         if _a_size(found, rest):
             continue
-        phrase = " ".join(found.group(0).split())
+        tail = _RANGE_TAIL.match(rest, found.end())
+        phrase = " ".join((found.group(0) + (tail.group(0) if tail else "")).split())
         name = re.sub(r"[\s-]+", " ", found.group("name").lower())
         if name in NAME_TO and found.group("words"):
             why = (f"'{phrase}': a number in words is read from zero to one hundred "
                    "('thirty-five'); write this one in digits")
         elif name in NAME_TO:
-            why = _how_to_write(phrase, NAME_TO[name], found)
+            why = _how_to_write(phrase, NAME_TO[name], found, tail)
         elif name in _AMBIGUOUS:
             hint = _AMBIGUOUS[name]
             why = f"'{phrase}': name the measurement in full, as {hint}"
@@ -93,10 +99,15 @@ def unread_numbers(rest: str) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def _how_to_write(phrase: str, name: str, found: re.Match[str]) -> str:
+def _how_to_write(phrase: str, name: str, found: re.Match[str],
+                  tail: re.Match[str] | None = None) -> str:
     """Why a number after a measurement's name was no range, and the ranges it may mean."""
     short = SHORT[name]
     at = number_value(found.group("number"))
+    if tail is not None and not found.group("minus"):  # the range typed, as it is written
+        top = number_value(tail.group("top"))
+        return (f"'{phrase}': a range is read right after {short}: write "
+                f"'{short} {min(at, top):g}-{max(at, top):g}'")
     if UNIT[name] == "%" and at < 1:  # "EF 0,35": a fraction
         at = round(at * 100, 1)
     step = 5.0 if UNIT[name] == "%" else max(1.0, round(at * 0.1))

@@ -79,10 +79,10 @@ _P, _N, _U, _NM = Mention.POSITIVE, Mention.NEGATIVE, Mention.UNCERTAIN, Mention
     ("The RV free wall is not thickened.", {_LVH: _NM}),
     ("RV wall thickness normal.", {_LVH: _NM}),
     ("Thickened septum and RV free wall.", {_LVH: _P}),
-    # "low-to-normal" and "low/normal" are low-normal, not low
+    # "low-to-normal" and "low/normal" are low-normal, not low: normal, as a query reads them
     ("LV function low-to-normal.", {_LVSD: _N}),
-    ("LVEF low to normal.", {_LVSD: _NM}),
-    ("LVEF low/normal.", {_LVSD: _NM}),
+    ("LVEF low to normal.", {_LVSD: _N}),
+    ("LVEF low/normal.", {_LVSD: _N}),
     # a table's colon between the ejection fraction and its judgement
     ("LVEF: low.", {_LVSD: _P}),
     ("LVEF: 30 % (reduced).", {_LVSD: _P}),
@@ -174,3 +174,53 @@ def test_another_structures_thickening_is_no_lv_hypertrophy(sentence: str) -> No
 def test_the_lv_walls_own_hypertrophy_is_still_read(sentence: str, mention: Mention) -> None:
     label = label_findings(sentence)[_LVH]
     assert (label.mention, label.sentence) == (mention, sentence.rsplit("; ", maxsplit=1)[-1])
+
+
+@pytest.mark.parametrize("sentence", [
+    # an LV wall listed with the papillary muscles or the aortic wall: the blanked structure
+    # took the LV's hypertrophy with it (each was not mentioned)
+    "Asymmetric septal and papillary muscle hypertrophy",
+    "Left ventricular and papillary muscle hypertrophy",
+    "Septal and papillary muscle hypertrophy",
+    "Concentric LV and papillary muscle hypertrophy",
+    "LV and aortic wall thickening",
+    "Hypertrophied papillary muscles and apical segments",
+    "Hypertrophied papillary muscles and apex",
+    "Hypertrophied papillary muscles and apical walls",
+    "Hypertrophy of the papillary muscles and the anterolateral wall",
+    "Hypertrophy of the papillary muscles, septum and lateral wall",
+    "Thickened papillary muscles, septum and anterior wall",
+])
+def test_an_lv_wall_listed_with_another_structure_is_hypertrophied(sentence: str) -> None:
+    assert label_findings(sentence)[_LVH].mention is _P
+
+
+def test_a_denied_thickening_of_the_aorta_denies_no_dilation() -> None:
+    assert label_findings("No aortic wall thickening")[Finding.AORTIC_DILATION].mention is _NM
+    assert label_findings("No aortic dilation")[Finding.AORTIC_DILATION].mention is _N
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    # "excluded" was a negation cue before the hedge was read
+    ("LV dysfunction cannot be excluded", {_LVSD: _U}),
+    ("LV dysfunction can't be excluded", {_LVSD: _U}),
+    # hedges deny, as the query reader reads them (each was positive)
+    ("LV dysfunction unlikely", {_LVSD: _N}),
+    ("Low likelihood of LV dysfunction", {_LVSD: _N}),
+    ("Low probability of LV dilatation", {_LVD: _N}),
+    # T1, T2 and ECV are no function (positive)
+    ("Normal LV function and reduced T1 values", {_LVSD: _N}),
+    # one judgement reaches both ejection fractions (the RV's or the LV's was left unread)
+    ("Low LVEF and RVEF", {_LVSD: _P, _RVSD: _P}),
+    ("LVEF and RVEF are reduced", {_LVSD: _P, _RVSD: _P}),
+    ("Preserved LVEF and RVEF", {_LVSD: _N, _RVSD: _N}),
+    ("LVEF and RVEF are normal", {_LVSD: _N, _RVSD: _N}),
+    ("LVEF and RVEF both reduced", {_LVSD: _P, _RVSD: _P}),
+])
+def test_a_report_reads_as_a_query_does(sentence: str, expected: dict[Finding, Mention]) -> None:
+    labels = label_findings(sentence)
+    assert {f: labels[f].mention for f in expected} == expected
+    assert all(labels[f].sentence == sentence for f in expected)  # the evidence as written
+    # a second ejection fraction with its own judgement keeps it
+    labels = label_findings("normal LVEF, RVEF reduced")
+    assert (labels[_LVSD].mention, labels[_RVSD].mention) == (_N, _P)

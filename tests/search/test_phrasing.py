@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from cmr_search.vocab import Diagnosis, Finding
+from reader.labeler import Mention, label_findings
 from search.models import Interpretation
 from search.phrasing import as_reported, set_aside, split
 from search.understand import interpretation, understand
@@ -102,7 +103,7 @@ def test_set_aside_blanks_only_the_tissue_words() -> None:
 
 @pytest.mark.parametrize(("query", "reworded"), [
     ("Low LVEF and RVEF", "Low LVEF and Low RVEF"),
-    ("LVEF and RVEF are reduced", "LVEF are reduced and RVEF are reduced"),
+    ("LVEF and RVEF are reduced", "LVEF is reduced and RVEF is reduced"),
     ("low LVEF or RVEF", "low LVEF or low RVEF"),
     ("low LVEF and LVEF", "low LVEF and LVEF"),
     ("LV dysfunction unlikely", "LV dysfunction not"),
@@ -122,3 +123,72 @@ def test_not_read_is_described_as_any_phrase_not_read() -> None:
     """The OpenAPI schema said it held numbers only."""
     description = Interpretation.model_json_schema()["properties"]["not_read"]["description"]
     assert "T1" in description and "phrase" in description
+
+
+_LGE, _LVD = Finding.LGE.value, Finding.LV_DILATION.value
+
+
+@pytest.mark.parametrize(("query", "wanted", "ruled_out", "diagnoses"), [
+    # a cue ending its clause denied everything named before it: HCM was ruled out too
+    ("HCM LGE absent", [], [_LGE], [Diagnosis.HCM]),
+    ("dilated LV LGE absent", [_LVD], [_LGE], []),
+    ("DCM LGE not seen", [], [_LGE], [Diagnosis.DCM]),
+    ("HCM and LGE absent", [], [_LGE], [Diagnosis.HCM]),
+    ("myocarditis LGE unlikely", [], [_LGE], [Diagnosis.MYOCARDITIS]),
+    ("severe LV dysfunction LGE absent", [_LVSD], [_LGE], []),
+    # the phenocopy is doubted, not HCM (HCM was ruled out)
+    ("HCM phenocopy unlikely", [], [], [Diagnosis.HCM]),
+])
+def test_a_cue_after_what_it_denies_denies_only_the_last_thing_named(
+        query: str, wanted: list[str], ruled_out: list[str], diagnoses: list[Diagnosis]) -> None:
+    intent = understand(query)
+    assert _read(query) == (wanted, ruled_out)
+    assert (list(intent.diagnoses), intent.ruled_out_diagnoses) == (diagnoses, ())
+
+
+@pytest.mark.parametrize("query", ["LGE cannot be excluded", "LGE can't be excluded",
+                                   "LGE cannot be ruled out", "LGE cannot be completely excluded"])
+def test_cannot_be_excluded_is_possible_not_ruled_out(query: str) -> None:
+    assert _read(query) == ([_LGE], [])
+
+
+@pytest.mark.parametrize(("query", "wanted", "ruled_out"), [
+    # the first's judgement reached a second that has its own (both were ruled out)
+    ("normal LVEF, RVEF reduced", [_RVSD], [_LVSD]),
+    ("preserved LVEF and RVEF reduced", [_RVSD], [_LVSD]),
+    ("reduced LVEF and RVEF 55 %", [_LVSD], []),
+    # "are", "were" and "both" before the judgement read nothing
+    ("LVEF and RVEF are normal", [], [_LVSD, _RVSD]),
+    ("LVEF and RVEF both reduced", [_LVSD, _RVSD], []),
+    ("LVEF and RVEF were preserved", [], [_LVSD, _RVSD]),
+    ("LVEF and RVEF both normal", [], [_LVSD, _RVSD]),
+])
+def test_a_judgement_reaches_only_a_bare_second_ejection_fraction(
+        query: str, wanted: list[str], ruled_out: list[str]) -> None:
+    assert _read(query) == (wanted, ruled_out)
+
+
+@pytest.mark.parametrize("query", ["midwall LGE, infarct unlikely",
+                                   "infarct excluded, LGE present"])
+def test_a_denied_infarct_rules_out_the_ischaemic_cause_not_the_lge(query: str) -> None:
+    """LGE was asked for and ruled out at once: neither."""
+    intent = understand(query)
+    assert _read(query) == ([_LGE], [])
+    assert intent.ruled_out_diagnoses == (Diagnosis.ISCHEMIC,)
+    assert understand("no LGE, infarct unlikely").ruled_out == (Finding.LGE,)
+
+
+@pytest.mark.parametrize("sentence", [
+    "LV dysfunction unlikely", "Low likelihood of LV dysfunction",
+    "Normal LV function and reduced T1 values", "Low LVEF and RVEF",
+    "LVEF and RVEF are reduced", "Preserved LVEF and RVEF", "normal LVEF, RVEF reduced",
+])
+def test_a_query_reads_a_sentence_as_the_report_labeler_does(sentence: str) -> None:
+    """A report saying what the query rules out was labelled as having it, and the other way
+    round: "LV dysfunction unlikely" was positive in a report, ruled out in a query."""
+    labels = label_findings(sentence)
+    wanted, ruled_out = _read(sentence)
+    assert wanted == sorted(f.value for f, label in labels.items()
+                            if label.mention in (Mention.POSITIVE, Mention.UNCERTAIN))
+    assert ruled_out == sorted(f.value for f, label in labels.items()
+                               if label.mention is Mention.NEGATIVE)

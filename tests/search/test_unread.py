@@ -155,3 +155,17 @@ def test_a_side_of_an_or_past_what_any_heart_measures_is_said() -> None:
 def test_a_range_a_heart_can_meet_has_no_note(query: str) -> None:
     numbers = read_numbers(query)
     assert implausible(numbers.bounds, numbers.either) == ()
+
+
+@pytest.mark.parametrize(("query", "note"), [
+    # the range after a judgement was cut at its first number, and a range around it suggested
+    ("LVEF mildly reduced 45-50 %", "'LVEF mildly reduced 45-50 %': searched as words; a range "
+                                    "is read right after LVEF: write 'LVEF 45-50'"),
+    ("LVEF normal (55-70 %)", "'LVEF normal (55-70 %)': searched as words"),
+    ("LVEF reduced between 30 and 40 %", "'LVEF reduced between 30 and 40 %': searched as "
+                                         "words; a range is read right after LVEF: write "
+                                         "'LVEF 30-40'"),
+])
+def test_a_range_after_a_judgement_is_quoted_whole(query: str, note: str) -> None:
+    (said,) = unread_numbers(read_numbers(query).rest)
+    assert said.startswith(note)
