@@ -14,6 +14,35 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 _POLL_S = 0.02
+_HELD: set[int] = set()  # this process's lock handles, none of them a forked child's
+
+
+def _drop_in_child() -> None:
+    """A forked child (an index run's worker) lets go of the locks its parent holds: its copy
+    of a handle held the lock as long as it lived, and a worker orphaned when its run was killed
+    (kill -9, the OOM killer) held it for good, so every later run was refused. The handle is
+    pointed at /dev/null, not closed: its number stays taken, so no file the child opens later
+    gets it and is closed by the parent's code."""
+    if not _HELD:
+        return
+    null = os.open(os.devnull, os.O_RDONLY)
+    for handle in _HELD:
+        os.dup2(null, handle)
+    os.close(null)
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_drop_in_child)
+
+
+@contextmanager
+def parent_only(handle: int) -> Iterator[None]:
+    """While the block runs, a child forked from this process holds no copy of `handle`."""
+    _HELD.add(handle)
+    try:
+        yield
+    finally:
+        _HELD.discard(handle)
 
 
 class LockBusyError(TimeoutError):
@@ -27,9 +56,10 @@ def held(folder: Path, timeout_s: float | None = None, optional: bool = False,
     it up to `timeout_s` (None: as long as it takes), then LockBusyError. A folder, not a lock
     file: an archive's folder gets no file an index run would list as "not DICOM". Each call
     opens the folder anew, so two threads of one process exclude each other as two processes
-    do; the lock dies with its process (even kill -9). OSError when the folder cannot be made
-    (a read-only data folder), unless `optional`: then the block runs unlocked. `mode`: the
-    folder's when it is made (0o700: no other user of the machine can open it to hold it)."""
+    do; the lock dies with its process (even kill -9), a forked child holding no copy. OSError
+    when the folder cannot be made (a read-only data folder), unless `optional`: then the block
+    runs unlocked. `mode`: the folder's when it is made (0o700: no other user of the machine
+    can open it to hold it)."""
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=mode)
         handle = os.open(folder, os.O_RDONLY)
@@ -41,8 +71,9 @@ def held(folder: Path, timeout_s: float | None = None, optional: bool = False,
         yield
         return
     try:
-        _acquire(handle, timeout_s)
-        yield
+        with parent_only(handle):
+            _acquire(handle, timeout_s)
+            yield
     finally:
         os.close(handle)  # closing releases the lock
 

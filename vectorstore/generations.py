@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cmr_search import locks
 from vectorstore.base import StoreError
 from vectorstore.edge import EdgeStore
 from vectorstore.edge_parts import EdgeParts, open_edge
@@ -87,9 +88,10 @@ class Generations:
 
     @contextmanager
     def lock(self) -> Iterator[None]:
-        """One index run at a time; the lock dies with its process (even on kill -9)."""
+        """One index run at a time; the lock dies with its process (even on kill -9), the
+        run's forked workers holding no copy."""
         self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / _LOCK).open("a+") as handle:
+        with (self.root / _LOCK).open("a+") as handle, locks.parent_only(handle.fileno()):
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from cmr_search.locks import held
+from vectorstore.generations import Generations
 
 
 def test_a_second_holder_waits_for_the_first(tmp_path: Path) -> None:
@@ -56,3 +63,44 @@ def test_a_folder_that_cannot_be_made_runs_unlocked_only_when_optional(
     assert ran == [True]
     with pytest.raises(OSError), held(tmp_path / "file" / "lock"):
         pass
+
+
+# a run holding its lock forks a worker, then is killed (kill -9): the worker lives on
+_KILLED_RUN = """
+import os, signal, sys, time
+from pathlib import Path
+folder, pid_file, which = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+if which == "held":
+    from cmr_search.locks import held
+    holding = held(folder, timeout_s=0)
+else:
+    from vectorstore.generations import Generations
+    holding = Generations(folder).lock()
+with holding:
+    child = os.fork()
+    if child == 0:
+        time.sleep(60)
+        os._exit(0)
+    pid_file.write_text(str(child))
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.parametrize("which", ["held", "generations"])
+def test_a_killed_runs_orphaned_worker_does_not_keep_its_lock(tmp_path: Path,
+                                                              which: str) -> None:
+    pid_file = tmp_path / "worker.pid"
+    run = subprocess.run([sys.executable, "-c", _KILLED_RUN, str(tmp_path / "lock"),
+                          str(pid_file), which], timeout=60, check=False)
+    assert run.returncode == -signal.SIGKILL
+    worker = int(pid_file.read_text())
+    try:
+        os.kill(worker, 0)  # the orphan is alive: before, its copy of the handle held the lock
+        if which == "held":
+            with held(tmp_path / "lock", timeout_s=2):
+                pass
+        else:
+            with Generations(tmp_path / "lock").lock():
+                pass
+    finally:
+        os.kill(worker, signal.SIGKILL)
