@@ -12,6 +12,13 @@ from rich.table import Table
 from cli.common import fail, settings_of
 from cmr_search.settings import Settings
 
+# what `query` says of a data folder without an index (`search.readiness.check_ready`)
+NO_INDEX = "no index yet; run `cmr-search index ARCHIVE`"
+
+
+class NoIndexError(LookupError):
+    """The store holds no index (a mistyped data folder, or one never indexed)."""
+
 
 def _live_counts(store: Any) -> dict[str, Any]:
     from catalog import PayloadField, ReportStatus
@@ -24,6 +31,7 @@ def _live_counts(store: Any) -> dict[str, Any]:
 
 
 def index_stats(settings: Settings) -> dict[str, Any]:
+    """What the index holds; `NoIndexError` when the store holds none."""
     from catalog import index_archives, measurement_warnings, shown_archive
     from vectorstore import StoreError
     from vectorstore.factory import describe, open_index
@@ -31,9 +39,8 @@ def index_stats(settings: Settings) -> dict[str, Any]:
     store = open_index(settings)
     try:
         metadata = store.metadata()
-        if metadata is None:
-            return {"store": describe(settings), "studies": 0, "model": None,
-                    "index_version": None}
+        if metadata is None:  # "0 studies", exit 0, hid a mistyped CMR_SEARCH_DATA_DIR
+            raise NoIndexError(f"{NO_INDEX} ({describe(settings)})")
         try:
             live = _live_counts(store)
         except StoreError:  # the web server holds the embedded shard open: use what was recorded
@@ -71,8 +78,8 @@ def stats(
 
     try:
         result = index_stats(settings_of(ctx))
-    except StoreError as error:
-        fail(str(error))
+    except (StoreError, NoIndexError) as error:
+        fail(str(error), as_json)
     if as_json:
         typer.echo(json.dumps(result, default=str))
         return

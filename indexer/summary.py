@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from reader.discover import reason_class
 from reader.scan import NO_CINE
 
 
@@ -27,7 +28,7 @@ def skipped_counts(skipped: list[dict[str, str]]) -> str:
     study has no cine series"), or that nothing was."""
     if not skipped:
         return "it holds no file to read"
-    reasons = Counter(s["reason"].split(":")[0] for s in skipped)
+    reasons = Counter(reason_class(s["reason"]) for s in skipped)
     shown = ", ".join(f"{n} {reason}" for reason, n in reasons.most_common(5))
     more = ", ..." if len(reasons) > 5 else ""
     return f"skipped {len(skipped)}: {shown}{more}"
@@ -58,7 +59,7 @@ class IndexSummary:
     def as_dict(self) -> dict[str, Any]:
         reasons: dict[str, int] = {}
         for s in self.skipped:
-            key = s["reason"].split(":")[0]
+            key = reason_class(s["reason"])
             reasons[key] = reasons.get(key, 0) + 1
         # a PACS's failures (tried again) apart from what holds nothing to index: a nightly
         # run's monitoring read both as one number

@@ -7,6 +7,7 @@ with a one-line reason instead of raising.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,29 @@ class Skipped:
 
     path: str
     reason: str
+
+
+# Reasons that carry a value ("pixdim: pixel spacing 1562.5 x 1562.5 mm is not within 0.1 to
+# 10 mm"), counted by what is wrong: the words before the first colon counted it as "pixdim"
+_REASON_CLASSES = (
+    (re.compile(r"pixel spacing .* is not within"), "pixel spacing out of range"),
+    (re.compile(r"slice spacing .* is not within"), "slice spacing out of range"),
+    (re.compile(r"looks like a label map"), "label map, not an image"),
+    (re.compile(r"slices appear to lie on axis"), "slices not on the third axis"),
+    (re.compile(r"pixels are not finite numbers"), "pixels not finite (NaN or infinity)"),
+    (re.compile(r"the header declares .* pixels"), "volume too large"),
+    (re.compile(r"differs from the ED volume"), "frame volumes differ from the ED volume's"),
+)
+
+
+def reason_class(reason: str) -> str:
+    """What a skip reason is counted as in a run's summary: the class of a reason that
+    carries a value, else its words before the first colon ("not DICOM (.gz file)",
+    "study not assembled", "ValueError"), which a file or detail follows."""
+    for pattern, name in _REASON_CLASSES:
+        if pattern.search(reason):
+            return name
+    return reason.partition(":")[0]
 
 
 def walk(root: Path) -> Iterator[Path | Skipped]:

@@ -65,6 +65,20 @@ def is_acdc_patient(folder: Path) -> bool:
     return (folder / "Info.cfg").is_file() and any(folder.glob("*.nii.gz"))
 
 
+def stray_nifti(path: Path) -> str | None:
+    """Why a file of NIfTI's names (.nii, .nii.gz), or an Info.cfg, that no ACDC-style
+    patient folder holds is left out, as `segment` says it; None for any other file. Such a
+    file was skipped as "not DICOM (.gz file)", which named no fix."""
+    name = path.name.lower()
+    if name == "info.cfg":
+        return "Info.cfg without NIfTI volumes (.nii.gz) beside it"
+    if not name.endswith((".nii", ".nii.gz")):
+        return None
+    if not (path.parent / "Info.cfg").is_file():
+        return "NIfTI without Info.cfg beside it; an ACDC-style NIfTI folder needs it"
+    return "uncompressed NIfTI (.nii); an ACDC-style folder's volumes are read as .nii.gz"
+
+
 def holds_research_studies(root: Path, looked_at: int = 200) -> bool:
     """Whether `root` is a research dataset (ACDC-style patients in it, or one level down),
     from at most `looked_at` folders: nothing of a hospital's is to be written into one."""
@@ -154,6 +168,45 @@ def _not_blank(data: np.ndarray, path: Path) -> np.ndarray:
     return data
 
 
+# a label map's values (ACDC's ground truth: 0 background, 1 RV, 2 myocardium, 3 LV cavity):
+# at most this many distinct whole numbers, none above `_LABEL_MAX`; an image has hundreds
+_LABEL_VALUES = 8
+_LABEL_MAX = 15
+
+
+def _not_label_map(data: np.ndarray, path: Path) -> np.ndarray:
+    """`data`, refused when its voxels hold only a handful of small whole numbers: a label
+    map (patient001_frame01_gt.nii.gz) saved under an image's name was measured as an image
+    (LVEDV 273.9 ml, LVEF 21.9 %, no flag). A strided sample tells most images apart before
+    the whole volume is sorted."""
+    sample = data.ravel()[::max(1, data.size // 100_000)]
+    if np.unique(sample).size > _LABEL_VALUES:
+        return data
+    values = np.unique(data)
+    if values.size > _LABEL_VALUES or not np.array_equal(values, np.round(values)) \
+            or values.min() < 0 or values.max() > _LABEL_MAX:
+        return data
+    said = ", ".join(f"{v:g}" for v in values)
+    raise NiftiError(f"{path}: looks like a label map (values {said}), not an image")
+
+
+def _slices_on_third_axis(shape: tuple[int, ...], voxel: tuple[float, float, float],
+                          path: Path) -> None:
+    """Refuse a volume whose short-axis slices lie on its first or second axis (a volume
+    saved (slices, x, y)): read as (x, y, slices) it was measured as nonsense (LVEDV 0.7 ml,
+    mass 0 g) after 45 s of segmenting 216 "slices" of 10 x 256 pixels. Slices are the
+    few, thick ones: an axis counts as the slice axis when its voxels are much thicker than
+    the third axis' (`voxel` in mm) and fewer, or as thick and far fewer."""
+    for axis in (0, 1):
+        thicker = voxel[axis] >= 1.5 * voxel[2] and shape[axis] < shape[2]
+        fewer = voxel[axis] >= voxel[2] and 4 * shape[axis] <= shape[2]
+        if thicker or fewer:
+            raise NiftiError(
+                f"{path}: slices appear to lie on axis {axis + 1} ({shape[axis]} of "
+                f"{voxel[axis]:g} mm), not on axis 3 ({shape[2]} of {voxel[2]:g} mm); an "
+                "ACDC-style volume has its short-axis slices on the third axis")
+
+
 def _frames_not_blank(data: np.ndarray, path: Path) -> None:
     """Refuse a 4D cine (x, y, slices, frames) in which some frames are blank (every voxel one
     value: an export that wrote no pixels for them): the whole cine is read, so the volume
@@ -194,7 +247,7 @@ def _unreadable(path: Path, error: Exception) -> NiftiError:
 def read_volume(path: Path) -> tuple[np.ndarray, Any]:
     """The pixels (float32, every one finite, not all one value) of a NIfTI image file, and
     the loaded image (affine, header); `NiftiError` naming the file when it cannot be read,
-    is damaged or is blank."""
+    is damaged, is blank or is a label map."""
     try:
         image: Any = nib.load(path)
     except Exception as error:
@@ -212,7 +265,7 @@ def read_volume(path: Path) -> tuple[np.ndarray, Any]:
         data = np.asarray(image.dataobj, dtype=np.float32)
     except Exception as error:
         raise _unreadable(path, error) from error
-    return _not_blank(finite_pixels(data, path), path), image
+    return _not_label_map(_not_blank(finite_pixels(data, path), path), path), image
 
 
 def voxel_mm(image: Any, path: Path) -> tuple[float, float, float]:
@@ -259,6 +312,7 @@ def frame_volumes(study: AcdcStudy, numbers: list[int]) -> list[FrameVolume]:
             raise NiftiError(f"{path}: expected a 3D volume (x, y, slices), got shape "
                              f"{data.shape}")
         volume = FrameVolume(path, data, image, voxel_mm(image, path))
+        _slices_on_third_axis(data.shape, volume.voxel_mm, path)
         if volumes and volume.data.shape != volumes[0].data.shape:
             raise NiftiError(f"{path}: shape {data.shape} differs from the ED volume's "
                              f"{volumes[0].data.shape}")
@@ -281,6 +335,7 @@ def load_acdc_stack(study: AcdcStudy) -> Stack:
                              f"shape {data.shape}")
         _frames_not_blank(data, four_d)
         zooms = voxel_mm(image, four_d)
+        _slices_on_third_axis(data.shape, zooms, four_d)
         images = np.transpose(data, (2, 3, 0, 1))
         times = np.arange(images.shape[1]) * rr / images.shape[1]
     else:

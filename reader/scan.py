@@ -14,9 +14,9 @@ from typing import Any
 
 from cmr_search.vocab import View
 from reader.classify import classify_study
-from reader.discover import Skipped, classify_file, walk
+from reader.discover import Skipped, classify_file, reason_class, walk
 from reader.headers import FrameHeader, HeaderRead, StudyInfo, read_headers
-from reader.nifti import AcdcStudy, NiftiError, is_acdc_patient, read_info
+from reader.nifti import AcdcStudy, NiftiError, is_acdc_patient, read_info, stray_nifti
 from reader.reports import ReportIndex, StudyReport, report_from_sr, text_report_near
 from reader.series import Series, assemble_series, deduplicate, stray_orientations
 
@@ -70,7 +70,7 @@ class ScanResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
     def skipped_by_reason(self) -> Counter[str]:
-        return Counter(s.reason.split(":")[0] for s in self.skipped)
+        return Counter(reason_class(s.reason) for s in self.skipped)
 
     @property
     def study_count(self) -> int:
@@ -208,6 +208,9 @@ def _discover(root: Path, result: ScanResult) -> _Found:
             continue
         if item.suffix.lower() in _REPORT_INDEX_SUFFIXES and found.index.add_file(item):
             result.report_files.append(str(item))
+            continue
+        if nifti := stray_nifti(item):
+            result.skipped.append(Skipped(str(item), nifti))
             continue
         reason = classify_file(item)
         if reason is None:

@@ -18,9 +18,9 @@ runner = CliRunner()
 
 def test_index_json_then_stats_json(archive: Path, tmp_path: Path) -> None:
     env = {"CMR_SEARCH_DATA_DIR": str(tmp_path / "data"), "CMR_SEARCH_WORKERS": "1"}
-    empty = runner.invoke(app, ["stats", "--json"], env=env)
-    assert empty.exit_code == 0, empty.output
-    assert json.loads(empty.stdout)["studies"] == 0
+    empty = runner.invoke(app, ["stats", "--json"], env=env)  # says so, as `query` does
+    assert empty.exit_code == 1, empty.output
+    assert json.loads(empty.stdout)["error"].startswith("no index yet; run `cmr-search index")
     result = runner.invoke(app, ["index", str(archive), "--json"], env=env)
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)

@@ -174,8 +174,10 @@ def test_a_misspelt_setting_is_warned_about_on_stderr(
     monkeypatch.setenv("CMR_SEARCH_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("CMR_SEARCH_SECRETKEY", "x" * 40)
     monkeypatch.setattr("sys.argv", ["cmr-search", "stats", "--json"])
-    main()
+    with pytest.raises(SystemExit) as exit_:  # no index in it yet: stats says so, as JSON
+        main()
+    assert exit_.value.code == 1
     out, err = capsys.readouterr()
-    assert json.loads(out)["studies"] == 0
+    assert json.loads(out)["error"].startswith("no index yet")
     assert "CMR_SEARCH_SECRETKEY names no setting" in err
     assert "did you mean CMR_SEARCH_SECRET_KEY?" in err and "x" * 40 not in err

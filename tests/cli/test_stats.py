@@ -122,3 +122,21 @@ def test_stats_say_which_model_measured_how_many_of_the_studies(
         assert ["measured by", said] in rows
         as_json = json.loads(CliRunner().invoke(app, ["stats", "--json"], env=env).stdout)
         assert as_json["segmentation_model"] == measured.get("segmentation_model")
+
+
+def test_stats_of_a_data_folder_without_an_index_fail_as_query_does(tmp_path: Path) -> None:
+    """A mistyped CMR_SEARCH_DATA_DIR showed "studies 0" and exited 0, while `query` on it
+    said there is no index yet: `stats` says so too, exits 1, and creates no folder."""
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    missing = tmp_path / "nonexistent-typo"
+    for args in (["stats"], ["stats", "--json"]):
+        result = CliRunner().invoke(app, args, env={"COLUMNS": "300",
+                                                    "CMR_SEARCH_DATA_DIR": str(missing)})
+        assert result.exit_code == 1, result.output
+        assert "no index yet; run `cmr-search index ARCHIVE`" in result.output
+        assert "studies" not in result.stdout.replace("Edge store", "")
+        assert not missing.exists()
+    assert json.loads(result.stdout.splitlines()[-1])["error"].startswith("no index yet")

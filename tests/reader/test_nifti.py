@@ -257,3 +257,47 @@ def test_a_4d_cine_with_blank_frames_is_refused_naming_the_file_and_the_frames(
             "volume curve")
     with pytest.raises(NiftiError, match=f"^{re.escape(line)}$"):
         acdc_stacks(study)
+
+
+def _rewrite(path: Path, data: np.ndarray, zooms: tuple[float, ...]) -> None:
+    image = nib.Nifti1Image(data.astype(np.float32), np.eye(4))
+    image.header.set_zooms(zooms)
+    nib.save(image, path)
+
+
+@pytest.mark.parametrize("four_d", [False, True])
+def test_a_volume_with_its_slices_on_the_first_axis_is_refused_naming_the_file(
+        tmp_path: Path, four_d: bool) -> None:
+    """A volume saved (slices, x, y) was read as 64 "slices" of 6 x 64 pixels and measured
+    as nonsense (LVEDV 0.7 ml, mass 0 g) instead of being refused."""
+    folder = _patient(tmp_path, "patient001", four_d)
+    names = ["4d"] if four_d else ["frame01", "frame04"]  # ED and ES alike
+    for name in names:
+        data = np.asarray(nib.load(folder / f"patient001_{name}.nii.gz").dataobj)
+        _rewrite(folder / f"patient001_{name}.nii.gz", np.moveaxis(data, 2, 0),
+                 (10.0, 1.5, 1.5, 1.0)[:data.ndim])
+    path = folder / f"patient001_{names[0]}.nii.gz"
+    (study,) = find_acdc(tmp_path)
+    with pytest.raises(NiftiError, match=rf"{re.escape(path.name)}: slices appear to lie on "
+                       r"axis 1 \(6 of 10 mm\), not on axis 3 \(64 of 1\.5 mm\); an "
+                       r"ACDC-style volume has its short-axis slices on the third axis"):
+        acdc_stacks(study)
+
+
+@pytest.mark.parametrize("four_d", [False, True])
+def test_a_label_map_saved_as_the_image_is_refused_naming_the_file(
+        tmp_path: Path, four_d: bool) -> None:
+    """patient001_frame01_gt.nii.gz copied over the image (values 0 to 3) was measured as an
+    image: LVEDV 273.9 ml, LVEF 21.9 %, no flag. An image of two grey levels is no map."""
+    folder = _patient(tmp_path, "patient001", four_d)
+    path = folder / ("patient001_4d.nii.gz" if four_d else "patient001_frame01.nii.gz")
+    image = nib.load(path)
+    data = np.asarray(image.dataobj)
+    labels = np.where(data > 0, 3, (np.indices(data.shape)[0] % 3))
+    _rewrite(path, labels, image.header.get_zooms())
+    (study,) = find_acdc(tmp_path)
+    with pytest.raises(NiftiError, match=rf"{re.escape(path.name)}: looks like a label map "
+                       r"\(values 0, 1, 2, 3\), not an image"):
+        acdc_stacks(study)
+    _rewrite(path, labels * 60.0 + 20.0, image.header.get_zooms())  # 4 grey levels: an image
+    assert acdc_stacks(study).sax is not None

@@ -143,3 +143,31 @@ def test_dicom_and_research_studies_are_counted_apart(tmp_path: Path) -> None:
     _research_patient(tmp_path, "patient001")
     result = scan_archive(tmp_path)
     assert result.counted() == "2 studies (1 DICOM, 1 NIfTI research study)"
+
+
+def test_nifti_outside_an_acdc_style_folder_is_skipped_as_nifti(tmp_path: Path) -> None:
+    """A NIfTI without Info.cfg (a patient folder without it, a stray file, a 4D file alone)
+    was skipped as "not DICOM (.gz file)", which named no fix; `segment` said why."""
+    from reader.scan import scan_archive
+
+    archive = tmp_path / "archive"
+    _research_patient(archive, "patient001")
+    (archive / "patient001" / "Info.cfg").unlink()
+    (archive / "stray.nii").write_bytes(b"\0" * 400)
+    (archive / "alone").mkdir()
+    (archive / "alone" / "patient002_4d.nii.gz").write_bytes(b"\0" * 400)
+    (archive / "cfg").mkdir()
+    (archive / "cfg" / "Info.cfg").write_text("ED: 1\nES: 4\n")
+    _research_patient(archive, "patient003")
+    (archive / "patient003" / "patient003_frame04.nii").write_bytes(b"\0" * 400)
+    result = scan_archive(archive)
+    without = "NIfTI without Info.cfg beside it; an ACDC-style NIfTI folder needs it"
+    assert {(Path(s.path).relative_to(archive).as_posix(), s.reason)
+            for s in result.skipped} == {
+        ("patient001/patient001_frame01.nii.gz", without), ("stray.nii", without),
+        ("alone/patient002_4d.nii.gz", without),
+        ("cfg/Info.cfg", "Info.cfg without NIfTI volumes (.nii.gz) beside it"),
+        ("patient003/patient003_frame04.nii",
+         "uncompressed NIfTI (.nii); an ACDC-style folder's volumes are read as .nii.gz")}
+    assert result.skipped_by_reason()[without] == 3
+    assert [s.study_instance_uid for s in result.research_studies] == ["acdc-patient003"]
