@@ -117,7 +117,7 @@ CUE = re.compile(
 # Brown", "cc: Grace Brown (GP)", "Verified: Zhang Wei", "Signed by Priya Raman on ...";
 # `signatures.scrub_signed` weighs the words)
 _CAPITALISED = rf"(?:[{UPPER}]['’])?[{UPPER}][{LOWER}]+(?:-[{UPPER}][{LOWER}]+)*"
-DEGREES = "MD|MBBS|MBChB|FRCR|FRCP|PhD|DO|RN"
+DEGREES = "MD|MBBS|MBChB|FRCR|FRCP|FRCS|MRCP|FESC|FACC|PhD|BSc|MSc|DO|RN"
 SIGNED = re.compile(
     rf"(?i:\b(?:{_BY})[^\S\n]+by|\bcc\b|\b(?:{_ROLE}|verified|approved|authori[sz]ed|"
     rf"reported|dictated|typed|transcribed|{_LABEL})[^\S\n]*+:)[^\S\n]*+:?[^\S\n]*+"
@@ -138,15 +138,27 @@ _SIGN_WORD = (rf"(?!(?:{DEGREES})\b)(?:(?i:al|el)-)?(?:(?:[{UPPER}]['’])?[{UPP
 SIGN_PARTICLES = frozenset({"van", "von", "de", "der", "den", "du", "di", "da", "del", "della",
                             "dos", "das", "le", "la", "ten", "ter", "zu", "ó", "ní", "nic", "mac",
                             "ua", "uí", "bin", "ibn", "abu"})
-_SIGN_PART = rf"(?:(?i:{'|'.join(sorted(SIGN_PARTICLES))})[^\S\n]++){{0,3}}{_SIGN_WORD}"
+# a role after the name is no part of it ("Dmitri Volkov Consultant Cardiologist")
+_STAFF = ("consultant|registrar|fellow|specialist|radiologist|cardiologist|radiographer|"
+          "sonographer|physician|surgeon|physiologist|technologist|nurse")
+_SIGN_PART = (rf"(?!(?i:{_STAFF})\b)(?:(?i:{'|'.join(sorted(SIGN_PARTICLES))})[^\S\n]++){{0,3}}"
+              rf"{_SIGN_WORD}")
+# the label heads a field, a capital first: at a line's start or its bullet, after a field's
+# end (".", ";", "|", a tab, two blanks) or "Report": "Allergies verified: Penicillin",
+# "Diagnosis verified by Biopsy" and a wrapped sentence's "reported by Zio" are clinical text
+_FIELD = (r"(?:(?m:^)[^\S\n]*+(?:(?:[-–•*·▪‣◦]|\d{1,2}[.)])[^\S\n]*+)?|(?<=[.;|])[^\S\n]++"
+          rf"|(?<=[^\S\n]{{2}})|(?<=\t))(?=[{UPPER}])(?:(?i:final[^\S\n]+)?(?i:report)[^\S\n]+)?")
 SIGNATURE = re.compile(
-    rf"(?i:\b(?:electronically[^\S\n]+)?(?:{_SIGNS})(?:[^\S\n]+electronically)?[^\S\n]+by\b"
-    rf"[^\S\n]*+:?|\b(?:{_SIGNS}|{_SIGNERS})[^\S\n]*+:)[^\S\n]*+(?:\n[^\S\n]*+)?"
+    rf"{_FIELD}(?i:(?:electronically[^\S\n]+)?(?:{_SIGNS})(?:[^\S\n]+electronically)?"
+    rf"[^\S\n]+by\b[^\S\n]*+:?|(?:{_SIGNS}|{_SIGNERS})[^\S\n]*+:)[^\S\n]*+(?:\n[^\S\n]*+)?"
     rf"(?P<name>{_SIGN_PART}(?:[^\S\n]++{_SIGN_PART}){{0,3}})"
     rf"(?:[^\S\n]*+,[^\S\n]*+(?P<forename>{_SIGN_WORD}(?:[^\S\n]++{_SIGN_WORD})?"
     rf"(?:[^\S\n]++[{UPPER}]\.?){{0,2}}|[{UPPER}]\.?(?:[^\S\n]?[{UPPER}]\.?){{0,2}}))?"
     rf"(?=[^\S\n]*+(?:[,;()&/]|\.?[^\S\n]*+(?:\n|\Z)|\.[^\S\n]|[-–—][^\S\n]"
-    rf"|(?i:and|or|on|at)\b|(?P<degree>{DEGREES})\b))")
+    rf"|(?i:and|or|&)[^\S\n]+[{UPPER}\[]|(?i:on|at)[^\S\n]+(?:[\d\[]|[{UPPER}][{LOWER}])"
+    rf"|\d{{1,2}}[:.]\d\d\b|\[|(?i:{_STAFF})\b|(?P<degree>{DEGREES})\b))")
+# (after "and" a name, after "on" a date or a capitalised word: not "Radiographer: Nausea on
+# regadenoson", "Bigeminy on ECG"; a time, a [date], a role, a degree)
 # the last word each of those ends with: most candidates follow none, and the pattern's
 # search through 40 characters is the scrubber's costliest step
 CUE_ENDS = frozenset({"with", "by", "to", "of", "cc", "and", "[name]", "read", "reader",

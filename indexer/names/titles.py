@@ -66,6 +66,8 @@ def _next_line_name(match: re.Match[str], one: re.Match[str]) -> bool:
     end = match.start("names") + one.end()
     if plain in words() or plain in wordlists.EPONYM_SURNAMES | wordlists.NO_INITIAL_SURNAMES:
         return False
+    if plain in wordlists.ROLES or plain.removesuffix("s") in wordlists.ROLES:
+        return False  # "Drs Smith and\nRadiologists.": the staff by role
     ends = end < match.end() or bool(forms.LIST_END.match(match.string, end))
     if unknown_name(last):
         return ends or bool(_FULL_STOP.match(match.string, end))

@@ -71,6 +71,13 @@ policlinico clinica clínica clinique ziekenhuis sjukhus sygehus sykehus szpital
 # surname ("Anna Ward"; "Sandra Fox Ward" is a ward)
 NAME_NOUNS = ("ward",)
 NOUN_WORDS = frozenset({*NOUNS.split(), *NAME_NOUNS})  # read once: each name asks
+# the staff a report names by role, one or many: no one's name after a signature's label nor
+# on a doctors list's next line ("Drs Smith and\nRadiologists.", "Verified by: Physiologist")
+ROLES = frozenset({
+    "consultant", "cardiologist", "radiologist", "registrar", "fellow", "nurse", "radiographer",
+    "sonographer", "physician", "surgeon", "physiologist", "anaesthetist", "anesthetist",
+    "technologist", "technician", "pharmacist", "colleague", "intensivist", "resident",
+    "doctor", "trainee", "team"})
 # the word before a ward named after a person ("admitted to Victoria Ward", "seen on the
 # Florence Ward"): not after a word that names a person ("referred to Florence Ward")
 AT = frozenset({"on", "to", "from", "at", "in", "into", "onto", "via", "off", "the"})
@@ -115,7 +122,9 @@ PLACES = frozenset({"hospital", "hôpital", "hopital", "hospitalet", "ospedale",
 EPONYMS = frozenset({"austin flint", "graham steell", "carey coombs", "will rogers",
                      "romano ward", "pierre robin", "cornelia de lange", "tirone david",
                      "louis bar", "holt oram", "hamman rich", "jervell lange nielsen",
-                     "bland white garland", "adams stokes", "lev lenegre"})
+                     "bland white garland", "adams stokes", "lev lenegre", "kearns sayre",
+                     "tako tsubo", "loeys dietz", "ehlers danlos", "wolff parkinson white",
+                     "churg strauss", "osler weber rendu", "emery dreifuss", "kugel stoll"})
 # pieces joined to an Arabic surname by a hyphen ("Al-Hassan" is known by "hassan")
 JOINED = frozenset({"al", "el", "bin", "ben", "abu", "ibn", "abd"})
 # report abbreviations that are no one's initials after a surname, whatever comes before it

@@ -98,3 +98,76 @@ KEPT = ["Reported by: Becker.", "Reported by: Becker MR", "Reported by: Becker m
 @pytest.mark.parametrize("text", KEPT)
 def test_a_clinical_line_after_a_signatures_label_stays(text: str) -> None:
     assert scrub_free_text(text) == text
+
+
+# clinical text a label-shaped phrase heads: a field's label mid-line ("Allergies verified:"),
+# a "by" in running prose, a radiographer's note on the patient
+CLINICAL = ["Allergies verified: Penicillin.", "Allergies verified: Nil",
+            "Side effects reported: Headache.", "Pacemaker model verified: Advisa",
+            "Diagnosis verified: Scleroderma", "Device verified: Micra",
+            "Device verified: Biotronik", "Stent verified: Xience", "Device verified: Amplatzer",
+            "Valve verified: Hancock", "Valve verified: Perimount",
+            "Diagnosis verified: Takayasu", "Diagnosis verified: Alagille",
+            "Diagnosis verified: Chiari", "Diagnosis verified: Naxos",
+            "Diagnosis verified by Biopsy.", "Occlusion reported by Angio.",
+            "Ischaemia reported by Nuclear Medicine.", "Syncope reported by Witnesses.",
+            "verified by Pharmacy", "verified by Physiologist", "reported by Zio",
+            "reported by Cath Lab", "Radiographer: Bigeminy on ECG.",
+            "Radiographer: Nausea on regadenoson.",
+            "Radiographer: Uneventful and well tolerated.", "Technologist: Multiband.",
+            "Verified by: Physiologist", "Reported by: Radiologists"]
+
+
+@pytest.mark.parametrize("text", CLINICAL)
+def test_clinical_text_a_label_shaped_phrase_heads_stays(text: str) -> None:
+    """bf8f1a9 scrubbed these: the label matched anywhere on a line, and any capitalised word
+    faker lacks read as a name."""
+    assert scrub_free_text(text) == text
+
+
+def test_a_signature_field_keeps_what_is_no_name() -> None:
+    """After one surname and a comma, a word that is no given name is the text's ("Kate,
+    Claustrophobic."; it went with the name); a label heading a field still signs."""
+    _scrubs_to([
+        ("Radiographer: Kate, Claustrophobic.", "Radiographer: [name], Claustrophobic."),
+        ("Reported by: Volkov, Addendum", "Reported by: [name], Addendum"),
+        ("Reported by: Volkov, Dmitri", "Reported by: [name]"),
+        ("Findings as above. Reported by: Dmitri Volkov",
+         "Findings as above. Reported by: [name]"),
+        ("LVEF 55 %  Verified: Dmitri Volkov", "LVEF 55 %  Verified: [name]"),
+        ("- Reported by: Dmitri Volkov", "- Reported by: [name]"),
+        ("Report verified by Dmitri Volkov", "Report verified by [name]"),
+        ("Reported by: Dmitri Volkov on [date]", "Reported by: [name] on [date]"),
+        ("Reported by: Dmitri Volkov and Jane Zybrowski", "Reported by: [name] and [name]")])
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Reported by: Dmitri Volkov 12/03/2021", "Reported by: [name] [date]"),
+    ("Reported by: Dmitri Volkov 14:32", "Reported by: [name] 14:32"),
+    ("Reported by: Dmitri Volkov Consultant Cardiologist",
+     "Reported by: [name] Consultant Cardiologist"),
+    ("Reported by: Dmitri Volkov MRCP", "Reported by: [name] MRCP"),
+    ("Reported by: Dmitri Volkov BSc", "Reported by: [name] BSc"),
+    ("Reported by: Dmitri Volkov FESC", "Reported by: [name] FESC"),
+    ("Reported by: DMITRI VOLKOV", "Reported by: [name]"),
+    ("Radiographer: ZYBROWSKI", "Radiographer: [name]"),
+    ("Reported by: D'Souza", "Reported by: [name]"),
+    ("Reported by: Volkov-Smith, Dmitri", "Reported by: [name]"),
+    ("Reported by: Petrovic, D.", "Reported by: [name]"),
+    ("Radiographer: Jaiswal", "Radiographer: [name]")])
+def test_a_signers_name_before_a_time_a_role_or_in_capitals_goes(
+        text: str, expected: str) -> None:
+    """Each was kept: no comma before the time, the role or the degree (a greedy name took
+    the role and was refused whole), capitals, an apostrophe or a hyphen joining known and
+    unknown pieces, a surname ending as clinical words do ("-ic", "-al")."""
+    _scrubs_to([(text, expected)])
+
+
+def test_a_joined_or_capitalised_clinical_word_after_a_label_stays() -> None:
+    """"Reported by: Tako-Tsubo." was scrubbed; the rest guard the joined and capitalised
+    name readings."""
+    for text in ["Reported by: Tako-Tsubo.", "Reported by: Kearns-Sayre.",
+                 "Reported by: Loeys-Dietz.", "Radiographer: Septal.", "Reported by: NORMAL STUDY",
+                 "Radiographer: Well-Tolerated.", "Reported by: Consultant Cardiologist",
+                 "Reported by: MINOCA."]:
+        assert scrub_free_text(text) == text, text

@@ -101,3 +101,11 @@ def test_a_doctor_faker_lacks_on_the_next_line_is_one_where_the_list_ends(
     name or an eponym's, is one where the list or the sentence ends after it."""
     assert scrub_free_text(text) == expected
     assert scrub_free_text(expected) == expected
+
+
+@pytest.mark.parametrize("role", ["Radiologists", "Colleagues", "Sonographer", "Surgeons",
+                                  "Physiologist", "Anaesthetist"])
+def test_staff_by_role_on_a_doctors_lists_next_line_is_no_name(role: str) -> None:
+    """"Drs Smith and\nRadiologists." scrubbed the role as a name faker lacks."""
+    assert scrub_free_text(f"Discussed with Drs Smith and\n{role}.") == \
+        f"Discussed with [name] and\n{role}."

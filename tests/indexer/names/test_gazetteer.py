@@ -1,0 +1,36 @@
+"""What the name scrubber knows: the text model's vocabulary widens the English words a
+capitalised word faker lacks is read against, without losing the names faker knows."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.names import gazetteer
+from indexer.names import given as given_module
+from indexer.names.gazetteer import unknown_name, vocabulary
+
+
+def test_the_vocabulary_is_whole_lower_case_words() -> None:
+    words = vocabulary()
+    assert len(words) > 15_000 and {"headache", "nausea", "pharmacy", "colleagues"} <= words
+    assert not any(w.startswith("##") or w.startswith("[") for w in words)
+
+
+@pytest.mark.parametrize("word", ["Headache", "Nausea", "Pharmacy", "Witnesses", "Colleagues",
+                                  "Surgeons"])
+def test_a_vocabulary_word_is_no_unknown_name(word: str) -> None:
+    assert not unknown_name(word)
+
+
+@pytest.mark.parametrize("word", ["Volkov", "Ji-Hoon", "Zybrowski", "Myerson", "Toit"])
+def test_a_name_the_vocabulary_lacks_is_still_one(word: str) -> None:
+    assert unknown_name(word)
+
+
+def test_the_gazetteer_version_holds_the_vocabulary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another text model's vocabulary reads each report again."""
+    version = given_module.gazetteer_version.__wrapped__()
+    more = vocabulary() | {"zyxwv"}
+    monkeypatch.setattr(given_module, "vocabulary", lambda: more)
+    assert given_module.gazetteer_version.__wrapped__() != version
+    assert gazetteer.vocabulary() != more
