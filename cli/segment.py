@@ -7,14 +7,18 @@ brings torch and MONAI).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli.common import console, fail, settings_of, writable_folder
 from segment.paths import DEFAULT_CHECKPOINT
 
+if TYPE_CHECKING:
+    from segment.infer import Segmenter
+
 CALIBRATION_STUDIES, CALIBRATION_SEED = 24, 4242  # fresh phantom studies, their seed
+SETTING = "CMR_SEARCH_SEGMENTATION_CHECKPOINT"  # `segment`'s default checkpoint
 
 
 def train_seg_command(
@@ -76,12 +80,36 @@ def calibrate_seg_command(
     console.print(f"myocardium offset {offset} written to {checkpoint / 'model_card.json'}")
 
 
+def _segmenter(ctx: typer.Context, checkpoint: Path | None,
+               tta: bool) -> tuple[Segmenter, Path]:
+    """The segmentation model `--checkpoint` names, else the setting `SETTING`, else the
+    shipped one, loaded before any study is read: a missing, damaged or uncalibrated
+    checkpoint is one line naming the folder, as `index` refuses it (segment used the shipped
+    model whatever the setting said)."""
+    from segment.checkpoint import CheckpointError
+    from segment.infer import Segmenter
+
+    setting = settings_of(ctx).segmentation_checkpoint
+    folder = checkpoint or setting or DEFAULT_CHECKPOINT
+    fix = (f"set {SETTING} to a checkpoint folder, or unset it for the shipped one"
+           if checkpoint is None and setting is not None else "give --checkpoint FOLDER")
+    if not folder.is_dir():
+        fail(f"{folder}: not a segmentation checkpoint (no such folder); {fix}")
+    try:
+        return Segmenter(folder, tta=tta), folder
+    except (CheckpointError, OSError) as error:
+        where = "" if str(error).startswith(str(folder)) else f"{folder}: "
+        fail(f"{where}{error}; {fix}")
+
+
 def segment_command(
+    ctx: typer.Context,
     study: Annotated[Path, typer.Argument(help="a DICOM study folder, or an ACDC-style "
                                           "patient folder (NIfTI)")],
     out: Annotated[Path, typer.Option(help="folder for the masks and measurements.json")],
-    checkpoint: Annotated[Path, typer.Option(help="segmentation checkpoint folder")] =
-        DEFAULT_CHECKPOINT,
+    checkpoint: Annotated[Path | None, typer.Option(
+        help="segmentation checkpoint folder  \\[default: the setting "
+             f"{SETTING}, else the shipped one]")] = None,
     tta: Annotated[bool, typer.Option(
         help="test-time flips: about 1.75x the time, and on ACDC a better myocardium but a "
              "worse systolic RV and LVEF; off, it measures as the index does")] = False,
@@ -94,8 +122,9 @@ def segment_command(
     if not study.is_dir():
         fail(f"{study}: not a folder")
     writable_folder(out)  # before the work, not after it
+    model, folder = _segmenter(ctx, checkpoint, tta)
     try:
-        result = segment_study(study, out, checkpoint, tta=tta)
+        result = segment_study(study, out, folder, tta=tta, segmenter=model)
     except (StudyReadError, CheckpointError, ResultWriteError) as error:
         fail(str(error))
     console.print(f"{len(result.masks)} phases segmented in {result.seconds:.1f} s; "

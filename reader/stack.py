@@ -60,7 +60,8 @@ class Stack:
     `positions` are the centres of each slice's first pixel (mm, patient coordinates);
     `row_dir` and `col_dir` are unit vectors along a row and down a column; `spacing` is
     (row spacing, column spacing) in mm; `times_ms` are trigger times per frame; `rr_ms` the
-    cardiac cycle length.
+    cardiac cycle length; `slice_thickness_mm` the slices' SliceThickness (None where the
+    headers do not give it).
     """
 
     images: np.ndarray
@@ -70,6 +71,7 @@ class Stack:
     spacing: tuple[float, float]
     times_ms: np.ndarray
     rr_ms: float
+    slice_thickness_mm: float | None = None
 
     def __post_init__(self) -> None:
         if self.images.ndim != 4:
@@ -96,7 +98,7 @@ class Stack:
         if float((self.positions[-1] - self.positions[0]) @ APEX_DIRECTION) >= 0:
             return self
         return Stack(self.images[::-1], self.positions[::-1], self.row_dir, self.col_dir,
-                     self.spacing, self.times_ms, self.rr_ms)
+                     self.spacing, self.times_ms, self.rr_ms, self.slice_thickness_mm)
 
 
 def _cycle_ms(series: Series, times: list[float]) -> float:
@@ -324,4 +326,13 @@ def load_stack(series: Series, max_frames: int | None = None) -> Stack:
     else:
         times = np.asarray(raw_times, dtype=float)
     return Stack(images, np.asarray(positions, dtype=float), row_dir, col_dir, spacing, times,
-                 rr)
+                 rr, _thickness_mm([frames[0] for frames in readable]))
+
+
+def _thickness_mm(firsts: list[FrameHeader]) -> float | None:
+    """The median SliceThickness (mm) of the slices' first frames that give a positive,
+    finite one; None where none does."""
+    given = [f.slice_thickness for f in firsts
+             if f.slice_thickness is not None and math.isfinite(f.slice_thickness)
+             and f.slice_thickness > 0]
+    return float(np.median(given)) if given else None

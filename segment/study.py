@@ -36,6 +36,7 @@ from segment.qc import (
     QcFlag,
     coverage_flags,
     es_excess_flags,
+    gap_flags,
     lv_closed_flags,
     range_flag,
     slice_flags,
@@ -167,7 +168,9 @@ def _number(values: dict[str, float | None], name: str) -> float:
 
 def _qc(result: StudyResult) -> None:
     ed, es, v = result.masks[result.ed], result.masks[result.es], result.values
-    volume = coverage_flags(ed) + slice_flags(ed, result.study.spacing_mm)
+    s = result.study
+    volume = (coverage_flags(ed) + slice_flags(ed, s.spacing_mm)
+              + gap_flags(s.slice_steps_mm, s.slice_thickness_mm, s.slice_spacing_mm))
     lv = lv_closed_flags(ed) + lv_closed_flags(es)
     study_flags = list(dict.fromkeys(volume + lv))
     curve = result.lv_curve_ml
@@ -231,6 +234,12 @@ def analyse(study: SaxStudy, segmenter: Segmenter) -> StudyResult:
     return result
 
 
+def all_flags(result: StudyResult) -> list[QcFlag]:
+    """The study's flags, then every value's not already among them, in order."""
+    values = (flag for flags in result.flags.values() for flag in flags)
+    return list(dict.fromkeys([*result.study_flags, *values]))
+
+
 def as_json(result: StudyResult, model_name: str) -> dict[str, Any]:
     s = result.study
     measurements = {}
@@ -255,7 +264,11 @@ def as_json(result: StudyResult, model_name: str) -> dict[str, Any]:
         "aha_orientation": "from DICOM geometry" if s.geometry_known else
                            "from the NIfTI affine (unverified for research data)",
         "lv_volume_curve_ml": result.lv_curve_ml,
-        "qc_flags": [f.value for f in result.study_flags],
+        # every flag of the file, the study's and each value's: a reader of `qc_flags` saw []
+        # beside an RVEF of 100 % flagged `ef_out_of_range` (the index payload's `qc_flags`
+        # is the study's alone, beside its `measurement_flags`: here `study_qc_flags`)
+        "qc_flags": [f.value for f in all_flags(result)],
+        "study_qc_flags": [f.value for f in result.study_flags],
         "seconds": round(result.seconds, 2),
     }
 

@@ -33,8 +33,10 @@ def test_segment_measures_as_the_index_does_unless_flips_are_asked_for(
 
     seen: list[bool] = []
 
-    def fake(study: Path, out: Path, checkpoint: Path, tta: bool = False) -> object:
+    def fake(study: Path, out: Path, checkpoint: Path, tta: bool = False,
+             segmenter: object = None) -> object:
         seen.append(tta)
+        assert getattr(segmenter, "tta", None) is tta  # the model loaded up front, as asked
         raise StudyReadError(f"{study}: stopped here")
 
     monkeypatch.setattr(segment.commands, "segment_study", fake)
@@ -63,6 +65,46 @@ def test_segment_study_builds_its_segmenter_without_flips_unless_asked(
         with pytest.raises(StudyReadError):
             segment.commands.segment_study(tmp_path, tmp_path / "out", tmp_path, **kwargs)
     assert built == [False, True]
+
+
+def test_segment_takes_its_checkpoint_from_the_setting_and_refuses_a_bad_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`segment` ignored CMR_SEARCH_SEGMENTATION_CHECKPOINT (exit 0 with the shipped model
+    when it named /nonexistent), which `index` honours and checks in one line."""
+    from segment.checkpoint import WEIGHTS
+
+    monkeypatch.setenv("CMR_SEARCH_DATA_DIR", str(tmp_path / "data"))
+    study = acdc_folder(tmp_path / "acdc")
+    chosen = tiny_checkpoint(tmp_path / "from-the-setting")
+    damaged = tiny_checkpoint(tmp_path / "damaged")
+    (damaged / WEIGHTS).write_bytes((damaged / WEIGHTS).read_bytes()[:100])
+    for folder, reason in ((tmp_path / "nonexistent", "no such folder"),
+                           (damaged, "SHA-256")):
+        result = CliRunner().invoke(app, ["segment", str(study), "--out", str(tmp_path / "o")],
+                                    env={"CMR_SEARCH_SEGMENTATION_CHECKPOINT": str(folder)})
+        assert result.exit_code == 1, result.output
+        assert len(result.output.strip().splitlines()) == 1, result.output
+        assert f"{folder}" in result.output and reason in result.output
+        assert "CMR_SEARCH_SEGMENTATION_CHECKPOINT" in result.output
+        assert not (tmp_path / "o" / "measurements.json").exists()
+    result = CliRunner().invoke(app, ["segment", str(study), "--out", str(tmp_path / "out")],
+                                env={"CMR_SEARCH_SEGMENTATION_CHECKPOINT": str(chosen)})
+    assert result.exit_code == 0, result.output
+    measured = json.loads((tmp_path / "out" / "measurements.json").read_text())
+    assert measured["model"] == "from-the-setting"
+    # --checkpoint still wins over the setting, and a bad one is named as such
+    result = CliRunner().invoke(app, ["segment", str(study), "--out", str(tmp_path / "o"),
+                                      "--checkpoint", str(tmp_path / "nothing")],
+                                env={"CMR_SEARCH_SEGMENTATION_CHECKPOINT": str(chosen)})
+    assert result.exit_code == 1 and f"{tmp_path / 'nothing'}" in result.output
+    assert "--checkpoint" in result.output
+
+
+def test_segment_help_says_its_checkpoint_comes_from_the_setting() -> None:
+    result = CliRunner().invoke(app, ["segment", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "[default: the setting CMR_SEARCH_SEGMENTATION_CHECKPOINT, else the shipped one]" \
+        in result.output
 
 
 def test_bad_input_is_one_line(tmp_path: Path) -> None:

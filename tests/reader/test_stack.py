@@ -316,3 +316,12 @@ def test_a_cut_file_holding_a_whole_stack_names_it_as_it_is(tmp_path: Path) -> N
     assert isinstance(read, HeaderRead)
     with pytest.raises(PixelError, match="the file holds the whole cine, and all 12 of its "):
         load_stack(assemble_series(read.frames), max_frames=2)
+
+
+def test_the_slice_thickness_is_kept_with_the_stack(tmp_path: Path) -> None:
+    """SliceThickness against the slice positions tells a stack with slices missing (the QC
+    flag gaps_between_slices); it survives turning the stack base to apex."""
+    stack = _load(_series_of(tmp_path, (1, 1, 1), SliceThickness="8.0"))
+    assert stack.slice_thickness_mm == 8.0
+    assert stack.base_to_apex().slice_thickness_mm == 8.0
+    assert _load(_series_of(tmp_path / "none", (1, 1))).slice_thickness_mm is None

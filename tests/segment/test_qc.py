@@ -13,6 +13,7 @@ from segment.qc import (
     coverage_flags,
     curve_noise_ml,
     es_excess_flags,
+    gap_flags,
     lv_closed_flags,
     open_ring_fraction,
     range_flag,
@@ -156,3 +157,38 @@ def test_an_apex_read_thick_doubts_the_maximum_wall_thickness_only() -> None:
         assert (QcFlag.WALL_PEAK_ONE_SLICE in wall) is doubted, (result.wall_by_slice_mm, wall)
         assert QcFlag.WALL_PEAK_ONE_SLICE not in result.flags["lvedv_ml"]
         assert QcFlag.WALL_PEAK_ONE_SLICE not in result.flags["lv_mass_g"]
+
+
+def test_a_stack_with_slices_missing_is_flagged() -> None:
+    """Every other 8 mm slice missing (centres 24 mm apart) halved the LVEF, 26.8 -> 13.1 %,
+    flagged only incomplete_basal_coverage; clinical stacks with a gap are not flagged."""
+    gap = [QcFlag.GAPS_BETWEEN_SLICES]
+    assert gap_flags([24.0] * 5, 8.0) == gap
+    for step, thickness in ((8.0, 8.0), (10.0, 8.0), (10.0, 6.0), (10.0, 5.0), (10.0, 10.0)):
+        assert gap_flags([step] * 8, thickness) == [], (step, thickness)  # SCMR, ACDC
+    assert gap_flags([20.0] * 5, 10.0) == gap  # every other 10 mm slice missing
+    assert gap_flags([24.0] * 5, 14.0) == gap  # wider than any practice, whatever the slice
+    assert gap_flags([10.0, 10.0, 20.0, 10.0, 10.0], 8.0) == gap  # one missing inside
+    assert gap_flags([10.0, 10.2, 9.9, 10.0], None) == []  # no thickness: the steps alone
+    assert gap_flags([10.0, 10.0, 21.0, 10.0], None) == gap
+    assert gap_flags((), None, step_mm=10.0) == []  # a NIfTI: one spacing, no thickness
+    assert gap_flags((), None, step_mm=24.0) == gap
+    assert gap_flags((), None) == []
+
+
+def test_a_stack_with_gaps_doubts_its_volumes_ef_and_mass() -> None:
+    from segment.io import SaxStudy
+    from segment.study import measure_masks
+
+    def stack(cavity: float) -> np.ndarray:
+        return np.stack([heart_slice((96, 96), cavity, 6, rv=10) for _ in range(6)])
+
+    for steps, doubted in (((10.0,) * 5, False), ((24.0,) * 5, True)):
+        study = SaxStudy("gaps", [np.zeros((6, 96, 96), np.float32)] * 2, [1, 2], (1.5, 1.5),
+                         steps[0], [np.eye(4)] * 2, ["ed", "es"], ed_hint=1, es_hint=2,
+                         slice_thickness_mm=8.0, slice_steps_mm=steps)
+        result = measure_masks(study, {0: stack(14), 1: stack(9)}, 0, 1)
+        assert (QcFlag.GAPS_BETWEEN_SLICES in result.study_flags) is doubted
+        for name in ("lvedv_ml", "lvesv_ml", "lvef_pct", "lv_mass_g", "rvedv_ml", "rvef_pct",
+                     "max_wall_thickness_mm"):
+            assert (QcFlag.GAPS_BETWEEN_SLICES in result.flags[name]) is doubted, name

@@ -360,3 +360,24 @@ def test_an_end_systole_above_its_neighbour_on_the_curve_doubts_the_lvef() -> No
     # an ED and ES pair (ACDC) has no neighbouring phase to judge its ES by
     pair = measure_masks(_pair_study(), {0: masks[0], 1: masks[9]}, 0, 1, [184.2, 116.8])
     assert QcFlag.ES_NOT_SMALLEST not in pair.flags["lvef_pct"]
+
+
+def test_measurements_json_qc_flags_hold_every_values_flags_too(tmp_path: Path) -> None:
+    """An RVEF of 100 % flagged `rv_ed_es_unclear, ef_out_of_range` (and an RV not found,
+    `no_rv`) left the file's `qc_flags` empty: a script reading it took the study as clean.
+    `qc_flags` is every flag of the file; `study_qc_flags` the study's own (the index
+    payload's `qc_flags`)."""
+    from segment.study import write
+
+    no_rv = measure_masks(_pair_study(), {0: _stack(16, 0), 1: _stack(6, 0)}, 0, 1)
+    emptied = measure_masks(_pair_study(), {0: _stack(16, 12), 1: _stack(6, 0)}, 0, 1)
+    for result, expected in ((no_rv, {"no_rv", "ef_out_of_range"}),
+                             (emptied, {"rv_ed_es_unclear", "ef_out_of_range"})):
+        write(result, tmp_path / "out", "test")
+        data = json.loads((tmp_path / "out" / MEASUREMENTS_FILE).read_text())
+        assert expected <= set(data["qc_flags"]), data["qc_flags"]
+        assert data["study_qc_flags"] == [f.value for f in result.study_flags]
+        assert not expected & set(data["study_qc_flags"])
+        every = {f for m in data["measurements"].values() for f in m["flags"]}
+        assert set(data["qc_flags"]) == every | set(data["study_qc_flags"])
+        assert len(data["qc_flags"]) == len(set(data["qc_flags"]))
