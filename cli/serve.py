@@ -9,7 +9,10 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+import subprocess
+import sys
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -73,6 +76,39 @@ def _prepare(settings: Settings) -> list[Any]:
         database.close()
 
 
+def model_problem(checkpoint: str | None) -> str | None:
+    """What is wrong with the checkpoint folder (None: the demo one), in one line, or None."""
+    from cmrclip.checkpoint import CheckpointError, checkpoint_folder, read_identity
+
+    try:
+        read_identity(checkpoint_folder(Path(checkpoint) if checkpoint else None))
+    except CheckpointError as error:
+        return str(error)
+    return None
+
+
+def _check_model(settings: Settings, workers: int) -> None:
+    """The configured checkpoint is one (its card read: fast), or one line and exit 1, as
+    `query` says it: a wrong CMR_SEARCH_CHECKPOINT was a 106-line traceback from the warm-up,
+    or one per worker. Several workers: asked of a child process, since the parent serves
+    nothing and must not load the model libraries (0.7 GB)."""
+    checkpoint = str(settings.checkpoint) if settings.checkpoint else None
+    if workers <= 1:
+        problem = model_problem(checkpoint)
+    else:
+        asked = subprocess.run(
+            [sys.executable, "-c", "import sys; from cli.serve import model_problem; "
+             "said = model_problem(sys.argv[1] or None); print(said or ''); "
+             "sys.exit(1 if said else 0)", checkpoint or ""],
+            capture_output=True, text=True, check=False)
+        # its line, or the last of a child that failed otherwise (an import)
+        said = [*asked.stdout.strip().splitlines()[-1:], *asked.stderr.strip().splitlines()[-1:]]
+        problem = (said or ["the model checkpoint cannot be read"])[0] \
+            if asked.returncode else None
+    if problem:
+        fail(problem)
+
+
 def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     """Serve until stopped. With several workers, each process loads the model and answers
     requests on the one listening socket: Python holds one core per process, so a 2-core
@@ -89,6 +125,7 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
     sock = _listening_socket(host, port)
     if workers <= 1:
         sock.close()
+    _check_model(settings, workers)
     app = None
     try:
         if workers > 1:
@@ -120,8 +157,13 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
         Multiprocess(config, sockets=[sock]).run()
         return
     assert app is not None
-    with console.status("loading the model"):
-        app.state.warm_up()  # the first search should not pay for it
+    from cmrclip.checkpoint import CheckpointError  # torch: in the one serving process only
+
+    try:
+        with console.status("loading the model"):
+            app.state.warm_up()  # the first search should not pay for it
+    except CheckpointError as error:  # its card read, its weights missing or not its own
+        fail(str(error))
     console.print(f"serving on http://{host}:{port}  (Ctrl-C stops); {access}")
     uvicorn.run(app, **options)
 

@@ -6,7 +6,7 @@
 """
 
 from search.engine import SearchEngine
-from search.errors import NotFoundError, NotReadyError, QueryError, SearchError
+from search.errors import FilterError, NotFoundError, NotReadyError, QueryError, SearchError
 from search.factory import open_engine
 from search.filters import FILTER_KEYS, SearchFilters, build_filters, parse_filters
 from search.models import (
@@ -24,8 +24,8 @@ from search.models import (
 from search.ranking import Weights
 
 __all__ = [
-    "FILTER_KEYS", "FacetsResponse", "Mode", "NotFoundError", "NotReadyError", "Page",
-    "QueryError", "Result", "SearchEngine", "SearchError", "SearchFilters", "SearchRequest",
+    "FILTER_KEYS", "FacetsResponse", "FilterError", "Mode", "NotFoundError", "NotReadyError",
+    "Page", "QueryError", "Result", "SearchEngine", "SearchError", "SearchFilters", "SearchRequest",
     "SearchResponse", "SimilarRequest", "Sort", "StudyDetail", "Versions",
     "Weights", "build_filters", "open_engine", "parse_filters",
 ]

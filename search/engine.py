@@ -35,7 +35,7 @@ from search.models import (
     Versions,
 )
 from search.ranking import Part, Weights, rank
-from search.results import VIEW_NAMES, page_results, response, same_patient
+from search.results import VIEW_NAMES, given_payload, page_results, response, same_patient
 from search.signals import image_query, measured_part, text_parts
 from search.understand import interpretation, spelled_out, understand
 from vectorstore import Filter, Match, MatchAny, Nearest, Recommend, VectorStore
@@ -225,7 +225,7 @@ class SearchEngine:
         hits = self.store.retrieve([point_id(study_instance_uid)])
         if not hits:
             raise NotFoundError(f"study {study_instance_uid} is not in the index")
-        payload = hits[0].payload
+        payload = given_payload(hits[0].payload)
         key = str(payload.get(PayloadField.PATIENT_KEY, ""))
         same = [o for o in same_patient(self.store, [key]).get(key, [])
                 if o.study_instance_uid != study_instance_uid]

@@ -18,3 +18,14 @@ class NotFoundError(SearchError, LookupError):
 class NotReadyError(SearchError):
     """No index yet, or one built by another model (HTTP 503)."""
 
+
+
+class FilterError(QueryError):
+    """A filter value the query cannot take (HTTP 400). `fields` names the filter fields it is
+    about: one, or a range's two ends where they are the wrong way round (low, high), so that
+    a page can say it in its own labels ("LVEF from 90 % is above LVEF to 10 %") while the API
+    and the command line keep the field names."""
+
+    def __init__(self, message: str, fields: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.fields = fields

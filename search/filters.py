@@ -27,7 +27,7 @@ from catalog import (
     measurement_key,
 )
 from cmr_search.vocab import Diagnosis, Finding, View
-from search.errors import QueryError
+from search.errors import FilterError, QueryError
 from vectorstore import Condition, DateRange, Filter, Match, MatchAny, Range, any_of
 
 FINDINGS = tuple(f.value for f in Finding)
@@ -69,6 +69,15 @@ Age = Annotated[int, Field(ge=0, le=130), BeforeValidator(_not_text)]  # years
 MEASURED_MAX = 2000.0  # no measurement of a heart is larger (ml, g, mm, %)
 Measured = Annotated[StrictFloat | None, Field(ge=0, le=MEASURED_MAX)]
 PERCENT_FILTERS = ("lvef", "rvef", "scar")
+
+
+class _FieldError(ValueError):
+    """A model-wide check's complaint, with the fields it is about (`FilterError.fields`):
+    pydantic reports a model validator's error without a field."""
+
+    def __init__(self, message: str, *fields: str) -> None:
+        super().__init__(message)
+        self.fields = fields
 
 
 def _measured(what: str) -> Any:
@@ -142,20 +151,21 @@ class SearchFilters(BaseModel):
         # the probability a finding in `image_findings` must reach: alone it constrained
         # nothing, and "image_score_min=0.99" returned every study as if it had been applied
         if "image_score_min" in self.model_fields_set and not self.image_findings:
-            raise ValueError("image_score_min needs image_findings (image_finding=... on the "
-                             "command line): it is the probability a finding the images "
-                             "show must reach")
+            raise _FieldError("image_score_min needs image_findings (image_finding=... on "
+                              "the command line): it is the probability a finding the "
+                              "images show must reach", "image_score_min")
         for low, high in (("study_date_from", "study_date_to"), ("age_min", "age_max"),
                           ("field_strength_min", "field_strength_max"),
                           *((f"{m}_min", f"{m}_max") for m in FILTERABLE)):
             a, b = getattr(self, low), getattr(self, high)
             if a is not None and b is not None and a > b:
-                raise ValueError(f"{low} ({a}) is after {high} ({b})")
+                raise _FieldError(f"{low} ({a}) is after {high} ({b})", low, high)
         for name in PERCENT_FILTERS:  # "lvef_max=500" was taken
             for side in ("min", "max"):
                 value = getattr(self, f"{name}_{side}")
                 if value is not None and value > 100:
-                    raise ValueError(f"{name}_{side}: a percentage, 0 to 100 (not {value:g})")
+                    raise _FieldError(f"{name}_{side}: a percentage, 0 to 100 (not "
+                                      f"{value:g})", f"{name}_{side}")
         return self
 
     def to_store(self) -> Filter:
@@ -240,7 +250,8 @@ def check_text(data: Any, where: str = "") -> None:
 def _known(name: str, values: list[str], allowed: tuple[str, ...]) -> None:
     unknown = sorted(set(values) - set(allowed))
     if unknown:
-        raise ValueError(f"{name}: unknown {', '.join(unknown)} (known: {', '.join(allowed)})")
+        raise _FieldError(f"{name}: unknown {', '.join(unknown)} (known: "
+                          f"{', '.join(allowed)})", name)
 
 
 def _day(value: date | None, time: str) -> str | None:
@@ -279,6 +290,7 @@ def parse_filters(items: list[str]) -> SearchFilters:
             low, dots, high = (v.strip() for v in value.partition(".."))
             if dots and (not (low or high) or high.startswith(".")):
                 raise QueryError(f"filter {item!r}: expected LOW..HIGH, LOW.. or ..HIGH")
+            _numbers_in(key, [low, high] if dots else [low])
             if not dots and key in FILTERABLE:  # "lvef=35" found the hearts of exactly 35 %
                 raise QueryError(f"filter {item!r}: a measurement takes a range: ..{low} "
                                  f"(up to), {low}.. (from) or LOW..HIGH")
@@ -297,6 +309,35 @@ _NUMBERS = {"age_min": int, "age_max": int, "field_strength_min": float,
             **{f"{m}_{side}": float for m in FILTERABLE for side in ("min", "max")}}
 
 
+def _read(kind: type[int] | type[float], value: str) -> int | float:
+    """`value` as a number of `kind`; ValueError where it is none."""
+    # Python reads "3_5" as 35 and other scripts' digits as ours: a typo is no number
+    if not value.isascii() or "_" in value:
+        raise ValueError(value)
+    return kind(value)
+
+
+def _numbers_in(key: str, sides: list[str]) -> None:
+    """A CLI range's ends that are no number, said in the CLI's words with how to write one
+    ("lvef=abc" was told to write "..abc (up to)", as if abc were a value)."""
+    if key == "date":  # a date is checked, and said, as a date
+        return
+    kind = _NUMBERS[_RANGES[key][0]]
+    for side, field in zip(sides, _RANGES[key], strict=False):
+        try:
+            _read(kind, side or "0")
+        except ValueError:
+            what = "a whole number" if kind is int else "a number"
+            example = _RANGE_EXAMPLES.get(key, _RANGE_EXAMPLES["lvef"])
+            raise FilterError(f"filter {key}: {side[:20]!r} is not {what}; write {example}",
+                              (field,)) from None
+
+
+_RANGE_EXAMPLES = {"age": "..40 (up to), 60.. (from) or 40..60",
+                   "field_strength": "..1.5 (up to), 3.. (from) or 1.5..3",
+                   "lvef": "..35 (up to), 50.. (from) or 40..60"}
+
+
 def _number(name: str, value: Any) -> Any:
     """A number written as text (a query parameter, the command line) read as one: the model
     itself takes numbers only, so a JSON body cannot send "5" for 5."""
@@ -304,15 +345,12 @@ def _number(name: str, value: Any) -> Any:
         return value
     kind = _NUMBERS[name]
     try:
-        # Python reads "3_5" as 35 and other scripts' digits as ours: a typo is no number
-        if not value.isascii() or "_" in value:
-            raise ValueError(value)
-        number = kind(value)
+        number = _read(kind, value)
     except ValueError:
         what = "a whole number" if kind is int else "a number"
-        raise QueryError(f"filter {name}: {value[:20]!r} is not {what}") from None
+        raise FilterError(f"filter {name}: {value[:20]!r} is not {what}", (name,)) from None
     if not math.isfinite(number):
-        raise QueryError(f"filter {name}: {value[:20]!r} is not a finite number")
+        raise FilterError(f"filter {name}: {value[:20]!r} is not a finite number", (name,))
     return number
 
 
@@ -323,7 +361,11 @@ def build_filters(fields: dict[str, Any]) -> SearchFilters:
     try:
         return SearchFilters(**fields)
     except ValidationError as error:
-        raise QueryError(f"filter {validation_line(error)}") from None
+        first = error.errors()[0]
+        cause = (first.get("ctx") or {}).get("error")
+        about = cause.fields if isinstance(cause, _FieldError) else \
+            tuple(str(p) for p in first["loc"][:1])
+        raise FilterError(f"filter {validation_line(error)}", about) from None
 
 
 def validation_line(error: ValidationError) -> str:

@@ -146,10 +146,14 @@ class Result(BaseModel):
     image_finding_source: dict[str, str] = Field(default_factory=dict, description="what "
                                                  "decided each image finding: measurements, "
                                                  "model or uncalibrated (decided nothing)")
-    measurements: dict[str, float] = Field(default_factory=dict, description="segmented "
-                                           "short-axis cine; the unit ends each name")
+    measurements: dict[str, float | None] = Field(
+        default_factory=dict, description="segmented short-axis cine; the unit ends each "
+        "name. null: measured, but the segmentation gave a value no heart has (an EF below 0 "
+        "or above 100 %, a negative volume): not measurable, listed in flagged_measurements, "
+        "and the study's measurement_flags (GET /api/v1/studies/{uid}) say why")
     flagged_measurements: list[str] = Field(default_factory=list, description="values a QC "
-                                            "check doubts")
+                                            "check doubts, and those null as impossible; "
+                                            "none of them passes a measurement filter")
     diagnoses: list[str] = Field(default_factory=list)
     previews: dict[str, str] = Field(default_factory=dict)
     patient_key: str = ""
@@ -214,6 +218,9 @@ class FacetsResponse(BaseModel):
 
 class StudyDetail(BaseModel):
     study_instance_uid: str
-    payload: dict[str, Any]
+    payload: dict[str, Any] = Field(..., description="what the index holds of the study; in "
+                                    "`measurements` a value no heart has is null (not "
+                                    "measurable), named in `flagged_measurements`, with QC's "
+                                    "reasons in `measurement_flags`")
     same_patient: list[OtherStudy]
     versions: Versions

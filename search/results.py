@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 from pydantic import ValidationError
 
 from catalog import VIEW_VECTORS, FindingSource, PayloadField, StudyPayload
+from cmr_search.normals import impossible
+from cmr_search.vocab import Measure
 from search.explain import explanation, view_scores
 from search.models import (
     Interpretation,
@@ -34,6 +37,32 @@ RESULT_FIELDS = frozenset(f.value for f in (
 VIEW_NAMES = tuple(VIEW_VECTORS.values())
 logger = logging.getLogger(__name__)
 Reference = np.ndarray | dict[str, np.ndarray] | None
+
+
+def given_measurements(values: Mapping[str, float]) -> dict[str, float | None]:
+    """The measurements as a search gives them out: a value no heart has (`normals.impossible`:
+    ACDC patient083's RVEF -8.4 %, its RV drawn larger at end-systole) is null, never a
+    number a client might take for a severe finding; the page says "not measurable". The
+    index keeps the number (and QC's flags on it) for whoever re-measures."""
+    known = {m.value for m in Measure}
+    return {str(name): None if name in known and impossible(Measure(name), value) else value
+            for name, value in values.items()}
+
+
+def given_flagged(values: Mapping[str, float | None], flagged: list[str]) -> list[str]:
+    """The QC-flagged measurements, and any nulled as impossible (flagged or not by QC)."""
+    return sorted({*flagged, *(name for name, value in values.items() if value is None)})
+
+
+def given_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """A study's record as a search gives it out: impossible measurements null and flagged;
+    `measurement_flags` (QC's reasons) as stored."""
+    values = payload.get(_F.MEASUREMENTS)
+    if not values:
+        return payload
+    shown = given_measurements(values)
+    flagged = given_flagged(shown, list(payload.get(_F.FLAGGED_MEASUREMENTS) or []))
+    return {**payload, _F.MEASUREMENTS.value: shown, _F.FLAGGED_MEASUREMENTS.value: flagged}
 
 
 def _grouped(hits: list[Hit], page: Page) -> list[Hit]:
@@ -110,6 +139,7 @@ def page_results(store: VectorStore, ranked: Ranked, page: Page, intent: QueryIn
 
 def _result(hit: Hit, p: StudyPayload, rank: int, why: Any, others: list[OtherStudy]) -> Result:
     uid = p.study_instance_uid
+    measured = given_measurements({m.value: v for m, v in p.measurements.items()})
     return Result(
         study_instance_uid=uid, score=round(hit.score, 6), rank=rank,
         study_date=p.study_date, age=p.age, sex=p.sex, vendor=p.vendor,
@@ -125,8 +155,8 @@ def _result(hit: Hit, p: StudyPayload, rank: int, why: Any, others: list[OtherSt
         image_scores={f.value: s for f, s in p.image_scores.items()
                       if p.image_finding_source.get(f) is FindingSource.MODEL},
         image_finding_source={f.value: s.value for f, s in p.image_finding_source.items()},
-        measurements={m.value: v for m, v in p.measurements.items()},
-        flagged_measurements=[m.value for m in p.flagged_measurements],
+        measurements=measured,
+        flagged_measurements=given_flagged(measured, [m.value for m in p.flagged_measurements]),
         diagnoses=[d.value for d in p.report_diagnoses], previews=dict(p.previews),
         patient_key=p.patient_key,
         other_studies=[o for o in others if o.study_instance_uid != uid], explanation=why)

@@ -29,6 +29,7 @@ from search import (
 )
 from search.filters import MAX_VALUES, check_text
 from search.models import MAX_EXAMPLES, MAX_LIMIT, MAX_QUERY_CHARS, MAX_UID_CHARS
+from search.results import given_flagged, given_measurements
 from web.auth import record, require, viewed
 from web.deps import engine_of, one_of_each, uploaded_previews
 from web.redact import detail_for, response_for
@@ -184,14 +185,16 @@ def upload(request: Request, principal: Viewer,
     """Read and embed an uploaded study and return similar studies. It is not added to the
     index unless `add` is set; then it is kept in the archive and the next index run embeds it."""
     study, response = read_kept(request, principal, file, add, limit, view or None)
+    measured = given_measurements(study.measurements)  # no heart's value: null, as a search's
     return {"study": {"study_instance_uid": study.study_instance_uid, "views": study.views,
                       "impression": study.impression if principal.allows(Role.CLINICIAN)
                       else "", "skipped_files": study.skipped,
                       "previews": uploaded_previews(request, study), "added_to_index": False,
                       "kept_for_indexing": study.kept is not None,
                       "already_indexed": study.already_indexed,
-                      "measurements": study.measurements,
-                      "flagged_measurements": sorted(study.measurement_flags),
+                      "measurements": measured,
+                      "flagged_measurements": given_flagged(measured,
+                                                            list(study.measurement_flags)),
                       "measure_error": study.measure_error, "reading_notes": study.notes},
             **response_for(response, principal).model_dump(mode="json")}
 

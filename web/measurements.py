@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from cmr_search.normals import LABELS, impossible, reference_range, sex_of
-from cmr_search.vocab import Measure
+from cmr_search.normals import LABELS, RULES, impossible, reference_range, sex_of
+from cmr_search.vocab import Finding, Measure
 
 # the table's rows, in the order a CMR report lists them
 SHOWN = (Measure.LVEDV, Measure.LVEDVI, Measure.LVESV, Measure.LVESVI, Measure.LVEF,
@@ -33,26 +33,34 @@ class Row:
 
 
 NOT_MEASURABLE = "not measurable"
+# the abbreviations in the QC flags' names, as a report writes them ("lv_not_closed")
+_ABBREVIATIONS = frozenset({"lv", "rv", "ed", "es", "ef", "lge"})
+
+
+def qc_words(flag: str) -> str:
+    """A QC flag as words: "lv_not_closed" -> "LV not closed" (it read "lv not closed")."""
+    return " ".join(w.upper() if w in _ABBREVIATIONS else w for w in flag.split("_"))
 
 
 def measurement_rows(payload: dict[str, Any]) -> list[Row]:
     """Every measured value of a payload, with the range for the study's sex (both sexes'
-    union when unknown). A value no heart has (`impossible`: an RVEF of -8.4 %) is "not
-    measurable", with the QC flags that say why, and no low or high: shown as a number, and
-    "low", it read as a severe finding with a doubt beside it. The JSON keeps it as stored."""
-    values: dict[str, float] = payload.get("measurements") or {}
+    union when unknown). A value no heart has (`impossible`: an RVEF of -8.4 %; null as a
+    search gives it out, `search.results.given_measurements`) is "not measurable", with the QC
+    flags that say why, and no low or high: shown as a number, and "low", it read as a severe
+    finding with a doubt beside it."""
+    values: dict[str, float | None] = payload.get("measurements") or {}
     flags: dict[str, list[str]] = payload.get("measurement_flags") or {}
     sex = sex_of(payload.get("sex"))
     rows = []
     for measure in SHOWN:
-        value = values.get(measure.value)
-        if value is None:
+        if measure.value not in values:
             continue
+        value = values[measure.value]
         limits = reference_range(measure, sex)
         reference = f"{limits[0]:g}–{limits[1]:g}" if limits else ""
-        qc = ", ".join(f.replace("_", " ") for f in flags.get(measure.value, []))
+        qc = ", ".join(qc_words(f) for f in flags.get(measure.value, []))
         label = LABELS.get(measure, measure.value)
-        if impossible(measure, value):
+        if value is None or impossible(measure, value):
             rows.append(Row(label, NOT_MEASURABLE, measure.unit, reference, "",
                             qc or "no heart has this value", measurable=False))
             continue
@@ -61,6 +69,32 @@ def measurement_rows(payload: dict[str, Any]) -> list[Row]:
             flag = "low" if value < limits[0] else "high" if value > limits[1] else "normal"
         rows.append(Row(label, f"{value:g}", measure.unit, reference, flag, qc))
     return rows
+
+
+# why a measured study can lack a value a finding is graded by, where QC flags do not say
+_WHY_MISSING = {Measure.HYPOKINETIC_WALL: "regional motion cannot be told where no part of the "
+                "wall contracts (global hypokinesis), nor from fewer than two short-axis "
+                "slices"}
+
+
+def unmeasured(finding: str, payload: dict[str, Any]) -> tuple[str, str] | None:
+    """(what, why) a finding the measurements grade has no grade on this study, or None where
+    it has one (or no measurement grades it). A study whose hypokinetic wall could not be
+    measured read "Regional wall motion abnormality: not modelled"; it is modelled, and was
+    not measurable there."""
+    rules = RULES.get(Finding(finding), ()) if finding in set(Finding) else ()
+    if not rules:
+        return None
+    if payload.get("measurement_status") != "measured":
+        return "not measured for this study", "see Measurements"
+    values = payload.get("measurements") or {}
+    if any(values.get(rule.measure.value) is not None for rule in rules):
+        return None  # graded: its evidence says how
+    flags = payload.get("measurement_flags") or {}
+    said = [qc_words(f) for rule in rules for f in flags.get(rule.measure.value, [])]
+    measure = rules[0].measure
+    why = ", ".join(said) or _WHY_MISSING.get(measure) or "no value"
+    return "not measurable for this study", f"{LABELS.get(measure, measure.value)}: {why}"
 
 
 # what a result card shows of a heart, short: the numbers a reader compares cases by first
@@ -86,20 +120,23 @@ def whole(value: float) -> str:
     return str(int(Decimal(repr(float(value))).quantize(Decimal(1), rounding=ROUND_HALF_UP)))
 
 
-def card_values(measurements: dict[str, float], flagged: list[str]) -> list[CardValue]:
+def card_values(measurements: dict[str, float | None],
+                flagged: list[str]) -> list[CardValue]:
     """A result card's line of numbers ("LVEF 16 % · LVEDVi 142 ml/m² · ..."): cases without
-    a report (a research archive's) were "undated · ? y" and nothing else, one like the next."""
+    a report (a research archive's) were "undated · ? y" and nothing else, one like the next.
+    A null value was measured and is not measurable (no heart has what it read)."""
     out = []
     for choices in _ON_CARD:
         for label, measure in choices:
-            value = measurements.get(measure.value)
-            if value is not None and impossible(measure, value):
+            if measure.value not in measurements:
+                continue
+            value = measurements[measure.value]
+            if value is None or impossible(measure, value):
                 out.append(CardValue(label, NOT_MEASURABLE, True, measurable=False))
-                break
-            if value is not None:
+            else:
                 out.append(CardValue(label, f"{whole(value)} {measure.unit}",
                                      measure.value in flagged))
-                break
+            break
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
@@ -15,6 +16,7 @@ from cmrclip.clips import ClipCache
 from db import Access, Action, EventId
 from indexer.upload import UploadError, upload_label
 from search import (
+    FilterError,
     Mode,
     NotFoundError,
     Page,
@@ -37,15 +39,28 @@ from web.deps import (
     study_encoder,
     uploaded_previews,
 )
+from web.filter_words import (
+    FIELDS,
+    MORE_RANGES,
+    RANGES,
+    applied,
+    as_typed,
+    filter_message,
+    filter_pairs,
+    typed_filters,
+)
 from web.measurements import curve_points, measurement_rows
 from web.media import clip_interval_ms, reading_notes, sax_slices
 from web.redact import detail_for, response_for
-from web.render import PREVIEW_ORDER, make_templates, validation_line
+from web.render import PREVIEW_ORDER, label, make_templates, url_with, validation_line
 from web.uploads import keeping_withheld, read_kept
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
 templates = make_templates()
+templates.env.globals["FILTER_RANGES"] = RANGES  # the filter form's boxes (_filters.html)
+templates.env.globals["MORE_FILTER_RANGES"] = MORE_RANGES
+templates.env.filters["as_typed"] = as_typed
 _PAGE_KEYS = {"q", "mode", "sort", "page", "all", "unlike", "limit"}
 EXAMPLES = ("dilated LV with transmural LGE", "no LGE", "severe LV systolic dysfunction",
             "amyloid", "hypertrophic cardiomyopathy", "normal study")
@@ -91,8 +106,9 @@ def search_page(request: Request, principal: Viewer) -> HTMLResponse:
     params = request.query_params
     engine = engine_of(request)
     q = (params.get("q") or "").strip()[:MAX_QUERY_CHARS + 1]
+    # the form as typed until the filters are read: a refused search keeps its values
     context: dict[str, Any] = {"q": q, "examples": EXAMPLES, "response": None, "error": None,
-                               "facets": None, "filters": SearchFilters(), "terms": []}
+                               "facets": None, "filters": typed_filters(params), "terms": []}
     status = 200
     try:
         given_once(params, ("q", "mode", "sort", "limit", "page", "all"))
@@ -117,7 +133,9 @@ def search_page(request: Request, principal: Viewer) -> HTMLResponse:
         context["facets"] = engine.facets(filters, q or None, context["mode"])
     except (QueryError, NotFoundError, ValidationError) as error:  # inline: htmx swaps it in
         context["error"] = validation_line(error.errors()) \
-            if isinstance(error, ValidationError) else str(error)
+            if isinstance(error, ValidationError) else \
+            filter_message(error, context["filters"]) if isinstance(error, FilterError) \
+            else str(error)
         status = 404 if isinstance(error, NotFoundError) else 400
         context.setdefault("mode", Mode.BOTH)
         context.setdefault("sort", Sort.RELEVANCE)
@@ -172,7 +190,17 @@ def similar_page(request: Request, principal: Viewer, uid: str) -> HTMLResponse:
         else "view" if view else "index"
     return render(request, "similar.html", uid=uid, anchor=anchor, view=view, empty=empty,
                   response=response, terms=[], per_view=engine.encoder.per_view,
-                  views=compared_views(anchor.payload.get(PayloadField.VIEWS) or []))
+                  views=compared_views(anchor.payload.get(PayloadField.VIEWS) or []),
+                  **_similar_links(request, request_.filters))
+
+
+def _similar_links(request: Request, filters: SearchFilters) -> dict[str, Any]:
+    """The filters the similar page applies, in words, and its links, each keeping them: the
+    page filtered without a word of it, and "whole study" dropped the filters that "less like
+    this" kept. A card's "More like this" keeps them too (its own `similar_query`)."""
+    kept = urlencode(filter_pairs(request.query_params))
+    return {"applied": applied(filters, label), "similar_query": f"?{kept}" if kept else "",
+            "clear_filters": url_with(request, drop=("page", *FIELDS))}
 
 
 def compared_views(views: list[str]) -> list[str]:

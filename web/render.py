@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 
 from cmr_search.vocab import Finding, PreviewKind, View, unseen_by
 from search.explain import term_pattern
-from web.measurements import card_values
+from web.measurements import card_values, qc_words, unmeasured
 from web.media import preview_interval_ms
 
 # package data, found the same way in a wheel install as in a source checkout
@@ -70,6 +70,23 @@ def label(value: str) -> str:
     return str(known) if known else value.replace("_", " ").capitalize()
 
 
+def finding_line(text: str) -> str:
+    """An explanation's line about a finding with the finding's name as a reader knows it:
+    "lv_dilation: measured LVEDVi ..." (the API's words) -> "LV dilation: measured ..."."""
+    head, sep, rest = text.partition(": ")
+    return f"{label(head)}{sep}{rest}" if sep and head in set(Finding) else text
+
+
+# A DICOM UID runs to 64 characters; shortened, its last 12 tell studies apart. A short one
+# (ACDC's "acdc-patient006") is shown whole: "…c-patient006" saved two characters.
+_UID_SHOWN, _UID_WHOLE = 12, 24
+
+
+def short_uid(uid: str) -> str:
+    """A study UID for a heading or a card: whole when short, else "…" and its end."""
+    return uid if len(uid) <= _UID_WHOLE else f"…{uid[-_UID_SHOWN:]}"
+
+
 def url_with(request: Request, path: str | None = None, drop: tuple[str, ...] = (),
              **changes: Any) -> str:
     """The current URL's query with some parameters replaced (lists repeat the key)."""
@@ -110,11 +127,15 @@ def make_templates() -> Jinja2Templates:
     env = templates.env
     env.filters["highlight"] = highlight
     env.filters["label"] = label
+    env.filters["finding_line"] = finding_line
+    env.filters["short_uid"] = short_uid
+    env.filters["qc_words"] = qc_words
     env.globals["url_with"] = url_with
     env.globals["viewer_link"] = viewer_link
     env.globals["preview_ms"] = preview_interval_ms
     env.globals["card_values"] = card_values
     env.globals["not_seen"] = not_seen
+    env.globals["unmeasured"] = unmeasured
     env.globals["HTMX"] = HTMX
     env.globals["VIEW_LABELS"] = VIEW_LABELS
     return templates

@@ -80,6 +80,51 @@ def test_a_busy_port_is_found_before_the_app_is_built(
     assert "cannot listen on 127.0.0.1:" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("broken", ["no folder", "no weights"])
+def test_a_bad_checkpoint_is_one_line_as_query_says_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], broken: str) -> None:
+    """CMR_SEARCH_CHECKPOINT=/nonexistent/ckpt: `query` said "error: ...: not a folder",
+    `serve` a 106-line traceback from the warm-up; a card without its weights the same."""
+    import shutil
+
+    from cli.serve import serve_app
+    from cmr_search.settings import Settings
+    from cmrclip.checkpoint import CARD, DEMO_CHECKPOINT
+
+    checkpoint = tmp_path / "ckpt"
+    if broken == "no weights":
+        checkpoint.mkdir()
+        shutil.copy(DEMO_CHECKPOINT / CARD, checkpoint / CARD)
+    settings = Settings(data_dir=tmp_path / "data", checkpoint=checkpoint)
+    with pytest.raises(typer.Exit) as exited:
+        serve_app(settings, "127.0.0.1", _free_port())
+    assert exited.value.exit_code == 1
+    err = capsys.readouterr().err
+    said = {"no folder": ": not a folder", "no weights": "weights.safetensors: missing"}
+    assert f"error: {checkpoint}" in err and said[broken] in err, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_bad_checkpoint_stops_several_workers_in_one_line(tmp_path: Path) -> None:
+    """With --workers, each worker loaded the model and died with its traceback, and the
+    supervisor started it again; the parent (which must not load torch) asks a child."""
+    missing = tmp_path / "ckpt"
+    env = {**os.environ, "CMR_SEARCH_DATA_DIR": str(tmp_path / "data"),
+           "CMR_SEARCH_CHECKPOINT": str(missing), "PYTHONPATH": str(ROOT)}
+    with subprocess.Popen(
+            [sys.executable, "-c", "from cli.main import main; main()", "serve", "--port",
+             str(_free_port()), "--workers", "2"], env=env, cwd=ROOT, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, start_new_session=True) as process:
+        try:
+            output = process.communicate(timeout=120)[0].decode()
+        finally:
+            if process.poll() is None:  # still serving: its workers with it
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+    assert process.returncode == 1, output
+    assert output.strip() == f"error: {missing}: not a folder", output
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -9,7 +9,7 @@ from fakes.studies import engine_of, study
 
 from catalog import StudyPayload
 from search import Mode, Page, SearchRequest, parse_filters
-from search.models import Explanation
+from search.models import Explanation, Result
 from search.results import _result
 from vectorstore import Hit
 
@@ -58,3 +58,27 @@ def test_a_score_filter_shows_no_score_below_it_and_says_what_decided(
         assert (shown is not None and shown >= 0.9) or \
             hit.image_finding_source["lv_hypertrophy"] == "measurements"
     assert hits["measured"].image_scores == {}
+
+
+def test_a_value_no_heart_has_is_given_out_as_null_and_flagged() -> None:
+    """ACDC patient083: `/api/v1/search` gave "rvef_pct": -8.4, a number a client could take
+    for a severe finding, while the study page said "not measurable". Null, and flagged
+    (QC's reasons stay in the study's measurement_flags); the index keeps the number."""
+    from search.results import given_payload
+
+    payload = StudyPayload(
+        study_instance_uid="1.2.3",
+        measurements={"rvef_pct": -8.4, "lvef_pct": 44.5, "lv_mass_g": -3.0},
+        flagged_measurements=["rvef_pct"], measurement_flags={"rvef_pct": ["ef_out_of_range"]})
+    result = _result(Hit("p", 0.5, payload.as_payload()), payload, 1, Explanation(), [])
+    assert result.measurements == {"rvef_pct": None, "lvef_pct": 44.5, "lv_mass_g": None}
+    # an impossible value QC did not flag is flagged all the same: null is never unmarked
+    assert result.flagged_measurements == ["lv_mass_g", "rvef_pct"]
+    given = given_payload(payload.as_payload())
+    assert given["measurements"]["rvef_pct"] is None
+    assert given["measurements"]["lvef_pct"] == 44.5
+    assert given["flagged_measurements"] == ["lv_mass_g", "rvef_pct"]
+    assert given["measurement_flags"] == {"rvef_pct": ["ef_out_of_range"]}
+    assert payload.measurements  # the record itself is untouched
+    schema = Result.model_json_schema()["properties"]["measurements"]
+    assert "null: measured, but" in schema["description"]

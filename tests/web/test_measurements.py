@@ -39,7 +39,7 @@ def test_the_study_page_shows_the_table(client: TestClient) -> None:
     assert "Measurements" in page.text and "Kawel-Boehm" in page.text
     assert "25 %" in page.text
     flagged = client.get("/study/4.1")
-    assert "doubted: ef out of range" in flagged.text
+    assert "doubted: EF out of range" in flagged.text
     assert "Not measured." in client.get("/study/2.1").text
 
 
@@ -71,24 +71,30 @@ def _impossible_client(tmp_path: Path) -> TestClient:
     return TestClient(create_app(Settings(data_dir=tmp_path), engine=engine, open_access=True))
 
 
-def test_a_value_no_heart_has_is_not_measurable_on_the_page_and_raw_in_the_api(
+def test_a_value_no_heart_has_is_not_measurable_on_the_page_and_null_in_the_api(
         tmp_path: Path) -> None:
     """"RVEF -8.4 %", flagged "low" with a doubt beside it, read as a severe finding: the page
-    says "not measurable" and why; the API keeps the number and its flag for its clients."""
+    says "not measurable" and why. The API gave -8.4 as a number beside a flag a client may
+    not read: null, with the flag and QC's reasons (`search.results.given_measurements`)."""
     client = _impossible_client(tmp_path)
     page = client.get("/study/8.1").text
     table = page[page.index('<table class="findings measurements">'):]
     table = table[:table.index("</table>")]
     assert "-8.4" not in table and "not measurable" in table
-    assert "why: ef out of range" in table and "44.5 %" in table  # the possible ones stay
+    assert "why: EF out of range" in table and "44.5 %" in table  # the possible ones stay
     detail = client.get("/api/v1/studies/8.1").json()["payload"]
-    assert detail["measurements"]["rvef_pct"] == -8.4
+    assert detail["measurements"]["rvef_pct"] is None
+    assert detail["measurements"]["lvef_pct"] == 44.5
     assert detail["measurement_flags"]["rvef_pct"] == ["ef_out_of_range"]
     assert "rvef_pct" in detail["flagged_measurements"]
     # never let through by a filter that its number would pass
     found = client.get("/api/v1/search", params={"q": "RV", "rvef_max": "40",
                                                   "per_patient": "false"}).json()
     assert "8.1" not in [r["study_instance_uid"] for r in found["results"]]
+    listed = client.get("/api/v1/search", params={"q": "RV", "per_patient": "false",
+                                                   "limit": "100"}).json()["results"]
+    (odd,) = [r for r in listed if r["study_instance_uid"] == "8.1"]
+    assert odd["measurements"]["rvef_pct"] is None and "rvef_pct" in odd["flagged_measurements"]
     card = client.get("/", params={"q": "RV dysfunction", "all": "1"}).text
     assert "RVEF not measurable" in card and "RVEF -8" not in card
 
@@ -99,10 +105,75 @@ def test_impossible_rows_and_card_values_carry_no_number_and_no_grade() -> None:
         "measurement_flags": {"rvef_pct": ["rv_ed_es_unclear", "ef_out_of_range"]}})}
     assert (rows["RVEF"].value, rows["RVEF"].flag, rows["RVEF"].measurable) == (
         "not measurable", "", False)
-    assert rows["RVEF"].qc == "rv ed es unclear, ef out of range"
+    assert rows["RVEF"].qc == "RV ED ES unclear, EF out of range"
     assert rows["LVEF"].value == "not measurable" and rows["LV mass"].value == "not measurable"
     assert rows["LV mass"].qc == "no heart has this value"  # unflagged: still said why
     assert rows["max wall thickness"].value == "9" and rows["max wall thickness"].measurable
     shown = {v.label: (v.value, v.measurable) for v in card_values(
         {"lvef_pct": 44.5, "rvef_pct": -8.4}, ["rvef_pct"])}
     assert shown == {"LVEF": ("45 %", True), "RVEF": ("not measurable", False)}
+
+
+def test_a_null_value_is_measured_and_not_measurable_on_a_row_and_a_card() -> None:
+    """What a search gives out for a value no heart has (`given_measurements`): null. A row
+    or a card that dropped it would say nothing was measured."""
+    rows = {r.label: r for r in measurement_rows({"sex": "M", "measurements": {
+        "rvef_pct": None, "lvef_pct": 50.0}, "measurement_flags": {"rvef_pct": ["no_rv"]}})}
+    assert (rows["RVEF"].value, rows["RVEF"].measurable, rows["RVEF"].qc) == (
+        "not measurable", False, "no RV")
+    shown = {v.label: (v.value, v.measurable) for v in card_values(
+        {"lvef_pct": 50.0, "rvef_pct": None}, ["rvef_pct"])}
+    assert shown["RVEF"] == ("not measurable", False)
+
+
+def test_qc_flags_write_the_chambers_as_a_report_does() -> None:
+    """The QC pills read "lv not closed"."""
+    from web.measurements import qc_words
+
+    assert qc_words("lv_not_closed") == "LV not closed"
+    assert qc_words("rv_ed_es_unclear") == "RV ED ES unclear"
+    assert qc_words("no_lge_myocardium") == "no LGE myocardium"
+    assert qc_words("slice_disagreement") == "slice disagreement"
+
+
+def test_a_finding_graded_by_a_value_the_study_lacks_is_not_measurable_there(
+        client: TestClient) -> None:
+    """8 of 50 ACDC studies read "Regional wall motion abnormality: not modelled": their
+    hypokinetic wall share could not be measured (no wall contracts). It is modelled."""
+    from web.measurements import unmeasured
+
+    def row(page: str, name: str) -> str:
+        found = page[page.index(f'<th scope="row">{name}</th>'):]
+        return found[:found.index("</tr>")]
+
+    rwma = row(client.get("/study/1.2").text, "Regional wall motion abnormality")
+    assert "not measurable for this study" in rwma and "not modelled" not in rwma
+    assert "hypokinetic LV wall: regional motion cannot be told" in rwma
+    unmeasured_page = client.get("/study/2.1").text  # never measured
+    assert "not measured for this study" in row(unmeasured_page,
+                                                "Regional wall motion abnormality")
+    assert "not modelled" in row(unmeasured_page, "Pericardial effusion")  # it is not
+    flagged = {"measurement_status": "measured", "measurements": {"lvef_pct": 50.0,
+               "lv_hypokinetic_wall_pct": None},
+               "measurement_flags": {"lv_hypokinetic_wall_pct": ["es_not_smallest"]}}
+    assert unmeasured("regional_wall_motion_abnormality", flagged) == (
+        "not measurable for this study", "hypokinetic LV wall: ES not smallest")
+    graded = {**flagged, "measurements": {"lv_hypokinetic_wall_pct": 12.0}}
+    assert unmeasured("regional_wall_motion_abnormality", graded) is None
+    assert unmeasured("pericardial_effusion", flagged) is None
+
+
+def test_the_measurements_stand_under_the_cine_not_in_the_report_column(
+        client: TestClient) -> None:
+    """In the report's column the table's values wrapped ("272.9 / ml") and its QC pills took
+    three lines, while the half below the cine stood empty."""
+    page = client.get("/study/1.2").text
+    report = page[page.index('<section class="report"'):]
+    report = report[:report.index("</section>")]
+    assert 'id="measurements"' not in report
+    measured = page[page.index('<section class="measured"'):]
+    assert measured.index('id="measurements"') < measured.index("</section>")
+    assert measured.index('<table class="findings measurements">') < measured.index(
+        "</section>")
+    css = (Path(__file__).resolve().parents[2] / "web" / "static" / "app.css").read_text()
+    assert '"views report" "measured report"' in css and "grid-area: measured" in css

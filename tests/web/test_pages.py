@@ -39,7 +39,7 @@ def test_empty_results_and_bad_queries_have_clear_pages(client: TestClient) -> N
     only_filters = client.get("/", params={"vendor": "siemens"})
     assert "studies match the filters: type what to look for" in only_filters.text
     bad = client.get("/", params={"q": "LGE", "age_min": "90", "age_max": "10"})
-    assert bad.status_code == 400 and "after age_max" in bad.text
+    assert bad.status_code == 400 and "Age from 90 years is above Age to 10 years" in bad.text
     assert client.get("/study/nope").status_code == 404
     missing = client.get("/no-such-page")
     assert missing.status_code == 404 and "no such page" in missing.text
@@ -101,7 +101,9 @@ def test_the_page_filters_on_every_measurement_the_api_does(client: TestClient) 
         assert f'name="{name}_min"' in html and f'name="{name}_max"' in html, name
     assert '<details class="facet-more">' in html  # the rarer ones folded away
     chosen = client.get("/", params={"q": "LV", "lv_mass_index_min": "80"}).text
-    assert '<details class="facet-more" open>' in chosen and 'value="80.0"' in chosen
+    assert '<details class="facet-more" open>' in chosen and 'value="80"' in chosen
+    # as typed: "80.0" in the box was sent as typed, and quoted so by the next refusal
+    assert 'value="80.0"' not in chosen
 
 
 def test_the_page_says_how_it_read_numbers_and_diagnoses(client: TestClient) -> None:
@@ -170,3 +172,47 @@ def test_a_share_names_an_account_and_a_failed_add_makes_no_collection(
                                                 "new_name": "Orphan", "note": "n" * 5000,
                                                 "csrf_token": token})
     assert orphan.status_code == 400 and "Orphan" not in client.get("/teaching").text
+
+
+def test_a_refused_filter_keeps_the_form_and_says_it_in_the_forms_words(
+        client: TestClient) -> None:
+    """"Cannot search: filter lvef_min (90.0) is after lvef_max (10.0)", the LVEF boxes
+    emptied: the user's values stay, the message speaks the form's labels; the API's names
+    its parameters still."""
+    page = client.get("/", params={"q": "heart", "lvef_min": "90", "lvef_max": "10",
+                                   "sex": "F", "age_min": "40"})
+    assert page.status_code == 400
+    notice = page.text[page.text.index('class="notice error"'):]
+    notice = notice[:notice.index("</div>")]
+    assert "LVEF from 90 % is above LVEF to 10 %" in notice and "lvef_" not in notice
+    for field, value in (("lvef_min", "90"), ("lvef_max", "10"), ("age_min", "40")):
+        assert f'name="{field}" min="0"' in page.text
+        box = page.text[page.text.index(f'id="f-{field}"'):]
+        assert f'value="{value}"' in box[:box.index(">")], field
+    partial = client.get("/", params={"q": "heart", "lvef_min": "90", "lvef_max": "10"},
+                         headers={"HX-Request": "true", "HX-Target": "main"})
+    assert "Cannot search: LVEF from 90 % is above LVEF to 10 %" in partial.text
+    api = client.get("/api/v1/search", params={"q": "heart", "lvef_min": "90",
+                                                "lvef_max": "10"})
+    assert api.status_code == 400 and "lvef_min (90.0) is after lvef_max" in api.json()["detail"]
+
+
+def test_the_similar_page_says_its_filters_and_every_link_keeps_them(
+        client: TestClient) -> None:
+    """/similar/...?lvef_min=50 filtered without a word of it; "whole study" dropped the
+    filter that "less like this" kept."""
+    import re
+    from html import unescape
+
+    page = client.get("/similar/5.1", params={"lvef_max": "40", "all": "1",
+                                              "unlike": "4.1"}).text
+    assert re.search(r"Filtered: <span class=\"pill\">LVEF up to 40 %</span>", page)
+    links = [unescape(h) for h in re.findall(r'href="(/similar/[^"]*)"', page)]
+    clear = unescape(re.search(r'id="clear-filters" href="([^"]*)"', page).group(1))
+    assert clear == "/similar/5.1?all=1&unlike=4.1"
+    kept = [h for h in links if h != clear]  # "reset" (less like) too
+    assert len(kept) > 3 and all("lvef_max=40" in h for h in kept), links
+    for what in ("whole study", "SAX mid", "More like this", "Less like this"):
+        assert re.search(rf'href="/similar/[^"]*lvef_max=40[^"]*"[^>]*>{what}<', page), what
+    # unfiltered, nothing is said
+    assert "Filtered:" not in client.get("/similar/5.1").text

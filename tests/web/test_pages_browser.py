@@ -78,7 +78,7 @@ def _search_and_filter(page: Any, server: str) -> None:
     expect(page.locator("#loading")).to_be_hidden()
     page.locator("input[name=lvef_max]").fill("40")
     page.locator("input[name=lvef_max]").press("Tab")
-    expect(page.locator("#main")).to_contain_text("lvef_min (50.0) is after lvef_max")
+    expect(page.locator("#main")).to_contain_text("LVEF from 50 % is above LVEF to 40 %")
     expect(page.locator("li.card")).to_have_count(0)
     page.goto(filtered)
     expect(page.locator("li.card").first).to_be_visible()

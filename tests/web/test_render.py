@@ -24,3 +24,22 @@ def test_a_finding_the_studys_views_cannot_show_says_which_view_is_missing() -> 
     assert not_seen("rv_dilation", ["4ch_cine"]) == "no short-axis cine"
     assert not_seen("rv_dilation", ["sax_cine"]) is None
     assert not_seen("pericardial_effusion", []) is None  # not modelled: no view helps
+
+
+def test_a_short_study_uid_is_shown_whole() -> None:
+    """"…c-patient006" saved two characters of "acdc-patient006" and hid its first word."""
+    from web.render import short_uid
+
+    assert short_uid("acdc-patient006") == "acdc-patient006"
+    dicom = "1.2.826.0.1.3680043.8.498.10293847561029384756"
+    assert short_uid(dicom) == "…" + dicom[-12:]
+
+
+def test_an_explanation_line_names_its_finding_as_a_reader_does() -> None:
+    """Result cards showed the API's "lv_dilation: measured LVEDVi ..." as a chip."""
+    from web.render import finding_line
+
+    assert finding_line("lv_dilation: measured LVEDVi 167.2 ml/m², above 134 (severe)") == \
+        "LV dilation: measured LVEDVi 167.2 ml/m², above 134 (severe)"
+    assert finding_line("measured LVEF 25 %, asked < 35 %") == "measured LVEF 25 %, asked < 35 %"
+    assert finding_line("note: lv_dilation") == "note: lv_dilation"
