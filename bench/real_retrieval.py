@@ -201,6 +201,7 @@ def upload_ranking(engine: SearchEngine, settings: Settings,
     encoder = cast(StudyEncoder, engine.encoder)
     segmentation = checked_segmentation(settings.segmentation_checkpoint, settings.measure_tta)
     previews = Path(tempfile.mkdtemp(prefix="acdc-upload-previews-"))
+    measured_by = (engine.store.metadata() or {}).get("segmentation_model")
     ranked = {}
     for done, uid in enumerate(sorted(experts), start=1):
         folder = ACDC / "training" / uid.removeprefix("acdc-")
@@ -211,7 +212,7 @@ def upload_ranking(engine: SearchEngine, settings: Settings,
                     zf.write(path, f"{folder.name}/{path.name}")
         buffer.seek(0)
         study = study_from_upload(buffer, f"{folder.name}.zip", encoder, previews,
-                                  segmentation=segmentation)
+                                  segmentation=segmentation, index_measured_by=measured_by)
         response = engine.near_vectors(study.vectors, SearchFilters(), Page(limit=5),
                                        study_instance_uid=study.study_instance_uid)
         ranked[uid] = [r.study_instance_uid for r in response.results][:5]

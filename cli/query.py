@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -14,12 +14,14 @@ from rich.text import Text
 
 from cli.common import fail, settings_of
 from search import (
+    FilterError,
     Mode,
     NotReadyError,
     Page,
     QueryError,
     SearchEngine,
     SearchError,
+    SearchFilters,
     SearchRequest,
     SearchResponse,
     SimilarRequest,
@@ -46,6 +48,28 @@ LimitOpt = Annotated[int, typer.Option(min=1, max=100)]
 FilterOpt = Annotated[list[str] | None, typer.Option("--filter", "-f", help=_FILTER_HELP)]
 SortOpt = Annotated[Sort, typer.Option(help="relevance, or newest first")]
 AllOpt = Annotated[bool, typer.Option("--all-studies", help="every study, not one per patient")]
+
+
+def _filters(items: list[str]) -> SearchFilters:
+    """The --filter options; a range the wrong way round said as the web page says it, in the
+    filter form's words ("filter lvef=90..10: LVEF from 90 % is above LVEF to 10 %"): it
+    named the API's fields ("lvef_min (90.0) is after lvef_max (10.0)"), which no option is."""
+    try:
+        return parse_filters(items)
+    except FilterError as error:
+        if len(error.fields) != 2:
+            raise
+        from web.filter_words import filter_message
+
+        low, high = error.fields
+        key = "date" if low.startswith("study_date") else low.removesuffix("_min")
+        typed = next((v.strip() for k, _, v in (i.partition("=") for i in items)
+                      if k.strip() == key), "")
+        ends: dict[str, Any] = dict(zip((low, high),
+                                        (e.strip() for e in typed.partition("..")[::2]),
+                                        strict=True))
+        shown = filter_message(error, SearchFilters.model_construct(**ends))
+        raise FilterError(f"filter {key}={typed}: {shown}", error.fields) from None
 
 
 def _engine(ctx: typer.Context, as_json: bool) -> SearchEngine:
@@ -130,7 +154,7 @@ def query(ctx: typer.Context,
     try:
         if not text.strip():
             raise QueryError("empty query: type what to look for")
-        request = SearchRequest(q=text, mode=mode, filters=parse_filters(filters or []),
+        request = SearchRequest(q=text, mode=mode, filters=_filters(filters or []),
                                 page=Page(limit=limit, page=page, sort=sort,
                                           per_patient=not all_studies))
         response = _answer(ctx, request, as_json)
@@ -156,7 +180,7 @@ def similar(ctx: typer.Context,
     """Studies of other patients most like STUDY_UID (optionally in one view)."""
     try:
         request = SimilarRequest(positive=[study_instance_uid], negative=negative or [],
-                                 view=view, mode=mode, filters=parse_filters(filters or []),
+                                 view=view, mode=mode, filters=_filters(filters or []),
                                  page=Page(limit=limit, per_patient=not all_studies))
         response = _answer(ctx, request, as_json)
     except SearchError as error:

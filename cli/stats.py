@@ -12,9 +12,6 @@ from rich.table import Table
 from cli.common import fail, settings_of
 from cmr_search.settings import Settings
 
-# what `query` says of a data folder without an index (`search.readiness.check_ready`)
-NO_INDEX = "no index yet; run `cmr-search index ARCHIVE`"
-
 
 class NoIndexError(LookupError):
     """The store holds no index (a mistyped data folder, or one never indexed)."""
@@ -33,6 +30,7 @@ def _live_counts(store: Any) -> dict[str, Any]:
 def index_stats(settings: Settings) -> dict[str, Any]:
     """What the index holds; `NoIndexError` when the store holds none."""
     from catalog import index_archives, measurement_warnings, shown_archive
+    from search.readiness import NO_INDEX  # what `query` says of it: one text, said alike
     from vectorstore import StoreError
     from vectorstore.factory import describe, open_index
 

@@ -21,6 +21,7 @@ from catalog import (
     measurement_vector,
 )
 from cmr_search.normals import LABELS, MEASURED_ONLY, RULES, Grade, grade, impossible, sex_of
+from cmr_search.qc import qc_words
 from cmr_search.vocab import CMR_CLIP_FINDINGS, Finding, Measure, Severity
 from indexer.records import MeasurementRecord
 
@@ -88,10 +89,10 @@ def _doubt(found: Grade, record: MeasurementRecord) -> str:
     """What a doubted measurement would have graded: "measured RVEF 35 %, below 40
     (moderate) but QC-flagged"; a value no heart has (`impossible`) is not stated as a number
     nor graded ("measured RVEF -8.4 %, below 30 (severe) but QC-flagged" read as a severe
-    finding): "RVEF not measurable (ef out of range)"."""
+    finding): "RVEF not measurable (EF out of range)", its flags said as the pages say them."""
     if not impossible(found.measure, found.value):
         return f"{found.explain()} but QC-flagged"
-    flags = ", ".join(f.replace("_", " ") for f in record.flags.get(found.measure.value, []))
+    flags = ", ".join(qc_words(f) for f in record.flags.get(found.measure.value, []))
     return (f"{LABELS.get(found.measure, found.measure.value)} not measurable "
             f"({flags or 'no heart has this value'})")
 

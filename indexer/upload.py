@@ -30,6 +30,7 @@ from indexer.embed import StudyEncoder, point_vectors, report_texts
 from indexer.findings import measurement_vectors
 from indexer.measure import SegmentationModel, measure_study
 from indexer.payload import patient_key, study_report
+from indexer.upload_measures import not_compared
 from reader.discover import Skipped
 from reader.nifti import AcdcStudy
 from reader.scan import Study, scan_archive
@@ -79,6 +80,9 @@ class UploadedStudy:
     measurements: dict[str, float] = field(default_factory=dict)
     measurement_flags: dict[str, list[str]] = field(default_factory=dict)
     measure_error: str = ""  # why it was not measured, when measuring was asked
+    # why its measurements did not join the search ("" when they did, or none were asked):
+    # they are compared only with an index measured by the same segmentation model
+    measures_not_compared: str = ""
     sex: str = "unknown"  # PatientSex: the reference ranges the measurements are read against
     # what reading left out or assumed ("sax_cine: IM_0004: pixel data cannot be decoded"): a
     # short axis that could not be read was dropped without a word, and the search went on
@@ -241,10 +245,13 @@ def read_study(folder: Path, label: str | None = None
 def embed_study(folder: Path, encoder: StudyEncoder, preview_root: Path,
                 label: str | None = None,
                 segmentation: SegmentationModel | None = None,
-                identity: UploadIdentity | None = None) -> UploadedStudy:
+                identity: UploadIdentity | None = None,
+                index_measured_by: str | None = None) -> UploadedStudy:
     """Read, assemble and embed the study in `folder` (and its report, when one comes with it);
-    with `segmentation`, measure it too, so it finds hearts that measure alike; named as the
-    index names its studies (`identity`)."""
+    with `segmentation`, measure it too, so it finds hearts that measure alike where the
+    index was measured by that model (`index_measured_by`: the index's recorded
+    `segmentation_model`, None where it holds no measurements); named as the index names its
+    studies (`identity`)."""
     label = label or folder.name
     study, skips = read_study(folder, label)
     study, refused, key = _as_indexed(study, identity, label)
@@ -261,9 +268,12 @@ def embed_study(folder: Path, encoder: StudyEncoder, preview_root: Path,
     vectors = point_vectors(encoder.encode_clips([assembly.clips])[0])
     measured = None
     sex = "unknown" if isinstance(study, AcdcStudy) else study.info.patient_sex or "unknown"
+    why_not = not_compared(segmentation, index_measured_by)
     if segmentation is not None:
+        # measured even where not compared: its numbers are shown beside the cine
         measured = measure_study(study, stacks, "upload", segmentation, encoder.spec)
-        vectors.update(measurement_vectors(measured, sex))
+        if not why_not:
+            vectors.update(measurement_vectors(measured, sex))
         if not measured.measured:
             logger.info("an uploaded study could not be measured")  # why: shown to the user
     report = study_report(study)
@@ -285,6 +295,10 @@ def embed_study(folder: Path, encoder: StudyEncoder, preview_root: Path,
         uploaded.measurements = {k: v for k, v in measured.values.items() if v is not None}
         uploaded.measurement_flags = {k: v for k, v in measured.flags.items() if v}
         uploaded.measure_error = _in_upload(measured.error, folder, label)
+    # a study that could not be measured says so (`measure_error`); one not measured here, with
+    # an index that was, says why the numbers play no part
+    if (measured is None and index_measured_by) or (measured is not None and measured.measured):
+        uploaded.measures_not_compared = why_not
     return uploaded
 
 
@@ -360,17 +374,20 @@ def study_from_upload(stream: BinaryIO, filename: str, encoder: StudyEncoder,
                       limits: UploadLimits = UploadLimits(),
                       segmentation: SegmentationModel | None = None,
                       keep_unless: Callable[[str], bool] | None = None,
-                      identity: UploadIdentity | None = None) -> UploadedStudy:
-    """An uploaded zip, unpacked in a scratch folder, read and embedded; kept in `keep_in` for
-    the next index run when given, unless `keep_unless(uid)` (the index holds it: a second
-    copy would be skipped as duplicate instances). Errors name the uploaded file."""
+                      identity: UploadIdentity | None = None,
+                      index_measured_by: str | None = None) -> UploadedStudy:
+    """An uploaded zip, unpacked in a scratch folder, read and embedded (measured as
+    `embed_study` says); kept in `keep_in` for the next index run when given, unless
+    `keep_unless(uid)` (the index holds it: a second copy would be skipped as duplicate
+    instances). Errors name the uploaded file."""
     label = upload_label(filename)
     with tempfile.TemporaryDirectory(prefix="cmr-upload-") as tmp:
         saved = Path(tmp) / "upload.zip"
         with saved.open("wb") as out:
             shutil.copyfileobj(stream, out)
         folder = extract_zip(saved, Path(tmp) / "study", limits, label)
-        study = embed_study(folder, encoder, preview_root, label, segmentation, identity)
+        study = embed_study(folder, encoder, preview_root, label, segmentation, identity,
+                            index_measured_by)
         if keep_in is not None and keep_unless is not None \
                 and keep_unless(study.study_instance_uid):
             study.already_indexed = True

@@ -7,6 +7,7 @@ import re
 import numpy as np
 
 from catalog import FILTERABLE, VIEW_VECTORS, StudyPayload
+from cmr_search.qc import evidence_words
 from reader.labeler import sentences
 from search.models import Explanation, Sentence, Signal, SignalMatch
 from search.numbers import SHORT, UNIT, Bound
@@ -91,8 +92,8 @@ def measured_lines(payload: StudyPayload, intent: QueryIntent | None) -> list[st
                          f"asked {asked}")
     for finding in intent.wanted:
         evidence = payload.finding_evidence.get(finding)
-        if evidence:
-            lines.append(f"{finding.value}: {evidence}")
+        if evidence:  # an older index's, its QC flags in lower case: said as a new one's
+            lines.append(f"{finding.value}: {evidence_words(evidence)}")
     return lines
 
 

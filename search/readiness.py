@@ -7,6 +7,9 @@ from search.errors import NotReadyError
 from search.models import Versions
 from vectorstore import StoreError, VectorStore
 
+# what a store without an index is told, by `query` and `stats` alike (`cli.stats`)
+NO_INDEX = "no index yet; run `cmr-search index ARCHIVE`"
+
 
 def check_ready(store: VectorStore, model: dict[str, object]) -> None:
     """NotReadyError (one line, with the fix) unless the store holds an index of `model`."""
@@ -15,7 +18,7 @@ def check_ready(store: VectorStore, model: dict[str, object]) -> None:
     except StoreError as error:
         raise NotReadyError(str(error)) from None
     if metadata is None:
-        raise NotReadyError("no index yet; run `cmr-search index ARCHIVE`")
+        raise NotReadyError(NO_INDEX)
     reason = mismatch(metadata, {"index_version": INDEX_VERSION, "model": model})
     if reason is not None:
         raise NotReadyError(reason)

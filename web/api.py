@@ -195,7 +195,10 @@ def upload(request: Request, principal: Viewer,
                       "measurements": measured,
                       "flagged_measurements": given_flagged(measured,
                                                             list(study.measurement_flags)),
-                      "measure_error": study.measure_error, "reading_notes": study.notes},
+                      "measure_error": study.measure_error,
+                      # "" where they joined the search (or none were made)
+                      "measurements_not_compared": study.measures_not_compared,
+                      "reading_notes": study.notes},
             **response_for(response, principal).model_dump(mode="json")}
 
 

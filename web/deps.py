@@ -161,6 +161,13 @@ def _archive_folder(request: Request, archive: str) -> Path:
                      "CMR_SEARCH_UPLOAD_ARCHIVE")
 
 
+def index_measured_by(request: Request) -> str | None:
+    """The segmentation model the index's measurements come from (None: it holds none): an
+    upload's measurements are compared with the index's only where they are that model's."""
+    model = (store_of(request).metadata() or {}).get("segmentation_model")
+    return model if isinstance(model, str) and model else None
+
+
 def upload_segmentation(settings: Settings) -> SegmentationModel | None:
     """The segmentation model that measures uploads as the index run measures studies (None
     when measuring is off, or its checkpoint is missing: the upload is compared by images)."""
@@ -261,7 +268,7 @@ def read_upload(request: Request, principal: Principal, file: UploadFile, add: b
                               upload_archive(request) if add else None,
                               upload_limits(settings), upload_segmentation(settings),
                               keep_unless=lambda uid: indexed(request, uid),
-                              identity=identity)
+                              identity=identity, index_measured_by=index_measured_by(request))
     record(request, EventId.IMPORT if add else EventId.QUERY,
            Action.CREATE if add else Action.EXECUTE, [study.study_instance_uid],
            # the file's name may carry the patient's ("DOE^JANE_MRN....zip"): its keyed

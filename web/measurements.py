@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from cmr_search.normals import LABELS, RULES, impossible, reference_range, sex_of
+from cmr_search.qc import qc_words
 from cmr_search.vocab import Finding, Measure
 
 # the table's rows, in the order a CMR report lists them
@@ -33,14 +34,6 @@ class Row:
 
 
 NOT_MEASURABLE = "not measurable"
-# the abbreviations in the QC flags' names, as a report writes them ("lv_not_closed")
-_ABBREVIATIONS = frozenset({"lv", "rv", "ed", "es", "ef", "lge"})
-
-
-def qc_words(flag: str) -> str:
-    """A QC flag as words: "lv_not_closed" -> "LV not closed" (it read "lv not closed")."""
-    return " ".join(w.upper() if w in _ABBREVIATIONS else w for w in flag.split("_"))
-
 
 def measurement_rows(payload: dict[str, Any]) -> list[Row]:
     """Every measured value of a payload, with the range for the study's sex (both sexes'

@@ -13,9 +13,10 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from cmr_search.qc import evidence_words, qc_words
 from cmr_search.vocab import Finding, PreviewKind, View, unseen_by
 from search.explain import term_pattern
-from web.measurements import card_values, qc_words, unmeasured
+from web.measurements import card_values, unmeasured
 from web.media import preview_interval_ms
 
 # package data, found the same way in a wheel install as in a source checkout
@@ -130,6 +131,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["finding_line"] = finding_line
     env.filters["short_uid"] = short_uid
     env.filters["qc_words"] = qc_words
+    env.filters["evidence_words"] = evidence_words  # an older index's lower-case QC flags
     env.globals["url_with"] = url_with
     env.globals["viewer_link"] = viewer_link
     env.globals["preview_ms"] = preview_interval_ms

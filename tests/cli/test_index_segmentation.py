@@ -64,3 +64,28 @@ def test_index_stops_before_any_study_with_a_damaged_checkpoint(tmp_path: Path) 
     assert result.exit_code == 1, result.output
     assert len(result.output.strip().splitlines()) == 1, result.output
     assert f"{folder / WEIGHTS}: damaged weights file" in result.output
+
+
+@pytest.mark.parametrize("missing", ["no folder", "no weights"])
+def test_missing_weights_with_two_workers_fail_once_before_any_worker(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, missing: str) -> None:
+    """QA saw one error per worker: the checkpoint is checked once, in this process, and the
+    run stops in one line naming it and the fix before an engine or a worker starts."""
+    import cli.index
+
+    def no_engine(*args: object) -> None:
+        raise AssertionError("an engine was started")
+
+    monkeypatch.setattr(cli.index, "_engine", no_engine)
+    folder = tmp_path / "ck"
+    if missing == "no weights":
+        tiny_checkpoint(folder)
+        (folder / WEIGHTS).unlink()
+    (tmp_path / "archive").mkdir()
+    result = CliRunner().invoke(app, ["index", str(tmp_path / "archive")],
+                                env={"CMR_SEARCH_DATA_DIR": str(tmp_path / "data"),
+                                     "CMR_SEARCH_WORKERS": "2",
+                                     "CMR_SEARCH_SEGMENTATION_CHECKPOINT": str(folder)})
+    assert result.exit_code == 1, result.output
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith(f"error: {folder}") and line.endswith(FIX)

@@ -140,3 +140,17 @@ def test_stats_of_a_data_folder_without_an_index_fail_as_query_does(tmp_path: Pa
         assert "studies" not in result.stdout.replace("Edge store", "")
         assert not missing.exists()
     assert json.loads(result.stdout.splitlines()[-1])["error"].startswith("no index yet")
+
+
+def test_stats_and_query_say_no_index_in_one_text(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """`stats` kept a copy of the readiness check's "no index yet" line: one changed, the
+    other did not. It says the readiness check's own text."""
+    from typer.testing import CliRunner
+
+    import search.readiness
+    from cli.main import app
+
+    monkeypatch.setattr(search.readiness, "NO_INDEX", "no index here; run the indexer")
+    result = CliRunner().invoke(app, ["stats"], env={"CMR_SEARCH_DATA_DIR": str(tmp_path)})
+    assert result.exit_code == 1 and "no index here; run the indexer" in result.output

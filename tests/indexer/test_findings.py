@@ -85,7 +85,8 @@ def test_a_value_no_heart_has_is_not_measurable_not_a_severe_grade_in_the_eviden
     record.values["rvef_pct"] = -8.4
     out = decide({Finding.RV_SYSTOLIC_DYSFUNCTION: 0.2}, record, "M")
     evidence = out["finding_evidence"]["rv_systolic_dysfunction"]
-    assert evidence == ("model probability 0.20; RVEF not measurable (rv ed es unclear, ef out "
+    # its QC flags as the pages say them (it stored "rv ed es unclear, ef out of range")
+    assert evidence == ("model probability 0.20; RVEF not measurable (RV ED ES unclear, EF out "
                         "of range)")
     assert "rv_systolic_dysfunction" not in out["image_findings"]
     assert measurement_fields(record, "M")["measurements"]["rvef_pct"] == -8.4  # kept raw

@@ -49,10 +49,13 @@ def test_an_uploaded_study_finds_similar_studies(archive: Path, indexed_data: Pa
     # the same study is in the index: it is not shown as its own nearest neighbour
     assert study.study_instance_uid not in [r["study_instance_uid"] for r in body["results"]]
     assert store.count() == before
-    # measured as the index run measures: the numbers come back and join the search
+    # measured as the index run measures: the numbers come back; the session's index was
+    # built without measuring, so they are not compared with it, and the answer says why
     measured = body["study"]["measurements"]
     assert 5 < measured["lvef_pct"] < 90 and measured["lvedv_ml"] > 20, body["study"]
     assert set(body["study"]["flagged_measurements"]) <= set(measured)
+    assert body["study"]["measurements_not_compared"].startswith(
+        "the index holds no measurements")
     store.close()
 
 

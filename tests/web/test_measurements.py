@@ -128,7 +128,7 @@ def test_a_null_value_is_measured_and_not_measurable_on_a_row_and_a_card() -> No
 
 def test_qc_flags_write_the_chambers_as_a_report_does() -> None:
     """The QC pills read "lv not closed"."""
-    from web.measurements import qc_words
+    from cmr_search.qc import qc_words
 
     assert qc_words("lv_not_closed") == "LV not closed"
     assert qc_words("rv_ed_es_unclear") == "RV ED ES unclear"
@@ -177,3 +177,28 @@ def test_the_measurements_stand_under_the_cine_not_in_the_report_column(
         "</section>")
     css = (Path(__file__).resolve().parents[2] / "web" / "static" / "app.css").read_text()
     assert '"views report" "measured report"' in css and "grid-area: measured" in css
+
+
+def test_an_older_index_finding_evidence_shows_its_qc_flags_as_the_page_does(
+        tmp_path: Path) -> None:
+    """The indexer stored "RVEF not measurable (ef out of range)" while the page said "EF out
+    of range" beside it: an index built before says it as a new one does."""
+    from fakes.encoder import FakeEncoder
+    from fakes.index import CASES, build
+
+    from catalog import STUDY, point_id
+    from cmr_search.settings import Settings
+    from search import SearchEngine
+    from vectorstore import MemoryStore, StorePoint
+    from web.app import create_app
+
+    store = build(MemoryStore(), CASES)
+    (hit,) = store.retrieve([point_id("1.2")], vectors=(STUDY,))
+    old = "model probability 0.20; RVEF not measurable (rv ed es unclear, ef out of range)"
+    payload = {**hit.payload, "finding_evidence": {"rv_systolic_dysfunction": old}}
+    store.upsert([StorePoint(hit.id, hit.vectors, {}, payload)])
+    client = TestClient(create_app(Settings(data_dir=tmp_path), open_access=True,
+                                   engine=SearchEngine(store, FakeEncoder())))
+    page = client.get("/study/1.2").text
+    assert "RVEF not measurable (RV ED ES unclear, EF out of range)" in page
+    assert "ef out of range" not in page

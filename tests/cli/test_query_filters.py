@@ -1,0 +1,34 @@
+"""A `--filter` range the wrong way round, refused in the words the web page uses ("LVEF from 90 %
+is above LVEF to 10 %"), not by the API's field names ("lvef_min (90.0) is after lvef_max")."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["query", "heart", "-f", "lvef=90..10"],
+     "filter lvef=90..10: LVEF from 90 % is above LVEF to 10 %"),
+    (["similar", "1.2.3", "-f", "lv_edv_index = 120.5..100"],
+     "filter lv_edv_index=120.5..100: LVEDV index from 120.5 ml/m² is above LVEDV index to "
+     "100 ml/m²"),
+    (["query", "heart", "-f", "date=2021-01-01..2020-01-01"],
+     "filter date=2021-01-01..2020-01-01: Study date from 2021-01-01 is after Study date to "
+     "2020-01-01"),
+])
+def test_a_backwards_range_is_said_in_the_pages_words(tmp_path: Path, args: list[str],
+                                                      said: str) -> None:
+    env = {"CMR_SEARCH_DATA_DIR": str(tmp_path), "COLUMNS": "300"}
+    result = runner.invoke(app, args, env=env)
+    assert result.exit_code == 1
+    assert result.output.strip() == f"error: {said}"
+    as_json = runner.invoke(app, [*args, "--json"], env=env)
+    assert json.loads(as_json.stdout) == {"error": said}
