@@ -117,7 +117,7 @@ def segment_command(
     """Segment a study's short-axis cine: masks aligned to the input, and measurements."""
     from segment.checkpoint import CheckpointError
     from segment.commands import ResultWriteError, segment_study
-    from segment.io import StudyReadError
+    from segment.io import SHOWN_SKIPS, StudyReadError
 
     if not study.is_dir():
         fail(f"{study}: not a folder")
@@ -127,5 +127,12 @@ def segment_command(
         result = segment_study(study, out, folder, tta=tta, segmenter=model)
     except (StudyReadError, CheckpointError, ResultWriteError) as error:
         fail(str(error))
+    skipped = result.study.skipped
+    for name, why in skipped[:SHOWN_SKIPS]:  # each one named: "2 files skipped" named none
+        console.print(f"skipped {name}: {why}", markup=False, highlight=False,
+                      soft_wrap=True)
+    if len(skipped) > SHOWN_SKIPS:
+        console.print(f"and {len(skipped) - SHOWN_SKIPS} more files skipped (measurements.json "
+                      "lists them)")
     console.print(f"{len(result.masks)} phases segmented in {result.seconds:.1f} s; "
                   f"masks and measurements.json in {out}")

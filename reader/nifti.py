@@ -184,7 +184,14 @@ def _not_label_map(data: np.ndarray, path: Path) -> np.ndarray:
         return data
     values = np.unique(data)
     if values.size > _LABEL_VALUES or not np.array_equal(values, np.round(values)) \
-            or values.min() < 0 or values.max() > _LABEL_MAX:
+            or values.min() < 0:
+        return data
+    # a label map saved for viewing is stretched to 8 bits from its background of 0: its codes
+    # times one step up to 255 (a 0/255 mask, 0/85/170/255); read as an image, a 0/255 mask of
+    # the heart was segmented and measured
+    step = float(values[1]) if values.max() == 255 and values[0] == 0 else 1.0
+    codes = values / step
+    if not np.array_equal(codes, np.round(codes)) or codes.max() > _LABEL_MAX:
         return data
     said = ", ".join(f"{v:g}" for v in values)
     raise NiftiError(f"{path}: looks like a label map (values {said}), not an image")

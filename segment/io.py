@@ -19,7 +19,7 @@ import numpy as np
 from pydicom import dcmread
 
 from cmr_search.vocab import View
-from reader.nifti import NiftiError, frame_volumes, is_acdc_patient, read_info
+from reader.nifti import is_acdc_patient
 from reader.scan import ScanResult, Study, scan_archive
 from reader.series import unplaced_frame
 from reader.stack import PixelError, Stack, load_stack, voxel_problem
@@ -58,6 +58,10 @@ class SaxStudy:
     # centres (mm, base to apex), for the QC of gaps in the stack (`segment.qc.gap_flags`)
     slice_thickness_mm: float | None = None
     slice_steps_mm: tuple[float, ...] = ()
+    # every phase from one file (an ACDC-style 4D cine): one 4D mask is written, named after it
+    one_file: bool = False
+    # (file, why) for each file of the folder left out: the command names each one
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.phases or len(self.phases) != len(self.frame_numbers):
@@ -145,33 +149,24 @@ def body_size(height_cm: float | None,
     return kept[0], kept[1]
 
 
-def read_acdc(folder: Path) -> SaxStudy:
-    """The ED and ES volumes of an ACDC patient folder (as (slices, x, y) arrays)."""
-    try:
-        info = read_info(folder)
-        numbers = list(dict.fromkeys((info.ed_frame, info.es_frame)))  # one when ED is ES
-        volumes = frame_volumes(info, numbers)
-    except NiftiError as error:
-        raise StudyReadError(str(error)) from error
-    zooms = volumes[0].voxel_mm
-    phases = [np.transpose(v.data, (2, 0, 1)) for v in volumes]
-    problem = geometry_problem(phases, (zooms[0], zooms[1]), zooms[2])
-    if problem:
-        raise StudyReadError(f"{volumes[0].path}: {problem}")
-    return SaxStudy(info.patient_id, phases, numbers,
-                    (zooms[0], zooms[1]), zooms[2], [np.asarray(v.image.affine) for v in volumes],
-                    [v.path.name.removesuffix(".nii.gz") for v in volumes],
-                    info.height_cm or None, info.weight_kg or None, info.ed_frame,
-                    info.es_frame, headers=[v.image.header for v in volumes])
-
-
 def write_mask(path: Path, mask: np.ndarray, study: SaxStudy, phase: int) -> None:
-    """Write a (slices, rows, cols) mask with the input's voxel order, shape and affine."""
-    data = np.ascontiguousarray(np.transpose(mask.astype(np.uint8), (1, 2, 0)))
+    """Write a (slices, rows, cols) mask, or every phase's ((phases, slices, rows, cols), for a
+    study read from one 4D file), with the input's voxel order, shape, affine, units and
+    qform/sform codes. A DICOM study's mask has its scanner coordinates (code 1) in mm and ms;
+    a NIfTI input whose spatial unit is unknown (ACDC's) says mm, as it was read."""
+    order = (1, 2, 0) if mask.ndim == 3 else (2, 3, 1, 0)
+    data = np.ascontiguousarray(np.transpose(mask.astype(np.uint8), order))
     header = study.headers[phase].copy() if study.headers else None
     image = nib.Nifti1Image(data, study.affines[phase], header)  # type: ignore[no-untyped-call]
     image.set_data_dtype(np.uint8)  # type: ignore[no-untyped-call]
     image.header["scl_slope"], image.header["scl_inter"] = 1.0, 0.0
+    if header is None:  # from DICOM: the affine is the scanner's patient coordinates
+        image.set_qform(study.affines[phase], code=1)  # type: ignore[no-untyped-call]
+        image.set_sform(study.affines[phase], code=1)  # type: ignore[no-untyped-call]
+        image.header.set_xyzt_units("mm", "msec")  # type: ignore[no-untyped-call]
+    else:
+        space, time = image.header.get_xyzt_units()  # type: ignore[no-untyped-call]
+        image.header.set_xyzt_units("mm" if space == "unknown" else space, time)  # type: ignore[no-untyped-call]
     nib.save(image, str(path))
 
 
@@ -249,11 +244,20 @@ def _why_no_sax(study: Study, scanned: ScanResult) -> str:
         # the series number, not its description: an upload is not yet de-identified
         parts.append(f"not recognised: series {series.series_number} "
                      f"({series.n_slices} slices x {series.n_phases} phases{orientation})")
-    reasons = scanned.skipped_by_reason().most_common(3)
-    if reasons:
-        shown = ", ".join(f"{reason} {n}" for reason, n in reasons)
-        parts.append(f"{len(scanned.skipped)} files skipped: {shown}")
-    return f" ({'; '.join(parts)})"
+    if scanned.skipped:
+        parts.append(f"{len(scanned.skipped)} files skipped, listed below")
+    return f" ({'; '.join(parts)}){skipped_lines(scanned)}"
+
+
+SHOWN_SKIPS = 20  # skipped files named one a line in an error; the rest counted
+
+
+def skipped_lines(scanned: ScanResult) -> str:
+    """One line per skipped file, "\n  FILE: REASON" ("2 files skipped: not DICOM 2" named
+    no file), the first `SHOWN_SKIPS`, then how many more."""
+    lines = [f"\n  {s.path}: {s.reason}" for s in scanned.skipped[:SHOWN_SKIPS]]
+    more = len(scanned.skipped) - SHOWN_SKIPS
+    return "".join(lines) + (f"\n  and {more} more files skipped" if more > 0 else "")
 
 
 def read_dicom(folder: Path) -> SaxStudy:
@@ -285,8 +289,10 @@ def read_dicom(folder: Path) -> SaxStudy:
         stack = load_stack(sax[0])
     except PixelError as error:  # one line naming the file, as every other bad input
         raise StudyReadError(str(error)) from error
-    return sax_from_stack(study.study_instance_uid, stack, sax[0].slices[0].frames[0].path,
+    read = sax_from_stack(study.study_instance_uid, stack, sax[0].slices[0].frames[0].path,
                           str(folder))
+    read.skipped = [(s.path, s.reason) for s in scanned.skipped]
+    return read
 
 
 def read_lge(folder: Path) -> Stack | None:
@@ -307,6 +313,8 @@ def read_study(path: Path) -> SaxStudy:
     if not path.exists():
         raise StudyReadError(f"{path}: no such file or folder")
     if path.is_dir() and is_acdc_patient(path):
+        from segment.acdc import read_acdc  # it builds on this module
+
         return read_acdc(path)
     if path.is_dir():
         return read_dicom(path)

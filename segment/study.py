@@ -34,6 +34,7 @@ from segment.qc import (
     RV_EDV_RANGE_ML,
     RV_EF_RANGE_PCT,
     QcFlag,
+    blank_slice_flags,
     coverage_flags,
     es_excess_flags,
     gap_flags,
@@ -80,12 +81,14 @@ def _phases(study: SaxStudy, segmenter: Segmenter) -> tuple[dict[int, np.ndarray
     # a full cine is drawn without flips (every phase, for the curve); the pair again with them
     cycle = drawn_cycle(study, segmenter if n <= 2 else segmenter.without_tta())
     ed, es, curve = cycle.ed, cycle.es, cycle.lv_curve_ml
-    masks = {ed: cycle.masks[ed], es: cycle.masks[es]}
+    # a study read from one 4D file gets one 4D mask: every phase's
+    masks = dict(enumerate(cycle.masks)) if study.one_file else {
+        ed: cycle.masks[ed], es: cycle.masks[es]}
     if n > 2 and segmenter.tta:
         drawn = dict(zip((ed, es), segmenter.segment_phases(
             [study.phases[ed], study.phases[es]], study.spacing_mm, 0), strict=True))
-        masks = {k: reader_border(mask, study.phases[k]) for k, mask in drawn.items()}
-        masks[ed], masks[es] = measured_pair(study, masks[ed], masks[es], ed, es)
+        pair = {k: reader_border(mask, study.phases[k]) for k, mask in drawn.items()}
+        masks[ed], masks[es] = measured_pair(study, pair[ed], pair[es], ed, es)
         for k in {ed, es}:  # the measured pair's points are its measured volumes
             curve[k] = _volumes(study, masks[k], Structure.LV_CAVITY)
     return masks, curve, ed, es
@@ -170,7 +173,8 @@ def _qc(result: StudyResult) -> None:
     ed, es, v = result.masks[result.ed], result.masks[result.es], result.values
     s = result.study
     volume = (coverage_flags(ed) + slice_flags(ed, s.spacing_mm)
-              + gap_flags(s.slice_steps_mm, s.slice_thickness_mm, s.slice_spacing_mm))
+              + gap_flags(s.slice_steps_mm, s.slice_thickness_mm, s.slice_spacing_mm)
+              + blank_slice_flags([s.phases[result.ed], s.phases[result.es]]))
     lv = lv_closed_flags(ed) + lv_closed_flags(es)
     study_flags = list(dict.fromkeys(volume + lv))
     curve = result.lv_curve_ml
@@ -270,6 +274,8 @@ def as_json(result: StudyResult, model_name: str) -> dict[str, Any]:
         "qc_flags": [f.value for f in all_flags(result)],
         "study_qc_flags": [f.value for f in result.study_flags],
         "seconds": round(result.seconds, 2),
+        # each file of the folder not segmented, and why (a label map, a frame of the 4D cine)
+        "skipped_files": [{"file": f, "reason": why} for f, why in s.skipped],
     }
 
 
@@ -277,7 +283,12 @@ def write(result: StudyResult, out: Path, model_name: str) -> list[Path]:
     """Masks (`<input>_seg.nii.gz`), `labels.json` and `measurements.json` into `out`."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for k, mask in sorted(result.masks.items()):
+    if result.study.one_file:  # a 4D cine: one 4D mask, every phase
+        path = out / f"{result.study.names[0]}_seg.nii.gz"
+        write_mask(path, np.stack([result.masks[k] for k in sorted(result.masks)]),
+                   result.study, 0)
+        written.append(path)
+    for k, mask in sorted(result.masks.items()) if not result.study.one_file else ():
         path = out / f"{result.study.names[k]}_seg.nii.gz"
         write_mask(path, mask, result.study, k)
         written.append(path)

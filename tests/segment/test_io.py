@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -76,3 +77,25 @@ def test_a_dicom_stack_keeps_its_slice_steps_and_thickness() -> None:
     assert sax.slice_thickness_mm == 8.0
     assert sax.slice_steps_mm == pytest.approx((24.0, 24.0, 24.0))
     assert sax.slice_spacing_mm == pytest.approx(24.0)
+
+
+def test_a_mask_says_its_units_and_coordinates(tmp_path: Path) -> None:
+    """A DICOM study's masks had no units (viewers showed no mm) nor qform/sform codes; a NIfTI
+    input's whose spatial unit is unknown (ACDC's, read as mm) say mm."""
+    import nibabel as nib
+
+    from segment.io import write_mask
+
+    phase = np.ones((3, 64, 64), np.float32)
+    mask = np.zeros((3, 64, 64), np.uint8)
+    dicom = _study(phase)
+    write_mask(tmp_path / "d.nii.gz", mask, dicom, 0)
+    written = nib.load(tmp_path / "d.nii.gz")
+    assert written.header.get_xyzt_units() == ("mm", "msec")
+    assert (int(written.header["qform_code"]), int(written.header["sform_code"])) == (1, 1)
+    source = nib.Nifti1Image(np.ones((64, 64, 3), np.float32), np.diag([1.5, 1.5, 8.0, 1.0]))
+    source.header.set_xyzt_units("unknown", "sec")
+    nifti = _study(phase)
+    nifti.headers = [source.header, source.header]
+    write_mask(tmp_path / "n.nii.gz", mask, nifti, 0)
+    assert nib.load(tmp_path / "n.nii.gz").header.get_xyzt_units() == ("mm", "sec")

@@ -192,3 +192,14 @@ def test_a_stack_with_gaps_doubts_its_volumes_ef_and_mass() -> None:
         for name in ("lvedv_ml", "lvesv_ml", "lvef_pct", "lv_mass_g", "rvedv_ml", "rvef_pct",
                      "max_wall_thickness_mm"):
             assert (QcFlag.GAPS_BETWEEN_SLICES in result.flags[name]) is doubted, name
+
+
+def test_a_blank_slice_among_good_ones_is_flagged_as_a_gap() -> None:
+    """One all-zero mid-ventricular slice of ACDC patient001 lost the LV above it too (LVEDV
+    124.5 ml for 272.9) and no value was flagged."""
+    from segment.qc import blank_slice_flags
+
+    phase = np.stack([20.0 + 100.0 * heart_slice((48, 48), 8, 4, rv=6) for _ in range(5)])
+    assert blank_slice_flags([phase, phase]) == []
+    phase[2] = 0.0
+    assert blank_slice_flags([phase.copy(), phase]) == [QcFlag.GAPS_BETWEEN_SLICES]
