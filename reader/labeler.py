@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from cmr_search.vocab import Diagnosis, Finding, Severity
+from reader.motion import REGIONAL_ONLY, RWMA_SUBJECT, NotRegional
 from reader.phrasing import as_reported, without_tissue
 from reader.sides import aspects_named, carried_on, carry_sides, side_named
 from reader.wording import (
@@ -35,6 +36,7 @@ from reader.wording import (
     THICK,
     THICKENED,
     OtherThickening,
+    together,
 )
 
 
@@ -88,73 +90,20 @@ _GOOD = (r"(?:(?<!limit of )normal|preserved|good|hyperdynamic|\bnl\b|"
 _SIZE = r"(?:dilat\w*|dilation|enlarg\w*|\bdil\b|size|volume\w*|cavity|dimension\w*)"
 _BIG = r"(?<!non-)(?<!non )(?<!non)(?<!un-)(?<!un)(?:dilat\w*|dilation|enlarg\w*|\bdil\b)"
 
-# a named LV wall or segment ("inferior", "anteroseptal", "apical"); "mid" and "basal" are levels;
-# the septum is the RV's wall too
-_LV_WALL = r"(?:\banter\w*|\binfero\w*|\binferior\w*|\blateral\w*|\bapic\w*|\bapex\b|\bposter\w*)"
-_WALL = rf"(?:\bsept(?:al|um)\b|{_LV_WALL})"
-# motion wording; global or diffuse motion is LV (or RV) dysfunction, not a regional one
-_MOTION = r"(?:hypokine\w*|akine\w*|dyskine\w*|wall motion)"
-_GLOBAL_MOTION = rf"\bglobal(?:ly)? (?:\w+ )?{_MOTION}|\bdiffuse(?:ly)? (?:\w+ ){{0,2}}?{_MOTION}"
-# an RV part with the walls that belong to it: "inferior and anterior RV wall", "RV inferior
-# wall", "RV free wall and apex", "RV akinesia of the inferior wall"; a wall after "and"
-# belongs to the RV only when "wall" or "apex" follows ("RV free wall and inferior
-# hypokinesis" names the LV's inferior wall). A bare "free wall" is the RV's, as reports use it.
-_RV_WORD = r"(?:free|walls?|apex|apical\w*|outflow|tract|segments?)"
-_RV_PART = (rf"(?:(?:{_WALL} (?:and |or ))*{_WALL} )?"
-            r"(?:\brv\b|\brvot\b|right ventric\w*|\bfree wall)"
-            rf"(?: (?:{_WALL}|{_RV_WORD})| and(?= (?:{_WALL} )*(?:walls?|apex|apical)\b))*"
-            rf"(?: {_MOTION} (?:of|in|involving) the(?: (?:{_WALL}|{_RV_WORD}))+)?")
-# an LV region moving abnormally in what is left; the septum alone is left out, as an RV
-# under pressure moves it ("septal dyskinesis due to RV pressure overload")
-_LV_REGION = (rf"{_LV_WALL} (?:\w+ ){{0,3}}?{_MOTION}|"
-              rf"{_MOTION} (?:\w+ ){{0,2}}?(?:of |in |involving )?(?:the )?"
-              rf"(?:\w+ ){{0,2}}?{_LV_WALL}")
-
-
-class _NotRegional:
-    """Global motion wording, or RV wording with no LV region moving abnormally beside it:
-    "RV free wall akinesis" is the RV's function, "inferior and RV free wall akinesis" is also
-    an LV region's."""
-
-    def __init__(self) -> None:
-        self._global, self._rv = _re(_GLOBAL_MOTION), _re(_RV_PART)
-        self._lv = _re(_LV_REGION)
-
-    def search(self, text: str, /) -> bool:
-        if self._global.search(text):
-            return True
-        rest = " ".join(self._rv.sub(" ", text).split())
-        return rest != " ".join(text.split()) and not self._lv.search(rest)
-
-
-_WORDS = r"(?:(?!(?:in|on|at|of|from|the|a|an|with|and|view)\b)\w+ )"  # not a phrase's start
-_RWMA_SUBJECT = (
-    r"\bwall motion\b|\brwma\b|\bakine\w*|dyskine\w*|territory|"
-    rf"(?:\bregional|\bsegmental|{_WALL}) (?:(?:walls?|segment\w*) )?hypokine\w*|"
-    rf"hypokinetic {_WORDS}{{0,3}}?(?:{_WALL}|segment\w*)|"
-    rf"hypokine\w* (?:of|in|involving) the {_WORDS}{{0,2}}?(?:{_WALL}|segment\w*)|"
-    rf"(?:{_WALL} (?:\w+ )?(?:walls?|segments?|septum)|septum) "
-    r"(?:is|are|was|were|appears?|looks?) (?:\w+ ){0,3}?hypokinetic")
-# a clause that names a wall or segment moving abnormally and no global function
-_REGIONAL_ONLY = (r"^(?!.*(?:global|diffus|systolic|function|ejection fraction|\bef\b|\blvef\b))"
-                  rf"(?:.*{_WALL} (?:\w+ )?(?:walls? |segments? )?{_MOTION}|"
-                  rf".*{_MOTION} (?:of|in|involving) the {_WORDS}{{0,2}}?{_WALL}|"
-                  rf".*(?:regional|segmental) {_MOTION})")
-
 RULES: dict[Finding, _Rule] = {
     Finding.LV_SYSTOLIC_DYSFUNCTION: _Rule(
-        _re(rf"{LV}.*{FUNCTION}|{FUNCTION}.*{LV}|{EF_WORSE.format(ef='lvef')}|"
+        _re(rf"{together(LV, FUNCTION)}|{EF_WORSE.format(ef='lvef')}|"
             rf"{EF_BETTER.format(ef='lvef')}|^(?!.*{RV}).*?(?:{EF_WORSE.format(ef=BARE_EF)}|"
             rf"{EF_BETTER.format(ef=BARE_EF)})"),
         _re(rf"{BAD_FUNCTION}|{LV_LOW}"), _re(_GOOD),
         # "LV inferior wall hypokinesis" is regional, unless global function is named too
-        _re(_REGIONAL_ONLY)),
-    Finding.RV_SYSTOLIC_DYSFUNCTION: _Rule(_re(rf"{RV}.*{RV_FUNCTION}|{RV_FUNCTION}.*{RV}"
+        _re(REGIONAL_ONLY)),
+    Finding.RV_SYSTOLIC_DYSFUNCTION: _Rule(_re(rf"{together(RV, RV_FUNCTION)}"
                                                rf"|{EF_WORSE.format(ef='rvef')}|"
                                                rf"{EF_BETTER.format(ef='rvef')}"),
                                            _re(rf"{RV_BAD_FUNCTION}|{RV_LOW}"), _re(_GOOD)),
-    Finding.LV_DILATION: _Rule(_re(rf"{LV}.*{_SIZE}|{_SIZE}.*{LV}"), _re(_BIG), _re(_GOOD)),
-    Finding.RV_DILATION: _Rule(_re(rf"{RV}.*{_SIZE}|{_SIZE}.*{RV}"), _re(_BIG), _re(_GOOD)),
+    Finding.LV_DILATION: _Rule(_re(together(LV, _SIZE)), _re(_BIG), _re(_GOOD)),
+    Finding.RV_DILATION: _Rule(_re(together(RV, _SIZE)), _re(_BIG), _re(_GOOD)),
     Finding.LV_HYPERTROPHY: _Rule(  # not in a clause of the RV's wall alone
         _re(rf"^(?!{RV_WALL_ONLY}).*?(?:hypertroph\w*|\blvh\b|wall thickness|{THICKENED}|"
             rf"{THICK})"),
@@ -172,10 +121,10 @@ RULES: dict[Finding, _Rule] = {
                                         _re(r"effusion|fluid|collection")),
     Finding.REGIONAL_WALL_MOTION_ABNORMALITY: _Rule(
         # hypokinesis alone is global (LV dysfunction); regional when it names a wall or segment
-        _re(_RWMA_SUBJECT), _re(r"abnormal\w*|\bakine\w*|dyskine\w*|hypokine\w*|\brwma\b"),
+        _re(RWMA_SUBJECT), _re(r"abnormal\w*|\bakine\w*|dyskine\w*|hypokine\w*|\brwma\b"),
         # only normal wall motion rules it out ("normal LV size, LGE in the LAD territory" does not)
-        _re(r"\bnormal\b.*\bwall motion\b|\bwall motion\b.*\bnormal\b"),
-        _NotRegional()),
+        _re(together(r"\bnormal\b", r"\bwall motion\b")),
+        NotRegional()),
 }
 
 DIAGNOSIS_PATTERNS: dict[Diagnosis, re.Pattern[str]] = {

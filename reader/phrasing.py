@@ -89,16 +89,20 @@ _TISSUE = (r"(?:(?:native|post[\s-]*+contrast|myocardial|septal|global|mean|lv|r
 _TISSUE_SAID = (r"(?:(?:mildly|moderately|severely|markedly|slightly|significantly|very)\s++)?"
                 r"(?:reduc\w*|low(?:er)?|decreas\w*|elevat\w*|rais\w*|increas\w*|high(?:er)?"
                 r"|prolong\w*|shortened|short|abnormal|normal)\b")
+# a list said nothing of is read once whole (the group `bare`, left as it is): tried from each
+# of its items, a long list ("T1, T2, T1, ...") was read again from every one
 _TISSUE_PHRASE = re.compile(rf"\b{_TISSUE_SAID}\s++{_TISSUE}|\b{_TISSUE}\s++"
-                            rf"(?:(?:is|are|was|were)\s++)?{_TISSUE_SAID}", re.IGNORECASE)
+                            rf"(?:(?:is|are|was|were)\s++)?{_TISSUE_SAID}|(?P<bare>{_TISSUE})",
+                            re.IGNORECASE)
 
 
 def tissue_phrases(text: str) -> list[str]:
     """The tissue characterisation `text` says ("reduced T1 values", "T2 elevated")."""
-    return [" ".join(m.group(0).split()) for m in _TISSUE_PHRASE.finditer(text)]
+    return [" ".join(m.group(0).split()) for m in _TISSUE_PHRASE.finditer(text)
+            if not m["bare"]]
 
 
 def without_tissue(text: str) -> str:
     """`text` with its tissue characterisation made spaces (a position in it is one in
     `text`): read as function words, they ruled a finding in or out."""
-    return _TISSUE_PHRASE.sub(lambda m: " " * len(m[0]), text)
+    return _TISSUE_PHRASE.sub(lambda m: m[0] if m["bare"] else " " * len(m[0]), text)

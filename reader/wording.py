@@ -9,11 +9,27 @@ import re
 # names a function ("dilated and impaired RV"), not perfusion or relaxation
 LV = r"(?:\blv\b|left (?:and right )?ventric\w*|biventricular|\bboth ventricles|global)"
 RV = r"(?:\brv\b|\brvot\b|right ventric\w*|biventricular|\bboth ventricles)"
+
+
+def together(one: str, other: str) -> str:
+    """Both wordings on one line, in either order: what `one.*other|other.*one` finds, in time
+    linear in the line. Searched as written, that tried `.*` from every place `one` matched
+    ("LV LV LV ...": quadratic, a 48 kB report took minutes); here only each line's first
+    match of the first wording, taken whole (atomic), is read on from: any later one
+    leaves less after it, and no wording here ends inside the word another starts in."""
+    return f"{_then(one, other)}|{_then(other, one)}"
+
+
+def _then(first: str, second: str) -> str:
+    # at a line's start (`.` stops at a line's end), past every place `first` does not match
+    return rf"(?<![^\n])(?:(?!{first}).)*+(?>{first}).*{second}"
 FUNCTION = (r"(?:systolic|(?<!diastolic )(?<!diastolic dys)function|ejection fraction|\bef\b|"
             r"contractil\w*|hypokine\w*|"
             r"impair\w*+(?! (?:(?!and\b)\w+ ){,2}(?:diastol|perfus|relax|fill|strain)))")
-BAD_FUNCTION = (r"(?:impair\w*|reduc\w*|depress\w*|(?<!diastolic )dysfunction|hypokine\w*|"
-                r"poor\w*|decreas\w*)")
+# a word's rest taken whole (possessive): what follows is a space or nothing, and a long word
+# backtracked once for each letter
+BAD_FUNCTION = (r"(?:impair\w*+|reduc\w*+|depress\w*+|(?<!diastolic )dysfunction|hypokine\w*+|"
+                r"poor\w*+|decreas\w*+)")
 # RV wall akinesis and dyskinesis are its function ("RV free wall akinesis", an ARVC criterion);
 # the LV's are the regional finding
 RV_FUNCTION = rf"(?:{FUNCTION}|\bakine\w*|dyskine\w*)"
