@@ -130,8 +130,12 @@ SIGNED = re.compile(
 # them and a comma ("Volkov, Dmitri", "GARCÍA LÓPEZ, José", "Okafor, C. A."): the weighing is
 # `signatures.scrub_signed`'s. A particle in any case ("du Toit", "Ó Briain", "al-Hassan"),
 # three before a word at most
-_SIGNERS = (r"radiographer|technologist|technician|sonographer|radiologist|cardiologist|"
-            r"reporter|reporting[^\S\n]+(?:radiologist|cardiologist|consultant|doctor)")
+# (plural, or after a qualifier: "Radiographers:", "Consultant cardiologist:", "Reporting
+# radiologist:", "Signature:")
+_SIGNERS = (r"(?:(?:reporting|consultant|specialist|senior|supervising|attending|verifying|"
+            r"interpreting)[^\S\n]+){0,2}(?:radiographer|technologist|technician|sonographer|"
+            r"radiologist|cardiologist|reporter|consultant|physician|doctor|registrar|"
+            r"signature)s?")
 _SIGN_WORD = (rf"(?!(?:{DEGREES})\b)(?:(?i:al|el)-)?(?:(?:[{UPPER}]['’])?[{UPPER}][{LOWER}]+"
               rf"(?:[{UPPER}][{LOWER}]+)?(?:-[{UPPER}{LOWER}][{LOWER}]+)*"
               rf"|(?:[{UPPER}]['’])?[{UPPER}]{{2,}}(?:-[{UPPER}]{{2,}})*)(?![\w'’-])")
@@ -141,19 +145,39 @@ SIGN_PARTICLES = frozenset({"van", "von", "de", "der", "den", "du", "di", "da", 
 # a role after the name is no part of it ("Dmitri Volkov Consultant Cardiologist")
 _STAFF = ("consultant|registrar|fellow|specialist|radiologist|cardiologist|radiographer|"
           "sonographer|physician|surgeon|physiologist|technologist|nurse")
-_SIGN_PART = (rf"(?!(?i:{_STAFF})\b)(?:(?i:{'|'.join(sorted(SIGN_PARTICLES))})[^\S\n]++){{0,3}}"
+# ("and" in capitals joins a list of names: "SMITH AND JONES")
+_SIGN_PART = (rf"(?!(?i:{_STAFF}|and|or)\b)"
+              rf"(?:(?i:{'|'.join(sorted(SIGN_PARTICLES))})[^\S\n]++){{0,3}}"
               rf"{_SIGN_WORD}")
+_SIGN_NAME = rf"{_SIGN_PART}(?:[^\S\n]++{_SIGN_PART}){{0,3}}"
+# and the names a list of signers goes on with ("Radiographers: Smith and Jones")
+_SIGN_JOINT = r"[^\S\n]*+(?:&|/|(?i:and)(?![\w'’-]))[^\S\n]*+"
+SIGN_OTHER = re.compile(rf"(?P<joint>{_SIGN_JOINT})(?P<name>{_SIGN_NAME})")
 # the label heads a field, a capital first: at a line's start or its bullet, after a field's
 # end (".", ";", "|", a tab, two blanks) or "Report": "Allergies verified: Penicillin",
 # "Diagnosis verified by Biopsy" and a wrapped sentence's "reported by Zio" are clinical text
+# and the report, the study or its images its subject ("Images reviewed and reported by:",
+# "This study was verified by"), the other's work before the signer's ("Reviewed and reported by")
+_SUBJECT = (r"(?:(?:the|this)[^\S\n]+)?(?:(?:final|cmr|mri)[^\S\n]+)?(?:report|study|scan|"
+            r"images?|examination|exam)(?:[^\S\n]+(?:was|were|has[^\S\n]+been|have[^\S\n]+been))?"
+            r"[^\S\n]+")
+_BEFORE_SIGNING = (r"(?:acquired|performed|reviewed|read|supervised|checked|scanned|interpreted)"
+                   r"[^\S\n]+(?:and|&)[^\S\n]+")
 _FIELD = (r"(?:(?m:^)[^\S\n]*+(?:(?:[-–•*·▪‣◦]|\d{1,2}[.)])[^\S\n]*+)?|(?<=[.;|])[^\S\n]++"
-          rf"|(?<=[^\S\n]{{2}})|(?<=\t))(?=[{UPPER}])(?:(?i:final[^\S\n]+)?(?i:report)[^\S\n]+)?")
+          rf"|(?<=[^\S\n]{{2}})|(?<=\t))(?=[{UPPER}])(?i:{_SUBJECT})?(?i:{_BEFORE_SIGNING})?")
+# a signing word's "by" and a colon is a form's label wherever it stands on its line ("Images
+# reviewed and reported by: Nakamura"); without the colon it is prose's ("Diagnosis verified by
+# Biopsy", "Occlusion reported by Angio")
+_BY_LABEL = (rf"(?<=[^\S\n])(?i:(?:electronically[^\S\n]+)?(?:{_SIGNS})"
+             r"(?:[^\S\n]+electronically)?[^\S\n]+by[^\S\n]*+:)")
 SIGNATURE = re.compile(
-    rf"{_FIELD}(?i:(?:electronically[^\S\n]+)?(?:{_SIGNS})(?:[^\S\n]+electronically)?"
-    rf"[^\S\n]+by\b[^\S\n]*+:?|(?:{_SIGNS}|{_SIGNERS})[^\S\n]*+:)[^\S\n]*+(?:\n[^\S\n]*+)?"
-    rf"(?P<name>{_SIGN_PART}(?:[^\S\n]++{_SIGN_PART}){{0,3}})"
+    rf"(?:{_FIELD}(?i:(?:electronically[^\S\n]+)?(?:{_SIGNS})(?:[^\S\n]+electronically)?"
+    rf"[^\S\n]+by\b[^\S\n]*+:?|(?:{_SIGNS}|{_SIGNERS})[^\S\n]*+:)|{_BY_LABEL})"
+    r"[^\S\n]*+(?:\n[^\S\n]*+)?"
+    rf"(?P<name>{_SIGN_NAME})"
     rf"(?:[^\S\n]*+,[^\S\n]*+(?P<forename>{_SIGN_WORD}(?:[^\S\n]++{_SIGN_WORD})?"
     rf"(?:[^\S\n]++[{UPPER}]\.?){{0,2}}|[{UPPER}]\.?(?:[^\S\n]?[{UPPER}]\.?){{0,2}}))?"
+    rf"(?P<others>(?:{_SIGN_JOINT}{_SIGN_NAME}){{0,3}})"
     rf"(?=[^\S\n]*+(?:[,;()&/]|\.?[^\S\n]*+(?:\n|\Z)|\.[^\S\n]|[-–—][^\S\n]"
     rf"|(?i:and|or|&)[^\S\n]+[{UPPER}\[]|(?i:on|at)[^\S\n]+(?:[\d\[]|[{UPPER}][{LOWER}])"
     rf"|\d{{1,2}}[:.]\d\d\b|\[|(?i:{_STAFF})\b|(?P<degree>{DEGREES})\b))")

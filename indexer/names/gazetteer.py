@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from functools import cache
 
 from cmr_search import vocab
-from indexer.names import forms, wordlists
+from indexer.names import embedded, forms, wordlists
 
 # Western and the commonest other patients' and staff's names, in Latin letters (Japanese and
 # Chinese romanised; Nigerian, Ghanaian, Kenyan, Pakistani, Algerian, Irish, Vietnamese,
@@ -93,6 +93,20 @@ def vocabulary() -> frozenset[str]:
 
 
 @cache
+def _neighbourhoods() -> tuple[frozenset[str], frozenset[str]]:
+    """The model's names and ordinary words, each no other: faker's given and family names,
+    and its English words and the terms."""
+    names = {n.lower() for n in given_names()} | family_names()
+    return frozenset(names - words()), frozenset(words() - names)
+
+
+def ordinary_word(word: str) -> bool:
+    """Whether the lower-case `word` is an ordinary word of the text model's `vocabulary`, no
+    name it also holds ("headache", "pharmacy"; not "dmitri", `embedded.name_like`)."""
+    return word in vocabulary() and not embedded.name_like(word, *_neighbourhoods())
+
+
+@cache
 def terms() -> frozenset[str]:
     """Eponyms and report words, the clinical vocabulary's among them ("Max Wall"): never a
     given name nor a surname."""
@@ -139,7 +153,7 @@ def unknown_name(word: str, *, model_words: bool = True) -> bool:
     """Whether a capitalised word faker lacks reads as a name's where a name is expected (after
     a signature's label, on a doctors list's next line): written as a name is, none of its
     pieces (nor a plural's singular) a word, a term, a name, an eponym's or a report's word, the
-    whole word (or its singular) not in the model's `vocabulary` (where `model_words`), and no
+    whole word (or its singular) no `ordinary_word` of the model's (where `model_words`), and no
     clinical word's ending ("Volkov", "Ji-Hoon", "Zybrowski"; not "Coarctation", "Syncope",
     "Palpitations", "Holt-Oram", "HFpEF", "WPW")."""
     parts = pieces(word)
@@ -147,7 +161,7 @@ def unknown_name(word: str, *, model_words: bool = True) -> bool:
         return False
     # the whole word only: the vocabulary holds a name's syllables ("ji" of "Ji-Hoon")
     plain = word.lower()
-    if model_words and (plain in vocabulary() or plain.removesuffix("s") in vocabulary()):
+    if model_words and (ordinary_word(plain) or ordinary_word(plain.removesuffix("s"))):
         return False
     return not any(w in family_names() or w in words() or w in _NO_NAMES
                    or w.title() in given_names() for p in parts for w in {p, p.removesuffix("s")}

@@ -38,7 +38,7 @@ import re
 import unicodedata
 from functools import cache, lru_cache
 
-from indexer.names import cues, forms, wordlists
+from indexer.names import cues, forms, relatives, wordlists
 from indexer.names.gazetteer import family_names, given_names, terms, vocabulary, words
 
 
@@ -364,7 +364,8 @@ def is_titled(word: str) -> bool:
 
 def scrub_given_names(text: str) -> str:
     """`text` with each given name and its surname ("Quinn Rossi", "Jean-Luc Picard", "Sean
-    O'Brien", "Anna van der Berg", "J. Smith", "Smith, John", "Smith J") replaced by [name]."""
+    O'Brien", "Anna van der Berg", "J. Smith", "Smith, John", "Smith J") replaced by [name],
+    and a given name alone where a relative's word or a scrubbed name shows it is one."""
     out, pos, last = [], 0, 0
     while match := forms.CANDIDATE.search(text, pos):
         end, term_end = _judged(text, match, last)
@@ -381,4 +382,5 @@ def scrub_given_names(text: str) -> str:
         out.append(f"{text[pos:match.start()]}[name]")
         pos = last = end
     out.append(text[pos:])
-    return "".join(out)
+    # then a given name alone, a relative's or one beside its scrubbed family name
+    return relatives.scrub_relatives("".join(out))

@@ -14,7 +14,14 @@ from __future__ import annotations
 import re
 
 from indexer.names import forms, wordlists
-from indexer.names.gazetteer import family_names, given_names, pieces, terms, unknown_name, words
+from indexer.names.gazetteer import (
+    family_names,
+    given_names,
+    pieces,
+    terms,
+    unknown_name,
+    words,
+)
 from indexer.names.given import is_titled
 
 # what follows a signature's word and is no one: a role, a department, a team
@@ -101,13 +108,32 @@ def _named_word(word: str, with_another: bool) -> bool:
     ("D'Souza", "Volkov-Smith": "Smith" and "Souza" are known, the whole is not; a syndrome
     "Kearns-Sayre" is `wordlists.EPONYMS`'s)."""
     if word.isupper() and not with_another and len(word) < _LONGER_THAN_ACRONYM:
-        return _known(word)
+        return _known(word) or _spoken(word)
     plain = word.title() if word.isupper() else word
     if _known(word) or unknown_name(plain):
         return True
     joined = [p.title() for p in pieces(plain) if len(p) >= 3]
     return len(pieces(plain)) > 1 and bool(joined) and all(
         _known(p) or unknown_name(p) for p in joined)
+
+
+# a name's first consonants before its first vowel: none, one, or a pair names begin with
+_ONSETS = frozenset({"BL", "BR", "CH", "CL", "CR", "DR", "FL", "FR", "GL", "GR", "KH", "KL", "KR",
+                     "PL", "PR", "SC", "SH", "SK", "SL", "SM", "SN", "SP", "ST", "SV", "SW", "TH",
+                     "TR", "TS", "VL", "VR", "WR", "ZH"})
+_VOWELS = re.compile(r"[AEIOUY]+")
+
+
+def _spoken(word: str) -> bool:
+    """Whether a short word in capitals faker lacks, of five letters or six, reads as a
+    surname, not an acronym: no clinical acronym (`wordlists.ACRONYMS`), shaped as an unknown
+    name in title case, two syllables at least and begun as a name is ("VOLKOV", "PETROV";
+    not "MINOCA", "TAPSE", "NSTEMI", "HFMREF", "LVEDV", "AVNRT")."""
+    if len(word) < 5 or word in wordlists.ACRONYMS or not unknown_name(word.title()):
+        return False
+    onset = len(word) - len(word.lstrip("BCDFGHJKLMNPQRSTVWXZ"))
+    return len(_VOWELS.findall(word)) >= 2 and (onset <= 1 or (
+        onset == 2 and word[:2] in _ONSETS))
 
 
 def _surname_first(name: str, forename: str) -> bool:
@@ -141,8 +167,18 @@ def _signature(match: re.Match[str]) -> str:
     head = match.group()[:match.start("name") - match.start()]
     forename = match.group("forename")
     if forename and _surname_first(match.group("name"), forename):
-        return f"{head}[name]"
-    return f"{head}[name]{match.string[match.end('name'):match.end()]}"
+        rest = ""
+    else:
+        rest = match.string[match.end("name"):match.start("others")]
+    return f"{head}[name]{rest}{_others(match.group('others'))}"
+
+
+def _others(others: str) -> str:
+    """The names a list of signers goes on with as [name] where each is a person's, as the
+    first is weighed ("and Jones", "& Dmitri"; not "and Fontan")."""
+    return "".join(
+        f"{one.group('joint')}[name]" if _signature_name(one.group("name"), False)
+        else one.group() for one in forms.SIGN_OTHER.finditer(others))
 
 
 def scrub_signed(text: str) -> str:

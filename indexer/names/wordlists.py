@@ -127,6 +127,15 @@ EPONYMS = frozenset({"austin flint", "graham steell", "carey coombs", "will roge
                      "churg strauss", "osler weber rendu", "emery dreifuss", "kugel stoll"})
 # pieces joined to an Arabic surname by a hyphen ("Al-Hassan" is known by "hassan")
 JOINED = frozenset({"al", "el", "bin", "ben", "abu", "ibn", "abd"})
+# cardiac and MR acronyms of five or six capitals that read as a word would, alone after a
+# signature's label: a technique, a sequence or a diagnosis ("Technologist: MOLLI"), no surname
+ACRONYMS = frozenset({"TAPSE", "MAPSE", "MINOCA", "MOLLI", "SASHA", "FIESTA", "TRUFI",
+                      "GRAPPA", "SENSE", "SPAIR", "HASTE", "BLADE", "STEMI", "BIVAD", "MAPCA",
+                      "DANTE", "CAIPI", "SEMAC", "ZOOMIT", "CARTO", "SYNTAX", "CHADS", "COAPT",
+                      "DANAMI", "CEMRA", "PCMRA", "INOCA", "BIPAP", "ADENO",
+                      # and scanners and devices written in capitals
+                      "PRISMA", "VERIO", "ESPREE", "ALTEA", "ORIAN", "VUEWAY", "MICRA",
+                      "AVEIR", "EVERA", "ASSURA", "QUADRA"})
 # report abbreviations that are no one's initials after a surname, whatever comes before it
 # ("Segment: Basal LV", "Culprit: Mid LAD", "Mother: Long QT", "Series name: Short AX")
 ABBREVIATIONS = frozenset({"LV", "RV", "LA", "RA", "AS", "AR", "MR", "MS", "TR", "PR", "PS", "EF",

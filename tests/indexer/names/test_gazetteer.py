@@ -34,3 +34,16 @@ def test_the_gazetteer_version_holds_the_vocabulary(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(given_module, "vocabulary", lambda: more)
     assert given_module.gazetteer_version.__wrapped__() != version
     assert gazetteer.vocabulary() != more
+
+
+@pytest.mark.parametrize("word", ["Dmitri", "Dmitry", "Sergey", "Oleg", "Vikram"])
+def test_a_name_the_vocabulary_holds_is_still_one(word: str) -> None:
+    """"Reported by: Dmitri" was kept: the model's vocabulary holds "dmitri", and any word in
+    it read as an ordinary one; its embeddings tell the names among them."""
+    assert unknown_name(word)
+
+
+@pytest.mark.parametrize("word", ["headache", "nausea", "pharmacy", "cholera", "murmur",
+                                  "pending", "tolerated", "anxious", "witnesses"])
+def test_an_ordinary_word_of_the_vocabulary_is_one(word: str) -> None:
+    assert gazetteer.ordinary_word(word)

@@ -171,3 +171,53 @@ def test_a_joined_or_capitalised_clinical_word_after_a_label_stays() -> None:
                  "Radiographer: Well-Tolerated.", "Reported by: Consultant Cardiologist",
                  "Reported by: MINOCA."]:
         assert scrub_free_text(text) == text, text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Reported by: Dmitri", "Reported by: [name]"),  # the model's vocabulary holds "dmitri"
+    ("Findings as above.\nReported by: Dmitri.", "Findings as above.\nReported by: [name]."),
+    ("Radiographer: VOLKOV", "Radiographer: [name]"),  # capitals, six letters, faker lacks it
+    ("Reported by: PETROV", "Reported by: [name]"),
+    ("Radiographers: Smith and Jones", "Radiographers: [name] and [name]"),
+    ("Radiographers: Kowalczyk & Dmitri", "Radiographers: [name] & [name]"),
+    ("Signature: Kowalski", "Signature: [name]"),
+    ("Signature: Anna Kowalski", "Signature: [name]"),
+    ("Signed: Dmitri", "Signed: [name]"),
+    ("Reporting radiologist: Dmitri Volkov", "Reporting radiologist: [name]"),
+    ("Consultant cardiologist: Nakamura", "Consultant cardiologist: [name]"),
+    ("Consultant cardiologist: Dmitri Volkov", "Consultant cardiologist: [name]"),
+    ("Images reviewed and reported by: Nakamura", "Images reviewed and reported by: [name]"),
+    ("Scan performed and reported by Dmitri.", "Scan performed and reported by [name]."),
+    ("LVEF 55 %, reported by: Nakamura", "LVEF 55 %, reported by: [name]")])
+def test_a_signer_a_label_names_goes_however_the_label_or_name_is_written(
+        text: str, expected: str) -> None:
+    """Each was kept: a given name the model's vocabulary holds ("dmitri") read as a word, a
+    surname of six capitals as an acronym, a list's second signer, a
+    plural or qualified label, a label after the report's subject or mid-line with "by:"."""
+    _scrubs_to([(text, expected)])
+
+
+@pytest.mark.parametrize("text", [
+    "Reported by: MINOCA.", "Technologist: MOLLI.", "Radiographer: TAPSE 18 mm.",
+    "Reported by: NSTEMI.", "Reported by: HFMREF", "Radiographer: Headache.",
+    "Radiographers: Smith and Fontan.", "Reported by: Becker muscular dystrophy.",
+    "Occlusion reported by Angio.", "Side effects reported: Nausea.",
+    "Valve verified: Hancock", "Diagnosis verified by Biopsy."])
+def test_an_acronym_a_word_or_prose_after_a_label_stays(text: str) -> None:
+    """Guards of the readings above: acronyms, ordinary words, terms and prose's "by"."""
+    expected = text.replace("Smith and", "[name] and")
+    assert scrub_free_text(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Reported by: CEMRA.", "Technologist: PRISMA", "Radiographer: INOCA.", "Signed: VERIO",
+    "Reported by: MICRA."])
+def test_a_cmr_acronym_or_a_scanner_in_capitals_after_a_label_stays(text: str) -> None:
+    """Five or six capitals that read as a surname (`_spoken`) were scrubbed: contrast MRA,
+    a scanner, a leadless pacemaker."""
+    assert scrub_free_text(text) == text
+
+
+def test_a_list_of_signers_in_capitals_joined_by_and_goes_whole() -> None:
+    """"Radiographers: SMITH AND JONES" became "[name] JONES": "AND" read as a name's word."""
+    _scrubs_to([("Radiographers: SMITH AND JONES", "Radiographers: [name] AND [name]")])
