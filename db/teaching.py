@@ -4,15 +4,14 @@ shares it with named people (or everyone) to read or to edit."""
 from __future__ import annotations
 
 import logging
-import re
 import sqlite3
-import unicodedata
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -25,23 +24,24 @@ from db.tables import Case as CaseRow
 from db.tables import Collection as CollectionRow
 from db.tables import Share
 from db.teaching_room import is_full, lock_collection
+from db.teaching_text import (
+    MAX_NOTE,
+    MAX_TAGS,
+    TeachingError,
+    clean_note,
+    collection_name,
+    parse_tags,
+)
 
+# what was here before the checks of its text moved to `db.teaching_text` is still here
+__all__ = ["EVERYONE", "MAX_CASES", "MAX_NOTE", "MAX_TAGS", "Access", "Added", "Case",
+           "Collection", "TeachingAccessError", "TeachingError", "TeachingFiles",
+           "TeachingNotFoundError", "import_legacy", "parse_tags"]
 logger = logging.getLogger(__name__)
 
-MAX_NAME = 120
-MAX_NOTE = 4000
-MAX_TAG = 40
-MAX_TAGS = 20  # per case: 3,000 tags were accepted, bounded only by the request size
 # per teaching file: 1,000 cases made a 182 MB handout; a class is taught from far fewer
 MAX_CASES = 500
 EVERYONE = "*"
-
-
-class TeachingError(ValueError):
-    """A bad collection name, note or tag, or a teaching file one may not change; the message
-    says which. `status`: the HTTP status a page answers it with."""
-
-    status = 400
 
 
 class TeachingNotFoundError(TeachingError):
@@ -96,34 +96,16 @@ class Case:
     added: str
 
 
-def _printable(text: str) -> bool:
-    """Printable, spaces of any width included ("LVEF 35\u00a0%" pasted from a report)."""
-    return all(c.isprintable() or unicodedata.category(c) == "Zs" for c in text)
+class Added(NamedTuple):
+    """The case an add found or made; `new`: whether it made it."""
+
+    case: Case
+    new: bool
 
 
-def parse_tags(text: str) -> list[str]:
-    tags = sorted({t.strip().lower() for t in re.split(r"[,;]", text) if t.strip()})
-    for tag in tags:
-        if len(tag) > MAX_TAG:
-            raise TeachingError(f"tag {tag[:MAX_TAG]!r}...: at most {MAX_TAG} characters")
-        if not _printable(tag):  # a NUL or a terminal escape was stored and exported
-            raise TeachingError("tags: printable characters only")
-    if len(tags) > MAX_TAGS:
-        raise TeachingError(f"tags: at most {MAX_TAGS} per case")
-    return tags
-
-
-def _note(note: str) -> str:
-    """The note as stored: line breaks as LF before it is counted (a browser sends CRLF but
-    counts a break as one character: a 4,000-character note it took was refused at 4,010)."""
-    note = note.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if len(note) > MAX_NOTE:
-        raise TeachingError(f"note: at most {MAX_NOTE} characters")
-    # lines, tabs and the spaces reports hold (no-break, thin) are a note's; a NUL, a bell or
-    # a terminal escape is not
-    if not _printable(note.replace("\n", " ").replace("\t", " ")):
-        raise TeachingError("note: printable characters, lines and tabs only")
-    return note
+def _as_case(row: CaseRow) -> Case:
+    return Case(row.id, row.study_instance_uid, row.note,
+                [t for t in row.tags.split(",") if t], row.added.isoformat(timespec="seconds"))
 
 
 def _now() -> datetime:
@@ -136,18 +118,9 @@ class TeachingFiles:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    @staticmethod
-    def _name(name: str) -> str:
-        name = " ".join(name.split())
-        if not name or len(name) > MAX_NAME:
-            raise TeachingError(f"collection name: 1 to {MAX_NAME} characters")
-        if not name.isprintable():  # a NUL, a terminal escape, a right-to-left override
-            raise TeachingError("collection name: printable characters only")
-        return name
-
     def find(self, owner: str, name: str) -> int | None:
         """The id of `owner`'s collection of that name (spaces as `create` reads them)."""
-        name = self._name(name)
+        name = collection_name(name)
         with self.database.session() as session:
             found = session.scalars(select(CollectionRow.id).where(
                 CollectionRow.owner == owner, CollectionRow.name == name)).first()
@@ -161,7 +134,7 @@ class TeachingFiles:
         """`owner`'s collection of that name, and whether this call made it: of two made at
         once the unique (owner, name) keeps one, and the other finds it (both had looked,
         found none, and recorded "created")."""
-        name = self._name(name)
+        name = collection_name(name)
         found = self.find(owner, name)
         if found is not None:
             return found, False
@@ -247,27 +220,28 @@ class TeachingFiles:
     @staticmethod
     def check_case(note: str, tags: str) -> None:
         """TeachingError for a note or tags a case cannot hold (before anything is made)."""
-        _note(note)
+        clean_note(note)
         parse_tags(tags)
 
     def add(self, collection_id: int, user: str, uid: str, note: str, tags: str,
-            bounded: bool = True) -> None:
-        """Add a case; a case added again keeps its note and tags unless new ones are given
-        (adding it again from a search wiped them). `bounded` False: no MAX_CASES (an earlier
-        release's file, imported whole)."""
+            bounded: bool = True) -> Added:
+        """Add a case, or find it there already: a case added again is left as it was (adding
+        it again replaced the curator's note; the note is edited on the file's page). `bounded`
+        False: no MAX_CASES (an earlier release's file, imported whole)."""
         values = {"collection_id": collection_id, "study_instance_uid": uid,
-                  "note": _note(note), "tags": ",".join(parse_tags(tags)), "added": _now()}
-        changed = {k: values[k] for k in ("note", "tags") if values[k]}
+                  "note": clean_note(note), "tags": ",".join(parse_tags(tags)), "added": _now()}
         with self.database.session() as session:
             self._editable(session, collection_id, user)
             if bounded:
                 self._check_room(session, collection_id, uid)
             insert = pg_insert if self.database.dialect == "postgresql" else sqlite_insert
-            statement = insert(CaseRow).values(**values)
-            keys = ["collection_id", "study_instance_uid"]
-            session.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed)
-                            if changed else statement.on_conflict_do_nothing(
-                                index_elements=keys))
+            made = session.scalar(insert(CaseRow).values(**values).on_conflict_do_nothing(
+                index_elements=["collection_id", "study_instance_uid"]).returning(CaseRow.id))
+            # there already (or added at once by another: its insert is committed by now)
+            row = session.scalars(select(CaseRow).where(
+                CaseRow.collection_id == collection_id,
+                CaseRow.study_instance_uid == uid)).one()
+            return Added(_as_case(row), made is not None)
 
     @staticmethod
     def _check_room(session: Session, collection_id: int, uid: str) -> None:
@@ -304,7 +278,7 @@ class TeachingFiles:
             row = self._case(session, collection_id, case_id)
             if check is not None:
                 check(tags)
-            row.note, row.tags = _note(note), ",".join(parse_tags(tags))
+            row.note, row.tags = clean_note(note), ",".join(parse_tags(tags))
             return str(row.study_instance_uid)
 
     def delete(self, collection_id: int, user: str, moderator: bool = False) -> list[str]:
@@ -366,8 +340,7 @@ class TeachingFiles:
         with self.database.session() as session:
             rows = session.scalars(select(CaseRow).where(CaseRow.collection_id == collection_id)
                                    .order_by(CaseRow.added, CaseRow.id)).all()
-            return [Case(r.id, r.study_instance_uid, r.note, [t for t in r.tags.split(",") if t],
-                         r.added.isoformat(timespec="seconds")) for r in rows]
+            return [_as_case(r) for r in rows]
 
 
 def import_legacy(files: TeachingFiles, path: Path, owner: str = "local") -> int:

@@ -172,8 +172,9 @@ def create_app(settings: Settings, store: VectorStore | None = None,
     quiet_nibabel_header_fixes()
     # no slash redirects: theirs go to whatever Host the request names ("/media/previews"
     # sent a signed-out visitor to http://evil.example/media/previews/)
+    # the schema is served by `_schema`, behind sign-in as the API is; no docs pages
     app = FastAPI(title="cmr-search", version="0.1.0", docs_url=None, redoc_url=None,
-                  redirect_slashes=False,
+                  openapi_url=None, redirect_slashes=False,
                   description="Case-retrieval search for cardiac MRI archives. Send a personal "
                   "API token or the identity provider's access token as `Authorization: "
                   "Bearer ...`.")
@@ -206,6 +207,7 @@ def create_app(settings: Settings, store: VectorStore | None = None,
     _handlers(app)
     _outages(app)
     _health(app, index, settings)
+    _schema(app)
     return app
 
 
@@ -291,7 +293,8 @@ def _handlers(app: FastAPI) -> None:
         from urllib.parse import quote, urlsplit
 
         page = "text/html" in request.headers.get("accept", "")
-        if wants_json(request) or (request.method != "GET" and not page):
+        if wants_json(request) or (not page and (request.method != "GET"
+                                                 or request.url.path == SCHEMA)):
             return JSONResponse({"detail": str(error)}, status_code=401,
                                 headers={"WWW-Authenticate": "Bearer"})
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -318,6 +321,24 @@ def _handlers(app: FastAPI) -> None:
                             message=message)
         page.headers.update(headers)
         return page
+
+
+SCHEMA = "/openapi.json"
+
+
+def _schema(app: FastAPI) -> None:
+    """The API's OpenAPI schema for anyone signed in (any role), as the API is: FastAPI's own
+    route answered everyone, sign-in required or not (a map of the API for whoever asked). A
+    script is answered 401, a browser sent to sign in; a loopback server with no sign-in
+    answers everyone, as before."""
+    from fastapi import Depends
+
+    from accounts import Role
+    from web.auth import require
+
+    @app.get(SCHEMA, include_in_schema=False, dependencies=[Depends(require(Role.VIEWER))])
+    def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
 
 
 def _health(app: FastAPI, index: VectorStore, settings: Settings) -> None:

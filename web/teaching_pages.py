@@ -27,6 +27,7 @@ from db import (
     TeachingAccessError,
     TeachingError,
     TeachingFiles,
+    parse_tags,
 )
 from db.teaching import EVERYONE
 from indexer.deidentify import scrub_free_text
@@ -36,6 +37,7 @@ from web.pages import render
 from web.redact import payload_for
 from web.render import STATIC
 from web.teaching import chunks, handout_file
+from web.teaching_notes import note_warning
 
 router = APIRouter(prefix="/teaching", include_in_schema=False)
 Reader = Annotated[Principal, Depends(require(Role.VIEWER))]
@@ -124,12 +126,32 @@ def add(request: Request, principal: Curator, study_instance_uid: Annotated[str,
             target = int(collection_id)
         else:
             raise TeachingError("choose a teaching file or name a new one")
-        files.add(target, principal.name, study_instance_uid, note, tags)
+        added = files.add(target, principal.name, study_instance_uid, note, tags)
     except TeachingError as error:
         return _cannot(request, "Cannot add the case", error, target)
+    if not added.new:
+        return _already(request, principal, target, added.case, note, tags)
     record(request, EventId.INSTANCES_ACCESSED, Action.UPDATE, [study_instance_uid],
            teaching_file=target, change="add case")
     return RedirectResponse(f"/teaching/{target}", status_code=303)
+
+
+def _already(request: Request, principal: Principal, collection_id: int, case: Case,
+             note: str, tags: str) -> Response:
+    """A study added again: the file's page, saying that it was there already and kept as it
+    was (an add replaced the curator's note with the one typed, and said nothing), with what
+    was typed in its case's form, unsaved; the trail records that nothing changed."""
+    record(request, EventId.INSTANCES_ACCESSED, Action.READ, [case.study_instance_uid],
+           teaching_file=collection_id, change="add case: already present, unchanged")
+    found = _files(request).collection(collection_id, principal.name)
+    if found is None:  # deleted since: there is no page to show it on
+        return RedirectResponse("/teaching", status_code=303)
+    typed = " ".join(note.split()) not in ("", " ".join(case.note.split())) or (
+        parse_tags(tags) not in ([], case.tags))
+    # what was left empty is the case's own: a Save of the form keeps it
+    kept = (case.id, note if note.strip() else case.note,
+            tags if tags.strip() else ", ".join(case.tags))
+    return _detail(request, principal, found, already=case.id, kept=kept if typed else None)
 
 
 @router.get("/{collection_id}", response_class=HTMLResponse)
@@ -142,10 +164,11 @@ def collection(request: Request, principal: Reader, collection_id: RowId) -> HTM
 
 def _detail(request: Request, principal: Principal, found: Collection, status: int = 200,
             error: str | None = None, kept: tuple[int, str, str] | None = None,
-            ) -> HTMLResponse:
+            already: int | None = None) -> HTMLResponse:
     """A teaching file's page, with the forms the person's role and share let them use (a
     curator demoted to viewer was shown Share and Delete, which then answered 403). `kept`:
-    a case's note and tags as typed, refused for `error`."""
+    a case's note and tags as typed, refused for `error` (or not saved: the case `already`
+    in the file). Notes that look identifying are named to those who may edit them."""
     cases = _with_payloads(request, principal, found.id)
     viewed(request, [c.study_instance_uid for c, p in cases if p], teaching_file=found.id,
            **_moderating(principal, found))
@@ -154,10 +177,13 @@ def _detail(request: Request, principal: Principal, found: Collection, status: i
     curator, moderator = principal.allows(Role.CURATOR), _moderator(principal)
     may_edit = found.access is not Access.READ and curator
     may_share = found.access is Access.OWN and curator
+    warnings = {c.id: w for c, _ in cases if may_edit and (w := note_warning(c.note))}
     return render(request, "teaching_detail.html", status, collection=_shown(found, principal),
                   cases=cases, may_edit=may_edit, may_remove=may_edit or moderator,
                   may_share=may_share, may_unshare=moderator and not may_share,
                   may_delete=may_share or moderator, show_uids=curator, error=error, kept=kept,
+                  already=already, warnings=warnings, warned=[
+                      (n, c.id) for n, (c, _) in enumerate(cases, 1) if c.id in warnings],
                   may_leave=found.access is not Access.OWN and principal.name.lower() in
                   {g.lower() for g in found.shares})
 

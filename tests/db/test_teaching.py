@@ -110,15 +110,17 @@ def test_a_large_or_odd_legacy_file_does_not_stop_the_server(database: Database,
 
 def test_a_case_added_again_keeps_its_note_and_a_missing_case_is_not_removed(
         database: Database) -> None:
-    """Adding a study again with an empty note wiped the note; removing a case that was not
-    there said "removed" (and the trail recorded it)."""
+    """Adding a study again with an empty note wiped the note, and with another note replaced
+    it (a curator's text lost, the add said nothing); removing a case that was not there said
+    "removed" (and the trail recorded it)."""
     files = TeachingFiles(database)
     lge = files.create("alice", "LGE")
-    files.add(lge, "alice", "1.1", "first note", "lge")
-    files.add(lge, "alice", "1.1", "", "")
-    assert [(c.note, c.tags) for c in files.cases(lge)] == [("first note", ["lge"])]
-    files.add(lge, "alice", "1.1", "second note", "")
-    assert [(c.note, c.tags) for c in files.cases(lge)] == [("second note", ["lge"])]
+    first = files.add(lge, "alice", "1.1", "classic case", "dcm, lge")
+    assert first.new and (first.case.note, first.case.tags) == ("classic case", ["dcm", "lge"])
+    for note, tags in (("", ""), ("dup", "other")):
+        again = files.add(lge, "alice", "1.1", note, tags)
+        assert not again.new and again.case == first.case  # found as it was, changed in nothing
+    assert [(c.note, c.tags) for c in files.cases(lge)] == [("classic case", ["dcm", "lge"])]
     with pytest.raises(TeachingError, match="case 99999 is not in teaching file"):
         files.remove(lge, "alice", 99999)
 
@@ -149,8 +151,8 @@ def test_a_teaching_file_holds_at_most_max_cases(database: Database,
         files.add(lge, "alice", uid, "", "")
     with pytest.raises(TeachingError, match=f"teaching file {lge} holds 3 cases, the most"):
         files.add(lge, "alice", "1.4", "", "")
-    files.add(lge, "alice", "1.2", "again, with a note", "")  # one already there is fine
-    assert [c.note for c in files.cases(lge)] == ["", "again, with a note", ""]
+    assert not files.add(lge, "alice", "1.2", "again", "").new  # one already there is fine
+    assert [c.note for c in files.cases(lge)] == ["", "", ""]
 
 
 def test_of_two_creates_at_once_one_made_it(database: Database,

@@ -52,8 +52,8 @@ def test_a_case_already_there_is_added_again_to_a_full_file(
     monkeypatch.setattr(teaching, "MAX_CASES", 1)
     files = TeachingFiles(database)
     lge = files.create("alice", "LGE")
-    files.add(lge, "alice", "1.1", "", "")
     files.add(lge, "alice", "1.1", "a note", "")
+    assert not files.add(lge, "alice", "1.1", "another", "").new  # found, not refused
     with pytest.raises(TeachingError, match="holds 1 cases"):
         files.add(lge, "alice", "1.2", "", "")
     with pytest.raises(TeachingError, match="no teaching file"):

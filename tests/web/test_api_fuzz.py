@@ -45,7 +45,9 @@ APP = _app()
 CONFIG = SchemathesisConfig.from_dict({"checks": {"positive_data_acceptance": {
     "expected-statuses": ["2xx", "400", "401", "403", "404"]}}})
 # the health checks take no input; their 503 on this fake index is by design (test_app_health)
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG).exclude(
+schema = schemathesis.openapi.from_asgi(  # the schema needs sign-in, as the API does
+    "/openapi.json", APP, config=CONFIG,
+    headers={"Authorization": f"Bearer {APP.state.fuzz_token}"}).exclude(
     path_regex=r"^/(healthz|readyz|api/v1/health)$")
 
 

@@ -19,7 +19,8 @@ from web.app import create_app
 SAMPLES = {"uid": "1.1", "study_instance_uid": "1.1", "collection_id": "1", "case_id": "1",
            "slot": "sax", "path": "1.1/sax.webp", "token_id": "0123456789abcdef",
            "name": "nobody"}
-FRAMEWORK = {"/openapi.json"}  # FastAPI's schema of the API: no data, public on purpose
+FRAMEWORK: set[str] = set()  # FastAPI's own routes (its schema is served behind sign-in)
+SCHEMA = "/openapi.json"  # a script asks for it as for the API: refused with 401
 NO_ROLE = object()
 
 
@@ -73,7 +74,7 @@ def _call(client: TestClient, method: str, path: str,
 
 
 def _refused_anonymously(status: int, method: str, path: str, location: str) -> bool:
-    if path.startswith(("/api/", "/media/")) or method != "GET":
+    if path.startswith(("/api/", "/media/")) or path == SCHEMA or method != "GET":
         return status == 401
     return status == 303 and location.startswith("/login?next=")
 
@@ -194,3 +195,18 @@ def test_a_viewer_asking_to_keep_an_upload_is_refused_and_recorded(secured: Secu
     alerts = secured.app.state.audit.entries(event_id="110113")
     assert any(e.detail.get("needs") == "clinician" and e.user_name == "viewer"
                for e in alerts), alerts
+
+
+def test_the_api_schema_needs_sign_in_when_the_api_does(secured: Secured,
+                                                       client: TestClient) -> None:
+    """/openapi.json answered 200 to anyone while every API path answered 401."""
+    anonymous = secured.client.get("/openapi.json", follow_redirects=False)
+    assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"] == "Bearer"
+    browser = secured.client.get("/openapi.json", headers={"Accept": "text/html"},
+                                 follow_redirects=False)
+    assert browser.status_code == 303 and browser.headers["location"].startswith("/login?")
+    for path in ("/docs", "/redoc"):  # no docs pages, signed in or not
+        assert secured.client.get(path, headers=secured.auth(Role.ADMIN)).status_code == 404
+    signed_in = secured.client.get("/openapi.json", headers=secured.auth(Role.VIEWER))
+    assert signed_in.status_code == 200 and "/api/v1/search" in signed_in.json()["paths"]
+    assert client.get("/openapi.json").json() == signed_in.json()  # no sign-in: as before

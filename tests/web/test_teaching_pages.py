@@ -163,3 +163,33 @@ def test_a_sharee_leaves_a_file_shared_with_them_and_not_one_shared_with_everyon
     assert public.status_code == 400 and "shared with everyone" in public.text
     trail = secured.app.state.audit.entries(user_name="viewer")
     assert any(e.detail.get("change") == "leave" for e in trail)
+
+
+def test_a_case_added_again_keeps_its_note_and_the_page_says_it_is_there(
+        secured: Secured) -> None:
+    """The same study added again with the note "dup" answered 303 with no word, replaced
+    the curator's note, and the trail logged a second "add case"."""
+    client, app = secured.client, secured.app
+    as_curator = secured.auth(Role.CURATOR)
+    first = client.post("/teaching/add", headers=as_curator, follow_redirects=False, data={
+        "study_instance_uid": "1.1", "new_name": "DCM", "note": "classic case",
+        "tags": "dcm,lge"})
+    assert first.status_code == 303
+    collection_id = int(first.headers["location"].rsplit("/", 1)[1])
+    [case] = app.state.teaching.cases(collection_id)
+    again = client.post("/teaching/add", headers=as_curator, follow_redirects=False, data={
+        "study_instance_uid": "1.1", "collection_id": str(collection_id), "note": "dup"})
+    assert again.status_code == 200 and "already in this teaching file" in again.text
+    assert f'<a href="#case-{case.id}">Edit its note</a>' in again.text
+    assert "you typed were not saved" in again.text
+    # what was typed is in the case's form, unsaved; the tags left empty are the case's own
+    assert ">dup</textarea>" in again.text and 'value="dcm, lge"' in again.text
+    assert [(c.note, c.tags) for c in app.state.teaching.cases(collection_id)] == [
+        ("classic case", ["dcm", "lge"])]
+    plain = client.post("/teaching/add", headers=as_curator, data={
+        "study_instance_uid": "1.1", "collection_id": str(collection_id)})
+    assert "already in this teaching file" in plain.text and "not saved" not in plain.text
+    changes = [(e.action, e.detail.get("change")) for e in
+               app.state.audit.entries(user_name="curator") if "change" in e.detail]
+    assert changes == [("U", "add case"), ("R", "add case: already present, unchanged"),
+                       ("R", "add case: already present, unchanged")]

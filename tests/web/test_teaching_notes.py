@@ -1,0 +1,66 @@
+"""A teaching note that looks as if it identifies a patient: kept, named to its curator on the
+file's page, and left out of the handout."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from fakes.web import Secured
+
+from accounts import Role
+from web.teaching_notes import SHOWN, identifying, note_warning
+
+
+@pytest.mark.parametrize(("note", "found"), [
+    ("Pt Okafor, MRN SYN000001 - classic case", [("MRN SYN000001", "an ID")]),
+    ("DOB 12/03/1961, LGE", [("12/03/1961", "a date")]),
+    ("seen by Dr Smith (j.smith@example.org)",
+     [("Dr Smith", "a name"), ("j.smith@example.org", "an e-mail address")]),
+    ("aged 93 with HCM", [("93", "an age over 89")]),
+])
+def test_what_looks_identifying_is_named(note: str, found: list[tuple[str, str]]) -> None:
+    assert identifying(note) == found
+
+
+@pytest.mark.parametrize("note", [
+    "", "Classic DCM, LVEF 35 %, mid-wall LGE in segments 1/7/13 at 1.5 T",
+    "a placeholder typed as [id] is no ID"])
+def test_a_note_of_findings_has_no_warning(note: str) -> None:
+    assert identifying(note) == [] and note_warning(note) is None
+
+
+def test_the_warning_is_one_line_naming_a_few() -> None:
+    note = "MRN 12345678, DOB 1961-03-12, Dr Smith, Dr Jones, seen 2020-01-01"
+    warning = note_warning(note)
+    assert warning is not None and "\n" not in warning
+    assert "“MRN 12345678” (an ID); “1961-03-12” (a date); “Dr Smith” (a name)" in warning
+    assert f"and {len(identifying(note)) - SHOWN} more" in warning
+
+
+def test_an_identifying_note_is_kept_named_on_the_page_and_left_out_of_the_handout(
+        secured: Secured) -> None:
+    """"Pt Okafor, MRN SYN000001 - classic case" was taken without a word."""
+    client, app = secured.client, secured.app
+    as_curator = secured.auth(Role.CURATOR)
+    added = client.post("/teaching/add", headers=as_curator, follow_redirects=False, data={
+        "study_instance_uid": "1.1", "new_name": "DCM",
+        "note": "Pt Okafor, MRN SYN000001 - classic case"})
+    assert added.status_code == 303
+    where = added.headers["location"]
+    collection_id = int(where.rsplit("/", 1)[1])
+    files = app.state.teaching
+    files.add(collection_id, "curator", "1.2", "Septal LGE, a classic pattern", "")
+    [warned, clean] = files.cases(collection_id)
+    assert warned.note == "Pt Okafor, MRN SYN000001 - classic case"  # kept as written
+    page = client.get(where, headers=as_curator)
+    assert page.text.count("This note may identify a patient: “MRN SYN000001” (an ID).") == 1
+    assert f'that may identify a patient (each says what): <a href="#case-{warned.id}">case 1' \
+        in page.text and f'href="#case-{clean.id}"' not in page.text
+    files.share(collection_id, "curator", "clinician", "read")  # reads, cannot edit it
+    assert "may identify" not in client.get(where, headers=secured.auth(Role.CLINICIAN)).text
+    export = client.get(f"{where}/export.zip", headers=as_curator)
+    with zipfile.ZipFile(io.BytesIO(export.content)) as zf:
+        handout = zf.read("dcm/handout.html").decode()
+    assert "SYN000001" not in handout and "classic case" in handout
