@@ -235,13 +235,19 @@ class TeachingFiles:
             if bounded:
                 self._check_room(session, collection_id, uid)
             insert = pg_insert if self.database.dialect == "postgresql" else sqlite_insert
-            made = session.scalar(insert(CaseRow).values(**values).on_conflict_do_nothing(
-                index_elements=["collection_id", "study_instance_uid"]).returning(CaseRow.id))
-            # there already (or added at once by another: its insert is committed by now)
-            row = session.scalars(select(CaseRow).where(
-                CaseRow.collection_id == collection_id,
-                CaseRow.study_instance_uid == uid)).one()
-            return Added(_as_case(row), made is not None)
+            statement = insert(CaseRow).values(**values).on_conflict_do_nothing(
+                index_elements=["collection_id", "study_instance_uid"]).returning(CaseRow.id)
+            # a remove does not take the file: one committed between the conflict and the read
+            # leaves nothing to read (a 500 on PostgreSQL), so the insert is tried once more
+            for _ in range(2):
+                made = session.scalar(statement)
+                # there already (or added at once by another: its insert is committed by now)
+                row = session.scalars(select(CaseRow).where(
+                    CaseRow.collection_id == collection_id,
+                    CaseRow.study_instance_uid == uid)).one_or_none()
+                if row is not None:
+                    return Added(_as_case(row), made is not None)
+            raise TeachingError(f"case {uid} was removed while it was being added: add it again")
 
     @staticmethod
     def _check_room(session: Session, collection_id: int, uid: str) -> None:

@@ -8,7 +8,6 @@ went in without a word: the page now says what looked identifying, so that it ca
 
 from __future__ import annotations
 
-import difflib
 import re
 from functools import lru_cache
 
@@ -18,10 +17,9 @@ from indexer.deidentify import scrub_free_text
 _KINDS = {"[id]": "an ID", "[date]": "a date", "[name]": "a name", "[email]": "an e-mail address",
           "[phone]": "a phone number", "[over 89]": "an age over 89",
           "[age over 89]": "an age over 89"}
-# words, single marks and spaces; a placeholder is one token (a literal "[id]" typed in a
-# note is one on both sides, so it is no change)
-_TOKEN = re.compile("|".join(re.escape(k) for k in sorted(_KINDS, key=len, reverse=True))
-                    + r"|\w+|[^\w\s]|\s+")
+# a literal "[id]" typed in a note stands for itself, not for what was taken out
+_PLACEHOLDER = re.compile("(" + "|".join(re.escape(k) for k in sorted(_KINDS, key=len,
+                                                                      reverse=True)) + ")")
 SHOWN = 3  # what looked identifying, named at most; the rest counted
 MAX_SHOWN = 40  # characters of each
 
@@ -37,15 +35,44 @@ def _identifying(note: str) -> tuple[tuple[str, str], ...]:
     scrubbed = scrub_free_text(note)
     if scrubbed == note:
         return ()
-    before, after = _TOKEN.findall(note), _TOKEN.findall(scrubbed)
-    found: list[tuple[str, str]] = []
-    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        kinds = [_KINDS[t] for t in after[j1:j2] if t in _KINDS]
-        text = "".join(before[i1:i2]).strip()
-        if op != "equal" and kinds and text:
-            found.append((text, " or ".join(dict.fromkeys(kinds))))
-    return tuple(found)
+    pieces = _PLACEHOLDER.split(scrubbed)
+    spans = _aligned(note, pieces[::2], pieces[1::2])
+    if spans is None:  # the scrubber changed more than the stretches it took out: kinds only
+        kinds = pieces[1::2]
+        return tuple(("", _KINDS[k]) for k in dict.fromkeys(kinds)
+                     if kinds.count(k) > note.count(k))
+    return tuple((text, " or ".join(dict.fromkeys(_KINDS[k] for k in kinds)))
+                 for text, kinds in spans if text and text not in kinds)
+
+
+def _aligned(note: str, texts: list[str], kinds: list[str],
+             ) -> list[tuple[str, list[str]]] | None:
+    """(text taken out, its placeholders) for each run of placeholders in the scrubbed note
+    (`texts` kept around `kinds`, placeholders in order): each text kept is found in `note`
+    in turn, the leftmost after the last, and what lies between them was taken out. Linear
+    in the note: a difference of the two as token sequences (difflib) took 4.5 s for a
+    4,000-character note of 235 dates at each first view of the page. None where the two do
+    not line up."""
+    first, last = texts[0], texts[-1]
+    if not note.startswith(first) or not note[len(first):].endswith(last):
+        return None
+    found: list[tuple[str, list[str]]] = []
+    at, end, run = len(first), len(note) - len(last), [kinds[0]]
+    for kind, text in zip(kinds[1:], texts[1:-1], strict=True):
+        # placeholders side by side, or a space apart: one stretch (a space is found as
+        # readily inside "NHS 943 476 5919" as after it; a comma or a bracket is not)
+        if not text.strip():
+            run.append(kind)
+            continue
+        after = note.find(text, at + 1, end)
+        if after < 0:
+            return None
+        found.append((note[at:after].strip(), run))
+        at, run = after + len(text), [kind]
+    if at >= end:
+        return None
+    found.append((note[at:end].strip(), run))
+    return found
 
 
 def note_warning(note: str) -> str | None:
@@ -54,7 +81,8 @@ def note_warning(note: str) -> str | None:
     found = identifying(note)
     if not found:
         return None
-    named = "; ".join(f"“{_clip(text)}” ({kind})" for text, kind in found[:SHOWN])
+    named = "; ".join(f"“{_clip(text)}” ({kind})" if text else kind
+                      for text, kind in found[:SHOWN])
     more = f"; and {len(found) - SHOWN} more" if len(found) > SHOWN else ""
     return (f"This note may identify a patient: {named}{more}. It is kept as written, and the "
             "handout leaves such text out: edit the note if it should not be there.")

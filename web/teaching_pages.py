@@ -30,6 +30,7 @@ from db import (
     parse_tags,
 )
 from db.teaching import EVERYONE
+from db.teaching_text import clean_note
 from indexer.deidentify import scrub_free_text
 from web.auth import is_head, record, refused, require, viewed
 from web.deps import indexed, layout_of, store_of
@@ -146,12 +147,21 @@ def _already(request: Request, principal: Principal, collection_id: int, case: C
     found = _files(request).collection(collection_id, principal.name)
     if found is None:  # deleted since: there is no page to show it on
         return RedirectResponse("/teaching", status_code=303)
-    typed = " ".join(note.split()) not in ("", " ".join(case.note.split())) or (
-        parse_tags(tags) not in ([], case.tags))
-    # what was left empty is the case's own: a Save of the form keeps it
-    kept = (case.id, note if note.strip() else case.note,
-            tags if tags.strip() else ", ".join(case.tags))
-    return _detail(request, principal, found, already=case.id, kept=kept if typed else None)
+    kept = _merged(case, note, tags)
+    return _detail(request, principal, found, already=case.id,
+                   kept=kept if kept[1:] != (case.note, ", ".join(case.tags)) else None)
+
+
+def _merged(case: Case, note: str, tags: str) -> tuple[int, str, str]:
+    """The case's form as shown after it was added again: its own note and tags with what was
+    typed added to them, so that a Save loses neither (the typed note alone replaced the one
+    there, another curator's perhaps, when saved)."""
+    typed = clean_note(note)
+    if " ".join(typed.split()) in " ".join(case.note.split()):
+        typed = ""
+    merged_tags = sorted(set(case.tags) | set(parse_tags(tags)))
+    return (case.id, "\n\n".join(t for t in (case.note, typed) if t),
+            ", ".join(merged_tags))
 
 
 @router.get("/{collection_id}", response_class=HTMLResponse)

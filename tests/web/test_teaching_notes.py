@@ -4,6 +4,7 @@ file's page, and left out of the handout."""
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 
 import pytest
@@ -64,3 +65,23 @@ def test_an_identifying_note_is_kept_named_on_the_page_and_left_out_of_the_hando
     with zipfile.ZipFile(io.BytesIO(export.content)) as zf:
         handout = zf.read("dcm/handout.html").decode()
     assert "SYN000001" not in handout and "classic case" in handout
+
+
+def test_a_long_note_is_read_in_linear_time() -> None:
+    """A 4,000-character note of 235 dates took 4.5 s at the first view of its file's page
+    (a token difference of the note and its scrubbed text); each date is named as before."""
+    note = ("seen 2020-01-01, " * 250)[:3990].rsplit(",", 1)[0]
+    started = time.perf_counter()
+    found = identifying(note)
+    assert time.perf_counter() - started < 1.0
+    assert found == [("2020-01-01", "a date")] * note.count("2020-01-01")
+
+
+@pytest.mark.parametrize(("note", "found"), [
+    ("NHS 943 476 5919 Dr Smith, HCM", [("NHS 943 476 5919 Dr Smith", "an ID or a name")]),
+    ("MRN 12345678, Dr Smith (j.smith@example.org)", [
+        ("MRN 12345678", "an ID"), ("Dr Smith", "a name"),
+        ("j.smith@example.org", "an e-mail address")])])
+def test_stretches_side_by_side_are_named_whole(note: str, found: list[tuple[str, str]],
+                                                ) -> None:
+    assert identifying(note) == found

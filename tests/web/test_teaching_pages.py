@@ -3,7 +3,9 @@ tags that identify, notes edited and files deleted, the trail of each change."""
 
 from __future__ import annotations
 
+import html
 import io
+import re
 import zipfile
 
 from fakes.web import Secured, csrf_of
@@ -182,8 +184,8 @@ def test_a_case_added_again_keeps_its_note_and_the_page_says_it_is_there(
     assert again.status_code == 200 and "already in this teaching file" in again.text
     assert f'<a href="#case-{case.id}">Edit its note</a>' in again.text
     assert "you typed were not saved" in again.text
-    # what was typed is in the case's form, unsaved; the tags left empty are the case's own
-    assert ">dup</textarea>" in again.text and 'value="dcm, lge"' in again.text
+    # what was typed is added in the case's form, unsaved; the tags left empty are its own
+    assert ">classic case\n\ndup</textarea>" in again.text and 'value="dcm, lge"' in again.text
     assert [(c.note, c.tags) for c in app.state.teaching.cases(collection_id)] == [
         ("classic case", ["dcm", "lge"])]
     plain = client.post("/teaching/add", headers=as_curator, data={
@@ -193,3 +195,28 @@ def test_a_case_added_again_keeps_its_note_and_the_page_says_it_is_there(
                app.state.audit.entries(user_name="curator") if "change" in e.detail]
     assert changes == [("U", "add case"), ("R", "add case: already present, unchanged"),
                        ("R", "add case: already present, unchanged")]
+
+
+def test_saving_the_form_shown_after_adding_again_loses_neither_curators_text(
+        secured: Secured) -> None:
+    """A second curator adding a case already there with "dup" and the tag "other" was shown
+    them alone in the case's form: a Save replaced the first curator's note and tags."""
+    client, app = secured.client, secured.app
+    as_curator = secured.auth(Role.CURATOR)
+    first = client.post("/teaching/add", headers=as_curator, follow_redirects=False, data={
+        "study_instance_uid": "1.1", "new_name": "DCM", "note": "classic case",
+        "tags": "dcm,lge"})
+    collection_id = int(first.headers["location"].rsplit("/", 1)[1])
+    again = client.post("/teaching/add", headers=as_curator, data={
+        "study_instance_uid": "1.1", "collection_id": str(collection_id), "note": "dup",
+        "tags": "other"})
+    form = re.search(r'<textarea name="note"[^>]*>([^<]*)</textarea>\s*</label>\s*'
+                     r'<label>Tags <input name="tags" value="([^"]*)"', again.text)
+    assert form is not None
+    [case] = app.state.teaching.cases(collection_id)
+    saved = client.post(f"/teaching/{collection_id}/edit/{case.id}", headers=as_curator,
+                        follow_redirects=False, data={"note": html.unescape(form[1]),
+                                                      "tags": html.unescape(form[2])})
+    assert saved.status_code == 303
+    [case] = app.state.teaching.cases(collection_id)
+    assert (case.note, case.tags) == ("classic case\n\ndup", ["dcm", "lge", "other"])
