@@ -51,25 +51,35 @@ AllOpt = Annotated[bool, typer.Option("--all-studies", help="every study, not on
 
 
 def _filters(items: list[str]) -> SearchFilters:
-    """The --filter options; a range the wrong way round said as the web page says it, in the
-    filter form's words ("filter lvef=90..10: LVEF from 90 % is above LVEF to 10 %"): it
-    named the API's fields ("lvef_min (90.0) is after lvef_max (10.0)"), which no option is."""
+    """The --filter options; a refused one said as the web page says it, in the filter form's
+    words, after the option as typed ("filter lvef=90..10: LVEF from 90 % is above LVEF to
+    10 %", "filter lvef=..120: LVEF to: a percentage, 0 to 100 (not 120)"): they named the
+    API's fields ("lvef_min (90.0) is after lvef_max (10.0)", "filter lvef_max: ..."), which
+    no option is."""
     try:
         return parse_filters(items)
     except FilterError as error:
-        if len(error.fields) != 2:
-            raise
         from web.filter_words import filter_message
 
-        low, high = error.fields
-        key = "date" if low.startswith("study_date") else low.removesuffix("_min")
+        key = _option_of(error.fields[0]) if error.fields else ""
         typed = next((v.strip() for k, _, v in (i.partition("=") for i in items)
-                      if k.strip() == key), "")
-        ends: dict[str, Any] = dict(zip((low, high),
-                                        (e.strip() for e in typed.partition("..")[::2]),
-                                        strict=True))
+                      if k.strip() == key), None)
+        if typed is None or key == error.fields[0] or str(error).startswith(f"filter {key}: "):
+            raise  # said of the option already ("filter lvef: 'abc' is not a number ...")
+        ends: dict[str, Any] = {}
+        if len(error.fields) == 2:  # a range the wrong way round: its ends as typed
+            ends = dict(zip(error.fields, (e.strip() for e in typed.partition("..")[::2]),
+                            strict=True))
         shown = filter_message(error, SearchFilters.model_construct(**ends))
         raise FilterError(f"filter {key}={typed}: {shown}", error.fields) from None
+
+
+def _option_of(field: str) -> str:
+    """The --filter option a filter field is typed in: "lvef_max" -> "lvef",
+    "study_date_from" -> "date"."""
+    if field.startswith("study_date_"):
+        return "date"
+    return field.removesuffix("_min").removesuffix("_max")
 
 
 def _engine(ctx: typer.Context, as_json: bool) -> SearchEngine:

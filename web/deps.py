@@ -17,7 +17,7 @@ from fastapi import Request, UploadFile
 from starlette.datastructures import ImmutableMultiDict
 
 from accounts import Principal, Role
-from catalog import point_id
+from catalog import MEASURES, point_id
 from cmr_search.layout import DataLayout
 from cmr_search.settings import Settings
 from db import Action, EventId
@@ -33,6 +33,7 @@ from indexer.upload import (
     study_from_upload,
     upload_label,
 )
+from indexer.upload_measures import one_view_alone
 from reader.nifti import holds_research_studies
 from search import Page, QueryError, SearchEngine, SearchFilters, SearchResponse
 from vectorstore import VectorStore
@@ -281,6 +282,8 @@ def read_upload(request: Request, principal: Principal, file: UploadFile, add: b
     response = engine.near_vectors(study.vectors, SearchFilters(), Page(limit=limit), view=view,
                                    study_instance_uid=study.study_instance_uid,
                                    patient_key=study.patient_key or None)
+    if view is not None and MEASURES in study.vectors:  # joined the vectors, not the search
+        study.measures_not_compared = one_view_alone(view)
     if identity.deidentifier is not None:  # whoever holds the real study learnt its pseudonym
         study.study_instance_uid, study.already_indexed = f"upload-{secrets.token_hex(6)}", False
     return study, response

@@ -32,3 +32,22 @@ def test_a_backwards_range_is_said_in_the_pages_words(tmp_path: Path, args: list
     assert result.output.strip() == f"error: {said}"
     as_json = runner.invoke(app, [*args, "--json"], env=env)
     assert json.loads(as_json.stdout) == {"error": said}
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    # one end refused: said of the option typed, not of the API's field ("filter lvef_max: ")
+    (["query", "heart", "-f", "lvef=..120"],
+     "filter lvef=..120: LVEF to: a percentage, 0 to 100 (not 120)"),
+    (["similar", "1.2.3", "-f", "date=2024..2025-01-01"],
+     "filter date=2024..2025-01-01: Study date from: '2024': a date is YYYY-MM-DD"),
+    # said of the option already: unchanged
+    (["query", "heart", "-f", "lvef=abc.."],
+     "filter lvef: 'abc' is not a number; write ..35 (up to), 50.. (from) or 40..60"),
+])
+def test_one_refused_end_is_said_of_the_option_typed(tmp_path: Path, args: list[str],
+                                                     said: str) -> None:
+    env = {"CMR_SEARCH_DATA_DIR": str(tmp_path), "COLUMNS": "300"}
+    result = runner.invoke(app, args, env=env)
+    assert result.exit_code == 1
+    assert result.output.strip() == f"error: {said}"
+    assert "lvef_max" not in result.output and "study_date_from" not in result.output

@@ -82,3 +82,24 @@ def test_a_server_that_does_not_measure_says_so_beside_a_measured_index(
     assert "this server does not measure" in study.measures_not_compared
     # neither measures: nothing to explain
     assert upload_with(None, None).measures_not_compared == ""
+
+
+@pytest.mark.parametrize(("index", "said"), [
+    # the same network, measured by an older measurement version: no "other model"
+    ("sax-synth-0123456789ab-plain-m19",
+     "the index was measured by another measurement version (m19), this server measures m20"),
+    ("sax-synth-0123456789ab-tta-m20",
+     "the index was measured with test-time augmentation, this server measures without it"),
+])
+def test_an_index_measured_by_the_same_network_says_what_differs(
+        upload_with: Any, index: str, said: str) -> None:
+    study = upload_with(_Model(), index)
+    assert MEASURES not in study.vectors
+    assert study.measures_not_compared.startswith(f"{said}: similar cases are found")
+    assert "segmentation model" not in study.measures_not_compared
+
+
+def test_the_fix_names_the_de_identified_re_index(upload_with: Any) -> None:
+    # the plain command is refused on a de-identified index: the hint names its option
+    said = upload_with(_Model(), "sax-other-fedcba987654-plain-m20").measures_not_compared
+    assert "--deidentify" in said

@@ -15,8 +15,9 @@ from fakes.web import csrf_of
 from fastapi.testclient import TestClient
 
 import web.deps
-from catalog import STUDY
+from catalog import MEASURE_DIM, MEASURES, STUDY, VIEW_VECTORS
 from cmr_search.settings import Settings
+from cmr_search.vocab import ClipSlot
 from indexer.upload import UploadedStudy
 from indexer.upload_measures import not_compared
 from search import SearchEngine
@@ -47,9 +48,12 @@ def _client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 
     def read(*args: Any, index_measured_by: str | None = None, **kwargs: Any) -> UploadedStudy:
         told.append(index_measured_by)
-        return UploadedStudy("1.2.3.9", ["sax_cine"], {STUDY: unit("study:upload")},
-                             measurements={"lvef_pct": 31.0},
-                             measures_not_compared=not_compared(_Here(), index_measured_by))
+        why_not = not_compared(_Here(), index_measured_by)
+        # as `embed_study`: the measurements join the vectors where they are compared
+        vectors = {STUDY: unit("study:upload"), VIEW_VECTORS[ClipSlot.CH4]: unit("4ch:upload"),
+                   **({} if why_not else {MEASURES: unit("measures:upload", MEASURE_DIM)})}
+        return UploadedStudy("1.2.3.9", ["sax_cine", "4ch_cine"], vectors,
+                             measurements={"lvef_pct": 31.0}, measures_not_compared=why_not)
 
     monkeypatch.setattr(web.deps, "study_from_upload", read)
     engine = SearchEngine(build(_Measured(model), CASES), FakeEncoder())
@@ -83,3 +87,15 @@ def test_an_upload_to_an_index_of_its_model_is_compared_without_a_note(
     text = " ".join(html.unescape(page.text).split())
     assert "Similar cases are found by the images and by these numbers" in text
     assert "Measurements not compared" not in text
+
+
+def test_an_upload_searched_in_one_view_says_its_measurements_were_not_compared(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # one view compares its pictures alone (`near_vectors`): the API said "" as if the
+    # measurements had joined the search
+    client, _ = _client(tmp_path, monkeypatch, "sax-here-m20")
+    answer = client.post("/api/v1/upload", files={"file": ("s.zip", b"PK")},
+                         data={"view": ClipSlot.CH4.value})
+    assert answer.status_code == 200, answer.text
+    said = answer.json()["study"]["measurements_not_compared"]
+    assert said == f"a search in one view ({ClipSlot.CH4.value}) compares its pictures alone"
