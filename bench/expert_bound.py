@@ -21,7 +21,7 @@ from rich.table import Table
 
 from catalog import STORED, measurement_vector
 from cmr_search.vocab import Measure
-from segment.io import read_acdc
+from segment.acdc import read_acdc
 from segment.study import measure_masks
 
 Values = Mapping[str, float | None]

@@ -40,8 +40,9 @@ from seg_common import (
 )
 
 from cmr_search.vocab import Structure
+from segment.acdc import read_acdc
 from segment.infer import Segmenter
-from segment.io import read_acdc, read_dicom, read_lge
+from segment.io import read_dicom, read_lge
 from segment.paths import DEFAULT_CHECKPOINT
 from segment.scar import stack_scar
 from segment.study import StudyResult, analyse, measure_masks

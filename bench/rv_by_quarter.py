@@ -22,8 +22,8 @@ from rich.table import Table
 from seg_common import dice
 
 from cmr_search.vocab import Structure
+from segment.acdc import read_acdc
 from segment.infer import Segmenter
-from segment.io import read_acdc
 from segment.paths import DEFAULT_CHECKPOINT
 from segment.study import analyse
 

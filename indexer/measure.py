@@ -30,8 +30,9 @@ from reader.scan import Study
 from reader.series import unplaced_frame
 from reader.stack import Stack
 from reader.views import StudyStacks
+from segment.acdc import sax_from_acdc
 from segment.cycle import analyse_cycle
-from segment.io import SaxStudy, StudyReadError, body_size, sax_from_stack
+from segment.io import SaxStudy, StudyReadError, sax_from_stack
 from segment.phases import CycleSegmenter
 from segment.scar import SliceSegmenter, stack_scar
 
@@ -136,18 +137,8 @@ def _threads(n: int | None) -> Iterator[None]:
 
 def _sax_study(study: Study | AcdcStudy, stacks: StudyStacks, sax_stack: Stack) -> SaxStudy:
     """The short-axis phases as segmentation reads them, with body size and ED/ES hints."""
-    if isinstance(study, AcdcStudy):
-        sax = sax_from_stack(study.study_instance_uid, sax_stack, None, str(study.folder))
-        sax.height_cm, sax.weight_kg = body_size(study.height_cm or None,
-                                                 study.weight_kg or None)
-        sax.geometry_known = False  # ACDC volumes carry no patient orientation
-        if len(sax.phases) == 2:  # the ED and ES volumes only
-            if study.ed_frame == study.es_frame:  # one volume twice: an EF of 0 %
-                raise StudyReadError(f"{study.folder}: Info.cfg names frame {study.ed_frame} "
-                                     "as both ED and ES, so there is no cycle to measure")
-            sax.frame_numbers = [study.ed_frame, study.es_frame]
-        sax.ed_hint, sax.es_hint = study.ed_frame, study.es_frame
-        return sax
+    if isinstance(study, AcdcStudy):  # as `cmr-search segment` reads it
+        return sax_from_acdc(study, sax_stack)
     sax_series = max(study.series_for(View.SAX_CINE), key=lambda s: s.n_slices)
     unplaced = unplaced_frame(sax_series)
     if unplaced is not None:  # else it reads as "a single slice" (`segment.io.read_dicom`)

@@ -244,14 +244,34 @@ def range_flag(value: float, bounds: tuple[float, float], flag: QcFlag) -> list[
     return []
 
 
-def blank_slice_flags(phases: list[np.ndarray]) -> list[QcFlag]:
-    """`GAPS_BETWEEN_SLICES` when a slice of any of these phases ((slices, rows, cols)) holds
-    one value throughout (all zeros: an export that wrote no pixels for it): the slice is
-    missing from the stack as a gap is. One blank mid-ventricular slice of ACDC patient001
-    lost the LV above it too (LVEDV 124.5 ml for 272.9) with no flag at all."""
+def _blank_slices(phases: list[np.ndarray]) -> np.ndarray:
+    """Per slice, whether it holds one value throughout in any of these phases ((slices,
+    rows, cols)): an export that wrote no pixels for it. A dark slice (air past the apex)
+    still holds noise."""
+    blank = np.zeros(phases[0].shape[0], dtype=bool)
     for phase in phases:
         flat = phase.reshape(phase.shape[0], -1)
-        blank = flat.min(axis=1) == flat.max(axis=1)
-        if bool(blank.any()) and not bool(blank.all()):  # among good ones (a blank phase is
-            return [QcFlag.GAPS_BETWEEN_SLICES]  # the reader's to refuse)
-    return []
+        blank |= flat.min(axis=1) == flat.max(axis=1)
+    return blank
+
+
+def acquired_slices(phases: list[np.ndarray]) -> slice:
+    """The slices from the first to the last that hold pixels. Blank slices at either end
+    of the stack are padding (an export that writes a fixed number of slices), outside the
+    acquired stack: the coverage rules look at its ends, not at the padding (a blank slice
+    past the apex hid an LV cavity still large in the last slice acquired)."""
+    held = np.flatnonzero(~_blank_slices(phases))
+    return slice(int(held[0]), int(held[-1]) + 1) if len(held) else slice(None)
+
+
+def blank_slice_flags(phases: list[np.ndarray]) -> list[QcFlag]:
+    """`GAPS_BETWEEN_SLICES` when a slice of any of these phases ((slices, rows, cols)) holds
+    one value throughout between slices that hold pixels: the slice is missing from the stack
+    as a gap is. One blank mid-ventricular slice of ACDC patient001 lost the LV above it too
+    (LVEDV 124.5 ml for 272.9) with no flag at all. Blank slices at either end are no gap
+    between slices (`acquired_slices`), and a blank phase is the reader's to refuse."""
+    blank = _blank_slices(phases)
+    if bool(blank.all()):  # nothing acquired at all: the reader's to refuse
+        return []
+    inside = blank[acquired_slices(phases)]
+    return [QcFlag.GAPS_BETWEEN_SLICES] if bool(inside.any()) else []

@@ -34,6 +34,7 @@ from segment.qc import (
     RV_EDV_RANGE_ML,
     RV_EF_RANGE_PCT,
     QcFlag,
+    acquired_slices,
     blank_slice_flags,
     coverage_flags,
     es_excess_flags,
@@ -172,7 +173,8 @@ def _number(values: dict[str, float | None], name: str) -> float:
 def _qc(result: StudyResult) -> None:
     ed, es, v = result.masks[result.ed], result.masks[result.es], result.values
     s = result.study
-    volume = (coverage_flags(ed) + slice_flags(ed, s.spacing_mm)
+    acquired = acquired_slices([s.phases[result.ed], s.phases[result.es]])
+    volume = (coverage_flags(ed[acquired]) + slice_flags(ed, s.spacing_mm)
               + gap_flags(s.slice_steps_mm, s.slice_thickness_mm, s.slice_spacing_mm)
               + blank_slice_flags([s.phases[result.ed], s.phases[result.es]]))
     lv = lv_closed_flags(ed) + lv_closed_flags(es)

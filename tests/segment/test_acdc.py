@@ -15,18 +15,28 @@ from segment.commands import segment_study
 from segment.io import StudyReadError, read_study
 
 
-def _cine_only(root: Path) -> Path:
-    """patient901 with a 5-phase 4D cine (ED frame 1, ES frame 5) and its ground truth, and no
-    frame volumes."""
+def _with_cine(root: Path, odd_frame: bool = False) -> Path:
+    """patient901's frame volumes (ED frame 1, ES frame 5), a 5-phase 4D cine between them
+    (frame 3 unlike either when `odd_frame`) and frame 1's ground truth."""
     folder = acdc_folder(root)
     ed = nib.load(folder / "patient901_frame01.nii.gz")
     es = nib.load(folder / "patient901_frame05.nii.gz")
     frames = [np.asarray(ed.dataobj) * (1 - t) + np.asarray(es.dataobj) * t
               for t in np.linspace(0.0, 1.0, 5)]
-    nib.save(nib.Nifti1Image(np.stack(frames, axis=-1).astype(np.float32), ed.affine),
-             str(folder / "patient901_4d.nii.gz"))
+    if odd_frame:  # not what the pair alone would show
+        frames[2] = frames[4] * 0.5 + 10.0
+    cine = nib.Nifti1Image(np.stack(frames, axis=-1).astype(np.float32), ed.affine)
+    cine.header.set_zooms((*ed.header.get_zooms(), 40.0))  # ms between frames
+    cine.header.set_xyzt_units(None, "msec")  # the space unit left unknown, as ACDC's
+    nib.save(cine, str(folder / "patient901_4d.nii.gz"))
     labels = (np.asarray(ed.dataobj) > 100).astype(np.uint8)
     nib.save(nib.Nifti1Image(labels, ed.affine), str(folder / "patient901_frame01_gt.nii.gz"))
+    return folder
+
+
+def _cine_only(root: Path, odd_frame: bool = False) -> Path:
+    """`_with_cine` without the frame volumes."""
+    folder = _with_cine(root, odd_frame)
     for frame in (1, 5):
         (folder / f"patient901_frame{frame:02d}.nii.gz").unlink()
     return folder
@@ -41,7 +51,9 @@ def test_a_folder_with_only_a_4d_cine_is_segmented_into_one_4d_mask(tmp_path: Pa
     mask = nib.load(out / "patient901_4d_seg.nii.gz")
     source = nib.load(folder / "patient901_4d.nii.gz")
     assert mask.shape == source.shape and np.allclose(mask.affine, source.affine)
-    assert mask.header.get_xyzt_units()[0] == "mm"
+    assert mask.header.get_zooms() == source.header.get_zooms()  # pixdim[4]: the frame time
+    assert mask.header.get_xyzt_units() == ("mm", "msec")
+    assert mask.header.get_data_dtype() == np.uint8
     written = json.loads((out / "measurements.json").read_text())
     assert (written["ed"]["frame"], written["es"]["frame"]) == (1, 5)
     assert [Path(s["file"]).name for s in written["skipped_files"]] == [
@@ -50,21 +62,14 @@ def test_a_folder_with_only_a_4d_cine_is_segmented_into_one_4d_mask(tmp_path: Pa
 
 
 def test_segment_measures_a_4d_folder_as_the_index_does(tmp_path: Path) -> None:
-    """segment read the ED and ES frame files, index the 4D cine of the same folder."""
+    """segment refused a folder holding only a 4D cine; index reads it, every phase."""
     from indexer.measure import _sax_study
     from reader.nifti import acdc_stacks, read_info
     from segment.cycle import analyse_cycle
     from segment.infer import Segmenter
     from segment.study import analyse
 
-    folder = acdc_folder(tmp_path / "acdc")
-    ed = nib.load(folder / "patient901_frame01.nii.gz")
-    es = nib.load(folder / "patient901_frame05.nii.gz")
-    frames = [np.asarray(ed.dataobj) * (1 - t) + np.asarray(es.dataobj) * t
-              for t in np.linspace(0.0, 1.0, 5)]
-    frames[2] = frames[4] * 0.5 + 10.0  # frame 3: not what the pair alone would show
-    nib.save(nib.Nifti1Image(np.stack(frames, axis=-1).astype(np.float32), ed.affine),
-             str(folder / "patient901_4d.nii.gz"))
+    folder = _cine_only(tmp_path / "acdc", odd_frame=True)
     model = Segmenter(tiny_checkpoint(tmp_path / "ck"))
     mine = analyse(read_study(folder), model)
     info = read_info(folder)
@@ -74,8 +79,44 @@ def test_segment_measures_a_4d_folder_as_the_index_does(tmp_path: Path) -> None:
     assert len(mine.study.phases) == 5
     assert mine.values == theirs.values
     assert mine.study_flags == theirs.study_flags
-    assert {Path(f).name for f, _ in mine.study.skipped} == {
-        "patient901_frame01.nii.gz", "patient901_frame05.nii.gz"}
+    assert {Path(f).name for f, _ in mine.study.skipped} == {"patient901_frame01_gt.nii.gz"}
+
+
+def test_frame_files_beside_a_4d_cine_are_segmented_into_masks_named_after_them(
+        tmp_path: Path) -> None:
+    """ACDC's own layout (ED and ES frames, their ground truth, a 4D cine): segment read every
+    phase of the cine (25 times the time, past the 2 s per study) and wrote only
+    patient901_4d_seg.nii.gz, no mask to compare with patient901_frame01_gt.nii.gz."""
+    folder = _with_cine(tmp_path / "acdc")
+    out = tmp_path / "out"
+    result = segment_study(folder, out, tiny_checkpoint(tmp_path / "ck"))
+    assert len(result.study.phases) == 2
+    assert sorted(p.name for p in out.glob("*_seg.nii.gz")) == [
+        "patient901_frame01_seg.nii.gz", "patient901_frame05_seg.nii.gz"]
+    gt = nib.load(folder / "patient901_frame01_gt.nii.gz")
+    assert nib.load(out / "patient901_frame01_seg.nii.gz").shape == gt.shape
+    skipped = dict((Path(f).name, why) for f, why in result.study.skipped)
+    assert set(skipped) == {"patient901_4d.nii.gz", "patient901_frame01_gt.nii.gz"}
+    assert "index reads every phase" in skipped["patient901_4d.nii.gz"]
+
+
+def test_index_and_segment_read_an_acdc_stack_with_one_function(tmp_path: Path) -> None:
+    """Each had its own copy of the reading (ED/ES from Info.cfg, body size, the stack)."""
+    from indexer import measure
+    from reader.nifti import acdc_stacks, read_info
+    from segment.acdc import sax_from_acdc
+
+    info = read_info(_cine_only(tmp_path / "acdc"))
+    stacks = acdc_stacks(info)
+    assert stacks.sax is not None
+    theirs = measure._sax_study(info, stacks, stacks.sax)
+    mine = sax_from_acdc(info, stacks.sax)
+    assert measure.sax_from_acdc is sax_from_acdc
+    assert (theirs.frame_numbers, theirs.ed_hint, theirs.es_hint, theirs.height_cm,
+            theirs.weight_kg, theirs.spacing_mm, theirs.slice_spacing_mm) == (
+        mine.frame_numbers, mine.ed_hint, mine.es_hint, mine.height_cm, mine.weight_kg,
+        mine.spacing_mm, mine.slice_spacing_mm)
+    assert all(np.array_equal(a, b) for a, b in zip(theirs.phases, mine.phases, strict=True))
 
 
 @pytest.mark.parametrize("values", [(0, 255), (0, 255, 255)])

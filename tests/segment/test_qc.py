@@ -203,3 +203,21 @@ def test_a_blank_slice_among_good_ones_is_flagged_as_a_gap() -> None:
     assert blank_slice_flags([phase, phase]) == []
     phase[2] = 0.0
     assert blank_slice_flags([phase.copy(), phase]) == [QcFlag.GAPS_BETWEEN_SLICES]
+
+
+def test_blank_slices_at_the_ends_of_the_stack_are_no_gap_between_slices() -> None:
+    """Zero-padded slices at either end (an export that writes a fixed number of slices) were
+    flagged as a gap on every LV and RV value; a dark slice past the apex holds noise."""
+    from segment.qc import acquired_slices, blank_slice_flags
+
+    phase = np.stack([20.0 + 100.0 * heart_slice((48, 48), 8, 4, rv=6) for _ in range(6)])
+    phase[0] = 0.0
+    phase[-1] = 0.0
+    assert blank_slice_flags([phase, phase]) == []
+    assert acquired_slices([phase, phase]) == slice(1, 5)
+    dark = phase.copy()
+    dark[-1] = np.random.default_rng(0).uniform(0.0, 2.0, dark[-1].shape)
+    assert acquired_slices([dark]) == slice(1, 6)
+    phase[3] = 0.0  # and one inside: a gap
+    assert blank_slice_flags([phase, phase]) == [QcFlag.GAPS_BETWEEN_SLICES]
+

@@ -382,3 +382,17 @@ def test_measurements_json_qc_flags_hold_every_values_flags_too(tmp_path: Path) 
         every = {f for m in data["measurements"].values() for f in m["flags"]}
         assert set(data["qc_flags"]) == every | set(data["study_qc_flags"])
         assert len(data["qc_flags"]) == len(set(data["qc_flags"]))
+
+
+def test_a_blank_slice_past_the_apex_does_not_hide_incomplete_apical_coverage() -> None:
+    """The coverage rule read the padding as the stack's last slice (no cavity there), so an
+    LV cavity still full-sized in the last slice acquired went unflagged."""
+    from segment.qc import QcFlag
+
+    study, masks, _ = readers_case([(8.0, False), (5.0, False)], slices=6)
+    for k in (0, 1):
+        study.phases[k][-1] = 0.0  # padding past the apex
+        masks[k][-1] = 0
+    result = analyse(study, PreparedSegmenter(masks, study.phases))
+    assert QcFlag.INCOMPLETE_APICAL_COVERAGE in result.study_flags
+    assert QcFlag.GAPS_BETWEEN_SLICES not in result.study_flags
