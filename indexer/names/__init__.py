@@ -3,7 +3,8 @@ them). `gazetteer` knows faker's given and family names and the words and terms 
 `wordlists` the words weighed besides them, `forms` the shapes a name takes as regular
 expressions (the blocks `deidentify`'s own patterns are built of), `cues` the words that name a
 person before one, `given` the untitled names, `titles` the titled ones, `signatures` the
-signed ones.
+signed ones (a list of signers read to its end), `known` a surname either showed to be a name
+wherever else its report writes it.
 """
 
 from __future__ import annotations

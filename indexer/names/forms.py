@@ -102,7 +102,8 @@ _ROLE = ("consultant|registrar|fellow|radiographer|radiologist|cardiologist|phys
 _LABEL = (r"requesting|referring|gp|second[^\S\n]+read(?:er)?|copies|copy[^\S\n]+to")
 _WEAK_LABEL = "name|present|distribution"
 # the words a report is signed with, by or with a colon ("Verified: du Toit P")
-_SIGNS = "reported|dictated|signed|verified|authori[sz]ed|approved|typed|transcribed"
+_SIGNS = ("reported|dictated|signed|co-?signed|verified|authori[sz]ed|approved|typed|"
+          "transcribed")
 _STRONG = (rf"\b(?:{_BY})[^\S\n]+by|\b(?:{_WITH})[^\S\n]+with|\b(?:{_TO})[^\S\n]+to|\bcc"
            rf"|\[name\][^\S\n]*(?:,|;|and|&|/)|\b(?:{_ROLE})|\b(?:{_LABEL}|{_SIGNS})[^\S\n]*:")
 _WEAK = (rf"\b(?:study|scan|cmr|mri|images?|examination)[^\S\n]+of"
@@ -133,9 +134,10 @@ SIGNED = re.compile(
 # (plural, or after a qualifier: "Radiographers:", "Consultant cardiologist:", "Reporting
 # radiologist:", "Signature:")
 _SIGNERS = (r"(?:(?:reporting|consultant|specialist|senior|supervising|attending|verifying|"
-            r"interpreting)[^\S\n]+){0,2}(?:radiographer|technologist|technician|sonographer|"
-            r"radiologist|cardiologist|reporter|consultant|physician|doctor|registrar|"
-            r"signature)s?")
+            r"interpreting|cardiac|clinical|research|chief|lead|first|second)[^\S\n]+){0,2}"
+            r"(?:radiographer|technologist|technician|sonographer|radiologist|cardiologist|"
+            r"reporter|consultant|physician|doctor|registrar|signature|nurse|physiologist|"
+            r"reader)s?")
 _SIGN_WORD = (rf"(?!(?:{DEGREES})\b)(?:(?i:al|el)-)?(?:(?:[{UPPER}]['’])?[{UPPER}][{LOWER}]+"
               rf"(?:[{UPPER}][{LOWER}]+)?(?:-[{UPPER}{LOWER}][{LOWER}]+)*"
               rf"|(?:[{UPPER}]['’])?[{UPPER}]{{2,}}(?:-[{UPPER}]{{2,}})*)(?![\w'’-])")
@@ -150,9 +152,6 @@ _SIGN_PART = (rf"(?!(?i:{_STAFF}|and|or)\b)"
               rf"(?:(?i:{'|'.join(sorted(SIGN_PARTICLES))})[^\S\n]++){{0,3}}"
               rf"{_SIGN_WORD}")
 _SIGN_NAME = rf"{_SIGN_PART}(?:[^\S\n]++{_SIGN_PART}){{0,3}}"
-# and the names a list of signers goes on with ("Radiographers: Smith and Jones")
-_SIGN_JOINT = r"[^\S\n]*+(?:&|/|(?i:and)(?![\w'’-]))[^\S\n]*+"
-SIGN_OTHER = re.compile(rf"(?P<joint>{_SIGN_JOINT})(?P<name>{_SIGN_NAME})")
 # the label heads a field, a capital first: at a line's start or its bullet, after a field's
 # end (".", ";", "|", a tab, two blanks) or "Report": "Allergies verified: Penicillin",
 # "Diagnosis verified by Biopsy" and a wrapped sentence's "reported by Zio" are clinical text
@@ -163,33 +162,50 @@ _SUBJECT = (r"(?:(?:the|this)[^\S\n]+)?(?:(?:final|cmr|mri)[^\S\n]+)?(?:report|s
             r"[^\S\n]+")
 _BEFORE_SIGNING = (r"(?:acquired|performed|reviewed|read|supervised|checked|scanned|interpreted)"
                    r"[^\S\n]+(?:and|&)[^\S\n]+")
-_FIELD = (r"(?:(?m:^)[^\S\n]*+(?:(?:[-–•*·▪‣◦]|\d{1,2}[.)])[^\S\n]*+)?|(?<=[.;|])[^\S\n]++"
-          rf"|(?<=[^\S\n]{{2}})|(?<=\t))(?=[{UPPER}])(?i:{_SUBJECT})?(?i:{_BEFORE_SIGNING})?")
+_FIELD_START = (r"(?:(?m:^)[^\S\n]*+(?:(?:[-–•*·▪‣◦]|\d{1,2}[.)])[^\S\n]*+)?"
+                r"|(?<=[.;|])[^\S\n]++|(?<=[^\S\n]{2})|(?<=\t))")
+_FIELD = rf"{_FIELD_START}(?=[{UPPER}])(?i:{_SUBJECT})?(?i:{_BEFORE_SIGNING})?"
+# the staff's work a form names with "by" and its colon ("Scanned by:", "Performed by:",
+# "Supervised by:"), and a discussion's "with" ("Reviewed with:"): without the colon prose's
+# ("Images acquired by Dixon", "Reviewed with Cardiology")
+_WORKS = r"(?:scanned|performed|acquired|supervised)[^\S\n]+by|(?:reviewed|discussed)[^\S\n]+with"
 # a signing word's "by" and a colon is a form's label wherever it stands on its line ("Images
 # reviewed and reported by: Nakamura"); without the colon it is prose's ("Diagnosis verified by
 # Biopsy", "Occlusion reported by Angio")
 _BY_LABEL = (rf"(?<=[^\S\n])(?i:(?:electronically[^\S\n]+)?(?:{_SIGNS})"
-             r"(?:[^\S\n]+electronically)?[^\S\n]+by[^\S\n]*+:)")
+             rf"(?:[^\S\n]+electronically)?[^\S\n]+by[^\S\n]*+:|(?:{_WORKS})[^\S\n]*+:)")
+# where a signer's name ends: a list's mark, the line's, the sentence's or a clause's end,
+# "and" or "or" before a name or at the line's end (a list wrapped: "Volkov and\nPetrova"),
+# "on" a date or a capitalised word (not "Radiographer: Nausea on regadenoson", "Bigeminy on
+# ECG"), a time, a [date], a role, a degree
+_SIGN_END = (rf"(?=[^\S\n]*+(?:[,;()&/]|\.?[^\S\n]*+(?:\n|\Z)|\.[^\S\n]|[-–—][^\S\n]"
+             rf"|(?i:and|or|&)(?:[^\S\n]+[{UPPER}\[]|[^\S\n]*+(?:\n|\Z))"
+             rf"|(?i:on|at)[^\S\n]+(?:[\d\[]|[{UPPER}][{LOWER}])"
+             rf"|\d{{1,2}}[:.]\d\d\b|\[|(?i:{_STAFF})\b|(?P<degree>{DEGREES})\b))")
+# the given names or initials after a surname and a comma ("Volkov, Dmitri", "Okafor, C. A.";
+# `signatures` weighs whether they are the name's or the list's next)
+_FORENAME = (rf"(?:[^\S\n]*+,[^\S\n]*+(?P<forename>{_SIGN_WORD}(?:[^\S\n]++{_SIGN_WORD})?"
+             rf"(?:[^\S\n]++[{UPPER}]\.?){{0,2}}|[{UPPER}]\.?(?:[^\S\n]?[{UPPER}]\.?){{0,2}}))?")
 SIGNATURE = re.compile(
     rf"(?:{_FIELD}(?i:(?:electronically[^\S\n]+)?(?:{_SIGNS})(?:[^\S\n]+electronically)?"
-    rf"[^\S\n]+by\b[^\S\n]*+:?|(?:{_SIGNS}|{_SIGNERS})[^\S\n]*+:)|{_BY_LABEL})"
+    rf"[^\S\n]+by\b[^\S\n]*+:?|(?:{_SIGNS}|{_SIGNERS})[^\S\n]*+:)|{_BY_LABEL}"
+    rf"|{_FIELD_START}(?i:(?P<copy>cc)|{_WORKS})[^\S\n]*+:)"  # "cc:", "performed by:"
     r"[^\S\n]*+(?:\n[^\S\n]*+)?"
-    rf"(?P<name>{_SIGN_NAME})"
-    rf"(?:[^\S\n]*+,[^\S\n]*+(?P<forename>{_SIGN_WORD}(?:[^\S\n]++{_SIGN_WORD})?"
-    rf"(?:[^\S\n]++[{UPPER}]\.?){{0,2}}|[{UPPER}]\.?(?:[^\S\n]?[{UPPER}]\.?){{0,2}}))?"
-    rf"(?P<others>(?:{_SIGN_JOINT}{_SIGN_NAME}){{0,3}})"
-    rf"(?=[^\S\n]*+(?:[,;()&/]|\.?[^\S\n]*+(?:\n|\Z)|\.[^\S\n]|[-–—][^\S\n]"
-    rf"|(?i:and|or|&)[^\S\n]+[{UPPER}\[]|(?i:on|at)[^\S\n]+(?:[\d\[]|[{UPPER}][{LOWER}])"
-    rf"|\d{{1,2}}[:.]\d\d\b|\[|(?i:{_STAFF})\b|(?P<degree>{DEGREES})\b))")
-# (after "and" a name, after "on" a date or a capitalised word: not "Radiographer: Nausea on
-# regadenoson", "Bigeminy on ECG"; a time, a [date], a role, a degree)
+    rf"(?P<name>{_SIGN_NAME}){_FORENAME}{_SIGN_END}")
+# the names a list of signers goes on with, read one at a time to the list's end, however long
+# ("Radiographers: Smith, Jones and Volkov", "A / B / C / D / E"): a mark or "and", ", and",
+# then a name, on the next line where the list is wrapped after its mark ("Volkov and\nPetrova")
+_SIGN_JOINT = (r"[^\S\n]*+(?:[,;&/]|(?i:and|or)(?![\w'’-]))"
+               r"(?:[^\S\n]*+(?:&|(?i:and)(?![\w'’-])))?[^\S\n]*+(?:\n[^\S\n]*+)?")
+SIGN_OTHER = re.compile(rf"(?P<joint>{_SIGN_JOINT})(?P<name>{_SIGN_NAME}){_FORENAME}{_SIGN_END}")
 # the last word each of those ends with: most candidates follow none, and the pattern's
 # search through 40 characters is the scrubber's costliest step
 CUE_ENDS = frozenset({"with", "by", "to", "of", "cc", "and", "[name]", "read", "reader",
                       "dr", "drs", "prof", "mr", "mrs", "ms", "miss", "mx",
                       *_ROLE.split("|"), *KIN.split("|"), *_WEAK_LABEL.split("|"),
                       *(w for w in _LABEL.split("|") if w.isalpha()),
-                      *_SIGNS.replace("authori[sz]ed", "authorised|authorized").split("|")})
+                      *_SIGNS.replace("authori[sz]ed", "authorised|authorized").replace(
+                          "co-?signed", "cosigned").split("|")})
 # a list's bullet or number at a line's start ("- Smith, John", "• J. Smith", "1. Smith, John")
 _BULLET = r"(?:[-–•*·▪‣◦]|\d{1,2}[.)])[^\S\n]*"
 # where an initial with no such word before it begins a name: a line's start or its bullet, a

