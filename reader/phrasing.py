@@ -90,9 +90,11 @@ _TISSUE_SAID = (r"(?:(?:mildly|moderately|severely|markedly|slightly|significant
                 r"(?:reduc\w*|low(?:er)?|decreas\w*|elevat\w*|rais\w*|increas\w*|high(?:er)?"
                 r"|prolong\w*|shortened|short|abnormal|normal)\b")
 # a list said nothing of is read once whole (the group `bare`, left as it is): tried from each
-# of its items, a long list ("T1, T2, T1, ...") was read again from every one
+# of its items, a long list ("T1, T2, T1, ...") was read again from every one; at a word's
+# start only, as the others: from "septal" inside "inferoseptal T1 reduced" it took the list
+# and left "reduced" to be read as a function
 _TISSUE_PHRASE = re.compile(rf"\b{_TISSUE_SAID}\s++{_TISSUE}|\b{_TISSUE}\s++"
-                            rf"(?:(?:is|are|was|were)\s++)?{_TISSUE_SAID}|(?P<bare>{_TISSUE})",
+                            rf"(?:(?:is|are|was|were)\s++)?{_TISSUE_SAID}|(?P<bare>\b{_TISSUE})",
                             re.IGNORECASE)
 
 

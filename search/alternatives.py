@@ -41,16 +41,21 @@ _SHARED_HEAD = (
     (re.compile(rf"\b(pericardial)\s+([a-z]+){_JOIN}([a-z]+ing)\b", re.IGNORECASE),
      r"\1 \2 or \1 \3"),
 )
-# "HCM/DCM", "DCM vs HCM", "LV/RV dilation": an "or" (not "and/or", "w/", "ml/m2", "w/o")
-_SLASH = re.compile(r"(?<![\w/])([a-z][\w-]*)\s*/\s*(?=([a-z][\w-]*)(?![\w/]))", re.IGNORECASE)
+# "HCM/DCM", "DCM vs HCM", "LV/RV dilation": an "or" (not "and/or", "w/", "ml/m2", "w/o");
+# the word before the slash is a hyphenated word's first part that starts with a letter and
+# follows no slash ("3D-SSFP/cine": "SSFP"). Read from a word's start only, its other parts
+# (`lead`) kept: tried from each part, a long hyphenated word was read again from every one
+_SLASH = re.compile(r"(?<![\w-])(?:(?<!/)|(?P<lead>\w*+-(?:(?![a-z])\w*+-)*+))"
+                    r"(?P<one>[a-z][\w-]*+)\s*/\s*(?=(?P<other>[a-z][\w-]*)(?![\w/]))",
+                    re.IGNORECASE)
 _NOT_SLASH_OR = frozenset(("and", "or", "w", "o", "with", "without", "ml", "g", "m", "m2"))
 _VERSUS = re.compile(r"\b(?:vs\.?|versus)(?=\s)", re.IGNORECASE)
 
 
 def _as_or(text: str) -> str:
     def slash(m: re.Match[str]) -> str:
-        words = {m.group(1).lower(), m.group(2).lower()}
-        return m.group(0) if words & _NOT_SLASH_OR else f"{m.group(1)} or "
+        words = {m["one"].lower(), m["other"].lower()}
+        return m.group(0) if words & _NOT_SLASH_OR else f"{m['lead'] or ''}{m['one']} or "
     return _VERSUS.sub("or", _SLASH.sub(slash, text))
 # not the "or" of a bound the number reader left ("2 or more segments", "aged 60 or over")
 _OR = re.compile(r"\b(?:and\s*/\s*or|or|either)\b(?!\s+(?:more|less|over|under|above"

@@ -102,29 +102,37 @@ _SIDE_NAMED = {"lv": re.compile(r"\b(?:lv|left\s+ventric\w*)\b", re.IGNORECASE),
                "rv": re.compile(r"\b(?:rv|right\s+ventric\w*)\b", re.IGNORECASE)}
 
 
-def _unnamed_side(text: str, match: re.Match[str], what: str) -> str:
+def _first_named(text: str) -> dict[str, int]:
+    """Where each side named in `text` is first named (the end of it): a side named before a
+    phrase is one whose first naming ends before it. Searched again before each phrase, a
+    query of many "normal ..." phrases took time quadratic in its length."""
+    return {s: m.end() for s, side in _SIDE_NAMED.items() if (m := side.search(text))}
+
+
+def _unnamed_side(text: str, match: re.Match[str], what: str, first: dict[str, int]) -> str:
     """The side of an aspect said normal with none: "lvef" and "rvef" name theirs; else the
     side just after it ("normal size LV"), or the only one named before it ("RV dilated with
-    preserved function" is the RV's: it ruled out LV dysfunction); else the LV's, as reports
-    mean."""
+    preserved function" is the RV's: it ruled out LV dysfunction; `first`: `_first_named`);
+    else the LV's, as reports mean."""
     if what in ("lvef", "rvef"):
         return what[:2]
     after = text[match.end():match.end() + 20]
     named = [s for s, side in _SIDE_NAMED.items() if side.match(after.lstrip())] or \
-        [s for s, side in _SIDE_NAMED.items() if side.search(text, 0, match.start())]
+        [s for s, end in first.items() if end <= match.start()]
     return named[0] if len(named) == 1 else "lv"
 
 
 def _normals(text: str) -> tuple[Finding, ...]:
     """Findings a "normal ..." phrase rules out, each aspect of a list."""
     out: list[Finding] = []
+    first = _first_named(text)
     # "RV dilated, function preserved": an unnamed function after a named side is no LV's
     after = (m for m in _NORMAL_AFTER.finditer(text) if m.group("side")
              or m.group("what").lower().replace(" ", "").endswith(("ef", "fraction")))
     for match in (*_NORMAL.finditer(text), *after):
         for what in re.split(r"\s*,\s*|,?\s+and\s+", match.group("what").lower()):
             side = (match.group("side") or match.groupdict().get("before")
-                    or _unnamed_side(text, match, what)).lower()
+                    or _unnamed_side(text, match, what, first)).lower()
             aspect = "function" if "function" in what or what.endswith(("ef", "fraction")) \
                 else "thickness" if "thick" in what else "size"
             sides = ("lv", "rv") if side.startswith("bi") else ("rv",) if side[0] == "r" \

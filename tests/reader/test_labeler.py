@@ -210,6 +210,9 @@ def test_a_denied_thickening_of_the_aorta_denies_no_dilation() -> None:
     ("Low probability of LV dilatation", {_LVD: _N}),
     # T1, T2 and ECV are no function (positive)
     ("Normal LV function and reduced T1 values", {_LVSD: _N}),
+    # a wall named before them, "septal" ending inside its word (was positive)
+    ("Normal LV function and inferoseptal native T1 reduced", {_LVSD: _N}),
+    ("Normal RV function and anteroseptal T1 low", {_RVSD: _N}),
     # one judgement reaches both ejection fractions (the RV's or the LV's was left unread)
     ("Low LVEF and RVEF", {_LVSD: _P, _RVSD: _P}),
     ("LVEF and RVEF are reduced", {_LVSD: _P, _RVSD: _P}),

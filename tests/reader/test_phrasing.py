@@ -44,6 +44,18 @@ def test_the_tissue_words_are_blanked_in_place() -> None:
     assert len(blanked) == len(text) and " ".join(blanked.split()) == "Normal LV function and ."
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    # "septal" at the end of a wall's name starts no tissue list: read from there, the list
+    # left its judgement unread
+    ("inferoseptal native T1 reduced", ["native T1 reduced"]),
+    ("anteroseptal T2 raised", ["T2 raised"]),
+    ("intramyocardial signal is high", ["signal is high"]),
+])
+def test_a_tissue_phrase_after_a_wall_is_read(text: str, said: list[str]) -> None:
+    assert tissue_phrases(text) == said
+    assert without_tissue(text).split() == text.split()[:-len(said[0].split())]
+
+
 @pytest.mark.parametrize("text", [
     "can not " * 6000, "low LVEF and " * 4000, "LVEF and RVEF " * 4000 + "x",
     "papillary muscles, septum " * 2000, "reduced T1 " * 5000, "low " * 12000,
