@@ -21,7 +21,9 @@ _SHOWN_SKIPS = 10  # a folder's skipped studies and files listed on the terminal
 def summary_table(summary: dict[str, Any], report: Path) -> None:
     out = Console()
     table = Table(title="index run", show_header=False)
-    for key in ("indexed", "unchanged", "measured", "measure_failed", "skipped",
+    # failed: a PACS's studies that could not be brought (tried again at the next run);
+    # skipped: what holds nothing to index. An outage's studies read "skipped" before
+    for key in ("indexed", "unchanged", "measured", "measure_failed", "failed", "skipped",
                 "views_left_out", "studies_in_index", "seconds"):
         value = summary.get(key, 0)
         table.add_row(key, "unchanged (not published)" if value is None else str(value))
@@ -30,8 +32,10 @@ def summary_table(summary: dict[str, Any], report: Path) -> None:
     for stage, seconds in (summary["source"].get("seconds") or {}).items():
         table.add_row(f"  PACS {stage} (s, all fetch threads)", f"{seconds:.1f}")
     out.print(table)
-    for reason, count in sorted(summary["skipped_by_reason"].items(), key=lambda x: -x[1]):
-        out.print(f"skipped {count:5d}  {reason}")
+    for word in ("failed", "skipped"):  # a report of an earlier release has no failed_by_
+        counts = summary.get(f"{word}_by_reason") or {}
+        for reason, count in sorted(counts.items(), key=lambda x: -x[1]):
+            out.print(f"{word:7s} {count:5d}  {reason}", highlight=False)
     # which studies or files, and why: a folder said "skipped 2  NiftiError" and no more.
     # A PACS's failures are listed whole (each is tried again); what holds nothing to index
     # (a folder's junk files, a PACS's brain MRs) is no failure, and the first few do.
@@ -60,8 +64,11 @@ def summary_table(summary: dict[str, Any], report: Path) -> None:
                   f"{fetched['bytes_fetched'] / 1e6:.1f} MB from {fetched['source']}")
     published = summary["published"]
     if published:
-        state = "published" if published["changed"] else "unchanged, nothing to publish"
-        out.print(f"index {published['target']}: {published['points']} points, {state}")
+        # a run that indexed nothing new said "published" and not why (the labeler changed)
+        why = f" ({published['why']})" if published.get("why") else ""
+        state = f"published{why}" if published["changed"] else "unchanged, nothing to publish"
+        out.print(f"index {published['target']}: {published['points']} points, {state}",
+                  highlight=False, soft_wrap=True)
     console.print(f"run report: {report}")
 
 
@@ -112,13 +119,18 @@ def withheld(result: dict[str, Any]) -> dict[str, Any]:
                 "reason": without_uids(_without_file(reason))}
 
     # the reasons' counts and the run's error name what came short by its real UID too
-    by_reason: dict[str, int] = {}
-    for reason, count in result["skipped_by_reason"].items():
-        by_reason[without_uids(reason)] = by_reason.get(without_uids(reason), 0) + count
+    def by_reason(counts: dict[str, int]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for reason, count in counts.items():
+            out[without_uids(reason)] = out.get(without_uids(reason), 0) + count
+        return out
+
     return {**result, "skipped_items": [hidden(i) for i in result["skipped_items"]],
             "views_left_out_items": [{**hidden(i), "reason": note_without_file(i["reason"])}
                                      for i in result.get("views_left_out_items", [])],
-            "skipped_by_reason": by_reason,
+            "skipped_by_reason": by_reason(result["skipped_by_reason"]),
+            **({"failed_by_reason": by_reason(result["failed_by_reason"])}
+               if "failed_by_reason" in result else {}),
             **({"error": without_uids(result["error"])} if "error" in result else {})}
 
 
@@ -142,5 +154,9 @@ def nothing_brought(result: dict[str, Any]) -> str | None:
     if not result["source"] or not result["failed"] or result["indexed"] or result["unchanged"]:
         return None
     first = next(i for i in result["skipped_items"] if i.get("outcome") != "skipped")
+    # the others held nothing to index: "none of the 3 studies" said of a listing of 5
+    others = f"; {result['skipped']} more it listed hold nothing to index" \
+        if result["skipped"] else ""
     return (f"none of the {result['failed']} studies the PACS listed could be brought "
-            f"(the first: {first['reason'][:200]}); they are tried again at the next run")
+            f"(the first: {first['reason'][:200]}); they are tried again at the next "
+            f"run{others}")

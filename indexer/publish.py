@@ -31,6 +31,7 @@ from catalog import (
 from catalog.identity import REBUILD_HINT
 from indexer.payload import report_version
 from indexer.points import Platt, calibration_digest, to_point
+from indexer.publish_why import content_parts, why_edge, why_server
 from indexer.records import EmbeddingRecord, MeasurementRecord, MeasurementStore
 from vectorstore import GenerationTarget, StoreError, VectorStore
 
@@ -101,6 +102,8 @@ class Published:
     points: int
     changed: bool
     seconds_optimize: float = 0.0
+    # why it changed: a run that indexed nothing new said "published" and no more
+    why: str = ""
 
 
 # room a build needs beyond its points: Qdrant Edge's segments are mapped files of several MB
@@ -136,8 +139,10 @@ def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
     from vectorstore.edge_parts import create_edge
 
     _not_empty(rebuild, fingerprints)
-    digest = content_digest(fingerprints, calibration,
-                            measured_digest(measured, fingerprints))
+    measured_now = measured_digest(measured, fingerprints)
+    digest = content_digest(fingerprints, calibration, measured_now)
+    parts = content_parts(fingerprints, calibration_digest(calibration), report_version(),
+                          measured_now)
     current = generations.current()
     meta = None
     if current is not None:
@@ -150,7 +155,9 @@ def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
     generations.prune()  # a build a crash or a full disk left half-made: its space first
     _check_space(generations.root, len(fingerprints))
     folder = generations.new()
-    metadata = {**identity, **extra, "content_digest": digest, "studies": len(fingerprints),
+    why = why_edge(meta, parts, rebuild)
+    metadata = {**identity, **extra, "content_digest": digest, "content_parts": parts,
+                "studies": len(fingerprints),
                 "calibration": {k: vars(v) for k, v in calibration.items()},
                 "built": datetime.now(UTC).isoformat(timespec="seconds")}
     held = HeldArchives(extra["archives"])
@@ -171,7 +178,7 @@ def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
                          "the published index is unchanged") from None
     generations.publish(folder)
     generations.prune()
-    return Published(folder.name, count, changed=True, seconds_optimize=optimize_s)
+    return Published(folder.name, count, changed=True, seconds_optimize=optimize_s, why=why)
 
 
 def _with_archives(extra: dict[str, Any], existing: dict[str, Any] | None,
@@ -300,8 +307,8 @@ def publish_server(store: ServerStore, identity: dict[str, Any],
     held = HeldArchives(extra["archives"])
     try:
         store.ensure(store_schema(identity["vectors"]), {**identity, **extra})
-        count = _upsert_changed(store, records, fingerprints, calibration, progress, measured,
-                                held)
+        count, kinds = _upsert_changed(store, records, fingerprints, calibration, progress,
+                                       measured, held)
         if held.result() != extra["archives"]:  # known once every study is written
             store.update_metadata({"archives": held.result()})
     except BaseException:
@@ -310,7 +317,8 @@ def publish_server(store: ServerStore, identity: dict[str, Any],
         raise
     if store is not live:  # whole: from here on it may be the live one, never dropped
         live.swap_in(store)
-    return Published(f"{live.url}/{live.collection}", count, changed=count > 0)
+    why = why_server(*kinds, fresh=store is not live, rebuild=rebuild) if count else ""
+    return Published(f"{live.url}/{live.collection}", count, changed=count > 0, why=why)
 
 
 def _drop_quietly(store: ServerStore) -> None:
@@ -325,7 +333,9 @@ def _drop_quietly(store: ServerStore) -> None:
 def _upsert_changed(store: ServerStore, records: Iterable[EmbeddingRecord],
                     fingerprints: dict[str, str], calibration: dict[str, Platt],
                     progress: Callable[[int], None] | None,
-                    measured: Measured | None, held: HeldArchives) -> int:
+                    measured: Measured | None, held: HeldArchives
+                    ) -> tuple[int, tuple[int, int, int]]:
+    """The points written, and how many were new, of a changed study, or stale otherwise."""
     # a point changes with its study, the calibration, the segmentation model's records and
     # the report labeler
     # the whole name: its last part is the measurement version, which changes the records
@@ -349,4 +359,8 @@ def _upsert_changed(store: ServerStore, records: Iterable[EmbeddingRecord],
             r.payload.point_version = version_of(r.study_instance_uid, r.fingerprint)
             yield r
 
-    return _upsert_all(store, stamped(todo), calibration, progress, measured, _SERVER_PARALLEL)
+    new = sum(uid not in stored for uid in wanted)
+    changed = sum(uid in stored and not str(stored[uid] or "").startswith(f"{fp}:")
+                  for uid, fp in wanted.items())
+    count = _upsert_all(store, stamped(todo), calibration, progress, measured, _SERVER_PARALLEL)
+    return count, (new, changed, len(wanted) - new - changed)

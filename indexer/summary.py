@@ -34,6 +34,10 @@ def skipped_counts(skipped: list[dict[str, str]]) -> str:
     return f"skipped {len(skipped)}: {shown}{more}"
 
 
+def _by_reason(items: list[dict[str, str]]) -> dict[str, int]:
+    return dict(Counter(reason_class(s["reason"]) for s in items))
+
+
 @dataclass
 class IndexSummary:
     indexed: int = 0
@@ -57,16 +61,19 @@ class IndexSummary:
     records_unreadable: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        reasons: dict[str, int] = {}
-        for s in self.skipped:
-            key = reason_class(s["reason"])
-            reasons[key] = reasons.get(key, 0) + 1
-        # a PACS's failures (tried again) apart from what holds nothing to index: a nightly
-        # run's monitoring read both as one number
-        failed = sum(is_failure(s, bool(self.source)) for s in self.skipped)
+        # a PACS's failures (an outage, a transfer cut: tried again) apart from what holds
+        # nothing to index: a run whose PACS went down reported its failures as skipped too
+        from_pacs = bool(self.source)
+        items = [{**s, "outcome": "failed"} if is_failure(s, from_pacs) else s
+                 for s in self.skipped]
+        failed = [s for s in items if s.get("outcome") == "failed"]
+        skipped = [s for s in items if s.get("outcome") != "failed"]
         return {"indexed": self.indexed, "unchanged": self.unchanged,
-                "skipped": len(self.skipped), "failed": failed, "skipped_by_reason": reasons,
-                "skipped_items": self.skipped, "studies_found": self.studies_found,
+                "skipped": len(skipped), "failed": len(failed),
+                "skipped_by_reason": _by_reason(skipped),
+                "failed_by_reason": _by_reason(failed),
+                # every study or file not indexed, each with its outcome when it failed
+                "skipped_items": items, "studies_found": self.studies_found,
                 "studies_in_index": self.studies_in_index, "seconds": round(self.seconds, 2),
                 "stages": {k: round(v, 2) for k, v in self.stages.items()},
                 "published": self.published, "interrupted": self.interrupted,

@@ -13,8 +13,8 @@ class Protocol(StrEnum):
     DIMSE = "dimse"
 
 
-_DIMSE = re.compile(r"^dimse://(?P<aet>[^@/]{1,16})@(?P<host>[^:/@]+|\[[0-9a-fA-F:]+\])"
-                    r":(?P<port>\d{1,5})/?$")
+_HOST_PORT = re.compile(r"^(?P<host>[^:/@\s]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})/?$")
+_AE_MAX = 16  # DICOM PS3.5, VR AE: 16 characters at most
 _PREFIXES = ("dicomweb+http://", "dicomweb+https://", "dimse://")
 
 
@@ -36,11 +36,7 @@ class PacsAddress:
     @classmethod
     def parse(cls, text: str) -> PacsAddress:
         if text.startswith("dimse://"):
-            match = _DIMSE.match(text)
-            if not match or not 0 < int(match["port"]) < 65536:
-                raise ValueError(f"{text}: write a DIMSE peer as dimse://AET@host:port")
-            return cls(Protocol.DIMSE, ae_title=match["aet"].strip(),
-                       host=match["host"].strip("[]"), port=int(match["port"]))
+            return cls._dimse(text)
         if text.startswith(("dicomweb+http://", "dicomweb+https://")):
             url = text.removeprefix("dicomweb+").rstrip("/")
             try:
@@ -60,7 +56,47 @@ class PacsAddress:
         raise ValueError(f"{text}: not a PACS address (dicomweb+https://host/dicom-web or "
                          "dimse://AET@host:port)")
 
+    @classmethod
+    def _dimse(cls, text: str) -> PacsAddress:
+        shown = text if text.isprintable() else ascii(text)
+        how = "write a DIMSE peer as dimse://AET@host:port"
+        # the last "@": an AE title may hold one (DICOM allows any ASCII but the backslash)
+        aet, at, where = text.removeprefix("dimse://").rpartition("@")
+        if not at:
+            raise ValueError(f"{shown}: no AE title: {how}")
+        match = _HOST_PORT.match(where)
+        if not match:
+            raise ValueError(f"{shown}: {where!r} is no host:port: {how}")
+        if not 0 < int(match["port"]) < 65536:
+            raise ValueError(f"{shown}: port {int(match['port'])} is out of range (1 to 65535)")
+        if problem := ae_title_problem(aet):
+            raise ValueError(f"{shown}: {problem}")
+        return cls(Protocol.DIMSE, ae_title=aet.strip(" "), host=match["host"].strip("[]"),
+                   port=int(match["port"]))
+
     def __str__(self) -> str:
         if self.protocol is Protocol.DIMSE:
-            return f"dimse://{self.ae_title}@{self.host}:{self.port}"
+            host = f"[{self.host}]" if ":" in self.host else self.host  # IPv6
+            return f"dimse://{self.ae_title}@{host}:{self.port}"
         return f"dicomweb+{self.url}"
+
+
+def ae_title_problem(title: str) -> str | None:
+    """Why `title` is no DICOM AE title (PS3.5, VR AE), in words naming it; None if it is one.
+    Leading and trailing spaces are padding, not part of the title; inside, a space is
+    allowed, as is any printable ASCII character but the backslash."""
+    value = title.strip(" ")
+    if not value:
+        return ("the AE title is empty" if not title else "the AE title is only spaces") + \
+            " (the PACS's called AE title goes before the @)"
+    bad = next((c for c in value if not c.isascii() or not c.isprintable() or c == "\\"),
+               None)
+    named = f"'{value}'" if value.isprintable() else ascii(value)
+    if bad is not None:
+        kind = "a backslash" if bad == "\\" else f"a control character ({bad!a})" \
+            if bad.isascii() else f"a character outside ASCII ('{bad}')"
+        return f"the AE title {named} holds {kind}, which a DICOM AE title may not"
+    if len(value) > _AE_MAX:
+        return f"the AE title {named} is {len(value)} characters, longer than the " \
+            f"{_AE_MAX} a DICOM AE title may have"
+    return None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -35,6 +36,41 @@ class TransientError(PacsError):
     def __init__(self, message: str, retry_after_s: float | None = None) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    """The error and what it wraps: its cause and context, and (urllib3's MaxRetryError,
+    requests' ConnectionError) the `reason` or first argument it carries."""
+    pending, seen = [error], set[int]()
+    while pending:
+        item = pending.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield item
+        wrapped = [item.__cause__, item.__context__, getattr(item, "reason", None),
+                   *(item.args[:1] if item.args else [])]
+        pending += [w for w in wrapped if isinstance(w, BaseException)]
+
+
+def connection_failure(what: str, error: BaseException, host: str,
+                       port: int | None) -> PacsError:
+    """A connection to the PACS that failed, in one line naming where. A host name
+    the resolver says does not exist (EAI_NONAME) is a wrong address: retrying for half a
+    minute changes nothing. A resolver that could not answer (EAI_AGAIN: a DNS server down),
+    a refused, reset or unreachable connection may pass: transient, retried."""
+    causes = list(_chain(error))
+    where = f"{host}:{port}" if port else host
+    for cause in causes:
+        if isinstance(cause, socket.gaierror) and cause.errno == socket.EAI_NONAME:
+            return PacsError(f"{what}: the host name {host!r} does not resolve (no such name "
+                             "in DNS or the hosts file: check the PACS address)")
+    if any(isinstance(c, ConnectionRefusedError) for c in causes):
+        return TransientError(f"{what}: connection refused at {where}")
+    if any(isinstance(c, socket.gaierror) for c in causes):
+        return TransientError(f"{what}: the host name {host!r} could not be looked up now "
+                              "(DNS failure)")
+    return TransientError(f"{what}: {type(error).__name__} at {where}")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -28,6 +29,7 @@ from pacs.client import (
     RemoteSeries,
     RemoteStudy,
     TransientError,
+    connection_failure,
     date_range,
     safe_uid,
 )
@@ -127,6 +129,19 @@ def _arriving(response: requests.Response) -> Iterator[bytes]:
         raise requests.exceptions.ContentDecodingError(error) from None
 
 
+def _host_port(request: Any) -> tuple[str, int | None]:
+    """Where a failed request went (requests names it on its ConnectionError)."""
+    url = getattr(request, "url", None)
+    if not isinstance(url, str):
+        return "the server", None
+    try:
+        parts = urlsplit(url)
+        default = {"http": 80, "https": 443}.get(parts.scheme)
+        return parts.hostname or "the server", parts.port or default
+    except ValueError:
+        return "the server", None
+
+
 @contextmanager
 def _translated(what: str) -> Iterator[None]:
     """requests' and the server's failures as one-line PacsErrors (transient or not)."""
@@ -149,7 +164,7 @@ def _translated(what: str) -> Iterator[None]:
         said = str(error) if "in all" in str(error) else type(error).__name__
         raise TransientError(f"{what}: {said}") from None
     except requests.ConnectionError as error:
-        raise TransientError(f"{what}: {type(error).__name__}") from None
+        raise connection_failure(what, error, *_host_port(error.request)) from None
     except requests.exceptions.ChunkedEncodingError:
         raise TransientError(f"{what}: the transfer broke off (the server closed the "
                              "connection mid-answer)") from None

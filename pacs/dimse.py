@@ -46,6 +46,7 @@ from pacs.client import (
     RemoteSeries,
     RemoteStudy,
     TransientError,
+    connection_failure,
     date_range,
     is_uid,
 )
@@ -169,7 +170,7 @@ class DimsePacs:
         try:
             socket.create_connection((self.host, self.port), timeout=self.timeout_s).close()
         except OSError as error:
-            raise TransientError(f"{what}: {type(error).__name__}") from None
+            raise connection_failure(what, error, self.host, self.port) from None
 
     @contextmanager
     def _association(self, ae: AE, what: str, deadline_s: float | None = None,
@@ -184,7 +185,7 @@ class DimsePacs:
             assoc = ae.associate(self.host, self.port, ae_title=self.called_aet,
                                  evt_handlers=handlers, **kwargs)
         except OSError as error:
-            raise TransientError(f"{what}: {type(error).__name__}") from None
+            raise connection_failure(what, error, self.host, self.port) from None
         if assoc.is_rejected:
             raise self._rejected(what, answers)
         if not assoc.is_established:
@@ -295,8 +296,7 @@ class DimsePacs:
     def study_metadata(self, study_instance_uid: str) -> list[Dataset] | None:
         return None  # DIMSE has no metadata request: series are chosen by their descriptions
 
-    def fetch_series(self, study_instance_uid: str, series_instance_uid: str,
-                     folder: Path) -> int:
+    def fetch_series(self, study_instance_uid: str, series_instance_uid: str, folder: Path) -> int:
         with self._received.lock:
             self._received.folders[series_instance_uid] = folder
             self._received.by_series[series_instance_uid] = 0

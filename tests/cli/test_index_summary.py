@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,40 @@ def test_a_pacs_lists_its_failures_whole_and_its_skips_in_short(
     assert out.count("\nfailed  pacs/studies/1.") == 12
     assert out.count("\nskipped pacs/studies/2.") == 10
     assert "... and 20 more in the run report" in out
+
+
+def test_a_pacs_outage_is_a_failed_row_and_no_skip(capsys: pytest.CaptureFixture[str],
+                                                    tmp_path: Path) -> None:
+    """The PACS went down midway: the table read "skipped │ 3" and "skipped 2 WADO-RS series",
+    with no failed row."""
+    from indexer.summary import IndexSummary
+
+    down = [{"path": f"pacs/studies/1.{k}", "study": f"1.{k}",
+             "reason": f"{what}: connection refused at pacs:8042 (after 5 tries)"}
+            for k, what in enumerate(("WADO-RS series", "WADO-RS series", "WADO-RS metadata"))]
+    result = IndexSummary(indexed=4, skipped=down, source={
+        "studies_fetched": 4, "series_fetched": 9, "series_not_fetched": 0,
+        "bytes_fetched": 0, "source": "pacs"}).as_dict()
+    summary_table(result, tmp_path / "run.json")
+    out = capsys.readouterr().out
+    assert re.search(r"failed\s+│ 3 ", out) and re.search(r"skipped\s+│ 0 ", out)
+    assert "failed      2  WADO-RS series" in out and "failed      1  WADO-RS metadata" in out
+    assert not re.search(r"^skipped", out, re.MULTILINE)  # no skip said of a failure
+    assert out.count("\nfailed  pacs/studies/1.") == 3
+
+
+@pytest.mark.parametrize(("published", "said"), [
+    ({"changed": True, "why": "the report labeler changed, its reports read again"},
+     "7 points, published (the report labeler changed, its reports read again)"),
+    ({"changed": False, "why": ""}, "7 points, unchanged, nothing to publish"),
+    ({"changed": True}, "7 points, published\n"),  # a run report of an earlier release
+])
+def test_a_publish_says_why(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                            published: dict[str, object], said: str) -> None:
+    """A run that indexed nothing new printed "7 points, published" and not why."""
+    summary = {**_summary(0), "published": {"target": "gen-1", "points": 7, **published}}
+    summary_table(summary, tmp_path / "run.json")
+    assert said in capsys.readouterr().out
 
 
 def test_a_deidentified_runs_report_and_log_name_no_real_uid(
@@ -122,3 +157,19 @@ def test_a_deidentified_runs_report_names_no_file_inside_a_study(reason: str,
     summary.update(skipped_items=[{"path": "/archive/P1", "study": "2.1", "reason": reason}],
                    skipped_by_reason={reason.partition(":")[0]: 1})
     assert withheld(summary)["skipped_items"][0]["reason"] == kept
+
+
+def test_a_pacs_run_that_brought_nothing_counts_its_skips_apart() -> None:
+    """Three studies failed and two held nothing to index: "none of the 3 studies the PACS
+    listed" was said of a listing of five."""
+    from cli.index_report import nothing_brought
+
+    failure = {"path": "pacs/studies/1.1", "reason": "WADO-RS series: HTTP 503",
+               "outcome": "failed"}
+    result = {**_summary(0), "indexed": 0, "source": {"source": "pacs"}, "failed": 3,
+              "skipped": 2, "skipped_items": [failure]}
+    said = str(nothing_brought(result))
+    assert said.startswith("none of the 3 studies the PACS listed could be brought (the "
+                           "first: WADO-RS series: HTTP 503)")
+    assert said.endswith("; 2 more it listed hold nothing to index")
+    assert nothing_brought({**result, "failed": 0}) is None  # only brain MRs: no alarm

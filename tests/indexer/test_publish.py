@@ -153,3 +153,76 @@ def test_a_relocated_archive_is_listed_once_and_a_password_never(tmp_path: Path)
     for metadata in (edge, server.metadata()):
         assert metadata is not None and metadata["archives"] == ["/data/synth"]
         assert "s3cret" not in json.dumps(metadata)
+
+
+def test_a_publish_says_why_it_changed_the_index(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A re-run that indexed nothing new printed "7 points, published" and no more (its
+    report labeler had changed): each publish now says what changed since the last one."""
+    from indexer.points import Platt
+    from indexer.publish import publish_edge
+
+    identity = {"index_version": INDEX_VERSION, "model": {"name": "m"}, "vectors": {"study": 4}}
+    generations = Generations(tmp_path / "index")
+    four = {f"1.{k}": "a" for k in range(4)}
+    seven = {f"1.{k}": "a" for k in range(7)}
+
+    def publish(members: dict[str, str], calibration: dict[str, Platt] | None = None,
+                rebuild: bool = False) -> tuple[bool, str]:
+        done = publish_edge(generations, identity, [], members, calibration or {}, {},
+                            rebuild=rebuild)
+        return done.changed, done.why
+
+    assert publish(four) == (True, "a new index")
+    assert publish(four) == (False, "")
+    # an earlier run embedded three studies and stopped before publishing them
+    assert publish(seven) == (True, "the studies changed, 4 published and 7 now")
+    assert publish({**seven, "1.0": "b"}) == \
+        (True, "the studies changed since it was published, 7 of them")
+    monkeypatch.setattr("indexer.publish.report_version", lambda: "n3w")
+    assert publish({**seven, "1.0": "b"}) == \
+        (True, "the report labeler changed, its reports read again")
+    assert publish({**seven, "1.0": "b"}, {"lge": Platt(2.0, 0.5, 9, 9)}) == \
+        (True, "the calibration changed")
+    assert publish({**seven, "1.0": "b"}, {"lge": Platt(2.0, 0.5, 9, 9)}, rebuild=True) == \
+        (True, "--rebuild")
+
+
+def test_a_publish_over_an_index_of_an_earlier_release_says_so(tmp_path: Path) -> None:
+    from indexer.publish import publish_edge
+
+    identity = {"index_version": INDEX_VERSION, "model": {"name": "m"}, "vectors": {"study": 4}}
+    generations = Generations(tmp_path / "index")
+    publish_edge(generations, identity, [], {"1.1": "a"}, {}, {}, rebuild=False)
+    current = generations.current()
+    assert current is not None
+    from vectorstore.edge import read_metadata, write_metadata
+
+    metadata = read_metadata(current) or {}
+    del metadata["content_parts"]  # as a release before this one wrote it
+    write_metadata(current, {**metadata, "content_digest": "old"})
+    done = publish_edge(generations, identity, [], {"1.1": "a"}, {}, {}, rebuild=False)
+    assert done.changed and done.why == "the index published was built by an earlier release"
+
+
+def test_a_servers_publish_says_which_points_changed() -> None:
+    import numpy as np
+
+    from catalog import StudyPayload
+    from indexer.records import EmbeddingRecord
+
+    def records(members: dict[str, str]) -> list[EmbeddingRecord]:
+        return [EmbeddingRecord(uid, fp, {"study": np.full(4, 0.5, np.float32)},
+                                StudyPayload(study_instance_uid=uid, archive_path=f"/a/{uid}"))
+                for uid, fp in members.items()]
+
+    identity = {"index_version": INDEX_VERSION, "model": {"name": "m"}, "vectors": {"study": 4}}
+    server = memory_server("ours")
+    two = {"1.1": "a", "1.2": "a"}
+    first = publish_server(server, identity, records(two), two, {}, {}, rebuild=False)
+    assert (first.changed, first.why) == (True, "a new index")
+    three = {**two, "1.2": "b", "1.3": "a"}
+    again = publish_server(server, identity, records(three), three, {}, {}, rebuild=False)
+    assert (again.points, again.why) == (2, "1 studies new to the index; 1 studies changed")
+    same = publish_server(server, identity, records(three), three, {}, {}, rebuild=False)
+    assert (same.changed, same.why) == (False, "")

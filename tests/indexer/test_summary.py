@@ -16,3 +16,23 @@ def test_skips_are_counted_by_their_reason_class_not_the_first_word() -> None:
                                                       "not DICOM (.gz file)": 1}
     assert skipped_counts(skipped) == ("skipped 3: 2 pixel spacing out of range, "
                                        "1 not DICOM (.gz file)")
+
+
+def test_a_pacs_failure_is_counted_failed_and_never_skipped() -> None:
+    """The PACS went down midway: its 3 studies read "failed": 3, "skipped": 3 and every
+    reason under skipped_by_reason; only what holds nothing to index is skipped."""
+    down = [{"path": f"pacs/studies/1.{k}", "study": f"1.{k}",
+             "reason": f"{what}: connection refused at pacs:8042 (after 5 tries)"}
+            for k, what in enumerate(("WADO-RS series", "WADO-RS series", "WADO-RS metadata"))]
+    brain = {"path": "pacs/studies/2.1", "study": "2.1", "outcome": "skipped",
+             "reason": "study has no cine series"}
+    counts = IndexSummary(skipped=[*down, brain], source={"source": "pacs"}).as_dict()
+    assert (counts["failed"], counts["skipped"]) == (3, 1)
+    assert counts["failed_by_reason"] == {"WADO-RS series": 2, "WADO-RS metadata": 1}
+    assert counts["skipped_by_reason"] == {"study has no cine series": 1}
+    assert [i.get("outcome") for i in counts["skipped_items"]] == ["failed"] * 3 + ["skipped"]
+    # a folder's unreadable files are skipped, as before: a folder has no failures
+    folder = IndexSummary(skipped=[{"path": "/a/x.gz", "reason": "not DICOM (.gz file)"}])
+    assert (folder.as_dict()["failed"], folder.as_dict()["skipped"]) == (0, 1)
+    assert folder.as_dict()["skipped_items"] == [{"path": "/a/x.gz",
+                                                   "reason": "not DICOM (.gz file)"}]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pacs.address import PacsAddress, Protocol
@@ -19,7 +21,8 @@ def test_dicomweb_and_dimse_forms() -> None:
 
 @pytest.mark.parametrize(("text", "message"), [
     ("dimse://host:104", "dimse://AET@host:port"),
-    ("dimse://AE@host:99999", "dimse://AET@host:port"),
+    ("dimse://AE@host:99999", "port 99999 is out of range"),
+    ("dimse://AE@host", "'host' is no host:port: write a DIMSE peer as dimse://AET@host:port"),
     ("dicomweb+https://user:secret@pacs/dicom-web", "no credentials in the URL"),
     ("dicomweb+https:///dicom-web", "dicomweb+https://host/dicom-web"),
     ("ftp://pacs", "not a PACS address"),
@@ -32,3 +35,29 @@ def test_bad_addresses_say_how_to_write_them(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("+", r"\+")) as error:
         PacsAddress.parse(text)
     assert "secret" not in str(error.value)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    # it said only "write a DIMSE peer as dimse://AET@host:port"
+    ("dimse://AVERYLONGAETITLEOVER16@127.0.0.1:34645",
+     "the AE title 'AVERYLONGAETITLEOVER16' is 22 characters, longer than the 16"),
+    ("dimse://@pacs:104", "the AE title is empty"),
+    ("dimse://   @pacs:104", "the AE title is only spaces"),
+    ("dimse://PACS\\AE@pacs:104", "the AE title 'PACS\\AE' holds a backslash"),
+    ("dimse://PAÇS@pacs:104", "the AE title 'PAÇS' holds a character outside ASCII ('Ç')"),
+    ("dimse://PACS\tAE@pacs:104", r"holds a control character ('\t')"),
+])
+def test_a_bad_ae_title_says_which_dicom_rule_it_breaks(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)) as error:
+        PacsAddress.parse(text)
+    assert "\n" not in str(error.value)
+
+
+def test_an_ae_title_is_as_dicom_allows_it() -> None:
+    """Padding spaces are no part of the title; inside, a space and an @ are allowed."""
+    assert PacsAddress.parse("dimse:// PACS @pacs:104").ae_title == "PACS"
+    assert PacsAddress.parse("dimse://MY PACS@pacs:104").ae_title == "MY PACS"
+    at = PacsAddress.parse("dimse://RAD@NORTH@10.0.0.5:104")
+    assert (at.ae_title, at.host) == ("RAD@NORTH", "10.0.0.5")
+    assert PacsAddress.parse("dimse://SIXTEEN_CHARS_AE@pacs:104").ae_title == "SIXTEEN_CHARS_AE"
+    assert str(PacsAddress.parse("dimse://AE@[::1]:104")) == "dimse://AE@[::1]:104"

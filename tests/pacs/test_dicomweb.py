@@ -114,6 +114,46 @@ def test_timeouts_and_refusals_are_transient(error: Exception) -> None:
         _client(FakeSession(error=error)).find_series("1.2.3")
 
 
+def _no_such_name(code: int) -> Any:
+    """A resolver answering every look-up with `code` (the test needs no DNS of its own)."""
+    import socket
+
+    def getaddrinfo(host: str, *args: Any, **kwargs: Any) -> Any:
+        raise socket.gaierror(code, f"{host}: resolver says {code}")
+    return getaddrinfo
+
+
+def test_a_host_that_does_not_resolve_fails_at_once_naming_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """nosuchhost.invalid was tried 5 times over 30 s, then said only "ConnectionError"."""
+    import socket
+
+    from pacs.polite import Manners, Polite
+
+    monkeypatch.setattr(socket, "getaddrinfo", _no_such_name(socket.EAI_NONAME))
+    pacs = DicomwebPacs("http://nosuchhost.invalid/dicom-web", timeout_s=5.0)
+    polite = Polite(Manners(rate_limit=0, retries=3, backoff_s=0), sleep=lambda _: None)
+    with pytest.raises(PacsError) as error:
+        polite.call("query studies", lambda: pacs.find_studies(None, None, 0, 10))
+    assert not isinstance(error.value, TransientError) and polite.requests == 1
+    assert str(error.value).startswith(
+        "QIDO-RS studies: the host name 'nosuchhost.invalid' does not resolve")
+    # a resolver that could not answer now (its DNS server down) may answer later: retried
+    monkeypatch.setattr(socket, "getaddrinfo", _no_such_name(socket.EAI_AGAIN))
+    with pytest.raises(TransientError, match="could not be looked up now"):
+        pacs.find_studies(None, None, 0, 10)
+
+
+def test_a_refused_connection_is_retried_and_names_where() -> None:
+    from fakes.orthanc import free_port
+
+    port = free_port()  # nothing listens there: the connection is refused
+    pacs = DicomwebPacs(f"http://127.0.0.1:{port}/dicom-web", timeout_s=5.0)
+    with pytest.raises(TransientError) as error:
+        pacs.find_series("1.2.3")
+    assert str(error.value) == f"QIDO-RS series: connection refused at 127.0.0.1:{port}"
+
+
 def test_an_untrusted_certificate_says_which_setting() -> None:
     session = FakeSession(error=requests.exceptions.SSLError("bad cert"))
     with pytest.raises(PacsError, match="CMR_SEARCH_PACS_CA_BUNDLE"):
