@@ -25,9 +25,8 @@ from dicognito.anonymizer import Anonymizer
 from pydicom.dataset import Dataset, FileMetaDataset
 
 from catalog import without_paths
-from indexer.names import doctors, scrub_given_names, scrub_signed, scrub_titles
+from indexer.names import scrub_given_names, scrub_signed, scrub_titles
 from indexer.names.forms import ACCENTS as _ACCENTS
-from indexer.names.forms import DOCTORS
 from indexer.names.forms import KIN as _KIN
 from indexer.names.forms import LOWER as _LOWER
 from indexer.names.forms import NOT_CLINICAL as _NOT_CLINICAL
@@ -229,10 +228,9 @@ _FREE_TEXT: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], 
      lambda m: f"[age over 89] {m.group('sex')}"),
     (_PHONE, _phone),  # before long numbers: "0228 1234567" is no "0228 [id]"
     (re.compile(r"\b[A-Z]{0,3}\d{6,}\b|\b[A-Z]+\d{5,}[A-Z0-9]*\b"), "[id]"),
-    (DOCTORS, doctors),  # "Drs Smith and Patel"; then each titled name (`scrub_titles`)
 )
-# and after the titled names ("Dr J. Smith", `scrub_titles`: "DR" in capitals is one only
-# before a name, so it is read, not substituted)
+# and after the titled names ("Drs Smith and Patel", "Dr J. Smith", `scrub_titles`: "DR" in
+# capitals is one only before a name, so it is read, not substituted)
 _NAMED_TEXT: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     # surname first, several words of it, then the given names and an initial ("Patient:
     # GARCÍA LÓPEZ, José", "Patient name: Volkov, Dmitri", "Patient: DOE, JANE E"), before

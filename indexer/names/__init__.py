@@ -3,7 +3,8 @@ them). `gazetteer` knows faker's given and family names and the words and terms 
 `wordlists` the words weighed besides them, `forms` the shapes a name takes as regular
 expressions (the blocks `deidentify`'s own patterns are built of), `cues` the words that name a
 person before one, `given` the untitled names, `titles` the titled ones, `signatures` the
-signed ones (a list of signers read to its end), `known` a surname either showed to be a name
+signed ones (a list of signers read to its end), `patients` a surname alone after "Pt" or
+before "family", `known` a surname any of them showed to be a name
 wherever else its report writes it.
 """
 

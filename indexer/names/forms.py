@@ -138,7 +138,11 @@ _SIGNERS = (r"(?:(?:reporting|consultant|specialist|senior|supervising|attending
             r"(?:radiographer|technologist|technician|sonographer|radiologist|cardiologist|"
             r"reporter|consultant|physician|doctor|registrar|signature|nurse|physiologist|"
             r"reader)s?")
-_SIGN_WORD = (rf"(?!(?:{DEGREES})\b)(?:(?i:al|el)-)?(?:(?:[{UPPER}]['’])?[{UPPER}][{LOWER}]+"
+# a clinical abbreviation of three letters or more, no one's initials ("LVEF", "LGE"; "Smith
+# MR" is Dr M. R. Smith's)
+_CLINICAL = "|".join(a for a in ABBREVIATION.split("|") if len(a) >= 3)
+_SIGN_WORD = (rf"(?!(?:{DEGREES}|{_CLINICAL})\b)(?:(?i:al|el)-)?"
+              rf"(?:(?:[{UPPER}]['’])?[{UPPER}][{LOWER}]+"
               rf"(?:[{UPPER}][{LOWER}]+)?(?:-[{UPPER}{LOWER}][{LOWER}]+)*"
               rf"|(?:[{UPPER}]['’])?[{UPPER}]{{2,}}(?:-[{UPPER}]{{2,}})*)(?![\w'’-])")
 SIGN_PARTICLES = frozenset({"van", "von", "de", "der", "den", "du", "di", "da", "del", "della",
@@ -197,7 +201,10 @@ SIGNATURE = re.compile(
 # then a name, on the next line where the list is wrapped after its mark ("Volkov and\nPetrova")
 _SIGN_JOINT = (r"[^\S\n]*+(?:[,;&/]|(?i:and|or)(?![\w'’-]))"
                r"(?:[^\S\n]*+(?:&|(?i:and)(?![\w'’-])))?[^\S\n]*+(?:\n[^\S\n]*+)?")
-SIGN_OTHER = re.compile(rf"(?P<joint>{_SIGN_JOINT})(?P<name>{_SIGN_NAME}){_FORENAME}{_SIGN_END}")
+# and a list's next name also where a clinical abbreviation follows it ("Radiographers: Smith
+# and Jones LVEF 55 %" kept "Jones"); the first after a label is weighed whole ("Smith LGE")
+SIGN_OTHER = re.compile(rf"(?P<joint>{_SIGN_JOINT})(?P<name>{_SIGN_NAME}){_FORENAME}"
+                        rf"(?:{_SIGN_END}|(?=[^\S\n]++(?:{_CLINICAL})(?![\w'’-])))")
 # the last word each of those ends with: most candidates follow none, and the pattern's
 # search through 40 characters is the scrubber's costliest step
 CUE_ENDS = frozenset({"with", "by", "to", "of", "cc", "and", "[name]", "read", "reader",

@@ -12,7 +12,14 @@ import re
 from collections.abc import Iterable
 
 from indexer.names import forms, wordlists
-from indexer.names.gazetteer import given_names, ordinary_word, terms, unknown_name, words
+from indexer.names.gazetteer import (
+    family_names,
+    given_names,
+    ordinary_word,
+    terms,
+    unknown_name,
+    words,
+)
 
 # a capitalised word, or one in capitals, whole ("Volkov", "VOLKOV", "Volkov's")
 _WORD = re.compile(rf"(?<![\w'’-])[{forms.UPPER}][{forms.UPPER}{forms.LOWER}'’-]*"
@@ -26,6 +33,13 @@ _BEFORE = re.compile(rf"(?:(?<![\w'’-])(?P<given>[{forms.UPPER}][{forms.UPPER}
 _AFTER = re.compile(rf"[^\S\n]+(?P<given>[{forms.UPPER}][{forms.UPPER}{forms.LOWER}'’-]+)"
                     rf"(?![\w'’-])")
 _POSSESSIVE = re.compile(r"['’]s?$")
+# the word after a surname, its possessive passed ("Turner's syndrome"), and the word before it
+_NEXT = re.compile(rf"(?:['’]s?)?[^\S\n]+(?P<word>[{forms.UPPER}{forms.LOWER}]+)")
+_PREVIOUS = re.compile(rf"(?P<word>[{forms.UPPER}{forms.LOWER}]+)[^\S\n]+$")
+# a term's nouns, not a place's: "Turner syndrome", "Waterston shunt", "Gibbs artefact" are no
+# Dr Turner's, Waterston's or Gibbs's; "Volkov clinic" is Dr Volkov's
+_TERM_NOUNS = wordlists.NOUN_WORDS - wordlists.PLACES - {"medical", "dental", "research",
+                                                          "memorial", "children"}
 _REACH = 40  # characters before a surname its given name may take: a word and its blank
 
 
@@ -37,6 +51,28 @@ def surname(name: str, surname_first: bool = False) -> str | None:
     if not named:
         return None
     return named[0] if surname_first else named[-1]
+
+
+def is_surname(word: str) -> bool:
+    """Whether a word alone reads as a surname wherever it stands: a known family name, or a
+    name faker lacks, that spreads (`_spreads`; "Okafor", "Volkov"; not "Still", "Anxious",
+    "Claustrophobic", "Fabry"). In capitals only a known one ("OKAFOR"; not "HCM")."""
+    plain = word.title() if word.isupper() else word
+    known = plain.lower() in family_names()
+    return _spreads(plain) and (known or (not word.isupper() and unknown_name(plain)))
+
+
+def in_a_term(text: str, start: int, end: int) -> bool:
+    """Whether the surname between `start` and `end` is a term's here: a term's noun in lower
+    case follows ("Turner syndrome", "Kawashima procedure"), or it and the word beside it are
+    an eponym whole ("Austin Flint murmur", "Graham Steell")."""
+    after = _NEXT.match(text, end)
+    if after and after.group("word") in _TERM_NOUNS:
+        return True
+    before = _PREVIOUS.search(text, max(0, start - _REACH), start)
+    word = text[start:end].lower()
+    return bool(after and f"{word} {after.group('word').lower()}" in wordlists.EPONYMS) or bool(
+        before and f"{before.group('word').lower()} {word}" in wordlists.EPONYMS)
 
 
 def _spreads(word: str) -> bool:
@@ -76,6 +112,8 @@ def spread(text: str, surnames: Iterable[str]) -> str:
         if word.lower() not in known or match.start() < pos:
             continue
         start, end = match.start(), match.start() + len(word)
+        if in_a_term(text, start, end):
+            continue
         before = _BEFORE.search(text, max(pos, start - _REACH), start)
         if before and (before.group("initials") or _given(before.group("given"))):
             start = before.start()

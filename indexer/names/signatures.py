@@ -37,7 +37,10 @@ _PARTICLES = frozenset({"van", "von", "de", "der", "den", "du", "di", "da", "del
 _NO_SIGNER = frozenset({
     "pending", "preliminary", "final", "draft", "unsigned", "unverified", "verified", "signed",
     "electronically", "awaiting", "yes", "no", "none", "unknown", "report", "reporter",
-    "patient", "patients", "family", "self", "locum", "duty", "system"})
+    "patient", "patients", "family", "self", "locum", "duty", "system",
+    # a second reader's verdict ("Second reader: Concurs.")
+    "concur", "concurs", "concurred", "agree", "agrees", "disagree", "disagrees", "concordant",
+    "discordant", "confirmed", "confirms", "awaited", "declined"})
 _EPONYMS = wordlists.EPONYM_SURNAMES | wordlists.NO_INITIAL_SURNAMES
 _ABBREVIATIONS = wordlists.ABBREVIATIONS | frozenset(forms.ABBREVIATION.split("|"))
 _NUMERAL = re.compile(r"[IVX]+")

@@ -13,6 +13,7 @@ import re
 from indexer.names import forms, known, wordlists
 from indexer.names.gazetteer import unknown_name, words
 from indexer.names.given import is_titled
+from indexer.names.patients import scrub_patients
 
 _CAPITALS = re.compile(r"(?:DR|PROF)\b")
 
@@ -32,6 +33,16 @@ def doctors(match: re.Match[str]) -> str:
         out.append(f"{names[pos:one.start()]}[name]")
         pos = one.end()
     return "".join(out) + names[pos:]
+
+
+def _doctors(match: re.Match[str], found: list[str | None]) -> str:
+    """`doctors`, each surname it scrubs added to `found`: "Drs Smith and Volkov" shows
+    "Volkov" elsewhere in the report to be a name."""
+    scrubbed = doctors(match)  # the list without its "Drs", as the scrubber always wrote it
+    names = forms.DOCTOR_ONE.finditer(match.group("names"))
+    found += [known.surname(one.group()) for one, _ in zip(
+        names, range(scrubbed.count("[name]")), strict=False)]
+    return scrubbed
 
 
 # what goes on after a name: a sentence's full stop, or a lower-case word ("Patel. LVEF 55 %",
@@ -84,13 +95,17 @@ def _refused(match: re.Match[str]) -> int | None:
 
 
 def scrub_titles(text: str) -> str:
-    """`text` with each name after a title as [name]. A title in capitals that is none holds
+    """`text` with each name after a title, of a doctors list ("Drs Smith and Volkov",
+    `doctors`), and a patient's or a family's surname alone (`patients`) as [name]. A title
+    in capitals that is none holds
     only itself: the words after it, a title among them, are read again ("Adapta DR Prof
     Smith"), so that a second scrub, with the words before it gone, finds what the first did.
     A surname a title showed to be a name is one wherever else the text writes it ("Mr Volkov
     and Dmitri Volkov", `known.spread`)."""
+    text, patients = scrub_patients(text)
+    found: list[str | None] = [*patients]  # the surnames scrubbed
+    text = forms.DOCTORS.sub(lambda m: _doctors(m, found), text)
     out: list[str] = []
-    found: list[str | None] = []  # the surnames scrubbed
     pos = 0
     while match := forms.TITLED.search(text, pos):
         end = _refused(match)

@@ -51,6 +51,7 @@ trendelenburg seldinger judkins amplatz bernoulli gorlin teichholz gadovist dota
 multihance prohance clariscan siemens philips toshiba canon hitachi magnetom signa aera avanto
 skyra vida achieva ingenia optima sapien evolut nido jervell lenegre stansel damus mobitz
 wenckebach heart tesla mustard bentall blalock taussig
+prisma altea lumina verio espree sempra intera elition echelon aperto orian cima
 """
 # what a name before it makes a term's: a kind of thing, a procedure's or a place's word
 # ("Glenn Anastomosis", "Per Petersen Criteria", "William Harvey Hospital"); never a name
@@ -63,7 +64,8 @@ aneurysm ataxia dystrophy cardiomyopathy endocarditis angina arteritis expressio
 variant positive negative network node bundle fibres fibers ring triangle autograft homograft
 anastomosis cardioplegia pathway paralysis paresis channelopathy baffle conduit fenestration
 septostomy myectomy stitch manoeuvre maneuver crunch triad hernia calculator unit dental
-cardiac research memorial children wing lodge laboratory hospice
+cardiac research memorial children wing lodge laboratory hospice artefact artifact fibre fiber
+principle lesions nodes spots units physiology
 building suite theatre krankenhaus klinikum klinik hôpital hopital ospedale
 policlinico clinica clínica clinique ziekenhuis sjukhus sygehus sykehus szpital nemocnice
 """
