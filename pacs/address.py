@@ -13,7 +13,9 @@ class Protocol(StrEnum):
     DIMSE = "dimse"
 
 
-_HOST_PORT = re.compile(r"^(?P<host>[^:/@\s]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})/?$")
+# ASCII digits only: "\d" read a port written in Arabic-Indic digits as 104
+_HOST_PORT = re.compile(r"^(?P<host>[^:/@\s]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})/?$",
+                        re.ASCII)
 _AE_MAX = 16  # DICOM PS3.5, VR AE: 16 characters at most
 _PREFIXES = ("dicomweb+http://", "dicomweb+https://", "dimse://")
 

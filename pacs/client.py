@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 import socket
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -38,7 +39,7 @@ class TransientError(PacsError):
         self.retry_after_s = retry_after_s
 
 
-def _chain(error: BaseException) -> Iterator[BaseException]:
+def causes(error: BaseException) -> Iterator[BaseException]:
     """The error and what it wraps: its cause and context, and (urllib3's MaxRetryError,
     requests' ConnectionError) the `reason` or first argument it carries."""
     pending, seen = [error], set[int]()
@@ -53,24 +54,54 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
         pending += [w for w in wrapped if isinstance(w, BaseException)]
 
 
-def connection_failure(what: str, error: BaseException, host: str,
-                       port: int | None) -> PacsError:
-    """A connection to the PACS that failed, in one line naming where. A host name
-    the resolver says does not exist (EAI_NONAME) is a wrong address: retrying for half a
-    minute changes nothing. A resolver that could not answer (EAI_AGAIN: a DNS server down),
-    a refused, reset or unreachable connection may pass: transient, retried."""
-    causes = list(_chain(error))
-    where = f"{host}:{port}" if port else host
-    for cause in causes:
-        if isinstance(cause, socket.gaierror) and cause.errno == socket.EAI_NONAME:
-            return PacsError(f"{what}: the host name {host!r} does not resolve (no such name "
-                             "in DNS or the hosts file: check the PACS address)")
-    if any(isinstance(c, ConnectionRefusedError) for c in causes):
-        return TransientError(f"{what}: connection refused at {where}")
-    if any(isinstance(c, socket.gaierror) for c in causes):
-        return TransientError(f"{what}: the host name {host!r} could not be looked up now "
-                              "(DNS failure)")
-    return TransientError(f"{what}: {type(error).__name__} at {where}")
+def host_port(host: str, port: int | None) -> str:
+    """`host:port` as an address is written: an IPv6 literal in brackets ("::1:104" read as
+    a longer address)."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"{shown}:{port}" if port else shown
+
+
+# the resolver's "no such name": NXDOMAIN (EAI_NONAME), or a name with no address (glibc's
+# EAI_NODATA); EAI_AGAIN is a resolver that could not answer now
+_NO_SUCH_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
+
+
+def connection_failure(what: str, error: BaseException, host: str, port: int | None,
+                       proxy: bool = False, resolved_before: bool = False) -> PacsError:
+    """A connection that failed, in one line naming where: `host`:`port` is where it went,
+    the proxy's when `proxy`. A host name the resolver says does not exist is a wrong address
+    (the PACS's, or the proxy setting's): retrying for half a minute changes nothing. Once
+    the name resolved in this run (`resolved_before`: the study list came), its "no such
+    name" is a DNS failure of the moment, as is a resolver that could not answer (EAI_AGAIN);
+    those, and a refused, reset or unreachable connection, may pass: transient, retried."""
+    chain = list(causes(error))
+    whose = "the proxy's " if proxy else "the "
+    looked_up = [c for c in chain if isinstance(c, socket.gaierror)]
+    if not resolved_before and any(c.errno in _NO_SUCH_NAME for c in looked_up):
+        check = "the proxy setting, HTTPS_PROXY or HTTP_PROXY" if proxy else "the PACS address"
+        return PacsError(f"{what}: {whose}host name {host!r} does not resolve (no such name "
+                         f"in DNS or the hosts file: check {check})")
+    at = f"the proxy {host_port(host, port)}" if proxy else host_port(host, port)
+    if any(isinstance(c, ConnectionRefusedError) for c in chain):
+        return TransientError(f"{what}: connection refused at {at}")
+    if looked_up:
+        now = "no longer resolves (it did earlier in this run: a DNS failure)" \
+            if resolved_before else "could not be looked up now (DNS failure)"
+        return TransientError(f"{what}: {whose}host name {host!r} {now}")
+    return TransientError(f"{what}: {type(error).__name__} at {at}")
+
+
+def reachable(what: str, host: str, port: int, timeout_s: float,
+              reached: threading.Event) -> None:
+    """A TCP connection to `host`:`port` opened and closed: a refused one found before a DIMSE
+    library tries (pynetdicom then leaves a socket open). `reached` is set once one opens:
+    the name resolved in this run, and a later "no such name" is a DNS failure (retried)."""
+    try:
+        socket.create_connection((host, port), timeout=timeout_s).close()
+    except OSError as error:
+        raise connection_failure(what, error, host, port,
+                                 resolved_before=reached.is_set()) from None
+    reached.set()
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from pacs.client import (
     RemoteSeries,
     RemoteStudy,
     TransientError,
+    causes,
     connection_failure,
     date_range,
     safe_uid,
@@ -142,9 +143,22 @@ def _host_port(request: Any) -> tuple[str, int | None]:
         return "the server", None
 
 
+def _connected_to(error: requests.ConnectionError) -> tuple[str, int | None]:
+    """Where the connection that failed went: the host urllib3 connected to, a proxy's when
+    one is set (requests' request names the PACS, whose name a proxy resolves: a proxy that
+    did not resolve read "the host name 'pacs' does not resolve"), else the request's."""
+    for cause in causes(error):
+        conn = getattr(cause, "conn", None)
+        host, port = getattr(conn, "host", None), getattr(conn, "port", None)
+        if isinstance(host, str) and host:
+            return host, port if isinstance(port, int) else None
+    return _host_port(error.request)
+
+
 @contextmanager
-def _translated(what: str) -> Iterator[None]:
-    """requests' and the server's failures as one-line PacsErrors (transient or not)."""
+def _translated(what: str, answered: threading.Event | None = None) -> Iterator[None]:
+    """requests' and the server's failures as one-line PacsErrors (transient or not);
+    `answered`: set once the server answered (its host name resolved) in this run."""
     try:
         yield
     except requests.HTTPError as error:
@@ -164,7 +178,10 @@ def _translated(what: str) -> Iterator[None]:
         said = str(error) if "in all" in str(error) else type(error).__name__
         raise TransientError(f"{what}: {said}") from None
     except requests.ConnectionError as error:
-        raise connection_failure(what, error, *_host_port(error.request)) from None
+        proxy = isinstance(error, requests.exceptions.ProxyError)
+        resolved = answered is not None and answered.is_set()
+        raise connection_failure(what, error, *_connected_to(error), proxy=proxy,
+                                 resolved_before=resolved) from None
     except requests.exceptions.ChunkedEncodingError:
         raise TransientError(f"{what}: the transfer broke off (the server closed the "
                              "connection mid-answer)") from None
@@ -230,6 +247,9 @@ class DicomwebPacs:
             session.auth = (auth.username, auth.password or "")
         self.bytes_received = 0  # every answer, metadata and queries included
         self._lock = threading.Lock()
+        # the server answered once: its host name resolved, and a later "no such name" is
+        # a DNS failure of the moment (retried), not a wrong address
+        self._answered = threading.Event()
         self._mine = threading.local()  # this thread's answers (fetches run side by side)
         self._session = session
         self._client = DICOMwebClient(url, session=session, timeout=timeout_s,
@@ -242,6 +262,7 @@ class DicomwebPacs:
 
     def _counted(self, response: requests.Response, *args: Any, **kwargs: Any) \
             -> requests.Response:
+        self._answered.set()
         size = len(response.content)
         with self._lock:
             self.bytes_received += size
@@ -253,7 +274,7 @@ class DicomwebPacs:
         filters: dict[str, Any] = {"ModalitiesInStudy": "MR"}
         if dates := date_range(since, until):
             filters["StudyDate"] = dates
-        with _translated("QIDO-RS studies"):
+        with _translated("QIDO-RS studies", self._answered):
             found = self._client.search_for_studies(search_filters=filters, offset=offset,
                                                     limit=limit, fields=list(_STUDY_FIELDS))
             return [RemoteStudy(str(_value(s, "0020000D") or ""),
@@ -262,7 +283,7 @@ class DicomwebPacs:
                                 _count(s, "00201208")) for s in found]
 
     def find_series(self, study_instance_uid: str) -> list[RemoteSeries]:
-        with _translated("QIDO-RS series"):
+        with _translated("QIDO-RS series", self._answered):
             found = self._client.search_for_series(study_instance_uid=study_instance_uid,
                                                    fields=list(_SERIES_FIELDS))
             return [RemoteSeries(str(_value(s, "0020000E")), str(_value(s, "00080060") or ""),
@@ -270,7 +291,7 @@ class DicomwebPacs:
                                  _count(s, "00201209")) for s in found]
 
     def study_metadata(self, study_instance_uid: str) -> list[Dataset] | None:
-        with _translated("WADO-RS metadata"):
+        with _translated("WADO-RS metadata", self._answered):
             items = self._client.retrieve_study_metadata(study_instance_uid)
             # bulk data (pixels, overlays) is left on the server: classification needs none
             return [Dataset.from_json(item, bulk_data_uri_handler=lambda *_: b"")
@@ -279,7 +300,8 @@ class DicomwebPacs:
     def fetch_series(self, study_instance_uid: str, series_instance_uid: str,
                      folder: Path) -> int:
         before = getattr(self._mine, "bytes", 0)
-        with _translated("WADO-RS series"):  # the parts are decoded as the answer is read
+        # the parts are decoded as the answer is read
+        with _translated("WADO-RS series", self._answered):
             instances = self._client.retrieve_series(study_instance_uid, series_instance_uid,
                                                      media_types=_AS_STORED)
         cut = next((k for k, ds in enumerate(instances) if not _whole(ds)), None)
@@ -289,7 +311,7 @@ class DicomwebPacs:
         folder.mkdir(parents=True, exist_ok=True)
         # a part garbled in transit (a wrong boundary) decodes into nonsense tags that fail
         # only when written: one line, as any unreadable answer
-        with _translated("WADO-RS series"):
+        with _translated("WADO-RS series", self._answered):
             for ds in instances:  # the PACS's UID names a file here: checked ("../../x")
                 name = safe_uid(str(ds.SOPInstanceUID), "SOP Instance UID")
                 dcmwrite(folder / f"{name}.dcm", ds, enforce_file_format=True)

@@ -4,7 +4,6 @@ to our own storage SCP) of the wanted series. Never C-STORE to the peer."""
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -49,6 +48,7 @@ from pacs.client import (
     connection_failure,
     date_range,
     is_uid,
+    reachable,
 )
 
 logger = logging.getLogger(__name__)
@@ -150,6 +150,7 @@ class DimsePacs:
         self._received = _Received()
         self._server: Any = None
         self._server_lock = threading.Lock()
+        self._reached = threading.Event()  # the peer's name resolved once (`reachable`)
 
     @property
     def location(self) -> str:
@@ -165,18 +166,11 @@ class DimsePacs:
         ae.connection_timeout = self.timeout_s
         return ae
 
-    def _reachable(self, what: str) -> None:
-        """A refused connection, found before pynetdicom tries (it then leaves a socket open)."""
-        try:
-            socket.create_connection((self.host, self.port), timeout=self.timeout_s).close()
-        except OSError as error:
-            raise connection_failure(what, error, self.host, self.port) from None
-
     @contextmanager
     def _association(self, ae: AE, what: str, deadline_s: float | None = None,
                      **kwargs: Any) -> Iterator[_Link]:
         """An association for one request; aborted after `deadline_s` seconds when given."""
-        self._reachable(what)
+        reachable(what, self.host, self.port, self.timeout_s, self._reached)
         answers: list[Any] = []  # the peer's A-ASSOCIATE answer, to name why it rejected us
         started = time.monotonic()
         handlers = [*kwargs.pop("evt_handlers", []),
@@ -185,7 +179,8 @@ class DimsePacs:
             assoc = ae.associate(self.host, self.port, ae_title=self.called_aet,
                                  evt_handlers=handlers, **kwargs)
         except OSError as error:
-            raise connection_failure(what, error, self.host, self.port) from None
+            raise connection_failure(what, error, self.host, self.port, resolved_before=True) \
+                from None  # `reachable` reached it just now
         if assoc.is_rejected:
             raise self._rejected(what, answers)
         if not assoc.is_established:

@@ -61,3 +61,9 @@ def test_an_ae_title_is_as_dicom_allows_it() -> None:
     assert (at.ae_title, at.host) == ("RAD@NORTH", "10.0.0.5")
     assert PacsAddress.parse("dimse://SIXTEEN_CHARS_AE@pacs:104").ae_title == "SIXTEEN_CHARS_AE"
     assert str(PacsAddress.parse("dimse://AE@[::1]:104")) == "dimse://AE@[::1]:104"
+
+
+def test_a_port_is_written_in_ascii_digits() -> None:
+    """A port in other digits read as 104 (a regex's \\d is any Unicode digit)."""
+    with pytest.raises(ValueError, match="is no host:port"):
+        PacsAddress.parse("dimse://AE@pacs:\u0661\u0660\u0664")

@@ -62,3 +62,75 @@ def test_a_failed_connection_says_where_and_whether_to_retry(
     error = connection_failure("q", _wrapped(cause), "pacs.invalid", 8042)
     assert isinstance(error, PacsError) and str(error).startswith(said)
     assert isinstance(error, TransientError) is transient
+
+
+def _behind_proxy(cause: BaseException) -> Exception:
+    """As requests raises it when the proxy could not be reached."""
+    import requests
+    import urllib3
+
+    inner = urllib3.exceptions.NewConnectionError(None, f"failed: {cause}")  # type: ignore[arg-type]
+    inner.__cause__ = cause
+    reason = urllib3.exceptions.ProxyError("Unable to connect to proxy", inner)
+    reason.__cause__ = inner  # urllib3 raises it `from` the connection's error
+    return requests.exceptions.ProxyError(urllib3.exceptions.MaxRetryError(None, "/x", reason))  # type: ignore[arg-type]
+
+
+def test_a_proxy_that_failed_is_named_as_the_proxy() -> None:
+    """The proxy's name not resolving read "the host name 'pacs' does not resolve: check the
+    PACS address"."""
+    nxdomain = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    error = connection_failure("q", _behind_proxy(nxdomain), "proxy.lan", 3128, proxy=True)
+    assert not isinstance(error, TransientError)
+    assert str(error).startswith("q: the proxy's host name 'proxy.lan' does not resolve")
+    assert "HTTPS_PROXY" in str(error) and "PACS address" not in str(error)
+    refused = connection_failure("q", _behind_proxy(ConnectionRefusedError(111, "refused")),
+                                 "proxy.lan", 3128, proxy=True)
+    assert str(refused) == "q: connection refused at the proxy proxy.lan:3128"
+
+
+def test_an_ipv6_peer_is_named_in_brackets() -> None:
+    """"connection refused at ::1:104" read as one longer address."""
+    error = connection_failure("q", ConnectionRefusedError(111, "refused"), "::1", 104)
+    assert str(error) == "q: connection refused at [::1]:104"
+
+
+@pytest.mark.parametrize("code", [socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)])
+def test_a_name_that_resolved_earlier_in_the_run_is_retried(code: int) -> None:
+    """After the study list came from the same host, a "no such name" for one study is a DNS
+    failure of the moment: it failed that study at once, saying "check the PACS address"."""
+    cause = socket.gaierror(code, "Name or service not known")
+    first = connection_failure("q", _wrapped(cause), "pacs.lan", 8042)
+    assert not isinstance(first, TransientError) and "check the PACS address" in str(first)
+    later = connection_failure("q", _wrapped(cause), "pacs.lan", 8042, resolved_before=True)
+    assert isinstance(later, TransientError)
+    assert str(later) == ("q: the host name 'pacs.lan' no longer resolves (it did earlier in "
+                          "this run: a DNS failure)")
+
+
+def test_a_dimse_peer_probe_knows_when_its_name_resolved(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from pacs.client import reachable
+
+    answers: list[BaseException | None] = [socket.gaierror(socket.EAI_NONAME, "unknown")]
+
+    class Opened:
+        def close(self) -> None:
+            pass
+
+    def connect(*_: object, **__: object) -> Opened:
+        if (answer := answers.pop(0)) is not None:
+            raise answer
+        return Opened()
+
+    monkeypatch.setattr(socket, "create_connection", connect)
+    reached = threading.Event()
+    with pytest.raises(PacsError) as error:  # a wrong address: at once, not retried
+        reachable("C-FIND studies", "pacs.lan", 104, 5.0, reached)
+    assert not isinstance(error.value, TransientError)
+    answers += [None, socket.gaierror(socket.EAI_NONAME, "unknown")]
+    reachable("C-FIND studies", "pacs.lan", 104, 5.0, reached)  # the listing came
+    with pytest.raises(TransientError, match="no longer resolves"):  # one study's, midway
+        reachable("C-GET series", "pacs.lan", 104, 5.0, reached)

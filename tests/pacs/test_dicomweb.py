@@ -283,3 +283,38 @@ def test_an_answer_trickling_past_the_transfer_timeout_is_transient(
         pacs.find_studies(None, None, 0, 10)
     assert time.monotonic() - start < 3.0
     pacs.close()
+
+
+def test_a_proxy_that_does_not_resolve_is_named_not_the_pacs(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """requests' request names the PACS; the name that did not resolve was the proxy's."""
+    import socket
+
+    monkeypatch.setattr(socket, "getaddrinfo", _no_such_name(socket.EAI_NONAME))
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    pacs = DicomwebPacs("http://pacs.invalid/dicom-web", timeout_s=5.0)
+    with pytest.raises(PacsError) as error:
+        pacs.find_series("1.2.3")
+    assert str(error.value).startswith(
+        "QIDO-RS series: the proxy's host name 'proxy.invalid' does not resolve")
+
+
+def test_a_name_failing_after_the_server_answered_is_retried() -> None:
+    """The study list came; a "no such name" for one study midway is a DNS failure of the
+    moment: it failed the study at once, "check the PACS address"."""
+    import socket
+
+    import urllib3
+
+    session = FakeSession(body=[STUDY])
+    pacs = _client(session)
+    assert pacs.find_studies(None, None, 0, 10)
+    cause = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    reason = urllib3.exceptions.NewConnectionError(None, "failed")  # type: ignore[arg-type]
+    reason.__cause__ = cause
+    session.error = requests.ConnectionError(urllib3.exceptions.MaxRetryError(
+        None, "/x", reason))  # type: ignore[arg-type]
+    with pytest.raises(TransientError, match="no longer resolves"):
+        pacs.find_series("1.2.3")
