@@ -3,9 +3,9 @@ them). `gazetteer` knows faker's given and family names and the words and terms 
 `wordlists` the words weighed besides them, `forms` the shapes a name takes as regular
 expressions (the blocks `deidentify`'s own patterns are built of), `cues` the words that name a
 person before one, `given` the untitled names, `titles` the titled ones, `signatures` the
-signed ones (a list of signers read to its end), `patients` a surname alone after "Pt" or
-before "family", `known` a surname any of them showed to be a name
-wherever else its report writes it.
+signed ones (a list of signers read to its end), `medicines` what a patient is given, which a
+signer's label may head ("Nurse: Midazolam"), `patients` a surname alone after "Pt" or before
+"family", `known` a surname any of them showed to be a name wherever else its report writes it.
 """
 
 from __future__ import annotations

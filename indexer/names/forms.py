@@ -186,6 +186,10 @@ _SIGN_END = (rf"(?=[^\S\n]*+(?:[,;()&/]|\.?[^\S\n]*+(?:\n|\Z)|\.[^\S\n]|[-–—
              rf"|(?i:and|or|&)(?:[^\S\n]+[{UPPER}\[]|[^\S\n]*+(?:\n|\Z))"
              rf"|(?i:on|at)[^\S\n]+(?:[\d\[]|[{UPPER}][{LOWER}])"
              rf"|\d{{1,2}}[:.]\d\d\b|\[|(?i:{_STAFF})\b|(?P<degree>{DEGREES})\b))")
+# or, where the name has no such end, a capitalised word after a blank: the text the name runs
+# into, where `signatures` finds that word no name's ("Smith and Okafor Sinus rhythm", "Volkov
+# Images acquired")
+_RUNS_ON = rf"(?=[^\S\n]++(?P<next>[{UPPER}][{LOWER}]+)(?![\w'’-]))"
 # the given names or initials after a surname and a comma ("Volkov, Dmitri", "Okafor, C. A.";
 # `signatures` weighs whether they are the name's or the list's next)
 _FORENAME = (rf"(?:[^\S\n]*+,[^\S\n]*+(?P<forename>{_SIGN_WORD}(?:[^\S\n]++{_SIGN_WORD})?"
@@ -195,7 +199,7 @@ SIGNATURE = re.compile(
     rf"[^\S\n]+by\b[^\S\n]*+:?|(?:{_SIGNS}|{_SIGNERS})[^\S\n]*+:)|{_BY_LABEL}"
     rf"|{_FIELD_START}(?i:(?P<copy>cc)|{_WORKS})[^\S\n]*+:)"  # "cc:", "performed by:"
     r"[^\S\n]*+(?:\n[^\S\n]*+)?"
-    rf"(?P<name>{_SIGN_NAME}){_FORENAME}{_SIGN_END}")
+    rf"(?P<name>{_SIGN_NAME})(?:{_FORENAME}{_SIGN_END}|{_RUNS_ON})")
 # the names a list of signers goes on with, read one at a time to the list's end, however long
 # ("Radiographers: Smith, Jones and Volkov", "A / B / C / D / E"): a mark or "and", ", and",
 # then a name, on the next line where the list is wrapped after its mark ("Volkov and\nPetrova")
@@ -203,8 +207,8 @@ _SIGN_JOINT = (r"[^\S\n]*+(?:[,;&/]|(?i:and|or)(?![\w'’-]))"
                r"(?:[^\S\n]*+(?:&|(?i:and)(?![\w'’-])))?[^\S\n]*+(?:\n[^\S\n]*+)?")
 # and a list's next name also where a clinical abbreviation follows it ("Radiographers: Smith
 # and Jones LVEF 55 %" kept "Jones"); the first after a label is weighed whole ("Smith LGE")
-SIGN_OTHER = re.compile(rf"(?P<joint>{_SIGN_JOINT})(?P<name>{_SIGN_NAME}){_FORENAME}"
-                        rf"(?:{_SIGN_END}|(?=[^\S\n]++(?:{_CLINICAL})(?![\w'’-])))")
+SIGN_OTHER = re.compile(rf"(?P<joint>{_SIGN_JOINT})(?P<name>{_SIGN_NAME})(?:{_FORENAME}"
+                        rf"(?:{_SIGN_END}|(?=[^\S\n]++(?:{_CLINICAL})(?![\w'’-])))|{_RUNS_ON})")
 # the last word each of those ends with: most candidates follow none, and the pattern's
 # search through 40 characters is the scrubber's costliest step
 CUE_ENDS = frozenset({"with", "by", "to", "of", "cc", "and", "[name]", "read", "reader",

@@ -151,8 +151,16 @@ _REPORT_WORDS = frozenset({
     "syncope", "presyncope", "palpitation", "dyspnoea", "dyspnea", "orthopnoea", "orthopnea",
     "fatigue", "collapse", "arrest", "dizziness", "regadenoson", "dobutamine", "gadobutrol",
     "bigeminy", "trigeminy", "ectopy", "multiband", "uneventful", "nil", "penicillin", "cath",
-    "angio", "zio", "holter"})
+    "angio", "zio", "holter", "sinus", "images", "image", "views", "sequences"})
 _NO_NAMES = wordlists.EPONYM_SURNAMES | wordlists.NO_INITIAL_SURNAMES | _REPORT_WORDS
+
+
+def report_word(word: str) -> bool:
+    """Whether the lower-case `word` is a report's word faker's English lacks ("syncope",
+    "rhythm", "sinus", "images")."""
+    return word in _REPORT_WORDS
+
+
 # a name's capitals: its first letter's, and after a prefix or a hyphen ("McDonald", "O'Brien",
 # "DiCaprio", "Ji-Hoon", "al-Hassan"); "HFpEF", "QTc", "LCx" are no name
 _NAME_CASE = re.compile(rf"(?:(?:al|el)-)?(?:[{forms.UPPER}]['’]|Ma?c|D[aei]|L[ae])?"

@@ -6,18 +6,21 @@ a report is signed with ("Reported by:", "Verified:", "Signed electronically by"
 them or not ("Dmitri Volkov", "Park Ji-Hoon", "ZHANG WEI", "Sean Ó Briain", "Kate", "Becker
 MD"), unless a term, a report word, a role or an abbreviation is among them or none of them
 reads as a name: the clinical line a label may head ("Reported by: Fontan.", "Becker.",
-"Severe MR.", "Bidirectional Glenn.", "Persistent LSVC.") stays as it is.
+"Severe MR.", "Bidirectional Glenn.", "Persistent LSVC.") stays as it is, and so does what a
+patient is given ("Nurse: Midazolam", `medicines`). A name ends where a report's word follows
+it ("Smith and Okafor Sinus rhythm", "Volkov Images").
 """
 
 from __future__ import annotations
 
 import re
 
-from indexer.names import forms, known, wordlists
+from indexer.names import forms, known, medicines, wordlists
 from indexer.names.gazetteer import (
     family_names,
     given_names,
     pieces,
+    report_word,
     terms,
     unknown_name,
     words,
@@ -46,6 +49,7 @@ _ABBREVIATIONS = wordlists.ABBREVIATIONS | frozenset(forms.ABBREVIATION.split("|
 _NUMERAL = re.compile(r"[IVX]+")
 _LONGER_THAN_ACRONYM = 7  # letters: "MINOCA", "NSTEMI", "HFMREF" are six
 _REPORT_WORD = re.compile(forms.REPORT_WORD, re.I)
+_WORD_LEAST = 4  # letters of a word a name runs into: "An" of "Nguyen Van An" is a given name
 
 
 def _signed_name(name: str) -> bool:
@@ -68,8 +72,9 @@ def _refused(word: str) -> bool:
     """Whether `word` makes the words after a label no one's: a term, a role, a sign-off's
     state, a report word, an abbreviation or a numeral ("Fontan", "Department", "Pending",
     "Known", "MR", "II"), or in capitals a short word faker lacks ("LSVC", "WPW")."""
-    if any(p in terms() or p in _NO_ONE or p in _NO_SIGNER or p.removesuffix("s") in _NO_ONE
-           for p in pieces(word)):
+    if medicines.is_medicine(word) or any(
+            p in terms() or p in _NO_ONE or p in _NO_SIGNER or p.removesuffix("s") in _NO_ONE
+            for p in pieces(word)):
         return True
     if _REPORT_WORD.fullmatch(word):
         return True
@@ -166,6 +171,52 @@ def _given(word: str) -> bool:
             ) or unknown_name(plain, model_words=False)
 
 
+def _ends_name(word: str, *, within: bool) -> bool:
+    """Whether a capitalised word after a signer's name is no part of it but the text the name
+    runs into: a medicine (`medicines.is_medicine`), a heading or a report word ("Images",
+    "Sinus", "Findings", "Midazolam"); after the words read as a name (not `within` them) also
+    a term, a role or a report's word, which are never a name (`_refused`: "Fontan", "Normal";
+    within them it makes the words no one's, as it did). Never a given or family name faker
+    knows, a short word or a particle ("Brown", "Grace", "An" of "Nguyen Van An"), nor an
+    English word or one of the model's: the vocabulary holds surnames faker's lists lack
+    ("Darwin", "Lazarus"), and "Anna Darwin" must go whole."""
+    if medicines.is_medicine(word):
+        return True
+    low = word.lower()
+    if len(low) < _WORD_LEAST or low in forms.SIGN_PARTICLES or word.isupper() or (
+            low in family_names() or word in given_names()):
+        return False
+    if low in wordlists.HEADINGS or report_word(low):
+        return True
+    return not within and _refused(word)
+
+
+def _kept(match: re.Match[str]) -> str | None:
+    """The words of the name `forms.SIGNATURE` or `forms.SIGN_OTHER` found that are a person's,
+    those before a word that ends it (`_ends_name`: "Volkov Images"), or None where they are no
+    one's: an eponym, a word no name runs into after them ("Okafor Sinus" ends before "Sinus";
+    "Smith Anna" is no name's end), or one word faker lacks as a name with a dose after it
+    ("Stemetil 12.50 mg": a time would end a name)."""
+    name = match.group("name")
+    if _eponym(name):
+        return None
+    spans = list(re.finditer(r"\S+", name))
+    kept = next((name[:spans[i - 1].end()] for i in range(1, len(spans))
+                 if _ends_name(spans[i].group(), within=True)), name)
+    if kept == name and match.group("next") and not _ends_name(match.group("next"),
+                                                                within=False):
+        return None
+    if " " not in kept and not _faker_named(kept) and medicines.dosed(
+            match.string, match.start("name") + len(kept)):
+        return None
+    return kept
+
+
+def _faker_named(word: str) -> bool:
+    """Whether faker knows `word` as a given or a family name, in any case."""
+    return word.title() in given_names() or word.lower() in family_names()
+
+
 def _signature(match: re.Match[str], found: list[str]) -> tuple[str, int]:
     """The words `forms.SIGNATURE` found as [name] where they are a person's, with the given
     names or initials after a comma where they are the name's (`_surname_first`), and the
@@ -173,36 +224,39 @@ def _signature(match: re.Match[str], found: list[str]) -> tuple[str, int]:
     surname scrubbed is added to `found`."""
     # a degree after one word makes it a signer's name ("Reported by: Becker MD"), not a
     # copy's ("cc: Becker MD." is Becker muscular dystrophy as often)
-    name = match.group("name")
-    if not _signature_name(name, bool(match.group("degree")) and not match.group("copy")):
+    kept = _kept(match)
+    if kept is None or not _signature_name(
+            kept, bool(match.group("degree")) and not match.group("copy")
+            and kept == match.group("name")):
         return match.group(), match.end()
     head = match.group()[:match.start("name") - match.start()]
-    others, end = _others(match.string, _name_end(match, found), found)
+    others, end = _others(match.string, _name_end(match, kept, found), found)
     return f"{head}[name]{others}", end
 
 
-def _name_end(match: re.Match[str], found: list[str]) -> int:
+def _name_end(match: re.Match[str], kept: str, found: list[str]) -> int:
     """Where a signer's name `match` found ends: after the given names or initials after its
     comma where they are its own (`_surname_first`: "Volkov, Dmitri"), else after its words
-    ("Smith, Jones": a list). Its surname is added to `found`."""
+    `kept` ("Smith, Jones": a list; "Volkov Images": "Volkov"). Its surname is added to
+    `found`."""
     name, forename = match.group("name"), match.group("forename")
-    if forename and _surname_first(name, forename):
+    if kept == name and forename and _surname_first(name, forename):
         found.append(known.surname(name, surname_first=True) or "")
         return match.end("forename")
-    found.append(known.surname(name) or "")
-    return match.end("name")
+    found.append(known.surname(kept) or "")
+    return match.start("name") + len(kept)
 
 
 def _others(text: str, pos: int, found: list[str]) -> tuple[str, int]:
     """The names a list of signers goes on with after `pos` as [name], each weighed as the
     first is ("and Jones", ", Volkov", "& Dmitri", "and\nAnna Petrova"), to the list's end or
-    the first that is no one's ("and Fontan."); and where the list ends. One name at a time,
-    however long the list: each is read once."""
+    the first that is no one's ("and Fontan.", "and Midazolam"); and where the list ends. One
+    name at a time, however long the list: each is read once."""
     out = []
-    while (one := forms.SIGN_OTHER.match(text, pos)) and _signature_name(
-            one.group("name"), bool(one.group("degree"))):
+    while (one := forms.SIGN_OTHER.match(text, pos)) and (kept := _kept(one)) is not None and (
+            _signature_name(kept, bool(one.group("degree")) and kept == one.group("name"))):
         out.append(f"{one.group('joint')}[name]")
-        pos = _name_end(one, found)
+        pos = _name_end(one, kept, found)
     return "".join(out), pos
 
 

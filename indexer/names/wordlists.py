@@ -147,3 +147,33 @@ ABBREVIATIONS = frozenset({"LV", "RV", "LA", "RA", "AS", "AR", "MR", "MS", "TR",
                            "RVOT", "IVC", "SVC", "LBBB", "RBBB", "SR", "AT", "XT",  # "Sola XT"
                            "MVR", "AVR", "TVR", "PVR", "MVP", "CHB", "RVH", "LAE",
                            "MV", "TV", "PV"})  # "Prosthetic MV" after a signature's word
+# what a patient is given in a scanner and a report names after a role's label ("Nurse:
+# Buscopan", "Radiographer: Gadovist", "Physician: Regadenoson", "Nurse: Venflon"): contrast
+# agents, stress agents, premedication, the cardiac drugs a stem does not find
+# (`MEDICINE_STEMS`), devices and kit; none is a name in faker's lists
+MEDICINE_WORDS = """
+gadovist gadavist dotarem magnevist multihance prohance clariscan omniscan eovist primovist
+vasovist ablavar elucirem vueway feraheme sonovue definity optison lumason omnipaque visipaque
+adenosine regadenoson lexiscan rapiscan dobutamine dipyridamole persantin atropine
+aminophylline isoprenaline buscopan hyoscine glucagon paracetamol chlorphenamine piriton
+adrenaline epinephrine salbutamol ventolin naloxone flumazenil oxygen saline warfarin heparin
+eliquis xarelto clopidogrel ticagrelor prasugrel aspirin digoxin frusemide bumetanide
+sacubitril entresto ranolazine nicorandil isosorbide diltiazem flecainide sotalol metformin
+insulin mavacamten tafamidis patisiran vutrisiran colchicine methotrexate
+cannula cannulae venflon earplugs earplug headphones injector mitraclip triclip watchman
+amplatzer occluder linq
+"""
+MEDICINES = frozenset(MEDICINE_WORDS.split())  # read once: each word after a label asks
+# the endings and starts of international nonproprietary names (the WHO's INN stems) no faker
+# name has with three letters before it: "-olol" (bisoprolol), "-xaban" (apixaban), "-azolam"
+# (midazolam), "gado-" (gadobutrol). Stems names share are left out or lengthened: "-sone" of
+# "Carosone" is "-isone"/"-asone", "-sine" of "Gesine" and "Yassine" is "-osine", "-tide" of
+# "Aristide" is "-glutide"/"-enatide", "-afil" of "Israfil" is "-nafil"/"-lafil"
+MEDICINE_STEMS = (
+    "olol", "pril", "sartan", "statin", "parin", "xaban", "gatran", "azepam", "azolam", "isone",
+    "asone", "olone", "mycin", "cillin", "dipine", "nafil", "lafil", "glutide", "enatide", "mab",
+    "nib", "osine", "farin", "tropine", "darone", "oxin", "semide", "thiazide", "prazole",
+    "ocaine", "bradine", "tiazem", "pamil", "floxacin", "cycline", "gliflozin", "formin",
+    "setron", "profen", "fenac", "butamine", "pamine", "phrine", "phylline", "grel", "grelor",
+    "lactone", "renone", "ecainide", "tidine", "lukast", "platin", "rubicin")
+MEDICINE_STARTS = ("gado",)
