@@ -6,7 +6,14 @@ OpenID Connect sign-in and bearer tokens.
     users.add("alice", Role.CURATOR, password="...")
 """
 
-from accounts.oidc import Authorization, OidcConfig, OidcError, OidcProvider, role_from_claims
+from accounts.oidc import (
+    Authorization,
+    OidcConfig,
+    OidcError,
+    OidcProvider,
+    OidcUnreachable,
+    role_from_claims,
+)
 from accounts.passwords import PasswordError
 from accounts.roles import Principal, Role, Via
 from accounts.tokens import (
@@ -22,6 +29,6 @@ from accounts.users import Account, AccountError, Users, check_name, parse_role
 __all__ = [
     "OTHER_PROCESS_SECONDS", "PROVIDER_SIGN_IN_DAYS", "Account", "AccountError",
     "AlreadyRevoked", "ApiTokens", "Authorization", "OidcConfig", "OidcError", "OidcProvider",
-    "PasswordError", "Principal", "Role", "TokenInfo", "Users", "Via", "check_name",
-    "parse_role", "role_from_claims", "token_id_of",
+    "OidcUnreachable", "PasswordError", "Principal", "Role", "TokenInfo", "Users", "Via",
+    "check_name", "parse_role", "role_from_claims", "token_id_of",
 ]

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import httpx
+import httpx2
 import jwt
 from authlib.integrations.httpx_client import OAuth2Client
 
@@ -27,7 +29,25 @@ _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 class OidcError(RuntimeError):
     """The provider cannot be reached, or a token is not valid; the message says why in one
-    line (never the token)."""
+    line (never the token). `summary`: the same without hosts or issuers, for anyone."""
+
+    def __init__(self, message: str, summary: str = "") -> None:
+        super().__init__(message)
+        self.summary = summary or "its discovery document is not usable"
+
+
+class OidcUnreachable(OidcError):  # noqa: N818  (an OidcError: caught as either)
+    """The provider does not answer (a transport failure, or its server's own error): nothing
+    is known of the credential, so it is no refusal of it; try again later."""
+
+
+def _unreachable(error: Exception) -> bool:
+    """Whether `error` says the provider did not answer rather than answered no (authlib's
+    client raises httpx2's errors, not httpx's)."""
+    if isinstance(error, httpx.HTTPStatusError | httpx2.HTTPStatusError):
+        return error.response.status_code >= 500
+    return isinstance(error, httpx.TransportError | httpx2.TransportError
+                      | jwt.PyJWKClientConnectionError)
 
 
 @dataclass(frozen=True)
@@ -43,7 +63,8 @@ class OidcConfig:
     def __post_init__(self) -> None:
         parts = urlsplit(self.issuer)
         if parts.scheme != "https" and parts.hostname not in _LOOPBACK:
-            raise OidcError(f"OIDC issuer {self.issuer}: must be https")
+            raise OidcError(f"OIDC issuer {self.issuer}: must be https (http only on "
+                            "loopback)")
 
 
 @dataclass(frozen=True)
@@ -72,28 +93,52 @@ class OidcProvider:
         self._metadata: dict[str, Any] | None = None
         self._jwks: jwt.PyJWKClient | None = None
         self._lock = threading.Lock()
+        self._checked: tuple[float, OidcError | None] | None = None  # (when, what was wrong)
 
-    def _client(self, redirect_uri: str | None = None) -> OAuth2Client:
+    def _client(self, redirect_uri: str | None = None,
+                timeout_s: float | None = None) -> OAuth2Client:
         return OAuth2Client(self.config.client_id, self.config.client_secret,
                             scope=self.config.scopes, redirect_uri=redirect_uri,
-                            code_challenge_method="S256", timeout=self.config.timeout_s,
+                            code_challenge_method="S256",
+                            timeout=timeout_s or self.config.timeout_s,
                             token_endpoint_auth_method="client_secret_post"
                             if self.config.client_secret else "none")
 
-    def metadata(self) -> dict[str, Any]:
+    def problem(self, timeout_s: float = 3.0, every_s: float = 60.0) -> OidcError | None:
+        """Why sign-in at the provider fails now (its discovery cannot be fetched or names
+        another issuer), or None: asked with a short timeout, at most once every `every_s`
+        seconds, so that a start or a readiness probe is never held up for long. Without it
+        an unreachable or misconfigured provider showed only at the first sign-in."""
+        if self._metadata is not None:
+            return None
+        now = time.monotonic()
+        if self._checked is not None and now - self._checked[0] < every_s:
+            return self._checked[1]
+        found: OidcError | None = None
+        try:
+            self.metadata(timeout_s)
+        except OidcError as error:
+            found = error
+        self._checked = (now, found)
+        return found
+
+    def metadata(self, timeout_s: float | None = None) -> dict[str, Any]:
         with self._lock:
             if self._metadata is None:
                 url = self.config.issuer.rstrip("/") + "/.well-known/openid-configuration"
                 try:
-                    with self._client() as client:
+                    with self._client(timeout_s=timeout_s) as client:
                         response = client.request("GET", url, withhold_token=True)
                         response.raise_for_status()
                         document = dict(response.json())
                 except Exception as error:  # noqa: BLE001  (any transport or JSON failure)
-                    raise OidcError(f"OIDC discovery at {url}: {type(error).__name__}") from None
+                    kind = OidcUnreachable if _unreachable(error) else OidcError
+                    raise kind(f"OIDC discovery at {url}: {type(error).__name__}",
+                               f"it does not answer ({type(error).__name__})") from None
                 if document.get("issuer") != self.config.issuer:
                     raise OidcError(f"OIDC discovery: issuer {document.get('issuer')!r} is "
-                                    f"not {self.config.issuer!r}")
+                                    f"not {self.config.issuer!r}", "its discovery document "
+                                    "names another issuer than CMR_SEARCH_OIDC_ISSUER")
                 missing = [k for k in ("authorization_endpoint", "token_endpoint", "jwks_uri")
                            if not isinstance(document.get(k), str)]
                 if missing:  # a KeyError at sign-in was a 500
@@ -125,7 +170,8 @@ class OidcProvider:
                 token = client.fetch_token(endpoint, grant_type="authorization_code",
                                            code=code, code_verifier=code_verifier)
         except Exception as error:  # noqa: BLE001  (transport or OAuth error answer)
-            raise OidcError(f"OIDC token exchange: {type(error).__name__}: "
+            kind = OidcUnreachable if _unreachable(error) else OidcError
+            raise kind(f"OIDC token exchange: {type(error).__name__}: "
                             f"{str(error)[:200]}") from None
         id_token = token.get("id_token")
         if not isinstance(id_token, str):
@@ -178,6 +224,8 @@ class OidcProvider:
                 token, key.key, algorithms=ALGORITHMS, audience=audience,
                 issuer=self.config.issuer, leeway=30,
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]})
+        except jwt.PyJWKClientConnectionError as error:  # its keys did not come
+            raise OidcUnreachable(f"OIDC keys: {str(error)[:200]}") from None
         except jwt.PyJWTError as error:
             raise OidcError(f"token: {error}") from None
         if claims.get("iat", 0) > time.time() + 60:

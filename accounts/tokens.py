@@ -181,6 +181,35 @@ class ApiTokens:
                 row.last_used = now  # not on every request: one write a minute at most
             return Principal(user.name, Role(user.role), Via.API_TOKEN, user.id)
 
+    def refusal(self, token: str) -> str:
+        """Why `token` does not work, in one line for its sender. Only one who holds its secret
+        learns more than "unknown" (revoked, expired, whose account): the id alone is no
+        secret. The identity provider's condition is named only to such an account's holder."""
+        token_id = token_id_of(token)
+        parts = _split(token)
+        if token_id is None or parts is None:
+            return "this is not a cmr-search API token (they read cmrs_<id>_<secret>)"
+        said = f"the API token {token_id}"
+        with self.database.session() as session:
+            found = session.execute(select(ApiToken, User).join(User).where(
+                ApiToken.token_id == token_id)).first()
+            if found is None or not hmac.compare_digest(found[0].secret_hash, _hash(parts[1])):
+                return f"{said} is unknown: check that it was copied whole"
+            row, user = found
+            now = datetime.now(UTC)
+            if row.revoked is not None:
+                return f"{said} was revoked; make a new one on your account page"
+            if row.expires <= now:
+                return (f"{said} expired on {row.expires:%Y-%m-%d}; make a new one on your "
+                        "account page")
+            if user.disabled:
+                return f"{said} belongs to a disabled account; ask an administrator"
+            if _lapsed(user, now):
+                return (f"{said} works only while its account signs in to cmr-search through "
+                        f"the identity provider at least every {PROVIDER_SIGN_IN_DAYS} days: "
+                        "sign in there, then use it again")
+        return f"{said} is refused"
+
     def list(self, user_name: str | None = None) -> list[TokenInfo]:
         query = select(ApiToken, User).join(User).order_by(ApiToken.created)
         now = datetime.now(UTC)

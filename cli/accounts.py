@@ -20,11 +20,13 @@ db_app = typer.Typer(help="The database of accounts, tokens, audit and teaching 
                      no_args_is_help=True)
 
 
-def _database(ctx: typer.Context) -> Any:
+def _database(ctx: typer.Context, older: bool = False) -> Any:
+    """The database, made when there is none; one an earlier release made is refused in one
+    line (it was migrated without a word: only `db upgrade` and the server's start do)."""
     from db import DatabaseError, database_of
 
     try:
-        return database_of(settings_of(ctx))
+        return database_of(settings_of(ctx), older=older)
     except DatabaseError as error:
         fail(str(error))
 
@@ -189,10 +191,15 @@ def disable(ctx: typer.Context, name: str,
 def create_token(ctx: typer.Context, user: str, name: str,
                  days: Annotated[int, typer.Option(min=1, max=366)] = 90) -> None:
     """A personal API token for USER, printed once (stdout)."""
-    from accounts import AccountError, ApiTokens
+    from accounts import AccountError, ApiTokens, Users
 
+    database = _database(ctx)
+    found = Users(database).get(user)
+    if found is not None and found.disabled:  # the library's line names no command
+        fail(f"user {found.name!r} is disabled: enable the account first (`cmr-search users "
+             f"disable {found.name} --enable`), then make it a token")
     try:
-        info, token = ApiTokens(_database(ctx)).create(user, name, days)
+        info, token = ApiTokens(database).create(user, name, days)
     except AccountError as error:
         fail(str(error))
     _audit(ctx, "token", "C", user=info.user_name, token=info.token_id, expires=info.expires)
@@ -301,7 +308,7 @@ def upgrade(ctx: typer.Context) -> None:
 
     # what it was, to say whether this migrated it (it said the same either way)
     before = revision_of(settings_of(ctx))
-    database = _database(ctx)
+    database = _database(ctx, older=True)
     now = database.revision()
     done = f"already at the newest revision, {now}" if before == now else \
         f"migrated from revision {before} to {now}" if before else f"created at revision {now}"

@@ -116,6 +116,7 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
+    from accounts.oidc import OidcError
     from db import DatabaseError
 
     open_access = is_loopback(host) and not settings.require_sign_in
@@ -135,7 +136,7 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
 
             app = create_app(settings, open_access=open_access)
             accounts = app.state.users.all()
-    except DatabaseError as error:
+    except (DatabaseError, OidcError) as error:  # an OidcError was a 67-line traceback
         fail(str(error))
     provider = settings.oidc_issuer and settings.oidc_client_id
     if not open_access and not provider and not any(u.local and not u.disabled

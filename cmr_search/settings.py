@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cmr_search.layout import DataLayout
@@ -158,11 +160,12 @@ class Settings(BaseSettings):
                                          "CSRF tokens; None = a random key kept in "
                                          "data_dir/secrets")
     session_hours: float = Field(default=8.0, gt=0, le=24 * 30)
-    oidc_issuer: str | None = Field(default=None, pattern=r"^https?://", description="the "
-                                    "identity provider's issuer URL (its discovery document is "
-                                    "ISSUER/.well-known/openid-configuration)")
-    oidc_client_id: str | None = None
-    oidc_client_secret: SecretStr | None = None
+    oidc_issuer: str | None = Field(default=None, description="the identity provider's "
+                                    "issuer URL, https (http only on loopback; its discovery "
+                                    "document is ISSUER/.well-known/openid-configuration)")
+    # with the issuer, both or neither: one without the other was ignored without a word
+    oidc_client_id: str | None = Field(default=None, validate_default=True)
+    oidc_client_secret: SecretStr | None = Field(default=None, validate_default=True)
     oidc_scopes: str = "openid profile email"
     oidc_audience: str | None = Field(default=None, description="the `aud` API bearer tokens "
                                       "must carry; None = the client id")
@@ -237,6 +240,36 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("oidc_issuer", "oidc_client_id", mode="before")
+    @classmethod
+    def _oidc_empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _issuer_https(cls, value: str | None) -> str | None:
+        """Checked here, so that every command says it at once: `serve` said it in a
+        traceback, after the index and the model had loaded."""
+        if value is not None and not secure_or_loopback(value):
+            raise ValueError("must be https (http only on loopback)")
+        return value
+
+    @field_validator("oidc_client_id", "oidc_client_secret")
+    @classmethod
+    def _with_the_issuer(cls, value: object, info: ValidationInfo) -> object:
+        """An issuer without a client ID turned provider sign-in off, and a client ID or
+        secret without an issuer was ignored, both without a word."""
+        if "oidc_issuer" not in info.data:  # the issuer itself was refused: that is said
+            return value
+        issuer = info.data["oidc_issuer"]
+        if value is not None and issuer is None:  # the message follows the setting's name
+            raise ValueError("set without CMR_SEARCH_OIDC_ISSUER: set the issuer too, or "
+                             "unset it")
+        if value is None and issuer is not None and info.field_name == "oidc_client_id":
+            raise ValueError("required with CMR_SEARCH_OIDC_ISSUER (the client ID the "
+                             "identity provider knows cmr-search by)")
+        return value
+
     @field_validator("oidc_default_role", mode="before")
     @classmethod
     def _no_default_role(cls, value: object) -> object:
@@ -290,6 +323,23 @@ class Settings(BaseSettings):
             finally:
                 partial.unlink()
         return path.read_text(encoding="utf-8").strip()
+
+
+def secure_or_loopback(url: str) -> bool:
+    """An https URL, or an http one on this machine (a provider in a test, a sidecar)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return False
+    if parts.scheme == "https" and host:
+        return True
+    if parts.scheme != "http":
+        return False
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 # read by the test suite, not by the product

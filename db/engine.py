@@ -174,9 +174,11 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str, migrate: bool = True) -> Database:
+def open_database(url: str, migrate: bool = True, older: bool = True) -> Database:
     """The database at `url`, migrated to the newest schema. DatabaseError when it cannot be
-    reached (the message holds the host, never the password)."""
+    reached (the message holds the host, never the password). `older` False: one an earlier
+    release made is refused, not migrated (only the server's start and `cmr-search db
+    upgrade` migrate, as the README says); a new, empty one is still made."""
     try:
         database = Database(_engine(url))
     except OSError as error:  # the SQLite file's folder is a file, or cannot be made
@@ -184,6 +186,8 @@ def open_database(url: str, migrate: bool = True) -> Database:
         raise DatabaseError(f"database {error.filename}: {why}") from None
     if migrate:
         try:
+            if not older:
+                _refuse_older(database, url)
             database.upgrade()
         except CommandError as error:
             if "Can't locate revision" not in str(error):  # not a newer schema: not ours
@@ -212,6 +216,25 @@ def open_database(url: str, migrate: bool = True) -> Database:
     return database
 
 
+def _refuse_older(database: Database, url: str) -> None:
+    """DatabaseError, in one line, when the database is at a revision this release's
+    migrations know, older than the newest: a command other than `db upgrade` migrated it
+    without a word."""
+    from alembic.script import ScriptDirectory
+
+    found = database.revision()
+    script = ScriptDirectory.from_config(_alembic_config(database.engine))
+    head = script.get_current_head()
+    if found is None or found == head or found not in {r.revision for r in
+                                                       script.walk_revisions()}:
+        return  # new (made now), current, or newer (refused by the upgrade, as ever)
+    database.close()
+    where = make_url(url).render_as_string(hide_password=True)
+    raise DatabaseError(f"database {where} is at revision {found}, older than this release's "
+                        f"{head}: run `cmr-search db upgrade` (after a backup: README, "
+                        "Upgrading) or start the server, which migrates it")
+
+
 def revision_of(settings: Settings) -> str | None:
     """The configured database's revision before any migration; None when it has none yet or
     cannot be read (the migrating open then says why)."""
@@ -227,8 +250,8 @@ def revision_of(settings: Settings) -> str | None:
         database.close()
 
 
-def database_of(settings: Settings, migrate: bool = True) -> Database:
+def database_of(settings: Settings, migrate: bool = True, older: bool = True) -> Database:
     """The configured database (`database_url`), or SQLite under the data folder."""
     url = settings.database_url.get_secret_value() if settings.database_url else \
         sqlite_url(settings.layout.database)
-    return open_database(url, migrate)
+    return open_database(url, migrate, older)

@@ -64,6 +64,8 @@ class UploadLimits:
 _METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
 _RATIO_FROM = 1 << 20  # a member's own ratio counts from 1 MiB (small headers pack well)
 _CHUNK = 1 << 16
+# what an upload may hold, as its refusals say it (an empty zip: "no DICOM study found")
+_WANTED = "the study's DICOM files, in folders or not, or one ACDC-style NIfTI patient folder"
 
 
 @dataclass
@@ -190,8 +192,7 @@ def extract_zip(archive: Path, dest: Path, limits: UploadLimits = UploadLimits()
         if started_as_zip:  # its end (the zip's directory) is missing: it was cut off
             raise UploadError(f"{label}: a damaged or incomplete zip file (cut off before its "
                               "end): upload it again")
-        raise UploadError(f"{label}: not a zip file (upload the study's DICOM files, in "
-                          "folders or not, as one .zip)")
+        raise UploadError(f"{label}: not a zip file (upload {_WANTED}, as one .zip)")
     budget = limits.max_unpacked_bytes
     member_name = ""
     try:
@@ -232,8 +233,8 @@ def read_study(folder: Path, label: str | None = None
             raise UploadError(f"{label}: holds {len(result.research_studies)} research "
                               "(ACDC-style NIfTI) patients; upload one patient's folder")
         reasons = ", ".join(f"{r} ({n})" for r, n in by_reason.most_common(3))
-        raise UploadError(f"{label}: no DICOM study found"
-                          + (f"; skipped: {reasons}" if reasons else ""))
+        raise UploadError(f"{label}: no DICOM study found (looked for {_WANTED}: Info.cfg "
+                          "beside its .nii.gz)" + (f"; skipped: {reasons}" if reasons else ""))
     if len(result.studies) > 1:
         raise UploadError(f"{label}: holds {len(result.studies)} studies; upload one")
     study = result.studies[0]

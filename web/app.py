@@ -113,9 +113,13 @@ class Models:
             return self._encoder
 
 
-def _warm_up(models: Models) -> None:
-    """Load the model and the prompt directions now; an index problem shows on /readyz."""
+def _warm_up(models: Models, app: FastAPI | None = None) -> None:
+    """Load the model and the prompt directions now; an index problem shows on /readyz. The
+    identity provider asked too (a few seconds at most): a warning line, not a refusal."""
     from search import SearchFilters, SearchRequest
+
+    if app is not None:
+        provider_warning(app)
 
     engine = models.engine()
     for name in ("search.html", "study.html", "_main.html", "_card.html"):
@@ -138,6 +142,26 @@ def oidc_of(settings: Settings) -> OidcProvider | None:
         settings.oidc_issuer, settings.oidc_client_id,
         secret.get_secret_value() if secret else None, settings.oidc_scopes,
         settings.oidc_audience, settings.oidc_roles_claim))
+
+
+def provider_warning(app: FastAPI, database_answers: bool = True) -> str | None:
+    """Why sign-in at the identity provider fails now, and what still signs in, or None; the
+    details (its address) go to the log, once. An unreachable or misconfigured provider
+    showed only at the first sign-in, as a 502."""
+    oidc: OidcProvider | None = app.state.oidc
+    problem = oidc.problem() if oidc is not None else None
+    if problem is None:
+        return None
+    if str(problem) != getattr(app.state, "provider_said", None):
+        app.state.provider_said = str(problem)
+        logger.warning("sign-in at the identity provider fails: %s", problem)
+    if app.state.open_access:
+        works = "this loopback server needs no sign-in"
+    elif database_answers and any(u.local and not u.disabled for u in app.state.users.all()):
+        works = "local accounts and API tokens still sign in"
+    else:
+        works = "only API tokens sign in (no local account is enabled)"
+    return f"sign-in at the identity provider fails: {problem.summary}; {works}"
 
 
 def _state(app: FastAPI, settings: Settings, database: Database | None,
@@ -183,7 +207,7 @@ def create_app(settings: Settings, store: VectorStore | None = None,
     app.state.settings = settings
     app.state.store = index
     app.state.models = Models(settings, index, engine, encoder)
-    app.state.warm_up = lambda: _warm_up(app.state.models)
+    app.state.warm_up = lambda: _warm_up(app.state.models, app)
     _state(app, settings, database, oidc, open_access)
     # the icon's routes under /static/ before the folder's mount, which would take them
     for module_router in (router, pages.router, teaching_pages.router, media.router,
@@ -359,6 +383,9 @@ def _health(app: FastAPI, index: VectorStore, settings: Settings) -> None:
         ready, body = readiness(index, settings)
         if ready and not app.state.database.answers():  # sign-in, the audit trail
             ready, body = False, {"ready": False, "reason": "the database does not answer"}
+        said = provider_warning(app, ready)
+        if said:  # still ready: the provider may come up later, other sign-ins work
+            body["warnings"] = [*body.get("warnings", []), said]
         return JSONResponse(body, status_code=200 if ready else 503)
 
     @app.get("/api/v1/health", tags=["health"], dependencies=public)

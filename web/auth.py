@@ -19,12 +19,13 @@ from typing import Any
 
 from cachetools import TTLCache
 from fastapi import Request
+from starlette.exceptions import HTTPException
 
 from accounts import (
-    PROVIDER_SIGN_IN_DAYS,
     AccountError,
     OidcError,
     OidcProvider,
+    OidcUnreachable,
     Principal,
     Role,
     Via,
@@ -32,7 +33,7 @@ from accounts import (
     role_from_claims,
     token_id_of,
 )
-from db import Action, AuditEvent, EventId, EventType, Outcome
+from db import UNREACHABLE, Action, AuditEvent, EventId, EventType, Outcome
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # a session due for the provider's re-check still serves, this long after the interval, the
@@ -58,23 +59,32 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
+class ProviderUnreachable(HTTPException):
+    """The identity provider does not answer: a bearer token or a sign-in cannot be checked
+    now (503; nothing is known of the credential, so no refusal of it is recorded)."""
+
+    def __init__(self, error: OidcError) -> None:
+        super().__init__(503, f"the identity provider does not answer ({error}); try again "
+                         "in a minute", headers={"Retry-After": "30"})
+
+
 def _bearer(request: Request, header: str) -> Principal:
     state = request.app.state
     token = header[7:].strip()
     if token.startswith("cmrs_"):
         principal = state.tokens.principal(token)
         if principal is None:  # its id (not secret) ties the attempt to an account
-            token_id = token_id_of(token)
-            raise SignInRequired(f"the API token{' ' + token_id if token_id else ''} is "
-                                 "unknown, revoked or expired (an identity provider's "
-                                 "account's works while it signs in to cmr-search through "
-                                 f"the provider at least every {PROVIDER_SIGN_IN_DAYS} days)")
+            raise SignInRequired(state.tokens.refusal(token))
+        # which token acted, for the trail (its id only; the secret is never kept)
+        request.state.token_id = token_id_of(token)
         return principal  # type: ignore[no-any-return]
     provider: OidcProvider | None = state.oidc
     if provider is None:
         raise SignInRequired("bearer tokens need an identity provider (CMR_SEARCH_OIDC_ISSUER)")
     try:
         claims = provider.verify_bearer(token)
+    except OidcUnreachable as error:  # not the token's fault: it was a 401 and an alert
+        raise ProviderUnreachable(error) from None
     except OidcError as error:
         raise SignInRequired(str(error)) from None
     principal = provider_principal(request, claims, touch=False)
@@ -219,8 +229,12 @@ async def check_csrf(request: Request, principal: Principal | None) -> None:
 def record(request: Request, event_id: EventId, action: Action,
            study_uids: tuple[str, ...] | list[str] = (), outcome: Outcome = Outcome.SUCCESS,
            event_type: EventType = EventType.NONE, **detail: Any) -> None:
-    """One audit-trail entry for this request's principal."""
+    """One audit-trail entry for this request's principal (and, for a call made with an API
+    token, which token: its id, never its secret; an account's tokens were indistinguishable)."""
     principal = getattr(request.state, "principal", None)
+    token_id = getattr(request.state, "token_id", None)
+    if token_id and principal is not None and principal.via is Via.API_TOKEN:
+        detail = {"token_id": token_id, **detail}
     request.app.state.audit.record(AuditEvent(
         event_id, action, principal.name if principal else "-",
         principal.role.value if principal else "", client_address(request), outcome,
@@ -329,6 +343,12 @@ def require(role: Role | None) -> Dependency:
             if role is None:
                 return None
             raise
+        except UNREACHABLE:
+            # who sends it matters not to a route anyone may use: /readyz with a browser's
+            # cookie said "The database does not answer" as a page, not its own JSON
+            if role is not None:
+                raise
+            principal = None
         if role is not None and principal is None:
             raise SignInRequired()
         await check_csrf(request, principal)

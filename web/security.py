@@ -23,8 +23,10 @@ from cachetools import TTLCache
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from starlette.responses import Response
 
-from web.auth import HEAD_AS_GET, SignInRequired, current, refused
+from db import UNREACHABLE
+from web.auth import HEAD_AS_GET, SignInRequired, current, refused, wants_json
 
 logger = logging.getLogger(__name__)
 ALERT_REPEAT_S = 60  # one Security Alert per refused origin and path in this time
@@ -59,7 +61,8 @@ def _header(scope: Scope, name: bytes) -> str | None:
 def _unsigned(scope: Scope) -> str | None:
     """Why an upload's sender is nobody, or None when signed in (or on the open loopback
     server). Anyone who could reach the server held the upload slots with slow bodies, and
-    every clinician's upload was 429. The principal found is the one the route then uses."""
+    every clinician's upload was 429. The principal found is the one the route then uses.
+    A database or identity provider that does not answer raises (the caller answers 503)."""
     request = Request(scope)
     try:
         principal = current(request)
@@ -92,7 +95,7 @@ def cross_origin(scope: Scope, public_url: str | None) -> str | None:
 
 
 _TITLES = {401: "Sign in first", 403: "Not allowed", 413: "Too large",
-           429: "Busy: try again in a minute"}
+           429: "Busy: try again in a minute", 503: "Not available just now"}
 
 
 def _page(scope: Scope) -> bool:
@@ -129,6 +132,66 @@ async def _plain(scope: Scope, send: Send, status: int, detail: str,
     await send({"type": "http.response.body", "body": body})
 
 
+DATABASE_DOWN = "the database does not answer; try again in a minute"  # as the app's 503
+
+
+def _over(limit: int) -> str:
+    return f"over {limit >> 20} MB, the most this server reads in one upload"
+
+
+async def _upload_page(scope: Scope, receive: Receive, send: Send, status: int, error: str,
+                       extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    """The upload page saying why its upload was refused before it was read (too large, too
+    many at once, stalled): it showed the JSON text of the API's refusal."""
+    from web.pages import render
+    from web.uploads import keeping_withheld
+
+    request = Request(scope)
+    principal = getattr(request.state, "principal", None)  # `_unsigned` found it
+
+    def rendered() -> Response:  # the form as it was (keeping asks the index)
+        withheld = keeping_withheld(request, principal) if principal is not None else None
+        return render(request, "upload.html", status, result=None, error=error,
+                      withheld=withheld)
+
+    page = await run_in_threadpool(rendered)
+    page.raw_headers.extend(extra or [])
+    await page(scope, receive, send)
+
+
+async def _database_down(scope: Scope, receive: Receive, send: Send, error: Exception) -> None:
+    """503 as the app answers a database that does not answer: an upload's sender (or a
+    cross-origin refusal's trail entry) was a bare 500 with a traceback."""
+    from starlette.responses import JSONResponse
+
+    from web.pages import render
+
+    cause = getattr(error, "orig", None) or error
+    logger.warning("the database does not answer: %s",
+                   (str(cause).strip().splitlines() or [type(cause).__name__])[0])
+    request = Request(scope)
+    if wants_json(request):
+        await JSONResponse({"detail": DATABASE_DOWN}, 503)(scope, receive, send)
+        return
+    page = render(request, "error.html", 503, principal=None,
+                  title="The database does not answer", message=DATABASE_DOWN)
+    await page(scope, receive, send)
+
+
+def _held_back(failed: list[HTTPException], send: Send) -> tuple[Send, list[Message]]:
+    """`send`, but for the app's answer to a body refused while read (`failed`), which the
+    caller replaces: the messages held back (none where the answer had begun)."""
+    held: list[Message] = []
+
+    async def wrapped(message: Message) -> None:
+        if failed and (held or message["type"] == "http.response.start"):
+            held.append(message)
+            return
+        await send(message)
+
+    return wrapped, held
+
+
 class SecurityMiddleware:
     """Headers, the Origin check, body limits and the upload slots (see the module doc)."""
 
@@ -152,6 +215,50 @@ class SecurityMiddleware:
         if scope["method"] not in UNSAFE_METHODS:
             await self.app(scope, receive, send)
             return
+        try:
+            if await self._refused(scope, send):
+                return
+        except UNREACHABLE as error:  # the trail or the session's account: it was a 500
+            await _database_down(scope, receive, send, error)
+            return
+        except HTTPException as error:  # the identity provider does not answer (503)
+            await _plain(scope, send, error.status_code, str(error.detail),
+                         [(k.lower().encode(), v.encode())
+                          for k, v in (error.headers or {}).items()])
+            return
+        upload = scope["path"] in UPLOAD_PATHS
+        limit = self.max_upload_bytes if upload else MAX_BODY_BYTES
+        form = upload and _page(scope)  # refusals are the upload page, not JSON text
+        length = _header(scope, b"content-length")
+        if length is not None and length.isascii() and length.isdigit() and int(length) > limit:
+            if form:
+                await _upload_page(scope, receive, send, 413, _over(limit))
+            else:
+                await _plain(scope, send, 413, f"request body over {limit >> 20} MB", [])
+            return
+        if upload and self.uploads >= self.max_uploads:
+            busy = f"{self.uploads} uploads are being read; try again in a minute"
+            if form:
+                await _upload_page(scope, receive, send, 429, busy, [(b"retry-after", b"30")])
+            else:
+                await _plain(scope, send, 429, busy, [(b"retry-after", b"30")])
+            return
+        self.uploads += upload
+        failed: list[HTTPException] = []  # what the body's reading was refused with
+        answer, held = _held_back(failed, send) if form else (send, [])
+        try:
+            await self.app(scope, _counted(receive, limit, self.upload_timeout_s if upload
+                                           else None, failed), answer)
+        finally:
+            self.uploads -= upload
+        if held:  # the app's answer to a refused body was held back: the page instead
+            refusal = failed[0]
+            said = _over(limit) if refusal.status_code == 413 else str(refusal.detail)
+            await _upload_page(scope, receive, send, refusal.status_code, said)
+
+    async def _refused(self, scope: Scope, send: Send) -> bool:
+        """Answer a cross-origin request, or an upload from nobody, before the app: whether
+        it was answered."""
         foreign = cross_origin(scope, self.public_url)
         if foreign is not None:
             logger.warning("refused %s %s: %s", scope["method"], scope["path"], foreign)
@@ -163,31 +270,18 @@ class SecurityMiddleware:
                 self.alerted[key] = True
                 await run_in_threadpool(partial(refused, Request(scope), reason=foreign))
             await _plain(scope, send, 403, foreign, [])
-            return
-        upload = scope["path"] in UPLOAD_PATHS
-        if upload:  # who sends it, before it may hold one of the few upload slots
-            anonymous = await run_in_threadpool(_unsigned, scope)
-            if anonymous is not None and _page(scope):  # a session that expired: sign in
-                await _redirect(send, f"/login?next={scope['path']}")
-                return
-            if anonymous is not None:
-                await _plain(scope, send, 401, anonymous, [(b"www-authenticate", b"Bearer")])
-                return
-        limit = self.max_upload_bytes if upload else MAX_BODY_BYTES
-        length = _header(scope, b"content-length")
-        if length is not None and length.isascii() and length.isdigit() and int(length) > limit:
-            await _plain(scope, send, 413, f"request body over {limit >> 20} MB", [])
-            return
-        if upload and self.uploads >= self.max_uploads:
-            await _plain(scope, send, 429, f"{self.uploads} uploads are being read; try again "
-                         "in a minute", [(b"retry-after", b"30")])
-            return
-        self.uploads += upload
-        try:
-            await self.app(scope, _counted(receive, limit,
-                                           self.upload_timeout_s if upload else None), send)
-        finally:
-            self.uploads -= upload
+            return True
+        if scope["path"] not in UPLOAD_PATHS:
+            return False
+        # who sends it, before it may hold one of the few upload slots
+        anonymous = await run_in_threadpool(_unsigned, scope)
+        if anonymous is not None and _page(scope):  # a session that expired: sign in
+            await _redirect(send, f"/login?next={scope['path']}")
+            return True
+        if anonymous is not None:
+            await _plain(scope, send, 401, anonymous, [(b"www-authenticate", b"Bearer")])
+            return True
+        return False
 
     def _with_headers(self, scope: Scope, send: Send) -> Send:
         static = scope["path"].startswith("/static/")
@@ -207,12 +301,15 @@ class SecurityMiddleware:
         return wrapped
 
 
-def _counted(receive: Receive, limit: int, timeout_s: float | None = None) -> Receive:
+def _counted(receive: Receive, limit: int, timeout_s: float | None = None,
+             failed: list[HTTPException] | None = None) -> Receive:
     """`receive`, refusing a body over `limit` bytes and (`timeout_s`) one whose next part
     has not come that long: a sender that stalls would hold its upload slot (a few for the
     whole server) for as long as it kept the connection open. A slow link that keeps
-    sending is not cut off (a whole-body deadline refused a large study over a VPN)."""
+    sending is not cut off (a whole-body deadline refused a large study over a VPN). What it
+    refuses with is added to `failed`."""
     seen = 0
+    failed = [] if failed is None else failed
 
     async def wrapped() -> Message:
         nonlocal seen
@@ -222,12 +319,14 @@ def _counted(receive: Receive, limit: int, timeout_s: float | None = None) -> Re
             try:
                 message = await asyncio.wait_for(receive(), timeout_s)
             except TimeoutError:
-                raise HTTPException(408, f"the upload stopped: nothing came for {timeout_s:g} "
-                                         "s; send it again") from None
+                failed.append(HTTPException(408, f"the upload stopped: nothing came for "
+                                                 f"{timeout_s:g} s; send it again"))
+                raise failed[-1] from None
         if message["type"] == "http.request":
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise HTTPException(413, f"request body over {limit >> 20} MB")
+                failed.append(HTTPException(413, f"request body over {limit >> 20} MB"))
+                raise failed[-1]
         return message
 
     return wrapped

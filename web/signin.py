@@ -14,7 +14,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from accounts import OidcError, OidcProvider, Principal
+from accounts import OidcError, OidcProvider, OidcUnreachable, Principal
 from cmr_search.locks import LockBusyError, held
 from db import THROTTLED, Action, EventId, EventType
 from web.auth import (
@@ -33,6 +33,12 @@ from web.auth import (
 )
 from web.deps import layout_of
 from web.pages import render
+from web.signin_notices import (
+    OAUTH_ERRORS,
+    STILL_AT_PROVIDER,
+    ended_notice,
+    silent_failure,
+)
 
 logger = logging.getLogger(__name__)
 # password guessing: an account from one address after 5 failures (since its last success),
@@ -43,12 +49,6 @@ THROTTLE_WINDOW_S, THROTTLE_PER_NAME, THROTTLE_PER_CLIENT = 900, 5, 20
 # sign-in attempts take turns per address (one of 256 locks by its hash) and wait at most this
 # long for their turn (a password check is about 0.2 s)
 _STRIPE_HEX, _TURN_S = 2, 10.0
-_OAUTH_ERRORS = frozenset({  # RFC 6749 4.1.2.1 and OpenID Connect Core 3.1.2.6
-    "access_denied", "invalid_request", "unauthorized_client", "unsupported_response_type",
-    "invalid_scope", "server_error", "temporarily_unavailable", "interaction_required",
-    "login_required", "account_selection_required", "consent_required",
-    "invalid_request_uri", "invalid_request_object", "request_not_supported",
-    "request_uri_not_supported", "registration_not_supported"})
 # an ID token kept for sign-out's id_token_hint; a bigger one is left out and the provider is
 # sent the client id alone
 HINT_MAX_CHARS = 2000
@@ -58,23 +58,6 @@ SESSION_JSON_BYTES = 3000
 # sign-ins started and not back yet (tabs due for the re-check at once): the newest this many
 PENDING_KEPT = 3
 PENDING_FRESH_S = 600  # a sign-in under way answered later than this has expired
-# the sign-in page's word to someone whose session at the identity provider may live on
-STILL_AT_PROVIDER = ("You are signed out of cmr-search, but may still be signed in at the "
-                     "identity provider: close the browser before you leave this computer.")
-# the provider's answers to a silent sign-in (prompt=none) when it would have to ask the
-# person (OpenID Connect Core 3.1.2.6): their session there has ended
-_SILENT_REFUSALS = frozenset({"login_required", "interaction_required", "consent_required",
-                              "account_selection_required"})
-PROVIDER_ENDED = ("Your sign-in at the identity provider has ended: sign in again to go on "
-                  "using cmr-search.")
-# the sign-in page's word after a re-check that failed otherwise (unreachable, failed, or the
-# OAuth error the provider answered): the session here is over all the same
-RECHECK_UNREACHABLE = ("The identity provider could not be reached to renew your sign-in, so "
-                       "your cmr-search session has ended: sign in again (with a local account "
-                       "while the provider is down).")
-RECHECK_FAILED = ("The answer of the identity provider to renew your sign-in did not hold, so "
-                  "your cmr-search session has ended: sign in again.")
-
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require(None))])
 Next = Annotated[str, Query(max_length=2000)]
 
@@ -97,17 +80,6 @@ def _signed_in(request: Request, principal: Principal, target: str, how: str,
     return RedirectResponse(local_path(target), status_code=303)
 
 
-def _ended_notice(ended: str) -> str | None:
-    """The sign-in page's word on how a session's re-check at the provider ended it (`ended`,
-    which `_recheck_failed` left in the session: a link's was a phishing aid)."""
-    if ended == "true":
-        return PROVIDER_ENDED
-    if ended in _OAUTH_ERRORS:
-        return (f"The identity provider said {ended} when asked to renew your sign-in, so your "
-                "cmr-search session has ended: sign in again.")
-    return {"unreachable": RECHECK_UNREACHABLE, "failed": RECHECK_FAILED}.get(ended)
-
-
 @router.get("/login", response_class=HTMLResponse, response_model=None)
 def login_form(request: Request, next: Next = "/", changed: bool = False,
                still_at_provider: bool = False) -> Response:
@@ -118,7 +90,7 @@ def login_form(request: Request, next: Next = "/", changed: bool = False,
     # never to another site) is shown this page, as when a session expires
     if request.app.state.oidc is not None and goes_round(request) and awaiting_recheck(request):
         return RedirectResponse(f"/auth/oidc?next={quote(target)}", status_code=303)
-    notice = _ended_notice(str(request.session.pop("ended", ""))) or \
+    notice = ended_notice(str(request.session.pop("ended", ""))) or \
         (STILL_AT_PROVIDER if still_at_provider else None)
     return render(request, "login.html", next=target, error=None, notice=notice,
                   oidc=request.app.state.oidc is not None, changed=changed)
@@ -257,9 +229,9 @@ def oidc_callback(request: Request, code: Annotated[str, Query(max_length=4000)]
     pending = _pending(request, state)
     fresh = pending is not None and time.time() - pending.get("at", 0) < PENDING_FRESH_S
     # OAuth's own error codes only: the query string is anyone's to write
-    said = error if error in _OAUTH_ERRORS else "an error" if error else ""
+    said = error if error in OAUTH_ERRORS else "an error" if error else ""
     if pending is not None and pending.get("silent") and (error or not fresh or not code):
-        return _recheck_failed(request, pending["next"], *_silent_failure(error, said, fresh))
+        return _recheck_failed(request, pending["next"], *silent_failure(error, said, fresh))
     if pending is None or not fresh or not code:
         reason = f"the identity provider said {said}" if said else \
             "the sign-in expired or did not start here; try again"
@@ -270,22 +242,21 @@ def oidc_callback(request: Request, code: Annotated[str, Query(max_length=4000)]
     try:
         claims, id_token = provider.finish(code, redirect_uri(request), pending["verifier"],
                                            pending["nonce"])
+    except OidcUnreachable as failure:  # no one's failure: it was a 401 "Sign-in failed"
+        if pending.get("silent"):
+            return _recheck_failed(request, pending["next"], "unreachable", str(failure))
+        logger.warning("sign-in through the identity provider: %s", failure)
+        page = render(request, "error.html", 503, title="The identity provider does not answer",
+                      message="The identity provider does not answer, so the sign-in could not "
+                      "be finished: try again in a minute (or sign in with a local account).")
+        page.headers["Retry-After"] = "30"
+        return page
     except OidcError as failure:
         if pending.get("silent"):
             return _recheck_failed(request, pending["next"], "failed", str(failure))
         failed_sign_in(request, "-", str(failure), "oidc")
         return render(request, "error.html", 401, title="Sign-in failed", message=str(failure))
     return _vouched(request, provider, pending, claims, id_token)
-
-
-def _silent_failure(error: str, said: str, fresh: bool) -> tuple[str, str]:
-    """`ended` (the sign-in page's notice) and the trail's reason for a re-check answered with
-    no code: `error` as the provider sent it, `said` as this app repeats it."""
-    if error in _SILENT_REFUSALS:  # it would have had to ask: the provider's session has ended
-        return "true", f"the identity provider said {error}"
-    if said:
-        return (said if said in _OAUTH_ERRORS else "failed"), f"the identity provider said {said}"
-    return "failed", "the identity provider sent no code" if fresh else "the re-check expired"
 
 
 def _under_way(request: Request) -> list[dict[str, Any]]:
@@ -348,7 +319,7 @@ def _recheck_failed(request: Request, target: str, ended: str, why: str) -> Resp
     """A re-check that did not vouch for the session: the provider's session there has ended
     (it would have had to ask the person), the provider is not reachable, or its answer did not
     hold. The session here ends too, in the trail under its account, and the sign-in page says
-    why once (`ended` left in the session, `_ended_notice`) with its password form and the
+    why once (`ended` left in the session, `ended_notice`) with its password form and the
     provider's button: a session left due sent every visit of the sign-in page back round a
     provider that failed again, and a local (break-glass) account could not sign in."""
     account = session_account(request)

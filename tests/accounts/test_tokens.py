@@ -136,3 +136,37 @@ def test_a_token_read_before_its_account_changed_is_not_kept_after_it(
     tokens.database = type("Midway", (), {"session": staticmethod(changed_while_read)})()
     assert tokens.principal(token) is not None  # read before the change: in flight
     assert tokens.principal(token) is None
+
+
+def test_a_refused_token_is_told_why_in_its_own_case(database: Database) -> None:
+    """Every refusal said "unknown, revoked or expired (an identity provider's account's works
+    while it signs in ...)", a local account's too; a wrong secret learns nothing more."""
+    users = Users(database)
+    users.add("alice", Role.VIEWER)
+    users.from_provider("sub-1", "carol", Role.CLINICIAN, None)
+    tokens = ApiTokens(database, cache_seconds=0)
+    revoked_info, revoked = tokens.create("alice", "old")
+    tokens.revoke(revoked_info.token_id)
+    expired_info, expired = tokens.create("alice", "older", days=1)
+    _, lapsed = tokens.create("carol", "export")
+    with database.session() as session:
+        session.execute(update(ApiToken).where(ApiToken.token_id == expired_info.token_id)
+                        .values(expires=datetime(2026, 1, 2, tzinfo=UTC)))
+        session.execute(update(User).where(User.name == "carol").values(last_sign_in=None))
+    said = {case: tokens.refusal(token) for case, token in (
+        ("revoked", revoked), ("expired", expired), ("lapsed", lapsed),
+        ("guessed", revoked[:-2] + "xx"), ("unknown", "cmrs_ffff_secret"), ("odd", "cmrs_x"))}
+    assert said["revoked"] == f"the API token {revoked_info.token_id} was revoked; make a new " \
+        "one on your account page"
+    assert said["expired"].endswith("expired on 2026-01-02; make a new one on your account page")
+    assert "identity provider at least every 30 days" in said["lapsed"]
+    assert said["guessed"] == f"the API token {revoked_info.token_id} is unknown: check that " \
+        "it was copied whole"
+    assert said["unknown"].startswith("the API token ffff is unknown")
+    assert said["odd"].startswith("this is not a cmr-search API token")
+    assert not any("identity provider" in said[k] for k in said if k != "lapsed")
+    users.add("dave", Role.VIEWER)
+    _, disabled = tokens.create("dave", "script")
+    users.set_disabled("dave", True)
+    assert tokens.refusal(disabled).endswith("belongs to a disabled account; ask an "
+                                             "administrator")

@@ -256,3 +256,78 @@ def test_db_upgrade_says_whether_it_migrated(env: Path) -> None:
     database.close()
     migrated = runner.invoke(app, ["db", "upgrade"])
     assert "migrated from revision 0001 to 00" in migrated.output
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_commands_refuse_an_older_database_and_db_upgrade_migrates_it(
+        env: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest,
+        kind: str) -> None:
+    """`users list` migrated a database of an earlier release without a word (README: the
+    server's start or `db upgrade` migrate, and `db upgrade` says from which revision)."""
+    from contextlib import ExitStack
+
+    from db import open_database, sqlite_url
+
+    with ExitStack() as stack:
+        if kind == "sqlite":
+            url = sqlite_url(env / "db" / "cmr-search.sqlite3")
+        else:
+            url = stack.enter_context(request.getfixturevalue("postgres").fresh_database())
+            monkeypatch.setenv("CMR_SEARCH_DATABASE_URL", url)
+        database = open_database(url, migrate=False)
+        database.upgrade("0001")  # as an earlier release left it
+        database.close()
+        for argv in (["users", "list"], ["tokens", "list"], ["audit", "verify"],
+                     ["users", "add", "bob", "--role", "viewer", "--no-password"]):
+            refused = runner.invoke(app, argv)
+            assert refused.exit_code == 1, (argv, refused.output)
+            assert "is at revision 0001, older than this release's" in refused.output
+            assert "run `cmr-search db upgrade`" in refused.output
+            assert len(refused.output.strip().splitlines()) == 1
+        database = open_database(url, migrate=False)
+        assert database.revision() == "0001"  # untouched
+        database.close()
+        if kind == "sqlite":  # the commands leave their database open: the process ends
+            migrated = runner.invoke(app, ["db", "upgrade"])
+            assert "migrated from revision 0001 to 00" in migrated.output
+            assert runner.invoke(app, ["users", "list"]).exit_code == 0
+
+
+def test_a_new_database_is_still_made_by_the_first_command(env: Path) -> None:
+    added = runner.invoke(app, ["users", "add", "bob", "--role", "viewer", "--no-password"])
+    assert added.exit_code == 0, added.output
+
+
+def test_a_token_for_a_disabled_account_names_the_command_that_enables_it(env: Path) -> None:
+    runner.invoke(app, ["users", "add", "dora", "--role", "viewer", "--no-password"])
+    runner.invoke(app, ["users", "disable", "dora"])
+    refused = runner.invoke(app, ["tokens", "create", "Dora", "script"])
+    assert refused.exit_code == 1
+    assert "`cmr-search users disable dora --enable`" in refused.output
+    enabled = runner.invoke(app, ["users", "disable", "dora", "--enable"])  # what it names
+    assert enabled.exit_code == 0 and "dora is enabled" in enabled.output
+    assert runner.invoke(app, ["tokens", "create", "dora", "script"]).exit_code == 0
+
+
+def test_the_export_names_the_token_that_made_a_call(env: Path) -> None:
+    """An account's scripts each with a token were one name in the trail: the export names
+    the token's id (never its secret)."""
+    from fakes.encoder import FakeEncoder
+    from fakes.index import CASES, build
+    from fastapi.testclient import TestClient
+
+    from cmr_search.settings import Settings
+    from search import SearchEngine
+    from vectorstore import MemoryStore
+    from web.app import create_app
+
+    runner.invoke(app, ["users", "add", "carl", "--role", "viewer", "--no-password"])
+    token = runner.invoke(app, ["tokens", "create", "carl", "script"]).stdout.strip()
+    engine = SearchEngine(build(MemoryStore(), CASES), FakeEncoder())
+    web = TestClient(create_app(Settings(data_dir=env), engine=engine))
+    assert web.get("/api/v1/studies/1.1",
+                   headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    exported = runner.invoke(app, ["audit", "export", "--since", "2000-01-01"]).stdout
+    viewed = [e for e in map(json.loads, exported.splitlines()) if e["event_id"] == "110103"]
+    assert [e["detail"]["token_id"] for e in viewed] == [token.split("_")[1]]
+    assert token.split("_")[2] not in exported

@@ -181,3 +181,30 @@ def test_a_misspelt_setting_is_warned_about_on_stderr(
     assert json.loads(out)["error"].startswith("no index yet")
     assert "CMR_SEARCH_SECRETKEY names no setting" in err
     assert "did you mean CMR_SEARCH_SECRET_KEY?" in err and "x" * 40 not in err
+
+
+@pytest.mark.parametrize(("env", "line"), [
+    ({"OIDC_ISSUER": "http://idp.hospital.example", "OIDC_CLIENT_ID": "c"},
+     "error: setting CMR_SEARCH_OIDC_ISSUER: must be https (http only on loopback)"),
+    ({"OIDC_ISSUER": "https://idp.hospital.example"},
+     "error: setting CMR_SEARCH_OIDC_CLIENT_ID: required with CMR_SEARCH_OIDC_ISSUER")])
+@pytest.mark.parametrize("argv", [["serve", "--port", "8763"], ["users", "list"]])
+def test_an_identity_provider_set_wrong_is_one_line_at_once(
+        env: dict[str, str], line: str, argv: list[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`serve` said an http issuer in a 67-line traceback after loading the index and the
+    model; an issuer without a client ID turned provider sign-in off without a word."""
+    import web.app
+
+    def built(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the app was built before the settings were checked")
+
+    monkeypatch.setattr(web.app, "create_app", built)
+    monkeypatch.setenv("CMR_SEARCH_DATA_DIR", str(tmp_path))
+    for name, value in env.items():
+        monkeypatch.setenv(f"CMR_SEARCH_{name}", value)
+    monkeypatch.setattr("sys.argv", ["cmr-search", *argv])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    err = capsys.readouterr().err
+    assert exit_.value.code == 1 and err.startswith(line) and len(err.splitlines()) <= 2

@@ -187,3 +187,23 @@ def test_two_workers_answer_on_one_port_and_stop_together(tmp_path: Path) -> Non
     while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(_running(pid) for pid in workers)
+
+
+def test_an_identity_provider_the_app_refuses_is_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Only a DatabaseError was caught: an OidcError from building the app was a traceback."""
+    import web.app
+    from accounts.oidc import OidcError
+    from cli.serve import serve_app
+    from cmr_search.settings import Settings
+
+    def built(*args: object, **kwargs: object) -> None:
+        raise OidcError("OIDC issuer http://idp.example: must be https (http only on loopback)")
+
+    monkeypatch.setattr(web.app, "create_app", built)
+    with pytest.raises(typer.Exit):
+        serve_app(Settings(data_dir=tmp_path), "127.0.0.1", 0)
+    err = capsys.readouterr().err
+    assert err.startswith("error: OIDC issuer http://idp.example: must be https") \
+        and "Traceback" not in err

@@ -72,3 +72,43 @@ def test_a_misspelt_setting_is_named_with_the_one_it_likely_meant() -> None:
                               "HOME": "/root"})
     assert lines == ["CMR_SEARCH_DATADIR names no setting and is ignored (did you mean "
                      "CMR_SEARCH_DATA_DIR?)", "CMR_SEARCH_FOO names no setting and is ignored"]
+
+
+@pytest.mark.parametrize(("issuer", "allowed"), [
+    ("https://idp.hospital.example/realms/x", True), ("http://127.0.0.1:8080", True),
+    ("http://localhost:8080/realms/x", True), ("http://[::1]:8080", True),
+    ("http://idp.hospital.example", False), ("ftp://x", False), ("https://", False)])
+def test_the_issuer_is_https_or_on_loopback(monkeypatch: pytest.MonkeyPatch, issuer: str,
+                                            allowed: bool) -> None:
+    """An http issuer elsewhere was refused by `serve` only, in a traceback, after the index
+    and the model had loaded; other commands took it."""
+    monkeypatch.setenv("CMR_SEARCH_OIDC_ISSUER", issuer)
+    monkeypatch.setenv("CMR_SEARCH_OIDC_CLIENT_ID", "c")
+    if allowed:
+        assert Settings().oidc_issuer == issuer
+    else:
+        with pytest.raises(ValidationError, match=r"must be https \(http only on loopback\)"):
+            Settings()
+
+
+@pytest.mark.parametrize(("given", "refused", "reason"), [
+    ({"OIDC_ISSUER": "https://idp.example"}, "oidc_client_id",
+     "required with CMR_SEARCH_OIDC_ISSUER"),
+    ({"OIDC_CLIENT_ID": "c"}, "oidc_client_id", "set without CMR_SEARCH_OIDC_ISSUER"),
+    ({"OIDC_CLIENT_SECRET": "s"}, "oidc_client_secret", "set without CMR_SEARCH_OIDC_ISSUER"),
+    ({"OIDC_ISSUER": "https://idp.example", "OIDC_CLIENT_ID": " "}, "oidc_client_id",
+     "required with")])
+def test_the_issuer_and_the_client_id_come_together(
+        monkeypatch: pytest.MonkeyPatch, given: dict[str, str], refused: str,
+        reason: str) -> None:
+    """An issuer without a client ID turned provider sign-in off (/auth/oidc 404), and a
+    client ID or secret without an issuer was ignored, both without a word."""
+    for name, value in given.items():
+        monkeypatch.setenv(f"CMR_SEARCH_{name}", value)
+    with pytest.raises(ValidationError) as error:
+        Settings()
+    [first] = error.value.errors()
+    assert first["loc"] == (refused,) and reason in first["msg"]
+    monkeypatch.setenv("CMR_SEARCH_OIDC_ISSUER", "https://idp.example")
+    monkeypatch.setenv("CMR_SEARCH_OIDC_CLIENT_ID", "c")
+    assert Settings().oidc_client_id == "c"

@@ -282,3 +282,16 @@ def test_an_image_the_reader_could_not_take_is_named_in_the_notes(
     notes = [n for n in got.notes if "truncated pixel data" in n]
     assert notes and all(n.startswith(f"{study.folder.name}/") for n in notes)
     assert "cmr-upload" not in str(got.notes)
+
+
+def test_a_refused_upload_says_what_it_may_hold(tmp_path: Path) -> None:
+    """A NIfTI file was told to upload DICOM files only (NIfTI patient folders are taken),
+    and an empty zip said only "no DICOM study found", not what was looked for."""
+    with pytest.raises(UploadError, match=r"^one\.nii\.gz: not a zip file \(upload the "
+                       r"study's DICOM files, in folders or not, or one ACDC-style NIfTI "
+                       r"patient folder, as one \.zip\)$"):
+        study_from_upload(io.BytesIO(b"\x1f\x8b gzip"), "one.nii.gz", FakeEncoder(), tmp_path)
+    with pytest.raises(UploadError, match=r"^empty\.zip: no DICOM study found \(looked for "
+                       r"the study's DICOM files, .* one ACDC-style NIfTI patient folder: "
+                       r"Info\.cfg beside its \.nii\.gz\)$"):
+        study_from_upload(io.BytesIO(_zip({})), "empty.zip", FakeEncoder(), tmp_path / "e")

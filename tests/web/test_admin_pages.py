@@ -36,8 +36,11 @@ def test_what_people_do_is_in_the_trail(secured: Secured) -> None:
                     ("110103", "U", ["1.1"]), ("110103", "R", ["1.1"]),  # the file's page
                     ("110106", "R", ["1.1"]), ("110112", "E", [])]  # counts by free text
     assert trail[-1].detail["q"] == "dilated LV" and trail[-1].detail["facets"] is True
-    assert trail[0].detail == {"q": "LGE", "mode": "both", "filters": {"vendor": ["siemens"]}}
+    token_id = secured.tokens[Role.CURATOR].split("_")[1]  # which token: its id, not secret
+    assert trail[0].detail == {"q": "LGE", "mode": "both", "filters": {"vendor": ["siemens"]},
+                               "token_id": token_id}
     assert all(e.role == "curator" and e.client == "testclient" for e in trail)
+    assert all(e.detail["token_id"] == token_id for e in trail)
 
 
 def test_admins_list_filter_and_verify_the_trail(secured: Secured) -> None:

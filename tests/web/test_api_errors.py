@@ -98,3 +98,9 @@ def test_two_files_in_one_upload(client: TestClient) -> None:
                                                     ("file", ("b.zip", b"PK"))])
     assert response.status_code == 400 and _one_line(response) == \
         "file is given 2 times: give it once"
+
+
+def test_a_nifti_upload_is_told_to_zip_its_patient_folder(client: TestClient) -> None:
+    response = client.post("/api/v1/upload", files={"file": ("one.nii.gz", b"\x1f\x8b gz")})
+    assert response.status_code == 400
+    assert "or one ACDC-style NIfTI patient folder, as one .zip" in _one_line(response)

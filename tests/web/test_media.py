@@ -94,7 +94,9 @@ def test_a_preview_fetched_by_url_is_in_the_trail_once(secured: Secured,
         assert secured.client.get("/media/previews/1.1.webp", headers=headers).status_code == 200
     assert secured.client.get("/media/previews/stray.webp", headers=headers).status_code == 200
     accessed = secured.app.state.audit.entries(event_id="110103", user_name="clinician")
-    assert [(e.study_uids, e.detail) for e in accessed] == [(["1.1"], {"media": "preview"})]
+    token_id = secured.tokens[Role.CLINICIAN].split("_")[1]  # the token that fetched it
+    assert [(e.study_uids, e.detail) for e in accessed] == [
+        (["1.1"], {"media": "preview", "token_id": token_id})]
 
 
 def test_a_store_that_fails_never_fails_a_preview() -> None:

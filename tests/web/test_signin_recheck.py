@@ -22,7 +22,7 @@ from accounts import Role
 from cmr_search.settings import Settings
 from web.app import oidc_of
 from web.auth import RECHECK_GRACE_S
-from web.signin import PROVIDER_ENDED, RECHECK_FAILED, RECHECK_UNREACHABLE
+from web.signin_notices import PROVIDER_ENDED, RECHECK_FAILED, RECHECK_UNREACHABLE
 
 HOUR = 3600.0
 ROOM = 4096 - len("cmr_session=")  # a browser keeps 4096 bytes of name and value

@@ -15,7 +15,8 @@ from web.teaching_notes import SHOWN, identifying, note_warning
 
 
 @pytest.mark.parametrize(("note", "found"), [
-    ("Pt Okafor, MRN SYN000001 - classic case", [("MRN SYN000001", "an ID")]),
+    ("Pt Okafor, MRN SYN000001 - classic case",
+     [("Okafor", "a name"), ("MRN SYN000001", "an ID")]),
     ("DOB 12/03/1961, LGE", [("12/03/1961", "a date")]),
     ("seen by Dr Smith (j.smith@example.org)",
      [("Dr Smith", "a name"), ("j.smith@example.org", "an e-mail address")]),
@@ -56,7 +57,8 @@ def test_an_identifying_note_is_kept_named_on_the_page_and_left_out_of_the_hando
     [warned, clean] = files.cases(collection_id)
     assert warned.note == "Pt Okafor, MRN SYN000001 - classic case"  # kept as written
     page = client.get(where, headers=as_curator)
-    assert page.text.count("This note may identify a patient: “MRN SYN000001” (an ID).") == 1
+    assert page.text.count(
+        "This note may identify a patient: “Okafor” (a name); “MRN SYN000001” (an ID).") == 1
     assert f'that may identify a patient (each says what): <a href="#case-{warned.id}">case 1' \
         in page.text and f'href="#case-{clean.id}"' not in page.text
     files.share(collection_id, "curator", "clinician", "read")  # reads, cannot edit it
@@ -64,7 +66,7 @@ def test_an_identifying_note_is_kept_named_on_the_page_and_left_out_of_the_hando
     export = client.get(f"{where}/export.zip", headers=as_curator)
     with zipfile.ZipFile(io.BytesIO(export.content)) as zf:
         handout = zf.read("dcm/handout.html").decode()
-    assert "SYN000001" not in handout and "classic case" in handout
+    assert "SYN000001" not in handout and "Okafor" not in handout and "classic case" in handout
 
 
 def test_a_long_note_is_read_in_linear_time() -> None:
