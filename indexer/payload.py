@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from catalog import ReportStatus, StudyPayload
-from cmr_search import vocab
+from cmr_search import normals, vocab
 from cmrclip.clips import StudyClips
 from indexer import deidentify, names
 from indexer.deidentify import scrub_free_text
@@ -104,7 +104,7 @@ def report_version() -> str:
     scrubber knows come from faker's data, so their digest is part of it, not faker's version
     (an upgrade that keeps the lists re-reads nothing)."""
     h = hashlib.sha256()
-    for module in (labeler, motion, phrasing, sides, wording, vocab, deidentify):
+    for module in (labeler, motion, phrasing, sides, wording, normals, vocab, deidentify):
         h.update(Path(inspect.getfile(module)).read_bytes())
     # every module of the scrubber's names, one added later among them
     for path in sorted(Path(inspect.getfile(names)).parent.glob("*.py")):

@@ -10,11 +10,12 @@ ventricle's function and its wall's thickness are said in are `reader.wording`'s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol
 
-from cmr_search.vocab import Diagnosis, Finding, Severity
+from cmr_search.normals import grade
+from cmr_search.vocab import Diagnosis, Finding, Measure, Severity
 from reader.motion import REGIONAL_ONLY, RWMA_SUBJECT, NotRegional
 from reader.phrasing import as_reported, without_tissue
 from reader.sides import aspects_named, carried_on, carry_sides, side_named
@@ -26,16 +27,19 @@ from reader.wording import (
     ELSEWHERE_THICKENING,
     FUNCTION,
     LV,
+    LV_EF_NAME,
     LV_LOW,
     NOT_WALL,
     RV,
     RV_BAD_FUNCTION,
+    RV_EF_NAME,
     RV_FUNCTION,
     RV_LOW,
     RV_WALL_ONLY,
     THICK,
     THICKENED,
     OtherThickening,
+    ef_number,
     together,
 )
 
@@ -67,6 +71,12 @@ class _Rule:
     # another structure's wording, blanked before a clause is read: "aortic wall thickening"
     # names no LV wall, and "no aortic wall thickening" rules no LV hypertrophy out
     elsewhere: re.Pattern[str] | None = None
+    # the wording a denial must name to deny the finding: "no infarct" denies an ischaemic
+    # scar, not the LGE a myocarditis has ("No infarct." ruled LGE out of the whole report)
+    denied: re.Pattern[str] | None = None
+    # the measure a number said of it grades it by, where no word does ("LVEF reduced (< 35
+    # %)" is moderate): the pattern (`wording.ef_number`) and the measure
+    number: tuple[re.Pattern[str], Measure] | None = None
 
     def read(self, text: str) -> str:
         """`text` as this rule reads it: what `elsewhere` finds made spaces, so that a
@@ -88,6 +98,8 @@ def _re(pattern: str) -> re.Pattern[str]:
 _GOOD = (r"(?:(?<!limit of )normal|preserved|good|hyperdynamic|\bnl\b|"
          r"(?:non|un).?(?:dilat\w*|enlarg\w*)|not (?:dilat\w*|enlarg\w*))")
 _SIZE = r"(?:dilat\w*|dilation|enlarg\w*|\bdil\b|size|volume\w*|cavity|dimension\w*)"
+# an LGE word an ischaemic one qualifies ("no infarct scar", "no ischaemic LGE") is the infarct's
+_NOT_ISCHAEMIC = r"(?<!infarct )(?<!infarct-)(?<!ischaemic )(?<!ischemic )"
 _BIG = r"(?<!non-)(?<!non )(?<!non)(?<!un-)(?<!un)(?:dilat\w*|dilation|enlarg\w*|\bdil\b)"
 
 RULES: dict[Finding, _Rule] = {
@@ -97,11 +109,12 @@ RULES: dict[Finding, _Rule] = {
             rf"{EF_BETTER.format(ef=BARE_EF)})"),
         _re(rf"{BAD_FUNCTION}|{LV_LOW}"), _re(_GOOD),
         # "LV inferior wall hypokinesis" is regional, unless global function is named too
-        _re(REGIONAL_ONLY)),
+        _re(REGIONAL_ONLY), number=(_re(ef_number(LV_EF_NAME)), Measure.LVEF)),
     Finding.RV_SYSTOLIC_DYSFUNCTION: _Rule(_re(rf"{together(RV, RV_FUNCTION)}"
                                                rf"|{EF_WORSE.format(ef='rvef')}|"
                                                rf"{EF_BETTER.format(ef='rvef')}"),
-                                           _re(rf"{RV_BAD_FUNCTION}|{RV_LOW}"), _re(_GOOD)),
+                                           _re(rf"{RV_BAD_FUNCTION}|{RV_LOW}"), _re(_GOOD),
+                                           number=(_re(ef_number(RV_EF_NAME)), Measure.RVEF)),
     Finding.LV_DILATION: _Rule(_re(together(LV, _SIZE)), _re(_BIG), _re(_GOOD)),
     Finding.RV_DILATION: _Rule(_re(together(RV, _SIZE)), _re(_BIG), _re(_GOOD)),
     Finding.LV_HYPERTROPHY: _Rule(  # not in a clause of the RV's wall alone
@@ -112,7 +125,8 @@ RULES: dict[Finding, _Rule] = {
         OtherThickening(), _re(ELSEWHERE_THICKENING)),
     Finding.LGE: _Rule(  # "myocarditis rather than (an) infarct(ion)" denies no LGE
         _re(r"\blge\b|enhancement|scar|fibrosis|^(?!\s*rather than\b).*infarct"),
-        _re(r"\blge\b|enhancement|scar|fibrosis|infarct")),
+        _re(r"\blge\b|enhancement|scar|fibrosis|infarct"),
+        denied=_re(rf"{_NOT_ISCHAEMIC}(?:\blge\b|enhancement|scar|fibrosis)")),
     Finding.AORTIC_DILATION: _Rule(  # "no aortic wall thickening" denies no dilation
         _re(r"aort\w*"), _re(rf"{_BIG}|aneurysm\w*|aortopathy"),
         _re(r"normal|(?:non|un).?(?:dilat\w*|enlarg\w*)"), elsewhere=_re(ELSEWHERE_THICKENING)),
@@ -126,6 +140,9 @@ RULES: dict[Finding, _Rule] = {
         _re(together(r"\bnormal\b", r"\bwall motion\b")),
         NotRegional()),
 }
+
+_GRADED = {Measure.LVEF: Finding.LV_SYSTOLIC_DYSFUNCTION,
+           Measure.RVEF: Finding.RV_SYSTOLIC_DYSFUNCTION}
 
 DIAGNOSIS_PATTERNS: dict[Diagnosis, re.Pattern[str]] = {
     Diagnosis.DCM: _re(r"dilated cardiomyopathy|\bdcm\b"),
@@ -230,12 +247,19 @@ def _split_and(clause: str) -> list[str]:
     for piece in pieces[1:]:
         before = _subjects(out[-1])
         cued = _NEGATION.search(out[-1]) or _UNCERTAIN.search(out[-1])
-        if before and ((_stated(piece) - before and (not cued or _ASSERTED.search(piece)))
-                       or _other_side_normal(out[-1], piece)):
+        adjective = _ADJECTIVE_ONLY.fullmatch(out[-1])
+        if before and not adjective and ((_stated(piece) - before
+                                          and (not cued or _ASSERTED.search(piece)))
+                                         or _other_side_normal(out[-1], piece)):
             out.append(piece)
         else:
             out[-1] = f"{out[-1]}and{piece}"
     return out
+
+
+# a thickening word alone before "and" is the next noun's too: "thickened and dilated aorta" is
+# one statement of the aorta (split, the "thickened" was LV hypertrophy)
+_ADJECTIVE_ONLY = _re(r"\s*+(?:\w+ly\s++)?(?:thickened|hypertrophied|thick)\s*+")
 
 
 # the structures a clause can say something of, so that "dilated LV and normal RV" (or "RV
@@ -258,8 +282,18 @@ def _stated(text: str) -> set[Finding]:
             if rule.subject.search(read := rule.read(text)) and rule.abnormal.search(read)}
 
 
-def _severity(clause: str) -> Severity | None:
-    return next((severity for severity, pattern in _SEVERITY if pattern.search(clause)), None)
+def _severity(clause: str, rule: _Rule) -> Severity | None:
+    """The clause's worst grade word, else the grade of the number said of the rule's
+    measure: a value, or the mildest value under an upper bound ("< 35 %": 34.95)."""
+    worded = next((severity for severity, pattern in _SEVERITY if pattern.search(clause)), None)
+    said = rule.number[0].search(clause) if rule.number and worded is None else None
+    if said is None or rule.number is None:
+        return worded
+    # a strict bound holds the values under it: the mildest is half a reported step below
+    strict = said["bound"] and not said["bound"].endswith(("=", "\u2264"))
+    value = float(said["value"]) - (0.05 if strict else 0.0)
+    graded = grade(_GRADED[rule.number[1]], {rule.number[1]: value}, None)
+    return None if graded is None or graded.severity is Severity.NONE else graded.severity
 
 
 def _judge(rule: _Rule, clause: str) -> Mention | None:
@@ -269,6 +303,8 @@ def _judge(rule: _Rule, clause: str) -> Mention | None:
     abnormal = rule.abnormal.search(clause)
     normal = rule.normal.search(clause) if rule.normal else None
     if _NEGATION.search(clause) or (normal and not abnormal):
+        if rule.denied and not rule.denied.search(clause):
+            return None  # denied, but not in the wording that denies it
         return Mention.NEGATIVE  # "no global or regional wall motion abnormality" too
     if (rule.unless and rule.unless.search(clause)) or not abnormal:
         return None
@@ -296,7 +332,7 @@ def _label_text(split: list[tuple[str, list[str]]], rule: _Rule) -> ReportLabel 
             mention = _judge(rule, clause)
             if mention is None:
                 continue
-            label = ReportLabel(mention, _severity(clause) if mention is Mention.POSITIVE
+            label = ReportLabel(mention, _severity(clause, rule) if mention is Mention.POSITIVE
                                 else None, sentence)
             if best is None or _PRIORITY[mention] > _PRIORITY[best.mention]:
                 best = label
@@ -316,9 +352,13 @@ def _label_all(impression: str, full_text: str,
     return out
 
 
-def label_findings(impression: str, full_text: str = "") -> dict[Finding, ReportLabel]:
-    """Finding -> label, deciding from the impression first, then the rest of the report."""
-    labels = _label_all(impression, full_text, {f.value: r for f, r in RULES.items()})
+def label_findings(impression: str, full_text: str = "", *,
+                   numbers: bool = True) -> dict[Finding, ReportLabel]:
+    """Finding -> label, deciding from the impression first, then the rest of the report;
+    with `numbers` false, an ejection fraction's number grades nothing (a query's number is
+    its range, or a note that it was not read: `search.numbers`)."""
+    rules = {f.value: r if numbers else replace(r, number=None) for f, r in RULES.items()}
+    labels = _label_all(impression, full_text, rules)
     return {Finding(k): v for k, v in labels.items()}
 
 

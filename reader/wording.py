@@ -121,7 +121,16 @@ _THICKENED_WORD = r"(?:hypertroph\w*|thick(?:ness|ened|ening)?)\b"
 # the thickening after it is the LV's too
 _LV_LISTED = (r"(?:lv|left\s++ventric\w*|\w*ventricular|myocard\w*|sept(?:um|al)|apex|apical|"
               r"anter\w*|infer\w*|later\w*|poster\w*|concentric|asymmetric)")
+# "hypertrophied and dilated atria": the thickening said with another state of the structure;
+# only the thickening word is blanked ("thickened and dilated aorta" is still dilated), and only
+# where it starts the list (after a clause's start, an article or a grade): in "LV hypertrophied
+# and dilated pulmonary artery" it is the LV's
+_ALSO = r"(?:dilat\w*|enlarg\w*|calcif\w*|thicken\w*|hypertroph\w*|thick|aneurysm\w*)\b"
+_JOINED = (rf"(?=\s*+(?:,|and|or|&|/)\s*+(?:\w+ly\s++)?{_ALSO}(?:\s++the)?"
+           rf"(?:\s++{_BETWEEN}){{0,2}}?\s++{_ELSEWHERE}(?!{_AND_LV}))")
 ELSEWHERE_THICKENING = (
+    rf"(?:(?<![\w ])|(?<=^ )|(?<=\bthe )|(?<=\ban )|(?<=\ba )|(?<=ly )|(?<=, ))"
+    rf"\b(?:hypertrophi(?:ed|c)|thickened|thick(?:[\s-]++walled)?)\b{_JOINED}|"
     rf"(?P<kept>\b{_LV_LISTED}(?:\s++{_LV_LISTED}){{0,2}}\s*+(?:,|and|&|/)\s*+(?:the\s++)?"
     rf"{_ELSEWHERE})|"
     rf"\b(?:(?:hypertrophi(?:ed|c)|thickened|thick(?:[\s-]++walled)?)\b|"
@@ -149,3 +158,24 @@ class OtherThickening:
 
     def search(self, text: str, /) -> bool:
         return bool(self._other.search(text)) and not self._wall.search(text)
+
+
+# an ejection fraction's number, a value or an upper bound ("LVEF 28 % (reduced)", "LVEF
+# reduced (< 35 %)", "reduced LVEF (45 %)"): what grades a function said low with no grade word.
+# Only words that are not another ejection fraction's name, a number or a comparison stand
+# between ("LVEF reduced (> 20 %)" bounds it from below, no grade; "LVEF reduced, RVEF 25 %")
+_EF_NAMES = r"(?:[lr]vef|\bef\b|ejection\s++fractions?)"
+_GAP = (rf"(?:(?!{_EF_NAMES}|above\b|over\b|greater\b|more\b|higher\b|at\s++least\b)"
+        r"[^\d;,<>=\u2264\u2265]){0,30}?")
+_EF_NUMBER = (rf"{_GAP}(?P<bound><=?|\u2264|less\s++than|below|under)?\s*+"
+              r"(?P<value>\d{1,3}(?:\.\d)?)(?![\d.])(?!\s*+(?:mm|ml|cm|g\b|ms\b))")
+
+
+def ef_number(ef: str) -> str:
+    """The pattern of a number said of `ef` (an ejection fraction's words) in a clause."""
+    return rf"(?:{ef}){_EF_NUMBER}"
+
+
+LV_EF_NAME = (r"(?:\blvef\b|\b(?:lv|left\s++ventricular)\s++(?:ejection\s++fraction|ef)\b|"
+              r"(?<!rv )(?<!right ventricular )(?:\bejection\s++fraction|\bef)\b)")
+RV_EF_NAME = r"(?:\brvef\b|\b(?:rv|right\s++ventricular)\s++(?:ejection\s++fraction|ef)\b)"

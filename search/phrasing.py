@@ -22,7 +22,8 @@ from reader.labeler import (
 )
 from reader.phrasing import as_reported, tissue_phrases, without_tissue
 
-__all__ = ["as_reported", "denied_findings", "negated", "one_sentence", "set_aside", "split"]
+__all__ = ["as_reported", "denied_findings", "negated", "negated_within", "one_sentence",
+           "set_aside", "split"]
 
 
 def set_aside(text: str) -> tuple[str, tuple[str, ...]]:
@@ -117,3 +118,12 @@ def negated(*parts: str) -> tuple[Finding, ...]:
                 if label.mention is Mention.NEGATIVE and f not in out
                 and not _infarct_only(f, part)]
     return tuple(out)
+
+
+def negated_within(denied: str, whole: list[str]) -> tuple[Finding, ...]:
+    """The findings the denied parts state absent (`negated`) that a whole negated clause
+    (`split`) denies too: cut from its clause, "not thickened" lost the aortic wall or RV free
+    wall it was said of ("LVH, aortic wall not thickened" ruled the LVH asked for out)."""
+    in_whole = {f for clause in whole for f, label in label_findings(clause).items()
+                if label.mention is Mention.NEGATIVE}
+    return tuple(f for f in negated(denied) if f in in_whole)

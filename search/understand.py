@@ -17,7 +17,15 @@ from search.alternatives import Alternative, alternatives, either_way, named_dia
 from search.filters import build_filters
 from search.models import Interpretation
 from search.numbers import Bound, bound_fields, either_read_as, read_numbers
-from search.phrasing import as_reported, denied_findings, negated, one_sentence, set_aside, split
+from search.phrasing import (
+    as_reported,
+    denied_findings,
+    negated,
+    negated_within,
+    one_sentence,
+    set_aside,
+    split,
+)
 from search.unread import filter_words, implausible, unread_numbers
 from vectorstore import Condition, Filter, Match, MatchAny, any_of
 
@@ -48,7 +56,11 @@ _GRADE_RANGE = re.compile(rf"\b(?P<low>{_MILD}|moderate(?:ly)?)\s*+(?:or|to|-|/|
 # aspects be a list ("normal biventricular size and function" ruled out no dysfunction)
 _NORMAL_ASPECT = (r"(?:size|volumes?|dimensions?|(?:systolic\s+)?function|wall\s+thickness"
                   r"|ejection\s+fraction|ef|lvef|rvef)")
-_NORMAL = re.compile(r"(?:\b(?P<before>lv|left\s+ventricle|rv|right\s+ventricle)\s+(?:is\s+)?)?"
+# both sides may stand before it: "LV and RV dilated, preserved function" is both's (the side
+# a clause carries on, `reader.sides`: "lv and rv preserved function"; only the RV's was read)
+_ONE_SIDE = r"(?:lv|left\s+ventricle|rv|right\s+ventricle)"
+_NORMAL = re.compile(rf"(?:\b(?P<before>{_ONE_SIDE}(?:\s+(?:and|&|/)\s+{_ONE_SIDE})?)\s+"
+                     r"(?:is\s+|are\s+)?)?"
                      r"\b(?:normal|preserved)\s+"
                      r"(?P<side>lv|left\s+ventricular|rv|right\s+ventricular|biventricular)?\s*"
                      rf"(?P<what>{_NORMAL_ASPECT}(?:(?:\s*,\s*|,?\s+and\s+){_NORMAL_ASPECT})*)\b",
@@ -122,6 +134,15 @@ def _unnamed_side(text: str, match: re.Match[str], what: str, first: dict[str, i
     return named[0] if len(named) == 1 else "lv"
 
 
+def _sides_of(side: str) -> tuple[str, ...]:
+    """The ventricles a side's words name ("biventricular", "lv and rv": both)."""
+    if side.startswith("bi"):
+        return ("lv", "rv")
+    named = tuple(s for s, words in (("lv", r"\blv\b|left"), ("rv", r"\brv\b|right"))
+                  if re.search(words, side))
+    return named or ("lv",)
+
+
 def _normals(text: str) -> tuple[Finding, ...]:
     """Findings a "normal ..." phrase rules out, each aspect of a list."""
     out: list[Finding] = []
@@ -135,8 +156,7 @@ def _normals(text: str) -> tuple[Finding, ...]:
                     or _unnamed_side(text, match, what, first)).lower()
             aspect = "function" if "function" in what or what.endswith(("ef", "fraction")) \
                 else "thickness" if "thick" in what else "size"
-            sides = ("lv", "rv") if side.startswith("bi") else ("rv",) if side[0] == "r" \
-                else ("lv",)
+            sides = _sides_of(side)
             out += [f for s in sides if (f := _NORMAL_RULES.get((s, aspect))) and f not in out]
     out += [f for f in _normal_sides(text) if f not in out]
     if _NORMAL_MOTION.search(text):
@@ -227,12 +247,14 @@ def understand(text: str) -> QueryIntent:
     # in, the clause's "reduced" made the RV's dysfunction wanted as well
     plain = _GRADE_RANGE.sub(r"\g<low>", _NORMAL_AFTER.sub(" ", _NORMAL.sub(" ", affirmed)))
     positive = (Mention.POSITIVE, Mention.UNCERTAIN)
-    wanted = {f: label.severity for f, label in label_findings(one_sentence(plain)).items()
+    # a number left in the words grades nothing: it is noted as not read (`search.unread`)
+    wanted = {f: label.severity
+              for f, label in label_findings(one_sentence(plain), numbers=False).items()
               if label.mention in positive}
     # the denials of whole clauses ("LV not dilated") and of the affirmed part ("non-dilated
     # LV": no cue to cut at), but not of what the clause affirms before its cue ("dilated LV
     # without LGE": the whole clause reads every finding in it denied)
-    ruled_out = negated(denied)
+    ruled_out = negated_within(denied, negated_clauses)
     ruled_out += tuple(dict.fromkeys(
         f for f in (*(f for c in negated_clauses for f in denied_findings(c)), *negated(plain))
         if f not in wanted and f not in ruled_out))
