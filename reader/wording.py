@@ -163,12 +163,15 @@ class OtherThickening:
 # an ejection fraction's number, a value or an upper bound ("LVEF 28 % (reduced)", "LVEF
 # reduced (< 35 %)", "reduced LVEF (45 %)"): what grades a function said low with no grade word.
 # Only words that are not another ejection fraction's name, a number or a comparison stand
-# between ("LVEF reduced (> 20 %)" bounds it from below, no grade; "LVEF reduced, RVEF 25 %")
+# between ("LVEF reduced (> 20 %)" bounds it from below, no grade; "LVEF reduced, RVEF 25 %"),
+# and no earlier study's number: "LVEF reduced (previously 25 %)" is not graded by the 25 %
 _EF_NAMES = r"(?:[lr]vef|\bef\b|ejection\s++fractions?)"
-_GAP = (rf"(?:(?!{_EF_NAMES}|above\b|over\b|greater\b|more\b|higher\b|at\s++least\b)"
-        r"[^\d;,<>=\u2264\u2265]){0,30}?")
+_EARLIER = r"(?:previous\w*|prior\b|earlier\b|before\b|baseline\b|from\b|was\b|were\b)"
+_GAP = (rf"(?:(?!{_EF_NAMES}|{_EARLIER}|above\b|over\b|greater\b|more\b|higher\b|"
+        r"at\s++least\b)[^\d;,<>=\u2264\u2265]){0,30}?")
 _EF_NUMBER = (rf"{_GAP}(?P<bound><=?|\u2264|less\s++than|below|under)?\s*+"
-              r"(?P<value>\d{1,3}(?:\.\d)?)(?![\d.])(?!\s*+(?:mm|ml|cm|g\b|ms\b))")
+              r"(?P<value>\d{1,3}(?:\.\d)?)(?![\d.])(?!\s*+(?:mm|ml|cm|g\b|ms\b))"
+              rf"(?!\s*+(?:%|percent)?\s*+{_EARLIER})")
 
 
 def ef_number(ef: str) -> str:

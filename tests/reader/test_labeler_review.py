@@ -66,6 +66,12 @@ def test_an_ejection_fractions_number_grades_it(sentence: str, finding: Finding,
     ("LVEF 60 % (reduced).", _LVSD),
     # another ejection fraction's number is not this one's
     ("LVEF reduced, RVEF 25 %.", _LVSD),
+    # an earlier study's number is not today's (the previous 25 % graded it severe)
+    ("LVEF reduced (previously 25 %).", _LVSD),
+    ("LVEF reduced (25 % prior to therapy was 60 %).", _LVSD),
+    ("LVEF reduced (< 25 % previously).", _LVSD),
+    ("LVEF reduced from 28 % at baseline.", _LVSD),
+    ("LVEF reduced (was 25 % in 2019).", _LVSD),
 ])
 def test_a_number_that_is_not_the_ejection_fractions_grades_nothing(
         sentence: str, finding: Finding) -> None:
