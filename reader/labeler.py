@@ -160,8 +160,9 @@ DIAGNOSIS_PATTERNS: dict[Diagnosis, re.Pattern[str]] = {
                           r"no structural heart disease"),
 }
 
+# "LGE: none", "LGE negative": a report's tabulated answer (read as LGE present before)
 _NEGATION = _re(r"\b(?:no|not|without|absence of|absent|negative for|free of|nor|"
-                r"no evidence of|w/o|excluded|ruled out|rather than)\b")
+                r"no evidence of|w/o|excluded|ruled out|rather than|none|negative)\b")
 _UNCERTAIN = _re(r"\b(?:possible|possibly|probable|probably|may|might|cannot be excluded|"
                  r"cannot exclude|can't exclude|questionable|equivocal|suspicious for|"
                  r"suspected|query)\b|\?")

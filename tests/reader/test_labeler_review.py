@@ -102,3 +102,16 @@ def test_a_thickening_said_with_the_aortas_dilation_is_the_aortas() -> None:
     assert labels[_LVH].mention is _NM
     assert labels[Finding.AORTIC_DILATION].mention is _P
     assert label_findings("Thickened and dilated LV.")[_LVH].mention is _P
+
+
+@pytest.mark.parametrize(("text", "mention"), [
+    ("LGE: none.", Mention.NEGATIVE),
+    ("LGE negative.", Mention.NEGATIVE),
+    ("LGE negative, LV severely dilated.", Mention.NEGATIVE),
+    ("None of the segments shows LGE.", Mention.NEGATIVE),
+    ("LGE: present in 3 segments, none transmural.", Mention.POSITIVE),
+    ("Negative T waves. LGE present.", Mention.POSITIVE),
+])
+def test_a_tabulated_none_or_negative_denies_lge(text: str, mention: Mention) -> None:
+    """"LGE: none." and "LGE negative." read LGE present."""
+    assert label_findings(text)[Finding.LGE].mention is mention
