@@ -1,8 +1,8 @@
 """What a patient is given, which a role's label may head as it heads a name ("Nurse:
 Midazolam", "Radiographer: Buscopan (20 mg)", "Physician: Regadenoson"): a medicine, a
 contrast agent, a device or kit is no one's name. A word is one where it is on the curated list
-(`wordlists.MEDICINES`: brands and kit no stem finds), where it ends or starts as the WHO's
-international nonproprietary names do (`wordlists.MEDICINE_STEMS`: "-olol", "-xaban", "gado-"),
+(`wordlists.MEDICINES`: brands, kit and agents no stem finds), where it ends as the WHO's
+international nonproprietary names do (`wordlists.MEDICINE_STEMS`: "-olol", "-xaban"),
 or where a dose, a unit or a route follows it after a blank ("Stemetil 12.50 mg", "Cannula
 20G"). faker's given and family names hold none of the stems with three letters before them.
 """
@@ -30,8 +30,6 @@ def is_medicine(word: str) -> bool:
     "Gesine", "Volkov")."""
     low = word.lower()
     if low in wordlists.MEDICINES:
-        return True
-    if low.startswith(wordlists.MEDICINE_STARTS) and len(low) >= len("gado") + _ROOT:
         return True
     return any(low.endswith(stem) and len(low) - len(stem) >= _ROOT
                for stem in wordlists.MEDICINE_STEMS)

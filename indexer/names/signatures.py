@@ -49,6 +49,7 @@ _ABBREVIATIONS = wordlists.ABBREVIATIONS | frozenset(forms.ABBREVIATION.split("|
 _NUMERAL = re.compile(r"[IVX]+")
 _LONGER_THAN_ACRONYM = 7  # letters: "MINOCA", "NSTEMI", "HFMREF" are six
 _REPORT_WORD = re.compile(forms.REPORT_WORD, re.I)
+_INITIAL = re.compile(r"[A-Z]\.?")  # "J." of "J. Root": a given name's letter
 _WORD_LEAST = 4  # letters of a word a name runs into: "An" of "Nguyen Van An" is a given name
 
 
@@ -202,7 +203,8 @@ def _kept(match: re.Match[str]) -> str | None:
         return None
     spans = list(re.finditer(r"\S+", name))
     kept = next((name[:spans[i - 1].end()] for i in range(1, len(spans))
-                 if _ends_name(spans[i].group(), within=True)), name)
+                 if _ends_name(spans[i].group(), within=True)
+                 and not _surname_after(spans[i].group(), spans[:i])), name)
     if kept == name and match.group("next") and not _ends_name(match.group("next"),
                                                                 within=False):
         return None
@@ -210,6 +212,14 @@ def _kept(match: re.Match[str]) -> str | None:
             match.string, match.start("name") + len(kept)):
         return None
     return kept
+
+
+def _surname_after(word: str, before: list[re.Match[str]]) -> bool:
+    """Whether `word`, after given names or initials alone, is their surname: a report's word
+    or kit a surname may be ("Joe Root", "Mary Stack", "Anna Watchman"), not a heading
+    ("Anna Findings:" ends there)."""
+    return word.lower() not in wordlists.HEADINGS and all(
+        w.group().title() in given_names() or _INITIAL.fullmatch(w.group()) for w in before)
 
 
 def _faker_named(word: str) -> bool:

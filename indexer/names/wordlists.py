@@ -162,18 +162,22 @@ sacubitril entresto ranolazine nicorandil isosorbide diltiazem flecainide sotalo
 insulin mavacamten tafamidis patisiran vutrisiran colchicine methotrexate
 cannula cannulae venflon earplugs earplug headphones injector mitraclip triclip watchman
 amplatzer occluder linq
+gadobutrol gadoterate gadoteric gadopentetate gadobenate gadoxetate gadoxetic gadoteridol
+gadodiamide gadopiclenol gadofosveset gadoversetamide gadoquatrane gadolinium
 """
 MEDICINES = frozenset(MEDICINE_WORDS.split())  # read once: each word after a label asks
 # the endings and starts of international nonproprietary names (the WHO's INN stems) no faker
 # name has with three letters before it: "-olol" (bisoprolol), "-xaban" (apixaban), "-azolam"
-# (midazolam), "gado-" (gadobutrol). Stems names share are left out or lengthened: "-sone" of
-# "Carosone" is "-isone"/"-asone", "-sine" of "Gesine" and "Yassine" is "-osine", "-tide" of
-# "Aristide" is "-glutide"/"-enatide", "-afil" of "Israfil" is "-nafil"/"-lafil"
+# (midazolam). Stems names share are left out or lengthened: "-sone" of "Carosone" is
+# "-isone"/"-asone", "-sine" of "Gesine" and "Yassine" is "-osine", "-tide" of "Aristide" is
+# "-glutide"/"-enatide", "-afil" of "Israfil" is "-nafil"/"-lafil", "-olone" of "Bartolone" is
+# "-nisolone"/"-cinolone"; the gadolinium agents are listed whole (`MEDICINE_WORDS`), as "gado-"
+# starts Polish, Italian and French surnames ("Gadomski", "Gadotti", "Gadoury")
 MEDICINE_STEMS = (
     "olol", "pril", "sartan", "statin", "parin", "xaban", "gatran", "azepam", "azolam", "isone",
-    "asone", "olone", "mycin", "cillin", "dipine", "nafil", "lafil", "glutide", "enatide", "mab",
-    "nib", "osine", "farin", "tropine", "darone", "oxin", "semide", "thiazide", "prazole",
+    "asone", "nisolone", "cinolone", "mycin", "cillin", "dipine", "nafil", "lafil", "glutide",
+    "enatide", "mab", "nib", "osine", "farin", "tropine", "darone", "oxin", "semide",
+    "thiazide", "prazole",
     "ocaine", "bradine", "tiazem", "pamil", "floxacin", "cycline", "gliflozin", "formin",
     "setron", "profen", "fenac", "butamine", "pamine", "phrine", "phylline", "grel", "grelor",
     "lactone", "renone", "ecainide", "tidine", "lukast", "platin", "rubicin")
-MEDICINE_STARTS = ("gado",)

@@ -45,3 +45,17 @@ def test_a_dose_a_size_or_a_route_follows_a_word_after_a_blank(
     """After the word itself: "Volkov, 2 mg" is a list or a note going on, "IVC" no route."""
     word_end = len(text.split(None, 1)[0].rstrip(",("))
     assert dosed(text, word_end) is expected
+
+
+@pytest.mark.parametrize("word", ["Gadomski", "Gadotti", "Gadoury", "Gadowski", "Bartolone"])
+def test_a_surname_faker_lacks_that_starts_or_ends_as_a_stem_is_no_medicine(word: str) -> None:
+    """Polish, Italian and French surnames start "gado-" or end "-olone" as an agent or a
+    steroid does: "Radiographer: Gadomski" was kept as it was."""
+    assert not is_medicine(word)
+
+
+@pytest.mark.parametrize("word", ["Gadobutrol", "Gadoterate", "Gadobenate", "Gadoxetate",
+                                  "Gadoteridol", "Gadopiclenol", "Gadolinium", "Gadodiamide",
+                                  "Methylprednisolone", "Triamcinolone"])
+def test_a_gadolinium_agent_or_a_steroid_is_still_one(word: str) -> None:
+    assert is_medicine(word)

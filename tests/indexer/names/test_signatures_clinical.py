@@ -95,3 +95,28 @@ def test_a_long_report_of_signers_and_medicines_is_read_in_linear_time(unit: str
     started = time.perf_counter()
     scrub_free_text(text)
     assert time.perf_counter() - started < 5.0, unit
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Reported by: Joe Root", "Reported by: [name]"),
+    ("Radiographer: Mary Stack", "Radiographer: [name]"),
+    ("Radiographers: Smith and Mary Stack", "Radiographers: [name] and [name]"),
+    ("Reported by: Helen Arch, MD", "Reported by: [name], MD"),
+    ("Reported by: Karl Trunk", "Reported by: [name]"),
+    ("Nurse: Anna Watchman", "Nurse: [name]"),
+    ("Reported by: J. Root", "Reported by: [name]")])
+def test_a_surname_that_is_a_report_word_or_kit_after_given_names_goes_with_them(
+        text: str, expected: str) -> None:
+    """After given names alone the word is the surname ("Joe Root", "Mary Stack", "Anna
+    Watchman"): ending the name there left the surname in the report."""
+    _scrubs_to(text, expected)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Radiographer: Gadomski", "Radiographer: [name]"),
+    ("Radiographers: Smith and Gadotti", "Radiographers: [name] and [name]"),
+    ("Nurse: Okafor and Gadoury", "Nurse: [name] and [name]"),
+    ("Radiographer: Bartolone", "Radiographer: [name]")])
+def test_a_surname_that_starts_or_ends_as_a_stem_after_a_label_goes(
+        text: str, expected: str) -> None:
+    _scrubs_to(text, expected)
