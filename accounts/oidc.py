@@ -11,6 +11,8 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -48,6 +50,15 @@ def _unreachable(error: Exception) -> bool:
         return error.response.status_code >= 500
     return isinstance(error, httpx.TransportError | httpx2.TransportError
                       | jwt.PyJWKClientConnectionError)
+
+
+@contextmanager
+def _held(lock: threading.Lock) -> Iterator[None]:
+    """Release `lock`, acquired already, on leaving."""
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,7 @@ class OidcProvider:
         self._metadata: dict[str, Any] | None = None
         self._jwks: jwt.PyJWKClient | None = None
         self._lock = threading.Lock()
+        self._probing = threading.Lock()  # `problem`'s, apart from the fetch's
         self._checked: tuple[float, OidcError | None] | None = None  # (when, what was wrong)
 
     def _client(self, redirect_uri: str | None = None,
@@ -112,18 +124,30 @@ class OidcProvider:
         if self._metadata is not None:
             return None
         now = time.monotonic()
-        if self._checked is not None and now - self._checked[0] < every_s:
-            return self._checked[1]
-        found: OidcError | None = None
+        last = self._checked
+        if last is not None and now - last[0] < every_s:
+            return last[1]
+        # one asks at a time; the others say what was last found: concurrent probes each
+        # waited their turn and asked again, the last held for their sum
+        if not self._probing.acquire(blocking=False):
+            return last[1] if last is not None else None
         try:
             self.metadata(timeout_s)
+            found: OidcError | None = None
         except OidcError as error:
             found = error
+        finally:
+            self._probing.release()
         self._checked = (now, found)
         return found
 
     def metadata(self, timeout_s: float | None = None) -> dict[str, Any]:
-        with self._lock:
+        """The discovery document, fetched once; with `timeout_s`, a fetch under way elsewhere
+        (a sign-in's, 10 s) is waited for that long at most, then OidcUnreachable."""
+        if not self._lock.acquire(timeout=-1 if timeout_s is None else timeout_s):
+            raise OidcUnreachable("OIDC discovery: another fetch of it is still waiting",
+                                  "it is slow to answer")
+        with _held(self._lock):
             if self._metadata is None:
                 url = self.config.issuer.rstrip("/") + "/.well-known/openid-configuration"
                 try:
@@ -204,6 +228,22 @@ class OidcProvider:
                   ("post_logout_redirect_uri", post_logout_redirect_uri), ("state", state)]
         return urlunsplit(parts._replace(query=urlencode(params)))
 
+    def _refused_unseen(self, token: str) -> None:
+        """OidcError for a token refused whatever the provider's keys say (not a JWT, an
+        algorithm not allowed, another issuer, expired), before the provider is asked: while
+        it was down, any text sent as a bearer token was a 503 'try again', not a 401 and a
+        Security Alert."""
+        try:
+            header = jwt.get_unverified_header(token)
+            claims = jwt.decode(token, options={"verify_signature": False, "verify_exp": True},
+                                leeway=30)
+        except jwt.PyJWTError as error:
+            raise OidcError(f"token: {error}") from None
+        if header.get("alg") not in ALGORITHMS:
+            raise OidcError(f"token: algorithm {str(header.get('alg'))[:20]!r} not allowed")
+        if claims.get("iss") != self.config.issuer:
+            raise OidcError("token: Invalid issuer")
+
     def verify_bearer(self, token: str) -> dict[str, Any]:
         """The claims of an API bearer token (an access token that is a JWT), not an ID token
         (a sign-in's proof of who signed in; with no CMR_SEARCH_OIDC_AUDIENCE its audience,
@@ -216,6 +256,7 @@ class OidcProvider:
         return claims
 
     def _decode(self, token: str, audience: str) -> dict[str, Any]:
+        self._refused_unseen(token)
         self.metadata()
         assert self._jwks is not None
         try:

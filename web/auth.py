@@ -68,6 +68,10 @@ class ProviderUnreachable(HTTPException):
                          "in a minute", headers={"Retry-After": "30"})
 
 
+# what the database or the identity provider raises when it does not answer (503)
+NOT_ANSWERING: tuple[type[Exception], ...] = (*UNREACHABLE, ProviderUnreachable)
+
+
 def _bearer(request: Request, header: str) -> Principal:
     state = request.app.state
     token = header[7:].strip()
@@ -343,9 +347,10 @@ def require(role: Role | None) -> Dependency:
             if role is None:
                 return None
             raise
-        except UNREACHABLE:
+        except NOT_ANSWERING:
             # who sends it matters not to a route anyone may use: /readyz with a browser's
-            # cookie said "The database does not answer" as a page, not its own JSON
+            # cookie said "The database does not answer" as a page, not its own JSON (and
+            # /healthz with a bearer token, a provider down, 503)
             if role is not None:
                 raise
             principal = None

@@ -29,3 +29,24 @@ def test_the_check_is_short() -> None:
     started = time.monotonic()
     found = oidc.problem(timeout_s=0.5)
     assert found is not None and time.monotonic() - started < 5
+
+
+def test_concurrent_checks_are_not_queued_behind_each_other() -> None:
+    """Each /readyz waited its turn for the lock, then asked again with its own timeout: four
+    probes at once held the last for four timeouts; one behind a sign-in's fetch, for 10 s."""
+    import socket
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    with socket.socket() as silent:  # accepts connections (the backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        oidc = OidcProvider(OidcConfig(f"http://127.0.0.1:{silent.getsockname()[1]}",
+                                       CLIENT_ID))
+        started = time.monotonic()
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda _: oidc.problem(timeout_s=0.5), range(4)))
+        assert time.monotonic() - started < 1.4
+        with ThreadPoolExecutor(1) as pool, oidc._lock:  # a sign-in's fetch under way
+            asked = pool.submit(oidc.problem, timeout_s=0.3, every_s=0)
+            assert asked.result(timeout=1) is not None

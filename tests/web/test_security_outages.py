@@ -9,6 +9,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 from fakes.encoder import FakeEncoder
 from fakes.index import CASES, build
@@ -175,13 +176,53 @@ def test_an_identity_provider_that_does_not_answer_is_503_not_a_bad_token(
     config = Settings(data_dir=tmp_path, oidc_issuer=f"http://127.0.0.1:{_closed_port()}",
                       oidc_client_id=CLIENT_ID)
     client = TestClient(create_app(config, engine=engine), raise_server_exceptions=False)
+    signed = FakeProvider()
+    signed.issuer = config.oidc_issuer or ""
+    token = signed.sign({"sub": "u-1"})  # well formed: only its keys could tell
     for path in ("/api/v1/studies/1.1", "/api/v1/upload"):
         call = client.post if path.endswith("upload") else client.get
-        answer = call(path, headers={"Authorization": "Bearer a.b.c"})
+        answer = call(path, headers={"Authorization": f"Bearer {token}"})
         assert answer.status_code == 503, path
         assert answer.json()["detail"].startswith("the identity provider does not answer")
         assert answer.headers["retry-after"] == "30"
     assert client.app.state.audit.entries(event_id="110113") == []  # type: ignore[attr-defined]
+
+
+def test_a_malformed_or_foreign_token_is_401_while_the_provider_is_down(
+        tmp_path: Path) -> None:
+    """Any text sent as a bearer token was a 503 'try again' and no Security Alert while the
+    provider did not answer: a forged token made the server look down, unrecorded."""
+    engine = SearchEngine(build(MemoryStore(), CASES), FakeEncoder())
+    config = Settings(data_dir=tmp_path, oidc_issuer=f"http://127.0.0.1:{_closed_port()}",
+                      oidc_client_id=CLIENT_ID)
+    client = TestClient(create_app(config, engine=engine), raise_server_exceptions=False)
+    signed = FakeProvider()
+    signed.issuer = config.oidc_issuer or ""
+    unsigned = jwt.encode({"iss": signed.issuer, "sub": "u-1"}, None, algorithm="none")
+    for token in ("a.b.c", "not a token", unsigned, signed.sign({"sub": "u-1"}, iss="x"),
+                  signed.sign({"sub": "u-1"}, exp=1)):
+        for path in ("/api/v1/studies/1.1", "/api/v1/upload"):
+            call = client.post if path.endswith("upload") else client.get
+            answer = call(path, headers={"Authorization": f"Bearer {token}"})
+            assert answer.status_code == 401, (token, path)
+    assert client.app.state.audit.entries(event_id="110113")  # type: ignore[attr-defined]
+
+
+def test_the_health_probes_answer_a_bearer_token_while_the_provider_is_down(
+        tmp_path: Path) -> None:
+    """A probe that sends a bearer token got /healthz 503 'the identity provider does not
+    answer': a provider down took the server's liveness with it."""
+    engine = SearchEngine(build(MemoryStore(), CASES), FakeEncoder())
+    config = Settings(data_dir=tmp_path, oidc_issuer=f"http://127.0.0.1:{_closed_port()}",
+                      oidc_client_id=CLIENT_ID)
+    client = TestClient(create_app(config, engine=engine), raise_server_exceptions=False)
+    signed = FakeProvider()
+    signed.issuer = config.oidc_issuer or ""
+    bearer = {"Authorization": f"Bearer {signed.sign({'sub': 'u-1'})}"}
+    assert client.get("/healthz", headers=bearer).json() == {"status": "ok"}
+    ready = client.get("/readyz", headers=bearer)
+    assert "warnings" in ready.json() and "detail" not in ready.json()  # its own shape
+    assert client.get("/api/v1/studies/1.1", headers=bearer).status_code == 503
 
 
 def test_a_token_exchange_with_a_provider_that_went_down_is_503(
