@@ -168,16 +168,22 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_an_identity_provider_that_does_not_answer_is_503_not_a_bad_token(
-        tmp_path: Path) -> None:
-    """A bearer token was refused 401 "OIDC discovery at ...: ConnectError" and written to
-    the trail as a Security Alert, while nothing was known of it."""
+def _provider_down(tmp_path: Path) -> tuple[TestClient, FakeProvider]:
+    """An app whose identity provider does not answer, and a provider signing its tokens."""
     engine = SearchEngine(build(MemoryStore(), CASES), FakeEncoder())
     config = Settings(data_dir=tmp_path, oidc_issuer=f"http://127.0.0.1:{_closed_port()}",
                       oidc_client_id=CLIENT_ID)
     client = TestClient(create_app(config, engine=engine), raise_server_exceptions=False)
     signed = FakeProvider()
     signed.issuer = config.oidc_issuer or ""
+    return client, signed
+
+
+def test_an_identity_provider_that_does_not_answer_is_503_not_a_bad_token(
+        tmp_path: Path) -> None:
+    """A bearer token was refused 401 "OIDC discovery at ...: ConnectError" and written to
+    the trail as a Security Alert, while nothing was known of it."""
+    client, signed = _provider_down(tmp_path)
     token = signed.sign({"sub": "u-1"})  # well formed: only its keys could tell
     for path in ("/api/v1/studies/1.1", "/api/v1/upload"):
         call = client.post if path.endswith("upload") else client.get
@@ -192,12 +198,7 @@ def test_a_malformed_or_foreign_token_is_401_while_the_provider_is_down(
         tmp_path: Path) -> None:
     """Any text sent as a bearer token was a 503 'try again' and no Security Alert while the
     provider did not answer: a forged token made the server look down, unrecorded."""
-    engine = SearchEngine(build(MemoryStore(), CASES), FakeEncoder())
-    config = Settings(data_dir=tmp_path, oidc_issuer=f"http://127.0.0.1:{_closed_port()}",
-                      oidc_client_id=CLIENT_ID)
-    client = TestClient(create_app(config, engine=engine), raise_server_exceptions=False)
-    signed = FakeProvider()
-    signed.issuer = config.oidc_issuer or ""
+    client, signed = _provider_down(tmp_path)
     unsigned = jwt.encode({"iss": signed.issuer, "sub": "u-1"}, None, algorithm="none")
     for token in ("a.b.c", "not a token", unsigned, signed.sign({"sub": "u-1"}, iss="x"),
                   signed.sign({"sub": "u-1"}, exp=1)):
@@ -212,12 +213,7 @@ def test_the_health_probes_answer_a_bearer_token_while_the_provider_is_down(
         tmp_path: Path) -> None:
     """A probe that sends a bearer token got /healthz 503 'the identity provider does not
     answer': a provider down took the server's liveness with it."""
-    engine = SearchEngine(build(MemoryStore(), CASES), FakeEncoder())
-    config = Settings(data_dir=tmp_path, oidc_issuer=f"http://127.0.0.1:{_closed_port()}",
-                      oidc_client_id=CLIENT_ID)
-    client = TestClient(create_app(config, engine=engine), raise_server_exceptions=False)
-    signed = FakeProvider()
-    signed.issuer = config.oidc_issuer or ""
+    client, signed = _provider_down(tmp_path)
     bearer = {"Authorization": f"Bearer {signed.sign({'sub': 'u-1'})}"}
     assert client.get("/healthz", headers=bearer).json() == {"status": "ok"}
     ready = client.get("/readyz", headers=bearer)
