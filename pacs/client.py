@@ -41,7 +41,8 @@ class TransientError(PacsError):
 
 def causes(error: BaseException) -> Iterator[BaseException]:
     """The error and what it wraps: its cause and context, and (urllib3's MaxRetryError,
-    requests' ConnectionError) the `reason` or first argument it carries."""
+    requests' ConnectionError) the `reason` or the errors among its arguments (urllib3's
+    ProtocolError carries the socket's error second: "Connection aborted.", then it)."""
     pending, seen = [error], set[int]()
     while pending:
         item = pending.pop()
@@ -50,7 +51,7 @@ def causes(error: BaseException) -> Iterator[BaseException]:
         seen.add(id(item))
         yield item
         wrapped = [item.__cause__, item.__context__, getattr(item, "reason", None),
-                   *(item.args[:1] if item.args else [])]
+                   *item.args]
         pending += [w for w in wrapped if isinstance(w, BaseException)]
 
 
@@ -84,11 +85,19 @@ def connection_failure(what: str, error: BaseException, host: str, port: int | N
     at = f"the proxy {host_port(host, port)}" if proxy else host_port(host, port)
     if any(isinstance(c, ConnectionRefusedError) for c in chain):
         return TransientError(f"{what}: connection refused at {at}")
+    if any(isinstance(c, (ConnectionResetError, ConnectionAbortedError)) for c in chain):
+        # http.client's RemoteDisconnected is a ConnectionResetError: a server stopping or
+        # restarting drops the connection it had accepted
+        return TransientError(f"{what}: the connection was closed by {at} before it "
+                              "answered (the server stopping or restarting?)")
     if looked_up:
         now = "no longer resolves (it did earlier in this run: a DNS failure)" \
             if resolved_before else "could not be looked up now (DNS failure)"
         return TransientError(f"{what}: {whose}host name {host!r} {now}")
-    return TransientError(f"{what}: {type(error).__name__} at {at}")
+    # the socket's own words where it gave them ("No route to host"), else the error's type
+    said = next((c.strerror for c in chain if isinstance(c, OSError) and c.strerror),
+                type(error).__name__)
+    return TransientError(f"{what}: {said} at {at}")
 
 
 def reachable(what: str, host: str, port: int, timeout_s: float,

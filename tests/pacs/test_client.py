@@ -53,7 +53,9 @@ def _wrapped(cause: BaseException) -> Exception:
      "q: the host name 'pacs.invalid' could not be looked up now"),
     (ConnectionRefusedError(111, "Connection refused"), True,
      "q: connection refused at pacs.invalid:8042"),
-    (ConnectionResetError(104, "reset"), True, "q: ConnectionError at pacs.invalid:8042"),
+    (ConnectionResetError(104, "reset"), True,
+     "q: the connection was closed by pacs.invalid:8042 before it answered"),
+    (OSError(113, "No route to host"), True, "q: No route to host at pacs.invalid:8042"),
 ])
 def test_a_failed_connection_says_where_and_whether_to_retry(
         cause: BaseException, transient: bool, said: str) -> None:
@@ -62,6 +64,24 @@ def test_a_failed_connection_says_where_and_whether_to_retry(
     error = connection_failure("q", _wrapped(cause), "pacs.invalid", 8042)
     assert isinstance(error, PacsError) and str(error).startswith(said)
     assert isinstance(error, TransientError) is transient
+
+
+def test_a_connection_the_server_dropped_is_named() -> None:
+    """As requests raises it when the server closed an accepted connection (Orthanc stopping
+    mid-run): urllib3's ProtocolError holds the socket's error as its second argument, and
+    the reason read "ConnectionError at 127.0.0.1:8042", naming nothing."""
+    import http.client
+
+    import requests
+    import urllib3
+
+    for dropped in (http.client.RemoteDisconnected("Remote end closed connection"),
+                    ConnectionResetError(104, "Connection reset by peer")):
+        aborted = urllib3.exceptions.ProtocolError("Connection aborted.", dropped)
+        error = connection_failure("q", requests.ConnectionError(aborted), "127.0.0.1", 8042)
+        assert isinstance(error, TransientError)
+        assert str(error) == ("q: the connection was closed by 127.0.0.1:8042 before it "
+                              "answered (the server stopping or restarting?)")
 
 
 def _behind_proxy(cause: BaseException) -> Exception:
