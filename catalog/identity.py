@@ -24,7 +24,7 @@ FOREIGN_HINT = ("holds no cmr-search index (another application's?); it is never
 
 # bump when what a measurement record holds, or how it is computed, changes; the indexer names
 # its records with it, and an index records the name (`segmentation_model`, "...-m8")
-MEASURE_VERSION = "m21"  # m2: scar from LGE; m3: the RV base at ES, the readers' LV border;
+MEASURE_VERSION = "m22"  # m2: scar from LGE; m3: the RV base at ES, the readers' LV border;
 # m4: RV blood judged per slice; m5: ES read inside ED, one LV piece per slice along the stack;
 # m6: the hypokinetic share of the LV wall (regional wall motion); m7: scar burden counts
 # subendocardial scar the network labelled cavity; m8: the maximum wall thickness across the
@@ -45,7 +45,8 @@ MEASURE_VERSION = "m21"  # m2: scar from LGE; m3: the RV base at ES, the readers
 # (es_not_smallest), and an RVEF over 80 % out of range (its own bound, not the LV's 90 %);
 # m20: a stack with gaps between its slices flagged (gaps_between_slices), and a phase whose
 # intensities were shifted below zero read from its air floor (segment.io.from_floor); m21: a
-# blank slice inside the stack flagged as a gap, a label map stretched to 0..255 refused
+# blank slice inside the stack flagged as a gap, a label map stretched to 0..255 refused; m22:
+# the stack segmented across such a slice and its area interpolated (missing_slice_interpolated)
 _ADDED_SINCE = {"m6": "regional wall motion"}  # what an index measured before lacks
 # what an index measured the way an older version did
 _CHANGED_SINCE = {"m7": "scar burden", "m8": "maximum wall thickness",
@@ -61,7 +62,8 @@ _CHANGED_SINCE = {"m7": "scar burden", "m8": "maximum wall thickness",
                   "m18": "hearts whose thickest wall one slice alone shows",
                   "m19": "the quality checks of end-systole and of the RVEF",
                   "m20": "stacks with gaps between slices and shifted intensities",
-                  "m21": "stacks with a blank slice"}
+                  "m21": "stacks with a blank slice",
+                  "m22": "the volumes across a slice the export left blank"}
 
 
 class IndexMismatchError(StoreError):

@@ -34,7 +34,11 @@ def read_acdc(folder: Path) -> SaxStudy:
     try:
         info = read_info(folder)
         four_d = info.volume("4d")
-        cine = four_d.is_file() and not all(p.is_file() for p in _named_frames(info))
+        # one frame named as both ED and ES: the 4D cine (every phase) as `index` reads it
+        pair = info.ed_frame != info.es_frame and all(p.is_file() for p in _named_frames(info))
+        cine = four_d.is_file() and not pair
+        if not cine:  # as `index` refuses it (`sax_from_acdc`): one rule, not two copies
+            check_ed_es_pair(info)
         sax = _read_cine(info, four_d) if cine else _read_pair(info)
     except NiftiError as error:
         raise StudyReadError(str(error)) from error
@@ -47,8 +51,8 @@ def _named_frames(info: AcdcStudy) -> list[Path]:
 
 
 def _read_pair(info: AcdcStudy) -> SaxStudy:
-    """The ED and ES volumes (as (slices, x, y) arrays); one when ED is ES."""
-    numbers = list(dict.fromkeys((info.ed_frame, info.es_frame)))
+    """The ED and ES volumes (as (slices, x, y) arrays), two frames (`check_ed_es_pair`)."""
+    numbers = [info.ed_frame, info.es_frame]
     volumes = frame_volumes(info, numbers)
     zooms = volumes[0].voxel_mm
     phases = [np.transpose(v.data, (2, 0, 1)) for v in volumes]
@@ -71,12 +75,20 @@ def sax_from_acdc(study: AcdcStudy, stack: Stack, source: str = "") -> SaxStudy:
     sax.height_cm, sax.weight_kg = body_size(study.height_cm or None, study.weight_kg or None)
     sax.geometry_known = False  # ACDC volumes carry no patient orientation
     if len(sax.phases) == 2:  # the ED and ES volumes only
-        if study.ed_frame == study.es_frame:  # one volume twice: an EF of 0 %
-            raise StudyReadError(f"{study.folder}: Info.cfg names frame {study.ed_frame} "
-                                 "as both ED and ES, so there is no cycle to measure")
+        check_ed_es_pair(study)
         sax.frame_numbers = [study.ed_frame, study.es_frame]
     sax.ed_hint, sax.es_hint = study.ed_frame, study.es_frame
     return sax
+
+
+def check_ed_es_pair(study: AcdcStudy) -> None:
+    """Refuse a study read as its ED and ES volumes alone whose Info.cfg names one frame as
+    both: the one volume read twice is no cycle (it measured an LVEF of 0 %, flagged). `index`
+    (through `sax_from_acdc`) and `segment` (`read_acdc`) refuse it with this one rule; a 4D
+    cine beside it still has a cycle, read by both as every phase."""
+    if study.ed_frame == study.es_frame:
+        raise StudyReadError(f"{study.folder}: Info.cfg names frame {study.ed_frame} as both "
+                             "ED and ES, so there is no cycle to measure")
 
 
 def _read_cine(info: AcdcStudy, four_d: Path) -> SaxStudy:

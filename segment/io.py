@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -229,35 +230,40 @@ def sax_from_stack(study_id: str, stack: Stack, body_file: Path | None = None,
         slice_steps_mm=tuple(float(x) for x in steps))
 
 
-def _why_no_sax(study: Study, scanned: ScanResult) -> str:
-    """What the study has instead, and why files were left out: "(views: 4ch_cine; 198
-    files skipped: truncated pixel data 198)"."""
-    parts = []
-    views = sorted(study.view_series)
-    parts.append(f"views: {', '.join(views)}" if views else "no series of a known view")
-    unknown = [s for s in study.series if study.views[s.series_instance_uid] is View.OTHER]
-    for series in unknown[:3]:
-        first = series.slices[0].frames[0] if series.slices and series.slices[0].frames \
-            else None
-        orientation = "" if first is None or first.image_orientation is not None \
-            else ", no ImageOrientationPatient"
-        # the series number, not its description: an upload is not yet de-identified
-        parts.append(f"not recognised: series {series.series_number} "
-                     f"({series.n_slices} slices x {series.n_phases} phases{orientation})")
+def _why_no_sax(folder: Path, study: Study, scanned: ScanResult) -> str:
+    """What the study holds instead, in one line: " (12 files read: 8 lge_sax, 4 not
+    recognised; 1 skipped: not DICOM)". Each unrecognised series and skipped file goes to the
+    log, named inside `folder` (one error line per skipped file buried the reason under
+    hundreds of lines; an export's folder names often carry the patient's ID)."""
+    files: Counter[str] = Counter()
+    for series in study.series:
+        view = study.views[series.series_instance_uid]
+        paths = {f.path for s in series.slices for f in s.frames}
+        files["not recognised" if view is View.OTHER else view.value] += len(paths)
+        if view is View.OTHER:  # the series number, not its description: not yet de-identified
+            first = series.slices[0].frames[0] if series.slices and series.slices[0].frames \
+                else None
+            orientation = "" if first is None or first.image_orientation is not None \
+                else ", no ImageOrientationPatient"
+            logger.info("not recognised: series %s (%d slices x %d phases%s)",
+                        series.series_number, series.n_slices, series.n_phases, orientation)
+    for skipped in scanned.skipped:
+        path = Path(skipped.path)
+        shown = path.relative_to(folder) if path.is_relative_to(folder) else path.name
+        logger.debug("skipped %s: %s", shown, skipped.reason)
+    read = sum(files.values())
+    parts = [f"{read} files read" + (": " + ", ".join(
+        f"{n} {view}" for view, n in sorted(files.items(), key=lambda x: (-x[1], x[0])))
+        if read else "")]
     if scanned.skipped:
-        parts.append(f"{len(scanned.skipped)} files skipped, listed below")
-    return f" ({'; '.join(parts)}){skipped_lines(scanned)}"
+        reasons = scanned.skipped_by_reason().most_common()
+        parts.append(f"{len(scanned.skipped)} skipped: " + ", ".join(
+            reason if len(reasons) == 1 else f"{n} {reason}"
+            for reason, n in reasons))
+    return f" ({'; '.join(parts)})"
 
 
-SHOWN_SKIPS = 20  # skipped files named one a line in an error; the rest counted
-
-
-def skipped_lines(scanned: ScanResult) -> str:
-    """One line per skipped file, "\n  FILE: REASON" ("2 files skipped: not DICOM 2" named
-    no file), the first `SHOWN_SKIPS`, then how many more."""
-    lines = [f"\n  {s.path}: {s.reason}" for s in scanned.skipped[:SHOWN_SKIPS]]
-    more = len(scanned.skipped) - SHOWN_SKIPS
-    return "".join(lines) + (f"\n  and {more} more files skipped" if more > 0 else "")
+SHOWN_SKIPS = 20  # skipped files the command names one a line after a study segmented
 
 
 def read_dicom(folder: Path) -> SaxStudy:
@@ -279,8 +285,8 @@ def read_dicom(folder: Path) -> SaxStudy:
     study = scanned.studies[0]
     sax = sorted(study.series_for(View.SAX_CINE), key=lambda s: -s.n_slices)
     if not sax:
-        raise StudyReadError(f"{folder}: the study has no short-axis cine series"
-                             f"{_why_no_sax(study, scanned)}")
+        raise StudyReadError(f"{folder}: no short-axis cine series"
+                             f"{_why_no_sax(folder, study, scanned)}")
     unplaced = unplaced_frame(sax[0])
     if unplaced is not None:
         raise StudyReadError(f"{unplaced}: no ImagePositionPatient; the short-axis slices "

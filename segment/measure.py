@@ -29,10 +29,27 @@ AHA_MID = ((7, "mid anterior"), (12, "mid anterolateral"), (11, "mid inferolater
 
 
 def volume_ml(mask: np.ndarray, code: Structure, spacing_mm: tuple[float, float],
-              slice_spacing_mm: float) -> float:
-    """Summation of discs: pixels x pixel area (mm2) x slice spacing (mm), in ml."""
-    pixels = int(np.count_nonzero(mask == code))
+              slice_spacing_mm: float, missing: np.ndarray | None = None) -> float:
+    """Summation of discs: pixels x pixel area (mm2) x slice spacing (mm), in ml. The area of
+    each `missing` slice (a bool per slice: blank inside the stack) is read linearly between
+    its neighbours' (`segment.missing`), not counted as none."""
+    if missing is None or not missing.any():
+        pixels = float(np.count_nonzero(mask == code))
+    else:
+        areas = np.asarray((mask == code).reshape(mask.shape[0], -1).sum(axis=1), dtype=float)
+        pixels = float(interpolated_areas(areas, missing).sum())
     return pixels * spacing_mm[0] * spacing_mm[1] * slice_spacing_mm / 1000.0
+
+
+def interpolated_areas(areas: np.ndarray, missing: np.ndarray | None) -> np.ndarray:
+    """Per-slice areas with each missing slice's read linearly between the nearest slices
+    either side that are not missing (a run of them on the line between its two ends)."""
+    if missing is None or not missing.any() or missing.all():
+        return areas
+    at = np.arange(len(areas))
+    out = areas.astype(float)
+    out[missing] = np.interp(at[missing], at[~missing], out[~missing])
+    return out
 
 
 def ejection_fraction_pct(edv_ml: float, esv_ml: float) -> float:

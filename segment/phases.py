@@ -33,6 +33,7 @@ from segment.border import reader_border, systolic_border
 from segment.io import SaxStudy
 from segment.lvbase import restored_base
 from segment.measure import ed_es_from_curve, volume_ml
+from segment.missing import missing_slices, with_slices, without_slices
 
 
 class CycleSegmenter(Protocol):
@@ -68,8 +69,10 @@ def hinted_phases(study: SaxStudy) -> tuple[int, int] | None:
 def curve_ml(study: SaxStudy, masks: list[np.ndarray],
              code: Structure = Structure.LV_CAVITY) -> list[float]:
     """Volume (ml) of one structure (the LV cavity unless named) in each phase's mask, by
-    summation of discs."""
-    return [volume_ml(mask, code, study.spacing_mm, study.slice_spacing_mm) for mask in masks]
+    summation of discs (a blank slice's area interpolated, `segment.missing`)."""
+    missing = missing_slices(study.phases)
+    return [volume_ml(mask, code, study.spacing_mm, study.slice_spacing_mm, missing)
+            for mask in masks]
 
 
 def finished_pair(study: SaxStudy, ed_mask: np.ndarray, es_mask: np.ndarray, ed: int,
@@ -117,16 +120,31 @@ def _other_phase(study: SaxStudy, mask: np.ndarray, k: int, ed: int, ed_drawn: n
 
 
 def drawn_cycle(study: SaxStudy, segmenter: CycleSegmenter) -> DrawnCycle:
-    """Every phase of `study` segmented and finished as measured (module docstring)."""
+    """Every phase of `study` segmented and finished as measured (module docstring), across
+    any blank slice inside the stack (`segment.missing`): the masks are the whole stack's,
+    empty there, the curve's volumes with its area interpolated."""
+    missing = missing_slices(study.phases)
+    if not missing.any():
+        return _drawn_cycle(study, segmenter, study)
+    cycle = _drawn_cycle(without_slices(study, missing), segmenter, study)
+    masks = [with_slices(mask, missing) for mask in cycle.masks]
+    return DrawnCycle(masks, curve_ml(study, masks), cycle.ed, cycle.es)
+
+
+def _drawn_cycle(study: SaxStudy, segmenter: CycleSegmenter, whole: SaxStudy) -> DrawnCycle:
+    """`drawn_cycle` of `study`, the stack as segmented (`whole` less any blank slice)."""
     phases, spacing = study.phases, study.spacing_mm
     raw = segmenter.network_labels(phases, spacing)
     hint = hinted_phases(study)
     if hint is not None:
         ed, es = hint
-    else:  # the largest and smallest LV of the phases drawn alone (module docstring)
+    else:  # the largest and smallest LV of the phases drawn alone (module docstring), on
+        # the whole stack's curve: the blank slice's interpolated area counted as in the EDV
         alone = segmenter.finish(raw, phases, spacing)
-        ed, es = ed_es_from_curve(curve_ml(study, [reader_border(mask, phases[k])
-                                                   for k, mask in enumerate(alone)]))
+        missing = missing_slices(whole.phases)
+        ed, es = ed_es_from_curve(curve_ml(whole, [
+            with_slices(reader_border(mask, phases[k]), missing)
+            for k, mask in enumerate(alone)]))
     drawn = [reader_border(mask, phases[k])
              for k, mask in enumerate(segmenter.finish(raw, phases, spacing, ed))]
     ed_mask, es_mask = measured_pair(study, drawn[ed], drawn[es], ed, es)

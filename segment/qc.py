@@ -33,6 +33,9 @@ class QcFlag(StrEnum):
     # thickness allows, or one step is far longer than the others (`gap_flags`); every volume
     # is summed over slices that stand for the missing ones, and its base and apex guessed
     GAPS_BETWEEN_SLICES = "gaps_between_slices"
+    # a blank slice (no pixels) between slices that hold pixels: the stack is segmented
+    # across it and its area in every volume interpolated from its neighbours (`segment.missing`)
+    MISSING_SLICE_INTERPOLATED = "missing_slice_interpolated"
     NO_LV = "no_lv"
     NO_RV = "no_rv"
     ED_ES_UNCLEAR = "ed_es_unclear"
@@ -244,7 +247,7 @@ def range_flag(value: float, bounds: tuple[float, float], flag: QcFlag) -> list[
     return []
 
 
-def _blank_slices(phases: list[np.ndarray]) -> np.ndarray:
+def blank_slices(phases: list[np.ndarray]) -> np.ndarray:
     """Per slice, whether it holds one value throughout in any of these phases ((slices,
     rows, cols)): an export that wrote no pixels for it. A dark slice (air past the apex)
     still holds noise."""
@@ -260,18 +263,19 @@ def acquired_slices(phases: list[np.ndarray]) -> slice:
     of the stack are padding (an export that writes a fixed number of slices), outside the
     acquired stack: the coverage rules look at its ends, not at the padding (a blank slice
     past the apex hid an LV cavity still large in the last slice acquired)."""
-    held = np.flatnonzero(~_blank_slices(phases))
+    held = np.flatnonzero(~blank_slices(phases))
     return slice(int(held[0]), int(held[-1]) + 1) if len(held) else slice(None)
 
 
 def blank_slice_flags(phases: list[np.ndarray]) -> list[QcFlag]:
-    """`GAPS_BETWEEN_SLICES` when a slice of any of these phases ((slices, rows, cols)) holds
-    one value throughout between slices that hold pixels: the slice is missing from the stack
-    as a gap is. One blank mid-ventricular slice of ACDC patient001 lost the LV above it too
-    (LVEDV 124.5 ml for 272.9) with no flag at all. Blank slices at either end are no gap
-    between slices (`acquired_slices`), and a blank phase is the reader's to refuse."""
-    blank = _blank_slices(phases)
+    """`MISSING_SLICE_INTERPOLATED` when a slice of any of these phases ((slices, rows, cols))
+    holds one value throughout between slices that hold pixels: the slice is missing from the
+    stack, segmented across and its area interpolated (`segment.missing`). One blank
+    mid-ventricular slice of ACDC patient001 lost the LV above it too (LVEDV 124.5 ml for
+    272.9) with no flag at all. Blank slices at either end are no gap between slices
+    (`acquired_slices`), and a blank phase is the reader's to refuse."""
+    blank = blank_slices(phases)
     if bool(blank.all()):  # nothing acquired at all: the reader's to refuse
         return []
     inside = blank[acquired_slices(phases)]
-    return [QcFlag.GAPS_BETWEEN_SLICES] if bool(inside.any()) else []
+    return [QcFlag.MISSING_SLICE_INTERPOLATED] if bool(inside.any()) else []

@@ -25,6 +25,7 @@ from segment.border import reader_border
 from segment.checkpoint import label_codes
 from segment.infer import Segmenter
 from segment.io import SaxStudy, bsa_m2, write_mask
+from segment.missing import missing_slices, with_slices, without_slices
 from segment.motion import regional_motion
 from segment.phases import drawn_cycle, measured_pair
 from segment.qc import (
@@ -72,8 +73,12 @@ class StudyResult:
     seconds: float = 0.0
 
 
-def _volumes(study: SaxStudy, mask: np.ndarray, code: Structure) -> float:
-    return m.volume_ml(mask, code, study.spacing_mm, study.slice_spacing_mm)
+def _volumes(study: SaxStudy, mask: np.ndarray, code: Structure,
+             missing: np.ndarray | None = None) -> float:
+    """Summation of discs, a blank slice inside the stack interpolated (`segment.missing`;
+    `missing` when the caller has it)."""
+    missing = missing_slices(study.phases) if missing is None else missing
+    return m.volume_ml(mask, code, study.spacing_mm, study.slice_spacing_mm, missing)
 
 
 def _phases(study: SaxStudy, segmenter: Segmenter) -> tuple[dict[int, np.ndarray], list[float],
@@ -85,13 +90,16 @@ def _phases(study: SaxStudy, segmenter: Segmenter) -> tuple[dict[int, np.ndarray
     # a study read from one 4D file gets one 4D mask: every phase's
     masks = dict(enumerate(cycle.masks)) if study.one_file else {
         ed: cycle.masks[ed], es: cycle.masks[es]}
-    if n > 2 and segmenter.tta:
+    if n > 2 and segmenter.tta:  # across a blank slice inside the stack, as drawn_cycle
+        missing = missing_slices(study.phases)
+        kept = without_slices(study, missing)
         drawn = dict(zip((ed, es), segmenter.segment_phases(
-            [study.phases[ed], study.phases[es]], study.spacing_mm, 0), strict=True))
-        pair = {k: reader_border(mask, study.phases[k]) for k, mask in drawn.items()}
-        masks[ed], masks[es] = measured_pair(study, pair[ed], pair[es], ed, es)
+            [kept.phases[ed], kept.phases[es]], study.spacing_mm, 0), strict=True))
+        pair = {k: reader_border(mask, kept.phases[k]) for k, mask in drawn.items()}
+        masks[ed], masks[es] = (with_slices(mask, missing) for mask in measured_pair(
+            kept, pair[ed], pair[es], ed, es))
         for k in {ed, es}:  # the measured pair's points are its measured volumes
-            curve[k] = _volumes(study, masks[k], Structure.LV_CAVITY)
+            curve[k] = _volumes(study, masks[k], Structure.LV_CAVITY, missing)
     return masks, curve, ed, es
 
 
@@ -142,13 +150,17 @@ def _round(value: float | None, digits: int = 1) -> float | None:
 def _measure(result: StudyResult) -> None:
     s, ed, es = result.study, result.masks[result.ed], result.masks[result.es]
     v: dict[str, float | None] = {}
-    v["lvedv_ml"], v["lvesv_ml"] = (_volumes(s, x, Structure.LV_CAVITY) for x in (ed, es))
-    v["rvedv_ml"], v["rvesv_ml"] = (_volumes(s, x, Structure.RV_CAVITY) for x in (ed, es))
+    missing = missing_slices(s.phases)
+    v["lvedv_ml"], v["lvesv_ml"] = (_volumes(s, x, Structure.LV_CAVITY, missing)
+                                    for x in (ed, es))
+    v["rvedv_ml"], v["rvesv_ml"] = (_volumes(s, x, Structure.RV_CAVITY, missing)
+                                    for x in (ed, es))
     for side in ("lv", "rv"):
         edv, esv = v[f"{side}edv_ml"] or 0.0, v[f"{side}esv_ml"] or 0.0
         v[f"{side}sv_ml"] = edv - esv
         v[f"{side}ef_pct"] = m.ejection_fraction_pct(edv, esv)
-    v["lv_mass_g"] = _volumes(s, ed, Structure.LV_MYOCARDIUM) * m.MYOCARDIAL_DENSITY_G_PER_ML
+    v["lv_mass_g"] = (_volumes(s, ed, Structure.LV_MYOCARDIUM, missing)
+                      * m.MYOCARDIAL_DENSITY_G_PER_ML)
     result.wall_by_slice_mm = m.slice_wall_thickness_mm(ed, s.spacing_mm, s.slice_spacing_mm)
     v["max_wall_thickness_mm"] = m.largest_mm(result.wall_by_slice_mm)
     motion = regional_motion(ed, es, s.spacing_mm)
@@ -173,10 +185,15 @@ def _number(values: dict[str, float | None], name: str) -> float:
 def _qc(result: StudyResult) -> None:
     ed, es, v = result.masks[result.ed], result.masks[result.es], result.values
     s = result.study
-    acquired = acquired_slices([s.phases[result.ed], s.phases[result.es]])
+    # the stack's rules read the slices segmented, not a blank one put back empty
+    # (`segment.missing`): its empty mask read as a slice disagreeing with its neighbours,
+    # and next to the first slice as a base not reached
+    kept = ~missing_slices(s.phases)
+    ed, es = ed[kept], es[kept]
+    acquired = acquired_slices([s.phases[result.ed][kept], s.phases[result.es][kept]])
     volume = (coverage_flags(ed[acquired]) + slice_flags(ed, s.spacing_mm)
               + gap_flags(s.slice_steps_mm, s.slice_thickness_mm, s.slice_spacing_mm)
-              + blank_slice_flags([s.phases[result.ed], s.phases[result.es]]))
+              + blank_slice_flags(s.phases))  # every phase: a slice left out of all
     lv = lv_closed_flags(ed) + lv_closed_flags(es)
     study_flags = list(dict.fromkeys(volume + lv))
     curve = result.lv_curve_ml

@@ -51,7 +51,8 @@ def test_measurements_of_an_older_version_are_named_with_what_they_lack() -> Non
             "segmentation lost inside the stack, the end-systolic LV and RV borders, the "
             "RV's quality check, hearts whose thickest wall one slice alone shows, the "
             "quality checks of end-systole and of the RVEF, stacks with gaps between "
-            "slices and shifted intensities and stacks with a blank slice the older way") in old
+            "slices and shifted intensities, stacks with a blank slice and the volumes across "
+            "a slice the export left blank the older way") in old
     changed = ["scar burden", "maximum wall thickness",
                "hearts whose apex the segmentation lost", "trabeculated walls",
                "ACDC's named phases and hearts whose LV jumped between slices", "the LV base",
@@ -61,7 +62,8 @@ def test_measurements_of_an_older_version_are_named_with_what_they_lack() -> Non
                "hearts whose thickest wall one slice alone shows",
                "the quality checks of end-systole and of the RVEF",
                "stacks with gaps between slices and shifted intensities",
-               "stacks with a blank slice"]
+               "stacks with a blank slice",
+               "the volumes across a slice the export left blank"]
     # every version from m6 to the one before this one
     for version, first in zip(range(6, int(MEASURE_VERSION[1:])), changed, strict=True):
         name = f"sax-synth-c0883750c007-plain-m{version}"

@@ -384,3 +384,17 @@ def test_a_bad_info_cfg_field_is_named_with_what_is_wrong(tmp_path: Path) -> Non
                                 env={"CMR_SEARCH_DATA_DIR": str(tmp_path / "data"),
                                      "COLUMNS": "300"})
     assert f"error: {info}: Height 'abc' is not a number" in _one_line(result)
+
+
+def test_one_frame_named_as_ed_and_es_is_one_line_and_no_measurement(tmp_path: Path) -> None:
+    """It exited 0 with an LVEF of 0 % (flagged), where index refuses the study."""
+    study = acdc_folder(tmp_path / "acdc")
+    info = study / "Info.cfg"
+    info.write_text(info.read_text().replace("ES: 5", "ES: 1"))
+    result = CliRunner().invoke(app, ["segment", str(study), "--out", str(tmp_path / "out"),
+                                      "--checkpoint", str(tiny_checkpoint(tmp_path / "ck"))],
+                                env={"CMR_SEARCH_DATA_DIR": str(tmp_path / "data"),
+                                     "COLUMNS": "300"})
+    assert (f"error: {study}: Info.cfg names frame 1 as both ED and ES, so there is no cycle "
+            "to measure") in _one_line(result)
+    assert not (tmp_path / "out" / "measurements.json").exists()

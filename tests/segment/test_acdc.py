@@ -150,3 +150,48 @@ def test_ed_and_es_files_of_other_scales_and_types_are_read_on_one_scale(
     assert np.allclose(study.phases[0], np.transpose(data, (2, 0, 1)))
     es = np.asarray(nib.load(folder / "patient901_frame05.nii.gz").dataobj, np.float32)
     assert np.allclose(study.phases[1], np.transpose(es, (2, 0, 1)))
+
+
+def _one_frame_as_ed_and_es(folder: Path) -> Path:
+    info = folder / "Info.cfg"
+    info.write_text(info.read_text().replace("ES: 5", "ES: 1"))
+    return folder
+
+
+def test_one_frame_named_as_ed_and_es_is_refused_as_index_refuses_it(tmp_path: Path) -> None:
+    """segment measured the one volume as both phases (LVEF 0 %, flagged) while index
+    refused the study; both now refuse it with one rule and one line naming Info.cfg."""
+    from indexer import measure
+    from reader.nifti import acdc_stacks, read_info
+
+    folder = _one_frame_as_ed_and_es(acdc_folder(tmp_path / "acdc"))
+    with pytest.raises(StudyReadError) as mine:
+        read_study(folder)
+    info = read_info(folder)
+    stacks = acdc_stacks(info)
+    assert stacks.sax is not None
+    with pytest.raises(StudyReadError) as theirs:
+        measure._sax_study(info, stacks, stacks.sax)
+    assert str(mine.value) == str(theirs.value) == (
+        f"{folder}: Info.cfg names frame 1 as both ED and ES, so there is no cycle to measure")
+
+
+def test_one_frame_named_as_ed_and_es_beside_a_4d_cine_is_read_from_the_cine(
+        tmp_path: Path) -> None:
+    """With a 4D cine index reads every phase and finds ED and ES on the curve; segment read
+    the one frame file as both phases (LVEF 0 %). It now reads the cine, as index does."""
+    from indexer.measure import _sax_study
+    from reader.nifti import acdc_stacks, read_info
+    from segment.cycle import analyse_cycle
+    from segment.infer import Segmenter
+    from segment.study import analyse
+
+    folder = _one_frame_as_ed_and_es(_with_cine(tmp_path / "acdc", odd_frame=True))
+    model = Segmenter(tiny_checkpoint(tmp_path / "ck"), tta=False)  # segment's default
+    mine = analyse(read_study(folder), model)
+    info = read_info(folder)
+    stacks = acdc_stacks(info)
+    assert stacks.sax is not None
+    theirs = analyse_cycle(_sax_study(info, stacks, stacks.sax), model).result
+    assert len(mine.study.phases) == 5 and mine.ed != mine.es
+    assert mine.values == theirs.values and mine.study_flags == theirs.study_flags

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from fakes.segment import heart_slice
 from cmr_search.vocab import Structure
 from reader.stack import Stack
 from segment.infer import clean_labels
-from segment.io import SaxStudy, sax_from_stack
+from segment.io import SaxStudy, StudyReadError, read_study, sax_from_stack
 
 
 def _rv_case() -> tuple[np.ndarray, np.ndarray]:
@@ -99,3 +100,28 @@ def test_a_mask_says_its_units_and_coordinates(tmp_path: Path) -> None:
     nifti.headers = [source.header, source.header]
     write_mask(tmp_path / "n.nii.gz", mask, nifti, 0)
     assert nib.load(tmp_path / "n.nii.gz").header.get_xyzt_units() == ("mm", "sec")
+
+
+def test_no_short_axis_cine_is_one_line_however_many_files_were_skipped(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The error listed every skipped file on a line of its own, under the reason: one line
+    now, what was read and skipped counted; each file named in the log."""
+    from fakes.dicom import mr_image
+
+    placed = {"ImageOrientationPatient": [1, 0, 0, 0, 0, -1], "PixelSpacing": [1.5, 1.5],
+              "ImagePositionPatient": [0, 0, 0]}
+    for k in range(8):  # a four-chamber cine, then junk the scan leaves out
+        mr_image(tmp_path / f"4ch_{k}.dcm", SeriesDescription="cine 4ch",
+                 TriggerTime=100.0 * k, InstanceNumber=k + 1, **placed)
+    for k in range(30):
+        (tmp_path / f"junk_{k}.dcm").write_bytes(b"\0" * 200)
+    (tmp_path / "notes.txt").write_text("not an image")
+    with caplog.at_level(logging.DEBUG, logger="segment.io"), \
+            pytest.raises(StudyReadError) as error:
+        read_study(tmp_path)
+    message = str(error.value)
+    assert "\n" not in message and "junk_" not in message
+    assert message.startswith(f"{tmp_path}: no short-axis cine series (8 files read: "
+                              "8 4ch_cine; 31 skipped: ")
+    assert "skipped junk_7.dcm: not DICOM" in caplog.text
+    assert str(tmp_path) not in caplog.text  # the folder may name the patient

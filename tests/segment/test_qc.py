@@ -194,15 +194,16 @@ def test_a_stack_with_gaps_doubts_its_volumes_ef_and_mass() -> None:
             assert (QcFlag.GAPS_BETWEEN_SLICES in result.flags[name]) is doubted, name
 
 
-def test_a_blank_slice_among_good_ones_is_flagged_as_a_gap() -> None:
+def test_a_blank_slice_among_good_ones_is_flagged_as_interpolated() -> None:
     """One all-zero mid-ventricular slice of ACDC patient001 lost the LV above it too (LVEDV
-    124.5 ml for 272.9) and no value was flagged."""
+    124.5 ml for 272.9) and no value was flagged; then flagged as a gap, its area still lost
+    (`segment.missing` now interpolates it, and the flag says so)."""
     from segment.qc import blank_slice_flags
 
     phase = np.stack([20.0 + 100.0 * heart_slice((48, 48), 8, 4, rv=6) for _ in range(5)])
     assert blank_slice_flags([phase, phase]) == []
     phase[2] = 0.0
-    assert blank_slice_flags([phase.copy(), phase]) == [QcFlag.GAPS_BETWEEN_SLICES]
+    assert blank_slice_flags([phase.copy(), phase]) == [QcFlag.MISSING_SLICE_INTERPOLATED]
 
 
 def test_blank_slices_at_the_ends_of_the_stack_are_no_gap_between_slices() -> None:
@@ -218,6 +219,6 @@ def test_blank_slices_at_the_ends_of_the_stack_are_no_gap_between_slices() -> No
     dark = phase.copy()
     dark[-1] = np.random.default_rng(0).uniform(0.0, 2.0, dark[-1].shape)
     assert acquired_slices([dark]) == slice(1, 6)
-    phase[3] = 0.0  # and one inside: a gap
-    assert blank_slice_flags([phase, phase]) == [QcFlag.GAPS_BETWEEN_SLICES]
+    phase[3] = 0.0  # and one inside: missing
+    assert blank_slice_flags([phase, phase]) == [QcFlag.MISSING_SLICE_INTERPOLATED]
 
