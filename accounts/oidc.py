@@ -23,10 +23,10 @@ import jwt
 from authlib.integrations.httpx_client import OAuth2Client
 
 from accounts.roles import Role
+from cmr_search.loopback import secure_or_loopback
 
 logger = logging.getLogger(__name__)
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class OidcError(RuntimeError):
@@ -72,8 +72,8 @@ class OidcConfig:
     timeout_s: float = 10.0
 
     def __post_init__(self) -> None:
-        parts = urlsplit(self.issuer)
-        if parts.scheme != "https" and parts.hostname not in _LOOPBACK:
+        # the settings' rule: they took issuers (http://127.0.0.2) that were refused here
+        if not secure_or_loopback(self.issuer):
             raise OidcError(f"OIDC issuer {self.issuer}: must be https (http only on "
                             "loopback)")
 
@@ -215,11 +215,10 @@ class OidcProvider:
             return None
         try:
             parts = urlsplit(endpoint)
-            host = parts.hostname
         except ValueError:
             raise OidcError("OIDC discovery: end_session_endpoint is not a URL") from None
         # the browser is sent there: never to a script URL, nor in the clear off this machine
-        if parts.scheme != "https" and not (parts.scheme == "http" and host in _LOOPBACK):
+        if not secure_or_loopback(endpoint):
             raise OidcError(f"OIDC discovery: end_session_endpoint {endpoint!r} is not https")
         # client_id beside the hint: allowed by the spec, and it lets the provider check that
         # the hint was issued to this client; alone when the hint was too big to keep

@@ -38,6 +38,13 @@ from phantom.archive import SynthConfig, generate_archive  # noqa: E402
 from phantom.study import ReportFormat  # noqa: E402
 from vectorstore import Generations  # noqa: E402
 
+# failed: a PACS's studies that could not be brought (tried again by the next run); skipped:
+# files or studies with nothing to index (the one column counted both)
+COLUMNS = ("source", "indexed", "failed (studies to try again)",
+           "skipped (files or studies, nothing to index)", "seconds", "studies/min",
+           "MB series fetched/study", "MB received/study (with metadata)", "MB whole study",
+           "fetched share", "PACS s: query / select / fetch / read")
+
 
 def _run(source: Any, data: Path, encoder: Encoder, workers: int) -> tuple[IndexSummary, float]:
     started = time.perf_counter()
@@ -63,7 +70,8 @@ def _row(name: str, summary: IndexSummary, seconds: float, whole: float) -> str:
     stages = summary.source.get("seconds", {})
     pacs_s = " / ".join(f"{stages.get(k, 0):.1f}" for k in ("query", "select", "fetch",
                                                            "read")) if stages else "-"
-    return (f"| {name} | {n} | {len(summary.skipped)} | {seconds:.1f} | "
+    counts = summary.as_dict()  # a PACS's failures apart from what holds nothing to index
+    return (f"| {name} | {n} | {counts['failed']} | {counts['skipped']} | {seconds:.1f} | "
             f"{60 * n / seconds:.1f} | {per_study} | {all_in} | {whole / 1e6:.2f} | {share} | "
             f"{pacs_s} |")
 
@@ -105,11 +113,8 @@ def main() -> None:
             orthanc.close()
     print(f"{len(files)} studies, {whole / 1e6:.1f} MB; loaded into Orthanc in {load_s:.1f} s; "
           f"{args.workers} workers, PACS concurrency {args.concurrency}\n")
-    print("| source | indexed | skipped (files or studies) | seconds | studies/min | "
-          "MB series fetched/study | MB received/study (with metadata) | MB whole study | "
-          "fetched share | "
-          "PACS s: query / select / fetch / read |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print(f"| {' | '.join(COLUMNS)} |")
+    print(f"|{'---|' * len(COLUMNS)}")
     print("\n".join(rows))
 
 

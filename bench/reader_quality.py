@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -24,6 +26,7 @@ from cmr_search.vocab import CINE_SLOTS, SAX_SLOTS, Finding, View
 from cmrclip.clips import ClipSpec
 from cmrclip.preprocess import clips_from_stacks
 from indexer.previews import render_preview
+from phantom.archive import GROUND_TRUTH
 from reader.labeler import Mention, label_findings
 from reader.locate import heart_center
 from reader.nifti import acdc_stacks, find_acdc
@@ -104,12 +107,23 @@ def _preview_stats(result: object, folder: Path, n: int = 20) -> str:
             "(crop + resample + WebP encode)")
 
 
+def _records(archive: Path) -> dict[str, dict[str, Any]]:
+    """The archive's ground truth by study; without it, one line naming the folder and how to
+    make it (it was a 10-line traceback ending in FileNotFoundError)."""
+    truth = archive / GROUND_TRUTH
+    if not truth.is_file():
+        sys.exit(f"reader_quality: {archive} holds no {GROUND_TRUTH} (a synthetic archive's "
+                 f"ground truth): make one with `cmr-search synth {archive}` (or `make demo`), "
+                 "or name another with --archive")
+    lines = truth.read_text(encoding="utf-8").splitlines()
+    return {json.loads(line)["study_instance_uid"]: json.loads(line) for line in lines}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--archive", type=Path, default=Settings().layout.demo_archive)
     args = parser.parse_args()
-    records = {json.loads(line)["study_instance_uid"]: json.loads(line) for line in
-               (args.archive / "ground_truth.jsonl").read_text().splitlines()}
+    records = _records(args.archive)
     truth = {uid: view for r in records.values() for uid, view in r["series"].items()}
     result = scan_archive(args.archive, workers=2)
     console = Console()

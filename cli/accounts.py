@@ -22,13 +22,26 @@ db_app = typer.Typer(help="The database of accounts, tokens, audit and teaching 
 
 def _database(ctx: typer.Context, older: bool = False) -> Any:
     """The database, made when there is none; one an earlier release made is refused in one
-    line (it was migrated without a word: only `db upgrade` and the server's start do)."""
+    line (it was migrated without a word: only `db upgrade` and the server's start do).
+    Opened once per command (its trail entry shares it) and closed when the command ends,
+    failed or not: its engine was never closed (a ResourceWarning on PostgreSQL)."""
     from db import DatabaseError, database_of
 
+    key = f"cmr_search.database.{older}"
+    if (opened := ctx.meta.get(key)) is not None:
+        return opened
     try:
-        return database_of(settings_of(ctx), older=older)
+        database = database_of(settings_of(ctx), older=older)
     except DatabaseError as error:
         fail(str(error))
+
+    def close() -> None:
+        ctx.meta.pop(key, None)
+        database.close()
+
+    ctx.meta[key] = database
+    ctx.call_on_close(close)
+    return database
 
 
 def _trail_database(ctx: typer.Context) -> Any:

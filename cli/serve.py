@@ -6,7 +6,6 @@ Sign-in is required whenever the server listens on anything but loopback; on 127
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import socket
 import subprocess
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cli.common import console, fail, settings_of
+from cmr_search.loopback import loopback_host
 from cmr_search.settings import Settings
 
 if TYPE_CHECKING:
@@ -25,12 +25,8 @@ if TYPE_CHECKING:
 
 
 def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+    """Whether `host` (`--host`) is this machine only: the issuer's rule, one for both."""
+    return loopback_host(host)
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:

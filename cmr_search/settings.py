@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cmr_search.layout import DataLayout
+from cmr_search.loopback import secure_or_loopback
 
 
 class Settings(BaseSettings):
@@ -323,23 +322,6 @@ class Settings(BaseSettings):
             finally:
                 partial.unlink()
         return path.read_text(encoding="utf-8").strip()
-
-
-def secure_or_loopback(url: str) -> bool:
-    """An https URL, or an http one on this machine (a provider in a test, a sidecar)."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-    except ValueError:
-        return False
-    if parts.scheme == "https" and host:
-        return True
-    if parts.scheme != "http":
-        return False
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 # read by the test suite, not by the product

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -16,8 +17,11 @@ class Protocol(StrEnum):
 # ASCII digits only: "\d" read a port written in Arabic-Indic digits as 104
 _HOST_PORT = re.compile(r"^(?P<host>[^:/@\s]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})/?$",
                         re.ASCII)
+_PORT = re.compile(r"\d{1,5}", re.ASCII)
 _AE_MAX = 16  # DICOM PS3.5, VR AE: 16 characters at most
 _PREFIXES = ("dicomweb+http://", "dicomweb+https://", "dimse://")
+_NO_CREDENTIALS = ("no credentials in the URL; set CMR_SEARCH_PACS_TOKEN or "
+                   "CMR_SEARCH_PACS_USERNAME/_PASSWORD")
 
 
 @dataclass(frozen=True)
@@ -41,22 +45,27 @@ class PacsAddress:
             return cls._dimse(text)
         if text.startswith(("dicomweb+http://", "dicomweb+https://")):
             url = text.removeprefix("dicomweb+").rstrip("/")
+            if problem := _bare_ipv6_in_url(url):
+                raise ValueError(problem)
+            shown = _masked(text)  # every error names the address, never its password
             try:
                 parts = urlsplit(url)
                 port = parts.port  # reads it: "host:abc" and "host:99999" raise here
             except ValueError as error:
-                raise ValueError(f"{text}: {error}") from None
+                # urlsplit's words may quote the password (its netloc; a "/" in the password
+                # read its start as the port): of an address with credentials, say only that
+                raise ValueError(f"{text}: {error}" if shown == text else
+                                 f"{shown}: {_NO_CREDENTIALS}") from None
             if port == 0:
-                raise ValueError(f"{text}: port 0")
+                raise ValueError(f"{shown}: port 0")
             if not parts.hostname or parts.query or parts.fragment:
-                raise ValueError(f"{text}: write a DICOMweb server as "
+                raise ValueError(f"{shown}: write a DICOMweb server as "
                                  "dicomweb+https://host/dicom-web")
             if parts.username or parts.password:
-                raise ValueError(f"{parts.hostname}: no credentials in the URL; set "
-                                 "CMR_SEARCH_PACS_TOKEN or CMR_SEARCH_PACS_USERNAME/_PASSWORD")
+                raise ValueError(f"{parts.hostname}: {_NO_CREDENTIALS}")
             return cls(Protocol.DICOMWEB, url=url)
-        raise ValueError(f"{text}: not a PACS address (dicomweb+https://host/dicom-web or "
-                         "dimse://AET@host:port)")
+        raise ValueError(f"{_masked(text)}: not a PACS address (dicomweb+https://host/dicom-web "
+                         "or dimse://AET@host:port)")
 
     @classmethod
     def _dimse(cls, text: str) -> PacsAddress:
@@ -67,8 +76,14 @@ class PacsAddress:
         if not at:
             raise ValueError(f"{shown}: no AE title: {how}")
         match = _HOST_PORT.match(where)
+        if not match and (bare := _bare_ipv6(where)) is not None:
+            host, port = bare
+            title = aet if aet.isprintable() else "AET"
+            raise ValueError(f"{shown}: put the IPv6 address in brackets: "
+                             f"dimse://{title}@[{host}]:{port or 'port'}")
         if not match:
-            raise ValueError(f"{shown}: {where!r} is no host:port: {how}")
+            ipv6 = " (an IPv6 address in brackets: [::1]:104)" if where.count(":") > 1 else ""
+            raise ValueError(f"{shown}: {where!r} is no host:port: {how}{ipv6}")
         if not 0 < int(match["port"]) < 65536:
             raise ValueError(f"{shown}: port {int(match['port'])} is out of range (1 to 65535)")
         if problem := ae_title_problem(aet):
@@ -81,6 +96,55 @@ class PacsAddress:
             host = f"[{self.host}]" if ":" in self.host else self.host  # IPv6
             return f"dimse://{self.ae_title}@{host}:{self.port}"
         return f"dicomweb+{self.url}"
+
+
+def _bare_ipv6(where: str) -> tuple[str, str] | None:
+    """The IPv6 address and port (or "") of `where` (host:port, or a host alone) that holds
+    one without the brackets RFC 3986 puts it in ("::1:104": "::1", "104"): its colons were
+    read as the port's, and the error said only "Port could not be cast" or "is no host:port".
+    None where it holds none."""
+    if "[" in where or where.count(":") < 2:
+        return None
+    host, _, port = where.rpartition(":")
+    if _PORT.fullmatch(port) and _ipv6(host):  # "::1:104" is an address too: a port is likelier
+        return host, port
+    return (where, "") if _ipv6(where) else None
+
+
+def _bare_ipv6_in_url(url: str) -> str | None:
+    """What to write instead of an http(s) URL whose host is a bare IPv6 address, naming the
+    URL without the credentials it may hold (refused after, in words that name none)."""
+    scheme, _, rest = url.partition("://")
+    netloc, slash, path = rest.partition("/")
+    where = netloc.rpartition("@")[2]
+    if (bare := _bare_ipv6(where)) is None:
+        return None
+    host, port = bare
+    return (f"dicomweb+{scheme}://{where}{slash}{path}: put the IPv6 address in brackets: "
+            f"dicomweb+{scheme}://[{host}]{':' if port else ''}{port}{slash}{path}")
+
+
+def _masked(text: str) -> str:
+    """`text` (scheme://user:password@host/...) with its password as *** (user:***@host), or
+    its user info as *** where it has no password (a token alone): an error repeated the whole
+    address, secret included. Up to the last "@", as a password may hold "/" unencoded (a path
+    holding an "@" is masked too: too much hidden, never too little)."""
+    scheme, sep, rest = text.partition("://")
+    userinfo, at, after = rest.rpartition("@")
+    if not sep or not at:
+        return text
+    user, colon, _ = userinfo.partition(":")
+    return f"{scheme}://{user + ':***' if colon else '***'}@{after}"
+
+
+def _ipv6(text: str) -> bool:
+    if "%" in text:  # a zone (fe80::1%eth0): not one an address here may carry
+        return False
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def ae_title_problem(title: str) -> str | None:

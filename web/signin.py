@@ -173,6 +173,11 @@ def oidc_start(request: Request, next: Next = "/") -> Response:
         if silent:  # left due, every visit of the sign-in page came back here and failed
             return _recheck_failed(request, local_path(next), "unreachable",
                                    f"the identity provider is not reachable: {error}")
+        # down: 503, try again (it was a 502, as for a provider that answered wrongly, and
+        # showed the discovery URL); a wrong answer is still a 502
+        if isinstance(error, OidcUnreachable):
+            logger.warning("sign-in through the identity provider: %s", error)
+            return _provider_down(request, "started")
         return render(request, "error.html", 502, title="Sign-in is not available",
                       message=str(error))
     pending = {"state": _digest(started.state), "verifier": started.code_verifier,
@@ -246,17 +251,23 @@ def oidc_callback(request: Request, code: Annotated[str, Query(max_length=4000)]
         if pending.get("silent"):
             return _recheck_failed(request, pending["next"], "unreachable", str(failure))
         logger.warning("sign-in through the identity provider: %s", failure)
-        page = render(request, "error.html", 503, title="The identity provider does not answer",
-                      message="The identity provider does not answer, so the sign-in could not "
-                      "be finished: try again in a minute (or sign in with a local account).")
-        page.headers["Retry-After"] = "30"
-        return page
+        return _provider_down(request, "finished")
     except OidcError as failure:
         if pending.get("silent"):
             return _recheck_failed(request, pending["next"], "failed", str(failure))
         failed_sign_in(request, "-", str(failure), "oidc")
         return render(request, "error.html", 401, title="Sign-in failed", message=str(failure))
     return _vouched(request, provider, pending, claims, id_token)
+
+
+def _provider_down(request: Request, step: str) -> Response:
+    """503 for a sign-in whose provider does not answer (at its start or its finish), as the
+    API answers a bearer token it cannot check: no host in the page, which anyone may see."""
+    page = render(request, "error.html", 503, title="The identity provider does not answer",
+                  message=f"The identity provider does not answer, so the sign-in could not be "
+                  f"{step}: try again in a minute (or sign in with a local account).")
+    page.headers["Retry-After"] = "30"
+    return page
 
 
 def _under_way(request: Request) -> list[dict[str, Any]]:

@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_loopback_hosts() -> None:
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("[::1]")
     assert not is_loopback("0.0.0.0") and not is_loopback("example.org")
+    # the issuer's rule (`cmr_search.loopback`): 127.0.0.2 is this machine; a zone is not
+    assert is_loopback("127.0.0.2") and not is_loopback("[::1%lo]")
 
 
 def test_connections_on_the_shared_socket_send_at_once() -> None:

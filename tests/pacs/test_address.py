@@ -67,3 +67,58 @@ def test_a_port_is_written_in_ascii_digits() -> None:
     """A port in other digits read as 104 (a regex's \\d is any Unicode digit)."""
     with pytest.raises(ValueError, match="is no host:port"):
         PacsAddress.parse("dimse://AE@pacs:\u0661\u0660\u0664")
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    # it said "Port could not be cast to integer value as ':1:8042'"
+    ("dicomweb+http://::1:8042/dicom-web", "dicomweb+http://::1:8042/dicom-web: put the IPv6 "
+     "address in brackets: dicomweb+http://[::1]:8042/dicom-web"),
+    ("dicomweb+https://2001:db8::7/dicom-web", "dicomweb+https://2001:db8::7/dicom-web: put "
+     "the IPv6 address in brackets: dicomweb+https://[2001:db8::7]/dicom-web"),
+    # the credentials refused after are not repeated
+    ("dicomweb+http://u:secret@::1:8042/dicom-web", "dicomweb+http://::1:8042/dicom-web: put "
+     "the IPv6 address in brackets: dicomweb+http://[::1]:8042/dicom-web"),
+    # it said "'::1:104' is no host:port: write a DIMSE peer as dimse://AET@host:port"
+    ("dimse://AE@::1:104", "dimse://AE@::1:104: put the IPv6 address in brackets: "
+     "dimse://AE@[::1]:104"),
+    ("dimse://AE@fd00::5", "dimse://AE@fd00::5: put the IPv6 address in brackets: "
+     "dimse://AE@[fd00::5]:port"),
+    ("dimse://AE@fe80::1%eth0:104", "dimse://AE@fe80::1%eth0:104: 'fe80::1%eth0:104' is no "
+     "host:port: write a DIMSE peer as dimse://AET@host:port (an IPv6 address in brackets: "
+     "[::1]:104)"),
+])
+def test_a_bare_ipv6_address_is_told_to_go_in_brackets(text: str, said: str) -> None:
+    with pytest.raises(ValueError) as error:
+        PacsAddress.parse(text)
+    assert str(error.value) == said
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    # it repeated the whole address: "dicomweb+http://user:secret@pacs:abc/dicom-web: Port ..."
+    ("dicomweb+http://user:secret@pacs:abc/dicom-web",
+     "dicomweb+http://user:***@pacs:abc/dicom-web: no credentials in the URL"),
+    ("dicomweb+https://user:secret@pacs:99999/dicom-web",
+     "dicomweb+https://user:***@pacs:99999/dicom-web: no credentials in the URL"),
+    ("dicomweb+http://user:secret@pacs:0/dicom-web",
+     "dicomweb+http://user:***@pacs:0/dicom-web: port 0"),
+    ("dicomweb+https://user:secret@pacs/dicom-web?x=1",
+     "dicomweb+https://user:***@pacs/dicom-web?x=1: write a DICOMweb server as"),
+    ("dicomweb+https://user:secret@/dicom-web",
+     "dicomweb+https://user:***@/dicom-web: write a DICOMweb server as"),
+    # a token alone as the user info: all of it hidden
+    ("dicomweb+https://secret@pacs:abc/dicom-web",
+     "dicomweb+https://***@pacs:abc/dicom-web: no credentials in the URL"),
+    # a "/" in the password: urlsplit read "se" as the port and said so
+    ("dicomweb+http://user:se/cret@pacs/dicom-web",
+     "dicomweb+http://user:***@pacs/dicom-web: no credentials in the URL"),
+    # urlsplit's own words quote the netloc, password included
+    ("dicomweb+http://user:secret\uff03@pacs/dicom-web",
+     "dicomweb+http://user:***@pacs/dicom-web: no credentials in the URL"),
+    # the "dicomweb+" forgotten
+    ("https://user:secret@pacs/dicom-web", "https://user:***@pacs/dicom-web: not a PACS address"),
+])
+def test_an_error_never_shows_the_password(text: str, said: str) -> None:
+    with pytest.raises(ValueError) as error:
+        PacsAddress.parse(text)
+    assert str(error.value).startswith(said)
+    assert "secret" not in str(error.value) and "se/" not in str(error.value)

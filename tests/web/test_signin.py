@@ -340,3 +340,20 @@ def test_a_disabled_provider_account_is_told_so_not_no_role(
                               {"sub": "u-5", "preferred_username": "erin", "roles": ["viewer"]})
     page = client.get(back.replace("http://testserver", ""))
     assert page.status_code == 403 and "account is disabled" in page.text
+
+
+@pytest.mark.parametrize("fault", ["down", "unreachable"])
+def test_a_sign_in_started_while_the_provider_does_not_answer_is_503(
+        provider: FakeProvider, oidc_app: OidcApp, fault: str) -> None:
+    """It was a 502 "Sign-in is not available" showing the discovery URL, where the callback,
+    the API and the health probes say 503, try again, and name no host."""
+    client = oidc_app()
+    provider.discovery_fails = fault == "down"  # its server's error (HTTP 503)
+    if fault == "unreachable":  # nothing listens there
+        client.app.state.oidc = OidcProvider(  # type: ignore[attr-defined]
+            OidcConfig("http://127.0.0.1:1", CLIENT_ID))
+    started = client.get("/auth/oidc", follow_redirects=False)
+    assert started.status_code == 503 and started.headers["retry-after"] == "30"
+    assert "The identity provider does not answer" in started.text
+    assert "the sign-in could not be started: try again in a minute" in started.text
+    assert "127.0.0.1" not in started.text and "openid-configuration" not in started.text
