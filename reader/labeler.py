@@ -39,7 +39,9 @@ from reader.wording import (
     THICK,
     THICKENED,
     OtherThickening,
+    SaidValues,
     ef_number,
+    said_value,
     together,
 )
 
@@ -227,12 +229,13 @@ def clauses(text: str) -> list[str]:
             for c in carry_sides(_clauses(sentence))]
 
 
-def _clauses(sentence: str) -> list[str]:
+def _clauses(sentence: str) -> list[list[str]]:
+    """The sentence's clauses as written, each split at its "and"s (`_split_and`)."""
     # a clause boundary stops "no LGE" from negating what follows "but" or a comma; "without"
     # and "rather than" start one ("dilated LV without LGE" was read as an undilated LV)
     parts = re.split(r",|\bbut\b|\bhowever\b|\bwith\b|\bdespite\b|\band\b(?= \w+ly\b)|"
                      r"(?=\bwithout\b)|(?=\brather than\b)", sentence)
-    return [c for part in parts for c in _split_and(part) if c.strip()]
+    return [cs for part in parts if (cs := [c for c in _split_and(part) if c.strip()])]
 
 
 def _split_and(clause: str) -> list[str]:
@@ -283,17 +286,17 @@ def _stated(text: str) -> set[Finding]:
             if rule.subject.search(read := rule.read(text)) and rule.abnormal.search(read)}
 
 
-def _severity(clause: str, rule: _Rule) -> Severity | None:
-    """The clause's worst grade word, else the grade of the number said of the rule's
-    measure: a value, or the mildest value under an upper bound ("< 35 %": 34.95)."""
+def _severity(clause: str, rule: _Rule, said: SaidValues) -> Severity | None:
+    """The clause's worst grade word, else the grade of the number said of the rule's measure:
+    by CMR where several modalities give it, else in the clause, else in another clause of
+    its sentence ("RV impaired, EF 30 %": the EF's clause, given the RV, graded nothing)."""
     worded = next((severity for severity, pattern in _SEVERITY if pattern.search(clause)), None)
-    said = rule.number[0].search(clause) if rule.number and worded is None else None
-    if said is None or rule.number is None:
+    if worded is not None or rule.number is None:
         return worded
-    # a strict bound holds the values under it: the mildest is half a reported step below
-    strict = said["bound"] and not said["bound"].endswith(("=", "\u2264"))
-    value = float(said["value"]) - (0.05 if strict else 0.0)
-    graded = grade(_GRADED[rule.number[1]], {rule.number[1]: value}, None)
+    pattern, measure = rule.number
+    if (value := said.by_cmr or pattern.search(clause) or said.first) is None:
+        return None
+    graded = grade(_GRADED[measure], {measure: said_value(value)}, None)
     return None if graded is None or graded.severity is Severity.NONE else graded.severity
 
 
@@ -329,12 +332,13 @@ def _split(text: str) -> list[tuple[str, list[str]]]:
 def _label_text(split: list[tuple[str, list[str]]], rule: _Rule) -> ReportLabel | None:
     best: ReportLabel | None = None
     for sentence, parts in split:
+        said = SaidValues(parts, rule.number[0] if rule.number else None)
         for clause in parts:
             mention = _judge(rule, clause)
             if mention is None:
                 continue
-            label = ReportLabel(mention, _severity(clause, rule) if mention is Mention.POSITIVE
-                                else None, sentence)
+            label = ReportLabel(mention, _severity(clause, rule, said)
+                                if mention is Mention.POSITIVE else None, sentence)
             if best is None or _PRIORITY[mention] > _PRIORITY[best.mention]:
                 best = label
     return best

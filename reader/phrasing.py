@@ -66,11 +66,25 @@ _LISTED_WALLS = re.compile(rf"\b(papillary\s++muscles?),(?=\s*+(?:the\s++)?{_WAL
                            r"[^,.;\n]{0,60}?\band\b)", re.IGNORECASE)
 
 
+# a thickening word starting a list of states of one structure, cut from it at a comma or at
+# "and" and a grade: "thick and severely dilated LV" is "thick LV and severely dilated LV" (cut,
+# the "thick" had no LV; read whole, the dilation's grade was the hypertrophy's), "thick,
+# dilated LV" is "thick LV, dilated LV", "thickened and mildly dilated aorta" the aorta's
+# thickening (cut, it was LV hypertrophy); not after a structure ("RV thickened, dilated LV")
+_THICK_LISTED = re.compile(
+    r"(?:(?<![\w\s])|(?<=[.;:,(]\s)|(?<=\bthe\s)|(?<=\ba\s)|(?<=ly\s))"
+    r"\b(thick|thickened|hypertrophied)(\s*+,\s*+(?:\w+ly\s++)?|\s++and\s++\w+ly\s++)(\w++)"
+    r"\s++((?:the\s++)?(?:lv\b(?!\s*+(?:outflow|short|long|slices?|stacks?|cines?|sax|lax)\b)|"
+    r"left\s++ventricle\b|aort\w*+(?:\s++(?:root|arch|wall))?))",
+    re.IGNORECASE)
+
+
 def as_reported(text: str) -> str:
     """`text` worded as both readers read it: "cannot be excluded" as possible, its hedges as
-    negations, "low-normal" as normal, a judgement of two ejection fractions said of each, and
-    a comma list of walls after the papillary muscles as one list."""
-    text = _NOT_EXCLUDED.sub("possible", text)
+    negations, "low-normal" as normal, a judgement of two ejection fractions said of each, a
+    comma list of walls after the papillary muscles as one list, and a thickening and a graded
+    state of one structure each said of it."""
+    text = _THICK_LISTED.sub(r"\1 \4\2\3 \4", _NOT_EXCLUDED.sub("possible", text))
     text = _LOW_NORMAL.sub("normal", _HEDGE.sub("not", text))
     text = _EF_AFTER.sub(_each_ef, _EF_BEFORE.sub(_each_ef, text))
     return _LISTED_WALLS.sub(r"\1 and", text)

@@ -30,7 +30,8 @@ def aspects_named(sentence: str) -> str:
 # "with" or "but", that says only how a function or size is ("The LV is dilated, with impaired
 # function", "Aortic root 42 mm, mildly dilated"); not "dilated left atrium", "reduced T1"
 _CARRIED = re.compile(r"\b(?:lvef|rvef|ef|ejection fraction|lv|rv|left (?:and right )?ventric\w*|"
-                      r"right ventric\w*|biventricular|aort\w*|wall thickness)\b", re.IGNORECASE)
+                      r"right ventric\w*|biventricular|both ventricles|aort\w*|wall thickness)\b",
+                      re.IGNORECASE)
 _STATE_ONLY = re.compile(
     r"(?:mild|moderate|severe|marked|slight|impair|reduc|depress|dilat|enlarg|un|non|dys)\w*|"
     r"borderline|normal|preserved|good|poor|low|increased|not|systolic|function|is|are|was|were|"
@@ -38,18 +39,54 @@ _STATE_ONLY = re.compile(
     r"without|evidence|of|or|any|signs?|significant", re.IGNORECASE)
 
 
-def carry_sides(parts: list[str], side: str = "") -> list[str]:
+def carry_sides(groups: list[list[str]], side: str = "") -> list[str]:
     """Each clause of a sentence, one that only says how a size or function is given the side
     the clause before it named (`side`: the side a sentence before named, when a semicolon
-    and not a full stop ended it)."""
+    and not a full stop ended it). `groups`: the clauses as written, each split at its "and"s
+    (`reader.labeler._split_and`): a written clause's every side goes on ("LV dilated and RV
+    normal, preserved function" is both's, as "LV and RV dilated, preserved function" is),
+    but not a side said wholly normal to a clause that says something is wrong ("Dilated LV
+    and normal RV, impaired function" is the LV's)."""
     out: list[str] = []
-    for part in parts:
-        alone = all(_STATE_ONLY.fullmatch(w) for w in re.findall(r"[a-z]\w*", part, re.I))
-        # not to one that names another side itself: "reduced LVEF and preserved RVEF"
-        own = _ventricles(" ".join(_CARRIED.findall(part)))
-        out.append(f"{side} {part}" if side and alone and own <= _ventricles(side) else part)
-        side = " and ".join(dict.fromkeys(m.lower() for m in _CARRIED.findall(out[-1]))) or side
+    sides: list[tuple[str, bool]] = [(side, False)] if side else []
+    for group in groups:
+        named: list[tuple[str, bool]] = []
+        for part in group:
+            side = _side_for(part, sides)
+            alone = all(_STATE_ONLY.fullmatch(w) for w in re.findall(r"[a-z]\w*", part, re.I))
+            # not to one that names another side itself: "reduced LVEF and preserved RVEF"
+            own = _ventricles(" ".join(_CARRIED.findall(part)))
+            out.append(f"{side} {part}" if side and alone and own <= _ventricles(side) else part)
+            if found := _CARRIED.findall(out[-1]):
+                sides = [(_joined(found), _wholly_normal(part))]
+                named += sides
+        sides = named or sides
     return out
+
+
+def _wholly_normal(part: str) -> bool:
+    """`part` says a side normal with no aspect: marked by `aspects_named` (a report's), or
+    not (a query's clauses, `reader.labeler.clauses`)."""
+    return "size/function" in part or bool(_BARE_NORMAL_SIDE.search(part)
+                                            or _SIDE_IS_NORMAL.search(part))
+
+
+def _joined(found: list[str]) -> str:
+    return " and ".join(dict.fromkeys(m.lower() for m in found))
+
+
+# a clause that says nothing is wrong: a side said wholly normal goes on to it
+_WELL = re.compile(r"\b(?:normal|preserved|good|hyperdynamic|not|no|without)\b", re.IGNORECASE)
+
+
+def _side_for(part: str, sides: list[tuple[str, bool]]) -> str:
+    """The side carried to `part` from the sides the clause before named (each with whether it
+    was said wholly normal); not the aorta or a wall to a function ("Max wall thickness 18 mm
+    and LV dilated, normal function" ruled LV hypertrophy out)."""
+    kept = sides if _WELL.search(part) else [s for s in sides if not s[1]] or sides
+    function = _FUNCTION_WORD.search(part)
+    return _joined([w for s, _ in kept for w in s.split(" and ")
+                    if not (function and re.match(r"aort|wall", w))])
 
 
 def side_named(clauses: list[str]) -> str | None:
@@ -69,7 +106,7 @@ _BARE_EF = re.compile(r"\b(?:ef|ejection fraction)\b", re.IGNORECASE)
 _FUNCTION_WORD = re.compile(r"\b(?:function\w*|systolic|ejection|contract\w*|\w*kine\w*)",
                             re.IGNORECASE)
 _VENTRICLE = re.compile(r"\b(?:[lr]vef|lv|rv|left (?:and right )?ventric\w*|right ventric\w*|"
-                        r"biventricular)\b", re.IGNORECASE)
+                        r"biventricular|both ventricles)\b", re.IGNORECASE)
 
 
 def carried_on(sentence: str, side: str) -> str:
@@ -84,8 +121,9 @@ def carried_on(sentence: str, side: str) -> str:
 
 
 def _ventricles(words: str) -> set[str]:
-    """The ventricles `words` name ("LVEF", "left ventricle", "biventricular")."""
+    """The ventricles `words` name ("LVEF", "left ventricle", "biventricular", "both
+    ventricles")."""
     words = words.lower()
-    both = "biventricular" in words or "left and right" in words
+    both = any(w in words for w in ("biventricular", "left and right", "both ventricles"))
     return {v for v, named in (("lv", both or re.search(r"\blv|left", words)),
                                ("rv", both or re.search(r"\brv|right", words))) if named}

@@ -4,6 +4,7 @@ labeler's rules (`reader.labeler.RULES`) read those findings by, each matched ca
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
 # "left and right ventricular" names the LV too; diastolic function is not systolic; "impaired"
 # names a function ("dilated and impaired RV"), not perfusion or relaxation
@@ -81,15 +82,27 @@ RV_LOW = low_function(r"rv|right\s+ventricular|biventricular", "rvef", r"lv|left
 # wall thickening" is hypokinesis); another structure's thickening is `ELSEWHERE_THICKENING`'s
 NOT_WALL = r"(?:pericardi\w*|valv\w*|leaflets?|cusps?)"
 THICKENED = r"(?<!systolic )(?<!systolic wall )thicken(?:ed|ing)"
-# "thick LV walls", "thick septum", "the septum is thick (17 mm)", "thick-walled LV": thick
-# beside an LV wall (only its own words between), not "thick slices", "thick pericardium"
+# "thick LV walls", "thick septum", "the septum is thick (17 mm)", "thick-walled LV", "thick
+# LV": thick beside an LV wall (only its own words between), not "thick slices", "thick
+# pericardium"; each of a list of states said of the LV is its own ("thick and dilated LV",
+# "LV dilated and thick": only the dilation was read)
 _LV_WALL_WORD = (r"(?:lv|left\s+ventricular|ventricular|interventricular|myocardial|septal|"
                  r"concentric|asymmetric|basal|mid|apical|anterior|inferior|lateral|posterior|"
                  r"antero\w*|infero\w*)")
-_WALL_NOUN = r"(?:walls?|septum|myocardium)"
-THICK = (rf"\bthick(?:[\s-]+walled\b|\s+(?:{_LV_WALL_WORD}\s+){{0,3}}{_WALL_NOUN}\b)|"
-         rf"\b{_WALL_NOUN}\s+(?:\(?\d+(?:\.\d+)?\s*+mm\)?\s+)?{IS}(?:not\s+)?(?:\w+ly\s+)?"
-         r"thick\b")
+_LV_NOUN = (r"(?:lv|left\s+ventricle)\b(?!\s*+(?:short|long|slices?|stacks?|cines?|images?|"
+            r"views?|outflow|sax|lax)\b)")
+_WALL_NOUN = rf"(?:walls?|septum|myocardium|{_LV_NOUN})"
+# another state in the list, one word: "and dilated", ", severely dilated"
+_STATE = (r"(?:\s*+(?:,|and|&|/)\s*+(?:\w+ly\s++)?(?!(?:and|or|but|with|without|the|an?|of|in|"
+          r"is|are|was|were|not|no|normal|thin\w*)\b)\w++)")
+# "LV dilated and thick": a state before "thick" in the list
+_THEN = r"(?:(?:\w+ly\s++)?(?!(?:not|no|normal)\b)\w++\s*+(?:and|&|/)\s*+)?"
+# "thick" ends what is said of the wall: not "thick slices", "LV dilated and thick trabeculations"
+_NOT_SLICE = (r"(?![\s-]*+(?!(?:and|or|nor|but|with|without|in|at|measuring|to|up|walled|"
+              r"throughout|than|\w+ly)\b)[a-z])")
+THICK = (rf"\bthick(?:[\s-]+walled\b|{_STATE}{{0,2}}\s+(?:{_LV_WALL_WORD}\s+){{0,3}}{_WALL_NOUN})|"
+         rf"\b{_WALL_NOUN}\s+(?:\(?\d+(?:\.\d+)?\s*+mm\)?\s+)?{IS}(?:not\s+)?{_THEN}"
+         rf"(?:\w+ly\s+)?thick\b{_NOT_SLICE}")
 # what has a wall, septum or muscle that is no LV wall: the aorta, an artery, a vein, an
 # atrium and the interatrial septum ("lipomatous hypertrophy" is its fat), a papillary muscle
 # (LV hypertrophy is of the wall, not of a papillary muscle alone), a valve, the pericardium,
@@ -169,8 +182,10 @@ _EF_NAMES = r"(?:[lr]vef|\bef\b|ejection\s++fractions?)"
 _EARLIER = r"(?:previous\w*|prior\b|earlier\b|before\b|baseline\b|from\b|was\b|were\b)"
 _GAP = (rf"(?:(?!{_EF_NAMES}|{_EARLIER}|above\b|over\b|greater\b|more\b|higher\b|"
         r"at\s++least\b)[^\d;,<>=\u2264\u2265]){0,30}?")
-_EF_NUMBER = (rf"{_GAP}(?P<bound><=?|\u2264|less\s++than|below|under)?\s*+"
-              r"(?P<value>\d{1,3}(?:\.\d)?)(?![\d.])(?!\s*+(?:mm|ml|cm|g\b|ms\b))"
+# a value, or an upper bound ("< 35"): `said_value` reads it
+_BOUND_VALUE = (r"(?P<bound><=?|\u2264|less\s++than|below|under)?\s*+"
+                r"(?<![\d.])(?P<value>\d{1,3}(?:\.\d)?)(?![\d.])")
+_EF_NUMBER = (rf"{_GAP}{_BOUND_VALUE}(?!\s*+(?:mm|ml|cm|g\b|ms\b))"
               rf"(?!\s*+(?:%|percent)?\s*+{_EARLIER})")
 
 
@@ -179,6 +194,75 @@ def ef_number(ef: str) -> str:
     return rf"(?:{ef}){_EF_NUMBER}"
 
 
+def said_value(said: re.Match[str]) -> float:
+    """The value a match of `ef_number` (or `by_cmr`) says: a strict bound holds the values
+    under it, and the mildest is half a reported step below ("< 35 %": 34.95)."""
+    strict = said["bound"] and not said["bound"].endswith(("=", "\u2264"))
+    return float(said["value"]) - (0.05 if strict else 0.0)
+
+
 LV_EF_NAME = (r"(?:\blvef\b|\b(?:lv|left\s++ventricular)\s++(?:ejection\s++fraction|ef)\b|"
               r"(?<!rv )(?<!right ventricular )(?:\bejection\s++fraction|\bef)\b)")
 RV_EF_NAME = r"(?:\brvef\b|\b(?:rv|right\s++ventricular)\s++(?:ejection\s++fraction|ef)\b)"
+
+
+# the modality a value was measured by: where a sentence gives an ejection fraction by several
+# ("Reduced LVEF of 28 % on echo, 35 % on CMR"), the CMR's (or MRI's) is this study's (the
+# echo's 28 % graded it severe)
+_CMR = r"(?:c?mri?|cardiac\s++(?:mri?\b|magnetic\s++resonance)|magnetic\s++resonance)"
+_OTHER = (r"(?:echo\w*|tte|toe|tee|transthoracic|transoesophageal|transesophageal|muga|spect|"
+          r"nuclear|ct|angio\w*|ventriculogra\w*|cath\w*|ultrasound)")
+# an earlier study's CMR is not this one ("prior CMR 30 %", "30 % on CMR in 2015"): read as
+# this one's, the old value graded the finding
+_NOT_EARLIER = (r"(?<!previous )(?<!prior )(?<!earlier )(?<!baseline )(?<!last )(?<!initial )"
+                r"(?<!old )(?<!preceding )")
+_THEN_AGO = (r"(?!\s*+\(?\s*+(?:(?:(?:in|from|of)\s++(?:\w+\s++)?)?\d{4}\b|\d+\s++\w+\s++ago\b|"
+             r"previously\b|earlier\b|before\b|prior\b))")
+_MODALITY = rf"\b(?:{_NOT_EARLIER}(?P<cmr>{_CMR})\b{_THEN_AGO}|{_OTHER}\b)"
+# a value by a modality is a percentage, not "CMR 3 months ago", "CMR (1.5 T)"
+_NO_UNIT = (r"(?!\s*+(?!(?:and|or|vs|versus|on|by|at|in|with|while|whereas|compared|percent)\b)"
+            r"[a-z])")
+# a value and its modality, either way round: "28 % on echo", "35 % (CMR)", "35 % by cardiac
+# MRI"; "echo 28 %", "CMR: 35 %", "CMR LVEF 35 %", "CMR (35 %)"
+_VALUE_BY = re.compile(rf"{_BOUND_VALUE}\s*+(?:%|percent)?\s*+\(?\s*+(?:(?:on|by|at|with|per|via|"
+                       rf"using|in|from)\s++)?(?:the\s++)?{_MODALITY}", re.IGNORECASE)
+_BY_VALUE = re.compile(rf"{_MODALITY}\s*+[(:=]?\s*+(?:{_EF_NAMES}\s*+)?(?:(?:of|is|was|=|:)\s*+)?"
+                       rf"{_BOUND_VALUE}{_NO_UNIT}", re.IGNORECASE)
+_NEXT_EF = re.compile(rf"\b{_EF_NAMES}", re.IGNORECASE)  # where another measure's values start
+
+
+def by_cmr(sentence: str, named: re.Match[str]) -> re.Match[str] | None:
+    """The value by CMR (its groups `value` and `bound`) of the measure `named` (its name's
+    match in `sentence`) names, where the sentence gives it by another modality too, before
+    the next ejection fraction named; None otherwise (one modality, or none named)."""
+    end = _NEXT_EF.search(sentence, named.end())
+    span = (named.start(), end.start() if end else len(sentence))
+    after = list(_VALUE_BY.finditer(sentence, *span))
+    # "28 % on echo 35 % on CMR": the echo is the 28's, not the 35's
+    values = after + [m for m in _BY_VALUE.finditer(sentence, *span)
+                      if not any(a.start() < m.end() and m.start() < a.end() for a in after)]
+    cmr = sorted((m for m in values if m["cmr"]), key=lambda m: m.start())
+    return cmr[0] if cmr and len(cmr) < len(values) else None
+
+
+class SaidValues:
+    """The values a sentence's clauses (`parts`) say of the measure `pattern` names
+    (`ef_number`; None: no measure), each read once a sentence, when first asked for: read
+    again for each of its clauses, a 5000-word sentence of "LV impaired, " took seconds."""
+
+    def __init__(self, parts: list[str], pattern: re.Pattern[str] | None) -> None:
+        self._parts, self._pattern = parts, pattern
+
+    @cached_property
+    def first(self) -> re.Match[str] | None:
+        """The first value any clause says."""
+        pattern = self._pattern
+        return next((m for part in self._parts if pattern and (m := pattern.search(part))),
+                    None)
+
+    @cached_property
+    def by_cmr(self) -> re.Match[str] | None:
+        """The value by CMR where several modalities give one (`by_cmr`)."""
+        sentence = " , ".join(self._parts)
+        named = self._pattern.search(sentence) if self._pattern else None
+        return by_cmr(sentence, named) if named else None

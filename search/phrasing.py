@@ -46,8 +46,8 @@ def one_sentence(affirmed: str) -> str:
 
 
 # a cue after what it denies, ending its clause: "LGE absent", "LV dysfunction ruled out",
-# "LV dysfunction unlikely" (`as_reported`: "... not")
-_DENIED_BEFORE = re.compile(r"(?:not|absent|excluded|ruled\s++out|negative)(?:\s++(?:seen|"
+# "LV dysfunction unlikely" (`as_reported`: "... not"), "LGE: none" (LGE was asked for)
+_DENIED_BEFORE = re.compile(r"(?:not|absent|excluded|ruled\s++out|negative|none)(?:\s++(?:seen|"
                             r"present|identified|detected|demonstrated|evident|shown|found|"
                             r"likely))?\W*+", re.IGNORECASE)
 

@@ -14,9 +14,10 @@ from cmr_search.normals import RULES
 from cmr_search.vocab import CMR_CLIP_FINDINGS, Diagnosis, Finding, Severity
 from reader.labeler import Mention, label_diagnoses, label_findings
 from search.alternatives import Alternative, alternatives, either_way, named_diagnoses
+from search.bracketed import read_ranges
 from search.filters import build_filters
 from search.models import Interpretation
-from search.numbers import Bound, bound_fields, either_read_as, read_numbers
+from search.numbers import Bound, bound_fields, either_read_as
 from search.phrasing import (
     as_reported,
     denied_findings,
@@ -58,7 +59,7 @@ _NORMAL_ASPECT = (r"(?:size|volumes?|dimensions?|(?:systolic\s+)?function|wall\s
                   r"|ejection\s+fraction|ef|lvef|rvef)")
 # both sides may stand before it: "LV and RV dilated, preserved function" is both's (the side
 # a clause carries on, `reader.sides`: "lv and rv preserved function"; only the RV's was read)
-_ONE_SIDE = r"(?:lv|left\s+ventricle|rv|right\s+ventricle)"
+_ONE_SIDE = r"(?:lv|left\s+ventricle|rv|right\s+ventricle|both\s+ventricles)"
 _NORMAL = re.compile(rf"(?:\b(?P<before>{_ONE_SIDE}(?:\s+(?:and|&|/)\s+{_ONE_SIDE})?)\s+"
                      r"(?:is\s+|are\s+)?)?"
                      r"\b(?:normal|preserved)\s+"
@@ -136,7 +137,7 @@ def _unnamed_side(text: str, match: re.Match[str], what: str, first: dict[str, i
 
 def _sides_of(side: str) -> tuple[str, ...]:
     """The ventricles a side's words name ("biventricular", "lv and rv": both)."""
-    if side.startswith("bi"):
+    if side.startswith(("bi", "both")):
         return ("lv", "rv")
     named = tuple(s for s, words in (("lv", r"\blv\b|left"), ("rv", r"\brv\b|right"))
                   if re.search(words, side))
@@ -237,7 +238,7 @@ def _both_ways(text: str, asked: list[Finding | Diagnosis],
 
 def understand(text: str) -> QueryIntent:
     """Read a query: its measurement ranges first, then the words (the rest) like a report."""
-    numbers = read_numbers(text)
+    numbers = read_ranges(text)  # "LVEF reduced (< 35 %)" too (`search.bracketed`)
     rest, open_ = either_way(numbers.rest)
     rest = _EITHER_END.sub(" ", rest)  # before the clauses: a comma splits one
     rest = as_reported(rest)  # "LV dysfunction unlikely", "low LVEF and RVEF" (`phrasing`)

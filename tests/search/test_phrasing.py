@@ -47,6 +47,12 @@ def test_a_hedged_diagnosis_is_ruled_out() -> None:
     ("LGE absent", [], [Finding.LGE.value]),
     ("LV dilation excluded", [], [Finding.LV_DILATION.value]),
     ("dilated LV, LGE not seen", [Finding.LV_DILATION.value], [Finding.LGE.value]),
+    # a report's tabulated answer, as the report reader reads it ("LGE: none" wanted LGE)
+    ("LGE: none", [], [Finding.LGE.value]), ("LGE none", [], [Finding.LGE.value]),
+    ("LGE negative", [], [Finding.LGE.value]), ("LGE: negative", [], [Finding.LGE.value]),
+    ("no LGE", [], [Finding.LGE.value]),
+    ("dilated LV, LGE: none", [Finding.LV_DILATION.value], [Finding.LGE.value]),
+    ("LGE in 3 segments, none transmural", [Finding.LGE.value], []),
 ])
 def test_a_cue_after_what_it_denies_denies_it(query: str, wanted: list[str],
                                              ruled_out: list[str]) -> None:

@@ -1,5 +1,6 @@
 """A review's leftovers in the query reader: another structure's denied thickening denies no LV
-hypertrophy, and "preserved function" after both ventricles is both's."""
+hypertrophy, "preserved function" after both ventricles is both's, and a judged ejection
+fraction's bracketed bound is its range."""
 
 from __future__ import annotations
 
@@ -45,12 +46,33 @@ def test_preserved_function_after_both_ventricles_is_both(query: str) -> None:
     assert set(intent.ruled_out) == {_LVSD, _RVSD}
 
 
+@pytest.mark.parametrize(("query", "wanted"), [
+    # only the RV's dysfunction was ruled out ("RV normal" was the last side named)
+    ("LV dilated and RV normal, preserved function", {_LVD}),
+    ("dilated LV and normal RV, preserved function", {_LVD}),
+    # "both ventricles" named neither: only the LV's was ruled out
+    ("both ventricles dilated, preserved function", {_LVD, _RVD}),
+])
+def test_preserved_function_after_two_ventricles_named_apart_is_both(
+        query: str, wanted: set[Finding]) -> None:
+    intent = understand(query)
+    assert set(intent.wanted) == wanted
+    assert {_LVSD, _RVSD} <= set(intent.ruled_out) and not intent.unread
+
+
+def test_an_impaired_function_is_not_a_side_said_wholly_normal() -> None:
+    # it was the normal RV's: asked for and ruled out at once, a note, and the LV's not asked
+    intent = understand("dilated LV and normal RV, impaired function")
+    assert set(intent.wanted) == {_LVD, _LVSD} and set(intent.ruled_out) == {_RVD, _RVSD}
+    assert not intent.unread
+
+
 def test_preserved_function_after_one_ventricle_is_still_its_own() -> None:
     assert set(understand("RV dilated, preserved function").ruled_out) == {_RVSD}
 
 
-def test_a_judged_ejection_fractions_bracketed_bound_stays_a_note_in_a_query() -> None:
-    # a query keeps its words and notes the number (`tests/search/test_unread.py`): a grade
-    # read from it (as a report's is) would leave other grades out
+def test_a_judged_ejection_fractions_bracketed_bound_is_its_range_in_a_query() -> None:
+    # the words judge, the bracket bounds (`search.bracketed`): it was a note, and no range
     intent = understand("LVEF reduced (< 35 %)")
-    assert intent.wanted == {_LVSD: None} and intent.bounds == () and len(intent.unread) == 1
+    assert intent.wanted == {_LVSD: None} and intent.unread == ()
+    assert [(b.name, b.low, b.high) for b in intent.bounds] == [("lvef", None, 34.95)]
