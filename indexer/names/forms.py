@@ -119,6 +119,12 @@ CUE = re.compile(
 # `signatures.scrub_signed` weighs the words)
 _CAPITALISED = rf"(?:[{UPPER}]['’])?[{UPPER}][{LOWER}]+(?:-[{UPPER}][{LOWER}]+)*"
 DEGREES = "MD|MBBS|MBChB|FRCR|FRCP|FRCS|MRCP|FESC|FACC|PhD|BSc|MSc|DO|RN"
+# a dose, a size or a route right after a word and a blank ("2 mg", "0.1 mmol/kg", "20G", "14
+# Fr", "12.50 mg", "IV", "p.o."): what a medicine or kit is written with (`medicines.dosed`)
+UNIT = r"(?:mcg|µg|μg|ug|mg|g|mmol|mls?|mL|l|L|units?|iu|IU|U|G|Fr|gauge|%)"
+SIZE = r"(?:G|Fr|gauge)"
+ROUTE = r"(?:IV|PO|IM|SC|SL|i\.v\.|p\.o\.|i\.m\.|s\.c\.)"
+DOSE = rf"(?:\d+(?:[.,]\d+)?[^\S\n]*+{UNIT}|{ROUTE})(?![\w])"
 SIGNED = re.compile(
     rf"(?i:\b(?:{_BY})[^\S\n]+by|\bcc\b|\b(?:{_ROLE}|verified|approved|authori[sz]ed|"
     rf"reported|dictated|typed|transcribed|{_LABEL})[^\S\n]*+:)[^\S\n]*+:?[^\S\n]*+"
@@ -178,14 +184,19 @@ _WORKS = r"(?:scanned|performed|acquired|supervised)[^\S\n]+by|(?:reviewed|discu
 # Biopsy", "Occlusion reported by Angio")
 _BY_LABEL = (rf"(?<=[^\S\n])(?i:(?:electronically[^\S\n]+)?(?:{_SIGNS})"
              rf"(?:[^\S\n]+electronically)?[^\S\n]+by[^\S\n]*+:|(?:{_WORKS})[^\S\n]*+:)")
+# a letter of a script the name rules do not read: the name's own writing after its Latin one
+# or the list's next ("Wang Wei 王伟", "Smith and 王伟": `labelled` scrubs it after [name])
+OTHER_LETTER = rf"(?=[^\W\d_])(?![{UPPER}{LOWER}])"
 # where a signer's name ends: a list's mark, the line's, the sentence's or a clause's end,
 # "and" or "or" before a name or at the line's end (a list wrapped: "Volkov and\nPetrova"),
 # "on" a date or a capitalised word (not "Radiographer: Nausea on regadenoson", "Bigeminy on
-# ECG"), a time, a [date], a role, a degree
+# ECG"), a time, a [date], a role, a degree, a dose, a size or a route ("Nurse: Adeyemi 20G
+# cannula": `signatures` weighs whether the word before it is a medicine), another script
 _SIGN_END = (rf"(?=[^\S\n]*+(?:[,;()&/]|\.?[^\S\n]*+(?:\n|\Z)|\.[^\S\n]|[-–—][^\S\n]"
-             rf"|(?i:and|or|&)(?:[^\S\n]+[{UPPER}\[]|[^\S\n]*+(?:\n|\Z))"
+             rf"|(?<=[^\S\n]){OTHER_LETTER}"
+             rf"|(?i:and|or|&)(?:[^\S\n]+(?:[{UPPER}\[]|{OTHER_LETTER})|[^\S\n]*+(?:\n|\Z))"
              rf"|(?i:on|at)[^\S\n]+(?:[\d\[]|[{UPPER}][{LOWER}])"
-             rf"|\d{{1,2}}[:.]\d\d\b|\[|(?i:{_STAFF})\b|(?P<degree>{DEGREES})\b))")
+             rf"|\d{{1,2}}[:.]\d\d\b|\[|(?i:{_STAFF})\b|(?P<degree>{DEGREES})\b|{DOSE}))")
 # or, where the name has no such end, a capitalised word after a blank: the text the name runs
 # into, where `signatures` finds that word no name's ("Smith and Okafor Sinus rhythm", "Volkov
 # Images acquired")
@@ -194,11 +205,12 @@ _RUNS_ON = rf"(?=[^\S\n]++(?P<next>[{UPPER}][{LOWER}]+)(?![\w'’-]))"
 # `signatures` weighs whether they are the name's or the list's next)
 _FORENAME = (rf"(?:[^\S\n]*+,[^\S\n]*+(?P<forename>{_SIGN_WORD}(?:[^\S\n]++{_SIGN_WORD})?"
              rf"(?:[^\S\n]++[{UPPER}]\.?){{0,2}}|[{UPPER}]\.?(?:[^\S\n]?[{UPPER}]\.?){{0,2}}))?")
+# the label a report is signed with, whatever the script of the name after it (`labelled`)
+SIGN_LABEL = (rf"(?:{_FIELD}(?i:(?:electronically[^\S\n]+)?(?:{_SIGNS})(?:[^\S\n]+electronically)?"
+              rf"[^\S\n]+by\b[^\S\n]*+:?|(?:{_SIGNS}|{_SIGNERS})[^\S\n]*+:)|{_BY_LABEL}"
+              rf"|{_FIELD_START}(?i:(?P<copy>cc)|{_WORKS})[^\S\n]*+:)")  # "cc:", "performed by:"
 SIGNATURE = re.compile(
-    rf"(?:{_FIELD}(?i:(?:electronically[^\S\n]+)?(?:{_SIGNS})(?:[^\S\n]+electronically)?"
-    rf"[^\S\n]+by\b[^\S\n]*+:?|(?:{_SIGNS}|{_SIGNERS})[^\S\n]*+:)|{_BY_LABEL}"
-    rf"|{_FIELD_START}(?i:(?P<copy>cc)|{_WORKS})[^\S\n]*+:)"  # "cc:", "performed by:"
-    r"[^\S\n]*+(?:\n[^\S\n]*+)?"
+    rf"{SIGN_LABEL}[^\S\n]*+(?:\n[^\S\n]*+)?"
     rf"(?P<name>{_SIGN_NAME})(?:{_FORENAME}{_SIGN_END}|{_RUNS_ON})")
 # the names a list of signers goes on with, read one at a time to the list's end, however long
 # ("Radiographers: Smith, Jones and Volkov", "A / B / C / D / E"): a mark or "and", ", and",

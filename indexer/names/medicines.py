@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import re
 
-from indexer.names import wordlists
+from indexer.names import forms, wordlists
 
 # letters a stem follows at least: "April" is no "-pril" ACE inhibitor, nor "Rosine" "-osine"
 _ROOT = 3
-# a dose, a size or a route right after a word and a blank ("2 mg", "0.1 mmol/kg", "20G", "14
-# Fr", "12.50 mg", "IV", "p.o."): what a medicine or kit is written with, never a name. Not in
-# brackets nor after a comma, a dash or a line's end: there a list or a note goes on ("Nurse:
-# Volkov (2 mg midazolam)", "Nurse: Volkov\n2 mg given")
-_UNIT = r"(?:mcg|µg|μg|ug|mg|g|mmol|mls?|mL|l|L|units?|iu|IU|U|G|Fr|gauge|%)"
-_ROUTE = r"(?:IV|PO|IM|SC|SL|i\.v\.|p\.o\.|i\.m\.|s\.c\.)"
-_DOSE = re.compile(rf"[^\S\n]++(?:\d+(?:[.,]\d+)?[^\S\n]*+{_UNIT}|{_ROUTE})(?![\w])")
+# a dose, a size or a route right after a word and a blank (`forms.DOSE`): what a medicine or kit
+# is written with, never a name. Not in brackets nor after a comma, a dash or a line's end: there
+# a list or a note goes on ("Nurse: Volkov (2 mg midazolam)", "Nurse: Volkov\n2 mg given")
+_DOSE = re.compile(rf"[^\S\n]++(?P<dose>{forms.DOSE})")
+# a size or a route before the access it is written for ("20G cannula", "IV access", "18 gauge
+# Venflon"): the kit's and the line's, not the word's before them
+_ACCESS = re.compile(rf"(?:\d+(?:[.,]\d+)?[^\S\n]*+{forms.SIZE}|{forms.ROUTE})[^\S\n]++"
+                     r"(?P<kit>\w+)")
 
 
 def is_medicine(word: str) -> bool:
@@ -37,5 +38,11 @@ def is_medicine(word: str) -> bool:
 
 def dosed(text: str, pos: int) -> bool:
     """Whether a dose, a size or a route follows `pos` after a blank ("Buscopan 20 mg",
-    "Stemetil 12.50 mg", "Cannula 20G", "Heparin IV"; not "Volkov, 2 mg", "Volkov (2 mg)")."""
-    return bool(_DOSE.match(text, pos))
+    "Stemetil 12.50 mg", "Cannula 20G", "Heparin IV"; not "Volkov, 2 mg", "Volkov (2 mg)"),
+    other than a size or a route for the access after it (`wordlists.ACCESS`: "Adeyemi 20G
+    cannula", "Okonkwo IV access": the gauge is the cannula's, the route the line's)."""
+    dose = _DOSE.match(text, pos)
+    if not dose:
+        return False
+    access = _ACCESS.match(text, dose.start("dose"))
+    return not (access and access.group("kit").lower() in wordlists.ACCESS)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from indexer.names import forms, known, medicines, wordlists
+from indexer.names import forms, known, labelled, medicines, wordlists
 from indexer.names.gazetteer import (
     family_names,
     given_names,
@@ -72,16 +72,18 @@ def _signed_name(name: str) -> bool:
 def _refused(word: str) -> bool:
     """Whether `word` makes the words after a label no one's: a term, a role, a sign-off's
     state, a report word, an abbreviation or a numeral ("Fontan", "Department", "Pending",
-    "Known", "MR", "II"), or in capitals a short word faker lacks ("LSVC", "WPW")."""
+    "Known", "MR", "II"), or in capitals a short word faker lacks ("LSVC", "WPW"); not what the
+    label makes a name (`labelled.named_by_label`: "Simpson", "PARK")."""
+    by_label = labelled.named_by_label(word)  # a term or a word, a name here: "Simpson", "PARK"
     if medicines.is_medicine(word) or any(
-            p in terms() or p in _NO_ONE or p in _NO_SIGNER or p.removesuffix("s") in _NO_ONE
-            for p in pieces(word)):
+            (p in terms() and not by_label) or p in _NO_ONE or p in _NO_SIGNER
+            or p.removesuffix("s") in _NO_ONE for p in pieces(word)):
         return True
     if _REPORT_WORD.fullmatch(word):
         return True
     if word.isupper():
         return word in _ABBREVIATIONS or bool(_NUMERAL.fullmatch(word)) or (
-            len(word) <= 4 and not _known(word))
+            len(word) <= 4 and not (_known(word) or by_label))
     return False
 
 
@@ -119,9 +121,9 @@ def _named_word(word: str, with_another: bool) -> bool:
     ("D'Souza", "Volkov-Smith": "Smith" and "Souza" are known, the whole is not; a syndrome
     "Kearns-Sayre" is `wordlists.EPONYMS`'s)."""
     if word.isupper() and not with_another and len(word) < _LONGER_THAN_ACRONYM:
-        return _known(word) or _spoken(word)
+        return _known(word) or _spoken(word) or labelled.named_by_label(word)
     plain = word.title() if word.isupper() else word
-    if _known(word) or unknown_name(plain):
+    if _known(word) or unknown_name(plain) or labelled.named_by_label(word):
         return True
     joined = [p.title() for p in pieces(plain) if len(p) >= 3]
     return len(pieces(plain)) > 1 and bool(joined) and all(
@@ -276,8 +278,13 @@ def scrub_signed(text: str) -> str:
     given name that is no word ("Reported by: Mark Brown" was left) or a known family name
     ("Reported by: Dmitri Volkov" was left); and each surname a label showed to be a name
     wherever else the text writes it (`known.spread`)."""
-    out: list[str] = []
     found: list[str] = []  # the surnames scrubbed
+
+    def then(after: str, pos: int) -> tuple[str, int]:  # a list's next, as the first's
+        return _others(after, pos, found)
+
+    text = labelled.scrub_initialled(labelled.scrub_other_scripts(text, then), then)
+    out: list[str] = []
     pos = 0
     while match := forms.SIGNATURE.search(text, pos):
         scrubbed, end = _signature(match, found)
@@ -286,4 +293,5 @@ def scrub_signed(text: str) -> str:
     out.append(text[pos:])
     text = forms.SIGNED.sub(lambda m: m.group()[:m.start("name") - m.start()] + "[name]"
                             if _signed_name(m.group("name")) else m.group(), "".join(out))
-    return known.spread(text, found)
+    # a name's own writing in another script after it ("Wang Wei 王伟")
+    return labelled.scrub_after_names(known.spread(text, found))

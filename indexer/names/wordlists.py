@@ -39,20 +39,35 @@ NO_SURNAMES = frozenset({*VERBS, "the", "too", "each", "more", "put", "die", "li
                          "mate", "parent", "story", "plaza", "street", "company",
                          "kidney", "colon", "walls", "cannon", "gut", "stack", "lad",
                          "engl"})
-# eponyms, contrast agents and scanners: never a given name nor a surname
-TERMS = """
+# eponyms: never a given name nor a surname, but after a signer's label a name faker knows that
+# is one of them is a person's (`labelled`: "Reported by: Sarah Simpson", "Radiographer: Stokes")
+EPONYM_TERMS = """
 fabry anderson-fabry takotsubo tako-tsubo brugada ebstein marfan noonan danon pompe barth
 holter doppler simpson bruce wolff parkinson fallot fontan senning rastelli norwood konno
 kawasaki chagas lyme loeys dietz ehlers danlos duchenne friedreich dreifuss kussmaul
 eisenmenger dressler löffler loeffler libman sacks prinzmetal lutembacher uhl kommerell
 carpentier killip lown stokes cheyne flint steell coombs osler janeway quincke duroziez
 corrigan framingham agatston bazett fridericia sokolow einthoven goldberger valsalva
-trendelenburg seldinger judkins amplatz bernoulli gorlin teichholz gadovist dotarem magnevist
-multihance prohance clariscan siemens philips toshiba canon hitachi magnetom signa aera avanto
-skyra vida achieva ingenia optima sapien evolut nido jervell lenegre stansel damus mobitz
-wenckebach heart tesla mustard bentall blalock taussig
+trendelenburg seldinger judkins amplatz bernoulli gorlin teichholz nido jervell lenegre stansel
+damus mobitz wenckebach mustard bentall blalock taussig
+"""
+# contrast agents, makers, scanners, valves and the words no one bears: never a name
+PRODUCT_TERMS = """
+gadovist dotarem magnevist multihance prohance clariscan siemens philips toshiba canon hitachi
+magnetom signa aera avanto skyra vida achieva ingenia optima sapien evolut heart tesla
 prisma altea lumina verio espree sempra intera elition echelon aperto orian cima
 """
+TERMS = EPONYM_TERMS + PRODUCT_TERMS
+# the eponyms clinical text writes alone for what was found or done, a diagnosis, an operation
+# or a technique ("Post Rastelli", "Glenn.", "Becker.", "?Noonan", "Holter"), not only before
+# their noun ("Simpson's method", "Stokes-Adams", "Parkinson's disease"): after a signer's
+# label too they are clinical, whoever bears the name (`labelled.named_by_label`)
+BARE_EPONYMS = frozenset({
+    "fontan", "mustard", "senning", "rastelli", "norwood", "ross", "glenn", "bentall", "konno",
+    "damus", "blalock", "fallot", "nikaidoh", "jatene", "sano", "kawashima", "waterston",
+    "fabry", "takotsubo", "brugada", "ebstein", "marfan", "noonan", "danon", "pompe", "barth",
+    "kawasaki", "chagas", "lyme", "duchenne", "friedreich", "eisenmenger", "dressler",
+    "prinzmetal", "holter", "doppler", "valsalva", "mobitz", "wenckebach", "amplatz"})
 # what a name before it makes a term's: a kind of thing, a procedure's or a place's word
 # ("Glenn Anastomosis", "Per Petersen Criteria", "William Harvey Hospital"); never a name
 NOUNS = """
@@ -181,3 +196,8 @@ MEDICINE_STEMS = (
     "ocaine", "bradine", "tiazem", "pamil", "floxacin", "cycline", "gliflozin", "formin",
     "setron", "profen", "fenac", "butamine", "pamine", "phrine", "phylline", "grel", "grelor",
     "lactone", "renone", "ecainide", "tidine", "lukast", "platin", "rubicin")
+# the access a size or a route before it is written for ("20G cannula", "IV access", "14 Fr
+# sheath"): a size is kit's, never a medicine's, and the route there the line's; the word
+# before them is no medicine by them (`medicines.dosed`: "Nurse: Adeyemi 20G cannula")
+ACCESS = frozenset({"cannula", "cannulae", "cannulas", "cannulation", "cannulated", "venflon",
+                    "access", "line", "lines", "sheath", "catheter", "needle", "port"})

@@ -59,3 +59,15 @@ def test_a_surname_faker_lacks_that_starts_or_ends_as_a_stem_is_no_medicine(word
                                   "Methylprednisolone", "Triamcinolone"])
 def test_a_gadolinium_agent_or_a_steroid_is_still_one(word: str) -> None:
     assert is_medicine(word)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Volkov 20G cannula", False), ("Volkov 18 gauge Venflon", False),
+    ("Volkov IV access", False), ("Volkov IV line", False), ("Volkov 6 Fr sheath", False),
+    ("Stemetil 20G", True), ("Stemetil IV", True), ("Stemetil IV bolus", True),
+    ("Stemetil 12.5 mg IV", True)])
+def test_a_size_or_a_route_for_the_access_after_it_is_no_dose_of_the_word_before(
+        text: str, expected: bool) -> None:
+    """"Nurse: Adeyemi 20G cannula" and "Nurse: Okonkwo IV access" were kept: the gauge is
+    the cannula's and the route the line's, not a medicine's written before them."""
+    assert dosed(text, len(text.split(None, 1)[0])) is expected

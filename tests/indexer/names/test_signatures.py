@@ -36,7 +36,7 @@ def test_a_person_a_signature_names_is_one_whatever_the_given_name(
     "Reported by: Cardiology Department", "Requested by: Cardiology Outpatients",
     "Referred by: Chest Pain Clinic", "Performed by: Siemens Aera", "Reported by: Post Ross.",
     "Discussed with Heart Team.", "cc: Bidirectional Glenn.", "Reported by: Long Axis.",
-    "Signed by: Mark", "Discussed with Mark Brown regarding repeat imaging."])
+    "Discussed with Mark Brown regarding repeat imaging."])
 def test_what_a_signature_names_that_is_no_one_stays(text: str) -> None:
     assert scrub_free_text(text) == text
 
@@ -92,7 +92,7 @@ def test_a_name_after_a_signatures_label_goes_however_it_is_written(
 KEPT = ["Reported by: Becker.", "Reported by: Becker MR", "Reported by: Becker muscular dystrophy.",
         "Reported by: Fontan.", "Reported by: Long Axis.", "Reported by: Persistent LSVC.",
         "Reported by: Mustard, Senning.", "Verified: Pending", "Signed: Electronically",
-        "Radiographer: Syncope.", "Verified: Severe MR.", "Signed by: Mark", "Reported by: WPW."]
+        "Radiographer: Syncope.", "Verified: Severe MR.", "Reported by: WPW."]
 
 
 @pytest.mark.parametrize("text", KEPT)
