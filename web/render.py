@@ -62,7 +62,8 @@ _WORDS = {"dcm": "DCM", "hcm": "HCM", "arvc": "ARVC", "ge": "GE", "F": "Female",
           "lge_sax": "LGE short axis", "lge_lax": "LGE long axis", "images": "images",
           "reports": "report", "keywords": "keywords", "examples": "similar images",
           "report_examples": "similar report", "report_labels": "report states it",
-          "measured_findings": "measurements show it"}
+          "measured_findings": "measurements show it",
+          "measures": "similar measurements"}  # was "Measures #1" beside "similar images #3"
 
 
 def label(value: str) -> str:
@@ -76,6 +77,18 @@ def finding_line(text: str) -> str:
     "lv_dilation: measured LVEDVi ..." (the API's words) -> "LV dilation: measured ..."."""
     head, sep, rest = text.partition(": ")
     return f"{label(head)}{sep}{rest}" if sep and head in set(Finding) else text
+
+
+def backs_the_hit(text: str, matched: list[str]) -> bool:
+    """Whether an explanation's measured line is evidence for the hit (a card shows it in the
+    matches' green): a bound's line ("measured LVEF 25 %, asked < 35 %") is, the filter kept the
+    hit by it; a wanted finding's measured evidence only where the images show the finding
+    (`findings_matched`). "RV dilation: measured RVEDVi 82.4 ml/m², not above 118.4" and
+    "... but QC-flagged" were green under "RV dilation" as if they bore it out."""
+    head, sep, _ = text.partition(": ")
+    if not sep or head not in set(Finding):
+        return True
+    return f"{head} (images)" in matched
 
 
 # A DICOM UID runs to 64 characters; shortened, its last 12 tell studies apart. A short one
@@ -129,6 +142,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["highlight"] = highlight
     env.filters["label"] = label
     env.filters["finding_line"] = finding_line
+    env.globals["backs_the_hit"] = backs_the_hit
     env.filters["short_uid"] = short_uid
     env.filters["qc_words"] = qc_words
     env.filters["evidence_words"] = evidence_words  # an older index's lower-case QC flags
