@@ -23,7 +23,10 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=Path("data"), description="where everything the product "
                            "writes lives: archives, index, caches, previews, run reports")
-    workers: int = Field(default=0, ge=0, description="worker processes; 0 = one per CPU core")
+    # bounded: each worker is a process holding a model copy; 100000 forked thousands before
+    # the machine ran out of memory, and SIGTERM no longer stopped the run
+    workers: int = Field(default=0, ge=0, le=256,
+                         description="worker processes; 0 = one per CPU core (at most 256)")
     log_level: str = Field(default="INFO")
     serve_workers: int = Field(default=1, ge=1, le=64, description="`serve`'s processes: "
                                "one per core answers the most searches per second; each "

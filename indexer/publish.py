@@ -176,6 +176,9 @@ def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
         shutil.rmtree(folder, ignore_errors=True)
         raise StoreError(f"{folder}: cannot build the new index ({error.strerror or error}); "
                          "the published index is unchanged") from None
+    except StoreError as error:  # the same, said by the store (`EdgeStore` writes)
+        shutil.rmtree(folder, ignore_errors=True)
+        raise StoreError(f"{error}; the published index is unchanged") from None
     generations.publish(folder)
     generations.prune()
     return Published(folder.name, count, changed=True, seconds_optimize=optimize_s, why=why)

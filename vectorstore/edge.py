@@ -10,6 +10,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,20 @@ def write_metadata(folder: Path, metadata: dict[str, Any]) -> None:
     tmp = (folder / METADATA).with_suffix(".partial")
     tmp.write_text(json.dumps(metadata, indent=2), encoding="utf-8")
     tmp.replace(folder / METADATA)
+
+
+@contextmanager
+def _writing(folder: Path) -> Iterator[None]:
+    """The binding's write failures (a full disk, a file-size limit) as one `StoreError` line
+    naming the folder: it raises plain Exceptions, which a publish did not clean up after and
+    which reached the terminal as a traceback."""
+    try:
+        yield
+    except (StoreError, OSError):
+        raise
+    except Exception as error:  # the binding raises plain Exceptions
+        said = " ".join(str(error).split())[:300] or type(error).__name__
+        raise StoreError(f"{folder}: cannot write the index ({said})") from error
 
 
 def _hnsw(params: Hnsw) -> qe.HnswIndexConfig:
@@ -177,9 +192,11 @@ class EdgeStore:
             # of every upsert (as large as the points) buys nothing; a crash rebuilds it
             wal_enabled=False)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._shard = qe.EdgeShard.create(str(self.folder / SHARD), config)
-        for name, kind in schema.indexes.items():
-            self._shard.update(qe.UpdateOperation.create_field_index(name, _FIELD_TYPES[kind]))
+        with _writing(self.folder):
+            self._shard = qe.EdgeShard.create(str(self.folder / SHARD), config)
+            for name, kind in schema.indexes.items():
+                self._shard.update(qe.UpdateOperation.create_field_index(name,
+                                                                         _FIELD_TYPES[kind]))
         write_metadata(self.folder, metadata)
         return metadata
 
@@ -191,12 +208,14 @@ class EdgeStore:
             vectors: dict[str, Any] = {k: _vector(v) for k, v in p.dense.items()}
             vectors.update({k: _vector(v) for k, v in p.sparse.items()})
             edge_points.append(qe.Point(p.id, vectors, p.payload))
-        self.shard.update(qe.UpdateOperation.upsert_points(edge_points))
+        with _writing(self.folder):
+            self.shard.update(qe.UpdateOperation.upsert_points(edge_points))
         self._params.clear()  # the beam follows the point count
 
     def delete(self, ids: Sequence[str]) -> None:
         if ids:
-            self.shard.update(qe.UpdateOperation.delete_points(list(ids)))
+            with _writing(self.folder):
+                self.shard.update(qe.UpdateOperation.delete_points(list(ids)))
             self._params.clear()  # the beam follows the point count
 
     def holding(self, ids: Sequence[str]) -> set[str]:
@@ -284,12 +303,16 @@ class EdgeStore:
         return {h.value: int(h.count) for h in response.hits}
 
     def optimize(self) -> None:
-        self.shard.optimize()
-        self.shard.flush()
+        with _writing(self.folder):
+            self.shard.optimize()
+            self.shard.flush()
 
     def close(self) -> None:
         if self._shard is not None:
-            self._shard.flush()
-            self._shard.close()
-            self._shard = None
+            shard, self._shard = self._shard, None
+            try:
+                with _writing(self.folder):
+                    shard.flush()
+            finally:
+                shard.close()
 

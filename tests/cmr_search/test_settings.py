@@ -21,6 +21,15 @@ def test_read_from_the_environment_with_the_prefix(monkeypatch: pytest.MonkeyPat
     assert settings.worker_count == 3 and settings.log_level == "DEBUG"
 
 
+def test_a_worker_count_no_machine_runs_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CMR_SEARCH_WORKERS=100000 forked over 3,000 index workers before memory ran out."""
+    monkeypatch.setenv("CMR_SEARCH_WORKERS", "100000")
+    with pytest.raises(ValidationError, match="workers"):
+        Settings()
+    monkeypatch.setenv("CMR_SEARCH_WORKERS", "256")
+    assert Settings().worker_count == 256
+
+
 def test_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CMR_SEARCH_QDRANT_URL", "ftp://nowhere")
     with pytest.raises(ValidationError, match="qdrant_url"):

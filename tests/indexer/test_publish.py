@@ -226,3 +226,25 @@ def test_a_servers_publish_says_which_points_changed() -> None:
     assert (again.points, again.why) == (2, "1 studies new to the index; 1 studies changed")
     same = publish_server(server, identity, records(three), three, {}, {}, rebuild=False)
     assert (same.changed, same.why) == (False, "")
+
+
+def test_a_disk_that_fills_while_the_store_writes_is_one_line_and_no_half_build(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store's binding raises plain Exceptions: a file-size limit (or a full disk) hit
+    while Qdrant Edge made its files was a traceback, and left the half-built generation."""
+    import qdrant_edge as qe
+
+    from indexer.publish import publish_edge
+
+    def full(*_: object) -> None:
+        raise Exception("Service runtime error: Gridstore IO error: failed to set length of "
+                        "file `page_0.tmp`: File too large (os error 27)")
+
+    monkeypatch.setattr(qe.EdgeShard, "create", full)
+    generations = Generations(tmp_path / "index")
+    with pytest.raises(StoreError, match=r"cannot write the index \(.*File too large.*\); "
+                                         r"the published index is unchanged$"):
+        publish_edge(generations, {"index_version": INDEX_VERSION, "vectors": {"study": 4}},
+                     [], {"1.2": "f"}, {}, {}, rebuild=False)
+    assert generations.current() is None
+    assert not [p for p in generations.root.iterdir() if p.name.startswith("gen-")]
