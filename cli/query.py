@@ -146,6 +146,10 @@ def _print(response: SearchResponse, as_json: bool, out: Console | None = None) 
         if response.interpretation else None
     if read:  # numbers and diagnoses too ("LVEF below 35" said nothing of its range)
         out.print(f"read as: {read}")
+    # what the results alone do not say (a nonsense query listed every study without a word);
+    # plain text: a query's words in a notice are not Rich markup
+    for notice in response.notices:
+        out.print(Text(f"note: {notice.text}"), soft_wrap=True)  # one line, for grep
     v = response.versions
     out.print(f"model {v.model}, index {v.index} {v.generation or ''}, "
                   f"{response.took_ms:.0f} ms", style="dim")

@@ -34,10 +34,11 @@ from search.models import (
     StudyDetail,
     Versions,
 )
+from search.notices import search_notices
 from search.ranking import Part, Weights, rank
 from search.results import VIEW_NAMES, given_payload, page_results, response, same_patient
 from search.signals import image_query, measured_part, text_parts
-from search.understand import interpretation, spelled_out, understand
+from search.understand import QueryIntent, interpretation, spelled_out, understand
 from vectorstore import Filter, Match, MatchAny, Nearest, Recommend, VectorStore
 
 _TEXT_CACHE = 512
@@ -99,16 +100,14 @@ class SearchEngine:
         if request.mode is not Mode.IMAGES:
             parts += text_parts(self.text_vectors(spelled_out(text)), intent, unlike,
                                 self.weights)
-        where = request.filters.to_store().and_(query_filter(
-            intent, request.mode is not Mode.IMAGES, request.mode is not Mode.REPORTS))
-        if request.unlike:
-            where = where.and_(Filter(must_not=(MatchAny(PayloadField.STUDY_INSTANCE_UID,
-                                                         tuple(request.unlike)),)))
+        where = _where(intent, request.filters, request)
         ranked = rank(self.store, parts, where, request.page, self.weights.candidates,
                       self.weights.rrf_k)
         results = page_results(self.store, ranked, request.page, intent, image_vector)
+        notices = search_notices(self.store, intent, request,
+                                 lambda i, f: _where(i, f, request))
         return response(request.model_dump(mode="json"), results, request.page, ranked,
-                        started, self.versions(), interpretation(intent))
+                        started, self.versions(), interpretation(intent), notices)
 
     # ---- find similar -------------------------------------------------------------------------
 
@@ -262,6 +261,17 @@ class SearchEngine:
             out[pid] = {**hits[pid].vectors, "__uid": uid,
                         "__patient_key": hits[pid].payload.get(PayloadField.PATIENT_KEY, pid)}
         return out
+
+
+def _where(intent: QueryIntent, filters: SearchFilters, request: SearchRequest) -> Filter:
+    """The studies a free-text search may return: the form's filters, what the query's words
+    and numbers exclude, and the studies to see less of."""
+    where = filters.to_store().and_(query_filter(
+        intent, request.mode is not Mode.IMAGES, request.mode is not Mode.REPORTS))
+    if request.unlike:
+        where = where.and_(Filter(must_not=(MatchAny(PayloadField.STUDY_INSTANCE_UID,
+                                                     tuple(request.unlike)),)))
+    return where
 
 
 def _require(examples: dict[str, dict[str, Any]], using: str, what: str) -> None:

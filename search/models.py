@@ -197,6 +197,26 @@ class Interpretation(BaseModel):
                                 "rank")
 
 
+class NoticeKind(StrEnum):
+    """What a notice about the whole search says (`search.notices`)."""
+
+    NOTHING_READ = "nothing_read"  # no finding, diagnosis or range read: words rank alone
+    CONFLICTING_RANGES = "conflicting_ranges"  # the query's range and the form's exclude all
+    QC_FLAGGED = "qc_flagged"  # studies left out as their value in range is QC-flagged
+    NOT_ASSESSED = "not_assessed"  # a ruled-out finding their images cannot show
+
+
+class Notice(BaseModel):
+    """What the search did that the results alone do not say."""
+
+    kind: NoticeKind
+    text: str
+    count: int | None = Field(None, description="the studies it is about, where it counts "
+                              "some")
+    about: list[str] = Field(default_factory=list, description="the filter fields "
+                             "(lvef_min, ...) or the findings (lge, ...) it is about")
+
+
 class SearchResponse(BaseModel):
     query: dict[str, Any]
     results: list[Result]
@@ -206,6 +226,11 @@ class SearchResponse(BaseModel):
     limit: int
     has_more: bool
     interpretation: Interpretation | None = None
+    notices: list[Notice] = Field(default_factory=list, description="what the search did "
+                                  "that the results do not show: nothing in the query read, "
+                                  "its range and the filters' excluding each other, studies "
+                                  "left out for a QC-flagged value, a ruled-out finding some "
+                                  "studies' images cannot show")
     versions: Versions
     took_ms: float
 

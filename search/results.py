@@ -16,6 +16,7 @@ from cmr_search.vocab import Measure
 from search.explain import explanation, view_scores
 from search.models import (
     Interpretation,
+    Notice,
     OtherStudy,
     Page,
     Result,
@@ -164,9 +165,11 @@ def _result(hit: Hit, p: StudyPayload, rank: int, why: Any, others: list[OtherSt
 
 def response(query: dict[str, Any], results: list[Result], page: Page, ranked: Ranked,
              started: float, versions: Versions,
-             interpretation: Interpretation | None) -> SearchResponse:
+             interpretation: Interpretation | None,
+             notices: list[Notice] | None = None) -> SearchResponse:
     total = len(ranked.hits)
     return SearchResponse(query=query, results=results, total=total, page=page.page,
                           limit=page.limit, has_more=page.offset + page.limit < total,
-                          interpretation=interpretation, versions=versions,
+                          interpretation=interpretation, notices=notices or [],
+                          versions=versions,
                           took_ms=round((time.perf_counter() - started) * 1000, 2))

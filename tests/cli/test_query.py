@@ -127,3 +127,25 @@ def test_the_table_shows_each_study_whole_at_80_columns() -> None:
     assert ["".join(c[:-1]) for c in cells] == uids  # the impression is the last line
     assert cells[0] == ["acdc-patient001", "Dilated left ventricle with severel…"]
     assert len(cells[1]) == 3  # the 64 characters on two lines
+
+
+def test_the_notices_are_printed_one_line_each() -> None:
+    """The search's notices ("nothing in the query was recognised ...") were in --json only:
+    the table listed every study of a nonsense query without a word."""
+    import io
+
+    from rich.console import Console
+
+    from cli.query import _print
+    from search.models import Notice, NoticeKind
+
+    said = ["Nothing in the query was recognised as a finding, diagnosis or measurement: no "
+            "study is left out for it, and the studies are ranked by the words only",
+            "1 more study has a QC-flagged LVEF in this range (LVEF < 35 %) [/x]: not shown"]
+    response = _results(["acdc-patient001"]).model_copy(update={"notices": [
+        Notice(kind=NoticeKind.NOTHING_READ, text=said[0]),
+        Notice(kind=NoticeKind.QC_FLAGGED, text=said[1], count=1, about=["lvef_max"])]})
+    out = Console(width=80, file=io.StringIO(), color_system=None)
+    _print(response, as_json=False, out=out)
+    lines = out.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert [line for line in lines if line.startswith("note: ")] == [f"note: {s}" for s in said]

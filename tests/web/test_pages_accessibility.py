@@ -117,7 +117,8 @@ def test_results_and_searching_are_announced_and_the_title_follows(
     assert partial.lstrip().startswith('<div class="layout">')
     assert "<title>LV · cmr-search</title>" in partial
     oob = re.search(r'<div id="search-status" hx-swap-oob="innerHTML">([^<]*)</div>', partial)
-    assert oob and re.fullmatch(r"\d+ stud(y|ies)( \(one per patient\))?(; read as: .+)?",
+    assert oob and re.fullmatch(r"\d+ stud(y|ies)( \(one per patient\))?(; read as: .+?)?"
+                                r"(\. .+)?",
                                 oob.group(1)), oob
     assert "<title>Search · cmr-search</title>" in client.get("/", headers=HTMX).text
     bad = client.get("/", params={"q": "LV", "age_min": "90", "age_max": "10"}, headers=HTMX)
