@@ -16,6 +16,7 @@ from accounts import Principal, Role
 from db import Action, EventId
 from search import (
     FacetsResponse,
+    FilterError,
     Mode,
     Page,
     QueryError,
@@ -32,6 +33,9 @@ from search.models import MAX_EXAMPLES, MAX_LIMIT, MAX_QUERY_CHARS, MAX_UID_CHAR
 from search.results import given_flagged, given_measurements
 from web.auth import record, require, viewed
 from web.deps import engine_of, one_of_each, uploaded_previews
+from web.filter_notes import vendor_note, with_vendor_note
+from web.paging import check_depth
+from web.plain_errors import plain_filter_error
 from web.redact import detail_for, response_for
 from web.uploads import read_kept
 
@@ -99,7 +103,10 @@ def filters_from(params: QueryParams, known: set[str]) -> SearchFilters:
             raise QueryError(f"filter {name}: a blank value (leave it out, or send it empty)")
         if values:
             fields[name] = values if name in _LIST_FIELDS else values[-1]
-    return build_filters(fields)
+    try:
+        return build_filters(fields)
+    except FilterError as error:
+        raise plain_filter_error(error, fields) from None
 
 
 LimitQ = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
@@ -139,9 +146,12 @@ def search_get(request: Request, principal: Viewer,
 @router.post("/search")
 def search_post(request: Request, principal: Viewer, body: SearchRequest) -> SearchResponse:
     """The same search with a JSON body."""
+    check_depth(body.page.page, body.page.limit)
     record(request, EventId.QUERY, Action.EXECUTE, body.unlike, q=body.q, mode=body.mode,
            filters=body.filters.model_dump(mode="json", exclude_defaults=True))
-    return response_for(engine_of(request).search(body), principal)
+    engine = engine_of(request)
+    return with_vendor_note(response_for(engine.search(body), principal),
+                            vendor_note(engine, body.filters))
 
 
 @router.get("/similar/{study_instance_uid}", openapi_extra=_FILTER_DOCS)
@@ -165,6 +175,7 @@ def similar_get(request: Request, principal: Viewer, study_instance_uid: str,
 @router.post("/similar")
 def similar_post(request: Request, principal: Viewer, body: SimilarRequest) -> SearchResponse:
     """More like `positive`, less like `negative` (JSON body)."""
+    check_depth(body.page.page, body.page.limit)
     record(request, EventId.QUERY, Action.EXECUTE, [*body.positive, *body.negative],
            similar=True, view=body.view, mode=body.mode,
            filters=body.filters.model_dump(mode="json", exclude_defaults=True))

@@ -45,7 +45,8 @@ from web import admin_pages, contours, icon, media, pages, signin, teaching_page
 from web.api import router
 from web.auth import Forbidden, SeenStudies, SignInRequired, refused, wants_json
 from web.owners import PreviewOwners
-from web.render import STATIC, validation_line
+from web.plain_errors import plain_line
+from web.render import STATIC
 from web.repoint import repoint_teaching
 from web.security import HeadAsGet, SecurityMiddleware
 from web.uploads import KeepingVerdicts
@@ -303,12 +304,13 @@ def _handlers(app: FastAPI) -> None:
         a range backwards, text that is no text)."""
         semantic = all(e.get("type") == "value_error" for e in error.errors())
         status = 422 if wants_json(request) and not semantic else 400
-        return _error(request, status, "Bad request", validation_line(error.errors()))
+        line = plain_line(error.errors(), request.query_params)
+        return _error(request, status, "Bad request", line)
 
     @app.exception_handler(ValidationError)
     def invalid_inside(request: Request, error: ValidationError) -> Response:
         """A model a route builds from what it was sent (query parameters into a request)."""
-        return _error(request, 400, "Bad request", validation_line(error.errors()))
+        return _error(request, 400, "Bad request", plain_line(error.errors(), request.query_params))
 
     @app.exception_handler(SignInRequired)
     def sign_in(request: Request, error: SignInRequired) -> Response:

@@ -26,7 +26,7 @@ from search import (
     SimilarRequest,
     Sort,
 )
-from search.models import MAX_DEPTH, MAX_EXAMPLES, MAX_LIMIT, MAX_QUERY_CHARS
+from search.models import MAX_EXAMPLES, MAX_LIMIT, MAX_QUERY_CHARS
 from search.understand import understand
 from web.api import filters_from, uid_path
 from web.auth import SignInRequired, csrf_token, current, record, require, viewed
@@ -39,6 +39,7 @@ from web.deps import (
     study_encoder,
     uploaded_previews,
 )
+from web.filter_notes import vendor_note, with_vendor_note
 from web.filter_words import (
     FIELDS,
     MORE_RANGES,
@@ -51,8 +52,10 @@ from web.filter_words import (
 )
 from web.measurements import curve_points, measurement_rows
 from web.media import clip_interval_ms, reading_notes, sax_slices
+from web.paging import page_number
+from web.plain_errors import plain_line
 from web.redact import detail_for, response_for
-from web.render import PREVIEW_ORDER, label, make_templates, url_with, validation_line
+from web.render import PREVIEW_ORDER, label, make_templates, url_with
 from web.uploads import keeping_withheld, read_kept
 
 router = APIRouter(include_in_schema=False)
@@ -73,7 +76,7 @@ def _choice(value: str | None, kind: type[Mode] | type[Sort], default: Any) -> A
         raise QueryError(f"unknown {kind.__name__.lower()} {value!r}") from None
 
 
-def _int(value: str | None, default: int, name: str, most: int = MAX_DEPTH) -> int:
+def _int(value: str | None, default: int, name: str, most: int) -> int:
     if not value:
         return default
     number = int(value) if value.isascii() and value.isdigit() and len(value) < 10 else -1
@@ -117,22 +120,22 @@ def search_page(request: Request, principal: Viewer) -> HTMLResponse:
         filters = filters_from(params, _PAGE_KEYS)
         context["filters"] = filters
         context["filtered"] = bool(filters.active())
-        page = Page(limit=_int(params.get("limit"), 12, "limit", MAX_LIMIT),
-                    page=_int(params.get("page"), 1, "page"), sort=context["sort"],
-                    per_patient=params.get("all") != "1")
+        limit = _int(params.get("limit"), 12, "limit", MAX_LIMIT)
+        page = Page(limit=limit, page=page_number(params.get("page"), limit),
+                    sort=context["sort"], per_patient=params.get("all") != "1")
         if len(q) > MAX_QUERY_CHARS:
             raise QueryError(f"the query is over {MAX_QUERY_CHARS} characters")
         if q:
             unlike = _uids(params, "unlike")
             record(request, EventId.QUERY, Action.EXECUTE, unlike, q=q, mode=context["mode"],
                    filters=filters.active())
-            context["response"] = response_for(engine.search(SearchRequest(
+            context["response"] = with_vendor_note(response_for(engine.search(SearchRequest(
                 q=q, mode=context["mode"], filters=filters, page=page, unlike=unlike)),
-                principal)
+                principal), vendor_note(engine, filters))
             context["terms"] = understand(q).terms()
         context["facets"] = engine.facets(filters, q or None, context["mode"])
     except (QueryError, NotFoundError, ValidationError) as error:  # inline: htmx swaps it in
-        context["error"] = validation_line(error.errors()) \
+        context["error"] = plain_line(error.errors(), params) \
             if isinstance(error, ValidationError) else \
             filter_message(error, context["filters"]) if isinstance(error, FilterError) \
             else str(error)
@@ -173,12 +176,12 @@ def similar_page(request: Request, principal: Viewer, uid: str) -> HTMLResponse:
     view = (params.get("view") or "")[:20] or None
     positive = [uid_path(uid), *_uids(params, "also", MAX_EXAMPLES - 1)]
     negative = _uids(params, "unlike")
+    limit = _int(params.get("limit"), 12, "limit", MAX_LIMIT)
     request_ = SimilarRequest(
         positive=positive, negative=negative, view=view,
         mode=_choice(params.get("mode"), Mode, Mode.IMAGES),
         filters=filters_from(params, {"also", "unlike", "view", *_PAGE_KEYS}),
-        page=Page(limit=_int(params.get("limit"), 12, "limit", MAX_LIMIT),
-                  page=_int(params.get("page"), 1, "page"),
+        page=Page(limit=limit, page=page_number(params.get("page"), limit),
                   sort=_choice(params.get("sort"), Sort, Sort.RELEVANCE),
                   per_patient=params.get("all") != "1"))
     record(request, EventId.QUERY, Action.EXECUTE, [*positive, *negative], similar=True,
@@ -214,8 +217,13 @@ def compared_views(views: list[str]) -> list[str]:
 
 
 @router.get("/compare", response_class=HTMLResponse)
-def compare_page(request: Request, principal: Viewer, a: str, b: str) -> HTMLResponse:
-    a, b = uid_path(a), uid_path(b)  # before "a and b are the same study" (both empty)
+def compare_page(request: Request, principal: Viewer, a: str | None = None,
+                 b: str | None = None) -> HTMLResponse:
+    missing = [side for side, uid in (("a", a), ("b", b)) if uid is None]
+    if missing:  # it said "query.b: Field required"
+        raise QueryError(f"compare needs two studies: {' and '.join(missing)} "
+                         f"{'is' if len(missing) == 1 else 'are'} missing")
+    a, b = uid_path(a or ""), uid_path(b or "")  # before "a and b are the same study" (both empty)
     _two_studies(request, a, b)
     engine = engine_of(request)
     settings = request.app.state.settings

@@ -163,6 +163,25 @@ def test_search_study_play_teach_export(server: str, archive: Path, tmp_path: Pa
     assert uid not in handout and "SYN" not in handout  # no UIDs, no patient IDs
 
 
+def test_a_filter_change_keeps_only_the_fields_with_a_value(server: str) -> None:
+    """Checking one box pushed a URL of some 25 empty fields ("&age_min=&age_max=...")."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page()
+        page.goto(f"{server}/?q=dilated+LV")
+        page.locator("fieldset.facet input[name=sex]").first.check()
+        page.wait_for_url("**sex=*")
+        url = page.url
+        browser.close()
+    sent = parse_qsl(urlsplit(url).query, keep_blank_values=True)
+    assert {name for name, _ in sent} == {"q", "mode", "sort", "sex"}, url
+    assert all(value for _, value in sent), url
+
+
 @pytest.fixture
 def measured_server(tmp_path: Path) -> Iterator[str]:
     """The fake index, one measured study with a 6-frame preview and its stored contours."""

@@ -222,6 +222,15 @@
       document.querySelectorAll(".shortcut-setting").forEach(function (box) { box.checked = e.target.checked; });
     }
   });
+  // a filter change sent every box of the search form, some 25 of them empty ("&age_min=
+  // &age_max=..."), into the URL it pushed: it keeps only the fields with a value ("" is unset)
+  document.addEventListener("htmx:configRequest", function (e) {
+    const data = e.detail.formData;
+    if (!data || e.detail.verb !== "get" || !e.detail.elt || e.detail.elt.id !== "search-form") return;
+    new Set(Array.from(data.keys())).forEach(function (name) {
+      if (data.getAll(name).every(function (value) { return value === ""; })) data.delete(name);
+    });
+  });
   document.addEventListener("submit", function (e) {
     const form = e.target;
     if (!form.matches || !form.matches("form[data-loading]")) return;

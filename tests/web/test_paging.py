@@ -1,0 +1,58 @@
+"""How deep pages go (web.paging): one rule, the first 1000 results, and one wording naming
+the last page, on the pages and the API alike; a page past a query's last result (within
+them) is an empty page with the total, on both."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from search import QueryError
+from web.paging import check_depth, last_page, page_number
+
+LAST_AT_12 = "at 12 per page the last page is 83"
+
+
+def test_the_last_page_is_the_last_the_first_1000_results_fill() -> None:
+    assert (last_page(12), last_page(10), last_page(100), last_page(1)) == (83, 100, 10, 1000)
+    check_depth(83, 12)
+    with pytest.raises(QueryError, match="page 84 is past the first 1000 results"):
+        check_depth(84, 12)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "x", "\u2460", "1.5"])
+def test_a_page_that_is_no_whole_number_names_the_range(value: str) -> None:
+    with pytest.raises(QueryError, match="page must be a whole number from 1 to 83"):
+        page_number(value, 12)
+
+
+@pytest.mark.parametrize("page", ["84", "1000", "9999", "9" * 40])
+def test_a_deep_search_page_says_one_thing(client: TestClient, page: str) -> None:
+    """9999 said "from 1 to 1000", 84 and 1000 "past the first 1000" in other words."""
+    response = client.get("/", params={"q": "LV", "page": page})
+    assert response.status_code == 400 and LAST_AT_12 in response.text
+    assert f"page {page[:12]} is past the first 1000 results" in response.text
+
+
+def test_the_api_says_it_in_the_same_words(client: TestClient) -> None:
+    """9999 said "query.page: Input should be less than or equal to 1000"."""
+    schema = client.get("/api/v1/search", params={"q": "LV", "page": "9999", "limit": "12"})
+    assert schema.status_code == 422 and LAST_AT_12 in schema.json()["detail"]
+    deep = client.get("/api/v1/search", params={"q": "LV", "page": "84", "limit": "12"})
+    assert deep.status_code == 400 and LAST_AT_12 in deep.json()["detail"]
+    body = client.post("/api/v1/search", json={"q": "LV", "page": {"page": 84, "limit": 12}})
+    assert body.status_code == 400 and LAST_AT_12 in body.json()["detail"]
+
+
+def test_similar_pages_follow_the_same_rule(client: TestClient) -> None:
+    """/similar/UID?page=99 was a 400 ("past the first 1000") where the API's was a 200: the
+    page's 12 a page reach result 1188, the API's 10 result 990. At one size, one answer."""
+    for path in ("/similar/1.1", "/api/v1/similar/1.1"):
+        deep = client.get(path, params={"page": "99", "limit": "12"})
+        assert deep.status_code == 400 and LAST_AT_12 in deep.text, path
+        past = client.get(path, params={"page": "99", "limit": "10"})
+        assert past.status_code == 200, path
+    api = client.get("/api/v1/similar/1.1", params={"page": "99", "limit": "10"}).json()
+    assert api["results"] == [] and api["total"] > 0
+    page = client.get("/similar/1.1", params={"page": "99", "limit": "10"})
+    assert "Past the last page of similar studies" in page.text

@@ -1,0 +1,52 @@
+"""Refusals in plain words (web.plain_errors): the parameter and what is allowed, not
+pydantic's jargon; the API keeps its {"detail": ...} shape."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from web.plain_errors import plain_line
+
+
+@pytest.mark.parametrize(("path", "said"), [
+    ("/?q=LV&report=maybe", "Report: &#39;maybe&#39; is not one of present, missing"),
+    ("/compare?a=1.1", "compare needs two studies: b is missing"),
+    ("/compare", "compare needs two studies: a and b are missing"),
+    ("/teaching/abc", "teaching file &#39;abc&#39;: not a number"),
+])
+def test_a_page_says_what_is_wrong_in_plain_words(client: TestClient, path: str,
+                                                  said: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 400 and said in response.text
+    assert "should" not in response.text and "Field required" not in response.text
+
+
+@pytest.mark.parametrize(("params", "status", "said"), [
+    ({"q": "LV", "report": "maybe"}, 400,
+     "filter report: 'maybe' is not one of present, missing"),
+    ({"q": "LV", "limit": "abc"}, 422, "limit 'abc': not a number"),
+    ({}, 422, "q is missing"),
+])
+def test_the_api_says_it_in_its_detail(client: TestClient, params: dict[str, str],
+                                       status: int, said: str) -> None:
+    response = client.get("/api/v1/search", params=params)
+    assert response.status_code == status and response.json() == {"detail": said}
+
+
+def test_what_is_not_worded_here_is_as_before() -> None:
+    errors = [{"type": "greater_than_equal", "loc": ("query", "limit"),
+               "msg": "Input should be greater than or equal to 1", "input": "0"}]
+    assert plain_line(errors, {}) == "query.limit: Input should be greater than or equal to 1"
+
+
+def test_a_value_shown_is_short_and_printable() -> None:
+    errors = [{"type": "int_parsing", "loc": ("query", "limit"), "input": "\ud800" + "x" * 99}]
+    said = plain_line(errors, {})
+    assert said == "limit '\\ud800" + "x" * 29 + "': not a number" and said.isascii()
+
+
+def test_a_readable_value_is_shown_as_sent() -> None:
+    """Arabic-Indic digits were shown as "limit '??': not a number", not as the value sent."""
+    errors = [{"type": "int_parsing", "loc": ("query", "limit"), "input": "\u0661\u0662"}]
+    assert plain_line(errors, {}) == "limit '\u0661\u0662': not a number"

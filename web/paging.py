@@ -1,0 +1,41 @@
+"""How deep pages go: the ranking reaches the first MAX_DEPTH results, so a page is refused
+when it reaches past them (result 1,001 or later), in one wording on the pages and the API
+alike. A page past the last result of a query (but within them) is an empty page with the
+total, as before."""
+
+from __future__ import annotations
+
+from search import QueryError
+from search.models import MAX_DEPTH
+
+_DIGITS = 12  # a longer number is past any page anyway (and int() of 5,000 digits is refused)
+
+
+def last_page(limit: int) -> int:
+    """The last page the first MAX_DEPTH results fill at `limit` per page (the engine ranks no
+    further: a page that reaches result 1,001 was refused)."""
+    return max(1, MAX_DEPTH // max(1, limit))
+
+
+def past_depth(page: int | str, limit: int) -> str:
+    return (f"page {str(page)[:_DIGITS]} is past the first {MAX_DEPTH} results: at {limit} "
+            f"per page the last page is {last_page(limit)} (narrow the query or the filters)")
+
+
+def check_depth(page: int, limit: int) -> None:
+    """QueryError for a page past the first MAX_DEPTH results (before the engine says it in
+    its own words)."""
+    if page > last_page(limit):
+        raise QueryError(past_depth(page, limit))
+
+
+def page_number(value: str | None, limit: int) -> int:
+    """`page` from a page's query string: a whole number from 1 to the last page."""
+    if not value:
+        return 1
+    number = int(value[:_DIGITS]) if value.isascii() and value.isdigit() else 0
+    if number < 1:
+        raise QueryError(f"page must be a whole number from 1 to {last_page(limit)}, "
+                         f"not {value[:20]!r}")
+    check_depth(number, limit)
+    return number
