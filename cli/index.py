@@ -6,6 +6,8 @@ import json
 import os
 import re
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -98,7 +100,7 @@ def _engine(settings: Settings, engine: EngineOptions) -> Any:
         return None
     from functools import partial
 
-    from cmrclip.checkpoint import checkpoint_folder
+    from cmrclip.checkpoint import CheckpointError, checkpoint_folder
     from cmrclip.inference import Encoder
 
     try:
@@ -110,8 +112,11 @@ def _engine(settings: Settings, engine: EngineOptions) -> Any:
         check_address(address)  # before the archive is scanned
     except ValueError as error:
         fail(str(error))
-    make = partial(Encoder.from_checkpoint, checkpoint_folder(settings.checkpoint).resolve(),
-                   settings.device)
+    try:
+        folder = checkpoint_folder(settings.checkpoint).resolve()
+    except CheckpointError as error:
+        fail(str(error))
+    make = partial(Encoder.from_checkpoint, folder, settings.device)
     return RayEngine(make, RayOptions(address=address, encoders=settings.ray_encoders))
 
 
@@ -141,6 +146,7 @@ def _run(settings: Settings, source: Any, options: Any, engine: Any = None) -> A
         fail(str(error))
     layout = settings.layout.resolved()
     target = index_target(settings)
+    published = _published(settings)  # before the run: it may publish the first index
     started = time.perf_counter()
     with progress_bar(rate=True) as progress:
         tasks: dict[str, Any] = {}
@@ -158,16 +164,19 @@ def _run(settings: Settings, source: Any, options: Any, engine: Any = None) -> A
         try:
             if isinstance(target, GenerationTarget):
                 with target.lock():
-                    return run_index(source, layout, encoder, target, options, tick, engine)
-            return run_index(source, layout, encoder, target, options, tick, engine)
+                    return run_index(source, layout, encoder, target, options, tick, engine,
+                                     run_held=True)
+            return run_index(source, layout, encoder, target, options, tick, engine,
+                             run_held=True)
         except (StoreError, PacsError, NotPublishedError) as error:
             _failed_run(settings, str(error), time.perf_counter() - started,
                         options.deidentifier is not None)
         except OSError as error:  # a read-only or full data folder: one line, nothing lost
             # an archive file that could not be read leaves a report as other failures do
             # (a de-identified run's without the file's path: it may hold a patient's name)
-            said = _unwritable_line(error, with_path=options.deidentifier is None)
-            _failed_run(settings, _unwritable_line(error), time.perf_counter() - started,
+            said = _unwritable_line(error, options.deidentifier is None, published)
+            _failed_run(settings, _unwritable_line(error, published=published),
+                        time.perf_counter() - started,
                         options.deidentifier is not None, reported=said)
 
 
@@ -200,11 +209,27 @@ def segmentation_of(settings: Settings, measure: bool | None = None) -> Any:
         fail(str(error))
 
 
-def _unwritable_line(error: OSError, with_path: bool = True) -> str:
+def _published(settings: Settings) -> bool | None:
+    """Whether the data folder's embedded index was published (None: unknown, a server's)."""
+    if settings.qdrant_url:
+        return None
+    from vectorstore import Generations, StoreError
+
+    try:
+        return Generations(settings.layout.index).current() is not None
+    except (StoreError, OSError):  # a damaged pointer: some index was published
+        return True
+
+
+def _unwritable_line(error: OSError, with_path: bool = True,
+                     published: bool | None = None) -> str:
     """A file that could not be read or written (a read-only or full data folder, an archive
-    file), in one line: the index already published is unchanged."""
+    file), in one line naming it when the error does, and what the index holds: "the index
+    already published is unchanged" was said of a fresh data folder that had none."""
     where = f"{error.filename}: " if error.filename and with_path else "index run: "
-    return f"{where}{error.strerror or error} (the index already published is unchanged)"
+    said = "no index was published yet" if published is False else \
+        "the index already published is unchanged"
+    return f"{where}{error.strerror or error} ({said})"
 
 
 def _refuse_losses(source: SourceOptions, rebuild: bool, deidentified: bool) -> None:
@@ -230,9 +255,34 @@ def _scrubber_ready() -> None:
         fail(str(error))
 
 
+@contextmanager
+def _one_run(settings: Settings, deidentified: bool) -> Iterator[None]:
+    """The data folder's run lock, taken before any model loads: a second run waited ~20 s
+    for its model before the lock refused it."""
+    from indexer.pipeline import one_run
+    from vectorstore import StoreError
+
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(one_run(settings.layout.resolved()))
+        except StoreError as error:
+            _failed_run(settings, str(error), 0.0, deidentified)
+        except OSError as error:  # a read-only data folder: its locks folder cannot be made
+            fail(_unwritable_line(error, published=_published(settings)))
+        yield
+
+
 def run_index_command(settings: Settings, source_options: SourceOptions, rebuild: bool,
                       engine_options: EngineOptions, as_json: bool,
                       deidentify: bool = False, measure: bool | None = None) -> None:
+    with _one_run(settings, deidentify or settings.deidentify):
+        _index_command(settings, source_options, rebuild, engine_options, as_json, deidentify,
+                       measure)
+
+
+def _index_command(settings: Settings, source_options: SourceOptions, rebuild: bool,
+                   engine_options: EngineOptions, as_json: bool, deidentify: bool,
+                   measure: bool | None) -> None:
     _scrubber_ready()
     try:
         options = _options(settings, rebuild, deidentify)
@@ -241,7 +291,7 @@ def run_index_command(settings: Settings, source_options: SourceOptions, rebuild
     except ValueError as error:
         fail(str(error))
     except OSError as error:  # a read-only data folder (its secrets): one line
-        fail(_unwritable_line(error))
+        fail(_unwritable_line(error, published=_published(settings)))
     engine = _engine(settings, engine_options)
     source = _open_source(settings, source_options, options.deidentifier is not None)
     # the reader names fetched files by their UIDs

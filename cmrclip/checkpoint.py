@@ -7,6 +7,7 @@ A folder as the released CMR-CLIP model page ships it (`pytorch_model.bin`, `con
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,9 +39,19 @@ __all__ = ["CARD", "DEMO_CHECKPOINT", "WEIGHTS", "CheckpointError", "checkpoint_
            "save_checkpoint"]
 
 
+_SETTING = "CMR_SEARCH_CHECKPOINT"
+
+
 def checkpoint_folder(configured: Path | None) -> Path:
-    """The checkpoint the settings name, or the demo checkpoint shipped with the package."""
-    return configured if configured is not None else DEMO_CHECKPOINT
+    """The checkpoint the settings name, or the demo checkpoint shipped with the package. A
+    missing folder the environment named is refused naming the setting: "/nonexist: not a
+    folder" left the user to guess which of the settings' paths it was."""
+    if configured is None:
+        return DEMO_CHECKPOINT
+    named = os.environ.get(_SETTING)
+    if named and not configured.is_dir() and Path(named) == configured:
+        raise CheckpointError(f"{_SETTING}={named}: not a folder (the model checkpoint)")
+    return configured
 
 
 def _aliases(model: ClipModel) -> set[str]:

@@ -13,7 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -194,12 +194,14 @@ def _discover(source: StudySource, options: IndexOptions, summary: IndexSummary,
 
 def run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEncoder,
               target: GenerationTarget | ServerStore, options: IndexOptions,
-              progress: Progress | None = None, engine: Engine | None = None) -> IndexSummary:
+              progress: Progress | None = None, engine: Engine | None = None,
+              run_held: bool = False) -> IndexSummary:
     """Index `archive` (a folder, or any `StudySource`) into `target`; bad studies are
     recorded in the summary and skipped. `engine` runs the per-study stages (this machine's
     processes by default); discovery, calibration and publishing run here. `StoreError` when
-    another run is writing this data folder (`one_run`)."""
-    with one_run(layout):
+    another run is writing this data folder (`one_run`); `run_held`: the caller holds it (the
+    command takes it before loading the model, so that a second run is refused at once)."""
+    with nullcontext() if run_held else one_run(layout):
         return _run_index(archive, layout, encoder, target, options, progress, engine)
 
 

@@ -56,3 +56,47 @@ def test_sigterm_is_taken_as_ctrl_c(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "argv", ["cmr-search", "serve", "--port", "8000"])
     main()
     assert signal.SIGTERM not in installed
+
+
+def test_an_index_run_says_at_once_that_it_is_stopping(
+        monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
+    """Ctrl-C or SIGTERM midway: nothing was said for ~30 s while the studies in flight
+    finished; the first signal says so at once, a second stops as before, silently."""
+    import signal
+
+    from cli.entry import main
+
+    installed: dict[int, object] = {}
+    monkeypatch.setattr(signal, "signal", lambda signum, handler: installed.update(
+        {signum: handler}))
+    loading = types.ModuleType("cli.main")
+    loading.main = lambda: None  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "cli.main", loading)
+    monkeypatch.setattr(sys, "argv", ["cmr-search", "index", "archive"])
+    main()
+    handler = installed[signal.SIGINT]
+    assert callable(handler) and installed[signal.SIGTERM] is handler
+    for _ in range(2):
+        with pytest.raises(KeyboardInterrupt):
+            handler(signal.SIGINT, None)
+    assert capfd.readouterr().err == \
+        "stopping: finishing the studies in flight, then keeping what is done\n"
+
+
+def test_a_stderr_that_cannot_be_written_still_stops_the_run_as_ctrl_c(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cmr-search index ... 2>&1 | tee log`, Ctrl-C: tee died first, and the notice's
+    BrokenPipeError came out of the handler instead of KeyboardInterrupt (a failed run, its
+    studies in flight lost, exit 1 not 130)."""
+    import os
+    import signal
+
+    from cli.entry import STOPPING, _interrupt_in
+
+    def broken(fd: int, data: bytes) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(os, "write", broken)
+    handler = _interrupt_in(os.getpid(), STOPPING)
+    with pytest.raises(KeyboardInterrupt):
+        handler(signal.SIGINT, None)

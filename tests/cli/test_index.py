@@ -98,7 +98,7 @@ def test_a_run_stopped_by_an_unreadable_file_leaves_a_report(
     args = ["index", str(tmp_path / "archive"), *(["--deidentify"] if deidentify else [])]
     result = runner.invoke(app, args, env=env)
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "Stale file handle (the index already published is unchanged)" in result.output
+    assert "Stale file handle (no index was published yet)" in result.output
     (report,) = (tmp_path / "data" / "runs").glob("index-*.json")
     written = json.loads(report.read_text(encoding="utf-8"))
     assert written["completed"] is False and "Stale file handle" in written["error"]
@@ -251,3 +251,50 @@ def test_a_4d_cine_with_blank_frames_is_a_skip_naming_them_and_its_earlier_recor
             "patient902_4d.nii.gz") in again.output
     stats = json.loads(runner.invoke(app, ["stats", "--json"], env=env).stdout)
     assert stats["studies"] == 2
+
+
+def test_a_second_run_is_refused_before_it_loads_the_model(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second run waited ~20 s for its model to load before the first run's lock refused
+    it."""
+    from cmr_search.layout import DataLayout
+    from indexer.pipeline import one_run
+
+    (tmp_path / "archive").mkdir()
+    data = tmp_path / "data"
+    loaded: list[object] = []
+    monkeypatch.setattr("cmrclip.inference.Encoder.from_checkpoint",
+                        lambda *args: loaded.append(args))
+    env = {"CMR_SEARCH_DATA_DIR": str(data), "CMR_SEARCH_MEASURE": "false", "COLUMNS": "300"}
+    with one_run(DataLayout(data)):
+        result = runner.invoke(app, ["index", str(tmp_path / "archive")], env=env)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"error: {data}: another index run is in progress (run report: " in result.output
+    assert loaded == []
+
+
+@pytest.mark.parametrize("published", [False, True])
+def test_a_full_disk_says_whether_an_index_was_published(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, published: bool) -> None:
+    """`ulimit -f 200` on a fresh data folder: "index run: File too large (the index already
+    published is unchanged)", of an index that did not exist."""
+    import errno
+
+    from vectorstore.generations import CURRENT
+
+    (tmp_path / "archive").mkdir()
+    data = tmp_path / "data"
+    if published:
+        (data / "index" / "gen-1").mkdir(parents=True)
+        (data / "index" / CURRENT).write_text(json.dumps({"generation": "gen-1"}))
+
+    def too_large(*args: object, **kwargs: object) -> object:
+        raise OSError(errno.EFBIG, "File too large")
+
+    monkeypatch.setattr("indexer.pipeline.run_index", too_large)
+    env = {"CMR_SEARCH_DATA_DIR": str(data), "CMR_SEARCH_MEASURE": "false", "COLUMNS": "300"}
+    result = runner.invoke(app, ["index", str(tmp_path / "archive")], env=env)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    said = "the index already published is unchanged" if published else \
+        "no index was published yet"
+    assert f"error: index run: File too large ({said}) (run report: " in result.output

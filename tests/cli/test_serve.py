@@ -124,7 +124,8 @@ def test_a_bad_checkpoint_stops_several_workers_in_one_line(tmp_path: Path) -> N
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
     assert process.returncode == 1, output
-    assert output.strip() == f"error: {missing}: not a folder", output
+    assert output.strip() == \
+        f"error: CMR_SEARCH_CHECKPOINT={missing}: not a folder (the model checkpoint)", output
 
 
 def _free_port() -> int:
