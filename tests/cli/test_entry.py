@@ -33,9 +33,9 @@ def test_the_script_is_the_guarded_entry_point() -> None:
     assert project["project"]["scripts"]["cmr-search"] == "cli.entry:main"
 
 
-def test_sigterm_is_taken_as_ctrl_c(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`docker compose stop` and systemd send SIGTERM: an index run died with no message, no
-    run report, and its worker processes left running."""
+def _handlers_installed(monkeypatch: pytest.MonkeyPatch) -> dict[int, object]:
+    """The signal handlers `cmr-search index archive` installs (the command itself faked);
+    the dict stays live, so a later `main()` under other argv adds to it."""
     import signal
 
     from cli.entry import main
@@ -48,6 +48,17 @@ def test_sigterm_is_taken_as_ctrl_c(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "cli.main", loading)
     monkeypatch.setattr(sys, "argv", ["cmr-search", "index", "archive"])
     main()
+    return installed
+
+
+def test_sigterm_is_taken_as_ctrl_c(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`docker compose stop` and systemd send SIGTERM: an index run died with no message, no
+    run report, and its worker processes left running."""
+    import signal
+
+    from cli.entry import main
+
+    installed = _handlers_installed(monkeypatch)
     handler = installed.pop(signal.SIGTERM)
     assert callable(handler)
     with pytest.raises(KeyboardInterrupt):
@@ -64,16 +75,8 @@ def test_an_index_run_says_at_once_that_it_is_stopping(
     finished; the first signal says so at once, a second stops as before, silently."""
     import signal
 
-    from cli.entry import main
 
-    installed: dict[int, object] = {}
-    monkeypatch.setattr(signal, "signal", lambda signum, handler: installed.update(
-        {signum: handler}))
-    loading = types.ModuleType("cli.main")
-    loading.main = lambda: None  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "cli.main", loading)
-    monkeypatch.setattr(sys, "argv", ["cmr-search", "index", "archive"])
-    main()
+    installed = _handlers_installed(monkeypatch)
     handler = installed[signal.SIGINT]
     assert callable(handler) and installed[signal.SIGTERM] is handler
     for _ in range(2):
