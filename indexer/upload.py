@@ -7,22 +7,16 @@ study is kept in the archive, where the next incremental index run embeds it.
 from __future__ import annotations
 
 import logging
-import lzma
-import re
 import shutil
 import tempfile
-import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 
 from catalog import REPORT
-from cmr_search.layout import ARCHIVE_UPLOADS
-from cmr_search.locks import held
 from cmr_search.vocab import View
 from indexer.assemble import assemble_stacks, study_stacks
 from indexer.deidentify import Deidentifier
@@ -30,42 +24,26 @@ from indexer.embed import StudyEncoder, point_vectors, report_texts
 from indexer.findings import measurement_vectors
 from indexer.measure import SegmentationModel, measure_study
 from indexer.payload import patient_key, study_report
+from indexer.upload_keep import RESEARCH_NOT_KEPT, keep_for_indexing
 from indexer.upload_measures import not_compared
+from indexer.upload_zip import (
+    WANTED,
+    UploadError,
+    UploadLimits,
+    extract_zip,
+    may_hold_research,
+    upload_label,
+)
 from reader.discover import Skipped
 from reader.nifti import AcdcStudy
 from reader.scan import Study, scan_archive
 
 logger = logging.getLogger(__name__)
-# a DICOM UID (digits and dots): never the name of a staging folder (".partial", ".earlier")
-_KEEPABLE_UID = re.compile(r"[0-9][0-9.]{0,63}")
-
-class UploadError(ValueError):
-    """An uploaded study cannot be read: not a zip, no DICOM, no cine, over a limit; the message
-    names the uploaded file and the reason."""
-
-
-# why a research patient asked to be kept is not: it is searched with, never copied into a
-# hospital's archive (its dataset is indexed as a whole, from where it lies)
-RESEARCH_NOT_KEPT = ("a research (NIfTI) patient is not kept for the index: index its "
-                     "dataset with `cmr-search index` instead")
-
-
-@dataclass(frozen=True)
-class UploadLimits:
-    """What an uploaded zip may hold, checked from its directory before unpacking and again
-    while each member streams out (a zip may understate its sizes)."""
-
-    max_unpacked_bytes: int = 2 * 1024**3  # a CMR study is ~10-300 MB
-    max_ratio: float = 50.0  # unpacked / packed, of the whole zip and of each large member
-    max_members: int = 10000
-    max_name_chars: int = 255  # of one path component (what file systems allow)
-
-
-_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
-_RATIO_FROM = 1 << 20  # a member's own ratio counts from 1 MiB (small headers pack well)
-_CHUNK = 1 << 16
-# what an upload may hold, as its refusals say it (an empty zip: "no DICOM study found")
-_WANTED = "the study's DICOM files, in folders or not, or one ACDC-style NIfTI patient folder"
+# the names callers import from here: unpacking and keeping live in their own modules
+__all__ = ["RESEARCH_NOT_KEPT", "UploadError", "UploadIdentity", "UploadLimits", "UploadedStudy",
+           "embed_study", "extract_zip", "keep_for_indexing", "may_hold_research", "read_study",
+           "study_from_upload", "upload_label"]
+_LIMITS = UploadLimits()  # the default (a frozen dataclass, shared safely)
 
 
 @dataclass
@@ -122,98 +100,6 @@ def _as_indexed(study: Study | AcdcStudy, identity: UploadIdentity | None,
     return study, refused, patient_key(who, uid, identity.patient_key_secret)
 
 
-def _check_member(label: str, member: zipfile.ZipInfo, limits: UploadLimits) -> PurePosixPath:
-    name = PurePosixPath(member.filename)
-    if name.is_absolute() or ".." in name.parts or "\\" in member.filename \
-            or any(ord(c) < 32 for c in member.filename):
-        raise UploadError(f"{label}: unsafe path {member.filename[:100]!r}")
-    if any(len(part.encode()) > limits.max_name_chars for part in name.parts):
-        raise UploadError(f"{label}: member name over {limits.max_name_chars} characters")
-    if member.flag_bits & 0x1:
-        raise UploadError(f"{label}: {member.filename[:100]!r} is encrypted")
-    if member.compress_type not in _METHODS:
-        raise UploadError(f"{label}: {member.filename[:100]!r} uses compression method "
-                          f"{member.compress_type}, which is not supported")
-    if member.file_size > _RATIO_FROM and \
-            member.file_size > limits.max_ratio * max(member.compress_size, 1):
-        raise UploadError(f"{label}: {member.filename[:100]!r} unpacks more than "
-                          f"{limits.max_ratio:g} times its packed size")
-    return name
-
-
-def _plan(label: str, zf: zipfile.ZipFile, packed: int,
-          limits: UploadLimits) -> list[tuple[zipfile.ZipInfo, PurePosixPath]]:
-    """The members to unpack, every limit checked from the zip's directory."""
-    members = [m for m in zf.infolist() if not m.is_dir()]
-    if len(members) > limits.max_members:
-        raise UploadError(f"{label}: more than {limits.max_members} files")
-    total = sum(m.file_size for m in members)
-    if total > limits.max_unpacked_bytes:
-        raise UploadError(f"{label}: larger than {limits.max_unpacked_bytes >> 20} MB unpacked")
-    if total > _RATIO_FROM and total > limits.max_ratio * max(packed, 1):
-        raise UploadError(f"{label}: unpacks more than {limits.max_ratio:g} times its size")
-    plan = [(m, _check_member(label, m, limits)) for m in members]
-    files = {name for _, name in plan}
-    if len(files) < len(plan):
-        raise UploadError(f"{label}: the same member name twice")
-    folders = {parent for name in files for parent in name.parents}
-    clash = sorted(str(n) for n in files & folders)
-    if clash:
-        raise UploadError(f"{label}: {clash[0][:100]!r} is both a file and a folder")
-    # empty files hold no DICOM; a Mac's zip adds resource forks and folder settings beside
-    # every file, which would be skipped as junk and copied into the archive with a kept study
-    return [(m, name) for m, name in plan if m.file_size > 0 and not _mac_litter(name)]
-
-
-def _mac_litter(name: PurePosixPath) -> bool:
-    return "__MACOSX" in name.parts or name.name.startswith("._") or name.name == ".DS_Store"
-
-
-def _unpack(zf: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, budget: int) -> int:
-    """Stream one member out; the bytes written (never more than it declared, nor `budget`)."""
-    written = 0
-    with zf.open(member) as source, target.open("wb") as out:
-        while chunk := source.read(_CHUNK):
-            written += len(chunk)
-            if written > member.file_size or written > budget:
-                raise UploadError("unpacks to more than it declares")
-            out.write(chunk)
-    return written
-
-
-def extract_zip(archive: Path, dest: Path, limits: UploadLimits = UploadLimits(),
-                label: str | None = None) -> Path:
-    """Unpack a zip safely (no paths outside `dest`, bounded sizes and ratio, checked before
-    and while unpacking); UploadError naming `label` (the uploaded file) otherwise."""
-    label = label or archive.name
-    if not zipfile.is_zipfile(archive):
-        with archive.open("rb") as handle:
-            started_as_zip = handle.read(4) == b"PK\x03\x04"
-        if started_as_zip:  # its end (the zip's directory) is missing: it was cut off
-            raise UploadError(f"{label}: a damaged or incomplete zip file (cut off before its "
-                              "end): upload it again")
-        raise UploadError(f"{label}: not a zip file (upload {_WANTED}, as one .zip)")
-    budget = limits.max_unpacked_bytes
-    member_name = ""
-    try:
-        with zipfile.ZipFile(archive) as zf:
-            for member, name in _plan(label, zf, archive.stat().st_size, limits):
-                member_name = member.filename[:100]
-                target = dest.joinpath(*name.parts)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                budget -= _unpack(zf, member, target, budget)
-    except UploadError as error:
-        if str(error).startswith(label):
-            raise
-        raise UploadError(f"{label}: {member_name!r} {error}") from None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError, EOFError,
-            NotImplementedError, RuntimeError, OSError, ValueError) as error:
-        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
-        where = f" {member_name!r}" if member_name else ""
-        raise UploadError(f"{label}:{where} cannot be unpacked ({reason[:120]})") from None
-    return dest
-
-
 def read_study(folder: Path, label: str | None = None
                ) -> tuple[Study | AcdcStudy, list[Skipped]]:
     """The one study in `folder` (DICOM, or a research patient in the ACDC NIfTI layout), and
@@ -233,7 +119,7 @@ def read_study(folder: Path, label: str | None = None
             raise UploadError(f"{label}: holds {len(result.research_studies)} research "
                               "(ACDC-style NIfTI) patients; upload one patient's folder")
         reasons = ", ".join(f"{r} ({n})" for r, n in by_reason.most_common(3))
-        raise UploadError(f"{label}: no DICOM study found (looked for {_WANTED}: Info.cfg "
+        raise UploadError(f"{label}: no DICOM study found (looked for {WANTED}: Info.cfg "
                           "beside its .nii.gz)" + (f"; skipped: {reasons}" if reasons else ""))
     if len(result.studies) > 1:
         raise UploadError(f"{label}: holds {len(result.studies)} studies; upload one")
@@ -309,70 +195,9 @@ def _in_upload(message: str, folder: Path, label: str) -> str:
     return message.replace(str(folder), label)
 
 
-def keep_for_indexing(folder: Path, study_instance_uid: str, archive: Path) -> Path:
-    """Copy an uploaded study into the archive, where the next index run embeds it (alone:
-    index runs are incremental). Nothing is written to the index here. A study kept before
-    is replaced by this upload (the earlier copy may have been part of it)."""
-    name = study_instance_uid.strip()
-    if not _KEEPABLE_UID.fullmatch(name):
-        # ".." was "kept" as the archive's own folder, a blank one as every upload's
-        raise UploadError(f"StudyInstanceUID {study_instance_uid[:70]!r} is not a UID: the "
-                          "study cannot be kept for the index (search with it without "
-                          "keeping it)")
-    target = archive / ARCHIVE_UPLOADS / name
-    partial = target.parent / f"{name}.partial"
-    earlier = target.parent / f"{name}.earlier"
-    # one keep at a time, in every server process: two of one study removed each other's copy
-    try:
-        with held(target.parent):
-            _replace(folder, target, partial, earlier, archive)
-    except OSError as error:  # a read-only archive: the lock's folder cannot be made
-        raise UploadError(f"cannot keep the study in {archive}: "
-                          f"{error.strerror or error}") from None
-    return target
-
-
-def _replace(folder: Path, target: Path, partial: Path, earlier: Path, archive: Path) -> None:
-    try:
-        for stale in (partial, earlier):
-            if stale.exists():
-                shutil.rmtree(stale)
-        shutil.copytree(folder, partial)
-        if target.exists():  # it said "kept", and the first, partial copy was indexed
-            target.replace(earlier)
-        partial.replace(target)
-        if earlier.exists():
-            shutil.rmtree(earlier)
-    except OSError as error:
-        raise UploadError(f"cannot keep the study in {archive}: "
-                          f"{error.strerror or error}") from None
-
-
-def upload_label(filename: str) -> str:
-    """The uploaded file's own name, for messages only (never used as a path)."""
-    name = PurePosixPath(filename.replace("\\", "/")).name
-    name = "".join(c for c in name if c.isprintable())[:100]
-    return name if name not in ("", ".", "..") else "upload.zip"
-
-
-def may_hold_research(stream: BinaryIO) -> bool:
-    """Whether an uploaded zip may hold a research (ACDC-style NIfTI) patient, from its
-    directory alone (nothing unpacked): it names a NIfTI volume (.nii.gz), which such a
-    patient's folder holds. One that does not is DICOM or nothing at all. A stream that is no
-    readable zip is not judged here (True): reading it says what is wrong. The stream is left
-    at its start."""
-    try:
-        with zipfile.ZipFile(stream) as zf:
-            return any(n.lower().endswith(".nii.gz") for n in zf.namelist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        return True
-    finally:
-        stream.seek(0)
-
-
 def study_from_upload(stream: BinaryIO, filename: str, encoder: StudyEncoder,
                       preview_root: Path, keep_in: Path | None = None,
-                      limits: UploadLimits = UploadLimits(),
+                      limits: UploadLimits = _LIMITS,
                       segmentation: SegmentationModel | None = None,
                       keep_unless: Callable[[str], bool] | None = None,
                       identity: UploadIdentity | None = None,

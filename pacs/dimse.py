@@ -14,27 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from pydicom.dataset import Dataset
-from pydicom.uid import (
-    JPEG2000,
-    ExplicitVRLittleEndian,
-    ImplicitVRLittleEndian,
-    JPEG2000Lossless,
-    JPEGBaseline8Bit,
-    JPEGExtended12Bit,
-    JPEGLosslessSV1,
-    JPEGLSLossless,
-    JPEGLSNearLossless,
-    RLELossless,
-)
 from pynetdicom import AE, build_role, evt
 from pynetdicom.association import Association
 from pynetdicom.pdu_primitives import A_ABORT, A_P_ABORT
 from pynetdicom.sop_class import (  # type: ignore[attr-defined]
-    BasicTextSRStorage,
-    ComprehensiveSRStorage,
-    EnhancedMRImageStorage,
-    EnhancedSRStorage,
-    MRImageStorage,
     StudyRootQueryRetrieveInformationModelFind,
     StudyRootQueryRetrieveInformationModelGet,
     StudyRootQueryRetrieveInformationModelMove,
@@ -47,20 +30,12 @@ from pacs.client import (
     TransientError,
     connection_failure,
     date_range,
-    is_uid,
     reachable,
 )
+from pacs.dimse_store import STORAGE, SYNTAXES, Received
 
 logger = logging.getLogger(__name__)
 
-_STORAGE = (MRImageStorage, EnhancedMRImageStorage, BasicTextSRStorage, EnhancedSRStorage,
-            ComprehensiveSRStorage)
-# what the reader decodes (pylibjpeg: JPEG, JPEG-LS, JPEG 2000, RLE), so a PACS sends each
-# series as it holds it: one that cannot transcode JPEG-LS, a common archive syntax, refused
-# the C-GET where only the lossless JPEG and JPEG 2000 syntaxes were offered
-_SYNTAXES = [ExplicitVRLittleEndian, ImplicitVRLittleEndian, RLELossless, JPEG2000Lossless,
-             JPEGLosslessSV1, JPEGLSLossless, JPEGLSNearLossless, JPEG2000, JPEGBaseline8Bit,
-             JPEGExtended12Bit]
 _PENDING = (0xFF00, 0xFF01)
 
 
@@ -68,43 +43,6 @@ def _int(value: Any) -> int | None:
     with suppress(TypeError, ValueError):
         return int(value) if value not in (None, "") else None
     return None
-
-
-class _Received:
-    """Instances arriving by C-STORE (C-GET's sub-operations, or C-MOVE to our SCP), written
-    to the folder registered for their series."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.folders: dict[str, Path] = {}
-        self.by_series: dict[str, int] = {}  # bytes received for each series being fetched
-        self.failures: dict[str, str] = {}  # why an instance of a series could not be written
-        self.bytes = 0
-
-    def on_store(self, event: Any) -> int:
-        ds = event.dataset
-        series = str(ds.get("SeriesInstanceUID", ""))
-        with self.lock:
-            folder = self.folders.get(series)
-        if folder is None:
-            return 0xA801  # not asked for: refused
-        sop = str(ds.get("SOPInstanceUID", ""))
-        if not is_uid(sop):  # it names a file here: "../../x" wrote outside the cache
-            with self.lock:
-                self.failures[series] = "the PACS sent an invalid SOP Instance UID"
-            return 0xA900  # dataset does not match the SOP class: the PACS counts it failed
-        data = event.encoded_dataset(include_meta=True)
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"{sop}.dcm").write_bytes(data)
-        except OSError as error:  # a full disk: ours to say (pynetdicom's log is quiet)
-            with self.lock:
-                self.failures[series] = f"{folder}: {error.strerror or type(error).__name__}"
-            return 0xA700  # out of resources: the PACS counts the instance failed
-        with self.lock:
-            self.bytes += len(data)
-            self.by_series[series] = self.by_series.get(series, 0) + len(data)
-        return 0x0000
 
 
 @dataclass(frozen=True)
@@ -147,7 +85,7 @@ class DimsePacs:
         # timeout_s, held the indexer for ever
         self.transfer_timeout_s = transfer_timeout_s
         self.retrieve, self.store_port = retrieve, store_port
-        self._received = _Received()
+        self._received = Received()
         self._server: Any = None
         self._server_lock = threading.Lock()
         self._reached = threading.Event()  # the peer's name resolved once (`reachable`)
@@ -351,10 +289,10 @@ class DimsePacs:
     def _get(self, study_instance_uid: str, series_instance_uid: str) -> None:
         ae = self._ae()
         ae.add_requested_context(StudyRootQueryRetrieveInformationModelGet)
-        for sop_class in _STORAGE:  # one context per syntax: the peer sends what it holds,
-            for syntax in _SYNTAXES:  # instead of transcoding (which it may not be able to)
+        for sop_class in STORAGE:  # one context per syntax: the peer sends what it holds,
+            for syntax in SYNTAXES:  # instead of transcoding (which it may not be able to)
                 ae.add_requested_context(sop_class, syntax)
-        roles = [build_role(sop_class, scp_role=True) for sop_class in _STORAGE]
+        roles = [build_role(sop_class, scp_role=True) for sop_class in STORAGE]
         handlers = [(evt.EVT_C_STORE, self._received.on_store)]
         with self._association(ae, "C-GET series", self.transfer_timeout_s, ext_neg=roles,
                                evt_handlers=handlers) as link:
@@ -368,8 +306,8 @@ class DimsePacs:
             if self._server is not None:
                 return
             ae = self._ae()
-            for sop_class in _STORAGE:
-                ae.add_supported_context(sop_class, _SYNTAXES)
+            for sop_class in STORAGE:
+                ae.add_supported_context(sop_class, SYNTAXES)
             try:
                 self._server = ae.start_server(
                     ("", self.store_port), block=False,

@@ -1,8 +1,10 @@
-"""Teaching-file pages: list and create collections, add and remove cases, share, export.
+"""Teaching-file pages: list and create collections, add, edit and remove cases, delete, leave.
 
 Anyone signed in reads the teaching files shared with them; curators create their own, and
 change those they own or that are shared with them to edit. Administrators moderate: they read
 every teaching file, and delete, un-share or remove cases from any (an owner who left cannot).
+Who may do what is `web.teaching_access`'; sharing and export have their own modules, whose
+routes join this router.
 """
 
 from __future__ import annotations
@@ -12,68 +14,39 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Path, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
-from starlette.background import BackgroundTask
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from accounts import AccountError, Principal, Role, check_name
-from catalog import PayloadField, point_id
+from accounts import Principal, Role
 from db import (
     Access,
     Action,
     Case,
     Collection,
     EventId,
-    TeachingAccessError,
     TeachingError,
-    TeachingFiles,
     parse_tags,
 )
-from db.teaching import EVERYONE
 from db.teaching_text import clean_note
 from indexer.deidentify import scrub_free_text
-from web.auth import is_head, record, refused, require, viewed
-from web.deps import indexed, layout_of, store_of
+from web import teaching_export, teaching_share
+from web.auth import record, viewed
+from web.deps import indexed
 from web.pages import render
-from web.redact import payload_for
-from web.render import STATIC
-from web.teaching import chunks, handout_file
+from web.teaching_access import (
+    Curator,
+    Reader,
+    RowId,
+    cannot,
+    files_of,
+    moderates,
+    moderating,
+    not_found,
+    with_payloads,
+)
 from web.teaching_notes import note_warning
 
 router = APIRouter(prefix="/teaching", include_in_schema=False)
-Reader = Annotated[Principal, Depends(require(Role.VIEWER))]
-Curator = Annotated[Principal, Depends(require(Role.CURATOR))]
-RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-
-
-def _files(request: Request) -> TeachingFiles:
-    files: TeachingFiles = request.app.state.teaching
-    return files
-
-
-def _moderator(principal: Principal) -> bool:
-    """Administrators moderate every teaching file (an owner who left cannot take theirs
-    down, and a disabled owner's stayed shared)."""
-    return principal.allows(Role.ADMIN)
-
-
-def _not_found(request: Request, collection_id: int) -> HTMLResponse:
-    """404 whether or not the file exists (that it does is not told); one that exists but is
-    not the person's to read is a Security Alert in the trail, as a refused change is."""
-    if _files(request).exists(collection_id):
-        refused(request, teaching_file=collection_id, reason="not shared with you")
-    return render(request, "error.html", 404, title="Not found",
-                  message=f"There is no teaching file {collection_id} shared with you.")
-
-
-def _cannot(request: Request, title: str, error: TeachingError, collection_id: int | None,
-            ) -> HTMLResponse:
-    """The page for a change refused, with the error's status (400 bad input, 403 not yours
-    to change, 404 no such file or case); one to a file not the person's is a Security Alert
-    in the trail, as a refused role is."""
-    if isinstance(error, TeachingAccessError):
-        refused(request, teaching_file=collection_id, reason=str(error)[:120])
-    return render(request, "error.html", error.status, title=title, message=str(error))
 
 
 @router.get("", response_class=HTMLResponse)
@@ -84,7 +57,7 @@ def collections(request: Request, principal: Reader) -> HTMLResponse:
 def _listing(request: Request, principal: Principal, status: int = 200,
              error: str | None = None) -> HTMLResponse:
     """The person's teaching files (an administrator's: every one, each owner named)."""
-    found = _files(request).collections(principal.name, _moderator(principal))
+    found = files_of(request).collections(principal.name, moderates(principal))
     return render(request, "teaching_list.html", status,
                   collections=[_shown(c, principal) for c in found], error=error,
                   may_create=principal.allows(Role.CURATOR))
@@ -103,7 +76,7 @@ def create(request: Request, principal: Curator,
 def _create(request: Request, principal: Principal, name: str) -> int:
     """The person's collection of that name; the trail is told when this request made it (of
     two at once, one did)."""
-    collection_id, made = _files(request).make(principal.name, name)
+    collection_id, made = files_of(request).make(principal.name, name)
     if made:
         record(request, EventId.INSTANCES_ACCESSED, Action.CREATE, teaching_file=collection_id)
     return collection_id
@@ -113,7 +86,7 @@ def _create(request: Request, principal: Principal, name: str) -> int:
 def add(request: Request, principal: Curator, study_instance_uid: Annotated[str, Form()],
         collection_id: Annotated[str, Form()] = "", new_name: Annotated[str, Form()] = "",
         note: Annotated[str, Form()] = "", tags: Annotated[str, Form()] = "") -> Response:
-    files = _files(request)
+    files = files_of(request)
     target: int | None = None
     try:
         if len(study_instance_uid) > 64 or not indexed(request, study_instance_uid):
@@ -129,7 +102,7 @@ def add(request: Request, principal: Curator, study_instance_uid: Annotated[str,
             raise TeachingError("choose a teaching file or name a new one")
         added = files.add(target, principal.name, study_instance_uid, note, tags)
     except TeachingError as error:
-        return _cannot(request, "Cannot add the case", error, target)
+        return cannot(request, "Cannot add the case", error, target)
     if not added.new:
         return _already(request, principal, target, added.case, note, tags)
     record(request, EventId.INSTANCES_ACCESSED, Action.UPDATE, [study_instance_uid],
@@ -144,7 +117,7 @@ def _already(request: Request, principal: Principal, collection_id: int, case: C
     was typed in its case's form, unsaved; the trail records that nothing changed."""
     record(request, EventId.INSTANCES_ACCESSED, Action.READ, [case.study_instance_uid],
            teaching_file=collection_id, change="add case: already present, unchanged")
-    found = _files(request).collection(collection_id, principal.name)
+    found = files_of(request).collection(collection_id, principal.name)
     if found is None:  # deleted since: there is no page to show it on
         return RedirectResponse("/teaching", status_code=303)
     kept = _merged(case, note, tags)
@@ -166,9 +139,9 @@ def _merged(case: Case, note: str, tags: str) -> tuple[int, str, str]:
 
 @router.get("/{collection_id}", response_class=HTMLResponse)
 def collection(request: Request, principal: Reader, collection_id: RowId) -> HTMLResponse:
-    found = _files(request).collection(collection_id, principal.name, _moderator(principal))
+    found = files_of(request).collection(collection_id, principal.name, moderates(principal))
     if found is None:
-        return _not_found(request, collection_id)
+        return not_found(request, collection_id)
     return _detail(request, principal, found)
 
 
@@ -179,12 +152,12 @@ def _detail(request: Request, principal: Principal, found: Collection, status: i
     curator demoted to viewer was shown Share and Delete, which then answered 403). `kept`:
     a case's note and tags as typed, refused for `error` (or not saved: the case `already`
     in the file). Notes that look identifying are named to those who may edit them."""
-    cases = _with_payloads(request, principal, found.id)
+    cases = with_payloads(request, principal, found.id)
     viewed(request, [c.study_instance_uid for c, p in cases if p], teaching_file=found.id,
-           **_moderating(principal, found))
+           **moderating(principal, found))
     if not principal.allows(Role.CLINICIAN):  # a viewer reads no report text, nor raw notes
         cases = [(_scrubbed(c), p) for c, p in cases]
-    curator, moderator = principal.allows(Role.CURATOR), _moderator(principal)
+    curator, moderator = principal.allows(Role.CURATOR), moderates(principal)
     may_edit = found.access is not Access.READ and curator
     may_share = found.access is Access.OWN and curator
     warnings = {c.id: w for c, _ in cases if may_edit and (w := note_warning(c.note))}
@@ -196,13 +169,6 @@ def _detail(request: Request, principal: Principal, found: Collection, status: i
                       (n, c.id) for n, (c, _) in enumerate(cases, 1) if c.id in warnings],
                   may_leave=found.access is not Access.OWN and principal.name.lower() in
                   {g.lower() for g in found.shares})
-
-
-def _moderating(principal: Principal, found: Collection | None) -> dict[str, Any]:
-    """For the trail: the owner of a file an administrator acts on that is not theirs."""
-    if found is None or found.access is Access.OWN or not _moderator(principal):
-        return {}
-    return {"owner": found.owner}
 
 
 def _check_tags(tags: str) -> None:
@@ -234,13 +200,13 @@ def _change(request: Request, collection_id: int, title: str, change: str,
     the trail and go back to the file, or say why it was refused. `principal`: an
     administrator, who may be acting on a file not theirs (the trail names its owner)."""
     moderated: dict[str, Any] = {}
-    if principal is not None and _moderator(principal):  # before the act: it may delete it
-        moderated = _moderating(principal, _files(request).collection(
+    if principal is not None and moderates(principal):  # before the act: it may delete it
+        moderated = moderating(principal, files_of(request).collection(
             collection_id, principal.name, moderator=True))
     try:
         uids = act()
     except TeachingError as error:
-        return _cannot(request, title, error, collection_id)
+        return cannot(request, title, error, collection_id)
     record(request, EventId.INSTANCES_ACCESSED, action, uids, teaching_file=collection_id,
            change=change, **moderated)
     return RedirectResponse(then or f"/teaching/{collection_id}", status_code=303)
@@ -250,8 +216,8 @@ def _change(request: Request, collection_id: int, title: str, change: str,
 def remove(request: Request, principal: Curator, collection_id: RowId,
            case_id: RowId) -> Response:
     return _change(request, collection_id, "Cannot remove the case", "remove case",
-                   lambda: [_files(request).remove(collection_id, principal.name, case_id,
-                                                   _moderator(principal))],
+                   lambda: [files_of(request).remove(collection_id, principal.name, case_id,
+                                                   moderates(principal))],
                    principal=principal)
 
 
@@ -263,12 +229,12 @@ def edit_case(request: Request, principal: Curator, collection_id: RowId, case_i
     patient could otherwise only go with the case). A note or tags refused: the file's page
     again, with what was typed in its form (the error page lost it)."""
     try:  # who may change it is checked first, then what was typed
-        uid = _files(request).edit_case(collection_id, principal.name, case_id, note, tags,
+        uid = files_of(request).edit_case(collection_id, principal.name, case_id, note, tags,
                                         check=_check_tags)
     except TeachingError as error:
-        found = _files(request).collection(collection_id, principal.name)
+        found = files_of(request).collection(collection_id, principal.name)
         if error.status != 400 or found is None:
-            return _cannot(request, "Cannot change the case", error, collection_id)
+            return cannot(request, "Cannot change the case", error, collection_id)
         return _detail(request, principal, found, 400, str(error), (case_id, note, tags))
     record(request, EventId.INSTANCES_ACCESSED, Action.UPDATE, [uid],
            teaching_file=collection_id, change="edit note")
@@ -284,7 +250,7 @@ def delete(request: Request, principal: Curator, collection_id: RowId,
         if not confirm:
             raise TeachingError(f"teaching file {collection_id} was not deleted: tick the box "
                                 "that confirms it")
-        return _files(request).delete(collection_id, principal.name, _moderator(principal))
+        return files_of(request).delete(collection_id, principal.name, moderates(principal))
 
     return _change(request, collection_id, "Cannot delete the teaching file",
                    "delete teaching file", act, Action.DELETE, "/teaching", principal)
@@ -294,100 +260,13 @@ def delete(request: Request, principal: Curator, collection_id: RowId,
 def leave(request: Request, principal: Reader, collection_id: RowId) -> Response:
     """Take a teaching file shared with one off one's list."""
     def act() -> list[str]:
-        _files(request).leave(collection_id, principal.name)
+        files_of(request).leave(collection_id, principal.name)
         return []
 
     return _change(request, collection_id, "Cannot leave the teaching file", "leave", act,
                    then="/teaching")
 
 
-@router.post("/{collection_id}/share", response_model=None)
-def share(request: Request, principal: Curator, collection_id: RowId,
-          grantee: Annotated[str, Form()] = "", access: Annotated[str, Form()] = "read"
-          ) -> Response:
-    """Share with a user (or `*`, everyone) to read or edit; `none` withdraws it (all an
-    administrator may do to a file not theirs)."""
-    files, moderator = _files(request), _moderator(principal)
-    try:
-        found = files.readable(collection_id, principal.name, moderator)
-        if found.access is not Access.OWN and not (moderator and access == "none"):
-            raise TeachingAccessError(f"teaching file {collection_id}: only its owner may "
-                                      "share it" + (" (an administrator may stop sharing it)"
-                                                    if moderator else ""))
-        if access != "none":  # a share is withdrawn by the name it lists, account or not
-            grantee = _grantee(request, principal, grantee, access)
-        files.share(collection_id, principal.name, grantee, access, moderator)
-    except TeachingError as error:
-        return _cannot(request, "Cannot share", error, collection_id)
-    record(request, EventId.INSTANCES_ACCESSED, Action.UPDATE, teaching_file=collection_id,
-           change="share", grantee=grantee[:80], access=access[:8],
-           **_moderating(principal, found))
-    return RedirectResponse(f"/teaching/{collection_id}", status_code=303)
-
-
-def _grantee(request: Request, principal: Principal, typed: str, access: str) -> str:
-    """The account a share names, as it is spelt ("BOB" is bob), or `*`: a grant to a name
-    no account has was listed and took effect for whoever took that name later. Editing is
-    shared with a role that may edit only (a viewer's "may edit" was shown and meant
-    nothing)."""
-    typed = typed.strip()
-    if typed == EVERYONE:
-        return typed
-    if not typed:  # it was "Bad request name: Field required"
-        raise TeachingError("share with: a user name, or * for everyone")
-    try:
-        account = request.app.state.users.get(check_name(typed))
-    except AccountError:
-        account = None
-    if account is None:
-        raise TeachingError(f"no account named {typed[:80]!r}: share with a user name (a "
-                            "colleague who signs in through the identity provider has one "
-                            "after signing in once), or * for everyone")
-    if account.name == principal.name:
-        raise TeachingError("you own this teaching file: share it with someone else")
-    if access == "edit" and not account.role.allows(Role.CURATOR):
-        raise TeachingError(f"{account.name} is a {account.role.value}, whose role cannot "
-                            "edit teaching files: share it to read")
-    return str(account.name)
-
-
-@router.get("/{collection_id}/export.zip", response_model=None)
-def export(request: Request, principal: Reader, collection_id: RowId) -> Response:
-    """The handout, zipped into a temporary file case by case and streamed from it (in
-    memory, 1,000 cases took 1.2 GB); a HEAD builds and records nothing, as nothing is
-    sent."""
-    found = _files(request).collection(collection_id, principal.name, _moderator(principal))
-    if found is None:
-        return _not_found(request, collection_id)
-    headers = {"Content-Disposition":
-               f'attachment; filename="teaching-file-{collection_id}.zip"'}
-    if is_head(request):
-        answer = Response(media_type="application/zip", headers=headers)
-        del answer.headers["content-length"]  # not known without building it
-        return answer
-    held = _with_payloads(request, principal, collection_id)
-    cases = [(c, p) for c, p in held if p]  # a study no longer indexed has nothing to show
-    file = handout_file(found.name, cases, layout_of(request).root,
-                        (STATIC / "handout.css").read_text(encoding="utf-8"),
-                        missing=len(held) - len(cases))
-    try:
-        headers["Content-Length"] = str(file.seek(0, 2))
-        file.seek(0)
-        record(request, EventId.EXPORT, Action.READ, [c.study_instance_uid for c, _ in cases],
-               teaching_file=collection_id, cases=len(cases), **_moderating(principal, found))
-    except BaseException:
-        file.close()
-        raise
-    # closed after the response too: a client gone mid-download left it to the collector
-    return StreamingResponse(chunks(file), media_type="application/zip", headers=headers,
-                             background=BackgroundTask(file.close))
-
-
-def _with_payloads(request: Request, principal: Principal,
-                   collection_id: int) -> list[tuple[Case, dict[str, Any]]]:
-    cases = _files(request).cases(collection_id)
-    hits = store_of(request).retrieve([point_id(c.study_instance_uid) for c in cases])
-    settings = request.app.state.settings
-    by_uid = {h.payload.get(PayloadField.STUDY_INSTANCE_UID):
-              payload_for(h.payload, principal, settings) for h in hits}
-    return [(c, by_uid.get(c.study_instance_uid, {})) for c in cases]
+# after this module's routes, in the order they were declared before they moved
+router.include_router(teaching_share.router)
+router.include_router(teaching_export.router)

@@ -134,23 +134,3 @@ def test_a_retrieve_that_never_ends_is_aborted_at_the_transfer_deadline(tmp_path
         assert time.monotonic() - started < 3.5
     finally:
         server.shutdown()
-
-
-class _HostileEvent:
-    """A C-STORE whose SOP Instance UID is a path."""
-
-    def __init__(self, series: str) -> None:
-        self.dataset = {"SeriesInstanceUID": series, "SOPInstanceUID": "../../../pwned"}
-
-    def encoded_dataset(self, include_meta: bool = True) -> bytes:
-        return b"DICM"
-
-
-def test_a_sop_instance_uid_that_is_a_path_writes_nothing(tmp_path: Path) -> None:
-    """The PACS's UID named the file: "../../pwned" was written outside the data folder."""
-    pacs = DimsePacs("PEER", "127.0.0.1", 104, "CMRSEARCH")
-    folder = tmp_path / "a" / "b" / "series"
-    pacs._received.folders["1.2.3.4"] = folder
-    assert pacs._received.on_store(_HostileEvent("1.2.3.4")) == 0xA900
-    assert not any(tmp_path.rglob("pwned*"))
-    assert pacs._received.failures["1.2.3.4"] == "the PACS sent an invalid SOP Instance UID"

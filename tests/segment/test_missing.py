@@ -9,11 +9,10 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 import pytest
-from fakes.segment import acdc_folder, heart_slice
+from fakes.segment import OracleSegmenter, acdc_folder, heart_slice
 
 from cmr_search.vocab import Structure
 from segment.commands import segment_study
-from segment.infer import Segmenter, clean_labels
 from segment.io import read_study
 from segment.measure import interpolated_areas, volume_ml
 from segment.missing import missing_slices, with_slices
@@ -47,38 +46,13 @@ def test_only_blank_slices_between_held_ones_are_missing() -> None:
     assert back.shape == (7, 8, 8) and not back[3].any() and back[[0, 1, 2, 4, 5, 6]].all()
 
 
-class _CleaningOracle(Segmenter):
-    """Segments the drawn test hearts exactly (bright cavity, grey wall, RV beside), then
-    cleans them as the product does (one 3D LV, the RV beside it)."""
-
-    def __init__(self) -> None:
-        self.tta = False
-
-    def network_labels(self, volumes: list[np.ndarray],
-                       spacing_mm: tuple[float, float]) -> list[np.ndarray]:
-        out = []
-        for v in volumes:
-            mask = np.zeros(v.shape, dtype=np.uint8)
-            mask[v > 30] = Structure.LV_MYOCARDIUM
-            mask[v > 200] = Structure.LV_CAVITY
-            rv = heart_slice(v.shape[1:], 1, 1, rv=10) == Structure.RV_CAVITY
-            for k in range(v.shape[0]):
-                mask[k][rv & (mask[k] == Structure.LV_MYOCARDIUM)] = Structure.RV_CAVITY
-            out.append(mask)
-        return out
-
-    def finish(self, raw: list[np.ndarray], volumes: list[np.ndarray],
-               spacing_mm: tuple[float, float], diastole: int | None = None) -> list[np.ndarray]:
-        return [clean_labels(r) for r in raw]
-
-
 def test_a_blank_slice_inside_the_stack_is_segmented_across_and_its_area_interpolated(
         tmp_path: Path) -> None:
     """A blank mid slice split the LV into two 3D pieces, the smaller dropped, and its own
     disc counted as empty: LVEDV silently low, flagged only `gaps_between_slices`. The stack
     is now segmented across it and its area read between its neighbours', the flag naming
     that; its mask stays empty, as its image is."""
-    whole = analyse(read_study(acdc_folder(tmp_path / "whole")), _CleaningOracle())
+    whole = analyse(read_study(acdc_folder(tmp_path / "whole")), OracleSegmenter(clean=True))
     folder = acdc_folder(tmp_path / "blank")
     for path in sorted(folder.glob("*_frame*.nii.gz")):
         image = nib.load(path)
@@ -86,7 +60,7 @@ def test_a_blank_slice_inside_the_stack_is_segmented_across_and_its_area_interpo
         data[:, :, 2] = 0.0  # slices on the third axis: the third of six
         nib.save(nib.Nifti1Image(data, image.affine), str(path))
     out = tmp_path / "out"
-    result = segment_study(folder, out, segmenter=_CleaningOracle())
+    result = segment_study(folder, out, segmenter=OracleSegmenter(clean=True))
     for name in ("lvedv_ml", "lvesv_ml", "rvedv_ml", "lv_mass_g", "lvef_pct"):
         assert result.values[name] == pytest.approx(whole.values[name], abs=0.2), name
         assert QcFlag.MISSING_SLICE_INTERPOLATED in result.flags[name], name
@@ -112,7 +86,7 @@ def test_a_pair_drawn_again_with_flips_is_drawn_across_the_blank_slice(tmp_path:
         return SaxStudy("c", images, [1, 2, 3], pair.spacing_mm, pair.slice_spacing_mm,
                         [pair.affines[0]] * 3, ["a", "b", "c"], 170.0, 70.0, 1, 3)
 
-    flips = _CleaningOracle()
+    flips = OracleSegmenter(clean=True)
     flips.tta = True
     whole, result = analyse(cine(False), flips), analyse(cine(True), flips)
     assert result.values["lvedv_ml"] == pytest.approx(whole.values["lvedv_ml"], abs=0.2)
@@ -125,14 +99,14 @@ def test_the_stack_rules_read_the_slices_segmented_not_the_blank_one(tmp_path: P
     """The blank slice's mask, put back empty, read as neighbours disagreeing (every such
     stack flagged `slice_disagreement`) and, next to the first slice, as a base not reached
     (`incomplete_basal_coverage`): the flags are the whole stack's and the interpolation's."""
-    whole = analyse(read_study(acdc_folder(tmp_path / "whole")), _CleaningOracle())
+    whole = analyse(read_study(acdc_folder(tmp_path / "whole")), OracleSegmenter(clean=True))
     folder = acdc_folder(tmp_path / "blank")
     for path in sorted(folder.glob("*_frame*.nii.gz")):
         image = nib.load(path)
         data = np.asarray(image.dataobj).copy()
         data[:, :, blank] = 0.0
         nib.save(nib.Nifti1Image(data, image.affine), str(path))
-    result = analyse(read_study(folder), _CleaningOracle())
+    result = analyse(read_study(folder), OracleSegmenter(clean=True))
     assert set(result.study_flags) == {*whole.study_flags, QcFlag.MISSING_SLICE_INTERPOLATED}
 
 
@@ -153,6 +127,6 @@ def test_end_diastole_is_chosen_on_the_curve_that_counts_the_blank_slice() -> No
     radii = [[13, 6, None, 6, 13], [9, 11, None, 11, 9], [5, 5, None, 5, 5], [8, 8, None, 8, 8]]
     study = SaxStudy("c", [phase(r) for r in radii], [1, 2, 3, 4], (1.5, 1.5), 10.0,
                      [np.eye(4)] * 4, ["c"] * 4)
-    cycle = drawn_cycle(study, _CleaningOracle())
+    cycle = drawn_cycle(study, OracleSegmenter(clean=True))
     assert (cycle.ed, cycle.es) == (1, 2)
     assert cycle.lv_curve_ml[cycle.ed] == max(cycle.lv_curve_ml)

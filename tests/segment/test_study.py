@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from fakes.nifti import write_pixdim
 from fakes.segment import (
+    OracleSegmenter,
     PreparedSegmenter,
     acdc_folder,
     heart_slice,
@@ -21,35 +22,10 @@ from fakes.segment import (
 from cmr_search.vocab import Structure
 from reader.stack import PixelError
 from segment.commands import segment_study
-from segment.infer import Segmenter
 from segment.io import SaxStudy, StudyReadError, read_study
 from segment.phases import hinted_phases
 from segment.qc import QcFlag
 from segment.study import LABELS_FILE, MEASUREMENTS_FILE, analyse, measure_masks
-
-
-class _Oracle(Segmenter):
-    """Segments the drawn test hearts exactly (bright cavity, grey wall, RV beside)."""
-
-    def __init__(self) -> None:
-        self.tta = False
-
-    def network_labels(self, volumes: list[np.ndarray],
-                       spacing_mm: tuple[float, float]) -> list[np.ndarray]:
-        out = []
-        for v in volumes:
-            mask = np.zeros(v.shape, dtype=np.uint8)
-            mask[v > 30] = Structure.LV_MYOCARDIUM
-            mask[v > 200] = Structure.LV_CAVITY
-            for k in range(v.shape[0]):
-                rv = heart_slice(v.shape[1:], 1, 1, rv=10) == Structure.RV_CAVITY
-                mask[k][rv & (mask[k] == Structure.LV_MYOCARDIUM)] = Structure.RV_CAVITY
-            out.append(mask)
-        return out
-
-    def finish(self, raw: list[np.ndarray], volumes: list[np.ndarray],
-               spacing_mm: tuple[float, float], diastole: int | None = None) -> list[np.ndarray]:
-        return [r.copy() for r in raw]
 
 
 def test_masks_are_aligned_to_the_input_and_named_after_it(tmp_path: Path) -> None:
@@ -70,7 +46,7 @@ def test_masks_are_aligned_to_the_input_and_named_after_it(tmp_path: Path) -> No
 
 def test_volumes_ef_and_indexing_from_an_exact_segmentation(tmp_path: Path) -> None:
     study = read_study(acdc_folder(tmp_path / "acdc"))
-    result = analyse(study, _Oracle())
+    result = analyse(study, OracleSegmenter())
     v = result.values
     assert study.frame_numbers[result.ed] == 1 and study.frame_numbers[result.es] == 5
     pixel_ml = 1.5 * 1.5 * 10.0 / 1000.0
@@ -234,7 +210,7 @@ def test_a_body_size_no_patient_has_is_left_out_and_flagged(tmp_path: Path, body
     (folder / "Info.cfg").write_text(f"ED: 1\nES: 5\nGroup: NOR\nNbFrame: 20\n{body}\n")
     study = read_study(folder)
     assert (study.height_cm is None) != (study.weight_kg is None)
-    result = analyse(study, _Oracle())
+    result = analyse(study, OracleSegmenter())
     assert result.values["bsa_m2"] is None and result.values["lvedvi_ml_per_m2"] is None
     assert "no_body_size" in [f.value for f in result.study_flags]
     json.dumps(result.values, allow_nan=False)

@@ -86,7 +86,7 @@ def test_a_head_builds_no_handout_and_records_no_export(
     def built(*args: object, **kwargs: object) -> None:
         raise AssertionError("a HEAD built the handout")
 
-    monkeypatch.setattr("web.teaching_pages.handout_file", built)
+    monkeypatch.setattr("web.teaching_export.handout_file", built)
     head = secured.client.head(f"/teaching/{scars}/export.zip",
                                headers=secured.auth(Role.CURATOR))
     assert head.status_code == 200 and head.content == b""

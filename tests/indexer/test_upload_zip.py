@@ -1,5 +1,6 @@
-"""Hostile and broken zips: each is refused with a one-line reason naming the upload, from
-the zip's directory before unpacking or while a member streams out; nothing escapes."""
+"""Unpacking an upload: hostile and broken zips are each refused with a one-line reason naming
+the upload, from the zip's directory before unpacking or while a member streams out; nothing
+escapes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,19 @@ import pytest
 from fakes.encoder import FakeEncoder
 from fakes.zips import HOSTILE, plain
 
-from indexer.upload import UploadError, UploadLimits, extract_zip, study_from_upload
+from indexer.upload import study_from_upload
+from indexer.upload_zip import UploadError, UploadLimits, extract_zip
+
+
+@pytest.mark.parametrize("files, reason", [
+    ({"../evil.dcm": b"x"}, "unsafe path"), ({"/abs.dcm": b"x"}, "unsafe path")])
+def test_unsafe_members_are_refused(tmp_path: Path, files: dict[str, bytes],
+                                    reason: str) -> None:
+    archive = tmp_path / "up.zip"
+    archive.write_bytes(plain(files))
+    with pytest.raises(UploadError, match=reason):
+        extract_zip(archive, tmp_path / "out")
+    assert not (tmp_path / "evil.dcm").exists()
 
 
 @pytest.mark.parametrize("case", sorted(HOSTILE))
