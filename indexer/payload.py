@@ -20,7 +20,7 @@ from indexer import deidentify, names
 from indexer.deidentify import scrub_free_text
 from indexer.names import given
 from indexer.records import EmbeddingRecord, RecordStore
-from reader import labeler, motion, phrasing, sides, wording
+from reader import labeler, motion, negation, phrasing, sides, wording, written
 from reader.labeler import Mention, label_diagnoses, label_findings
 from reader.nifti import AcdcStudy
 from reader.reports import StudyReport
@@ -104,7 +104,8 @@ def report_version() -> str:
     scrubber knows come from faker's data, so their digest is part of it, not faker's version
     (an upgrade that keeps the lists re-reads nothing)."""
     h = hashlib.sha256()
-    for module in (labeler, motion, phrasing, sides, wording, normals, vocab, deidentify):
+    for module in (labeler, motion, negation, phrasing, sides, wording, written, normals, vocab,
+                   deidentify):
         h.update(Path(inspect.getfile(module)).read_bytes())
     # every module of the scrubber's names, one added later among them
     for path in sorted(Path(inspect.getfile(names)).parent.glob("*.py")):

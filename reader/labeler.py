@@ -17,8 +17,15 @@ from typing import Protocol
 from cmr_search.normals import grade
 from cmr_search.vocab import Diagnosis, Finding, Measure, Severity
 from reader.motion import REGIONAL_ONLY, RWMA_SUBJECT, NotRegional
+from reader.negation import NEGATION as _NEGATION  # the cues both readers know
 from reader.phrasing import as_reported, without_tissue
-from reader.sides import aspects_named, carried_on, carry_sides, side_named
+from reader.sides import (
+    aspects_named,
+    carried_on,
+    carry_sides,
+    said_of_its_side,
+    side_named,
+)
 from reader.wording import (
     BAD_FUNCTION,
     BARE_EF,
@@ -29,7 +36,6 @@ from reader.wording import (
     LV,
     LV_EF_NAME,
     LV_LOW,
-    NOT_WALL,
     RV,
     RV_BAD_FUNCTION,
     RV_EF_NAME,
@@ -44,6 +50,7 @@ from reader.wording import (
     said_value,
     together,
 )
+from reader.written import normalised
 
 
 class Mention(StrEnum):
@@ -162,9 +169,6 @@ DIAGNOSIS_PATTERNS: dict[Diagnosis, re.Pattern[str]] = {
                           r"no structural heart disease"),
 }
 
-# "LGE: none", "LGE negative": a report's tabulated answer (read as LGE present before)
-_NEGATION = _re(r"\b(?:no|not|without|absence of|absent|negative for|free of|nor|"
-                r"no evidence of|w/o|excluded|ruled out|rather than|none|negative)\b")
 _UNCERTAIN = _re(r"\b(?:possible|possibly|probable|probably|may|might|cannot be excluded|"
                  r"cannot exclude|can't exclude|questionable|equivocal|suspicious for|"
                  r"suspected|query)\b|\?")
@@ -174,37 +178,8 @@ _ASSERTED = _re(r"^\s*(?:there (?:is|are)\b|(?:an? |the )?(?:mild\w*|moderate\w*
 _SEVERITY = ((Severity.SEVERE, _re(r"\b(?:severe\w*|sev|marked\w*|extensive)\b")),
              (Severity.MODERATE, _re(r"\b(?:moderate\w*|mod)\b")),
              (Severity.MILD, _re(r"\b(?:mild\w*|slight\w*|borderline|minor|small|trace)\b")))
-# a reference range in brackets says nothing of the value: "LVEF 48 % (normal, 55-75 %)"
-_REFERENCE = re.compile(r"\(\s*(?:normal|ref\w*|nl)\b[^()\d]*+\d[^()]*\)", re.IGNORECASE)
-_ABBREVIATIONS = ((r"\bnl\b", "normal"), (r"\bw/o\b", "without"), (r"\bw/\b", "with"),
-                  (r"\bdil\b", "dilatation"), (r"\bmod\b", "moderate"), (r"\bsev\b", "severe"),
-                  # each its own aspect ("normal LV systolic and diastolic function": the LV size)
-                  (r"\bsystolic and (diastolic (dys)?function)", r"systolic \2function and \1"),
-                  # "diastolic function (of the LV) is impaired" names no systolic function
-                  (r"\bdiastolic function (?:of the (?:lv|left ventricle) )?(?:is |was |appears "
-                   r"|remains )?(\w+ly )?(?:impaired|reduced|abnormal)\b",
-                   r"\1diastolic dysfunction"))
 _MAX_AND_SPLITS = 8  # see _split_and
 _PRIORITY = {Mention.POSITIVE: 3, Mention.UNCERTAIN: 2, Mention.NEGATIVE: 1}
-# "pericardial effusion and thickening": the thickening is the pericardium's, also once the
-# clause is split at its "and"
-_PERICARDIAL_PAIR = re.compile(r"\b(pericardial\s+(?:effusion|fluid))\s+(and|or|with)\s+"
-                               r"(thicken(?:ing|ed))\b", re.IGNORECASE)
-# "thickened, calcified pericardium": the comma would cut the thickening from its subject
-_THICKENED_LIST = re.compile(rf"\b(thickened),\s*+(?=\w+\s+{NOT_WALL})", re.IGNORECASE)
-# "normal in size, wall thickness and function": the commas cut the later aspects from "normal"
-_ASPECT = r"(?:size|volumes?|thickness|function|mass|dimensions?)"
-_ASPECT_LIST = _re(rf"\b({_ASPECT}),\s*+(?=(?:wall |systolic )?(?:{_ASPECT}|wall motion)\b)")
-
-
-def _normalise(text: str) -> str:
-    text = _REFERENCE.sub(" ", text)
-    for pattern, replacement in _ABBREVIATIONS:
-        text = re.sub(pattern, replacement, text, flags=re.IGNORECASE)
-    text = _ASPECT_LIST.sub(r"\1 and ", _THICKENED_LIST.sub(r"\1 ", text))
-    return _PERICARDIAL_PAIR.sub(r"\1 \2 pericardial \3", text)
-
-
 def _prepared(sentence: str) -> str:
     """Worded as a query is (`reader.phrasing`): "unlikely" denies, no T1 value is a function."""
     return without_tissue(as_reported(sentence))
@@ -225,7 +200,7 @@ def negation_at(clause: str) -> int | None:
 
 def clauses(text: str) -> list[str]:
     """Every clause of every sentence, as written: the unit a negation cue reaches."""
-    return [c.strip() for sentence in sentences(as_reported(_normalise(text)))
+    return [c.strip() for sentence in sentences(as_reported(normalised(text)))
             for c in carry_sides(_clauses(sentence))]
 
 
@@ -252,9 +227,10 @@ def _split_and(clause: str) -> list[str]:
         before = _subjects(out[-1])
         cued = _NEGATION.search(out[-1]) or _UNCERTAIN.search(out[-1])
         adjective = _ADJECTIVE_ONLY.fullmatch(out[-1])
-        if before and not adjective and ((_stated(piece) - before
-                                          and (not cued or _ASSERTED.search(piece)))
-                                         or _other_side_normal(out[-1], piece)):
+        if not adjective and ((before and _stated(piece) - before
+                               and (not cued or _ASSERTED.search(piece)))
+                              or (before and _other_side_normal(out[-1], piece))
+                              or (not cued and said_of_its_side(out[-1], piece))):
             out.append(piece)
         else:
             out[-1] = f"{out[-1]}and{piece}"
@@ -320,7 +296,7 @@ def _split(text: str) -> list[tuple[str, list[str]]]:
     finding and diagnosis."""
     out: list[tuple[str, list[str]]] = []
     side = ""  # what a semicolon carries on, not a full stop: "Normal LV diastolic
-    for sentence in sentences(_normalise(text)):  # function; mildly impaired systolic function"
+    for sentence in sentences(normalised(text)):  # function; mildly impaired systolic function"
         read = _prepared(sentence)
         parts = carry_sides(_clauses(aspects_named(read)), carried_on(read, side))
         out.append((sentence, parts))

@@ -43,10 +43,11 @@ def carry_sides(groups: list[list[str]], side: str = "") -> list[str]:
     """Each clause of a sentence, one that only says how a size or function is given the side
     the clause before it named (`side`: the side a sentence before named, when a semicolon
     and not a full stop ended it). `groups`: the clauses as written, each split at its "and"s
-    (`reader.labeler._split_and`): a written clause's every side goes on ("LV dilated and RV
-    normal, preserved function" is both's, as "LV and RV dilated, preserved function" is),
-    but not a side said wholly normal to a clause that says something is wrong ("Dilated LV
-    and normal RV, impaired function" is the LV's)."""
+    (`reader.labeler._split_and`): a written clause's every side goes on to good news ("LV
+    dilated and RV normal, preserved function" is both's, as "LV and RV dilated, preserved
+    function" is); bad news goes to the nearest statement's side not said wholly normal
+    ("Dilated LV and normal RV, impaired function" is the LV's, "LV dilated and RV normal in
+    size, impaired function" the RV's: `_side_for`)."""
     out: list[str] = []
     sides: list[tuple[str, bool]] = [(side, False)] if side else []
     for group in groups:
@@ -81,12 +82,27 @@ _WELL = re.compile(r"\b(?:normal|preserved|good|hyperdynamic|not|no|without)\b",
 
 def _side_for(part: str, sides: list[tuple[str, bool]]) -> str:
     """The side carried to `part` from the sides the clause before named (each with whether it
-    was said wholly normal); not the aorta or a wall to a function ("Max wall thickness 18 mm
-    and LV dilated, normal function" ruled LV hypertrophy out)."""
-    kept = sides if _WELL.search(part) else [s for s in sides if not s[1]] or sides
+    was said wholly normal, in the order named); not the aorta or a wall to a function ("Max
+    wall thickness 18 mm and LV dilated, normal function" ruled LV hypertrophy out)."""
     function = _FUNCTION_WORD.search(part)
-    return _joined([w for s, _ in kept for w in s.split(" and ")
-                    if not (function and re.match(r"aort|wall", w))])
+    fit = [([w for w in s.split(" and ") if not (function and re.match(r"aort|wall", w))],
+            whole) for s, whole in sides]
+    if _WELL.search(part):  # "LV dilated and RV normal, preserved function" is both's
+        words = [w for ws, _ in fit for w in ws]
+    else:
+        # an impairment after two statements ("LV dilated and RV normal in size, impaired
+        # function") is the nearest one's whose aspects are still open: the state goes on
+        # describing the last structure, aspect by aspect ("RV normal in size, impaired
+        # function": its size, then its function; the LV's statement ended at its "and").
+        # Read as both's, the LV's dysfunction was found, which the report does not say.
+        # One subject of two sides ("LV and RV dilated, impaired function") is both's. A side
+        # said wholly normal has had its function said and takes no impairment, even alone
+        # ("Normal RV, impaired function": read as the RV's, against its "normal"; the
+        # impairment names no side, as after a semicolon, `side_named`)
+        words = next((ws for ws, whole in reversed(fit) if ws and not whole), [])
+    if _BARE_EF.search(part):  # an EF no side names is the LV's: "RV impaired, EF 30 %"
+        words = [w for w in words if "lv" in _ventricles(w)]
+    return _joined(words)
 
 
 def side_named(clauses: list[str]) -> str | None:
@@ -127,3 +143,21 @@ def _ventricles(words: str) -> set[str]:
     both = any(w in words for w in ("biventricular", "left and right", "both ventricles"))
     return {v for v, named in (("lv", both or re.search(r"\blv|left", words)),
                                ("rv", both or re.search(r"\brv|right", words))) if named}
+
+
+# a side and what is said of it after it, ending its statement: "RV thick", "the RV is dilated"
+_SAID_OF_SIDE = re.compile(
+    rf"\b{_SIDE_WORD}(?:\s++(?:free\s++)?walls?)?\s++(?:(?:is|are|was|were)\s++)?(?:\w+ly\s++)?"
+    r"(?:thick\w*|hypertroph\w*|dilat\w*|enlarg\w*|impair\w*|reduc\w*|hypokine\w*)\s*+$",
+    re.IGNORECASE)
+_TAIL = 80  # the end of a clause read for it: a long clause is read once, not from each place
+
+
+def said_of_its_side(before: str, after: str) -> bool:
+    """`before` (a clause up to an "and") ends a statement of its side, and `after` names
+    another side: two statements ("RV thick and dilated LV": the thickness is the RV's; read
+    whole, the list "thick and dilated LV" made it LV hypertrophy, and the dilation the RV's)."""
+    if not _SAID_OF_SIDE.search(before[-_TAIL:]):
+        return False
+    return bool(_ventricles(" ".join(_VENTRICLE.findall(after)))
+                - _ventricles(" ".join(_VENTRICLE.findall(before))))

@@ -210,15 +210,16 @@ RV_EF_NAME = r"(?:\brvef\b|\b(?:rv|right\s++ventricular)\s++(?:ejection\s++fract
 # ("Reduced LVEF of 28 % on echo, 35 % on CMR"), the CMR's (or MRI's) is this study's (the
 # echo's 28 % graded it severe)
 _CMR = r"(?:c?mri?|cardiac\s++(?:mri?\b|magnetic\s++resonance)|magnetic\s++resonance)"
-_OTHER = (r"(?:echo\w*|tte|toe|tee|transthoracic|transoesophageal|transesophageal|muga|spect|"
-          r"nuclear|ct|angio\w*|ventriculogra\w*|cath\w*|ultrasound)")
+# another modality, whose value is not this study's (`search.bracketed` reads it so too)
+OTHER_MODALITY = (r"(?:echo\w*|tte|toe|tee|transthoracic|transoesophageal|transesophageal|"
+                  r"muga|spect|nuclear|ct|angio\w*|ventriculogra\w*|cath\w*|ultrasound)")
 # an earlier study's CMR is not this one ("prior CMR 30 %", "30 % on CMR in 2015"): read as
 # this one's, the old value graded the finding
 _NOT_EARLIER = (r"(?<!previous )(?<!prior )(?<!earlier )(?<!baseline )(?<!last )(?<!initial )"
                 r"(?<!old )(?<!preceding )")
 _THEN_AGO = (r"(?!\s*+\(?\s*+(?:(?:(?:in|from|of)\s++(?:\w+\s++)?)?\d{4}\b|\d+\s++\w+\s++ago\b|"
              r"previously\b|earlier\b|before\b|prior\b))")
-_MODALITY = rf"\b(?:{_NOT_EARLIER}(?P<cmr>{_CMR})\b{_THEN_AGO}|{_OTHER}\b)"
+_MODALITY = rf"\b(?:{_NOT_EARLIER}(?P<cmr>{_CMR})\b{_THEN_AGO}|{OTHER_MODALITY}\b)"
 # a value by a modality is a percentage, not "CMR 3 months ago", "CMR (1.5 T)"
 _NO_UNIT = (r"(?!\s*+(?!(?:and|or|vs|versus|on|by|at|in|with|while|whereas|compared|percent)\b)"
             r"[a-z])")

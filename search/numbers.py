@@ -314,6 +314,7 @@ class Numbers:
     bounds: tuple[Bound, ...]
     either: tuple[tuple[Bound, ...], ...]
     rest: str
+    notes: tuple[str, ...] = ()  # ranges not read as one, and why (`search.bracketed`)
 
 
 def read_numbers(text: str) -> Numbers:

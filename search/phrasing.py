@@ -20,6 +20,7 @@ from reader.labeler import (
     label_findings,
     negation_at,
 )
+from reader.negation import DENIED_AFTER
 from reader.phrasing import as_reported, tissue_phrases, without_tissue
 
 __all__ = ["as_reported", "denied_findings", "negated", "negated_within", "one_sentence",
@@ -47,9 +48,7 @@ def one_sentence(affirmed: str) -> str:
 
 # a cue after what it denies, ending its clause: "LGE absent", "LV dysfunction ruled out",
 # "LV dysfunction unlikely" (`as_reported`: "... not"), "LGE: none" (LGE was asked for)
-_DENIED_BEFORE = re.compile(r"(?:not|absent|excluded|ruled\s++out|negative|none)(?:\s++(?:seen|"
-                            r"present|identified|detected|demonstrated|evident|shown|found|"
-                            r"likely))?\W*+", re.IGNORECASE)
+_DENIED_BEFORE = DENIED_AFTER  # the cues one list holds for both readers
 
 
 # "HCM phenocopy unlikely": the cue denies the phenocopy, not HCM (nor a mimic the HCM)

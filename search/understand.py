@@ -278,8 +278,9 @@ def understand(text: str) -> QueryIntent:
         bounds=numbers.bounds,
         either_bounds=numbers.either, any_of=sides,
         either_way=(*open_, *(f for f in both if isinstance(f, Finding) and f not in open_)),
-        unread=unread_numbers(numbers.rest) + tissue + implausible(numbers.bounds, numbers.either)
-        + filter_words(numbers.rest) + ((note,) if note else ()))
+        unread=numbers.notes + unread_numbers(numbers.rest) + tissue
+        + implausible(numbers.bounds, numbers.either) + filter_words(numbers.rest)
+        + ((note,) if note else ()))
 
 
 # A grade asked of a finding is answered by that grade and the next worse one, the asked one

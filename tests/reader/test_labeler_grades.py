@@ -56,10 +56,9 @@ def test_another_ejection_fractions_value_by_cmr_is_not_this_ones() -> None:
 
 
 @pytest.mark.parametrize(("report", "finding", "severity"), [
-    # the EF clause, given the RV, graded nothing
-    ("RV impaired, EF 30 %.", _RVSD, Severity.MODERATE),
-    ("RV dilated and impaired, EF 28 %.", _RVSD, Severity.SEVERE),
     ("LV impaired, EF 30 %.", _LVSD, Severity.MODERATE),
+    # an EF no side names is the LVEF, also after the RV: it grades the LV
+    ("LV impaired, RV impaired, EF 30 %.", _LVSD, Severity.MODERATE),
     ("RV impaired, RVEF 30 %.", _RVSD, Severity.MODERATE),
 ])
 def test_an_ejection_fraction_in_the_sentence_grades_the_side_it_was_said_of(
@@ -74,6 +73,10 @@ def test_an_ejection_fraction_in_the_sentence_grades_the_side_it_was_said_of(
     ("LVEF reduced, RVEF 25 %.", _LVSD),
     # nor an earlier study's
     ("RV impaired, EF previously 30 %.", _RVSD),
+    # an EF no side names is the LVEF (the RV was graded by it, and both by one number)
+    ("LV impaired, RV impaired, EF 30 %.", _RVSD),
+    ("RV impaired, EF 30 %.", _RVSD),
+    ("RV dilated and impaired, EF 28 %.", _RVSD),
 ])
 def test_another_measures_number_grades_nothing(report: str, finding: Finding) -> None:
     assert _graded(report, finding) == (Mention.POSITIVE, None)

@@ -49,3 +49,33 @@ def test_it_narrows_another_range_of_the_measurement() -> None:
 ])
 def test_no_comparison_after_the_words_is_no_range(query: str) -> None:
     assert read_ranges(query).bounds == ()
+
+
+@pytest.mark.parametrize(("query", "modality"), [
+    ("LVEF reduced (< 35 % on echo)", "echo"),
+    ("LVEF reduced (< 35 % by MUGA)", "MUGA"),
+    ("LVEF impaired (below 40 % on angiography)", "angiography"),
+    ("LVEF reduced (< 35 %, nuclear)", "nuclear"),
+])
+def test_a_bracket_by_another_modality_is_the_finding_not_a_range(query: str,
+                                                                 modality: str) -> None:
+    # it was a hard filter on this CMR's LVEF
+    intent = understand(query)
+    assert intent.bounds == () and intent.either_bounds == ()
+    assert list(intent.wanted) == [_LVSD]
+    (note,) = intent.unread
+    assert note.startswith(f"'{query}': a value by {modality} ") and "finding" in note
+
+
+@pytest.mark.parametrize("query", ["LVEF and RVEF reduced (< 35 %)", "LVEF and RVEF < 35 %",
+                                   "LVEF & RVEF impaired (below 35 %)"])
+def test_a_bound_after_two_measurements_named_together_is_each_ones(query: str) -> None:
+    # only the RVEF, the nearer, was bounded
+    bounds = read_ranges(query).bounds
+    assert [(b.name, b.high) for b in bounds] == [("lvef", 34.95), ("rvef", 34.95)]
+    assert {b.phrase for b in bounds} == {query}
+
+
+@pytest.mark.parametrize("query", ["LGE and LVEF < 35 %", "LV mass and LVEF < 35 %"])
+def test_a_bound_is_not_shared_across_units(query: str) -> None:
+    assert [b.name for b in read_ranges(query).bounds] == ["lvef"]
