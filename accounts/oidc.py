@@ -156,9 +156,11 @@ class OidcProvider:
                         response.raise_for_status()
                         document = dict(response.json())
                 except Exception as error:  # noqa: BLE001  (any transport or JSON failure)
-                    kind = OidcUnreachable if _unreachable(error) else OidcError
-                    raise kind(f"OIDC discovery at {url}: {type(error).__name__}",
-                               f"it does not answer ({type(error).__name__})") from None
+                    down = _unreachable(error)  # else it answered, with no JSON or a 4xx
+                    raise (OidcUnreachable if down else OidcError)(
+                        f"OIDC discovery at {url}: {type(error).__name__}",
+                        f"{'it does not answer' if down else 'its discovery answer is not usable'}"
+                        f" ({type(error).__name__})") from None
                 if document.get("issuer") != self.config.issuer:
                     raise OidcError(f"OIDC discovery: issuer {document.get('issuer')!r} is "
                                     f"not {self.config.issuer!r}", "its discovery document "
@@ -166,7 +168,8 @@ class OidcProvider:
                 missing = [k for k in ("authorization_endpoint", "token_endpoint", "jwks_uri")
                            if not isinstance(document.get(k), str)]
                 if missing:  # a KeyError at sign-in was a 500
-                    raise OidcError(f"OIDC discovery: the document names no {missing[0]}")
+                    raise OidcError(f"OIDC discovery: the document names no {missing[0]}",
+                                    f"its discovery document names no {missing[0]}")
                 self._metadata = document
                 self._jwks = jwt.PyJWKClient(document["jwks_uri"], cache_keys=True,
                                              lifespan=3600, timeout=int(self.config.timeout_s))

@@ -8,6 +8,9 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
+# `url_problem`'s words where the URL is no http(s) one at all (an issuer says more: https)
+NOT_HTTP, NO_HOST = "an http:// or https:// URL", "no host in the URL"
+
 
 def loopback_host(host: str) -> bool:
     """`localhost`, or an IP address of the loopback network (127.0.0.0/8, ::1 however
@@ -23,18 +26,46 @@ def loopback_host(host: str) -> bool:
     return address.is_loopback and getattr(address, "scope_id", None) is None
 
 
+def url_problem(url: str) -> str | None:
+    """Why `url` is no http(s) address a client can reach, in a few words, or None. Read
+    here, once: urlsplit reads a port only when asked, so http://localhost:abc passed the
+    settings and failed at the first request (a sign-in's discovery, a search's Qdrant)."""
+    if "\\" in url or " " in url or not url.isprintable():
+        return "a space, a backslash or a control character in the URL"
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1"
+        return "not a URL (an IPv6 address in unclosed [brackets])"
+    where = parts.netloc.rpartition("@")[2]  # host and port, after any credentials
+    bare_ipv6 = where.count(":") > 1 and "[" not in where
+    try:
+        port = None if bare_ipv6 else parts.port
+    except ValueError:
+        # never a part of a URL with credentials: its "port" may be the password's start
+        given = "" if "@" in url else f", not {where.rpartition(':')[2][:20]!r}"
+        return f"a port from 1 to 65535{given}"
+    if bare_ipv6:
+        return "an IPv6 address goes in [brackets]: http://[::1]:8080"
+    if parts.scheme not in ("http", "https"):
+        return NOT_HTTP
+    if not parts.hostname:
+        return NO_HOST
+    if port == 0:
+        return "a port from 1 to 65535, not 0"
+    if parts.username is not None or parts.password is not None:
+        return "no user name or password in the URL (it is logged and shown)"
+    return None
+
+
 def secure_or_loopback(url: str) -> bool:
     """An https URL with a host, or an http one on this machine (a provider in a test, a
     sidecar). Not one holding a backslash or a space: urlsplit reads the host of
     "http://idp.example\\@127.0.0.1" as 127.0.0.1, a browser (sent to the sign-out endpoint) as
     idp.example, in the clear."""
-    if "\\" in url or " " in url or not url.isprintable():
+    if url_problem(url) is not None:  # the port too: http://localhost:abc was allowed
         return False
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-    except ValueError:
-        return False
+    parts = urlsplit(url)
+    host = parts.hostname or ""
     if parts.scheme == "https" and host:
         return True
     return parts.scheme == "http" and loopback_host(host)

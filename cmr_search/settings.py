@@ -13,7 +13,7 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cmr_search.layout import DataLayout
-from cmr_search.loopback import secure_or_loopback
+from cmr_search.loopback import NO_HOST, NOT_HTTP, secure_or_loopback, url_problem
 
 
 class Settings(BaseSettings):
@@ -146,6 +146,8 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")) or \
                 "{study_instance_uid}" not in value:
             raise ValueError("viewer_url: an http(s) URL with {study_instance_uid} in it")
+        if problem := url_problem(value.replace("{study_instance_uid}", "1.2")):
+            raise ValueError(f"viewer_url: {problem}")
         return value
 
     # accounts and sign-in (README "Running in a hospital")
@@ -252,8 +254,21 @@ class Settings(BaseSettings):
     def _issuer_https(cls, value: str | None) -> str | None:
         """Checked here, so that every command says it at once: `serve` said it in a
         traceback, after the index and the model had loaded."""
-        if value is not None and not secure_or_loopback(value):
+        if value is None:
+            return value
+        problem = url_problem(value)  # a bad port failed only at discovery, at sign-in
+        if problem in (None, NOT_HTTP, NO_HOST) and not secure_or_loopback(value):
             raise ValueError("must be https (http only on loopback)")
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("qdrant_url", "public_url", mode="before")
+    @classmethod
+    def _reachable_url(cls, value: object) -> object:
+        """http://localhost:abc passed the pattern and failed at the first request."""
+        if isinstance(value, str) and value and (problem := url_problem(value)):
+            raise ValueError(problem)
         return value
 
     @field_validator("oidc_client_id", "oidc_client_secret")

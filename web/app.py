@@ -304,7 +304,7 @@ def _handlers(app: FastAPI) -> None:
         a range backwards, text that is no text)."""
         semantic = all(e.get("type") == "value_error" for e in error.errors())
         status = 422 if wants_json(request) and not semantic else 400
-        line = plain_line(error.errors(), request.query_params)
+        line = plain_line(error.errors(), request.query_params, error.body)
         return _error(request, status, "Bad request", line)
 
     @app.exception_handler(ValidationError)

@@ -29,13 +29,20 @@ def check_depth(page: int, limit: int) -> None:
         raise QueryError(past_depth(page, limit))
 
 
+def page_refusal(value: str, limit: int) -> str:
+    """The one line refusing page `value` (as sent: the query string's text, or a body's
+    JSON) at `limit` per page: past the last page, or no whole number from 1 to it (a body's
+    0 or 5000 was pydantic's "page.page: Input should be greater than or equal to 1")."""
+    if value.isascii() and value.isdigit() and int(value[:_DIGITS]) > last_page(limit):
+        return past_depth(int(value[:_DIGITS]), limit)
+    return f"page must be a whole number from 1 to {last_page(limit)}, not {value[:20]!r}"
+
+
 def page_number(value: str | None, limit: int) -> int:
     """`page` from a page's query string: a whole number from 1 to the last page."""
     if not value:
         return 1
     number = int(value[:_DIGITS]) if value.isascii() and value.isdigit() else 0
-    if number < 1:
-        raise QueryError(f"page must be a whole number from 1 to {last_page(limit)}, "
-                         f"not {value[:20]!r}")
-    check_depth(number, limit)
+    if number < 1 or number > last_page(limit):
+        raise QueryError(page_refusal(value, limit))
     return number

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from accounts import OidcError, OidcProvider, OidcUnreachable, Principal
+from accounts import OidcError, OidcProvider, OidcUnreachable, Principal, Role
 from cmr_search.locks import LockBusyError, held
 from db import THROTTLED, Action, EventId, EventType
 from web.auth import (
@@ -175,11 +175,10 @@ def oidc_start(request: Request, next: Next = "/") -> Response:
                                    f"the identity provider is not reachable: {error}")
         # down: 503, try again (it was a 502, as for a provider that answered wrongly, and
         # showed the discovery URL); a wrong answer is still a 502
+        logger.warning("sign-in through the identity provider: %s", error)
         if isinstance(error, OidcUnreachable):
-            logger.warning("sign-in through the identity provider: %s", error)
             return _provider_down(request, "started")
-        return render(request, "error.html", 502, title="Sign-in is not available",
-                      message=str(error))
+        return _provider_wrong(request, error)
     pending = {"state": _digest(started.state), "verifier": started.code_verifier,
                "nonce": started.nonce, "next": local_path(next), "at": int(time.time()),
                "silent": silent}
@@ -268,6 +267,19 @@ def _provider_down(request: Request, step: str) -> Response:
                   f"{step}: try again in a minute (or sign in with a local account).")
     page.headers["Retry-After"] = "30"
     return page
+
+
+def _provider_wrong(request: Request, error: OidcError) -> Response:
+    """502 for a provider that answered wrongly (its discovery document no JSON, another
+    issuer's, or short of an endpoint): the page showed the error, the discovery URL and all,
+    to anyone. An administrator is told its summary (no host); the log has the rest."""
+    principal = current(request)
+    summary = f" ({error.summary})" if principal is not None and \
+        principal.allows(Role.ADMIN) else ""
+    return render(request, "error.html", 502, title="Sign-in is not available",
+                  message=f"The identity provider's answer could not be used{summary}, so "
+                  "sign-in through it is not available: try again later, or tell an "
+                  "administrator (the details are in the server log).")
 
 
 def _under_way(request: Request) -> list[dict[str, Any]]:

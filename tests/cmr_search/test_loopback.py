@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cmr_search.loopback import loopback_host, secure_or_loopback
+from cmr_search.loopback import loopback_host, secure_or_loopback, url_problem
 
 
 @pytest.mark.parametrize(("host", "local"), [
@@ -27,7 +27,23 @@ def test_a_loopback_host_is_one_of_this_machine_only(host: str, local: bool) -> 
     ("http://idp.example\\@127.0.0.1/logout", False),
     ("http://idp.example\\.127.0.0.1/logout", False),
     ("http://idp.example @127.0.0.1/logout", False),
-    ("http://idp.example\t@127.0.0.1/logout", False)])
+    ("http://idp.example\t@127.0.0.1/logout", False),
+    ("http://localhost:abc", False), ("http://127.0.0.1:0/x", False)])
 def test_plain_http_only_to_this_machine_as_a_browser_reads_the_url_too(
         url: str, allowed: bool) -> None:
     assert secure_or_loopback(url) is allowed
+
+
+@pytest.mark.parametrize(("url", "problem"), [
+    ("https://idp.example/realms/x", None), ("http://[::1]:8080/", None),
+    ("http://localhost:abc", "a port from 1 to 65535, not 'abc'"),
+    ("http://localhost:70000/x?a=1:2", "a port from 1 to 65535, not '70000'"),
+    ("http://u:pw@host:abc/", "a port from 1 to 65535"),  # nothing of the netloc shown
+    ("http://u:pw/x@host/", "a port from 1 to 65535"),  # "pw" read as its port
+    ("http://[::1", "not a URL (an IPv6 address in unclosed [brackets])"),
+    ("http://::1:8080", "an IPv6 address goes in [brackets]: http://[::1]:8080"),
+    ("ftp://x", "an http:// or https:// URL"), ("https://", "no host in the URL"),
+    ("https://u@idp.example", "no user name or password in the URL (it is logged and shown)")])
+def test_a_url_a_client_cannot_reach_says_why(url: str, problem: str | None) -> None:
+    """The port is read here: urlsplit reads it only when asked, at the first request."""
+    assert url_problem(url) == problem

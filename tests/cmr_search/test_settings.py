@@ -121,3 +121,26 @@ def test_the_issuer_and_the_client_id_come_together(
     monkeypatch.setenv("CMR_SEARCH_OIDC_ISSUER", "https://idp.example")
     monkeypatch.setenv("CMR_SEARCH_OIDC_CLIENT_ID", "c")
     assert Settings().oidc_client_id == "c"
+
+
+@pytest.mark.parametrize(("name", "value", "reason"), [
+    ("OIDC_ISSUER", "http://localhost:abc", "a port from 1 to 65535, not 'abc'"),
+    ("OIDC_ISSUER", "https://idp.example:99999", "a port from 1 to 65535, not '99999'"),
+    ("OIDC_ISSUER", "http://user:secret@localhost:8080", "no user name or password"),
+    ("QDRANT_URL", "http://localhost:abc", "a port from 1 to 65535, not 'abc'"),
+    ("QDRANT_URL", "http://::1:6333", "an IPv6 address goes in [brackets]"),
+    ("PUBLIC_URL", "https://search.example:0", "a port from 1 to 65535, not 0"),
+    ("VIEWER_URL", "https://viewer:abc/v?uid={study_instance_uid}", "a port from 1 to 65535")])
+def test_a_url_setting_a_client_cannot_reach_is_refused_at_once(
+        monkeypatch: pytest.MonkeyPatch, name: str, value: str, reason: str) -> None:
+    """http://localhost:abc passed the settings and failed at the first request: a sign-in's
+    discovery (a 502 page), a search's Qdrant."""
+    monkeypatch.setenv(f"CMR_SEARCH_{name}", value)
+    monkeypatch.setenv("CMR_SEARCH_OIDC_CLIENT_ID", "c")
+    if name != "OIDC_ISSUER":  # with its client id, which is set with it
+        monkeypatch.setenv("CMR_SEARCH_OIDC_ISSUER", "https://idp.example")
+    with pytest.raises(ValidationError) as error:
+        Settings()
+    [first] = error.value.errors()
+    assert first["loc"] == (name.lower(),) and reason in first["msg"]
+    assert "secret" not in first["msg"]

@@ -32,6 +32,7 @@ class FakeProvider:
         self.id_tokens: list[str] = []  # as issued, oldest first
         self.offers_end_session = True
         self.discovery_fails = False
+        self.discovery_garbage = False  # an answer that is no JSON (a proxy's HTML page)
         self.omitted: set[str] = set()  # keys the discovery document leaves out
 
     def jwks(self) -> dict[str, Any]:
@@ -105,6 +106,11 @@ def _handler(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
             if self.path == "/.well-known/openid-configuration":
                 if provider.discovery_fails:
                     self._send(503, {"error": "unavailable"})
+                elif provider.discovery_garbage:
+                    self.send_response(200)
+                    self.send_header("Content-Length", "6")
+                    self.end_headers()
+                    self.wfile.write(b"<html>")
                 else:
                     self._send(200, provider.discovery())
             elif self.path == "/jwks":

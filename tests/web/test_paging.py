@@ -56,3 +56,21 @@ def test_similar_pages_follow_the_same_rule(client: TestClient) -> None:
     assert api["results"] == [] and api["total"] > 0
     page = client.get("/similar/1.1", params={"page": "99", "limit": "10"})
     assert "Past the last page of similar studies" in page.text
+
+
+@pytest.mark.parametrize(("page", "said"), [
+    ("0", "page must be a whole number from 1 to 83, not '0'"),
+    ("-1", "page must be a whole number from 1 to 83, not '-1'"),
+    ("5000", "page 5000 is past the first 1000 results: " + LAST_AT_12),
+])
+@pytest.mark.parametrize("path", ["/api/v1/search", "/api/v1/similar"])
+def test_a_body_page_is_refused_as_a_query_page_is(client: TestClient, page: str, said: str,
+                                                   path: str) -> None:
+    """A body's 0 and 5000 said "page.page: Input should be greater than or equal to 1" (or
+    "less than or equal to 1000"), and a query's page=0 the same, naming no last page."""
+    query = client.get(path.replace("/similar", "/similar/1.1"),
+                       params={"q": "LV", "page": page, "limit": "12"})
+    sent = {"positive": ["1.1"]} if path.endswith("similar") else {"q": "LV"}
+    body = client.post(path, json={**sent, "page": {"page": int(page), "limit": 12}})
+    for response in (query, body):
+        assert response.status_code == 422 and response.json()["detail"].startswith(said)

@@ -34,6 +34,15 @@ def test_the_api_says_it_in_its_detail(client: TestClient, params: dict[str, str
     assert response.status_code == status and response.json() == {"detail": said}
 
 
+@pytest.mark.parametrize("path", ["/api/v1/search", "/api/v1/similar"])
+def test_a_body_field_is_named_by_its_whole_path(client: TestClient, path: str) -> None:
+    """It said "report: ...", which names no field of the body: filters.report does."""
+    sent = {"positive": ["1.1"]} if path.endswith("similar") else {"q": "LV"}
+    response = client.post(path, json={**sent, "filters": {"report": "maybe"}})
+    assert response.json() == {
+        "detail": "filters.report: 'maybe' is not one of present, missing"}
+
+
 def test_what_is_not_worded_here_is_as_before() -> None:
     errors = [{"type": "greater_than_equal", "loc": ("query", "limit"),
                "msg": "Input should be greater than or equal to 1", "input": "0"}]
