@@ -5,7 +5,17 @@ expressions (the blocks `deidentify`'s own patterns are built of), `cues` the wo
 person before one, `given` the untitled names, `titles` the titled ones, `signatures` the
 signed ones (a list of signers read to its end), `medicines` what a patient is given, which a
 signer's label may head ("Nurse: Midazolam"), `patients` a surname alone after "Pt" or before
-"family", `known` a surname any of them showed to be a name wherever else its report writes it.
+"family", `known` a surname any of them showed to be a name wherever else its report writes it,
+`prose` a name a cue without a colon or a role on the line below names ("Discussed with J.
+Stokes", "Mary Stokes\nRadiographer").
+
+Facilities are kept: a hospital, a clinic or a ward named in free text ("Referred from: Leeds
+General Infirmary", "William Harvey Hospital") is a quasi-identifier, not a person, and HIPAA
+Safe Harbor (45 CFR 164.514(b)(2)) lists no facility names among its identifiers, so keeping
+them is defensible (a site with one patient a year may want its own rule). A name before a
+facility's word is the facility's
+(`given`: "George Eliot Hospital"), and the study's own InstitutionName is still scrubbed
+wherever its report writes it (`indexer.deidentify.scrub`).
 """
 
 from __future__ import annotations

@@ -104,6 +104,14 @@ _WEAK_LABEL = "name|present|distribution"
 # the words a report is signed with, by or with a colon ("Verified: du Toit P")
 _SIGNS = ("reported|dictated|signed|co-?signed|verified|authori[sz]ed|approved|typed|"
           "transcribed")
+# the prose that tells a person what was found, no colon ("Discussed with J. Stokes", "Results
+# phoned to Mary Stokes"; `prose`): not a signing word's "by" ("Diagnosis verified by Biopsy")
+# ("agreed with" is a finding's as often: "Agreed with Kaplan Meier"; "d/w" is "discussed
+# with", "cc" without its colon a copy's, not after a volume: "10 cc Gadovist")
+PROSE_CUE = (r"\b(?:discussed|spoke|spoken|communicated|reviewed)[^\S\n]+with|\bd/w"
+             r"|\b(?:phoned|telephoned|faxed|e-?mailed|handed(?:[^\S\n]+over)?|forwarded"
+             r"|communicated|spoke|spoken|copy|copied)[^\S\n]+to|\bseen[^\S\n]+by"
+             r"|(?<![\d.])(?<!\d[^\S\n])\bcc(?=[^\S\n])")
 _STRONG = (rf"\b(?:{_BY})[^\S\n]+by|\b(?:{_WITH})[^\S\n]+with|\b(?:{_TO})[^\S\n]+to|\bcc"
            rf"|\[name\][^\S\n]*(?:,|;|and|&|/)|\b(?:{_ROLE})|\b(?:{_LABEL}|{_SIGNS})[^\S\n]*:")
 _WEAK = (rf"\b(?:study|scan|cmr|mri|images?|examination)[^\S\n]+of"
@@ -143,10 +151,16 @@ _SIGNERS = (r"(?:(?:reporting|consultant|specialist|senior|supervising|attending
             r"interpreting|cardiac|clinical|research|chief|lead|first|second)[^\S\n]+){0,2}"
             r"(?:radiographer|technologist|technician|sonographer|radiologist|cardiologist|"
             r"reporter|consultant|physician|doctor|registrar|signature|nurse|physiologist|"
-            r"reader)s?")
+            r"reader|fellow)s?")
 # a clinical abbreviation of three letters or more, no one's initials ("LVEF", "LGE"; "Smith
 # MR" is Dr M. R. Smith's)
 _CLINICAL = "|".join(a for a in ABBREVIATION.split("|") if len(a) >= 3)
+# two capitals a report writes for what was done or planned, never a surname in capitals nor
+# initials after a signer's label ("Nurse: OP", "Radiographer: Li FU 6 months"; "LI" is a
+# name, and "Fu" in title case): outpatient, inpatient, follow-up, nasogastric, general
+# anaesthetic, the vital signs, routes and dosing
+SHORT_CLINICAL = "OP|IP|FU|NG|GA|BP|HR|RR|IV|IM|SC|PO|SL|OD|BD|NB|DC|PT|OT|HO"
+CLINICAL = f"{_CLINICAL}|{SHORT_CLINICAL}"  # either (`labelled`: "Nurse:\n心肌梗死 LVEF 45%")
 _SIGN_WORD = (rf"(?!(?:{DEGREES}|{_CLINICAL})\b)(?:(?i:al|el)-)?"
               rf"(?:(?:[{UPPER}]['’])?[{UPPER}][{LOWER}]+"
               rf"(?:[{UPPER}][{LOWER}]+)?(?:-[{UPPER}{LOWER}][{LOWER}]+)*"
@@ -162,6 +176,7 @@ _SIGN_PART = (rf"(?!(?i:{_STAFF}|and|or)\b)"
               rf"(?:(?i:{'|'.join(sorted(SIGN_PARTICLES))})[^\S\n]++){{0,3}}"
               rf"{_SIGN_WORD}")
 _SIGN_NAME = rf"{_SIGN_PART}(?:[^\S\n]++{_SIGN_PART}){{0,3}}"
+SIGN_NAME, SIGNERS = _SIGN_NAME, _SIGNERS  # a signature's block (`prose`: a role below a name)
 # the label heads a field, a capital first: at a line's start or its bullet, after a field's
 # end (".", ";", "|", a tab, two blanks) or "Report": "Allergies verified: Penicillin",
 # "Diagnosis verified by Biopsy" and a wrapped sentence's "reported by Zio" are clinical text
@@ -209,18 +224,27 @@ _FORENAME = (rf"(?:[^\S\n]*+,[^\S\n]*+(?P<forename>{_SIGN_WORD}(?:[^\S\n]++{_SIG
 SIGN_LABEL = (rf"(?:{_FIELD}(?i:(?:electronically[^\S\n]+)?(?:{_SIGNS})(?:[^\S\n]+electronically)?"
               rf"[^\S\n]+by\b[^\S\n]*+:?|(?:{_SIGNS}|{_SIGNERS})[^\S\n]*+:)|{_BY_LABEL}"
               rf"|{_FIELD_START}(?i:(?P<copy>cc)|{_WORKS})[^\S\n]*+:)")  # "cc:", "performed by:"
+# a clinical abbreviation after the name ends it too ("Radiographer: Volkov LVEF 55 %"): the
+# words before it are weighed as the name (`signatures`), and a clinical word among them keeps
+# them all ("Reported by: Strand LGE")
+# Two capitals end it only where more of the line follows that no list goes on with ("Nurse:
+# Okafor OP clinic", "Radiographer: Li FU 6 months"): at a list's mark, "and" or the line's end
+# they are the signer's initials ("Reported by: Okafor HO, Jones AR", "Smith DC and Jones S")
+_BEFORE_CLINICAL = (rf"(?=[^\S\n]++(?:(?:{_CLINICAL})(?![\w'’-])|(?:{SHORT_CLINICAL})[^\S\n]++"
+                    rf"(?![,;&/]|(?i:and|or)(?![\w'’-]))\S))")
+BEFORE_CLINICAL = _BEFORE_CLINICAL  # (`labelled`: "Radiographer: J. Stokes LVEF 55 %")
 SIGNATURE = re.compile(
     rf"{SIGN_LABEL}[^\S\n]*+(?:\n[^\S\n]*+)?"
-    rf"(?P<name>{_SIGN_NAME})(?:{_FORENAME}{_SIGN_END}|{_RUNS_ON})")
+    rf"(?P<name>{_SIGN_NAME})(?:{_FORENAME}(?:{_SIGN_END}|{_BEFORE_CLINICAL})|{_RUNS_ON})")
 # the names a list of signers goes on with, read one at a time to the list's end, however long
 # ("Radiographers: Smith, Jones and Volkov", "A / B / C / D / E"): a mark or "and", ", and",
 # then a name, on the next line where the list is wrapped after its mark ("Volkov and\nPetrova")
 _SIGN_JOINT = (r"[^\S\n]*+(?:[,;&/]|(?i:and|or)(?![\w'’-]))"
                r"(?:[^\S\n]*+(?:&|(?i:and)(?![\w'’-])))?[^\S\n]*+(?:\n[^\S\n]*+)?")
 # and a list's next name also where a clinical abbreviation follows it ("Radiographers: Smith
-# and Jones LVEF 55 %" kept "Jones"); the first after a label is weighed whole ("Smith LGE")
+# and Jones LVEF 55 %" kept "Jones"), as the first's
 SIGN_OTHER = re.compile(rf"(?P<joint>{_SIGN_JOINT})(?P<name>{_SIGN_NAME})(?:{_FORENAME}"
-                        rf"(?:{_SIGN_END}|(?=[^\S\n]++(?:{_CLINICAL})(?![\w'’-])))|{_RUNS_ON})")
+                        rf"(?:{_SIGN_END}|{_BEFORE_CLINICAL})|{_RUNS_ON})")
 # the last word each of those ends with: most candidates follow none, and the pattern's
 # search through 40 characters is the scrubber's costliest step
 CUE_ENDS = frozenset({"with", "by", "to", "of", "cc", "and", "[name]", "read", "reader",

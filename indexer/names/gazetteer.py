@@ -65,10 +65,11 @@ def family_names() -> frozenset[str]:
 
 @cache
 def short_family_names() -> frozenset[str]:
-    """Family names of two letters, in lower case ("li", "wu", "xu", "ho"): a name only where a
-    signer's label expects one (`labelled`), as the words and particles among them ("he",
-    "de") are no one's elsewhere."""
-    return frozenset(n.lower() for n in _entries(_FAMILY_LISTS) if len(n) == 2)
+    """Family names of two letters, in lower case ("li", "wu", "xu", "ho", and the few faker
+    lacks: "ng"): a name only where a signer's label or a cue expects one (`labelled`,
+    `prose`), as the words and particles among them ("he", "de") are no one's elsewhere."""
+    found = {n.lower() for n in _entries(_FAMILY_LISTS) if len(n) == 2}
+    return frozenset(found | wordlists.SHORT_FAMILY_NAMES)
 
 
 @cache
@@ -153,7 +154,7 @@ def terms() -> frozenset[str]:
 
 # the endings of clinical words rare in a name, besides `wordlists.WORD_ENDINGS`: a word faker
 # lacks with one is no sign of a person ("Eccentric", "Amyloid", "Oedema", "Markedly")
-_CLINICAL_ENDINGS = (*wordlists.WORD_ENDINGS, "ic", "oid", "ema", "oma", "cular", "tral", "ly",
+_CLINICAL_ENDINGS = (*wordlists.WORD_ENDINGS, "ic", "oid", "ema", "oma", "ular", "tral", "ly",
                      "ior", "ute", "spid", "ac")
 # and the endings of family names no clinical word has, though "ic" and "al" are clinical:
 # Slavic "-vić" and North Indian "-wal", "-yal" ("Petrovic", "Jaiswal", "Goyal")
@@ -169,7 +170,12 @@ _REPORT_WORDS = frozenset({
     "syncope", "presyncope", "palpitation", "dyspnoea", "dyspnea", "orthopnoea", "orthopnea",
     "fatigue", "collapse", "arrest", "dizziness", "regadenoson", "dobutamine", "gadobutrol",
     "bigeminy", "trigeminy", "ectopy", "multiband", "uneventful", "nil", "penicillin", "cath",
-    "angio", "zio", "holter", "sinus", "images", "image", "views", "sequences"})
+    "angio", "zio", "holter", "sinus", "images", "image", "views", "sequences",
+    # the patterns late enhancement is described by, which head its abbreviation after a
+    # label as a signer's name would ("Radiographer: Midwall LGE"; "Volkov LGE" is a name)
+    "midwall", "nodular", "infarct", "infarcts", "postinfarct", "granular", "streaky",
+    "ringlike", "blotchy", "spotty", "hinge", "speckled", "intramural",
+    "intramyocardial"})
 _NO_NAMES = wordlists.EPONYM_SURNAMES | wordlists.NO_INITIAL_SURNAMES | _REPORT_WORDS
 
 

@@ -35,6 +35,7 @@ from indexer.names.gazetteer import (
 
 _LAST = 0x32400  # past the last CJK ideographs (Extension H); beyond, private use
 _TWO = 2  # letters of the shortest family names ("Li", "Wu"), which only a label makes names
+_SHORT_CLINICAL = frozenset(forms.SHORT_CLINICAL.split("|"))
 
 
 def named_by_label(word: str) -> bool:
@@ -54,9 +55,9 @@ def named_by_label(word: str) -> bool:
             or report_word(low) or medicines.is_medicine(low) or low in qualities()
             or (low in terms() and low not in _eponyms())):
         return False
-    if len(low) == _TWO:
+    if len(low) == _TWO:  # in capitals, a clinical abbreviation first ("OP", "FU"; "LI")
         return low in short_family_names() and low not in words() and (
-            low not in forms.SIGN_PARTICLES)
+            low not in forms.SIGN_PARTICLES) and word not in _SHORT_CLINICAL
     return plain in given_names() or low in family_names()
 
 
@@ -89,9 +90,15 @@ _WORD = rf"[{_SCRIPT}]+"
 _NAME = rf"{_WORD}(?:(?:[^\S\n]|[・·])++{_WORD}){{0,3}}"
 # (full-width and Arabic marks too: "王伟，李娜", "محمد، علي")
 _JOINT = r"[^\S\n]*+(?:[,;&/、，；／،؛]|(?i:and)(?![\w'’-]))[^\S\n]*+"
+# on the line after an empty label unless a clinical abbreviation or a measure follows: a
+# line of clinical text in the script may follow a label left empty ("Nurse:\n心肌梗死 LVEF
+# 45%"), but a name below its label goes on as a signature does ("王伟 MD", "王伟 (consultant)",
+# "王伟 12/03/2024", "王伟、李娜。"), and a name leaked is worse than a note scrubbed
+_CLINICAL_AFTER = (rf"[^\S\n]*+(?:(?:{forms.CLINICAL})(?![\w'’-])"
+                   r"|\d+(?:[.,]\d+)?[^\S\n]*+(?:%|mm|cm|ml|ms|bpm|g\b))")
 _OTHER_SCRIPT = re.compile(
-    rf"(?P<label>{forms.SIGN_LABEL}[^\S\n]*+(?:\n[^\S\n]*+)?)(?P<names>{_NAME}"
-    rf"(?:{_JOINT}{_NAME})*)(?![\w'’-])")
+    rf"(?P<label>{forms.SIGN_LABEL}[^\S\n]*+(?P<below>\n[^\S\n]*+)?)(?P<names>(?>{_NAME}"
+    rf"(?:{_JOINT}{_NAME})*))(?![\w'’-])(?(below)(?!{_CLINICAL_AFTER}))")
 _ONE = re.compile(_NAME)
 # and the same after a name just scrubbed, its own writing or the list's next ("[name] 王伟",
 # "[name], 王伟", "[name] and 김민준": "Reported by: Wang Wei 王伟", "Smith and 王伟")
@@ -134,7 +141,8 @@ _INITIALLED = re.compile(
     rf"(?P<label>{forms.SIGN_LABEL}[^\S\n]*+(?:\n[^\S\n]*+)?)"
     rf"(?:(?P<initials>{_BEFORE})[^\S\n]++(?P<surname>{_SURNAME})"
     rf"|(?P<family>{_SURNAME})[^\S\n]++(?P<letters>{_AFTER}))"
-    rf"(?=[^\S\n]*+(?:[,;()&/]|\.?[^\S\n]*+(?:\n|\Z)|\.[^\S\n]|(?i:and|or)(?![\w'’-])))")
+    rf"(?=[^\S\n]*+(?:[,;()&/]|\.?[^\S\n]*+(?:\n|\Z)|\.[^\S\n]|(?i:and|or)(?![\w'’-]))"
+    rf"|{forms.BEFORE_CLINICAL})")
 _NO_INITIALS = frozenset({"A", "I"})  # without a full stop, words: "Reported by: A Simpson"
 
 

@@ -10,6 +10,7 @@ or where a dose, a unit or a route follows it after a blank ("Stemetil 12.50 mg"
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from indexer.names import forms, wordlists
 
@@ -29,11 +30,18 @@ def is_medicine(word: str) -> bool:
     """Whether `word`, in any case, is a medicine's, an agent's or kit's by the curated list or
     by its stem ("Midazolam", "BISOPROLOL", "Gadobutrol", "Venflon", "MITRACLIP"; not "April",
     "Gesine", "Volkov")."""
-    low = word.lower()
-    if low in wordlists.MEDICINES:
-        return True
-    return any(low.endswith(stem) and len(low) - len(stem) >= _ROOT
-               for stem in wordlists.MEDICINE_STEMS)
+    return _medicine(word.lower())
+
+
+# each word of a report is asked several times (after a label, above a role, after a cue): the
+# answer is kept for the words a corpus repeats, and a stem is found in one call, not a loop
+@lru_cache(maxsize=1 << 16)
+def _medicine(low: str) -> bool:
+    # a stem with `_ROOT` letters before it at least ends what follows the first `_ROOT`
+    return low in wordlists.MEDICINES or low[_ROOT:].endswith(_STEMS)
+
+
+_STEMS = tuple(wordlists.MEDICINE_STEMS)
 
 
 def dosed(text: str, pos: int) -> bool:

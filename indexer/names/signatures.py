@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from indexer.names import forms, known, labelled, medicines, wordlists
+from indexer.names import forms, known, labelled, medicines, prose, wordlists
 from indexer.names.gazetteer import (
     family_names,
     given_names,
@@ -272,6 +272,12 @@ def _others(text: str, pos: int, found: list[str]) -> tuple[str, int]:
     return "".join(out), pos
 
 
+def _block_signer(name: str) -> bool:
+    """Whether words above a role or after a prose cue are a person's, as after a label
+    (`_signature_name`; `prose`)."""
+    return not _eponym(name) and _signature_name(name, degree=False)
+
+
 def scrub_signed(text: str) -> str:
     """`text` with the person a signature's or a copy's word names at its line's or list's end
     as [name] (`forms.SIGNATURE`, then `forms.SIGNED`), where the given-name rules want a
@@ -284,6 +290,8 @@ def scrub_signed(text: str) -> str:
         return _others(after, pos, found)
 
     text = labelled.scrub_initialled(labelled.scrub_other_scripts(text, then), then)
+    text = prose.scrub_above_roles(prose.scrub_cued_eponyms(text, then), _block_signer)
+    text = prose.scrub_prose_named(text, _block_signer, then)
     out: list[str] = []
     pos = 0
     while match := forms.SIGNATURE.search(text, pos):

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 # given names of two letters that are no word (faker's lists hold them with one-letter initials)
 SHORT_GIVEN = frozenset({"Al", "Ed", "Jo", "Bo"})
+# family names of two letters faker's lists lack, common among patients and staff in Europe
+# and America (Cantonese "Ng", "Ip", "Lo", "Au"; Korean "Ko"; Vietnamese "Ly"): a name only where
+# a label or a cue expects one, as faker's own ("Nurse: Ng"; `gazetteer.short_family_names`)
+SHORT_FAMILY_NAMES = frozenset({"ng", "ip", "lo", "au", "ko", "ly"})
 # given names that are English or report words faker's English word lists lack: alone, at the
 # head of a sentence or a heading, they are no name ("Ross procedure", "Glenn shunt", "Kent
 # bundle", "Todd paresis", "Per protocol", "Del Nido")
@@ -141,7 +145,9 @@ EPONYMS = frozenset({"austin flint", "graham steell", "carey coombs", "will roge
                      "louis bar", "holt oram", "hamman rich", "jervell lange nielsen",
                      "bland white garland", "adams stokes", "lev lenegre", "kearns sayre",
                      "tako tsubo", "loeys dietz", "ehlers danlos", "wolff parkinson white",
-                     "churg strauss", "osler weber rendu", "emery dreifuss", "kugel stoll"})
+                     "churg strauss", "osler weber rendu", "emery dreifuss", "kugel stoll",
+                     # and statistics' methods, named as a heading or a sentence ends
+                     "kaplan meier", "bland altman"})
 # pieces joined to an Arabic surname by a hyphen ("Al-Hassan" is known by "hassan")
 JOINED = frozenset({"al", "el", "bin", "ben", "abu", "ibn", "abd"})
 # cardiac and MR acronyms of five or six capitals that read as a word would, alone after a
@@ -175,6 +181,7 @@ adrenaline epinephrine salbutamol ventolin naloxone flumazenil oxygen saline war
 eliquis xarelto clopidogrel ticagrelor prasugrel aspirin digoxin frusemide bumetanide
 sacubitril entresto ranolazine nicorandil isosorbide diltiazem flecainide sotalol metformin
 insulin mavacamten tafamidis patisiran vutrisiran colchicine methotrexate
+stemetil prochlorperazine cyclizine metoclopramide maxolon domperidone
 cannula cannulae venflon earplugs earplug headphones injector mitraclip triclip watchman
 amplatzer occluder linq
 gadobutrol gadoterate gadoteric gadopentetate gadobenate gadoxetate gadoxetic gadoteridol

@@ -318,15 +318,18 @@ def test_letters_that_are_an_abbreviation_are_initials_right_after_a_signatures_
     as a numeral and mitral regurgitation whatever came before them. Right after "Reported
     by:" they are initials after a known family name that is no word nor eponym; elsewhere, and
     after "Long", "Strand", "David", "Wilkins", "Becker", they are what they were, but for a
-    degree ("Reported by: Becker MD" is Dr Becker, MD)."""
+    degree ("Reported by: Becker MD" is Dr Becker, MD). Three letters are no initials:
+    "Smith LGE" is Smith, then the text the name runs into, as "Volkov LVEF 55 %" is (it
+    kept "Smith": only "Strand", a clinical word, keeps the line)."""
     _scrubs_to([("Reported by: Smith V", "Reported by: [name]"),
                 ("Reported by: Smith MR", "Reported by: [name]"),
                 ("cc: Jones S, Patel MR", "cc: [name], [name]"), ("GP: Okafor AR", "GP: [name]"),
                 ("Reported by: Smith MR, Okafor V", "Reported by: [name], [name]"),
-                ("Reported by: Becker MD", "Reported by: [name] MD")])
+                ("Reported by: Becker MD", "Reported by: [name] MD"),
+                ("Reported by: Smith LGE", "Reported by: [name] LGE")])
     _scrubs_to([(text, text) for text in (
         "Smith MR", "Smith MR.", "Present: Smith MR", "Mother: Smith MR", "Reported by: Long QT",
-        "Reported by: Strand LGE", "Reported by: Smith LGE", "Reported by: David V",
+        "Reported by: Strand LGE", "Reported by: David V",
         "Reported by: Wilkins II", "Reported by: Smith II", "Reported by: Becker MR",
         "Becker MD.", "Reported by: Post MVR")])
 

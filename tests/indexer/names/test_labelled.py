@@ -157,3 +157,62 @@ def test_initials_by_a_word_that_is_no_eponym_surname_are_left_to_their_rules(te
     (`wordlists.BARE_EPONYMS`), and a list of surnames and initials (read by `given`)."""
     expected = "cc: [name], [name]" if text.startswith("cc:") else text
     _scrubs_to(text, expected)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Nurse: Ng", "Nurse: [name]"), ("Radiographer: Ip.", "Radiographer: [name]."),
+    ("Nurse: Ng OP clinic", "Nurse: [name] OP clinic"),
+    ("Radiographer: Li FU 6 months", "Radiographer: [name] FU 6 months")])
+def test_a_two_letter_surname_faker_lacks_after_a_label_is_one(text: str, expected: str) -> None:
+    """"Nurse: Ng" was kept: faker's lists hold no "Ng"; and a name before two capitals a
+    report writes ("OP", "FU") was kept with them or went with them."""
+    _scrubs_to(text, expected)
+
+
+@pytest.mark.parametrize("text", [
+    "Nurse: OP", "Radiographer: FU", "Nurse: NG tube", "Radiographer: FU 6 months.",
+    "Nurse: IP.", "Radiographer: HO"])
+def test_two_capitals_a_report_writes_after_a_label_stay(text: str) -> None:
+    """"Nurse: OP" and "Radiographer: FU" read as "[name]": faker holds "Op" and "Fu" as
+    surnames, which in capitals a report writes for outpatient and follow-up."""
+    assert scrub_free_text(text) == text
+
+
+@pytest.mark.parametrize("text", [
+    "Nurse:\n心肌梗死 LVEF 45%", "Nurse:\n心肌梗死 45%", "Radiographer:\n患者 LVEF 45%"])
+def test_clinical_text_in_another_script_below_an_empty_label_stays(text: str) -> None:
+    """The next line's first words in another script were a name whatever followed them."""
+    assert scrub_free_text(text) == text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Nurse:\n王伟\nLVEF 45%", "Nurse:\n[name]\nLVEF 45%"),
+    ("Reported by:\n佐藤 健.", "Reported by:\n[name]."),
+    ("Radiographer: J. Stokes LVEF 55 %", "Radiographer: [name] LVEF 55 %")])
+def test_a_name_below_an_empty_label_or_before_an_abbreviation_still_goes(
+        text: str, expected: str) -> None:
+    _scrubs_to(text, expected)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Reported by:\n王伟 MD", "Reported by:\n[name] MD"),
+    ("Reported by:\n王伟 (consultant)", "Reported by:\n[name] (consultant)"),
+    ("Reported by:\n王伟 - Consultant", "Reported by:\n[name] - Consultant"),
+    ("Reported by:\n王伟 Consultant Radiologist", "Reported by:\n[name] Consultant Radiologist"),
+    ("Reported by:\n王伟\t[date]", "Reported by:\n[name]\t[date]"),
+    ("Reported by:\n王伟、李娜。", "Reported by:\n[name]、[name]。"),
+    ("Reported by:\nمحمد علي, Consultant", "Reported by:\n[name], Consultant")])
+def test_a_name_in_another_script_below_an_empty_label_goes_whatever_follows(
+        text: str, expected: str) -> None:
+    """Each went at HEAD and was kept once only a name alone on its line went: a degree, a
+    role, a date or an ideographic full stop after it; only a clinical abbreviation or a
+    measure keeps the line (`test_clinical_text_in_another_script_below_an_empty_label_stays`)."""
+    assert scrub_free_text(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Radiographer: Spotty LGE", "Radiographer: Valvular LGE", "Nurse: Hartmann IV"])
+def test_a_finding_or_a_fluid_before_its_abbreviation_after_a_label_stays(text: str) -> None:
+    """Each stayed at HEAD and became [name] once a clinical abbreviation ended a signer's
+    name: an LGE pattern and a route at the line's end are no name's end."""
+    assert scrub_free_text(text) == text

@@ -71,3 +71,11 @@ def test_a_size_or_a_route_for_the_access_after_it_is_no_dose_of_the_word_before
     """"Nurse: Adeyemi 20G cannula" and "Nurse: Okonkwo IV access" were kept: the gauge is
     the cannula's and the route the line's, not a medicine's written before them."""
     assert dosed(text, len(text.split(None, 1)[0])) is expected
+
+
+@pytest.mark.parametrize(("word", "expected"), [
+    ("Atenolol", True), ("BISOPROLOL", True), ("Venflon", True), ("Xolol", False),
+    ("April", False), ("Volkov", False)])
+def test_a_stem_needs_three_letters_before_it(word: str, expected: bool) -> None:
+    """The lookup kept for each word (a stem found in one call) answers as the loop did."""
+    assert is_medicine(word) is expected

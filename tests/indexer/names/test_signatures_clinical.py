@@ -120,3 +120,40 @@ def test_a_surname_that_is_a_report_word_or_kit_after_given_names_goes_with_them
 def test_a_surname_that_starts_or_ends_as_a_stem_after_a_label_goes(
         text: str, expected: str) -> None:
     _scrubs_to(text, expected)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Radiographer: Volkov LVEF 55 %", "Radiographer: [name] LVEF 55 %"),
+    ("Reported by: Dmitri Volkov LGE present", "Reported by: [name] LGE present"),
+    ("Nurse: Okafor HCM clinic", "Nurse: [name] HCM clinic")])
+def test_a_clinical_abbreviation_after_a_signers_name_ends_it(text: str, expected: str) -> None:
+    """Each was kept: a name ended only at a list's mark, the line's end or a capitalised word,
+    and the first after a label was weighed with the abbreviation."""
+    _scrubs_to(text, expected)
+
+
+@pytest.mark.parametrize("text", [
+    "Reported by: Midwall LGE", "Radiographer: Nodular LGE.", "Nurse: Infarct LGE",
+    "Reported by: Strand LGE", "Verified: Patchy LGE", "Radiographer: Granular LGE",
+    "Nurse: Stemetil IV access", "Nurse: Cyclizine IV access"])
+def test_a_clinical_word_before_an_abbreviation_or_a_line_after_a_label_stays(text: str) -> None:
+    """The words a late enhancement is described by are no name before "LGE", and a medicine
+    before a line's route no surname ("Stemetil IV access" read as "Okonkwo IV access")."""
+    _scrubs_to(text, text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Reported by: Okafor HO, Jones AR", "Reported by: [name], [name]"),
+    ("Reported by: Patel SC, Jones S", "Reported by: [name], [name]"),
+    ("cc: Patel DC, Jones S", "cc: [name], [name]"),
+    ("Reported by: Smith DC and Jones S", "Reported by: [name] and [name]"),
+    ("Reported by: Smith BP and Okafor DC", "Reported by: [name] and [name]"),
+    ("Reported by: Smith SL", "Reported by: [name]"),
+    ("Reported by: Smith PT.", "Reported by: [name]."),
+    ("Radiographers: Okafor PT and Jones S", "Radiographers: [name] and [name]")])
+def test_two_capitals_at_a_list_mark_or_the_line_end_are_initials(
+        text: str, expected: str) -> None:
+    """Each went at HEAD and then kept its initials and the list after them: two capitals a
+    report writes for a plan ("OP", "DC", "PT") end a name only where more of the line
+    follows that no list goes on with ("Nurse: Okafor OP clinic")."""
+    assert scrub_free_text(text) == expected
