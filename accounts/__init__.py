@@ -9,6 +9,7 @@ OpenID Connect sign-in and bearer tokens.
 from accounts.oidc import (
     Authorization,
     OidcConfig,
+    OidcDiscoveryError,
     OidcError,
     OidcProvider,
     OidcUnreachable,
@@ -28,7 +29,8 @@ from accounts.users import Account, AccountError, Users, check_name, parse_role
 
 __all__ = [
     "OTHER_PROCESS_SECONDS", "PROVIDER_SIGN_IN_DAYS", "Account", "AccountError",
-    "AlreadyRevoked", "ApiTokens", "Authorization", "OidcConfig", "OidcError", "OidcProvider",
-    "OidcUnreachable", "PasswordError", "Principal", "Role", "TokenInfo", "Users", "Via",
+    "AlreadyRevoked", "ApiTokens", "Authorization", "OidcConfig", "OidcDiscoveryError",
+    "OidcError", "OidcProvider", "OidcUnreachable", "PasswordError", "Principal", "Role",
+    "TokenInfo", "Users", "Via",
     "check_name", "parse_role", "role_from_claims", "token_id_of",
 ]

@@ -43,6 +43,18 @@ class OidcUnreachable(OidcError):  # noqa: N818  (an OidcError: caught as either
     is known of the credential, so it is no refusal of it; try again later."""
 
 
+class OidcDiscoveryError(OidcError):
+    """The provider's discovery answer is not usable (no JSON, another issuer's, short of an
+    endpoint): the provider's fault, not the person's. Apart from other OidcErrors because
+    discovery may run at a sign-in's callback too (another worker, a restart), where it was
+    shown to anyone and counted as the person's failed sign-in."""
+
+
+# a token endpoint's error codes (RFC 6749 5.2): the only words of its answer shown
+TOKEN_ERRORS = frozenset({"invalid_request", "invalid_client", "invalid_grant",
+                          "unauthorized_client", "unsupported_grant_type", "invalid_scope"})
+
+
 def _unreachable(error: Exception) -> bool:
     """Whether `error` says the provider did not answer rather than answered no (authlib's
     client raises httpx2's errors, not httpx's)."""
@@ -94,6 +106,18 @@ def role_from_claims(claims: dict[str, Any], claim: str) -> Role | None:
     names = value.split() if isinstance(value, str) else value if isinstance(value, list) else []
     roles = [Role(n) for n in names if isinstance(n, str) and n in Role.__members__.values()]
     return max(roles, key=lambda r: r.rank, default=None)
+
+
+def _token_refusal(error: Exception) -> str:
+    """A token endpoint's refusal in words anyone may see: its error code, if one of OAuth's
+    (its error_description, up to 200 characters of the provider's, was on the page), or the
+    error's type; the rest goes to the log."""
+    code = getattr(error, "error", None)
+    logger.warning("OIDC token exchange refused: %s: %r", type(error).__name__,
+                   str(error)[:200])
+    if isinstance(code, str):
+        return f"the identity provider answered {code if code in TOKEN_ERRORS else 'an error'}"
+    return f"the identity provider's answer could not be used ({type(error).__name__})"
 
 
 class OidcProvider:
@@ -157,19 +181,21 @@ class OidcProvider:
                         document = dict(response.json())
                 except Exception as error:  # noqa: BLE001  (any transport or JSON failure)
                     down = _unreachable(error)  # else it answered, with no JSON or a 4xx
-                    raise (OidcUnreachable if down else OidcError)(
+                    raise (OidcUnreachable if down else OidcDiscoveryError)(
                         f"OIDC discovery at {url}: {type(error).__name__}",
                         f"{'it does not answer' if down else 'its discovery answer is not usable'}"
                         f" ({type(error).__name__})") from None
                 if document.get("issuer") != self.config.issuer:
-                    raise OidcError(f"OIDC discovery: issuer {document.get('issuer')!r} is "
-                                    f"not {self.config.issuer!r}", "its discovery document "
-                                    "names another issuer than CMR_SEARCH_OIDC_ISSUER")
+                    raise OidcDiscoveryError(
+                        f"OIDC discovery: issuer {document.get('issuer')!r} is not "
+                        f"{self.config.issuer!r}", "its discovery document names another "
+                        "issuer than CMR_SEARCH_OIDC_ISSUER")
                 missing = [k for k in ("authorization_endpoint", "token_endpoint", "jwks_uri")
                            if not isinstance(document.get(k), str)]
                 if missing:  # a KeyError at sign-in was a 500
-                    raise OidcError(f"OIDC discovery: the document names no {missing[0]}",
-                                    f"its discovery document names no {missing[0]}")
+                    raise OidcDiscoveryError(
+                        f"OIDC discovery: the document names no {missing[0]}",
+                        f"its discovery document names no {missing[0]}")
                 self._metadata = document
                 self._jwks = jwt.PyJWKClient(document["jwks_uri"], cache_keys=True,
                                              lifespan=3600, timeout=int(self.config.timeout_s))
@@ -197,9 +223,10 @@ class OidcProvider:
                 token = client.fetch_token(endpoint, grant_type="authorization_code",
                                            code=code, code_verifier=code_verifier)
         except Exception as error:  # noqa: BLE001  (transport or OAuth error answer)
-            kind = OidcUnreachable if _unreachable(error) else OidcError
-            raise kind(f"OIDC token exchange: {type(error).__name__}: "
-                            f"{str(error)[:200]}") from None
+            if _unreachable(error):
+                raise OidcUnreachable(f"OIDC token exchange: {type(error).__name__}: "
+                                      f"{str(error)[:200]}") from None
+            raise OidcError(f"OIDC token exchange: {_token_refusal(error)}") from None
         id_token = token.get("id_token")
         if not isinstance(id_token, str):
             raise OidcError("OIDC token exchange: the answer holds no ID token")

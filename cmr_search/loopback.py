@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 # `url_problem`'s words where the URL is no http(s) one at all (an issuer says more: https)
 NOT_HTTP, NO_HOST = "an http:// or https:// URL", "no host in the URL"
+_CREDENTIALS = "no user name or password in the URL (it is logged and shown)"
 
 
 def loopback_host(host: str) -> bool:
@@ -41,9 +42,12 @@ def url_problem(url: str) -> str | None:
     try:
         port = None if bare_ipv6 else parts.port
     except ValueError:
-        # never a part of a URL with credentials: its "port" may be the password's start
-        given = "" if "@" in url else f", not {where.rpartition(':')[2][:20]!r}"
-        return f"a port from 1 to 65535{given}"
+        # an "@" before the query: credentials, whose password urlsplit read as the port
+        # (http://user:pa/ss@host: "pa"); it said "a port from 1 to 65535", and no part of
+        # it is shown
+        if "@" in url.partition("?")[0].partition("#")[0]:
+            return _CREDENTIALS
+        return f"a port from 1 to 65535, not {where.rpartition(':')[2][:20]!r}"
     if bare_ipv6:
         return "an IPv6 address goes in [brackets]: http://[::1]:8080"
     if parts.scheme not in ("http", "https"):
@@ -53,7 +57,7 @@ def url_problem(url: str) -> str | None:
     if port == 0:
         return "a port from 1 to 65535, not 0"
     if parts.username is not None or parts.password is not None:
-        return "no user name or password in the URL (it is logged and shown)"
+        return _CREDENTIALS
     return None
 
 

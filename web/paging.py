@@ -17,8 +17,15 @@ def last_page(limit: int) -> int:
     return max(1, MAX_DEPTH // max(1, limit))
 
 
+def _quoted(page: int | str) -> str:
+    """A page number as sent, or its start and length when longer than `_DIGITS`: cut to 12
+    digits, 10**30 read "page 100000000000", 4000 nines "page 999999999999"."""
+    text = str(page)
+    return text if len(text) <= _DIGITS else f"{text[:4]}... ({len(text)} digits)"
+
+
 def past_depth(page: int | str, limit: int) -> str:
-    return (f"page {str(page)[:_DIGITS]} is past the first {MAX_DEPTH} results: at {limit} "
+    return (f"page {_quoted(page)} is past the first {MAX_DEPTH} results: at {limit} "
             f"per page the last page is {last_page(limit)} (narrow the query or the filters)")
 
 
@@ -29,12 +36,21 @@ def check_depth(page: int, limit: int) -> None:
         raise QueryError(past_depth(page, limit))
 
 
+def _whole(value: str) -> int:
+    """The number that ASCII digits `value` spell, or 0 (no page): 10**_DIGITS stands for any
+    longer number (int() of 5,000 digits is refused); leading zeros do not count as digits."""
+    if not (value.isascii() and value.isdigit()):
+        return 0
+    digits = value.lstrip("0") or "0"
+    return int(digits) if len(digits) <= _DIGITS else 10**_DIGITS
+
+
 def page_refusal(value: str, limit: int) -> str:
     """The one line refusing page `value` (as sent: the query string's text, or a body's
     JSON) at `limit` per page: past the last page, or no whole number from 1 to it (a body's
     0 or 5000 was pydantic's "page.page: Input should be greater than or equal to 1")."""
-    if value.isascii() and value.isdigit() and int(value[:_DIGITS]) > last_page(limit):
-        return past_depth(int(value[:_DIGITS]), limit)
+    if _whole(value) > last_page(limit):
+        return past_depth(value.lstrip("0"), limit)
     return f"page must be a whole number from 1 to {last_page(limit)}, not {value[:20]!r}"
 
 
@@ -42,7 +58,7 @@ def page_number(value: str | None, limit: int) -> int:
     """`page` from a page's query string: a whole number from 1 to the last page."""
     if not value:
         return 1
-    number = int(value[:_DIGITS]) if value.isascii() and value.isdigit() else 0
+    number = _whole(value)
     if number < 1 or number > last_page(limit):
         raise QueryError(page_refusal(value, limit))
     return number

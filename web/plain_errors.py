@@ -9,15 +9,17 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from search import FilterError, SearchFilters
-from search.models import MAX_LIMIT
-from web.paging import page_refusal
-from web.render import validation_line
+from search.models import Page
+from web.paging import last_page, page_refusal
+from web.render import BOUNDS, field_path, validation_line
 
 _CHOICES = re.compile(r"\^\(([\w|]+)\)\$")  # a pattern of alternatives: ^(present|missing)$
-_NAMES = {"collection_id": "teaching file"}  # a path's number, in the words of its page
+# a path's number, in the words of its page: "teaching file 0: not a teaching file number"
+_NAMES = {"collection_id": "teaching file", "case_id": "case"}
+_QUERY_INT = TypeAdapter(int)  # a query string's number, read as FastAPI reads it ("0100")
 
 
 def _shown(value: object) -> str:
@@ -27,17 +29,16 @@ def _shown(value: object) -> str:
     return repr(str(value)[:30])
 
 
-def _path(loc: Sequence[Any]) -> str:
-    """Where the value was, as the client sent it: `filters.report` of a body (it said
-    "report", which names no field of the body), `unlike[1]`, `limit` of a query string."""
-    start = 1 if loc and loc[0] in ("body", "query", "path") else 0
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[start:]).lstrip(".")
-
-
-def _limit(value: object) -> int:
-    """The page size the refused page was asked at: the default 10 unless it is one allowed."""
-    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
-    return int(text) if text.isdigit() and len(text) < 4 and 1 <= int(text) <= MAX_LIMIT else 10
+def _limit(value: object, query: bool) -> int:
+    """The page size the refused page was asked at, read by the page's own field (1e2 and
+    50.0 in a body, 0100 in a query string were taken, and the line named 10 a page): the
+    default where it is none allowed, or not given (None)."""
+    try:
+        if query and value is not None:
+            value = _QUERY_INT.validate_python(value)
+        return Page.model_validate({} if value is None else {"limit": value}).limit
+    except ValidationError:
+        return Page().limit
 
 
 def _page_line(first: Mapping[str, Any], params: Mapping[str, str], body: object) -> str | None:
@@ -45,12 +46,16 @@ def _page_line(first: Mapping[str, Any], params: Mapping[str, str], body: object
     in `web.paging`'s one wording; None for any other refusal."""
     loc, given = tuple(first.get("loc", ())), first.get("input")
     if loc == ("query", "page"):
-        return page_refusal(str(given), _limit(params.get("limit")))
+        return page_refusal(str(given), _limit(params.get("limit"), query=True))
     if loc[-2:] != ("page", "page"):
         return None
     page = body.get("page") if isinstance(body, dict) else None
-    limit = page.get("limit") if isinstance(page, dict) else params.get("limit")
-    return page_refusal(json.dumps(given, ensure_ascii=False, default=str), _limit(limit))
+    limit = _limit(page.get("limit"), query=False) if isinstance(page, dict) else \
+        _limit(params.get("limit"), query=True)
+    if isinstance(given, str):  # it said "not '\"3\"'", its JSON cut with its quotes
+        return (f"page must be a whole number from 1 to {last_page(limit)}, not text "
+                f"({given[:20]!r})")
+    return page_refusal(json.dumps(given, ensure_ascii=False, default=str), limit)
 
 
 def plain_line(errors: Sequence[Mapping[str, Any]], params: Mapping[str, str],
@@ -58,7 +63,7 @@ def plain_line(errors: Sequence[Mapping[str, Any]], params: Mapping[str, str],
     """The first problem in plain words; `params` the query string (a page's limit), `body`
     the JSON body as sent (its page's limit)."""
     first = errors[0] if errors else {}
-    name, kind, given = _path(first.get("loc", ())), first.get("type"), first.get("input")
+    name, kind, given = field_path(first.get("loc", ())), first.get("type"), first.get("input")
     pattern = _CHOICES.fullmatch(str((first.get("ctx") or {}).get("pattern", "")))
     paged = _page_line(first, params, body)
     if paged is not None:
@@ -69,6 +74,8 @@ def plain_line(errors: Sequence[Mapping[str, Any]], params: Mapping[str, str],
         return f"{name} is missing"
     if kind == "int_parsing" and name:
         return f"{_NAMES.get(name, name)} {_shown(given)}: not a number"
+    if kind in BOUNDS and name in _NAMES and tuple(first.get("loc", ()))[:1] == ("path",):
+        return f"{_NAMES[name]} {str(given)[:20]}: not a {_NAMES[name]} number"
     return validation_line(errors)
 
 

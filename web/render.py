@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from importlib.resources import files
@@ -157,15 +158,85 @@ def make_templates() -> Jinja2Templates:
     return templates
 
 
+def field_path(loc: Sequence[Any]) -> str:
+    """Where the value was, as the client sent it: `filters.report` of a body, `unlike[1]`
+    (it said "unlike.1"), `limit` of a query string (it said "query.limit")."""
+    start = 1 if loc and loc[0] in ("body", "query", "path") else 0
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[start:]).lstrip(".")
+
+
+# pydantic's common refusals in plain words ("Input should be a valid string"), from its
+# error's context; True: the value sent is shown after them (", not 500")
+_PLAIN: dict[str, tuple[str, bool]] = {
+    "string_type": ("must be text", True), "int_type": ("must be a whole number", True),
+    "int_parsing": ("must be a whole number", True),
+    "int_from_float": ("must be a whole number", True),
+    "float_type": ("must be a number", True), "float_parsing": ("must be a number", True),
+    "finite_number": ("must be a finite number", True),
+    "bool_type": ("must be true or false", True), "bool_parsing": ("must be true or false", True),
+    "list_type": ("must be a list", False), "dict_type": ("must be a JSON object", False),
+    "model_type": ("must be a JSON object", False),
+    "model_attributes_type": ("must be a JSON object", False),
+    "extra_forbidden": ("no such field", False), "missing": ("is missing", False),
+    "greater_than_equal": ("at least {ge}", True), "less_than_equal": ("at most {le}", True),
+    "greater_than": ("above {gt}", True), "less_than": ("below {lt}", True),
+    "string_too_short": ("at least {min_length} characters", False),
+    "string_too_long": ("at most {max_length} characters", False),
+    "too_short": ("at least {min_length} items", False),
+    "too_long": ("at most {max_length} items, not {actual_length}", False),
+    "enum": ("one of {expected}", True), "literal_error": ("one of {expected}", True),
+}
+# a field whose limit reads better as a sentence (the CLI's words for the same refusal)
+_SENTENCES = {("q", "string_too_long"): "the query is over {max_length} characters"}
+
+
+BOUNDS = frozenset({"greater_than_equal", "less_than_equal", "greater_than", "less_than"})
+
+
+def _sent(value: object, bound: bool) -> str | None:
+    """The value as sent, short and printable, or None where it is nothing to show (an object,
+    a list, long text): 3 and "3" told apart, but a query string's number (all its values are
+    text) bare beside its `bound`; a lone surrogate escaped by repr."""
+    if isinstance(value, bool | int | float):
+        return json.dumps(value)  # 1e309: Infinity
+    if not isinstance(value, str) or len(value) > 20:
+        return None
+    return value if bound and re.fullmatch(r"[-+]?\d+(\.\d+)?", value, re.ASCII) else repr(value)
+
+
+def _plain(where: str, first: Mapping[str, Any]) -> str | None:
+    """`first`'s refusal in plain words, or None where it is none of the common ones."""
+    kind, ctx = str(first.get("type")), dict(first.get("ctx") or {})
+    sentence = _SENTENCES.get((where, kind))
+    if kind in ("string_too_short", "too_short") and ctx.get("min_length") == 1:
+        sentence = "must not be empty"
+    words, shown = (sentence, False) if sentence else _PLAIN.get(kind, ("", False))
+    try:
+        said = words.format(**{k: str(v) for k, v in ctx.items()})
+    except (KeyError, IndexError):  # a context without the bound: pydantic's own words
+        return None
+    if not said:
+        return None
+    if kind == "missing":
+        return f"{where} {said}"
+    sent = _sent(first.get("input"), kind in BOUNDS) if shown else None
+    return f"{where}: {said}{f', not {sent}' if sent is not None else ''}"
+
+
 def validation_line(errors: Sequence[Mapping[str, Any]]) -> str:
-    """The first problem pydantic found, in one line, without echoing the input (it may be
-    1e309 or a lone surrogate, which no JSON answer can carry) nor pydantic's "Value error, "
-    before a message of ours that names its field already."""
+    """The first problem pydantic found, in one line, in plain words where it is a common one
+    ("limit: at most 100, not 500", not "query.limit: Input should be less than or equal to
+    100"), and without pydantic's "Value error, " before a message of ours that names its field
+    already. A value is shown only when short (it may be 1e309 or a lone surrogate, which no
+    JSON answer can carry as sent)."""
     first = errors[0] if errors else {}
     if first.get("type") == "json_invalid":  # it said "1: JSON decode error"
         reason = str((first.get("ctx") or {}).get("error", "")).encode("ascii", "replace")
         return f"request body: not valid JSON ({reason.decode() or 'cannot be read'})"
-    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+    where = field_path(first.get("loc", ()))
+    plain = _plain(where or "request body", first)  # the body itself: [1, 2], or none
+    if plain is not None:
+        return plain
     message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
     if message.startswith("Expected UploadFile"):  # "received: <class 'str'>"
         message = "send the study as a file (a .zip), not as text"
@@ -173,4 +244,3 @@ def validation_line(errors: Sequence[Mapping[str, Any]]) -> str:
     if not where and not re.match(r"[\w.\[\]]+: ", message):
         where = "request"
     return f"{where}: {message}" if where else message
-

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from accounts import OidcError, OidcProvider, OidcUnreachable, Principal, Role
+from accounts import OidcDiscoveryError, OidcError, OidcProvider, OidcUnreachable, Principal, Role
 from cmr_search.locks import LockBusyError, held
 from db import THROTTLED, Action, EventId, EventType
 from web.auth import (
@@ -246,11 +246,15 @@ def oidc_callback(request: Request, code: Annotated[str, Query(max_length=4000)]
     try:
         claims, id_token = provider.finish(code, redirect_uri(request), pending["verifier"],
                                            pending["nonce"])
-    except OidcUnreachable as failure:  # no one's failure: it was a 401 "Sign-in failed"
+    except (OidcUnreachable, OidcDiscoveryError) as failure:  # no one's failure: it was a
+        # 401 "Sign-in failed" (a discovery fetched here, by another worker or after a
+        # restart, showed its URL and error to anyone, and counted against the person)
+        down = isinstance(failure, OidcUnreachable)
         if pending.get("silent"):
-            return _recheck_failed(request, pending["next"], "unreachable", str(failure))
+            return _recheck_failed(request, pending["next"], "unreachable" if down else "failed",
+                                   str(failure))
         logger.warning("sign-in through the identity provider: %s", failure)
-        return _provider_down(request, "finished")
+        return _provider_down(request, "finished") if down else _provider_wrong(request, failure)
     except OidcError as failure:
         if pending.get("silent"):
             return _recheck_failed(request, pending["next"], "failed", str(failure))

@@ -7,6 +7,8 @@ import pytest
 
 from cmr_search.loopback import loopback_host, secure_or_loopback, url_problem
 
+CREDENTIALS = "no user name or password in the URL (it is logged and shown)"
+
 
 @pytest.mark.parametrize(("host", "local"), [
     ("localhost", True), ("LocalHost", True), ("127.0.0.1", True), ("127.0.0.2", True),
@@ -38,12 +40,14 @@ def test_plain_http_only_to_this_machine_as_a_browser_reads_the_url_too(
     ("https://idp.example/realms/x", None), ("http://[::1]:8080/", None),
     ("http://localhost:abc", "a port from 1 to 65535, not 'abc'"),
     ("http://localhost:70000/x?a=1:2", "a port from 1 to 65535, not '70000'"),
-    ("http://u:pw@host:abc/", "a port from 1 to 65535"),  # nothing of the netloc shown
-    ("http://u:pw/x@host/", "a port from 1 to 65535"),  # "pw" read as its port
+    # credentials, not "a port from 1 to 65535": "pw" was read as the port (nothing shown)
+    ("http://u:pw@host:abc/", CREDENTIALS), ("http://u:pw/x@host/", CREDENTIALS),
+    ("http://user:pa/ss@qdrant:6333", CREDENTIALS),
+    ("http://h:abc/x?to=a@b", "a port from 1 to 65535, not 'abc'"),  # an "@" in the query
     ("http://[::1", "not a URL (an IPv6 address in unclosed [brackets])"),
     ("http://::1:8080", "an IPv6 address goes in [brackets]: http://[::1]:8080"),
     ("ftp://x", "an http:// or https:// URL"), ("https://", "no host in the URL"),
-    ("https://u@idp.example", "no user name or password in the URL (it is logged and shown)")])
+    ("https://u@idp.example", CREDENTIALS)])
 def test_a_url_a_client_cannot_reach_says_why(url: str, problem: str | None) -> None:
     """The port is read here: urlsplit reads it only when asked, at the first request."""
     assert url_problem(url) == problem

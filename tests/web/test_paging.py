@@ -31,7 +31,8 @@ def test_a_deep_search_page_says_one_thing(client: TestClient, page: str) -> Non
     """9999 said "from 1 to 1000", 84 and 1000 "past the first 1000" in other words."""
     response = client.get("/", params={"q": "LV", "page": page})
     assert response.status_code == 400 and LAST_AT_12 in response.text
-    assert f"page {page[:12]} is past the first 1000 results" in response.text
+    quoted = page if len(page) <= 12 else "9999... (40 digits)"  # it said "999999999999"
+    assert f"page {quoted} is past the first 1000 results" in response.text
 
 
 def test_the_api_says_it_in_the_same_words(client: TestClient) -> None:
@@ -74,3 +75,38 @@ def test_a_body_page_is_refused_as_a_query_page_is(client: TestClient, page: str
     body = client.post(path, json={**sent, "page": {"page": int(page), "limit": 12}})
     for response in (query, body):
         assert response.status_code == 422 and response.json()["detail"].startswith(said)
+
+
+@pytest.mark.parametrize(("sent", "said"), [
+    # the limit as the field reads it: the line said 100 and 10 (the default 10 a page)
+    ('{"q":"LV","page":{"page":0,"limit":1e2}}', "from 1 to 10, not '0'"),
+    ('{"q":"LV","page":{"page":5000,"limit":50.0}}', "at 50 per page the last page is 20"),
+    # a huge number quoted by its start and length, not cut to 12 digits as if it were sent
+    ('{"q":"LV","page":{"page":1' + "0" * 30 + '}}',
+     "page 1000... (31 digits) is past the first 1000 results"),
+    # text: it said "not '\"3\"'", its JSON quotes counted in the 20 characters shown
+    ('{"q":"LV","page":{"page":"3"}}', "from 1 to 100, not text ('3')"),
+    ('{"q":"LV","page":{"page":"' + "x" * 40 + '"}}', f"not text ('{'x' * 20}')"),
+])
+def test_a_body_page_is_refused_with_the_limit_and_number_it_has(client: TestClient,
+                                                                 sent: str, said: str) -> None:
+    response = client.post("/api/v1/search", content=sent,
+                           headers={"Content-Type": "application/json"})
+    assert response.status_code in (400, 422) and said in response.json()["detail"]
+
+
+@pytest.mark.parametrize(("params", "said"), [
+    ({"limit": "0100", "page": "0"}, "from 1 to 10, not '0'"),  # FastAPI took 100, the line 10
+    ({"page": "9" * 4000}, "page 9999... (4000 digits) is past"),  # it said "page 999999999999"
+])
+def test_a_query_page_is_refused_with_the_limit_and_number_it_has(
+        client: TestClient, params: dict[str, str], said: str) -> None:
+    response = client.get("/api/v1/search", params={"q": "LV", **params})
+    assert response.status_code == 422 and said in response.json()["detail"]
+
+
+def test_leading_zeros_are_no_digits_of_a_page() -> None:
+    """13 characters of "0000000000005" were cut to 12 ("000000000000", no page)."""
+    assert page_number("0000000000005", 12) == 5
+    with pytest.raises(QueryError, match="page 84 is past"):
+        page_number("000000000000084", 12)

@@ -14,6 +14,8 @@ from web.plain_errors import plain_line
     ("/compare?a=1.1", "compare needs two studies: b is missing"),
     ("/compare", "compare needs two studies: a and b are missing"),
     ("/teaching/abc", "teaching file &#39;abc&#39;: not a number"),
+    # "path.collection_id: Input should be greater than or equal to 1"
+    ("/teaching/0", "teaching file 0: not a teaching file number"),
 ])
 def test_a_page_says_what_is_wrong_in_plain_words(client: TestClient, path: str,
                                                   said: str) -> None:
@@ -43,10 +45,38 @@ def test_a_body_field_is_named_by_its_whole_path(client: TestClient, path: str) 
         "detail": "filters.report: 'maybe' is not one of present, missing"}
 
 
-def test_what_is_not_worded_here_is_as_before() -> None:
-    errors = [{"type": "greater_than_equal", "loc": ("query", "limit"),
-               "msg": "Input should be greater than or equal to 1", "input": "0"}]
-    assert plain_line(errors, {}) == "query.limit: Input should be greater than or equal to 1"
+@pytest.mark.parametrize(("params", "said"), [
+    # "query.limit: Input should be less than or equal to 100"
+    ({"q": "LV", "limit": "500"}, "limit: at most 100, not 500"),
+    ({"q": "LV", "limit": "0"}, "limit: at least 1, not 0"),
+    # "query.q: String should have at most 500 characters": the body's and the CLI's words
+    ({"q": "x" * 501}, "q: the query is over 500 characters"),
+    ({"q": "LV", "mode": "x"}, "mode: one of 'images', 'reports' or 'both', not 'x'"),
+])
+def test_a_query_string_field_is_named_as_sent_in_plain_words(
+        client: TestClient, params: dict[str, str], said: str) -> None:
+    response = client.get("/api/v1/search", params=params)
+    assert response.status_code == 422 and response.json() == {"detail": said}
+
+
+@pytest.mark.parametrize(("body", "said"), [
+    ({"q": "LV", "unlike": ["a", 3]}, "unlike[1]: must be text, not 3"),  # "unlike.1: Input..."
+    ({"q": "LV", "unlike": ["a"] * 21}, "unlike: at most 20 items, not 21"),
+    ({"q": "LV", "page": {"limit": 500}}, "page.limit: at most 100, not 500"),
+    ({"q": "LV", "page": 3}, "page: must be a JSON object"),
+    ({"q": "LV", "filters": {"page": 1}}, "filters.page: no such field"),
+    ([1, 2], "request body: must be a JSON object"),
+])
+def test_a_body_field_is_named_by_its_whole_path_in_plain_words(
+        client: TestClient, body: object, said: str) -> None:
+    response = client.post("/api/v1/search", json=body)
+    assert response.status_code == 422 and response.json() == {"detail": said}
+
+
+def test_what_is_not_worded_here_keeps_pydantics_words_under_its_path() -> None:
+    errors = [{"type": "url_parsing", "loc": ("body", "links", 0),
+               "msg": "Input should be a valid URL", "input": "x"}]
+    assert plain_line(errors, {}) == "links[0]: Input should be a valid URL"
 
 
 def test_a_value_shown_is_short_and_printable() -> None:
