@@ -132,6 +132,11 @@ class Case(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     tags: Mapped[str] = mapped_column(Text, default="")
     added: Mapped[datetime] = mapped_column(UtcDateTime)
+    # its place in the file, 1 first (migration 0004); moved up and down by its curators
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # counted up by each save of its note and tags: a form opened at an older one is stale
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    edited_by: Mapped[str | None] = mapped_column(String(NAME), default=None)
 
 
 class Share(Base):

@@ -3,17 +3,10 @@ shares it with named people (or everyone) to read or to edit."""
 
 from __future__ import annotations
 
-import logging
-import sqlite3
 from collections.abc import Callable
-from contextlib import closing
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
-from pathlib import Path
-from typing import NamedTuple
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +16,8 @@ from db.engine import Database
 from db.tables import Case as CaseRow
 from db.tables import Collection as CollectionRow
 from db.tables import Share
+from db.teaching_legacy import EVERYONE, import_legacy
+from db.teaching_order import ORDER, case_label, moved, next_position
 from db.teaching_room import is_full, lock_collection
 from db.teaching_text import (
     MAX_NOTE,
@@ -32,22 +27,26 @@ from db.teaching_text import (
     collection_name,
     parse_tags,
 )
+from db.teaching_types import (
+    RANK,
+    Access,
+    Added,
+    Case,
+    Collection,
+    TeachingAccessError,
+    TeachingConflictError,
+    TeachingNotFoundError,
+    as_case,
+)
 
-# what was here before the checks of its text moved to `db.teaching_text` is still here
+# what was here before the checks of its text moved to `db.teaching_text`, its types to
+# `db.teaching_types` and the import of earlier releases' files to `db.teaching_legacy`
 __all__ = ["EVERYONE", "MAX_CASES", "MAX_NOTE", "MAX_TAGS", "Access", "Added", "Case",
-           "Collection", "TeachingAccessError", "TeachingError", "TeachingFiles",
-           "TeachingNotFoundError", "import_legacy", "parse_tags"]
-logger = logging.getLogger(__name__)
+           "Collection", "TeachingAccessError", "TeachingConflictError", "TeachingError",
+           "TeachingFiles", "TeachingNotFoundError", "import_legacy", "parse_tags"]
 
 # per teaching file: 1,000 cases made a 182 MB handout; a class is taught from far fewer
 MAX_CASES = 500
-EVERYONE = "*"
-
-
-class TeachingNotFoundError(TeachingError):
-    """No teaching file of that id, or no case of that id in it."""
-
-    status = 404
 
 
 def _lock(session: Session, collection_id: int) -> None:
@@ -57,59 +56,14 @@ def _lock(session: Session, collection_id: int) -> None:
         raise TeachingNotFoundError(f"no teaching file {collection_id}")
 
 
-class TeachingAccessError(TeachingError):
-    """A teaching file that is not there for the person asking (404: that it exists is not
-    told), or not theirs to change (403)."""
-
-    def __init__(self, message: str, status: int = 403) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class Access(StrEnum):
-    READ = "read"
-    EDIT = "edit"
-    OWN = "own"
-
-
-_RANK = {Access.READ: 1, Access.EDIT: 2, Access.OWN: 3}
-
-
-@dataclass(frozen=True)
-class Collection:
-    id: int
-    name: str
-    owner: str
-    created: str
-    cases: int
-    access: Access  # what the person asking may do with it
-    shares: dict[str, str]  # grantee -> read | edit
-    moderated: bool = False  # read by an administrator with no share of it, not its owner
-
-
-@dataclass(frozen=True)
-class Case:
-    id: int
-    study_instance_uid: str
-    note: str
-    tags: list[str]
-    added: str
-
-
-class Added(NamedTuple):
-    """The case an add found or made; `new`: whether it made it."""
-
-    case: Case
-    new: bool
-
-
-def _as_case(row: CaseRow) -> Case:
-    return Case(row.id, row.study_instance_uid, row.note,
-                [t for t in row.tags.split(",") if t], row.added.isoformat(timespec="seconds"))
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _named(row: CollectionRow) -> str:
+    """A teaching file as messages name it: by its name, as its page is headed (its id is
+    only in the URL)."""
+    return f"\u201c{row.name}\u201d"
 
 
 class TeachingFiles:
@@ -160,7 +114,7 @@ class TeachingFiles:
             return Access.OWN
         grants = session.scalars(select(Share.access).where(
             Share.collection_id == row.id, Share.grantee.in_([user, EVERYONE]))).all()
-        return max((Access(g) for g in grants), key=_RANK.__getitem__, default=None)
+        return max((Access(g) for g in grants), key=RANK.__getitem__, default=None)
 
     def collections(self, user: str, moderator: bool = False) -> list[Collection]:
         """The collections `user` owns or that are shared with them, by name; a moderator (an
@@ -211,8 +165,8 @@ class TeachingFiles:
         access = self._access(session, row, user)
         if access is None:
             raise TeachingAccessError(f"no teaching file {collection_id}", 404)
-        if _RANK[access] < _RANK[need]:
-            raise TeachingAccessError(f"teaching file {collection_id}: "
+        if RANK[access] < RANK[need]:
+            raise TeachingAccessError(f"teaching file {_named(row)}: "
                                 + (f"only its owner may {doing}" if need is Access.OWN
                                    else "shared with you to read, not to edit"))
         return row
@@ -229,11 +183,12 @@ class TeachingFiles:
         it again replaced the curator's note; the note is edited on the file's page). `bounded`
         False: no MAX_CASES (an earlier release's file, imported whole)."""
         values = {"collection_id": collection_id, "study_instance_uid": uid,
-                  "note": clean_note(note), "tags": ",".join(parse_tags(tags)), "added": _now()}
+                  "note": clean_note(note), "tags": ",".join(parse_tags(tags)), "added": _now(),
+                  "position": next_position(collection_id)}
         with self.database.session() as session:
-            self._editable(session, collection_id, user)
+            found = self._editable(session, collection_id, user)
             if bounded:
-                self._check_room(session, collection_id, uid)
+                self._check_room(session, found, uid)
             insert = pg_insert if self.database.dialect == "postgresql" else sqlite_insert
             statement = insert(CaseRow).values(**values).on_conflict_do_nothing(
                 index_elements=["collection_id", "study_instance_uid"]).returning(CaseRow.id)
@@ -246,46 +201,124 @@ class TeachingFiles:
                     CaseRow.collection_id == collection_id,
                     CaseRow.study_instance_uid == uid)).one_or_none()
                 if row is not None:
-                    return Added(_as_case(row), made is not None)
+                    return Added(as_case(row), made is not None)
             raise TeachingError(f"case {uid} was removed while it was being added: add it again")
 
     @staticmethod
-    def _check_room(session: Session, collection_id: int, uid: str) -> None:
+    def _check_room(session: Session, found: CollectionRow, uid: str) -> None:
         """A case more than MAX_CASES is refused (a case already there may be added again),
         counted with the file locked: two adds at once both took its last room."""
-        _lock(session, collection_id)
-        if is_full(session, collection_id, uid, MAX_CASES):
-            raise TeachingError(f"teaching file {collection_id} holds {MAX_CASES} cases, the "
+        _lock(session, found.id)
+        if is_full(session, found.id, uid, MAX_CASES):
+            raise TeachingError(f"teaching file {_named(found)} holds {MAX_CASES} cases, the "
                                 "most one may: remove some or start another teaching file")
 
-    def _case(self, session: Session, collection_id: int, case_id: int) -> CaseRow:
+    @staticmethod
+    def _case(session: Session, found: CollectionRow, case_id: int) -> CaseRow:
         row = session.get(CaseRow, case_id)
-        if row is None or row.collection_id != collection_id:
-            raise TeachingNotFoundError(f"case {case_id} is not in teaching file {collection_id}")
+        if row is None or row.collection_id != found.id:
+            raise TeachingNotFoundError(f"that case is not in teaching file {_named(found)} "
+                                        "(removed since the page was opened?)")
         return row
 
+    @staticmethod
+    def _changed(session: Session, row: CaseRow) -> TeachingConflictError:
+        return TeachingConflictError(f"{case_label(session, row).capitalize()} was changed by "
+                                     f"{row.edited_by or 'someone else'} since you opened it")
+
+    def _check_version(self, session: Session, row: CaseRow, version: int | None) -> None:
+        """TeachingConflictError when the case was saved since the form was opened at
+        `version` (None: not checked, as for a script that sends none)."""
+        if version is not None and version != row.version:
+            raise self._changed(session, row)
+
+    def _raced(self, session: Session, row: CaseRow) -> TeachingConflictError:
+        """The refusal of a write that found the case saved by another after it was read."""
+        session.refresh(row)
+        return self._changed(session, row)
+
     def remove(self, collection_id: int, user: str, case_id: int,
-               moderator: bool = False) -> str:
+               moderator: bool = False, version: int | None = None) -> str:
         """Remove a case (a moderator: from any file); its study's UID (for the trail: a
-        case's id says nothing once it is gone)."""
+        case's id says nothing once it is gone). `version`: as `edit_case`'s (a case edited
+        since the page was opened is kept)."""
         with self.database.session() as session:
-            self._editable(session, collection_id, user, moderator=moderator)
-            row = self._case(session, collection_id, case_id)
+            found = self._editable(session, collection_id, user, moderator=moderator)
+            row = self._case(session, found, case_id)
+            self._check_version(session, row, version)
             uid = str(row.study_instance_uid)
-            session.delete(row)
+            if version is None:
+                session.delete(row)
+                return uid
+            # only the version read: of a save and a remove at once, one is refused
+            gone = session.execute(delete(CaseRow).where(
+                CaseRow.id == row.id, CaseRow.version == row.version))
+            if not getattr(gone, "rowcount", 1):
+                raise self._raced(session, row)
             return uid
 
     def edit_case(self, collection_id: int, user: str, case_id: int, note: str, tags: str,
-                  check: Callable[[str], None] | None = None) -> str:
+                  check: Callable[[str], None] | None = None,
+                  version: int | None = None) -> str:
         """Replace a case's note and tags (empty clears them: adding again cannot); its UID.
-        `check`: the caller's own test of the tags, raising TeachingError."""
+        `check`: the caller's own test of the tags, raising TeachingError. `version`: the
+        case's version when its form was opened: a save over another's since is refused
+        (TeachingConflictError), as of two saves at once one is."""
         with self.database.session() as session:  # who may change it, then what is typed
-            self._editable(session, collection_id, user)
-            row = self._case(session, collection_id, case_id)
+            found = self._editable(session, collection_id, user)
+            row = self._case(session, found, case_id)
             if check is not None:
                 check(tags)
-            row.note, row.tags = clean_note(note), ",".join(parse_tags(tags))
+            values = {"note": clean_note(note), "tags": ",".join(parse_tags(tags))}
+            self._check_version(session, row, version)
+            # compared in the UPDATE itself: both reads of two saves at once saw the same
+            # version (SQLite's write lock is taken by the first write, not the read)
+            saved = session.execute(update(CaseRow).where(
+                CaseRow.id == row.id, CaseRow.version == row.version).values(
+                    **values, version=CaseRow.version + 1, edited_by=user[:80])
+                .execution_options(synchronize_session=False))
+            if not getattr(saved, "rowcount", 1):
+                raise self._raced(session, row)
             return str(row.study_instance_uid)
+
+    def rename(self, collection_id: int, user: str, name: str) -> tuple[str, str]:
+        """Rename a teaching file (its owner, or one it is shared with to edit), by the rules
+        of `create`: a name its owner's other file has is refused. Its name before and now."""
+        name = collection_name(name)
+        try:
+            with self.database.session() as session:
+                row = self._editable(session, collection_id, user)
+                before = str(row.name)
+                if name != before and self._taken(session, row, name):
+                    raise TeachingConflictError(self._taken_message(row, user, name))
+                row.name = name
+                session.flush()
+                return before, name
+        except IntegrityError:  # taken at once by another's create or rename
+            raise TeachingConflictError(f"another teaching file is named \u201c{name}\u201d "
+                                        "now: choose another name") from None
+
+    @staticmethod
+    def _taken(session: Session, row: CollectionRow, name: str) -> bool:
+        return session.scalar(select(func.count(CollectionRow.id)).where(
+            CollectionRow.owner == row.owner, CollectionRow.name == name,
+            CollectionRow.id != row.id)) != 0
+
+    @staticmethod
+    def _taken_message(row: CollectionRow, user: str, name: str) -> str:
+        whose = "you have" if row.owner == user else f"{row.owner} has"
+        return f"{whose} another teaching file named \u201c{name}\u201d: choose another name"
+
+    def move(self, collection_id: int, user: str, case_id: int,
+             direction: str) -> tuple[str, int, int]:
+        """Move a case one place up or down in its file: its UID, and its number before and
+        after ("case 3" is "case 2" now)."""
+        with self.database.session() as session:
+            found = self._editable(session, collection_id, user)
+            _lock(session, collection_id)  # before its cases, as every write
+            row = self._case(session, found, case_id)
+            before, after = moved(session, collection_id, row.id, direction)
+            return str(row.study_instance_uid), before, after
 
     def delete(self, collection_id: int, user: str, moderator: bool = False) -> list[str]:
         """Delete a collection its owner (or a moderator) no longer wants, its cases and
@@ -313,7 +346,7 @@ class TeachingFiles:
         with self.database.session() as session:
             row = self._editable(session, collection_id, user, Access.OWN, moderator=moderator)
             if moderator and access != "none" and row.owner != user:
-                raise TeachingAccessError(f"teaching file {collection_id}: only its owner may "
+                raise TeachingAccessError(f"teaching file {_named(row)}: only its owner may "
                                           "share it (an administrator may stop sharing it)")
             _lock(session, collection_id)  # before its shares, as a delete takes them
             # without case: a share to "BOB" from before names were checked is bob's
@@ -332,48 +365,19 @@ class TeachingFiles:
             if self._access(session, row, user) is None:
                 raise TeachingAccessError(f"no teaching file {collection_id}", 404)
             if row.owner == user:
-                raise TeachingError(f"teaching file {collection_id} is yours: delete it, or "
+                raise TeachingError(f"teaching file {_named(row)} is yours: delete it, or "
                                     "share it with others")
             mine = (Share.collection_id == collection_id,
                     func.lower(Share.grantee) == user.lower())
             _lock(session, collection_id)
             if not session.scalar(select(func.count(Share.id)).where(*mine)):
-                raise TeachingError(f"teaching file {collection_id} is shared with everyone: "
+                raise TeachingError(f"teaching file {_named(row)} is shared with everyone: "
                                     "only its owner can stop that")
             session.execute(delete(Share).where(*mine))
 
     def cases(self, collection_id: int) -> list[Case]:
         with self.database.session() as session:
             rows = session.scalars(select(CaseRow).where(CaseRow.collection_id == collection_id)
-                                   .order_by(CaseRow.added, CaseRow.id)).all()
-            return [_as_case(r) for r in rows]
+                                   .order_by(*ORDER)).all()
+            return [as_case(r) for r in rows]
 
-
-def import_legacy(files: TeachingFiles, path: Path, owner: str = "local") -> int:
-    """Teaching files from the SQLite file of earlier releases, owned by `owner` and shared
-    with everyone to edit (as they were: one shared list); the file is then renamed
-    `.imported`. The number of collections imported."""
-    if not path.is_file():
-        return 0
-    try:
-        with closing(sqlite3.connect(path)) as legacy:
-            collections = legacy.execute("SELECT id, name FROM collections").fetchall()
-            cases = legacy.execute("SELECT collection_id, study_instance_uid, note, tags "
-                                   "FROM cases ORDER BY added, id").fetchall()
-    except sqlite3.Error as error:  # the server must start all the same
-        logger.warning("%s: not imported (%s)", path.name, error)
-        return 0
-    for old_id, name in collections:
-        try:
-            new_id = files.create(owner, name or "")
-        except TeachingError:  # a name today's rules refuse (too long, empty) stops no start
-            new_id = files.create(owner, f"Imported teaching file {old_id}")
-        files.share(new_id, owner, EVERYONE, "edit")
-        for collection_id, uid, note, tags in cases:
-            if collection_id == old_id:
-                try:  # a case today's rules refuse (a note too long) stops no start
-                    files.add(new_id, owner, uid, note or "", tags or "", bounded=False)
-                except TeachingError as error:
-                    logger.warning("teaching file %d: a case not imported (%s)", new_id, error)
-    path.rename(path.with_suffix(".sqlite3.imported"))
-    return len(collections)

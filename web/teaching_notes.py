@@ -20,14 +20,26 @@ _KINDS = {"[id]": "an ID", "[date]": "a date", "[name]": "a name", "[email]": "a
 # a literal "[id]" typed in a note stands for itself, not for what was taken out
 _PLACEHOLDER = re.compile("(" + "|".join(re.escape(k) for k in sorted(_KINDS, key=len,
                                                                       reverse=True)) + ")")
+# what the scrubber leaves and yet points at one patient's study: a research study's label
+# (ACDC-style "acdc-patient045", indexed under it as its UID) and a DICOM UID (a root of 0, 1
+# or 2 and three or more numeric components: a measurement's "1.5" or "35.5" is no UID)
+_STUDY_LABEL = re.compile(r"\b(?:[a-z0-9]+[-_])*patient[-_]?\d+\b", re.IGNORECASE)
+_UID = re.compile(r"(?<![\w.])[012](?:\.\d+){3,}(?![\w.]*\w)")
 SHOWN = 3  # what looked identifying, named at most; the rest counted
 MAX_SHOWN = 40  # characters of each
 
 
 def identifying(note: str) -> list[tuple[str, str]]:
     """(text, what it looks like) for each stretch of `note` the scrubber would take out, in
-    order: ("MRN SYN000001", "an ID")."""
-    return list(_identifying(note))
+    order: ("MRN SYN000001", "an ID"), then each study label or UID it leaves."""
+    found = list(_identifying(note))
+    for pattern, kind in ((_STUDY_LABEL, "a study label"), (_UID, "a study UID")):
+        for match in pattern.finditer(note):
+            if any(match[0] in text for text, _ in found):  # the scrubber named it already
+                continue
+            # a piece of it the scrubber took ("113619" of a UID, as an ID): the whole instead
+            found = [(t, k) for t, k in found if not t or t not in match[0]] + [(match[0], kind)]
+    return sorted(found, key=lambda f: note.find(f[0]) if f[0] else -1)
 
 
 @lru_cache(maxsize=2048)  # a file's page asks again for every note at each view

@@ -28,7 +28,7 @@ def share(request: Request, principal: Curator, collection_id: RowId,
     try:
         found = files.readable(collection_id, principal.name, moderator)
         if found.access is not Access.OWN and not (moderator and access == "none"):
-            raise TeachingAccessError(f"teaching file {collection_id}: only its owner may "
+            raise TeachingAccessError(f"teaching file \u201c{found.name}\u201d: only its owner may "
                                       "share it" + (" (an administrator may stop sharing it)"
                                                     if moderator else ""))
         if access != "none":  # a share is withdrawn by the name it lists, account or not

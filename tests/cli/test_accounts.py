@@ -252,6 +252,8 @@ def test_db_upgrade_says_whether_it_migrated(env: Path) -> None:
     database = open_database(sqlite_url(env / "db" / "cmr-search.sqlite3"), migrate=False)
     with database.engine.begin() as connection:  # as an earlier release left it
         connection.execute(text("ALTER TABLE users DROP COLUMN sessions_ended"))
+        for column in ("position", "version", "edited_by"):  # 0004's
+            connection.execute(text(f"ALTER TABLE teaching_cases DROP COLUMN {column}"))
         connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
     database.close()
     migrated = runner.invoke(app, ["db", "upgrade"])

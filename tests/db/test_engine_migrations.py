@@ -1,5 +1,7 @@
 """Migrations run by `open_database`: 0003 makes an earlier release's SQLite tables of rows
-named by id AUTOINCREMENT, every row, index, unique constraint and foreign key kept."""
+named by id AUTOINCREMENT, every row, index, unique constraint and foreign key kept; 0004
+numbers each teaching file's cases in the order they were added; the models say what the
+migrations make."""
 
 from __future__ import annotations
 
@@ -10,11 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from db import Database, TeachingFiles, open_database, sqlite_url
 from db.engine import MIGRATIONS
+from db.tables import Base
 
 REBUILT = ("users", "teaching_collections", "teaching_cases")
 TABLES = (*REBUILT, "api_tokens", "teaching_shares", "audit_events", "audit_head")
@@ -75,7 +80,7 @@ def test_0003_keeps_every_row_index_and_constraint(earlier: Database) -> None:
     rows, shape = _rows(earlier.engine), _shape(earlier.engine)
     assert all(rows[t] for t in TABLES[:5]) and shape["teaching_cases"][3][0]["options"] == {
         "ondelete": "CASCADE"}
-    earlier.upgrade()
+    earlier.upgrade("0003")
     assert earlier.revision() == "0003"
     assert _rows(earlier.engine) == rows and _shape(earlier.engine) == shape
     made = dict(_sql(earlier.engine, "SELECT name, sql FROM sqlite_master WHERE type='table'"))
@@ -102,7 +107,7 @@ def test_after_0003_no_id_present_at_migration_is_given_again(earlier: Database)
 
 def test_foreign_keys_are_on_and_cascade_after_0003(earlier: Database) -> None:
     """Migrations run with foreign keys off: the pool's connections have them on again."""
-    earlier.upgrade()
+    earlier.upgrade("0003")
     with earlier.session() as session:
         assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
     with pytest.raises(IntegrityError, match="FOREIGN KEY"), earlier.session() as session:
@@ -142,7 +147,7 @@ def test_0003_goes_on_past_the_empty_copy_a_killed_start_left(earlier: Database)
     rows = _rows(earlier.engine)
     with earlier.engine.begin() as connection:
         connection.execute(text("CREATE TABLE _alembic_tmp_users (id INTEGER PRIMARY KEY)"))
-    earlier.upgrade()
+    earlier.upgrade("0003")
     assert earlier.revision() == "0003" and _rows(earlier.engine) == rows
     assert "_alembic_tmp_users" not in earlier.tables()
 
@@ -160,7 +165,51 @@ def test_0003_upgrades_a_database_with_rows_left_pointing_nowhere_in_two_tables(
         shell.execute(f"INSERT INTO teaching_cases (collection_id, study_instance_uid, note, "
                       f"tags, added) VALUES (999, '9.9', '', '', '{NOW}')")
     rows = _rows(earlier.engine)
-    earlier.upgrade()
+    earlier.upgrade("0003")
     assert earlier.revision() == "0003" and _rows(earlier.engine) == rows
     assert {r[0] for r in _sql(earlier.engine, "PRAGMA foreign_key_check")} == {
         "teaching_shares", "teaching_cases"}
+
+
+# added out of id order: case 3 first
+ROWS_0004 = """
+INSERT INTO teaching_collections (id, name, owner, created) VALUES
+    (1, 'Scars', 'alice', '2026-12-01 10:00:00.000000'),
+    (2, 'Valves', 'alice', '2026-12-01 10:00:00.000000');
+INSERT INTO teaching_cases (id, collection_id, study_instance_uid, note, tags, added) VALUES
+    (1, 1, '1.1', 'Transmural', 'lge', '2026-12-01 12:00:00.000000'),
+    (2, 1, '1.2', '', '', '2026-12-01 12:00:00.000000'),
+    (3, 1, '1.3', '', '', '2026-12-01 11:00:00.000000'),
+    (4, 2, '2.1', '', '', '2026-12-01 13:00:00.000000')
+"""
+
+
+def test_0004_numbers_each_files_cases_in_the_order_they_were_added(tmp_path: Path) -> None:
+    database = open_database(sqlite_url(tmp_path / "db.sqlite3"), migrate=False)
+    try:
+        database.upgrade("0003")
+        with database.engine.begin() as connection:
+            for statement in ROWS_0004.split(";"):
+                connection.execute(text(statement))
+        database.upgrade()
+        with database.engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, position, version, edited_by FROM "
+                                           "teaching_cases ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [(1, 2, 1, None), (2, 3, 1, None), (3, 1, 1, None),
+                                            (4, 1, 1, None)]
+        files = TeachingFiles(database)
+        assert [c.id for c in files.cases(1)] == [3, 1, 2]
+        files.add(1, "alice", "1.4", "", "")
+        assert [c.study_instance_uid for c in files.cases(1)][-1] == "1.4"
+        database.upgrade("0003")  # and back
+        database.upgrade()
+    finally:
+        database.close()
+
+
+def test_the_migrated_schema_is_what_the_models_say(database: Database) -> None:
+    """A column in `db.tables` no migration made (or one a migration made that the models
+    lack) fails here, not at a user's first save."""
+    with database.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []

@@ -21,6 +21,10 @@ from web.teaching_notes import SHOWN, identifying, note_warning
     ("seen by Dr Smith (j.smith@example.org)",
      [("Dr Smith", "a name"), ("j.smith@example.org", "an e-mail address")]),
     ("aged 93 with HCM", [("93", "an age over 89")]),
+    # a study's label or UID names one patient's study: the scrubber left them, or a piece
+    ("as in acdc-patient045, septal LGE", [("acdc-patient045", "a study label")]),
+    ("compare 1.2.840.113619.2.55.3 (Dr Smith)",
+     [("1.2.840.113619.2.55.3", "a study UID"), ("Dr Smith", "a name")]),
 ])
 def test_what_looks_identifying_is_named(note: str, found: list[tuple[str, str]]) -> None:
     assert identifying(note) == found
@@ -28,6 +32,7 @@ def test_what_looks_identifying_is_named(note: str, found: list[tuple[str, str]]
 
 @pytest.mark.parametrize("note", [
     "", "Classic DCM, LVEF 35 %, mid-wall LGE in segments 1/7/13 at 1.5 T",
+    "LVEF 35.5 %, LVEDVi 110.2 ml/m², version 1.2.3 of the protocol",
     "a placeholder typed as [id] is no ID"])
 def test_a_note_of_findings_has_no_warning(note: str) -> None:
     assert identifying(note) == [] and note_warning(note) is None

@@ -179,8 +179,11 @@ def test_a_case_added_again_keeps_its_note_and_the_page_says_it_is_there(
     assert first.status_code == 303
     collection_id = int(first.headers["location"].rsplit("/", 1)[1])
     [case] = app.state.teaching.cases(collection_id)
-    again = client.post("/teaching/add", headers=as_curator, follow_redirects=False, data={
+    posted = client.post("/teaching/add", headers=as_curator, follow_redirects=False, data={
         "study_instance_uid": "1.1", "collection_id": str(collection_id), "note": "dup"})
+    # a redirect (a refresh of the page the POST answered posted it again), the note not in it
+    assert posted.status_code == 303 and "dup" not in posted.headers["location"]
+    again = client.get(posted.headers["location"], headers=as_curator)
     assert again.status_code == 200 and "already in this teaching file" in again.text
     assert f'<a href="#case-{case.id}">Edit its note</a>' in again.text
     assert "you typed were not saved" in again.text
@@ -188,6 +191,8 @@ def test_a_case_added_again_keeps_its_note_and_the_page_says_it_is_there(
     assert ">classic case\n\ndup</textarea>" in again.text and 'value="dcm, lge"' in again.text
     assert [(c.note, c.tags) for c in app.state.teaching.cases(collection_id)] == [
         ("classic case", ["dcm", "lge"])]
+    refreshed = client.get(posted.headers["location"], headers=as_curator).text
+    assert "already in this teaching file" in refreshed and "not saved" not in refreshed
     plain = client.post("/teaching/add", headers=as_curator, data={
         "study_instance_uid": "1.1", "collection_id": str(collection_id)})
     assert "already in this teaching file" in plain.text and "not saved" not in plain.text

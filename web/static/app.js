@@ -277,7 +277,11 @@
   document.addEventListener("keydown", function (e) {
     const tag = (e.target.tagName || "").toLowerCase();
     const typing = tag === "input" || tag === "textarea" || tag === "select" || e.target.isContentEditable;
-    if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey && stored("slash") !== "off") {
+    if (e.key === "/" && !e.ctrlKey && !e.metaKey && !e.altKey && stored("slash") !== "off") {
+      // The home page focuses its empty search box: a "/" pressed there for the shortcut
+      // typed itself, and searched "/dilated LV". The box is where the shortcut goes: it
+      // swallows that "/" only; one in a query ("segments 1/7") or another field types.
+      if (typing && !(e.target.id === "q" && !e.target.value)) return;
       e.preventDefault();
       const q = document.getElementById("q");
       if (q) { q.focus(); q.select(); } else { window.location.href = "/"; }
@@ -338,6 +342,10 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
+    // an add to a teaching file refused: the study page again, its reason beside the form at
+    // the page's foot, where it was out of sight (the screen reader hears it: role=alert)
+    const refused = document.getElementById("teach-error");
+    if (refused) refused.focus();
     init(document);
     if (window.htmx) window.htmx.onLoad(function (el) { init(el); });
     requestAnimationFrame(tick);
