@@ -25,6 +25,7 @@ from db import Case
 from indexer.deidentify import scrub_free_text
 from web.measurements import card_values
 from web.render import VIEW_LABELS
+from web.teaching_notes import scrub_note
 
 # the views a handout shows, in order (its size stays small: no long-axis LGE, no LVOT)
 HANDOUT_VIEWS = (PreviewKind.SAX, PreviewKind.CH4, PreviewKind.CH2, PreviewKind.CH3,
@@ -84,13 +85,13 @@ def _section(number: int, case: Case, payload: dict[str, Any], data_dir: Path) -
     # a viewer's payload holds no report text: "(no report)" told them there was none
     impression = scrub_free_text(str(payload.get(F.IMPRESSION) or "")) or (
         "(report not shown to your role)" if payload.get(F.HAS_REPORT) else "(no report)")
-    tags = "".join(f'<span class="tag">{html.escape(scrub_free_text(t))}</span>'
+    tags = "".join(f'<span class="tag">{html.escape(scrub_note(t))}</span>'
                    for t in case.tags)
     return (f'<section class="case"><h2>Case {number}</h2><p class="meta">'
             f'{html.escape(_who(payload))}</p>{_numbers(payload)}'
             f'<div class="views">{"".join(figures)}</div><h3>Impression</h3>'
             f'<p class="impression">{html.escape(impression)}</p><h3>Teaching note</h3>'
-            f'<p>{html.escape(scrub_free_text(case.note)) or "-"}</p><p>{tags}</p></section>')
+            f'<p>{html.escape(scrub_note(case.note)) or "-"}</p><p>{tags}</p></section>')
 
 
 def write_handout(target: IO[bytes], name: str, cases: list[tuple[Case, dict[str, Any]]],
@@ -99,7 +100,7 @@ def write_handout(target: IO[bytes], name: str, cases: list[tuple[Case, dict[str
     `target` case by case: the whole page in memory was 1.2 GB for 1,000 cases. The
     collection's name and the tags are free text too, scrubbed as the notes are. `missing`:
     cases left out, their studies no longer in the index."""
-    name = scrub_free_text(name)
+    name = scrub_note(name)
     left_out = f" ({missing} more no longer in the index, left out)" if missing else ""
     head = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>'
             f'{html.escape(name)}</title><style>{css}</style></head><body class="handout">'

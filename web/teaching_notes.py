@@ -42,6 +42,13 @@ def identifying(note: str) -> list[tuple[str, str]]:
     return sorted(found, key=lambda f: note.find(f[0]) if f[0] else -1)
 
 
+def scrub_note(text: str) -> str:
+    """`text` as the handout prints it: scrubbed, and the study labels and UIDs the scrubber
+    leaves taken out too (the warning says the handout leaves them out; it printed them)."""
+    # before the scrubber, which takes a UID's long component alone ("1.2.840.[id].2.55.3")
+    return scrub_free_text(_UID.sub("[id]", _STUDY_LABEL.sub("[id]", text)))
+
+
 @lru_cache(maxsize=2048)  # a file's page asks again for every note at each view
 def _identifying(note: str) -> tuple[tuple[str, str], ...]:
     scrubbed = scrub_free_text(note)

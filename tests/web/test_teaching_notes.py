@@ -11,7 +11,7 @@ import pytest
 from fakes.web import Secured
 
 from accounts import Role
-from web.teaching_notes import SHOWN, identifying, note_warning
+from web.teaching_notes import SHOWN, identifying, note_warning, scrub_note
 
 
 @pytest.mark.parametrize(("note", "found"), [
@@ -92,3 +92,12 @@ def test_a_long_note_is_read_in_linear_time() -> None:
 def test_stretches_side_by_side_are_named_whole(note: str, found: list[tuple[str, str]],
                                                 ) -> None:
     assert identifying(note) == found
+
+
+def test_the_handout_leaves_out_the_study_labels_and_uids_the_warning_names() -> None:
+    """The warning said "the handout leaves such text out", and the handout printed
+    "acdc-patient045" as typed and a UID half-scrubbed ("1.2.840.[id].2.55.3")."""
+    note = "Same as acdc-patient045, UID 1.2.840.113619.2.55.3; LVEF 35.5 %, 1.5 T"
+    printed = scrub_note(note)
+    assert "patient045" not in printed and "113619" not in printed and "2.55.3" not in printed
+    assert "LVEF 35.5 %, 1.5 T" in printed
