@@ -6,6 +6,7 @@ function")."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 # a side named normal means its size and function, which the rules read by their aspect words
 _SIDE_WORD = r"(?:lv|rv|left\s+ventricle|right\s+ventricle)"
@@ -45,24 +46,40 @@ def carry_sides(groups: list[list[str]], side: str = "") -> list[str]:
     and not a full stop ended it). `groups`: the clauses as written, each split at its "and"s
     (`reader.labeler._split_and`): a written clause's every side goes on to good news ("LV
     dilated and RV normal, preserved function" is both's, as "LV and RV dilated, preserved
-    function" is); bad news goes to the nearest statement's side not said wholly normal
-    ("Dilated LV and normal RV, impaired function" is the LV's, "LV dilated and RV normal in
-    size, impaired function" the RV's: `_side_for`)."""
+    function" is); bad news goes to the statements whose function is still open (`_side_for`)."""
     out: list[str] = []
-    sides: list[tuple[str, bool]] = [(side, False)] if side else []
+    sides: list[_Said] = [(side, False, False)] if side else []
+    earlier: list[list[_Said]] = []  # the statements of the sentence's clauses before those
+    # under a heading ("RV: dilated, impaired, EF 30 %") the sentence is the side's, its EF too
+    heading = _HEADING.match(groups[0][0]) if groups and groups[0] else None
     for group in groups:
-        named: list[tuple[str, bool]] = []
+        named: list[_Said] = []
         for part in group:
-            side = _side_for(part, sides)
+            side = heading[1].lower() if heading and _BARE_EF.search(part) else _side_for(
+                part, sides, earlier)
             alone = all(_STATE_ONLY.fullmatch(w) for w in re.findall(r"[a-z]\w*", part, re.I))
             # not to one that names another side itself: "reduced LVEF and preserved RVEF"
             own = _ventricles(" ".join(_CARRIED.findall(part)))
             out.append(f"{side} {part}" if side and alone and own <= _ventricles(side) else part)
             if found := _CARRIED.findall(out[-1]):
-                sides = [(_joined(found), _wholly_normal(part))]
+                sides = [(_joined(found), _closed(part), bool(_SIZE_SAID.search(part)))]
                 named += sides
+        if named:
+            earlier.append(named)
         sides = named or sides
     return out
+
+
+# a statement of a side: its words, whether its function was said (wholly normal, "normal in
+# size and function", "impaired function"), whether its size was said by name ("normal in size")
+_Said = tuple[str, bool, bool]
+_HEADING = re.compile(r"\s*+(lv|rv|left\s+ventricle|right\s+ventricle)\s*+:", re.IGNORECASE)
+_SIZE_SAID = re.compile(r"\b(?:size|volumes?|dimensions?|cavity)\b", re.IGNORECASE)
+
+
+def _closed(part: str) -> bool:
+    """`part` says its side's function: wholly normal, or by a function word."""
+    return _wholly_normal(part) or bool(_FUNCTION_WORD.search(part))
 
 
 def _wholly_normal(part: str) -> bool:
@@ -80,29 +97,56 @@ def _joined(found: list[str]) -> str:
 _WELL = re.compile(r"\b(?:normal|preserved|good|hyperdynamic|not|no|without)\b", re.IGNORECASE)
 
 
-def _side_for(part: str, sides: list[tuple[str, bool]]) -> str:
-    """The side carried to `part` from the sides the clause before named (each with whether it
-    was said wholly normal, in the order named); not the aorta or a wall to a function ("Max
-    wall thickness 18 mm and LV dilated, normal function" ruled LV hypertrophy out)."""
+def _side_for(part: str, sides: list[_Said], earlier: list[list[_Said]]) -> str:
+    """The side carried to `part` from the statements the clause before named (in the order
+    named; `earlier`: those of the sentence's clauses before it); not the aorta or a wall to a
+    function ("Max wall thickness 18 mm and LV dilated, normal function" ruled LV hypertrophy
+    out)."""
     function = _FUNCTION_WORD.search(part)
-    fit = [([w for w in s.split(" and ") if not (function and re.match(r"aort|wall", w))],
-            whole) for s, whole in sides]
+
+    def fit(said: list[_Said]) -> list[list[str]]:
+        return [[w for w in s.split(" and ") if not (function and re.match(r"aort|wall", w))]
+                for s, _, _ in said]
+
     if _WELL.search(part):  # "LV dilated and RV normal, preserved function" is both's
-        words = [w for ws, _ in fit for w in ws]
+        words = [w for ws in fit(sides) for w in ws]
     else:
-        # an impairment after two statements ("LV dilated and RV normal in size, impaired
-        # function") is the nearest one's whose aspects are still open: the state goes on
-        # describing the last structure, aspect by aspect ("RV normal in size, impaired
-        # function": its size, then its function; the LV's statement ended at its "and").
-        # Read as both's, the LV's dysfunction was found, which the report does not say.
-        # One subject of two sides ("LV and RV dilated, impaired function") is both's. A side
-        # said wholly normal has had its function said and takes no impairment, even alone
-        # ("Normal RV, impaired function": read as the RV's, against its "normal"; the
-        # impairment names no side, as after a semicolon, `side_named`)
-        words = next((ws for ws, whole in reversed(fit) if ws and not whole), [])
-    if _BARE_EF.search(part):  # an EF no side names is the LV's: "RV impaired, EF 30 %"
+        words = _open_sides(sides, earlier, fit)
+    if _BARE_EF.search(part) and not _IMPAIRED.search(part):
+        # an EF alone, no side naming it, is the LV's: "RV impaired, EF 30 %"; said with an
+        # impairment it keeps the side ("RV dilated, impaired function (EF 30 %)")
         words = [w for w in words if "lv" in _ventricles(w)]
     return _joined(words)
+
+
+# a clause that says a function is wrong, beside an EF (`_side_for`)
+_IMPAIRED = re.compile(r"\b(?:function\w*|impair\w*|dysfunction|systolic|contract\w*|"
+                       r"\w*kine\w*)", re.IGNORECASE)
+
+
+_BACK = 3  # the clauses looked back at: a near one, and a long sentence read in linear time
+
+
+def _open_sides(sides: list[_Said], earlier: list[list[_Said]],
+                fit: Callable[[list[_Said]], list[list[str]]]) -> list[str]:
+    """The sides an impairment goes to: every statement of the clause before whose function is
+    unsaid ("LV dilated and RV dilated, impaired function" is both's); only the nearest when
+    it went on to its size by name ("LV dilated and RV normal in size, impaired function":
+    its size, then its function); when all had their function said, the open ones of an
+    earlier clause ("LV dilated, RV normal, impaired function" is the LV's); else the clause
+    before's, also a side said wholly normal ("Normal LV, impaired function": a normal-sized
+    LV whose function is impaired, as it was read before)."""
+    open_ = [(ws, sized) for ws, (_, closed, sized) in zip(fit(sides), sides, strict=True)
+             if ws and not closed]
+    if open_:
+        return open_[-1][0] if open_[-1][1] else [w for ws, _ in open_ for w in ws]
+    for said in reversed(earlier[-_BACK:]):
+        if said is sides:
+            continue
+        if found := [w for ws, (_, closed, _) in zip(fit(said), said, strict=True)
+                     if not closed for w in ws]:
+            return found
+    return [w for ws in fit(sides) for w in ws]
 
 
 def side_named(clauses: list[str]) -> str | None:
@@ -146,18 +190,24 @@ def _ventricles(words: str) -> set[str]:
 
 
 # a side and what is said of it after it, ending its statement: "RV thick", "the RV is dilated"
+# ("LV reduced" is no statement of its own: "LV reduced and RV impaired" is both's function)
+_STATE = r"(?:thick\w*|hypertroph\w*|dilat\w*|enlarg\w*|impair\w*|hypokine\w*)"
 _SAID_OF_SIDE = re.compile(
     rf"\b{_SIDE_WORD}(?:\s++(?:free\s++)?walls?)?\s++(?:(?:is|are|was|were)\s++)?(?:\w+ly\s++)?"
-    r"(?:thick\w*|hypertroph\w*|dilat\w*|enlarg\w*|impair\w*|reduc\w*|hypokine\w*)\s*+$",
-    re.IGNORECASE)
+    rf"{_STATE}\s*+$", re.IGNORECASE)
+# what the part after the "and" says of its own side: with none it is the same statement's
+# ("LV dilated and RV also", "the LV is dilated and the RV mildly so": both dilated)
+_OWN_STATE = re.compile(rf"\b(?:{_STATE}|reduc\w*|normal|preserved|thin\w*|small)",
+                        re.IGNORECASE)
 _TAIL = 80  # the end of a clause read for it: a long clause is read once, not from each place
 
 
 def said_of_its_side(before: str, after: str) -> bool:
-    """`before` (a clause up to an "and") ends a statement of its side, and `after` names
-    another side: two statements ("RV thick and dilated LV": the thickness is the RV's; read
-    whole, the list "thick and dilated LV" made it LV hypertrophy, and the dilation the RV's)."""
-    if not _SAID_OF_SIDE.search(before[-_TAIL:]):
+    """`before` (a clause up to an "and") ends a statement of its side, and `after` says
+    something of another side: two statements ("RV thick and dilated LV": the thickness is the
+    RV's; read whole, the list "thick and dilated LV" made it LV hypertrophy, and the dilation
+    the RV's)."""
+    if not _SAID_OF_SIDE.search(before[-_TAIL:]) or not _OWN_STATE.search(after):
         return False
     return bool(_ventricles(" ".join(_VENTRICLE.findall(after)))
                 - _ventricles(" ".join(_VENTRICLE.findall(before))))

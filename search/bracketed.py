@@ -5,11 +5,13 @@ The words judge (the labeler reads them: `search.understand`) and the bracket bo
 comparison is the measurement's range, as "LVEF (< 35 %)" is (`search.numbers`). With words
 between the name and the bracket it was only a note, and no study was left out.
 
-A bracket that names another modality ("LVEF reduced (< 35 % on echo)") is no range of this
-CMR's measurement: the words are read as the finding, and a note says so (it was a hard
-filter on the CMR LVEF). A bound after two measurements named together ("LVEF and RVEF
-reduced (< 35 %)", "LVEF and RVEF < 35 %") is each one's (only the nearer, the RVEF, was
-bounded).
+A bracket whose value is by another modality ("LVEF reduced (< 35 % on echo)") is no range of
+this CMR's measurement: the words are read as the finding, and a note says so (it was a hard
+filter on the CMR LVEF); where the CMR's value is given too, that one is the range. A bound
+after two measurements named together ("LVEF and RVEF reduced (< 35 %)", "LVEF and RVEF <
+35 %") is each one's (only the nearer, the RVEF, was bounded), unless a judgement of the first
+stands before it ("normal LVEF and RVEF < 35 %") or more comparisons follow ("< 35 % or >
+70 %").
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from reader.wording import OTHER_MODALITY
+from search.measure_words import unquoted
 from search.numbers import COMPARE, NAME_TO, Bound, Numbers, alternatives, read_numbers
 from search.spellings import plain_signs
 
@@ -31,7 +34,20 @@ _JUDGED_RANGE = re.compile(
     rf"\s*+\(\s*+(?P<range>(?:{COMPARE})\s*+[^()]*?)\s*+\)", re.IGNORECASE)
 
 
-_OTHER = re.compile(rf"\b{OTHER_MODALITY}\b", re.IGNORECASE)
+# a value said by a modality: "< 35 % on echo", "30 % by TTE", "< 35 % echo", "< 35 %,
+# nuclear", "40 % previously on cath"; only a modality right after its value is one ("< 35 %
+# after angioplasty", "< 35 %, no echo available" name no modality of the value)
+_VALUE_BY = re.compile(
+    rf"(?P<value>(?:(?:{COMPARE})\s*+)?\d++(?:[.,]\d++)?+\s*+(?:%|percent)?)\s*+,?\s*+"
+    r"(?:[a-z]+ly\s++)?(?:(?:on|by|per|at|in|via|from|with)\s++)?(?:the\s++)?"
+    rf"(?:(?P<cmr>c?mri?|cardiac\s++magnetic\s++resonance|magnetic\s++resonance)|"
+    rf"(?P<other>{OTHER_MODALITY}))\b", re.IGNORECASE)
+_COMPARED = re.compile(rf"(?:{COMPARE})", re.IGNORECASE)
+_LOOK = 40  # how far before and after a coordinated bound is read: a long query, once
+# a judgement before the first name is that name's alone: "normal LVEF and RVEF < 35 %"
+_JUDGED_BEFORE = re.compile(
+    r"\b(?:normal|preserved|reduced|impaired|depressed|low|high|good|poor|increased|"
+    r"decreased|elevated|abnormal|dilated|enlarged|borderline|hyperdynamic)\s*+$", re.IGNORECASE)
 # measurements one bound may be shared by: of one unit and scale, each ventricle's
 _SHARED_BY = ({"lvef", "rvef"}, {"lv_edv", "rv_edv"}, {"lv_edv_index", "rv_edv_index"})
 _NAMES = alternatives(list(NAME_TO))
@@ -53,7 +69,8 @@ def _each(text: str, typed: dict[str, str]) -> str:
     35 %"); `typed` gets each one's words -> the words as typed."""
     def each(match: re.Match[str]) -> str:
         pair = {_key(match["also"]), _key(match["name"])}
-        if len(pair) < 2 or not any(pair <= shared for shared in _SHARED_BY):
+        if (len(pair) < 2 or not any(pair <= shared for shared in _SHARED_BY)
+                or not _shareable(match)):
             return match[0]
         first, second = f"{match['also']}{match['said']}", f"{match['name']}{match['said']}"
         for one in (first, second):
@@ -62,23 +79,47 @@ def _each(text: str, typed: dict[str, str]) -> str:
     return _COORDINATED.sub(each, text)
 
 
+def _shareable(match: re.Match[str]) -> bool:
+    """The bound is the whole of what is said of both: no judgement of the first alone before
+    it ("normal LVEF and RVEF < 35 %": the LVEF's is normal), no comparison chained after it
+    ("< 35 % or > 70 %", "(< 35 % and < 40 %)": only its first part was shared)."""
+    before = match.string[max(0, match.start() - _LOOK):match.start()]
+    after = match.string[match.end():match.end() + _LOOK]
+    return not (_JUDGED_BEFORE.search(before)
+                or len(_COMPARED.findall(match["said"])) > 1
+                or re.match(rf"\s*+,?\s*+(?:and|or|&|/)?\s*+(?:{COMPARE})", after, re.IGNORECASE))
+
+
+def _by_modality(said: str) -> tuple[str | None, str]:
+    """The modality `said` (a bracket's range) gives its value by, when another than CMR
+    (None if none), and the range to read: the CMR's value where both are given ("< 35 % on
+    echo, < 40 % on CMR": < 40 %)."""
+    by = list(_VALUE_BY.finditer(said))
+    other = next((b["other"] for b in by if b["other"]), None)
+    cmr = next((b["value"] for b in by if b["cmr"] and _COMPARED.match(b["value"])), None)
+    if other is not None and cmr is not None:
+        return None, cmr
+    return other, said
+
+
 def read_ranges(text: str) -> Numbers:
     """The measurement ranges a query states (`search.numbers.read_numbers`), a bracketed
     comparison after a measurement's words among them: read as the measurement's own range
     ("LVEF reduced (LVEF < 35 %)"), each range's phrase the words as typed."""
     shared: dict[str, str] = {}
-    text = _each(plain_signs(text), shared)
+    text = _each(unquoted(plain_signs(text)), shared)
     typed: dict[str, str] = {}
     notes: list[str] = []
 
     def named(match: re.Match[str]) -> str:
-        if (other := _OTHER.search(match[0])) is not None:
+        other, range_ = _by_modality(match["range"])
+        if other is not None:
             notes.append(f"'{shared.get(' '.join(match[0].split()), ' '.join(match[0].split()))}'"
-                         f": a value by {other[0]} is no measurement of this CMR: read as the "
+                         f": a value by {other} is no measurement of this CMR: read as the "
                          f"finding ('{' '.join((match['name'] + match['words']).split())}'), "
                          "no range")
             return f"{match['name']}{match['words']}"
-        said = f"{match['name']} {match['range']}"
+        said = f"{match['name']} {range_}"
         typed[" ".join(said.split())] = " ".join(match[0].split())
         return f"{match['name']}{match['words']} ({said})"
 

@@ -15,7 +15,7 @@ import numpy as np
 from cachetools import LRUCache, cached
 
 from catalog import MEASURES, REPORT, STUDY, VIEW_VECTORS, PayloadField, ReportStatus, point_id
-from cmr_search.vocab import ClipSlot
+from cmr_search.vocab import LAX_VIEWS, LGE_VIEWS, SAX_SLOTS, ClipSlot, View
 from cmrclip.types import TextVectors
 from search import readiness
 from search.encoder import QueryEncoder
@@ -34,7 +34,7 @@ from search.models import (
     StudyDetail,
     Versions,
 )
-from search.notices import search_notices
+from search.notices import example_notices, search_notices
 from search.ranking import Part, Weights, rank
 from search.results import VIEW_NAMES, given_payload, page_results, response, same_patient
 from search.signals import image_query, measured_part, text_parts
@@ -44,6 +44,10 @@ from vectorstore import Filter, Match, MatchAny, Nearest, Recommend, VectorStore
 _TEXT_CACHE = 512
 _FACET_CACHE = 256
 _READY_S = 1.0  # a passed readiness check holds this long for the same generation
+# the view (payload `views`) whose series fills each slot a search by example may compare
+_SLOT_VIEWS: dict[ClipSlot, View] = {
+    **dict.fromkeys(SAX_SLOTS, View.SAX_CINE),
+    **{slot: view for view, (slot, _) in (*LAX_VIEWS.items(), *LGE_VIEWS.items())}}
 
 
 class SearchEngine:
@@ -105,7 +109,7 @@ class SearchEngine:
                       self.weights.rrf_k)
         results = page_results(self.store, ranked, request.page, intent, image_vector)
         notices = search_notices(self.store, intent, request,
-                                 lambda i, f: _where(i, f, request))
+                                 lambda i, f: _where(i, f, request), self._vendors(request.filters))
         return response(request.model_dump(mode="json"), results, request.page, ranked,
                         started, self.versions(), interpretation(intent), notices)
 
@@ -137,14 +141,17 @@ class SearchEngine:
             raise QueryError("a report-based comparison needs no view; drop `view`")
         parts = [p for p in parts if p.weight > 0] or parts  # a zero weight: that signal off
         keys = sorted({str(examples[i]["__patient_key"]) for i in pos + neg})
-        where = request.filters.to_store().and_(
-            Filter(must_not=(MatchAny(PayloadField.PATIENT_KEY, tuple(keys)),)))
+        others = Filter(must_not=(MatchAny(PayloadField.PATIENT_KEY, tuple(keys)),))
+        where = request.filters.to_store().and_(others)
         ranked = rank(self.store, parts, where, request.page, self.weights.candidates,
                       self.weights.rrf_k)
         reference = {n: examples[pos[0]][n] for n in VIEW_NAMES if n in examples[pos[0]]}
         results = page_results(self.store, ranked, request.page, None, reference)
+        notices = example_notices(self.store, request.filters,
+                                  others.and_(_findable(request.view, request.mode)),
+                                  request.page, self._vendors(request.filters))
         return response(request.model_dump(mode="json"), results, request.page, ranked,
-                        started, self.versions(), None)
+                        started, self.versions(), None, notices)
 
     def _measures_part(self, request: SimilarRequest, examples: dict[str, dict[str, Any]],
                        pos: tuple[str, ...], neg: tuple[str, ...]) -> list[Part]:
@@ -183,18 +190,22 @@ class SearchEngine:
             # hearts that measure alike, as "more like this" fuses them for indexed studies
             parts.append(Part(Signal.MEASURES, Nearest(MEASURES, vectors[MEASURES]),
                               self.weights.measures))
-        where = filters.to_store()
+        others = Filter()  # what the filters' studies leave out besides
         if study_instance_uid:
-            where = where.and_(Filter(must_not=(MatchAny(PayloadField.STUDY_INSTANCE_UID,
-                                                         (study_instance_uid,)),)))
+            others = others.and_(Filter(must_not=(MatchAny(PayloadField.STUDY_INSTANCE_UID,
+                                                           (study_instance_uid,)),)))
         if patient_key:
-            where = where.and_(Filter(must_not=(Match(PayloadField.PATIENT_KEY, patient_key),)))
+            others = others.and_(Filter(must_not=(Match(PayloadField.PATIENT_KEY,
+                                                        patient_key),)))
+        where = filters.to_store().and_(others)
         ranked = rank(self.store, parts, where, page, self.weights.candidates,
                       self.weights.rrf_k)
         reference = {n: v for n, v in vectors.items() if n in VIEW_NAMES}
         results = page_results(self.store, ranked, page, None, reference)
         query = {"upload": True, "view": view, "filters": filters.active(), **page.model_dump()}
-        return response(query, results, page, ranked, started, self.versions(), None)
+        notices = example_notices(self.store, filters, others.and_(_findable(view)), page,
+                                  self._vendors(filters))
+        return response(query, results, page, ranked, started, self.versions(), None, notices)
 
     def facets(self, filters: SearchFilters, q: str | None = None,
                mode: Mode = Mode.BOTH) -> FacetsResponse:
@@ -232,6 +243,11 @@ class SearchEngine:
                            same_patient=same, versions=self.versions())
 
     # ---- internals ----------------------------------------------------------------------------
+
+    def _vendors(self, filters: SearchFilters) -> list[str]:
+        """The whole index's vendors (counted once per generation), where a filter names one."""
+        return list(self.facets(SearchFilters()).facets.get("vendor", {})) \
+            if filters.vendor else []
 
     def _require_views(self, view: str | None) -> None:
         if view is not None and not self.encoder.per_view:
@@ -271,6 +287,20 @@ def _where(intent: QueryIntent, filters: SearchFilters, request: SearchRequest) 
     if request.unlike:
         where = where.and_(Filter(must_not=(MatchAny(PayloadField.STUDY_INSTANCE_UID,
                                                      tuple(request.unlike)),)))
+    return where
+
+
+def _findable(view: str | None, mode: Mode = Mode.BOTH) -> Filter:
+    """The studies a search by example can return at all: with the view it compares (its
+    vector; the payload's views say which a study has), with a report where reports alone
+    compare. Its notices count no other ("3 more studies have a QC-flagged LVEF" of a
+    search by LGE, one of them without LGE images)."""
+    where = Filter()
+    if view is not None:
+        where = Filter((Match(PayloadField.VIEWS, _SLOT_VIEWS[ClipSlot(view)].value),))
+    if mode is Mode.REPORTS:
+        where = where.and_(Filter((Match(PayloadField.REPORT_STATUS,
+                                         ReportStatus.PRESENT.value),)))
     return where
 
 

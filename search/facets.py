@@ -12,8 +12,10 @@ AGE_BANDS = ((0, 17), (18, 39), (40, 59), (60, 79), (80, 130))
 # measurement bands (inclusive; values keep one decimal): the clinical grades' edges. A label
 # says what its band holds: "30 to <40" for 30.0 to 39.9 ("30-39" counted an RVEF of 39.8)
 MEASURE_BANDS: dict[str, tuple[tuple[str, float | None, float | None], ...]] = {
-    # "30-40" is what "EF 30-40" returns (40.5 counted there and was not returned)
-    "lvef": (("<30", None, 29.9), ("30-40", 30.0, 40.0), ("40.1-49.9", 40.1, 49.9),
+    # the grades' edges (`cmr_search.normals`: under 30 % severe, under 41 moderate) and the
+    # heart-failure ones (41-49 % mildly reduced, 50 and over preserved), worded as every
+    # other band: "30-40 · 40.1-49.9" read as two styles with a gap between them
+    "lvef": (("<30", None, 29.9), ("30 to <41", 30.0, 40.9), ("41 to <50", 41.0, 49.9),
              (">=50", 50.0, None)),
     "rvef": (("<30", None, 29.9), ("30 to <40", 30.0, 39.9), (">=40", 40.0, None)),
     # healthy upper limits (mean + 2 SD, Kawel-Boehm 2020): LVEDVi 98-108, RVEDVi 104-119

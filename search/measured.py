@@ -21,7 +21,8 @@ from catalog import (
 )
 from cmr_search.normals import RULES
 from cmr_search.vocab import Diagnosis, Finding, Severity
-from search.understand import QueryIntent, grades_near, intent_filter
+from search.grades import grades_near
+from search.understand import QueryIntent, intent_filter
 from vectorstore import Condition, Filter, Match, MatchAny, Range, any_of
 
 # findings the cine measurements grade (LGE needs an LGE stack, which most studies lack)

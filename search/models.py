@@ -204,6 +204,7 @@ class NoticeKind(StrEnum):
     CONFLICTING_RANGES = "conflicting_ranges"  # the query's range and the form's exclude all
     QC_FLAGGED = "qc_flagged"  # studies left out as their value in range is QC-flagged
     NOT_ASSESSED = "not_assessed"  # a ruled-out finding their images cannot show
+    UNKNOWN_VENDOR = "unknown_vendor"  # a filter's vendor no indexed study is from
 
 
 class Notice(BaseModel):
@@ -228,6 +229,7 @@ class SearchResponse(BaseModel):
     interpretation: Interpretation | None = None
     notices: list[Notice] = Field(default_factory=list, description="what the search did "
                                   "that the results do not show: nothing in the query read, "
+                                  "a filter's vendor no indexed study is from, "
                                   "its range and the filters' excluding each other, studies "
                                   "left out for a QC-flagged value, a ruled-out finding some "
                                   "studies' images cannot show")

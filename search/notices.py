@@ -1,43 +1,72 @@
 """What a search did that its results alone do not say: a query of which nothing was read,
-a range of the query that the filter form's excludes, the studies a QC-flagged value left
-out, and a ruled-out finding some studies' images cannot show. Each is a notice the page and
-the API give beside the results; a clinician read "50 studies" for a query of nonsense, and a
-bare "No studies match" for "LVEF under 30 %" with the form's LVEF from 50 %.
+a vendor no indexed study is from, a range of the query that the filter form's excludes, the
+studies a QC-flagged value left out, and a ruled-out finding some studies' images cannot
+show. Each is a notice the page and the API give beside the results; a clinician read "50
+studies" for a query of nonsense, and a bare "No studies match" for "LVEF under 30 %" with
+the form's LVEF from 50 %.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable
+from collections.abc import Collection
 
-from catalog import FILTERABLE, PayloadField, ReportStatus, measurement_key
+from catalog import PayloadField, ReportStatus
 from cmr_search.vocab import SEEN_ON, Finding, View
 from search.filters import SearchFilters
-from search.models import Mode, Notice, NoticeKind, SearchRequest
-from search.numbers import SHORT, UNIT, Bound, bound_fields
+from search.flagged import Ends, WhereFor, flagged_left_out, meet
+from search.measure_words import SHORT, UNIT
+from search.models import Mode, Notice, NoticeKind, Page, SearchRequest
 from search.understand import QueryIntent
-from vectorstore import Condition, Filter, Match, MatchAny, Range, VectorStore
+from vectorstore import Condition, Filter, Match, MatchAny, VectorStore
 
-Ends = tuple[float | None, float | None]
-# the query's store filter for an intent and the form's filters (`SearchEngine._where`)
-WhereFor = Callable[[QueryIntent, SearchFilters], Filter]
+# how `search.unread` notes a number beside a measurement that is no range ("'EF 30': searched
+# as words; write ..."); a tissue word's note ends "...; searched as words", with no phrase
+_WORDS_NOTE = "': searched as words; "
 _VIEW_WORDS = {View.LGE_SAX: "LGE", View.LGE_LAX: "LGE", View.CH3_CINE: "3-chamber cine",
                View.LVOT_CINE: "LVOT cine", View.SAX_CINE: "short-axis cine"}
 
 
 def search_notices(store: VectorStore, intent: QueryIntent, request: SearchRequest,
-                   where_for: WhereFor) -> list[Notice]:
-    """Every notice of a free-text search, in the order a reader needs them."""
-    out = [n for n in (nothing_read(intent, request.mode),) if n is not None]
+                   where_for: WhereFor, vendors: Collection[str]) -> list[Notice]:
+    """Every notice of a free-text search, in the order a reader needs them (`vendors`: the
+    whole index's)."""
+    out = [n for n in (nothing_read(intent, request.mode),
+                       unknown_vendor(request.filters, vendors)) if n is not None]
     conflicting = conflicts(intent, request.filters)
     out += conflicting
     clashing = {f for n in conflicting for f in n.about}
     out += flagged_left_out(store, intent, request.filters, _searched(where_for, request.mode),
-                            clashing)
+                            clashing, request.page)
     if request.mode is not Mode.REPORTS:  # a report-less study is judged by its images
         out += not_assessed(store, intent, where_for(intent, request.filters),
                             request.mode is not Mode.IMAGES)
     return out
+
+
+def example_notices(store: VectorStore, filters: SearchFilters, where: Filter, page: Page,
+                    vendors: Collection[str]) -> list[Notice]:
+    """The notices of a search by example ("more like this", an uploaded study), whose only
+    ranges are the form's: `where` is what it excludes besides the filters (the examples'
+    patients), and the studies it cannot find (those without the view it compares, or
+    without a report in reports mode: they were counted as left out by a flag). Such
+    searches said nothing, not even of a vendor the index lacks."""
+    out = [n for n in (unknown_vendor(filters, vendors),) if n is not None]
+    no_words = QueryIntent(text="", wanted={}, ruled_out=(), diagnoses=(),
+                           ruled_out_diagnoses=(), keyword_text="")
+    return out + flagged_left_out(store, no_words, filters,
+                                  lambda _, f: f.to_store().and_(where), set(), page)
+
+
+def unknown_vendor(filters: SearchFilters, vendors: Collection[str]) -> Notice | None:
+    """A filter's vendor no indexed study is from, and the vendors the index holds: it gave 0
+    results without a word. Said, not refused: a filter value may simply match nothing today."""
+    absent = [v for v in filters.vendor or () if v not in vendors]
+    if not absent:
+        return None
+    here = ", ".join(sorted(vendors)) or "none"
+    return Notice(kind=NoticeKind.UNKNOWN_VENDOR, about=["vendor"],  # counts no studies
+                  text=f"no study in the index is from vendor {absent[0][:64]!r}; vendors "
+                       f"here: {here}")
 
 
 def _searched(where_for: WhereFor, mode: Mode) -> WhereFor:
@@ -52,27 +81,20 @@ def _searched(where_for: WhereFor, mode: Mode) -> WhereFor:
 def nothing_read(intent: QueryIntent, mode: Mode) -> Notice | None:
     """A query read as no finding, diagnosis nor range: it leaves no study out, and the
     ranking is the words' similarity alone (a nonsense query listed the whole archive,
-    ranked, with no word of it)."""
-    if (intent.wanted or intent.ruled_out or intent.diagnoses or intent.ruled_out_diagnoses
-            or intent.bounds or intent.either_bounds or intent.either_way or intent.any_of):
+    ranked, with no word of it). Not where a number of the query is noted as searched as
+    words ("'EF 30': searched as words; write 'LVEF below 30' ..."): "EF 30" said it twice.
+    The other notes ("'siemens': the words do not choose the vendor", a tissue word) say
+    nothing of the ranking: "asdkjh siemens" lost the notice."""
+    if (any(_WORDS_NOTE in note for note in intent.unread) or intent.wanted
+            or intent.ruled_out or intent.diagnoses
+            or intent.ruled_out_diagnoses or intent.bounds or intent.either_bounds
+            or intent.either_way or intent.any_of):
         return None
     what = {Mode.IMAGES: "images", Mode.REPORTS: "reports"}.get(mode, "images and reports")
     return Notice(kind=NoticeKind.NOTHING_READ,
                   text="Nothing in the query was recognised as a finding, diagnosis or "
                        f"measurement: no study is left out for it, and the studies are ranked "
                        f"by how similar their {what} are to the words only")
-
-
-def _ends(fields: dict[str, float], name: str) -> Ends:
-    return fields.get(f"{name}_min"), fields.get(f"{name}_max")
-
-
-def _meet(*ranges: Ends) -> Ends | None:
-    """The values every range holds (None where there are none)."""
-    lows = [low for low, _ in ranges if low is not None]
-    highs = [high for _, high in ranges if high is not None]
-    low, high = max(lows, default=None), min(highs, default=None)
-    return None if low is not None and high is not None and low > high else (low, high)
 
 
 def _form_words(name: str, ends: Ends) -> str:
@@ -92,7 +114,7 @@ def conflicts(intent: QueryIntent, filters: SearchFilters) -> list[Notice]:
     out = []
     for group in groups:
         clashes = [b for b in group if b.name in form
-                   and _meet((b.low, b.high), form[b.name]) is None]
+                   and meet((b.low, b.high), form[b.name]) is None]
         if not clashes or len(clashes) < len(group):
             continue
         asked = " or ".join(b.shown() for b in group)
@@ -106,47 +128,6 @@ def conflicts(intent: QueryIntent, filters: SearchFilters) -> list[Notice]:
             text=f"The query's {asked} (from '{phrases}') and the filters' {given} cannot "
                  "both hold: no study can match; change the query or clear the filter"))
     return out
-
-
-def flagged_left_out(store: VectorStore, intent: QueryIntent, filters: SearchFilters,
-                     where_for: WhereFor, clashing: set[str]) -> list[Notice]:
-    """Per measurement the query or the form bounds: the studies that would match but for a
-    QC flag on their value in range (a flagged value never passes a filter, rightly, and "LVEF
-    under 30 %" left out 4 such studies without a word)."""
-    asked = bound_fields(intent.bounds)
-    out = []
-    for name in sorted({*(n for n in FILTERABLE if any(k in asked for k in _keys(n))),
-                        *filters.measured_ranges()}):
-        if any(k in clashing for k in _keys(name)):
-            continue
-        ends = _meet(_ends(asked, name), filters.measured_ranges().get(name, (None, None)))
-        if ends is None:
-            continue
-        count = store.count(_flagged_in_range(intent, filters, where_for, name, ends))
-        if count:
-            shown = Bound(name, ends[0], ends[1], "").shown()
-            out.append(Notice(
-                kind=NoticeKind.QC_FLAGGED, count=count,
-                about=[k for k, v in zip(_keys(name), ends, strict=True) if v is not None],
-                text=f"{count} more {'study has' if count == 1 else 'studies have'} a "
-                     f"QC-flagged {SHORT[name]} in this range ({shown}): not shown, as "
-                     f"{'its value is' if count == 1 else 'their values are'} uncertain"))
-    return out
-
-
-def _keys(name: str) -> tuple[str, str]:
-    return f"{name}_min", f"{name}_max"
-
-
-def _flagged_in_range(intent: QueryIntent, filters: SearchFilters, where_for: WhereFor,
-                      name: str, ends: Ends) -> Filter:
-    """Everything else the search asks, and `name`'s value in `ends` and QC-flagged."""
-    bounds = tuple(b for b in intent.bounds if b.name != name)
-    rest = where_for(dataclasses.replace(intent, bounds=bounds),
-                     filters.model_copy(update=dict.fromkeys(_keys(name))))
-    measure = FILTERABLE[name]
-    return rest.and_(Filter((Range(measurement_key(measure), ends[0], ends[1]),
-                             Match(PayloadField.FLAGGED_MEASUREMENTS, measure.value))))
 
 
 def not_assessed(store: VectorStore, intent: QueryIntent, where: Filter,

@@ -15,72 +15,35 @@ from dataclasses import dataclass
 from catalog import FILTERABLE
 from search.errors import QueryError
 from search.filters import MEASURED_MAX
+from search.measure_words import (
+    ABOVE_STRICT,
+    ANY_UNIT,
+    BELOW,
+    BELOW_STRICT,
+    COMPARE,
+    CONVERTED,
+    INDEXED,
+    NAME_TO,
+    NEAR,
+    OR_LESS,
+    OR_MORE,
+    PER_M2,
+    PERCENT_ONLY,
+    PERCENTAGES,
+    SHORT,
+    UNIT,
+    UNITS,
+    alternatives,
+    near_step,
+    unquoted,
+)
 from search.plausible import other_unit
 from search.spellings import NUMBER_WORDS, number_value, plain_signs
 
-# how a query may name each filterable measurement (longest first wins in the pattern)
-_NAMES: dict[str, tuple[str, ...]] = {
-    "lvef": ("lvef", "lv ef", "lv ejection fraction", "left ventricular ejection fraction",
-             "ejection fraction", "ef"),
-    "rvef": ("rvef", "rv ef", "rv ejection fraction", "right ventricular ejection fraction"),
-    "lv_edv": ("lvedv", "lv edv", "lv end-diastolic volume",
-               "left ventricular end-diastolic volume"),
-    "rv_edv": ("rvedv", "rv edv", "rv end-diastolic volume",
-               "right ventricular end-diastolic volume"),
-    "lv_edv_index": ("lvedvi", "lvedv index", "lv edv index", "indexed lvedv",
-                     "indexed lv edv", "lv end-diastolic volume index",
-                     "indexed lv end-diastolic volume"),
-    "rv_edv_index": ("rvedvi", "rvedv index", "rv edv index", "indexed rvedv",
-                     "indexed rv edv", "rv end-diastolic volume index",
-                     "indexed rv end-diastolic volume"),
-    "lv_mass": ("lv mass", "lv myocardial mass", "left ventricular mass", "myocardial mass",
-                "lvm"),
-    "lv_mass_index": ("lvmi", "lv mass index", "indexed lv mass", "lv myocardial mass index",
-                      "left ventricular mass index", "indexed lv myocardial mass"),
-    "max_wall_thickness": ("maximal wall thickness", "maximum wall thickness",
-                           "max wall thickness", "wall thickness", "mwt"),
-    # only before a number: "LGE over 10 %" is its burden, "no LGE" is left to the words
-    "scar": ("scar burden", "lge burden", "scar extent", "scar", "lge",
-             "late gadolinium enhancement"),
-}
-_PER_M2 = ("ml/m2", "ml/m²", "ml/m^2", "g/m2", "g/m²", "g/m^2")
-_UNITS: dict[str, tuple[str, ...]] = {
-    "lvef": ("%", "percent"), "rvef": ("%", "percent"), "lv_edv": ("ml",), "rv_edv": ("ml",),
-    "lv_edv_index": _PER_M2[:3], "rv_edv_index": _PER_M2[:3],
-    "lv_mass": ("g", "grams", "gram"), "lv_mass_index": _PER_M2[3:],
-    "max_wall_thickness": ("mm",), "scar": ("%", "percent")}
-# a unit the measurement is not stored in, converted: "wall thickness over 1.5 cm"
-_CONVERTED: dict[tuple[str, str], float] = {
-    ("mm", "cm"): 10.0, ("ml", "l"): 1000.0, ("ml", "litres"): 1000.0, ("ml", "liters"): 1000.0}
-# a per-m2 unit names the indexed measurement: "LV mass over 80 g/m2" is the LV mass index
-_INDEXED = {"lv_mass": "lv_mass_index", "lv_edv": "lv_edv_index", "rv_edv": "rv_edv_index"}
-_PERCENTAGES = ("lvef", "rvef", "scar")
-SHORT: dict[str, str] = {"lvef": "LVEF", "rvef": "RVEF", "lv_edv": "LVEDV", "rv_edv": "RVEDV",
-                         "lv_edv_index": "LVEDVi", "rv_edv_index": "RVEDVi",
-                         "lv_mass": "LV mass", "lv_mass_index": "LV mass index",
-                         "max_wall_thickness": "max wall thickness", "scar": "scar burden"}
-UNIT: dict[str, str] = {"lvef": "%", "rvef": "%", "lv_edv": "ml", "rv_edv": "ml",
-                        "lv_edv_index": "ml/m²", "rv_edv_index": "ml/m²", "lv_mass": "g",
-                        "lv_mass_index": "g/m²", "max_wall_thickness": "mm", "scar": "%"}
-# comparison words -> (side, strict)
-_BELOW_STRICT = ("below", "under", "less than", "lower than", "smaller than", "<")
-_BELOW = ("at most", "up to", "no more than", "not above", "<=", "≤", "less than or equal to",
-          "equal to or less than", "equal to or below", "at or below", "at or under",
-          "not more than", "not over", "not greater than", "no greater than", "not higher than",
-          "no higher than", "not exceeding")
-_ABOVE_STRICT = ("above", "over", "greater than", "more than", "higher than", "exceeding",
-                 "larger than", ">")
-_ABOVE = ("at least", "no less than", "not below", ">=", "≥", "greater than or equal to",
-          "more than or equal to", "equal to or greater than", "equal to or more than",
-          "equal to or above", "at or above", "at or over", "not less than", "not under",
-          "not lower than", "no lower than")
-# "35 % or less", "150 g and above": the number's own side, inclusive
-_OR_LESS = ("less", "lower", "below", "under", "smaller", "fewer")
-_OR_MORE = ("more", "greater", "higher", "above", "over", "larger")
+# what other modules read here (the names' words are `search.measure_words`')
+__all__ = ["COMPARE", "NAME_TO", "NOT_A_MEASURE", "PERCENT_ONLY", "SHORT", "UNIT", "Bound",
+           "Numbers", "alternatives", "bound_fields", "either_read_as", "read_numbers"]
 _HALF_STEP = 0.05  # the stored values keep one decimal
-# every unit a query may write after a number, so that a wrong one is refused, not left over
-_ANY_UNIT = ("%", "percent", *_PER_M2, "mm", "cm", "ml", "litres", "liters", "l", "kg",
-             "grams", "gram", "g")
 
 
 def _number(name: str, signed: bool = False) -> str:
@@ -92,36 +55,29 @@ def _number(name: str, signed: bool = False) -> str:
             rf"(?![eE][+-]?\d)|{NUMBER_WORDS})")
 
 
-def alternatives(words: tuple[str, ...] | list[str]) -> str:
-    ordered = sorted(words, key=len, reverse=True)
-    return "|".join(re.escape(w).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]+")
-                    for w in ordered)
-
-
 def _unit(name: str) -> str:
-    return rf"(?:\s*+(?P<{name}>{alternatives(_ANY_UNIT)})(?![a-z0-9]))?"
+    return rf"(?:\s*+(?P<{name}>{alternatives(ANY_UNIT)})(?![a-z0-9]))?"
 
 
 NOT_A_MEASURE = r"(?!\s*+(?:years?|yrs?|y/?o|months?|weeks?|days?|segments?)\b)"
-# names that count as a measurement only with a % after the number: "LGE over 10 %" is its
-# burden, "LGE over 3 segments" or "LGE 2019-2021" are words
-PERCENT_ONLY = frozenset(("lge", "late gadolinium enhancement"))
 
 
-NAME_TO = {name.replace("-", " "): key for key, names in _NAMES.items() for name in names}
-COMPARE = alternatives([*_BELOW_STRICT, *_BELOW, *_ABOVE_STRICT, *_ABOVE])
 _EITHER = r"(?:and\s*+/\s*+)?or"  # "LVEF below 35 or above 70": either range
 _PATTERN = re.compile(
     rf"(?<![a-z0-9])(?P<name>{alternatives(list(NAME_TO))})(?:\s+(?:is|of|was))?"
-    rf"(?:\s*+[:(])?\s*+"  # "LVEF: < 30 %", "LVEF (< 30 %)"
+    # "LVEF: < 30 %", "LVEF (< 30 %)", "LVEF = 55-65 %", "LVEF ~ 30-40 %"
+    rf"(?:\s*+(?:[:(]|{NEAR}))?\s*+"
     rf"(?:between\s+{_number('low')}{_unit('low_unit')}\s*+(?:and|-|to)\s*+"
     rf"{_number('high')}{_unit('high_unit')}"
+    # "LVEF = 30 %", not an age ("EF about 30 years") nor a range's start ("= 55-65")
+    rf"|(?P<near>{NEAR})\s*+{_number('near_value')}{_unit('near_unit')}{NOT_A_MEASURE}"
+    r"(?!\s*+(?:-|to)\s*+\d)"
     rf"|(?P<compare>{COMPARE})\s*+{_number('value', signed=True)}{_unit('unit')}"
     rf"|(?:from\s++)?{_number('from')}{_unit('from_unit')}\s*+(?:-|to)\s*+{_number('to')}"
     rf"{_unit('to_unit')}"
     rf"|{_number('post_value')}{_unit('post_unit')}\s*+(?:or|and)\s++"
     # not "EF 50 and over 65 years": the "over" is the age's
-    rf"(?P<post>{alternatives([*_OR_LESS, *_OR_MORE])})(?![a-z0-9])(?!\s*+\d))"
+    rf"(?P<post>{alternatives([*OR_LESS, *OR_MORE])})(?![a-z0-9])(?!\s*+\d))"
     # a second side of the same measurement ("LVEF above 50 but below 60", "below 35 or above
     # 70"), not an age or a count ("EF below 35 and over 60 years")
     rf"(?:\s*+(?P<join>(?:,\s*+)?(?:and|but|&|{_EITHER})|,)?\s*+(?P<compare2>{COMPARE})\s*+"
@@ -176,8 +132,8 @@ def _side(value: float, strict: str, inclusive: str, up: bool = False) -> str:
 def _name(match: re.Match[str]) -> str:
     """The measurement named, the indexed one when a per-m2 unit follows the plain name."""
     name = NAME_TO[re.sub(r"[\s-]+", " ", match.group("name").lower())]
-    units = [u.lower() for u in match.groupdict().values() if u and u.lower() in _PER_M2]
-    return _INDEXED.get(name, name) if units else name
+    units = [u.lower() for u in match.groupdict().values() if u and u.lower() in PER_M2]
+    return INDEXED.get(name, name) if units else name
 
 
 def _value(name: str, number: str, unit: str | None, phrase: str, notes: list[str],
@@ -188,8 +144,8 @@ def _value(name: str, number: str, unit: str | None, phrase: str, notes: list[st
     (`search.plausible.other_unit`: "wall thickness over 1.5" in cm), and the note says so."""
     value = number_value(number)
     stored = UNIT[name]
-    if unit and unit.lower() not in _UNITS[name]:
-        factor = _CONVERTED.get((stored, unit.lower()))
+    if unit and unit.lower() not in UNITS[name]:
+        factor = CONVERTED.get((stored, unit.lower()))
         if factor is None:
             raise QueryError(f"'{phrase}': {SHORT[name]} is measured in {stored}, not {unit}")
         notes.append(f"{number} {unit} read as {_shown(round(value * factor, 2))} {stored}")
@@ -202,7 +158,7 @@ def _value(name: str, number: str, unit: str | None, phrase: str, notes: list[st
     if fraction and not unit:
         notes.append(f"{number} read as {_shown(round(value * 100, 2))} %")
         value *= 100
-    if name in _PERCENTAGES and value > 100:
+    if name in PERCENTAGES and value > 100:
         raise QueryError(f"'{phrase}': {SHORT[name]} is a percentage, 0 to 100")
     return round(value, 4)
 
@@ -210,18 +166,19 @@ def _value(name: str, number: str, unit: str | None, phrase: str, notes: list[st
 def _side_of(word: str, value: float) -> tuple[float | None, float | None]:
     # the pattern takes a hyphen for a space ("less-than"): it was read as "at least"
     word = re.sub(r"[\s-]+", " ", word.lower()).strip()
-    if word in _BELOW_STRICT:
+    if word in BELOW_STRICT:
         return None, round(value - _HALF_STEP, 2)
-    if word in _BELOW:
+    if word in BELOW:
         return None, value
-    if word in _ABOVE_STRICT:
+    if word in ABOVE_STRICT:
         return round(value + _HALF_STEP, 2), None
     return value, None
 
 
 # the pattern's number groups -> their unit groups
 _UNIT_OF = {"low": "low_unit", "high": "high_unit", "value": "unit", "value2": "unit2",
-            "from": "from_unit", "to": "to_unit", "post_value": "post_unit"}
+            "from": "from_unit", "to": "to_unit", "post_value": "post_unit",
+            "near_value": "near_unit"}
 
 
 def _is_measure(match: re.Match[str]) -> bool:
@@ -248,9 +205,13 @@ def _bound(match: re.Match[str]) -> tuple[Bound, ...]:
         return _value(name, match.group(number), match.group(unit), phrase, notes, fraction,
                       guess)
 
-    if match.group("post"):
+    low: float | None
+    high: float | None
+    if match.group("near"):
+        low, high = _near(name, value("near_value", "near_unit"), notes)
+    elif match.group("post"):
         at = value("post_value", "post_unit")
-        below = re.sub(r"[\s-]+", " ", match.group("post").lower()) in _OR_LESS
+        below = re.sub(r"[\s-]+", " ", match.group("post").lower()) in OR_LESS
         low, high = (None, at) if below else (at, None)  # "35 or below" holds 35
     elif match.group("compare") is None:
         first, second = ("low", "high") if match.group("low") else ("from", "to")
@@ -269,11 +230,20 @@ def _bound(match: re.Match[str]) -> tuple[Bound, ...]:
     return (_checked(Bound(name, low, high, phrase, "; ".join(notes))),)
 
 
+def _near(name: str, at: float, notes: list[str]) -> tuple[float, float]:
+    """The range of a value asked for as such ("LVEF = 30 %"), and a note of how it was read."""
+    step = near_step(name, at)
+    low = max(at - step, 0.0)
+    high = min(at + step, 100.0) if name in PERCENTAGES else at + step
+    notes.append(f"a value near {at:g} {UNIT[name]}: {low:g} to {high:g}")
+    return low, high
+
+
 def _checked(bound: Bound) -> Bound:
     """The bound, or QueryError for one no heart meets: a range that contradicts itself, or
     one past the ends of the scale ("RVEF below 0", "LVEF above 99.99", "LVEDV over 3000 ml":
     the filter then named its own field, "rvef_max: should be >= 0")."""
-    top = 100.0 if bound.name in _PERCENTAGES else MEASURED_MAX
+    top = 100.0 if bound.name in PERCENTAGES else MEASURED_MAX
     if bound.high is not None and bound.high < 0:
         raise QueryError(f"'{bound.phrase}': no {SHORT[bound.name]} is below 0 "
                          f"{UNIT[bound.name]}")
@@ -299,7 +269,7 @@ _TAIL = re.compile(rf"\s*+(?:,|and|but|&|{_EITHER})?\s*+(?:(?:between\s++|(?:{CO
                    rf"{_unit('unit')}{NOT_A_MEASURE}"
                    r"(?!\s*+or\s++(?:older|younger)\b)", re.IGNORECASE)
 _OR_BEFORE = re.compile(rf"\b{_EITHER}\s*+$", re.IGNORECASE)
-_OR_AFTER = re.compile(rf"^\s*+,?\s*+{_EITHER}\b(?!\s+(?:{'|'.join(_OR_LESS + _OR_MORE)}"
+_OR_AFTER = re.compile(rf"^\s*+,?\s*+{_EITHER}\b(?!\s+(?:{'|'.join(OR_LESS + OR_MORE)}"
                        r"|older|younger)\b)", re.IGNORECASE)
 
 
@@ -322,7 +292,7 @@ def read_numbers(text: str) -> Numbers:
     phrases on one measurement ("EF over 20 and EF below 35") narrow it to both; two joined
     by "or" are alternatives. An "or" between a range and words is refused: the range is a
     filter every result meets, and read as one it would drop the other side."""
-    text = plain_signs(text)
+    text = unquoted(plain_signs(text))
     matches = [m for m in _PATTERN.finditer(text) if _is_measure(m)]
     groups: list[list[Bound]] = []
     kept, at = [], 0

@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from catalog import PayloadField, ReportStatus, measured_severity_key, report_severity_key
+from catalog import PayloadField, ReportStatus, report_severity_key
 from cmr_search.normals import RULES
 from cmr_search.vocab import CMR_CLIP_FINDINGS, Diagnosis, Finding, Severity
 from reader.labeler import Mention, label_diagnoses, label_findings
 from search.alternatives import Alternative, alternatives, either_way, named_diagnoses
 from search.bracketed import read_ranges
 from search.filters import build_filters
+from search.grades import GRADES, far, grades_near, left_out_words, measured_otherwise
 from search.models import Interpretation
 from search.numbers import Bound, bound_fields, either_read_as
 from search.phrasing import (
@@ -283,26 +284,6 @@ def understand(text: str) -> QueryIntent:
         + ((note,) if note else ()))
 
 
-# A grade asked of a finding is answered by that grade and the next worse one, the asked one
-# ranked first (`search.signals`): "severe" is severe only, "moderate" moderate or severe,
-# "mild" mild or moderate (a severely dilated heart is no answer to "mildly dilated LV"). The
-# grade used to be dropped from the measured signal, and "severely dilated LV" listed
-# moderately dilated hearts above severe ones.
-_GRADES = (Severity.MILD, Severity.MODERATE, Severity.SEVERE)
-
-
-def grades_near(grade: Severity | None) -> tuple[str, ...]:
-    """The grades that answer one asked for (every grade when none is), mildest first."""
-    return tuple(g.value for g in _GRADES
-                 if grade not in _GRADES or 0 <= g.rank - grade.rank <= 1)
-
-
-def _far(grade: Severity | None) -> tuple[str, ...]:
-    """The grades that do not answer one asked for: a study graded so is left out."""
-    return tuple(g.value for g in _GRADES
-                 if grade in _GRADES and g.value not in grades_near(grade))
-
-
 def intent_filter(intent: QueryIntent, use_reports: bool, use_images: bool) -> Filter:
     """Studies that state the opposite of the query are excluded.
 
@@ -319,15 +300,14 @@ def intent_filter(intent: QueryIntent, use_reports: bool, use_images: bool) -> F
             must_not.append(Filter((no_report, shown)) if use_reports else shown)
     if use_images:  # a report-less study's grade is the measurements' (where QC trusts them)
         no_report = Match(PayloadField.REPORT_STATUS, ReportStatus.MISSING.value)
-        for finding in intent.required:
-            if far := _far(_one_grade(intent, finding)):
-                graded = MatchAny(measured_severity_key(finding), far)
+        for finding in intent.required:  # graded otherwise, or normal (`search.grades`)
+            for graded in measured_otherwise(finding, _one_grade(intent, finding)):
                 must_not.append(Filter((no_report, graded)) if use_reports else graded)
     if use_reports:
         for finding in intent.required:  # "DCM or LGE": a report without LGE may be the DCM
             must_not.append(Match(PayloadField.REPORT_NEGATED, finding.value))
-            if far := _far(_one_grade(intent, finding)):
-                must_not.append(MatchAny(report_severity_key(finding), far))
+            if graded_far := far(_one_grade(intent, finding)):
+                must_not.append(MatchAny(report_severity_key(finding), graded_far))
         must_not += [Match(PayloadField.REPORT_DIAGNOSES, d.value)
                      for d in intent.ruled_out_diagnoses]
     return Filter(must_not=tuple(must_not)).and_(measured_filter(intent))
@@ -364,14 +344,12 @@ def _grade_notes(intent: QueryIntent) -> list[str]:
     """How each grade in the query was read (none for an "or": each side asks its own)."""
     notes = []
     for finding, grade in intent.wanted.items():
-        if grade not in _GRADES or intent.any_of:
+        if grade not in GRADES or intent.any_of:
             continue
         assert grade is not None
         worse = [g for g in grades_near(grade) if g != grade.value]
         read = f"{grade.value} first, then {worse[0]}" if worse else f"{grade.value} only"
-        notes.append(f"{grade.value} {_label(finding)}: {read}; a study graded "
-                     f"{' or '.join(_far(grade))} (by its report, or its measurements) is "
-                     "left out")
+        notes.append(f"{grade.value} {_label(finding)}: {read}; {left_out_words(grade)}")
     return notes
 
 

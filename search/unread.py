@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from search.errors import QueryError
+from search.measure_words import near_step
 from search.numbers import (
     COMPARE,
     NAME_TO,
@@ -110,7 +111,7 @@ def _how_to_write(phrase: str, name: str, found: re.Match[str],
                 f"'{short} {min(at, top):g}-{max(at, top):g}'")
     if UNIT[name] == "%" and at < 1:  # "EF 0,35": a fraction
         at = round(at * 100, 1)
-    step = 5.0 if UNIT[name] == "%" else max(1.0, round(at * 0.1))
+    step = near_step(name, at)
     negative = f"no {short} is negative, and " if found.group("minus") else ""
     return (f"'{phrase}': {negative}a number after {short} is read with a comparison or as a "
             f"range: write '{short} below {at:g}', '{short} above {at:g}' or "

@@ -33,7 +33,6 @@ from search.models import MAX_EXAMPLES, MAX_LIMIT, MAX_QUERY_CHARS, MAX_UID_CHAR
 from search.results import given_flagged, given_measurements
 from web.auth import record, require, viewed
 from web.deps import engine_of, one_of_each, uploaded_previews
-from web.filter_notes import vendor_note, with_vendor_note
 from web.paging import check_depth
 from web.plain_errors import plain_filter_error
 from web.redact import detail_for, response_for
@@ -150,8 +149,7 @@ def search_post(request: Request, principal: Viewer, body: SearchRequest) -> Sea
     record(request, EventId.QUERY, Action.EXECUTE, body.unlike, q=body.q, mode=body.mode,
            filters=body.filters.model_dump(mode="json", exclude_defaults=True))
     engine = engine_of(request)
-    return with_vendor_note(response_for(engine.search(body), principal),
-                            vendor_note(engine, body.filters))
+    return response_for(engine.search(body), principal)
 
 
 @router.get("/similar/{study_instance_uid}", openapi_extra=_FILTER_DOCS)

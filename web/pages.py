@@ -39,7 +39,6 @@ from web.deps import (
     study_encoder,
     uploaded_previews,
 )
-from web.filter_notes import vendor_note, with_vendor_note
 from web.filter_words import (
     FIELDS,
     MORE_RANGES,
@@ -129,9 +128,8 @@ def search_page(request: Request, principal: Viewer) -> HTMLResponse:
             unlike = _uids(params, "unlike")
             record(request, EventId.QUERY, Action.EXECUTE, unlike, q=q, mode=context["mode"],
                    filters=filters.active())
-            context["response"] = with_vendor_note(response_for(engine.search(SearchRequest(
-                q=q, mode=context["mode"], filters=filters, page=page, unlike=unlike)),
-                principal), vendor_note(engine, filters))
+            context["response"] = response_for(engine.search(SearchRequest(
+                q=q, mode=context["mode"], filters=filters, page=page, unlike=unlike)), principal)
             context["terms"] = understand(q).terms()
         context["facets"] = engine.facets(filters, q or None, context["mode"])
     except (QueryError, NotFoundError, ValidationError) as error:  # inline: htmx swaps it in

@@ -80,3 +80,35 @@ def test_an_ejection_fraction_in_the_sentence_grades_the_side_it_was_said_of(
 ])
 def test_another_measures_number_grades_nothing(report: str, finding: Finding) -> None:
     assert _graded(report, finding) == (Mention.POSITIVE, None)
+
+
+@pytest.mark.parametrize(("report", "finding", "severity"), [
+    # the EF beside the impairment took its side away (the RV's dysfunction was lost)
+    ("LV and RV dilated, impaired function (EF 30 %).", _LVSD, Severity.MODERATE),
+    ("Dilated RV with severely impaired function (EF 25 %). Normal LV size and function.",
+     _RVSD, Severity.SEVERE),
+    # a side said normal keeps the impairment after it (read as no dysfunction)
+    ("Normal LV, mildly impaired systolic function.", _LVSD, Severity.MILD),
+    ("LV normal, impaired function (EF 40 %).", _LVSD, Severity.MODERATE),
+    # two open statements share it (only the nearer's was read)
+    ("LV dilated and RV mildly dilated, moderately impaired function.", _LVSD,
+     Severity.MODERATE),
+    ("LV dilated and RV mildly dilated, moderately impaired function.", _RVSD,
+     Severity.MODERATE),
+    # an elliptical second side shares the first's statement (it was lost)
+    ("LV impaired and RV mildly.", _RVSD, Severity.MILD),
+    ("LV reduced and RV impaired, EF 30 %.", _LVSD, Severity.MODERATE),
+    # under a side's heading the EF is that side's (it graded nothing)
+    ("RV: dilated, impaired, EF 30 %.", _RVSD, Severity.MODERATE),
+    ("LV: normal size, EF 60 %. RV: dilated, impaired function, EF 30 %.", _RVSD,
+     Severity.MODERATE),
+])
+def test_an_impairment_keeps_its_sides_and_grade(report: str, finding: Finding,
+                                                 severity: Severity) -> None:
+    assert _graded(report, finding) == (Mention.POSITIVE, severity)
+
+
+def test_an_ejection_fraction_no_heading_or_side_names_grades_no_rv() -> None:
+    # an EF no side names is the LVEF (`reader.sides`): the RV's dysfunction stays ungraded
+    report = "Severely dilated RV with impaired function, EF 25 %."
+    assert _graded(report, _RVSD) == (Mention.POSITIVE, None)

@@ -79,3 +79,69 @@ def test_a_bound_after_two_measurements_named_together_is_each_ones(query: str) 
 @pytest.mark.parametrize("query", ["LGE and LVEF < 35 %", "LV mass and LVEF < 35 %"])
 def test_a_bound_is_not_shared_across_units(query: str) -> None:
     assert [b.name for b in read_ranges(query).bounds] == ["lvef"]
+
+
+@pytest.mark.parametrize("query", ["normal LVEF and RVEF < 35 %",
+                                   "preserved LVEF and RVEF < 35 %"])
+def test_a_judgement_before_the_first_name_is_its_own(query: str) -> None:
+    # the bound was shared: a hard LVEF < 35 %, the opposite of what was asked
+    intent = understand(query)
+    assert [(b.name, b.high) for b in intent.bounds] == [("rvef", 34.95)]
+    assert _LVSD in intent.ruled_out
+
+
+@pytest.mark.parametrize(("query", "bounds", "either"), [
+    # only the first comparison was shared: a hard LVEF < 35 % beside the RVEF's chain
+    ("LVEF and RVEF < 35 % or > 70 %", [], [[("rvef", None, 34.95), ("rvef", 70.05, None)]]),
+    ("LVEF and RVEF below 35 or above 70", [],
+     [[("rvef", None, 34.95), ("rvef", 70.05, None)]]),
+    ("LVEF and RVEF < 35 % and > 20 %", [("rvef", 20.05, 34.95)], []),
+    ("LVEF and RVEF > 20 and < 35 %", [("rvef", 20.05, 34.95)], []),
+    # both got < 35 %, the 40 % silently ignored
+    ("LVEF and RVEF reduced (< 35 % and < 40 %)", [("rvef", None, 34.95)], []),
+])
+def test_a_chain_of_comparisons_is_not_shared(
+        query: str, bounds: list[tuple[str, float | None, float | None]],
+        either: list[list[tuple[str, float | None, float | None]]]) -> None:
+    numbers = read_ranges(query)
+    assert [(b.name, b.low, b.high) for b in numbers.bounds] == bounds
+    assert [[(b.name, b.low, b.high) for b in g] for g in numbers.either] == either
+
+
+def test_a_later_comparison_of_one_narrows_the_shared_bound() -> None:
+    bounds = read_ranges("LVEF and RVEF < 35 %, LVEF > 20 %").bounds
+    assert [(b.name, b.low, b.high) for b in bounds] == [("lvef", 20.05, 34.95),
+                                                         ("rvef", None, 34.95)]
+
+
+@pytest.mark.parametrize("query", [
+    # a word of the bracket named a modality, but not the value's: the range was dropped
+    "LVEF reduced (< 35 % after angioplasty)",
+    "LVEF reduced (< 35 % before catheter ablation)",
+    "LVEF reduced (< 35 %, post-angiography)",
+    "LVEF reduced (< 35 % despite cath lab revascularisation)",
+    "LVEF reduced (< 35 %, no echo available)",
+    # the CMR's value is this study's
+    "LVEF reduced (< 35 % on CMR, 30 % on echo)",
+])
+def test_a_modality_not_of_the_value_leaves_the_range(query: str) -> None:
+    intent = understand(query)
+    assert [(b.name, b.high) for b in intent.bounds] == [("lvef", 34.95)]
+    assert not any("no measurement of this CMR" in note for note in intent.unread)
+
+
+def test_the_cmr_value_beside_another_modalitys_is_the_range() -> None:
+    # the echo's < 35 % was read as this CMR's (before a note dropped both)
+    (bound,) = understand("LVEF reduced (< 35 % on echo, < 40 % on CMR)").bounds
+    assert (bound.name, bound.high) == ("lvef", 39.95)
+
+
+@pytest.mark.parametrize("query", ["LVEF reduced (< 35 % per TTE)",
+                                   "LVEF reduced (< 35 % echo)",
+                                   "LVEF reduced (< 35 % at catheterisation)",
+                                   "LVEF reduced (< 35 % previously on echo)",
+                                   "RVEF reduced (< 40 % on MUGA)"])
+def test_a_modality_right_after_the_value_is_the_values(query: str) -> None:
+    intent = understand(query)
+    assert intent.bounds == ()
+    assert any("no measurement of this CMR" in note for note in intent.unread)

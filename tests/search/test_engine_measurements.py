@@ -109,7 +109,7 @@ def test_study_to_study_weighs_the_images_apart_from_text_search(engine: SearchE
 
 def test_facets_count_clean_values_per_band(engine: SearchEngine) -> None:
     facets = engine.facets(SearchFilters()).facets
-    assert facets["lvef"] == {"<30": 1, "30-40": 1, ">=50": 1}  # 4.1's 30 % is flagged
+    assert facets["lvef"] == {"<30": 1, "30 to <41": 1, ">=50": 1}  # 4.1's 30 % is flagged
     assert facets["lv_mass"] == {"100 to <150": 2, ">=150": 2}
     # every filter the issue names has bands: the indexed volumes, mass and scar too
     assert facets["lv_edv_index"] == {"<100": 1, "100 to <130": 1, ">=130": 1}

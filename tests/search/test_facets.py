@@ -20,11 +20,18 @@ def test_each_band_label_names_its_own_range(name: str) -> None:
             assert low is None and high == pytest.approx(float(m[1]) - _STEP), label
         elif m := re.fullmatch(r">=([\d.]+)", label):
             assert low == float(m[1]) and high is None, label
-        elif m := re.fullmatch(r"([\d.]+) to <([\d.]+)", label):
-            assert low == float(m[1]) and high == pytest.approx(float(m[2]) - _STEP), label
-        else:  # "30-40": both ends inclusive, as written
-            m = re.fullmatch(r"([\d.]+)-([\d.]+)", label)
-            assert m and (low, high) == (float(m[1]), float(m[2])), label
+        else:  # one wording for every band of every measure ("30-40 · 40.1-49.9" was two)
+            m = re.fullmatch(r"([\d.]+) to <([\d.]+)", label)
+            assert m and low == float(m[1]) and high == pytest.approx(float(m[2]) - _STEP), label
+
+
+@pytest.mark.parametrize("name", sorted(MEASURE_BANDS))
+def test_band_labels_follow_on_as_written(name: str) -> None:
+    """Each band begins where the one before it said it ends ("<30 · 30 to <41 · 41 to <50 ·
+    >=50"): read "30-40 · 40.1-49.9", where did 40.05 go?"""
+    edges = [re.findall(r"[\d.]+", label) for label, _, _ in MEASURE_BANDS[name]]
+    for before, after in itertools.pairwise(edges):
+        assert before[-1] == after[0], (before, after)
 
 
 @pytest.mark.parametrize("name", sorted(MEASURE_BANDS))

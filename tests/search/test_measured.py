@@ -218,7 +218,11 @@ def _graded_lvs() -> list[dict[str, Any]]:
                   severity={"lv_dilation": grade} if grade else None,
                   source={"lv_dilation": "measurements"})
             for uid, v, grade in (("severe", 160.0, "severe"), ("moderate", 125.0, "moderate"),
-                                  ("mild", 112.0, "mild"), ("normal", 80.0, None))]
+                                  ("mild", 112.0, "mild"), ("normal", 80.0, None))] + [
+        # never measured, and measured but QC-flagged: the measurements decide nothing
+        study("unmeasured"),
+        study("flagged", values={"lvedvi_ml_per_m2": 80.0}, flagged=("lvedvi_ml_per_m2",),
+              source={"lv_dilation": "model"})]
 
 
 @pytest.mark.parametrize("kind", ["edge", "memory"])
@@ -234,8 +238,12 @@ def test_the_engine_returns_the_grade_asked_first_then_the_next_worse(kind: str,
         return ({r.study_instance_uid for r in response.results},
                 sorted(measured, key=lambda uid: measured[uid]))
 
-    # a study not graded at all stays, ranked by the words, as for "dilated LV"
-    assert found("severely dilated LV") == ({"severe", "normal"}, ["severe"])
-    assert found("moderately dilated LV") == ({"severe", "moderate", "normal"},
+    # a study its clean measurements grade normal answers no grade (it stayed, while a milder
+    # grade was left out); one they do not grade stays, ranked by the words
+    open_ = {"unmeasured", "flagged"}
+    assert found("severely dilated LV") == ({"severe", *open_}, ["severe"])
+    assert found("moderately dilated LV") == ({"severe", "moderate", *open_},
                                               ["moderate", "severe"])
-    assert found("mildly dilated LV") == ({"moderate", "mild", "normal"}, ["mild", "moderate"])
+    assert found("mildly dilated LV") == ({"moderate", "mild", *open_}, ["mild", "moderate"])
+    # no grade asked: the measurements rank, and leave nothing out
+    assert found("dilated LV")[0] == {"severe", "moderate", "mild", "normal", *open_}

@@ -6,7 +6,7 @@ import pytest
 
 from cmr_search.vocab import Diagnosis, Finding, Severity
 from search.understand import intent_filter, interpretation, spelled_out, understand
-from vectorstore import Filter, MatchAny
+from vectorstore import Filter, Match, MatchAny
 
 _LV_WHOLE = {Finding.LV_DILATION, Finding.LV_SYSTOLIC_DYSFUNCTION}
 _RV_WHOLE = {Finding.RV_DILATION, Finding.RV_SYSTOLIC_DYSFUNCTION}
@@ -220,13 +220,18 @@ def test_a_side_said_normal_rules_out_its_size_and_function(query: str,
     assert set(understand(query).ruled_out) == out
 
 
+def _measured_otherwise(where: Filter, finding: str) -> list[Filter]:
+    """The parts of a filter that leave out a study its clean measurements grade otherwise."""
+    source = Match(f"image_finding_source.{finding}", "measurements")
+    return [c for c in where.must_not if isinstance(c, Filter) and source in c.must]
+
+
 def test_a_severe_grade_excludes_a_mild_measured_grade_without_a_report() -> None:
     where = intent_filter(understand("severely dilated LV"), use_reports=False, use_images=True)
-    assert any(getattr(c, "key", "") == "measured_severity.lv_dilation" for c in where.must_not)
+    assert _measured_otherwise(where, "lv_dilation")
     where = intent_filter(understand("mildly or severely dilated LV"), use_reports=False,
                           use_images=True)
-    assert not any(getattr(c, "key", "") == "measured_severity.lv_dilation"
-                   for c in where.must_not)
+    assert not _measured_otherwise(where, "lv_dilation")
 
 
 def test_a_normal_heart_is_read_as_the_normal_diagnosis() -> None:
@@ -284,37 +289,43 @@ def test_words_that_name_a_filter_are_noted(query: str, note: str) -> None:
     assert understand("LGE in segments 1-6").unread == ()
 
 
-@pytest.mark.parametrize(("query", "far"), [
-    ("severely dilated LV", ("mild", "moderate")),
-    ("moderately dilated LV", ("mild",)),
-    ("moderate to severe LV dilation", ("mild",)),
-    ("mildly dilated LV", ("severe",)),
-    ("dilated LV", None),
+@pytest.mark.parametrize(("query", "far", "near"), [
+    ("severely dilated LV", ("mild", "moderate"), ("severe",)),
+    ("moderately dilated LV", ("mild",), ("moderate", "severe")),
+    ("moderate to severe LV dilation", ("mild",), ("moderate", "severe")),
+    ("mildly dilated LV", ("severe",), ("mild", "moderate")),
+    ("dilated LV", None, None),
 ])
-def test_a_grade_asked_leaves_out_what_does_not_answer_it(query: str,
-                                                          far: tuple[str, ...] | None) -> None:
+def test_a_grade_asked_leaves_out_what_does_not_answer_it(
+        query: str, far: tuple[str, ...] | None, near: tuple[str, ...] | None) -> None:
     """"severely dilated LV" left out only the mild grade: moderate hearts came back, ranked
     above the severe ones. A grade is answered by itself and the next worse one, by report or
-    by measurements."""
-    for use_reports, key in ((False, "measured_severity.lv_dilation"),
-                             (True, "report_severity.lv_dilation")):
-        where = intent_filter(understand(query), use_reports=use_reports, use_images=True)
-        left_out = [c for c in where.must_not if isinstance(c, MatchAny) and c.key == key]
-        left_out += [c for f in where.must_not if isinstance(f, Filter)
-                     for c in f.must if isinstance(c, MatchAny) and c.key == key]
-        assert left_out == ([MatchAny(key, far)] if far else []), (query, key)
+    by measurements; a study the clean measurements grade normal answers it no more (it was
+    kept)."""
+    key = "report_severity.lv_dilation"
+    where = intent_filter(understand(query), use_reports=True, use_images=True)
+    assert [c for c in where.must_not if isinstance(c, MatchAny) and c.key == key] == (
+        [MatchAny(key, far)] if far else []), query
+    where = intent_filter(understand(query), use_reports=False, use_images=True)
+    assert [c for c in where.must_not if isinstance(c, MatchAny)] == (
+        [MatchAny("measured_severity.lv_dilation", far)] if far else []), query
+    assert _measured_otherwise(where, "lv_dilation") == ([Filter(
+        (Match("image_finding_source.lv_dilation", "measurements"),),
+        (MatchAny("measured_severity.lv_dilation", near),))] if near else []), query
 
 
 def test_how_a_grade_was_read_is_said() -> None:
+    flagged = ("(where it has no report), is left out; a QC-flagged or missing measurement "
+               "leaves a study in, ranked by the other signals")
     assert interpretation(understand("severely dilated LV")).grades == [
-        "severe LV dilation: severe only; a study graded mild or moderate (by its report, or "
-        "its measurements) is left out"]
+        "severe LV dilation: severe only; a study graded mild or moderate by its report, or "
+        f"normal, mild or moderate by its QC-clean measurements {flagged}"]
     assert interpretation(understand("moderate LV dysfunction")).grades == [
-        "moderate LV systolic dysfunction: moderate first, then severe; a study graded mild (by "
-        "its report, or its measurements) is left out"]
+        "moderate LV systolic dysfunction: moderate first, then severe; a study graded mild by "
+        f"its report, or normal or mild by its QC-clean measurements {flagged}"]
     assert interpretation(understand("mild RV dilation")).grades == [
-        "mild RV dilation: mild first, then moderate; a study graded severe (by its report, or "
-        "its measurements) is left out"]
+        "mild RV dilation: mild first, then moderate; a study graded severe by its report, or "
+        f"normal or severe by its QC-clean measurements {flagged}"]
     assert interpretation(understand("dilated LV")).grades == []
     assert interpretation(understand("mild LV dysfunction or severe LV dysfunction")).grades == []
 

@@ -33,8 +33,8 @@ def test_a_comparison_no_range_was_read_from_is_refused_with_the_spelling_that_w
     ("heart with ef 40", "'ef 40': searched as words; a number after LVEF is read with a "
                          "comparison or as a range: write 'LVEF below 40', 'LVEF above 40' or "
                          "'LVEF 35-45'"),
-    ("LVEF=30", "'LVEF=30': searched as words"), ("LVEF of 25%", "'LVEF of 25': searched"),
-    ("LVEF ~30%", "'LVEF ~30': searched as words"), ("LVEDV 210 ml", "'LVEDV 189-231'"),
+    ("LVEF: 30", "'LVEF: 30': searched as words"), ("LVEF of 25%", "'LVEF of 25': searched"),
+    ("LVEF 30 %", "'LVEF 30': searched as words"), ("LVEDV 210 ml", "'LVEDV 189-231'"),
 ])
 def test_a_bare_value_is_words_with_a_note_on_how_to_write_a_range(query: str,
                                                                     note: str) -> None:

@@ -125,8 +125,9 @@ def test_the_page_says_how_it_read_a_grade(client: TestClient) -> None:
     """The page said "severe LV dilation" and left the grades it takes to guess."""
     html = client.get("/", params={"q": "severely dilated LV"}).text
     assert ('<span class="read-as grades small muted">severe LV dilation: severe only; a study '
-            "graded mild or moderate (by its report, or its measurements) is left out</span>"
-            ) in html
+            "graded mild or moderate by its report, or normal, mild or moderate by its QC-clean "
+            "measurements (where it has no report), is left out; a QC-flagged or missing "
+            "measurement leaves a study in, ranked by the other signals</span>") in html
 
 
 def test_a_result_card_shows_the_heart_in_numbers_and_why_it_matched(

@@ -1,6 +1,6 @@
 """The search page and the API say what a search did that its results do not show
-(`search.notices`): nothing read, the query's range against the form's, QC-flagged values
-left out, a ruled-out finding some studies' images cannot show."""
+(`search.notices`): nothing read, a vendor the index lacks, the query's range against the
+form's, QC-flagged values left out, a ruled-out finding some studies' images cannot show."""
 
 from __future__ import annotations
 
@@ -41,7 +41,10 @@ def test_conflicting_ranges_name_the_query_and_the_form(client: TestClient) -> N
 def test_qc_flagged_values_left_out_are_counted(client: TestClient) -> None:
     counted = ("1 more study has a QC-flagged LVEF in this range (LVEF < 35 %): not shown, "
                "as its value is uncertain")
-    assert counted in _page(client, q="LVEF below 35 %", mode="images")
+    assert counted in _page(client, q="LVEF below 35 %", mode="images", all="1")
+    # one result per patient: counted in patients, as the total is
+    assert counted.replace("study", "patient") in _page(client, q="LVEF below 35 %",
+                                                        mode="images")
     body = client.get("/api/v1/search", params={"q": "LVEF below 35 %", "mode": "images"})
     assert [(n["kind"], n["count"]) for n in body.json()["notices"]] == [("qc_flagged", 1)]
 
@@ -77,3 +80,51 @@ def test_the_notices_stay_a_list_inside_the_note(client: TestClient) -> None:
                      r'aria-label="About this search">\s*<ul>\s*<li class="notice-nothing_read">',
                      text)
     assert note, text
+
+
+VENDOR = "no study in the index is from vendor 'zzz'; vendors here: ge, philips, siemens"
+
+
+def test_an_unknown_vendor_is_a_notice_on_the_page_and_in_the_api(client: TestClient) -> None:
+    """It gave 0 results without a word; then a note of the web layer alone, among the
+    query's words not read (`cmr-search query --filter vendor=zzz` said nothing)."""
+    text = _page(client, q="LV dilation", vendor="zzz")
+    assert f'<li class="notice-unknown_vendor">{VENDOR}.</li>' in text
+    body = client.get("/api/v1/search", params={"q": "LV dilation", "vendor": "zzz"}).json()
+    assert body["total"] == 0 and not body["interpretation"]["not_read"]
+    assert [(n["kind"], n["text"]) for n in body["notices"]] == [("unknown_vendor", VENDOR)]
+    known = client.get("/api/v1/search", params={"q": "LV dilation", "vendor": "ge"}).json()
+    assert not known["notices"]
+
+
+def test_the_similar_page_and_api_give_their_notices(client: TestClient) -> None:
+    """"More like this" carried no notice: a vendor the index lacks, a flagged value the
+    form's range left out, went unsaid."""
+    assert f"{VENDOR}." in _page_at(client, "/similar/5.1", vendor="zzz")
+    assert "1 more study has a QC-flagged LVEF in this range (LVEF ≤ 31 %)" in _page_at(
+        client, "/similar/5.1", lvef_max="31", all="1")
+    body = client.get("/api/v1/similar/5.1", params={"vendor": "zzz"}).json()
+    assert [n["kind"] for n in body["notices"]] == ["unknown_vendor"]
+
+
+def _page_at(client: TestClient, path: str, **params: str) -> str:
+    page = client.get(path, params=params)
+    assert page.status_code == 200, page.text
+    return html.unescape(page.text)
+
+
+def test_the_status_line_reads_the_notes_of_what_was_not_read(client: TestClient) -> None:
+    """"EF 30": its note replaces the notice that nothing was read, and the status line read
+    the notices alone: a screen reader heard "7 studies (one per patient)" and no more."""
+    def status(q: str) -> str:
+        partial = client.get("/", params={"q": q},
+                             headers={"HX-Request": "true", "HX-Target": "main"}).text
+        said = partial.split('<div id="search-status" hx-swap-oob="innerHTML">')[1]
+        return html.unescape(said.split("</div>")[0])
+
+    assert status("EF 30").startswith(
+        "7 studies (one per patient). 'EF 30': searched as words; a number after LVEF")
+    both = status("asdkjh siemens")
+    assert "Nothing in the query was recognised" in both
+    assert both.endswith(". 'siemens': the words do not choose the vendor; set it with the "
+                         "filters")
