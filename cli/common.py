@@ -48,6 +48,19 @@ def fail(message: str, as_json: bool | None = None) -> NoReturn:
     raise typer.Exit(1)
 
 
+def checkpoint_line(error: Exception, configured: Path | None) -> str:
+    """A model checkpoint's error in one line; a missing folder the setting named (`configured`:
+    the settings' checkpoint, None where an option named it) names the setting, as the user
+    wrote it: "/nonexist: not a folder" left them to guess which of the paths it was."""
+    from cmrclip.types import MissingCheckpointError  # no torch: the model's interface alone
+
+    if isinstance(error, MissingCheckpointError) and configured is not None and \
+            error.folder == configured:
+        prefix = Settings.model_config.get("env_prefix", "")
+        return f"{prefix}CHECKPOINT={configured}: not a folder (the model checkpoint)"
+    return str(error)
+
+
 def progress_bar(rate: bool = False) -> Progress:
     columns: list[Any] = ["[progress.description]{task.description}", BarColumn(),
                           MofNCompleteColumn()]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import re
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -19,12 +17,14 @@ from rich.markup import escape
 
 from cli.common import (
     PlainProgress,
+    checkpoint_line,
     console,
     fail,
     progress_bar,
     settings_of,
     write_run_report,
 )
+from cli.index_checks import check_settings
 from cli.index_report import (
     nothing_brought,
     records_lost,
@@ -32,56 +32,13 @@ from cli.index_report import (
     uids_redacted,
     withheld,
 )
+from cli.index_source import SourceOptions, check_arguments, open_source
 from cmr_search.settings import Settings
 
 
 class Engine(StrEnum):
     LOCAL = "local"
     RAY = "ray"
-
-
-@dataclass(frozen=True)
-class SourceOptions:
-    """Where to read from: a folder, or a PACS address with its own options."""
-
-    archive: str
-    since: date | None = None
-    until: date | None = None
-    keep_dicom: bool = False
-    reports: tuple[Path, ...] = ()
-
-
-def _open_source(settings: Settings, options: SourceOptions, deidentified: bool) -> Any:
-    """A folder (checked), or a PACS source from its address and the settings."""
-    from indexer.sources import PacsSource
-    from pacs import PacsAddress, PacsError, open_pacs
-    from pacs.archive import StudyWindow
-
-    if not PacsAddress.looks_like(options.archive):
-        if options.since or options.until or options.keep_dicom or options.reports:
-            fail("--since, --until, --keep-dicom and --reports apply to a PACS "
-                 "(dicomweb+https://host/dicom-web or dimse://AET@host:port)")
-        if not options.archive.strip():  # "" was the current folder, indexed whole
-            fail("the archive is empty: name a folder or a PACS address")
-        if re.match(r"[A-Za-z][\w+.-]*://", options.archive):  # "ftp:/host/...: not a folder"
-            fail(f"{options.archive[:100]}: a PACS address starts with dicomweb+http(s):// "
-                 "(or dimse://AET@host:port); anything else is a folder")
-        folder = Path(options.archive)
-        if not folder.is_dir():
-            fail(f"{folder}: not a folder")
-        # the index stores the archive (the web server's upload folder by default) and each
-        # study's paths: "synth" meant another folder wherever the next command ran, and
-        # re-indexing it as /data/synth embedded it all again. Absolute, not resolved: an
-        # archive mounted through a symlink keeps the name its records were made under
-        return Path(os.path.abspath(folder))
-    try:
-        address = PacsAddress.parse(options.archive)
-        archive = open_pacs(address, settings, settings.layout.resolved(), options.keep_dicom,
-                            StudyWindow(options.since, options.until), list(options.reports),
-                            deidentified=deidentified)
-    except (ValueError, PacsError) as error:
-        fail(str(error))
-    return PacsSource(archive, settings.pacs_concurrency)
 
 
 @dataclass(frozen=True)
@@ -94,9 +51,7 @@ class EngineOptions:
 
 def _engine(settings: Settings, engine: EngineOptions) -> Any:
     """None for the local engine; a Ray engine whose actors load the settings' model."""
-    if engine.name == "local":
-        if engine.ray_address:
-            fail("--ray-address needs --engine ray")
+    if engine.name == "local":  # --ray-address without --engine ray: refused before the lock
         return None
     from functools import partial
 
@@ -115,7 +70,7 @@ def _engine(settings: Settings, engine: EngineOptions) -> Any:
     try:
         folder = checkpoint_folder(settings.checkpoint).resolve()
     except CheckpointError as error:
-        fail(str(error))
+        fail(checkpoint_line(error, settings.checkpoint))
     make = partial(Encoder.from_checkpoint, folder, settings.device)
     return RayEngine(make, RayOptions(address=address, encoders=settings.ray_encoders))
 
@@ -143,7 +98,7 @@ def _run(settings: Settings, source: Any, options: Any, engine: Any = None) -> A
         encoder = Encoder.from_checkpoint(checkpoint_folder(settings.checkpoint),
                                           settings.device)
     except (ValueError, CheckpointError) as error:
-        fail(str(error))
+        fail(checkpoint_line(error, settings.checkpoint))
     layout = settings.layout.resolved()
     target = index_target(settings)
     published = _published(settings)  # before the run: it may publish the first index
@@ -153,6 +108,8 @@ def _run(settings: Settings, source: Any, options: Any, engine: Any = None) -> A
         plain = None if console.is_terminal else PlainProgress()
 
         def tick(stage: str, done: int, total: int) -> None:
+            if _stop_notice(stage):
+                return  # a milestone, no step to draw
             if plain is not None:
                 plain(stage, done, total)
             if stage not in tasks:
@@ -178,6 +135,21 @@ def _run(settings: Settings, source: Any, options: Any, engine: Any = None) -> A
             _failed_run(settings, _unwritable_line(error, published=published),
                         time.perf_counter() - started,
                         options.deidentifier is not None, reported=said)
+
+
+def _stop_notice(stage: str) -> bool:
+    """What a first Ctrl-C says from here on (`cli.entry`); True for the pipeline's milestones,
+    which are no steps to draw. The last "embed studies" tick comes before the last batch is
+    encoded, and the last "publish" tick before the build is optimised and published: "the
+    studies embedded are kept" and "the new index is published" said there were false."""
+    from cli.entry import EMBEDDED, INDEX_STOP, PUBLISHED, PUBLISHING, STOPPING
+    from indexer import pipeline
+
+    said = {"embed studies": STOPPING, pipeline.EMBEDDED: EMBEDDED, "publish": PUBLISHING,
+            pipeline.PUBLISHED: PUBLISHED}.get(stage)
+    if said is not None:
+        INDEX_STOP.text = said
+    return stage in (pipeline.EMBEDDED, pipeline.PUBLISHED)
 
 
 def _failed_run(settings: Settings, error: str, seconds: float,
@@ -232,18 +204,6 @@ def _unwritable_line(error: OSError, with_path: bool = True,
     return f"{where}{error.strerror or error} ({said})"
 
 
-def _refuse_losses(source: SourceOptions, rebuild: bool, deidentified: bool) -> None:
-    """Combinations that would lose indexed studies or keep what must not be kept."""
-    if rebuild and (source.since or source.until):
-        # a rebuilt index holds this run's studies only: those dated outside the window go
-        fail("--rebuild with --since/--until would leave only the studies dated in that "
-             "window in the index: rebuild without them, or index the window without "
-             "--rebuild")
-    if deidentified and source.keep_dicom:
-        fail("--keep-dicom keeps the PACS's identified instances in the data folder, which "
-             "a de-identified index (--deidentify, CMR_SEARCH_DEIDENTIFY) must not hold")
-
-
 def _scrubber_ready() -> None:
     """The report reader's word list, read before the run: a missing text model package
     stopped the run at its first report with a traceback (`gazetteer.vocabulary`)."""
@@ -275,7 +235,11 @@ def _one_run(settings: Settings, deidentified: bool) -> Iterator[None]:
 def run_index_command(settings: Settings, source_options: SourceOptions, rebuild: bool,
                       engine_options: EngineOptions, as_json: bool,
                       deidentify: bool = False, measure: bool | None = None) -> None:
-    with _one_run(settings, deidentify or settings.deidentify):
+    deidentified = deidentify or settings.deidentify
+    check_arguments(source_options, rebuild, deidentified, engine_options.ray_address,
+                    engine_options.name)
+    check_settings(settings, engine_options.name, engine_options.ray_address, measure)
+    with _one_run(settings, deidentified):
         _index_command(settings, source_options, rebuild, engine_options, as_json, deidentify,
                        measure)
 
@@ -286,14 +250,13 @@ def _index_command(settings: Settings, source_options: SourceOptions, rebuild: b
     _scrubber_ready()
     try:
         options = _options(settings, rebuild, deidentify)
-        _refuse_losses(source_options, rebuild, options.deidentifier is not None)
         options.segmentation = segmentation_of(settings, measure)
     except ValueError as error:
         fail(str(error))
     except OSError as error:  # a read-only data folder (its secrets): one line
         fail(_unwritable_line(error, published=_published(settings)))
     engine = _engine(settings, engine_options)
-    source = _open_source(settings, source_options, options.deidentifier is not None)
+    source = open_source(settings, source_options, options.deidentifier is not None)
     # the reader names fetched files by their UIDs
     with uids_redacted(options.deidentifier is not None):
         try:
@@ -357,14 +320,17 @@ def index(
              "of them; repeatable")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
     deidentify: Annotated[bool, typer.Option(
+        # no long word: "CMR_SEARCH_DEIDENTIFY=true);" was cut at 80 columns
         help="index pseudonyms, not identifiers (PS3.15 Basic Profile with dicognito; also "
-        "CMR_SEARCH_DEIDENTIFY=true); the same seed gives the same pseudonyms")] = False,
+        "the setting CMR_SEARCH_DEIDENTIFY); the same seed gives the same pseudonyms")] = False,
     measure: Annotated[bool | None, typer.Option(
         "--measure/--no-measure", help="segment and measure each study (default: the "
         "setting CMR_SEARCH_MEASURE, on)")] = None,
 ) -> None:
-    """Embed and measure every new or changed study and publish the index (safe to re-run
-    or kill). Folders of DICOM studies and ACDC-style NIfTI research studies alike."""
+    """Embed and measure new or changed studies, and publish the index.
+
+    Safe to re-run or kill. Folders of DICOM studies and ACDC-style NIfTI research studies
+    alike."""
     source = SourceOptions(archive, _date(since, "--since"), _date(until, "--until"),
                            keep_dicom, tuple(reports or ()))
     run_index_command(settings_of(ctx), source, rebuild,

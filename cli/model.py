@@ -13,7 +13,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.common import console, fail, progress_bar, settings_of, writable_folder
+from cli.common import (
+    checkpoint_line,
+    console,
+    fail,
+    progress_bar,
+    settings_of,
+    writable_folder,
+)
 
 if TYPE_CHECKING:
     from cmr_search.settings import Settings
@@ -147,7 +154,8 @@ def evaluate(
         fail(f"{archive}: not a folder")
     folder = out or settings.layout.evaluations / f"{datetime.now(UTC):%Y%m%dT%H%M%S}"
     writable_folder(folder)  # before the clips and the evaluation, not after
-    model, identity, _ = _load_model(checkpoint or settings.checkpoint, settings.device)
+    model, identity, _ = _load_model(checkpoint or settings.checkpoint, settings.device,
+                                     None if checkpoint else settings.checkpoint)
     pairs = _prepared_pairs(archive, identity, settings)
     result = run_evaluation(model, identity, eval_data(archive, pairs, seed), folder,
                             str(archive), seed)
@@ -246,8 +254,10 @@ def tune_prompts(
                   "(cmr-search index ARCHIVE --rebuild, which embeds the studies again)")
 
 
-def _load_model(checkpoint: Path | None, device: str) -> tuple[ClipModel, ModelIdentity, Path]:
-    """The checkpoint's model on `device`, its identity and folder; a bad one is one line."""
+def _load_model(checkpoint: Path | None, device: str, setting: Path | None = None,
+                ) -> tuple[ClipModel, ModelIdentity, Path]:
+    """The checkpoint's model on `device`, its identity and folder; a bad one is one line
+    (`setting`: the settings' checkpoint, where they named it rather than an option)."""
     from cmrclip.checkpoint import CheckpointError, checkpoint_folder, load_checkpoint
     from cmrclip.inference import resolve_device
 
@@ -256,7 +266,7 @@ def _load_model(checkpoint: Path | None, device: str) -> tuple[ClipModel, ModelI
         model, identity = load_checkpoint(folder)
         model.to(resolve_device(device))
     except (CheckpointError, ValueError) as error:
-        fail(str(error))
+        fail(checkpoint_line(error, setting))
     return model, identity, folder
 
 

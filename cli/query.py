@@ -12,7 +12,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from cli.common import fail, settings_of
+from cli.common import checkpoint_line, fail, settings_of
 from search import (
     FilterError,
     Mode,
@@ -91,8 +91,14 @@ def _engine(ctx: typer.Context, as_json: bool) -> SearchEngine:
     try:
         return open_engine(settings, ready_first=True)
     except NotReadyError as error:  # which index: a wrong CMR_SEARCH_DATA_DIR looks empty
-        fail(f"{error} ({describe(settings)})", as_json)
-    except (SearchError, StoreError, CheckpointError) as error:
+        said = str(error)
+        # a server that is down is named by the error already: its address was said twice
+        where = f"collection {settings.qdrant_collection}" if settings.qdrant_url and \
+            settings.qdrant_url in said else describe(settings)
+        fail(f"{said} ({where})", as_json)
+    except CheckpointError as error:  # a missing folder the setting named: said so
+        fail(checkpoint_line(error, settings.checkpoint), as_json)
+    except (SearchError, StoreError) as error:
         fail(str(error), as_json)
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli.common import console, fail, settings_of
+from cli.common import checkpoint_line, console, fail, settings_of
 from cmr_search.loopback import loopback_host
 from cmr_search.settings import Settings
 
@@ -73,13 +73,20 @@ def _prepare(settings: Settings) -> list[Any]:
 
 
 def model_problem(checkpoint: str | None) -> str | None:
-    """What is wrong with the checkpoint folder (None: the demo one), in one line, or None."""
-    from cmrclip.checkpoint import CheckpointError, checkpoint_folder, read_identity
+    """What is wrong with the checkpoint folder (None: the demo one), in one line, or None:
+    its card, and that its weights file is there (a card alone passed, and with --workers
+    each worker's warm-up died on ".../weights.safetensors: missing", again as it respawned)."""
+    from cmrclip.checkpoint import WEIGHTS, CheckpointError, checkpoint_folder, read_identity
+    from cmrclip.release import is_release
 
+    configured = Path(checkpoint) if checkpoint else None
     try:
-        read_identity(checkpoint_folder(Path(checkpoint) if checkpoint else None))
+        folder = checkpoint_folder(configured)
+        read_identity(folder)
     except CheckpointError as error:
-        return str(error)
+        return checkpoint_line(error, configured)
+    if not is_release(folder) and not (folder / WEIGHTS).is_file():
+        return f"{folder / WEIGHTS}: missing"  # as `load_checkpoint` says it
     return None
 
 
@@ -160,7 +167,7 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
         with console.status("loading the model"):
             app.state.warm_up()  # the first search should not pay for it
     except CheckpointError as error:  # its card read, its weights missing or not its own
-        fail(str(error))
+        fail(checkpoint_line(error, settings.checkpoint))
     console.print(f"serving on http://{host}:{port}  (Ctrl-C stops); {access}")
     uvicorn.run(app, **options)
 

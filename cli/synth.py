@@ -12,8 +12,10 @@ import typer
 from cli import index as index_command
 from cli import serve as serve_command
 from cli.common import console, fail, progress_bar, settings_of
+from cli.index_source import SourceOptions
 
 _REPORT_FORMATS = ("txt", "jsonl", "sr", "mixed")
+RECIPE_FILE = "demo-recipe.json"  # in the demo archive's top folder: the scan passes it over
 
 
 def synthesize(out: Path, studies: int, seed: int, faults: bool, report_format: str,
@@ -79,7 +81,7 @@ def demo(
     settings = settings_of(ctx)
     archive = settings.layout.demo_archive
     recipe = {"studies": settings.demo_studies, "seed": settings.demo_seed}
-    recipe_file = archive / "demo-recipe.json"
+    recipe_file = archive / RECIPE_FILE
     if (archive / GROUND_TRUTH).exists() and recipe_file.exists() \
             and json.loads(recipe_file.read_text()) == recipe:
         console.print(f"demo archive already built: {archive}")
@@ -90,7 +92,7 @@ def demo(
                    settings.workers)
         recipe_file.write_text(json.dumps(recipe), encoding="utf-8")
     typer.echo(f"Demo archive: {archive.resolve()}")
-    index_command.run_index_command(settings, index_command.SourceOptions(str(archive)),
+    index_command.run_index_command(settings, SourceOptions(str(archive)),
                                     rebuild=False,
                                     engine_options=index_command.EngineOptions(),
                                     as_json=False)

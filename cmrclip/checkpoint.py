@@ -7,7 +7,6 @@ A folder as the released CMR-CLIP model page ships it (`pytorch_model.bin`, `con
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,30 +26,26 @@ from cmrclip.release import (
     release_identity,
 )
 from cmrclip.text import TextTower, folder_digest
-from cmrclip.types import CheckpointError, ModelIdentity
+from cmrclip.types import CheckpointError, MissingCheckpointError, ModelIdentity
 
 WEIGHTS = "weights.safetensors"
 CARD = "model_card.json"
 DEMO_CHECKPOINT = Path(__file__).parent / "checkpoints" / "tiny-demo"
 _TOKENIZER_FILES = (VOCAB, "tokenizer_config.json")
 
-__all__ = ["CARD", "DEMO_CHECKPOINT", "WEIGHTS", "CheckpointError", "checkpoint_folder",
-           "convert_release", "load_checkpoint", "read_card", "read_identity",
-           "save_checkpoint"]
-
-
-_SETTING = "CMR_SEARCH_CHECKPOINT"
+__all__ = ["CARD", "DEMO_CHECKPOINT", "WEIGHTS", "CheckpointError", "MissingCheckpointError",
+           "checkpoint_folder", "convert_release", "load_checkpoint", "read_card",
+           "read_identity", "save_checkpoint"]
 
 
 def checkpoint_folder(configured: Path | None) -> Path:
-    """The checkpoint the settings name, or the demo checkpoint shipped with the package. A
-    missing folder the environment named is refused naming the setting: "/nonexist: not a
-    folder" left the user to guess which of the settings' paths it was."""
+    """The checkpoint folder configured, or the demo checkpoint shipped with the package; a
+    folder that is not there is a `MissingCheckpointError`, which the caller words (it knows
+    whether a setting or an option named it)."""
     if configured is None:
         return DEMO_CHECKPOINT
-    named = os.environ.get(_SETTING)
-    if named and not configured.is_dir() and Path(named) == configured:
-        raise CheckpointError(f"{_SETTING}={named}: not a folder (the model checkpoint)")
+    if not configured.is_dir():
+        raise MissingCheckpointError(configured)
     return configured
 
 

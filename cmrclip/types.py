@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,15 @@ from cmrclip.prompts import DEFAULT_VARIANT, VARIANTS
 
 class CheckpointError(ValueError):
     """A checkpoint that cannot be used; the message (one line) says which file and why."""
+
+
+class MissingCheckpointError(CheckpointError):
+    """A checkpoint folder that is not there. The caller that knows where `folder` was named
+    (a setting, an option) says so: this package reads no environment."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(f"{folder}: not a folder (the model checkpoint)")
+        self.folder = folder
 
 
 MAX_NEGATIVE_WEIGHT = 2.0  # a zero-shot score subtracts at most twice the negative prompts

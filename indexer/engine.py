@@ -41,9 +41,11 @@ class EncodeStage:
         self.batch.append(prepared)
 
     def flush(self) -> None:
+        """Encode and record the batch; a study leaves it once recorded, so that a flush that
+        Ctrl-C cut short leaves the rest to the next (`_embed` flushes again on the way out)."""
         if not self.batch:
             return
-        batch, self.batch = self.batch, []
+        batch = list(self.batch)
         started = time.perf_counter()
         clips = [p.clips for p in batch if p.clips is not None]
         image_vectors = self.encoder.encode_clips(clips)
@@ -69,6 +71,7 @@ class EncodeStage:
                 self.encoder.raw_scores(image_vectors[i].study)))
             self.recorded(prepared.study_instance_uid)
             self.summary.indexed += 1
+            self.batch = batch[i + 1:]
         self.summary.stages["record"] = self.summary.stages.get("record", 0.0) + \
             time.perf_counter() - started
 
@@ -138,9 +141,11 @@ def _embed(intake: Intake, encoder: StudyEncoder, records: RecordStore, layout: 
                     batcher.flush()
             if progress:
                 progress("embed studies", done, len(intake.todo))
+        # inside the try: a run of fewer studies than a batch encodes them all here, after
+        # the last tick, and Ctrl-C in it lost them all ("0 studies embedded ... are kept")
+        batcher.flush()
     except KeyboardInterrupt:
         # the studies prepared but not yet encoded are encoded and kept (a few seconds):
         # "embed studies 1/6" then "0 studies embedded in this run are kept" lost them
         batcher.flush()
         raise
-    batcher.flush()

@@ -54,6 +54,12 @@ logger = logging.getLogger(__name__)
 _DICOM_UID = re.compile(r"[0-9]+(\.[0-9]+)+")
 _MODE_SAMPLE = 50  # earlier records read to tell how they were made (all alike in practice)
 _RUN_LOCK = "index-run"  # under DATA_DIR/locks
+# milestones told through `progress` as stages of their own, (stage, 1, 1), no steps to draw:
+# what a Ctrl-C from then on leaves (`cli.index` words it). "embedded": every study of the run
+# recorded (the last batch encodes after the last "embed studies" tick); "published": the new
+# index is live (the last "publish" tick comes before the build is optimised and published)
+EMBEDDED = "embedded"
+PUBLISHED = "published"
 
 
 @dataclass
@@ -239,29 +245,63 @@ def _run_index(archive: Path | StudySource, layout: DataLayout, encoder: StudyEn
     try:
         (engine or LocalEngine()).embed(intake, encoder, records, layout, progress)
     except KeyboardInterrupt:
-        summary.interrupted = True
         summary.source = source.report()
-        logger.warning("interrupted: %d studies embedded in this run are kept; the index is "
-                       "published by the next run", summary.indexed)
-        summary.seconds = time.perf_counter() - started
-        return summary
+        return _interrupted(summary, started)
     finally:
         for key, reason in intake.not_indexable.items():
             memory.remember(key, looked_at[key], reason)
         memory.save()
+    if progress:
+        progress(EMBEDDED, 1, 1)
     _add(summary.stages, "assemble_and_encode_wall", stage)
     summary.source = source.report()
     measurements = _measurements(layout, options, existing)
-    summary.published = vars(_publish(encoder, target, (records, measurements), fingerprints,
-                                      options, summary, source.location, progress))
+    try:
+        _publish(encoder, target, (records, measurements), fingerprints, options, summary,
+                 source.location, progress)
+    except KeyboardInterrupt:  # Ctrl-C while publishing: the build is dropped (`publish`)
+        return _interrupted(summary, started)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _interrupted(summary: IndexSummary, started: float) -> IndexSummary:
+    """The summary of a run Ctrl-C stopped: while embedding or publishing, what it embedded
+    is kept for the next run to publish; once the new index is live, it is published (an
+    interrupt while publishing was a traceback-less "aborted", no run report, and a half-built
+    generation left behind)."""
+    summary.interrupted = True
+    if not summary.published:
+        logger.warning("interrupted: %d studies embedded in this run are kept; the index is "
+                       "published by the next run", summary.indexed)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _extra(archive: str, options: IndexOptions, measurements: MeasurementStore | None,
+           members: dict[str, str]) -> tuple[dict[str, Any], Measured | None]:
+    """What the index records beside its studies, and the measurements it publishes."""
+    extra: dict[str, Any] = {"archive": archive, "deidentified": options.deidentifier is not None}
+    measured = None if measurements is None else Measured.read(measurements)
+    # None: no study is published with measurements (a server's collection kept the name of
+    # the model that measured it before, beside points that no longer had them)
+    extra["segmentation_model"] = extra["unmeasured_studies"] = None
+    if measured is not None:
+        if options.segmentation is None:
+            logger.info("not measuring: the studies keep what %s measured", measured.model)
+        extra["segmentation_model"] = measured.model
+        # studies kept from other archives, indexed before this model or version, or by a run
+        # that did not measure, are not measured here: counted, so the index says so
+        extra["unmeasured_studies"] = sum(not measured.holds(uid, fp)
+                                          for uid, fp in members.items())
+    return extra, measured
 
 
 def _publish(encoder: StudyEncoder, target: GenerationTarget | ServerStore,
              stores: tuple[RecordStore, MeasurementStore | None], fingerprints: dict[str, str],
              options: IndexOptions, summary: IndexSummary, archive: str,
-             progress: Progress | None) -> Published:
+             progress: Progress | None) -> None:
+    """Publish the index into `summary` (`published` set once the new index is live)."""
     records, measurements = stores
     stage = time.perf_counter()
     on_disk = records.fingerprints()
@@ -293,25 +333,20 @@ def _publish(encoder: StudyEncoder, target: GenerationTarget | ServerStore,
             progress("publish", done, len(members))
 
     identity = encoder_identity(encoder)
-    extra: dict[str, Any] = {"archive": archive, "deidentified": options.deidentifier is not None}
-    measured = None if measurements is None else Measured.read(measurements)
-    # None: no study is published with measurements (a server's collection kept the name of
-    # the model that measured it before, beside points that no longer had them)
-    extra["segmentation_model"] = extra["unmeasured_studies"] = None
-    if measured is not None:
-        if options.segmentation is None:
-            logger.info("not measuring: the studies keep what %s measured", measured.model)
-        extra["segmentation_model"] = measured.model
-        # studies kept from other archives, indexed before this model or version, or by a run
-        # that did not measure, are not measured here: counted, so the index says so
-        extra["unmeasured_studies"] = sum(not measured.holds(uid, fp)
-                                          for uid, fp in members.items())
+    extra, measured = _extra(archive, options, measurements, members)
+
+    def live(published: Published) -> None:  # before the old generations are pruned
+        summary.published, summary.studies_in_index = vars(published), len(members)
+        if progress:
+            progress(PUBLISHED, 1, 1)
+
     if isinstance(target, GenerationTarget):
         published = publish_edge(target, identity, records.all(members), members, calibration,
-                                 extra, options.rebuild, tick, measured)
+                                 extra, options.rebuild, tick, measured, on_live=live)
     else:
         published = publish_server(target, identity, records.all(members), members,
-                                   calibration, extra, options.rebuild, tick, measured)
+                                   calibration, extra, options.rebuild, tick, measured,
+                                   on_live=live)
     _add(summary.stages, "publish", stage)
-    summary.studies_in_index = len(members)
-    return published
+    if not summary.published:  # unchanged: nothing was made live
+        live(published)

@@ -12,6 +12,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
@@ -115,7 +116,13 @@ _BUILD_FLOOR_BYTES = 32 * 2**20
 _BUILD_BYTES_PER_POINT = 20_000  # twice a published point's share (about 9 KB), as it builds
 
 
-def _check_space(root: Path, points: int) -> None:
+def _unchanged(published: bool) -> str:
+    """What a build that failed leaves: "the published index is unchanged" was said on a
+    fresh data folder, where none was published yet."""
+    return "the published index is unchanged" if published else "no index was published yet"
+
+
+def _check_space(root: Path, points: int, published: bool) -> None:
     needed = _BUILD_FLOOR_BYTES + _BUILD_BYTES_PER_POINT * points
     probe = root
     while not probe.exists() and probe != probe.parent:  # the first run makes the folder
@@ -123,18 +130,20 @@ def _check_space(root: Path, points: int) -> None:
     free = shutil.disk_usage(probe).free
     if free < needed:
         raise StoreError(f"{root}: about {needed / 2**20:.0f} MB free needed to build the "
-                         f"index of {points} studies, {free / 2**20:.0f} MB free; the "
-                         "published index is unchanged")
+                         f"index of {points} studies, {free / 2**20:.0f} MB free; "
+                         f"{_unchanged(published)}")
 
 
 def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
                  records: Iterable[EmbeddingRecord], fingerprints: dict[str, str],
                  calibration: dict[str, Platt], extra: dict[str, Any], rebuild: bool,
                  progress: Callable[[int], None] | None = None,
-                 measured: Measured | None = None) -> Published:
+                 measured: Measured | None = None,
+                 on_live: Callable[[Published], None] | None = None) -> Published:
     """Build a complete new generation and publish it; skip when nothing would change.
 
-    `identity` is the model's `catalog.index_identity`, recorded with the generation."""
+    `identity` is the model's `catalog.index_identity`, recorded with the generation;
+    `on_live` is told what was published as soon as it is, before older ones are pruned."""
     from vectorstore.edge import EdgeStore, read_metadata, write_metadata
     from vectorstore.edge_parts import create_edge
 
@@ -153,15 +162,15 @@ def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
             return Published(current.name, int(meta.get("studies", 0)), changed=False)
     extra = _with_archives(extra, meta, rebuild)
     generations.prune()  # a build a crash or a full disk left half-made: its space first
-    _check_space(generations.root, len(fingerprints))
-    folder = generations.new()
+    _check_space(generations.root, len(fingerprints), current is not None)
     why = why_edge(meta, parts, rebuild)
     metadata = {**identity, **extra, "content_digest": digest, "content_parts": parts,
                 "studies": len(fingerprints),
                 "calibration": {k: vars(v) for k, v in calibration.items()},
                 "built": datetime.now(UTC).isoformat(timespec="seconds")}
     held = HeldArchives(extra["archives"])
-    try:
+    folder = generations.new()
+    with _dropped_if_unfinished(folder, current is not None):
         store = create_edge(folder, len(fingerprints))  # a large archive is built in parts
         store.ensure(store_schema(identity["vectors"]), metadata)
         count = _upsert_all(store, _told(records, held), calibration, progress, measured)
@@ -172,16 +181,30 @@ def publish_edge(generations: GenerationTarget, identity: dict[str, Any],
         if held.result() != extra["archives"]:  # known once every study is written
             write_metadata(folder, {**(read_metadata(folder) or {}),
                                     "archives": held.result()})
+    generations.publish(folder)
+    published = Published(folder.name, count, changed=True, seconds_optimize=optimize_s,
+                          why=why)
+    if on_live:
+        on_live(published)
+    generations.prune()
+    return published
+
+
+@contextmanager
+def _dropped_if_unfinished(folder: Path, published: bool) -> Iterator[None]:
+    """A build that fails or is stopped goes at once; the published index stays."""
+    try:
+        yield
     except OSError as error:  # the disk filled: the published index stays, this build goes
         shutil.rmtree(folder, ignore_errors=True)
         raise StoreError(f"{folder}: cannot build the new index ({error.strerror or error}); "
-                         "the published index is unchanged") from None
+                         f"{_unchanged(published)}") from None
     except StoreError as error:  # the same, said by the store (`EdgeStore` writes)
         shutil.rmtree(folder, ignore_errors=True)
-        raise StoreError(f"{error}; the published index is unchanged") from None
-    generations.publish(folder)
-    generations.prune()
-    return Published(folder.name, count, changed=True, seconds_optimize=optimize_s, why=why)
+        raise StoreError(f"{error}; {_unchanged(published)}") from None
+    except BaseException:  # Ctrl-C: the half-built generation was left to the next run
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 def _with_archives(extra: dict[str, Any], existing: dict[str, Any] | None,
@@ -293,11 +316,12 @@ def publish_server(store: ServerStore, identity: dict[str, Any],
                    records: Iterable[EmbeddingRecord], fingerprints: dict[str, str],
                    calibration: dict[str, Platt], extra: dict[str, Any], rebuild: bool,
                    progress: Callable[[int], None] | None = None,
-                   measured: Measured | None = None) -> Published:
+                   measured: Measured | None = None,
+                   on_live: Callable[[Published], None] | None = None) -> Published:
     """Upsert the points whose study or calibration changed since they were stored. A new
     index or a rebuild is built whole in a collection beside the live one and swapped in under
     its name (an alias) once complete: searches go on meanwhile, and a failed or stopped
-    rebuild leaves the index as it was."""
+    rebuild leaves the index as it was. `on_live`: told what was published, once it is."""
     existing = _server_metadata(store, identity, rebuild)
     _not_empty(rebuild, fingerprints)
     extra = _with_archives(extra, existing, rebuild)
@@ -321,7 +345,10 @@ def publish_server(store: ServerStore, identity: dict[str, Any],
     if store is not live:  # whole: from here on it may be the live one, never dropped
         live.swap_in(store)
     why = why_server(*kinds, fresh=store is not live, rebuild=rebuild) if count else ""
-    return Published(f"{live.url}/{live.collection}", count, changed=count > 0, why=why)
+    published = Published(f"{live.url}/{live.collection}", count, changed=count > 0, why=why)
+    if on_live:
+        on_live(published)
+    return published
 
 
 def _drop_quietly(store: ServerStore) -> None:

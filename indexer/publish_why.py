@@ -32,7 +32,9 @@ def content_parts(fingerprints: dict[str, str], calibration: str, report: str,
 
 def why_edge(published: dict[str, Any] | None, parts: dict[str, Any], rebuild: bool) -> str:
     """Why a new generation is built over `published` (the live one's metadata, None when
-    there is none), in words for the run's summary."""
+    there is none), in words for the run's summary, from the metadata alone: counting the
+    studies that changed opened the published shard (every part of a large index) and
+    scrolled every point just to word this, while the web server read it."""
     if published is None:
         return "a new index"
     if rebuild:
@@ -48,9 +50,13 @@ def why_edge(published: dict[str, Any] | None, parts: dict[str, Any], rebuild: b
 
 
 def _studies(before: Any, now: int) -> str:
-    if before == now:
-        return f"the studies changed since it was published, {now} of them"
-    return f"the studies changed, {before} published and {now} now"
+    if before != now:
+        return f"the studies changed, {before} published and {now} now"
+    # "the studies changed since it was published, 11 of them" was said of 1 study changed:
+    # how many is the run's "indexed" count (and an interrupted run's, published now)
+    if now == 1:
+        return "its one study changed since it was published"
+    return "some of its studies changed since it was published"
 
 
 def why_server(new: int, changed: int, stale: int, fresh: bool, rebuild: bool) -> str:

@@ -106,6 +106,7 @@ def carry_over(source: FolderSource, candidates: Iterable[Candidate],
         on_disk[key] = new
         moved += 1
     if moved:
-        logger.info("%d studies indexed when %s was named by a relative path are kept as "
-                    "they are (not read again)", moved, source.root.name)
+        # not the archive's name: an export's folder is often named by the patient ID
+        logger.info("%d studies indexed when the archive was named by a relative path are "
+                    "kept as they are (not read again)", moved)
     return moved

@@ -14,6 +14,12 @@ from pathlib import Path
 
 # Files that PACS viewers and operating systems leave in exports.
 _FOREIGN_NAMES = {"thumbs.db", ".ds_store", "dicomdir", "desktop.ini"}
+# the product's own sidecar files in an archive's top folder: `cmr-search synth` writes the
+# archive's ground truth there (`phantom.archive.GROUND_TRUTH`, read by bench/ and the tests)
+# and, with --faults, its list of faults (`phantom.faults.FAULTS_FILE`), and `cmr-search demo`
+# the recipe it made the archive by (`cli.synth.demo`); every scan listed them as "skipped:
+# not DICOM (.jsonl file)"
+PRODUCT_SIDECARS = frozenset({"ground_truth.jsonl", "faults.json", "demo-recipe.json"})
 _FOREIGN_SUFFIXES = {".txt", ".jsonl", ".csv", ".json", ".jpg", ".jpeg", ".png", ".gif", ".pdf",
                      ".xml", ".html", ".htm", ".nii", ".gz", ".cfg", ".zip", ".exe", ".md"}
 

@@ -94,7 +94,8 @@ class ReportIndex:
             try:
                 value = json.loads(line)
             except json.JSONDecodeError:
-                logger.warning("%s line %d: not JSON, skipped", path, number)
+                # not the file's path: a report found in the archive is in a patient's folder
+                logger.warning("a report file's line %d: not JSON, skipped", number)
                 continue
             if isinstance(value, dict):
                 rows.append(value)

@@ -14,7 +14,7 @@ from typing import Any
 
 from cmr_search.vocab import View
 from reader.classify import classify_study
-from reader.discover import Skipped, classify_file, reason_class, walk
+from reader.discover import PRODUCT_SIDECARS, Skipped, classify_file, reason_class, walk
 from reader.headers import FrameHeader, HeaderRead, StudyInfo, read_headers
 from reader.nifti import AcdcStudy, NiftiError, is_acdc_patient, read_info, stray_nifti
 from reader.reports import ReportIndex, StudyReport, report_from_sr, text_report_near
@@ -197,6 +197,8 @@ def _discover(root: Path, result: ScanResult) -> _Found:
         if isinstance(item, Skipped):
             result.skipped.append(item)
             continue
+        if item.name in PRODUCT_SIDECARS and item.parent == root:
+            continue  # ours, not the archive's: nothing to say of it
         result.files_seen += 1
         if item.name == "Info.cfg" and is_acdc_patient(item.parent):
             try:
@@ -290,6 +292,7 @@ def scan_archive(root: Path, workers: int = 1,
     _assemble_studies(reads, found, result)
     _match_text_reports(root, found, result)
     result.seconds["assemble"] = time.perf_counter() - started
-    logger.info("scanned %s: %s, %d files skipped", root.name, result.counted(),
+    # not the folder's name: an export's folder is often named by the patient ID
+    logger.info("scanned an archive: %s, %d files skipped", result.counted(),
                 len(result.skipped))
     return result

@@ -281,12 +281,13 @@ def _file_lost(error: UndecodableError, where: str,
     if used[error.path] == sum(used.values()) and used[error.path] > 1:
         raise PixelError(f"{error.path}: {error.why}; the file holds the whole {what}, and "
                          f"all {count} of its frames are unreadable, so the {what} is left out")
+    # the log names the slice, not the file: a file's name can be the patient's ID
     if count == 1:
-        logger.warning("%s: %s: %s; left out as a missing frame", where, error.path.name,
+        logger.warning("%s: a file does not decode (%s); left out as a missing frame", where,
                        error.why)
     else:
-        logger.warning("%s: %s: %s; the %d frames it holds are left out as missing frames",
-                       where, error.path.name, error.why, count)
+        logger.warning("%s: a file does not decode (%s); the %d frames it holds are left out "
+                       "as missing frames", where, error.why, count)
 
 
 def load_stack(series: Series, max_frames: int | None = None) -> Stack:
@@ -305,9 +306,9 @@ def load_stack(series: Series, max_frames: int | None = None) -> Stack:
         chosen = list(range(n_frames))
         if len(frames) != n_frames:
             chosen = _phase_frames([f.trigger_time for f in frames], raw_times)
-            logger.warning("slice %d of %d (%s) has %d frames where the series has %d; each "
+            logger.warning("slice %d of %d has %d frames where the series has %d; each "
                            "phase is taken from its nearest frame in time", s + 1,
-                           series.n_slices, frames[0].path.name, len(frames), n_frames)
+                           series.n_slices, len(frames), n_frames)
         for k, j in enumerate(chosen):
             pixels, flipped = _read_pixels(frames[j].path, frames[j].frame_index, cache)
             if pixels.shape != images.shape[2:]:

@@ -83,7 +83,56 @@ def test_an_index_run_says_at_once_that_it_is_stopping(
         with pytest.raises(KeyboardInterrupt):
             handler(signal.SIGINT, None)
     assert capfd.readouterr().err == \
-        "stopping: finishing the studies in flight, then keeping what is done\n"
+        "stopping before any study was indexed; the index is left as it was\n"
+
+
+_IN_FLIGHT = "stopping: finishing the studies in flight, then keeping what is done\n"
+_KEPT = "stopping: the studies embedded are kept; the next index run publishes them\n"
+_NOT_PUBLISHED = ("stopping: the new index is not published; the studies embedded are kept "
+                  "and the next index run publishes them\n")
+
+
+@pytest.mark.parametrize(("stages", "said"), [
+    ([], "stopping before any study was indexed; the index is left as it was\n"),
+    (["read headers"], "stopping before any study was indexed; the index is left as it was\n"),
+    (["embed studies"], _IN_FLIGHT),
+    # the last "embed studies" tick: the last batch is still to encode ("the studies embedded
+    # are kept" was said, and then none of them was)
+    (["embed studies", "embed studies"], _IN_FLIGHT),
+    (["embed studies", "embedded"], _KEPT),
+    # the last "publish" tick: the build is still to optimise and publish ("the new index is
+    # published" was said, and the index published stayed the old one)
+    (["embed studies", "embedded", "publish"], _NOT_PUBLISHED),
+    (["embedded", "publish", "published"], "stopping: the new index is published\n"),
+])
+def test_the_stopping_notice_says_what_the_run_is_doing(
+        monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str],
+        stages: list[str], said: str) -> None:
+    """"finishing the studies in flight, then keeping what is done" was said in any phase:
+    while the model loaded or the archive was read, no study was in flight and none kept."""
+    import signal
+
+    from cli.index import _stop_notice
+
+    installed = _handlers_installed(monkeypatch)
+    for stage in stages:
+        _stop_notice(stage)
+    handler = installed[signal.SIGINT]
+    assert callable(handler)
+    with pytest.raises(KeyboardInterrupt):
+        handler(signal.SIGINT, None)
+    assert capfd.readouterr().err == said
+
+
+def test_the_pipelines_milestones_are_no_progress_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cli.entry import INDEX_STOP
+    from cli.index import _stop_notice
+    from indexer.pipeline import EMBEDDED, PUBLISHED
+
+    monkeypatch.setattr(INDEX_STOP, "text", INDEX_STOP.text)  # as it was, after
+
+    assert _stop_notice(EMBEDDED) and _stop_notice(PUBLISHED)
+    assert not _stop_notice("embed studies") and not _stop_notice("publish")
 
 
 def test_a_stderr_that_cannot_be_written_still_stops_the_run_as_ctrl_c(

@@ -99,3 +99,22 @@ def test_a_tampered_checkpoint_is_refused_in_one_line(archive: Path, tmp_path: P
     missing.mkdir()
     result = CliRunner().invoke(app, ["eval", str(archive), "--checkpoint", str(missing)])
     assert result.exit_code == 1 and "model card" in result.output
+
+
+def test_eval_names_the_option_of_a_missing_checkpoint_not_the_setting(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`eval --checkpoint X` with CMR_SEARCH_CHECKPOINT=X too: the option named the folder, so
+    the line names the folder ("CMR_SEARCH_CHECKPOINT=X" sent the user to a setting that
+    `--checkpoint` overrode); the setting alone names the setting."""
+    missing = tmp_path / "nonexist"
+    monkeypatch.setenv("CMR_SEARCH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CMR_SEARCH_CHECKPOINT", str(missing))
+    out = ["--out", str(tmp_path / "report")]
+    by_option = CliRunner().invoke(app, ["eval", str(tmp_path), "--checkpoint", str(missing),
+                                         *out])
+    assert by_option.exit_code == 1, by_option.output
+    assert by_option.output.strip() == f"error: {missing}: not a folder (the model checkpoint)"
+    by_setting = CliRunner().invoke(app, ["eval", str(tmp_path), *out])
+    assert by_setting.exit_code == 1, by_setting.output
+    assert by_setting.output.strip() == \
+        f"error: CMR_SEARCH_CHECKPOINT={missing}: not a folder (the model checkpoint)"

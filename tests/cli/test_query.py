@@ -149,3 +149,4 @@ def test_the_notices_are_printed_one_line_each() -> None:
     _print(response, as_json=False, out=out)
     lines = out.file.getvalue().splitlines()  # type: ignore[attr-defined]
     assert [line for line in lines if line.startswith("note: ")] == [f"note: {s}" for s in said]
+

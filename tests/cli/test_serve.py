@@ -102,9 +102,29 @@ def test_a_bad_checkpoint_is_one_line_as_query_says_it(
         serve_app(settings, "127.0.0.1", _free_port())
     assert exited.value.exit_code == 1
     err = capsys.readouterr().err
-    said = {"no folder": ": not a folder", "no weights": "weights.safetensors: missing"}
-    assert f"error: {checkpoint}" in err and said[broken] in err, err
+    # the settings' folder missing: the setting named (`cli.common.checkpoint_line`)
+    said = {"no folder": f"error: CMR_SEARCH_CHECKPOINT={checkpoint}: not a folder",
+            "no weights": f"error: {checkpoint}/weights.safetensors: missing"}
+    assert said[broken] in err, err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_the_model_check_of_several_workers_finds_a_card_without_weights(
+        tmp_path: Path) -> None:
+    """`serve --workers 2` asks `model_problem` (the parent loads no model): it read the card
+    alone, and a card without its weights file passed; each worker's warm-up then died on
+    ".../weights.safetensors: missing", a traceback a worker, again as they respawned."""
+    import shutil
+
+    from cli.serve import model_problem
+    from cmrclip.checkpoint import CARD, DEMO_CHECKPOINT
+
+    checkpoint = tmp_path / "ckpt"
+    checkpoint.mkdir()
+    shutil.copy(DEMO_CHECKPOINT / CARD, checkpoint / CARD)
+    assert model_problem(str(checkpoint)) == f"{checkpoint}/weights.safetensors: missing"
+    assert model_problem(str(DEMO_CHECKPOINT)) is None
+    assert model_problem(None) is None  # the demo checkpoint
 
 
 def test_a_bad_checkpoint_stops_several_workers_in_one_line(tmp_path: Path) -> None:

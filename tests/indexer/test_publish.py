@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -79,7 +80,8 @@ def test_a_build_the_disk_cannot_hold_is_refused_before_it_starts(
     half_built = generations.new()
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(shutil, "disk_usage", lambda _: usage(10**9, 10**9 - 2**20, 2**20))
-    with pytest.raises(StoreError, match=r"about 32 MB free needed .* 1 MB free; the publish"):
+    with pytest.raises(StoreError, match=r"about 32 MB free needed .* 1 MB free; no index "
+                                         r"was published yet$"):
         publish_edge(generations, {"index_version": INDEX_VERSION}, [], {"1.2": "f"}, {}, {},
                      rebuild=False)
     assert not half_built.exists() and generations.current() is None
@@ -155,6 +157,20 @@ def test_a_relocated_archive_is_listed_once_and_a_password_never(tmp_path: Path)
         assert "s3cret" not in json.dumps(metadata)
 
 
+def _records(members: dict[str, str]) -> list[Any]:
+    """A point's records for `members` (study -> fingerprint), its payload's fingerprint
+    as an index run writes it."""
+    import numpy as np
+
+    from catalog import StudyPayload
+    from indexer.records import EmbeddingRecord
+
+    return [EmbeddingRecord(uid, fp, {"study": np.full(4, 0.5, np.float32)},
+                            StudyPayload(study_instance_uid=uid, archive_path=f"/a/{uid}",
+                                         fingerprint=fp))
+            for uid, fp in members.items()]
+
+
 def test_a_publish_says_why_it_changed_the_index(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """A re-run that indexed nothing new printed "7 points, published" and no more (its
@@ -169,16 +185,17 @@ def test_a_publish_says_why_it_changed_the_index(tmp_path: Path,
 
     def publish(members: dict[str, str], calibration: dict[str, Platt] | None = None,
                 rebuild: bool = False) -> tuple[bool, str]:
-        done = publish_edge(generations, identity, [], members, calibration or {}, {},
-                            rebuild=rebuild)
+        done = publish_edge(generations, identity, _records(members), members,
+                            calibration or {}, {}, rebuild=rebuild)
         return done.changed, done.why
 
     assert publish(four) == (True, "a new index")
     assert publish(four) == (False, "")
     # an earlier run embedded three studies and stopped before publishing them
     assert publish(seven) == (True, "the studies changed, 4 published and 7 now")
+    # "the studies changed since it was published, 7 of them" after 1 of 7 changed
     assert publish({**seven, "1.0": "b"}) == \
-        (True, "the studies changed since it was published, 7 of them")
+        (True, "some of its studies changed since it was published")
     monkeypatch.setattr("indexer.publish.report_version", lambda: "n3w")
     assert publish({**seven, "1.0": "b"}) == \
         (True, "the report labeler changed, its reports read again")
@@ -240,11 +257,76 @@ def test_a_disk_that_fills_while_the_store_writes_is_one_line_and_no_half_build(
         raise Exception("Service runtime error: Gridstore IO error: failed to set length of "
                         "file `page_0.tmp`: File too large (os error 27)")
 
-    monkeypatch.setattr(qe.EdgeShard, "create", full)
+    identity = {"index_version": INDEX_VERSION, "vectors": {"study": 4}}
     generations = Generations(tmp_path / "index")
-    with pytest.raises(StoreError, match=r"cannot write the index \(.*File too large.*\); "
-                                         r"the published index is unchanged$"):
-        publish_edge(generations, {"index_version": INDEX_VERSION, "vectors": {"study": 4}},
-                     [], {"1.2": "f"}, {}, {}, rebuild=False)
+    with monkeypatch.context() as patched:
+        patched.setattr(qe.EdgeShard, "create", full)
+        # a fresh data folder: "the published index is unchanged" was said of none
+        with pytest.raises(StoreError, match=r"cannot write the index \(.*File too large.*\); "
+                                             r"no index was published yet$"):
+            publish_edge(generations, identity, [], {"1.2": "f"}, {}, {}, rebuild=False)
     assert generations.current() is None
     assert not [p for p in generations.root.iterdir() if p.name.startswith("gen-")]
+    publish_edge(generations, identity, [], {"1.2": "f"}, {}, {}, rebuild=False)
+    published = generations.current()
+    monkeypatch.setattr(qe.EdgeShard, "create", full)
+    with pytest.raises(StoreError, match=r"File too large.*; the published index is "
+                                         r"unchanged$"):
+        publish_edge(generations, identity, [], {"1.2": "g"}, {}, {}, rebuild=False)
+    assert generations.current() == published
+
+
+def test_the_reason_is_worded_without_opening_the_published_index(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """How many studies changed was counted by opening the published shard (every part of a
+    large one) and reading every point, while the web server searched it; closing it wrote
+    its files again. The reason is worded from its metadata alone."""
+    import vectorstore.edge_parts
+    from indexer.publish import publish_edge
+
+    identity = {"index_version": INDEX_VERSION, "model": {"name": "m"}, "vectors": {"study": 4}}
+    generations = Generations(tmp_path / "index")
+    two = {"1.1": "a", "1.2": "a"}
+    publish_edge(generations, identity, _records(two), two, {}, {}, rebuild=False)
+    live = generations.current()
+    assert live is not None
+    opened: list[Path] = []
+    real = vectorstore.edge_parts.open_edge
+    monkeypatch.setattr(vectorstore.edge_parts, "open_edge",
+                        lambda folder, *args, **kwargs: opened.append(folder) or
+                        real(folder, *args, **kwargs))
+    files = {p: p.stat().st_mtime_ns for p in live.rglob("*") if p.is_file()}
+    changed = {**two, "1.1": "b"}
+    done = publish_edge(generations, identity, _records(changed), changed, {}, {},
+                        rebuild=False)
+    assert done.why == "some of its studies changed since it was published"
+    assert live not in opened
+    assert {p: p.stat().st_mtime_ns for p in files} == files
+    one = {"1.1": "c"}
+    publish_edge(generations, identity, _records(one), one, {}, {}, rebuild=True)
+    assert publish_edge(generations, identity, _records({"1.1": "d"}), {"1.1": "d"}, {}, {},
+                        rebuild=False).why == "its one study changed since it was published"
+
+
+def test_what_is_published_is_told_once_it_is_live(tmp_path: Path) -> None:
+    """The run's "published" milestone (`indexer.pipeline`): told after the pointer moved (the
+    last "publish" tick came before the build was optimised), before older ones are pruned."""
+    from fakes.server import memory_server
+
+    from indexer.publish import Published, publish_edge
+
+    identity = {"index_version": INDEX_VERSION, "model": {"name": "m"}, "vectors": {"study": 4}}
+    generations = Generations(tmp_path / "index")
+    told: list[tuple[Published, Path | None]] = []
+
+    def on_live(published: Published) -> None:
+        told.append((published, generations.current()))
+
+    members = {"1.1": "a"}
+    done = publish_edge(generations, identity, _records(members), members, {}, {},
+                        rebuild=False, on_live=on_live)
+    assert told == [(done, generations.current())] and done.target == told[0][1].name
+    server = memory_server("ours")
+    live = publish_server(server, identity, _records(members), members, {}, {},
+                          rebuild=False, on_live=lambda p: told.append((p, None)))
+    assert told[-1] == (live, None) and live.changed

@@ -3,6 +3,7 @@ measured again, once the same folder is named by its absolute path."""
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -47,7 +48,8 @@ def _index(archive: Path | FolderSource, data: Path) -> IndexSummary:
 
 
 def test_records_made_under_a_relative_name_are_kept_when_it_is_named_absolute(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
     """`cd /tmp/x; index synth` then `index /tmp/x/synth` embedded and measured it all again
     ("indexed 12, unchanged 0"): each fingerprint digests the paths as they were named."""
     for patient in ("patient901", "patient902"):
@@ -62,8 +64,12 @@ def test_records_made_under_a_relative_name_are_kept_when_it_is_named_absolute(
     changed = tmp_path / "synth" / "patient902" / "Info.cfg"  # since: embedded again
     os.utime(changed, ns=(changed.stat().st_atime_ns, changed.stat().st_mtime_ns + 10**9))
     monkeypatch.chdir(data)  # anywhere else
-    again = _index(tmp_path / "synth", data)
+    with caplog.at_level(logging.INFO, logger="indexer.relocate"):
+        again = _index(tmp_path / "synth", data)
     assert (again.indexed, again.unchanged) == (1, 1)
+    said = [r.getMessage() for r in caplog.records if r.name == "indexer.relocate"]
+    # not the archive's name: an export's folder is often named by the patient ID
+    assert len(said) == 1 and "kept as they are" in said[0] and "synth" not in said[0]
     now = records.fingerprints()
     assert now["acdc-patient901"] != earlier["acdc-patient901"]
     kept = records.get("acdc-patient901", now["acdc-patient901"])

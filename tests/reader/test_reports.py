@@ -40,6 +40,17 @@ def test_index_files_match_by_accession_or_study_uid(tmp_path: Path) -> None:
     assert index.find("nope", "nope") is None
 
 
+def test_a_line_that_is_not_json_is_logged_without_the_files_path(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A report file in the archive lies in a patient's folder, often named by the patient's
+    ID: its path was logged with each line that was not JSON."""
+    (tmp_path / "SMITH_JOHN").mkdir()
+    (tmp_path / "SMITH_JOHN" / "r.jsonl").write_text('{"accession": "A1", "report": "N."}\nx\n')
+    with caplog.at_level("WARNING", logger="reader.reports"):
+        assert ReportIndex().add_file(tmp_path / "SMITH_JOHN" / "r.jsonl") == 1
+    assert "line 2: not JSON, skipped" in caplog.text and "SMITH" not in caplog.text
+
+
 def test_text_report_beside_the_study(tmp_path: Path) -> None:
     study = tmp_path / "P1" / "S1"
     study.mkdir(parents=True)

@@ -121,7 +121,9 @@ def test_research_studies_are_counted_in_the_log_and_the_table(
     with caplog.at_level(logging.INFO, logger="reader.scan"):
         result = scan_archive(archive)
     assert result.study_count == 2
-    assert "scanned acdc: 2 studies (2 NIfTI research studies), 0 files skipped" in caplog.text
+    # not the folder's name: an export's folder is often named by the patient ID
+    assert "scanned an archive: 2 studies (2 NIfTI research studies), 0 files skipped" in \
+        caplog.text and "acdc" not in caplog.text
     monkeypatch.setenv("CMR_SEARCH_DATA_DIR", str(tmp_path / "data"))
     shown = CliRunner().invoke(app, ["scan", str(archive)])
     assert shown.exit_code == 0, shown.output
@@ -171,3 +173,30 @@ def test_nifti_outside_an_acdc_style_folder_is_skipped_as_nifti(tmp_path: Path) 
          "uncompressed NIfTI (.nii); an ACDC-style folder's volumes are read as .nii.gz")}
     assert result.skipped_by_reason()[without] == 3
     assert [s.study_instance_uid for s in result.research_studies] == ["acdc-patient003"]
+
+
+def test_the_synthetic_archives_own_files_are_not_skipped_as_foreign(
+        scanned: ScanResult, tmp_path: Path) -> None:
+    """`cmr-search synth` writes ground_truth.jsonl (and faults.json) into the archive, and
+    every later scan or index run listed it as "skipped: not DICOM (.jsonl file)"."""
+    from phantom.archive import GROUND_TRUTH
+    from phantom.faults import FAULTS_FILE
+    from reader.scan import scan_archive
+
+    named = {Path(s.path).name for s in scanned.skipped}
+    assert GROUND_TRUTH not in named and FAULTS_FILE not in named
+    # a file of that name in a study's folder is the archive's own, said as before
+    (tmp_path / "SYN1").mkdir()
+    (tmp_path / "SYN1" / GROUND_TRUTH).write_text("{}\n" * 80)
+    (tmp_path / GROUND_TRUTH).write_text("{}\n" * 80)
+    assert [s.reason for s in scan_archive(tmp_path).skipped] == ["not DICOM (.jsonl file)"]
+
+
+def test_the_demo_archives_recipe_is_not_skipped_as_foreign(tmp_path: Path) -> None:
+    """`cmr-search demo` writes its recipe into the demo archive's top folder, and every index
+    run of the demo listed it as "skipped: not DICOM (too small)"."""
+    from cli.synth import RECIPE_FILE
+    from reader.scan import scan_archive
+
+    (tmp_path / RECIPE_FILE).write_text('{"studies": 12, "seed": 7}', encoding="utf-8")
+    assert scan_archive(tmp_path).skipped == []
