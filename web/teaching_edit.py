@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from db import Action, EventId, TeachingError
 from web.auth import record
 from web.teaching_access import Curator, RowId, cannot, files_of
+from web.teaching_notes import check_file_name
 
 # its routes join the teaching-file pages' router (`web.teaching_pages`), under /teaching
 router = APIRouter(include_in_schema=False)
@@ -35,6 +36,7 @@ def rename(request: Request, principal: Curator, collection_id: RowId,
     """A new name, by the rules of a new file's (one its owner's other file has is
     refused)."""
     try:
+        check_file_name(name)  # a person's name went in by rename, refused at create
         before, after = files_of(request).rename(collection_id, principal.name, name)
     except TeachingError as error:
         return cannot(request, "Cannot rename the teaching file", error, collection_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from db import TeachingError
 from indexer.deidentify import scrub_free_text
 
 # the scrubber's placeholders, and what each stands for
@@ -40,6 +41,15 @@ def identifying(note: str) -> list[tuple[str, str]]:
             # a piece of it the scrubber took ("113619" of a UID, as an ID): the whole instead
             found = [(t, k) for t, k in found if not t or t not in match[0]] + [(match[0], kind)]
     return sorted(found, key=lambda f: note.find(f[0]) if f[0] else -1)
+
+
+def check_file_name(name: str) -> None:
+    """A teaching file's name, at create and rename alike, is checked as a tag is: "Cases of
+    Mr John Smith 12/03/2024" went in without a word (the page and list show it as typed)."""
+    name = " ".join(name.split())
+    if name and (scrub_free_text(name) != name or _STUDY_LABEL.search(name)):
+        raise TeachingError(f"teaching file name {name[:40]!r} looks like a name, an ID or a "
+                            "date: name a teaching file for its findings or theme")
 
 
 def scrub_note(text: str) -> str:

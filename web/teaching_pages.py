@@ -45,7 +45,7 @@ from web.teaching_access import (
     with_payloads,
 )
 from web.teaching_kept import flash, keep, safe_back, take
-from web.teaching_notes import note_warning
+from web.teaching_notes import check_file_name, note_warning
 
 router = APIRouter(prefix="/teaching", include_in_schema=False)
 
@@ -81,7 +81,7 @@ def create(request: Request, principal: Curator,
 def _create(request: Request, principal: Principal, name: str) -> int:
     """The person's collection of that name; the trail is told when this request made it (of
     two at once, one did)."""
-    _check_name(name)
+    check_file_name(name)
     collection_id, made = files_of(request).make(principal.name, name)
     if made:
         record(request, EventId.INSTANCES_ACCESSED, Action.CREATE, teaching_file=collection_id)
@@ -234,15 +234,6 @@ def _check_tags(tags: str) -> None:
         if tag and scrub_free_text(tag) != tag:
             raise TeachingError(f"tag {tag[:40]!r} looks like a name, an ID or a date: tags "
                                 "name findings and themes")
-
-
-def _check_name(name: str) -> None:
-    """A teaching file's name is checked as a tag is: "Cases of Mr John Smith 12/03/2024" went
-    in without a word (the handout printed it scrubbed, the page and list as typed)."""
-    name = " ".join(name.split())
-    if name and scrub_free_text(name) != name:
-        raise TeachingError(f"teaching file name {name[:40]!r} looks like a name, an ID or a "
-                            "date: name a teaching file for its findings or theme")
 
 
 def _shown(collection: Collection, principal: Principal) -> Collection:

@@ -88,6 +88,8 @@ def test_a_file_is_renamed_by_an_editor_and_its_cases_moved(secured: Secured) ->
     assert renamed.status_code == 303
     assert files.collection(lge, "curator").name == "Scar patterns"
     for name, status, why in (("Valves", 409, "you have another teaching file named"),
+                              ("Cases of Mr John Smith 12/03/2024", 400, "looks like a name"),
+                              ("acdc-patient045 cases", 400, "looks like a name"),
                               ("", 400, "1 to 120"), ("a\x1b[2J", 400, "printable")):
         refused = client.post(f"/teaching/{lge}/rename", headers=cur1, data={"name": name})
         assert refused.status_code == status and why in html.unescape(refused.text), name
